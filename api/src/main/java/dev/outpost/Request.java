@@ -1,0 +1,198 @@
+package dev.outpost;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.internal.Ids;
+import dev.outpost.json.Json;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A request document: which collector to run, on which target, with which params, and where to
+ * send the response.
+ *
+ * <p>Build one with {@link #builder(String)}. The {@code params} node is not copied when a
+ * request is built from a decoded message; treat it as read-only.
+ *
+ * @param v the document version ({@link #VERSION} for documents this library writes)
+ * @param id unique and time-ordered; responses carry it as {@code requestId}
+ * @param collector the collector's name
+ * @param target what the collector acts on (a URL, a host), if anything
+ * @param params the collector's params: always a JSON object
+ * @param replyTo the destination the response goes to; empty for none
+ * @param sentAt when the request was created
+ * @param ttl how long after {@code sentAt} the request is still worth running
+ * @param attributes free-form string metadata carried to the collector
+ */
+public record Request(
+        int v,
+        String id,
+        String collector,
+        Optional<String> target,
+        ObjectNode params,
+        Optional<String> replyTo,
+        Instant sentAt,
+        Optional<Duration> ttl,
+        Map<String, String> attributes) {
+
+    /** The document version this library writes. */
+    public static final int VERSION = 1;
+
+    /** Validates the components. */
+    public Request {
+        if (v < 1) {
+            throw new IllegalArgumentException("v must be at least 1, was " + v);
+        }
+        requireText(id, "id");
+        requireText(collector, "collector");
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(params, "params");
+        Objects.requireNonNull(replyTo, "replyTo");
+        Objects.requireNonNull(sentAt, "sentAt");
+        Objects.requireNonNull(ttl, "ttl");
+        ttl.ifPresent(t -> {
+            if (t.isNegative()) {
+                throw new IllegalArgumentException("ttl must not be negative, was " + t);
+            }
+        });
+        attributes = Map.copyOf(attributes);
+    }
+
+    /** A builder for a request to {@code collector}, with a fresh id and {@code sentAt} = now. */
+    public static Builder builder(String collector) {
+        return new Builder(collector);
+    }
+
+    /** A builder that starts from this request (same id). */
+    public Builder toBuilder() {
+        Builder b = new Builder(collector);
+        b.id = id;
+        b.target = target;
+        b.params = params;
+        b.replyTo = replyTo;
+        b.sentAt = sentAt;
+        b.ttl = ttl;
+        b.attributes.putAll(attributes);
+        return b;
+    }
+
+    /** This request with another reply destination. */
+    public Request withReplyTo(String destination) {
+        return new Request(v, id, collector, target, params, Optional.of(destination), sentAt, ttl, attributes);
+    }
+
+    /** When the request expires, if it has a ttl. */
+    public Optional<Instant> expiresAt() {
+        return ttl.map(sentAt::plus);
+    }
+
+    /** Whether the ttl ran out before {@code now}. */
+    public boolean isExpired(Instant now) {
+        return ttl.isPresent() && now.isAfter(sentAt.plus(ttl.get()));
+    }
+
+    private static void requireText(String value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.isBlank()) {
+            throw new IllegalArgumentException(name + " must not be blank");
+        }
+    }
+
+    /** Builds a {@link Request}. Not thread-safe. */
+    public static final class Builder {
+        private final String collector;
+        private String id;
+        private Optional<String> target = Optional.empty();
+        private ObjectNode params = Json.mapper().createObjectNode();
+        private Optional<String> replyTo = Optional.empty();
+        private Instant sentAt;
+        private Optional<Duration> ttl = Optional.empty();
+        private final Map<String, String> attributes = new LinkedHashMap<>();
+
+        private Builder(String collector) {
+            this.collector = Objects.requireNonNull(collector, "collector");
+        }
+
+        /** Sets the id; by default a fresh time-ordered one. */
+        public Builder id(String id) {
+            this.id = Objects.requireNonNull(id, "id");
+            return this;
+        }
+
+        /** Sets what the collector acts on. */
+        public Builder target(String target) {
+            this.target = Optional.of(Objects.requireNonNull(target, "target"));
+            return this;
+        }
+
+        /**
+         * Sets the params from a JSON object node, a map, or any value Jackson turns into a JSON
+         * object. The value is copied.
+         *
+         * @throws IllegalArgumentException when the value is not a JSON object
+         */
+        public Builder params(Object params) {
+            Objects.requireNonNull(params, "params");
+            JsonNode node = params instanceof JsonNode n ? n.deepCopy() : Json.mapper().valueToTree(params);
+            if (!(node instanceof ObjectNode object)) {
+                throw new IllegalArgumentException("params must be a JSON object, was " + node.getNodeType());
+            }
+            this.params = object;
+            return this;
+        }
+
+        /** Sets one param. */
+        public Builder param(String name, Object value) {
+            Objects.requireNonNull(name, "name");
+            params = params.deepCopy();
+            params.set(name, Json.mapper().valueToTree(value));
+            return this;
+        }
+
+        /** Sets the destination the response goes to. */
+        public Builder replyTo(String destination) {
+            this.replyTo = Optional.of(Objects.requireNonNull(destination, "destination"));
+            return this;
+        }
+
+        /** Sets when the request was made; by default when {@link #build()} is called. */
+        public Builder sentAt(Instant sentAt) {
+            this.sentAt = Objects.requireNonNull(sentAt, "sentAt");
+            return this;
+        }
+
+        /** Sets how long the request stays worth running; workers refuse it after that. */
+        public Builder ttl(Duration ttl) {
+            Objects.requireNonNull(ttl, "ttl");
+            if (ttl.isNegative() || ttl.isZero()) {
+                throw new IllegalArgumentException("ttl must be positive, was " + ttl);
+            }
+            this.ttl = Optional.of(ttl);
+            return this;
+        }
+
+        /** Adds a string attribute. */
+        public Builder attribute(String name, String value) {
+            attributes.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** Builds the request. */
+        public Request build() {
+            return new Request(
+                    VERSION,
+                    id != null ? id : Ids.next(),
+                    collector,
+                    target,
+                    params,
+                    replyTo,
+                    sentAt != null ? sentAt : Instant.now(),
+                    ttl,
+                    attributes);
+        }
+    }
+}

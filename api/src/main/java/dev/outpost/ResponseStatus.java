@@ -1,0 +1,28 @@
+package dev.outpost;
+
+import java.util.Locale;
+
+/** The outcome a {@link Response} reports. */
+public enum ResponseStatus {
+    /** The collector ran and returned a result. */
+    OK,
+    /** The collector failed (permanently, or on its last attempt). */
+    ERROR,
+    /** The worker refused to run the collector (see {@link RejectReason}). */
+    REJECTED;
+
+    /** The wire form: {@code ok}, {@code error} or {@code rejected}. */
+    public String code() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The status for a wire form. */
+    public static ResponseStatus fromCode(String code) {
+        for (ResponseStatus s : values()) {
+            if (s.code().equals(code)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("unknown response status '" + code + "'");
+    }
+}

@@ -1,0 +1,49 @@
+package dev.outpost.spi;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.Request;
+import dev.outpost.json.Json;
+
+/**
+ * A named unit of work a worker runs for a request.
+ *
+ * <p>A collector returns a JSON-serialisable value (a map, list, record, string, number, or a
+ * Jackson {@link JsonNode}); the worker puts it in the response document. Never return JSON that
+ * was already serialised to a string: it would travel as a string.
+ *
+ * <p>Names are lower-case words separated by dots, dashes or underscores
+ * ({@code [a-z0-9_][a-z0-9._-]*}). Names starting with {@code _} are never reachable remotely:
+ * only the local {@link dev.outpost.Scheduler} runs them.
+ *
+ * <p>To fail, throw {@link dev.outpost.CollectorException}: {@code retryable} ones are retried
+ * with backoff, {@code permanent} ones are answered with an error at once. Any other exception
+ * counts as retryable.
+ */
+public interface Collector {
+
+    /** The name requests use to reach this collector. */
+    String name();
+
+    /** One line saying what the collector does, for the help listing. */
+    default String description() {
+        return "";
+    }
+
+    /**
+     * The draft-07 JSON Schema its params must satisfy; the worker enforces it before
+     * {@link #collect} runs. The default accepts any object.
+     */
+    default JsonNode paramsSchema() {
+        return Json.anyObjectSchema();
+    }
+
+    /**
+     * Does the work.
+     *
+     * @param request the request, its params already valid against {@link #paramsSchema()}
+     * @param context the deadline, sender, settings and progress reporting
+     * @return a JSON-serialisable value, or {@code null} for an empty result
+     * @throws Exception a failure; see the class documentation for how it is handled
+     */
+    Object collect(Request request, CollectorContext context) throws Exception;
+}

@@ -1,0 +1,60 @@
+package dev.outpost.spi;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Moves opaque {@link Message}s between named destinations with SQS-like semantics.
+ *
+ * <p>Destinations are logical names ("requests", "results"); each transport maps them to real
+ * queues and topics from its own configuration. Sending to a topic fans the message out to every
+ * queue subscribed to it. Receiving long-polls a queue and returns {@link Delivery deliveries}
+ * that stay invisible to other receivers until acked, retried or their visibility runs out.
+ *
+ * <p>Implementations are thread-safe. Every implementation is expected to pass the contract suite
+ * in {@code outpost-testkit}.
+ */
+public interface Transport extends AutoCloseable {
+
+    /**
+     * Sends one message.
+     *
+     * @return completes when the transport has accepted the message; exceptionally with a
+     *     {@link TransportException} (for example {@link MessageTooLargeException}) when not
+     */
+    CompletableFuture<Void> send(String destination, Message message);
+
+    /**
+     * Sends several messages to one destination; transports that can batch do so. Completes when
+     * all were accepted, exceptionally if any was not.
+     */
+    default CompletableFuture<Void> sendBatch(String destination, List<Message> messages) {
+        return CompletableFuture.allOf(
+                messages.stream().map(m -> send(destination, m)).toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * Receives up to {@code maxMessages} messages, waiting up to {@code wait} for the first one.
+     *
+     * @return the deliveries, empty when none arrived in time
+     * @throws InterruptedException when the calling thread is interrupted while waiting
+     * @throws TransportException when the source does not exist or cannot be reached
+     */
+    List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException;
+
+    /** The approximate number of messages waiting in {@code source}, when the transport knows it. */
+    default OptionalLong depth(String source) {
+        return OptionalLong.empty();
+    }
+
+    /** The largest message body this transport carries, in bytes. */
+    default int maxMessageBytes() {
+        return Integer.MAX_VALUE;
+    }
+
+    /** Stops the transport's threads and connections. Idempotent. */
+    @Override
+    void close();
+}
