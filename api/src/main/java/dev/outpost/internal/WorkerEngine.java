@@ -508,8 +508,8 @@ public final class WorkerEngine {
             for (InFlight f : inFlight) {
                 if (f.state.get() == InFlight.RUNNING) {
                     unfinished++;
+                    handBack(f); // claim first, so the interrupted run cannot answer or retry it
                     f.interruptIfCollecting();
-                    handBack(f);
                 }
             }
             executor.shutdownNow();

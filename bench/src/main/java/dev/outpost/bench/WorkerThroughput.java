@@ -1,0 +1,106 @@
+package dev.outpost.bench;
+
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.Worker;
+import dev.outpost.WorkerListener;
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.json.JsonCodec;
+import dev.outpost.spi.Codec;
+import dev.outpost.spi.Delivery;
+import dev.outpost.spi.Message;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * End-to-end worker throughput on the in-memory transport: requests are queued in advance, a
+ * worker with a no-op collector decodes, validates (envelope and params schemas), runs, encodes and
+ * publishes each response, then acks; a consumer drains the responses. Prints requests/s per round.
+ *
+ * <pre>java -cp bench/target/benchmarks.jar dev.outpost.bench.WorkerThroughput [requests] [rounds] [concurrency]</pre>
+ */
+public final class WorkerThroughput {
+    private WorkerThroughput() {}
+
+    public static void main(String[] args) throws Exception {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 6;
+        int concurrency = args.length > 2 ? Integer.parseInt(args[2]) : 4;
+        System.out.printf(Locale.ROOT, "worker throughput: %,d requests per round, concurrency %d, %d cores%n", n, concurrency,
+                Runtime.getRuntime().availableProcessors());
+        for (String mode : List.of("validating", "no-envelope-schema")) {
+            Codec codec = mode.equals("validating") ? JsonCodec.create() : JsonCodec.withoutSchemaValidation();
+            List<Double> rates = new ArrayList<>();
+            for (int round = 0; round < rounds; round++) {
+                rates.add(round(n, concurrency, codec));
+            }
+            List<Double> measured = rates.subList(Math.min(2, rates.size() - 1), rates.size()); // first rounds warm up
+            double best = measured.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+            double mean = measured.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+            System.out.printf(Locale.ROOT, "  %-20s rounds %s%n  %-20s mean %,.0f req/s, best %,.0f req/s (after %d warm-up rounds)%n",
+                    mode, format(rates), "", mean, best, rates.size() - measured.size());
+        }
+    }
+
+    static double round(int n, int concurrency, Codec codec) throws Exception {
+        try (InMemoryTransport transport = InMemoryTransport.builder().maxQueuedBytes(1L << 30).build()) {
+            List<Message> batch = new ArrayList<>(10);
+            for (int i = 0; i < n; i++) {
+                Request r = Payloads.request(i, "results");
+                batch.add(Message.of(codec.encodeRequest(r), Map.of("outpost-request-id", r.id())));
+                if (batch.size() == 10) {
+                    transport.sendBatch("requests", batch).join();
+                    batch.clear();
+                }
+            }
+            if (!batch.isEmpty()) {
+                transport.sendBatch("requests", batch).join();
+            }
+            CountDownLatch done = new CountDownLatch(n);
+            AtomicBoolean draining = new AtomicBoolean(true);
+            Thread drainer = new Thread(() -> {
+                while (draining.get()) {
+                    try {
+                        for (Delivery d : transport.receive("results", 10, Duration.ofMillis(50))) {
+                            d.ack();
+                        }
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "results-drainer");
+            drainer.start();
+            long t0 = System.nanoTime();
+            try (Worker worker = Worker.builder(transport).codec(codec).collector(Payloads.noop()).concurrency(concurrency)
+                    .pollWait(Duration.ofMillis(50)).listener(new WorkerListener() {
+                        @Override
+                        public void onCompleted(Request request, Response response, Duration elapsed) {
+                            done.countDown();
+                        }
+                    }).build().start()) {
+                if (!done.await(120, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("only " + (n - done.getCount()) + " of " + n + " completed in 120 s");
+                }
+                long elapsed = System.nanoTime() - t0;
+                return n / (elapsed / 1e9);
+            } finally {
+                draining.set(false);
+                drainer.join();
+            }
+        }
+    }
+
+    private static String format(List<Double> rates) {
+        StringBuilder b = new StringBuilder();
+        for (double r : rates) {
+            b.append(String.format(Locale.ROOT, "%,.0f ", r));
+        }
+        return b.toString().trim();
+    }
+}
