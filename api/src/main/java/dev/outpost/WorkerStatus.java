@@ -1,6 +1,5 @@
 package dev.outpost;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -81,20 +80,20 @@ public record WorkerStatus(
      * Run times of the most recent requests (up to a few thousand).
      *
      * @param samples how many runs the figures cover
-     * @param p50 the median
-     * @param p99 the 99th percentile
-     * @param max the longest
+     * @param p50Millis the median, in milliseconds
+     * @param p99Millis the 99th percentile, in milliseconds
+     * @param maxMillis the longest, in milliseconds
      */
-    public record Latency(int samples, Duration p50, Duration p99, Duration max) {}
+    public record Latency(int samples, double p50Millis, double p99Millis, double maxMillis) {}
 
     /**
      * Totals for one collector.
      *
      * @param runs times it ran
      * @param failures runs that threw
-     * @param totalTime time spent in it
+     * @param totalMillis time spent in it, in milliseconds
      */
-    public record CollectorCounters(long runs, long failures, Duration totalTime) {}
+    public record CollectorCounters(long runs, long failures, double totalMillis) {}
 
     /**
      * One of the worker's threads.

@@ -547,7 +547,7 @@ public final class WorkerEngine {
         return new WorkerStatus(s.workerId(), state.get(), startedAt, s.source(), s.concurrency(), inFlight.size(), depth,
                 new WorkerStatus.Counters(received.sum(), succeeded.sum(), failed.sum(), retried.sum(), rejected.sum(),
                         deadLettered.sum(), duplicates.sum(), timedOut.sum(), handedBack.sum(), transportErrors.sum()),
-                new WorkerStatus.Latency((int) l[0], Duration.ofNanos(l[1]), Duration.ofNanos(l[2]), Duration.ofNanos(l[3])),
+                new WorkerStatus.Latency((int) l[0], millis(l[1]), millis(l[2]), millis(l[3])),
                 collectors, threads);
     }
 
@@ -559,6 +559,10 @@ public final class WorkerEngine {
         } catch (RuntimeException e) {
             log.warn("worker {}: listener failed", s.workerId(), e);
         }
+    }
+
+    private static double millis(long nanos) {
+        return Math.round(nanos / 1_000.0) / 1_000.0;
     }
 
     private static Throwable unwrap(Throwable e) {
@@ -706,7 +710,7 @@ public final class WorkerEngine {
         }
 
         WorkerStatus.CollectorCounters snapshot() {
-            return new WorkerStatus.CollectorCounters(runs.sum(), failures.sum(), Duration.ofNanos(nanos.sum()));
+            return new WorkerStatus.CollectorCounters(runs.sum(), failures.sum(), millis(nanos.sum()));
         }
     }
 }
