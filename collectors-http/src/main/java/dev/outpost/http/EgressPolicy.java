@@ -1,0 +1,303 @@
+package dev.outpost.http;
+
+import dev.outpost.http.internal.Cidr;
+import dev.outpost.http.internal.Ip;
+import java.net.InetAddress;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import okhttp3.HttpUrl;
+
+/**
+ * Which destinations the HTTP collectors may reach. Immutable and thread-safe.
+ *
+ * <p>By default ({@link #defaults()}) only public unicast addresses over {@code http} and
+ * {@code https} are allowed. Refused: loopback, private (RFC 1918), link-local, carrier-grade NAT,
+ * unique-local and site-local IPv6, multicast, broadcast, unspecified, reserved and documentation
+ * ranges, the cloud metadata addresses ({@code 169.254.169.254}, {@code fd00:ec2::254}), and the
+ * same addresses embedded in IPv6 (IPv4-mapped, IPv4-compatible, NAT64, 6to4, Teredo). Host names
+ * that some resolver would read as an IPv4 literal but that are not a plain dotted quad
+ * ({@code 2130706433}, {@code 0177.0.0.1}, {@code 0x7f.1}, {@code 127.1}) and names with a trailing
+ * dot are always refused, whatever is allowed: nobody needs them but an attacker.
+ *
+ * <p>The collectors check the policy on the URL before anything is sent, on every address a name
+ * resolves to (before connecting), and on the address each connection actually reached, for every
+ * redirect hop. Operators opt in to more with {@link Builder#allowCidr(String)} (an address range
+ * allowed whatever host names it) and {@link Builder#allowHost(String)} (a host name allowed whatever
+ * it resolves to), in code or with the settings {@value #ALLOW_CIDRS} and {@value #ALLOW_HOSTS}.
+ */
+public final class EgressPolicy {
+    /** Setting: comma-separated CIDR ranges to allow, e.g. {@code 10.0.0.0/8,169.254.169.254/32}. */
+    public static final String ALLOW_CIDRS = "allow-cidrs";
+    /** Setting: comma-separated host names to allow; {@code *.example.com} allows every subdomain. */
+    public static final String ALLOW_HOSTS = "allow-hosts";
+
+    private static final Pattern HOST_PATTERN = Pattern.compile("(\\*\\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*");
+    private static final Pattern LIST_SEPARATOR = Pattern.compile("[,\\s]+");
+    private static final EgressPolicy DEFAULTS = new EgressPolicy(Set.of(), Set.of());
+
+    private final Set<Cidr> cidrs;
+    private final Set<String> hosts;
+
+    private EgressPolicy(Set<Cidr> cidrs, Set<String> hosts) {
+        this.cidrs = cidrs;
+        this.hosts = hosts;
+    }
+
+    /** The default policy: public addresses over http and https only. */
+    public static EgressPolicy defaults() {
+        return DEFAULTS;
+    }
+
+    /** A builder starting from the default policy. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from this policy. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.cidrs.addAll(cidrs);
+        b.hosts.addAll(hosts);
+        return b;
+    }
+
+    /**
+     * This policy plus what the settings {@value #ALLOW_CIDRS} and {@value #ALLOW_HOSTS} allow.
+     * Settings only ever add allowances; other keys are ignored.
+     *
+     * @throws IllegalArgumentException naming the setting and the bad entry
+     */
+    public EgressPolicy withSettings(Map<String, String> settings) {
+        Objects.requireNonNull(settings, "settings");
+        String cidrText = settings.getOrDefault(ALLOW_CIDRS, "");
+        String hostText = settings.getOrDefault(ALLOW_HOSTS, "");
+        if (cidrText.isBlank() && hostText.isBlank()) {
+            return this;
+        }
+        Builder b = toBuilder();
+        for (String c : split(cidrText)) {
+            try {
+                b.allowCidr(c);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("setting " + ALLOW_CIDRS + ": " + e.getMessage(), e);
+            }
+        }
+        for (String h : split(hostText)) {
+            try {
+                b.allowHost(h);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("setting " + ALLOW_HOSTS + ": " + e.getMessage(), e);
+            }
+        }
+        return b.build();
+    }
+
+    private static List<String> split(String text) {
+        return Arrays.stream(LIST_SEPARATOR.split(text.strip())).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /** The allowed address ranges, in CIDR notation. */
+    public List<String> allowedCidrs() {
+        return cidrs.stream().map(Cidr::toString).toList();
+    }
+
+    /** The allowed host names and {@code *.suffix} patterns. */
+    public List<String> allowedHosts() {
+        return List.copyOf(hosts);
+    }
+
+    /** Whether {@code host} (a name, lower case) is allowed whatever it resolves to. */
+    public boolean allowsHost(String host) {
+        String h = host.toLowerCase(Locale.ROOT);
+        for (String allowed : hosts) {
+            if (allowed.startsWith("*.") ? h.endsWith(allowed.substring(1)) : h.equals(allowed)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Checks a URL before anything is resolved or sent: the scheme, and the host's form; when the
+     * host is an IP literal, the address too.
+     *
+     * @throws EgressDeniedException when refused
+     * @throws IllegalArgumentException when {@code url} is not an absolute http(s) URL
+     */
+    public void checkUrl(String url) {
+        Objects.requireNonNull(url, "url");
+        int colon = url.indexOf(':');
+        String scheme = colon > 0 ? url.substring(0, colon).strip().toLowerCase(Locale.ROOT) : "";
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new EgressDeniedException(scheme.isEmpty() ? "(no scheme)" : scheme + ":", null,
+                    "only the http and https schemes are allowed");
+        }
+        HttpUrl parsed = HttpUrl.parse(url);
+        if (parsed == null) {
+            throw new IllegalArgumentException("not a valid http(s) URL");
+        }
+        checkHost(parsed.host(), rawHost(url));
+    }
+
+    /**
+     * Checks a host as a parsed URL names it ({@code canonical}, e.g. OkHttp's {@code HttpUrl.host()})
+     * and as written ({@code raw}), before resolving.
+     *
+     * @throws EgressDeniedException when refused
+     */
+    public void checkHost(String canonical, String raw) {
+        Objects.requireNonNull(canonical, "canonical");
+        Objects.requireNonNull(raw, "raw");
+        String shown = raw.isEmpty() ? canonical : raw;
+        if (canonical.endsWith(".") || raw.endsWith(".")) {
+            throw new EgressDeniedException(shown, null, "host name with a trailing dot; write it without the dot");
+        }
+        Optional<byte[]> literal;
+        if (canonical.indexOf(':') >= 0) {
+            literal = Ip.ipv6Bytes(canonical);
+        } else if (raw.startsWith("[")) {
+            // An IPv6 literal the URL parser folded to IPv4 (::ffff:a.b.c.d): judge the form as written.
+            literal = Ip.ipv6Bytes(raw.substring(1, raw.length() - (raw.endsWith("]") ? 1 : 0)));
+        } else if (Ip.looksNumeric(canonical)) {
+            Optional<java.net.Inet4Address> quad = Ip.dottedQuad(canonical);
+            if (quad.isEmpty()) {
+                String meaning = Ip.inetAton(canonical).map(a -> " (read as " + a.getHostAddress() + " by some resolvers)").orElse("");
+                throw new EgressDeniedException(shown, null, "ambiguous numeric host" + meaning
+                        + "; write IPv4 addresses as four decimal numbers without leading zeros");
+            }
+            literal = Optional.of(quad.get().getAddress());
+        } else {
+            return;
+        }
+        if (literal.isEmpty()) {
+            throw new EgressDeniedException(shown, null, "not a valid IP literal");
+        }
+        checkBytes(shown, literal.get());
+    }
+
+    /**
+     * Checks an address that {@code host} resolved to or that a connection reached.
+     *
+     * @throws EgressDeniedException when refused
+     */
+    public void checkAddress(String host, InetAddress address) {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(address, "address");
+        if (allowsHost(host)) {
+            return;
+        }
+        checkBytes(host, address.getAddress());
+    }
+
+    private void checkBytes(String host, byte[] address) {
+        Optional<String> why = Ip.forbidden(address);
+        if (why.isEmpty()) {
+            return;
+        }
+        for (Cidr c : cidrs) {
+            if (c.contains(address)) {
+                return;
+            }
+        }
+        throw new EgressDeniedException(host, Ip.text(Ip.byAddress(address)), why.get());
+    }
+
+    /** The host part of a URL as written, brackets kept, without user info or port; empty if none. */
+    static String rawHost(String url) {
+        int start = url.indexOf("//");
+        if (start < 0) {
+            return "";
+        }
+        start += 2;
+        int end = start;
+        while (end < url.length() && "/?#\\".indexOf(url.charAt(end)) < 0) {
+            end++;
+        }
+        String authority = url.substring(start, end);
+        authority = authority.substring(authority.lastIndexOf('@') + 1);
+        if (authority.startsWith("[")) {
+            int close = authority.indexOf(']');
+            return close < 0 ? authority : authority.substring(0, close + 1);
+        }
+        int colon = authority.lastIndexOf(':');
+        return (colon < 0 ? authority : authority.substring(0, colon)).toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof EgressPolicy p && p.cidrs.equals(cidrs) && p.hosts.equals(hosts);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(cidrs, hosts);
+    }
+
+    @Override
+    public String toString() {
+        return "EgressPolicy[allowCidrs=" + allowedCidrs() + ", allowHosts=" + hosts + "]";
+    }
+
+    /** Builds an {@link EgressPolicy}. Not thread-safe. */
+    public static final class Builder {
+        private final Set<Cidr> cidrs = new LinkedHashSet<>();
+        private final Set<String> hosts = new LinkedHashSet<>();
+
+        private Builder() {}
+
+        /**
+         * Allows an address range whatever host names it, e.g. {@code 10.0.0.0/8},
+         * {@code 169.254.169.254/32}, {@code fd00:ec2::254/128}; a bare address means just it.
+         *
+         * @throws IllegalArgumentException when it is not a CIDR range
+         */
+        public Builder allowCidr(String cidr) {
+            cidrs.add(Cidr.parse(Objects.requireNonNull(cidr, "cidr")));
+            return this;
+        }
+
+        /** Allows each of these ranges; see {@link #allowCidr(String)}. */
+        public Builder allowCidrs(Collection<String> cidrs) {
+            Objects.requireNonNull(cidrs, "cidrs").forEach(this::allowCidr);
+            return this;
+        }
+
+        /**
+         * Allows a host name whatever it resolves to, e.g. {@code metadata.google.internal};
+         * {@code *.corp.example} allows every subdomain of {@code corp.example} (not itself).
+         * IP addresses go in {@link #allowCidr(String)}.
+         *
+         * @throws IllegalArgumentException when it is not a host name
+         */
+        public Builder allowHost(String host) {
+            String h = Objects.requireNonNull(host, "host").strip().toLowerCase(Locale.ROOT);
+            if (!HOST_PATTERN.matcher(h).matches() || Ip.looksNumeric(h)) {
+                throw new IllegalArgumentException("'" + host + "' is not a host name (letters, digits, '-', dots; "
+                        + "'*.' prefix for subdomains); allow IP addresses with allowCidr");
+            }
+            hosts.add(h);
+            return this;
+        }
+
+        /** Allows each of these hosts; see {@link #allowHost(String)}. */
+        public Builder allowHosts(Collection<String> hosts) {
+            Objects.requireNonNull(hosts, "hosts").forEach(this::allowHost);
+            return this;
+        }
+
+        /** Builds the policy. */
+        public EgressPolicy build() {
+            return new EgressPolicy(Collections.unmodifiableSet(new LinkedHashSet<>(cidrs)),
+                    Collections.unmodifiableSet(new LinkedHashSet<>(hosts)));
+        }
+    }
+}

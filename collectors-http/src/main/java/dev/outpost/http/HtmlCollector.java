@@ -1,0 +1,291 @@
+package dev.outpost.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.CollectorException;
+import dev.outpost.Request;
+import dev.outpost.http.internal.Bodies;
+import dev.outpost.http.internal.Core;
+import dev.outpost.http.internal.FetchResult;
+import dev.outpost.http.internal.FetchSpec;
+import dev.outpost.spi.Collector;
+import dev.outpost.spi.CollectorContext;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
+import org.jsoup.select.Elements;
+import org.jsoup.select.Evaluator;
+import org.jsoup.select.QueryParser;
+import org.jsoup.select.Selector;
+
+/**
+ * {@code http.html}: fetches a page like {@code http.request} (GET, same egress policy and limits)
+ * and returns what is in it as an {@link HtmlResult}: title, meta tags, canonical URL, links,
+ * headings, forms, scripts, images, a text excerpt, and the values of named CSS selectors.
+ * Malformed HTML is parsed as a browser would. Thread-safe; close it to release pooled connections.
+ *
+ * <p>Params (schema {@code http-html.schema.json}): {@code url} (required), {@code headers},
+ * {@code connectTimeoutMs}, {@code readTimeoutMs}, {@code timeoutMs}, {@code followRedirects},
+ * {@code maxRedirects}, {@code maxBytes}, {@code textChars} (default 1000), {@code maxItems}
+ * (default 200), and {@code select}: name to a CSS selector (the text of each match), or to
+ * {@code {"css": ..., "attr": NAME}} (an attribute; URL attributes made absolute with {@code abs:NAME}),
+ * {@code {"css": ..., "html": true}} (the outer HTML), with an optional {@code limit}.
+ *
+ * <p>Failures are those of {@link HttpRequestCollector}, plus {@code not-html} (permanent) when
+ * the response is neither HTML, XML nor text.
+ */
+public final class HtmlCollector implements Collector, AutoCloseable {
+    /** The collector's name. */
+    public static final String NAME = "http.html";
+    /** Default length of the text excerpt. */
+    public static final int DEFAULT_TEXT_CHARS = 1000;
+    /** Default number of entries per list. */
+    public static final int DEFAULT_MAX_ITEMS = 200;
+
+    private static final JsonNode SCHEMA = Core.schema(HtmlCollector.class, "http-html.schema.json");
+
+    private final Core core;
+
+    /** A collector with {@link HttpOptions#defaults()}; what {@link java.util.ServiceLoader} makes. */
+    public HtmlCollector() {
+        this(HttpOptions.defaults());
+    }
+
+    private HtmlCollector(HttpOptions options) {
+        this.core = new Core(Objects.requireNonNull(options, "options"));
+    }
+
+    /** A collector with explicit options (egress policy, resolver, timeouts, limits, TLS trust). */
+    public static HtmlCollector create(HttpOptions options) {
+        return new HtmlCollector(options);
+    }
+
+    /** The options it was built with (settings from configuration apply on top, per run). */
+    public HttpOptions options() {
+        return core.options();
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "Fetches an HTML page from an allowed destination and extracts title, meta, links, headings, forms and CSS selections";
+    }
+
+    @Override
+    public JsonNode paramsSchema() {
+        return SCHEMA.deepCopy();
+    }
+
+    @Override
+    public HtmlResult collect(Request request, CollectorContext context) {
+        HttpOptions eff = core.effective(context);
+        JsonNode params = request.params();
+        List<Selection> selections = selections(params.path("select"));
+        int textChars = params.path("textChars").asInt(DEFAULT_TEXT_CHARS);
+        int maxItems = params.path("maxItems").asInt(DEFAULT_MAX_ITEMS);
+        if (textChars < 0 || maxItems < 1) {
+            throw Core.badParams("textChars must be at least 0 and maxItems at least 1");
+        }
+        FetchSpec spec = core.spec(request.params(), "GET", eff);
+        FetchResult r = core.fetch(spec, eff, context);
+        if (r.contentType().isPresent() && !isMarkup(r.contentType().get())) {
+            throw CollectorException.permanent("not-html", "the response from " + okhttp3.HttpUrl.get(r.finalUrl()).host()
+                    + " is " + r.contentType().get().type() + "/" + r.contentType().get().subtype()
+                    + ", not HTML; use http.request for other content");
+        }
+        String charset = r.contentType().flatMap(t -> Optional.ofNullable(charsetName(t))).orElse(null);
+        Document doc;
+        try {
+            // With no charset from the headers, jsoup reads it from a byte-order mark or <meta charset>.
+            doc = Jsoup.parse(new ByteArrayInputStream(r.body()), charset, r.finalUrl());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return extract(r, doc, selections, textChars, maxItems);
+    }
+
+    private static boolean isMarkup(okhttp3.MediaType type) {
+        String s = type.subtype().toLowerCase(Locale.ROOT);
+        return s.equals("html") || s.equals("xhtml+xml") || Bodies.isTextual(type);
+    }
+
+    private static String charsetName(okhttp3.MediaType type) {
+        try {
+            return type.charset() == null ? null : type.charset().name();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private record Selection(String name, String css, Optional<String> attr, boolean html, int limit, Evaluator evaluator) {}
+
+    private static List<Selection> selections(JsonNode select) {
+        List<Selection> out = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = select.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode v = e.getValue();
+            String css = v.isTextual() ? v.asText() : v.path("css").asText();
+            Evaluator evaluator;
+            try {
+                evaluator = QueryParser.parse(css);
+            } catch (Selector.SelectorParseException | IllegalArgumentException ex) {
+                throw Core.badParams("select." + e.getKey() + ": '" + css + "' is not a valid CSS selector: " + ex.getMessage());
+            }
+            Selection s = v.isTextual()
+                    ? new Selection(e.getKey(), css, Optional.empty(), false, Integer.MAX_VALUE, evaluator)
+                    : new Selection(e.getKey(), css,
+                            v.hasNonNull("attr") ? Optional.of(v.get("attr").asText()) : Optional.empty(),
+                            v.path("html").asBoolean(false), v.path("limit").asInt(Integer.MAX_VALUE), evaluator);
+            out.add(s);
+        }
+        return out;
+    }
+
+    private static HtmlResult extract(FetchResult r, Document doc, List<Selection> selections, int textChars, int maxItems) {
+        List<HtmlResult.Meta> meta = new ArrayList<>();
+        for (Element m : doc.select("meta")) {
+            if (meta.size() >= maxItems) {
+                break;
+            }
+            if (m.hasAttr("charset")) {
+                meta.add(new HtmlResult.Meta("charset", m.attr("charset")));
+                continue;
+            }
+            String name = firstAttr(m, "name", "property", "http-equiv", "itemprop");
+            if (!name.isEmpty()) {
+                meta.add(new HtmlResult.Meta(name, m.attr("content")));
+            }
+        }
+        List<HtmlResult.Link> links = new ArrayList<>();
+        for (Element a : doc.select("a[href], link[href]")) {
+            if (links.size() >= maxItems) {
+                break;
+            }
+            String href = a.absUrl("href");
+            if (href.isEmpty()) {
+                continue;
+            }
+            List<String> rel = a.attr("rel").isBlank() ? List.of()
+                    : Arrays.stream(a.attr("rel").toLowerCase(Locale.ROOT).trim().split("\\s+")).toList();
+            links.add(new HtmlResult.Link(href, rel, a.tagName().equals("a") ? cut(a.text(), 500) : "", a.tagName()));
+        }
+        List<HtmlResult.Heading> headings = new ArrayList<>();
+        for (Element h : doc.select("h1, h2, h3, h4, h5, h6")) {
+            if (headings.size() >= maxItems) {
+                break;
+            }
+            headings.add(new HtmlResult.Heading(h.tagName().charAt(1) - '0', cut(h.text(), 500)));
+        }
+        List<HtmlResult.Form> forms = new ArrayList<>();
+        for (Element f : doc.select("form")) {
+            if (forms.size() >= maxItems) {
+                break;
+            }
+            List<HtmlResult.Field> fields = new ArrayList<>();
+            for (Element in : f.select("input[name], select[name], textarea[name], button[name]")) {
+                if (fields.size() >= maxItems) {
+                    break;
+                }
+                String type = in.tagName().equals("input")
+                        ? (in.attr("type").isBlank() ? "text" : in.attr("type").toLowerCase(Locale.ROOT))
+                        : in.tagName();
+                fields.add(new HtmlResult.Field(in.attr("name"), type));
+            }
+            String action = f.hasAttr("action") && !f.attr("action").isBlank() ? f.absUrl("action") : r.finalUrl();
+            String method = f.attr("method").equalsIgnoreCase("post") ? "POST" : "GET";
+            forms.add(new HtmlResult.Form(action.isEmpty() ? r.finalUrl() : action, method, fields));
+        }
+        List<HtmlResult.Script> scripts = new ArrayList<>();
+        for (Element s : doc.select("script")) {
+            if (scripts.size() >= maxItems) {
+                break;
+            }
+            scripts.add(new HtmlResult.Script(optional(s.absUrl("src")), optional(s.attr("type"))));
+        }
+        List<HtmlResult.Image> images = new ArrayList<>();
+        for (Element i : doc.select("img[src]")) {
+            if (images.size() >= maxItems) {
+                break;
+            }
+            String src = i.absUrl("src");
+            if (!src.isEmpty()) {
+                images.add(new HtmlResult.Image(src, i.hasAttr("alt") ? Optional.of(i.attr("alt")) : Optional.empty()));
+            }
+        }
+        Map<String, List<String>> selected = new LinkedHashMap<>();
+        for (Selection s : selections) {
+            Elements found = doc.select(s.evaluator());
+            List<String> values = new ArrayList<>();
+            int limit = Math.min(s.limit(), maxItems);
+            for (Element e : found) {
+                if (values.size() >= limit) {
+                    break;
+                }
+                if (s.attr().isPresent()) {
+                    if (e.hasAttr(s.attr().get()) || s.attr().get().startsWith("abs:")) {
+                        String v = e.attr(s.attr().get());
+                        if (!v.isEmpty() || e.hasAttr(s.attr().get())) {
+                            values.add(v);
+                        }
+                    }
+                } else {
+                    values.add(s.html() ? e.outerHtml() : e.text());
+                }
+            }
+            selected.put(s.name(), values);
+        }
+        Element html = doc.selectFirst("html[lang]");
+        Element canonical = doc.selectFirst("link[rel~=(?i)(^|\\s)canonical(\\s|$)][href]");
+        return new HtmlResult(r.url(), r.finalUrl(), r.redirects(), r.status(), r.contentType().map(Object::toString),
+                doc.charset().name(), r.body().length, r.truncated(), TimeUnit.NANOSECONDS.toMillis(r.elapsedNanos()),
+                optional(doc.title().strip()), html == null ? Optional.empty() : optional(html.attr("lang")),
+                canonical == null ? Optional.empty() : optional(canonical.absUrl("href")), meta, links, headings, forms,
+                scripts, images, cut(doc.body() == null ? "" : doc.body().text(), textChars), selected);
+    }
+
+    private static String firstAttr(Element e, String... names) {
+        for (String n : names) {
+            if (e.hasAttr(n) && !e.attr(n).isBlank()) {
+                return e.attr(n);
+            }
+        }
+        return "";
+    }
+
+    private static Optional<String> optional(String s) {
+        return s == null || s.isEmpty() ? Optional.empty() : Optional.of(s);
+    }
+
+    private static String cut(String s, int max) {
+        if (s.length() <= max) {
+            return s;
+        }
+        int end = max;
+        if (end > 0 && Character.isHighSurrogate(s.charAt(end - 1))) {
+            end--;
+        }
+        return s.substring(0, end);
+    }
+
+    /** Closes idle pooled connections. */
+    @Override
+    public void close() {
+        core.close();
+    }
+}

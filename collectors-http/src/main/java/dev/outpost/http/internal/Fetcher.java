@@ -1,0 +1,308 @@
+package dev.outpost.http.internal;
+
+import dev.outpost.CollectorException;
+import dev.outpost.http.CertificateInfo;
+import dev.outpost.http.EgressDeniedException;
+import dev.outpost.http.EgressPolicy;
+import dev.outpost.http.HttpOptions;
+import dev.outpost.http.Redirect;
+import dev.outpost.http.Resolver;
+import dev.outpost.http.TlsInfo;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
+import java.net.Proxy;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import okhttp3.Call;
+import okhttp3.Handshake;
+import okhttp3.Headers;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.BufferedSource;
+
+/**
+ * Fetches a URL with OkHttp under an egress policy: follows redirects itself (bounded, each hop
+ * checked), bounds the whole exchange by a deadline, reads at most the size limit. Thread-safe;
+ * one per collector.
+ */
+public final class Fetcher implements AutoCloseable {
+    private static final int MAX_CLIENTS = 32;
+    // Credentials never follow a redirect to another origin.
+    private static final List<String> CREDENTIAL_HEADERS = List.of("Authorization", "Cookie", "Proxy-Authorization");
+
+    private final OkHttpClient base;
+    private final Resolver resolver;
+    private final String userAgent;
+    private final Map<EgressPolicy, OkHttpClient> clients = new ConcurrentHashMap<>();
+
+    /** A fetcher with the resolver, TLS and user agent of {@code options}. */
+    public Fetcher(HttpOptions options) {
+        OkHttpClient.Builder b = new OkHttpClient.Builder()
+                // Redirects are followed here, hop by hop, so that each is checked and recorded.
+                .followRedirects(false)
+                .followSslRedirects(false)
+                // A failed route is not retried on another: the deadline and the worker's retries decide.
+                .retryOnConnectionFailure(false)
+                // The policy is about the address connected to: a proxy would hide it.
+                .proxy(Proxy.NO_PROXY)
+                .connectTimeout(options.connectTimeout())
+                .readTimeout(options.readTimeout())
+                .writeTimeout(options.readTimeout())
+                // Per-request connect and read timeouts, from the params.
+                .addInterceptor(chain -> {
+                    CallTimeouts t = chain.request().tag(CallTimeouts.class);
+                    Interceptor.Chain c = chain;
+                    if (t != null) {
+                        c = c.withConnectTimeout(millis(t.connect()), TimeUnit.MILLISECONDS)
+                                .withReadTimeout(millis(t.read()), TimeUnit.MILLISECONDS)
+                                .withWriteTimeout(millis(t.read()), TimeUnit.MILLISECONDS);
+                    }
+                    return c.proceed(c.request());
+                });
+        options.sslSocketFactory().ifPresent(f -> b.sslSocketFactory(f, options.trustManager().orElseThrow()));
+        this.base = b.build();
+        this.resolver = options.resolver();
+        this.userAgent = options.userAgent();
+    }
+
+    private record CallTimeouts(Duration connect, Duration read) {}
+
+    private static int millis(Duration d) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, d.toMillis()));
+    }
+
+    private OkHttpClient clientFor(EgressPolicy policy) {
+        OkHttpClient client = clients.get(policy);
+        if (client != null) {
+            return client;
+        }
+        if (clients.size() >= MAX_CLIENTS) {
+            // Policies come from settings, which rarely change; forget old ones rather than grow.
+            clients.clear();
+        }
+        return clients.computeIfAbsent(policy, p -> base.newBuilder()
+                .dns(new PolicyDns(resolver, p))
+                .addNetworkInterceptor(new ConnectedCheck(p))
+                .build());
+    }
+
+    /**
+     * Fetches under {@code policy}, within {@code budget} (the smaller of the spec's timeout and
+     * the worker's deadline).
+     *
+     * @throws EgressDeniedException when the policy refuses a hop
+     * @throws CollectorException with code {@code timeout}, {@code connect-failed}, {@code dns-failed}
+     *     (retryable), {@code tls-failed}, {@code too-many-redirects}, {@code bad-url},
+     *     {@code bad-redirect}, {@code protocol-error} (permanent), {@code io-failed} (retryable)
+     */
+    public FetchResult fetch(FetchSpec spec, EgressPolicy policy, Duration budget) {
+        long start = System.nanoTime();
+        long budgetNanos = budget.toNanos();
+        OkHttpClient client = clientFor(policy);
+        CallTimeouts timeouts = new CallTimeouts(spec.connectTimeout(), spec.readTimeout());
+        String url = spec.url();
+        String method = spec.method();
+        Optional<byte[]> body = spec.body();
+        Headers headers = spec.headers().get("User-Agent") == null
+                ? spec.headers().newBuilder().add("User-Agent", userAgent).build()
+                : spec.headers();
+        List<Redirect> redirects = new ArrayList<>();
+        while (true) {
+            HttpUrl httpUrl = checked(policy, url, !redirects.isEmpty());
+            long left = budgetNanos - (System.nanoTime() - start);
+            if (left <= 0) {
+                throw timeout(httpUrl.host(), budget);
+            }
+            Request request;
+            try {
+                MediaType type = spec.contentType().map(MediaType::parse).orElse(null);
+                RequestBody requestBody = body.map(bytes -> RequestBody.create(bytes, type)).orElse(null);
+                if (requestBody == null && (method.equals("POST") || method.equals("PUT") || method.equals("PATCH"))) {
+                    requestBody = RequestBody.create(new byte[0], type);
+                }
+                request = new Request.Builder().url(httpUrl).headers(headers).method(method, requestBody)
+                        .tag(CallTimeouts.class, timeouts).build();
+            } catch (IllegalArgumentException e) {
+                throw CollectorException.permanent("bad-params", e.getMessage());
+            }
+            Call call = client.newCall(request);
+            call.timeout().timeout(left, TimeUnit.NANOSECONDS);
+            try (Response response = call.execute()) {
+                String location = response.header("Location");
+                if (spec.followRedirects() && isRedirect(response.code()) && location != null) {
+                    if (redirects.size() >= spec.maxRedirects()) {
+                        throw CollectorException.permanent("too-many-redirects", "more than " + spec.maxRedirects()
+                                + " redirects from " + httpUrl.host() + "; raise maxRedirects (up to the max-redirects setting) or fetch the last location directly");
+                    }
+                    HttpUrl next = httpUrl.resolve(location);
+                    String nextText = next != null ? next.toString() : location;
+                    redirects.add(new Redirect(url, response.code(), nextText));
+                    if (next == null || !sameOrigin(httpUrl, next)) {
+                        Headers.Builder hb = headers.newBuilder();
+                        CREDENTIAL_HEADERS.forEach(hb::removeAll);
+                        headers = hb.build();
+                    }
+                    int code = response.code();
+                    if (code == 303 && !method.equals("HEAD") || (code == 301 || code == 302) && method.equals("POST")) {
+                        method = "GET";
+                        body = Optional.empty();
+                        headers = headers.newBuilder().removeAll("Content-Type").removeAll("Content-Length").build();
+                    }
+                    url = nextText;
+                    continue;
+                }
+                return read(spec, url, redirects, response, start);
+            } catch (IOException e) {
+                throw failure(e, httpUrl.host(), budget, spec);
+            }
+        }
+    }
+
+    private static HttpUrl checked(EgressPolicy policy, String url, boolean redirected) {
+        try {
+            policy.checkUrl(url);
+        } catch (IllegalArgumentException e) {
+            throw redirected
+                    ? CollectorException.permanent("bad-redirect", "a redirect pointed to something that is not an http(s) URL")
+                    : CollectorException.permanent("bad-url", "url is not a valid absolute http or https URL");
+        }
+        return HttpUrl.get(url);
+    }
+
+    private static boolean isRedirect(int code) {
+        return code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
+    }
+
+    private static boolean sameOrigin(HttpUrl a, HttpUrl b) {
+        return a.scheme().equals(b.scheme()) && a.host().equals(b.host()) && a.port() == b.port();
+    }
+
+    private static FetchResult read(FetchSpec spec, String url, List<Redirect> redirects, Response response, long start)
+            throws IOException {
+        ResponseBody responseBody = response.body();
+        byte[] bytes = new byte[0];
+        boolean truncated = false;
+        if (responseBody != null) {
+            BufferedSource source = responseBody.source();
+            long max = spec.maxBytes();
+            // request(n) buffers at least n bytes unless the body ends first: more than max means cut.
+            truncated = source.request(max + 1);
+            okio.Buffer buffer = source.getBuffer();
+            bytes = buffer.readByteArray(Math.min(buffer.size(), max));
+        }
+        MediaType type = Optional.ofNullable(response.header("Content-Type")).map(MediaType::parse).orElse(null);
+        return new FetchResult(url, response.request().url().toString(), List.copyOf(redirects), response.code(),
+                response.message(), response.protocol().toString(), response.headers(), Optional.ofNullable(type), bytes,
+                truncated, System.nanoTime() - start, Optional.ofNullable(response.handshake()).map(Fetcher::tls));
+    }
+
+    private static TlsInfo tls(Handshake handshake) {
+        Optional<CertificateInfo> peer = handshake.peerCertificates().stream().findFirst()
+                .filter(X509Certificate.class::isInstance).map(c -> certificate((X509Certificate) c));
+        return new TlsInfo(handshake.tlsVersion().javaName(), handshake.cipherSuite().javaName(), peer);
+    }
+
+    static CertificateInfo certificate(X509Certificate c) {
+        List<String> sans = new ArrayList<>();
+        try {
+            Collection<List<?>> names = c.getSubjectAlternativeNames();
+            if (names != null) {
+                for (List<?> n : names) {
+                    // 2 = dNSName, 7 = iPAddress: the names a client matches a host against.
+                    if (n.size() >= 2 && (Integer.valueOf(2).equals(n.get(0)) || Integer.valueOf(7).equals(n.get(0)))) {
+                        sans.add(String.valueOf(n.get(1)));
+                    }
+                }
+            }
+        } catch (CertificateParsingException e) {
+            // An unreadable extension: report the certificate without its alternative names.
+        }
+        return new CertificateInfo(c.getSubjectX500Principal().getName(), c.getIssuerX500Principal().getName(),
+                c.getSerialNumber().toString(16), c.getNotBefore().toInstant(), c.getNotAfter().toInstant(), sans,
+                sha256(c));
+    }
+
+    private static String sha256(Certificate c) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(c.getEncoded()));
+        } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
+            return "";
+        }
+    }
+
+    private static CollectorException failure(IOException e, String host, Duration budget, FetchSpec spec) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof Refused r) {
+                return r.denial();
+            }
+            for (Throwable s : t.getSuppressed()) {
+                if (s instanceof Refused r) {
+                    return r.denial();
+                }
+            }
+        }
+        if (e instanceof SocketTimeoutException) {
+            String which = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("connect")
+                    ? "connecting to " + host + " took longer than " + spec.connectTimeout().toMillis() + " ms (connectTimeoutMs)"
+                    : "no data from " + host + " for " + spec.readTimeout().toMillis() + " ms (readTimeoutMs)";
+            return new CollectorException("timeout", which + "; the server may be slow or unreachable", true, e);
+        }
+        if (e instanceof InterruptedIOException) {
+            return new CollectorException("timeout", "the fetch from " + host + " did not finish within " + budget.toMillis()
+                    + " ms (timeoutMs, or the worker's deadline); ask for less or allow more time", true, e);
+        }
+        if (e instanceof UnknownHostException) {
+            return new CollectorException("dns-failed", "cannot resolve " + host + "; check the host name", true, e);
+        }
+        if (e instanceof ConnectException || e instanceof NoRouteToHostException || e instanceof PortUnreachableException) {
+            return new CollectorException("connect-failed", "cannot connect to " + host + ": " + e.getMessage()
+                    + "; check that the server is up and reachable", true, e);
+        }
+        if (e instanceof SSLException) {
+            return new CollectorException("tls-failed", "TLS with " + host + " failed: " + e.getMessage()
+                    + "; check the server's certificate and the trust store", false, e);
+        }
+        if (e instanceof java.net.ProtocolException) {
+            return new CollectorException("protocol-error", host + " broke the HTTP protocol: " + e.getMessage(), false, e);
+        }
+        return new CollectorException("io-failed", "talking to " + host + " failed: " + e.getMessage(), true, e);
+    }
+
+    private static CollectorException timeout(String host, Duration budget) {
+        return CollectorException.retryable("timeout", "no time left to fetch from " + host + " within " + budget.toMillis()
+                + " ms (timeoutMs, or the worker's deadline)");
+    }
+
+    /** Closes idle pooled connections. In-flight fetches finish. */
+    @Override
+    public void close() {
+        base.connectionPool().evictAll();
+        clients.clear();
+    }
+}
