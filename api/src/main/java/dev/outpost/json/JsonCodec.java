@@ -9,6 +9,7 @@ import dev.outpost.RejectReason;
 import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.ResponseStatus;
+import dev.outpost.internal.Timestamps;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.CodecException;
 import dev.outpost.spi.Decoded;
@@ -79,7 +80,7 @@ public final class JsonCodec implements Codec {
             if (r.replyTo().isPresent()) {
                 g.writeStringField("replyTo", r.replyTo().get());
             }
-            g.writeStringField("sentAt", r.sentAt().toString());
+            g.writeStringField("sentAt", Timestamps.format(r.sentAt()));
             if (r.ttl().isPresent()) {
                 g.writeNumberField("ttl", Math.max(1, r.ttl().get().toMillis()));
             }
@@ -140,8 +141,8 @@ public final class JsonCodec implements Codec {
             }
             g.writeStringField("worker", r.worker());
             g.writeNumberField("attempt", r.attempt());
-            g.writeStringField("startedAt", r.startedAt().toString());
-            g.writeStringField("finishedAt", r.finishedAt().toString());
+            g.writeStringField("startedAt", Timestamps.format(r.startedAt()));
+            g.writeStringField("finishedAt", Timestamps.format(r.finishedAt()));
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -209,7 +210,7 @@ public final class JsonCodec implements Codec {
 
     private static Instant instant(JsonNode doc, String field) {
         try {
-            return Instant.parse(text(doc, field));
+            return Timestamps.parse(text(doc, field));
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("'" + field + "' is not an RFC 3339 date-time");
         }

@@ -2,6 +2,7 @@ package dev.outpost.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.internal.OrgJson;
+import dev.outpost.internal.Rfc3339;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -46,6 +47,8 @@ public final class JsonSchema {
             Schema compiled = SchemaLoader.builder()
                     .schemaClient(NO_REMOTE)
                     .draftV7Support()
+                    .enableOverrideOfBuiltInFormatValidators()
+                    .addFormatValidator(new Rfc3339())
                     .useDefaults(false)
                     .schemaJson(OrgJson.convert(schema))
                     .build()

@@ -37,18 +37,24 @@ public final class WorkerThroughput {
         for (String mode : List.of("validating", "no-envelope-schema")) {
             Codec codec = mode.equals("validating") ? JsonCodec.create() : JsonCodec.withoutSchemaValidation();
             List<Double> rates = new ArrayList<>();
+            List<Double> cpu = new ArrayList<>();
             for (int round = 0; round < rounds; round++) {
-                rates.add(round(n, concurrency, codec));
+                double[] r = round(n, concurrency, codec);
+                rates.add(r[0]);
+                cpu.add(r[1]);
             }
             List<Double> measured = rates.subList(Math.min(2, rates.size() - 1), rates.size()); // first rounds warm up
             double best = measured.stream().mapToDouble(Double::doubleValue).max().orElse(0);
             double mean = measured.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-            System.out.printf(Locale.ROOT, "  %-20s rounds %s%n  %-20s mean %,.0f req/s, best %,.0f req/s (after %d warm-up rounds)%n",
-                    mode, format(rates), "", mean, best, rates.size() - measured.size());
+            double cpuMean = cpu.subList(rates.size() - measured.size(), cpu.size()).stream().mapToDouble(Double::doubleValue)
+                    .average().orElse(0);
+            System.out.printf(Locale.ROOT, "  %-20s rounds %s%n  %-20s mean %,.0f req/s, best %,.0f req/s, %.1f µs of CPU per request"
+                    + " (after %d warm-up rounds)%n", mode, format(rates), "", mean, best, cpuMean, rates.size() - measured.size());
         }
     }
 
-    static double round(int n, int concurrency, Codec codec) throws Exception {
+    /** {requests per second, process CPU microseconds per request}. */
+    static double[] round(int n, int concurrency, Codec codec) throws Exception {
         try (InMemoryTransport transport = InMemoryTransport.builder().maxQueuedBytes(1L << 30).build()) {
             List<Message> batch = new ArrayList<>(10);
             for (int i = 0; i < n; i++) {
@@ -76,6 +82,9 @@ public final class WorkerThroughput {
                 }
             }, "results-drainer");
             drainer.start();
+            com.sun.management.OperatingSystemMXBean os =
+                    (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             try (Worker worker = Worker.builder(transport).codec(codec).collector(Payloads.noop()).concurrency(concurrency)
                     .pollWait(Duration.ofMillis(50)).listener(new WorkerListener() {
@@ -88,7 +97,8 @@ public final class WorkerThroughput {
                     throw new IllegalStateException("only " + (n - done.getCount()) + " of " + n + " completed in 120 s");
                 }
                 long elapsed = System.nanoTime() - t0;
-                return n / (elapsed / 1e9);
+                long cpu = os.getProcessCpuTime() - cpu0;
+                return new double[] {n / (elapsed / 1e9), cpu / 1e3 / n};
             } finally {
                 draining.set(false);
                 drainer.join();
