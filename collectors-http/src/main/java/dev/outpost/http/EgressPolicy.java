@@ -46,10 +46,13 @@ public final class EgressPolicy {
 
     private final Set<Cidr> cidrs;
     private final Set<String> hosts;
+    // Policies key the collectors' client cache on every request: hash once.
+    private final int hash;
 
     private EgressPolicy(Set<Cidr> cidrs, Set<String> hosts) {
         this.cidrs = cidrs;
         this.hosts = hosts;
+        this.hash = Objects.hash(cidrs, hosts);
     }
 
     /** The default policy: public addresses over http and https only. */
@@ -145,7 +148,20 @@ public final class EgressPolicy {
         if (parsed == null) {
             throw new IllegalArgumentException("not a valid http(s) URL");
         }
-        checkHost(parsed.host(), rawHost(url));
+        checkUrl(parsed, url);
+    }
+
+    /**
+     * Checks a URL already parsed by OkHttp; {@code raw} is the same URL as written, for the forms
+     * the parser normalises away (an IPv4-mapped IPv6 literal).
+     *
+     * @throws EgressDeniedException when refused
+     */
+    public void checkUrl(HttpUrl parsed, String raw) {
+        Objects.requireNonNull(parsed, "parsed");
+        Objects.requireNonNull(raw, "raw");
+        // HttpUrl only parses http and https.
+        checkHost(parsed.host(), rawHost(raw));
     }
 
     /**
@@ -234,12 +250,12 @@ public final class EgressPolicy {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof EgressPolicy p && p.cidrs.equals(cidrs) && p.hosts.equals(hosts);
+        return o == this || o instanceof EgressPolicy p && p.hash == hash && p.cidrs.equals(cidrs) && p.hosts.equals(hosts);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(cidrs, hosts);
+        return hash;
     }
 
     @Override

@@ -60,6 +60,7 @@ public final class Fetcher implements AutoCloseable {
     private final Resolver resolver;
     private final String userAgent;
     private final Map<EgressPolicy, OkHttpClient> clients = new ConcurrentHashMap<>();
+    private final Watchdog watchdog = new Watchdog();
 
     /** A fetcher with the resolver, TLS and user agent of {@code options}. */
     public Fetcher(HttpOptions options) {
@@ -78,9 +79,11 @@ public final class Fetcher implements AutoCloseable {
                 .addInterceptor(chain -> {
                     CallTimeouts t = chain.request().tag(CallTimeouts.class);
                     Interceptor.Chain c = chain;
-                    if (t != null) {
-                        c = c.withConnectTimeout(millis(t.connect()), TimeUnit.MILLISECONDS)
-                                .withReadTimeout(millis(t.read()), TimeUnit.MILLISECONDS)
+                    if (t != null && c.connectTimeoutMillis() != millis(t.connect())) {
+                        c = c.withConnectTimeout(millis(t.connect()), TimeUnit.MILLISECONDS);
+                    }
+                    if (t != null && c.readTimeoutMillis() != millis(t.read())) {
+                        c = c.withReadTimeout(millis(t.read()), TimeUnit.MILLISECONDS)
                                 .withWriteTimeout(millis(t.read()), TimeUnit.MILLISECONDS);
                     }
                     return c.proceed(c.request());
@@ -137,7 +140,7 @@ public final class Fetcher implements AutoCloseable {
             HttpUrl httpUrl = checked(policy, url, !redirects.isEmpty());
             long left = budgetNanos - (System.nanoTime() - start);
             if (left <= 0) {
-                throw timeout(httpUrl.host(), budget);
+                throw timeout(httpUrl.host(), budget, null);
             }
             Request request;
             try {
@@ -152,7 +155,7 @@ public final class Fetcher implements AutoCloseable {
                 throw CollectorException.permanent("bad-params", e.getMessage());
             }
             Call call = client.newCall(request);
-            call.timeout().timeout(left, TimeUnit.NANOSECONDS);
+            watchdog.watch(call, start + budgetNanos);
             try (Response response = call.execute()) {
                 String location = response.header("Location");
                 if (spec.followRedirects() && isRedirect(response.code()) && location != null) {
@@ -179,20 +182,29 @@ public final class Fetcher implements AutoCloseable {
                 }
                 return read(spec, url, redirects, response, start);
             } catch (IOException e) {
-                throw failure(e, httpUrl.host(), budget, spec);
+                // Only the watchdog cancels calls: a cancelled call ran out of time.
+                throw call.isCanceled() ? timeout(httpUrl.host(), budget, e) : failure(e, httpUrl.host(), budget, spec);
+            } finally {
+                watchdog.release(call);
             }
         }
     }
 
     private static HttpUrl checked(EgressPolicy policy, String url, boolean redirected) {
-        try {
-            policy.checkUrl(url);
-        } catch (IllegalArgumentException e) {
+        HttpUrl parsed = HttpUrl.parse(url);
+        if (parsed == null) {
+            // Not http(s), or not a URL: the policy says which (a refused scheme is egress-denied).
+            try {
+                policy.checkUrl(url);
+            } catch (IllegalArgumentException e) {
+                // falls through to the error below
+            }
             throw redirected
                     ? CollectorException.permanent("bad-redirect", "a redirect pointed to something that is not an http(s) URL")
                     : CollectorException.permanent("bad-url", "url is not a valid absolute http or https URL");
         }
-        return HttpUrl.get(url);
+        policy.checkUrl(parsed, url);
+        return parsed;
     }
 
     private static boolean isRedirect(int code) {
@@ -274,8 +286,7 @@ public final class Fetcher implements AutoCloseable {
             return new CollectorException("timeout", which + "; the server may be slow or unreachable", true, e);
         }
         if (e instanceof InterruptedIOException) {
-            return new CollectorException("timeout", "the fetch from " + host + " did not finish within " + budget.toMillis()
-                    + " ms (timeoutMs, or the worker's deadline); ask for less or allow more time", true, e);
+            return timeout(host, budget, e);
         }
         if (e instanceof UnknownHostException) {
             return new CollectorException("dns-failed", "cannot resolve " + host + "; check the host name", true, e);
@@ -294,14 +305,15 @@ public final class Fetcher implements AutoCloseable {
         return new CollectorException("io-failed", "talking to " + host + " failed: " + e.getMessage(), true, e);
     }
 
-    private static CollectorException timeout(String host, Duration budget) {
-        return CollectorException.retryable("timeout", "no time left to fetch from " + host + " within " + budget.toMillis()
-                + " ms (timeoutMs, or the worker's deadline)");
+    private static CollectorException timeout(String host, Duration budget, IOException cause) {
+        return new CollectorException("timeout", "the fetch from " + host + " did not finish within " + budget.toMillis()
+                + " ms (timeoutMs, or the worker's deadline); ask for less or allow more time", true, cause);
     }
 
-    /** Closes idle pooled connections. In-flight fetches finish. */
+    /** Stops the deadline thread and closes idle pooled connections. */
     @Override
     public void close() {
+        watchdog.close();
         base.connectionPool().evictAll();
         clients.clear();
     }

@@ -13,7 +13,6 @@ import java.util.regex.Pattern;
  * resolves a name: every parse here is of literals only.
  */
 public final class Ip {
-    private static final Pattern DOTTED_QUAD = Pattern.compile("(0|[1-9][0-9]{0,2})(\\.(0|[1-9][0-9]{0,2})){3}");
     // A label as inet_aton(3) reads it: decimal, octal (leading 0) or hex (0x).
     private static final Pattern NUMERIC_LABEL = Pattern.compile("(0x[0-9a-f]*|[0-9]+)", Pattern.CASE_INSENSITIVE);
 
@@ -21,19 +20,33 @@ public final class Ip {
 
     /** The canonical dotted-quad IPv4 literal {@code text} denotes, if it is one (no leading zeros). */
     public static Optional<Inet4Address> dottedQuad(String text) {
-        if (!DOTTED_QUAD.matcher(text).matches()) {
-            return Optional.empty();
-        }
-        String[] parts = text.split("\\.");
+        // Hand-parsed: this runs for every request and redirect hop.
         byte[] b = new byte[4];
-        for (int i = 0; i < 4; i++) {
-            int v = Integer.parseInt(parts[i]);
-            if (v > 255) {
+        int part = 0;
+        int value = -1;
+        int digits = 0;
+        for (int i = 0; i <= text.length(); i++) {
+            char c = i < text.length() ? text.charAt(i) : '.';
+            if (c == '.') {
+                if (value < 0 || part > 3) {
+                    return Optional.empty();
+                }
+                b[part++] = (byte) value;
+                value = -1;
+                digits = 0;
+            } else if (c >= '0' && c <= '9') {
+                if (digits > 0 && value == 0) {
+                    return Optional.empty(); // a leading zero: octal to some resolvers
+                }
+                value = (value < 0 ? 0 : value * 10) + (c - '0');
+                if (++digits > 3 || value > 255) {
+                    return Optional.empty();
+                }
+            } else {
                 return Optional.empty();
             }
-            b[i] = (byte) v;
         }
-        return Optional.of((Inet4Address) byAddress(b));
+        return part == 4 ? Optional.of((Inet4Address) byAddress(b)) : Optional.empty();
     }
 
     /**
@@ -42,9 +55,18 @@ public final class Ip {
      * {@code 127.1}. No top-level domain is numeric, so such a host is never a DNS name.
      */
     public static boolean looksNumeric(String host) {
-        int dot = host.lastIndexOf('.');
-        String last = host.substring(dot + 1);
-        return !last.isEmpty() && NUMERIC_LABEL.matcher(last).matches();
+        String last = host.substring(host.lastIndexOf('.') + 1);
+        if (last.isEmpty()) {
+            return false;
+        }
+        boolean hex = last.length() >= 2 && last.charAt(0) == '0' && (last.charAt(1) == 'x' || last.charAt(1) == 'X');
+        for (int i = hex ? 2 : 0; i < last.length(); i++) {
+            char c = last.charAt(i);
+            if (!(c >= '0' && c <= '9') && !(hex && Character.digit(c, 16) >= 0)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

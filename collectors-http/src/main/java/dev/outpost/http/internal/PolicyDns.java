@@ -11,10 +11,17 @@ import okhttp3.Dns;
 /**
  * Resolves with the user's resolver and refuses, before any connection, a name with any answer the
  * policy forbids. OkHttp calls it for every new connection, so each connection is checked against
- * the answer it actually uses. A record, so that clients built for equal policies share pooled
- * connections (OkHttp's connection {@code Address} compares the Dns).
+ * the answer it actually uses. Identity equality: OkHttp's connection {@code Address} compares the
+ * Dns, so a pooled connection is only reused by calls under the same policy.
  */
-record PolicyDns(Resolver resolver, EgressPolicy policy) implements Dns {
+final class PolicyDns implements Dns {
+    private final Resolver resolver;
+    private final EgressPolicy policy;
+
+    PolicyDns(Resolver resolver, EgressPolicy policy) {
+        this.resolver = resolver;
+        this.policy = policy;
+    }
 
     @Override
     public List<InetAddress> lookup(String hostname) throws UnknownHostException {

@@ -26,12 +26,4 @@ class PolicyDnsTest {
                     assertThat(r.denial().reason()).isEqualTo("cloud metadata address");
                 });
     }
-
-    @Test
-    void equalPoliciesMakeEqualDnsSoPooledConnectionsAreShared() {
-        dev.outpost.http.Resolver r = dev.outpost.http.Resolver.system();
-        assertThat(new PolicyDns(r, EgressPolicy.builder().allowCidr("10.0.0.0/8").build()))
-                .isEqualTo(new PolicyDns(r, EgressPolicy.builder().allowCidr("10.0.0.0/8").build()))
-                .isNotEqualTo(new PolicyDns(r, EgressPolicy.defaults()));
-    }
 }
