@@ -346,6 +346,22 @@ class HttpRequestCollectorTest {
     }
 
     @Test
+    void closeStopsTheDeadlineThread() {
+        HttpRequestCollector own = HttpRequestCollector.create(HttpOptions.defaults());
+        long before = deadlineThreads();
+        own.collect(Request.builder(HttpRequestCollector.NAME).params(Map.of("url", server.url("/status"))).build(),
+                TestContext.loopback());
+        assertThat(deadlineThreads()).isEqualTo(before + 1);
+        own.close();
+        assertThat(deadlineThreads()).isEqualTo(before);
+    }
+
+    private static long deadlineThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("outpost-http-deadline-")).count();
+    }
+
+    @Test
     void theResultSerialisesAsPlainJson() {
         HttpResult r = call(Map.of("url", server.url("/status")));
         JsonNode json = Json.toTree(r);
