@@ -177,7 +177,7 @@ public final class Client implements AutoCloseable {
         return undecodable.sum();
     }
 
-    /** Stops polling; pending calls fail with {@link CallTimeoutException}-like cancellation. Idempotent. */
+    /** Stops polling; pending calls complete exceptionally with an {@link OutpostException}. Idempotent. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {

@@ -100,7 +100,7 @@ public final class JsonCodec implements Codec {
 
     @Override
     public Decoded<Request> decodeRequest(byte[] body) {
-        ObjectNode doc = readObject(body, REQUEST_SCHEMA, "request");
+        ObjectNode doc = readObject(body, REQUEST_SCHEMA, "request", "params");
         try {
             return Decoded.anonymous(new Request(
                     doc.path("v").asInt(),
@@ -152,7 +152,7 @@ public final class JsonCodec implements Codec {
 
     @Override
     public Decoded<Response> decodeResponse(byte[] body) {
-        ObjectNode doc = readObject(body, RESPONSE_SCHEMA, "response");
+        ObjectNode doc = readObject(body, RESPONSE_SCHEMA, "response", "result");
         try {
             JsonNode error = doc.get("error");
             ResponseStatus status = ResponseStatus.fromCode(text(doc, "status"));
@@ -174,7 +174,12 @@ public final class JsonCodec implements Codec {
         }
     }
 
-    private ObjectNode readObject(byte[] body, JsonSchema schema, String what) {
+    /**
+     * Reads and validates a document. The envelope schemas leave {@code opaque} (params, result)
+     * unconstrained beyond its type, so a shallow copy with it emptied is validated: the verdict is
+     * the same and a large payload is not walked twice.
+     */
+    private ObjectNode readObject(byte[] body, JsonSchema schema, String what, String opaque) {
         JsonNode doc;
         try {
             doc = Json.mapper().readTree(body);
@@ -186,7 +191,14 @@ public final class JsonCodec implements Codec {
                     what + " must be a JSON object, was " + (doc == null ? "empty" : doc.getNodeType()));
         }
         if (validate) {
-            List<String> violations = schema.violations(object);
+            JsonNode payload = object.get(opaque);
+            ObjectNode envelope = object;
+            if (payload != null && payload.isContainerNode() && payload.size() > 0) {
+                envelope = object.objectNode();
+                envelope.setAll(object);
+                envelope.set(opaque, payload.isObject() ? envelope.objectNode() : envelope.arrayNode());
+            }
+            List<String> violations = schema.violations(envelope);
             if (!violations.isEmpty()) {
                 throw new CodecException(RejectReason.SCHEMA_INVALID, what + " violates its schema: "
                         + String.join("; ", violations.subList(0, Math.min(MAX_REPORTED_VIOLATIONS, violations.size()))));

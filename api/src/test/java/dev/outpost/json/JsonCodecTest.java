@@ -97,6 +97,23 @@ class JsonCodecTest {
     }
 
     @Test
+    void largeParamsAndResultsKeepTheirContentAndTheEnvelopeIsStillChecked() {
+        java.util.Map<String, Object> big = new java.util.HashMap<>();
+        for (int i = 0; i < 2_000; i++) {
+            big.put("k" + i, java.util.List.of(i, "v" + i, java.util.Map.of("deep", i)));
+        }
+        Request r = Request.builder("bulk").params(big).build();
+        Request back = codec.decodeRequest(codec.encodeRequest(r)).document();
+        assertThat(back.params()).isEqualTo(r.params());
+        String badAttributes = new String(codec.encodeRequest(r), StandardCharsets.UTF_8)
+                .replace("\"sentAt\"", "\"attributes\":{\"n\":1},\"sentAt\"");
+        assertThatThrownBy(() -> codec.decodeRequest(badAttributes.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.reason()).isEqualTo(RejectReason.SCHEMA_INVALID));
+        Response ok = Response.ok(r, Json.toTree(big), "w", 1, Instant.now(), Instant.now());
+        assertThat(codec.decodeResponse(codec.encodeResponse(ok, Optional.empty())).document().result()).isEqualTo(ok.result());
+    }
+
+    @Test
     void withoutSchemaValidationStillRefusesWhatCannotBeARequest() {
         JsonCodec lax = JsonCodec.withoutSchemaValidation();
         assertThatThrownBy(() -> lax.decodeRequest("{\"v\":1}".getBytes(StandardCharsets.UTF_8)))
