@@ -13,8 +13,7 @@ public final class Cidr {
     private Cidr(byte[] network, int prefix) {
         this.network = network;
         this.prefix = prefix;
-        this.text = Ip.text(Ip.byAddress(network.length == 16 && isMapped(network) ? Arrays.copyOfRange(network, 12, 16) : network))
-                + "/" + (network.length == 16 && isMapped(network) ? prefix - 96 : prefix);
+        this.text = Ip.text(Ip.byAddress(network)) + "/" + prefix;
     }
 
     /**
