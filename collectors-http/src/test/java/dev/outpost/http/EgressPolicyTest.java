@@ -59,6 +59,14 @@ class EgressPolicyTest {
         "http://user:pw@127.0.0.1:8080/       | loopback",
         "http://%31%32%37.0.0.1/              | loopback",
         "HTTP://127.0.0.1/                    | loopback",
+        "http://１２７.０.０.１/                  | loopback",
+        "http://127.0.0.1%2e/                 | trailing dot",
+        "http://0x7f.0x0.0x0.0x1/             | ambiguous numeric host (read as 127.0.0.1",
+        "http://127.000.000.001/              | ambiguous numeric host (read as 127.0.0.1",
+        "http://[0:0:0:0:0:ffff:127.0.0.1]/   | IPv4-mapped IPv6 address embedding 127.0.0.1",
+        "http://[::ffff:a9fe:a9fe]/           | IPv4-mapped IPv6 address embedding 169.254.169.254",
+        "http://evil.example@127.0.0.1/       | loopback",
+        "http://127.0.0.1\\@evil.example/      | loopback",
     })
     void refusesForbiddenForms(String url, String reason) {
         assertThatThrownBy(() -> policy.checkUrl(url))
