@@ -218,7 +218,10 @@ public final class Worker implements AutoCloseable {
             return this;
         }
 
-        /** Registers a collector. */
+        /**
+         * Registers a collector. A collector that is {@link AutoCloseable} is closed when the worker
+         * stops.
+         */
         public Builder collector(Collector collector) {
             collectors.add(Objects.requireNonNull(collector, "collector"));
             return this;
@@ -469,6 +472,8 @@ public final class Worker implements AutoCloseable {
                         problems.addAll(ce.problems());
                     }
                 }
+                own.remove("timeout"); // the worker's own keys, not the collector's
+                own.remove("max-attempts");
                 own.putAll(settings.getOrDefault(name, Map.of()));
                 boolean allowed = allow.isEmpty() || Patterns.anyMatches(allow, name);
                 entries.put(name, new CollectorEntry(e.getValue(), schema, allowed, t, a, Map.copyOf(own)));

@@ -17,6 +17,7 @@ import dev.outpost.spi.Decoded;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.MessageTooLargeException;
+import dev.outpost.spi.Received;
 import dev.outpost.spi.Sender;
 import java.time.Duration;
 import java.time.Instant;
@@ -209,7 +210,7 @@ public final class WorkerEngine {
             }
             Decoded<Request> decoded;
             try {
-                decoded = s.codec().decodeRequest(m.body());
+                decoded = s.codec().decodeRequest(m.body(), new Received(d.messageId(), Math.max(1, d.receiveCount())));
             } catch (CodecException e) {
                 reject(f, e.reason(), e.getMessage());
                 return;
@@ -482,6 +483,7 @@ public final class WorkerEngine {
         if (state.compareAndSet(WorkerStatus.State.NEW, WorkerStatus.State.STOPPED)) {
             executor.shutdownNow();
             timer.shutdownNow();
+            closeCollectors();
             terminated.complete(null);
             return terminated;
         }
@@ -515,12 +517,26 @@ public final class WorkerEngine {
             executor.shutdownNow();
             executor.awaitTermination(2, TimeUnit.SECONDS);
             timer.shutdownNow();
+            closeCollectors();
             log.info("worker {} stopped: {} unfinished deliveries handed back", s.workerId(), unfinished);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
             state.set(WorkerStatus.State.STOPPED);
             terminated.complete(null);
+        }
+    }
+
+    /** Collectors that hold resources (connection pools, threads) are closed with the worker. */
+    private void closeCollectors() {
+        for (CollectorEntry e : s.collectors().values()) {
+            if (e.collector() instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception ex) {
+                    log.warn("worker {}: closing collector '{}' failed", s.workerId(), e.collector().name(), ex);
+                }
+            }
         }
     }
 

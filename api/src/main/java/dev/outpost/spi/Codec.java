@@ -25,6 +25,17 @@ public interface Codec {
     Decoded<Request> decodeRequest(byte[] body);
 
     /**
+     * Decodes a request received from a transport. Codecs with replay protection use
+     * {@code received} to accept redeliveries of a message they already opened while refusing new
+     * copies of it; the default ignores it.
+     *
+     * @throws CodecException when the body is not a valid request
+     */
+    default Decoded<Request> decodeRequest(byte[] body, Received received) {
+        return decodeRequest(body);
+    }
+
+    /**
      * Encodes a response; {@code recipient} is the authenticated sender of the request it answers,
      * to which a sealing codec seals the response.
      */

@@ -17,6 +17,15 @@ public interface Delivery {
     /** The transport's id of this delivery, unique among deliveries in flight on a source. */
     String id();
 
+    /**
+     * The transport's id of the message, the same on every redelivery of it and different for
+     * every message sent (SQS's {@code MessageId}). Transports whose {@link #id()} changes with
+     * each receive must override this.
+     */
+    default String messageId() {
+        return id();
+    }
+
     /** The logical source the delivery came from. */
     String source();
 

@@ -162,6 +162,32 @@ class WorkerDeliveryGuaranteesTest {
     }
 
     @Test
+    void closingTheWorkerClosesCollectorsThatHoldResources() {
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        class Pooled implements dev.outpost.spi.Collector, AutoCloseable {
+            @Override
+            public String name() {
+                return "pooled";
+            }
+
+            @Override
+            public Object collect(Request request, dev.outpost.spi.CollectorContext context) {
+                return "ok";
+            }
+
+            @Override
+            public void close() {
+                closed.set(true);
+            }
+        }
+        try (InMemoryTransport transport = InMemoryTransport.create()) {
+            Worker w = Worker.builder(transport).collector(new Pooled()).pollWait(Duration.ofMillis(50)).build().start();
+            w.close();
+            assertThat(closed).isTrue();
+        }
+    }
+
+    @Test
     void duplicateSuppressionDropsRedeliveriesOfAnsweredRequests() throws Exception {
         InMemoryTransport transport = InMemoryTransport.create();
         AtomicInteger runs = new AtomicInteger();

@@ -204,7 +204,12 @@ public abstract class TransportContract {
         Delivery second = receiveOne(q);
         assertThat(text(second)).isEqualTo("again");
         assertThat(second.receiveCount()).isEqualTo(2);
+        assertThat(second.messageId()).as("the message id survives redelivery").isEqualTo(first.messageId());
+        join(transport().send(q, text("again")));
+        Delivery copy = receiveOne(q);
+        assertThat(copy.messageId()).as("an identical body sent again is another message").isNotEqualTo(first.messageId());
         join(second.ack());
+        join(copy.ack());
     }
 
     @Test

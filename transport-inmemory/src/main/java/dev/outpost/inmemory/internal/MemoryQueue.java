@@ -400,6 +400,11 @@ public final class MemoryQueue {
         }
 
         @Override
+        public String messageId() {
+            return queue.name + "/" + entry.seq;
+        }
+
+        @Override
         public String source() {
             return queue.name;
         }
