@@ -1,0 +1,32 @@
+package dev.outpost.nacl.internal;
+
+import com.goterl.lazysodium.LazySodiumJava;
+import com.goterl.lazysodium.SodiumJava;
+import com.goterl.lazysodium.interfaces.Box;
+import com.goterl.lazysodium.interfaces.DiffieHellman;
+import com.goterl.lazysodium.interfaces.SecretBox;
+
+/** The one libsodium binding, loaded on first use. */
+public final class Sodium {
+    private static final class Holder {
+        static final LazySodiumJava LS = new LazySodiumJava(new SodiumJava());
+    }
+
+    private Sodium() {}
+
+    public static Box.Native box() {
+        return Holder.LS;
+    }
+
+    public static SecretBox.Native secretBox() {
+        return Holder.LS;
+    }
+
+    public static DiffieHellman.Native dh() {
+        return Holder.LS;
+    }
+
+    public static byte[] random(int n) {
+        return Holder.LS.randomBytesBuf(n);
+    }
+}

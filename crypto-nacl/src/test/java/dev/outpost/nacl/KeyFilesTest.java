@@ -1,0 +1,58 @@
+package dev.outpost.nacl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class KeyFilesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aSecretKeyFileIsOwnerOnlyAndRoundTrips() throws Exception {
+        NaclKeyPair k = NaclKeyPair.generate();
+        Path f = dir.resolve("worker.key");
+        KeyFiles.writeSecretKey(f, k);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).isEqualTo("rw-------");
+        assertThat(KeyFiles.readSecretKey(f).publicKey()).isEqualTo(k.publicKey());
+        assertThatThrownBy(() -> KeyFiles.writeSecretKey(f, k)).isInstanceOf(KeyFileException.class).hasMessageContaining("exists");
+    }
+
+    @Test
+    void aSecretKeyReadableByOthersIsRefusedLikeSshDoes() throws Exception {
+        Path f = dir.resolve("loose.key");
+        KeyFiles.writeSecretKey(f, NaclKeyPair.generate());
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> KeyFiles.readSecretKey(f)).isInstanceOfSatisfying(KeyFileException.class, e -> {
+            assertThat(e.file()).isEqualTo(f);
+            assertThat(e.getMessage()).contains("chmod 600");
+        });
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r-----"));
+        assertThatThrownBy(() -> KeyFiles.readSecretKey(f)).isInstanceOf(KeyFileException.class);
+    }
+
+    @Test
+    void malformedFilesAreClearErrorsWithoutKeyMaterial() throws Exception {
+        Path f = dir.resolve("bad.key");
+        Files.writeString(f, "outpost-nacl-secret not!base64\n");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+        assertThatThrownBy(() -> KeyFiles.readSecretKey(f)).isInstanceOf(KeyFileException.class).hasMessageContaining("base64")
+                .hasMessageNotContaining("not!base64");
+        Files.writeString(f, "ssh-rsa AAAA\n");
+        assertThatThrownBy(() -> KeyFiles.readSecretKey(f)).hasMessageContaining("not an Outpost secret key file");
+        assertThatThrownBy(() -> KeyFiles.readSecretKey(dir.resolve("missing.key"))).isInstanceOf(KeyFileException.class);
+    }
+
+    @Test
+    void publicKeyFilesRoundTrip() {
+        NaclKeyPair k = NaclKeyPair.generate();
+        Path f = dir.resolve("worker.pub");
+        KeyFiles.writePublicKey(f, k.publicKey());
+        assertThat(KeyFiles.readPublicKey(f)).isEqualTo(k.publicKey());
+    }
+}

@@ -1,0 +1,147 @@
+package dev.outpost.nacl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.CallTimeoutException;
+import dev.outpost.Client;
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.ResponseStatus;
+import dev.outpost.Worker;
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.Collector;
+import dev.outpost.spi.CollectorContext;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class SealedEndToEndTest {
+    final NaclKeyPair alice = NaclKeyPair.generate();
+    final NaclKeyPair mallory = NaclKeyPair.generate();
+
+    static Collector whoami() {
+        return new Collector() {
+            @Override
+            public String name() {
+                return "whoami";
+            }
+
+            @Override
+            public Object collect(Request request, CollectorContext context) {
+                return context.sender().map(s -> s.name()).orElse("nobody");
+            }
+        };
+    }
+
+    static Collector reboot() {
+        return new Collector() {
+            @Override
+            public String name() {
+                return "reboot";
+            }
+
+            @Override
+            public Object collect(Request request, CollectorContext context) {
+                return "rebooting";
+            }
+        };
+    }
+
+    @Test
+    void knownSendersAreServedStrangersGetNothingAndCollectorListsHold() throws Exception {
+        NaclKeyPair workerKey = NaclKeyPair.generate();
+        SealedCodec workerCodec = SealedCodec.builder().identity(workerKey)
+                .knownSenders(KnownSenders.of(new KnownSender(alice.publicKey(), "alice", Optional.of(Set.of("whoami")))))
+                .build();
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                Worker worker = Worker.builder(transport).codec(workerCodec).collector(whoami()).collector(reboot())
+                        .pollWait(Duration.ofMillis(50)).build().start();
+                Client aliceClient = Client.builder(transport).pollWait(Duration.ofMillis(50))
+                        .codec(SealedCodec.builder().identity(alice).recipient(workerKey.publicKey()).build()).build();
+                Client malloryClient = Client.builder(transport).pollWait(Duration.ofMillis(50))
+                        .codec(SealedCodec.builder().identity(mallory).recipient(workerKey.publicKey()).build()).build()) {
+
+            Response me = aliceClient.call(Request.builder("whoami").build(), Duration.ofSeconds(5)).get();
+            assertThat(me.result().orElseThrow().asText()).isEqualTo("alice");
+
+            Response denied = aliceClient.call(Request.builder("reboot").build(), Duration.ofSeconds(5)).get();
+            assertThat(denied.status()).isEqualTo(ResponseStatus.REJECTED);
+            assertThat(denied.error().orElseThrow().code()).isEqualTo("unauthorised");
+
+            assertThatThrownBy(() -> malloryClient.call(Request.builder("whoami").build(), Duration.ofMillis(700))
+                    .get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class).hasCauseInstanceOf(CallTimeoutException.class);
+            await().atMost(Duration.ofSeconds(5)).until(() -> transport.peek("dead-letter").stream()
+                    .anyMatch(m -> "unknown-sender".equals(m.attributes().get("outpost-reject-reason"))));
+            assertThat(transport.peek(malloryClient.replyTo())).isEmpty();
+            assertThat(worker.status().counters().rejected()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aGroupSendReachesThreeWorkersAndAFourthCannotOpenIt() throws Exception {
+        List<NaclKeyPair> keys = List.of(NaclKeyPair.generate(), NaclKeyPair.generate(), NaclKeyPair.generate(),
+                NaclKeyPair.generate());
+        try (InMemoryTransport transport = InMemoryTransport.create()) {
+            transport.topic("fleet");
+            List<Worker> workers = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                transport.subscribe("fleet", "host-" + i);
+                workers.add(Worker.builder(transport).id("host-" + i).requests("host-" + i)
+                        .codec(SealedCodec.builder().identity(keys.get(i))
+                                .knownSenders(KnownSenders.of(KnownSender.of(alice.publicKey(), "alice"))).build())
+                        .collector(whoami()).pollWait(Duration.ofMillis(50)).build().start());
+            }
+            SealedCodec group = SealedCodec.builder().identity(alice)
+                    .recipients(List.of(keys.get(0).publicKey(), keys.get(1).publicKey(), keys.get(2).publicKey())).build();
+            try (Client client = Client.builder(transport).codec(group).pollWait(Duration.ofMillis(50)).build()) {
+                List<Response> answers = client.broadcast("fleet", Request.builder("whoami").build(), 4, Duration.ofSeconds(2))
+                        .get(10, TimeUnit.SECONDS);
+                assertThat(answers).extracting(Response::worker).containsExactlyInAnyOrder("host-0", "host-1", "host-2");
+                assertThat(answers).allSatisfy(r -> assertThat(r.result().orElseThrow().asText()).isEqualTo("alice"));
+                await().atMost(Duration.ofSeconds(5)).until(() -> transport.peek("dead-letter").stream()
+                        .anyMatch(m -> "wrong-recipient".equals(m.attributes().get("outpost-reject-reason"))
+                                && "host-3".equals(m.attributes().get("outpost-worker"))));
+            } finally {
+                workers.forEach(Worker::close);
+            }
+        }
+    }
+
+    @Test
+    void aRetriedRequestIsNotMistakenForAReplay() throws Exception {
+        NaclKeyPair workerKey = NaclKeyPair.generate();
+        int[] attempts = {0};
+        Collector flaky = new Collector() {
+            @Override
+            public String name() {
+                return "flaky";
+            }
+
+            @Override
+            public Object collect(Request request, CollectorContext context) {
+                if (++attempts[0] < 3) {
+                    throw new IllegalStateException("not yet");
+                }
+                return "third time";
+            }
+        };
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                Worker worker = Worker.builder(transport).collector(flaky).backoff(Duration.ofMillis(20), Duration.ofMillis(50))
+                        .codec(SealedCodec.builder().identity(workerKey)
+                                .knownSenders(KnownSenders.of(KnownSender.of(alice.publicKey(), "alice"))).build())
+                        .pollWait(Duration.ofMillis(50)).build().start();
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50))
+                        .codec(SealedCodec.builder().identity(alice).recipient(workerKey.publicKey()).build()).build()) {
+            Response r = client.call(Request.builder("flaky").build(), Duration.ofSeconds(5)).get();
+            assertThat(r.isOk()).isTrue();
+            assertThat(r.attempt()).isEqualTo(3);
+        }
+    }
+}
