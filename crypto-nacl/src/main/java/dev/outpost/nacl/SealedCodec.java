@@ -153,7 +153,7 @@ public final class SealedCodec implements Codec {
 
     // ------------------------------------------------------------------ sealing
 
-    private byte[] seal(byte[] payload, List<NaclPublicKey> to) {
+    byte[] seal(byte[] payload, List<NaclPublicKey> to) {
         if (to.isEmpty()) {
             throw new NaclException("no recipient to seal to: set recipient(...) on the codec (clients, schedulers)");
         }
@@ -207,9 +207,9 @@ public final class SealedCodec implements Codec {
 
     // ------------------------------------------------------------------ opening
 
-    private record Opened(Sender sender, byte[] payload) {}
+    record Opened(Sender sender, byte[] payload) {}
 
-    private Opened open(byte[] body, Received received) {
+    Opened open(byte[] body, Received received) {
         try {
             return openChecked(body, received);
         } catch (CodecException e) {
