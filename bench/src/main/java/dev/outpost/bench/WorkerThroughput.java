@@ -36,15 +36,30 @@ public final class WorkerThroughput {
                 Runtime.getRuntime().availableProcessors());
         // a first pass warms the JIT for both modes, so neither is measured cold
         for (int i = 0; i < 3; i++) {
-            round(n, concurrency, JsonCodec.create());
-            round(n, concurrency, JsonCodec.withoutSchemaValidation());
+            round(n, concurrency, JsonCodec.create(), JsonCodec.create());
+            round(n, concurrency, JsonCodec.withoutSchemaValidation(), JsonCodec.withoutSchemaValidation());
         }
-        for (String mode : List.of("validating", "no-envelope-schema")) {
-            Codec codec = mode.equals("validating") ? JsonCodec.create() : JsonCodec.withoutSchemaValidation();
+        dev.outpost.nacl.NaclKeyPair clientKey = dev.outpost.nacl.NaclKeyPair.generate();
+        dev.outpost.nacl.NaclKeyPair workerKey = dev.outpost.nacl.NaclKeyPair.generate();
+        for (String mode : List.of("validating", "no-envelope-schema", "sealed")) {
+            Codec codec = switch (mode) {
+                case "validating" -> JsonCodec.create();
+                case "no-envelope-schema" -> JsonCodec.withoutSchemaValidation();
+                default -> null;
+            };
+            Codec clientCodec = codec;
+            if (mode.equals("sealed")) {
+                // the worker opens with its own codec; requests are sealed by a client's
+                codec = dev.outpost.nacl.SealedCodec.builder().identity(workerKey).replayCacheSize(1_000_000)
+                        .knownSenders(dev.outpost.nacl.KnownSenders.of(dev.outpost.nacl.KnownSender.of(clientKey.publicKey(), "bench")))
+                        .build();
+                clientCodec = dev.outpost.nacl.SealedCodec.builder().identity(clientKey).recipient(workerKey.publicKey()).build();
+                round(n, concurrency, codec, clientCodec);
+            }
             List<Double> rates = new ArrayList<>();
             List<Double> cpu = new ArrayList<>();
             for (int round = 0; round < rounds; round++) {
-                double[] r = round(n, concurrency, codec);
+                double[] r = round(n, concurrency, codec, clientCodec);
                 rates.add(r[0]);
                 cpu.add(r[1]);
             }
@@ -59,12 +74,12 @@ public final class WorkerThroughput {
     }
 
     /** {requests per second, process CPU microseconds per request}. */
-    static double[] round(int n, int concurrency, Codec codec) throws Exception {
+    static double[] round(int n, int concurrency, Codec codec, Codec clientCodec) throws Exception {
         try (InMemoryTransport transport = InMemoryTransport.builder().maxQueuedBytes(1L << 30).build()) {
             List<Message> batch = new ArrayList<>(10);
             for (int i = 0; i < n; i++) {
                 Request r = Payloads.request(i, "results");
-                batch.add(Message.of(codec.encodeRequest(r), Map.of("outpost-request-id", r.id())));
+                batch.add(Message.of(clientCodec.encodeRequest(r), Map.of("outpost-request-id", r.id())));
                 if (batch.size() == 10) {
                     transport.sendBatch("requests", batch).join();
                     batch.clear();
