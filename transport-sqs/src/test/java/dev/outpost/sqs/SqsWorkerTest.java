@@ -1,0 +1,116 @@
+package dev.outpost.sqs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outpost.Client;
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.Worker;
+import dev.outpost.spi.Collector;
+import dev.outpost.spi.CollectorContext;
+import dev.outpost.spi.Delivery;
+import dev.outpost.spi.Message;
+import dev.outpost.spi.TransportException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+
+class SqsWorkerTest {
+    static ElasticMq mq;
+    static SqsAsyncClient admin;
+
+    @BeforeAll
+    static void start() {
+        mq = ElasticMq.start();
+        admin = mq.client();
+    }
+
+    @AfterAll
+    static void stop() {
+        mq.close();
+    }
+
+    static Collector echo() {
+        return new Collector() {
+            @Override
+            public String name() {
+                return "echo";
+            }
+
+            @Override
+            public Object collect(Request request, CollectorContext context) {
+                return request.params();
+            }
+        };
+    }
+
+    @Test
+    void aMissingQueueFailsAtStartWithItsName() {
+        assertThatThrownBy(() -> SqsTransport.builder().sqsClient(mq.client()).queue("requests", "no-such-queue").build())
+                .isInstanceOf(TransportException.class)
+                .hasMessageContaining("no-such-queue").hasMessageContaining("does not exist");
+    }
+
+    @Test
+    void theProvisionerIsIdempotent() {
+        SqsProvisioner p = new SqsProvisioner(admin);
+        String first = p.queueWithDeadLetter("prov", Duration.ofSeconds(30), 5);
+        String second = p.queueWithDeadLetter("prov", Duration.ofSeconds(30), 5);
+        assertThat(second).isEqualTo(first);
+        assertThat(admin.getQueueUrl(r -> r.queueName("prov-dead-letter")).join().queueUrl()).isNotBlank();
+    }
+
+    @Test
+    void aWorkerAnswersThousandsOfCallsWithFewApiCallsPerMessage() throws Exception {
+        SqsProvisioner p = new SqsProvisioner(admin);
+        p.queueWithDeadLetter("work", Duration.ofSeconds(30), 10);
+        p.queue("replies", Map.of());
+        p.queue("dead", Map.of());
+        try (SqsTransport workerSide = SqsTransport.builder().sqsClient(mq.client()).queue("requests", "work")
+                        .queue("dead-letter", "dead").build();
+                SqsTransport clientSide = SqsTransport.builder().sqsClient(mq.client()).queue("requests", "work").build();
+                Worker worker = Worker.builder(workerSide).collector(echo()).concurrency(32).pollers(2)
+                        .pollWait(Duration.ofSeconds(1)).build().start();
+                Client client = Client.builder(clientSide).replyTo("replies").pollWait(Duration.ofSeconds(1)).build()) {
+            List<CompletableFuture<Response>> calls = new ArrayList<>();
+            int before = mq.apiCalls.get();
+            for (int i = 0; i < 2_000; i++) {
+                calls.add(client.call(Request.builder("echo").param("i", i).build(), Duration.ofSeconds(60)));
+            }
+            CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+            for (int i = 0; i < calls.size(); i++) {
+                assertThat(calls.get(i).join().result().orElseThrow().get("i").asInt()).isEqualTo(i);
+            }
+            double perMessage = (mq.apiCalls.get() - before) / 2_000.0 / 2; // each call is a request and a response
+            System.out.printf("SQS API calls per message (client and worker, both directions): %.3f%n", perMessage);
+            assertThat(perMessage).as("batched sends, receives and deletes; a naive loop makes 3").isLessThan(1.0);
+        }
+    }
+
+    @Test
+    void bodiesSqsCannotCarryAsTextAndManyAttributesSurvive() throws Exception {
+        new SqsProvisioner(admin).queue("odd-bodies", Map.of());
+        try (SqsTransport t = SqsTransport.builder().sqsClient(mq.client()).build()) {
+            Map<String, String> attrs = new HashMap<>();
+            for (int i = 0; i < 12; i++) {
+                attrs.put("attr-" + i, i == 3 ? "" : "v" + i);
+            }
+            byte[] control = "\u0000\u0001 nul and control".getBytes(StandardCharsets.UTF_8);
+            t.send("odd-bodies", Message.of(control, attrs)).join();
+            List<Delivery> got = t.receive("odd-bodies", 1, Duration.ofSeconds(5));
+            assertThat(got.get(0).message().body()).isEqualTo(control);
+            assertThat(got.get(0).message().attributes()).isEqualTo(attrs);
+            got.get(0).ack().join();
+        }
+    }
+}
