@@ -1,0 +1,137 @@
+package dev.outpost.sqs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.Client;
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.Worker;
+import dev.outpost.WorkerListener;
+import dev.outpost.spi.Collector;
+import dev.outpost.spi.CollectorContext;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+
+/** A worker's process killed with SIGKILL, and the SQS server going away under a running worker. */
+class SqsFaultsTest {
+
+    static Collector slowEcho() {
+        return new Collector() {
+            @Override
+            public String name() {
+                return "slow";
+            }
+
+            @Override
+            public Object collect(Request request, CollectorContext context) throws InterruptedException {
+                Thread.sleep(200);
+                return request.params();
+            }
+        };
+    }
+
+    @Test
+    void aWorkerKilledWithSigkillLosesNothing() throws Exception {
+        try (ElasticMq mq = ElasticMq.start()) {
+            SqsAsyncClient admin = mq.client();
+            ElasticMq.createQueue(admin, "kill-requests", 2, Map.of());
+            ElasticMq.createQueue(admin, "kill-replies", 30, Map.of());
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+            Process victim = new ProcessBuilder(java, "-cp", cp, KillableWorkerMain.class.getName(),
+                    Integer.toString(mq.port()), "kill-requests", "victim").redirectErrorStream(true).start();
+            try {
+                runKillScenario(mq, victim);
+            } finally {
+                victim.destroyForcibly();
+            }
+        }
+    }
+
+    private void runKillScenario(ElasticMq mq, Process victim) throws Exception {
+        {
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(victim.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = out.readLine()) != null && !line.equals("ready")) {
+                    // start-up output
+                }
+                assertThat(line).as("the worker process started").isEqualTo("ready");
+            }
+            Map<String, AtomicInteger> answers = new ConcurrentHashMap<>();
+            Set<String> fromVictim = ConcurrentHashMap.newKeySet();
+            try (SqsTransport t = SqsTransport.builder().sqsClient(mq.client()).queue("requests", "kill-requests").build();
+                    Client client = Client.builder(t).replyTo("kill-replies").pollWait(Duration.ofSeconds(1)).onResponse(r -> {
+                        answers.computeIfAbsent(r.requestId(), k -> new AtomicInteger()).incrementAndGet();
+                        if (r.worker().equals("victim")) {
+                            fromVictim.add(r.requestId());
+                        }
+                    }).build()) {
+                int n = 120;
+                for (int i = 0; i < n; i++) {
+                    client.send(Request.builder("slow").param("i", i).build()).join();
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> fromVictim.size() >= 16);
+                victim.destroyForcibly(); // SIGKILL: no shutdown hook, no drain, no hand-back
+                assertThat(victim.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(victim.exitValue()).isEqualTo(137);
+                int answeredByVictim = fromVictim.size();
+
+                try (Worker survivor = Worker.builder(t).id("survivor").collector(slowEcho()).concurrency(8)
+                        .pollWait(Duration.ofSeconds(1)).build().start()) {
+                    await().atMost(Duration.ofSeconds(60)).until(() -> answers.size() == n);
+                }
+                assertThat(answeredByVictim).isLessThan(n);
+                int duplicates = answers.values().stream().mapToInt(a -> a.get() - 1).sum();
+                // only what the victim held when it died can be answered twice: 8 running + acks still batching
+                assertThat(duplicates).isLessThanOrEqualTo(8 + 10);
+            }
+        }
+    }
+
+    @Test
+    void whenTheServerGoesAwayTheWorkerWaitsReportsOnceAndResumes() throws Exception {
+        ElasticMq mq = ElasticMq.start();
+        SqsAsyncClient admin = mq.client();
+        ElasticMq.createQueue(admin, "outage-requests", 5, Map.of());
+        ElasticMq.createQueue(admin, "outage-replies", 30, Map.of());
+        List<String> errors = new CopyOnWriteArrayList<>();
+        try (SqsTransport t = SqsTransport.builder().sqsClient(mq.client()).queue("requests", "outage-requests").build();
+                Worker worker = Worker.builder(t).collector(slowEcho()).concurrency(4).pollWait(Duration.ofSeconds(1))
+                        .listener(new WorkerListener() {
+                            @Override
+                            public void onError(String context, Throwable error) {
+                                errors.add(context);
+                            }
+                        }).build().start();
+                Client client = Client.builder(t).replyTo("outage-replies").pollWait(Duration.ofSeconds(1)).build()) {
+            assertThat(client.call(Request.builder("slow").param("before", true).build(), Duration.ofSeconds(20)).get().isOk()).isTrue();
+
+            mq.stop();
+            await().atMost(Duration.ofSeconds(20)).until(() -> worker.status().counters().transportErrors() >= 3);
+            assertThat(worker.status().threads()).allSatisfy(th -> assertThat(th.alive()).isTrue());
+
+            mq.restart(); // ElasticMQ keeps queues in memory: a restarted server has to be given them again
+            ElasticMq.createQueue(admin, "outage-requests", 5, Map.of());
+            ElasticMq.createQueue(admin, "outage-replies", 30, Map.of());
+            Response after = client.call(Request.builder("slow").param("after", true).build(), Duration.ofSeconds(30)).get();
+            assertThat(after.isOk()).isTrue();
+            assertThat(errors.stream().filter(e -> e.startsWith("receive from")).count())
+                    .as("one report per outage, not one per failed poll").isEqualTo(1);
+        } finally {
+            mq.close();
+        }
+    }
+}
