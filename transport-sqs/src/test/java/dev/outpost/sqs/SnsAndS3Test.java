@@ -1,0 +1,130 @@
+package dev.outpost.sqs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.spi.Delivery;
+import dev.outpost.spi.Message;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.sns.SnsAsyncClient;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+
+/** SNS fan-out, SNS envelopes and S3 offload against fauxqs (a real SNS/SQS/S3 server on 127.0.0.1). */
+class SnsAndS3Test {
+    static Fauxqs fauxqs;
+    static SqsAsyncClient sqs;
+    static SnsAsyncClient sns;
+    static S3AsyncClient s3;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fauxqs = Fauxqs.start();
+        sqs = fauxqs.sqs();
+        sns = fauxqs.sns();
+        s3 = fauxqs.s3();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (fauxqs != null) {
+            fauxqs.close();
+        }
+    }
+
+    private static Delivery receiveOne(SqsTransport t, String queue) throws InterruptedException {
+        for (int i = 0; i < 20; i++) {
+            List<Delivery> got = t.receive(queue, 1, Duration.ofSeconds(1));
+            if (!got.isEmpty()) {
+                return got.get(0);
+            }
+        }
+        throw new AssertionError("nothing arrived on " + queue);
+    }
+
+    @Test
+    void aTopicSendReachesEverySubscribedQueueWithItsAttributes() throws Exception {
+        SqsProvisioner p = new SqsProvisioner(sqs, sns);
+        String arn = p.topicToQueue("fleet", "fleet-a");
+        p.topicToQueue("fleet", "fleet-b");
+        p.topicToQueue("fleet", "fleet-c");
+        assertThat(p.topicToQueue("fleet", "fleet-a")).as("idempotent").isEqualTo(arn);
+        try (SqsTransport t = SqsTransport.builder().sqsClient(sqs).snsClient(sns).topic("fleet", arn).build()) {
+            byte[] binary = {0, 1, 2, (byte) 0xff};
+            t.send("fleet", Message.of("to everyone".getBytes(StandardCharsets.UTF_8), Map.of("outpost-request-id", "r-9"))).join();
+            t.send("fleet", Message.of(binary)).join();
+            for (String q : List.of("fleet-a", "fleet-b", "fleet-c")) {
+                Delivery text = receiveOne(t, q);
+                Delivery bin = receiveOne(t, q);
+                Delivery first = new String(text.message().body(), StandardCharsets.ISO_8859_1).equals("to everyone") ? text : bin;
+                Delivery second = first == text ? bin : text;
+                assertThat(new String(first.message().body(), StandardCharsets.UTF_8)).isEqualTo("to everyone");
+                assertThat(first.message().attributes()).containsEntry("outpost-request-id", "r-9");
+                assertThat(second.message().body()).isEqualTo(binary);
+                first.ack().join();
+                second.ack().join();
+            }
+        }
+    }
+
+    @Test
+    void anSnsEnvelopeIsUnwrapped() throws Exception {
+        SqsProvisioner p = new SqsProvisioner(sqs, sns);
+        String topicArn = sns.createTopic(r -> r.name("enveloped")).join().topicArn();
+        String url = p.queue("enveloped-q", Map.of());
+        String queueArn = ElasticMq.arn(sqs, url);
+        sns.subscribe(r -> r.topicArn(topicArn).protocol("sqs").endpoint(queueArn)).join(); // raw delivery off
+        try (SqsTransport t = SqsTransport.builder().sqsClient(sqs).snsClient(sns).topic("enveloped", topicArn).build()) {
+            t.send("enveloped", Message.of("{\"inner\":true}".getBytes(StandardCharsets.UTF_8), Map.of("k", "v"))).join();
+            Delivery d = receiveOne(t, "enveloped-q");
+            assertThat(new String(d.message().body(), StandardCharsets.UTF_8)).isEqualTo("{\"inner\":true}");
+            assertThat(d.message().attributes()).containsEntry("k", "v");
+            d.ack().join();
+        }
+    }
+
+    @Test
+    void payloadsOverTheSqsLimitTravelThroughS3AndAreDeletedOnAck() throws Exception {
+        s3.createBucket(r -> r.bucket("outpost-large")).join();
+        new SqsProvisioner(sqs).queue("large-q", Map.of());
+        byte[] big = new byte[700 * 1024];
+        new Random(1).nextBytes(big);
+        try (SqsTransport t = SqsTransport.builder().sqsClient(sqs).largePayloads(s3, "outpost-large").build()) {
+            assertThat(t.maxMessageBytes()).isGreaterThan(big.length);
+            t.send("large-q", Message.of(big, Map.of("outpost-request-id", "big-1"))).join();
+            assertThat(s3.listObjectsV2(r -> r.bucket("outpost-large")).join().contents()).hasSize(1);
+            Delivery d = receiveOne(t, "large-q");
+            assertThat(Arrays.equals(d.message().body(), big)).isTrue();
+            assertThat(d.message().attributes()).containsEntry("outpost-request-id", "big-1").doesNotContainKey("ExtendedPayloadSize");
+            d.ack().join();
+            assertThat(s3.listObjectsV2(r -> r.bucket("outpost-large")).join().contents()).isEmpty();
+        }
+    }
+
+    @Test
+    void pointersWrittenByAwsExtendedClientAreRead() throws Exception {
+        s3.createBucket(r -> r.bucket("extended-client")).join();
+        String url = new SqsProvisioner(sqs).queue("extended-q", Map.of());
+        String payload = "a payload the AWS SQS extended client put in S3";
+        s3.putObject(r -> r.bucket("extended-client").key("abc-123"), AsyncRequestBody.fromString(payload)).join();
+        sqs.sendMessage(r -> r.queueUrl(url)
+                .messageBody("[\"software.amazon.payloadoffloading.PayloadS3Pointer\",{\"s3BucketName\":\"extended-client\",\"s3Key\":\"abc-123\"}]")
+                .messageAttributes(Map.of("ExtendedPayloadSize",
+                        MessageAttributeValue.builder().dataType("Number").stringValue(Integer.toString(payload.length())).build())))
+                .join();
+        try (SqsTransport t = SqsTransport.builder().sqsClient(sqs).s3Client(s3).build()) {
+            Delivery d = receiveOne(t, "extended-q");
+            assertThat(new String(d.message().body(), StandardCharsets.UTF_8)).isEqualTo(payload);
+            d.ack().join();
+        }
+    }
+}
