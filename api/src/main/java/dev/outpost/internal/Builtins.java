@@ -1,13 +1,10 @@
 package dev.outpost.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.outpost.Request;
 import dev.outpost.WorkerStatus;
 import dev.outpost.json.Json;
 import dev.outpost.spi.Collector;
-import dev.outpost.spi.CollectorContext;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -54,31 +51,7 @@ public final class Builtins {
                         (req, ctx) -> config.get()));
     }
 
-    private interface Body {
-        Object run(Request request, CollectorContext context) throws Exception;
-    }
-
-    private static Collector simple(String name, String description, Body body) {
-        return new Collector() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public String description() {
-                return description;
-            }
-
-            @Override
-            public JsonNode paramsSchema() {
-                return Json.anyObjectSchema();
-            }
-
-            @Override
-            public Object collect(Request request, CollectorContext context) throws Exception {
-                return body.run(request, context);
-            }
-        };
+    private static Collector simple(String name, String description, Collector.Handler body) {
+        return Collector.of(name, description, Json.anyObjectSchema(), body);
     }
 }

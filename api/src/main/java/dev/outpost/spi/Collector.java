@@ -46,4 +46,57 @@ public interface Collector {
      * @throws Exception a failure; see the class documentation for how it is handled
      */
     Object collect(Request request, CollectorContext context) throws Exception;
+
+    /** What a collector made by {@link #of} runs. */
+    @FunctionalInterface
+    interface Handler {
+        /** Does the work; see {@link Collector#collect}. */
+        Object collect(Request request, CollectorContext context) throws Exception;
+    }
+
+    /**
+     * A collector from a name and a function, accepting any object as params.
+     *
+     * <pre>{@code
+     * Collector uptime = Collector.of("host.uptime", (request, context) -> Map.of("ms", uptimeMillis()));
+     * }</pre>
+     */
+    static Collector of(String name, Handler handler) {
+        return of(name, "", Json.anyObjectSchema(), handler);
+    }
+
+    /** A collector from a name, a description, a params schema and a function. */
+    static Collector of(String name, String description, JsonNode paramsSchema, Handler handler) {
+        java.util.Objects.requireNonNull(name, "name");
+        java.util.Objects.requireNonNull(description, "description");
+        java.util.Objects.requireNonNull(paramsSchema, "paramsSchema");
+        java.util.Objects.requireNonNull(handler, "handler");
+        JsonNode schema = paramsSchema.deepCopy();
+        return new Collector() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String description() {
+                return description;
+            }
+
+            @Override
+            public JsonNode paramsSchema() {
+                return schema.deepCopy();
+            }
+
+            @Override
+            public Object collect(Request request, CollectorContext context) throws Exception {
+                return handler.collect(request, context);
+            }
+
+            @Override
+            public String toString() {
+                return "Collector[" + name + "]";
+            }
+        };
+    }
 }

@@ -27,31 +27,11 @@ class SealedEndToEndTest {
     final NaclKeyPair mallory = NaclKeyPair.generate();
 
     static Collector whoami() {
-        return new Collector() {
-            @Override
-            public String name() {
-                return "whoami";
-            }
-
-            @Override
-            public Object collect(Request request, CollectorContext context) {
-                return context.sender().map(s -> s.name()).orElse("nobody");
-            }
-        };
+        return Collector.of("whoami", (request, context) -> context.sender().map(s -> s.name()).orElse("nobody"));
     }
 
     static Collector reboot() {
-        return new Collector() {
-            @Override
-            public String name() {
-                return "reboot";
-            }
-
-            @Override
-            public Object collect(Request request, CollectorContext context) {
-                return "rebooting";
-            }
-        };
+        return Collector.of("reboot", (request, context) -> "rebooting");
     }
 
     @Test
@@ -118,20 +98,12 @@ class SealedEndToEndTest {
     void aRetriedRequestIsNotMistakenForAReplay() throws Exception {
         NaclKeyPair workerKey = NaclKeyPair.generate();
         int[] attempts = {0};
-        Collector flaky = new Collector() {
-            @Override
-            public String name() {
-                return "flaky";
+        Collector flaky = Collector.of("flaky", (request, context) -> {
+            if (++attempts[0] < 3) {
+                throw new IllegalStateException("not yet");
             }
-
-            @Override
-            public Object collect(Request request, CollectorContext context) {
-                if (++attempts[0] < 3) {
-                    throw new IllegalStateException("not yet");
-                }
-                return "third time";
-            }
-        };
+            return "third time";
+        });
         try (InMemoryTransport transport = InMemoryTransport.create();
                 Worker worker = Worker.builder(transport).collector(flaky).backoff(Duration.ofMillis(20), Duration.ofMillis(50))
                         .codec(SealedCodec.builder().identity(workerKey)

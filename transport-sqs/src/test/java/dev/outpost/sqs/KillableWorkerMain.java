@@ -1,9 +1,6 @@
 package dev.outpost.sqs;
 
-import dev.outpost.Request;
 import dev.outpost.Worker;
-import dev.outpost.spi.Collector;
-import dev.outpost.spi.CollectorContext;
 import java.net.URI;
 import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -20,18 +17,7 @@ public final class KillableWorkerMain {
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))).build();
         SqsTransport transport = SqsTransport.builder().sqsClient(sqs).queue("requests", args[1]).build();
-        Worker.builder(transport).id(args[2]).collector(new Collector() {
-            @Override
-            public String name() {
-                return "slow";
-            }
-
-            @Override
-            public Object collect(Request request, CollectorContext context) throws InterruptedException {
-                Thread.sleep(200);
-                return request.params();
-            }
-        }).concurrency(8).visibility(Duration.ofSeconds(2)).pollWait(Duration.ofSeconds(1)).build().start();
+        Worker.builder(transport).id(args[2]).collector(SqsFaultsTest.slowEcho()).concurrency(8).visibility(Duration.ofSeconds(2)).pollWait(Duration.ofSeconds(1)).build().start();
         System.out.println("ready");
         System.out.flush();
         Thread.sleep(Long.MAX_VALUE);

@@ -29,18 +29,10 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 class SqsFaultsTest {
 
     static Collector slowEcho() {
-        return new Collector() {
-            @Override
-            public String name() {
-                return "slow";
-            }
-
-            @Override
-            public Object collect(Request request, CollectorContext context) throws InterruptedException {
-                Thread.sleep(200);
-                return request.params();
-            }
-        };
+        return Collector.of("slow", (request, context) -> {
+            Thread.sleep(200);
+            return request.params();
+        });
     }
 
     @Test

@@ -41,17 +41,7 @@ class SqsWorkerTest {
     }
 
     static Collector echo() {
-        return new Collector() {
-            @Override
-            public String name() {
-                return "echo";
-            }
-
-            @Override
-            public Object collect(Request request, CollectorContext context) {
-                return request.params();
-            }
-        };
+        return Collector.of("echo", (request, context) -> request.params());
     }
 
     @Test
