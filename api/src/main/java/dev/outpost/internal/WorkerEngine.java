@@ -341,7 +341,7 @@ public final class WorkerEngine {
                 .thenCompose(v -> deadLetterDetail.isPresent()
                         ? sendDeadLetter(f, REASON_EXHAUSTED, deadLetterDetail.get())
                         : CompletableFuture.<Void>completedFuture(null))
-                .thenCompose(v -> d.ack());
+                .thenCompose(v -> ackThenRelease(f));
         done.whenComplete((v, e) -> {
             if (e != null) {
                 onTransportFailure(f, "publishing the response to " + response.requestId(), e);
@@ -395,7 +395,13 @@ public final class WorkerEngine {
             // The refusal reaches the dead-letter queue whether or not the answer could be sent.
             answered = publish(f, response).handle((v, e) -> null);
         }
-        finish(f, answered.thenCompose(v -> sendDeadLetter(f, reason.code(), detail)).thenCompose(v -> d.ack()));
+        answered.thenCompose(v -> sendDeadLetter(f, reason.code(), detail)).thenCompose(v -> ackThenRelease(f))
+                .whenComplete((v, e) -> {
+                    if (e != null) {
+                        onTransportFailure(f, "dead-lettering delivery " + d.id(), e);
+                    }
+                    release(f);
+                });
     }
 
     private CompletableFuture<Void> sendDeadLetter(InFlight f, String reason, String detail) {
@@ -415,12 +421,23 @@ public final class WorkerEngine {
         });
     }
 
+    /**
+     * Acks and frees the slot as soon as the ack is issued: the work is done, so the next message
+     * can start while the deletion travels (if it fails, the message just comes back).
+     */
+    private CompletableFuture<Void> ackThenRelease(InFlight f) {
+        CompletableFuture<Void> acked = f.delivery.ack();
+        release(f);
+        return acked;
+    }
+
+    /** {@code operation} (an ack or a retry) has been issued: the slot is free; failures are only reported. */
     private void finish(InFlight f, CompletableFuture<Void> operation) {
+        release(f);
         operation.whenComplete((v, e) -> {
             if (e != null) {
                 onTransportFailure(f, "finishing delivery " + f.delivery.id(), e);
             }
-            release(f);
         });
     }
 

@@ -55,7 +55,7 @@ public final class SqsThroughputBenchmark {
             int port = Integer.parseInt(line.substring("listening ".length()).trim());
             AtomicInteger calls = new AtomicInteger();
             SqsAsyncClient sqs = client(port, calls);
-            for (int round = 1; round <= 3; round++) {
+            for (int round = 1; round <= 4; round++) {
                 String q1 = "bench-outpost-" + round;
                 String q2 = "bench-raw-" + round;
                 fill(sqs, q1, n);
