@@ -79,6 +79,19 @@ class ClientTest {
     }
 
     @Test
+    void garbageOnTheReplyQueueIsDroppedAndCountedAndCallsStillWork() throws Exception {
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                Worker w = Worker.builder(transport).pollWait(Duration.ofMillis(50)).build().start();
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build()) {
+            transport.send(client.replyTo(), dev.outpost.spi.Message.of(new byte[] {0, (byte) 0xff, 42})).join();
+            transport.send(client.replyTo(), dev.outpost.spi.Message.of("{\"v\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8))).join();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> client.undecodableResponses() == 2);
+            assertThat(transport.peek(client.replyTo())).isEmpty();
+            assertThat(client.call(Request.builder("outpost.ping").build(), Duration.ofSeconds(5)).get().isOk()).isTrue();
+        }
+    }
+
+    @Test
     void closingFailsPendingCallsAndRefusesNewOnes() {
         try (InMemoryTransport transport = InMemoryTransport.create()) {
             Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build();
