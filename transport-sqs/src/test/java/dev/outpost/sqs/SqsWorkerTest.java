@@ -88,6 +88,27 @@ class SqsWorkerTest {
     }
 
     @Test
+    void fifoQueuesGetAGroupAndDeduplicateByRequestId() throws Exception {
+        new SqsProvisioner(admin).queue("orders.fifo", Map.of(
+                software.amazon.awssdk.services.sqs.model.QueueAttributeName.FIFO_QUEUE, "true"));
+        try (SqsTransport t = SqsTransport.builder().sqsClient(mq.client()).build()) {
+            for (int i = 0; i < 3; i++) {
+                t.send("orders.fifo", Message.of(("first-" + i).getBytes(StandardCharsets.UTF_8),
+                        Map.of("outpost-request-id", "req-1"))).join(); // the same request sent three times
+            }
+            t.send("orders.fifo", Message.of("second".getBytes(StandardCharsets.UTF_8), Map.of("outpost-request-id", "req-2"))).join();
+            List<String> bodies = new ArrayList<>();
+            for (int i = 0; i < 5 && bodies.size() < 3; i++) {
+                for (Delivery d : t.receive("orders.fifo", 10, Duration.ofSeconds(1))) {
+                    bodies.add(new String(d.message().body(), StandardCharsets.UTF_8));
+                    d.ack().join();
+                }
+            }
+            assertThat(bodies).containsExactly("first-0", "second");
+        }
+    }
+
+    @Test
     void bodiesSqsCannotCarryAsTextAndManyAttributesSurvive() throws Exception {
         new SqsProvisioner(admin).queue("odd-bodies", Map.of());
         try (SqsTransport t = SqsTransport.builder().sqsClient(mq.client()).build()) {
