@@ -20,6 +20,7 @@ import java.util.OptionalLong;
  * @param counters totals since start
  * @param latency run times of recent requests
  * @param collectors per-collector totals
+ * @param running the requests running now, longest-running first
  * @param threads the worker's poller threads
  */
 public record WorkerStatus(
@@ -33,12 +34,14 @@ public record WorkerStatus(
         Counters counters,
         Latency latency,
         Map<String, CollectorCounters> collectors,
+        List<RunningRequest> running,
         List<ThreadHealth> threads) {
 
     /** Copies the collections. */
     public WorkerStatus {
         Objects.requireNonNull(workerId, "workerId");
         collectors = Map.copyOf(collectors);
+        running = List.copyOf(running);
         threads = List.copyOf(threads);
     }
 
@@ -94,6 +97,19 @@ public record WorkerStatus(
      * @param totalMillis time spent in it, in milliseconds
      */
     public record CollectorCounters(long runs, long failures, double totalMillis) {}
+
+    /**
+     * A request being run.
+     *
+     * @param requestId the request's id
+     * @param collector the collector running it
+     * @param sender the authenticated sender's name, or empty when the codec does not authenticate
+     * @param attempt which attempt this is
+     * @param runningMillis how long it has been running
+     * @param progress the collector's last {@link dev.outpost.spi.CollectorContext#progress} message
+     */
+    public record RunningRequest(String requestId, String collector, String sender, int attempt, long runningMillis,
+            String progress) {}
 
     /**
      * One of the worker's threads.

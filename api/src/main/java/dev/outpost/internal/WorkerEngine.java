@@ -577,11 +577,21 @@ public final class WorkerEngine {
         } catch (RuntimeException e) {
             depth = OptionalLong.empty();
         }
+        long now = System.nanoTime();
+        List<WorkerStatus.RunningRequest> running = new ArrayList<>();
+        for (InFlight f : inFlight) {
+            Request r = f.request;
+            if (r != null && f.isCollecting()) {
+                running.add(new WorkerStatus.RunningRequest(r.id(), r.collector(), f.sender.map(Sender::name).orElse(""),
+                        Math.max(1, f.delivery.receiveCount()), (now - f.startedNanos) / 1_000_000, f.progress));
+            }
+        }
+        running.sort((a, b) -> Long.compare(b.runningMillis(), a.runningMillis()));
         return new WorkerStatus(s.workerId(), state.get(), startedAt, s.source(), s.concurrency(), inFlight.size(), depth,
                 new WorkerStatus.Counters(received.sum(), succeeded.sum(), failed.sum(), retried.sum(), rejected.sum(),
                         deadLettered.sum(), duplicates.sum(), timedOut.sum(), handedBack.sum(), transportErrors.sum()),
                 new WorkerStatus.Latency((int) l[0], millis(l[1]), millis(l[2]), millis(l[3])),
-                collectors, threads);
+                collectors, running, threads);
     }
 
     // ---------------------------------------------------------------- helpers
@@ -637,6 +647,7 @@ public final class WorkerEngine {
         volatile long nextExtendNanos;
         volatile boolean timedOut;
         volatile String progress = "";
+        volatile long startedNanos;
         private Thread collecting;
 
         InFlight(Delivery delivery, long receivedNanos, long firstExtendNanos) {
@@ -654,6 +665,7 @@ public final class WorkerEngine {
         }
 
         synchronized void startCollecting(Thread t) {
+            startedNanos = System.nanoTime();
             collecting = t;
         }
 

@@ -63,6 +63,38 @@ class BuiltinsAndAuthorisationTest {
     }
 
     @Test
+    void statusShowsWhatIsRunningAndItsProgress() throws Exception {
+        java.util.concurrent.CountDownLatch going = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                Worker worker = Worker.builder(transport)
+                        .collector(Collectors.of("backup", (r, c) -> {
+                            c.progress("copied 3 of 10 files");
+                            going.countDown();
+                            release.await();
+                            return "done";
+                        }))
+                        .pollWait(Duration.ofMillis(50)).build().start();
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build()) {
+            var call = client.call(Request.builder("backup").build(), Duration.ofSeconds(10));
+            try {
+                assertThat(going.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                JsonNode status = call(client, "outpost.status").result().orElseThrow();
+                // the status request is running too, so it lists itself beside the backup
+                assertThat(status.get("running").findValuesAsText("collector")).containsExactlyInAnyOrder("backup", "outpost.status");
+                JsonNode backup = status.get("running").get(0).get("collector").asText().equals("backup")
+                        ? status.get("running").get(0) : status.get("running").get(1);
+                assertThat(backup.get("progress").asText()).isEqualTo("copied 3 of 10 files");
+                assertThat(backup.get("attempt").asInt()).isEqualTo(1);
+            } finally {
+                release.countDown();
+            }
+            assertThat(call.get().isOk()).isTrue();
+            assertThat(worker.status().running()).isEmpty();
+        }
+    }
+
+    @Test
     void aSenderMayRunOnlyItsOwnCollectors() throws Exception {
         Codec signed = new PrefixSenderCodec();
         try (InMemoryTransport transport = InMemoryTransport.create();
