@@ -213,7 +213,7 @@ public final class SqsTransport implements Transport {
         Map<String, MessageAttributeValue> out = new LinkedHashMap<>();
         boolean pack = attributes.size() > 8;
         for (Map.Entry<String, String> e : attributes.entrySet()) {
-            if (e.getValue().isEmpty() || !ATTRIBUTE_NAME.matcher(e.getKey()).matches()
+            if (e.getValue().isEmpty() || !WireBody.isSafeText(e.getValue()) || !ATTRIBUTE_NAME.matcher(e.getKey()).matches()
                     || e.getKey().toLowerCase(java.util.Locale.ROOT).startsWith("aws.")
                     || e.getKey().toLowerCase(java.util.Locale.ROOT).startsWith("amazon.")) {
                 pack = true;
@@ -222,7 +222,13 @@ public final class SqsTransport implements Transport {
         if (pack) {
             ObjectNode packed = Json.mapper().createObjectNode();
             attributes.forEach(packed::put);
-            out.put(PACKED_ATTRIBUTES, stringValue(packed.toString()));
+            try {
+                // ASCII-escaped, so the packed value itself is always acceptable to SQS
+                out.put(PACKED_ATTRIBUTES, stringValue(Json.mapper().writer()
+                        .with(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII).writeValueAsString(packed)));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
         } else {
             attributes.forEach((k, v) -> out.put(k, stringValue(v)));
         }

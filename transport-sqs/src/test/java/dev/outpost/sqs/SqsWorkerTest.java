@@ -114,7 +114,7 @@ class SqsWorkerTest {
         try (SqsTransport t = SqsTransport.builder().sqsClient(mq.client()).build()) {
             Map<String, String> attrs = new HashMap<>();
             for (int i = 0; i < 12; i++) {
-                attrs.put("attr-" + i, i == 3 ? "" : "v" + i);
+                attrs.put("attr-" + i, i == 3 ? "" : i == 5 ? "rocket \uD83D\uDE80 and \u0001 control" : "v" + i);
             }
             byte[] control = "\u0000\u0001 nul and control".getBytes(StandardCharsets.UTF_8);
             t.send("odd-bodies", Message.of(control, attrs)).join();

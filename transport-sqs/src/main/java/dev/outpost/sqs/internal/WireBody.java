@@ -46,15 +46,21 @@ public final class WireBody {
         } catch (CharacterCodingException e) {
             return null;
         }
-        for (int i = 0; i < s.length(); ) {
-            int c = s.codePointAt(i);
-            boolean ok = c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD)
-                    || (c >= 0x10000 && c <= 0x10FFFF);
+        return isSafeText(s) ? s : null;
+    }
+
+    /**
+     * Whether every character is one SQS accepts in bodies and attribute values. Characters beyond
+     * U+FFFF are accepted by SQS but refused by some compatible servers, so they count as unsafe.
+     */
+    public static boolean isSafeText(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok = c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD);
             if (!ok) {
-                return null;
+                return false;
             }
-            i += Character.charCount(c);
         }
-        return s;
+        return true;
     }
 }
