@@ -8,7 +8,6 @@ import dev.outpost.RejectReason;
 import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.ResponseStatus;
-import dev.outpost.WorkerListener;
 import dev.outpost.WorkerStatus;
 import dev.outpost.json.Json;
 import dev.outpost.spi.CodecException;

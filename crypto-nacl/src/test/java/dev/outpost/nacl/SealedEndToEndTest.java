@@ -12,7 +12,6 @@ import dev.outpost.ResponseStatus;
 import dev.outpost.Worker;
 import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.spi.Collector;
-import dev.outpost.spi.CollectorContext;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -9,7 +9,6 @@ import dev.outpost.Response;
 import dev.outpost.Worker;
 import dev.outpost.WorkerListener;
 import dev.outpost.spi.Collector;
-import dev.outpost.spi.CollectorContext;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

@@ -8,7 +8,6 @@ import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.Worker;
 import dev.outpost.spi.Collector;
-import dev.outpost.spi.CollectorContext;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.TransportException;
