@@ -93,6 +93,54 @@ class SqsFaultsTest {
     }
 
     @Test
+    void anOutageUnderLoadLosesNothingAndDuplicatesStayWithinTheInFlightBound() throws Exception {
+        try (ElasticMq mq = ElasticMq.start(); FlakyEndpoint endpoint = new FlakyEndpoint(mq.port())) {
+            SqsAsyncClient admin = mq.client();
+            ElasticMq.createQueue(admin, "load-requests", 3, Map.of());
+            ElasticMq.createQueue(admin, "load-replies", 30, Map.of());
+            SqsAsyncClient viaEndpoint = SqsAsyncClient.builder()
+                    .endpointOverride(java.net.URI.create("http://127.0.0.1:" + endpoint.port()))
+                    .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                    .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                            software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("test", "test")))
+                    .build();
+            Map<String, AtomicInteger> answers = new ConcurrentHashMap<>();
+            List<String> errors = new CopyOnWriteArrayList<>();
+            int n = 300;
+            try (SqsTransport workerSide = SqsTransport.builder().sqsClient(viaEndpoint).queue("requests", "load-requests").build();
+                    Worker worker = Worker.builder(workerSide).collector(Collector.of("quick", (r, c) -> {
+                        Thread.sleep(100); // 300 of these on 8 slots take about 4 s: the outage lands mid-run
+                        return r.params();
+                    })).concurrency(8).visibility(Duration.ofSeconds(3)).pollWait(Duration.ofSeconds(1))
+                            .listener(new WorkerListener() {
+                                @Override
+                                public void onError(String context, Throwable error) {
+                                    errors.add(context);
+                                }
+                            }).build().start();
+                    SqsTransport clientSide = SqsTransport.builder().sqsClient(mq.client()).queue("requests", "load-requests").build();
+                    Client client = Client.builder(clientSide).replyTo("load-replies").pollWait(Duration.ofSeconds(1))
+                            .onResponse(r -> answers.computeIfAbsent(r.requestId(), k -> new AtomicInteger()).incrementAndGet())
+                            .build()) {
+                for (int i = 0; i < n; i++) {
+                    client.send(Request.builder("quick").param("i", i).build()).join();
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> answers.size() >= 40);
+                endpoint.down(); // the worker's SQS endpoint goes away mid-run, with work in flight
+                Thread.sleep(3_000);
+                int during = answers.size();
+                assertThat(during).isLessThan(n);
+                endpoint.up();
+                await().atMost(Duration.ofSeconds(60)).until(() -> answers.size() == n);
+                int duplicates = answers.values().stream().mapToInt(a -> a.get() - 1).sum();
+                assertThat(duplicates).as("only what the worker held when the endpoint vanished may be answered twice")
+                        .isLessThanOrEqualTo(8 + 10);
+                assertThat(errors.stream().filter(e -> e.startsWith("receive from")).count()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void whenTheServerGoesAwayTheWorkerWaitsReportsOnceAndResumes() throws Exception {
         ElasticMq mq = ElasticMq.start();
         SqsAsyncClient admin = mq.client();
