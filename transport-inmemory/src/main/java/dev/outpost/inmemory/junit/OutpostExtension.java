@@ -53,6 +53,7 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
     private InMemoryTransport transport;
     private Worker worker;
     private Client client;
+    private final List<Response> responses = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private OutpostExtension(Builder b) {
         this.collectors = List.copyOf(b.collectors);
@@ -75,7 +76,8 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
                 .backoff(Duration.ofMillis(10), Duration.ofMillis(100)).drainTimeout(Duration.ofSeconds(2));
         workerCustomiser.accept(wb);
         worker = wb.build().start();
-        client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build();
+        responses.clear();
+        client = Client.builder(transport).pollWait(Duration.ofMillis(50)).onResponse(responses::add).build();
     }
 
     @Override
@@ -135,6 +137,23 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
         }
     }
 
+    /**
+     * Responses that reached the client without a pending {@link #call}: answers to requests sent
+     * with {@code client().send(...)}, in arrival order.
+     */
+    public List<Response> responses() {
+        return List.copyOf(responses);
+    }
+
+    /**
+     * Waits until at least {@code count} uncorrelated responses arrived and returns them.
+     *
+     * @throws AssertionError when they do not arrive within the extension's timeout
+     */
+    public List<Response> awaitResponses(int count) {
+        return await(count, this::responses, "responses", r -> r.requestId() + " " + r.status().code());
+    }
+
     /** The messages in the dead-letter queue now (not consumed). */
     public List<Message> deadLetters() {
         return transport().peek(Worker.DEFAULT_DEAD_LETTER);
@@ -146,12 +165,19 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
      * @throws AssertionError when they do not arrive within the extension's timeout
      */
     public List<Message> awaitDeadLetters(int count) {
+        return await(count, this::deadLetters, "dead letters", m -> m.attributes().getOrDefault("outpost-reject-reason", "?"));
+    }
+
+    private <T> List<T> await(int count, java.util.function.Supplier<List<T>> current, String what,
+            java.util.function.Function<T, String> describe) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        List<Message> now = deadLetters();
+        List<T> now = current.get();
         while (now.size() < count) {
             if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("expected " + count + " dead letters within " + timeout + ", found " + now.size()
-                        + describe(now));
+                List<String> seen = new ArrayList<>();
+                now.forEach(x -> seen.add(describe.apply(x)));
+                throw new AssertionError("expected " + count + " " + what + " within " + timeout + ", found " + now.size()
+                        + (seen.isEmpty() ? "" : " " + seen));
             }
             try {
                 Thread.sleep(10);
@@ -159,7 +185,7 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted", e);
             }
-            now = deadLetters();
+            now = current.get();
         }
         return now;
     }
@@ -183,12 +209,6 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
             return client();
         }
         return this;
-    }
-
-    private static String describe(List<Message> messages) {
-        List<String> reasons = new ArrayList<>();
-        messages.forEach(m -> reasons.add(m.attributes().getOrDefault("outpost-reject-reason", "?")));
-        return reasons.isEmpty() ? "" : " " + reasons;
     }
 
     private static <T> T require(T value) {

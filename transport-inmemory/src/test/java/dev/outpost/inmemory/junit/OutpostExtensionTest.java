@@ -53,6 +53,15 @@ class OutpostExtensionTest {
     }
 
     @Test
+    void awaitsResponsesToFireAndForgetRequests() {
+        for (String word : List.of("a", "b", "c")) {
+            outpost.client().send(Request.builder("shout").param("text", word).build()).join();
+        }
+        List<Response> got = outpost.awaitResponses(3);
+        assertThat(got).extracting(r -> r.result().orElseThrow().asText()).containsExactlyInAnyOrder("A", "B", "C");
+    }
+
+    @Test
     void eachTestGetsAFreshTransport() {
         assertThat(outpost.deadLetters()).isEmpty();
     }
