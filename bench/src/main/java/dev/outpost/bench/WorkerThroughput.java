@@ -31,7 +31,7 @@ public final class WorkerThroughput {
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 6;
-        int concurrency = args.length > 2 ? Integer.parseInt(args[2]) : 4;
+        int concurrency = args.length > 2 ? Integer.parseInt(args[2]) : Worker.DEFAULT_CONCURRENCY;
         System.out.printf(Locale.ROOT, "worker throughput: %,d requests per round, concurrency %d, %d cores%n", n, concurrency,
                 Runtime.getRuntime().availableProcessors());
         // a first pass warms the JIT for both modes, so neither is measured cold
