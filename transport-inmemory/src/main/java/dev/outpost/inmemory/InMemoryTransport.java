@@ -8,11 +8,10 @@ import dev.outpost.spi.Transport;
 import dev.outpost.spi.TransportException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
@@ -21,46 +20,69 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 /**
  * A {@link Transport} with SQS semantics inside one JVM: for tests, demos, and applications whose
  * clients and workers share a process.
  *
+ * <pre>{@code
+ * try (InMemoryTransport transport = InMemoryTransport.builder()
+ *         .queue("requests", QueueOptions.builder().redrive(5, "requests-dlq").build())
+ *         .topic("everyone", "host-a", "host-b")
+ *         .build()) {
+ *     transport.send("requests", Message.of(body)).join();
+ *     List<Delivery> got = transport.receive("requests", 10, Duration.ofSeconds(1));
+ * }
+ * }</pre>
+ *
  * <ul>
  *   <li>A received message stays invisible for the queue's visibility timeout, then comes back
- *       with its receive count increased; {@code retry} and {@code extend} move that deadline.
- *   <li>A queue with a redrive policy moves a message to its dead-letter queue once it was received
- *       more than {@code maxReceiveCount} times.
- *   <li>A send to a topic puts a copy in every subscribed queue; a topic with no subscribers drops
- *       the message, as SNS does.
+ *       with its receive count increased; {@link Delivery#retry} and {@link Delivery#extend} move
+ *       that deadline.
+ *   <li>A queue with a redrive policy ({@link QueueOptions.Builder#redrive}) moves a message to its
+ *       dead-letter queue, keeping its {@linkplain Delivery#messageId() message id}, instead of
+ *       delivering it more than {@code maxReceiveCount} times. As on SQS, the move happens when the
+ *       queue is next received from.
+ *   <li>A send to a topic puts a copy in every subscribed queue. A topic with no subscribers drops
+ *       the message, as SNS does. A name is either a queue or a topic, never both.
  *   <li>Receives long-poll: they return as soon as one message is there, or empty after the wait.
- *   <li>Ack, retry and extend of a stale delivery (its visibility ran out and the message was
- *       received again, or it was already acked) do nothing, so that a slow worker cannot delete
- *       a message another worker now holds.
- *   <li>Messages over {@code maxMessageBytes} are refused with {@link MessageTooLargeException};
- *       sends that would take the queued bytes over {@code maxQueuedBytes} with
- *       {@link TransportFullException}.
+ *       {@code maxMessages} is 1 to 10, as on SQS.
+ *   <li>Ack, retry and extend of a stale delivery (its visibility ran out and the message became
+ *       visible again, or it was already acked, handed back or purged) do nothing and complete
+ *       normally, so that a slow worker cannot delete or hide a message another worker now holds.
+ *       SQS behaves alike: only the latest receipt handle counts.
+ *   <li>Messages over the queue's {@code maxMessageBytes} are refused with
+ *       {@link MessageTooLargeException}; sends that would take the bytes held over
+ *       {@code maxQueuedBytes} with {@link TransportFullException}. Both fail the returned future.
  * </ul>
  *
- * <p>Queues are created on first use unless {@link Builder#autoCreate(boolean)} is off. Thread-safe:
- * each queue has its own lock; nothing runs in the background.
+ * <p>Queues are created on first send or receive unless {@link Builder#autoCreate(boolean)} is off.
+ * Thread-safe: each queue has its own lock, and nothing runs in the background (visibility
+ * deadlines are checked when a queue is next used). Operations complete before they return; their
+ * futures are already done.
  */
 public final class InMemoryTransport implements Transport {
     /** Default visibility timeout, as SQS's. */
     public static final Duration DEFAULT_VISIBILITY_TIMEOUT = Duration.ofSeconds(30);
     /** Default largest message, as SQS's (256 KiB). */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
-    /** Default bound on bytes held across all queues. */
+    /** Default bound on bytes held across all queues (64 MiB). */
     public static final long DEFAULT_MAX_QUEUED_BYTES = 64L * 1024 * 1024;
+    /** The most messages one receive returns, as on SQS. */
+    public static final int MAX_RECEIVE = 10;
 
     private final Duration visibilityTimeout;
     private final int maxMessageBytes;
     private final long maxQueuedBytes;
     private final boolean autoCreate;
+    private final LongSupplier ticker;
     private final Map<String, MemoryQueue> queues = new ConcurrentHashMap<>();
     private final Map<String, List<String>> topics = new ConcurrentHashMap<>();
+    // creating and configuring destinations is rare: one lock keeps "queue or topic, never both" true
+    private final Object admin = new Object();
     private final AtomicLong queuedBytes = new AtomicLong();
-    private final LongAdder[] ops = {new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder(), new LongAdder()};
+    private final LongAdder[] ops = new LongAdder[6];
     private final MemoryQueue.Accounting accounting = new MemoryQueue.Accounting() {
         @Override
         public void released(long bytes) {
@@ -68,10 +90,10 @@ public final class InMemoryTransport implements Transport {
         }
 
         @Override
-        public void redrive(String deadLetterQueue, Message message) {
-            long size = message.size();
-            queuedBytes.addAndGet(size); // a move, not a new send: the bound is not applied
-            queue(deadLetterQueue, true).add(List.of(message));
+        public void redrive(String deadLetterQueue, Message message, String messageId) {
+            queuedBytes.addAndGet(message.size()); // a move, not a new send: the bound is not applied
+            queue(deadLetterQueue, true).add(List.of(message), messageId);
+            ops[MemoryQueue.Ops.REDRIVE].increment();
         }
 
         @Override
@@ -86,11 +108,17 @@ public final class InMemoryTransport implements Transport {
         this.maxMessageBytes = b.maxMessageBytes;
         this.maxQueuedBytes = b.maxQueuedBytes;
         this.autoCreate = b.autoCreate;
-        b.queues.forEach(this::queue);
+        this.ticker = b.ticker;
+        for (int i = 0; i < ops.length; i++) {
+            ops[i] = new LongAdder();
+        }
+        // every declared destination first, so that dead-letter queues can be declared in any order
+        b.queues.forEach((name, options) -> queues.put(name, new MemoryQueue(name, settings(options), ticker, accounting)));
         b.topics.forEach((topic, subscribers) -> {
             topic(topic);
             subscribers.forEach(q -> subscribe(topic, q));
         });
+        b.queues.forEach(this::checkDeadLetterQueue);
     }
 
     /** A transport with the defaults: 30 s visibility, 256 KiB messages, 64 MiB in all, queues made on first use. */
@@ -104,81 +132,149 @@ public final class InMemoryTransport implements Transport {
     }
 
     /**
-     * Creates (or reconfigures, if still empty) a queue.
+     * Creates a queue, or changes the options of an existing one in place (receivers waiting on it
+     * keep waiting; messages in flight keep their deadlines).
      *
-     * @throws IllegalArgumentException when {@code name} is a topic
+     * @throws IllegalArgumentException when {@code name} is a topic, or the dead-letter queue is
+     *     this queue or a topic
+     * @throws TransportException when auto-create is off and the dead-letter queue does not exist
      */
     public void queue(String name, QueueOptions options) {
         requireName(name);
         Objects.requireNonNull(options, "options");
-        if (topics.containsKey(name)) {
-            throw new IllegalArgumentException("'" + name + "' is a topic, not a queue");
-        }
-        queues.compute(name, (k, existing) -> {
-            if (existing != null && !existing.peek().isEmpty()) {
-                throw new IllegalStateException("queue '" + name + "' holds messages; configure it before use");
+        synchronized (admin) {
+            if (topics.containsKey(name)) {
+                throw new IllegalArgumentException("'" + name + "' is a topic, not a queue: choose another name");
             }
-            return new MemoryQueue(name, options.visibilityTimeout().orElse(visibilityTimeout), options.delay(),
-                    options.maxReceiveCount().orElse(0), options.deadLetterQueue().orElse(null), accounting);
+            checkDeadLetterQueue(name, options);
+            MemoryQueue.Settings settings = settings(options);
+            MemoryQueue existing = queues.get(name);
+            if (existing != null) {
+                existing.configure(settings);
+            } else {
+                queues.put(name, new MemoryQueue(name, settings, ticker, accounting));
+            }
+        }
+    }
+
+    private void checkDeadLetterQueue(String name, QueueOptions options) {
+        options.deadLetterQueue().ifPresent(dlq -> {
+            if (dlq.equals(name)) {
+                throw new IllegalArgumentException("queue '" + name + "' cannot be its own dead-letter queue");
+            }
+            if (topics.containsKey(dlq)) {
+                throw new IllegalArgumentException("dead-letter queue '" + dlq + "' of '" + name + "' is a topic: name a queue");
+            }
+            if (!autoCreate && !queues.containsKey(dlq)) {
+                throw new TransportException(dlq, "dead-letter queue '" + dlq + "' of '" + name
+                        + "' does not exist (auto-create is off): declare it with queue(name, options) first");
+            }
         });
     }
 
-    /** Creates a topic (idempotent). */
+    private MemoryQueue.Settings settings(QueueOptions o) {
+        return new MemoryQueue.Settings(o.visibilityTimeout().orElse(visibilityTimeout), o.delay(),
+                o.maxReceiveCount().orElse(0), o.deadLetterQueue().orElse(null), o.maxMessageBytes().orElse(maxMessageBytes));
+    }
+
+    /**
+     * Creates a topic (idempotent).
+     *
+     * @throws IllegalArgumentException when {@code name} is a queue
+     */
     public void topic(String name) {
         requireName(name);
-        if (queues.containsKey(name)) {
-            throw new IllegalArgumentException("'" + name + "' is a queue, not a topic");
+        synchronized (admin) {
+            if (queues.containsKey(name)) {
+                throw new IllegalArgumentException("'" + name + "' is a queue, not a topic: choose another name");
+            }
+            topics.computeIfAbsent(name, k -> new CopyOnWriteArrayList<>());
         }
-        topics.computeIfAbsent(name, k -> new CopyOnWriteArrayList<>());
     }
 
-    /** Subscribes {@code queue} to {@code topic} (idempotent); creates the queue if needed. */
+    /**
+     * Subscribes {@code queue} to {@code topic} (idempotent); creates the queue if needed, even
+     * with auto-create off, since subscribing declares it.
+     *
+     * @throws TransportException when there is no such topic
+     * @throws IllegalArgumentException when {@code queue} is a topic
+     */
     public void subscribe(String topic, String queue) {
-        List<String> subscribers = topics.get(requireName(topic));
-        if (subscribers == null) {
-            throw new TransportException(topic, "no topic named '" + topic + "': create it with topic(name) first");
-        }
-        queue(queue, true);
-        if (!subscribers.contains(queue)) {
-            subscribers.add(queue);
+        requireName(topic);
+        requireName(queue);
+        synchronized (admin) {
+            List<String> subscribers = topics.get(topic);
+            if (subscribers == null) {
+                throw new TransportException(topic, "no topic named '" + topic + "': create it with topic(name) first");
+            }
+            if (topics.containsKey(queue)) {
+                throw new IllegalArgumentException("'" + queue + "' is a topic: only queues subscribe to topics");
+            }
+            queue(queue, true);
+            if (!subscribers.contains(queue)) {
+                subscribers.add(queue);
+            }
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The returned future is already complete.
+     */
     @Override
     public CompletableFuture<Void> send(String destination, Message message) {
-        return sendBatch(destination, List.of(message));
+        return sendBatch(destination, List.of(Objects.requireNonNull(message, "message")));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>All or nothing: when one message is refused, none is sent. The returned future is already
+     * complete; it fails with {@link MessageTooLargeException}, {@link TransportFullException}, or a
+     * {@link TransportException} for an unknown destination (auto-create off) or a closed transport.
+     */
     @Override
     public CompletableFuture<Void> sendBatch(String destination, List<Message> messages) {
         try {
             requireName(destination);
             Objects.requireNonNull(messages, "messages");
             ensureOpen(destination);
+            List<String> subscribers = topics.get(destination);
+            MemoryQueue single = null;
+            List<MemoryQueue> targets = null;
+            int limit;
+            if (subscribers == null) {
+                single = queue(destination, autoCreate);
+                limit = single.maxMessageBytes();
+            } else {
+                targets = new ArrayList<>(subscribers.size());
+                limit = Integer.MAX_VALUE;
+                for (String q : subscribers) {
+                    MemoryQueue target = queue(q, true);
+                    targets.add(target);
+                    limit = Math.min(limit, target.maxMessageBytes());
+                }
+            }
             long total = 0;
             for (Message m : messages) {
-                if (m.size() > maxMessageBytes) {
-                    throw new MessageTooLargeException(destination, m.size(), maxMessageBytes);
+                if (m.size() > limit) {
+                    throw new MessageTooLargeException(destination, m.size(), limit);
                 }
                 total += m.size();
             }
-            List<String> subscribers = topics.get(destination);
-            List<MemoryQueue> targets = new ArrayList<>(1);
-            if (subscribers != null) {
-                for (String q : subscribers) {
-                    targets.add(queue(q, true));
-                }
-            } else {
-                targets.add(queue(destination, autoCreate));
-            }
-            long needed = total * targets.size();
+            long needed = total * (single != null ? 1 : targets.size());
             long after = queuedBytes.addAndGet(needed);
             if (after > maxQueuedBytes) {
                 queuedBytes.addAndGet(-needed);
                 throw new TransportFullException(destination, needed, after - needed, maxQueuedBytes);
             }
-            for (MemoryQueue q : targets) {
-                q.add(messages);
+            if (single != null) {
+                single.add(messages, null);
+            } else {
+                for (MemoryQueue q : targets) {
+                    q.add(messages, null);
+                }
             }
             ops[MemoryQueue.Ops.SEND].add(messages.size());
             return CompletableFuture.completedFuture(null);
@@ -190,43 +286,55 @@ public final class InMemoryTransport implements Transport {
     /**
      * {@inheritDoc}
      *
-     * @throws IllegalArgumentException when {@code maxMessages} is not 1 to 10 (as SQS)
-     * @throws TransportException when the source is a topic, unknown (with auto-create off), or the transport is closed
+     * <p>Receivers blocked here when the transport is closed return empty at once.
+     *
+     * @throws IllegalArgumentException when {@code maxMessages} is not 1 to 10 (as on SQS)
+     * @throws TransportException when the source is a topic, unknown (with auto-create off), or the
+     *     transport is closed
      */
     @Override
     public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
         requireName(source);
-        if (maxMessages < 1 || maxMessages > 10) {
-            throw new IllegalArgumentException("maxMessages must be 1 to 10, was " + maxMessages);
+        if (maxMessages < 1 || maxMessages > MAX_RECEIVE) {
+            throw new IllegalArgumentException("maxMessages must be 1 to " + MAX_RECEIVE + ", was " + maxMessages);
         }
         Objects.requireNonNull(wait, "wait");
         ensureOpen(source);
         if (topics.containsKey(source)) {
             throw new TransportException(source, "'" + source + "' is a topic: receive from a queue subscribed to it");
         }
+        MemoryQueue q = queue(source, autoCreate);
         ops[MemoryQueue.Ops.RECEIVE].increment();
-        return queue(source, autoCreate).receive(maxMessages, wait.isNegative() ? Duration.ZERO : wait);
+        return q.receive(maxMessages, wait.isNegative() ? Duration.ZERO : wait);
     }
 
+    /**
+     * Messages visible in {@code source} now (neither in flight nor delayed); 0 for a queue not
+     * created yet, empty for a topic, which holds nothing.
+     */
     @Override
     public OptionalLong depth(String source) {
+        if (topics.containsKey(source)) {
+            return OptionalLong.empty();
+        }
         MemoryQueue q = queues.get(source);
-        return q == null ? OptionalLong.of(0) : OptionalLong.of(q.depth());
+        return OptionalLong.of(q == null ? 0 : q.depth());
     }
 
+    /** The transport's default largest message body; a queue may set its own with {@link QueueOptions}. */
     @Override
     public int maxMessageBytes() {
         return maxMessageBytes;
     }
 
-    /** Messages received and neither acked nor back in the queue yet. */
+    /** Messages of {@code queue} received and neither acked, handed back nor expired; 0 for an unknown queue. */
     public int inFlight(String queue) {
         MemoryQueue q = queues.get(queue);
         return q == null ? 0 : q.inFlight();
     }
 
     /**
-     * Every message in {@code queue} — visible, in flight or delayed — oldest first, without
+     * Every message in {@code queue} (visible, in flight or delayed), oldest first, without
      * consuming them. Empty for an unknown queue.
      */
     public List<Message> peek(String queue) {
@@ -234,7 +342,7 @@ public final class InMemoryTransport implements Transport {
         return q == null ? List.of() : q.peek();
     }
 
-    /** Deletes every message in {@code queue}. */
+    /** Deletes every message in {@code queue}; deliveries held for them become stale. */
     public void purge(String queue) {
         MemoryQueue q = queues.get(queue);
         if (q != null) {
@@ -242,9 +350,15 @@ public final class InMemoryTransport implements Transport {
         }
     }
 
-    /** The names of the queues that exist. */
+    /** The names of the queues that exist, sorted. */
     public Set<String> queues() {
         return new TreeSet<>(queues.keySet());
+    }
+
+    /** The queues subscribed to {@code topic}; empty for an unknown topic. */
+    public List<String> subscribers(String topic) {
+        List<String> s = topics.get(topic);
+        return s == null ? List.of() : List.copyOf(s);
     }
 
     /** Bytes held across all queues. */
@@ -252,23 +366,27 @@ public final class InMemoryTransport implements Transport {
         return queuedBytes.get();
     }
 
-    /** How many operations the transport has served. */
+    /** How many operations the transport has served since it was built. */
     public Stats stats() {
-        return new Stats(ops[0].sum(), ops[1].sum(), ops[2].sum(), ops[3].sum(), ops[4].sum());
+        return new Stats(ops[0].sum(), ops[1].sum(), ops[2].sum(), ops[3].sum(), ops[4].sum(), ops[5].sum());
     }
 
     /**
-     * Operation counts.
+     * Operation counts, for tests and benchmarks. Calls on stale deliveries count too.
      *
-     * @param sends messages sent (a batch counts each message)
+     * @param sends messages accepted (a batch counts each message, a topic send counts once)
      * @param receives receive calls
      * @param acks ack calls
      * @param retries retry calls
      * @param extensions extend calls
+     * @param redrives messages moved to a dead-letter queue
      */
-    public record Stats(long sends, long receives, long acks, long retries, long extensions) {}
+    public record Stats(long sends, long receives, long acks, long retries, long extensions, long redrives) {}
 
-    /** Wakes every blocked receiver (they return empty) and refuses further use. Idempotent. */
+    /**
+     * Wakes every blocked receiver (they return empty) and refuses further sends and receives
+     * with a {@link TransportException}. Messages stay inspectable with {@link #peek}. Idempotent.
+     */
     @Override
     public void close() {
         closed = true;
@@ -283,12 +401,23 @@ public final class InMemoryTransport implements Transport {
         if (!create) {
             throw new TransportException(name, "no queue named '" + name + "' (auto-create is off): declare it with queue(name, options)");
         }
-        return queues.computeIfAbsent(name, k -> new MemoryQueue(k, visibilityTimeout, Duration.ZERO, 0, null, accounting));
+        synchronized (admin) {
+            if (topics.containsKey(name)) {
+                throw new TransportException(name, "'" + name + "' is a topic, not a queue");
+            }
+            return queues.computeIfAbsent(name, k -> {
+                MemoryQueue created = new MemoryQueue(k, settings(QueueOptions.defaults()), ticker, accounting);
+                if (closed) {
+                    created.close();
+                }
+                return created;
+            });
+        }
     }
 
     private void ensureOpen(String destination) {
         if (closed) {
-            throw new TransportException(destination, "in-memory transport is closed");
+            throw new TransportException(destination, "in-memory transport is closed: build a new one");
         }
     }
 
@@ -306,12 +435,13 @@ public final class InMemoryTransport implements Transport {
         private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
         private long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
         private boolean autoCreate = true;
-        private final Map<String, QueueOptions> queues = new HashMap<>();
-        private final Map<String, List<String>> topics = new HashMap<>();
+        private LongSupplier ticker = System::nanoTime;
+        private final Map<String, QueueOptions> queues = new LinkedHashMap<>();
+        private final Map<String, List<String>> topics = new LinkedHashMap<>();
 
         private Builder() {}
 
-        /** Default visibility timeout of queues; 30 s. */
+        /** Default visibility timeout of queues (positive); 30 s. */
         public Builder visibilityTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
             if (timeout.isNegative() || timeout.isZero()) {
@@ -321,7 +451,7 @@ public final class InMemoryTransport implements Transport {
             return this;
         }
 
-        /** Largest message body; 256 KiB. */
+        /** Default largest message body of queues (positive); 256 KiB. */
         public Builder maxMessageBytes(int bytes) {
             if (bytes < 1) {
                 throw new IllegalArgumentException("bytes must be positive, was " + bytes);
@@ -330,7 +460,7 @@ public final class InMemoryTransport implements Transport {
             return this;
         }
 
-        /** Bound on the bytes held across all queues; 64 MiB. */
+        /** Bound on the bytes held across all queues (positive); 64 MiB. */
         public Builder maxQueuedBytes(long bytes) {
             if (bytes < 1) {
                 throw new IllegalArgumentException("bytes must be positive, was " + bytes);
@@ -345,24 +475,44 @@ public final class InMemoryTransport implements Transport {
             return this;
         }
 
-        /** Declares a queue. */
+        /**
+         * Where visibility timeouts, delays and retry delays read the time, in nanoseconds; default
+         * {@link System#nanoTime}. Tests pass a ticker they advance by hand (for example
+         * {@code AtomicLong::get}) to expire visibility without sleeping; receives still wait in
+         * real time, so receive with {@link Duration#ZERO} after advancing it.
+         */
+        public Builder ticker(LongSupplier nanoTicker) {
+            this.ticker = Objects.requireNonNull(nanoTicker, "nanoTicker");
+            return this;
+        }
+
+        /** Declares a queue; declaring it again replaces its options. */
         public Builder queue(String name, QueueOptions options) {
             queues.put(requireName(name), Objects.requireNonNull(options, "options"));
             return this;
         }
 
-        /** Declares a topic and its subscribed queues. */
+        /** Declares a topic and queues subscribed to it (created if not declared). */
         public Builder topic(String name, String... subscribedQueues) {
-            topics.computeIfAbsent(requireName(name), k -> new ArrayList<>()).addAll(List.of(subscribedQueues));
+            Objects.requireNonNull(subscribedQueues, "subscribedQueues");
+            List<String> subscribers = topics.computeIfAbsent(requireName(name), k -> new ArrayList<>());
+            for (String q : subscribedQueues) {
+                subscribers.add(requireName(q));
+            }
             return this;
         }
 
-        /** Builds the transport. */
+        /**
+         * Builds the transport.
+         *
+         * @throws IllegalArgumentException when a name is both a queue and a topic, or a queue's
+         *     dead-letter queue is itself or a topic
+         * @throws TransportException when auto-create is off and a dead-letter queue is not declared
+         */
         public InMemoryTransport build() {
-            for (Map.Entry<String, QueueOptions> e : queues.entrySet()) {
-                Optional<String> dlq = e.getValue().deadLetterQueue();
-                if (dlq.isPresent() && dlq.get().equals(e.getKey())) {
-                    throw new IllegalArgumentException("queue '" + e.getKey() + "' cannot be its own dead-letter queue");
+            for (String topic : topics.keySet()) {
+                if (queues.containsKey(topic)) {
+                    throw new IllegalArgumentException("'" + topic + "' is declared as both a queue and a topic");
                 }
             }
             return new InMemoryTransport(this);

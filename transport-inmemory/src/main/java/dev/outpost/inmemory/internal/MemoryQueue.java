@@ -8,20 +8,23 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.PriorityQueue;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
- * One queue with SQS semantics, under one lock.
+ * One queue with SQS semantics, under its own lock.
  *
- * <p>Ready messages sit in a deque. Received messages with the queue's own visibility timeout
- * expire in receive order, so they sit in an intrusive FIFO list from which an ack unlinks them in
- * O(1); messages with another deadline (delayed sends, retries with a delay, extensions) sit in a
- * priority queue. Expiry is lazy: every receive, depth and peek first moves what is due back to
- * ready. No thread and no timer per message.
+ * <p>Ready messages sit in a deque. Received messages expire in receive order as long as they keep
+ * the queue's own visibility timeout, so they sit in an intrusive FIFO list from which an ack
+ * unlinks them in O(1). Messages with any other deadline (delayed sends, retries with a delay,
+ * extensions) sit in a sorted set, O(log n) to add and remove. Expiry is lazy: every receive,
+ * depth and peek first moves what is due back to ready. No thread and no timer per message.
+ *
+ * <p>Deadlines are read from the ticker (nanoseconds, {@link System#nanoTime} unless a test
+ * supplies another); how long a receive waits is always real time.
  */
 public final class MemoryQueue {
     private static final int READY = 0;
@@ -29,42 +32,49 @@ public final class MemoryQueue {
     private static final int TIMED = 2;
     private static final int GONE = 3;
 
-    final String name;
-    private final long visibilityNanos;
-    private final long delayNanos;
-    private final int maxReceiveCount;
-    private final String deadLetterQueue;
+    private final String name;
+    private final LongSupplier ticker;
+    private final Accounting accounting;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition available = lock.newCondition();
     private final ArrayDeque<Entry> ready = new ArrayDeque<>();
-    private final PriorityQueue<Entry> timed = new PriorityQueue<>(Comparator.comparingLong((Entry e) -> e.visibleAt)
+    private final TreeSet<Entry> timed = new TreeSet<>(Comparator.comparingLong((Entry e) -> e.visibleAt)
             .thenComparingLong(e -> e.seq));
-    private final Entry fifo = new Entry(null, -1);
-    private final AtomicLong seq = new AtomicLong();
-    private final Accounting accounting;
+    private final Entry fifo = new Entry(null, -1, null);
+    // configuration: written under the lock, read without it only where noted
+    private long visibilityNanos;
+    private long delayNanos;
+    private int maxReceiveCount;
+    private String deadLetterQueue;
+    private volatile int maxMessageBytes;
+    private long seq;
     private int inFlight;
     private int waiters;
     private long receipts;
     private volatile boolean closed;
 
-    public MemoryQueue(String name, Duration visibility, Duration delay, int maxReceiveCount, String deadLetterQueue,
-            Accounting accounting) {
+    public MemoryQueue(String name, Settings settings, LongSupplier ticker, Accounting accounting) {
         this.name = name;
-        this.visibilityNanos = visibility.toNanos();
-        this.delayNanos = delay.toNanos();
-        this.maxReceiveCount = maxReceiveCount;
-        this.deadLetterQueue = deadLetterQueue;
+        this.ticker = ticker;
         this.accounting = accounting;
         fifo.prev = fifo;
         fifo.next = fifo;
+        apply(settings);
     }
 
-    /** Shared byte accounting and redrive for all queues of a transport. */
+    /** A queue's behaviour, resolved against the transport's defaults; 0 and null for "none". */
+    public record Settings(Duration visibility, Duration delay, int maxReceiveCount, String deadLetterQueue,
+            int maxMessageBytes) {}
+
+    /** Shared byte accounting, redrive and counters for all queues of a transport. */
     public interface Accounting {
+        /** {@code bytes} left the transport (acked, purged). */
         void released(long bytes);
 
-        void redrive(String deadLetterQueue, Message message);
+        /** Moves {@code message} to {@code deadLetterQueue}, keeping its id. Called without the source's lock. */
+        void redrive(String deadLetterQueue, Message message, String messageId);
 
+        /** Counts one operation ({@link Ops}). */
         void count(int op);
     }
 
@@ -72,12 +82,48 @@ public final class MemoryQueue {
         return name;
     }
 
-    public void add(List<Message> messages) {
-        long now = System.nanoTime();
+    /** The largest body this queue takes; read without the lock by senders. */
+    public int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    /**
+     * Changes how the queue behaves, in place, so that receivers already waiting on it keep
+     * working. Messages in flight keep the deadline they have.
+     */
+    public void configure(Settings settings) {
         lock.lock();
         try {
+            if (settings.visibility().toNanos() != visibilityNanos) {
+                // the FIFO list relies on one timeout for all its entries: move them to the sorted set
+                while (fifo.next != fifo) {
+                    Entry e = fifo.next;
+                    unlink(e);
+                    e.state = TIMED;
+                    timed.add(e);
+                }
+            }
+            apply(settings);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void apply(Settings s) {
+        visibilityNanos = s.visibility().toNanos();
+        delayNanos = s.delay().toNanos();
+        maxReceiveCount = s.maxReceiveCount();
+        deadLetterQueue = s.deadLetterQueue();
+        maxMessageBytes = s.maxMessageBytes();
+    }
+
+    /** Appends messages (a redriven one keeps {@code messageId}; null gives each a new id). */
+    public void add(List<Message> messages, String messageId) {
+        lock.lock();
+        try {
+            long now = delayNanos > 0 ? ticker.getAsLong() : 0;
             for (Message m : messages) {
-                Entry e = new Entry(m, seq.incrementAndGet());
+                Entry e = new Entry(m, ++seq, messageId);
                 if (delayNanos > 0) {
                     e.visibleAt = now + delayNanos;
                     e.state = TIMED;
@@ -87,25 +133,42 @@ public final class MemoryQueue {
                     ready.addLast(e);
                 }
             }
-            if (waiters > 0) {
-                available.signalAll();
+            if (delayNanos == 0) {
+                wake(messages.size());
+            } else if (waiters > 0) {
+                available.signalAll(); // waiters may need to wake earlier for the new deadline
             }
         } finally {
             lock.unlock();
         }
     }
 
+    /** Wakes up to {@code n} waiting receivers: one per message is enough, since each takes at least one. */
+    private void wake(int n) {
+        if (waiters == 0) {
+            return;
+        }
+        if (n >= waiters) {
+            available.signalAll();
+        } else {
+            for (int i = 0; i < n; i++) {
+                available.signal();
+            }
+        }
+    }
+
     public List<Delivery> receive(int max, Duration wait) throws InterruptedException {
-        long deadline = System.nanoTime() + wait.toNanos();
+        long waitUntil = System.nanoTime() + wait.toNanos();
         List<Delivery> out = null;
-        List<Message> redriven = null;
+        List<Entry> redriven = null;
+        String dlq = null;
         lock.lockInterruptibly();
         try {
             while (true) {
                 if (closed) {
                     return List.of();
                 }
-                long now = System.nanoTime();
+                long now = ticker.getAsLong();
                 long nextDue = promote(now);
                 while (!ready.isEmpty() && (out == null || out.size() < max)) {
                     Entry e = ready.pollFirst();
@@ -114,8 +177,9 @@ public final class MemoryQueue {
                         e.state = GONE;
                         if (redriven == null) {
                             redriven = new ArrayList<>();
+                            dlq = deadLetterQueue;
                         }
-                        redriven.add(e.message);
+                        redriven.add(e);
                         continue;
                     }
                     e.receipt = ++receipts;
@@ -124,14 +188,14 @@ public final class MemoryQueue {
                     linkLast(e);
                     inFlight++;
                     if (out == null) {
-                        out = new ArrayList<>(Math.min(max, 10));
+                        out = new ArrayList<>(max);
                     }
                     out.add(new MemoryDelivery(this, e, e.receipt, e.receiveCount));
                 }
                 if (out != null) {
                     return out;
                 }
-                long left = deadline - now;
+                long left = waitUntil - System.nanoTime();
                 if (left <= 0) {
                     return List.of();
                 }
@@ -146,53 +210,61 @@ public final class MemoryQueue {
         } finally {
             lock.unlock();
             if (redriven != null) {
-                for (Message m : redriven) {
-                    accounting.released(m.size());
-                    accounting.redrive(deadLetterQueue, m);
+                // outside the lock, so that two queues' locks are never held together
+                for (Entry e : redriven) {
+                    accounting.released(e.message.size());
+                    accounting.redrive(dlq, e.message, e.messageId(name));
                 }
             }
         }
     }
 
-    /** Moves what is due to ready; returns when the next timed or in-flight entry becomes due. */
+    /** Moves what is due to ready; returns when the next in-flight or timed entry becomes due. */
     private long promote(long now) {
-        boolean moved = false;
+        int moved = 0;
         while (fifo.next != fifo && fifo.next.visibleAt - now <= 0) {
             Entry e = fifo.next;
             unlink(e);
             inFlight--;
-            e.state = READY;
-            e.receipt = 0;
-            ready.addLast(e);
-            moved = true;
+            makeReady(e);
+            moved++;
         }
-        while (!timed.isEmpty() && timed.peek().visibleAt - now <= 0) {
-            Entry e = timed.poll();
+        while (!timed.isEmpty() && timed.first().visibleAt - now <= 0) {
+            Entry e = timed.pollFirst();
             if (e.receipt != 0) {
                 inFlight--;
             }
-            e.state = READY;
-            e.receipt = 0;
-            ready.addLast(e);
-            moved = true;
+            makeReady(e);
+            moved++;
         }
-        if (moved && waiters > 0) {
-            available.signalAll();
+        if (moved > 0) {
+            wake(moved);
         }
         long next = Long.MAX_VALUE;
         if (fifo.next != fifo) {
             next = fifo.next.visibleAt;
         }
-        if (!timed.isEmpty() && (next == Long.MAX_VALUE || timed.peek().visibleAt - next < 0)) {
-            next = timed.peek().visibleAt;
+        if (!timed.isEmpty() && (next == Long.MAX_VALUE || timed.first().visibleAt - next < 0)) {
+            next = timed.first().visibleAt;
         }
         return next;
+    }
+
+    private void makeReady(Entry e) {
+        e.state = READY;
+        e.receipt = 0; // the old receipt is stale from now on
+        ready.addLast(e);
+    }
+
+    /** Whether {@code receipt} is still the live receipt of {@code e}; call under the lock. */
+    private static boolean live(Entry e, long receipt) {
+        return e.receipt == receipt && (e.state == IN_FLIGHT || e.state == TIMED);
     }
 
     boolean ack(Entry e, long receipt) {
         lock.lock();
         try {
-            if (e.receipt != receipt || e.state == READY || e.state == GONE) {
+            if (!live(e, receipt)) {
                 return false; // stale receipt: the message was redelivered or already deleted
             }
             detach(e);
@@ -209,24 +281,19 @@ public final class MemoryQueue {
     boolean retry(Entry e, long receipt, long delayNanos) {
         lock.lock();
         try {
-            if (e.receipt != receipt || e.state == READY || e.state == GONE) {
+            if (!live(e, receipt)) {
                 return false;
             }
             detach(e);
             e.receipt = 0;
             if (delayNanos <= 0) {
                 e.state = READY;
-                ready.addFirst(e);
-                if (waiters > 0) {
-                    available.signalAll();
-                }
+                ready.addFirst(e); // handed back: first in line again
+                wake(1);
             } else {
                 e.state = TIMED;
-                e.visibleAt = System.nanoTime() + delayNanos;
+                e.visibleAt = ticker.getAsLong() + delayNanos;
                 timed.add(e);
-                if (waiters > 0) {
-                    available.signalAll(); // a waiter may need to wake earlier for this deadline
-                }
             }
             return true;
         } finally {
@@ -237,7 +304,7 @@ public final class MemoryQueue {
     boolean extend(Entry e, long receipt, long visibilityNanos) {
         lock.lock();
         try {
-            if (e.receipt != receipt || e.state == READY || e.state == GONE) {
+            if (!live(e, receipt)) {
                 return false;
             }
             if (e.state == IN_FLIGHT) {
@@ -245,10 +312,13 @@ public final class MemoryQueue {
             } else {
                 timed.remove(e);
             }
-            e.state = TIMED;
-            e.visibleAt = System.nanoTime() + visibilityNanos;
-            timed.add(e);
             // still in flight: the receipt stays valid and inFlight is unchanged
+            e.state = TIMED;
+            e.visibleAt = ticker.getAsLong() + visibilityNanos;
+            timed.add(e);
+            if (visibilityNanos == 0 && waiters > 0) {
+                available.signalAll(); // visible now: waiters need not sleep out their wait
+            }
             return true;
         } finally {
             lock.unlock();
@@ -267,20 +337,22 @@ public final class MemoryQueue {
         }
     }
 
+    /** Messages visible now. */
     public long depth() {
         lock.lock();
         try {
-            promote(System.nanoTime());
+            promote(ticker.getAsLong());
             return ready.size();
         } finally {
             lock.unlock();
         }
     }
 
+    /** Messages received and neither acked, handed back nor expired. */
     public int inFlight() {
         lock.lock();
         try {
-            promote(System.nanoTime());
+            promote(ticker.getAsLong());
             return inFlight;
         } finally {
             lock.unlock();
@@ -291,7 +363,7 @@ public final class MemoryQueue {
     public List<Message> peek() {
         lock.lock();
         try {
-            promote(System.nanoTime());
+            promote(ticker.getAsLong());
             List<Entry> all = new ArrayList<>(ready);
             for (Entry e = fifo.next; e != fifo; e = e.next) {
                 all.add(e);
@@ -306,22 +378,29 @@ public final class MemoryQueue {
         }
     }
 
-    /** Deletes every message. */
+    /** Whether the queue holds any message. */
+    public boolean isEmpty() {
+        lock.lock();
+        try {
+            return ready.isEmpty() && fifo.next == fifo && timed.isEmpty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Deletes every message; receipts held for them become stale. */
     public void purge() {
         lock.lock();
         try {
             long bytes = 0;
             for (Entry e : ready) {
-                bytes += e.message.size();
-                e.state = GONE;
+                bytes += gone(e);
             }
             for (Entry e = fifo.next; e != fifo; e = e.next) {
-                bytes += e.message.size();
-                e.state = GONE;
+                bytes += gone(e);
             }
             for (Entry e : timed) {
-                bytes += e.message.size();
-                e.state = GONE;
+                bytes += gone(e);
             }
             ready.clear();
             timed.clear();
@@ -334,6 +413,14 @@ public final class MemoryQueue {
         }
     }
 
+    private static long gone(Entry e) {
+        long size = e.message.size();
+        e.state = GONE;
+        e.message = null;
+        return size;
+    }
+
+    /** Wakes every waiting receiver (they return empty) and makes later receives return empty. */
     public void close() {
         closed = true;
         lock.lock();
@@ -342,6 +429,10 @@ public final class MemoryQueue {
         } finally {
             lock.unlock();
         }
+    }
+
+    boolean closed() {
+        return closed;
     }
 
     void count(int op) {
@@ -365,6 +456,8 @@ public final class MemoryQueue {
     static final class Entry {
         Message message;
         final long seq;
+        /** The id it had in the queue it was redriven from; null when sent here. */
+        final String originalId;
         int receiveCount;
         long receipt;
         long visibleAt;
@@ -372,9 +465,14 @@ public final class MemoryQueue {
         Entry prev;
         Entry next;
 
-        Entry(Message message, long seq) {
+        Entry(Message message, long seq, String originalId) {
             this.message = message;
             this.seq = seq;
+            this.originalId = originalId;
+        }
+
+        String messageId(String queue) {
+            return originalId != null ? originalId : queue + "/" + seq;
         }
     }
 
@@ -396,12 +494,12 @@ public final class MemoryQueue {
 
         @Override
         public String id() {
-            return queue.name + "/" + entry.seq + "/" + receipt;
+            return messageId() + "#" + receipt;
         }
 
         @Override
         public String messageId() {
-            return queue.name + "/" + entry.seq;
+            return entry.messageId(queue.name);
         }
 
         @Override
@@ -428,8 +526,8 @@ public final class MemoryQueue {
 
         @Override
         public CompletableFuture<Void> retry(Duration delay) {
-            if (delay.isNegative()) {
-                return CompletableFuture.failedFuture(new IllegalArgumentException("delay must not be negative, was " + delay));
+            if (delay == null || delay.isNegative()) {
+                return CompletableFuture.failedFuture(new IllegalArgumentException("delay must be zero or positive, was " + delay));
             }
             queue.count(Ops.RETRY);
             queue.retry(entry, receipt, delay.toNanos());
@@ -438,12 +536,14 @@ public final class MemoryQueue {
 
         @Override
         public CompletableFuture<Void> extend(Duration visibility) {
-            if (visibility.isNegative()) {
-                return CompletableFuture.failedFuture(new IllegalArgumentException("visibility must not be negative, was " + visibility));
+            if (visibility == null || visibility.isNegative()) {
+                return CompletableFuture.failedFuture(
+                        new IllegalArgumentException("visibility must be zero or positive, was " + visibility));
             }
             queue.count(Ops.EXTEND);
-            if (queue.closed) {
-                return CompletableFuture.failedFuture(new TransportException(queue.name, "transport is closed"));
+            if (queue.closed()) {
+                return CompletableFuture.failedFuture(new TransportException(queue.name,
+                        "in-memory transport is closed: the message stays in flight until its visibility runs out"));
             }
             queue.extend(entry, receipt, visibility.toNanos());
             return CompletableFuture.completedFuture(null);
@@ -462,6 +562,7 @@ public final class MemoryQueue {
         public static final int ACK = 2;
         public static final int RETRY = 3;
         public static final int EXTEND = 4;
+        public static final int REDRIVE = 5;
 
         private Ops() {}
     }
