@@ -53,6 +53,7 @@ public final class MemoryQueue {
     private long receipts;
     private volatile boolean closed;
 
+    /** An empty queue; {@code ticker} gives deadlines in nanoseconds. */
     public MemoryQueue(String name, Settings settings, LongSupplier ticker, Accounting accounting) {
         this.name = name;
         this.ticker = ticker;
@@ -78,6 +79,7 @@ public final class MemoryQueue {
         void count(int op);
     }
 
+    /** The queue's name. */
     public String name() {
         return name;
     }
@@ -157,6 +159,10 @@ public final class MemoryQueue {
         }
     }
 
+    /**
+     * Takes up to {@code max} visible messages, waiting up to {@code wait} (real time) for the
+     * first; empty when none came or the queue was closed. Redrives what is over its receive count.
+     */
     public List<Delivery> receive(int max, Duration wait) throws InterruptedException {
         long waitUntil = System.nanoTime() + wait.toNanos();
         List<Delivery> out = null;
