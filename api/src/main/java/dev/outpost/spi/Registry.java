@@ -3,20 +3,30 @@ package dev.outpost.spi;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.registry.RegistryEntry;
 import dev.outpost.registry.RegistryException;
+import dev.outpost.registry.RegistryKeys;
+import dev.outpost.registry.RegistryPage;
+import dev.outpost.registry.RegistryWatcher;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Consumer;
 
 /**
  * A key/value store of JSON values with versions.
  *
  * <p>Every write returns the new {@link RegistryEntry} with its version; versions of a key only
- * grow. Keys are non-empty strings of at most 512 characters; a namespace is a key prefix ending
- * in {@code /}. Entries may carry a time to live, after which they read as absent (service
- * entries that must be refreshed). Implementations are thread-safe.
+ * grow, also across a delete and a new register of the key. Keys, prefixes and values follow
+ * {@link RegistryKeys}: a key is {@code NAMESPACE/NAME}; a breach is a
+ * {@link RegistryException.InvalidKey} or {@link RegistryException.InvalidValue}. Entries may carry
+ * a time to live, after which they read as absent and watchers hear of their deletion (service
+ * entries that must be refreshed). Each operation is atomic and linearizable per key.
+ * Implementations are thread-safe; after {@link #close()} every call throws
+ * {@link RegistryException.Closed}. A store failure is a {@link RegistryException.Unavailable}.
  */
 public interface Registry extends AutoCloseable {
+
+    /** The most entries one {@link #list(String, int, Optional)} page holds. */
+    int MAX_PAGE_SIZE = 1000;
 
     /** The entry for {@code key}, empty when absent or expired. */
     Optional<RegistryEntry> get(String key);
@@ -30,7 +40,8 @@ public interface Registry extends AutoCloseable {
     RegistryEntry register(String key, JsonNode value, Optional<Duration> ttl);
 
     /**
-     * Replaces the value of {@code key} if its version is still {@code expectedVersion}.
+     * Replaces the value of {@code key} if its version is still {@code expectedVersion}, keeping its
+     * expiry time.
      *
      * @throws RegistryException.NoSuchKey when the key is absent
      * @throws RegistryException.VersionConflict when the version moved on
@@ -38,7 +49,18 @@ public interface Registry extends AutoCloseable {
     RegistryEntry replace(String key, JsonNode value, long expectedVersion);
 
     /**
-     * Applies a JSON merge patch (RFC 7396) to the value of {@code key}, atomically.
+     * Replaces the value of {@code key} if its version is still {@code expectedVersion}, and gives it
+     * a new time to live counted from now (empty: for ever). This is how a service refreshes its
+     * entry.
+     *
+     * @throws RegistryException.NoSuchKey when the key is absent
+     * @throws RegistryException.VersionConflict when the version moved on
+     */
+    RegistryEntry replace(String key, JsonNode value, long expectedVersion, Optional<Duration> ttl);
+
+    /**
+     * Applies a JSON merge patch (RFC 7396) to the value of {@code key}, atomically, keeping its
+     * expiry time.
      *
      * @throws RegistryException.NoSuchKey when the key is absent
      */
@@ -47,16 +69,64 @@ public interface Registry extends AutoCloseable {
     /** Deletes {@code key}; true when it was present. */
     boolean delete(String key);
 
-    /** Every live entry whose key starts with {@code prefix}, in key order. */
-    List<RegistryEntry> list(String prefix);
+    /**
+     * Deletes {@code key} if its version is still {@code expectedVersion} (compare-and-delete: a
+     * service removes its own entry without removing a successor's).
+     *
+     * @return false when the key is absent
+     * @throws RegistryException.VersionConflict when the key is at another version
+     */
+    boolean delete(String key, long expectedVersion);
 
     /**
-     * Calls {@code listener} with each change to keys starting with {@code prefix} from now on, in
+     * One page of the live entries whose key starts with {@code prefix}, in key order
+     * ({@link RegistryKeys#ORDER}: by code point).
+     *
+     * @param limit 1 to {@link #MAX_PAGE_SIZE}
+     * @param pageToken empty for the first page, else the previous page's {@link RegistryPage#nextPageToken()}
+     * @throws RegistryException.InvalidKey when the prefix or the token is invalid
+     */
+    RegistryPage list(String prefix, int limit, Optional<String> pageToken);
+
+    /**
+     * Every live entry whose key starts with {@code prefix}, in key order, read page by page (the
+     * result is not one snapshot when writers are busy; use {@link #watch} to follow changes).
+     */
+    default List<RegistryEntry> list(String prefix) {
+        List<RegistryEntry> all = new ArrayList<>();
+        Optional<String> token = Optional.empty();
+        do {
+            RegistryPage page = list(prefix, MAX_PAGE_SIZE, token);
+            all.addAll(page.entries());
+            token = page.nextPageToken();
+        } while (token.isPresent());
+        return all;
+    }
+
+    /**
+     * The store's revision: a number that grows with every change to the store (write, delete,
+     * expiry) and never goes back. Two equal readings mean nothing changed in between, which lets a
+     * poller skip work. Implementations that detect expiry lazily say so.
+     */
+    long revision();
+
+    /**
+     * Calls {@code watcher} with each change to keys starting with {@code prefix} from now on, in
      * order per key. A deletion or expiry is reported as an entry whose {@code deleted()} is true.
+     * Slow watchers never block writers: each watch has a bounded buffer, and a watcher that falls
+     * behind is told by {@link RegistryWatcher#onResync}. An implementation that watches by polling
+     * may merge several versions of a key written between two polls into the newest one.
      *
      * @return closing it stops the calls
      */
-    AutoCloseable watch(String prefix, Consumer<RegistryEntry> listener);
+    AutoCloseable watch(String prefix, RegistryWatcher watcher);
+
+    /**
+     * A view of this registry that stamps every write with {@code writer} (see
+     * {@link RegistryEntry#updatedBy()}). The view shares the store and is closed with it; closing
+     * the view does nothing.
+     */
+    Registry writingAs(String writer);
 
     @Override
     void close();

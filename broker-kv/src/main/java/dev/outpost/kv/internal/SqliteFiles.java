@@ -1,0 +1,144 @@
+package dev.outpost.kv.internal;
+
+import dev.outpost.kv.CorruptStoreException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.Properties;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteOpenMode;
+
+/** Opening, checking and syncing the registry's SQLite files. */
+public final class SqliteFiles {
+    /** What the meta table's {@code format} row holds in every registry file. */
+    public static final String FORMAT = "outpost-kv";
+    /** The schema version this code writes and reads. */
+    public static final int SCHEMA = 1;
+
+    private static final byte[] HEADER = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
+
+    private SqliteFiles() {}
+
+    /** Whether {@code file} is absent or empty (a new store may be created there). */
+    public static boolean isNew(Path file) throws IOException {
+        return !Files.exists(file) || Files.size(file) == 0;
+    }
+
+    /** Refuses a file that does not start with the SQLite header, before SQLite touches it. */
+    public static void checkHeader(Path file) {
+        byte[] head = new byte[HEADER.length];
+        try (InputStream in = Files.newInputStream(file)) {
+            int n = in.readNBytes(head, 0, head.length);
+            if (n < head.length || !Arrays.equals(head, HEADER)) {
+                throw new CorruptStoreException(file, "not a SQLite database (a foreign or damaged file)", null);
+            }
+        } catch (IOException e) {
+            throw new CorruptStoreException(file, "cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /** A connection to {@code file}; {@code create} allows making a new file, else it must exist. */
+    public static Connection open(Path file, boolean create, boolean readOnly) throws SQLException {
+        SQLiteConfig config = new SQLiteConfig();
+        if (!create) {
+            config.resetOpenMode(SQLiteOpenMode.CREATE); // an existing file only: never create one by mistake
+        }
+        if (readOnly) {
+            config.setReadOnly(true);
+        }
+        config.setBusyTimeout(30_000);
+        Properties p = config.toProperties();
+        return DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), p);
+    }
+
+    /**
+     * Checks that {@code c} holds a healthy registry ({@code quick_check} or, when {@code full},
+     * {@code integrity_check}) and returns its schema version, or 0 for an empty database.
+     */
+    public static int checkStore(Path file, Connection c, boolean full) {
+        try (Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery(full ? "PRAGMA integrity_check" : "PRAGMA quick_check")) {
+                String result = rs.next() ? rs.getString(1) : "no answer";
+                if (!"ok".equals(result)) {
+                    throw new CorruptStoreException(file, "SQLite finds it damaged: " + result, null);
+                }
+            }
+            int tables = 0;
+            boolean meta = false;
+            try (ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table'")) {
+                while (rs.next()) {
+                    tables++;
+                    meta |= "outpost_meta".equals(rs.getString(1));
+                }
+            }
+            if (tables == 0) {
+                return 0;
+            }
+            if (!meta) {
+                throw new CorruptStoreException(file, "a SQLite database of another program (no outpost_meta table)", null);
+            }
+            String format = null;
+            int schema = -1;
+            try (ResultSet rs = s.executeQuery("SELECT k, v FROM outpost_meta WHERE k IN ('format', 'schema')")) {
+                while (rs.next()) {
+                    if ("format".equals(rs.getString(1))) {
+                        format = rs.getString(2);
+                    } else {
+                        schema = Integer.parseInt(rs.getString(2));
+                    }
+                }
+            }
+            if (!FORMAT.equals(format)) {
+                throw new CorruptStoreException(file, "its format is '" + format + "', not '" + FORMAT + "'", null);
+            }
+            if (schema != SCHEMA) {
+                throw new CorruptStoreException(file, "schema version " + schema + ", this code reads " + SCHEMA, null);
+            }
+            return schema;
+        } catch (SQLException | NumberFormatException e) {
+            throw new CorruptStoreException(file, "SQLite cannot read it: " + e.getMessage(), e);
+        }
+    }
+
+    /** Creates the tables in an empty database. */
+    public static void createSchema(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.executeUpdate("CREATE TABLE outpost_meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID");
+            // deleted rows stay as tombstones holding the key's last version, so a key registered
+            // again continues from there: versions only grow
+            s.executeUpdate("CREATE TABLE entries (key TEXT PRIMARY KEY, value TEXT NOT NULL, version INTEGER NOT NULL,"
+                    + " updated_at INTEGER NOT NULL, updated_by TEXT, expires_at INTEGER, deleted INTEGER NOT NULL)"
+                    + " WITHOUT ROWID");
+            s.executeUpdate("CREATE INDEX entries_expiry ON entries (expires_at) WHERE deleted = 0 AND expires_at IS NOT NULL");
+            s.executeUpdate("INSERT INTO outpost_meta (k, v) VALUES ('format', '" + FORMAT + "'), ('schema', '" + SCHEMA
+                    + "'), ('revision', '0')");
+        }
+    }
+
+    /** Forces {@code file}'s content, then its directory entry, to disk. */
+    public static void fsync(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        fsyncDirectory(file.toAbsolutePath().getParent());
+    }
+
+    /** Forces a directory's entries (a rename, a new file) to disk where the platform allows it. */
+    public static void fsyncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // some platforms (Windows) cannot open a directory; the rename is still atomic there
+        }
+    }
+}
