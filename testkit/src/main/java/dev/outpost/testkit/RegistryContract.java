@@ -312,7 +312,9 @@ public abstract class RegistryContract {
                 assertThat(events.get(0).version()).isEqualTo(1);
                 assertThat(lastWrite.value()).isEqualTo(json("{\"n\":" + (perKey - 1) + "}"));
             }
-            assertThat(events.get(events.size() - 1).version()).isEqualTo(perKey);
+            if (!watchMayCoalesce()) {
+                assertThat(events.get(events.size() - 1).version()).isEqualTo(perKey);
+            }
         }
         assertThat(seen.keySet()).allMatch(k -> k.startsWith("svc/w"));
 
@@ -372,10 +374,11 @@ public abstract class RegistryContract {
     void writesAreStampedWithTheirWriter() {
         Registry r = registry();
         RegistryEntry e = r.writingAs("billing-host-1").register("svc/a", json("1"), Optional.empty());
-        assertThat(e.updatedBy()).contains("billing-host-1");
-        assertThat(r.get("svc/a").orElseThrow().updatedBy()).contains("billing-host-1");
+        // a broker may add the identity it authenticated ("billing-host-1 via KEY-ID")
+        assertThat(e.updatedBy().orElseThrow()).contains("billing-host-1");
+        assertThat(r.get("svc/a").orElseThrow().updatedBy().orElseThrow()).contains("billing-host-1");
         r.writingAs("other").update("svc/a", json("2"));
-        assertThat(r.get("svc/a").orElseThrow().updatedBy()).contains("other");
+        assertThat(r.get("svc/a").orElseThrow().updatedBy().orElseThrow()).contains("other").doesNotContain("billing");
     }
 
     @Test

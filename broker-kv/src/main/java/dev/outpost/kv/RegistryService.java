@@ -1,0 +1,327 @@
+package dev.outpost.kv;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.CollectorException;
+import dev.outpost.Request;
+import dev.outpost.kv.internal.Wire;
+import dev.outpost.registry.RegistryEntry;
+import dev.outpost.registry.RegistryException;
+import dev.outpost.registry.RegistryKeys;
+import dev.outpost.registry.RegistryPage;
+import dev.outpost.spi.Collector;
+import dev.outpost.spi.CollectorContext;
+import dev.outpost.spi.Registry;
+import dev.outpost.spi.Sender;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Serves a {@link Registry} through an ordinary worker: the broker. Hosts reach it over the
+ * transport (a queue), so no host, broker included, opens an inbound port.
+ *
+ * <pre>{@code
+ * RegistryService service = RegistryService.builder(SqliteRegistry.open(Path.of("kv.db")))
+ *         .namespace("svc", NamespaceAccess.builder().readers("*").writeKey(System.getenv("SVC_WRITE_KEY")).build())
+ *         .build();
+ * Worker broker = Worker.builder(transport).requests("kv-requests").collectors(service.collectors())
+ *         .suppressDuplicates(10_000).build().start();
+ * }</pre>
+ *
+ * <p>Collectors (params are JSON objects; every one but {@code kv.ping} and {@code kv.revision}
+ * takes an optional {@code accessKey}):
+ *
+ * <ul>
+ *   <li>{@code kv.get {key}} → {@code {entry}} ({@code null} when absent)
+ *   <li>{@code kv.register {key, value, ttlMillis?}} → {@code {entry}}
+ *   <li>{@code kv.replace {key, value, version, ttlMillis?, keepTtl?}} → {@code {entry}}
+ *   <li>{@code kv.update {key, patch}} → {@code {entry}} (JSON merge patch)
+ *   <li>{@code kv.delete {key, version?}} → {@code {deleted}}
+ *   <li>{@code kv.list {prefix, limit?, pageToken?}} → {@code {entries, nextPageToken?}}
+ *   <li>{@code kv.revision {}} → {@code {revision}}
+ *   <li>{@code kv.ping {data?}} → {@code {data, broker}}: echoes the caller's data
+ * </ul>
+ *
+ * <p>An expected refusal (key exists, no such key, version conflict) is an ok response carrying
+ * {@code {"refused": {"code", "message", "actual"?}}}, so the worker never retries it. A refused
+ * namespace is an error response with code {@code forbidden} and a reason that names the
+ * namespace and the sender, never a key; invalid keys and values are {@code invalid-key} and
+ * {@code invalid-value}; a failing store is {@code unavailable}. Nothing is retried by the worker
+ * (every failure is permanent): the caller decides.
+ *
+ * <p>Every write is stamped with its writer: the authenticated sender's id, else
+ * {@code access-key:NAMESPACE}, else {@code anonymous}; a caller may add a name of its own
+ * ({@code writer} param), which is kept as {@code NAME via IDENTITY}.
+ *
+ * <p>At-least-once delivery means a request may run twice (a broker that dies after the commit
+ * and before the ack); give the worker {@code suppressDuplicates} so a redelivered request id is
+ * answered once.
+ */
+public final class RegistryService {
+    /** The prefix of every collector this service registers. */
+    public static final String PREFIX = "kv.";
+
+    private final Registry registry;
+    private final Map<String, NamespaceAccess> namespaces;
+    private final String brokerId;
+    private final List<Collector> extensions;
+
+    private RegistryService(Builder b) {
+        this.registry = b.registry;
+        this.namespaces = Map.copyOf(b.namespaces);
+        this.brokerId = b.brokerId;
+        this.extensions = List.copyOf(b.extensions);
+    }
+
+    /** A builder serving {@code registry}; the service never closes it. */
+    public static Builder builder(Registry registry) {
+        return new Builder(registry);
+    }
+
+    /** The collectors to register on the worker: the {@code kv.*} ones and the extensions. */
+    public List<Collector> collectors() {
+        List<Collector> all = new ArrayList<>();
+        all.add(Collector.of("kv.get", "Reads a registry key", schema("[\"key\"]", ""), (r, c) -> get(r, c)));
+        all.add(Collector.of("kv.register", "Creates a registry key", schema("[\"key\",\"value\"]",
+                ",\"value\":{},\"ttlMillis\":{\"type\":\"integer\",\"minimum\":1}"), (r, c) -> register(r, c)));
+        all.add(Collector.of("kv.replace", "Replaces a registry key's value at an expected version", schema("[\"key\",\"value\",\"version\"]",
+                ",\"value\":{},\"version\":{\"type\":\"integer\",\"minimum\":1},\"ttlMillis\":{\"type\":\"integer\",\"minimum\":1},"
+                        + "\"keepTtl\":{\"type\":\"boolean\"}"), (r, c) -> replace(r, c)));
+        all.add(Collector.of("kv.update", "Applies a JSON merge patch to a registry key", schema("[\"key\",\"patch\"]", ",\"patch\":{}"),
+                (r, c) -> update(r, c)));
+        all.add(Collector.of("kv.delete", "Deletes a registry key", schema("[\"key\"]", ",\"version\":{\"type\":\"integer\",\"minimum\":1}"),
+                (r, c) -> delete(r, c)));
+        all.add(Collector.of("kv.list", "Lists registry keys by prefix, a page at a time", Wire.schema("{\"type\":\"object\","
+                + "\"required\":[\"prefix\"],\"properties\":{\"prefix\":{\"type\":\"string\",\"maxLength\":512},"
+                + "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":" + Registry.MAX_PAGE_SIZE + "},"
+                + "\"pageToken\":{\"type\":\"string\",\"maxLength\":2048},\"accessKey\":{\"type\":\"string\",\"maxLength\":512}}}"),
+                (r, c) -> list(r, c)));
+        all.add(Collector.of("kv.revision", "The registry's store revision", Wire.schema("{\"type\":\"object\"}"),
+                (r, c) -> Wire.JSON.createObjectNode().put("revision", guard("", registry::revision))));
+        all.add(Collector.of("kv.ping", "Echoes the caller's data", Wire.schema("{\"type\":\"object\"}"), (r, c) -> {
+            ObjectNode out = Wire.JSON.createObjectNode();
+            out.set("data", r.params().has("data") ? r.params().get("data") : NullNode.getInstance());
+            out.put("broker", brokerId);
+            return out;
+        }));
+        all.addAll(extensions);
+        return all;
+    }
+
+    private static JsonNode schema(String required, String moreProperties) {
+        return Wire.schema("{\"type\":\"object\",\"required\":" + required + ",\"properties\":{"
+                + "\"key\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":" + RegistryKeys.MAX_KEY_LENGTH + "},"
+                + "\"writer\":{\"type\":\"string\",\"maxLength\":200},"
+                + "\"accessKey\":{\"type\":\"string\",\"maxLength\":512}" + moreProperties + "}}");
+    }
+
+    /**
+     * Checks that the caller of {@code request} may read (or {@code write}) {@code key}'s namespace,
+     * for extensions that touch the registry themselves, and returns the writer stamp to use.
+     *
+     * @throws CollectorException with code {@code forbidden} (permanent) when it may not
+     */
+    public String authorise(Request request, CollectorContext context, String keyOrPrefix, boolean write) {
+        String ns;
+        try {
+            ns = RegistryKeys.namespaceOf(keyOrPrefix);
+        } catch (RegistryException.InvalidKey e) {
+            throw CollectorException.permanent("invalid-key", e.getMessage());
+        }
+        Optional<String> sender = context.sender().map(Sender::id);
+        Optional<String> key = request.params().hasNonNull("accessKey")
+                ? Optional.of(request.params().get("accessKey").asText()) : Optional.empty();
+        NamespaceAccess rule = namespaces.get(ns);
+        String who = sender.map(s -> "sender '" + s + "'").orElse("an unauthenticated caller");
+        if (rule == null) {
+            throw CollectorException.permanent("forbidden", "namespace '" + ns + "' is not served by this broker");
+        }
+        if (!rule.allows(write, sender, key)) {
+            String what = write ? "write" : "read";
+            String why = key.isPresent() ? "the access key given is not valid for " + what + "s of namespace '" + ns + "'"
+                    : who + " may not " + what + " namespace '" + ns + "'"
+                            + (rule.hasKey(write) ? " (give its access key)" : "");
+            throw CollectorException.permanent("forbidden", why);
+        }
+        String identity = sender.orElse(key.isPresent() ? "access-key:" + ns : "anonymous");
+        String claimed = request.params().path("writer").asText("");
+        return claimed.isBlank() ? identity : claimed + " via " + identity;
+    }
+
+    private Object get(Request r, CollectorContext c) {
+        String key = text(r, "key");
+        authorise(r, c, key, false);
+        Optional<RegistryEntry> e = guard(key, () -> registry.get(key));
+        ObjectNode out = Wire.JSON.createObjectNode();
+        out.set("entry", e.<JsonNode>map(Wire::entry).orElse(NullNode.getInstance()));
+        return out;
+    }
+
+    private Object register(Request r, CollectorContext c) {
+        String key = text(r, "key");
+        Registry as = registry.writingAs(authorise(r, c, key, true));
+        Optional<Duration> ttl = ttl(r);
+        return outcome(key, () -> entry(as.register(key, r.params().get("value"), ttl)));
+    }
+
+    private Object replace(Request r, CollectorContext c) {
+        String key = text(r, "key");
+        Registry as = registry.writingAs(authorise(r, c, key, true));
+        long version = r.params().get("version").asLong();
+        JsonNode value = r.params().get("value");
+        boolean keep = r.params().path("keepTtl").asBoolean(false);
+        Optional<Duration> ttl = ttl(r);
+        return outcome(key, () -> entry(keep ? as.replace(key, value, version) : as.replace(key, value, version, ttl)));
+    }
+
+    private Object update(Request r, CollectorContext c) {
+        String key = text(r, "key");
+        Registry as = registry.writingAs(authorise(r, c, key, true));
+        return outcome(key, () -> entry(as.update(key, r.params().get("patch"))));
+    }
+
+    private Object delete(Request r, CollectorContext c) {
+        String key = text(r, "key");
+        Registry as = registry.writingAs(authorise(r, c, key, true));
+        return outcome(key, () -> {
+            boolean deleted = r.params().has("version") ? as.delete(key, r.params().get("version").asLong()) : as.delete(key);
+            return Wire.JSON.createObjectNode().put("deleted", deleted);
+        });
+    }
+
+    private Object list(Request r, CollectorContext c) {
+        String prefix = text(r, "prefix");
+        authorise(r, c, prefix, false);
+        int limit = r.params().path("limit").asInt(100);
+        Optional<String> token = r.params().hasNonNull("pageToken") ? Optional.of(r.params().get("pageToken").asText()) : Optional.empty();
+        RegistryPage page = guard(prefix, () -> registry.list(prefix, limit, token));
+        ObjectNode out = Wire.JSON.createObjectNode();
+        ArrayNode entries = out.putArray("entries");
+        page.entries().forEach(e -> entries.add(Wire.entry(e)));
+        page.nextPageToken().ifPresent(t -> out.put("nextPageToken", t));
+        return out;
+    }
+
+    private static ObjectNode entry(RegistryEntry e) {
+        ObjectNode out = Wire.JSON.createObjectNode();
+        out.set("entry", Wire.entry(e));
+        return out;
+    }
+
+    private static Optional<Duration> ttl(Request r) {
+        return r.params().has("ttlMillis") ? Optional.of(Duration.ofMillis(r.params().get("ttlMillis").asLong())) : Optional.empty();
+    }
+
+    private static String text(Request r, String name) {
+        return r.params().get(name).asText();
+    }
+
+    /** Runs a write; expected refusals become an ok {@code refused} result. */
+    private static Object outcome(String key, java.util.function.Supplier<ObjectNode> write) {
+        try {
+            return guard(key, write);
+        } catch (Refused refused) {
+            ObjectNode out = Wire.JSON.createObjectNode();
+            ObjectNode why = out.putObject("refused");
+            why.put("code", refused.code);
+            why.put("message", refused.getCause().getMessage());
+            if (refused.getCause() instanceof RegistryException.VersionConflict vc) {
+                why.put("expected", vc.expected());
+                why.put("actual", vc.actual());
+            }
+            return out;
+        }
+    }
+
+    /** Turns registry exceptions into refusals or permanent collector errors. */
+    private static <T> T guard(String key, java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (RegistryException.KeyExists e) {
+            throw new Refused("key-exists", e);
+        } catch (RegistryException.NoSuchKey e) {
+            throw new Refused("no-such-key", e);
+        } catch (RegistryException.VersionConflict e) {
+            throw new Refused("version-conflict", e);
+        } catch (RegistryException.InvalidKey e) {
+            throw CollectorException.permanent("invalid-key", e.getMessage());
+        } catch (RegistryException.InvalidValue e) {
+            throw CollectorException.permanent("invalid-value", e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw CollectorException.permanent("invalid-argument", e.getMessage());
+        } catch (RegistryException.Closed e) {
+            throw CollectorException.permanent("unavailable", "the broker's registry is closed");
+        } catch (RegistryException e) {
+            // store failures: the message names the file or table, never a secret
+            throw CollectorException.permanent("unavailable", e.getMessage());
+        }
+    }
+
+    /** An expected refusal on its way to becoming a result. */
+    private static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final String code;
+
+        Refused(String code, RegistryException cause) {
+            super(cause.getMessage(), cause, false, false);
+            this.code = code;
+        }
+    }
+
+    /** Builds a {@link RegistryService}. */
+    public static final class Builder {
+        private final Registry registry;
+        private final Map<String, NamespaceAccess> namespaces = new TreeMap<>();
+        private final List<Collector> extensions = new ArrayList<>();
+        private String brokerId = "broker";
+
+        Builder(Registry registry) {
+            this.registry = Objects.requireNonNull(registry, "registry");
+        }
+
+        /** Serves namespace {@code name} with these rules. Namespaces not named are refused. */
+        public Builder namespace(String name, NamespaceAccess access) {
+            Objects.requireNonNull(access, "access");
+            RegistryKeys.checkPrefix(name + "/");
+            if (namespaces.putIfAbsent(name, access) != null) {
+                throw new IllegalArgumentException("namespace '" + name + "' is configured twice");
+            }
+            return this;
+        }
+
+        /** The id {@code kv.ping} answers with (default {@code broker}); nothing secret. */
+        public Builder brokerId(String id) {
+            this.brokerId = Objects.requireNonNull(id, "id");
+            return this;
+        }
+
+        /**
+         * Adds an application's own broker method. Its name must not start with {@code kv.}; names
+         * starting with {@code _} are never reachable remotely (the worker runs them only from its
+         * scheduler). Use {@link RegistryService#authorise} inside it to apply the namespace rules.
+         */
+        public Builder extension(Collector collector) {
+            Objects.requireNonNull(collector, "collector");
+            if (collector.name().startsWith(PREFIX)) {
+                throw new IllegalArgumentException("extension '" + collector.name() + "' must not use the kv. prefix");
+            }
+            extensions.add(collector);
+            return this;
+        }
+
+        /** The service. */
+        public RegistryService build() {
+            if (namespaces.isEmpty()) {
+                throw new IllegalArgumentException("no namespace configured: every request would be refused");
+            }
+            return new RegistryService(this);
+        }
+    }
+}

@@ -1,0 +1,368 @@
+package dev.outpost.kv;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.CallTimeoutException;
+import dev.outpost.Client;
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.kv.internal.PollingWatches;
+import dev.outpost.kv.internal.Wire;
+import dev.outpost.registry.RegistryEntry;
+import dev.outpost.registry.RegistryException;
+import dev.outpost.registry.RegistryKeys;
+import dev.outpost.registry.RegistryPage;
+import dev.outpost.registry.RegistryWatcher;
+import dev.outpost.spi.Registry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A {@link Registry} that calls a broker ({@link RegistryService}) through a {@link Client}: code
+ * written against {@code Registry} cannot tell it from a local one.
+ *
+ * <pre>{@code
+ * try (Client client = Client.builder(transport).requests("kv-requests").build();
+ *         RemoteRegistry kv = RemoteRegistry.builder(client).accessKey("svc", System.getenv("SVC_WRITE_KEY")).build()) {
+ *     kv.register("svc/billing", Json.parse("{\"queue\":\"billing\"}"), Optional.of(Duration.ofMinutes(1)));
+ * }
+ * }</pre>
+ *
+ * <p><b>Watch</b> polls: every {@link Builder#pollInterval} (1 s) one {@code kv.revision} call,
+ * and only when the store revision moved (or every {@link Builder#fullPollEvery} polls, which
+ * catches expiries a lazy store has not counted yet) a {@code kv.list} of each watched prefix,
+ * compared with the previous listing. Polling was chosen over the broker pushing to the
+ * watcher's reply destination because it needs no state on the broker (no watch leases to expire
+ * when a host dies, nothing lost when the broker restarts), costs one small call per interval
+ * however many watches there are, and works with any transport. The price: changes are seen up to
+ * one interval late, and versions written between two polls are merged into the newest one.
+ * Watchers are called on the poller thread ({@code outpost-kv-remote-watch}).
+ *
+ * <p>Errors: refusals come back as the usual {@link RegistryException}s; a refused namespace as
+ * {@link RegistryException.Forbidden} with the broker's reason; no answer within
+ * {@link Builder#timeout} (10 s) as {@link RegistryException.Unavailable} (a write may then have
+ * happened: read the key). Closing it stops the poller; the client is the caller's to close.
+ */
+public final class RemoteRegistry implements Registry {
+    /** The default time to wait for the broker's answer. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    /** The default watch poll interval. */
+    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+    /** The default number of polls between full listings. */
+    public static final int DEFAULT_FULL_POLL_EVERY = 10;
+
+    private final Client client;
+    private final Optional<String> destination;
+    private final Map<String, String> accessKeys;
+    private final Duration timeout;
+    private final int maxValueBytes;
+    private final Optional<String> writer;
+    private final PollingWatches watches;
+    private final AtomicBoolean closed;
+
+    private RemoteRegistry(Builder b) {
+        this.client = b.client;
+        this.destination = b.destination;
+        this.accessKeys = Map.copyOf(b.accessKeys);
+        this.timeout = b.timeout;
+        this.maxValueBytes = b.maxValueBytes;
+        this.writer = Optional.empty();
+        this.closed = new AtomicBoolean();
+        this.watches = new PollingWatches("outpost-kv-remote-watch", b.pollInterval, b.fullPollEvery, this::revision,
+                prefix -> list(prefix));
+    }
+
+    private RemoteRegistry(RemoteRegistry base, String writer) {
+        this.client = base.client;
+        this.destination = base.destination;
+        this.accessKeys = base.accessKeys;
+        this.timeout = base.timeout;
+        this.maxValueBytes = base.maxValueBytes;
+        this.writer = Optional.of(writer);
+        this.watches = base.watches;
+        this.closed = base.closed;
+    }
+
+    /** A builder calling the broker through {@code client}. */
+    public static Builder builder(Client client) {
+        return new Builder(client);
+    }
+
+    @Override
+    public Optional<RegistryEntry> get(String key) {
+        RegistryKeys.checkKey(key);
+        JsonNode r = call("kv.get", key, params(key));
+        JsonNode e = r.path("entry");
+        return e.isObject() ? Optional.of(Wire.entry(e)) : Optional.empty();
+    }
+
+    @Override
+    public RegistryEntry register(String key, JsonNode value, Optional<Duration> ttl) {
+        RegistryKeys.checkKey(key);
+        RegistryKeys.checkValue(key, value, maxValueBytes);
+        Objects.requireNonNull(ttl, "ttl");
+        ttl.ifPresent(RegistryKeys::checkTtl);
+        ObjectNode p = params(key);
+        p.set("value", value);
+        ttl.ifPresent(t -> p.put("ttlMillis", Math.max(1, t.toMillis())));
+        return entry(key, call("kv.register", key, p), -1);
+    }
+
+    @Override
+    public RegistryEntry replace(String key, JsonNode value, long expectedVersion) {
+        return replace(key, value, expectedVersion, null);
+    }
+
+    @Override
+    public RegistryEntry replace(String key, JsonNode value, long expectedVersion, Optional<Duration> ttl) {
+        RegistryKeys.checkKey(key);
+        RegistryKeys.checkValue(key, value, maxValueBytes);
+        ObjectNode p = params(key);
+        p.set("value", value);
+        p.put("version", expectedVersion);
+        if (ttl == null) {
+            p.put("keepTtl", true);
+        } else {
+            ttl.ifPresent(RegistryKeys::checkTtl);
+            ttl.ifPresent(t -> p.put("ttlMillis", Math.max(1, t.toMillis())));
+        }
+        if (expectedVersion < 1) {
+            throw new IllegalArgumentException("expectedVersion must be at least 1, was " + expectedVersion);
+        }
+        return entry(key, call("kv.replace", key, p), expectedVersion);
+    }
+
+    @Override
+    public RegistryEntry update(String key, JsonNode mergePatch) {
+        RegistryKeys.checkKey(key);
+        Objects.requireNonNull(mergePatch, "mergePatch");
+        RegistryKeys.checkValue(key, mergePatch, maxValueBytes);
+        ObjectNode p = params(key);
+        p.set("patch", mergePatch);
+        return entry(key, call("kv.update", key, p), -1);
+    }
+
+    @Override
+    public boolean delete(String key) {
+        RegistryKeys.checkKey(key);
+        JsonNode r = call("kv.delete", key, params(key));
+        refusal(key, r, -1);
+        return r.path("deleted").asBoolean();
+    }
+
+    @Override
+    public boolean delete(String key, long expectedVersion) {
+        RegistryKeys.checkKey(key);
+        if (expectedVersion < 1) {
+            throw new IllegalArgumentException("expectedVersion must be at least 1, was " + expectedVersion);
+        }
+        ObjectNode p = params(key);
+        p.put("version", expectedVersion);
+        JsonNode r = call("kv.delete", key, p);
+        refusal(key, r, expectedVersion);
+        return r.path("deleted").asBoolean();
+    }
+
+    @Override
+    public RegistryPage list(String prefix, int limit, Optional<String> pageToken) {
+        RegistryKeys.checkPrefix(prefix);
+        RegistryKeys.checkLimit(limit);
+        Objects.requireNonNull(pageToken, "pageToken");
+        pageToken.ifPresent(t -> RegistryKeys.pageTokenStart(prefix, t));
+        ObjectNode p = Wire.JSON.createObjectNode();
+        p.put("prefix", prefix);
+        p.put("limit", limit);
+        pageToken.ifPresent(t -> p.put("pageToken", t));
+        key(prefix).ifPresent(k -> p.put("accessKey", k));
+        JsonNode r = call("kv.list", prefix, p);
+        List<RegistryEntry> entries = new ArrayList<>();
+        r.path("entries").forEach(e -> entries.add(Wire.entry(e)));
+        return new RegistryPage(entries, r.hasNonNull("nextPageToken") ? Optional.of(r.get("nextPageToken").asText()) : Optional.empty());
+    }
+
+    @Override
+    public long revision() {
+        return call("kv.revision", "", Wire.JSON.createObjectNode()).path("revision").asLong();
+    }
+
+    /** Calls the broker's {@code kv.ping} with {@code data} and returns what it echoed. */
+    public JsonNode ping(JsonNode data) {
+        ObjectNode p = Wire.JSON.createObjectNode();
+        p.set("data", data);
+        return call("kv.ping", "", p).path("data");
+    }
+
+    @Override
+    public AutoCloseable watch(String prefix, RegistryWatcher watcher) {
+        RegistryKeys.checkPrefix(prefix);
+        Objects.requireNonNull(watcher, "watcher");
+        ensureOpen();
+        return watches.add(prefix, watcher);
+    }
+
+    @Override
+    public Registry writingAs(String name) {
+        Objects.requireNonNull(name, "writer");
+        return new RemoteRegistry(this, name);
+    }
+
+    /** Stops the watch poller; the client stays open (it is the caller's). Idempotent. */
+    @Override
+    public void close() {
+        if (writer.isEmpty() && closed.compareAndSet(false, true)) {
+            watches.close();
+        }
+    }
+
+    private ObjectNode params(String key) {
+        ObjectNode p = Wire.JSON.createObjectNode();
+        p.put("key", key);
+        key(key).ifPresent(k -> p.put("accessKey", k));
+        writer.ifPresent(w -> p.put("writer", w));
+        return p;
+    }
+
+    private Optional<String> key(String keyOrPrefix) {
+        return Optional.ofNullable(accessKeys.get(RegistryKeys.namespaceOf(keyOrPrefix)));
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new RegistryException.Closed("remote registry");
+        }
+    }
+
+    private JsonNode call(String collector, String key, ObjectNode params) {
+        ensureOpen();
+        Request.Builder rb = Request.builder(collector).params(params);
+        Request request = rb.build();
+        Response response;
+        try {
+            var future = destination.isPresent() ? client.call(destination.get(), request, timeout) : client.call(request, timeout);
+            response = future.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegistryException.Unavailable(key, "interrupted waiting for the broker's answer to " + collector, e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof CallTimeoutException) {
+                throw new RegistryException.Unavailable(key, "the broker did not answer " + collector + " within " + timeout
+                        + " (a write may still have happened: read the key)", c);
+            }
+            throw new RegistryException.Unavailable(key, "calling the broker's " + collector + " failed: " + c, c);
+        } catch (TimeoutException e) {
+            throw new RegistryException.Unavailable(key, "the broker did not answer " + collector + " within " + timeout, e);
+        } catch (IllegalStateException e) {
+            throw new RegistryException.Unavailable(key, "the client cannot send: " + e.getMessage(), e);
+        }
+        if (!response.isOk()) {
+            String code = response.error().map(x -> x.code()).orElse("error");
+            String message = response.error().map(x -> x.message()).orElse("");
+            switch (code) {
+                case "forbidden" -> throw new RegistryException.Forbidden(key, message);
+                case "invalid-key" -> throw new RegistryException.InvalidKey(key, message);
+                case "invalid-value" -> throw new RegistryException.InvalidValue(key, message);
+                case "invalid-argument" -> throw new IllegalArgumentException(message);
+                default -> throw new RegistryException.Unavailable(key, "the broker answered " + collector + " with " + code + ": " + message, null);
+            }
+        }
+        return response.result().orElseThrow();
+    }
+
+    private static RegistryEntry entry(String key, JsonNode result, long expected) {
+        refusal(key, result, expected);
+        return Wire.entry(result.get("entry"));
+    }
+
+    private static void refusal(String key, JsonNode result, long expected) {
+        JsonNode refused = result.get("refused");
+        if (refused == null) {
+            return;
+        }
+        switch (refused.path("code").asText()) {
+            case "key-exists" -> throw new RegistryException.KeyExists(key);
+            case "no-such-key" -> throw new RegistryException.NoSuchKey(key);
+            case "version-conflict" -> throw new RegistryException.VersionConflict(key,
+                    refused.path("expected").asLong(expected), refused.path("actual").asLong());
+            default -> throw new RegistryException.Unavailable(key, "the broker refused: " + refused.path("message").asText(), null);
+        }
+    }
+
+    /** Builds a {@link RemoteRegistry}. */
+    public static final class Builder {
+        private final Client client;
+        private Optional<String> destination = Optional.empty();
+        private final Map<String, String> accessKeys = new HashMap<>();
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+        private int fullPollEvery = DEFAULT_FULL_POLL_EVERY;
+        private int maxValueBytes = RegistryKeys.DEFAULT_MAX_VALUE_BYTES;
+
+        Builder(Client client) {
+            this.client = Objects.requireNonNull(client, "client");
+        }
+
+        /** Where the broker reads its requests (default: the client's requests destination). */
+        public Builder destination(String destination) {
+            this.destination = Optional.of(Objects.requireNonNull(destination, "destination"));
+            return this;
+        }
+
+        /** The access key to present for {@code namespace} (plain JSON codec); never logged. */
+        public Builder accessKey(String namespace, String secret) {
+            RegistryKeys.checkPrefix(namespace + "/");
+            accessKeys.put(namespace, Objects.requireNonNull(secret, "secret"));
+            return this;
+        }
+
+        /** How long to wait for each answer (default 10 s). */
+        public Builder timeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** How often watches poll (default 1 s). */
+        public Builder pollInterval(Duration interval) {
+            if (interval.toMillis() < 10) {
+                throw new IllegalArgumentException("pollInterval must be at least 10 ms, was " + interval);
+            }
+            this.pollInterval = interval;
+            return this;
+        }
+
+        /** Every how many polls the watched prefixes are listed even if the revision did not move (default 10). */
+        public Builder fullPollEvery(int polls) {
+            if (polls < 1) {
+                throw new IllegalArgumentException("fullPollEvery must be at least 1, was " + polls);
+            }
+            this.fullPollEvery = polls;
+            return this;
+        }
+
+        /** The value size checked before sending (default 64 KiB; the broker's own limit applies too). */
+        public Builder maxValueBytes(int bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("maxValueBytes must be positive, was " + bytes);
+            }
+            this.maxValueBytes = bytes;
+            return this;
+        }
+
+        /** The registry. */
+        public RemoteRegistry build() {
+            return new RemoteRegistry(this);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package dev.outpost.kv.internal;
+
+import dev.outpost.registry.RegistryEntry;
+import dev.outpost.registry.RegistryWatcher;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches by polling: lists each watched prefix when the store revision moved (or every
+ * {@code fullEvery} polls) and reports the difference with the previous listing. One thread,
+ * started with the first watch; watchers are called on it.
+ */
+public final class PollingWatches implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PollingWatches.class);
+
+    private final String threadName;
+    private final Duration interval;
+    private final int fullEvery;
+    private final LongSupplier revision;
+    private final Function<String, List<RegistryEntry>> lister;
+    private final List<Watch> watches = new CopyOnWriteArrayList<>();
+    private ScheduledExecutorService timer;
+    private ScheduledFuture<?> task;
+    private long lastRevision = Long.MIN_VALUE;
+    private long polls;
+    private boolean closed;
+
+    /** Polls every {@code interval}; {@code revision} may throw, then every poll lists. */
+    public PollingWatches(String threadName, Duration interval, int fullEvery, LongSupplier revision,
+            Function<String, List<RegistryEntry>> lister) {
+        this.threadName = threadName;
+        this.interval = interval;
+        this.fullEvery = fullEvery;
+        this.revision = revision;
+        this.lister = lister;
+    }
+
+    /** Adds a watch; its first listing is taken now, so it reports changes from now on. */
+    public synchronized AutoCloseable add(String prefix, RegistryWatcher watcher) {
+        if (closed) {
+            throw new IllegalStateException("closed");
+        }
+        Watch w = new Watch(prefix, watcher);
+        for (RegistryEntry e : lister.apply(prefix)) {
+            w.known.put(e.key(), e);
+        }
+        watches.add(w);
+        if (timer == null) {
+            timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, threadName);
+                t.setDaemon(true);
+                return t;
+            });
+            task = timer.scheduleWithFixedDelay(this::poll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        return () -> watches.remove(w);
+    }
+
+    private void poll() {
+        try {
+            if (watches.isEmpty()) {
+                return;
+            }
+            polls++;
+            boolean full = polls % fullEvery == 0;
+            if (!full) {
+                try {
+                    long r = revision.getAsLong();
+                    if (r == lastRevision) {
+                        return;
+                    }
+                    lastRevision = r;
+                } catch (RuntimeException e) {
+                    // no revision: list anyway
+                }
+            }
+            for (Watch w : watches) {
+                w.refresh(lister.apply(w.prefix));
+            }
+        } catch (Throwable t) {
+            log.warn("{}: poll failed; trying again in {}", threadName, interval, t);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        watches.clear();
+        if (timer != null) {
+            task.cancel(false);
+            timer.shutdownNow();
+        }
+    }
+
+    private final class Watch {
+        final String prefix;
+        final RegistryWatcher watcher;
+        final Map<String, RegistryEntry> known = new HashMap<>();
+
+        Watch(String prefix, RegistryWatcher watcher) {
+            this.prefix = prefix;
+            this.watcher = watcher;
+        }
+
+        void refresh(List<RegistryEntry> now) {
+            Map<String, RegistryEntry> next = new HashMap<>();
+            for (RegistryEntry e : now) {
+                next.put(e.key(), e);
+            }
+            TreeSet<String> keys = new TreeSet<>(known.keySet());
+            keys.addAll(next.keySet());
+            Instant at = Instant.now();
+            for (String k : keys) {
+                RegistryEntry before = known.get(k);
+                RegistryEntry after = next.get(k);
+                RegistryEntry change = null;
+                if (after == null) {
+                    change = before.tombstone(before.expiresAt().filter(x -> !x.isAfter(at)).orElse(at));
+                } else if (before == null || after.version() > before.version()) {
+                    change = after;
+                }
+                if (change != null && watches.contains(this)) {
+                    try {
+                        watcher.onChange(change);
+                    } catch (Throwable t) {
+                        log.warn("registry watcher on '{}' failed", prefix, t);
+                    }
+                }
+            }
+            known.clear();
+            known.putAll(next);
+        }
+    }
+}
