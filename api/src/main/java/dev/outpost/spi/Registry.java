@@ -1,11 +1,6 @@
 package dev.outpost.spi;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.outpost.registry.RegistryEntry;
-import dev.outpost.registry.RegistryException;
-import dev.outpost.registry.RegistryKeys;
-import dev.outpost.registry.RegistryPage;
-import dev.outpost.registry.RegistryWatcher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.outpost.kv;
 
-import dev.outpost.registry.RegistryException;
+import dev.outpost.spi.RegistryException;
 import java.nio.file.Path;
 
 /**

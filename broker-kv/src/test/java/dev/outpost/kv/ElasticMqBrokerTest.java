@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.outpost.Client;
-import dev.outpost.Worker;
-import dev.outpost.registry.RegistryEntry;
-import dev.outpost.registry.RegistryException;
+import dev.outpost.core.Client;
+import dev.outpost.core.Worker;
+import dev.outpost.spi.RegistryEntry;
+import dev.outpost.spi.RegistryException;
 import dev.outpost.sqs.SqsTransport;
 import java.net.URI;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.outpost.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.registry.RegistryEntry;
+import dev.outpost.spi.RegistryEntry;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

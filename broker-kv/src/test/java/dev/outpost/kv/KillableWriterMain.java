@@ -1,7 +1,7 @@
 package dev.outpost.kv;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.outpost.registry.RegistryEntry;
+import dev.outpost.spi.RegistryEntry;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Optional;

@@ -1,9 +1,9 @@
 package dev.outpost.kv;
 
-import dev.outpost.Client;
-import dev.outpost.Worker;
+import dev.outpost.core.Client;
+import dev.outpost.core.Worker;
 import dev.outpost.inmemory.InMemoryTransport;
-import dev.outpost.registry.InMemoryRegistry;
+import dev.outpost.core.registry.InMemoryRegistry;
 import dev.outpost.spi.Registry;
 import dev.outpost.testkit.RegistryContract;
 import dev.outpost.testkit.TestClock;

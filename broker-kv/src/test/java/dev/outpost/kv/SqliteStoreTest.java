@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.outpost.registry.RegistryEntry;
-import dev.outpost.registry.RegistryException;
+import dev.outpost.spi.RegistryEntry;
+import dev.outpost.spi.RegistryException;
 import dev.outpost.testkit.TestClock;
 import java.io.StringReader;
 import java.io.StringWriter;

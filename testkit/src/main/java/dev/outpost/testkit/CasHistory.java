@@ -1,7 +1,7 @@
 package dev.outpost.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.outpost.registry.JsonMergePatch;
+import dev.outpost.spi.JsonMergePatch;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;

@@ -1,7 +1,7 @@
 package dev.outpost.kv.internal;
 
-import dev.outpost.registry.RegistryEntry;
-import dev.outpost.registry.RegistryWatcher;
+import dev.outpost.spi.RegistryEntry;
+import dev.outpost.spi.RegistryWatcher;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;

@@ -3,7 +3,7 @@ package dev.outpost.kv.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.outpost.registry.RegistryEntry;
+import dev.outpost.spi.RegistryEntry;
 import java.time.Instant;
 import java.util.Optional;
 

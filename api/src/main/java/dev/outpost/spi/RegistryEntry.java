@@ -1,0 +1,57 @@
+package dev.outpost.spi;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One key's value at one version.
+ *
+ * @param key the key
+ * @param value the JSON value (a {@code NullNode} for a deletion); treat it as read-only
+ * @param version grows with every write of the key, from 1, and keeps growing across a delete and
+ *     a new register of the same key
+ * @param updatedAt when this version was written (for a deletion: when it was deleted or expired)
+ * @param expiresAt when the entry expires, if it has a time to live
+ * @param deleted whether this entry reports a deletion or expiry (only seen by watchers)
+ * @param updatedBy who wrote this version (an authenticated sender id, {@code access-key:NS}, or the
+ *     name a local writer gave with {@code Registry.writingAs}); empty when not known
+ */
+public record RegistryEntry(
+        String key,
+        JsonNode value,
+        long version,
+        Instant updatedAt,
+        Optional<Instant> expiresAt,
+        boolean deleted,
+        Optional<String> updatedBy) {
+    /** Validates the components. */
+    public RegistryEntry {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(value, "value");
+        Objects.requireNonNull(updatedAt, "updatedAt");
+        Objects.requireNonNull(expiresAt, "expiresAt");
+        Objects.requireNonNull(updatedBy, "updatedBy");
+        if (version < 1) {
+            throw new IllegalArgumentException("version must be at least 1, was " + version);
+        }
+    }
+
+    /** An entry with no writer stamp. */
+    public RegistryEntry(String key, JsonNode value, long version, Instant updatedAt, Optional<Instant> expiresAt,
+            boolean deleted) {
+        this(key, value, version, updatedAt, expiresAt, deleted, Optional.empty());
+    }
+
+    /** Whether the entry has expired at {@code now} (a live entry whose time to live has run out). */
+    public boolean isExpiredAt(Instant now) {
+        return expiresAt.isPresent() && !now.isBefore(expiresAt.get());
+    }
+
+    /** The deletion (or expiry) of this entry, as watchers see it: same key and version, a null value. */
+    public RegistryEntry tombstone(Instant at) {
+        return new RegistryEntry(key, com.fasterxml.jackson.databind.node.NullNode.getInstance(), version, at,
+                Optional.empty(), true, updatedBy);
+    }
+}
