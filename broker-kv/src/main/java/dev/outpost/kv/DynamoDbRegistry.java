@@ -1,0 +1,469 @@
+package dev.outpost.kv;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import dev.outpost.kv.internal.PollingWatches;
+import dev.outpost.kv.internal.Wire;
+import dev.outpost.spi.JsonMergePatch;
+import dev.outpost.spi.Registry;
+import dev.outpost.spi.RegistryEntry;
+import dev.outpost.spi.RegistryException;
+import dev.outpost.spi.RegistryKeys;
+import dev.outpost.spi.RegistryPage;
+import dev.outpost.spi.RegistryWatcher;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+
+/**
+ * A {@link Registry} on DynamoDB, for fleets where one machine is not enough. Needs
+ * {@code software.amazon.awssdk:dynamodb} (an optional dependency of this module) and a table made
+ * by {@link DynamoDbProvisioner}.
+ *
+ * <pre>{@code
+ * DynamoDbClient dynamo = DynamoDbClient.create();
+ * new DynamoDbProvisioner(dynamo).table("outpost-registry");
+ * try (DynamoDbRegistry kv = DynamoDbRegistry.builder(dynamo, "outpost-registry").build()) {
+ *     kv.register("svc/billing", Json.parse("{\"queue\":\"billing\"}"), Optional.of(Duration.ofMinutes(1)));
+ * }
+ * }</pre>
+ *
+ * <p><b>Layout.</b> One item per key: partition key {@code ns} (the namespace), sort key
+ * {@code name} (the rest of the key), so a prefix {@code list} is one {@code Query} on one
+ * partition, in key order (DynamoDB orders string sort keys by UTF-8 bytes, which is
+ * {@link RegistryKeys#ORDER}). Attributes: {@code val} (JSON text), {@code ver}, {@code upd}
+ * (epoch ms), {@code by}, {@code expMs} (epoch ms), {@code ttl} (epoch seconds, DynamoDB's TTL
+ * attribute), {@code del} (tombstone). The store revision is an atomic counter item in the
+ * reserved partition {@code _outpost}.
+ *
+ * <p><b>Writes</b> are conditional: every write reads the item (strongly consistent), computes
+ * the next version and writes on the condition that the version it read is still there; on a lost
+ * race it reads again. Register-if-absent, compare-and-set, merge-patch update and
+ * compare-and-delete are therefore atomic and linearizable per key. A delete leaves a tombstone
+ * holding the version, so a key registered again continues from there.
+ *
+ * <p><b>Expiry.</b> An entry's {@code expMs} decides, by the injected {@link Clock}: expired entries
+ * read as absent at once. DynamoDB's own TTL deletion is lazy (it may take days) and only cleans
+ * up: the {@code ttl} attribute is set {@link Builder#expiredRetention} (7 days) after expiry. A
+ * key registered again after DynamoDB removed its expired item starts over at version 1: the one
+ * case where versions do not keep growing. Expiry does not move the revision (nothing writes when
+ * time passes); watches notice it on their full polls.
+ *
+ * <p><b>Watch</b> polls, like {@link RemoteRegistry}: the revision counter every
+ * {@link Builder#pollInterval} (1 s), a {@code Query} of each watched prefix when it moved (and
+ * every {@link Builder#fullPollEvery} polls). Polling was chosen over DynamoDB Streams: Streams
+ * need a shard reader per table (the KCL adapter or hand-written shard iteration with leases),
+ * keep records only 24 h, and would report DynamoDB's late TTL deletions rather than the expiry
+ * time; a watched prefix is one cheap query, and registries change slowly. Versions written
+ * between two polls are merged into the newest one.
+ */
+public final class DynamoDbRegistry implements Registry {
+    /** The reserved partition holding the revision counter. */
+    static final String META = "_outpost";
+    /** The default retention of expired items before DynamoDB's TTL removes them. */
+    public static final Duration DEFAULT_EXPIRED_RETENTION = Duration.ofDays(7);
+
+    private final DynamoDbClient dynamo;
+    private final String table;
+    private final Clock clock;
+    private final int maxValueBytes;
+    private final Duration expiredRetention;
+    private final Optional<String> writer;
+    private final PollingWatches watches;
+    private final AtomicBoolean closed;
+
+    private DynamoDbRegistry(Builder b) {
+        this.dynamo = b.dynamo;
+        this.table = b.table;
+        this.clock = b.clock;
+        this.maxValueBytes = b.maxValueBytes;
+        this.expiredRetention = b.expiredRetention;
+        this.writer = Optional.empty();
+        this.closed = new AtomicBoolean();
+        this.watches = new PollingWatches("outpost-kv-dynamodb-watch-" + table, b.pollInterval, b.fullPollEvery,
+                this::revision, this::list);
+    }
+
+    private DynamoDbRegistry(DynamoDbRegistry base, String writer) {
+        this.dynamo = base.dynamo;
+        this.table = base.table;
+        this.clock = base.clock;
+        this.maxValueBytes = base.maxValueBytes;
+        this.expiredRetention = base.expiredRetention;
+        this.writer = Optional.of(writer);
+        this.watches = base.watches;
+        this.closed = base.closed;
+    }
+
+    /** A builder for a registry in {@code table} (made by {@link DynamoDbProvisioner}). */
+    public static Builder builder(DynamoDbClient dynamo, String table) {
+        return new Builder(dynamo, table);
+    }
+
+    // ---------------------------------------------------------------- items
+
+    private record Item(String key, String value, long version, long updatedAt, Optional<String> by, Optional<Long> expMs,
+            boolean deleted) {
+        boolean liveAt(long nowMs) {
+            return !deleted && (expMs.isEmpty() || expMs.get() > nowMs);
+        }
+
+        RegistryEntry entry() {
+            return new RegistryEntry(key, parse(value), version, Instant.ofEpochMilli(updatedAt),
+                    expMs.map(Instant::ofEpochMilli), deleted, by);
+        }
+    }
+
+    private static Map<String, AttributeValue> keyOf(String key) {
+        int slash = key.indexOf('/');
+        return Map.of("ns", s(key.substring(0, slash)), "name", s(key.substring(slash + 1)));
+    }
+
+    private static AttributeValue s(String v) {
+        return AttributeValue.builder().s(v).build();
+    }
+
+    private static AttributeValue n(long v) {
+        return AttributeValue.builder().n(Long.toString(v)).build();
+    }
+
+    private static Item item(Map<String, AttributeValue> a) {
+        return new Item(a.get("ns").s() + "/" + a.get("name").s(), a.get("val").s(), Long.parseLong(a.get("ver").n()),
+                Long.parseLong(a.get("upd").n()), Optional.ofNullable(a.get("by")).map(AttributeValue::s),
+                Optional.ofNullable(a.get("expMs")).map(x -> Long.parseLong(x.n())),
+                Optional.ofNullable(a.get("del")).map(AttributeValue::bool).orElse(false));
+    }
+
+    private Optional<Item> read(String key) {
+        Map<String, AttributeValue> a = dynamo.getItem(r -> r.tableName(table).key(keyOf(key)).consistentRead(true)).item();
+        return a == null || a.isEmpty() ? Optional.empty() : Optional.of(item(a));
+    }
+
+    /** Writes {@code next} if the item is still as {@code seen} (absent when empty); false when it moved. */
+    private boolean write(Item next, Optional<Item> seen) {
+        Map<String, AttributeValue> a = new HashMap<>(keyOf(next.key));
+        a.put("val", s(next.value));
+        a.put("ver", n(next.version));
+        a.put("upd", n(next.updatedAt));
+        next.by.ifPresent(b -> a.put("by", s(b)));
+        next.expMs.ifPresent(e -> {
+            a.put("expMs", n(e));
+            a.put("ttl", n(Instant.ofEpochMilli(e).plus(expiredRetention).getEpochSecond()));
+        });
+        if (next.deleted) {
+            a.put("del", AttributeValue.builder().bool(true).build());
+        }
+        try {
+            if (seen.isEmpty()) {
+                dynamo.putItem(r -> r.tableName(table).item(a).conditionExpression("attribute_not_exists(ns)"));
+            } else {
+                dynamo.putItem(r -> r.tableName(table).item(a).conditionExpression("ver = :ver")
+                        .expressionAttributeValues(Map.of(":ver", n(seen.get().version))));
+            }
+        } catch (ConditionalCheckFailedException lost) {
+            return false;
+        }
+        try {
+            dynamo.updateItem(r -> r.tableName(table).key(Map.of("ns", s(META), "name", s("revision")))
+                    .updateExpression("ADD rev :one").expressionAttributeValues(Map.of(":one", n(1))));
+        } catch (SdkException e) {
+            // the write stands; the revision only lags until the next write moves it
+        }
+        return true;
+    }
+
+    private interface Step<T> {
+        /** The result, or null to read again (the write lost a race). */
+        T attempt(Optional<Item> current, long nowMs);
+    }
+
+    /** Reads, decides and writes conditionally until the write wins or the step refuses. */
+    private <T> T loop(String key, Step<T> step) {
+        ensureOpen();
+        try {
+            for (int i = 0; i < 1000; i++) {
+                T result = step.attempt(read(key), clock.instant().truncatedTo(ChronoUnit.MILLIS).toEpochMilli());
+                if (result != null) {
+                    return result;
+                }
+            }
+            throw new RegistryException.Unavailable(key, "gave up after 1000 lost races on one key", null);
+        } catch (SdkException e) {
+            throw new RegistryException.Unavailable(key, "DynamoDB table " + table + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    @Override
+    public Optional<RegistryEntry> get(String key) {
+        RegistryKeys.checkKey(key);
+        ensureOpen();
+        try {
+            long now = clock.millis();
+            return read(key).filter(i -> i.liveAt(now)).map(Item::entry);
+        } catch (SdkException e) {
+            throw new RegistryException.Unavailable(key, "DynamoDB table " + table + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public RegistryPage list(String prefix, int limit, Optional<String> pageToken) {
+        RegistryKeys.checkPrefix(prefix);
+        RegistryKeys.checkLimit(limit);
+        Objects.requireNonNull(pageToken, "pageToken");
+        Optional<String> after = pageToken.map(t -> RegistryKeys.pageTokenStart(prefix, t));
+        ensureOpen();
+        String ns = RegistryKeys.namespaceOf(prefix);
+        String rest = prefix.substring(ns.length() + 1);
+        long now = clock.millis();
+        List<RegistryEntry> out = new ArrayList<>();
+        boolean more = false;
+        Map<String, AttributeValue> start = null;
+        try {
+            scan:
+            do {
+                QueryRequest.Builder q = QueryRequest.builder().tableName(table).consistentRead(true).limit(Math.min(1000, limit + 1));
+                if (after.isPresent()) {
+                    // continue after the last key returned; stop below when keys leave the prefix
+                    q.keyConditionExpression("ns = :ns AND #n > :after").expressionAttributeNames(Map.of("#n", "name"))
+                            .expressionAttributeValues(Map.of(":ns", s(ns), ":after", s(after.get().substring(ns.length() + 1))));
+                } else if (!rest.isEmpty()) {
+                    q.keyConditionExpression("ns = :ns AND begins_with(#n, :rest)").expressionAttributeNames(Map.of("#n", "name"))
+                            .expressionAttributeValues(Map.of(":ns", s(ns), ":rest", s(rest)));
+                } else {
+                    q.keyConditionExpression("ns = :ns").expressionAttributeValues(Map.of(":ns", s(ns)));
+                }
+                if (start != null) {
+                    q.exclusiveStartKey(start);
+                }
+                QueryResponse r = dynamo.query(q.build());
+                for (Map<String, AttributeValue> a : r.items()) {
+                    Item i = item(a);
+                    if (!i.key.startsWith(prefix)) {
+                        break scan;
+                    }
+                    if (!i.liveAt(now)) {
+                        continue;
+                    }
+                    if (out.size() == limit) {
+                        more = true;
+                        break scan;
+                    }
+                    out.add(i.entry());
+                }
+                start = r.hasLastEvaluatedKey() && !r.lastEvaluatedKey().isEmpty() ? r.lastEvaluatedKey() : null;
+            } while (start != null);
+        } catch (SdkException e) {
+            throw new RegistryException.Unavailable(prefix, "DynamoDB table " + table + " failed: " + e.getMessage(), e);
+        }
+        return new RegistryPage(out, more ? Optional.of(RegistryKeys.pageToken(out.get(out.size() - 1).key())) : Optional.empty());
+    }
+
+    /** The revision counter: moved by every write (not by expiry, which writes nothing). */
+    @Override
+    public long revision() {
+        ensureOpen();
+        try {
+            Map<String, AttributeValue> a = dynamo.getItem(r -> r.tableName(table)
+                    .key(Map.of("ns", s(META), "name", s("revision"))).consistentRead(true)).item();
+            return a == null || !a.containsKey("rev") ? 0 : Long.parseLong(a.get("rev").n());
+        } catch (SdkException e) {
+            throw new RegistryException.Unavailable("", "DynamoDB table " + table + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public AutoCloseable watch(String prefix, RegistryWatcher watcher) {
+        RegistryKeys.checkPrefix(prefix);
+        Objects.requireNonNull(watcher, "watcher");
+        ensureOpen();
+        return watches.add(prefix, watcher);
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    @Override
+    public RegistryEntry register(String key, JsonNode value, Optional<Duration> ttl) {
+        RegistryKeys.checkKey(key);
+        String text = RegistryKeys.checkValue(key, value, maxValueBytes);
+        Objects.requireNonNull(ttl, "ttl");
+        ttl.ifPresent(RegistryKeys::checkTtl);
+        return loop(key, (cur, now) -> {
+            if (cur.isPresent() && cur.get().liveAt(now)) {
+                throw new RegistryException.KeyExists(key);
+            }
+            Item next = new Item(key, text, cur.map(c -> c.version + 1).orElse(1L), now, writer,
+                    ttl.map(t -> now + t.toMillis()), false);
+            return write(next, cur) ? next.entry() : null;
+        });
+    }
+
+    @Override
+    public RegistryEntry replace(String key, JsonNode value, long expectedVersion) {
+        return replace(key, value, expectedVersion, null);
+    }
+
+    @Override
+    public RegistryEntry replace(String key, JsonNode value, long expectedVersion, Optional<Duration> ttl) {
+        RegistryKeys.checkKey(key);
+        String text = RegistryKeys.checkValue(key, value, maxValueBytes);
+        if (ttl != null) {
+            ttl.ifPresent(RegistryKeys::checkTtl);
+        }
+        return loop(key, (cur, now) -> {
+            Item live = cur.filter(c -> c.liveAt(now)).orElseThrow(() -> new RegistryException.NoSuchKey(key));
+            if (live.version != expectedVersion) {
+                throw new RegistryException.VersionConflict(key, expectedVersion, live.version);
+            }
+            Optional<Long> exp = ttl == null ? live.expMs : ttl.map(t -> now + t.toMillis());
+            Item next = new Item(key, text, live.version + 1, now, writer, exp, false);
+            return write(next, cur) ? next.entry() : null;
+        });
+    }
+
+    @Override
+    public RegistryEntry update(String key, JsonNode mergePatch) {
+        RegistryKeys.checkKey(key);
+        Objects.requireNonNull(mergePatch, "mergePatch");
+        RegistryKeys.checkValue(key, mergePatch, maxValueBytes);
+        return loop(key, (cur, now) -> {
+            Item live = cur.filter(c -> c.liveAt(now)).orElseThrow(() -> new RegistryException.NoSuchKey(key));
+            String text = RegistryKeys.checkValue(key, JsonMergePatch.apply(parse(live.value), mergePatch), maxValueBytes);
+            Item next = new Item(key, text, live.version + 1, now, writer, live.expMs, false);
+            return write(next, cur) ? next.entry() : null;
+        });
+    }
+
+    @Override
+    public boolean delete(String key) {
+        return delete(key, -1);
+    }
+
+    @Override
+    public boolean delete(String key, long expectedVersion) {
+        RegistryKeys.checkKey(key);
+        return loop(key, (cur, now) -> {
+            if (cur.isEmpty() || !cur.get().liveAt(now)) {
+                return false;
+            }
+            Item live = cur.get();
+            if (expectedVersion >= 0 && live.version != expectedVersion) {
+                throw new RegistryException.VersionConflict(key, expectedVersion, live.version);
+            }
+            // a tombstone keeps the version so that a new register continues from it
+            Item tomb = new Item(key, "null", live.version, now, writer.or(() -> live.by), Optional.empty(), true);
+            return write(tomb, cur) ? Boolean.TRUE : null;
+        });
+    }
+
+    @Override
+    public Registry writingAs(String name) {
+        Objects.requireNonNull(name, "writer");
+        return new DynamoDbRegistry(this, name);
+    }
+
+    /** Stops the watch poller; the DynamoDB client is the caller's. Idempotent. */
+    @Override
+    public void close() {
+        if (writer.isEmpty() && closed.compareAndSet(false, true)) {
+            watches.close();
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new RegistryException.Closed("DynamoDB registry " + table);
+        }
+    }
+
+    private static JsonNode parse(String text) {
+        try {
+            return "null".equals(text) ? NullNode.getInstance() : Wire.JSON.readTree(text);
+        } catch (Exception e) {
+            throw new IllegalStateException("stored value is not JSON: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DynamoDbRegistry[" + table + "]";
+    }
+
+    /** Builds a {@link DynamoDbRegistry}. */
+    public static final class Builder {
+        private final DynamoDbClient dynamo;
+        private final String table;
+        private Clock clock = Clock.systemUTC();
+        private int maxValueBytes = RegistryKeys.DEFAULT_MAX_VALUE_BYTES;
+        private Duration expiredRetention = DEFAULT_EXPIRED_RETENTION;
+        private Duration pollInterval = RemoteRegistry.DEFAULT_POLL_INTERVAL;
+        private int fullPollEvery = RemoteRegistry.DEFAULT_FULL_POLL_EVERY;
+
+        Builder(DynamoDbClient dynamo, String table) {
+            this.dynamo = Objects.requireNonNull(dynamo, "dynamo");
+            this.table = Objects.requireNonNull(table, "table");
+        }
+
+        /** The clock for timestamps and expiry (default: system UTC). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** The limit on a value's size (default 64 KiB; at most 350 KiB, under DynamoDB's 400 KB item limit). */
+        public Builder maxValueBytes(int bytes) {
+            if (bytes < 1 || bytes > 350 * 1024) {
+                throw new IllegalArgumentException("maxValueBytes must be 1 to " + 350 * 1024 + ", was " + bytes);
+            }
+            this.maxValueBytes = bytes;
+            return this;
+        }
+
+        /** How long an expired item stays before DynamoDB's TTL may remove it (default 7 days). */
+        public Builder expiredRetention(Duration retention) {
+            if (retention.isNegative()) {
+                throw new IllegalArgumentException("expiredRetention must not be negative, was " + retention);
+            }
+            this.expiredRetention = retention;
+            return this;
+        }
+
+        /** How often watches poll (default 1 s). */
+        public Builder pollInterval(Duration interval) {
+            if (interval.toMillis() < 10) {
+                throw new IllegalArgumentException("pollInterval must be at least 10 ms, was " + interval);
+            }
+            this.pollInterval = interval;
+            return this;
+        }
+
+        /** Every how many polls watched prefixes are queried even if the revision did not move (default 10). */
+        public Builder fullPollEvery(int polls) {
+            if (polls < 1) {
+                throw new IllegalArgumentException("fullPollEvery must be at least 1, was " + polls);
+            }
+            this.fullPollEvery = polls;
+            return this;
+        }
+
+        /** The registry (the table must exist: {@link DynamoDbProvisioner}). */
+        public DynamoDbRegistry build() {
+            return new DynamoDbRegistry(this);
+        }
+    }
+}
