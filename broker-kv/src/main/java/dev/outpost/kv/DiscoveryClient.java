@@ -1,0 +1,119 @@
+package dev.outpost.kv;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.kv.internal.Wire;
+import dev.outpost.spi.RegistryKeys;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The host side of {@link DiscoveryResponder}: sends one datagram to an address (a broadcast
+ * address on a LAN, or a broker's address) and takes the first matching answer within a timeout.
+ *
+ * <pre>{@code
+ * Optional<DiscoveryClient.Found> broker = DiscoveryClient.find(new InetSocketAddress("10.0.0.255", 20443), "svc/billing", Duration.ofSeconds(2));
+ * }</pre>
+ */
+public final class DiscoveryClient {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private DiscoveryClient() {}
+
+    /**
+     * What a broker answered to a find.
+     *
+     * @param broker the broker's id
+     * @param reach how to reach it, as its operator configured
+     * @param from the address the answer came from
+     */
+    public record Found(String broker, Map<String, String> reach, InetSocketAddress from) {
+        /** Copies the map. */
+        public Found {
+            Objects.requireNonNull(broker, "broker");
+            reach = Map.copyOf(reach);
+            Objects.requireNonNull(from, "from");
+        }
+    }
+
+    /** The first broker that holds {@code key}, or empty when none answers within {@code timeout}. */
+    public static Optional<Found> find(InetSocketAddress target, String key, Duration timeout) {
+        RegistryKeys.checkKey(key);
+        ObjectNode q = Wire.JSON.createObjectNode();
+        q.put("op", "find");
+        q.put("key", key);
+        return exchange(target, q, timeout).map(a -> {
+            Map<String, String> reach = new TreeMap<>();
+            a.answer.path("reach").fields().forEachRemaining(e -> reach.put(e.getKey(), e.getValue().asText()));
+            return new Found(a.answer.path("broker").asText(), reach, a.from);
+        });
+    }
+
+    /** Pings {@code target} with {@code data}; the echoed data, or empty without an answer in time. */
+    public static Optional<JsonNode> ping(InetSocketAddress target, JsonNode data, Duration timeout) {
+        ObjectNode q = Wire.JSON.createObjectNode();
+        q.put("op", "ping");
+        q.set("data", data);
+        return exchange(target, q, timeout).map(a -> a.answer.path("data"));
+    }
+
+    private record Answer(JsonNode answer, InetSocketAddress from) {}
+
+    private static Optional<Answer> exchange(InetSocketAddress target, ObjectNode q, Duration timeout) {
+        Objects.requireNonNull(target, "target");
+        String nonce = HexFormat.of().formatHex(randomBytes());
+        q.put("v", 1);
+        q.put("nonce", nonce);
+        byte[] out = q.toString().getBytes(StandardCharsets.UTF_8);
+        if (out.length > DiscoveryResponder.MAX_DATAGRAM) {
+            throw new IllegalArgumentException("request of " + out.length + " bytes, the limit is " + DiscoveryResponder.MAX_DATAGRAM);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (DatagramSocket socket = new DatagramSocket()) {
+            socket.setBroadcast(true);
+            socket.send(new DatagramPacket(out, out.length, target));
+            byte[] buf = new byte[DiscoveryResponder.MAX_DATAGRAM + 1];
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return Optional.empty();
+                }
+                socket.setSoTimeout((int) Math.max(1, left / 1_000_000));
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                try {
+                    socket.receive(p);
+                } catch (SocketTimeoutException e) {
+                    return Optional.empty();
+                }
+                try {
+                    JsonNode a = Wire.JSON.readTree(new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8));
+                    if (nonce.equals(a.path("nonce").asText())) {
+                        return Optional.of(new Answer(a, (InetSocketAddress) p.getSocketAddress())); // first answer wins
+                    }
+                } catch (IOException e) {
+                    // not an answer: keep waiting
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("discovery to " + target + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[12];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+}
