@@ -1,0 +1,119 @@
+package dev.outpost.samples;
+
+import dev.outpost.core.Worker;
+import dev.outpost.core.config.OutpostConfig;
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.kv.DiscoveryResponder;
+import dev.outpost.kv.NamespaceAccess;
+import dev.outpost.kv.RegistryService;
+import dev.outpost.kv.SqliteRegistry;
+import dev.outpost.spi.Transport;
+import dev.outpost.sqs.SqsProvisioner;
+import dev.outpost.sqs.SqsTransport;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import software.amazon.awssdk.services.sqs.SqsAsyncClientBuilder;
+
+/**
+ * The broker: a durable registry on SQLite served over the transport, configured by a file:
+ * {@code java -cp ... dev.outpost.samples.BrokerDaemon --config broker.yaml}.
+ *
+ * <pre>
+ * outpost:
+ *   broker:
+ *     id: broker-1
+ *     sqlite: /var/lib/outpost/kv.db
+ *     backups: /var/lib/outpost/kv-backups   # omit for no backups
+ *     backup-every: 1h
+ *     backup-keep: 24
+ *     namespaces: svc,cfg
+ *     namespace:
+ *       svc:
+ *         readers: "*"
+ *         write-key: change-me-to-a-long-random-string
+ *       cfg:
+ *         writers: ops-laptop-key-id       # sender ids (sealed codec)
+ *     discovery:                            # omit: no UDP socket at all
+ *       bind: 127.0.0.1:20443
+ *       namespaces: svc
+ *   sqs:                                    # omit for an in-memory transport (a dry run)
+ *     region: eu-west-1
+ *     endpoint: http://127.0.0.1:9324       # only for emulators
+ *     provision: true                       # create the queues if missing
+ *     requests: kv-requests
+ *     dead-letter: kv-requests-dead-letter
+ * </pre>
+ */
+public final class BrokerDaemon {
+    private BrokerDaemon() {}
+
+    public static void main(String[] args) throws Exception {
+        OutpostConfig config = OutpostConfig.load(KvTool.configArg(args, "BrokerDaemon [--config FILE]"));
+        String id = config.string("outpost.broker.id").orElse("broker");
+        SqliteRegistry.Builder store = SqliteRegistry.builder(Path.of(config.string("outpost.broker.sqlite").orElse("kv.db")));
+        config.string("outpost.broker.backups").ifPresent(dir -> {
+            store.backups(Path.of(dir));
+            config.string("outpost.broker.backup-every").ifPresent(x -> store.backupEvery(config.duration("outpost.broker.backup-every")));
+            config.string("outpost.broker.backup-keep").ifPresent(x -> store.backupKeep(config.intValue("outpost.broker.backup-keep")));
+        });
+        SqliteRegistry registry = store.build();
+        RegistryService.Builder service = RegistryService.builder(registry).brokerId(id);
+        for (String ns : config.list("outpost.broker.namespaces")) {
+            String base = "outpost.broker.namespace." + ns + ".";
+            NamespaceAccess.Builder access = NamespaceAccess.builder();
+            config.list(base + "readers").forEach(access::readers);
+            config.list(base + "writers").forEach(access::writers);
+            config.string(base + "read-key").ifPresent(access::readKey);
+            config.string(base + "write-key").ifPresent(access::writeKey);
+            service.namespace(ns, access.build());
+        }
+        Transport transport = transport(config);
+        Worker worker = Worker.builder(transport).requests("kv-requests").collectors(service.build().collectors())
+                .builtins(false).suppressDuplicates(10_000).build().start();
+        Optional<DiscoveryResponder> discovery = config.string("outpost.broker.discovery.bind").map(bind -> {
+            int colon = bind.lastIndexOf(':');
+            return DiscoveryResponder.builder(registry, new InetSocketAddress(bind.substring(0, colon), Integer.parseInt(bind.substring(colon + 1))))
+                    .discoverable(config.list("outpost.broker.discovery.namespaces").toArray(String[]::new))
+                    .brokerId(id).reach(Map.of("requests", config.string("outpost.sqs.requests").orElse("kv-requests")))
+                    .build().start();
+        });
+        System.out.println("broker " + id + " serving " + registry.file() + " on " + transport.getClass().getSimpleName()
+                + discovery.map(d -> ", discovery on " + d.address()).orElse("") + "; configuration (secrets redacted):");
+        config.redacted().forEach((k, v) -> System.out.println("  " + k + " = " + v));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            discovery.ifPresent(DiscoveryResponder::close);
+            worker.close();
+            registry.close();
+            transport.close();
+            stopped.countDown();
+        }, "outpost-broker-shutdown"));
+        stopped.await();
+    }
+
+    /** SQS when {@code outpost.sqs} is configured (logical {@code kv-requests}), else in memory. */
+    static Transport transport(OutpostConfig config) {
+        if (config.subset("outpost.sqs").isEmpty()) {
+            return InMemoryTransport.create();
+        }
+        SqsAsyncClientBuilder b = SqsAsyncClient.builder();
+        config.string("outpost.sqs.region").ifPresent(r -> b.region(Region.of(r)));
+        config.string("outpost.sqs.endpoint").ifPresent(e -> b.endpointOverride(URI.create(e)));
+        SqsAsyncClient sqs = b.build();
+        String requests = config.string("outpost.sqs.requests").orElse("kv-requests");
+        String dead = config.string("outpost.sqs.dead-letter").orElse(requests + "-dead-letter");
+        if (config.string("outpost.sqs.provision").map(Boolean::parseBoolean).orElse(false)) {
+            SqsProvisioner p = new SqsProvisioner(sqs);
+            p.queue(requests, Map.of());
+            p.queue(dead, Map.of());
+            config.string("outpost.sqs.replies").ifPresent(q -> p.queue(q, Map.of()));
+        }
+        return SqsTransport.builder().sqsClient(sqs).queue("kv-requests", requests).queue("dead-letter", dead).build();
+    }
+}
