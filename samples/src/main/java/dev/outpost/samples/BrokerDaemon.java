@@ -36,7 +36,7 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClientBuilder;
  *     namespace:
  *       svc:
  *         readers: "*"
- *         write-key: change-me-to-a-long-random-string
+ *         write-secret: change-me-to-a-long-random-string
  *       cfg:
  *         writers: ops-laptop-key-id       # sender ids (sealed codec)
  *     discovery:                            # omit: no UDP socket at all
@@ -69,8 +69,8 @@ public final class BrokerDaemon {
             NamespaceAccess.Builder access = NamespaceAccess.builder();
             config.list(base + "readers").forEach(access::readers);
             config.list(base + "writers").forEach(access::writers);
-            config.string(base + "read-key").ifPresent(access::readKey);
-            config.string(base + "write-key").ifPresent(access::writeKey);
+            config.string(base + "read-secret").ifPresent(access::readKey);
+            config.string(base + "write-secret").ifPresent(access::writeKey);
             service.namespace(ns, access.build());
         }
         Transport transport = transport(config);
