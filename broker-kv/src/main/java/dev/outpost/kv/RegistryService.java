@@ -65,6 +65,9 @@ import java.util.TreeMap;
  * answered once.
  */
 public final class RegistryService {
+    /** The default byte budget of one {@code kv.list} answer. */
+    public static final int DEFAULT_MAX_RESPONSE_BYTES = 192 * 1024;
+
     /** The prefix of every collector this service registers. */
     public static final String PREFIX = "kv.";
 
@@ -72,8 +75,10 @@ public final class RegistryService {
     private final Map<String, NamespaceAccess> namespaces;
     private final String brokerId;
     private final List<Collector> extensions;
+    private final int maxResponseBytes;
 
     private RegistryService(Builder b) {
+        this.maxResponseBytes = b.maxResponseBytes;
         this.registry = b.registry;
         this.namespaces = Map.copyOf(b.namespaces);
         this.brokerId = b.brokerId;
@@ -204,8 +209,20 @@ public final class RegistryService {
         RegistryPage page = guard(prefix, () -> registry.list(prefix, limit, token));
         ObjectNode out = Wire.JSON.createObjectNode();
         ArrayNode entries = out.putArray("entries");
-        page.entries().forEach(e -> entries.add(Wire.entry(e)));
-        page.nextPageToken().ifPresent(t -> out.put("nextPageToken", t));
+        // a page ends early (with a token) rather than exceed what one message may carry
+        long bytes = 0;
+        Optional<String> next = page.nextPageToken();
+        for (RegistryEntry e : page.entries()) {
+            ObjectNode json = Wire.entry(e);
+            long size = json.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (!entries.isEmpty() && bytes + size > maxResponseBytes) {
+                next = Optional.of(RegistryKeys.pageToken(entries.get(entries.size() - 1).get("key").asText()));
+                break;
+            }
+            bytes += size;
+            entries.add(json);
+        }
+        next.ifPresent(t -> out.put("nextPageToken", t));
         return out;
     }
 
@@ -281,6 +298,7 @@ public final class RegistryService {
         private final Map<String, NamespaceAccess> namespaces = new TreeMap<>();
         private final List<Collector> extensions = new ArrayList<>();
         private String brokerId = "broker";
+        private int maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
 
         Builder(Registry registry) {
             this.registry = Objects.requireNonNull(registry, "registry");
@@ -293,6 +311,19 @@ public final class RegistryService {
             if (namespaces.putIfAbsent(name, access) != null) {
                 throw new IllegalArgumentException("namespace '" + name + "' is configured twice");
             }
+            return this;
+        }
+
+        /**
+         * The most bytes of entries one {@code kv.list} answer carries (default 192 KiB, under SQS's
+         * 256 KiB message limit); a page that would be larger ends early with a token. At least one
+         * entry is always returned.
+         */
+        public Builder maxResponseBytes(int bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("maxResponseBytes must be at least 1024, was " + bytes);
+            }
+            this.maxResponseBytes = bytes;
             return this;
         }
 

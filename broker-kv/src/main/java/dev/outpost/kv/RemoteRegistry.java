@@ -189,6 +189,19 @@ public final class RemoteRegistry implements Registry {
         return new RegistryPage(entries, r.hasNonNull("nextPageToken") ? Optional.of(r.get("nextPageToken").asText()) : Optional.empty());
     }
 
+    /** Every live entry under {@code prefix}, read in pages of 100 (each page is one call). */
+    @Override
+    public List<RegistryEntry> list(String prefix) {
+        List<RegistryEntry> all = new ArrayList<>();
+        Optional<String> token = Optional.empty();
+        do {
+            RegistryPage page = list(prefix, 100, token);
+            all.addAll(page.entries());
+            token = page.nextPageToken();
+        } while (token.isPresent());
+        return all;
+    }
+
     @Override
     public long revision() {
         return call("kv.revision", "", Wire.JSON.createObjectNode()).path("revision").asLong();

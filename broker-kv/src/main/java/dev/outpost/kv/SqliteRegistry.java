@@ -672,7 +672,16 @@ public final class SqliteRegistry implements Registry {
                 nextSweep = System.nanoTime() + sweepNanos;
             }
             if (!batch.isEmpty() || sweep) {
-                runBatch(batch, sweep);
+                try {
+                    runBatch(batch, sweep);
+                } catch (Throwable t) {
+                    // never leave callers waiting on a writer that died (an Error mid-batch)
+                    log.error("SQLite registry {}: the writer failed on a batch of {} writes", file, batch.size(), t);
+                    for (Op<?> op : batch) {
+                        op.future.completeExceptionally(new RegistryException.Unavailable(op.key,
+                                "the writer of " + file + " failed: " + t, t));
+                    }
+                }
             }
             if (closed.get() && queue.isEmpty()) {
                 return;

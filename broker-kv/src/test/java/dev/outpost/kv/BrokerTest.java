@@ -147,6 +147,20 @@ class BrokerTest {
                 .containsExactly("kv.get", "kv.register", "kv.replace", "kv.update", "kv.delete", "kv.list", "kv.revision", "kv.ping");
     }
 
+    @Test
+    void largeListingsArePagedUnderTheMessageLimit() throws Exception {
+        String big = "x".repeat(60_000);
+        for (int i = 0; i < 12; i++) {
+            store.register("svc/big-" + i, JSON.valueToTree(Map.of("pad", big)), Optional.empty());
+        }
+        try (RemoteRegistry kv = RemoteRegistry.builder(client).build()) {
+            var first = kv.list("svc/", 100, Optional.empty());
+            assertThat(first.entries()).hasSizeLessThan(12).isNotEmpty();
+            assertThat(first.nextPageToken()).isPresent();
+            assertThat(kv.list("svc/")).hasSize(12); // the in-memory transport's 256 KiB limit was never hit
+        }
+    }
+
     /** A JSON codec that reports the sender named in the request's {@code test-sender} attribute, as a sealed codec would. */
     static final class AttributeSenderCodec implements Codec {
         private final JsonCodec json = JsonCodec.create();
