@@ -171,8 +171,13 @@ public final class DynamoDbRegistry implements Registry {
             if (seen.isEmpty()) {
                 dynamo.putItem(r -> r.tableName(table).item(a).conditionExpression("attribute_not_exists(ns)"));
             } else {
-                dynamo.putItem(r -> r.tableName(table).item(a).conditionExpression("ver = :ver")
-                        .expressionAttributeValues(Map.of(":ver", n(seen.get().version))));
+                // (version, tombstone) identifies a state: a delete keeps the version but sets del
+                Item was = seen.get();
+                dynamo.putItem(r -> r.tableName(table).item(a)
+                        .conditionExpression(was.deleted ? "ver = :ver AND del = :t" : "ver = :ver AND attribute_not_exists(del)")
+                        .expressionAttributeValues(was.deleted
+                                ? Map.of(":ver", n(was.version), ":t", AttributeValue.builder().bool(true).build())
+                                : Map.of(":ver", n(was.version))));
             }
         } catch (ConditionalCheckFailedException lost) {
             return false;

@@ -274,8 +274,9 @@ public final class RemoteRegistry implements Registry {
             throw new RegistryException.Unavailable(key, "calling the broker's " + collector + " failed: " + c, c);
         } catch (TimeoutException e) {
             throw new RegistryException.Unavailable(key, "the broker did not answer " + collector + " within " + timeout, e);
-        } catch (IllegalStateException e) {
-            throw new RegistryException.Unavailable(key, "the client cannot send: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // the client refused to send (closed, transport down)
+            throw new RegistryException.Unavailable(key, "the client cannot send " + collector + ": " + e.getMessage(), e);
         }
         if (!response.isOk()) {
             String code = response.error().map(x -> x.code()).orElse("error");

@@ -30,6 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -53,7 +54,7 @@ import org.junit.jupiter.api.Test;
  *
  * <p>What it checks: versions from 1 that only grow (also across delete and register again);
  * register-if-absent, also raced by many threads; replace with a stale version; TTL refresh by
- * replace; merge-patch update; delete and compare-and-delete; TTL expiry (the clock is moved, never
+ * replace; merge-patch update; delete and compare-and-delete (also racing a replace); TTL expiry (the clock is moved, never
  * slept on) reported to watchers as a deletion; list order and paging; watch order per key;
  * writer stamps; the store revision; many threads on one key losing no update; a concurrent
  * compare-and-set history checked for linearizability per key ({@link CasHistory}); key and value
@@ -474,6 +475,35 @@ public abstract class RegistryContract {
         });
         assertThat(history.size()).isEqualTo(threads() * opsPerThread);
         assertThat(history.violations(initial)).isEmpty();
+    }
+
+    @Test
+    void aReplaceRacingADeleteNeverResurrectsTheKey() throws Exception {
+        Registry r = registry();
+        for (int round = 0; round < 30; round++) {
+            String key = "svc/race-" + round;
+            RegistryEntry e = r.register(key, IntNode.valueOf(0), Optional.empty());
+            AtomicBoolean replaced = new AtomicBoolean();
+            AtomicBoolean deleted = new AtomicBoolean();
+            runConcurrently(2, i -> {
+                if (i == 0) {
+                    try {
+                        r.replace(key, IntNode.valueOf(1), e.version());
+                        replaced.set(true);
+                    } catch (RegistryException.NoSuchKey gone) {
+                        // the delete came first
+                    }
+                } else {
+                    try {
+                        deleted.set(r.delete(key, e.version()));
+                    } catch (RegistryException.VersionConflict later) {
+                        // the replace came first
+                    }
+                }
+            });
+            assertThat(replaced.get() ^ deleted.get()).as("exactly one of replace and delete wins, round %d", round).isTrue();
+            assertThat(r.get(key).isPresent()).isEqualTo(replaced.get());
+        }
     }
 
     @Test
