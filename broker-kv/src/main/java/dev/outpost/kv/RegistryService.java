@@ -297,6 +297,7 @@ public final class RegistryService {
         private final Registry registry;
         private final Map<String, NamespaceAccess> namespaces = new TreeMap<>();
         private final List<Collector> extensions = new ArrayList<>();
+        private final List<RegistryService[]> guarded = new ArrayList<>();
         private String brokerId = "broker";
         private int maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
 
@@ -347,12 +348,50 @@ public final class RegistryService {
             return this;
         }
 
+        /**
+         * Adds an application's own broker method that only callers who may write
+         * {@code namespace} can run (bpbroker's extensions: whitelisted, access key checked). The
+         * check runs before the collector, with the same rules and refusals as {@code kv.*}; its
+         * params schema must allow an {@code accessKey} string when access keys are used.
+         */
+        public Builder extension(String namespace, Collector collector) {
+            Objects.requireNonNull(namespace, "namespace");
+            Objects.requireNonNull(collector, "collector");
+            RegistryKeys.checkPrefix(namespace + "/");
+            RegistryService[] self = new RegistryService[1];
+            guarded.add(self);
+            return extension(new Collector() {
+                @Override
+                public String name() {
+                    return collector.name();
+                }
+
+                @Override
+                public String description() {
+                    return collector.description();
+                }
+
+                @Override
+                public JsonNode paramsSchema() {
+                    return collector.paramsSchema();
+                }
+
+                @Override
+                public Object collect(Request request, CollectorContext context) throws Exception {
+                    self[0].authorise(request, context, namespace + "/", true);
+                    return collector.collect(request, context);
+                }
+            });
+        }
+
         /** The service. */
         public RegistryService build() {
             if (namespaces.isEmpty()) {
                 throw new IllegalArgumentException("no namespace configured: every request would be refused");
             }
-            return new RegistryService(this);
+            RegistryService service = new RegistryService(this);
+            guarded.forEach(holder -> holder[0] = service);
+            return service;
         }
     }
 }

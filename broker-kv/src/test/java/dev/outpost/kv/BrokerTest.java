@@ -50,6 +50,7 @@ class BrokerTest {
                 .brokerId("broker-1")
                 .extension(Collector.of("svc.count", (request, context) -> Map.of("count", store.list("svc/").size())))
                 .extension(Collector.of("_svc.purge", (request, context) -> Map.of("purged", true)))
+                .extension("svc", Collector.of("svc.restart", (request, context) -> Map.of("restarted", true)))
                 .build();
         broker = Worker.builder(transport).requests("kv").codec(new AttributeSenderCodec()).collectors(service.collectors())
                 .builtins(false).pollWait(Duration.ofMillis(200)).suppressDuplicates(1000).build().start();
@@ -132,6 +133,11 @@ class BrokerTest {
         assertThat(count.result().orElseThrow().get("count").asInt()).isZero();
         Response hidden = client.call(Request.builder("_svc.purge").build(), Duration.ofSeconds(10)).get();
         assertThat(hidden.isOk()).isFalse();
+        // an extension guarded by a namespace runs only for callers who may write it
+        Response refused = client.call(Request.builder("svc.restart").build(), Duration.ofSeconds(10)).get();
+        assertThat(refused.error().orElseThrow().code()).isEqualTo("forbidden");
+        Response allowed = client.call(Request.builder("svc.restart").param("accessKey", SVC_WRITE).build(), Duration.ofSeconds(10)).get();
+        assertThat(allowed.result().orElseThrow().get("restarted").asBoolean()).isTrue();
         assertThatThrownBy(() -> RegistryService.builder(store).extension(Collector.of("kv.evil", (r, c) -> null)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("kv. prefix");
     }
