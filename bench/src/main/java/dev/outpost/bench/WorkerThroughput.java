@@ -106,7 +106,7 @@ public final class WorkerThroughput {
                     (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
-            try (Worker worker = Worker.builder(transport).codec(codec).collector(Payloads.noop()).concurrency(concurrency)
+            try (Worker worker = Worker.builder(transport).allowReplyTo("results").codec(codec).collector(Payloads.noop()).concurrency(concurrency)
                     .pollWait(Duration.ofMillis(50)).listener(new WorkerListener() {
                         @Override
                         public void onCompleted(Request request, Response response, Duration elapsed) {

@@ -1,6 +1,7 @@
 package dev.outpost.samples;
 
 import dev.outpost.core.Worker;
+import dev.outpost.ConfigException;
 import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.nacl.KeyFiles;
@@ -58,14 +59,17 @@ public final class WorkerDaemon {
         OutpostConfig config = OutpostConfig.load(file);
         Transport transport = transport(config);
         Worker.Builder builder = Worker.builder(transport).configure(config).collector(new DiskUsage()).discoverCollectors();
-        if (config.string("outpost.nacl.secret-key").isPresent()) {
+        boolean sealed = !config.subset("outpost.nacl").isEmpty();
+        if (sealed) {
+            // a sealing setting without the other would leave the worker obeying anyone: refuse to start
             builder.codec(SealedCodec.builder()
-                    .identity(KeyFiles.readSecretKey(Path.of(config.require("outpost.nacl.secret-key"))))
-                    .knownSenders(KnownSenders.load(Path.of(config.require("outpost.nacl.known-senders"))))
+                    .identity(KeyFiles.readSecretKey(Path.of(require(config, "outpost.nacl.secret-key"))))
+                    .knownSenders(KnownSenders.load(Path.of(require(config, "outpost.nacl.known-senders"))))
                     .build());
         }
         Worker worker = builder.build().start();
-        System.out.println("worker " + worker.id() + " running on " + transport.getClass().getSimpleName()
+        System.out.println("worker " + worker.id() + " running on " + transport.getClass().getSimpleName() + "; sealing "
+                + (sealed ? "ON: only known senders are obeyed" : "OFF: unsealed JSON from anyone who can write to the queue")
                 + "; configuration (secrets redacted):");
         config.redacted().forEach((k, v) -> System.out.println("  " + k + " = " + v));
         CountDownLatch stopped = new CountDownLatch(1);
@@ -85,8 +89,13 @@ public final class WorkerDaemon {
         config.string("outpost.sqs.region").ifPresent(r -> sqs.region(Region.of(r)));
         config.string("outpost.sqs.endpoint").ifPresent(e -> sqs.endpointOverride(URI.create(e)));
         return SqsTransport.builder().sqsClient(sqs.build())
-                .queue("requests", config.require("outpost.sqs.requests"))
-                .queue("dead-letter", config.require("outpost.sqs.dead-letter"))
+                .queue("requests", require(config, "outpost.sqs.requests"))
+                .queue("dead-letter", require(config, "outpost.sqs.dead-letter"))
                 .build();
+    }
+
+    private static String require(OutpostConfig config, String key) {
+        return config.string(key).filter(v -> !v.isBlank())
+                .orElseThrow(() -> ConfigException.of(key, "is required but not set"));
     }
 }
