@@ -19,11 +19,13 @@ import java.util.regex.Pattern;
 /**
  * Which destinations the HTTP collectors may reach. Immutable and thread-safe.
  *
- * <p>By default ({@link #defaults()}) only public unicast addresses over {@code http} and
- * {@code https} are allowed. Refused: loopback, private (RFC 1918), link-local, carrier-grade NAT,
- * unique-local and site-local IPv6, multicast, broadcast, unspecified, reserved and documentation
- * ranges, the cloud metadata addresses ({@code 169.254.169.254}, {@code fd00:ec2::254}), and the
- * same addresses embedded in IPv6 (IPv4-mapped, IPv4-compatible, NAT64, 6to4, Teredo). Host names
+ * <p>By default ({@link #defaults()}) only globally reachable unicast addresses over {@code http}
+ * and {@code https} are allowed. Refused: every range of the IANA IPv4 and IPv6 special-purpose
+ * address registries not marked globally reachable (loopback, private, link-local, carrier-grade NAT,
+ * unique-local, documentation, benchmarking, reserved...), multicast, site-local and any IPv6 outside
+ * 2000::/3, the cloud metadata addresses ({@code 169.254.169.254}, {@code fd00:ec2::254}); IPv4
+ * inside IPv6 (IPv4-mapped, NAT64, 6to4) is judged as that IPv4 address. URLs not written in
+ * canonical form ({@code scheme://host}, the host as the HTTP client reads it) are refused. Host names
  * that some resolver would read as an IPv4 literal but that are not a plain dotted quad
  * ({@code 2130706433}, {@code 0177.0.0.1}, {@code 0x7f.1}, {@code 127.1}) and names with a trailing
  * dot are always refused, whatever is allowed: nobody needs them but an attacker.

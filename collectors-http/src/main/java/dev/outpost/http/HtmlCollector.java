@@ -41,10 +41,15 @@ import org.jsoup.select.Selector;
  * {@code maxRedirects}, {@code maxBytes}, {@code textChars} (default 1000), {@code maxItems}
  * (default 200), and {@code select}: name to a CSS selector (the text of each match), or to
  * {@code {"css": ..., "attr": NAME}} (an attribute; URL attributes made absolute with {@code abs:NAME}),
- * {@code {"css": ..., "html": true}} (the outer HTML), with an optional {@code limit}.
+ * {@code {"css": ..., "html": true}} (the outer HTML), with an optional {@code limit}. At most
+ * {@value #MAX_SELECTORS} selectors of {@value #MAX_SELECTOR_LENGTH} characters; regular-expression
+ * selectors ({@code :matches...}, {@code [attr~=...]}) and more than one {@code :has} are refused.
+ * Every value of the result shares one output budget of {@code maxBytes} characters
+ * ({@link HtmlResult#outputTruncated()} says when it ran out).
  *
  * <p>Failures are those of {@link HttpRequestCollector}, plus {@code not-html} (permanent) when
- * the response is neither HTML, XML nor text.
+ * the response is neither HTML, XML nor text, {@code too-slow} (permanent) when the selectors did not
+ * finish within the deadline, and {@code interrupted} (retryable).
  */
 public final class HtmlCollector implements Collector, AutoCloseable {
     /** The collector's name. */

@@ -174,7 +174,7 @@ public final class Fetcher implements AutoCloseable {
                         throw CollectorException.permanent("too-many-redirects", "more than " + spec.maxRedirects()
                                 + " redirects from " + httpUrl.host() + "; raise maxRedirects (up to the max-redirects setting) or fetch the last location directly");
                     }
-                    next = httpUrl.resolve(location);
+                    next = UrlCheck.resolveOrNull(httpUrl, location);
                     if (next == null) {
                         try {
                             UrlCheck.parse(policy, location); // a refused scheme is egress-denied

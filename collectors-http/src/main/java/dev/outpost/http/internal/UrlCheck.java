@@ -40,13 +40,35 @@ public final class UrlCheck {
             throw new EgressDeniedException(scheme.isEmpty() || scheme.length() > 32 ? "(no scheme)" : scheme + ":", null,
                     "only the http and https schemes are allowed");
         }
-        HttpUrl parsed = HttpUrl.parse(url);
+        HttpUrl parsed = parseOrNull(url);
         if (parsed == null) {
             throw new NotAUrl();
         }
         check(policy, parsed);
         canonical(url, parsed);
         return parsed;
+    }
+
+    /**
+     * {@link HttpUrl#parse}, and null for what it cannot parse, including what makes it throw: OkHttp
+     * 4.12 throws ArrayIndexOutOfBoundsException on an IPv6 literal of more than eight groups
+     * ({@code [2010:0:46:e378:0:46:e378::1]}), found by the fuzz test.
+     */
+    public static HttpUrl parseOrNull(String url) {
+        try {
+            return HttpUrl.parse(url);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** {@code base.resolve(link)}, and null where it fails or throws (see {@link #parseOrNull}). */
+    public static HttpUrl resolveOrNull(HttpUrl base, String link) {
+        try {
+            return base.resolve(link);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /**
