@@ -211,7 +211,7 @@ class HtmlCollectorTest {
 
     private static long outputChars(HtmlResult r) {
         // Every string the result carries, as a caller would measure it: the JSON's size.
-        return dev.outpost.json.Json.toTree(r).toString().length();
+        return dev.outpost.Json.toTree(r).toString().length();
     }
 
     @Test
@@ -267,7 +267,7 @@ class HtmlCollectorTest {
             assertThatThrownBy(() -> collector.collect(Request.builder(HtmlCollector.NAME)
                             .params(Map.of("url", server.url("/page/"), "select", select)).build(), TestContext.loopback()))
                     .isInstanceOfSatisfying(CollectorException.class, e -> assertThat(e.code()).isEqualTo("bad-params"));
-            assertThat(JsonSchema.of(collector.paramsSchema()).accepts(dev.outpost.json.Json.toTree(
+            assertThat(JsonSchema.of(collector.paramsSchema()).accepts(dev.outpost.Json.toTree(
                     Map.of("url", "https://x/", "select", select)))).isEqualTo(select.containsKey("has"));
         }
         assertThat(server.served()).isEmpty();
