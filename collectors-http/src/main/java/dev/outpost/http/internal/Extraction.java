@@ -4,7 +4,6 @@ import dev.outpost.CollectorException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.jsoup.internal.StringUtil;
 import org.jsoup.nodes.CDataNode;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
@@ -132,7 +131,28 @@ public final class Extraction {
             if (preserve) {
                 sb.append(chunk);
             } else {
-                StringUtil.appendNormalisedWhitespace(sb, chunk, endsWithSpace(sb));
+                appendNormalised(sb, chunk, endsWithSpace(sb));
+            }
+        }
+    }
+
+    /** Collapses white space (and no-break space) runs to one space and drops invisible characters, as jsoup's text() does. */
+    private static void appendNormalised(StringBuilder sb, String s, boolean stripLeading) {
+        boolean lastWasWhite = false;
+        boolean reachedNonWhite = false;
+        for (int i = 0; i < s.length(); ) {
+            int c = s.codePointAt(i);
+            i += Character.charCount(c);
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == 160) {
+                if ((stripLeading && !reachedNonWhite) || lastWasWhite) {
+                    continue;
+                }
+                sb.append(' ');
+                lastWasWhite = true;
+            } else if (c != 8203 && c != 173) { // zero-width space, soft hyphen
+                sb.appendCodePoint(c);
+                lastWasWhite = false;
+                reachedNonWhite = true;
             }
         }
     }

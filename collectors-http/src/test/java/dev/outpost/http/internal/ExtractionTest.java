@@ -24,7 +24,8 @@ class ExtractionTest {
                 <body><h1>Title <b>bold</b></h1><p>one  two<br>three</p><div>block</div>tail <span>inline</span>
                 <pre>  keep   spaces
                  here </pre><ul><li>a</li><li>b <i>c</i></li></ul><table><tr><td>x</td><td>y</td></tr></table>
-                <![CDATA[ raw  cdata ]]> <div><div>in</div>after</div>&nbsp;&amp;&lt;</body>""");
+                <![CDATA[ raw  cdata ]]> <div><div>in</div>after</div>&nbsp;&amp;&lt; soft&shy;hyphen zero&#8203;width \t\r\n tabs
+                <p>&nbsp; lead</p><textarea>  kept  </textarea><p>😀 emoji</p></body>""");
         for (Element e : doc.getAllElements()) {
             assertThat(unbounded().text(e, Integer.MAX_VALUE)).as(e.tagName()).isEqualTo(e.text());
         }
