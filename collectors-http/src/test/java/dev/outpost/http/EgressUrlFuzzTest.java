@@ -15,7 +15,7 @@ import okhttp3.HttpUrl;
  * predicates and the best-known special ranges).
  *
  * <p>The default build replays the seeds in {@code EgressUrlFuzzTestInputs/checkUrl/} (test
- * resources) as ordinary tests. To fuzz: {@code JAZZER_FUZZ=1 ./mvnw -pl collectors-http -am verify
+ * resources) as ordinary tests. To fuzz for the test's {@code maxDuration}: {@code ./mvnw -pl collectors-http -am verify -Pfuzz
  * -Dtest=EgressUrlFuzzTest -Dsurefire.failIfNoSpecifiedTests=false}; findings are written next to the
  * seeds and become regression tests.
  */

@@ -89,6 +89,7 @@ class SpecialPurposeRangesTest {
             row("fec0::1", "site-local"),
             row("ff02::1", "multicast"),
             // IPv6 address space outside the registry: only 2000::/3 is global unicast
+            row("::ffff:0:7f00:1", "outside global unicast"), // IPv4-translated (RFC 2765), was allowed
             row("4000::1", "outside global unicast"),
             row("e000::1", "outside global unicast"),
             row("2606:4700::1111", ALLOWED));
