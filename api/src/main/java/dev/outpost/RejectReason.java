@@ -35,6 +35,14 @@ public enum RejectReason {
     WRONG_RECIPIENT,
     /** A message with this id was already seen inside the freshness window. */
     REPLAY,
+    /**
+     * The replay check could not remember the message for its whole freshness window (the cache is
+     * full, or the sender has used its share of it), so the message was not opened: refusing is the
+     * only safe answer, since a message that is not remembered could be replayed.
+     */
+    REPLAY_CACHE_FULL,
+    /** The shared replay state (a registry) could not be consulted, so the message was not opened. */
+    REPLAY_STATE_UNAVAILABLE,
     /** The message is older than the freshness window, or dated in the future. */
     STALE;
 
