@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.outpost.RejectReason;
 import dev.outpost.Request;
 import dev.outpost.Response;
-import dev.outpost.json.JsonCodec;
+import dev.outpost.core.json.JsonCodec;
 import dev.outpost.nacl.internal.ReplayCache;
 import dev.outpost.nacl.internal.Sodium;
-import dev.outpost.registry.RegistryException;
+import dev.outpost.spi.RegistryException;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.CodecException;
 import dev.outpost.spi.Decoded;
@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * <p>The replay cache fails closed: it remembers each message until the message would be stale
  * anyway and never forgets one earlier, so when it holds {@linkplain Builder#replayCacheSize as many
  * messages as it may}, or a sender holds {@linkplain Builder#replayQuotaPerSender its share}, new
- * messages are refused ({@link RejectReason#REPLAY_CACHE_FULL}) rather than opened unprotected. It
+ * messages are refused ({@link SealRejects#REPLAY_CACHE_FULL}) rather than opened unprotected. It
  * lives in this process: another process with the same key, or this one after a restart, does not
  * know what it saw, unless the codecs {@linkplain Builder#sharedReplayState share replay state}
  * through a {@link Registry}. {@link #status()} shows the cache and the known-senders list.
@@ -248,7 +248,7 @@ public final class SealedCodec implements Codec {
         } catch (CodecException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new CodecException(RejectReason.BAD_SEAL, "sealed message could not be opened: " + e.getClass().getSimpleName());
+            throw new CodecException(SealRejects.BAD_SEAL, "sealed message could not be opened: " + e.getClass().getSimpleName());
         }
     }
 
@@ -267,7 +267,7 @@ public final class SealedCodec implements Codec {
         }
         int minimum = format == FORMAT_DIRECT ? DIRECT_HEADER + MAC + STAMP : GROUP_HEADER + GROUP_ENTRY + MAC + STAMP;
         if (body.length < minimum) {
-            throw new CodecException(RejectReason.BAD_SEAL, "truncated sealed message (" + body.length + " bytes)");
+            throw new CodecException(SealRejects.BAD_SEAL, "truncated sealed message (" + body.length + " bytes)");
         }
         // Who claims to have sent it is checked before any public-key work: unknown senders cost nothing.
         NaclPublicKey senderKey = NaclPublicKey.of(Arrays.copyOfRange(body, 1, 1 + PK));
@@ -278,11 +278,11 @@ public final class SealedCodec implements Codec {
             long sentAt = stamp.getLong();
             long now = clock.millis();
             if (now - sentAt > freshnessMillis) {
-                throw new CodecException(RejectReason.STALE, "sealed " + (now - sentAt) / 1000 + " s ago, older than the "
+                throw new CodecException(SealRejects.STALE, "sealed " + (now - sentAt) / 1000 + " s ago, older than the "
                         + freshnessMillis / 1000 + " s freshness window");
             }
             if (sentAt - now > skewMillis) {
-                throw new CodecException(RejectReason.STALE, "dated " + (sentAt - now) / 1000
+                throw new CodecException(SealRejects.STALE, "dated " + (sentAt - now) / 1000
                         + " s in the future, more than the allowed clock skew");
             }
             checkReplay(senderKey, plain, sentAt, now, received);
@@ -314,10 +314,10 @@ public final class SealedCodec implements Codec {
             case FIRST -> sharedReplays.ifPresent(r -> checkShared(r, sender, plain, expiresAt - now, transportId));
             case REDELIVERY -> { }
             case REPLAY -> throw replay(plain);
-            case FULL -> throw new CodecException(RejectReason.REPLAY_CACHE_FULL, "the replay cache holds "
+            case FULL -> throw new CodecException(SealRejects.REPLAY_CACHE_FULL, "the replay cache holds "
                     + replays.capacity()
                     + " live messages, its capacity: refusing what it cannot remember for the freshness window");
-            case OVER_QUOTA -> throw new CodecException(RejectReason.REPLAY_CACHE_FULL, "sender key id " + sender.keyIdHex()
+            case OVER_QUOTA -> throw new CodecException(SealRejects.REPLAY_CACHE_FULL, "sender key id " + sender.keyIdHex()
                     + " holds its share of the replay cache (" + replays.perSenderQuota()
                     + " messages inside the freshness window): refusing what the cache cannot remember");
         }
@@ -342,13 +342,13 @@ public final class SealedCodec implements Codec {
             replays.forget(sender, plain, 8);
             sharedReplayFailures.incrementAndGet();
             log.warn("shared replay state failed; refusing the message: {}", e.toString());
-            throw new CodecException(RejectReason.REPLAY_STATE_UNAVAILABLE, "the shared replay state could not record the message ("
+            throw new CodecException(SealRejects.REPLAY_STATE_UNAVAILABLE, "the shared replay state could not record the message ("
                     + e.getClass().getSimpleName() + "), so it was not opened");
         }
     }
 
     private static CodecException replay(byte[] plain) {
-        return new CodecException(RejectReason.REPLAY, "message " + HexFormat.of().formatHex(plain, 8, 12)
+        return new CodecException(SealRejects.REPLAY, "message " + HexFormat.of().formatHex(plain, 8, 12)
                 + "… was already opened inside the freshness window");
     }
 
@@ -358,7 +358,7 @@ public final class SealedCodec implements Codec {
         byte[] plain = new byte[body.length - DIRECT_HEADER - MAC];
         byte[] box = Arrays.copyOfRange(body, DIRECT_HEADER, body.length);
         if (!Sodium.box().cryptoBoxOpenEasyAfterNm(plain, box, box.length, nonce, shared(identity, senderKey))) {
-            throw new CodecException(RejectReason.BAD_SEAL, "the seal does not verify: tampered, truncated or forged");
+            throw new CodecException(SealRejects.BAD_SEAL, "the seal does not verify: tampered, truncated or forged");
         }
         return plain;
     }
@@ -368,7 +368,7 @@ public final class SealedCodec implements Codec {
         int count = ((body[1 + PK + NONCE] & 0xff) << 8) | (body[1 + PK + NONCE + 1] & 0xff);
         int bodyStart = GROUP_HEADER + count * GROUP_ENTRY;
         if (count == 0 || count > MAX_GROUP || body.length < bodyStart + MAC + STAMP) {
-            throw new CodecException(RejectReason.BAD_SEAL, "truncated or malformed group message (" + count + " recipients)");
+            throw new CodecException(SealRejects.BAD_SEAL, "truncated or malformed group message (" + count + " recipients)");
         }
         for (int i = 0; i < count; i++) {
             int at = GROUP_HEADER + i * GROUP_ENTRY;
@@ -378,7 +378,7 @@ public final class SealedCodec implements Codec {
                 }
             }
         }
-        throw new CodecException(RejectReason.WRONG_RECIPIENT, "this group message is not addressed to key "
+        throw new CodecException(SealRejects.WRONG_RECIPIENT, "this group message is not addressed to key "
                 + identities.get(0).publicKey().keyIdHex());
     }
 
@@ -387,7 +387,7 @@ public final class SealedCodec implements Codec {
         byte[] keyAndHash = new byte[64];
         try {
             if (!Sodium.box().cryptoBoxOpenEasyAfterNm(keyAndHash, boxed, boxed.length, nonce, shared(identity, senderKey))) {
-                throw new CodecException(RejectReason.BAD_SEAL, "the group key's seal does not verify");
+                throw new CodecException(SealRejects.BAD_SEAL, "the group key's seal does not verify");
             }
             byte[] sealedBody = Arrays.copyOfRange(body, bodyStart, body.length);
             int count = (bodyStart - GROUP_HEADER) / GROUP_ENTRY;
@@ -400,12 +400,12 @@ public final class SealedCodec implements Codec {
             // another recipient, who also knows the group key, cannot swap in a body of its own.
             if (!MessageDigest.isEqual(groupHash(Arrays.copyOf(body, GROUP_HEADER), keyIds, sealedBody),
                     Arrays.copyOfRange(keyAndHash, 32, 64))) {
-                throw new CodecException(RejectReason.BAD_SEAL, "the group message's body is not the one its sender sealed");
+                throw new CodecException(SealRejects.BAD_SEAL, "the group message's body is not the one its sender sealed");
             }
             byte[] plain = new byte[sealedBody.length - MAC];
             if (!Sodium.secretBox().cryptoSecretBoxOpenEasy(plain, sealedBody, sealedBody.length, nonce,
                     Arrays.copyOf(keyAndHash, 32))) {
-                throw new CodecException(RejectReason.BAD_SEAL, "the group message's body does not verify");
+                throw new CodecException(SealRejects.BAD_SEAL, "the group message's body does not verify");
             }
             return plain;
         } finally {
@@ -419,7 +419,7 @@ public final class SealedCodec implements Codec {
                 return i;
             }
         }
-        throw new CodecException(RejectReason.WRONG_RECIPIENT, "sealed for key " + HexFormat.of().formatHex(body, at, at + KEY_ID)
+        throw new CodecException(SealRejects.WRONG_RECIPIENT, "sealed for key " + HexFormat.of().formatHex(body, at, at + KEY_ID)
                 + ", not for this host's key " + identities.get(0).publicKey().keyIdHex());
     }
 
@@ -428,7 +428,7 @@ public final class SealedCodec implements Codec {
         return sharedKeys.computeIfAbsent(new SharedKeyId(identity, peer), id -> {
             byte[] k = new byte[32];
             if (!Sodium.box().cryptoBoxBeforeNm(k, peer.raw(), identities.get(identity).secret())) {
-                throw new CodecException(RejectReason.BAD_SEAL, "key agreement with " + peer.keyIdHex() + " failed");
+                throw new CodecException(SealRejects.BAD_SEAL, "key agreement with " + peer.keyIdHex() + " failed");
             }
             return k;
         });

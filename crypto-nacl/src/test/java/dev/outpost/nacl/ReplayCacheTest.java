@@ -63,11 +63,11 @@ class ReplayCacheTest {
                 w.decodeRequest(ping(mallory), new Received("m" + i, 1));
                 opened++;
             } catch (CodecException e) {
-                assertThat(e.reason()).isEqualTo(RejectReason.REPLAY_CACHE_FULL);
+                assertThat(e.reason()).isEqualTo(SealRejects.REPLAY_CACHE_FULL);
             }
         }
         assertThat(opened).isEqualTo(63);
-        refused(w, captured, RejectReason.REPLAY);
+        refused(w, captured, SealRejects.REPLAY);
         ReplayCacheStatus s = w.status().replayCache();
         assertThat(s.size()).isEqualTo(64);
         assertThat(s.capacity()).isEqualTo(64);
@@ -86,7 +86,7 @@ class ReplayCacheTest {
         for (int i = 0; i < 16; i++) {
             opens(w, ping(mallory));
         }
-        refused(w, ping(mallory), RejectReason.REPLAY_CACHE_FULL);
+        refused(w, ping(mallory), SealRejects.REPLAY_CACHE_FULL);
         SealedCodec alice = client(ALICE);
         for (int i = 0; i < 16; i++) {
             opens(w, ping(alice));
@@ -113,17 +113,17 @@ class ReplayCacheTest {
             clock.advance(Duration.ofMinutes(1));
         }
         // Full: a new message is refused, a held one is still recognised as a replay or a redelivery.
-        refused(w, ping(client(MALLORY)), RejectReason.REPLAY_CACHE_FULL);
-        refused(w, held.get(15), RejectReason.REPLAY);
+        refused(w, ping(client(MALLORY)), SealRejects.REPLAY_CACHE_FULL);
+        refused(w, held.get(15), SealRejects.REPLAY);
         assertThat(w.decodeRequest(held.get(15), new Received("held-15", 2)).sender()).isPresent();
 
         // The first four were sealed 4 minutes ago: at 5 minutes they are still live, just past it they leave.
         clock.advance(Duration.ofMinutes(1));
-        refused(w, ping(client(MALLORY)), RejectReason.REPLAY_CACHE_FULL);
-        refused(w, held.get(0), RejectReason.REPLAY);
+        refused(w, ping(client(MALLORY)), SealRejects.REPLAY_CACHE_FULL);
+        refused(w, held.get(0), SealRejects.REPLAY);
         clock.advance(Duration.ofMillis(1));
         assertThat(w.status().replayCache().size()).isEqualTo(12);
-        refused(w, held.get(0), RejectReason.STALE);
+        refused(w, held.get(0), SealRejects.STALE);
         opens(w, ping(client(MALLORY)));
         assertThat(w.status().replayCache().size()).isEqualTo(13);
 

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.RejectReason;
 import dev.outpost.Request;
-import dev.outpost.registry.InMemoryRegistry;
-import dev.outpost.registry.RegistryEntry;
+import dev.outpost.core.registry.InMemoryRegistry;
+import dev.outpost.spi.RegistryEntry;
 import dev.outpost.spi.CodecException;
 import dev.outpost.spi.Received;
 import dev.outpost.spi.Registry;
@@ -48,8 +48,8 @@ class SharedReplayStateTest {
         byte[] m = ping(WORKER.publicKey());
         assertThat(first.decodeRequest(m, new Received("sqs-1", 1)).sender()).isPresent();
 
-        refused(second, m, "sqs-2", RejectReason.REPLAY);
-        refused(worker(WORKER, registry), m, "sqs-3", RejectReason.REPLAY);
+        refused(second, m, "sqs-2", SealRejects.REPLAY);
+        refused(worker(WORKER, registry), m, "sqs-3", SealRejects.REPLAY);
         assertThat(second.status().replayCache().replays()).isEqualTo(1);
         assertThat(second.status().replayCache().shared()).isTrue();
         assertThat(registry.list(SealedCodec.DEFAULT_REPLAY_NAMESPACE)).singleElement().satisfies(e -> {
@@ -68,7 +68,7 @@ class SharedReplayStateTest {
         // the first worker died before acking; the queue hands the message to the second
         assertThat(second.decodeRequest(m, new Received("sqs-1", 2)).sender()).isPresent();
         assertThat(second.decodeRequest(m, new Received("sqs-1", 3)).sender()).isPresent();
-        refused(second, m, "sqs-9", RejectReason.REPLAY);
+        refused(second, m, "sqs-9", SealRejects.REPLAY);
     }
 
     @Test
@@ -90,7 +90,7 @@ class SharedReplayStateTest {
         assertThat(worker(WORKER, registry).decodeRequest(m, new Received("queue-a-1", 1)).sender()).isPresent();
         SealedCodec b = worker(otherWorker, registry);
         assertThat(b.decodeRequest(m, new Received("queue-b-1", 1)).sender()).isPresent();
-        refused(b, m, "queue-b-2", RejectReason.REPLAY);
+        refused(b, m, "queue-b-2", SealRejects.REPLAY);
     }
 
     @Test
@@ -113,17 +113,17 @@ class SharedReplayStateTest {
         flaky.down = true;
         assertThatThrownBy(() -> w.decodeRequest(m, new Received("sqs-1", 1)))
                 .isInstanceOfSatisfying(CodecException.class, e -> {
-                    assertThat(e.reason()).isEqualTo(RejectReason.REPLAY_STATE_UNAVAILABLE);
+                    assertThat(e.reason()).isEqualTo(SealRejects.REPLAY_STATE_UNAVAILABLE);
                     assertThat(e.getMessage()).doesNotContain("db.internal.example");
                 });
         // Not remembered here either: the redelivery must go to the registry again, not slip through as a redelivery.
-        refused(w, m, "sqs-1", RejectReason.REPLAY_STATE_UNAVAILABLE);
+        refused(w, m, "sqs-1", SealRejects.REPLAY_STATE_UNAVAILABLE);
         assertThat(w.status().replayCache().sharedFailures()).isEqualTo(2);
         assertThat(w.status().replayCache().size()).isZero();
 
         flaky.down = false;
         assertThat(w.decodeRequest(m, new Received("sqs-1", 3)).sender()).isPresent();
-        refused(other, m, "sqs-2", RejectReason.REPLAY);
+        refused(other, m, "sqs-2", SealRejects.REPLAY);
     }
 
     /** The real in-memory registry, with a switch that makes every call fail as a registry outage does. */
