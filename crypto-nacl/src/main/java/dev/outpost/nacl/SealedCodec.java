@@ -72,7 +72,7 @@ public final class SealedCodec implements Codec {
     public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofMinutes(1);
     /** Default number of message ids remembered for replay detection. */
     public static final int DEFAULT_REPLAY_CACHE = 100_000;
-    /** Default share of the replay cache one sender may fill, as a divisor of its size (a quarter). */
+    /** Default share of the replay cache one known sender may fill, as a divisor of its size (a quarter). */
     public static final int DEFAULT_REPLAY_QUOTA_DIVISOR = 4;
     /** Default key prefix of the shared replay state in a registry. */
     public static final String DEFAULT_REPLAY_NAMESPACE = "outpost/replay/";
@@ -120,8 +120,9 @@ public final class SealedCodec implements Codec {
         this.skewMillis = b.clockSkew.toMillis();
         this.maxMessageBytes = b.maxMessageBytes;
         this.clock = b.clock;
-        this.replays = new ReplayCache(b.replayCacheSize,
-                b.replayQuota.orElse(Math.max(1, b.replayCacheSize / DEFAULT_REPLAY_QUOTA_DIVISOR)));
+        // A host that obeys listed senders shares its cache among them; a client hears only from the workers it calls.
+        this.replays = new ReplayCache(b.replayCacheSize, b.replayQuota.orElse(b.knownSenders.isPresent()
+                ? Math.max(1, b.replayCacheSize / DEFAULT_REPLAY_QUOTA_DIVISOR) : b.replayCacheSize));
         this.sharedReplays = b.sharedReplays;
         this.replayNamespace = b.replayNamespace;
     }
@@ -541,9 +542,11 @@ public final class SealedCodec implements Codec {
         }
 
         /**
-         * How many messages of one sender the replay cache remembers at once; default a quarter
-         * of {@link #replayCacheSize}, so that one sender cannot fill the cache for the others.
-         * A host with one busy sender may set it to the cache size.
+         * How many messages of one sender the replay cache remembers at once. Default: a quarter of
+         * {@link #replayCacheSize} when {@link #knownSenders} are set (a worker), so that one
+         * sender cannot fill the cache for the others; the whole cache otherwise (a client, which
+         * hears only from the workers it calls). A worker with one busy sender may raise it to the
+         * cache size.
          */
         public Builder replayQuotaPerSender(int messages) {
             if (messages < 1) {

@@ -133,6 +133,12 @@ class ReplayCacheTest {
     }
 
     @Test
+    void aClientsCodecLetsItsWorkersUseTheWholeCache() {
+        SealedCodec client = SealedCodec.builder().identity(ALICE).recipient(WORKER.publicKey()).replayCacheSize(64).build();
+        assertThat(client.status().replayCache().perSenderQuota()).isEqualTo(64);
+    }
+
+    @Test
     void theQuotaCannotExceedTheCache() {
         assertThatThrownBy(() -> SealedCodec.builder().identity(WORKER).replayCacheSize(100).replayQuotaPerSender(101).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("replayQuotaPerSender");
