@@ -11,6 +11,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The replay cache fails closed: it never forgets a live message, and one sender cannot fill it for others. */
@@ -130,6 +135,42 @@ class ReplayCacheTest {
         clock.advance(Duration.ofMinutes(10));
         assertThat(w.status().replayCache().size()).isZero();
         assertThat(w.status().replayCache().senders()).isZero();
+    }
+
+    @Test
+    void copiesOpenedAtOnceOnManyThreadsOpenExactlyOnce() throws Exception {
+        SealedCodec w = worker(1_000, 1_000);
+        byte[] captured = ping(client(ALICE));
+        int threads = 8;
+        CountDownLatch start = new CountDownLatch(1);
+        AtomicInteger opened = new AtomicInteger();
+        AtomicInteger replays = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int copy = t;
+                done.add(pool.submit(() -> {
+                    start.await();
+                    try {
+                        w.decodeRequest(captured, new Received("copy-" + copy, 1));
+                        opened.incrementAndGet();
+                    } catch (CodecException e) {
+                        assertThat(e.reason()).isEqualTo(SealRejects.REPLAY);
+                        replays.incrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(opened).hasValue(1);
+        assertThat(replays).hasValue(threads - 1);
     }
 
     @Test
