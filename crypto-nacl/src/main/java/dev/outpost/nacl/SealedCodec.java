@@ -327,24 +327,33 @@ public final class SealedCodec implements Codec {
     /** Register-if-absent in the shared state; any failure refuses the message (and forgets it here). */
     private void checkShared(Registry registry, NaclPublicKey sender, byte[] plain, long ttlMillis, String transportId) {
         String key = replayNamespace + publicKey().keyIdHex() + "/" + sender.keyIdHex() + "/" + HexFormat.of().formatHex(plain, 8, 24);
+        boolean first;
         try {
-            registry.register(key, JsonNodeFactory.instance.objectNode().put("transportMessageId", transportId),
-                    Optional.of(Duration.ofMillis(Math.max(1, ttlMillis))));
-            return;
-        } catch (RegistryException.KeyExists e) {
-            Optional<String> first = registry.get(key).map(entry -> entry.value().path("transportMessageId").asText(""));
-            if (!transportId.isEmpty() && first.equals(Optional.of(transportId))) {
-                return; // the same transport message, redelivered to another process sharing the state
-            }
-            replays.forget(sender, plain, 8);
-            replays.countReplay();
-            throw replay(plain);
+            first = registerIfAbsent(registry, key, ttlMillis, transportId);
         } catch (RuntimeException e) {
             replays.forget(sender, plain, 8);
             sharedReplayFailures.incrementAndGet();
             log.warn("shared replay state failed; refusing the message: {}", e.toString());
             throw new CodecException(SealRejects.REPLAY_STATE_UNAVAILABLE, "the shared replay state could not record the message ("
                     + e.getClass().getSimpleName() + "), so it was not opened");
+        }
+        if (!first) {
+            // Forgotten here too, so that a redelivery of this copy is judged by the registry again.
+            replays.forget(sender, plain, 8);
+            replays.countReplay();
+            throw replay(plain);
+        }
+    }
+
+    /** True when the key was created now, or holds the same transport message (redelivered to another process). */
+    private static boolean registerIfAbsent(Registry registry, String key, long ttlMillis, String transportId) {
+        try {
+            registry.register(key, JsonNodeFactory.instance.objectNode().put("transportMessageId", transportId),
+                    Optional.of(Duration.ofMillis(Math.max(1, ttlMillis))));
+            return true;
+        } catch (RegistryException.KeyExists e) {
+            Optional<String> before = registry.get(key).map(entry -> entry.value().path("transportMessageId").asText(""));
+            return !transportId.isEmpty() && before.equals(Optional.of(transportId));
         }
     }
 

@@ -126,10 +126,25 @@ class SharedReplayStateTest {
         refused(other, m, "sqs-2", SealRejects.REPLAY);
     }
 
+    @Test
+    void aRegistryThatFailsWhileReadingAnExistingEntryAlsoFailsClosed() {
+        Outage flaky = new Outage(registry);
+        SealedCodec first = worker(WORKER, registry);
+        SealedCodec w = worker(WORKER, flaky);
+        byte[] m = ping(WORKER.publicKey());
+        first.decodeRequest(m, new Received("sqs-1", 1));
+        flaky.getFails = true;
+        refused(w, m, "sqs-1", SealRejects.REPLAY_STATE_UNAVAILABLE);
+        assertThat(w.status().replayCache().size()).isZero();
+        flaky.getFails = false;
+        assertThat(w.decodeRequest(m, new Received("sqs-1", 2)).sender()).isPresent();
+    }
+
     /** The real in-memory registry, with a switch that makes every call fail as a registry outage does. */
     static final class Outage implements Registry {
         final Registry delegate;
         volatile boolean down;
+        volatile boolean getFails;
 
         Outage(Registry delegate) {
             this.delegate = delegate;
@@ -144,6 +159,9 @@ class SharedReplayStateTest {
         @Override
         public Optional<RegistryEntry> get(String key) {
             check();
+            if (getFails) {
+                throw new IllegalStateException("read timed out");
+            }
             return delegate.get(key);
         }
 
