@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class KnownSenders {
     private static final Logger log = LoggerFactory.getLogger(KnownSenders.class);
     private static final long CHECK_MILLIS = 1_000;
+    /** About 10,000 senders: more is a mistake (or an attack), and each reload reads it whole. */
+    static final long MAX_FILE_BYTES = 1024 * 1024;
 
     /** What was last read: the senders in force and the attributes of the file they came from. */
     private record State(Map<NaclPublicKey, KnownSender> senders, Object fingerprint, Optional<Instant> loadedAt,
@@ -96,7 +98,7 @@ public final class KnownSenders {
         KnownSenders k = new KnownSenders(Optional.of(file), clock,
                 new State(Map.of(), "", Optional.empty(), Optional.empty(), Optional.empty(), true));
         try {
-            k.state = k.read(file, Optional.empty(), Optional.empty());
+            k.state = k.read(file, Optional.empty());
         } catch (IOException e) {
             throw new KeyFileException(file, "cannot read: " + e, e);
         }
@@ -143,7 +145,7 @@ public final class KnownSenders {
     private void reload(Path f) {
         State before = state;
         try {
-            State after = read(f, Optional.of(before.fingerprint()), before.loadedAt());
+            State after = read(f, Optional.of(before.fingerprint()));
             if (after == null) {
                 return;
             }
@@ -151,7 +153,8 @@ public final class KnownSenders {
                     false);
             log.info("known senders reloaded from {}: {} senders{}", f, after.senders().size(),
                     before.failing() ? " (the file is usable again)" : "");
-        } catch (IOException | KeyFileException e) {
+        } catch (IOException | RuntimeException e) {
+            // Whatever went wrong, nobody is obeyed until the file reads well again.
             String error = e instanceof KeyFileException ? e.getMessage() : f + ": cannot read: " + e;
             if (!before.failing() || !before.lastError().equals(Optional.of(error))) {
                 log.error("known senders file {} is unusable; no sender is obeyed until it is fixed: {}", f, error);
@@ -165,9 +168,15 @@ public final class KnownSenders {
      * Checks and reads the file; {@code null} when its attributes match {@code unchanged} (and
      * so it need not be read again).
      */
-    private State read(Path f, Optional<Object> unchanged, Optional<Instant> loadedAt) throws IOException {
+    private State read(Path f, Optional<Object> unchanged) throws IOException {
         KeyFiles.checkAccess(f, KeyFiles.Use.TRUSTED);
         BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+        if (!a.isRegularFile()) {
+            throw new KeyFileException(f, "is not a regular file");
+        }
+        if (a.size() > MAX_FILE_BYTES) {
+            throw new KeyFileException(f, "is " + a.size() + " bytes, more than the " + MAX_FILE_BYTES + " a known-senders file may have");
+        }
         // Owner and mode are checked on every look above; contents are read again when these move.
         // ctime moves on every write and cannot be set back by the file's owner, unlike mtime.
         Object ctime = Files.getFileStore(f).supportsFileAttributeView("unix") ? Files.getAttribute(f, "unix:ctime") : "";

@@ -173,6 +173,18 @@ class KnownSendersTest {
     }
 
     @Test
+    void onlyARegularFileOfReasonableSizeIsRead() throws Exception {
+        Path sub = Files.createDirectory(dir.resolve("a-directory"));
+        assertThatThrownBy(() -> KnownSenders.load(sub, clock)).isInstanceOf(KeyFileException.class)
+                .hasMessageContaining("not a regular file");
+        KnownSenders k = aliceAndBob();
+        replace((ALICE.base64() + " alice\n").repeat(30_000));
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(k.find(ALICE)).isEmpty();
+        assertThat(k.status().lastError().orElseThrow()).contains("more than the 1048576");
+    }
+
+    @Test
     void malformedLinesNameTheirLineNumber() throws Exception {
         replace("\n# ok\nnot-a-key alice\n");
         assertThatThrownBy(() -> KnownSenders.load(file)).isInstanceOf(KeyFileException.class).hasMessageContaining("line 3");
