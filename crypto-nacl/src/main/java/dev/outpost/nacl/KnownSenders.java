@@ -171,9 +171,6 @@ public final class KnownSenders {
     private State read(Path f, Optional<Object> unchanged) throws IOException {
         KeyFiles.checkAccess(f, KeyFiles.Use.TRUSTED);
         BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
-        if (!a.isRegularFile()) {
-            throw new KeyFileException(f, "is not a regular file");
-        }
         if (a.size() > MAX_FILE_BYTES) {
             throw new KeyFileException(f, "is " + a.size() + " bytes, more than the " + MAX_FILE_BYTES + " a known-senders file may have");
         }

@@ -57,6 +57,8 @@ class KeyFilesTest {
         Files.writeString(f, "ssh-rsa AAAA\n");
         assertThatThrownBy(() -> KeyFiles.readSecretKey(f)).hasMessageContaining("not an Outpost secret key file");
         assertThatThrownBy(() -> KeyFiles.readSecretKey(dir.resolve("missing.key"))).isInstanceOf(KeyFileException.class);
+        assertThatThrownBy(() -> KeyFiles.readSecretKey(dir)).isInstanceOf(KeyFileException.class)
+                .hasMessageContaining("not a regular file");
     }
 
     @Test
