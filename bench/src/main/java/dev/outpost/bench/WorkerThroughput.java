@@ -50,7 +50,9 @@ public final class WorkerThroughput {
             Codec clientCodec = codec;
             if (mode.equals("sealed")) {
                 // the worker opens with its own codec; requests are sealed by a client's
+                // one sender sends every round inside one freshness window: give it the whole replay cache
                 codec = dev.outpost.nacl.SealedCodec.builder().identity(workerKey).replayCacheSize(1_000_000)
+                        .replayQuotaPerSender(1_000_000)
                         .knownSenders(dev.outpost.nacl.KnownSenders.of(dev.outpost.nacl.KnownSender.of(clientKey.publicKey(), "bench")))
                         .build();
                 clientCodec = dev.outpost.nacl.SealedCodec.builder().identity(clientKey).recipient(workerKey.publicKey()).build();
