@@ -143,11 +143,31 @@ public final class SealedCodec implements Codec {
     }
 
     /** The replay cache's and the known-senders list's state now: read-only, for status pages. */
-    public SealedCodecStatus status() {
+    public SealedCodecStatus sealedStatus() {
         ReplayCache.Snapshot r = replays.snapshot(clock.millis());
         return new SealedCodecStatus(new ReplayCacheStatus(r.size(), r.capacity(), r.perSenderQuota(), r.senders(),
                 r.busiestSender(), r.refusedFull(), r.refusedOverQuota(), r.replays(), sharedReplays.isPresent(),
                 sharedReplayFailures.get()), knownSenders.status());
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@link #sealedStatus()} flattened: {@code replayCache.size}, {@code knownSenders.failing}…
+     */
+    @Override
+    public java.util.Map<String, String> status() {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        flatten("", dev.outpost.Json.toTree(sealedStatus()), out);
+        return out;
+    }
+
+    private static void flatten(String prefix, com.fasterxml.jackson.databind.JsonNode node, java.util.Map<String, String> out) {
+        if (node.isObject()) {
+            node.properties().forEach(e -> flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), e.getValue(), out));
+        } else if (!node.isNull()) {
+            out.put(prefix, node.isValueNode() ? node.asText() : node.toString());
+        }
     }
 
     // ------------------------------------------------------------------ Codec

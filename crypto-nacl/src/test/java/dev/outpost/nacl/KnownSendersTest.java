@@ -169,7 +169,7 @@ class KnownSendersTest {
                     assertThat(e.getMessage()).contains(aliceKey.publicKey().keyIdHex(), "known-senders file is unusable",
                             "line 1");
                 });
-        assertThat(worker.status().knownSenders().failing()).isTrue();
+        assertThat(worker.sealedStatus().knownSenders().failing()).isTrue();
     }
 
     @Test

@@ -73,7 +73,7 @@ class ReplayCacheTest {
         }
         assertThat(opened).isEqualTo(63);
         refused(w, captured, SealRejects.REPLAY);
-        ReplayCacheStatus s = w.status().replayCache();
+        ReplayCacheStatus s = w.sealedStatus().replayCache();
         assertThat(s.size()).isEqualTo(64);
         assertThat(s.capacity()).isEqualTo(64);
         assertThat(s.refusedFull()).isEqualTo(1_000 - 63);
@@ -86,7 +86,7 @@ class ReplayCacheTest {
                 .knownSenders(KnownSenders.of(KnownSender.of(ALICE.publicKey(), "alice"),
                         KnownSender.of(MALLORY.publicKey(), "mallory")))
                 .build();
-        assertThat(w.status().replayCache().perSenderQuota()).as("default: a quarter of the cache").isEqualTo(16);
+        assertThat(w.sealedStatus().replayCache().perSenderQuota()).as("default: a quarter of the cache").isEqualTo(16);
         SealedCodec mallory = client(MALLORY);
         for (int i = 0; i < 16; i++) {
             opens(w, ping(mallory));
@@ -96,7 +96,7 @@ class ReplayCacheTest {
         for (int i = 0; i < 16; i++) {
             opens(w, ping(alice));
         }
-        ReplayCacheStatus s = w.status().replayCache();
+        ReplayCacheStatus s = w.sealedStatus().replayCache();
         assertThat(s.size()).isEqualTo(32);
         assertThat(s.senders()).isEqualTo(2);
         assertThat(s.busiestSender()).isEqualTo(16);
@@ -127,14 +127,14 @@ class ReplayCacheTest {
         refused(w, ping(client(MALLORY)), SealRejects.REPLAY_CACHE_FULL);
         refused(w, held.get(0), SealRejects.REPLAY);
         clock.advance(Duration.ofMillis(1));
-        assertThat(w.status().replayCache().size()).isEqualTo(12);
+        assertThat(w.sealedStatus().replayCache().size()).isEqualTo(12);
         refused(w, held.get(0), SealRejects.STALE);
         opens(w, ping(client(MALLORY)));
-        assertThat(w.status().replayCache().size()).isEqualTo(13);
+        assertThat(w.sealedStatus().replayCache().size()).isEqualTo(13);
 
         clock.advance(Duration.ofMinutes(10));
-        assertThat(w.status().replayCache().size()).isZero();
-        assertThat(w.status().replayCache().senders()).isZero();
+        assertThat(w.sealedStatus().replayCache().size()).isZero();
+        assertThat(w.sealedStatus().replayCache().senders()).isZero();
     }
 
     @Test
@@ -176,7 +176,7 @@ class ReplayCacheTest {
     @Test
     void aClientsCodecLetsItsWorkersUseTheWholeCache() {
         SealedCodec client = SealedCodec.builder().identity(ALICE).recipient(WORKER.publicKey()).replayCacheSize(64).build();
-        assertThat(client.status().replayCache().perSenderQuota()).isEqualTo(64);
+        assertThat(client.sealedStatus().replayCache().perSenderQuota()).isEqualTo(64);
     }
 
     @Test

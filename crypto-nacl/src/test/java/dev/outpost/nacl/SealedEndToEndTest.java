@@ -43,9 +43,9 @@ class SealedEndToEndTest {
                 Worker worker = Worker.builder(transport).codec(workerCodec).collector(whoami()).collector(reboot())
                         .pollWait(Duration.ofMillis(50)).build().start();
                 Client aliceClient = Client.builder(transport).pollWait(Duration.ofMillis(50))
-                        .codec(SealedCodec.builder().identity(alice).recipient(workerKey.publicKey()).build().start()).build().start();
+                        .codec(SealedCodec.builder().identity(alice).recipient(workerKey.publicKey()).build()).build().start();
                 Client malloryClient = Client.builder(transport).pollWait(Duration.ofMillis(50))
-                        .codec(SealedCodec.builder().identity(mallory).recipient(workerKey.publicKey()).build().start()).build().start()) {
+                        .codec(SealedCodec.builder().identity(mallory).recipient(workerKey.publicKey()).build()).build().start()) {
 
             Response me = aliceClient.call(Request.builder("whoami").build(), Duration.ofSeconds(5)).get();
             assertThat(me.result().orElseThrow().asText()).isEqualTo("alice");
@@ -109,7 +109,7 @@ class SealedEndToEndTest {
                                 .knownSenders(KnownSenders.of(KnownSender.of(alice.publicKey(), "alice"))).build())
                         .pollWait(Duration.ofMillis(50)).build().start();
                 Client client = Client.builder(transport).pollWait(Duration.ofMillis(50))
-                        .codec(SealedCodec.builder().identity(alice).recipient(workerKey.publicKey()).build().start()).build().start()) {
+                        .codec(SealedCodec.builder().identity(alice).recipient(workerKey.publicKey()).build()).build().start()) {
             Response r = client.call(Request.builder("flaky").build(), Duration.ofSeconds(5)).get();
             assertThat(r.isOk()).isTrue();
             assertThat(r.attempt()).isEqualTo(3);

@@ -50,8 +50,8 @@ class SharedReplayStateTest {
 
         refused(second, m, "sqs-2", SealRejects.REPLAY);
         refused(worker(WORKER, registry), m, "sqs-3", SealRejects.REPLAY);
-        assertThat(second.status().replayCache().replays()).isEqualTo(1);
-        assertThat(second.status().replayCache().shared()).isTrue();
+        assertThat(second.sealedStatus().replayCache().replays()).isEqualTo(1);
+        assertThat(second.sealedStatus().replayCache().shared()).isTrue();
         assertThat(registry.list(SealedCodec.DEFAULT_REPLAY_NAMESPACE)).singleElement().satisfies(e -> {
             assertThat(e.key()).isEqualTo(SealedCodec.DEFAULT_REPLAY_NAMESPACE + WORKER.publicKey().keyIdHex() + "/"
                     + ALICE.publicKey().keyIdHex() + "/" + e.key().substring(e.key().lastIndexOf('/') + 1));
@@ -118,8 +118,8 @@ class SharedReplayStateTest {
                 });
         // Not remembered here either: the redelivery must go to the registry again, not slip through as a redelivery.
         refused(w, m, "sqs-1", SealRejects.REPLAY_STATE_UNAVAILABLE);
-        assertThat(w.status().replayCache().sharedFailures()).isEqualTo(2);
-        assertThat(w.status().replayCache().size()).isZero();
+        assertThat(w.sealedStatus().replayCache().sharedFailures()).isEqualTo(2);
+        assertThat(w.sealedStatus().replayCache().size()).isZero();
 
         flaky.down = false;
         assertThat(w.decodeRequest(m, new Received("sqs-1", 3)).sender()).isPresent();
@@ -135,7 +135,7 @@ class SharedReplayStateTest {
         first.decodeRequest(m, new Received("sqs-1", 1));
         flaky.getFails = true;
         refused(w, m, "sqs-1", SealRejects.REPLAY_STATE_UNAVAILABLE);
-        assertThat(w.status().replayCache().size()).isZero();
+        assertThat(w.sealedStatus().replayCache().size()).isZero();
         flaky.getFails = false;
         assertThat(w.decodeRequest(m, new Received("sqs-1", 2)).sender()).isPresent();
     }
