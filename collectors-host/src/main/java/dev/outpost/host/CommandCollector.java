@@ -146,38 +146,50 @@ public final class CommandCollector implements Collector, AutoCloseable {
         }
         for (String name : s.list("commands")) {
             String p = "command." + name + ".";
-            try {
-                CommandSpec.Builder c = CommandSpec.builder(name,
-                        Path.of(s.string(p + "executable").orElseThrow(() -> Settings.bad(p + "executable", "required"))));
-                s.string(p + "args").ifPresent(a -> {
-                    JsonNode arr = json(p + "args", a);
-                    if (!arr.isArray()) {
-                        throw Settings.bad(p + "args", "must be a JSON array of strings");
-                    }
-                    arr.forEach(x -> c.args(x.asText()));
-                });
-                s.string(p + "params-schema").ifPresent(j -> c.paramsSchema(json(p + "params-schema", j)));
-                s.string(p + "env").ifPresent(j -> json(p + "env", j).fields()
-                        .forEachRemaining(e -> c.env(e.getKey(), e.getValue().asText())));
-                s.list(p + "inherit-env").forEach(c::inheritEnv);
-                s.string(p + "working-dir").ifPresent(d -> c.workingDirectory(Path.of(d)));
-                c.timeout(s.duration(p + "timeout", CommandSpec.DEFAULT_TIMEOUT));
-                c.maxOutputBytes((int) s.longValue(p + "max-output-bytes", CommandSpec.DEFAULT_MAX_OUTPUT_BYTES, 0,
-                        16 * 1024 * 1024));
-                c.sudo(s.bool(p + "sudo", false));
+            int before = problems.size();
+            Optional<String> exe = s.string(p + "executable");
+            if (exe.isEmpty()) {
+                problems.add(Settings.bad(p + "executable", "required").getMessage());
+            }
+            CommandSpec.Builder c = CommandSpec.builder(name, Path.of(exe.orElse("/")));
+            attempt(problems, () -> s.string(p + "args").ifPresent(a -> {
+                JsonNode arr = json(p + "args", a);
+                if (!arr.isArray()) {
+                    throw Settings.bad(p + "args", "must be a JSON array of strings");
+                }
+                arr.forEach(x -> c.args(x.asText()));
+            }));
+            attempt(problems, () -> s.string(p + "params-schema").ifPresent(j -> c.paramsSchema(json(p + "params-schema", j))));
+            attempt(problems, () -> s.string(p + "env").ifPresent(j -> json(p + "env", j).fields()
+                    .forEachRemaining(e -> c.env(e.getKey(), e.getValue().asText()))));
+            attempt(problems, () -> s.list(p + "inherit-env").forEach(c::inheritEnv));
+            attempt(problems, () -> s.string(p + "working-dir").ifPresent(d -> c.workingDirectory(Path.of(d))));
+            attempt(problems, () -> c.timeout(s.duration(p + "timeout", CommandSpec.DEFAULT_TIMEOUT)));
+            attempt(problems, () -> c.maxOutputBytes((int) s.longValue(p + "max-output-bytes",
+                    CommandSpec.DEFAULT_MAX_OUTPUT_BYTES, 0, 16 * 1024 * 1024)));
+            attempt(problems, () -> c.sudo(s.bool(p + "sudo", false)));
+            attempt(problems, () -> {
                 Optional<String> revert = s.string(p + "revert");
                 if (revert.isPresent()) {
                     c.revert(revert.get(), s.duration(p + "revert-delay", Duration.ZERO));
                 }
-                b.command(c.build());
-            } catch (CollectorException | IllegalArgumentException e) {
-                problems.add(e.getMessage());
+            });
+            if (problems.size() == before) {
+                attempt(problems, () -> b.command(c.build()));
             }
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("host.command settings: " + String.join("; ", problems));
         }
         return b.build();
+    }
+
+    private static void attempt(List<String> problems, Runnable r) {
+        try {
+            r.run();
+        } catch (CollectorException | IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
     }
 
     private static JsonNode json(String key, String text) {
