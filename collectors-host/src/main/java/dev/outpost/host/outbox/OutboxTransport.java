@@ -238,7 +238,10 @@ public final class OutboxTransport implements Transport {
         while (!closed.get()) {
             Optional<DiskQueue.Entry> next;
             try {
-                next = queue.oldest();
+                synchronized (queue) { // with send's drop: the entry picked here is never dropped while it is sent
+                    next = queue.oldest();
+                    next.ifPresent(x -> inFlight = x.seq());
+                }
             } catch (IOException e) {
                 log.error("outbox: cannot read the outbox: {}", e.toString());
                 if (!pause(maxRetryDelay.toNanos())) {
@@ -253,7 +256,7 @@ public final class OutboxTransport implements Transport {
                 continue;
             }
             DiskQueue.Entry e = next.get();
-            inFlight = e.seq();
+            long waitNanos = 0;
             try {
                 delegate.send(e.destination(), e.message()).get(sendTimeout.toMillis(), TimeUnit.MILLISECONDS);
                 queue.remove(e.seq());
@@ -278,23 +281,30 @@ public final class OutboxTransport implements Transport {
                     log.warn("outbox: '{}' unavailable ({}); {} messages waiting, retrying in {}", e.destination(),
                             String.valueOf(cause), queue.size(), backoff);
                 }
-                long wait = backoff.toNanos();
+                waitNanos = backoff.toNanos();
                 backoff = backoff.multipliedBy(2).compareTo(maxRetryDelay) > 0 ? maxRetryDelay : backoff.multipliedBy(2);
-                // a new message must not cut the back-off short: the destination is still down
-                lock.lock();
-                try {
-                    long left = wait;
-                    while (left > 0 && !closed.get()) {
-                        left = wake.awaitNanos(left);
-                    }
-                } catch (InterruptedException ie) {
-                    return;
-                } finally {
-                    lock.unlock();
-                }
             } finally {
-                inFlight = -1;
+                inFlight = -1; // while backing off the entry is not being sent: DROP_OLDEST may take it
             }
+            if (waitNanos > 0 && !backOff(waitNanos)) {
+                return;
+            }
+        }
+    }
+
+    /** Waits {@code nanos}; a new message does not cut it short (the destination is still down). False when closed. */
+    private boolean backOff(long nanos) {
+        lock.lock();
+        try {
+            long left = nanos;
+            while (left > 0 && !closed.get()) {
+                left = wake.awaitNanos(left);
+            }
+            return !closed.get();
+        } catch (InterruptedException ie) {
+            return false;
+        } finally {
+            lock.unlock();
         }
     }
 
