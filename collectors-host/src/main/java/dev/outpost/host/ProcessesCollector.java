@@ -6,13 +6,13 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.CollectorException;
 import dev.outpost.Request;
+import dev.outpost.host.internal.LinuxProcTable;
+import dev.outpost.host.internal.OshiProcTable;
+import dev.outpost.host.internal.ProcInfo;
 import dev.outpost.host.internal.Settings;
 import dev.outpost.json.Json;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.CollectorContext;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Comparator;
@@ -20,14 +20,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
-import java.util.stream.Stream;
 import oshi.PlatformEnum;
 import oshi.SystemInfo;
-import oshi.software.os.OSProcess;
-import oshi.software.os.OperatingSystem;
+import oshi.software.os.linux.LinuxOperatingSystem;
 
 /**
  * {@code host.processes}: the process list, with the fields the process shipper sent where the
@@ -64,11 +63,12 @@ public final class ProcessesCollector implements Collector {
                "sortBy": {"enum": ["pid", "cpu", "memory"]},
                "details": {"type": "boolean"}}}""");
 
-    private final OperatingSystem os;
+    private final ProcInfo.Table table;
     private final long totalMemory;
     private final PlatformEnum platform;
     private final Clock clock;
-    private volatile Map<Integer, OSProcess> previous = Map.of();
+    /** pid to (start time, cpu ms, when) at the previous call, for cpuPercent over the interval. */
+    private volatile Map<Integer, long[]> previous = Map.of();
 
     /** A collector for this host (found by {@code ServiceLoader}). */
     public ProcessesCollector() {
@@ -79,9 +79,11 @@ public final class ProcessesCollector implements Collector {
     public ProcessesCollector(Clock clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
         SystemInfo si = new SystemInfo();
-        this.os = si.getOperatingSystem();
         this.totalMemory = si.getHardware().getMemory().getTotal();
         this.platform = SystemInfo.getCurrentPlatform();
+        this.table = platform == PlatformEnum.LINUX && LinuxProcTable.available()
+                ? new LinuxProcTable(LinuxOperatingSystem.getHz(), LinuxOperatingSystem.getPageSize())
+                : new OshiProcTable(si.getOperatingSystem());
     }
 
     @Override
@@ -106,10 +108,10 @@ public final class ProcessesCollector implements Collector {
         boolean arguments = settings.bool("include-arguments", true);
         int max = (int) settings.longValue("max-processes", 10_000, 1, 1_000_000);
         boolean details = p.path("details").asBoolean(false);
-        Predicate<OSProcess> filter = x -> true;
+        Predicate<ProcInfo> filter = x -> true;
         if (p.hasNonNull("user")) {
             String user = p.get("user").asText();
-            filter = filter.and(x -> user.equals(x.getUser()));
+            filter = filter.and(x -> x.user().map(user::equals).orElse(false));
         }
         if (p.hasNonNull("name")) {
             Pattern name;
@@ -118,30 +120,39 @@ public final class ProcessesCollector implements Collector {
             } catch (PatternSyntaxException e) {
                 throw CollectorException.permanent("bad-params", "name is not a valid regular expression: " + e.getDescription());
             }
-            filter = filter.and(x -> name.matcher(x.getName()).find());
+            filter = filter.and(x -> name.matcher(x.name()).find());
         }
-        List<OSProcess> all = os.getProcesses();
-        Map<Integer, OSProcess> prior = previous;
-        Map<Integer, OSProcess> now = new HashMap<>(all.size() * 2);
+        long nowNanos = System.nanoTime();
+        List<ProcInfo> all = table.list();
+        Map<Integer, long[]> prior = previous;
+        Map<Integer, long[]> seen = new HashMap<>(all.size() * 2);
         Map<Integer, Double> cpu = new HashMap<>(all.size() * 2);
-        for (OSProcess x : all) {
-            now.put(x.getProcessID(), x);
-            OSProcess before = prior.get(x.getProcessID());
-            double load = before != null && before.getStartTime() == x.getStartTime()
-                    ? x.getProcessCpuLoadBetweenTicks(before) : x.getProcessCpuLoadCumulative();
-            cpu.put(x.getProcessID(), load * 100.0);
+        long nowMs = System.currentTimeMillis();
+        for (ProcInfo x : all) {
+            long cpuMs = x.userMs() + x.kernelMs();
+            long start = x.startedAtMs().orElse(0L);
+            seen.put(x.pid(), new long[] {start, cpuMs, nowNanos});
+            long[] before = prior.get(x.pid());
+            double load;
+            if (before != null && before[0] == start && nowNanos > before[2]) {
+                load = (cpuMs - before[1]) * 1e6 / (nowNanos - before[2]);
+            } else {
+                long up = start > 0 ? nowMs - start : 0;
+                load = up > 0 ? (double) cpuMs / up : 0;
+            }
+            cpu.put(x.pid(), Math.max(0, load) * 100.0);
         }
-        previous = now;
-        Comparator<OSProcess> order = switch (p.path("sortBy").asText("pid")) {
-            case "cpu" -> Comparator.comparingDouble((OSProcess x) -> cpu.get(x.getProcessID())).reversed();
-            case "memory" -> Comparator.comparingLong(OSProcess::getResidentSetSize).reversed();
-            default -> Comparator.comparingInt(OSProcess::getProcessID);
+        previous = seen;
+        Comparator<ProcInfo> order = switch (p.path("sortBy").asText("pid")) {
+            case "cpu" -> Comparator.comparingDouble((ProcInfo x) -> cpu.get(x.pid())).reversed();
+            case "memory" -> Comparator.comparingLong(ProcInfo::residentBytes).reversed();
+            default -> Comparator.comparingInt(ProcInfo::pid);
         };
         int limit = Math.min(max, p.path("top").asInt(Integer.MAX_VALUE));
-        List<OSProcess> chosen = all.stream().filter(filter).sorted(order).limit(limit).toList();
+        List<ProcInfo> chosen = all.stream().filter(filter).sorted(order).limit(limit).toList();
         ArrayNode out = F.arrayNode(chosen.size());
-        for (OSProcess x : chosen) {
-            out.add(describe(x, cpu.get(x.getProcessID()), arguments, details));
+        for (ProcInfo x : chosen) {
+            out.add(describe(x, cpu.get(x.pid()), nowMs, arguments, details));
         }
         ObjectNode result = F.objectNode();
         result.put("collectedAt", clock.instant().toString());
@@ -152,77 +163,69 @@ public final class ProcessesCollector implements Collector {
         return result;
     }
 
-    private ObjectNode describe(OSProcess x, double cpuPercent, boolean arguments, boolean details) {
+    private ObjectNode describe(ProcInfo x, double cpuPercent, long nowMs, boolean arguments, boolean details) {
         ObjectNode o = F.objectNode();
         ArrayNode hidden = F.arrayNode();
-        o.put("pid", x.getProcessID());
-        o.put("ppid", x.getParentProcessID());
-        text(o, hidden, "name", x.getName());
-        text(o, hidden, "user", x.getUser());
-        text(o, hidden, "uid", x.getUserID());
-        o.put("state", x.getState().name().toLowerCase(java.util.Locale.ROOT));
-        text(o, hidden, "path", x.getPath());
+        ProcInfo.Extra extra = table.extra(x);
+        o.put("pid", x.pid());
+        o.put("ppid", x.ppid());
+        o.put("name", x.name());
+        text(o, hidden, "user", x.user());
+        text(o, hidden, "uid", x.uid());
+        o.put("state", x.state());
+        text(o, hidden, "path", extra.path());
         if (arguments) {
-            List<String> args = x.getArguments();
-            if (args.isEmpty()) {
+            if (extra.arguments().isEmpty()) {
                 o.putNull("arguments");
                 hidden.add("arguments");
             } else {
                 ArrayNode a = o.putArray("arguments");
-                args.forEach(a::add);
+                extra.arguments().get().forEach(a::add);
             }
         }
-        if (x.getStartTime() > 0) {
-            o.put("startedAt", Instant.ofEpochMilli(x.getStartTime()).toString());
+        if (x.startedAtMs().isPresent()) {
+            o.put("startedAt", Instant.ofEpochMilli(x.startedAtMs().get()).toString());
+            o.put("uptimeMs", Math.max(0, nowMs - x.startedAtMs().get()));
         } else {
             o.putNull("startedAt");
+            o.putNull("uptimeMs");
             hidden.add("startedAt");
+            hidden.add("uptimeMs");
         }
-        o.put("uptimeMs", x.getUpTime());
         o.put("cpuPercent", Math.round(cpuPercent * 100.0) / 100.0);
-        o.put("cpuUserMs", x.getUserTime());
-        o.put("cpuKernelMs", x.getKernelTime());
-        o.put("residentBytes", x.getResidentSetSize());
-        o.put("virtualBytes", x.getVirtualSize());
-        o.put("memoryPercent", totalMemory > 0 ? Math.round(x.getResidentSetSize() * 10000.0 / totalMemory) / 100.0 : 0.0);
-        o.put("threads", x.getThreadCount());
-        o.put("priority", x.getPriority());
+        o.put("cpuUserMs", x.userMs());
+        o.put("cpuKernelMs", x.kernelMs());
+        o.put("residentBytes", x.residentBytes());
+        o.put("virtualBytes", x.virtualBytes());
+        o.put("memoryPercent", totalMemory > 0 ? Math.round(x.residentBytes() * 10000.0 / totalMemory) / 100.0 : 0.0);
+        o.put("threads", x.threads());
+        o.put("priority", x.priority());
         if (details) {
-            long files = openFiles(x);
-            if (files < 0) {
-                o.putNull("openFiles");
-                hidden.add("openFiles");
-            } else {
-                o.put("openFiles", files);
-            }
-            text(o, hidden, "cwd", x.getCurrentWorkingDirectory());
-            o.put("bytesRead", x.getBytesRead());
-            o.put("bytesWritten", x.getBytesWritten());
+            ProcInfo.Details d = table.details(x);
+            number(o, hidden, "openFiles", d.openFiles());
+            text(o, hidden, "cwd", d.cwd());
+            number(o, hidden, "bytesRead", d.bytesRead());
+            number(o, hidden, "bytesWritten", d.bytesWritten());
         }
         o.set("hidden", hidden);
         return o;
     }
 
-    private static void text(ObjectNode o, ArrayNode hidden, String field, String value) {
-        if (value == null || value.isEmpty() || value.equals("unknown")) {
+    private static void text(ObjectNode o, ArrayNode hidden, String field, Optional<String> value) {
+        if (value.isEmpty()) {
             o.putNull(field);
             hidden.add(field);
         } else {
-            o.put(field, value);
+            o.put(field, value.get());
         }
     }
 
-    /** Open descriptors, or -1 when the platform or permissions do not tell. */
-    private long openFiles(OSProcess x) {
-        if (platform == PlatformEnum.LINUX) {
-            // OSHI answers 0 when /proc/PID/fd cannot be listed; tell that apart from "none open"
-            try (Stream<Path> s = Files.list(Path.of("/proc", Integer.toString(x.getProcessID()), "fd"))) {
-                return s.count();
-            } catch (IOException | SecurityException e) {
-                return -1;
-            }
+    private static void number(ObjectNode o, ArrayNode hidden, String field, Optional<Long> value) {
+        if (value.isEmpty()) {
+            o.putNull(field);
+            hidden.add(field);
+        } else {
+            o.put(field, value.get());
         }
-        long n = x.getOpenFiles();
-        return n < 0 ? -1 : n;
     }
 }
