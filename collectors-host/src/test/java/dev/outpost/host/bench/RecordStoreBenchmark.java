@@ -35,6 +35,7 @@ public final class RecordStoreBenchmark {
         Files.createDirectories(base);
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         try {
+            store(base.resolve("warm-up"), sample(5), 1, Math.min(2, seconds), os); // JIT and class loading, not reported
             double[] fsync = fsyncRate(base.resolve("fsync.bin"), seconds, os);
             System.out.printf("baseline fsync (1 KiB write + fsync)  : %8.0f ops/s, %6.1f us CPU/op%n", fsync[0], fsync[1]);
             for (int threads : new int[] {1, 4}) {
@@ -45,6 +46,8 @@ public final class RecordStoreBenchmark {
                             threads, data.toString().length(), r[0], r[1], r[0] / fsync[0]);
                 }
             }
+            double[] again = fsyncRate(base.resolve("fsync2.bin"), seconds, os);
+            System.out.printf("baseline fsync again (disk is shared) : %8.0f ops/s, %6.1f us CPU/op%n", again[0], again[1]);
         } finally {
             try (Stream<Path> s = Files.walk(base)) {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
