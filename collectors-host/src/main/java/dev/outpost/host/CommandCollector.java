@@ -8,7 +8,7 @@ import dev.outpost.host.internal.DurableFiles;
 import dev.outpost.host.internal.ProcessRunner;
 import dev.outpost.host.internal.Settings;
 import dev.outpost.host.internal.Template;
-import dev.outpost.json.Json;
+import dev.outpost.Json;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.CollectorContext;
 import java.io.IOException;
@@ -238,7 +238,7 @@ public final class CommandCollector implements Collector, AutoCloseable {
         if (!remaining.isZero() && remaining.compareTo(timeout) < 0) {
             timeout = remaining;
         }
-        context.logger().info("host.command: running '{}' for request {}", name, request.id());
+        log.info("host.command: running '{}' for request {}", name, request.id());
         ProcessRunner.Outcome o = run(spec, argv, timeout);
         return new CommandResult(name, o.exitCode(), o.timedOut(), o.durationMs(), o.stdout(), o.stdoutBytes(),
                 o.stdoutTruncated(), o.stderr(), o.stderrBytes(), o.stderrTruncated(), revert);
@@ -343,7 +343,7 @@ public final class CommandCollector implements Collector, AutoCloseable {
         }
         Instant due = clock.instant().plus(spec.revertDelay());
         String id = UUID.randomUUID().toString();
-        ObjectNode entry = Json.mapper().createObjectNode();
+        ObjectNode entry = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         entry.put("id", id);
         entry.put("command", revert);
         entry.set("params", params);

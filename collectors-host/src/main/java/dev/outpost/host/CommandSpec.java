@@ -1,8 +1,8 @@
 package dev.outpost.host;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.outpost.json.Json;
-import dev.outpost.json.JsonSchema;
+import dev.outpost.Json;
+import dev.outpost.core.json.JsonSchema;
 import dev.outpost.host.internal.Template;
 import java.nio.file.Path;
 import java.time.Duration;

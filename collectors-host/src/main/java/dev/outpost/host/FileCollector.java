@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.CollectorException;
 import dev.outpost.Request;
 import dev.outpost.host.internal.Settings;
-import dev.outpost.json.Json;
+import dev.outpost.Json;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.CollectorContext;
 import java.io.IOException;

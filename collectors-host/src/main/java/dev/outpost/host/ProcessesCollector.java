@@ -10,7 +10,7 @@ import dev.outpost.host.internal.LinuxProcTable;
 import dev.outpost.host.internal.OshiProcTable;
 import dev.outpost.host.internal.ProcInfo;
 import dev.outpost.host.internal.Settings;
-import dev.outpost.json.Json;
+import dev.outpost.Json;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.CollectorContext;
 import java.time.Clock;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.CollectorException;
 import dev.outpost.Request;
-import dev.outpost.json.JsonSchema;
+import dev.outpost.core.json.JsonSchema;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;

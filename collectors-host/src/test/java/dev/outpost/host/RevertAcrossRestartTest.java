@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.outpost.Client;
+import dev.outpost.core.Client;
 import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.ResponseStatus;
-import dev.outpost.Worker;
+import dev.outpost.core.Worker;
 import dev.outpost.inmemory.InMemoryTransport;
-import dev.outpost.json.Json;
+import dev.outpost.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -6,8 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** A real, minimal context for calling a collector directly: a deadline and settings. */
 record TestContext(Instant deadline, Map<String, String> settings) implements CollectorContext {
@@ -36,10 +34,6 @@ record TestContext(Instant deadline, Map<String, String> settings) implements Co
         return 1;
     }
 
-    @Override
-    public Logger logger() {
-        return LoggerFactory.getLogger("test.collector");
-    }
 
     @Override
     public void progress(String message) {}

@@ -1,8 +1,9 @@
 package dev.outpost.sqs;
 
+import dev.outpost.internal.Mapper;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.outpost.json.Json;
+import dev.outpost.Json;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.MessageTooLargeException;
@@ -220,11 +221,11 @@ public final class SqsTransport implements Transport {
             }
         }
         if (pack) {
-            ObjectNode packed = Json.mapper().createObjectNode();
+            ObjectNode packed = Json.object();
             attributes.forEach(packed::put);
             try {
                 // ASCII-escaped, so the packed value itself is always acceptable to SQS
-                out.put(PACKED_ATTRIBUTES, stringValue(Json.mapper().writer()
+                out.put(PACKED_ATTRIBUTES, stringValue(Mapper.SHARED.writer()
                         .with(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII).writeValueAsString(packed)));
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
                 throw new IllegalStateException(e);

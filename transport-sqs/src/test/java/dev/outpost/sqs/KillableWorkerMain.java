@@ -1,6 +1,6 @@
 package dev.outpost.sqs;
 
-import dev.outpost.Worker;
+import dev.outpost.core.Worker;
 import java.net.URI;
 import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;

@@ -1,7 +1,7 @@
 package dev.outpost.host.internal;
 
 import dev.outpost.CollectorException;
-import dev.outpost.config.Durations;
+import dev.outpost.internal.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -117,29 +117,55 @@ public final class OutboxTransport implements Transport {
             return CompletableFuture.failedFuture(new TransportException(destination,
                     "message of " + message.size() + " bytes is larger than the whole outbox (" + maxBytes + " bytes)"));
         }
+        // an interrupt (a scheduler closing mid-run) must not lose the sample: NIO channels give up
+        // when the thread is interrupted, so write with the flag cleared and restore it after
+        boolean interrupted = Thread.interrupted();
         try {
-            synchronized (queue) {
-                while (queue.size() >= maxMessages || queue.bytes() + size > maxBytes) {
-                    if (whenFull == WhenFull.REJECT_NEW) {
-                        rejected.incrementAndGet();
-                        return CompletableFuture.failedFuture(new TransportException(destination, "outbox full ("
-                                + queue.size() + " messages, " + queue.bytes() + " bytes); the message was not kept"));
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    CompletableFuture<Void> refused = appendOrRefuse(destination, message, size);
+                    if (refused != null) {
+                        return refused;
                     }
-                    Optional<Long> victim = queue.oldestExcept(inFlight);
-                    if (victim.isEmpty() || !queue.remove(victim.get())) {
-                        break;
+                    break;
+                } catch (java.nio.channels.ClosedByInterruptException e) {
+                    interrupted |= Thread.interrupted();
+                    if (attempt == 2) {
+                        return CompletableFuture.failedFuture(new TransportException(destination, "interrupted writing to the outbox", e));
                     }
-                    if (dropped.incrementAndGet() % 100 == 1) {
-                        log.warn("outbox full: dropped the oldest waiting message ({} dropped so far)", dropped.get());
-                    }
+                } catch (IOException e) {
+                    return CompletableFuture.failedFuture(new TransportException(destination, "could not write to the outbox: " + e, e));
                 }
-                queue.append(destination, message);
             }
-        } catch (IOException e) {
-            return CompletableFuture.failedFuture(new TransportException(destination, "could not write to the outbox: " + e, e));
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         signal();
         return CompletableFuture.completedFuture(null);
+    }
+
+    /** Appends, making room first by the full policy; a failed future when the policy refuses, null when appended. */
+    private CompletableFuture<Void> appendOrRefuse(String destination, Message message, long size) throws IOException {
+        synchronized (queue) {
+            while (queue.size() >= maxMessages || queue.bytes() + size > maxBytes) {
+                if (whenFull == WhenFull.REJECT_NEW) {
+                    rejected.incrementAndGet();
+                    return CompletableFuture.failedFuture(new TransportException(destination, "outbox full ("
+                            + queue.size() + " messages, " + queue.bytes() + " bytes); the message was not kept"));
+                }
+                Optional<Long> victim = queue.oldestExcept(inFlight);
+                if (victim.isEmpty() || !queue.remove(victim.get())) {
+                    break;
+                }
+                if (dropped.incrementAndGet() % 100 == 1) {
+                    log.warn("outbox full: dropped the oldest waiting message ({} dropped so far)", dropped.get());
+                }
+            }
+            queue.append(destination, message);
+            return null;
+        }
     }
 
     @Override

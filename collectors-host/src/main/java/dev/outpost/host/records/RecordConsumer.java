@@ -1,7 +1,7 @@
 package dev.outpost.host.records;
 
 import dev.outpost.Response;
-import dev.outpost.json.JsonCodec;
+import dev.outpost.core.json.JsonCodec;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.Decoded;
 import dev.outpost.spi.Delivery;
@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The record store's way in over the transport: receives the responses a
- * {@link dev.outpost.Scheduler} publishes (for example {@code host.processes} every 5 s) and stores
+ * {@link dev.outpost.core.Scheduler} publishes (for example {@code host.processes} every 5 s) and stores
  * each successful one as a record, source = the response's worker id, request id = the response's
  * request id, data = its result.
  *

@@ -11,8 +11,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Time and CPU per {@code host.processes} call with about 500 processes on the host (dummy
@@ -115,10 +113,6 @@ public final class ProcessesBenchmark {
             return Map.of();
         }
 
-        @Override
-        public Logger logger() {
-            return LoggerFactory.getLogger("bench");
-        }
 
         @Override
         public void progress(String message) {}

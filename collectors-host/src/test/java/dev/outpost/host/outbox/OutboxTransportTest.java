@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.outpost.Response;
-import dev.outpost.Scheduler;
+import dev.outpost.core.Scheduler;
 import dev.outpost.inmemory.InMemoryTransport;
-import dev.outpost.json.JsonCodec;
+import dev.outpost.core.json.JsonCodec;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.TransportException;

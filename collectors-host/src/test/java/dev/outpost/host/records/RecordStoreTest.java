@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.host.MutableClock;
-import dev.outpost.json.Json;
+import dev.outpost.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,7 +3,7 @@ package dev.outpost.host.records;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.outpost.Scheduler;
+import dev.outpost.core.Scheduler;
 import dev.outpost.host.ProcessesCollector;
 import dev.outpost.host.outbox.OutboxTransport;
 import dev.outpost.inmemory.InMemoryTransport;
