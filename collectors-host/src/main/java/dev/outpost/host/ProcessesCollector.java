@@ -30,7 +30,10 @@ import oshi.software.os.linux.LinuxOperatingSystem;
 
 /**
  * {@code host.processes}: the process list, with the fields the process shipper sent where the
- * platform gives them (read through OSHI: {@code /proc} on Linux, the native calls elsewhere).
+ * platform gives them. On Linux it reads {@code /proc} directly (one {@code stat} read and one
+ * owner lookup per process; path and command line only for the processes returned); elsewhere it
+ * uses OSHI. User names come from {@code /etc/passwd} on Linux (re-read when it changes); a uid
+ * only a directory service knows is reported with {@code user} hidden.
  *
  * <p>Params (all optional): {@code user} (exact user name), {@code name} (a regular expression
  * searched in the process name, at most 200 characters), {@code top} (keep the first N after
