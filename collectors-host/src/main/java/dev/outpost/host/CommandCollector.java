@@ -229,14 +229,17 @@ public final class CommandCollector implements Collector, AutoCloseable {
         }
         JsonNode params = request.params().has("params") ? request.params().get("params") : Json.parse("{}");
         List<String> argv = argv(spec, params);
+        Duration timeout = spec.timeout();
+        Duration remaining = context.remaining();
+        if (remaining.isZero()) {
+            throw CollectorException.permanent("timeout", "the request's deadline passed before '" + name + "' could start");
+        }
+        if (remaining.compareTo(timeout) < 0) {
+            timeout = remaining;
+        }
         Optional<CommandResult.Revert> revert = Optional.empty();
         if (spec.revertCommand().isPresent()) {
             revert = Optional.of(scheduleRevert(spec, params, request.id()));
-        }
-        Duration timeout = spec.timeout();
-        Duration remaining = context.remaining();
-        if (!remaining.isZero() && remaining.compareTo(timeout) < 0) {
-            timeout = remaining;
         }
         log.info("host.command: running '{}' for request {}", name, request.id());
         ProcessRunner.Outcome o = run(spec, argv, timeout);

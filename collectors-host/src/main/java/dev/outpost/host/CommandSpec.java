@@ -239,9 +239,11 @@ public final class CommandSpec {
         }
 
         /**
-         * After each successful start, runs the allow-listed {@code command} with the same params
-         * once {@code delay} has passed, even if the worker restarted in between (the entry is
-         * persisted in the collector's state directory).
+         * After each run, runs the allow-listed {@code command} with the same params once
+         * {@code delay} has passed, even if the worker restarted in between: the entry is written
+         * durably to the collector's state directory before the command starts, so it also runs
+         * when the command failed or the worker crashed while it ran. Revert commands should
+         * therefore be idempotent.
          */
         public Builder revert(String command, Duration delay) {
             this.revertCommand = Optional.of(Objects.requireNonNull(command, "command"));
