@@ -60,6 +60,25 @@ class ProcessesCollectorTest {
     }
 
     @Test
+    void whatThePlatformHidesIsNullAndNamedInHidden() throws Exception {
+        // a zombie: the shell's child exits and the shell, exec'd into sleep, never reaps it;
+        // Linux then shows no executable and no command line for it
+        child = new ProcessBuilder("/bin/sh", "-c", "/bin/true & exec sleep 313").start();
+        JsonNode zombie = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+            for (JsonNode p : run(Map.of()).get("processes")) {
+                if (p.get("ppid").asLong() == child.pid() && p.get("state").asText().equals("zombie")) {
+                    return p;
+                }
+            }
+            return null;
+        }, java.util.Objects::nonNull);
+        assertThat(zombie.get("arguments").isNull()).isTrue();
+        assertThat(zombie.get("path").isNull()).isTrue();
+        assertThat(zombie.get("hidden").toString()).contains("\"arguments\"", "\"path\"");
+        assertThat(zombie.get("name").asText()).isEqualTo("true");
+    }
+
+    @Test
     void filtersByUserAndTopNByMemory() throws Exception {
         JsonNode none = run(Map.of("user", "no-such-user-outpost"));
         assertThat(none.get("returned").asInt()).isZero();
