@@ -59,6 +59,9 @@ public final class CommandWatcher {
         Transport transport = HostTransports.from(config, "requests", "dead-letter");
         Worker worker = Worker.builder(transport).configure(config).builtins(false).collector(commands)
                 .maxAttempts(CommandCollector.NAME, 1)
+                // the worker's deadline cuts a command short: give it the longest command's timeout and a margin
+                .timeout(CommandCollector.NAME, commands.commands().values().stream().map(c -> c.timeout())
+                        .max(java.time.Duration::compareTo).orElse(java.time.Duration.ZERO).plusSeconds(30))
                 .codec(SealedCodec.builder()
                         .identity(KeyFiles.readSecretKey(Path.of(config.require("outpost.nacl.secret-key"))))
                         .knownSenders(KnownSenders.load(Path.of(config.require("outpost.nacl.known-senders"))))
