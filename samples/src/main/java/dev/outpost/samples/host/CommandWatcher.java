@@ -22,23 +22,28 @@ import java.util.concurrent.CountDownLatch;
  *     id: watcher-01
  *   collectors:
  *     allow: host.command
- *     host.command:
- *       state-dir: /var/lib/outpost/commands
- *       commands: echo, allow, disallow
- *       command.echo.executable: /bin/echo
- *       command.echo.args: '["{message}"]'
- *       command.echo.params-schema: '{"type":"object","additionalProperties":false,"required":["message"],"properties":{"message":{"type":"string","maxLength":200}}}'
- *       command.allow.executable: /usr/sbin/ufw
- *       command.allow.args: '["allow", "from", "{ip}", "to", "any", "port", "{port}"]'
- *       command.allow.params-schema: '{"type":"object","additionalProperties":false,"required":["ip","port"],"properties":{"ip":{"type":"string","format":"ipv4"},"port":{"type":"integer","minimum":1,"maximum":65535}}}'
- *       command.allow.sudo: true
- *       command.allow.timeout: 12m
- *       command.allow.revert: disallow
- *       command.allow.revert-delay: 60m
- *       command.disallow.executable: /usr/sbin/ufw
- *       command.disallow.args: '["delete", "allow", "from", "{ip}", "to", "any", "port", "{port}"]'
- *       command.disallow.params-schema: '{"type":"object","additionalProperties":false,"required":["ip","port"],"properties":{"ip":{"type":"string","format":"ipv4"},"port":{"type":"integer","minimum":1,"maximum":65535}}}'
- *       command.disallow.sudo: true
+ *     host:                      # nested: a YAML key "host.command" would arrive as "host..command"
+ *       command:
+ *         state-dir: /var/lib/outpost/commands
+ *         commands: echo, allow, disallow
+ *         command:
+ *           echo:
+ *             executable: /bin/echo
+ *             args: '["{message}"]'
+ *             params-schema: '{"type":"object","additionalProperties":false,"required":["message"],"properties":{"message":{"type":"string","maxLength":200}}}'
+ *           allow:
+ *             executable: /usr/sbin/ufw
+ *             args: '["allow", "from", "{ip}", "to", "any", "port", "{port}"]'
+ *             params-schema: '{"type":"object","additionalProperties":false,"required":["ip","port"],"properties":{"ip":{"type":"string","format":"ipv4"},"port":{"type":"integer","minimum":1,"maximum":65535}}}'
+ *             sudo: true
+ *             timeout: 12m
+ *             revert: disallow
+ *             revert-delay: 60m
+ *           disallow:
+ *             executable: /usr/sbin/ufw
+ *             args: '["delete", "allow", "from", "{ip}", "to", "any", "port", "{port}"]'
+ *             params-schema: '{"type":"object","additionalProperties":false,"required":["ip","port"],"properties":{"ip":{"type":"string","format":"ipv4"},"port":{"type":"integer","minimum":1,"maximum":65535}}}'
+ *             sudo: true
  *   nacl:
  *     secret-key: /etc/outpost/watcher.key
  *     known-senders: /etc/outpost/known_senders

@@ -26,8 +26,9 @@ import java.util.concurrent.CountDownLatch;
  *       max-messages: 20000          # about a day of 5-second samples
  *       when-full: drop-oldest       # or reject-new
  *   collectors:
- *     host.processes:
- *       include-arguments: true
+ *     host:
+ *       processes:
+ *         include-arguments: true
  *   sqs:                             # omit for an in-memory dry run
  *     region: eu-west-1
  *     records: outpost-records
