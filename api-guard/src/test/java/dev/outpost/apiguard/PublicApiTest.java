@@ -35,7 +35,8 @@ class PublicApiTest {
             new String[] {"transport-inmemory", "outpost-transport-inmemory"},
             new String[] {"transport-sqs", "outpost-transport-sqs"},
             new String[] {"crypto-nacl", "outpost-crypto-nacl"},
-            new String[] {"collectors-http", "outpost-collectors-http"});
+            new String[] {"collectors-http", "outpost-collectors-http"},
+            new String[] {"collectors-host", "outpost-collectors-host"});
 
     @TestFactory
     Stream<DynamicTest> everyPublishedModuleMatchesItsCommittedListing() {
