@@ -31,6 +31,16 @@ public interface ConfigSource {
     Optional<String> sourceOf(String key);
 
     /**
+     * The value of {@code key}, which must be set and not blank.
+     *
+     * @throws ConfigException naming the key when it is not
+     */
+    default String require(String key) {
+        return string(key).filter(v -> !v.isBlank())
+                .orElseThrow(() -> ConfigException.of(key, "is required but not set"));
+    }
+
+    /**
      * {@code key} as an int, when set.
      *
      * @throws ConfigException naming the key when it is not an integer

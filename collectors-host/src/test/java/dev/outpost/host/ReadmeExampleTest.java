@@ -43,7 +43,7 @@ class ReadmeExampleTest {
                 .paramsSchema(allow.paramsSchema())
                 .build();
         try (InMemoryTransport transport = InMemoryTransport.create();
-             Client client = Client.builder(transport).pollWait(Duration.ofMillis(100)).build();
+             Client client = Client.builder(transport).pollWait(Duration.ofMillis(100)).build().start();
              CommandCollector commands = CommandCollector.builder()
                      .command(echo).command(allow).command(disallow)
                      .stateDirectory(state)

@@ -49,7 +49,7 @@ class RevertAcrossRestartTest {
         Path opened = tmp.resolve("open-8080");
         MutableClock clock = new MutableClock(Instant.parse("2026-01-05T10:00:00Z"));
         try (InMemoryTransport transport = InMemoryTransport.create();
-             Client client = Client.builder(transport).pollWait(Duration.ofMillis(100)).build()) {
+             Client client = Client.builder(transport).pollWait(Duration.ofMillis(100)).build().start()) {
             CommandCollector first = commands(state, clock);
             Worker w1 = worker(transport, first);
             Response r = client.call(Request.builder(CommandCollector.NAME)

@@ -1,7 +1,6 @@
 package dev.outpost.samples;
 
 import dev.outpost.core.Worker;
-import dev.outpost.ConfigException;
 import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.nacl.KeyFiles;
@@ -63,8 +62,8 @@ public final class WorkerDaemon {
         if (sealed) {
             // a sealing setting without the other would leave the worker obeying anyone: refuse to start
             builder.codec(SealedCodec.builder()
-                    .identity(KeyFiles.readSecretKey(Path.of(require(config, "outpost.nacl.secret-key"))))
-                    .knownSenders(KnownSenders.load(Path.of(require(config, "outpost.nacl.known-senders"))))
+                    .identity(KeyFiles.readSecretKey(Path.of(config.require("outpost.nacl.secret-key"))))
+                    .knownSenders(KnownSenders.load(Path.of(config.require("outpost.nacl.known-senders"))))
                     .build());
         }
         Worker worker = builder.build().start();
@@ -89,13 +88,8 @@ public final class WorkerDaemon {
         config.string("outpost.sqs.region").ifPresent(r -> sqs.region(Region.of(r)));
         config.string("outpost.sqs.endpoint").ifPresent(e -> sqs.endpointOverride(URI.create(e)));
         return SqsTransport.builder().sqsClient(sqs.build())
-                .queue("requests", require(config, "outpost.sqs.requests"))
-                .queue("dead-letter", require(config, "outpost.sqs.dead-letter"))
+                .queue("requests", config.require("outpost.sqs.requests"))
+                .queue("dead-letter", config.require("outpost.sqs.dead-letter"))
                 .build();
-    }
-
-    private static String require(OutpostConfig config, String key) {
-        return config.string(key).filter(v -> !v.isBlank())
-                .orElseThrow(() -> ConfigException.of(key, "is required but not set"));
     }
 }

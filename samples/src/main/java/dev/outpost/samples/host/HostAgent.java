@@ -41,14 +41,12 @@ public final class HostAgent {
         OutpostConfig config = OutpostConfig.load(args.length == 2 && args[0].equals("--config")
                 ? Optional.of(Path.of(args[1])) : Optional.empty());
         String id = config.string("outpost.agent.id").orElse(java.net.InetAddress.getLocalHost().getHostName());
-        Duration period = config.string("outpost.agent.period").isPresent() ? config.duration("outpost.agent.period")
-                : Duration.ofSeconds(5);
-        int top = config.string("outpost.agent.top").isPresent() ? config.intValue("outpost.agent.top") : 0;
+        Duration period = config.duration("outpost.agent.period").orElse(Duration.ofSeconds(5));
+        int top = config.intValue("outpost.agent.top").orElse(0);
         Transport network = HostTransports.from(config, "records");
         OutboxTransport outbox = OutboxTransport.builder(network,
                         Path.of(config.string("outpost.agent.outbox.dir").orElse("outbox")))
-                .maxMessages(config.string("outpost.agent.outbox.max-messages").isPresent()
-                        ? config.intValue("outpost.agent.outbox.max-messages") : 20_000)
+                .maxMessages(config.intValue("outpost.agent.outbox.max-messages").orElse(20_000))
                 .whenFull(config.string("outpost.agent.outbox.when-full").orElse("drop-oldest").equals("reject-new")
                         ? OutboxTransport.WhenFull.REJECT_NEW : OutboxTransport.WhenFull.DROP_OLDEST)
                 .build();

@@ -42,14 +42,13 @@ public final class RecordStoreDaemon {
         OutpostConfig config = OutpostConfig.load(args.length == 2 && args[0].equals("--config")
                 ? Optional.of(Path.of(args[1])) : Optional.empty());
         RecordStore store = RecordStore.builder(Path.of(config.string("outpost.records.dir").orElse("records")))
-                .retention(config.string("outpost.records.retention").isPresent()
-                        ? config.duration("outpost.records.retention") : RecordStore.DEFAULT_RETENTION)
+                .retention(config.duration("outpost.records.retention").orElse(RecordStore.DEFAULT_RETENTION))
                 .build();
         Transport transport = HostTransports.from(config, "records");
         RecordConsumer consumer = RecordConsumer.builder(transport, "records", store).build().start();
         RecordHttpServer.Builder http = RecordHttpServer.builder(store, config.require("outpost.records.http.token"))
                 .host(config.string("outpost.records.http.host").orElse("127.0.0.1"))
-                .port(config.string("outpost.records.http.port").isPresent() ? config.intValue("outpost.records.http.port") : 8080);
+                .port(config.intValue("outpost.records.http.port").orElse(8080));
         Optional<String> keystore = config.string("outpost.records.http.keystore");
         if (keystore.isPresent()) {
             http.tls(tls(Path.of(keystore.get()), config.require("outpost.records.http.keystore-password").toCharArray()));
