@@ -86,12 +86,23 @@ public record Request(
 
     /** When the request expires, if it has a ttl. */
     public Optional<Instant> expiresAt() {
-        return ttl.map(sentAt::plus);
+        return ttl.map(t -> {
+            try {
+                return sentAt.plus(t);
+            } catch (java.time.DateTimeException | ArithmeticException e) {
+                return Instant.MAX;
+            }
+        });
     }
 
     /** Whether the ttl ran out before {@code now}. */
     public boolean isExpired(Instant now) {
-        return ttl.isPresent() && now.isAfter(sentAt.plus(ttl.get()));
+        if (ttl.isEmpty()) {
+            return false;
+        }
+        // sentAt and ttl come from the sender: a sum past Instant.MAX must not throw
+        Duration left = Duration.between(sentAt, now);
+        return left.compareTo(ttl.get()) > 0;
     }
 
     private static void requireText(String value, String name) {

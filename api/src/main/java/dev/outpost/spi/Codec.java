@@ -47,4 +47,12 @@ public interface Codec {
      * @throws CodecException when the body is not a valid response
      */
     Decoded<Response> decodeResponse(byte[] body);
+
+    /**
+     * The codec's own state for the worker's status snapshot (cache sizes, refusals, the last
+     * reload of a key file), as names and values. Nothing secret. The default is empty.
+     */
+    default java.util.Map<String, String> status() {
+        return java.util.Map.of();
+    }
 }

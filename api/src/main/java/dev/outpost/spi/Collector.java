@@ -38,6 +38,15 @@ public interface Collector {
     }
 
     /**
+     * Checks this collector's settings ({@code outpost.collectors.NAME.*}, unprefixed) when the
+     * worker or scheduler is built, so that a bad setting fails at start, not at the first
+     * request. The default accepts anything.
+     *
+     * @throws dev.outpost.ConfigException naming each bad key
+     */
+    default void validateSettings(java.util.Map<String, String> settings) {}
+
+    /**
      * Does the work.
      *
      * @param request the request, its params already valid against {@link #paramsSchema()}

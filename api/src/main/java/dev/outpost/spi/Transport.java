@@ -49,6 +49,16 @@ public interface Transport extends AutoCloseable {
         return OptionalLong.empty();
     }
 
+    /**
+     * Checks that {@code destination} exists and can be used, before traffic depends on it: a
+     * client checks its reply destination when it starts, a worker its source. The default does
+     * nothing, for transports that create destinations on demand.
+     *
+     * @throws NoSuchDestinationException when it does not exist
+     * @throws TransportException when it cannot be checked
+     */
+    default void verify(String destination) {}
+
     /** The largest message body this transport carries, in bytes. */
     default int maxMessageBytes() {
         return Integer.MAX_VALUE;

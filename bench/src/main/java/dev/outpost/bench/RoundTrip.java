@@ -21,7 +21,7 @@ public final class RoundTrip {
         int calls = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
         try (InMemoryTransport transport = InMemoryTransport.create();
                 Worker worker = Worker.builder(transport).collector(Payloads.noop()).concurrency(2).build().start();
-                Client client = Client.builder(transport).build()) {
+                Client client = Client.builder(transport).build().start()) {
             for (int i = 0; i < 20_000; i++) {
                 client.call(Payloads.request(i, client.replyTo()), Duration.ofSeconds(5)).get();
             }

@@ -50,7 +50,9 @@ public final class WorkerThroughput {
             Codec clientCodec = codec;
             if (mode.equals("sealed")) {
                 // the worker opens with its own codec; requests are sealed by a client's
+                // one sender sends every round inside one freshness window: give it the whole replay cache
                 codec = dev.outpost.nacl.SealedCodec.builder().identity(workerKey).replayCacheSize(1_000_000)
+                        .replayQuotaPerSender(1_000_000)
                         .knownSenders(dev.outpost.nacl.KnownSenders.of(dev.outpost.nacl.KnownSender.of(clientKey.publicKey(), "bench")))
                         .build();
                 clientCodec = dev.outpost.nacl.SealedCodec.builder().identity(clientKey).recipient(workerKey.publicKey()).build();
@@ -106,7 +108,7 @@ public final class WorkerThroughput {
                     (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
-            try (Worker worker = Worker.builder(transport).codec(codec).collector(Payloads.noop()).concurrency(concurrency)
+            try (Worker worker = Worker.builder(transport).allowReplyTo("results").codec(codec).collector(Payloads.noop()).concurrency(concurrency)
                     .pollWait(Duration.ofMillis(50)).listener(new WorkerListener() {
                         @Override
                         public void onCompleted(Request request, Response response, Duration elapsed) {

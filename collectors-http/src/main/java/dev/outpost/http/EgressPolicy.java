@@ -2,6 +2,7 @@ package dev.outpost.http;
 
 import dev.outpost.http.internal.Cidr;
 import dev.outpost.http.internal.Ip;
+import dev.outpost.http.internal.UrlCheck;
 import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.Collection;
@@ -14,16 +15,17 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-import okhttp3.HttpUrl;
 
 /**
  * Which destinations the HTTP collectors may reach. Immutable and thread-safe.
  *
- * <p>By default ({@link #defaults()}) only public unicast addresses over {@code http} and
- * {@code https} are allowed. Refused: loopback, private (RFC 1918), link-local, carrier-grade NAT,
- * unique-local and site-local IPv6, multicast, broadcast, unspecified, reserved and documentation
- * ranges, the cloud metadata addresses ({@code 169.254.169.254}, {@code fd00:ec2::254}), and the
- * same addresses embedded in IPv6 (IPv4-mapped, IPv4-compatible, NAT64, 6to4, Teredo). Host names
+ * <p>By default ({@link #defaults()}) only globally reachable unicast addresses over {@code http}
+ * and {@code https} are allowed. Refused: every range of the IANA IPv4 and IPv6 special-purpose
+ * address registries not marked globally reachable (loopback, private, link-local, carrier-grade NAT,
+ * unique-local, documentation, benchmarking, reserved...), multicast, site-local and any IPv6 outside
+ * 2000::/3, the cloud metadata addresses ({@code 169.254.169.254}, {@code fd00:ec2::254}); IPv4
+ * inside IPv6 (IPv4-mapped, NAT64, 6to4) is judged as that IPv4 address. URLs not written in
+ * canonical form ({@code scheme://host}, the host as the HTTP client reads it) are refused. Host names
  * that some resolver would read as an IPv4 literal but that are not a plain dotted quad
  * ({@code 2130706433}, {@code 0177.0.0.1}, {@code 0x7f.1}, {@code 127.1}) and names with a trailing
  * dot are always refused, whatever is allowed: nobody needs them but an attacker.
@@ -130,74 +132,22 @@ public final class EgressPolicy {
     }
 
     /**
-     * Checks a URL before anything is resolved or sent: the scheme, and the host's form; when the
-     * host is an IP literal, the address too.
+     * Checks a URL before anything is resolved or sent, as the collectors do: the scheme, that it
+     * is written in canonical form ({@code scheme://host...}, the host as an HTTP client reads it:
+     * no escapes, no backslashes, no white space, internationalised names in {@code xn--} form), the
+     * host's form, and the address when the host is an IP literal. Host names are judged again on
+     * every address they resolve to; this check cannot do that.
      *
-     * @throws EgressDeniedException when refused
-     * @throws IllegalArgumentException when {@code url} is not an absolute http(s) URL
+     * @throws EgressDeniedException when refused, including when {@code url} is not an absolute
+     *     http(s) URL; never anything else
      */
     public void checkUrl(String url) {
         Objects.requireNonNull(url, "url");
-        int colon = url.indexOf(':');
-        String scheme = colon > 0 ? url.substring(0, colon).strip().toLowerCase(Locale.ROOT) : "";
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new EgressDeniedException(scheme.isEmpty() ? "(no scheme)" : scheme + ":", null,
-                    "only the http and https schemes are allowed");
+        try {
+            UrlCheck.parse(this, url);
+        } catch (UrlCheck.NotAUrl e) {
+            throw new EgressDeniedException("(none)", null, "not a valid absolute http or https URL");
         }
-        HttpUrl parsed = HttpUrl.parse(url);
-        if (parsed == null) {
-            throw new IllegalArgumentException("not a valid http(s) URL");
-        }
-        checkUrl(parsed, url);
-    }
-
-    /**
-     * Checks a URL already parsed by OkHttp; {@code raw} is the same URL as written, for the forms
-     * the parser normalises away (an IPv4-mapped IPv6 literal).
-     *
-     * @throws EgressDeniedException when refused
-     */
-    public void checkUrl(HttpUrl parsed, String raw) {
-        Objects.requireNonNull(parsed, "parsed");
-        Objects.requireNonNull(raw, "raw");
-        // HttpUrl only parses http and https.
-        checkHost(parsed.host(), rawHost(raw));
-    }
-
-    /**
-     * Checks a host as a parsed URL names it ({@code canonical}, e.g. OkHttp's {@code HttpUrl.host()})
-     * and as written ({@code raw}), before resolving.
-     *
-     * @throws EgressDeniedException when refused
-     */
-    public void checkHost(String canonical, String raw) {
-        Objects.requireNonNull(canonical, "canonical");
-        Objects.requireNonNull(raw, "raw");
-        String shown = raw.isEmpty() ? canonical : raw;
-        if (canonical.endsWith(".") || raw.endsWith(".")) {
-            throw new EgressDeniedException(shown, null, "host name with a trailing dot; write it without the dot");
-        }
-        Optional<byte[]> literal;
-        if (canonical.indexOf(':') >= 0) {
-            literal = Ip.ipv6Bytes(canonical);
-        } else if (raw.startsWith("[")) {
-            // An IPv6 literal the URL parser folded to IPv4 (::ffff:a.b.c.d): judge the form as written.
-            literal = Ip.ipv6Bytes(raw.substring(1, raw.length() - (raw.endsWith("]") ? 1 : 0)));
-        } else if (Ip.looksNumeric(canonical)) {
-            Optional<java.net.Inet4Address> quad = Ip.dottedQuad(canonical);
-            if (quad.isEmpty()) {
-                String meaning = Ip.inetAton(canonical).map(a -> " (read as " + a.getHostAddress() + " by some resolvers)").orElse("");
-                throw new EgressDeniedException(shown, null, "ambiguous numeric host" + meaning
-                        + "; write IPv4 addresses as four decimal numbers without leading zeros");
-            }
-            literal = Optional.of(quad.get().getAddress());
-        } else {
-            return;
-        }
-        if (literal.isEmpty()) {
-            throw new EgressDeniedException(shown, null, "not a valid IP literal");
-        }
-        checkBytes(shown, literal.get());
     }
 
     /**
@@ -225,27 +175,6 @@ public final class EgressPolicy {
             }
         }
         throw new EgressDeniedException(host, Ip.text(Ip.byAddress(address)), why.get());
-    }
-
-    /** The host part of a URL as written, brackets kept, without user info or port; empty if none. */
-    static String rawHost(String url) {
-        int start = url.indexOf("//");
-        if (start < 0) {
-            return "";
-        }
-        start += 2;
-        int end = start;
-        while (end < url.length() && "/?#\\".indexOf(url.charAt(end)) < 0) {
-            end++;
-        }
-        String authority = url.substring(start, end);
-        authority = authority.substring(authority.lastIndexOf('@') + 1);
-        if (authority.startsWith("[")) {
-            int close = authority.indexOf(']');
-            return close < 0 ? authority : authority.substring(0, close + 1);
-        }
-        int colon = authority.lastIndexOf(':');
-        return (colon < 0 ? authority : authority.substring(0, colon)).toLowerCase(Locale.ROOT);
     }
 
     @Override

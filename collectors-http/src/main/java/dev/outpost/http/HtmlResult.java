@@ -18,7 +18,10 @@ import java.util.Optional;
  * @param contentType the {@code Content-Type} header, if any
  * @param charset the charset the page was decoded with
  * @param size the bytes read
- * @param truncated whether the page was longer than the size limit (it was parsed up to there)
+ * @param truncated whether the page was cut before parsing: longer than the size limit, or elements nested
+ *     deeper than 256 (it was parsed up to there)
+ * @param outputTruncated whether the output budget ran out: every value of the result together holds at
+ *     most the body limit ({@code maxBytes}) in characters, and some values were cut or left out
  * @param elapsedMs how long the fetch took, in milliseconds
  * @param title the {@code <title>}, if not empty
  * @param lang the {@code <html lang>}, if present
@@ -41,6 +44,7 @@ public record HtmlResult(
         String charset,
         long size,
         boolean truncated,
+        boolean outputTruncated,
         long elapsedMs,
         Optional<String> title,
         Optional<String> lang,

@@ -41,7 +41,7 @@ class EndToEndTest {
                 .pollWait(Duration.ofMillis(100))
                 .build()
                 .start();
-        client = Client.builder(transport).pollWait(Duration.ofMillis(100)).build();
+        client = Client.builder(transport).pollWait(Duration.ofMillis(100)).build().start();
     }
 
     @AfterEach

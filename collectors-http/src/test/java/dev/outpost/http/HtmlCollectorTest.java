@@ -66,6 +66,8 @@ class HtmlCollectorTest {
                         "<html><head><meta charset=\"windows-1252\"><title>Caf\u00e9</title></head><body>na\u00efve</body></html>"
                                 .getBytes(Charset.forName("windows-1252"))))
                 .handle("/image", ex -> TestServer.send(ex, 200, "image/png", new byte[] {(byte) 0x89, 'P', 'N', 'G'}))
+                .handle("/nested", ex -> TestServer.send(ex, 200, "text/html", nested(250, 1000).getBytes(StandardCharsets.UTF_8)))
+                .handle("/deep", ex -> TestServer.send(ex, 200, "text/html", nested(1000, 1).getBytes(StandardCharsets.UTF_8)))
                 .handle("/long", ex -> TestServer.send(ex, 200, "text/html",
                         ("<title>Long</title><body>" + "<p>word</p>".repeat(10_000)).getBytes(StandardCharsets.UTF_8)))
                 .start();
@@ -192,6 +194,82 @@ class HtmlCollectorTest {
         Request request = Request.builder(HtmlCollector.NAME).params(Map.of("url", server.url("/page/"))).build();
         assertThatThrownBy(() -> collector.collect(request, TestContext.of(Map.of())))
                 .isInstanceOf(EgressDeniedException.class);
+        assertThat(server.served()).isEmpty();
+    }
+
+    /** {@code depth} nested divs, each starting with {@code chars} characters of text: about depth * (chars + 11) bytes. */
+    private static String nested(int depth, int chars) {
+        StringBuilder sb = new StringBuilder("<title>Nested</title><body>");
+        for (int i = 0; i < depth; i++) {
+            sb.append("<div>").append(String.valueOf((char) ('a' + i % 26)).repeat(chars));
+        }
+        for (int i = 0; i < depth; i++) {
+            sb.append("</div>");
+        }
+        return sb.toString();
+    }
+
+    private static long outputChars(HtmlResult r) {
+        // Every string the result carries, as a caller would measure it: the JSON's size.
+        return dev.outpost.Json.toTree(r).toString().length();
+    }
+
+    @Test
+    void nestedMatchesShareOneOutputBudget() {
+        // Each of 250 nested divs holds the text of all below it: 250 matches of up to 250 KB each (31 MB in all).
+        for (Object selector : List.of("div", Map.of("css", "div", "html", true, "limit", 5000))) {
+            HtmlResult r = call(Map.of("url", server.url("/nested"), "maxItems", 5000, "select", Map.of("all", selector)));
+            assertThat(r.size()).isGreaterThan(200_000);
+            assertThat(r.outputTruncated()).isTrue();
+            assertThat(r.select().get("all")).isNotEmpty();
+            assertThat(r.select().get("all").get(0)).hasSizeGreaterThan(100_000);
+            // One budget (the body limit, 256 KiB) for every value, plus a little per entry.
+            assertThat(outputChars(r)).isLessThan(262_144 + 40_000);
+        }
+        HtmlResult small = call(Map.of("url", server.url("/nested"), "maxBytes", 10_000, "select", Map.of("all", "div")));
+        assertThat(small.truncated()).isTrue();
+        assertThat(small.outputTruncated()).isTrue();
+        assertThat(outputChars(small)).isLessThan(10_000 + 4_000);
+        assertThat(call(Map.of("url", server.url("/page/"))).outputTruncated()).isFalse();
+    }
+
+    @Test
+    void elementsNestedTooDeeplyAreCutAndFlagged() {
+        HtmlResult r = call(Map.of("url", server.url("/deep"), "maxItems", 5000, "select", Map.of("divs", "div")));
+        assertThat(r.truncated()).isTrue();
+        assertThat(r.select().get("divs")).hasSizeLessThan(256);
+        assertThat(r.title()).contains("Nested");
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"p:matches((a+)+$)", "p:matchesOwn(x)", "p:matchesWholeText(x)",
+        "p:matchesWholeOwnText(x)", "p:matchText", "[href~=(a|a)*b]", "a[ href ~= x ]", "div:has(p:matches(x))", "div:not(:matches(x)), p",
+        "p:is(:matchesOwn(x))", "p:MATCHES(x)"})
+    void regexSelectorsAreRefusedBeforeFetching(String css) {
+        assertThatThrownBy(() -> collector.collect(Request.builder(HtmlCollector.NAME)
+                        .params(Map.of("url", server.url("/page/"), "select", Map.of("r", css))).build(), TestContext.loopback()))
+                .isInstanceOfSatisfying(CollectorException.class, e -> {
+                    assertThat(e.code()).isEqualTo("bad-params");
+                    assertThat(e.isRetryable()).isFalse();
+                    assertThat(e.getMessage()).contains("select.r");
+                });
+        assertThat(server.served()).isEmpty();
+    }
+
+    @Test
+    void selectorCountLengthAndNestingAreBounded() {
+        Map<String, Object> many = new java.util.HashMap<>();
+        for (int i = 0; i <= HtmlCollector.MAX_SELECTORS; i++) {
+            many.put("s" + i, "p");
+        }
+        for (Map<String, Object> select : List.of(many, Map.<String, Object>of("long", "p" + " p".repeat(200)),
+                Map.<String, Object>of("has", "div:has(div:has(span))"))) {
+            assertThatThrownBy(() -> collector.collect(Request.builder(HtmlCollector.NAME)
+                            .params(Map.of("url", server.url("/page/"), "select", select)).build(), TestContext.loopback()))
+                    .isInstanceOfSatisfying(CollectorException.class, e -> assertThat(e.code()).isEqualTo("bad-params"));
+            assertThat(JsonSchema.of(collector.paramsSchema()).accepts(dev.outpost.Json.toTree(
+                    Map.of("url", "https://x/", "select", select)))).isEqualTo(select.containsKey("has"));
+        }
         assertThat(server.served()).isEmpty();
     }
 

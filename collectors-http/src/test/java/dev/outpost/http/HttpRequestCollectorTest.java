@@ -176,16 +176,40 @@ class HttpRequestCollectorTest {
     }
 
     @Test
-    void credentialsDoNotFollowARedirectToAnotherOrigin() throws Exception {
-        try (TestServer other = TestServer.http().handle("/", ex -> TestServer.text(ex, 200,
-                "auth=" + ex.getRequestHeaders().getFirst("Authorization") + " x=" + ex.getRequestHeaders().getFirst("X-Kept"))).start()) {
-            server.handle("/away", ex -> TestServer.redirect(ex, 302, other.url("/")));
+    void onlySafeHeadersFollowARedirectToAnotherOrigin() throws Exception {
+        // Two loopback servers on different ports: different origins.
+        java.util.function.Function<com.sun.net.httpserver.HttpExchange, String> seen = ex -> "auth=" + ex.getRequestHeaders().getFirst("Authorization")
+                + " key=" + ex.getRequestHeaders().getFirst("X-Api-Key") + " cookie=" + ex.getRequestHeaders().getFirst("Cookie")
+                + " accept=" + ex.getRequestHeaders().getFirst("Accept") + " ua=" + ex.getRequestHeaders().getFirst("User-Agent");
+        try (TestServer other = TestServer.http().handle("/", ex -> TestServer.text(ex, 200, seen.apply(ex)))
+                .handle("/back", ex -> TestServer.redirect(ex, 302, server.url("/echo-auth"))).start()) {
+            server.handle("/away", ex -> TestServer.redirect(ex, 307, other.url("/")));
+            server.handle("/away-and-back", ex -> TestServer.redirect(ex, 302, other.url("/back")));
             server.handle("/here", ex -> TestServer.redirect(ex, 302, "/echo-auth"));
-            server.handle("/echo-auth", ex -> TestServer.text(ex, 200, "auth=" + ex.getRequestHeaders().getFirst("Authorization")));
-            Map<String, Object> headers = Map.of("Authorization", "Bearer secret", "X-Kept", "1");
-            assertThat(call(Map.of("url", server.url("/away"), "headers", headers)).body()).contains("auth=null x=1");
-            assertThat(call(Map.of("url", server.url("/here"), "headers", headers)).body()).contains("auth=Bearer secret");
+            server.handle("/echo-auth", ex -> TestServer.text(ex, 200, seen.apply(ex)));
+            Map<String, Object> headers = Map.of("Authorization", "Bearer secret", "X-Api-Key", "k-123", "Cookie", "s=1",
+                    "Accept", "text/plain", "User-Agent", "probe/1");
+            assertThat(call(Map.of("url", server.url("/away"), "headers", headers)).body())
+                    .contains("auth=null key=null cookie=null accept=text/plain ua=probe/1");
+            // Dropped once, dropped for good: coming back to the first origin does not restore them.
+            assertThat(call(Map.of("url", server.url("/away-and-back"), "headers", headers)).body())
+                    .contains("auth=null key=null cookie=null accept=text/plain ua=probe/1");
+            assertThat(call(Map.of("url", server.url("/here"), "headers", headers)).body())
+                    .contains("auth=Bearer secret key=k-123 cookie=s=1 accept=text/plain ua=probe/1");
         }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"Host", "host", "Connection", "Keep-Alive", "Transfer-Encoding", "TE",
+        "Trailer", "Upgrade", "Content-Length", "Proxy-Authorization", "Proxy-Connection", "proxy-anything"})
+    void hopByHopAndHostHeadersAreRefusedBeforeSending(String name) {
+        assertThatThrownBy(() -> call(Map.of("url", server.url("/echo"), "headers", Map.of(name, "x"))))
+                .isInstanceOfSatisfying(CollectorException.class, e -> {
+                    assertThat(e.code()).isEqualTo("bad-params");
+                    assertThat(e.isRetryable()).isFalse();
+                    assertThat(e.getMessage()).contains("'" + name + "'");
+                });
+        assertThat(server.served()).isEmpty();
     }
 
     @Test

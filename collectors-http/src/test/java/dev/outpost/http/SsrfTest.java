@@ -143,6 +143,17 @@ class SsrfTest {
     }
 
     @Test
+    void urlsThatMakeTheUrlParserThrowAreBadUrlsNotCrashes() {
+        // Found by EgressUrlFuzzTest: OkHttp 4.12's HttpUrl throws ArrayIndexOutOfBoundsException on nine IPv6 groups.
+        String nineGroups = "http://[2010:0:46:e378:0:46:e378::1]/";
+        assertThatThrownBy(() -> get(nineGroups, LOOPBACK))
+                .isInstanceOfSatisfying(CollectorException.class, e -> assertThat(e.code()).isEqualTo("bad-url"));
+        assertThatThrownBy(() -> get(server.url("/to?" + nineGroups), LOOPBACK))
+                .isInstanceOfSatisfying(CollectorException.class, e -> assertThat(e.code()).isEqualTo("bad-redirect"));
+        assertThat(server.served()).containsExactly("/to");
+    }
+
+    @Test
     void aRedirectToANameThatResolvesForbiddenIsRefused() {
         assertThatThrownBy(() -> get(server.url("/to?http://internal.test:" + server.port() + "/ok"), LOOPBACK))
                 .isInstanceOfSatisfying(EgressDeniedException.class, e -> assertThat(e.address()).contains("127.0.0.2"));

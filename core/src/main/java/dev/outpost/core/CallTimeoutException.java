@@ -9,10 +9,12 @@ public class CallTimeoutException extends OutpostException {
     private final String requestId;
     private final Duration timeout;
 
-    /** No response to {@code requestId} within {@code timeout}. */
-    public CallTimeoutException(String requestId, String collector, Duration timeout) {
-        super("no response to request " + requestId + " (" + collector + ") within " + timeout
-                + ": is a worker polling the queue and allowed to run it?");
+    /** No response to {@code requestId}, sent to {@code destination}, on {@code replyTo} within {@code timeout}. */
+    public CallTimeoutException(String requestId, String collector, Duration timeout, String destination, String replyTo) {
+        super("no response to request " + requestId + " (" + collector + ") within " + timeout + " on reply destination '"
+                + replyTo + "': is a worker reading '" + destination + "' and allowed to run '" + collector
+                + "', and may it send to '" + replyTo + "' (outpost.worker.reply-to.allow)? Its dead-letter destination"
+                + " says why a request was refused.");
         this.requestId = requestId;
         this.timeout = timeout;
     }

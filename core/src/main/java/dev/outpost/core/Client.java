@@ -1,12 +1,18 @@
 package dev.outpost.core;
 
+import dev.outpost.ConfigException;
 import dev.outpost.OutpostException;
 import dev.outpost.Request;
 import dev.outpost.Response;
-import dev.outpost.internal.Ids;
+import dev.outpost.core.internal.CallbackFuture;
+import dev.outpost.core.internal.Checks;
+import dev.outpost.core.internal.Guard;
+import dev.outpost.core.internal.OwnedThreads;
 import dev.outpost.core.json.JsonCodec;
+import dev.outpost.internal.Ids;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.CodecException;
+import dev.outpost.spi.ConfigSource;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.Transport;
@@ -16,16 +22,21 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,52 +45,86 @@ import org.slf4j.LoggerFactory;
  * destination.
  *
  * <pre>{@code
- * try (Client client = Client.builder(transport).build()) {
+ * try (Client client = Client.builder(transport).build().start()) {
  *     Response r = client.call(Request.builder("outpost.ping").build(), Duration.ofSeconds(5)).join();
  * }
  * }</pre>
  *
- * <p>The client owns one thread that polls its reply destination (named
- * {@code outpost-client-<replyTo>}) and one timer thread; {@link #close()} stops both. A response
- * that matches no pending call or broadcast (a fire-and-forget {@link #send}, or one that arrived
- * after its call timed out) goes to the {@linkplain Builder#onResponse listeners}.
+ * <p>{@link #start()} checks that the reply destination exists and starts two threads: one polls
+ * the reply destination, one times calls out. Neither ever runs application code: continuations
+ * of the returned futures ({@code thenApply}, {@code whenComplete}…) and response listeners run on
+ * the {@linkplain Builder#callbackExecutor callback executor}. A call that is cancelled or given
+ * up on ({@code orTimeout}) stops being pending at once.
+ *
+ * <p>A response that matches no pending call or broadcast (a fire-and-forget {@link #send}, or one
+ * that arrived after its call timed out) goes to the {@linkplain Builder#onResponse listeners}.
  */
 public final class Client implements AutoCloseable {
+    /** Default reply destination prefix; a fresh suffix is added per client. */
+    public static final String DEFAULT_REPLY_PREFIX = "outpost-client-";
     private static final Logger log = LoggerFactory.getLogger(Client.class);
+    private static final long SWEEP_MILLIS = 10;
+
+    private enum State { NEW, RUNNING, STOPPED }
 
     private final Transport transport;
     private final Codec codec;
     private final String requests;
     private final String replyTo;
     private final Duration pollWait;
+    private final Executor callbacks;
+    private final LongSupplier ticker;
     private final List<Consumer<Response>> listeners;
-    private final Map<String, CompletableFuture<Response>> calls = new ConcurrentHashMap<>();
+    private final OwnedThreads threads;
+    private final Guard guard;
+    private final Map<String, CallbackFuture<Response>> calls = new ConcurrentHashMap<>();
     private final Map<String, Gathering> broadcasts = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService timer;
-    private final Thread poller;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final PriorityBlockingQueue<Expiry> expiries = new PriorityBlockingQueue<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+    private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
     private final LongAdder undecodable = new LongAdder();
+    private volatile Thread poller;
+    private volatile ScheduledThreadPoolExecutor timer;
 
-    private Client(Builder b) {
+    private Client(Builder b, String requests, String replyTo, Duration pollWait) {
         this.transport = b.transport;
-        this.codec = b.codec;
-        this.requests = b.requests;
-        this.replyTo = b.replyTo;
-        this.pollWait = b.pollWait;
+        this.codec = b.codec == null ? JsonCodec.create() : b.codec;
+        this.requests = requests;
+        this.replyTo = replyTo;
+        this.pollWait = pollWait;
+        this.callbacks = b.callbackExecutor;
+        this.ticker = b.ticker;
         this.listeners = new CopyOnWriteArrayList<>(b.listeners);
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "outpost-client-timer-" + replyTo);
-            t.setDaemon(true);
-            return t;
-        });
-        this.poller = new Thread(this::poll, "outpost-client-" + replyTo);
-        this.poller.setDaemon(true);
-        this.poller.start();
+        this.threads = new OwnedThreads("client", b.threadFactory);
+        this.guard = new Guard("client " + replyTo);
     }
 
     /** A builder for a client sending through {@code transport}. */
     public static Builder builder(Transport transport) {
         return new Builder(transport);
+    }
+
+    /**
+     * Checks the reply destination and starts polling it.
+     *
+     * @return this client
+     * @throws dev.outpost.spi.NoSuchDestinationException when the reply destination does not exist
+     *     (on SQS, provision it first: see {@code transport-sqs/README.md})
+     * @throws IllegalStateException when it was started before
+     */
+    public Client start() {
+        transport.verify(replyTo);
+        if (!state.compareAndSet(State.NEW, State.RUNNING)) {
+            throw new IllegalStateException("client on '" + replyTo + "' was already started");
+        }
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, threads.role("timer"));
+        t.scheduleWithFixedDelay(this::expire, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        timer = t;
+        Thread p = threads.newThread(this::poll, "poller");
+        poller = p;
+        p.start();
+        return this;
     }
 
     /** The destination responses to this client's requests come back to. */
@@ -90,12 +135,14 @@ public final class Client implements AutoCloseable {
     /**
      * Sends {@code request} to the requests destination and waits for its response.
      *
-     * <p>The request's {@code replyTo} is set to this client's reply destination, and, when it has
-     * none, its ttl to {@code timeout} (a worker will not start it after the caller gave up).
+     * <p>The request's {@code replyTo} is set to this client's reply destination (replacing any
+     * other), and, when it has none, its ttl to {@code timeout} (a worker will not start it after
+     * the caller gave up).
      *
      * @return completes with the response, whatever its status (check {@link Response#isOk()});
      *     exceptionally with {@link CallTimeoutException} when none arrives within {@code timeout},
      *     or with a {@link dev.outpost.spi.TransportException} when the request cannot be sent
+     * @throws IllegalStateException when the client is not running
      */
     public CompletableFuture<Response> call(Request request, Duration timeout) {
         return call(requests, request, timeout);
@@ -106,18 +153,18 @@ public final class Client implements AutoCloseable {
         Objects.requireNonNull(destination, "destination");
         Objects.requireNonNull(request, "request");
         requirePositive(timeout);
-        ensureOpen();
+        ensureRunning();
         Request r = prepare(request, timeout);
-        CompletableFuture<Response> future = new CompletableFuture<>();
+        CallbackFuture<Response> future = new CallbackFuture<>(callbacks);
         if (calls.putIfAbsent(r.id(), future) != null) {
             throw new IllegalArgumentException("request " + r.id() + " is already waiting for its response");
         }
-        ScheduledFuture<?> expiry = timer.schedule(() -> {
+        future.onDone(() -> calls.remove(r.id(), future)); // cancelled or orTimeout'd calls stop being pending
+        expiries.add(new Expiry(ticker.getAsLong() + timeout.toNanos(), sequence.incrementAndGet(), () -> {
             if (calls.remove(r.id(), future)) {
-                future.completeExceptionally(new CallTimeoutException(r.id(), r.collector(), timeout));
+                future.completeExceptionally(new CallTimeoutException(r.id(), r.collector(), timeout, destination, replyTo));
             }
-        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
-        future.whenComplete((v, e) -> expiry.cancel(false));
+        }));
         send(destination, r).whenComplete((v, e) -> {
             if (e != null && calls.remove(r.id(), future)) {
                 future.completeExceptionally(e);
@@ -133,7 +180,8 @@ public final class Client implements AutoCloseable {
      * @return completes when the transport accepted the request
      */
     public CompletableFuture<Void> send(Request request) {
-        ensureOpen();
+        Objects.requireNonNull(request, "request");
+        ensureRunning();
         Request r = request.replyTo().isPresent() ? request : request.withReplyTo(replyTo);
         return send(requests, r);
     }
@@ -147,16 +195,17 @@ public final class Client implements AutoCloseable {
      */
     public CompletableFuture<List<Response>> broadcast(String topic, Request request, int expected, Duration deadline) {
         Objects.requireNonNull(topic, "topic");
+        Objects.requireNonNull(request, "request");
         if (expected < 1) {
             throw new IllegalArgumentException("expected must be at least 1, was " + expected);
         }
         requirePositive(deadline);
-        ensureOpen();
+        ensureRunning();
         Request r = prepare(request, deadline);
-        Gathering g = new Gathering(expected);
+        Gathering g = new Gathering(expected, new CallbackFuture<>(callbacks));
         broadcasts.put(r.id(), g);
-        ScheduledFuture<?> expiry = timer.schedule(() -> finishBroadcast(r.id()), deadline.toNanos(), TimeUnit.NANOSECONDS);
-        g.future.whenComplete((v, e) -> expiry.cancel(false));
+        g.future.onDone(() -> broadcasts.remove(r.id(), g));
+        expiries.add(new Expiry(ticker.getAsLong() + deadline.toNanos(), sequence.incrementAndGet(), () -> finishBroadcast(r.id())));
         send(topic, r).whenComplete((v, e) -> {
             if (e != null && broadcasts.remove(r.id(), g)) {
                 g.future.completeExceptionally(e);
@@ -165,12 +214,12 @@ public final class Client implements AutoCloseable {
         return g.future;
     }
 
-    /** Adds a listener for responses that match no pending call or broadcast. */
+    /** Adds a listener for responses that match no pending call or broadcast; it runs on the callback executor. */
     public void onResponse(Consumer<Response> listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
-    /** Calls waiting for a response now. */
+    /** Calls and broadcasts waiting for responses now. */
     public int pending() {
         return calls.size() + broadcasts.size();
     }
@@ -180,30 +229,44 @@ public final class Client implements AutoCloseable {
         return undecodable.sum();
     }
 
-    /** Stops polling; pending calls complete exceptionally with an {@link OutpostException}. Idempotent. */
+    /**
+     * Stops polling; pending calls complete exceptionally with an {@link OutpostException},
+     * broadcasts with what they gathered. Idempotent: every call returns the same future.
+     */
+    public CompletableFuture<ShutdownResult> shutdown() {
+        State was = state.getAndSet(State.STOPPED);
+        if (was == State.STOPPED) {
+            return terminated;
+        }
+        long t0 = System.nanoTime();
+        Thread p = poller;
+        if (p != null) {
+            p.interrupt();
+        }
+        ScheduledThreadPoolExecutor t = timer;
+        if (t != null) {
+            t.shutdownNow();
+        }
+        OutpostException closed = new OutpostException("client on '" + replyTo + "' closed before the response arrived");
+        List.copyOf(calls.values()).forEach(f -> f.completeExceptionally(closed));
+        calls.clear();
+        List.copyOf(broadcasts.keySet()).forEach(this::finishBroadcast);
+        List<String> alive = threads.awaitTermination(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+        terminated.complete(new ShutdownResult(alive.isEmpty(), alive, 0, Duration.ofNanos(System.nanoTime() - t0)));
+        return terminated;
+    }
+
+    /** {@link #shutdown()} and wait for it. */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        ShutdownResult r = shutdown().join();
+        if (!r.clean()) {
+            log.warn("client on '{}' closed, but these threads were still running: {}", replyTo, r.threadsStillAlive());
         }
-        poller.interrupt();
-        try {
-            poller.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        timer.shutdownNow();
-        OutpostException closedError = new OutpostException("client closed before the response arrived");
-        calls.values().forEach(f -> f.completeExceptionally(closedError));
-        calls.clear();
-        broadcasts.keySet().forEach(this::finishBroadcast);
     }
 
     private Request prepare(Request request, Duration timeout) {
-        Request.Builder b = request.toBuilder();
-        if (request.replyTo().isEmpty()) {
-            b.replyTo(replyTo);
-        }
+        Request.Builder b = request.toBuilder().replyTo(replyTo);
         if (request.ttl().isEmpty()) {
             b.ttl(timeout);
         }
@@ -211,13 +274,12 @@ public final class Client implements AutoCloseable {
     }
 
     private CompletableFuture<Void> send(String destination, Request r) {
-        byte[] body;
         try {
-            body = codec.encodeRequest(r);
+            // no plain-text request id attribute: with a sealing codec it would tell readers of the queue what to cancel
+            return transport.send(destination, Message.of(codec.encodeRequest(r)));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return transport.send(destination, Message.of(body, Map.of("outpost-request-id", r.id())));
     }
 
     private void finishBroadcast(String id) {
@@ -227,10 +289,26 @@ public final class Client implements AutoCloseable {
         }
     }
 
+    private void expire() {
+        try {
+            long now = ticker.getAsLong();
+            Expiry e;
+            while ((e = expiries.poll()) != null) {
+                if (now - e.deadlineNanos < 0) {
+                    expiries.add(e);
+                    break;
+                }
+                e.action.run();
+            }
+        } catch (Throwable t) {
+            log.error("client on '{}': timer failed", replyTo, t);
+        }
+    }
+
     private void poll() {
         long pause = 50;
         boolean down = false;
-        while (!closed.get()) {
+        while (state.get() == State.RUNNING) {
             List<Delivery> got;
             try {
                 got = transport.receive(replyTo, 10, pollWait);
@@ -241,8 +319,8 @@ public final class Client implements AutoCloseable {
                 pause = 50;
             } catch (InterruptedException e) {
                 return;
-            } catch (RuntimeException e) {
-                if (closed.get()) {
+            } catch (Throwable e) {
+                if (state.get() != State.RUNNING) {
                     return;
                 }
                 if (!down) {
@@ -258,7 +336,11 @@ public final class Client implements AutoCloseable {
                 continue;
             }
             for (Delivery d : got) {
-                dispatch(d);
+                try {
+                    dispatch(d);
+                } catch (Throwable t) {
+                    log.error("client on '{}': could not dispatch delivery {}", replyTo, d.id(), t);
+                }
             }
         }
     }
@@ -279,7 +361,7 @@ public final class Client implements AutoCloseable {
             return;
         }
         d.ack();
-        CompletableFuture<Response> call = calls.remove(response.requestId());
+        CallbackFuture<Response> call = calls.remove(response.requestId());
         if (call != null) {
             call.complete(response);
             return;
@@ -293,16 +375,19 @@ public final class Client implements AutoCloseable {
         }
         for (Consumer<Response> l : listeners) {
             try {
-                l.accept(response);
-            } catch (RuntimeException e) {
-                log.warn("client: response listener failed", e);
+                callbacks.execute(() -> guard.run("response listener", () -> l.accept(response)));
+            } catch (RuntimeException rejected) {
+                log.warn("client on '{}': the callback executor refused a listener call: {}", replyTo, rejected.toString());
             }
         }
     }
 
-    private void ensureOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("client is closed");
+    private void ensureRunning() {
+        State s = state.get();
+        if (s != State.RUNNING) {
+            throw new IllegalStateException(s == State.NEW
+                    ? "client on '" + replyTo + "' is not started: Client.builder(transport).build().start()"
+                    : "client on '" + replyTo + "' is closed");
         }
     }
 
@@ -313,13 +398,22 @@ public final class Client implements AutoCloseable {
         }
     }
 
+    private record Expiry(long deadlineNanos, long seq, Runnable action) implements Comparable<Expiry> {
+        @Override
+        public int compareTo(Expiry o) {
+            int c = Long.compare(deadlineNanos - o.deadlineNanos, 0);
+            return c != 0 ? c : Long.compare(seq, o.seq);
+        }
+    }
+
     private static final class Gathering {
         final int expected;
         final List<Response> responses = Collections.synchronizedList(new ArrayList<>());
-        final CompletableFuture<List<Response>> future = new CompletableFuture<>();
+        final CallbackFuture<List<Response>> future;
 
-        Gathering(int expected) {
+        Gathering(int expected, CallbackFuture<List<Response>> future) {
             this.expected = expected;
+            this.future = future;
         }
 
         boolean add(Response r) {
@@ -334,14 +428,21 @@ public final class Client implements AutoCloseable {
         }
     }
 
-    /** Builds a {@link Client}. Not thread-safe. */
+    /**
+     * Builds a {@link Client}. Values set by a method win over {@link #configure configuration};
+     * everything is copied at {@link #build()}. Not thread-safe.
+     */
     public static final class Builder {
         private final Transport transport;
-        private Codec codec = JsonCodec.create();
-        private String requests = Worker.DEFAULT_REQUESTS;
-        private String replyTo = "outpost-client-" + Ids.next().substring(24);
-        private Duration pollWait = Worker.DEFAULT_POLL_WAIT;
+        private Codec codec;
+        private String requests;
+        private String replyTo;
+        private Duration pollWait;
+        private Executor callbackExecutor = ForkJoinPool.commonPool();
+        private LongSupplier ticker = System::nanoTime;
+        private Optional<ThreadFactory> threadFactory = Optional.empty();
         private final List<Consumer<Response>> listeners = new ArrayList<>();
+        private Optional<ConfigSource> config = Optional.empty();
 
         private Builder(Transport transport) {
             this.transport = Objects.requireNonNull(transport, "transport");
@@ -355,22 +456,45 @@ public final class Client implements AutoCloseable {
 
         /** Where {@link Client#call(Request, Duration)} sends; default {@value Worker#DEFAULT_REQUESTS}. */
         public Builder requests(String destination) {
-            this.requests = Worker.requireText(destination, "destination");
+            this.requests = Checks.text(destination, "requests");
             return this;
         }
 
         /**
          * This client's own reply destination; by default a fresh {@code outpost-client-…} name
-         * (fine for transports that create queues on demand; with SQS, name a queue you provisioned).
+         * (fine for transports that create queues on demand; on SQS name a queue you provisioned).
+         * Workers must be allowed to send to it ({@code outpost.worker.reply-to.allow}).
          */
         public Builder replyTo(String destination) {
-            this.replyTo = Worker.requireText(destination, "destination");
+            this.replyTo = Checks.text(destination, "replyTo");
             return this;
         }
 
         /** How long one receive on the reply destination waits; default 20 s. */
         public Builder pollWait(Duration wait) {
-            this.pollWait = Worker.requireNonNegative(wait, "wait");
+            this.pollWait = Checks.nonNegative(wait, "pollWait");
+            return this;
+        }
+
+        /**
+         * Where continuations of returned futures and response listeners run; default
+         * {@link ForkJoinPool#commonPool()}. Never the poller, so a slow callback cannot delay
+         * other responses.
+         */
+        public Builder callbackExecutor(Executor executor) {
+            this.callbackExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /** Where call timeouts read elapsed time (nanoseconds); default {@link System#nanoTime}. */
+        public Builder ticker(LongSupplier nanoTicker) {
+            this.ticker = Objects.requireNonNull(nanoTicker, "nanoTicker");
+            return this;
+        }
+
+        /** Makes the client's two threads (poller, timer). */
+        public Builder threadFactory(ThreadFactory threadFactory) {
+            this.threadFactory = Optional.of(Objects.requireNonNull(threadFactory, "threadFactory"));
             return this;
         }
 
@@ -380,9 +504,38 @@ public final class Client implements AutoCloseable {
             return this;
         }
 
-        /** Builds the client and starts polling its reply destination. */
+        /** Takes {@code outpost.client.*} from {@code config} for what no method of this builder set. */
+        public Builder configure(ConfigSource config) {
+            this.config = Optional.of(Objects.requireNonNull(config, "config"));
+            return this;
+        }
+
+        /**
+         * Builds the client; {@link Client#start()} starts it.
+         *
+         * @throws ConfigException naming every bad configured value
+         */
         public Client build() {
-            return new Client(this);
+            List<ConfigException.Problem> problems = new ArrayList<>();
+            String req = requests != null ? requests : configured("outpost.client.requests").orElse(Worker.DEFAULT_REQUESTS);
+            String reply = replyTo != null ? replyTo
+                    : configured("outpost.client.reply-to").orElse(DEFAULT_REPLY_PREFIX + Ids.next().substring(24));
+            Duration wait = pollWait;
+            if (wait == null) {
+                try {
+                    wait = config.flatMap(c -> c.duration("outpost.client.poll-wait")).orElse(Worker.DEFAULT_POLL_WAIT);
+                } catch (ConfigException e) {
+                    problems.addAll(e.problems());
+                }
+            }
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
+            return new Client(this, req, reply, wait);
+        }
+
+        private Optional<String> configured(String key) {
+            return config.flatMap(c -> c.string(key)).filter(s -> !s.isBlank());
         }
     }
 }

@@ -1,23 +1,25 @@
 package dev.outpost.core;
 
-import dev.outpost.CollectorException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.ConfigException;
+import dev.outpost.ErrorCodes;
 import dev.outpost.ErrorInfo;
-import dev.outpost.RejectReason;
+import dev.outpost.Json;
 import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.ResponseStatus;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.NullNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.core.internal.Checks;
+import dev.outpost.core.internal.CollectorEntry;
+import dev.outpost.core.internal.CollectorRunner;
+import dev.outpost.core.internal.Deadlines;
+import dev.outpost.core.internal.Guard;
 import dev.outpost.core.internal.Hosts;
-import dev.outpost.Json;
+import dev.outpost.core.internal.OwnedThreads;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.core.json.JsonSchema;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.Collector;
-import dev.outpost.spi.CollectorContext;
 import dev.outpost.spi.Message;
-import dev.outpost.spi.Sender;
 import dev.outpost.spi.Transport;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,12 +29,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,44 +47,62 @@ import org.slf4j.LoggerFactory;
  * destination: an agent that ships the process list every 5 seconds is one {@link Job}.
  *
  * <pre>{@code
- * Scheduler scheduler = Scheduler.builder(transport)
+ * try (Scheduler scheduler = Scheduler.builder(transport)
  *         .job(Scheduler.Job.every(Duration.ofSeconds(5), new ProcessList(), "records"))
  *         .build()
- *         .start();
+ *         .start()) {
+ *     ...
+ * }
  * }</pre>
  *
  * <p>Runs stay on the grid {@code start + k × period}. A run that takes longer than its period
- * does not cause a burst of catch-up runs: the ticks it overlapped are skipped (and counted),
- * and the next run starts at the next tick. Collectors whose names start with {@code _} may be
- * scheduled: they run here, never remotely.
+ * does not cause a burst of catch-up runs: the ticks it overlapped are skipped (and counted), and
+ * the next run starts at the next tick. Runs go through the same runner as the worker's: the
+ * collector's timeout interrupts it, whatever it throws becomes an error response, and
+ * {@link AutoCloseable} collectors are closed at shutdown. Collectors whose names start with
+ * {@code _} may be scheduled: they run here, never remotely.
  */
 public final class Scheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
+    /** The longest the scheduling thread waits before looking at the ticker again. */
+    private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    private enum State { NEW, RUNNING, STOPPED }
 
     private final Transport transport;
     private final Codec codec;
     private final String workerId;
     private final Clock clock;
+    private final LongSupplier ticker;
+    private final Duration drainTimeout;
     private final List<Running> jobs = new ArrayList<>();
-    private final ScheduledExecutorService executor;
-    private final AtomicBoolean started = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final OwnedThreads threads;
+    private final Deadlines deadlines;
+    private final CollectorRunner runner;
+    private final Guard guard;
+    private final ThreadPoolExecutor executor;
+    private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+    private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
+    private volatile Thread scheduling;
 
     private Scheduler(Builder b) {
         this.transport = b.transport;
         this.codec = b.codec;
         this.workerId = b.workerId;
         this.clock = b.clock;
-        AtomicInteger n = new AtomicInteger();
-        ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(Math.min(b.jobs.size(), 4), r -> {
-            Thread t = new Thread(r, "outpost-scheduler-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        ex.setRemoveOnCancelPolicy(true);
-        this.executor = ex;
+        this.ticker = b.ticker;
+        this.drainTimeout = b.drainTimeout;
+        this.threads = new OwnedThreads("scheduler", b.threadFactory);
+        this.deadlines = new Deadlines(ticker);
+        this.runner = new CollectorRunner("scheduler " + workerId, deadlines, ticker);
+        this.guard = new Guard("scheduler " + workerId);
+        int size = Math.max(1, Math.min(b.jobs.size(), 4));
+        this.executor = new ThreadPoolExecutor(size, size, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                threads.role("runner"));
         for (Job j : b.jobs) {
-            jobs.add(new Running(j));
+            CollectorEntry entry = new CollectorEntry(j.collector(), JsonSchema.of(j.collector().paramsSchema()), true, false,
+                    j.timeout(), 1, j.settings());
+            this.jobs.add(new Running(j, entry));
         }
     }
 
@@ -87,16 +111,23 @@ public final class Scheduler implements AutoCloseable {
         return new Builder(transport);
     }
 
-    /** Starts every job; the first run of each is immediate. */
+    /**
+     * Starts every job; the first run of each is immediate.
+     *
+     * @return this scheduler
+     * @throws IllegalStateException when it was started before
+     */
     public Scheduler start() {
-        if (!started.compareAndSet(false, true)) {
+        if (!state.compareAndSet(State.NEW, State.RUNNING)) {
             throw new IllegalStateException("scheduler already started");
         }
-        long now = System.nanoTime();
+        long now = ticker.getAsLong();
         for (Running r : jobs) {
             r.gridStart = now;
-            executor.execute(r);
         }
+        Thread t = threads.newThread(this::loop, "timer");
+        scheduling = t;
+        t.start();
         return this;
     }
 
@@ -106,22 +137,90 @@ public final class Scheduler implements AutoCloseable {
                 r.runs.get(), r.failures.get(), r.skipped.get(), Optional.ofNullable(r.lastRun))).toList();
     }
 
-    /** Stops scheduling; a run in progress is interrupted. Idempotent. */
+    /**
+     * Stops scheduling, interrupts runs in progress, waits for them up to the drain timeout and
+     * closes {@link AutoCloseable} collectors. Idempotent: every call returns the same future.
+     *
+     * @return completes when it is over, saying whether every thread stopped in time
+     */
+    public CompletableFuture<ShutdownResult> shutdown() {
+        State was = state.getAndSet(State.STOPPED);
+        if (was == State.STOPPED) {
+            return terminated;
+        }
+        long t0 = System.nanoTime();
+        Thread t = scheduling;
+        if (t != null) {
+            t.interrupt();
+        }
+        deadlines.interruptAll();
+        executor.shutdownNow();
+        List<String> alive = threads.awaitTermination(t0 + drainTimeout.toNanos());
+        for (Running r : jobs) {
+            if (r.job.collector() instanceof AutoCloseable c) {
+                guard.run("closing collector '" + r.job.collector().name() + "'", () -> {
+                    try {
+                        c.close();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            }
+        }
+        terminated.complete(new ShutdownResult(alive.isEmpty(), alive, 0, Duration.ofNanos(System.nanoTime() - t0)));
+        return terminated;
+    }
+
+    /** {@link #shutdown()} and wait for it. */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            executor.shutdownNow();
+        ShutdownResult r = shutdown().join();
+        if (!r.clean()) {
+            log.warn("scheduler closed, but these threads were still running: {}", r.threadsStillAlive());
+        }
+    }
+
+    private void loop() {
+        while (state.get() == State.RUNNING) {
             try {
-                executor.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                deadlines.sweep();
+                long now = ticker.getAsLong();
+                long nextWake = now + MAX_PARK_NANOS;
+                for (Running r : jobs) {
+                    long due = r.gridStart + r.tick * r.period;
+                    if (now - due >= 0) {
+                        long current = (now - r.gridStart) / r.period;
+                        r.skipped.addAndGet(current - r.tick);
+                        if (r.busy.compareAndSet(false, true)) {
+                            executor.execute(r);
+                        } else {
+                            r.skipped.incrementAndGet();
+                        }
+                        r.tick = current + 1;
+                        due = r.gridStart + r.tick * r.period;
+                    }
+                    if (due - nextWake < 0) {
+                        nextWake = due;
+                    }
+                }
+                LockSupport.parkNanos(Math.max(1, Math.min(MAX_PARK_NANOS, nextWake - ticker.getAsLong())));
+                if (Thread.interrupted() && state.get() != State.RUNNING) {
+                    return;
+                }
+            } catch (Throwable t) {
+                if (state.get() != State.RUNNING) {
+                    return;
+                }
+                log.error("scheduler: scheduling failed", t);
             }
         }
     }
 
     private final class Running implements Runnable {
         final Job job;
-        final JsonSchema schema;
+        final CollectorEntry entry;
+        final long period;
+        final AtomicBoolean busy = new AtomicBoolean();
         final AtomicLong runs = new AtomicLong();
         final AtomicLong failures = new AtomicLong();
         final AtomicLong skipped = new AtomicLong();
@@ -129,39 +228,20 @@ public final class Scheduler implements AutoCloseable {
         long gridStart;
         long tick;
 
-        Running(Job job) {
+        Running(Job job, CollectorEntry entry) {
             this.job = job;
-            this.schema = JsonSchema.of(job.collector().paramsSchema());
+            this.entry = entry;
+            this.period = job.period().toNanos();
         }
 
         @Override
         public void run() {
-            if (closed.get()) {
-                return;
-            }
             try {
                 runOnce();
             } catch (Throwable t) {
                 log.error("scheduler: job {} failed outside its collector", job.collector().name(), t);
-            }
-            if (closed.get()) {
-                return;
-            }
-            long period = job.period().toNanos();
-            long now = System.nanoTime();
-            long next = tick + 1;
-            long due = gridStart + next * period;
-            if (due - now < 0) {
-                long behind = (now - gridStart) / period + 1;
-                skipped.addAndGet(behind - next);
-                next = behind;
-                due = gridStart + next * period;
-            }
-            tick = next;
-            try {
-                executor.schedule(this, due - now, TimeUnit.NANOSECONDS);
-            } catch (RuntimeException e) {
-                // closed meanwhile
+            } finally {
+                busy.set(false);
             }
         }
 
@@ -171,70 +251,29 @@ public final class Scheduler implements AutoCloseable {
             Instant started = clock.instant();
             lastRun = started;
             runs.incrementAndGet();
+            CollectorRunner.Outcome outcome = runner.run(entry, request, Optional.empty(), 1, started.plus(job.timeout()), p -> {});
             Response response;
-            List<String> violations = schema.violations(request.params());
-            if (!violations.isEmpty()) {
-                failures.incrementAndGet();
-                response = Response.failed(request, ResponseStatus.REJECTED, new ErrorInfo(RejectReason.INVALID_PARAMS.code(),
-                        String.join("; ", violations)), workerId, 1, started, clock.instant());
+            if (outcome instanceof CollectorRunner.Ok ok) {
+                response = Response.ok(request, ok.result(), workerId, 1, started, clock.instant());
             } else {
-                try {
-                    Object result = job.collector().collect(request, new Context(started.plus(job.timeout())));
-                    JsonNode node = result == null ? NullNode.getInstance()
-                            : result instanceof JsonNode n ? n : Json.toTree(result);
-                    response = Response.ok(request, node, workerId, 1, started, clock.instant());
-                } catch (Exception e) {
-                    failures.incrementAndGet();
-                    ErrorInfo error = e instanceof CollectorException ce ? new ErrorInfo(ce.code(), String.valueOf(ce.getMessage()))
-                            : new ErrorInfo("collector-failed", e.toString());
-                    response = Response.failed(request, ResponseStatus.ERROR, error, workerId, 1, started, clock.instant());
+                failures.incrementAndGet();
+                ErrorInfo error = ((CollectorRunner.Failed) outcome).error();
+                response = Response.failed(request, ResponseStatus.ERROR, error, workerId, 1, started, clock.instant());
+            }
+            byte[] body;
+            try {
+                body = codec.encodeResponse(response, Optional.empty());
+            } catch (RuntimeException e) {
+                String incident = runner.incident("scheduled " + job.collector().name() + " result cannot be encoded", e);
+                body = codec.encodeResponse(Response.failed(request, ResponseStatus.ERROR, new ErrorInfo(
+                        ErrorCodes.UNENCODABLE_RESULT, "the result cannot be encoded (incident " + incident + ")"), workerId, 1,
+                        started, clock.instant()), Optional.empty());
+            }
+            transport.send(job.destination(), Message.of(body)).whenComplete((v, e) -> {
+                if (e != null) {
+                    log.warn("scheduler: could not publish {} to '{}': {}", job.collector().name(), job.destination(), e.toString());
                 }
-            }
-            byte[] body = codec.encodeResponse(response, Optional.empty());
-            transport.send(job.destination(), Message.of(body, Map.of("outpost-request-id", request.id())))
-                    .whenComplete((v, e) -> {
-                        if (e != null) {
-                            log.warn("scheduler: could not publish {} to '{}': {}", job.collector().name(), job.destination(),
-                                    e.toString());
-                        }
-                    });
-        }
-
-        private final class Context implements CollectorContext {
-            private final Instant deadline;
-
-            Context(Instant deadline) {
-                this.deadline = deadline;
-            }
-
-            @Override
-            public Instant deadline() {
-                return deadline;
-            }
-
-            @Override
-            public Duration remaining() {
-                Duration d = Duration.between(clock.instant(), deadline);
-                return d.isNegative() ? Duration.ZERO : d;
-            }
-
-            @Override
-            public Optional<Sender> sender() {
-                return Optional.empty();
-            }
-
-            @Override
-            public int attempt() {
-                return 1;
-            }
-
-            @Override
-            public Map<String, String> settings() {
-                return job.settings();
-            }
-
-            @Override
-            public void progress(String message) {}
+            });
         }
     }
 
@@ -244,37 +283,49 @@ public final class Scheduler implements AutoCloseable {
      * @param collector what runs
      * @param period the time between the starts of two runs
      * @param destination where each run's response is published
-     * @param params the params each run gets (valid against the collector's schema)
+     * @param params the params each run gets (valid against the collector's schema); a copy
      * @param target the target each run reports; empty for this host's worker id
-     * @param timeout the deadline each run's context reports
+     * @param timeout how long a run may take before it is interrupted
      * @param settings the collector's settings
      */
     public record Job(Collector collector, Duration period, String destination, ObjectNode params,
             Optional<String> target, Duration timeout, Map<String, String> settings) {
-        /** Validates the components. */
+        /** Validates and copies the components. */
         public Job {
             Objects.requireNonNull(collector, "collector");
-            Objects.requireNonNull(period, "period");
-            Objects.requireNonNull(destination, "destination");
+            Checks.positive(period, "period");
+            Checks.text(destination, "destination");
             Objects.requireNonNull(params, "params");
             Objects.requireNonNull(target, "target");
-            Objects.requireNonNull(timeout, "timeout");
+            Checks.positive(timeout, "timeout");
             settings = Map.copyOf(settings);
-            if (period.isNegative() || period.isZero()) {
-                throw new IllegalArgumentException("period must be positive, was " + period);
-            }
             params = params.deepCopy();
         }
 
-        /** Runs {@code collector} with empty params every {@code period}, publishing to {@code destination}. */
+        /** A copy of the params, so that the job stays immutable. */
+        @Override
+        public ObjectNode params() {
+            return params.deepCopy();
+        }
+
+        /** Runs {@code collector} with empty params every {@code period} (its timeout), publishing to {@code destination}. */
         public static Job every(Duration period, Collector collector, String destination) {
-            return new Job(collector, period, destination, Json.object(), Optional.empty(), period,
-                    Map.of());
+            return new Job(collector, period, destination, Json.object(), Optional.empty(), period, Map.of());
         }
 
         /** This job with other params. */
         public Job withParams(Map<String, ?> newParams) {
             return new Job(collector, period, destination, (ObjectNode) Json.toTree(newParams), target, timeout, settings);
+        }
+
+        /** This job with another timeout. */
+        public Job withTimeout(Duration newTimeout) {
+            return new Job(collector, period, destination, params, target, newTimeout, settings);
+        }
+
+        /** This job with collector settings. */
+        public Job withSettings(Map<String, String> newSettings) {
+            return new Job(collector, period, destination, params, target, timeout, newSettings);
         }
     }
 
@@ -285,19 +336,22 @@ public final class Scheduler implements AutoCloseable {
      * @param destination where it publishes
      * @param period its period
      * @param runs runs so far
-     * @param failures runs whose collector failed
+     * @param failures runs whose collector failed or timed out
      * @param skipped ticks skipped because a run overran its period
      * @param lastRun when the last run started
      */
     public record JobStatus(String collector, String destination, Duration period, long runs, long failures, long skipped,
             Optional<Instant> lastRun) {}
 
-    /** Builds a {@link Scheduler}. Not thread-safe. */
+    /** Builds a {@link Scheduler}; everything is copied at {@link #build()}. Not thread-safe. */
     public static final class Builder {
         private final Transport transport;
         private Codec codec = JsonCodec.create();
         private String workerId = Hosts.workerId();
         private Clock clock = Clock.systemUTC();
+        private LongSupplier ticker = System::nanoTime;
+        private Duration drainTimeout = Worker.DEFAULT_DRAIN_TIMEOUT;
+        private Optional<ThreadFactory> threadFactory = Optional.empty();
         private final List<Job> jobs = new ArrayList<>();
 
         private Builder(Transport transport) {
@@ -312,13 +366,31 @@ public final class Scheduler implements AutoCloseable {
 
         /** The worker id responses carry; default {@code hostname-pid}. */
         public Builder id(String workerId) {
-            this.workerId = Worker.requireText(workerId, "workerId");
+            this.workerId = Checks.text(workerId, "id");
             return this;
         }
 
         /** The clock for timestamps. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Where periods and timeouts read elapsed time (nanoseconds); default {@link System#nanoTime}. */
+        public Builder ticker(LongSupplier nanoTicker) {
+            this.ticker = Objects.requireNonNull(nanoTicker, "nanoTicker");
+            return this;
+        }
+
+        /** How long {@link Scheduler#shutdown()} waits for interrupted runs; default 30 s. */
+        public Builder drainTimeout(Duration drainTimeout) {
+            this.drainTimeout = Checks.nonNegative(drainTimeout, "drainTimeout");
+            return this;
+        }
+
+        /** Makes every thread the scheduler starts. */
+        public Builder threadFactory(ThreadFactory threadFactory) {
+            this.threadFactory = Optional.of(Objects.requireNonNull(threadFactory, "threadFactory"));
             return this;
         }
 
@@ -329,19 +401,34 @@ public final class Scheduler implements AutoCloseable {
         }
 
         /**
-         * Builds the scheduler.
+         * Builds the scheduler (not yet started).
          *
-         * @throws IllegalArgumentException when there is no job, or a job's params do not fit its schema
+         * @throws ConfigException when there is no job, or a job's params do not fit its schema, or
+         *     its collector refuses its settings
          */
         public Scheduler build() {
+            List<ConfigException.Problem> problems = new ArrayList<>();
             if (jobs.isEmpty()) {
-                throw new IllegalArgumentException("a scheduler needs at least one job");
+                problems.add(new ConfigException.Problem("jobs", "a scheduler needs at least one job"));
             }
             for (Job j : jobs) {
-                List<String> v = JsonSchema.of(j.collector().paramsSchema()).violations(j.params());
-                if (!v.isEmpty()) {
-                    throw new IllegalArgumentException("params of scheduled " + j.collector().name() + " are invalid: " + v);
+                String name = j.collector().name();
+                try {
+                    JsonSchema schema = JsonSchema.of(j.collector().paramsSchema());
+                    List<String> v = schema.violations(j.params());
+                    if (!v.isEmpty()) {
+                        problems.add(new ConfigException.Problem("job " + name, "params are invalid: " + v));
+                        continue;
+                    }
+                    j.collector().validateSettings(j.settings());
+                } catch (ConfigException e) {
+                    problems.addAll(e.problems());
+                } catch (RuntimeException e) {
+                    problems.add(new ConfigException.Problem("job " + name, e.getMessage()));
                 }
+            }
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
             }
             return new Scheduler(this);
         }

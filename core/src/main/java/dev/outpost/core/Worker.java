@@ -1,11 +1,11 @@
 package dev.outpost.core;
 
-import dev.outpost.OutpostException;
 import dev.outpost.ConfigException;
-import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.core.internal.Backoff;
 import dev.outpost.core.internal.Builtins;
+import dev.outpost.core.internal.Checks;
 import dev.outpost.core.internal.CollectorEntry;
+import dev.outpost.core.internal.ConfigKeys;
 import dev.outpost.core.internal.Hosts;
 import dev.outpost.core.internal.Patterns;
 import dev.outpost.core.internal.WorkerEngine;
@@ -14,6 +14,7 @@ import dev.outpost.core.json.JsonCodec;
 import dev.outpost.core.json.JsonSchema;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.Collector;
+import dev.outpost.spi.ConfigSource;
 import dev.outpost.spi.Transport;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,24 +28,22 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
+import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embeddable worker loop: polls a queue, runs the requested {@link Collector}, publishes the
  * response and only then acknowledges the message.
  *
  * <pre>{@code
- * Worker worker = Worker.builder(transport)
- *         .collector(new DiskUsage())
- *         .concurrency(4)
- *         .build()
- *         .start();
+ * try (Worker worker = Worker.builder(transport).collector(new DiskUsage()).build().start()) {
+ *     ...
+ * }
  * }</pre>
  *
  * <p>What it promises:
@@ -53,29 +52,46 @@ import java.util.regex.Pattern;
  *       any point loses nothing (the message comes back after its visibility timeout).
  *   <li><b>Back-pressure.</b> It never holds more deliveries than it has free slots
  *       ({@link Builder#concurrency(int)}).
- *   <li><b>Retries.</b> A retryable failure is handed back with exponential backoff and jitter
- *       until {@link Builder#maxAttempts(int)}; then it is answered with an error and a copy goes to
- *       the dead-letter destination with the reason.
+ *   <li><b>Bounded attempts.</b> A retryable failure is handed back with exponential backoff and
+ *       jitter until {@link Builder#maxAttempts(int)}; then it is answered with an error and a copy
+ *       goes to the dead-letter destination ({@code attempts-exhausted}). The same bound holds for
+ *       a response that cannot be published ({@code unanswerable}; a reply destination that does
+ *       not exist is dead-lettered at once) and for unexpected failures of the loop itself
+ *       ({@code internal-error}, with an incident id that the log names). A computed result is not
+ *       recomputed because publishing it failed.
  *   <li><b>Rejects.</b> Undecodable, schema-invalid, oversize, expired, unknown, disallowed or
- *       private ({@code _name}) requests, and requests from senders who may not run the collector,
- *       go straight to the dead-letter destination with the attribute {@code outpost-reject-reason}
- *       and are acked. The loop never stops for bad input.
+ *       private ({@code _name}) requests, requests from senders who may not run the collector, and
+ *       requests naming a {@code replyTo} this worker may not send to go straight to the
+ *       dead-letter destination with the attribute {@code outpost-reject-reason} and are acked.
  *   <li><b>Deadlines.</b> A run past its timeout is interrupted and counts as a retryable failure;
  *       while it runs, the delivery is kept invisible by extending it.
+ *   <li><b>User code cannot stop it.</b> Whatever a collector or listener throws, {@link Error}s
+ *       included, is caught, counted and handled by the same policy.
  *   <li><b>Graceful stop.</b> {@link #shutdown()} stops polling, lets in-flight work finish within
- *       the drain timeout, and hands what is unfinished back to the queue at once.
+ *       the drain timeout, hands what is unfinished back to the queue at once, and says in its
+ *       {@link ShutdownResult} whether every thread stopped in time.
  * </ul>
  *
- * <p>Every worker also runs the built-in collectors {@code outpost.ping}, {@code outpost.status},
- * {@code outpost.collectors} and {@code outpost.config} (subject to the allow-list like any other).
+ * <p>Which collectors run: with no allow-list, the collectors registered in code plus the built-in
+ * {@code outpost.ping}, {@code outpost.status} and {@code outpost.collectors}. Collectors found by
+ * {@link Builder#discoverCollectors()} and {@code outpost.config} run only when an allow pattern
+ * names them; {@code outpost.config} answers only senders a codec authenticated.
+ *
+ * <p>The worker's threads (pollers, runners, a timer, one for shutdown) come from the
+ * {@linkplain Builder#threadFactory thread factory}; by default they are named
+ * {@code outpost-worker-N-ROLE-M} and are not daemons, so close what you start.
  */
 public final class Worker implements AutoCloseable {
     /** Default source queue. */
     public static final String DEFAULT_REQUESTS = "requests";
     /** Default dead-letter destination. */
     public static final String DEFAULT_DEAD_LETTER = "dead-letter";
+    /** Default reply destinations a request may name: the client's default reply queues. */
+    public static final List<String> DEFAULT_REPLY_TO_ALLOW = List.of("outpost-client-*");
     /** Default number of requests run at once. */
     public static final int DEFAULT_CONCURRENCY = 8;
+    /** Default number of polling threads. */
+    public static final int DEFAULT_POLLERS = 1;
     /** Default number of attempts before a retryable failure is answered as an error. */
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
     /** Default collector timeout. */
@@ -92,8 +108,12 @@ public final class Worker implements AutoCloseable {
     public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofSeconds(60);
     /** Default largest message accepted. */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+    /** Default duplicate-suppression window (off). */
+    public static final int DEFAULT_DEDUPE = 0;
 
+    private static final Logger log = LoggerFactory.getLogger(Worker.class);
     private static final Pattern NAME = Pattern.compile("[a-z0-9_][a-z0-9._-]{0,127}");
+    private static final Set<String> WORKER_COLLECTOR_KEYS = Set.of("timeout", "max-attempts");
 
     private final WorkerEngine engine;
 
@@ -129,24 +149,23 @@ public final class Worker implements AutoCloseable {
 
     /**
      * Stops polling, waits for in-flight work up to the drain timeout, hands the rest back.
-     * Idempotent.
+     * Idempotent: every call returns the same future.
      *
-     * @return completes when the worker's threads are gone
+     * @return completes when the shutdown is over, saying whether every thread stopped in time
      */
-    public CompletableFuture<Void> shutdown() {
+    public CompletableFuture<ShutdownResult> shutdown() {
         return engine.shutdown();
     }
 
-    /** {@link #shutdown()} and wait for it (at most the drain timeout plus a few seconds). */
+    /**
+     * {@link #shutdown()} and wait for it. A shutdown that was not clean (a collector ignoring
+     * interrupts still holds its thread) is logged; close never throws for it.
+     */
     @Override
     public void close() {
-        CompletableFuture<Void> done = shutdown();
-        try {
-            done.get(engine.settings().drainTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            throw new OutpostException("worker " + id() + " did not stop cleanly", e);
+        ShutdownResult r = shutdown().join();
+        if (!r.clean()) {
+            log.warn("worker {} closed, but these threads were still running: {}", id(), r.threadsStillAlive());
         }
     }
 
@@ -155,35 +174,42 @@ public final class Worker implements AutoCloseable {
         return "Worker[" + id() + " on " + engine.settings().source() + "]";
     }
 
-    /** Builds a {@link Worker}; validated at {@link #build()}. Not thread-safe. */
+    /**
+     * Builds a {@link Worker}. Values set by a method win over {@link #configure configuration},
+     * whatever the order of the calls; configuration wins over the defaults. Everything is copied
+     * at {@link #build()}, so a builder can be reused. Not thread-safe.
+     */
     public static final class Builder {
         private final Transport transport;
-        private String workerId = Hosts.workerId();
-        private Codec codec = JsonCodec.create();
-        private String requests = DEFAULT_REQUESTS;
-        private String deadLetter = DEFAULT_DEAD_LETTER;
-        private Optional<String> responses = Optional.empty();
+        private String workerId;
+        private Codec codec;
+        private String requests;
+        private String deadLetter;
+        private String responses;
         private final List<Collector> collectors = new ArrayList<>();
-        private final List<String> allow = new ArrayList<>();
+        private final List<Collector> discovered = new ArrayList<>();
+        private List<String> allow;
+        private List<String> replyToAllow;
         private boolean builtins = true;
-        private int concurrency = DEFAULT_CONCURRENCY;
-        private int pollers = 1;
-        private Duration pollWait = DEFAULT_POLL_WAIT;
-        private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
-        private Duration timeout = DEFAULT_TIMEOUT;
-        private Duration visibility = DEFAULT_VISIBILITY;
-        private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
-        private Duration backoffInitial = DEFAULT_BACKOFF_INITIAL;
-        private Duration backoffMax = DEFAULT_BACKOFF_MAX;
-        private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
-        private int dedupeWindow;
+        private Integer concurrency;
+        private Integer pollers;
+        private Duration pollWait;
+        private Integer maxAttempts;
+        private Duration timeout;
+        private Duration visibility;
+        private Duration drainTimeout;
+        private Duration backoffInitial;
+        private Duration backoffMax;
+        private Integer maxMessageBytes;
+        private Integer dedupeWindow;
         private WorkerListener listener = WorkerListener.NONE;
         private Clock clock = Clock.systemUTC();
+        private LongSupplier ticker = System::nanoTime;
         private Optional<ThreadFactory> threadFactory = Optional.empty();
         private final Map<String, Duration> timeouts = new HashMap<>();
         private final Map<String, Integer> attempts = new HashMap<>();
         private final Map<String, Map<String, String>> settings = new HashMap<>();
-        private Optional<OutpostConfig> config = Optional.empty();
+        private Optional<ConfigSource> config = Optional.empty();
 
         private Builder(Transport transport) {
             this.transport = Objects.requireNonNull(transport, "transport");
@@ -191,7 +217,7 @@ public final class Worker implements AutoCloseable {
 
         /** The id responses carry; by default {@code hostname-pid}. */
         public Builder id(String workerId) {
-            this.workerId = requireText(workerId, "workerId");
+            this.workerId = Checks.text(workerId, "id");
             return this;
         }
 
@@ -203,25 +229,28 @@ public final class Worker implements AutoCloseable {
 
         /** The queue to read requests from; default {@value #DEFAULT_REQUESTS}. */
         public Builder requests(String source) {
-            this.requests = requireText(source, "source");
+            this.requests = Checks.text(source, "requests");
             return this;
         }
 
         /** Where refused and exhausted messages go; default {@value #DEFAULT_DEAD_LETTER}. */
         public Builder deadLetter(String destination) {
-            this.deadLetter = requireText(destination, "destination");
-            return this;
-        }
-
-        /** Where responses go when a request names no {@code replyTo}; by default they are not sent. */
-        public Builder responses(String destination) {
-            this.responses = Optional.of(requireText(destination, "destination"));
+            this.deadLetter = Checks.text(destination, "deadLetter");
             return this;
         }
 
         /**
-         * Registers a collector. A collector that is {@link AutoCloseable} is closed when the worker
-         * stops.
+         * Where responses go when a request names no {@code replyTo}; by default they are not sent.
+         * This destination is always allowed as a reply destination.
+         */
+        public Builder responses(String destination) {
+            this.responses = Checks.text(destination, "responses");
+            return this;
+        }
+
+        /**
+         * Registers a collector; it runs unless an allow-list leaves it out. A collector that is
+         * {@link AutoCloseable} is closed when the worker stops.
          */
         public Builder collector(Collector collector) {
             collectors.add(Objects.requireNonNull(collector, "collector"));
@@ -234,20 +263,42 @@ public final class Worker implements AutoCloseable {
             return this;
         }
 
-        /** Registers every collector {@link ServiceLoader} finds on the class path. */
+        /**
+         * Registers every collector {@link ServiceLoader} finds on the class path. They run only
+         * when an {@linkplain #allow allow pattern} names them: a jar added to the class path does
+         * not open anything to remote senders by itself.
+         */
         public Builder discoverCollectors() {
-            ServiceLoader.load(Collector.class).forEach(this::collector);
+            ServiceLoader.load(Collector.class).forEach(c -> discovered.add(Objects.requireNonNull(c, "discovered collector")));
             return this;
         }
 
         /**
-         * Allows only collectors matching these patterns (exact names, or prefixes ending in
-         * {@code *}); may be called more than once. Without it, every registered collector runs.
+         * Allows only collectors matching these patterns (exact names, prefixes ending in {@code *},
+         * or {@code *} for every collector); replaces earlier patterns. Without it, the collectors
+         * registered in code and the built-in ping, status and collectors listing run.
          */
         public Builder allow(String... patterns) {
+            List<String> list = new ArrayList<>();
             for (String p : patterns) {
-                allow.add(requireText(p, "pattern"));
+                list.add(Checks.text(p, "allow"));
             }
+            this.allow = List.copyOf(list);
+            return this;
+        }
+
+        /**
+         * The reply destinations a request may name (exact names or prefixes ending in {@code *});
+         * replaces the default {@code outpost-client-*}. A request naming another is refused as
+         * {@code reply-to-refused}: the worker sends with its own credentials, so senders must not
+         * choose any queue they like.
+         */
+        public Builder allowReplyTo(String... patterns) {
+            List<String> list = new ArrayList<>();
+            for (String p : patterns) {
+                list.add(Checks.text(p, "allowReplyTo"));
+            }
+            this.replyToAllow = List.copyOf(list);
             return this;
         }
 
@@ -259,56 +310,62 @@ public final class Worker implements AutoCloseable {
 
         /** How many requests run at once, and so how many deliveries are held; default {@value #DEFAULT_CONCURRENCY}. */
         public Builder concurrency(int concurrency) {
-            this.concurrency = requireRange(concurrency, 1, 4096, "concurrency");
+            this.concurrency = Checks.range(concurrency, 1, 4096, "concurrency");
             return this;
         }
 
-        /** How many threads poll the queue; default 1 (transports with slow receives want more). */
+        /** How many threads poll the queue; default {@value #DEFAULT_POLLERS} (transports with slow receives want more). */
         public Builder pollers(int pollers) {
-            this.pollers = requireRange(pollers, 1, 64, "pollers");
+            this.pollers = Checks.range(pollers, 1, 64, "pollers");
             return this;
         }
 
         /** How long one receive waits for messages; default 20 s. */
         public Builder pollWait(Duration wait) {
-            this.pollWait = requireNonNegative(wait, "wait");
+            this.pollWait = Checks.nonNegative(wait, "pollWait");
             return this;
         }
 
-        /** Attempts before a retryable failure becomes an error response; default {@value #DEFAULT_MAX_ATTEMPTS}. */
+        /**
+         * How many times a message is tried: runs of a failing collector, attempts to publish its
+         * response, unexpected failures; default {@value #DEFAULT_MAX_ATTEMPTS}.
+         */
         public Builder maxAttempts(int maxAttempts) {
-            this.maxAttempts = requireRange(maxAttempts, 1, 100, "maxAttempts");
+            this.maxAttempts = Checks.range(maxAttempts, 1, 100, "maxAttempts");
             return this;
         }
 
         /** The retry delay: {@code initial} doubling up to {@code max}, with jitter; default 1 s to 60 s. */
         public Builder backoff(Duration initial, Duration max) {
-            this.backoffInitial = requireNonNegative(initial, "initial");
-            this.backoffMax = requireNonNegative(max, "max");
+            this.backoffInitial = Checks.nonNegative(initial, "backoff.initial");
+            this.backoffMax = Checks.nonNegative(max, "backoff.max");
             return this;
         }
 
         /** How long a collector may run before it is interrupted; default 30 s. */
         public Builder timeout(Duration timeout) {
-            this.timeout = requirePositive(timeout, "timeout");
+            this.timeout = Checks.positive(timeout, "timeout");
             return this;
         }
 
         /** A timeout for one collector. */
         public Builder timeout(String collector, Duration timeout) {
-            timeouts.put(requireText(collector, "collector"), requirePositive(timeout, "timeout"));
+            timeouts.put(Checks.text(collector, "collector"), Checks.positive(timeout, "timeout"));
             return this;
         }
 
         /** Max attempts for one collector. */
         public Builder maxAttempts(String collector, int maxAttempts) {
-            attempts.put(requireText(collector, "collector"), requireRange(maxAttempts, 1, 100, "maxAttempts"));
+            attempts.put(Checks.text(collector, "collector"), Checks.range(maxAttempts, 1, 100, "maxAttempts"));
             return this;
         }
 
-        /** Settings a collector reads from {@link dev.outpost.spi.CollectorContext#settings()}. */
+        /**
+         * Settings a collector reads from {@link dev.outpost.spi.CollectorContext#settings()};
+         * they win over {@code outpost.collectors.NAME.*} in configuration, key by key.
+         */
         public Builder settings(String collector, Map<String, String> collectorSettings) {
-            settings.put(requireText(collector, "collector"), Map.copyOf(collectorSettings));
+            settings.put(Checks.text(collector, "collector"), Map.copyOf(collectorSettings));
             return this;
         }
 
@@ -317,28 +374,28 @@ public final class Worker implements AutoCloseable {
          * every half of it. Keep it at or below the queue's visibility timeout; default 30 s.
          */
         public Builder visibility(Duration visibility) {
-            this.visibility = requirePositive(visibility, "visibility");
+            this.visibility = Checks.positive(visibility, "visibility");
             return this;
         }
 
         /** How long in-flight work gets to finish at shutdown; default 30 s. */
         public Builder drainTimeout(Duration drainTimeout) {
-            this.drainTimeout = requireNonNegative(drainTimeout, "drainTimeout");
+            this.drainTimeout = Checks.nonNegative(drainTimeout, "drainTimeout");
             return this;
         }
 
         /** The largest message accepted; larger ones are dead-lettered as oversize. Default 1 MiB. */
         public Builder maxMessageBytes(int bytes) {
-            this.maxMessageBytes = requireRange(bytes, 1, Integer.MAX_VALUE, "bytes");
+            this.maxMessageBytes = Checks.range(bytes, 1, Integer.MAX_VALUE, "maxMessageBytes");
             return this;
         }
 
         /**
-         * Drops redeliveries of the last {@code window} requests this worker answered (by request id);
-         * 0 (the default) turns it off.
+         * Drops redeliveries of the last {@code window} requests this worker answered (by sender and
+         * request id); 0 (the default) turns it off.
          */
         public Builder suppressDuplicates(int window) {
-            this.dedupeWindow = requireRange(window, 0, 10_000_000, "window");
+            this.dedupeWindow = Checks.range(window, 0, 10_000_000, "dedupe");
             return this;
         }
 
@@ -354,195 +411,283 @@ public final class Worker implements AutoCloseable {
             return this;
         }
 
-        /** Makes the threads that run collectors. */
+        /**
+         * Where the worker reads elapsed time (nanoseconds) for deadlines and visibility
+         * extensions; default {@link System#nanoTime}. Tests pass a ticker they advance by hand.
+         */
+        public Builder ticker(LongSupplier nanoTicker) {
+            this.ticker = Objects.requireNonNull(nanoTicker, "nanoTicker");
+            return this;
+        }
+
+        /** Makes every thread the worker starts. */
         public Builder threadFactory(ThreadFactory threadFactory) {
             this.threadFactory = Optional.of(Objects.requireNonNull(threadFactory, "threadFactory"));
             return this;
         }
 
         /**
-         * Takes every {@code outpost.worker.*} and {@code outpost.collectors.*} setting from
-         * {@code config} (see {@code defaults.properties} for the keys). Later builder calls override it.
-         *
-         * @throws ConfigException listing every bad or unknown key
+         * Takes the {@code outpost.worker.*} and {@code outpost.collectors.*} settings from
+         * {@code config} for everything not set by a method of this builder (see
+         * {@code core/README.md} for the keys). Checked at {@link #build()}.
          */
-        public Builder configure(OutpostConfig config) {
-            Objects.requireNonNull(config, "config");
-            List<ConfigException.Problem> problems = new ArrayList<>();
-            Set<String> known = OutpostConfig.knownKeys();
-            for (String key : config.keys()) {
-                if (key.startsWith("outpost.worker.") && !known.contains(key)) {
-                    problems.add(new ConfigException.Problem(key, "unknown key" + config.sourceOf(key).map(s -> " (set in " + s + ")").orElse("")));
-                }
-            }
-            attempt(problems, () -> config.string("outpost.worker.id").ifPresent(this::id));
-            attempt(problems, () -> requests(config.require("outpost.worker.requests")));
-            attempt(problems, () -> deadLetter(config.require("outpost.worker.dead-letter")));
-            attempt(problems, () -> config.string("outpost.worker.responses").ifPresent(this::responses));
-            attempt(problems, "outpost.worker.concurrency", () -> concurrency(config.intValue("outpost.worker.concurrency")));
-            attempt(problems, "outpost.worker.pollers", () -> pollers(config.intValue("outpost.worker.pollers")));
-            attempt(problems, "outpost.worker.poll-wait", () -> pollWait(config.duration("outpost.worker.poll-wait")));
-            attempt(problems, "outpost.worker.max-attempts", () -> maxAttempts(config.intValue("outpost.worker.max-attempts")));
-            attempt(problems, "outpost.worker.backoff.initial",
-                    () -> backoffInitial = requireNonNegative(config.duration("outpost.worker.backoff.initial"), "initial"));
-            attempt(problems, "outpost.worker.backoff.max",
-                    () -> backoffMax = requireNonNegative(config.duration("outpost.worker.backoff.max"), "max"));
-            attempt(problems, "outpost.worker.timeout", () -> timeout(config.duration("outpost.worker.timeout")));
-            attempt(problems, "outpost.worker.visibility", () -> visibility(config.duration("outpost.worker.visibility")));
-            attempt(problems, "outpost.worker.drain-timeout", () -> drainTimeout(config.duration("outpost.worker.drain-timeout")));
-            attempt(problems, "outpost.worker.dedupe", () -> suppressDuplicates(config.intValue("outpost.worker.dedupe")));
-            attempt(problems, "outpost.worker.max-message-bytes",
-                    () -> maxMessageBytes(config.intValue("outpost.worker.max-message-bytes")));
-            List<String> allowed = config.list("outpost.collectors.allow");
-            if (!allowed.isEmpty() && !allowed.equals(List.of("*"))) {
-                allow.clear();
-                allow.addAll(allowed);
-            }
-            if (!problems.isEmpty()) {
-                throw new ConfigException(problems);
-            }
-            this.config = Optional.of(config);
+        public Builder configure(ConfigSource config) {
+            this.config = Optional.of(Objects.requireNonNull(config, "config"));
             return this;
         }
 
         /**
          * Builds the worker (not yet started).
          *
-         * @throws ConfigException listing every problem: bad collector names, duplicate names,
-         *     invalid params schemas, allow patterns that match nothing, bad per-collector settings
+         * @throws ConfigException listing every problem: bad values in configuration, bad collector
+         *     names, duplicate names, invalid params schemas, allow patterns that match nothing,
+         *     settings for collectors that are not registered, settings a collector refuses
          */
         public Worker build() {
             List<ConfigException.Problem> problems = new ArrayList<>();
-            if (backoffMax.compareTo(backoffInitial) < 0) {
-                problems.add(new ConfigException.Problem("backoff", "max " + backoffMax + " is below initial " + backoffInitial));
+            Resolver r = new Resolver(config, problems);
+            String id = r.string(workerId, "outpost.worker.id", Hosts.workerId());
+            String source = r.string(requests, "outpost.worker.requests", DEFAULT_REQUESTS);
+            String dlq = r.string(deadLetter, "outpost.worker.dead-letter", DEFAULT_DEAD_LETTER);
+            Optional<String> resp = Optional.ofNullable(r.string(responses, "outpost.worker.responses", null));
+            int slots = r.integer(concurrency, "outpost.worker.concurrency", DEFAULT_CONCURRENCY, 1, 4096);
+            int pollerCount = r.integer(pollers, "outpost.worker.pollers", DEFAULT_POLLERS, 1, 64);
+            Duration wait = r.duration(pollWait, "outpost.worker.poll-wait", DEFAULT_POLL_WAIT, true);
+            int attemptsDefault = r.integer(maxAttempts, "outpost.worker.max-attempts", DEFAULT_MAX_ATTEMPTS, 1, 100);
+            Duration initial = r.duration(backoffInitial, "outpost.worker.backoff.initial", DEFAULT_BACKOFF_INITIAL, true);
+            Duration max = r.duration(backoffMax, "outpost.worker.backoff.max", DEFAULT_BACKOFF_MAX, true);
+            Duration timeoutDefault = r.duration(timeout, "outpost.worker.timeout", DEFAULT_TIMEOUT, false);
+            Duration vis = r.duration(visibility, "outpost.worker.visibility", DEFAULT_VISIBILITY, false);
+            Duration drain = r.duration(drainTimeout, "outpost.worker.drain-timeout", DEFAULT_DRAIN_TIMEOUT, true);
+            int dedupe = r.integer(dedupeWindow, "outpost.worker.dedupe", DEFAULT_DEDUPE, 0, 10_000_000);
+            int maxBytes = r.integer(maxMessageBytes, "outpost.worker.max-message-bytes", DEFAULT_MAX_MESSAGE_BYTES, 1,
+                    Integer.MAX_VALUE);
+            List<String> allowList = r.list(allow, "outpost.collectors.allow", List.of());
+            List<String> replies = r.list(replyToAllow, "outpost.worker.reply-to.allow", DEFAULT_REPLY_TO_ALLOW);
+
+            if (max.compareTo(initial) < 0) {
+                problems.add(new ConfigException.Problem("outpost.worker.backoff", "max " + max + " is below initial " + initial));
             }
-            if (pollers > concurrency) {
-                problems.add(new ConfigException.Problem("pollers", pollers + " pollers for " + concurrency
+            if (pollerCount > slots) {
+                problems.add(new ConfigException.Problem("outpost.worker.pollers", pollerCount + " pollers for " + slots
                         + " slots: a poller needs at least one free slot; use pollers <= concurrency"));
             }
             Map<String, Collector> all = new LinkedHashMap<>();
+            Set<String> fromCode = new TreeSet<>();
             for (Collector c : collectors) {
-                String name = c.name();
-                if (name == null || !NAME.matcher(name).matches()) {
-                    problems.add(new ConfigException.Problem("collector " + name,
-                            "names are lower-case letters, digits, '.', '-' and '_' (at most 128), e.g. disk.usage"));
-                } else if (name.startsWith("outpost.")) {
-                    problems.add(new ConfigException.Problem("collector " + name, "names starting with 'outpost.' are reserved"));
-                } else if (all.putIfAbsent(name, c) != null) {
-                    problems.add(new ConfigException.Problem("collector " + name, "registered twice"));
+                if (register(c, all, problems)) {
+                    fromCode.add(c.name());
+                }
+            }
+            for (Collector c : discovered) {
+                if (!all.containsKey(c.name())) {
+                    register(c, all, problems);
                 }
             }
             Map<String, CollectorEntry> entries = new TreeMap<>();
             WorkerEngine[] engine = new WorkerEngine[1];
-            Supplier<Map<String, String>> configView = () -> {
-                Map<String, String> view = config.map(OutpostConfig::redacted).orElseGet(TreeMap::new);
-                Map<String, String> out = new TreeMap<>(view);
-                out.put("outpost.worker.id", workerId);
-                out.put("outpost.worker.requests", requests);
-                out.put("outpost.worker.concurrency", Integer.toString(concurrency));
-                out.put("outpost.collectors.allow", allow.isEmpty() ? "*" : String.join(",", allow));
-                return out;
-            };
+            Map<String, String> configView = configView(id, source, slots, allowList);
             if (builtins) {
-                for (Collector c : Builtins.all(workerId, () -> engine[0].status(), () -> entries, configView)) {
+                for (Collector c : Builtins.all(id, () -> engine[0].status(), () -> entries, () -> configView)) {
                     all.putIfAbsent(c.name(), c);
+                }
+            }
+            Map<String, Map<String, String>> configured = collectorSettings(problems);
+            for (String name : configured.keySet()) {
+                if (!all.containsKey(name)) {
+                    problems.add(new ConfigException.Problem("outpost.collectors." + name, "no collector named '" + name
+                            + "' on this worker" + ConfigKeys.nearest(name, all.keySet()).map(n -> "; did you mean " + n + "?")
+                            .orElse(" (registered: " + all.keySet() + ")")));
                 }
             }
             for (Map.Entry<String, Collector> e : all.entrySet()) {
                 String name = e.getKey();
+                Collector c = e.getValue();
                 JsonSchema schema;
                 try {
-                    schema = JsonSchema.of(e.getValue().paramsSchema());
+                    schema = JsonSchema.of(c.paramsSchema());
                 } catch (RuntimeException ex) {
                     problems.add(new ConfigException.Problem("collector " + name, "params schema: " + ex.getMessage()));
                     continue;
                 }
-                Map<String, String> own = new TreeMap<>();
-                Duration t = timeouts.getOrDefault(name, timeout);
-                int a = attempts.getOrDefault(name, maxAttempts);
-                if (config.isPresent()) {
-                    own.putAll(config.get().subset("outpost.collectors." + name));
-                    try {
-                        if (own.containsKey("timeout") && !timeouts.containsKey(name)) {
-                            t = config.get().duration("outpost.collectors." + name + ".timeout");
+                Map<String, String> fromConfig = configured.getOrDefault(name, Map.of());
+                String prefix = "outpost.collectors." + name + ".";
+                Duration t = timeouts.containsKey(name) ? timeouts.get(name)
+                        : r.duration(null, prefix + "timeout", timeoutDefault, false);
+                int a = attempts.containsKey(name) ? attempts.get(name)
+                        : r.integer(null, prefix + "max-attempts", attemptsDefault, 1, 100);
+                Map<String, String> own = new TreeMap<>(fromConfig);
+                WORKER_COLLECTOR_KEYS.forEach(own::remove);
+                own.putAll(settings.getOrDefault(name, Map.of()));
+                Set<String> declared = ConfigKeys.get().under(prefix);
+                if (!declared.isEmpty()) {
+                    for (String k : own.keySet()) {
+                        if (!declared.contains(prefix + k)) {
+                            problems.add(ConfigKeys.get().unknown(prefix + k, config.flatMap(cs -> cs.sourceOf(prefix + k))));
                         }
-                        if (own.containsKey("max-attempts") && !attempts.containsKey(name)) {
-                            a = config.get().intValue("outpost.collectors." + name + ".max-attempts");
-                        }
-                    } catch (ConfigException ce) {
-                        problems.addAll(ce.problems());
                     }
                 }
-                own.remove("timeout"); // the worker's own keys, not the collector's
-                own.remove("max-attempts");
-                own.putAll(settings.getOrDefault(name, Map.of()));
-                boolean allowed = allow.isEmpty() || Patterns.anyMatches(allow, name);
-                entries.put(name, new CollectorEntry(e.getValue(), schema, allowed, t, a, Map.copyOf(own)));
+                try {
+                    c.validateSettings(Map.copyOf(own));
+                } catch (ConfigException ce) {
+                    ce.problems().forEach(p -> problems.add(new ConfigException.Problem(
+                            p.key().startsWith("outpost.") ? p.key() : prefix + p.key(), p.message())));
+                } catch (RuntimeException ex) {
+                    problems.add(new ConfigException.Problem(prefix + "*", "collector '" + name + "' refused its settings: "
+                            + ex.getMessage()));
+                }
+                boolean allowed = allowList.isEmpty()
+                        ? fromCode.contains(name) || Builtins.OPEN_BY_DEFAULT.contains(name)
+                        : Patterns.anyMatches(allowList, name);
+                entries.put(name, new CollectorEntry(c, schema, allowed, name.equals(Builtins.CONFIG), t, a, Map.copyOf(own)));
             }
-            for (String pattern : allow) {
-                if (all.keySet().stream().noneMatch(n -> Patterns.matches(pattern, n))) {
-                    problems.add(new ConfigException.Problem("allow " + pattern,
-                            "matches no registered collector (registered: " + all.keySet() + ")"));
+            for (String pattern : allowList) {
+                if (!pattern.equals("*") && all.keySet().stream().noneMatch(n -> Patterns.matches(pattern, n))) {
+                    problems.add(new ConfigException.Problem("outpost.collectors.allow", "'" + pattern
+                            + "' matches no registered collector (registered: " + all.keySet() + ")"));
                 }
             }
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            int maxBytes = Math.min(maxMessageBytes, transport.maxMessageBytes());
-            engine[0] = new WorkerEngine(new WorkerSettings(workerId, transport, codec, requests, deadLetter, responses,
-                    Map.copyOf(entries), concurrency, pollers, pollWait, visibility, drainTimeout,
-                    new Backoff(backoffInitial, backoffMax, 2.0), maxBytes, dedupeWindow, listener, clock, threadFactory,
-                    configView));
+            int accepted = Math.min(maxBytes, transport.maxMessageBytes());
+            engine[0] = new WorkerEngine(new WorkerSettings(id, transport, codec == null ? JsonCodec.create() : codec, source,
+                    dlq, resp, entries, slots, pollerCount, wait, vis, drain, new Backoff(initial, max, 2.0), accepted,
+                    attemptsDefault, dedupe, replies, listener, clock, ticker, threadFactory, configView));
             return new Worker(engine[0]);
         }
 
-        private static void attempt(List<ConfigException.Problem> problems, Runnable r) {
+        private static boolean register(Collector c, Map<String, Collector> all, List<ConfigException.Problem> problems) {
+            String name;
             try {
-                r.run();
+                name = c.name();
+            } catch (RuntimeException e) {
+                problems.add(new ConfigException.Problem("collector " + c.getClass().getName(), "name() threw " + e));
+                return false;
+            }
+            if (name == null || !NAME.matcher(name).matches()) {
+                problems.add(new ConfigException.Problem("collector " + name,
+                        "names are lower-case letters, digits, '.', '-' and '_' (at most 128), e.g. disk.usage"));
+                return false;
+            }
+            if (name.startsWith("outpost.")) {
+                problems.add(new ConfigException.Problem("collector " + name, "names starting with 'outpost.' are reserved"));
+                return false;
+            }
+            if (all.putIfAbsent(name, c) != null) {
+                problems.add(new ConfigException.Problem("collector " + name, "registered twice"));
+                return false;
+            }
+            return true;
+        }
+
+        /** {@code outpost.collectors.NAME.KEY} from configuration, by collector name. */
+        private Map<String, Map<String, String>> collectorSettings(List<ConfigException.Problem> problems) {
+            Map<String, Map<String, String>> out = new TreeMap<>();
+            if (config.isEmpty()) {
+                return out;
+            }
+            Set<String> names = new TreeSet<>();
+            names.addAll(collectors.stream().map(Collector::name).filter(Objects::nonNull).toList());
+            names.addAll(discovered.stream().map(Collector::name).filter(Objects::nonNull).toList());
+            names.addAll(Builtins.NAMES);
+            for (String key : config.get().keys()) {
+                if (!key.startsWith("outpost.collectors.") || key.equals("outpost.collectors.allow")) {
+                    continue;
+                }
+                String rest = key.substring("outpost.collectors.".length());
+                // names contain dots: the longest registered name that prefixes the key wins
+                String name = names.stream().filter(n -> rest.startsWith(n + ".")).max((a, b) -> a.length() - b.length())
+                        .orElse(rest.contains(".") ? rest.substring(0, rest.lastIndexOf('.')) : rest);
+                String setting = rest.length() > name.length() ? rest.substring(name.length() + 1) : "";
+                if (setting.isEmpty()) {
+                    problems.add(new ConfigException.Problem(key, "collector settings are outpost.collectors.NAME.KEY"));
+                    continue;
+                }
+                out.computeIfAbsent(name, k -> new TreeMap<>()).put(setting, config.get().string(key).orElse(""));
+            }
+            return out;
+        }
+
+        private Map<String, String> configView(String id, String source, int slots, List<String> allowList) {
+            Map<String, String> out = new TreeMap<>();
+            config.ifPresent(c -> {
+                if (c instanceof dev.outpost.core.config.OutpostConfig oc) {
+                    out.putAll(oc.redacted());
+                } else {
+                    c.keys().forEach(k -> out.put(k, ConfigKeys.get().isShowable(k) ? c.string(k).orElse("") : "****"));
+                }
+            });
+            out.put("outpost.worker.id", id);
+            out.put("outpost.worker.requests", source);
+            out.put("outpost.worker.concurrency", Integer.toString(slots));
+            out.put("outpost.collectors.allow", String.join(",", allowList));
+            return Map.copyOf(out);
+        }
+    }
+
+    /** Picks explicit value, else configuration, else default; bad configured values become problems. */
+    private static final class Resolver {
+        private final Optional<ConfigSource> config;
+        private final List<ConfigException.Problem> problems;
+
+        Resolver(Optional<ConfigSource> config, List<ConfigException.Problem> problems) {
+            this.config = config;
+            this.problems = problems;
+        }
+
+        String string(String explicit, String key, String fallback) {
+            if (explicit != null) {
+                return explicit;
+            }
+            Optional<String> v = config.flatMap(c -> c.string(key)).filter(s -> !s.isBlank());
+            return v.orElse(fallback);
+        }
+
+        int integer(Integer explicit, String key, int fallback, int min, int max) {
+            if (explicit != null) {
+                return explicit;
+            }
+            try {
+                Optional<Integer> v = config.flatMap(c -> c.intValue(key));
+                if (v.isPresent() && (v.get() < min || v.get() > max)) {
+                    problems.add(new ConfigException.Problem(key, "must be between " + min + " and " + max + ", was " + v.get()
+                            + config.get().from(key)));
+                    return fallback;
+                }
+                return v.orElse(fallback);
             } catch (ConfigException e) {
                 problems.addAll(e.problems());
+                return fallback;
             }
         }
 
-        private static void attempt(List<ConfigException.Problem> problems, String key, Runnable r) {
+        Duration duration(Duration explicit, String key, Duration fallback, boolean zeroAllowed) {
+            if (explicit != null) {
+                return explicit;
+            }
             try {
-                r.run();
+                Optional<Duration> v = config.flatMap(c -> c.duration(key));
+                if (v.isPresent() && (v.get().isNegative() || (!zeroAllowed && v.get().isZero()))) {
+                    problems.add(new ConfigException.Problem(key, "must be " + (zeroAllowed ? "zero or more" : "positive")
+                            + ", was " + v.get() + config.get().from(key)));
+                    return fallback;
+                }
+                return v.orElse(fallback);
             } catch (ConfigException e) {
                 problems.addAll(e.problems());
-            } catch (IllegalArgumentException e) {
-                problems.add(new ConfigException.Problem(key, e.getMessage()));
+                return fallback;
             }
         }
-    }
 
-    static String requireText(String value, String name) {
-        Objects.requireNonNull(value, name);
-        if (value.isBlank()) {
-            throw new IllegalArgumentException(name + " must not be blank");
+        List<String> list(List<String> explicit, String key, List<String> fallback) {
+            if (explicit != null) {
+                return explicit;
+            }
+            if (config.isPresent() && config.get().string(key).isPresent()) {
+                return config.get().list(key);
+            }
+            return fallback;
         }
-        return value;
-    }
-
-    static int requireRange(int value, int min, int max, String name) {
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", was " + value);
-        }
-        return value;
-    }
-
-    static Duration requirePositive(Duration value, String name) {
-        Objects.requireNonNull(value, name);
-        if (value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException(name + " must be positive, was " + value);
-        }
-        return value;
-    }
-
-    static Duration requireNonNegative(Duration value, String name) {
-        Objects.requireNonNull(value, name);
-        if (value.isNegative()) {
-            throw new IllegalArgumentException(name + " must not be negative, was " + value);
-        }
-        return value;
     }
 }

@@ -1,5 +1,6 @@
 package dev.outpost.core;
 
+import dev.outpost.ErrorInfo;
 import dev.outpost.RejectReason;
 import dev.outpost.Request;
 import dev.outpost.Response;
@@ -11,8 +12,8 @@ import java.time.Duration;
  * method has an empty default, so a listener overrides only what it needs; {@link #NONE} does
  * nothing.
  *
- * <p>Methods are called on the worker's threads and must return quickly. An exception thrown by
- * a listener is logged and otherwise ignored.
+ * <p>Methods are called on the worker's threads and must return quickly. Anything a listener
+ * throws, {@link Error}s included, is logged, counted in the status and otherwise ignored.
  */
 public interface WorkerListener {
 
@@ -26,13 +27,13 @@ public interface WorkerListener {
     default void onCompleted(Request request, Response response, Duration elapsed) {}
 
     /** A run failed and the request will be tried again after {@code delay}. */
-    default void onRetry(Request request, int attempt, Duration delay, Throwable cause) {}
+    default void onRetry(Request request, int attempt, Duration delay, ErrorInfo error) {}
 
     /** A delivery was refused without running anything. */
     default void onRejected(Delivery delivery, RejectReason reason, String detail) {}
 
-    /** A copy of a delivery was sent to the dead-letter destination. */
-    default void onDeadLettered(Delivery delivery, String reason) {}
+    /** A copy of a delivery was sent to the dead-letter destination, for {@code reason}. */
+    default void onDeadLettered(Delivery delivery, RejectReason reason, String detail) {}
 
     /** Something failed outside a collector: the transport, an encoding, a listener. */
     default void onError(String context, Throwable error) {}

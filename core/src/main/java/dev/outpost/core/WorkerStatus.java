@@ -22,6 +22,7 @@ import java.util.OptionalLong;
  * @param collectors per-collector totals
  * @param running the requests running now, longest-running first
  * @param threads the worker's poller threads
+ * @param codec the codec's own state (replay cache, key file reloads), as names and values
  */
 public record WorkerStatus(
         String workerId,
@@ -35,7 +36,8 @@ public record WorkerStatus(
         Latency latency,
         Map<String, CollectorCounters> collectors,
         List<RunningRequest> running,
-        List<ThreadHealth> threads) {
+        List<ThreadHealth> threads,
+        Map<String, String> codec) {
 
     /** Copies the collections. */
     public WorkerStatus {
@@ -43,6 +45,7 @@ public record WorkerStatus(
         collectors = Map.copyOf(collectors);
         running = List.copyOf(running);
         threads = List.copyOf(threads);
+        codec = Map.copyOf(codec);
     }
 
     /** Whether every poller thread is alive (always false unless running). */
@@ -75,9 +78,12 @@ public record WorkerStatus(
      * @param timedOut runs interrupted at their deadline
      * @param handedBack deliveries handed back unfinished at shutdown
      * @param transportErrors failed transport operations
+     * @param internalErrors unexpected failures of the loop itself (each logged with an incident id)
+     * @param listenerErrors throwables caught from listeners
      */
     public record Counters(long received, long succeeded, long failed, long retried, long rejected,
-            long deadLettered, long duplicates, long timedOut, long handedBack, long transportErrors) {}
+            long deadLettered, long duplicates, long timedOut, long handedBack, long transportErrors,
+            long internalErrors, long listenerErrors) {}
 
     /**
      * Run times of the most recent requests (up to a few thousand).
@@ -93,7 +99,7 @@ public record WorkerStatus(
      * Totals for one collector.
      *
      * @param runs times it ran
-     * @param failures runs that threw
+     * @param failures runs that failed
      * @param totalMillis time spent in it, in milliseconds
      */
     public record CollectorCounters(long runs, long failures, double totalMillis) {}

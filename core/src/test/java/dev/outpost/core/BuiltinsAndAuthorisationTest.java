@@ -36,7 +36,7 @@ class BuiltinsAndAuthorisationTest {
                         .collector(Collectors.of("disk", (r, c) -> c.settings()))
                         .collector(Collectors.of("hidden", (r, c) -> "no"))
                         .build().start();
-                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build()) {
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start()) {
             Response disk = call(client, "disk");
             assertThat(disk.result().orElseThrow().get("mount").asText()).isEqualTo("/data");
 
@@ -50,12 +50,51 @@ class BuiltinsAndAuthorisationTest {
             assertThat(help.findValuesAsText("name")).contains("disk", "outpost.ping", "outpost.status").doesNotContain("hidden");
             assertThat(help.get(0).has("params")).isTrue();
 
-            JsonNode cfg = call(client, "outpost.config").result().orElseThrow();
-            assertThat(cfg.get("outpost.collectors.disk.api-token").asText()).isEqualTo("****");
-            assertThat(cfg.toString()).doesNotContain("very-secret");
+            // the running configuration is for authenticated senders only, whatever the allow-list says
+            Response cfg = call(client, "outpost.config");
+            assertThat(cfg.status()).isEqualTo(ResponseStatus.REJECTED);
+            assertThat(cfg.error().orElseThrow().code()).isEqualTo("unauthorised");
 
             Response ping = client.call(Request.builder("outpost.ping").param("hello", "there").build(), Duration.ofSeconds(5)).get();
             assertThat(ping.result().orElseThrow().get("echo").get("hello").asText()).isEqualTo("there");
+        }
+    }
+
+    @Test
+    void configShowsOnlyDeclaredNonSecretValuesToAuthenticatedSenders() throws Exception {
+        OutpostConfig config = OutpostConfig.builder()
+                .set("outpost.worker.requests", "jobs")
+                .set("outpost.collectors.allow", "disk,outpost.*")
+                .set("outpost.collectors.disk.api-token", "very-secret")
+                .set("outpost.collectors.disk.signing-key", "also-secret")
+                .set("outpost.collectors.disk.dsn", "postgres://app:hunter2@db/x")
+                .build();
+        Codec ops = new TrustingCodec(Sender.of("k1", "ops"));
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                Worker worker = Worker.builder(transport).configure(config).codec(ops).pollWait(Duration.ofMillis(50))
+                        .collector(Collectors.of("disk", (r, c) -> "ok"))
+                        .build().start();
+                Client client = Client.builder(transport).requests("jobs").codec(ops).pollWait(Duration.ofMillis(50))
+                        .build().start()) {
+            JsonNode cfg = call(client, "outpost.config").result().orElseThrow();
+            assertThat(cfg.get("outpost.worker.requests").asText()).isEqualTo("jobs");
+            assertThat(cfg.get("outpost.collectors.disk.api-token").asText()).isEqualTo("****");
+            assertThat(cfg.get("outpost.collectors.disk.signing-key").asText()).isEqualTo("****");
+            assertThat(cfg.toString()).doesNotContain("very-secret", "also-secret", "hunter2");
+        }
+    }
+
+    @Test
+    void withoutAnAllowListOnlyCollectorsRegisteredInCodeAndTheSafeBuiltInsRun() throws Exception {
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                Worker worker = Worker.builder(transport).pollWait(Duration.ofMillis(50))
+                        .collector(Collectors.of("disk", (r, c) -> "ok"))
+                        .build().start();
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start()) {
+            assertThat(call(client, "disk").isOk()).isTrue();
+            assertThat(call(client, "outpost.ping").isOk()).isTrue();
+            assertThat(call(client, "outpost.status").isOk()).isTrue();
+            assertThat(call(client, "outpost.config").error().orElseThrow().code()).isEqualTo("disallowed-collector");
         }
     }
 
@@ -72,7 +111,7 @@ class BuiltinsAndAuthorisationTest {
                             return "done";
                         }))
                         .pollWait(Duration.ofMillis(50)).build().start();
-                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build()) {
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start()) {
             var call = client.call(Request.builder("backup").build(), Duration.ofSeconds(10));
             try {
                 assertThat(going.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
@@ -98,7 +137,7 @@ class BuiltinsAndAuthorisationTest {
                 Worker worker = Worker.builder(transport).codec(signed)
                         .collector(Collectors.of("reboot", (r, c) -> "rebooting"))
                         .pollWait(Duration.ofMillis(50)).build().start();
-                Client client = Client.builder(transport).codec(signed).pollWait(Duration.ofMillis(50)).build()) {
+                Client client = Client.builder(transport).codec(signed).pollWait(Duration.ofMillis(50)).build().start()) {
             assertThat(call(client, "outpost.ping").isOk()).isTrue();
             Response denied = call(client, "reboot");
             assertThat(denied.status()).isEqualTo(ResponseStatus.REJECTED);

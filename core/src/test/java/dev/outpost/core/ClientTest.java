@@ -17,7 +17,7 @@ class ClientTest {
     @Test
     void callTimesOutWithATypedErrorNamingTheRequest() {
         try (InMemoryTransport transport = InMemoryTransport.create();
-                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build()) {
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start()) {
             Request r = Request.builder("nobody.home").build();
             assertThatThrownBy(() -> client.call(r, Duration.ofMillis(200)).get(5, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class)
@@ -32,7 +32,7 @@ class ClientTest {
     @Test
     void aCallSetsAttlSoWorkersSkipRequestsTheCallerGaveUpOn() throws Exception {
         try (InMemoryTransport transport = InMemoryTransport.create();
-                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build()) {
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start()) {
             client.call(Request.builder("x").build(), Duration.ofMillis(100)).exceptionally(e -> null).get();
             Thread.sleep(150);
             try (Worker w = Worker.builder(transport).collector(Collectors.of("x", (r, c) -> "ran"))
@@ -56,7 +56,7 @@ class ClientTest {
                 workers[i] = Worker.builder(transport).id("worker-" + (i + 1)).requests("w" + (i + 1))
                         .pollWait(Duration.ofMillis(50)).build().start();
             }
-            try (Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build()) {
+            try (Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start()) {
                 List<Response> all = client.broadcast("all-workers", Request.builder("outpost.ping").build(), 3,
                         Duration.ofSeconds(5)).get(10, TimeUnit.SECONDS);
                 assertThat(all).extracting(Response::worker).containsExactlyInAnyOrder("worker-1", "worker-2", "worker-3");
@@ -79,7 +79,7 @@ class ClientTest {
     void garbageOnTheReplyQueueIsDroppedAndCountedAndCallsStillWork() throws Exception {
         try (InMemoryTransport transport = InMemoryTransport.create();
                 Worker w = Worker.builder(transport).pollWait(Duration.ofMillis(50)).build().start();
-                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build()) {
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start()) {
             transport.send(client.replyTo(), dev.outpost.spi.Message.of(new byte[] {0, (byte) 0xff, 42})).join();
             transport.send(client.replyTo(), dev.outpost.spi.Message.of("{\"v\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8))).join();
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> client.undecodableResponses() == 2);
@@ -91,7 +91,7 @@ class ClientTest {
     @Test
     void closingFailsPendingCallsAndRefusesNewOnes() {
         try (InMemoryTransport transport = InMemoryTransport.create()) {
-            Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build();
+            Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start();
             var pending = client.call(Request.builder("x").build(), Duration.ofSeconds(30));
             client.close();
             assertThat(pending).isCompletedExceptionally();

@@ -4,69 +4,155 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.outpost.Response;
-import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.core.json.JsonCodec;
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.Collector;
+import dev.outpost.spi.CollectorContext;
 import dev.outpost.spi.Message;
+import dev.outpost.testkit.TestClock;
+import dev.outpost.Request;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
+/** Time comes from a {@link TestClock}: ticks happen when the test advances it, never by waiting. */
 class SchedulerTest {
     private final JsonCodec codec = JsonCodec.create();
+    private final TestClock time = TestClock.create();
+
+    private List<Response> records(InMemoryTransport transport) {
+        return transport.peek("records").stream().map(m -> codec.decodeResponse(m.body()).document()).toList();
+    }
 
     @Test
-    void publishesEachRunsResponseToTheDestination() {
+    void publishesOneResponsePerTick() {
         try (InMemoryTransport transport = InMemoryTransport.create();
-                Scheduler s = Scheduler.builder(transport).id("agent-1")
-                        .job(Scheduler.Job.every(Duration.ofMillis(100),
+                Scheduler s = Scheduler.builder(transport).id("agent-1").clock(time).ticker(time.ticker())
+                        .job(Scheduler.Job.every(Duration.ofSeconds(5),
                                 Collectors.of("_processes", (r, c) -> Map.of("count", 42)), "records"))
                         .build().start()) {
-            await().atMost(Duration.ofSeconds(5)).until(() -> transport.peek("records").size() >= 3);
-            List<Message> records = transport.peek("records");
-            Response first = codec.decodeResponse(records.get(0).body()).document();
+            await().until(() -> transport.peek("records").size() == 1); // the first run is immediate
+            time.advance(Duration.ofSeconds(5));
+            await().until(() -> transport.peek("records").size() == 2);
+            time.advance(Duration.ofSeconds(5));
+            await().until(() -> transport.peek("records").size() == 3);
+            Response first = records(transport).get(0);
             assertThat(first.isOk()).isTrue();
             assertThat(first.collector()).isEqualTo("_processes");
             assertThat(first.worker()).isEqualTo("agent-1");
             assertThat(first.result().orElseThrow().get("count").asInt()).isEqualTo(42);
+            assertThat(s.status().get(0).runs()).isEqualTo(3);
+            assertThat(s.status().get(0).skipped()).isZero();
         }
     }
 
     @Test
-    void aSlowRunSkipsTicksInsteadOfPilingUp() throws Exception {
+    void ticksMissedWhileARunOverranAreSkippedAndCountedNotCaughtUp() throws Exception {
+        CountDownLatch inFirstRun = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
         AtomicInteger runs = new AtomicInteger();
         try (InMemoryTransport transport = InMemoryTransport.create();
-                Scheduler s = Scheduler.builder(transport)
-                        .job(Scheduler.Job.every(Duration.ofMillis(50), Collectors.of("slow", (r, c) -> {
+                Scheduler s = Scheduler.builder(transport).clock(time).ticker(time.ticker())
+                        .job(Scheduler.Job.every(Duration.ofSeconds(1), Collectors.of("slow", (r, c) -> {
                             if (runs.incrementAndGet() == 1) {
-                                Thread.sleep(520); // overruns about ten ticks
+                                inFirstRun.countDown();
+                                release.await();
                             }
                             return "ok";
-                        }), "records"))
+                        }), "records").withTimeout(Duration.ofHours(1)))
                         .build().start()) {
-            await().atMost(Duration.ofSeconds(5)).until(() -> runs.get() >= 4);
-            Thread.sleep(100);
-            Scheduler.JobStatus st = s.status().get(0);
-            assertThat(st.skipped()).isGreaterThanOrEqualTo(8);
-            // after the slow run, runs follow the 50 ms grid: no burst of catch-up runs
-            long elapsedTicks = st.skipped() + st.runs();
-            assertThat(st.runs()).isLessThan(elapsedTicks);
+            inFirstRun.await();
+            time.advance(Duration.ofMillis(10_500)); // ten ticks pass while the first run is still going
+            await().until(() -> s.status().get(0).skipped() == 10);
+            release.countDown();
+            await().until(() -> transport.peek("records").size() == 1);
+            time.advance(Duration.ofMillis(500)); // the next tick on the grid: one run, no burst
+            await().until(() -> transport.peek("records").size() == 2);
+            assertThat(s.status().get(0).runs()).isEqualTo(2);
+            assertThat(s.status().get(0).skipped()).isEqualTo(10);
         }
     }
 
     @Test
-    void failuresArePublishedAsErrorResponses() {
+    void aRunPastItsTimeoutIsInterruptedAndAnsweredAsATimeout() {
+        AtomicBoolean interrupted = new AtomicBoolean();
         try (InMemoryTransport transport = InMemoryTransport.create();
-                Scheduler s = Scheduler.builder(transport)
-                        .job(Scheduler.Job.every(Duration.ofSeconds(10), Collectors.of("broken", (r, c) -> {
-                            throw new IllegalStateException("disk gone");
-                        }), "records"))
+                Scheduler s = Scheduler.builder(transport).clock(time).ticker(time.ticker())
+                        .job(Scheduler.Job.every(Duration.ofHours(1), Collectors.of("hang", (r, c) -> {
+                            try {
+                                new CountDownLatch(1).await();
+                            } catch (InterruptedException e) {
+                                interrupted.set(true);
+                                throw e;
+                            }
+                            return "never";
+                        }), "records").withTimeout(Duration.ofMillis(100)))
                         .build().start()) {
-            await().atMost(Duration.ofSeconds(5)).until(() -> transport.peek("records").size() == 1);
-            Response r = codec.decodeResponse(transport.peek("records").get(0).body()).document();
-            assertThat(r.error().orElseThrow().message()).contains("disk gone");
+            await().until(() -> s.status().get(0).runs() == 1);
+            time.advance(Duration.ofMillis(150));
+            await().until(() -> transport.peek("records").size() == 1);
+            Response r = records(transport).get(0);
+            assertThat(interrupted).isTrue();
+            assertThat(r.error().orElseThrow().code()).isEqualTo("timeout");
             assertThat(s.status().get(0).failures()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void failuresAndErrorsArePublishedWithoutTheirTextAndTheSchedulerGoesOn() {
+        AtomicInteger n = new AtomicInteger();
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                Scheduler s = Scheduler.builder(transport).clock(time).ticker(time.ticker())
+                        .job(Scheduler.Job.every(Duration.ofSeconds(10), Collectors.of("broken", (r, c) -> {
+                            if (n.incrementAndGet() == 1) {
+                                throw new IllegalStateException("disk gone at /secret/path");
+                            }
+                            throw new OutOfMemoryError("pretend");
+                        }), "records"))
+                        .build().start()) {
+            await().until(() -> transport.peek("records").size() == 1);
+            time.advance(Duration.ofSeconds(10));
+            await().until(() -> transport.peek("records").size() == 2);
+            for (Response r : records(transport)) {
+                assertThat(r.error().orElseThrow().code()).isEqualTo("collector-failed");
+                assertThat(r.error().orElseThrow().message()).contains("incident").doesNotContain("/secret/path", "pretend");
+            }
+            assertThat(s.status().get(0).failures()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void shutdownClosesCollectorsAndReportsACleanStop() {
+        AtomicBoolean closed = new AtomicBoolean();
+        class Closing implements Collector, AutoCloseable {
+            @Override
+            public String name() {
+                return "closing";
+            }
+
+            @Override
+            public Object collect(Request request, CollectorContext context) {
+                return "ok";
+            }
+
+            @Override
+            public void close() {
+                closed.set(true);
+            }
+        }
+        InMemoryTransport transport = InMemoryTransport.create();
+        Scheduler s = Scheduler.builder(transport).clock(time).ticker(time.ticker())
+                .job(Scheduler.Job.every(Duration.ofSeconds(1), new Closing(), "records")).build().start();
+        await().until(() -> transport.peek("records").size() == 1);
+        ShutdownResult r = s.shutdown().join();
+        assertThat(r.clean()).isTrue();
+        assertThat(r.threadsStillAlive()).isEmpty();
+        assertThat(closed).isTrue();
+        assertThat(s.shutdown().join()).isSameAs(r);
+        transport.close();
     }
 }

@@ -40,7 +40,7 @@ class SoakTest {
             try (Client client = Client.builder(transport).pollWait(Duration.ofMillis(100)).onResponse(r -> {
                 answers.incrementAndGet();
                 answered.add(r.requestId());
-            }).build()) {
+            }).build().start()) {
                 for (int i = 0; i < requests; i++) {
                     client.send(Request.builder("chaos").param("i", i).build()).join();
                 }

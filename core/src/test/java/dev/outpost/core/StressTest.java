@@ -22,7 +22,7 @@ class StressTest {
                             return java.util.Map.of("n", n, "square", n * n);
                         }))
                         .concurrency(8).pollWait(Duration.ofMillis(100)).build().start();
-                Client client = Client.builder(transport).pollWait(Duration.ofMillis(100)).build()) {
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(100)).build().start()) {
             List<Request> requests = new ArrayList<>();
             List<CompletableFuture<Response>> calls = new ArrayList<>();
             for (int i = 0; i < 10_000; i++) {

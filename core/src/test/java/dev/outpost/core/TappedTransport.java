@@ -29,6 +29,13 @@ final class TappedTransport implements Transport {
         this.real = real;
     }
 
+    final java.util.Set<String> failing = ConcurrentHashMap.newKeySet();
+
+    /** Sends to {@code destination} fail from now on, as a transport outage there would. */
+    void failSendsTo(String destination) {
+        failing.add(destination);
+    }
+
     void crash() {
         crashed.set(true);
     }
@@ -40,6 +47,9 @@ final class TappedTransport implements Transport {
 
     @Override
     public CompletableFuture<Void> send(String destination, Message message) {
+        if (failing.contains(destination)) {
+            return CompletableFuture.failedFuture(new dev.outpost.spi.TransportException(destination, "injected outage"));
+        }
         return crashed.get() ? new CompletableFuture<>() : real.send(destination, message);
     }
 
@@ -91,6 +101,11 @@ final class TappedTransport implements Transport {
         }
 
         @Override
+        public String messageId() {
+            return d.messageId();
+        }
+
+        @Override
         public String source() {
             return d.source();
         }
@@ -110,7 +125,7 @@ final class TappedTransport implements Transport {
             if (crashed.get()) {
                 return new CompletableFuture<>();
             }
-            String id = d.message().attributes().getOrDefault("outpost-request-id", d.id());
+            String id = requestId(d);
             acks.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
             finished();
             return d.ack();
@@ -128,6 +143,16 @@ final class TappedTransport implements Transport {
         @Override
         public CompletableFuture<Void> extend(Duration visibility) {
             return crashed.get() ? new CompletableFuture<>() : d.extend(visibility);
+        }
+    }
+
+    /** The request id inside the body (these tests send plain JSON), or the delivery id for anything else. */
+    static String requestId(Delivery d) {
+        try {
+            return dev.outpost.Json.parse(new String(d.message().body(), java.nio.charset.StandardCharsets.UTF_8)).path("id")
+                    .asText(d.id());
+        } catch (RuntimeException e) {
+            return d.id();
         }
     }
 }

@@ -43,7 +43,7 @@ class WorkerDeliveryGuaranteesTest {
             synchronized (responses) {
                 responses.add(r);
             }
-        }).build()) {
+        }).build().start()) {
             for (int i = 0; i < 40; i++) {
                 Request r = Request.builder("work").param("i", i).build();
                 sent.add(r.id());
@@ -97,7 +97,7 @@ class WorkerDeliveryGuaranteesTest {
                             return null;
                         }))
                         .concurrency(3).pollWait(Duration.ofMillis(50)).build().start();
-                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build()) {
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start()) {
             List<CompletableFuture<Response>> calls = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
                 calls.add(client.call(Request.builder("work").build(), Duration.ofSeconds(30)));
@@ -126,7 +126,7 @@ class WorkerDeliveryGuaranteesTest {
                 .build().start();
         Set<String> answered = ConcurrentHashMap.newKeySet();
         try (Client client = Client.builder(transport).pollWait(Duration.ofMillis(50))
-                .onResponse(r -> answered.add(r.requestId())).build()) {
+                .onResponse(r -> answered.add(r.requestId())).build().start()) {
             List<String> quick = new ArrayList<>();
             List<String> slow = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
@@ -191,7 +191,7 @@ class WorkerDeliveryGuaranteesTest {
         try (Worker w = Worker.builder(transport)
                         .collector(Collectors.of("once", (r, c) -> runs.incrementAndGet()))
                         .suppressDuplicates(1000).pollWait(Duration.ofMillis(50)).build().start();
-                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build()) {
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start()) {
             Request r = Request.builder("once").build();
             assertThat(client.call(r, Duration.ofSeconds(5)).get().isOk()).isTrue();
             client.send(r.withReplyTo(client.replyTo())).join();

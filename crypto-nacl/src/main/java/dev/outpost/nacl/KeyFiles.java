@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
@@ -18,9 +21,13 @@ import java.util.Set;
  * Text key files.
  *
  * <p>A secret key file holds one line {@code outpost-nacl-secret <base64 secret key>} (comments
- * start with {@code #}); it is created readable by its owner only, and refused when it is
- * readable by group or others, as ssh refuses such keys. A public key file holds the base64 public
- * key, which is also what the known-senders file lists.
+ * start with {@code #}); it is created readable by its owner only, and refused when group or
+ * others have any access to it or when it belongs to another user than this process's (or root),
+ * as ssh refuses such keys. A public key file holds the base64 public key, which is also what the
+ * known-senders file lists, after a comment with its {@linkplain NaclPublicKey#keyIdHex() key id}.
+ *
+ * <p>The same ownership rules, minus the secrecy, apply to the known-senders file (see
+ * {@link KnownSenders}): whoever can write it decides whom this host obeys.
  */
 public final class KeyFiles {
     private static final String SECRET_TAG = "outpost-nacl-secret";
@@ -34,7 +41,8 @@ public final class KeyFiles {
      * @throws KeyFileException when the file exists or cannot be written
      */
     public static void writeSecretKey(Path file, NaclKeyPair pair) {
-        String body = "# Outpost NaCl secret key for public key " + pair.publicKey().base64() + "\n"
+        String body = "# Outpost NaCl secret key for public key " + pair.publicKey().base64()
+                + " (key id " + pair.publicKey().keyIdHex() + ")\n"
                 + "# Keep it private: chmod 600. Anyone holding it can read and send as this host.\n"
                 + SECRET_TAG + " " + Base64.getEncoder().encodeToString(pair.secret()) + "\n";
         byte[] bytes = body.getBytes(StandardCharsets.US_ASCII);
@@ -61,15 +69,7 @@ public final class KeyFiles {
      */
     public static NaclKeyPair readSecretKey(Path file) {
         try {
-            if (Files.getFileAttributeView(file, PosixFileAttributeView.class) != null) {
-                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-                for (PosixFilePermission p : perms) {
-                    if (!p.name().startsWith("OWNER_")) {
-                        throw new KeyFileException(file, "secret key is accessible by group or others ("
-                                + PosixFilePermissions.toString(perms) + "); run: chmod 600 " + file);
-                    }
-                }
-            }
+            checkAccess(file, Use.SECRET);
             List<String> lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
             for (String line : lines) {
                 String t = line.trim();
@@ -100,10 +100,13 @@ public final class KeyFiles {
         }
     }
 
-    /** Writes a public key file (one base64 line). */
+    /** Writes a public key file: a comment with the key id, then the base64 key. Refuses to overwrite a file. */
     public static void writePublicKey(Path file, NaclPublicKey key) {
         try {
-            Files.writeString(file, key.base64() + "\n", StandardCharsets.US_ASCII);
+            Files.writeString(file, "# Outpost NaCl public key, key id " + key.keyIdHex() + "\n" + key.base64() + "\n",
+                    StandardCharsets.US_ASCII, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (FileAlreadyExistsException e) {
+            throw new KeyFileException(file, "already exists; refusing to overwrite a key");
         } catch (IOException e) {
             throw new KeyFileException(file, "cannot write the public key: " + e.getMessage(), e);
         }
@@ -127,6 +130,96 @@ public final class KeyFiles {
             throw new KeyFileException(file, e.getMessage());
         } catch (IOException e) {
             throw new KeyFileException(file, "cannot read the public key: " + e, e);
+        }
+    }
+
+    /** What a checked file is for: how strict its permissions must be. */
+    enum Use {
+        /** A secret key: no access at all for group or others. */
+        SECRET,
+        /** A file that decides whom to trust: nobody but its owner may change it or its directory. */
+        TRUSTED
+    }
+
+    /**
+     * Refuses a file whose owner or mode lets someone other than this process's user (or root)
+     * read a secret or change whom this host trusts, as ssh's StrictModes does. Does nothing on
+     * file systems without POSIX permissions.
+     *
+     * @throws KeyFileException naming the file and the command that fixes it
+     */
+    static void checkAccess(Path file, Use use) throws IOException {
+        if (!Files.exists(file)) {
+            throw new NoSuchFileException(file.toString());
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new KeyFileException(file, "is not a regular file");
+        }
+        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+        if (view == null) {
+            return;
+        }
+        Set<PosixFilePermission> perms = view.readAttributes().permissions();
+        if (use == Use.SECRET) {
+            for (PosixFilePermission p : perms) {
+                if (!p.name().startsWith("OWNER_")) {
+                    throw new KeyFileException(file, "secret key is accessible by group or others ("
+                            + PosixFilePermissions.toString(perms) + "); run: chmod 600 " + file);
+                }
+            }
+        } else if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
+            throw new KeyFileException(file, "is writable by group or others (" + PosixFilePermissions.toString(perms)
+                    + "), who could then choose whom this host obeys; run: chmod go-w " + file);
+        }
+        checkOwner(file, "file");
+        if (use == Use.TRUSTED) {
+            // Whoever can write the directory can replace the file; a sticky directory (/tmp) cannot be used that way.
+            Path dir = file.toAbsolutePath().getParent();
+            if (dir != null) {
+                Set<PosixFilePermission> dirPerms = Files.getPosixFilePermissions(dir);
+                boolean sticky = Files.getFileStore(dir).supportsFileAttributeView("unix")
+                        && ((Integer) Files.getAttribute(dir, "unix:mode") & 01000) != 0;
+                if (!sticky && (dirPerms.contains(PosixFilePermission.GROUP_WRITE)
+                        || dirPerms.contains(PosixFilePermission.OTHERS_WRITE))) {
+                    throw new KeyFileException(file, "its directory " + dir + " is writable by group or others ("
+                            + PosixFilePermissions.toString(dirPerms) + "), who could replace the file; run: chmod go-w " + dir);
+                }
+                checkOwner(dir, "directory");
+            }
+        }
+    }
+
+    private static void checkOwner(Path path, String what) throws IOException {
+        UserPrincipal owner = Files.getOwner(path);
+        int me = ProcessUid.VALUE;
+        if (me >= 0 && Files.getFileStore(path).supportsFileAttributeView("unix")) {
+            int uid = (Integer) Files.getAttribute(path, "unix:uid");
+            if (uid != 0 && uid != me) {
+                throw new KeyFileException(path, what + " belongs to " + owner.getName() + " (uid " + uid
+                        + "), neither this process's user (uid " + me + ") nor root, so that user controls it; run: chown "
+                        + me + " " + path);
+            }
+            return;
+        }
+        // No /proc (macOS, BSD): compare by name with the user the JVM runs as.
+        UserPrincipalLookupService users = path.getFileSystem().getUserPrincipalLookupService();
+        String myName = System.getProperty("user.name");
+        if (!owner.getName().equals("root") && !owner.equals(users.lookupPrincipalByName(myName))) {
+            throw new KeyFileException(path, what + " belongs to " + owner.getName() + ", neither this process's user ("
+                    + myName + ") nor root, so that user controls it; run: chown " + myName + " " + path);
+        }
+    }
+
+    /** The process's effective uid, from the owner of {@code /proc/self} (Linux); -1 when unknown. */
+    private static final class ProcessUid {
+        static final int VALUE = read();
+
+        private static int read() {
+            try {
+                return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            } catch (IOException | UnsupportedOperationException | IllegalArgumentException | SecurityException e) {
+                return -1;
+            }
         }
     }
 }

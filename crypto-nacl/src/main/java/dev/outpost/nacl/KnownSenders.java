@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
@@ -26,24 +28,38 @@ import org.slf4j.LoggerFactory;
  * pZ1k8J0n0H6tJc2e8Ew3...=                      ops
  * </pre>
  *
- * <p>A list read from a file is reloaded when the file's modification time or size changes
- * (checked at most once a second, on use; no thread). If a reload finds a malformed file, the
- * previous list stays in force and the error is logged once. Thread-safe.
+ * <p>A file decides whom the host obeys, so it is held to ssh's StrictModes: it and its directory
+ * must belong to this process's user or root and be writable by nobody else (reading is fine:
+ * the file holds public keys only). A list read from a file is checked again at most once a
+ * second, on use (no thread), and reloaded when its contents, owner or mode change.
+ *
+ * <p><b>A failed reload fails closed.</b> When the file becomes unreadable, malformed, deleted or
+ * writable by others, no sender is obeyed until a good file is back: keeping the previous list
+ * would keep obeying a sender the operator just removed with an edit that went wrong. Messages
+ * refused meanwhile are dead-lettered as {@code unknown-sender}, with a detail naming the file's
+ * problem, and can be redriven. {@link #status()} tells whether the list is failing, since when,
+ * why, and when it was last loaded. Replace the file atomically (write a new file, then rename it)
+ * so that a reload never sees half an edit. Thread-safe.
  */
 public final class KnownSenders {
     private static final Logger log = LoggerFactory.getLogger(KnownSenders.class);
-    private static final long CHECK_NANOS = 1_000_000_000L;
+    private static final long CHECK_MILLIS = 1_000;
+    /** About 10,000 senders: more is a mistake (or an attack), and each reload reads it whole. */
+    static final long MAX_FILE_BYTES = 1024 * 1024;
+
+    /** What was last read: the senders in force and the attributes of the file they came from. */
+    private record State(Map<NaclPublicKey, KnownSender> senders, Object fingerprint, Optional<Instant> loadedAt,
+            Optional<String> lastError, Optional<Instant> lastErrorAt, boolean failing) {}
 
     private final Optional<Path> file;
-    private volatile Map<NaclPublicKey, KnownSender> senders;
+    private final Clock clock;
+    private volatile State state;
     private volatile long checkedAt;
-    private volatile FileTime modified;
-    private volatile long size;
-    private volatile String lastError = "";
 
-    private KnownSenders(Optional<Path> file, Map<NaclPublicKey, KnownSender> senders) {
+    private KnownSenders(Optional<Path> file, Clock clock, State state) {
         this.file = file;
-        this.senders = senders;
+        this.clock = clock;
+        this.state = state;
     }
 
     /** A fixed list. */
@@ -52,7 +68,8 @@ public final class KnownSenders {
         for (KnownSender s : senders) {
             map.put(s.key(), s);
         }
-        return new KnownSenders(Optional.empty(), Map.copyOf(map));
+        return new KnownSenders(Optional.empty(), Clock.systemUTC(),
+                new State(Map.copyOf(map), "", Optional.empty(), Optional.empty(), Optional.empty(), false));
     }
 
     /** A fixed list. */
@@ -63,58 +80,109 @@ public final class KnownSenders {
     /**
      * A list read from {@code file} and reloaded when it changes.
      *
-     * @throws KeyFileException when the file is missing or malformed now
+     * @throws KeyFileException when the file is missing, malformed, or writable by others now
      */
     public static KnownSenders load(Path file) {
+        return load(file, Clock.systemUTC());
+    }
+
+    /**
+     * A list read from {@code file} and reloaded when it changes, checked once a second by
+     * {@code clock} (for tests).
+     *
+     * @throws KeyFileException when the file is missing, malformed, or writable by others now
+     */
+    public static KnownSenders load(Path file, Clock clock) {
         Objects.requireNonNull(file, "file");
-        KnownSenders k = new KnownSenders(Optional.of(file), Map.of());
-        k.reload(true);
+        Objects.requireNonNull(clock, "clock");
+        KnownSenders k = new KnownSenders(Optional.of(file), clock,
+                new State(Map.of(), "", Optional.empty(), Optional.empty(), Optional.empty(), true));
+        try {
+            k.state = k.read(file, Optional.empty());
+        } catch (IOException e) {
+            throw new KeyFileException(file, "cannot read: " + e, e);
+        }
+        k.checkedAt = clock.millis();
         return k;
     }
 
     /** The sender with this key, if known. */
     public Optional<KnownSender> find(NaclPublicKey key) {
         refreshIfDue();
-        return Optional.ofNullable(senders.get(key));
+        return Optional.ofNullable(state.senders().get(key));
     }
 
     /** Every known sender now. */
     public Set<KnownSender> all() {
         refreshIfDue();
-        return Set.copyOf(senders.values());
+        return Set.copyOf(state.senders().values());
+    }
+
+    /** Whether the list was loaded from a file and how its last reload went. */
+    public KnownSendersStatus status() {
+        refreshIfDue();
+        State s = state;
+        return new KnownSendersStatus(file, s.senders().size(), s.loadedAt(), s.failing(), s.lastError(), s.lastErrorAt());
     }
 
     private void refreshIfDue() {
-        if (file.isPresent() && System.nanoTime() - checkedAt > CHECK_NANOS) {
-            reload(false);
+        if (file.isPresent() && due(clock.millis())) {
+            synchronized (this) {
+                long now = clock.millis();
+                if (due(now)) {
+                    checkedAt = now;
+                    reload(file.get());
+                }
+            }
         }
     }
 
-    private synchronized void reload(boolean strict) {
-        Path f = file.orElseThrow();
-        checkedAt = System.nanoTime();
+    private boolean due(long now) {
+        // Also when the clock went backwards, so that a clock step cannot stop the checks.
+        return now - checkedAt >= CHECK_MILLIS || now < checkedAt;
+    }
+
+    private void reload(Path f) {
+        State before = state;
         try {
-            FileTime m = Files.getLastModifiedTime(f);
-            long s = Files.size(f);
-            if (!strict && m.equals(modified) && s == size) {
+            State after = read(f, Optional.of(before.fingerprint()));
+            if (after == null) {
                 return;
             }
-            senders = parse(f, Files.readAllLines(f, StandardCharsets.UTF_8));
-            modified = m;
-            size = s;
-            if (!strict) {
-                log.info("known senders reloaded from {}: {} senders", f, senders.size());
+            state = new State(after.senders(), after.fingerprint(), after.loadedAt(), before.lastError(), before.lastErrorAt(),
+                    false);
+            log.info("known senders reloaded from {}: {} senders{}", f, after.senders().size(),
+                    before.failing() ? " (the file is usable again)" : "");
+        } catch (IOException | RuntimeException e) {
+            // Whatever went wrong, nobody is obeyed until the file reads well again.
+            String error = e instanceof KeyFileException ? e.getMessage() : f + ": cannot read: " + e;
+            if (!before.failing() || !before.lastError().equals(Optional.of(error))) {
+                log.error("known senders file {} is unusable; no sender is obeyed until it is fixed: {}", f, error);
             }
-            lastError = "";
-        } catch (IOException | KeyFileException e) {
-            if (strict) {
-                throw e instanceof KeyFileException k ? k : new KeyFileException(f, "cannot read: " + e, e);
-            }
-            if (!e.getMessage().equals(lastError)) {
-                lastError = e.getMessage();
-                log.error("known senders file {} is unusable, keeping the previous list: {}", f, e.getMessage());
-            }
+            Optional<Instant> since = before.failing() ? before.lastErrorAt() : Optional.of(clock.instant());
+            state = new State(Map.of(), "", before.loadedAt(), Optional.of(error), since, true);
         }
+    }
+
+    /**
+     * Checks and reads the file; {@code null} when its attributes match {@code unchanged} (and
+     * so it need not be read again).
+     */
+    private State read(Path f, Optional<Object> unchanged) throws IOException {
+        KeyFiles.checkAccess(f, KeyFiles.Use.TRUSTED);
+        BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class);
+        if (a.size() > MAX_FILE_BYTES) {
+            throw new KeyFileException(f, "is " + a.size() + " bytes, more than the " + MAX_FILE_BYTES + " a known-senders file may have");
+        }
+        // Owner and mode are checked on every look above; contents are read again when these move.
+        // ctime moves on every write and cannot be set back by the file's owner, unlike mtime.
+        Object ctime = Files.getFileStore(f).supportsFileAttributeView("unix") ? Files.getAttribute(f, "unix:ctime") : "";
+        Object fingerprint = List.of(a.lastModifiedTime(), a.size(), String.valueOf(a.fileKey()), ctime);
+        if (unchanged.isPresent() && unchanged.get().equals(fingerprint) && !state.failing()) {
+            return null;
+        }
+        Map<NaclPublicKey, KnownSender> senders = parse(f, Files.readAllLines(f, StandardCharsets.UTF_8));
+        return new State(senders, fingerprint, Optional.of(clock.instant()), Optional.empty(), Optional.empty(), false);
     }
 
     static Map<NaclPublicKey, KnownSender> parse(Path f, List<String> lines) {

@@ -13,5 +13,14 @@ public final class SealRejects {
     /** The message is older than the freshness window, or dated in the future. */
     public static final RejectReason STALE = RejectReason.of("stale", false);
 
+    /**
+     * The replay cache could not remember the message for its whole freshness window (it is full, or
+     * the sender holds its share of it), so the message was not opened: a message that is not
+     * remembered could be replayed.
+     */
+    public static final RejectReason REPLAY_CACHE_FULL = RejectReason.of("replay-cache-full", false);
+    /** The shared replay state (a registry) could not record the message, so it was not opened. */
+    public static final RejectReason REPLAY_STATE_UNAVAILABLE = RejectReason.of("replay-state-unavailable", false);
+
     private SealRejects() {}
 }

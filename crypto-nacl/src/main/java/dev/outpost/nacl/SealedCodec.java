@@ -1,15 +1,18 @@
 package dev.outpost.nacl;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.outpost.RejectReason;
 import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.nacl.internal.ReplayCache;
 import dev.outpost.nacl.internal.Sodium;
+import dev.outpost.spi.RegistryException;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.CodecException;
 import dev.outpost.spi.Decoded;
 import dev.outpost.spi.Received;
+import dev.outpost.spi.Registry;
 import dev.outpost.spi.Sender;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -25,6 +28,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link Codec} that seals every message with NaCl public-key authenticated encryption
@@ -45,8 +51,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * produces. Every refusal is a {@link CodecException} whose {@link RejectReason} says why; the
  * worker dead-letters it and answers nothing. The wire format is described in this module's
  * README. Thread-safe.
+ *
+ * <p>The replay cache fails closed: it remembers each message until the message would be stale
+ * anyway and never forgets one earlier, so when it holds {@linkplain Builder#replayCacheSize as many
+ * messages as it may}, or a sender holds {@linkplain Builder#replayQuotaPerSender its share}, new
+ * messages are refused ({@link SealRejects#REPLAY_CACHE_FULL}) rather than opened unprotected. It
+ * lives in this process: another process with the same key, or this one after a restart, does not
+ * know what it saw, unless the codecs {@linkplain Builder#sharedReplayState share replay state}
+ * through a {@link Registry}. {@link #status()} shows the cache and the known-senders list.
  */
 public final class SealedCodec implements Codec {
+    private static final Logger log = LoggerFactory.getLogger(SealedCodec.class);
     /** Format byte of a message sealed to one recipient. */
     public static final byte FORMAT_DIRECT = 0x01;
     /** Format byte of a message sealed to a group of recipients. */
@@ -57,6 +72,10 @@ public final class SealedCodec implements Codec {
     public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofMinutes(1);
     /** Default number of message ids remembered for replay detection. */
     public static final int DEFAULT_REPLAY_CACHE = 100_000;
+    /** Default share of the replay cache one known sender may fill, as a divisor of its size (a quarter). */
+    public static final int DEFAULT_REPLAY_QUOTA_DIVISOR = 4;
+    /** Default key prefix of the shared replay state in a registry. */
+    public static final String DEFAULT_REPLAY_NAMESPACE = "outpost/replay/";
     /** Default largest sealed message accepted. */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
@@ -79,6 +98,9 @@ public final class SealedCodec implements Codec {
     private final int maxMessageBytes;
     private final Clock clock;
     private final ReplayCache replays;
+    private final Optional<Registry> sharedReplays;
+    private final String replayNamespace;
+    private final AtomicLong sharedReplayFailures = new AtomicLong();
     private final Map<SharedKeyId, byte[]> sharedKeys = new ConcurrentHashMap<>();
 
     private record SharedKeyId(int identity, NaclPublicKey peer) {}
@@ -98,7 +120,11 @@ public final class SealedCodec implements Codec {
         this.skewMillis = b.clockSkew.toMillis();
         this.maxMessageBytes = b.maxMessageBytes;
         this.clock = b.clock;
-        this.replays = new ReplayCache(b.replayCacheSize);
+        // A host that obeys listed senders shares its cache among them; a client hears only from the workers it calls.
+        this.replays = new ReplayCache(b.replayCacheSize, b.replayQuota.orElse(b.knownSenders.isPresent()
+                ? Math.max(1, b.replayCacheSize / DEFAULT_REPLAY_QUOTA_DIVISOR) : b.replayCacheSize));
+        this.sharedReplays = b.sharedReplays;
+        this.replayNamespace = b.replayNamespace;
     }
 
     /** A builder. */
@@ -113,7 +139,35 @@ public final class SealedCodec implements Codec {
 
     /** How many message ids the replay cache holds now. */
     public int replayCacheSize() {
-        return replays.size();
+        return replays.snapshot(clock.millis()).size();
+    }
+
+    /** The replay cache's and the known-senders list's state now: read-only, for status pages. */
+    public SealedCodecStatus sealedStatus() {
+        ReplayCache.Snapshot r = replays.snapshot(clock.millis());
+        return new SealedCodecStatus(new ReplayCacheStatus(r.size(), r.capacity(), r.perSenderQuota(), r.senders(),
+                r.busiestSender(), r.refusedFull(), r.refusedOverQuota(), r.replays(), sharedReplays.isPresent(),
+                sharedReplayFailures.get()), knownSenders.status());
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@link #sealedStatus()} flattened: {@code replayCache.size}, {@code knownSenders.failing}…
+     */
+    @Override
+    public java.util.Map<String, String> status() {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        flatten("", dev.outpost.Json.toTree(sealedStatus()), out);
+        return out;
+    }
+
+    private static void flatten(String prefix, com.fasterxml.jackson.databind.JsonNode node, java.util.Map<String, String> out) {
+        if (node.isObject()) {
+            node.properties().forEach(e -> flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), e.getValue(), out));
+        } else if (!node.isNull()) {
+            out.put(prefix, node.isValueNode() ? node.asText() : node.toString());
+        }
     }
 
     // ------------------------------------------------------------------ Codec
@@ -238,8 +292,7 @@ public final class SealedCodec implements Codec {
         }
         // Who claims to have sent it is checked before any public-key work: unknown senders cost nothing.
         NaclPublicKey senderKey = NaclPublicKey.of(Arrays.copyOfRange(body, 1, 1 + PK));
-        KnownSender known = knownSenders.find(senderKey).orElseThrow(() -> new CodecException(RejectReason.UNKNOWN_SENDER,
-                "sender " + senderKey.keyIdHex() + " is not a known sender"));
+        KnownSender known = knownSenders.find(senderKey).orElseThrow(() -> unknownSender(senderKey));
         byte[] plain = format == FORMAT_DIRECT ? openDirect(body, senderKey) : openGroup(body, senderKey);
         try {
             ByteBuffer stamp = ByteBuffer.wrap(plain, 0, STAMP);
@@ -253,7 +306,7 @@ public final class SealedCodec implements Codec {
                 throw new CodecException(SealRejects.STALE, "dated " + (sentAt - now) / 1000
                         + " s in the future, more than the allowed clock skew");
             }
-            checkReplay(plain, sentAt, now, received);
+            checkReplay(senderKey, plain, sentAt, now, received);
             byte[] payload = Arrays.copyOfRange(plain, STAMP, plain.length);
             Sender sender = new Sender(senderKey.base64(), known.name(), known.collectors());
             return new Opened(sender, payload);
@@ -262,13 +315,71 @@ public final class SealedCodec implements Codec {
         }
     }
 
-    private void checkReplay(byte[] plain, long sentAt, long now, Received received) {
-        ReplayCache.Verdict v = replays.sighting(plain, 8, sentAt + freshnessMillis + skewMillis, now,
-                received == null ? "" : received.messageId());
-        if (v == ReplayCache.Verdict.REPLAY) {
-            throw new CodecException(SealRejects.REPLAY, "message " + HexFormat.of().formatHex(plain, 8, 12)
-                    + "… was already opened inside the freshness window");
+    private CodecException unknownSender(NaclPublicKey senderKey) {
+        // Key id and public key as Keygen, key files and KnownSenders print them, so the detail can be matched.
+        String who = "sender key id " + senderKey.keyIdHex() + " (public key " + senderKey.base64() + ")";
+        KnownSendersStatus k = knownSenders.status();
+        if (k.failing()) {
+            return new CodecException(RejectReason.UNKNOWN_SENDER, who + " is not obeyed: the known-senders file is unusable"
+                    + " (" + k.lastError().orElse("") + "), so no sender is obeyed until it is fixed");
         }
+        return new CodecException(RejectReason.UNKNOWN_SENDER, who + " is not in the known-senders list");
+    }
+
+    private void checkReplay(NaclPublicKey sender, byte[] plain, long sentAt, long now, Received received) {
+        String transportId = received == null ? "" : received.messageId();
+        // Remembered until the message would be refused as stale anyway: open while now - sentAt <= window.
+        long expiresAt = sentAt + freshnessMillis + 1;
+        ReplayCache.Verdict v = replays.sighting(sender, plain, 8, expiresAt, now, transportId);
+        switch (v) {
+            case FIRST -> sharedReplays.ifPresent(r -> checkShared(r, sender, plain, expiresAt - now, transportId));
+            case REDELIVERY -> { }
+            case REPLAY -> throw replay(plain);
+            case FULL -> throw new CodecException(SealRejects.REPLAY_CACHE_FULL, "the replay cache holds "
+                    + replays.capacity()
+                    + " live messages, its capacity: refusing what it cannot remember for the freshness window");
+            case OVER_QUOTA -> throw new CodecException(SealRejects.REPLAY_CACHE_FULL, "sender key id " + sender.keyIdHex()
+                    + " holds its share of the replay cache (" + replays.perSenderQuota()
+                    + " messages inside the freshness window): refusing what the cache cannot remember");
+        }
+    }
+
+    /** Register-if-absent in the shared state; any failure refuses the message (and forgets it here). */
+    private void checkShared(Registry registry, NaclPublicKey sender, byte[] plain, long ttlMillis, String transportId) {
+        String key = replayNamespace + publicKey().keyIdHex() + "/" + sender.keyIdHex() + "/" + HexFormat.of().formatHex(plain, 8, 24);
+        boolean first;
+        try {
+            first = registerIfAbsent(registry, key, ttlMillis, transportId);
+        } catch (RuntimeException e) {
+            replays.forget(sender, plain, 8);
+            sharedReplayFailures.incrementAndGet();
+            log.warn("shared replay state failed; refusing the message: {}", e.toString());
+            throw new CodecException(SealRejects.REPLAY_STATE_UNAVAILABLE, "the shared replay state could not record the message ("
+                    + e.getClass().getSimpleName() + "), so it was not opened");
+        }
+        if (!first) {
+            // Forgotten here too, so that a redelivery of this copy is judged by the registry again.
+            replays.forget(sender, plain, 8);
+            replays.countReplay();
+            throw replay(plain);
+        }
+    }
+
+    /** True when the key was created now, or holds the same transport message (redelivered to another process). */
+    private static boolean registerIfAbsent(Registry registry, String key, long ttlMillis, String transportId) {
+        try {
+            registry.register(key, JsonNodeFactory.instance.objectNode().put("transportMessageId", transportId),
+                    Optional.of(Duration.ofMillis(Math.max(1, ttlMillis))));
+            return true;
+        } catch (RegistryException.KeyExists e) {
+            Optional<String> before = registry.get(key).map(entry -> entry.value().path("transportMessageId").asText(""));
+            return !transportId.isEmpty() && before.equals(Optional.of(transportId));
+        }
+    }
+
+    private static CodecException replay(byte[] plain) {
+        return new CodecException(SealRejects.REPLAY, "message " + HexFormat.of().formatHex(plain, 8, 12)
+                + "… was already opened inside the freshness window");
     }
 
     private byte[] openDirect(byte[] body, NaclPublicKey senderKey) {
@@ -381,6 +492,9 @@ public final class SealedCodec implements Codec {
         private Duration freshness = DEFAULT_FRESHNESS;
         private Duration clockSkew = DEFAULT_CLOCK_SKEW;
         private int replayCacheSize = DEFAULT_REPLAY_CACHE;
+        private Optional<Integer> replayQuota = Optional.empty();
+        private Optional<Registry> sharedReplays = Optional.empty();
+        private String replayNamespace = DEFAULT_REPLAY_NAMESPACE;
         private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
         private Clock clock = Clock.systemUTC();
 
@@ -442,12 +556,58 @@ public final class SealedCodec implements Codec {
             return this;
         }
 
-        /** How many message ids the replay cache remembers; default 100,000. */
+        /**
+         * How many messages the replay cache remembers at once, each for its freshness window;
+         * default 100,000 (about 250 bytes each). When it is full, new messages are refused as
+         * {@code replay-cache-full} until older ones leave the window: size it for the most
+         * messages expected within one window.
+         */
         public Builder replayCacheSize(int size) {
             if (size < 16) {
                 throw new IllegalArgumentException("size must be at least 16, was " + size);
             }
             this.replayCacheSize = size;
+            return this;
+        }
+
+        /**
+         * How many messages of one sender the replay cache remembers at once. Default: a quarter of
+         * {@link #replayCacheSize} when {@link #knownSenders} are set (a worker), so that one
+         * sender cannot fill the cache for the others; the whole cache otherwise (a client, which
+         * hears only from the workers it calls). A worker with one busy sender may raise it to the
+         * cache size.
+         */
+        public Builder replayQuotaPerSender(int messages) {
+            if (messages < 1) {
+                throw new IllegalArgumentException("messages must be at least 1, was " + messages);
+            }
+            this.replayQuota = Optional.of(messages);
+            return this;
+        }
+
+        /**
+         * Shares replay state with other processes through {@code registry}: each opened message
+         * is registered (create only, with the freshness window as time to live) under
+         * {@code outpost/replay/<own key id>/<sender key id>/<message id>}, and a message another
+         * process opened is refused as a replay unless it is the same transport message. If the
+         * registry fails, the message is refused ({@code replay-state-unavailable}). Share it
+         * among processes that consume the same queue with the same key; processes that should
+         * each receive every message (one queue each behind a topic) need a namespace each. The
+         * codec does not close the registry.
+         */
+        public Builder sharedReplayState(Registry registry) {
+            return sharedReplayState(registry, DEFAULT_REPLAY_NAMESPACE);
+        }
+
+        /** {@link #sharedReplayState(Registry)} under another key prefix (ending in {@code /}). */
+        public Builder sharedReplayState(Registry registry, String namespace) {
+            Objects.requireNonNull(registry, "registry");
+            Objects.requireNonNull(namespace, "namespace");
+            if (namespace.isEmpty() || !namespace.endsWith("/") || namespace.length() > 256) {
+                throw new IllegalArgumentException("namespace must end in '/' and be at most 256 characters, was '" + namespace + "'");
+            }
+            this.sharedReplays = Optional.of(registry);
+            this.replayNamespace = namespace;
             return this;
         }
 
@@ -477,6 +637,10 @@ public final class SealedCodec implements Codec {
             }
             if (recipients.size() > MAX_GROUP) {
                 throw new IllegalArgumentException("at most " + MAX_GROUP + " recipients, was " + recipients.size());
+            }
+            if (replayQuota.isPresent() && replayQuota.get() > replayCacheSize) {
+                throw new IllegalArgumentException("replayQuotaPerSender (" + replayQuota.get()
+                        + ") must not be larger than replayCacheSize (" + replayCacheSize + ")");
             }
             return new SealedCodec(this);
         }

@@ -37,6 +37,17 @@ class KeyFilesTest {
     }
 
     @Test
+    void aSecretKeyOwnedByAnotherUserIsRefused() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.getAttribute(Path.of("/proc/self"), "unix:uid").equals(0),
+                "needs root to give a file away");
+        Path f = dir.resolve("theirs.key");
+        KeyFiles.writeSecretKey(f, NaclKeyPair.generate());
+        Files.setAttribute(f, "unix:uid", 65534);
+        assertThatThrownBy(() -> KeyFiles.readSecretKey(f)).isInstanceOf(KeyFileException.class)
+                .hasMessageContaining("uid 65534").hasMessageContaining("chown");
+    }
+
+    @Test
     void malformedFilesAreClearErrorsWithoutKeyMaterial() throws Exception {
         Path f = dir.resolve("bad.key");
         Files.writeString(f, "outpost-nacl-secret not!base64\n");
@@ -46,13 +57,18 @@ class KeyFilesTest {
         Files.writeString(f, "ssh-rsa AAAA\n");
         assertThatThrownBy(() -> KeyFiles.readSecretKey(f)).hasMessageContaining("not an Outpost secret key file");
         assertThatThrownBy(() -> KeyFiles.readSecretKey(dir.resolve("missing.key"))).isInstanceOf(KeyFileException.class);
+        assertThatThrownBy(() -> KeyFiles.readSecretKey(dir)).isInstanceOf(KeyFileException.class)
+                .hasMessageContaining("not a regular file");
     }
 
     @Test
-    void publicKeyFilesRoundTrip() {
+    void publicKeyFilesRoundTrip() throws Exception {
         NaclKeyPair k = NaclKeyPair.generate();
         Path f = dir.resolve("worker.pub");
         KeyFiles.writePublicKey(f, k.publicKey());
         assertThat(KeyFiles.readPublicKey(f)).isEqualTo(k.publicKey());
+        assertThat(Files.readString(f)).as("the key id that rejections show").contains("key id " + k.publicKey().keyIdHex());
+        assertThatThrownBy(() -> KeyFiles.writePublicKey(f, NaclKeyPair.generate().publicKey()))
+                .isInstanceOf(KeyFileException.class).hasMessageContaining("exists");
     }
 }

@@ -43,9 +43,9 @@ class SealedEndToEndTest {
                 Worker worker = Worker.builder(transport).codec(workerCodec).collector(whoami()).collector(reboot())
                         .pollWait(Duration.ofMillis(50)).build().start();
                 Client aliceClient = Client.builder(transport).pollWait(Duration.ofMillis(50))
-                        .codec(SealedCodec.builder().identity(alice).recipient(workerKey.publicKey()).build()).build();
+                        .codec(SealedCodec.builder().identity(alice).recipient(workerKey.publicKey()).build()).build().start();
                 Client malloryClient = Client.builder(transport).pollWait(Duration.ofMillis(50))
-                        .codec(SealedCodec.builder().identity(mallory).recipient(workerKey.publicKey()).build()).build()) {
+                        .codec(SealedCodec.builder().identity(mallory).recipient(workerKey.publicKey()).build()).build().start()) {
 
             Response me = aliceClient.call(Request.builder("whoami").build(), Duration.ofSeconds(5)).get();
             assertThat(me.result().orElseThrow().asText()).isEqualTo("alice");
@@ -79,7 +79,7 @@ class SealedEndToEndTest {
             }
             SealedCodec group = SealedCodec.builder().identity(alice)
                     .recipients(List.of(keys.get(0).publicKey(), keys.get(1).publicKey(), keys.get(2).publicKey())).build();
-            try (Client client = Client.builder(transport).codec(group).pollWait(Duration.ofMillis(50)).build()) {
+            try (Client client = Client.builder(transport).codec(group).pollWait(Duration.ofMillis(50)).build().start()) {
                 List<Response> answers = client.broadcast("fleet", Request.builder("whoami").build(), 4, Duration.ofSeconds(2))
                         .get(10, TimeUnit.SECONDS);
                 assertThat(answers).extracting(Response::worker).containsExactlyInAnyOrder("host-0", "host-1", "host-2");
@@ -109,7 +109,7 @@ class SealedEndToEndTest {
                                 .knownSenders(KnownSenders.of(KnownSender.of(alice.publicKey(), "alice"))).build())
                         .pollWait(Duration.ofMillis(50)).build().start();
                 Client client = Client.builder(transport).pollWait(Duration.ofMillis(50))
-                        .codec(SealedCodec.builder().identity(alice).recipient(workerKey.publicKey()).build()).build()) {
+                        .codec(SealedCodec.builder().identity(alice).recipient(workerKey.publicKey()).build()).build().start()) {
             Response r = client.call(Request.builder("flaky").build(), Duration.ofSeconds(5)).get();
             assertThat(r.isOk()).isTrue();
             assertThat(r.attempt()).isEqualTo(3);

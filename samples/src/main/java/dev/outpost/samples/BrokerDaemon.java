@@ -57,10 +57,10 @@ public final class BrokerDaemon {
         OutpostConfig config = OutpostConfig.load(KvTool.configArg(args, "BrokerDaemon [--config FILE]"));
         String id = config.string("outpost.broker.id").orElse("broker");
         SqliteRegistry.Builder store = SqliteRegistry.builder(Path.of(config.string("outpost.broker.sqlite").orElse("kv.db")));
-        config.string("outpost.broker.backups").ifPresent(dir -> {
+        config.string("outpost.broker.backups").filter(dir -> !dir.isBlank()).ifPresent(dir -> {
             store.backups(Path.of(dir));
-            config.string("outpost.broker.backup-every").ifPresent(x -> store.backupEvery(config.duration("outpost.broker.backup-every")));
-            config.string("outpost.broker.backup-keep").ifPresent(x -> store.backupKeep(config.intValue("outpost.broker.backup-keep")));
+            config.duration("outpost.broker.backup-every").ifPresent(store::backupEvery);
+            config.intValue("outpost.broker.backup-keep").ifPresent(store::backupKeep);
         });
         SqliteRegistry registry = store.build();
         RegistryService.Builder service = RegistryService.builder(registry).brokerId(id);
@@ -76,11 +76,11 @@ public final class BrokerDaemon {
         Transport transport = transport(config);
         Worker worker = Worker.builder(transport).requests("kv-requests").collectors(service.build().collectors())
                 .builtins(false).suppressDuplicates(10_000).build().start();
-        Optional<DiscoveryResponder> discovery = config.string("outpost.broker.discovery.bind").map(bind -> {
+        Optional<DiscoveryResponder> discovery = config.string("outpost.broker.discovery.bind").filter(b -> !b.isBlank()).map(bind -> {
             int colon = bind.lastIndexOf(':');
             return DiscoveryResponder.builder(registry, new InetSocketAddress(bind.substring(0, colon), Integer.parseInt(bind.substring(colon + 1))))
                     .discoverable(config.list("outpost.broker.discovery.namespaces").toArray(String[]::new))
-                    .brokerId(id).reach(Map.of("requests", config.string("outpost.sqs.requests").orElse("kv-requests")))
+                    .brokerId(id).reach(Map.of("requests", config.string("outpost.sqs.requests").filter(q -> !q.isBlank()).orElse("kv-requests")))
                     .build().start();
         });
         System.out.println("broker " + id + " serving " + registry.file() + " on " + transport.getClass().getSimpleName()
@@ -106,13 +106,13 @@ public final class BrokerDaemon {
         config.string("outpost.sqs.region").ifPresent(r -> b.region(Region.of(r)));
         config.string("outpost.sqs.endpoint").ifPresent(e -> b.endpointOverride(URI.create(e)));
         SqsAsyncClient sqs = b.build();
-        String requests = config.string("outpost.sqs.requests").orElse("kv-requests");
-        String dead = config.string("outpost.sqs.dead-letter").orElse(requests + "-dead-letter");
-        if (config.string("outpost.sqs.provision").map(Boolean::parseBoolean).orElse(false)) {
+        String requests = config.string("outpost.sqs.requests").filter(q -> !q.isBlank()).orElse("kv-requests");
+        String dead = config.string("outpost.sqs.dead-letter").filter(q -> !q.isBlank()).orElse(requests + "-dead-letter");
+        if (config.booleanValue("outpost.sqs.provision").orElse(false)) {
             SqsProvisioner p = new SqsProvisioner(sqs);
             p.queue(requests, Map.of());
             p.queue(dead, Map.of());
-            config.string("outpost.sqs.replies").ifPresent(q -> p.queue(q, Map.of()));
+            config.string("outpost.sqs.replies").filter(q -> !q.isBlank()).ifPresent(q -> p.queue(q, Map.of()));
         }
         return SqsTransport.builder().sqsClient(sqs).queue("kv-requests", requests).queue("dead-letter", dead).build();
     }

@@ -28,7 +28,7 @@ public final class Demo {
                         .concurrency(4)
                         .build()
                         .start();
-                Client client = Client.builder(transport).build()) {
+                Client client = Client.builder(transport).build().start()) {
 
             say("1. A request to the disk.usage collector");
             Response disk = client.call(Request.builder("disk.usage").param("path", ".").build(), Duration.ofSeconds(5)).get();

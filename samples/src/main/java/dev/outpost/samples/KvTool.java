@@ -37,7 +37,7 @@ public final class KvTool {
         OutpostConfig config = OutpostConfig.load(file);
         Transport transport = BrokerDaemon.transport(config);
         Client.Builder cb = Client.builder(transport).requests("kv-requests").pollWait(Duration.ofSeconds(1));
-        config.string("outpost.sqs.replies").ifPresent(cb::replyTo);
+        config.string("outpost.sqs.replies").filter(q -> !q.isBlank()).ifPresent(cb::replyTo);
         try (Client client = cb.build(); RemoteRegistry kv = remote(client, config)) {
             String op = rest.get(0);
             switch (op) {

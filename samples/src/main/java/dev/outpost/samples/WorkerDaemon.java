@@ -58,14 +58,17 @@ public final class WorkerDaemon {
         OutpostConfig config = OutpostConfig.load(file);
         Transport transport = transport(config);
         Worker.Builder builder = Worker.builder(transport).configure(config).collector(new DiskUsage()).discoverCollectors();
-        if (config.string("outpost.nacl.secret-key").isPresent()) {
+        boolean sealed = !config.subset("outpost.nacl").isEmpty();
+        if (sealed) {
+            // a sealing setting without the other would leave the worker obeying anyone: refuse to start
             builder.codec(SealedCodec.builder()
                     .identity(KeyFiles.readSecretKey(Path.of(config.require("outpost.nacl.secret-key"))))
                     .knownSenders(KnownSenders.load(Path.of(config.require("outpost.nacl.known-senders"))))
                     .build());
         }
         Worker worker = builder.build().start();
-        System.out.println("worker " + worker.id() + " running on " + transport.getClass().getSimpleName()
+        System.out.println("worker " + worker.id() + " running on " + transport.getClass().getSimpleName() + "; sealing "
+                + (sealed ? "ON: only known senders are obeyed" : "OFF: unsealed JSON from anyone who can write to the queue")
                 + "; configuration (secrets redacted):");
         config.redacted().forEach((k, v) -> System.out.println("  " + k + " = " + v));
         CountDownLatch stopped = new CountDownLatch(1);

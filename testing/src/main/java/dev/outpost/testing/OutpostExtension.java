@@ -77,7 +77,7 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
         workerCustomiser.accept(wb);
         worker = wb.build().start();
         responses.clear();
-        client = Client.builder(transport).pollWait(Duration.ofMillis(50)).onResponse(responses::add).build();
+        client = Client.builder(transport).pollWait(Duration.ofMillis(50)).onResponse(responses::add).build().start();
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.outpost.inmemory;
 import dev.outpost.inmemory.internal.MemoryQueue;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
+import dev.outpost.spi.NoSuchDestinationException;
 import dev.outpost.spi.MessageTooLargeException;
 import dev.outpost.spi.Transport;
 import dev.outpost.spi.TransportException;
@@ -222,6 +223,20 @@ public final class InMemoryTransport implements Transport {
      *
      * <p>The returned future is already complete.
      */
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With auto-create on (the default) every name is usable; with it off, only declared
+     * queues and topics.
+     */
+    @Override
+    public void verify(String destination) {
+        if (!autoCreate && !queues.containsKey(destination) && !topics.containsKey(destination)) {
+            throw new NoSuchDestinationException(destination, "no queue or topic named '" + destination
+                    + "' (auto-create is off): declare it with queue(name, options) or topic(name)");
+        }
+    }
+
     @Override
     public CompletableFuture<Void> send(String destination, Message message) {
         return sendBatch(destination, List.of(Objects.requireNonNull(message, "message")));
@@ -399,7 +414,8 @@ public final class InMemoryTransport implements Transport {
             return q;
         }
         if (!create) {
-            throw new TransportException(name, "no queue named '" + name + "' (auto-create is off): declare it with queue(name, options)");
+            throw new NoSuchDestinationException(name, "no queue named '" + name
+                    + "' (auto-create is off): declare it with queue(name, options)");
         }
         synchronized (admin) {
             if (topics.containsKey(name)) {

@@ -17,7 +17,7 @@ public final class KillableWorkerMain {
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))).build();
         SqsTransport transport = SqsTransport.builder().sqsClient(sqs).queue("requests", args[1]).build();
-        Worker.builder(transport).id(args[2]).collector(SqsFaultsTest.slowEcho()).concurrency(8).visibility(Duration.ofSeconds(2)).pollWait(Duration.ofSeconds(1)).build().start();
+        Worker.builder(transport).allowReplyTo("kill-replies", "load-replies", "outage-replies", "replies").id(args[2]).collector(SqsFaultsTest.slowEcho()).concurrency(8).visibility(Duration.ofSeconds(2)).pollWait(Duration.ofSeconds(1)).build().start();
         System.out.println("ready");
         System.out.flush();
         Thread.sleep(Long.MAX_VALUE);

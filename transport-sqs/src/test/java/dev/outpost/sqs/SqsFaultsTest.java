@@ -69,7 +69,7 @@ class SqsFaultsTest {
                         if (r.worker().equals("victim")) {
                             fromVictim.add(r.requestId());
                         }
-                    }).build()) {
+                    }).build().start()) {
                 int n = 120;
                 for (int i = 0; i < n; i++) {
                     client.send(Request.builder("slow").param("i", i).build()).join();
@@ -80,7 +80,7 @@ class SqsFaultsTest {
                 assertThat(victim.exitValue()).isEqualTo(137);
                 int answeredByVictim = fromVictim.size();
 
-                try (Worker survivor = Worker.builder(t).id("survivor").collector(slowEcho()).concurrency(8)
+                try (Worker survivor = Worker.builder(t).allowReplyTo("kill-replies", "load-replies", "outage-replies", "replies").id("survivor").collector(slowEcho()).concurrency(8)
                         .pollWait(Duration.ofSeconds(1)).build().start()) {
                     await().atMost(Duration.ofSeconds(60)).until(() -> answers.size() == n);
                 }
@@ -108,7 +108,7 @@ class SqsFaultsTest {
             List<String> errors = new CopyOnWriteArrayList<>();
             int n = 300;
             try (SqsTransport workerSide = SqsTransport.builder().sqsClient(viaEndpoint).queue("requests", "load-requests").build();
-                    Worker worker = Worker.builder(workerSide).collector(Collector.of("quick", (r, c) -> {
+                    Worker worker = Worker.builder(workerSide).allowReplyTo("kill-replies", "load-replies", "outage-replies", "replies").collector(Collector.of("quick", (r, c) -> {
                         Thread.sleep(100); // 300 of these on 8 slots take about 4 s: the outage lands mid-run
                         return r.params();
                     })).concurrency(8).visibility(Duration.ofSeconds(3)).pollWait(Duration.ofSeconds(1))
@@ -121,7 +121,7 @@ class SqsFaultsTest {
                     SqsTransport clientSide = SqsTransport.builder().sqsClient(mq.client()).queue("requests", "load-requests").build();
                     Client client = Client.builder(clientSide).replyTo("load-replies").pollWait(Duration.ofSeconds(1))
                             .onResponse(r -> answers.computeIfAbsent(r.requestId(), k -> new AtomicInteger()).incrementAndGet())
-                            .build()) {
+                            .build().start()) {
                 for (int i = 0; i < n; i++) {
                     client.send(Request.builder("quick").param("i", i).build()).join();
                 }
@@ -148,14 +148,14 @@ class SqsFaultsTest {
         ElasticMq.createQueue(admin, "outage-replies", 30, Map.of());
         List<String> errors = new CopyOnWriteArrayList<>();
         try (SqsTransport t = SqsTransport.builder().sqsClient(mq.client()).queue("requests", "outage-requests").build();
-                Worker worker = Worker.builder(t).collector(slowEcho()).concurrency(4).pollWait(Duration.ofSeconds(1))
+                Worker worker = Worker.builder(t).allowReplyTo("kill-replies", "load-replies", "outage-replies", "replies").collector(slowEcho()).concurrency(4).pollWait(Duration.ofSeconds(1))
                         .listener(new WorkerListener() {
                             @Override
                             public void onError(String context, Throwable error) {
                                 errors.add(context);
                             }
                         }).build().start();
-                Client client = Client.builder(t).replyTo("outage-replies").pollWait(Duration.ofSeconds(1)).build()) {
+                Client client = Client.builder(t).replyTo("outage-replies").pollWait(Duration.ofSeconds(1)).build().start()) {
             assertThat(client.call(Request.builder("slow").param("before", true).build(), Duration.ofSeconds(20)).get().isOk()).isTrue();
 
             mq.stop();

@@ -142,7 +142,7 @@ public final class SqsThroughputBenchmark {
         };
         long t0 = System.nanoTime();
         try (SqsTransport t = SqsTransport.builder().sqsClient(sqs).queue("requests", queue).build();
-                Worker w = Worker.builder(t).collector(noop).concurrency(Integer.getInteger("bench.concurrency", 80)).pollers(Integer.getInteger("bench.pollers", 8)).pollWait(Duration.ofSeconds(1))
+                Worker w = Worker.builder(t).allowReplyTo("kill-replies", "load-replies", "outage-replies", "replies").collector(noop).concurrency(Integer.getInteger("bench.concurrency", 80)).pollers(Integer.getInteger("bench.pollers", 8)).pollWait(Duration.ofSeconds(1))
                         .listener(new WorkerListener() {
                             @Override
                             public void onCompleted(Request request, Response response, Duration elapsed) {

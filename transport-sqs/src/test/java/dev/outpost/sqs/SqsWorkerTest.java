@@ -68,9 +68,9 @@ class SqsWorkerTest {
         try (SqsTransport workerSide = SqsTransport.builder().sqsClient(mq.client()).queue("requests", "work")
                         .queue("dead-letter", "dead").build();
                 SqsTransport clientSide = SqsTransport.builder().sqsClient(mq.client()).queue("requests", "work").build();
-                Worker worker = Worker.builder(workerSide).collector(echo()).concurrency(32).pollers(2)
+                Worker worker = Worker.builder(workerSide).allowReplyTo("kill-replies", "load-replies", "outage-replies", "replies").collector(echo()).concurrency(32).pollers(2)
                         .pollWait(Duration.ofSeconds(1)).build().start();
-                Client client = Client.builder(clientSide).replyTo("replies").pollWait(Duration.ofSeconds(1)).build()) {
+                Client client = Client.builder(clientSide).replyTo("replies").pollWait(Duration.ofSeconds(1)).build().start()) {
             List<CompletableFuture<Response>> calls = new ArrayList<>();
             int before = mq.apiCalls.get();
             for (int i = 0; i < 2_000; i++) {

@@ -17,12 +17,21 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.Headers;
 
 /** What both collectors share: the options, the fetcher, settings and params handling. */
 public final class Core implements AutoCloseable {
     private static final int MAX_CACHED_SETTINGS = 16;
+    /**
+     * Headers a caller may not set: {@code Host} (the URL says where the request goes; a different
+     * Host reaches another virtual host behind the checked address) and the hop-by-hop and framing
+     * headers, which are the HTTP client's to write (a caller's would smuggle a second request or
+     * change the connection). Any {@code Proxy-*} header too. Lower case.
+     */
+    public static final Set<String> REFUSED_HEADERS = Set.of("host", "connection", "keep-alive", "transfer-encoding", "te",
+            "trailer", "upgrade", "content-length");
 
     private final HttpOptions options;
     private final Fetcher fetcher;
@@ -90,6 +99,11 @@ public final class Core implements AutoCloseable {
         JsonNode h = params.path("headers");
         for (Iterator<Map.Entry<String, JsonNode>> it = h.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
+            String lower = e.getKey().toLowerCase(Locale.ROOT);
+            if (REFUSED_HEADERS.contains(lower) || lower.startsWith("proxy-")) {
+                throw badParams("header '" + e.getKey() + "' cannot be set: the client writes Host, Content-Length and the "
+                        + "hop-by-hop headers (Connection, Keep-Alive, Transfer-Encoding, TE, Trailer, Upgrade, Proxy-*) itself");
+            }
             try {
                 headers.add(e.getKey(), e.getValue().asText());
             } catch (IllegalArgumentException ex) {

@@ -30,9 +30,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import okhttp3.Call;
 import okhttp3.Handshake;
 import okhttp3.Headers;
@@ -53,8 +56,14 @@ import okio.BufferedSource;
  */
 public final class Fetcher implements AutoCloseable {
     private static final int MAX_CLIENTS = 32;
-    // Credentials never follow a redirect to another origin.
-    private static final List<String> CREDENTIAL_HEADERS = List.of("Authorization", "Cookie", "Proxy-Authorization");
+    /**
+     * The only caller-set headers that follow a redirect to another origin: content negotiation and
+     * the description of a body that is resent (307, 308). Anything else may be a credential
+     * ({@code Authorization}, {@code Cookie}, {@code X-Api-Key}, a signed header...) meant for the
+     * first origin only.
+     */
+    public static final Set<String> CROSS_ORIGIN_HEADERS = Set.of("accept", "accept-language", "accept-encoding",
+            "user-agent", "cache-control", "pragma", "content-type", "content-language");
 
     private final OkHttpClient base;
     private final Resolver resolver;
@@ -111,6 +120,7 @@ public final class Fetcher implements AutoCloseable {
         }
         return clients.computeIfAbsent(policy, p -> base.newBuilder()
                 .dns(new PolicyDns(resolver, p))
+                .socketFactory(new PolicySocketFactory(p))
                 .addNetworkInterceptor(new ConnectedCheck(p))
                 .build());
     }
@@ -136,8 +146,9 @@ public final class Fetcher implements AutoCloseable {
                 ? spec.headers().newBuilder().add("User-Agent", userAgent).build()
                 : spec.headers();
         List<Redirect> redirects = new ArrayList<>();
+        HttpUrl next = null;
         while (true) {
-            HttpUrl httpUrl = checked(policy, url, !redirects.isEmpty());
+            HttpUrl httpUrl = next != null ? checked(policy, next) : checked(policy, url);
             long left = budgetNanos - (System.nanoTime() - start);
             if (left <= 0) {
                 throw timeout(httpUrl.host(), budget, null);
@@ -163,12 +174,25 @@ public final class Fetcher implements AutoCloseable {
                         throw CollectorException.permanent("too-many-redirects", "more than " + spec.maxRedirects()
                                 + " redirects from " + httpUrl.host() + "; raise maxRedirects (up to the max-redirects setting) or fetch the last location directly");
                     }
-                    HttpUrl next = httpUrl.resolve(location);
-                    String nextText = next != null ? next.toString() : location;
+                    next = UrlCheck.resolveOrNull(httpUrl, location);
+                    if (next == null) {
+                        try {
+                            UrlCheck.parse(policy, location); // a refused scheme is egress-denied
+                        } catch (UrlCheck.NotAUrl notAUrl) {
+                            // falls through to bad-redirect
+                        }
+                        throw CollectorException.permanent("bad-redirect", "a redirect from " + httpUrl.host()
+                                + " pointed to something that is not an http(s) URL");
+                    }
+                    String nextText = next.toString();
                     redirects.add(new Redirect(url, response.code(), nextText));
-                    if (next == null || !sameOrigin(httpUrl, next)) {
-                        Headers.Builder hb = headers.newBuilder();
-                        CREDENTIAL_HEADERS.forEach(hb::removeAll);
+                    if (!sameOrigin(httpUrl, next)) {
+                        Headers.Builder hb = new Headers.Builder();
+                        for (int i = 0; i < headers.size(); i++) {
+                            if (CROSS_ORIGIN_HEADERS.contains(headers.name(i).toLowerCase(Locale.ROOT))) {
+                                hb.add(headers.name(i), headers.value(i));
+                            }
+                        }
                         headers = hb.build();
                     }
                     int code = response.code();
@@ -190,21 +214,18 @@ public final class Fetcher implements AutoCloseable {
         }
     }
 
-    private static HttpUrl checked(EgressPolicy policy, String url, boolean redirected) {
-        HttpUrl parsed = HttpUrl.parse(url);
-        if (parsed == null) {
-            // Not http(s), or not a URL: the policy says which (a refused scheme is egress-denied).
-            try {
-                policy.checkUrl(url);
-            } catch (IllegalArgumentException e) {
-                // falls through to the error below
-            }
-            throw redirected
-                    ? CollectorException.permanent("bad-redirect", "a redirect pointed to something that is not an http(s) URL")
-                    : CollectorException.permanent("bad-url", "url is not a valid absolute http or https URL");
+    private static HttpUrl checked(EgressPolicy policy, String url) {
+        try {
+            return UrlCheck.parse(policy, url);
+        } catch (UrlCheck.NotAUrl e) {
+            throw CollectorException.permanent("bad-url", "url is not a valid absolute http or https URL");
         }
-        policy.checkUrl(parsed, url);
-        return parsed;
+    }
+
+    private static HttpUrl checked(EgressPolicy policy, HttpUrl redirect) {
+        // A redirect's target was parsed by HttpUrl.resolve, and that object is what is fetched.
+        UrlCheck.check(policy, redirect);
+        return redirect;
     }
 
     private static boolean isRedirect(int code) {
@@ -296,7 +317,11 @@ public final class Fetcher implements AutoCloseable {
                     + "; check that the server is up and reachable", true, e);
         }
         if (e instanceof SSLException) {
-            return new CollectorException("tls-failed", "TLS with " + host + " failed: " + e.getMessage()
+            // Never the exception's text: it names the peer certificate's subject and alternative names.
+            String what = e instanceof SSLPeerUnverifiedException ? "the certificate is not valid for this host name"
+                    : e instanceof SSLHandshakeException ? "the handshake failed (untrusted certificate or no common protocol)"
+                    : "the TLS session failed";
+            return new CollectorException("tls-failed", "TLS with " + host + " failed: " + what
                     + "; check the server's certificate and the trust store", false, e);
         }
         if (e instanceof java.net.ProtocolException) {

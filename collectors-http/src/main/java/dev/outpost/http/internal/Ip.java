@@ -149,110 +149,33 @@ public final class Ip {
     }
 
     /**
-     * Why the policy refuses {@code address} by default, or empty when it is a public unicast
-     * address. Works on raw bytes so that IPv4 embedded in IPv6 is seen for what it is.
+     * Why the policy refuses {@code address} by default, or empty when it is a globally reachable
+     * unicast address. Works on raw bytes: an IPv4-mapped IPv6 address ({@code ::ffff:0:0/96}) is
+     * judged as the IPv4 address it maps, NAT64 and 6to4 by the IPv4 address they embed. The ranges
+     * are those of {@link SpecialPurpose}; an IPv6 address outside global unicast (2000::/3) that no
+     * row names is refused too.
      */
     public static Optional<String> forbidden(byte[] a) {
-        if (a.length == 4) {
-            return forbidden4(a);
+        if (a.length == 16 && isZero(a, 0, 10) && (a[10] & 0xff) == 0xff && (a[11] & 0xff) == 0xff) {
+            return forbidden(java.util.Arrays.copyOfRange(a, 12, 16));
         }
-        if (a.length != 16) {
+        if (a.length != 4 && a.length != 16) {
             return Optional.of("not an IP address");
         }
-        int first = a[0] & 0xff;
-        int second = a[1] & 0xff;
-        if (isZero(a, 0, 10) && (a[10] & 0xff) == 0xff && (a[11] & 0xff) == 0xff) {
-            return embedded(a, 12, "IPv4-mapped IPv6 address");
+        Optional<SpecialPurpose.Range> row = SpecialPurpose.lookup(a);
+        if (row.isPresent()) {
+            SpecialPurpose.Range r = row.get();
+            return switch (r.action()) {
+                case REFUSE -> Optional.of(r.name());
+                case ALLOW -> Optional.empty();
+                case EMBEDDED_IPV4 -> {
+                    byte[] v4 = java.util.Arrays.copyOfRange(a, r.embeddedAt(), r.embeddedAt() + 4);
+                    yield forbidden(v4).map(why -> r.name() + " embedding " + byAddress(v4).getHostAddress() + " (" + why + ")");
+                }
+            };
         }
-        if (isZero(a, 0, 15)) {
-            return Optional.of((a[15] == 1) ? "loopback address" : (a[15] == 0 ? "unspecified address" : "reserved IPv6 address"));
-        }
-        if (isZero(a, 0, 12)) {
-            return Optional.of("IPv4-compatible IPv6 address (deprecated, reserved)");
-        }
-        if (first == 0x00 && second == 0x64 && (a[2] & 0xff) == 0xff && (a[3] & 0xff) == 0x9b) {
-            if (isZero(a, 4, 12)) {
-                return embedded(a, 12, "NAT64 address");
-            }
-            return Optional.of("local-use NAT64 address");
-        }
-        if (first == 0x20 && second == 0x02) {
-            return embedded(a, 2, "6to4 address");
-        }
-        if (first == 0x20 && second == 0x01 && a[2] == 0 && a[3] == 0) {
-            return Optional.of("Teredo tunnel address");
-        }
-        if (first == 0x20 && second == 0x01 && (a[2] & 0xff) == 0x0d && (a[3] & 0xff) == 0xb8) {
-            return Optional.of("documentation address (RFC 3849)");
-        }
-        if (first == 0x01 && second == 0x00 && isZero(a, 2, 8)) {
-            return Optional.of("discard-only address (RFC 6666)");
-        }
-        if (first == 0xfd && second == 0x00 && (a[2] & 0xff) == 0x0e && (a[3] & 0xff) == 0xc2
-                && isZero(a, 4, 14) && (a[14] & 0xff) == 0x02 && (a[15] & 0xff) == 0x54) {
-            return Optional.of("cloud metadata address");
-        }
-        if ((first & 0xfe) == 0xfc) {
-            return Optional.of("unique-local IPv6 address (fc00::/7)");
-        }
-        if (first == 0xfe && (second & 0xc0) == 0x80) {
-            return Optional.of("link-local address");
-        }
-        if (first == 0xfe && (second & 0xc0) == 0xc0) {
-            return Optional.of("site-local IPv6 address (deprecated)");
-        }
-        if (first == 0xff) {
-            return Optional.of("multicast address");
-        }
-        return Optional.empty();
-    }
-
-    private static Optional<String> embedded(byte[] a, int offset, String kind) {
-        byte[] v4 = new byte[4];
-        System.arraycopy(a, offset, v4, 0, 4);
-        return forbidden4(v4).map(why -> kind + " embedding " + byAddress(v4).getHostAddress() + " (" + why + ")");
-    }
-
-    private static Optional<String> forbidden4(byte[] a) {
-        int b0 = a[0] & 0xff;
-        int b1 = a[1] & 0xff;
-        int b2 = a[2] & 0xff;
-        int b3 = a[3] & 0xff;
-        if (b0 == 0) {
-            return Optional.of(b1 == 0 && b2 == 0 && b3 == 0 ? "unspecified address" : "'this network' address (0.0.0.0/8)");
-        }
-        if (b0 == 127) {
-            return Optional.of("loopback address");
-        }
-        if (b0 == 10 || (b0 == 172 && (b1 & 0xf0) == 16) || (b0 == 192 && b1 == 168)) {
-            return Optional.of("private address (RFC 1918)");
-        }
-        if (b0 == 169 && b1 == 254) {
-            return Optional.of(b2 == 169 && b3 == 254 ? "cloud metadata address" : "link-local address");
-        }
-        if (b0 == 100 && (b1 & 0xc0) == 64) {
-            return Optional.of("carrier-grade NAT address (RFC 6598)");
-        }
-        if (b0 == 192 && b1 == 0 && b2 == 0) {
-            return Optional.of("IETF protocol assignment (192.0.0.0/24)");
-        }
-        if ((b0 == 192 && b1 == 0 && b2 == 2) || (b0 == 198 && b1 == 51 && b2 == 100) || (b0 == 203 && b1 == 0 && b2 == 113)) {
-            return Optional.of("documentation address (RFC 5737)");
-        }
-        if (b0 == 198 && (b1 & 0xfe) == 18) {
-            return Optional.of("benchmarking address (RFC 2544)");
-        }
-        if (b0 == 192 && b1 == 88 && b2 == 99) {
-            return Optional.of("6to4 relay anycast address");
-        }
-        if ((b0 & 0xf0) == 224) {
-            return Optional.of("multicast address");
-        }
-        if (b0 == 255 && b1 == 255 && b2 == 255 && b3 == 255) {
-            return Optional.of("broadcast address");
-        }
-        if ((b0 & 0xf0) == 240) {
-            return Optional.of("reserved address (240.0.0.0/4)");
+        if (a.length == 16 && (a[0] & 0xe0) != 0x20) {
+            return Optional.of("reserved IPv6 address (outside global unicast 2000::/3)");
         }
         return Optional.empty();
     }

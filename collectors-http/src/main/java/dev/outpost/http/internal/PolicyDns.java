@@ -5,6 +5,7 @@ import dev.outpost.http.EgressPolicy;
 import dev.outpost.http.Resolver;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.List;
 import okhttp3.Dns;
 
@@ -29,13 +30,16 @@ final class PolicyDns implements Dns {
         if (answers == null || answers.isEmpty()) {
             throw new UnknownHostException("no address for " + hostname);
         }
+        List<InetAddress> named = new ArrayList<>(answers.size());
         try {
             for (InetAddress a : answers) {
                 policy.checkAddress(hostname, a);
+                // Named, so that the socket check sees the host name (an allow-hosts entry) and not a bare address.
+                named.add(InetAddress.getByAddress(hostname, a.getAddress()));
             }
         } catch (EgressDeniedException e) {
             throw new Refused(e);
         }
-        return List.copyOf(answers);
+        return List.copyOf(named);
     }
 }

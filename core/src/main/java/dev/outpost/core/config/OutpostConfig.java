@@ -2,6 +2,8 @@ package dev.outpost.core.config;
 
 import dev.outpost.internal.Durations;
 import dev.outpost.ConfigException;
+import dev.outpost.core.internal.ConfigKeys;
+import dev.outpost.spi.ConfigSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -31,7 +33,8 @@ import org.apache.commons.configuration2.io.FileHandler;
 /**
  * Outpost's layered configuration; a later layer wins:
  * <ol>
- *   <li>built-in defaults ({@code dev/outpost/config/defaults.properties}, which lists every key),
+ *   <li>built-in defaults (each module lists its keys and defaults in
+ *       {@code META-INF/outpost-config.properties}),
  *   <li>the global file ({@code /etc/outpost/outpost.yaml}, {@code .yml}, {@code .json} or {@code .properties}),
  *   <li>the local file (for example the one given with {@code --config}),
  *   <li>environment variables {@code OUTPOST_…} ({@code OUTPOST_WORKER_MAX_ATTEMPTS} sets
@@ -41,17 +44,20 @@ import org.apache.commons.configuration2.io.FileHandler;
  * </ol>
  * Files may be YAML, JSON or properties, chosen by extension; nested YAML/JSON keys are joined
  * with dots and lists become comma-separated values. Immutable and thread-safe.
+ *
+ * <p>A key under {@code outpost.} that no module on the class path declares is refused when the
+ * configuration is built, naming the layer that set it and the nearest valid key. Settings of a
+ * collector ({@code outpost.collectors.NAME.*}) are checked when the worker is built, since only
+ * the worker knows its collectors.
  */
-public final class OutpostConfig {
+public final class OutpostConfig implements ConfigSource {
     /** Where the global file is looked for, without its extension. */
     public static final Path GLOBAL_FILE_BASE = Path.of("/etc/outpost/outpost");
 
     private static final List<String> EXTENSIONS = List.of(".yaml", ".yml", ".json", ".properties");
-    private static final Pattern SECRET = Pattern.compile(
-            "(?i).*(secret|password|passwd|token|credential|private|access[-_.]?key|api[-_.]?key|auth).*");
-    private static final Set<String> OPTIONAL_KEYS = Set.of(
-            "outpost.worker.id", "outpost.worker.responses", "outpost.client.reply-to");
     private static final String REDACTED = "****";
+    /** {@code scheme://user:password@host}: the user-info of URLs (DSNs included) is masked. */
+    private static final Pattern USER_INFO = Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s]*@");
 
     private final Map<String, String> values;
     private final Map<String, String> sources;
@@ -91,100 +97,45 @@ public final class OutpostConfig {
     }
 
     /** The value of {@code key}, if set in any layer. */
+    @Override
     public Optional<String> string(String key) {
         return Optional.ofNullable(values.get(key));
     }
 
-    /**
-     * The value of {@code key}.
-     *
-     * @throws ConfigException when it is not set
-     */
-    public String require(String key) {
-        return string(key).orElseThrow(() -> ConfigException.of(key, "is required but not set"));
-    }
 
-    /**
-     * {@code key} as an int.
-     *
-     * @throws ConfigException naming the key when it is missing or not an integer
-     */
-    public int intValue(String key) {
-        String v = require(key);
-        try {
-            return Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            throw ConfigException.of(key, "'" + v + "' is not an integer" + from(key));
-        }
-    }
 
-    /**
-     * {@code key} as a duration ({@code 500ms}, {@code 30s}, {@code 5m}, {@code PT30S}).
-     *
-     * @throws ConfigException naming the key when it is missing or not a duration
-     */
-    public Duration duration(String key) {
-        String v = require(key);
-        try {
-            return Durations.parse(v);
-        } catch (IllegalArgumentException e) {
-            throw ConfigException.of(key, e.getMessage() + from(key));
-        }
-    }
 
-    /** {@code key} as a comma-separated list (blank entries dropped); empty when unset. */
-    public List<String> list(String key) {
-        List<String> out = new ArrayList<>();
-        string(key).ifPresent(v -> {
-            for (String part : v.split(",")) {
-                if (!part.isBlank()) {
-                    out.add(part.trim());
-                }
-            }
-        });
-        return List.copyOf(out);
-    }
 
-    /** Every key under {@code prefix + "."}, with the prefix and dot removed. */
-    public Map<String, String> subset(String prefix) {
-        String p = prefix.endsWith(".") ? prefix : prefix + ".";
-        Map<String, String> out = new TreeMap<>();
-        values.forEach((k, v) -> {
-            if (k.startsWith(p)) {
-                out.put(k.substring(p.length()), v);
-            }
-        });
-        return Collections.unmodifiableMap(out);
-    }
 
     /** Every key that is set. */
+    @Override
     public Set<String> keys() {
         return values.keySet();
     }
 
     /** Which layer set {@code key}: "defaults", a file path, "environment", "system properties" or "code". */
+    @Override
     public Optional<String> sourceOf(String key) {
         return Optional.ofNullable(sources.get(key));
     }
 
-    /** Every key and value, sorted, with secret-looking keys' values replaced by {@code ****}. */
+    /**
+     * Every key and value, sorted, safe to show: only keys that a module declares as not secret
+     * show their value (with any user-info in a URL masked); every other value reads {@code ****}.
+     */
     public Map<String, String> redacted() {
+        ConfigKeys declared = ConfigKeys.get();
         Map<String, String> out = new TreeMap<>();
-        values.forEach((k, v) -> out.put(k, isSecret(k) ? REDACTED : v));
+        values.forEach((k, v) -> out.put(k, declared.isShowable(k) ? USER_INFO.matcher(v).replaceAll("$1****@") : REDACTED));
         return Collections.unmodifiableMap(out);
     }
 
-    /** Whether a key's value is treated as secret (never printed). */
-    public static boolean isSecret(String key) {
-        return SECRET.matcher(key).matches();
+    /** Every key a module on the class path declares, with its default (empty when none). */
+    public static Map<String, String> declaredKeys() {
+        return ConfigKeys.get().listing();
     }
 
-    /** The keys Outpost itself reads (defaults plus optional ones), for validation. */
-    public static Set<String> knownKeys() {
-        Set<String> known = new java.util.TreeSet<>(readDefaults().keySet());
-        known.addAll(OPTIONAL_KEYS);
-        return known;
-    }
+
 
     /** A builder that starts from these values, as the code layer. */
     public Builder toBuilder() {
@@ -198,21 +149,7 @@ public final class OutpostConfig {
         return "OutpostConfig" + redacted();
     }
 
-    private String from(String key) {
-        return sourceOf(key).map(s -> " (set in " + s + ")").orElse("");
-    }
 
-    private static Map<String, String> readDefaults() {
-        Properties p = new Properties();
-        try (InputStream in = OutpostConfig.class.getResourceAsStream("/dev/outpost/core/config/defaults.properties")) {
-            p.load(Objects.requireNonNull(in, "defaults.properties missing from outpost-api"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        Map<String, String> out = new LinkedHashMap<>();
-        p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k)));
-        return out;
-    }
 
     /** Chooses the layers of an {@link OutpostConfig}. */
     public static final class Builder {
@@ -264,7 +201,7 @@ public final class OutpostConfig {
         public OutpostConfig build() {
             Map<String, String> values = new LinkedHashMap<>();
             Map<String, String> sources = new LinkedHashMap<>();
-            layer(values, sources, readDefaults(), "defaults");
+            layer(values, sources, ConfigKeys.get().defaults(), "defaults");
             List<ConfigException.Problem> problems = new ArrayList<>();
             globalFile.ifPresent(f -> layer(values, sources, readFile(f, "global", problems), f.toString()));
             localFile.ifPresent(f -> layer(values, sources, readFile(f, "local", problems), f.toString()));
@@ -277,6 +214,15 @@ public final class OutpostConfig {
                     .forEach(k -> props.put(k, systemProperties.getProperty(k)));
             layer(values, sources, props, "system properties");
             layer(values, sources, code, "code");
+            ConfigKeys declared = ConfigKeys.get();
+            for (String key : values.keySet()) {
+                if (key.startsWith("outpost.") && !key.startsWith("outpost.collectors.") && !declared.keys().contains(key)) {
+                    problems.add(declared.unknown(key, Optional.ofNullable(sources.get(key))));
+                }
+            }
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
             return new OutpostConfig(values, sources);
         }
 
@@ -289,7 +235,7 @@ public final class OutpostConfig {
 
         private static Map<String, String> fromEnvironment(Map<String, String> env, Set<String> keysSoFar) {
             Map<String, String> byNormal = new LinkedHashMap<>();
-            for (String k : knownKeys()) {
+            for (String k : ConfigKeys.get().keys()) {
                 byNormal.put(normal(k), k);
             }
             for (String k : keysSoFar) {
@@ -349,7 +295,8 @@ public final class OutpostConfig {
                     }
                     joined.append(o);
                 }
-                out.put(key, joined.toString());
+                // Commons Configuration doubles a dot inside a YAML/JSON key ("http.request": ...) to escape it
+                out.put(key.replace("..", "."), joined.toString());
             }
             return out;
         }

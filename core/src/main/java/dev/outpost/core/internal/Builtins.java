@@ -7,6 +7,7 @@ import dev.outpost.Json;
 import dev.outpost.spi.Collector;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -16,6 +17,10 @@ public final class Builtins {
     public static final String STATUS = "outpost.status";
     public static final String COLLECTORS = "outpost.collectors";
     public static final String CONFIG = "outpost.config";
+    /** Every built-in name. */
+    public static final Set<String> NAMES = Set.of(PING, STATUS, COLLECTORS, CONFIG);
+    /** Built-ins that run without an allow-list; {@code outpost.config} must be allowed by name. */
+    public static final Set<String> OPEN_BY_DEFAULT = Set.of(PING, STATUS, COLLECTORS);
 
     private Builtins() {}
 
@@ -47,7 +52,7 @@ public final class Builtins {
                             });
                             return out;
                         }),
-                simple(CONFIG, "The worker's running configuration, with secrets redacted.",
+                simple(CONFIG, "The worker's running configuration; only keys declared as not secret show their values.",
                         (req, ctx) -> config.get()));
     }
 

@@ -31,4 +31,9 @@ public final class DedupeCache {
             }
         }
     }
+
+    /** Forgets {@code id} (its answer could not be published after all); it stays in the eviction order until evicted. */
+    public void remove(String id) {
+        ids.remove(id);
+    }
 }

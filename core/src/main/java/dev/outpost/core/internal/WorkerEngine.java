@@ -1,26 +1,26 @@
 package dev.outpost.core.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.NullNode;
-import dev.outpost.CollectorException;
+import dev.outpost.Attributes;
+import dev.outpost.ErrorCodes;
 import dev.outpost.ErrorInfo;
 import dev.outpost.RejectReason;
 import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.ResponseStatus;
+import dev.outpost.core.ShutdownResult;
 import dev.outpost.core.WorkerStatus;
-import dev.outpost.Json;
 import dev.outpost.spi.CodecException;
-import dev.outpost.spi.CollectorContext;
 import dev.outpost.spi.Decoded;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.MessageTooLargeException;
+import dev.outpost.spi.NoSuchDestinationException;
 import dev.outpost.spi.Received;
 import dev.outpost.spi.Sender;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,11 +30,9 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -50,32 +48,35 @@ import org.slf4j.LoggerFactory;
  * <p>Each delivery is an {@link InFlight} whose state is claimed exactly once, either by the
  * thread that finishes it (publish + ack, retry, or dead-letter) or by shutdown (hand back), so
  * that nothing is acked after it was handed back and nothing is acked twice.
+ *
+ * <p>Every path that can fail again on the next delivery of the same message is bounded by the
+ * attempt count: a collector's retryable failure, a response that cannot be published, an
+ * unexpected failure of the loop itself. Past the bound the message is dead-lettered with a
+ * reason and acked.
  */
 public final class WorkerEngine {
-    private static final Logger log = LoggerFactory.getLogger("dev.outpost.core.Worker");
+    private static final Logger log = LoggerFactory.getLogger("dev.outpost.Worker");
     private static final long SWEEP_MILLIS = 25;
     private static final int MAX_DETAIL = 1000;
-
-    /** Attribute names on dead-lettered copies. */
-    public static final String ATTR_REASON = "outpost-reject-reason";
-    public static final String ATTR_DETAIL = "outpost-reject-detail";
-    public static final String ATTR_SOURCE = "outpost-source";
-    public static final String ATTR_WORKER = "outpost-worker";
-    public static final String ATTR_RECEIVE_COUNT = "outpost-receive-count";
-    public static final String ATTR_REQUEST_ID = "outpost-request-id";
-    public static final String REASON_EXHAUSTED = "attempts-exhausted";
+    /** Answers waiting to be published again are kept up to this many bytes in all. */
+    private static final long PENDING_ANSWER_BYTES = 16L * 1024 * 1024;
 
     private final WorkerSettings s;
+    private final OwnedThreads threads;
     private final Semaphore slots;
     private final ThreadPoolExecutor executor;
-    private final ScheduledExecutorService timer;
+    private final ScheduledThreadPoolExecutor timer;
+    private final Deadlines deadlines;
+    private final CollectorRunner runner;
+    private final Guard guard;
     private final List<Poller> pollers = new ArrayList<>();
     private final Set<InFlight> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicReference<WorkerStatus.State> state = new AtomicReference<>(WorkerStatus.State.NEW);
-    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
     private final LatencyWindow latency = new LatencyWindow(4096);
     private final Map<String, CollectorStats> perCollector = new ConcurrentHashMap<>();
     private final Optional<DedupeCache> dedupe;
+    private final PendingAnswers pendingAnswers = new PendingAnswers();
     private volatile Instant startedAt = Instant.EPOCH;
     private final AtomicBoolean outage = new AtomicBoolean();
 
@@ -89,14 +90,18 @@ public final class WorkerEngine {
     private final LongAdder timedOut = new LongAdder();
     private final LongAdder handedBack = new LongAdder();
     private final LongAdder transportErrors = new LongAdder();
+    private final LongAdder internalErrors = new LongAdder();
 
     public WorkerEngine(WorkerSettings settings) {
         this.s = settings;
+        this.threads = new OwnedThreads("worker", settings.threadFactory());
         this.slots = new Semaphore(settings.concurrency());
-        ThreadFactory runners = settings.threadFactory().orElse(named("outpost-worker-" + settings.source() + "-", false));
         this.executor = new ThreadPoolExecutor(settings.concurrency(), settings.concurrency(), 0, TimeUnit.MILLISECONDS,
-                new LinkedBlockingQueue<>(), runners);
-        this.timer = Executors.newSingleThreadScheduledExecutor(named("outpost-timer-" + settings.source() + "-", true));
+                new LinkedBlockingQueue<>(), threads.role("runner"));
+        this.timer = new ScheduledThreadPoolExecutor(1, threads.role("timer"));
+        this.deadlines = new Deadlines(settings.ticker());
+        this.runner = new CollectorRunner("worker " + settings.workerId(), deadlines, settings.ticker());
+        this.guard = new Guard("worker " + settings.workerId());
         this.dedupe = settings.dedupeWindow() > 0 ? Optional.of(new DedupeCache(settings.dedupeWindow())) : Optional.empty();
     }
 
@@ -111,7 +116,7 @@ public final class WorkerEngine {
         startedAt = s.clock().instant();
         executor.prestartAllCoreThreads();
         timer.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
-        ThreadFactory pollerThreads = named("outpost-poller-" + s.source() + "-", false);
+        java.util.concurrent.ThreadFactory pollerThreads = threads.role("poller");
         for (int i = 0; i < s.pollers(); i++) {
             Poller p = new Poller();
             p.thread = pollerThreads.newThread(p);
@@ -152,7 +157,7 @@ public final class WorkerEngine {
                 } catch (InterruptedException e) {
                     slots.release(wanted);
                     break;
-                } catch (RuntimeException e) {
+                } catch (Throwable e) { // a transport bug must not kill the poller either
                     slots.release(wanted);
                     transportErrors.increment();
                     lastError = e.toString();
@@ -162,7 +167,7 @@ public final class WorkerEngine {
                     if (outage.compareAndSet(false, true)) {
                         log.warn("worker {}: cannot receive from '{}' ({}); retrying until it answers",
                                 s.workerId(), s.source(), e.toString());
-                        tell(() -> s.listener().onError("receive from " + s.source(), e));
+                        guard.run("listener onError", () -> s.listener().onError("receive from " + s.source(), e));
                     }
                     try {
                         Thread.sleep(pause);
@@ -172,12 +177,12 @@ public final class WorkerEngine {
                     pause = Math.min(pause * 2, 5_000);
                     continue;
                 }
-                lastActive = Instant.now();
+                lastActive = s.clock().instant();
                 if (got.size() < wanted) {
                     slots.release(wanted - got.size());
                 }
                 for (Delivery d : got) {
-                    long now = System.nanoTime();
+                    long now = s.ticker().getAsLong();
                     InFlight f = new InFlight(d, now, now + s.visibility().toNanos() / 2);
                     inFlight.add(f);
                     try {
@@ -200,7 +205,16 @@ public final class WorkerEngine {
         }
         try {
             received.increment();
-            tell(() -> s.listener().onReceived(d));
+            guard.run("listener onReceived", () -> s.listener().onReceived(d));
+            Optional<PendingAnswer> pending = pendingAnswers.take(d.messageId());
+            if (pending.isPresent()) {
+                // the result was computed before and only publishing failed: publish it, do not recompute
+                PendingAnswer p = pending.get();
+                f.request = p.request;
+                f.sender = p.sender;
+                deliver(f, p.destination, p.body, p.response, p.deadLetter, p.succeeded);
+                return;
+            }
             Message m = d.message();
             if (m.size() > s.maxMessageBytes()) {
                 reject(f, RejectReason.OVERSIZE, "message of " + m.size() + " bytes is over the worker's limit of "
@@ -214,7 +228,8 @@ public final class WorkerEngine {
                 reject(f, e.reason(), e.getMessage());
                 return;
             } catch (RuntimeException e) {
-                reject(f, RejectReason.UNDECODABLE, "codec failed: " + e);
+                String incident = runner.incident("the codec failed on delivery " + d.id(), e);
+                reject(f, RejectReason.UNDECODABLE, "the codec failed unexpectedly (incident " + incident + ")");
                 return;
             }
             Request req = decoded.document();
@@ -224,7 +239,7 @@ public final class WorkerEngine {
                 reject(f, RejectReason.EXPIRED, "request " + req.id() + " expired at " + req.expiresAt().orElseThrow());
                 return;
             }
-            if (dedupe.isPresent() && dedupe.get().contains(req.id())) {
+            if (dedupe.isPresent() && dedupe.get().contains(dedupeKey(f))) {
                 if (f.claim()) {
                     duplicates.increment();
                     finish(f, d.ack());
@@ -233,6 +248,7 @@ public final class WorkerEngine {
             }
             String name = req.collector();
             CollectorEntry entry = s.collectors().get(name);
+            Optional<String> replyTo = req.replyTo();
             if (name.startsWith("_")) {
                 reject(f, RejectReason.PRIVATE_COLLECTOR, "collector '" + name + "' is private: it is never run remotely");
             } else if (entry == null) {
@@ -241,6 +257,11 @@ public final class WorkerEngine {
                 reject(f, RejectReason.DISALLOWED_COLLECTOR, "collector '" + name + "' is not allowed by this worker's configuration");
             } else if (f.sender.isPresent() && !f.sender.get().mayRun(name)) {
                 reject(f, RejectReason.UNAUTHORISED, "sender '" + f.sender.get().name() + "' may not run '" + name + "'");
+            } else if (entry.authenticatedOnly() && f.sender.isEmpty()) {
+                reject(f, RejectReason.UNAUTHORISED, "collector '" + name + "' answers authenticated senders only (use a sealing codec)");
+            } else if (replyTo.isPresent() && !replyAllowed(replyTo.get())) {
+                reject(f, RejectReason.REPLY_TO_REFUSED, "replyTo '" + truncate(replyTo.get())
+                        + "' is not among the reply destinations this worker may send to");
             } else {
                 List<String> violations = entry.schema().violations(req.params());
                 if (!violations.isEmpty()) {
@@ -251,15 +272,33 @@ public final class WorkerEngine {
                 }
             }
         } catch (Throwable t) {
-            // A bug or an Error: keep the loop alive and let the message come back later.
-            log.error("worker {}: unexpected failure handling delivery {}", s.workerId(), d.id(), t);
-            tell(() -> s.listener().onError("handling delivery " + d.id(), t));
-            if (f.claim()) {
-                finish(f, d.retry(s.backoff().delay(2)));
+            internalFailure(f, t);
+        }
+    }
+
+    /**
+     * Something failed that should not have: a bug, an {@link Error}, a codec or schema library
+     * throwing on hostile input. The message comes back after a backoff, and is dead-lettered as
+     * {@code internal-error} once it has been received as many times as attempts are allowed.
+     */
+    private void internalFailure(InFlight f, Throwable t) {
+        try {
+            internalErrors.increment();
+            Delivery d = f.delivery;
+            String incident = runner.incident("unexpected failure handling delivery " + d.id(), t);
+            guard.run("listener onError", () -> s.listener().onError("handling delivery " + d.id(), t));
+            if (!f.claim()) {
+                return;
             }
-            if (t instanceof Error e && !(t instanceof StackOverflowError)) {
-                throw e;
+            if (d.receiveCount() >= s.maxAttempts()) {
+                deadLetterAndAck(f, RejectReason.INTERNAL_ERROR, "handling failed unexpectedly on every attempt (incident "
+                        + incident + " in the worker's log)");
+            } else {
+                finish(f, d.retry(s.backoff().delay(Math.max(2, d.receiveCount() + 1))));
             }
+        } catch (Throwable again) {
+            log.error("worker {}: could not even give up on delivery {}", s.workerId(), f.delivery.id(), again);
+            release(f);
         }
     }
 
@@ -267,115 +306,129 @@ public final class WorkerEngine {
         Delivery d = f.delivery;
         int attempt = Math.max(1, d.receiveCount());
         Instant started = s.clock().instant();
-        long t0 = System.nanoTime();
-        f.deadlineNanos = t0 + entry.timeout().toNanos();
-        String name = req.collector();
-        Context ctx = new Context(f, entry, attempt, started.plus(entry.timeout()));
-        Object result = null;
-        Throwable failure = null;
-        f.startCollecting(Thread.currentThread());
+        f.startedNanos = s.ticker().getAsLong();
+        f.deadlineNanos = f.startedNanos + entry.timeout().toNanos();
+        f.collecting = true;
+        CollectorRunner.Outcome outcome;
         try {
-            result = entry.collector().collect(req, ctx);
-        } catch (Throwable t) {
-            failure = t;
+            outcome = runner.run(entry, req, f.sender, attempt, started.plus(entry.timeout()), p -> f.progress = p);
         } finally {
-            f.stopCollecting();
-            Thread.interrupted();
+            f.collecting = false;
         }
-        long elapsed = System.nanoTime() - t0;
-        if (f.timedOut) {
-            timedOut.increment();
-            failure = new CollectorException("timeout", "collector '" + name + "' ran past its timeout of "
-                    + entry.timeout(), true, failure);
-        }
-        perCollector.computeIfAbsent(name, k -> new CollectorStats()).record(elapsed, failure != null);
-        latency.record(elapsed);
-        if (failure instanceof Error e && !(failure instanceof StackOverflowError)) {
-            throw e;
-        }
+        String name = req.collector();
+        long nanos = outcome instanceof CollectorRunner.Ok ok ? ok.nanos() : ((CollectorRunner.Failed) outcome).nanos();
+        perCollector.computeIfAbsent(name, k -> new CollectorStats()).record(nanos, outcome instanceof CollectorRunner.Failed);
+        latency.record(nanos);
         if (!f.claim()) {
             return; // handed back at shutdown while it ran: someone else will answer it
         }
         Instant finished = s.clock().instant();
-        if (failure == null) {
-            JsonNode node;
-            try {
-                node = result == null ? NullNode.getInstance()
-                        : result instanceof JsonNode n ? n : Json.toTree(result);
-            } catch (IllegalArgumentException e) {
-                failed.increment();
-                answer(f, Response.failed(req, ResponseStatus.ERROR, new ErrorInfo("unserialisable-result",
-                        "collector '" + name + "' returned a value that is not JSON-serialisable: "
-                                + truncate(e.getMessage())), s.workerId(), attempt, started, finished), Optional.empty());
-                return;
-            }
-            succeeded.increment();
-            answer(f, Response.ok(req, node, s.workerId(), attempt, started, finished), Optional.empty());
+        if (outcome instanceof CollectorRunner.Ok ok) {
+            answer(f, Response.ok(req, ok.result(), s.workerId(), attempt, started, finished), Optional.empty(), true);
             return;
         }
-        boolean retryable = !(failure instanceof CollectorException ce) || ce.isRetryable();
-        if (retryable && attempt < entry.maxAttempts()) {
+        CollectorRunner.Failed failure = (CollectorRunner.Failed) outcome;
+        if (failure.timedOut()) {
+            timedOut.increment();
+        }
+        if (failure.retryable() && attempt < entry.maxAttempts()) {
             Duration delay = s.backoff().delay(attempt + 1);
             retried.increment();
-            Throwable cause = failure;
-            tell(() -> s.listener().onRetry(req, attempt, delay, cause));
+            guard.run("listener onRetry", () -> s.listener().onRetry(req, attempt, delay, failure.error()));
             log.debug("worker {}: {} attempt {} of '{}' failed, retrying in {}: {}", s.workerId(), req.id(), attempt,
-                    name, delay, failure.toString());
+                    name, delay, failure.error());
             finish(f, d.retry(delay));
             return;
         }
-        failed.increment();
-        ErrorInfo error = failure instanceof CollectorException ce
-                ? new ErrorInfo(ce.code(), truncate(String.valueOf(ce.getMessage())))
-                : new ErrorInfo("collector-failed", truncate(failure.toString()));
-        Response response = Response.failed(req, ResponseStatus.ERROR, error, s.workerId(), attempt, started, finished);
-        answer(f, response, retryable ? Optional.of(REASON_EXHAUSTED + ": " + error.code() + ": " + error.message()) : Optional.empty());
+        Response response = Response.failed(req, ResponseStatus.ERROR, failure.error(), s.workerId(), attempt, started, finished);
+        answer(f, response, failure.retryable()
+                ? Optional.of(new DeadLetter(RejectReason.ATTEMPTS_EXHAUSTED, failure.error().code() + ": " + failure.error().message()))
+                : Optional.empty(), false);
     }
 
-    /** Publishes the response (if anyone listens), dead-letters a copy if asked, then acks. */
-    private void answer(InFlight f, Response response, Optional<String> deadLetterDetail) {
-        Delivery d = f.delivery;
-        CompletableFuture<Void> published = publish(f, response);
-        CompletableFuture<Void> done = published
-                .thenCompose(v -> deadLetterDetail.isPresent()
-                        ? sendDeadLetter(f, REASON_EXHAUSTED, deadLetterDetail.get())
-                        : CompletableFuture.<Void>completedFuture(null))
-                .thenCompose(v -> ackThenRelease(f));
-        done.whenComplete((v, e) -> {
-            if (e != null) {
-                onTransportFailure(f, "publishing the response to " + response.requestId(), e);
-            } else {
-                dedupe.ifPresent(c -> c.add(response.requestId()));
-                long nanos = System.nanoTime() - f.receivedNanos;
-                tell(() -> s.listener().onCompleted(f.request, response, Duration.ofNanos(nanos)));
-            }
-            release(f);
-        });
-    }
+    private record DeadLetter(RejectReason reason, String detail) {}
 
-    private CompletableFuture<Void> publish(InFlight f, Response response) {
+    /** Encodes the response, publishes it (if anyone listens), dead-letters a copy if asked, then acks. */
+    private void answer(InFlight f, Response response, Optional<DeadLetter> deadLetter, boolean succeeded) {
         Optional<String> to = f.request.replyTo().or(s::responses);
         if (to.isEmpty()) {
-            return CompletableFuture.completedFuture(null);
+            deliver(f, Optional.empty(), new byte[0], response, deadLetter, succeeded);
+            return;
         }
         byte[] body;
+        Response sent = response;
         try {
             body = s.codec().encodeResponse(response, f.sender);
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+            // a result too deep or otherwise unencodable is answered as an error, not retried
+            String incident = runner.incident("response to " + response.requestId() + " cannot be encoded", e);
+            sent = Response.failed(f.request, ResponseStatus.ERROR, new ErrorInfo(ErrorCodes.UNENCODABLE_RESULT,
+                    "the result cannot be encoded as a response (incident " + incident + ")"), response.worker(),
+                    response.attempt(), response.startedAt(), response.finishedAt());
+            body = s.codec().encodeResponse(sent, f.sender);
+            succeeded = false;
         }
-        return s.transport().send(to.get(), Message.of(body, Map.of(ATTR_REQUEST_ID, response.requestId())))
-                .exceptionallyCompose(e -> {
-                    if (unwrap(e) instanceof MessageTooLargeException tooLarge && response.isOk()) {
-                        Response smaller = Response.failed(f.request, ResponseStatus.ERROR, new ErrorInfo("result-too-large",
-                                "the result (" + tooLarge.size() + " bytes encoded) is over the transport's limit of "
-                                        + tooLarge.limit() + " bytes"), response.worker(), response.attempt(),
-                                response.startedAt(), response.finishedAt());
-                        return s.transport().send(to.get(), Message.of(s.codec().encodeResponse(smaller, f.sender),
-                                Map.of(ATTR_REQUEST_ID, response.requestId())));
+        deliver(f, to, body, sent, deadLetter, succeeded);
+    }
+
+    private void deliver(InFlight f, Optional<String> to, byte[] body, Response response, Optional<DeadLetter> deadLetter,
+            boolean succeeded) {
+        Delivery d = f.delivery;
+        // remembered before publishing: a redelivery racing the answer must not run again
+        dedupe.ifPresent(c -> c.add(dedupeKey(f)));
+        CompletableFuture<Void> published = to.isEmpty() ? CompletableFuture.completedFuture(null) : publish(f, to.get(), body, response);
+        published.whenComplete((v, e) -> {
+            if (e == null) {
+                CompletableFuture<Void> dl = deadLetter.isPresent()
+                        ? sendDeadLetter(f, deadLetter.get().reason(), deadLetter.get().detail())
+                        : CompletableFuture.completedFuture(null);
+                dl.whenComplete((v2, e2) -> {
+                    if (e2 != null) {
+                        dedupe.ifPresent(c -> c.remove(dedupeKey(f)));
+                        onTransportFailure(f, "dead-lettering " + response.requestId(), e2);
+                        release(f); // the message comes back and is answered again: at-least-once
+                        return;
                     }
-                    return CompletableFuture.failedFuture(e);
+                    (succeeded ? this.succeeded : failed).increment();
+                    ackThenRelease(f);
+                    long nanos = s.ticker().getAsLong() - f.receivedNanos;
+                    guard.run("listener onCompleted", () -> s.listener().onCompleted(f.request, response, Duration.ofNanos(nanos)));
                 });
+                return;
+            }
+            Throwable cause = unwrap(e);
+            dedupe.ifPresent(c -> c.remove(dedupeKey(f)));
+            onTransportFailure(f, "publishing the response to " + response.requestId() + " on '" + to.orElse("") + "'", cause);
+            if (cause instanceof NoSuchDestinationException) {
+                deadLetterAndAck(f, RejectReason.UNANSWERABLE, "reply destination '" + truncate(to.orElse(""))
+                        + "' does not exist");
+            } else if (d.receiveCount() >= s.maxAttempts()) {
+                deadLetterAndAck(f, RejectReason.UNANSWERABLE, "the response could not be published to '"
+                        + truncate(to.orElse("")) + "' on " + d.receiveCount() + " attempts");
+            } else {
+                pendingAnswers.put(d.messageId(), new PendingAnswer(f.request, f.sender, to, body, response, deadLetter, succeeded));
+                finish(f, d.retry(s.backoff().delay(d.receiveCount() + 1)));
+            }
+        });
+    }
+
+    private CompletableFuture<Void> publish(InFlight f, String to, byte[] body, Response response) {
+        CompletableFuture<Void> sent;
+        try {
+            sent = s.transport().send(to, Message.of(body));
+        } catch (RuntimeException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        return sent.exceptionallyCompose(e -> {
+            if (unwrap(e) instanceof MessageTooLargeException tooLarge && response.isOk()) {
+                Response smaller = Response.failed(f.request, ResponseStatus.ERROR, new ErrorInfo(ErrorCodes.RESULT_TOO_LARGE,
+                        "the result (" + tooLarge.size() + " bytes encoded) is over the transport's limit of "
+                                + tooLarge.limit() + " bytes"), response.worker(), response.attempt(),
+                        response.startedAt(), response.finishedAt());
+                return s.transport().send(to, Message.of(s.codec().encodeResponse(smaller, f.sender)));
+            }
+            return CompletableFuture.failedFuture(e);
+        });
     }
 
     private void reject(InFlight f, RejectReason reason, String detail) {
@@ -384,50 +437,59 @@ public final class WorkerEngine {
         }
         Delivery d = f.delivery;
         rejected.increment();
-        tell(() -> s.listener().onRejected(d, reason, detail));
+        guard.run("listener onRejected", () -> s.listener().onRejected(d, reason, detail));
         log.debug("worker {}: rejected delivery {} ({}): {}", s.workerId(), d.id(), reason.code(), detail);
         CompletableFuture<Void> answered = CompletableFuture.completedFuture(null);
-        if (reason.answerable() && f.request != null) {
+        Optional<String> to = f.request == null ? Optional.empty() : f.request.replyTo().or(s::responses);
+        if (reason.answerable() && to.isPresent() && replyAllowed(to.get())) {
             Instant now = s.clock().instant();
             Response response = Response.failed(f.request, ResponseStatus.REJECTED, new ErrorInfo(reason.code(),
                     truncate(detail)), s.workerId(), Math.max(1, d.receiveCount()), now, now);
-            // The refusal reaches the dead-letter queue whether or not the answer could be sent.
-            answered = publish(f, response).handle((v, e) -> null);
+            try {
+                // The refusal reaches the dead-letter queue whether or not the answer could be sent.
+                answered = publish(f, to.get(), s.codec().encodeResponse(response, f.sender), response).handle((v, e) -> null);
+            } catch (RuntimeException e) {
+                runner.incident("the rejection of " + f.request.id() + " cannot be encoded", e);
+            }
         }
-        answered.thenCompose(v -> sendDeadLetter(f, reason.code(), detail)).thenCompose(v -> ackThenRelease(f))
-                .whenComplete((v, e) -> {
-                    if (e != null) {
-                        onTransportFailure(f, "dead-lettering delivery " + d.id(), e);
-                    }
-                    release(f);
-                });
+        answered.thenRun(() -> deadLetterAndAck(f, reason, detail));
     }
 
-    private CompletableFuture<Void> sendDeadLetter(InFlight f, String reason, String detail) {
-        Delivery d = f.delivery;
-        Message copy = d.message()
-                .withAttribute(ATTR_REASON, reason)
-                .withAttribute(ATTR_DETAIL, truncate(detail))
-                .withAttribute(ATTR_SOURCE, d.source())
-                .withAttribute(ATTR_WORKER, s.workerId())
-                .withAttribute(ATTR_RECEIVE_COUNT, Integer.toString(d.receiveCount()));
-        if (f.request != null) {
-            copy = copy.withAttribute(ATTR_REQUEST_ID, f.request.id());
-        }
-        return s.transport().send(s.deadLetter(), copy).thenRun(() -> {
-            deadLettered.increment();
-            tell(() -> s.listener().onDeadLettered(d, reason));
+    /** Sends the dead-letter copy, then acks; if the copy cannot be sent the message comes back. */
+    private void deadLetterAndAck(InFlight f, RejectReason reason, String detail) {
+        sendDeadLetter(f, reason, detail).whenComplete((v, e) -> {
+            if (e != null) {
+                onTransportFailure(f, "dead-lettering delivery " + f.delivery.id(), e);
+                release(f);
+                return;
+            }
+            ackThenRelease(f);
         });
     }
 
-    /**
-     * Acks and frees the slot as soon as the ack is issued: the work is done, so the next message
-     * can start while the deletion travels (if it fails, the message just comes back).
-     */
-    private CompletableFuture<Void> ackThenRelease(InFlight f) {
-        CompletableFuture<Void> acked = f.delivery.ack();
-        release(f);
-        return acked;
+    private CompletableFuture<Void> sendDeadLetter(InFlight f, RejectReason reason, String detail) {
+        Delivery d = f.delivery;
+        Message copy = d.message()
+                .withAttribute(Attributes.REJECT_REASON, reason.code())
+                .withAttribute(Attributes.REJECT_DETAIL, truncate(detail))
+                .withAttribute(Attributes.SOURCE, d.source())
+                .withAttribute(Attributes.WORKER, s.workerId())
+                .withAttribute(Attributes.RECEIVE_COUNT, Integer.toString(d.receiveCount()));
+        CompletableFuture<Void> sent;
+        try {
+            sent = s.transport().send(s.deadLetter(), copy);
+        } catch (RuntimeException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        return sent.thenRun(() -> {
+            deadLettered.increment();
+            guard.run("listener onDeadLettered", () -> s.listener().onDeadLettered(d, reason, detail));
+        });
+    }
+
+    /** Acks and frees the slot as soon as the ack is issued (if the deletion fails, the message just comes back). */
+    private void ackThenRelease(InFlight f) {
+        finish(f, f.delivery.ack());
     }
 
     /** {@code operation} (an ack or a retry) has been issued: the slot is free; failures are only reported. */
@@ -443,19 +505,22 @@ public final class WorkerEngine {
     private void onTransportFailure(InFlight f, String what, Throwable e) {
         transportErrors.increment();
         Throwable cause = unwrap(e);
-        log.warn("worker {}: {} failed ({}); the message will come back after its visibility timeout",
-                s.workerId(), what, cause.toString());
-        tell(() -> s.listener().onError(what, cause));
+        log.warn("worker {}: {} failed ({})", s.workerId(), what, cause.toString());
+        guard.run("listener onError", () -> s.listener().onError(what, cause));
     }
 
     private void handBack(InFlight f) {
         if (f.handBack()) {
             handedBack.increment();
-            f.delivery.retry(Duration.ZERO).whenComplete((v, e) -> {
-                if (e != null) {
-                    transportErrors.increment();
-                }
-            });
+            try {
+                f.delivery.retry(Duration.ZERO).whenComplete((v, e) -> {
+                    if (e != null) {
+                        transportErrors.increment();
+                    }
+                });
+            } catch (RuntimeException e) {
+                transportErrors.increment();
+            }
             release(f);
         }
     }
@@ -467,25 +532,36 @@ public final class WorkerEngine {
         }
     }
 
+    private boolean replyAllowed(String destination) {
+        return s.responses().map(destination::equals).orElse(false) || Patterns.anyMatches(s.replyToAllow(), destination);
+    }
+
+    /** Duplicates are per sender: one sender cannot suppress another's request by reusing its id. */
+    private static String dedupeKey(InFlight f) {
+        return f.sender.map(Sender::name).orElse("") + '\u0000' + f.request.id();
+    }
+
     // ---------------------------------------------------------------- timeouts and visibility
 
     private void sweep() {
         try {
-            long now = System.nanoTime();
+            deadlines.sweep();
+            long now = s.ticker().getAsLong();
             long visibility = s.visibility().toNanos();
             for (InFlight f : inFlight) {
-                if (f.isCollecting() && now - f.deadlineNanos > 0 && !f.timedOut) {
-                    f.timeOut();
-                }
                 // Keep long work invisible, but not past its deadline: a stuck run must not hold a message for ever.
                 if (f.state.get() == InFlight.RUNNING && now - f.nextExtendNanos > 0
                         && (f.deadlineNanos == 0 || now - f.deadlineNanos < visibility)) {
                     f.nextExtendNanos = now + visibility / 2;
-                    f.delivery.extend(s.visibility()).whenComplete((v, e) -> {
-                        if (e != null) {
-                            transportErrors.increment();
-                        }
-                    });
+                    try {
+                        f.delivery.extend(s.visibility()).whenComplete((v, e) -> {
+                            if (e != null) {
+                                transportErrors.increment();
+                            }
+                        });
+                    } catch (RuntimeException e) {
+                        transportErrors.increment();
+                    }
                 }
             }
         } catch (Throwable t) {
@@ -495,51 +571,56 @@ public final class WorkerEngine {
 
     // ---------------------------------------------------------------- shutdown
 
-    public CompletableFuture<Void> shutdown() {
+    public CompletableFuture<ShutdownResult> shutdown() {
+        long t0 = System.nanoTime();
         if (state.compareAndSet(WorkerStatus.State.NEW, WorkerStatus.State.STOPPED)) {
             executor.shutdownNow();
             timer.shutdownNow();
             closeCollectors();
-            terminated.complete(null);
+            List<String> alive = threads.awaitTermination(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+            terminated.complete(new ShutdownResult(alive.isEmpty(), alive, 0, Duration.ofNanos(System.nanoTime() - t0)));
             return terminated;
         }
         if (!state.compareAndSet(WorkerStatus.State.RUNNING, WorkerStatus.State.STOPPING)) {
             return terminated;
         }
-        Thread stopper = new Thread(this::drain, "outpost-shutdown-" + s.source());
-        stopper.setDaemon(true);
-        stopper.start();
+        threads.newThread(() -> drain(t0), "shutdown").start();
         return terminated;
     }
 
-    private void drain() {
+    private void drain(long t0) {
+        int unfinished = 0;
+        List<String> alive = List.of();
         try {
             pollers.forEach(p -> p.thread.interrupt());
-            long deadline = System.nanoTime() + s.drainTimeout().toNanos();
+            long deadline = t0 + s.drainTimeout().toNanos();
             for (Poller p : pollers) {
                 p.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             }
             while (!inFlight.isEmpty() && System.nanoTime() - deadline < 0) {
                 Thread.sleep(5);
             }
-            int unfinished = 0;
             for (InFlight f : inFlight) {
                 if (f.state.get() == InFlight.RUNNING) {
                     unfinished++;
                     handBack(f); // claim first, so the interrupted run cannot answer or retry it
-                    f.interruptIfCollecting();
                 }
             }
+            deadlines.interruptAll();
             executor.shutdownNow();
-            executor.awaitTermination(2, TimeUnit.SECONDS);
             timer.shutdownNow();
+            // a collector that ignores interrupts keeps its thread: the result says so
+            alive = threads.awaitTermination(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
             closeCollectors();
-            log.info("worker {} stopped: {} unfinished deliveries handed back", s.workerId(), unfinished);
+            log.info("worker {} stopped: {} unfinished deliveries handed back{}", s.workerId(), unfinished,
+                    alive.isEmpty() ? "" : "; threads still running: " + alive);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            log.error("worker {}: shutdown failed", s.workerId(), t);
         } finally {
             state.set(WorkerStatus.State.STOPPED);
-            terminated.complete(null);
+            terminated.complete(new ShutdownResult(alive.isEmpty(), alive, unfinished, Duration.ofNanos(System.nanoTime() - t0)));
         }
     }
 
@@ -547,16 +628,18 @@ public final class WorkerEngine {
     private void closeCollectors() {
         for (CollectorEntry e : s.collectors().values()) {
             if (e.collector() instanceof AutoCloseable c) {
-                try {
-                    c.close();
-                } catch (Exception ex) {
-                    log.warn("worker {}: closing collector '{}' failed", s.workerId(), e.collector().name(), ex);
-                }
+                guard.run("closing collector '" + e.collector().name() + "'", () -> {
+                    try {
+                        c.close();
+                    } catch (Exception ex) {
+                        throw new CompletionException(ex);
+                    }
+                });
             }
         }
     }
 
-    public CompletableFuture<Void> terminated() {
+    public CompletableFuture<ShutdownResult> terminated() {
         return terminated;
     }
 
@@ -566,9 +649,9 @@ public final class WorkerEngine {
         long[] l = latency.snapshot();
         Map<String, WorkerStatus.CollectorCounters> collectors = new TreeMap<>();
         perCollector.forEach((k, v) -> collectors.put(k, v.snapshot()));
-        List<WorkerStatus.ThreadHealth> threads = new ArrayList<>();
+        List<WorkerStatus.ThreadHealth> health = new ArrayList<>();
         for (Poller p : pollers) {
-            threads.add(new WorkerStatus.ThreadHealth(p.thread.getName(), p.thread.isAlive(), p.lastActive, p.lastError));
+            health.add(new WorkerStatus.ThreadHealth(p.thread.getName(), p.thread.isAlive(), p.lastActive, p.lastError));
         }
         OptionalLong depth;
         try {
@@ -576,32 +659,31 @@ public final class WorkerEngine {
         } catch (RuntimeException e) {
             depth = OptionalLong.empty();
         }
-        long now = System.nanoTime();
+        long now = s.ticker().getAsLong();
         List<WorkerStatus.RunningRequest> running = new ArrayList<>();
         for (InFlight f : inFlight) {
             Request r = f.request;
-            if (r != null && f.isCollecting()) {
+            if (r != null && f.collecting) {
                 running.add(new WorkerStatus.RunningRequest(r.id(), r.collector(), f.sender.map(Sender::name).orElse(""),
                         Math.max(1, f.delivery.receiveCount()), (now - f.startedNanos) / 1_000_000, f.progress));
             }
         }
         running.sort((a, b) -> Long.compare(b.runningMillis(), a.runningMillis()));
+        Map<String, String> codecStatus;
+        try {
+            codecStatus = Map.copyOf(s.codec().status());
+        } catch (RuntimeException e) {
+            codecStatus = Map.of("error", e.getClass().getSimpleName());
+        }
         return new WorkerStatus(s.workerId(), state.get(), startedAt, s.source(), s.concurrency(), inFlight.size(), depth,
                 new WorkerStatus.Counters(received.sum(), succeeded.sum(), failed.sum(), retried.sum(), rejected.sum(),
-                        deadLettered.sum(), duplicates.sum(), timedOut.sum(), handedBack.sum(), transportErrors.sum()),
+                        deadLettered.sum(), duplicates.sum(), timedOut.sum(), handedBack.sum(), transportErrors.sum(),
+                        internalErrors.sum(), guard.failures()),
                 new WorkerStatus.Latency((int) l[0], millis(l[1]), millis(l[2]), millis(l[3])),
-                collectors, running, threads);
+                collectors, running, health, codecStatus);
     }
 
     // ---------------------------------------------------------------- helpers
-
-    private void tell(Runnable call) {
-        try {
-            call.run();
-        } catch (RuntimeException e) {
-            log.warn("worker {}: listener failed", s.workerId(), e);
-        }
-    }
 
     private static double millis(long nanos) {
         return Math.round(nanos / 1_000.0) / 1_000.0;
@@ -621,15 +703,6 @@ public final class WorkerEngine {
         return s.length() <= MAX_DETAIL ? s : s.substring(0, MAX_DETAIL) + "…";
     }
 
-    private static ThreadFactory named(String prefix, boolean daemon) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + n.incrementAndGet());
-            t.setDaemon(daemon);
-            return t;
-        };
-    }
-
     /** One delivery's life in this worker. */
     static final class InFlight {
         static final int RUNNING = 0;
@@ -644,10 +717,9 @@ public final class WorkerEngine {
         volatile Optional<Sender> sender = Optional.empty();
         volatile long deadlineNanos;
         volatile long nextExtendNanos;
-        volatile boolean timedOut;
+        volatile boolean collecting;
         volatile String progress = "";
         volatile long startedNanos;
-        private Thread collecting;
 
         InFlight(Delivery delivery, long receivedNanos, long firstExtendNanos) {
             this.delivery = delivery;
@@ -662,76 +734,36 @@ public final class WorkerEngine {
         boolean handBack() {
             return state.compareAndSet(RUNNING, HANDED_BACK);
         }
-
-        synchronized void startCollecting(Thread t) {
-            startedNanos = System.nanoTime();
-            collecting = t;
-        }
-
-        synchronized void stopCollecting() {
-            collecting = null;
-        }
-
-        synchronized boolean isCollecting() {
-            return collecting != null;
-        }
-
-        synchronized void timeOut() {
-            if (collecting != null) {
-                timedOut = true;
-                collecting.interrupt();
-            }
-        }
-
-        synchronized void interruptIfCollecting() {
-            if (collecting != null) {
-                collecting.interrupt();
-            }
-        }
     }
 
-    private final class Context implements CollectorContext {
-        private final InFlight f;
-        private final CollectorEntry entry;
-        private final int attempt;
-        private final Instant deadline;
+    /** A computed answer whose publishing failed, kept for the message's next delivery. */
+    private record PendingAnswer(Request request, Optional<Sender> sender, Optional<String> destination, byte[] body,
+            Response response, Optional<DeadLetter> deadLetter, boolean succeeded) {}
 
-        Context(InFlight f, CollectorEntry entry, int attempt, Instant deadline) {
-            this.f = f;
-            this.entry = entry;
-            this.attempt = attempt;
-            this.deadline = deadline;
+    /** Answers waiting for a redelivery, bounded in bytes; the oldest go first (they are then recomputed). */
+    private static final class PendingAnswers {
+        private final LinkedHashMap<String, PendingAnswer> byMessage = new LinkedHashMap<>();
+        private long bytes;
+
+        synchronized void put(String messageId, PendingAnswer a) {
+            PendingAnswer old = byMessage.put(messageId, a);
+            bytes += a.body().length - (old == null ? 0 : old.body().length);
+            var it = byMessage.values().iterator();
+            while (bytes > PENDING_ANSWER_BYTES && it.hasNext()) {
+                bytes -= it.next().body().length;
+                it.remove();
+            }
         }
 
-        @Override
-        public Instant deadline() {
-            return deadline;
-        }
-
-        @Override
-        public Duration remaining() {
-            long left = f.deadlineNanos - System.nanoTime();
-            return left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
-        }
-
-        @Override
-        public Optional<Sender> sender() {
-            return f.sender;
-        }
-
-        @Override
-        public int attempt() {
-            return attempt;
-        }
-
-        @Override
-        public Map<String, String> settings() {
-            return entry.settings();
-        }
-
-        @Override
-        public void progress(String message) {
-            f.progress = message == null ? "" : message;
+        synchronized Optional<PendingAnswer> take(String messageId) {
+            if (byMessage.isEmpty()) {
+                return Optional.empty();
+            }
+            PendingAnswer a = byMessage.remove(messageId);
+            if (a != null) {
+                bytes -= a.body().length;
+            }
+            return Optional.ofNullable(a);
         }
     }
 

@@ -5,12 +5,13 @@ import dev.outpost.spi.Codec;
 import dev.outpost.spi.Transport;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadFactory;
-import java.util.function.Supplier;
+import java.util.function.LongSupplier;
 
-/** Everything a worker was built with; validated by the builder. */
+/** Everything a worker was built with, copied out of its builder and validated. */
 public record WorkerSettings(
         String workerId,
         Transport transport,
@@ -26,8 +27,18 @@ public record WorkerSettings(
         Duration drainTimeout,
         Backoff backoff,
         int maxMessageBytes,
+        int maxAttempts,
         int dedupeWindow,
+        List<String> replyToAllow,
         WorkerListener listener,
         Clock clock,
+        LongSupplier ticker,
         Optional<ThreadFactory> threadFactory,
-        Supplier<Map<String, String>> configView) {}
+        Map<String, String> configView) {
+
+    public WorkerSettings {
+        collectors = Map.copyOf(collectors);
+        replyToAllow = List.copyOf(replyToAllow);
+        configView = Map.copyOf(configView);
+    }
+}

@@ -1,6 +1,12 @@
 package dev.outpost.core.json;
 
 import dev.outpost.internal.Mapper;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamWriteConstraints;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NumericNode;
+import com.fasterxml.jackson.databind.node.ValueNode;
 import dev.outpost.Json;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
@@ -31,11 +37,54 @@ import java.util.Optional;
  * The innermost codec: request and response documents as UTF-8 JSON, checked against the
  * schemas shipped in {@code dev/outpost/schema/}. Unknown fields are ignored so that newer
  * clients and older workers can coexist. Thread-safe.
+ *
+ * <p>Limits that hold whatever the schema says: documents nest at most {@value #MAX_DEPTH} levels
+ * (params and results {@value #MAX_DEPTH} minus one), and numbers must be finite ({@code 1e999}
+ * is refused as {@code undecodable} rather than read as infinity). A result nested deeper cannot
+ * be encoded and is answered as an {@code unencodable-result} error.
  */
 public final class JsonCodec implements Codec {
     private static final JsonSchema REQUEST_SCHEMA = JsonSchema.ofResource(JsonCodec.class, "/dev/outpost/schema/request.schema.json");
     private static final JsonSchema RESPONSE_SCHEMA = JsonSchema.ofResource(JsonCodec.class, "/dev/outpost/schema/response.schema.json");
     private static final int MAX_REPORTED_VIOLATIONS = 5;
+    /** How deep a document may nest, counting the document itself. */
+    public static final int MAX_DEPTH = 64;
+    private static final ObjectMapper MAPPER = Mapper.SHARED.copy()
+            .setNodeFactory(new FiniteNodeFactory());
+
+    static {
+        MAPPER.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build());
+        MAPPER.getFactory().setStreamWriteConstraints(StreamWriteConstraints.builder().maxNestingDepth(MAX_DEPTH).build());
+    }
+
+    /** Builds trees like Jackson's default factory but refuses non-finite numbers (what {@code 1e999} parses to). */
+    private static final class FiniteNodeFactory extends JsonNodeFactory {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public NumericNode numberNode(double v) {
+            if (!Double.isFinite(v)) {
+                throw new IllegalArgumentException("numbers must be finite");
+            }
+            return super.numberNode(v);
+        }
+
+        @Override
+        public ValueNode numberNode(Double v) {
+            if (v != null && !Double.isFinite(v)) {
+                throw new IllegalArgumentException("numbers must be finite");
+            }
+            return super.numberNode(v);
+        }
+
+        @Override
+        public NumericNode numberNode(float v) {
+            if (!Float.isFinite(v)) {
+                throw new IllegalArgumentException("numbers must be finite");
+            }
+            return super.numberNode(v);
+        }
+    }
 
     private final boolean validate;
 
@@ -69,7 +118,7 @@ public final class JsonCodec implements Codec {
     @Override
     public byte[] encodeRequest(Request r) {
         ByteArrayBuilder out = new ByteArrayBuilder(256);
-        try (JsonGenerator g = Mapper.SHARED.getFactory().createGenerator(out)) {
+        try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
             g.writeStartObject();
             g.writeNumberField("v", r.v());
             g.writeStringField("id", r.id());
@@ -78,7 +127,7 @@ public final class JsonCodec implements Codec {
                 g.writeStringField("target", r.target().get());
             }
             g.writeFieldName("params");
-            Mapper.SHARED.writeTree(g, r.params());
+            MAPPER.writeTree(g, r.params());
             if (r.replyTo().isPresent()) {
                 g.writeStringField("replyTo", r.replyTo().get());
             }
@@ -122,7 +171,7 @@ public final class JsonCodec implements Codec {
     @Override
     public byte[] encodeResponse(Response r, Optional<Sender> recipient) {
         ByteArrayBuilder out = new ByteArrayBuilder(256);
-        try (JsonGenerator g = Mapper.SHARED.getFactory().createGenerator(out)) {
+        try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
             g.writeStartObject();
             g.writeNumberField("v", r.v());
             g.writeStringField("requestId", r.requestId());
@@ -133,7 +182,7 @@ public final class JsonCodec implements Codec {
             g.writeStringField("status", r.status().code());
             if (r.result().isPresent()) {
                 g.writeFieldName("result");
-                Mapper.SHARED.writeTree(g, r.result().get());
+                MAPPER.writeTree(g, r.result().get());
             }
             if (r.error().isPresent()) {
                 g.writeObjectFieldStart("error");
@@ -184,8 +233,8 @@ public final class JsonCodec implements Codec {
     private ObjectNode readObject(byte[] body, JsonSchema schema, String what, String opaque) {
         JsonNode doc;
         try {
-            doc = Mapper.SHARED.readTree(body);
-        } catch (IOException e) {
+            doc = MAPPER.readTree(body);
+        } catch (IOException | RuntimeException e) { // a non-finite number surfaces as an IllegalArgumentException
             throw new CodecException(RejectReason.UNDECODABLE, what + " is not JSON: " + firstLine(e.getMessage()));
         }
         if (!(doc instanceof ObjectNode object)) {

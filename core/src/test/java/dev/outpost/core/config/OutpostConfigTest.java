@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.core.Worker;
+import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.spi.Transport;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,11 +23,36 @@ class OutpostConfigTest {
     Path dir;
 
     @Test
-    void defaultsListEveryKey() {
+    void defaultsComeFromTheModulesKeyFiles() {
         OutpostConfig c = OutpostConfig.defaults();
-        assertThat(c.intValue("outpost.worker.concurrency")).isEqualTo(8);
-        assertThat(c.duration("outpost.worker.timeout")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.intValue("outpost.worker.concurrency")).contains(8);
+        assertThat(c.duration("outpost.worker.timeout")).contains(Duration.ofSeconds(30));
         assertThat(c.sourceOf("outpost.worker.concurrency")).contains("defaults");
+        assertThat(OutpostConfig.declaredKeys()).containsKeys("outpost.worker.concurrency", "outpost.client.reply-to");
+    }
+
+    /** The documented defaults (META-INF/outpost-config.properties) and the code's constants must agree. */
+    @Test
+    void documentedDefaultsAreTheCodesDefaults() {
+        Map<String, String> d = OutpostConfig.defaults().subset("outpost");
+        assertThat(d).containsEntry("worker.requests", Worker.DEFAULT_REQUESTS)
+                .containsEntry("worker.dead-letter", Worker.DEFAULT_DEAD_LETTER)
+                .containsEntry("worker.concurrency", Integer.toString(Worker.DEFAULT_CONCURRENCY))
+                .containsEntry("worker.pollers", Integer.toString(Worker.DEFAULT_POLLERS))
+                .containsEntry("worker.max-attempts", Integer.toString(Worker.DEFAULT_MAX_ATTEMPTS))
+                .containsEntry("worker.dedupe", Integer.toString(Worker.DEFAULT_DEDUPE))
+                .containsEntry("worker.max-message-bytes", Integer.toString(Worker.DEFAULT_MAX_MESSAGE_BYTES))
+                .containsEntry("worker.reply-to.allow", String.join(",", Worker.DEFAULT_REPLY_TO_ALLOW))
+                .containsEntry("client.requests", Worker.DEFAULT_REQUESTS);
+        OutpostConfig c = OutpostConfig.defaults();
+        assertThat(c.duration("outpost.worker.poll-wait")).contains(Worker.DEFAULT_POLL_WAIT);
+        assertThat(c.duration("outpost.worker.timeout")).contains(Worker.DEFAULT_TIMEOUT);
+        assertThat(c.duration("outpost.worker.visibility")).contains(Worker.DEFAULT_VISIBILITY);
+        assertThat(c.duration("outpost.worker.drain-timeout")).contains(Worker.DEFAULT_DRAIN_TIMEOUT);
+        assertThat(c.duration("outpost.worker.backoff.initial")).contains(Worker.DEFAULT_BACKOFF_INITIAL);
+        assertThat(c.duration("outpost.worker.backoff.max")).contains(Worker.DEFAULT_BACKOFF_MAX);
+        assertThat(c.duration("outpost.client.poll-wait")).contains(Worker.DEFAULT_POLL_WAIT);
+        assertThat(c.string("outpost.collectors.allow")).isEmpty();
     }
 
     @Test
@@ -52,9 +78,9 @@ class OutpostConfigTest {
                 .systemProperties(sys)
                 .build();
         assertThat(c.string("outpost.worker.requests")).contains("from-global");
-        assertThat(c.intValue("outpost.worker.concurrency")).isEqualTo(3);
-        assertThat(c.intValue("outpost.worker.max-attempts")).isEqualTo(6);
-        assertThat(c.duration("outpost.worker.timeout")).isEqualTo(Duration.ofSeconds(12));
+        assertThat(c.intValue("outpost.worker.concurrency")).contains(3);
+        assertThat(c.intValue("outpost.worker.max-attempts")).contains(6);
+        assertThat(c.duration("outpost.worker.timeout")).contains(Duration.ofSeconds(12));
         assertThat(c.list("outpost.collectors.allow")).containsExactly("ping", "http.*");
         assertThat(c.sourceOf("outpost.worker.max-attempts")).contains("environment");
         assertThat(c.keys()).doesNotContain("unrelated.key");
@@ -64,7 +90,7 @@ class OutpostConfigTest {
     void propertiesFilesWork() throws IOException {
         Path p = write("outpost.properties", "outpost.worker.concurrency=5\noutpost.collectors.disk.mount=/data\n");
         OutpostConfig c = OutpostConfig.builder().localFile(p).build();
-        assertThat(c.intValue("outpost.worker.concurrency")).isEqualTo(5);
+        assertThat(c.intValue("outpost.worker.concurrency")).contains(5);
         assertThat(c.subset("outpost.collectors.disk")).containsEntry("mount", "/data");
     }
 
@@ -83,21 +109,83 @@ class OutpostConfigTest {
     }
 
     @Test
+    void unknownKeysInAnyNamespaceAreRefusedWithTheirFileAndTheNearestKey() throws IOException {
+        Path p = write("typos.yaml", """
+                outpost:
+                  worker:
+                    concurancy: 4
+                  client:
+                    reply-too: replies
+                  sqs:
+                    regon: eu-west-1
+                  nacl:
+                    secret-kye: /etc/outpost/worker.key
+                  brand-new:
+                    thing: 1
+                """);
+        assertThatThrownBy(() -> OutpostConfig.builder().localFile(p).build())
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.problems()).extracting(ConfigException.Problem::key).containsExactlyInAnyOrder(
+                            "outpost.worker.concurancy", "outpost.client.reply-too", "outpost.sqs.regon",
+                            "outpost.nacl.secret-kye", "outpost.brand-new.thing");
+                    assertThat(e.getMessage()).contains("typos.yaml")
+                            .contains("did you mean outpost.worker.concurrency?")
+                            .contains("did you mean outpost.client.reply-to?")
+                            .contains("no module on the class path declares it");
+                });
+        assertThatThrownBy(() -> OutpostConfig.builder().environment(Map.of("OUTPOST_WORKER_CONCURENCY", "3")).build())
+                .hasMessageContaining("outpost.worker.concurency").hasMessageContaining("environment");
+    }
+
+    @Test
     void workerConfigurationReportsEveryProblemAtOnce() throws IOException {
         Path p = write("bad.yaml", """
                 outpost:
                   worker:
                     concurrency: 0
                     timeout: soon
-                    concurrancy: 4
+                  collectors:
+                    allow: nothing.like.this
+                    no.such.collector:
+                      depth: 3
                 """);
         OutpostConfig c = OutpostConfig.builder().localFile(p).build();
-        Worker.Builder b = Worker.builder(Mockito.mock(Transport.class));
-        assertThatThrownBy(() -> b.configure(c))
+        Worker.Builder b = Worker.builder(Mockito.mock(Transport.class)).configure(c);
+        assertThatThrownBy(b::build)
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
                         .extracting(ConfigException.Problem::key)
-                        .containsExactlyInAnyOrder("outpost.worker.concurrency", "outpost.worker.timeout",
-                                "outpost.worker.concurrancy"));
+                        .contains("outpost.worker.concurrency", "outpost.worker.timeout", "outpost.collectors.allow",
+                                "outpost.collectors.no.such.collector"));
+    }
+
+    @Test
+    void explicitBuilderCallsWinOverConfigurationWhateverTheOrder() {
+        OutpostConfig c = OutpostConfig.builder().set("outpost.worker.concurrency", "3")
+                .set("outpost.worker.requests", "from-config").build();
+        try (InMemoryTransport t = InMemoryTransport.create()) {
+            Worker before = Worker.builder(t).concurrency(5).configure(c).build();
+            Worker after = Worker.builder(t).configure(c).concurrency(5).build();
+            assertThat(before.status().concurrency()).isEqualTo(5);
+            assertThat(after.status().concurrency()).isEqualTo(5);
+            assertThat(after.status().source()).isEqualTo("from-config");
+            before.close();
+            after.close();
+        }
+    }
+
+    @Test
+    void aBuilderCanBeReusedAndLaterCallsDoNotChangeBuiltWorkers() {
+        try (InMemoryTransport t = InMemoryTransport.create()) {
+            Worker.Builder b = Worker.builder(t).concurrency(2);
+            Worker first = b.build();
+            b.concurrency(7).requests("other");
+            Worker second = b.build();
+            assertThat(first.status().concurrency()).isEqualTo(2);
+            assertThat(first.status().source()).isEqualTo("requests");
+            assertThat(second.status().concurrency()).isEqualTo(7);
+            first.close();
+            second.close();
+        }
     }
 
     @Test
@@ -113,18 +201,18 @@ class OutpostConfigTest {
     }
 
     @Test
-    void secretsAreRedacted() {
+    void onlyKeysDeclaredNotSecretShowTheirValues() {
         OutpostConfig c = OutpostConfig.builder()
-                .set("outpost.collectors.http.api-key", "s3cr3t")
-                .set("outpost.sink.password", "hunter2")
-                .set("outpost.sink.token", "t0k")
-                .set("outpost.sink.url", "https://x")
+                .set("outpost.collectors.http.request.api-key", "s3cr3t")
+                .set("outpost.collectors.db.dsn", "postgres://app:hunter2@db:5432/x")
+                .set("outpost.test.endpoint", "https://admin:pa55@sqs.example:9324") // declared in test resources
+                .set("outpost.worker.requests", "jobs")
                 .build();
-        assertThat(c.redacted()).containsEntry("outpost.collectors.http.api-key", "****")
-                .containsEntry("outpost.sink.password", "****")
-                .containsEntry("outpost.sink.token", "****")
-                .containsEntry("outpost.sink.url", "https://x");
-        assertThat(c.toString()).doesNotContain("s3cr3t", "hunter2", "t0k");
+        assertThat(c.redacted()).containsEntry("outpost.collectors.http.request.api-key", "****")
+                .containsEntry("outpost.collectors.db.dsn", "****")
+                .containsEntry("outpost.test.endpoint", "https://****@sqs.example:9324")
+                .containsEntry("outpost.worker.requests", "jobs");
+        assertThat(c.toString()).doesNotContain("s3cr3t", "hunter2", "pa55");
     }
 
     @Test

@@ -1,71 +1,157 @@
 package dev.outpost.nacl.internal;
 
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
 
 /**
- * Message ids seen inside the freshness window, each with the transport message it arrived in.
- * Entries leave when their message would be stale anyway; if more than {@code capacity} fresh ids
- * arrive within one window, the oldest are forgotten (and counted), so memory stays bounded.
+ * Message ids seen inside the freshness window, each with its sender and the transport message it
+ * arrived in. An id is kept until its message would be refused as stale anyway, and never
+ * forgotten before: when {@code capacity} live ids are held, or a sender holds {@code perSenderQuota}
+ * of them, a new id is refused ({@link Verdict#FULL}, {@link Verdict#OVER_QUOTA}) instead of
+ * pushing out an id that is still live (which would let its message be replayed). Ids already
+ * held are still recognised when the cache is full. Thread-safe; O(log n) per sighting.
  */
 public final class ReplayCache {
-    private record Id(long hi, long lo) {}
-
-    private record Seen(long expiresAtMillis, String transportMessageId) {}
-
     /** What a sighting means. */
     public enum Verdict {
-        /** Never seen inside the window. */
+        /** Never seen inside the window; now remembered until it expires. */
         FIRST,
         /** Seen before, in the same transport message: a redelivery. */
         REDELIVERY,
         /** Seen before in another transport message, or with no transport message to compare. */
-        REPLAY
+        REPLAY,
+        /** Not seen, and the cache holds {@code capacity} live ids: not remembered, must be refused. */
+        FULL,
+        /** Not seen, and its sender holds its quota of live ids: not remembered, must be refused. */
+        OVER_QUOTA
     }
 
-    private final int capacity;
-    private final LinkedHashMap<Id, Seen> seen = new LinkedHashMap<>();
-    private long evictedEarly;
+    private record Id(Object sender, long hi, long lo) {}
 
-    public ReplayCache(int capacity) {
+    private record Seen(Id id, long expiresAtMillis, long seq, String transportMessageId) {}
+
+    private final int capacity;
+    private final int perSenderQuota;
+    private final Map<Id, Seen> seen = new HashMap<>();
+    private final TreeSet<Seen> byExpiry = new TreeSet<>((a, b) -> a.expiresAtMillis() != b.expiresAtMillis()
+            ? Long.compare(a.expiresAtMillis(), b.expiresAtMillis()) : Long.compare(a.seq(), b.seq()));
+    private final Map<Object, Integer> perSender = new HashMap<>();
+    private long seq;
+    private long refusedFull;
+    private long refusedOverQuota;
+    private long replays;
+
+    /**
+     * @param capacity the most live ids held
+     * @param perSenderQuota the most live ids one sender may hold (at most {@code capacity})
+     */
+    public ReplayCache(int capacity, int perSenderQuota) {
+        if (capacity < 1 || perSenderQuota < 1 || perSenderQuota > capacity) {
+            throw new IllegalArgumentException("need 1 <= perSenderQuota <= capacity, was " + perSenderQuota + " and " + capacity);
+        }
         this.capacity = capacity;
+        this.perSenderQuota = perSenderQuota;
     }
 
     /**
-     * Records the 16-byte id at {@code off} until {@code expiresAtMillis}.
+     * Looks up the 16-byte id at {@code off} and, when it is new and there is room, remembers it
+     * until {@code expiresAtMillis}.
      *
+     * @param sender who sent it (equality and hash code identify the sender)
      * @param transportMessageId the transport's message id, or {@code ""} when unknown
      */
-    public synchronized Verdict sighting(byte[] id, int off, long expiresAtMillis, long nowMillis, String transportMessageId) {
-        for (Iterator<Map.Entry<Id, Seen>> it = seen.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Id, Seen> e = it.next();
-            boolean live = e.getValue().expiresAtMillis() > nowMillis;
-            if (live && seen.size() < capacity) {
-                break;
+    public synchronized Verdict sighting(Object sender, byte[] id, int off, long expiresAtMillis, long nowMillis,
+            String transportMessageId) {
+        Objects.requireNonNull(sender, "sender");
+        expire(nowMillis);
+        Id key = new Id(sender, readLong(id, off), readLong(id, off + 8));
+        Seen before = seen.get(key);
+        if (before != null) {
+            // Keyed by sender and the id sealed inside the message: one sender cannot pre-empt
+            // another's ids, and random 128-bit ids of one sender do not collide by chance.
+            if (!transportMessageId.isEmpty() && before.transportMessageId().equals(transportMessageId)) {
+                return Verdict.REDELIVERY;
             }
-            if (live) {
-                evictedEarly++;
-            }
-            it.remove();
+            replays++;
+            return Verdict.REPLAY;
         }
-        Id key = new Id(readLong(id, off), readLong(id, off + 8));
-        Seen before = seen.putIfAbsent(key, new Seen(expiresAtMillis, transportMessageId));
-        if (before == null) {
-            return Verdict.FIRST;
+        if (seen.size() >= capacity) {
+            refusedFull++;
+            return Verdict.FULL;
         }
-        return !transportMessageId.isEmpty() && Objects.equals(before.transportMessageId(), transportMessageId)
-                ? Verdict.REDELIVERY : Verdict.REPLAY;
+        if (perSender.getOrDefault(sender, 0) >= perSenderQuota) {
+            refusedOverQuota++;
+            return Verdict.OVER_QUOTA;
+        }
+        Seen s = new Seen(key, expiresAtMillis, seq++, transportMessageId);
+        seen.put(key, s);
+        byExpiry.add(s);
+        perSender.merge(sender, 1, Integer::sum);
+        return Verdict.FIRST;
     }
 
-    public synchronized int size() {
-        return seen.size();
+    /** Forgets an id remembered by {@link #sighting} (when a later check refused its message). */
+    public synchronized void forget(Object sender, byte[] id, int off) {
+        Seen s = seen.remove(new Id(sender, readLong(id, off), readLong(id, off + 8)));
+        if (s != null) {
+            byExpiry.remove(s);
+            release(s.id().sender());
+        }
     }
 
-    /** Ids forgotten before their window closed because the cache was full. */
-    public synchronized long evictedEarly() {
-        return evictedEarly;
+    /** The most live ids held. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** The most live ids one sender may hold. */
+    public int perSenderQuota() {
+        return perSenderQuota;
+    }
+
+    /** Counts a replay found elsewhere (the shared replay state). */
+    public synchronized void countReplay() {
+        replays++;
+    }
+
+    /** The cache's state now, after dropping expired ids. */
+    public synchronized Snapshot snapshot(long nowMillis) {
+        expire(nowMillis);
+        int busiest = 0;
+        for (int n : perSender.values()) {
+            busiest = Math.max(busiest, n);
+        }
+        return new Snapshot(seen.size(), capacity, perSenderQuota, perSender.size(), busiest, refusedFull, refusedOverQuota,
+                replays);
+    }
+
+    /**
+     * The state of the cache.
+     *
+     * @param size live ids held
+     * @param capacity the most live ids held
+     * @param perSenderQuota the most live ids one sender may hold
+     * @param senders senders holding live ids
+     * @param busiestSender the most live ids held by one sender
+     * @param refusedFull messages refused because the cache was full
+     * @param refusedOverQuota messages refused because their sender held its quota
+     * @param replays replays refused
+     */
+    public record Snapshot(int size, int capacity, int perSenderQuota, int senders, int busiestSender, long refusedFull,
+            long refusedOverQuota, long replays) {}
+
+    private void expire(long nowMillis) {
+        while (!byExpiry.isEmpty() && byExpiry.first().expiresAtMillis() <= nowMillis) {
+            Seen s = byExpiry.pollFirst();
+            seen.remove(s.id());
+            release(s.id().sender());
+        }
+    }
+
+    private void release(Object sender) {
+        perSender.computeIfPresent(sender, (k, n) -> n == 1 ? null : n - 1);
     }
 
     private static long readLong(byte[] b, int off) {

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * Hands each test a fresh {@link InMemoryTransport} and closes it after the test: for tests of
- * code that only needs a transport. ({@link OutpostExtension} also wires a worker and a client;
+ * code that only needs a transport. ({@code OutpostExtension} in {@code outpost-testing} also wires a worker and a client;
  * register one or the other, not both.)
  *
  * <pre>{@code

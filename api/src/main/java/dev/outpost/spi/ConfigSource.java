@@ -1,0 +1,116 @@
+package dev.outpost.spi;
+
+import dev.outpost.ConfigException;
+import dev.outpost.internal.Durations;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A read-only view of configuration, so that modules which depend only on the api (transports,
+ * codecs) can bind their own keys. {@code outpost-core}'s {@code OutpostConfig} is the
+ * implementation applications use.
+ *
+ * <p>Every typed getter fails with a {@link ConfigException} naming the key and the layer that set
+ * it; none returns null.
+ */
+public interface ConfigSource {
+
+    /** The value of {@code key}, if any layer sets it. */
+    Optional<String> string(String key);
+
+    /** Every key that is set. */
+    Set<String> keys();
+
+    /** Which layer set {@code key}: "defaults", a file path, "environment", "system properties" or "code". */
+    Optional<String> sourceOf(String key);
+
+    /**
+     * The value of {@code key}, which must be set and not blank.
+     *
+     * @throws ConfigException naming the key when it is not
+     */
+    default String require(String key) {
+        return string(key).filter(v -> !v.isBlank())
+                .orElseThrow(() -> ConfigException.of(key, "is required but not set"));
+    }
+
+    /**
+     * {@code key} as an int, when set.
+     *
+     * @throws ConfigException naming the key when it is not an integer
+     */
+    default Optional<Integer> intValue(String key) {
+        return string(key).map(v -> {
+            try {
+                return Integer.parseInt(v.trim());
+            } catch (NumberFormatException e) {
+                throw ConfigException.of(key, "'" + v + "' is not an integer" + from(key));
+            }
+        });
+    }
+
+    /**
+     * {@code key} as a boolean ({@code true} or {@code false}), when set.
+     *
+     * @throws ConfigException naming the key when it is neither
+     */
+    default Optional<Boolean> booleanValue(String key) {
+        return string(key).map(v -> switch (v.trim()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw ConfigException.of(key, "'" + v + "' is not true or false" + from(key));
+        });
+    }
+
+    /**
+     * {@code key} as a duration ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 2d} or
+     * ISO-8601 {@code PT30S}), when set.
+     *
+     * @throws ConfigException naming the key when it is not a duration
+     */
+    default Optional<Duration> duration(String key) {
+        return string(key).map(v -> {
+            try {
+                return Durations.parse(v);
+            } catch (IllegalArgumentException e) {
+                throw ConfigException.of(key, e.getMessage() + from(key));
+            }
+        });
+    }
+
+    /** {@code key} as a comma-separated list, blank entries dropped; empty when unset. */
+    default List<String> list(String key) {
+        List<String> out = new ArrayList<>();
+        string(key).ifPresent(v -> {
+            for (String part : v.split(",")) {
+                if (!part.isBlank()) {
+                    out.add(part.trim());
+                }
+            }
+        });
+        return List.copyOf(out);
+    }
+
+    /** Every key under {@code prefix + "."}, with the prefix and dot removed, sorted. */
+    default Map<String, String> subset(String prefix) {
+        String p = prefix.endsWith(".") ? prefix : prefix + ".";
+        Map<String, String> out = new TreeMap<>();
+        for (String k : keys()) {
+            if (k.startsWith(p)) {
+                string(k).ifPresent(v -> out.put(k.substring(p.length()), v));
+            }
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** " (set in LAYER)" for messages, or nothing when unknown. */
+    default String from(String key) {
+        return sourceOf(key).map(s -> " (set in " + s + ")").orElse("");
+    }
+}

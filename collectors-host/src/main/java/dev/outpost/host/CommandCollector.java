@@ -1,0 +1,498 @@
+package dev.outpost.host;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.CollectorException;
+import dev.outpost.Request;
+import dev.outpost.host.internal.DurableFiles;
+import dev.outpost.host.internal.ProcessRunner;
+import dev.outpost.host.internal.Settings;
+import dev.outpost.host.internal.Template;
+import dev.outpost.Json;
+import dev.outpost.spi.Collector;
+import dev.outpost.spi.CollectorContext;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code host.command}: runs only the commands named in its allow-list ({@link CommandSpec}),
+ * with params checked against each command's JSON Schema.
+ *
+ * <p>Params: {@code {"command": "allow", "params": {"ip": "203.0.113.7", "port": 22}}}. Returns a
+ * {@link CommandResult}. A non-zero exit code is a result, not an error. Refused with a permanent
+ * error: {@code command-not-allowed} (not in the allow-list), {@code bad-params} (schema
+ * violations, a NUL, an over-long value, an object where text is needed), {@code start-failed}
+ * (the program could not be started). Commands are never retried by the worker: a command has
+ * side effects.
+ *
+ * <p>No shell is involved; arguments are a list; the environment holds only {@code PATH}
+ * ({@link CommandSpec#DEFAULT_PATH} unless set), the variables the spec sets and those it
+ * inherits; stdin is closed; the working directory is the spec's; after the timeout (or the
+ * request's deadline, if sooner) the process and its descendants are killed.
+ *
+ * <p>Reverts: a spec with {@link CommandSpec.Builder#revert} makes each run write a revert entry
+ * to the state directory (durably, before the command starts); a thread
+ * ({@code outpost-host-command-revert}) runs due entries and deletes them afterwards. Entries
+ * survive restarts: a new collector on the same state directory runs what became due meanwhile.
+ * A crash while a revert runs runs it again after the restart, so revert commands must be
+ * idempotent (as {@code ufw delete allow ...} is).
+ *
+ * <pre>{@code
+ * try (CommandCollector commands = CommandCollector.builder()
+ *         .command(allow).command(disallow)
+ *         .stateDirectory(Path.of("/var/lib/outpost/commands"))
+ *         .build()) {
+ *     Worker worker = Worker.builder(transport).collector(commands).build().start();
+ * }
+ * }</pre>
+ *
+ * Not found by {@code ServiceLoader}: a command runner is wired on purpose, in code or with
+ * {@link #fromSettings(Map)}.
+ */
+public final class CommandCollector implements Collector, AutoCloseable {
+    /** The collector's name. */
+    public static final String NAME = "host.command";
+    private static final Logger log = LoggerFactory.getLogger(CommandCollector.class);
+    private static final JsonNode SCHEMA = Json.parse("""
+            {"type": "object", "additionalProperties": false, "required": ["command"],
+             "properties": {
+               "command": {"type": "string", "pattern": "^[a-z0-9_][a-z0-9._-]*$", "maxLength": 128},
+               "params": {"type": "object"}}}""");
+
+    private final Map<String, CommandSpec> commands;
+    private final Optional<Path> reverts;
+    private final Clock clock;
+    private final Path sudoPath;
+    private final int maxArgChars;
+    private final ScheduledExecutorService revertThread;
+
+    private CommandCollector(Builder b) throws IOException {
+        this.commands = Map.copyOf(b.commands);
+        this.clock = b.clock;
+        this.sudoPath = b.sudoPath;
+        this.maxArgChars = b.maxArgChars;
+        if (b.stateDirectory.isPresent()) {
+            Path dir = b.stateDirectory.get().resolve("reverts");
+            Files.createDirectories(dir);
+            this.reverts = Optional.of(dir);
+            ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
+                Thread t = new Thread(r, "outpost-host-command-revert");
+                t.setDaemon(true);
+                return t;
+            });
+            long every = b.revertCheckInterval.toMillis();
+            ex.scheduleWithFixedDelay(() -> {
+                try {
+                    runDueReverts();
+                } catch (Throwable t) {
+                    log.error("host.command: revert check failed", t);
+                }
+            }, 0, every, TimeUnit.MILLISECONDS);
+            this.revertThread = ex;
+        } else {
+            this.reverts = Optional.empty();
+            this.revertThread = null;
+        }
+    }
+
+    /** A builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A collector configured by the settings {@code outpost.collectors.host.command.*} (pass them
+     * unprefixed, e.g. {@code config.subset("outpost.collectors.host.command")}); see the module
+     * README for the keys.
+     *
+     * @throws IllegalArgumentException naming every bad key
+     * @throws IOException when the state directory cannot be used
+     */
+    public static CommandCollector fromSettings(Map<String, String> settings) throws IOException {
+        return fromSettings(settings, Clock.systemUTC());
+    }
+
+    /** {@link #fromSettings(Map)} with a clock (for tests). */
+    public static CommandCollector fromSettings(Map<String, String> settings, Clock clock) throws IOException {
+        Settings s = new Settings(settings);
+        Builder b = builder().clock(clock);
+        List<String> problems = new ArrayList<>();
+        try {
+            s.string("state-dir").ifPresent(d -> b.stateDirectory(Path.of(d)));
+            s.string("sudo-path").ifPresent(p -> b.sudoPath(Path.of(p)));
+            b.maxArgChars((int) s.longValue("max-arg-chars", 4096, 1, 131072));
+            b.revertCheckInterval(s.duration("revert-check-interval", Duration.ofSeconds(1)));
+        } catch (CollectorException e) {
+            problems.add(e.getMessage());
+        }
+        for (String name : s.list("commands")) {
+            String p = "command." + name + ".";
+            int before = problems.size();
+            Optional<String> exe = s.string(p + "executable");
+            if (exe.isEmpty()) {
+                problems.add(Settings.bad(p + "executable", "required").getMessage());
+            }
+            CommandSpec.Builder c = CommandSpec.builder(name, Path.of(exe.orElse("/")));
+            attempt(problems, () -> s.string(p + "args").ifPresent(a -> {
+                JsonNode arr = json(p + "args", a);
+                if (!arr.isArray()) {
+                    throw Settings.bad(p + "args", "must be a JSON array of strings");
+                }
+                arr.forEach(x -> c.args(x.asText()));
+            }));
+            attempt(problems, () -> s.string(p + "params-schema").ifPresent(j -> c.paramsSchema(json(p + "params-schema", j))));
+            attempt(problems, () -> s.string(p + "env").ifPresent(j -> json(p + "env", j).fields()
+                    .forEachRemaining(e -> c.env(e.getKey(), e.getValue().asText()))));
+            attempt(problems, () -> s.list(p + "inherit-env").forEach(c::inheritEnv));
+            attempt(problems, () -> s.string(p + "working-dir").ifPresent(d -> c.workingDirectory(Path.of(d))));
+            attempt(problems, () -> c.timeout(s.duration(p + "timeout", CommandSpec.DEFAULT_TIMEOUT)));
+            attempt(problems, () -> c.maxOutputBytes((int) s.longValue(p + "max-output-bytes",
+                    CommandSpec.DEFAULT_MAX_OUTPUT_BYTES, 0, 16 * 1024 * 1024)));
+            attempt(problems, () -> c.sudo(s.bool(p + "sudo", false)));
+            attempt(problems, () -> {
+                Optional<String> revert = s.string(p + "revert");
+                if (revert.isPresent()) {
+                    c.revert(revert.get(), s.duration(p + "revert-delay", Duration.ZERO));
+                }
+            });
+            if (problems.size() == before) {
+                attempt(problems, () -> b.command(c.build()));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("host.command settings: " + String.join("; ", problems));
+        }
+        return b.build();
+    }
+
+    private static void attempt(List<String> problems, Runnable r) {
+        try {
+            r.run();
+        } catch (CollectorException | IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
+    }
+
+    private static JsonNode json(String key, String text) {
+        try {
+            return Json.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw Settings.bad(key, "not valid JSON");
+        }
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "runs an allow-listed command (no shell) and returns its exit code and capped output";
+    }
+
+    @Override
+    public JsonNode paramsSchema() {
+        return SCHEMA.deepCopy();
+    }
+
+    /** The allow-list. */
+    public Map<String, CommandSpec> commands() {
+        return commands;
+    }
+
+    @Override
+    public Object collect(Request request, CollectorContext context) throws Exception {
+        String name = request.params().path("command").asText();
+        CommandSpec spec = commands.get(name);
+        if (spec == null) {
+            throw CollectorException.permanent("command-not-allowed", "command '" + name + "' is not in the allow-list");
+        }
+        JsonNode params = request.params().has("params") ? request.params().get("params") : Json.parse("{}");
+        List<String> argv = argv(spec, params);
+        Duration timeout = spec.timeout();
+        Duration remaining = context.remaining();
+        if (remaining.isZero()) {
+            throw CollectorException.permanent("timeout", "the request's deadline passed before '" + name + "' could start");
+        }
+        if (remaining.compareTo(timeout) < 0) {
+            timeout = remaining;
+        }
+        Optional<CommandResult.Revert> revert = Optional.empty();
+        if (spec.revertCommand().isPresent()) {
+            revert = Optional.of(scheduleRevert(spec, params, request.id()));
+        }
+        log.info("host.command: running '{}' for request {}", name, request.id());
+        ProcessRunner.Outcome o = run(spec, argv, timeout);
+        return new CommandResult(name, o.exitCode(), o.timedOut(), o.durationMs(), o.stdout(), o.stdoutBytes(),
+                o.stdoutTruncated(), o.stderr(), o.stderrBytes(), o.stderrTruncated(), revert);
+    }
+
+    /** The revert entries waiting, oldest due first. */
+    public List<CommandResult.Revert> pendingReverts() throws IOException {
+        List<CommandResult.Revert> out = new ArrayList<>();
+        for (Path p : revertFiles()) {
+            JsonNode n = Json.parse(Files.readString(p, StandardCharsets.UTF_8));
+            out.add(new CommandResult.Revert(n.path("id").asText(), n.path("command").asText(), Instant.parse(n.path("dueAt").asText())));
+        }
+        out.sort(Comparator.comparing(CommandResult.Revert::dueAt));
+        return out;
+    }
+
+    /**
+     * Runs every revert entry that is due by the clock and deletes it. The revert thread calls this
+     * every check interval; call it yourself to run them at once.
+     *
+     * @return how many ran
+     */
+    public synchronized int runDueReverts() throws IOException {
+        if (reverts.isEmpty()) {
+            return 0;
+        }
+        int ran = 0;
+        Instant now = clock.instant();
+        for (Path file : revertFiles()) {
+            JsonNode entry;
+            try {
+                entry = Json.parse(Files.readString(file, StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException | IOException e) {
+                log.error("host.command: unreadable revert entry {}; set aside", file.getFileName());
+                Files.move(file, file.resolveSibling(file.getFileName() + ".damaged"));
+                continue;
+            }
+            if (Instant.parse(entry.path("dueAt").asText()).isAfter(now)) {
+                continue;
+            }
+            String command = entry.path("command").asText();
+            CommandSpec spec = commands.get(command);
+            if (spec == null) {
+                log.error("host.command: revert {} names '{}', which is not in the allow-list; kept until it is",
+                        entry.path("id").asText(), command);
+                continue;
+            }
+            try {
+                ProcessRunner.Outcome o = run(spec, argv(spec, entry.path("params")), spec.timeout());
+                log.info("host.command: revert {} ran '{}': exit {}{}", entry.path("id").asText(), command, o.exitCode(),
+                        o.timedOut() ? " (timed out)" : "");
+            } catch (CollectorException e) {
+                log.error("host.command: revert {} ('{}') cannot run: {}; kept, will be tried again",
+                        entry.path("id").asText(), command, e.getMessage());
+                continue;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return ran;
+            }
+            Files.deleteIfExists(file);
+            DurableFiles.syncDirectory(file.getParent());
+            ran++;
+        }
+        return ran;
+    }
+
+    /** Stops the revert thread; pending reverts stay on disk. Idempotent. */
+    @Override
+    public void close() {
+        if (revertThread != null) {
+            revertThread.shutdownNow();
+            try {
+                revertThread.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private List<Path> revertFiles() throws IOException {
+        List<Path> files = new ArrayList<>();
+        if (reverts.isPresent()) {
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(reverts.get(), "*.json")) {
+                s.forEach(files::add);
+            }
+        }
+        files.sort(Comparator.naturalOrder());
+        return files;
+    }
+
+    private CommandResult.Revert scheduleRevert(CommandSpec spec, JsonNode params, String requestId) throws IOException {
+        String revert = spec.revertCommand().get();
+        CommandSpec target = commands.get(revert);
+        if (target == null) {
+            throw CollectorException.permanent("bad-settings", "command '" + spec.name() + "' reverts with '" + revert
+                    + "', which is not in the allow-list");
+        }
+        argv(target, params); // the revert must accept the same params: refuse now, not in an hour
+        if (reverts.isEmpty()) {
+            throw CollectorException.permanent("bad-settings", "command '" + spec.name()
+                    + "' has a revert but the collector has no state directory to keep it in");
+        }
+        Instant due = clock.instant().plus(spec.revertDelay());
+        String id = UUID.randomUUID().toString();
+        ObjectNode entry = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        entry.put("id", id);
+        entry.put("command", revert);
+        entry.set("params", params);
+        entry.put("dueAt", due.toString());
+        entry.put("requestId", requestId);
+        entry.put("createdAt", clock.instant().toString());
+        // written before the command starts: if we crash while it runs, the revert still happens
+        DurableFiles.write(reverts.get().resolve(String.format("%020d-%s.json", due.toEpochMilli(), id)),
+                entry.toString().getBytes(StandardCharsets.UTF_8));
+        return new CommandResult.Revert(id, revert, due);
+    }
+
+    private List<String> argv(CommandSpec spec, JsonNode params) {
+        List<String> violations = spec.schema().violations(params);
+        if (!violations.isEmpty()) {
+            throw CollectorException.permanent("bad-params", "command '" + spec.name() + "': " + String.join("; ", violations));
+        }
+        List<String> argv = new ArrayList<>();
+        if (spec.sudo()) {
+            argv.add(sudoPath.toString());
+            argv.add("-n");
+            argv.add("--");
+        }
+        argv.add(spec.executable().toString());
+        for (Template t : spec.templates()) {
+            argv.add(t.render(p -> {
+                String v = Template.text(params.get(p));
+                if (v == null) {
+                    throw CollectorException.permanent("bad-params", "command '" + spec.name() + "': param '" + p
+                            + "' is missing or is not a string, number or boolean");
+                }
+                if (v.indexOf('\0') >= 0) {
+                    throw CollectorException.permanent("bad-params", "command '" + spec.name() + "': param '" + p
+                            + "' contains a NUL character");
+                }
+                if (v.length() > maxArgChars) {
+                    throw CollectorException.permanent("bad-params", "command '" + spec.name() + "': param '" + p + "' is "
+                            + v.length() + " characters, more than the " + maxArgChars + " allowed");
+                }
+                return v;
+            }));
+        }
+        return argv;
+    }
+
+    private ProcessRunner.Outcome run(CommandSpec spec, List<String> argv, Duration timeout)
+            throws InterruptedException {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", CommandSpec.DEFAULT_PATH);
+        for (String name : spec.inheritEnv()) {
+            String v = System.getenv(name);
+            if (v != null) {
+                env.put(name, v);
+            }
+        }
+        env.putAll(spec.env());
+        try {
+            return ProcessRunner.run(argv, env, spec.workingDirectory(), timeout, spec.maxOutputBytes());
+        } catch (IOException e) {
+            // the message names the executable, never the params
+            throw CollectorException.permanent("start-failed", "command '" + spec.name() + "' could not be started: "
+                    + e.getMessage().replace(String.join(" ", argv), spec.executable().toString()));
+        }
+    }
+
+    /** Builds a {@link CommandCollector}. */
+    public static final class Builder {
+        private final Map<String, CommandSpec> commands = new LinkedHashMap<>();
+        private Optional<Path> stateDirectory = Optional.empty();
+        private Clock clock = Clock.systemUTC();
+        private Path sudoPath = Path.of("/usr/bin/sudo");
+        private int maxArgChars = 4096;
+        private Duration revertCheckInterval = Duration.ofSeconds(1);
+
+        Builder() {}
+
+        /** Adds a command to the allow-list. */
+        public Builder command(CommandSpec spec) {
+            Objects.requireNonNull(spec, "spec");
+            if (commands.putIfAbsent(spec.name(), spec) != null) {
+                throw new IllegalArgumentException("command '" + spec.name() + "' added twice");
+            }
+            return this;
+        }
+
+        /** Where revert entries are kept; required when a command has a revert. */
+        public Builder stateDirectory(Path dir) {
+            this.stateDirectory = Optional.of(Objects.requireNonNull(dir, "dir"));
+            return this;
+        }
+
+        /** The clock that dates reverts; the system clock by default. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** The {@code sudo} program; {@code /usr/bin/sudo} by default. */
+        public Builder sudoPath(Path path) {
+            this.sudoPath = Objects.requireNonNull(path, "path");
+            return this;
+        }
+
+        /** The longest argument a param may produce; 4096 by default (the OS allows 128 KiB). */
+        public Builder maxArgChars(int chars) {
+            if (chars < 1 || chars > 131072) {
+                throw new IllegalArgumentException("maxArgChars must be 1 to 131072, was " + chars);
+            }
+            this.maxArgChars = chars;
+            return this;
+        }
+
+        /** How often the revert thread looks for due entries; 1 s by default. */
+        public Builder revertCheckInterval(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.toMillis() < 1) {
+                throw new IllegalArgumentException("revertCheckInterval must be at least 1 ms");
+            }
+            this.revertCheckInterval = interval;
+            return this;
+        }
+
+        /**
+         * Builds the collector and, with a state directory, starts its revert thread (which at once
+         * runs what became due while no collector was running).
+         *
+         * @throws IllegalArgumentException when a revert names a command not in the allow-list, or
+         *     reverts are configured without a state directory
+         * @throws IOException when the state directory cannot be used
+         */
+        public CommandCollector build() throws IOException {
+            List<String> problems = new ArrayList<>();
+            for (CommandSpec c : commands.values()) {
+                c.revertCommand().ifPresent(r -> {
+                    if (!commands.containsKey(r)) {
+                        problems.add("command '" + c.name() + "' reverts with '" + r + "', which is not in the allow-list");
+                    }
+                    if (stateDirectory.isEmpty()) {
+                        problems.add("command '" + c.name() + "' has a revert: set a state directory to keep reverts in");
+                    }
+                });
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException(String.join("; ", problems));
+            }
+            return new CommandCollector(this);
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package dev.outpost.host;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.CollectorException;
+import dev.outpost.Request;
+import dev.outpost.host.internal.Settings;
+import dev.outpost.Json;
+import dev.outpost.spi.Collector;
+import dev.outpost.spi.CollectorContext;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code host.file}: reads a file, or its tail, under allow-listed paths.
+ *
+ * <p>Params: {@code path} (absolute, required), {@code mode} ({@code read} (default) or
+ * {@code tail}), {@code lines} (tail: the last N lines, default 100, at most 10000),
+ * {@code maxBytes} (at most the setting; default the setting).
+ *
+ * <p>Result: {@code {"path", "realPath", "sizeBytes", "modifiedAt", "mode", "content", "bytesRead",
+ * "truncated"}}. {@code content} is UTF-8 text (bad bytes replaced). {@code read} returns the first
+ * {@code maxBytes}; {@code tail} the last lines within the last {@code maxBytes}.
+ *
+ * <p>Settings ({@code outpost.collectors.host.file.*}): {@code allow-paths} (comma-separated
+ * absolute files or directories; nothing is readable without it), {@code max-bytes} (1048576).
+ *
+ * <p>Checks: the requested path is made real (every symlink resolved) and must lie under the real
+ * form of an allowed path; it must be a regular file (no devices, FIFOs, directories). The file is
+ * then opened without following a final symlink, and the real path is computed again after opening
+ * and must be the same, so swapping in a symlink between check and open is caught. Refusals are
+ * permanent errors: {@code path-not-allowed}, {@code not-a-file}, {@code not-found},
+ * {@code bad-params}, {@code bad-settings}; read failures are {@code io-failed} (retryable).
+ */
+public final class FileCollector implements Collector {
+    /** The collector's name. */
+    public static final String NAME = "host.file";
+    /** Default and largest {@code max-bytes}. */
+    public static final long DEFAULT_MAX_BYTES = 1024 * 1024;
+    private static final JsonNode SCHEMA = Json.parse("""
+            {"type": "object", "additionalProperties": false, "required": ["path"],
+             "properties": {
+               "path": {"type": "string", "minLength": 1, "maxLength": 4096},
+               "mode": {"enum": ["read", "tail"]},
+               "lines": {"type": "integer", "minimum": 1, "maximum": 10000},
+               "maxBytes": {"type": "integer", "minimum": 1}}}""");
+
+    /** A collector reading its allowed paths from settings (found by {@code ServiceLoader}). */
+    public FileCollector() {}
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "reads or tails a file under allow-listed paths, size-capped";
+    }
+
+    @Override
+    public JsonNode paramsSchema() {
+        return SCHEMA.deepCopy();
+    }
+
+    @Override
+    public Object collect(Request request, CollectorContext context) throws Exception {
+        Settings settings = new Settings(context.settings());
+        long cap = settings.longValue("max-bytes", DEFAULT_MAX_BYTES, 1, 64L * 1024 * 1024);
+        List<Path> allowed = new ArrayList<>();
+        for (String a : settings.list("allow-paths")) {
+            Path p = Path.of(a);
+            if (!p.isAbsolute()) {
+                throw Settings.bad("allow-paths", "'" + a + "' is not absolute");
+            }
+            try {
+                allowed.add(p.toRealPath());
+            } catch (IOException e) {
+                // an allowed path that does not exist allows nothing
+            }
+        }
+        JsonNode params = request.params();
+        String requested = params.get("path").asText();
+        if (requested.indexOf('\0') >= 0) {
+            throw CollectorException.permanent("bad-params", "path contains a NUL character");
+        }
+        Path path;
+        try {
+            path = Path.of(requested);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw CollectorException.permanent("bad-params", "path is not a valid path");
+        }
+        if (!path.isAbsolute()) {
+            throw CollectorException.permanent("bad-params", "path must be absolute");
+        }
+        long maxBytes = params.has("maxBytes") ? params.get("maxBytes").asLong() : cap;
+        if (maxBytes > cap) {
+            throw CollectorException.permanent("bad-params", "maxBytes " + maxBytes + " is above the limit of " + cap);
+        }
+        Path real;
+        try {
+            real = path.toRealPath();
+        } catch (NoSuchFileException e) {
+            // say the same for missing and not allowed, so that a caller cannot probe outside the allow-list
+            throw allowedOrNotFound(path.normalize(), allowed);
+        }
+        if (!isUnder(real, allowed)) {
+            throw notAllowed();
+        }
+        BasicFileAttributes attrs = Files.readAttributes(real, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!attrs.isRegularFile()) {
+            throw CollectorException.permanent("not-a-file", "'" + requested + "' is not a regular file");
+        }
+        boolean tail = "tail".equals(params.path("mode").asText("read"));
+        int lines = params.path("lines").asInt(100);
+        try (SeekableByteChannel ch = Files.newByteChannel(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            // re-check after opening: a directory on the way may have become a symlink meanwhile
+            if (!real.equals(real.toRealPath()) || !isUnder(real.toRealPath(), allowed)) {
+                throw notAllowed();
+            }
+            long size = ch.size();
+            long start = tail ? Math.max(0, size - maxBytes) : 0;
+            int want = (int) Math.min(maxBytes, size - start);
+            ByteBuffer buf = ByteBuffer.allocate(want);
+            ch.position(start);
+            while (buf.hasRemaining() && ch.read(buf) > 0) {
+                // read to the cap
+            }
+            buf.flip();
+            String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
+                    .onUnmappableCharacter(CodingErrorAction.REPLACE).decode(buf).toString();
+            boolean truncated = tail ? start > 0 : size > maxBytes;
+            if (tail) {
+                text = lastLines(text, lines, start > 0);
+            }
+            ObjectNode r = JsonNodeFactory.instance.objectNode();
+            r.put("path", requested);
+            r.put("realPath", real.toString());
+            r.put("sizeBytes", size);
+            r.put("modifiedAt", attrs.lastModifiedTime().toInstant().toString());
+            r.put("mode", tail ? "tail" : "read");
+            r.put("content", text);
+            r.put("bytesRead", want);
+            r.put("truncated", truncated);
+            return r;
+        } catch (IOException e) {
+            if (e instanceof java.nio.file.FileSystemLoopException || e.getMessage() != null && e.getMessage().contains("symbolic")) {
+                throw notAllowed();
+            }
+            throw CollectorException.retryable("io-failed", "could not read '" + requested + "': " + e.getClass().getSimpleName());
+        }
+    }
+
+    private static String lastLines(String text, int lines, boolean cutAtStart) {
+        String body = text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
+        int at = body.length();
+        int found = 0;
+        while (found < lines) {
+            int nl = body.lastIndexOf('\n', at - 1);
+            if (nl < 0) {
+                // the first line may be partial when the read started mid-file: drop it
+                return cutAtStart && found > 0 ? text.substring(at + 1) : text;
+            }
+            at = nl;
+            found++;
+        }
+        return text.substring(at + 1);
+    }
+
+    private static boolean isUnder(Path real, List<Path> allowed) {
+        for (Path a : allowed) {
+            if (real.startsWith(a)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static CollectorException allowedOrNotFound(Path normalized, List<Path> allowed) {
+        for (Path a : allowed) {
+            if (normalized.startsWith(a)) {
+                return CollectorException.permanent("not-found", "no such file");
+            }
+        }
+        return notAllowed();
+    }
+
+    private static CollectorException notAllowed() {
+        return CollectorException.permanent("path-not-allowed", "the path is not under an allowed path (setting allow-paths)");
+    }
+}

@@ -1,0 +1,132 @@
+package dev.outpost.host.internal;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one process: argument list (never a shell), given environment only, fixed directory, stdin
+ * closed, stdout and stderr read to a cap (the rest drained and counted), killed with its
+ * descendants when the timeout runs out.
+ */
+public final class ProcessRunner {
+    /** Appended to output cut at the cap. */
+    public static final String TRUNCATED = "\n[output truncated by outpost]";
+
+    private ProcessRunner() {}
+
+    /** What a run produced. */
+    public record Outcome(int exitCode, boolean timedOut, long durationMs, String stdout, long stdoutBytes,
+            boolean stdoutTruncated, String stderr, long stderrBytes, boolean stderrTruncated) {}
+
+    public static Outcome run(List<String> argv, Map<String, String> env, Path directory, Duration timeout, int maxOutputBytes)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(argv).directory(directory.toFile());
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        long start = System.nanoTime();
+        Process p = pb.start();
+        p.getOutputStream().close(); // no stdin: a command waiting for input gets EOF, not a hang
+        Capture out = new Capture(p.getInputStream(), maxOutputBytes);
+        Capture err = new Capture(p.getErrorStream(), maxOutputBytes);
+        Thread to = reader(out, "outpost-host-command-stdout-" + p.pid());
+        Thread te = reader(err, "outpost-host-command-stderr-" + p.pid());
+        boolean finished;
+        try {
+            finished = p.waitFor(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            killTree(p);
+            throw e;
+        }
+        if (!finished) {
+            killTree(p);
+            p.waitFor(5, TimeUnit.SECONDS);
+        }
+        // a grandchild that escaped the kill may still hold the pipes open: do not wait for it forever
+        to.join(2000);
+        te.join(2000);
+        if (to.isAlive() || te.isAlive()) {
+            closeQuietly(p.getInputStream());
+            closeQuietly(p.getErrorStream());
+        }
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        int exit = p.isAlive() ? -1 : p.exitValue();
+        return new Outcome(exit, !finished, ms, out.text(), out.total, out.truncated(), err.text(), err.total, err.truncated());
+    }
+
+    /** Kills the process and every descendant; snapshots the tree first, before children are re-parented. */
+    public static void killTree(Process p) {
+        for (int round = 0; round < 3; round++) {
+            List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
+            p.destroyForcibly();
+            tree.forEach(ProcessHandle::destroyForcibly);
+            if (tree.isEmpty() || tree.stream().noneMatch(ProcessHandle::isAlive)) {
+                break;
+            }
+        }
+    }
+
+    private static Thread reader(Capture c, String name) {
+        Thread t = new Thread(c, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException e) {
+            // nothing to do
+        }
+    }
+
+    private static final class Capture implements Runnable {
+        private final InputStream in;
+        private final int cap;
+        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        private volatile long total;
+
+        Capture(InputStream in, int cap) {
+            this.in = in;
+            this.cap = cap;
+        }
+
+        @Override
+        public void run() {
+            byte[] buf = new byte[8192];
+            try {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    synchronized (kept) {
+                        int room = cap - kept.size();
+                        if (room > 0) {
+                            kept.write(buf, 0, Math.min(room, n));
+                        }
+                    }
+                    total += n;
+                }
+            } catch (IOException e) {
+                // the stream was closed under us: keep what we have
+            }
+        }
+
+        boolean truncated() {
+            return total > cap;
+        }
+
+        String text() {
+            synchronized (kept) {
+                String s = kept.toString(StandardCharsets.UTF_8);
+                return truncated() ? s + TRUNCATED : s;
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.outpost.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.CollectorException;
+import dev.outpost.Request;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileCollectorTest {
+    @TempDir
+    Path tmp;
+    private Path logs;
+    private Path secret;
+    private final FileCollector collector = new FileCollector();
+
+    @BeforeEach
+    void files() throws Exception {
+        logs = Files.createDirectory(tmp.resolve("logs"));
+        Files.writeString(logs.resolve("app.log"), IntStream.rangeClosed(1, 1000).mapToObj(i -> "line " + i)
+                .collect(Collectors.joining("\n", "", "\n")));
+        secret = Files.createDirectory(tmp.resolve("secret"));
+        Files.writeString(secret.resolve("key"), "TOP SECRET");
+    }
+
+    private JsonNode read(Map<String, Object> params) throws Exception {
+        return (JsonNode) collector.collect(Request.builder(FileCollector.NAME).params(params).build(),
+                TestContext.of(Map.of("allow-paths", logs.toString(), "max-bytes", "4096")));
+    }
+
+    private void refused(Map<String, Object> params, String code) {
+        assertThatThrownBy(() -> read(params)).isInstanceOfSatisfying(CollectorException.class, e -> {
+            assertThat(e.code()).isEqualTo(code);
+            assertThat(e.isRetryable()).isFalse();
+            assertThat(e.getMessage()).doesNotContain("TOP SECRET");
+        });
+    }
+
+    @Test
+    void readsAndTailsAllowedFilesWithinTheCap() throws Exception {
+        JsonNode r = read(Map.of("path", logs.resolve("app.log").toString()));
+        assertThat(r.get("content").asText()).startsWith("line 1\nline 2\n").hasSize(4096);
+        assertThat(r.get("truncated").asBoolean()).isTrue();
+        assertThat(r.get("sizeBytes").asLong()).isEqualTo(Files.size(logs.resolve("app.log")));
+
+        JsonNode tail = read(Map.of("path", logs.resolve("app.log").toString(), "mode", "tail", "lines", 3));
+        assertThat(tail.get("content").asText()).isEqualTo("line 998\nline 999\nline 1000\n");
+
+        JsonNode small = read(Map.of("path", logs.resolve("app.log").toString(), "maxBytes", 14));
+        assertThat(small.get("content").asText()).isEqualTo("line 1\nline 2\n");
+        refused(Map.of("path", logs.resolve("app.log").toString(), "maxBytes", 1_000_000), "bad-params");
+    }
+
+    @Test
+    void symlinksAndDotDotOutOfTheAllowListAreRefused() throws Exception {
+        Files.createSymbolicLink(logs.resolve("escape"), secret.resolve("key"));
+        Files.createSymbolicLink(logs.resolve("dir-escape"), secret);
+        refused(Map.of("path", logs.resolve("escape").toString()), "path-not-allowed");
+        refused(Map.of("path", logs.resolve("dir-escape").resolve("key").toString()), "path-not-allowed");
+        refused(Map.of("path", logs + "/../secret/key"), "path-not-allowed");
+        refused(Map.of("path", secret.resolve("key").toString()), "path-not-allowed");
+        refused(Map.of("path", "/etc/passwd"), "path-not-allowed");
+        // missing outside the allow-list looks the same as present outside it
+        refused(Map.of("path", secret.resolve("nothing").toString()), "path-not-allowed");
+        refused(Map.of("path", logs.resolve("nothing").toString()), "not-found");
+        refused(Map.of("path", "relative/app.log"), "bad-params");
+        refused(Map.of("path", logs.resolve("app.log") + "\u0000.txt"), "bad-params");
+    }
+
+    @Test
+    void aSymlinkInsideTheAllowListIsFollowedAndDirectoriesAreNotFiles() throws Exception {
+        Files.createSymbolicLink(logs.resolve("current"), logs.resolve("app.log"));
+        assertThat(read(Map.of("path", logs.resolve("current").toString(), "mode", "tail", "lines", 1))
+                .get("content").asText()).isEqualTo("line 1000\n");
+        refused(Map.of("path", logs.toString()), "not-a-file");
+    }
+
+    @Test
+    void nothingIsReadableWithoutAllowPaths() {
+        assertThatThrownBy(() -> collector.collect(Request.builder(FileCollector.NAME)
+                .params(Map.of("path", logs.resolve("app.log").toString())).build(), TestContext.empty()))
+                .isInstanceOfSatisfying(CollectorException.class, e -> assertThat(e.code()).isEqualTo("path-not-allowed"));
+    }
+}

@@ -1,0 +1,129 @@
+package dev.outpost.host.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.Response;
+import dev.outpost.core.Scheduler;
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.core.json.JsonCodec;
+import dev.outpost.spi.Collector;
+import dev.outpost.spi.Message;
+import dev.outpost.spi.TransportException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OutboxTransportTest {
+    @TempDir
+    Path dir;
+    private final InMemoryTransport memory = InMemoryTransport.create();
+    private final FlakyTransport flaky = new FlakyTransport(memory);
+
+    @AfterEach
+    void close() {
+        memory.close();
+    }
+
+    private OutboxTransport outbox(int max, OutboxTransport.WhenFull policy) throws Exception {
+        return OutboxTransport.builder(flaky, dir).maxMessages(max).whenFull(policy)
+                .retryDelay(Duration.ofMillis(5), Duration.ofMillis(40)).build();
+    }
+
+    private static Message msg(int n) {
+        return Message.of(Integer.toString(n).getBytes(StandardCharsets.UTF_8), Map.of("n", Integer.toString(n)));
+    }
+
+    private List<Integer> acceptedNumbers() {
+        return flaky.accepted.stream().map(m -> Integer.parseInt(new String(m.body(), StandardCharsets.UTF_8))).toList();
+    }
+
+    @Test
+    void samplesTakenWhileTheDestinationIsDownAreAllDeliveredInOrder() throws Exception {
+        AtomicInteger taken = new AtomicInteger();
+        Collector sample = Collector.of("_sample", (request, context) -> Map.of("n", taken.incrementAndGet()));
+        flaky.down = true;
+        try (OutboxTransport outbox = outbox(10_000, OutboxTransport.WhenFull.DROP_OLDEST)) {
+            Scheduler scheduler = Scheduler.builder(outbox).job(Scheduler.Job.every(Duration.ofMillis(10), sample, "records"))
+                    .build().start();
+            await().atMost(Duration.ofSeconds(20)).until(() -> outbox.pending() >= 25 && flaky.refused.get() >= 3);
+            assertThat(flaky.accepted).isEmpty();
+            assertThat(memory.depth("records").orElse(0)).isZero();
+            flaky.down = false;
+            await().atMost(Duration.ofSeconds(20)).until(() -> flaky.accepted.size() >= taken.get() - 1 && taken.get() > 40);
+            scheduler.close();
+            await().atMost(Duration.ofSeconds(20)).until(() -> outbox.pending() == 0);
+            assertThat(outbox.dropped()).isZero();
+            JsonCodec codec = JsonCodec.create();
+            List<Integer> delivered = flaky.accepted.stream()
+                    .map(m -> codec.decodeResponse(m.body()).document())
+                    .map(Response::result).map(r -> r.orElseThrow().path("n").asInt()).toList();
+            assertThat(delivered).as("nothing lost, nothing twice, oldest first")
+                    .isEqualTo(IntStream.rangeClosed(1, taken.get()).boxed().toList());
+            assertThat(memory.depth("records").orElseThrow()).isEqualTo(taken.get());
+        }
+    }
+
+    @Test
+    void whenFullTheOldestAreDroppedAndTheBoundHolds() throws Exception {
+        flaky.down = true;
+        try (OutboxTransport outbox = outbox(5, OutboxTransport.WhenFull.DROP_OLDEST)) {
+            for (int i = 1; i <= 12; i++) {
+                assertThat(outbox.send("records", msg(i))).isCompleted();
+                assertThat(outbox.pending()).isLessThanOrEqualTo(5);
+            }
+            assertThat(outbox.dropped()).isEqualTo(7);
+            flaky.down = false;
+            await().atMost(Duration.ofSeconds(10)).until(() -> outbox.pending() == 0);
+            // the oldest go; the one the outbox thread is sending at that instant is never dropped under it
+            List<Integer> got = acceptedNumbers();
+            assertThat(got).hasSize(5).isSorted().endsWith(9, 10, 11, 12);
+        }
+    }
+
+    @Test
+    void rejectNewKeepsWhatIsWaitingAndFailsTheSend() throws Exception {
+        flaky.down = true;
+        try (OutboxTransport outbox = outbox(5, OutboxTransport.WhenFull.REJECT_NEW)) {
+            for (int i = 1; i <= 8; i++) {
+                CompletableFuture<Void> f = outbox.send("records", msg(i));
+                if (i <= 5) {
+                    assertThat(f).isCompleted();
+                } else {
+                    assertThat(f).isCompletedExceptionally();
+                    assertThat(f).failsWithin(Duration.ZERO).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                            .havingCause().isInstanceOf(TransportException.class).withMessageContaining("outbox full");
+                }
+            }
+            assertThat(outbox.rejected()).isEqualTo(3);
+            flaky.down = false;
+            await().atMost(Duration.ofSeconds(10)).until(() -> outbox.pending() == 0);
+            assertThat(acceptedNumbers()).containsExactly(1, 2, 3, 4, 5);
+        }
+    }
+
+    @Test
+    void whatWaitsSurvivesARestartOfTheAgent() throws Exception {
+        flaky.down = true;
+        try (OutboxTransport outbox = outbox(100, OutboxTransport.WhenFull.DROP_OLDEST)) {
+            for (int i = 1; i <= 3; i++) {
+                outbox.send("records", msg(i)).join();
+            }
+        }
+        flaky.down = false;
+        try (OutboxTransport outbox = outbox(100, OutboxTransport.WhenFull.DROP_OLDEST)) {
+            outbox.send("records", msg(4)).join();
+            await().atMost(Duration.ofSeconds(10)).until(() -> outbox.pending() == 0);
+            assertThat(acceptedNumbers()).containsExactly(1, 2, 3, 4);
+            assertThat(memory.peek("records")).extracting(m -> m.attributes().get("n")).containsExactly("1", "2", "3", "4");
+        }
+    }
+}

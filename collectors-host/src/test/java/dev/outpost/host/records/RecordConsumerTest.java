@@ -1,0 +1,59 @@
+package dev.outpost.host.records;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.ErrorInfo;
+import dev.outpost.Json;
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.ResponseStatus;
+import dev.outpost.core.json.JsonCodec;
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.Message;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RecordConsumerTest {
+    @TempDir
+    Path dir;
+    private final JsonCodec codec = JsonCodec.create();
+
+    private Message response(String worker, Request request, boolean ok) {
+        Instant t = Instant.parse("2026-01-05T10:00:00Z");
+        Response r = ok ? Response.ok(request, Json.parse("{\"processes\":[]}"), worker, 1, t, t)
+                : Response.failed(request, ResponseStatus.ERROR, new ErrorInfo("boom", "failed"), worker, 1, t, t);
+        return Message.of(codec.encodeResponse(r, Optional.empty()));
+    }
+
+    @Test
+    void storesEachResponseOnceAndSkipsWhatItCannotStore() throws Exception {
+        try (InMemoryTransport transport = InMemoryTransport.create();
+             RecordStore store = RecordStore.builder(dir).build();
+             RecordConsumer consumer = RecordConsumer.builder(transport, "records", store).pollWait(Duration.ofMillis(50))
+                     .build().start()) {
+            Request sample = Request.builder("host.processes").build();
+            transport.send("records", response("web-01", sample, true)).join();
+            transport.send("records", response("web-01", sample, true)).join(); // a redelivery of the same sample
+            transport.send("records", response("web-01", Request.builder("host.processes").build(), false)).join();
+            transport.send("records", response("../../etc", Request.builder("host.processes").build(), true)).join();
+            transport.send("records", Message.of("not json".getBytes(StandardCharsets.UTF_8))).join();
+            await().atMost(Duration.ofSeconds(10)).until(() -> consumer.stored() + consumer.duplicates() + consumer.rejected() == 5);
+            assertThat(consumer.stored()).isEqualTo(1);
+            assertThat(consumer.duplicates()).isEqualTo(1);
+            assertThat(consumer.rejected()).isEqualTo(3);
+            assertThat(store.count()).isEqualTo(1);
+            StoredRecord r = store.latest().orElseThrow();
+            assertThat(r.requestId()).isEqualTo(sample.id());
+            assertThat(r.source()).isEqualTo("web-01");
+            assertThat(r.measuredAt()).contains(Instant.parse("2026-01-05T10:00:00Z"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> transport.depth("records").orElse(0) == 0
+                    && transport.inFlight("records") == 0);
+        }
+    }
+}

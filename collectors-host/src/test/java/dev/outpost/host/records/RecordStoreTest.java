@@ -1,0 +1,134 @@
+package dev.outpost.host.records;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.host.MutableClock;
+import dev.outpost.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class RecordStoreTest {
+    private static final JsonNode DATA = Json.parse("[{\"pid\":1,\"name\":\"systemd\"}]");
+    @TempDir
+    Path dir;
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T12:00:00.123456Z"));
+
+    private RecordStore open() throws Exception {
+        return RecordStore.builder(dir).clock(clock).build();
+    }
+
+    private long files() throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".json")).count();
+        }
+    }
+
+    @Test
+    void storesOncePerRequestIdWithNamesItBuilds() throws Exception {
+        try (RecordStore store = open()) {
+            StoreResult a = store.store("req-1", "a9201032-1e1f-40a2-8995-8472a76dd7d2", DATA, Optional.empty());
+            assertThat(a.fileName()).isEqualTo("a9201032-1e1f-40a2-8995-8472a76dd7d2_1772366400.123456.json");
+            assertThat(a.duplicate()).isFalse();
+            clock.advance(Duration.ofSeconds(5));
+            StoreResult again = store.store("req-1", "a9201032-1e1f-40a2-8995-8472a76dd7d2", DATA, Optional.empty());
+            assertThat(again.duplicate()).isTrue();
+            assertThat(again.fileName()).isEqualTo(a.fileName());
+            StoreResult b = store.store("req-2", "a9201032-1e1f-40a2-8995-8472a76dd7d2", DATA, Optional.empty());
+            StoreResult sameInstant = store.store("req-3", "a9201032-1e1f-40a2-8995-8472a76dd7d2", DATA, Optional.empty());
+            assertThat(sameInstant.fileName()).isNotEqualTo(b.fileName()).endsWith("1772366405.123457.json");
+            assertThat(store.count()).isEqualTo(3);
+            assertThat(files()).isEqualTo(3);
+            StoredRecord latest = store.latest().orElseThrow();
+            assertThat(latest.fileName()).isEqualTo(sameInstant.fileName());
+            assertThat(latest.data()).isEqualTo(DATA);
+            assertThat(latest.requestId()).isEqualTo("req-3");
+        }
+        try (RecordStore reopened = open()) {
+            assertThat(reopened.count()).isEqualTo(3);
+            assertThat(reopened.store("req-1", "a9201032-1e1f-40a2-8995-8472a76dd7d2", DATA, Optional.empty()).duplicate())
+                    .as("exactly once across restarts").isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"../../etc/cron.d/x", "..", ".hidden", "a/b", "a\\b", "/abs", "a_b", "a\u0000b", "host name", "", "a%2f..",
+            "é"})
+    void pathTraversalAndOddSourcesAreRefusedBeforeAnythingIsWritten(String source) throws Exception {
+        try (RecordStore store = open()) {
+            assertThatThrownBy(() -> store.store("r", source, DATA, Optional.empty()))
+                    .isInstanceOfSatisfying(RecordRejectedException.class, e -> assertThat(e.field()).isEqualTo("source"));
+            assertThat(store.count()).isZero();
+        }
+        try (Stream<Path> all = Files.walk(dir.getParent())) {
+            assertThat(all.filter(p -> p.getFileName().toString().contains("cron"))).isEmpty();
+        }
+    }
+
+    @Test
+    void requestIdsNeverReachAPath() throws Exception {
+        try (RecordStore store = open()) {
+            StoreResult r = store.store("../../../../tmp/evil", "web-01", DATA, Optional.empty());
+            assertThat(r.fileName()).startsWith("web-01_");
+            assertThat(Path.of("/tmp/evil")).doesNotExist();
+            assertThatThrownBy(() -> store.store("x".repeat(513), "web-01", DATA, Optional.empty()))
+                    .isInstanceOf(RecordRejectedException.class);
+        }
+    }
+
+    @Test
+    void retentionRemovesOnlyOldRecords() throws Exception {
+        try (RecordStore store = open()) {
+            store.store("old-1", "web-01", DATA, Optional.empty());
+            store.store("old-2", "web-02", DATA, Optional.empty());
+            clock.advance(Duration.ofDays(6));
+            StoreResult recent = store.store("recent", "web-01", DATA, Optional.empty());
+            clock.advance(Duration.ofDays(1)); // the old ones are now exactly 7 days old: kept
+            assertThat(store.sweep()).isZero();
+            clock.advance(Duration.ofSeconds(1));
+            assertThat(store.sweep()).isEqualTo(2);
+            assertThat(store.count()).isEqualTo(1);
+            assertThat(files()).isEqualTo(1);
+            assertThat(store.latest().orElseThrow().fileName()).isEqualTo(recent.fileName());
+            clock.advance(Duration.ofDays(6));
+            store.store("later", "web-01", DATA, Optional.empty()); // a store a minute after the last sweep sweeps
+            assertThat(store.count()).isEqualTo(1);
+            assertThat(store.latest().orElseThrow().requestId()).isEqualTo("later");
+        }
+    }
+
+    @Test
+    void aCrashBetweenMarkerAndRecordIsCompletedByTheRetry() throws Exception {
+        String name;
+        try (RecordStore store = open()) {
+            name = store.store("req-9", "web-01", DATA, Optional.empty()).fileName();
+        }
+        // the crash: the record never reached its place, a temporary file is left behind
+        Files.delete(dir.resolve(name));
+        Files.writeString(dir.resolve(".outpost/tmp/partial.json"), "{\"trunc");
+        try (RecordStore store = open()) {
+            assertThat(store.count()).isZero();
+            assertThat(dir.resolve(".outpost/tmp/partial.json")).doesNotExist();
+            StoreResult retry = store.store("req-9", "web-01", DATA, Optional.empty());
+            assertThat(retry.duplicate()).isFalse();
+            assertThat(retry.fileName()).isEqualTo(name);
+            assertThat(store.count()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void oneStorePerDirectory() throws Exception {
+        try (RecordStore store = open()) {
+            assertThatThrownBy(this::open).hasMessageContaining("already open");
+        }
+    }
+}

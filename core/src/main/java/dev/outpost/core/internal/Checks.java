@@ -1,0 +1,41 @@
+package dev.outpost.core.internal;
+
+import dev.outpost.ConfigException;
+import java.time.Duration;
+import java.util.Objects;
+
+/** Argument checks for builders: a bad value is a {@link ConfigException} naming the setting. */
+public final class Checks {
+    private Checks() {}
+
+    public static String text(String value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.isBlank()) {
+            throw ConfigException.of(name, "must not be blank");
+        }
+        return value;
+    }
+
+    public static int range(int value, int min, int max, String name) {
+        if (value < min || value > max) {
+            throw ConfigException.of(name, "must be between " + min + " and " + max + ", was " + value);
+        }
+        return value;
+    }
+
+    public static Duration positive(Duration value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.isNegative() || value.isZero()) {
+            throw ConfigException.of(name, "must be positive, was " + value);
+        }
+        return value;
+    }
+
+    public static Duration nonNegative(Duration value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.isNegative()) {
+            throw ConfigException.of(name, "must not be negative, was " + value);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,168 @@
+package dev.outpost.core.internal;
+
+import dev.outpost.ConfigException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Every configuration key the modules on the class path declare. Each module lists its keys with
+ * their defaults in one file, {@value #RESOURCE}: {@code key=default}; an empty value means no
+ * default; a value starting with {@value #SECRET} marks a secret (never printed), anything after
+ * it being the default.
+ */
+public final class ConfigKeys {
+    public static final String RESOURCE = "META-INF/outpost-config.properties";
+    public static final String SECRET = "secret:";
+
+    private static volatile ConfigKeys loaded;
+
+    private final Map<String, String> defaults;
+    private final Set<String> keys;
+    private final Set<String> secrets;
+
+    private ConfigKeys(Map<String, String> defaults, Set<String> keys, Set<String> secrets) {
+        this.defaults = Collections.unmodifiableMap(defaults);
+        this.keys = Collections.unmodifiableSet(keys);
+        this.secrets = Collections.unmodifiableSet(secrets);
+    }
+
+    /** The keys of every module visible to this class's loader, read once. */
+    public static ConfigKeys get() {
+        ConfigKeys k = loaded;
+        if (k == null) {
+            k = read(ConfigKeys.class.getClassLoader());
+            loaded = k;
+        }
+        return k;
+    }
+
+    static ConfigKeys read(ClassLoader loader) {
+        Map<String, String> defaults = new TreeMap<>();
+        Set<String> keys = new TreeSet<>();
+        Set<String> secrets = new TreeSet<>();
+        try {
+            Enumeration<URL> files = loader.getResources(RESOURCE);
+            while (files.hasMoreElements()) {
+                URL url = files.nextElement();
+                Properties p = new Properties();
+                try (InputStream in = url.openStream()) {
+                    p.load(in);
+                }
+                for (String k : p.stringPropertyNames()) {
+                    String v = p.getProperty(k).strip();
+                    keys.add(k);
+                    if (v.startsWith(SECRET)) {
+                        secrets.add(k);
+                        v = v.substring(SECRET.length()).strip();
+                    }
+                    if (!v.isEmpty()) {
+                        defaults.put(k, v);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw ConfigException.of(RESOURCE, "cannot read the modules' configuration keys: " + e.getMessage());
+        }
+        return new ConfigKeys(defaults, keys, secrets);
+    }
+
+    /** Keys with a default, and the default. */
+    public Map<String, String> defaults() {
+        return defaults;
+    }
+
+    /** Every declared key. */
+    public Set<String> keys() {
+        return keys;
+    }
+
+    /** Whether {@code key} is declared and not secret, so its value may be shown. */
+    public boolean isShowable(String key) {
+        return keys.contains(key) && !secrets.contains(key);
+    }
+
+    /** Declared keys under {@code prefix}. */
+    public Set<String> under(String prefix) {
+        Set<String> out = new TreeSet<>();
+        for (String k : keys) {
+            if (k.startsWith(prefix)) {
+                out.add(k);
+            }
+        }
+        return out;
+    }
+
+    /** The declared key nearest to {@code key} by edit distance, when one is reasonably close. */
+    public Optional<String> nearest(String key) {
+        return nearest(key, keys);
+    }
+
+    /** The candidate nearest to {@code key} by edit distance, when one is reasonably close. */
+    public static Optional<String> nearest(String key, Iterable<String> candidates) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        String lower = key.toLowerCase(Locale.ROOT);
+        for (String c : candidates) {
+            int d = distance(lower, c.toLowerCase(Locale.ROOT));
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = c;
+            }
+        }
+        return best != null && bestDistance <= Math.max(3, key.length() / 4) ? Optional.of(best) : Optional.empty();
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    /** The problem for an unknown key: names it, its layer and the nearest valid key. */
+    public ConfigException.Problem unknown(String key, Optional<String> source) {
+        StringBuilder m = new StringBuilder("unknown key");
+        source.ifPresent(s -> m.append(" (set in ").append(s).append(')'));
+        nearest(key).ifPresentOrElse(n -> m.append("; did you mean ").append(n).append('?'),
+                () -> m.append("; no module on the class path declares it"));
+        return new ConfigException.Problem(key, m.toString());
+    }
+
+    /** Every declared key with its default (empty when none), for listings. */
+    public Map<String, String> listing() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String k : keys) {
+            out.put(k, secrets.contains(k) ? "(secret)" : defaults.getOrDefault(k, ""));
+        }
+        return out;
+    }
+
+    /** Unmodifiable view helper for tests. */
+    public List<String> secretKeys() {
+        return List.copyOf(secrets);
+    }
+}

@@ -1,0 +1,141 @@
+package dev.outpost.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.NoSuchDestinationException;
+import dev.outpost.testkit.TestClock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ClientHardeningTest {
+    private final InMemoryTransport transport = InMemoryTransport.create();
+
+    @AfterEach
+    void close() {
+        transport.close();
+    }
+
+    private Worker echoWorker() {
+        return Worker.builder(transport).pollWait(Duration.ofMillis(20))
+                .collector(Collectors.of("echo", (r, c) -> r.params())).build().start();
+    }
+
+    private Client client() {
+        return Client.builder(transport).pollWait(Duration.ofMillis(20)).build().start();
+    }
+
+    @Test
+    void aCallReplacesAReplyToAlreadyOnTheRequest() throws Exception {
+        try (Worker w = echoWorker(); Client c = client()) {
+            Request r = Request.builder("echo").replyTo("outpost-client-somewhere-else").build();
+            assertThat(c.call(r, Duration.ofSeconds(10)).get().isOk()).isTrue();
+            assertThat(transport.peek("outpost-client-somewhere-else")).isEmpty();
+        }
+    }
+
+    @Test
+    void cancelledAndAbandonedCallsStopBeingPendingAtOnce() {
+        try (Client c = client()) {
+            CompletableFuture<Response> cancelled = c.call(Request.builder("echo").build(), Duration.ofHours(1));
+            CompletableFuture<Response> abandoned = c.call(Request.builder("echo").build(), Duration.ofHours(1))
+                    .orTimeout(1, TimeUnit.MILLISECONDS);
+            assertThat(c.pending()).isBetween(1, 2);
+            cancelled.cancel(true);
+            await().until(() -> abandoned.isDone());
+            assertThat(c.pending()).isZero();
+        }
+    }
+
+    @Test
+    void aSlowContinuationDoesNotHoldUpOtherResponses() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicReference<String> ranOn = new AtomicReference<>();
+        try (Worker w = echoWorker(); Client c = client()) {
+            CompletableFuture<Object> slow = c.call(Request.builder("echo").build(), Duration.ofSeconds(10)).thenApply(r -> {
+                ranOn.set(Thread.currentThread().getName());
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return r;
+            });
+            await().until(() -> ranOn.get() != null);
+            for (int i = 0; i < 5; i++) {
+                assertThat(c.call(Request.builder("echo").build(), Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS).isOk()).isTrue();
+            }
+            assertThat(ranOn.get()).doesNotContain("poller");
+            release.countDown();
+            slow.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aListenerThrowingAnErrorDoesNotStopTheClient() throws Exception {
+        CountDownLatch heard = new CountDownLatch(2);
+        try (Worker w = echoWorker();
+                Client c = Client.builder(transport).pollWait(Duration.ofMillis(20)).onResponse(r -> {
+                    heard.countDown();
+                    throw new OutOfMemoryError("pretend");
+                }).build().start()) {
+            c.send(Request.builder("echo").build()).join();
+            c.send(Request.builder("echo").build()).join();
+            assertThat(heard.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(c.call(Request.builder("echo").build(), Duration.ofSeconds(10)).get().isOk()).isTrue();
+        }
+    }
+
+    @Test
+    void aClientMustBeStartedAndSaysHow() {
+        Client c = Client.builder(transport).build();
+        assertThatThrownBy(() -> c.call(Request.builder("echo").build(), Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining(".start()");
+        c.close();
+        assertThatThrownBy(() -> c.send(Request.builder("echo").build())).hasMessageContaining("closed");
+    }
+
+    @Test
+    void aTimeoutNamesTheReplyDestinationAndWhatToCheck() {
+        TestClock time = TestClock.create();
+        try (Client c = Client.builder(transport).replyTo("outpost-client-me").ticker(time.ticker())
+                .pollWait(Duration.ofMillis(20)).build().start()) {
+            CompletableFuture<Response> call = c.call(Request.builder("echo").build(), Duration.ofSeconds(30));
+            time.advance(Duration.ofSeconds(31));
+            assertThatThrownBy(call::get).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(CallTimeoutException.class)
+                    .hasMessageContaining("outpost-client-me")
+                    .hasMessageContaining("reply-to.allow")
+                    .hasMessageContaining("'requests'");
+            assertThat(c.pending()).isZero();
+        }
+    }
+
+    @Test
+    void startFailsWhenTheReplyDestinationDoesNotExist() {
+        try (InMemoryTransport strict = InMemoryTransport.builder().autoCreate(false).build()) {
+            Client c = Client.builder(strict).replyTo("replies").build();
+            assertThatThrownBy(c::start).isInstanceOf(NoSuchDestinationException.class).hasMessageContaining("replies");
+        }
+    }
+
+    @Test
+    void shutdownCompletesPendingCallsAndReportsACleanStop() {
+        Client c = client();
+        CompletableFuture<Response> pending = c.call(Request.builder("echo").build(), Duration.ofHours(1));
+        ShutdownResult r = c.shutdown().join();
+        assertThat(r.clean()).isTrue();
+        assertThat(pending).isCompletedExceptionally();
+        assertThat(c.shutdown().join()).isSameAs(r);
+    }
+}
