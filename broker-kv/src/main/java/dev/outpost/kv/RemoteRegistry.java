@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * written against {@code Registry} cannot tell it from a local one.
  *
  * <pre>{@code
- * try (Client client = Client.builder(transport).requests("kv-requests").build();
+ * try (Client client = Client.builder(transport).requests("kv-requests").build().start();
  *         RemoteRegistry kv = RemoteRegistry.builder(client).accessKey("svc", System.getenv("SVC_WRITE_KEY")).build()) {
  *     kv.register("svc/billing", Json.parse("{\"queue\":\"billing\"}"), Optional.of(Duration.ofMinutes(1)));
  * }

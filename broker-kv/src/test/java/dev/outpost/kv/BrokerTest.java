@@ -54,7 +54,7 @@ class BrokerTest {
                 .build();
         broker = Worker.builder(transport).requests("kv").codec(new AttributeSenderCodec()).collectors(service.collectors())
                 .builtins(false).pollWait(Duration.ofMillis(200)).suppressDuplicates(1000).build().start();
-        client = Client.builder(transport).requests("kv").codec(new AttributeSenderCodec()).pollWait(Duration.ofMillis(200)).build();
+        client = Client.builder(transport).requests("kv").codec(new AttributeSenderCodec()).pollWait(Duration.ofMillis(200)).build().start();
     }
 
     @AfterEach

@@ -50,9 +50,9 @@ class ElasticMqBrokerTest {
                             .collectors(RegistryService.builder(store)
                                     .namespace("svc", NamespaceAccess.builder().readers("*").writeKey(KEY).build()).build()
                                     .collectors())
-                            .builtins(false).pollWait(Duration.ofSeconds(1)).suppressDuplicates(1000).build().start();
+                            .builtins(false).pollWait(Duration.ofSeconds(1)).suppressDuplicates(1000).allowReplyTo("kv-replies").build().start();
                     Client client = Client.builder(hostSide).requests("kv-requests").replyTo("kv-replies")
-                            .pollWait(Duration.ofSeconds(1)).build();
+                            .pollWait(Duration.ofSeconds(1)).build().start();
                     RemoteRegistry kv = RemoteRegistry.builder(client).accessKey("svc", KEY).pollInterval(Duration.ofMillis(200)).build();
                     RemoteRegistry anonymous = RemoteRegistry.builder(client).build()) {
                 List<RegistryEntry> seen = new CopyOnWriteArrayList<>();

@@ -138,7 +138,7 @@ public final class KvBenchmark {
                 Worker worker = Worker.builder(transport).requests("kv")
                         .collectors(RegistryService.builder(store).namespace("svc", NamespaceAccess.open()).build().collectors())
                         .builtins(false).pollWait(Duration.ofMillis(200)).build().start();
-                Client client = Client.builder(transport).requests("kv").pollWait(Duration.ofMillis(200)).build();
+                Client client = Client.builder(transport).requests("kv").pollWait(Duration.ofMillis(200)).build().start();
                 RemoteRegistry kv = RemoteRegistry.builder(client).build()) {
             kv.register("svc/billing", JSON.readTree("{\"queue\":\"billing\"}"), Optional.empty());
             for (int i = 0; i < 2000; i++) {

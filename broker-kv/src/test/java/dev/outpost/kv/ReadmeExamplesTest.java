@@ -49,7 +49,7 @@ class ReadmeExamplesTest {
                     .build();
             try (Worker broker = Worker.builder(transport).requests("kv-requests").collectors(service.collectors())
                     .suppressDuplicates(10_000).pollWait(Duration.ofMillis(200)).build().start();
-                    Client client = Client.builder(transport).requests("kv-requests").pollWait(Duration.ofMillis(200)).build();
+                    Client client = Client.builder(transport).requests("kv-requests").pollWait(Duration.ofMillis(200)).build().start();
                     RemoteRegistry kv = RemoteRegistry.builder(client).accessKey("svc", secret).build()) {
                 kv.writingAs("billing-host-3").register("svc/billing", Json.parse("{\"queue\":\"billing\"}"),
                         Optional.of(Duration.ofMinutes(1)));

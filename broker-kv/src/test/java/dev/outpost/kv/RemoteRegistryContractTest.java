@@ -25,7 +25,7 @@ class RemoteRegistryContractTest extends RegistryContract {
                 .namespace("sv", NamespaceAccess.open()).build();
         Worker worker = Worker.builder(transport).requests("kv").collectors(service.collectors()).builtins(false)
                 .concurrency(16).pollWait(Duration.ofMillis(200)).build().start();
-        Client client = Client.builder(transport).requests("kv").pollWait(Duration.ofMillis(200)).build();
+        Client client = Client.builder(transport).requests("kv").pollWait(Duration.ofMillis(200)).build().start();
         resources.add(client);
         resources.add(worker);
         resources.add(backing);

@@ -35,9 +35,9 @@ class SealedBrokerTest {
             try (Worker w = Worker.builder(transport).requests("kv").codec(brokerCodec).collectors(service.collectors())
                             .builtins(false).pollWait(Duration.ofMillis(200)).build().start();
                     Client opsClient = Client.builder(transport).requests("kv").pollWait(Duration.ofMillis(200))
-                            .codec(SealedCodec.builder().identity(ops).recipient(broker.publicKey()).build()).build();
+                            .codec(SealedCodec.builder().identity(ops).recipient(broker.publicKey()).build()).build().start();
                     Client laptopClient = Client.builder(transport).requests("kv").pollWait(Duration.ofMillis(200))
-                            .codec(SealedCodec.builder().identity(laptop).recipient(broker.publicKey()).build()).build();
+                            .codec(SealedCodec.builder().identity(laptop).recipient(broker.publicKey()).build()).build().start();
                     RemoteRegistry asOps = RemoteRegistry.builder(opsClient).build();
                     RemoteRegistry asLaptop = RemoteRegistry.builder(laptopClient).build()) {
                 RegistryEntry e = asOps.register("cfg/db", Json.parse("{\"host\":\"db1\"}"), Optional.empty());

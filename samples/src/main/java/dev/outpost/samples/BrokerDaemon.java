@@ -1,5 +1,7 @@
 package dev.outpost.samples;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.Json;
 import dev.outpost.core.Worker;
 import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.inmemory.InMemoryTransport;
@@ -12,7 +14,9 @@ import dev.outpost.sqs.SqsProvisioner;
 import dev.outpost.sqs.SqsTransport;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -32,22 +36,25 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClientBuilder;
  *     backups: /var/lib/outpost/kv-backups   # omit for no backups
  *     backup-every: 1h
  *     backup-keep: 24
- *     namespaces: svc,cfg
- *     namespace:
- *       svc:
- *         readers: "*"
- *         write-secret: change-me-to-a-long-random-string
- *       cfg:
- *         writers: ops-laptop-key-id       # sender ids (sealed codec)
+ *     namespaces-file: /etc/outpost/kv-namespaces.json   # the access rules, below
  *     discovery:                            # omit: no UDP socket at all
  *       bind: 127.0.0.1:20443
  *       namespaces: svc
+ *   worker:
+ *     reply-to.allow: host-*                # the hosts' reply queues, prefixes end in * (default outpost-client-*)
  *   sqs:                                    # omit for an in-memory transport (a dry run)
  *     region: eu-west-1
  *     endpoint: http://127.0.0.1:9324       # only for emulators
  *     provision: true                       # create the queues if missing
  *     requests: kv-requests
  *     dead-letter: kv-requests-dead-letter
+ * </pre>
+ *
+ * The namespaces file (keep it owner-readable: it holds access keys):
+ *
+ * <pre>
+ * {"svc": {"readers": ["*"], "write-secret": "change-me-to-a-long-random-string"},
+ *  "cfg": {"readers": ["*"], "writers": ["OPS-PUBLIC-KEY-BASE64"]}}
  * </pre>
  */
 public final class BrokerDaemon {
@@ -64,18 +71,29 @@ public final class BrokerDaemon {
         });
         SqliteRegistry registry = store.build();
         RegistryService.Builder service = RegistryService.builder(registry).brokerId(id);
-        for (String ns : config.list("outpost.broker.namespaces")) {
-            String base = "outpost.broker.namespace." + ns + ".";
+        // the namespace rules hold secrets: they live in their own file (owner-readable), not in the main configuration
+        JsonNode rules = Json.parse(Files.readString(Path.of(config.require("outpost.broker.namespaces-file"))));
+        rules.fields().forEachRemaining(ns -> {
             NamespaceAccess.Builder access = NamespaceAccess.builder();
-            config.list(base + "readers").forEach(access::readers);
-            config.list(base + "writers").forEach(access::writers);
-            config.string(base + "read-secret").ifPresent(access::readKey);
-            config.string(base + "write-secret").ifPresent(access::writeKey);
-            service.namespace(ns, access.build());
-        }
+            ns.getValue().path("readers").forEach(sender -> access.readers(sender.asText()));
+            ns.getValue().path("writers").forEach(sender -> access.writers(sender.asText()));
+            if (ns.getValue().hasNonNull("read-secret")) {
+                access.readKey(ns.getValue().get("read-secret").asText());
+            }
+            if (ns.getValue().hasNonNull("write-secret")) {
+                access.writeKey(ns.getValue().get("write-secret").asText());
+            }
+            service.namespace(ns.getKey(), access.build());
+        });
         Transport transport = transport(config);
-        Worker worker = Worker.builder(transport).requests("kv-requests").collectors(service.build().collectors())
-                .builtins(false).suppressDuplicates(10_000).build().start();
+        Worker.Builder wb = Worker.builder(transport).requests("kv-requests").collectors(service.build().collectors())
+                .builtins(false).suppressDuplicates(10_000);
+        // hosts' reply queues (outpost.worker.reply-to.allow, default outpost-client-*)
+        List<String> replies = config.list("outpost.worker.reply-to.allow");
+        if (!replies.isEmpty()) {
+            wb.allowReplyTo(replies.toArray(String[]::new));
+        }
+        Worker worker = wb.build().start();
         Optional<DiscoveryResponder> discovery = config.string("outpost.broker.discovery.bind").filter(b -> !b.isBlank()).map(bind -> {
             int colon = bind.lastIndexOf(':');
             return DiscoveryResponder.builder(registry, new InetSocketAddress(bind.substring(0, colon), Integer.parseInt(bind.substring(colon + 1))))

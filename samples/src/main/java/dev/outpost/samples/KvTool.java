@@ -6,6 +6,7 @@ import dev.outpost.core.Client;
 import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.kv.RemoteRegistry;
 import dev.outpost.spi.RegistryEntry;
+import dev.outpost.spi.RegistryKeys;
 import dev.outpost.spi.Transport;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +19,7 @@ import java.util.Optional;
  * {@code KvTool --config host.yaml register svc/billing '{"queue":"billing"}' [ttl-seconds]},
  * {@code get KEY}, {@code list PREFIX}, {@code delete KEY}, {@code ping DATA}. Same {@code outpost.sqs}
  * settings as {@link BrokerDaemon} plus {@code outpost.sqs.replies} (this host's reply queue) and
- * {@code outpost.kv.access-key.NAMESPACE} for namespaces guarded by an access key.
+ * {@code outpost.kv.access-key} (the key of the namespace this invocation touches, when it is guarded by one).
  */
 public final class KvTool {
     private KvTool() {}
@@ -38,7 +39,8 @@ public final class KvTool {
         Transport transport = BrokerDaemon.transport(config);
         Client.Builder cb = Client.builder(transport).requests("kv-requests").pollWait(Duration.ofSeconds(1));
         config.string("outpost.sqs.replies").filter(q -> !q.isBlank()).ifPresent(cb::replyTo);
-        try (Client client = cb.build(); RemoteRegistry kv = remote(client, config)) {
+        String target = rest.size() > 1 && !rest.get(0).equals("ping") ? rest.get(1) : "kv/ping";
+        try (Client client = cb.build().start(); RemoteRegistry kv = remote(client, config, target)) {
             String op = rest.get(0);
             switch (op) {
                 case "register" -> print(kv.register(rest.get(1), Json.parse(rest.get(2)),
@@ -57,9 +59,11 @@ public final class KvTool {
         }
     }
 
-    private static RemoteRegistry remote(Client client, OutpostConfig config) {
+    private static RemoteRegistry remote(Client client, OutpostConfig config, String keyOrPrefix) {
         RemoteRegistry.Builder b = RemoteRegistry.builder(client);
-        config.subset("outpost.kv.access-key").forEach(b::accessKey);
+        // one access key, for the namespace of the key this invocation touches
+        config.string("outpost.kv.access-key").filter(k -> !k.isBlank())
+                .ifPresent(k -> b.accessKey(RegistryKeys.namespaceOf(keyOrPrefix), k));
         return b.build();
     }
 
