@@ -3,8 +3,6 @@ package dev.outpost.samples;
 import dev.outpost.core.Worker;
 import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.inmemory.InMemoryTransport;
-import dev.outpost.nacl.KeyFiles;
-import dev.outpost.nacl.KnownSenders;
 import dev.outpost.nacl.SealedCodec;
 import dev.outpost.spi.Transport;
 import dev.outpost.sqs.SqsTransport;
@@ -58,13 +56,10 @@ public final class WorkerDaemon {
         OutpostConfig config = OutpostConfig.load(file);
         Transport transport = transport(config);
         Worker.Builder builder = Worker.builder(transport).configure(config).collector(new DiskUsage()).discoverCollectors();
-        boolean sealed = !config.subset("outpost.nacl").isEmpty();
+        boolean sealed = SealedCodec.Builder.isConfigured(config);
         if (sealed) {
-            // a sealing setting without the other would leave the worker obeying anyone: refuse to start
-            builder.codec(SealedCodec.builder()
-                    .identity(KeyFiles.readSecretKey(Path.of(config.require("outpost.nacl.secret-key"))))
-                    .knownSenders(KnownSenders.load(Path.of(config.require("outpost.nacl.known-senders"))))
-                    .build());
+            // key and known senders both required: a half-configured seal refuses to start rather than obey anyone
+            builder.codec(SealedCodec.builder().configure(config).build());
         }
         Worker worker = builder.build().start();
         System.out.println("worker " + worker.id() + " running on " + transport.getClass().getSimpleName() + "; sealing "
