@@ -87,15 +87,13 @@ class SqsWorkerTest {
     }
 
     @Test
-    void fifoQueuesGetAGroupAndDeduplicateByRequestId() throws Exception {
-        new SqsProvisioner(admin).queue("orders.fifo", Map.of(
-                software.amazon.awssdk.services.sqs.model.QueueAttributeName.FIFO_QUEUE, "true"));
+    void onFifoQueuesEverySendIsOneMessageEvenWithTheSameRequestId() throws Exception {
+        new SqsProvisioner(admin).queue("orders.fifo", Map.of());
         try (SqsTransport t = SqsTransport.builder().sqsClient(mq.client()).build()) {
-            for (int i = 0; i < 3; i++) {
-                t.send("orders.fifo", Message.of(("first-" + i).getBytes(StandardCharsets.UTF_8),
-                        Map.of("outpost-request-id", "req-1"))).join(); // the same request sent three times
+            for (int i = 0; i < 3; i++) { // a broadcast's responses: one request id, several workers
+                t.send("orders.fifo", Message.of(("from worker " + i).getBytes(StandardCharsets.UTF_8),
+                        Map.of("outpost-request-id", "req-1"))).join();
             }
-            t.send("orders.fifo", Message.of("second".getBytes(StandardCharsets.UTF_8), Map.of("outpost-request-id", "req-2"))).join();
             List<String> bodies = new ArrayList<>();
             for (int i = 0; i < 5 && bodies.size() < 3; i++) {
                 for (Delivery d : t.receive("orders.fifo", 10, Duration.ofSeconds(1))) {
@@ -103,7 +101,22 @@ class SqsWorkerTest {
                     d.ack().join();
                 }
             }
-            assertThat(bodies).containsExactly("first-0", "second");
+            assertThat(bodies).containsExactly("from worker 0", "from worker 1", "from worker 2");
+        }
+    }
+
+    @Test
+    void theGroupAttributeChoosesTheFifoGroup() throws Exception {
+        new SqsProvisioner(admin).queue("grouped.fifo", Map.of());
+        try (SqsTransport t = SqsTransport.builder().sqsClient(mq.client()).build()) {
+            t.send("grouped.fifo", Message.of("a1".getBytes(StandardCharsets.UTF_8), Map.of(SqsTransport.GROUP_ID_ATTRIBUTE, "a"))).join();
+            t.send("grouped.fifo", Message.of("a2".getBytes(StandardCharsets.UTF_8), Map.of(SqsTransport.GROUP_ID_ATTRIBUTE, "a"))).join();
+            t.send("grouped.fifo", Message.of("b1".getBytes(StandardCharsets.UTF_8), Map.of(SqsTransport.GROUP_ID_ATTRIBUTE, "b"))).join();
+            List<Delivery> first = t.receive("grouped.fifo", 1, Duration.ofSeconds(1));
+            assertThat(first).extracting(d -> new String(d.message().body(), StandardCharsets.UTF_8)).containsExactly("a1");
+            // while a1 is in flight its group waits; another group does not
+            List<Delivery> second = t.receive("grouped.fifo", 10, Duration.ofSeconds(1));
+            assertThat(second).extracting(d -> new String(d.message().body(), StandardCharsets.UTF_8)).containsExactly("b1");
         }
     }
 
