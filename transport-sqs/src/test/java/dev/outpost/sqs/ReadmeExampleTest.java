@@ -1,0 +1,81 @@
+package dev.outpost.sqs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.Client;
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.Worker;
+import dev.outpost.spi.Collector;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+
+/** The README's worker-and-client example: the same code, run against ElasticMQ. */
+class ReadmeExampleTest {
+
+    static void workerAndClient(SqsAsyncClient sqs, String clientName) throws Exception {
+        // README:begin
+        // 1. Queues: requests with a dead-letter queue, and a reply queue for this client.
+        //    SqsProvisioner is the quick path; in production declare the same in your infrastructure code.
+        SqsProvisioner provisioner = new SqsProvisioner(sqs);
+        provisioner.queueWithDeadLetter("outpost-requests", Duration.ofSeconds(30), 5); // + outpost-requests-dead-letter
+        provisioner.queue("outpost-replies-" + clientName, Map.of());
+
+        // 2. The worker: logical names ("requests", "dead-letter") mapped to real queues.
+        SqsTransport workerSide = SqsTransport.builder().sqsClient(sqs)
+                .queue("requests", "outpost-requests")
+                .queue("dead-letter", "outpost-requests-dead-letter")
+                .build(); // fails here, naming it, if a queue is missing
+        Worker worker = Worker.builder(workerSide)
+                .collector(Collector.of("greet", (request, context) -> "hello, " + request.params().path("name").asText()))
+                .build().start();
+
+        // 3. The client: sends to "requests", reads its answers from its own reply queue.
+        SqsTransport clientSide = SqsTransport.builder().sqsClient(sqs)
+                .queue("requests", "outpost-requests")
+                .queue("replies", "outpost-replies-" + clientName)
+                .build();
+        try (Client client = Client.builder(clientSide).replyTo("replies").build()) {
+            Response response = client.call(Request.builder("greet").param("name", "Ada").build(), Duration.ofSeconds(30))
+                    .get(60, TimeUnit.SECONDS);
+            System.out.println(response.result().orElseThrow().asText()); // hello, Ada
+        } finally {
+            worker.close();
+            workerSide.close();
+            clientSide.close();
+        }
+        // README:end
+    }
+
+    @Test
+    void runsAndPrintsTheAnswer() throws Exception {
+        PrintStream stdout = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        try (ElasticMq mq = ElasticMq.start()) {
+            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            workerAndClient(mq.client(), "readme");
+        } finally {
+            System.setOut(stdout);
+        }
+        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("hello, Ada");
+    }
+
+    @Test
+    void theReadmeShowsThisCode() throws IOException {
+        String source = Files.readString(Path.of("src/test/java/dev/outpost/sqs/ReadmeExampleTest.java"));
+        String block = source.substring(source.indexOf("// README:begin\n") + "// README:begin\n".length(),
+                source.indexOf("        // README:end"));
+        String dedented = block.lines().map(l -> l.length() >= 8 ? l.substring(8) : l.strip()).collect(Collectors.joining("\n"));
+        assertThat(Files.readString(Path.of("README.md"))).contains(dedented);
+    }
+}
