@@ -1,46 +1,78 @@
 package dev.outpost;
 
-import java.util.Locale;
+import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
- * Why a worker refused a message without running it. Refused messages go to the dead-letter
- * destination with the reason in the {@code outpost-reject-reason} attribute ({@link #code()}).
+ * Why a message was dead-lettered: refused without running anything, or given up on. The reason's
+ * {@link #code()} travels in the dead-letter copy's {@value Attributes#REJECT_REASON} attribute and,
+ * when the sender may be answered, as the error code of a {@code rejected} response.
+ *
+ * <p>The constants here are the reasons the worker itself gives. Codecs and other modules define
+ * their own with {@link #of(String, boolean)} (the sealed codec's {@code bad-seal}, {@code replay}
+ * and so on live in {@code outpost-crypto-nacl}). Two reasons are equal when their codes are.
  */
-public enum RejectReason {
-    /** The body is not a document the codec can read (random bytes, bad JSON). */
-    UNDECODABLE,
+public final class RejectReason {
+    private static final Pattern CODE = Pattern.compile("[a-z][a-z0-9-]{0,63}");
+
+    /** The body is not a document the codec can read (random bytes, bad JSON, non-finite numbers). */
+    public static final RejectReason UNDECODABLE = new RejectReason("undecodable", false);
     /** The envelope's format or version is not one this codec knows. */
-    BAD_FORMAT,
+    public static final RejectReason BAD_FORMAT = new RejectReason("bad-format", false);
     /** The document does not satisfy the request schema. */
-    SCHEMA_INVALID,
+    public static final RejectReason SCHEMA_INVALID = new RejectReason("schema-invalid", false);
     /** The body is larger than the worker accepts. */
-    OVERSIZE,
+    public static final RejectReason OVERSIZE = new RejectReason("oversize", false);
     /** The request's time to live ran out before it was run. */
-    EXPIRED,
+    public static final RejectReason EXPIRED = new RejectReason("expired", false);
     /** No collector has the requested name. */
-    UNKNOWN_COLLECTOR,
+    public static final RejectReason UNKNOWN_COLLECTOR = new RejectReason("unknown-collector", true);
     /** The collector exists but configuration does not allow it. */
-    DISALLOWED_COLLECTOR,
+    public static final RejectReason DISALLOWED_COLLECTOR = new RejectReason("disallowed-collector", true);
     /** The collector's name starts with {@code _}: never reachable remotely. */
-    PRIVATE_COLLECTOR,
+    public static final RejectReason PRIVATE_COLLECTOR = new RejectReason("private-collector", true);
     /** The params do not satisfy the collector's schema. */
-    INVALID_PARAMS,
-    /** The sender is not in the known-senders list. */
-    UNKNOWN_SENDER,
+    public static final RejectReason INVALID_PARAMS = new RejectReason("invalid-params", true);
+    /** The sender could not be identified (an authenticating codec knows no such sender). */
+    public static final RejectReason UNKNOWN_SENDER = new RejectReason("unknown-sender", false);
     /** The sender is known but may not run this collector. */
-    UNAUTHORISED,
-    /** The seal did not verify: tampered, truncated, or not addressed to this worker. */
-    BAD_SEAL,
-    /** The message was sealed for another recipient. */
-    WRONG_RECIPIENT,
-    /** A message with this id was already seen inside the freshness window. */
-    REPLAY,
-    /** The message is older than the freshness window, or dated in the future. */
-    STALE;
+    public static final RejectReason UNAUTHORISED = new RejectReason("unauthorised", true);
+    /** The request names a {@code replyTo} this worker is not allowed to send to. */
+    public static final RejectReason REPLY_TO_REFUSED = new RejectReason("reply-to-refused", false);
+    /** A retryable failure happened on every allowed attempt; the sender got an error response. */
+    public static final RejectReason ATTEMPTS_EXHAUSTED = new RejectReason("attempts-exhausted", false);
+    /** The response could not be delivered (its destination does not exist or refuses it) on every attempt. */
+    public static final RejectReason UNANSWERABLE = new RejectReason("unanswerable", false);
+    /** Handling failed in an unexpected way on every attempt; the detail carries an incident id for the log. */
+    public static final RejectReason INTERNAL_ERROR = new RejectReason("internal-error", false);
+
+    private final String code;
+    private final boolean answerable;
+
+    private RejectReason(String code, boolean answerable) {
+        this.code = code;
+        this.answerable = answerable;
+    }
+
+    /**
+     * A reason of a module's own.
+     *
+     * @param code lower-case letters, digits and dashes, starting with a letter, at most 64
+     * @param answerable whether the sender may be told (only when the sender is established)
+     * @throws IllegalArgumentException when the code has another form
+     */
+    public static RejectReason of(String code, boolean answerable) {
+        Objects.requireNonNull(code, "code");
+        if (!CODE.matcher(code).matches()) {
+            throw new IllegalArgumentException("reject reason codes are lower-case words with dashes, e.g. bad-seal; was '"
+                    + code + "'");
+        }
+        return new RejectReason(code, answerable);
+    }
 
     /** The wire form: lower-case with dashes, for example {@code unknown-collector}. */
     public String code() {
-        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return code;
     }
 
     /**
@@ -48,9 +80,21 @@ public enum RejectReason {
      * it could not establish, so as to tell an unauthenticated party nothing.
      */
     public boolean answerable() {
-        return switch (this) {
-            case UNKNOWN_COLLECTOR, DISALLOWED_COLLECTOR, PRIVATE_COLLECTOR, INVALID_PARAMS, UNAUTHORISED -> true;
-            default -> false;
-        };
+        return answerable;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RejectReason r && r.code.equals(code);
+    }
+
+    @Override
+    public int hashCode() {
+        return code.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return code;
     }
 }

@@ -3,7 +3,6 @@ package dev.outpost;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.internal.Ids;
-import dev.outpost.json.Json;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -107,7 +106,7 @@ public record Request(
         private final String collector;
         private String id;
         private Optional<String> target = Optional.empty();
-        private ObjectNode params = Json.mapper().createObjectNode();
+        private ObjectNode params = Json.object();
         private Optional<String> replyTo = Optional.empty();
         private Instant sentAt;
         private Optional<Duration> ttl = Optional.empty();
@@ -137,7 +136,7 @@ public record Request(
          */
         public Builder params(Object params) {
             Objects.requireNonNull(params, "params");
-            JsonNode node = params instanceof JsonNode n ? n.deepCopy() : Json.mapper().valueToTree(params);
+            JsonNode node = params instanceof JsonNode n ? n.deepCopy() : Json.toTree(params);
             if (!(node instanceof ObjectNode object)) {
                 throw new IllegalArgumentException("params must be a JSON object, was " + node.getNodeType());
             }
@@ -149,7 +148,7 @@ public record Request(
         public Builder param(String name, Object value) {
             Objects.requireNonNull(name, "name");
             params = params.deepCopy();
-            params.set(name, Json.mapper().valueToTree(value));
+            params.set(name, Json.toTree(value));
             return this;
         }
 

@@ -1,8 +1,8 @@
 package dev.outpost;
 
+import dev.outpost.internal.Mapper;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.outpost.json.Json;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -93,7 +93,7 @@ public record Response(
         JsonNode node = result.orElseThrow(() -> new OutpostException("response to " + requestId + " is "
                 + status.code() + ": " + error.map(e -> e.code() + ": " + e.message()).orElse("")));
         try {
-            return Json.mapper().treeToValue(node, type);
+            return Mapper.SHARED.treeToValue(node, type);
         } catch (JsonProcessingException e) {
             throw new OutpostException("result of " + requestId + " is not a " + type.getSimpleName() + ": "
                     + e.getOriginalMessage(), e);

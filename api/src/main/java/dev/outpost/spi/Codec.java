@@ -7,7 +7,7 @@ import java.util.Optional;
 /**
  * Turns request and response documents into message bodies and back.
  *
- * <p>Codecs compose: {@link dev.outpost.json.JsonCodec} is the innermost; a sealing codec wraps
+ * <p>Codecs compose: the JSON codec ({@code outpost-core}'s {@code JsonCodec}) is the innermost; a sealing codec wraps
  * another codec and adds the authenticated {@link Sender} to what it decodes. A decode failure is
  * a {@link CodecException} carrying a {@link dev.outpost.RejectReason}, never any other exception.
  * Implementations are thread-safe.

@@ -2,7 +2,7 @@ package dev.outpost.spi;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.Request;
-import dev.outpost.json.Json;
+import dev.outpost.Json;
 
 /**
  * A named unit of work a worker runs for a request.
@@ -13,7 +13,7 @@ import dev.outpost.json.Json;
  *
  * <p>Names are lower-case words separated by dots, dashes or underscores
  * ({@code [a-z0-9_][a-z0-9._-]*}). Names starting with {@code _} are never reachable remotely:
- * only the local {@link dev.outpost.Scheduler} runs them.
+ * only the local scheduler ({@code outpost-core}'s {@code Scheduler}) runs them.
  *
  * <p>To fail, throw {@link dev.outpost.CollectorException}: {@code retryable} ones are retried
  * with backoff, {@code permanent} ones are answered with an error at once. Any other exception

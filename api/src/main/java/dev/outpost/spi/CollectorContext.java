@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import org.slf4j.Logger;
 
 /** What a {@link Collector} knows about the run it is in. */
 public interface CollectorContext {
@@ -24,8 +23,6 @@ public interface CollectorContext {
     /** The collector's settings from configuration ({@code outpost.collectors.NAME.*}), unprefixed. */
     Map<String, String> settings();
 
-    /** A logger named for the collector. */
-    Logger logger();
 
     /**
      * Reports progress. Long work should call it now and then: it is what the status listing shows.

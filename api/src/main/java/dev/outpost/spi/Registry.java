@@ -1,8 +1,6 @@
 package dev.outpost.spi;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.outpost.registry.RegistryEntry;
-import dev.outpost.registry.RegistryException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

@@ -1,10 +1,11 @@
 package dev.outpost.bench;
 
+import dev.outpost.internal.Mapper;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.Request;
 import dev.outpost.Response;
-import dev.outpost.json.Json;
-import dev.outpost.json.JsonCodec;
+import dev.outpost.Json;
+import dev.outpost.core.json.JsonCodec;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Optional;
@@ -40,7 +41,7 @@ public class CodecBenchmark {
 
     private static JsonNode parse(byte[] b) {
         try {
-            return Json.mapper().readTree(b);
+            return Mapper.SHARED.readTree(b);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -48,7 +49,7 @@ public class CodecBenchmark {
 
     @Benchmark
     public JsonNode jacksonParseOnly() throws IOException {
-        return Json.mapper().readTree(requestBytes);
+        return Mapper.SHARED.readTree(requestBytes);
     }
 
     @Benchmark

@@ -1,7 +1,7 @@
 package dev.outpost.bench;
 
 import dev.outpost.Request;
-import dev.outpost.json.Json;
+import dev.outpost.Json;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.CollectorContext;
 import java.util.Map;

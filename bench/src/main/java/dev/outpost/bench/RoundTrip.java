@@ -1,8 +1,8 @@
 package dev.outpost.bench;
 
-import dev.outpost.Client;
+import dev.outpost.core.Client;
 import dev.outpost.Request;
-import dev.outpost.Worker;
+import dev.outpost.core.Worker;
 import dev.outpost.inmemory.InMemoryTransport;
 import java.time.Duration;
 import java.util.Arrays;

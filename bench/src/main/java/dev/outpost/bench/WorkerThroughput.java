@@ -2,10 +2,10 @@ package dev.outpost.bench;
 
 import dev.outpost.Request;
 import dev.outpost.Response;
-import dev.outpost.Worker;
-import dev.outpost.WorkerListener;
+import dev.outpost.core.Worker;
+import dev.outpost.core.WorkerListener;
 import dev.outpost.inmemory.InMemoryTransport;
-import dev.outpost.json.JsonCodec;
+import dev.outpost.core.json.JsonCodec;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;

@@ -3,11 +3,11 @@ package dev.outpost.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.outpost.Client;
+import dev.outpost.core.Client;
 import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.ResponseStatus;
-import dev.outpost.Worker;
+import dev.outpost.core.Worker;
 import dev.outpost.inmemory.InMemoryTransport;
 import java.time.Duration;
 import java.util.Map;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.CollectorException;
 import dev.outpost.Request;
-import dev.outpost.json.JsonSchema;
+import dev.outpost.core.json.JsonSchema;
 import java.io.IOException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -110,7 +110,7 @@ class HtmlCollectorTest {
                         new HtmlResult.Field("csrf", "hidden"), new HtmlResult.Field("lang", "select"),
                         new HtmlResult.Field("note", "textarea"), new HtmlResult.Field("go", "button"))),
                 new HtmlResult.Form(base + "index.html", "GET", List.of(new HtmlResult.Field("pw", "password"))));
-        assertThat(dev.outpost.json.Json.toTree(r).toString()).doesNotContain("secret-token");
+        assertThat(dev.outpost.Json.toTree(r).toString()).doesNotContain("secret-token");
         assertThat(r.scripts()).containsExactly(new HtmlResult.Script(Optional.of(server.url("/js/app.js")), Optional.of("module")),
                 new HtmlResult.Script(Optional.empty(), Optional.empty()));
         assertThat(r.images()).containsExactly(new HtmlResult.Image(server.url("/img/logo.png"), Optional.of("Logo")),
@@ -198,10 +198,10 @@ class HtmlCollectorTest {
     @Test
     void theSchemaRejectsWhatItCan() {
         JsonSchema schema = JsonSchema.of(collector.paramsSchema());
-        assertThat(schema.accepts(dev.outpost.json.Json.toTree(Map.of("url", "https://x/", "select", Map.of("a", Map.of("attr", "x"))))))
+        assertThat(schema.accepts(dev.outpost.Json.toTree(Map.of("url", "https://x/", "select", Map.of("a", Map.of("attr", "x"))))))
                 .isFalse();
-        assertThat(schema.accepts(dev.outpost.json.Json.toTree(Map.of("url", "https://x/", "select",
+        assertThat(schema.accepts(dev.outpost.Json.toTree(Map.of("url", "https://x/", "select",
                 Map.of("a", Map.of("css", "p", "attr", "x", "html", true)))))).isFalse();
-        assertThat(schema.accepts(dev.outpost.json.Json.toTree(Map.of("url", "https://x/", "method", "POST")))).isFalse();
+        assertThat(schema.accepts(dev.outpost.Json.toTree(Map.of("url", "https://x/", "method", "POST")))).isFalse();
     }
 }

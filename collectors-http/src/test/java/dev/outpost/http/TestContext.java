@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** A real, minimal context for calling a collector directly: a deadline and settings. */
@@ -35,11 +34,6 @@ record TestContext(Instant deadline, Map<String, String> settings) implements Co
     @Override
     public int attempt() {
         return 1;
-    }
-
-    @Override
-    public Logger logger() {
-        return LoggerFactory.getLogger("test.collector");
     }
 
     @Override

@@ -3,7 +3,7 @@ package dev.outpost.nacl;
 import dev.outpost.RejectReason;
 import dev.outpost.Request;
 import dev.outpost.Response;
-import dev.outpost.json.JsonCodec;
+import dev.outpost.core.json.JsonCodec;
 import dev.outpost.nacl.internal.ReplayCache;
 import dev.outpost.nacl.internal.Sodium;
 import dev.outpost.spi.Codec;
@@ -215,7 +215,7 @@ public final class SealedCodec implements Codec {
         } catch (CodecException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new CodecException(RejectReason.BAD_SEAL, "sealed message could not be opened: " + e.getClass().getSimpleName());
+            throw new CodecException(SealRejects.BAD_SEAL, "sealed message could not be opened: " + e.getClass().getSimpleName());
         }
     }
 
@@ -234,7 +234,7 @@ public final class SealedCodec implements Codec {
         }
         int minimum = format == FORMAT_DIRECT ? DIRECT_HEADER + MAC + STAMP : GROUP_HEADER + GROUP_ENTRY + MAC + STAMP;
         if (body.length < minimum) {
-            throw new CodecException(RejectReason.BAD_SEAL, "truncated sealed message (" + body.length + " bytes)");
+            throw new CodecException(SealRejects.BAD_SEAL, "truncated sealed message (" + body.length + " bytes)");
         }
         // Who claims to have sent it is checked before any public-key work: unknown senders cost nothing.
         NaclPublicKey senderKey = NaclPublicKey.of(Arrays.copyOfRange(body, 1, 1 + PK));
@@ -246,11 +246,11 @@ public final class SealedCodec implements Codec {
             long sentAt = stamp.getLong();
             long now = clock.millis();
             if (now - sentAt > freshnessMillis) {
-                throw new CodecException(RejectReason.STALE, "sealed " + (now - sentAt) / 1000 + " s ago, older than the "
+                throw new CodecException(SealRejects.STALE, "sealed " + (now - sentAt) / 1000 + " s ago, older than the "
                         + freshnessMillis / 1000 + " s freshness window");
             }
             if (sentAt - now > skewMillis) {
-                throw new CodecException(RejectReason.STALE, "dated " + (sentAt - now) / 1000
+                throw new CodecException(SealRejects.STALE, "dated " + (sentAt - now) / 1000
                         + " s in the future, more than the allowed clock skew");
             }
             checkReplay(plain, sentAt, now, received);
@@ -266,7 +266,7 @@ public final class SealedCodec implements Codec {
         ReplayCache.Verdict v = replays.sighting(plain, 8, sentAt + freshnessMillis + skewMillis, now,
                 received == null ? "" : received.messageId());
         if (v == ReplayCache.Verdict.REPLAY) {
-            throw new CodecException(RejectReason.REPLAY, "message " + HexFormat.of().formatHex(plain, 8, 12)
+            throw new CodecException(SealRejects.REPLAY, "message " + HexFormat.of().formatHex(plain, 8, 12)
                     + "… was already opened inside the freshness window");
         }
     }
@@ -277,7 +277,7 @@ public final class SealedCodec implements Codec {
         byte[] plain = new byte[body.length - DIRECT_HEADER - MAC];
         byte[] box = Arrays.copyOfRange(body, DIRECT_HEADER, body.length);
         if (!Sodium.box().cryptoBoxOpenEasyAfterNm(plain, box, box.length, nonce, shared(identity, senderKey))) {
-            throw new CodecException(RejectReason.BAD_SEAL, "the seal does not verify: tampered, truncated or forged");
+            throw new CodecException(SealRejects.BAD_SEAL, "the seal does not verify: tampered, truncated or forged");
         }
         return plain;
     }
@@ -287,7 +287,7 @@ public final class SealedCodec implements Codec {
         int count = ((body[1 + PK + NONCE] & 0xff) << 8) | (body[1 + PK + NONCE + 1] & 0xff);
         int bodyStart = GROUP_HEADER + count * GROUP_ENTRY;
         if (count == 0 || count > MAX_GROUP || body.length < bodyStart + MAC + STAMP) {
-            throw new CodecException(RejectReason.BAD_SEAL, "truncated or malformed group message (" + count + " recipients)");
+            throw new CodecException(SealRejects.BAD_SEAL, "truncated or malformed group message (" + count + " recipients)");
         }
         for (int i = 0; i < count; i++) {
             int at = GROUP_HEADER + i * GROUP_ENTRY;
@@ -297,7 +297,7 @@ public final class SealedCodec implements Codec {
                 }
             }
         }
-        throw new CodecException(RejectReason.WRONG_RECIPIENT, "this group message is not addressed to key "
+        throw new CodecException(SealRejects.WRONG_RECIPIENT, "this group message is not addressed to key "
                 + identities.get(0).publicKey().keyIdHex());
     }
 
@@ -306,7 +306,7 @@ public final class SealedCodec implements Codec {
         byte[] keyAndHash = new byte[64];
         try {
             if (!Sodium.box().cryptoBoxOpenEasyAfterNm(keyAndHash, boxed, boxed.length, nonce, shared(identity, senderKey))) {
-                throw new CodecException(RejectReason.BAD_SEAL, "the group key's seal does not verify");
+                throw new CodecException(SealRejects.BAD_SEAL, "the group key's seal does not verify");
             }
             byte[] sealedBody = Arrays.copyOfRange(body, bodyStart, body.length);
             int count = (bodyStart - GROUP_HEADER) / GROUP_ENTRY;
@@ -319,12 +319,12 @@ public final class SealedCodec implements Codec {
             // another recipient, who also knows the group key, cannot swap in a body of its own.
             if (!MessageDigest.isEqual(groupHash(Arrays.copyOf(body, GROUP_HEADER), keyIds, sealedBody),
                     Arrays.copyOfRange(keyAndHash, 32, 64))) {
-                throw new CodecException(RejectReason.BAD_SEAL, "the group message's body is not the one its sender sealed");
+                throw new CodecException(SealRejects.BAD_SEAL, "the group message's body is not the one its sender sealed");
             }
             byte[] plain = new byte[sealedBody.length - MAC];
             if (!Sodium.secretBox().cryptoSecretBoxOpenEasy(plain, sealedBody, sealedBody.length, nonce,
                     Arrays.copyOf(keyAndHash, 32))) {
-                throw new CodecException(RejectReason.BAD_SEAL, "the group message's body does not verify");
+                throw new CodecException(SealRejects.BAD_SEAL, "the group message's body does not verify");
             }
             return plain;
         } finally {
@@ -338,7 +338,7 @@ public final class SealedCodec implements Codec {
                 return i;
             }
         }
-        throw new CodecException(RejectReason.WRONG_RECIPIENT, "sealed for key " + HexFormat.of().formatHex(body, at, at + KEY_ID)
+        throw new CodecException(SealRejects.WRONG_RECIPIENT, "sealed for key " + HexFormat.of().formatHex(body, at, at + KEY_ID)
                 + ", not for this host's key " + identities.get(0).publicKey().keyIdHex());
     }
 
@@ -347,7 +347,7 @@ public final class SealedCodec implements Codec {
         return sharedKeys.computeIfAbsent(new SharedKeyId(identity, peer), id -> {
             byte[] k = new byte[32];
             if (!Sodium.box().cryptoBoxBeforeNm(k, peer.raw(), identities.get(identity).secret())) {
-                throw new CodecException(RejectReason.BAD_SEAL, "key agreement with " + peer.keyIdHex() + " failed");
+                throw new CodecException(SealRejects.BAD_SEAL, "key agreement with " + peer.keyIdHex() + " failed");
             }
             return k;
         });

@@ -3,7 +3,7 @@ package dev.outpost.nacl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.Request;
-import dev.outpost.json.JsonCodec;
+import dev.outpost.core.json.JsonCodec;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.Arrays;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.outpost.RejectReason;
 import dev.outpost.Request;
 import dev.outpost.Response;
-import dev.outpost.json.Json;
+import dev.outpost.Json;
 import dev.outpost.spi.CodecException;
 import dev.outpost.spi.Decoded;
 import dev.outpost.spi.Received;
@@ -90,10 +90,10 @@ class SealedCodecTest {
     void eachFailureHasItsReason() {
         byte[] sealed = client(ALICE, WORKER.publicKey()).encodeRequest(request());
         refused(worker(WORKER), client(STRANGER, WORKER.publicKey()).encodeRequest(request()), RejectReason.UNKNOWN_SENDER);
-        refused(worker(NaclKeyPair.generate()), sealed, RejectReason.WRONG_RECIPIENT);
+        refused(worker(NaclKeyPair.generate()), sealed, SealRejects.WRONG_RECIPIENT);
         refused(worker(WORKER), new byte[0], RejectReason.UNDECODABLE);
-        refused(worker(WORKER), java.util.Arrays.copyOf(sealed, 60), RejectReason.BAD_SEAL);
-        refused(worker(WORKER), java.util.Arrays.copyOf(sealed, sealed.length - 1), RejectReason.BAD_SEAL);
+        refused(worker(WORKER), java.util.Arrays.copyOf(sealed, 60), SealRejects.BAD_SEAL);
+        refused(worker(WORKER), java.util.Arrays.copyOf(sealed, sealed.length - 1), SealRejects.BAD_SEAL);
         byte[] format = sealed.clone();
         format[0] = 0x7f;
         refused(worker(WORKER), format, RejectReason.BAD_FORMAT);
@@ -116,9 +116,9 @@ class SealedCodecTest {
         w.decodeRequest(sealed, new Received("sqs-msg-1", 1));
         assertThat(w.decodeRequest(sealed, new Received("sqs-msg-1", 2)).document().collector()).isEqualTo("outpost.ping");
         assertThatThrownBy(() -> w.decodeRequest(sealed, new Received("sqs-msg-2", 1)))
-                .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.reason()).isEqualTo(RejectReason.REPLAY));
+                .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.reason()).isEqualTo(SealRejects.REPLAY));
         assertThatThrownBy(() -> w.decodeRequest(sealed))
-                .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.reason()).isEqualTo(RejectReason.REPLAY));
+                .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.reason()).isEqualTo(SealRejects.REPLAY));
     }
 
     @Test
@@ -132,8 +132,8 @@ class SealedCodecTest {
                 .clock(Clock.fixed(now.plus(Duration.ofMinutes(2)), ZoneOffset.UTC)).build();
         SealedCodec skewed = SealedCodec.builder().identity(ALICE).recipient(WORKER.publicKey())
                 .clock(Clock.fixed(now.plus(Duration.ofSeconds(30)), ZoneOffset.UTC)).build();
-        refused(w, old.encodeRequest(request()), RejectReason.STALE);
-        refused(w, early.encodeRequest(request()), RejectReason.STALE);
+        refused(w, old.encodeRequest(request()), SealRejects.STALE);
+        refused(w, early.encodeRequest(request()), SealRejects.STALE);
         assertThat(w.decodeRequest(skewed.encodeRequest(request())).sender()).isPresent();
     }
 
@@ -157,7 +157,7 @@ class SealedCodecTest {
         for (NaclKeyPair w : workers) {
             assertThat(worker(w).decodeRequest(sealed).document()).isEqualTo(r);
         }
-        refused(worker(NaclKeyPair.generate()), sealed, RejectReason.WRONG_RECIPIENT);
+        refused(worker(NaclKeyPair.generate()), sealed, SealRejects.WRONG_RECIPIENT);
         // Every byte a recipient can check is checked; only the other recipients' sealed keys are
         // opaque to it (changing those breaks the message for them alone).
         int header = 1 + 32 + 24 + 2;
@@ -189,7 +189,7 @@ class SealedCodecTest {
         int header = 1 + 32 + 24 + 2 + 2 * (8 + 16 + 64);
         byte[] spliced = java.util.Arrays.copyOf(a, header + (b.length - header));
         System.arraycopy(b, header, spliced, header, b.length - header);
-        refused(worker(w2), spliced, RejectReason.BAD_SEAL);
+        refused(worker(w2), spliced, SealRejects.BAD_SEAL);
     }
 
     @Test

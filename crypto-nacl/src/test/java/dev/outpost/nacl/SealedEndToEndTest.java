@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.outpost.CallTimeoutException;
-import dev.outpost.Client;
+import dev.outpost.core.CallTimeoutException;
+import dev.outpost.core.Client;
 import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.ResponseStatus;
-import dev.outpost.Worker;
+import dev.outpost.core.Worker;
 import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.spi.Collector;
 import java.time.Duration;

@@ -1,12 +1,12 @@
 package dev.outpost.samples;
 
-import dev.outpost.Client;
+import dev.outpost.core.Client;
 import dev.outpost.Request;
 import dev.outpost.Response;
-import dev.outpost.Worker;
-import dev.outpost.WorkerStatus;
+import dev.outpost.core.Worker;
+import dev.outpost.core.WorkerStatus;
 import dev.outpost.inmemory.InMemoryTransport;
-import dev.outpost.json.Json;
+import dev.outpost.Json;
 import dev.outpost.spi.Message;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -55,7 +55,7 @@ public final class Demo {
 
             say("4. The worker's status snapshot (what outpost.status returns)");
             WorkerStatus status = worker.status();
-            System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(status));
+            System.out.println(Json.toTree(status).toPrettyString());
             System.out.println();
             System.out.println("Done. Next: README.md's quickstart embeds a worker in your own application.");
         }
@@ -67,7 +67,7 @@ public final class Demo {
     }
 
     private static void print(Response r) throws Exception {
-        String body = r.isOk() ? Json.mapper().writeValueAsString(r.result().orElseThrow())
+        String body = r.isOk() ? r.result().orElseThrow().toString()
                 : r.error().map(e -> e.code() + ": " + e.message()).orElse("");
         System.out.printf("   %-18s %-8s %s%n", r.collector(), r.status().code(), body.length() > 160 ? body.substring(0, 160) + "…" : body);
     }

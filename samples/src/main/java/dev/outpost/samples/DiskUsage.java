@@ -3,7 +3,7 @@ package dev.outpost.samples;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.CollectorException;
 import dev.outpost.Request;
-import dev.outpost.json.Json;
+import dev.outpost.Json;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.CollectorContext;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.outpost.samples;
 
-import dev.outpost.Worker;
-import dev.outpost.config.OutpostConfig;
+import dev.outpost.core.Worker;
+import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.nacl.KeyFiles;
 import dev.outpost.nacl.KnownSenders;

@@ -1,6 +1,6 @@
 package dev.outpost.sqs;
 
-import dev.outpost.Worker;
+import dev.outpost.core.Worker;
 import dev.outpost.spi.Collector;
 import java.net.URI;
 import java.time.Duration;

@@ -2,10 +2,10 @@ package dev.outpost.sqs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.Client;
+import dev.outpost.core.Client;
 import dev.outpost.Request;
 import dev.outpost.Response;
-import dev.outpost.Worker;
+import dev.outpost.core.Worker;
 import dev.outpost.spi.Collector;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

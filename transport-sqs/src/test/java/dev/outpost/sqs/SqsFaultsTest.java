@@ -3,11 +3,11 @@ package dev.outpost.sqs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.outpost.Client;
+import dev.outpost.core.Client;
 import dev.outpost.Request;
 import dev.outpost.Response;
-import dev.outpost.Worker;
-import dev.outpost.WorkerListener;
+import dev.outpost.core.Worker;
+import dev.outpost.core.WorkerListener;
 import dev.outpost.spi.Collector;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

@@ -2,9 +2,9 @@ package dev.outpost.sqs;
 
 import dev.outpost.Request;
 import dev.outpost.Response;
-import dev.outpost.Worker;
-import dev.outpost.WorkerListener;
-import dev.outpost.json.JsonCodec;
+import dev.outpost.core.Worker;
+import dev.outpost.core.WorkerListener;
+import dev.outpost.core.json.JsonCodec;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.CollectorContext;
 import java.io.BufferedReader;

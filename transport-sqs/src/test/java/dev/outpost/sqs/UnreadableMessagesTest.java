@@ -3,10 +3,10 @@ package dev.outpost.sqs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.outpost.Client;
+import dev.outpost.core.Client;
 import dev.outpost.Request;
 import dev.outpost.Response;
-import dev.outpost.Worker;
+import dev.outpost.core.Worker;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.Delivery;
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,11 @@
 package dev.outpost.http.internal;
 
+import dev.outpost.internal.Mapper;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.CollectorException;
 import dev.outpost.http.HttpOptions;
-import dev.outpost.json.Json;
+import dev.outpost.Json;
 import dev.outpost.spi.CollectorContext;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,7 +45,7 @@ public final class Core implements AutoCloseable {
             if (in == null) {
                 throw new IllegalStateException("schema resource " + resource + " is missing from the jar");
             }
-            return Json.mapper().readTree(in);
+            return Mapper.SHARED.readTree(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -23,7 +23,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import okhttp3.OkHttpClient;
 import okhttp3.Response;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -191,11 +190,6 @@ public final class HttpRequestBenchmark {
         @Override
         public int attempt() {
             return 1;
-        }
-
-        @Override
-        public Logger logger() {
-            return LoggerFactory.getLogger(HttpRequestBenchmark.class);
         }
 
         @Override

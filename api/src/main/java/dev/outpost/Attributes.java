@@ -1,0 +1,24 @@
+package dev.outpost;
+
+/**
+ * Names of the message attributes Outpost sets, as a consumer of the dead-letter or response
+ * destinations reads them. Attribute names starting with {@code outpost-} are reserved.
+ */
+public final class Attributes {
+    /** On a dead-lettered copy: the {@link RejectReason#code()}. */
+    public static final String REJECT_REASON = "outpost-reject-reason";
+    /** On a dead-lettered copy: a human explanation; never the text of an unexpected exception. */
+    public static final String REJECT_DETAIL = "outpost-reject-detail";
+    /** On a dead-lettered copy: the source the message was received from. */
+    public static final String SOURCE = "outpost-source";
+    /** On a dead-lettered copy: the id of the worker that gave up on it. */
+    public static final String WORKER = "outpost-worker";
+    /** On a dead-lettered copy: how many times the message had been received. */
+    public static final String RECEIVE_COUNT = "outpost-receive-count";
+    /** On a dead-lettered copy of an unexpected failure: the incident id the worker's log names. */
+    public static final String INCIDENT = "outpost-incident";
+    /** On requests and responses (unsealed only): the request id, for correlation without decoding. */
+    public static final String REQUEST_ID = "outpost-request-id";
+
+    private Attributes() {}
+}

@@ -1,0 +1,123 @@
+package dev.outpost.core;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+
+/**
+ * A snapshot of a {@link Worker}: what it has done, what it is doing, and whether its threads are
+ * healthy. {@code outpost.status} returns it as JSON.
+ *
+ * @param workerId the worker's id
+ * @param state the lifecycle state
+ * @param startedAt when the worker started (the epoch if it never did)
+ * @param source the queue the worker reads
+ * @param concurrency the most requests run at once
+ * @param inFlight deliveries held now
+ * @param queueDepth messages waiting in the source, when the transport knows
+ * @param counters totals since start
+ * @param latency run times of recent requests
+ * @param collectors per-collector totals
+ * @param running the requests running now, longest-running first
+ * @param threads the worker's poller threads
+ */
+public record WorkerStatus(
+        String workerId,
+        State state,
+        Instant startedAt,
+        String source,
+        int concurrency,
+        int inFlight,
+        OptionalLong queueDepth,
+        Counters counters,
+        Latency latency,
+        Map<String, CollectorCounters> collectors,
+        List<RunningRequest> running,
+        List<ThreadHealth> threads) {
+
+    /** Copies the collections. */
+    public WorkerStatus {
+        Objects.requireNonNull(workerId, "workerId");
+        collectors = Map.copyOf(collectors);
+        running = List.copyOf(running);
+        threads = List.copyOf(threads);
+    }
+
+    /** Whether every poller thread is alive (always false unless running). */
+    public boolean healthy() {
+        return state == State.RUNNING && threads.stream().allMatch(ThreadHealth::alive);
+    }
+
+    /** A worker's lifecycle. */
+    public enum State {
+        /** Built, not started. */
+        NEW,
+        /** Polling and running requests. */
+        RUNNING,
+        /** No longer polling; finishing in-flight work. */
+        STOPPING,
+        /** Stopped; its threads are gone. */
+        STOPPED
+    }
+
+    /**
+     * Totals since the worker started.
+     *
+     * @param received deliveries received
+     * @param succeeded requests answered ok
+     * @param failed requests answered with an error (permanent failure or attempts exhausted)
+     * @param retried runs that failed and were handed back for another attempt
+     * @param rejected deliveries refused without running
+     * @param deadLettered copies sent to the dead-letter destination
+     * @param duplicates deliveries dropped as duplicates of a request already answered
+     * @param timedOut runs interrupted at their deadline
+     * @param handedBack deliveries handed back unfinished at shutdown
+     * @param transportErrors failed transport operations
+     */
+    public record Counters(long received, long succeeded, long failed, long retried, long rejected,
+            long deadLettered, long duplicates, long timedOut, long handedBack, long transportErrors) {}
+
+    /**
+     * Run times of the most recent requests (up to a few thousand).
+     *
+     * @param samples how many runs the figures cover
+     * @param p50Millis the median, in milliseconds
+     * @param p99Millis the 99th percentile, in milliseconds
+     * @param maxMillis the longest, in milliseconds
+     */
+    public record Latency(int samples, double p50Millis, double p99Millis, double maxMillis) {}
+
+    /**
+     * Totals for one collector.
+     *
+     * @param runs times it ran
+     * @param failures runs that threw
+     * @param totalMillis time spent in it, in milliseconds
+     */
+    public record CollectorCounters(long runs, long failures, double totalMillis) {}
+
+    /**
+     * A request being run.
+     *
+     * @param requestId the request's id
+     * @param collector the collector running it
+     * @param sender the authenticated sender's name, or empty when the codec does not authenticate
+     * @param attempt which attempt this is
+     * @param runningMillis how long it has been running
+     * @param progress the collector's last {@link dev.outpost.spi.CollectorContext#progress} message
+     */
+    public record RunningRequest(String requestId, String collector, String sender, int attempt, long runningMillis,
+            String progress) {}
+
+    /**
+     * One of the worker's threads.
+     *
+     * @param name the thread's name
+     * @param alive whether it is running
+     * @param lastActive when it last finished a poll
+     * @param lastError the last error it met, empty string when none
+     */
+    public record ThreadHealth(String name, boolean alive, Instant lastActive, String lastError) {}
+}

@@ -1,0 +1,357 @@
+package dev.outpost.core.config;
+
+import dev.outpost.internal.Durations;
+import dev.outpost.ConfigException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import org.apache.commons.configuration2.FileBasedConfiguration;
+import org.apache.commons.configuration2.JSONConfiguration;
+import org.apache.commons.configuration2.PropertiesConfiguration;
+import org.apache.commons.configuration2.YAMLConfiguration;
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.commons.configuration2.io.FileHandler;
+
+/**
+ * Outpost's layered configuration; a later layer wins:
+ * <ol>
+ *   <li>built-in defaults ({@code dev/outpost/config/defaults.properties}, which lists every key),
+ *   <li>the global file ({@code /etc/outpost/outpost.yaml}, {@code .yml}, {@code .json} or {@code .properties}),
+ *   <li>the local file (for example the one given with {@code --config}),
+ *   <li>environment variables {@code OUTPOST_…} ({@code OUTPOST_WORKER_MAX_ATTEMPTS} sets
+ *       {@code outpost.worker.max-attempts}),
+ *   <li>system properties {@code outpost.…},
+ *   <li>values set in code with {@link Builder#set(String, String)}.
+ * </ol>
+ * Files may be YAML, JSON or properties, chosen by extension; nested YAML/JSON keys are joined
+ * with dots and lists become comma-separated values. Immutable and thread-safe.
+ */
+public final class OutpostConfig {
+    /** Where the global file is looked for, without its extension. */
+    public static final Path GLOBAL_FILE_BASE = Path.of("/etc/outpost/outpost");
+
+    private static final List<String> EXTENSIONS = List.of(".yaml", ".yml", ".json", ".properties");
+    private static final Pattern SECRET = Pattern.compile(
+            "(?i).*(secret|password|passwd|token|credential|private|access[-_.]?key|api[-_.]?key|auth).*");
+    private static final Set<String> OPTIONAL_KEYS = Set.of(
+            "outpost.worker.id", "outpost.worker.responses", "outpost.client.reply-to");
+    private static final String REDACTED = "****";
+
+    private final Map<String, String> values;
+    private final Map<String, String> sources;
+
+    private OutpostConfig(Map<String, String> values, Map<String, String> sources) {
+        this.values = Collections.unmodifiableMap(new TreeMap<>(values));
+        this.sources = Map.copyOf(sources);
+    }
+
+    /**
+     * The configuration of this process: defaults, the global file if present, {@code localFile}
+     * if given, the environment and the system properties.
+     *
+     * @throws ConfigException when a file cannot be read or parsed
+     */
+    public static OutpostConfig load(Optional<Path> localFile) {
+        Builder b = builder().environment(System.getenv()).systemProperties(System.getProperties());
+        for (String ext : EXTENSIONS) {
+            Path p = Path.of(GLOBAL_FILE_BASE + ext);
+            if (Files.isReadable(p)) {
+                b.globalFile(p);
+                break;
+            }
+        }
+        localFile.ifPresent(b::localFile);
+        return b.build();
+    }
+
+    /** Only the built-in defaults. */
+    public static OutpostConfig defaults() {
+        return builder().build();
+    }
+
+    /** A builder to choose the layers (nothing is read from the environment unless given). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The value of {@code key}, if set in any layer. */
+    public Optional<String> string(String key) {
+        return Optional.ofNullable(values.get(key));
+    }
+
+    /**
+     * The value of {@code key}.
+     *
+     * @throws ConfigException when it is not set
+     */
+    public String require(String key) {
+        return string(key).orElseThrow(() -> ConfigException.of(key, "is required but not set"));
+    }
+
+    /**
+     * {@code key} as an int.
+     *
+     * @throws ConfigException naming the key when it is missing or not an integer
+     */
+    public int intValue(String key) {
+        String v = require(key);
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw ConfigException.of(key, "'" + v + "' is not an integer" + from(key));
+        }
+    }
+
+    /**
+     * {@code key} as a duration ({@code 500ms}, {@code 30s}, {@code 5m}, {@code PT30S}).
+     *
+     * @throws ConfigException naming the key when it is missing or not a duration
+     */
+    public Duration duration(String key) {
+        String v = require(key);
+        try {
+            return Durations.parse(v);
+        } catch (IllegalArgumentException e) {
+            throw ConfigException.of(key, e.getMessage() + from(key));
+        }
+    }
+
+    /** {@code key} as a comma-separated list (blank entries dropped); empty when unset. */
+    public List<String> list(String key) {
+        List<String> out = new ArrayList<>();
+        string(key).ifPresent(v -> {
+            for (String part : v.split(",")) {
+                if (!part.isBlank()) {
+                    out.add(part.trim());
+                }
+            }
+        });
+        return List.copyOf(out);
+    }
+
+    /** Every key under {@code prefix + "."}, with the prefix and dot removed. */
+    public Map<String, String> subset(String prefix) {
+        String p = prefix.endsWith(".") ? prefix : prefix + ".";
+        Map<String, String> out = new TreeMap<>();
+        values.forEach((k, v) -> {
+            if (k.startsWith(p)) {
+                out.put(k.substring(p.length()), v);
+            }
+        });
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** Every key that is set. */
+    public Set<String> keys() {
+        return values.keySet();
+    }
+
+    /** Which layer set {@code key}: "defaults", a file path, "environment", "system properties" or "code". */
+    public Optional<String> sourceOf(String key) {
+        return Optional.ofNullable(sources.get(key));
+    }
+
+    /** Every key and value, sorted, with secret-looking keys' values replaced by {@code ****}. */
+    public Map<String, String> redacted() {
+        Map<String, String> out = new TreeMap<>();
+        values.forEach((k, v) -> out.put(k, isSecret(k) ? REDACTED : v));
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** Whether a key's value is treated as secret (never printed). */
+    public static boolean isSecret(String key) {
+        return SECRET.matcher(key).matches();
+    }
+
+    /** The keys Outpost itself reads (defaults plus optional ones), for validation. */
+    public static Set<String> knownKeys() {
+        Set<String> known = new java.util.TreeSet<>(readDefaults().keySet());
+        known.addAll(OPTIONAL_KEYS);
+        return known;
+    }
+
+    /** A builder that starts from these values, as the code layer. */
+    public Builder toBuilder() {
+        Builder b = builder();
+        values.forEach(b::set);
+        return b;
+    }
+
+    @Override
+    public String toString() {
+        return "OutpostConfig" + redacted();
+    }
+
+    private String from(String key) {
+        return sourceOf(key).map(s -> " (set in " + s + ")").orElse("");
+    }
+
+    private static Map<String, String> readDefaults() {
+        Properties p = new Properties();
+        try (InputStream in = OutpostConfig.class.getResourceAsStream("/dev/outpost/core/config/defaults.properties")) {
+            p.load(Objects.requireNonNull(in, "defaults.properties missing from outpost-api"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k)));
+        return out;
+    }
+
+    /** Chooses the layers of an {@link OutpostConfig}. */
+    public static final class Builder {
+        private Optional<Path> globalFile = Optional.empty();
+        private Optional<Path> localFile = Optional.empty();
+        private Map<String, String> environment = Map.of();
+        private Properties systemProperties = new Properties();
+        private final Map<String, String> code = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        /** The global file (YAML, JSON or properties by extension). */
+        public Builder globalFile(Path file) {
+            this.globalFile = Optional.of(Objects.requireNonNull(file, "file"));
+            return this;
+        }
+
+        /** The local file, which overrides the global one. */
+        public Builder localFile(Path file) {
+            this.localFile = Optional.of(Objects.requireNonNull(file, "file"));
+            return this;
+        }
+
+        /** Environment variables; only those starting with {@code OUTPOST_} are read. */
+        public Builder environment(Map<String, String> environment) {
+            this.environment = Map.copyOf(Objects.requireNonNull(environment, "environment"));
+            return this;
+        }
+
+        /** System properties; only those starting with {@code outpost.} are read. */
+        public Builder systemProperties(Properties properties) {
+            Objects.requireNonNull(properties, "properties");
+            this.systemProperties = new Properties();
+            properties.stringPropertyNames().forEach(k -> systemProperties.setProperty(k, properties.getProperty(k)));
+            return this;
+        }
+
+        /** Sets a value in the highest layer. */
+        public Builder set(String key, String value) {
+            code.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * Reads every layer.
+         *
+         * @throws ConfigException when a file is missing, unreadable or malformed
+         */
+        public OutpostConfig build() {
+            Map<String, String> values = new LinkedHashMap<>();
+            Map<String, String> sources = new LinkedHashMap<>();
+            layer(values, sources, readDefaults(), "defaults");
+            List<ConfigException.Problem> problems = new ArrayList<>();
+            globalFile.ifPresent(f -> layer(values, sources, readFile(f, "global", problems), f.toString()));
+            localFile.ifPresent(f -> layer(values, sources, readFile(f, "local", problems), f.toString()));
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
+            layer(values, sources, fromEnvironment(environment, values.keySet()), "environment");
+            Map<String, String> props = new LinkedHashMap<>();
+            systemProperties.stringPropertyNames().stream().filter(k -> k.startsWith("outpost."))
+                    .forEach(k -> props.put(k, systemProperties.getProperty(k)));
+            layer(values, sources, props, "system properties");
+            layer(values, sources, code, "code");
+            return new OutpostConfig(values, sources);
+        }
+
+        private static void layer(Map<String, String> values, Map<String, String> sources, Map<String, String> layer, String name) {
+            layer.forEach((k, v) -> {
+                values.put(k, v);
+                sources.put(k, name);
+            });
+        }
+
+        private static Map<String, String> fromEnvironment(Map<String, String> env, Set<String> keysSoFar) {
+            Map<String, String> byNormal = new LinkedHashMap<>();
+            for (String k : knownKeys()) {
+                byNormal.put(normal(k), k);
+            }
+            for (String k : keysSoFar) {
+                byNormal.putIfAbsent(normal(k), k);
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            env.forEach((name, value) -> {
+                if (name.startsWith("OUTPOST_") && !name.equals("OUTPOST_CONFIG")) {
+                    String key = byNormal.getOrDefault(normal(name), name.toLowerCase(Locale.ROOT).replace('_', '.'));
+                    out.put(key, value);
+                }
+            });
+            return out;
+        }
+
+        private static String normal(String key) {
+            return key.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
+        }
+
+        private static Map<String, String> readFile(Path file, String which, List<ConfigException.Problem> problems) {
+            String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+            FileBasedConfiguration config;
+            if (name.endsWith(".yaml") || name.endsWith(".yml")) {
+                config = new YAMLConfiguration();
+            } else if (name.endsWith(".json")) {
+                config = new JSONConfiguration();
+            } else if (name.endsWith(".properties")) {
+                config = new PropertiesConfiguration();
+            } else {
+                problems.add(new ConfigException.Problem(file.toString(),
+                        "the " + which + " configuration file must end in .yaml, .yml, .json or .properties"));
+                return Map.of();
+            }
+            if (!Files.isRegularFile(file)) {
+                problems.add(new ConfigException.Problem(file.toString(), "the " + which + " configuration file does not exist"));
+                return Map.of();
+            }
+            try {
+                new FileHandler(config).load(file.toFile());
+            } catch (ConfigurationException | RuntimeException e) {
+                Throwable root = e;
+                while (root.getCause() != null && root.getCause() != root) {
+                    root = root.getCause();
+                }
+                problems.add(new ConfigException.Problem(file.toString(),
+                        "cannot parse the " + which + " configuration file: " + root.getMessage()));
+                return Map.of();
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            for (Iterator<String> it = config.getKeys(); it.hasNext(); ) {
+                String key = it.next();
+                List<Object> list = config.getList(Object.class, key, List.of());
+                StringBuilder joined = new StringBuilder();
+                for (Object o : list) {
+                    if (joined.length() > 0) {
+                        joined.append(',');
+                    }
+                    joined.append(o);
+                }
+                out.put(key, joined.toString());
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.outpost.core.internal;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.core.WorkerStatus;
+import dev.outpost.Json;
+import dev.outpost.spi.Collector;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/** The collectors every worker has: ping, status, the help listing, and the running configuration. */
+public final class Builtins {
+    public static final String PING = "outpost.ping";
+    public static final String STATUS = "outpost.status";
+    public static final String COLLECTORS = "outpost.collectors";
+    public static final String CONFIG = "outpost.config";
+
+    private Builtins() {}
+
+    public static List<Collector> all(String workerId, Supplier<WorkerStatus> status,
+            Supplier<Map<String, CollectorEntry>> collectors, Supplier<Map<String, String>> config) {
+        return List.of(
+                simple(PING, "Answers with the params it was given: checks the path to a worker end to end.",
+                        (req, ctx) -> {
+                            ObjectNode out = Json.object();
+                            out.put("worker", workerId);
+                            out.put("time", Instant.now().toString());
+                            out.set("echo", req.params());
+                            return out;
+                        }),
+                simple(STATUS, "The worker's counters, in-flight work, latencies, queue depth and thread health.",
+                        (req, ctx) -> status.get()),
+                simple(COLLECTORS, "Every collector this worker runs, with its description and params schema.",
+                        (req, ctx) -> {
+                            ArrayNode out = Json.array();
+                            collectors.get().forEach((name, e) -> {
+                                if (e.allowed() && !name.startsWith("_")) {
+                                    ObjectNode c = out.addObject();
+                                    c.put("name", name);
+                                    c.put("description", e.collector().description());
+                                    c.set("params", e.collector().paramsSchema());
+                                    c.put("timeout", e.timeout().toString());
+                                    c.put("maxAttempts", e.maxAttempts());
+                                }
+                            });
+                            return out;
+                        }),
+                simple(CONFIG, "The worker's running configuration, with secrets redacted.",
+                        (req, ctx) -> config.get()));
+    }
+
+    private static Collector simple(String name, String description, Collector.Handler body) {
+        return Collector.of(name, description, Json.anyObjectSchema(), body);
+    }
+}

@@ -1,0 +1,258 @@
+package dev.outpost.core.json;
+
+import dev.outpost.internal.Mapper;
+import dev.outpost.Json;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.ErrorInfo;
+import dev.outpost.RejectReason;
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.ResponseStatus;
+import dev.outpost.core.internal.Timestamps;
+import dev.outpost.spi.Codec;
+import dev.outpost.spi.CodecException;
+import dev.outpost.spi.Decoded;
+import dev.outpost.spi.Sender;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The innermost codec: request and response documents as UTF-8 JSON, checked against the
+ * schemas shipped in {@code dev/outpost/schema/}. Unknown fields are ignored so that newer
+ * clients and older workers can coexist. Thread-safe.
+ */
+public final class JsonCodec implements Codec {
+    private static final JsonSchema REQUEST_SCHEMA = JsonSchema.ofResource(JsonCodec.class, "/dev/outpost/schema/request.schema.json");
+    private static final JsonSchema RESPONSE_SCHEMA = JsonSchema.ofResource(JsonCodec.class, "/dev/outpost/schema/response.schema.json");
+    private static final int MAX_REPORTED_VIOLATIONS = 5;
+
+    private final boolean validate;
+
+    private JsonCodec(boolean validate) {
+        this.validate = validate;
+    }
+
+    /** A codec that validates every decoded document against its schema. */
+    public static JsonCodec create() {
+        return new JsonCodec(true);
+    }
+
+    /**
+     * A codec that only checks what it needs to build the records, skipping the full schema check.
+     * For trusted, high-volume pipelines; the worker still validates collector params.
+     */
+    public static JsonCodec withoutSchemaValidation() {
+        return new JsonCodec(false);
+    }
+
+    /** The request document's schema. */
+    public static JsonSchema requestSchema() {
+        return REQUEST_SCHEMA;
+    }
+
+    /** The response document's schema. */
+    public static JsonSchema responseSchema() {
+        return RESPONSE_SCHEMA;
+    }
+
+    @Override
+    public byte[] encodeRequest(Request r) {
+        ByteArrayBuilder out = new ByteArrayBuilder(256);
+        try (JsonGenerator g = Mapper.SHARED.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeNumberField("v", r.v());
+            g.writeStringField("id", r.id());
+            g.writeStringField("collector", r.collector());
+            if (r.target().isPresent()) {
+                g.writeStringField("target", r.target().get());
+            }
+            g.writeFieldName("params");
+            Mapper.SHARED.writeTree(g, r.params());
+            if (r.replyTo().isPresent()) {
+                g.writeStringField("replyTo", r.replyTo().get());
+            }
+            g.writeStringField("sentAt", Timestamps.format(r.sentAt()));
+            if (r.ttl().isPresent()) {
+                g.writeNumberField("ttl", Math.max(1, r.ttl().get().toMillis()));
+            }
+            if (!r.attributes().isEmpty()) {
+                g.writeObjectFieldStart("attributes");
+                for (Map.Entry<String, String> e : r.attributes().entrySet()) {
+                    g.writeStringField(e.getKey(), e.getValue());
+                }
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    @Override
+    public Decoded<Request> decodeRequest(byte[] body) {
+        ObjectNode doc = readObject(body, REQUEST_SCHEMA, "request", "params");
+        try {
+            return Decoded.anonymous(new Request(
+                    doc.path("v").asInt(),
+                    text(doc, "id"),
+                    text(doc, "collector"),
+                    optionalText(doc, "target"),
+                    doc.get("params") instanceof ObjectNode p ? p : Json.object(),
+                    optionalText(doc, "replyTo"),
+                    instant(doc, "sentAt"),
+                    doc.hasNonNull("ttl") ? Optional.of(Duration.ofMillis(doc.get("ttl").asLong())) : Optional.empty(),
+                    stringMap(doc.get("attributes"))));
+        } catch (RuntimeException e) {
+            throw new CodecException(RejectReason.SCHEMA_INVALID, "invalid request: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public byte[] encodeResponse(Response r, Optional<Sender> recipient) {
+        ByteArrayBuilder out = new ByteArrayBuilder(256);
+        try (JsonGenerator g = Mapper.SHARED.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeNumberField("v", r.v());
+            g.writeStringField("requestId", r.requestId());
+            g.writeStringField("collector", r.collector());
+            if (r.target().isPresent()) {
+                g.writeStringField("target", r.target().get());
+            }
+            g.writeStringField("status", r.status().code());
+            if (r.result().isPresent()) {
+                g.writeFieldName("result");
+                Mapper.SHARED.writeTree(g, r.result().get());
+            }
+            if (r.error().isPresent()) {
+                g.writeObjectFieldStart("error");
+                g.writeStringField("code", r.error().get().code());
+                g.writeStringField("message", r.error().get().message());
+                g.writeEndObject();
+            }
+            g.writeStringField("worker", r.worker());
+            g.writeNumberField("attempt", r.attempt());
+            g.writeStringField("startedAt", Timestamps.format(r.startedAt()));
+            g.writeStringField("finishedAt", Timestamps.format(r.finishedAt()));
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    @Override
+    public Decoded<Response> decodeResponse(byte[] body) {
+        ObjectNode doc = readObject(body, RESPONSE_SCHEMA, "response", "result");
+        try {
+            JsonNode error = doc.get("error");
+            ResponseStatus status = ResponseStatus.fromCode(text(doc, "status"));
+            return Decoded.anonymous(new Response(
+                    doc.path("v").asInt(),
+                    text(doc, "requestId"),
+                    text(doc, "collector"),
+                    optionalText(doc, "target"),
+                    status,
+                    status == ResponseStatus.OK ? Optional.of(doc.get("result")) : Optional.empty(),
+                    status == ResponseStatus.OK || error == null ? Optional.empty()
+                            : Optional.of(new ErrorInfo(error.path("code").asText(), error.path("message").asText())),
+                    text(doc, "worker"),
+                    doc.path("attempt").asInt(),
+                    instant(doc, "startedAt"),
+                    instant(doc, "finishedAt")));
+        } catch (RuntimeException e) {
+            throw new CodecException(RejectReason.SCHEMA_INVALID, "invalid response: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads and validates a document. The envelope schemas leave {@code opaque} (params, result)
+     * unconstrained beyond its type, so a shallow copy with it emptied is validated: the verdict is
+     * the same and a large payload is not walked twice.
+     */
+    private ObjectNode readObject(byte[] body, JsonSchema schema, String what, String opaque) {
+        JsonNode doc;
+        try {
+            doc = Mapper.SHARED.readTree(body);
+        } catch (IOException e) {
+            throw new CodecException(RejectReason.UNDECODABLE, what + " is not JSON: " + firstLine(e.getMessage()));
+        }
+        if (!(doc instanceof ObjectNode object)) {
+            throw new CodecException(RejectReason.SCHEMA_INVALID,
+                    what + " must be a JSON object, was " + (doc == null ? "empty" : doc.getNodeType()));
+        }
+        if (validate) {
+            JsonNode payload = object.get(opaque);
+            ObjectNode envelope = object;
+            if (payload != null && payload.isContainerNode() && payload.size() > 0) {
+                envelope = object.objectNode();
+                envelope.setAll(object);
+                envelope.set(opaque, payload.isObject() ? envelope.objectNode() : envelope.arrayNode());
+            }
+            List<String> violations = schema.violations(envelope);
+            if (!violations.isEmpty()) {
+                throw new CodecException(RejectReason.SCHEMA_INVALID, what + " violates its schema: "
+                        + String.join("; ", violations.subList(0, Math.min(MAX_REPORTED_VIOLATIONS, violations.size()))));
+            }
+        }
+        return object;
+    }
+
+    private static String text(JsonNode doc, String field) {
+        JsonNode n = doc.get(field);
+        if (n == null || !n.isTextual()) {
+            throw new IllegalArgumentException("'" + field + "' must be a string");
+        }
+        return n.textValue();
+    }
+
+    private static Optional<String> optionalText(JsonNode doc, String field) {
+        JsonNode n = doc.get(field);
+        return n == null || n.isNull() ? Optional.empty() : Optional.of(text(doc, field));
+    }
+
+    private static Instant instant(JsonNode doc, String field) {
+        try {
+            return Timestamps.parse(text(doc, field));
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("'" + field + "' is not an RFC 3339 date-time");
+        }
+    }
+
+    private static Map<String, String> stringMap(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return Map.of();
+        }
+        if (!node.isObject()) {
+            throw new IllegalArgumentException("'attributes' must be an object");
+        }
+        Map<String, String> out = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw new IllegalArgumentException("attribute '" + e.getKey() + "' must be a string");
+            }
+            out.put(e.getKey(), e.getValue().textValue());
+        }
+        return out;
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "unreadable";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

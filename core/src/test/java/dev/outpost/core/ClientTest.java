@@ -1,0 +1,102 @@
+package dev.outpost.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.inmemory.InMemoryTransport;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class ClientTest {
+
+    @Test
+    void callTimesOutWithATypedErrorNamingTheRequest() {
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build()) {
+            Request r = Request.builder("nobody.home").build();
+            assertThatThrownBy(() -> client.call(r, Duration.ofMillis(200)).get(5, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOfSatisfying(CallTimeoutException.class, e -> {
+                        assertThat(e.requestId()).isEqualTo(r.id());
+                        assertThat(e.getMessage()).contains("nobody.home");
+                    });
+            assertThat(client.pending()).isZero();
+        }
+    }
+
+    @Test
+    void aCallSetsAttlSoWorkersSkipRequestsTheCallerGaveUpOn() throws Exception {
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build()) {
+            client.call(Request.builder("x").build(), Duration.ofMillis(100)).exceptionally(e -> null).get();
+            Thread.sleep(150);
+            try (Worker w = Worker.builder(transport).collector(Collectors.of("x", (r, c) -> "ran"))
+                    .pollWait(Duration.ofMillis(50)).build().start()) {
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                        .until(() -> transport.peek("dead-letter").size() == 1);
+                assertThat(transport.peek("dead-letter").get(0).attributes().get("outpost-reject-reason")).isEqualTo("expired");
+            }
+        }
+    }
+
+    @Test
+    void broadcastGathersFromEveryWorkerOnTheTopic() throws Exception {
+        try (InMemoryTransport transport = InMemoryTransport.create()) {
+            transport.topic("all-workers");
+            for (String q : List.of("w1", "w2", "w3")) {
+                transport.subscribe("all-workers", q);
+            }
+            Worker[] workers = new Worker[3];
+            for (int i = 0; i < 3; i++) {
+                workers[i] = Worker.builder(transport).id("worker-" + (i + 1)).requests("w" + (i + 1))
+                        .pollWait(Duration.ofMillis(50)).build().start();
+            }
+            try (Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build()) {
+                List<Response> all = client.broadcast("all-workers", Request.builder("outpost.ping").build(), 3,
+                        Duration.ofSeconds(5)).get(10, TimeUnit.SECONDS);
+                assertThat(all).extracting(Response::worker).containsExactlyInAnyOrder("worker-1", "worker-2", "worker-3");
+
+                workers[2].close();
+                long t0 = System.nanoTime();
+                List<Response> two = client.broadcast("all-workers", Request.builder("outpost.ping").build(), 3,
+                        Duration.ofMillis(500)).get(10, TimeUnit.SECONDS);
+                assertThat(two).hasSize(2);
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(450));
+            } finally {
+                for (Worker w : workers) {
+                    w.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void garbageOnTheReplyQueueIsDroppedAndCountedAndCallsStillWork() throws Exception {
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                Worker w = Worker.builder(transport).pollWait(Duration.ofMillis(50)).build().start();
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build()) {
+            transport.send(client.replyTo(), dev.outpost.spi.Message.of(new byte[] {0, (byte) 0xff, 42})).join();
+            transport.send(client.replyTo(), dev.outpost.spi.Message.of("{\"v\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8))).join();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> client.undecodableResponses() == 2);
+            assertThat(transport.peek(client.replyTo())).isEmpty();
+            assertThat(client.call(Request.builder("outpost.ping").build(), Duration.ofSeconds(5)).get().isOk()).isTrue();
+        }
+    }
+
+    @Test
+    void closingFailsPendingCallsAndRefusesNewOnes() {
+        try (InMemoryTransport transport = InMemoryTransport.create()) {
+            Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build();
+            var pending = client.call(Request.builder("x").build(), Duration.ofSeconds(30));
+            client.close();
+            assertThat(pending).isCompletedExceptionally();
+            assertThatThrownBy(() -> client.call(Request.builder("x").build(), Duration.ofSeconds(1)))
+                    .isInstanceOf(IllegalStateException.class);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package dev.outpost.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.CollectorException;
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.ResponseStatus;
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.Message;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class WorkerRetryTest {
+    private final InMemoryTransport transport = InMemoryTransport.create();
+    private Worker worker;
+    private Client client;
+
+    @AfterEach
+    void stop() {
+        if (client != null) {
+            client.close();
+        }
+        if (worker != null) {
+            worker.close();
+        }
+        transport.close();
+    }
+
+    @Test
+    void poisonMessageIsRetriedWithGrowingDelaysThenAnsweredAndDeadLettered() throws Exception {
+        List<Long> attemptsAt = new CopyOnWriteArrayList<>();
+        List<Duration> delays = new CopyOnWriteArrayList<>();
+        worker = Worker.builder(transport)
+                .collector(Collectors.of("poison", (r, c) -> {
+                    attemptsAt.add(System.nanoTime());
+                    throw new IllegalStateException("cannot digest attempt " + c.attempt());
+                }))
+                .maxAttempts(4)
+                .backoff(Duration.ofMillis(100), Duration.ofSeconds(2))
+                .pollWait(Duration.ofMillis(100))
+                .listener(new WorkerListener() {
+                    @Override
+                    public void onRetry(Request request, int attempt, Duration delay, Throwable cause) {
+                        delays.add(delay);
+                    }
+                })
+                .build().start();
+        client = Client.builder(transport).pollWait(Duration.ofMillis(100)).build();
+
+        Response r = client.call(Request.builder("poison").build(), Duration.ofSeconds(20)).get();
+
+        assertThat(attemptsAt).hasSize(4);
+        assertThat(r.status()).isEqualTo(ResponseStatus.ERROR);
+        assertThat(r.attempt()).isEqualTo(4);
+        assertThat(r.error().orElseThrow().code()).isEqualTo("collector-failed");
+        assertThat(r.error().orElseThrow().message()).contains("cannot digest attempt 4");
+        // equal jitter: the delay before attempt k+1 lies in [step/2, step] and the step doubles,
+        // so each delay is at least the previous one
+        assertThat(delays).hasSize(3).isSortedAccordingTo(Duration::compareTo);
+        for (int i = 1; i < attemptsAt.size(); i++) {
+            long gapMillis = (attemptsAt.get(i) - attemptsAt.get(i - 1)) / 1_000_000;
+            assertThat(gapMillis).isGreaterThanOrEqualTo(delays.get(i - 1).toMillis() - 5);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> transport.peek("dead-letter").size() == 1);
+        Message dead = transport.peek("dead-letter").get(0);
+        assertThat(dead.attributes().get("outpost-reject-reason")).isEqualTo("attempts-exhausted");
+        assertThat(dead.attributes().get("outpost-reject-detail")).contains("cannot digest");
+        assertThat(worker.status().counters().retried()).isEqualTo(3);
+        assertThat(worker.status().counters().failed()).isEqualTo(1);
+    }
+
+    @Test
+    void permanentFailuresAreAnsweredAtOnceWithoutDeadLetter() throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        worker = Worker.builder(transport)
+                .collector(Collectors.of("strict", (r, c) -> {
+                    runs.incrementAndGet();
+                    throw CollectorException.permanent("bad-target", "target must be a host name");
+                }))
+                .pollWait(Duration.ofMillis(100))
+                .build().start();
+        client = Client.builder(transport).pollWait(Duration.ofMillis(100)).build();
+        Response r = client.call(Request.builder("strict").build(), Duration.ofSeconds(5)).get();
+        assertThat(r.error().orElseThrow().code()).isEqualTo("bad-target");
+        assertThat(runs).hasValue(1);
+        assertThat(transport.peek("dead-letter")).isEmpty();
+    }
+
+    @Test
+    void transientFailureSucceedsOnALaterAttempt() throws Exception {
+        worker = Worker.builder(transport)
+                .collector(Collectors.of("flaky", (r, c) -> {
+                    if (c.attempt() < 3) {
+                        throw CollectorException.retryable("busy", "try later");
+                    }
+                    return "fine on attempt " + c.attempt();
+                }))
+                .backoff(Duration.ofMillis(20), Duration.ofMillis(50))
+                .pollWait(Duration.ofMillis(100))
+                .build().start();
+        client = Client.builder(transport).pollWait(Duration.ofMillis(100)).build();
+        Response r = client.call(Request.builder("flaky").build(), Duration.ofSeconds(5)).get();
+        assertThat(r.isOk()).isTrue();
+        assertThat(r.attempt()).isEqualTo(3);
+        assertThat(r.result().orElseThrow().asText()).isEqualTo("fine on attempt 3");
+    }
+
+    @Test
+    void aRunPastItsTimeoutIsInterruptedAndCountsAsAFailedAttempt() throws Exception {
+        worker = Worker.builder(transport)
+                .collector(Collectors.of("slow", (r, c) -> {
+                    Thread.sleep(60_000);
+                    return "unreachable";
+                }))
+                .timeout(Duration.ofMillis(200))
+                .maxAttempts(1)
+                .pollWait(Duration.ofMillis(100))
+                .build().start();
+        client = Client.builder(transport).pollWait(Duration.ofMillis(100)).build();
+        Response r = client.call(Request.builder("slow").build(), Duration.ofSeconds(10)).get();
+        assertThat(r.error().orElseThrow().code()).isEqualTo("timeout");
+        assertThat(worker.status().counters().timedOut()).isEqualTo(1);
+    }
+
+    @Test
+    void longWorkIsKeptInvisibleByExtension() throws Exception {
+        InMemoryTransport shortVisibility = InMemoryTransport.builder().visibilityTimeout(Duration.ofMillis(300)).build();
+        AtomicInteger runs = new AtomicInteger();
+        try (Worker w = Worker.builder(shortVisibility)
+                        .collector(Collectors.of("long", (r, c) -> {
+                            runs.incrementAndGet();
+                            Thread.sleep(1_500);
+                            return "done";
+                        }))
+                        .visibility(Duration.ofMillis(300))
+                        .concurrency(2)
+                        .pollWait(Duration.ofMillis(50))
+                        .build().start();
+                Client c = Client.builder(shortVisibility).pollWait(Duration.ofMillis(50)).build()) {
+            Response r = c.call(Request.builder("long").build(), Duration.ofSeconds(10)).get();
+            assertThat(r.isOk()).isTrue();
+            assertThat(r.attempt()).isEqualTo(1);
+            // without extension the message would have come back after 300 ms and run again on the free slot
+            assertThat(runs).hasValue(1);
+        } finally {
+            shortVisibility.close();
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.outpost.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class TimestampsTest {
+    @Test
+    void agreesWithTheJdkOnRandomInstants() {
+        Random r = new Random(3);
+        for (int i = 0; i < 200_000; i++) {
+            long seconds = r.nextLong() % 400_000_000_000L;
+            int nanos = switch (i % 4) {
+                case 0 -> 0;
+                case 1 -> r.nextInt(1000) * 1_000_000;
+                case 2 -> r.nextInt(1_000_000) * 1_000;
+                default -> r.nextInt(1_000_000_000);
+            };
+            Instant t = Instant.ofEpochSecond(seconds, nanos);
+            String jdk = t.toString();
+            assertThat(Timestamps.format(t)).isEqualTo(jdk);
+            assertThat(Timestamps.parse(jdk)).isEqualTo(t);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"2026-01-31T12:00:00Z", "2026-01-31T12:00:00.5Z", "2026-01-31T12:00:00.123456789Z",
+        "2026-01-31T13:00:00+01:00", "2024-02-29T00:00:00Z", "0001-01-01T00:00:00Z",
+        "2026-01-01T24:00:00Z", "2026-01-01T00:00:00.Z"})
+    void parsesWhatTheJdkParses(String text) {
+        assertThat(Timestamps.parse(text)).isEqualTo(Instant.parse(text));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-01-01T00:00:00",
+        "2026-01-01T00:00:00.1234567890Z", "yesterday", "2026-01-01 00:00:00Z"})
+    void refusesWhatTheJdkRefuses(String text) {
+        assertThatThrownBy(() -> Instant.parse(text)).isInstanceOf(DateTimeParseException.class);
+        assertThatThrownBy(() -> Timestamps.parse(text)).isInstanceOf(DateTimeParseException.class);
+    }
+}

@@ -1,0 +1,263 @@
+package dev.outpost.testing;
+
+import dev.outpost.core.Client;
+import dev.outpost.OutpostException;
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.core.Worker;
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.Collector;
+import dev.outpost.spi.Message;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * Gives each test a fresh, wired {@link InMemoryTransport}, a started {@link Worker} running the
+ * given collectors, and a {@link Client}; all three are closed after the test.
+ *
+ * <pre>{@code
+ * @RegisterExtension
+ * final OutpostExtension outpost = OutpostExtension.builder().collector(new Uptime()).build();
+ *
+ * @Test
+ * void answers() {
+ *     assertTrue(outpost.call(Request.builder("host.uptime").build()).isOk());
+ * }
+ * }</pre>
+ *
+ * <p>Register it on an instance field (one worker per test) or a static field (one per test
+ * method still: the wiring is rebuilt before each test). Test methods may also take an
+ * {@code InMemoryTransport}, {@code Worker}, {@code Client} or {@code OutpostExtension} parameter.
+ * Polling waits are short (50 ms) so that tests run fast.
+ */
+public final class OutpostExtension implements BeforeEachCallback, AfterEachCallback, ParameterResolver {
+    /** How long {@link #call(Request)} and the await helpers wait by default. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
+    private final List<Collector> collectors;
+    private final Consumer<Worker.Builder> workerCustomiser;
+    private final Consumer<InMemoryTransport.Builder> transportCustomiser;
+    private final Duration timeout;
+
+    private InMemoryTransport transport;
+    private Worker worker;
+    private Client client;
+    private final List<Response> responses = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private OutpostExtension(Builder b) {
+        this.collectors = List.copyOf(b.collectors);
+        this.workerCustomiser = b.workerCustomiser;
+        this.transportCustomiser = b.transportCustomiser;
+        this.timeout = b.timeout;
+    }
+
+    /** A builder for the extension. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        InMemoryTransport.Builder tb = InMemoryTransport.builder();
+        transportCustomiser.accept(tb);
+        transport = tb.build();
+        Worker.Builder wb = Worker.builder(transport).id("test-worker").collectors(collectors).pollWait(Duration.ofMillis(50))
+                .backoff(Duration.ofMillis(10), Duration.ofMillis(100)).drainTimeout(Duration.ofSeconds(2));
+        workerCustomiser.accept(wb);
+        worker = wb.build().start();
+        responses.clear();
+        client = Client.builder(transport).pollWait(Duration.ofMillis(50)).onResponse(responses::add).build();
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        try {
+            if (client != null) {
+                client.close();
+            }
+            if (worker != null) {
+                worker.close();
+            }
+        } finally {
+            if (transport != null) {
+                transport.close();
+            }
+            client = null;
+            worker = null;
+            transport = null;
+        }
+    }
+
+    /** The transport of the current test. */
+    public InMemoryTransport transport() {
+        return require(transport);
+    }
+
+    /** The worker of the current test. */
+    public Worker worker() {
+        return require(worker);
+    }
+
+    /** The client of the current test. */
+    public Client client() {
+        return require(client);
+    }
+
+    /**
+     * Calls the worker and waits for the response (whatever its status).
+     *
+     * @throws OutpostException when no response arrives within the extension's timeout
+     */
+    public Response call(Request request) {
+        return call(request, timeout);
+    }
+
+    /** Calls the worker and waits up to {@code wait} for the response. */
+    public Response call(Request request, Duration wait) {
+        try {
+            return client().call(request, wait).get(wait.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OutpostException("interrupted while waiting for " + request.id(), e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof OutpostException oe ? oe : new OutpostException(e.getCause().toString(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new OutpostException("no response to " + request.id() + " within " + wait, e);
+        }
+    }
+
+    /**
+     * Responses that reached the client without a pending {@link #call}: answers to requests sent
+     * with {@code client().send(...)}, in arrival order.
+     */
+    public List<Response> responses() {
+        return List.copyOf(responses);
+    }
+
+    /**
+     * Waits until at least {@code count} uncorrelated responses arrived and returns them.
+     *
+     * @throws AssertionError when they do not arrive within the extension's timeout
+     */
+    public List<Response> awaitResponses(int count) {
+        return await(count, this::responses, "responses", r -> r.requestId() + " " + r.status().code());
+    }
+
+    /** The messages in the dead-letter queue now (not consumed). */
+    public List<Message> deadLetters() {
+        return transport().peek(Worker.DEFAULT_DEAD_LETTER);
+    }
+
+    /**
+     * Waits until at least {@code count} messages are in the dead-letter queue and returns them.
+     *
+     * @throws AssertionError when they do not arrive within the extension's timeout
+     */
+    public List<Message> awaitDeadLetters(int count) {
+        return await(count, this::deadLetters, "dead letters", m -> m.attributes().getOrDefault("outpost-reject-reason", "?"));
+    }
+
+    private <T> List<T> await(int count, java.util.function.Supplier<List<T>> current, String what,
+            java.util.function.Function<T, String> describe) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<T> now = current.get();
+        while (now.size() < count) {
+            if (System.nanoTime() - deadline > 0) {
+                List<String> seen = new ArrayList<>();
+                now.forEach(x -> seen.add(describe.apply(x)));
+                throw new AssertionError("expected " + count + " " + what + " within " + timeout + ", found " + now.size()
+                        + (seen.isEmpty() ? "" : " " + seen));
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+            now = current.get();
+        }
+        return now;
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext p, ExtensionContext c) {
+        Class<?> type = p.getParameter().getType();
+        return type == InMemoryTransport.class || type == Worker.class || type == Client.class || type == OutpostExtension.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext p, ExtensionContext c) {
+        Class<?> type = p.getParameter().getType();
+        if (type == InMemoryTransport.class) {
+            return transport();
+        }
+        if (type == Worker.class) {
+            return worker();
+        }
+        if (type == Client.class) {
+            return client();
+        }
+        return this;
+    }
+
+    private static <T> T require(T value) {
+        if (value == null) {
+            throw new IllegalStateException("OutpostExtension is only wired while a test runs: register it with @RegisterExtension");
+        }
+        return value;
+    }
+
+    /** Builds an {@link OutpostExtension}. */
+    public static final class Builder {
+        private final List<Collector> collectors = new ArrayList<>();
+        private Consumer<Worker.Builder> workerCustomiser = b -> {};
+        private Consumer<InMemoryTransport.Builder> transportCustomiser = b -> {};
+        private Duration timeout = DEFAULT_TIMEOUT;
+
+        private Builder() {}
+
+        /** A collector the worker runs. */
+        public Builder collector(Collector collector) {
+            collectors.add(Objects.requireNonNull(collector, "collector"));
+            return this;
+        }
+
+        /** Adjusts the worker before it is built (concurrency, codec, allow-list, …). */
+        public Builder worker(Consumer<Worker.Builder> customiser) {
+            this.workerCustomiser = Objects.requireNonNull(customiser, "customiser");
+            return this;
+        }
+
+        /** Adjusts the transport before it is built (visibility timeout, queues, …). */
+        public Builder transport(Consumer<InMemoryTransport.Builder> customiser) {
+            this.transportCustomiser = Objects.requireNonNull(customiser, "customiser");
+            return this;
+        }
+
+        /** How long calls and awaits wait; default 5 s. */
+        public Builder timeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** Builds the extension. */
+        public OutpostExtension build() {
+            return new OutpostExtension(this);
+        }
+    }
+}
