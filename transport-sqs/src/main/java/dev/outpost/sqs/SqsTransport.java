@@ -2,6 +2,8 @@ package dev.outpost.sqs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.outpost.Attributes;
+import dev.outpost.RejectReason;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.MessageTooLargeException;
@@ -87,7 +89,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  *   <li><b>Unreadable messages.</b> A message whose framing cannot be undone (an unknown body
  *       encoding, bad base64, a broken packed attribute or SNS envelope, a malformed, refused or
  *       dangling S3 pointer) never fails a receive: the transport moves it, exactly as it arrived,
- *       to a dead-letter queue with the reason in {@value #ATTR_TRANSPORT_ERROR}, and deletes it.
+ *       to a dead-letter queue with the reason ({@link #UNREADABLE}, in the attributes a worker's
+ *       dead-letter copies carry), and deletes it.
  *       The dead-letter queue is {@link Builder#deadLetter}'s, or else the source queue's own
  *       (its redrive policy, as {@link SqsProvisioner#queueWithDeadLetter} sets). With neither,
  *       the message stays on its queue (logged), and SQS's redrive or retention ends it.
@@ -109,10 +112,12 @@ public final class SqsTransport implements Transport {
     public static final String DEFAULT_GROUP_ID = "outpost";
     /** Default key prefix of offloaded payloads. */
     public static final String DEFAULT_PAYLOAD_PREFIX = "outpost/";
-    /** On a message the transport dead-lettered itself: why it could not be read. */
-    public static final String ATTR_TRANSPORT_ERROR = "outpost-transport-error";
-    /** On a message the transport dead-lettered itself: the logical source it was received from. */
-    public static final String ATTR_TRANSPORT_SOURCE = "outpost-transport-source";
+    /**
+     * The reason on messages the transport dead-letters itself because it cannot read their framing
+     * ({@value Attributes#REJECT_REASON} {@code = unreadable}; {@value Attributes#REJECT_DETAIL} says
+     * what is wrong, {@value Attributes#SOURCE} where it was received).
+     */
+    public static final RejectReason UNREADABLE = RejectReason.of("unreadable", false);
     /** The key segment of payloads sent to topics, which no ack deletes. */
     static final String SHARED_SEGMENT = "shared/";
     private static final Logger log = LoggerFactory.getLogger(SqsTransport.class);
@@ -526,8 +531,9 @@ public final class SqsTransport implements Transport {
     private void setAside(String source, String url, Incoming in) {
         String id = in.raw.messageId();
         Map<String, String> attrs = new LinkedHashMap<>(in.rawAttributes);
-        attrs.put(ATTR_TRANSPORT_ERROR, in.unreadable);
-        attrs.put(ATTR_TRANSPORT_SOURCE, source);
+        attrs.put(Attributes.REJECT_REASON, UNREADABLE.code());
+        attrs.put(Attributes.REJECT_DETAIL, in.unreadable);
+        attrs.put(Attributes.SOURCE, source);
         Message copy = Message.of(in.raw.body().getBytes(StandardCharsets.UTF_8), attrs);
         deadLetterFor(source, url).thenCompose(dlq -> {
             if (dlq.isEmpty()) {
@@ -550,7 +556,7 @@ public final class SqsTransport implements Transport {
         if (deadLetter.isPresent()) {
             return CompletableFuture.completedFuture(deadLetter);
         }
-        return deadLetterUrls.computeIfAbsent(url, u -> sqs.getQueueAttributes(r -> r.queueUrl(u)
+        CompletableFuture<Optional<String>> found = deadLetterUrls.computeIfAbsent(url, u -> sqs.getQueueAttributes(r -> r.queueUrl(u)
                 .attributeNames(QueueAttributeName.REDRIVE_POLICY)).thenCompose(resp -> {
                     String policy = resp.attributes().get(QueueAttributeName.REDRIVE_POLICY);
                     String arn = null;
@@ -564,11 +570,13 @@ public final class SqsTransport implements Transport {
                     }
                     String name = arn.substring(arn.lastIndexOf(':') + 1);
                     return sqs.getQueueUrl(r -> r.queueName(name)).thenApply(q -> Optional.of(q.queueUrl()));
-                }).whenComplete((v, e) -> {
-                    if (e != null) {
-                        deadLetterUrls.remove(u); // look again next time
-                    }
                 }));
+        found.whenComplete((v, e) -> {
+            if (e != null) {
+                deadLetterUrls.remove(url, found); // look again next time
+            }
+        });
+        return found;
     }
 
     private final class SqsDelivery implements Delivery {
@@ -875,8 +883,8 @@ public final class SqsTransport implements Transport {
         }
 
         /**
-         * Where the transport moves messages it cannot read, with the reason in
-         * {@value #ATTR_TRANSPORT_ERROR}: a logical destination (or queue name or URL). By default,
+         * Where the transport moves messages it cannot read (see {@link #UNREADABLE}): a logical
+         * destination (or queue name or URL). By default,
          * the dead-letter queue of the source queue's redrive policy.
          */
         public Builder deadLetter(String destination) {

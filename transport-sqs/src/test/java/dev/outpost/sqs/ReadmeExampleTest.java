@@ -29,7 +29,7 @@ class ReadmeExampleTest {
         //    SqsProvisioner is the quick path; in production declare the same in your infrastructure code.
         SqsProvisioner provisioner = new SqsProvisioner(sqs);
         provisioner.queueWithDeadLetter("outpost-requests", Duration.ofSeconds(30), 5); // + outpost-requests-dead-letter
-        provisioner.queue("outpost-replies-" + clientName, Map.of());
+        String replyQueue = provisioner.queue("outpost-replies-" + clientName, Map.of()); // its URL
 
         // 2. The worker: logical names ("requests", "dead-letter") mapped to real queues.
         SqsTransport workerSide = SqsTransport.builder().sqsClient(sqs)
@@ -40,12 +40,12 @@ class ReadmeExampleTest {
                 .collector(Collector.of("greet", (request, context) -> "hello, " + request.params().path("name").asText()))
                 .build().start();
 
-        // 3. The client: sends to "requests", reads its answers from its own reply queue.
+        // 3. The client: sends to "requests", reads its answers from its reply queue. The reply address travels
+        //    in each request and the worker sends to it: a queue URL, not a logical name only this client maps.
         SqsTransport clientSide = SqsTransport.builder().sqsClient(sqs)
                 .queue("requests", "outpost-requests")
-                .queue("replies", "outpost-replies-" + clientName)
                 .build();
-        try (Client client = Client.builder(clientSide).replyTo("replies").build()) {
+        try (Client client = Client.builder(clientSide).replyTo(replyQueue).build()) {
             Response response = client.call(Request.builder("greet").param("name", "Ada").build(), Duration.ofSeconds(30))
                     .get(60, TimeUnit.SECONDS);
             System.out.println(response.result().orElseThrow().asText()); // hello, Ada

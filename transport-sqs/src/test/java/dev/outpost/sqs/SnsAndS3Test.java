@@ -177,7 +177,7 @@ class SnsAndS3Test {
             for (int i = 0; i < 20 && dead.size() < forged.size(); i++) {
                 for (Delivery d : t.receive("forged-q-dead-letter", 10, java.time.Duration.ofSeconds(1))) {
                     dead.add(new String(d.message().body(), StandardCharsets.UTF_8));
-                    reasons.add(d.message().attributes().get(SqsTransport.ATTR_TRANSPORT_ERROR));
+                    reasons.add(d.message().attributes().get(dev.outpost.Attributes.REJECT_DETAIL));
                     d.ack().join();
                 }
             }

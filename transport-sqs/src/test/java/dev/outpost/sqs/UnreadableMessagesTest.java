@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.outpost.core.Client;
+import dev.outpost.Attributes;
 import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.core.Worker;
@@ -106,11 +107,12 @@ class UnreadableMessagesTest {
                 assertThat(BAD).containsKey(body); // the message itself, not what it points to
                 Map<String, String> attrs = d.message().attributes();
                 assertThat(attrs).containsAllEntriesOf(BAD.get(body))
-                        .containsEntry(SqsTransport.ATTR_TRANSPORT_SOURCE, "requests")
-                        .containsKey(SqsTransport.ATTR_TRANSPORT_ERROR);
+                        .containsEntry(Attributes.SOURCE, "requests")
+                        .containsEntry(Attributes.REJECT_REASON, "unreadable")
+                        .containsKey(Attributes.REJECT_DETAIL);
                 d.ack().join();
             }
-            Set<String> reasons = dead.stream().map(d -> d.message().attributes().get(SqsTransport.ATTR_TRANSPORT_ERROR))
+            Set<String> reasons = dead.stream().map(d -> d.message().attributes().get(Attributes.REJECT_DETAIL))
                     .collect(Collectors.toSet());
             assertThat(reasons).anySatisfy(r -> assertThat(r).contains("unknown body encoding 'rot13'"))
                     .anySatisfy(r -> assertThat(r).contains("not base64"))
