@@ -60,6 +60,23 @@ class SqsWorkerTest {
     }
 
     @Test
+    void aFifoQueueGetsAFifoDeadLetterQueueAndProvisioningItAgainChangesNothing() {
+        SqsProvisioner p = new SqsProvisioner(admin);
+        String first = p.queueWithDeadLetter("jobs.fifo", Duration.ofSeconds(30), 5);
+        assertThat(p.queueWithDeadLetter("jobs.fifo", Duration.ofSeconds(30), 5)).isEqualTo(first);
+        String dlq = admin.getQueueUrl(r -> r.queueName("jobs-dead-letter.fifo")).join().queueUrl();
+        for (String url : List.of(first, dlq)) {
+            assertThat(admin.getQueueAttributes(r -> r.queueUrl(url).attributeNames(
+                    software.amazon.awssdk.services.sqs.model.QueueAttributeName.FIFO_QUEUE)).join().attributes())
+                    .containsEntry(software.amazon.awssdk.services.sqs.model.QueueAttributeName.FIFO_QUEUE, "true");
+        }
+        String redrive = admin.getQueueAttributes(r -> r.queueUrl(first).attributeNames(
+                software.amazon.awssdk.services.sqs.model.QueueAttributeName.REDRIVE_POLICY)).join().attributes()
+                .get(software.amazon.awssdk.services.sqs.model.QueueAttributeName.REDRIVE_POLICY);
+        assertThat(redrive).contains("jobs-dead-letter.fifo");
+    }
+
+    @Test
     void aWorkerAnswersThousandsOfCallsWithFewApiCallsPerMessage() throws Exception {
         SqsProvisioner p = new SqsProvisioner(admin);
         p.queueWithDeadLetter("work", Duration.ofSeconds(30), 10);
