@@ -38,18 +38,21 @@ class BatchEntryFailuresTest {
     private static void failFirstEntryOnce(FaultInjectingProxy proxy, String operation) {
         AtomicBoolean done = new AtomicBoolean();
         proxy.handle(call -> {
-            if (!call.operation().equals(operation) || done.getAndSet(true)) {
+            if (!call.operation().equals(operation) || done.get()) {
                 return proxy.forward(call);
             }
             try {
                 ObjectNode request = (ObjectNode) JSON.readTree(call.body());
+                if (request.withArray("Entries").size() < 2) {
+                    return proxy.forward(call); // a batch of one would fail as a whole: wait for a real batch
+                }
+                done.set(true);
                 ArrayNode kept = JSON.createArrayNode();
                 request.withArray("Entries").forEach(e -> {
                     if (!e.path("Id").asText().equals("0")) {
                         kept.add(e);
                     }
                 });
-                assertThat(kept.size()).as("a batch of several entries").isPositive();
                 request.set("Entries", kept);
                 FaultInjectingProxy.Reply reply = proxy.forward(call.withBody(request.toString()));
                 ObjectNode answer = (ObjectNode) JSON.readTree(reply.body());
@@ -74,7 +77,7 @@ class BatchEntryFailuresTest {
         try (ElasticMq mq = ElasticMq.start(); FaultInjectingProxy proxy = new FaultInjectingProxy(mq.port())) {
             ElasticMq.createQueue(mq.client(), "entries", 30, Map.of());
             failFirstEntryOnce(proxy, "SendMessageBatch");
-            try (SqsTransport t = SqsTransport.builder().sqsClient(via(proxy)).linger(Duration.ofMillis(200)).build()) {
+            try (SqsTransport t = SqsTransport.builder().sqsClient(via(proxy)).linger(Duration.ofSeconds(1)).build()) {
                 List<CompletableFuture<Void>> sends = new ArrayList<>();
                 for (int i = 0; i < 3; i++) {
                     sends.add(t.send("entries", Message.of(("m" + i).getBytes(StandardCharsets.UTF_8))));
@@ -97,7 +100,7 @@ class BatchEntryFailuresTest {
     void aFailedDeleteEntryIsDeletedAgainAlone() throws Exception {
         try (ElasticMq mq = ElasticMq.start(); FaultInjectingProxy proxy = new FaultInjectingProxy(mq.port())) {
             String url = ElasticMq.createQueue(mq.client(), "acks", 30, Map.of());
-            try (SqsTransport t = SqsTransport.builder().sqsClient(via(proxy)).linger(Duration.ofMillis(200)).build()) {
+            try (SqsTransport t = SqsTransport.builder().sqsClient(via(proxy)).linger(Duration.ofSeconds(1)).build()) {
                 for (int i = 0; i < 3; i++) {
                     t.send("acks", Message.of(("m" + i).getBytes(StandardCharsets.UTF_8))).join();
                 }

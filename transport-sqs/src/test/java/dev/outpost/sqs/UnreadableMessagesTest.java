@@ -137,7 +137,7 @@ class UnreadableMessagesTest {
 
     @Test
     void withoutAnyDeadLetterQueueTheBadMessagesStayAndReceivingGoesOn() throws Exception {
-        String url = new SqsProvisioner(admin).queue("mixed-3", Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "30"));
+        String url = new SqsProvisioner(admin).queue("mixed-3", Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "600"));
         sendRawBatch(url, List.of("fine"));
         try (SqsTransport t = SqsTransport.builder().sqsClient(mq.client()).build()) {
             List<Delivery> got = drain(t, "mixed-3", 1);
