@@ -61,9 +61,16 @@ class ReadmeExampleTest {
     void runsAndPrintsTheAnswer() throws Exception {
         PrintStream stdout = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        try (ElasticMq mq = ElasticMq.start()) {
+        // the client closed before the server: ElasticMQ's stop waits for open connections
+        try (ElasticMq mq = ElasticMq.start(); SqsAsyncClient sqs = mq.client()) {
             System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            workerAndClient(mq.client(), "readme");
+            workerAndClient(sqs, "readme");
+            // Closing the worker and the client cancels their 20 s long polls in the SDK, but the server
+            // keeps waiting on them and will not stop until they end: a message on each queue ends them.
+            for (String queue : new String[] {"outpost-requests", "outpost-replies-readme"}) {
+                String url = sqs.getQueueUrl(r -> r.queueName(queue)).join().queueUrl();
+                sqs.sendMessage(r -> r.queueUrl(url).messageBody("end the long poll")).join();
+            }
         } finally {
             System.setOut(stdout);
         }
