@@ -955,8 +955,12 @@ public final class SqsTransport implements Transport {
          * Builds the transport and looks up every queue given to {@link #queue}.
          *
          * @throws TransportException naming the first queue that does not exist or cannot be reached
+         * @throws IllegalStateException when payload locations are accepted without an S3 client
          */
         public SqsTransport build() {
+            if (!accepted.isEmpty() && s3 == null) {
+                throw new IllegalStateException("acceptPayloadsFrom(...) needs an S3 client to read with: set s3Client(...) or largePayloads(...)");
+            }
             if (sqs == null) {
                 sqs = SqsAsyncClient.create();
                 owned.add(sqs);

@@ -51,6 +51,19 @@ class SqsWorkerTest {
     }
 
     @Test
+    void acceptingPayloadLocationsWithoutAnS3ClientFailsAtBuild() {
+        assertThatThrownBy(() -> SqsTransport.builder().sqsClient(admin).acceptPayloadsFrom("extended-client", "").build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("s3Client");
+        assertThatThrownBy(() -> SqsTransport.builder().acceptPayloadsFrom("Not_A_Bucket", ""))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Not_A_Bucket");
+        try (var s3 = software.amazon.awssdk.services.s3.S3AsyncClient.builder()
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1).build()) {
+            assertThatThrownBy(() -> SqsTransport.builder().largePayloads(s3, "bucket", "no-slash"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("keyPrefix");
+        }
+    }
+
+    @Test
     void theProvisionerIsIdempotent() {
         SqsProvisioner p = new SqsProvisioner(admin);
         String first = p.queueWithDeadLetter("prov", Duration.ofSeconds(30), 5);

@@ -47,7 +47,9 @@ import java.util.regex.Pattern;
 public final class WireFormat {
     /** How the body is encoded, when it is not plain text. */
     public static final String BODY_ENCODING = "outpost-body-encoding";
+    /** {@value #BODY_ENCODING} of a body that travels as base64. */
     public static final String BASE64 = "base64";
+    /** {@value #BODY_ENCODING} of an empty body (which travels as {@code "-"}). */
     public static final String EMPTY = "empty";
     /** All attributes as one JSON object, when they cannot travel as SQS attributes. */
     public static final String PACKED_ATTRIBUTES = "outpost-attributes";
@@ -55,6 +57,7 @@ public final class WireFormat {
     public static final String EXTENDED_SIZE = "ExtendedPayloadSize";
     /** The offloaded payload's size (AWS extended client 1.x). */
     public static final String LEGACY_EXTENDED_SIZE = "SQSLargePayloadSize";
+    /** The first element of an extended-client pointer. */
     public static final String POINTER_CLASS = "software.amazon.payloadoffloading.PayloadS3Pointer";
     /** SQS's limit on a message's attributes; framing may add up to two. */
     static final int MAX_PLAIN_ATTRIBUTES = 8;
