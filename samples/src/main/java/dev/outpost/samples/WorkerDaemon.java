@@ -6,13 +6,9 @@ import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.nacl.SealedCodec;
 import dev.outpost.spi.Transport;
 import dev.outpost.sqs.SqsTransport;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.sqs.SqsAsyncClient;
-import software.amazon.awssdk.services.sqs.SqsAsyncClientBuilder;
 
 /**
  * A worker host assembled from the parts, configured by a file:
@@ -79,12 +75,6 @@ public final class WorkerDaemon {
         if (config.subset("outpost.sqs").isEmpty()) {
             return InMemoryTransport.create();
         }
-        SqsAsyncClientBuilder sqs = SqsAsyncClient.builder();
-        config.string("outpost.sqs.region").ifPresent(r -> sqs.region(Region.of(r)));
-        config.string("outpost.sqs.endpoint").ifPresent(e -> sqs.endpointOverride(URI.create(e)));
-        return SqsTransport.builder().sqsClient(sqs.build())
-                .queue("requests", config.require("outpost.sqs.requests"))
-                .queue("dead-letter", config.require("outpost.sqs.dead-letter"))
-                .build();
+        return SqsTransport.builder().configure(config).build();
     }
 }
