@@ -21,7 +21,8 @@ import java.util.Optional;
  * @param id unique and time-ordered; responses carry it as {@code requestId}
  * @param collector the collector's name
  * @param target what the collector acts on (a URL, a host), if anything
- * @param params the collector's params: always a JSON object
+ * @param params the collector's params: always a JSON object; the request keeps its own copy and
+ *     {@link #params()} hands out copies, so no caller can change a request after the fact
  * @param replyTo the destination the response goes to; empty for none
  * @param sentAt when the request was created
  * @param ttl how long after {@code sentAt} the request is still worth running
@@ -59,6 +60,13 @@ public record Request(
             }
         });
         attributes = Map.copyOf(attributes);
+        params = params.deepCopy();
+    }
+
+    /** A copy of the params: changing it does not change this request. */
+    @Override
+    public ObjectNode params() {
+        return params.deepCopy();
     }
 
     /** A builder for a request to {@code collector}, with a fresh id and {@code sentAt} = now. */

@@ -15,7 +15,8 @@ import java.util.Optional;
  * @param collector the collector that ran (or was refused)
  * @param target the request's target
  * @param status ok, error or rejected
- * @param result the collector's result, present exactly when the status is ok
+ * @param result the collector's result, present exactly when the status is ok; {@link #result()}
+ *     hands out copies
  * @param error what went wrong, present exactly when the status is not ok
  * @param worker the id of the worker that answered
  * @param attempt which attempt produced this response, from 1
@@ -35,6 +36,12 @@ public record Response(
         Instant startedAt,
         Instant finishedAt) {
 
+    /** A copy of the result: changing it does not change this response. */
+    @Override
+    public Optional<JsonNode> result() {
+        return result.map(JsonNode::deepCopy);
+    }
+
     /** The document version this library writes. */
     public static final int VERSION = 1;
 
@@ -52,6 +59,7 @@ public record Response(
         Objects.requireNonNull(worker, "worker");
         Objects.requireNonNull(startedAt, "startedAt");
         Objects.requireNonNull(finishedAt, "finishedAt");
+        result = result.map(JsonNode::deepCopy);
         if (status == ResponseStatus.OK && (result.isEmpty() || error.isPresent())) {
             throw new IllegalArgumentException("an ok response has a result and no error");
         }

@@ -59,6 +59,16 @@ public interface Transport extends AutoCloseable {
      */
     default void verify(String destination) {}
 
+    /**
+     * Whether a receive costs no network call (an in-process queue), so that a worker does better
+     * to let each of its threads receive one message at a time for itself than to have one poller
+     * receive batches and hand them over. The default, false, suits network transports, where a
+     * batch receive saves calls.
+     */
+    default boolean receivesLocally() {
+        return false;
+    }
+
     /** The largest message body this transport carries, in bytes. */
     default int maxMessageBytes() {
         return Integer.MAX_VALUE;

@@ -1,7 +1,9 @@
 package dev.outpost.nacl;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.outpost.ConfigException;
 import dev.outpost.RejectReason;
+import dev.outpost.spi.ConfigSource;
 import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.core.json.JsonCodec;
@@ -17,6 +19,7 @@ import dev.outpost.spi.Sender;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -497,8 +500,27 @@ public final class SealedCodec implements Codec {
         private String replayNamespace = DEFAULT_REPLAY_NAMESPACE;
         private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
         private Clock clock = Clock.systemUTC();
+        private Optional<ConfigSource> config = Optional.empty();
 
         private Builder() {}
+
+        /**
+         * Takes {@code outpost.nacl.*} from configuration for what no method of this builder set:
+         * {@code secret-key} (this host's key file, required once any {@code outpost.nacl} key is
+         * set), {@code known-senders} (a worker's known-senders file) and {@code recipients} (a
+         * client's comma-separated public key files of the workers it seals for). One of the last
+         * two must be set too: a sealed codec with a key but no one to trust or address is a
+         * misconfiguration, refused at {@link #build()}.
+         */
+        public Builder configure(ConfigSource source) {
+            this.config = Optional.of(Objects.requireNonNull(source, "config"));
+            return this;
+        }
+
+        /** Whether {@code source} sets any {@code outpost.nacl.*} key, that is whether sealing is asked for. */
+        public static boolean isConfigured(ConfigSource source) {
+            return !source.subset("outpost.nacl").isEmpty();
+        }
 
         /** This host's key pair (required): messages are sealed with it and opened with it. */
         public Builder identity(NaclKeyPair keyPair) {
@@ -632,8 +654,9 @@ public final class SealedCodec implements Codec {
          * @throws IllegalStateException when no identity was given
          */
         public SealedCodec build() {
+            config.filter(Builder::isConfigured).ifPresent(this::applyConfiguration);
             if (identities.isEmpty()) {
-                throw new IllegalStateException("a sealed codec needs identity(keyPair): this host's key");
+                throw ConfigException.of("identity", "a sealed codec needs identity(keyPair) or outpost.nacl.secret-key: this host's key");
             }
             if (recipients.size() > MAX_GROUP) {
                 throw new IllegalArgumentException("at most " + MAX_GROUP + " recipients, was " + recipients.size());
@@ -643,6 +666,23 @@ public final class SealedCodec implements Codec {
                         + ") must not be larger than replayCacheSize (" + replayCacheSize + ")");
             }
             return new SealedCodec(this);
+        }
+
+        private void applyConfiguration(ConfigSource c) {
+            if (identities.isEmpty()) {
+                identities.add(KeyFiles.readSecretKey(Path.of(c.require("outpost.nacl.secret-key"))));
+            }
+            if (knownSenders.isEmpty()) {
+                c.string("outpost.nacl.known-senders").filter(v -> !v.isBlank())
+                        .ifPresent(f -> knownSenders = Optional.of(KnownSenders.load(Path.of(f), clock)));
+            }
+            if (recipients.isEmpty()) {
+                c.list("outpost.nacl.recipients").forEach(f -> recipients.add(KeyFiles.readPublicKey(Path.of(f))));
+            }
+            if (knownSenders.isEmpty() && recipients.isEmpty()) {
+                throw ConfigException.of("outpost.nacl.known-senders", "sealing is configured (outpost.nacl.*) but names"
+                        + " neither known-senders (a worker: whom to obey) nor recipients (a client: whom to seal for)");
+            }
         }
 
         private static Duration positive(Duration d, String name) {

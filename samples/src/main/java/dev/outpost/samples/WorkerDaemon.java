@@ -3,18 +3,12 @@ package dev.outpost.samples;
 import dev.outpost.core.Worker;
 import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.inmemory.InMemoryTransport;
-import dev.outpost.nacl.KeyFiles;
-import dev.outpost.nacl.KnownSenders;
 import dev.outpost.nacl.SealedCodec;
 import dev.outpost.spi.Transport;
 import dev.outpost.sqs.SqsTransport;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.sqs.SqsAsyncClient;
-import software.amazon.awssdk.services.sqs.SqsAsyncClientBuilder;
 
 /**
  * A worker host assembled from the parts, configured by a file:
@@ -58,13 +52,10 @@ public final class WorkerDaemon {
         OutpostConfig config = OutpostConfig.load(file);
         Transport transport = transport(config);
         Worker.Builder builder = Worker.builder(transport).configure(config).collector(new DiskUsage()).discoverCollectors();
-        boolean sealed = !config.subset("outpost.nacl").isEmpty();
+        boolean sealed = SealedCodec.Builder.isConfigured(config);
         if (sealed) {
-            // a sealing setting without the other would leave the worker obeying anyone: refuse to start
-            builder.codec(SealedCodec.builder()
-                    .identity(KeyFiles.readSecretKey(Path.of(config.require("outpost.nacl.secret-key"))))
-                    .knownSenders(KnownSenders.load(Path.of(config.require("outpost.nacl.known-senders"))))
-                    .build());
+            // key and known senders both required: a half-configured seal refuses to start rather than obey anyone
+            builder.codec(SealedCodec.builder().configure(config).build());
         }
         Worker worker = builder.build().start();
         System.out.println("worker " + worker.id() + " running on " + transport.getClass().getSimpleName() + "; sealing "
@@ -84,12 +75,6 @@ public final class WorkerDaemon {
         if (config.subset("outpost.sqs").isEmpty()) {
             return InMemoryTransport.create();
         }
-        SqsAsyncClientBuilder sqs = SqsAsyncClient.builder();
-        config.string("outpost.sqs.region").ifPresent(r -> sqs.region(Region.of(r)));
-        config.string("outpost.sqs.endpoint").ifPresent(e -> sqs.endpointOverride(URI.create(e)));
-        return SqsTransport.builder().sqsClient(sqs.build())
-                .queue("requests", config.require("outpost.sqs.requests"))
-                .queue("dead-letter", config.require("outpost.sqs.dead-letter"))
-                .build();
+        return SqsTransport.builder().configure(config).build();
     }
 }

@@ -237,6 +237,12 @@ public final class InMemoryTransport implements Transport {
         }
     }
 
+    /** {@inheritDoc} True: a receive is a lock and a queue operation in this JVM. */
+    @Override
+    public boolean receivesLocally() {
+        return true;
+    }
+
     @Override
     public CompletableFuture<Void> send(String destination, Message message) {
         return sendBatch(destination, List.of(Objects.requireNonNull(message, "message")));

@@ -121,10 +121,102 @@ class SnsAndS3Test {
                 .messageAttributes(Map.of("ExtendedPayloadSize",
                         MessageAttributeValue.builder().dataType("Number").stringValue(Integer.toString(payload.length())).build())))
                 .join();
-        try (SqsTransport t = SqsTransport.builder().sqsClient(sqs).s3Client(s3).build()) {
+        try (SqsTransport t = SqsTransport.builder().sqsClient(sqs).s3Client(s3).acceptPayloadsFrom("extended-client", "").build()) {
             Delivery d = receiveOne(t, "extended-q");
             assertThat(new String(d.message().body(), StandardCharsets.UTF_8)).isEqualTo(payload);
             d.ack().join();
+            assertThat(s3.listObjectsV2(r -> r.bucket("extended-client")).join().contents())
+                    .as("another writer's object is never deleted").hasSize(1);
+        }
+    }
+
+    @Test
+    void aLargeBroadcastIsReadByEverySubscriberWhateverTheOrderOfAcks() throws Exception {
+        s3.createBucket(r -> r.bucket("fanout-payloads")).join();
+        SqsProvisioner p = new SqsProvisioner(sqs, sns);
+        String arn = p.topicToQueue("big-fleet", "big-fleet-a");
+        p.topicToQueue("big-fleet", "big-fleet-b");
+        byte[] big = new byte[400 * 1024];
+        new Random(2).nextBytes(big);
+        try (SqsTransport t = SqsTransport.builder().sqsClient(sqs).snsClient(sns).topic("big-fleet", arn)
+                .largePayloads(s3, "fanout-payloads").build()) {
+            t.send("big-fleet", Message.of(big, Map.of("outpost-request-id", "big-2"))).join();
+            Delivery a = receiveOne(t, "big-fleet-a");
+            assertThat(a.message().body()).isEqualTo(big);
+            a.ack().join(); // the first subscriber done before the second reads
+            Delivery b = receiveOne(t, "big-fleet-b");
+            assertThat(b.message().body()).isEqualTo(big);
+            assertThat(b.message().attributes()).containsEntry("outpost-request-id", "big-2");
+            b.ack().join();
+            assertThat(s3.listObjectsV2(r -> r.bucket("fanout-payloads")).join().contents())
+                    .extracting(o -> o.key()).singleElement().asString().startsWith("outpost/shared/");
+        }
+    }
+
+    @Test
+    void forgedPointersAreDeadLetteredUnreadAndNothingIsDeleted() throws Exception {
+        s3.createBucket(r -> r.bucket("own-payloads")).join();
+        s3.createBucket(r -> r.bucket("secrets")).join();
+        s3.putObject(r -> r.bucket("secrets").key("db-password"), AsyncRequestBody.fromString("hunter2")).join();
+        s3.putObject(r -> r.bucket("own-payloads").key("not-outpost/config"), AsyncRequestBody.fromString("other data")).join();
+        s3.putObject(r -> r.bucket("own-payloads").key("outpost/../not-outpost/config"), AsyncRequestBody.fromString("dots")).join();
+        String url = new SqsProvisioner(sqs).queueWithDeadLetter("forged-q", java.time.Duration.ofSeconds(30), 5);
+        List<String> forged = List.of(pointer("secrets", "db-password"), pointer("own-payloads", "not-outpost/config"),
+                pointer("own-payloads", "outpost/../not-outpost/config"), pointer("own-payloads", "outpost/dangling"));
+        for (String body : forged) {
+            sqs.sendMessage(r -> r.queueUrl(url).messageBody(body).messageAttributes(Map.of("ExtendedPayloadSize",
+                    MessageAttributeValue.builder().dataType("Number").stringValue("7").build()))).join();
+        }
+        sqs.sendMessage(r -> r.queueUrl(url).messageBody("a good one")).join();
+        try (SqsTransport t = SqsTransport.builder().sqsClient(sqs).largePayloads(s3, "own-payloads").build()) {
+            Delivery good = receiveOne(t, "forged-q");
+            assertThat(new String(good.message().body(), StandardCharsets.UTF_8)).isEqualTo("a good one");
+            good.ack().join();
+            List<String> dead = new java.util.ArrayList<>();
+            List<String> reasons = new java.util.ArrayList<>();
+            for (int i = 0; i < 20 && dead.size() < forged.size(); i++) {
+                for (Delivery d : t.receive("forged-q-dead-letter", 10, java.time.Duration.ofSeconds(1))) {
+                    dead.add(new String(d.message().body(), StandardCharsets.UTF_8));
+                    reasons.add(d.message().attributes().get(dev.outpost.Attributes.REJECT_DETAIL));
+                    d.ack().join();
+                }
+            }
+            assertThat(dead).as("the pointers, not the objects").containsExactlyInAnyOrderElementsOf(forged);
+            assertThat(reasons).filteredOn(r -> r.contains("outside the payload locations")).hasSize(3);
+            assertThat(reasons).filteredOn(r -> r.contains("dangling")).hasSize(1);
+        }
+        assertThat(s3.listObjectsV2(r -> r.bucket("secrets")).join().contents()).hasSize(1);
+        assertThat(s3.listObjectsV2(r -> r.bucket("own-payloads")).join().contents()).hasSize(2);
+    }
+
+    private static String pointer(String bucket, String key) {
+        return "[\"software.amazon.payloadoffloading.PayloadS3Pointer\",{\"s3BucketName\":\"" + bucket + "\",\"s3Key\":\"" + key + "\"}]";
+    }
+
+    @Test
+    void subscribingASecondTopicKeepsTheFirstOnesPermission() throws Exception {
+        SqsProvisioner p = new SqsProvisioner(sqs, sns);
+        String first = p.topicToQueue("policy-topic-1", "policy-q");
+        String second = p.topicToQueue("policy-topic-2", "policy-q");
+        p.topicToQueue("policy-topic-1", "policy-q"); // again: no duplicate statement
+        String url = sqs.getQueueUrl(r -> r.queueName("policy-q")).join().queueUrl();
+        String policy = sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(
+                software.amazon.awssdk.services.sqs.model.QueueAttributeName.POLICY)).join().attributes()
+                .get(software.amazon.awssdk.services.sqs.model.QueueAttributeName.POLICY);
+        com.fasterxml.jackson.databind.JsonNode statements = new com.fasterxml.jackson.databind.ObjectMapper().readTree(policy).get("Statement");
+        assertThat(statements).hasSize(2);
+        assertThat(statements).extracting(st -> st.path("Condition").path("ArnEquals").path("aws:SourceArn").asText())
+                .containsExactlyInAnyOrder(first, second);
+        try (SqsTransport t = SqsTransport.builder().sqsClient(sqs).snsClient(sns).topic("one", first).topic("two", second).build()) {
+            t.send("one", Message.of("from one".getBytes(StandardCharsets.UTF_8))).join();
+            t.send("two", Message.of("from two".getBytes(StandardCharsets.UTF_8))).join();
+            List<String> got = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                Delivery d = receiveOne(t, "policy-q");
+                got.add(new String(d.message().body(), StandardCharsets.UTF_8));
+                d.ack().join();
+            }
+            assertThat(got).containsExactlyInAnyOrder("from one", "from two");
         }
     }
 }

@@ -51,12 +51,42 @@ class SqsWorkerTest {
     }
 
     @Test
+    void acceptingPayloadLocationsWithoutAnS3ClientFailsAtBuild() {
+        assertThatThrownBy(() -> SqsTransport.builder().sqsClient(admin).acceptPayloadsFrom("extended-client", "").build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("s3Client");
+        assertThatThrownBy(() -> SqsTransport.builder().acceptPayloadsFrom("Not_A_Bucket", ""))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Not_A_Bucket");
+        try (var s3 = software.amazon.awssdk.services.s3.S3AsyncClient.builder()
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1).build()) {
+            assertThatThrownBy(() -> SqsTransport.builder().largePayloads(s3, "bucket", "no-slash"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("keyPrefix");
+        }
+    }
+
+    @Test
     void theProvisionerIsIdempotent() {
         SqsProvisioner p = new SqsProvisioner(admin);
         String first = p.queueWithDeadLetter("prov", Duration.ofSeconds(30), 5);
         String second = p.queueWithDeadLetter("prov", Duration.ofSeconds(30), 5);
         assertThat(second).isEqualTo(first);
         assertThat(admin.getQueueUrl(r -> r.queueName("prov-dead-letter")).join().queueUrl()).isNotBlank();
+    }
+
+    @Test
+    void aFifoQueueGetsAFifoDeadLetterQueueAndProvisioningItAgainChangesNothing() {
+        SqsProvisioner p = new SqsProvisioner(admin);
+        String first = p.queueWithDeadLetter("jobs.fifo", Duration.ofSeconds(30), 5);
+        assertThat(p.queueWithDeadLetter("jobs.fifo", Duration.ofSeconds(30), 5)).isEqualTo(first);
+        String dlq = admin.getQueueUrl(r -> r.queueName("jobs-dead-letter.fifo")).join().queueUrl();
+        for (String url : List.of(first, dlq)) {
+            assertThat(admin.getQueueAttributes(r -> r.queueUrl(url).attributeNames(
+                    software.amazon.awssdk.services.sqs.model.QueueAttributeName.FIFO_QUEUE)).join().attributes())
+                    .containsEntry(software.amazon.awssdk.services.sqs.model.QueueAttributeName.FIFO_QUEUE, "true");
+        }
+        String redrive = admin.getQueueAttributes(r -> r.queueUrl(first).attributeNames(
+                software.amazon.awssdk.services.sqs.model.QueueAttributeName.REDRIVE_POLICY)).join().attributes()
+                .get(software.amazon.awssdk.services.sqs.model.QueueAttributeName.REDRIVE_POLICY);
+        assertThat(redrive).contains("jobs-dead-letter.fifo");
     }
 
     @Test
@@ -87,15 +117,13 @@ class SqsWorkerTest {
     }
 
     @Test
-    void fifoQueuesGetAGroupAndDeduplicateByRequestId() throws Exception {
-        new SqsProvisioner(admin).queue("orders.fifo", Map.of(
-                software.amazon.awssdk.services.sqs.model.QueueAttributeName.FIFO_QUEUE, "true"));
+    void onFifoQueuesEverySendIsOneMessageEvenWithTheSameRequestId() throws Exception {
+        new SqsProvisioner(admin).queue("orders.fifo", Map.of());
         try (SqsTransport t = SqsTransport.builder().sqsClient(mq.client()).build()) {
-            for (int i = 0; i < 3; i++) {
-                t.send("orders.fifo", Message.of(("first-" + i).getBytes(StandardCharsets.UTF_8),
-                        Map.of("outpost-request-id", "req-1"))).join(); // the same request sent three times
+            for (int i = 0; i < 3; i++) { // a broadcast's responses: one request id, several workers
+                t.send("orders.fifo", Message.of(("from worker " + i).getBytes(StandardCharsets.UTF_8),
+                        Map.of("outpost-request-id", "req-1"))).join();
             }
-            t.send("orders.fifo", Message.of("second".getBytes(StandardCharsets.UTF_8), Map.of("outpost-request-id", "req-2"))).join();
             List<String> bodies = new ArrayList<>();
             for (int i = 0; i < 5 && bodies.size() < 3; i++) {
                 for (Delivery d : t.receive("orders.fifo", 10, Duration.ofSeconds(1))) {
@@ -103,7 +131,22 @@ class SqsWorkerTest {
                     d.ack().join();
                 }
             }
-            assertThat(bodies).containsExactly("first-0", "second");
+            assertThat(bodies).containsExactly("from worker 0", "from worker 1", "from worker 2");
+        }
+    }
+
+    @Test
+    void theGroupAttributeChoosesTheFifoGroup() throws Exception {
+        new SqsProvisioner(admin).queue("grouped.fifo", Map.of());
+        try (SqsTransport t = SqsTransport.builder().sqsClient(mq.client()).build()) {
+            t.send("grouped.fifo", Message.of("a1".getBytes(StandardCharsets.UTF_8), Map.of(SqsTransport.GROUP_ID_ATTRIBUTE, "a"))).join();
+            t.send("grouped.fifo", Message.of("a2".getBytes(StandardCharsets.UTF_8), Map.of(SqsTransport.GROUP_ID_ATTRIBUTE, "a"))).join();
+            t.send("grouped.fifo", Message.of("b1".getBytes(StandardCharsets.UTF_8), Map.of(SqsTransport.GROUP_ID_ATTRIBUTE, "b"))).join();
+            List<Delivery> first = t.receive("grouped.fifo", 1, Duration.ofSeconds(1));
+            assertThat(first).extracting(d -> new String(d.message().body(), StandardCharsets.UTF_8)).containsExactly("a1");
+            // while a1 is in flight its group waits; another group does not
+            List<Delivery> second = t.receive("grouped.fifo", 10, Duration.ofSeconds(1));
+            assertThat(second).extracting(d -> new String(d.message().body(), StandardCharsets.UTF_8)).containsExactly("b1");
         }
     }
 

@@ -79,6 +79,8 @@ public final class WorkerEngine {
     private final PendingAnswers pendingAnswers = new PendingAnswers();
     private volatile Instant startedAt = Instant.EPOCH;
     private final AtomicBoolean outage = new AtomicBoolean();
+    /** Each slot's thread receives and handles its own deliveries (see {@link dev.outpost.spi.Transport#receivesLocally()}). */
+    private final boolean direct;
 
     private final LongAdder received = new LongAdder();
     private final LongAdder succeeded = new LongAdder();
@@ -102,6 +104,7 @@ public final class WorkerEngine {
         this.deadlines = new Deadlines(settings.ticker());
         this.runner = new CollectorRunner("worker " + settings.workerId(), deadlines, settings.ticker());
         this.guard = new Guard("worker " + settings.workerId());
+        this.direct = settings.transport().receivesLocally();
         this.dedupe = settings.dedupeWindow() > 0 ? Optional.of(new DedupeCache(settings.dedupeWindow())) : Optional.empty();
     }
 
@@ -114,10 +117,15 @@ public final class WorkerEngine {
             throw new IllegalStateException("worker " + s.workerId() + " was already started");
         }
         startedAt = s.clock().instant();
-        executor.prestartAllCoreThreads();
         timer.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
-        java.util.concurrent.ThreadFactory pollerThreads = threads.role("poller");
-        for (int i = 0; i < s.pollers(); i++) {
+        // A receive that costs no network call (an in-process queue) is cheaper than handing a
+        // delivery to another thread: then every slot's thread polls for itself, one message at a time.
+        int count = direct ? s.concurrency() : s.pollers();
+        if (!direct) {
+            executor.prestartAllCoreThreads();
+        }
+        java.util.concurrent.ThreadFactory pollerThreads = threads.role(direct ? "runner" : "poller");
+        for (int i = 0; i < count; i++) {
             Poller p = new Poller();
             p.thread = pollerThreads.newThread(p);
             pollers.add(p);
@@ -133,6 +141,21 @@ public final class WorkerEngine {
         volatile Thread thread;
         volatile Instant lastActive = Instant.EPOCH;
         volatile String lastError = "";
+        /** Guarded by this: whether the thread is inside receive(), where a shutdown may interrupt it. */
+        private boolean receiving;
+
+        synchronized void stopReceiving() {
+            if (receiving) {
+                thread.interrupt();
+            }
+        }
+
+        private synchronized void receiving(boolean now) {
+            receiving = now;
+            if (!now && direct) {
+                Thread.interrupted(); // an interrupt meant for the receive must not reach the collector
+            }
+        }
 
         @Override
         public void run() {
@@ -144,12 +167,21 @@ public final class WorkerEngine {
                     break;
                 }
                 int wanted = 1;
-                while (wanted < 10 && slots.tryAcquire()) {
+                while (!direct && wanted < 10 && slots.tryAcquire()) {
                     wanted++;
                 }
                 List<Delivery> got;
                 try {
-                    got = s.transport().receive(s.source(), wanted, s.pollWait());
+                    receiving(true);
+                    if (state.get() != WorkerStatus.State.RUNNING) {
+                        slots.release(wanted);
+                        break;
+                    }
+                    try {
+                        got = s.transport().receive(s.source(), wanted, s.pollWait());
+                    } finally {
+                        receiving(false);
+                    }
                     if (outage.compareAndSet(true, false)) {
                         log.info("worker {}: '{}' reachable again, polling resumed", s.workerId(), s.source());
                     }
@@ -185,6 +217,10 @@ public final class WorkerEngine {
                     long now = s.ticker().getAsLong();
                     InFlight f = new InFlight(d, now, now + s.visibility().toNanos() / 2);
                     inFlight.add(f);
+                    if (direct) {
+                        handle(f);
+                        continue;
+                    }
                     try {
                         executor.execute(() -> handle(f));
                     } catch (RuntimeException rejectedByExecutor) {
@@ -592,7 +628,7 @@ public final class WorkerEngine {
         int unfinished = 0;
         List<String> alive = List.of();
         try {
-            pollers.forEach(p -> p.thread.interrupt());
+            pollers.forEach(Poller::stopReceiving);
             long deadline = t0 + s.drainTimeout().toNanos();
             for (Poller p : pollers) {
                 p.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));

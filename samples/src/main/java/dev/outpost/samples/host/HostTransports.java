@@ -4,10 +4,6 @@ import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.spi.Transport;
 import dev.outpost.sqs.SqsTransport;
-import java.net.URI;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.sqs.SqsAsyncClient;
-import software.amazon.awssdk.services.sqs.SqsAsyncClientBuilder;
 
 /** The transport the host samples use: SQS when {@code outpost.sqs.*} is set, else in-memory (a dry run in one process). */
 final class HostTransports {
@@ -18,10 +14,7 @@ final class HostTransports {
         if (config.subset("outpost.sqs").isEmpty()) {
             return InMemoryTransport.create();
         }
-        SqsAsyncClientBuilder sqs = SqsAsyncClient.builder();
-        config.string("outpost.sqs.region").ifPresent(r -> sqs.region(Region.of(r)));
-        config.string("outpost.sqs.endpoint").ifPresent(e -> sqs.endpointOverride(URI.create(e)));
-        SqsTransport.Builder b = SqsTransport.builder().sqsClient(sqs.build());
+        SqsTransport.Builder b = SqsTransport.builder().configure(config);
         for (String name : names) {
             b.queue(name, config.require("outpost.sqs." + name));
         }
