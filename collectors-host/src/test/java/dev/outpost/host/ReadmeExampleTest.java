@@ -50,6 +50,7 @@ class ReadmeExampleTest {
                      .build();
              Worker worker = Worker.builder(transport)
                      .discoverCollectors()
+                     .allow("host.*", "outpost.*")
                      .collector(commands)
                      .maxAttempts(CommandCollector.NAME, 1)
                      .settings(FileCollector.NAME, Map.of("allow-paths", "/etc/hostname"))

@@ -53,7 +53,7 @@ class SqsWorkerTest {
     @Test
     void acceptingPayloadLocationsWithoutAnS3ClientFailsAtBuild() {
         assertThatThrownBy(() -> SqsTransport.builder().sqsClient(admin).acceptPayloadsFrom("extended-client", "").build())
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("s3Client");
+                .isInstanceOf(dev.outpost.ConfigException.class).hasMessageContaining("s3Client");
         assertThatThrownBy(() -> SqsTransport.builder().acceptPayloadsFrom("Not_A_Bucket", ""))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Not_A_Bucket");
         try (var s3 = software.amazon.awssdk.services.s3.S3AsyncClient.builder()
