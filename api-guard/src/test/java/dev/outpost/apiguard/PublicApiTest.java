@@ -21,7 +21,7 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Every published module's public API, listed from its compiled classes, must equal the listing
  * committed at {@code MODULE/api/ARTIFACT.api}. After a deliberate change, regenerate with
- * {@code ./mvnw -B -pl api-guard -am verify -DskipTests=false -Dapi.update=true} and commit the
+ * {@code ./mvnw -B -pl api-guard -am verify -Dtest=PublicApiTest -Dsurefire.failIfNoSpecifiedTests=false -Dapi.update=true} and commit the
  * listings: the diff is the API change a reviewer reads. Packages named {@code internal} are not
  * API and are left out.
  */
@@ -56,7 +56,7 @@ class PublicApiTest {
             return;
         }
         assertThat(file).as("no committed API listing for " + artifact
-                + ": run ./mvnw -B -pl api-guard -am verify -Dapi.update=true and commit " + file).exists();
+                + ": run ./mvnw -B -pl api-guard -am verify -Dtest=PublicApiTest -Dsurefire.failIfNoSpecifiedTests=false -Dapi.update=true and commit " + file).exists();
         List<String> committed = Files.readAllLines(file);
         Set<String> added = new LinkedHashSet<>(listing);
         committed.forEach(added::remove);
@@ -65,7 +65,7 @@ class PublicApiTest {
         assertThat(added.isEmpty() && removed.isEmpty())
                 .as("the public API of " + artifact + " changed.\n  added:\n    " + String.join("\n    ", added)
                         + "\n  removed:\n    " + String.join("\n    ", removed)
-                        + "\nIf this is meant, run ./mvnw -B -pl api-guard -am verify -Dapi.update=true and commit " + file)
+                        + "\nIf this is meant, run ./mvnw -B -pl api-guard -am verify -Dtest=PublicApiTest -Dsurefire.failIfNoSpecifiedTests=false -Dapi.update=true and commit " + file)
                 .isTrue();
     }
 

@@ -85,4 +85,14 @@ class EndToEndTest {
         assertThat(invalid.status()).isEqualTo(ResponseStatus.REJECTED);
         assertThat(server.served()).isEmpty();
     }
+
+    @Test
+    void aBadSettingFailsWhenTheWorkerIsBuilt() {
+        try (dev.outpost.inmemory.InMemoryTransport t = dev.outpost.inmemory.InMemoryTransport.create()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Worker.builder(t).discoverCollectors().allow("http.*")
+                            .settings(HttpRequestCollector.NAME, java.util.Map.of(HttpOptions.MAX_BODY_BYTES, "lots")).build())
+                    .isInstanceOf(dev.outpost.ConfigException.class)
+                    .hasMessageContaining("outpost.collectors.http.request");
+        }
+    }
 }

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.Json;
 import dev.outpost.Request;
+import dev.outpost.core.internal.RunContext;
 import dev.outpost.core.json.JsonSchema;
 import dev.outpost.spi.Collector;
-import dev.outpost.spi.CollectorContext;
 import dev.outpost.spi.Sender;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Runs one collector the way a worker would, without a transport: params checked against its
@@ -112,7 +114,9 @@ public final class CollectorTester {
         }
         Request request = Request.builder(collector.name()).params((ObjectNode) tree).build();
         Instant deadline = clock.instant().plus(timeout);
-        Object result = collector.collect(request, new Context(deadline));
+        LongSupplier ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
+        Object result = collector.collect(request, new RunContext(ticker, deadline, ticker.getAsLong() + timeout.toNanos(), sender,
+                attempt, settings, progress::add));
         return result == null ? NullNode.getInstance() : result instanceof JsonNode n ? n : Json.toTree(result);
     }
 
@@ -121,47 +125,8 @@ public final class CollectorTester {
         return Json.convert(run(params), type);
     }
 
-    /** Every {@link CollectorContext#progress} message reported so far, oldest first. */
+    /** Every {@link dev.outpost.spi.CollectorContext#progress} message reported so far, oldest first. */
     public List<String> progress() {
         return List.copyOf(new ArrayList<>(progress));
-    }
-
-    private final class Context implements CollectorContext {
-        private final Instant deadline;
-
-        Context(Instant deadline) {
-            this.deadline = deadline;
-        }
-
-        @Override
-        public Instant deadline() {
-            return deadline;
-        }
-
-        @Override
-        public Duration remaining() {
-            Duration d = Duration.between(clock.instant(), deadline);
-            return d.isNegative() ? Duration.ZERO : d;
-        }
-
-        @Override
-        public Optional<Sender> sender() {
-            return sender;
-        }
-
-        @Override
-        public int attempt() {
-            return attempt;
-        }
-
-        @Override
-        public Map<String, String> settings() {
-            return settings;
-        }
-
-        @Override
-        public void progress(String message) {
-            progress.add(message == null ? "" : message);
-        }
     }
 }

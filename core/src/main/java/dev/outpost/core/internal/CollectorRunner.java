@@ -7,12 +7,9 @@ import dev.outpost.ErrorCodes;
 import dev.outpost.ErrorInfo;
 import dev.outpost.Json;
 import dev.outpost.Request;
-import dev.outpost.spi.CollectorContext;
 import dev.outpost.internal.Ids;
 import dev.outpost.spi.Sender;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -59,7 +56,7 @@ public final class CollectorRunner {
         String name = entry.collector().name();
         long t0 = ticker.getAsLong();
         long deadlineNanos = t0 + entry.timeout().toNanos();
-        Context ctx = new Context(deadline, deadlineNanos, sender, attempt, entry.settings(), progress);
+        RunContext ctx = new RunContext(ticker, deadline, deadlineNanos, sender, attempt, entry.settings(), progress);
         Object result = null;
         Throwable failure = null;
         boolean timedOut;
@@ -104,55 +101,5 @@ public final class CollectorRunner {
 
     static String truncate(String s) {
         return s.length() <= MAX_MESSAGE ? s : s.substring(0, MAX_MESSAGE) + "…";
-    }
-
-    private final class Context implements CollectorContext {
-        private final Instant deadline;
-        private final long deadlineNanos;
-        private final Optional<Sender> sender;
-        private final int attempt;
-        private final Map<String, String> settings;
-        private final Consumer<String> progress;
-
-        Context(Instant deadline, long deadlineNanos, Optional<Sender> sender, int attempt, Map<String, String> settings,
-                Consumer<String> progress) {
-            this.deadline = deadline;
-            this.deadlineNanos = deadlineNanos;
-            this.sender = sender;
-            this.attempt = attempt;
-            this.settings = settings;
-            this.progress = progress;
-        }
-
-        @Override
-        public Instant deadline() {
-            return deadline;
-        }
-
-        @Override
-        public Duration remaining() {
-            long left = deadlineNanos - ticker.getAsLong();
-            return left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
-        }
-
-        @Override
-        public Optional<Sender> sender() {
-            return sender;
-        }
-
-        @Override
-        public int attempt() {
-            return attempt;
-        }
-
-        @Override
-        public Map<String, String> settings() {
-            return settings;
-        }
-
-        @Override
-        public void progress(String message) {
-            progress.accept(message == null ? "" : truncate(message));
-        }
     }
 }
