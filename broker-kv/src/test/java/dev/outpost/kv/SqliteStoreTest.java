@@ -126,7 +126,7 @@ class SqliteStoreTest {
     @Test
     void groupCommitSharesTransactionsBetweenConcurrentWriters() throws Exception {
         try (SqliteRegistry kv = SqliteRegistry.open(dir.resolve("kv.db"))) {
-            RegistryContractSupport.concurrently(16, i -> {
+            dev.outpost.testkit.RegistryContract.runConcurrently(16, i -> {
                 for (int n = 0; n < 30; n++) {
                     kv.register("gc/" + i + "-" + n, json("1"), Optional.empty());
                 }

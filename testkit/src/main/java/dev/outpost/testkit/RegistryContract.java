@@ -541,7 +541,7 @@ public abstract class RegistryContract {
     }
 
     /** Runs {@code body(i)} on {@code n} threads at once and rethrows the first failure. */
-    protected static void runConcurrently(int n, ThrowingIntConsumer body) throws Exception {
+    public static void runConcurrently(int n, ThrowingIntConsumer body) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(n);
         try {
             CountDownLatch go = new CountDownLatch(1);
@@ -565,7 +565,7 @@ public abstract class RegistryContract {
 
     /** A body for {@link #runConcurrently}. */
     @FunctionalInterface
-    protected interface ThrowingIntConsumer {
+    public interface ThrowingIntConsumer {
         /** Runs for thread {@code i}. */
         void accept(int i) throws Exception;
     }
