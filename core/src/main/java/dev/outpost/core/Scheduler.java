@@ -1,5 +1,6 @@
 package dev.outpost.core;
 
+import dev.outpost.ShutdownResult;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.ConfigException;
 import dev.outpost.ErrorCodes;

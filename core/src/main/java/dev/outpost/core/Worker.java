@@ -1,5 +1,6 @@
 package dev.outpost.core;
 
+import dev.outpost.ShutdownResult;
 import dev.outpost.ConfigException;
 import dev.outpost.core.internal.Backoff;
 import dev.outpost.core.internal.Builtins;

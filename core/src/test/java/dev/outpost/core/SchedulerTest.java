@@ -1,5 +1,6 @@
 package dev.outpost.core;
 
+import dev.outpost.ShutdownResult;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

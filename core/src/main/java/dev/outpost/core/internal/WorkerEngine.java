@@ -7,7 +7,7 @@ import dev.outpost.RejectReason;
 import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.ResponseStatus;
-import dev.outpost.core.ShutdownResult;
+import dev.outpost.ShutdownResult;
 import dev.outpost.core.WorkerStatus;
 import dev.outpost.spi.CodecException;
 import dev.outpost.spi.Decoded;

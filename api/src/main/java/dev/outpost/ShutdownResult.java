@@ -1,11 +1,11 @@
-package dev.outpost.core;
+package dev.outpost;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * How a {@link Worker}, {@link Client} or {@link Scheduler} stopped.
+ * How a long-lived component (a worker, client, scheduler, registry, server) stopped.
  *
  * @param clean true when every thread it owned had ended within its time and nothing was left
  *     undone
