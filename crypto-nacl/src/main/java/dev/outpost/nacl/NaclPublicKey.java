@@ -16,13 +16,15 @@ public final class NaclPublicKey {
     public static final int KEY_ID_BYTES = 8;
 
     private final byte[] key;
-    private final String text;
-    private final byte[] keyId;
+    private final int hash;
+    // Computed on first use (idempotent, so a race only computes twice; volatile so that an array is
+    // never seen before its contents): a key read from a message only to look it up needs neither.
+    private volatile String text;
+    private volatile byte[] keyId;
 
     private NaclPublicKey(byte[] key) {
         this.key = key;
-        this.text = Base64.getEncoder().encodeToString(key);
-        this.keyId = id(key);
+        this.hash = Arrays.hashCode(key);
     }
 
     /**
@@ -36,6 +38,14 @@ public final class NaclPublicKey {
             throw new IllegalArgumentException("a public key is " + BYTES + " bytes, was " + key.length);
         }
         return new NaclPublicKey(key.clone());
+    }
+
+    /** A key from 32 bytes the caller hands over (not copied). */
+    static NaclPublicKey wrap(byte[] key) {
+        if (key.length != BYTES) {
+            throw new IllegalArgumentException("a public key is " + BYTES + " bytes, was " + key.length);
+        }
+        return new NaclPublicKey(key);
     }
 
     /**
@@ -65,36 +75,46 @@ public final class NaclPublicKey {
 
     /** The first 8 bytes of the key's SHA-256: how sealed messages name their recipient. */
     public byte[] keyId() {
-        return keyId.clone();
+        return rawKeyId().clone();
     }
 
     byte[] rawKeyId() {
-        return keyId;
+        byte[] id = keyId;
+        if (id == null) {
+            id = id(key);
+            keyId = id;
+        }
+        return id;
     }
 
     /** The key id as 16 hex digits, for logs. */
     public String keyIdHex() {
-        return HexFormat.of().formatHex(keyId);
+        return HexFormat.of().formatHex(rawKeyId());
     }
 
     /** The base64 text. */
     public String base64() {
-        return text;
+        String t = text;
+        if (t == null) {
+            t = Base64.getEncoder().encodeToString(key);
+            text = t;
+        }
+        return t;
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof NaclPublicKey k && Arrays.equals(key, k.key);
+        return o == this || o instanceof NaclPublicKey k && k.hash == hash && Arrays.equals(key, k.key);
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(key);
+        return hash;
     }
 
     @Override
     public String toString() {
-        return text;
+        return base64();
     }
 
     private static byte[] id(byte[] key) {

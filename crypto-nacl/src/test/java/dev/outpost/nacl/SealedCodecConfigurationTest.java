@@ -41,4 +41,44 @@ class SealedCodecConfigurationTest {
         assertThat(codec.publicKey()).isEqualTo(worker.publicKey());
         assertThat(SealedCodec.Builder.isConfigured(OutpostConfig.defaults())).isFalse();
     }
+
+    @Test
+    void tunablesComeFromConfigurationUnlessSetInCodeAndBadOnesAreReportedTogether() throws Exception {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        NaclKeyPair worker = NaclKeyPair.generate();
+        Path key = dir.resolve("worker.key");
+        KeyFiles.writeSecretKey(key, worker);
+        Path senders = dir.resolve("known_senders");
+        Files.writeString(senders, NaclKeyPair.generate().publicKey().base64() + " alice\n");
+        Files.setPosixFilePermissions(senders, PosixFilePermissions.fromString("rw-------"));
+
+        OutpostConfig tuned = OutpostConfig.builder().set("outpost.nacl.secret-key", key.toString())
+                .set("outpost.nacl.known-senders", senders.toString())
+                .set("outpost.nacl.replay-cache-size", "64").set("outpost.nacl.replay-quota-per-sender", "8").build();
+        assertThat(SealedCodec.builder().configure(tuned).build().sealedStatus().replayCache())
+                .satisfies(r -> assertThat(r.capacity()).isEqualTo(64))
+                .satisfies(r -> assertThat(r.perSenderQuota()).isEqualTo(8));
+        // a method call wins over configuration
+        assertThat(SealedCodec.builder().configure(tuned).replayCacheSize(32).build().sealedStatus().replayCache().capacity())
+                .isEqualTo(32);
+        // the default quota of a worker configured from a file is a quarter of its cache
+        OutpostConfig plain = OutpostConfig.builder().set("outpost.nacl.secret-key", key.toString())
+                .set("outpost.nacl.known-senders", senders.toString()).set("outpost.nacl.replay-cache-size", "64").build();
+        assertThat(SealedCodec.builder().configure(plain).build().sealedStatus().replayCache().perSenderQuota()).isEqualTo(16);
+
+        OutpostConfig bad = OutpostConfig.builder().set("outpost.nacl.secret-key", key.toString())
+                .set("outpost.nacl.known-senders", senders.toString())
+                .set("outpost.nacl.freshness", "soon").set("outpost.nacl.replay-cache-size", "3")
+                .set("outpost.nacl.max-message-bytes", "many").build();
+        assertThatThrownBy(() -> SealedCodec.builder().configure(bad).build()).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.problems()).extracting(ConfigException.Problem::key).containsExactlyInAnyOrder(
+                        "outpost.nacl.freshness", "outpost.nacl.replay-cache-size", "outpost.nacl.max-message-bytes"));
+
+        // a missing secret key file and a missing known-senders file: both named at once
+        OutpostConfig missing = OutpostConfig.builder().set("outpost.nacl.secret-key", dir.resolve("nope.key").toString())
+                .set("outpost.nacl.known-senders", dir.resolve("nope").toString()).build();
+        assertThatThrownBy(() -> SealedCodec.builder().configure(missing).build()).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.problems()).extracting(ConfigException.Problem::key).containsExactlyInAnyOrder(
+                        "outpost.nacl.secret-key", "outpost.nacl.known-senders"));
+    }
 }

@@ -1,9 +1,10 @@
 package dev.outpost.nacl.internal;
 
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeSet;
+import java.util.TreeMap;
 
 /**
  * Message ids seen inside the freshness window, each with its sender and the transport message it
@@ -11,7 +12,7 @@ import java.util.TreeSet;
  * forgotten before: when {@code capacity} live ids are held, or a sender holds {@code perSenderQuota}
  * of them, a new id is refused ({@link Verdict#FULL}, {@link Verdict#OVER_QUOTA}) instead of
  * pushing out an id that is still live (which would let its message be replayed). Ids already
- * held are still recognised when the cache is full. Thread-safe; O(log n) per sighting.
+ * held are still recognised when the cache is full. Thread-safe; O(1) per sighting when messages arrive in about the order they were sealed, O(log n) otherwise.
  */
 public final class ReplayCache {
     /** What a sighting means. */
@@ -30,15 +31,25 @@ public final class ReplayCache {
 
     private record Id(Object sender, long hi, long lo) {}
 
-    private record Seen(Id id, long expiresAtMillis, long seq, String transportMessageId) {}
+    private record Seen(Id id, long expiresAtMillis, String transportMessageId) {}
+
+    /** Live ids one sender holds. */
+    private static final class Count {
+        int n;
+    }
+
+    /** Presizing avoids rehashing a large table under the lock as the cache fills; past this, it grows. */
+    private static final int PRESIZE_LIMIT = 1 << 17;
 
     private final int capacity;
     private final int perSenderQuota;
-    private final Map<Id, Seen> seen = new HashMap<>();
-    private final TreeSet<Seen> byExpiry = new TreeSet<>((a, b) -> a.expiresAtMillis() != b.expiresAtMillis()
-            ? Long.compare(a.expiresAtMillis(), b.expiresAtMillis()) : Long.compare(a.seq(), b.seq()));
-    private final Map<Object, Integer> perSender = new HashMap<>();
-    private long seq;
+    private final Map<Id, Seen> seen;
+    // Ids by the millisecond they expire in: messages arrive in about the order they expire, so
+    // nearly every sighting appends to the newest bucket without touching the tree.
+    private final TreeMap<Long, ArrayDeque<Seen>> byExpiry = new TreeMap<>();
+    private long newestBucketAt = Long.MIN_VALUE;
+    private ArrayDeque<Seen> newestBucket;
+    private final Map<Object, Count> perSender = new HashMap<>();
     private long refusedFull;
     private long refusedOverQuota;
     private long replays;
@@ -53,6 +64,7 @@ public final class ReplayCache {
         }
         this.capacity = capacity;
         this.perSenderQuota = perSenderQuota;
+        this.seen = new HashMap<>(Math.min(capacity, PRESIZE_LIMIT) * 4 / 3 + 1);
     }
 
     /**
@@ -81,14 +93,19 @@ public final class ReplayCache {
             refusedFull++;
             return Verdict.FULL;
         }
-        if (perSender.getOrDefault(sender, 0) >= perSenderQuota) {
+        Count held = perSender.get(sender);
+        if (held != null && held.n >= perSenderQuota) {
             refusedOverQuota++;
             return Verdict.OVER_QUOTA;
         }
-        Seen s = new Seen(key, expiresAtMillis, seq++, transportMessageId);
+        Seen s = new Seen(key, expiresAtMillis, transportMessageId);
         seen.put(key, s);
-        byExpiry.add(s);
-        perSender.merge(sender, 1, Integer::sum);
+        bucket(expiresAtMillis).add(s);
+        if (held == null) {
+            held = new Count();
+            perSender.put(sender, held);
+        }
+        held.n++;
         return Verdict.FIRST;
     }
 
@@ -96,7 +113,13 @@ public final class ReplayCache {
     public synchronized void forget(Object sender, byte[] id, int off) {
         Seen s = seen.remove(new Id(sender, readLong(id, off), readLong(id, off + 8)));
         if (s != null) {
-            byExpiry.remove(s);
+            ArrayDeque<Seen> bucket = byExpiry.get(s.expiresAtMillis());
+            if (bucket != null) {
+                bucket.remove(s);
+                if (bucket.isEmpty()) {
+                    dropBucket(s.expiresAtMillis());
+                }
+            }
             release(s.id().sender());
         }
     }
@@ -120,8 +143,8 @@ public final class ReplayCache {
     public synchronized Snapshot snapshot(long nowMillis) {
         expire(nowMillis);
         int busiest = 0;
-        for (int n : perSender.values()) {
-            busiest = Math.max(busiest, n);
+        for (Count c : perSender.values()) {
+            busiest = Math.max(busiest, c.n);
         }
         return new Snapshot(seen.size(), capacity, perSenderQuota, perSender.size(), busiest, refusedFull, refusedOverQuota,
                 replays);
@@ -143,15 +166,37 @@ public final class ReplayCache {
             long refusedOverQuota, long replays) {}
 
     private void expire(long nowMillis) {
-        while (!byExpiry.isEmpty() && byExpiry.first().expiresAtMillis() <= nowMillis) {
-            Seen s = byExpiry.pollFirst();
-            seen.remove(s.id());
-            release(s.id().sender());
+        while (!byExpiry.isEmpty() && byExpiry.firstKey() <= nowMillis) {
+            long at = byExpiry.firstKey();
+            for (Seen s : byExpiry.get(at)) {
+                seen.remove(s.id());
+                release(s.id().sender());
+            }
+            dropBucket(at);
+        }
+    }
+
+    private ArrayDeque<Seen> bucket(long expiresAtMillis) {
+        if (expiresAtMillis != newestBucketAt) {
+            newestBucket = byExpiry.computeIfAbsent(expiresAtMillis, t -> new ArrayDeque<>(2));
+            newestBucketAt = expiresAtMillis;
+        }
+        return newestBucket;
+    }
+
+    private void dropBucket(long at) {
+        byExpiry.remove(at);
+        if (at == newestBucketAt) {
+            newestBucketAt = Long.MIN_VALUE;
+            newestBucket = null;
         }
     }
 
     private void release(Object sender) {
-        perSender.computeIfPresent(sender, (k, n) -> n == 1 ? null : n - 1);
+        Count c = perSender.get(sender);
+        if (c != null && --c.n == 0) {
+            perSender.remove(sender);
+        }
     }
 
     private static long readLong(byte[] b, int off) {

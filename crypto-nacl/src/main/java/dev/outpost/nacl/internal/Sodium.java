@@ -29,4 +29,9 @@ public final class Sodium {
     public static byte[] random(int n) {
         return Holder.LS.randomBytesBuf(n);
     }
+
+    /** Fills {@code into} with random bytes (libsodium's {@code randombytes_buf} cannot fail). */
+    public static void randomInto(byte[] into) {
+        Holder.LS.getSodium().randombytes_buf(into, into.length);
+    }
 }

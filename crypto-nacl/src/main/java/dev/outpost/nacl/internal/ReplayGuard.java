@@ -1,0 +1,129 @@
+package dev.outpost.nacl.internal;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.outpost.nacl.NaclPublicKey;
+import dev.outpost.nacl.SealRejects;
+import dev.outpost.spi.CodecException;
+import dev.outpost.spi.Registry;
+import dev.outpost.spi.RegistryException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Freshness and replay checks of an authentic message: refuses one sealed longer ago than the
+ * window or dated too far ahead, and a second copy of one already opened inside the window, unless
+ * it is the same transport message redelivered. Remembers messages in a {@link ReplayCache} and,
+ * when given a registry, in replay state shared with other processes. Fails closed: a message it
+ * cannot remember for its whole window, or cannot record in the shared state, is refused.
+ */
+public final class ReplayGuard {
+    private static final Logger log = LoggerFactory.getLogger(ReplayGuard.class);
+    /** Offset of the 16-byte message id inside a box's contents (after the 8-byte timestamp). */
+    private static final int ID_AT = 8;
+
+    private final long freshnessMillis;
+    private final long skewMillis;
+    private final ReplayCache cache;
+    private final Optional<Registry> shared;
+    private final String namespace;
+    private final AtomicLong sharedFailures = new AtomicLong();
+
+    /**
+     * @param ownKeyId this host's key id (hex), which names its part of the shared state
+     * @param namespace the shared state's key prefix, ending in {@code /}
+     */
+    public ReplayGuard(Duration freshness, Duration clockSkew, ReplayCache cache, Optional<Registry> shared, String namespace,
+            String ownKeyId) {
+        this.freshnessMillis = freshness.toMillis();
+        this.skewMillis = clockSkew.toMillis();
+        this.cache = cache;
+        this.shared = shared;
+        this.namespace = namespace + ownKeyId + "/";
+    }
+
+    /**
+     * Checks the message whose box held {@code plain} (timestamp, id, payload) and remembers it.
+     *
+     * @param transportMessageId the transport's id of the message, {@code ""} when unknown
+     * @throws CodecException {@code stale}, {@code replay}, {@code replay-cache-full} or {@code replay-state-unavailable}
+     */
+    public void check(NaclPublicKey sender, byte[] plain, long sentAt, long now, String transportMessageId) {
+        if (now - sentAt > freshnessMillis) {
+            throw new CodecException(SealRejects.STALE, "sealed " + (now - sentAt) / 1000 + " s ago, older than the "
+                    + freshnessMillis / 1000 + " s freshness window");
+        }
+        if (sentAt - now > skewMillis) {
+            throw new CodecException(SealRejects.STALE, "dated " + (sentAt - now) / 1000
+                    + " s in the future, more than the allowed clock skew");
+        }
+        // Remembered until the message would be refused as stale anyway: open while now - sentAt <= window.
+        long expiresAt = sentAt + freshnessMillis + 1;
+        switch (cache.sighting(sender, plain, ID_AT, expiresAt, now, transportMessageId)) {
+            case FIRST -> shared.ifPresent(r -> checkShared(r, sender, plain, expiresAt - now, transportMessageId));
+            case REDELIVERY -> { }
+            case REPLAY -> throw replay(plain);
+            case FULL -> throw new CodecException(SealRejects.REPLAY_CACHE_FULL, "the replay cache holds " + cache.capacity()
+                    + " live messages, its capacity: refusing what it cannot remember for the freshness window");
+            case OVER_QUOTA -> throw new CodecException(SealRejects.REPLAY_CACHE_FULL, "sender key id " + sender.keyIdHex()
+                    + " holds its share of the replay cache (" + cache.perSenderQuota()
+                    + " messages inside the freshness window): refusing what the cache cannot remember");
+        }
+    }
+
+    /** The replay cache's state now. */
+    public ReplayCache.Snapshot snapshot(long now) {
+        return cache.snapshot(now);
+    }
+
+    /** Whether replay state is shared through a registry. */
+    public boolean isShared() {
+        return shared.isPresent();
+    }
+
+    /** How often the shared replay state failed. */
+    public long sharedFailures() {
+        return sharedFailures.get();
+    }
+
+    /** Register-if-absent in the shared state; any failure refuses the message (and forgets it here). */
+    private void checkShared(Registry registry, NaclPublicKey sender, byte[] plain, long ttlMillis, String transportId) {
+        String key = namespace + sender.keyIdHex() + "/" + HexFormat.of().formatHex(plain, ID_AT, ID_AT + 16);
+        boolean first;
+        try {
+            first = registerIfAbsent(registry, key, ttlMillis, transportId);
+        } catch (RuntimeException e) {
+            cache.forget(sender, plain, ID_AT);
+            sharedFailures.incrementAndGet();
+            log.warn("shared replay state failed; refusing the message: {}", e.toString());
+            throw new CodecException(SealRejects.REPLAY_STATE_UNAVAILABLE, "the shared replay state could not record the message ("
+                    + e.getClass().getSimpleName() + "), so it was not opened");
+        }
+        if (!first) {
+            // Forgotten here too, so that a redelivery of this copy is judged by the registry again.
+            cache.forget(sender, plain, ID_AT);
+            cache.countReplay();
+            throw replay(plain);
+        }
+    }
+
+    /** True when the key was created now, or holds the same transport message (redelivered to another process). */
+    private static boolean registerIfAbsent(Registry registry, String key, long ttlMillis, String transportId) {
+        try {
+            registry.register(key, JsonNodeFactory.instance.objectNode().put("transportMessageId", transportId),
+                    Optional.of(Duration.ofMillis(Math.max(1, ttlMillis))));
+            return true;
+        } catch (RegistryException.KeyExists e) {
+            Optional<String> before = registry.get(key).map(entry -> entry.value().path("transportMessageId").asText(""));
+            return !transportId.isEmpty() && before.equals(Optional.of(transportId));
+        }
+    }
+
+    private static CodecException replay(byte[] plain) {
+        return new CodecException(SealRejects.REPLAY, "message " + HexFormat.of().formatHex(plain, ID_AT, ID_AT + 4)
+                + "… was already opened inside the freshness window");
+    }
+}

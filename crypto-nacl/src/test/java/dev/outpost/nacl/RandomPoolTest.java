@@ -1,0 +1,49 @@
+package dev.outpost.nacl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.nacl.internal.RandomPool;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Nonces and ids from the pool are never handed out twice, across the pool's refills too. */
+class RandomPoolTest {
+    @Test
+    void drawsNeverRepeatAcrossRefills() {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 2_000; i++) {     // 2,000 × 24 bytes: several 4 KiB refills
+            byte[] nonce = new byte[24];
+            RandomPool.fill(nonce, 0, nonce.length);
+            assertThat(seen.add(java.util.HexFormat.of().formatHex(nonce))).as("draw %d repeated", i).isTrue();
+        }
+    }
+
+    @Test
+    void aDrawLargerThanThePoolIsFilledWhole() {
+        byte[] big = new byte[10_000];
+        RandomPool.fill(big, 0, big.length);
+        int zeros = 0;
+        for (int from = 0; from < big.length; from += 1_000) {
+            boolean allZero = true;
+            for (int i = from; i < from + 1_000; i++) {
+                allZero &= big[i] == 0;
+            }
+            zeros += allZero ? 1 : 0;
+        }
+        assertThat(zeros).as("kilobytes left unfilled").isZero();
+    }
+
+    @Test
+    void sealedMessagesCarryDistinctNoncesAndIds() {
+        NaclKeyPair a = NaclKeyPair.generate();
+        NaclKeyPair b = NaclKeyPair.generate();
+        SealedCodec client = SealedCodec.builder().identity(a).recipient(b.publicKey()).build();
+        byte[] one = client.seal(new byte[8], java.util.List.of(b.publicKey()));
+        byte[] two = client.seal(new byte[8], java.util.List.of(b.publicKey()));
+        int nonceAt = 1 + NaclPublicKey.BYTES + NaclPublicKey.KEY_ID_BYTES;
+        assertThat(java.util.Arrays.copyOfRange(one, nonceAt, nonceAt + 24))
+                .isNotEqualTo(java.util.Arrays.copyOfRange(two, nonceAt, nonceAt + 24));
+        assertThat(NaclPublicKey.wrap(a.publicKey().bytes())).isEqualTo(a.publicKey()).hasSameHashCodeAs(a.publicKey());
+    }
+}
