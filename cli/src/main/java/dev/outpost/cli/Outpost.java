@@ -2,6 +2,7 @@ package dev.outpost.cli;
 
 import dev.outpost.ConfigException;
 import dev.outpost.core.CallTimeoutException;
+import dev.outpost.nacl.KeyFileException;
 import dev.outpost.spi.RegistryException;
 import dev.outpost.spi.TransportException;
 import java.io.IOException;
@@ -98,6 +99,9 @@ public final class Outpost implements Runnable {
             return java.util.Optional.of("check outpost.sqs.region / outpost.sqs.endpoint and the AWS credentials"
                     + " (AWS_PROFILE or AWS_ACCESS_KEY_ID), or try --demo");
         }
+        if (t instanceof KeyFileException) {
+            return java.util.Optional.of("check the file named above: keys and known-senders files must be owner-only");
+        }
         if (t instanceof CallTimeoutException) {
             return java.util.Optional.of("is a worker reading that queue? outpost ping --to QUEUE");
         }
@@ -115,7 +119,7 @@ public final class Outpost implements Runnable {
         if (c instanceof CallTimeoutException) {
             return ExitCodes.NONE_ANSWERED;
         }
-        if (c instanceof IOException) {
+        if (c instanceof IOException || c instanceof KeyFileException) {
             return ExitCodes.IO_ERROR;
         }
         if (c instanceof RegistryException) {
