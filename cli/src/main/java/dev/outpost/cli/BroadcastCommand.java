@@ -1,0 +1,82 @@
+package dev.outpost.cli;
+
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.cli.internal.DurationConverter;
+import dev.outpost.cli.internal.Params;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code outpost broadcast COLLECTOR}: one publish to a topic every worker of a group reads; the
+ * answers are printed as they arrive, with a progress bar on a terminal, until {@code --expect}
+ * workers have answered or {@code --deadline} passed.
+ */
+@Command(name = "broadcast", description = "Publishes a request to a topic and prints each worker's answer as it arrives.",
+        footer = {"", "Example: outpost broadcast demo.uptime --param unit=s --demo"})
+final class BroadcastCommand implements Callable<Integer> {
+    @Mixin
+    GlobalOptions global;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "COLLECTOR", description = "The collector every worker runs.")
+    String collector;
+
+    @Option(names = {"-p", "--param"}, paramLabel = "KEY=VALUE", description = "A param (JSON when it parses as JSON).")
+    Map<String, String> params;
+
+    @Option(names = "--params-json", paramLabel = "JSON", description = "All params as one JSON object.")
+    String paramsJson;
+
+    @Option(names = "--topic", paramLabel = "TOPIC", description = "The topic (default: fleet).")
+    String topic;
+
+    @Option(names = "--expect", paramLabel = "N", description = "Stop once N workers answered (default: the known fleet size).")
+    Integer expect;
+
+    @Option(names = "--deadline", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
+            description = "Stop waiting after this long (default ${DEFAULT-VALUE}).")
+    Duration deadline;
+
+    @Override
+    public Integer call() throws Exception {
+        Request request = Request.builder(collector).params(Params.of(spec.commandLine(), paramsJson, params)).ttl(deadline)
+                .build();
+        try (Connection c = Connection.open(global, Optional.ofNullable(topic).or(() -> Optional.of("fleet")))) {
+            int expected = expect != null ? expect : c.knownFleetSize().orElse(Integer.MAX_VALUE);
+            Output out = new Output(global, spec.commandLine().getOut(), spec.commandLine().getErr(),
+                    expected == Integer.MAX_VALUE ? 0 : expected);
+            Set<String> answered = ConcurrentHashMap.newKeySet();
+            CountDownLatch enough = new CountDownLatch(1);
+            c.client().onResponse(r -> {
+                if (r.requestId().equals(request.id()) && answered.add(r.worker())) {
+                    out.answer(r);
+                    if (answered.size() >= expected) {
+                        enough.countDown();
+                    }
+                }
+            });
+            c.client().send(request).get();
+            enough.await(deadline.toMillis(), TimeUnit.MILLISECONDS);
+            List<String> missing = new ArrayList<>(c.demoIds());
+            missing.removeAll(answered);
+            return out.finish(missing);
+        }
+    }
+}

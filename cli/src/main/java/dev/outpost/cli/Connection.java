@@ -1,0 +1,100 @@
+package dev.outpost.cli;
+
+import dev.outpost.ConfigException;
+import dev.outpost.cli.internal.DemoFleet;
+import dev.outpost.core.Client;
+import dev.outpost.core.config.OutpostConfig;
+import dev.outpost.core.json.JsonCodec;
+import dev.outpost.nacl.SealedCodec;
+import dev.outpost.spi.Codec;
+import dev.outpost.spi.Transport;
+import dev.outpost.sqs.SqsTransport;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a calling command talks through: the configured transport and codec (SQS, sealed when keys
+ * are configured), or the in-process demo fleet.
+ */
+final class Connection implements AutoCloseable {
+    private final Transport transport;
+    private final Optional<DemoFleet> demo;
+    private final Client client;
+    private final String requests;
+
+    private Connection(Transport transport, Optional<DemoFleet> demo, Client client, String requests) {
+        this.transport = transport;
+        this.demo = demo;
+        this.client = client;
+        this.requests = requests;
+    }
+
+    static Connection open(GlobalOptions options) {
+        return open(options, Optional.empty());
+    }
+
+    /** @param sendTo where the client's {@code send} goes (a broadcast's topic); default the configured requests */
+    static Connection open(GlobalOptions options, Optional<String> sendTo) {
+        if (options.demo) {
+            DemoFleet fleet = DemoFleet.start(5);
+            Client client = Client.builder(fleet.transport()).requests(sendTo.orElse("demo-1"))
+                    .pollWait(Duration.ofMillis(100)).build().start();
+            return new Connection(fleet.transport(), Optional.of(fleet), client, "demo-1");
+        }
+        OutpostConfig config = options.load();
+        if (!sqsConfigured(config)) {
+            throw ConfigException.of("outpost.sqs", "no transport is configured: set outpost.sqs.region (and"
+                    + " outpost.sqs.requests for the queue workers read), or try the in-process fleet with --demo");
+        }
+        Transport transport = SqsTransport.builder().configure(config).build();
+        Codec codec = SealedCodec.Builder.isConfigured(config) ? SealedCodec.builder().configure(config).build()
+                : JsonCodec.create();
+        Client.Builder cb = Client.builder(transport).codec(codec).configure(config);
+        sendTo.ifPresent(cb::requests);
+        Client client = cb.build().start();
+        return new Connection(transport, Optional.empty(), client, config.string("outpost.client.requests").orElse("requests"));
+    }
+
+    /** Whether any {@code outpost.sqs.*} key has a value (the defaults have none). */
+    static boolean sqsConfigured(OutpostConfig config) {
+        return config.subset("outpost.sqs").values().stream().anyMatch(v -> !v.isBlank());
+    }
+
+    Client client() {
+        return client;
+    }
+
+    Transport transport() {
+        return transport;
+    }
+
+    /** Where a call goes when no --to names a worker queue. */
+    String defaultDestination() {
+        return requests;
+    }
+
+    /** The default topic of a broadcast. */
+    String defaultTopic() {
+        return demo.isPresent() ? DemoFleet.TOPIC : "fleet";
+    }
+
+    /** The number of workers a broadcast should expect by default (the demo's size, else none known). */
+    Optional<Integer> knownFleetSize() {
+        return demo.map(d -> d.ids().size());
+    }
+
+    List<String> demoIds() {
+        return demo.map(DemoFleet::ids).orElse(List.of());
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        if (demo.isPresent()) {
+            demo.get().close();
+        } else {
+            transport.close();
+        }
+    }
+}

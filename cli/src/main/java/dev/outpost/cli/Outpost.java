@@ -1,0 +1,130 @@
+package dev.outpost.cli;
+
+import dev.outpost.ConfigException;
+import dev.outpost.core.CallTimeoutException;
+import dev.outpost.nacl.KeyFileException;
+import dev.outpost.spi.RegistryException;
+import dev.outpost.spi.TransportException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+
+/**
+ * The {@code outpost} command: {@code outpost --help} lists the commands, {@code outpost help
+ * COMMAND} explains one. Exit codes are in {@link ExitCodes}.
+ */
+@Command(name = "outpost", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "Send work to remote hosts over message queues and get results back.",
+        footer = {"", "Exit codes: 0 all ok, 1 some failed, 2 none answered, 64 usage, 69 unreachable,"
+                + " 70 internal error, 74 file error, 78 configuration error.",
+                "Try it with nothing set up: outpost demo, then e.g. outpost ping --demo"},
+        subcommands = {HelpCommand.class, AutoComplete.GenerateCompletion.class, CallCommand.class,
+                BroadcastCommand.class, PingCommand.class, StatusCommand.class, CollectorsCommand.class,
+                DemoCommand.class, KeygenCommand.class, SendersCommand.class, WorkerCommand.class,
+                InstallServiceCommand.class})
+public final class Outpost implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command (outpost --help lists them)");
+    }
+
+    /** Runs the command line; {@link System#exit} with its exit code. */
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line and returns its exit code (for embedding and tests). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose") || java.util.Arrays.asList(args).contains("-v");
+        if (!verbose && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        CommandLine cmd = new CommandLine(new Outpost());
+        cmd.setOut(out);
+        cmd.setErr(err);
+        cmd.setCaseInsensitiveEnumValuesAllowed(true);
+        cmd.setExitCodeExceptionMapper(Outpost::exitCode);
+        cmd.setParameterExceptionHandler((e, a) -> {
+            e.getCommandLine().getErr().println("outpost: " + e.getMessage());
+            e.getCommandLine().getErr().println("hint: outpost help " + commandPath(e.getCommandLine()));
+            return ExitCodes.USAGE;
+        });
+        cmd.setExecutionExceptionHandler((e, c, parsed) -> {
+            Throwable cause = unwrap(e);
+            c.getErr().println("outpost: " + message(cause));
+            hint(cause).ifPresent(h -> c.getErr().println("hint: " + h));
+            if (verbose) {
+                cause.printStackTrace(c.getErr());
+            }
+            return exitCode(cause);
+        });
+        return cmd.execute(args);
+    }
+
+    private static String commandPath(CommandLine c) {
+        String name = c.getCommandSpec().qualifiedName(" ");
+        return name.startsWith("outpost") ? name.substring("outpost".length()).trim() : name;
+    }
+
+    static Throwable unwrap(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof CompletionException || t instanceof ExecutionException || t instanceof UncheckedIOException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    static String message(Throwable t) {
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m.replaceAll("\\s+", " ");
+    }
+
+    private static java.util.Optional<String> hint(Throwable t) {
+        if (t instanceof ConfigException) {
+            return java.util.Optional.of("fix the key named above in the file named; outpost help COMMAND lists the"
+                    + " keys each command reads (docs/configuration.md has them all)");
+        }
+        if (t instanceof TransportException || t instanceof RegistryException.Unavailable) {
+            return java.util.Optional.of("check outpost.sqs.region / outpost.sqs.endpoint and the AWS credentials"
+                    + " (AWS_PROFILE or AWS_ACCESS_KEY_ID), or try --demo");
+        }
+        if (t instanceof KeyFileException) {
+            return java.util.Optional.of("check the file named above: keys and known-senders files must be owner-only");
+        }
+        if (t instanceof CallTimeoutException) {
+            return java.util.Optional.of("is a worker reading that queue? outpost ping --to QUEUE");
+        }
+        return java.util.Optional.of("run again with --verbose for the stack trace");
+    }
+
+    static int exitCode(Throwable t) {
+        Throwable c = unwrap(t);
+        if (c instanceof ConfigException) {
+            return ExitCodes.CONFIG;
+        }
+        if (c instanceof TransportException || c instanceof RegistryException.Unavailable) {
+            return ExitCodes.UNAVAILABLE;
+        }
+        if (c instanceof CallTimeoutException) {
+            return ExitCodes.NONE_ANSWERED;
+        }
+        if (c instanceof IOException || c instanceof KeyFileException) {
+            return ExitCodes.IO_ERROR;
+        }
+        if (c instanceof RegistryException) {
+            return ExitCodes.SOME_FAILED;
+        }
+        return ExitCodes.SOFTWARE;
+    }
+}

@@ -1,0 +1,150 @@
+package dev.outpost.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.Json;
+import dev.outpost.Response;
+import dev.outpost.ResponseStatus;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Prints answers as they arrive in the chosen format, keeps the counts a progress bar and the exit
+ * code need. Streaming formats ({@code jsonl}, {@code csv}, {@code text}, {@code table}) print each
+ * answer at once; {@code json} prints one array at the end.
+ */
+final class Output {
+    private static final int CELL = 60;
+
+    private final GlobalOptions.Format format;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final boolean progress;
+    private final int expected;
+    private final List<Response> all = new ArrayList<>();
+    private int failed;
+    private boolean headerDone;
+
+    Output(GlobalOptions options, PrintWriter out, PrintWriter err, int expected) {
+        this.format = options.format();
+        this.out = out;
+        this.err = err;
+        this.expected = expected;
+        this.progress = expected > 1 && !options.noProgress && Terminal.isInteractive();
+    }
+
+    /** The answer as a JSON document (what jsonl prints). */
+    static ObjectNode document(Response r) {
+        ObjectNode o = Json.object();
+        o.put("worker", r.worker());
+        o.put("requestId", r.requestId());
+        o.put("collector", r.collector());
+        r.target().ifPresent(t -> o.put("target", t));
+        o.put("status", r.status().code());
+        r.result().ifPresent(v -> o.set("result", v));
+        r.error().ifPresent(e -> o.set("error", Json.object().put("code", e.code()).put("message", e.message())));
+        o.put("attempt", r.attempt());
+        o.put("startedAt", r.startedAt().toString());
+        o.put("finishedAt", r.finishedAt().toString());
+        o.put("millis", Duration.between(r.startedAt(), r.finishedAt()).toMillis());
+        return o;
+    }
+
+    synchronized void answer(Response r) {
+        all.add(r);
+        if (r.status() != ResponseStatus.OK) {
+            failed++;
+        }
+        clearProgress();
+        switch (format) {
+            case jsonl -> out.println(document(r));
+            case json -> { }
+            case csv -> {
+                if (!headerDone) {
+                    out.println("worker,status,millis,result,error");
+                    headerDone = true;
+                }
+                out.println(String.join(",", csv(r.worker()), csv(r.status().code()),
+                        Long.toString(Duration.between(r.startedAt(), r.finishedAt()).toMillis()),
+                        csv(r.result().map(JsonNode::toString).orElse("")),
+                        csv(r.error().map(e -> e.code() + ": " + e.message()).orElse(""))));
+            }
+            case text -> out.println(r.worker() + " " + r.status().code() + " " + value(r));
+            case table -> {
+                if (!headerDone) {
+                    out.println(String.format("%-24s %-8s %7s  %s", "WORKER", "STATUS", "MS", "RESULT"));
+                    headerDone = true;
+                }
+                out.println(String.format("%-24s %-8s %7d  %s", cell(r.worker(), 24), r.status().code(),
+                        Duration.between(r.startedAt(), r.finishedAt()).toMillis(), cell(value(r), CELL)));
+            }
+        }
+        drawProgress();
+        out.flush();
+    }
+
+    /** Prints what waits for the end (the json array, the summary line on a terminal); returns the exit code. */
+    synchronized int finish(List<String> missing) {
+        clearProgress();
+        if (format == GlobalOptions.Format.json) {
+            ArrayNode array = Json.array();
+            all.forEach(r -> array.add(document(r)));
+            out.println(array.toPrettyString());
+        }
+        if (format == GlobalOptions.Format.table && expected > 1) {
+            out.println();
+            out.println(all.size() + " of " + expected + " answered, " + failed + " failed"
+                    + (missing.isEmpty() ? "" : "; no answer from " + String.join(", ", missing)));
+        } else if (!missing.isEmpty()) {
+            err.println("no answer from " + String.join(", ", missing));
+        }
+        out.flush();
+        if (all.isEmpty()) {
+            return ExitCodes.NONE_ANSWERED;
+        }
+        return failed > 0 || all.size() < expected ? ExitCodes.SOME_FAILED : ExitCodes.OK;
+    }
+
+    synchronized List<Response> answers() {
+        return List.copyOf(all);
+    }
+
+    private void drawProgress() {
+        if (!progress) {
+            return;
+        }
+        int width = 30;
+        int done = Math.min(width, expected == 0 ? width : all.size() * width / expected);
+        err.print("\r[" + "#".repeat(done) + " ".repeat(width - done) + "] " + all.size() + "/" + expected + " answered, "
+                + failed + " failed");
+        err.flush();
+    }
+
+    private void clearProgress() {
+        if (progress) {
+            err.print("\r\033[K");
+        }
+    }
+
+    private static String value(Response r) {
+        return r.result().map(JsonNode::toString)
+                .orElseGet(() -> r.error().map(e -> e.code() + ": " + e.message()).orElse(""));
+    }
+
+    private static String cell(String s, int width) {
+        String oneLine = s.replaceAll("\\p{Cntrl}", " ");
+        return oneLine.length() <= width ? oneLine : oneLine.substring(0, width - 1) + "…";
+    }
+
+    private static String csv(String s) {
+        String clean = s.replace("\r", " ").replace("\n", " ");
+        // a cell starting with = + - @ is a formula to a spreadsheet: a remote worker must not run one there
+        if (!clean.isEmpty() && "=+-@".indexOf(clean.charAt(0)) >= 0) {
+            clean = "'" + clean;
+        }
+        return clean.contains(",") || clean.contains("\"") ? '"' + clean.replace("\"", "\"\"") + '"' : clean;
+    }
+}

@@ -1,0 +1,55 @@
+package dev.outpost.cli;
+
+import dev.outpost.ConfigException;
+import dev.outpost.cli.internal.Daemon;
+import dev.outpost.core.Worker;
+import dev.outpost.core.config.OutpostConfig;
+import dev.outpost.nacl.SealedCodec;
+import dev.outpost.spi.Transport;
+import dev.outpost.sqs.SqsTransport;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code outpost worker}: a worker built from configuration alone. It runs the built-in collectors
+ * and those found on the class path that {@code outpost.collectors.allow} names, reads the queue of
+ * {@code outpost.worker.requests} through SQS ({@code outpost.sqs.*}), seals when
+ * {@code outpost.nacl.*} names a key and known senders, and drains on SIGTERM.
+ */
+@Command(name = "worker", description = "Runs a worker from configuration until SIGTERM (then drains in-flight work).",
+        footer = {"", "Keys: outpost.worker.*, outpost.collectors.*, outpost.sqs.*, outpost.nacl.* (docs/configuration.md)."})
+final class WorkerCommand implements Callable<Integer> {
+    @Mixin
+    GlobalOptions global;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        OutpostConfig config = global.load();
+        Daemon daemon = new Daemon();
+        Transport transport = daemon.own(transport(config));
+        Worker.Builder builder = Worker.builder(transport).configure(config).discoverCollectors();
+        boolean sealed = SealedCodec.Builder.isConfigured(config);
+        if (sealed) {
+            builder.codec(SealedCodec.builder().configure(config).build());
+        }
+        Worker worker = daemon.own(builder.build());
+        worker.start();
+        return daemon.run(spec.commandLine().getOut(), "outpost worker " + worker.id() + " running: "
+                + worker.status().concurrency() + " slots on '" + worker.status().source() + "', sealing "
+                + (sealed ? "on" : "OFF (anyone who can write to the queue is obeyed)") + "; SIGTERM drains and stops");
+    }
+
+    static Transport transport(OutpostConfig config) {
+        if (!Connection.sqsConfigured(config)) {
+            throw ConfigException.of("outpost.sqs.region", "a daemon needs a transport: set outpost.sqs.region (and"
+                    + " outpost.sqs.endpoint for an emulator); outpost demo runs a fleet in one process instead");
+        }
+        return SqsTransport.builder().configure(config).build();
+    }
+}

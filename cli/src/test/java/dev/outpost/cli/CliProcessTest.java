@@ -1,0 +1,197 @@
+package dev.outpost.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.Json;
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.core.Client;
+import dev.outpost.core.config.OutpostConfig;
+import dev.outpost.sqs.SqsTransport;
+import java.io.File;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.elasticmq.rest.sqs.SQSRestServer;
+import org.elasticmq.rest.sqs.SQSRestServerBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+
+/** The launcher's commands as real processes against a real worker process on ElasticMQ (127.0.0.1). */
+class CliProcessTest {
+    private static SQSRestServer server;
+    private static int port;
+    private final List<Process> started = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startElasticMq() {
+        server = SQSRestServerBuilder.withInterface("127.0.0.1").withPort(0).start();
+        port = server.waitUntilStarted().localAddress().getPort();
+        try (SqsAsyncClient sqs = SqsAsyncClient.builder().endpointOverride(URI.create("http://127.0.0.1:" + port))
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))).build()) {
+            for (String q : List.of("requests", "dead-letter", "cli-replies", "test-replies")) {
+                sqs.createQueue(r -> r.queueName(q).attributes(Map.of(
+                        software.amazon.awssdk.services.sqs.model.QueueAttributeName.VISIBILITY_TIMEOUT, "5"))).join();
+            }
+        }
+    }
+
+    @AfterAll
+    static void stopElasticMq() {
+        server.stopAndWait();
+    }
+
+    @AfterEach
+    void killLeftovers() {
+        started.forEach(Process::destroyForcibly);
+    }
+
+    private Path config(String name, String yaml) throws Exception {
+        Path f = dir.resolve(name);
+        Files.writeString(f, yaml.replace("PORT", Integer.toString(port)));
+        return f;
+    }
+
+    private Path workerConfig(int concurrency) throws Exception {
+        return config("worker-" + concurrency + ".yaml", """
+                outpost:
+                  worker:
+                    id: cli-test-worker
+                    concurrency: %d
+                    poll-wait: 1s
+                    drain-timeout: 20s
+                    reply-to:
+                      allow: cli-replies,test-replies
+                  collectors:
+                    allow: outpost.*,test.slow
+                  sqs:
+                    region: us-east-1
+                    endpoint: http://127.0.0.1:PORT
+                """.formatted(concurrency));
+    }
+
+    private Path clientConfig() throws Exception {
+        return config("client.yaml", """
+                outpost:
+                  client:
+                    reply-to: cli-replies
+                    poll-wait: 1s
+                  sqs:
+                    region: us-east-1
+                    endpoint: http://127.0.0.1:PORT
+                """);
+    }
+
+    private Process outpost(String name, String... args) throws Exception {
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-cp", cp, "dev.outpost.cli.Outpost"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(dir.resolve(name + ".out").toFile())
+                .redirectError(dir.resolve(name + ".err").toFile());
+        pb.environment().put("AWS_ACCESS_KEY_ID", "test");
+        pb.environment().put("AWS_SECRET_ACCESS_KEY", "test");
+        pb.environment().put("AWS_REGION", "us-east-1");
+        Process p = pb.start();
+        started.add(p);
+        return p;
+    }
+
+    private String out(String name) throws Exception {
+        return Files.readString(dir.resolve(name + ".out"));
+    }
+
+    private String err(String name) throws Exception {
+        return Files.readString(dir.resolve(name + ".err"));
+    }
+
+    private int finish(Process p) throws Exception {
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("command ended").isTrue();
+        return p.exitValue();
+    }
+
+    private void awaitHealthLine(String name) {
+        await().atMost(Duration.ofSeconds(60)).until(() -> out(name).contains("outpost worker cli-test-worker running"));
+    }
+
+    @Test
+    void commandsAgainstAWorkerDaemonPrintEachFormatAndExitCode() throws Exception {
+        outpost("worker", "worker", "--config", workerConfig(4).toString());
+        awaitHealthLine("worker");
+        assertThat(out("worker")).contains("sealing OFF");
+        String client = clientConfig().toString();
+
+        assertThat(finish(outpost("ping", "ping", "--config", client, "-f", "json"))).as(err("ping")).isZero();
+        assertThat(Json.parse(out("ping")).get(0).path("worker").asText()).isEqualTo("cli-test-worker");
+
+        assertThat(finish(outpost("collectors", "collectors", "--config", client, "-f", "jsonl"))).isZero();
+        assertThat(out("collectors")).contains("test.slow");
+
+        assertThat(finish(outpost("call", "call", "test.slow", "-p", "ms=10", "--config", client, "-f", "csv"))).isZero();
+        assertThat(out("call").lines().toList()).hasSize(2).first().isEqualTo("worker,status,millis,result,error");
+        assertThat(err("call")).as("no progress bar when piped").doesNotContain("\r");
+
+        assertThat(finish(outpost("refused", "call", "not.allowed", "--config", client, "-f", "text"))).isEqualTo(1);
+        assertThat(out("refused")).startsWith("cli-test-worker rejected unknown-collector");
+
+        assertThat(finish(outpost("badcfg", "ping", "--config", client, "-D", "outpost.client.repy-to=x"))).isEqualTo(78);
+        assertThat(err("badcfg")).contains("outpost.client.repy-to").doesNotContain("Exception");
+    }
+
+    @Test
+    void sigtermDrainsInFlightWorkAndLosesNothing() throws Exception {
+        Path cfg = workerConfig(4);
+        Process first = outpost("first", "worker", "--config", cfg.toString());
+        awaitHealthLine("first");
+        System.setProperty("aws.accessKeyId", "test");
+        System.setProperty("aws.secretAccessKey", "test");
+        OutpostConfig clientConfig = OutpostConfig.builder().set("outpost.sqs.region", "us-east-1")
+                .set("outpost.sqs.endpoint", "http://127.0.0.1:" + port).set("outpost.client.reply-to", "test-replies")
+                .set("outpost.client.poll-wait", "1s").build();
+        Set<String> answered = ConcurrentHashMap.newKeySet();
+        try (SqsTransport transport = SqsTransport.builder().configure(clientConfig).build();
+             Client client = Client.builder(transport).configure(clientConfig).build().start()) {
+            List<CompletableFuture<Response>> calls = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                CompletableFuture<Response> f = client.call(Request.builder("test.slow").param("ms", 400).build(),
+                        Duration.ofSeconds(120));
+                f.thenAccept(r -> {
+                    if (r.isOk()) {
+                        answered.add(r.requestId());
+                    }
+                });
+                calls.add(f);
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> answered.size() >= 4);
+            first.destroy(); // SIGTERM, with requests running and more waiting
+            assertThat(first.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(err("first")).contains("stopped");
+            int afterFirst = answered.size();
+            assertThat(afterFirst).as("the first worker answered some, not all").isBetween(4, 29);
+
+            outpost("second", "worker", "--config", cfg.toString());
+            CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+            assertThat(answered).as("every request answered ok, none lost at the SIGTERM").hasSize(30);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.outpost.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.Json;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The commands run in this JVM (Outpost.run), their output in each format and their exit codes. */
+class CliTest {
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Outpost.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void pingOnTheDemoFleetPrintsOneJsonLine() {
+        Run r = run("ping", "--demo", "-f", "jsonl");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Json.parse(r.out().trim()).path("worker").asText()).isEqualTo("demo-1");
+        assertThat(Json.parse(r.out().trim()).path("status").asText()).isEqualTo("ok");
+    }
+
+    @Test
+    void broadcastAccountsForEveryWorkerInEachFormat() {
+        Run json = run("broadcast", "demo.fail", "--demo", "-f", "json");
+        assertThat(json.code()).as("demo-5 fails: some failed").isEqualTo(ExitCodes.SOME_FAILED);
+        assertThat(Json.parse(json.out())).hasSize(5);
+        assertThat(Json.parse(json.out()).findValuesAsText("worker")).containsExactlyInAnyOrder("demo-1", "demo-2", "demo-3",
+                "demo-4", "demo-5");
+
+        Run csv = run("broadcast", "demo.uptime", "--demo", "-f", "csv", "-p", "unit=s");
+        assertThat(csv.code()).isZero();
+        List<String> lines = csv.out().lines().toList();
+        assertThat(lines.get(0)).isEqualTo("worker,status,millis,result,error");
+        assertThat(lines).hasSize(6);
+
+        Run text = run("broadcast", "demo.echo", "--demo", "-f", "text", "--params-json", "{\"a\":[1,2]}");
+        assertThat(text.code()).isZero();
+        assertThat(text.out().lines()).hasSize(5).allMatch(l -> l.matches("demo-\\d ok \\{\"a\":\\[1,2]}"));
+
+        Run table = run("broadcast", "demo.echo", "--demo", "-f", "table");
+        assertThat(table.out()).startsWith("WORKER").contains("5 of 5 answered, 0 failed");
+        assertThat(table.err()).as("no progress bar when not on a terminal").doesNotContain("[#");
+    }
+
+    @Test
+    void exitCodesSayWhatHappened() {
+        assertThat(run("call", "no.such.collector", "--demo", "--to", "demo-2").code()).isEqualTo(ExitCodes.SOME_FAILED);
+        assertThat(run("call", "demo.echo", "--demo", "--to", "nobody-reads-this", "--timeout", "300ms").code())
+                .isEqualTo(ExitCodes.NONE_ANSWERED);
+        Run usage = run("call", "x", "--bogus");
+        assertThat(usage.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(usage.err()).contains("Unknown option: '--bogus'").contains("hint: outpost help call");
+        Run badJson = run("call", "x", "--demo", "--params-json", "[1]");
+        assertThat(badJson.code()).isEqualTo(ExitCodes.USAGE);
+        Run config = run("worker", "-D", "outpost.worker.concurency=3");
+        assertThat(config.code()).isEqualTo(ExitCodes.CONFIG);
+        assertThat(config.err()).contains("outpost.worker.concurency").contains("did you mean outpost.worker.concurrency")
+                .doesNotContain("\tat ");
+        assertThat(run("worker").err()).contains("outpost.sqs.region");
+    }
+
+    @Test
+    void sendersAddKeepsEveryOtherLineAndRevokeRemovesExactlyTheNamedKey() throws Exception {
+        Path keys = dir.resolve("keys");
+        for (String name : List.of("alice", "bob", "carol")) {
+            assertThat(run("keygen", name, "--dir", keys.toString()).code()).isZero();
+        }
+        Path file = dir.resolve("known_senders");
+        Files.writeString(file, "# fleet operators\n");
+        assertThat(run("senders", "add", keys.resolve("alice.pub").toString(), "--name", "alice", "--file", file.toString())
+                .code()).isZero();
+        assertThat(run("senders", "add", keys.resolve("bob.pub").toString(), "--name", "bob", "--file", file.toString(),
+                "--collectors", "outpost.ping,disk.usage").code()).isZero();
+        assertThat(run("senders", "add", keys.resolve("carol.pub").toString(), "--name", "carol", "--file", file.toString())
+                .code()).isZero();
+        assertThat(Files.readAllLines(file)).hasSize(4).first().isEqualTo("# fleet operators");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(run("senders", "add", keys.resolve("bob.pub").toString(), "--name", "bob2", "--file", file.toString())
+                .code()).as("a key already listed").isEqualTo(ExitCodes.IO_ERROR);
+
+        String bobKey = Files.readAllLines(keys.resolve("bob.pub")).get(1);
+        assertThat(run("senders", "revoke", "bob", "--file", file.toString()).code()).isZero();
+        String after = Files.readString(file);
+        assertThat(after).doesNotContain(bobKey).contains(" alice").contains(" carol").startsWith("# fleet operators");
+        Run list = run("senders", "list", "--file", file.toString());
+        assertThat(list.out().lines()).hasSize(2).anyMatch(l -> l.contains("  alice  *  ")).anyMatch(l -> l.contains("  carol  "));
+        assertThat(run("senders", "revoke", "bob", "--file", file.toString()).code()).isEqualTo(ExitCodes.SOME_FAILED);
+    }
+
+    @Test
+    void keygenNeverOverwritesAKey() throws Exception {
+        assertThat(run("keygen", "a", "--dir", dir.toString()).code()).isZero();
+        String before = Files.readString(dir.resolve("a.key"));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("a.key")))).isEqualTo("rw-------");
+        Run again = run("keygen", "a", "--dir", dir.toString());
+        assertThat(again.code()).isEqualTo(ExitCodes.IO_ERROR);
+        assertThat(again.err()).contains("refusing to overwrite");
+        assertThat(Files.readString(dir.resolve("a.key"))).isEqualTo(before);
+    }
+
+    @Test
+    void versionAndHelp() {
+        assertThat(run("--version").out()).startsWith("outpost ");
+        Run help = run("help", "broadcast");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("--deadline").contains("--expect");
+        assertThat(run("generate-completion").out()).contains("complete -F");
+    }
+}
