@@ -42,7 +42,7 @@ import java.util.TreeMap;
  * freshness window (default 5 minutes) or dated further ahead than the allowed clock skew
  * (default 1 minute) are refused, as is a second copy of a message already opened within the
  * window — unless it is a redelivery of the same transport message, which at-least-once delivery
- * produces. Every refusal is a {@link CodecException} whose {@link RejectReason} says why; the
+ * produces. Every refusal is a {@link CodecException} whose {@link dev.outpost.RejectReason} says why; the
  * worker dead-letters it and answers nothing. The wire format is described in this module's
  * README. Thread-safe.
  *
