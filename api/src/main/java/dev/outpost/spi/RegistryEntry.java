@@ -9,7 +9,9 @@ import java.util.Optional;
  * One key's value at one version.
  *
  * @param key the key
- * @param value the JSON value (a {@code NullNode} for a deletion); treat it as read-only
+ * @param value the JSON value (a {@code NullNode} for a deletion); the entry keeps its own copy and
+ *     {@link #value()} hands out copies, so no caller can change a stored value behind the
+ *     registry's back
  * @param version grows with every write of the key, from 1, and keeps growing across a delete and
  *     a new register of the same key
  * @param updatedAt when this version was written (for a deletion: when it was deleted or expired)
@@ -29,7 +31,7 @@ public record RegistryEntry(
     /** Validates the components. */
     public RegistryEntry {
         Objects.requireNonNull(key, "key");
-        Objects.requireNonNull(value, "value");
+        value = Objects.requireNonNull(value, "value").deepCopy();
         Objects.requireNonNull(updatedAt, "updatedAt");
         Objects.requireNonNull(expiresAt, "expiresAt");
         Objects.requireNonNull(updatedBy, "updatedBy");
@@ -42,6 +44,12 @@ public record RegistryEntry(
     public RegistryEntry(String key, JsonNode value, long version, Instant updatedAt, Optional<Instant> expiresAt,
             boolean deleted) {
         this(key, value, version, updatedAt, expiresAt, deleted, Optional.empty());
+    }
+
+    /** A copy of the value: changing it changes neither this entry nor the registry it came from. */
+    @Override
+    public JsonNode value() {
+        return value.deepCopy();
     }
 
     /** Whether the entry has expired at {@code now} (a live entry whose time to live has run out). */

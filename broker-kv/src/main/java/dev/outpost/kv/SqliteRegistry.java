@@ -96,7 +96,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SqliteRegistry implements Registry {
     private static final Logger log = LoggerFactory.getLogger(SqliteRegistry.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.outpost.Json.newMapper();
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
     private static final String COLUMNS = "key, value, version, updated_at, updated_by, expires_at, deleted";
 

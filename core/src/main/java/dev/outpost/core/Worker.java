@@ -8,6 +8,7 @@ import dev.outpost.core.internal.CollectorEntry;
 import dev.outpost.core.internal.CollectorTable;
 import dev.outpost.core.internal.ConfigKeys;
 import dev.outpost.core.internal.Hosts;
+import dev.outpost.core.internal.UserInfo;
 import dev.outpost.core.internal.WorkerEngine;
 import dev.outpost.core.internal.WorkerBinding;
 import dev.outpost.core.internal.WorkerSettings;
@@ -461,7 +462,7 @@ public final class Worker implements AutoCloseable {
                 if (c instanceof dev.outpost.core.config.OutpostConfig oc) {
                     out.putAll(oc.redacted());
                 } else {
-                    c.keys().forEach(k -> out.put(k, ConfigKeys.get().isShowable(k) ? c.string(k).orElse("") : "****"));
+                    c.keys().forEach(k -> out.put(k, ConfigKeys.get().isShowable(k) ? UserInfo.mask(c.string(k).orElse("")) : "****"));
                 }
             });
             out.putAll(bound.asText());

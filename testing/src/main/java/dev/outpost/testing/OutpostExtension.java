@@ -11,6 +11,7 @@ import dev.outpost.spi.Message;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +46,7 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
     /** How long {@link #call(Request)} and the await helpers wait by default. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
-    private final List<Collector> collectors;
+    private final List<java.util.function.Supplier<? extends Collector>> collectors;
     private final Consumer<Worker.Builder> workerCustomiser;
     private final Consumer<InMemoryTransport.Builder> transportCustomiser;
     private final Duration timeout;
@@ -72,7 +73,9 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
         InMemoryTransport.Builder tb = InMemoryTransport.builder();
         transportCustomiser.accept(tb);
         transport = tb.build();
-        Worker.Builder wb = Worker.builder(transport).id("test-worker").collectors(collectors).pollWait(Duration.ofMillis(50))
+        List<Collector> fresh = new ArrayList<>();
+        collectors.forEach(c -> fresh.add(Objects.requireNonNull(c.get(), "collector supplier returned null")));
+        Worker.Builder wb = Worker.builder(transport).id("test-worker").collectors(fresh).pollWait(Duration.ofMillis(50))
                 .backoff(Duration.ofMillis(10), Duration.ofMillis(100)).drainTimeout(Duration.ofSeconds(2));
         workerCustomiser.accept(wb);
         worker = wb.build().start();
@@ -220,16 +223,30 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
 
     /** Builds an {@link OutpostExtension}. */
     public static final class Builder {
-        private final List<Collector> collectors = new ArrayList<>();
+        private final List<java.util.function.Supplier<? extends Collector>> collectors = new ArrayList<>();
         private Consumer<Worker.Builder> workerCustomiser = b -> {};
         private Consumer<InMemoryTransport.Builder> transportCustomiser = b -> {};
         private Duration timeout = DEFAULT_TIMEOUT;
 
         private Builder() {}
 
-        /** A collector the worker runs. */
+        /**
+         * A collector the worker of every test runs. The worker closes an {@link AutoCloseable}
+         * collector when it stops, so this one instance is handed to the workers without its
+         * {@code close()}: a later test never gets a collector an earlier one closed. Closing it is
+         * then the test's business; use {@link #collector(java.util.function.Supplier)} to have a
+         * fresh one per test that the worker closes.
+         */
         public Builder collector(Collector collector) {
-            collectors.add(Objects.requireNonNull(collector, "collector"));
+            Objects.requireNonNull(collector, "collector");
+            Collector shared = collector instanceof AutoCloseable ? new Unclosable(collector) : collector;
+            collectors.add(() -> shared);
+            return this;
+        }
+
+        /** A collector made afresh for every test (and closed with that test's worker when it is {@link AutoCloseable}). */
+        public Builder collector(java.util.function.Supplier<? extends Collector> perTest) {
+            collectors.add(Objects.requireNonNull(perTest, "perTest"));
             return this;
         }
 
@@ -258,6 +275,34 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
         /** Builds the extension. */
         public OutpostExtension build() {
             return new OutpostExtension(this);
+        }
+    }
+
+    /** A collector shared by the tests' workers: everything but {@code close()}. */
+    private record Unclosable(Collector delegate) implements Collector {
+        @Override
+        public String name() {
+            return delegate.name();
+        }
+
+        @Override
+        public String description() {
+            return delegate.description();
+        }
+
+        @Override
+        public com.fasterxml.jackson.databind.JsonNode paramsSchema() {
+            return delegate.paramsSchema();
+        }
+
+        @Override
+        public void validateSettings(Map<String, String> settings) {
+            delegate.validateSettings(settings);
+        }
+
+        @Override
+        public Object collect(Request request, dev.outpost.spi.CollectorContext context) throws Exception {
+            return delegate.collect(request, context);
         }
     }
 }

@@ -33,7 +33,10 @@ import org.junit.jupiter.api.Test;
  * The fixtures of {@link RegistryContract} and its watch and concurrency tests, kept apart so each
  * class has one job. Extend {@link RegistryContract}, not this class.
  */
-abstract class RegistryContractBase {
+public abstract class RegistryContractBase {
+    /** Only {@link RegistryContract} extends this class. */
+    RegistryContractBase() {}
+
     private static final ObjectReader JSON = dev.outpost.Json.reader();
 
     private final List<Registry> created = new ArrayList<>();

@@ -40,7 +40,7 @@ import software.amazon.awssdk.services.sqs.model.QueueNameExistsException;
  * infrastructure code; this is the quick path.
  */
 public final class SqsProvisioner {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.outpost.Json.newMapper();
     private final SqsAsyncClient sqs;
     private final Optional<SnsAsyncClient> sns;
 

@@ -124,7 +124,7 @@ public final class SqsTransport implements Transport {
     /** The key segment of payloads sent to topics, which no ack deletes. */
     static final String SHARED_SEGMENT = "shared/";
     private static final Logger log = LoggerFactory.getLogger(SqsTransport.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.outpost.Json.newMapper();
     private static final Pattern UUID_KEY = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     private final SqsAsyncClient sqs;

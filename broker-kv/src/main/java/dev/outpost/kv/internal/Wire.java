@@ -10,7 +10,7 @@ import java.util.Optional;
 /** How registry entries travel in broker responses. */
 public final class Wire {
     /** The one mapper of the broker's wire format. */
-    public static final ObjectMapper JSON = new ObjectMapper();
+    public static final ObjectMapper JSON = dev.outpost.Json.newMapper();
 
     private Wire() {}
 

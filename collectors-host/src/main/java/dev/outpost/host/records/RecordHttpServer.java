@@ -64,7 +64,7 @@ public final class RecordHttpServer implements AutoCloseable {
     private final HttpServer server;
     private final ThreadPoolExecutor executor;
     private final int maxBodyBytes;
-    private final ObjectMapper mapper = new ObjectMapper();
+    private final ObjectMapper mapper = dev.outpost.Json.newMapper();
     private volatile boolean started;
 
     private RecordHttpServer(Builder b) throws IOException {

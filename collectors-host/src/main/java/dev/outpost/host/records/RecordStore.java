@@ -74,7 +74,7 @@ public final class RecordStore implements AutoCloseable {
     private final Path tmp;
     private final Duration retention;
     private final Clock clock;
-    private final ObjectMapper mapper = new ObjectMapper();
+    private final ObjectMapper mapper = dev.outpost.Json.newMapper();
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final ReentrantLock[] stripes = new ReentrantLock[64];

@@ -2,6 +2,7 @@ package dev.outpost.core.config;
 
 import dev.outpost.ConfigException;
 import dev.outpost.core.internal.ConfigKeys;
+import dev.outpost.core.internal.UserInfo;
 import dev.outpost.spi.ConfigSource;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +22,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 import org.apache.commons.configuration2.FileBasedConfiguration;
 import org.apache.commons.configuration2.JSONConfiguration;
 import org.apache.commons.configuration2.PropertiesConfiguration;
@@ -55,8 +55,6 @@ public final class OutpostConfig implements ConfigSource {
 
     private static final List<String> EXTENSIONS = List.of(".yaml", ".yml", ".json", ".properties");
     private static final String REDACTED = "****";
-    /** {@code scheme://user:password@host}: the user-info of URLs (DSNs included) is masked. */
-    private static final Pattern USER_INFO = Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s]*@");
 
     private final Map<String, String> values;
     private final Map<String, String> sources;
@@ -125,7 +123,7 @@ public final class OutpostConfig implements ConfigSource {
     public Map<String, String> redacted() {
         ConfigKeys declared = ConfigKeys.get();
         Map<String, String> out = new TreeMap<>();
-        values.forEach((k, v) -> out.put(k, declared.isShowable(k) ? USER_INFO.matcher(v).replaceAll("$1****@") : REDACTED));
+        values.forEach((k, v) -> out.put(k, declared.isShowable(k) ? UserInfo.mask(v) : REDACTED));
         return Collections.unmodifiableMap(out);
     }
 

@@ -29,19 +29,22 @@ final class Refusals {
         this.ticker = ticker;
     }
 
-    void record(RejectReason reason, String detail) {
+    /** Counts a refusal; returns the WARN line when one was logged for it. */
+    java.util.Optional<String> record(RejectReason reason, String detail) {
         Reason r = byReason.computeIfAbsent(reason.code(), k -> new Reason(ticker.getAsLong() - INTERVAL_NANOS));
         r.count.increment();
         long now = ticker.getAsLong();
         long last = r.lastLogged.get();
         if (now - last >= INTERVAL_NANOS && r.lastLogged.compareAndSet(last, now)) {
             long suppressed = r.suppressed.getAndSet(0);
-            log.warn("worker {} refused a request ({}): {}{}", workerId, reason.code(), Finisher.truncate(detail),
-                    suppressed == 0 ? "" : " [" + suppressed + " more refused for this reason since the last line]");
-        } else {
-            r.suppressed.incrementAndGet();
-            log.debug("worker {} refused a request ({}): {}", workerId, reason.code(), detail);
+            String line = "worker " + workerId + " refused a request (" + reason.code() + "): " + Finisher.truncate(detail)
+                    + (suppressed == 0 ? "" : " [" + suppressed + " more refused for this reason since the last line]");
+            log.warn(line);
+            return java.util.Optional.of(line);
         }
+        r.suppressed.incrementAndGet();
+        log.debug("worker {} refused a request ({}): {}", workerId, reason.code(), detail);
+        return java.util.Optional.empty();
     }
 
     /** Refusals so far by reason code. */

@@ -216,6 +216,22 @@ class OutpostConfigTest {
     }
 
     @Test
+    void userInfoWithSlashesOrAtSignsIsMaskedWhole() {
+        OutpostConfig c = OutpostConfig.builder()
+                .set("outpost.test.endpoint", "https://admin:pa/55@sqs.example:9324/q")
+                .build();
+        assertThat(c.redacted()).containsEntry("outpost.test.endpoint", "https://****@sqs.example:9324/q");
+        assertThat(OutpostConfig.builder().set("outpost.test.endpoint", "https://admin:p@55@sqs.example/q").build().redacted())
+                .containsEntry("outpost.test.endpoint", "https://****@sqs.example/q");
+        assertThat(OutpostConfig.builder().set("outpost.test.endpoint", "https://admin:8080/s3cret@db/x").build().redacted())
+                .containsEntry("outpost.test.endpoint", "https://****@db/x");
+        // several URLs in one value, and one without user-info left alone
+        assertThat(OutpostConfig.builder().set("outpost.test.endpoint",
+                        "https://sqs.example/q, jdbc:postgresql://u:p/w@h:5432/db").build().redacted())
+                .containsEntry("outpost.test.endpoint", "https://sqs.example/q, jdbc:postgresql://****@h:5432/db");
+    }
+
+    @Test
     void durationsAcceptHumanAndIsoForms() {
         assertThat(ConfigSource.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
         assertThat(ConfigSource.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));

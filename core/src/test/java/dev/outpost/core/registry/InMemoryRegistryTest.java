@@ -38,4 +38,18 @@ class InMemoryRegistryTest {
         assertThatThrownBy(() -> RegistryKeys.pageTokenStart("other/", token)).isInstanceOf(RegistryException.InvalidKey.class);
         assertThatThrownBy(() -> RegistryKeys.pageTokenStart("svc/", "%%%")).isInstanceOf(RegistryException.InvalidKey.class);
     }
+
+    @Test
+    void valuesHandedOutAreCopiesSoTheStoreCannotBeChangedBehindItsBack() {
+        com.fasterxml.jackson.databind.node.ObjectNode given = Json.object().put("n", 1);
+        registry.register("svc/a", given, Optional.empty());
+        given.put("n", 99); // the caller's tree after the write
+        com.fasterxml.jackson.databind.node.ObjectNode got =
+                (com.fasterxml.jackson.databind.node.ObjectNode) registry.get("svc/a").orElseThrow().value();
+        got.put("n", 42);
+        got.put("extra", true);
+        var now = registry.get("svc/a").orElseThrow();
+        assertThat(now.value()).isEqualTo(Json.object().put("n", 1));
+        assertThat(now.version()).isEqualTo(1);
+    }
 }

@@ -1,0 +1,27 @@
+package dev.outpost.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.RejectReason;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class RefusalsTest {
+    private final AtomicLong now = new AtomicLong(1_000);
+    private final Refusals refusals = new Refusals("w1", now::get);
+
+    @Test
+    void oneLinePerReasonPerIntervalThenTheCountOfThoseNotLogged() {
+        assertThat(refusals.record(RejectReason.UNAUTHORISED, "sender 'x' may not run 'y'"))
+                .hasValueSatisfying(l -> assertThat(l).contains("unauthorised", "sender 'x' may not run 'y'"));
+        for (int i = 0; i < 999; i++) {
+            assertThat(refusals.record(RejectReason.UNAUTHORISED, "again")).isEmpty();
+        }
+        // another reason has its own allowance
+        assertThat(refusals.record(RejectReason.REPLY_TO_REFUSED, "replyTo 'evil'")).isPresent();
+        now.addAndGet(Refusals.INTERVAL_NANOS);
+        assertThat(refusals.record(RejectReason.UNAUTHORISED, "later"))
+                .hasValueSatisfying(l -> assertThat(l).contains("999 more refused"));
+        assertThat(refusals.snapshot()).containsEntry("unauthorised", 1001L).containsEntry("reply-to-refused", 1L);
+    }
+}

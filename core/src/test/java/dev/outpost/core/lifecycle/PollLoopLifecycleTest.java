@@ -1,0 +1,76 @@
+package dev.outpost.core.lifecycle;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.ShutdownResult;
+import dev.outpost.core.PollLoop;
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.Message;
+import dev.outpost.testkit.LifecycleContract;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+
+/** The one receive loop keeps the lifecycle every component shares, and survives an Error from its handler. */
+class PollLoopLifecycleTest extends LifecycleContract<PollLoop> {
+    private final InMemoryTransport transport = InMemoryTransport.create();
+    private final Set<String> handled = ConcurrentHashMap.newKeySet();
+    private final AtomicReference<Error> toThrow = new AtomicReference<>();
+    private final Semaphore slots = new Semaphore(4);
+
+    @AfterEach
+    void closeTransport() {
+        transport.close();
+    }
+
+    @Override
+    protected PollLoop create(ThreadFactory threads) {
+        return PollLoop.builder(transport, "records").threads(2).maxBatch(10).pollWait(Duration.ofMillis(50))
+                .freeSlots(slots).threadFactory(threads)
+                .handler(d -> {
+                    try {
+                        Error e = toThrow.getAndSet(null);
+                        if (e != null) {
+                            handled.add("threw");
+                            throw e;
+                        }
+                        handled.add(new String(d.message().body(), StandardCharsets.UTF_8));
+                        d.ack();
+                    } finally {
+                        slots.release();
+                    }
+                })
+                .build();
+    }
+
+    @Override
+    protected void start(PollLoop loop) {
+        loop.start();
+    }
+
+    @Override
+    protected CompletableFuture<ShutdownResult> shutdown(PollLoop loop) {
+        return loop.shutdown();
+    }
+
+    @Override
+    protected boolean provokeUserError(PollLoop running, Error error) {
+        toThrow.set(error);
+        transport.send("records", Message.of("boom".getBytes(StandardCharsets.UTF_8))).join();
+        await().atMost(Duration.ofSeconds(10)).until(() -> handled.contains("threw"));
+        return true;
+    }
+
+    @Override
+    protected void assertWorks(PollLoop running) {
+        String body = "record-" + System.nanoTime();
+        transport.send("records", Message.of(body.getBytes(StandardCharsets.UTF_8))).join();
+        await().atMost(Duration.ofSeconds(10)).until(() -> handled.contains(body));
+    }
+}
