@@ -135,7 +135,7 @@ public final class FleetMember implements AutoCloseable {
 
     /**
      * A codec for this host's worker that refuses, before anything runs, a request a fleet caller
-     * cancelled (see {@code Fleet}) and a topic broadcast whose selector does not select this host.
+     * cancelled (see {@link Fleet}) and a topic broadcast whose selector does not select this host.
      * Refused requests are dead-lettered by the worker with reason {@code cancelled} or
      * {@code not-selected}; nothing else changes.
      */
