@@ -282,8 +282,9 @@ public final class Fleet implements AutoCloseable {
         boolean viaTopic = switch (request.route()) {
             case TOPIC -> true;
             case DIRECT -> false;
-            case AUTO -> expected.hosts().stream().anyMatch(h -> h.requests().isEmpty())
-                    || expected.source() == Discovery.Source.REGISTRY && expected.hosts().size() > 1
+            // rollouts send host by host: directly wherever the destination is known
+            case AUTO -> plan.isEmpty() && expected.hosts().stream().anyMatch(h -> h.requests().isEmpty())
+                    || plan.isEmpty() && expected.source() == Discovery.Source.REGISTRY && expected.hosts().size() > 1
                             && request.target().equals(Selector.all());
         };
         Request.Builder rb = Request.builder(request.collector()).params(request.params()).replyTo(client.replyTo());

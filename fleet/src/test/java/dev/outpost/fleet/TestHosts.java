@@ -24,6 +24,7 @@ final class TestHosts implements AutoCloseable {
     final InMemoryTransport transport = InMemoryTransport.builder().ticker(time.ticker()).build();
     final InMemoryRegistry registry = InMemoryRegistry.create(time);
     final Map<String, Worker> workers = new ConcurrentHashMap<>();
+    final Map<String, FaultyTransport> faults = new ConcurrentHashMap<>();
     final Map<String, FleetMember> members = new ConcurrentHashMap<>();
     final Map<String, Integer> runs = new ConcurrentHashMap<>();
     final CountDownLatch release = new CountDownLatch(1);
@@ -55,7 +56,9 @@ final class TestHosts implements AutoCloseable {
         FleetMember m = FleetMember.builder(registry).id(id).requests(queue).collectors(collectors).tags(tags)
                 .fact("index", id.replaceAll("\\D", "").isEmpty() ? "0" : id.replaceAll("\\D", ""))
                 .clock(time).ticker(time.ticker()).build();
-        Worker w = Worker.builder(transport).id(id).requests(queue).collectors(collectors)
+        FaultyTransport t = new FaultyTransport(transport);
+        faults.put(id, t);
+        Worker w = Worker.builder(t).id(id).requests(queue).collectors(collectors)
                 .codec(m.guard(codec.apply(JsonCodec.create()))).clock(time).ticker(time.ticker())
                 .pollWait(Duration.ofMillis(100)).drainTimeout(Duration.ofMillis(200)).build();
         workers.put(id, w);

@@ -210,6 +210,22 @@ public final class CallState {
     }
 
     private void send(List<Slot> targets) {
+        if (plan.isPresent() && !topic) {
+            List<Slot> unknown = targets.stream().filter(s -> s.host.requests().isEmpty()).toList();
+            if (!unknown.isEmpty()) {
+                // rollout hosts with no known destination are reached over the topic, selected by id
+                send(unknown, true);
+                send(targets.stream().filter(s -> !s.host.requests().isEmpty()).toList(), false);
+                return;
+            }
+        }
+        send(targets, topic);
+    }
+
+    private void send(List<Slot> targets, boolean topic) {
+        if (targets.isEmpty()) {
+            return;
+        }
         Instant now = ctx.clock().instant();
         long nanos = ctx.ticker().getAsLong();
         Request r = request.toBuilder().sentAt(now).ttl(ttl).build();
