@@ -112,7 +112,7 @@ public final class FleetMember implements AutoCloseable {
         this.ticker = b.ticker;
         this.threads = new Threads("fleet-member", b.threadFactory);
         this.guard = new Guard("fleet member " + id);
-        this.sweeper = new Sweeper(ticker, 100, guard);
+        this.sweeper = new Sweeper(ticker, 1000, guard); // heartbeats are minutes apart: a wake-up a second is plenty
         this.startedAt = clock.instant();
     }
 
