@@ -38,7 +38,8 @@ class PublicApiTest {
             new String[] {"collectors-http", "outpost-collectors-http"},
             new String[] {"collectors-host", "outpost-collectors-host"},
             new String[] {"broker-kv", "outpost-broker-kv"},
-            new String[] {"fleet", "outpost-fleet"});
+            new String[] {"fleet", "outpost-fleet"},
+            new String[] {"micrometer", "outpost-micrometer"});
 
     @TestFactory
     Stream<DynamicTest> everyPublishedModuleMatchesItsCommittedListing() {
