@@ -320,6 +320,7 @@ public final class Fleet implements AutoCloseable {
         }
         Consumer<Response> ping = pings.get(r.requestId());
         if (ping != null) {
+            answers.increment();
             ping.accept(r);
             return;
         }

@@ -5,7 +5,7 @@ package dev.outpost.fleet;
  *
  * @param calls fleet calls and rollouts begun
  * @param active calls not settled yet
- * @param answers answers received for calls of this fleet
+ * @param answers answers received for calls and pings of this fleet
  * @param late answers for calls already summarised
  * @param unmatched answers for no call this fleet knows (another caller's, or older than it remembers)
  * @param undecodable answers that could not be decoded
