@@ -15,7 +15,6 @@ import dev.outpost.fleet.RolloutPlan;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -525,15 +524,20 @@ public final class CallState {
             for (HostResult r : emitted) {
                 ctx.guard().run("fleet listener", () -> listener.onResult(r));
             }
-            Map<String, HostResult> byHost = new HashMap<>();
-            emitted.forEach(r -> byHost.put(r.host(), r));
+            List<CompletableFuture<HostResult>> waiting = new ArrayList<>();
+            List<HostResult> outcomes = new ArrayList<>();
             synchronized (this) {
                 for (HostResult r : emitted) {
                     Slot s = slots.get(r.host());
                     if (s.awaited != null) {
-                        s.awaited.complete(r);
+                        waiting.add(s.awaited);
+                        outcomes.add(r);
                     }
                 }
+            }
+            // completed outside the lock: continuations are user code
+            for (int i = 0; i < waiting.size(); i++) {
+                waiting.get(i).complete(outcomes.get(i));
             }
         });
     }
