@@ -22,6 +22,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import dev.outpost.spi.Registry;
+import dev.outpost.spi.RegistryException;
 
 /**
  * The accounting of one fleet call: one slot per expected host, each settled exactly once; what
@@ -422,11 +424,24 @@ public final class CallState {
         if (!cancellable || ctx.registry().isEmpty()) {
             return "cancelled by the caller; the request was not marked cancellable, so a worker that receives it still runs it";
         }
+        Registry r = ctx.registry().get();
+        String key = FleetAttributes.cancelKey(request.id());
+        com.fasterxml.jackson.databind.node.ObjectNode patch = dev.outpost.Json.object();
+        if (host.equals("*")) {
+            patch.put("all", true);
+        } else {
+            patch.putObject("hosts").put(host, true);
+        }
         try {
-            ctx.registry().get().register(FleetAttributes.cancelKey(request.id(), host),
-                    dev.outpost.Json.toTree(Map.of("at", ctx.clock().instant().toString())), Optional.of(ttl.plusMinutes(5)));
-            return "cancelled by the caller; a worker that receives it refuses it";
-        } catch (dev.outpost.spi.RegistryException.KeyExists e) {
+            try {
+                r.update(key, patch);
+            } catch (RegistryException.NoSuchKey e) {
+                try {
+                    r.register(key, patch, Optional.of(ttl.plusMinutes(5)));
+                } catch (RegistryException.KeyExists raced) {
+                    r.update(key, patch);
+                }
+            }
             return "cancelled by the caller; a worker that receives it refuses it";
         } catch (RuntimeException e) {
             return "cancelled by the caller, but the cancellation could not be recorded (" + e + "): a worker may still run it";

@@ -6,12 +6,15 @@ public final class FleetAttributes {
     public static final String SELECT = "outpost.fleet.select";
     /** "true": the worker-side guard looks for a cancellation before running it. */
     public static final String CANCELLABLE = "outpost.fleet.cancellable";
-    /** Prefix of cancellation records: {@code fleet/cancelled/REQUEST/HOST} ({@code *}: every host). */
+    /**
+     * Prefix of cancellation records: {@code fleet/cancelled/REQUEST} holding {@code {"all":true}}
+     * or {@code {"hosts":{"ID":true,…}}}, so a worker reads one key per request.
+     */
     public static final String CANCELLED_PREFIX = "fleet/cancelled/";
 
     private FleetAttributes() {}
 
-    public static String cancelKey(String requestId, String host) {
-        return CANCELLED_PREFIX + requestId + "/" + host;
+    public static String cancelKey(String requestId) {
+        return CANCELLED_PREFIX + requestId;
     }
 }

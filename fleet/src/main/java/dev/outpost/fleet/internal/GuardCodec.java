@@ -95,8 +95,9 @@ public final class GuardCodec implements Codec {
         }
         if ("true".equals(r.attributes().get(FleetAttributes.CANCELLABLE)) && REQUEST_ID.matcher(r.id()).matches()) {
             try {
-                if (registry.get(FleetAttributes.cancelKey(r.id(), "*")).isPresent()
-                        || registry.get(FleetAttributes.cancelKey(r.id(), me.id())).isPresent()) {
+                Optional<com.fasterxml.jackson.databind.JsonNode> c = registry.get(FleetAttributes.cancelKey(r.id()))
+                        .map(dev.outpost.spi.RegistryEntry::value);
+                if (c.isPresent() && (c.get().path("all").asBoolean(false) || c.get().path("hosts").has(me.id()))) {
                     cancelled.increment();
                     throw new CodecException(CANCELLED, "request " + r.id() + " was cancelled by its caller");
                 }
