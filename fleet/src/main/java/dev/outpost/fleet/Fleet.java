@@ -1,0 +1,627 @@
+package dev.outpost.fleet;
+
+import dev.outpost.ConfigException;
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.ShutdownResult;
+import dev.outpost.core.Client;
+import dev.outpost.core.json.JsonCodec;
+import dev.outpost.fleet.internal.CallContext;
+import dev.outpost.fleet.internal.CallState;
+import dev.outpost.fleet.internal.FleetAttributes;
+import dev.outpost.fleet.internal.Guard;
+import dev.outpost.fleet.internal.Inventory;
+import dev.outpost.fleet.internal.Sweeper;
+import dev.outpost.fleet.internal.Threads;
+import dev.outpost.spi.Codec;
+import dev.outpost.spi.ConfigSource;
+import dev.outpost.spi.Message;
+import dev.outpost.spi.Registry;
+import dev.outpost.spi.Transport;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Calls many hosts at once and accounts for every one: discovery of the expected set (the
+ * registry's inventory, or an {@code outpost.ping} broadcast), a send over the fleet topic or to
+ * each host, results as they arrive, and a summary with exactly one {@link Outcome} per expected
+ * host. Rollouts walk the set in batches within an error budget.
+ *
+ * <pre>{@code
+ * try (Fleet fleet = Fleet.builder(transport).registry(registry).build().start()) {
+ *     FleetCall call = fleet.call(FleetRequest.builder("outpost.ping").target(Selector.parse("tag:web")).build());
+ *     FleetSummary summary = call.summary().join();
+ * }
+ * }</pre>
+ *
+ * <p>Threads: the client's poller and timer (answers are accounted on the poller, which runs no
+ * user code), one timer for deadlines and pauses, and, unless a {@linkplain Builder#callbackExecutor
+ * callback executor} is given, one thread for listeners and futures.
+ */
+public final class Fleet implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Fleet.class);
+    /** Default topic every worker's queue subscribes to. */
+    public static final String DEFAULT_TOPIC = "fleet";
+    /** Default time a call waits for answers. */
+    public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
+    /** Default largest expected set. */
+    public static final int DEFAULT_MAX_HOSTS = 100_000;
+    private static final int REMEMBERED = 1024;
+
+    private enum State { NEW, RUNNING, STOPPED }
+
+    private final Transport transport;
+    private final Codec codec;
+    private final Optional<Registry> registry;
+    private final String topic;
+    private final Duration deadline;
+    private final int maxHosts;
+    private final Clock clock;
+    private final LongSupplier ticker;
+    private final Threads threads;
+    private final Guard guard;
+    private final Sweeper sweeper;
+    private final Client client;
+    private final Optional<Executor> userExecutor;
+    private volatile ExecutorService ownExecutor;
+    private final Map<String, CallState> active = new ConcurrentHashMap<>();
+    private final Map<String, Consumer<Response>> pings = new ConcurrentHashMap<>();
+    private final Map<String, CallState> recent = new LinkedHashMap<>(64, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, CallState> e) {
+            return size() > REMEMBERED;
+        }
+    };
+    private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+    private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
+    private final LongAdder calls = new LongAdder();
+    private final LongAdder answers = new LongAdder();
+    private final LongAdder late = new LongAdder();
+    private final LongAdder unmatched = new LongAdder();
+    private final Context context = new Context();
+    private volatile Thread timer;
+
+    private Fleet(Builder b, String topic, Duration deadline, int maxHosts, Optional<String> replyTo) {
+        this.transport = b.transport;
+        this.codec = b.codec.orElseGet(JsonCodec::create);
+        this.registry = b.registry;
+        this.topic = topic;
+        this.deadline = deadline;
+        this.maxHosts = maxHosts;
+        this.clock = b.clock;
+        this.ticker = b.ticker;
+        this.threads = new Threads("fleet", b.threadFactory);
+        this.guard = new Guard("fleet");
+        this.sweeper = new Sweeper(ticker, 5, guard);
+        this.userExecutor = b.callbackExecutor;
+        Client.Builder cb = Client.builder(transport).codec(codec).ticker(ticker)
+                // the poller only does the accounting; listeners run on the fleet's callback executor
+                .callbackExecutor(Runnable::run).onResponse(this::route)
+                .threadFactory(r -> threads.newThread(r, "client"));
+        replyTo.ifPresent(cb::replyTo);
+        b.pollWait.ifPresent(cb::pollWait);
+        this.client = cb.build();
+    }
+
+    /** A builder for a fleet calling through {@code transport}. */
+    public static Builder builder(Transport transport) {
+        return new Builder(transport);
+    }
+
+    /**
+     * Starts receiving answers.
+     *
+     * @throws IllegalStateException when started before
+     * @throws dev.outpost.spi.NoSuchDestinationException when the reply destination does not exist
+     */
+    public Fleet start() {
+        if (!state.compareAndSet(State.NEW, State.RUNNING)) {
+            throw new IllegalStateException("fleet on '" + client.replyTo() + "' was already started");
+        }
+        if (userExecutor.isEmpty()) {
+            ownExecutor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                    threads.role("callbacks"));
+        }
+        Thread t = threads.newThread(sweeper::loop, "timer");
+        timer = t;
+        t.start();
+        client.start();
+        return this;
+    }
+
+    /** Where answers come back. */
+    public String replyTo() {
+        return client.replyTo();
+    }
+
+    /**
+     * The hosts {@code selector} selects: from the registry's inventory when the fleet has a
+     * registry (no wait), else those that answer an {@code outpost.ping} broadcast on the topic
+     * within the fleet's deadline.
+     */
+    public Discovery discover(Selector selector) {
+        return discover(selector, deadline);
+    }
+
+    /** {@link #discover(Selector)}, waiting at most {@code pingDeadline} for ping answers. */
+    public Discovery discover(Selector selector, Duration pingDeadline) {
+        Objects.requireNonNull(selector, "selector");
+        ensureRunning();
+        long t0 = ticker.getAsLong();
+        if (registry.isPresent()) {
+            List<HostRecord> hosts = Inventory.read(registry.get()).stream().filter(selector::matches).toList();
+            checkSize(hosts.size());
+            return new Discovery(Discovery.Source.REGISTRY, hosts, Duration.ofNanos(ticker.getAsLong() - t0));
+        }
+        return ping(selector, FleetRequest.positive(pingDeadline, "pingDeadline")).join();
+    }
+
+    private CompletableFuture<Discovery> ping(Selector selector, Duration wait) {
+        long t0 = ticker.getAsLong();
+        Request.Builder rb = Request.builder("outpost.ping").replyTo(client.replyTo()).ttl(wait);
+        if (!selector.equals(Selector.all())) {
+            rb.attribute(FleetAttributes.SELECT, selector.text());
+        }
+        Request r = rb.build();
+        Map<String, HostRecord> seen = new ConcurrentHashMap<>();
+        CompletableFuture<Discovery> done = new CompletableFuture<>();
+        pings.put(r.id(), resp -> {
+            if (seen.size() < maxHosts) {
+                try {
+                    seen.putIfAbsent(resp.worker(), new HostRecord(resp.worker(), "", List.of(), java.util.Set.of(), Map.of(),
+                            resp.startedAt()));
+                } catch (IllegalArgumentException e) {
+                    unmatched.increment(); // an id no host may have
+                }
+            }
+        });
+        sweeper.schedule(wait.toNanos(), () -> {
+            pings.remove(r.id());
+            List<HostRecord> hosts = new ArrayList<>(seen.values());
+            hosts.sort(java.util.Comparator.comparing(HostRecord::id));
+            done.complete(new Discovery(Discovery.Source.PING, hosts, Duration.ofNanos(ticker.getAsLong() - t0)));
+        });
+        try {
+            transport.send(topic, Message.of(codec.encodeRequest(r))).join();
+        } catch (RuntimeException e) {
+            pings.remove(r.id());
+            throw e;
+        }
+        return done;
+    }
+
+    /**
+     * Discovers the expected set ({@link FleetRequest#hosts()}, else {@link #discover}) and calls
+     * every host. With no registry this waits for the ping deadline before sending.
+     */
+    public FleetCall call(FleetRequest request) {
+        return start(request, expectedSet(request), Optional.empty());
+    }
+
+    /** Calls the hosts of {@code expected}. */
+    public FleetCall call(FleetRequest request, Discovery expected) {
+        return start(request, expected, Optional.empty());
+    }
+
+    /** Discovers the expected set and rolls the request out over it by {@code plan}. */
+    public FleetCall rollout(FleetRequest request, RolloutPlan plan) {
+        return start(request, expectedSet(request), Optional.of(plan));
+    }
+
+    /** Rolls the request out over {@code expected} by {@code plan}. */
+    public FleetCall rollout(FleetRequest request, Discovery expected, RolloutPlan plan) {
+        return start(request, expected, Optional.of(Objects.requireNonNull(plan, "plan")));
+    }
+
+    /** A call of this fleet not settled yet. */
+    public Optional<FleetCall> call(String requestId) {
+        return Optional.ofNullable(active.get(requestId)).map(FleetCall::new);
+    }
+
+    /** Every host sent a request by this fleet and not settled yet, over all calls. */
+    public List<PendingCall> pending() {
+        List<PendingCall> out = new ArrayList<>();
+        active.values().forEach(c -> out.addAll(c.pending()));
+        return out;
+    }
+
+    /** Counters since start. */
+    public FleetStats stats() {
+        return new FleetStats(calls.sum(), active.size(), answers.sum(), late.sum(), unmatched.sum(), client.undecodableResponses(),
+                guard.errors());
+    }
+
+    private Discovery expectedSet(FleetRequest request) {
+        Objects.requireNonNull(request, "request");
+        if (request.hosts().isPresent()) {
+            long t0 = ticker.getAsLong();
+            Map<String, HostRecord> known = new java.util.HashMap<>();
+            registry.ifPresent(r -> Inventory.read(r).forEach(h -> known.put(h.id(), h)));
+            List<HostRecord> hosts = new ArrayList<>();
+            for (String id : new java.util.TreeSet<>(request.hosts().get())) {
+                hosts.add(known.getOrDefault(id, new HostRecord(id, "", List.of(), java.util.Set.of(), Map.of(), clock.instant())));
+            }
+            checkSize(hosts.size());
+            return new Discovery(Discovery.Source.LIST, hosts, Duration.ofNanos(ticker.getAsLong() - t0));
+        }
+        return discover(request.target(), request.deadline().orElse(deadline));
+    }
+
+    private FleetCall start(FleetRequest request, Discovery expected, Optional<RolloutPlan> plan) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(expected, "expected");
+        ensureRunning();
+        checkSize(expected.hosts().size());
+        Duration wait = request.deadline().orElse(deadline);
+        Duration ttl = request.ttl().orElse(wait);
+        boolean cancellable = request.cancellable().orElse(registry.isPresent());
+        boolean viaTopic = switch (request.route()) {
+            case TOPIC -> true;
+            case DIRECT -> false;
+            // rollouts send host by host: directly wherever the destination is known
+            case AUTO -> plan.isEmpty() && expected.hosts().stream().anyMatch(h -> h.requests().isEmpty())
+                    || plan.isEmpty() && expected.source() == Discovery.Source.REGISTRY && expected.hosts().size() > 1
+                            && request.target().equals(Selector.all());
+        };
+        Request.Builder rb = Request.builder(request.collector()).params(request.params()).replyTo(client.replyTo());
+        request.attributes().forEach(rb::attribute);
+        if (cancellable) {
+            rb.attribute(FleetAttributes.CANCELLABLE, "true");
+        }
+        if (viaTopic && plan.isEmpty()) {
+            Optional<String> select = selectText(request, expected);
+            select.ifPresent(s -> rb.attribute(FleetAttributes.SELECT, s));
+        }
+        CallState cs = new CallState(context, rb.build(), expected, wait, ttl, viaTopic, cancellable, request.listener(), plan);
+        active.put(cs.requestId(), cs);
+        calls.increment();
+        cs.begin();
+        return new FleetCall(cs);
+    }
+
+    private static Optional<String> selectText(FleetRequest request, Discovery expected) {
+        if (expected.source() != Discovery.Source.REGISTRY) {
+            String ids = "id:" + String.join(",", expected.ids());
+            return ids.length() <= 2048 ? Optional.of(ids) : Optional.empty();
+        }
+        return request.target().equals(Selector.all()) ? Optional.empty() : Optional.of(request.target().text());
+    }
+
+    private void route(Response r) {
+        CallState cs = active.get(r.requestId());
+        if (cs != null) {
+            answers.increment();
+            cs.onResponse(r);
+            return;
+        }
+        Consumer<Response> ping = pings.get(r.requestId());
+        if (ping != null) {
+            answers.increment();
+            ping.accept(r);
+            return;
+        }
+        CallState old;
+        synchronized (recent) {
+            old = recent.get(r.requestId());
+        }
+        if (old != null) {
+            late.increment();
+            old.onLate(r);
+        } else {
+            unmatched.increment();
+        }
+    }
+
+    private void checkSize(int n) {
+        if (n > maxHosts) {
+            throw new IllegalArgumentException("the expected set has " + n + " hosts, more than maxHosts " + maxHosts);
+        }
+    }
+
+    private void ensureRunning() {
+        State s = state.get();
+        if (s != State.RUNNING) {
+            throw new IllegalStateException(s == State.NEW ? "fleet is not started: Fleet.builder(transport).build().start()"
+                    : "fleet is closed");
+        }
+    }
+
+    /**
+     * Stops receiving; calls not settled are cancelled caller-side (their summaries complete).
+     * Idempotent: every call returns the same future.
+     */
+    public CompletableFuture<ShutdownResult> shutdown() {
+        State was = state.getAndSet(State.STOPPED);
+        if (was == State.STOPPED) {
+            return terminated;
+        }
+        long t0 = System.nanoTime();
+        List.copyOf(active.values()).forEach(CallState::cancelAll);
+        sweeper.stop();
+        Thread t = timer;
+        if (t != null) {
+            t.interrupt();
+        }
+        ShutdownResult c = was == State.RUNNING ? client.shutdown().join() : client.shutdown().join();
+        ExecutorService e = ownExecutor;
+        if (e != null) {
+            e.shutdown();
+        }
+        List<String> alive = threads.awaitTermination(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+        terminated.complete(new ShutdownResult(alive.isEmpty() && c.clean(), alive, 0, Duration.ofNanos(System.nanoTime() - t0)));
+        return terminated;
+    }
+
+    /** {@link #shutdown()} and wait. */
+    @Override
+    public void close() {
+        ShutdownResult r = shutdown().join();
+        if (!r.clean()) {
+            log.warn("fleet closed, but these threads were still running: {}", r.threadsStillAlive());
+        }
+    }
+
+    private final class Context implements CallContext, CallContext.Sender {
+        @Override
+        public Clock clock() {
+            return clock;
+        }
+
+        @Override
+        public LongSupplier ticker() {
+            return ticker;
+        }
+
+        @Override
+        public Sweeper sweeper() {
+            return sweeper;
+        }
+
+        @Override
+        public Guard guard() {
+            return guard;
+        }
+
+        @Override
+        public Optional<Registry> registry() {
+            return registry;
+        }
+
+        @Override
+        public CallContext.Sender sender() {
+            return this;
+        }
+
+        @Override
+        public void execute(Runnable r) {
+            Executor e = userExecutor.isPresent() ? userExecutor.get() : ownExecutor;
+            try {
+                e.execute(() -> guard.run("fleet callback", r));
+            } catch (RejectedExecutionException | NullPointerException x) {
+                // the fleet is stopping: run it here rather than lose a summary
+                guard.run("fleet callback", r);
+            }
+        }
+
+        @Override
+        public Predicate<String> live(Optional<String> one) {
+            if (registry.isEmpty()) {
+                return h -> true;
+            }
+            try {
+                if (one.isPresent()) {
+                    boolean up = registry.get().get(HostRecord.key(one.get())).isPresent();
+                    return h -> up;
+                }
+                java.util.Set<String> ids = new java.util.HashSet<>();
+                Inventory.read(registry.get()).forEach(h -> ids.add(h.id()));
+                return ids::contains;
+            } catch (RuntimeException e) {
+                log.warn("fleet: cannot read the inventory ({}); unanswered hosts are reported no-reply", e.toString());
+                return h -> true;
+            }
+        }
+
+        @Override
+        public void finished(CallState call) {
+            active.remove(call.requestId(), call);
+            synchronized (recent) {
+                recent.put(call.requestId(), call);
+            }
+        }
+
+        @Override
+        public byte[] encode(Request r) {
+            return codec.encodeRequest(r);
+        }
+
+        @Override
+        public CompletableFuture<Void> direct(HostRecord host, byte[] body) {
+            if (host.requests().isEmpty()) {
+                return CompletableFuture.failedFuture(new IllegalStateException("no request destination known for host " + host.id()));
+            }
+            return transport.send(host.requests(), Message.of(body));
+        }
+
+        @Override
+        public CompletableFuture<Void> topic(Request r) {
+            return transport.send(topic, Message.of(codec.encodeRequest(r)));
+        }
+    }
+
+    /**
+     * Builds a {@link Fleet}. Values set by a method win over {@link #configure configuration};
+     * every problem is reported at {@link #build()}. Not thread-safe.
+     */
+    public static final class Builder {
+        private final Transport transport;
+        private Optional<Codec> codec = Optional.empty();
+        private Optional<Registry> registry = Optional.empty();
+        private Optional<String> topic = Optional.empty();
+        private Optional<String> replyTo = Optional.empty();
+        private Optional<Duration> deadline = Optional.empty();
+        private Optional<Duration> pollWait = Optional.empty();
+        private Optional<Integer> maxHosts = Optional.empty();
+        private Optional<Executor> callbackExecutor = Optional.empty();
+        private Clock clock = Clock.systemUTC();
+        private LongSupplier ticker = System::nanoTime;
+        private Optional<ThreadFactory> threadFactory = Optional.empty();
+        private Optional<ConfigSource> config = Optional.empty();
+
+        private Builder(Transport transport) {
+            this.transport = Objects.requireNonNull(transport, "transport");
+        }
+
+        /** The codec; must match the workers' (a {@code SealedCodec} for sealed fleets). Default {@link JsonCodec#create()}. */
+        public Builder codec(Codec codec) {
+            this.codec = Optional.of(Objects.requireNonNull(codec, "codec"));
+            return this;
+        }
+
+        /** The registry holding the inventory (and cancellations); without one, discovery pings. */
+        public Builder registry(Registry registry) {
+            this.registry = Optional.of(Objects.requireNonNull(registry, "registry"));
+            return this;
+        }
+
+        /** The topic every worker's queue subscribes to ({@code outpost.fleet.topic}, default {@value #DEFAULT_TOPIC}). */
+        public Builder topic(String topic) {
+            this.topic = Optional.of(text(topic, "topic"));
+            return this;
+        }
+
+        /** Where answers come back ({@code outpost.fleet.reply-to}); default a fresh {@code outpost-client-…} name. */
+        public Builder replyTo(String destination) {
+            this.replyTo = Optional.of(text(destination, "replyTo"));
+            return this;
+        }
+
+        /** How long calls wait by default ({@code outpost.fleet.deadline}, default 30 s). */
+        public Builder deadline(Duration deadline) {
+            this.deadline = Optional.of(FleetRequest.positive(deadline, "deadline"));
+            return this;
+        }
+
+        /** How long one receive of answers waits (the client's poll wait). */
+        public Builder pollWait(Duration wait) {
+            this.pollWait = Optional.of(Objects.requireNonNull(wait, "wait"));
+            return this;
+        }
+
+        /** The largest expected set ({@code outpost.fleet.max-hosts}, default 100,000). */
+        public Builder maxHosts(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxHosts must be at least 1, was " + max);
+            }
+            this.maxHosts = Optional.of(max);
+            return this;
+        }
+
+        /** Where listeners and summaries run; default one thread the fleet owns. */
+        public Builder callbackExecutor(Executor executor) {
+            this.callbackExecutor = Optional.of(Objects.requireNonNull(executor, "executor"));
+            return this;
+        }
+
+        /** Where results are timestamped. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Where deadlines and pauses are read (nanoseconds). */
+        public Builder ticker(LongSupplier nanoTicker) {
+            this.ticker = Objects.requireNonNull(nanoTicker, "nanoTicker");
+            return this;
+        }
+
+        /** Makes every thread of the fleet (and of its client). */
+        public Builder threadFactory(ThreadFactory factory) {
+            this.threadFactory = Optional.of(Objects.requireNonNull(factory, "factory"));
+            return this;
+        }
+
+        /** Takes {@code outpost.fleet.*} from {@code config} for what no method set. */
+        public Builder configure(ConfigSource config) {
+            this.config = Optional.of(Objects.requireNonNull(config, "config"));
+            return this;
+        }
+
+        /**
+         * Builds the fleet; nothing is started before {@link Fleet#start()}.
+         *
+         * @throws ConfigException naming every bad value
+         */
+        public Fleet build() {
+            List<ConfigException.Problem> problems = new ArrayList<>();
+            String t = topic.or(() -> configured("outpost.fleet.topic")).orElse(DEFAULT_TOPIC);
+            Optional<String> reply = replyTo.or(() -> configured("outpost.fleet.reply-to"));
+            Duration d = DEFAULT_DEADLINE;
+            if (deadline.isPresent()) {
+                d = deadline.get();
+            } else if (configured("outpost.fleet.deadline").isPresent()) {
+                try {
+                    d = config.get().duration("outpost.fleet.deadline").orElse(DEFAULT_DEADLINE);
+                    if (d.isNegative() || d.isZero()) {
+                        problems.add(new ConfigException.Problem("outpost.fleet.deadline", "must be positive, was " + d));
+                    }
+                } catch (ConfigException e) {
+                    problems.addAll(e.problems());
+                }
+            }
+            int max = DEFAULT_MAX_HOSTS;
+            if (maxHosts.isPresent()) {
+                max = maxHosts.get();
+            } else if (configured("outpost.fleet.max-hosts").isPresent()) {
+                try {
+                    max = config.get().intValue("outpost.fleet.max-hosts").orElse(DEFAULT_MAX_HOSTS);
+                    if (max < 1) {
+                        problems.add(new ConfigException.Problem("outpost.fleet.max-hosts", "must be at least 1, was " + max));
+                    }
+                } catch (ConfigException e) {
+                    problems.addAll(e.problems());
+                }
+            }
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
+            return new Fleet(this, t, d, max, reply);
+        }
+
+        private Optional<String> configured(String key) {
+            return config.flatMap(c -> c.string(key)).map(String::trim).filter(s -> !s.isEmpty());
+        }
+
+        private static String text(String s, String what) {
+            Objects.requireNonNull(s, what);
+            if (s.isBlank()) {
+                throw new IllegalArgumentException(what + " must not be blank");
+            }
+            return s;
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.outpost.fleet.internal;
+
+import dev.outpost.Request;
+import dev.outpost.fleet.HostRecord;
+import dev.outpost.spi.Registry;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
+
+/** What a call's accounting needs from the fleet that owns it. */
+public interface CallContext {
+    Clock clock();
+
+    LongSupplier ticker();
+
+    Sweeper sweeper();
+
+    Guard guard();
+
+    Optional<Registry> registry();
+
+    Sender sender();
+
+    /** Runs user-facing work on the callback executor. */
+    void execute(Runnable r);
+
+    /** Which hosts are live in the inventory now (reads one entry, or the listing); without a registry every host counts as live. */
+    java.util.function.Predicate<String> live(Optional<String> one);
+
+    /** The call is settled: forget it (keeping its id a while to count late answers). */
+    void finished(CallState call);
+
+    /** Sends for calls. */
+    interface Sender {
+        byte[] encode(Request r);
+
+        CompletableFuture<Void> direct(HostRecord host, byte[] body);
+
+        CompletableFuture<Void> topic(Request r);
+    }
+}

@@ -1,0 +1,580 @@
+package dev.outpost.fleet.internal;
+
+import dev.outpost.ErrorInfo;
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.ResponseStatus;
+import dev.outpost.fleet.Discovery;
+import dev.outpost.fleet.FleetListener;
+import dev.outpost.fleet.FleetSummary;
+import dev.outpost.fleet.HostRecord;
+import dev.outpost.fleet.HostResult;
+import dev.outpost.fleet.Outcome;
+import dev.outpost.fleet.PendingCall;
+import dev.outpost.fleet.RolloutPlan;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import dev.outpost.spi.Registry;
+import dev.outpost.spi.RegistryException;
+
+/**
+ * The accounting of one fleet call: one slot per expected host, each settled exactly once; what
+ * is not expected is counted apart. A rollout walks its slots batch by batch inside the same
+ * accounting. Every method is called on the fleet's poller or timer thread or the caller's; the
+ * state is guarded by this object's lock and user code runs on the callback executor, outside it.
+ */
+public final class CallState {
+    private enum SlotState { WAITING, SENT, DONE }
+
+    private static final class Slot {
+        final HostRecord host;
+        SlotState state = SlotState.WAITING;
+        HostResult result;
+        Instant sentAt;
+        Instant expiresAt;
+        long sentNanos;
+        Sweeper.Task deadline;
+        CompletableFuture<HostResult> awaited;
+
+        Slot(HostRecord host) {
+            this.host = host;
+        }
+    }
+
+    private final CallContext ctx;
+    private final Request request;
+    private final Discovery.Source source;
+    private final Duration deadline;
+    private final Duration ttl;
+    private final boolean topic;
+    private final boolean cancellable;
+    private final FleetListener listener;
+    private final Map<String, Slot> slots = new LinkedHashMap<>();
+    private final CompletableFuture<FleetSummary> summary = new CompletableFuture<>();
+    private final AtomicLong lateAfterSummary = new AtomicLong();
+    private final List<String> unexpectedHosts = new ArrayList<>();
+    private final long t0;
+    private long unexpected;
+    private long duplicates;
+    private long late;
+    private int settled;
+    private boolean finished;
+
+    // rollouts
+    private final Optional<RolloutPlan> plan;
+    private final List<List<String>> batches = new ArrayList<>();
+    private int batch;
+    private int nextInBatch;
+    private int inFlight;
+    private int errors;
+    private int maxErrors;
+    private int maxConcurrency;
+    private boolean canary;
+    private boolean pausing;
+    private Optional<String> abortReason = Optional.empty();
+
+    public CallState(CallContext ctx, Request request, Discovery discovery, Duration deadline, Duration ttl, boolean topic,
+            boolean cancellable, FleetListener listener, Optional<RolloutPlan> plan) {
+        this.ctx = ctx;
+        this.request = request;
+        this.source = discovery.source();
+        this.deadline = deadline;
+        this.ttl = ttl;
+        this.topic = topic;
+        this.cancellable = cancellable;
+        this.listener = listener;
+        this.plan = plan;
+        this.t0 = ctx.ticker().getAsLong();
+        for (HostRecord h : discovery.hosts()) {
+            slots.put(h.id(), new Slot(h));
+        }
+    }
+
+    public String requestId() {
+        return request.id();
+    }
+
+    public String collector() {
+        return request.collector();
+    }
+
+    public Discovery.Source source() {
+        return source;
+    }
+
+    public synchronized List<String> expected() {
+        return List.copyOf(slots.keySet());
+    }
+
+    public CompletableFuture<FleetSummary> summary() {
+        return summary;
+    }
+
+    public long lateAfterSummary() {
+        return lateAfterSummary.get();
+    }
+
+    /** Sends the request: to every host at once, or, for a rollout, the first hosts of the first batch. */
+    public void begin() {
+        if (slots.isEmpty()) {
+            finishIfDone(new ArrayList<>());
+            return;
+        }
+        if (plan.isPresent()) {
+            planBatches(plan.get());
+            pump();
+            return;
+        }
+        List<Slot> all;
+        synchronized (this) {
+            all = List.copyOf(slots.values());
+        }
+        send(all);
+    }
+
+    private void planBatches(RolloutPlan p) {
+        List<String> ids = new ArrayList<>(slots.keySet());
+        int total = ids.size();
+        int i = 0;
+        if (p.canary().isPresent()) {
+            int c = Math.max(1, Math.min(total, p.canary().get().resolve(total)));
+            batches.add(ids.subList(0, c));
+            i = c;
+            canary = true;
+        }
+        int size = Math.max(1, p.batchSize().resolve(total));
+        while (i < total) {
+            batches.add(ids.subList(i, Math.min(total, i + size)));
+            i += size;
+        }
+        maxErrors = p.maxErrors().resolveBudget(total);
+        maxConcurrency = Math.max(1, p.maxConcurrency().resolve(total));
+    }
+
+    /** Starts rollout hosts while the plan allows; runs on the timer thread (or the caller's at first). */
+    public void pump() {
+        List<Slot> toStart = new ArrayList<>();
+        List<HostResult> emitted = new ArrayList<>();
+        synchronized (this) {
+            if (finished || pausing) {
+                return;
+            }
+            while (abortReason.isEmpty() && batch < batches.size()) {
+                List<String> current = batches.get(batch);
+                while (abortReason.isEmpty() && nextInBatch < current.size() && inFlight < maxConcurrency) {
+                    Slot s = slots.get(current.get(nextInBatch++));
+                    if (s.state == SlotState.WAITING) {
+                        s.state = SlotState.SENT;
+                        inFlight++;
+                        toStart.add(s);
+                    }
+                }
+                if (nextInBatch < current.size() || inFlight > 0 || !toStart.isEmpty()) {
+                    break;
+                }
+                // the batch is settled
+                if (canary && batch == 0) {
+                    Optional<HostResult> failed = current.stream().map(id -> slots.get(id).result)
+                            .filter(r -> r != null && r.outcome().isFailure()).findFirst();
+                    if (failed.isPresent()) {
+                        abort("canary " + failed.get().host() + " ended " + failed.get().outcome().code(), emitted);
+                        break;
+                    }
+                }
+                batch++;
+                nextInBatch = 0;
+                if (batch < batches.size() && plan.get().pause().compareTo(Duration.ZERO) > 0) {
+                    pausing = true;
+                    ctx.sweeper().schedule(plan.get().pause().toNanos(), () -> {
+                        synchronized (this) {
+                            pausing = false;
+                        }
+                        pump();
+                    });
+                    break;
+                }
+            }
+        }
+        dispatch(emitted);
+        if (!toStart.isEmpty()) {
+            send(toStart);
+        }
+        finishIfDone(new ArrayList<>());
+    }
+
+    private void send(List<Slot> targets) {
+        if (plan.isPresent() && !topic) {
+            List<Slot> unknown = targets.stream().filter(s -> s.host.requests().isEmpty()).toList();
+            if (!unknown.isEmpty()) {
+                // rollout hosts with no known destination are reached over the topic, selected by id
+                send(unknown, true);
+                send(targets.stream().filter(s -> !s.host.requests().isEmpty()).toList(), false);
+                return;
+            }
+        }
+        send(targets, topic);
+    }
+
+    private void send(List<Slot> targets, boolean topic) {
+        if (targets.isEmpty()) {
+            return;
+        }
+        Instant now = ctx.clock().instant();
+        long nanos = ctx.ticker().getAsLong();
+        Request r = request.toBuilder().sentAt(now).ttl(ttl).build();
+        synchronized (this) {
+            for (Slot s : targets) {
+                s.state = SlotState.SENT;
+                s.sentAt = now;
+                s.sentNanos = nanos;
+                s.expiresAt = now.plus(ttl);
+            }
+        }
+        List<Slot> group = List.copyOf(targets);
+        Sweeper.Task task = ctx.sweeper().schedule(deadline.toNanos(), () -> onDeadline(group));
+        synchronized (this) {
+            for (Slot s : targets) {
+                s.deadline = task;
+            }
+        }
+        if (topic) {
+            Request tr = r;
+            if (plan.isPresent()) {
+                // rollout hosts reached over the topic: select them alone
+                tr = r.toBuilder().attribute(FleetAttributes.SELECT, "id:" + String.join(",",
+                        targets.stream().map(s -> s.host.id()).toList())).build();
+            }
+            ctx.sender().topic(tr).whenComplete((v, e) -> {
+                if (e != null) {
+                    notDelivered(targets, e);
+                }
+            });
+        } else {
+            byte[] body;
+            try {
+                body = ctx.sender().encode(r);
+            } catch (RuntimeException e) {
+                notDelivered(targets, e);
+                return;
+            }
+            for (Slot s : targets) {
+                CompletableFuture<Void> sent;
+                try {
+                    sent = ctx.sender().direct(s.host, body);
+                } catch (RuntimeException e) {
+                    sent = CompletableFuture.failedFuture(e);
+                }
+                sent.whenComplete((v, e) -> {
+                    if (e != null) {
+                        notDelivered(List.of(s), e);
+                    }
+                });
+            }
+        }
+    }
+
+    private void notDelivered(List<Slot> targets, Throwable e) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        String detail = "the transport refused it: " + cause;
+        List<HostResult> emitted = new ArrayList<>();
+        synchronized (this) {
+            for (Slot s : targets) {
+                settle(s, Outcome.NOT_DELIVERED, Optional.empty(), detail, emitted);
+            }
+        }
+        after(emitted);
+    }
+
+    /** An answer for this call's request id, from any worker. */
+    public void onResponse(Response r) {
+        List<HostResult> emitted = new ArrayList<>();
+        synchronized (this) {
+            Slot s = slots.get(r.worker());
+            if (s == null) {
+                unexpected++;
+                if (unexpectedHosts.size() < 100) {
+                    unexpectedHosts.add(r.worker().length() > 200 ? r.worker().substring(0, 200) : r.worker());
+                }
+                return;
+            }
+            if (finished) {
+                lateAfterSummary.incrementAndGet();
+                return;
+            }
+            if (s.state == SlotState.DONE) {
+                if (s.result.response().isPresent()) {
+                    duplicates++;
+                } else {
+                    late++;
+                }
+                return;
+            }
+            if (s.state == SlotState.WAITING) {
+                // an answer to a request this host was never sent (a forged or misrouted one)
+                unexpected++;
+                return;
+            }
+            settle(s, outcomeOf(r), Optional.of(r), detailOf(r), emitted);
+        }
+        after(emitted);
+    }
+
+    /** Counts an answer that came after the summary (the fleet routes those here for a while). */
+    public void onLate(Response r) {
+        lateAfterSummary.incrementAndGet();
+    }
+
+    static Outcome outcomeOf(Response r) {
+        if (r.status() == ResponseStatus.OK) {
+            return Outcome.OK;
+        }
+        if (r.status() == ResponseStatus.ERROR) {
+            return Outcome.ERROR;
+        }
+        String code = r.error().map(ErrorInfo::code).orElse("");
+        return switch (code) {
+            case "expired" -> Outcome.EXPIRED;
+            case "cancelled" -> Outcome.CANCELLED;
+            default -> Outcome.REJECTED;
+        };
+    }
+
+    private static String detailOf(Response r) {
+        return r.error().map(e -> e.code() + ": " + e.message()).orElse("");
+    }
+
+    private void onDeadline(List<Slot> group) {
+        java.util.function.Predicate<String> live = ctx.live(group.size() == 1 ? Optional.of(group.get(0).host.id()) : Optional.empty());
+        Instant now = ctx.clock().instant();
+        List<HostResult> emitted = new ArrayList<>();
+        synchronized (this) {
+            for (Slot s : group) {
+                if (s.state != SlotState.SENT) {
+                    continue;
+                }
+                boolean ttlPassed = !now.isBefore(s.expiresAt);
+                if (ttlPassed && !live.test(s.host.id())) {
+                    settle(s, Outcome.EXPIRED, Optional.empty(), "no answer by the end of its ttl (" + ttl
+                            + ") and the host is not live in the inventory", emitted);
+                } else {
+                    settle(s, Outcome.NO_REPLY, Optional.empty(), "no answer within " + deadline, emitted);
+                }
+            }
+        }
+        after(emitted);
+    }
+
+    /** Cancels one host; false when it was already settled or is not expected. */
+    public boolean cancel(String host) {
+        List<HostResult> emitted = new ArrayList<>();
+        boolean done;
+        Slot s;
+        synchronized (this) {
+            s = slots.get(host);
+            if (s == null || s.state == SlotState.DONE) {
+                return false;
+            }
+            done = s.state == SlotState.SENT;
+        }
+        String detail = done ? recordCancel(host) : "cancelled before it was sent";
+        synchronized (this) {
+            if (s.state == SlotState.DONE) {
+                return false;
+            }
+            settle(s, Outcome.CANCELLED, Optional.empty(), detail, emitted);
+        }
+        after(emitted);
+        return true;
+    }
+
+    /** Cancels every host not settled yet; a rollout starts no more hosts. */
+    public int cancelAll() {
+        boolean anySent;
+        synchronized (this) {
+            anySent = slots.values().stream().anyMatch(s -> s.state == SlotState.SENT);
+        }
+        String detail = anySent ? recordCancel("*") : "cancelled before it was sent";
+        List<HostResult> emitted = new ArrayList<>();
+        int n = 0;
+        synchronized (this) {
+            if (abortReason.isEmpty() && plan.isPresent()) {
+                abortReason = Optional.of("cancelled by the caller");
+            }
+            for (Slot s : slots.values()) {
+                if (s.state != SlotState.DONE) {
+                    settle(s, Outcome.CANCELLED, Optional.empty(), s.state == SlotState.SENT ? detail : "cancelled before it was sent",
+                            emitted);
+                    n++;
+                }
+            }
+        }
+        after(emitted);
+        return n;
+    }
+
+    private String recordCancel(String host) {
+        if (!cancellable || ctx.registry().isEmpty()) {
+            return "cancelled by the caller; the request was not marked cancellable, so a worker that receives it still runs it";
+        }
+        Registry r = ctx.registry().get();
+        String key = FleetAttributes.cancelKey(request.id());
+        com.fasterxml.jackson.databind.node.ObjectNode patch = dev.outpost.Json.object();
+        if (host.equals("*")) {
+            patch.put("all", true);
+        } else {
+            patch.putObject("hosts").put(host, true);
+        }
+        try {
+            try {
+                r.update(key, patch);
+            } catch (RegistryException.NoSuchKey e) {
+                try {
+                    r.register(key, patch, Optional.of(ttl.plusMinutes(5)));
+                } catch (RegistryException.KeyExists raced) {
+                    r.update(key, patch);
+                }
+            }
+            return "cancelled by the caller; a worker that receives it refuses it";
+        } catch (RuntimeException e) {
+            return "cancelled by the caller, but the cancellation could not be recorded (" + e + "): a worker may still run it";
+        }
+    }
+
+    /** Hosts sent the request and not settled. */
+    public synchronized List<PendingCall> pending() {
+        List<PendingCall> out = new ArrayList<>();
+        for (Slot s : slots.values()) {
+            if (s.state == SlotState.SENT && s.sentAt != null) {
+                out.add(new PendingCall(request.id(), s.host.id(), request.collector(), s.sentAt, s.expiresAt));
+            }
+        }
+        return out;
+    }
+
+    /** Completes with the host's result once settled. */
+    public CompletableFuture<HostResult> awaitHost(String host) {
+        synchronized (this) {
+            Slot s = slots.get(host);
+            if (s == null) {
+                return CompletableFuture.failedFuture(new IllegalArgumentException("host " + host + " is not expected by call "
+                        + request.id()));
+            }
+            if (s.result != null) {
+                return CompletableFuture.completedFuture(s.result);
+            }
+            if (s.awaited == null) {
+                s.awaited = new CompletableFuture<>();
+            }
+            return s.awaited.thenApply(r -> r);
+        }
+    }
+
+    /** Results settled so far, in settlement order of hosts as listed. */
+    public synchronized List<HostResult> results() {
+        return slots.values().stream().filter(s -> s.result != null).map(s -> s.result).toList();
+    }
+
+    private void settle(Slot s, Outcome outcome, Optional<Response> response, String detail, List<HostResult> emitted) {
+        boolean wasRunning = s.state == SlotState.SENT;
+        s.state = SlotState.DONE;
+        s.result = new HostResult(s.host.id(), outcome, response, detail, ctx.clock().instant());
+        settled++;
+        emitted.add(s.result);
+        if (plan.isPresent() && wasRunning) {
+            inFlight--;
+            if (outcome.isFailure()) {
+                errors++;
+                if (errors > maxErrors && abortReason.isEmpty()) {
+                    abort("error budget spent: " + errors + " failures, maxErrors " + maxErrors, emitted);
+                }
+            }
+        }
+    }
+
+    private void abort(String reason, List<HostResult> emitted) {
+        abortReason = Optional.of(reason);
+        for (Slot w : slots.values()) {
+            if (w.state == SlotState.WAITING) {
+                w.state = SlotState.DONE;
+                w.result = new HostResult(w.host.id(), Outcome.NOT_STARTED, Optional.empty(), reason, ctx.clock().instant());
+                settled++;
+                emitted.add(w.result);
+            }
+        }
+    }
+
+    private void after(List<HostResult> emitted) {
+        dispatch(emitted);
+        if (plan.isPresent() && !emitted.isEmpty()) {
+            ctx.sweeper().schedule(0, this::pump);
+        }
+        finishIfDone(new ArrayList<>());
+    }
+
+    private void dispatch(List<HostResult> emitted) {
+        if (emitted.isEmpty()) {
+            return;
+        }
+        List<CompletableFuture<HostResult>> awaited = new ArrayList<>();
+        synchronized (this) {
+            for (HostResult r : emitted) {
+                Slot s = slots.get(r.host());
+                if (s.awaited != null) {
+                    awaited.add(s.awaited);
+                }
+            }
+        }
+        if (listener == FleetListener.NONE && awaited.isEmpty()) {
+            return;
+        }
+        ctx.execute(() -> {
+            for (HostResult r : emitted) {
+                ctx.guard().run("fleet listener", () -> listener.onResult(r));
+            }
+            List<CompletableFuture<HostResult>> waiting = new ArrayList<>();
+            List<HostResult> outcomes = new ArrayList<>();
+            synchronized (this) {
+                for (HostResult r : emitted) {
+                    Slot s = slots.get(r.host());
+                    if (s.awaited != null) {
+                        waiting.add(s.awaited);
+                        outcomes.add(r);
+                    }
+                }
+            }
+            // completed outside the lock: continuations are user code
+            for (int i = 0; i < waiting.size(); i++) {
+                waiting.get(i).complete(outcomes.get(i));
+            }
+        });
+    }
+
+    private void finishIfDone(List<HostResult> unused) {
+        FleetSummary s;
+        synchronized (this) {
+            if (finished || settled < slots.size()) {
+                return;
+            }
+            finished = true;
+            Map<String, HostResult> results = new TreeMap<>();
+            slots.values().forEach(x -> results.put(x.host.id(), x.result));
+            s = new FleetSummary(request.id(), request.collector(), source, new TreeMap<>(results), unexpected, unexpectedHosts,
+                    duplicates, late, abortReason, Duration.ofNanos(ctx.ticker().getAsLong() - t0));
+            for (Slot x : slots.values()) {
+                if (x.deadline != null) {
+                    x.deadline.cancel();
+                }
+            }
+        }
+        ctx.finished(this);
+        ctx.execute(() -> summary.complete(s));
+    }
+}

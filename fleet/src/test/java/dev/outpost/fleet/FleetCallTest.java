@@ -1,0 +1,201 @@
+package dev.outpost.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.Response;
+import dev.outpost.ResponseStatus;
+import dev.outpost.ErrorInfo;
+import dev.outpost.Json;
+import dev.outpost.core.json.JsonCodec;
+import dev.outpost.fleet.TestHosts.Behaviour;
+import dev.outpost.spi.Message;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class FleetCallTest {
+    final TestHosts hosts = new TestHosts();
+
+    @AfterEach
+    void close() {
+        hosts.close();
+    }
+
+    private Fleet fleet() {
+        Fleet f = hosts.fleet().build().start();
+        hosts.closeables.add(f);
+        return f;
+    }
+
+    /** Waits until every started host answered or is stuck in its collector, then moves time past the deadline. */
+    private FleetSummary finish(FleetCall call, Duration past) {
+        await().until(() -> call.pending().size() <= 2 || call.summary().isDone());
+        CompletableFuture<FleetSummary> s = call.summary();
+        while (!s.isDone()) {
+            hosts.time.advance(past);
+            await().atMost(Duration.ofSeconds(5)).until(() -> s.isDone() || call.pending().isEmpty());
+        }
+        return s.join();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Route.class, names = {"TOPIC", "DIRECT"})
+    void everyExpectedHostEndsInExactlyOneStateAndTheRestIsCountedApart(Route route) {
+        for (int i = 1; i <= 6; i++) {
+            hosts.add("web-" + i, Behaviour.OK, "web");
+        }
+        hosts.add("web-7", Behaviour.FAIL, "web");
+        hosts.add("web-8", Behaviour.NO_COLLECTOR, "web");
+        hosts.add("web-9", Behaviour.SLOW, "web");
+        hosts.add("web-10", Behaviour.OK, "web"); // registered, then its worker stops: no reply
+        hosts.add("db-1", Behaviour.OK, "db");
+        hosts.workers.keySet().forEach(hosts::start);
+        hosts.workers.get("web-10").shutdown().join();
+        Fleet fleet = fleet();
+        List<String> threads = new CopyOnWriteArrayList<>();
+        List<HostResult> heard = new CopyOnWriteArrayList<>();
+        FleetCall call = fleet.call(FleetRequest.builder("app.work").param("version", "1.2").target(Selector.parse("tag:web"))
+                .route(route).deadline(Duration.ofSeconds(10)).listener(r -> {
+                    threads.add(Thread.currentThread().getName());
+                    heard.add(r);
+                }).build());
+        assertThat(call.source()).isEqualTo(Discovery.Source.REGISTRY);
+        assertThat(call.expected()).hasSize(10).doesNotContain("db-1");
+        await().until(() -> call.results().size() == 8);
+        FleetSummary s = finish(call, Duration.ofSeconds(11));
+
+        assertThat(s.results()).hasSize(10);
+        assertThat(s.hosts(Outcome.OK)).containsExactlyInAnyOrder("web-1", "web-2", "web-3", "web-4", "web-5", "web-6");
+        assertThat(s.hosts(Outcome.ERROR)).containsExactly("web-7");
+        assertThat(s.hosts(Outcome.REJECTED)).containsExactly("web-8");
+        assertThat(s.results().get("web-8").detail()).contains("unknown-collector");
+        assertThat(s.hosts(Outcome.NO_REPLY)).containsExactlyInAnyOrder("web-9", "web-10");
+        assertThat(s.nonResponders()).containsExactlyInAnyOrder("web-9", "web-10");
+        assertThat(s.results().get("web-1").response().orElseThrow().result().orElseThrow().path("version").asText()).isEqualTo("1.2");
+        assertThat(s.unexpected()).isZero();
+        assertThat(hosts.runs).doesNotContainKey("db-1");
+        assertThat(heard).hasSize(10);
+        assertThat(threads).allMatch(t -> t.contains("fleet") && t.contains("callbacks"));
+        assertThat(s.toString()).contains("ok 6").contains("no-reply 2");
+    }
+
+    @Test
+    void answersOutsideTheExpectedSetDuplicatesAndLateOnesAreCountedNeverMixedIn() throws Exception {
+        hosts.add("a", Behaviour.OK);
+        hosts.add("b", Behaviour.OK);
+        hosts.start("a");
+        hosts.start("b");
+        Fleet fleet = fleet();
+        FleetCall call = fleet.call(FleetRequest.builder("app.work").hosts(List.of("a", "b", "c")).route(Route.DIRECT)
+                .deadline(Duration.ofSeconds(5)).build());
+        await().until(() -> call.results().size() == 3);
+        // c has no destination: not delivered at once
+        assertThat(call.results()).filteredOn(r -> r.host().equals("c")).extracting(HostResult::outcome)
+                .containsExactly(Outcome.NOT_DELIVERED);
+        FleetSummary s = call.summary().join();
+        assertThat(s.counts()).containsEntry(Outcome.OK, 2).containsEntry(Outcome.NOT_DELIVERED, 1);
+        // answers after the summary, from a forged host and a duplicate of a: late, and the summary unchanged
+        answer(fleet, call.id(), "intruder");
+        answer(fleet, call.id(), "a");
+        await().until(() -> call.lateAnswers() == 2 && fleet.stats().late() == 2);
+        assertThat(s.results()).hasSize(3);
+    }
+
+    @Test
+    void duplicatesAndUnexpectedAnswersWhileTheCallRuns() throws Exception {
+        hosts.add("a", Behaviour.OK);
+        hosts.add("b", Behaviour.SLOW);
+        hosts.start("a");
+        hosts.start("b");
+        Fleet fleet = fleet();
+        FleetCall call = fleet.call(FleetRequest.builder("app.work").route(Route.DIRECT).deadline(Duration.ofSeconds(5)).build());
+        await().until(() -> call.results().size() == 1);
+        answer(fleet, call.id(), "a");
+        answer(fleet, call.id(), "zzz");
+        await().until(() -> fleet.stats().answers() >= 3);
+        hosts.release.countDown();
+        FleetSummary s = call.summary().join();
+        assertThat(s.hosts(Outcome.OK)).containsExactly("a", "b");
+        assertThat(s.duplicates()).isEqualTo(1);
+        assertThat(s.unexpected()).isEqualTo(1);
+        assertThat(s.unexpectedHosts()).containsExactly("zzz");
+    }
+
+    private void answer(Fleet fleet, String requestId, String worker) {
+        Response r = new Response(1, requestId, "app.work", Optional.empty(), ResponseStatus.OK, Optional.of(Json.object()),
+                Optional.empty(), worker, 1, Instant.EPOCH, Instant.EPOCH);
+        hosts.transport.send(fleet.replyTo(), Message.of(JsonCodec.create().encodeResponse(r, Optional.empty()))).join();
+    }
+
+    @Test
+    void withoutARegistryDiscoveryPingsAndSaysSo() {
+        hosts.add("p1", Behaviour.OK, "web");
+        hosts.add("p2", Behaviour.OK, "db");
+        hosts.start("p1");
+        hosts.start("p2");
+        Fleet fleet = Fleet.builder(hosts.transport).clock(hosts.time).ticker(hosts.time.ticker()).pollWait(Duration.ofMillis(100))
+                .build().start();
+        hosts.closeables.add(fleet);
+        CompletableFuture<Discovery> d = CompletableFuture.supplyAsync(() -> fleet.discover(Selector.parse("tag:web"), Duration.ofSeconds(2)));
+        await().until(() -> fleet.stats().answers() == 1);
+        hosts.time.advance(Duration.ofSeconds(3));
+        Discovery found = d.join();
+        assertThat(found.source()).isEqualTo(Discovery.Source.PING);
+        assertThat(found.ids()).containsExactly("p1");
+        FleetCall call = fleet.call(FleetRequest.builder("app.work").deadline(Duration.ofSeconds(5)).build(), found);
+        FleetSummary s = call.summary().join();
+        assertThat(s.hosts(Outcome.OK)).containsExactly("p1");
+        assertThat(s.unexpected()).as("p2 refuses a broadcast not meant for it").isZero();
+        assertThat(hosts.runs).containsOnlyKeys("p1");
+    }
+
+    @Test
+    void aThrowingListenerChangesNothing() {
+        hosts.add("a", Behaviour.OK);
+        hosts.add("b", Behaviour.OK);
+        hosts.start("a");
+        hosts.start("b");
+        Fleet fleet = fleet();
+        FleetCall call = fleet.call(FleetRequest.builder("app.work").listener(r -> {
+            throw new StackOverflowError("listener");
+        }).build());
+        assertThat(call.summary().join().hosts(Outcome.OK)).containsExactly("a", "b");
+        assertThat(fleet.stats().listenerErrors()).isEqualTo(2);
+    }
+
+    @Test
+    void anEmptyExpectedSetCompletesAtOnce() {
+        Fleet fleet = fleet();
+        FleetSummary s = fleet.call(FleetRequest.builder("app.work").target(Selector.tag("none")).build()).summary().join();
+        assertThat(s.results()).isEmpty();
+        assertThat(fleet.stats().active()).isZero();
+    }
+
+    @Test
+    void awaitHostCompletesPerHost() {
+        hosts.add("a", Behaviour.OK);
+        hosts.add("b", Behaviour.SLOW);
+        hosts.start("a");
+        hosts.start("b");
+        Fleet fleet = fleet();
+        FleetCall call = fleet.call(FleetRequest.builder("app.work").route(Route.DIRECT).build());
+        assertThat(call.awaitHost("a").join().outcome()).isEqualTo(Outcome.OK);
+        CompletableFuture<HostResult> b = call.awaitHost("b");
+        assertThat(b).isNotDone();
+        hosts.release.countDown();
+        assertThat(b.join().outcome()).isEqualTo(Outcome.OK);
+        assertThat(call.awaitHost("nobody")).isCompletedExceptionally();
+        Map<String, Integer> unused = new ConcurrentHashMap<>();
+        assertThat(unused).isEmpty();
+    }
+}

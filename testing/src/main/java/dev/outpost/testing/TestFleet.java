@@ -1,0 +1,370 @@
+package dev.outpost.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.CollectorException;
+import dev.outpost.Request;
+import dev.outpost.core.Worker;
+import dev.outpost.core.json.JsonCodec;
+import dev.outpost.core.registry.InMemoryRegistry;
+import dev.outpost.fleet.Fleet;
+import dev.outpost.fleet.FleetMember;
+import dev.outpost.fleet.HostRecord;
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.Collector;
+import dev.outpost.spi.CollectorContext;
+import dev.outpost.spi.Registry;
+import dev.outpost.spi.RegistryEntry;
+import dev.outpost.testing.internal.ClockWaiter;
+import dev.outpost.testing.internal.FaultTransport;
+import dev.outpost.testkit.TestClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A fleet of workers in one JVM, on one in-memory transport, one in-memory registry and one
+ * {@link TestClock}, with faults injected per host: so that code built on {@link Fleet} calls can
+ * be tested against every outcome in milliseconds.
+ *
+ * <pre>{@code
+ * try (TestFleet hosts = TestFleet.builder().hosts(100).collector(Collector.of("app.work", (r, c) -> "done"))
+ *         .fault("host-007", Fault.fail()).fault("host-042", Fault.offline(Duration.ofMinutes(5))).build().start();
+ *      Fleet fleet = hosts.fleet().build().start()) {
+ *     FleetCall call = fleet.call(FleetRequest.builder("app.work").deadline(Duration.ofSeconds(30)).build());
+ *     hosts.advance(Duration.ofSeconds(31));
+ *     FleetSummary summary = call.summary().join();
+ * }
+ * }</pre>
+ *
+ * <p>Hosts are named {@code host-001}…; each reads its own queue {@code requests-ID}, subscribed to
+ * the fleet topic, and registers at {@code fleet/hosts/ID} (tags and facts as configured). Time
+ * moves only with {@link #advance}: deadlines, ttls, slow collectors, delayed answers and offline
+ * periods all follow it.
+ */
+public final class TestFleet implements AutoCloseable {
+    private final TestClock clock;
+    private final InMemoryTransport transport;
+    private final InMemoryRegistry registry;
+    private final ClockWaiter waiter;
+    private final Map<String, Host> hosts = new LinkedHashMap<>();
+    private final List<Collector> collectors;
+    private final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+    private volatile boolean started;
+
+    private final class Host {
+        final String id;
+        final String queue;
+        final List<Fault> faults;
+        final List<String> tags;
+        final Map<String, String> facts;
+        volatile Worker worker;
+        volatile FleetMember member;
+        volatile FaultTransport view;
+        volatile Optional<Instant> offlineUntil = Optional.empty();
+
+        Host(String id, List<Fault> faults, List<String> tags, Map<String, String> facts) {
+            this.id = id;
+            this.queue = "requests-" + id;
+            this.faults = faults;
+            this.tags = tags;
+            this.facts = facts;
+        }
+
+        void bring() {
+            List<Collector> wrapped = collectors.stream().map(c -> wrap(this, c)).toList();
+            FleetMember.Builder mb = FleetMember.builder(registry).id(id).requests(queue).collectors(wrapped)
+                    .tags(tags.toArray(String[]::new)).clock(clock).ticker(clock.ticker());
+            facts.forEach(mb::fact);
+            FleetMember m = mb.build();
+            FaultTransport v = new FaultTransport(transport, queue, faults, clock, () -> crash(this));
+            Worker w = Worker.builder(v).id(id).requests(queue).collectors(wrapped).concurrency(1)
+                    .codec(m.guard(JsonCodec.create())).clock(clock).ticker(clock.ticker())
+                    .pollWait(Duration.ofSeconds(1)).drainTimeout(Duration.ofMillis(500)).build();
+            view = v;
+            member = m;
+            worker = w;
+        }
+    }
+
+    private TestFleet(Builder b) {
+        this.clock = b.clock;
+        this.transport = InMemoryTransport.builder().ticker(clock.ticker()).build();
+        this.registry = InMemoryRegistry.create(clock);
+        this.waiter = new ClockWaiter(clock);
+        this.collectors = List.copyOf(b.collectors);
+        transport.topic(Fleet.DEFAULT_TOPIC);
+        for (int i = 1; i <= b.count; i++) {
+            String id = String.format(b.idFormat, i);
+            hosts.put(id, new Host(id, b.faults.getOrDefault(id, List.of()), b.tags.getOrDefault(id, List.of()),
+                    b.facts.getOrDefault(id, Map.of())));
+        }
+    }
+
+    /** A builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts every host (hosts with an {@link Fault.Kind#OFFLINE} fault register, and their workers start later). */
+    public TestFleet start() {
+        if (started) {
+            throw new IllegalStateException("the test fleet was already started");
+        }
+        started = true;
+        for (Host h : hosts.values()) {
+            transport.subscribe(Fleet.DEFAULT_TOPIC, h.queue);
+            h.bring();
+            Optional<Fault> off = h.faults.stream().filter(f -> f.kind() == Fault.Kind.OFFLINE).findFirst();
+            h.member.start();
+            if (off.isPresent()) {
+                h.offlineUntil = Optional.of(clock.instant().plus(off.get().duration()));
+            } else {
+                h.worker.start();
+            }
+        }
+        return this;
+    }
+
+    /** A {@link Fleet} builder for calling these hosts: same transport, registry and clock. */
+    public Fleet.Builder fleet() {
+        return Fleet.builder(transport).registry(registry).clock(clock).ticker(clock.ticker()).pollWait(Duration.ofSeconds(1));
+    }
+
+    /** Moves time: deadlines, ttls, slow collectors, delayed answers and offline periods follow. */
+    public void advance(Duration d) {
+        clock.advance(d);
+        waiter.moved();
+        Instant now = clock.instant();
+        for (Host h : hosts.values()) {
+            FaultTransport v = h.view;
+            if (v != null) {
+                v.release();
+            }
+            if (h.offlineUntil.isPresent() && !now.isBefore(h.offlineUntil.get())) {
+                h.offlineUntil = Optional.empty();
+                h.worker.start();
+            }
+        }
+    }
+
+    /** Stops a host gracefully: its worker drains and its inventory entry is removed. */
+    public void stop(String id) {
+        Host h = host(id);
+        h.worker.shutdown().join();
+        h.member.shutdown().join();
+    }
+
+    /**
+     * Kills a host: its worker stops at once (unfinished requests go back to its queue) and its
+     * inventory entry stays until its ttl, as after a {@code kill -9}.
+     */
+    public void kill(String id) {
+        crash(host(id));
+    }
+
+    /** Starts a stopped or killed host again, with a fresh worker on the same queue. */
+    public void restart(String id) {
+        Host h = host(id);
+        h.worker.shutdown().join();
+        h.member.shutdown().join();
+        h.bring();
+        h.member.start();
+        h.worker.start();
+    }
+
+    private void crash(Host h) {
+        Optional<RegistryEntry> entry = registry.get(HostRecord.key(h.id));
+        Worker w = h.worker;
+        FleetMember m = h.member;
+        // the worker thread that meets the crash must not wait for itself
+        Thread t = new Thread(() -> {
+            w.shutdown();
+            m.shutdown().join();
+            entry.ifPresent(e -> {
+                Duration left = e.expiresAt().map(x -> Duration.between(clock.instant(), x)).orElse(Duration.ofMinutes(15));
+                if (!left.isNegative() && !left.isZero()) {
+                    try {
+                        registry.register(e.key(), e.value(), Optional.of(left));
+                    } catch (RuntimeException ignored) {
+                        // a newer entry is there already
+                    }
+                }
+            });
+        }, "test-fleet-crash-" + h.id);
+        t.start();
+        try {
+            if (Thread.currentThread() != t) {
+                t.join(5_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Host host(String id) {
+        Host h = hosts.get(id);
+        if (h == null) {
+            throw new IllegalArgumentException("no host " + id + " in this test fleet");
+        }
+        return h;
+    }
+
+    private Collector wrap(Host h, Collector c) {
+        return new Collector() {
+            @Override
+            public String name() {
+                return c.name();
+            }
+
+            @Override
+            public String description() {
+                return c.description();
+            }
+
+            @Override
+            public JsonNode paramsSchema() {
+                return c.paramsSchema();
+            }
+
+            @Override
+            public Object collect(Request request, CollectorContext context) throws Exception {
+                runs.computeIfAbsent(h.id, k -> new AtomicInteger()).incrementAndGet();
+                for (Fault f : h.faults) {
+                    if (!f.when().test(request)) {
+                        continue;
+                    }
+                    if (f.kind() == Fault.Kind.SLOW) {
+                        waiter.awaitInstant(clock.instant().plus(f.duration()));
+                    } else if (f.kind() == Fault.Kind.FAIL) {
+                        throw CollectorException.permanent("injected", "fault injected on " + h.id);
+                    }
+                }
+                return c.collect(request, context);
+            }
+        };
+    }
+
+    /** The host ids, in order. */
+    public List<String> ids() {
+        return List.copyOf(hosts.keySet());
+    }
+
+    /** How many times collectors ran on each host (hosts that ran nothing are absent). */
+    public Map<String, Integer> runs() {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        runs.forEach((k, v) -> out.put(k, v.get()));
+        return out;
+    }
+
+    /** The shared transport. */
+    public InMemoryTransport transport() {
+        return transport;
+    }
+
+    /** The shared registry holding the inventory. */
+    public Registry registry() {
+        return registry;
+    }
+
+    /** The clock every part reads. */
+    public TestClock clock() {
+        return clock;
+    }
+
+    /** A host's current worker. */
+    public Worker worker(String id) {
+        return host(id).worker;
+    }
+
+    /** Stops every host and the transport. */
+    @Override
+    public void close() {
+        waiter.moved();
+        List<java.util.concurrent.CompletableFuture<?>> stops = new ArrayList<>();
+        for (Host h : hosts.values()) {
+            if (h.worker != null) {
+                stops.add(h.worker.shutdown());
+            }
+        }
+        // slow collectors wait for the clock: move it far so their threads end
+        clock.advance(Duration.ofDays(1));
+        waiter.moved();
+        stops.forEach(java.util.concurrent.CompletableFuture::join);
+        hosts.values().forEach(h -> {
+            if (h.member != null) {
+                h.member.shutdown();
+            }
+        });
+        transport.close();
+    }
+
+    /** Builds a {@link TestFleet}. */
+    public static final class Builder {
+        private int count = 10;
+        private String idFormat = "host-%03d";
+        private TestClock clock = TestClock.create();
+        private final List<Collector> collectors = new ArrayList<>();
+        private final Map<String, List<Fault>> faults = new ConcurrentHashMap<>();
+        private final Map<String, List<String>> tags = new ConcurrentHashMap<>();
+        private final Map<String, Map<String, String>> facts = new ConcurrentHashMap<>();
+
+        private Builder() {}
+
+        /** How many hosts; default 10. */
+        public Builder hosts(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("count must be at least 1, was " + count);
+            }
+            this.count = count;
+            return this;
+        }
+
+        /** How ids are made from 1, 2…; default {@code host-%03d}. */
+        public Builder idFormat(String format) {
+            this.idFormat = Objects.requireNonNull(format, "format");
+            return this;
+        }
+
+        /** The clock. */
+        public Builder clock(TestClock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** A collector every host runs. */
+        public Builder collector(Collector collector) {
+            collectors.add(Objects.requireNonNull(collector, "collector"));
+            return this;
+        }
+
+        /** A fault on host {@code id}. */
+        public Builder fault(String id, Fault fault) {
+            faults.computeIfAbsent(id, k -> new ArrayList<>()).add(Objects.requireNonNull(fault, "fault"));
+            return this;
+        }
+
+        /** Tags of host {@code id}. */
+        public Builder tags(String id, String... tags) {
+            this.tags.put(id, List.of(tags));
+            return this;
+        }
+
+        /** A fact of host {@code id}. */
+        public Builder fact(String id, String name, String value) {
+            facts.computeIfAbsent(id, k -> new LinkedHashMap<>()).put(name, value);
+            return this;
+        }
+
+        /** Builds the fleet; nothing runs before {@link TestFleet#start()}. */
+        public TestFleet build() {
+            return new TestFleet(this);
+        }
+    }
+}
