@@ -2,7 +2,12 @@ package dev.outpost.kv;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.outpost.ConfigException;
+import dev.outpost.ShutdownResult;
+import dev.outpost.kv.internal.Lifecycle;
 import dev.outpost.kv.internal.PollingWatches;
+import dev.outpost.kv.internal.Settings;
+import dev.outpost.kv.internal.UserCalls;
 import dev.outpost.kv.internal.Wire;
 import dev.outpost.spi.JsonMergePatch;
 import dev.outpost.spi.Registry;
@@ -21,7 +26,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
+import dev.outpost.spi.ConfigSource;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -58,10 +65,16 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  *
  * <p><b>Expiry.</b> An entry's {@code expMs} decides, by the injected {@link Clock}: expired entries
  * read as absent at once. DynamoDB's own TTL deletion is lazy (it may take days) and only cleans
- * up: the {@code ttl} attribute is set {@link Builder#expiredRetention} (7 days) after expiry. A
- * key registered again after DynamoDB removed its expired item starts over at version 1: the one
- * case where versions do not keep growing. Expiry does not move the revision (nothing writes when
- * time passes); watches notice it on their full polls.
+ * up: the {@code ttl} attribute is set {@link Builder#expiredRetention} (7 days) after expiry. Since
+ * TTL removes an item with its version, a key written with an expiry keeps a version floor in a
+ * second item (partition {@code _floor/NAMESPACE}, no TTL) reserved 1024 versions ahead: a key
+ * registered again after DynamoDB removed its item starts above every version it had, so a
+ * compare-and-set from before the removal never succeeds on the new item. Expiry does not move
+ * the revision (nothing writes when time passes); watches notice it on their full polls.
+ *
+ * <p><b>Lifecycle.</b> {@link Builder#build()} sends nothing; every call needs {@link #start()}
+ * first ({@link IllegalStateException} before it, {@link RegistryException.Closed} after
+ * {@link #shutdown()}). The watch poller's thread comes from {@link Builder#threadFactory}.
  *
  * <p><b>Watch</b> polls, like {@link RemoteRegistry}: the revision counter every
  * {@link Builder#pollInterval} (1 s), a {@code Query} of each watched prefix when it moved (and
@@ -82,20 +95,23 @@ public final class DynamoDbRegistry implements Registry {
     private final Clock clock;
     private final int maxValueBytes;
     private final Duration expiredRetention;
+    /** Versions a key with an expiry reserves in its floor item at a time. */
+    static final long RESERVE = 1024;
+
     private final Optional<String> writer;
     private final PollingWatches watches;
-    private final AtomicBoolean closed;
+    private final Lifecycle lifecycle;
 
-    private DynamoDbRegistry(Builder b) {
+    private DynamoDbRegistry(Builder b, Duration expiredRetention, Duration pollInterval, int fullPollEvery) {
         this.dynamo = b.dynamo;
         this.table = b.table;
         this.clock = b.clock;
         this.maxValueBytes = b.maxValueBytes;
-        this.expiredRetention = b.expiredRetention;
+        this.expiredRetention = expiredRetention;
         this.writer = Optional.empty();
-        this.closed = new AtomicBoolean();
-        this.watches = new PollingWatches("outpost-kv-dynamodb-watch-" + table, b.pollInterval, b.fullPollEvery,
-                this::revision, this::list);
+        this.lifecycle = new Lifecycle(toString(), "kv-dynamodb", b.threadFactory);
+        this.watches = new PollingWatches(toString(), lifecycle.role("watch"), new UserCalls(toString()), pollInterval,
+                fullPollEvery, this::revision, this::list);
     }
 
     private DynamoDbRegistry(DynamoDbRegistry base, String writer) {
@@ -106,7 +122,7 @@ public final class DynamoDbRegistry implements Registry {
         this.expiredRetention = base.expiredRetention;
         this.writer = Optional.of(writer);
         this.watches = base.watches;
-        this.closed = base.closed;
+        this.lifecycle = base.lifecycle;
     }
 
     /** A builder for a registry in {@code table} (made by {@link DynamoDbProvisioner}). */
@@ -114,10 +130,31 @@ public final class DynamoDbRegistry implements Registry {
         return new Builder(dynamo, table);
     }
 
+    /**
+     * Starts the registry: calls are taken from now on (the watch poller thread starts with the
+     * first watch). Nothing is sent to DynamoDB before the first call.
+     *
+     * @return this
+     * @throws IllegalStateException when started before or shut down
+     */
+    public DynamoDbRegistry start() {
+        lifecycle.start();
+        return this;
+    }
+
+    /** Stops the watch poller; the DynamoDB client is the caller's. Idempotent: the same future every call. */
+    public CompletableFuture<ShutdownResult> shutdown() {
+        return lifecycle.shutdown(watches::close, Duration.ofSeconds(10));
+    }
+
     // ---------------------------------------------------------------- items
 
     private record Item(String key, String value, long version, long updatedAt, Optional<String> by, Optional<Long> expMs,
-            boolean deleted) {
+            boolean deleted, Optional<Long> reserved) {
+        Item(String key, String value, long version, long updatedAt, Optional<String> by, Optional<Long> expMs, boolean deleted) {
+            this(key, value, version, updatedAt, by, expMs, deleted, Optional.empty());
+        }
+
         boolean liveAt(long nowMs) {
             return !deleted && (expMs.isEmpty() || expMs.get() > nowMs);
         }
@@ -145,7 +182,40 @@ public final class DynamoDbRegistry implements Registry {
         return new Item(a.get("ns").s() + "/" + a.get("name").s(), a.get("val").s(), Long.parseLong(a.get("ver").n()),
                 Long.parseLong(a.get("upd").n()), Optional.ofNullable(a.get("by")).map(AttributeValue::s),
                 Optional.ofNullable(a.get("expMs")).map(x -> Long.parseLong(x.n())),
-                Optional.ofNullable(a.get("del")).map(AttributeValue::bool).orElse(false));
+                Optional.ofNullable(a.get("del")).map(AttributeValue::bool).orElse(false),
+                Optional.ofNullable(a.get("rsv")).map(x -> Long.parseLong(x.n())));
+    }
+
+    /** The floor item of a key: a separate item, without TTL, that outlives the key's own. */
+    private static Map<String, AttributeValue> floorKeyOf(String key) {
+        int slash = key.indexOf('/');
+        return Map.of("ns", s("_floor/" + key.substring(0, slash)), "name", s(key.substring(slash + 1)));
+    }
+
+    /** The first version for a key that has no item: above whatever its removed items may have used. */
+    private long firstVersion(String key) {
+        Map<String, AttributeValue> a = dynamo.getItem(r -> r.tableName(table).key(floorKeyOf(key)).consistentRead(true)).item();
+        return a == null || !a.containsKey("f") ? 1 : Long.parseLong(a.get("f").n()) + 1;
+    }
+
+    /**
+     * An item with an expiry can be removed by DynamoDB's TTL, and its versions with it. Before such
+     * an item is written past its reservation, the floor item is raised {@value #RESERVE} versions
+     * ahead, so a key registered again after the removal starts above every version it had.
+     */
+    private Optional<Long> reserve(Item next, Optional<Item> seen) {
+        Optional<Long> had = seen.flatMap(Item::reserved);
+        if (next.expMs.isEmpty() || had.isPresent() && next.version <= had.get()) {
+            return had;
+        }
+        long ceiling = next.version + RESERVE;
+        try {
+            dynamo.updateItem(r -> r.tableName(table).key(floorKeyOf(next.key)).updateExpression("SET f = :f")
+                    .conditionExpression("attribute_not_exists(f) OR f < :f").expressionAttributeValues(Map.of(":f", n(ceiling))));
+        } catch (ConditionalCheckFailedException higher) {
+            // already reserved further ahead
+        }
+        return Optional.of(ceiling);
     }
 
     private Optional<Item> read(String key) {
@@ -159,6 +229,7 @@ public final class DynamoDbRegistry implements Registry {
         a.put("val", s(next.value));
         a.put("ver", n(next.version));
         a.put("upd", n(next.updatedAt));
+        reserve(next, seen).ifPresent(r -> a.put("rsv", n(r)));
         next.by.ifPresent(b -> a.put("by", s(b)));
         next.expMs.ifPresent(e -> {
             a.put("expMs", n(e));
@@ -312,7 +383,7 @@ public final class DynamoDbRegistry implements Registry {
             if (cur.isPresent() && cur.get().liveAt(now)) {
                 throw new RegistryException.KeyExists(key);
             }
-            Item next = new Item(key, text, cur.map(c -> c.version + 1).orElse(1L), now, writer,
+            Item next = new Item(key, text, cur.isPresent() ? next(cur.get()) : firstVersion(key), now, writer,
                     ttl.map(t -> now + t.toMillis()), false);
             return write(next, cur) ? next.entry() : null;
         });
@@ -336,7 +407,7 @@ public final class DynamoDbRegistry implements Registry {
                 throw new RegistryException.VersionConflict(key, expectedVersion, live.version);
             }
             Optional<Long> exp = ttl == null ? live.expMs : ttl.map(t -> now + t.toMillis());
-            Item next = new Item(key, text, live.version + 1, now, writer, exp, false);
+            Item next = new Item(key, text, next(live), now, writer, exp, false);
             return write(next, cur) ? next.entry() : null;
         });
     }
@@ -349,7 +420,7 @@ public final class DynamoDbRegistry implements Registry {
         return loop(key, (cur, now) -> {
             Item live = cur.filter(c -> c.liveAt(now)).orElseThrow(() -> new RegistryException.NoSuchKey(key));
             String text = RegistryKeys.checkValue(key, JsonMergePatch.apply(parse(live.value), mergePatch), maxValueBytes);
-            Item next = new Item(key, text, live.version + 1, now, writer, live.expMs, false);
+            Item next = new Item(key, text, next(live), now, writer, live.expMs, false);
             return write(next, cur) ? next.entry() : null;
         });
     }
@@ -371,7 +442,7 @@ public final class DynamoDbRegistry implements Registry {
                 throw new RegistryException.VersionConflict(key, expectedVersion, live.version);
             }
             // a tombstone keeps the version so that a new register continues from it
-            Item tomb = new Item(key, "null", live.version, now, writer.or(() -> live.by), Optional.empty(), true);
+            Item tomb = new Item(key, "null", live.version, now, writer.or(() -> live.by), Optional.empty(), true, live.reserved);
             return write(tomb, cur) ? Boolean.TRUE : null;
         });
     }
@@ -382,18 +453,26 @@ public final class DynamoDbRegistry implements Registry {
         return new DynamoDbRegistry(this, name);
     }
 
-    /** Stops the watch poller; the DynamoDB client is the caller's. Idempotent. */
+    /** {@link #shutdown()} and wait; on a {@link #writingAs} view it does nothing. */
     @Override
     public void close() {
-        if (writer.isEmpty() && closed.compareAndSet(false, true)) {
-            watches.close();
+        if (writer.isEmpty()) {
+            Lifecycle.closeAndWait(shutdown(), toString());
         }
     }
 
     private void ensureOpen() {
-        if (closed.get()) {
+        if (lifecycle.stopped()) {
             throw new RegistryException.Closed("DynamoDB registry " + table);
         }
+        lifecycle.requireStarted();
+    }
+
+    private static long next(Item cur) {
+        if (cur.version == Long.MAX_VALUE) {
+            throw new RegistryException.InvalidValue(cur.key, "its version " + cur.version + " cannot grow any further");
+        }
+        return cur.version + 1;
     }
 
     private static JsonNode parse(String text) {
@@ -415,9 +494,11 @@ public final class DynamoDbRegistry implements Registry {
         private final String table;
         private Clock clock = Clock.systemUTC();
         private int maxValueBytes = RegistryKeys.DEFAULT_MAX_VALUE_BYTES;
-        private Duration expiredRetention = DEFAULT_EXPIRED_RETENTION;
-        private Duration pollInterval = RemoteRegistry.DEFAULT_POLL_INTERVAL;
-        private int fullPollEvery = RemoteRegistry.DEFAULT_FULL_POLL_EVERY;
+        private Optional<Duration> expiredRetention = Optional.empty();
+        private Optional<Duration> pollInterval = Optional.empty();
+        private Optional<Integer> fullPollEvery = Optional.empty();
+        private Optional<ThreadFactory> threadFactory = Optional.empty();
+        private Optional<ConfigSource> config = Optional.empty();
 
         Builder(DynamoDbClient dynamo, String table) {
             this.dynamo = Objects.requireNonNull(dynamo, "dynamo");
@@ -444,7 +525,7 @@ public final class DynamoDbRegistry implements Registry {
             if (retention.isNegative()) {
                 throw new IllegalArgumentException("expiredRetention must not be negative, was " + retention);
             }
-            this.expiredRetention = retention;
+            this.expiredRetention = Optional.of(retention);
             return this;
         }
 
@@ -453,7 +534,7 @@ public final class DynamoDbRegistry implements Registry {
             if (interval.toMillis() < 10) {
                 throw new IllegalArgumentException("pollInterval must be at least 10 ms, was " + interval);
             }
-            this.pollInterval = interval;
+            this.pollInterval = Optional.of(interval);
             return this;
         }
 
@@ -462,13 +543,39 @@ public final class DynamoDbRegistry implements Registry {
             if (polls < 1) {
                 throw new IllegalArgumentException("fullPollEvery must be at least 1, was " + polls);
             }
-            this.fullPollEvery = polls;
+            this.fullPollEvery = Optional.of(polls);
             return this;
         }
 
-        /** The registry (the table must exist: {@link DynamoDbProvisioner}). */
+        /** Makes the watch poller's thread. */
+        public Builder threadFactory(ThreadFactory threadFactory) {
+            this.threadFactory = Optional.of(Objects.requireNonNull(threadFactory, "threadFactory"));
+            return this;
+        }
+
+        /**
+         * Takes {@code outpost.kv.dynamodb.expired-retention}, {@code outpost.kv.dynamodb.poll-interval}
+         * and {@code outpost.kv.dynamodb.full-poll-every} for what no method set; checked at {@link #build()}.
+         */
+        public Builder configure(ConfigSource config) {
+            this.config = Optional.of(Objects.requireNonNull(config, "config"));
+            return this;
+        }
+
+        /**
+         * The registry, not started (the table must exist: {@link DynamoDbProvisioner}).
+         *
+         * @throws ConfigException listing every problem of the configuration
+         */
         public DynamoDbRegistry build() {
-            return new DynamoDbRegistry(this);
+            Settings s = new Settings(config);
+            Duration retention = s.duration(expiredRetention, "outpost.kv.dynamodb.expired-retention", DEFAULT_EXPIRED_RETENTION,
+                    Duration.ZERO);
+            Duration interval = s.duration(pollInterval, "outpost.kv.dynamodb.poll-interval", RemoteRegistry.DEFAULT_POLL_INTERVAL,
+                    Duration.ofMillis(10));
+            int full = s.integer(fullPollEvery, "outpost.kv.dynamodb.full-poll-every", RemoteRegistry.DEFAULT_FULL_POLL_EVERY, 1, 1_000_000);
+            s.check();
+            return new DynamoDbRegistry(this, retention, interval, full);
         }
     }
 }

@@ -6,7 +6,10 @@ import dev.outpost.core.CallTimeoutException;
 import dev.outpost.core.Client;
 import dev.outpost.Request;
 import dev.outpost.Response;
+import dev.outpost.kv.internal.Lifecycle;
 import dev.outpost.kv.internal.PollingWatches;
+import dev.outpost.kv.internal.UserCalls;
+import dev.outpost.kv.internal.WriterNames;
 import dev.outpost.kv.internal.Wire;
 import dev.outpost.spi.RegistryEntry;
 import dev.outpost.spi.RegistryException;
@@ -63,6 +66,7 @@ public final class RemoteRegistry implements Registry {
     private final Client client;
     private final Optional<String> destination;
     private final Map<String, String> accessKeys;
+    private final Optional<String> defaultKey;
     private final Duration timeout;
     private final int maxValueBytes;
     private final Optional<String> writer;
@@ -73,18 +77,21 @@ public final class RemoteRegistry implements Registry {
         this.client = b.client;
         this.destination = b.destination;
         this.accessKeys = Map.copyOf(b.accessKeys);
+        this.defaultKey = b.defaultKey;
         this.timeout = b.timeout;
         this.maxValueBytes = b.maxValueBytes;
         this.writer = Optional.empty();
         this.closed = new AtomicBoolean();
-        this.watches = new PollingWatches("outpost-kv-remote-watch", b.pollInterval, b.fullPollEvery, this::revision,
-                prefix -> list(prefix));
+        Lifecycle threads = new Lifecycle("RemoteRegistry", "kv-remote", b.threadFactory);
+        this.watches = new PollingWatches("RemoteRegistry", threads.role("watch"), new UserCalls("RemoteRegistry"), b.pollInterval,
+                b.fullPollEvery, this::revision, prefix -> list(prefix));
     }
 
     private RemoteRegistry(RemoteRegistry base, String writer) {
         this.client = base.client;
         this.destination = base.destination;
         this.accessKeys = base.accessKeys;
+        this.defaultKey = base.defaultKey;
         this.timeout = base.timeout;
         this.maxValueBytes = base.maxValueBytes;
         this.writer = Optional.of(writer);
@@ -224,8 +231,7 @@ public final class RemoteRegistry implements Registry {
 
     @Override
     public Registry writingAs(String name) {
-        Objects.requireNonNull(name, "writer");
-        return new RemoteRegistry(this, name);
+        return new RemoteRegistry(this, WriterNames.check(name));
     }
 
     /** Stops the watch poller; the client stays open (it is the caller's). Idempotent. */
@@ -245,7 +251,7 @@ public final class RemoteRegistry implements Registry {
     }
 
     private Optional<String> key(String keyOrPrefix) {
-        return Optional.ofNullable(accessKeys.get(RegistryKeys.namespaceOf(keyOrPrefix)));
+        return Optional.ofNullable(accessKeys.get(RegistryKeys.namespaceOf(keyOrPrefix))).or(() -> defaultKey);
     }
 
     private void ensureOpen() {
@@ -282,7 +288,11 @@ public final class RemoteRegistry implements Registry {
             String code = response.error().map(x -> x.code()).orElse("error");
             String message = response.error().map(x -> x.message()).orElse("");
             switch (code) {
-                case "forbidden" -> throw new RegistryException.Forbidden(key, message);
+                // refused by the broker's rules, or by its worker before any rule ran (a sender
+                // not allowed kv.*): either way asking again changes nothing
+                case "forbidden", "unauthorised", "disallowed-collector", "private-collector", "unknown-sender" ->
+                        throw new RegistryException.Forbidden(key, message.isEmpty() ? "the broker refused " + collector + " (" + code + ")"
+                                : message + " (" + code + ")");
                 case "invalid-key" -> throw new RegistryException.InvalidKey(key, message);
                 case "invalid-value" -> throw new RegistryException.InvalidValue(key, message);
                 case "invalid-argument" -> throw new IllegalArgumentException(message);
@@ -320,6 +330,11 @@ public final class RemoteRegistry implements Registry {
         private Duration pollInterval = DEFAULT_POLL_INTERVAL;
         private int fullPollEvery = DEFAULT_FULL_POLL_EVERY;
         private int maxValueBytes = RegistryKeys.DEFAULT_MAX_VALUE_BYTES;
+        private Optional<java.util.concurrent.ThreadFactory> threadFactory = Optional.empty();
+        private Optional<dev.outpost.spi.ConfigSource> config = Optional.empty();
+        private Optional<String> defaultKey = Optional.empty();
+        private boolean timeoutSet;
+        private boolean pollSet;
 
         Builder(Client client) {
             this.client = Objects.requireNonNull(client, "client");
@@ -344,6 +359,7 @@ public final class RemoteRegistry implements Registry {
                 throw new IllegalArgumentException("timeout must be positive, was " + timeout);
             }
             this.timeout = timeout;
+            this.timeoutSet = true;
             return this;
         }
 
@@ -353,6 +369,7 @@ public final class RemoteRegistry implements Registry {
                 throw new IllegalArgumentException("pollInterval must be at least 10 ms, was " + interval);
             }
             this.pollInterval = interval;
+            this.pollSet = true;
             return this;
         }
 
@@ -374,8 +391,35 @@ public final class RemoteRegistry implements Registry {
             return this;
         }
 
-        /** The registry. */
+        /** Makes the watch poller's thread (started with the first watch). */
+        public Builder threadFactory(java.util.concurrent.ThreadFactory threadFactory) {
+            this.threadFactory = Optional.of(Objects.requireNonNull(threadFactory, "threadFactory"));
+            return this;
+        }
+
+        /**
+         * Takes {@code outpost.kv.timeout}, {@code outpost.kv.poll-interval} and
+         * {@code outpost.kv.access-key} (presented for every namespace without a key of its own)
+         * for what no method set; checked at {@link #build()}.
+         */
+        public Builder configure(dev.outpost.spi.ConfigSource config) {
+            this.config = Optional.of(Objects.requireNonNull(config, "config"));
+            return this;
+        }
+
+        /**
+         * The registry.
+         *
+         * @throws dev.outpost.ConfigException listing every problem of the configuration
+         */
         public RemoteRegistry build() {
+            dev.outpost.kv.internal.Settings s = new dev.outpost.kv.internal.Settings(config);
+            timeout = s.duration(timeoutSet ? Optional.of(timeout) : Optional.empty(), "outpost.kv.timeout", DEFAULT_TIMEOUT,
+                    Duration.ofMillis(1));
+            pollInterval = s.duration(pollSet ? Optional.of(pollInterval) : Optional.empty(), "outpost.kv.poll-interval",
+                    DEFAULT_POLL_INTERVAL, Duration.ofMillis(10));
+            defaultKey = s.string(Optional.empty(), "outpost.kv.access-key");
+            s.check();
             return new RemoteRegistry(this);
         }
     }

@@ -41,7 +41,7 @@ class DynamoDbRegistryContractTest extends RegistryContract {
     protected Registry createRegistry(TestClock clock) {
         String table = "registry-" + TABLES.incrementAndGet();
         new DynamoDbProvisioner(dynamo).table(table);
-        return DynamoDbRegistry.builder(dynamo, table).clock(clock).pollInterval(Duration.ofMillis(50)).fullPollEvery(5).build();
+        return DynamoDbRegistry.builder(dynamo, table).clock(clock).pollInterval(Duration.ofMillis(50)).fullPollEvery(5).build().start();
     }
 
     @Override

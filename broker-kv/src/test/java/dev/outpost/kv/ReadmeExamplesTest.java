@@ -25,7 +25,7 @@ class ReadmeExamplesTest {
     void sqliteRegistry() {
         try (SqliteRegistry kv = SqliteRegistry.builder(dir.resolve("kv.db"))
                 .backups(dir.resolve("kv-backups"))
-                .build()) {
+                .build().start()) {
             RegistryEntry e = kv.register("svc/billing", Json.parse("{\"queue\":\"billing-requests\"}"),
                     Optional.of(Duration.ofMinutes(1)));
             kv.replace("svc/billing", e.value(), e.version(), Optional.of(Duration.ofMinutes(1)));

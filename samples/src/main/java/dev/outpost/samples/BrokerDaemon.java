@@ -69,7 +69,7 @@ public final class BrokerDaemon {
             config.duration("outpost.broker.backup-every").ifPresent(store::backupEvery);
             config.intValue("outpost.broker.backup-keep").ifPresent(store::backupKeep);
         });
-        SqliteRegistry registry = store.build();
+        SqliteRegistry registry = store.build().start();
         RegistryService.Builder service = RegistryService.builder(registry).brokerId(id);
         // the namespace rules hold secrets: they live in their own file (owner-readable), not in the main configuration
         JsonNode rules = Json.parse(Files.readString(Path.of(config.require("outpost.broker.namespaces-file"))));
