@@ -58,6 +58,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class RemoteRegistry implements Registry {
     /** The default time to wait for the broker's answer. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    /** The default wait before the same request is sent again. */
+    public static final Duration DEFAULT_RESEND_AFTER = Duration.ofSeconds(2);
     /** The default watch poll interval. */
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
     /** The default number of polls between full listings. */
@@ -68,6 +70,7 @@ public final class RemoteRegistry implements Registry {
     private final Map<String, String> accessKeys;
     private final Optional<String> defaultKey;
     private final Duration timeout;
+    private final Duration resendAfter;
     private final int maxValueBytes;
     private final Optional<String> writer;
     private final PollingWatches watches;
@@ -79,6 +82,7 @@ public final class RemoteRegistry implements Registry {
         this.accessKeys = Map.copyOf(b.accessKeys);
         this.defaultKey = b.defaultKey;
         this.timeout = b.timeout;
+        this.resendAfter = b.resendAfter;
         this.maxValueBytes = b.maxValueBytes;
         this.writer = Optional.empty();
         this.closed = new AtomicBoolean();
@@ -93,6 +97,7 @@ public final class RemoteRegistry implements Registry {
         this.accessKeys = base.accessKeys;
         this.defaultKey = base.defaultKey;
         this.timeout = base.timeout;
+        this.resendAfter = base.resendAfter;
         this.maxValueBytes = base.maxValueBytes;
         this.writer = Optional.of(writer);
         this.watches = base.watches;
@@ -262,12 +267,11 @@ public final class RemoteRegistry implements Registry {
 
     private JsonNode call(String collector, String key, ObjectNode params) {
         ensureOpen();
-        Request.Builder rb = Request.builder(collector).params(params);
-        Request request = rb.build();
+        // the whole timeout, from the first send: a resend stays valid, a copy that reappears later does not run
+        Request request = Request.builder(collector).params(params).ttl(timeout).build();
         Response response;
         try {
-            var future = destination.isPresent() ? client.call(destination.get(), request, timeout) : client.call(request, timeout);
-            response = future.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            response = callResending(request);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RegistryException.Unavailable(key, "interrupted waiting for the broker's answer to " + collector, e);
@@ -302,6 +306,31 @@ public final class RemoteRegistry implements Registry {
         return response.result().orElseThrow();
     }
 
+    /**
+     * Sends {@code request}, and the same request (same id) again every {@code resendAfter} without
+     * an answer, until {@code timeout}. Why: SQS hands a message to whichever receive is waiting,
+     * also one its receiver has abandoned (a broker stopped mid long poll), and then hides it for
+     * the visibility timeout, so the first request after a broker restart went unanswered for
+     * 30 s. The live broker answers the resend at once; its duplicate suppression (by sender and
+     * request id) drops the hidden copy when it reappears, so a write still happens once.
+     */
+    private Response callResending(Request request) throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            Duration wait = Duration.ofNanos(Math.max(1_000_000, Math.min(left, resendAfter.toNanos())));
+            var future = destination.isPresent() ? client.call(destination.get(), request, wait) : client.call(request, wait);
+            try {
+                return future.get(wait.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof CallTimeoutException) || deadline - System.nanoTime() <= 0) {
+                    throw e;
+                }
+                // no answer yet: send the same request again
+            }
+        }
+    }
+
     private static RegistryEntry entry(String key, JsonNode result, long expected) {
         refusal(key, result, expected);
         return Wire.entry(result.get("entry"));
@@ -328,6 +357,7 @@ public final class RemoteRegistry implements Registry {
         private final Map<String, String> accessKeys = new HashMap<>();
         private Duration timeout = DEFAULT_TIMEOUT;
         private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+        private Duration resendAfter = DEFAULT_RESEND_AFTER;
         private int fullPollEvery = DEFAULT_FULL_POLL_EVERY;
         private int maxValueBytes = RegistryKeys.DEFAULT_MAX_VALUE_BYTES;
         private Optional<java.util.concurrent.ThreadFactory> threadFactory = Optional.empty();
@@ -360,6 +390,19 @@ public final class RemoteRegistry implements Registry {
             }
             this.timeout = timeout;
             this.timeoutSet = true;
+            return this;
+        }
+
+        /**
+         * How long to wait for an answer before sending the same request (same id) again, within
+         * {@link #timeout} (default 2 s). Give the broker's worker {@code suppressDuplicates} (as
+         * {@link RegistryService} does for the worker it owns) so a request is carried out once.
+         */
+        public Builder resendAfter(Duration wait) {
+            if (wait.toMillis() < 10) {
+                throw new IllegalArgumentException("resendAfter must be at least 10 ms, was " + wait);
+            }
+            this.resendAfter = wait;
             return this;
         }
 
