@@ -327,6 +327,11 @@ public final class RemoteRegistry implements Registry {
                     throw e;
                 }
                 // no answer yet: send the same request again
+            } catch (TimeoutException e) {
+                future.cancel(false); // the client's own timer is late: stop waiting for this send
+                if (deadline - System.nanoTime() <= 0) {
+                    throw e;
+                }
             }
         }
     }
