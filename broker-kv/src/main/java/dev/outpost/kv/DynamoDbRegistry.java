@@ -4,7 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
+import dev.outpost.kv.internal.DynamoTable;
+import dev.outpost.kv.internal.DynamoTable.Item;
 import dev.outpost.kv.internal.Lifecycle;
+import static dev.outpost.kv.internal.DynamoTable.META;
+import static dev.outpost.kv.internal.DynamoTable.item;
+import static dev.outpost.kv.internal.DynamoTable.n;
+import static dev.outpost.kv.internal.DynamoTable.parse;
+import static dev.outpost.kv.internal.DynamoTable.s;
 import dev.outpost.kv.internal.PollingWatches;
 import dev.outpost.kv.internal.Settings;
 import dev.outpost.kv.internal.UserCalls;
@@ -85,8 +92,6 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * between two polls are merged into the newest one.
  */
 public final class DynamoDbRegistry implements Registry {
-    /** The reserved partition holding the revision counter. */
-    static final String META = "_outpost";
     /** The default retention of expired items before DynamoDB's TTL removes them. */
     public static final Duration DEFAULT_EXPIRED_RETENTION = Duration.ofDays(7);
 
@@ -95,12 +100,11 @@ public final class DynamoDbRegistry implements Registry {
     private final Clock clock;
     private final int maxValueBytes;
     private final Duration expiredRetention;
-    /** Versions a key with an expiry reserves in its floor item at a time. */
-    static final long RESERVE = 1024;
 
     private final Optional<String> writer;
     private final PollingWatches watches;
     private final Lifecycle lifecycle;
+    private final DynamoTable io;
 
     private DynamoDbRegistry(Builder b, Duration expiredRetention, Duration pollInterval, int fullPollEvery) {
         this.dynamo = b.dynamo;
@@ -108,6 +112,7 @@ public final class DynamoDbRegistry implements Registry {
         this.clock = b.clock;
         this.maxValueBytes = b.maxValueBytes;
         this.expiredRetention = expiredRetention;
+        this.io = new DynamoTable(dynamo, table, expiredRetention);
         this.writer = Optional.empty();
         this.lifecycle = new Lifecycle(toString(), "kv-dynamodb", b.threadFactory);
         this.watches = new PollingWatches(toString(), lifecycle.role("watch"), new UserCalls(toString()), pollInterval,
@@ -121,6 +126,7 @@ public final class DynamoDbRegistry implements Registry {
         this.maxValueBytes = base.maxValueBytes;
         this.expiredRetention = base.expiredRetention;
         this.writer = Optional.of(writer);
+        this.io = base.io;
         this.watches = base.watches;
         this.lifecycle = base.lifecycle;
     }
@@ -147,121 +153,6 @@ public final class DynamoDbRegistry implements Registry {
         return lifecycle.shutdown(watches::close, Duration.ofSeconds(10));
     }
 
-    // ---------------------------------------------------------------- items
-
-    private record Item(String key, String value, long version, long updatedAt, Optional<String> by, Optional<Long> expMs,
-            boolean deleted, Optional<Long> reserved) {
-        Item(String key, String value, long version, long updatedAt, Optional<String> by, Optional<Long> expMs, boolean deleted) {
-            this(key, value, version, updatedAt, by, expMs, deleted, Optional.empty());
-        }
-
-        boolean liveAt(long nowMs) {
-            return !deleted && (expMs.isEmpty() || expMs.get() > nowMs);
-        }
-
-        RegistryEntry entry() {
-            return new RegistryEntry(key, parse(value), version, Instant.ofEpochMilli(updatedAt),
-                    expMs.map(Instant::ofEpochMilli), deleted, by);
-        }
-    }
-
-    private static Map<String, AttributeValue> keyOf(String key) {
-        int slash = key.indexOf('/');
-        return Map.of("ns", s(key.substring(0, slash)), "name", s(key.substring(slash + 1)));
-    }
-
-    private static AttributeValue s(String v) {
-        return AttributeValue.builder().s(v).build();
-    }
-
-    private static AttributeValue n(long v) {
-        return AttributeValue.builder().n(Long.toString(v)).build();
-    }
-
-    private static Item item(Map<String, AttributeValue> a) {
-        return new Item(a.get("ns").s() + "/" + a.get("name").s(), a.get("val").s(), Long.parseLong(a.get("ver").n()),
-                Long.parseLong(a.get("upd").n()), Optional.ofNullable(a.get("by")).map(AttributeValue::s),
-                Optional.ofNullable(a.get("expMs")).map(x -> Long.parseLong(x.n())),
-                Optional.ofNullable(a.get("del")).map(AttributeValue::bool).orElse(false),
-                Optional.ofNullable(a.get("rsv")).map(x -> Long.parseLong(x.n())));
-    }
-
-    /** The floor item of a key: a separate item, without TTL, that outlives the key's own. */
-    private static Map<String, AttributeValue> floorKeyOf(String key) {
-        int slash = key.indexOf('/');
-        return Map.of("ns", s("_floor/" + key.substring(0, slash)), "name", s(key.substring(slash + 1)));
-    }
-
-    /** The first version for a key that has no item: above whatever its removed items may have used. */
-    private long firstVersion(String key) {
-        Map<String, AttributeValue> a = dynamo.getItem(r -> r.tableName(table).key(floorKeyOf(key)).consistentRead(true)).item();
-        return a == null || !a.containsKey("f") ? 1 : Long.parseLong(a.get("f").n()) + 1;
-    }
-
-    /**
-     * An item with an expiry can be removed by DynamoDB's TTL, and its versions with it. Before such
-     * an item is written past its reservation, the floor item is raised {@value #RESERVE} versions
-     * ahead, so a key registered again after the removal starts above every version it had.
-     */
-    private Optional<Long> reserve(Item next, Optional<Item> seen) {
-        Optional<Long> had = seen.flatMap(Item::reserved);
-        if (next.expMs.isEmpty() || had.isPresent() && next.version <= had.get()) {
-            return had;
-        }
-        long ceiling = next.version + RESERVE;
-        try {
-            dynamo.updateItem(r -> r.tableName(table).key(floorKeyOf(next.key)).updateExpression("SET f = :f")
-                    .conditionExpression("attribute_not_exists(f) OR f < :f").expressionAttributeValues(Map.of(":f", n(ceiling))));
-        } catch (ConditionalCheckFailedException higher) {
-            // already reserved further ahead
-        }
-        return Optional.of(ceiling);
-    }
-
-    private Optional<Item> read(String key) {
-        Map<String, AttributeValue> a = dynamo.getItem(r -> r.tableName(table).key(keyOf(key)).consistentRead(true)).item();
-        return a == null || a.isEmpty() ? Optional.empty() : Optional.of(item(a));
-    }
-
-    /** Writes {@code next} if the item is still as {@code seen} (absent when empty); false when it moved. */
-    private boolean write(Item next, Optional<Item> seen) {
-        Map<String, AttributeValue> a = new HashMap<>(keyOf(next.key));
-        a.put("val", s(next.value));
-        a.put("ver", n(next.version));
-        a.put("upd", n(next.updatedAt));
-        reserve(next, seen).ifPresent(r -> a.put("rsv", n(r)));
-        next.by.ifPresent(b -> a.put("by", s(b)));
-        next.expMs.ifPresent(e -> {
-            a.put("expMs", n(e));
-            a.put("ttl", n(Instant.ofEpochMilli(e).plus(expiredRetention).getEpochSecond()));
-        });
-        if (next.deleted) {
-            a.put("del", AttributeValue.builder().bool(true).build());
-        }
-        try {
-            if (seen.isEmpty()) {
-                dynamo.putItem(r -> r.tableName(table).item(a).conditionExpression("attribute_not_exists(ns)"));
-            } else {
-                // (version, tombstone) identifies a state: a delete keeps the version but sets del
-                Item was = seen.get();
-                dynamo.putItem(r -> r.tableName(table).item(a)
-                        .conditionExpression(was.deleted ? "ver = :ver AND del = :t" : "ver = :ver AND attribute_not_exists(del)")
-                        .expressionAttributeValues(was.deleted
-                                ? Map.of(":ver", n(was.version), ":t", AttributeValue.builder().bool(true).build())
-                                : Map.of(":ver", n(was.version))));
-            }
-        } catch (ConditionalCheckFailedException lost) {
-            return false;
-        }
-        try {
-            dynamo.updateItem(r -> r.tableName(table).key(Map.of("ns", s(META), "name", s("revision")))
-                    .updateExpression("ADD rev :one").expressionAttributeValues(Map.of(":one", n(1))));
-        } catch (SdkException e) {
-            // the write stands; the revision only lags until the next write moves it
-        }
-        return true;
-    }
-
     private interface Step<T> {
         /** The result, or null to read again (the write lost a race). */
         T attempt(Optional<Item> current, long nowMs);
@@ -272,7 +163,7 @@ public final class DynamoDbRegistry implements Registry {
         ensureOpen();
         try {
             for (int i = 0; i < 1000; i++) {
-                T result = step.attempt(read(key), clock.instant().truncatedTo(ChronoUnit.MILLIS).toEpochMilli());
+                T result = step.attempt(io.read(key), clock.instant().truncatedTo(ChronoUnit.MILLIS).toEpochMilli());
                 if (result != null) {
                     return result;
                 }
@@ -291,7 +182,7 @@ public final class DynamoDbRegistry implements Registry {
         ensureOpen();
         try {
             long now = clock.millis();
-            return read(key).filter(i -> i.liveAt(now)).map(Item::entry);
+            return io.read(key).filter(i -> i.liveAt(now)).map(Item::entry);
         } catch (SdkException e) {
             throw new RegistryException.Unavailable(key, "DynamoDB table " + table + " failed: " + e.getMessage(), e);
         }
@@ -330,7 +221,7 @@ public final class DynamoDbRegistry implements Registry {
                 QueryResponse r = dynamo.query(q.build());
                 for (Map<String, AttributeValue> a : r.items()) {
                     Item i = item(a);
-                    if (!i.key.startsWith(prefix)) {
+                    if (!i.key().startsWith(prefix)) {
                         break scan;
                     }
                     if (!i.liveAt(now)) {
@@ -383,9 +274,9 @@ public final class DynamoDbRegistry implements Registry {
             if (cur.isPresent() && cur.get().liveAt(now)) {
                 throw new RegistryException.KeyExists(key);
             }
-            Item next = new Item(key, text, cur.isPresent() ? next(cur.get()) : firstVersion(key), now, writer,
+            Item next = new Item(key, text, cur.isPresent() ? next(cur.get()) : io.firstVersion(key), now, writer,
                     ttl.map(t -> now + t.toMillis()), false);
-            return write(next, cur) ? next.entry() : null;
+            return io.write(next, cur) ? next.entry() : null;
         });
     }
 
@@ -403,12 +294,12 @@ public final class DynamoDbRegistry implements Registry {
         }
         return loop(key, (cur, now) -> {
             Item live = cur.filter(c -> c.liveAt(now)).orElseThrow(() -> new RegistryException.NoSuchKey(key));
-            if (live.version != expectedVersion) {
-                throw new RegistryException.VersionConflict(key, expectedVersion, live.version);
+            if (live.version() != expectedVersion) {
+                throw new RegistryException.VersionConflict(key, expectedVersion, live.version());
             }
-            Optional<Long> exp = ttl == null ? live.expMs : ttl.map(t -> now + t.toMillis());
+            Optional<Long> exp = ttl == null ? live.expMs() : ttl.map(t -> now + t.toMillis());
             Item next = new Item(key, text, next(live), now, writer, exp, false);
-            return write(next, cur) ? next.entry() : null;
+            return io.write(next, cur) ? next.entry() : null;
         });
     }
 
@@ -419,9 +310,9 @@ public final class DynamoDbRegistry implements Registry {
         RegistryKeys.checkValue(key, mergePatch, maxValueBytes);
         return loop(key, (cur, now) -> {
             Item live = cur.filter(c -> c.liveAt(now)).orElseThrow(() -> new RegistryException.NoSuchKey(key));
-            String text = RegistryKeys.checkValue(key, JsonMergePatch.apply(parse(live.value), mergePatch), maxValueBytes);
-            Item next = new Item(key, text, next(live), now, writer, live.expMs, false);
-            return write(next, cur) ? next.entry() : null;
+            String text = RegistryKeys.checkValue(key, JsonMergePatch.apply(parse(live.value()), mergePatch), maxValueBytes);
+            Item next = new Item(key, text, next(live), now, writer, live.expMs(), false);
+            return io.write(next, cur) ? next.entry() : null;
         });
     }
 
@@ -438,12 +329,12 @@ public final class DynamoDbRegistry implements Registry {
                 return false;
             }
             Item live = cur.get();
-            if (expectedVersion >= 0 && live.version != expectedVersion) {
-                throw new RegistryException.VersionConflict(key, expectedVersion, live.version);
+            if (expectedVersion >= 0 && live.version() != expectedVersion) {
+                throw new RegistryException.VersionConflict(key, expectedVersion, live.version());
             }
             // a tombstone keeps the version so that a new register continues from it
-            Item tomb = new Item(key, "null", live.version, now, writer.or(() -> live.by), Optional.empty(), true, live.reserved);
-            return write(tomb, cur) ? Boolean.TRUE : null;
+            Item tomb = new Item(key, "null", live.version(), now, writer.or(() -> live.by()), Optional.empty(), true, live.reserved());
+            return io.write(tomb, cur) ? Boolean.TRUE : null;
         });
     }
 
@@ -469,19 +360,12 @@ public final class DynamoDbRegistry implements Registry {
     }
 
     private static long next(Item cur) {
-        if (cur.version == Long.MAX_VALUE) {
-            throw new RegistryException.InvalidValue(cur.key, "its version " + cur.version + " cannot grow any further");
+        if (cur.version() == Long.MAX_VALUE) {
+            throw new RegistryException.InvalidValue(cur.key(), "its version " + cur.version() + " cannot grow any further");
         }
-        return cur.version + 1;
+        return cur.version() + 1;
     }
 
-    private static JsonNode parse(String text) {
-        try {
-            return "null".equals(text) ? NullNode.getInstance() : Wire.JSON.readTree(text);
-        } catch (Exception e) {
-            throw new IllegalStateException("stored value is not JSON: " + e.getMessage(), e);
-        }
-    }
 
     @Override
     public String toString() {

@@ -3,6 +3,7 @@ package dev.outpost.kv;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
+import dev.outpost.kv.internal.Checks;
 import dev.outpost.kv.internal.Lifecycle;
 import dev.outpost.kv.internal.Settings;
 import dev.outpost.kv.internal.SqliteCopies;
@@ -48,25 +49,15 @@ import java.util.function.LongSupplier;
  * after {@link #shutdown()} {@link RegistryException.Closed}. Threads come from
  * {@link Builder#threadFactory}.
  *
- * <p><b>Durability.</b> Every write, {@code delete} included, is on disk when it returns: the
- * database runs with {@code synchronous=FULL}, so each commit fsyncs the write-ahead log.
- * <b>Group commit:</b> one writer thread takes every write waiting in its queue (up to
- * {@link Builder#maxBatch}), applies them in order in one transaction, commits once (one fsync) and
- * only then answers each caller. Each write is checked against the state left by the writes before
- * it, so compare-and-set is linearizable. Reads use a small pool of read connections.
- *
- * <p><b>Versions</b> only grow: a deleted key leaves a tombstone row holding its last version, and
- * a key registered again continues from there. Tombstones older than
- * {@link Builder#tombstoneRetention} (30 days) are removed; new keys then start above the largest
- * version removed, so a version is never handed out twice for a key.
- *
- * <p><b>Expiry</b> follows the injected {@link Clock}: an expired entry reads as absent at once; the
- * writer turns expired entries into tombstones every {@link Builder#expirySweep} (and whenever a
- * write touches one), and watchers hear each as a deletion.
- *
- * <p><b>Watch</b> delivers every change committed after {@code watch()} returns, never one that
- * returned before. Backups: {@link Builder#backups} ({@link RegistryBackups}); export and import:
- * {@link RegistryExport}, {@link RegistryImport}.
+ * <p><b>Durability and group commit</b> ({@code synchronous=FULL}): every write, {@code delete}
+ * included, is on disk when it returns; one writer thread commits every write waiting (up to
+ * {@link Builder#maxBatch}) in one transaction, one fsync, and only then answers; compare-and-set
+ * is linearizable. <b>Versions</b> only grow: a delete leaves a tombstone holding the version;
+ * tombstones older than {@link Builder#tombstoneRetention} (30 days) are removed and new keys start
+ * above the largest version removed. <b>Expiry</b> follows the injected {@link Clock}. <b>Watch</b>
+ * delivers every change committed after {@code watch()} returns, never one that returned before.
+ * Backups: {@link Builder#backups} ({@link RegistryBackups}); export and import:
+ * {@link RegistryExport}, {@link RegistryImport}. See the module README for the details.
  *
  * <p><b>Refusals.</b> A file that is not a SQLite database, a SQLite database of another program,
  * or a damaged one is refused with {@link CorruptStoreException} at {@code start()} and never
@@ -406,64 +397,43 @@ public final class SqliteRegistry implements Registry {
 
         /** The limit on a value's size as UTF-8 JSON, 1 to {@value #MAX_VALUE_BYTES_LIMIT} (default 64 KiB). */
         public Builder maxValueBytes(int bytes) {
-            if (bytes < 1 || bytes > MAX_VALUE_BYTES_LIMIT) {
-                throw new IllegalArgumentException("maxValueBytes must be 1 to " + MAX_VALUE_BYTES_LIMIT + ", was " + bytes);
-            }
-            this.maxValueBytes = bytes;
+            this.maxValueBytes = Checks.range(bytes, 1, MAX_VALUE_BYTES_LIMIT, "maxValueBytes");
             return this;
         }
 
         /** The most writes one transaction takes (default {@value #DEFAULT_MAX_BATCH}). */
         public Builder maxBatch(int writes) {
-            if (writes < 1 || writes > 100_000) {
-                throw new IllegalArgumentException("maxBatch must be 1 to 100000, was " + writes);
-            }
-            this.maxBatch = writes;
+            this.maxBatch = Checks.range(writes, 1, 100_000, "maxBatch");
             return this;
         }
 
         /** How many writes may wait for the writer before callers block (default {@value #DEFAULT_QUEUE_CAPACITY}). */
         public Builder queueCapacity(int writes) {
-            if (writes < 1) {
-                throw new IllegalArgumentException("queueCapacity must be positive, was " + writes);
-            }
-            this.queueCapacity = writes;
+            this.queueCapacity = Checks.range(writes, 1, Integer.MAX_VALUE, "queueCapacity");
             return this;
         }
 
         /** How often expired entries become deletions and old tombstones are removed (default 1 s). */
         public Builder expirySweep(Duration period) {
-            if (period.isNegative() || period.isZero()) {
-                throw new IllegalArgumentException("expirySweep must be positive, was " + period);
-            }
-            this.expirySweep = period;
+            this.expirySweep = Checks.atLeast(period, Duration.ofMillis(1), "expirySweep");
             return this;
         }
 
         /** How long a deleted key's tombstone is kept (default 30 days; wins over {@code outpost.broker.tombstone-retention}). */
         public Builder tombstoneRetention(Duration retention) {
-            if (retention.isNegative()) {
-                throw new IllegalArgumentException("tombstoneRetention must not be negative, was " + retention);
-            }
-            this.tombstoneRetention = Optional.of(retention);
+            this.tombstoneRetention = Optional.of(Checks.atLeast(retention, Duration.ZERO, "tombstoneRetention"));
             return this;
         }
 
         /** How many read connections serve concurrent reads (default {@value #DEFAULT_READERS}). */
         public Builder readers(int connections) {
-            if (connections < 1 || connections > 64) {
-                throw new IllegalArgumentException("readers must be 1 to 64, was " + connections);
-            }
-            this.readers = connections;
+            this.readers = Checks.range(connections, 1, 64, "readers");
             return this;
         }
 
         /** How many changes a watch buffers before its watcher must resync (default 1024). */
         public Builder watchBuffer(int changes) {
-            if (changes < 1) {
-                throw new IllegalArgumentException("watchBuffer must be positive, was " + changes);
-            }
-            this.watchBuffer = changes;
+            this.watchBuffer = Checks.range(changes, 1, Integer.MAX_VALUE, "watchBuffer");
             return this;
         }
 
@@ -475,19 +445,13 @@ public final class SqliteRegistry implements Registry {
 
         /** The period between backups (default 1 h; at least 1 s). */
         public Builder backupEvery(Duration period) {
-            if (period.compareTo(Duration.ofSeconds(1)) < 0) {
-                throw new IllegalArgumentException("backupEvery must be at least 1 s, was " + period);
-            }
-            this.backupEvery = Optional.of(period);
+            this.backupEvery = Optional.of(Checks.atLeast(period, Duration.ofSeconds(1), "backupEvery"));
             return this;
         }
 
         /** How many backups to keep, newest first (default 24). */
         public Builder backupKeep(int count) {
-            if (count < 1) {
-                throw new IllegalArgumentException("backupKeep must be at least 1, was " + count);
-            }
-            this.backupKeep = Optional.of(count);
+            this.backupKeep = Optional.of(Checks.range(count, 1, 100_000, "backupKeep"));
             return this;
         }
 

@@ -55,6 +55,31 @@ class DynamoDbRegistryContractTest extends RegistryContract {
     }
 
     @Test
+    void aKeyRegisteredAgainAfterDynamoDbsTtlRemovedItStartsAboveEveryVersionItHad() throws Exception {
+        TestClock clock = TestClock.create();
+        String table = "registry-ttl-" + TABLES.incrementAndGet();
+        new DynamoDbProvisioner(dynamo).table(table);
+        try (DynamoDbRegistry kv = DynamoDbRegistry.builder(dynamo, table).clock(clock).build().start()) {
+            dev.outpost.spi.RegistryEntry e = kv.register("svc/a", dev.outpost.Json.parse("1"), java.util.Optional.of(Duration.ofMinutes(1)));
+            for (int i = 0; i < 3; i++) {
+                e = kv.replace("svc/a", dev.outpost.Json.parse("2"), e.version());
+            }
+            long before = e.version();
+            clock.advance(Duration.ofMinutes(2));
+            // what DynamoDB's TTL does, some time after expiry: the item is gone, its version with it
+            dynamo.deleteItem(r -> r.tableName(table).key(java.util.Map.of(
+                    "ns", software.amazon.awssdk.services.dynamodb.model.AttributeValue.builder().s("svc").build(),
+                    "name", software.amazon.awssdk.services.dynamodb.model.AttributeValue.builder().s("a").build())));
+            dev.outpost.spi.RegistryEntry again = kv.register("svc/a", dev.outpost.Json.parse("3"), java.util.Optional.empty());
+            assertThat(again.version()).isGreaterThan(before);
+            long stale = before;
+            assertThatThrownBy(() -> kv.replace("svc/a", dev.outpost.Json.parse("4"), stale))
+                    .isInstanceOf(dev.outpost.spi.RegistryException.VersionConflict.class);
+            assertThat(kv.register("svc/fresh", dev.outpost.Json.parse("1"), java.util.Optional.empty()).version()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void theProvisionerIsIdempotentAndRefusesAForeignTable() {
         DynamoDbProvisioner p = new DynamoDbProvisioner(dynamo);
         assertThat(p.table("prov").tableName()).isEqualTo("prov");
