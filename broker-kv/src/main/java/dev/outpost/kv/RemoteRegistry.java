@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -71,6 +72,7 @@ public final class RemoteRegistry implements Registry {
     private final Optional<String> defaultKey;
     private final Duration timeout;
     private final Duration resendAfter;
+    private final Map<String, CompletableFuture<Response>> waiting;
     private final int maxValueBytes;
     private final Optional<String> writer;
     private final PollingWatches watches;
@@ -83,6 +85,13 @@ public final class RemoteRegistry implements Registry {
         this.defaultKey = b.defaultKey;
         this.timeout = b.timeout;
         this.resendAfter = b.resendAfter;
+        this.waiting = new java.util.concurrent.ConcurrentHashMap<>();
+        client.onResponse(r -> {
+            CompletableFuture<Response> f = waiting.get(r.requestId());
+            if (f != null) {
+                f.complete(r);
+            }
+        });
         this.maxValueBytes = b.maxValueBytes;
         this.writer = Optional.empty();
         this.closed = new AtomicBoolean();
@@ -98,6 +107,7 @@ public final class RemoteRegistry implements Registry {
         this.defaultKey = base.defaultKey;
         this.timeout = base.timeout;
         this.resendAfter = base.resendAfter;
+        this.waiting = base.waiting;
         this.maxValueBytes = base.maxValueBytes;
         this.writer = Optional.of(writer);
         this.watches = base.watches;
@@ -316,23 +326,34 @@ public final class RemoteRegistry implements Registry {
      */
     private Response callResending(Request request) throws InterruptedException, ExecutionException, TimeoutException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            long left = deadline - System.nanoTime();
-            Duration wait = Duration.ofNanos(Math.max(1_000_000, Math.min(left, resendAfter.toNanos())));
-            var future = destination.isPresent() ? client.call(destination.get(), request, wait) : client.call(request, wait);
-            try {
-                return future.get(wait.toMillis() + 1000, TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof CallTimeoutException) || deadline - System.nanoTime() <= 0) {
-                    throw e;
+        CompletableFuture<Response> answer = new CompletableFuture<>();
+        // an answer to an earlier send that comes after its own call gave up still counts
+        waiting.put(request.id(), answer);
+        try {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new TimeoutException("no answer to " + request.collector() + " within " + timeout);
                 }
-                // no answer yet: send the same request again
-            } catch (TimeoutException e) {
-                future.cancel(false); // the client's own timer is late: stop waiting for this send
-                if (deadline - System.nanoTime() <= 0) {
-                    throw e;
+                Duration wait = Duration.ofNanos(Math.max(1_000_000, Math.min(left, resendAfter.toNanos())));
+                CompletableFuture<Response> attempt = destination.isPresent() ? client.call(destination.get(), request, wait)
+                        : client.call(request, wait);
+                attempt.whenComplete((r, e) -> {
+                    if (r != null) {
+                        answer.complete(r);
+                    } else if (!(e instanceof CallTimeoutException || e.getCause() instanceof CallTimeoutException
+                            || e instanceof java.util.concurrent.CancellationException)) {
+                        answer.completeExceptionally(e);
+                    }
+                });
+                try {
+                    return answer.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    attempt.cancel(false); // stop this send being pending, then send the same request again
                 }
             }
+        } finally {
+            waiting.remove(request.id());
         }
     }
 
