@@ -99,6 +99,7 @@ public final class BrokerDaemon {
             return DiscoveryResponder.builder(registry, new InetSocketAddress(bind.substring(0, colon), Integer.parseInt(bind.substring(colon + 1))))
                     .discoverable(config.list("outpost.broker.discovery.namespaces").toArray(String[]::new))
                     .brokerId(id).reach(Map.of("requests", config.string("outpost.sqs.requests").filter(q -> !q.isBlank()).orElse("kv-requests")))
+                    .configure(config) // outpost.broker.discovery.broadcast and .max-answers-per-second
                     .build().start();
         });
         System.out.println("broker " + id + " serving " + registry.file() + " on " + transport.getClass().getSimpleName()
