@@ -79,6 +79,50 @@ class DynamoDbRegistryContractTest extends RegistryContract {
         }
     }
 
+    @org.junit.jupiter.api.Nested
+    class Lifecycle extends dev.outpost.testkit.LifecycleContract<DynamoDbRegistry> {
+        @Override
+        protected DynamoDbRegistry create(java.util.concurrent.ThreadFactory threads) {
+            String table = "registry-life-" + TABLES.incrementAndGet();
+            new DynamoDbProvisioner(dynamo).table(table);
+            return DynamoDbRegistry.builder(dynamo, table).pollInterval(Duration.ofMillis(50)).threadFactory(threads).build();
+        }
+
+        @Override
+        protected void start(DynamoDbRegistry c) {
+            c.start();
+        }
+
+        @Override
+        protected java.util.concurrent.CompletableFuture<dev.outpost.ShutdownResult> shutdown(DynamoDbRegistry c) {
+            return c.shutdown();
+        }
+
+        @Override
+        protected boolean provokeUserError(DynamoDbRegistry running, Error error) throws Exception {
+            java.util.concurrent.CountDownLatch met = new java.util.concurrent.CountDownLatch(1);
+            String prefix = "svc/e" + TABLES.incrementAndGet() + "/";
+            try (AutoCloseable w = running.watch(prefix, change -> {
+                met.countDown();
+                throw error;
+            })) {
+                running.register(prefix + "k", dev.outpost.Json.parse("1"), java.util.Optional.empty());
+                assertThat(met.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            }
+            return true;
+        }
+
+        @Override
+        protected void assertWorks(DynamoDbRegistry running) throws Exception {
+            java.util.concurrent.CountDownLatch heard = new java.util.concurrent.CountDownLatch(1);
+            String prefix = "svc/w" + TABLES.incrementAndGet() + "/";
+            try (AutoCloseable w = running.watch(prefix, change -> heard.countDown())) {
+                running.register(prefix + "k", dev.outpost.Json.parse("1"), java.util.Optional.empty());
+                assertThat(heard.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            }
+        }
+    }
+
     @Test
     void theProvisionerIsIdempotentAndRefusesAForeignTable() {
         DynamoDbProvisioner p = new DynamoDbProvisioner(dynamo);
