@@ -70,10 +70,8 @@ import org.slf4j.LoggerFactory;
  *       that one request.
  * </ul>
  *
- * <p>Protocol: a JSON datagram {@code {"v":1,"op":"find","key":K,"nonce":N}} or
- * {@code {"v":1,"op":"ping","nonce":N,"data":D}}; answers {@code {"v":1,"nonce":N,"broker":B,
- * "key":K,"reach":{..}}} or {@code {"v":1,"nonce":N,"broker":B,"data":D}}. One thread, from
- * {@link Builder#threadFactory}; {@link #start()} opens the sockets, {@link #shutdown()} closes them.
+ * <p>Protocol and datagram forms: see the module README. One thread, from {@link Builder#threadFactory};
+ * {@link #start()} opens the sockets, {@link #shutdown()} closes them.
  */
 public final class DiscoveryResponder implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DiscoveryResponder.class);
@@ -277,10 +275,8 @@ public final class DiscoveryResponder implements AutoCloseable {
                 // closing
             }
         }
-        try {
-            if (selector != null) {
-                selector.close();
-            }
+        try (Selector s = selector) {
+            // closed by try-with-resources (null is fine)
         } catch (IOException e) {
             // closing
         }
