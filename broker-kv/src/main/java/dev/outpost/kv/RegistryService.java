@@ -386,7 +386,10 @@ public final class RegistryService implements AutoCloseable {
             transport.ifPresent(t -> {
                 Worker.Builder wb = Worker.builder(t).collectors(service.collectors()).builtins(false).suppressDuplicates(10_000);
                 config.ifPresent(wb::configure);
-                wb.requests(requests.orElseGet(() -> s.string(Optional.empty(), "outpost.worker.requests", "kv-requests")));
+                // the broker's queue is kv-requests unless configuration names one (core's declared default is the worker's)
+                wb.requests(requests.orElseGet(() -> config
+                        .filter(c -> c.sourceOf("outpost.worker.requests").filter(src -> !src.equals("defaults")).isPresent())
+                        .flatMap(c -> c.string("outpost.worker.requests")).filter(q -> !q.isBlank()).orElse("kv-requests")));
                 codec.ifPresent(wb::codec);
                 threadFactory.ifPresent(wb::threadFactory);
                 service.worker = Optional.of(wb.build());
