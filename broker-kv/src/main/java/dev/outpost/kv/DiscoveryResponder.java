@@ -2,29 +2,50 @@ package dev.outpost.kv;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.ConfigException;
+import dev.outpost.ShutdownResult;
+import dev.outpost.kv.internal.Lifecycle;
+import dev.outpost.kv.internal.Settings;
+import dev.outpost.kv.internal.UserCalls;
 import dev.outpost.kv.internal.Wire;
+import dev.outpost.spi.ConfigSource;
 import dev.outpost.spi.Registry;
 import dev.outpost.spi.RegistryException;
 import dev.outpost.spi.RegistryKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.InterfaceAddress;
+import java.net.NetworkInterface;
+import java.net.SocketAddress;
 import java.net.SocketException;
-import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Optional UDP discovery on the local network, bpbroker's idea done carefully: a host sends a key
+ * Optional UDP discovery on the local network, bpbroker's idea done carefully: a host that does
+ * not know the broker's address sends a key to the subnet's broadcast address
  * ({@link DiscoveryClient#find}); a broker holding that key answers with how to reach it. Also
  * answers a ping by echoing the caller's data.
  *
@@ -34,76 +55,172 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <ul>
- *   <li>Off unless built: nothing listens by default. It binds the one address it is given (a
- *       wildcard address is refused unless {@link Builder#allowWildcard}).
+ *   <li>Off unless built and started: nothing listens by default. It binds the one address it is
+ *       given (a wildcard address is refused unless {@link Builder#allowWildcard}) and, so that a
+ *       find sent to the subnet's broadcast address reaches it, that interface's IPv4 broadcast
+ *       address on the same port ({@link Builder#broadcast}, on by default). Answers always leave
+ *       from the bound address.
  *   <li>Answers carry nothing secret: the broker id and the {@link Builder#reach} map the operator
  *       wrote, never a value, a version or an access key. Keys outside the
  *       {@link Builder#discoverable} namespaces get no answer, as unknown keys do, so discovery is
  *       no oracle for other namespaces.
  *   <li>Rate-limited: at most {@link Builder#maxAnswersPerSecond} (default 50) answers a second,
  *       with an equal burst; requests beyond are dropped and counted. Datagrams over 1024 bytes or
- *       not JSON are dropped.
+ *       not JSON are dropped. A registry that throws (anything, {@link Error}s included) costs
+ *       that one request.
  * </ul>
  *
- * <p>Protocol: a JSON datagram {@code {"v":1,"op":"find","key":K,"nonce":N}} or
- * {@code {"v":1,"op":"ping","nonce":N,"data":D}}; answers {@code {"v":1,"nonce":N,"broker":B,
- * "key":K,"reach":{..}}} or {@code {"v":1,"nonce":N,"broker":B,"data":D}}. One thread,
- * {@code outpost-kv-discovery-PORT}; {@link #close()} stops it.
+ * <p>Protocol and datagram forms: see the module README. One thread, from {@link Builder#threadFactory};
+ * {@link #start()} opens the sockets, {@link #shutdown()} closes them.
  */
 public final class DiscoveryResponder implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DiscoveryResponder.class);
     /** The largest datagram read or sent. */
     public static final int MAX_DATAGRAM = 1024;
+    /** The default answers a second. */
+    public static final int DEFAULT_MAX_ANSWERS_PER_SECOND = 50;
 
     private final Registry registry;
-    private final DatagramSocket socket;
+    private final InetSocketAddress bind;
+    private final boolean broadcast;
     private final Set<String> namespaces;
     private final ObjectNode reach;
     private final String brokerId;
     private final double ratePerNano;
     private final double burst;
     private final LongSupplier ticker;
-    private final Thread thread;
+    private final Lifecycle lifecycle;
+    private final UserCalls calls;
     private final AtomicLong answered = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
+    private final List<DatagramChannel> listening = new ArrayList<>();
+    private volatile DatagramChannel unicast;
+    private volatile Selector selector;
+    private volatile boolean stopping;
     private double tokens;
     private long lastTick;
-    private volatile boolean closed;
 
-    private DiscoveryResponder(Builder b) {
+    private DiscoveryResponder(Builder b, InetSocketAddress bind, Set<String> namespaces, String brokerId, int rate, boolean broadcast) {
         this.registry = b.registry;
-        this.namespaces = Set.copyOf(b.namespaces);
+        this.bind = bind;
+        this.broadcast = broadcast;
+        this.namespaces = Set.copyOf(namespaces);
         this.reach = Wire.JSON.valueToTree(b.reach);
-        this.brokerId = b.brokerId;
-        this.ratePerNano = b.maxAnswersPerSecond / 1e9;
-        this.burst = b.maxAnswersPerSecond;
+        this.brokerId = brokerId;
+        this.ratePerNano = rate / 1e9;
+        this.burst = rate;
         this.ticker = b.ticker;
         this.tokens = burst;
-        this.lastTick = ticker.getAsLong();
-        try {
-            this.socket = new DatagramSocket(b.bind);
-            this.socket.setSoTimeout(200);
-        } catch (SocketException e) {
-            throw new UncheckedIOException("cannot bind discovery to " + b.bind + ": " + e.getMessage(), e);
-        }
-        this.thread = new Thread(this::serve, "outpost-kv-discovery-" + socket.getLocalPort());
-        this.thread.setDaemon(true);
+        this.lifecycle = new Lifecycle("DiscoveryResponder[" + bind + "]", "kv-discovery", b.threadFactory);
+        this.calls = new UserCalls("DiscoveryResponder[" + bind + "]");
     }
 
     /** A builder answering for {@code registry} on {@code bind} (an interface address and port). */
     public static Builder builder(Registry registry, InetSocketAddress bind) {
-        return new Builder(registry, bind);
+        return new Builder(registry, Optional.of(Objects.requireNonNull(bind, "bind")));
     }
 
-    /** Starts answering; returns this. */
+    /** A builder whose address comes from {@code outpost.broker.discovery.bind} ({@code HOST:PORT}). */
+    public static Builder builder(Registry registry) {
+        return new Builder(registry, Optional.empty());
+    }
+
+    /**
+     * Opens the sockets and starts answering.
+     *
+     * @return this
+     * @throws IllegalStateException when started before or shut down
+     * @throws UncheckedIOException when an address cannot be bound
+     */
     public DiscoveryResponder start() {
-        thread.start();
+        lifecycle.start();
+        try {
+            selector = Selector.open();
+            unicast = open(bind);
+            int port = ((InetSocketAddress) unicast.getLocalAddress()).getPort();
+            if (broadcast) {
+                for (InetAddress b : broadcastAddresses(bind.getAddress())) {
+                    open(new InetSocketAddress(b, port));
+                }
+            }
+        } catch (IOException e) {
+            closeChannels();
+            lifecycle.shutdown(() -> { }, Duration.ZERO);
+            throw new UncheckedIOException("cannot bind discovery to " + bind + ": " + e.getMessage(), e);
+        }
+        lifecycle.newThread(this::serve, "responder").start();
         return this;
     }
 
-    /** The address it listens on (with the port chosen when 0 was given). */
+    private DatagramChannel open(InetSocketAddress at) throws IOException {
+        DatagramChannel ch = DatagramChannel.open();
+        listening.add(ch);
+        ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        ch.bind(at);
+        ch.configureBlocking(false);
+        ch.register(selector, SelectionKey.OP_READ);
+        return ch;
+    }
+
+    /** The IPv4 broadcast addresses of the interface holding {@code address}; none for loopback or the wildcard. */
+    static List<InetAddress> broadcastAddresses(InetAddress address) throws SocketException {
+        List<InetAddress> out = new ArrayList<>();
+        if (!(address instanceof Inet4Address) || address.isAnyLocalAddress() || address.isLoopbackAddress()) {
+            return out;
+        }
+        NetworkInterface nif = NetworkInterface.getByInetAddress(address);
+        if (nif == null) {
+            return out;
+        }
+        for (InterfaceAddress ia : nif.getInterfaceAddresses()) {
+            if (address.equals(ia.getAddress()) && ia.getBroadcast() != null && !ia.getBroadcast().equals(address)) {
+                out.add(ia.getBroadcast());
+            }
+        }
+        return out;
+    }
+
+    /** Closes the sockets and stops the thread. Idempotent: the same future every call. */
+    public CompletableFuture<ShutdownResult> shutdown() {
+        return lifecycle.shutdown(() -> {
+            stopping = true;
+            Selector s = selector;
+            if (s != null) {
+                s.wakeup();
+            }
+        }, Duration.ofSeconds(5));
+    }
+
+    /** {@link #shutdown()} and wait. */
+    @Override
+    public void close() {
+        Lifecycle.closeAndWait(shutdown(), "DiscoveryResponder[" + bind + "]");
+    }
+
+    /** The address it answers from (with the port chosen when 0 was given). */
     public InetSocketAddress address() {
-        return (InetSocketAddress) socket.getLocalSocketAddress();
+        try {
+            DatagramChannel ch = unicast;
+            if (ch == null) {
+                throw new IllegalStateException("not started");
+            }
+            return (InetSocketAddress) ch.getLocalAddress();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every address it listens on: the bound one, then broadcast addresses. */
+    public List<InetSocketAddress> listening() {
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (DatagramChannel ch : listening) {
+            try {
+                out.add((InetSocketAddress) ch.getLocalAddress());
+            } catch (IOException e) {
+                // closed
+            }
+        }
+        return out;
     }
 
     /** How many requests were answered. */
@@ -111,47 +228,73 @@ public final class DiscoveryResponder implements AutoCloseable {
         return answered.get();
     }
 
-    /** How many requests were dropped (over the rate, malformed, too large). */
+    /** How many requests were dropped (over the rate, malformed, too large, or the registry failed). */
     public long dropped() {
         return dropped.get();
     }
 
     private void serve() {
-        byte[] buf = new byte[MAX_DATAGRAM + 1];
-        while (!closed) {
-            DatagramPacket p = new DatagramPacket(buf, buf.length);
-            try {
-                socket.receive(p);
-            } catch (SocketTimeoutException e) {
-                continue;
-            } catch (IOException e) {
-                if (!closed) {
-                    log.warn("discovery on {}: receive failed", address(), e);
+        ByteBuffer buf = ByteBuffer.allocate(MAX_DATAGRAM + 1);
+        try {
+            while (!stopping) {
+                try {
+                    selector.select(500);
+                } catch (IOException e) {
+                    log.warn("discovery on {}: select failed", bind, e);
+                    continue;
                 }
-                continue;
+                for (SelectionKey k : selector.selectedKeys()) {
+                    DatagramChannel ch = (DatagramChannel) k.channel();
+                    while (!stopping) {
+                        buf.clear();
+                        SocketAddress from;
+                        try {
+                            from = ch.receive(buf);
+                        } catch (IOException e) {
+                            break;
+                        }
+                        if (from == null) {
+                            break;
+                        }
+                        buf.flip();
+                        calls.run("discovery request from " + from, () -> handle(buf, from));
+                    }
+                }
+                selector.selectedKeys().clear();
             }
-            try {
-                handle(p);
-            } catch (RuntimeException e) {
-                dropped.incrementAndGet();
-                log.debug("discovery: dropped a request from {}: {}", p.getSocketAddress(), e.toString());
-            }
+        } finally {
+            closeChannels();
         }
     }
 
-    private void handle(DatagramPacket p) throws RuntimeException {
-        if (p.getLength() > MAX_DATAGRAM || !take()) {
+    private void closeChannels() {
+        for (DatagramChannel ch : listening) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                // closing
+            }
+        }
+        try (Selector s = selector) {
+            // closed by try-with-resources (null is fine)
+        } catch (IOException e) {
+            // closing
+        }
+    }
+
+    private void handle(ByteBuffer p, SocketAddress from) {
+        if (p.remaining() > MAX_DATAGRAM || !take()) {
             dropped.incrementAndGet();
             return;
         }
         JsonNode q;
         try {
-            q = Wire.JSON.readTree(new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8));
+            q = Wire.JSON.readTree(StandardCharsets.UTF_8.decode(p).toString());
         } catch (IOException e) {
             dropped.incrementAndGet();
             return;
         }
-        if (q.path("v").asInt() != 1 || !q.path("nonce").isTextual() || q.get("nonce").asText().length() > 64) {
+        if (q == null || q.path("v").asInt() != 1 || !q.path("nonce").isTextual() || q.get("nonce").asText().length() > 64) {
             dropped.incrementAndGet();
             return;
         }
@@ -168,7 +311,14 @@ public final class DiscoveryResponder implements AutoCloseable {
                     dropped.incrementAndGet();
                     return;
                 }
-                if (!namespaces.contains(RegistryKeys.namespaceOf(key)) || registry.get(key).isEmpty()) {
+                boolean held;
+                try {
+                    held = namespaces.contains(RegistryKeys.namespaceOf(key)) && registry.get(key).isPresent();
+                } catch (RuntimeException | Error e) {
+                    dropped.incrementAndGet();
+                    throw e;
+                }
+                if (!held) {
                     return; // silence, whether unknown or not discoverable
                 }
                 a.put("key", key);
@@ -186,10 +336,10 @@ public final class DiscoveryResponder implements AutoCloseable {
             return;
         }
         try {
-            socket.send(new DatagramPacket(out, out.length, p.getSocketAddress()));
+            unicast.send(ByteBuffer.wrap(out), from); // from the bound address, whichever socket heard it
             answered.incrementAndGet();
         } catch (IOException e) {
-            log.debug("discovery: answer to {} failed: {}", p.getSocketAddress(), e.toString());
+            log.debug("discovery: answer to {} failed: {}", from, e.toString());
         }
     }
 
@@ -205,35 +355,29 @@ public final class DiscoveryResponder implements AutoCloseable {
         return false;
     }
 
-    /** Stops answering and releases the port. Idempotent. */
-    @Override
-    public void close() {
-        closed = true;
-        socket.close();
-        try {
-            thread.join(2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Builds a {@link DiscoveryResponder}. */
+    /**
+     * Builds a {@link DiscoveryResponder}. Values set by a method win over {@link #configure
+     * configuration}; nothing is bound until {@link DiscoveryResponder#start()}.
+     */
     public static final class Builder {
         private final Registry registry;
-        private final InetSocketAddress bind;
-        private final Set<String> namespaces = new java.util.TreeSet<>();
+        private final Optional<InetSocketAddress> bind;
+        private final Set<String> namespaces = new TreeSet<>();
         private Map<String, String> reach = Map.of();
-        private String brokerId = "broker";
-        private int maxAnswersPerSecond = 50;
+        private Optional<String> brokerId = Optional.empty();
+        private Optional<Integer> maxAnswersPerSecond = Optional.empty();
+        private Optional<Boolean> broadcast = Optional.empty();
         private boolean allowWildcard;
         private LongSupplier ticker = System::nanoTime;
+        private Optional<ThreadFactory> threadFactory = Optional.empty();
+        private Optional<ConfigSource> config = Optional.empty();
 
-        Builder(Registry registry, InetSocketAddress bind) {
+        Builder(Registry registry, Optional<InetSocketAddress> bind) {
             this.registry = Objects.requireNonNull(registry, "registry");
-            this.bind = Objects.requireNonNull(bind, "bind");
+            this.bind = bind;
         }
 
-        /** Namespaces whose keys may be found (default none). */
+        /** Namespaces whose keys may be found (default {@code outpost.broker.discovery.namespaces}). */
         public Builder discoverable(String... namespaces) {
             for (String ns : namespaces) {
                 RegistryKeys.checkPrefix(ns + "/");
@@ -248,9 +392,9 @@ public final class DiscoveryResponder implements AutoCloseable {
             return this;
         }
 
-        /** The id answers carry (default {@code broker}). */
+        /** The id answers carry (default {@code outpost.broker.id}, else {@code broker}). */
         public Builder brokerId(String id) {
-            this.brokerId = Objects.requireNonNull(id, "id");
+            this.brokerId = Optional.of(Objects.requireNonNull(id, "id"));
             return this;
         }
 
@@ -259,7 +403,16 @@ public final class DiscoveryResponder implements AutoCloseable {
             if (answers < 1 || answers > 100_000) {
                 throw new IllegalArgumentException("maxAnswersPerSecond must be 1 to 100000, was " + answers);
             }
-            this.maxAnswersPerSecond = answers;
+            this.maxAnswersPerSecond = Optional.of(answers);
+            return this;
+        }
+
+        /**
+         * Whether to listen on the bound interface's IPv4 broadcast address too, so that hosts that
+         * do not know the broker's address find it (default true).
+         */
+        public Builder broadcast(boolean listen) {
+            this.broadcast = Optional.of(listen);
             return this;
         }
 
@@ -275,19 +428,70 @@ public final class DiscoveryResponder implements AutoCloseable {
             return this;
         }
 
-        /** Binds the socket (call {@link DiscoveryResponder#start()} to answer). */
+        /** Makes the responder's thread. */
+        public Builder threadFactory(ThreadFactory threadFactory) {
+            this.threadFactory = Optional.of(Objects.requireNonNull(threadFactory, "threadFactory"));
+            return this;
+        }
+
+        /**
+         * Takes {@code outpost.broker.discovery.bind}, {@code .namespaces}, {@code .broadcast},
+         * {@code .max-answers-per-second} and {@code outpost.broker.id} for what no method set.
+         */
+        public Builder configure(ConfigSource config) {
+            this.config = Optional.of(Objects.requireNonNull(config, "config"));
+            return this;
+        }
+
+        /**
+         * The responder, not started: nothing is bound until {@link DiscoveryResponder#start()}.
+         *
+         * @throws ConfigException listing every problem
+         */
         public DiscoveryResponder build() {
-            if (bind.isUnresolved()) {
-                throw new IllegalArgumentException("discovery address " + bind + " does not resolve");
+            Settings s = new Settings(config);
+            String id = s.string(brokerId, "outpost.broker.id", "broker");
+            int rate = s.integer(maxAnswersPerSecond, "outpost.broker.discovery.max-answers-per-second",
+                    DEFAULT_MAX_ANSWERS_PER_SECOND, 1, 100_000);
+            boolean bc = s.bool(broadcast, "outpost.broker.discovery.broadcast", true);
+            Set<String> ns = new TreeSet<>(namespaces);
+            if (ns.isEmpty()) {
+                for (String n : s.list(Optional.empty(), "outpost.broker.discovery.namespaces")) {
+                    try {
+                        RegistryKeys.checkPrefix(n + "/");
+                        ns.add(n);
+                    } catch (RegistryException e) {
+                        s.problem("outpost.broker.discovery.namespaces", e.getMessage());
+                    }
+                }
             }
-            if (bind.getAddress().isAnyLocalAddress() && !allowWildcard) {
-                throw new IllegalArgumentException("discovery must bind one interface's address, not " + bind.getAddress()
+            InetSocketAddress at = bind.orElseGet(() -> s.string(Optional.empty(), "outpost.broker.discovery.bind")
+                    .map(b -> parse(b, s)).orElse(null));
+            String key = bind.isPresent() ? "bind" : "outpost.broker.discovery.bind";
+            if (at == null) {
+                s.problem(key, "no address to bind: HOST:PORT of one interface");
+            } else if (at.isUnresolved()) {
+                s.problem(key, "discovery address " + at + " does not resolve");
+            } else if (at.getAddress().isAnyLocalAddress() && !allowWildcard) {
+                s.problem(key, "discovery must bind one interface's address, not " + at.getAddress()
                         + " (allowWildcard(true) to listen on every interface)");
             }
-            if (namespaces.isEmpty()) {
-                throw new IllegalArgumentException("no discoverable namespace: every find would go unanswered");
+            if (ns.isEmpty()) {
+                s.problem("outpost.broker.discovery.namespaces", "no discoverable namespace: every find would go unanswered");
             }
-            return new DiscoveryResponder(this);
+            s.check();
+            return new DiscoveryResponder(this, at, ns, id, rate, bc);
+        }
+
+        private static InetSocketAddress parse(String hostPort, Settings s) {
+            int colon = hostPort.lastIndexOf(':');
+            try {
+                String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
+                return new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
+            } catch (RuntimeException e) {
+                s.problem("outpost.broker.discovery.bind", "'" + hostPort + "' is not HOST:PORT");
+                return null;
+            }
         }
     }
 }

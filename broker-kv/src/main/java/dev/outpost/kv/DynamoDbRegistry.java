@@ -2,7 +2,19 @@ package dev.outpost.kv;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.outpost.ConfigException;
+import dev.outpost.ShutdownResult;
+import dev.outpost.kv.internal.DynamoTable;
+import dev.outpost.kv.internal.DynamoTable.Item;
+import dev.outpost.kv.internal.Lifecycle;
+import static dev.outpost.kv.internal.DynamoTable.META;
+import static dev.outpost.kv.internal.DynamoTable.item;
+import static dev.outpost.kv.internal.DynamoTable.n;
+import static dev.outpost.kv.internal.DynamoTable.parse;
+import static dev.outpost.kv.internal.DynamoTable.s;
 import dev.outpost.kv.internal.PollingWatches;
+import dev.outpost.kv.internal.Settings;
+import dev.outpost.kv.internal.UserCalls;
 import dev.outpost.kv.internal.Wire;
 import dev.outpost.spi.JsonMergePatch;
 import dev.outpost.spi.Registry;
@@ -21,7 +33,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
+import dev.outpost.spi.ConfigSource;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -58,10 +72,16 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  *
  * <p><b>Expiry.</b> An entry's {@code expMs} decides, by the injected {@link Clock}: expired entries
  * read as absent at once. DynamoDB's own TTL deletion is lazy (it may take days) and only cleans
- * up: the {@code ttl} attribute is set {@link Builder#expiredRetention} (7 days) after expiry. A
- * key registered again after DynamoDB removed its expired item starts over at version 1: the one
- * case where versions do not keep growing. Expiry does not move the revision (nothing writes when
- * time passes); watches notice it on their full polls.
+ * up: the {@code ttl} attribute is set {@link Builder#expiredRetention} (7 days) after expiry. Since
+ * TTL removes an item with its version, a key written with an expiry keeps a version floor in a
+ * second item (partition {@code _floor/NAMESPACE}, no TTL) reserved 1024 versions ahead: a key
+ * registered again after DynamoDB removed its item starts above every version it had, so a
+ * compare-and-set from before the removal never succeeds on the new item. Expiry does not move
+ * the revision (nothing writes when time passes); watches notice it on their full polls.
+ *
+ * <p><b>Lifecycle.</b> {@link Builder#build()} sends nothing; every call needs {@link #start()}
+ * first ({@link IllegalStateException} before it, {@link RegistryException.Closed} after
+ * {@link #shutdown()}). The watch poller's thread comes from {@link Builder#threadFactory}.
  *
  * <p><b>Watch</b> polls, like {@link RemoteRegistry}: the revision counter every
  * {@link Builder#pollInterval} (1 s), a {@code Query} of each watched prefix when it moved (and
@@ -72,8 +92,6 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * between two polls are merged into the newest one.
  */
 public final class DynamoDbRegistry implements Registry {
-    /** The reserved partition holding the revision counter. */
-    static final String META = "_outpost";
     /** The default retention of expired items before DynamoDB's TTL removes them. */
     public static final Duration DEFAULT_EXPIRED_RETENTION = Duration.ofDays(7);
 
@@ -82,20 +100,23 @@ public final class DynamoDbRegistry implements Registry {
     private final Clock clock;
     private final int maxValueBytes;
     private final Duration expiredRetention;
+
     private final Optional<String> writer;
     private final PollingWatches watches;
-    private final AtomicBoolean closed;
+    private final Lifecycle lifecycle;
+    private final DynamoTable io;
 
-    private DynamoDbRegistry(Builder b) {
+    private DynamoDbRegistry(Builder b, Duration expiredRetention, Duration pollInterval, int fullPollEvery) {
         this.dynamo = b.dynamo;
         this.table = b.table;
         this.clock = b.clock;
         this.maxValueBytes = b.maxValueBytes;
-        this.expiredRetention = b.expiredRetention;
+        this.expiredRetention = expiredRetention;
+        this.io = new DynamoTable(dynamo, table, expiredRetention);
         this.writer = Optional.empty();
-        this.closed = new AtomicBoolean();
-        this.watches = new PollingWatches("outpost-kv-dynamodb-watch-" + table, b.pollInterval, b.fullPollEvery,
-                this::revision, this::list);
+        this.lifecycle = new Lifecycle(toString(), "kv-dynamodb", b.threadFactory);
+        this.watches = new PollingWatches(toString(), lifecycle.role("watch"), new UserCalls(toString()), pollInterval,
+                fullPollEvery, this::revision, this::list);
     }
 
     private DynamoDbRegistry(DynamoDbRegistry base, String writer) {
@@ -105,8 +126,9 @@ public final class DynamoDbRegistry implements Registry {
         this.maxValueBytes = base.maxValueBytes;
         this.expiredRetention = base.expiredRetention;
         this.writer = Optional.of(writer);
+        this.io = base.io;
         this.watches = base.watches;
-        this.closed = base.closed;
+        this.lifecycle = base.lifecycle;
     }
 
     /** A builder for a registry in {@code table} (made by {@link DynamoDbProvisioner}). */
@@ -114,81 +136,21 @@ public final class DynamoDbRegistry implements Registry {
         return new Builder(dynamo, table);
     }
 
-    // ---------------------------------------------------------------- items
-
-    private record Item(String key, String value, long version, long updatedAt, Optional<String> by, Optional<Long> expMs,
-            boolean deleted) {
-        boolean liveAt(long nowMs) {
-            return !deleted && (expMs.isEmpty() || expMs.get() > nowMs);
-        }
-
-        RegistryEntry entry() {
-            return new RegistryEntry(key, parse(value), version, Instant.ofEpochMilli(updatedAt),
-                    expMs.map(Instant::ofEpochMilli), deleted, by);
-        }
+    /**
+     * Starts the registry: calls are taken from now on (the watch poller thread starts with the
+     * first watch). Nothing is sent to DynamoDB before the first call.
+     *
+     * @return this
+     * @throws IllegalStateException when started before or shut down
+     */
+    public DynamoDbRegistry start() {
+        lifecycle.start();
+        return this;
     }
 
-    private static Map<String, AttributeValue> keyOf(String key) {
-        int slash = key.indexOf('/');
-        return Map.of("ns", s(key.substring(0, slash)), "name", s(key.substring(slash + 1)));
-    }
-
-    private static AttributeValue s(String v) {
-        return AttributeValue.builder().s(v).build();
-    }
-
-    private static AttributeValue n(long v) {
-        return AttributeValue.builder().n(Long.toString(v)).build();
-    }
-
-    private static Item item(Map<String, AttributeValue> a) {
-        return new Item(a.get("ns").s() + "/" + a.get("name").s(), a.get("val").s(), Long.parseLong(a.get("ver").n()),
-                Long.parseLong(a.get("upd").n()), Optional.ofNullable(a.get("by")).map(AttributeValue::s),
-                Optional.ofNullable(a.get("expMs")).map(x -> Long.parseLong(x.n())),
-                Optional.ofNullable(a.get("del")).map(AttributeValue::bool).orElse(false));
-    }
-
-    private Optional<Item> read(String key) {
-        Map<String, AttributeValue> a = dynamo.getItem(r -> r.tableName(table).key(keyOf(key)).consistentRead(true)).item();
-        return a == null || a.isEmpty() ? Optional.empty() : Optional.of(item(a));
-    }
-
-    /** Writes {@code next} if the item is still as {@code seen} (absent when empty); false when it moved. */
-    private boolean write(Item next, Optional<Item> seen) {
-        Map<String, AttributeValue> a = new HashMap<>(keyOf(next.key));
-        a.put("val", s(next.value));
-        a.put("ver", n(next.version));
-        a.put("upd", n(next.updatedAt));
-        next.by.ifPresent(b -> a.put("by", s(b)));
-        next.expMs.ifPresent(e -> {
-            a.put("expMs", n(e));
-            a.put("ttl", n(Instant.ofEpochMilli(e).plus(expiredRetention).getEpochSecond()));
-        });
-        if (next.deleted) {
-            a.put("del", AttributeValue.builder().bool(true).build());
-        }
-        try {
-            if (seen.isEmpty()) {
-                dynamo.putItem(r -> r.tableName(table).item(a).conditionExpression("attribute_not_exists(ns)"));
-            } else {
-                // (version, tombstone) identifies a state: a delete keeps the version but sets del
-                Item was = seen.get();
-                dynamo.putItem(r -> r.tableName(table).item(a)
-                        .conditionExpression(was.deleted ? "ver = :ver AND del = :t" : "ver = :ver AND attribute_not_exists(del)")
-                        .expressionAttributeValues(was.deleted
-                                ? Map.of(":ver", n(was.version), ":t", AttributeValue.builder().bool(true).build())
-                                : Map.of(":ver", n(was.version))));
-            }
-        } catch (ConditionalCheckFailedException lost) {
-            return false;
-        }
-        try {
-            dynamo.updateItem(r -> r.tableName(table).key(Map.of("ns", s(META), "name", s("revision")))
-                    .updateExpression("ADD rev :one").expressionAttributeValues(Map.of(":one", n(1))));
-        } catch (SdkException e) {
-            // the write stands; the revision only lags until the next write moves it
-        }
-        return true;
+    /** Stops the watch poller; the DynamoDB client is the caller's. Idempotent: the same future every call. */
+    public CompletableFuture<ShutdownResult> shutdown() {
+        return lifecycle.shutdown(watches::close, Duration.ofSeconds(10));
     }
 
     private interface Step<T> {
@@ -201,7 +163,7 @@ public final class DynamoDbRegistry implements Registry {
         ensureOpen();
         try {
             for (int i = 0; i < 1000; i++) {
-                T result = step.attempt(read(key), clock.instant().truncatedTo(ChronoUnit.MILLIS).toEpochMilli());
+                T result = step.attempt(io.read(key), clock.instant().truncatedTo(ChronoUnit.MILLIS).toEpochMilli());
                 if (result != null) {
                     return result;
                 }
@@ -220,7 +182,7 @@ public final class DynamoDbRegistry implements Registry {
         ensureOpen();
         try {
             long now = clock.millis();
-            return read(key).filter(i -> i.liveAt(now)).map(Item::entry);
+            return io.read(key).filter(i -> i.liveAt(now)).map(Item::entry);
         } catch (SdkException e) {
             throw new RegistryException.Unavailable(key, "DynamoDB table " + table + " failed: " + e.getMessage(), e);
         }
@@ -259,7 +221,7 @@ public final class DynamoDbRegistry implements Registry {
                 QueryResponse r = dynamo.query(q.build());
                 for (Map<String, AttributeValue> a : r.items()) {
                     Item i = item(a);
-                    if (!i.key.startsWith(prefix)) {
+                    if (!i.key().startsWith(prefix)) {
                         break scan;
                     }
                     if (!i.liveAt(now)) {
@@ -312,9 +274,9 @@ public final class DynamoDbRegistry implements Registry {
             if (cur.isPresent() && cur.get().liveAt(now)) {
                 throw new RegistryException.KeyExists(key);
             }
-            Item next = new Item(key, text, cur.map(c -> c.version + 1).orElse(1L), now, writer,
+            Item next = new Item(key, text, cur.isPresent() ? next(cur.get()) : io.firstVersion(key), now, writer,
                     ttl.map(t -> now + t.toMillis()), false);
-            return write(next, cur) ? next.entry() : null;
+            return io.write(next, cur) ? next.entry() : null;
         });
     }
 
@@ -332,12 +294,12 @@ public final class DynamoDbRegistry implements Registry {
         }
         return loop(key, (cur, now) -> {
             Item live = cur.filter(c -> c.liveAt(now)).orElseThrow(() -> new RegistryException.NoSuchKey(key));
-            if (live.version != expectedVersion) {
-                throw new RegistryException.VersionConflict(key, expectedVersion, live.version);
+            if (live.version() != expectedVersion) {
+                throw new RegistryException.VersionConflict(key, expectedVersion, live.version());
             }
-            Optional<Long> exp = ttl == null ? live.expMs : ttl.map(t -> now + t.toMillis());
-            Item next = new Item(key, text, live.version + 1, now, writer, exp, false);
-            return write(next, cur) ? next.entry() : null;
+            Optional<Long> exp = ttl == null ? live.expMs() : ttl.map(t -> now + t.toMillis());
+            Item next = new Item(key, text, next(live), now, writer, exp, false);
+            return io.write(next, cur) ? next.entry() : null;
         });
     }
 
@@ -348,9 +310,9 @@ public final class DynamoDbRegistry implements Registry {
         RegistryKeys.checkValue(key, mergePatch, maxValueBytes);
         return loop(key, (cur, now) -> {
             Item live = cur.filter(c -> c.liveAt(now)).orElseThrow(() -> new RegistryException.NoSuchKey(key));
-            String text = RegistryKeys.checkValue(key, JsonMergePatch.apply(parse(live.value), mergePatch), maxValueBytes);
-            Item next = new Item(key, text, live.version + 1, now, writer, live.expMs, false);
-            return write(next, cur) ? next.entry() : null;
+            String text = RegistryKeys.checkValue(key, JsonMergePatch.apply(parse(live.value()), mergePatch), maxValueBytes);
+            Item next = new Item(key, text, next(live), now, writer, live.expMs(), false);
+            return io.write(next, cur) ? next.entry() : null;
         });
     }
 
@@ -367,12 +329,12 @@ public final class DynamoDbRegistry implements Registry {
                 return false;
             }
             Item live = cur.get();
-            if (expectedVersion >= 0 && live.version != expectedVersion) {
-                throw new RegistryException.VersionConflict(key, expectedVersion, live.version);
+            if (expectedVersion >= 0 && live.version() != expectedVersion) {
+                throw new RegistryException.VersionConflict(key, expectedVersion, live.version());
             }
             // a tombstone keeps the version so that a new register continues from it
-            Item tomb = new Item(key, "null", live.version, now, writer.or(() -> live.by), Optional.empty(), true);
-            return write(tomb, cur) ? Boolean.TRUE : null;
+            Item tomb = new Item(key, "null", live.version(), now, writer.or(() -> live.by()), Optional.empty(), true, live.reserved());
+            return io.write(tomb, cur) ? Boolean.TRUE : null;
         });
     }
 
@@ -382,27 +344,28 @@ public final class DynamoDbRegistry implements Registry {
         return new DynamoDbRegistry(this, name);
     }
 
-    /** Stops the watch poller; the DynamoDB client is the caller's. Idempotent. */
+    /** {@link #shutdown()} and wait; on a {@link #writingAs} view it does nothing. */
     @Override
     public void close() {
-        if (writer.isEmpty() && closed.compareAndSet(false, true)) {
-            watches.close();
+        if (writer.isEmpty()) {
+            Lifecycle.closeAndWait(shutdown(), toString());
         }
     }
 
     private void ensureOpen() {
-        if (closed.get()) {
+        if (lifecycle.stopped()) {
             throw new RegistryException.Closed("DynamoDB registry " + table);
         }
+        lifecycle.requireStarted();
     }
 
-    private static JsonNode parse(String text) {
-        try {
-            return "null".equals(text) ? NullNode.getInstance() : Wire.JSON.readTree(text);
-        } catch (Exception e) {
-            throw new IllegalStateException("stored value is not JSON: " + e.getMessage(), e);
+    private static long next(Item cur) {
+        if (cur.version() == Long.MAX_VALUE) {
+            throw new RegistryException.InvalidValue(cur.key(), "its version " + cur.version() + " cannot grow any further");
         }
+        return cur.version() + 1;
     }
+
 
     @Override
     public String toString() {
@@ -415,9 +378,11 @@ public final class DynamoDbRegistry implements Registry {
         private final String table;
         private Clock clock = Clock.systemUTC();
         private int maxValueBytes = RegistryKeys.DEFAULT_MAX_VALUE_BYTES;
-        private Duration expiredRetention = DEFAULT_EXPIRED_RETENTION;
-        private Duration pollInterval = RemoteRegistry.DEFAULT_POLL_INTERVAL;
-        private int fullPollEvery = RemoteRegistry.DEFAULT_FULL_POLL_EVERY;
+        private Optional<Duration> expiredRetention = Optional.empty();
+        private Optional<Duration> pollInterval = Optional.empty();
+        private Optional<Integer> fullPollEvery = Optional.empty();
+        private Optional<ThreadFactory> threadFactory = Optional.empty();
+        private Optional<ConfigSource> config = Optional.empty();
 
         Builder(DynamoDbClient dynamo, String table) {
             this.dynamo = Objects.requireNonNull(dynamo, "dynamo");
@@ -444,7 +409,7 @@ public final class DynamoDbRegistry implements Registry {
             if (retention.isNegative()) {
                 throw new IllegalArgumentException("expiredRetention must not be negative, was " + retention);
             }
-            this.expiredRetention = retention;
+            this.expiredRetention = Optional.of(retention);
             return this;
         }
 
@@ -453,7 +418,7 @@ public final class DynamoDbRegistry implements Registry {
             if (interval.toMillis() < 10) {
                 throw new IllegalArgumentException("pollInterval must be at least 10 ms, was " + interval);
             }
-            this.pollInterval = interval;
+            this.pollInterval = Optional.of(interval);
             return this;
         }
 
@@ -462,13 +427,39 @@ public final class DynamoDbRegistry implements Registry {
             if (polls < 1) {
                 throw new IllegalArgumentException("fullPollEvery must be at least 1, was " + polls);
             }
-            this.fullPollEvery = polls;
+            this.fullPollEvery = Optional.of(polls);
             return this;
         }
 
-        /** The registry (the table must exist: {@link DynamoDbProvisioner}). */
+        /** Makes the watch poller's thread. */
+        public Builder threadFactory(ThreadFactory threadFactory) {
+            this.threadFactory = Optional.of(Objects.requireNonNull(threadFactory, "threadFactory"));
+            return this;
+        }
+
+        /**
+         * Takes {@code outpost.kv.dynamodb.expired-retention}, {@code outpost.kv.dynamodb.poll-interval}
+         * and {@code outpost.kv.dynamodb.full-poll-every} for what no method set; checked at {@link #build()}.
+         */
+        public Builder configure(ConfigSource config) {
+            this.config = Optional.of(Objects.requireNonNull(config, "config"));
+            return this;
+        }
+
+        /**
+         * The registry, not started (the table must exist: {@link DynamoDbProvisioner}).
+         *
+         * @throws ConfigException listing every problem of the configuration
+         */
         public DynamoDbRegistry build() {
-            return new DynamoDbRegistry(this);
+            Settings s = new Settings(config);
+            Duration retention = s.duration(expiredRetention, "outpost.kv.dynamodb.expired-retention", DEFAULT_EXPIRED_RETENTION,
+                    Duration.ZERO);
+            Duration interval = s.duration(pollInterval, "outpost.kv.dynamodb.poll-interval", RemoteRegistry.DEFAULT_POLL_INTERVAL,
+                    Duration.ofMillis(10));
+            int full = s.integer(fullPollEvery, "outpost.kv.dynamodb.full-poll-every", RemoteRegistry.DEFAULT_FULL_POLL_EVERY, 1, 1_000_000);
+            s.check();
+            return new DynamoDbRegistry(this, retention, interval, full);
         }
     }
 }

@@ -1,9 +1,18 @@
 package dev.outpost.kv;
 
-/** How {@link SqliteRegistry#importFrom} treats the keys already in the store. */
+/** How {@link RegistryImport} treats the keys already in the registry. */
 public enum ImportMode {
-    /** Write every imported entry; keep keys the import does not name (bpbroker's {@code configure}). */
+    /**
+     * Adds the keys the registry does not hold; keys it holds stay exactly as they are (bpbroker's
+     * {@code configure}).
+     */
     ADD,
-    /** Make the store hold exactly the imported entries: keys the import does not name are deleted. */
-    REPLACE
+    /** Writes every imported entry over what is there; keys the import does not name stay. */
+    OVERWRITE,
+    /**
+     * Makes the registry hold exactly the imported entries: writes every one over what is there and
+     * deletes the keys the import does not name (for a registry other than {@link SqliteRegistry},
+     * only in the namespaces the import names).
+     */
+    MIRROR
 }

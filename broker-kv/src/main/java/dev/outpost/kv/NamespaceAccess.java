@@ -11,16 +11,18 @@ import java.util.TreeSet;
 /**
  * Who may read and write one namespace through {@link RegistryService}.
  *
- * <p>With a sealing codec every request carries its authenticated sender: list the sender ids
- * allowed to read ({@link Builder#readers}) and to write ({@link Builder#writers}; writers may also
- * read). {@code "*"} means any sender, authenticated or not. With plain JSON there is no
+ * <p>With a sealing codec every request carries its authenticated sender: list the senders allowed
+ * to read ({@link Builder#readers}) and to write ({@link Builder#writers}; writers may also read),
+ * each by its name in the worker's known-senders file ({@code ops}) or by its key id (16 hex
+ * digits, {@code 8e7f4fdd20a1ef77}, as {@code Keygen} and refusals print it); the base64 public key
+ * is accepted too. {@code "*"} means any sender, authenticated or not. With plain JSON there is no
  * authenticated sender; give the namespace access keys instead ({@link Builder#readKey},
  * {@link Builder#writeKey}): callers put the key in the request body, where it is compared in
  * constant time (as SHA-256 digests) with the configured one. Keys are never logged and never
  * sent back; {@link #toString()} does not show them.
  *
  * <pre>{@code
- * NamespaceAccess svc = NamespaceAccess.builder().readers("*").writers("host-key-1", "host-key-2").build();
+ * NamespaceAccess svc = NamespaceAccess.builder().readers("*").writers("ops", "8e7f4fdd20a1ef77").build();
  * NamespaceAccess cfg = NamespaceAccess.builder().readKey(System.getenv("CFG_READ_KEY")).writeKey(System.getenv("CFG_WRITE_KEY")).build();
  * }</pre>
  */
@@ -51,9 +53,9 @@ public final class NamespaceAccess {
      * Whether a caller may {@code write} (or read) given its authenticated sender id and the access
      * key it presented.
      */
-    boolean allows(boolean write, Optional<String> senderId, Optional<String> accessKey) {
+    boolean allows(boolean write, Set<String> senderNames, Optional<String> accessKey) {
         Set<String> ids = write ? writers : union();
-        if (ids.contains("*") || senderId.isPresent() && ids.contains(senderId.get())) {
+        if (ids.contains("*") || senderNames.stream().anyMatch(ids::contains)) {
             return true;
         }
         if (accessKey.isEmpty()) {
@@ -101,7 +103,7 @@ public final class NamespaceAccess {
 
         Builder() {}
 
-        /** Sender ids that may read; {@code "*"} for anyone. */
+        /** Senders that may read, by known-senders name or key id; {@code "*"} for anyone. */
         public Builder readers(String... senderIds) {
             for (String id : senderIds) {
                 readers.add(requireText(id, "senderId"));
@@ -109,7 +111,7 @@ public final class NamespaceAccess {
             return this;
         }
 
-        /** Sender ids that may write (and read); {@code "*"} for anyone. */
+        /** Senders that may write (and read), by known-senders name or key id; {@code "*"} for anyone. */
         public Builder writers(String... senderIds) {
             for (String id : senderIds) {
                 writers.add(requireText(id, "senderId"));

@@ -16,7 +16,26 @@ import dev.outpost.spi.CollectorContext;
 import dev.outpost.spi.Registry;
 import dev.outpost.spi.Sender;
 import java.time.Duration;
+import dev.outpost.ConfigException;
+import dev.outpost.ShutdownResult;
+import dev.outpost.core.Worker;
+import dev.outpost.kv.internal.KvCollectors;
+import dev.outpost.kv.internal.Lifecycle;
+import dev.outpost.kv.internal.NamespacesFile;
+import dev.outpost.kv.internal.Settings;
+import dev.outpost.kv.internal.WriterNames;
+import dev.outpost.spi.Codec;
+import dev.outpost.spi.ConfigSource;
+import dev.outpost.spi.Transport;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -56,15 +75,16 @@ import java.util.TreeMap;
  * {@code invalid-value}; a failing store is {@code unavailable}. Nothing is retried by the worker
  * (every failure is permanent): the caller decides.
  *
- * <p>Every write is stamped with its writer: the authenticated sender's id, else
- * {@code access-key:NAMESPACE}, else {@code anonymous}; a caller may add a name of its own
- * ({@code writer} param), which is kept as {@code NAME via IDENTITY}.
+ * <p>Every write is stamped with its writer: the authenticated sender's name from the worker's
+ * known-senders file, else {@code access-key:NAMESPACE}, else {@code anonymous}; a caller may add
+ * a name of its own ({@code writer} param: 1 to 64 of {@code [A-Za-z0-9._:@-]}, no spaces), which
+ * is kept as {@code NAME via IDENTITY}.
  *
  * <p>At-least-once delivery means a request may run twice (a broker that dies after the commit
  * and before the ack); give the worker {@code suppressDuplicates} so a redelivered request id is
  * answered once.
  */
-public final class RegistryService {
+public final class RegistryService implements AutoCloseable {
     /** The default byte budget of one {@code kv.list} answer. */
     public static final int DEFAULT_MAX_RESPONSE_BYTES = 192 * 1024;
 
@@ -76,13 +96,54 @@ public final class RegistryService {
     private final String brokerId;
     private final List<Collector> extensions;
     private final int maxResponseBytes;
+    private final Lifecycle lifecycle;
+    private Optional<Worker> worker = Optional.empty();
 
-    private RegistryService(Builder b) {
+    private RegistryService(Builder b, Map<String, NamespaceAccess> namespaces, String brokerId) {
         this.maxResponseBytes = b.maxResponseBytes;
         this.registry = b.registry;
-        this.namespaces = Map.copyOf(b.namespaces);
-        this.brokerId = b.brokerId;
+        this.namespaces = Map.copyOf(namespaces);
+        this.brokerId = brokerId;
         this.extensions = List.copyOf(b.extensions);
+        this.lifecycle = new Lifecycle("RegistryService[" + brokerId + "]", "kv-broker", b.threadFactory);
+    }
+
+    /**
+     * Starts the worker this service owns when it was given a {@link Builder#transport transport}
+     * (without one, register {@link #collectors()} on a worker of your own; then this does nothing
+     * but mark it started).
+     *
+     * @return this
+     * @throws IllegalStateException when started before or shut down
+     */
+    public RegistryService start() {
+        lifecycle.start();
+        worker.ifPresent(Worker::start);
+        return this;
+    }
+
+    /**
+     * Stops the owned worker (in-flight requests finish within its drain timeout). The registry is
+     * the caller's to close. Idempotent: the same future every call.
+     */
+    public CompletableFuture<ShutdownResult> shutdown() {
+        return lifecycle.shutdown(() -> worker.ifPresent(w -> {
+            ShutdownResult r = w.shutdown().join();
+            if (!r.clean()) {
+                throw new IllegalStateException("the broker's worker stopped unclean; still running: " + r.threadsStillAlive());
+            }
+        }), Duration.ofSeconds(5));
+    }
+
+    /** {@link #shutdown()} and wait. */
+    @Override
+    public void close() {
+        Lifecycle.closeAndWait(shutdown(), "RegistryService[" + brokerId + "]");
+    }
+
+    /** The worker this service owns, when it was given a transport. */
+    public Optional<Worker> worker() {
+        return worker;
     }
 
     /** A builder serving {@code registry}; the service never closes it. */
@@ -92,39 +153,9 @@ public final class RegistryService {
 
     /** The collectors to register on the worker: the {@code kv.*} ones and the extensions. */
     public List<Collector> collectors() {
-        List<Collector> all = new ArrayList<>();
-        all.add(Collector.of("kv.get", "Reads a registry key", schema("[\"key\"]", ""), (r, c) -> get(r, c)));
-        all.add(Collector.of("kv.register", "Creates a registry key", schema("[\"key\",\"value\"]",
-                ",\"value\":{},\"ttlMillis\":{\"type\":\"integer\",\"minimum\":1}"), (r, c) -> register(r, c)));
-        all.add(Collector.of("kv.replace", "Replaces a registry key's value at an expected version", schema("[\"key\",\"value\",\"version\"]",
-                ",\"value\":{},\"version\":{\"type\":\"integer\",\"minimum\":1},\"ttlMillis\":{\"type\":\"integer\",\"minimum\":1},"
-                        + "\"keepTtl\":{\"type\":\"boolean\"}"), (r, c) -> replace(r, c)));
-        all.add(Collector.of("kv.update", "Applies a JSON merge patch to a registry key", schema("[\"key\",\"patch\"]", ",\"patch\":{}"),
-                (r, c) -> update(r, c)));
-        all.add(Collector.of("kv.delete", "Deletes a registry key", schema("[\"key\"]", ",\"version\":{\"type\":\"integer\",\"minimum\":1}"),
-                (r, c) -> delete(r, c)));
-        all.add(Collector.of("kv.list", "Lists registry keys by prefix, a page at a time", Wire.schema("{\"type\":\"object\","
-                + "\"required\":[\"prefix\"],\"properties\":{\"prefix\":{\"type\":\"string\",\"maxLength\":512},"
-                + "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":" + Registry.MAX_PAGE_SIZE + "},"
-                + "\"pageToken\":{\"type\":\"string\",\"maxLength\":2048},\"accessKey\":{\"type\":\"string\",\"maxLength\":512}}}"),
-                (r, c) -> list(r, c)));
-        all.add(Collector.of("kv.revision", "The registry's store revision", Wire.schema("{\"type\":\"object\"}"),
-                (r, c) -> Wire.JSON.createObjectNode().put("revision", guard("", registry::revision))));
-        all.add(Collector.of("kv.ping", "Echoes the caller's data", Wire.schema("{\"type\":\"object\"}"), (r, c) -> {
-            ObjectNode out = Wire.JSON.createObjectNode();
-            out.set("data", r.params().has("data") ? r.params().get("data") : NullNode.getInstance());
-            out.put("broker", brokerId);
-            return out;
-        }));
+        List<Collector> all = new ArrayList<>(new KvCollectors(registry, this::authorise, brokerId, maxResponseBytes).all());
         all.addAll(extensions);
         return all;
-    }
-
-    private static JsonNode schema(String required, String moreProperties) {
-        return Wire.schema("{\"type\":\"object\",\"required\":" + required + ",\"properties\":{"
-                + "\"key\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":" + RegistryKeys.MAX_KEY_LENGTH + "},"
-                + "\"writer\":{\"type\":\"string\",\"maxLength\":200},"
-                + "\"accessKey\":{\"type\":\"string\",\"maxLength\":512}" + moreProperties + "}}");
     }
 
     /**
@@ -140,155 +171,60 @@ public final class RegistryService {
         } catch (RegistryException.InvalidKey e) {
             throw CollectorException.permanent("invalid-key", e.getMessage());
         }
-        Optional<String> sender = context.sender().map(Sender::id);
+        Optional<Sender> sender = context.sender();
         Optional<String> key = request.params().hasNonNull("accessKey")
                 ? Optional.of(request.params().get("accessKey").asText()) : Optional.empty();
         NamespaceAccess rule = namespaces.get(ns);
-        String who = sender.map(s -> "sender '" + s + "'").orElse("an unauthenticated caller");
+        Optional<String> keyId = sender.flatMap(s -> keyId(s.id()));
+        String who = sender.map(s -> "sender '" + s.name() + "'" + keyId.map(k -> " (key " + k + ")").orElse(""))
+                .orElse("an unauthenticated caller");
         if (rule == null) {
             throw CollectorException.permanent("forbidden", "namespace '" + ns + "' is not served by this broker");
         }
-        if (!rule.allows(write, sender, key)) {
+        Set<String> names = new HashSet<>();
+        sender.ifPresent(s -> {
+            names.add(s.name());
+            names.add(s.id());
+        });
+        keyId.ifPresent(names::add);
+        if (!rule.allows(write, names, key)) {
             String what = write ? "write" : "read";
             String why = key.isPresent() ? "the access key given is not valid for " + what + "s of namespace '" + ns + "'"
                     : who + " may not " + what + " namespace '" + ns + "'"
                             + (rule.hasKey(write) ? " (give its access key)" : "");
             throw CollectorException.permanent("forbidden", why);
         }
-        String identity = sender.orElse(key.isPresent() ? "access-key:" + ns : "anonymous");
-        String claimed = request.params().path("writer").asText("");
-        return claimed.isBlank() ? identity : claimed + " via " + identity;
-    }
-
-    private Object get(Request r, CollectorContext c) {
-        String key = text(r, "key");
-        authorise(r, c, key, false);
-        Optional<RegistryEntry> e = guard(key, () -> registry.get(key));
-        ObjectNode out = Wire.JSON.createObjectNode();
-        out.set("entry", e.<JsonNode>map(Wire::entry).orElse(NullNode.getInstance()));
-        return out;
-    }
-
-    private Object register(Request r, CollectorContext c) {
-        String key = text(r, "key");
-        Registry as = registry.writingAs(authorise(r, c, key, true));
-        Optional<Duration> ttl = ttl(r);
-        return outcome(key, () -> entry(as.register(key, r.params().get("value"), ttl)));
-    }
-
-    private Object replace(Request r, CollectorContext c) {
-        String key = text(r, "key");
-        Registry as = registry.writingAs(authorise(r, c, key, true));
-        long version = r.params().get("version").asLong();
-        JsonNode value = r.params().get("value");
-        boolean keep = r.params().path("keepTtl").asBoolean(false);
-        Optional<Duration> ttl = ttl(r);
-        return outcome(key, () -> entry(keep ? as.replace(key, value, version) : as.replace(key, value, version, ttl)));
-    }
-
-    private Object update(Request r, CollectorContext c) {
-        String key = text(r, "key");
-        Registry as = registry.writingAs(authorise(r, c, key, true));
-        return outcome(key, () -> entry(as.update(key, r.params().get("patch"))));
-    }
-
-    private Object delete(Request r, CollectorContext c) {
-        String key = text(r, "key");
-        Registry as = registry.writingAs(authorise(r, c, key, true));
-        return outcome(key, () -> {
-            boolean deleted = r.params().has("version") ? as.delete(key, r.params().get("version").asLong()) : as.delete(key);
-            return Wire.JSON.createObjectNode().put("deleted", deleted);
-        });
-    }
-
-    private Object list(Request r, CollectorContext c) {
-        String prefix = text(r, "prefix");
-        authorise(r, c, prefix, false);
-        int limit = r.params().path("limit").asInt(100);
-        Optional<String> token = r.params().hasNonNull("pageToken") ? Optional.of(r.params().get("pageToken").asText()) : Optional.empty();
-        RegistryPage page = guard(prefix, () -> registry.list(prefix, limit, token));
-        ObjectNode out = Wire.JSON.createObjectNode();
-        ArrayNode entries = out.putArray("entries");
-        // a page ends early (with a token) rather than exceed what one message may carry
-        long bytes = 0;
-        Optional<String> next = page.nextPageToken();
-        for (RegistryEntry e : page.entries()) {
-            ObjectNode json = Wire.entry(e);
-            long size = json.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-            if (!entries.isEmpty() && bytes + size > maxResponseBytes) {
-                next = Optional.of(RegistryKeys.pageToken(entries.get(entries.size() - 1).get("key").asText()));
-                break;
-            }
-            bytes += size;
-            entries.add(json);
+        String identity = sender.map(Sender::name).orElse(key.isPresent() ? "access-key:" + ns : "anonymous");
+        JsonNode claimed = request.params().get("writer");
+        if (claimed == null || claimed.isNull()) {
+            return identity;
         }
-        next.ifPresent(t -> out.put("nextPageToken", t));
-        return out;
-    }
-
-    private static ObjectNode entry(RegistryEntry e) {
-        ObjectNode out = Wire.JSON.createObjectNode();
-        out.set("entry", Wire.entry(e));
-        return out;
-    }
-
-    private static Optional<Duration> ttl(Request r) {
-        return r.params().has("ttlMillis") ? Optional.of(Duration.ofMillis(r.params().get("ttlMillis").asLong())) : Optional.empty();
-    }
-
-    private static String text(Request r, String name) {
-        return r.params().get(name).asText();
-    }
-
-    /** Runs a write; expected refusals become an ok {@code refused} result. */
-    private static Object outcome(String key, java.util.function.Supplier<ObjectNode> write) {
-        try {
-            return guard(key, write);
-        } catch (Refused refused) {
-            ObjectNode out = Wire.JSON.createObjectNode();
-            ObjectNode why = out.putObject("refused");
-            why.put("code", refused.code);
-            why.put("message", refused.getCause().getMessage());
-            if (refused.getCause() instanceof RegistryException.VersionConflict vc) {
-                why.put("expected", vc.expected());
-                why.put("actual", vc.actual());
-            }
-            return out;
+        if (!claimed.isTextual() || !WriterNames.valid(claimed.asText())) {
+            throw CollectorException.permanent("invalid-argument", "a writer name is 1 to 64 of [A-Za-z0-9._:@-] starting with a"
+                    + " letter or digit (no spaces)");
         }
+        return claimed.asText() + " via " + identity;
     }
 
-    /** Turns registry exceptions into refusals or permanent collector errors. */
-    private static <T> T guard(String key, java.util.function.Supplier<T> call) {
+    /**
+     * The key id of a sender whose id is a base64 public key (the sealed codec's): the first 8
+     * bytes of its SHA-256 as 16 hex digits, as key files, {@code Keygen} and refusals show it.
+     */
+    static Optional<String> keyId(String senderId) {
+        byte[] key;
         try {
-            return call.get();
-        } catch (RegistryException.KeyExists e) {
-            throw new Refused("key-exists", e);
-        } catch (RegistryException.NoSuchKey e) {
-            throw new Refused("no-such-key", e);
-        } catch (RegistryException.VersionConflict e) {
-            throw new Refused("version-conflict", e);
-        } catch (RegistryException.InvalidKey e) {
-            throw CollectorException.permanent("invalid-key", e.getMessage());
-        } catch (RegistryException.InvalidValue e) {
-            throw CollectorException.permanent("invalid-value", e.getMessage());
+            key = Base64.getDecoder().decode(senderId);
         } catch (IllegalArgumentException e) {
-            throw CollectorException.permanent("invalid-argument", e.getMessage());
-        } catch (RegistryException.Closed e) {
-            throw CollectorException.permanent("unavailable", "the broker's registry is closed");
-        } catch (RegistryException e) {
-            // store failures: the message names the file or table, never a secret
-            throw CollectorException.permanent("unavailable", e.getMessage());
+            return Optional.empty();
         }
-    }
-
-    /** An expected refusal on its way to becoming a result. */
-    private static final class Refused extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final String code;
-
-        Refused(String code, RegistryException cause) {
-            super(cause.getMessage(), cause, false, false);
-            this.code = code;
+        if (key.length != 32) {
+            return Optional.empty();
+        }
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(key);
+            return Optional.of(HexFormat.of().formatHex(d, 0, 8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
         }
     }
 
@@ -298,8 +234,13 @@ public final class RegistryService {
         private final Map<String, NamespaceAccess> namespaces = new TreeMap<>();
         private final List<Collector> extensions = new ArrayList<>();
         private final List<RegistryService[]> guarded = new ArrayList<>();
-        private String brokerId = "broker";
+        private Optional<String> brokerId = Optional.empty();
         private int maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
+        private Optional<Transport> transport = Optional.empty();
+        private Optional<String> requests = Optional.empty();
+        private Optional<Codec> codec = Optional.empty();
+        private Optional<ThreadFactory> threadFactory = Optional.empty();
+        private Optional<ConfigSource> config = Optional.empty();
 
         Builder(Registry registry) {
             this.registry = Objects.requireNonNull(registry, "registry");
@@ -328,9 +269,47 @@ public final class RegistryService {
             return this;
         }
 
-        /** The id {@code kv.ping} answers with (default {@code broker}); nothing secret. */
+        /** The id {@code kv.ping} answers with (default {@code outpost.broker.id}, else {@code broker}); nothing secret. */
         public Builder brokerId(String id) {
-            this.brokerId = Objects.requireNonNull(id, "id");
+            this.brokerId = Optional.of(Objects.requireNonNull(id, "id"));
+            return this;
+        }
+
+        /**
+         * Serves on {@code transport} with a worker the service owns and starts: builtins off,
+         * {@code suppressDuplicates(10000)}, the {@code outpost.worker.*} settings of
+         * {@link #configure configuration}, threads from {@link #threadFactory}.
+         */
+        public Builder transport(Transport transport) {
+            this.transport = Optional.of(Objects.requireNonNull(transport, "transport"));
+            return this;
+        }
+
+        /** The owned worker's request queue (default {@code outpost.worker.requests}, else {@code kv-requests}). */
+        public Builder requests(String source) {
+            this.requests = Optional.of(Objects.requireNonNull(source, "source"));
+            return this;
+        }
+
+        /** The owned worker's codec (a sealed codec authenticates senders for {@code readers}/{@code writers}). */
+        public Builder codec(Codec codec) {
+            this.codec = Optional.of(Objects.requireNonNull(codec, "codec"));
+            return this;
+        }
+
+        /** Makes every thread of the owned worker. */
+        public Builder threadFactory(ThreadFactory threadFactory) {
+            this.threadFactory = Optional.of(Objects.requireNonNull(threadFactory, "threadFactory"));
+            return this;
+        }
+
+        /**
+         * Takes {@code outpost.broker.id} and {@code outpost.broker.namespaces-file} (the namespace
+         * rules, in their own owner-only file since they hold access keys) for what no method set,
+         * and gives {@code config} to the owned worker. Checked at {@link #build()}.
+         */
+        public Builder configure(ConfigSource config) {
+            this.config = Optional.of(Objects.requireNonNull(config, "config"));
             return this;
         }
 
@@ -384,13 +363,37 @@ public final class RegistryService {
             });
         }
 
-        /** The service. */
+        /**
+         * The service, not started.
+         *
+         * @throws ConfigException listing every problem: no namespace, a bad namespaces file, a
+         *     worker configuration the worker refuses
+         */
         public RegistryService build() {
-            if (namespaces.isEmpty()) {
-                throw new IllegalArgumentException("no namespace configured: every request would be refused");
+            Settings s = new Settings(config);
+            String id = s.string(brokerId, "outpost.broker.id", "broker");
+            Map<String, NamespaceAccess> all = new TreeMap<>();
+            s.path(Optional.empty(), "outpost.broker.namespaces-file")
+                    .ifPresent(f -> all.putAll(NamespacesFile.read(f, "outpost.broker.namespaces-file", s)));
+            all.putAll(namespaces); // rules given in code win
+            if (all.isEmpty()) {
+                s.problem("outpost.broker.namespaces-file", "no namespace configured (namespace(...) or a namespaces file):"
+                        + " every request would be refused");
             }
-            RegistryService service = new RegistryService(this);
+            s.check();
+            RegistryService service = new RegistryService(this, all, id);
             guarded.forEach(holder -> holder[0] = service);
+            transport.ifPresent(t -> {
+                Worker.Builder wb = Worker.builder(t).collectors(service.collectors()).builtins(false).suppressDuplicates(10_000);
+                config.ifPresent(wb::configure);
+                // the broker's queue is kv-requests unless configuration names one (core's declared default is the worker's)
+                wb.requests(requests.orElseGet(() -> config
+                        .filter(c -> c.sourceOf("outpost.worker.requests").filter(src -> !src.equals("defaults")).isPresent())
+                        .flatMap(c -> c.string("outpost.worker.requests")).filter(q -> !q.isBlank()).orElse("kv-requests")));
+                codec.ifPresent(wb::codec);
+                threadFactory.ifPresent(wb::threadFactory);
+                service.worker = Optional.of(wb.build());
+            });
             return service;
         }
     }

@@ -6,7 +6,10 @@ import dev.outpost.core.CallTimeoutException;
 import dev.outpost.core.Client;
 import dev.outpost.Request;
 import dev.outpost.Response;
+import dev.outpost.kv.internal.Lifecycle;
 import dev.outpost.kv.internal.PollingWatches;
+import dev.outpost.kv.internal.UserCalls;
+import dev.outpost.kv.internal.WriterNames;
 import dev.outpost.kv.internal.Wire;
 import dev.outpost.spi.RegistryEntry;
 import dev.outpost.spi.RegistryException;
@@ -21,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -55,6 +59,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class RemoteRegistry implements Registry {
     /** The default time to wait for the broker's answer. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    /** The default wait before the same request is sent again. */
+    public static final Duration DEFAULT_RESEND_AFTER = Duration.ofSeconds(2);
     /** The default watch poll interval. */
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
     /** The default number of polls between full listings. */
@@ -63,7 +69,10 @@ public final class RemoteRegistry implements Registry {
     private final Client client;
     private final Optional<String> destination;
     private final Map<String, String> accessKeys;
+    private final Optional<String> defaultKey;
     private final Duration timeout;
+    private final Duration resendAfter;
+    private final Map<String, CompletableFuture<Response>> waiting;
     private final int maxValueBytes;
     private final Optional<String> writer;
     private final PollingWatches watches;
@@ -73,19 +82,32 @@ public final class RemoteRegistry implements Registry {
         this.client = b.client;
         this.destination = b.destination;
         this.accessKeys = Map.copyOf(b.accessKeys);
+        this.defaultKey = b.defaultKey;
         this.timeout = b.timeout;
+        this.resendAfter = b.resendAfter;
+        this.waiting = new java.util.concurrent.ConcurrentHashMap<>();
+        client.onResponse(r -> {
+            CompletableFuture<Response> f = waiting.get(r.requestId());
+            if (f != null) {
+                f.complete(r);
+            }
+        });
         this.maxValueBytes = b.maxValueBytes;
         this.writer = Optional.empty();
         this.closed = new AtomicBoolean();
-        this.watches = new PollingWatches("outpost-kv-remote-watch", b.pollInterval, b.fullPollEvery, this::revision,
-                prefix -> list(prefix));
+        Lifecycle threads = new Lifecycle("RemoteRegistry", "kv-remote", b.threadFactory);
+        this.watches = new PollingWatches("RemoteRegistry", threads.role("watch"), new UserCalls("RemoteRegistry"), b.pollInterval,
+                b.fullPollEvery, this::revision, prefix -> list(prefix));
     }
 
     private RemoteRegistry(RemoteRegistry base, String writer) {
         this.client = base.client;
         this.destination = base.destination;
         this.accessKeys = base.accessKeys;
+        this.defaultKey = base.defaultKey;
         this.timeout = base.timeout;
+        this.resendAfter = base.resendAfter;
+        this.waiting = base.waiting;
         this.maxValueBytes = base.maxValueBytes;
         this.writer = Optional.of(writer);
         this.watches = base.watches;
@@ -224,8 +246,7 @@ public final class RemoteRegistry implements Registry {
 
     @Override
     public Registry writingAs(String name) {
-        Objects.requireNonNull(name, "writer");
-        return new RemoteRegistry(this, name);
+        return new RemoteRegistry(this, WriterNames.check(name));
     }
 
     /** Stops the watch poller; the client stays open (it is the caller's). Idempotent. */
@@ -245,7 +266,7 @@ public final class RemoteRegistry implements Registry {
     }
 
     private Optional<String> key(String keyOrPrefix) {
-        return Optional.ofNullable(accessKeys.get(RegistryKeys.namespaceOf(keyOrPrefix)));
+        return Optional.ofNullable(accessKeys.get(RegistryKeys.namespaceOf(keyOrPrefix))).or(() -> defaultKey);
     }
 
     private void ensureOpen() {
@@ -256,12 +277,11 @@ public final class RemoteRegistry implements Registry {
 
     private JsonNode call(String collector, String key, ObjectNode params) {
         ensureOpen();
-        Request.Builder rb = Request.builder(collector).params(params);
-        Request request = rb.build();
+        // the whole timeout, from the first send: a resend stays valid, a copy that reappears later does not run
+        Request request = Request.builder(collector).params(params).ttl(timeout).build();
         Response response;
         try {
-            var future = destination.isPresent() ? client.call(destination.get(), request, timeout) : client.call(request, timeout);
-            response = future.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            response = callResending(request);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RegistryException.Unavailable(key, "interrupted waiting for the broker's answer to " + collector, e);
@@ -282,7 +302,11 @@ public final class RemoteRegistry implements Registry {
             String code = response.error().map(x -> x.code()).orElse("error");
             String message = response.error().map(x -> x.message()).orElse("");
             switch (code) {
-                case "forbidden" -> throw new RegistryException.Forbidden(key, message);
+                // refused by the broker's rules, or by its worker before any rule ran (a sender
+                // not allowed kv.*): either way asking again changes nothing
+                case "forbidden", "unauthorised", "disallowed-collector", "private-collector", "unknown-sender" ->
+                        throw new RegistryException.Forbidden(key, message.isEmpty() ? "the broker refused " + collector + " (" + code + ")"
+                                : message + " (" + code + ")");
                 case "invalid-key" -> throw new RegistryException.InvalidKey(key, message);
                 case "invalid-value" -> throw new RegistryException.InvalidValue(key, message);
                 case "invalid-argument" -> throw new IllegalArgumentException(message);
@@ -290,6 +314,47 @@ public final class RemoteRegistry implements Registry {
             }
         }
         return response.result().orElseThrow();
+    }
+
+    /**
+     * Sends {@code request}, and the same request (same id) again every {@code resendAfter} without
+     * an answer, until {@code timeout}. Why: SQS hands a message to whichever receive is waiting,
+     * also one its receiver has abandoned (a broker stopped mid long poll), and then hides it for
+     * the visibility timeout, so the first request after a broker restart went unanswered for
+     * 30 s. The live broker answers the resend at once; its duplicate suppression (by sender and
+     * request id) drops the hidden copy when it reappears, so a write still happens once.
+     */
+    private Response callResending(Request request) throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        CompletableFuture<Response> answer = new CompletableFuture<>();
+        // an answer to an earlier send that comes after its own call gave up still counts
+        waiting.put(request.id(), answer);
+        try {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new TimeoutException("no answer to " + request.collector() + " within " + timeout);
+                }
+                Duration wait = Duration.ofNanos(Math.max(1_000_000, Math.min(left, resendAfter.toNanos())));
+                CompletableFuture<Response> attempt = destination.isPresent() ? client.call(destination.get(), request, wait)
+                        : client.call(request, wait);
+                attempt.whenComplete((r, e) -> {
+                    if (r != null) {
+                        answer.complete(r);
+                    } else if (!(e instanceof CallTimeoutException || e.getCause() instanceof CallTimeoutException
+                            || e instanceof java.util.concurrent.CancellationException)) {
+                        answer.completeExceptionally(e);
+                    }
+                });
+                try {
+                    return answer.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    attempt.cancel(false); // stop this send being pending, then send the same request again
+                }
+            }
+        } finally {
+            waiting.remove(request.id());
+        }
     }
 
     private static RegistryEntry entry(String key, JsonNode result, long expected) {
@@ -318,8 +383,14 @@ public final class RemoteRegistry implements Registry {
         private final Map<String, String> accessKeys = new HashMap<>();
         private Duration timeout = DEFAULT_TIMEOUT;
         private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+        private Duration resendAfter = DEFAULT_RESEND_AFTER;
         private int fullPollEvery = DEFAULT_FULL_POLL_EVERY;
         private int maxValueBytes = RegistryKeys.DEFAULT_MAX_VALUE_BYTES;
+        private Optional<java.util.concurrent.ThreadFactory> threadFactory = Optional.empty();
+        private Optional<dev.outpost.spi.ConfigSource> config = Optional.empty();
+        private Optional<String> defaultKey = Optional.empty();
+        private boolean timeoutSet;
+        private boolean pollSet;
 
         Builder(Client client) {
             this.client = Objects.requireNonNull(client, "client");
@@ -344,6 +415,20 @@ public final class RemoteRegistry implements Registry {
                 throw new IllegalArgumentException("timeout must be positive, was " + timeout);
             }
             this.timeout = timeout;
+            this.timeoutSet = true;
+            return this;
+        }
+
+        /**
+         * How long to wait for an answer before sending the same request (same id) again, within
+         * {@link #timeout} (default 2 s). Give the broker's worker {@code suppressDuplicates} (as
+         * {@link RegistryService} does for the worker it owns) so a request is carried out once.
+         */
+        public Builder resendAfter(Duration wait) {
+            if (wait.toMillis() < 10) {
+                throw new IllegalArgumentException("resendAfter must be at least 10 ms, was " + wait);
+            }
+            this.resendAfter = wait;
             return this;
         }
 
@@ -353,6 +438,7 @@ public final class RemoteRegistry implements Registry {
                 throw new IllegalArgumentException("pollInterval must be at least 10 ms, was " + interval);
             }
             this.pollInterval = interval;
+            this.pollSet = true;
             return this;
         }
 
@@ -374,8 +460,35 @@ public final class RemoteRegistry implements Registry {
             return this;
         }
 
-        /** The registry. */
+        /** Makes the watch poller's thread (started with the first watch). */
+        public Builder threadFactory(java.util.concurrent.ThreadFactory threadFactory) {
+            this.threadFactory = Optional.of(Objects.requireNonNull(threadFactory, "threadFactory"));
+            return this;
+        }
+
+        /**
+         * Takes {@code outpost.kv.timeout}, {@code outpost.kv.poll-interval} and
+         * {@code outpost.kv.access-key} (presented for every namespace without a key of its own)
+         * for what no method set; checked at {@link #build()}.
+         */
+        public Builder configure(dev.outpost.spi.ConfigSource config) {
+            this.config = Optional.of(Objects.requireNonNull(config, "config"));
+            return this;
+        }
+
+        /**
+         * The registry.
+         *
+         * @throws dev.outpost.ConfigException listing every problem of the configuration
+         */
         public RemoteRegistry build() {
+            dev.outpost.kv.internal.Settings s = new dev.outpost.kv.internal.Settings(config);
+            timeout = s.duration(timeoutSet ? Optional.of(timeout) : Optional.empty(), "outpost.kv.timeout", DEFAULT_TIMEOUT,
+                    Duration.ofMillis(1));
+            pollInterval = s.duration(pollSet ? Optional.of(pollInterval) : Optional.empty(), "outpost.kv.poll-interval",
+                    DEFAULT_POLL_INTERVAL, Duration.ofMillis(10));
+            defaultKey = s.string(Optional.empty(), "outpost.kv.access-key");
+            s.check();
             return new RemoteRegistry(this);
         }
     }

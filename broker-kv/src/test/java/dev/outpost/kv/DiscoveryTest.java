@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.outpost.ConfigException;
 import dev.outpost.core.registry.InMemoryRegistry;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -81,9 +82,9 @@ class DiscoveryTest {
     void itRefusesAWildcardAddressUnlessAskedAndNeedsANamespace() {
         InMemoryRegistry kv = InMemoryRegistry.create();
         assertThatThrownBy(() -> DiscoveryResponder.builder(kv, new InetSocketAddress(0)).discoverable("svc").build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("one interface");
+                .isInstanceOf(ConfigException.class).hasMessageContaining("one interface");
         assertThatThrownBy(() -> DiscoveryResponder.builder(kv, LOOPBACK_ANY_PORT).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no discoverable namespace");
+                .isInstanceOf(ConfigException.class).hasMessageContaining("no discoverable namespace");
     }
 
     private static void send(DatagramSocket s, InetSocketAddress to, String text) throws Exception {

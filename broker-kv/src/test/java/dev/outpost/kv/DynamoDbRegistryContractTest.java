@@ -41,7 +41,7 @@ class DynamoDbRegistryContractTest extends RegistryContract {
     protected Registry createRegistry(TestClock clock) {
         String table = "registry-" + TABLES.incrementAndGet();
         new DynamoDbProvisioner(dynamo).table(table);
-        return DynamoDbRegistry.builder(dynamo, table).clock(clock).pollInterval(Duration.ofMillis(50)).fullPollEvery(5).build();
+        return DynamoDbRegistry.builder(dynamo, table).clock(clock).pollInterval(Duration.ofMillis(50)).fullPollEvery(5).build().start();
     }
 
     @Override
@@ -52,6 +52,75 @@ class DynamoDbRegistryContractTest extends RegistryContract {
     @Override
     protected int threads() {
         return 4;
+    }
+
+    @Test
+    void aKeyRegisteredAgainAfterDynamoDbsTtlRemovedItStartsAboveEveryVersionItHad() throws Exception {
+        TestClock clock = TestClock.create();
+        String table = "registry-ttl-" + TABLES.incrementAndGet();
+        new DynamoDbProvisioner(dynamo).table(table);
+        try (DynamoDbRegistry kv = DynamoDbRegistry.builder(dynamo, table).clock(clock).build().start()) {
+            dev.outpost.spi.RegistryEntry e = kv.register("svc/a", dev.outpost.Json.parse("1"), java.util.Optional.of(Duration.ofMinutes(1)));
+            for (int i = 0; i < 3; i++) {
+                e = kv.replace("svc/a", dev.outpost.Json.parse("2"), e.version());
+            }
+            long before = e.version();
+            clock.advance(Duration.ofMinutes(2));
+            // what DynamoDB's TTL does, some time after expiry: the item is gone, its version with it
+            dynamo.deleteItem(r -> r.tableName(table).key(java.util.Map.of(
+                    "ns", software.amazon.awssdk.services.dynamodb.model.AttributeValue.builder().s("svc").build(),
+                    "name", software.amazon.awssdk.services.dynamodb.model.AttributeValue.builder().s("a").build())));
+            dev.outpost.spi.RegistryEntry again = kv.register("svc/a", dev.outpost.Json.parse("3"), java.util.Optional.empty());
+            assertThat(again.version()).isGreaterThan(before);
+            long stale = before;
+            assertThatThrownBy(() -> kv.replace("svc/a", dev.outpost.Json.parse("4"), stale))
+                    .isInstanceOf(dev.outpost.spi.RegistryException.VersionConflict.class);
+            assertThat(kv.register("svc/fresh", dev.outpost.Json.parse("1"), java.util.Optional.empty()).version()).isEqualTo(1);
+        }
+    }
+
+    @org.junit.jupiter.api.Nested
+    class Lifecycle extends dev.outpost.testkit.LifecycleContract<DynamoDbRegistry> {
+        @Override
+        protected DynamoDbRegistry create(java.util.concurrent.ThreadFactory threads) {
+            String table = "registry-life-" + TABLES.incrementAndGet();
+            new DynamoDbProvisioner(dynamo).table(table);
+            return DynamoDbRegistry.builder(dynamo, table).pollInterval(Duration.ofMillis(50)).threadFactory(threads).build();
+        }
+
+        @Override
+        protected void start(DynamoDbRegistry c) {
+            c.start();
+        }
+
+        @Override
+        protected java.util.concurrent.CompletableFuture<dev.outpost.ShutdownResult> shutdown(DynamoDbRegistry c) {
+            return c.shutdown();
+        }
+
+        @Override
+        protected boolean provokeUserError(DynamoDbRegistry running, Error error) throws Exception {
+            java.util.concurrent.CountDownLatch met = new java.util.concurrent.CountDownLatch(1);
+            String prefix = "svc/e" + TABLES.incrementAndGet() + "/";
+            try (AutoCloseable w = running.watch(prefix, change -> {
+                met.countDown();
+                throw error;
+            })) {
+                running.register(prefix + "k", dev.outpost.Json.parse("1"), java.util.Optional.empty());
+                assertThat(met.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            }
+            return true;
+        }
+
+        @Override
+        protected void assertWorks(DynamoDbRegistry running) throws Exception {
+            java.util.concurrent.CountDownLatch heard = new java.util.concurrent.CountDownLatch(1);
+            String prefix = "svc/w" + TABLES.incrementAndGet() + "/";
+            try (AutoCloseable w = running.watch(prefix, change -> heard.countDown())) {
+                running.register(prefix + "k", dev.outpost.Json.parse("1"), java.util.Optional.empty());
+                assertThat(heard.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            }
+        }
     }
 
     @Test

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.Json;
 import dev.outpost.core.Client;
-import dev.outpost.core.Worker;
 import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.spi.RegistryEntry;
 import java.net.InetAddress;
@@ -25,7 +24,7 @@ class ReadmeExamplesTest {
     void sqliteRegistry() {
         try (SqliteRegistry kv = SqliteRegistry.builder(dir.resolve("kv.db"))
                 .backups(dir.resolve("kv-backups"))
-                .build()) {
+                .build().start()) {
             RegistryEntry e = kv.register("svc/billing", Json.parse("{\"queue\":\"billing-requests\"}"),
                     Optional.of(Duration.ofMinutes(1)));
             kv.replace("svc/billing", e.value(), e.version(), Optional.of(Duration.ofMinutes(1)));
@@ -40,21 +39,23 @@ class ReadmeExamplesTest {
     @Test
     void brokerAndHost() {
         String secret = "svc-write-secret-0123456789";
-        try (InMemoryTransport transport = InMemoryTransport.create();
-                SqliteRegistry store = SqliteRegistry.open(dir.resolve("kv.db"))) {
-            RegistryService service = RegistryService.builder(store)
-                    .brokerId("broker-1")
-                    .namespace("svc", NamespaceAccess.builder().readers("*").writeKey(secret).build())
-                    .namespace("cfg", NamespaceAccess.builder().readers("*").writers("ops-laptop-key-id").build())
-                    .build();
-            try (Worker broker = Worker.builder(transport).requests("kv-requests").collectors(service.collectors())
-                    .suppressDuplicates(10_000).pollWait(Duration.ofMillis(200)).build().start();
-                    Client client = Client.builder(transport).requests("kv-requests").pollWait(Duration.ofMillis(200)).build().start();
-                    RemoteRegistry kv = RemoteRegistry.builder(client).accessKey("svc", secret).build()) {
-                kv.writingAs("billing-host-3").register("svc/billing", Json.parse("{\"queue\":\"billing\"}"),
-                        Optional.of(Duration.ofMinutes(1)));
-                kv.get("svc/billing").ifPresent(e -> System.out.println(e.value() + " by " + e.updatedBy().orElse("?")));
-                assertThat(kv.get("svc/billing").orElseThrow().updatedBy()).contains("billing-host-3 via access-key:svc");
+        try (InMemoryTransport transport = InMemoryTransport.create()) {
+            // the broker: a RegistryService that owns its worker (builtins off, duplicate suppression on)
+            try (SqliteRegistry store = SqliteRegistry.open(dir.resolve("kv.db"));
+                    RegistryService broker = RegistryService.builder(store)
+                            .brokerId("broker-1")
+                            .namespace("svc", NamespaceAccess.builder().readers("*").writeKey(secret).build())
+                            .namespace("cfg", NamespaceAccess.builder().readers("*").writers("ops", "8e7f4fdd20a1ef77").build())
+                            .transport(transport).requests("kv-requests")
+                            .build().start()) {
+                // a host
+                try (Client client = Client.builder(transport).requests("kv-requests").pollWait(Duration.ofMillis(200)).build().start();
+                        RemoteRegistry kv = RemoteRegistry.builder(client).accessKey("svc", secret).build()) {
+                    kv.writingAs("billing-host-3").register("svc/billing", Json.parse("{\"queue\":\"billing\"}"),
+                            Optional.of(Duration.ofMinutes(1)));
+                    kv.get("svc/billing").ifPresent(e -> System.out.println(e.value() + " by " + e.updatedBy().orElse("?")));
+                    assertThat(kv.get("svc/billing").orElseThrow().updatedBy()).contains("billing-host-3 via access-key:svc");
+                }
             }
         }
     }

@@ -17,12 +17,12 @@ class SqliteRegistryContractTest extends RegistryContract {
     @Override
     protected Registry createRegistry(TestClock clock) {
         return SqliteRegistry.builder(dir.resolve("kv-" + n.incrementAndGet() + ".db")).clock(clock)
-                .expirySweep(Duration.ofMillis(20)).build();
+                .expirySweep(Duration.ofMillis(20)).build().start();
     }
 
     @Override
     protected Optional<Registry> createRegistryWithWatchBuffer(TestClock clock, int buffer) {
         return Optional.of(SqliteRegistry.builder(dir.resolve("kv-" + n.incrementAndGet() + ".db")).clock(clock)
-                .expirySweep(Duration.ofMillis(20)).watchBuffer(buffer).build());
+                .expirySweep(Duration.ofMillis(20)).watchBuffer(buffer).build().start());
     }
 }

@@ -48,7 +48,7 @@ class SqliteStoreTest {
         Path backups = dir.resolve("backups");
         Map<String, Long> acked = new ConcurrentHashMap<>();
         List<Path> taken = new ArrayList<>();
-        try (SqliteRegistry kv = SqliteRegistry.builder(db).clock(clock).backups(backups).backupKeep(3).build()) {
+        try (SqliteRegistry kv = SqliteRegistry.builder(db).clock(clock).backups(backups).backupKeep(3).build().start()) {
             AtomicBoolean stop = new AtomicBoolean();
             ExecutorService pool = Executors.newFixedThreadPool(4);
             List<Future<?>> writers = new ArrayList<>();
@@ -69,7 +69,7 @@ class SqliteStoreTest {
                     Thread.onSpinWait();
                 }
                 clock.advance(Duration.ofHours(1));
-                taken.add(kv.backupNow());
+                taken.add(kv.backups().orElseThrow().backupNow());
             }
             stop.set(true);
             for (Future<?> f : writers) {
@@ -78,7 +78,7 @@ class SqliteStoreTest {
             pool.shutdown();
 
             // retention: exactly the newest 3, named by the clock's time, newest first
-            List<Path> kept = kv.backups();
+            List<Path> kept = kv.backups().orElseThrow().list();
             assertThat(kept).containsExactly(taken.get(4), taken.get(3), taken.get(2));
             assertThat(kept.get(0).getFileName().toString()).isEqualTo("kv-20260101T050000000Z.db");
             try (var files = Files.list(backups)) {
@@ -179,13 +179,13 @@ class SqliteStoreTest {
     }
 
     @Test
-    void exportAndImportAddOrReplace() throws Exception {
+    void exportAndImportOverwriteOrMirror() throws Exception {
         StringWriter out = new StringWriter();
         try (SqliteRegistry a = SqliteRegistry.open(dir.resolve("a.db"))) {
             a.register("svc/a", json("{\"n\":1}"), Optional.empty());
             a.update("svc/a", json("{\"n\":2}"));
             a.register("svc/b", json("\"b\""), Optional.of(Duration.ofHours(1)));
-            assertThat(a.exportTo(out)).isEqualTo(2);
+            assertThat(RegistryExport.write(a, out)).isEqualTo(2);
         }
         String lines = out.toString();
         assertThat(lines.lines()).hasSize(2);
@@ -194,19 +194,19 @@ class SqliteStoreTest {
             b.register("svc/a", json("0"), Optional.empty());
             b.replace("svc/a", json("0"), 1);
             b.replace("svc/a", json("0"), 2);
-            assertThat(b.importFrom(new StringReader(lines), ImportMode.ADD)).isEqualTo(2);
+            assertThat(RegistryImport.into(b, new StringReader(lines), ImportMode.OVERWRITE)).isEqualTo(2);
             assertThat(b.get("svc/a").orElseThrow().value()).isEqualTo(json("{\"n\":2}"));
             assertThat(b.get("svc/a").orElseThrow().version()).isEqualTo(4); // never back to the exported 2
             assertThat(b.get("svc/b").orElseThrow().expiresAt()).isPresent();
             assertThat(b.get("svc/c")).isPresent();
 
-            assertThat(b.importFrom(new StringReader(lines), ImportMode.REPLACE)).isEqualTo(2);
+            assertThat(RegistryImport.into(b, new StringReader(lines), ImportMode.MIRROR)).isEqualTo(2);
             assertThat(b.get("svc/c")).isEmpty();
             assertThat(b.list("svc/")).extracting(RegistryEntry::key).containsExactly("svc/a", "svc/b");
 
             String bad = lines + "{\"key\":\"svc/d\",\"value\":1}\n{\"key\":\"nonamespace\",\"value\":1}\n";
             long revision = b.revision();
-            assertThatThrownBy(() -> b.importFrom(new StringReader(bad), ImportMode.ADD))
+            assertThatThrownBy(() -> RegistryImport.into(b, new StringReader(bad), ImportMode.ADD))
                     .isInstanceOf(RegistryException.InvalidValue.class).hasMessageContaining("line 4");
             assertThat(b.get("svc/d")).isEmpty();
             assertThat(b.revision()).isEqualTo(revision);

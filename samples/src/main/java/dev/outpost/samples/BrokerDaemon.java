@@ -69,7 +69,7 @@ public final class BrokerDaemon {
             config.duration("outpost.broker.backup-every").ifPresent(store::backupEvery);
             config.intValue("outpost.broker.backup-keep").ifPresent(store::backupKeep);
         });
-        SqliteRegistry registry = store.build();
+        SqliteRegistry registry = store.build().start();
         RegistryService.Builder service = RegistryService.builder(registry).brokerId(id);
         // the namespace rules hold secrets: they live in their own file (owner-readable), not in the main configuration
         JsonNode rules = Json.parse(Files.readString(Path.of(config.require("outpost.broker.namespaces-file"))));
@@ -99,6 +99,7 @@ public final class BrokerDaemon {
             return DiscoveryResponder.builder(registry, new InetSocketAddress(bind.substring(0, colon), Integer.parseInt(bind.substring(colon + 1))))
                     .discoverable(config.list("outpost.broker.discovery.namespaces").toArray(String[]::new))
                     .brokerId(id).reach(Map.of("requests", config.string("outpost.sqs.requests").filter(q -> !q.isBlank()).orElse("kv-requests")))
+                    .configure(config) // outpost.broker.discovery.broadcast and .max-answers-per-second
                     .build().start();
         });
         System.out.println("broker " + id + " serving " + registry.file() + " on " + transport.getClass().getSimpleName()

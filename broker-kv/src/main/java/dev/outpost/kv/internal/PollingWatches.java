@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +27,9 @@ import org.slf4j.LoggerFactory;
 public final class PollingWatches implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PollingWatches.class);
 
-    private final String threadName;
+    private final String name;
+    private final ThreadFactory threads;
+    private final UserCalls calls;
     private final Duration interval;
     private final int fullEvery;
     private final LongSupplier revision;
@@ -38,10 +41,15 @@ public final class PollingWatches implements AutoCloseable {
     private long polls;
     private boolean closed;
 
-    /** Polls every {@code interval}; {@code revision} may throw, then every poll lists. */
-    public PollingWatches(String threadName, Duration interval, int fullEvery, LongSupplier revision,
-            Function<String, List<RegistryEntry>> lister) {
-        this.threadName = threadName;
+    /**
+     * Polls every {@code interval} on one thread from {@code threads}, made with the first watch;
+     * {@code revision} may throw, then every poll lists.
+     */
+    public PollingWatches(String name, ThreadFactory threads, UserCalls calls, Duration interval, int fullEvery,
+            LongSupplier revision, Function<String, List<RegistryEntry>> lister) {
+        this.name = name;
+        this.threads = threads;
+        this.calls = calls;
         this.interval = interval;
         this.fullEvery = fullEvery;
         this.revision = revision;
@@ -59,11 +67,7 @@ public final class PollingWatches implements AutoCloseable {
         }
         watches.add(w);
         if (timer == null) {
-            timer = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, threadName);
-                t.setDaemon(true);
-                return t;
-            });
+            timer = new ScheduledThreadPoolExecutor(1, threads);
             task = timer.scheduleWithFixedDelay(this::poll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
         }
         return () -> watches.remove(w);
@@ -91,17 +95,26 @@ public final class PollingWatches implements AutoCloseable {
                 w.refresh(lister.apply(w.prefix));
             }
         } catch (Throwable t) {
-            log.warn("{}: poll failed; trying again in {}", threadName, interval, t);
+            log.warn("{}: poll failed; trying again in {}", name, interval, t);
         }
     }
 
     @Override
-    public synchronized void close() {
-        closed = true;
-        watches.clear();
-        if (timer != null) {
+    public void close() {
+        ScheduledExecutorService t;
+        synchronized (this) {
+            closed = true;
+            watches.clear();
+            t = timer;
+        }
+        if (t != null) {
             task.cancel(false);
-            timer.shutdownNow();
+            t.shutdownNow();
+            try {
+                t.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -133,11 +146,8 @@ public final class PollingWatches implements AutoCloseable {
                     change = after;
                 }
                 if (change != null && watches.contains(this)) {
-                    try {
-                        watcher.onChange(change);
-                    } catch (Throwable t) {
-                        log.warn("registry watcher on '{}' failed", prefix, t);
-                    }
+                    RegistryEntry c = change;
+                    calls.run("registry watcher on '" + prefix + "'", () -> watcher.onChange(c));
                 }
             }
             known.clear();

@@ -5,7 +5,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
@@ -25,6 +29,7 @@ public final class SqliteFiles {
     /** The schema version this code writes and reads. */
     public static final int SCHEMA = 1;
 
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     private static final byte[] HEADER = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
 
     private SqliteFiles() {}
@@ -123,6 +128,51 @@ public final class SqliteFiles {
             s.executeUpdate("INSERT INTO outpost_meta (k, v) VALUES ('format', '" + FORMAT + "'), ('schema', '" + SCHEMA
                     + "'), ('revision', '0')");
         }
+    }
+
+    /**
+     * Creates {@code file} empty and readable by its owner only ({@code rw-------}) where the file
+     * system has POSIX permissions; an empty file already there is made owner-only.
+     */
+    public static void createOwnerOnly(Path file) throws IOException {
+        Path abs = file.toAbsolutePath();
+        Files.createDirectories(abs.getParent());
+        if (posix(abs.getParent())) {
+            try {
+                Files.createFile(abs, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+            } catch (FileAlreadyExistsException e) {
+                Files.setPosixFilePermissions(abs, OWNER_ONLY);
+            }
+        } else if (!Files.exists(abs)) {
+            Files.createFile(abs);
+        }
+    }
+
+    /** Creates {@code dir} (and its parents) with the last one owner-only ({@code rwx------}). */
+    public static void createOwnerOnlyDirectory(Path dir) throws IOException {
+        Path abs = dir.toAbsolutePath();
+        if (Files.isDirectory(abs)) {
+            return;
+        }
+        Files.createDirectories(abs.getParent());
+        if (posix(abs.getParent())) {
+            Files.createDirectory(abs, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+            Files.createDirectory(abs);
+        }
+    }
+
+    /** Whether group or others may read or enter {@code path} (false where there are no POSIX permissions). */
+    public static boolean openToOthers(Path path) throws IOException {
+        if (!posix(path)) {
+            return false;
+        }
+        Set<PosixFilePermission> p = Files.getPosixFilePermissions(path);
+        return p.stream().anyMatch(x -> x.name().startsWith("GROUP") || x.name().startsWith("OTHERS"));
+    }
+
+    private static boolean posix(Path p) {
+        return p.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
 
     /** Forces {@code file}'s content, then its directory entry, to disk. */

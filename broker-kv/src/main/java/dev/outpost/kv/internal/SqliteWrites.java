@@ -1,0 +1,133 @@
+package dev.outpost.kv.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.spi.JsonMergePatch;
+import dev.outpost.spi.RegistryEntry;
+import dev.outpost.spi.RegistryException;
+import dev.outpost.spi.RegistryKeys;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/** The SQLite registry's writes: checked on the caller's thread, decided on the writer's. */
+public final class SqliteWrites implements StampedWrites {
+    private final Supplier<SqliteWriter> writer;
+    private final int maxValueBytes;
+
+    /** @param writer the running writer; throws when the registry is not running */
+    public SqliteWrites(Supplier<SqliteWriter> writer, int maxValueBytes) {
+        this.writer = writer;
+        this.maxValueBytes = maxValueBytes;
+    }
+
+    private <T> T submit(String key, Function<SqliteTx, T> body) {
+        return writer.get().submit(key, body);
+    }
+
+    @Override
+    public RegistryEntry register(String key, JsonNode value, Optional<Duration> ttl, Optional<String> by) {
+        RegistryKeys.checkKey(key);
+        String text = RegistryKeys.checkValue(key, value, maxValueBytes);
+        Objects.requireNonNull(ttl, "ttl");
+        ttl.ifPresent(RegistryKeys::checkTtl);
+        return submit(key, tx -> {
+            if (tx.live(key) != null) {
+                throw new RegistryException.KeyExists(key);
+            }
+            return tx.put(key, text, tx.nextVersion(key), ttl.map(tx.now()::plus), by);
+        });
+    }
+
+    @Override
+    public RegistryEntry replace(String key, JsonNode value, long expected, Optional<Duration> ttl, Optional<String> by) {
+        RegistryKeys.checkKey(key);
+        String text = RegistryKeys.checkValue(key, value, maxValueBytes);
+        if (ttl != null) {
+            ttl.ifPresent(RegistryKeys::checkTtl);
+        }
+        return submit(key, tx -> {
+            SqliteRow cur = tx.live(key);
+            if (cur == null) {
+                throw new RegistryException.NoSuchKey(key);
+            }
+            if (cur.version() != expected) {
+                throw new RegistryException.VersionConflict(key, expected, cur.version());
+            }
+            return tx.put(key, text, tx.nextVersion(key), ttl == null ? cur.expiresAt() : ttl.map(tx.now()::plus), by);
+        });
+    }
+
+    @Override
+    public RegistryEntry update(String key, JsonNode patch, Optional<String> by) {
+        RegistryKeys.checkKey(key);
+        Objects.requireNonNull(patch, "mergePatch");
+        RegistryKeys.checkValue(key, patch, maxValueBytes);
+        return submit(key, tx -> {
+            SqliteRow cur = tx.live(key);
+            if (cur == null) {
+                throw new RegistryException.NoSuchKey(key);
+            }
+            JsonNode merged = JsonMergePatch.apply(SqliteRow.parse(cur.value()), patch);
+            String text = RegistryKeys.checkValue(key, merged, maxValueBytes);
+            return tx.put(key, text, tx.nextVersion(key), cur.expiresAt(), by);
+        });
+    }
+
+    @Override
+    public boolean delete(String key, long expected, Optional<String> by) {
+        RegistryKeys.checkKey(key);
+        return submit(key, tx -> {
+            SqliteRow cur = tx.live(key);
+            if (cur == null) {
+                return false;
+            }
+            if (expected >= 0 && cur.version() != expected) {
+                throw new RegistryException.VersionConflict(key, expected, cur.version());
+            }
+            tx.tombstone(cur, by);
+            return true;
+        });
+    }
+
+    /**
+     * Writes checked import lines in one transaction: each key gets the larger of its exported
+     * version and its current version plus one. {@code onlyNew}: keys that are live stay as they
+     * are; {@code mirror}: live keys the lines do not name are deleted.
+     */
+    public int importAll(List<RegistryEntry> lines, boolean onlyNew, boolean mirror) {
+        for (RegistryEntry e : lines) {
+            RegistryKeys.checkValue(e.key(), e.value(), maxValueBytes);
+        }
+        return submit("", tx -> {
+            int n = 0;
+            Set<String> named = new HashSet<>();
+            for (RegistryEntry e : lines) {
+                named.add(e.key());
+                if (e.isExpiredAt(tx.now())) {
+                    continue;
+                }
+                if (onlyNew && tx.live(e.key()) != null) {
+                    continue; // additive: what is there stays
+                }
+                long version = Math.max(e.version(), tx.nextVersion(e.key()));
+                tx.put(e.key(), RegistryKeys.checkValue(e.key(), e.value(), maxValueBytes), version, e.expiresAt(),
+                        Optional.of(e.updatedBy().orElse("import")));
+                n++;
+            }
+            if (mirror) {
+                for (SqliteRow row : tx.liveRows()) {
+                    SqliteRow cur = named.contains(row.key()) ? null : tx.live(row.key());
+                    if (cur != null) {
+                        tx.tombstone(cur, Optional.of("import"));
+                    }
+                }
+            }
+            return n;
+        });
+    }
+}

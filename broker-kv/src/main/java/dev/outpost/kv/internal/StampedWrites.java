@@ -1,0 +1,96 @@
+package dev.outpost.kv.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.spi.Registry;
+import dev.outpost.spi.RegistryEntry;
+import dev.outpost.spi.RegistryPage;
+import dev.outpost.spi.RegistryWatcher;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/** A registry's writes with the writer stamp as a parameter; {@link #view} is what {@code writingAs} returns. */
+public interface StampedWrites {
+    RegistryEntry register(String key, JsonNode value, Optional<Duration> ttl, Optional<String> by);
+
+    /** {@code ttl} null keeps the expiry. */
+    RegistryEntry replace(String key, JsonNode value, long expected, Optional<Duration> ttl, Optional<String> by);
+
+    RegistryEntry update(String key, JsonNode patch, Optional<String> by);
+
+    /** {@code expected} below 0: any version. */
+    boolean delete(String key, long expected, Optional<String> by);
+
+    /** A view of {@code base} whose writes are stamped with {@code by}; closing it does nothing. */
+    static Registry view(Registry base, StampedWrites writes, String by) {
+        Objects.requireNonNull(by, "writer");
+        Optional<String> stamp = Optional.of(by);
+        return new Registry() {
+            @Override
+            public Optional<RegistryEntry> get(String key) {
+                return base.get(key);
+            }
+
+            @Override
+            public RegistryEntry register(String key, JsonNode value, Optional<Duration> ttl) {
+                return writes.register(key, value, ttl, stamp);
+            }
+
+            @Override
+            public RegistryEntry replace(String key, JsonNode value, long expectedVersion) {
+                return writes.replace(key, value, expectedVersion, null, stamp);
+            }
+
+            @Override
+            public RegistryEntry replace(String key, JsonNode value, long expectedVersion, Optional<Duration> ttl) {
+                Objects.requireNonNull(ttl, "ttl");
+                return writes.replace(key, value, expectedVersion, ttl, stamp);
+            }
+
+            @Override
+            public RegistryEntry update(String key, JsonNode mergePatch) {
+                return writes.update(key, mergePatch, stamp);
+            }
+
+            @Override
+            public boolean delete(String key) {
+                return writes.delete(key, -1, stamp);
+            }
+
+            @Override
+            public boolean delete(String key, long expectedVersion) {
+                return writes.delete(key, expectedVersion, stamp);
+            }
+
+            @Override
+            public RegistryPage list(String prefix, int limit, Optional<String> pageToken) {
+                return base.list(prefix, limit, pageToken);
+            }
+
+            @Override
+            public long revision() {
+                return base.revision();
+            }
+
+            @Override
+            public AutoCloseable watch(String prefix, RegistryWatcher watcher) {
+                return base.watch(prefix, watcher);
+            }
+
+            @Override
+            public Registry writingAs(String writer) {
+                return base.writingAs(writer);
+            }
+
+            @Override
+            public void close() {
+                // a view: the registry owns the store
+            }
+
+            @Override
+            public String toString() {
+                return base + " writing as " + by;
+            }
+        };
+    }
+}
