@@ -2,6 +2,7 @@ package dev.outpost.core;
 
 import dev.outpost.ShutdownResult;
 import dev.outpost.ConfigException;
+import dev.outpost.core.audit.AuditLog;
 import dev.outpost.core.internal.Backoff;
 import dev.outpost.core.internal.Checks;
 import dev.outpost.core.internal.CollectorEntry;
@@ -183,6 +184,7 @@ public final class Worker implements AutoCloseable {
         private final List<Collector> discovered = new ArrayList<>();
         private boolean builtins = true;
         private WorkerListener listener = WorkerListener.NONE;
+        private Optional<AuditLog> audit = Optional.empty();
         private Clock clock = Clock.systemUTC();
         private LongSupplier ticker = System::nanoTime;
         private Optional<ThreadFactory> threadFactory = Optional.empty();
@@ -379,6 +381,16 @@ public final class Worker implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Records every request this worker answers or refuses in {@code auditLog} (time, request
+         * id, sender and whether a codec authenticated it, collector, a hash of the params, outcome,
+         * duration). Recording never blocks the loop; start and stop the log yourself.
+         */
+        public Builder audit(AuditLog auditLog) {
+            this.audit = Optional.of(Objects.requireNonNull(auditLog, "auditLog"));
+            return this;
+        }
+
         /** Observes the loop. */
         public Builder listener(WorkerListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
@@ -451,7 +463,7 @@ public final class Worker implements AutoCloseable {
                     entries, slots, pollerCount, b.duration(WorkerBinding.POLL_WAIT), b.duration(WorkerBinding.VISIBILITY),
                     b.duration(WorkerBinding.DRAIN_TIMEOUT), new Backoff(initial, max, 2.0), accepted,
                     b.integer(WorkerBinding.MAX_ATTEMPTS), b.integer(WorkerBinding.DEDUPE), b.list(WorkerBinding.REPLY_TO_ALLOW),
-                    listener, clock, ticker, threadFactory, view));
+                    listener, clock, ticker, threadFactory, view, audit));
             return new Worker(engine[0]);
         }
 

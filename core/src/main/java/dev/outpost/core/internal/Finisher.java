@@ -4,12 +4,15 @@ import dev.outpost.Attributes;
 import dev.outpost.ErrorCodes;
 import dev.outpost.ErrorInfo;
 import dev.outpost.RejectReason;
+import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.ResponseStatus;
+import dev.outpost.core.audit.AuditEvent;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.MessageTooLargeException;
 import dev.outpost.spi.NoSuchDestinationException;
+import dev.outpost.spi.Sender;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -117,6 +120,7 @@ final class Finisher {
                     finish(f, d.ack());
                     long nanos = s.ticker().getAsLong() - f.receivedNanos;
                     guard.run("listener onCompleted", () -> s.listener().onCompleted(f.request, response, Duration.ofNanos(nanos)));
+                    audit(f, response.status().code(), nanos);
                 });
                 return;
             }
@@ -135,6 +139,19 @@ final class Finisher {
                 finish(f, d.retry(s.backoff().delay(d.receiveCount() + 1)));
             }
         });
+    }
+
+    /** One audit line for {@code f}, when the worker keeps an audit log; never blocks. */
+    private void audit(InFlight f, String outcome, long nanos) {
+        if (s.audit().isEmpty()) {
+            return;
+        }
+        Request r = f.request;
+        Optional<Sender> sender = f.sender;
+        guard.run("audit log", () -> s.audit().get().record(new AuditEvent(s.clock().instant(), AuditEvent.REQUEST,
+                s.workerId(), r == null ? Optional.empty() : Optional.of(r.id()), sender.map(Sender::name), sender.isPresent(),
+                r == null ? Optional.empty() : Optional.of(r.collector()), r == null ? Optional.empty() : Optional.of(r.params()),
+                outcome, Duration.ofNanos(Math.max(0, nanos)))));
     }
 
     private CompletableFuture<Void> publish(InFlight f, String to, byte[] body, Response response) {
@@ -165,6 +182,7 @@ final class Finisher {
         counters.rejected.increment();
         refusals.record(reason, detail);
         guard.run("listener onRejected", () -> s.listener().onRejected(d, reason, detail));
+        audit(f, "rejected:" + reason.code(), s.ticker().getAsLong() - f.receivedNanos);
         CompletableFuture<Void> answered = CompletableFuture.completedFuture(null);
         Optional<String> to = f.request == null ? Optional.empty() : f.request.replyTo().or(s::responses);
         if (reason.answerable() && to.isPresent() && s.replyAllowed(to.get())) {

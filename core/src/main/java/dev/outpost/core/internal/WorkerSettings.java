@@ -1,6 +1,7 @@
 package dev.outpost.core.internal;
 
 import dev.outpost.core.WorkerListener;
+import dev.outpost.core.audit.AuditLog;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.Transport;
 import java.time.Clock;
@@ -34,7 +35,8 @@ public record WorkerSettings(
         Clock clock,
         LongSupplier ticker,
         Optional<ThreadFactory> threadFactory,
-        Map<String, String> configView) {
+        Map<String, String> configView,
+        Optional<AuditLog> audit) {
 
     public WorkerSettings {
         collectors = Map.copyOf(collectors);
