@@ -8,30 +8,31 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** Options every command takes: configuration, output format, verbosity, the demo fleet. */
 public final class GlobalOptions {
     /** Output formats. */
     public enum Format { table, json, jsonl, csv, text }
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Configuration file (YAML, properties or JSON);"
+    @Option(names = {"-c", "--config"}, scope = ScopeType.INHERIT, paramLabel = "FILE", description = "Configuration file (YAML, properties or JSON);"
             + " layered over /etc/outpost/outpost.* and under OUTPOST_* variables and -D.")
     Path config;
 
-    @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Sets one configuration key; wins over every file.")
+    @Option(names = "-D", scope = ScopeType.INHERIT, paramLabel = "KEY=VALUE", description = "Sets one configuration key; wins over every file.")
     Map<String, String> overrides = new LinkedHashMap<>();
 
-    @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", description = "Output: ${COMPLETION-CANDIDATES}"
+    @Option(names = {"-f", "--format"}, scope = ScopeType.INHERIT, paramLabel = "FORMAT", description = "Output: ${COMPLETION-CANDIDATES}"
             + " (default: table on a terminal, jsonl when piped).")
     Format format;
 
-    @Option(names = {"-v", "--verbose"}, description = "Stack traces on errors, and INFO logging.")
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "Stack traces on errors, and INFO logging.")
     boolean verbose;
 
-    @Option(names = "--demo", description = "Talk to an in-process demo fleet instead of the configured transport.")
+    @Option(names = "--demo", scope = ScopeType.INHERIT, description = "Talk to an in-process demo fleet instead of the configured transport.")
     boolean demo;
 
-    @Option(names = "--no-progress", description = "No progress bar, even on a terminal.")
+    @Option(names = "--no-progress", scope = ScopeType.INHERIT, description = "No progress bar, even on a terminal.")
     boolean noProgress;
 
     /** The layered configuration with the -D overrides on top. */

@@ -26,8 +26,8 @@ import picocli.CommandLine.HelpCommand;
                 "Try it with nothing set up: outpost demo, then e.g. outpost ping --demo"},
         subcommands = {HelpCommand.class, AutoComplete.GenerateCompletion.class, CallCommand.class,
                 BroadcastCommand.class, PingCommand.class, StatusCommand.class, CollectorsCommand.class,
-                DemoCommand.class, KeygenCommand.class, SendersCommand.class, WorkerCommand.class,
-                InstallServiceCommand.class})
+                DemoCommand.class, KeygenCommand.class, SendersCommand.class, KvCommand.class, WorkerCommand.class,
+                BrokerCommand.class, InstallServiceCommand.class})
 public final class Outpost implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

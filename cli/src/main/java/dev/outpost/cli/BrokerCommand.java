@@ -1,0 +1,52 @@
+package dev.outpost.cli;
+
+import dev.outpost.cli.internal.Daemon;
+import dev.outpost.core.config.OutpostConfig;
+import dev.outpost.kv.DiscoveryResponder;
+import dev.outpost.kv.RegistryService;
+import dev.outpost.kv.SqliteRegistry;
+import dev.outpost.nacl.SealedCodec;
+import dev.outpost.spi.Transport;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code outpost broker}: the durable registry served over the transport, from configuration alone:
+ * a SQLite file ({@code outpost.broker.sqlite}), the namespace rules
+ * ({@code outpost.broker.namespaces-file}), optional backups and UDP discovery.
+ */
+@Command(name = "broker", description = "Runs the registry broker (SQLite, served over the transport) until SIGTERM.",
+        footer = {"", "Keys: outpost.broker.*, outpost.worker.* (its worker), outpost.sqs.*, outpost.nacl.* (docs/configuration.md)."})
+final class BrokerCommand implements Callable<Integer> {
+    @Mixin
+    GlobalOptions global;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        OutpostConfig config = global.load();
+        Daemon daemon = new Daemon();
+        Transport transport = daemon.own(WorkerCommand.transport(config));
+        SqliteRegistry registry = daemon.own(SqliteRegistry.builder().configure(config).build());
+        RegistryService.Builder service = RegistryService.builder(registry).configure(config).transport(transport);
+        boolean sealed = SealedCodec.Builder.isConfigured(config);
+        if (sealed) {
+            service.codec(SealedCodec.builder().configure(config).build());
+        }
+        RegistryService broker = daemon.own(service.build());
+        Optional<DiscoveryResponder> discovery = config.string("outpost.broker.discovery.bind").filter(b -> !b.isBlank())
+                .map(b -> daemon.own(DiscoveryResponder.builder(registry).configure(config).build()));
+        registry.start();
+        broker.start();
+        discovery.ifPresent(DiscoveryResponder::start);
+        return daemon.run(spec.commandLine().getOut(), "outpost broker " + config.string("outpost.broker.id").orElse("broker")
+                + " serving " + registry.file() + ", sealing " + (sealed ? "on" : "OFF")
+                + discovery.map(d -> ", discovery on " + d.address()).orElse("") + "; SIGTERM drains and stops");
+    }
+}

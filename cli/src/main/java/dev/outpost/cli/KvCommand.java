@@ -1,0 +1,306 @@
+package dev.outpost.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.Json;
+import dev.outpost.cli.internal.DurationConverter;
+import dev.outpost.core.Client;
+import dev.outpost.core.config.OutpostConfig;
+import dev.outpost.kv.ImportMode;
+import dev.outpost.kv.RegistryExport;
+import dev.outpost.kv.RegistryImport;
+import dev.outpost.kv.RemoteRegistry;
+import dev.outpost.kv.SqliteRegistry;
+import dev.outpost.spi.Registry;
+import dev.outpost.spi.RegistryEntry;
+import dev.outpost.spi.RegistryWatcher;
+import dev.outpost.spi.Transport;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code outpost kv}: the registry, either a local SQLite file ({@code --db FILE}) or the broker
+ * over the configured transport (bpbroker's client, with {@code -f json|text|csv}).
+ */
+@Command(name = "kv", description = "Reads and writes the registry: a local SQLite file (--db) or the broker (configured transport).",
+        subcommands = {KvCommand.Get.class, KvCommand.Put.class, KvCommand.Update.class, KvCommand.Delete.class,
+                KvCommand.ListKeys.class, KvCommand.Watch.class, KvCommand.Backup.class, KvCommand.Restore.class,
+                KvCommand.Import.class, KvCommand.Export.class})
+final class KvCommand {
+    @Mixin
+    GlobalOptions global;
+
+    @Option(names = "--db", paramLabel = "FILE", scope = picocli.CommandLine.ScopeType.INHERIT,
+            description = "A local SQLite registry file instead of the broker.")
+    Path db;
+
+    @Option(names = "--broker-queue", paramLabel = "QUEUE", defaultValue = "kv-requests", scope = picocli.CommandLine.ScopeType.INHERIT,
+            description = "The broker's request queue (default ${DEFAULT-VALUE}).")
+    String brokerQueue;
+
+    /** The registry a subcommand works on, and what must be closed with it. */
+    static final class Session implements AutoCloseable {
+        final Registry registry;
+        private final List<AutoCloseable> closeAfter;
+
+        Session(Registry registry, List<AutoCloseable> closeAfter) {
+            this.registry = registry;
+            this.closeAfter = closeAfter;
+        }
+
+        @Override
+        public void close() throws Exception {
+            registry.close();
+            for (AutoCloseable c : closeAfter) {
+                c.close();
+            }
+        }
+    }
+
+    Session open() {
+        if (db != null) {
+            SqliteRegistry r = SqliteRegistry.builder(db).build().start();
+            return new Session(r, List.of());
+        }
+        OutpostConfig config = global.load();
+        Transport transport = WorkerCommand.transport(config);
+        Client client = Client.builder(transport).configure(config).requests(brokerQueue).build().start();
+        RemoteRegistry remote = RemoteRegistry.builder(client).configure(config).build();
+        return new Session(remote, List.of(client, transport));
+    }
+
+    static void print(GlobalOptions g, PrintWriter out, RegistryEntry e) {
+        switch (g.format()) {
+            case json, jsonl -> out.println(Json.object().put("key", e.key()).put("version", e.version()).set("value", e.value()));
+            case csv -> out.println(csv(e.key()) + "," + e.version() + "," + csv(e.value().toString()));
+            default -> out.println(e.key() + "\t" + e.version() + "\t" + e.value());
+        }
+    }
+
+    private static String csv(String s) {
+        return s.contains(",") || s.contains("\"") || s.contains("\n") ? '"' + s.replace("\"", "\"\"") + '"' : s;
+    }
+
+    abstract static class Sub implements Callable<Integer> {
+        @ParentCommand
+        KvCommand kv;
+
+        @Spec
+        CommandSpec spec;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            try (Session s = kv.open()) {
+                return run(s.registry);
+            }
+        }
+
+        abstract int run(Registry registry) throws Exception;
+    }
+
+    @Command(name = "get", description = "Prints a key's value and version.")
+    static final class Get extends Sub {
+        @Parameters(index = "0", paramLabel = "KEY")
+        String key;
+
+        @Override
+        int run(Registry r) {
+            Optional<RegistryEntry> e = r.get(key);
+            if (e.isEmpty()) {
+                spec.commandLine().getErr().println("outpost: no key '" + key + "'");
+                return ExitCodes.SOME_FAILED;
+            }
+            print(kv.global, out(), e.get());
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "put", description = "Creates a key (fails if it exists), or replaces it at --version.")
+    static final class Put extends Sub {
+        @Parameters(index = "0", paramLabel = "KEY")
+        String key;
+
+        @Parameters(index = "1", paramLabel = "JSON")
+        String json;
+
+        @Option(names = "--version", paramLabel = "N", description = "Replace only if the current version is N.")
+        Long version;
+
+        @Option(names = "--ttl", paramLabel = "DURATION", converter = DurationConverter.class, description = "Expire after this long.")
+        Duration ttl;
+
+        @Override
+        int run(Registry r) {
+            JsonNode value = Json.parse(json);
+            RegistryEntry e = version == null ? r.register(key, value, Optional.ofNullable(ttl))
+                    : r.replace(key, value, version, Optional.ofNullable(ttl));
+            print(kv.global, out(), e);
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "update", description = "Applies a JSON merge patch to a key.")
+    static final class Update extends Sub {
+        @Parameters(index = "0", paramLabel = "KEY")
+        String key;
+
+        @Parameters(index = "1", paramLabel = "PATCH")
+        String patch;
+
+        @Override
+        int run(Registry r) {
+            print(kv.global, out(), r.update(key, Json.parse(patch)));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "delete", description = "Deletes a key (at --version only, if given).")
+    static final class Delete extends Sub {
+        @Parameters(index = "0", paramLabel = "KEY")
+        String key;
+
+        @Option(names = "--version", paramLabel = "N")
+        Long version;
+
+        @Override
+        int run(Registry r) {
+            boolean gone = version == null ? r.delete(key) : r.delete(key, version);
+            out().println(gone ? "deleted " + key : "no key '" + key + "'");
+            return gone ? ExitCodes.OK : ExitCodes.SOME_FAILED;
+        }
+    }
+
+    @Command(name = "list", description = "Lists the keys under a prefix.")
+    static final class ListKeys extends Sub {
+        @Parameters(index = "0", paramLabel = "PREFIX", defaultValue = "")
+        String prefix;
+
+        @Override
+        int run(Registry r) {
+            if (kv.global.format() == GlobalOptions.Format.csv) {
+                out().println("key,version,value");
+            }
+            r.list(prefix).forEach(e -> print(kv.global, out(), e));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "watch", description = "Prints every change under a prefix until Ctrl-C.")
+    static final class Watch extends Sub {
+        @Parameters(index = "0", paramLabel = "PREFIX", defaultValue = "")
+        String prefix;
+
+        @Override
+        int run(Registry r) throws Exception {
+            CountDownLatch forever = new CountDownLatch(1);
+            RegistryWatcher printer = entry -> {
+                synchronized (this) {
+                    if (entry.deleted()) {
+                        out().println("deleted\t" + entry.key());
+                    } else {
+                        print(kv.global, out(), entry);
+                    }
+                    out().flush();
+                }
+            };
+            try (AutoCloseable w = r.watch(prefix, printer)) {
+                Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
+                forever.await();
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "export", description = "Writes the entries under prefixes as JSON lines (to --out or standard output).")
+    static final class Export extends Sub {
+        @Parameters(paramLabel = "PREFIX", arity = "0..*")
+        List<String> prefixes = List.of();
+
+        @Option(names = "--out", paramLabel = "FILE")
+        Path file;
+
+        @Override
+        int run(Registry r) throws Exception {
+            String[] p = prefixes.isEmpty() ? new String[] {""} : prefixes.toArray(String[]::new);
+            if (file == null) {
+                RegistryExport.write(r, out(), p);
+                out().flush();
+            } else {
+                try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                    spec.commandLine().getErr().println("exported " + RegistryExport.write(r, w, p) + " entries to " + file);
+                }
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "import", description = "Reads JSON lines written by export: add (keep existing keys), overwrite, or mirror.")
+    static final class Import extends Sub {
+        @Parameters(index = "0", paramLabel = "FILE")
+        Path file;
+
+        @Option(names = "--mode", defaultValue = "ADD", paramLabel = "MODE",
+                description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+        ImportMode mode;
+
+        @Override
+        int run(Registry r) throws Exception {
+            try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                out().println("imported " + RegistryImport.into(r, in, mode) + " entries (" + mode + ")");
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "backup", description = "Copies a local registry file (--db) to FILE, consistently, while it may be in use.")
+    static final class Backup extends Sub {
+        @Parameters(index = "0", paramLabel = "FILE")
+        Path target;
+
+        @Override
+        int run(Registry r) {
+            if (!(r instanceof SqliteRegistry sqlite)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "backup works on a local file: add --db FILE");
+            }
+            out().println("backed up " + sqlite.backupTo(target) + " entries to " + target);
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "restore", description = "Checks a backup FILE and imports it into the registry (mirror: the registry becomes the backup).")
+    static final class Restore extends Sub {
+        @Parameters(index = "0", paramLabel = "FILE")
+        Path backup;
+
+        @Override
+        int run(Registry r) throws Exception {
+            SqliteRegistry.verify(backup);
+            try (SqliteRegistry from = SqliteRegistry.builder(backup).build().start()) {
+                java.io.StringWriter lines = new java.io.StringWriter();
+                RegistryExport.write(from, lines, "");
+                int n = RegistryImport.into(r, new java.io.StringReader(lines.toString()), ImportMode.MIRROR);
+                out().println("restored " + n + " entries from " + backup);
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.outpost.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code outpost kv} on a local SQLite file: every operation, its formats and exit codes. */
+class KvCommandTest {
+    @TempDir
+    Path dir;
+
+    private CliTest.Run kv(String... args) {
+        String[] all = new String[args.length + 3];
+        all[0] = "kv";
+        System.arraycopy(args, 0, all, 1, args.length);
+        all[args.length + 1] = "--db";
+        all[args.length + 2] = dir.resolve("kv.db").toString();
+        return CliTest.run(all);
+    }
+
+    @Test
+    void putGetUpdateListDeleteOnALocalFile() {
+        CliTest.Run first = kv("put", "svc/web/1", "{\"port\":8080}");
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(kv("put", "svc/web/1", "{\"port\":1}").code()).as("create only").isEqualTo(ExitCodes.SOME_FAILED);
+        CliTest.Run got = kv("get", "svc/web/1", "-f", "json");
+        assertThat(got.code()).isZero();
+        assertThat(Json.parse(got.out()).path("value").path("port").asInt()).isEqualTo(8080);
+        assertThat(kv("update", "svc/web/1", "{\"host\":\"a\"}").code()).isZero();
+        assertThat(kv("put", "svc/web/1", "{\"port\":9}", "--version", "1").code()).as("stale version").isEqualTo(ExitCodes.SOME_FAILED);
+        assertThat(kv("put", "svc/web/2", "{\"port\":2}").code()).isZero();
+        CliTest.Run csv = kv("list", "svc/", "-f", "csv");
+        assertThat(csv.out().lines().toList()).hasSize(3).first().isEqualTo("key,version,value");
+        assertThat(csv.out()).contains("svc/web/1,2,\"{\"\"port\"\":8080,\"\"host\"\":\"\"a\"\"}\"");
+        assertThat(kv("delete", "svc/web/2").code()).isZero();
+        assertThat(kv("get", "svc/web/2").code()).isEqualTo(ExitCodes.SOME_FAILED);
+    }
+
+    @Test
+    void exportImportAndBackupRestore() throws Exception {
+        kv("put", "a/1", "{\"v\":1}");
+        kv("put", "a/2", "{\"v\":2}");
+        Path lines = dir.resolve("export.jsonl");
+        assertThat(kv("export", "a/", "--out", lines.toString()).code()).isZero();
+        assertThat(Files.readAllLines(lines)).hasSize(2);
+        Path backup = dir.resolve("backup.db");
+        assertThat(kv("backup", backup.toString()).code()).isZero();
+        kv("update", "a/1", "{\"v\":100}");
+        kv("delete", "a/2");
+        CliTest.Run add = kv("import", lines.toString());
+        assertThat(add.out()).contains("(ADD)");
+        assertThat(Json.parse(kv("get", "a/1", "-f", "json").out()).path("value").path("v").asInt()).as("add keeps existing keys")
+                .isEqualTo(100);
+        assertThat(kv("restore", backup.toString()).code()).isZero();
+        assertThat(Json.parse(kv("get", "a/1", "-f", "json").out()).path("value").path("v").asInt()).isEqualTo(1);
+    }
+}
