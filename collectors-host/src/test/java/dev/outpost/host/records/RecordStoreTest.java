@@ -24,7 +24,7 @@ class RecordStoreTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T12:00:00.123456Z"));
 
     private RecordStore open() throws Exception {
-        return RecordStore.builder(dir).clock(clock).build();
+        return RecordStore.builder(dir).clock(clock).build().start();
     }
 
     private long files() throws Exception {

@@ -58,7 +58,7 @@ class ShipperEndToEndTest {
     void everySampleIsStoredOnceDespiteAnOutage() throws Exception {
         Switchable network = new Switchable();
         network.down = true;
-        try (RecordStore store = RecordStore.builder(tmp.resolve("records")).build();
+        try (RecordStore store = RecordStore.builder(tmp.resolve("records")).build().start();
              OutboxTransport agentSide = OutboxTransport.builder(network, tmp.resolve("outbox"))
                      .retryDelay(Duration.ofMillis(10), Duration.ofMillis(50)).build();
              RecordConsumer consumer = RecordConsumer.builder(network.inner, "records", store)
