@@ -60,7 +60,7 @@ class ShipperEndToEndTest {
         network.down = true;
         try (RecordStore store = RecordStore.builder(tmp.resolve("records")).build().start();
              OutboxTransport agentSide = OutboxTransport.builder(network, tmp.resolve("outbox"))
-                     .retryDelay(Duration.ofMillis(10), Duration.ofMillis(50)).build();
+                     .retryDelay(Duration.ofMillis(10), Duration.ofMillis(50)).build().start();
              RecordConsumer consumer = RecordConsumer.builder(network.inner, "records", store)
                      .pollWait(Duration.ofMillis(100)).build().start()) {
             Scheduler agent = Scheduler.builder(agentSide).id("agent-01")
