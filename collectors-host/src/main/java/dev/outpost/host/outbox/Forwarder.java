@@ -66,11 +66,14 @@ final class Forwarder implements Runnable {
     @Override
     public void run() {
         Duration backoff = retryDelay;
+        // after a failure one message probes the destination: a batch waits until it is back, and
+        // DROP_OLDEST keeps all but that one message to choose from meanwhile
+        boolean probing = false;
         while (running.getAsBoolean()) {
             List<DiskQueue.Entry> batch;
             try {
                 synchronized (queue) { // with send's drop: the entries picked here are never dropped while sent
-                    batch = queue.oldest(batchSize);
+                    batch = queue.oldest(probing ? 1 : batchSize);
                     if (!batch.isEmpty()) {
                         inFlightTo = batch.get(batch.size() - 1).seq();
                     }
@@ -91,6 +94,7 @@ final class Forwarder implements Runnable {
             long waitNanos = 0;
             try {
                 Throwable failure = forward(batch);
+                probing = failure != null;
                 if (failure == null) {
                     backoff = retryDelay;
                 } else {
