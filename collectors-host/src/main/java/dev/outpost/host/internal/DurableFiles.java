@@ -100,8 +100,17 @@ public final class DurableFiles {
         }
     }
 
+    /** Sees every directory fsync; for tests that prove a new entry was made durable. */
+    private static volatile java.util.function.Consumer<Path> directorySyncs = p -> { };
+
+    /** Sets the observer of directory fsyncs (tests only). */
+    public static void observeDirectorySyncs(java.util.function.Consumer<Path> observer) {
+        directorySyncs = java.util.Objects.requireNonNull(observer, "observer");
+    }
+
     /** Makes a rename or delete in {@code dir} durable; a no-op where directories cannot be opened (Windows). */
     public static void syncDirectory(Path dir) throws IOException {
+        directorySyncs.accept(dir.toAbsolutePath().normalize());
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {

@@ -131,4 +131,61 @@ class RecordStoreTest {
             assertThatThrownBy(this::open).hasMessageContaining("already open");
         }
     }
+
+    @Test
+    void aNewDaysDirectoryIsFollowedByAnFsyncOfItsParent() throws Exception {
+        java.util.List<Path> synced = new java.util.concurrent.CopyOnWriteArrayList<>();
+        dev.outpost.host.internal.DurableFiles.observeDirectorySyncs(synced::add);
+        try (RecordStore store = open()) {
+            store.store("day-1", "web-01", DATA, Optional.empty());
+            synced.clear();
+            clock.advance(Duration.ofDays(1));
+            store.store("day-2", "web-01", DATA, Optional.empty());
+            Path ids = dir.resolve(".outpost/ids").toAbsolutePath().normalize();
+            assertThat(ids.resolve("2026-03-02")).isDirectory();
+            assertThat(synced).as("the ids folder, after its new day's directory was made").contains(ids);
+        } finally {
+            dev.outpost.host.internal.DurableFiles.observeDirectorySyncs(p -> { });
+        }
+    }
+
+    @Test
+    void filesAndDirectoriesAreOwnerOnly() throws Exception {
+        try (RecordStore store = open()) {
+            String name = store.store("r-1", "web-01", DATA, Optional.empty()).fileName();
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(name))))
+                    .isEqualTo("rw-------");
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(".outpost/ids"))))
+                    .isEqualTo("rwx------");
+        }
+    }
+
+    @Test
+    void nothingTouchesTheDiskBeforeStartAndShutdownIsIdempotent() throws Exception {
+        RecordStore store = RecordStore.builder(dir.resolve("later")).clock(clock).build();
+        assertThat(dir.resolve("later")).doesNotExist();
+        assertThatThrownBy(() -> store.store("r", "web-01", DATA, Optional.empty())).isInstanceOf(IllegalStateException.class);
+        store.start();
+        assertThatThrownBy(store::start).isInstanceOf(IllegalStateException.class);
+        var stop = store.shutdown();
+        assertThat(store.shutdown()).isSameAs(stop);
+        assertThat(stop.join().clean()).isTrue();
+        assertThatThrownBy(() -> store.store("r", "web-01", DATA, Optional.empty())).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void configurationIsBoundAndExplicitCallsWin() throws Exception {
+        dev.outpost.core.config.OutpostConfig config = dev.outpost.core.config.OutpostConfig.builder()
+                .set("outpost.records.dir", dir.resolve("configured").toString()).set("outpost.records.retention", "2d").build();
+        try (RecordStore store = RecordStore.builder().configure(config).retention(Duration.ofDays(3)).build().start()) {
+            assertThat(store.directory()).isEqualTo(dir.resolve("configured").toAbsolutePath());
+            assertThat(store.retention()).isEqualTo(Duration.ofDays(3));
+        }
+        dev.outpost.core.config.OutpostConfig bad = dev.outpost.core.config.OutpostConfig.builder()
+                .set("outpost.records.retention", "-1d").build();
+        assertThatThrownBy(() -> RecordStore.builder().configure(bad).build())
+                .isInstanceOfSatisfying(dev.outpost.ConfigException.class, e -> assertThat(e.problems())
+                        .extracting(dev.outpost.ConfigException.Problem::key)
+                        .containsExactlyInAnyOrder("outpost.records.dir", "outpost.records.retention"));
+    }
 }
