@@ -9,6 +9,7 @@ import dev.outpost.core.internal.CallbackFuture;
 import dev.outpost.core.internal.Checks;
 import dev.outpost.core.internal.Guard;
 import dev.outpost.core.internal.OwnedThreads;
+import dev.outpost.core.internal.Tracing;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.internal.Ids;
 import dev.outpost.spi.Codec;
@@ -277,7 +278,7 @@ public final class Client implements AutoCloseable {
     private CompletableFuture<Void> send(String destination, Request r) {
         try {
             // no plain-text request id attribute: with a sealing codec it would tell readers of the queue what to cancel
-            return transport.send(destination, Message.of(codec.encodeRequest(r)));
+            return transport.send(destination, Message.of(codec.encodeRequest(Tracing.withCurrentContext(r))));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -61,10 +61,13 @@ public final class CollectorRunner {
         Throwable failure = null;
         boolean timedOut;
         try (Deadlines.Ticket ticket = deadlines.watch(deadlineNanos)) {
-            try {
-                result = entry.collector().collect(request, ctx);
-            } catch (Throwable t) { // user code: Errors included, the loop goes on
-                failure = t;
+            try (Tracing.Run span = Tracing.enter(request, owner)) {
+                try {
+                    result = entry.collector().collect(request, ctx);
+                } catch (Throwable t) { // user code: Errors included, the loop goes on
+                    failure = t;
+                    span.failed(t);
+                }
             }
             timedOut = ticket.timedOut();
         }
