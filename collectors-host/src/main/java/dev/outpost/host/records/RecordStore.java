@@ -101,6 +101,7 @@ public final class RecordStore implements AutoCloseable {
     /** Request-id hashes whose journal segment is not retired yet, and their names. */
     private final ConcurrentHashMap<String, String> recent = new ConcurrentHashMap<>();
     private final AtomicLong count = new AtomicLong();
+    private volatile java.util.Set<Path> dayDirs;
     private final ReentrantLock sweepLock = new ReentrantLock();
     private volatile Instant lastSweep = Instant.MIN;
     private volatile String latest;
@@ -232,15 +233,19 @@ public final class RecordStore implements AutoCloseable {
     /** The marker and the record file, each written unless already there in full; fsynced when {@code sync}. */
     private boolean writeFiles(String hash, String name, byte[] bytes, boolean sync) throws IOException {
         Path day = ids.resolve(dayOf(timestampOf(name).orElseThrow()).toString());
-        DurableFiles.createDirectories(day); // a new day's directory: its parent is fsynced
+        if (!markerDays().contains(day)) {
+            DurableFiles.createDirectories(day); // a new day's directory: its parent is fsynced
+            markerDays().add(day);
+        }
         Path marker = day.resolve(hash);
         byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
-        if (!Files.isRegularFile(marker) || Files.size(marker) != nameBytes.length) {
+        // on the store path (not sync) the files are new: no need to look before writing
+        if (!sync || !Files.isRegularFile(marker) || Files.size(marker) != nameBytes.length) {
             DurableFiles.writeUnsynced(marker, nameBytes, false);
         }
         Path record = dir.resolve(name);
         boolean created = false;
-        if (!Files.isRegularFile(record) || Files.size(record) != bytes.length) {
+        if (!sync || !Files.isRegularFile(record) || Files.size(record) != bytes.length) {
             Path t = tmp.resolve(hash + ".json");
             DurableFiles.writeUnsynced(t, bytes, false);
             DurableFiles.move(t, record);
@@ -378,6 +383,7 @@ public final class RecordStore implements AutoCloseable {
                     try {
                         if (LocalDate.parse(day.getFileName().toString()).isBefore(oldestMarkerDay)) {
                             deleteTree(day);
+                            markerDays().remove(day);
                         }
                     } catch (java.time.format.DateTimeParseException e) {
                         // not ours: leave it
@@ -469,15 +475,31 @@ public final class RecordStore implements AutoCloseable {
     }
 
     private Optional<String> marker(String hash) throws IOException {
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(ids)) {
-            for (Path day : s) {
-                Path m = day.resolve(hash);
-                if (Files.isRegularFile(m)) {
-                    return Optional.of(Files.readString(m, StandardCharsets.UTF_8));
-                }
+        for (Path day : markerDays()) {
+            try {
+                return Optional.of(Files.readString(day.resolve(hash), StandardCharsets.UTF_8));
+            } catch (NoSuchFileException e) {
+                // not that day
             }
         }
         return Optional.empty();
+    }
+
+    /** The marker day directories, listed once and then kept up to date (listing them for every store cost a third of its syscalls). */
+    private java.util.Set<Path> markerDays() throws IOException {
+        java.util.Set<Path> days = dayDirs;
+        if (days == null) {
+            days = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(ids)) {
+                for (Path day : s) {
+                    if (Files.isDirectory(day)) {
+                        days.add(day);
+                    }
+                }
+            }
+            dayDirs = days;
+        }
+        return days;
     }
 
     /** A fresh name for {@code source}: now in microseconds, bumped past the last one used and any file present. */
