@@ -46,6 +46,9 @@ public final class RecordJournal {
     @FunctionalInterface
     public interface Materializer {
         void materialize(Entry entry) throws IOException;
+
+        /** Makes everything materialized so far durable; called before a segment is deleted. */
+        default void flush() throws IOException {}
     }
 
     private static final class Segment {
@@ -94,6 +97,7 @@ public final class RecordJournal {
         for (Path p : segments()) {
             max = Math.max(max, idOf(p));
             replay(p, m);
+            m.flush();
             Files.deleteIfExists(p);
         }
         DurableFiles.syncDirectory(dir);
@@ -235,6 +239,7 @@ public final class RecordJournal {
                 lock.unlock();
             }
             replay(s.path, m);
+            m.flush();
             Files.deleteIfExists(s.path);
             lock.lock();
             try {
