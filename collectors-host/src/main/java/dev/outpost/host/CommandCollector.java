@@ -1,19 +1,18 @@
 package dev.outpost.host;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.CollectorException;
+import dev.outpost.ConfigException;
 import dev.outpost.Request;
-import dev.outpost.host.internal.DurableFiles;
+import dev.outpost.host.internal.CommandSettings;
 import dev.outpost.host.internal.ProcessRunner;
+import dev.outpost.host.internal.RevertStore;
 import dev.outpost.host.internal.Settings;
 import dev.outpost.host.internal.Template;
 import dev.outpost.Json;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.CollectorContext;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -29,7 +28,9 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,10 +79,15 @@ public final class CommandCollector implements Collector, AutoCloseable {
                "command": {"type": "string", "pattern": "^[a-z0-9_][a-z0-9._-]*$", "maxLength": 128},
                "params": {"type": "object"}}}""");
 
+    /** Extra time the {@code timeout} wrapper gives a command after TERM before it sends KILL. */
+    static final Duration KILL_AFTER = Duration.ofSeconds(2);
+
     private final Map<String, CommandSpec> commands;
-    private final Optional<Path> reverts;
+    private final Optional<RevertStore> reverts;
+    private final Set<String> revertTargets;
     private final Clock clock;
     private final Path sudoPath;
+    private final Path timeoutPath;
     private final int maxArgChars;
     private final ScheduledExecutorService revertThread;
 
@@ -89,11 +95,13 @@ public final class CommandCollector implements Collector, AutoCloseable {
         this.commands = Map.copyOf(b.commands);
         this.clock = b.clock;
         this.sudoPath = b.sudoPath;
+        this.timeoutPath = b.timeoutPath;
         this.maxArgChars = b.maxArgChars;
+        this.revertTargets = commands.values().stream().flatMap(c -> c.revertCommand().stream()).collect(Collectors.toUnmodifiableSet());
         if (b.stateDirectory.isPresent()) {
-            Path dir = b.stateDirectory.get().resolve("reverts");
-            Files.createDirectories(dir);
-            this.reverts = Optional.of(dir);
+            RevertStore store = new RevertStore(b.stateDirectory.get());
+            store.open(); // refuses a directory others own or may write
+            this.reverts = Optional.of(store);
             ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
                 Thread t = new Thread(r, "outpost-host-command-revert");
                 t.setDaemon(true);
@@ -124,7 +132,7 @@ public final class CommandCollector implements Collector, AutoCloseable {
      * unprefixed, e.g. {@code config.subset("outpost.collectors.host.command")}); see the module
      * README for the keys.
      *
-     * @throws IllegalArgumentException naming every bad key
+     * @throws ConfigException naming every bad or unknown key (with the nearest valid one)
      * @throws IOException when the state directory cannot be used
      */
     public static CommandCollector fromSettings(Map<String, String> settings) throws IOException {
@@ -133,70 +141,24 @@ public final class CommandCollector implements Collector, AutoCloseable {
 
     /** {@link #fromSettings(Map)} with a clock (for tests). */
     public static CommandCollector fromSettings(Map<String, String> settings, Clock clock) throws IOException {
-        Settings s = new Settings(settings);
-        Builder b = builder().clock(clock);
-        List<String> problems = new ArrayList<>();
-        try {
-            s.string("state-dir").ifPresent(d -> b.stateDirectory(Path.of(d)));
-            s.string("sudo-path").ifPresent(p -> b.sudoPath(Path.of(p)));
-            b.maxArgChars((int) s.longValue("max-arg-chars", 4096, 1, 131072));
-            b.revertCheckInterval(s.duration("revert-check-interval", Duration.ofSeconds(1)));
-        } catch (CollectorException e) {
-            problems.add(e.getMessage());
-        }
-        for (String name : s.list("commands")) {
-            String p = "command." + name + ".";
-            int before = problems.size();
-            Optional<String> exe = s.string(p + "executable");
-            if (exe.isEmpty()) {
-                problems.add(Settings.bad(p + "executable", "required").getMessage());
-            }
-            CommandSpec.Builder c = CommandSpec.builder(name, Path.of(exe.orElse("/")));
-            attempt(problems, () -> s.string(p + "args").ifPresent(a -> {
-                JsonNode arr = json(p + "args", a);
-                if (!arr.isArray()) {
-                    throw Settings.bad(p + "args", "must be a JSON array of strings");
-                }
-                arr.forEach(x -> c.args(x.asText()));
-            }));
-            attempt(problems, () -> s.string(p + "params-schema").ifPresent(j -> c.paramsSchema(json(p + "params-schema", j))));
-            attempt(problems, () -> s.string(p + "env").ifPresent(j -> json(p + "env", j).fields()
-                    .forEachRemaining(e -> c.env(e.getKey(), e.getValue().asText()))));
-            attempt(problems, () -> s.list(p + "inherit-env").forEach(c::inheritEnv));
-            attempt(problems, () -> s.string(p + "working-dir").ifPresent(d -> c.workingDirectory(Path.of(d))));
-            attempt(problems, () -> c.timeout(s.duration(p + "timeout", CommandSpec.DEFAULT_TIMEOUT)));
-            attempt(problems, () -> c.maxOutputBytes((int) s.longValue(p + "max-output-bytes",
-                    CommandSpec.DEFAULT_MAX_OUTPUT_BYTES, 0, 16 * 1024 * 1024)));
-            attempt(problems, () -> c.sudo(s.bool(p + "sudo", false)));
-            attempt(problems, () -> {
-                Optional<String> revert = s.string(p + "revert");
-                if (revert.isPresent()) {
-                    c.revert(revert.get(), s.duration(p + "revert-delay", Duration.ZERO));
-                }
-            });
-            if (problems.size() == before) {
-                attempt(problems, () -> b.command(c.build()));
-            }
-        }
+        List<ConfigException.Problem> problems = new ArrayList<>();
+        Builder b = CommandSettings.parse(settings, problems).clock(clock);
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("host.command settings: " + String.join("; ", problems));
+            throw new ConfigException(problems);
         }
         return b.build();
     }
 
-    private static void attempt(List<String> problems, Runnable r) {
-        try {
-            r.run();
-        } catch (CollectorException | IllegalArgumentException e) {
-            problems.add(e.getMessage());
-        }
-    }
-
-    private static JsonNode json(String key, String text) {
-        try {
-            return Json.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw Settings.bad(key, "not valid JSON");
+    /**
+     * {@inheritDoc} Every key is checked (an unknown one is named with the nearest valid one) and
+     * every value parsed, as {@link #fromSettings} would; nothing is created.
+     */
+    @Override
+    public void validateSettings(Map<String, String> settings) {
+        List<ConfigException.Problem> problems = new ArrayList<>();
+        CommandSettings.parse(settings, problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
         }
     }
 
@@ -247,12 +209,18 @@ public final class CommandCollector implements Collector, AutoCloseable {
                 o.stdoutTruncated(), o.stderr(), o.stderrBytes(), o.stderrTruncated(), revert);
     }
 
-    /** The revert entries waiting, oldest due first. */
+    /** The revert entries waiting (those that pass their check), oldest due first. */
     public List<CommandResult.Revert> pendingReverts() throws IOException {
         List<CommandResult.Revert> out = new ArrayList<>();
-        for (Path p : revertFiles()) {
-            JsonNode n = Json.parse(Files.readString(p, StandardCharsets.UTF_8));
-            out.add(new CommandResult.Revert(n.path("id").asText(), n.path("command").asText(), Instant.parse(n.path("dueAt").asText())));
+        if (reverts.isPresent()) {
+            for (Path p : reverts.get().files()) {
+                try {
+                    RevertStore.Entry e = reverts.get().read(p);
+                    out.add(new CommandResult.Revert(e.id(), e.command(), e.dueAt()));
+                } catch (RevertStore.Refused refused) {
+                    // set aside by the next revert check
+                }
+            }
         }
         out.sort(Comparator.comparing(CommandResult.Revert::dueAt));
         return out;
@@ -268,41 +236,45 @@ public final class CommandCollector implements Collector, AutoCloseable {
         if (reverts.isEmpty()) {
             return 0;
         }
+        RevertStore store = reverts.get();
         int ran = 0;
         Instant now = clock.instant();
-        for (Path file : revertFiles()) {
-            JsonNode entry;
+        for (Path file : store.files()) {
+            RevertStore.Entry entry;
             try {
-                entry = Json.parse(Files.readString(file, StandardCharsets.UTF_8));
-            } catch (IllegalArgumentException | IOException e) {
-                log.error("host.command: unreadable revert entry {}; set aside", file.getFileName());
-                Files.move(file, file.resolveSibling(file.getFileName() + ".damaged"));
+                entry = store.read(file);
+            } catch (RevertStore.Refused e) {
+                store.setAside(file, e.getMessage());
+                continue;
+            } catch (IOException | RuntimeException e) {
+                log.warn("host.command: cannot read revert entry {} now: {}; tried again later", file.getFileName(), e.toString());
                 continue;
             }
-            if (Instant.parse(entry.path("dueAt").asText()).isAfter(now)) {
+            if (entry.dueAt().isAfter(now)) {
                 continue;
             }
-            String command = entry.path("command").asText();
-            CommandSpec spec = commands.get(command);
-            if (spec == null) {
-                log.error("host.command: revert {} names '{}', which is not in the allow-list; kept until it is",
-                        entry.path("id").asText(), command);
+            if (!revertTargets.contains(entry.command())) {
+                store.setAside(file, "'" + entry.command() + "' is not the revert of any allow-listed command");
                 continue;
             }
+            CommandSpec spec = commands.get(entry.command());
             try {
-                ProcessRunner.Outcome o = run(spec, argv(spec, entry.path("params")), spec.timeout());
-                log.info("host.command: revert {} ran '{}': exit {}{}", entry.path("id").asText(), command, o.exitCode(),
+                ProcessRunner.Outcome o = run(spec, argv(spec, entry.params()), spec.timeout());
+                log.info("host.command: revert {} ran '{}': exit {}{}", entry.id(), entry.command(), o.exitCode(),
                         o.timedOut() ? " (timed out)" : "");
             } catch (CollectorException e) {
-                log.error("host.command: revert {} ('{}') cannot run: {}; kept, will be tried again",
-                        entry.path("id").asText(), command, e.getMessage());
+                if (e.code().equals("bad-params")) {
+                    store.setAside(file, "its params no longer fit '" + entry.command() + "': " + e.getMessage());
+                } else {
+                    log.error("host.command: revert {} ('{}') cannot run: {}; kept, will be tried again", entry.id(),
+                            entry.command(), e.getMessage());
+                }
                 continue;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return ran;
             }
-            Files.deleteIfExists(file);
-            DurableFiles.syncDirectory(file.getParent());
+            store.delete(file);
             ran++;
         }
         return ran;
@@ -321,17 +293,6 @@ public final class CommandCollector implements Collector, AutoCloseable {
         }
     }
 
-    private List<Path> revertFiles() throws IOException {
-        List<Path> files = new ArrayList<>();
-        if (reverts.isPresent()) {
-            try (DirectoryStream<Path> s = Files.newDirectoryStream(reverts.get(), "*.json")) {
-                s.forEach(files::add);
-            }
-        }
-        files.sort(Comparator.naturalOrder());
-        return files;
-    }
-
     private CommandResult.Revert scheduleRevert(CommandSpec spec, JsonNode params, String requestId) throws IOException {
         String revert = spec.revertCommand().get();
         CommandSpec target = commands.get(revert);
@@ -346,16 +307,8 @@ public final class CommandCollector implements Collector, AutoCloseable {
         }
         Instant due = clock.instant().plus(spec.revertDelay());
         String id = UUID.randomUUID().toString();
-        ObjectNode entry = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
-        entry.put("id", id);
-        entry.put("command", revert);
-        entry.set("params", params);
-        entry.put("dueAt", due.toString());
-        entry.put("requestId", requestId);
-        entry.put("createdAt", clock.instant().toString());
-        // written before the command starts: if we crash while it runs, the revert still happens
-        DurableFiles.write(reverts.get().resolve(String.format("%020d-%s.json", due.toEpochMilli(), id)),
-                entry.toString().getBytes(StandardCharsets.UTF_8));
+        // written (signed) before the command starts: if we crash while it runs, the revert still happens
+        reverts.get().write(id, revert, params, due, requestId, clock.instant());
         return new CommandResult.Revert(id, revert, due);
     }
 
@@ -365,11 +318,6 @@ public final class CommandCollector implements Collector, AutoCloseable {
             throw CollectorException.permanent("bad-params", "command '" + spec.name() + "': " + String.join("; ", violations));
         }
         List<String> argv = new ArrayList<>();
-        if (spec.sudo()) {
-            argv.add(sudoPath.toString());
-            argv.add("-n");
-            argv.add("--");
-        }
         argv.add(spec.executable().toString());
         for (Template t : spec.templates()) {
             argv.add(t.render(p -> {
@@ -403,8 +351,30 @@ public final class CommandCollector implements Collector, AutoCloseable {
             }
         }
         env.putAll(spec.env());
+        List<String> command = argv;
+        Duration ours = timeout;
+        if (spec.sudo()) {
+            // root's processes are out of the worker's reach: the timeout is enforced inside sudo by
+            // coreutils timeout, which runs in a process group of its own and signals the whole group
+            // (TERM, then KILL); the worker's own kill of sudo comes a little later, as a last resort
+            command = new ArrayList<>();
+            command.add(sudoPath.toString());
+            command.add("-n");
+            command.add("--");
+            command.add(timeoutPath.toString());
+            command.add("--kill-after=" + KILL_AFTER.toSeconds() + "s");
+            command.add(String.format(java.util.Locale.ROOT, "%.3fs", Math.max(0.001, timeout.toNanos() / 1e9)));
+            command.addAll(argv);
+            ours = timeout.plus(KILL_AFTER).plusSeconds(3);
+        }
         try {
-            return ProcessRunner.run(argv, env, spec.workingDirectory(), timeout, spec.maxOutputBytes());
+            ProcessRunner.Outcome o = ProcessRunner.run(command, env, spec.workingDirectory(), ours, spec.maxOutputBytes());
+            if (spec.sudo() && !o.timedOut() && (o.exitCode() == 124 || o.exitCode() == 137)) {
+                // timeout's own codes: the command ran out of time inside sudo
+                return new ProcessRunner.Outcome(o.exitCode(), true, o.durationMs(), o.stdout(), o.stdoutBytes(), o.stdoutTruncated(),
+                        o.stderr(), o.stderrBytes(), o.stderrTruncated());
+            }
+            return o;
         } catch (IOException e) {
             // the message names the executable, never the params
             throw CollectorException.permanent("start-failed", "command '" + spec.name() + "' could not be started: "
@@ -418,6 +388,7 @@ public final class CommandCollector implements Collector, AutoCloseable {
         private Optional<Path> stateDirectory = Optional.empty();
         private Clock clock = Clock.systemUTC();
         private Path sudoPath = Path.of("/usr/bin/sudo");
+        private Path timeoutPath = Path.of("/usr/bin/timeout");
         private int maxArgChars = 4096;
         private Duration revertCheckInterval = Duration.ofSeconds(1);
 
@@ -447,6 +418,16 @@ public final class CommandCollector implements Collector, AutoCloseable {
         /** The {@code sudo} program; {@code /usr/bin/sudo} by default. */
         public Builder sudoPath(Path path) {
             this.sudoPath = Objects.requireNonNull(path, "path");
+            return this;
+        }
+
+        /**
+         * The coreutils {@code timeout} program that enforces a {@code sudo} command's timeout
+         * inside sudo (see the README for the sudoers line); {@code /usr/bin/timeout} by default.
+         * A collector with a sudo command refuses to build without it.
+         */
+        public Builder timeoutPath(Path path) {
+            this.timeoutPath = Objects.requireNonNull(path, "path");
             return this;
         }
 
@@ -488,6 +469,10 @@ public final class CommandCollector implements Collector, AutoCloseable {
                         problems.add("command '" + c.name() + "' has a revert: set a state directory to keep reverts in");
                     }
                 });
+            }
+            if (commands.values().stream().anyMatch(CommandSpec::sudo) && !Files.isExecutable(timeoutPath)) {
+                problems.add("a sudo command needs coreutils timeout at " + timeoutPath
+                        + " (it enforces the timeout on root's whole process tree): install it or set timeoutPath");
             }
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException(String.join("; ", problems));

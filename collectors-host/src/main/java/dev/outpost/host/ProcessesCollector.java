@@ -9,6 +9,7 @@ import dev.outpost.Request;
 import dev.outpost.host.internal.LinuxProcTable;
 import dev.outpost.host.internal.OshiProcTable;
 import dev.outpost.host.internal.ProcInfo;
+import dev.outpost.host.internal.SecretArguments;
 import dev.outpost.host.internal.Settings;
 import dev.outpost.Json;
 import dev.outpost.spi.Collector;
@@ -50,7 +51,9 @@ import oshi.software.os.linux.LinuxOperatingSystem;
  * call of this collector (since the process started on the first call), like {@code top}'s.
  *
  * <p>Settings ({@code outpost.collectors.host.processes.*}): {@code include-arguments}
- * ({@code true}; {@code false} leaves command lines out, as they may carry secrets) and
+ * ({@code false}: command lines are left out, as they may carry secrets; with {@code true} the
+ * values of secret-looking options, {@code --password=}, {@code -D...key=}, {@code --token X},
+ * a URL's password, are replaced by {@code ****}) and
  * {@code max-processes} (10000, the most returned).
  */
 public final class ProcessesCollector implements Collector {
@@ -108,7 +111,7 @@ public final class ProcessesCollector implements Collector {
     public Object collect(Request request, CollectorContext context) {
         JsonNode p = request.params();
         Settings settings = new Settings(context.settings());
-        boolean arguments = settings.bool("include-arguments", true);
+        boolean arguments = settings.bool("include-arguments", false);
         int max = (int) settings.longValue("max-processes", 10_000, 1, 1_000_000);
         boolean details = p.path("details").asBoolean(false);
         Predicate<ProcInfo> filter = x -> true;
@@ -183,7 +186,7 @@ public final class ProcessesCollector implements Collector {
                 hidden.add("arguments");
             } else {
                 ArrayNode a = o.putArray("arguments");
-                extra.arguments().get().forEach(a::add);
+                SecretArguments.mask(extra.arguments().get()).forEach(a::add);
             }
         }
         if (x.startedAtMs().isPresent()) {

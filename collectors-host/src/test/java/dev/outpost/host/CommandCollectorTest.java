@@ -159,7 +159,8 @@ class CommandCollectorTest {
                         .sudo(true).build())
                 .build();
         assertThat(run("ufw", Map.of("text", "22; reboot")).stdout())
-                .isEqualTo("-n\n--\n/usr/sbin/ufw\nallow\n22; reboot\n");
+                .as("the timeout is enforced inside sudo by coreutils timeout, on root's whole process group")
+                .isEqualTo("-n\n--\n/usr/bin/timeout\n--kill-after=2s\n60.000s\n/usr/sbin/ufw\nallow\n22; reboot\n");
     }
 
     @Test

@@ -24,9 +24,34 @@ class ProcessesCollectorTest {
     }
 
     private JsonNode run(Map<String, Object> params) throws Exception {
+        return run(params, Map.of("include-arguments", "true"));
+    }
+
+    private JsonNode run(Map<String, Object> params, Map<String, String> settings) throws Exception {
         Request r = Request.builder(ProcessesCollector.NAME).params(params).build();
         assertThat(JsonSchema.of(collector.paramsSchema()).violations(r.params())).isEmpty();
-        return (JsonNode) collector.collect(r, TestContext.empty());
+        return (JsonNode) collector.collect(r, TestContext.of(settings));
+    }
+
+    @Test
+    void commandLinesAreLeftOutByDefault() throws Exception {
+        child = new ProcessBuilder("/bin/sh", "-c", "sleep 316; true", "sh", "--password=hunter2").start();
+        JsonNode p = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> find(run(Map.of(), Map.of()), child.pid()), java.util.Objects::nonNull);
+        assertThat(p.has("arguments")).isFalse();
+        assertThat(run(Map.of(), Map.of()).toString()).doesNotContain("hunter2");
+    }
+
+    @Test
+    void whenArgumentsAreOnSecretLookingValuesAreMasked() throws Exception {
+        child = new ProcessBuilder("/bin/sh", "-c", "sleep 317; true", "sh", "--password=hunter2", "-Daws.access-key=AKIAEXAMPLE",
+                "-Dapp.secretKey=s3", "--token", "tok-123", "API_KEY=k-456", "https://bob:pa55@example.com/x", "--port=8080",
+                "--verbose").start();
+        JsonNode p = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> find(run(Map.of()), child.pid()), java.util.Objects::nonNull);
+        assertThat(p.get("arguments").toString()).doesNotContain("hunter2", "AKIAEXAMPLE", "s3\"", "tok-123", "k-456", "pa55");
+        assertThat(p.get("arguments")).extracting(JsonNode::asText).contains("--password=****", "-Daws.access-key=****",
+                "-Dapp.secretKey=****", "--token", "****", "API_KEY=****", "https://bob:****@example.com/x", "--port=8080", "--verbose");
     }
 
     private static JsonNode find(JsonNode result, long pid) {

@@ -11,7 +11,25 @@ import java.nio.file.StandardOpenOption;
 
 /** Crash-safe file writes: temporary file, fsync, atomic rename, fsync of the directory. */
 public final class DurableFiles {
+    private static final java.nio.file.attribute.FileAttribute<?>[] OWNER_ONLY = ownerOnly();
+
     private DurableFiles() {}
+
+    private static java.nio.file.attribute.FileAttribute<?>[] ownerOnly() {
+        boolean posix = java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        return posix ? new java.nio.file.attribute.FileAttribute<?>[] {java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))} : new java.nio.file.attribute.FileAttribute<?>[0];
+    }
+
+    /** fsyncs {@code file} if it exists; false when it does not. */
+    public static boolean syncFile(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+            return true;
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
+        }
+    }
 
     /** Writes {@code bytes} to {@code target} so that after a crash it holds either the old or the new content. */
     public static void write(Path target, byte[] bytes) throws IOException {
@@ -23,13 +41,20 @@ public final class DurableFiles {
 
     /** Writes and fsyncs {@code file} (created or truncated). */
     public static void writeSynced(Path file, byte[] bytes) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
+        writeUnsynced(file, bytes, true);
+    }
+
+    /** Writes {@code file} owner-only (created or truncated), fsyncing it when {@code sync}. */
+    public static void writeUnsynced(Path file, byte[] bytes, boolean sync) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE), OWNER_ONLY)) {
             ByteBuffer buf = ByteBuffer.wrap(bytes);
             while (buf.hasRemaining()) {
                 ch.write(buf);
             }
-            ch.force(true);
+            if (sync) {
+                ch.force(true);
+            }
         }
     }
 
@@ -42,8 +67,50 @@ public final class DurableFiles {
         }
     }
 
+    /** Creates {@code dir} and missing parents, fsyncing the parent of each directory created so the new entry survives a crash. */
+    public static void createDirectories(Path dir) throws IOException {
+        Path abs = dir.toAbsolutePath();
+        if (Files.isDirectory(abs)) {
+            return;
+        }
+        Path parent = abs.getParent();
+        if (parent != null) {
+            createDirectories(parent);
+        }
+        try {
+            Files.createDirectory(abs);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            if (!Files.isDirectory(abs)) {
+                throw e;
+            }
+            return;
+        }
+        restrict(abs, true);
+        if (parent != null) {
+            syncDirectory(parent);
+        }
+    }
+
+    /** Owner-only permissions (0700 for directories, 0600 for files) where the file system has POSIX permissions. */
+    public static void restrict(Path p, boolean directory) throws IOException {
+        try {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(directory ? "rwx------" : "rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system (Windows): its ACLs apply
+        }
+    }
+
+    /** Sees every directory fsync; for tests that prove a new entry was made durable. */
+    private static volatile java.util.function.Consumer<Path> directorySyncs = p -> { };
+
+    /** Sets the observer of directory fsyncs (tests only). */
+    public static void observeDirectorySyncs(java.util.function.Consumer<Path> observer) {
+        directorySyncs = java.util.Objects.requireNonNull(observer, "observer");
+    }
+
     /** Makes a rename or delete in {@code dir} durable; a no-op where directories cannot be opened (Windows). */
     public static void syncDirectory(Path dir) throws IOException {
+        directorySyncs.accept(dir.toAbsolutePath().normalize());
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {

@@ -25,9 +25,13 @@ final class DiskQueue {
     private long bytes;
     private long nextSeq;
 
-    DiskQueue(Path dir) throws IOException {
+    DiskQueue(Path dir) {
         this.dir = dir;
-        Files.createDirectories(dir);
+    }
+
+    /** Creates the directory (owner-only), drops interrupted writes and indexes what is waiting. */
+    void open() throws IOException {
+        DurableFiles.createDirectories(dir);
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
             for (Path p : s) {
                 String name = p.getFileName().toString();
@@ -48,7 +52,11 @@ final class DiskQueue {
     synchronized long append(String destination, Message message) throws IOException {
         byte[] encoded = encode(destination, message);
         long seq = nextSeq++;
-        DurableFiles.write(path(seq), encoded);
+        Path target = path(seq);
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        DurableFiles.writeSynced(tmp, encoded);
+        DurableFiles.move(tmp, target);
+        DurableFiles.syncDirectory(dir);
         sizes.put(seq, (long) encoded.length);
         bytes += encoded.length;
         return seq;
@@ -75,6 +83,38 @@ final class DiskQueue {
             }
         }
         return Optional.empty();
+    }
+
+    /** Up to {@code max} of the oldest entries, all for the destination of the oldest. */
+    synchronized java.util.List<Entry> oldest(int max) throws IOException {
+        java.util.List<Entry> out = new java.util.ArrayList<>();
+        Optional<Entry> first = oldest();
+        if (first.isEmpty()) {
+            return out;
+        }
+        out.add(first.get());
+        for (Long seq : sizes.tailMap(first.get().seq(), false).keySet()) {
+            if (out.size() >= max) {
+                break;
+            }
+            Entry e;
+            try {
+                e = decode(seq, Files.readAllBytes(path(seq)));
+            } catch (IOException | RuntimeException ex) {
+                break; // oldest() sets it aside when its turn comes
+            }
+            if (!e.destination().equals(first.get().destination())) {
+                break; // order is kept per destination: a batch never jumps over another destination's message
+            }
+            out.add(e);
+        }
+        return out;
+    }
+
+    /** The oldest sequence after {@code after}, if any. */
+    synchronized Optional<Long> oldestAfter(long after) {
+        Long k = sizes.higherKey(after);
+        return Optional.ofNullable(k);
     }
 
     /** Removes one entry; false when it was already gone. */

@@ -1,5 +1,10 @@
 package dev.outpost.host.outbox;
 
+import dev.outpost.ConfigException;
+import dev.outpost.ShutdownResult;
+import dev.outpost.host.internal.Config;
+import dev.outpost.host.internal.Lifecycle;
+import dev.outpost.spi.ConfigSource;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.MessageTooLargeException;
@@ -13,29 +18,27 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A {@link Transport} that never loses a sent message because the destination is down: every
  * {@link #send} is first written to a bounded on-disk outbox, and one thread
- * ({@code outpost-outbox}) forwards the outbox to the wrapped transport, oldest first, deleting
- * each message only once the wrapped transport accepted it. While the destination is down the
+ * ({@code outpost-outbox-N-forwarder}) forwards the outbox to the wrapped transport, oldest first,
+ * in batches of up to {@link Builder#batchSize} (10: one {@code SendMessageBatch} on SQS), deleting
+ * messages only once the wrapped transport accepted their batch (a batch that failed half-way is
+ * sent again whole: at-least-once, as everywhere in Outpost). While the destination is down the
  * outbox grows; when it is back the outbox drains in order. Messages left in the outbox when the
  * process stops are sent after the next start.
  *
  * <pre>{@code
- * Transport shipping = OutboxTransport.builder(sqs, Path.of("/var/lib/outpost/outbox"))
+ * OutboxTransport shipping = OutboxTransport.builder(sqs, Path.of("/var/lib/outpost/outbox"))
  *         .maxMessages(20_000)                      // about a day of 5-second samples
  *         .whenFull(OutboxTransport.WhenFull.DROP_OLDEST)
- *         .build();
+ *         .build().start();
  * Scheduler.builder(shipping).job(Scheduler.Job.every(Duration.ofSeconds(5), processes, "records")).build().start();
  * }</pre>
  *
@@ -46,8 +49,9 @@ import org.slf4j.LoggerFactory;
  * for good ({@link MessageTooLargeException}) is removed and counted in {@link #undeliverable()}
  * so that it cannot block the ones behind it.
  *
- * <p>{@link #receive} and {@link #depth} go straight to the wrapped transport. {@link #close()}
- * stops the thread and closes the wrapped transport.
+ * <p>{@link #receive} and {@link #depth} go straight to the wrapped transport. Nothing is opened
+ * before {@link #start()}, and a send before it fails; {@link #close()} stops the thread and closes
+ * the wrapped transport.
  */
 public final class OutboxTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(OutboxTransport.class);
@@ -65,38 +69,53 @@ public final class OutboxTransport implements Transport {
     private final int maxMessages;
     private final long maxBytes;
     private final WhenFull whenFull;
-    private final Duration retryDelay;
-    private final Duration maxRetryDelay;
-    private final Duration sendTimeout;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition wake = lock.newCondition();
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final AtomicLong delivered = new AtomicLong();
+    private final Lifecycle lifecycle;
+    private final Forwarder forwarder;
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
-    private final AtomicLong undeliverable = new AtomicLong();
-    private final AtomicLong failedAttempts = new AtomicLong();
-    private final Thread thread;
-    private volatile long inFlight = -1;
-    private volatile boolean signalled;
+    private Thread thread;
 
-    private OutboxTransport(Builder b) throws IOException {
+    private OutboxTransport(Builder b, Path directory, int maxMessages, long maxBytes, WhenFull whenFull, Duration retryDelay,
+            Duration maxRetryDelay, Duration sendTimeout, int batchSize) {
         this.delegate = b.delegate;
-        this.queue = new DiskQueue(b.directory);
-        this.maxMessages = b.maxMessages;
-        this.maxBytes = b.maxBytes;
-        this.whenFull = b.whenFull;
-        this.retryDelay = b.retryDelay;
-        this.maxRetryDelay = b.maxRetryDelay;
-        this.sendTimeout = b.sendTimeout;
-        this.thread = new Thread(this::drain, "outpost-outbox");
-        thread.setDaemon(true);
-        thread.start();
+        this.queue = new DiskQueue(directory);
+        this.maxMessages = maxMessages;
+        this.maxBytes = maxBytes;
+        this.whenFull = whenFull;
+        this.lifecycle = new Lifecycle("outbox", b.threadFactory);
+        // a full outbox always keeps one message outside the batch being sent, for DROP_OLDEST to take
+        this.forwarder = new Forwarder(delegate, queue, Math.max(1, Math.min(batchSize, maxMessages - 1)), retryDelay, maxRetryDelay, sendTimeout, lifecycle::running);
     }
 
     /** A builder for an outbox in {@code directory} (created if missing) in front of {@code delegate}. */
     public static Builder builder(Transport delegate, Path directory) {
-        return new Builder(delegate, directory);
+        return new Builder(delegate).directory(directory);
+    }
+
+    /** A builder for an outbox in front of {@code delegate}; the directory comes from {@link Builder#directory} or {@code outpost.outbox.dir}. */
+    public static Builder builder(Transport delegate) {
+        return new Builder(delegate);
+    }
+
+    /**
+     * Opens the outbox (messages left from a previous run are kept and sent first) and starts the
+     * forwarding thread.
+     *
+     * @return this outbox
+     * @throws IOException when the directory cannot be used
+     * @throws IllegalStateException when started before or shut down
+     */
+    public OutboxTransport start() throws IOException {
+        lifecycle.start();
+        try {
+            queue.open();
+        } catch (IOException | RuntimeException e) {
+            lifecycle.failedStart();
+            throw e;
+        }
+        thread = lifecycle.newThread(forwarder, "forwarder");
+        thread.start();
+        return this;
     }
 
     /**
@@ -109,8 +128,8 @@ public final class OutboxTransport implements Transport {
     public CompletableFuture<Void> send(String destination, Message message) {
         Objects.requireNonNull(destination, "destination");
         Objects.requireNonNull(message, "message");
-        if (closed.get()) {
-            return CompletableFuture.failedFuture(new TransportException(destination, "outbox is closed"));
+        if (!lifecycle.running()) {
+            return CompletableFuture.failedFuture(new TransportException(destination, "outbox is not running (start() it; after shutdown build a new one)"));
         }
         long size = DiskQueue.encodedSize(destination, message);
         if (size > maxBytes) {
@@ -142,7 +161,7 @@ public final class OutboxTransport implements Transport {
                 Thread.currentThread().interrupt();
             }
         }
-        signal();
+        forwarder.signal();
         return CompletableFuture.completedFuture(null);
     }
 
@@ -155,7 +174,8 @@ public final class OutboxTransport implements Transport {
                     return CompletableFuture.failedFuture(new TransportException(destination, "outbox full ("
                             + queue.size() + " messages, " + queue.bytes() + " bytes); the message was not kept"));
                 }
-                Optional<Long> victim = queue.oldestExcept(inFlight);
+                long busyTo = forwarder.inFlightTo;
+                Optional<Long> victim = busyTo < 0 ? queue.oldestAfter(Long.MIN_VALUE) : queue.oldestAfter(busyTo);
                 if (victim.isEmpty() || !queue.remove(victim.get())) {
                     break;
                 }
@@ -195,7 +215,7 @@ public final class OutboxTransport implements Transport {
 
     /** Messages the wrapped transport accepted. */
     public long delivered() {
-        return delivered.get();
+        return forwarder.delivered.get();
     }
 
     /** Waiting messages deleted to make room ({@link WhenFull#DROP_OLDEST}). */
@@ -210,150 +230,74 @@ public final class OutboxTransport implements Transport {
 
     /** Messages the wrapped transport refused for good (too large), removed from the outbox. */
     public long undeliverable() {
-        return undeliverable.get();
+        return forwarder.undeliverable.get();
     }
 
     /** Forwarding attempts that failed (each retried). */
     public long failedAttempts() {
-        return failedAttempts.get();
+        return forwarder.failedAttempts.get();
     }
 
-    /** Stops the outbox thread (what is waiting stays on disk) and closes the wrapped transport. Idempotent. */
-    @Override
-    public void close() {
-        if (closed.compareAndSet(false, true)) {
-            signal();
-            thread.interrupt();
-            try {
+    /** Batches the wrapped transport accepted (each one {@link Transport#sendBatch}, or one send for a single message). */
+    public long batchesSent() {
+        return forwarder.batches.get();
+    }
+
+    /**
+     * Stops the forwarding thread (what is waiting stays on disk for the next start) and closes
+     * the wrapped transport. Idempotent: every call returns the same future.
+     */
+    public CompletableFuture<ShutdownResult> shutdown() {
+        return lifecycle.shutdown(Duration.ofSeconds(10), () -> {
+            forwarder.signal();
+            if (thread != null) {
+                thread.interrupt();
                 thread.join(TimeUnit.SECONDS.toMillis(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
             delegate.close();
-        }
+        });
     }
 
-    private void signal() {
-        lock.lock();
-        try {
-            signalled = true;
-            wake.signalAll();
-        } finally {
-            lock.unlock();
-        }
+    /** {@link #shutdown()} and wait. */
+    @Override
+    public void close() {
+        lifecycle.closeAndReport(shutdown());
     }
 
-    /** Waits for a signal or {@code nanos}; false when closed. */
-    private boolean pause(long nanos) {
-        lock.lock();
-        try {
-            while (!signalled && nanos > 0 && !closed.get()) {
-                nanos = wake.awaitNanos(nanos);
-            }
-            signalled = false;
-        } catch (InterruptedException e) {
-            return false;
-        } finally {
-            lock.unlock();
-        }
-        return !closed.get();
-    }
-
-    private void drain() {
-        Duration backoff = retryDelay;
-        while (!closed.get()) {
-            Optional<DiskQueue.Entry> next;
-            try {
-                synchronized (queue) { // with send's drop: the entry picked here is never dropped while it is sent
-                    next = queue.oldest();
-                    next.ifPresent(x -> inFlight = x.seq());
-                }
-            } catch (IOException e) {
-                log.error("outbox: cannot read the outbox: {}", e.toString());
-                if (!pause(maxRetryDelay.toNanos())) {
-                    return;
-                }
-                continue;
-            }
-            if (next.isEmpty()) {
-                if (!pause(TimeUnit.SECONDS.toNanos(1))) {
-                    return;
-                }
-                continue;
-            }
-            DiskQueue.Entry e = next.get();
-            long waitNanos = 0;
-            try {
-                delegate.send(e.destination(), e.message()).get(sendTimeout.toMillis(), TimeUnit.MILLISECONDS);
-                queue.remove(e.seq());
-                delivered.incrementAndGet();
-                backoff = retryDelay;
-            } catch (InterruptedException ie) {
-                return;
-            } catch (ExecutionException | TimeoutException | RuntimeException | IOException failure) {
-                Throwable cause = failure instanceof ExecutionException ? failure.getCause() : failure;
-                if (cause instanceof MessageTooLargeException) {
-                    undeliverable.incrementAndGet();
-                    log.error("outbox: '{}' refuses message {} for good ({}); removed", e.destination(), e.seq(),
-                            cause.getMessage());
-                    try {
-                        queue.remove(e.seq());
-                    } catch (IOException io) {
-                        log.error("outbox: could not remove message {}: {}", e.seq(), io.toString());
-                    }
-                    continue;
-                }
-                if (failedAttempts.incrementAndGet() % 20 == 1) {
-                    log.warn("outbox: '{}' unavailable ({}); {} messages waiting, retrying in {}", e.destination(),
-                            String.valueOf(cause), queue.size(), backoff);
-                }
-                waitNanos = backoff.toNanos();
-                backoff = backoff.multipliedBy(2).compareTo(maxRetryDelay) > 0 ? maxRetryDelay : backoff.multipliedBy(2);
-            } finally {
-                inFlight = -1; // while backing off the entry is not being sent: DROP_OLDEST may take it
-            }
-            if (waitNanos > 0 && !backOff(waitNanos)) {
-                return;
-            }
-        }
-    }
-
-    /** Waits {@code nanos}; a new message does not cut it short (the destination is still down). False when closed. */
-    private boolean backOff(long nanos) {
-        lock.lock();
-        try {
-            long left = nanos;
-            while (left > 0 && !closed.get()) {
-                left = wake.awaitNanos(left);
-            }
-            return !closed.get();
-        } catch (InterruptedException ie) {
-            return false;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Builds an {@link OutboxTransport}. */
+    /**
+     * Builds an {@link OutboxTransport}. Values set by a method win over {@link #configure
+     * configuration} ({@code outpost.outbox.*}: {@code dir}, {@code max-messages},
+     * {@code max-bytes}, {@code when-full} ({@code drop-oldest} or {@code reject-new}),
+     * {@code retry-delay}, {@code max-retry-delay}, {@code send-timeout}, {@code batch-size}), which
+     * wins over the defaults.
+     */
     public static final class Builder {
         private final Transport delegate;
-        private final Path directory;
-        private int maxMessages = 10_000;
-        private long maxBytes = 256L * 1024 * 1024;
-        private WhenFull whenFull = WhenFull.DROP_OLDEST;
-        private Duration retryDelay = Duration.ofSeconds(1);
-        private Duration maxRetryDelay = Duration.ofSeconds(30);
-        private Duration sendTimeout = Duration.ofSeconds(30);
+        private Path directory;
+        private Integer maxMessages;
+        private Long maxBytes;
+        private WhenFull whenFull;
+        private Duration retryDelay;
+        private Duration maxRetryDelay;
+        private Duration sendTimeout;
+        private Integer batchSize;
+        private Optional<ThreadFactory> threadFactory = Optional.empty();
+        private Optional<ConfigSource> config = Optional.empty();
 
-        Builder(Transport delegate, Path directory) {
+        Builder(Transport delegate) {
             this.delegate = Objects.requireNonNull(delegate, "delegate");
+        }
+
+        /** Where waiting messages are kept (created if missing, owner-only). */
+        public Builder directory(Path directory) {
             this.directory = Objects.requireNonNull(directory, "directory");
+            return this;
         }
 
         /** The most messages kept; 10,000 by default (about 14 hours of 5-second samples). */
         public Builder maxMessages(int max) {
             if (max < 1) {
-                throw new IllegalArgumentException("maxMessages must be positive, was " + max);
+                throw ConfigException.of("maxMessages", "must be positive, was " + max);
             }
             this.maxMessages = max;
             return this;
@@ -362,7 +306,7 @@ public final class OutboxTransport implements Transport {
         /** The most bytes kept on disk; 256 MiB by default. */
         public Builder maxBytes(long max) {
             if (max < 1024) {
-                throw new IllegalArgumentException("maxBytes must be at least 1024, was " + max);
+                throw ConfigException.of("maxBytes", "must be at least 1024, was " + max);
             }
             this.maxBytes = max;
             return this;
@@ -379,7 +323,7 @@ public final class OutboxTransport implements Transport {
             Objects.requireNonNull(initial, "initial");
             Objects.requireNonNull(max, "max");
             if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {
-                throw new IllegalArgumentException("need 0 < initial <= max, was " + initial + ", " + max);
+                throw ConfigException.of("retryDelay", "need 0 < initial <= max, was " + initial + ", " + max);
             }
             this.retryDelay = initial;
             this.maxRetryDelay = max;
@@ -390,20 +334,71 @@ public final class OutboxTransport implements Transport {
         public Builder sendTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
             if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("sendTimeout must be positive");
+                throw ConfigException.of("sendTimeout", "must be positive, was " + timeout);
             }
             this.sendTimeout = timeout;
             return this;
         }
 
         /**
-         * Opens the outbox (messages left from a previous run are kept and sent first) and starts
-         * its thread.
-         *
-         * @throws IOException when the directory cannot be used
+         * The most messages forwarded in one {@link Transport#sendBatch}; 10 by default (SQS's
+         * {@code SendMessageBatch} limit). 1 forwards them one by one.
          */
-        public OutboxTransport build() throws IOException {
-            return new OutboxTransport(this);
+        public Builder batchSize(int size) {
+            if (size < 1 || size > 1000) {
+                throw ConfigException.of("batchSize", "must be between 1 and 1000, was " + size);
+            }
+            this.batchSize = size;
+            return this;
+        }
+
+        /** Makes the outbox's thread. */
+        public Builder threadFactory(ThreadFactory factory) {
+            this.threadFactory = Optional.of(Objects.requireNonNull(factory, "factory"));
+            return this;
+        }
+
+        /** Takes {@code outpost.outbox.*} from {@code config} for what no method set. Checked at {@link #build()}. */
+        public Builder configure(ConfigSource config) {
+            this.config = Optional.of(Objects.requireNonNull(config, "config"));
+            return this;
+        }
+
+        /**
+         * Checks the settings; opens nothing (see {@link OutboxTransport#start()}).
+         *
+         * @throws ConfigException listing every problem
+         */
+        public OutboxTransport build() {
+            Config c = new Config(config);
+            Optional<Path> dir = c.path(directory, "outpost.outbox.dir");
+            if (dir.isEmpty()) {
+                c.problem("outpost.outbox.dir", "the outbox directory is required: set it or call directory(Path)");
+            }
+            int max = (int) c.number(maxMessages == null ? null : (long) maxMessages, "outpost.outbox.max-messages", 10_000, 1,
+                    Integer.MAX_VALUE);
+            long bytes = c.number(maxBytes, "outpost.outbox.max-bytes", 256L * 1024 * 1024, 1024, Long.MAX_VALUE);
+            WhenFull policy = whenFull;
+            if (policy == null) {
+                String v = c.string(null, "outpost.outbox.when-full").orElse("drop-oldest");
+                policy = switch (v) {
+                    case "drop-oldest" -> WhenFull.DROP_OLDEST;
+                    case "reject-new" -> WhenFull.REJECT_NEW;
+                    default -> {
+                        c.problem("outpost.outbox.when-full", "must be drop-oldest or reject-new, was '" + v + "'" + c.from("outpost.outbox.when-full"));
+                        yield WhenFull.DROP_OLDEST;
+                    }
+                };
+            }
+            Duration initial = c.duration(retryDelay, "outpost.outbox.retry-delay", Duration.ofSeconds(1), false);
+            Duration maxDelay = c.duration(maxRetryDelay, "outpost.outbox.max-retry-delay", Duration.ofSeconds(30), false);
+            if (maxDelay.compareTo(initial) < 0) {
+                c.problem("outpost.outbox.max-retry-delay", "must be at least the retry delay " + initial + ", was " + maxDelay);
+            }
+            Duration timeout = c.duration(sendTimeout, "outpost.outbox.send-timeout", Duration.ofSeconds(30), false);
+            int batch = (int) c.number(batchSize == null ? null : (long) batchSize, "outpost.outbox.batch-size", 10, 1, 1000);
+            c.throwIfAny();
+            return new OutboxTransport(this, dir.get(), max, bytes, policy, initial, maxDelay, timeout, batch);
         }
     }
 }

@@ -1,18 +1,22 @@
 package dev.outpost.host.records;
 
+import dev.outpost.ConfigException;
 import dev.outpost.Response;
+import dev.outpost.ShutdownResult;
+import dev.outpost.host.internal.Config;
+import dev.outpost.host.internal.Lifecycle;
+import dev.outpost.host.internal.PollLoop;
+import dev.outpost.spi.ConfigSource;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.Decoded;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Transport;
-import java.io.IOException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,45 +35,58 @@ import org.slf4j.LoggerFactory;
  * one record per request id, so redeliveries are harmless). A write failure hands the delivery back
  * to be retried after {@link Builder#retryDelay}. Undecodable messages, error responses and
  * responses whose worker id is not a valid source are acked and counted as rejected, never stored.
- * One thread, {@code outpost-record-consumer-SOURCE}.
+ * Whatever the codec or the store throws, {@link Error}s included, is caught and counted
+ * ({@link #failures()}), the delivery handed back, and the next one handled: one bad message
+ * never stops the consumer. One thread, {@code outpost-records-consumer-N-poller} unless a
+ * {@linkplain Builder#threadFactory thread factory} makes it; nothing runs before {@link #start()}.
  */
 public final class RecordConsumer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RecordConsumer.class);
+    /** The destination consumed by default. */
+    public static final String DEFAULT_SOURCE = "records";
 
     private final Transport transport;
     private final String source;
     private final RecordStore store;
     private final Codec codec;
     private final Duration retryDelay;
-    private final Duration pollWait;
-    private final Thread thread;
-    private final AtomicBoolean running = new AtomicBoolean();
+    private final Lifecycle lifecycle;
+    private final PollLoop loop;
     private final AtomicLong stored = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    private Thread thread;
 
-    private RecordConsumer(Builder b) {
+    private RecordConsumer(Builder b, String source, Duration retryDelay, Duration pollWait) {
         this.transport = b.transport;
-        this.source = b.source;
+        this.source = source;
         this.store = b.store;
         this.codec = b.codec;
-        this.retryDelay = b.retryDelay;
-        this.pollWait = b.pollWait;
-        this.thread = new Thread(this::loop, "outpost-record-consumer-" + source);
-        thread.setDaemon(true);
+        this.retryDelay = retryDelay;
+        this.lifecycle = new Lifecycle("records-consumer", b.threadFactory);
+        this.loop = new PollLoop(transport, source, 10, pollWait, retryDelay, lifecycle::running, this::handle);
     }
 
     /** A builder for a consumer of {@code source} writing into {@code store}. */
     public static Builder builder(Transport transport, String source, RecordStore store) {
-        return new Builder(transport, source, store);
+        return new Builder(transport, store).source(source);
     }
 
-    /** Starts the consuming thread. */
+    /** A builder for a consumer writing into {@code store}; the source is {@code outpost.records.consumer.source} or {@value #DEFAULT_SOURCE}. */
+    public static Builder builder(Transport transport, RecordStore store) {
+        return new Builder(transport, store);
+    }
+
+    /**
+     * Starts the consuming thread.
+     *
+     * @return this consumer
+     * @throws IllegalStateException when started before or shut down
+     */
     public RecordConsumer start() {
-        if (!running.compareAndSet(false, true)) {
-            throw new IllegalStateException("already started");
-        }
+        lifecycle.start();
+        thread = lifecycle.newThread(loop, "poller");
         thread.start();
         return this;
     }
@@ -89,44 +106,27 @@ public final class RecordConsumer implements AutoCloseable {
         return rejected.get();
     }
 
-    /** Write failures (each handed back for a retry). */
+    /** Deliveries handed back because storing them failed, or the codec or store threw (each retried). */
     public long failures() {
-        return failures.get();
+        return failures.get() + loop.handlerFailures();
     }
 
-    /** Stops the thread; the delivery being handled finishes first. Idempotent. */
+    /**
+     * Stops the thread; the delivery being handled finishes first. Idempotent: every call returns
+     * the same future. The transport and the store are the caller's to close.
+     */
+    public CompletableFuture<ShutdownResult> shutdown() {
+        return lifecycle.shutdown(Duration.ofSeconds(10), () -> {
+            if (thread != null) {
+                thread.interrupt();
+            }
+        });
+    }
+
+    /** {@link #shutdown()} and wait. */
     @Override
     public void close() {
-        if (running.compareAndSet(true, false)) {
-            thread.interrupt();
-            try {
-                thread.join(TimeUnit.SECONDS.toMillis(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private void loop() {
-        while (running.get()) {
-            List<Delivery> batch;
-            try {
-                batch = transport.receive(source, 10, pollWait);
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                log.warn("record consumer: receive from '{}' failed: {}", source, e.toString());
-                try {
-                    Thread.sleep(retryDelay.toMillis()); // back off before polling a failing source again
-                } catch (InterruptedException ie) {
-                    return;
-                }
-                continue;
-            }
-            for (Delivery d : batch) {
-                handle(d);
-            }
-        }
+        lifecycle.closeAndReport(shutdown());
     }
 
     private void handle(Delivery d) {
@@ -134,10 +134,15 @@ public final class RecordConsumer implements AutoCloseable {
         try {
             Decoded<Response> decoded = codec.decodeResponse(d.message().body());
             response = decoded.document();
-        } catch (RuntimeException e) { // CodecException and anything a codec throws
+        } catch (Exception e) { // CodecException and anything a codec throws
             rejected.incrementAndGet();
             log.warn("record consumer: undecodable message {} on '{}': {}", d.id(), source, e.getMessage());
             d.ack();
+            return;
+        } catch (Throwable e) { // an Error from a codec: not the message's fault for sure, so it is tried again
+            failures.incrementAndGet();
+            log.error("record consumer: the codec threw {} on message {}; handed back", e.toString(), d.id(), e);
+            d.retry(retryDelay);
             return;
         }
         if (!response.isOk() || response.result().isEmpty()) {
@@ -156,26 +161,41 @@ public final class RecordConsumer implements AutoCloseable {
             rejected.incrementAndGet();
             log.warn("record consumer: response {} refused: {}", response.requestId(), e.getMessage());
             d.ack();
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
             failures.incrementAndGet();
             log.warn("record consumer: could not store {}; retrying in {}: {}", response.requestId(), retryDelay, e.toString());
             d.retry(retryDelay);
         }
     }
 
-    /** Builds a {@link RecordConsumer}. */
+    /**
+     * Builds a {@link RecordConsumer}. Values set by a method win over {@link #configure
+     * configuration} ({@code outpost.records.consumer.source}, {@code .poll-wait},
+     * {@code .retry-delay}), which wins over the defaults.
+     */
     public static final class Builder {
         private final Transport transport;
-        private final String source;
         private final RecordStore store;
+        private String source;
         private Codec codec = JsonCodec.create();
-        private Duration retryDelay = Duration.ofSeconds(5);
-        private Duration pollWait = Duration.ofSeconds(20);
+        private Duration retryDelay;
+        private Duration pollWait;
+        private Optional<ThreadFactory> threadFactory = Optional.empty();
+        private Optional<ConfigSource> config = Optional.empty();
 
-        Builder(Transport transport, String source, RecordStore store) {
+        Builder(Transport transport, RecordStore store) {
             this.transport = Objects.requireNonNull(transport, "transport");
-            this.source = Objects.requireNonNull(source, "source");
             this.store = Objects.requireNonNull(store, "store");
+        }
+
+        /** The destination to consume; {@value #DEFAULT_SOURCE} by default. */
+        public Builder source(String source) {
+            Objects.requireNonNull(source, "source");
+            if (source.isBlank()) {
+                throw ConfigException.of("source", "must not be blank");
+            }
+            this.source = source;
+            return this;
         }
 
         /** The codec responses are decoded with; the JSON codec by default (a sealing codec for sealed responses). */
@@ -188,7 +208,7 @@ public final class RecordConsumer implements AutoCloseable {
         public Builder retryDelay(Duration delay) {
             Objects.requireNonNull(delay, "delay");
             if (delay.isNegative()) {
-                throw new IllegalArgumentException("retryDelay must not be negative");
+                throw ConfigException.of("retryDelay", "must not be negative, was " + delay);
             }
             this.retryDelay = delay;
             return this;
@@ -196,13 +216,38 @@ public final class RecordConsumer implements AutoCloseable {
 
         /** The long-poll wait; 20 s by default. */
         public Builder pollWait(Duration wait) {
-            this.pollWait = Objects.requireNonNull(wait, "wait");
+            Objects.requireNonNull(wait, "wait");
+            if (wait.isNegative()) {
+                throw ConfigException.of("pollWait", "must not be negative, was " + wait);
+            }
+            this.pollWait = wait;
             return this;
         }
 
-        /** Builds the consumer (not yet started). */
+        /** Makes the consumer's thread. */
+        public Builder threadFactory(ThreadFactory factory) {
+            this.threadFactory = Optional.of(Objects.requireNonNull(factory, "factory"));
+            return this;
+        }
+
+        /** Takes {@code outpost.records.consumer.*} from {@code config} for what no method set. Checked at {@link #build()}. */
+        public Builder configure(ConfigSource config) {
+            this.config = Optional.of(Objects.requireNonNull(config, "config"));
+            return this;
+        }
+
+        /**
+         * Builds the consumer (not yet started).
+         *
+         * @throws ConfigException listing every problem
+         */
         public RecordConsumer build() {
-            return new RecordConsumer(this);
+            Config c = new Config(config);
+            String src = c.string(source, "outpost.records.consumer.source").orElse(DEFAULT_SOURCE);
+            Duration retry = c.duration(retryDelay, "outpost.records.consumer.retry-delay", Duration.ofSeconds(5), true);
+            Duration wait = c.duration(pollWait, "outpost.records.consumer.poll-wait", Duration.ofSeconds(20), true);
+            c.throwIfAny();
+            return new RecordConsumer(this, src, retry, wait);
         }
     }
 }

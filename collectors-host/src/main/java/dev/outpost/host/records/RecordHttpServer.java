@@ -1,28 +1,44 @@
 package dev.outpost.host.records;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
+import dev.outpost.ConfigException;
+import dev.outpost.ShutdownResult;
+import dev.outpost.host.internal.Config;
+import dev.outpost.host.internal.DeadlineInputStream;
+import dev.outpost.host.internal.HttpRequestHead;
+import dev.outpost.host.internal.Lifecycle;
+import dev.outpost.host.internal.RecordApi;
+import dev.outpost.spi.ConfigSource;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.math.BigDecimal;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
+import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,288 +54,351 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /api/test/count} and {@code GET /api/test/latest}.
  * </ul>
  *
- * Every request needs {@code Authorization: Bearer TOKEN}, compared in constant time. Every reply
- * is JSend: {@code success} with data, {@code fail} (4xx) naming what was wrong with the request,
- * {@code error} (5xx) when the server could not do its part. Replies never contain the server's
- * paths or the token.
+ * Every request needs {@code Authorization: Bearer TOKEN}, compared in constant time, and checked
+ * before any body is read. Every reply is JSend: {@code success} with data, {@code fail} (4xx)
+ * naming what was wrong with the request, {@code error} (5xx) when the server could not do its
+ * part. Replies never contain the server's paths or the token.
  *
  * <pre>{@code
- * try (RecordStore store = RecordStore.builder(dir).build();
- *      RecordHttpServer server = RecordHttpServer.builder(store, token).port(8443).tls(sslContext).build().start()) {
+ * try (RecordHttpServer server = RecordHttpServer.builder(store, token).port(8443).tls(sslContext).build().start()) {
  *     ...
  * }
  * }</pre>
  *
- * <p>Served by the JDK's {@code com.sun.net.httpserver} on a bounded pool of named threads
- * ({@code outpost-records-http-N}); bodies over {@link Builder#maxBodyBytes} are refused
- * unread.
+ * <p>Hostile clients are bounded: the request head must arrive within {@link Builder#headerTimeout}
+ * (10 s) and the body within {@link Builder#bodyTimeout} (30 s) however slowly it drips; heads are
+ * at most 16 KiB; bodies over {@link Builder#maxBodyBytes} are refused unread; at most
+ * {@link Builder#maxConnections} connections are open (64) and
+ * {@link Builder#maxConnectionsPerClient} from one address (16); one request per connection. Each
+ * connection has its own thread ({@code outpost-records-http-N-connection-M}), so a slow client
+ * holds only its own.
  */
 public final class RecordHttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RecordHttpServer.class);
     /** The largest body accepted by default: 8 MiB. */
     public static final int DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+    /** Connections open at once, by default. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 64;
+    /** Connections open at once from one client address, by default. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 16;
+    /** How long a client has to send its request head, by default. */
+    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
+    /** How long a client has to send its body, by default. */
+    public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(30);
 
-    private final RecordStore store;
+    private final RecordApi api;
     private final byte[] tokenHash;
-    private final HttpServer server;
-    private final ThreadPoolExecutor executor;
+    private final String host;
+    private final int port;
+    private final Optional<SSLContext> tls;
     private final int maxBodyBytes;
-    private final ObjectMapper mapper = dev.outpost.Json.newMapper();
-    private volatile boolean started;
+    private final int maxConnections;
+    private final int maxPerClient;
+    private final Duration headerTimeout;
+    private final Duration bodyTimeout;
+    private final Lifecycle lifecycle;
+    private final AtomicInteger open = new AtomicInteger();
+    private final ConcurrentHashMap<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
+    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final AtomicLong refusedConnections = new AtomicLong();
+    private final AtomicLong timedOut = new AtomicLong();
+    private ServerSocket server;
+    private ThreadPoolExecutor connections;
 
-    private RecordHttpServer(Builder b) throws IOException {
-        this.store = b.store;
-        this.tokenHash = sha256(b.token.getBytes(StandardCharsets.UTF_8));
-        this.maxBodyBytes = b.maxBodyBytes;
-        InetSocketAddress address = new InetSocketAddress(b.host, b.port);
-        if (b.tls.isPresent()) {
-            HttpsServer https = HttpsServer.create(address, 64);
-            https.setHttpsConfigurator(new HttpsConfigurator(b.tls.get()));
-            server = https;
-        } else {
-            server = HttpServer.create(address, 64);
-        }
-        AtomicInteger n = new AtomicInteger();
-        // bounded: when every thread is busy and the queue is full, the accepting thread runs the
-        // request itself, which stops it accepting more (back-pressure instead of unbounded memory)
-        executor = new ThreadPoolExecutor(b.threads, b.threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(b.threads * 16),
-                r -> {
-                    Thread t = new Thread(r, "outpost-records-http-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                }, new ThreadPoolExecutor.CallerRunsPolicy());
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
+    private RecordHttpServer(Builder b, String token, String host, int port, Optional<SSLContext> tls, int maxBody, int maxConn,
+            int maxPerClient, Duration headerTimeout, Duration bodyTimeout) {
+        this.api = new RecordApi(b.store);
+        this.tokenHash = sha256(token.getBytes(StandardCharsets.UTF_8));
+        this.host = host;
+        this.port = port;
+        this.tls = tls;
+        this.maxBodyBytes = maxBody;
+        this.maxConnections = maxConn;
+        this.maxPerClient = maxPerClient;
+        this.headerTimeout = headerTimeout;
+        this.bodyTimeout = bodyTimeout;
+        this.lifecycle = new Lifecycle("records-http", b.threadFactory);
     }
 
-    /** A builder serving {@code store}, admitting requests that carry {@code token}. */
+    /** A builder serving {@code store}, admitting requests that carry {@code token} (at least 16 characters). */
     public static Builder builder(RecordStore store, String token) {
-        return new Builder(store, token);
+        return new Builder(store).token(token);
     }
 
-    /** Starts serving. */
-    public RecordHttpServer start() {
-        if (started) {
-            throw new IllegalStateException("already started");
+    /** A builder serving {@code store}; the token comes from {@link Builder#token} or {@code outpost.records.http.token}. */
+    public static Builder builder(RecordStore store) {
+        return new Builder(store);
+    }
+
+    /**
+     * Binds the socket and starts accepting.
+     *
+     * @return this server
+     * @throws IOException when the address cannot be bound
+     * @throws IllegalStateException when started before or shut down
+     */
+    public RecordHttpServer start() throws IOException {
+        lifecycle.start();
+        try {
+            InetSocketAddress address = new InetSocketAddress(host, port);
+            ServerSocket s = tls.isPresent() ? tls.get().getServerSocketFactory().createServerSocket() : new ServerSocket();
+            s.setReuseAddress(true);
+            s.bind(address, 128);
+            server = s;
+        } catch (IOException | RuntimeException e) {
+            lifecycle.failedStart();
+            throw e;
         }
-        started = true;
-        server.start();
+        ThreadFactory connectionThreads = lifecycle.role("connection");
+        connections = new ThreadPoolExecutor(0, maxConnections, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), connectionThreads);
+        lifecycle.newThread(this::acceptLoop, "acceptor").start();
         return this;
     }
 
-    /** The bound port (useful with port 0). */
+    /**
+     * The bound port (useful with port 0).
+     *
+     * @throws IllegalStateException before {@link #start()}
+     */
     public int port() {
-        return server.getAddress().getPort();
+        if (server == null) {
+            throw new IllegalStateException("not started");
+        }
+        return server.getLocalPort();
     }
 
-    /** Stops accepting, gives in-flight requests a second, stops the threads. Idempotent. */
+    /** Connections closed at once because a cap was reached. */
+    public long refusedConnections() {
+        return refusedConnections.get();
+    }
+
+    /** Connections closed because their head or body did not arrive in time. */
+    public long timedOutConnections() {
+        return timedOut.get();
+    }
+
+    /**
+     * Stops accepting, closes every connection and stops the threads. Idempotent: every call
+     * returns the same future. The store is the caller's to close.
+     */
+    public CompletableFuture<ShutdownResult> shutdown() {
+        return lifecycle.shutdown(Duration.ofSeconds(5), () -> {
+            if (server != null) {
+                server.close();
+            }
+            for (Socket s : sockets) {
+                closeQuietly(s);
+            }
+            if (connections != null) {
+                connections.shutdownNow();
+            }
+        });
+    }
+
+    /** {@link #shutdown()} and wait. */
     @Override
     public void close() {
-        server.stop(1);
-        executor.shutdownNow();
+        lifecycle.closeAndReport(shutdown());
     }
 
-    private void handle(HttpExchange ex) throws IOException {
-        try (ex) {
-            String path = ex.getRequestURI().getPath();
-            String method = ex.getRequestMethod();
-            if (!authorised(ex)) {
-                ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-                fail(ex, 401, "authorization", "a valid 'Authorization: Bearer <token>' header is required");
+    private void acceptLoop() {
+        while (lifecycle.running()) {
+            Socket s;
+            try {
+                s = server.accept();
+            } catch (IOException e) {
+                if (lifecycle.running()) {
+                    log.warn("records http: accept failed: {}", e.toString());
+                    continue;
+                }
+                return;
+            } catch (Throwable t) {
+                log.error("records http: accept failed: {}", t.toString(), t);
+                continue;
+            }
+            try {
+                admit(s);
+            } catch (Throwable t) {
+                log.error("records http: could not serve a connection: {}", t.toString(), t);
+                closeQuietly(s);
+            }
+        }
+    }
+
+    private void admit(Socket s) {
+        InetAddress client = s.getInetAddress();
+        AtomicInteger mine = perClient.computeIfAbsent(client, k -> new AtomicInteger());
+        int total = open.incrementAndGet();
+        int fromClient = mine.incrementAndGet();
+        if (total > maxConnections || fromClient > maxPerClient) {
+            release(client, mine);
+            refusedConnections.incrementAndGet();
+            refuse(s);
+            return;
+        }
+        sockets.add(s);
+        try {
+            connections.execute(() -> {
+                try {
+                    serve(s);
+                } catch (Throwable t) {
+                    log.error("records http: connection failed: {}", t.toString(), t);
+                } finally {
+                    sockets.remove(s);
+                    closeQuietly(s);
+                    release(client, mine);
+                }
+            });
+        } catch (RuntimeException e) { // shut down meanwhile
+            sockets.remove(s);
+            closeQuietly(s);
+            release(client, mine);
+        }
+    }
+
+    private void release(InetAddress client, AtomicInteger mine) {
+        open.decrementAndGet();
+        if (mine.decrementAndGet() <= 0) {
+            perClient.remove(client, mine);
+        }
+    }
+
+    /** A best-effort 503 that never blocks the acceptor (the reply fits the socket buffer; TLS gets a plain close). */
+    private void refuse(Socket s) {
+        try {
+            if (!tls.isPresent()) {
+                OutputStream out = s.getOutputStream();
+                out.write(("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                        + "Retry-After: 1\r\nContent-Length: 70\r\n\r\n"
+                        + "{\"status\":\"error\",\"message\":\"too many connections; try again later\"}").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // the client went away
+        } finally {
+            closeQuietly(s);
+        }
+    }
+
+    private void serve(Socket s) throws IOException {
+        DeadlineInputStream in = new DeadlineInputStream(s, new BufferedInputStream(s.getInputStream(), 8192));
+        in.deadlineIn(headerTimeout.toNanos()); // covers the TLS handshake and the whole head, however it drips
+        OutputStream out = s.getOutputStream();
+        HttpRequestHead head;
+        try {
+            head = HttpRequestHead.read(in);
+        } catch (HttpRequestHead.Bad bad) {
+            reply(out, RecordApi.fail(bad.status(), "request", bad.getMessage()));
+            return;
+        } catch (SocketTimeoutException e) {
+            timedOut.incrementAndGet();
+            reply(out, RecordApi.fail(408, "request", "the request head did not arrive within " + headerTimeout.toSeconds() + " s"));
+            return;
+        } catch (EOFException e) {
+            return;
+        }
+        // the token is checked before anything else, and before a body is read
+        if (!authorised(head)) {
+            reply(out, RecordApi.fail(401, Map.of("WWW-Authenticate", "Bearer"), "authorization",
+                    "a valid 'Authorization: Bearer <token>' header is required"));
+            return;
+        }
+        Optional<String> method = RecordApi.methodFor(head.path());
+        if (method.isEmpty()) {
+            reply(out, RecordApi.fail(404, "path", "no such endpoint; use POST /api/v1/record, GET /api/test/count or /api/test/latest"));
+            return;
+        }
+        if (!method.get().equals(head.method())) {
+            reply(out, RecordApi.fail(405, Map.of("Allow", method.get()), "method", "use " + method.get()));
+            return;
+        }
+        if (head.method().equals("POST")) {
+            if (head.contentLength().isEmpty()) {
+                reply(out, RecordApi.fail(411, "body", "Content-Length is required"));
                 return;
             }
-            switch (path) {
-                case "/api/v1/record" -> {
-                    if (!method.equals("POST")) {
-                        methodNotAllowed(ex, "POST");
-                    } else {
-                        postRecord(ex);
-                    }
-                }
-                case "/api/test/count" -> {
-                    if (!method.equals("GET")) {
-                        methodNotAllowed(ex, "GET");
-                    } else {
-                        ObjectNode data = mapper.createObjectNode().put("count", store.count());
-                        success(ex, 200, data);
-                    }
-                }
-                case "/api/test/latest" -> {
-                    if (!method.equals("GET")) {
-                        methodNotAllowed(ex, "GET");
-                    } else {
-                        latest(ex);
-                    }
-                }
-                default -> fail(ex, 404, "path", "no such endpoint; use POST /api/v1/record, GET /api/test/count or /api/test/latest");
-            }
-        } catch (RuntimeException | IOException e) {
-            log.warn("records http: {} {} failed: {}", ex.getRequestMethod(), ex.getRequestURI().getPath(), e.toString());
-            try {
-                error(ex, 500, "internal error");
-            } catch (IOException | RuntimeException ignored) {
-                // headers already sent or the client went away
-            }
-        }
-    }
-
-    private void postRecord(HttpExchange ex) throws IOException {
-        byte[] body = readBody(ex);
-        if (body == null) {
-            fail(ex, 413, "body", "body larger than " + maxBodyBytes + " bytes");
-            return;
-        }
-        JsonNode json;
-        try {
-            json = mapper.readTree(body);
-        } catch (JsonProcessingException e) {
-            fail(ex, 400, "body", "body is not valid JSON");
-            return;
-        }
-        if (json == null || !json.isObject()) {
-            fail(ex, 400, "body", "body must be a JSON object with uuid, timestamp and data");
-            return;
-        }
-        JsonNode uuid = json.get("uuid");
-        if (uuid == null || !uuid.isTextual()) {
-            fail(ex, 400, "uuid", "uuid (the sender's id) is required and must be a string");
-            return;
-        }
-        if (!json.has("data")) {
-            fail(ex, 400, "data", "data is required");
-            return;
-        }
-        Optional<Instant> measured = Optional.empty();
-        JsonNode ts = json.get("timestamp");
-        if (ts != null && !ts.isNull()) {
-            measured = parseTimestamp(ts);
-            if (measured.isEmpty()) {
-                fail(ex, 400, "timestamp", "timestamp must be epoch seconds (\"1593338576.5624585\") or an ISO-8601 instant");
+            if (head.contentLength().getAsLong() > maxBodyBytes) {
+                reply(out, RecordApi.fail(413, "body", "body larger than " + maxBodyBytes + " bytes"));
                 return;
             }
         }
-        String requestId;
-        if (json.hasNonNull("id")) {
-            requestId = json.get("id").asText();
-        } else if (measured.isPresent()) {
-            requestId = uuid.asText() + "|" + ts.asText();
-        } else {
-            requestId = java.util.UUID.randomUUID().toString();
-        }
-        StoreResult r;
+        RecordApi.Reply r;
         try {
-            r = store.store(requestId, uuid.asText(), json.get("data"), measured);
-        } catch (RecordRejectedException e) {
-            fail(ex, 400, e.field(), e.getMessage());
+            r = api.handle(head.path(), () -> readBody(in, (int) head.contentLength().orElse(0)));
+        } catch (SocketTimeoutException e) {
+            timedOut.incrementAndGet();
+            reply(out, RecordApi.fail(408, "body", "the body did not arrive within " + bodyTimeout.toSeconds() + " s"));
             return;
-        } catch (IOException e) {
-            log.error("records http: could not store a record from '{}': {}", uuid.asText(), e.toString());
-            error(ex, 500, "could not store the record; try again later");
-            return;
+        } catch (EOFException e) {
+            return; // the client went away mid-body
         }
-        ObjectNode data = mapper.createObjectNode();
-        data.put("uuid", uuid.asText());
-        if (ts != null && !ts.isNull()) {
-            data.put("timestamp", ts.asText());
-        }
-        data.put("filename", r.fileName());
-        data.put("duplicate", r.duplicate());
-        success(ex, r.duplicate() ? 200 : 201, data);
+        reply(out, r);
     }
 
-    private void latest(HttpExchange ex) throws IOException {
-        Optional<StoredRecord> last;
-        try {
-            last = store.latest();
-        } catch (IOException e) {
-            log.error("records http: could not read the latest record: {}", e.toString());
-            error(ex, 500, "could not read the latest record");
-            return;
-        }
-        if (last.isEmpty()) {
-            fail(ex, 404, "records", "no records stored");
-            return;
-        }
-        ObjectNode data = mapper.createObjectNode();
-        data.put("filename", last.get().fileName());
-        data.put("source", last.get().source());
-        data.put("timestamp", RecordStore.format(last.get().timestamp()));
-        data.set("content", last.get().data());
-        success(ex, 200, data);
-    }
-
-    /** The body, or null when it is larger than allowed (read no further than the limit). */
-    private byte[] readBody(HttpExchange ex) throws IOException {
-        String declared = ex.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null) {
-            try {
-                if (Long.parseLong(declared.trim()) > maxBodyBytes) {
-                    return null;
-                }
-            } catch (NumberFormatException e) {
-                return null;
+    private byte[] readBody(DeadlineInputStream in, int length) throws IOException {
+        in.deadlineIn(bodyTimeout.toNanos());
+        ByteArrayOutputStream body = new ByteArrayOutputStream(Math.min(length, 64 * 1024));
+        byte[] buf = new byte[16 * 1024];
+        int left = length;
+        while (left > 0) {
+            int n = in.read(buf, 0, Math.min(buf.length, left));
+            if (n < 0) {
+                throw new EOFException("body ended early");
             }
+            body.write(buf, 0, n);
+            left -= n;
         }
-        try (InputStream in = ex.getRequestBody()) {
-            byte[] bytes = in.readNBytes(maxBodyBytes + 1);
-            return bytes.length > maxBodyBytes ? null : bytes;
+        return body.toByteArray();
+    }
+
+    private static void reply(OutputStream out, RecordApi.Reply r) throws IOException {
+        StringBuilder h = new StringBuilder(256);
+        h.append("HTTP/1.1 ").append(r.status()).append(' ').append(reason(r.status())).append("\r\n");
+        h.append("Content-Type: application/json\r\n");
+        h.append("Content-Length: ").append(r.body().length).append("\r\n");
+        h.append("Connection: close\r\n");
+        r.headers().forEach((k, v) -> h.append(k).append(": ").append(v).append("\r\n"));
+        h.append("\r\n");
+        try {
+            out.write(h.toString().getBytes(StandardCharsets.US_ASCII));
+            out.write(r.body());
+            out.flush();
+        } catch (IOException e) {
+            // the client went away; nothing else to do
         }
     }
 
-    private boolean authorised(HttpExchange ex) {
-        String header = ex.getRequestHeaders().getFirst("Authorization");
-        if (header == null || header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+    private static String reason(int status) {
+        return switch (status) {
+            case 200 -> "OK";
+            case 201 -> "Created";
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 404 -> "Not Found";
+            case 405 -> "Method Not Allowed";
+            case 408 -> "Request Timeout";
+            case 411 -> "Length Required";
+            case 413 -> "Content Too Large";
+            case 431 -> "Request Header Fields Too Large";
+            case 505 -> "HTTP Version Not Supported";
+            default -> status >= 500 ? "Server Error" : "Error";
+        };
+    }
+
+    private boolean authorised(HttpRequestHead head) {
+        String header = head.header("Authorization").orElse("");
+        if (header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return false;
         }
         // hashing first makes the comparison independent of the lengths too
         return MessageDigest.isEqual(tokenHash, sha256(header.substring(7).trim().getBytes(StandardCharsets.UTF_8)));
     }
 
-    static Optional<Instant> parseTimestamp(JsonNode ts) {
+    private static void closeQuietly(Socket s) {
         try {
-            String s = ts.asText().trim();
-            if (s.length() > 40) {
-                return Optional.empty();
-            }
-            if (ts.isNumber() || s.matches("\\d{1,12}(\\.\\d{1,9})?")) {
-                BigDecimal d = new BigDecimal(s);
-                long seconds = d.longValue();
-                long nanos = d.subtract(BigDecimal.valueOf(seconds)).movePointRight(9).longValue();
-                return Optional.of(Instant.ofEpochSecond(seconds, nanos));
-            }
-            return Optional.of(Instant.parse(s));
-        } catch (RuntimeException e) {
-            return Optional.empty();
-        }
-    }
-
-    private void methodNotAllowed(HttpExchange ex, String allowed) throws IOException {
-        ex.getResponseHeaders().set("Allow", allowed);
-        fail(ex, 405, "method", "use " + allowed);
-    }
-
-    private void success(HttpExchange ex, int status, JsonNode data) throws IOException {
-        ObjectNode o = mapper.createObjectNode().put("status", "success");
-        o.set("data", data);
-        send(ex, status, o);
-    }
-
-    private void fail(HttpExchange ex, int status, String field, String message) throws IOException {
-        ObjectNode o = mapper.createObjectNode().put("status", "fail");
-        o.putObject("data").put(field, message);
-        send(ex, status, o);
-    }
-
-    private void error(HttpExchange ex, int status, String message) throws IOException {
-        send(ex, status, mapper.createObjectNode().put("status", "error").put("message", message));
-    }
-
-    private void send(HttpExchange ex, int status, JsonNode body) throws IOException {
-        byte[] bytes = mapper.writeValueAsBytes(body);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
+            s.close();
+        } catch (IOException ignored) {
+            // closing anyway
         }
     }
 
@@ -331,22 +410,39 @@ public final class RecordHttpServer implements AutoCloseable {
         }
     }
 
-    /** Builds a {@link RecordHttpServer}. */
+    /**
+     * Builds a {@link RecordHttpServer}. Values set by a method win over {@link #configure
+     * configuration} ({@code outpost.records.http.*}: {@code host}, {@code port}, {@code token},
+     * {@code keystore}, {@code keystore-password}, {@code max-body-bytes}, {@code max-connections},
+     * {@code max-connections-per-client}, {@code header-timeout}, {@code body-timeout}), which wins
+     * over the defaults. Nothing is bound before {@link RecordHttpServer#start()}.
+     */
     public static final class Builder {
         private final RecordStore store;
-        private final String token;
-        private String host = "127.0.0.1";
-        private int port = 8080;
-        private int threads = 4;
-        private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+        private String token;
+        private String host;
+        private Integer port;
+        private Integer maxBodyBytes;
+        private Integer maxConnections;
+        private Integer maxConnectionsPerClient;
+        private Duration headerTimeout;
+        private Duration bodyTimeout;
         private Optional<SSLContext> tls = Optional.empty();
+        private Optional<ThreadFactory> threadFactory = Optional.empty();
+        private Optional<ConfigSource> config = Optional.empty();
 
-        Builder(RecordStore store, String token) {
+        Builder(RecordStore store) {
             this.store = Objects.requireNonNull(store, "store");
-            this.token = Objects.requireNonNull(token, "token");
+        }
+
+        /** The bearer token clients must send; at least 16 characters. */
+        public Builder token(String token) {
+            Objects.requireNonNull(token, "token");
             if (token.isBlank() || token.length() < 16) {
-                throw new IllegalArgumentException("token must be at least 16 characters");
+                throw ConfigException.of("token", "must be at least 16 characters");
             }
+            this.token = token;
+            return this;
         }
 
         /** The address to bind; {@code 127.0.0.1} by default (put a proxy in front, or bind another address on purpose). */
@@ -357,28 +453,37 @@ public final class RecordHttpServer implements AutoCloseable {
 
         /** The port; 8080 by default, 0 for any free one. */
         public Builder port(int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
-            }
-            this.port = port;
-            return this;
-        }
-
-        /** Request threads; 4 by default. */
-        public Builder threads(int threads) {
-            if (threads < 1 || threads > 256) {
-                throw new IllegalArgumentException("threads must be 1 to 256, was " + threads);
-            }
-            this.threads = threads;
+            this.port = range(port, 0, 65535, "port");
             return this;
         }
 
         /** The largest request body accepted; 8 MiB by default. */
         public Builder maxBodyBytes(int bytes) {
-            if (bytes < 1) {
-                throw new IllegalArgumentException("maxBodyBytes must be positive, was " + bytes);
-            }
-            this.maxBodyBytes = bytes;
+            this.maxBodyBytes = range(bytes, 1, Integer.MAX_VALUE - 1, "maxBodyBytes");
+            return this;
+        }
+
+        /** Connections open at once; more are closed at once with a 503. 64 by default. */
+        public Builder maxConnections(int max) {
+            this.maxConnections = range(max, 1, 100_000, "maxConnections");
+            return this;
+        }
+
+        /** Connections open at once from one client address; 16 by default. */
+        public Builder maxConnectionsPerClient(int max) {
+            this.maxConnectionsPerClient = range(max, 1, 100_000, "maxConnectionsPerClient");
+            return this;
+        }
+
+        /** How long a client has for its whole request head (and the TLS handshake); 10 s by default. */
+        public Builder headerTimeout(Duration timeout) {
+            this.headerTimeout = positive(timeout, "headerTimeout");
+            return this;
+        }
+
+        /** How long a client has for its whole body once the head was accepted; 30 s by default. */
+        public Builder bodyTimeout(Duration timeout) {
+            this.bodyTimeout = positive(timeout, "bodyTimeout");
             return this;
         }
 
@@ -388,9 +493,84 @@ public final class RecordHttpServer implements AutoCloseable {
             return this;
         }
 
-        /** Binds the socket (not yet serving: call {@link RecordHttpServer#start()}). */
-        public RecordHttpServer build() throws IOException {
-            return new RecordHttpServer(this);
+        /** Makes the server's threads (one accepting, one per open connection). */
+        public Builder threadFactory(ThreadFactory factory) {
+            this.threadFactory = Optional.of(Objects.requireNonNull(factory, "factory"));
+            return this;
+        }
+
+        /** Takes {@code outpost.records.http.*} from {@code config} for what no method set. Checked at {@link #build()}. */
+        public Builder configure(ConfigSource config) {
+            this.config = Optional.of(Objects.requireNonNull(config, "config"));
+            return this;
+        }
+
+        /**
+         * Checks the settings and loads the key store if one is configured; binds nothing.
+         *
+         * @throws ConfigException listing every problem
+         */
+        public RecordHttpServer build() {
+            Config c = new Config(config);
+            Optional<String> tok = c.string(token, "outpost.records.http.token");
+            if (tok.isEmpty()) {
+                c.problem("outpost.records.http.token", "a bearer token is required: set it or call token(String)");
+            } else if (tok.get().length() < 16) {
+                c.problem("outpost.records.http.token", "must be at least 16 characters");
+            }
+            String h = c.string(host, "outpost.records.http.host").orElse("127.0.0.1");
+            int p = (int) c.number(port == null ? null : (long) port, "outpost.records.http.port", 8080, 0, 65535);
+            int body = (int) c.number(maxBodyBytes == null ? null : (long) maxBodyBytes, "outpost.records.http.max-body-bytes",
+                    DEFAULT_MAX_BODY_BYTES, 1, Integer.MAX_VALUE - 1);
+            int conns = (int) c.number(maxConnections == null ? null : (long) maxConnections, "outpost.records.http.max-connections",
+                    DEFAULT_MAX_CONNECTIONS, 1, 100_000);
+            int perClient = (int) c.number(maxConnectionsPerClient == null ? null : (long) maxConnectionsPerClient,
+                    "outpost.records.http.max-connections-per-client", DEFAULT_MAX_CONNECTIONS_PER_CLIENT, 1, 100_000);
+            Duration headT = c.duration(headerTimeout, "outpost.records.http.header-timeout", DEFAULT_HEADER_TIMEOUT, false);
+            Duration bodyT = c.duration(bodyTimeout, "outpost.records.http.body-timeout", DEFAULT_BODY_TIMEOUT, false);
+            Optional<SSLContext> ssl = tls;
+            Optional<String> keystore = c.string(null, "outpost.records.http.keystore");
+            if (ssl.isEmpty() && keystore.isPresent()) {
+                Optional<String> password = c.string(null, "outpost.records.http.keystore-password");
+                if (password.isEmpty()) {
+                    c.problem("outpost.records.http.keystore-password", "required with outpost.records.http.keystore");
+                } else {
+                    try {
+                        ssl = Optional.of(tlsFrom(Path.of(keystore.get()), password.get().toCharArray()));
+                    } catch (Exception e) {
+                        c.problem("outpost.records.http.keystore", "cannot load the PKCS12 key store: " + e.getClass().getSimpleName());
+                    }
+                }
+            }
+            c.throwIfAny();
+            return new RecordHttpServer(this, tok.get(), h, p, ssl, body, conns, perClient, headT, bodyT);
+        }
+
+        private static SSLContext tlsFrom(Path p12, char[] password) throws Exception {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(p12)) {
+                ks.load(in, password);
+            }
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, password);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(kmf.getKeyManagers(), null, null);
+            return ctx;
+        }
+
+        private static int range(int v, int min, int max, String name) {
+            if (v < min || v > max) {
+                throw ConfigException.of(name, "must be between " + min + " and " + max + ", was " + v);
+            }
+            return v;
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw ConfigException.of(name, "must be positive, was " + d);
+            }
+            return d;
         }
     }
 }

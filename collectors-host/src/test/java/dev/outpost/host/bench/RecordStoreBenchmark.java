@@ -88,7 +88,7 @@ public final class RecordStoreBenchmark {
 
     private static double[] store(Path dir, JsonNode data, int threads, double seconds, com.sun.management.OperatingSystemMXBean os)
             throws Exception {
-        try (RecordStore store = RecordStore.builder(dir).build()) {
+        try (RecordStore store = RecordStore.builder(dir).build().start()) {
             AtomicLong n = new AtomicLong();
             long end = System.nanoTime() + (long) (seconds * 1e9);
             CountDownLatch done = new CountDownLatch(threads);

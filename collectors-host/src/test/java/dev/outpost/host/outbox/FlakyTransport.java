@@ -24,11 +24,36 @@ final class FlakyTransport implements Transport {
 
     @Override
     public CompletableFuture<Void> send(String destination, Message message) {
+        Error e = throwNext;
+        if (e != null) {
+            throwNext = null;
+            throw e;
+        }
         if (down) {
             refused.incrementAndGet();
             return CompletableFuture.failedFuture(new TransportException(destination, "destination is down (test)"));
         }
         return inner.send(destination, message).thenRun(() -> accepted.add(message));
+    }
+
+    /** Batch calls and their sizes, as SQS would see SendMessageBatch calls. */
+    final List<Integer> batches = new CopyOnWriteArrayList<>();
+    /** When set, the next send throws it instead of failing its future (a broken transport). */
+    volatile Error throwNext;
+
+    @Override
+    public CompletableFuture<Void> sendBatch(String destination, List<Message> messages) {
+        Error e = throwNext;
+        if (e != null) {
+            throwNext = null;
+            throw e;
+        }
+        if (down) {
+            refused.incrementAndGet();
+            return CompletableFuture.failedFuture(new TransportException(destination, "destination is down (test)"));
+        }
+        batches.add(messages.size());
+        return Transport.super.sendBatch(destination, messages);
     }
 
     @Override

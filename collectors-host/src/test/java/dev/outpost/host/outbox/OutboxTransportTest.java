@@ -1,6 +1,7 @@
 package dev.outpost.host.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.outpost.Response;
@@ -35,7 +36,7 @@ class OutboxTransportTest {
 
     private OutboxTransport outbox(int max, OutboxTransport.WhenFull policy) throws Exception {
         return OutboxTransport.builder(flaky, dir).maxMessages(max).whenFull(policy)
-                .retryDelay(Duration.ofMillis(5), Duration.ofMillis(40)).build();
+                .retryDelay(Duration.ofMillis(5), Duration.ofMillis(40)).build().start();
     }
 
     private static Message msg(int n) {
@@ -125,5 +126,61 @@ class OutboxTransportTest {
             assertThat(acceptedNumbers()).containsExactly(1, 2, 3, 4);
             assertThat(memory.peek("records")).extracting(m -> m.attributes().get("n")).containsExactly("1", "2", "3", "4");
         }
+    }
+
+    @Test
+    void aBacklogIsForwardedTenToABatchInOrder() throws Exception {
+        flaky.down = true;
+        try (OutboxTransport outbox = outbox(10_000, OutboxTransport.WhenFull.DROP_OLDEST)) {
+            for (int i = 1; i <= 25; i++) {
+                outbox.send("records", msg(i)).join();
+            }
+            flaky.down = false;
+            await().atMost(Duration.ofSeconds(10)).until(() -> outbox.pending() == 0);
+            assertThat(acceptedNumbers()).isEqualTo(IntStream.rangeClosed(1, 25).boxed().toList());
+            // one message probes the destination after the outage, then ten to a batch
+            assertThat(flaky.batches).containsExactly(10, 10, 4);
+            assertThat(outbox.batchesSent()).isEqualTo(4);
+            assertThat(outbox.delivered()).isEqualTo(25);
+        }
+    }
+
+    @Test
+    void anErrorThrownByTheWrappedTransportDoesNotStopTheForwarder() throws Exception {
+        flaky.throwNext = new AssertionError("a broken transport (test)");
+        try (OutboxTransport outbox = outbox(10_000, OutboxTransport.WhenFull.DROP_OLDEST)) {
+            outbox.send("records", msg(1)).join();
+            outbox.send("records", msg(2)).join();
+            await().atMost(Duration.ofSeconds(10)).until(() -> outbox.pending() == 0);
+            assertThat(outbox.failedAttempts()).isEqualTo(1);
+            assertThat(acceptedNumbers()).containsExactly(1, 2);
+        }
+    }
+
+    @Test
+    void nothingIsOpenedBeforeStartAndASendBeforeItFails() throws Exception {
+        OutboxTransport outbox = OutboxTransport.builder(flaky, dir.resolve("later")).build();
+        assertThat(dir.resolve("later")).doesNotExist();
+        assertThat(outbox.send("records", msg(1))).isCompletedExceptionally();
+        outbox.start();
+        assertThat(dir.resolve("later")).isDirectory();
+        assertThatThrownBy(outbox::start).isInstanceOf(IllegalStateException.class);
+        CompletableFuture<dev.outpost.ShutdownResult> stop = outbox.shutdown();
+        assertThat(outbox.shutdown()).isSameAs(stop);
+        assertThat(stop.join().clean()).isTrue();
+    }
+
+    @Test
+    void configurationIsBoundAndEveryProblemReportedAtOnce() {
+        dev.outpost.core.config.OutpostConfig config = dev.outpost.core.config.OutpostConfig.builder()
+                .set("outpost.outbox.dir", dir.toString()).set("outpost.outbox.when-full", "drop-newest")
+                .set("outpost.outbox.batch-size", "0").build();
+        assertThatThrownBy(() -> OutboxTransport.builder(flaky).configure(config).build())
+                .isInstanceOfSatisfying(dev.outpost.ConfigException.class, e -> assertThat(e.problems())
+                        .extracting(dev.outpost.ConfigException.Problem::key)
+                        .containsExactlyInAnyOrder("outpost.outbox.when-full", "outpost.outbox.batch-size"));
+        dev.outpost.core.config.OutpostConfig good = dev.outpost.core.config.OutpostConfig.builder()
+                .set("outpost.outbox.dir", dir.toString()).set("outpost.outbox.when-full", "reject-new").build();
+        assertThat(OutboxTransport.builder(flaky).configure(good).maxMessages(3).build()).isNotNull();
     }
 }

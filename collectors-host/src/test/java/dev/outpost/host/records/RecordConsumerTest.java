@@ -34,7 +34,7 @@ class RecordConsumerTest {
     @Test
     void storesEachResponseOnceAndSkipsWhatItCannotStore() throws Exception {
         try (InMemoryTransport transport = InMemoryTransport.create();
-             RecordStore store = RecordStore.builder(dir).build();
+             RecordStore store = RecordStore.builder(dir).build().start();
              RecordConsumer consumer = RecordConsumer.builder(transport, "records", store).pollWait(Duration.ofMillis(50))
                      .build().start()) {
             Request sample = Request.builder("host.processes").build();

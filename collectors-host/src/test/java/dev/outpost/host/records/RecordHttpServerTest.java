@@ -35,7 +35,7 @@ class RecordHttpServerTest {
 
     @BeforeEach
     void start() throws Exception {
-        store = RecordStore.builder(tmp.resolve("records")).build();
+        store = RecordStore.builder(tmp.resolve("records")).build().start();
         server = RecordHttpServer.builder(store, TOKEN).port(0).build().start();
     }
 

@@ -24,7 +24,7 @@ class RecordStoreTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T12:00:00.123456Z"));
 
     private RecordStore open() throws Exception {
-        return RecordStore.builder(dir).clock(clock).build();
+        return RecordStore.builder(dir).clock(clock).build().start();
     }
 
     private long files() throws Exception {
@@ -69,9 +69,23 @@ class RecordStoreTest {
                     .isInstanceOfSatisfying(RecordRejectedException.class, e -> assertThat(e.field()).isEqualTo("source"));
             assertThat(store.count()).isZero();
         }
-        try (Stream<Path> all = Files.walk(dir.getParent())) {
-            assertThat(all.filter(p -> p.getFileName().toString().contains("cron"))).isEmpty();
-        }
+        // the parent is shared (/tmp): other processes' files come and go while it is walked
+        java.util.List<Path> cron = new java.util.ArrayList<>();
+        Files.walkFileTree(dir.getParent(), java.util.Set.of(), Integer.MAX_VALUE, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+                if (file.getFileName().toString().contains("cron")) {
+                    cron.add(file);
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, java.io.IOException e) {
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+        assertThat(cron).isEmpty();
     }
 
     @Test
@@ -130,5 +144,62 @@ class RecordStoreTest {
         try (RecordStore store = open()) {
             assertThatThrownBy(this::open).hasMessageContaining("already open");
         }
+    }
+
+    @Test
+    void aNewDaysDirectoryIsFollowedByAnFsyncOfItsParent() throws Exception {
+        java.util.List<Path> synced = new java.util.concurrent.CopyOnWriteArrayList<>();
+        dev.outpost.host.internal.DurableFiles.observeDirectorySyncs(synced::add);
+        try (RecordStore store = open()) {
+            store.store("day-1", "web-01", DATA, Optional.empty());
+            synced.clear();
+            clock.advance(Duration.ofDays(1));
+            store.store("day-2", "web-01", DATA, Optional.empty());
+            Path ids = dir.resolve(".outpost/ids").toAbsolutePath().normalize();
+            assertThat(ids.resolve("2026-03-02")).isDirectory();
+            assertThat(synced).as("the ids folder, after its new day's directory was made").contains(ids);
+        } finally {
+            dev.outpost.host.internal.DurableFiles.observeDirectorySyncs(p -> { });
+        }
+    }
+
+    @Test
+    void filesAndDirectoriesAreOwnerOnly() throws Exception {
+        try (RecordStore store = open()) {
+            String name = store.store("r-1", "web-01", DATA, Optional.empty()).fileName();
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(name))))
+                    .isEqualTo("rw-------");
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(".outpost/ids"))))
+                    .isEqualTo("rwx------");
+        }
+    }
+
+    @Test
+    void nothingTouchesTheDiskBeforeStartAndShutdownIsIdempotent() throws Exception {
+        RecordStore store = RecordStore.builder(dir.resolve("later")).clock(clock).build();
+        assertThat(dir.resolve("later")).doesNotExist();
+        assertThatThrownBy(() -> store.store("r", "web-01", DATA, Optional.empty())).isInstanceOf(IllegalStateException.class);
+        store.start();
+        assertThatThrownBy(store::start).isInstanceOf(IllegalStateException.class);
+        var stop = store.shutdown();
+        assertThat(store.shutdown()).isSameAs(stop);
+        assertThat(stop.join().clean()).isTrue();
+        assertThatThrownBy(() -> store.store("r", "web-01", DATA, Optional.empty())).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void configurationIsBoundAndExplicitCallsWin() throws Exception {
+        dev.outpost.core.config.OutpostConfig config = dev.outpost.core.config.OutpostConfig.builder()
+                .set("outpost.records.dir", dir.resolve("configured").toString()).set("outpost.records.retention", "2d").build();
+        try (RecordStore store = RecordStore.builder().configure(config).retention(Duration.ofDays(3)).build().start()) {
+            assertThat(store.directory()).isEqualTo(dir.resolve("configured").toAbsolutePath());
+            assertThat(store.retention()).isEqualTo(Duration.ofDays(3));
+        }
+        dev.outpost.core.config.OutpostConfig bad = dev.outpost.core.config.OutpostConfig.builder()
+                .set("outpost.records.retention", "-1d").build();
+        assertThatThrownBy(() -> RecordStore.builder().configure(bad).build())
+                .isInstanceOfSatisfying(dev.outpost.ConfigException.class, e -> assertThat(e.problems())
+                        .extracting(dev.outpost.ConfigException.Problem::key)
+                        .containsExactlyInAnyOrder("outpost.records.dir", "outpost.records.retention"));
     }
 }

@@ -21,10 +21,10 @@ import java.util.concurrent.CountDownLatch;
  *     id: web-01                     # the record store's source name: letters, digits, '.', '-'
  *     period: 5s
  *     top: 0                         # 0 = every process; N = the N busiest by CPU
- *     outbox:
- *       dir: /var/lib/outpost/outbox
- *       max-messages: 20000          # about a day of 5-second samples
- *       when-full: drop-oldest       # or reject-new
+ *   outbox:                          # OutboxTransport's keys (collectors-host)
+ *     dir: /var/lib/outpost/outbox
+ *     max-messages: 20000            # about a day of 5-second samples
+ *     when-full: drop-oldest         # or reject-new
  *   collectors:
  *     host:
  *       processes:
@@ -44,12 +44,14 @@ public final class HostAgent {
         Duration period = config.duration("outpost.agent.period").orElse(Duration.ofSeconds(5));
         int top = config.intValue("outpost.agent.top").orElse(0);
         Transport network = HostTransports.from(config, "records");
-        OutboxTransport outbox = OutboxTransport.builder(network,
-                        Path.of(config.string("outpost.agent.outbox.dir").orElse("outbox")))
-                .maxMessages(config.intValue("outpost.agent.outbox.max-messages").orElse(20_000))
-                .whenFull(config.string("outpost.agent.outbox.when-full").orElse("drop-oldest").equals("reject-new")
-                        ? OutboxTransport.WhenFull.REJECT_NEW : OutboxTransport.WhenFull.DROP_OLDEST)
-                .build();
+        OutboxTransport.Builder outboxBuilder = OutboxTransport.builder(network).configure(config);
+        if (config.string("outpost.outbox.dir").isEmpty()) {
+            outboxBuilder.directory(Path.of("outbox"));
+        }
+        if (config.string("outpost.outbox.max-messages").isEmpty()) {
+            outboxBuilder.maxMessages(20_000); // about a day of 5-second samples
+        }
+        OutboxTransport outbox = outboxBuilder.build().start();
         Scheduler.Job job = new Scheduler.Job(new ProcessesCollector(), period, "records",
                 (com.fasterxml.jackson.databind.node.ObjectNode) dev.outpost.Json.toTree(
                         top > 0 ? Map.of("top", top, "sortBy", "cpu") : Map.of()),

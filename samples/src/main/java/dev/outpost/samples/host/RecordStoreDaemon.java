@@ -5,14 +5,9 @@ import dev.outpost.host.records.RecordConsumer;
 import dev.outpost.host.records.RecordHttpServer;
 import dev.outpost.host.records.RecordStore;
 import dev.outpost.spi.Transport;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 
 /**
  * The process shipper's server: a record store with both ways in — the {@code records} queue that
@@ -41,21 +36,17 @@ public final class RecordStoreDaemon {
     public static void main(String[] args) throws Exception {
         OutpostConfig config = OutpostConfig.load(args.length == 2 && args[0].equals("--config")
                 ? Optional.of(Path.of(args[1])) : Optional.empty());
-        RecordStore store = RecordStore.builder(Path.of(config.string("outpost.records.dir").orElse("records")))
-                .retention(config.duration("outpost.records.retention").orElse(RecordStore.DEFAULT_RETENTION))
-                .build();
-        Transport transport = HostTransports.from(config, "records");
-        RecordConsumer consumer = RecordConsumer.builder(transport, "records", store).build().start();
-        RecordHttpServer.Builder http = RecordHttpServer.builder(store, config.require("outpost.records.http.token"))
-                .host(config.string("outpost.records.http.host").orElse("127.0.0.1"))
-                .port(config.intValue("outpost.records.http.port").orElse(8080));
-        Optional<String> keystore = config.string("outpost.records.http.keystore");
-        if (keystore.isPresent()) {
-            http.tls(tls(Path.of(keystore.get()), config.require("outpost.records.http.keystore-password").toCharArray()));
+        RecordStore.Builder storeBuilder = RecordStore.builder().configure(config);
+        if (config.string("outpost.records.dir").isEmpty()) {
+            storeBuilder.directory(Path.of("records"));
         }
-        RecordHttpServer server = http.build().start();
+        RecordStore store = storeBuilder.build().start();
+        Transport transport = HostTransports.from(config, "records");
+        RecordConsumer consumer = RecordConsumer.builder(transport, "records", store).configure(config).build().start();
+        RecordHttpServer server = RecordHttpServer.builder(store).configure(config).build().start();
+        boolean tls = config.string("outpost.records.http.keystore").isPresent();
         System.out.printf("record store %s: %d records, retention %s; HTTP%s on port %d; consuming 'records'%n",
-                store.directory(), store.count(), store.retention(), keystore.isPresent() ? "S" : "", server.port());
+                store.directory(), store.count(), store.retention(), tls ? "S" : "", server.port());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
@@ -66,17 +57,4 @@ public final class RecordStoreDaemon {
         }, "outpost-records-shutdown"));
         stopped.await();
     }
-
-    private static SSLContext tls(Path p12, char[] password) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(p12)) {
-            ks.load(in, password);
-        }
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, password);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), null, null);
-        return ctx;
-    }
-
 }

@@ -1,0 +1,189 @@
+package dev.outpost.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.host.records.RecordStore;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * Durable records per fsync in the {@link RecordStore}, with 1 and 16 writers, against the fsync
+ * rate of the same disk measured just before (each thread writing 1 KiB to its own file and
+ * fsyncing it), and against the store's former write path in the same run ("before": marker and
+ * record each written to a temporary file, fsynced, renamed, directory fsynced: four fsyncs a
+ * record). Prints records/s, records per baseline fsync, the store's own journal fsyncs per record,
+ * and process CPU µs per record. Closing the store afterwards fsyncs the record and marker files
+ * the run wrote (in steady state the sync thread does it 30 s after each segment closes, once the
+ * kernel has written them back); its time is printed apart.
+ *
+ * <pre>java -cp bench/target/benchmarks.jar dev.outpost.bench.RecordStoreFsync [DIR] [SECONDS=5]</pre>
+ *
+ * Put DIR on the disk to measure (the default temporary directory may be tmpfs, where fsync is free).
+ */
+public final class RecordStoreFsync {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
+    private RecordStoreFsync() {}
+
+    public static void main(String[] args) throws Exception {
+        Path base = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory(Path.of("target"), "store-bench");
+        double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 5;
+        Files.createDirectories(base);
+        JsonNode data = sample(5);
+        try {
+            run(base.resolve("warm"), data, 1, Math.min(2, seconds), false); // JIT, not reported
+            run(base.resolve("warm-before"), data, 1, Math.min(2, seconds), true);
+            int round = 0;
+            for (int threads : new int[] {1, 16, 1, 16}) {
+                round++;
+                double[] fsync = fsyncRate(base.resolve("fsync"), threads, seconds / 2);
+                double[] before = run(base.resolve("before-" + round), data, threads, seconds, true);
+                double[] after = run(base.resolve("after-" + round), data, threads, seconds, false);
+                System.out.printf(Locale.ROOT, "%2d writer(s): fsync %7.0f/s (%5.1f us CPU) | before %6.0f rec/s %.3f per fsync"
+                        + " (%6.1f us CPU/rec) | after %6.0f rec/s %.3f per fsync (%6.1f us CPU/rec), %.2f records per journal fsync,"
+                        + " deferred fsyncs of %.0f records' files at close %.2f s | after/before %.2fx%n", threads, fsync[0], fsync[1],
+                        before[0], before[0] / fsync[0], before[1], after[0], after[0] / fsync[0], after[1], after[2], after[4], after[3],
+                        after[0] / before[0]);
+            }
+        } finally {
+            try (Stream<Path> s = Files.walk(base)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** fsyncs per second (all threads), each thread writing 1 KiB to its own file and fsyncing it; CPU µs per fsync. */
+    static double[] fsyncRate(Path prefix, int threads, double seconds) throws Exception {
+        Files.createDirectories(prefix);
+        AtomicLong n = new AtomicLong();
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        CountDownLatch done = new CountDownLatch(threads);
+        long cpu0 = OS.getProcessCpuTime();
+        long t0 = System.nanoTime();
+        for (int t = 0; t < threads; t++) {
+            Path file = prefix.resolve(t + ".bin");
+            new Thread(() -> {
+                ByteBuffer kib = ByteBuffer.allocate(1024);
+                try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                    while (System.nanoTime() < end) {
+                        kib.clear();
+                        ch.write(kib, 0);
+                        ch.force(true);
+                        n.incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    e.printStackTrace();
+                } finally {
+                    done.countDown();
+                }
+            }, "fsync-" + t).start();
+        }
+        done.await();
+        double elapsed = (System.nanoTime() - t0) / 1e9;
+        return new double[] {n.get() / elapsed, (OS.getProcessCpuTime() - cpu0) / 1e3 / n.get()};
+    }
+
+    /** records/s, CPU µs per record, records per journal fsync (after only). */
+    private static double[] run(Path dir, JsonNode data, int threads, double seconds, boolean legacy) throws Exception {
+        RecordStore opened = legacy ? null : RecordStore.builder(dir).build().start();
+        RecordStore store = opened;
+        if (legacy) {
+            Files.createDirectories(dir.resolve("ids"));
+            Files.createDirectories(dir.resolve("tmp"));
+        }
+        try {
+            AtomicLong n = new AtomicLong();
+            long end = System.nanoTime() + (long) (seconds * 1e9);
+            CountDownLatch done = new CountDownLatch(threads);
+            long syncs0 = legacy ? 0 : store.journalSyncs();
+            long cpu0 = OS.getProcessCpuTime();
+            long t0 = System.nanoTime();
+            for (int t = 0; t < threads; t++) {
+                String source = "host-" + t;
+                new Thread(() -> {
+                    try {
+                        while (System.nanoTime() < end) {
+                            String id = source + "-" + n.incrementAndGet();
+                            if (legacy) {
+                                legacyStore(dir, id, source, data);
+                            } else {
+                                store.store(id, source, data, Optional.empty());
+                            }
+                        }
+                    } catch (Exception e) {
+                        e.printStackTrace();
+                    } finally {
+                        done.countDown();
+                    }
+                }, "bench-" + t).start();
+            }
+            done.await();
+            double perSync = legacy ? 0.25 : (double) n.get() / Math.max(1, store.journalSyncs() - syncs0);
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            double cpu = (OS.getProcessCpuTime() - cpu0) / 1e3 / n.get();
+            double closeSeconds = 0;
+            if (store != null) {
+                long c0 = System.nanoTime();
+                store.close(); // the deferred part of durability: fsyncs every record and marker file the run wrote
+                closeSeconds = (System.nanoTime() - c0) / 1e9;
+            }
+            return new double[] {n.get() / elapsed, cpu, perSync, closeSeconds, n.get()};
+        } finally {
+            if (store != null) {
+                store.close(); // idempotent
+            }
+        }
+    }
+
+    /** The store's write path before the journal: marker then record, each temporary file + fsync + rename + directory fsync. */
+    private static void legacyStore(Path dir, String requestId, String source, JsonNode data) throws Exception {
+        String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(requestId.getBytes(StandardCharsets.UTF_8)));
+        String name = source + "_" + System.nanoTime() + ".json";
+        durable(dir.resolve("ids"), hash, name.getBytes(StandardCharsets.UTF_8));
+        ObjectNode envelope = MAPPER.createObjectNode().put("source", source).put("requestId", requestId);
+        envelope.set("data", data);
+        durable(dir, name, MAPPER.writeValueAsBytes(envelope));
+    }
+
+    private static void durable(Path dir, String name, byte[] bytes) throws Exception {
+        Path tmp = dir.resolve(name + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(ByteBuffer.wrap(bytes));
+            ch.force(true);
+        }
+        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    /** A process list like the shipper's, {@code items} entries. */
+    static JsonNode sample(int items) {
+        ArrayNode a = JsonNodeFactory.instance.arrayNode();
+        for (int i = 0; i < items; i++) {
+            a.addObject().put("pid", i).put("name", "proc-" + i).put("user", "root").put("state", "sleeping")
+                    .put("cpuPercent", 0.5).put("residentBytes", 123456789L).put("threads", 4)
+                    .putArray("arguments").add("/usr/bin/proc-" + i).add("--flag");
+        }
+        return a;
+    }
+}

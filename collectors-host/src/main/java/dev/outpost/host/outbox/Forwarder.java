@@ -1,0 +1,193 @@
+package dev.outpost.host.outbox;
+
+import dev.outpost.spi.Message;
+import dev.outpost.spi.MessageTooLargeException;
+import dev.outpost.spi.Transport;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The outbox's loop: forwards the oldest waiting messages in batches (one
+ * {@link Transport#sendBatch} per batch, all for one destination, in order) and deletes them once
+ * the wrapped transport accepted the batch; backs off while it fails. Whatever the wrapped
+ * transport throws, {@link Error}s included, counts as a failed attempt: the loop goes on.
+ */
+final class Forwarder implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(OutboxTransport.class);
+
+    private final Transport delegate;
+    private final DiskQueue queue;
+    private final int batchSize;
+    private final Duration retryDelay;
+    private final Duration maxRetryDelay;
+    private final Duration sendTimeout;
+    private final BooleanSupplier running;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private boolean signalled;
+    /** The newest sequence of the batch being sent; -1 when none. DROP_OLDEST never drops up to it. */
+    volatile long inFlightTo = -1;
+    final AtomicLong delivered = new AtomicLong();
+    final AtomicLong undeliverable = new AtomicLong();
+    final AtomicLong failedAttempts = new AtomicLong();
+    final AtomicLong batches = new AtomicLong();
+
+    Forwarder(Transport delegate, DiskQueue queue, int batchSize, Duration retryDelay, Duration maxRetryDelay, Duration sendTimeout,
+            BooleanSupplier running) {
+        this.delegate = delegate;
+        this.queue = queue;
+        this.batchSize = batchSize;
+        this.retryDelay = retryDelay;
+        this.maxRetryDelay = maxRetryDelay;
+        this.sendTimeout = sendTimeout;
+        this.running = running;
+    }
+
+    void signal() {
+        lock.lock();
+        try {
+            signalled = true;
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void run() {
+        Duration backoff = retryDelay;
+        // after a failure one message probes the destination: a batch waits until it is back, and
+        // DROP_OLDEST keeps all but that one message to choose from meanwhile
+        boolean probing = false;
+        while (running.getAsBoolean()) {
+            List<DiskQueue.Entry> batch;
+            try {
+                synchronized (queue) { // with send's drop: the entries picked here are never dropped while sent
+                    batch = queue.oldest(probing ? 1 : batchSize);
+                    if (!batch.isEmpty()) {
+                        inFlightTo = batch.get(batch.size() - 1).seq();
+                    }
+                }
+            } catch (Throwable e) {
+                log.error("outbox: cannot read the outbox: {}", e.toString());
+                if (!pause(maxRetryDelay.toNanos(), true)) {
+                    return;
+                }
+                continue;
+            }
+            if (batch.isEmpty()) {
+                if (!pause(TimeUnit.SECONDS.toNanos(1), true)) {
+                    return;
+                }
+                continue;
+            }
+            long waitNanos = 0;
+            try {
+                Throwable failure = forward(batch);
+                probing = failure != null;
+                if (failure == null) {
+                    backoff = retryDelay;
+                } else {
+                    if (failedAttempts.incrementAndGet() % 20 == 1) {
+                        log.warn("outbox: '{}' unavailable ({}); {} messages waiting, retrying in {}", batch.get(0).destination(),
+                                failure, queue.size(), backoff);
+                    }
+                    waitNanos = backoff.toNanos();
+                    backoff = backoff.multipliedBy(2).compareTo(maxRetryDelay) > 0 ? maxRetryDelay : backoff.multipliedBy(2);
+                }
+            } catch (InterruptedException ie) {
+                return;
+            } finally {
+                inFlightTo = -1; // while backing off nothing is being sent: DROP_OLDEST may take it
+            }
+            if (waitNanos > 0 && !pause(waitNanos, false)) {
+                return;
+            }
+        }
+    }
+
+    /** Sends one batch; null when it went through (or was removed as undeliverable), else the failure. */
+    private Throwable forward(List<DiskQueue.Entry> batch) throws InterruptedException {
+        String destination = batch.get(0).destination();
+        List<Message> messages = batch.stream().map(DiskQueue.Entry::message).toList();
+        Throwable cause = send(destination, messages);
+        if (cause == null) {
+            batches.incrementAndGet();
+            removeAll(batch);
+            delivered.addAndGet(batch.size());
+            return null;
+        }
+        if (!(cause instanceof MessageTooLargeException)) {
+            return cause;
+        }
+        // one of them is refused for good: find which by sending them one by one, in order
+        for (DiskQueue.Entry e : batch) {
+            Throwable one = send(destination, List.of(e.message()));
+            if (one == null) {
+                delivered.incrementAndGet();
+            } else if (one instanceof MessageTooLargeException) {
+                undeliverable.incrementAndGet();
+                log.error("outbox: '{}' refuses message {} for good ({}); removed", destination, e.seq(), one.getMessage());
+            } else {
+                return one;
+            }
+            removeAll(List.of(e));
+        }
+        return null;
+    }
+
+    private Throwable send(String destination, List<Message> messages) throws InterruptedException {
+        try {
+            (messages.size() == 1 ? delegate.send(destination, messages.get(0)) : delegate.sendBatch(destination, messages))
+                    .get(sendTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause() == null ? e : e.getCause();
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (TimeoutException e) {
+            return e;
+        } catch (Throwable e) { // the wrapped transport threw instead of failing its future, an Error included
+            return e;
+        }
+    }
+
+    private void removeAll(List<DiskQueue.Entry> entries) {
+        for (DiskQueue.Entry e : entries) {
+            try {
+                queue.remove(e.seq());
+            } catch (IOException io) {
+                log.error("outbox: could not remove message {}: {}", e.seq(), io.toString());
+            }
+        }
+    }
+
+    /** Waits for {@code nanos}, cut short by a signal when {@code wakeOnSignal}; false when stopping. */
+    private boolean pause(long nanos, boolean wakeOnSignal) {
+        lock.lock();
+        try {
+            long left = nanos;
+            while (left > 0 && running.getAsBoolean() && !(wakeOnSignal && signalled)) {
+                left = wake.awaitNanos(left);
+            }
+            if (wakeOnSignal) {
+                signalled = false;
+            }
+        } catch (InterruptedException e) {
+            return false;
+        } finally {
+            lock.unlock();
+        }
+        return running.getAsBoolean();
+    }
+}
