@@ -65,11 +65,9 @@ final class BroadcastCommand implements Callable<Integer> {
             Set<String> answered = ConcurrentHashMap.newKeySet();
             CountDownLatch enough = new CountDownLatch(1);
             c.client().onResponse(r -> {
-                if (r.requestId().equals(request.id()) && answered.add(r.worker())) {
-                    out.answer(r);
-                    if (answered.size() >= expected) {
-                        enough.countDown();
-                    }
+                // counted where it is printed, so the summary never misses an answer still being printed
+                if (r.requestId().equals(request.id()) && answered.add(r.worker()) && out.answer(r) >= expected) {
+                    enough.countDown();
                 }
             });
             c.client().send(request).get();

@@ -286,20 +286,33 @@ final class KvCommand {
         }
     }
 
-    @Command(name = "restore", description = "Checks a backup FILE and imports it into the registry (mirror: the registry becomes the backup).")
-    static final class Restore extends Sub {
+    @Command(name = "restore", description = "Replaces a local registry file (--db, not in use) with a checked backup FILE.")
+    static final class Restore implements Callable<Integer> {
+        @ParentCommand
+        KvCommand kv;
+
+        @Spec
+        CommandSpec spec;
+
         @Parameters(index = "0", paramLabel = "FILE")
         Path backup;
 
         @Override
-        int run(Registry r) throws Exception {
-            SqliteRegistry.verify(backup);
-            try (SqliteRegistry from = SqliteRegistry.builder(backup).build().start()) {
-                java.io.StringWriter lines = new java.io.StringWriter();
-                RegistryExport.write(from, lines, "");
-                int n = RegistryImport.into(r, new java.io.StringReader(lines.toString()), ImportMode.MIRROR);
-                out().println("restored " + n + " entries from " + backup);
+        public Integer call() throws Exception {
+            if (kv.db == null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "restore replaces a local file: add --db FILE (stop the broker using it first)");
             }
+            long entries = SqliteRegistry.verify(backup);
+            Path tmp = kv.db.toAbsolutePath().resolveSibling("." + kv.db.getFileName() + ".restoring");
+            Files.deleteIfExists(tmp);
+            Files.copy(backup, tmp);
+            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            for (String suffix : List.of("-wal", "-shm")) {
+                Files.deleteIfExists(kv.db.resolveSibling(kv.db.getFileName() + suffix));
+            }
+            Files.move(tmp, kv.db, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            spec.commandLine().getOut().println("restored " + entries + " entries from " + backup + " into " + kv.db);
             return ExitCodes.OK;
         }
     }

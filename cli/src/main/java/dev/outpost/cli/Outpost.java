@@ -27,7 +27,7 @@ import picocli.CommandLine.HelpCommand;
         subcommands = {HelpCommand.class, AutoComplete.GenerateCompletion.class, CallCommand.class,
                 BroadcastCommand.class, PingCommand.class, StatusCommand.class, CollectorsCommand.class,
                 DemoCommand.class, KeygenCommand.class, SendersCommand.class, KvCommand.class, WorkerCommand.class,
-                BrokerCommand.class, InstallServiceCommand.class})
+                BrokerCommand.class, RecordStoreCommand.class, HostAgentCommand.class, InstallServiceCommand.class})
 public final class Outpost implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

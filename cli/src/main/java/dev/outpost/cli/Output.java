@@ -27,6 +27,7 @@ final class Output {
     private final List<Response> all = new ArrayList<>();
     private int failed;
     private boolean headerDone;
+    private boolean finished;
 
     Output(GlobalOptions options, PrintWriter out, PrintWriter err, int expected) {
         this.format = options.format();
@@ -53,7 +54,11 @@ final class Output {
         return o;
     }
 
-    synchronized void answer(Response r) {
+    /** Prints {@code r}; returns how many answers were printed so far (none once {@link #finish} ran). */
+    synchronized int answer(Response r) {
+        if (finished) {
+            return all.size();
+        }
         all.add(r);
         if (r.status() != ResponseStatus.OK) {
             failed++;
@@ -84,10 +89,12 @@ final class Output {
         }
         drawProgress();
         out.flush();
+        return all.size();
     }
 
     /** Prints what waits for the end (the json array, the summary line on a terminal); returns the exit code. */
     synchronized int finish(List<String> missing) {
+        finished = true;
         clearProgress();
         if (format == GlobalOptions.Format.json) {
             ArrayNode array = Json.array();

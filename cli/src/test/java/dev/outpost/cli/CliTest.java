@@ -43,13 +43,13 @@ class CliTest {
                 "demo-4", "demo-5");
 
         Run csv = run("broadcast", "demo.uptime", "--demo", "-f", "csv", "-p", "unit=s");
-        assertThat(csv.code()).isZero();
+        assertThat(csv.code()).as(csv.out() + csv.err()).isZero();
         List<String> lines = csv.out().lines().toList();
         assertThat(lines.get(0)).isEqualTo("worker,status,millis,result,error");
         assertThat(lines).hasSize(6);
 
         Run text = run("broadcast", "demo.echo", "--demo", "-f", "text", "--params-json", "{\"a\":[1,2]}");
-        assertThat(text.code()).isZero();
+        assertThat(text.code()).as(text.out() + text.err()).isZero();
         assertThat(text.out().lines()).hasSize(5).allMatch(l -> l.matches("demo-\\d ok \\{\"a\":\\[1,2]}"));
 
         Run table = run("broadcast", "demo.echo", "--demo", "-f", "table");
