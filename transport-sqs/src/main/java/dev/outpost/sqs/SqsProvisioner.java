@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.spi.TransportException;
+import dev.outpost.sqs.internal.Failures;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -97,7 +98,7 @@ public final class SqsProvisioner {
                 }
                 return url;
             }
-            throw SqsTransport.fail(name, "creating the queue", e);
+            throw Failures.fail(name, "'" + name + "'", "creating the queue", e);
         }
     }
 
@@ -121,7 +122,7 @@ public final class SqsProvisioner {
                     .attributes(Map.of("RawMessageDelivery", "true")).returnSubscriptionArn(true)).join();
             return topicArn;
         } catch (CompletionException e) {
-            throw SqsTransport.fail(topicName, "provisioning the topic", e);
+            throw Failures.fail(topicName, "'" + topicName + "'", "provisioning the topic", e);
         }
     }
 
@@ -201,7 +202,7 @@ public final class SqsProvisioner {
             s3.createBucket(r -> r.bucket(bucket)).join();
         } catch (CompletionException e) {
             if (!(e.getCause() instanceof BucketAlreadyOwnedByYouException || e.getCause() instanceof BucketAlreadyExistsException)) {
-                throw SqsTransport.fail(bucket, "creating the bucket", e);
+                throw Failures.fail(bucket, "'" + bucket + "'", "creating the bucket", e);
             }
         }
         String id = "outpost-expire-" + HexFormat.of().formatHex(sha256(keyPrefix), 0, 8);
@@ -214,7 +215,7 @@ public final class SqsProvisioner {
             }
         } catch (CompletionException e) {
             if (!(e.getCause() instanceof S3Exception s && s.statusCode() == 404)) { // NoSuchLifecycleConfiguration: none yet
-                throw SqsTransport.fail(bucket, "reading the bucket's lifecycle rules", e);
+                throw Failures.fail(bucket, "'" + bucket + "'", "reading the bucket's lifecycle rules", e);
             }
         }
         rules.add(LifecycleRule.builder().id(id).status(ExpirationStatus.ENABLED)
@@ -224,7 +225,7 @@ public final class SqsProvisioner {
             s3.putBucketLifecycleConfiguration(r -> r.bucket(bucket)
                     .lifecycleConfiguration(BucketLifecycleConfiguration.builder().rules(rules).build())).join();
         } catch (CompletionException e) {
-            throw SqsTransport.fail(bucket, "setting the bucket's lifecycle rules", e);
+            throw Failures.fail(bucket, "'" + bucket + "'", "setting the bucket's lifecycle rules", e);
         }
     }
 

@@ -35,7 +35,7 @@ class ReadmeExampleTest {
         SqsTransport workerSide = SqsTransport.builder().sqsClient(sqs)
                 .queue("requests", "outpost-requests")
                 .queue("dead-letter", "outpost-requests-dead-letter")
-                .build(); // fails here, naming it, if a queue is missing
+                .build(); // looks nothing up: a missing queue fails the first receive or send, naming it
         // The worker sends answers with its own credentials: only to this account's outpost-replies-* queues.
         String replies = replyQueue.substring(0, replyQueue.lastIndexOf('/') + 1) + "outpost-replies-*";
         Worker worker = Worker.builder(workerSide).allowReplyTo(replies)

@@ -111,6 +111,53 @@ class SnsAndS3Test {
     }
 
     @Test
+    void aForgedPointerToAnotherMessagesPayloadDeletesNothingOnAck() throws Exception {
+        s3.createBucket(r -> r.bucket("outpost-victim")).join();
+        String url = new SqsProvisioner(sqs).queue("victim-q", Map.of());
+        String attackerUrl = new SqsProvisioner(sqs).queue("attacker-q", Map.of());
+        byte[] big = "the victim's payload ".repeat(20_000).getBytes(StandardCharsets.UTF_8);
+        try (SqsTransport t = SqsTransport.builder().sqsClient(sqs).largePayloads(s3, "outpost-victim").build()) {
+            t.send("victim-q", Message.of(big, Map.of())).join();
+            String key = s3.listObjectsV2(r -> r.bucket("outpost-victim")).join().contents().get(0).key();
+            // a pointer into the transport's own prefix, naming the victim's payload, with and without a made-up token
+            for (Map<String, MessageAttributeValue> attrs : List.of(
+                    Map.of("ExtendedPayloadSize", MessageAttributeValue.builder().dataType("Number").stringValue("7").build()),
+                    Map.of("ExtendedPayloadSize", MessageAttributeValue.builder().dataType("Number").stringValue("7").build(),
+                            "outpost-payload-token", MessageAttributeValue.builder().dataType("String").stringValue("guess").build()))) {
+                sqs.sendMessage(r -> r.queueUrl(attackerUrl).messageBody(
+                        "[\"software.amazon.payloadoffloading.PayloadS3Pointer\",{\"s3BucketName\":\"outpost-victim\",\"s3Key\":\""
+                                + key + "\"}]").messageAttributes(attrs)).join();
+                receiveOne(t, "attacker-q").ack().join();
+                assertThat(s3.listObjectsV2(r -> r.bucket("outpost-victim")).join().contents())
+                        .as("the forged ack deleted nothing").hasSize(1);
+            }
+            Delivery victim = receiveOne(t, "victim-q");
+            assertThat(Arrays.equals(victim.message().body(), big)).isTrue();
+            victim.ack().join();
+            assertThat(s3.listObjectsV2(r -> r.bucket("outpost-victim")).join().contents()).as("its own ack deletes it").isEmpty();
+        }
+    }
+
+    @Test
+    void aLargeBinaryBodyTravelsThroughS3MarkedBinary() throws Exception {
+        s3.createBucket(r -> r.bucket("outpost-binary")).join();
+        String url = new SqsProvisioner(sqs).queue("binary-q", Map.of());
+        byte[] big = new byte[300 * 1024];
+        new Random(2).nextBytes(big);
+        try (SqsTransport t = SqsTransport.builder().sqsClient(sqs).largePayloads(s3, "outpost-binary").build()) {
+            t.send("binary-q", Message.of(big, Map.of())).join();
+            var raw = sqs.receiveMessage(r -> r.queueUrl(url).waitTimeSeconds(2).messageAttributeNames("All").visibilityTimeout(0))
+                    .join().messages();
+            assertThat(raw).hasSize(1);
+            assertThat(raw.get(0).messageAttributes().get("outpost-body-encoding").stringValue())
+                    .as("any reader sees the payload is bytes").isEqualTo("binary");
+            Delivery d = receiveOne(t, "binary-q");
+            assertThat(Arrays.equals(d.message().body(), big)).isTrue();
+            d.ack().join();
+        }
+    }
+
+    @Test
     void pointersWrittenByAwsExtendedClientAreRead() throws Exception {
         s3.createBucket(r -> r.bucket("extended-client")).join();
         String url = new SqsProvisioner(sqs).queue("extended-q", Map.of());

@@ -44,10 +44,15 @@ class SqsWorkerTest {
     }
 
     @Test
-    void aMissingQueueFailsAtStartWithItsName() {
-        assertThatThrownBy(() -> SqsTransport.builder().sqsClient(mq.client()).queue("requests", "no-such-queue").build())
-                .isInstanceOf(TransportException.class)
-                .hasMessageContaining("no-such-queue").hasMessageContaining("does not exist");
+    void aMissingQueueFailsItsCheckAndItsSendsWithItsName() {
+        try (SqsTransport t = SqsTransport.builder().sqsClient(mq.client()).queue("requests", "no-such-queue").build()) {
+            assertThatThrownBy(() -> t.verify("requests"))
+                    .isInstanceOf(dev.outpost.spi.NoSuchDestinationException.class)
+                    .hasMessageContaining("no-such-queue").hasMessageContaining("does not exist");
+            assertThatThrownBy(() -> t.send("requests", dev.outpost.spi.Message.of("x".getBytes(), java.util.Map.of())).join())
+                    .hasCauseInstanceOf(dev.outpost.spi.NoSuchDestinationException.class)
+                    .hasMessageContaining("no-such-queue");
+        }
     }
 
     @Test

@@ -5,101 +5,187 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 
 /**
- * Groups operations on one queue into batch calls: a batch goes out when it holds 10 entries, when
- * the next entry would take it over the byte limit, or {@code linger} after its first entry.
- * The flusher completes every entry's future (and retries failed entries one by one).
+ * Groups operations on one queue or topic into batch calls, for every kind of batch call alike: a
+ * batch goes out when it holds 10 entries, when the next entry would take it over the byte limit,
+ * or {@code linger} after its first entry. Every entry's future completes with its own outcome;
+ * entries the batch call refused are retried one by one.
  */
 public final class Batcher<T> {
-    /** One queued operation. */
-    public record Item<T>(T value, int bytes, CompletableFuture<Void> done) {}
-
-    private final int maxEntries;
-    private final int maxBytes;
-    private final long lingerNanos;
-    private final ScheduledExecutorService timer;
-    private final BiConsumer<String, List<Item<T>>> flusher;
-    private final Map<String, Pending<T>> pending = new HashMap<>();
+    private record Item<T>(T value, int bytes, CompletableFuture<Void> done) {}
 
     private static final class Pending<T> {
         final List<Item<T>> items = new ArrayList<>(10);
         int bytes;
     }
 
-    public Batcher(int maxEntries, int maxBytes, Duration linger, ScheduledExecutorService timer,
-            BiConsumer<String, List<Item<T>>> flusher) {
+    private final int maxEntries;
+    private final int maxBytes;
+    private final long lingerNanos;
+    private final LazyTimer timer;
+    private final BatchOperation<T> operation;
+    private final BiFunction<String, Throwable, RuntimeException> failure;
+    private final Map<String, Pending<T>> pending = new HashMap<>();
+    private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
+
+    /**
+     * @param failure turns a call's failure into the exception the entries complete with
+     */
+    public Batcher(int maxEntries, int maxBytes, Duration linger, LazyTimer timer, BatchOperation<T> operation,
+            BiFunction<String, Throwable, RuntimeException> failure) {
         this.maxEntries = maxEntries;
         this.maxBytes = maxBytes;
         this.lingerNanos = linger.toNanos();
         this.timer = timer;
-        this.flusher = flusher;
+        this.operation = operation;
+        this.failure = failure;
     }
 
-    public CompletableFuture<Void> add(String queueUrl, T value, int bytes) {
+    /** Queues {@code value} for {@code target}; completes when the call that carries it succeeded. */
+    public CompletableFuture<Void> add(String target, T value, int bytes) {
         Item<T> item = new Item<>(value, bytes, new CompletableFuture<>());
         List<Item<T>> full = null;
         List<Item<T>> sendNow = null;
         boolean schedule = false;
         synchronized (this) {
-            Pending<T> p = pending.computeIfAbsent(queueUrl, k -> new Pending<>());
-            if (!p.items.isEmpty() && p.bytes + bytes > maxBytes) {
-                full = take(queueUrl);
-                p = pending.computeIfAbsent(queueUrl, k -> new Pending<>());
+            Pending<T> p = pending.get(target);
+            if (p != null && p.bytes + bytes > maxBytes) {
+                full = take(target);
+                p = null;
+            }
+            if (p == null) {
+                p = new Pending<>();
+                pending.put(target, p);
             }
             p.items.add(item);
             p.bytes += bytes;
             if (p.items.size() >= maxEntries) {
-                sendNow = take(queueUrl);
+                sendNow = take(target);
             } else if (p.items.size() == 1) {
                 schedule = true;
             }
         }
         if (full != null) {
-            flusher.accept(queueUrl, full);
+            send(target, full);
         }
         if (sendNow != null) {
-            flusher.accept(queueUrl, sendNow);
+            send(target, sendNow);
         } else if (schedule) {
             if (lingerNanos <= 0) {
-                flush(queueUrl);
+                flush(target);
             } else {
                 try {
-                    timer.schedule(() -> flush(queueUrl), lingerNanos, TimeUnit.NANOSECONDS);
+                    timer.schedule(() -> flush(target), lingerNanos);
                 } catch (RuntimeException e) {
-                    flush(queueUrl); // timer closed: send now rather than lose it
+                    flush(target); // timer closed: send now rather than lose it
                 }
             }
         }
         return item.done();
     }
 
-    /** Sends whatever waits for {@code queueUrl}. */
-    public void flush(String queueUrl) {
+    /** Sends whatever waits for {@code target}. */
+    public void flush(String target) {
         List<Item<T>> batch;
         synchronized (this) {
-            batch = take(queueUrl);
+            batch = take(target);
         }
         if (batch != null && !batch.isEmpty()) {
-            flusher.accept(queueUrl, batch);
+            send(target, batch);
         }
     }
 
     /** Sends everything that waits. */
     public void flushAll() {
-        List<String> urls;
+        List<String> targets;
         synchronized (this) {
-            urls = new ArrayList<>(pending.keySet());
+            targets = new ArrayList<>(pending.keySet());
         }
-        urls.forEach(this::flush);
+        targets.forEach(this::flush);
     }
 
-    private List<Item<T>> take(String queueUrl) {
-        Pending<T> p = pending.remove(queueUrl);
+    /** Waits (bounded) until every call sent so far has completed. */
+    public void awaitInFlight(long timeoutMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        for (CompletableFuture<?> f : List.copyOf(inFlight)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            try {
+                f.get(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                // its entries carry the failure
+            }
+        }
+    }
+
+    private List<Item<T>> take(String target) {
+        Pending<T> p = pending.remove(target);
         return p == null ? null : p.items;
+    }
+
+    private void send(String target, List<Item<T>> items) {
+        List<T> entries = new ArrayList<>(items.size());
+        for (Item<T> it : items) {
+            entries.add(it.value());
+        }
+        CompletableFuture<List<Integer>> call;
+        try {
+            call = operation.batch(target, entries);
+        } catch (RuntimeException e) {
+            call = CompletableFuture.failedFuture(e);
+        }
+        track(call);
+        call.whenComplete((failed, e) -> {
+            if (e != null) {
+                RuntimeException f = failure.apply(target, e);
+                items.forEach(it -> it.done().completeExceptionally(f));
+                return;
+            }
+            boolean[] retry = new boolean[items.size()];
+            for (int i : failed) {
+                if (i >= 0 && i < retry.length) {
+                    retry[i] = true;
+                }
+            }
+            for (int i = 0; i < items.size(); i++) {
+                Item<T> it = items.get(i);
+                if (!retry[i]) {
+                    it.done().complete(null);
+                    continue;
+                }
+                CompletableFuture<?> one;
+                try {
+                    one = operation.single(target, it.value());
+                } catch (RuntimeException ex) {
+                    one = CompletableFuture.failedFuture(ex);
+                }
+                track(one);
+                one.whenComplete((r, e2) -> {
+                    if (e2 == null) {
+                        it.done().complete(null);
+                    } else {
+                        it.done().completeExceptionally(failure.apply(target, e2));
+                    }
+                });
+            }
+        });
+    }
+
+    private void track(CompletableFuture<?> call) {
+        if (!call.isDone()) {
+            inFlight.add(call);
+            call.whenComplete((r, e) -> inFlight.remove(call));
+        }
     }
 }

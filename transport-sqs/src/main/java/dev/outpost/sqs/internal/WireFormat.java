@@ -51,6 +51,20 @@ public final class WireFormat {
     public static final String BASE64 = "base64";
     /** {@value #BODY_ENCODING} of an empty body (which travels as {@code "-"}). */
     public static final String EMPTY = "empty";
+    /**
+     * {@value #BODY_ENCODING} of an S3 pointer whose payload is bytes, not UTF-8 text: readers that
+     * take payloads for text (the AWS extended client) must not.
+     */
+    public static final String BINARY = "binary";
+    /**
+     * With a pointer: a random token the sender also stored in the S3 object's metadata
+     * ({@value #TOKEN_METADATA}), which binds the object to this message. A receiver deletes an
+     * object on ack only when the two match, so a forged pointer cannot make it delete another
+     * message's payload.
+     */
+    public static final String PAYLOAD_TOKEN = "outpost-payload-token";
+    /** The S3 user metadata key that holds {@value #PAYLOAD_TOKEN}'s value. */
+    public static final String TOKEN_METADATA = "outpost-token";
     /** All attributes as one JSON object, when they cannot travel as SQS attributes. */
     public static final String PACKED_ATTRIBUTES = "outpost-attributes";
     /** The offloaded payload's size (AWS extended client 2.x). */
@@ -62,7 +76,8 @@ public final class WireFormat {
     /** SQS's limit on a message's attributes; framing may add up to two. */
     static final int MAX_PLAIN_ATTRIBUTES = 8;
 
-    private static final Set<String> RESERVED = Set.of(BODY_ENCODING, PACKED_ATTRIBUTES, EXTENDED_SIZE, LEGACY_EXTENDED_SIZE);
+    private static final Set<String> RESERVED = Set.of(BODY_ENCODING, PACKED_ATTRIBUTES, EXTENDED_SIZE, LEGACY_EXTENDED_SIZE,
+            PAYLOAD_TOKEN);
     private static final String POINTER_PREFIX = "[\"" + POINTER_CLASS + "\"";
     private static final Pattern ATTRIBUTE_NAME = Pattern.compile("[A-Za-z0-9_.-]{1,256}");
     /** S3's bucket naming rules (the subset every region accepts). */
@@ -106,14 +121,27 @@ public final class WireFormat {
     /** The body travelled in the message. */
     public record Inline(byte[] body, Map<String, String> attributes) implements Decoded {}
 
-    /** The body is in S3 at {@code pointer}. */
-    public record Offloaded(S3Pointer pointer, Map<String, String> attributes) implements Decoded {}
+    /**
+     * The body is in S3 at {@code pointer}; {@code token} is what binds the object to this message
+     * (absent from other writers' pointers), {@code binary} whether the sender marked it as bytes.
+     */
+    public record Offloaded(S3Pointer pointer, Map<String, String> attributes, java.util.Optional<String> token, boolean binary)
+            implements Decoded {
+        public Offloaded(S3Pointer pointer, Map<String, String> attributes) {
+            this(pointer, attributes, java.util.Optional.empty(), false);
+        }
+    }
 
     // ------------------------------------------------------------------ encoding
 
     /** Frames a body and its attributes for SQS (or SNS, which carries the same). */
     public static Frame encode(byte[] body, Map<String, String> attributes) {
-        Map<String, String> out = packIfNeeded(attributes);
+        return encode(body, attributes, MAX_PLAIN_ATTRIBUTES);
+    }
+
+    /** As {@link #encode(byte[], Map)}, packing the attributes when there are more than {@code maxPlain}. */
+    public static Frame encode(byte[] body, Map<String, String> attributes, int maxPlain) {
+        Map<String, String> out = packIfNeeded(attributes, maxPlain);
         String text;
         if (body.length == 0) {
             text = "-";
@@ -130,9 +158,28 @@ public final class WireFormat {
 
     /** The frame of a pointer to an offloaded payload of {@code size} bytes. */
     public static Frame encodePointer(S3Pointer pointer, long size, Map<String, String> attributes) {
-        Map<String, String> out = packIfNeeded(attributes);
+        Map<String, String> out = packIfNeeded(attributes, MAX_PLAIN_ATTRIBUTES);
         out.put(EXTENDED_SIZE, Long.toString(size));
         return new Frame(formatPointer(pointer), out);
+    }
+
+    /**
+     * The frame of a pointer to a payload this transport wrote: bound to the object by
+     * {@code token}, and marked {@value #BINARY} when the payload is not text.
+     */
+    public static Frame encodePointer(S3Pointer pointer, long size, Map<String, String> attributes, String token, boolean binary) {
+        Map<String, String> out = packIfNeeded(attributes, MAX_PLAIN_ATTRIBUTES);
+        out.put(EXTENDED_SIZE, Long.toString(size));
+        out.put(PAYLOAD_TOKEN, token);
+        if (binary) {
+            out.put(BODY_ENCODING, BINARY);
+        }
+        return new Frame(formatPointer(pointer), out);
+    }
+
+    /** Whether {@code body} would travel inline as text (rather than base64). */
+    public static boolean isText(byte[] body) {
+        return body.length > 0 && asSafeText(body) != null;
     }
 
     /** The extended client's pointer text. */
@@ -154,9 +201,9 @@ public final class WireFormat {
         return text.startsWith("{") && text.contains("\"TopicArn\"");
     }
 
-    private static Map<String, String> packIfNeeded(Map<String, String> attributes) {
+    private static Map<String, String> packIfNeeded(Map<String, String> attributes, int maxPlain) {
         Map<String, String> out = new LinkedHashMap<>();
-        boolean pack = attributes.size() > MAX_PLAIN_ATTRIBUTES;
+        boolean pack = attributes.size() > maxPlain;
         for (Map.Entry<String, String> e : attributes.entrySet()) {
             String name = e.getKey();
             String lower = name.toLowerCase(Locale.ROOT);
@@ -199,15 +246,19 @@ public final class WireFormat {
         String packed = top.remove(PACKED_ATTRIBUTES);
         String size = top.remove(EXTENDED_SIZE);
         String legacySize = top.remove(LEGACY_EXTENDED_SIZE);
+        String token = top.remove(PAYLOAD_TOKEN);
         Map<String, String> user = top;
         if (packed != null) {
             unpack(packed, user);
         }
         if (text.startsWith(POINTER_PREFIX) || size != null || legacySize != null) {
-            if (encoding != null) {
+            if (encoding != null && !encoding.equals(BINARY)) {
                 throw new WireFormatException("an S3 pointer cannot have a body encoding ('" + clip(encoding) + "')");
             }
-            return new Offloaded(parsePointer(text), user);
+            return new Offloaded(parsePointer(text), user, java.util.Optional.ofNullable(token), BINARY.equals(encoding));
+        }
+        if (token != null) {
+            throw new WireFormatException("a payload token without an S3 pointer");
         }
         return new Inline(decodeBody(text, encoding), user);
     }

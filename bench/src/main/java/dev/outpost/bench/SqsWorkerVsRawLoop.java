@@ -1,0 +1,233 @@
+package dev.outpost.bench;
+
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.core.Worker;
+import dev.outpost.core.WorkerListener;
+import dev.outpost.core.json.JsonCodec;
+import dev.outpost.sqs.SqsTransport;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
+
+/**
+ * The SQS worker path end to end, on ElasticMQ in a JVM of its own (a child process): the Outpost
+ * worker (decode, schema checks, a no-op collector, ack, and in the "replies" mode a reply per
+ * request) against a hand-written raw SDK v2 async loop (8 concurrent long polls of 10, a
+ * {@code SendMessageBatch} of replies and a {@code DeleteMessageBatch} per batch), on queues filled
+ * alike, interleaved in the same rounds. Prints per round and mode: throughput and the ratio
+ * (worker / raw), CPU of this JVM per message (ElasticMQ's excluded), and SQS calls per message by
+ * operation (counted with an SDK {@link ExecutionInterceptor}).
+ *
+ * <pre>./mvnw -B -q -o -pl bench -am package -DskipTests
+ * java -cp bench/target/benchmarks.jar dev.outpost.bench.SqsWorkerVsRawLoop [messages=20000] [rounds=3]</pre>
+ */
+public final class SqsWorkerVsRawLoop {
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    private static final Map<String, LongAdder> CALLS = new ConcurrentHashMap<>();
+
+    private SqsWorkerVsRawLoop() {}
+
+    /** One measured run. */
+    private record Run(double perSecond, double cpuMicrosPerMessage, Map<String, Double> callsPerMessage) {
+        double calls() {
+            return callsPerMessage.values().stream().mapToDouble(Double::doubleValue).sum();
+        }
+
+        String describe() {
+            StringBuilder b = new StringBuilder();
+            callsPerMessage.forEach((op, n) -> b.append(b.length() == 0 ? "" : ", ").append(op).append(' ')
+                    .append(String.format(Locale.ROOT, "%.3f", n)));
+            return String.format(Locale.ROOT, "%,8.0f msg/s, %6.1f µs CPU/msg, %.3f calls/msg (%s)", perSecond, cpuMicrosPerMessage,
+                    calls(), b);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process server = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                ElasticMqServer.class.getName()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+            int port = Integer.parseInt(out.readLine().substring("listening ".length()).trim());
+            try (SqsAsyncClient sqs = client(port)) {
+                String replies = sqs.createQueue(r -> r.queueName("bench-replies")).join().queueUrl();
+                System.out.printf(Locale.ROOT, "%,d messages per run, ElasticMQ in its own JVM, %d CPUs%n", n,
+                        Runtime.getRuntime().availableProcessors());
+                for (int round = 0; round <= rounds; round++) { // round 0 warms up
+                    for (boolean reply : new boolean[] {false, true}) {
+                        String mode = reply ? "replies   " : "no replies";
+                        String q1 = "bench-outpost-" + round + (reply ? "-r" : "");
+                        String q2 = "bench-raw-" + round + (reply ? "-r" : "");
+                        fill(sqs, q1, n, reply ? replies : null);
+                        fill(sqs, q2, n, reply ? replies : null);
+                        Run worker = measure(n, () -> outpost(sqs, q1, n, replies));
+                        Run raw = measure(n, () -> raw(sqs, q2, n, reply ? replies : null));
+                        purge(sqs, replies);
+                        if (round == 0) {
+                            continue;
+                        }
+                        System.out.printf(Locale.ROOT, "round %d %s: ratio %.2fx, CPU ratio %.2f%n  worker %s%n  raw    %s%n", round,
+                                mode, worker.perSecond / raw.perSecond, worker.cpuMicrosPerMessage / raw.cpuMicrosPerMessage,
+                                worker.describe(), raw.describe());
+                    }
+                }
+            }
+        } finally {
+            server.getOutputStream().close();
+            if (!server.waitFor(10, TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+            }
+        }
+    }
+
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    private static Run measure(int n, Body body) throws Exception {
+        CALLS.clear();
+        long cpu0 = OS.getProcessCpuTime();
+        long t0 = System.nanoTime();
+        body.run();
+        long elapsed = System.nanoTime() - t0;
+        double cpu = (OS.getProcessCpuTime() - cpu0) / 1e3 / n;
+        Map<String, Double> calls = new TreeMap<>();
+        CALLS.forEach((op, c) -> calls.put(op, c.sum() / (double) n));
+        return new Run(n / (elapsed / 1e9), cpu, calls);
+    }
+
+    static SqsAsyncClient client(int port) {
+        return SqsAsyncClient.builder().endpointOverride(URI.create("http://127.0.0.1:" + port)).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
+                .overrideConfiguration(ClientOverrideConfiguration.builder().addExecutionInterceptor(new ExecutionInterceptor() {
+                    @Override
+                    public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                        String op = context.request().getClass().getSimpleName().replace("Request", "");
+                        CALLS.computeIfAbsent(op, k -> new LongAdder()).increment();
+                    }
+                }).build())
+                .build();
+    }
+
+    private static void purge(SqsAsyncClient sqs, String url) {
+        sqs.purgeQueue(r -> r.queueUrl(url)).join();
+    }
+
+    /** {@code n} requests; with {@code replyTo}, each asks for a reply there. */
+    static void fill(SqsAsyncClient sqs, String queue, int n, String replyTo) {
+        String url = sqs.createQueue(r -> r.queueName(queue).attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "60")))
+                .join().queueUrl();
+        JsonCodec codec = JsonCodec.create();
+        List<CompletableFuture<?>> sends = new ArrayList<>();
+        for (int i = 0; i < n; i += 10) {
+            List<SendMessageBatchRequestEntry> batch = new ArrayList<>();
+            for (int j = 0; j < 10 && i + j < n; j++) {
+                Request.Builder rb = Request.builder("noop").target("host-" + (i % 64))
+                        .params(Map.of("path", "/var/log", "depth", 2, "follow", false)).attribute("trace", "t-" + i);
+                if (replyTo != null) {
+                    rb.replyTo(replyTo);
+                }
+                byte[] body = codec.encodeRequest(rb.build());
+                batch.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(j))
+                        .messageBody(new String(body, StandardCharsets.UTF_8)).build());
+            }
+            sends.add(sqs.sendMessageBatch(r -> r.queueUrl(url).entries(batch)));
+            if (sends.size() == 32) {
+                CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
+                sends.clear();
+            }
+        }
+        CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
+    }
+
+    static void outpost(SqsAsyncClient sqs, String queue, int n, String replies) throws Exception {
+        CountDownLatch done = new CountDownLatch(n);
+        try (SqsTransport t = SqsTransport.builder().sqsClient(sqs).queue("requests", queue).build();
+                Worker w = Worker.builder(t).allowReplyTo(replies).collector(Payloads.noop())
+                        .concurrency(Integer.getInteger("bench.concurrency", 80)).pollers(Integer.getInteger("bench.pollers", 8))
+                        .pollWait(Duration.ofSeconds(1))
+                        .listener(new WorkerListener() {
+                            @Override
+                            public void onCompleted(Request request, Response response, Duration elapsed) {
+                                done.countDown();
+                            }
+                        }).build().start()) {
+            if (!done.await(300, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("outpost worker did not finish");
+            }
+        }
+    }
+
+    /** The best hand-written alternative: 8 concurrent long polls of 10; per batch a reply batch (if asked) and a delete batch. */
+    static void raw(SqsAsyncClient sqs, String queue, int n, String replies) throws Exception {
+        String url = sqs.getQueueUrl(r -> r.queueName(queue)).join().queueUrl();
+        AtomicInteger processed = new AtomicInteger();
+        CountDownLatch finished = new CountDownLatch(8);
+        JsonCodec codec = JsonCodec.create();
+        for (int i = 0; i < 8; i++) {
+            poll(sqs, url, processed, n, finished, codec, replies);
+        }
+        if (!finished.await(300, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("raw loop did not finish");
+        }
+    }
+
+    private static void poll(SqsAsyncClient sqs, String url, AtomicInteger processed, int n, CountDownLatch finished,
+            JsonCodec codec, String replies) {
+        if (processed.get() >= n) {
+            finished.countDown();
+            return;
+        }
+        sqs.receiveMessage(r -> r.queueUrl(url).maxNumberOfMessages(10).waitTimeSeconds(1)).thenCompose(resp -> {
+            if (resp.messages().isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            List<DeleteMessageBatchRequestEntry> del = new ArrayList<>();
+            List<SendMessageBatchRequestEntry> out = new ArrayList<>();
+            for (int i = 0; i < resp.messages().size(); i++) {
+                var m = resp.messages().get(i);
+                // what any consumer does: parse the request (the worker also checks it against its schemas)
+                Request request = codec.decodeRequest(m.body().getBytes(StandardCharsets.UTF_8)).document();
+                if (replies != null) {
+                    out.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(i))
+                            .messageBody("{\"requestId\":\"" + request.id() + "\",\"result\":{\"ok\":true}}").build());
+                }
+                del.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(i)).receiptHandle(m.receiptHandle()).build());
+            }
+            CompletableFuture<?> sent = out.isEmpty() ? CompletableFuture.completedFuture(null)
+                    : sqs.sendMessageBatch(r -> r.queueUrl(replies).entries(out));
+            return sent.thenCompose(v -> sqs.deleteMessageBatch(r -> r.queueUrl(url).entries(del)))
+                    .thenAccept(d -> processed.addAndGet(d.successful().size()));
+        }).whenComplete((v, e) -> poll(sqs, url, processed, n, finished, codec, replies));
+    }
+}

@@ -1,0 +1,107 @@
+package dev.outpost.sqs.internal;
+
+import dev.outpost.ConfigException;
+import dev.outpost.spi.ConfigSource;
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import software.amazon.awssdk.services.sqs.SqsAsyncClientBuilder;
+
+/**
+ * The {@code outpost.sqs.*} keys that describe the SQS client the transport creates when none is
+ * passed: endpoint, region, and credentials (a profile, or static keys).
+ */
+public record ClientSettings(Optional<URI> endpoint, Optional<Region> region, Optional<String> profile,
+        Optional<AwsCredentialsProvider> staticCredentials) {
+
+    public static final String REGION = "outpost.sqs.region";
+    public static final String ENDPOINT = "outpost.sqs.endpoint";
+    public static final String PROFILE = "outpost.sqs.profile";
+    public static final String ACCESS_KEY_ID = "outpost.sqs.access-key-id";
+    public static final String SECRET_ACCESS_KEY = "outpost.sqs.secret-access-key";
+    public static final String SESSION_TOKEN = "outpost.sqs.session-token";
+
+    /** Reads the keys, adding every problem to {@code problems}. */
+    public static ClientSettings read(ConfigSource c, List<ConfigException.Problem> problems) {
+        Optional<URI> endpoint = set(c, ENDPOINT).flatMap(e -> {
+            try {
+                URI u = URI.create(e);
+                if (u.getScheme() == null || u.getHost() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https"))) {
+                    throw new IllegalArgumentException("not http(s)");
+                }
+                return Optional.of(u);
+            } catch (IllegalArgumentException bad) {
+                problems.add(new ConfigException.Problem(ENDPOINT, "'" + e + "' is not an http(s) URL" + c.from(ENDPOINT)));
+                return Optional.empty();
+            }
+        });
+        Optional<Region> region = set(c, REGION).map(Region::of);
+        Optional<String> profile = set(c, PROFILE);
+        Optional<String> key = set(c, ACCESS_KEY_ID);
+        Optional<String> secret = set(c, SECRET_ACCESS_KEY);
+        Optional<String> token = set(c, SESSION_TOKEN);
+        Optional<AwsCredentialsProvider> creds = Optional.empty();
+        if (key.isPresent() != secret.isPresent()) {
+            String missing = key.isPresent() ? SECRET_ACCESS_KEY : ACCESS_KEY_ID;
+            problems.add(new ConfigException.Problem(missing, "must be set with "
+                    + (key.isPresent() ? ACCESS_KEY_ID : SECRET_ACCESS_KEY) + " (static credentials need both)"));
+        } else if (key.isPresent()) {
+            if (profile.isPresent()) {
+                problems.add(new ConfigException.Problem(PROFILE, "set together with " + ACCESS_KEY_ID + ": choose one"));
+            }
+            creds = Optional.of(StaticCredentialsProvider.create(token.isPresent()
+                    ? AwsSessionCredentials.create(key.get(), secret.get(), token.get())
+                    : AwsBasicCredentials.create(key.get(), secret.get())));
+        } else if (token.isPresent()) {
+            problems.add(new ConfigException.Problem(SESSION_TOKEN, "needs " + ACCESS_KEY_ID + " and " + SECRET_ACCESS_KEY));
+        }
+        return new ClientSettings(endpoint, region, profile, creds);
+    }
+
+    private static Optional<String> set(ConfigSource c, String key) {
+        return c.string(key).map(String::trim).filter(v -> !v.isEmpty());
+    }
+
+    /** Whether any key asks for a client of its own. */
+    public boolean any() {
+        return endpoint.isPresent() || region.isPresent() || profile.isPresent() || staticCredentials.isPresent();
+    }
+
+    /** The client these settings describe (the SDK starts no thread until its first call). */
+    public SqsAsyncClient client() {
+        SqsAsyncClientBuilder b = SqsAsyncClient.builder();
+        endpoint.ifPresent(b::endpointOverride);
+        region.ifPresent(b::region);
+        if (staticCredentials.isPresent()) {
+            b.credentialsProvider(staticCredentials.get());
+        } else {
+            profile.ifPresent(p -> b.credentialsProvider(ProfileCredentialsProvider.create(p)));
+        }
+        return b.build();
+    }
+
+    /** A linger key: 0 to 1 s; {@code set} (a builder call) wins. */
+    public static java.time.Duration linger(ConfigSource c, String key, java.time.Duration set, List<ConfigException.Problem> problems) {
+        if (set != null) {
+            return set;
+        }
+        try {
+            Optional<java.time.Duration> d = c.duration(key);
+            if (d.isPresent() && (d.get().isNegative() || d.get().toMillis() > 1000)) {
+                problems.add(new ConfigException.Problem(key, "must be 0 to 1s, was " + d.get() + c.from(key)));
+                return null;
+            }
+            return d.orElse(null);
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+            return null;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.outpost.sqs.internal;
+
+import dev.outpost.spi.NoSuchDestinationException;
+import dev.outpost.spi.TransportException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
+
+/** Turns what the SDK throws into the {@link TransportException}s callers get. */
+public final class Failures {
+    /** What the error about missing credentials tells the reader to set. */
+    public static final String CREDENTIAL_KEYS = "set outpost.sqs.access-key-id and outpost.sqs.secret-access-key, "
+            + "or outpost.sqs.profile, or pass an SqsAsyncClient with its own credentials provider "
+            + "(the SDK's default chain also reads AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY and AWS_PROFILE)";
+
+    private Failures() {}
+
+    /**
+     * @param destination the logical name (or URL) the caller used
+     * @param queue a description of the real queue or topic, such as "SQS queue 'outpost-requests'"
+     */
+    public static TransportException fail(String destination, String queue, String what, Throwable e) {
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof TransportException t) {
+            return t;
+        }
+        if (e instanceof QueueDoesNotExistException) {
+            return new NoSuchDestinationException(destination, queue + " (for '" + destination + "') does not exist ("
+                    + what + "): create it, for example with SqsProvisioner");
+        }
+        if (isMissingCredentials(e)) {
+            return new TransportException(destination, what + " " + queue + " (for '" + destination
+                    + "') failed: no AWS credentials could be loaded: " + CREDENTIAL_KEYS, e);
+        }
+        return new TransportException(destination, what + " " + queue + " (for '" + destination + "') failed: " + e.getMessage(), e);
+    }
+
+    static boolean isMissingCredentials(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (t instanceof SdkClientException && m != null
+                    && (m.contains("Unable to load credentials") || m.contains("credentials") && m.contains("profile"))) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,44 @@
+package dev.outpost.sqs.internal;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+/** A received message on its way to becoming a delivery, or to the dead-letter queue. */
+public final class Incoming {
+    final Message raw;
+    /** The string attributes as received, framing included. */
+    final Map<String, String> rawAttributes;
+    Map<String, String> attributes = Map.of();
+    byte[] body;
+    Optional<WireFormat.S3Pointer> pointer = Optional.empty();
+    Optional<String> token = Optional.empty();
+    /** The payload to delete on ack: set only once S3 confirmed this transport wrote it for this message. */
+    Optional<WireFormat.S3Pointer> deleteOnAck = Optional.empty();
+    CompletableFuture<ResponseBytes<GetObjectResponse>> fetch;
+    String unreadable;
+
+    Incoming(Message raw) {
+        this.raw = raw;
+        Map<String, software.amazon.awssdk.services.sqs.model.MessageAttributeValue> attrs = raw.messageAttributes();
+        if (attrs.isEmpty()) {
+            rawAttributes = Map.of();
+        } else {
+            rawAttributes = new LinkedHashMap<>();
+            attrs.forEach((k, v) -> {
+                if (v.stringValue() != null) {
+                    rawAttributes.put(k, v.stringValue());
+                }
+            });
+        }
+    }
+
+    void unreadable(String reason) {
+        unreadable = reason;
+        body = null;
+    }
+}

@@ -1,0 +1,210 @@
+package dev.outpost.sqs.internal;
+
+import dev.outpost.spi.Message;
+import dev.outpost.spi.MessageTooLargeException;
+import dev.outpost.sqs.internal.WireFormat.S3Pointer;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * S3 offload: payloads over SQS's limit go to S3 and travel as a pointer; received pointers are
+ * checked and followed; on ack, an object is deleted only when this transport wrote it for this
+ * very message (its metadata holds the token the message carries).
+ */
+public final class PayloadStore {
+    /** SQS's largest message, body and attributes together. */
+    public static final int SQS_MAX_BYTES = 256 * 1024;
+    /** The key segment of payloads sent to topics, which no ack deletes. */
+    public static final String SHARED_SEGMENT = "shared/";
+    private static final Logger log = LoggerFactory.getLogger(PayloadStore.class);
+    private static final Pattern UUID_KEY = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** A bucket and key prefix whose objects pointers may name. */
+    public record Location(String bucket, String prefix) {
+        boolean holds(S3Pointer p) {
+            return bucket.equals(p.bucket()) && p.key().startsWith(prefix);
+        }
+    }
+
+    private final Optional<S3AsyncClient> s3;
+    private final Optional<String> bucket;
+    private final String prefix;
+    private final List<Location> accepted;
+    private final int maxOffloadBytes;
+
+    public PayloadStore(Optional<S3AsyncClient> s3, Optional<String> bucket, String prefix, List<Location> acceptedElsewhere,
+            int maxOffloadBytes) {
+        this.s3 = s3;
+        this.bucket = bucket;
+        this.prefix = prefix;
+        List<Location> all = new ArrayList<>(acceptedElsewhere);
+        bucket.ifPresent(own -> all.add(0, new Location(own, prefix)));
+        this.accepted = List.copyOf(all);
+        this.maxOffloadBytes = maxOffloadBytes;
+    }
+
+    /** {@code bucket}, checked against S3's naming rules. */
+    public static String requireBucket(String bucket) {
+        java.util.Objects.requireNonNull(bucket, "bucket");
+        if (!bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+            throw new IllegalArgumentException("not an S3 bucket name: '" + bucket + "'");
+        }
+        return bucket;
+    }
+
+    /** The largest body the transport carries. */
+    public int maxMessageBytes() {
+        return s3.isPresent() && bucket.isPresent() ? maxOffloadBytes : SQS_MAX_BYTES;
+    }
+
+    /**
+     * The message as SQS or SNS will carry it; completes after the S3 upload when the body is
+     * offloaded. Throws (rather than completing exceptionally) when it cannot be sent at all.
+     */
+    public CompletableFuture<Wire> wire(String destination, Message message, boolean topic) {
+        WireFormat.Frame frame = WireFormat.encode(message.body(), message.attributes());
+        int size = Wire.bytes(frame);
+        if (size <= SQS_MAX_BYTES) {
+            return CompletableFuture.completedFuture(Wire.of(frame));
+        }
+        if (s3.isEmpty() || bucket.isEmpty()) {
+            throw new MessageTooLargeException(destination, size, SQS_MAX_BYTES);
+        }
+        if (message.size() > maxOffloadBytes) {
+            throw new MessageTooLargeException(destination, message.size(), maxOffloadBytes);
+        }
+        // a topic's payload is one object every subscribed queue points to: its own segment, which no ack deletes
+        S3Pointer where = new S3Pointer(bucket.get(), prefix + (topic ? SHARED_SEGMENT : "") + UUID.randomUUID());
+        byte[] t = new byte[18];
+        RANDOM.nextBytes(t);
+        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(t);
+        boolean binary = !WireFormat.isText(message.body());
+        WireFormat.Frame pointer = WireFormat.encodePointer(where, message.size(), message.attributes(), token, binary);
+        int pointerSize = Wire.bytes(pointer);
+        if (pointerSize > SQS_MAX_BYTES) { // the attributes alone are too large
+            throw new MessageTooLargeException(destination, pointerSize, SQS_MAX_BYTES);
+        }
+        return s3.get().putObject(r -> r.bucket(where.bucket()).key(where.key())
+                        .contentType(binary ? "application/octet-stream" : "text/plain; charset=utf-8")
+                        .metadata(Map.of(WireFormat.TOKEN_METADATA, token)),
+                        AsyncRequestBody.fromBytes(message.body()))
+                .handle((r, e) -> {
+                    if (e != null) {
+                        throw new CompletionException(Failures.fail(destination, "S3 bucket '" + where.bucket() + "'",
+                                "offloading a large payload to", e));
+                    }
+                    return Wire.of(pointer);
+                });
+    }
+
+    /** Why {@code p} is not followed, or null when it may be. */
+    String refusal(S3Pointer p) {
+        // S3 keys are literal, but ".." segments are where URL handling could differ between S3 and a proxy
+        for (String segment : p.key().split("/", -1)) {
+            if (segment.equals(".") || segment.equals("..")) {
+                return "S3 pointer outside the payload locations this transport accepts";
+            }
+        }
+        if (accepted.stream().noneMatch(l -> l.holds(p))) {
+            // a forged pointer would make this transport read, dead-letter a copy of and delete whatever its role reaches
+            return "S3 pointer outside the payload locations this transport accepts";
+        }
+        if (s3.isEmpty()) {
+            return "S3 pointer, but the transport has no S3 client: set largePayloads(...) or s3Client(...)";
+        }
+        return null;
+    }
+
+    /** Objects this transport may have written for one queue: a shared (topic) payload or another writer's object stays. */
+    private boolean ownPerQueueKey(S3Pointer p) {
+        return bucket.isPresent() && bucket.get().equals(p.bucket()) && p.key().startsWith(prefix)
+                && UUID_KEY.matcher(p.key().substring(prefix.length())).matches();
+    }
+
+    /** Reads the payloads of a receive's offloaded messages from S3, all at once, each bounded by the offload limit. */
+    void fetch(String source, List<Incoming> got) throws InterruptedException {
+        List<CompletableFuture<?>> fetches = new ArrayList<>();
+        for (Incoming in : got) {
+            if (in.pointer.isPresent() && in.unreadable == null) {
+                S3Pointer p = in.pointer.get();
+                in.fetch = s3.orElseThrow().getObject(r -> r.bucket(p.bucket()).key(p.key()).range("bytes=0-" + maxOffloadBytes),
+                        AsyncResponseTransformer.toBytes());
+                fetches.add(in.fetch);
+            }
+        }
+        if (fetches.isEmpty()) {
+            return;
+        }
+        try {
+            CompletableFuture.allOf(fetches.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            fetches.forEach(f -> f.cancel(true));
+            throw e;
+        } catch (ExecutionException | TimeoutException e) {
+            // judged one by one below
+        }
+        for (Incoming in : got) {
+            if (in.fetch != null) {
+                judge(source, in);
+            }
+        }
+    }
+
+    private void judge(String source, Incoming in) {
+        in.fetch.cancel(true); // no effect on those that completed
+        S3Pointer p = in.pointer.orElseThrow();
+        try {
+            var bytes = in.fetch.join();
+            byte[] body = bytes.asByteArray();
+            if (body.length > maxOffloadBytes) {
+                in.unreadable("S3 payload over the transport's limit of " + maxOffloadBytes + " bytes");
+                return;
+            }
+            in.body = body;
+            String stored = bytes.response().metadata().get(WireFormat.TOKEN_METADATA);
+            if (ownPerQueueKey(p) && stored != null && in.token.isPresent()
+                    && java.security.MessageDigest.isEqual(stored.getBytes(), in.token.get().getBytes())) {
+                in.deleteOnAck = in.pointer;
+            }
+        } catch (CompletionException | CancellationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof S3Exception s && s.statusCode() == 404) {
+                in.unreadable("dangling S3 pointer: the payload does not exist");
+            } else if (cause instanceof S3Exception s && s.statusCode() == 416) {
+                in.body = new byte[0]; // a range of an empty object
+            } else {
+                log.warn("Message {} on '{}' comes back after its visibility timeout: its payload {} could not be read: {}",
+                        in.raw.messageId(), source, p, cause.toString());
+            }
+        }
+    }
+
+    /** Deletes the payload of an acked message; a failure is logged (the lifecycle rule ends it). */
+    public CompletableFuture<Void> delete(S3Pointer p, String messageId, String source) {
+        return s3.orElseThrow().deleteObject(r -> r.bucket(p.bucket()).key(p.key())).handle((r, e) -> {
+            if (e != null) {
+                log.warn("Message {} on '{}' was acked but its payload {} could not be deleted: {}", messageId, source, p, e.toString());
+            }
+            return null;
+        });
+    }
+}

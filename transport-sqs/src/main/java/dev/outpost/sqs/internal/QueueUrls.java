@@ -1,0 +1,102 @@
+package dev.outpost.sqs.internal;
+
+import dev.outpost.spi.NoSuchDestinationException;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+
+/**
+ * Logical destinations to queue URLs, resolved on first use and remembered: nothing is looked up
+ * when the transport is built, so it builds and starts while SQS is unreachable, and a lookup that
+ * fails is a failed send (or receive) the caller can retry. A destination is a queue URL (used as
+ * it is), a queue ARN ({@code arn:PARTITION:sqs:REGION:ACCOUNT:NAME}, looked up by name and
+ * owner account), or a queue name.
+ */
+public final class QueueUrls {
+    private static final Pattern ARN = Pattern.compile("arn:[a-z-]+:sqs:([a-z0-9-]+):([0-9]{12}|[0-9a-z]{1,64}):([A-Za-z0-9_-]{1,80}(\\.fifo)?)");
+
+    private final SqsAsyncClient sqs;
+    private final Map<String, String> names;
+    private final Map<String, CompletableFuture<String>> urls = new ConcurrentHashMap<>();
+
+    public QueueUrls(SqsAsyncClient sqs, Map<String, String> names) {
+        this.sqs = sqs;
+        this.names = Map.copyOf(names);
+    }
+
+    /** What {@code logical} maps to: a name, URL or ARN. */
+    public String name(String logical) {
+        return names.getOrDefault(logical, logical);
+    }
+
+    /** How error messages name the queue behind {@code logical}. */
+    public String describe(String logical) {
+        return "SQS queue '" + name(logical) + "'";
+    }
+
+    public static boolean isUrl(String s) {
+        return s.startsWith("https://") || s.startsWith("http://");
+    }
+
+    /** The queue URL, now when known, else once SQS answers; failed lookups are not remembered. */
+    public CompletableFuture<String> url(String logical) {
+        CompletableFuture<String> known = urls.get(logical);
+        if (known != null && !known.isCompletedExceptionally()) {
+            return known;
+        }
+        String name = name(logical);
+        if (isUrl(name)) {
+            CompletableFuture<String> done = CompletableFuture.completedFuture(name);
+            urls.put(logical, done);
+            return done;
+        }
+        CompletableFuture<String> lookup;
+        if (name.startsWith("arn:")) {
+            Matcher m = ARN.matcher(name);
+            if (!m.matches()) {
+                return CompletableFuture.failedFuture(new NoSuchDestinationException(logical, "'" + clip(name)
+                        + "' is not an SQS queue ARN (arn:aws:sqs:REGION:ACCOUNT:NAME); give a queue URL, ARN or name"));
+            }
+            String account = m.group(2);
+            String queue = m.group(3);
+            lookup = call(logical, () -> sqs.getQueueUrl(r -> r.queueName(queue).queueOwnerAWSAccountId(account)));
+        } else {
+            lookup = call(logical, () -> sqs.getQueueUrl(r -> r.queueName(name)));
+        }
+        CompletableFuture<String> resolved = lookup.handle((url, e) -> {
+            if (e != null) {
+                throw new java.util.concurrent.CompletionException(Failures.fail(logical, describe(logical), "looking up", e));
+            }
+            return url;
+        });
+        urls.put(logical, resolved); // two threads racing here look up twice: harmless
+        resolved.whenComplete((u, e) -> {
+            if (e != null) {
+                urls.remove(logical, resolved); // look again next time
+            }
+        });
+        return resolved;
+    }
+
+    private static CompletableFuture<String> call(String logical,
+            java.util.function.Supplier<CompletableFuture<software.amazon.awssdk.services.sqs.model.GetQueueUrlResponse>> c) {
+        try {
+            return c.get().thenApply(r -> r.queueUrl());
+        } catch (RuntimeException e) { // the SDK may throw before it returns a future
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private static String clip(String s) {
+        String t = s.length() > 120 ? s.substring(0, 120) + "..." : s;
+        return t.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+
+    /** Whether {@code s} is a destination that names a queue by itself (URL or ARN), not a logical name. */
+    public static boolean isAddress(String s) {
+        return isUrl(s) || s.startsWith("arn:");
+    }
+}

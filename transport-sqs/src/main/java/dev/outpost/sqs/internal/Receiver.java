@@ -1,0 +1,199 @@
+package dev.outpost.sqs.internal;
+
+import dev.outpost.spi.Delivery;
+import dev.outpost.spi.Message;
+import dev.outpost.spi.TransportException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
+
+/**
+ * Receives: long polls, undoes the framing message by message, fetches offloaded payloads, sets
+ * unreadable messages aside. A poll its caller gave up on (interrupted, out of time) is not
+ * cancelled, since SQS would still hide what it picked for a visibility timeout: it is left to end,
+ * and whatever it received is released at once (visibility 0). {@link #awaitPolls} lets a closing
+ * transport wait for those polls.
+ */
+public final class Receiver {
+    private static final Logger log = LoggerFactory.getLogger(Receiver.class);
+
+    private final SqsAsyncClient sqs;
+    private final QueueUrls urls;
+    private final PayloadStore payloads;
+    private final DeadLetters deadLetters;
+    private final SqsDelivery.Actions actions;
+    private final Optional<Integer> visibilitySeconds;
+    private final Set<CompletableFuture<?>> polls = ConcurrentHashMap.newKeySet();
+
+    public Receiver(SqsAsyncClient sqs, QueueUrls urls, PayloadStore payloads, DeadLetters deadLetters, Batcher<String> deletes,
+            Batcher<ChangeMessageVisibilityBatchRequestEntry> visibility, Optional<Duration> visibilityTimeout) {
+        this.sqs = sqs;
+        this.urls = urls;
+        this.payloads = payloads;
+        this.deadLetters = deadLetters;
+        this.actions = new SqsDelivery.Actions(deletes, visibility, payloads);
+        this.visibilitySeconds = visibilityTimeout.map(v -> (int) v.toSeconds());
+    }
+
+    public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
+        String url = await(urls.url(source), source, "looking up", 60, false);
+        int waitSeconds = (int) Math.min(20, (wait.toMillis() + 999) / 1000);
+        ReceiveMessageRequest.Builder rb = ReceiveMessageRequest.builder().queueUrl(url).maxNumberOfMessages(maxMessages)
+                .waitTimeSeconds(waitSeconds).messageAttributeNames("All")
+                .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT);
+        visibilitySeconds.ifPresent(rb::visibilityTimeout);
+        CompletableFuture<ReceiveMessageResponse> call = sqs.receiveMessage(rb.build());
+        polls.add(call);
+        call.whenComplete((r, e) -> polls.remove(call));
+        ReceiveMessageResponse resp;
+        try {
+            resp = await(call, source, "receiving from", waitSeconds + 60L, true);
+        } catch (InterruptedException | RuntimeException e) {
+            releaseWhenDone(call, url, source);
+            throw e;
+        }
+        List<software.amazon.awssdk.services.sqs.model.Message> messages = resp.messages();
+        if (messages.isEmpty()) {
+            return List.of();
+        }
+        List<Incoming> got = new ArrayList<>(messages.size());
+        boolean offloaded = false;
+        for (software.amazon.awssdk.services.sqs.model.Message m : messages) {
+            Incoming in = new Incoming(m);
+            try {
+                read(in);
+            } catch (RuntimeException e) { // a bug here must not strand the rest of the batch
+                log.error("Message {} on '{}' could not be read", m.messageId(), source, e);
+                in.unreadable("internal-error: " + e.getClass().getSimpleName());
+            }
+            offloaded |= in.pointer.isPresent();
+            got.add(in);
+        }
+        if (offloaded) {
+            payloads.fetch(source, got);
+        }
+        List<Delivery> out = new ArrayList<>(got.size());
+        for (Incoming in : got) {
+            if (in.unreadable != null) {
+                deadLetters.setAside(source, url, in);
+            } else if (in.body != null) {
+                out.add(new SqsDelivery(actions, source, url, in.raw.messageId(), in.raw.receiptHandle(), receiveCount(in.raw),
+                        Message.of(in.body, in.attributes), in.deleteOnAck));
+            }
+        }
+        return out;
+    }
+
+    /** Undoes the framing; an offloaded body is fetched later, with the batch's other ones. */
+    private void read(Incoming in) {
+        WireFormat.Decoded decoded;
+        try {
+            decoded = WireFormat.decode(in.raw.body(), in.rawAttributes);
+        } catch (WireFormatException e) {
+            in.unreadable(e.getMessage());
+            return;
+        }
+        in.attributes = decoded.attributes();
+        if (decoded instanceof WireFormat.Inline inline) {
+            in.body = inline.body();
+            return;
+        }
+        WireFormat.Offloaded off = (WireFormat.Offloaded) decoded;
+        String refused = payloads.refusal(off.pointer());
+        if (refused != null) {
+            in.unreadable(refused);
+        } else {
+            in.pointer = Optional.of(off.pointer());
+            in.token = off.token();
+        }
+    }
+
+    private static int receiveCount(software.amazon.awssdk.services.sqs.model.Message m) {
+        String n = m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT);
+        if (n == null) {
+            return 1;
+        }
+        try {
+            return Math.max(1, Integer.parseInt(n));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+
+    /** A poll given up on still ends on the server: make what it picked visible again at once. */
+    private void releaseWhenDone(CompletableFuture<ReceiveMessageResponse> call, String url, String source) {
+        call.whenComplete((resp, e) -> {
+            if (resp == null || resp.messages().isEmpty()) {
+                return;
+            }
+            List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
+            for (int i = 0; i < resp.messages().size(); i++) {
+                entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(BatchOperations.id(i))
+                        .receiptHandle(resp.messages().get(i).receiptHandle()).visibilityTimeout(0).build());
+            }
+            CompletableFuture<?> release = sqs.changeMessageVisibilityBatch(r -> r.queueUrl(url).entries(entries))
+                    .whenComplete((r, e2) -> {
+                        if (e2 != null) {
+                            log.warn("{} messages received on '{}' after the receiver stopped waiting stay hidden until their "
+                                    + "visibility timeout: releasing them failed: {}", entries.size(), source, e2.toString());
+                        }
+                    });
+            polls.add(release);
+            release.whenComplete((r, e2) -> polls.remove(release));
+        });
+    }
+
+    /** Waits (bounded) for polls still open on the server and the releases of what they received. */
+    public void awaitPolls(long timeoutMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (!polls.isEmpty()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                log.warn("{} SQS calls still open at close: messages they pick stay hidden for their visibility timeout", polls.size());
+                return;
+            }
+            try {
+                CompletableFuture.anyOf(polls.toArray(CompletableFuture[]::new)).get(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException | TimeoutException e) {
+                // loop: the set shrinks as calls end
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Waits for {@code call}; on interruption or time-out, leaves it running when {@code keep}, else cancels it. */
+    private <T> T await(CompletableFuture<T> call, String source, String what, long seconds, boolean keep) throws InterruptedException {
+        try {
+            return call.get(seconds, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            if (!keep) {
+                call.cancel(true);
+            }
+            throw e;
+        } catch (ExecutionException e) {
+            throw Failures.fail(source, urls.describe(source), what, e.getCause());
+        } catch (TimeoutException e) {
+            if (!keep) {
+                call.cancel(true);
+            }
+            throw new TransportException(source, what + " '" + source + "' did not answer in " + seconds + " s");
+        }
+    }
+}

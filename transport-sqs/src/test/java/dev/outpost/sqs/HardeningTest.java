@@ -1,0 +1,223 @@
+package dev.outpost.sqs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.Attributes;
+import dev.outpost.ConfigException;
+import dev.outpost.spi.ConfigSource;
+import dev.outpost.spi.Delivery;
+import dev.outpost.spi.Message;
+import dev.outpost.spi.NoSuchDestinationException;
+import dev.outpost.spi.TransportException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.elasticmq.rest.sqs.SQSRestServer;
+import org.elasticmq.rest.sqs.SQSRestServerBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+
+/** Issue 15's transport items, each on ElasticMQ: lazy names, dead-lettering by configuration, ARNs, close, credentials. */
+class HardeningTest {
+    static ElasticMq mq;
+    static SqsAsyncClient admin;
+
+    @BeforeAll
+    static void start() {
+        mq = ElasticMq.start();
+        admin = mq.client();
+    }
+
+    @AfterAll
+    static void stop() {
+        mq.close();
+    }
+
+    static ConfigSource config(Map<String, String> values) {
+        return new ConfigSource() {
+            @Override
+            public Optional<String> string(String key) {
+                return Optional.ofNullable(values.get(key));
+            }
+
+            @Override
+            public Set<String> keys() {
+                return values.keySet();
+            }
+
+            @Override
+            public Optional<String> sourceOf(String key) {
+                return values.containsKey(key) ? Optional.of("test") : Optional.empty();
+            }
+        };
+    }
+
+    static Message text(String s) {
+        return Message.of(s.getBytes(StandardCharsets.UTF_8), Map.of());
+    }
+
+    static long messagesOn(String url) {
+        var a = admin.getQueueAttributes(r -> r.queueUrl(url).attributeNames(
+                software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                software.amazon.awssdk.services.sqs.model.QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).join().attributes();
+        return a.values().stream().mapToLong(Long::parseLong).sum();
+    }
+
+    static String endpoint() {
+        return "http://127.0.0.1:" + mq.port();
+    }
+
+    @Test
+    void buildsAndChecksWhileSqsIsUnreachableAndSendsOnceItIsBack() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        SqsAsyncClient client = SqsAsyncClient.builder().endpointOverride(URI.create("http://127.0.0.1:" + port))
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))).build();
+        try (SqsTransport t = SqsTransport.builder().sqsClient(client).queue("requests", "lazy-q").build()) {
+            t.verify("requests"); // unreachable: logged, not thrown, so a worker or shipper starts during an outage
+            assertThatThrownBy(() -> t.send("requests", text("early")).join())
+                    .isInstanceOf(CompletionException.class).hasCauseInstanceOf(TransportException.class)
+                    .hasMessageContaining("lazy-q");
+            SQSRestServer late = SQSRestServerBuilder.withInterface("127.0.0.1").withPort(port).start();
+            try {
+                late.waitUntilStarted();
+                ElasticMq.createQueue(client, "lazy-q", 30, Map.of());
+                t.send("requests", text("after the outage")).join();
+                List<Delivery> got = t.receive("requests", 10, Duration.ofSeconds(2));
+                assertThat(got).extracting(d -> new String(d.message().body(), StandardCharsets.UTF_8)).containsExactly("after the outage");
+                got.get(0).ack().join();
+            } finally {
+                late.stopAndWait();
+            }
+        } finally {
+            client.close();
+        }
+    }
+
+    @Test
+    void anUnreadableMessageGoesToTheConfiguredDeadLetterQueueWithThePlainReason() throws Exception {
+        String url = ElasticMq.createQueue(admin, "plain-src", 30, Map.of()); // no redrive policy
+        String dead = ElasticMq.createQueue(admin, "plain-dead", 30, Map.of());
+        admin.sendMessage(r -> r.queueUrl(url).messageBody("uryyb").messageAttributes(Map.of("outpost-body-encoding",
+                MessageAttributeValue.builder().dataType("String").stringValue("rot13").build()))).join();
+        try (SqsTransport t = SqsTransport.builder().sqsClient(mq.client()).configure(config(Map.of(
+                "outpost.sqs.requests", "plain-src", "outpost.sqs.dead-letter", "plain-dead"))).build()) {
+            assertThat(t.receive("requests", 10, Duration.ofSeconds(1))).isEmpty();
+            AtomicReference<software.amazon.awssdk.services.sqs.model.Message> moved = new AtomicReference<>();
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                var got = admin.receiveMessage(r -> r.queueUrl(dead).waitTimeSeconds(1).messageAttributeNames("All")).join().messages();
+                if (!got.isEmpty()) {
+                    moved.set(got.get(0));
+                }
+                return moved.get() != null;
+            });
+            Map<String, MessageAttributeValue> attrs = moved.get().messageAttributes();
+            assertThat(attrs.get(Attributes.REJECT_REASON).dataType()).isEqualTo("String");
+            assertThat(attrs.get(Attributes.REJECT_REASON).stringValue()).isEqualTo("unreadable");
+            assertThat(attrs.get(Attributes.REJECT_DETAIL).stringValue()).contains("rot13");
+            assertThat(attrs.get(Attributes.SOURCE).stringValue()).isEqualTo("requests");
+            await().atMost(Duration.ofSeconds(10)).until(() -> messagesOn(url) == 0);
+        }
+    }
+
+    @Test
+    void aQueueArnIsADestinationAndAnythingElseThatLooksLikeAnArnIsRefused() throws Exception {
+        String url = ElasticMq.createQueue(admin, "by-arn", 30, Map.of());
+        String arn = ElasticMq.arn(admin, url);
+        try (SqsTransport t = SqsTransport.builder().sqsClient(mq.client()).build()) {
+            t.send(arn, text("to an ARN")).join();
+            var got = admin.receiveMessage(r -> r.queueUrl(url).waitTimeSeconds(2)).join().messages();
+            assertThat(got).extracting(software.amazon.awssdk.services.sqs.model.Message::body).containsExactly("to an ARN");
+            assertThatThrownBy(() -> t.send("arn:aws:sns:us-east-1:000000000000:a-topic", text("x")).join())
+                    .hasCauseInstanceOf(NoSuchDestinationException.class).hasMessageContaining("not an SQS queue ARN");
+        }
+    }
+
+    @Test
+    void closingAfterAnAbandonedPollReleasesWhatThePollPicked() throws Exception {
+        String url = ElasticMq.createQueue(admin, "abandoned", 60, Map.of());
+        SqsTransport t = SqsTransport.builder().sqsClient(mq.client()).queue("requests", "abandoned").build();
+        AtomicReference<Throwable> ended = new AtomicReference<>();
+        Thread poller = new Thread(() -> {
+            try {
+                t.receive("requests", 10, Duration.ofSeconds(5));
+            } catch (Throwable e) {
+                ended.set(e);
+            }
+        });
+        poller.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> poller.getState() == Thread.State.TIMED_WAITING
+                || poller.getState() == Thread.State.WAITING);
+        poller.interrupt(); // as a client's or worker's shutdown does
+        poller.join(5_000);
+        assertThat(ended.get()).isInstanceOf(InterruptedException.class);
+        admin.sendMessage(r -> r.queueUrl(url).messageBody("do not hide me")).join(); // the open poll on the server picks it
+        t.close();
+        var got = admin.receiveMessage(r -> r.queueUrl(url).waitTimeSeconds(3)
+                .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).join().messages();
+        assertThat(got).as("visible again at once, not after the 60 s visibility timeout")
+                .extracting(software.amazon.awssdk.services.sqs.model.Message::body).containsExactly("do not hide me");
+    }
+
+    @Test
+    void configurationGivesEndpointRegionAndStaticCredentialsAndNothingStartsInBuild() throws Exception {
+        ElasticMq.createQueue(admin, "configured", 30, Map.of());
+        AtomicInteger threads = new AtomicInteger();
+        Map<String, String> c = new HashMap<>(Map.of("outpost.sqs.endpoint", endpoint(), "outpost.sqs.region", "eu-west-1",
+                "outpost.sqs.access-key-id", "AKIDEXAMPLE", "outpost.sqs.secret-access-key", "secret-example",
+                "outpost.sqs.requests", "configured"));
+        try (SqsTransport t = SqsTransport.builder().configure(config(c)).threadFactory(r -> {
+            threads.incrementAndGet();
+            return new Thread(r, "counted");
+        }).build()) {
+            assertThat(threads).as("nothing started in build()").hasValue(0);
+            t.send("requests", text("configured")).join();
+            assertThat(threads).as("the batching thread comes from the factory").hasValue(1);
+            List<Delivery> got = t.receive("requests", 10, Duration.ofSeconds(2));
+            assertThat(got).hasSize(1);
+            got.get(0).ack().join();
+        }
+    }
+
+    @Test
+    void halfStaticCredentialsAndABadEndpointFailTheBuildTogether() {
+        assertThatThrownBy(() -> SqsTransport.builder().configure(config(Map.of("outpost.sqs.access-key-id", "AKID",
+                "outpost.sqs.endpoint", "not a url"))).build())
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).extracting(ConfigException.Problem::key)
+                        .containsExactlyInAnyOrder("outpost.sqs.secret-access-key", "outpost.sqs.endpoint"));
+    }
+
+    @Test
+    void missingCredentialsNameTheQueueAndTheKeysToSet() {
+        try (SqsTransport t = SqsTransport.builder().configure(config(Map.of("outpost.sqs.endpoint", endpoint(),
+                "outpost.sqs.region", "us-east-1", "outpost.sqs.profile", "outpost-test-no-such-profile",
+                "outpost.sqs.requests", "the-real-queue"))).build()) {
+            assertThatThrownBy(() -> t.send("requests", text("x")).join())
+                    .hasCauseInstanceOf(TransportException.class)
+                    .hasMessageContaining("the-real-queue")
+                    .hasMessageContaining("outpost.sqs.access-key-id").hasMessageContaining("outpost.sqs.profile");
+        }
+    }
+}
