@@ -37,7 +37,8 @@ class PublicApiTest {
             new String[] {"crypto-nacl", "outpost-crypto-nacl"},
             new String[] {"collectors-http", "outpost-collectors-http"},
             new String[] {"collectors-host", "outpost-collectors-host"},
-            new String[] {"broker-kv", "outpost-broker-kv"});
+            new String[] {"broker-kv", "outpost-broker-kv"},
+            new String[] {"ops", "outpost-ops"});
 
     @TestFactory
     Stream<DynamicTest> everyPublishedModuleMatchesItsCommittedListing() {
