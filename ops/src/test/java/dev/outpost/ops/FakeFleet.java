@@ -10,7 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A fleet of fixed servers whose collector calls are recorded and answered with their params. */
-final class FakeFleet implements Fleet {
+class FakeFleet implements Fleet {
     record Call(String selector, String collector, Map<String, String> params) {}
 
     final List<Server> servers = new ArrayList<>();
