@@ -174,9 +174,9 @@ public final class RulesEngine implements AutoCloseable {
         }
         fired.addLast(now);
         if (dryRun || r.dryRun()) {
-            counters.get("dry-run").incrementAndGet();
             notifier.accept("[dry-run] rule " + r.name() + " on " + o.host() + " would: " + describe(r.action(), r, o)
                     + r.undo().map(u -> "; undone after " + u.after()).orElse(""));
+            counters.get("dry-run").incrementAndGet();
             return;
         }
         if (r.undo().isPresent() && registry.isPresent()) {
