@@ -124,7 +124,8 @@ public final class RulesEngine implements AutoCloseable {
     }
 
     private void loop() {
-        while (lifecycle.isRunning()) {
+        // after shutdown the observations already queued are still handled (bounded by the shutdown wait)
+        while (lifecycle.isRunning() || !queue.isEmpty()) {
             try {
                 Observation o = queue.poll(poll.toNanos(), TimeUnit.NANOSECONDS);
                 boolean real = o != null && o != TICK;
@@ -307,9 +308,12 @@ public final class RulesEngine implements AutoCloseable {
         return b.toString();
     }
 
-    /** Stops the thread; stored undos stay for the next engine. Idempotent, the same future every call. */
+    /**
+     * Stops taking observations, handles those already queued, and stops the thread; stored undos stay
+     * for the next engine. Idempotent, the same future every call.
+     */
     public CompletableFuture<ShutdownResult> shutdown() {
-        return lifecycle.shutdown(() -> queue.offer(TICK), Duration.ofSeconds(10));
+        return lifecycle.shutdown(() -> queue.offer(TICK), Duration.ofSeconds(10), false);
     }
 
     /** {@link #shutdown()} and wait. */

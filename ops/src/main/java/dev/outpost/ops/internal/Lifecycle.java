@@ -49,6 +49,11 @@ public final class Lifecycle {
     }
 
     public CompletableFuture<ShutdownResult> shutdown(Runnable stopper, Duration wait) {
+        return shutdown(stopper, wait, true);
+    }
+
+    /** As {@link #shutdown(Runnable, Duration)}; {@code interrupt} false lets the threads finish what they hold. */
+    public CompletableFuture<ShutdownResult> shutdown(Runnable stopper, Duration wait, boolean interrupt) {
         synchronized (this) {
             if (stopped) {
                 return done;
@@ -62,7 +67,9 @@ public final class Lifecycle {
             // stopping is best effort; the threads still alive are reported below
         }
         // a read blocked on a stream that closing did not wake (pipes) ends on interrupt
-        started.forEach(Thread::interrupt);
+        if (interrupt) {
+            started.forEach(Thread::interrupt);
+        }
         if (started.isEmpty()) {
             done.complete(new ShutdownResult(true, List.of(), 0, Duration.ofNanos(System.nanoTime() - t0)));
             return done;
