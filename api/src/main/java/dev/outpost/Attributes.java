@@ -20,5 +20,14 @@ public final class Attributes {
     /** On requests and responses (unsealed only): the request id, for correlation without decoding. */
     public static final String REQUEST_ID = "outpost-request-id";
 
+    /**
+     * On requests: the caller's W3C trace context ({@code 00-TRACEID-SPANID-FLAGS}), set by the
+     * client when the OpenTelemetry API is present and a span is current. A request attribute, so a
+     * sealed request carries it inside the envelope.
+     */
+    public static final String TRACEPARENT = "traceparent";
+    /** On requests: the W3C {@code tracestate} that goes with {@link #TRACEPARENT}. */
+    public static final String TRACESTATE = "tracestate";
+
     private Attributes() {}
 }

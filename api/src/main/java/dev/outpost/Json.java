@@ -1,16 +1,24 @@
 package dev.outpost;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.outpost.internal.Mapper;
 
 /**
  * JSON helpers for collectors and callers, with the same settings the worker uses: unknown fields
  * are tolerated, {@code java.time} values and {@code Optional}s serialise as a user expects, dates
- * as ISO-8601 text.
+ * as ISO-8601 text. This is the project's one JSON configuration: Outpost's own modules read and
+ * write JSON with {@link #reader()}, {@link #writer()} or a mapper from {@link #newMapper()}, never
+ * with a bare {@code new ObjectMapper()}.
  *
  * <pre>{@code
  * JsonNode schema = Json.parse("{\"type\": \"object\"}");
@@ -18,9 +26,39 @@ import dev.outpost.internal.Mapper;
  * }</pre>
  */
 public final class Json {
+    /** Never handed out: a mapper is mutable; readers and writers are not. */
+    private static final JsonMapper MAPPER = newMapper();
+    private static final ObjectReader READER = MAPPER.reader();
+    private static final ObjectWriter WRITER = MAPPER.writer();
     private static final ObjectNode ANY_OBJECT = (ObjectNode) parse("{\"type\":\"object\"}");
 
     private Json() {}
+
+    /**
+     * A new mapper with the project's settings (unknown fields tolerated, {@code java.time} and
+     * {@code Optional} support, dates as ISO-8601 text), for a module that needs to add its own
+     * limits or node factory. Each call returns a fresh mapper, so configuring it changes nothing
+     * else.
+     */
+    public static JsonMapper newMapper() {
+        return JsonMapper.builder()
+                .addModule(new Jdk8Module())
+                .addModule(new JavaTimeModule())
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+                .build();
+    }
+
+    /** The shared, immutable reader with the project's settings ({@code reader().readTree(bytes)}, {@code forType(...)}). */
+    public static ObjectReader reader() {
+        return READER;
+    }
+
+    /** The shared, immutable writer with the project's settings ({@code writer().writeValueAsBytes(value)}). */
+    public static ObjectWriter writer() {
+        return WRITER;
+    }
 
     /**
      * Parses JSON text.
@@ -29,7 +67,7 @@ public final class Json {
      */
     public static JsonNode parse(String json) {
         try {
-            return Mapper.SHARED.readTree(json);
+            return READER.readTree(json);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
         }
@@ -41,7 +79,7 @@ public final class Json {
      * @throws IllegalArgumentException when the value cannot be serialised
      */
     public static JsonNode toTree(Object value) {
-        return Mapper.SHARED.valueToTree(value);
+        return MAPPER.valueToTree(value);
     }
 
     /**
@@ -51,7 +89,7 @@ public final class Json {
      */
     public static <T> T convert(JsonNode node, Class<T> type) {
         try {
-            return Mapper.SHARED.treeToValue(node, type);
+            return READER.treeToValue(node, type);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("cannot read " + type.getSimpleName() + " from JSON: " + e.getOriginalMessage(), e);
         }

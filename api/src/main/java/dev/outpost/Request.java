@@ -2,7 +2,6 @@ package dev.outpost;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.outpost.internal.Ids;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;

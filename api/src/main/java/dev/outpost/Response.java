@@ -1,6 +1,5 @@
 package dev.outpost;
 
-import dev.outpost.internal.Mapper;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
@@ -101,7 +100,7 @@ public record Response(
         JsonNode node = result.orElseThrow(() -> new OutpostException("response to " + requestId + " is "
                 + status.code() + ": " + error.map(e -> e.code() + ": " + e.message()).orElse("")));
         try {
-            return Mapper.SHARED.treeToValue(node, type);
+            return Json.reader().treeToValue(node, type);
         } catch (JsonProcessingException e) {
             throw new OutpostException("result of " + requestId + " is not a " + type.getSimpleName() + ": "
                     + e.getOriginalMessage(), e);

@@ -38,6 +38,7 @@ class PublicApiTest {
             new String[] {"collectors-http", "outpost-collectors-http"},
             new String[] {"collectors-host", "outpost-collectors-host"},
             new String[] {"broker-kv", "outpost-broker-kv"},
+            new String[] {"micrometer", "outpost-micrometer"},
             new String[] {"ops", "outpost-ops"});
 
     @TestFactory

@@ -1,7 +1,6 @@
 package dev.outpost.spi;
 
 import dev.outpost.ConfigException;
-import dev.outpost.internal.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -77,7 +76,7 @@ public interface ConfigSource {
     default Optional<Duration> duration(String key) {
         return string(key).map(v -> {
             try {
-                return Durations.parse(v);
+                return parseDuration(v);
             } catch (IllegalArgumentException e) {
                 throw ConfigException.of(key, e.getMessage() + from(key));
             }
@@ -113,4 +112,38 @@ public interface ConfigSource {
     default String from(String key) {
         return sourceOf(key).map(s -> " (set in " + s + ")").orElse("");
     }
+
+    /**
+     * Parses a duration as people write them in configuration: {@code 500ms}, {@code 30s},
+     * {@code 5m}, {@code 1h}, {@code 2d}, or ISO-8601 {@code PT30S}. Modules binding their own
+     * duration settings use it so every key reads durations the same way.
+     *
+     * @throws IllegalArgumentException naming the accepted forms when it cannot
+     */
+    static Duration parseDuration(String text) {
+        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        java.util.regex.Matcher m = DurationForm.SIMPLE.matcher(t);
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+        }
+        try {
+            return Duration.parse(text.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a duration: write it as 500ms, 30s, 5m, 1h, 2d or PT30S");
+        }
+    }
+}
+
+/** The short duration form, compiled once. */
+final class DurationForm {
+    static final java.util.regex.Pattern SIMPLE = java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+
+    private DurationForm() {}
 }

@@ -2,7 +2,6 @@ package dev.outpost.spi;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -51,7 +50,6 @@ public final class RegistryKeys {
     };
 
     private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private RegistryKeys() {}
 
@@ -118,7 +116,7 @@ public final class RegistryKeys {
         }
         String text;
         try {
-            text = MAPPER.writeValueAsString(value);
+            text = dev.outpost.Json.writer().writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new RegistryException.InvalidValue(key, "not serialisable as JSON: " + e.getOriginalMessage());
         }

@@ -1,6 +1,5 @@
 package dev.outpost.bench;
 
-import dev.outpost.internal.Mapper;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.Request;
 import dev.outpost.Response;
@@ -41,7 +40,7 @@ public class CodecBenchmark {
 
     private static JsonNode parse(byte[] b) {
         try {
-            return Mapper.SHARED.readTree(b);
+            return Json.reader().readTree(b);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -49,7 +48,7 @@ public class CodecBenchmark {
 
     @Benchmark
     public JsonNode jacksonParseOnly() throws IOException {
-        return Mapper.SHARED.readTree(requestBytes);
+        return Json.reader().readTree(requestBytes);
     }
 
     @Benchmark

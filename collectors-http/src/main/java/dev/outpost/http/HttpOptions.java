@@ -175,7 +175,7 @@ public final class HttpOptions {
 
     private static Duration duration(String key, String text) {
         try {
-            Duration d = dev.outpost.internal.Durations.parse(text.strip());
+            Duration d = dev.outpost.spi.ConfigSource.parseDuration(text.strip());
             if (d.isZero() || d.isNegative()) {
                 throw new IllegalArgumentException("must be positive");
             }

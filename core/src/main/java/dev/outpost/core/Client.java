@@ -7,10 +7,14 @@ import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.core.internal.CallbackFuture;
 import dev.outpost.core.internal.Checks;
+import dev.outpost.core.internal.Expiries;
+import dev.outpost.core.internal.Gathering;
 import dev.outpost.core.internal.Guard;
 import dev.outpost.core.internal.OwnedThreads;
+import dev.outpost.core.internal.Tracing;
 import dev.outpost.core.json.JsonCodec;
-import dev.outpost.internal.Ids;
+import dev.outpost.Ids;
+import dev.outpost.Ids;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.CodecException;
 import dev.outpost.spi.ConfigSource;
@@ -19,7 +23,6 @@ import dev.outpost.spi.Message;
 import dev.outpost.spi.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,12 +31,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -51,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>{@link #start()} checks that the reply destination exists and starts two threads: one polls
+ * <p>{@link #start()} checks that the reply destination exists and starts two threads: one polls ({@link PollLoop})
  * the reply destination, one times calls out. Neither ever runs application code: continuations
  * of the returned futures ({@code thenApply}, {@code whenComplete}…) and response listeners run on
  * the {@linkplain Builder#callbackExecutor callback executor}. A call that is cancelled or given
@@ -66,6 +68,9 @@ public final class Client implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Client.class);
     private static final long SWEEP_MILLIS = 10;
 
+    /** Threads of the default callback pool. */
+    static final int DEFAULT_CALLBACK_THREADS = 2;
+
     private enum State { NEW, RUNNING, STOPPED }
 
     private final Transport transport;
@@ -74,18 +79,19 @@ public final class Client implements AutoCloseable {
     private final String replyTo;
     private final Duration pollWait;
     private final Executor callbacks;
+    /** The default callback pool, which the client owns and stops; empty when the caller gave an executor. */
+    private final Optional<ThreadPoolExecutor> ownPool;
     private final LongSupplier ticker;
     private final List<Consumer<Response>> listeners;
     private final OwnedThreads threads;
     private final Guard guard;
     private final Map<String, CallbackFuture<Response>> calls = new ConcurrentHashMap<>();
     private final Map<String, Gathering> broadcasts = new ConcurrentHashMap<>();
-    private final PriorityBlockingQueue<Expiry> expiries = new PriorityBlockingQueue<>();
-    private final AtomicLong sequence = new AtomicLong();
+    private final Expiries expiries;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
     private final LongAdder undecodable = new LongAdder();
-    private volatile Thread poller;
+    private final PollLoop loop;
     private volatile ScheduledThreadPoolExecutor timer;
 
     private Client(Builder b, String requests, String replyTo, Duration pollWait) {
@@ -94,11 +100,28 @@ public final class Client implements AutoCloseable {
         this.requests = requests;
         this.replyTo = replyTo;
         this.pollWait = pollWait;
-        this.callbacks = b.callbackExecutor;
         this.ticker = b.ticker;
         this.listeners = new CopyOnWriteArrayList<>(b.listeners);
         this.threads = new OwnedThreads("client", b.threadFactory);
         this.guard = new Guard("client " + replyTo);
+        this.expiries = new Expiries(b.ticker);
+        if (b.callbackExecutor.isPresent()) {
+            this.callbacks = b.callbackExecutor.get();
+            this.ownPool = Optional.empty();
+        } else {
+            // threads are made on the first callback, so nothing runs before start()
+            ThreadPoolExecutor pool = new ThreadPoolExecutor(DEFAULT_CALLBACK_THREADS, DEFAULT_CALLBACK_THREADS, 0,
+                    TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), threads.role("callback"));
+            this.callbacks = pool;
+            this.ownPool = Optional.of(pool);
+        }
+        this.loop = PollLoop.builder(transport, replyTo)
+                .owner("client on '" + replyTo + "'")
+                .maxBatch(10)
+                .pollWait(pollWait)
+                .threadFactory(threads.role("poller"))
+                .handler(this::dispatch)
+                .build();
     }
 
     /** A builder for a client sending through {@code transport}. */
@@ -122,9 +145,7 @@ public final class Client implements AutoCloseable {
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, threads.role("timer"));
         t.scheduleWithFixedDelay(this::expire, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
         timer = t;
-        Thread p = threads.newThread(this::poll, "poller");
-        poller = p;
-        p.start();
+        loop.start();
         return this;
     }
 
@@ -161,11 +182,11 @@ public final class Client implements AutoCloseable {
             throw new IllegalArgumentException("request " + r.id() + " is already waiting for its response");
         }
         future.onDone(() -> calls.remove(r.id(), future)); // cancelled or orTimeout'd calls stop being pending
-        expiries.add(new Expiry(ticker.getAsLong() + timeout.toNanos(), sequence.incrementAndGet(), () -> {
+        expiries.add(timeout.toNanos(), () -> {
             if (calls.remove(r.id(), future)) {
                 future.completeExceptionally(new CallTimeoutException(r.id(), r.collector(), timeout, destination, replyTo));
             }
-        }));
+        });
         send(destination, r).whenComplete((v, e) -> {
             if (e != null && calls.remove(r.id(), future)) {
                 future.completeExceptionally(e);
@@ -205,14 +226,14 @@ public final class Client implements AutoCloseable {
         Request r = prepare(request, deadline);
         Gathering g = new Gathering(expected, new CallbackFuture<>(callbacks));
         broadcasts.put(r.id(), g);
-        g.future.onDone(() -> broadcasts.remove(r.id(), g));
-        expiries.add(new Expiry(ticker.getAsLong() + deadline.toNanos(), sequence.incrementAndGet(), () -> finishBroadcast(r.id())));
+        g.future().onDone(() -> broadcasts.remove(r.id(), g));
+        expiries.add(deadline.toNanos(), () -> finishBroadcast(r.id()));
         send(topic, r).whenComplete((v, e) -> {
             if (e != null && broadcasts.remove(r.id(), g)) {
-                g.future.completeExceptionally(e);
+                g.future().completeExceptionally(e);
             }
         });
-        return g.future;
+        return g.future();
     }
 
     /** Adds a listener for responses that match no pending call or broadcast; it runs on the callback executor. */
@@ -232,7 +253,9 @@ public final class Client implements AutoCloseable {
 
     /**
      * Stops polling; pending calls complete exceptionally with an {@link OutpostException},
-     * broadcasts with what they gathered. Idempotent: every call returns the same future.
+     * broadcasts with what they gathered. Does not block: the future completes once the poller
+     * has ended its receive and the default callback pool has run what was queued (at most 5 s).
+     * Idempotent: every call returns the same future.
      */
     public CompletableFuture<ShutdownResult> shutdown() {
         State was = state.getAndSet(State.STOPPED);
@@ -240,10 +263,7 @@ public final class Client implements AutoCloseable {
             return terminated;
         }
         long t0 = System.nanoTime();
-        Thread p = poller;
-        if (p != null) {
-            p.interrupt();
-        }
+        loop.shutdown();
         ScheduledThreadPoolExecutor t = timer;
         if (t != null) {
             t.shutdownNow();
@@ -252,8 +272,15 @@ public final class Client implements AutoCloseable {
         List.copyOf(calls.values()).forEach(f -> f.completeExceptionally(closed));
         calls.clear();
         List.copyOf(broadcasts.keySet()).forEach(this::finishBroadcast);
-        List<String> alive = threads.awaitTermination(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
-        terminated.complete(new ShutdownResult(alive.isEmpty(), alive, 0, Duration.ofNanos(System.nanoTime() - t0)));
+        ownPool.ifPresent(ThreadPoolExecutor::shutdown);
+        if (was == State.NEW) {
+            terminated.complete(new ShutdownResult(true, List.of(), 0, Duration.ofNanos(System.nanoTime() - t0)));
+            return terminated;
+        }
+        threads.newThread(() -> {
+            List<String> alive = threads.awaitTermination(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+            terminated.complete(new ShutdownResult(alive.isEmpty(), alive, 0, Duration.ofNanos(System.nanoTime() - t0)));
+        }, "shutdown").start();
         return terminated;
     }
 
@@ -277,7 +304,7 @@ public final class Client implements AutoCloseable {
     private CompletableFuture<Void> send(String destination, Request r) {
         try {
             // no plain-text request id attribute: with a sealing codec it would tell readers of the queue what to cancel
-            return transport.send(destination, Message.of(codec.encodeRequest(r)));
+            return transport.send(destination, Message.of(codec.encodeRequest(Tracing.withCurrentContext(r))));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -286,63 +313,15 @@ public final class Client implements AutoCloseable {
     private void finishBroadcast(String id) {
         Gathering g = broadcasts.remove(id);
         if (g != null) {
-            g.future.complete(g.snapshot());
+            g.future().complete(g.snapshot());
         }
     }
 
     private void expire() {
         try {
-            long now = ticker.getAsLong();
-            Expiry e;
-            while ((e = expiries.poll()) != null) {
-                if (now - e.deadlineNanos < 0) {
-                    expiries.add(e);
-                    break;
-                }
-                e.action.run();
-            }
+            expiries.sweep();
         } catch (Throwable t) {
             log.error("client on '{}': timer failed", replyTo, t);
-        }
-    }
-
-    private void poll() {
-        long pause = 50;
-        boolean down = false;
-        while (state.get() == State.RUNNING) {
-            List<Delivery> got;
-            try {
-                got = transport.receive(replyTo, 10, pollWait);
-                if (down) {
-                    log.info("client: '{}' reachable again", replyTo);
-                    down = false;
-                }
-                pause = 50;
-            } catch (InterruptedException e) {
-                return;
-            } catch (Throwable e) {
-                if (state.get() != State.RUNNING) {
-                    return;
-                }
-                if (!down) {
-                    log.warn("client: cannot receive from '{}' ({}); retrying", replyTo, e.toString());
-                    down = true;
-                }
-                try {
-                    Thread.sleep(pause);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-                pause = Math.min(pause * 2, 5_000);
-                continue;
-            }
-            for (Delivery d : got) {
-                try {
-                    dispatch(d);
-                } catch (Throwable t) {
-                    log.error("client on '{}': could not dispatch delivery {}", replyTo, d.id(), t);
-                }
-            }
         }
     }
 
@@ -399,36 +378,6 @@ public final class Client implements AutoCloseable {
         }
     }
 
-    private record Expiry(long deadlineNanos, long seq, Runnable action) implements Comparable<Expiry> {
-        @Override
-        public int compareTo(Expiry o) {
-            int c = Long.compare(deadlineNanos - o.deadlineNanos, 0);
-            return c != 0 ? c : Long.compare(seq, o.seq);
-        }
-    }
-
-    private static final class Gathering {
-        final int expected;
-        final List<Response> responses = Collections.synchronizedList(new ArrayList<>());
-        final CallbackFuture<List<Response>> future;
-
-        Gathering(int expected, CallbackFuture<List<Response>> future) {
-            this.expected = expected;
-            this.future = future;
-        }
-
-        boolean add(Response r) {
-            responses.add(r);
-            return responses.size() >= expected;
-        }
-
-        List<Response> snapshot() {
-            synchronized (responses) {
-                return List.copyOf(responses);
-            }
-        }
-    }
-
     /**
      * Builds a {@link Client}. Values set by a method win over {@link #configure configuration};
      * everything is copied at {@link #build()}. Not thread-safe.
@@ -439,7 +388,7 @@ public final class Client implements AutoCloseable {
         private String requests;
         private String replyTo;
         private Duration pollWait;
-        private Executor callbackExecutor = ForkJoinPool.commonPool();
+        private Optional<Executor> callbackExecutor = Optional.empty();
         private LongSupplier ticker = System::nanoTime;
         private Optional<ThreadFactory> threadFactory = Optional.empty();
         private final List<Consumer<Response>> listeners = new ArrayList<>();
@@ -478,12 +427,14 @@ public final class Client implements AutoCloseable {
         }
 
         /**
-         * Where continuations of returned futures and response listeners run; default
-         * {@link ForkJoinPool#commonPool()}. Never the poller, so a slow callback cannot delay
-         * other responses.
+         * Where continuations of returned futures and response listeners run. By default a pool
+         * of two named threads ({@code outpost-client-N-callback-M}, from the
+         * {@linkplain #threadFactory thread factory}) that the client owns and stops at shutdown;
+         * an executor given here is the caller's to stop. Never the poller, so a slow callback
+         * cannot delay other responses.
          */
         public Builder callbackExecutor(Executor executor) {
-            this.callbackExecutor = Objects.requireNonNull(executor, "executor");
+            this.callbackExecutor = Optional.of(Objects.requireNonNull(executor, "executor"));
             return this;
         }
 
@@ -493,7 +444,7 @@ public final class Client implements AutoCloseable {
             return this;
         }
 
-        /** Makes the client's two threads (poller, timer). */
+        /** Makes the client's threads (poller, timer, the default callback pool, one for shutdown). */
         public Builder threadFactory(ThreadFactory threadFactory) {
             this.threadFactory = Optional.of(Objects.requireNonNull(threadFactory, "threadFactory"));
             return this;

@@ -64,6 +64,8 @@ import org.slf4j.LoggerFactory;
  * {@code _} may be scheduled: they run here, never remotely.
  */
 public final class Scheduler implements AutoCloseable {
+    /** Default time shutdown waits for interrupted runs to end. */
+    public static final Duration DEFAULT_INTERRUPT_WAIT = Duration.ofSeconds(30);
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
     /** The longest the scheduling thread waits before looking at the ticker again. */
     private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
@@ -75,7 +77,7 @@ public final class Scheduler implements AutoCloseable {
     private final String workerId;
     private final Clock clock;
     private final LongSupplier ticker;
-    private final Duration drainTimeout;
+    private final Duration interruptWait;
     private final List<Running> jobs = new ArrayList<>();
     private final OwnedThreads threads;
     private final Deadlines deadlines;
@@ -92,7 +94,7 @@ public final class Scheduler implements AutoCloseable {
         this.workerId = b.workerId;
         this.clock = b.clock;
         this.ticker = b.ticker;
-        this.drainTimeout = b.drainTimeout;
+        this.interruptWait = b.interruptWait;
         this.threads = new OwnedThreads("scheduler", b.threadFactory);
         this.deadlines = new Deadlines(ticker);
         this.runner = new CollectorRunner("scheduler " + workerId, deadlines, ticker);
@@ -139,8 +141,10 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
-     * Stops scheduling, interrupts runs in progress, waits for them up to the drain timeout and
-     * closes {@link AutoCloseable} collectors. Idempotent: every call returns the same future.
+     * Stops scheduling, interrupts runs in progress, waits for them up to the
+     * {@linkplain Builder#interruptWait interrupt wait} and closes {@link AutoCloseable}
+     * collectors. Does not block: the waiting happens on a thread of the scheduler's own.
+     * Idempotent: every call returns the same future.
      *
      * @return completes when it is over, saying whether every thread stopped in time
      */
@@ -156,7 +160,16 @@ public final class Scheduler implements AutoCloseable {
         }
         deadlines.interruptAll();
         executor.shutdownNow();
-        List<String> alive = threads.awaitTermination(t0 + drainTimeout.toNanos());
+        if (was == State.NEW) {
+            finishShutdown(t0, List.of());
+        } else {
+            threads.newThread(() -> finishShutdown(t0, threads.awaitTermination(t0 + interruptWait.toNanos())), "shutdown")
+                    .start();
+        }
+        return terminated;
+    }
+
+    private void finishShutdown(long t0, List<String> alive) {
         for (Running r : jobs) {
             if (r.job.collector() instanceof AutoCloseable c) {
                 guard.run("closing collector '" + r.job.collector().name() + "'", () -> {
@@ -169,7 +182,6 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         terminated.complete(new ShutdownResult(alive.isEmpty(), alive, 0, Duration.ofNanos(System.nanoTime() - t0)));
-        return terminated;
     }
 
     /** {@link #shutdown()} and wait for it. */
@@ -351,7 +363,7 @@ public final class Scheduler implements AutoCloseable {
         private String workerId = Hosts.workerId();
         private Clock clock = Clock.systemUTC();
         private LongSupplier ticker = System::nanoTime;
-        private Duration drainTimeout = Worker.DEFAULT_DRAIN_TIMEOUT;
+        private Duration interruptWait = DEFAULT_INTERRUPT_WAIT;
         private Optional<ThreadFactory> threadFactory = Optional.empty();
         private final List<Job> jobs = new ArrayList<>();
 
@@ -383,9 +395,13 @@ public final class Scheduler implements AutoCloseable {
             return this;
         }
 
-        /** How long {@link Scheduler#shutdown()} waits for interrupted runs; default 30 s. */
-        public Builder drainTimeout(Duration drainTimeout) {
-            this.drainTimeout = Checks.nonNegative(drainTimeout, "drainTimeout");
+        /**
+         * How long {@link Scheduler#shutdown()} waits, after interrupting the runs in progress, for
+         * their threads to end; default 30 s. (Unlike the worker's drain, runs are interrupted
+         * first, not left to finish.)
+         */
+        public Builder interruptWait(Duration interruptWait) {
+            this.interruptWait = Checks.nonNegative(interruptWait, "interruptWait");
             return this;
         }
 

@@ -3,16 +3,15 @@ package dev.outpost.core;
 import dev.outpost.ShutdownResult;
 import dev.outpost.ConfigException;
 import dev.outpost.core.internal.Backoff;
-import dev.outpost.core.internal.Builtins;
 import dev.outpost.core.internal.Checks;
 import dev.outpost.core.internal.CollectorEntry;
+import dev.outpost.core.internal.CollectorTable;
 import dev.outpost.core.internal.ConfigKeys;
 import dev.outpost.core.internal.Hosts;
-import dev.outpost.core.internal.Patterns;
 import dev.outpost.core.internal.WorkerEngine;
+import dev.outpost.core.internal.WorkerBinding;
 import dev.outpost.core.internal.WorkerSettings;
 import dev.outpost.core.json.JsonCodec;
-import dev.outpost.core.json.JsonSchema;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.ConfigSource;
@@ -21,19 +20,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.LongSupplier;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,8 +108,6 @@ public final class Worker implements AutoCloseable {
     public static final int DEFAULT_DEDUPE = 0;
 
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
-    private static final Pattern NAME = Pattern.compile("[a-z0-9_][a-z0-9._-]{0,127}");
-    private static final Set<String> WORKER_COLLECTOR_KEYS = Set.of("timeout", "max-attempts");
 
     private final WorkerEngine engine;
 
@@ -182,27 +175,12 @@ public final class Worker implements AutoCloseable {
      */
     public static final class Builder {
         private final Transport transport;
-        private String workerId;
+        /** Values set by methods, under their configuration keys: they win over configuration. */
+        private final Map<String, Object> explicit = new HashMap<>();
         private Codec codec;
-        private String requests;
-        private String deadLetter;
-        private String responses;
         private final List<Collector> collectors = new ArrayList<>();
         private final List<Collector> discovered = new ArrayList<>();
-        private List<String> allow;
-        private List<String> replyToAllow;
         private boolean builtins = true;
-        private Integer concurrency;
-        private Integer pollers;
-        private Duration pollWait;
-        private Integer maxAttempts;
-        private Duration timeout;
-        private Duration visibility;
-        private Duration drainTimeout;
-        private Duration backoffInitial;
-        private Duration backoffMax;
-        private Integer maxMessageBytes;
-        private Integer dedupeWindow;
         private WorkerListener listener = WorkerListener.NONE;
         private Clock clock = Clock.systemUTC();
         private LongSupplier ticker = System::nanoTime;
@@ -218,7 +196,7 @@ public final class Worker implements AutoCloseable {
 
         /** The id responses carry; by default {@code hostname-pid}. */
         public Builder id(String workerId) {
-            this.workerId = Checks.text(workerId, "id");
+            explicit.put(WorkerBinding.ID, Checks.text(workerId, "id"));
             return this;
         }
 
@@ -230,13 +208,13 @@ public final class Worker implements AutoCloseable {
 
         /** The queue to read requests from; default {@value #DEFAULT_REQUESTS}. */
         public Builder requests(String source) {
-            this.requests = Checks.text(source, "requests");
+            explicit.put(WorkerBinding.REQUESTS, Checks.text(source, "requests"));
             return this;
         }
 
         /** Where refused and exhausted messages go; default {@value #DEFAULT_DEAD_LETTER}. */
         public Builder deadLetter(String destination) {
-            this.deadLetter = Checks.text(destination, "deadLetter");
+            explicit.put(WorkerBinding.DEAD_LETTER, Checks.text(destination, "deadLetter"));
             return this;
         }
 
@@ -245,7 +223,7 @@ public final class Worker implements AutoCloseable {
          * This destination is always allowed as a reply destination.
          */
         public Builder responses(String destination) {
-            this.responses = Checks.text(destination, "responses");
+            explicit.put(WorkerBinding.RESPONSES, Checks.text(destination, "responses"));
             return this;
         }
 
@@ -284,7 +262,7 @@ public final class Worker implements AutoCloseable {
             for (String p : patterns) {
                 list.add(Checks.text(p, "allow"));
             }
-            this.allow = List.copyOf(list);
+            explicit.put(WorkerBinding.ALLOW, List.copyOf(list));
             return this;
         }
 
@@ -299,7 +277,7 @@ public final class Worker implements AutoCloseable {
             for (String p : patterns) {
                 list.add(Checks.text(p, "allowReplyTo"));
             }
-            this.replyToAllow = List.copyOf(list);
+            explicit.put(WorkerBinding.REPLY_TO_ALLOW, List.copyOf(list));
             return this;
         }
 
@@ -311,19 +289,19 @@ public final class Worker implements AutoCloseable {
 
         /** How many requests run at once, and so how many deliveries are held; default {@value #DEFAULT_CONCURRENCY}. */
         public Builder concurrency(int concurrency) {
-            this.concurrency = Checks.range(concurrency, 1, 4096, "concurrency");
+            explicit.put(WorkerBinding.CONCURRENCY, Checks.range(concurrency, 1, 4096, "concurrency"));
             return this;
         }
 
         /** How many threads poll the queue; default {@value #DEFAULT_POLLERS} (transports with slow receives want more). */
         public Builder pollers(int pollers) {
-            this.pollers = Checks.range(pollers, 1, 64, "pollers");
+            explicit.put(WorkerBinding.POLLERS, Checks.range(pollers, 1, 64, "pollers"));
             return this;
         }
 
         /** How long one receive waits for messages; default 20 s. */
         public Builder pollWait(Duration wait) {
-            this.pollWait = Checks.nonNegative(wait, "pollWait");
+            explicit.put(WorkerBinding.POLL_WAIT, Checks.nonNegative(wait, "pollWait"));
             return this;
         }
 
@@ -332,20 +310,20 @@ public final class Worker implements AutoCloseable {
          * response, unexpected failures; default {@value #DEFAULT_MAX_ATTEMPTS}.
          */
         public Builder maxAttempts(int maxAttempts) {
-            this.maxAttempts = Checks.range(maxAttempts, 1, 100, "maxAttempts");
+            explicit.put(WorkerBinding.MAX_ATTEMPTS, Checks.range(maxAttempts, 1, 100, "maxAttempts"));
             return this;
         }
 
         /** The retry delay: {@code initial} doubling up to {@code max}, with jitter; default 1 s to 60 s. */
         public Builder backoff(Duration initial, Duration max) {
-            this.backoffInitial = Checks.nonNegative(initial, "backoff.initial");
-            this.backoffMax = Checks.nonNegative(max, "backoff.max");
+            explicit.put(WorkerBinding.BACKOFF_INITIAL, Checks.nonNegative(initial, "backoff.initial"));
+            explicit.put(WorkerBinding.BACKOFF_MAX, Checks.nonNegative(max, "backoff.max"));
             return this;
         }
 
         /** How long a collector may run before it is interrupted; default 30 s. */
         public Builder timeout(Duration timeout) {
-            this.timeout = Checks.positive(timeout, "timeout");
+            explicit.put(WorkerBinding.TIMEOUT, Checks.positive(timeout, "timeout"));
             return this;
         }
 
@@ -375,19 +353,19 @@ public final class Worker implements AutoCloseable {
          * every half of it. Keep it at or below the queue's visibility timeout; default 30 s.
          */
         public Builder visibility(Duration visibility) {
-            this.visibility = Checks.positive(visibility, "visibility");
+            explicit.put(WorkerBinding.VISIBILITY, Checks.positive(visibility, "visibility"));
             return this;
         }
 
         /** How long in-flight work gets to finish at shutdown; default 30 s. */
         public Builder drainTimeout(Duration drainTimeout) {
-            this.drainTimeout = Checks.nonNegative(drainTimeout, "drainTimeout");
+            explicit.put(WorkerBinding.DRAIN_TIMEOUT, Checks.nonNegative(drainTimeout, "drainTimeout"));
             return this;
         }
 
         /** The largest message accepted; larger ones are dead-lettered as oversize. Default 1 MiB. */
         public Builder maxMessageBytes(int bytes) {
-            this.maxMessageBytes = Checks.range(bytes, 1, Integer.MAX_VALUE, "maxMessageBytes");
+            explicit.put(WorkerBinding.MAX_MESSAGE_BYTES, Checks.range(bytes, 1, Integer.MAX_VALUE, "maxMessageBytes"));
             return this;
         }
 
@@ -396,7 +374,7 @@ public final class Worker implements AutoCloseable {
          * request id); 0 (the default) turns it off.
          */
         public Builder suppressDuplicates(int window) {
-            this.dedupeWindow = Checks.range(window, 0, 10_000_000, "dedupe");
+            explicit.put(WorkerBinding.DEDUPE, Checks.range(window, 0, 10_000_000, "dedupe"));
             return this;
         }
 
@@ -446,171 +424,38 @@ public final class Worker implements AutoCloseable {
          */
         public Worker build() {
             List<ConfigException.Problem> problems = new ArrayList<>();
-            Resolver r = new Resolver(config, problems);
-            String id = r.string(workerId, "outpost.worker.id", Hosts.workerId());
-            String source = r.string(requests, "outpost.worker.requests", DEFAULT_REQUESTS);
-            String dlq = r.string(deadLetter, "outpost.worker.dead-letter", DEFAULT_DEAD_LETTER);
-            Optional<String> resp = Optional.ofNullable(r.string(responses, "outpost.worker.responses", null));
-            int slots = r.integer(concurrency, "outpost.worker.concurrency", DEFAULT_CONCURRENCY, 1, 4096);
-            int pollerCount = r.integer(pollers, "outpost.worker.pollers", DEFAULT_POLLERS, 1, 64);
-            Duration wait = r.duration(pollWait, "outpost.worker.poll-wait", DEFAULT_POLL_WAIT, true);
-            int attemptsDefault = r.integer(maxAttempts, "outpost.worker.max-attempts", DEFAULT_MAX_ATTEMPTS, 1, 100);
-            Duration initial = r.duration(backoffInitial, "outpost.worker.backoff.initial", DEFAULT_BACKOFF_INITIAL, true);
-            Duration max = r.duration(backoffMax, "outpost.worker.backoff.max", DEFAULT_BACKOFF_MAX, true);
-            Duration timeoutDefault = r.duration(timeout, "outpost.worker.timeout", DEFAULT_TIMEOUT, false);
-            Duration vis = r.duration(visibility, "outpost.worker.visibility", DEFAULT_VISIBILITY, false);
-            Duration drain = r.duration(drainTimeout, "outpost.worker.drain-timeout", DEFAULT_DRAIN_TIMEOUT, true);
-            int dedupe = r.integer(dedupeWindow, "outpost.worker.dedupe", DEFAULT_DEDUPE, 0, 10_000_000);
-            int maxBytes = r.integer(maxMessageBytes, "outpost.worker.max-message-bytes", DEFAULT_MAX_MESSAGE_BYTES, 1,
-                    Integer.MAX_VALUE);
-            List<String> allowList = r.list(allow, "outpost.collectors.allow", List.of());
-            List<String> replies = r.list(replyToAllow, "outpost.worker.reply-to.allow", DEFAULT_REPLY_TO_ALLOW);
-
+            WorkerBinding b = WorkerBinding.bind(explicit, config, problems);
+            String id = b.optionalText(WorkerBinding.ID).orElseGet(Hosts::workerId);
+            int slots = b.integer(WorkerBinding.CONCURRENCY);
+            int pollerCount = b.integer(WorkerBinding.POLLERS);
+            Duration initial = b.duration(WorkerBinding.BACKOFF_INITIAL);
+            Duration max = b.duration(WorkerBinding.BACKOFF_MAX);
             if (max.compareTo(initial) < 0) {
                 problems.add(new ConfigException.Problem("outpost.worker.backoff", "max " + max + " is below initial " + initial));
             }
             if (pollerCount > slots) {
-                problems.add(new ConfigException.Problem("outpost.worker.pollers", pollerCount + " pollers for " + slots
+                problems.add(new ConfigException.Problem(WorkerBinding.POLLERS, pollerCount + " pollers for " + slots
                         + " slots: a poller needs at least one free slot; use pollers <= concurrency"));
             }
-            Map<String, Collector> all = new LinkedHashMap<>();
-            Set<String> fromCode = new TreeSet<>();
-            for (Collector c : collectors) {
-                if (register(c, all, problems)) {
-                    fromCode.add(c.name());
-                }
-            }
-            for (Collector c : discovered) {
-                if (!all.containsKey(c.name())) {
-                    register(c, all, problems);
-                }
-            }
-            Map<String, CollectorEntry> entries = new TreeMap<>();
             WorkerEngine[] engine = new WorkerEngine[1];
-            Map<String, String> configView = configView(id, source, slots, allowList);
-            if (builtins) {
-                for (Collector c : Builtins.all(id, () -> engine[0].status(), () -> entries, () -> configView)) {
-                    all.putIfAbsent(c.name(), c);
-                }
-            }
-            Map<String, Map<String, String>> configured = collectorSettings(problems);
-            for (String name : configured.keySet()) {
-                if (!all.containsKey(name)) {
-                    problems.add(new ConfigException.Problem("outpost.collectors." + name, "no collector named '" + name
-                            + "' on this worker" + ConfigKeys.nearest(name, all.keySet()).map(n -> "; did you mean " + n + "?")
-                            .orElse(" (registered: " + all.keySet() + ")")));
-                }
-            }
-            for (Map.Entry<String, Collector> e : all.entrySet()) {
-                String name = e.getKey();
-                Collector c = e.getValue();
-                JsonSchema schema;
-                try {
-                    schema = JsonSchema.of(c.paramsSchema());
-                } catch (RuntimeException ex) {
-                    problems.add(new ConfigException.Problem("collector " + name, "params schema: " + ex.getMessage()));
-                    continue;
-                }
-                Map<String, String> fromConfig = configured.getOrDefault(name, Map.of());
-                String prefix = "outpost.collectors." + name + ".";
-                Duration t = timeouts.containsKey(name) ? timeouts.get(name)
-                        : r.duration(null, prefix + "timeout", timeoutDefault, false);
-                int a = attempts.containsKey(name) ? attempts.get(name)
-                        : r.integer(null, prefix + "max-attempts", attemptsDefault, 1, 100);
-                Map<String, String> own = new TreeMap<>(fromConfig);
-                WORKER_COLLECTOR_KEYS.forEach(own::remove);
-                own.putAll(settings.getOrDefault(name, Map.of()));
-                Set<String> declared = ConfigKeys.get().under(prefix);
-                if (!declared.isEmpty()) {
-                    for (String k : own.keySet()) {
-                        if (!declared.contains(prefix + k)) {
-                            problems.add(ConfigKeys.get().unknown(prefix + k, config.flatMap(cs -> cs.sourceOf(prefix + k))));
-                        }
-                    }
-                }
-                try {
-                    c.validateSettings(Map.copyOf(own));
-                } catch (ConfigException ce) {
-                    ce.problems().forEach(p -> problems.add(new ConfigException.Problem(
-                            p.key().startsWith("outpost.") ? p.key() : prefix + p.key(), p.message())));
-                } catch (RuntimeException ex) {
-                    problems.add(new ConfigException.Problem(prefix + "*", "collector '" + name + "' refused its settings: "
-                            + ex.getMessage()));
-                }
-                boolean allowed = allowList.isEmpty()
-                        ? fromCode.contains(name) || Builtins.OPEN_BY_DEFAULT.contains(name)
-                        : Patterns.anyMatches(allowList, name);
-                entries.put(name, new CollectorEntry(c, schema, allowed, name.equals(Builtins.CONFIG), t, a, Map.copyOf(own)));
-            }
-            for (String pattern : allowList) {
-                if (!pattern.equals("*") && all.keySet().stream().noneMatch(n -> Patterns.matches(pattern, n))) {
-                    problems.add(new ConfigException.Problem("outpost.collectors.allow", "'" + pattern
-                            + "' matches no registered collector (registered: " + all.keySet() + ")"));
-                }
-            }
+            Map<String, String> view = configView(b, id);
+            Map<String, CollectorEntry> entries = CollectorTable.build(new CollectorTable.Registrations(collectors, discovered,
+                    builtins, timeouts, attempts, settings), b, config, id, () -> engine[0].status(), () -> view, problems);
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            int accepted = Math.min(maxBytes, transport.maxMessageBytes());
-            engine[0] = new WorkerEngine(new WorkerSettings(id, transport, codec == null ? JsonCodec.create() : codec, source,
-                    dlq, resp, entries, slots, pollerCount, wait, vis, drain, new Backoff(initial, max, 2.0), accepted,
-                    attemptsDefault, dedupe, replies, listener, clock, ticker, threadFactory, configView));
+            int accepted = Math.min(b.integer(WorkerBinding.MAX_MESSAGE_BYTES), transport.maxMessageBytes());
+            engine[0] = new WorkerEngine(new WorkerSettings(id, transport, codec == null ? JsonCodec.create() : codec,
+                    b.text(WorkerBinding.REQUESTS), b.text(WorkerBinding.DEAD_LETTER), b.optionalText(WorkerBinding.RESPONSES),
+                    entries, slots, pollerCount, b.duration(WorkerBinding.POLL_WAIT), b.duration(WorkerBinding.VISIBILITY),
+                    b.duration(WorkerBinding.DRAIN_TIMEOUT), new Backoff(initial, max, 2.0), accepted,
+                    b.integer(WorkerBinding.MAX_ATTEMPTS), b.integer(WorkerBinding.DEDUPE), b.list(WorkerBinding.REPLY_TO_ALLOW),
+                    listener, clock, ticker, threadFactory, view));
             return new Worker(engine[0]);
         }
 
-        private static boolean register(Collector c, Map<String, Collector> all, List<ConfigException.Problem> problems) {
-            String name;
-            try {
-                name = c.name();
-            } catch (RuntimeException e) {
-                problems.add(new ConfigException.Problem("collector " + c.getClass().getName(), "name() threw " + e));
-                return false;
-            }
-            if (name == null || !NAME.matcher(name).matches()) {
-                problems.add(new ConfigException.Problem("collector " + name,
-                        "names are lower-case letters, digits, '.', '-' and '_' (at most 128), e.g. disk.usage"));
-                return false;
-            }
-            if (name.startsWith("outpost.")) {
-                problems.add(new ConfigException.Problem("collector " + name, "names starting with 'outpost.' are reserved"));
-                return false;
-            }
-            if (all.putIfAbsent(name, c) != null) {
-                problems.add(new ConfigException.Problem("collector " + name, "registered twice"));
-                return false;
-            }
-            return true;
-        }
-
-        /** {@code outpost.collectors.NAME.KEY} from configuration, by collector name. */
-        private Map<String, Map<String, String>> collectorSettings(List<ConfigException.Problem> problems) {
-            Map<String, Map<String, String>> out = new TreeMap<>();
-            if (config.isEmpty()) {
-                return out;
-            }
-            Set<String> names = new TreeSet<>();
-            names.addAll(collectors.stream().map(Collector::name).filter(Objects::nonNull).toList());
-            names.addAll(discovered.stream().map(Collector::name).filter(Objects::nonNull).toList());
-            names.addAll(Builtins.NAMES);
-            for (String key : config.get().keys()) {
-                if (!key.startsWith("outpost.collectors.") || key.equals("outpost.collectors.allow")) {
-                    continue;
-                }
-                String rest = key.substring("outpost.collectors.".length());
-                // names contain dots: the longest registered name that prefixes the key wins
-                String name = names.stream().filter(n -> rest.startsWith(n + ".")).max((a, b) -> a.length() - b.length())
-                        .orElse(rest.contains(".") ? rest.substring(0, rest.lastIndexOf('.')) : rest);
-                String setting = rest.length() > name.length() ? rest.substring(name.length() + 1) : "";
-                if (setting.isEmpty()) {
-                    problems.add(new ConfigException.Problem(key, "collector settings are outpost.collectors.NAME.KEY"));
-                    continue;
-                }
-                out.computeIfAbsent(name, k -> new TreeMap<>()).put(setting, config.get().string(key).orElse(""));
-            }
-            return out;
-        }
-
-        private Map<String, String> configView(String id, String source, int slots, List<String> allowList) {
+        /** Configuration as {@code outpost.config} shows it: secrets masked, the worker's own keys as it runs with them. */
+        private Map<String, String> configView(WorkerBinding bound, String id) {
             Map<String, String> out = new TreeMap<>();
             config.ifPresent(c -> {
                 if (c instanceof dev.outpost.core.config.OutpostConfig oc) {
@@ -619,76 +464,9 @@ public final class Worker implements AutoCloseable {
                     c.keys().forEach(k -> out.put(k, ConfigKeys.get().isShowable(k) ? c.string(k).orElse("") : "****"));
                 }
             });
-            out.put("outpost.worker.id", id);
-            out.put("outpost.worker.requests", source);
-            out.put("outpost.worker.concurrency", Integer.toString(slots));
-            out.put("outpost.collectors.allow", String.join(",", allowList));
+            out.putAll(bound.asText());
+            out.put(WorkerBinding.ID, id);
             return Map.copyOf(out);
-        }
-    }
-
-    /** Picks explicit value, else configuration, else default; bad configured values become problems. */
-    private static final class Resolver {
-        private final Optional<ConfigSource> config;
-        private final List<ConfigException.Problem> problems;
-
-        Resolver(Optional<ConfigSource> config, List<ConfigException.Problem> problems) {
-            this.config = config;
-            this.problems = problems;
-        }
-
-        String string(String explicit, String key, String fallback) {
-            if (explicit != null) {
-                return explicit;
-            }
-            Optional<String> v = config.flatMap(c -> c.string(key)).filter(s -> !s.isBlank());
-            return v.orElse(fallback);
-        }
-
-        int integer(Integer explicit, String key, int fallback, int min, int max) {
-            if (explicit != null) {
-                return explicit;
-            }
-            try {
-                Optional<Integer> v = config.flatMap(c -> c.intValue(key));
-                if (v.isPresent() && (v.get() < min || v.get() > max)) {
-                    problems.add(new ConfigException.Problem(key, "must be between " + min + " and " + max + ", was " + v.get()
-                            + config.get().from(key)));
-                    return fallback;
-                }
-                return v.orElse(fallback);
-            } catch (ConfigException e) {
-                problems.addAll(e.problems());
-                return fallback;
-            }
-        }
-
-        Duration duration(Duration explicit, String key, Duration fallback, boolean zeroAllowed) {
-            if (explicit != null) {
-                return explicit;
-            }
-            try {
-                Optional<Duration> v = config.flatMap(c -> c.duration(key));
-                if (v.isPresent() && (v.get().isNegative() || (!zeroAllowed && v.get().isZero()))) {
-                    problems.add(new ConfigException.Problem(key, "must be " + (zeroAllowed ? "zero or more" : "positive")
-                            + ", was " + v.get() + config.get().from(key)));
-                    return fallback;
-                }
-                return v.orElse(fallback);
-            } catch (ConfigException e) {
-                problems.addAll(e.problems());
-                return fallback;
-            }
-        }
-
-        List<String> list(List<String> explicit, String key, List<String> fallback) {
-            if (explicit != null) {
-                return explicit;
-            }
-            if (config.isPresent() && config.get().string(key).isPresent()) {
-                return config.get().list(key);
-            }
-            return fallback;
         }
     }
 }

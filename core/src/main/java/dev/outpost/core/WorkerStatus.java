@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -23,6 +24,8 @@ import java.util.OptionalLong;
  * @param running the requests running now, longest-running first
  * @param threads the worker's poller threads
  * @param codec the codec's own state (replay cache, key file reloads), as names and values
+ * @param refusals deliveries refused without running, by reason code ({@code unauthorised}, …)
+ * @param receiveFailure while the source cannot be reached: the last receive failure
  */
 public record WorkerStatus(
         String workerId,
@@ -37,7 +40,9 @@ public record WorkerStatus(
         Map<String, CollectorCounters> collectors,
         List<RunningRequest> running,
         List<ThreadHealth> threads,
-        Map<String, String> codec) {
+        Map<String, String> codec,
+        Map<String, Long> refusals,
+        Optional<String> receiveFailure) {
 
     /** Copies the collections. */
     public WorkerStatus {
@@ -46,11 +51,16 @@ public record WorkerStatus(
         running = List.copyOf(running);
         threads = List.copyOf(threads);
         codec = Map.copyOf(codec);
+        refusals = Map.copyOf(refusals);
+        Objects.requireNonNull(receiveFailure, "receiveFailure");
     }
 
-    /** Whether every poller thread is alive (always false unless running). */
+    /**
+     * Whether the worker is running, every poller thread is alive and its source can be reached
+     * (a receive failing now is an outage: not healthy).
+     */
     public boolean healthy() {
-        return state == State.RUNNING && threads.stream().allMatch(ThreadHealth::alive);
+        return state == State.RUNNING && threads.stream().allMatch(ThreadHealth::alive) && receiveFailure.isEmpty();
     }
 
     /** A worker's lifecycle. */

@@ -36,6 +36,13 @@ final class TappedTransport implements Transport {
         failing.add(destination);
     }
 
+    final AtomicBoolean receivesFail = new AtomicBoolean();
+
+    /** Receives fail from now on (or work again), as an outage of the queue service would. */
+    void failReceives(boolean fail) {
+        receivesFail.set(fail);
+    }
+
     void crash() {
         crashed.set(true);
     }
@@ -55,6 +62,9 @@ final class TappedTransport implements Transport {
 
     @Override
     public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
+        if (receivesFail.get()) {
+            throw new dev.outpost.spi.TransportException(source, "injected receive outage");
+        }
         if (crashed.get()) {
             Thread.sleep(wait.toMillis());
             return List.of();

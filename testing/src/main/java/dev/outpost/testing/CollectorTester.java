@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.Json;
 import dev.outpost.Request;
-import dev.outpost.core.internal.RunContext;
+import dev.outpost.core.RunContext;
 import dev.outpost.core.json.JsonSchema;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.Sender;

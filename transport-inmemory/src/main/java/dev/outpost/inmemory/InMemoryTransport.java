@@ -1,5 +1,6 @@
 package dev.outpost.inmemory;
 
+import dev.outpost.inmemory.internal.Destinations;
 import dev.outpost.inmemory.internal.MemoryQueue;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
@@ -15,10 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
@@ -78,10 +76,7 @@ public final class InMemoryTransport implements Transport {
     private final long maxQueuedBytes;
     private final boolean autoCreate;
     private final LongSupplier ticker;
-    private final Map<String, MemoryQueue> queues = new ConcurrentHashMap<>();
-    private final Map<String, List<String>> topics = new ConcurrentHashMap<>();
     // creating and configuring destinations is rare: one lock keeps "queue or topic, never both" true
-    private final Object admin = new Object();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final LongAdder[] ops = new LongAdder[6];
     private final MemoryQueue.Accounting accounting = new MemoryQueue.Accounting() {
@@ -93,7 +88,7 @@ public final class InMemoryTransport implements Transport {
         @Override
         public void redrive(String deadLetterQueue, Message message, String messageId) {
             queuedBytes.addAndGet(message.size()); // a move, not a new send: the bound is not applied
-            queue(deadLetterQueue, true).add(List.of(message), messageId);
+            destinations.queue(deadLetterQueue, true).add(List.of(message), messageId);
             ops[MemoryQueue.Ops.REDRIVE].increment();
         }
 
@@ -102,6 +97,7 @@ public final class InMemoryTransport implements Transport {
             ops[op].increment();
         }
     };
+    private final Destinations destinations;
     private volatile boolean closed;
 
     private InMemoryTransport(Builder b) {
@@ -113,13 +109,8 @@ public final class InMemoryTransport implements Transport {
         for (int i = 0; i < ops.length; i++) {
             ops[i] = new LongAdder();
         }
-        // every declared destination first, so that dead-letter queues can be declared in any order
-        b.queues.forEach((name, options) -> queues.put(name, new MemoryQueue(name, settings(options), ticker, accounting)));
-        b.topics.forEach((topic, subscribers) -> {
-            topic(topic);
-            subscribers.forEach(q -> subscribe(topic, q));
-        });
-        b.queues.forEach(this::checkDeadLetterQueue);
+        this.destinations = new Destinations(visibilityTimeout, maxMessageBytes, autoCreate, ticker, accounting);
+        destinations.declareAll(b.queues, b.topics);
     }
 
     /** A transport with the defaults: 30 s visibility, 256 KiB messages, 64 MiB in all, queues made on first use. */
@@ -142,40 +133,7 @@ public final class InMemoryTransport implements Transport {
      */
     public void queue(String name, QueueOptions options) {
         requireName(name);
-        Objects.requireNonNull(options, "options");
-        synchronized (admin) {
-            if (topics.containsKey(name)) {
-                throw new IllegalArgumentException("'" + name + "' is a topic, not a queue: choose another name");
-            }
-            checkDeadLetterQueue(name, options);
-            MemoryQueue.Settings settings = settings(options);
-            MemoryQueue existing = queues.get(name);
-            if (existing != null) {
-                existing.configure(settings);
-            } else {
-                queues.put(name, new MemoryQueue(name, settings, ticker, accounting));
-            }
-        }
-    }
-
-    private void checkDeadLetterQueue(String name, QueueOptions options) {
-        options.deadLetterQueue().ifPresent(dlq -> {
-            if (dlq.equals(name)) {
-                throw new IllegalArgumentException("queue '" + name + "' cannot be its own dead-letter queue");
-            }
-            if (topics.containsKey(dlq)) {
-                throw new IllegalArgumentException("dead-letter queue '" + dlq + "' of '" + name + "' is a topic: name a queue");
-            }
-            if (!autoCreate && !queues.containsKey(dlq)) {
-                throw new TransportException(dlq, "dead-letter queue '" + dlq + "' of '" + name
-                        + "' does not exist (auto-create is off): declare it with queue(name, options) first");
-            }
-        });
-    }
-
-    private MemoryQueue.Settings settings(QueueOptions o) {
-        return new MemoryQueue.Settings(o.visibilityTimeout().orElse(visibilityTimeout), o.delay(),
-                o.maxReceiveCount().orElse(0), o.deadLetterQueue().orElse(null), o.maxMessageBytes().orElse(maxMessageBytes));
+        destinations.queue(name, Objects.requireNonNull(options, "options"));
     }
 
     /**
@@ -184,13 +142,7 @@ public final class InMemoryTransport implements Transport {
      * @throws IllegalArgumentException when {@code name} is a queue
      */
     public void topic(String name) {
-        requireName(name);
-        synchronized (admin) {
-            if (queues.containsKey(name)) {
-                throw new IllegalArgumentException("'" + name + "' is a queue, not a topic: choose another name");
-            }
-            topics.computeIfAbsent(name, k -> new CopyOnWriteArrayList<>());
-        }
+        destinations.topic(requireName(name));
     }
 
     /**
@@ -201,28 +153,9 @@ public final class InMemoryTransport implements Transport {
      * @throws IllegalArgumentException when {@code queue} is a topic
      */
     public void subscribe(String topic, String queue) {
-        requireName(topic);
-        requireName(queue);
-        synchronized (admin) {
-            List<String> subscribers = topics.get(topic);
-            if (subscribers == null) {
-                throw new TransportException(topic, "no topic named '" + topic + "': create it with topic(name) first");
-            }
-            if (topics.containsKey(queue)) {
-                throw new IllegalArgumentException("'" + queue + "' is a topic: only queues subscribe to topics");
-            }
-            queue(queue, true);
-            if (!subscribers.contains(queue)) {
-                subscribers.add(queue);
-            }
-        }
+        destinations.subscribe(requireName(topic), requireName(queue));
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>The returned future is already complete.
-     */
     /**
      * {@inheritDoc}
      *
@@ -231,7 +164,7 @@ public final class InMemoryTransport implements Transport {
      */
     @Override
     public void verify(String destination) {
-        if (!autoCreate && !queues.containsKey(destination) && !topics.containsKey(destination)) {
+        if (!autoCreate && !destinations.exists(destination)) {
             throw new NoSuchDestinationException(destination, "no queue or topic named '" + destination
                     + "' (auto-create is off): declare it with queue(name, options) or topic(name)");
         }
@@ -261,18 +194,18 @@ public final class InMemoryTransport implements Transport {
             requireName(destination);
             Objects.requireNonNull(messages, "messages");
             ensureOpen(destination);
-            List<String> subscribers = topics.get(destination);
+            List<String> subscribers = destinations.subscribersOf(destination);
             MemoryQueue single = null;
             List<MemoryQueue> targets = null;
             int limit;
             if (subscribers == null) {
-                single = queue(destination, autoCreate);
+                single = destinations.queue(destination, autoCreate);
                 limit = single.maxMessageBytes();
             } else {
                 targets = new ArrayList<>(subscribers.size());
                 limit = Integer.MAX_VALUE;
                 for (String q : subscribers) {
-                    MemoryQueue target = queue(q, true);
+                    MemoryQueue target = destinations.queue(q, true);
                     targets.add(target);
                     limit = Math.min(limit, target.maxMessageBytes());
                 }
@@ -321,10 +254,10 @@ public final class InMemoryTransport implements Transport {
         }
         Objects.requireNonNull(wait, "wait");
         ensureOpen(source);
-        if (topics.containsKey(source)) {
+        if (destinations.isTopic(source)) {
             throw new TransportException(source, "'" + source + "' is a topic: receive from a queue subscribed to it");
         }
-        MemoryQueue q = queue(source, autoCreate);
+        MemoryQueue q = destinations.queue(source, autoCreate);
         ops[MemoryQueue.Ops.RECEIVE].increment();
         return q.receive(maxMessages, wait.isNegative() ? Duration.ZERO : wait);
     }
@@ -335,10 +268,10 @@ public final class InMemoryTransport implements Transport {
      */
     @Override
     public OptionalLong depth(String source) {
-        if (topics.containsKey(source)) {
+        if (destinations.isTopic(source)) {
             return OptionalLong.empty();
         }
-        MemoryQueue q = queues.get(source);
+        MemoryQueue q = destinations.existing(source);
         return OptionalLong.of(q == null ? 0 : q.depth());
     }
 
@@ -350,7 +283,7 @@ public final class InMemoryTransport implements Transport {
 
     /** Messages of {@code queue} received and neither acked, handed back nor expired; 0 for an unknown queue. */
     public int inFlight(String queue) {
-        MemoryQueue q = queues.get(queue);
+        MemoryQueue q = destinations.existing(queue);
         return q == null ? 0 : q.inFlight();
     }
 
@@ -359,13 +292,13 @@ public final class InMemoryTransport implements Transport {
      * consuming them. Empty for an unknown queue.
      */
     public List<Message> peek(String queue) {
-        MemoryQueue q = queues.get(queue);
+        MemoryQueue q = destinations.existing(queue);
         return q == null ? List.of() : q.peek();
     }
 
     /** Deletes every message in {@code queue}; deliveries held for them become stale. */
     public void purge(String queue) {
-        MemoryQueue q = queues.get(queue);
+        MemoryQueue q = destinations.existing(queue);
         if (q != null) {
             q.purge();
         }
@@ -373,12 +306,12 @@ public final class InMemoryTransport implements Transport {
 
     /** The names of the queues that exist, sorted. */
     public Set<String> queues() {
-        return new TreeSet<>(queues.keySet());
+        return destinations.queueNames();
     }
 
     /** The queues subscribed to {@code topic}; empty for an unknown topic. */
     public List<String> subscribers(String topic) {
-        List<String> s = topics.get(topic);
+        List<String> s = destinations.subscribersOf(topic);
         return s == null ? List.of() : List.copyOf(s);
     }
 
@@ -411,30 +344,7 @@ public final class InMemoryTransport implements Transport {
     @Override
     public void close() {
         closed = true;
-        queues.values().forEach(MemoryQueue::close);
-    }
-
-    private MemoryQueue queue(String name, boolean create) {
-        MemoryQueue q = queues.get(name);
-        if (q != null) {
-            return q;
-        }
-        if (!create) {
-            throw new NoSuchDestinationException(name, "no queue named '" + name
-                    + "' (auto-create is off): declare it with queue(name, options)");
-        }
-        synchronized (admin) {
-            if (topics.containsKey(name)) {
-                throw new TransportException(name, "'" + name + "' is a topic, not a queue");
-            }
-            return queues.computeIfAbsent(name, k -> {
-                MemoryQueue created = new MemoryQueue(k, settings(QueueOptions.defaults()), ticker, accounting);
-                if (closed) {
-                    created.close();
-                }
-                return created;
-            });
-        }
+        destinations.close();
     }
 
     private void ensureOpen(String destination) {

@@ -1,7 +1,7 @@
 package dev.outpost.host.internal;
 
 import dev.outpost.CollectorException;
-import dev.outpost.internal.Durations;
+import dev.outpost.spi.ConfigSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +43,7 @@ public final class Settings {
             return def;
         }
         try {
-            Duration d = Durations.parse(v.get());
+            Duration d = ConfigSource.parseDuration(v.get());
             if (d.isNegative()) {
                 throw bad(key, "must not be negative");
             }

@@ -1,6 +1,5 @@
 package dev.outpost.http.internal;
 
-import dev.outpost.internal.Mapper;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.CollectorException;
@@ -54,7 +53,7 @@ public final class Core implements AutoCloseable {
             if (in == null) {
                 throw new IllegalStateException("schema resource " + resource + " is missing from the jar");
             }
-            return Mapper.SHARED.readTree(in);
+            return Json.reader().readTree(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,6 +1,5 @@
 package dev.outpost.core.config;
 
-import dev.outpost.internal.Durations;
 import dev.outpost.ConfigException;
 import dev.outpost.core.internal.ConfigKeys;
 import dev.outpost.spi.ConfigSource;

@@ -7,7 +7,8 @@ import dev.outpost.ErrorCodes;
 import dev.outpost.ErrorInfo;
 import dev.outpost.Json;
 import dev.outpost.Request;
-import dev.outpost.internal.Ids;
+import dev.outpost.core.RunContext;
+import dev.outpost.Ids;
 import dev.outpost.spi.Sender;
 import java.time.Instant;
 import java.util.Optional;
@@ -61,10 +62,13 @@ public final class CollectorRunner {
         Throwable failure = null;
         boolean timedOut;
         try (Deadlines.Ticket ticket = deadlines.watch(deadlineNanos)) {
-            try {
-                result = entry.collector().collect(request, ctx);
-            } catch (Throwable t) { // user code: Errors included, the loop goes on
-                failure = t;
+            try (Tracing.Run span = Tracing.enter(request, owner)) {
+                try {
+                    result = entry.collector().collect(request, ctx);
+                } catch (Throwable t) { // user code: Errors included, the loop goes on
+                    failure = t;
+                    span.failed(t);
+                }
             }
             timedOut = ticket.timedOut();
         }

@@ -29,6 +29,12 @@ public final class Guard {
         }
     }
 
+    /** Records a throwable the caller caught from user code itself. */
+    public void failed(String what, Throwable t) {
+        failures.increment();
+        log.warn("{}: {} threw {}; ignored", owner, what, t.toString(), t);
+    }
+
     /** Throwables caught so far. */
     public long failures() {
         return failures.sum();

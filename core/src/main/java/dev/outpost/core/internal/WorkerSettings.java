@@ -41,4 +41,9 @@ public record WorkerSettings(
         replyToAllow = List.copyOf(replyToAllow);
         configView = Map.copyOf(configView);
     }
+
+    /** Whether a response may go to {@code destination}: the worker's own responses destination or an allowed reply. */
+    public boolean replyAllowed(String destination) {
+        return responses.map(destination::equals).orElse(false) || Patterns.anyMatches(replyToAllow, destination);
+    }
 }

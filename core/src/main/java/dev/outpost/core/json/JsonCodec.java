@@ -1,6 +1,5 @@
 package dev.outpost.core.json;
 
-import dev.outpost.internal.Mapper;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamWriteConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -49,7 +48,7 @@ public final class JsonCodec implements Codec {
     private static final int MAX_REPORTED_VIOLATIONS = 5;
     /** How deep a document may nest, counting the document itself. */
     public static final int MAX_DEPTH = 64;
-    private static final ObjectMapper MAPPER = Mapper.SHARED.copy()
+    private static final ObjectMapper MAPPER = Json.newMapper()
             .setNodeFactory(new FiniteNodeFactory());
 
     static {

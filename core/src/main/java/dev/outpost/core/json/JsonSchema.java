@@ -1,6 +1,5 @@
 package dev.outpost.core.json;
 
-import dev.outpost.internal.Mapper;
 import dev.outpost.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.core.internal.OrgJson;
@@ -68,7 +67,7 @@ public final class JsonSchema {
             if (in == null) {
                 throw new IllegalArgumentException("no schema resource " + resource + " next to " + anchor.getName());
             }
-            return of(Mapper.SHARED.readTree(in));
+            return of(Json.reader().readTree(in));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,6 +1,6 @@
 package dev.outpost.core.config;
 
-import dev.outpost.internal.Durations;
+import dev.outpost.spi.ConfigSource;
 import dev.outpost.ConfigException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -217,10 +217,10 @@ class OutpostConfigTest {
 
     @Test
     void durationsAcceptHumanAndIsoForms() {
-        assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
-        assertThat(Durations.parse("2m")).isEqualTo(Duration.ofMinutes(2));
-        assertThat(Durations.parse("PT1H")).isEqualTo(Duration.ofHours(1));
-        assertThatThrownBy(() -> Durations.parse("30")).hasMessageContaining("30s");
+        assertThat(ConfigSource.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(ConfigSource.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));
+        assertThat(ConfigSource.parseDuration("PT1H")).isEqualTo(Duration.ofHours(1));
+        assertThatThrownBy(() -> ConfigSource.parseDuration("30")).hasMessageContaining("30s");
     }
 
     private Path write(String name, String content) throws IOException {

@@ -2,14 +2,12 @@ package dev.outpost.inmemory.internal;
 
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
-import dev.outpost.spi.TransportException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -457,108 +455,6 @@ public final class MemoryQueue {
         e.next.prev = e.prev;
         e.prev = null;
         e.next = null;
-    }
-
-    static final class Entry {
-        Message message;
-        final long seq;
-        /** The id it had in the queue it was redriven from; null when sent here. */
-        final String originalId;
-        int receiveCount;
-        long receipt;
-        long visibleAt;
-        int state;
-        Entry prev;
-        Entry next;
-
-        Entry(Message message, long seq, String originalId) {
-            this.message = message;
-            this.seq = seq;
-            this.originalId = originalId;
-        }
-
-        String messageId(String queue) {
-            return originalId != null ? originalId : queue + "/" + seq;
-        }
-    }
-
-    /** A receipt for one receive of one entry. */
-    static final class MemoryDelivery implements Delivery {
-        private final MemoryQueue queue;
-        private final Entry entry;
-        private final long receipt;
-        private final int receiveCount;
-        private final Message message;
-
-        MemoryDelivery(MemoryQueue queue, Entry entry, long receipt, int receiveCount) {
-            this.queue = queue;
-            this.entry = entry;
-            this.receipt = receipt;
-            this.receiveCount = receiveCount;
-            this.message = entry.message;
-        }
-
-        @Override
-        public String id() {
-            return messageId() + "#" + receipt;
-        }
-
-        @Override
-        public String messageId() {
-            return entry.messageId(queue.name);
-        }
-
-        @Override
-        public String source() {
-            return queue.name;
-        }
-
-        @Override
-        public Message message() {
-            return message;
-        }
-
-        @Override
-        public int receiveCount() {
-            return receiveCount;
-        }
-
-        @Override
-        public CompletableFuture<Void> ack() {
-            queue.count(Ops.ACK);
-            queue.ack(entry, receipt);
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletableFuture<Void> retry(Duration delay) {
-            if (delay == null || delay.isNegative()) {
-                return CompletableFuture.failedFuture(new IllegalArgumentException("delay must be zero or positive, was " + delay));
-            }
-            queue.count(Ops.RETRY);
-            queue.retry(entry, receipt, delay.toNanos());
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletableFuture<Void> extend(Duration visibility) {
-            if (visibility == null || visibility.isNegative()) {
-                return CompletableFuture.failedFuture(
-                        new IllegalArgumentException("visibility must be zero or positive, was " + visibility));
-            }
-            queue.count(Ops.EXTEND);
-            if (queue.closed()) {
-                return CompletableFuture.failedFuture(new TransportException(queue.name,
-                        "in-memory transport is closed: the message stays in flight until its visibility runs out"));
-            }
-            queue.extend(entry, receipt, visibility.toNanos());
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public String toString() {
-            return "Delivery[" + id() + ", receiveCount=" + receiveCount + "]";
-        }
     }
 
     /** Operation codes for the transport's counters. */

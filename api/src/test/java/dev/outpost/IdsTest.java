@@ -1,4 +1,4 @@
-package dev.outpost.internal;
+package dev.outpost;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

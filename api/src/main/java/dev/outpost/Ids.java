@@ -1,10 +1,10 @@
-package dev.outpost.internal;
+package dev.outpost;
 
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Unique, time-ordered ids in the UUID version 7 layout: 48 bits of Unix milliseconds, a 12-bit
+ * The ids Outpost gives requests (and anything else that needs one): unique, time-ordered ids in the UUID version 7 layout: 48 bits of Unix milliseconds, a 12-bit
  * counter that keeps ids from one JVM strictly increasing within a millisecond, and 62 random bits
  * that keep ids from different hosts apart.
  */
@@ -14,7 +14,7 @@ public final class Ids {
 
     private Ids() {}
 
-    /** A fresh id such as {@code 0190f3a2-7c41-7000-8a3e-5f0c2d9b1e77}. */
+    /** A fresh id (36 characters) such as {@code 0190f3a2-7c41-7000-8a3e-5f0c2d9b1e77}. */
     public static String next() {
         long now = System.currentTimeMillis() << 12;
         long stamp = LAST.accumulateAndGet(now, (last, candidate) -> Math.max(last + 1, candidate));

@@ -1,4 +1,4 @@
-package dev.outpost.core.internal;
+package dev.outpost.core;
 
 import dev.outpost.spi.CollectorContext;
 import dev.outpost.spi.Sender;
@@ -9,7 +9,11 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
-/** The context of one collector run: the worker's, the scheduler's and {@code CollectorTester}'s. */
+/**
+ * The context of one collector run, as the worker and the scheduler give it; public so that test
+ * helpers ({@code CollectorTester}) and other runners give collectors exactly the same context.
+ * Progress messages are cut to 1000 characters.
+ */
 public final class RunContext implements CollectorContext {
     private static final int MAX_PROGRESS = 1000;
 
@@ -22,9 +26,15 @@ public final class RunContext implements CollectorContext {
     private final Consumer<String> progress;
 
     /**
+     * A context for one run.
+     *
      * @param ticker where {@link #remaining()} reads elapsed time
      * @param deadline the wall-clock deadline reported
      * @param deadlineNanos the same deadline on the ticker
+     * @param sender who sent the request, when a codec authenticated it
+     * @param attempt which attempt this is, from 1
+     * @param settings the collector's settings
+     * @param progress receives {@link #progress(String)} messages
      */
     public RunContext(LongSupplier ticker, Instant deadline, long deadlineNanos, Optional<Sender> sender, int attempt,
             Map<String, String> settings, Consumer<String> progress) {

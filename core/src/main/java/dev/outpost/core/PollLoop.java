@@ -1,0 +1,390 @@
+package dev.outpost.core;
+
+import dev.outpost.ShutdownResult;
+import dev.outpost.core.internal.Checks;
+import dev.outpost.core.internal.Guard;
+import dev.outpost.core.internal.OwnedThreads;
+import dev.outpost.spi.Delivery;
+import dev.outpost.spi.Transport;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one receive loop for components that consume a queue: the worker, the client, and anything
+ * else that reads deliveries from a {@link Transport} (a record consumer, an outbox).
+ *
+ * <pre>{@code
+ * PollLoop loop = PollLoop.builder(transport, "replies")
+ *         .handler(delivery -> { process(delivery); delivery.ack(); })
+ *         .build();
+ * loop.start();
+ * ...
+ * loop.shutdown().join();
+ * }</pre>
+ *
+ * <p>Each of {@linkplain Builder#threads the loop's threads} receives up to
+ * {@linkplain Builder#maxBatch a batch}, waiting at most {@linkplain Builder#pollWait the poll
+ * wait}, and hands every delivery to the {@linkplain Builder#handler handler} on the same thread.
+ * A handler that wants more concurrency hands deliveries to its own executor.
+ *
+ * <ul>
+ *   <li><b>Back-pressure.</b> With {@link Builder#freeSlots(Semaphore)} the loop never holds more
+ *       deliveries than there are permits: before a receive it takes one permit (waiting for it)
+ *       and as many more as are free, up to the batch size; it returns the permits a receive did
+ *       not fill. Each delivery handed to the handler carries one permit, which its consumer
+ *       releases when it is done with the delivery.
+ *   <li><b>Outages.</b> A receive that fails is retried after a pause doubling from 50 ms to 5 s;
+ *       the first failure of an outage is logged at WARN and reported to the
+ *       {@linkplain Builder#onReceiveFailure listener}, the recovery at INFO.
+ *       {@link #receiveFailure()} says whether the source is unreachable now.
+ *   <li><b>User code cannot stop it.</b> Whatever the handler or a listener throws,
+ *       {@link Error}s included, is caught, counted ({@link #handlerFailures()}) and logged.
+ *   <li><b>Lifecycle.</b> Nothing runs before {@link #start()} (twice: {@link IllegalStateException}).
+ *       {@link #shutdown()} interrupts a thread only while it waits inside a receive, never while
+ *       it runs the handler, and completes once every thread of the loop has ended; it is
+ *       idempotent (same future every call).
+ * </ul>
+ */
+public final class PollLoop implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
+    private static final long FIRST_PAUSE_MILLIS = 50;
+    private static final long MAX_PAUSE_MILLIS = 5_000;
+
+    /** What the loop does with each delivery; runs on the loop's thread. */
+    @FunctionalInterface
+    public interface Handler {
+        /** Handles one delivery (acks, retries or hands it on). */
+        void handle(Delivery delivery) throws Exception;
+    }
+
+    /** Told about receive failures; runs on the loop's thread. */
+    @FunctionalInterface
+    public interface FailureListener {
+        /** The first receive failure of an outage. */
+        void onReceiveFailure(String source, Throwable failure);
+    }
+
+    private enum State { NEW, RUNNING, STOPPING, STOPPED }
+
+    private final Transport transport;
+    private final String source;
+    private final int maxBatch;
+    private final Duration pollWait;
+    private final Handler handler;
+    private final Optional<Semaphore> slots;
+    private final FailureListener failureListener;
+    private final int threadCount;
+    private final ThreadFactory factory;
+    private final Clock clock;
+    private final Guard guard;
+    private final String owner;
+    private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+    private final List<Receiver> receivers = new CopyOnWriteArrayList<>();
+    private final AtomicInteger live = new AtomicInteger();
+    private final CompletableFuture<ShutdownResult> stopped = new CompletableFuture<>();
+    private final LongAdder receiveFailures = new LongAdder();
+    private final AtomicReference<String> outage = new AtomicReference<>();
+    private volatile long stopNanos;
+
+    private PollLoop(Builder b) {
+        this.transport = b.transport;
+        this.source = b.source;
+        this.maxBatch = b.maxBatch;
+        this.pollWait = b.pollWait;
+        this.handler = Objects.requireNonNull(b.handler, "handler");
+        this.slots = b.slots;
+        this.failureListener = b.failureListener;
+        this.threadCount = b.threads;
+        this.owner = b.owner.orElse("poll loop on '" + b.source + "'");
+        this.factory = b.threadFactory.orElseGet(() -> new OwnedThreads("poll", Optional.empty()).role("receiver"));
+        this.clock = b.clock;
+        this.guard = new Guard(owner);
+    }
+
+    /** A builder for a loop receiving from {@code source} on {@code transport}. */
+    public static Builder builder(Transport transport, String source) {
+        return new Builder(transport, source);
+    }
+
+    /**
+     * Starts the loop's threads.
+     *
+     * @throws IllegalStateException when it was started or shut down before
+     */
+    public void start() {
+        if (!state.compareAndSet(State.NEW, State.RUNNING)) {
+            throw new IllegalStateException(owner + " was already started");
+        }
+        List<Receiver> made = new ArrayList<>();
+        for (int i = 0; i < threadCount; i++) {
+            Receiver r = new Receiver();
+            r.thread = factory.newThread(r);
+            if (r.thread == null) {
+                throw new IllegalStateException("the ThreadFactory returned null for " + owner);
+            }
+            made.add(r);
+        }
+        receivers.addAll(made);
+        live.set(made.size());
+        made.forEach(r -> r.thread.start());
+    }
+
+    /**
+     * Stops receiving: a thread waiting in a receive is interrupted, one running the handler
+     * finishes it first. Idempotent.
+     *
+     * @return completes when every thread of the loop has ended
+     */
+    public CompletableFuture<ShutdownResult> shutdown() {
+        stopNanos = System.nanoTime();
+        if (state.compareAndSet(State.NEW, State.STOPPED)) {
+            stopped.complete(new ShutdownResult(true, List.of(), 0, Duration.ZERO));
+            return stopped;
+        }
+        if (state.compareAndSet(State.RUNNING, State.STOPPING)) {
+            receivers.forEach(Receiver::stopReceiving);
+        }
+        return stopped;
+    }
+
+    /** {@link #shutdown()} and wait for it. */
+    @Override
+    public void close() {
+        shutdown().join();
+    }
+
+    /** Whether the loop is receiving (started and not shut down). */
+    public boolean isRunning() {
+        return state.get() == State.RUNNING;
+    }
+
+    /** While the source cannot be reached: the last receive failure; empty when the last receive worked. */
+    public Optional<String> receiveFailure() {
+        return Optional.ofNullable(outage.get());
+    }
+
+    /** Receives that failed since start. */
+    public long receiveFailures() {
+        return receiveFailures.sum();
+    }
+
+    /** Throwables caught from the handler and listeners. */
+    public long handlerFailures() {
+        return guard.failures();
+    }
+
+    /** The loop's threads: name, alive, last successful receive, last receive failure. */
+    public List<WorkerStatus.ThreadHealth> threads() {
+        List<WorkerStatus.ThreadHealth> out = new ArrayList<>();
+        for (Receiver r : receivers) {
+            out.add(new WorkerStatus.ThreadHealth(r.thread.getName(), r.thread.isAlive(), r.lastActive, r.lastError));
+        }
+        return out;
+    }
+
+    private final class Receiver implements Runnable {
+        volatile Thread thread;
+        volatile Instant lastActive = Instant.EPOCH;
+        volatile String lastError = "";
+        /** Guarded by this: whether the thread is inside receive(), where a shutdown may interrupt it. */
+        private boolean receiving;
+
+        synchronized void stopReceiving() {
+            if (receiving) {
+                thread.interrupt();
+            }
+        }
+
+        /** @return false when the loop stopped before the receive began */
+        private synchronized boolean beginReceive() {
+            receiving = state.get() == State.RUNNING;
+            return receiving;
+        }
+
+        private synchronized void endReceive() {
+            receiving = false;
+            Thread.interrupted(); // an interrupt meant for the receive must not reach the handler
+        }
+
+        @Override
+        public void run() {
+            try {
+                loop();
+            } finally {
+                if (live.decrementAndGet() == 0) {
+                    stopped.complete(new ShutdownResult(true, List.of(), 0,
+                            Duration.ofNanos(Math.max(0, System.nanoTime() - stopNanos))));
+                    state.set(State.STOPPED);
+                }
+            }
+        }
+
+        private void loop() {
+            long pause = FIRST_PAUSE_MILLIS;
+            while (state.get() == State.RUNNING) {
+                int wanted = 1;
+                if (slots.isPresent()) {
+                    try {
+                        slots.get().acquire();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    while (wanted < maxBatch && slots.get().tryAcquire()) {
+                        wanted++;
+                    }
+                } else {
+                    wanted = maxBatch;
+                }
+                List<Delivery> got;
+                try {
+                    if (!beginReceive()) {
+                        giveBack(wanted);
+                        return;
+                    }
+                    try {
+                        got = transport.receive(source, wanted, pollWait);
+                    } finally {
+                        endReceive();
+                    }
+                    if (outage.getAndSet(null) != null) {
+                        log.info("{}: '{}' reachable again, receiving resumed", owner, source);
+                    }
+                    pause = FIRST_PAUSE_MILLIS;
+                } catch (InterruptedException e) {
+                    giveBack(wanted);
+                    return;
+                } catch (Throwable e) { // a transport bug must not kill the loop either
+                    giveBack(wanted);
+                    receiveFailures.increment();
+                    lastError = e.toString();
+                    if (state.get() != State.RUNNING) {
+                        return;
+                    }
+                    if (outage.getAndSet(e.toString()) == null) {
+                        log.warn("{}: cannot receive from '{}' ({}); retrying until it answers", owner, source, e.toString());
+                        guard.run("receive failure listener", () -> failureListener.onReceiveFailure(source, e));
+                    }
+                    try {
+                        Thread.sleep(pause);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                    pause = Math.min(pause * 2, MAX_PAUSE_MILLIS);
+                    continue;
+                }
+                lastActive = clock.instant();
+                if (got.size() < wanted) {
+                    giveBack(wanted - got.size());
+                }
+                for (Delivery d : got) {
+                    try {
+                        handler.handle(d);
+                    } catch (Throwable t) {
+                        guard.failed("handler for delivery " + d.id(), t);
+                    }
+                }
+            }
+        }
+
+        private void giveBack(int permits) {
+            slots.ifPresent(s -> s.release(permits));
+        }
+    }
+
+    /** Builds a {@link PollLoop}. Not thread-safe. */
+    public static final class Builder {
+        private final Transport transport;
+        private final String source;
+        private int maxBatch = 10;
+        private Duration pollWait = Duration.ofSeconds(20);
+        private Handler handler;
+        private Optional<Semaphore> slots = Optional.empty();
+        private FailureListener failureListener = (s, e) -> { };
+        private int threads = 1;
+        private Optional<ThreadFactory> threadFactory = Optional.empty();
+        private Clock clock = Clock.systemUTC();
+        private Optional<String> owner = Optional.empty();
+
+        private Builder(Transport transport, String source) {
+            this.transport = Objects.requireNonNull(transport, "transport");
+            this.source = Checks.text(source, "source");
+        }
+
+        /** The most deliveries one receive asks for, 1 to 10; default 10. */
+        public Builder maxBatch(int maxBatch) {
+            this.maxBatch = Checks.range(maxBatch, 1, 10, "maxBatch");
+            return this;
+        }
+
+        /** How long one receive waits for messages; default 20 s. */
+        public Builder pollWait(Duration wait) {
+            this.pollWait = Checks.nonNegative(wait, "pollWait");
+            return this;
+        }
+
+        /** What to do with each delivery (required). */
+        public Builder handler(Handler handler) {
+            this.handler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * Bounds the deliveries held: one permit per delivery, released by whoever finishes it
+         * (see the class comment). Without it every receive asks for a full batch.
+         */
+        public Builder freeSlots(Semaphore freeSlots) {
+            this.slots = Optional.of(Objects.requireNonNull(freeSlots, "freeSlots"));
+            return this;
+        }
+
+        /** Told about the first failure of each outage. */
+        public Builder onReceiveFailure(FailureListener listener) {
+            this.failureListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** How many threads receive; default 1. */
+        public Builder threads(int threads) {
+            this.threads = Checks.range(threads, 1, 4096, "threads");
+            return this;
+        }
+
+        /** Makes the loop's threads; by default named {@code outpost-poll-N-receiver-M}, not daemons. */
+        public Builder threadFactory(ThreadFactory threadFactory) {
+            this.threadFactory = Optional.of(Objects.requireNonNull(threadFactory, "threadFactory"));
+            return this;
+        }
+
+        /** The clock for the threads' last-active times; default UTC system clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Names the owner in log lines, e.g. {@code worker host-1}. */
+        public Builder owner(String owner) {
+            this.owner = Optional.of(Checks.text(owner, "owner"));
+            return this;
+        }
+
+        /** Builds the loop; nothing starts before {@link PollLoop#start()}. */
+        public PollLoop build() {
+            Objects.requireNonNull(handler, "handler: PollLoop.builder(...).handler(delivery -> ...)");
+            return new PollLoop(this);
+        }
+    }
+}

@@ -1,0 +1,428 @@
+package dev.outpost.core.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.outpost.Json;
+import dev.outpost.ConfigException;
+import dev.outpost.ShutdownResult;
+import dev.outpost.core.internal.Guard;
+import dev.outpost.core.internal.OwnedThreads;
+import dev.outpost.spi.ConfigSource;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An audit trail written off the hot path: {@link #record(AuditEvent)} puts an event in a bounded
+ * buffer and returns at once; one writer thread renders events as JSON lines (the params as a
+ * SHA-256 hash, and in full only when {@linkplain Builder#includeParams asked}) and hands them to
+ * the {@link AuditSink} in batches. When the buffer is full the event is dropped and counted
+ * ({@link #dropped()}), so a slow disk never slows a worker.
+ *
+ * <pre>{@code
+ * try (AuditLog audit = AuditLog.toFile(Path.of("/var/log/outpost/audit.jsonl")).build().start();
+ *      Worker worker = Worker.builder(transport).collector(new DiskUsage()).audit(audit).build().start()) {
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>A line: {@code {"time":"2026-12-04T10:00:00.123Z","kind":"request","component":"host-12",
+ * "requestId":"…","sender":"ops","authenticated":true,"target":"disk.usage",
+ * "paramsSha256":"…","outcome":"ok","durationMicros":1234}}.
+ */
+public final class AuditLog implements AutoCloseable {
+    /** Default number of events the buffer holds. */
+    public static final int DEFAULT_BUFFER = 65_536;
+    /** Default size at which the audit file is rotated. */
+    public static final long DEFAULT_MAX_BYTES = 64L * 1024 * 1024;
+    /** Default number of rotated files kept. */
+    public static final int DEFAULT_MAX_FILES = 10;
+    /** Default time the writer gets to empty the buffer at shutdown. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(5);
+
+    private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
+    private static final int BATCH = 512;
+
+    private enum State { NEW, RUNNING, STOPPED }
+
+    private final AuditSink sink;
+    private final boolean includeParams;
+    private final BlockingQueue<AuditEvent> buffer;
+    private final Duration drainTimeout;
+    private final OwnedThreads threads;
+    private final Guard guard = new Guard("audit log");
+    private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+    private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
+    private final LongAdder dropped = new LongAdder();
+    private final LongAdder written = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+    private volatile Thread writer;
+
+    private AuditLog(Builder b, AuditSink sink, int bufferSize, boolean includeParams, Duration drain) {
+        this.sink = sink;
+        this.includeParams = includeParams;
+        this.buffer = new ArrayBlockingQueue<>(bufferSize);
+        this.drainTimeout = drain;
+        this.threads = new OwnedThreads("audit", b.threadFactory);
+    }
+
+    /** A builder writing to {@code sink}. */
+    public static Builder builder(AuditSink sink) {
+        return new Builder(Optional.of(Objects.requireNonNull(sink, "sink")), Optional.empty());
+    }
+
+    /** A builder writing to a {@link JsonLinesFileSink} on {@code file} (rotation from the builder). */
+    public static Builder toFile(Path file) {
+        return new Builder(Optional.empty(), Optional.of(Objects.requireNonNull(file, "file")));
+    }
+
+    /**
+     * A builder whose file, rotation, buffer and params come from {@code outpost.audit.*} in
+     * {@code config}; {@code outpost.audit.file} must be set.
+     */
+    public static Builder fromConfig(ConfigSource config) {
+        return new Builder(Optional.empty(), Optional.empty()).configure(config);
+    }
+
+    /**
+     * Starts the writer thread.
+     *
+     * @return this
+     * @throws IllegalStateException when started before, or shut down
+     */
+    public AuditLog start() {
+        if (!state.compareAndSet(State.NEW, State.RUNNING)) {
+            throw new IllegalStateException("audit log already started or shut down");
+        }
+        Thread t = threads.newThread(this::drain, "writer");
+        writer = t;
+        t.start();
+        return this;
+    }
+
+    /**
+     * Buffers {@code event} for writing; never blocks.
+     *
+     * @return false when it was dropped: the buffer was full, or the log is not running
+     */
+    public boolean record(AuditEvent event) {
+        if (state.get() != State.RUNNING || !buffer.offer(Objects.requireNonNull(event, "event"))) {
+            dropped.increment();
+            return false;
+        }
+        return true;
+    }
+
+    /** Events dropped because the buffer was full or the log was not running. */
+    public long dropped() {
+        return dropped.sum();
+    }
+
+    /** Events handed to the sink. */
+    public long written() {
+        return written.sum();
+    }
+
+    /** Batches the sink failed to write (their events are lost). */
+    public long sinkFailures() {
+        return failures.sum();
+    }
+
+    /** Events waiting in the buffer. */
+    public int buffered() {
+        return buffer.size();
+    }
+
+    /**
+     * Stops taking events, lets the writer empty the buffer within the drain timeout, closes the
+     * sink. Idempotent: every call returns the same future.
+     */
+    public CompletableFuture<ShutdownResult> shutdown() {
+        State was = state.getAndSet(State.STOPPED);
+        if (was == State.STOPPED) {
+            return terminated;
+        }
+        long t0 = System.nanoTime();
+        Thread t = writer;
+        if (t == null) {
+            closeSink();
+            terminated.complete(new ShutdownResult(true, List.of(), 0, Duration.ZERO));
+            return terminated;
+        }
+        Thread stopper = threads.newThread(() -> {
+            List<String> alive = threads.awaitTermination(t0 + drainTimeout.toNanos());
+            if (!alive.isEmpty()) {
+                t.interrupt();
+                alive = threads.awaitTermination(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+            }
+            closeSink();
+            int lost = buffer.size();
+            buffer.clear();
+            dropped.add(lost);
+            terminated.complete(new ShutdownResult(alive.isEmpty() && lost == 0, alive, 0,
+                    Duration.ofNanos(System.nanoTime() - t0)));
+        }, "shutdown");
+        stopper.start();
+        return terminated;
+    }
+
+    /** {@link #shutdown()} and wait for it. */
+    @Override
+    public void close() {
+        shutdown().join();
+    }
+
+    private void closeSink() {
+        guard.run("closing audit sink " + sink, () -> {
+            try {
+                sink.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private void drain() {
+        List<AuditEvent> batch = new ArrayList<>(BATCH);
+        List<String> lines = new ArrayList<>(BATCH);
+        while (true) {
+            try {
+                if (state.get() != State.RUNNING && buffer.isEmpty()) {
+                    return;
+                }
+                AuditEvent first = buffer.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                buffer.drainTo(batch, BATCH - 1);
+                for (AuditEvent e : batch) {
+                    lines.add(render(e));
+                }
+                try {
+                    sink.write(lines);
+                    written.add(lines.size());
+                } catch (Throwable t) {
+                    failures.increment();
+                    log.warn("audit sink {} failed; {} lines lost: {}", sink, lines.size(), t.toString());
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (Throwable t) {
+                failures.increment();
+                log.error("audit writer failed; {} lines lost", batch.size(), t);
+            } finally {
+                batch.clear();
+                lines.clear();
+            }
+        }
+    }
+
+    String render(AuditEvent e) {
+        ObjectNode line = Json.object();
+        line.put("time", e.time().toString());
+        line.put("kind", e.kind());
+        line.put("component", e.component());
+        e.requestId().ifPresent(id -> line.put("requestId", id));
+        e.sender().ifPresent(s -> line.put("sender", s));
+        line.put("authenticated", e.authenticated());
+        e.target().ifPresent(t -> line.put("target", t));
+        e.params().ifPresent(p -> {
+            line.put("paramsSha256", sha256(p));
+            if (includeParams) {
+                line.set("params", p);
+            }
+        });
+        line.put("outcome", e.outcome());
+        line.put("durationMicros", TimeUnit.NANOSECONDS.toMicros(e.duration().toNanos()));
+        return line.toString(); // JsonNode.toString() is strict JSON
+    }
+
+    /** The SHA-256 of the value's canonical JSON (object keys sorted), so equal params hash alike. */
+    static String sha256(JsonNode value) {
+        try {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(d.digest(Canonical.bytes(value)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AuditLog[" + sink + "]";
+    }
+
+    /** Canonical JSON: object keys sorted at every depth. */
+    private static final class Canonical {
+        static byte[] bytes(JsonNode node) {
+            StringBuilder sb = new StringBuilder();
+            write(node, sb);
+            return sb.toString().getBytes(StandardCharsets.UTF_8);
+        }
+
+        private static void write(JsonNode node, StringBuilder sb) {
+            if (node.isObject()) {
+                sb.append('{');
+                List<String> names = new ArrayList<>();
+                node.fieldNames().forEachRemaining(names::add);
+                names.sort(null);
+                for (int i = 0; i < names.size(); i++) {
+                    if (i > 0) {
+                        sb.append(',');
+                    }
+                    sb.append(TextNode.valueOf(names.get(i)).toString()).append(':');
+                    write(node.get(names.get(i)), sb);
+                }
+                sb.append('}');
+            } else if (node.isArray()) {
+                sb.append('[');
+                for (int i = 0; i < node.size(); i++) {
+                    if (i > 0) {
+                        sb.append(',');
+                    }
+                    write(node.get(i), sb);
+                }
+                sb.append(']');
+            } else {
+                sb.append(node.toString());
+            }
+        }
+    }
+
+    /**
+     * Builds an {@link AuditLog}. Values set by a method win over {@link #configure configuration}.
+     * Not thread-safe.
+     */
+    public static final class Builder {
+        private final Optional<AuditSink> sink;
+        private Optional<Path> file;
+        private Integer bufferSize;
+        private Long maxBytes;
+        private Integer maxFiles;
+        private Boolean includeParams;
+        private Duration drainTimeout;
+        private Optional<ThreadFactory> threadFactory = Optional.empty();
+        private Optional<ConfigSource> config = Optional.empty();
+
+        private Builder(Optional<AuditSink> sink, Optional<Path> file) {
+            this.sink = sink;
+            this.file = file;
+        }
+
+        /** How many events the buffer holds before events are dropped; default {@value #DEFAULT_BUFFER}. */
+        public Builder bufferSize(int events) {
+            if (events < 1) {
+                throw new IllegalArgumentException("bufferSize must be at least 1, was " + events);
+            }
+            this.bufferSize = events;
+            return this;
+        }
+
+        /** For a file: the size at which it is rotated, and how many rotated files are kept. */
+        public Builder rotation(long rotateAtBytes, int keepFiles) {
+            if (rotateAtBytes < 1024 || keepFiles < 0) {
+                throw new IllegalArgumentException("rotation needs at least 1024 bytes and 0 or more files");
+            }
+            this.maxBytes = rotateAtBytes;
+            this.maxFiles = keepFiles;
+            return this;
+        }
+
+        /** Whether lines carry the params themselves, not only their hash; default false. */
+        public Builder includeParams(boolean include) {
+            this.includeParams = include;
+            return this;
+        }
+
+        /** How long the writer gets to empty the buffer at shutdown; default 5 s. */
+        public Builder drainTimeout(Duration timeout) {
+            if (Objects.requireNonNull(timeout, "timeout").isNegative()) {
+                throw new IllegalArgumentException("drainTimeout must not be negative");
+            }
+            this.drainTimeout = timeout;
+            return this;
+        }
+
+        /** Makes the writer thread. */
+        public Builder threadFactory(ThreadFactory factory) {
+            this.threadFactory = Optional.of(Objects.requireNonNull(factory, "factory"));
+            return this;
+        }
+
+        /** Takes {@code outpost.audit.*} from {@code config} for what no method set. Checked at {@link #build()}. */
+        public Builder configure(ConfigSource config) {
+            this.config = Optional.of(Objects.requireNonNull(config, "config"));
+            return this;
+        }
+
+        /**
+         * Builds the log, not started; opens nothing.
+         *
+         * @throws ConfigException listing every bad configured value
+         */
+        public AuditLog build() {
+            List<ConfigException.Problem> problems = new ArrayList<>();
+            int buf = pick(bufferSize, "outpost.audit.buffer", DEFAULT_BUFFER, 1, problems);
+            int files = pick(maxFiles, "outpost.audit.max-files", DEFAULT_MAX_FILES, 0, problems);
+            long bytes = maxBytes != null ? maxBytes
+                    : pick(null, "outpost.audit.max-bytes", (int) Math.min(Integer.MAX_VALUE, DEFAULT_MAX_BYTES), 1024, problems);
+            boolean params = includeParams != null ? includeParams
+                    : config.flatMap(c -> safe(() -> c.booleanValue("outpost.audit.include-params"), problems)).orElse(false);
+            Duration drain = drainTimeout != null ? drainTimeout
+                    : config.flatMap(c -> safe(() -> c.duration("outpost.audit.drain-timeout"), problems))
+                            .orElse(DEFAULT_DRAIN_TIMEOUT);
+            if (sink.isEmpty() && file.isEmpty()) {
+                file = config.flatMap(c -> c.string("outpost.audit.file")).filter(s -> !s.isBlank()).map(Path::of);
+                if (file.isEmpty()) {
+                    problems.add(new ConfigException.Problem("outpost.audit.file", "is required for a file audit log"));
+                }
+            }
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
+            AuditSink s = sink.orElseGet(() -> new JsonLinesFileSink(file.get(), bytes, files));
+            return new AuditLog(this, s, buf, params, drain);
+        }
+
+        private int pick(Integer explicit, String key, int fallback, int min, List<ConfigException.Problem> problems) {
+            if (explicit != null) {
+                return explicit;
+            }
+            Optional<Integer> v = config.flatMap(c -> safe(() -> c.intValue(key), problems));
+            if (v.isPresent() && v.get() < min) {
+                problems.add(new ConfigException.Problem(key, "must be at least " + min + ", was " + v.get()
+                        + config.get().from(key)));
+                return fallback;
+            }
+            return v.orElse(fallback);
+        }
+
+        private static <T> Optional<T> safe(java.util.function.Supplier<Optional<T>> read,
+                List<ConfigException.Problem> problems) {
+            try {
+                return read.get();
+            } catch (ConfigException e) {
+                problems.addAll(e.problems());
+                return Optional.empty();
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.outpost.core.audit;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Writes audit lines to a file, rotated by size: when {@code file} would pass {@code maxBytes} it
+ * becomes {@code file.1} (the older {@code file.N} moving to {@code file.N+1}), and files past
+ * {@code maxFiles} are deleted. Files are created owner-only ({@code 0600}), since requests name
+ * senders and collectors. Used from one thread ({@link AuditLog}'s writer).
+ */
+public final class JsonLinesFileSink implements AuditSink {
+    private final Path file;
+    private final long maxBytes;
+    private final int maxFiles;
+    private OutputStream out;
+    private long size;
+
+    /**
+     * @param file the current file; its directory must exist
+     * @param maxBytes the size at which it is rotated (at least 1 KiB)
+     * @param maxFiles how many rotated files are kept besides the current one (0 or more)
+     */
+    public JsonLinesFileSink(Path file, long maxBytes, int maxFiles) {
+        this.file = Objects.requireNonNull(file, "file").toAbsolutePath();
+        if (maxBytes < 1024) {
+            throw new IllegalArgumentException("maxBytes must be at least 1024, was " + maxBytes);
+        }
+        if (maxFiles < 0) {
+            throw new IllegalArgumentException("maxFiles must not be negative, was " + maxFiles);
+        }
+        this.maxBytes = maxBytes;
+        this.maxFiles = maxFiles;
+    }
+
+    @Override
+    public void write(List<String> lines) throws IOException {
+        for (String line : lines) {
+            byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+            if (out != null && size > 0 && size + bytes.length > maxBytes) {
+                rotate();
+            }
+            if (out == null) {
+                open();
+            }
+            out.write(bytes);
+            size += bytes.length;
+        }
+        if (out != null) {
+            out.flush();
+        }
+    }
+
+    private void open() throws IOException {
+        try {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (FileAlreadyExistsException e) {
+            // appending to the file a previous run left
+        } catch (UnsupportedOperationException e) {
+            Files.createFile(file); // not a POSIX file system
+        }
+        out = Files.newOutputStream(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        size = Files.size(file);
+    }
+
+    private void rotate() throws IOException {
+        out.close();
+        out = null;
+        if (maxFiles == 0) {
+            Files.delete(file);
+            return;
+        }
+        Files.deleteIfExists(sibling(maxFiles));
+        for (int i = maxFiles - 1; i >= 1; i--) {
+            if (Files.exists(sibling(i))) {
+                Files.move(sibling(i), sibling(i + 1), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        Files.move(file, sibling(1), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private Path sibling(int n) {
+        return file.resolveSibling(file.getFileName() + "." + n);
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (out != null) {
+            out.close();
+            out = null;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "JsonLinesFileSink[" + file + ", " + maxBytes + " bytes x " + (maxFiles + 1) + "]";
+    }
+}

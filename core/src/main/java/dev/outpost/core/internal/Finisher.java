@@ -1,0 +1,305 @@
+package dev.outpost.core.internal;
+
+import dev.outpost.Attributes;
+import dev.outpost.ErrorCodes;
+import dev.outpost.ErrorInfo;
+import dev.outpost.RejectReason;
+import dev.outpost.Response;
+import dev.outpost.ResponseStatus;
+import dev.outpost.spi.Delivery;
+import dev.outpost.spi.Message;
+import dev.outpost.spi.MessageTooLargeException;
+import dev.outpost.spi.NoSuchDestinationException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every way a delivery ends: answered (publish, dead-letter copy if asked, ack), refused
+ * (dead-letter, ack), retried, handed back, or given up on after an internal failure. Each path
+ * claims the delivery first and frees its slot exactly once.
+ */
+final class Finisher {
+    private static final Logger log = LoggerFactory.getLogger("dev.outpost.Worker");
+    private static final int MAX_DETAIL = 1000;
+
+    private final WorkerSettings s;
+    private final WorkerCounters counters;
+    private final Refusals refusals;
+    private final Guard guard;
+    private final CollectorRunner runner;
+    private final Optional<DedupeCache> dedupe;
+    private final Semaphore slots;
+    private final Set<InFlight> inFlight;
+    private final PendingAnswers pendingAnswers = new PendingAnswers();
+
+    Finisher(WorkerSettings settings, WorkerCounters counters, Refusals refusals, Guard guard, CollectorRunner runner,
+            Optional<DedupeCache> dedupe, Semaphore slots, Set<InFlight> inFlight) {
+        this.s = settings;
+        this.counters = counters;
+        this.refusals = refusals;
+        this.guard = guard;
+        this.runner = runner;
+        this.dedupe = dedupe;
+        this.slots = slots;
+        this.inFlight = inFlight;
+    }
+
+    /** When only publishing failed last time, publishes the answer computed then (no recomputing). */
+    boolean republishPending(InFlight f) {
+        Optional<PendingAnswers.Answer> pending = pendingAnswers.take(f.delivery.messageId());
+        if (pending.isEmpty()) {
+            return false;
+        }
+        PendingAnswers.Answer p = pending.get();
+        f.request = p.request();
+        f.sender = p.sender();
+        deliver(f, p.destination(), p.body(), p.response(), p.deadLetter(), p.succeeded());
+        return true;
+    }
+
+    /** A redelivery of a request already answered: acked, nothing else. */
+    void duplicate(InFlight f) {
+        if (f.claim()) {
+            counters.duplicates.increment();
+            finish(f, f.delivery.ack());
+        }
+    }
+
+    /** Encodes the response, publishes it (if anyone listens), dead-letters a copy if asked, then acks. */
+    void answer(InFlight f, Response response, Optional<DeadLetter> deadLetter, boolean succeeded) {
+        Optional<String> to = f.request.replyTo().or(s::responses);
+        if (to.isEmpty()) {
+            deliver(f, Optional.empty(), new byte[0], response, deadLetter, succeeded);
+            return;
+        }
+        byte[] body;
+        Response sent = response;
+        try {
+            body = s.codec().encodeResponse(response, f.sender);
+        } catch (RuntimeException e) {
+            // a result too deep or otherwise unencodable is answered as an error, not retried
+            String incident = runner.incident("response to " + response.requestId() + " cannot be encoded", e);
+            sent = Response.failed(f.request, ResponseStatus.ERROR, new ErrorInfo(ErrorCodes.UNENCODABLE_RESULT,
+                    "the result cannot be encoded as a response (incident " + incident + ")"), response.worker(),
+                    response.attempt(), response.startedAt(), response.finishedAt());
+            body = s.codec().encodeResponse(sent, f.sender);
+            succeeded = false;
+        }
+        deliver(f, to, body, sent, deadLetter, succeeded);
+    }
+
+    private void deliver(InFlight f, Optional<String> to, byte[] body, Response response, Optional<DeadLetter> deadLetter,
+            boolean succeeded) {
+        Delivery d = f.delivery;
+        // remembered before publishing: a redelivery racing the answer must not run again
+        dedupe.ifPresent(c -> c.add(f.dedupeKey()));
+        CompletableFuture<Void> published = to.isEmpty() ? CompletableFuture.completedFuture(null) : publish(f, to.get(), body, response);
+        published.whenComplete((v, e) -> {
+            if (e == null) {
+                CompletableFuture<Void> dl = deadLetter.isPresent()
+                        ? sendDeadLetter(f, deadLetter.get().reason(), deadLetter.get().detail())
+                        : CompletableFuture.completedFuture(null);
+                dl.whenComplete((v2, e2) -> {
+                    if (e2 != null) {
+                        dedupe.ifPresent(c -> c.remove(f.dedupeKey()));
+                        transportFailure("dead-lettering " + response.requestId(), e2);
+                        release(f); // the message comes back and is answered again: at-least-once
+                        return;
+                    }
+                    (succeeded ? counters.succeeded : counters.failed).increment();
+                    finish(f, d.ack());
+                    long nanos = s.ticker().getAsLong() - f.receivedNanos;
+                    guard.run("listener onCompleted", () -> s.listener().onCompleted(f.request, response, Duration.ofNanos(nanos)));
+                });
+                return;
+            }
+            Throwable cause = unwrap(e);
+            dedupe.ifPresent(c -> c.remove(f.dedupeKey()));
+            transportFailure("publishing the response to " + response.requestId() + " on '" + to.orElse("") + "'", cause);
+            if (cause instanceof NoSuchDestinationException) {
+                deadLetterAndAck(f, RejectReason.UNANSWERABLE, "reply destination '" + truncate(to.orElse(""))
+                        + "' does not exist");
+            } else if (d.receiveCount() >= s.maxAttempts()) {
+                deadLetterAndAck(f, RejectReason.UNANSWERABLE, "the response could not be published to '"
+                        + truncate(to.orElse("")) + "' on " + d.receiveCount() + " attempts");
+            } else {
+                pendingAnswers.put(d.messageId(), new PendingAnswers.Answer(f.request, f.sender, to, body, response,
+                        deadLetter, succeeded));
+                finish(f, d.retry(s.backoff().delay(d.receiveCount() + 1)));
+            }
+        });
+    }
+
+    private CompletableFuture<Void> publish(InFlight f, String to, byte[] body, Response response) {
+        CompletableFuture<Void> sent;
+        try {
+            sent = s.transport().send(to, Message.of(body));
+        } catch (RuntimeException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        return sent.exceptionallyCompose(e -> {
+            if (unwrap(e) instanceof MessageTooLargeException tooLarge && response.isOk()) {
+                Response smaller = Response.failed(f.request, ResponseStatus.ERROR, new ErrorInfo(ErrorCodes.RESULT_TOO_LARGE,
+                        "the result (" + tooLarge.size() + " bytes encoded) is over the transport's limit of "
+                                + tooLarge.limit() + " bytes"), response.worker(), response.attempt(),
+                        response.startedAt(), response.finishedAt());
+                return s.transport().send(to, Message.of(s.codec().encodeResponse(smaller, f.sender)));
+            }
+            return CompletableFuture.failedFuture(e);
+        });
+    }
+
+    /** Refuses {@code f}: answers the refusal when someone listens and may be told, dead-letters it, acks. */
+    void reject(InFlight f, RejectReason reason, String detail) {
+        if (!f.claim()) {
+            return;
+        }
+        Delivery d = f.delivery;
+        counters.rejected.increment();
+        refusals.record(reason, detail);
+        guard.run("listener onRejected", () -> s.listener().onRejected(d, reason, detail));
+        CompletableFuture<Void> answered = CompletableFuture.completedFuture(null);
+        Optional<String> to = f.request == null ? Optional.empty() : f.request.replyTo().or(s::responses);
+        if (reason.answerable() && to.isPresent() && s.replyAllowed(to.get())) {
+            Instant now = s.clock().instant();
+            Response response = Response.failed(f.request, ResponseStatus.REJECTED, new ErrorInfo(reason.code(),
+                    truncate(detail)), s.workerId(), f.attempt(), now, now);
+            try {
+                // The refusal reaches the dead-letter queue whether or not the answer could be sent.
+                answered = publish(f, to.get(), s.codec().encodeResponse(response, f.sender), response).handle((v, e) -> null);
+            } catch (RuntimeException e) {
+                runner.incident("the rejection of " + f.request.id() + " cannot be encoded", e);
+            }
+        }
+        answered.thenRun(() -> deadLetterAndAck(f, reason, detail));
+    }
+
+    /** A retryable failure with attempts left: handed back to come again after {@code delay}. */
+    void retry(InFlight f, Duration delay) {
+        counters.retried.increment();
+        finish(f, f.delivery.retry(delay));
+    }
+
+    /**
+     * Something failed that should not have: a bug, an {@link Error}, a codec or schema library
+     * throwing on hostile input. The message comes back after a backoff, and is dead-lettered as
+     * {@code internal-error} once it has been received as many times as attempts are allowed.
+     */
+    void internalFailure(InFlight f, Throwable t) {
+        try {
+            counters.internalErrors.increment();
+            Delivery d = f.delivery;
+            String incident = runner.incident("unexpected failure handling delivery " + d.id(), t);
+            guard.run("listener onError", () -> s.listener().onError("handling delivery " + d.id(), t));
+            if (!f.claim()) {
+                return;
+            }
+            if (d.receiveCount() >= s.maxAttempts()) {
+                deadLetterAndAck(f, RejectReason.INTERNAL_ERROR, "handling failed unexpectedly on every attempt (incident "
+                        + incident + " in the worker's log)");
+            } else {
+                finish(f, d.retry(s.backoff().delay(Math.max(2, d.receiveCount() + 1))));
+            }
+        } catch (Throwable again) {
+            log.error("worker {}: could not even give up on delivery {}", s.workerId(), f.delivery.id(), again);
+            release(f);
+        }
+    }
+
+    /** Sends the dead-letter copy, then acks; if the copy cannot be sent the message comes back. */
+    private void deadLetterAndAck(InFlight f, RejectReason reason, String detail) {
+        sendDeadLetter(f, reason, detail).whenComplete((v, e) -> {
+            if (e != null) {
+                transportFailure("dead-lettering delivery " + f.delivery.id(), e);
+                release(f);
+                return;
+            }
+            finish(f, f.delivery.ack());
+        });
+    }
+
+    private CompletableFuture<Void> sendDeadLetter(InFlight f, RejectReason reason, String detail) {
+        Delivery d = f.delivery;
+        Message copy = d.message()
+                .withAttribute(Attributes.REJECT_REASON, reason.code())
+                .withAttribute(Attributes.REJECT_DETAIL, truncate(detail))
+                .withAttribute(Attributes.SOURCE, d.source())
+                .withAttribute(Attributes.WORKER, s.workerId())
+                .withAttribute(Attributes.RECEIVE_COUNT, Integer.toString(d.receiveCount()));
+        CompletableFuture<Void> sent;
+        try {
+            sent = s.transport().send(s.deadLetter(), copy);
+        } catch (RuntimeException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        return sent.thenRun(() -> {
+            counters.deadLettered.increment();
+            guard.run("listener onDeadLettered", () -> s.listener().onDeadLettered(d, reason, detail));
+        });
+    }
+
+    /** {@code operation} (an ack or a retry) has been issued: the slot is free; failures are only reported. */
+    private void finish(InFlight f, CompletableFuture<Void> operation) {
+        release(f);
+        operation.whenComplete((v, e) -> {
+            if (e != null) {
+                transportFailure("finishing delivery " + f.delivery.id(), e);
+            }
+        });
+    }
+
+    void transportFailure(String what, Throwable e) {
+        counters.transportErrors.increment();
+        Throwable cause = unwrap(e);
+        log.warn("worker {}: {} failed ({})", s.workerId(), what, cause.toString());
+        guard.run("listener onError", () -> s.listener().onError(what, cause));
+    }
+
+    /** Shutdown (or a refused hand-off) gives the delivery back to the queue unfinished. */
+    void handBack(InFlight f) {
+        if (f.handBack()) {
+            counters.handedBack.increment();
+            try {
+                f.delivery.retry(Duration.ZERO).whenComplete((v, e) -> {
+                    if (e != null) {
+                        counters.transportErrors.increment();
+                    }
+                });
+            } catch (RuntimeException e) {
+                counters.transportErrors.increment();
+            }
+            release(f);
+        }
+    }
+
+    private void release(InFlight f) {
+        if (f.released.compareAndSet(false, true)) {
+            inFlight.remove(f);
+            slots.release();
+        }
+    }
+
+    static Throwable unwrap(Throwable e) {
+        while (e instanceof CompletionException && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    static String truncate(String s) {
+        if (s == null) {
+            return "";
+        }
+        return s.length() <= MAX_DETAIL ? s : s.substring(0, MAX_DETAIL) + "…";
+    }
+
+    /** A copy of an answered request that also goes to the dead-letter destination. */
+    record DeadLetter(RejectReason reason, String detail) {}
+}

@@ -1,0 +1,63 @@
+package dev.outpost.core.internal;
+
+import dev.outpost.RejectReason;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Refused deliveries, counted by reason and logged at WARN at most once per reason per interval:
+ * a flood of hostile messages cannot flood the log, and the line after a quiet spell says how
+ * many were not logged.
+ */
+final class Refusals {
+    private static final Logger log = LoggerFactory.getLogger("dev.outpost.Worker");
+    /** One WARN line per reason per this many nanoseconds. */
+    static final long INTERVAL_NANOS = 60_000_000_000L;
+
+    private final String workerId;
+    private final LongSupplier ticker;
+    private final Map<String, Reason> byReason = new ConcurrentHashMap<>();
+
+    Refusals(String workerId, LongSupplier ticker) {
+        this.workerId = workerId;
+        this.ticker = ticker;
+    }
+
+    void record(RejectReason reason, String detail) {
+        Reason r = byReason.computeIfAbsent(reason.code(), k -> new Reason(ticker.getAsLong() - INTERVAL_NANOS));
+        r.count.increment();
+        long now = ticker.getAsLong();
+        long last = r.lastLogged.get();
+        if (now - last >= INTERVAL_NANOS && r.lastLogged.compareAndSet(last, now)) {
+            long suppressed = r.suppressed.getAndSet(0);
+            log.warn("worker {} refused a request ({}): {}{}", workerId, reason.code(), Finisher.truncate(detail),
+                    suppressed == 0 ? "" : " [" + suppressed + " more refused for this reason since the last line]");
+        } else {
+            r.suppressed.incrementAndGet();
+            log.debug("worker {} refused a request ({}): {}", workerId, reason.code(), detail);
+        }
+    }
+
+    /** Refusals so far by reason code. */
+    Map<String, Long> snapshot() {
+        Map<String, Long> out = new TreeMap<>();
+        byReason.forEach((k, v) -> out.put(k, v.count.sum()));
+        return out;
+    }
+
+    private static final class Reason {
+        final LongAdder count = new LongAdder();
+        final AtomicLong lastLogged;
+        final AtomicLong suppressed = new AtomicLong();
+
+        Reason(long lastLogged) {
+            this.lastLogged = new AtomicLong(lastLogged);
+        }
+    }
+}

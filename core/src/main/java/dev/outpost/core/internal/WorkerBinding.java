@@ -1,0 +1,209 @@
+package dev.outpost.core.internal;
+
+import dev.outpost.ConfigException;
+import dev.outpost.spi.ConfigSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * Binds the worker's keys, table-driven: every key core declares under {@code outpost.worker.}
+ * (plus {@code outpost.collectors.allow}) in {@value ConfigKeys#RESOURCE} is read the same way —
+ * the builder's explicit value, else configuration, else the declared default — and its type comes
+ * from the declared default (a number, a duration, a list for {@code *.allow}, text otherwise).
+ * The bound values are what the worker runs with and what {@code outpost.config} reports.
+ */
+public final class WorkerBinding {
+    public static final String ID = "outpost.worker.id";
+    public static final String REQUESTS = "outpost.worker.requests";
+    public static final String DEAD_LETTER = "outpost.worker.dead-letter";
+    public static final String RESPONSES = "outpost.worker.responses";
+    public static final String REPLY_TO_ALLOW = "outpost.worker.reply-to.allow";
+    public static final String CONCURRENCY = "outpost.worker.concurrency";
+    public static final String POLLERS = "outpost.worker.pollers";
+    public static final String POLL_WAIT = "outpost.worker.poll-wait";
+    public static final String MAX_ATTEMPTS = "outpost.worker.max-attempts";
+    public static final String BACKOFF_INITIAL = "outpost.worker.backoff.initial";
+    public static final String BACKOFF_MAX = "outpost.worker.backoff.max";
+    public static final String TIMEOUT = "outpost.worker.timeout";
+    public static final String VISIBILITY = "outpost.worker.visibility";
+    public static final String DRAIN_TIMEOUT = "outpost.worker.drain-timeout";
+    public static final String DEDUPE = "outpost.worker.dedupe";
+    public static final String MAX_MESSAGE_BYTES = "outpost.worker.max-message-bytes";
+    public static final String ALLOW = "outpost.collectors.allow";
+
+    /** Bounds of the integer keys (others: zero or more). */
+    private static final Map<String, long[]> RANGES = Map.of(
+            CONCURRENCY, new long[] {1, 4096},
+            POLLERS, new long[] {1, 64},
+            MAX_ATTEMPTS, new long[] {1, 100},
+            DEDUPE, new long[] {0, 10_000_000},
+            MAX_MESSAGE_BYTES, new long[] {1, Integer.MAX_VALUE});
+    /** Durations that must be positive (others: zero or more). */
+    private static final Set<String> POSITIVE = Set.of(TIMEOUT, VISIBILITY);
+    private static final Pattern INTEGER = Pattern.compile("-?\\d+");
+
+    private enum Kind { TEXT, INTEGER, DURATION, LIST }
+
+    private final Map<String, Object> values;
+
+    private WorkerBinding(Map<String, Object> values) {
+        this.values = values;
+    }
+
+    /** The keys bound, with their declared defaults. */
+    static Map<String, String> declared() {
+        ConfigKeys keys = ConfigKeys.get();
+        Map<String, String> out = new TreeMap<>();
+        Set<String> names = new TreeSet<>(keys.under("outpost.worker."));
+        names.add(ALLOW);
+        names.forEach(k -> out.put(k, keys.defaults().getOrDefault(k, "")));
+        return out;
+    }
+
+    /**
+     * Binds every declared key.
+     *
+     * @param explicit values set by builder methods, by key (Integer, Duration, String or List)
+     * @param problems where bad configured values go
+     */
+    public static WorkerBinding bind(Map<String, Object> explicit, Optional<ConfigSource> config,
+            List<ConfigException.Problem> problems) {
+        Map<String, Object> out = new TreeMap<>();
+        declared().forEach((key, fallback) -> {
+            Kind kind = kind(key, fallback);
+            Object value = explicit.containsKey(key) ? explicit.get(key) : configured(key, kind, config, problems);
+            out.put(key, value != null ? value : parse(key, kind, fallback));
+        });
+        return new WorkerBinding(out);
+    }
+
+    private static Kind kind(String key, String fallback) {
+        if (key.endsWith(".allow")) {
+            return Kind.LIST;
+        }
+        if (INTEGER.matcher(fallback).matches()) {
+            return Kind.INTEGER;
+        }
+        if (!fallback.isEmpty() && !fallback.contains("-") && looksLikeDuration(fallback)) {
+            return Kind.DURATION;
+        }
+        return Kind.TEXT;
+    }
+
+    private static boolean looksLikeDuration(String text) {
+        try {
+            ConfigSource.parseDuration(text);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static Object parse(String key, Kind kind, String text) {
+        return switch (kind) {
+            case INTEGER -> Integer.parseInt(text);
+            case DURATION -> ConfigSource.parseDuration(text);
+            case LIST -> text.isBlank() ? List.of() : List.of(text.split("\\s*,\\s*"));
+            case TEXT -> text;
+        };
+    }
+
+    /** The configured value, checked; null when none is configured or it is bad (then a problem is added). */
+    private static Object configured(String key, Kind kind, Optional<ConfigSource> config, List<ConfigException.Problem> problems) {
+        if (config.isEmpty() || config.get().string(key).filter(v -> !v.isBlank()).isEmpty()) {
+            return null;
+        }
+        ConfigSource c = config.get();
+        try {
+            switch (kind) {
+                case INTEGER -> {
+                    int v = c.intValue(key).orElseThrow();
+                    long[] range = RANGES.getOrDefault(key, new long[] {0, Integer.MAX_VALUE});
+                    if (v < range[0] || v > range[1]) {
+                        problems.add(new ConfigException.Problem(key, "must be between " + range[0] + " and " + range[1]
+                                + ", was " + v + c.from(key)));
+                        return null;
+                    }
+                    return v;
+                }
+                case DURATION -> {
+                    Duration v = c.duration(key).orElseThrow();
+                    boolean zeroAllowed = !POSITIVE.contains(key);
+                    if (v.isNegative() || (!zeroAllowed && v.isZero())) {
+                        problems.add(new ConfigException.Problem(key, "must be " + (zeroAllowed ? "zero or more" : "positive")
+                                + ", was " + v + c.from(key)));
+                        return null;
+                    }
+                    return v;
+                }
+                case LIST -> {
+                    return c.list(key);
+                }
+                default -> {
+                    return c.string(key).orElseThrow().strip();
+                }
+            }
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+            return null;
+        }
+    }
+
+    public String text(String key) {
+        return (String) value(key);
+    }
+
+    /** The text, or empty when blank (no default). */
+    public Optional<String> optionalText(String key) {
+        return Optional.of(text(key)).filter(v -> !v.isBlank());
+    }
+
+    public int integer(String key) {
+        return (Integer) value(key);
+    }
+
+    public Duration duration(String key) {
+        return (Duration) value(key);
+    }
+
+    @SuppressWarnings("unchecked")
+    public List<String> list(String key) {
+        return List.copyOf((List<String>) value(key));
+    }
+
+    private Object value(String key) {
+        Object v = values.get(key);
+        if (v == null) {
+            throw new IllegalStateException(key + " is not declared in " + ConfigKeys.RESOURCE);
+        }
+        return v;
+    }
+
+    /** Every bound value as configuration text: what the worker runs with. */
+    public Map<String, String> asText() {
+        Map<String, String> out = new TreeMap<>();
+        values.forEach((k, v) -> out.put(k, render(v)));
+        return out;
+    }
+
+    /** {@code 50ms}, {@code 1s}, {@code 30s}; lists comma-separated. */
+    static String render(Object v) {
+        if (v instanceof Duration d) {
+            return d.toNanos() % 1_000_000_000L == 0 ? d.toSeconds() + "s"
+                    : d.toNanos() % 1_000_000L == 0 ? d.toMillis() + "ms" : d.toString();
+        }
+        if (v instanceof List<?> l) {
+            List<String> parts = new ArrayList<>();
+            l.forEach(x -> parts.add(String.valueOf(x)));
+            return String.join(",", parts);
+        }
+        return String.valueOf(v);
+    }
+}

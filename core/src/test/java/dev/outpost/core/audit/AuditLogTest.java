@@ -1,0 +1,158 @@
+package dev.outpost.core.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AuditLogTest {
+    @TempDir
+    Path dir;
+
+    static AuditEvent event(String id, String params) {
+        return new AuditEvent(Instant.parse("2026-12-04T10:00:00Z"), AuditEvent.REQUEST, "host-1", Optional.of(id),
+                Optional.of("ops"), true, Optional.of("disk.usage"), Optional.of(Json.parse(params)), "ok",
+                Duration.ofMillis(2));
+    }
+
+    private static List<String> lines(Path dir) throws IOException {
+        List<String> all = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                all.addAll(Files.readAllLines(f));
+            }
+        }
+        return all;
+    }
+
+    @Test
+    void everyRecordedEventIsWrittenExactlyOnceUnderLoad() throws Exception {
+        // a long drain: the writer ends as soon as the buffer is empty, however busy the machine is
+        AuditLog audit = AuditLog.toFile(dir.resolve("audit.jsonl")).rotation(1024 * 1024, 100)
+                .drainTimeout(Duration.ofMinutes(2)).build().start();
+        List<Thread> writers = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int base = t * 5_000;
+            Thread w = new Thread(() -> {
+                for (int i = 0; i < 5_000; i++) {
+                    assertThat(audit.record(event("r" + (base + i), "{\"n\":" + i + "}"))).isTrue();
+                }
+            });
+            writers.add(w);
+            w.start();
+        }
+        for (Thread w : writers) {
+            w.join();
+        }
+        assertThat(audit.shutdown().get().clean()).isTrue();
+
+        List<String> lines = lines(dir);
+        Set<String> ids = new HashSet<>();
+        for (String line : lines) {
+            ids.add(Json.parse(line).path("requestId").asText());
+        }
+        assertThat(lines).hasSize(20_000);
+        assertThat(ids).hasSize(20_000);
+        assertThat(audit.dropped()).isZero();
+        assertThat(audit.written()).isEqualTo(20_000);
+    }
+
+    @Test
+    void aSlowSinkNeverBlocksTheCallerAndDropsAreCounted() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch entered = new CountDownLatch(1);
+        AuditSink stuck = lines -> {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        AuditLog audit = AuditLog.builder(stuck).bufferSize(10).build().start();
+        audit.record(event("first", "{}"));
+        entered.await();
+        int accepted = 0;
+        for (int i = 0; i < 1_000; i++) {
+            if (audit.record(event("r" + i, "{}"))) {
+                accepted++;
+            }
+        }
+        // this thread got here while the sink was stuck: recording never waited for it
+        assertThat(accepted).isEqualTo(10);
+        assertThat(audit.dropped()).isEqualTo(990);
+        release.countDown();
+        audit.close();
+    }
+
+    @Test
+    void linesHashParamsCanonicallyAndShowThemOnlyWhenAsked() throws Exception {
+        AuditLog hashed = AuditLog.toFile(dir.resolve("a.jsonl")).build();
+        String one = hashed.render(event("1", "{\"a\":1,\"b\":{\"y\":2,\"x\":[1,\"s\"]}}"));
+        String two = hashed.render(event("2", "{\"b\":{\"x\":[1,\"s\"],\"y\":2},\"a\":1}"));
+        assertThat(Json.parse(one).path("paramsSha256").asText()).hasSize(64)
+                .isEqualTo(Json.parse(two).path("paramsSha256").asText());
+        assertThat(Json.parse(one).has("params")).isFalse();
+        assertThat(Json.parse(one).path("sender").asText()).isEqualTo("ops");
+        assertThat(Json.parse(one).path("durationMicros").asLong()).isEqualTo(2000);
+
+        AuditLog full = AuditLog.toFile(dir.resolve("b.jsonl")).includeParams(true).build();
+        assertThat(Json.parse(full.render(event("3", "{\"a\":1}"))).path("params").path("a").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void filesRotateByCountAndAreOwnerOnly() throws Exception {
+        Path file = dir.resolve("audit.jsonl");
+        AuditLog audit = AuditLog.toFile(file).rotation(2048, 2).build().start();
+        for (int i = 0; i < 200; i++) {
+            audit.record(event("r" + i, "{}"));
+        }
+        audit.close();
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> all = files.toList();
+            assertThat(all).extracting(p -> p.getFileName().toString())
+                    .containsExactlyInAnyOrder("audit.jsonl", "audit.jsonl.1", "audit.jsonl.2");
+            for (Path p : all) {
+                assertThat(Files.size(p)).isLessThanOrEqualTo(2048);
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).isEqualTo("rw-------");
+            }
+        }
+        // the newest lines are kept
+        assertThat(lines(dir)).anyMatch(l -> l.contains("\"r199\""));
+    }
+
+    @Test
+    void aFailingSinkIsCountedAndTheWriterGoesOn() {
+        List<String> got = new ArrayList<>();
+        AuditSink flaky = lines -> {
+            if (lines.stream().anyMatch(l -> l.contains("\"bad\""))) {
+                throw new OutOfMemoryError("sink ran out");
+            }
+            synchronized (got) {
+                got.addAll(lines);
+            }
+        };
+        try (AuditLog audit = AuditLog.builder(flaky).build().start()) {
+            audit.record(event("bad", "{}"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> audit.sinkFailures() == 1);
+            audit.record(event("good", "{}"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> audit.written() == 1);
+        }
+        assertThat(got).hasSize(1).first().asString().contains("\"good\"");
+    }
+}

@@ -1,0 +1,86 @@
+package dev.outpost.inmemory.internal;
+
+import dev.outpost.spi.Delivery;
+import dev.outpost.spi.Message;
+import dev.outpost.spi.TransportException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/** A receipt for one receive of one entry. */
+final class MemoryDelivery implements Delivery {
+    private final MemoryQueue queue;
+    private final Entry entry;
+    private final long receipt;
+    private final int receiveCount;
+    private final Message message;
+
+    MemoryDelivery(MemoryQueue queue, Entry entry, long receipt, int receiveCount) {
+        this.queue = queue;
+        this.entry = entry;
+        this.receipt = receipt;
+        this.receiveCount = receiveCount;
+        this.message = entry.message;
+    }
+
+    @Override
+    public String id() {
+        return messageId() + "#" + receipt;
+    }
+
+    @Override
+    public String messageId() {
+        return entry.messageId(queue.name());
+    }
+
+    @Override
+    public String source() {
+        return queue.name();
+    }
+
+    @Override
+    public Message message() {
+        return message;
+    }
+
+    @Override
+    public int receiveCount() {
+        return receiveCount;
+    }
+
+    @Override
+    public CompletableFuture<Void> ack() {
+        queue.count(MemoryQueue.Ops.ACK);
+        queue.ack(entry, receipt);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> retry(Duration delay) {
+        if (delay == null || delay.isNegative()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("delay must be zero or positive, was " + delay));
+        }
+        queue.count(MemoryQueue.Ops.RETRY);
+        queue.retry(entry, receipt, delay.toNanos());
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> extend(Duration visibility) {
+        if (visibility == null || visibility.isNegative()) {
+            return CompletableFuture.failedFuture(
+                    new IllegalArgumentException("visibility must be zero or positive, was " + visibility));
+        }
+        queue.count(MemoryQueue.Ops.EXTEND);
+        if (queue.closed()) {
+            return CompletableFuture.failedFuture(new TransportException(queue.name(),
+                    "in-memory transport is closed: the message stays in flight until its visibility runs out"));
+        }
+        queue.extend(entry, receipt, visibility.toNanos());
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public String toString() {
+        return "Delivery[" + id() + ", receiveCount=" + receiveCount + "]";
+    }
+}
