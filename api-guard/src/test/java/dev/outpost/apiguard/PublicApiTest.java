@@ -39,7 +39,8 @@ class PublicApiTest {
             new String[] {"collectors-host", "outpost-collectors-host"},
             new String[] {"broker-kv", "outpost-broker-kv"},
             new String[] {"fleet", "outpost-fleet"},
-            new String[] {"micrometer", "outpost-micrometer"});
+            new String[] {"micrometer", "outpost-micrometer"},
+            new String[] {"ops", "outpost-ops"});
 
     @TestFactory
     Stream<DynamicTest> everyPublishedModuleMatchesItsCommittedListing() {

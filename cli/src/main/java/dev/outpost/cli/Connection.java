@@ -56,9 +56,10 @@ final class Connection implements AutoCloseable {
         return new Connection(transport, Optional.empty(), client, config.string("outpost.client.requests").orElse("requests"));
     }
 
-    /** Whether any {@code outpost.sqs.*} key has a value (the defaults have none). */
+    /** Whether SQS is configured: a region, an endpoint or a profile (the tuning keys have defaults, these do not). */
     static boolean sqsConfigured(OutpostConfig config) {
-        return config.subset("outpost.sqs").values().stream().anyMatch(v -> !v.isBlank());
+        return java.util.stream.Stream.of("outpost.sqs.region", "outpost.sqs.endpoint", "outpost.sqs.profile")
+                .anyMatch(k -> config.string(k).filter(v -> !v.isBlank()).isPresent());
     }
 
     Client client() {

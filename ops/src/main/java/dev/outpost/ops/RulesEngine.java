@@ -1,0 +1,453 @@
+package dev.outpost.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.ConfigException;
+import dev.outpost.ShutdownResult;
+import dev.outpost.ops.internal.Lifecycle;
+import dev.outpost.ops.internal.RuleConfig;
+import dev.outpost.ops.internal.Text;
+import dev.outpost.spi.ConfigSource;
+import dev.outpost.spi.Registry;
+import dev.outpost.spi.RegistryEntry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs {@link Rule}s on {@link Observation}s: {@link #offer} queues an observation (bounded; a full
+ * queue drops it and counts), one thread matches it against every rule and does the actions of
+ * those that match, within each rule's rate limit. An undo is written to the registry (under
+ * {@code outpost.ops.rules.store}, default {@code ops/undo/}) before its action runs, and is done
+ * when the clock passes its time, by this engine or by a new one over the same registry after a
+ * restart; it is deleted once done. In dry-run mode (engine-wide or per rule) actions are announced
+ * to the notifier and nothing is called, written or stored.
+ *
+ * <p>Rules come from {@link Builder#rule} or from {@code outpost.ops.rules.NAME.*} (see the
+ * module's README), validated at {@link Builder#build()}.
+ */
+public final class RulesEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RulesEngine.class);
+    private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z0-9_.-]{1,200})}");
+    private static final Observation TICK = new Observation("-", "-", java.util.Set.of(), JsonNodeFactory.instance.nullNode());
+
+    private final Fleet fleet;
+    private final Optional<Registry> registry;
+    private final List<Rule> rules;
+    private final Consumer<String> notifier;
+    private final Clock clock;
+    private final boolean dryRun;
+    private final String store;
+    private final Duration poll;
+    private final Duration callTimeout;
+    private final BlockingQueue<Observation> queue;
+    private final Lifecycle lifecycle;
+    private final Map<String, Deque<Instant>> firings = new HashMap<>();
+    private final Map<String, AtomicLong> counters = new TreeMap<>();
+
+    private RulesEngine(Builder b) {
+        fleet = b.fleet;
+        registry = b.registry;
+        rules = List.copyOf(b.rules);
+        notifier = b.notifier;
+        clock = b.clock;
+        dryRun = b.dryRun;
+        store = b.store;
+        poll = b.poll;
+        callTimeout = b.callTimeout;
+        queue = new ArrayBlockingQueue<>(b.queue);
+        lifecycle = new Lifecycle("outpost-ops-rules", b.threads);
+        for (String c : List.of("observed", "matched", "fired", "rate-limited", "dry-run", "undone", "failures", "dropped")) {
+            counters.put(c, new AtomicLong());
+        }
+    }
+
+    /** An engine acting on {@code fleet}. */
+    public static Builder builder(Fleet fleet) {
+        return new Builder(fleet);
+    }
+
+    /** The rules, as configured. */
+    public List<Rule> rules() {
+        return rules;
+    }
+
+    /** Starts the engine's thread. @throws IllegalStateException when started before */
+    public RulesEngine start() {
+        lifecycle.start();
+        lifecycle.thread("loop", this::loop);
+        return this;
+    }
+
+    /** Queues {@code o} for the rules; false when the queue is full or the engine not running. */
+    public boolean offer(Observation o) {
+        Objects.requireNonNull(o, "o");
+        if (!lifecycle.isRunning() || !queue.offer(o)) {
+            counters.get("dropped").incrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** Counters: observed, matched, fired, rate-limited, dry-run, undone, failures, dropped. */
+    public Map<String, Long> stats() {
+        Map<String, Long> out = new TreeMap<>();
+        counters.forEach((k, v) -> out.put(k, v.get()));
+        return out;
+    }
+
+    /** Undos stored and not yet done. */
+    public int pendingUndos() {
+        return registry.map(r -> r.list(store).size()).orElse(0);
+    }
+
+    private void loop() {
+        // after shutdown the observations already queued are still handled (bounded by the shutdown wait)
+        while (lifecycle.isRunning() || !queue.isEmpty()) {
+            try {
+                Observation o = queue.poll(poll.toNanos(), TimeUnit.NANOSECONDS);
+                boolean real = o != null && o != TICK;
+                if (real) {
+                    for (Rule r : rules) {
+                        guarded(() -> apply(r, o));
+                    }
+                }
+                guarded(this::runDueUndos);
+                if (real) {
+                    // counted once fully handled (its due undos included), so a reader of stats sees the effects
+                    counters.get("observed").incrementAndGet();
+                }
+            } catch (InterruptedException e) {
+                if (!lifecycle.isRunning()) {
+                    return;
+                }
+            } catch (Throwable e) { // an Error from an action never stops the loop
+                counters.get("failures").incrementAndGet();
+                LOG.warn("rules loop", e);
+            }
+        }
+    }
+
+    private void guarded(Runnable r) {
+        try {
+            r.run();
+        } catch (Throwable e) { // user code (fleet, registry, notifier) boundary
+            counters.get("failures").incrementAndGet();
+            LOG.warn("rule action failed", e);
+        }
+    }
+
+    private void apply(Rule r, Observation o) {
+        if (!r.matches(o)) {
+            return;
+        }
+        counters.get("matched").incrementAndGet();
+        Instant now = clock.instant();
+        Deque<Instant> fired = firings.computeIfAbsent(r.name(), n -> new ArrayDeque<>());
+        while (!fired.isEmpty() && !fired.peekFirst().isAfter(now.minus(r.window()))) {
+            fired.pollFirst();
+        }
+        if (fired.size() >= r.maxFirings()) {
+            counters.get("rate-limited").incrementAndGet();
+            return;
+        }
+        fired.addLast(now);
+        if (dryRun || r.dryRun()) {
+            notifier.accept("[dry-run] rule " + r.name() + " on " + o.host() + " would: " + describe(r.action(), r, o)
+                    + r.undo().map(u -> "; undone after " + u.after()).orElse(""));
+            counters.get("dry-run").incrementAndGet();
+            return;
+        }
+        if (r.undo().isPresent() && registry.isPresent()) {
+            // stored first: a crash between storing and acting undoes an action that never ran, which is harmless
+            Rule.Undo u = r.undo().get();
+            ObjectNode rec = JsonNodeFactory.instance.objectNode();
+            rec.put("rule", r.name());
+            rec.put("host", o.host());
+            rec.put("due", now.plus(u.after()).toString());
+            rec.set("action", resolved(u.action(), r, o));
+            registry.get().register(store + now.toEpochMilli() + "-" + UUID.randomUUID(), rec, Optional.empty());
+        }
+        counters.get("fired").incrementAndGet();
+        run(resolvedAction(resolved(r.action(), r, o)), o.host());
+        notifier.accept("rule " + r.name() + " on " + o.host() + ": " + describe(r.action(), r, o));
+    }
+
+    private void runDueUndos() {
+        if (registry.isEmpty()) {
+            return;
+        }
+        Instant now = clock.instant();
+        for (RegistryEntry e : registry.get().list(store, Registry.MAX_PAGE_SIZE, Optional.empty()).entries()) {
+            JsonNode v = e.value();
+            Instant due;
+            try {
+                due = Instant.parse(v.path("due").asText());
+            } catch (RuntimeException bad) {
+                LOG.warn("skipping unreadable undo {}", e.key());
+                continue;
+            }
+            if (due.isAfter(now)) {
+                continue;
+            }
+            try {
+                // claim it first (compare-and-delete): two engines over one registry undo once
+                if (!registry.get().delete(e.key(), e.version())) {
+                    continue;
+                }
+            } catch (RuntimeException conflict) {
+                continue;
+            }
+            run(resolvedAction(v.path("action")), v.path("host").asText());
+            counters.get("undone").incrementAndGet();
+            notifier.accept("rule " + Text.printable(v.path("rule").asText()) + " undone on "
+                    + Text.printable(v.path("host").asText()));
+        }
+    }
+
+    private void run(Rule.Action a, String host) {
+        switch (a.kind()) {
+            case CALL -> {
+                String selector = a.target().equals("self") ? "host:" + host : a.target();
+                List<HostAnswer> answers = fleet.call(selector, a.collector(), a.params(), callTimeout);
+                answers.stream().filter(x -> !x.ok()).forEach(x -> {
+                    counters.get("failures").incrementAndGet();
+                    LOG.warn("{} on {} failed: {}", a.collector(), x.host(), x.body());
+                });
+            }
+            case REGISTRY -> {
+                Registry reg = registry.orElseThrow(() -> new IllegalStateException("no registry for " + a.key()));
+                if (a.params().isEmpty()) {
+                    reg.delete(a.key());
+                    return;
+                }
+                ObjectNode value = JsonNodeFactory.instance.objectNode();
+                a.params().forEach(value::put);
+                Optional<RegistryEntry> old = reg.get(a.key());
+                if (old.isPresent()) {
+                    reg.replace(a.key(), value, old.get().version());
+                } else {
+                    reg.register(a.key(), value, Optional.empty());
+                }
+            }
+            case NOTIFY -> notifier.accept(a.message());
+        }
+    }
+
+    /** The action with its templates filled, as stored JSON. */
+    private static ObjectNode resolved(Rule.Action a, Rule r, Observation o) {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("kind", a.kind().name());
+        n.put("collector", a.collector());
+        n.put("target", fill(a.target(), r, o));
+        ObjectNode p = n.putObject("params");
+        a.params().forEach((k, v) -> p.put(k, fill(v, r, o)));
+        n.put("key", fill(a.key(), r, o));
+        n.put("message", fill(a.message(), r, o));
+        return n;
+    }
+
+    private static Rule.Action resolvedAction(JsonNode n) {
+        Map<String, String> params = new TreeMap<>();
+        n.path("params").fields().forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
+        return new Rule.Action(Rule.Kind.valueOf(n.path("kind").asText()), n.path("collector").asText(),
+                n.path("target").asText("self"), params, n.path("key").asText(), n.path("message").asText());
+    }
+
+    private static String describe(Rule.Action a, Rule r, Observation o) {
+        ObjectNode n = resolved(a, r, o);
+        return switch (a.kind()) {
+            case CALL -> "call " + a.collector() + " on " + n.path("target").asText() + " with " + n.path("params");
+            case REGISTRY -> "write " + n.path("key").asText() + " = " + n.path("params");
+            case NOTIFY -> "notify " + n.path("message").asText();
+        };
+    }
+
+    /** {@code ${host}}, {@code ${rule}}, {@code ${result.PATH}}; values from hosts are clipped and made printable. */
+    private static String fill(String template, Rule r, Observation o) {
+        Matcher m = VAR.matcher(template);
+        StringBuilder b = new StringBuilder();
+        while (m.find()) {
+            String name = m.group(1);
+            String value;
+            if (name.equals("host")) {
+                value = o.host();
+            } else if (name.equals("rule")) {
+                value = r.name();
+            } else if (name.startsWith("result.")) {
+                JsonNode v = Rule.at(o.result(), name.substring(7));
+                value = v.isValueNode() ? Text.clip(Text.printable(v.asText()), 256) : "";
+            } else {
+                value = "";
+            }
+            m.appendReplacement(b, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(b);
+        return b.toString();
+    }
+
+    /**
+     * Stops taking observations, handles those already queued, and stops the thread; stored undos stay
+     * for the next engine. Idempotent, the same future every call.
+     */
+    public CompletableFuture<ShutdownResult> shutdown() {
+        return lifecycle.shutdown(() -> queue.offer(TICK), Duration.ofSeconds(10), false);
+    }
+
+    /** {@link #shutdown()} and wait. */
+    @Override
+    public void close() {
+        try {
+            shutdown().get(15, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Builds a {@link RulesEngine}. */
+    public static final class Builder {
+        private final Fleet fleet;
+        private Optional<Registry> registry = Optional.empty();
+        private final List<Rule> rules = new ArrayList<>();
+        private Consumer<String> notifier = m -> LOG.info("{}", m);
+        private Clock clock = Clock.systemUTC();
+        private Boolean dryRun;
+        private String store;
+        private Duration poll;
+        private Duration callTimeout = Duration.ofSeconds(30);
+        private Integer queue;
+        private ThreadFactory threads = Thread::new;
+        private ConfigSource config;
+
+        private Builder(Fleet fleet) {
+            this.fleet = Objects.requireNonNull(fleet, "fleet");
+        }
+
+        /** Where undos are stored and registry actions write. */
+        public Builder registry(Registry registry) {
+            this.registry = Optional.of(registry);
+            return this;
+        }
+
+        /** Adds a rule (beside configured ones). */
+        public Builder rule(Rule rule) {
+            rules.add(Objects.requireNonNull(rule, "rule"));
+            return this;
+        }
+
+        /** Where notify actions and announcements go (the chat); default the log. */
+        public Builder notifier(Consumer<String> notifier) {
+            this.notifier = Objects.requireNonNull(notifier, "notifier");
+            return this;
+        }
+
+        /** The clock for rate limits and undo times. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Announce every action instead of doing it. */
+        public Builder dryRun(boolean on) {
+            this.dryRun = on;
+            return this;
+        }
+
+        /** The registry prefix undos are stored under (default {@code ops/undo/}). */
+        public Builder store(String prefix) {
+            this.store = Objects.requireNonNull(prefix, "prefix");
+            return this;
+        }
+
+        /** How often due undos are looked for (default 1 s). */
+        public Builder poll(Duration poll) {
+            this.poll = Objects.requireNonNull(poll, "poll");
+            return this;
+        }
+
+        /** How long a call action waits for its hosts (default 30 s). */
+        public Builder callTimeout(Duration timeout) {
+            this.callTimeout = Objects.requireNonNull(timeout, "timeout");
+            return this;
+        }
+
+        /** Makes the engine's thread. */
+        public Builder threadFactory(ThreadFactory threads) {
+            this.threads = Objects.requireNonNull(threads, "threads");
+            return this;
+        }
+
+        /** Binds {@code outpost.ops.rules.*}: dry-run, store, poll, queue and the rules. */
+        public Builder configure(ConfigSource config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /** @throws ConfigException naming every bad key, its value and where it was set */
+        public RulesEngine build() {
+            List<ConfigException.Problem> problems = new ArrayList<>();
+            if (config != null) {
+                rules.addAll(RuleConfig.read(config, problems));
+                try {
+                    if (dryRun == null) {
+                        dryRun = config.booleanValue("outpost.ops.rules.dry-run").orElse(null);
+                    }
+                    if (poll == null) {
+                        poll = config.duration("outpost.ops.rules.poll").orElse(null);
+                    }
+                    if (queue == null) {
+                        queue = config.intValue("outpost.ops.rules.queue").orElse(null);
+                    }
+                } catch (ConfigException e) {
+                    problems.addAll(e.problems());
+                }
+                if (store == null) {
+                    store = config.string("outpost.ops.rules.store").filter(s -> !s.isBlank()).orElse(null);
+                }
+            }
+            dryRun = dryRun != null && dryRun;
+            poll = poll != null ? poll : Duration.ofSeconds(1);
+            queue = queue != null ? queue : 10_000;
+            store = store != null ? store : "ops/undo/";
+            if (poll.isNegative() || poll.isZero()) {
+                problems.add(new ConfigException.Problem("outpost.ops.rules.poll", "must be positive, was " + poll));
+            }
+            if (queue < 1 || queue > 1_000_000) {
+                problems.add(new ConfigException.Problem("outpost.ops.rules.queue", "must be 1 to 1000000, was " + queue));
+            }
+            boolean needsRegistry = rules.stream().anyMatch(r -> r.undo().isPresent() || r.action().kind() == Rule.Kind.REGISTRY);
+            if (needsRegistry && registry.isEmpty()) {
+                problems.add(new ConfigException.Problem("outpost.ops.rules",
+                        "a rule with an undo or a registry action needs a registry (RulesEngine.Builder.registry)"));
+            }
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
+            return new RulesEngine(this);
+        }
+    }
+}

@@ -1,0 +1,288 @@
+package dev.outpost.ops;
+
+import com.slack.api.Slack;
+import com.slack.api.SlackConfig;
+import com.slack.api.bolt.App;
+import com.slack.api.bolt.AppConfig;
+import com.slack.api.bolt.socket_mode.SocketModeApp;
+import com.slack.api.methods.MethodsClient;
+import com.slack.api.model.event.AppMentionEvent;
+import com.slack.api.model.event.MessageEvent;
+import com.slack.api.socket_mode.SocketModeClient;
+import dev.outpost.ConfigException;
+import dev.outpost.ShutdownResult;
+import dev.outpost.ops.internal.Lifecycle;
+import dev.outpost.spi.ConfigSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bot in Slack, in Socket Mode (Bolt for Java): it dials out to Slack over a WebSocket, so
+ * nothing listens. Each message or mention is answered by the {@link CommandRouter} as
+ * {@code Caller(user, channel)}: short replies as a message, longer ones (over
+ * {@code outpost.ops.slack.message-max-chars}) as a file upload. An event Slack delivers again (after
+ * a reconnect or a retry) is recognised by its event id and answered once.
+ *
+ * <p>Keys: {@code outpost.ops.slack.app-token} ({@code xapp-…}, secret),
+ * {@code outpost.ops.slack.bot-token} ({@code xoxb-…}, secret), {@code outpost.ops.slack.api-url}
+ * (default {@code https://slack.com/api/}), {@code outpost.ops.slack.message-max-chars} (default
+ * 3000). Bolt and its WebSocket client run their own threads; the connection is made in
+ * {@link #start()}.
+ */
+public final class SlackBot implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SlackBot.class);
+    private static final int SEEN = 10_000;
+
+    private final CommandRouter router;
+    private final String appToken;
+    private final String botToken;
+    private final String apiUrl;
+    private final int messageMaxChars;
+    private final Lifecycle lifecycle;
+    private final Set<String> seen = Collections.newSetFromMap(new LinkedHashMap<>(16, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > SEEN;
+        }
+    });
+    private final AtomicLong answered = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private volatile SocketModeApp socket;
+
+    private SlackBot(Builder b) {
+        router = b.router;
+        appToken = b.appToken;
+        botToken = b.botToken;
+        apiUrl = b.apiUrl.endsWith("/") ? b.apiUrl : b.apiUrl + "/";
+        messageMaxChars = b.messageMaxChars;
+        lifecycle = new Lifecycle("outpost-ops-slack", b.threads);
+    }
+
+    /** A Slack front end for {@code router}. */
+    public static Builder builder(CommandRouter router) {
+        return new Builder(router);
+    }
+
+    /** Commands answered. */
+    public long answered() {
+        return answered.get();
+    }
+
+    /** Deliveries of an event already answered, skipped. */
+    public long duplicates() {
+        return duplicates.get();
+    }
+
+    /** Replies that could not be sent, and handler failures. */
+    public long failures() {
+        return failures.get();
+    }
+
+    /**
+     * Connects to Slack (apps.connections.open, then the WebSocket) and starts answering.
+     *
+     * @throws IllegalStateException when started before, or when the connection cannot be opened
+     */
+    public SlackBot start() {
+        lifecycle.start();
+        SlackConfig sc = new SlackConfig();
+        sc.setMethodsEndpointUrlPrefix(apiUrl);
+        sc.setPrettyResponseLoggingEnabled(false);
+        App app = new App(AppConfig.builder().slack(Slack.getInstance(sc)).singleTeamBotToken(botToken).build());
+        app.event(MessageEvent.class, (req, ctx) -> {
+            MessageEvent e = req.getEvent();
+            if (e.getBotId() == null && e.getSubtype() == null && e.getUser() != null) {
+                handle(req.getEventId(), e.getUser(), e.getChannel(), e.getText(), ctx.client());
+            }
+            return ctx.ack();
+        });
+        app.event(AppMentionEvent.class, (req, ctx) -> {
+            AppMentionEvent e = req.getEvent();
+            if (e.getBotId() == null && e.getUser() != null) {
+                String text = e.getText() == null ? "" : e.getText().replaceFirst("^\\s*<@[A-Z0-9]+>\\s*", "");
+                handle(req.getEventId(), e.getUser(), e.getChannel(), text, ctx.client());
+            }
+            return ctx.ack();
+        });
+        try {
+            socket = new SocketModeApp(appToken, SocketModeClient.Backend.Tyrus, app);
+            socket.startAsync();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not connect to Slack at " + apiUrl + ": " + e.getMessage(), e);
+        }
+        return this;
+    }
+
+    private void handle(String eventId, String user, String channel, String text, MethodsClient client) {
+        try {
+            if (eventId != null) {
+                synchronized (seen) {
+                    if (!seen.add(eventId)) {
+                        duplicates.incrementAndGet();
+                        return;
+                    }
+                }
+            }
+            Reply r = router.handle(new Caller(user, channel == null ? "" : channel), unescape(text == null ? "" : text));
+            answered.incrementAndGet();
+            if (r.text().length() <= messageMaxChars) {
+                var resp = client.chatPostMessage(m -> m.channel(channel).text(r.text()));
+                if (!resp.isOk()) {
+                    failures.incrementAndGet();
+                    LOG.warn("chat.postMessage failed: {}", resp.getError());
+                }
+            } else {
+                var resp = client.filesUploadV2(f -> f.channel(channel).content(r.text()).filename("reply.txt")
+                        .title("reply").initialComment("The answer is long: see the file."));
+                if (!resp.isOk()) {
+                    failures.incrementAndGet();
+                    LOG.warn("file upload failed: {}", resp.getError());
+                }
+            }
+        } catch (Throwable e) { // one bad event never stops the bot
+            failures.incrementAndGet();
+            LOG.warn("answering a Slack message failed", e);
+        }
+    }
+
+    /** Slack escapes &amp;, &lt; and &gt; in message text. */
+    private static String unescape(String s) {
+        return s.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+    }
+
+    /** Closes the connection; idempotent, the same future every call. */
+    public CompletableFuture<ShutdownResult> shutdown() {
+        return lifecycle.shutdown(() -> {
+            SocketModeApp s = socket;
+            if (s != null) {
+                try {
+                    s.close();
+                } catch (Exception e) {
+                    LOG.debug("closing the Slack connection", e);
+                }
+            }
+        }, Duration.ofSeconds(10));
+    }
+
+    /** {@link #shutdown()} and wait. */
+    @Override
+    public void close() {
+        try {
+            shutdown().get(15, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Builds a {@link SlackBot}. */
+    public static final class Builder {
+        private final CommandRouter router;
+        private String appToken;
+        private String botToken;
+        private String apiUrl;
+        private Integer messageMaxChars;
+        private ThreadFactory threads = Thread::new;
+        private ConfigSource config;
+
+        private Builder(CommandRouter router) {
+            this.router = Objects.requireNonNull(router, "router");
+        }
+
+        /** The app-level token ({@code xapp-…}) that opens Socket Mode connections. */
+        public Builder appToken(String token) {
+            this.appToken = Objects.requireNonNull(token, "token");
+            return this;
+        }
+
+        /** The bot token ({@code xoxb-…}) that posts replies. */
+        public Builder botToken(String token) {
+            this.botToken = Objects.requireNonNull(token, "token");
+            return this;
+        }
+
+        /** The Web API's base URL (default {@code https://slack.com/api/}). */
+        public Builder apiUrl(String url) {
+            this.apiUrl = Objects.requireNonNull(url, "url");
+            return this;
+        }
+
+        /** Replies longer than this go as a file (default 3000). */
+        public Builder messageMaxChars(int chars) {
+            this.messageMaxChars = chars;
+            return this;
+        }
+
+        /** Kept for the idiom; Bolt makes its own threads. */
+        public Builder threadFactory(ThreadFactory threads) {
+            this.threads = Objects.requireNonNull(threads, "threads");
+            return this;
+        }
+
+        /** Binds {@code outpost.ops.slack.*}. */
+        public Builder configure(ConfigSource config) {
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /** @throws ConfigException naming every bad key (never a token's value) */
+        public SlackBot build() {
+            List<ConfigException.Problem> problems = new ArrayList<>();
+            if (config != null) {
+                if (appToken == null) {
+                    appToken = config.string("outpost.ops.slack.app-token").filter(s -> !s.isBlank()).orElse(null);
+                }
+                if (botToken == null) {
+                    botToken = config.string("outpost.ops.slack.bot-token").filter(s -> !s.isBlank()).orElse(null);
+                }
+                if (apiUrl == null) {
+                    apiUrl = config.string("outpost.ops.slack.api-url").filter(s -> !s.isBlank()).orElse(null);
+                }
+                try {
+                    if (messageMaxChars == null) {
+                        messageMaxChars = config.intValue("outpost.ops.slack.message-max-chars").orElse(null);
+                    }
+                } catch (ConfigException e) {
+                    problems.addAll(e.problems());
+                }
+            }
+            apiUrl = apiUrl != null ? apiUrl : "https://slack.com/api/";
+            messageMaxChars = messageMaxChars != null ? messageMaxChars : 3000;
+            if (appToken == null) {
+                problems.add(new ConfigException.Problem("outpost.ops.slack.app-token", "is required but not set"));
+            }
+            if (botToken == null) {
+                problems.add(new ConfigException.Problem("outpost.ops.slack.bot-token", "is required but not set"));
+            }
+            if (!apiUrl.startsWith("https://") && !apiUrl.startsWith("http://127.0.0.1") && !apiUrl.startsWith("http://[::1]")
+                    && !apiUrl.startsWith("http://localhost")) {
+                problems.add(new ConfigException.Problem("outpost.ops.slack.api-url",
+                        "must be https:// (plain http only on loopback), was " + apiUrl));
+            }
+            if (messageMaxChars < 1 || messageMaxChars > 40_000) {
+                problems.add(new ConfigException.Problem("outpost.ops.slack.message-max-chars",
+                        "must be 1 to 40000, was " + messageMaxChars));
+            }
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
+            return new SlackBot(this);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.outpost.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.ConfigException;
+import dev.outpost.core.registry.InMemoryRegistry;
+import dev.outpost.spi.ConfigSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class CommandRouterTest {
+    static final Caller ALICE = new Caller("alice", "ops");
+    final FakeFleet fleet = new FakeFleet()
+            .add("web-1", List.of("web", "eu"), Map.of("os", "linux"))
+            .add("web-2", List.of("web"), Map.of())
+            .add("db-1", List.of("db"), Map.of("os", "bsd"));
+    final Access access = new Access(Set.of("alice"), Set.of("ops"), Set.of("disk.usage"));
+
+    CommandRouter router() {
+        return CommandRouter.builder(fleet).access(access).build();
+    }
+
+    @Test
+    void listsDescribesAndSelectsServers() {
+        Reply list = router().handle(ALICE, "list servers");
+        assertThat(list.ok()).isTrue();
+        assertThat(list.text()).contains("3 servers", "web-1 [eu, web]", "db-1 [db]");
+        assertThat(router().handle(ALICE, "servers with tag web").text()).contains("2 servers", "web-1", "web-2")
+                .doesNotContain("db-1");
+        assertThat(router().handle(ALICE, "describe server db-1").text()).contains("db-1", "os: bsd", "requests-db-1");
+        Reply missing = router().handle(ALICE, "describe server nope");
+        assertThat(missing.ok()).isFalse();
+        assertThat(missing.text()).contains("no server 'nope'");
+    }
+
+    @Test
+    void runCallsTheCollectorOnTheSelectedHosts() {
+        Reply r = router().handle(ALICE, "run disk.usage on tag:web with path=/");
+        assertThat(r.ok()).isTrue();
+        assertThat(r.text()).contains("web-1 ok: {\"path\":\"/\"}", "web-2 ok:").doesNotContain("db-1");
+        assertThat(fleet.calls).containsExactly(new FakeFleet.Call("tag:web", "disk.usage", Map.of("path", "/")));
+    }
+
+    @Test
+    void unauthorisedUsersChannelsAndCollectorsAreRefused() {
+        Reply stranger = router().handle(new Caller("mallory", "ops"), "list servers");
+        assertThat(stranger.ok()).isFalse();
+        assertThat(stranger.text()).contains("not allowed").doesNotContain("web-1");
+        assertThat(router().handle(new Caller("alice", "random"), "list servers").text()).contains("not allowed");
+        Reply forbidden = router().handle(ALICE, "run shell.exec on all with cmd=reboot");
+        assertThat(forbidden.text()).contains("not allowed to run shell.exec");
+        assertThat(fleet.calls).isEmpty();
+        // fail closed: no access configured, nobody gets in
+        assertThat(CommandRouter.builder(fleet).build().handle(ALICE, "help").text()).contains("not allowed");
+    }
+
+    @Test
+    void unknownAndAmbiguousCommandsAreAnsweredHelpfully() {
+        assertThat(router().handle(ALICE, "lst servers").text()).contains("did you mean", "list servers");
+        assertThat(router().handle(ALICE, "ser").text()).contains("ambiguous");
+        assertThat(router().handle(ALICE, "help").text()).contains("list servers", "describe server ID", "run COLLECTOR");
+        assertThat(router().handle(ALICE, "help jobs").text()).isEqualTo("usage: jobs");
+    }
+
+    @Test
+    void jobsHealthAndConfigReadTheirSources() {
+        InMemoryRegistry reg = InMemoryRegistry.create();
+        ObjectNode job = JsonNodeFactory.instance.objectNode().put("collector", "disk.usage");
+        reg.register("fleet/calls/c1", job, Optional.empty());
+        CommandRouter r = CommandRouter.builder(fleet).access(access).registry(reg)
+                .health(() -> Map.of("rules.fired", "2")).config(() -> Map.of("outpost.ops.call-timeout", "30s")).build();
+        assertThat(r.handle(ALICE, "jobs").text()).contains("1 job", "c1", "disk.usage");
+        assertThat(r.handle(ALICE, "health").text()).contains("servers: 3", "rules.fired: 2");
+        assertThat(r.handle(ALICE, "config").text()).isEqualTo("outpost.ops.call-timeout=30s");
+    }
+
+    @Test
+    void repliesAreBounded() {
+        for (int i = 0; i < 100; i++) {
+            fleet.add("host-" + i, List.of("t"), Map.of());
+        }
+        Reply r = CommandRouter.builder(fleet).access(access).maxReplyChars(300).build().handle(ALICE, "list servers");
+        assertThat(r.truncated()).isTrue();
+        assertThat(r.text()).hasSizeLessThanOrEqualTo(300).endsWith("(cut at 300 characters)");
+    }
+
+    @Test
+    void configurationIsBoundAndCheckedWithEveryProblem() {
+        ConfigSource c = MapConfig.of(Map.of("outpost.ops.access.users", "alice", "outpost.ops.access.channels", "ops",
+                "outpost.ops.reply.max-chars", "ten", "outpost.ops.call-timeout", "-1s"));
+        assertThatThrownBy(() -> CommandRouter.builder(fleet).configure(c).build()).isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).extracting(ConfigException.Problem::key)
+                        .contains("outpost.ops.reply.max-chars", "outpost.ops.call-timeout"));
+        CommandRouter ok = CommandRouter.builder(fleet).configure(MapConfig.of(Map.of("outpost.ops.access.users", "alice",
+                "outpost.ops.access.channels", "ops"))).build();
+        assertThat(ok.handle(ALICE, "list servers").ok()).isTrue();
+        assertThat(ok.handle(ALICE, "run disk.usage on all").text()).contains("not allowed");
+    }
+
+    @Test
+    void registryFleetReadsTheFleetLayoutAndSkipsJunk() throws Exception {
+        InMemoryRegistry reg = InMemoryRegistry.create();
+        ObjectNode h = JsonNodeFactory.instance.objectNode().put("v", 1).put("id", "web-9").put("requests", "req-web-9");
+        h.putArray("collectors").add("disk.usage");
+        h.putArray("tags").add("web").add(7);
+        h.putObject("facts").put("os", "linux").putObject("nested").put("x", 1);
+        h.put("startedAt", "2026-12-04T10:00:00Z");
+        reg.register("fleet/hosts/web-9", h, Optional.empty());
+        reg.register("fleet/hosts/junk", JsonNodeFactory.instance.textNode("nope"), Optional.empty());
+        try (var client = dev.outpost.core.Client.builder(dev.outpost.inmemory.InMemoryTransport.create()).build()) {
+            RegistryFleet f = new RegistryFleet(reg, client);
+            assertThat(f.servers()).containsExactly(new Server("web-9", "req-web-9", List.of("disk.usage"),
+                    new java.util.TreeSet<>(Set.of("web")), new java.util.TreeMap<>(Map.of("os", "linux"))));
+            assertThat(f.server("web-9")).isPresent();
+            assertThat(f.server("../x")).isEmpty();
+            assertThat(f.select("tag:web")).hasSize(1);
+            assertThat(f.select("tag:db")).isEmpty();
+        }
+    }
+}

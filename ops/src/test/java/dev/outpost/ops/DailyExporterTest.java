@@ -1,0 +1,167 @@
+package dev.outpost.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.ConfigException;
+import dev.outpost.Json;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/** Daily exports against fauxqs's S3 (a real S3 server on 127.0.0.1), including a kill -9 mid-export. */
+class DailyExporterTest {
+    static Fauxqs fauxqs;
+    static S3AsyncClient s3;
+    static final AtomicInteger BUCKETS = new AtomicInteger();
+
+    @BeforeAll
+    static void startS3() throws Exception {
+        fauxqs = Fauxqs.start();
+        s3 = fauxqs.s3();
+    }
+
+    @AfterAll
+    static void stopS3() {
+        if (s3 != null) {
+            s3.close();
+        }
+        if (fauxqs != null) {
+            fauxqs.close();
+        }
+    }
+
+    static String bucket() {
+        String b = "export-" + BUCKETS.incrementAndGet();
+        s3.createBucket(r -> r.bucket(b)).join();
+        return b;
+    }
+
+    static List<String> keys(String bucket) {
+        return s3.listObjectsV2(r -> r.bucket(bucket)).join().contents().stream().map(S3Object::key).sorted().toList();
+    }
+
+    static List<JsonNode> readBack(String bucket, List<String> keys) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (String k : keys) {
+            byte[] gz = s3.getObject(r -> r.bucket(bucket).key(k), AsyncResponseTransformer.toBytes()).join().asByteArray();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(new ByteArrayInputStream(gz)),
+                    StandardCharsets.UTF_8))) {
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    out.add(Json.parse(line));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aDayIsExportedOnceAsGzippedJsonLinesPartitionedByDay() throws Exception {
+        String bucket = bucket();
+        LocalDate day = LocalDate.parse("2026-12-03");
+        AtomicInteger asked = new AtomicInteger();
+        DailyExporter e = DailyExporter.builder(s3, d -> {
+            asked.incrementAndGet();
+            return ExportChildMain.records(d);
+        }).bucket(bucket).prefix("scans").partRecords(400).build();
+        ExportResult r = e.exportDay(day);
+        assertThat(r.alreadyDone()).isFalse();
+        assertThat(r.records()).isEqualTo(1000);
+        assertThat(keys(bucket)).containsExactly("scans/dt=2026-12-03/_SUCCESS.json", "scans/dt=2026-12-03/part-00000.jsonl.gz",
+                "scans/dt=2026-12-03/part-00001.jsonl.gz", "scans/dt=2026-12-03/part-00002.jsonl.gz");
+        assertThat(readBack(bucket, r.keys())).isEqualTo(ExportChildMain.records(day));
+        ExportResult again = e.exportDay(day);
+        assertThat(again.alreadyDone()).isTrue();
+        assertThat(again.keys()).isEqualTo(r.keys());
+        assertThat(asked).as("a done day is not read again").hasValue(1);
+    }
+
+    @Test
+    void aKillNineMidExportIsFinishedByTheRerunAndTheDayIsExportedExactlyOnce() throws Exception {
+        String bucket = bucket();
+        LocalDate day = LocalDate.parse("2026-12-02");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "-Xmx128m", ExportChildMain.class.getName(),
+                fauxqs.endpoint().toString(), bucket, day.toString(), "4");
+        pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            List<String> wrote = new ArrayList<>();
+            for (String line = out.readLine(); line != null && wrote.size() < 4; line = out.readLine()) {
+                if (line.startsWith("wrote ")) {
+                    wrote.add(line.substring(6));
+                }
+            }
+            assertThat(wrote).hasSize(4);
+            new ProcessBuilder("kill", "-9", Long.toString(p.pid())).start().waitFor();
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+        assertThat(keys(bucket)).as("data without a marker").hasSize(4).noneMatch(k -> k.endsWith(DailyExporter.MARKER));
+
+        ExportResult r = DailyExporter.builder(s3, ExportChildMain::records).bucket(bucket).prefix("scans").partRecords(100)
+                .build().exportDay(day);
+        assertThat(r.alreadyDone()).isFalse();
+        assertThat(keys(bucket)).hasSize(11).contains("scans/dt=2026-12-02/_SUCCESS.json");
+        assertThat(readBack(bucket, r.keys())).as("each record once, in order").isEqualTo(ExportChildMain.records(day));
+        assertThat(DailyExporter.builder(s3, d -> {
+            throw new AssertionError("a done day is not exported again");
+        }).bucket(bucket).prefix("scans").build().exportDay(day).alreadyDone()).isTrue();
+    }
+
+    @Test
+    void failuresAreRetriedAndTheScheduleExportsThePreviousDayAfterTheHour() throws Exception {
+        String bucket = bucket();
+        RulesEngineTest.TestClock clock = new RulesEngineTest.TestClock();
+        clock.now = Instant.parse("2026-12-04T01:59:00Z");
+        AtomicInteger calls = new AtomicInteger();
+        ExportSource flaky = d -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new java.io.IOException("source unavailable");
+            }
+            return ExportChildMain.records(d).subList(0, 10);
+        };
+        try (DailyExporter e = DailyExporter.builder(s3, flaky).configure(MapConfig.of(Map.of(
+                "outpost.ops.export.bucket", bucket, "outpost.ops.export.hour", "2", "outpost.ops.export.poll", "20ms",
+                "outpost.ops.export.backoff", "1ms"))).clock(clock).build().start()) {
+            await().pollDelay(Duration.ofMillis(100)).atMost(Duration.ofSeconds(5)).until(() -> true);
+            assertThat(keys(bucket)).as("nothing before the hour").isEmpty();
+            clock.now = Instant.parse("2026-12-04T02:00:00Z");
+            await().atMost(Duration.ofSeconds(20)).until(() -> e.exported() == 1);
+            assertThat(e.failures()).isEqualTo(1);
+            assertThat(keys(bucket)).containsExactly("outpost/export/dt=2026-12-03/_SUCCESS.json",
+                    "outpost/export/dt=2026-12-03/part-00000.jsonl.gz");
+        }
+    }
+
+    @Test
+    void badSettingsAreRefusedTogether() {
+        assertThatThrownBy(() -> DailyExporter.builder(s3, d -> List.of()).configure(MapConfig.of(Map.of(
+                "outpost.ops.export.hour", "25", "outpost.ops.export.part-records", "0"))).build())
+                .isInstanceOf(ConfigException.class)
+                .satisfies(x -> assertThat(((ConfigException) x).problems()).extracting(ConfigException.Problem::key)
+                        .containsExactlyInAnyOrder("outpost.ops.export.bucket", "outpost.ops.export.hour",
+                                "outpost.ops.export.part-records"));
+    }
+}

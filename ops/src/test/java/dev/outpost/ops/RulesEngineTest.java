@@ -1,0 +1,205 @@
+package dev.outpost.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.ConfigException;
+import dev.outpost.Json;
+import dev.outpost.core.registry.InMemoryRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class RulesEngineTest {
+    /** A clock tests move by hand. */
+    static final class TestClock extends Clock {
+        volatile Instant now = Instant.parse("2026-12-04T10:00:00Z");
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    final TestClock clock = new TestClock();
+    final InMemoryRegistry registry = InMemoryRegistry.create();
+    final FakeFleet fleet = new FakeFleet().add("web-1", List.of("web"), Map.of()).add("fw-1", List.of("firewall"), Map.of());
+    final List<String> chat = new CopyOnWriteArrayList<>();
+    RulesEngine engine;
+
+    /** OCTOBOX's rule: five failed logins from one address block it on the firewall for an hour. */
+    static Map<String, String> octobox() {
+        Map<String, String> m = new HashMap<>();
+        m.put("outpost.ops.rules.block-ip.collector", "auth.failures");
+        m.put("outpost.ops.rules.block-ip.when", "count >= 5; ip ~ .");
+        m.put("outpost.ops.rules.block-ip.tags", "web");
+        m.put("outpost.ops.rules.block-ip.severity", "medium");
+        m.put("outpost.ops.rules.block-ip.action", "call");
+        m.put("outpost.ops.rules.block-ip.action.collector", "firewall.block");
+        m.put("outpost.ops.rules.block-ip.action.target", "tag:firewall");
+        m.put("outpost.ops.rules.block-ip.action.params.ip", "${result.ip}");
+        m.put("outpost.ops.rules.block-ip.undo.after", "3600s");
+        m.put("outpost.ops.rules.block-ip.undo.collector", "firewall.unblock");
+        m.put("outpost.ops.rules.block-ip.undo.target", "tag:firewall");
+        m.put("outpost.ops.rules.block-ip.undo.params.ip", "${result.ip}");
+        m.put("outpost.ops.rules.block-ip.rate", "2/1h");
+        m.put("outpost.ops.rules.quarantine.collector", "malware.scan");
+        m.put("outpost.ops.rules.quarantine.when", "infected == true");
+        m.put("outpost.ops.rules.quarantine.action", "registry");
+        m.put("outpost.ops.rules.quarantine.action.key", "ops/quarantine/${host}");
+        m.put("outpost.ops.rules.quarantine.action.params.reason", "${result.name}");
+        m.put("outpost.ops.rules.poll", "20ms");
+        return m;
+    }
+
+    RulesEngine engine(Map<String, String> config) {
+        engine = RulesEngine.builder(fleet).registry(registry).clock(clock).notifier(chat::add)
+                .configure(MapConfig.of(config)).build().start();
+        return engine;
+    }
+
+    @AfterEach
+    void stop() {
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    static Observation failures(String host, int count, String ip) {
+        JsonNode r = Json.parse("{\"count\":" + count + ",\"ip\":\"" + ip + "\",\"severity\":\"high\"}");
+        return new Observation(host, "auth.failures", Set.of("web"), r);
+    }
+
+    @Test
+    void aMatchingResultActsAndANonMatchingOneDoesNot() {
+        RulesEngine e = engine(octobox());
+        assertThat(e.rules()).extracting(Rule::name).containsExactly("block-ip", "quarantine");
+        e.offer(failures("web-1", 2, "10.0.0.9"));
+        e.offer(new Observation("db-1", "auth.failures", Set.of("db"), Json.parse("{\"count\":9,\"ip\":\"1.2.3.4\",\"severity\":\"high\"}")));
+        e.offer(new Observation("web-1", "auth.failures", Set.of("web"), Json.parse("{\"count\":9,\"ip\":\"1.2.3.4\",\"severity\":\"low\"}")));
+        e.offer(failures("web-1", 7, "10.0.0.7"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> e.stats().get("observed") == 4);
+        assertThat(fleet.calls).containsExactly(new FakeFleet.Call("tag:firewall", "firewall.block", Map.of("ip", "10.0.0.7")));
+        assertThat(e.stats()).containsEntry("matched", 1L).containsEntry("fired", 1L);
+        assertThat(chat).anyMatch(m -> m.contains("block-ip") && m.contains("10.0.0.7"));
+
+        e.offer(new Observation("web-1", "malware.scan", Set.of(), Json.parse("{\"infected\":true,\"name\":\"EICAR\"}")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> registry.get("ops/quarantine/web-1").isPresent());
+        assertThat(registry.get("ops/quarantine/web-1").orElseThrow().value().path("reason").asText()).isEqualTo("EICAR");
+    }
+
+    @Test
+    void theUndoRunsAfterItsDelayEvenAfterARestart() throws Exception {
+        RulesEngine first = engine(octobox());
+        first.offer(failures("web-1", 5, "10.0.0.5"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.pendingUndos() == 1 && fleet.calls.size() == 1);
+        clock.advance(Duration.ofSeconds(3599));
+        first.shutdown().get();
+        assertThat(fleet.calls).hasSize(1);
+
+        RulesEngine second = engine(octobox());
+        clock.advance(Duration.ofSeconds(1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.calls.size() == 2);
+        assertThat(fleet.calls.get(1)).isEqualTo(new FakeFleet.Call("tag:firewall", "firewall.unblock", Map.of("ip", "10.0.0.5")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.pendingUndos() == 0);
+        assertThat(second.stats()).containsEntry("undone", 1L);
+        clock.advance(Duration.ofHours(2));
+        // a marker observation behind which any repeated undo would have run
+        second.offer(failures("web-1", 1, "0.0.0.0"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.stats().get("observed") == 1);
+        assertThat(fleet.calls).as("the undo runs once").hasSize(2);
+    }
+
+    @Test
+    void theRateLimitHolds() {
+        RulesEngine e = engine(octobox());
+        for (int i = 0; i < 5; i++) {
+            e.offer(failures("web-1", 9, "10.0.1." + i));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> e.stats().get("observed") == 5);
+        assertThat(fleet.calls).hasSize(2);
+        assertThat(e.stats()).containsEntry("rate-limited", 3L);
+        clock.advance(Duration.ofHours(1));
+        e.offer(failures("web-1", 9, "10.0.2.1"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.calls.contains(
+                new FakeFleet.Call("tag:firewall", "firewall.block", Map.of("ip", "10.0.2.1"))));
+    }
+
+    @Test
+    void dryRunActsOnNothing() {
+        Map<String, String> c = octobox();
+        c.put("outpost.ops.rules.dry-run", "true");
+        RulesEngine e = engine(c);
+        e.offer(failures("web-1", 9, "10.0.0.1"));
+        e.offer(new Observation("web-1", "malware.scan", Set.of(), Json.parse("{\"infected\":true,\"name\":\"x\"}")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> e.stats().get("dry-run") == 2);
+        assertThat(fleet.calls).isEmpty();
+        assertThat(registry.list("ops/")).isEmpty();
+        assertThat(e.pendingUndos()).isZero();
+        assertThat(chat).anyMatch(m -> m.startsWith("[dry-run] rule block-ip on web-1 would: call firewall.block on tag:firewall")
+                && m.contains("10.0.0.1"));
+    }
+
+    @Test
+    void badRulesAreRefusedWithKeyValueAndSource() {
+        Map<String, String> c = octobox();
+        c.put("outpost.ops.rules.block-ip.when", "count => 5");
+        c.put("outpost.ops.rules.block-ip.severity", "urgent");
+        c.put("outpost.ops.rules.block-ip.rate", "lots");
+        c.put("outpost.ops.rules.quarantine.action", "explode");
+        c.put("outpost.ops.rules.Bad_Name.collector", "x");
+        c.put("outpost.ops.rules.quarantine.colector", "x");
+        assertThatThrownBy(() -> RulesEngine.builder(fleet).registry(registry).configure(MapConfig.of(c)).build())
+                .isInstanceOf(ConfigException.class)
+                .satisfies(ex -> assertThat(((ConfigException) ex).problems()).extracting(ConfigException.Problem::key)
+                        .contains("outpost.ops.rules.block-ip.when", "outpost.ops.rules.block-ip.severity",
+                                "outpost.ops.rules.block-ip.rate", "outpost.ops.rules.quarantine.action",
+                                "outpost.ops.rules.Bad_Name.collector", "outpost.ops.rules.quarantine.colector"))
+                .hasMessageContaining("'count => 5'").hasMessageContaining("test.yaml");
+        assertThatThrownBy(() -> RulesEngine.builder(fleet).configure(MapConfig.of(octobox())).build())
+                .hasMessageContaining("needs a registry");
+    }
+
+    @Test
+    void anErrorFromAnActionDoesNotStopTheEngine() {
+        Fleet failing = new FakeFleet() {
+            @Override
+            public List<HostAnswer> call(String selector, String collector, Map<String, String> params, Duration timeout) {
+                if (params.get("ip").equals("6.6.6.6")) {
+                    throw new StackOverflowError("collector exploded");
+                }
+                return super.call(selector, collector, params, timeout);
+            }
+        };
+        engine = RulesEngine.builder(failing).registry(registry).clock(clock).configure(MapConfig.of(octobox())).build().start();
+        engine.offer(failures("web-1", 9, "6.6.6.6"));
+        engine.offer(failures("web-1", 9, "7.7.7.7"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.stats().get("observed") == 2);
+        assertThat(engine.stats().get("failures")).isEqualTo(1L);
+        assertThat(((FakeFleet) failing).calls).extracting(FakeFleet.Call::params).containsExactly(Map.of("ip", "7.7.7.7"));
+    }
+}

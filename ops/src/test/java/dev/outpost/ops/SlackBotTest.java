@@ -1,0 +1,70 @@
+package dev.outpost.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The Slack front end against a stand-in speaking Socket Mode over a real WebSocket on 127.0.0.1. */
+class SlackBotTest {
+    final FakeFleet fleet = new FakeFleet().add("web-1", List.of("web"), Map.of()).add("db-1", List.of("db"), Map.of());
+    final CommandRouter router = CommandRouter.builder(fleet)
+            .access(new Access(Set.of("U1"), Set.of("C1"), Set.of("disk.usage"))).build();
+
+    static List<SlackStandIn.Post> posts(SlackStandIn s, String method) {
+        return s.posts.stream().filter(p -> p.method().equals(method)).toList();
+    }
+
+    @Test
+    void aMessageInTheAnswerOutAndAReconnectNeitherLosesNorRepeatsACommand() throws Exception {
+        try (SlackStandIn slack = new SlackStandIn();
+                SlackBot bot = SlackBot.builder(router).appToken("xapp-1-A1-1234-stand-in-app").botToken("xoxb-1234-5678-stand-in-bot").apiUrl(slack.apiUrl())
+                        .build()) {
+            assertThat(slack.connectionsOpened).as("nothing before start").hasValue(0);
+            bot.start();
+            await().atMost(Duration.ofSeconds(20)).until(slack::connected);
+            slack.sendMessage("env-1", "Ev1", "U1", "C1", "list servers");
+            await().atMost(Duration.ofSeconds(20)).until(() -> posts(slack, "chat.postMessage").size() == 1);
+            assertThat(posts(slack, "chat.postMessage").get(0).form()).containsEntry("channel", "C1")
+                    .containsEntry("text", "2 servers\n  web-1 [web]\n  db-1 [db]");
+            await().atMost(Duration.ofSeconds(10)).until(() -> slack.acks.stream().anyMatch(a -> a.contains("env-1")));
+
+            slack.drop();
+            await().atMost(Duration.ofSeconds(60)).until(() -> slack.sockets.get() == 2 && slack.connected());
+            assertThat(slack.connectionsOpened.get()).isGreaterThanOrEqualTo(2);
+            // Slack redelivers the event answered before the drop, then a new one
+            slack.sendMessage("env-2", "Ev1", "U1", "C1", "list servers");
+            slack.sendMessage("env-3", "Ev2", "U1", "C1", "servers with tag db");
+            await().atMost(Duration.ofSeconds(20)).until(() -> posts(slack, "chat.postMessage").size() == 2
+                    && slack.acks.stream().anyMatch(a -> a.contains("env-2")));
+            assertThat(posts(slack, "chat.postMessage").get(1).form()).containsEntry("text", "1 server\n  db-1 [db]");
+            await().atMost(Duration.ofSeconds(10)).until(() -> bot.duplicates() == 1);
+            assertThat(bot.answered()).isEqualTo(2);
+            assertThat(posts(slack, "chat.postMessage")).hasSize(2);
+        }
+    }
+
+    @Test
+    void longAnswersGoAsAFileAndStrangersAreRefused() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            fleet.add("host-" + i, List.of("t"), Map.of());
+        }
+        try (SlackStandIn slack = new SlackStandIn();
+                SlackBot bot = SlackBot.builder(router).appToken("xapp-1-A1-1234-stand-in-app").botToken("xoxb-1234-5678-stand-in-bot").apiUrl(slack.apiUrl())
+                        .messageMaxChars(200).build().start()) {
+            await().atMost(Duration.ofSeconds(20)).until(slack::connected);
+            slack.sendMessage("env-1", "Ev1", "U1", "C1", "list servers");
+            await().atMost(Duration.ofSeconds(20)).until(() -> posts(slack, "files.completeUploadExternal").size() == 1);
+            assertThat(slack.uploads).singleElement().asString().contains("52 servers", "host-49");
+            assertThat(posts(slack, "chat.postMessage")).isEmpty();
+
+            slack.sendMessage("env-2", "Ev2", "U666", "C1", "list servers");
+            await().atMost(Duration.ofSeconds(20)).until(() -> posts(slack, "chat.postMessage").size() == 1);
+            assertThat(posts(slack, "chat.postMessage").get(0).form().get("text")).contains("not allowed");
+        }
+    }
+}
