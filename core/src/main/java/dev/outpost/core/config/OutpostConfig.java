@@ -213,7 +213,8 @@ public final class OutpostConfig implements ConfigSource {
             layer(values, sources, code, "code");
             ConfigKeys declared = ConfigKeys.get();
             for (String key : values.keySet()) {
-                if (key.startsWith("outpost.") && !key.startsWith("outpost.collectors.") && !declared.keys().contains(key)) {
+                if (key.startsWith("outpost.") && !key.startsWith("outpost.collectors.") && !declared.keys().contains(key)
+                        && !declared.acceptsUnder(key)) {
                     problems.add(declared.unknown(key, Optional.ofNullable(sources.get(key))));
                 }
             }

@@ -93,6 +93,20 @@ public final class ConfigKeys {
         return keys.contains(key) && !secrets.contains(key);
     }
 
+    /**
+     * Whether {@code key} falls under a declared open prefix: a module that reads keys it cannot
+     * list (rules named by the user, {@code outpost.ops.rules.NAME.FIELD}) declares
+     * {@code outpost.ops.rules.*=} and every key under it is accepted.
+     */
+    public boolean acceptsUnder(String key) {
+        for (String k : keys) {
+            if (k.endsWith(".*") && key.startsWith(k.substring(0, k.length() - 1))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Declared keys under {@code prefix}. */
     public Set<String> under(String prefix) {
         Set<String> out = new TreeSet<>();
