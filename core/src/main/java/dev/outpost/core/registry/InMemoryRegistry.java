@@ -17,12 +17,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.TreeMap;
 
 /**
  * A {@link Registry} in memory, for tests and single-process use: not durable. Thread-safe (one
  * lock); watchers are called on the hub's threads, in write order, never blocking writers. Expiry
- * is noticed when an expired key is read, listed or written (and then reported to watchers).
+ * is noticed when an expired key is read, listed or written (and then reported to watchers), and
+ * every write also removes up to 64 entries that have fallen due, so expired entries do not pile up.
  */
 public final class InMemoryRegistry implements Registry {
     private final Clock clock;
@@ -30,6 +32,17 @@ public final class InMemoryRegistry implements Registry {
     private final TreeMap<String, RegistryEntry> entries = new TreeMap<>(RegistryKeys.ORDER);
     /** The last version of every key ever written, so versions keep growing after a delete. */
     private final Map<String, Long> lastVersions = new HashMap<>();
+    // when entries with a ttl fall due; each write removes a bounded number of due ones, so expired
+    // entries do not pile up in a registry that is written but never read back
+    private final PriorityQueue<Due> due = new PriorityQueue<>();
+    private static final int SWEEP_PER_WRITE = 64;
+
+    private record Due(Instant at, String key) implements Comparable<Due> {
+        @Override
+        public int compareTo(Due o) {
+            return at.compareTo(o.at);
+        }
+    }
     private final WatchHub hub;
     private long revision;
     private boolean closed;
@@ -298,6 +311,10 @@ public final class InMemoryRegistry implements Registry {
     }
 
     private RegistryEntry write(String key, JsonNode value, Instant now, Optional<Instant> expiresAt, Optional<String> writer) {
+        for (int i = 0; i < SWEEP_PER_WRITE && !due.isEmpty() && !due.peek().at().isAfter(now); i++) {
+            live(due.poll().key()); // removes it only if the current entry is expired (a rewrite may have renewed it)
+        }
+        expiresAt.ifPresent(at -> due.add(new Due(at, key)));
         long version = lastVersions.merge(key, 1L, Long::sum);
         RegistryEntry e = new RegistryEntry(key, value, version, now, expiresAt, false, writer);
         entries.put(key, e);
