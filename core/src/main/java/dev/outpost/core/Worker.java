@@ -182,6 +182,7 @@ public final class Worker implements AutoCloseable {
         private final List<Collector> discovered = new ArrayList<>();
         private boolean builtins = true;
         private WorkerListener listener = WorkerListener.NONE;
+        private final List<RequestFilter> filters = new ArrayList<>();
         private Clock clock = Clock.systemUTC();
         private LongSupplier ticker = System::nanoTime;
         private Optional<ThreadFactory> threadFactory = Optional.empty();
@@ -378,6 +379,12 @@ public final class Worker implements AutoCloseable {
             return this;
         }
 
+        /** Adds a filter run after the ttl and duplicate checks, before authorisation; several run in order. */
+        public Builder filter(RequestFilter filter) {
+            filters.add(Objects.requireNonNull(filter, "filter"));
+            return this;
+        }
+
         /** Observes the loop. */
         public Builder listener(WorkerListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
@@ -450,7 +457,7 @@ public final class Worker implements AutoCloseable {
                     entries, slots, pollerCount, b.duration(WorkerBinding.POLL_WAIT), b.duration(WorkerBinding.VISIBILITY),
                     b.duration(WorkerBinding.DRAIN_TIMEOUT), new Backoff(initial, max, 2.0), accepted,
                     b.integer(WorkerBinding.MAX_ATTEMPTS), b.integer(WorkerBinding.DEDUPE), b.list(WorkerBinding.REPLY_TO_ALLOW),
-                    listener, clock, ticker, threadFactory, view));
+                    listener, clock, ticker, threadFactory, view, filters));
             return new Worker(engine[0]);
         }
 

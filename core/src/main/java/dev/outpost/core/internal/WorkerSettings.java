@@ -1,5 +1,6 @@
 package dev.outpost.core.internal;
 
+import dev.outpost.core.RequestFilter;
 import dev.outpost.core.WorkerListener;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.Transport;
@@ -34,12 +35,14 @@ public record WorkerSettings(
         Clock clock,
         LongSupplier ticker,
         Optional<ThreadFactory> threadFactory,
-        Map<String, String> configView) {
+        Map<String, String> configView,
+        List<RequestFilter> filters) {
 
     public WorkerSettings {
         collectors = Map.copyOf(collectors);
         replyToAllow = List.copyOf(replyToAllow);
         configView = Map.copyOf(configView);
+        filters = List.copyOf(filters);
     }
 
     /** Whether a response may go to {@code destination}: the worker's own responses destination or an allowed reply. */
