@@ -23,8 +23,8 @@ public final class RejectReason {
     public static final RejectReason SCHEMA_INVALID = new RejectReason("schema-invalid", false);
     /** The body is larger than the worker accepts. */
     public static final RejectReason OVERSIZE = new RejectReason("oversize", false);
-    /** The request's time to live ran out before it was run. */
-    public static final RejectReason EXPIRED = new RejectReason("expired", false);
+    /** The request's time to live ran out before it was run; answered so the caller can tell it from a lost answer. */
+    public static final RejectReason EXPIRED = new RejectReason("expired", true);
     /** No collector has the requested name. */
     public static final RejectReason UNKNOWN_COLLECTOR = new RejectReason("unknown-collector", true);
     /** The collector exists but configuration does not allow it. */

@@ -185,6 +185,7 @@ public final class Worker implements AutoCloseable {
         private boolean builtins = true;
         private WorkerListener listener = WorkerListener.NONE;
         private Optional<AuditLog> audit = Optional.empty();
+        private final List<RequestFilter> filters = new ArrayList<>();
         private Clock clock = Clock.systemUTC();
         private LongSupplier ticker = System::nanoTime;
         private Optional<ThreadFactory> threadFactory = Optional.empty();
@@ -391,6 +392,12 @@ public final class Worker implements AutoCloseable {
             return this;
         }
 
+        /** Adds a filter run after the ttl and duplicate checks, before authorisation; several run in order. */
+        public Builder filter(RequestFilter filter) {
+            filters.add(Objects.requireNonNull(filter, "filter"));
+            return this;
+        }
+
         /** Observes the loop. */
         public Builder listener(WorkerListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
@@ -463,7 +470,7 @@ public final class Worker implements AutoCloseable {
                     entries, slots, pollerCount, b.duration(WorkerBinding.POLL_WAIT), b.duration(WorkerBinding.VISIBILITY),
                     b.duration(WorkerBinding.DRAIN_TIMEOUT), new Backoff(initial, max, 2.0), accepted,
                     b.integer(WorkerBinding.MAX_ATTEMPTS), b.integer(WorkerBinding.DEDUPE), b.list(WorkerBinding.REPLY_TO_ALLOW),
-                    listener, clock, ticker, threadFactory, view, audit));
+                    listener, clock, ticker, threadFactory, view, audit, filters));
             return new Worker(engine[0]);
         }
 

@@ -175,6 +175,11 @@ final class Finisher {
 
     /** Refuses {@code f}: answers the refusal when someone listens and may be told, dead-letters it, acks. */
     void reject(InFlight f, RejectReason reason, String detail) {
+        reject(f, reason, detail, reason.answerable(), true);
+    }
+
+    /** Refuses {@code f}, answering and dead-lettering only as asked (a request filter's refusal). */
+    void reject(InFlight f, RejectReason reason, String detail, boolean answer, boolean deadLetter) {
         if (!f.claim()) {
             return;
         }
@@ -185,7 +190,7 @@ final class Finisher {
         audit(f, "rejected:" + reason.code(), s.ticker().getAsLong() - f.receivedNanos);
         CompletableFuture<Void> answered = CompletableFuture.completedFuture(null);
         Optional<String> to = f.request == null ? Optional.empty() : f.request.replyTo().or(s::responses);
-        if (reason.answerable() && to.isPresent() && s.replyAllowed(to.get())) {
+        if (answer && to.isPresent() && s.replyAllowed(to.get())) {
             Instant now = s.clock().instant();
             Response response = Response.failed(f.request, ResponseStatus.REJECTED, new ErrorInfo(reason.code(),
                     truncate(detail)), s.workerId(), f.attempt(), now, now);
@@ -196,7 +201,11 @@ final class Finisher {
                 runner.incident("the rejection of " + f.request.id() + " cannot be encoded", e);
             }
         }
-        answered.thenRun(() -> deadLetterAndAck(f, reason, detail));
+        if (deadLetter) {
+            answered.thenRun(() -> deadLetterAndAck(f, reason, detail));
+        } else {
+            answered.thenRun(() -> finish(f, f.delivery.ack()));
+        }
     }
 
     /** A retryable failure with attempts left: handed back to come again after {@code delay}. */

@@ -2,6 +2,7 @@ package dev.outpost.core.internal;
 
 import dev.outpost.RejectReason;
 import dev.outpost.Request;
+import dev.outpost.core.RequestFilter;
 import dev.outpost.spi.CodecException;
 import dev.outpost.spi.Decoded;
 import dev.outpost.spi.Delivery;
@@ -51,6 +52,15 @@ final class RequestChecks {
         }
         if (dedupe.isPresent() && dedupe.get().contains(f.dedupeKey())) {
             return Verdict.DUPLICATE;
+        }
+        for (RequestFilter filter : s.filters()) {
+            Optional<RequestFilter.Refusal> refusal = filter.check(req, f.sender);
+            if (refusal == null) {
+                throw new NullPointerException("request filter " + filter + " returned null instead of Optional.empty()");
+            }
+            if (refusal.isPresent()) {
+                return new Verdict.Filtered(refusal.get());
+            }
         }
         String name = req.collector();
         CollectorEntry entry = s.collectors().get(name);

@@ -10,6 +10,9 @@ sealed interface Verdict {
     /** Refused without running, for {@code reason}. */
     record Reject(RejectReason reason, String detail) implements Verdict {}
 
+    /** Refused by a {@link dev.outpost.core.RequestFilter}, answered and dead-lettered as it says. */
+    record Filtered(dev.outpost.core.RequestFilter.Refusal refusal) implements Verdict {}
+
     /** A redelivery of a request this worker already answered. */
     record Duplicate() implements Verdict {}
 

@@ -147,6 +147,9 @@ public final class WorkerEngine {
                 run(f, run.entry(), f.request);
             } else if (v instanceof Verdict.Reject reject) {
                 finisher.reject(f, reject.reason(), reject.detail());
+            } else if (v instanceof Verdict.Filtered filtered) {
+                var r = filtered.refusal();
+                finisher.reject(f, r.reason(), r.detail(), r.answer(), r.deadLetter());
             } else {
                 finisher.duplicate(f);
             }

@@ -1,5 +1,6 @@
 package dev.outpost.core.internal;
 
+import dev.outpost.core.RequestFilter;
 import dev.outpost.core.WorkerListener;
 import dev.outpost.core.audit.AuditLog;
 import dev.outpost.spi.Codec;
@@ -36,12 +37,14 @@ public record WorkerSettings(
         LongSupplier ticker,
         Optional<ThreadFactory> threadFactory,
         Map<String, String> configView,
-        Optional<AuditLog> audit) {
+        Optional<AuditLog> audit,
+        List<RequestFilter> filters) {
 
     public WorkerSettings {
         collectors = Map.copyOf(collectors);
         replyToAllow = List.copyOf(replyToAllow);
         configView = Map.copyOf(configView);
+        filters = List.copyOf(filters);
     }
 
     /** Whether a response may go to {@code destination}: the worker's own responses destination or an allowed reply. */
