@@ -80,7 +80,7 @@ class ConfigExamplesTest {
         assertThat(broker.booleanValue("outpost.sqs.provision")).contains(true);
         OutpostConfig shipper = load("shipper.yaml");
         assertThat(shipper.duration("outpost.agent.period")).contains(Duration.ofSeconds(5));
-        assertThat(shipper.intValue("outpost.agent.outbox.max-messages")).contains(20_000);
+        assertThat(shipper.intValue("outpost.outbox.max-messages")).contains(20_000);
         assertThat(shipper.booleanValue("outpost.collectors.host.processes.include-arguments")).contains(false);
     }
 
