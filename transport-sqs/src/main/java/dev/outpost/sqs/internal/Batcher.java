@@ -52,7 +52,7 @@ public final class Batcher<T> {
         Item<T> item = new Item<>(value, bytes, new CompletableFuture<>());
         List<Item<T>> full = null;
         List<Item<T>> sendNow = null;
-        boolean schedule = false;
+        Pending<T> schedule = null;
         synchronized (this) {
             Pending<T> p = pending.get(target);
             if (p != null && p.bytes + bytes > maxBytes) {
@@ -68,7 +68,7 @@ public final class Batcher<T> {
             if (p.items.size() >= maxEntries) {
                 sendNow = take(target);
             } else if (p.items.size() == 1) {
-                schedule = true;
+                schedule = p;
             }
         }
         if (full != null) {
@@ -76,12 +76,15 @@ public final class Batcher<T> {
         }
         if (sendNow != null) {
             send(target, sendNow);
-        } else if (schedule) {
+        } else if (schedule != null) {
             if (lingerNanos <= 0) {
                 flush(target);
             } else {
+                Pending<T> due = schedule;
                 try {
-                    timer.schedule(() -> flush(target), lingerNanos);
+                    // only the batch this timer was set for: a batch that went out full leaves its timer behind,
+                    // which must not cut the next batch short
+                    timer.schedule(() -> flushIf(target, due), lingerNanos);
                 } catch (RuntimeException e) {
                     flush(target); // timer closed: send now rather than lose it
                 }
@@ -95,6 +98,18 @@ public final class Batcher<T> {
         List<Item<T>> batch;
         synchronized (this) {
             batch = take(target);
+        }
+        if (batch != null && !batch.isEmpty()) {
+            send(target, batch);
+        }
+    }
+
+    private void flushIf(String target, Pending<T> due) {
+        List<Item<T>> batch = null;
+        synchronized (this) {
+            if (pending.get(target) == due) {
+                batch = take(target);
+            }
         }
         if (batch != null && !batch.isEmpty()) {
             send(target, batch);
