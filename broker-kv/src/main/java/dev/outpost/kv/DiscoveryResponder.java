@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
-import dev.outpost.kv.internal.Lifecycle;
+import dev.outpost.core.lifecycle.Guard;
+import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.kv.internal.Settings;
-import dev.outpost.kv.internal.UserCalls;
 import dev.outpost.kv.internal.Wire;
 import dev.outpost.spi.ConfigSource;
 import dev.outpost.spi.Registry;
@@ -90,7 +90,7 @@ public final class DiscoveryResponder implements AutoCloseable {
     private final double burst;
     private final LongSupplier ticker;
     private final Lifecycle lifecycle;
-    private final UserCalls calls;
+    private final Guard calls;
     private final AtomicLong answered = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final List<DatagramChannel> listening = new ArrayList<>();
@@ -112,7 +112,7 @@ public final class DiscoveryResponder implements AutoCloseable {
         this.ticker = b.ticker;
         this.tokens = burst;
         this.lifecycle = new Lifecycle("DiscoveryResponder[" + bind + "]", "kv-discovery", b.threadFactory);
-        this.calls = new UserCalls("DiscoveryResponder[" + bind + "]");
+        this.calls = new Guard("DiscoveryResponder[" + bind + "]");
     }
 
     /** A builder answering for {@code registry} on {@code bind} (an interface address and port). */
@@ -145,7 +145,7 @@ public final class DiscoveryResponder implements AutoCloseable {
             }
         } catch (IOException e) {
             closeChannels();
-            lifecycle.shutdown(() -> { }, Duration.ZERO);
+            lifecycle.failedStart();
             throw new UncheckedIOException("cannot bind discovery to " + bind + ": " + e.getMessage(), e);
         }
         lifecycle.newThread(this::serve, "responder").start();
@@ -182,19 +182,19 @@ public final class DiscoveryResponder implements AutoCloseable {
 
     /** Closes the sockets and stops the thread. Idempotent: the same future every call. */
     public CompletableFuture<ShutdownResult> shutdown() {
-        return lifecycle.shutdown(() -> {
+        return lifecycle.shutdown(Duration.ofSeconds(5), () -> {
             stopping = true;
             Selector s = selector;
             if (s != null) {
                 s.wakeup();
             }
-        }, Duration.ofSeconds(5));
+        });
     }
 
     /** {@link #shutdown()} and wait. */
     @Override
     public void close() {
-        Lifecycle.closeAndWait(shutdown(), "DiscoveryResponder[" + bind + "]");
+        lifecycle.closeAndReport(shutdown());
     }
 
     /** The address it answers from (with the port chosen when 0 was given). */

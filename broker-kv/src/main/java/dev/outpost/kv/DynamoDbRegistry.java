@@ -1,21 +1,15 @@
 package dev.outpost.kv;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.NullNode;
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
-import dev.outpost.kv.internal.DynamoTable;
+import dev.outpost.core.lifecycle.Guard;
+import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.kv.internal.DynamoTable.Item;
-import dev.outpost.kv.internal.Lifecycle;
-import static dev.outpost.kv.internal.DynamoTable.META;
-import static dev.outpost.kv.internal.DynamoTable.item;
-import static dev.outpost.kv.internal.DynamoTable.n;
-import static dev.outpost.kv.internal.DynamoTable.parse;
-import static dev.outpost.kv.internal.DynamoTable.s;
+import dev.outpost.kv.internal.DynamoTable;
 import dev.outpost.kv.internal.PollingWatches;
 import dev.outpost.kv.internal.Settings;
-import dev.outpost.kv.internal.UserCalls;
-import dev.outpost.kv.internal.Wire;
+import dev.outpost.spi.ConfigSource;
 import dev.outpost.spi.JsonMergePatch;
 import dev.outpost.spi.Registry;
 import dev.outpost.spi.RegistryEntry;
@@ -25,23 +19,25 @@ import dev.outpost.spi.RegistryPage;
 import dev.outpost.spi.RegistryWatcher;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
-import dev.outpost.spi.ConfigSource;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+
+import static dev.outpost.kv.internal.DynamoTable.META;
+import static dev.outpost.kv.internal.DynamoTable.item;
+import static dev.outpost.kv.internal.DynamoTable.n;
+import static dev.outpost.kv.internal.DynamoTable.parse;
+import static dev.outpost.kv.internal.DynamoTable.s;
 
 /**
  * A {@link Registry} on DynamoDB, for fleets where one machine is not enough. Needs
@@ -115,8 +111,8 @@ public final class DynamoDbRegistry implements Registry {
         this.io = new DynamoTable(dynamo, table, expiredRetention);
         this.writer = Optional.empty();
         this.lifecycle = new Lifecycle(toString(), "kv-dynamodb", b.threadFactory);
-        this.watches = new PollingWatches(toString(), lifecycle.role("watch"), new UserCalls(toString()), pollInterval,
-                fullPollEvery, this::revision, this::list);
+        this.watches = new PollingWatches(toString(), lifecycle.role("watch"), new Guard(toString()), pollInterval,
+                fullPollEvery, this::revision, this::list, this::get);
     }
 
     private DynamoDbRegistry(DynamoDbRegistry base, String writer) {
@@ -150,7 +146,7 @@ public final class DynamoDbRegistry implements Registry {
 
     /** Stops the watch poller; the DynamoDB client is the caller's. Idempotent: the same future every call. */
     public CompletableFuture<ShutdownResult> shutdown() {
-        return lifecycle.shutdown(watches::close, Duration.ofSeconds(10));
+        return lifecycle.shutdown(Duration.ofSeconds(10), watches::close);
     }
 
     private interface Step<T> {
@@ -348,7 +344,7 @@ public final class DynamoDbRegistry implements Registry {
     @Override
     public void close() {
         if (writer.isEmpty()) {
-            Lifecycle.closeAndWait(shutdown(), toString());
+            lifecycle.closeAndReport(shutdown());
         }
     }
 

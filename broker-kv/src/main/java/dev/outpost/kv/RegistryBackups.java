@@ -2,7 +2,7 @@ package dev.outpost.kv;
 
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
-import dev.outpost.kv.internal.Lifecycle;
+import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.kv.internal.Settings;
 import dev.outpost.kv.internal.SqliteFiles;
 import dev.outpost.spi.ConfigSource;
@@ -124,7 +124,7 @@ public final class RegistryBackups implements AutoCloseable {
 
     /** Stops the timer (a backup being written is finished first). Idempotent: the same future every call. */
     public CompletableFuture<ShutdownResult> shutdown() {
-        return lifecycle.shutdown(() -> {
+        return lifecycle.shutdown(Duration.ofSeconds(70), () -> {
             if (timer != null) {
                 timer.shutdown();
                 try {
@@ -135,13 +135,13 @@ public final class RegistryBackups implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
-        }, Duration.ofSeconds(70));
+        });
     }
 
     /** {@link #shutdown()} and wait. */
     @Override
     public void close() {
-        Lifecycle.closeAndWait(shutdown(), "RegistryBackups[" + folder + "]");
+        lifecycle.closeAndReport(shutdown());
     }
 
     private void scheduled() {

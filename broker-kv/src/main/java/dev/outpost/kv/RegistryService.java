@@ -1,46 +1,40 @@
 package dev.outpost.kv;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.NullNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.CollectorException;
-import dev.outpost.Request;
-import dev.outpost.kv.internal.Wire;
-import dev.outpost.spi.RegistryEntry;
-import dev.outpost.spi.RegistryException;
-import dev.outpost.spi.RegistryKeys;
-import dev.outpost.spi.RegistryPage;
-import dev.outpost.spi.Collector;
-import dev.outpost.spi.CollectorContext;
-import dev.outpost.spi.Registry;
-import dev.outpost.spi.Sender;
-import java.time.Duration;
 import dev.outpost.ConfigException;
+import dev.outpost.Request;
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.Worker;
+import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.kv.internal.KvCollectors;
-import dev.outpost.kv.internal.Lifecycle;
 import dev.outpost.kv.internal.NamespacesFile;
 import dev.outpost.kv.internal.Settings;
 import dev.outpost.kv.internal.WriterNames;
 import dev.outpost.spi.Codec;
+import dev.outpost.spi.Collector;
+import dev.outpost.spi.CollectorContext;
 import dev.outpost.spi.ConfigSource;
+import dev.outpost.spi.Registry;
+import dev.outpost.spi.RegistryException;
+import dev.outpost.spi.RegistryKeys;
+import dev.outpost.spi.Sender;
 import dev.outpost.spi.Transport;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadFactory;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * Serves a {@link Registry} through an ordinary worker: the broker. Hosts reach it over the
@@ -127,18 +121,18 @@ public final class RegistryService implements AutoCloseable {
      * the caller's to close. Idempotent: the same future every call.
      */
     public CompletableFuture<ShutdownResult> shutdown() {
-        return lifecycle.shutdown(() -> worker.ifPresent(w -> {
+        return lifecycle.shutdown(Duration.ofSeconds(5), () -> worker.ifPresent(w -> {
             ShutdownResult r = w.shutdown().join();
             if (!r.clean()) {
                 throw new IllegalStateException("the broker's worker stopped unclean; still running: " + r.threadsStillAlive());
             }
-        }), Duration.ofSeconds(5));
+        }));
     }
 
     /** {@link #shutdown()} and wait. */
     @Override
     public void close() {
-        Lifecycle.closeAndWait(shutdown(), "RegistryService[" + brokerId + "]");
+        lifecycle.closeAndReport(shutdown());
     }
 
     /** The worker this service owns, when it was given a transport. */

@@ -2,21 +2,21 @@ package dev.outpost.kv;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.outpost.core.CallTimeoutException;
-import dev.outpost.core.Client;
 import dev.outpost.Request;
 import dev.outpost.Response;
-import dev.outpost.kv.internal.Lifecycle;
+import dev.outpost.core.CallTimeoutException;
+import dev.outpost.core.Client;
+import dev.outpost.core.lifecycle.Guard;
+import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.kv.internal.PollingWatches;
-import dev.outpost.kv.internal.UserCalls;
-import dev.outpost.kv.internal.WriterNames;
 import dev.outpost.kv.internal.Wire;
+import dev.outpost.kv.internal.WriterNames;
+import dev.outpost.spi.Registry;
 import dev.outpost.spi.RegistryEntry;
 import dev.outpost.spi.RegistryException;
 import dev.outpost.spi.RegistryKeys;
 import dev.outpost.spi.RegistryPage;
 import dev.outpost.spi.RegistryWatcher;
-import dev.outpost.spi.Registry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -96,8 +96,8 @@ public final class RemoteRegistry implements Registry {
         this.writer = Optional.empty();
         this.closed = new AtomicBoolean();
         Lifecycle threads = new Lifecycle("RemoteRegistry", "kv-remote", b.threadFactory);
-        this.watches = new PollingWatches("RemoteRegistry", threads.role("watch"), new UserCalls("RemoteRegistry"), b.pollInterval,
-                b.fullPollEvery, this::revision, prefix -> list(prefix));
+        this.watches = new PollingWatches("RemoteRegistry", threads.role("watch"), new Guard("RemoteRegistry"), b.pollInterval,
+                b.fullPollEvery, this::revision, prefix -> list(prefix), key -> get(key));
     }
 
     private RemoteRegistry(RemoteRegistry base, String writer) {

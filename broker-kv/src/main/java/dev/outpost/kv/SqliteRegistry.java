@@ -3,15 +3,15 @@ package dev.outpost.kv;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
+import dev.outpost.core.lifecycle.Guard;
+import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.kv.internal.Checks;
-import dev.outpost.kv.internal.Lifecycle;
 import dev.outpost.kv.internal.Settings;
 import dev.outpost.kv.internal.SqliteCopies;
 import dev.outpost.kv.internal.SqliteReads;
 import dev.outpost.kv.internal.SqliteWriter;
 import dev.outpost.kv.internal.SqliteWrites;
 import dev.outpost.kv.internal.StampedWrites;
-import dev.outpost.kv.internal.UserCalls;
 import dev.outpost.kv.internal.WatchHub;
 import dev.outpost.spi.ConfigSource;
 import dev.outpost.spi.Registry;
@@ -92,7 +92,7 @@ public final class SqliteRegistry implements Registry {
     private final int readerCount;
     private final int watchBuffer;
     private final Lifecycle lifecycle;
-    private final UserCalls calls;
+    private final Guard calls;
     private final Optional<RegistryBackups> backups;
     private final SqliteWrites writes;
     private volatile SqliteWriter writer;
@@ -113,7 +113,7 @@ public final class SqliteRegistry implements Registry {
         this.readerCount = b.readers;
         this.watchBuffer = b.watchBuffer;
         this.lifecycle = new Lifecycle(toString(), "kv-sqlite", threads);
-        this.calls = new UserCalls(toString());
+        this.calls = new Guard(toString());
         this.backups = backups.map(bb -> bb.build(this, lifecycle));
         this.writes = new SqliteWrites(() -> {
             ensureRunning();
@@ -156,7 +156,7 @@ public final class SqliteRegistry implements Registry {
                 w.close();
             }
             h.close(0);
-            lifecycle.shutdown(() -> { }, Duration.ZERO);
+            lifecycle.failedStart();
             throw e;
         }
         hub = h;
@@ -173,7 +173,7 @@ public final class SqliteRegistry implements Registry {
      * threads and closes the file. Idempotent: every call returns the same future.
      */
     public CompletableFuture<ShutdownResult> shutdown() {
-        return lifecycle.shutdown(this::stop, Duration.ofSeconds(30));
+        return lifecycle.shutdown(Duration.ofSeconds(30), this::stop);
     }
 
     private void stop() {
@@ -196,7 +196,7 @@ public final class SqliteRegistry implements Registry {
     /** {@link #shutdown()} and wait. */
     @Override
     public void close() {
-        Lifecycle.closeAndWait(shutdown(), toString());
+        lifecycle.closeAndReport(shutdown());
     }
 
     private void ensureRunning() {

@@ -2,8 +2,8 @@ package dev.outpost.core;
 
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.internal.Checks;
-import dev.outpost.core.internal.Guard;
-import dev.outpost.core.internal.OwnedThreads;
+import dev.outpost.core.lifecycle.Guard;
+import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Transport;
 import java.time.Clock;

@@ -1,5 +1,6 @@
 package dev.outpost.kv.internal;
 
+import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.spi.RegistryEntry;
 import dev.outpost.spi.RegistryWatcher;
 import java.time.Duration;
@@ -7,12 +8,13 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -29,11 +31,12 @@ public final class PollingWatches implements AutoCloseable {
 
     private final String name;
     private final ThreadFactory threads;
-    private final UserCalls calls;
+    private final Guard calls;
     private final Duration interval;
     private final int fullEvery;
     private final LongSupplier revision;
     private final Function<String, List<RegistryEntry>> lister;
+    private final Function<String, Optional<RegistryEntry>> getter;
     private final List<Watch> watches = new CopyOnWriteArrayList<>();
     private ScheduledExecutorService timer;
     private ScheduledFuture<?> task;
@@ -43,10 +46,12 @@ public final class PollingWatches implements AutoCloseable {
 
     /**
      * Polls every {@code interval} on one thread from {@code threads}, made with the first watch;
-     * {@code revision} may throw, then every poll lists.
+     * {@code revision} may throw, then every poll lists. A key missing from a listing is read once
+     * more with {@code getter} before it is reported deleted: a listing that raced a write (DynamoDB
+     * Local was seen to drop an item being replaced) must not announce a deletion that never was.
      */
-    public PollingWatches(String name, ThreadFactory threads, UserCalls calls, Duration interval, int fullEvery,
-            LongSupplier revision, Function<String, List<RegistryEntry>> lister) {
+    public PollingWatches(String name, ThreadFactory threads, Guard calls, Duration interval, int fullEvery,
+            LongSupplier revision, Function<String, List<RegistryEntry>> lister, Function<String, Optional<RegistryEntry>> getter) {
         this.name = name;
         this.threads = threads;
         this.calls = calls;
@@ -54,6 +59,7 @@ public final class PollingWatches implements AutoCloseable {
         this.fullEvery = fullEvery;
         this.revision = revision;
         this.lister = lister;
+        this.getter = getter;
     }
 
     /** Adds a watch; its first listing is taken now, so it reports changes from now on. */
@@ -139,6 +145,12 @@ public final class PollingWatches implements AutoCloseable {
             for (String k : keys) {
                 RegistryEntry before = known.get(k);
                 RegistryEntry after = next.get(k);
+                if (after == null && before != null) {
+                    after = getter.apply(k).orElse(null);
+                    if (after != null) {
+                        next.put(k, after);
+                    }
+                }
                 RegistryEntry change = null;
                 if (after == null) {
                     change = before.tombstone(before.expiresAt().filter(x -> !x.isAfter(at)).orElse(at));

@@ -1,5 +1,6 @@
 package dev.outpost.kv.internal;
 
+import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.spi.RegistryEntry;
 import dev.outpost.spi.RegistryWatcher;
 import java.util.ArrayDeque;
@@ -23,10 +24,10 @@ import java.util.concurrent.TimeUnit;
 public final class WatchHub {
     private final int buffer;
     private final ThreadPoolExecutor pool;
-    private final UserCalls calls;
+    private final Guard calls;
     private final List<Watch> watches = new CopyOnWriteArrayList<>();
 
-    public WatchHub(int buffer, ThreadFactory threads, UserCalls calls) {
+    public WatchHub(int buffer, ThreadFactory threads, Guard calls) {
         if (buffer < 1) {
             throw new IllegalArgumentException("buffer must be at least 1, was " + buffer);
         }

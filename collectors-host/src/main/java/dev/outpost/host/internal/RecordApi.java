@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.Json;
 import dev.outpost.host.records.RecordRejectedException;
 import dev.outpost.host.records.RecordStore;
 import dev.outpost.host.records.StoreResult;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RecordApi {
     private static final Logger log = LoggerFactory.getLogger(RecordApi.class);
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = Json.newMapper();
 
     /** A reply: status, extra headers, JSON body. */
     public record Reply(int status, Map<String, String> headers, byte[] body) {

@@ -2,8 +2,9 @@ package dev.outpost.host.outbox;
 
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
+import dev.outpost.core.lifecycle.Lifecycle;
+import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.host.internal.Config;
-import dev.outpost.host.internal.Lifecycle;
 import dev.outpost.spi.ConfigSource;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
@@ -82,7 +83,7 @@ public final class OutboxTransport implements Transport {
         this.maxMessages = maxMessages;
         this.maxBytes = maxBytes;
         this.whenFull = whenFull;
-        this.lifecycle = new Lifecycle("outbox", b.threadFactory);
+        this.lifecycle = new Lifecycle("outbox", new OwnedThreads("outbox", b.threadFactory));
         // a full outbox always keeps one message outside the batch being sent, for DROP_OLDEST to take
         this.forwarder = new Forwarder(delegate, queue, Math.max(1, Math.min(batchSize, maxMessages - 1)), retryDelay, maxRetryDelay, sendTimeout, lifecycle::running);
     }

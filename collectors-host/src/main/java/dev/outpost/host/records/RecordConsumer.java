@@ -3,12 +3,13 @@ package dev.outpost.host.records;
 import dev.outpost.ConfigException;
 import dev.outpost.Response;
 import dev.outpost.ShutdownResult;
-import dev.outpost.host.internal.Config;
-import dev.outpost.host.internal.Lifecycle;
-import dev.outpost.host.internal.PollLoop;
-import dev.outpost.spi.ConfigSource;
+import dev.outpost.core.PollLoop;
 import dev.outpost.core.json.JsonCodec;
+import dev.outpost.core.lifecycle.Lifecycle;
+import dev.outpost.core.lifecycle.OwnedThreads;
+import dev.outpost.host.internal.Config;
 import dev.outpost.spi.Codec;
+import dev.outpost.spi.ConfigSource;
 import dev.outpost.spi.Decoded;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Transport;
@@ -37,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * responses whose worker id is not a valid source are acked and counted as rejected, never stored.
  * Whatever the codec or the store throws, {@link Error}s included, is caught and counted
  * ({@link #failures()}), the delivery handed back, and the next one handled: one bad message
- * never stops the consumer. One thread, {@code outpost-records-consumer-N-poller} unless a
+ * never stops the consumer. One thread, {@code outpost-records-consumer-N-poller-1} unless a
  * {@linkplain Builder#threadFactory thread factory} makes it; nothing runs before {@link #start()}.
  */
 public final class RecordConsumer implements AutoCloseable {
@@ -56,7 +57,6 @@ public final class RecordConsumer implements AutoCloseable {
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
-    private Thread thread;
 
     private RecordConsumer(Builder b, String source, Duration retryDelay, Duration pollWait) {
         this.transport = b.transport;
@@ -64,8 +64,9 @@ public final class RecordConsumer implements AutoCloseable {
         this.store = b.store;
         this.codec = b.codec;
         this.retryDelay = retryDelay;
-        this.lifecycle = new Lifecycle("records-consumer", b.threadFactory);
-        this.loop = new PollLoop(transport, source, 10, pollWait, retryDelay, lifecycle::running, this::handle);
+        this.lifecycle = new Lifecycle("records-consumer", new OwnedThreads("records-consumer", b.threadFactory));
+        this.loop = PollLoop.builder(transport, source).maxBatch(10).pollWait(pollWait).handler(this::handle)
+                .threadFactory(lifecycle.role("poller")).owner("record consumer on '" + source + "'").build();
     }
 
     /** A builder for a consumer of {@code source} writing into {@code store}. */
@@ -86,8 +87,7 @@ public final class RecordConsumer implements AutoCloseable {
      */
     public RecordConsumer start() {
         lifecycle.start();
-        thread = lifecycle.newThread(loop, "poller");
-        thread.start();
+        loop.start();
         return this;
     }
 
@@ -116,11 +116,7 @@ public final class RecordConsumer implements AutoCloseable {
      * the same future. The transport and the store are the caller's to close.
      */
     public CompletableFuture<ShutdownResult> shutdown() {
-        return lifecycle.shutdown(Duration.ofSeconds(10), () -> {
-            if (thread != null) {
-                thread.interrupt();
-            }
-        });
+        return lifecycle.shutdown(Duration.ofSeconds(10), () -> loop.shutdown().join());
     }
 
     /** {@link #shutdown()} and wait. */

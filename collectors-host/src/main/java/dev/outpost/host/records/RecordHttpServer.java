@@ -2,15 +2,12 @@ package dev.outpost.host.records;
 
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
+import dev.outpost.core.lifecycle.Lifecycle;
+import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.host.internal.Config;
-import dev.outpost.host.internal.DeadlineInputStream;
-import dev.outpost.host.internal.HttpRequestHead;
-import dev.outpost.host.internal.Lifecycle;
 import dev.outpost.host.internal.RecordApi;
+import dev.outpost.host.internal.RecordHttpExchange;
 import dev.outpost.spi.ConfigSource;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,15 +15,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -86,38 +79,29 @@ public final class RecordHttpServer implements AutoCloseable {
     /** How long a client has to send its body, by default. */
     public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(30);
 
-    private final RecordApi api;
-    private final byte[] tokenHash;
+    private final RecordHttpExchange exchange;
     private final String host;
     private final int port;
     private final Optional<SSLContext> tls;
-    private final int maxBodyBytes;
     private final int maxConnections;
     private final int maxPerClient;
-    private final Duration headerTimeout;
-    private final Duration bodyTimeout;
     private final Lifecycle lifecycle;
     private final AtomicInteger open = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicLong refusedConnections = new AtomicLong();
-    private final AtomicLong timedOut = new AtomicLong();
     private ServerSocket server;
     private ThreadPoolExecutor connections;
 
     private RecordHttpServer(Builder b, String token, String host, int port, Optional<SSLContext> tls, int maxBody, int maxConn,
             int maxPerClient, Duration headerTimeout, Duration bodyTimeout) {
-        this.api = new RecordApi(b.store);
-        this.tokenHash = sha256(token.getBytes(StandardCharsets.UTF_8));
+        this.exchange = new RecordHttpExchange(new RecordApi(b.store), token, maxBody, headerTimeout, bodyTimeout);
         this.host = host;
         this.port = port;
         this.tls = tls;
-        this.maxBodyBytes = maxBody;
         this.maxConnections = maxConn;
         this.maxPerClient = maxPerClient;
-        this.headerTimeout = headerTimeout;
-        this.bodyTimeout = bodyTimeout;
-        this.lifecycle = new Lifecycle("records-http", b.threadFactory);
+        this.lifecycle = new Lifecycle("records-http", new OwnedThreads("records-http", b.threadFactory));
     }
 
     /** A builder serving {@code store}, admitting requests that carry {@code token} (at least 16 characters). */
@@ -174,7 +158,7 @@ public final class RecordHttpServer implements AutoCloseable {
 
     /** Connections closed because their head or body did not arrive in time. */
     public long timedOutConnections() {
-        return timedOut.get();
+        return exchange.timedOut();
     }
 
     /**
@@ -240,7 +224,7 @@ public final class RecordHttpServer implements AutoCloseable {
         try {
             connections.execute(() -> {
                 try {
-                    serve(s);
+                    exchange.serve(s);
                 } catch (Throwable t) {
                     log.error("records http: connection failed: {}", t.toString(), t);
                 } finally {
@@ -280,133 +264,11 @@ public final class RecordHttpServer implements AutoCloseable {
         }
     }
 
-    private void serve(Socket s) throws IOException {
-        DeadlineInputStream in = new DeadlineInputStream(s, new BufferedInputStream(s.getInputStream(), 8192));
-        in.deadlineIn(headerTimeout.toNanos()); // covers the TLS handshake and the whole head, however it drips
-        OutputStream out = s.getOutputStream();
-        HttpRequestHead head;
-        try {
-            head = HttpRequestHead.read(in);
-        } catch (HttpRequestHead.Bad bad) {
-            reply(out, RecordApi.fail(bad.status(), "request", bad.getMessage()));
-            return;
-        } catch (SocketTimeoutException e) {
-            timedOut.incrementAndGet();
-            reply(out, RecordApi.fail(408, "request", "the request head did not arrive within " + headerTimeout.toSeconds() + " s"));
-            return;
-        } catch (EOFException e) {
-            return;
-        }
-        // the token is checked before anything else, and before a body is read
-        if (!authorised(head)) {
-            reply(out, RecordApi.fail(401, Map.of("WWW-Authenticate", "Bearer"), "authorization",
-                    "a valid 'Authorization: Bearer <token>' header is required"));
-            return;
-        }
-        Optional<String> method = RecordApi.methodFor(head.path());
-        if (method.isEmpty()) {
-            reply(out, RecordApi.fail(404, "path", "no such endpoint; use POST /api/v1/record, GET /api/test/count or /api/test/latest"));
-            return;
-        }
-        if (!method.get().equals(head.method())) {
-            reply(out, RecordApi.fail(405, Map.of("Allow", method.get()), "method", "use " + method.get()));
-            return;
-        }
-        if (head.method().equals("POST")) {
-            if (head.contentLength().isEmpty()) {
-                reply(out, RecordApi.fail(411, "body", "Content-Length is required"));
-                return;
-            }
-            if (head.contentLength().getAsLong() > maxBodyBytes) {
-                reply(out, RecordApi.fail(413, "body", "body larger than " + maxBodyBytes + " bytes"));
-                return;
-            }
-        }
-        RecordApi.Reply r;
-        try {
-            r = api.handle(head.path(), () -> readBody(in, (int) head.contentLength().orElse(0)));
-        } catch (SocketTimeoutException e) {
-            timedOut.incrementAndGet();
-            reply(out, RecordApi.fail(408, "body", "the body did not arrive within " + bodyTimeout.toSeconds() + " s"));
-            return;
-        } catch (EOFException e) {
-            return; // the client went away mid-body
-        }
-        reply(out, r);
-    }
-
-    private byte[] readBody(DeadlineInputStream in, int length) throws IOException {
-        in.deadlineIn(bodyTimeout.toNanos());
-        ByteArrayOutputStream body = new ByteArrayOutputStream(Math.min(length, 64 * 1024));
-        byte[] buf = new byte[16 * 1024];
-        int left = length;
-        while (left > 0) {
-            int n = in.read(buf, 0, Math.min(buf.length, left));
-            if (n < 0) {
-                throw new EOFException("body ended early");
-            }
-            body.write(buf, 0, n);
-            left -= n;
-        }
-        return body.toByteArray();
-    }
-
-    private static void reply(OutputStream out, RecordApi.Reply r) throws IOException {
-        StringBuilder h = new StringBuilder(256);
-        h.append("HTTP/1.1 ").append(r.status()).append(' ').append(reason(r.status())).append("\r\n");
-        h.append("Content-Type: application/json\r\n");
-        h.append("Content-Length: ").append(r.body().length).append("\r\n");
-        h.append("Connection: close\r\n");
-        r.headers().forEach((k, v) -> h.append(k).append(": ").append(v).append("\r\n"));
-        h.append("\r\n");
-        try {
-            out.write(h.toString().getBytes(StandardCharsets.US_ASCII));
-            out.write(r.body());
-            out.flush();
-        } catch (IOException e) {
-            // the client went away; nothing else to do
-        }
-    }
-
-    private static String reason(int status) {
-        return switch (status) {
-            case 200 -> "OK";
-            case 201 -> "Created";
-            case 400 -> "Bad Request";
-            case 401 -> "Unauthorized";
-            case 404 -> "Not Found";
-            case 405 -> "Method Not Allowed";
-            case 408 -> "Request Timeout";
-            case 411 -> "Length Required";
-            case 413 -> "Content Too Large";
-            case 431 -> "Request Header Fields Too Large";
-            case 505 -> "HTTP Version Not Supported";
-            default -> status >= 500 ? "Server Error" : "Error";
-        };
-    }
-
-    private boolean authorised(HttpRequestHead head) {
-        String header = head.header("Authorization").orElse("");
-        if (header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return false;
-        }
-        // hashing first makes the comparison independent of the lengths too
-        return MessageDigest.isEqual(tokenHash, sha256(header.substring(7).trim().getBytes(StandardCharsets.UTF_8)));
-    }
-
     private static void closeQuietly(Socket s) {
         try {
             s.close();
         } catch (IOException ignored) {
             // closing anyway
-        }
-    }
-
-    private static byte[] sha256(byte[] b) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(b);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

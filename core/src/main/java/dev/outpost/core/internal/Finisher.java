@@ -8,6 +8,7 @@ import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.ResponseStatus;
 import dev.outpost.core.audit.AuditEvent;
+import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.MessageTooLargeException;

@@ -7,6 +7,8 @@ import dev.outpost.ResponseStatus;
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.PollLoop;
 import dev.outpost.core.WorkerStatus;
+import dev.outpost.core.lifecycle.Guard;
+import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Sender;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.outpost.core.internal;
+package dev.outpost.core.lifecycle;
 
 import java.util.List;
 import java.util.Objects;
@@ -14,6 +14,9 @@ import org.slf4j.LoggerFactory;
  * Makes every thread one component owns, through the user's {@link ThreadFactory} when one was
  * given, and remembers them, so that shutdown can say which are still alive. Default names are
  * unique per component instance: {@code outpost-worker-3-runner-2}.
+ *
+ * <p>Part of the kit every Outpost module (and a module of your own) builds its long-lived
+ * components from; see {@link Lifecycle}.
  */
 public final class OwnedThreads {
     private static final Logger log = LoggerFactory.getLogger(OwnedThreads.class);
@@ -22,11 +25,28 @@ public final class OwnedThreads {
     private final String prefix;
     private final Optional<ThreadFactory> factory;
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
+    private final boolean daemon;
 
-    /** @param component {@code worker}, {@code client} or {@code scheduler} */
+    /**
+     * Non-daemon default threads: the JVM waits for them, so a component that is not shut down
+     * keeps its process alive (a worker's main job).
+     *
+     * @param component short name in default thread names: {@code worker}, {@code kv-sqlite}
+     * @param factory the user's factory; empty for Outpost's named threads
+     */
     public OwnedThreads(String component, Optional<ThreadFactory> factory) {
-        this.prefix = "outpost-" + component + "-" + INSTANCES.incrementAndGet() + "-";
+        this(component, factory, false);
+    }
+
+    /**
+     * @param component short name in default thread names
+     * @param factory the user's factory; empty for Outpost's named threads
+     * @param daemon whether default threads are daemons (the user's factory decides for its own)
+     */
+    public OwnedThreads(String component, Optional<ThreadFactory> factory, boolean daemon) {
+        this.prefix = "outpost-" + Objects.requireNonNull(component, "component") + "-" + INSTANCES.incrementAndGet() + "-";
         this.factory = Objects.requireNonNull(factory, "factory");
+        this.daemon = daemon;
     }
 
     /** A factory for threads of one role ({@code poller}, {@code runner}, {@code timer}). */
@@ -45,7 +65,7 @@ public final class OwnedThreads {
             }
         } else {
             t = new Thread(r, prefix + name);
-            t.setDaemon(false);
+            t.setDaemon(daemon);
         }
         // our loops catch everything themselves; this only reports what escapes a bug of ours
         t.setUncaughtExceptionHandler((thread, e) -> log.error("thread {} died", thread.getName(), e));
@@ -74,7 +94,27 @@ public final class OwnedThreads {
                 }
             }
         }
-        return threads.stream().filter(t -> t.isAlive() && t != Thread.currentThread()).map(Thread::getName).toList();
+        return threads.stream().filter(t -> t.isAlive() && t != Thread.currentThread() && t.getState() != Thread.State.NEW)
+                .map(Thread::getName).toList();
+    }
+
+    /** Interrupts every live thread made here, but the caller's own. */
+    public void interruptAll() {
+        for (Thread t : threads) {
+            if (t != Thread.currentThread()) {
+                t.interrupt();
+            }
+        }
+    }
+
+    /** Whether {@code t} was made here. */
+    public boolean owns(Thread t) {
+        return threads.contains(t);
+    }
+
+    /** Forgets {@code t}: for a thread whose end is not awaited (the one that runs a shutdown). */
+    void forget(Thread t) {
+        threads.remove(t);
     }
 
     /** The prefix of default names, for messages. */

@@ -1,0 +1,402 @@
+package dev.outpost.host.internal;
+
+import dev.outpost.host.records.RecordStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The record directory and everything that touches it: record files
+ * ({@code <source>_<seconds>.<micros>.json}), request-id markers ({@code .outpost/ids/<day>/<hash>}),
+ * temporary files ({@code .outpost/tmp}), the count and the newest record, retention sweeps, and
+ * the deferred fsyncs of what the journal acknowledged. {@link RecordStore} adds the lifecycle,
+ * the directory lock, the journal and the public API.
+ */
+public final class RecordFiles {
+    private static final Pattern FILE = Pattern.compile("(" + RecordStore.SOURCE_PATTERN + ")_(\\d{1,12})\\.(\\d{6})\\.json");
+    private static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
+    private static final int SYNC_THREADS = 8;
+
+    private final Path dir;
+    private final Path ids;
+    private final Path tmp;
+    private final Clock clock;
+    private final Duration retention;
+    /** Request-id hash to record name, for records the journal holds and the files may not yet. */
+    private final ConcurrentHashMap<String, String> recent = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Instant> lastBySource = new ConcurrentHashMap<>();
+    private final AtomicLong count = new AtomicLong();
+    private final ReentrantLock sweepLock = new ReentrantLock();
+    private volatile java.util.Set<Path> dayDirs;
+    private volatile Instant lastSweep = Instant.MIN;
+    private volatile String latest;
+    private java.util.concurrent.ThreadPoolExecutor syncPool;
+
+    public RecordFiles(Path dir, Clock clock, Duration retention) {
+        this.dir = dir;
+        this.ids = dir.resolve(".outpost").resolve("ids");
+        this.tmp = dir.resolve(".outpost").resolve("tmp");
+        this.clock = clock;
+        this.retention = retention;
+    }
+
+    /** Creates the directories (owner-only) and removes temporary files a crash interrupted. */
+    public void open() throws IOException {
+        DurableFiles.createDirectories(dir);
+        DurableFiles.createDirectories(ids);
+        DurableFiles.createDirectories(tmp);
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(tmp)) {
+            for (Path p : s) {
+                Files.deleteIfExists(p); // writes a crash interrupted; the journal has every acknowledged one
+            }
+        }
+    }
+
+    /** Starts the pool that fsyncs in parallel; its threads live only while a segment is synced. */
+    public void startSyncPool(ThreadFactory threads) {
+        syncPool = new java.util.concurrent.ThreadPoolExecutor(SYNC_THREADS, SYNC_THREADS, 2, TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), threads);
+        syncPool.allowCoreThreadTimeOut(true);
+    }
+
+    /** Stops the sync pool, if started. */
+    public void stopSyncPool(boolean now) {
+        if (syncPool != null) {
+            if (now) {
+                syncPool.shutdownNow();
+            } else {
+                syncPool.shutdown();
+            }
+        }
+    }
+
+    /** The record name pending in the journal for {@code hash}, if any. */
+    public Optional<String> pending(String hash) {
+        return Optional.ofNullable(recent.get(hash));
+    }
+
+    /** Notes that {@code name} for {@code hash} is in the journal and counts it. */
+    public void stored(String hash, String name) {
+        recent.put(hash, name);
+    }
+
+    /** Counts a new record and notes it as the newest when it is. */
+    public void added(String name) {
+        count.incrementAndGet();
+        noteLatest(name);
+    }
+
+    /** Whether the record file exists. */
+    public boolean exists(String name) {
+        return Files.exists(dir.resolve(name));
+    }
+
+    /** The path of a record file. */
+    public Path path(String name) {
+        return dir.resolve(name);
+    }
+
+    /** A materializer for a journal replay or retirement. */
+    public Materializer materializer() {
+        return new Materializer();
+    }
+
+    /** The number of records kept. */
+    public long count() {
+        return count.get();
+    }
+
+    /** The newest record's name, if any. */
+    public Optional<String> latest() {
+        return Optional.ofNullable(latest);
+    }
+
+    /** The marker and the record file, each written unless already there in full; fsynced when {@code sync}. */
+    public boolean writeFiles(String hash, String name, byte[] bytes, boolean sync) throws IOException {
+        Path day = ids.resolve(dayOf(timestampOf(name).orElseThrow()).toString());
+        if (!markerDays().contains(day)) {
+            DurableFiles.createDirectories(day); // a new day's directory: its parent is fsynced
+            markerDays().add(day);
+        }
+        Path marker = day.resolve(hash);
+        byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+        // on the store path (not sync) the files are new: no need to look before writing
+        if (!sync || !Files.isRegularFile(marker) || Files.size(marker) != nameBytes.length) {
+            DurableFiles.writeUnsynced(marker, nameBytes, false);
+        }
+        Path record = dir.resolve(name);
+        boolean created = false;
+        if (!sync || !Files.isRegularFile(record) || Files.size(record) != bytes.length) {
+            Path t = tmp.resolve(hash + ".json");
+            DurableFiles.writeUnsynced(t, bytes, false);
+            DurableFiles.move(t, record);
+            created = true;
+        }
+        return created;
+    }
+
+    /**
+     * Writes what a journal segment holds (if missing) and, at {@link #flush()}, fsyncs it all
+     * before the segment is deleted. The fsyncs run on several threads at once: the file system
+     * commits concurrent fsyncs together, which made the deferred part of durability many times
+     * cheaper than one fsync after another.
+     */
+    public final class Materializer implements RecordJournal.Materializer {
+        private final java.util.Set<Path> dirs = new java.util.HashSet<>();
+        private final java.util.List<Path> files = new java.util.ArrayList<>();
+        private boolean created;
+
+        @Override
+        public void materialize(RecordJournal.Entry e) throws IOException {
+            Optional<Instant> ts = timestampOf(e.name());
+            if (ts.isEmpty() || ts.get().isBefore(clock.instant().minus(retention))) {
+                recent.remove(e.hash(), e.name());
+                return; // past retention: swept, not to be brought back
+            }
+            created |= writeFiles(e.hash(), e.name(), e.content(), true);
+            Path day = ids.resolve(dayOf(ts.get()).toString());
+            dirs.add(day);
+            files.add(day.resolve(e.hash()));
+            files.add(dir.resolve(e.name()));
+            recent.remove(e.hash(), e.name());
+        }
+
+        @Override
+        public void flush() throws IOException {
+            syncAll(files);
+            files.clear();
+            DurableFiles.syncDirectory(dir);
+            for (Path d : dirs) {
+                DurableFiles.syncDirectory(d);
+            }
+            dirs.clear();
+        }
+
+        /** Flushes, and recounts when replay created files. */
+        public void finish() throws IOException {
+            flush();
+            if (created) {
+                rescan();
+                created = false;
+            }
+        }
+    }
+
+    private void syncAll(java.util.List<Path> files) throws IOException {
+        if (files.isEmpty()) {
+            return;
+        }
+        int parts = Math.min(SYNC_THREADS, Math.max(1, files.size() / 8));
+        if (parts == 1) {
+            for (Path f : files) {
+                DurableFiles.syncFile(f);
+            }
+            return;
+        }
+        java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+        for (int i = 0; i < parts; i++) {
+            int from = i;
+            done.add(syncPool.submit(() -> {
+                for (int j = from; j < files.size(); j += parts) {
+                    DurableFiles.syncFile(files.get(j));
+                }
+                return null;
+            }));
+        }
+        IOException failure = null;
+        for (java.util.concurrent.Future<?> f : done) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = new IOException("interrupted while syncing records", e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    public int sweep() throws IOException {
+        sweepLock.lock();
+        try {
+            Instant now = clock.instant();
+            lastSweep = now;
+            Instant cutoff = now.minus(retention);
+            int removed = 0;
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*.json")) {
+                for (Path p : s) {
+                    Optional<Instant> ts = timestampOf(p.getFileName().toString());
+                    if (ts.isPresent() && ts.get().isBefore(cutoff) && Files.deleteIfExists(p)) {
+                        removed++;
+                    }
+                }
+            }
+            LocalDate oldestMarkerDay = dayOf(cutoff).minusDays(1);
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(ids)) {
+                for (Path day : s) {
+                    try {
+                        if (LocalDate.parse(day.getFileName().toString()).isBefore(oldestMarkerDay)) {
+                            deleteTree(day);
+                            markerDays().remove(day);
+                        }
+                    } catch (java.time.format.DateTimeParseException e) {
+                        // not ours: leave it
+                    }
+                }
+            }
+            if (removed > 0) {
+                DurableFiles.syncDirectory(dir); // a removal must not come back after a crash
+                rescan();
+            }
+            return removed;
+        } finally {
+            sweepLock.unlock();
+        }
+    }
+
+    public void maybeSweep() {
+        if (Duration.between(lastSweep, clock.instant()).compareTo(SWEEP_EVERY) >= 0 && sweepLock.tryLock()) {
+            try {
+                sweep();
+            } catch (IOException | RuntimeException e) {
+                // retention is retried on the next store; storing itself succeeded
+            } finally {
+                sweepLock.unlock();
+            }
+        }
+    }
+
+    public Optional<String> marker(String hash) throws IOException {
+        for (Path day : markerDays()) {
+            try {
+                return Optional.of(Files.readString(day.resolve(hash), StandardCharsets.UTF_8));
+            } catch (NoSuchFileException e) {
+                // not that day
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The marker day directories, listed once and then kept up to date (listing them for every store cost a third of its syscalls). */
+    private java.util.Set<Path> markerDays() throws IOException {
+        java.util.Set<Path> days = dayDirs;
+        if (days == null) {
+            days = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(ids)) {
+                for (Path day : s) {
+                    if (Files.isDirectory(day)) {
+                        days.add(day);
+                    }
+                }
+            }
+            dayDirs = days;
+        }
+        return days;
+    }
+
+    /** A fresh name for {@code source}: now in microseconds, bumped past the last one used and any file present. */
+    public String allocate(String source) {
+        Instant[] chosen = new Instant[1];
+        lastBySource.compute(source, (k, last) -> {
+            Instant t = clock.instant().truncatedTo(ChronoUnit.MICROS);
+            if (last != null && !t.isAfter(last)) {
+                t = last.plus(1, ChronoUnit.MICROS);
+            }
+            while (Files.exists(dir.resolve(nameOf(source, t)))) {
+                t = t.plus(1, ChronoUnit.MICROS);
+            }
+            chosen[0] = t;
+            return t;
+        });
+        return nameOf(source, chosen[0]);
+    }
+
+    private static String nameOf(String source, Instant t) {
+        return source + "_" + format(t) + ".json";
+    }
+
+    /** Epoch seconds with six decimals, as the shipper wrote its timestamps. */
+    public static String format(Instant t) {
+        return t.getEpochSecond() + "." + String.format("%06d", t.getNano() / 1000);
+    }
+
+    public static Optional<Instant> timestampOf(String fileName) {
+        Matcher m = FILE.matcher(fileName);
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        return Optional.of(Instant.ofEpochSecond(Long.parseLong(m.group(2)), Long.parseLong(m.group(3)) * 1000));
+    }
+
+    public static LocalDate dayOf(Instant t) {
+        return LocalDate.ofInstant(t, ZoneOffset.UTC);
+    }
+
+    public synchronized void noteLatest(String name) {
+        String cur = latest;
+        if (cur == null || timestampOf(name).orElseThrow().compareTo(timestampOf(cur).orElseThrow()) >= 0) {
+            latest = name;
+        }
+    }
+
+    public synchronized void rescan() throws IOException {
+        long n = 0;
+        String newest = null;
+        Instant newestTs = null;
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*.json")) {
+            for (Path p : s) {
+                String name = p.getFileName().toString();
+                Optional<Instant> ts = timestampOf(name);
+                if (ts.isPresent()) {
+                    n++;
+                    if (newestTs == null || ts.get().isAfter(newestTs)) {
+                        newestTs = ts.get();
+                        newest = name;
+                    }
+                }
+            }
+        }
+        count.set(n);
+        latest = newest;
+    }
+
+    private static void deleteTree(Path day) throws IOException {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(day)) {
+            for (Path p : s) {
+                Files.deleteIfExists(p);
+            }
+        }
+        Files.deleteIfExists(day);
+    }
+
+    public static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
