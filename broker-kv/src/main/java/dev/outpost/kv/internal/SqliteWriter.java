@@ -1,5 +1,6 @@
 package dev.outpost.kv.internal;
 
+import dev.outpost.core.registry.WatchHub;
 import dev.outpost.spi.RegistryException;
 import java.io.IOException;
 import java.nio.file.Path;

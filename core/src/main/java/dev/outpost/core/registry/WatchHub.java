@@ -1,19 +1,20 @@
 package dev.outpost.core.registry;
 
+import dev.outpost.core.lifecycle.Guard;
+import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.spi.RegistryEntry;
 import dev.outpost.spi.RegistryWatcher;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Delivers registry changes to watchers without ever blocking the writer: for implementations of
@@ -26,46 +27,57 @@ import org.slf4j.LoggerFactory;
  * Call {@link #publish} in commit order.
  */
 public final class WatchHub implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(WatchHub.class);
-
     /** The default number of changes a watch buffers before its watcher must resync. */
     public static final int DEFAULT_BUFFER = 1024;
 
     private final int buffer;
     private final ExecutorService pool;
+    private final Guard calls;
     private final List<Watch> watches = new CopyOnWriteArrayList<>();
 
     /**
-     * A hub whose threads are named after {@code name}, buffering {@code buffer} changes per watch.
+     * A hub whose (daemon) threads are named after {@code name}, buffering {@code buffer} changes
+     * per watch.
      */
     public WatchHub(String name, int buffer) {
-        Objects.requireNonNull(name, "name");
+        this(buffer, new OwnedThreads(Objects.requireNonNull(name, "name"), Optional.empty(), true).role("watch"), new Guard(name));
+    }
+
+    /**
+     * A hub for a component that owns its threads: drain threads come from {@code threads}, and
+     * whatever a watcher throws, {@link Error}s included, goes to {@code calls}.
+     */
+    public WatchHub(int buffer, ThreadFactory threads, Guard calls) {
         if (buffer < 1) {
             throw new IllegalArgumentException("buffer must be at least 1, was " + buffer);
         }
         this.buffer = buffer;
-        AtomicInteger n = new AtomicInteger();
-        // unbounded thread count (one per concurrently draining watch) but threads die when idle
-        ThreadPoolExecutor p = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
-                new java.util.concurrent.SynchronousQueue<>(), r -> {
-                    Thread t = new Thread(r, name + "-watch-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
-        this.pool = p;
+        this.calls = Objects.requireNonNull(calls, "calls");
+        // one thread per concurrently draining watch; idle ones end after a minute
+        this.pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                Objects.requireNonNull(threads, "threads"));
     }
 
-    /** Adds a watch on {@code prefix}; closing the result removes it and drops what it buffered. */
+    /** Adds a watch on {@code prefix} hearing every change published from now on. */
     public AutoCloseable add(String prefix, RegistryWatcher watcher) {
-        Watch w = new Watch(Objects.requireNonNull(prefix, "prefix"), Objects.requireNonNull(watcher, "watcher"));
+        return add(prefix, watcher, Long.MIN_VALUE);
+    }
+
+    /**
+     * Adds a watch on {@code prefix} that hears changes with a revision above {@code fromRevision}
+     * (the revision the store had when the watch was taken: a write that committed before it is
+     * never delivered); closing the result removes it and drops what it buffered.
+     */
+    public AutoCloseable add(String prefix, RegistryWatcher watcher, long fromRevision) {
+        Watch w = new Watch(Objects.requireNonNull(prefix, "prefix"), Objects.requireNonNull(watcher, "watcher"), fromRevision);
         watches.add(w);
         return w;
     }
 
-    /** Queues {@code change} for every watch whose prefix it matches; never blocks on a watcher. */
+    /** Queues {@code change} for every watch whose prefix it matches; never blocks on a watcher. Call in commit order. */
     public void publish(RegistryEntry change, long revision) {
         for (Watch w : watches) {
-            if (change.key().startsWith(w.prefix)) {
+            if (revision > w.from && change.key().startsWith(w.prefix)) {
                 w.offer(change, revision);
             }
         }
@@ -85,17 +97,31 @@ public final class WatchHub implements AutoCloseable {
         pool.shutdown();
     }
 
+    /** {@link #close()}, then waits up to {@code millis} for running watcher calls, interrupting them after. */
+    public void close(long millis) {
+        close();
+        try {
+            if (!pool.awaitTermination(millis, TimeUnit.MILLISECONDS)) {
+                pool.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private final class Watch implements AutoCloseable {
         final String prefix;
         final RegistryWatcher watcher;
+        final long from;
         private final ArrayDeque<RegistryEntry> queue = new ArrayDeque<>();
         private long resyncAt = -1;
         private boolean draining;
         private boolean closed;
 
-        Watch(String prefix, RegistryWatcher watcher) {
+        Watch(String prefix, RegistryWatcher watcher, long from) {
             this.prefix = prefix;
             this.watcher = watcher;
+            this.from = from;
         }
 
         void offer(RegistryEntry change, long revision) {
@@ -105,8 +131,7 @@ public final class WatchHub implements AutoCloseable {
                 }
                 if (queue.size() >= buffer) {
                     queue.clear();
-                    // the change that overflowed is dropped too: the resync covers it
-                    resyncAt = revision;
+                    resyncAt = revision; // the change that overflowed is covered by the resync too
                 } else {
                     queue.add(change);
                 }
@@ -137,14 +162,10 @@ public final class WatchHub implements AutoCloseable {
                         return;
                     }
                 }
-                try {
-                    if (resync >= 0) {
-                        watcher.onResync(resync);
-                    } else {
-                        watcher.onChange(next);
-                    }
-                } catch (Throwable t) {
-                    log.warn("registry watcher on '{}' failed", prefix, t);
+                if (resync >= 0) {
+                    calls.run("registry watcher on '" + prefix + "' (onResync)", () -> watcher.onResync(resync));
+                } else {
+                    calls.run("registry watcher on '" + prefix + "'", () -> watcher.onChange(next));
                 }
             }
         }
