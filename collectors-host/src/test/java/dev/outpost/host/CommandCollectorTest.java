@@ -156,11 +156,11 @@ class CommandCollectorTest {
         fakeSudo.toFile().setExecutable(true);
         collector = CommandCollector.builder().sudoPath(fakeSudo)
                 .command(CommandSpec.builder("ufw", Path.of("/usr/sbin/ufw")).args("allow", "{text}").paramsSchema(TEXT_SCHEMA)
-                        .sudo(true).build())
+                        .timeout(Duration.ofSeconds(30)).sudo(true).build()) // well inside the request's own deadline
                 .build();
         assertThat(run("ufw", Map.of("text", "22; reboot")).stdout())
                 .as("the timeout is enforced inside sudo by coreutils timeout, on root's whole process group")
-                .isEqualTo("-n\n--\n/usr/bin/timeout\n--kill-after=2s\n60.000s\n/usr/sbin/ufw\nallow\n22; reboot\n");
+                .isEqualTo("-n\n--\n/usr/bin/timeout\n--kill-after=2s\n30.000s\n/usr/sbin/ufw\nallow\n22; reboot\n");
     }
 
     @Test

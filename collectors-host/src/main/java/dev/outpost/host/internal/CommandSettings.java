@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.CollectorException;
 import dev.outpost.ConfigException;
 import dev.outpost.Json;
+import dev.outpost.core.config.Suggestions;
 import dev.outpost.host.CommandCollector;
 import dev.outpost.host.CommandSpec;
 import java.nio.file.Path;
@@ -39,7 +40,7 @@ public final class CommandSettings {
         }
         for (String key : new java.util.TreeSet<>(settings.keySet())) {
             if (!known.contains(key)) {
-                String hint = Nearest.to(key, known).map(n -> "; did you mean " + n + "?").orElse("");
+                String hint = Suggestions.nearest(key, known).map(n -> "; did you mean " + n + "?").orElse("");
                 if (hint.isEmpty() && key.startsWith("command.")) {
                     hint = "; command settings are command.NAME.KEY for a NAME listed in commands " + names;
                 }

@@ -1,6 +1,7 @@
 package dev.outpost.core.internal;
 
 import dev.outpost.ConfigException;
+import dev.outpost.core.config.Suggestions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
@@ -8,7 +9,6 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -125,36 +125,7 @@ public final class ConfigKeys {
 
     /** The candidate nearest to {@code key} by edit distance, when one is reasonably close. */
     public static Optional<String> nearest(String key, Iterable<String> candidates) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        String lower = key.toLowerCase(Locale.ROOT);
-        for (String c : candidates) {
-            int d = distance(lower, c.toLowerCase(Locale.ROOT));
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = c;
-            }
-        }
-        return best != null && bestDistance <= Math.max(3, key.length() / 4) ? Optional.of(best) : Optional.empty();
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
+        return Suggestions.nearest(key, candidates);
     }
 
     /** The problem for an unknown key: names it, its layer and the nearest valid key. */
