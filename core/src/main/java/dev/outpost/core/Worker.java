@@ -7,9 +7,8 @@ import dev.outpost.core.internal.Backoff;
 import dev.outpost.core.internal.Checks;
 import dev.outpost.core.internal.CollectorEntry;
 import dev.outpost.core.internal.CollectorTable;
-import dev.outpost.core.internal.ConfigKeys;
 import dev.outpost.core.internal.Hosts;
-import dev.outpost.core.internal.UserInfo;
+import dev.outpost.core.internal.Idempotency;
 import dev.outpost.core.internal.WorkerEngine;
 import dev.outpost.core.internal.WorkerBinding;
 import dev.outpost.core.internal.WorkerSettings;
@@ -17,6 +16,7 @@ import dev.outpost.core.json.JsonCodec;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.ConfigSource;
+import dev.outpost.spi.Registry;
 import dev.outpost.spi.Transport;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.LongSupplier;
@@ -193,6 +192,7 @@ public final class Worker implements AutoCloseable {
         private final Map<String, Integer> attempts = new HashMap<>();
         private final Map<String, Map<String, String>> settings = new HashMap<>();
         private Optional<ConfigSource> config = Optional.empty();
+        private Optional<Registry> idempotencyStore = Optional.empty();
 
         private Builder(Transport transport) {
             this.transport = Objects.requireNonNull(transport, "transport");
@@ -392,6 +392,26 @@ public final class Worker implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Runs a request that carries an {@linkplain dev.outpost.Request#idempotencyKey() idempotency
+         * key} at most once per sender and key: its outcome is recorded in {@code store} (any
+         * {@link Registry}, durable if it must survive a restart) before the answer is published and
+         * the message acked, and a redelivery or a retried call with the same key is answered from
+         * there. The same key with other params is refused ({@code idempotency-conflict}); while a
+         * run holds the key, other deliveries with it are put back for later. Start and close the
+         * store yourself. Outcomes are kept for {@code outpost.worker.idempotency.ttl} (24 h).
+         */
+        public Builder idempotency(Registry store) {
+            this.idempotencyStore = Optional.of(Objects.requireNonNull(store, "store"));
+            return this;
+        }
+
+        /** How long idempotent outcomes are kept; default 24 h. */
+        public Builder idempotencyTtl(Duration ttl) {
+            explicit.put(WorkerBinding.IDEMPOTENCY_TTL, Checks.positive(ttl, "idempotencyTtl"));
+            return this;
+        }
+
         /** Adds a filter run after the ttl and duplicate checks, before authorisation; several run in order. */
         public Builder filter(RequestFilter filter) {
             filters.add(Objects.requireNonNull(filter, "filter"));
@@ -458,7 +478,7 @@ public final class Worker implements AutoCloseable {
                         + " slots: a poller needs at least one free slot; use pollers <= concurrency"));
             }
             WorkerEngine[] engine = new WorkerEngine[1];
-            Map<String, String> view = configView(b, id);
+            Map<String, String> view = b.configView(config, id);
             Map<String, CollectorEntry> entries = CollectorTable.build(new CollectorTable.Registrations(collectors, discovered,
                     builtins, timeouts, attempts, settings), b, config, id, () -> engine[0].status(), () -> view, problems);
             if (!problems.isEmpty()) {
@@ -470,23 +490,10 @@ public final class Worker implements AutoCloseable {
                     entries, slots, pollerCount, b.duration(WorkerBinding.POLL_WAIT), b.duration(WorkerBinding.VISIBILITY),
                     b.duration(WorkerBinding.DRAIN_TIMEOUT), new Backoff(initial, max, 2.0), accepted,
                     b.integer(WorkerBinding.MAX_ATTEMPTS), b.integer(WorkerBinding.DEDUPE), b.list(WorkerBinding.REPLY_TO_ALLOW),
-                    listener, clock, ticker, threadFactory, view, audit, filters));
+                    listener, clock, ticker, threadFactory, view, audit, filters,
+                    idempotencyStore.map(r -> new Idempotency(r, b.text(WorkerBinding.IDEMPOTENCY_NAMESPACE),
+                            b.duration(WorkerBinding.IDEMPOTENCY_TTL), id, clock))));
             return new Worker(engine[0]);
-        }
-
-        /** Configuration as {@code outpost.config} shows it: secrets masked, the worker's own keys as it runs with them. */
-        private Map<String, String> configView(WorkerBinding bound, String id) {
-            Map<String, String> out = new TreeMap<>();
-            config.ifPresent(c -> {
-                if (c instanceof dev.outpost.core.config.OutpostConfig oc) {
-                    out.putAll(oc.redacted());
-                } else {
-                    c.keys().forEach(k -> out.put(k, ConfigKeys.get().isShowable(k) ? UserInfo.mask(c.string(k).orElse("")) : "****"));
-                }
-            });
-            out.putAll(bound.asText());
-            out.put(WorkerBinding.ID, id);
-            return Map.copyOf(out);
         }
     }
 }

@@ -37,6 +37,8 @@ public final class WorkerBinding {
     public static final String DEDUPE = "outpost.worker.dedupe";
     public static final String MAX_MESSAGE_BYTES = "outpost.worker.max-message-bytes";
     public static final String ALLOW = "outpost.collectors.allow";
+    public static final String IDEMPOTENCY_TTL = "outpost.worker.idempotency.ttl";
+    public static final String IDEMPOTENCY_NAMESPACE = "outpost.worker.idempotency.namespace";
 
     /** Bounds of the integer keys (others: zero or more). */
     private static final Map<String, long[]> RANGES = Map.of(
@@ -46,7 +48,7 @@ public final class WorkerBinding {
             DEDUPE, new long[] {0, 10_000_000},
             MAX_MESSAGE_BYTES, new long[] {1, Integer.MAX_VALUE});
     /** Durations that must be positive (others: zero or more). */
-    private static final Set<String> POSITIVE = Set.of(TIMEOUT, VISIBILITY);
+    private static final Set<String> POSITIVE = Set.of(TIMEOUT, VISIBILITY, IDEMPOTENCY_TTL);
     private static final Pattern INTEGER = Pattern.compile("-?\\d+");
 
     private enum Kind { TEXT, INTEGER, DURATION, LIST }
@@ -81,6 +83,10 @@ public final class WorkerBinding {
             Object value = explicit.containsKey(key) ? explicit.get(key) : configured(key, kind, config, problems);
             out.put(key, value != null ? value : parse(key, kind, fallback));
         });
+        if (!((String) out.get(IDEMPOTENCY_NAMESPACE)).matches("[a-z0-9][a-z0-9._-]{0,62}")) {
+            problems.add(new ConfigException.Problem(IDEMPOTENCY_NAMESPACE, "a registry namespace is lower-case letters,"
+                    + " digits, '.', '_' and '-', starting with a letter or digit"));
+        }
         return new WorkerBinding(out);
     }
 
@@ -184,6 +190,21 @@ public final class WorkerBinding {
             throw new IllegalStateException(key + " is not declared in " + ConfigKeys.RESOURCE);
         }
         return v;
+    }
+
+    /** Configuration as {@code outpost.config} shows it: secrets masked, the worker's own keys as it runs with them. */
+    public Map<String, String> configView(Optional<ConfigSource> config, String id) {
+        Map<String, String> out = new TreeMap<>();
+        config.ifPresent(c -> {
+            if (c instanceof dev.outpost.core.config.OutpostConfig oc) {
+                out.putAll(oc.redacted());
+            } else {
+                c.keys().forEach(k -> out.put(k, ConfigKeys.get().isShowable(k) ? UserInfo.mask(c.string(k).orElse("")) : "****"));
+            }
+        });
+        out.putAll(asText());
+        out.put(ID, id);
+        return Map.copyOf(out);
     }
 
     /** Every bound value as configuration text: what the worker runs with. */

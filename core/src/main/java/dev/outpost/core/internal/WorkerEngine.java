@@ -43,6 +43,7 @@ import org.slf4j.LoggerFactory;
 public final class WorkerEngine {
     private static final Logger log = LoggerFactory.getLogger("dev.outpost.Worker");
     private static final long SWEEP_MILLIS = 25;
+    private static final Duration LEASE_MARGIN = Duration.ofSeconds(30);
 
     private final WorkerSettings s;
     private final OwnedThreads threads;
@@ -159,6 +160,9 @@ public final class WorkerEngine {
     }
 
     private void run(InFlight f, CollectorEntry entry, Request req) {
+        if (s.idempotency().isPresent() && !idempotent(f, entry, req)) {
+            return;
+        }
         int attempt = f.attempt();
         Instant started = s.clock().instant();
         f.startedNanos = s.ticker().getAsLong();
@@ -173,19 +177,30 @@ public final class WorkerEngine {
         String name = req.collector();
         long nanos = outcome instanceof CollectorRunner.Ok ok ? ok.nanos() : ((CollectorRunner.Failed) outcome).nanos();
         counters.recordRun(name, nanos, outcome instanceof CollectorRunner.Failed);
-        if (!f.claim()) {
-            return; // handed back at shutdown while it ran: someone else will answer it
-        }
         Instant finished = s.clock().instant();
         if (outcome instanceof CollectorRunner.Ok ok) {
-            finisher.answer(f, Response.ok(req, ok.result(), s.workerId(), attempt, started, finished), Optional.empty(), true);
+            Response response = Response.ok(req, ok.result(), s.workerId(), attempt, started, finished);
+            recordOutcome(f, response);
+            if (f.claim()) {
+                finisher.answer(f, response, Optional.empty(), true);
+            }
             return;
         }
         CollectorRunner.Failed failure = (CollectorRunner.Failed) outcome;
+        boolean retry = failure.retryable() && attempt < entry.maxAttempts();
+        if (retry && f.held != null) {
+            s.idempotency().get().release(f.held);
+        }
+        if (!retry) {
+            recordOutcome(f, Response.failed(req, ResponseStatus.ERROR, failure.error(), s.workerId(), attempt, started, finished));
+        }
+        if (!f.claim()) {
+            return; // handed back at shutdown while it ran: someone else will answer it
+        }
         if (failure.timedOut()) {
             counters.timedOut.increment();
         }
-        if (failure.retryable() && attempt < entry.maxAttempts()) {
+        if (retry) {
             Duration delay = s.backoff().delay(attempt + 1);
             guard.run("listener onRetry", () -> s.listener().onRetry(req, attempt, delay, failure.error()));
             log.debug("worker {}: {} attempt {} of '{}' failed, retrying in {}: {}", s.workerId(), req.id(), attempt,
@@ -198,6 +213,41 @@ public final class WorkerEngine {
                 ? Optional.of(new Finisher.DeadLetter(RejectReason.ATTEMPTS_EXHAUSTED,
                         failure.error().code() + ": " + failure.error().message()))
                 : Optional.empty(), false);
+    }
+
+    /**
+     * Claims the request's idempotency key; false when the delivery was finished here instead
+     * (answered from the store, refused as a conflict, or put back while another run holds the key).
+     */
+    private boolean idempotent(InFlight f, CollectorEntry entry, Request req) {
+        Optional<String> key = req.idempotencyKey();
+        if (key.isEmpty()) {
+            return true;
+        }
+        Idempotency.Claim claim = s.idempotency().get().claim(req, f.sender, key.get(),
+                entry.timeout().plus(s.visibility()).plus(LEASE_MARGIN));
+        if (claim instanceof Idempotency.Held held) {
+            f.held = held;
+            return true;
+        }
+        if (claim instanceof Idempotency.Conflict conflict) {
+            finisher.reject(f, RejectReason.IDEMPOTENCY_CONFLICT, conflict.detail());
+        } else if (claim instanceof Idempotency.Stored stored) {
+            if (f.claim()) {
+                finisher.answer(f, stored.response(), Optional.empty(), stored.response().isOk());
+            }
+        } else if (f.claim()) {
+            log.debug("worker {}: {}: {}", s.workerId(), req.id(), ((Idempotency.Busy) claim).detail());
+            finisher.retry(f, s.backoff().delay(f.attempt() + 1));
+        }
+        return false;
+    }
+
+    /** Keeps the outcome of an idempotent run before it is published: a crash after this answers from the store. */
+    private void recordOutcome(InFlight f, Response response) {
+        if (f.held != null) {
+            s.idempotency().get().record(f.held, response);
+        }
     }
 
     // ---------------------------------------------------------------- timeouts and visibility

@@ -38,7 +38,8 @@ public record WorkerSettings(
         Optional<ThreadFactory> threadFactory,
         Map<String, String> configView,
         Optional<AuditLog> audit,
-        List<RequestFilter> filters) {
+        List<RequestFilter> filters,
+        Optional<Idempotency> idempotency) {
 
     public WorkerSettings {
         collectors = Map.copyOf(collectors);
