@@ -8,7 +8,6 @@ import dev.outpost.core.internal.Checks;
 import dev.outpost.core.internal.CollectorEntry;
 import dev.outpost.core.internal.CollectorTable;
 import dev.outpost.core.internal.Hosts;
-import dev.outpost.core.internal.Idempotency;
 import dev.outpost.core.internal.WorkerEngine;
 import dev.outpost.core.internal.WorkerBinding;
 import dev.outpost.core.internal.WorkerSettings;
@@ -393,22 +392,24 @@ public final class Worker implements AutoCloseable {
         }
 
         /**
-         * Runs a request that carries an {@linkplain dev.outpost.Request#idempotencyKey() idempotency
-         * key} at most once per sender and key: its outcome is recorded in {@code store} (any
-         * {@link Registry}, durable if it must survive a restart) before the answer is published and
-         * the message acked, and a redelivery or a retried call with the same key is answered from
-         * there. The same key with other params is refused ({@code idempotency-conflict}); while a
-         * run holds the key, other deliveries with it are put back for later. Start and close the
-         * store yourself. Outcomes are kept for {@code outpost.worker.idempotency.ttl} (24 h).
+         * Runs requests carrying an {@linkplain dev.outpost.Request#idempotencyKey() idempotency key}
+         * at most once per sender and key: the outcome is recorded in {@code store} (any registry;
+         * start and close it yourself) before the answer is published and the message acked, and
+         * redeliveries and retries are answered from there. Other params under the same key are
+         * refused ({@code idempotency-conflict}). TTL and namespace: {@code outpost.worker.idempotency.*}.
          */
         public Builder idempotency(Registry store) {
             this.idempotencyStore = Optional.of(Objects.requireNonNull(store, "store"));
             return this;
         }
 
-        /** How long idempotent outcomes are kept; default 24 h. */
-        public Builder idempotencyTtl(Duration ttl) {
-            explicit.put(WorkerBinding.IDEMPOTENCY_TTL, Checks.positive(ttl, "idempotencyTtl"));
+        /**
+         * Keeps every answer on disk in {@code dir} (0700, files 0600) before publishing it: one that
+         * cannot be published now, or was not before a crash, is published from there later, never
+         * computed again. Bounds and policy: {@code outpost.worker.outbox.*}.
+         */
+        public Builder resultOutbox(java.nio.file.Path dir) {
+            explicit.put(WorkerBinding.OUTBOX_DIR, Objects.requireNonNull(dir, "dir").toString());
             return this;
         }
 
@@ -491,8 +492,7 @@ public final class Worker implements AutoCloseable {
                     b.duration(WorkerBinding.DRAIN_TIMEOUT), new Backoff(initial, max, 2.0), accepted,
                     b.integer(WorkerBinding.MAX_ATTEMPTS), b.integer(WorkerBinding.DEDUPE), b.list(WorkerBinding.REPLY_TO_ALLOW),
                     listener, clock, ticker, threadFactory, view, audit, filters,
-                    idempotencyStore.map(r -> new Idempotency(r, b.text(WorkerBinding.IDEMPOTENCY_NAMESPACE),
-                            b.duration(WorkerBinding.IDEMPOTENCY_TTL), id, clock))));
+                    b.idempotency(idempotencyStore, id, clock), b.outbox(transport, ticker)));
             return new Worker(engine[0]);
         }
     }

@@ -39,6 +39,11 @@ public final class WorkerBinding {
     public static final String ALLOW = "outpost.collectors.allow";
     public static final String IDEMPOTENCY_TTL = "outpost.worker.idempotency.ttl";
     public static final String IDEMPOTENCY_NAMESPACE = "outpost.worker.idempotency.namespace";
+    public static final String OUTBOX_DIR = "outpost.worker.outbox.dir";
+    public static final String OUTBOX_MAX_MESSAGES = "outpost.worker.outbox.max-messages";
+    public static final String OUTBOX_MAX_BYTES = "outpost.worker.outbox.max-bytes";
+    public static final String OUTBOX_MAX_AGE = "outpost.worker.outbox.max-age";
+    public static final String OUTBOX_RETENTION = "outpost.worker.outbox.retention";
 
     /** Bounds of the integer keys (others: zero or more). */
     private static final Map<String, long[]> RANGES = Map.of(
@@ -46,9 +51,11 @@ public final class WorkerBinding {
             POLLERS, new long[] {1, 64},
             MAX_ATTEMPTS, new long[] {1, 100},
             DEDUPE, new long[] {0, 10_000_000},
-            MAX_MESSAGE_BYTES, new long[] {1, Integer.MAX_VALUE});
+            MAX_MESSAGE_BYTES, new long[] {1, Integer.MAX_VALUE},
+            OUTBOX_MAX_MESSAGES, new long[] {1, 10_000_000},
+            OUTBOX_MAX_BYTES, new long[] {1024, Integer.MAX_VALUE});
     /** Durations that must be positive (others: zero or more). */
-    private static final Set<String> POSITIVE = Set.of(TIMEOUT, VISIBILITY, IDEMPOTENCY_TTL);
+    private static final Set<String> POSITIVE = Set.of(TIMEOUT, VISIBILITY, IDEMPOTENCY_TTL, OUTBOX_MAX_AGE, OUTBOX_RETENTION);
     private static final Pattern INTEGER = Pattern.compile("-?\\d+");
 
     private enum Kind { TEXT, INTEGER, DURATION, LIST }
@@ -190,6 +197,18 @@ public final class WorkerBinding {
             throw new IllegalStateException(key + " is not declared in " + ConfigKeys.RESOURCE);
         }
         return v;
+    }
+
+    /** The idempotency store over {@code store}, when the builder was given one. */
+    public Optional<Idempotency> idempotency(Optional<dev.outpost.spi.Registry> store, String workerId, java.time.Clock clock) {
+        return store.map(r -> new Idempotency(r, text(IDEMPOTENCY_NAMESPACE), duration(IDEMPOTENCY_TTL), workerId, clock));
+    }
+
+    /** The result outbox, when a directory is set. */
+    public Optional<ResultOutbox> outbox(dev.outpost.spi.Transport transport, java.util.function.LongSupplier ticker) {
+        return optionalText(OUTBOX_DIR).map(d -> new ResultOutbox(java.nio.file.Path.of(d), transport, text(DEAD_LETTER),
+                integer(OUTBOX_MAX_MESSAGES), integer(OUTBOX_MAX_BYTES), duration(OUTBOX_MAX_AGE), duration(OUTBOX_RETENTION),
+                ticker));
     }
 
     /** Configuration as {@code outpost.config} shows it: secrets masked, the worker's own keys as it runs with them. */

@@ -102,6 +102,13 @@ public final class WorkerEngine {
     }
 
     public void start() {
+        if (s.outbox().isPresent() && state.get() == WorkerStatus.State.NEW) {
+            try {
+                s.outbox().get().open();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("worker " + s.workerId() + ": the result outbox cannot be opened", e);
+            }
+        }
         if (!state.compareAndSet(WorkerStatus.State.NEW, WorkerStatus.State.RUNNING)) {
             throw new IllegalStateException("worker " + s.workerId() + " was already started");
         }
@@ -255,6 +262,9 @@ public final class WorkerEngine {
     private void sweep() {
         try {
             deadlines.sweep();
+            if (s.outbox().isPresent()) {
+                s.outbox().get().flush();
+            }
             long now = s.ticker().getAsLong();
             long visibility = s.visibility().toNanos();
             for (InFlight f : inFlight) {

@@ -39,7 +39,8 @@ public record WorkerSettings(
         Map<String, String> configView,
         Optional<AuditLog> audit,
         List<RequestFilter> filters,
-        Optional<Idempotency> idempotency) {
+        Optional<Idempotency> idempotency,
+        Optional<ResultOutbox> outbox) {
 
     public WorkerSettings {
         collectors = Map.copyOf(collectors);
