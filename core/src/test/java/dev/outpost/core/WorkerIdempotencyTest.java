@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Idempotency keys on the in-memory transport: a retried call is answered from the store, the same
  * key with other params is refused, keys are per sender, a key held by a run is not run twice.
- * (The kill -9 test with a durable store is broker-kv's {@code IdempotencyKillTest}.)
+ * (The kill -9 test with a durable store is broker-kv's {@code WorkerCrashTest}.)
  */
 class WorkerIdempotencyTest {
     private final InMemoryTransport transport = InMemoryTransport.create();

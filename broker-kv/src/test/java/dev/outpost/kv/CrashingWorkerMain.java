@@ -21,13 +21,13 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 
 /**
- * The worker process {@link IdempotencyKillTest} kills: on ElasticMQ, with its idempotency store in
- * a SQLite file. Its collector {@code charge} appends a line to a file (the side effect). With
+ * The worker process {@link WorkerCrashTest} kills: on ElasticMQ, with its idempotency store in
+ * a SQLite file, or (with {@code outbox}) with a result outbox in a directory instead. Its collector {@code charge} appends a line to a file (the side effect). With
  * {@code stall}, the first response it publishes never leaves: it writes a marker file (the outcome
  * is recorded and the side effect done) and hangs before the ack, waiting for {@code kill -9}.
  */
-public final class IdempotentWorkerMain {
-    private IdempotentWorkerMain() {}
+public final class CrashingWorkerMain {
+    private CrashingWorkerMain() {}
 
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
@@ -35,6 +35,7 @@ public final class IdempotentWorkerMain {
         Path counter = Path.of(args[2]);
         Path marker = Path.of(args[3]);
         boolean stall = args[4].equals("stall");
+        boolean outbox = args[5].equals("outbox"); // else: idempotency store
         SqsAsyncClient sqs = SqsAsyncClient.builder().endpointOverride(URI.create("http://127.0.0.1:" + port))
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))).build();
@@ -47,9 +48,14 @@ public final class IdempotentWorkerMain {
             return Json.object().put("charged", request.params().path("amount").asInt())
                     .put("line", Files.readAllLines(counter).size());
         });
-        Worker.builder(transport).id("idem-worker").requests("idem-requests").allowReplyTo("idem-replies")
-                .collector(charge).idempotency(store).visibility(Duration.ofSeconds(2)).pollWait(Duration.ofSeconds(1))
-                .build().start();
+        Worker.Builder worker = Worker.builder(transport).id("idem-worker").requests("idem-requests")
+                .allowReplyTo("idem-replies").collector(charge).visibility(Duration.ofSeconds(2)).pollWait(Duration.ofSeconds(1));
+        if (outbox) {
+            worker.resultOutbox(db.resolveSibling("outbox"));
+        } else {
+            worker.idempotency(store);
+        }
+        worker.build().start();
         System.out.println("started");
         System.out.flush();
         Thread.currentThread().join(); // until killed
