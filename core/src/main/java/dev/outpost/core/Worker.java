@@ -261,11 +261,7 @@ public final class Worker implements AutoCloseable {
          * registered in code and the built-in ping, status and collectors listing run.
          */
         public Builder allow(String... patterns) {
-            List<String> list = new ArrayList<>();
-            for (String p : patterns) {
-                list.add(Checks.text(p, "allow"));
-            }
-            explicit.put(WorkerBinding.ALLOW, List.copyOf(list));
+            explicit.put(WorkerBinding.ALLOW, Checks.texts(patterns, "allow"));
             return this;
         }
 
@@ -276,11 +272,7 @@ public final class Worker implements AutoCloseable {
          * choose any queue they like.
          */
         public Builder allowReplyTo(String... patterns) {
-            List<String> list = new ArrayList<>();
-            for (String p : patterns) {
-                list.add(Checks.text(p, "allowReplyTo"));
-            }
-            explicit.put(WorkerBinding.REPLY_TO_ALLOW, List.copyOf(list));
+            explicit.put(WorkerBinding.REPLY_TO_ALLOW, Checks.texts(patterns, "allowReplyTo"));
             return this;
         }
 
@@ -392,11 +384,9 @@ public final class Worker implements AutoCloseable {
         }
 
         /**
-         * Runs requests carrying an {@linkplain dev.outpost.Request#idempotencyKey() idempotency key}
-         * at most once per sender and key: the outcome is recorded in {@code store} (any registry;
-         * start and close it yourself) before the answer is published and the message acked, and
-         * redeliveries and retries are answered from there. Other params under the same key are
-         * refused ({@code idempotency-conflict}). TTL and namespace: {@code outpost.worker.idempotency.*}.
+         * Runs requests with an {@linkplain dev.outpost.Request#idempotencyKey() idempotency key} at most
+         * once per sender and key: the outcome goes to {@code store} (yours to close) before the answer
+         * is published and acked; retries are answered from there (see core's README).
          */
         public Builder idempotency(Registry store) {
             this.idempotencyStore = Optional.of(Objects.requireNonNull(store, "store"));
@@ -410,6 +400,15 @@ public final class Worker implements AutoCloseable {
          */
         public Builder resultOutbox(java.nio.file.Path dir) {
             explicit.put(WorkerBinding.OUTBOX_DIR, Objects.requireNonNull(dir, "dir").toString());
+            return this;
+        }
+
+        /**
+         * Checks results against their collector's {@linkplain Collector#resultSchema() result schema}:
+         * one that fails is answered as an {@code invalid-result} error. Default off.
+         */
+        public Builder checkResults(boolean enabled) {
+            explicit.put(WorkerBinding.CHECK_RESULTS, Boolean.toString(enabled));
             return this;
         }
 
@@ -492,7 +491,8 @@ public final class Worker implements AutoCloseable {
                     b.duration(WorkerBinding.DRAIN_TIMEOUT), new Backoff(initial, max, 2.0), accepted,
                     b.integer(WorkerBinding.MAX_ATTEMPTS), b.integer(WorkerBinding.DEDUPE), b.list(WorkerBinding.REPLY_TO_ALLOW),
                     listener, clock, ticker, threadFactory, view, audit, filters,
-                    b.idempotency(idempotencyStore, id, clock), b.outbox(transport, ticker)));
+                    b.idempotency(idempotencyStore, id, clock), b.outbox(transport, ticker),
+                    b.checkResults()));
             return new Worker(engine[0]);
         }
     }

@@ -39,6 +39,7 @@ public final class WorkerBinding {
     public static final String ALLOW = "outpost.collectors.allow";
     public static final String IDEMPOTENCY_TTL = "outpost.worker.idempotency.ttl";
     public static final String IDEMPOTENCY_NAMESPACE = "outpost.worker.idempotency.namespace";
+    public static final String CHECK_RESULTS = "outpost.worker.check-results";
     public static final String OUTBOX_DIR = "outpost.worker.outbox.dir";
     public static final String OUTBOX_MAX_MESSAGES = "outpost.worker.outbox.max-messages";
     public static final String OUTBOX_MAX_BYTES = "outpost.worker.outbox.max-bytes";
@@ -90,6 +91,9 @@ public final class WorkerBinding {
             Object value = explicit.containsKey(key) ? explicit.get(key) : configured(key, kind, config, problems);
             out.put(key, value != null ? value : parse(key, kind, fallback));
         });
+        if (!List.of("true", "false").contains(String.valueOf(out.get(CHECK_RESULTS)).toLowerCase(java.util.Locale.ROOT))) {
+            problems.add(new ConfigException.Problem(CHECK_RESULTS, "must be true or false, was '" + out.get(CHECK_RESULTS) + "'"));
+        }
         if (!((String) out.get(IDEMPOTENCY_NAMESPACE)).matches("[a-z0-9][a-z0-9._-]{0,62}")) {
             problems.add(new ConfigException.Problem(IDEMPOTENCY_NAMESPACE, "a registry namespace is lower-case letters,"
                     + " digits, '.', '_' and '-', starting with a letter or digit"));
@@ -197,6 +201,11 @@ public final class WorkerBinding {
             throw new IllegalStateException(key + " is not declared in " + ConfigKeys.RESOURCE);
         }
         return v;
+    }
+
+    /** Whether results are checked against result schemas. */
+    public boolean checkResults() {
+        return text(CHECK_RESULTS).equalsIgnoreCase("true");
     }
 
     /** The idempotency store over {@code store}, when the builder was given one. */

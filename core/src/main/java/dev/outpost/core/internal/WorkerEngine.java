@@ -181,6 +181,9 @@ public final class WorkerEngine {
         } finally {
             f.collecting = false;
         }
+        if (s.checkResults() && outcome instanceof CollectorRunner.Ok ok && entry.resultSchema().isPresent()) {
+            outcome = checked(entry, ok);
+        }
         String name = req.collector();
         long nanos = outcome instanceof CollectorRunner.Ok ok ? ok.nanos() : ((CollectorRunner.Failed) outcome).nanos();
         counters.recordRun(name, nanos, outcome instanceof CollectorRunner.Failed);
@@ -248,6 +251,19 @@ public final class WorkerEngine {
             finisher.retry(f, s.backoff().delay(f.attempt() + 1));
         }
         return false;
+    }
+
+    /** A result that breaks the collector's result schema is a bug in the collector: an error, not retried. */
+    private CollectorRunner.Outcome checked(CollectorEntry entry, CollectorRunner.Ok ok) {
+        List<String> violations = entry.resultSchema().get().violations(ok.result());
+        if (violations.isEmpty()) {
+            return ok;
+        }
+        String detail = "the result of '" + entry.collector().name() + "' does not satisfy its result schema: "
+                + String.join("; ", violations.subList(0, Math.min(5, violations.size())));
+        log.warn("worker {}: {}", s.workerId(), detail);
+        return new CollectorRunner.Failed(new dev.outpost.ErrorInfo(dev.outpost.ErrorCodes.INVALID_RESULT,
+                Finisher.truncate(detail)), false, false, ok.nanos());
     }
 
     /** Keeps the outcome of an idempotent run before it is published: a crash after this answers from the store. */

@@ -40,7 +40,8 @@ public record WorkerSettings(
         Optional<AuditLog> audit,
         List<RequestFilter> filters,
         Optional<Idempotency> idempotency,
-        Optional<ResultOutbox> outbox) {
+        Optional<ResultOutbox> outbox,
+        boolean checkResults) {
 
     public WorkerSettings {
         collectors = Map.copyOf(collectors);
