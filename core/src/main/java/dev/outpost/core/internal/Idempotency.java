@@ -87,13 +87,15 @@ public final class Idempotency {
         String fp = CanonicalJson.sha256(TextNode.valueOf(request.collector()),
                 TextNode.valueOf(request.target().orElse("")), request.params());
         for (int tries = 0; tries < 3; tries++) {
+            try {
+                // a new key is the common case: one write, no read
+                return new Held(rkey, fp, registry.register(rkey, running(fp), Optional.of(lease)).version());
+            } catch (RegistryException.KeyExists used) {
+                // read it below
+            }
             Optional<RegistryEntry> existing = registry.get(rkey);
             if (existing.isEmpty()) {
-                try {
-                    return new Held(rkey, fp, registry.register(rkey, running(fp), Optional.of(lease)).version());
-                } catch (RegistryException.KeyExists raced) {
-                    continue;
-                }
+                continue; // expired or released in between
             }
             JsonNode v = existing.get().value();
             if (!fp.equals(v.path("fp").asText())) {
