@@ -22,7 +22,8 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 
 /**
  * The worker process {@link WorkerCrashTest} kills: on ElasticMQ, with its idempotency store in
- * a SQLite file, or (with {@code outbox}) with a result outbox in a directory instead. Its collector {@code charge} appends a line to a file (the side effect). With
+ * a SQLite file, or (with {@code outbox}) with a result outbox in a directory instead. Its
+ * collector {@code charge} appends a line to a file (the side effect). With
  * {@code stall}, the first response it publishes never leaves: it writes a marker file (the outcome
  * is recorded and the side effect done) and hangs before the ack, waiting for {@code kill -9}.
  */

@@ -163,7 +163,8 @@ class WorkerCrashTest {
             }
         }
         assertThat(line).as("worker started").isEqualTo("started");
-        Thread drain = new Thread(() -> out.lines().filter(l -> l.contains("dev.outpost")).forEach(l -> System.out.println("worker: " + l)), "worker-stdout");
+        Thread drain = new Thread(() -> out.lines().filter(l -> l.contains("dev.outpost"))
+                .forEach(l -> System.out.println("worker: " + l)), "worker-stdout");
         drain.setDaemon(true);
         drain.start();
         return p;
