@@ -26,6 +26,14 @@ public final class Attributes {
      * sealed request carries it inside the envelope.
      */
     public static final String TRACEPARENT = "traceparent";
+    /**
+     * On requests: the caller's idempotency key (1 to {@value Request#MAX_IDEMPOTENCY_KEY_LENGTH}
+     * printable characters). A worker with an idempotency store runs a request with a key at most
+     * once per sender and key, and answers a redelivery or a retried call with the stored outcome.
+     * A request attribute, so a sealed request carries it inside the envelope. Set it with
+     * {@link Request.Builder#idempotencyKey(String)}.
+     */
+    public static final String IDEMPOTENCY_KEY = "outpost-idempotency-key";
     /** On requests: the W3C {@code tracestate} that goes with {@link #TRACEPARENT}. */
     public static final String TRACESTATE = "tracestate";
 

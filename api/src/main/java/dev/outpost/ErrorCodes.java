@@ -18,6 +18,13 @@ public final class ErrorCodes {
     public static final String UNENCODABLE_RESULT = "unencodable-result";
     /** Something unexpected failed; the message names an incident id to look up in the worker's log. */
     public static final String INTERNAL_ERROR = "internal-error";
+    /** The result does not satisfy the collector's declared result schema (when the worker checks results). */
+    public static final String INVALID_RESULT = "invalid-result";
+    /**
+     * Answering a retried idempotent request: the operation ran once, but its result was too large
+     * for the idempotency store, so only the fact that it ran was kept.
+     */
+    public static final String OUTCOME_NOT_KEPT = "outcome-not-kept";
 
     private ErrorCodes() {}
 }

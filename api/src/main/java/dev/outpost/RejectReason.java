@@ -39,6 +39,11 @@ public final class RejectReason {
     public static final RejectReason UNAUTHORISED = new RejectReason("unauthorised", true);
     /** The request names a {@code replyTo} this worker is not allowed to send to. */
     public static final RejectReason REPLY_TO_REFUSED = new RejectReason("reply-to-refused", false);
+    /**
+     * The request's idempotency key was used before by the same sender with another collector,
+     * target or params: refused, so that one key never stands for two different operations.
+     */
+    public static final RejectReason IDEMPOTENCY_CONFLICT = new RejectReason("idempotency-conflict", true);
     /** A retryable failure happened on every allowed attempt; the sender got an error response. */
     public static final RejectReason ATTEMPTS_EXHAUSTED = new RejectReason("attempts-exhausted", false);
     /** The response could not be delivered (its destination does not exist or refuses it) on every attempt. */

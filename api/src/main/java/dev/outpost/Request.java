@@ -40,6 +40,8 @@ public record Request(
 
     /** The document version this library writes. */
     public static final int VERSION = 1;
+    /** The longest idempotency key, in characters. */
+    public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 
     /** Validates the components. */
     public Request {
@@ -89,6 +91,14 @@ public record Request(
     /** This request with another reply destination. */
     public Request withReplyTo(String destination) {
         return new Request(v, id, collector, target, params, Optional.of(destination), sentAt, ttl, attributes);
+    }
+
+    /**
+     * The caller's idempotency key (the {@value Attributes#IDEMPOTENCY_KEY} attribute), when it
+     * has one.
+     */
+    public Optional<String> idempotencyKey() {
+        return Optional.ofNullable(attributes.get(Attributes.IDEMPOTENCY_KEY));
     }
 
     /** When the request expires, if it has a ttl. */
@@ -189,6 +199,25 @@ public record Request(
                 throw new IllegalArgumentException("ttl must be positive, was " + ttl);
             }
             this.ttl = Optional.of(ttl);
+            return this;
+        }
+
+        /**
+         * Attaches an idempotency key: a worker with an idempotency store runs this operation at
+         * most once for this sender and key, and answers a redelivery or a retry (a new request
+         * with the same key) with the stored outcome. Reusing the key with other params is
+         * refused ({@link RejectReason#IDEMPOTENCY_CONFLICT}).
+         *
+         * @param key 1 to {@value #MAX_IDEMPOTENCY_KEY_LENGTH} characters, no control characters
+         * @throws IllegalArgumentException when the key has another form
+         */
+        public Builder idempotencyKey(String key) {
+            Objects.requireNonNull(key, "key");
+            if (key.isEmpty() || key.length() > MAX_IDEMPOTENCY_KEY_LENGTH || key.chars().anyMatch(Character::isISOControl)) {
+                throw new IllegalArgumentException("an idempotency key is 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH
+                        + " characters without control characters");
+            }
+            attributes.put(Attributes.IDEMPOTENCY_KEY, key);
             return this;
         }
 

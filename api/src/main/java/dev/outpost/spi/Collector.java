@@ -30,6 +30,17 @@ public interface Collector {
     }
 
     /**
+     * The draft-07 JSON Schema of its result, if it declares one: {@code outpost.collectors} lists
+     * it (so clients in other languages can be generated), and a worker told to check results
+     * answers a result that does not satisfy it with an {@code invalid-result} error. When empty
+     * (the default) and {@link #collect}'s declared return type is a record, the worker derives the
+     * schema from the record.
+     */
+    default java.util.Optional<JsonNode> resultSchema() {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * The draft-07 JSON Schema its params must satisfy; the worker enforces it before
      * {@link #collect} runs. The default accepts any object.
      */
@@ -72,6 +83,44 @@ public interface Collector {
      */
     static Collector of(String name, Handler handler) {
         return of(name, "", Json.anyObjectSchema(), handler);
+    }
+
+    /** A collector from a name, a description, a params schema, a result schema and a function. */
+    static Collector of(String name, String description, JsonNode paramsSchema, JsonNode resultSchema, Handler handler) {
+        java.util.Objects.requireNonNull(resultSchema, "resultSchema");
+        Collector inner = of(name, description, paramsSchema, handler);
+        JsonNode result = resultSchema.deepCopy();
+        return new Collector() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String description() {
+                return description;
+            }
+
+            @Override
+            public JsonNode paramsSchema() {
+                return inner.paramsSchema();
+            }
+
+            @Override
+            public java.util.Optional<JsonNode> resultSchema() {
+                return java.util.Optional.of(result.deepCopy());
+            }
+
+            @Override
+            public Object collect(Request request, CollectorContext context) throws Exception {
+                return handler.collect(request, context);
+            }
+
+            @Override
+            public String toString() {
+                return "Collector[" + name + "]";
+            }
+        };
     }
 
     /** A collector from a name, a description, a params schema and a function. */

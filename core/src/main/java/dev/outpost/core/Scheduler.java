@@ -104,7 +104,7 @@ public final class Scheduler implements AutoCloseable {
                 threads.role("runner"));
         for (Job j : b.jobs) {
             CollectorEntry entry = new CollectorEntry(j.collector(), JsonSchema.of(j.collector().paramsSchema()), true, false,
-                    j.timeout(), 1, j.settings());
+                    j.timeout(), 1, j.settings(), java.util.Optional.empty());
             this.jobs.add(new Running(j, entry));
         }
     }

@@ -7,9 +7,7 @@ import dev.outpost.core.internal.Backoff;
 import dev.outpost.core.internal.Checks;
 import dev.outpost.core.internal.CollectorEntry;
 import dev.outpost.core.internal.CollectorTable;
-import dev.outpost.core.internal.ConfigKeys;
 import dev.outpost.core.internal.Hosts;
-import dev.outpost.core.internal.UserInfo;
 import dev.outpost.core.internal.WorkerEngine;
 import dev.outpost.core.internal.WorkerBinding;
 import dev.outpost.core.internal.WorkerSettings;
@@ -17,6 +15,7 @@ import dev.outpost.core.json.JsonCodec;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.ConfigSource;
+import dev.outpost.spi.Registry;
 import dev.outpost.spi.Transport;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,7 +26,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.function.LongSupplier;
@@ -193,6 +191,7 @@ public final class Worker implements AutoCloseable {
         private final Map<String, Integer> attempts = new HashMap<>();
         private final Map<String, Map<String, String>> settings = new HashMap<>();
         private Optional<ConfigSource> config = Optional.empty();
+        private Optional<Registry> idempotencyStore = Optional.empty();
 
         private Builder(Transport transport) {
             this.transport = Objects.requireNonNull(transport, "transport");
@@ -262,11 +261,7 @@ public final class Worker implements AutoCloseable {
          * registered in code and the built-in ping, status and collectors listing run.
          */
         public Builder allow(String... patterns) {
-            List<String> list = new ArrayList<>();
-            for (String p : patterns) {
-                list.add(Checks.text(p, "allow"));
-            }
-            explicit.put(WorkerBinding.ALLOW, List.copyOf(list));
+            explicit.put(WorkerBinding.ALLOW, Checks.texts(patterns, "allow"));
             return this;
         }
 
@@ -277,11 +272,7 @@ public final class Worker implements AutoCloseable {
          * choose any queue they like.
          */
         public Builder allowReplyTo(String... patterns) {
-            List<String> list = new ArrayList<>();
-            for (String p : patterns) {
-                list.add(Checks.text(p, "allowReplyTo"));
-            }
-            explicit.put(WorkerBinding.REPLY_TO_ALLOW, List.copyOf(list));
+            explicit.put(WorkerBinding.REPLY_TO_ALLOW, Checks.texts(patterns, "allowReplyTo"));
             return this;
         }
 
@@ -392,6 +383,35 @@ public final class Worker implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Runs requests with an {@linkplain dev.outpost.Request#idempotencyKey() idempotency key} at most
+         * once per sender and key: the outcome goes to {@code store} (yours to close) before the answer
+         * is published and acked; retries are answered from there (see core's README).
+         */
+        public Builder idempotency(Registry store) {
+            this.idempotencyStore = Optional.of(Objects.requireNonNull(store, "store"));
+            return this;
+        }
+
+        /**
+         * Keeps every answer on disk in {@code dir} (0700, files 0600) before publishing it: one that
+         * cannot be published now, or was not before a crash, is published from there later, never
+         * computed again. Bounds and policy: {@code outpost.worker.outbox.*}.
+         */
+        public Builder resultOutbox(java.nio.file.Path dir) {
+            explicit.put(WorkerBinding.OUTBOX_DIR, Objects.requireNonNull(dir, "dir").toString());
+            return this;
+        }
+
+        /**
+         * Checks results against their collector's {@linkplain Collector#resultSchema() result schema}:
+         * one that fails is answered as an {@code invalid-result} error. Default off.
+         */
+        public Builder checkResults(boolean enabled) {
+            explicit.put(WorkerBinding.CHECK_RESULTS, Boolean.toString(enabled));
+            return this;
+        }
+
         /** Adds a filter run after the ttl and duplicate checks, before authorisation; several run in order. */
         public Builder filter(RequestFilter filter) {
             filters.add(Objects.requireNonNull(filter, "filter"));
@@ -458,7 +478,7 @@ public final class Worker implements AutoCloseable {
                         + " slots: a poller needs at least one free slot; use pollers <= concurrency"));
             }
             WorkerEngine[] engine = new WorkerEngine[1];
-            Map<String, String> view = configView(b, id);
+            Map<String, String> view = b.configView(config, id);
             Map<String, CollectorEntry> entries = CollectorTable.build(new CollectorTable.Registrations(collectors, discovered,
                     builtins, timeouts, attempts, settings), b, config, id, () -> engine[0].status(), () -> view, problems);
             if (!problems.isEmpty()) {
@@ -470,23 +490,10 @@ public final class Worker implements AutoCloseable {
                     entries, slots, pollerCount, b.duration(WorkerBinding.POLL_WAIT), b.duration(WorkerBinding.VISIBILITY),
                     b.duration(WorkerBinding.DRAIN_TIMEOUT), new Backoff(initial, max, 2.0), accepted,
                     b.integer(WorkerBinding.MAX_ATTEMPTS), b.integer(WorkerBinding.DEDUPE), b.list(WorkerBinding.REPLY_TO_ALLOW),
-                    listener, clock, ticker, threadFactory, view, audit, filters));
+                    listener, clock, ticker, threadFactory, view, audit, filters,
+                    b.idempotency(idempotencyStore, id, clock), b.outbox(transport, ticker),
+                    b.checkResults()));
             return new Worker(engine[0]);
-        }
-
-        /** Configuration as {@code outpost.config} shows it: secrets masked, the worker's own keys as it runs with them. */
-        private Map<String, String> configView(WorkerBinding bound, String id) {
-            Map<String, String> out = new TreeMap<>();
-            config.ifPresent(c -> {
-                if (c instanceof dev.outpost.core.config.OutpostConfig oc) {
-                    out.putAll(oc.redacted());
-                } else {
-                    c.keys().forEach(k -> out.put(k, ConfigKeys.get().isShowable(k) ? UserInfo.mask(c.string(k).orElse("")) : "****"));
-                }
-            });
-            out.putAll(bound.asText());
-            out.put(WorkerBinding.ID, id);
-            return Map.copyOf(out);
         }
     }
 }

@@ -40,7 +40,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * <p>Register it on an instance field (one worker per test) or a static field (one per test
  * method still: the wiring is rebuilt before each test). Test methods may also take an
  * {@code InMemoryTransport}, {@code Worker}, {@code Client} or {@code OutpostExtension} parameter.
- * Polling waits are short (50 ms) so that tests run fast.
+ * Polling waits are short (50 ms) so that tests run fast. Results are checked against their
+ * collector's result schema (a result that does not satisfy it is answered as an
+ * {@code invalid-result} error); a customiser may turn that off with {@code checkResults(false)}.
  */
 public final class OutpostExtension implements BeforeEachCallback, AfterEachCallback, ParameterResolver {
     /** How long {@link #call(Request)} and the await helpers wait by default. */
@@ -76,7 +78,8 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
         List<Collector> fresh = new ArrayList<>();
         collectors.forEach(c -> fresh.add(Objects.requireNonNull(c.get(), "collector supplier returned null")));
         Worker.Builder wb = Worker.builder(transport).id("test-worker").collectors(fresh).pollWait(Duration.ofMillis(50))
-                .backoff(Duration.ofMillis(10), Duration.ofMillis(100)).drainTimeout(Duration.ofSeconds(2));
+                .backoff(Duration.ofMillis(10), Duration.ofMillis(100)).drainTimeout(Duration.ofSeconds(2))
+                .checkResults(true); // a result that breaks its declared schema fails the test's call
         workerCustomiser.accept(wb);
         worker = wb.build().start();
         responses.clear();

@@ -1,5 +1,6 @@
 package dev.outpost.host.outbox;
 
+import dev.outpost.core.outbox.MessageJournal;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.MessageTooLargeException;
 import dev.outpost.spi.Transport;
@@ -26,7 +27,7 @@ final class Forwarder implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(OutboxTransport.class);
 
     private final Transport delegate;
-    private final DiskQueue queue;
+    private final MessageJournal queue;
     private final int batchSize;
     private final Duration retryDelay;
     private final Duration maxRetryDelay;
@@ -42,7 +43,7 @@ final class Forwarder implements Runnable {
     final AtomicLong failedAttempts = new AtomicLong();
     final AtomicLong batches = new AtomicLong();
 
-    Forwarder(Transport delegate, DiskQueue queue, int batchSize, Duration retryDelay, Duration maxRetryDelay, Duration sendTimeout,
+    Forwarder(Transport delegate, MessageJournal queue, int batchSize, Duration retryDelay, Duration maxRetryDelay, Duration sendTimeout,
             BooleanSupplier running) {
         this.delegate = delegate;
         this.queue = queue;
@@ -70,7 +71,7 @@ final class Forwarder implements Runnable {
         // DROP_OLDEST keeps all but that one message to choose from meanwhile
         boolean probing = false;
         while (running.getAsBoolean()) {
-            List<DiskQueue.Entry> batch;
+            List<MessageJournal.Entry> batch;
             try {
                 synchronized (queue) { // with send's drop: the entries picked here are never dropped while sent
                     batch = queue.oldest(probing ? 1 : batchSize);
@@ -117,9 +118,9 @@ final class Forwarder implements Runnable {
     }
 
     /** Sends one batch; null when it went through (or was removed as undeliverable), else the failure. */
-    private Throwable forward(List<DiskQueue.Entry> batch) throws InterruptedException {
+    private Throwable forward(List<MessageJournal.Entry> batch) throws InterruptedException {
         String destination = batch.get(0).destination();
-        List<Message> messages = batch.stream().map(DiskQueue.Entry::message).toList();
+        List<Message> messages = batch.stream().map(MessageJournal.Entry::message).toList();
         Throwable cause = send(destination, messages);
         if (cause == null) {
             batches.incrementAndGet();
@@ -131,7 +132,7 @@ final class Forwarder implements Runnable {
             return cause;
         }
         // one of them is refused for good: find which by sending them one by one, in order
-        for (DiskQueue.Entry e : batch) {
+        for (MessageJournal.Entry e : batch) {
             Throwable one = send(destination, List.of(e.message()));
             if (one == null) {
                 delivered.incrementAndGet();
@@ -162,8 +163,8 @@ final class Forwarder implements Runnable {
         }
     }
 
-    private void removeAll(List<DiskQueue.Entry> entries) {
-        for (DiskQueue.Entry e : entries) {
+    private void removeAll(List<MessageJournal.Entry> entries) {
+        for (MessageJournal.Entry e : entries) {
             try {
                 queue.remove(e.seq());
             } catch (IOException io) {

@@ -1,5 +1,6 @@
 package dev.outpost.host.outbox;
 
+import dev.outpost.core.outbox.MessageJournal;
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.lifecycle.Lifecycle;
@@ -66,7 +67,7 @@ public final class OutboxTransport implements Transport {
     }
 
     private final Transport delegate;
-    private final DiskQueue queue;
+    private final MessageJournal queue;
     private final int maxMessages;
     private final long maxBytes;
     private final WhenFull whenFull;
@@ -79,7 +80,7 @@ public final class OutboxTransport implements Transport {
     private OutboxTransport(Builder b, Path directory, int maxMessages, long maxBytes, WhenFull whenFull, Duration retryDelay,
             Duration maxRetryDelay, Duration sendTimeout, int batchSize) {
         this.delegate = b.delegate;
-        this.queue = new DiskQueue(directory);
+        this.queue = new MessageJournal(directory);
         this.maxMessages = maxMessages;
         this.maxBytes = maxBytes;
         this.whenFull = whenFull;
@@ -132,7 +133,7 @@ public final class OutboxTransport implements Transport {
         if (!lifecycle.running()) {
             return CompletableFuture.failedFuture(new TransportException(destination, "outbox is not running (start() it; after shutdown build a new one)"));
         }
-        long size = DiskQueue.encodedSize(destination, message);
+        long size = MessageJournal.encodedSize(destination, message);
         if (size > maxBytes) {
             return CompletableFuture.failedFuture(new TransportException(destination,
                     "message of " + message.size() + " bytes is larger than the whole outbox (" + maxBytes + " bytes)"));

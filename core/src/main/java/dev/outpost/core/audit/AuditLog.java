@@ -2,20 +2,15 @@ package dev.outpost.core.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import dev.outpost.Json;
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.spi.ConfigSource;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -257,54 +252,12 @@ public final class AuditLog implements AutoCloseable {
 
     /** The SHA-256 of the value's canonical JSON (object keys sorted), so equal params hash alike. */
     static String sha256(JsonNode value) {
-        try {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(d.digest(Canonical.bytes(value)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        return dev.outpost.core.internal.CanonicalJson.sha256Of(value);
     }
 
     @Override
     public String toString() {
         return "AuditLog[" + sink + "]";
-    }
-
-    /** Canonical JSON: object keys sorted at every depth. */
-    private static final class Canonical {
-        static byte[] bytes(JsonNode node) {
-            StringBuilder sb = new StringBuilder();
-            write(node, sb);
-            return sb.toString().getBytes(StandardCharsets.UTF_8);
-        }
-
-        private static void write(JsonNode node, StringBuilder sb) {
-            if (node.isObject()) {
-                sb.append('{');
-                List<String> names = new ArrayList<>();
-                node.fieldNames().forEachRemaining(names::add);
-                names.sort(null);
-                for (int i = 0; i < names.size(); i++) {
-                    if (i > 0) {
-                        sb.append(',');
-                    }
-                    sb.append(TextNode.valueOf(names.get(i)).toString()).append(':');
-                    write(node.get(names.get(i)), sb);
-                }
-                sb.append('}');
-            } else if (node.isArray()) {
-                sb.append('[');
-                for (int i = 0; i < node.size(); i++) {
-                    if (i > 0) {
-                        sb.append(',');
-                    }
-                    write(node.get(i), sb);
-                }
-                sb.append(']');
-            } else {
-                sb.append(node.toString());
-            }
-        }
     }
 
     /**

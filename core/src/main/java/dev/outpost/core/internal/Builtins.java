@@ -37,7 +37,7 @@ public final class Builtins {
                         }),
                 simple(STATUS, "The worker's counters, in-flight work, latencies, queue depth and thread health.",
                         (req, ctx) -> status.get()),
-                simple(COLLECTORS, "Every collector this worker runs, with its description and params schema.",
+                simple(COLLECTORS, "Every collector this worker runs, with its description, params schema and result schema.",
                         (req, ctx) -> {
                             ArrayNode out = Json.array();
                             collectors.get().forEach((name, e) -> {
@@ -45,7 +45,8 @@ public final class Builtins {
                                     ObjectNode c = out.addObject();
                                     c.put("name", name);
                                     c.put("description", e.collector().description());
-                                    c.set("params", e.collector().paramsSchema());
+                                    c.set("params", e.schema().source());
+                                    e.resultSchema().ifPresent(r -> c.set("result", r.source()));
                                     c.put("timeout", e.timeout().toString());
                                     c.put("maxAttempts", e.maxAttempts());
                                 }

@@ -38,4 +38,13 @@ public final class Checks {
         }
         return value;
     }
+
+    /** Each value checked as {@link #text}; an immutable list. */
+    public static java.util.List<String> texts(String[] values, String name) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String v : java.util.Objects.requireNonNull(values, name)) {
+            out.add(text(v, name));
+        }
+        return java.util.List.copyOf(out);
+    }
 }

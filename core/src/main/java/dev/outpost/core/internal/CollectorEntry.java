@@ -11,4 +11,25 @@ import java.util.Map;
  * @param authenticatedOnly whether only senders a codec authenticated may run it
  */
 public record CollectorEntry(Collector collector, JsonSchema schema, boolean allowed, boolean authenticatedOnly,
-        Duration timeout, int maxAttempts, Map<String, String> settings) {}
+        Duration timeout, int maxAttempts, Map<String, String> settings, java.util.Optional<JsonSchema> resultSchema) {
+
+    /** The result schema a collector declares, or the one derived from {@code collect}'s record return type. */
+    public static java.util.Optional<com.fasterxml.jackson.databind.JsonNode> resultSchemaOf(Collector c) {
+        java.util.Optional<com.fasterxml.jackson.databind.JsonNode> declared = java.util.Objects.requireNonNull(
+                c.resultSchema(), "resultSchema() returned null instead of Optional.empty()");
+        if (declared.isPresent()) {
+            return declared;
+        }
+        try {
+            // getMethod picks the override with the most specific return type
+            Class<?> returns = c.getClass().getMethod("collect", dev.outpost.Request.class,
+                    dev.outpost.spi.CollectorContext.class).getReturnType();
+            if (returns.isRecord()) {
+                return java.util.Optional.of(dev.outpost.core.json.RecordSchema.of(returns.asSubclass(Record.class)));
+            }
+        } catch (NoSuchMethodException | SecurityException e) {
+            // no public collect to read: nothing to derive
+        }
+        return java.util.Optional.empty();
+    }
+}

@@ -78,6 +78,13 @@ public final class CollectorTable {
                 problems.add(new ConfigException.Problem("collector " + name, "params schema: " + ex.getMessage()));
                 continue;
             }
+            Optional<JsonSchema> resultSchema;
+            try {
+                resultSchema = CollectorEntry.resultSchemaOf(c).map(JsonSchema::of);
+            } catch (RuntimeException ex) {
+                problems.add(new ConfigException.Problem("collector " + name, "result schema: " + ex.getMessage()));
+                continue;
+            }
             Map<String, String> fromConfig = configured.getOrDefault(name, Map.of());
             String prefix = "outpost.collectors." + name + ".";
             Duration t = reg.timeouts().containsKey(name) ? reg.timeouts().get(name)
@@ -109,7 +116,8 @@ public final class CollectorTable {
             boolean allowed = allowList.isEmpty()
                     ? fromCode.contains(name) || Builtins.OPEN_BY_DEFAULT.contains(name)
                     : Patterns.anyMatches(allowList, name);
-            entries.put(name, new CollectorEntry(c, schema, allowed, name.equals(Builtins.CONFIG), t, a, Map.copyOf(own)));
+            entries.put(name, new CollectorEntry(c, schema, allowed, name.equals(Builtins.CONFIG), t, a, Map.copyOf(own),
+                    resultSchema));
         }
         for (String pattern : allowList) {
             if (!pattern.equals("*") && all.keySet().stream().noneMatch(n -> Patterns.matches(pattern, n))) {

@@ -101,28 +101,20 @@ final class Finisher {
 
     private void deliver(InFlight f, Optional<String> to, byte[] body, Response response, Optional<DeadLetter> deadLetter,
             boolean succeeded) {
+        if (s.outbox().isPresent() && to.isPresent()) {
+            long seq = s.outbox().get().keep(f.dedupeKey(), to.get(), body);
+            if (seq >= 0) {
+                deliverKept(f, seq, to.get(), body, response, deadLetter, succeeded);
+                return;
+            }
+        }
         Delivery d = f.delivery;
         // remembered before publishing: a redelivery racing the answer must not run again
         dedupe.ifPresent(c -> c.add(f.dedupeKey()));
         CompletableFuture<Void> published = to.isEmpty() ? CompletableFuture.completedFuture(null) : publish(f, to.get(), body, response);
         published.whenComplete((v, e) -> {
             if (e == null) {
-                CompletableFuture<Void> dl = deadLetter.isPresent()
-                        ? sendDeadLetter(f, deadLetter.get().reason(), deadLetter.get().detail())
-                        : CompletableFuture.completedFuture(null);
-                dl.whenComplete((v2, e2) -> {
-                    if (e2 != null) {
-                        dedupe.ifPresent(c -> c.remove(f.dedupeKey()));
-                        transportFailure("dead-lettering " + response.requestId(), e2);
-                        release(f); // the message comes back and is answered again: at-least-once
-                        return;
-                    }
-                    (succeeded ? counters.succeeded : counters.failed).increment();
-                    finish(f, d.ack());
-                    long nanos = s.ticker().getAsLong() - f.receivedNanos;
-                    guard.run("listener onCompleted", () -> s.listener().onCompleted(f.request, response, Duration.ofNanos(nanos)));
-                    audit(f, response.status().code(), nanos);
-                });
+                completed(f, response, deadLetter, succeeded).thenRun(() -> { });
                 return;
             }
             Throwable cause = unwrap(e);
@@ -139,6 +131,46 @@ final class Finisher {
                         deadLetter, succeeded));
                 finish(f, d.retry(s.backoff().delay(d.receiveCount() + 1)));
             }
+        });
+    }
+
+    /** Sends the dead-letter copy if asked, acks, tells the listener; the future is the ack's (failed when the copy failed). */
+    private CompletableFuture<Void> completed(InFlight f, Response response, Optional<DeadLetter> deadLetter, boolean succeeded) {
+        CompletableFuture<Void> dl = deadLetter.isPresent()
+                ? sendDeadLetter(f, deadLetter.get().reason(), deadLetter.get().detail())
+                : CompletableFuture.completedFuture(null);
+        return dl.handle((v2, e2) -> {
+            if (e2 != null) {
+                dedupe.ifPresent(c -> c.remove(f.dedupeKey()));
+                transportFailure("dead-lettering " + response.requestId(), e2);
+                release(f); // the message comes back and is answered again: at-least-once
+                return CompletableFuture.<Void>failedFuture(e2);
+            }
+            (succeeded ? counters.succeeded : counters.failed).increment();
+            CompletableFuture<Void> ack = f.delivery.ack();
+            finish(f, ack);
+            long nanos = s.ticker().getAsLong() - f.receivedNanos;
+            guard.run("listener onCompleted", () -> s.listener().onCompleted(f.request, response, Duration.ofNanos(nanos)));
+            audit(f, response.status().code(), nanos);
+            return ack;
+        }).thenCompose(x -> x);
+    }
+
+    /**
+     * The answer is on disk in the result outbox: publish it now; if that fails the outbox publishes
+     * it later, and the request is acked either way (its answer is safe, the collector never runs again).
+     */
+    private void deliverKept(InFlight f, long seq, String to, byte[] body, Response response, Optional<DeadLetter> deadLetter,
+            boolean succeeded) {
+        ResultOutbox box = s.outbox().get();
+        dedupe.ifPresent(c -> c.add(f.dedupeKey()));
+        publish(f, to, body, response).whenComplete((v, e) -> {
+            if (e != null) {
+                transportFailure("publishing the response to " + response.requestId() + " on '" + truncate(to)
+                        + "' (kept in the result outbox: published when possible)", e);
+            }
+            box.published(seq, e == null);
+            completed(f, response, deadLetter, succeeded).thenRun(() -> box.acked(seq));
         });
     }
 

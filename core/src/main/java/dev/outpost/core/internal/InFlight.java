@@ -28,6 +28,8 @@ final class InFlight {
     volatile boolean collecting;
     volatile String progress = "";
     volatile long startedNanos;
+    /** The idempotency key this run holds, when the request has one and the worker keeps a store. */
+    volatile Idempotency.Held held;
 
     InFlight(Delivery delivery, long receivedNanos, long firstExtendNanos) {
         this.delivery = delivery;

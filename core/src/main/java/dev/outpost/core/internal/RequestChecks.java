@@ -50,7 +50,8 @@ final class RequestChecks {
         if (req.isExpired(s.clock().instant())) {
             return reject(RejectReason.EXPIRED, "request " + req.id() + " expired at " + req.expiresAt().orElseThrow());
         }
-        if (dedupe.isPresent() && dedupe.get().contains(f.dedupeKey())) {
+        if (dedupe.isPresent() && dedupe.get().contains(f.dedupeKey())
+                || s.outbox().isPresent() && s.outbox().get().answered(f.dedupeKey())) {
             return Verdict.DUPLICATE;
         }
         for (RequestFilter filter : s.filters()) {

@@ -37,6 +37,14 @@ public final class WorkerBinding {
     public static final String DEDUPE = "outpost.worker.dedupe";
     public static final String MAX_MESSAGE_BYTES = "outpost.worker.max-message-bytes";
     public static final String ALLOW = "outpost.collectors.allow";
+    public static final String IDEMPOTENCY_TTL = "outpost.worker.idempotency.ttl";
+    public static final String IDEMPOTENCY_NAMESPACE = "outpost.worker.idempotency.namespace";
+    public static final String CHECK_RESULTS = "outpost.worker.check-results";
+    public static final String OUTBOX_DIR = "outpost.worker.outbox.dir";
+    public static final String OUTBOX_MAX_MESSAGES = "outpost.worker.outbox.max-messages";
+    public static final String OUTBOX_MAX_BYTES = "outpost.worker.outbox.max-bytes";
+    public static final String OUTBOX_MAX_AGE = "outpost.worker.outbox.max-age";
+    public static final String OUTBOX_RETENTION = "outpost.worker.outbox.retention";
 
     /** Bounds of the integer keys (others: zero or more). */
     private static final Map<String, long[]> RANGES = Map.of(
@@ -44,9 +52,11 @@ public final class WorkerBinding {
             POLLERS, new long[] {1, 64},
             MAX_ATTEMPTS, new long[] {1, 100},
             DEDUPE, new long[] {0, 10_000_000},
-            MAX_MESSAGE_BYTES, new long[] {1, Integer.MAX_VALUE});
+            MAX_MESSAGE_BYTES, new long[] {1, Integer.MAX_VALUE},
+            OUTBOX_MAX_MESSAGES, new long[] {1, 10_000_000},
+            OUTBOX_MAX_BYTES, new long[] {1024, Integer.MAX_VALUE});
     /** Durations that must be positive (others: zero or more). */
-    private static final Set<String> POSITIVE = Set.of(TIMEOUT, VISIBILITY);
+    private static final Set<String> POSITIVE = Set.of(TIMEOUT, VISIBILITY, IDEMPOTENCY_TTL, OUTBOX_MAX_AGE, OUTBOX_RETENTION);
     private static final Pattern INTEGER = Pattern.compile("-?\\d+");
 
     private enum Kind { TEXT, INTEGER, DURATION, LIST }
@@ -81,6 +91,13 @@ public final class WorkerBinding {
             Object value = explicit.containsKey(key) ? explicit.get(key) : configured(key, kind, config, problems);
             out.put(key, value != null ? value : parse(key, kind, fallback));
         });
+        if (!List.of("true", "false").contains(String.valueOf(out.get(CHECK_RESULTS)).toLowerCase(java.util.Locale.ROOT))) {
+            problems.add(new ConfigException.Problem(CHECK_RESULTS, "must be true or false, was '" + out.get(CHECK_RESULTS) + "'"));
+        }
+        if (!((String) out.get(IDEMPOTENCY_NAMESPACE)).matches("[a-z0-9][a-z0-9._-]{0,62}")) {
+            problems.add(new ConfigException.Problem(IDEMPOTENCY_NAMESPACE, "a registry namespace is lower-case letters,"
+                    + " digits, '.', '_' and '-', starting with a letter or digit"));
+        }
         return new WorkerBinding(out);
     }
 
@@ -184,6 +201,38 @@ public final class WorkerBinding {
             throw new IllegalStateException(key + " is not declared in " + ConfigKeys.RESOURCE);
         }
         return v;
+    }
+
+    /** Whether results are checked against result schemas. */
+    public boolean checkResults() {
+        return text(CHECK_RESULTS).equalsIgnoreCase("true");
+    }
+
+    /** The idempotency store over {@code store}, when the builder was given one. */
+    public Optional<Idempotency> idempotency(Optional<dev.outpost.spi.Registry> store, String workerId, java.time.Clock clock) {
+        return store.map(r -> new Idempotency(r, text(IDEMPOTENCY_NAMESPACE), duration(IDEMPOTENCY_TTL), workerId, clock));
+    }
+
+    /** The result outbox, when a directory is set. */
+    public Optional<ResultOutbox> outbox(dev.outpost.spi.Transport transport, java.util.function.LongSupplier ticker) {
+        return optionalText(OUTBOX_DIR).map(d -> new ResultOutbox(java.nio.file.Path.of(d), transport, text(DEAD_LETTER),
+                integer(OUTBOX_MAX_MESSAGES), integer(OUTBOX_MAX_BYTES), duration(OUTBOX_MAX_AGE), duration(OUTBOX_RETENTION),
+                ticker));
+    }
+
+    /** Configuration as {@code outpost.config} shows it: secrets masked, the worker's own keys as it runs with them. */
+    public Map<String, String> configView(Optional<ConfigSource> config, String id) {
+        Map<String, String> out = new TreeMap<>();
+        config.ifPresent(c -> {
+            if (c instanceof dev.outpost.core.config.OutpostConfig oc) {
+                out.putAll(oc.redacted());
+            } else {
+                c.keys().forEach(k -> out.put(k, ConfigKeys.get().isShowable(k) ? UserInfo.mask(c.string(k).orElse("")) : "****"));
+            }
+        });
+        out.putAll(asText());
+        out.put(ID, id);
+        return Map.copyOf(out);
     }
 
     /** Every bound value as configuration text: what the worker runs with. */

@@ -45,6 +45,7 @@ import org.slf4j.LoggerFactory;
 public final class WorkerEngine {
     private static final Logger log = LoggerFactory.getLogger("dev.outpost.Worker");
     private static final long SWEEP_MILLIS = 25;
+    private static final Duration LEASE_MARGIN = Duration.ofSeconds(30);
 
     private final WorkerSettings s;
     private final OwnedThreads threads;
@@ -103,6 +104,13 @@ public final class WorkerEngine {
     }
 
     public void start() {
+        if (s.outbox().isPresent() && state.get() == WorkerStatus.State.NEW) {
+            try {
+                s.outbox().get().open();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("worker " + s.workerId() + ": the result outbox cannot be opened", e);
+            }
+        }
         if (!state.compareAndSet(WorkerStatus.State.NEW, WorkerStatus.State.RUNNING)) {
             throw new IllegalStateException("worker " + s.workerId() + " was already started");
         }
@@ -161,6 +169,9 @@ public final class WorkerEngine {
     }
 
     private void run(InFlight f, CollectorEntry entry, Request req) {
+        if (s.idempotency().isPresent() && !idempotent(f, entry, req)) {
+            return;
+        }
         int attempt = f.attempt();
         Instant started = s.clock().instant();
         f.startedNanos = s.ticker().getAsLong();
@@ -172,22 +183,36 @@ public final class WorkerEngine {
         } finally {
             f.collecting = false;
         }
+        if (s.checkResults() && outcome instanceof CollectorRunner.Ok ok && entry.resultSchema().isPresent()) {
+            outcome = checked(entry, ok);
+        }
         String name = req.collector();
         long nanos = outcome instanceof CollectorRunner.Ok ok ? ok.nanos() : ((CollectorRunner.Failed) outcome).nanos();
         counters.recordRun(name, nanos, outcome instanceof CollectorRunner.Failed);
-        if (!f.claim()) {
-            return; // handed back at shutdown while it ran: someone else will answer it
-        }
         Instant finished = s.clock().instant();
         if (outcome instanceof CollectorRunner.Ok ok) {
-            finisher.answer(f, Response.ok(req, ok.result(), s.workerId(), attempt, started, finished), Optional.empty(), true);
+            Response response = Response.ok(req, ok.result(), s.workerId(), attempt, started, finished);
+            recordOutcome(f, response);
+            if (f.claim()) {
+                finisher.answer(f, response, Optional.empty(), true);
+            }
             return;
         }
         CollectorRunner.Failed failure = (CollectorRunner.Failed) outcome;
+        boolean retry = failure.retryable() && attempt < entry.maxAttempts();
+        if (retry && f.held != null) {
+            s.idempotency().get().release(f.held);
+        }
+        if (!retry) {
+            recordOutcome(f, Response.failed(req, ResponseStatus.ERROR, failure.error(), s.workerId(), attempt, started, finished));
+        }
+        if (!f.claim()) {
+            return; // handed back at shutdown while it ran: someone else will answer it
+        }
         if (failure.timedOut()) {
             counters.timedOut.increment();
         }
-        if (failure.retryable() && attempt < entry.maxAttempts()) {
+        if (retry) {
             Duration delay = s.backoff().delay(attempt + 1);
             guard.run("listener onRetry", () -> s.listener().onRetry(req, attempt, delay, failure.error()));
             log.debug("worker {}: {} attempt {} of '{}' failed, retrying in {}: {}", s.workerId(), req.id(), attempt,
@@ -202,11 +227,62 @@ public final class WorkerEngine {
                 : Optional.empty(), false);
     }
 
+    /**
+     * Claims the request's idempotency key; false when the delivery was finished here instead
+     * (answered from the store, refused as a conflict, or put back while another run holds the key).
+     */
+    private boolean idempotent(InFlight f, CollectorEntry entry, Request req) {
+        Optional<String> key = req.idempotencyKey();
+        if (key.isEmpty()) {
+            return true;
+        }
+        Idempotency.Claim claim = s.idempotency().get().claim(req, f.sender, key.get(),
+                entry.timeout().plus(s.visibility()).plus(LEASE_MARGIN));
+        if (claim instanceof Idempotency.Held held) {
+            f.held = held;
+            return true;
+        }
+        if (claim instanceof Idempotency.Conflict conflict) {
+            finisher.reject(f, RejectReason.IDEMPOTENCY_CONFLICT, conflict.detail());
+        } else if (claim instanceof Idempotency.Stored stored) {
+            if (f.claim()) {
+                finisher.answer(f, stored.response(), Optional.empty(), stored.response().isOk());
+            }
+        } else if (f.claim()) {
+            log.debug("worker {}: {}: {}", s.workerId(), req.id(), ((Idempotency.Busy) claim).detail());
+            finisher.retry(f, s.backoff().delay(f.attempt() + 1));
+        }
+        return false;
+    }
+
+    /** A result that breaks the collector's result schema is a bug in the collector: an error, not retried. */
+    private CollectorRunner.Outcome checked(CollectorEntry entry, CollectorRunner.Ok ok) {
+        List<String> violations = entry.resultSchema().get().violations(ok.result());
+        if (violations.isEmpty()) {
+            return ok;
+        }
+        String detail = "the result of '" + entry.collector().name() + "' does not satisfy its result schema: "
+                + String.join("; ", violations.subList(0, Math.min(5, violations.size())));
+        log.warn("worker {}: {}", s.workerId(), detail);
+        return new CollectorRunner.Failed(new dev.outpost.ErrorInfo(dev.outpost.ErrorCodes.INVALID_RESULT,
+                Finisher.truncate(detail)), false, false, ok.nanos());
+    }
+
+    /** Keeps the outcome of an idempotent run before it is published: a crash after this answers from the store. */
+    private void recordOutcome(InFlight f, Response response) {
+        if (f.held != null) {
+            s.idempotency().get().record(f.held, response);
+        }
+    }
+
     // ---------------------------------------------------------------- timeouts and visibility
 
     private void sweep() {
         try {
             deadlines.sweep();
+            if (s.outbox().isPresent()) {
+                s.outbox().get().flush();
+            }
             long now = s.ticker().getAsLong();
             long visibility = s.visibility().toNanos();
             for (InFlight f : inFlight) {

@@ -38,7 +38,10 @@ public record WorkerSettings(
         Optional<ThreadFactory> threadFactory,
         Map<String, String> configView,
         Optional<AuditLog> audit,
-        List<RequestFilter> filters) {
+        List<RequestFilter> filters,
+        Optional<Idempotency> idempotency,
+        Optional<ResultOutbox> outbox,
+        boolean checkResults) {
 
     public WorkerSettings {
         collectors = Map.copyOf(collectors);
