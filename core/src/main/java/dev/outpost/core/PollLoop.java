@@ -69,11 +69,12 @@ public final class PollLoop implements AutoCloseable {
     private static final long FIRST_PAUSE_MILLIS = 50;
     private static final long MAX_PAUSE_MILLIS = 5_000;
     /**
-     * Default {@linkplain Builder#batchWait wait for a full batch of free slots}: long enough for
-     * ten slots to come free under load (a few ms when handlers take microseconds to milliseconds),
-     * short beside the handlers that would keep them busy longer.
+     * Default {@linkplain Builder#batchWait wait for a full batch of free slots}. Under load slots
+     * come free in bursts (a batch of replies or deletes completes), some milliseconds apart, and
+     * more on a starved machine; only handlers slower than this keep slots from coming free, and
+     * beside them the wait is small.
      */
-    public static final Duration DEFAULT_BATCH_WAIT = Duration.ofMillis(50);
+    public static final Duration DEFAULT_BATCH_WAIT = Duration.ofMillis(100);
 
     /** What the loop does with each delivery; runs on the loop's thread. */
     @FunctionalInterface
