@@ -59,8 +59,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>User code cannot stop it.</b> Whatever the handler or a listener throws,
  *       {@link Error}s included, is caught, counted ({@link #handlerFailures()}) and logged.
  *   <li><b>Lifecycle.</b> Nothing runs before {@link #start()} (twice: {@link IllegalStateException}).
- *       {@link #shutdown()} interrupts a thread only while it waits inside a receive, never while
- *       it runs the handler, and completes once every thread of the loop has ended; it is
+ *       {@link #shutdown()} interrupts a thread only while it waits for free slots or inside a
+ *       receive, never while it runs the handler, and completes once every thread of the loop has ended; it is
  *       idempotent (same future every call).
  * </ul>
  */
@@ -254,22 +254,19 @@ public final class PollLoop implements AutoCloseable {
         private void loop() {
             long pause = FIRST_PAUSE_MILLIS;
             while (state.get() == State.RUNNING) {
+                if (!beginReceive()) {
+                    return;
+                }
                 int wanted;
-                if (slots.isPresent()) {
-                    try {
-                        wanted = takeSlots(slots.get());
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                } else {
-                    wanted = maxBatch;
+                try {
+                    // waiting for slots is part of the receive: a shutdown interrupts it (nothing is held yet)
+                    wanted = slots.isPresent() ? takeSlots(slots.get()) : maxBatch;
+                } catch (InterruptedException e) {
+                    endReceive();
+                    return;
                 }
                 List<Delivery> got;
                 try {
-                    if (!beginReceive()) {
-                        giveBack(wanted);
-                        return;
-                    }
                     try {
                         got = transport.receive(source, wanted, pollWait);
                     } finally {
