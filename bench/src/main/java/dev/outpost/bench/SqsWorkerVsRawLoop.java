@@ -47,11 +47,18 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  *
  * <pre>./mvnw -B -q -o -pl bench -am package -DskipTests
  * java -cp bench/target/benchmarks.jar dev.outpost.bench.SqsWorkerVsRawLoop [messages=20000] [rounds=3]</pre>
+ *
+ * <p>{@code -Dbench.raw=false} runs the worker alone (for a profile: add
+ * {@code -XX:StartFlightRecording=filename=sqs.jfr}); {@code -Dbench.modes=plain} or {@code replies} one mode.
  */
 public final class SqsWorkerVsRawLoop {
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private static final Map<String, LongAdder> CALLS = new ConcurrentHashMap<>();
+    /** {@code -Dbench.raw=false}: the worker alone (to profile it). */
+    private static final boolean RAW = Boolean.parseBoolean(System.getProperty("bench.raw", "true"));
+    /** {@code -Dbench.modes=plain,replies}: which modes run. */
+    private static final String MODES = System.getProperty("bench.modes", "plain,replies");
 
     private SqsWorkerVsRawLoop() {}
 
@@ -88,10 +95,15 @@ public final class SqsWorkerVsRawLoop {
                         String mode = reply ? "replies   " : "no replies";
                         String q1 = "bench-outpost-" + round + (reply ? "-r" : "");
                         String q2 = "bench-raw-" + round + (reply ? "-r" : "");
+                        if (!MODES.contains(reply ? "replies" : "plain")) {
+                            continue;
+                        }
                         fill(sqs, q1, n, reply ? replies : null);
-                        fill(sqs, q2, n, reply ? replies : null);
+                        if (RAW) {
+                            fill(sqs, q2, n, reply ? replies : null);
+                        }
                         Run worker = measure(n, () -> outpost(sqs, q1, n, replies));
-                        Run raw = measure(n, () -> raw(sqs, q2, n, reply ? replies : null));
+                        Run raw = RAW ? measure(n, () -> raw(sqs, q2, n, reply ? replies : null)) : worker;
                         purge(sqs, replies);
                         if (round == 0) {
                             continue;

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -43,10 +44,14 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li><b>Back-pressure.</b> With {@link Builder#freeSlots(Semaphore)} the loop never holds more
- *       deliveries than there are permits: before a receive it takes one permit (waiting for it)
- *       and as many more as are free, up to the batch size; it returns the permits a receive did
- *       not fill. Each delivery handed to the handler carries one permit, which its consumer
- *       releases when it is done with the delivery.
+ *       deliveries than there are permits. Before a receive a thread waits for a full batch's worth
+ *       of permits (the batch size, or every permit the semaphore had at {@link #start()} if that is
+ *       fewer), at most {@linkplain Builder#batchWait the batch wait}; after that it takes one
+ *       (waiting for it) and as many more as are free. A receive asked for fewer messages than the
+ *       transport could return costs a call for less work, so the wait buys full receives while
+ *       slots turn over quickly, and costs at most the batch wait when they do not (slow
+ *       handlers). It returns the permits a receive did not fill. Each delivery handed to the
+ *       handler carries one permit, which its consumer releases when it is done with the delivery.
  *   <li><b>Outages.</b> A receive that fails is retried after a pause doubling from 50 ms to 5 s;
  *       the first failure of an outage is logged at WARN and reported to the
  *       {@linkplain Builder#onReceiveFailure listener}, the recovery at INFO.
@@ -54,8 +59,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>User code cannot stop it.</b> Whatever the handler or a listener throws,
  *       {@link Error}s included, is caught, counted ({@link #handlerFailures()}) and logged.
  *   <li><b>Lifecycle.</b> Nothing runs before {@link #start()} (twice: {@link IllegalStateException}).
- *       {@link #shutdown()} interrupts a thread only while it waits inside a receive, never while
- *       it runs the handler, and completes once every thread of the loop has ended; it is
+ *       {@link #shutdown()} interrupts a thread only while it waits for free slots or inside a
+ *       receive, never while it runs the handler, and completes once every thread of the loop has ended; it is
  *       idempotent (same future every call).
  * </ul>
  */
@@ -63,6 +68,13 @@ public final class PollLoop implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PollLoop.class);
     private static final long FIRST_PAUSE_MILLIS = 50;
     private static final long MAX_PAUSE_MILLIS = 5_000;
+    /**
+     * Default {@linkplain Builder#batchWait wait for a full batch of free slots}. Under load slots
+     * come free in bursts (a batch of replies or deletes completes), some milliseconds apart, and
+     * more on a starved machine; only handlers slower than this keep slots from coming free, and
+     * beside them the wait is small.
+     */
+    public static final Duration DEFAULT_BATCH_WAIT = Duration.ofMillis(100);
 
     /** What the loop does with each delivery; runs on the loop's thread. */
     @FunctionalInterface
@@ -84,6 +96,9 @@ public final class PollLoop implements AutoCloseable {
     private final String source;
     private final int maxBatch;
     private final Duration pollWait;
+    private final long batchWaitNanos;
+    /** Permits a thread waits for before a receive: min(maxBatch, the semaphore's permits at start). */
+    private volatile int fullBatch;
     private final Handler handler;
     private final Optional<Semaphore> slots;
     private final FailureListener failureListener;
@@ -105,6 +120,8 @@ public final class PollLoop implements AutoCloseable {
         this.source = b.source;
         this.maxBatch = b.maxBatch;
         this.pollWait = b.pollWait;
+        this.batchWaitNanos = b.batchWait.toNanos();
+        this.fullBatch = b.maxBatch;
         this.handler = Objects.requireNonNull(b.handler, "handler");
         this.slots = b.slots;
         this.failureListener = b.failureListener;
@@ -129,6 +146,7 @@ public final class PollLoop implements AutoCloseable {
         if (!state.compareAndSet(State.NEW, State.RUNNING)) {
             throw new IllegalStateException(owner + " was already started");
         }
+        slots.ifPresent(s -> fullBatch = Math.max(1, Math.min(maxBatch, s.availablePermits())));
         List<Receiver> made = new ArrayList<>();
         for (int i = 0; i < threadCount; i++) {
             Receiver r = new Receiver();
@@ -236,25 +254,19 @@ public final class PollLoop implements AutoCloseable {
         private void loop() {
             long pause = FIRST_PAUSE_MILLIS;
             while (state.get() == State.RUNNING) {
-                int wanted = 1;
-                if (slots.isPresent()) {
-                    try {
-                        slots.get().acquire();
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    while (wanted < maxBatch && slots.get().tryAcquire()) {
-                        wanted++;
-                    }
-                } else {
-                    wanted = maxBatch;
+                if (!beginReceive()) {
+                    return;
+                }
+                int wanted;
+                try {
+                    // waiting for slots is part of the receive: a shutdown interrupts it (nothing is held yet)
+                    wanted = slots.isPresent() ? takeSlots(slots.get()) : maxBatch;
+                } catch (InterruptedException e) {
+                    endReceive();
+                    return;
                 }
                 List<Delivery> got;
                 try {
-                    if (!beginReceive()) {
-                        giveBack(wanted);
-                        return;
-                    }
                     try {
                         got = transport.receive(source, wanted, pollWait);
                     } finally {
@@ -300,6 +312,20 @@ public final class PollLoop implements AutoCloseable {
             }
         }
 
+        /** A full batch's worth of permits if they come free within the batch wait, else what is free (at least one). */
+        private int takeSlots(Semaphore s) throws InterruptedException {
+            int full = fullBatch;
+            if (full > 1 && s.tryAcquire(full, batchWaitNanos, TimeUnit.NANOSECONDS)) {
+                return full;
+            }
+            s.acquire();
+            int n = 1;
+            while (n < maxBatch && s.tryAcquire()) {
+                n++;
+            }
+            return n;
+        }
+
         private void giveBack(int permits) {
             slots.ifPresent(s -> s.release(permits));
         }
@@ -311,6 +337,7 @@ public final class PollLoop implements AutoCloseable {
         private final String source;
         private int maxBatch = 10;
         private Duration pollWait = Duration.ofSeconds(20);
+        private Duration batchWait = DEFAULT_BATCH_WAIT;
         private Handler handler;
         private Optional<Semaphore> slots = Optional.empty();
         private FailureListener failureListener = (s, e) -> { };
@@ -333,6 +360,16 @@ public final class PollLoop implements AutoCloseable {
         /** How long one receive waits for messages; default 20 s. */
         public Builder pollWait(Duration wait) {
             this.pollWait = Checks.nonNegative(wait, "pollWait");
+            return this;
+        }
+
+        /**
+         * With {@link #freeSlots}: how long a thread waits for a full batch's worth of free slots
+         * before it receives with what is free; default {@link PollLoop#DEFAULT_BATCH_WAIT}. Zero:
+         * never wait, ask for whatever is free.
+         */
+        public Builder batchWait(Duration wait) {
+            this.batchWait = Checks.nonNegative(wait, "batchWait");
             return this;
         }
 

@@ -2,6 +2,7 @@ package dev.outpost.sqs;
 
 import dev.outpost.ConfigException;
 import dev.outpost.RejectReason;
+import dev.outpost.ShutdownResult;
 import dev.outpost.Attributes;
 import dev.outpost.spi.ConfigSource;
 import dev.outpost.spi.Delivery;
@@ -11,6 +12,7 @@ import dev.outpost.spi.TransportException;
 import dev.outpost.sqs.internal.BatchOperations;
 import dev.outpost.sqs.internal.Batcher;
 import dev.outpost.sqs.internal.ClientSettings;
+import dev.outpost.sqs.internal.Closing;
 import dev.outpost.sqs.internal.DeadLetters;
 import dev.outpost.sqs.internal.Failures;
 import dev.outpost.sqs.internal.LazyTimer;
@@ -18,6 +20,7 @@ import dev.outpost.sqs.internal.PayloadStore;
 import dev.outpost.sqs.internal.QueueChecks;
 import dev.outpost.sqs.internal.QueueUrls;
 import dev.outpost.sqs.internal.Receiver;
+import dev.outpost.sqs.internal.Sending;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,18 +29,15 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.sns.SnsAsyncClient;
-import software.amazon.awssdk.services.sns.model.PublishBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
-import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 /**
  * A {@link Transport} on Amazon SQS (and SNS for topics, S3 for payloads over SQS's limit), on
@@ -82,6 +82,9 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  *   <li><b>SNS.</b> Deliveries wrapped in an SNS envelope (raw delivery off) are unwrapped.
  *   <li><b>Faults.</b> Throttling and 5xx answers are retried by the SDK's standard retry policy;
  *       other failures complete the returned futures with a {@link TransportException}.
+ *   <li><b>Lifecycle.</b> {@link #start()} is optional (a transport works from {@code build()}, but
+ *       starts no thread before its first batch); {@link #shutdown()} and {@link #close()} as
+ *       every Outpost component has them.
  *   <li><b>Closing</b> waits (at most {@value #CLOSE_WAIT_SECONDS} s) for long polls whose
  *       receiver gave up (an interrupted poller): SQS ends them anyway and would hide what they
  *       picked for a visibility timeout, so what they received is made visible again at once.
@@ -111,45 +114,41 @@ public final class SqsTransport implements Transport {
      */
     public static final RejectReason UNREADABLE = RejectReason.of(DeadLetters.UNREADABLE, false);
 
-    private final Optional<SnsAsyncClient> sns;
     private final Map<String, String> topicArns;
     private final QueueUrls urls;
     private final PayloadStore payloads;
+    private final Sending sending;
     private final Receiver receiver;
     private final QueueChecks queues;
-    private final List<AutoCloseable> owned;
-    private final LazyTimer timer;
-    private final List<Batcher<?>> batchers;
-    private final Batcher<SendMessageBatchRequestEntry> sends;
-    private final Batcher<PublishBatchRequestEntry> publishes;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Closing lifecycle;
 
     private SqsTransport(Builder b, SqsAsyncClient sqs) {
-        this.sns = Optional.ofNullable(b.sns);
         this.topicArns = Map.copyOf(b.topics);
         this.urls = new QueueUrls(sqs, b.queues);
         this.queues = new QueueChecks(sqs, urls);
         this.payloads = new PayloadStore(Optional.ofNullable(b.s3), Optional.ofNullable(b.bucket), b.payloadPrefix, b.accepted,
                 b.maxOffloadBytes);
-        this.owned = List.copyOf(b.owned);
-        this.timer = new LazyTimer(b.threadFactory.orElseGet(SqsTransport::defaultThreads));
-        this.sends = new Batcher<>(10, SQS_MAX_BYTES, b.linger, timer, BatchOperations.send(sqs), this::fail);
-        this.publishes = new Batcher<>(10, SQS_MAX_BYTES, b.linger, timer,
-                BatchOperations.publish(b.sns), (arn, e) -> Failures.fail(arn, "SNS topic '" + arn + "'", "publishing to", e));
+        ThreadFactory threads = b.threadFactory.orElseGet(SqsTransport::defaultThreads);
+        LazyTimer timer = new LazyTimer(threads);
+        this.sending = new Sending(Optional.ofNullable(b.sns), topicArns, urls, payloads,
+                new Batcher<>(10, SQS_MAX_BYTES, b.linger, timer, BatchOperations.send(sqs), this::fail),
+                new Batcher<>(10, SQS_MAX_BYTES, b.linger, timer, BatchOperations.publish(b.sns),
+                        (arn, e) -> Failures.fail(arn, "SNS topic '" + arn + "'", "publishing to", e)));
         Batcher<String> deletes = new Batcher<>(10, Integer.MAX_VALUE, b.ackLinger, timer, BatchOperations.delete(sqs), this::fail);
         Batcher<ChangeMessageVisibilityBatchRequestEntry> visibility = new Batcher<>(10, Integer.MAX_VALUE, b.linger, timer,
                 BatchOperations.changeVisibility(sqs), this::fail);
-        this.batchers = List.of(sends, publishes, deletes, visibility);
         Optional<String> deadLetter = Optional.ofNullable(b.deadLetter)
                 .or(() -> Optional.ofNullable(b.queues.get("dead-letter")).map(q -> "dead-letter"));
         this.receiver = new Receiver(sqs, urls, payloads, new DeadLetters(sqs, urls, deadLetter, deletes), deletes, visibility,
                 Optional.ofNullable(b.visibilityTimeout));
+        this.lifecycle = new Closing(receiver, List.of(sending.sends(), sending.publishes(), deletes, visibility), timer, threads, List.copyOf(b.owned),
+                TimeUnit.SECONDS.toMillis(CLOSE_WAIT_SECONDS));
     }
 
     private static ThreadFactory defaultThreads() {
         AtomicInteger n = new AtomicInteger();
         return r -> {
-            Thread t = new Thread(r, "outpost-sqs-batcher-" + n.incrementAndGet());
+            Thread t = new Thread(r, "outpost-sqs-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         };
@@ -168,40 +167,10 @@ public final class SqsTransport implements Transport {
     public CompletableFuture<Void> send(String destination, Message message) {
         try {
             ensureOpen(destination);
-            String arn = topicArns.get(destination);
-            if (arn != null) {
-                if (sns.isEmpty()) {
-                    throw new TransportException(destination,
-                            "'" + destination + "' is a topic but the transport has no SNS client: set snsClient(...)");
-                }
-                boolean fifo = arn.endsWith(".fifo");
-                String group = groupId(message);
-                return payloads.wire(destination, message, true).thenCompose(o -> {
-                    PublishBatchRequestEntry.Builder e = PublishBatchRequestEntry.builder().message(o.text())
-                            .messageAttributes(o.snsAttributes());
-                    if (fifo) { // once per send: retries of this send reuse it
-                        e.messageGroupId(group).messageDeduplicationId(UUID.randomUUID().toString());
-                    }
-                    return publishes.add(arn, e.build(), o.size());
-                });
-            }
-            CompletableFuture<String> url = urls.url(destination);
-            return payloads.wire(destination, message, false).thenCombine(url, (o, u) -> {
-                SendMessageBatchRequestEntry.Builder e = SendMessageBatchRequestEntry.builder()
-                        .messageBody(o.text()).messageAttributes(o.attributes());
-                if (u.endsWith(".fifo")) { // once per send: retries of this send reuse it
-                    e.messageGroupId(groupId(message)).messageDeduplicationId(UUID.randomUUID().toString());
-                }
-                return sends.add(u, e.build(), o.size());
-            }).thenCompose(f -> f);
+            return sending.send(destination, message);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-    }
-
-    private static String groupId(Message m) {
-        String group = m.attributes().get(GROUP_ID_ATTRIBUTE);
-        return group == null || group.isEmpty() ? DEFAULT_GROUP_ID : group;
     }
 
     /**
@@ -257,32 +226,54 @@ public final class SqsTransport implements Transport {
     }
 
     /**
-     * Waits (at most {@value #CLOSE_WAIT_SECONDS} s) for polls still open on the server, sends
-     * what waits in the batches and waits for those calls (5 s), stops the batching thread, and
-     * closes clients the builder created. Idempotent.
+     * Makes the transport's batching thread now rather than at its first batch. Optional: a
+     * transport sends and receives without it (as a {@code Worker} or {@code Client} uses it).
+     *
+     * @return this transport
+     * @throws IllegalStateException when it was started or shut down before
      */
+    public SqsTransport start() {
+        lifecycle.start("SQS transport");
+        return this;
+    }
+
+    /**
+     * Stops the transport: waits (at most {@value #CLOSE_WAIT_SECONDS} s) for polls still open on
+     * the server and makes what they received visible again at once (counted as
+     * {@link ShutdownResult#handedBack()}), sends what waits in the batches and waits for those calls
+     * (5 s), stops the batching thread, and closes the clients the builder created. Runs on a thread
+     * from the builder's factory (on the caller's when the transport never made a thread).
+     * Idempotent: every call returns the same future; sends and receives fail from the first call.
+     *
+     * @return completes when the transport is closed; {@code clean} is false when a poll or a batch
+     *     call did not end in time
+     */
+    public CompletableFuture<ShutdownResult> shutdown() {
+        return lifecycle.shutdown();
+    }
+
+    /** {@link #shutdown()} and wait for it. */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        receiver.awaitPolls(TimeUnit.SECONDS.toMillis(CLOSE_WAIT_SECONDS));
-        batchers.forEach(Batcher::flushAll);
-        timer.close(5_000);
-        batchers.forEach(Batcher::flushAll); // what a last timer run may have queued
-        long deadline = System.currentTimeMillis() + 5_000;
-        batchers.forEach(b -> b.awaitInFlight(Math.max(0, deadline - System.currentTimeMillis())));
-        for (AutoCloseable c : owned) {
+        boolean interrupted = false;
+        CompletableFuture<ShutdownResult> done = shutdown();
+        while (true) {
             try {
-                c.close();
-            } catch (Exception e) {
-                // closing: nothing more to do
+                done.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                break; // Closing completes normally; nothing else to report
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
     private void ensureOpen(String destination) {
-        if (closed.get()) {
+        if (lifecycle.isClosing()) {
             throw new TransportException(destination, "SQS transport is closed");
         }
     }
@@ -335,7 +326,10 @@ public final class SqsTransport implements Transport {
             ackLinger = ClientSettings.linger(c, "outpost.sqs.ack-linger", ackLinger, problems);
         }
 
-        /** Makes the transport's batching thread (made on first use, never by {@link #build()}). */
+        /**
+         * Makes the transport's threads: the batching thread (made by {@link SqsTransport#start()} or
+         * on first use, never by {@link #build()}) and the one that runs {@link SqsTransport#shutdown()}.
+         */
         public Builder threadFactory(ThreadFactory threads) {
             this.threadFactory = Optional.of(Objects.requireNonNull(threads, "threads"));
             return this;

@@ -1,6 +1,7 @@
 package dev.outpost.sqs;
 
 import dev.outpost.spi.Transport;
+import dev.outpost.testkit.Fauxqs;
 import dev.outpost.testkit.TransportContract;
 import dev.outpost.testkit.TransportFixture;
 import java.time.Duration;
@@ -25,8 +26,8 @@ class FauxqsContractTest extends TransportContract {
     @BeforeAll
     static void start() throws Exception {
         fauxqs = Fauxqs.start();
-        sqs = fauxqs.sqs();
-        sns = fauxqs.sns();
+        sqs = FauxqsClients.sqs(fauxqs);
+        sns = FauxqsClients.sns(fauxqs);
     }
 
     @AfterAll

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
+import dev.outpost.testkit.Fauxqs;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -29,9 +30,9 @@ class SnsAndS3Test {
     @BeforeAll
     static void start() throws Exception {
         fauxqs = Fauxqs.start();
-        sqs = fauxqs.sqs();
-        sns = fauxqs.sns();
-        s3 = fauxqs.s3();
+        sqs = FauxqsClients.sqs(fauxqs);
+        sns = FauxqsClients.sns(fauxqs);
+        s3 = FauxqsClients.s3(fauxqs);
     }
 
     @AfterAll

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 
 /**
@@ -125,23 +126,30 @@ public final class Batcher<T> {
         targets.forEach(this::flush);
     }
 
-    /** Waits (bounded) until every call sent so far has completed. */
-    public void awaitInFlight(long timeoutMillis) {
+    /**
+     * Waits (bounded) until every call sent so far has completed.
+     *
+     * @return false when some call had not completed in time
+     */
+    public boolean awaitInFlight(long timeoutMillis) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         for (CompletableFuture<?> f : List.copyOf(inFlight)) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                return;
+                return false;
             }
             try {
                 f.get(left, TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return false;
+            } catch (TimeoutException e) {
+                return false;
             } catch (Exception e) {
                 // its entries carry the failure
             }
         }
+        return true;
     }
 
     private List<Item<T>> take(String target) {
@@ -157,7 +165,7 @@ public final class Batcher<T> {
         CompletableFuture<List<Integer>> call;
         try {
             call = operation.batch(target, entries);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // the SDK client is the user's: even an Error completes the entries, never strands them
             call = CompletableFuture.failedFuture(e);
         }
         track(call);
@@ -182,7 +190,7 @@ public final class Batcher<T> {
                 CompletableFuture<?> one;
                 try {
                     one = operation.single(target, it.value());
-                } catch (RuntimeException ex) {
+                } catch (Throwable ex) {
                     one = CompletableFuture.failedFuture(ex);
                 }
                 track(one);

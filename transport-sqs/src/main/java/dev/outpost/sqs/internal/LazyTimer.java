@@ -1,18 +1,23 @@
 package dev.outpost.sqs.internal;
 
+import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one thread that sends lingering batches, made from the builder's thread factory on first
  * use: building a transport starts nothing, and a transport that never batches never has it.
  */
 public final class LazyTimer {
+    private static final Logger log = LoggerFactory.getLogger(LazyTimer.class);
     private final ThreadFactory threads;
     private ScheduledThreadPoolExecutor executor;
     private boolean closed;
+    private volatile Thread thread;
 
     public LazyTimer(ThreadFactory threads) {
         this.threads = threads;
@@ -20,29 +25,52 @@ public final class LazyTimer {
 
     /** Runs {@code task} after {@code nanos}; throws {@link RejectedExecutionException} once closed. */
     public void schedule(Runnable task, long nanos) {
-        ScheduledThreadPoolExecutor e;
-        synchronized (this) {
-            if (closed) {
-                throw new RejectedExecutionException("closed");
+        executor().schedule(() -> {
+            try {
+                task.run();
+            } catch (Throwable t) { // an Error from the SDK client (user code) must not end the thread's work silently
+                log.error("a batch flush failed", t);
             }
-            if (executor == null) {
-                executor = new ScheduledThreadPoolExecutor(1, threads);
-                executor.setRemoveOnCancelPolicy(true);
-            }
-            e = executor;
-        }
-        e.schedule(task, nanos, TimeUnit.NANOSECONDS);
+        }, nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** Stops the thread, letting scheduled flushes run first (bounded). */
-    public void close(long timeoutMillis) {
+    /** Makes the thread now (at most once). */
+    public void start() {
+        executor().prestartAllCoreThreads();
+    }
+
+    public synchronized boolean isStarted() {
+        return executor != null;
+    }
+
+    private synchronized ScheduledThreadPoolExecutor executor() {
+        if (closed) {
+            throw new RejectedExecutionException("closed");
+        }
+        if (executor == null) {
+            executor = new ScheduledThreadPoolExecutor(1, r -> {
+                Thread t = threads.newThread(r);
+                thread = t;
+                return t;
+            });
+            executor.setRemoveOnCancelPolicy(true);
+        }
+        return executor;
+    }
+
+    /**
+     * Stops the thread, letting scheduled flushes run first (bounded).
+     *
+     * @return the thread's name if it was still alive when the time was up
+     */
+    public Optional<String> close(long timeoutMillis) {
         ScheduledThreadPoolExecutor e;
         synchronized (this) {
             closed = true;
             e = executor;
         }
         if (e == null) {
-            return;
+            return Optional.empty();
         }
         e.shutdown();
         try {
@@ -51,5 +79,7 @@ public final class LazyTimer {
             Thread.currentThread().interrupt();
         }
         e.shutdownNow();
+        Thread t = thread;
+        return e.isTerminated() || t == null ? Optional.empty() : Optional.of(t.getName());
     }
 }

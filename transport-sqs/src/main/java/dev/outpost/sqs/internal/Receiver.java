@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
@@ -38,6 +39,7 @@ public final class Receiver {
     private final SqsDelivery.Actions actions;
     private final Optional<Integer> visibilitySeconds;
     private final Set<CompletableFuture<?>> polls = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger released = new AtomicInteger();
 
     public Receiver(SqsAsyncClient sqs, QueueUrls urls, PayloadStore payloads, DeadLetters deadLetters, Batcher<String> deletes,
             Batcher<ChangeMessageVisibilityBatchRequestEntry> visibility, Optional<Duration> visibilityTimeout) {
@@ -136,8 +138,13 @@ public final class Receiver {
 
     /** A poll given up on still ends on the server: make what it picked visible again at once. */
     private void releaseWhenDone(CompletableFuture<ReceiveMessageResponse> call, String url, String source) {
+        // tracked from now, before the poll can end: a closing transport waits for the release too
+        CompletableFuture<Void> handled = new CompletableFuture<>();
+        polls.add(handled);
+        handled.whenComplete((r, e) -> polls.remove(handled));
         call.whenComplete((resp, e) -> {
             if (resp == null || resp.messages().isEmpty()) {
+                handled.complete(null);
                 return;
             }
             List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
@@ -145,37 +152,51 @@ public final class Receiver {
                 entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(BatchOperations.id(i))
                         .receiptHandle(resp.messages().get(i).receiptHandle()).visibilityTimeout(0).build());
             }
-            CompletableFuture<?> release = sqs.changeMessageVisibilityBatch(r -> r.queueUrl(url).entries(entries))
-                    .whenComplete((r, e2) -> {
-                        if (e2 != null) {
-                            log.warn("{} messages received on '{}' after the receiver stopped waiting stay hidden until their "
-                                    + "visibility timeout: releasing them failed: {}", entries.size(), source, e2.toString());
-                        }
-                    });
-            polls.add(release);
-            release.whenComplete((r, e2) -> polls.remove(release));
+            try {
+                sqs.changeMessageVisibilityBatch(r -> r.queueUrl(url).entries(entries)).whenComplete((r, e2) -> {
+                    if (e2 == null) {
+                        released.addAndGet(entries.size() - r.failed().size());
+                    } else {
+                        log.warn("{} messages received on '{}' after the receiver stopped waiting stay hidden until their "
+                                + "visibility timeout: releasing them failed: {}", entries.size(), source, e2.toString());
+                    }
+                    handled.complete(null);
+                });
+            } catch (Throwable t) { // the client is the user's
+                log.warn("releasing {} messages received on '{}' after the receiver stopped waiting failed", entries.size(), source, t);
+                handled.complete(null);
+            }
         });
     }
 
+    /** What {@link #awaitPolls} saw: whether every poll ended in time, and how many messages were made visible again. */
+    public record Released(boolean allEnded, int messages) {}
+
+    /** Whether a poll (or the release of what an abandoned one received) is still open. */
+    public boolean hasOpenPolls() {
+        return !polls.isEmpty();
+    }
+
     /** Waits (bounded) for polls still open on the server and the releases of what they received. */
-    public void awaitPolls(long timeoutMillis) {
+    public Released awaitPolls(long timeoutMillis) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (!polls.isEmpty()) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 log.warn("{} SQS calls still open at close: messages they pick stay hidden for their visibility timeout", polls.size());
-                return;
+                return new Released(false, released.get());
             }
             try {
                 CompletableFuture.anyOf(polls.toArray(CompletableFuture[]::new)).get(left, TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return new Released(false, released.get());
             } catch (ExecutionException | TimeoutException e) {
                 // loop: the set shrinks as calls end
             }
             Thread.onSpinWait();
         }
+        return new Released(true, released.get());
     }
 
     /** Waits for {@code call}; on interruption or time-out, leaves it running when {@code keep}, else cancels it. */

@@ -1,0 +1,104 @@
+package dev.outpost.sqs.internal;
+
+import dev.outpost.ShutdownResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transport's lifecycle: an optional {@code start()} (sends and receives work without it), and
+ * one shutdown (same future every call) that waits for abandoned polls and releases what they
+ * received, sends what waits in the batches, stops the batching thread and closes the clients the
+ * transport created. The work runs on a thread from the builder's factory, or on the caller's
+ * thread when the transport never made a thread (nothing to wait for is then the common case).
+ */
+public final class Closing {
+    private static final Logger log = LoggerFactory.getLogger(Closing.class);
+    private static final long BATCH_WAIT_MILLIS = 5_000;
+
+    private final Receiver receiver;
+    private final List<Batcher<?>> batchers;
+    private final LazyTimer timer;
+    private final ThreadFactory threads;
+    private final List<AutoCloseable> owned;
+    private final long pollWaitMillis;
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final CompletableFuture<ShutdownResult> done = new CompletableFuture<>();
+
+    public Closing(Receiver receiver, List<Batcher<?>> batchers, LazyTimer timer, ThreadFactory threads, List<AutoCloseable> owned,
+            long pollWaitMillis) {
+        this.receiver = receiver;
+        this.batchers = batchers;
+        this.timer = timer;
+        this.threads = threads;
+        this.owned = owned;
+        this.pollWaitMillis = pollWaitMillis;
+    }
+
+    /** Marks the transport started and makes its batching thread now. */
+    public void start(String owner) {
+        if (closing.get() || !started.compareAndSet(false, true)) {
+            throw new IllegalStateException(owner + (closing.get() ? " was shut down" : " was already started"));
+        }
+        timer.start();
+    }
+
+    public boolean isClosing() {
+        return closing.get();
+    }
+
+    /** The one shutdown: begun by the first call, the same future for every call. */
+    public CompletableFuture<ShutdownResult> shutdown() {
+        if (!closing.compareAndSet(false, true)) {
+            return done;
+        }
+        long t0 = System.nanoTime();
+        if (!timer.isStarted() && !receiver.hasOpenPolls()) {
+            done.complete(close(t0)); // nothing to wait for: no thread made for it
+            return done;
+        }
+        Thread t = threads.newThread(() -> done.complete(close(t0)));
+        if (t == null) {
+            done.complete(close(t0));
+        } else {
+            t.start();
+        }
+        return done;
+    }
+
+    private ShutdownResult close(long t0) {
+        boolean clean = true;
+        int released = 0;
+        List<String> alive = new ArrayList<>();
+        try {
+            Receiver.Released r = receiver.awaitPolls(pollWaitMillis);
+            clean = r.allEnded();
+            released = r.messages();
+            batchers.forEach(Batcher::flushAll);
+            timer.close(BATCH_WAIT_MILLIS).ifPresent(alive::add);
+            batchers.forEach(Batcher::flushAll); // what a last timer run may have queued
+            long deadline = System.currentTimeMillis() + BATCH_WAIT_MILLIS;
+            for (Batcher<?> b : batchers) {
+                clean &= b.awaitInFlight(Math.max(0, deadline - System.currentTimeMillis()));
+            }
+        } catch (Throwable e) { // closing goes on: the clients below are still closed
+            log.error("closing the SQS transport failed", e);
+            clean = false;
+        }
+        for (AutoCloseable c : owned) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // closing: nothing more to do
+            }
+        }
+        return new ShutdownResult(clean && alive.isEmpty(), alive, released, Duration.ofNanos(System.nanoTime() - t0));
+    }
+}

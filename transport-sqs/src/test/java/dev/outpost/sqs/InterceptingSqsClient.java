@@ -1,0 +1,109 @@
+package dev.outpost.sqs;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequest;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchResponse;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityRequest;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityResponse;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequest;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchResponse;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageRequest;
+import software.amazon.awssdk.services.sqs.model.DeleteMessageResponse;
+import software.amazon.awssdk.services.sqs.model.GetQueueAttributesRequest;
+import software.amazon.awssdk.services.sqs.model.GetQueueAttributesResponse;
+import software.amazon.awssdk.services.sqs.model.GetQueueUrlRequest;
+import software.amazon.awssdk.services.sqs.model.GetQueueUrlResponse;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequest;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
+import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
+import software.amazon.awssdk.services.sqs.model.SendMessageResponse;
+
+/**
+ * A real SQS client (ElasticMQ's) seen through a seam: the calls the transport makes go to the
+ * server, and a test can answer a receive itself (when it wants), throw from a batch send as a
+ * broken client would, and read the visibility changes the transport asked for.
+ */
+final class InterceptingSqsClient implements SqsAsyncClient {
+    private final SqsAsyncClient real;
+    /** Thrown (once) by the next {@code SendMessageBatch}. */
+    final AtomicReference<Throwable> throwOnNextSendBatch = new AtomicReference<>();
+    /** When set, answers the next receive instead of the server (once). */
+    final AtomicReference<Function<ReceiveMessageRequest, CompletableFuture<ReceiveMessageResponse>>> nextReceive =
+            new AtomicReference<>();
+    final List<ChangeMessageVisibilityBatchRequest> visibilityBatches = new CopyOnWriteArrayList<>();
+
+    InterceptingSqsClient(SqsAsyncClient real) {
+        this.real = real;
+    }
+
+    @Override
+    public String serviceName() {
+        return real.serviceName();
+    }
+
+    @Override
+    public void close() {
+        // the real client belongs to the test class
+    }
+
+    @Override
+    public CompletableFuture<GetQueueUrlResponse> getQueueUrl(GetQueueUrlRequest r) {
+        return real.getQueueUrl(r);
+    }
+
+    @Override
+    public CompletableFuture<GetQueueAttributesResponse> getQueueAttributes(GetQueueAttributesRequest r) {
+        return real.getQueueAttributes(r);
+    }
+
+    @Override
+    public CompletableFuture<ReceiveMessageResponse> receiveMessage(ReceiveMessageRequest r) {
+        var answer = nextReceive.getAndSet(null);
+        return answer != null ? answer.apply(r) : real.receiveMessage(r);
+    }
+
+    @Override
+    public CompletableFuture<SendMessageBatchResponse> sendMessageBatch(SendMessageBatchRequest r) {
+        Throwable t = throwOnNextSendBatch.getAndSet(null);
+        if (t instanceof Error e) {
+            throw e;
+        }
+        if (t instanceof RuntimeException e) {
+            throw e;
+        }
+        return real.sendMessageBatch(r);
+    }
+
+    @Override
+    public CompletableFuture<SendMessageResponse> sendMessage(SendMessageRequest r) {
+        return real.sendMessage(r);
+    }
+
+    @Override
+    public CompletableFuture<DeleteMessageBatchResponse> deleteMessageBatch(DeleteMessageBatchRequest r) {
+        return real.deleteMessageBatch(r);
+    }
+
+    @Override
+    public CompletableFuture<DeleteMessageResponse> deleteMessage(DeleteMessageRequest r) {
+        return real.deleteMessage(r);
+    }
+
+    @Override
+    public CompletableFuture<ChangeMessageVisibilityBatchResponse> changeMessageVisibilityBatch(ChangeMessageVisibilityBatchRequest r) {
+        visibilityBatches.add(r);
+        return real.changeMessageVisibilityBatch(r);
+    }
+
+    @Override
+    public CompletableFuture<ChangeMessageVisibilityResponse> changeMessageVisibility(ChangeMessageVisibilityRequest r) {
+        return real.changeMessageVisibility(r);
+    }
+}
