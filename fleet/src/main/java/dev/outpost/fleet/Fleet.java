@@ -116,7 +116,7 @@ public final class Fleet implements AutoCloseable {
         this.ticker = b.ticker;
         this.threads = new Threads("fleet", b.threadFactory);
         this.guard = new Guard("fleet");
-        this.sweeper = new Sweeper(ticker, 5, guard);
+        this.sweeper = new Sweeper(ticker, ticker == Sweeper.SYSTEM_TICKER, 5, guard);
         this.userExecutor = b.callbackExecutor;
         Client.Builder cb = Client.builder(transport).codec(codec).ticker(ticker)
                 // the poller only does the accounting; listeners run on the fleet's callback executor
@@ -488,7 +488,7 @@ public final class Fleet implements AutoCloseable {
         private Optional<Integer> maxHosts = Optional.empty();
         private Optional<Executor> callbackExecutor = Optional.empty();
         private Clock clock = Clock.systemUTC();
-        private LongSupplier ticker = System::nanoTime;
+        private LongSupplier ticker = Sweeper.SYSTEM_TICKER;
         private Optional<ThreadFactory> threadFactory = Optional.empty();
         private Optional<ConfigSource> config = Optional.empty();
 

@@ -110,7 +110,7 @@ public final class FleetMember implements AutoCloseable {
         this.ticker = b.ticker;
         this.threads = new Threads("fleet-member", b.threadFactory);
         this.guard = new Guard("fleet member " + id);
-        this.sweeper = new Sweeper(ticker, 1000, guard); // heartbeats are minutes apart: a wake-up a second is plenty
+        this.sweeper = new Sweeper(ticker, ticker == Sweeper.SYSTEM_TICKER, 1000, guard); // heartbeats are minutes apart: a wake-up a second is plenty
         this.startedAt = clock.instant();
         this.registration = new Registration(registry, id, ttl);
         this.filter = new HostFilter(registry, this::record);
@@ -283,7 +283,7 @@ public final class FleetMember implements AutoCloseable {
         private Duration ttl;
         private Duration factsRefresh;
         private Clock clock = Clock.systemUTC();
-        private LongSupplier ticker = System::nanoTime;
+        private LongSupplier ticker = Sweeper.SYSTEM_TICKER;
         private Optional<ThreadFactory> threadFactory = Optional.empty();
         private Optional<ConfigSource> config = Optional.empty();
 

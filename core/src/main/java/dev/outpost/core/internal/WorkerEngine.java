@@ -27,6 +27,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +54,8 @@ public final class WorkerEngine {
     private final CollectorRunner runner;
     private final Guard guard;
     private final Set<InFlight> inFlight = ConcurrentHashMap.newKeySet();
+    /** Whether a sweep is scheduled: sweeps run only while deliveries are in flight, so an idle worker never wakes. */
+    private final AtomicBoolean sweeping = new AtomicBoolean();
     private final AtomicReference<WorkerStatus.State> state = new AtomicReference<>(WorkerStatus.State.NEW);
     private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
     private final WorkerCounters counters = new WorkerCounters();
@@ -105,7 +108,6 @@ public final class WorkerEngine {
             throw new IllegalStateException("worker " + s.workerId() + " was already started");
         }
         startedAt = s.clock().instant();
-        timer.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
         if (!direct) {
             executor.prestartAllCoreThreads();
         }
@@ -120,6 +122,9 @@ public final class WorkerEngine {
         long now = s.ticker().getAsLong();
         InFlight f = new InFlight(d, now, now + s.visibility().toNanos() / 2);
         inFlight.add(f);
+        if (!sweeping.get() && sweeping.compareAndSet(false, true)) {
+            scheduleSweep();
+        }
         if (direct) {
             handle(f);
             return;
@@ -202,7 +207,27 @@ public final class WorkerEngine {
 
     // ---------------------------------------------------------------- timeouts and visibility
 
+    private void scheduleSweep() {
+        try {
+            timer.schedule(this::sweep, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException stopped) {
+            sweeping.set(false); // the timer is shut down: nothing left to watch
+        }
+    }
+
     private void sweep() {
+        try {
+            sweepOnce();
+        } finally {
+            // Stop when nothing is in flight; a delivery added after the check sees the flag clear and arms again.
+            sweeping.set(false);
+            if (!inFlight.isEmpty() && sweeping.compareAndSet(false, true)) {
+                scheduleSweep();
+            }
+        }
+    }
+
+    private void sweepOnce() {
         try {
             deadlines.sweep();
             long now = s.ticker().getAsLong();
