@@ -85,6 +85,7 @@ public final class PollLoop implements AutoCloseable {
     private final int maxBatch;
     private final Duration pollWait;
     private final Handler handler;
+    private final Runnable batchEnd;
     private final Optional<Semaphore> slots;
     private final FailureListener failureListener;
     private final int threadCount;
@@ -106,6 +107,7 @@ public final class PollLoop implements AutoCloseable {
         this.maxBatch = b.maxBatch;
         this.pollWait = b.pollWait;
         this.handler = Objects.requireNonNull(b.handler, "handler");
+        this.batchEnd = b.batchEnd;
         this.slots = b.slots;
         this.failureListener = b.failureListener;
         this.threadCount = b.threads;
@@ -297,6 +299,9 @@ public final class PollLoop implements AutoCloseable {
                         guard.failed("handler for delivery " + d.id(), t);
                     }
                 }
+                if (!got.isEmpty() && batchEnd != null) {
+                    guard.run("end of batch", batchEnd);
+                }
             }
         }
 
@@ -312,6 +317,7 @@ public final class PollLoop implements AutoCloseable {
         private int maxBatch = 10;
         private Duration pollWait = Duration.ofSeconds(20);
         private Handler handler;
+        private Runnable batchEnd;
         private Optional<Semaphore> slots = Optional.empty();
         private FailureListener failureListener = (s, e) -> { };
         private int threads = 1;
@@ -339,6 +345,15 @@ public final class PollLoop implements AutoCloseable {
         /** What to do with each delivery (required). */
         public Builder handler(Handler handler) {
             this.handler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * Runs on the loop's thread after the handler has seen every delivery of a receive that
+         * brought any (for example, to acknowledge them together with {@link Transport#ackBatch}).
+         */
+        public Builder onBatchEnd(Runnable action) {
+            this.batchEnd = Objects.requireNonNull(action, "action");
             return this;
         }
 
