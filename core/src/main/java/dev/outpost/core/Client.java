@@ -110,7 +110,7 @@ public final class Client implements AutoCloseable {
             this.callbacks = pool;
             this.ownPool = Optional.of(pool);
         }
-        this.replies = new ReplyRouter(transport, codec, replyTo, callbacks, guard, b.listeners);
+        this.replies = new ReplyRouter(transport, codec, replyTo, callbacks, guard, b.listeners, b.receiveLinger.toNanos());
         this.calls = replies.calls();
         this.broadcasts = replies.broadcasts();
         this.loop = PollLoop.builder(transport, replyTo)
@@ -354,6 +354,7 @@ public final class Client implements AutoCloseable {
         private String requests;
         private String replyTo;
         private Duration pollWait;
+        private Duration receiveLinger = Duration.ZERO;
         private Optional<Executor> callbackExecutor = Optional.empty();
         private LongSupplier ticker = System::nanoTime;
         private Optional<ThreadFactory> threadFactory = Optional.empty();
@@ -389,6 +390,17 @@ public final class Client implements AutoCloseable {
         /** How long one receive on the reply destination waits; default 20 s. */
         public Builder pollWait(Duration wait) {
             this.pollWait = Checks.nonNegative(wait, "pollWait");
+            return this;
+        }
+
+        /**
+         * After a receive that brought fewer than ten answers, how long the poller waits before
+         * it receives again, so that answers arriving close together are taken several per
+         * wake-up; default zero (no wait: the lowest latency for single calls). A few
+         * milliseconds suit a caller expecting many answers at once (a fleet call).
+         */
+        public Builder receiveLinger(Duration linger) {
+            this.receiveLinger = Checks.nonNegative(linger, "receiveLinger");
             return this;
         }
 

@@ -109,6 +109,8 @@ public final class Fleet implements AutoCloseable {
         Client.Builder cb = Client.builder(transport).codec(codec).ticker(ticker)
                 // the poller only does the accounting; listeners run on the fleet's callback executor
                 .callbackExecutor(Runnable::run).onDecoded(router::route)
+                // answers of a fleet call come in hundreds at once: take several per wake-up of the poller
+                .receiveLinger(Duration.ofMillis(1))
                 .threadFactory(r -> threads.newThread(r, "client"));
         replyTo.ifPresent(cb::replyTo);
         b.pollWait.ifPresent(cb::pollWait);

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,9 +39,11 @@ public final class ReplyRouter {
     private final LongAdder ackFailures = new LongAdder();
     /** Deliveries handled since the last ack; touched by the poller thread only. */
     private final List<Delivery> toAck = new ArrayList<>(10);
+    private final long lingerNanos;
 
     public ReplyRouter(Transport transport, Codec codec, String replyTo, Executor callbacks, Guard guard,
-            List<Consumer<Decoded<Response>>> listeners) {
+            List<Consumer<Decoded<Response>>> listeners, long lingerNanos) {
+        this.lingerNanos = lingerNanos;
         this.transport = transport;
         this.codec = codec;
         this.replyTo = replyTo;
@@ -124,6 +127,10 @@ public final class ReplyRouter {
         }
         List<Delivery> batch = toAck.size() == 1 ? List.of(toAck.get(0)) : List.copyOf(toAck);
         toAck.clear();
+        if (lingerNanos > 0 && batch.size() < 10) {
+            // answers are trickling in: let them gather, so the next receive takes several per wake-up
+            LockSupport.parkNanos(lingerNanos);
+        }
         try {
             transport.ackBatch(batch).whenComplete((v, e) -> {
                 if (e != null) {

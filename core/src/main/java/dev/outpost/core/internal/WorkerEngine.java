@@ -108,6 +108,7 @@ public final class WorkerEngine {
             throw new IllegalStateException("worker " + s.workerId() + " was already started");
         }
         startedAt = s.clock().instant();
+        timer.prestartCoreThread(); // idle until a delivery is in flight: it waits on an empty queue, no wake-ups
         if (!direct) {
             executor.prestartAllCoreThreads();
         }
