@@ -67,6 +67,9 @@ public final class Fleet implements AutoCloseable {
     /** Default largest expected set. */
     public static final int DEFAULT_MAX_HOSTS = 100_000;
 
+    private static final Duration LOCAL_LINGER = Duration.ofMillis(1);
+    private static final Duration NETWORK_LINGER = Duration.ofMillis(100);
+
     private enum State { NEW, RUNNING, STOPPED }
 
     private final Transport transport;
@@ -109,8 +112,9 @@ public final class Fleet implements AutoCloseable {
         Client.Builder cb = Client.builder(transport).codec(codec).ticker(ticker)
                 // the poller only does the accounting; listeners run on the fleet's callback executor
                 .callbackExecutor(Runnable::run).onDecoded(router::route)
-                // answers of a fleet call come in hundreds at once: take several per wake-up of the poller
-                .receiveLinger(Duration.ofMillis(1))
+                // answers of a fleet call come in hundreds at once: take several per receive (in memory: per
+                // wake-up of the poller; over a network: per API call, where a receive costs far more)
+                .receiveLinger(transport.receivesLocally() ? LOCAL_LINGER : NETWORK_LINGER)
                 .threadFactory(r -> threads.newThread(r, "client"));
         replyTo.ifPresent(cb::replyTo);
         b.pollWait.ifPresent(cb::pollWait);
