@@ -44,6 +44,20 @@ public interface Transport extends AutoCloseable {
      */
     List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException;
 
+    /**
+     * Acknowledges several deliveries received from this transport at once, as if by
+     * {@link Delivery#ack()} on each; transports that can do it in one operation (one lock, one
+     * request) do so. The default acks them one by one.
+     *
+     * @return completes when all were acked, exceptionally if any was not
+     */
+    default CompletableFuture<Void> ackBatch(List<? extends Delivery> deliveries) {
+        if (deliveries.size() == 1) {
+            return deliveries.get(0).ack();
+        }
+        return CompletableFuture.allOf(deliveries.stream().map(Delivery::ack).toArray(CompletableFuture[]::new));
+    }
+
     /** The approximate number of messages waiting in {@code source}, when the transport knows it. */
     default OptionalLong depth(String source) {
         return OptionalLong.empty();

@@ -51,7 +51,7 @@ public final class FleetCallBenchmark {
                 transport.subscribe(Fleet.DEFAULT_TOPIC, queue);
                 FleetMember m = FleetMember.builder(registry).id(id).requests(queue).collectors(List.of(noop)).build();
                 workers.add(Worker.builder(transport).id(id).requests(queue).collector(noop).concurrency(1)
-                        .codec(m.guard(JsonCodec.create())).build().start());
+                        .filter(m.filter()).build().start());
                 members.add(m.start());
             }
             for (boolean schema : List.of(true, false)) {

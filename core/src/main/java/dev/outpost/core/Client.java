@@ -1,24 +1,23 @@
 package dev.outpost.core;
 
-import dev.outpost.ShutdownResult;
 import dev.outpost.ConfigException;
+import dev.outpost.Ids;
 import dev.outpost.OutpostException;
 import dev.outpost.Request;
 import dev.outpost.Response;
+import dev.outpost.ShutdownResult;
 import dev.outpost.core.internal.CallbackFuture;
 import dev.outpost.core.internal.Checks;
 import dev.outpost.core.internal.Expiries;
 import dev.outpost.core.internal.Gathering;
-import dev.outpost.core.lifecycle.Guard;
-import dev.outpost.core.lifecycle.OwnedThreads;
+import dev.outpost.core.internal.ReplyRouter;
 import dev.outpost.core.internal.Tracing;
 import dev.outpost.core.json.JsonCodec;
-import dev.outpost.Ids;
-import dev.outpost.Ids;
+import dev.outpost.core.lifecycle.Guard;
+import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.spi.Codec;
-import dev.outpost.spi.CodecException;
 import dev.outpost.spi.ConfigSource;
-import dev.outpost.spi.Delivery;
+import dev.outpost.spi.Decoded;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.Transport;
 import java.time.Duration;
@@ -28,8 +27,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -37,7 +34,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -61,6 +57,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A response that matches no pending call or broadcast (a fire-and-forget {@link #send}, or one
  * that arrived after its call timed out) goes to the {@linkplain Builder#onResponse listeners}.
+ * The answers of one receive are acknowledged together ({@link Transport#ackBatch}).
  */
 public final class Client implements AutoCloseable {
     /** Default reply destination prefix; a fresh suffix is added per client. */
@@ -82,15 +79,14 @@ public final class Client implements AutoCloseable {
     /** The default callback pool, which the client owns and stops; empty when the caller gave an executor. */
     private final Optional<ThreadPoolExecutor> ownPool;
     private final LongSupplier ticker;
-    private final List<Consumer<Response>> listeners;
     private final OwnedThreads threads;
     private final Guard guard;
-    private final Map<String, CallbackFuture<Response>> calls = new ConcurrentHashMap<>();
-    private final Map<String, Gathering> broadcasts = new ConcurrentHashMap<>();
+    private final ReplyRouter replies;
+    private final Map<String, CallbackFuture<Response>> calls;
+    private final Map<String, Gathering> broadcasts;
     private final Expiries expiries;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
-    private final LongAdder undecodable = new LongAdder();
     private final PollLoop loop;
     private volatile ScheduledThreadPoolExecutor timer;
 
@@ -101,7 +97,6 @@ public final class Client implements AutoCloseable {
         this.replyTo = replyTo;
         this.pollWait = pollWait;
         this.ticker = b.ticker;
-        this.listeners = new CopyOnWriteArrayList<>(b.listeners);
         this.threads = new OwnedThreads("client", b.threadFactory);
         this.guard = new Guard("client " + replyTo);
         this.expiries = new Expiries(b.ticker);
@@ -115,12 +110,16 @@ public final class Client implements AutoCloseable {
             this.callbacks = pool;
             this.ownPool = Optional.of(pool);
         }
+        this.replies = new ReplyRouter(transport, codec, replyTo, callbacks, guard, b.listeners, b.receiveLinger.toNanos());
+        this.calls = replies.calls();
+        this.broadcasts = replies.broadcasts();
         this.loop = PollLoop.builder(transport, replyTo)
                 .owner("client on '" + replyTo + "'")
                 .maxBatch(10)
                 .pollWait(pollWait)
                 .threadFactory(threads.role("poller"))
-                .handler(this::dispatch)
+                .handler(replies::handle)
+                .onBatchEnd(replies::endOfBatch)
                 .build();
     }
 
@@ -187,7 +186,7 @@ public final class Client implements AutoCloseable {
                 future.completeExceptionally(new CallTimeoutException(r.id(), r.collector(), timeout, destination, replyTo));
             }
         });
-        send(destination, r).whenComplete((v, e) -> {
+        transmit(destination, r).whenComplete((v, e) -> {
             if (e != null && calls.remove(r.id(), future)) {
                 future.completeExceptionally(e);
             }
@@ -202,10 +201,20 @@ public final class Client implements AutoCloseable {
      * @return completes when the transport accepted the request
      */
     public CompletableFuture<Void> send(Request request) {
+        return send(requests, request);
+    }
+
+    /**
+     * {@link #send(Request)} to another destination (a queue or a topic): the answers of every
+     * worker that reads it reach the listeners.
+     *
+     * @return completes when the transport accepted the request
+     */
+    public CompletableFuture<Void> send(String destination, Request request) {
+        Objects.requireNonNull(destination, "destination");
         Objects.requireNonNull(request, "request");
         ensureRunning();
-        Request r = request.replyTo().isPresent() ? request : request.withReplyTo(replyTo);
-        return send(requests, r);
+        return transmit(destination, request.replyTo().isPresent() ? request : request.withReplyTo(replyTo));
     }
 
     /**
@@ -227,8 +236,8 @@ public final class Client implements AutoCloseable {
         Gathering g = new Gathering(expected, new CallbackFuture<>(callbacks));
         broadcasts.put(r.id(), g);
         g.future().onDone(() -> broadcasts.remove(r.id(), g));
-        expiries.add(deadline.toNanos(), () -> finishBroadcast(r.id()));
-        send(topic, r).whenComplete((v, e) -> {
+        expiries.add(deadline.toNanos(), () -> replies.finishBroadcast(r.id()));
+        transmit(topic, r).whenComplete((v, e) -> {
             if (e != null && broadcasts.remove(r.id(), g)) {
                 g.future().completeExceptionally(e);
             }
@@ -238,7 +247,8 @@ public final class Client implements AutoCloseable {
 
     /** Adds a listener for responses that match no pending call or broadcast; it runs on the callback executor. */
     public void onResponse(Consumer<Response> listener) {
-        listeners.add(Objects.requireNonNull(listener, "listener"));
+        Objects.requireNonNull(listener, "listener");
+        replies.addListener(d -> listener.accept(d.document()));
     }
 
     /** Calls and broadcasts waiting for responses now. */
@@ -248,7 +258,7 @@ public final class Client implements AutoCloseable {
 
     /** Responses that arrived but could not be decoded (logged and dropped). */
     public long undecodableResponses() {
-        return undecodable.sum();
+        return replies.undecodable();
     }
 
     /**
@@ -271,7 +281,7 @@ public final class Client implements AutoCloseable {
         OutpostException closed = new OutpostException("client on '" + replyTo + "' closed before the response arrived");
         List.copyOf(calls.values()).forEach(f -> f.completeExceptionally(closed));
         calls.clear();
-        List.copyOf(broadcasts.keySet()).forEach(this::finishBroadcast);
+        List.copyOf(broadcasts.keySet()).forEach(replies::finishBroadcast);
         ownPool.ifPresent(ThreadPoolExecutor::shutdown);
         if (was == State.NEW) {
             terminated.complete(new ShutdownResult(true, List.of(), 0, Duration.ofNanos(System.nanoTime() - t0)));
@@ -301,7 +311,7 @@ public final class Client implements AutoCloseable {
         return b.build();
     }
 
-    private CompletableFuture<Void> send(String destination, Request r) {
+    private CompletableFuture<Void> transmit(String destination, Request r) {
         try {
             // no plain-text request id attribute: with a sealing codec it would tell readers of the queue what to cancel
             return transport.send(destination, Message.of(codec.encodeRequest(Tracing.withCurrentContext(r))));
@@ -310,55 +320,11 @@ public final class Client implements AutoCloseable {
         }
     }
 
-    private void finishBroadcast(String id) {
-        Gathering g = broadcasts.remove(id);
-        if (g != null) {
-            g.future().complete(g.snapshot());
-        }
-    }
-
     private void expire() {
         try {
             expiries.sweep();
         } catch (Throwable t) {
             log.error("client on '{}': timer failed", replyTo, t);
-        }
-    }
-
-    private void dispatch(Delivery d) {
-        Response response;
-        try {
-            response = codec.decodeResponse(d.message().body()).document();
-        } catch (CodecException e) {
-            undecodable.increment();
-            log.warn("client: dropped an undecodable response on '{}' ({}): {}", replyTo, e.reason().code(), e.getMessage());
-            d.ack();
-            return;
-        } catch (RuntimeException e) {
-            undecodable.increment();
-            log.warn("client: dropped an undecodable response on '{}': {}", replyTo, e.toString());
-            d.ack();
-            return;
-        }
-        d.ack();
-        CallbackFuture<Response> call = calls.remove(response.requestId());
-        if (call != null) {
-            call.complete(response);
-            return;
-        }
-        Gathering g = broadcasts.get(response.requestId());
-        if (g != null) {
-            if (g.add(response)) {
-                finishBroadcast(response.requestId());
-            }
-            return;
-        }
-        for (Consumer<Response> l : listeners) {
-            try {
-                callbacks.execute(() -> guard.run("response listener", () -> l.accept(response)));
-            } catch (RuntimeException rejected) {
-                log.warn("client on '{}': the callback executor refused a listener call: {}", replyTo, rejected.toString());
-            }
         }
     }
 
@@ -388,10 +354,11 @@ public final class Client implements AutoCloseable {
         private String requests;
         private String replyTo;
         private Duration pollWait;
+        private Duration receiveLinger = Duration.ZERO;
         private Optional<Executor> callbackExecutor = Optional.empty();
         private LongSupplier ticker = System::nanoTime;
         private Optional<ThreadFactory> threadFactory = Optional.empty();
-        private final List<Consumer<Response>> listeners = new ArrayList<>();
+        private final List<Consumer<Decoded<Response>>> listeners = new ArrayList<>();
         private Optional<ConfigSource> config = Optional.empty();
 
         private Builder(Transport transport) {
@@ -427,6 +394,17 @@ public final class Client implements AutoCloseable {
         }
 
         /**
+         * After a receive that brought fewer than ten answers, how long the poller waits before
+         * it receives again, so that answers arriving close together are taken several per
+         * wake-up; default zero (no wait: the lowest latency for single calls). A few
+         * milliseconds suit a caller expecting many answers at once (a fleet call).
+         */
+        public Builder receiveLinger(Duration linger) {
+            this.receiveLinger = Checks.nonNegative(linger, "receiveLinger");
+            return this;
+        }
+
+        /**
          * Where continuations of returned futures and response listeners run. By default a pool
          * of two named threads ({@code outpost-client-N-callback-M}, from the
          * {@linkplain #threadFactory thread factory}) that the client owns and stops at shutdown;
@@ -452,6 +430,17 @@ public final class Client implements AutoCloseable {
 
         /** A listener for responses that match no pending call. */
         public Builder onResponse(Consumer<Response> listener) {
+            Objects.requireNonNull(listener, "listener");
+            listeners.add(d -> listener.accept(d.document()));
+            return this;
+        }
+
+        /**
+         * A listener for responses that match no pending call, with the sender the codec
+         * authenticated (with a sealing codec: the worker's known-senders name; empty otherwise),
+         * so a caller can check that an answer comes from the host it names.
+         */
+        public Builder onDecoded(Consumer<Decoded<Response>> listener) {
             listeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }

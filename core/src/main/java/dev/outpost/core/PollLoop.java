@@ -100,6 +100,7 @@ public final class PollLoop implements AutoCloseable {
     /** Permits a thread waits for before a receive: min(maxBatch, the semaphore's permits at start). */
     private volatile int fullBatch;
     private final Handler handler;
+    private final Runnable batchEnd;
     private final Optional<Semaphore> slots;
     private final FailureListener failureListener;
     private final int threadCount;
@@ -123,6 +124,7 @@ public final class PollLoop implements AutoCloseable {
         this.batchWaitNanos = b.batchWait.toNanos();
         this.fullBatch = b.maxBatch;
         this.handler = Objects.requireNonNull(b.handler, "handler");
+        this.batchEnd = b.batchEnd;
         this.slots = b.slots;
         this.failureListener = b.failureListener;
         this.threadCount = b.threads;
@@ -309,6 +311,9 @@ public final class PollLoop implements AutoCloseable {
                         guard.failed("handler for delivery " + d.id(), t);
                     }
                 }
+                if (!got.isEmpty() && batchEnd != null) {
+                    guard.run("end of batch", batchEnd);
+                }
             }
         }
 
@@ -339,6 +344,7 @@ public final class PollLoop implements AutoCloseable {
         private Duration pollWait = Duration.ofSeconds(20);
         private Duration batchWait = DEFAULT_BATCH_WAIT;
         private Handler handler;
+        private Runnable batchEnd;
         private Optional<Semaphore> slots = Optional.empty();
         private FailureListener failureListener = (s, e) -> { };
         private int threads = 1;
@@ -376,6 +382,15 @@ public final class PollLoop implements AutoCloseable {
         /** What to do with each delivery (required). */
         public Builder handler(Handler handler) {
             this.handler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
+         * Runs on the loop's thread after the handler has seen every delivery of a receive that
+         * brought any (for example, to acknowledge them together with {@link Transport#ackBatch}).
+         */
+        public Builder onBatchEnd(Runnable action) {
+            this.batchEnd = Objects.requireNonNull(action, "action");
             return this;
         }
 

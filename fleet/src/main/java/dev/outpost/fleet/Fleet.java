@@ -6,22 +6,22 @@ import dev.outpost.Response;
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.Client;
 import dev.outpost.core.json.JsonCodec;
-import dev.outpost.fleet.internal.CallContext;
+import dev.outpost.fleet.internal.AnswerRouter;
 import dev.outpost.fleet.internal.CallState;
+import dev.outpost.fleet.internal.ConfigValues;
 import dev.outpost.fleet.internal.FleetAttributes;
+import dev.outpost.fleet.internal.FleetContext;
 import dev.outpost.fleet.internal.Guard;
 import dev.outpost.fleet.internal.Inventory;
 import dev.outpost.fleet.internal.Sweeper;
 import dev.outpost.fleet.internal.Threads;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.ConfigSource;
-import dev.outpost.spi.Message;
 import dev.outpost.spi.Registry;
 import dev.outpost.spi.Transport;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,7 +31,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +38,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,7 +66,9 @@ public final class Fleet implements AutoCloseable {
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
     /** Default largest expected set. */
     public static final int DEFAULT_MAX_HOSTS = 100_000;
-    private static final int REMEMBERED = 1024;
+
+    private static final Duration LOCAL_LINGER = Duration.ofMillis(1);
+    private static final Duration NETWORK_LINGER = Duration.ofMillis(100);
 
     private enum State { NEW, RUNNING, STOPPED }
 
@@ -86,23 +86,14 @@ public final class Fleet implements AutoCloseable {
     private final Client client;
     private final Optional<Executor> userExecutor;
     private volatile ExecutorService ownExecutor;
-    private final Map<String, CallState> active = new ConcurrentHashMap<>();
-    private final Map<String, Consumer<Response>> pings = new ConcurrentHashMap<>();
-    private final Map<String, CallState> recent = new LinkedHashMap<>(64, 0.75f, false) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, CallState> e) {
-            return size() > REMEMBERED;
-        }
-    };
+    private final AnswerRouter router = new AnswerRouter();
+    private final Map<String, CallState> active = router.active();
+    private final Map<String, Consumer<Response>> pings = router.pings();
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
     private final LongAdder calls = new LongAdder();
-    private final LongAdder answers = new LongAdder();
-    private final LongAdder late = new LongAdder();
-    private final LongAdder unmatched = new LongAdder();
-    private final Context context = new Context();
+    private final LongAdder unmatchedPings = new LongAdder();
+    private final FleetContext context;
     private volatile Thread timer;
 
     private Fleet(Builder b, String topic, Duration deadline, int maxHosts, Optional<String> replyTo) {
@@ -116,15 +107,20 @@ public final class Fleet implements AutoCloseable {
         this.ticker = b.ticker;
         this.threads = new Threads("fleet", b.threadFactory);
         this.guard = new Guard("fleet");
-        this.sweeper = new Sweeper(ticker, 5, guard);
+        this.sweeper = new Sweeper(ticker, ticker == Sweeper.SYSTEM_TICKER, 5, guard);
         this.userExecutor = b.callbackExecutor;
         Client.Builder cb = Client.builder(transport).codec(codec).ticker(ticker)
                 // the poller only does the accounting; listeners run on the fleet's callback executor
-                .callbackExecutor(Runnable::run).onResponse(this::route)
+                .callbackExecutor(Runnable::run).onDecoded(router::route)
+                // answers of a fleet call come in hundreds at once: take several per receive (in memory: per
+                // wake-up of the poller; over a network: per API call, where a receive costs far more)
+                .receiveLinger(transport.receivesLocally() ? LOCAL_LINGER : NETWORK_LINGER)
                 .threadFactory(r -> threads.newThread(r, "client"));
         replyTo.ifPresent(cb::replyTo);
         b.pollWait.ifPresent(cb::pollWait);
         this.client = cb.build();
+        this.context = new FleetContext(clock, ticker, sweeper, guard, registry,
+                () -> userExecutor.isPresent() ? userExecutor.get() : ownExecutor, router, transport, codec, client, topic);
     }
 
     /** A builder for a fleet calling through {@code transport}. */
@@ -195,7 +191,7 @@ public final class Fleet implements AutoCloseable {
                     seen.putIfAbsent(resp.worker(), new HostRecord(resp.worker(), "", List.of(), java.util.Set.of(), Map.of(),
                             resp.startedAt()));
                 } catch (IllegalArgumentException e) {
-                    unmatched.increment(); // an id no host may have
+                    unmatchedPings.increment(); // an id no host may have
                 }
             }
         });
@@ -206,7 +202,7 @@ public final class Fleet implements AutoCloseable {
             done.complete(new Discovery(Discovery.Source.PING, hosts, Duration.ofNanos(ticker.getAsLong() - t0)));
         });
         try {
-            transport.send(topic, Message.of(codec.encodeRequest(r))).join();
+            client.send(topic, r).join();
         } catch (RuntimeException e) {
             pings.remove(r.id());
             throw e;
@@ -251,8 +247,8 @@ public final class Fleet implements AutoCloseable {
 
     /** Counters since start. */
     public FleetStats stats() {
-        return new FleetStats(calls.sum(), active.size(), answers.sum(), late.sum(), unmatched.sum(), client.undecodableResponses(),
-                guard.errors());
+        return new FleetStats(calls.sum(), active.size(), router.answers(), router.late(), router.unmatched() + unmatchedPings.sum(),
+                router.impostors(), client.undecodableResponses(), guard.errors());
     }
 
     private Discovery expectedSet(FleetRequest request) {
@@ -311,31 +307,6 @@ public final class Fleet implements AutoCloseable {
         return request.target().equals(Selector.all()) ? Optional.empty() : Optional.of(request.target().text());
     }
 
-    private void route(Response r) {
-        CallState cs = active.get(r.requestId());
-        if (cs != null) {
-            answers.increment();
-            cs.onResponse(r);
-            return;
-        }
-        Consumer<Response> ping = pings.get(r.requestId());
-        if (ping != null) {
-            answers.increment();
-            ping.accept(r);
-            return;
-        }
-        CallState old;
-        synchronized (recent) {
-            old = recent.get(r.requestId());
-        }
-        if (old != null) {
-            late.increment();
-            old.onLate(r);
-        } else {
-            unmatched.increment();
-        }
-    }
-
     private void checkSize(int n) {
         if (n > maxHosts) {
             throw new IllegalArgumentException("the expected set has " + n + " hosts, more than maxHosts " + maxHosts);
@@ -385,94 +356,6 @@ public final class Fleet implements AutoCloseable {
         }
     }
 
-    private final class Context implements CallContext, CallContext.Sender {
-        @Override
-        public Clock clock() {
-            return clock;
-        }
-
-        @Override
-        public LongSupplier ticker() {
-            return ticker;
-        }
-
-        @Override
-        public Sweeper sweeper() {
-            return sweeper;
-        }
-
-        @Override
-        public Guard guard() {
-            return guard;
-        }
-
-        @Override
-        public Optional<Registry> registry() {
-            return registry;
-        }
-
-        @Override
-        public CallContext.Sender sender() {
-            return this;
-        }
-
-        @Override
-        public void execute(Runnable r) {
-            Executor e = userExecutor.isPresent() ? userExecutor.get() : ownExecutor;
-            try {
-                e.execute(() -> guard.run("fleet callback", r));
-            } catch (RejectedExecutionException | NullPointerException x) {
-                // the fleet is stopping: run it here rather than lose a summary
-                guard.run("fleet callback", r);
-            }
-        }
-
-        @Override
-        public Predicate<String> live(Optional<String> one) {
-            if (registry.isEmpty()) {
-                return h -> true;
-            }
-            try {
-                if (one.isPresent()) {
-                    boolean up = registry.get().get(HostRecord.key(one.get())).isPresent();
-                    return h -> up;
-                }
-                java.util.Set<String> ids = new java.util.HashSet<>();
-                Inventory.read(registry.get()).forEach(h -> ids.add(h.id()));
-                return ids::contains;
-            } catch (RuntimeException e) {
-                log.warn("fleet: cannot read the inventory ({}); unanswered hosts are reported no-reply", e.toString());
-                return h -> true;
-            }
-        }
-
-        @Override
-        public void finished(CallState call) {
-            active.remove(call.requestId(), call);
-            synchronized (recent) {
-                recent.put(call.requestId(), call);
-            }
-        }
-
-        @Override
-        public byte[] encode(Request r) {
-            return codec.encodeRequest(r);
-        }
-
-        @Override
-        public CompletableFuture<Void> direct(HostRecord host, byte[] body) {
-            if (host.requests().isEmpty()) {
-                return CompletableFuture.failedFuture(new IllegalStateException("no request destination known for host " + host.id()));
-            }
-            return transport.send(host.requests(), Message.of(body));
-        }
-
-        @Override
-        public CompletableFuture<Void> topic(Request r) {
-            return transport.send(topic, Message.of(codec.encodeRequest(r)));
-        }
-    }
-
     /**
      * Builds a {@link Fleet}. Values set by a method win over {@link #configure configuration};
      * every problem is reported at {@link #build()}. Not thread-safe.
@@ -488,7 +371,7 @@ public final class Fleet implements AutoCloseable {
         private Optional<Integer> maxHosts = Optional.empty();
         private Optional<Executor> callbackExecutor = Optional.empty();
         private Clock clock = Clock.systemUTC();
-        private LongSupplier ticker = System::nanoTime;
+        private LongSupplier ticker = Sweeper.SYSTEM_TICKER;
         private Optional<ThreadFactory> threadFactory = Optional.empty();
         private Optional<ConfigSource> config = Optional.empty();
 
@@ -580,32 +463,10 @@ public final class Fleet implements AutoCloseable {
             List<ConfigException.Problem> problems = new ArrayList<>();
             String t = topic.or(() -> configured("outpost.fleet.topic")).orElse(DEFAULT_TOPIC);
             Optional<String> reply = replyTo.or(() -> configured("outpost.fleet.reply-to"));
-            Duration d = DEFAULT_DEADLINE;
-            if (deadline.isPresent()) {
-                d = deadline.get();
-            } else if (configured("outpost.fleet.deadline").isPresent()) {
-                try {
-                    d = config.get().duration("outpost.fleet.deadline").orElse(DEFAULT_DEADLINE);
-                    if (d.isNegative() || d.isZero()) {
-                        problems.add(new ConfigException.Problem("outpost.fleet.deadline", "must be positive, was " + d));
-                    }
-                } catch (ConfigException e) {
-                    problems.addAll(e.problems());
-                }
-            }
-            int max = DEFAULT_MAX_HOSTS;
-            if (maxHosts.isPresent()) {
-                max = maxHosts.get();
-            } else if (configured("outpost.fleet.max-hosts").isPresent()) {
-                try {
-                    max = config.get().intValue("outpost.fleet.max-hosts").orElse(DEFAULT_MAX_HOSTS);
-                    if (max < 1) {
-                        problems.add(new ConfigException.Problem("outpost.fleet.max-hosts", "must be at least 1, was " + max));
-                    }
-                } catch (ConfigException e) {
-                    problems.addAll(e.problems());
-                }
-            }
+            Duration d = deadline.orElseGet(() -> ConfigValues.positiveDuration(config, "outpost.fleet.deadline", DEFAULT_DEADLINE,
+                    problems));
+            int max = maxHosts.orElseGet(() -> ConfigValues.positiveInt(config, "outpost.fleet.max-hosts", DEFAULT_MAX_HOSTS,
+                    problems));
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }

@@ -1,22 +1,21 @@
 package dev.outpost.fleet;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.ConfigException;
 import dev.outpost.Json;
 import dev.outpost.Request;
+import dev.outpost.core.RequestFilter;
 import dev.outpost.ShutdownResult;
 import dev.outpost.fleet.internal.Guard;
+import dev.outpost.fleet.internal.HostFilter;
 import dev.outpost.fleet.internal.HostJson;
 import dev.outpost.fleet.internal.LocalContext;
+import dev.outpost.fleet.internal.Registration;
 import dev.outpost.fleet.internal.Sweeper;
 import dev.outpost.fleet.internal.Threads;
-import dev.outpost.spi.Codec;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.ConfigSource;
 import dev.outpost.spi.Registry;
-import dev.outpost.spi.RegistryEntry;
-import dev.outpost.spi.RegistryException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,7 +31,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * FleetMember member = FleetMember.builder(registry).id("web-1").tags("web").collectors(collectors).build();
  * Worker worker = Worker.builder(transport).id("web-1").collectors(collectors)
- *         .codec(member.guard(JsonCodec.create())).build();
+ *         .filter(member.filter()).build();
  * worker.start();
  * member.start();
  * }</pre>
@@ -55,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * 5 minutes: 12 writes per host per hour, 120,000 per hour for 10,000 hosts, about 33 per second,
  * each one item under 1 KB on DynamoDB), one delete at stop. Facts are read again every
  * {@code facts-refresh} and ride on the next heartbeat's write: a change costs no extra write. The
- * {@link #guard(Codec) guard} reads the registry only for requests a caller marked cancellable.
+ * {@link #filter() filter} reads the registry only for requests a caller marked cancellable.
  */
 public final class FleetMember implements AutoCloseable {
     /** The registry prefix of the inventory: {@code fleet/hosts/ID}. */
@@ -87,13 +85,13 @@ public final class FleetMember implements AutoCloseable {
     private final Sweeper sweeper;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
-    private final LongAdder writes = new LongAdder();
-    private final LongAdder failures = new LongAdder();
+    private final Registration registration;
+    private final HostFilter filter;
     private final Object lock = new Object();
     private volatile java.time.Instant startedAt;
-    private long version;
-    private boolean written;
     private volatile Map<String, String> collectedFacts = Map.of();
+    /** What {@link #record()} returns until the facts or the start time change (the filter reads it per request). */
+    private volatile HostRecord current;
     private volatile Thread timer;
 
     private FleetMember(Builder b, String id, String requests, Set<String> tags, Map<String, String> facts,
@@ -112,8 +110,10 @@ public final class FleetMember implements AutoCloseable {
         this.ticker = b.ticker;
         this.threads = new Threads("fleet-member", b.threadFactory);
         this.guard = new Guard("fleet member " + id);
-        this.sweeper = new Sweeper(ticker, 1000, guard); // heartbeats are minutes apart: a wake-up a second is plenty
+        this.sweeper = new Sweeper(ticker, ticker == Sweeper.SYSTEM_TICKER, 1000, guard); // heartbeats are minutes apart: a wake-up a second is plenty
         this.startedAt = clock.instant();
+        this.registration = new Registration(registry, id, ttl);
+        this.filter = new HostFilter(registry, this::record);
     }
 
     /** A builder for a member registering in {@code registry}. */
@@ -128,19 +128,35 @@ public final class FleetMember implements AutoCloseable {
 
     /** What this member registers (or last registered). */
     public HostRecord record() {
-        Map<String, String> facts = new TreeMap<>(collectedFacts);
-        facts.putAll(configuredFacts);
-        return new HostRecord(id, requests, collectors, tags, facts, startedAt);
+        HostRecord r = current;
+        if (r == null) {
+            Map<String, String> facts = new TreeMap<>(collectedFacts);
+            facts.putAll(configuredFacts);
+            r = new HostRecord(id, requests, collectors, tags, facts, startedAt);
+            current = r;
+        }
+        return r;
     }
 
     /**
-     * A codec for this host's worker that refuses, before anything runs, a request a fleet caller
-     * cancelled (see {@link Fleet}) and a topic broadcast whose selector does not select this host.
-     * Refused requests are dead-lettered by the worker with reason {@code cancelled} or
-     * {@code not-selected}; nothing else changes.
+     * The filter for this host's worker ({@code Worker.Builder.filter}): before anything runs, a
+     * topic broadcast whose selector does not select this host is acked quietly (no answer, no
+     * dead-letter copy), and a request a fleet caller cancelled (see {@link Fleet}) is answered
+     * {@code rejected} with reason {@code cancelled} and acked without a dead-letter copy. Every
+     * other request passes. Reads the registry only for requests a caller marked cancellable.
      */
-    public Codec guard(Codec inner) {
-        return new dev.outpost.fleet.internal.GuardCodec(inner, registry, this::record);
+    public RequestFilter filter() {
+        return filter;
+    }
+
+    /** Requests the {@link #filter() filter} refused as cancelled. */
+    public long cancelledRequests() {
+        return filter.cancelled();
+    }
+
+    /** Topic broadcasts the {@link #filter() filter} acked quietly because they select other hosts. */
+    public long notSelectedRequests() {
+        return filter.notSelected();
     }
 
     /**
@@ -154,6 +170,7 @@ public final class FleetMember implements AutoCloseable {
             throw new IllegalStateException("fleet member " + id + " was already started");
         }
         startedAt = clock.instant();
+        current = null;
         refreshFacts();
         beat();
         sweeper.schedule(heartbeat.toNanos(), this::heartbeatTask);
@@ -166,67 +183,21 @@ public final class FleetMember implements AutoCloseable {
 
     /** Registry writes made so far (register, refresh, delete). */
     public long writes() {
-        return writes.sum();
+        return registration.writes();
     }
 
     /** Registry operations that failed (retried at the next heartbeat). */
     public long failures() {
-        return failures.sum();
+        return registration.failures();
     }
 
     /** Refreshes the entry now (also what the heartbeat does). */
     public void beat() {
         synchronized (lock) {
-            if (state.get() != State.RUNNING) {
-                return;
-            }
-            HostRecord r = record();
-            ObjectNode value = HostJson.write(r);
-            String key = HostRecord.key(id);
-            try {
-                if (!written) {
-                    register(key, value);
-                } else {
-                    try {
-                        version = registry.replace(key, value, version, Optional.of(ttl)).version();
-                        writes.increment();
-                    } catch (RegistryException.NoSuchKey e) {
-                        log.info("fleet member {}: entry had expired; registering again", id);
-                        register(key, value);
-                    } catch (RegistryException.VersionConflict e) {
-                        takeOver(key, value);
-                    }
-                }
-            } catch (RuntimeException e) {
-                failures.increment();
-                log.warn("fleet member {}: cannot write {} ({}); retrying at the next heartbeat", id, key, e.toString());
+            if (state.get() == State.RUNNING) {
+                registration.write(record());
             }
         }
-    }
-
-    private void register(String key, ObjectNode value) {
-        try {
-            version = registry.register(key, value, Optional.of(ttl)).version();
-        } catch (RegistryException.KeyExists e) {
-            takeOver(key, value);
-            return;
-        }
-        writes.increment();
-        written = true;
-    }
-
-    private void takeOver(String key, ObjectNode value) {
-        // another process wrote our id: the newest live process owns the entry, and says so
-        Optional<RegistryEntry> e = registry.get(key);
-        log.warn("fleet member {}: {} was written by another process ({}); taking it over", id, key,
-                e.flatMap(RegistryEntry::updatedBy).orElse("unknown writer"));
-        if (e.isPresent()) {
-            version = registry.replace(key, value, e.get().version(), Optional.of(ttl)).version();
-        } else {
-            version = registry.register(key, value, Optional.of(ttl)).version();
-        }
-        writes.increment();
-        written = true;
     }
 
     private void heartbeatTask() {
@@ -254,6 +225,7 @@ public final class FleetMember implements AutoCloseable {
                         new LocalContext(clock, Duration.ofSeconds(30)));
                 JsonNode tree = Json.toTree(result);
                 collectedFacts = HostJson.flatten(tree);
+                current = null;
             } catch (Exception e) {
                 throw new IllegalStateException("host.facts failed: " + e, e);
             }
@@ -273,15 +245,7 @@ public final class FleetMember implements AutoCloseable {
         sweeper.stop();
         if (was == State.RUNNING) {
             synchronized (lock) {
-                if (written) {
-                    try {
-                        registry.delete(HostRecord.key(id), version);
-                        writes.increment();
-                    } catch (RuntimeException e) {
-                        failures.increment();
-                        log.warn("fleet member {}: could not remove its entry ({}); it expires after {}", id, e.toString(), ttl);
-                    }
-                }
+                registration.delete();
             }
         }
         Thread t = timer;
@@ -319,7 +283,7 @@ public final class FleetMember implements AutoCloseable {
         private Duration ttl;
         private Duration factsRefresh;
         private Clock clock = Clock.systemUTC();
-        private LongSupplier ticker = System::nanoTime;
+        private LongSupplier ticker = Sweeper.SYSTEM_TICKER;
         private Optional<ThreadFactory> threadFactory = Optional.empty();
         private Optional<ConfigSource> config = Optional.empty();
 

@@ -4,7 +4,7 @@ package dev.outpost.fleet;
 public enum Route {
     /**
      * One publish to the fleet topic, which every worker's queue subscribes to; hosts the selector
-     * does not select refuse it (through {@link FleetMember#guard}) and are not expected.
+     * does not select ack it quietly (through {@link FleetMember#filter}) and are not expected.
      */
     TOPIC,
     /** One send per expected host, to the request destination the inventory lists for it. */

@@ -9,7 +9,10 @@ import dev.outpost.ErrorInfo;
 import dev.outpost.Json;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.fleet.TestHosts.Behaviour;
+import dev.outpost.spi.Codec;
+import dev.outpost.spi.Decoded;
 import dev.outpost.spi.Message;
+import dev.outpost.spi.Sender;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -129,6 +132,48 @@ class FleetCallTest {
         assertThat(s.duplicates()).isEqualTo(1);
         assertThat(s.unexpected()).isEqualTo(1);
         assertThat(s.unexpectedHosts()).containsExactly("zzz");
+    }
+
+    @Test
+    void anAnswerSignedByAnotherHostThanItNamesIsDroppedAndCounted() {
+        hosts.add("a", Behaviour.OK);
+        hosts.add("b", Behaviour.SLOW);
+        hosts.start("a");
+        hosts.start("b");
+        JsonCodec json = JsonCodec.create();
+        // as if a sealing codec had authenticated every answer as host b's key
+        Codec signedByB = new Codec() {
+            @Override
+            public byte[] encodeRequest(dev.outpost.Request request) {
+                return json.encodeRequest(request);
+            }
+
+            @Override
+            public Decoded<dev.outpost.Request> decodeRequest(byte[] body) {
+                return json.decodeRequest(body);
+            }
+
+            @Override
+            public byte[] encodeResponse(Response response, Optional<Sender> recipient) {
+                return json.encodeResponse(response, recipient);
+            }
+
+            @Override
+            public Decoded<Response> decodeResponse(byte[] body) {
+                return new Decoded<>(json.decodeResponse(body).document(), Optional.of(Sender.of("key-b", "b")));
+            }
+        };
+        Fleet fleet = hosts.fleet().codec(signedByB).build().start();
+        hosts.closeables.add(fleet);
+        FleetCall call = fleet.call(FleetRequest.builder("app.work").route(Route.DIRECT).deadline(Duration.ofSeconds(5)).build());
+        await().until(() -> fleet.stats().impostors() == 1); // a's own answer, signed by b's key
+        answer(fleet, call.id(), "b"); // b's key answering as b: accepted
+        await().until(() -> call.results().size() == 1);
+        hosts.time.advance(Duration.ofSeconds(6));
+        FleetSummary s = call.summary().join();
+        assertThat(s.results().get("a").outcome()).isEqualTo(Outcome.NO_REPLY);
+        assertThat(s.results().get("b").outcome()).isEqualTo(Outcome.OK);
+        assertThat(fleet.stats().impostors()).isEqualTo(1);
     }
 
     private void answer(Fleet fleet, String requestId, String worker) {

@@ -58,7 +58,7 @@ class FleetOnSqsTest {
                     transports.add(t);
                     FleetMember m = FleetMember.builder(registry).id(id).requests("requests-" + id).collectors(List.of(work)).build();
                     Worker w = Worker.builder(t).id(id).requests("requests-" + id).collector(work).allowReplyTo("outpost-client-*")
-                            .codec(m.guard(JsonCodec.create())).pollWait(Duration.ofSeconds(1)).drainTimeout(Duration.ofSeconds(1)).build();
+                            .filter(m.filter()).pollWait(Duration.ofSeconds(1)).drainTimeout(Duration.ofSeconds(1)).build();
                     members.add(m.start());
                     workers.add(w);
                     if (n != 4) {

@@ -3,6 +3,7 @@ package dev.outpost.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.outpost.core.Worker;
 import dev.outpost.fleet.TestHosts.Behaviour;
 import java.time.Duration;
 import java.util.List;
@@ -42,12 +43,17 @@ class OfflineHostTest {
         hosts.start("cancelled");  // comes back and refuses the cancelled request
         assertThat(call.awaitHost("late").join().outcome()).isEqualTo(Outcome.OK);
         await().until(() -> hosts.workers.get("cancelled").status().counters().rejected() == 1);
-        assertThat(hosts.workers.get("cancelled").status().codec()).containsEntry("fleet.cancelled", "1");
+        assertThat(hosts.workers.get("cancelled").status().refusals()).containsEntry("cancelled", 1L);
+        assertThat(hosts.members.get("cancelled").cancelledRequests()).isEqualTo(1);
+        // the worker answered "cancelled" itself (the caller had settled the host already: a late answer) and kept no dead-letter copy
+        await().until(() -> fleet.stats().answers() == 3); // online, late, and the refusal of the cancelled one
+        assertThat(hosts.transport.peek(Worker.DEFAULT_DEAD_LETTER)).isEmpty();
 
         hosts.time.advance(Duration.ofMinutes(8)); // past the ttl: "gone" never came back
         FleetSummary s = call.summary().join();
         assertThat(s.results().get("gone").outcome()).isEqualTo(Outcome.EXPIRED);
         assertThat(s.counts()).containsEntry(Outcome.OK, 2).containsEntry(Outcome.CANCELLED, 1).containsEntry(Outcome.EXPIRED, 1);
+        assertThat(s.late()).as("the worker's own cancelled answer").isEqualTo(1);
         hosts.start("gone"); // too late: the worker will not run an expired request
         await().until(() -> hosts.workers.get("gone").status().counters().rejected() == 1);
         assertThat(hosts.runs).containsOnlyKeys("online", "late");

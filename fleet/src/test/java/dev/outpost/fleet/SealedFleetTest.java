@@ -2,6 +2,7 @@ package dev.outpost.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outpost.core.Worker;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.fleet.TestHosts.Behaviour;
 import dev.outpost.nacl.KnownSender;
@@ -48,6 +49,9 @@ class SealedFleetTest {
             }
         }
         assertThat(hosts.runs).doesNotContainKey("s4");
-        assertThat(hosts.workers.get("s4").status().codec()).containsEntry("fleet.not-selected", "1");
+        // s4 acked the topic broadcast for the web hosts quietly: counted, not answered, no dead-letter copy
+        assertThat(hosts.workers.get("s4").status().refusals()).containsEntry("not-selected", 1L);
+        assertThat(hosts.members.get("s4").notSelectedRequests()).isEqualTo(1);
+        assertThat(hosts.transport.peek(Worker.DEFAULT_DEAD_LETTER)).isEmpty();
     }
 }

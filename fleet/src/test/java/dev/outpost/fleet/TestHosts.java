@@ -59,7 +59,7 @@ final class TestHosts implements AutoCloseable {
         FaultyTransport t = new FaultyTransport(transport);
         faults.put(id, t);
         Worker w = Worker.builder(t).id(id).requests(queue).collectors(collectors)
-                .codec(m.guard(codec.apply(JsonCodec.create()))).clock(time).ticker(time.ticker())
+                .codec(codec.apply(JsonCodec.create())).filter(m.filter()).clock(time).ticker(time.ticker())
                 .pollWait(Duration.ofMillis(100)).drainTimeout(Duration.ofMillis(200)).build();
         workers.put(id, w);
         members.put(id, m);

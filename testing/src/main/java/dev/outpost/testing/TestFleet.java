@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.CollectorException;
 import dev.outpost.Request;
 import dev.outpost.core.Worker;
-import dev.outpost.core.json.JsonCodec;
 import dev.outpost.core.registry.InMemoryRegistry;
 import dev.outpost.fleet.Fleet;
 import dev.outpost.fleet.FleetMember;
@@ -85,7 +84,7 @@ public final class TestFleet implements AutoCloseable {
             FleetMember m = mb.build();
             FaultTransport v = new FaultTransport(transport, queue, faults, clock, () -> crash(this));
             Worker w = Worker.builder(v).id(id).requests(queue).collectors(wrapped).concurrency(1)
-                    .codec(m.guard(JsonCodec.create())).clock(clock).ticker(clock.ticker())
+                    .filter(m.filter()).clock(clock).ticker(clock.ticker())
                     .pollWait(Duration.ofSeconds(1)).drainTimeout(Duration.ofMillis(500)).build();
             view = v;
             member = m;

@@ -3,6 +3,7 @@ package dev.outpost.testing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.outpost.core.Worker;
 import dev.outpost.fleet.Discovery;
 import dev.outpost.fleet.Fleet;
 import dev.outpost.fleet.FleetCall;
@@ -69,6 +70,19 @@ class SimulatedFleetTest {
                 assertThat(s.duplicates() + call.lateAnswers()).as("duplicate replies are counted apart").isPositive();
                 assertThat(s.results().values()).extracting(HostResult::host).doesNotHaveDuplicates();
             }
+            // a targeted topic broadcast: the 500 even hosts ack it quietly, with no answer and no dead-letter copy
+            FleetCall odd = fleet.call(FleetRequest.builder("app.work").param("round", 3).target(Selector.tag("odd"))
+                    .route(Route.TOPIC).deadline(Duration.ofSeconds(30)).build());
+            List<String> even = hosts.ids().stream().filter(id -> Integer.parseInt(id.substring(5)) % 2 == 0).toList();
+            await().atMost(Duration.ofSeconds(60)).until(() -> even.stream()
+                    .mapToLong(id -> hosts.worker(id).status().refusals().getOrDefault("not-selected", 0L)).sum() == 500);
+            hosts.advance(Duration.ofSeconds(31));
+            FleetSummary s = odd.summary().join();
+            assertThat(s.results().keySet()).noneMatch(even::contains);
+            assertThat(s.unexpected()).isZero();
+            // (the odd hosts' own copies, e.g. of the slow hosts' expired requests, are theirs to keep)
+            assertThat(hosts.transport().peek(Worker.DEFAULT_DEAD_LETTER)).extracting(m -> m.attributes().get("outpost-worker"))
+                    .noneMatch(even::contains);
         }
     }
 }

@@ -269,6 +269,18 @@ public abstract class TransportContract {
     }
 
     @Test
+    void aBatchedAckDeletesEveryDelivery() {
+        Duration visibility = Duration.ofSeconds(1);
+        String q = fixture().queue("ack-batch", visibility);
+        join(transport().sendBatch(q, List.of(text("one"), text("two"), text("three"))));
+        List<Delivery> got = drain(q, 3);
+        assertThat(got).hasSize(3);
+        join(transport().ackBatch(got));
+        assertThat(receive(q, 10, visibility.plus(slack()).plusMillis(500)))
+                .as("no acked message comes back after its visibility timeout").isEmpty();
+    }
+
+    @Test
     void retryWithZeroDelayHandsTheMessageBackAtOnce() {
         String q = fixture().queue("handback", Duration.ofSeconds(60));
         join(transport().send(q, text("back")));

@@ -1,6 +1,7 @@
 package dev.outpost.inmemory;
 
 import dev.outpost.inmemory.internal.Destinations;
+import dev.outpost.inmemory.internal.MemoryDelivery;
 import dev.outpost.inmemory.internal.MemoryQueue;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
@@ -275,6 +276,35 @@ public final class InMemoryTransport implements Transport {
         return OptionalLong.of(q == null ? 0 : q.depth());
     }
 
+    /**
+     * {@inheritDoc} Deliveries of one queue are acked under one lock; deliveries this transport
+     * did not make are acked one by one.
+     */
+    @Override
+    public CompletableFuture<Void> ackBatch(List<? extends Delivery> deliveries) {
+        int n = deliveries.size();
+        if (n == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        MemoryQueue q = deliveries.get(0) instanceof MemoryDelivery md ? md.queue() : null;
+        List<MemoryDelivery> same = new ArrayList<>(n);
+        List<Delivery> other = List.of();
+        for (Delivery d : deliveries) {
+            if (q != null && d instanceof MemoryDelivery md && md.queue() == q) {
+                same.add(md);
+            } else {
+                if (other.isEmpty()) {
+                    other = new ArrayList<>();
+                }
+                other.add(d);
+            }
+        }
+        if (!same.isEmpty()) {
+            q.ackAll(same);
+        }
+        return other.isEmpty() ? CompletableFuture.completedFuture(null) : Transport.super.ackBatch(other);
+    }
+
     /** The transport's default largest message body; a queue may set its own with {@link QueueOptions}. */
     @Override
     public int maxMessageBytes() {
@@ -330,7 +360,7 @@ public final class InMemoryTransport implements Transport {
      *
      * @param sends messages accepted (a batch counts each message, a topic send counts once)
      * @param receives receive calls
-     * @param acks ack calls
+     * @param acks acks (a batched ack counts each delivery)
      * @param retries retry calls
      * @param extensions extend calls
      * @param redrives messages moved to a dead-letter queue

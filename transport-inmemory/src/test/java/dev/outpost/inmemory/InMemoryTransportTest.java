@@ -112,6 +112,31 @@ class InMemoryTransportTest {
     }
 
     @Test
+    void aBatchedAckDeletesEveryDeliveryOnceAndSkipsStaleReceipts() throws Exception {
+        InMemoryTransport t = manual();
+        for (String s : List.of("a", "b", "c", "d")) {
+            t.send("q", m(s)).join();
+        }
+        t.send("other", m("e")).join();
+        List<Delivery> got = new ArrayList<>(t.receive("q", 3, Duration.ZERO));
+        assertThat(got).hasSize(3);
+        advance(VISIBILITY); // "a", "b", "c" come back: the receipts held are stale now
+        List<Delivery> again = t.receive("q", 10, Duration.ZERO);
+        assertThat(again).extracting(InMemoryTransportTest::text).containsExactlyInAnyOrder("a", "b", "c", "d");
+        List<Delivery> batch = new ArrayList<>(again.subList(0, 2));
+        batch.add(one(t, "other")); // another queue's delivery in the same batch
+        batch.add(got.get(2)); // a stale receipt changes nothing
+        t.ackBatch(batch).join();
+        assertThat(t.inFlight("q")).as("the two acked are gone, the other two still in flight").isEqualTo(2);
+        assertThat(t.inFlight("other")).isZero();
+        advance(VISIBILITY);
+        assertThat(t.receive("q", 10, Duration.ZERO)).extracting(InMemoryTransportTest::text)
+                .containsExactlyInAnyOrderElementsOf(again.subList(2, 4).stream().map(InMemoryTransportTest::text).toList());
+        assertThat(t.queuedBytes()).as("bytes of acked messages released").isEqualTo(2);
+        assertThat(t.ackBatch(List.of())).isCompleted();
+    }
+
+    @Test
     void retryHandsBackNowOrAfterItsDelayAndExtendMovesTheDeadline() throws Exception {
         InMemoryTransport t = manual();
         t.sendBatch("q", List.of(m("a"), m("b"))).join();

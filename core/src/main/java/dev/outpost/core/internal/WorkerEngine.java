@@ -29,6 +29,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +57,8 @@ public final class WorkerEngine {
     private final CollectorRunner runner;
     private final Guard guard;
     private final Set<InFlight> inFlight = ConcurrentHashMap.newKeySet();
+    /** Whether a sweep is scheduled: sweeps run only while deliveries are in flight, so an idle worker never wakes. */
+    private final AtomicBoolean sweeping = new AtomicBoolean();
     private final AtomicReference<WorkerStatus.State> state = new AtomicReference<>(WorkerStatus.State.NEW);
     private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
     private final WorkerCounters counters = new WorkerCounters();
@@ -115,7 +118,7 @@ public final class WorkerEngine {
             throw new IllegalStateException("worker " + s.workerId() + " was already started");
         }
         startedAt = s.clock().instant();
-        timer.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        timer.prestartCoreThread(); // idle until a delivery is in flight: it waits on an empty queue, no wake-ups
         if (!direct) {
             executor.prestartAllCoreThreads();
         }
@@ -130,6 +133,9 @@ public final class WorkerEngine {
         long now = s.ticker().getAsLong();
         InFlight f = new InFlight(d, now, now + s.visibility().toNanos() / 2);
         inFlight.add(f);
+        if (!sweeping.get() && sweeping.compareAndSet(false, true)) {
+            scheduleSweep();
+        }
         if (direct) {
             handle(f);
             return;
@@ -277,7 +283,27 @@ public final class WorkerEngine {
 
     // ---------------------------------------------------------------- timeouts and visibility
 
+    private void scheduleSweep() {
+        try {
+            timer.schedule(this::sweep, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException stopped) {
+            sweeping.set(false); // the timer is shut down: nothing left to watch
+        }
+    }
+
     private void sweep() {
+        try {
+            sweepOnce();
+        } finally {
+            // Stop when nothing is in flight; a delivery added after the check sees the flag clear and arms again.
+            sweeping.set(false);
+            if (!inFlight.isEmpty() && sweeping.compareAndSet(false, true)) {
+                scheduleSweep();
+            }
+        }
+    }
+
+    private void sweepOnce() {
         try {
             deadlines.sweep();
             if (s.outbox().isPresent()) {

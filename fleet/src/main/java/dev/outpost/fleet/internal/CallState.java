@@ -1,9 +1,7 @@
 package dev.outpost.fleet.internal;
 
-import dev.outpost.ErrorInfo;
 import dev.outpost.Request;
 import dev.outpost.Response;
-import dev.outpost.ResponseStatus;
 import dev.outpost.fleet.Discovery;
 import dev.outpost.fleet.FleetListener;
 import dev.outpost.fleet.FleetSummary;
@@ -22,8 +20,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
-import dev.outpost.spi.Registry;
-import dev.outpost.spi.RegistryException;
 
 /**
  * The accounting of one fleet call: one slot per expected host, each settled exactly once; what
@@ -32,23 +28,6 @@ import dev.outpost.spi.RegistryException;
  * state is guarded by this object's lock and user code runs on the callback executor, outside it.
  */
 public final class CallState {
-    private enum SlotState { WAITING, SENT, DONE }
-
-    private static final class Slot {
-        final HostRecord host;
-        SlotState state = SlotState.WAITING;
-        HostResult result;
-        Instant sentAt;
-        Instant expiresAt;
-        long sentNanos;
-        Sweeper.Task deadline;
-        CompletableFuture<HostResult> awaited;
-
-        Slot(HostRecord host) {
-            this.host = host;
-        }
-    }
-
     private final CallContext ctx;
     private final Request request;
     private final Discovery.Source source;
@@ -68,17 +47,8 @@ public final class CallState {
     private int settled;
     private boolean finished;
 
-    // rollouts
     private final Optional<RolloutPlan> plan;
-    private final List<List<String>> batches = new ArrayList<>();
-    private int batch;
-    private int nextInBatch;
-    private int inFlight;
-    private int errors;
-    private int maxErrors;
-    private int maxConcurrency;
-    private boolean canary;
-    private boolean pausing;
+    private Rollout rollout;
     private Optional<String> abortReason = Optional.empty();
 
     public CallState(CallContext ctx, Request request, Discovery discovery, Duration deadline, Duration ttl, boolean topic,
@@ -129,7 +99,9 @@ public final class CallState {
             return;
         }
         if (plan.isPresent()) {
-            planBatches(plan.get());
+            synchronized (this) {
+                rollout = new Rollout(plan.get(), new ArrayList<>(slots.keySet()));
+            }
             pump();
             return;
         }
@@ -140,72 +112,28 @@ public final class CallState {
         send(all);
     }
 
-    private void planBatches(RolloutPlan p) {
-        List<String> ids = new ArrayList<>(slots.keySet());
-        int total = ids.size();
-        int i = 0;
-        if (p.canary().isPresent()) {
-            int c = Math.max(1, Math.min(total, p.canary().get().resolve(total)));
-            batches.add(ids.subList(0, c));
-            i = c;
-            canary = true;
-        }
-        int size = Math.max(1, p.batchSize().resolve(total));
-        while (i < total) {
-            batches.add(ids.subList(i, Math.min(total, i + size)));
-            i += size;
-        }
-        maxErrors = p.maxErrors().resolveBudget(total);
-        maxConcurrency = Math.max(1, p.maxConcurrency().resolve(total));
-    }
-
     /** Starts rollout hosts while the plan allows; runs on the timer thread (or the caller's at first). */
     public void pump() {
-        List<Slot> toStart = new ArrayList<>();
+        Rollout.Step step;
         List<HostResult> emitted = new ArrayList<>();
         synchronized (this) {
-            if (finished || pausing) {
+            if (finished || rollout.pausing()) {
                 return;
             }
-            while (abortReason.isEmpty() && batch < batches.size()) {
-                List<String> current = batches.get(batch);
-                while (abortReason.isEmpty() && nextInBatch < current.size() && inFlight < maxConcurrency) {
-                    Slot s = slots.get(current.get(nextInBatch++));
-                    if (s.state == SlotState.WAITING) {
-                        s.state = SlotState.SENT;
-                        inFlight++;
-                        toStart.add(s);
-                    }
+            step = rollout.step(slots, abortReason.isPresent());
+            step.abort().ifPresent(reason -> abort(reason, emitted));
+        }
+        if (step.pause()) {
+            ctx.sweeper().schedule(rollout.pause().toNanos(), () -> {
+                synchronized (this) {
+                    rollout.resume();
                 }
-                if (nextInBatch < current.size() || inFlight > 0 || !toStart.isEmpty()) {
-                    break;
-                }
-                // the batch is settled
-                if (canary && batch == 0) {
-                    Optional<HostResult> failed = current.stream().map(id -> slots.get(id).result)
-                            .filter(r -> r != null && r.outcome().isFailure()).findFirst();
-                    if (failed.isPresent()) {
-                        abort("canary " + failed.get().host() + " ended " + failed.get().outcome().code(), emitted);
-                        break;
-                    }
-                }
-                batch++;
-                nextInBatch = 0;
-                if (batch < batches.size() && plan.get().pause().compareTo(Duration.ZERO) > 0) {
-                    pausing = true;
-                    ctx.sweeper().schedule(plan.get().pause().toNanos(), () -> {
-                        synchronized (this) {
-                            pausing = false;
-                        }
-                        pump();
-                    });
-                    break;
-                }
-            }
+                pump();
+            });
         }
         dispatch(emitted);
-        if (!toStart.isEmpty()) {
-            send(toStart);
+        if (!step.start().isEmpty()) {
+            send(step.start());
         }
         finishIfDone(new ArrayList<>());
     }
@@ -232,7 +160,7 @@ public final class CallState {
         Request r = request.toBuilder().sentAt(now).ttl(ttl).build();
         synchronized (this) {
             for (Slot s : targets) {
-                s.state = SlotState.SENT;
+                s.state = Slot.State.SENT;
                 s.sentAt = now;
                 s.sentNanos = nanos;
                 s.expiresAt = now.plus(ttl);
@@ -309,7 +237,7 @@ public final class CallState {
                 lateAfterSummary.incrementAndGet();
                 return;
             }
-            if (s.state == SlotState.DONE) {
+            if (s.state == Slot.State.DONE) {
                 if (s.result.response().isPresent()) {
                     duplicates++;
                 } else {
@@ -317,12 +245,12 @@ public final class CallState {
                 }
                 return;
             }
-            if (s.state == SlotState.WAITING) {
+            if (s.state == Slot.State.WAITING) {
                 // an answer to a request this host was never sent (a forged or misrouted one)
                 unexpected++;
                 return;
             }
-            settle(s, outcomeOf(r), Optional.of(r), detailOf(r), emitted);
+            settle(s, Outcomes.of(r), Optional.of(r), Outcomes.detail(r), emitted);
         }
         after(emitted);
     }
@@ -332,32 +260,13 @@ public final class CallState {
         lateAfterSummary.incrementAndGet();
     }
 
-    static Outcome outcomeOf(Response r) {
-        if (r.status() == ResponseStatus.OK) {
-            return Outcome.OK;
-        }
-        if (r.status() == ResponseStatus.ERROR) {
-            return Outcome.ERROR;
-        }
-        String code = r.error().map(ErrorInfo::code).orElse("");
-        return switch (code) {
-            case "expired" -> Outcome.EXPIRED;
-            case "cancelled" -> Outcome.CANCELLED;
-            default -> Outcome.REJECTED;
-        };
-    }
-
-    private static String detailOf(Response r) {
-        return r.error().map(e -> e.code() + ": " + e.message()).orElse("");
-    }
-
     private void onDeadline(List<Slot> group) {
         java.util.function.Predicate<String> live = ctx.live(group.size() == 1 ? Optional.of(group.get(0).host.id()) : Optional.empty());
         Instant now = ctx.clock().instant();
         List<HostResult> emitted = new ArrayList<>();
         synchronized (this) {
             for (Slot s : group) {
-                if (s.state != SlotState.SENT) {
+                if (s.state != Slot.State.SENT) {
                     continue;
                 }
                 boolean ttlPassed = !now.isBefore(s.expiresAt);
@@ -379,14 +288,14 @@ public final class CallState {
         Slot s;
         synchronized (this) {
             s = slots.get(host);
-            if (s == null || s.state == SlotState.DONE) {
+            if (s == null || s.state == Slot.State.DONE) {
                 return false;
             }
-            done = s.state == SlotState.SENT;
+            done = s.state == Slot.State.SENT;
         }
         String detail = done ? recordCancel(host) : "cancelled before it was sent";
         synchronized (this) {
-            if (s.state == SlotState.DONE) {
+            if (s.state == Slot.State.DONE) {
                 return false;
             }
             settle(s, Outcome.CANCELLED, Optional.empty(), detail, emitted);
@@ -399,7 +308,7 @@ public final class CallState {
     public int cancelAll() {
         boolean anySent;
         synchronized (this) {
-            anySent = slots.values().stream().anyMatch(s -> s.state == SlotState.SENT);
+            anySent = slots.values().stream().anyMatch(s -> s.state == Slot.State.SENT);
         }
         String detail = anySent ? recordCancel("*") : "cancelled before it was sent";
         List<HostResult> emitted = new ArrayList<>();
@@ -409,8 +318,8 @@ public final class CallState {
                 abortReason = Optional.of("cancelled by the caller");
             }
             for (Slot s : slots.values()) {
-                if (s.state != SlotState.DONE) {
-                    settle(s, Outcome.CANCELLED, Optional.empty(), s.state == SlotState.SENT ? detail : "cancelled before it was sent",
+                if (s.state != Slot.State.DONE) {
+                    settle(s, Outcome.CANCELLED, Optional.empty(), s.state == Slot.State.SENT ? detail : "cancelled before it was sent",
                             emitted);
                     n++;
                 }
@@ -424,35 +333,14 @@ public final class CallState {
         if (!cancellable || ctx.registry().isEmpty()) {
             return "cancelled by the caller; the request was not marked cancellable, so a worker that receives it still runs it";
         }
-        Registry r = ctx.registry().get();
-        String key = FleetAttributes.cancelKey(request.id());
-        com.fasterxml.jackson.databind.node.ObjectNode patch = dev.outpost.Json.object();
-        if (host.equals("*")) {
-            patch.put("all", true);
-        } else {
-            patch.putObject("hosts").put(host, true);
-        }
-        try {
-            try {
-                r.update(key, patch);
-            } catch (RegistryException.NoSuchKey e) {
-                try {
-                    r.register(key, patch, Optional.of(ttl.plusMinutes(5)));
-                } catch (RegistryException.KeyExists raced) {
-                    r.update(key, patch);
-                }
-            }
-            return "cancelled by the caller; a worker that receives it refuses it";
-        } catch (RuntimeException e) {
-            return "cancelled by the caller, but the cancellation could not be recorded (" + e + "): a worker may still run it";
-        }
+        return Cancellations.record(ctx.registry().get(), request.id(), host, ttl);
     }
 
     /** Hosts sent the request and not settled. */
     public synchronized List<PendingCall> pending() {
         List<PendingCall> out = new ArrayList<>();
         for (Slot s : slots.values()) {
-            if (s.state == SlotState.SENT && s.sentAt != null) {
+            if (s.state == Slot.State.SENT && s.sentAt != null) {
                 out.add(new PendingCall(request.id(), s.host.id(), request.collector(), s.sentAt, s.expiresAt));
             }
         }
@@ -483,18 +371,15 @@ public final class CallState {
     }
 
     private void settle(Slot s, Outcome outcome, Optional<Response> response, String detail, List<HostResult> emitted) {
-        boolean wasRunning = s.state == SlotState.SENT;
-        s.state = SlotState.DONE;
+        boolean wasRunning = s.state == Slot.State.SENT;
+        s.state = Slot.State.DONE;
         s.result = new HostResult(s.host.id(), outcome, response, detail, ctx.clock().instant());
         settled++;
         emitted.add(s.result);
-        if (plan.isPresent() && wasRunning) {
-            inFlight--;
-            if (outcome.isFailure()) {
-                errors++;
-                if (errors > maxErrors && abortReason.isEmpty()) {
-                    abort("error budget spent: " + errors + " failures, maxErrors " + maxErrors, emitted);
-                }
+        if (rollout != null && wasRunning) {
+            Optional<String> spent = rollout.settled(outcome.isFailure());
+            if (spent.isPresent() && abortReason.isEmpty()) {
+                abort(spent.get(), emitted);
             }
         }
     }
@@ -502,8 +387,8 @@ public final class CallState {
     private void abort(String reason, List<HostResult> emitted) {
         abortReason = Optional.of(reason);
         for (Slot w : slots.values()) {
-            if (w.state == SlotState.WAITING) {
-                w.state = SlotState.DONE;
+            if (w.state == Slot.State.WAITING) {
+                w.state = Slot.State.DONE;
                 w.result = new HostResult(w.host.id(), Outcome.NOT_STARTED, Optional.empty(), reason, ctx.clock().instant());
                 settled++;
                 emitted.add(w.result);

@@ -5,20 +5,28 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
- * Timed tasks read against an injectable nano ticker: one thread wakes every {@code granularity}
- * and runs what is due, so tests move time with a test clock and never sleep.
+ * Timed tasks read against an injectable nano ticker, run by one thread. With the system ticker
+ * the thread sleeps until the next task is due (an idle sweeper never wakes: a thousand fleet
+ * members in one JVM cost nothing between heartbeats); with a test ticker, which moves without
+ * notice, it looks every {@code granularity}, so tests move time with a test clock and never sleep.
  */
 public final class Sweeper {
+    /** The default ticker of fleet builders: a sweeper on it sleeps until the next task is due. */
+    public static final LongSupplier SYSTEM_TICKER = System::nanoTime;
+
     private final LongSupplier ticker;
     private final long granularityMillis;
+    private final boolean realTime;
     private final Guard guard;
     private final PriorityBlockingQueue<Task> tasks = new PriorityBlockingQueue<>();
     private final AtomicLong sequence = new AtomicLong();
     private volatile boolean running = true;
     private final Object wake = new Object();
 
-    public Sweeper(LongSupplier ticker, long granularityMillis, Guard guard) {
+    /** {@code realTime}: the ticker is {@link System#nanoTime}, so waits can be computed from it. */
+    public Sweeper(LongSupplier ticker, boolean realTime, long granularityMillis, Guard guard) {
         this.ticker = ticker;
+        this.realTime = realTime;
         this.granularityMillis = granularityMillis;
         this.guard = guard;
     }
@@ -27,7 +35,7 @@ public final class Sweeper {
     public Task schedule(long delayNanos, Runnable action) {
         Task t = new Task(ticker.getAsLong() + Math.max(0, delayNanos), sequence.incrementAndGet(), action);
         tasks.add(t);
-        if (delayNanos <= 0) {
+        if (delayNanos <= 0 || realTime && tasks.peek() == t) {
             synchronized (wake) {
                 wake.notifyAll();
             }
@@ -44,12 +52,24 @@ public final class Sweeper {
                     return;
                 }
                 try {
-                    wake.wait(granularityMillis);
+                    wake.wait(waitMillis());
                 } catch (InterruptedException e) {
                     return;
                 }
             }
         }
+    }
+
+    private long waitMillis() {
+        if (!realTime) {
+            return granularityMillis;
+        }
+        Task next = tasks.peek();
+        if (next == null) {
+            return 0; // until a task is scheduled
+        }
+        long nanos = next.due - ticker.getAsLong();
+        return nanos <= 0 ? 1 : Math.max(1, (nanos + 999_999) / 1_000_000);
     }
 
     /** Runs every task that is due now; also callable by tests and by the owner's stop. */

@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /** A receipt for one receive of one entry. */
-final class MemoryDelivery implements Delivery {
+public final class MemoryDelivery implements Delivery {
     private final MemoryQueue queue;
     private final Entry entry;
     private final long receipt;
@@ -77,6 +77,19 @@ final class MemoryDelivery implements Delivery {
         }
         queue.extend(entry, receipt, visibility.toNanos());
         return CompletableFuture.completedFuture(null);
+    }
+
+    /** The queue this delivery came from (batched acks group by it). */
+    public MemoryQueue queue() {
+        return queue;
+    }
+
+    Entry entry() {
+        return entry;
+    }
+
+    long receipt() {
+        return receipt;
     }
 
     @Override

@@ -282,6 +282,30 @@ public final class MemoryQueue {
         }
     }
 
+    /** Acks several deliveries of this queue under one lock; stale receipts are skipped, as by {@link #ack}. */
+    public void ackAll(List<MemoryDelivery> deliveries) {
+        long bytes = 0;
+        lock.lock();
+        try {
+            for (MemoryDelivery d : deliveries) {
+                Entry e = d.entry();
+                if (!live(e, d.receipt())) {
+                    continue;
+                }
+                detach(e);
+                e.state = GONE;
+                bytes += e.message.size();
+                e.message = null;
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (int i = 0; i < deliveries.size(); i++) {
+            accounting.count(Ops.ACK);
+        }
+        accounting.released(bytes);
+    }
+
     boolean retry(Entry e, long receipt, long delayNanos) {
         lock.lock();
         try {

@@ -1,0 +1,133 @@
+package dev.outpost.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.Json;
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.core.json.JsonCodec;
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.Codec;
+import dev.outpost.spi.Decoded;
+import dev.outpost.spi.Delivery;
+import dev.outpost.spi.Message;
+import dev.outpost.spi.Sender;
+import dev.outpost.spi.Transport;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** The client's reply path: fire-and-forget sends to any destination, listeners with the sender, answers acked together. */
+class ClientReplyPathTest {
+
+    /** JSON, and every response "authenticated" as the worker it names, as a sealing codec would. */
+    private static final class SignedByWorker implements Codec {
+        private final JsonCodec json = JsonCodec.create();
+
+        @Override
+        public byte[] encodeRequest(Request request) {
+            return json.encodeRequest(request);
+        }
+
+        @Override
+        public Decoded<Request> decodeRequest(byte[] body) {
+            return json.decodeRequest(body);
+        }
+
+        @Override
+        public byte[] encodeResponse(Response response, Optional<Sender> recipient) {
+            return json.encodeResponse(response, recipient);
+        }
+
+        @Override
+        public Decoded<Response> decodeResponse(byte[] body) {
+            Response r = json.decodeResponse(body).document();
+            return new Decoded<>(r, Optional.of(Sender.of("key-" + r.worker(), r.worker())));
+        }
+    }
+
+    /** Counts batched acks on the way through. */
+    private static final class CountingAcks implements Transport {
+        final List<Integer> batches = new CopyOnWriteArrayList<>();
+        private final Transport real;
+
+        CountingAcks(Transport real) {
+            this.real = real;
+        }
+
+        @Override
+        public CompletableFuture<Void> send(String destination, Message message) {
+            return real.send(destination, message);
+        }
+
+        @Override
+        public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
+            return real.receive(source, maxMessages, wait);
+        }
+
+        @Override
+        public CompletableFuture<Void> ackBatch(List<? extends Delivery> deliveries) {
+            batches.add(deliveries.size());
+            return real.ackBatch(deliveries);
+        }
+
+        @Override
+        public void close() {
+            real.close();
+        }
+    }
+
+    @Test
+    void aFireAndForgetSendToATopicReachesTheListenersWithTheSenderTheCodecAuthenticated() {
+        try (InMemoryTransport transport = InMemoryTransport.create()) {
+            transport.topic("all-workers");
+            List<Worker> workers = new java.util.ArrayList<>();
+            for (String id : List.of("w1", "w2", "w3")) {
+                transport.subscribe("all-workers", "requests-" + id);
+                workers.add(Worker.builder(transport).id(id).requests("requests-" + id).pollWait(Duration.ofMillis(50)).build().start());
+            }
+            List<Decoded<Response>> heard = new CopyOnWriteArrayList<>();
+            List<Response> plain = new CopyOnWriteArrayList<>();
+            try (Client client = Client.builder(transport).codec(new SignedByWorker()).pollWait(Duration.ofMillis(50))
+                    .onDecoded(heard::add).onResponse(plain::add).build().start()) {
+                client.send("all-workers", Request.builder("outpost.ping").build()).join();
+                await().atMost(Duration.ofSeconds(10)).until(() -> heard.size() == 3 && plain.size() == 3);
+                assertThat(heard).allSatisfy(d -> assertThat(d.sender()).map(Sender::name).contains(d.document().worker()));
+                assertThat(heard).extracting(d -> d.document().worker()).containsExactlyInAnyOrder("w1", "w2", "w3");
+                await().until(() -> transport.peek(client.replyTo()).isEmpty());
+            } finally {
+                workers.forEach(Worker::close);
+            }
+        }
+    }
+
+    @Test
+    void theAnswersOfOneReceiveAreAckedInOneBatch() {
+        try (InMemoryTransport memory = InMemoryTransport.create()) {
+            CountingAcks transport = new CountingAcks(memory);
+            JsonCodec json = JsonCodec.create();
+            List<Response> heard = new CopyOnWriteArrayList<>();
+            Client client = Client.builder(transport).replyTo("answers").pollWait(Duration.ofMillis(50)).onResponse(heard::add).build();
+            Instant now = Instant.now();
+            for (int i = 0; i < 3; i++) { // queued before the client starts: its first receive takes all three
+                Request r = Request.builder("app.work").replyTo("answers").build();
+                memory.send("answers", Message.of(json.encodeResponse(Response.ok(r, Json.object().put("i", i), "w" + i, 1, now, now),
+                        Optional.empty()))).join();
+            }
+            memory.send("answers", Message.of(new byte[] {1, 2, 3})).join(); // undecodable: dropped, and acked with the rest
+            try (client) {
+                client.start();
+                await().atMost(Duration.ofSeconds(10)).until(() -> heard.size() == 3);
+                await().until(() -> memory.peek("answers").isEmpty());
+                assertThat(transport.batches).containsExactly(4);
+                assertThat(client.undecodableResponses()).isEqualTo(1);
+                assertThat(memory.stats().acks()).isEqualTo(4);
+            }
+        }
+    }
+}
