@@ -159,6 +159,42 @@ class CliProcessTest {
     }
 
     @Test
+    void aWorkerDaemonServesPrometheusMetricsOnLoopbackAndAuditsEveryRequest() throws Exception {
+        Path audit = dir.resolve("audit/worker.jsonl");
+        Path cfg = config("observed.yaml", Files.readString(workerConfig(2)) + """
+                  metrics:
+                    prometheus:
+                      port: 0
+                  audit:
+                    file: %s
+                """.formatted(audit));
+        outpost("observed", "worker", "--config", cfg.toString());
+        awaitHealthLine("observed");
+        assertThat(err("observed")).as("one SLF4J provider: no warning about several").doesNotContain("SLF4J");
+        String metricsUrl = metricsUrl("observed");
+        assertThat(metricsUrl).startsWith("http://127.0.0.1:");
+        assertThat(finish(outpost("ping2", "ping", "--config", clientConfig().toString(), "-f", "json"))).as(err("ping2")).isZero();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(URI.create(metricsUrl)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).contains("outpost_worker_requests_seconds_count{collector=\"outpost.ping\",outcome=\"ok\"} 1.0")
+                    .contains("outpost_worker_in_flight").contains("jvm_memory_used_bytes")
+                    .contains("outpost_transport_operations_seconds_count");
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(audit)
+                && Files.readString(audit).contains("\"target\":\"outpost.ping\""));
+        assertThat(Json.parse(Files.readString(audit).lines().findFirst().orElseThrow()).get("outcome").asText()).isEqualTo("ok");
+    }
+
+    private String metricsUrl(String name) throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("metrics on (http://[^ ;]+/metrics)").matcher(out(name));
+        assertThat(m.find()).as(out(name)).isTrue();
+        return m.group(1);
+    }
+
+    @Test
     void sigtermDrainsInFlightWorkAndLosesNothing() throws Exception {
         Path cfg = workerConfig(4);
         Process first = outpost("first", "worker", "--config", cfg.toString());
