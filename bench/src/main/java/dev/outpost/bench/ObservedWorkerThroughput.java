@@ -35,15 +35,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * as {@code outpost worker} runs them) on, against both off, in interleaved rounds of one run.
  * Prints each round's rate with its process CPU per request, and the ratio of the means (goal ≥ 0.9).
  *
- * <pre>java -cp bench/target/benchmarks.jar dev.outpost.bench.ObservedWorkerThroughput [requests] [rounds] [dir]</pre>
+ * <pre>java -cp bench/target/benchmarks.jar dev.outpost.bench.ObservedWorkerThroughput [requests] [rounds] [dir] [default|nopct]</pre>
  */
 public final class ObservedWorkerThroughput {
+    private static MeterSettings settings = MeterSettings.DEFAULTS;
+
     private ObservedWorkerThroughput() {}
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         Path dir = args.length > 2 ? Path.of(args[2]) : Files.createTempDirectory("observed-bench");
+        // "nopct": timers without client-side percentiles (Prometheus users take histograms server-side instead)
+        settings = args.length > 3 && args[3].equals("nopct")
+                ? new MeterSettings(io.micrometer.core.instrument.Tags.empty(), new double[0], false, 100) : MeterSettings.DEFAULTS;
         System.out.printf(Locale.ROOT, "observed worker throughput: %,d requests per round, %d rounds each, %d cores, audit in %s%n",
                 n, rounds, Runtime.getRuntime().availableProcessors(), dir);
         for (int i = 0; i < 2; i++) { // warm the JIT for both, so neither is measured cold
@@ -80,7 +85,7 @@ public final class ObservedWorkerThroughput {
         Files.deleteIfExists(file);
         Optional<AuditLog> audit = observed ? Optional.of(AuditLog.toFile(file).build().start()) : Optional.empty();
         try (InMemoryTransport raw = InMemoryTransport.builder().maxQueuedBytes(1L << 30).build()) {
-            Transport transport = observed ? MeteredTransport.wrap(raw, meters, MeterSettings.DEFAULTS) : raw;
+            Transport transport = observed ? MeteredTransport.wrap(raw, meters, settings) : raw;
             List<Message> batch = new ArrayList<>(10);
             JsonCodec clientCodec = JsonCodec.create();
             for (int i = 0; i < n; i++) {
@@ -108,7 +113,7 @@ public final class ObservedWorkerThroughput {
                 }
             }, "results-drainer");
             drainer.start();
-            WorkerListener metrics = observed ? WorkerMetrics.create(meters, MeterSettings.DEFAULTS) : new WorkerListener() { };
+            WorkerListener metrics = observed ? WorkerMetrics.create(meters, settings) : new WorkerListener() { };
             com.sun.management.OperatingSystemMXBean os =
                     (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             long cpu0 = os.getProcessCpuTime();

@@ -33,9 +33,12 @@ public final class Observability {
     private final Optional<PrometheusMeterRegistry> meters;
     private final Optional<PrometheusEndpoint> endpoint;
     private final Optional<AuditLog> audit;
+    private final Optional<java.nio.file.Path> auditDir;
     private Optional<WorkerMetrics> workerMetrics = Optional.empty();
 
-    private Observability(Optional<PrometheusMeterRegistry> meters, Optional<PrometheusEndpoint> endpoint, Optional<AuditLog> audit) {
+    private Observability(Optional<PrometheusMeterRegistry> meters, Optional<PrometheusEndpoint> endpoint, Optional<AuditLog> audit,
+            Optional<java.nio.file.Path> auditDir) {
+        this.auditDir = auditDir;
         this.meters = meters;
         this.endpoint = endpoint;
         this.audit = audit;
@@ -61,14 +64,16 @@ public final class Observability {
             meters = Optional.of(m);
         }
         Optional<AuditLog> audit = Optional.empty();
-        if (config.string("outpost.audit.file").filter(f -> !f.isBlank()).isPresent()) {
+        Optional<java.nio.file.Path> auditDir = config.string("outpost.audit.file").filter(f -> !f.isBlank())
+                .map(f -> java.nio.file.Path.of(f).toAbsolutePath().getParent());
+        if (auditDir.isPresent()) {
             AuditLog.Builder b = AuditLog.fromConfig(config);
             if (auditDetails) {
                 b.includeParams(true);
             }
             audit = Optional.of(daemon.own(b.build()));
         }
-        return new Observability(meters, endpoint, audit);
+        return new Observability(meters, endpoint, audit, auditDir);
     }
 
     /** {@code transport}, timed and counted when metrics are on. */
@@ -88,8 +93,11 @@ public final class Observability {
         audit.ifPresent(worker::audit);
     }
 
-    /** Gauges of a built worker (in flight, concurrency, queue depth, healthy). */
+    /** Gauges of a built worker (in flight, concurrency, queue depth, healthy), also of one built elsewhere (the broker's). */
     public void monitor(Worker worker) {
+        if (workerMetrics.isEmpty()) {
+            workerMetrics = meters.map(m -> WorkerMetrics.create(m, MeterSettings.DEFAULTS));
+        }
         workerMetrics.ifPresent(m -> m.monitor(worker));
     }
 
@@ -105,6 +113,10 @@ public final class Observability {
 
     /** Starts the audit log and binds the endpoint; call before starting the parts they watch. */
     public void start() throws IOException {
+        if (audit.isPresent() && auditDir.isPresent() && !java.nio.file.Files.isDirectory(auditDir.get())) {
+            // the log writes off the hot path and only counts what it cannot write: a missing folder is found here, not never
+            PrivateFiles.createDirectories(auditDir.get());
+        }
         audit.ifPresent(AuditLog::start);
         if (endpoint.isPresent()) {
             endpoint.get().start();
