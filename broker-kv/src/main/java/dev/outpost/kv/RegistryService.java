@@ -6,10 +6,12 @@ import dev.outpost.ConfigException;
 import dev.outpost.Request;
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.Worker;
+import dev.outpost.core.audit.AuditLog;
 import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.kv.internal.KvCollectors;
 import dev.outpost.kv.internal.NamespacesFile;
 import dev.outpost.kv.internal.Settings;
+import dev.outpost.kv.internal.WriteAudit;
 import dev.outpost.kv.internal.WriterNames;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.Collector;
@@ -22,6 +24,7 @@ import dev.outpost.spi.Sender;
 import dev.outpost.spi.Transport;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -91,6 +94,7 @@ public final class RegistryService implements AutoCloseable {
     private final List<Collector> extensions;
     private final int maxResponseBytes;
     private final Lifecycle lifecycle;
+    private final Optional<WriteAudit> audit;
     private Optional<Worker> worker = Optional.empty();
 
     private RegistryService(Builder b, Map<String, NamespaceAccess> namespaces, String brokerId) {
@@ -100,6 +104,7 @@ public final class RegistryService implements AutoCloseable {
         this.brokerId = brokerId;
         this.extensions = List.copyOf(b.extensions);
         this.lifecycle = new Lifecycle("RegistryService[" + brokerId + "]", "kv-broker", b.threadFactory);
+        this.audit = b.audit.map(log -> new WriteAudit(log, brokerId, b.clock));
     }
 
     /**
@@ -147,7 +152,8 @@ public final class RegistryService implements AutoCloseable {
 
     /** The collectors to register on the worker: the {@code kv.*} ones and the extensions. */
     public List<Collector> collectors() {
-        List<Collector> all = new ArrayList<>(new KvCollectors(registry, this::authorise, brokerId, maxResponseBytes).all());
+        List<Collector> kv = new KvCollectors(registry, this::authorise, brokerId, maxResponseBytes).all();
+        List<Collector> all = new ArrayList<>(audit.map(a -> a.wrap(kv)).orElse(kv));
         all.addAll(extensions);
         return all;
     }
@@ -235,6 +241,8 @@ public final class RegistryService implements AutoCloseable {
         private Optional<Codec> codec = Optional.empty();
         private Optional<ThreadFactory> threadFactory = Optional.empty();
         private Optional<ConfigSource> config = Optional.empty();
+        private Optional<AuditLog> audit = Optional.empty();
+        private Clock clock = Clock.systemUTC();
 
         Builder(Registry registry) {
             this.registry = Objects.requireNonNull(registry, "registry");
@@ -288,6 +296,28 @@ public final class RegistryService implements AutoCloseable {
         /** The owned worker's codec (a sealed codec authenticates senders for {@code readers}/{@code writers}). */
         public Builder codec(Codec codec) {
             this.codec = Optional.of(Objects.requireNonNull(codec, "codec"));
+            return this;
+        }
+
+        /**
+         * Records every write a remote caller asks for ({@code kv.register}, {@code kv.replace},
+         * {@code kv.update}, {@code kv.delete}, refused ones included) in {@code auditLog}: kind
+         * {@code registry-write}, the broker id, the request id, the sender (authenticated when a
+         * sealed codec proved it), the key as target, the outcome ({@code ok},
+         * {@code refused:version-conflict}, {@code forbidden}, …) and the duration. The event's
+         * params are {@code {operation, namespace, key, version?, valueSha256 | patchSha256}}: the
+         * value is only ever hashed (canonical JSON, SHA-256, as the worker hashes params) and the
+         * access key never appears, so give the log {@code includeParams(true)} to see the
+         * operation in each line. The service does not start or close the log.
+         */
+        public Builder audit(AuditLog auditLog) {
+            this.audit = Optional.of(Objects.requireNonNull(auditLog, "auditLog"));
+            return this;
+        }
+
+        /** The clock audit events are stamped with (default UTC system clock). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
             return this;
         }
 

@@ -1,6 +1,7 @@
 package dev.outpost.cli;
 
 import dev.outpost.cli.internal.Daemon;
+import dev.outpost.cli.internal.Observability;
 import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.kv.DiscoveryResponder;
 import dev.outpost.kv.RegistryService;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Spec;
  * ({@code outpost.broker.namespaces-file}), optional backups and UDP discovery.
  */
 @Command(name = "broker", description = "Runs the registry broker (SQLite, served over the transport) until SIGTERM.",
-        footer = {"", "Keys: outpost.broker.*, outpost.worker.* (its worker), outpost.sqs.*, outpost.nacl.* (docs/configuration.md)."})
+        footer = {"", "Keys: outpost.broker.*, outpost.worker.* (its worker), outpost.sqs.*, outpost.nacl.*,"
+                + " outpost.audit.* (every registry write), outpost.metrics.prometheus.* (docs/configuration.md)."})
 final class BrokerCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions global;
@@ -32,9 +34,11 @@ final class BrokerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         OutpostConfig config = global.load();
         Daemon daemon = new Daemon();
-        Transport transport = daemon.own(WorkerCommand.transport(config));
+        Observability observed = Observability.from(config, daemon, true);
+        Transport transport = observed.meter(daemon.own(WorkerCommand.transport(config)));
         SqliteRegistry registry = daemon.own(SqliteRegistry.builder().configure(config).build());
-        RegistryService.Builder service = RegistryService.builder(registry).configure(config).transport(transport);
+        RegistryService.Builder service = RegistryService.builder(observed.meter(registry)).configure(config).transport(transport);
+        observed.audit().ifPresent(service::audit);
         boolean sealed = SealedCodec.Builder.isConfigured(config);
         if (sealed) {
             service.codec(SealedCodec.builder().configure(config).build());
@@ -42,11 +46,13 @@ final class BrokerCommand implements Callable<Integer> {
         RegistryService broker = daemon.own(service.build());
         Optional<DiscoveryResponder> discovery = config.string("outpost.broker.discovery.bind").filter(b -> !b.isBlank())
                 .map(b -> daemon.own(DiscoveryResponder.builder(registry).configure(config).build()));
+        broker.worker().ifPresent(observed::monitor);
+        observed.start();
         registry.start();
         broker.start();
         discovery.ifPresent(DiscoveryResponder::start);
         return daemon.run(spec.commandLine().getOut(), "outpost broker " + config.string("outpost.broker.id").orElse("broker")
                 + " serving " + registry.file() + ", sealing " + (sealed ? "on" : "OFF")
-                + discovery.map(d -> ", discovery on " + d.address()).orElse("") + "; SIGTERM drains and stops");
+                + discovery.map(d -> ", discovery on " + d.address()).orElse("") + observed.describe() + "; SIGTERM drains and stops");
     }
 }

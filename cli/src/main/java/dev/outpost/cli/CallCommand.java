@@ -51,7 +51,7 @@ final class CallCommand implements Callable<Integer> {
     }
 
     static int call(GlobalOptions global, CommandSpec spec, Request request, String to, Duration timeout) throws Exception {
-        try (Connection c = Connection.open(global)) {
+        try (Connection c = Connection.openFor(global, to)) {
             String destination = to != null ? to : c.defaultDestination();
             Output out = new Output(global, spec.commandLine().getOut(), spec.commandLine().getErr(), 1);
             Response r = c.client().call(destination, request, timeout).get();

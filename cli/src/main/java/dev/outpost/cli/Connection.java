@@ -34,10 +34,22 @@ final class Connection implements AutoCloseable {
         return open(options, Optional.empty());
     }
 
+    /** For a call to one queue ({@code to}, or the default): on the demo fleet only the worker reading it is started. */
+    static Connection openFor(GlobalOptions options, String to) {
+        String queue = to != null ? to : "demo-1";
+        return open(options, Optional.empty(), id -> !DEMO_IDS.contains(queue) || id.equals(queue));
+    }
+
+    private static final java.util.Set<String> DEMO_IDS = java.util.Set.of("demo-1", "demo-2", "demo-3", "demo-4", "demo-5");
+
     /** @param sendTo where the client's {@code send} goes (a broadcast's topic); default the configured requests */
     static Connection open(GlobalOptions options, Optional<String> sendTo) {
+        return open(options, sendTo, id -> true);
+    }
+
+    private static Connection open(GlobalOptions options, Optional<String> sendTo, java.util.function.Predicate<String> demoWorkers) {
         if (options.demo) {
-            DemoFleet fleet = DemoFleet.start(5);
+            DemoFleet fleet = DemoFleet.start(DEMO_IDS.size(), demoWorkers);
             Client client = Client.builder(fleet.transport()).requests(sendTo.orElse("demo-1"))
                     .pollWait(Duration.ofMillis(100)).build().start();
             return new Connection(fleet.transport(), Optional.of(fleet), client, "demo-1");
@@ -91,10 +103,12 @@ final class Connection implements AutoCloseable {
 
     @Override
     public void close() {
-        client.close();
         if (demo.isPresent()) {
-            demo.get().close();
+            // nothing to lose in memory: do not wait out the poll loops of a fleet the process leaves
+            client.shutdown();
+            demo.get().closeQuickly();
         } else {
+            client.close();
             transport.close();
         }
     }

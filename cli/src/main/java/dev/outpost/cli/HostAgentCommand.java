@@ -3,6 +3,7 @@ package dev.outpost.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.Json;
 import dev.outpost.cli.internal.Daemon;
+import dev.outpost.cli.internal.Observability;
 import dev.outpost.core.Scheduler;
 import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.host.ProcessesCollector;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Spec;
  * {@code records} queue, so samples taken during an outage are shipped when it ends.
  */
 @Command(name = "host-agent", description = "Ships this host's process list every period to the records queue, through a disk outbox.",
-        footer = {"", "Keys: outpost.agent.*, outpost.outbox.*, outpost.collectors.host.processes.*, outpost.sqs.*."})
+        footer = {"", "Keys: outpost.agent.*, outpost.outbox.*, outpost.collectors.host.processes.*, outpost.sqs.*, outpost.metrics.prometheus.*."})
 final class HostAgentCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions global;
@@ -40,7 +41,8 @@ final class HostAgentCommand implements Callable<Integer> {
         Duration period = config.duration("outpost.agent.period").orElse(Duration.ofSeconds(5));
         int top = config.intValue("outpost.agent.top").orElse(0);
         Daemon daemon = new Daemon();
-        Transport network = daemon.own(WorkerCommand.transport(config));
+        Observability observed = Observability.from(config, daemon, false);
+        Transport network = observed.meter(daemon.own(WorkerCommand.transport(config)));
         OutboxTransport.Builder ob = OutboxTransport.builder(network).configure(config);
         if (config.string("outpost.outbox.dir").filter(s -> !s.isBlank()).isEmpty()) {
             ob.directory(java.nio.file.Path.of("outbox"));
@@ -50,9 +52,12 @@ final class HostAgentCommand implements Callable<Integer> {
         Scheduler.Job job = new Scheduler.Job(new ProcessesCollector(), period, "records", params, Optional.empty(), period,
                 config.subset("outpost.collectors.host.processes"));
         Scheduler scheduler = daemon.own(Scheduler.builder(outbox).id(id).job(job).build());
+        observed.monitor(scheduler);
+        observed.start();
         outbox.start();
         scheduler.start();
         return daemon.run(spec.commandLine().getOut(), "outpost host-agent " + id + ": host.processes every " + period
-                + " to 'records'; outbox has " + outbox.pending() + " waiting; SIGTERM stops (the outbox keeps what is unsent)");
+                + " to 'records'; outbox has " + outbox.pending() + " waiting" + observed.describe()
+                + "; SIGTERM stops (the outbox keeps what is unsent)");
     }
 }

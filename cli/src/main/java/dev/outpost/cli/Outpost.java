@@ -8,6 +8,8 @@ import dev.outpost.spi.TransportException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import picocli.AutoComplete;
@@ -24,11 +26,32 @@ import picocli.CommandLine.HelpCommand;
         footer = {"", "Exit codes: 0 all ok, 1 some failed, 2 none answered, 64 usage, 69 unreachable,"
                 + " 70 internal error, 74 file error, 78 configuration error.",
                 "Try it with nothing set up: outpost demo, then e.g. outpost ping --demo"},
-        subcommands = {HelpCommand.class, AutoComplete.GenerateCompletion.class, CallCommand.class,
-                BroadcastCommand.class, PingCommand.class, StatusCommand.class, CollectorsCommand.class,
-                DemoCommand.class, KeygenCommand.class, SendersCommand.class, KvCommand.class, WorkerCommand.class,
-                BrokerCommand.class, RecordStoreCommand.class, HostAgentCommand.class, InstallServiceCommand.class})
+        synopsisSubcommandLabel = "COMMAND")
 public final class Outpost implements Runnable {
+    /**
+     * Every subcommand, by name, in the order {@code --help} lists them; add a command with one line
+     * here. Registered lazily: a run that names one command builds only that one (picocli reads
+     * every registered command's annotations by reflection, the largest part of start-up before
+     * the command runs); help, completion and unknown names get them all.
+     */
+    static final Map<String, Class<?>> COMMANDS = commands(
+            "help", HelpCommand.class,
+            "generate-completion", AutoComplete.GenerateCompletion.class,
+            "call", CallCommand.class,
+            "broadcast", BroadcastCommand.class,
+            "ping", PingCommand.class,
+            "status", StatusCommand.class,
+            "collectors", CollectorsCommand.class,
+            "demo", DemoCommand.class,
+            "keygen", KeygenCommand.class,
+            "senders", SendersCommand.class,
+            "kv", KvCommand.class,
+            "worker", WorkerCommand.class,
+            "broker", BrokerCommand.class,
+            "record-store", RecordStoreCommand.class,
+            "host-agent", HostAgentCommand.class,
+            "install-service", InstallServiceCommand.class);
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -50,6 +73,9 @@ public final class Outpost implements Runnable {
         }
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         CommandLine cmd = new CommandLine(new Outpost());
+        for (String name : needed(args)) {
+            cmd.addSubcommand(name, COMMANDS.get(name));
+        }
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
@@ -69,6 +95,31 @@ public final class Outpost implements Runnable {
             return exitCode(cause);
         });
         return cmd.execute(args);
+    }
+
+    /** The subcommands this run needs: the one named, or (help, completion, a typo) all of them. */
+    static java.util.List<String> needed(String[] args) {
+        java.util.List<String> positional = java.util.Arrays.stream(args).filter(a -> !a.startsWith("-")).limit(2).toList();
+        if (positional.isEmpty()) {
+            return java.util.Arrays.asList(args).contains("--version") || java.util.Arrays.asList(args).contains("-V")
+                    ? java.util.List.of() : java.util.List.copyOf(COMMANDS.keySet());
+        }
+        String first = positional.get(0);
+        if (first.equals("help") && positional.size() == 2 && COMMANDS.containsKey(positional.get(1))) {
+            return java.util.List.of("help", positional.get(1));
+        }
+        if (!COMMANDS.containsKey(first) || first.equals("help") || first.equals("generate-completion")) {
+            return java.util.List.copyOf(COMMANDS.keySet());
+        }
+        return java.util.List.of(first);
+    }
+
+    private static Map<String, Class<?>> commands(Object... nameThenClass) {
+        Map<String, Class<?>> m = new LinkedHashMap<>();
+        for (int i = 0; i < nameThenClass.length; i += 2) {
+            m.put((String) nameThenClass[i], (Class<?>) nameThenClass[i + 1]);
+        }
+        return java.util.Collections.unmodifiableMap(m);
     }
 
     private static String commandPath(CommandLine c) {

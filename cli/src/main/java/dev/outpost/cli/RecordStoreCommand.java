@@ -1,6 +1,7 @@
 package dev.outpost.cli;
 
 import dev.outpost.cli.internal.Daemon;
+import dev.outpost.cli.internal.Observability;
 import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.host.records.RecordConsumer;
 import dev.outpost.host.records.RecordHttpServer;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Spec;
  * HTTP API ({@code outpost.records.http.*}).
  */
 @Command(name = "record-store", description = "Runs the record store: consumes shipped records, serves count/latest over HTTP.",
-        footer = {"", "Keys: outpost.records.*, outpost.sqs.* (docs/configuration.md)."})
+        footer = {"", "Keys: outpost.records.*, outpost.sqs.*, outpost.metrics.prometheus.* (docs/configuration.md)."})
 final class RecordStoreCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions global;
@@ -30,16 +31,18 @@ final class RecordStoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         OutpostConfig config = global.load();
         Daemon daemon = new Daemon();
-        Transport transport = daemon.own(WorkerCommand.transport(config));
+        Observability observed = Observability.from(config, daemon, false);
+        Transport transport = observed.meter(daemon.own(WorkerCommand.transport(config)));
         RecordStore store = daemon.own(RecordStore.builder().configure(config).build());
         RecordConsumer consumer = daemon.own(RecordConsumer.builder(transport, "records", store).configure(config).build());
         RecordHttpServer server = daemon.own(RecordHttpServer.builder(store).configure(config).build());
+        observed.start();
         store.start();
         consumer.start();
         server.start();
         return daemon.run(spec.commandLine().getOut(), "outpost record-store " + store.directory() + ": " + store.count()
                 + " records, retention " + store.retention() + "; HTTP"
                 + (config.string("outpost.records.http.keystore").filter(k -> !k.isBlank()).isPresent() ? "S" : "")
-                + " on port " + server.port() + "; consuming 'records'; SIGTERM stops");
+                + " on port " + server.port() + "; consuming 'records'" + observed.describe() + "; SIGTERM stops");
     }
 }

@@ -2,6 +2,7 @@ package dev.outpost.cli;
 
 import dev.outpost.ConfigException;
 import dev.outpost.cli.internal.Daemon;
+import dev.outpost.cli.internal.Observability;
 import dev.outpost.core.Worker;
 import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.nacl.SealedCodec;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Spec;
  * {@code outpost.nacl.*} names a key and known senders, and drains on SIGTERM.
  */
 @Command(name = "worker", description = "Runs a worker from configuration until SIGTERM (then drains in-flight work).",
-        footer = {"", "Keys: outpost.worker.*, outpost.collectors.*, outpost.sqs.*, outpost.nacl.* (docs/configuration.md)."})
+        footer = {"", "Keys: outpost.worker.*, outpost.collectors.*, outpost.sqs.*, outpost.nacl.*, outpost.audit.*,"
+                + " outpost.metrics.prometheus.* (docs/configuration.md)."})
 final class WorkerCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions global;
@@ -32,17 +34,22 @@ final class WorkerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         OutpostConfig config = global.load();
         Daemon daemon = new Daemon();
-        Transport transport = daemon.own(transport(config));
+        Observability observed = Observability.from(config, daemon, false);
+        Transport transport = observed.meter(daemon.own(transport(config)));
         Worker.Builder builder = Worker.builder(transport).configure(config).discoverCollectors();
+        observed.instrument(builder);
         boolean sealed = SealedCodec.Builder.isConfigured(config);
         if (sealed) {
             builder.codec(SealedCodec.builder().configure(config).build());
         }
         Worker worker = daemon.own(builder.build());
+        observed.monitor(worker);
+        observed.start();
         worker.start();
         return daemon.run(spec.commandLine().getOut(), "outpost worker " + worker.id() + " running: "
                 + worker.status().concurrency() + " slots on '" + worker.status().source() + "', sealing "
-                + (sealed ? "on" : "OFF (anyone who can write to the queue is obeyed)") + "; SIGTERM drains and stops");
+                + (sealed ? "on" : "OFF (anyone who can write to the queue is obeyed)") + observed.describe()
+                + "; SIGTERM drains and stops");
     }
 
     static Transport transport(OutpostConfig config) {

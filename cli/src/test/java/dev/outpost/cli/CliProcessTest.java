@@ -49,7 +49,7 @@ class CliProcessTest {
         try (SqsAsyncClient sqs = SqsAsyncClient.builder().endpointOverride(URI.create("http://127.0.0.1:" + port))
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))).build()) {
-            for (String q : List.of("requests", "dead-letter", "cli-replies", "test-replies", "records")) {
+            for (String q : List.of("requests", "dead-letter", "cli-replies", "test-replies", "records", "kv-requests")) {
                 sqs.createQueue(r -> r.queueName(q).attributes(Map.of(
                         software.amazon.awssdk.services.sqs.model.QueueAttributeName.VISIBILITY_TIMEOUT, "5"))).join();
             }
@@ -156,6 +156,90 @@ class CliProcessTest {
 
         assertThat(finish(outpost("badcfg", "ping", "--config", client, "-D", "outpost.client.repy-to=x"))).isEqualTo(78);
         assertThat(err("badcfg")).contains("outpost.client.repy-to").doesNotContain("Exception");
+    }
+
+    @Test
+    void aWorkerDaemonServesPrometheusMetricsOnLoopbackAndAuditsEveryRequest() throws Exception {
+        Path audit = dir.resolve("audit/worker.jsonl");
+        Path cfg = config("observed.yaml", Files.readString(workerConfig(2)) + """
+                  metrics:
+                    prometheus:
+                      port: 0
+                  audit:
+                    file: %s
+                """.formatted(audit));
+        outpost("observed", "worker", "--config", cfg.toString());
+        awaitHealthLine("observed");
+        assertThat(err("observed")).as("one SLF4J provider: no warning about several").doesNotContain("SLF4J");
+        String metricsUrl = metricsUrl("observed");
+        assertThat(metricsUrl).startsWith("http://127.0.0.1:");
+        assertThat(finish(outpost("ping2", "ping", "--config", clientConfig().toString(), "-f", "json"))).as(err("ping2")).isZero();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(URI.create(metricsUrl)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).contains("outpost_worker_requests_seconds_count{collector=\"outpost.ping\",outcome=\"ok\"} 1\n")
+                    .contains("outpost_worker_in_flight").contains("jvm_memory_used_bytes")
+                    .contains("outpost_transport_operations_seconds_count");
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(audit)
+                && Files.readString(audit).contains("\"target\":\"outpost.ping\""));
+        assertThat(Json.parse(Files.readString(audit).lines().findFirst().orElseThrow()).get("outcome").asText()).isEqualTo("ok");
+    }
+
+    @Test
+    void aBrokerDaemonAuditsEveryRemoteWriteWithoutItsValueAndServesMetrics() throws Exception {
+        Path audit = dir.resolve("broker-audit.jsonl");
+        Path namespaces = dir.resolve("namespaces.json");
+        Files.writeString(namespaces, "{\"svc\": {\"readers\": [\"*\"], \"writers\": [\"*\"]}}");
+        Files.setPosixFilePermissions(namespaces, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Path cfg = config("broker.yaml", """
+                outpost:
+                  broker:
+                    id: broker-1
+                    sqlite: %s
+                    namespaces-file: %s
+                  worker:
+                    poll-wait: 1s
+                    reply-to:
+                      allow: cli-replies
+                  audit:
+                    file: %s
+                  metrics:
+                    prometheus:
+                      port: 0
+                  sqs:
+                    region: us-east-1
+                    endpoint: http://127.0.0.1:PORT
+                """.formatted(dir.resolve("kv.db"), namespaces, audit));
+        outpost("broker", "broker", "--config", cfg.toString());
+        awaitOut("broker", "outpost broker broker-1 serving");
+        String client = clientConfig().toString();
+        assertThat(finish(outpost("put", "kv", "put", "svc/db", "{\"password\":\"hunter2-secret\"}", "--config", client)))
+                .as(err("put")).isZero();
+        assertThat(finish(outpost("put2", "kv", "put", "svc/db", "{\"x\":1}", "--config", client))).as("create only").isEqualTo(1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(audit) && Files.readAllLines(audit).size() == 2);
+        List<String> lines = Files.readAllLines(audit);
+        assertThat(lines).noneMatch(l -> l.contains("hunter2-secret"));
+        com.fasterxml.jackson.databind.JsonNode first = Json.parse(lines.get(0));
+        assertThat(first.get("kind").asText()).isEqualTo("registry-write");
+        assertThat(first.get("target").asText()).isEqualTo("svc/db");
+        assertThat(first.get("params").get("operation").asText()).isEqualTo("kv.register");
+        assertThat(first.get("params").get("namespace").asText()).isEqualTo("svc");
+        assertThat(first.get("outcome").asText()).isEqualTo("ok");
+        assertThat(Json.parse(lines.get(1)).get("outcome").asText()).isEqualTo("refused:key-exists");
+        java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(URI.create(metricsUrl("broker"))).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(metrics.body()).contains("outpost_registry_operations_seconds_count{operation=\"register\",outcome=\"ok\"} 1")
+                .contains("outpost_worker_in_flight").contains("outpost_transport_operations_seconds_count");
+    }
+
+    private String metricsUrl(String name) throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("metrics on (http://[^ ;]+/metrics)").matcher(out(name));
+        assertThat(m.find()).as(out(name)).isTrue();
+        return m.group(1);
     }
 
     @Test

@@ -35,6 +35,22 @@ class CliTest {
     }
 
     @Test
+    void onlyTheNamedCommandIsBuiltAndHelpStillListsEveryOne() {
+        assertThat(Outpost.needed(new String[] {"ping", "--demo", "-f", "text"})).containsExactly("ping");
+        assertThat(Outpost.needed(new String[] {"help", "kv"})).containsExactly("help", "kv");
+        assertThat(Outpost.needed(new String[] {"--version"})).isEmpty();
+        assertThat(Outpost.needed(new String[] {"pnig"})).as("a typo gets every name, for picocli's suggestion")
+                .containsExactlyElementsOf(Outpost.COMMANDS.keySet());
+        Run help = run("--help");
+        assertThat(help.code()).isZero();
+        assertThat(Outpost.COMMANDS.keySet()).allSatisfy(name -> assertThat(help.out()).contains("  " + name));
+        Run typo = run("pnig", "--demo");
+        assertThat(typo.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run("help", "ping").out()).contains("--to");
+        assertThat(run("ping", "--demo", "--to", "demo-3", "-f", "text").out()).startsWith("demo-3 ok");
+    }
+
+    @Test
     void broadcastAccountsForEveryWorkerInEachFormat() {
         Run json = run("broadcast", "demo.fail", "--demo", "-f", "json");
         assertThat(json.code()).as("demo-5 fails: some failed").isEqualTo(ExitCodes.SOME_FAILED);

@@ -17,7 +17,7 @@ import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README example, compiled and run exactly as printed. */
+/** The README examples, compiled and run exactly as printed; each prints "counted". */
 class ReadmeExampleTest {
     private static final Pattern BLOCK = Pattern.compile("```java\\n// File: (\\S+\\.java)\\n(.*?)```", Pattern.DOTALL);
 
@@ -25,11 +25,18 @@ class ReadmeExampleTest {
     Path dir;
 
     @Test
-    void theExampleCompilesAndCounts() throws Exception {
+    void theExamplesCompileAndCount() throws Exception {
         Matcher m = BLOCK.matcher(Files.readString(Path.of("README.md")));
-        assertThat(m.find()).as("a '// File: X.java' block in README.md").isTrue();
-        Path classes = Files.createDirectory(dir.resolve("classes"));
-        Path source = dir.resolve(m.group(1));
+        int examples = 0;
+        while (m.find()) {
+            runExample(m, Files.createDirectory(dir.resolve("example-" + examples++)));
+        }
+        assertThat(examples).as("'// File: X.java' blocks in README.md").isEqualTo(2);
+    }
+
+    private void runExample(Matcher m, Path exampleDir) throws Exception {
+        Path classes = Files.createDirectory(exampleDir.resolve("classes"));
+        Path source = exampleDir.resolve(m.group(1));
         Files.writeString(source, m.group(2));
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         ByteArrayOutputStream errors = new ByteArrayOutputStream();

@@ -1,0 +1,177 @@
+package dev.outpost.bench;
+
+import dev.outpost.ErrorInfo;
+import dev.outpost.RejectReason;
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.core.Worker;
+import dev.outpost.core.WorkerListener;
+import dev.outpost.core.audit.AuditLog;
+import dev.outpost.core.json.JsonCodec;
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.micrometer.MeterSettings;
+import dev.outpost.micrometer.MeteredTransport;
+import dev.outpost.micrometer.WorkerMetrics;
+import dev.outpost.spi.Delivery;
+import dev.outpost.spi.Message;
+import dev.outpost.spi.Transport;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Worker throughput on the in-memory transport with the audit log (a real file, params hashed) and
+ * Micrometer (worker listener, worker gauges and the metered transport, on a Prometheus registry,
+ * as {@code outpost worker} runs them) on, against both off, in interleaved rounds of one run.
+ * Prints each round's rate with its process CPU per request, and the ratio of the means (goal ≥ 0.9).
+ *
+ * <pre>java -cp bench/target/benchmarks.jar dev.outpost.bench.ObservedWorkerThroughput [requests] [rounds] [dir] [default|nopct]</pre>
+ */
+public final class ObservedWorkerThroughput {
+    private static MeterSettings settings = MeterSettings.DEFAULTS;
+
+    private ObservedWorkerThroughput() {}
+
+    public static void main(String[] args) throws Exception {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+        Path dir = args.length > 2 ? Path.of(args[2]) : Files.createTempDirectory("observed-bench");
+        // "nopct": timers without client-side percentiles (Prometheus users take histograms server-side instead)
+        settings = args.length > 3 && args[3].equals("nopct")
+                ? new MeterSettings(io.micrometer.core.instrument.Tags.empty(), new double[0], false, 100) : MeterSettings.DEFAULTS;
+        System.out.printf(Locale.ROOT, "observed worker throughput: %,d requests per round, %d rounds each, %d cores, audit in %s%n",
+                n, rounds, Runtime.getRuntime().availableProcessors(), dir);
+        for (int i = 0; i < 2; i++) { // warm the JIT for both, so neither is measured cold
+            round(n, false, dir);
+            round(n, true, dir);
+        }
+        List<double[]> off = new ArrayList<>();
+        List<double[]> on = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            // alternate which goes first, so a drift in the machine's load does not favour one
+            boolean onFirst = r % 2 == 1;
+            double[] a = round(n, onFirst, dir);
+            double[] b = round(n, !onFirst, dir);
+            off.add(onFirst ? b : a);
+            on.add(onFirst ? a : b);
+            System.out.printf(Locale.ROOT, "  round %d: off %,.0f req/s (%.1f µs CPU/req)   on %,.0f req/s (%.1f µs CPU/req, %,.0f audit"
+                    + " lines dropped)%n", r + 1, off.get(r)[0], off.get(r)[1], on.get(r)[0], on.get(r)[1], on.get(r)[2]);
+        }
+        double offRate = mean(off, 0);
+        double onRate = mean(on, 0);
+        System.out.printf(Locale.ROOT, "  mean: off %,.0f req/s at %.1f µs CPU/req; audit+micrometer on %,.0f req/s at %.1f µs CPU/req;"
+                + " ratio on/off %.2f (goal >= 0.9); CPU per request %+.1f µs%n", offRate, mean(off, 1), onRate, mean(on, 1),
+                onRate / offRate, mean(on, 1) - mean(off, 1));
+    }
+
+    private static double mean(List<double[]> rows, int col) {
+        return rows.stream().mapToDouble(r -> r[col]).average().orElse(0);
+    }
+
+    /** {requests per second, process CPU microseconds per request, audit events dropped}. */
+    static double[] round(int n, boolean observed, Path dir) throws Exception {
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Path file = dir.resolve("audit.jsonl");
+        Files.deleteIfExists(file);
+        Optional<AuditLog> audit = observed ? Optional.of(AuditLog.toFile(file).build().start()) : Optional.empty();
+        try (InMemoryTransport raw = InMemoryTransport.builder().maxQueuedBytes(1L << 30).build()) {
+            Transport transport = observed ? MeteredTransport.wrap(raw, meters, settings) : raw;
+            List<Message> batch = new ArrayList<>(10);
+            JsonCodec clientCodec = JsonCodec.create();
+            for (int i = 0; i < n; i++) {
+                Request r = Payloads.request(i, "results");
+                batch.add(Message.of(clientCodec.encodeRequest(r), Map.of("outpost-request-id", r.id())));
+                if (batch.size() == 10) {
+                    raw.sendBatch("requests", batch).join();
+                    batch.clear();
+                }
+            }
+            if (!batch.isEmpty()) {
+                raw.sendBatch("requests", batch).join();
+            }
+            CountDownLatch done = new CountDownLatch(n);
+            AtomicBoolean draining = new AtomicBoolean(true);
+            Thread drainer = new Thread(() -> {
+                while (draining.get()) {
+                    try {
+                        for (Delivery d : raw.receive("results", 10, Duration.ofMillis(50))) {
+                            d.ack();
+                        }
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "results-drainer");
+            drainer.start();
+            WorkerListener metrics = observed ? WorkerMetrics.create(meters, settings) : new WorkerListener() { };
+            com.sun.management.OperatingSystemMXBean os =
+                    (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long cpu0 = os.getProcessCpuTime();
+            long t0 = System.nanoTime();
+            Worker.Builder wb = Worker.builder(transport).allowReplyTo("results").collector(Payloads.noop())
+                    .pollWait(Duration.ofMillis(50)).listener(new Counting(metrics, done));
+            audit.ifPresent(wb::audit);
+            try (Worker worker = wb.build()) {
+                if (metrics instanceof WorkerMetrics wm) {
+                    wm.monitor(worker);
+                }
+                worker.start();
+                if (!done.await(120, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("only " + (n - done.getCount()) + " of " + n + " completed in 120 s");
+                }
+                long elapsed = System.nanoTime() - t0;
+                long cpu = os.getProcessCpuTime() - cpu0;
+                return new double[] {n / (elapsed / 1e9), cpu / 1e3 / n, audit.map(a -> (double) a.dropped()).orElse(0.0)};
+            } finally {
+                draining.set(false);
+                drainer.join();
+                audit.ifPresent(AuditLog::close);
+                meters.close();
+            }
+        }
+    }
+
+    /** Forwards to the metrics listener and counts completions (a worker has one listener). */
+    private record Counting(WorkerListener inner, CountDownLatch done) implements WorkerListener {
+        @Override
+        public void onReceived(Delivery delivery) {
+            inner.onReceived(delivery);
+        }
+
+        @Override
+        public void onCompleted(Request request, Response response, Duration elapsed) {
+            inner.onCompleted(request, response, elapsed);
+            done.countDown();
+        }
+
+        @Override
+        public void onRetry(Request request, int attempt, Duration delay, ErrorInfo error) {
+            inner.onRetry(request, attempt, delay, error);
+        }
+
+        @Override
+        public void onRejected(Delivery delivery, RejectReason reason, String detail) {
+            inner.onRejected(delivery, reason, detail);
+        }
+
+        @Override
+        public void onDeadLettered(Delivery delivery, RejectReason reason, String detail) {
+            inner.onDeadLettered(delivery, reason, detail);
+        }
+
+        @Override
+        public void onError(String context, Throwable error) {
+            inner.onError(context, error);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package dev.outpost.cli.internal;
+
+import dev.outpost.core.Scheduler;
+import dev.outpost.core.Worker;
+import dev.outpost.core.audit.AuditLog;
+import dev.outpost.micrometer.MeterSettings;
+import dev.outpost.micrometer.MeteredRegistry;
+import dev.outpost.micrometer.MeteredTransport;
+import dev.outpost.micrometer.PrometheusEndpoint;
+import dev.outpost.micrometer.SchedulerMetrics;
+import dev.outpost.micrometer.WorkerMetrics;
+import dev.outpost.spi.ConfigSource;
+import dev.outpost.spi.Registry;
+import dev.outpost.spi.Transport;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * What a daemon reports beside its work, from configuration: a Prometheus {@code /metrics}
+ * endpoint when {@code outpost.metrics.prometheus.port} is set (the daemon's meters and the JVM's),
+ * and an audit log when {@code outpost.audit.file} is set. Both are owned by the {@link Daemon}:
+ * registered before the parts they watch, so they are closed after them (the last audit lines and
+ * the last scrape see the drain).
+ */
+public final class Observability {
+    private final Optional<PrometheusMeterRegistry> meters;
+    private final Optional<PrometheusEndpoint> endpoint;
+    private final Optional<AuditLog> audit;
+    private final Optional<java.nio.file.Path> auditDir;
+    private Optional<WorkerMetrics> workerMetrics = Optional.empty();
+
+    private Observability(Optional<PrometheusMeterRegistry> meters, Optional<PrometheusEndpoint> endpoint, Optional<AuditLog> audit,
+            Optional<java.nio.file.Path> auditDir) {
+        this.auditDir = auditDir;
+        this.meters = meters;
+        this.endpoint = endpoint;
+        this.audit = audit;
+    }
+
+    /**
+     * Builds (does not start) what {@code config} asks for.
+     *
+     * @param auditDetails whether audit lines carry their params: true for the broker, whose
+     *     registry-write params are the operation and hashes, never a value
+     */
+    public static Observability from(ConfigSource config, Daemon daemon, boolean auditDetails) {
+        Optional<PrometheusMeterRegistry> meters = Optional.empty();
+        Optional<PrometheusEndpoint> endpoint = Optional.empty();
+        if (PrometheusEndpoint.Builder.isConfigured(config)) {
+            PrometheusMeterRegistry m = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            endpoint = Optional.of(daemon.own(PrometheusEndpoint.builder(m).configure(config).build()));
+            new JvmMemoryMetrics().bindTo(m);
+            new JvmThreadMetrics().bindTo(m);
+            new ProcessorMetrics().bindTo(m);
+            new UptimeMetrics().bindTo(m);
+            daemon.own(new JvmGcMetrics()).bindTo(m);
+            meters = Optional.of(m);
+        }
+        Optional<AuditLog> audit = Optional.empty();
+        Optional<java.nio.file.Path> auditDir = config.string("outpost.audit.file").filter(f -> !f.isBlank())
+                .map(f -> java.nio.file.Path.of(f).toAbsolutePath().getParent());
+        if (auditDir.isPresent()) {
+            AuditLog.Builder b = AuditLog.fromConfig(config);
+            if (auditDetails) {
+                b.includeParams(true);
+            }
+            audit = Optional.of(daemon.own(b.build()));
+        }
+        return new Observability(meters, endpoint, audit, auditDir);
+    }
+
+    /** {@code transport}, timed and counted when metrics are on. */
+    public Transport meter(Transport transport) {
+        return meters.<Transport>map(m -> MeteredTransport.wrap(transport, m, MeterSettings.DEFAULTS)).orElse(transport);
+    }
+
+    /** {@code registry}, timed when metrics are on. */
+    public Registry meter(Registry registry) {
+        return meters.<Registry>map(m -> MeteredRegistry.wrap(registry, m, MeterSettings.DEFAULTS)).orElse(registry);
+    }
+
+    /** Gives the worker being built its metrics listener and audit log, as configured. */
+    public void instrument(Worker.Builder worker) {
+        workerMetrics = meters.map(m -> WorkerMetrics.create(m, MeterSettings.DEFAULTS));
+        workerMetrics.ifPresent(worker::listener);
+        audit.ifPresent(worker::audit);
+    }
+
+    /** Gauges of a built worker (in flight, concurrency, queue depth, healthy), also of one built elsewhere (the broker's). */
+    public void monitor(Worker worker) {
+        if (workerMetrics.isEmpty()) {
+            workerMetrics = meters.map(m -> WorkerMetrics.create(m, MeterSettings.DEFAULTS));
+        }
+        workerMetrics.ifPresent(m -> m.monitor(worker));
+    }
+
+    /** Counters of a built scheduler's jobs. */
+    public void monitor(Scheduler scheduler) {
+        meters.ifPresent(m -> SchedulerMetrics.monitor(m, scheduler));
+    }
+
+    /** The audit log, when configured. */
+    public Optional<AuditLog> audit() {
+        return audit;
+    }
+
+    /** Starts the audit log and binds the endpoint; call before starting the parts they watch. */
+    public void start() throws IOException {
+        if (audit.isPresent() && auditDir.isPresent() && !java.nio.file.Files.isDirectory(auditDir.get())) {
+            // the log writes off the hot path and only counts what it cannot write: a missing folder is found here, not never
+            PrivateFiles.createDirectories(auditDir.get());
+        }
+        audit.ifPresent(AuditLog::start);
+        if (endpoint.isPresent()) {
+            endpoint.get().start();
+        }
+    }
+
+    /** What the health line adds: where the metrics are, where the audit goes. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        endpoint.ifPresent(e -> sb.append("; metrics on http://").append(e.address().getHostString()).append(':')
+                .append(e.address().getPort()).append("/metrics"));
+        audit.ifPresent(a -> sb.append("; audit to ").append(a));
+        return sb.toString();
+    }
+}
