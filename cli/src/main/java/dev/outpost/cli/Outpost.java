@@ -50,6 +50,7 @@ public final class Outpost implements Runnable {
         }
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         CommandLine cmd = new CommandLine(new Outpost());
+        OpsCommand.register(cmd);
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
