@@ -21,9 +21,10 @@ import picocli.CommandLine.Spec;
  * {@code outpost ops}: the chat-ops bot on the console (OCTOBOX's no-Slack mode), built from
  * configuration alone by {@link OpsSetup}: the rules act on what the bot sees, the journal keeps it
  * and the daily export sends it to S3 while the console runs. {@code -e COMMAND} (repeatable) runs
- * commands and exits instead of reading the keyboard.
+ * commands and exits instead of reading the keyboard. With {@code outpost.ops.slack.app-token}
+ * configured (and no {@code -e}) it is {@code outpost ops-bot}: the bot in Slack until SIGTERM.
  */
-@Command(name = "ops", description = "The ops bot on the console: list servers, describe them, run collectors, rules and the daily export.",
+@Command(name = "ops", description = "The ops bot on the console (in Slack when outpost.ops.slack.app-token is set): list servers, run collectors, rules, the daily export.",
         footer = {"", "Keys: outpost.ops.* (access, rules, export, console), outpost.sqs.*, outpost.fleet.* (docs/configuration.md).",
                 "Try: outpost ops --demo -e 'list servers' -e 'run auth.failures on tag:web'"})
 final class OpsCommand implements Callable<Integer> {
@@ -45,6 +46,13 @@ final class OpsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         OutpostConfig config = global.load();
+        if (commands.isEmpty() && config.string("outpost.ops.slack.app-token").filter(t -> !t.isBlank()).isPresent()) {
+            // OCTOBOX's modes: the console by default, Slack when a token is configured
+            OpsBotCommand bot = new OpsBotCommand();
+            bot.global = global;
+            bot.spec = spec;
+            return bot.call();
+        }
         PrintWriter out = spec.commandLine().getOut();
         String user = config.string("outpost.ops.console.user").filter(s -> !s.isBlank())
                 .orElse(System.getProperty("user.name", "console"));

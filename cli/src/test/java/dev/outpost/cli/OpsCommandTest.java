@@ -63,6 +63,9 @@ class OpsCommandTest {
         CliTest.Run noToken = CliTest.run("ops-bot", "--demo", "-D", "outpost.ops.slack.app-token=xapp-very-secret-value");
         assertThat(noToken.code()).isEqualTo(ExitCodes.CONFIG);
         assertThat(noToken.err()).contains("outpost.ops.slack.bot-token").doesNotContain("xapp-very-secret-value");
+        CliTest.Run slackByDefault = CliTest.run("ops", "--demo", "-D", "outpost.ops.slack.app-token=xapp-very-secret-value");
+        assertThat(slackByDefault.code()).as("a token configured: ops is the Slack bot").isEqualTo(ExitCodes.CONFIG);
+        assertThat(slackByDefault.err()).contains("outpost.ops.slack.bot-token").doesNotContain("xapp-very-secret-value");
         CliTest.Run exportWithoutJournal = CliTest.run("ops", "--demo", "-D", "outpost.ops.export.bucket=b", "-e", "help");
         assertThat(exportWithoutJournal.code()).isEqualTo(ExitCodes.CONFIG);
         assertThat(exportWithoutJournal.err()).contains("outpost.ops.export.journal");

@@ -1,14 +1,12 @@
 package dev.outpost.samples;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.Json;
 import dev.outpost.Request;
-import dev.outpost.core.Client;
 import dev.outpost.core.Worker;
 import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.core.registry.InMemoryRegistry;
+import dev.outpost.fleet.FleetMember;
 import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.ops.Access;
 import dev.outpost.ops.CommandRouter;
@@ -18,23 +16,13 @@ import dev.outpost.ops.Fleet;
 import dev.outpost.ops.ObservingFleet;
 import dev.outpost.ops.OutpostFleet;
 import dev.outpost.ops.ResultJournal;
-import dev.outpost.fleet.FleetMember;
 import dev.outpost.ops.Rule;
 import dev.outpost.ops.RulesEngine;
 import dev.outpost.ops.SlackBot;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.CollectorContext;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,9 +50,9 @@ public final class OctoboxOps {
         Path journal = Path.of("octobox-journal");
         InMemoryRegistry registry = InMemoryRegistry.create();
         Set<String> blocked = ConcurrentHashMap.newKeySet();
-        Collector webCollectors[] = {fixed("auth.failures", "{\"count\":7,\"ip\":\"203.0.113.9\",\"severity\":\"high\"}"),
+        Collector[] webCollectors = {fixed("auth.failures", "{\"count\":7,\"ip\":\"203.0.113.9\",\"severity\":\"high\"}"),
                 fixed("malware.scan", "{\"infected\":true,\"name\":\"EICAR-Test-File\"}"), new DiskUsage()};
-        Collector fwCollectors[] = {firewall("firewall.block", blocked, true), firewall("firewall.unblock", blocked, false),
+        Collector[] fwCollectors = {firewall("firewall.block", blocked, true), firewall("firewall.unblock", blocked, false),
                 new Collector() {
                     @Override
                     public String name() {
