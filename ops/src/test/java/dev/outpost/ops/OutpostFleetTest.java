@@ -30,7 +30,7 @@ class OutpostFleetTest {
 
             @Override
             public Object collect(Request request, CollectorContext context) {
-                return Map.of("host", host, "path", request.params().path("path").asText());
+                return new java.util.TreeMap<>(Map.of("host", host, "path", request.params().path("path").asText()));
             }
         };
     }
