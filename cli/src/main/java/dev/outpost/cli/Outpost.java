@@ -50,7 +50,9 @@ public final class Outpost implements Runnable {
             "broker", BrokerCommand.class,
             "record-store", RecordStoreCommand.class,
             "host-agent", HostAgentCommand.class,
-            "install-service", InstallServiceCommand.class);
+            "install-service", InstallServiceCommand.class,
+            "ops", OpsCommand.class,
+            "ops-bot", OpsBotCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

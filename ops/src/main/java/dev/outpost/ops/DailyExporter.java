@@ -1,23 +1,30 @@
 package dev.outpost.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.ConfigException;
+import dev.outpost.Json;
 import dev.outpost.ShutdownResult;
 import dev.outpost.ops.internal.Lifecycle;
 import dev.outpost.spi.ConfigSource;
-import java.io.ByteArrayOutputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,7 +36,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.zip.GZIPOutputStream;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
@@ -46,12 +53,17 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * once. Once {@link #start() started}, it exports the previous day (UTC) when the clock passes the
  * configured hour, retrying with backoff.
  *
+ * <p>A day is streamed, never held in memory: records are read one at a time from the source's
+ * stream into a gzip part in an owner-only (0600) temporary file, which is uploaded when it holds
+ * {@code part-records} records and then removed. Memory is one record and the compressor's buffer;
+ * disk is one part.
+ *
  * <p>Keys: {@code outpost.ops.export.bucket}, {@code .prefix}, {@code .hour}, {@code .part-records},
  * {@code .max-attempts}, {@code .backoff}, {@code .poll}.
  */
 public final class DailyExporter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DailyExporter.class);
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonMapper MAPPER = Json.newMapper();
     /** The marker object's name within a day's folder. */
     public static final String MARKER = "_SUCCESS.json";
 
@@ -66,6 +78,7 @@ public final class DailyExporter implements AutoCloseable {
     private final Duration poll;
     private final Clock clock;
     private final Consumer<String> onObject;
+    private final Path tempDirectory;
     private final Lifecycle lifecycle;
     private final AtomicLong exported = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
@@ -83,6 +96,7 @@ public final class DailyExporter implements AutoCloseable {
         poll = b.poll;
         clock = b.clock;
         onObject = b.onObject;
+        tempDirectory = b.tempDirectory;
         lifecycle = new Lifecycle("outpost-ops-export", b.threads);
     }
 
@@ -146,30 +160,77 @@ public final class DailyExporter implements AutoCloseable {
             marker.get().path("keys").forEach(k -> keys.add(k.asText()));
             return new ExportResult(day, true, marker.get().path("records").asLong(), keys, attempt);
         }
-        List<JsonNode> records;
+        List<String> keys = new ArrayList<>();
+        long records = 0;
+        Stream<JsonNode> stream;
         try {
-            records = source.records(day);
+            stream = source.records(day);
         } catch (Exception e) {
             throw new IllegalStateException("the export source failed for " + day, e);
         }
-        List<String> keys = new ArrayList<>();
-        for (int start = 0, part = 0; start < records.size() || (start == 0 && part == 0); start += partRecords, part++) {
-            String key = folder + String.format("part-%05d.jsonl.gz", part);
-            byte[] body = gzipLines(records.subList(start, Math.min(records.size(), start + partRecords)));
-            put(key, body, "application/gzip");
-            keys.add(key);
-            onObject.accept(key);
-            if (records.isEmpty()) {
-                break;
-            }
+        try (stream) {
+            Iterator<JsonNode> it = stream.iterator();
+            int part = 0;
+            do { // an empty day still gets its (empty) first part, so a reader finds the folder complete
+                String key = folder + String.format("part-%05d.jsonl.gz", part++);
+                Path tmp = tempFile();
+                try {
+                    records += writePart(it, tmp);
+                    s3.putObject(r -> r.bucket(bucket).key(key).contentType("application/gzip"), AsyncRequestBody.fromFile(tmp))
+                            .join();
+                } finally {
+                    deleteQuietly(tmp);
+                }
+                keys.add(key);
+                onObject.accept(key);
+            } while (it.hasNext());
         }
         ObjectNode m = JsonNodeFactory.instance.objectNode();
         m.put("day", day.toString());
-        m.put("records", records.size());
+        m.put("records", records);
         keys.forEach(m.putArray("keys")::add);
-        put(folder + MARKER, m.toString().getBytes(StandardCharsets.UTF_8), "application/json");
+        s3.putObject(r -> r.bucket(bucket).key(folder + MARKER).contentType("application/json"),
+                AsyncRequestBody.fromBytes(m.toString().getBytes(StandardCharsets.UTF_8))).join();
         onObject.accept(folder + MARKER);
-        return new ExportResult(day, false, records.size(), keys, attempt);
+        return new ExportResult(day, false, records, keys, attempt);
+    }
+
+    private Path tempFile() {
+        try {
+            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+                return Files.createTempFile(tempDirectory, "outpost-export-", ".jsonl.gz",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
+            return Files.createTempFile(tempDirectory, "outpost-export-", ".jsonl.gz");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the export's temporary file in " + tempDirectory, e);
+        }
+    }
+
+    private static void deleteQuietly(Path f) {
+        try {
+            Files.deleteIfExists(f);
+        } catch (IOException e) {
+            LOG.warn("could not remove the export's temporary file {}", f, e);
+        }
+    }
+
+    /**
+     * Writes up to {@code partRecords} records as JSON lines, gzip-compressed with no time stamp in
+     * the header, so the same records give the same bytes.
+     */
+    private long writePart(Iterator<JsonNode> it, Path file) {
+        long n = 0;
+        try (OutputStream gz = new java.util.zip.GZIPOutputStream(new BufferedOutputStream(Files.newOutputStream(file)), 1 << 16)) {
+            while (n < partRecords && it.hasNext()) {
+                gz.write(MAPPER.writeValueAsBytes(it.next()));
+                gz.write('\n');
+                n++;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing the export's temporary file " + file, e);
+        }
+        return n;
     }
 
     private Optional<JsonNode> marker(String folder) {
@@ -187,24 +248,6 @@ public final class DailyExporter implements AutoCloseable {
             // an unreadable marker still marks the day done
             return Optional.of(JsonNodeFactory.instance.objectNode());
         }
-    }
-
-    private void put(String key, byte[] body, String type) {
-        s3.putObject(r -> r.bucket(bucket).key(key).contentType(type), AsyncRequestBody.fromBytes(body)).join();
-    }
-
-    /** JSON lines, gzip-compressed with no time stamp in the header, so the same records give the same bytes. */
-    static byte[] gzipLines(List<JsonNode> records) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
-            for (JsonNode n : records) {
-                gz.write(MAPPER.writeValueAsBytes(n));
-                gz.write('\n');
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
     }
 
     /** Starts the schedule: the previous day, once the clock passes the hour. */
@@ -233,6 +276,7 @@ public final class DailyExporter implements AutoCloseable {
                     return;
                 }
             } catch (Throwable e) { // the source is user code: an Error never ends the schedule
+                failures.incrementAndGet();
                 LOG.warn("scheduled export failed; tried again later", e);
                 if (!pause(poll)) {
                     return;
@@ -287,6 +331,7 @@ public final class DailyExporter implements AutoCloseable {
         private Duration poll;
         private Clock clock = Clock.systemUTC();
         private Consumer<String> onObject = k -> { };
+        private Path tempDirectory = Path.of(System.getProperty("java.io.tmpdir"));
         private ThreadFactory threads = Thread::new;
         private ConfigSource config;
 
@@ -341,6 +386,12 @@ public final class DailyExporter implements AutoCloseable {
         /** Told each object's key once it is written. */
         public Builder onObject(Consumer<String> listener) {
             this.onObject = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** Where a part is written (0600) before it is uploaded and removed (default {@code java.io.tmpdir}). */
+        public Builder tempDirectory(Path directory) {
+            this.tempDirectory = Objects.requireNonNull(directory, "directory");
             return this;
         }
 

@@ -6,11 +6,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Everything the bot and the rules need from the fleet. {@link RegistryFleet} implements it over a
- * {@link dev.outpost.spi.Registry} and a {@link dev.outpost.core.Client}; the fleet module can be
- * plugged in behind it.
+ * Everything the bot and the rules need from the fleet. {@link OutpostFleet} implements it over
+ * {@code outpost-fleet}'s {@link dev.outpost.fleet.Fleet} (inventory, selectors, fleet calls); tests
+ * may implement it in memory.
  *
- * <p>A selector is {@code all}, {@code tag:T}, {@code host:ID} or a bare host id.
+ * <p>A selector is {@code all}, {@code tag:T}, {@code host:ID} or a bare host id
+ * ({@link OutpostFleet} also takes the fleet's selector text).
  */
 public interface Fleet {
     /** Every live server, by id. */

@@ -66,6 +66,8 @@ public final class RulesEngine implements AutoCloseable {
     private final Lifecycle lifecycle;
     private final Map<String, Deque<Instant>> firings = new HashMap<>();
     private final Map<String, AtomicLong> counters = new TreeMap<>();
+    private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong handled = new AtomicLong();
 
     private RulesEngine(Builder b) {
         fleet = b.fleet;
@@ -104,11 +106,21 @@ public final class RulesEngine implements AutoCloseable {
     /** Queues {@code o} for the rules; false when the queue is full or the engine not running. */
     public boolean offer(Observation o) {
         Objects.requireNonNull(o, "o");
+        accepted.incrementAndGet();
         if (!lifecycle.isRunning() || !queue.offer(o)) {
             counters.get("dropped").incrementAndGet();
+            handled.incrementAndGet();
             return false;
         }
         return true;
+    }
+
+    /**
+     * Whether every observation offered so far has been handled (its actions taken and notified);
+     * an action's own answers, observed while it runs, are offered before it counts as handled.
+     */
+    public boolean idle() {
+        return handled.get() == accepted.get();
     }
 
     /** Counters: observed, matched, fired, rate-limited, dry-run, undone, failures, dropped. */
@@ -129,15 +141,21 @@ public final class RulesEngine implements AutoCloseable {
             try {
                 Observation o = queue.poll(poll.toNanos(), TimeUnit.NANOSECONDS);
                 boolean real = o != null && o != TICK;
-                if (real) {
-                    for (Rule r : rules) {
-                        guarded(() -> apply(r, o));
+                try {
+                    if (real) {
+                        for (Rule r : rules) {
+                            guarded(() -> apply(r, o));
+                        }
                     }
-                }
-                guarded(this::runDueUndos);
-                if (real) {
-                    // counted once fully handled (its due undos included), so a reader of stats sees the effects
-                    counters.get("observed").incrementAndGet();
+                    guarded(this::runDueUndos);
+                    if (real) {
+                        // counted once fully handled (its due undos included), so a reader of stats sees the effects
+                        counters.get("observed").incrementAndGet();
+                    }
+                } finally {
+                    if (real) {
+                        handled.incrementAndGet();
+                    }
                 }
             } catch (InterruptedException e) {
                 if (!lifecycle.isRunning()) {

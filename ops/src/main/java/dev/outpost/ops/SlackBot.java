@@ -9,6 +9,7 @@ import com.slack.api.methods.MethodsClient;
 import com.slack.api.model.event.AppMentionEvent;
 import com.slack.api.model.event.MessageEvent;
 import com.slack.api.socket_mode.SocketModeClient;
+import com.slack.api.util.thread.ExecutorServiceProvider;
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
 import dev.outpost.ops.internal.Lifecycle;
@@ -22,8 +23,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,8 +44,14 @@ import org.slf4j.LoggerFactory;
  * <p>Keys: {@code outpost.ops.slack.app-token} ({@code xapp-…}, secret),
  * {@code outpost.ops.slack.bot-token} ({@code xoxb-…}, secret), {@code outpost.ops.slack.api-url}
  * (default {@code https://slack.com/api/}), {@code outpost.ops.slack.message-max-chars} (default
- * 3000). Bolt and its WebSocket client run their own threads; the connection is made in
- * {@link #start()}.
+ * 3000). The connection is made in {@link #start()}, never in {@code build()}.
+ *
+ * <p>Threads: every executor of Bolt and the Slack SDK (the message processor, the session
+ * monitor, the session cleaner) is made from the builder's {@link Builder#threadFactory thread
+ * factory}, through the SDK's {@code ExecutorServiceProvider}. Two libraries below them take no
+ * thread factory: the Tyrus WebSocket client (its Grizzly selector and workers) and OkHttp (its
+ * connection-pool cleaner). {@link #shutdown()} stops them by closing the socket-mode client
+ * and the SDK's HTTP client, and stops every executor the factory made.
  */
 public final class SlackBot implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SlackBot.class);
@@ -62,7 +74,10 @@ public final class SlackBot implements AutoCloseable {
     private final AtomicLong answered = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    private final ThreadFactory threads;
+    private final List<ExecutorService> executors = new CopyOnWriteArrayList<>();
     private volatile SocketModeApp socket;
+    private volatile Slack slack;
 
     private SlackBot(Builder b) {
         router = b.router;
@@ -70,6 +85,7 @@ public final class SlackBot implements AutoCloseable {
         botToken = b.botToken;
         apiUrl = b.apiUrl.endsWith("/") ? b.apiUrl : b.apiUrl + "/";
         messageMaxChars = b.messageMaxChars;
+        threads = b.threads;
         lifecycle = new Lifecycle("outpost-ops-slack", b.threads);
     }
 
@@ -103,7 +119,11 @@ public final class SlackBot implements AutoCloseable {
         SlackConfig sc = new SlackConfig();
         sc.setMethodsEndpointUrlPrefix(apiUrl);
         sc.setPrettyResponseLoggingEnabled(false);
-        App app = new App(AppConfig.builder().slack(Slack.getInstance(sc)).singleTeamBotToken(botToken).build());
+        ExecutorServiceProvider provider = new OwnedExecutors();
+        sc.setExecutorServiceProvider(provider);
+        sc.synchronizeExecutorServiceProviders();
+        slack = Slack.getInstance(sc);
+        App app = new App(AppConfig.builder().slack(slack).executorServiceProvider(provider).singleTeamBotToken(botToken).build());
         app.event(MessageEvent.class, (req, ctx) -> {
             MessageEvent e = req.getEvent();
             if (e.getBotId() == null && e.getSubtype() == null && e.getUser() != null) {
@@ -171,12 +191,53 @@ public final class SlackBot implements AutoCloseable {
             SocketModeApp s = socket;
             if (s != null) {
                 try {
-                    s.close();
+                    s.close(); // the WebSocket session and Tyrus's client container
                 } catch (Exception e) {
                     LOG.debug("closing the Slack connection", e);
                 }
             }
+            Slack api = slack;
+            if (api != null) {
+                try {
+                    api.close(); // OkHttp's dispatcher and connection pool
+                } catch (Exception e) {
+                    LOG.debug("closing the Slack API client", e);
+                }
+            }
+            executors.forEach(ExecutorService::shutdownNow);
         }, Duration.ofSeconds(10));
+    }
+
+    /** The SDK's executors, every thread from the builder's factory, stopped at shutdown. */
+    private final class OwnedExecutors implements ExecutorServiceProvider {
+        private final AtomicInteger count = new AtomicInteger();
+
+        private ThreadFactory named(String group) {
+            return r -> {
+                Thread t = threads.newThread(r);
+                try {
+                    t.setName("outpost-ops-slack-" + group + "-" + count.incrementAndGet());
+                    t.setDaemon(true);
+                } catch (SecurityException | IllegalThreadStateException ignored) {
+                    // a factory may forbid renaming: keep its name
+                }
+                return t;
+            };
+        }
+
+        @Override
+        public ExecutorService createThreadPoolExecutor(String group, int size) {
+            ExecutorService e = Executors.newFixedThreadPool(Math.max(1, size), named(group));
+            executors.add(e);
+            return e;
+        }
+
+        @Override
+        public ScheduledExecutorService createThreadScheduledExecutor(String group) {
+            ScheduledExecutorService e = Executors.newSingleThreadScheduledExecutor(named(group));
+            executors.add(e);
+            return e;
+        }
     }
 
     /** {@link #shutdown()} and wait. */
@@ -229,7 +290,7 @@ public final class SlackBot implements AutoCloseable {
             return this;
         }
 
-        /** Kept for the idiom; Bolt makes its own threads. */
+        /** Makes the threads of Bolt's and the Slack SDK's executors (Tyrus and OkHttp take none: see the class). */
         public Builder threadFactory(ThreadFactory threads) {
             this.threads = Objects.requireNonNull(threads, "threads");
             return this;

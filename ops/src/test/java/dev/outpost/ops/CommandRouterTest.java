@@ -102,25 +102,4 @@ class CommandRouterTest {
         assertThat(ok.handle(ALICE, "list servers").ok()).isTrue();
         assertThat(ok.handle(ALICE, "run disk.usage on all").text()).contains("not allowed");
     }
-
-    @Test
-    void registryFleetReadsTheFleetLayoutAndSkipsJunk() throws Exception {
-        InMemoryRegistry reg = InMemoryRegistry.create();
-        ObjectNode h = JsonNodeFactory.instance.objectNode().put("v", 1).put("id", "web-9").put("requests", "req-web-9");
-        h.putArray("collectors").add("disk.usage");
-        h.putArray("tags").add("web").add(7);
-        h.putObject("facts").put("os", "linux").putObject("nested").put("x", 1);
-        h.put("startedAt", "2026-12-04T10:00:00Z");
-        reg.register("fleet/hosts/web-9", h, Optional.empty());
-        reg.register("fleet/hosts/junk", JsonNodeFactory.instance.textNode("nope"), Optional.empty());
-        try (var client = dev.outpost.core.Client.builder(dev.outpost.inmemory.InMemoryTransport.create()).build()) {
-            RegistryFleet f = new RegistryFleet(reg, client);
-            assertThat(f.servers()).containsExactly(new Server("web-9", "req-web-9", List.of("disk.usage"),
-                    new java.util.TreeSet<>(Set.of("web")), new java.util.TreeMap<>(Map.of("os", "linux"))));
-            assertThat(f.server("web-9")).isPresent();
-            assertThat(f.server("../x")).isEmpty();
-            assertThat(f.select("tag:web")).hasSize(1);
-            assertThat(f.select("tag:db")).isEmpty();
-        }
-    }
 }

@@ -81,7 +81,7 @@ class DailyExporterTest {
         AtomicInteger asked = new AtomicInteger();
         DailyExporter e = DailyExporter.builder(s3, d -> {
             asked.incrementAndGet();
-            return ExportChildMain.records(d);
+            return ExportChildMain.records(d).stream();
         }).bucket(bucket).prefix("scans").partRecords(400).build();
         ExportResult r = e.exportDay(day);
         assertThat(r.alreadyDone()).isFalse();
@@ -93,6 +93,43 @@ class DailyExporterTest {
         assertThat(again.alreadyDone()).isTrue();
         assertThat(again.keys()).isEqualTo(r.keys());
         assertThat(asked).as("a done day is not read again").hasValue(1);
+    }
+
+    @Test
+    void aDayIsStreamedThroughOwnerOnlyTemporaryFilesThatAreRemoved(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        String bucket = bucket();
+        LocalDate day = LocalDate.parse("2026-12-01");
+        AtomicInteger produced = new AtomicInteger();
+        List<Integer> producedAtUpload = new ArrayList<>();
+        List<String> modes = new ArrayList<>();
+        DailyExporter e = DailyExporter.builder(s3, d -> ExportChildMain.records(d).stream().peek(r -> {
+            if (produced.incrementAndGet() % 50 == 1) {
+                try (var files = java.nio.file.Files.list(tmp)) {
+                    files.forEach(f -> modes.add(java.nio.file.attribute.PosixFilePermissions.toString(uncheckedMode(f))));
+                } catch (java.io.IOException x) {
+                    throw new java.io.UncheckedIOException(x);
+                }
+            }
+        })).bucket(bucket).prefix("scans").partRecords(100).tempDirectory(tmp).onObject(k -> producedAtUpload.add(produced.get()))
+                .build();
+        ExportResult r = e.exportDay(day);
+        assertThat(r.records()).isEqualTo(1000);
+        assertThat(readBack(bucket, r.keys())).isEqualTo(ExportChildMain.records(day));
+        // read lazily: when part N is uploaded, the source has given at most one record past it
+        assertThat(producedAtUpload.subList(0, 10)).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(
+                (producedAtUpload.indexOf(n) + 1) * 100 + 1));
+        assertThat(modes).isNotEmpty().containsOnly("rw-------");
+        try (var left = java.nio.file.Files.list(tmp)) {
+            assertThat(left).as("temporary files removed").isEmpty();
+        }
+    }
+
+    private static java.util.Set<java.nio.file.attribute.PosixFilePermission> uncheckedMode(Path f) {
+        try {
+            return java.nio.file.Files.getPosixFilePermissions(f);
+        } catch (java.io.IOException x) {
+            throw new java.io.UncheckedIOException(x);
+        }
     }
 
     @Test
@@ -120,7 +157,7 @@ class DailyExporterTest {
         }
         assertThat(keys(bucket)).as("data without a marker").hasSize(4).noneMatch(k -> k.endsWith(DailyExporter.MARKER));
 
-        ExportResult r = DailyExporter.builder(s3, ExportChildMain::records).bucket(bucket).prefix("scans").partRecords(100)
+        ExportResult r = DailyExporter.builder(s3, d -> ExportChildMain.records(d).stream()).bucket(bucket).prefix("scans").partRecords(100)
                 .build().exportDay(day);
         assertThat(r.alreadyDone()).isFalse();
         assertThat(keys(bucket)).hasSize(11).contains("scans/dt=2026-12-02/_SUCCESS.json");
@@ -140,7 +177,7 @@ class DailyExporterTest {
             if (calls.incrementAndGet() == 1) {
                 throw new java.io.IOException("source unavailable");
             }
-            return ExportChildMain.records(d).subList(0, 10);
+            return ExportChildMain.records(d).subList(0, 10).stream();
         };
         try (DailyExporter e = DailyExporter.builder(s3, flaky).configure(MapConfig.of(Map.of(
                 "outpost.ops.export.bucket", bucket, "outpost.ops.export.hour", "2", "outpost.ops.export.poll", "20ms",
@@ -157,7 +194,7 @@ class DailyExporterTest {
 
     @Test
     void badSettingsAreRefusedTogether() {
-        assertThatThrownBy(() -> DailyExporter.builder(s3, d -> List.of()).configure(MapConfig.of(Map.of(
+        assertThatThrownBy(() -> DailyExporter.builder(s3, d -> java.util.stream.Stream.empty()).configure(MapConfig.of(Map.of(
                 "outpost.ops.export.hour", "25", "outpost.ops.export.part-records", "0"))).build())
                 .isInstanceOf(ConfigException.class)
                 .satisfies(x -> assertThat(((ConfigException) x).problems()).extracting(ConfigException.Problem::key)

@@ -35,7 +35,7 @@ public final class ExportChildMain {
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
                 .forcePathStyle(true).build()) {
             int[] written = {0};
-            DailyExporter e = DailyExporter.builder(s3, ExportChildMain::records).bucket(args[1]).prefix("scans")
+            DailyExporter e = DailyExporter.builder(s3, d -> ExportChildMain.records(d).stream()).bucket(args[1]).prefix("scans")
                     .partRecords(100).retries(1, Duration.ZERO).onObject(k -> {
                         written[0]++;
                         System.out.println("wrote " + k);

@@ -1,40 +1,28 @@
 package dev.outpost.samples;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.Json;
 import dev.outpost.Request;
-import dev.outpost.core.Client;
 import dev.outpost.core.Worker;
 import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.core.registry.InMemoryRegistry;
+import dev.outpost.fleet.FleetMember;
 import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.ops.Access;
 import dev.outpost.ops.CommandRouter;
 import dev.outpost.ops.Console;
 import dev.outpost.ops.DailyExporter;
 import dev.outpost.ops.Fleet;
-import dev.outpost.ops.HostAnswer;
-import dev.outpost.ops.Observation;
-import dev.outpost.ops.RegistryFleet;
+import dev.outpost.ops.ObservingFleet;
+import dev.outpost.ops.OutpostFleet;
+import dev.outpost.ops.ResultJournal;
 import dev.outpost.ops.Rule;
 import dev.outpost.ops.RulesEngine;
-import dev.outpost.ops.Server;
 import dev.outpost.ops.SlackBot;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.CollectorContext;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,49 +50,37 @@ public final class OctoboxOps {
         Path journal = Path.of("octobox-journal");
         InMemoryRegistry registry = InMemoryRegistry.create();
         Set<String> blocked = ConcurrentHashMap.newKeySet();
+        Collector[] webCollectors = {fixed("auth.failures", "{\"count\":7,\"ip\":\"203.0.113.9\",\"severity\":\"high\"}"),
+                fixed("malware.scan", "{\"infected\":true,\"name\":\"EICAR-Test-File\"}"), new DiskUsage()};
+        Collector[] fwCollectors = {firewall("firewall.block", blocked, true), firewall("firewall.unblock", blocked, false),
+                new Collector() {
+                    @Override
+                    public String name() {
+                        return "firewall.list";
+                    }
+
+                    @Override
+                    public Object collect(Request request, CollectorContext context) {
+                        return Map.of("blocked", List.copyOf(blocked));
+                    }
+                }};
         try (InMemoryTransport transport = InMemoryTransport.create();
-                Worker web = Worker.builder(transport).id("web-1").requests("requests-web-1")
-                        .collector(fixed("auth.failures", "{\"count\":7,\"ip\":\"203.0.113.9\",\"severity\":\"high\"}"))
-                        .collector(fixed("malware.scan", "{\"infected\":true,\"name\":\"EICAR-Test-File\"}"))
-                        .collector(new DiskUsage()).build().start();
-                Worker fw = Worker.builder(transport).id("fw-1").requests("requests-fw-1")
-                        .collector(firewall("firewall.block", blocked, true))
-                        .collector(firewall("firewall.unblock", blocked, false))
-                        .collector(new Collector() {
-                            @Override
-                            public String name() {
-                                return "firewall.list";
-                            }
-
-                            @Override
-                            public Object collect(Request request, CollectorContext context) {
-                                return Map.of("blocked", List.copyOf(blocked));
-                            }
-                        }).build().start();
-                Client client = Client.builder(transport).build().start()) {
-            host(registry, "web-1", "requests-web-1", List.of("web", "eu"), List.of("auth.failures", "malware.scan", "disk.usage"));
-            host(registry, "fw-1", "requests-fw-1", List.of("firewall"), List.of("firewall.block", "firewall.unblock", "firewall.list"));
-            RegistryFleet registryFleet = new RegistryFleet(registry, client);
+                FleetMember webMember = FleetMember.builder(registry).id("web-1").requests("requests-web-1")
+                        .collectors(List.of(webCollectors)).tags("web", "eu").build().start();
+                FleetMember fwMember = FleetMember.builder(registry).id("fw-1").requests("requests-fw-1")
+                        .collectors(List.of(fwCollectors)).tags("firewall").build().start();
+                Worker web = worker(transport, "web-1", webCollectors);
+                Worker fw = worker(transport, "fw-1", fwCollectors);
+                dev.outpost.fleet.Fleet outpostFleet = dev.outpost.fleet.Fleet.builder(transport).registry(registry).build().start()) {
             // every answer the bot or a rule gets is observed by the rules and journalled for the export
+            ResultJournal results = new ResultJournal(journal);
             AtomicReference<RulesEngine> engine = new AtomicReference<>();
-            Fleet fleet = new Fleet() {
-                @Override
-                public List<Server> servers() {
-                    return registryFleet.servers();
+            Fleet fleet = new ObservingFleet(new OutpostFleet(outpostFleet), o -> {
+                if (engine.get() != null) {
+                    engine.get().offer(o);
                 }
-
-                @Override
-                public Optional<Server> server(String id) {
-                    return registryFleet.server(id);
-                }
-
-                @Override
-                public List<HostAnswer> call(String selector, String collector, Map<String, String> params, Duration timeout) {
-                    List<HostAnswer> answers = registryFleet.call(selector, collector, params, timeout);
-                    answers.stream().filter(HostAnswer::ok).forEach(a -> observe(a, collector, registryFleet, engine.get(), journal));
-                    return answers;
-                }
-            };
+                results.append(o.host(), o.collector(), o.result());
+            });
             boolean slack = config.string("outpost.ops.slack.app-token").filter(s -> !s.isBlank()).isPresent();
             String me = System.getProperty("user.name", "console");
             // the console's user may do everything unless configured; Slack is configured explicitly
@@ -126,7 +102,7 @@ public final class OctoboxOps {
                             Optional.empty(), 100, Duration.ofHours(1), false))
                     .notifier(m -> System.out.println("[rules] " + m)).build().start()) {
                 engine.set(rules);
-                try (DailyExporter export = exporter(config, journal)) {
+                try (DailyExporter export = exporter(config, results)) {
                     if (slack) {
                         try (SlackBot bot = SlackBot.builder(router).configure(config).build().start()) {
                             System.out.println("OCTOBOX-style bot connected to Slack; press Enter to stop");
@@ -143,51 +119,20 @@ public final class OctoboxOps {
         }
     }
 
-    private static void observe(HostAnswer a, String collector, RegistryFleet fleet, RulesEngine rules, Path journal) {
-        Set<String> tags = fleet.server(a.host()).map(Server::tags).map(Set::copyOf).orElse(Set.of());
-        if (rules != null) {
-            rules.offer(new Observation(a.host(), collector, tags, a.body()));
+    private static Worker worker(InMemoryTransport transport, String id, Collector... collectors) {
+        Worker.Builder b = Worker.builder(transport).id(id).requests("requests-" + id);
+        for (Collector c : collectors) {
+            b.collector(c);
         }
-        Instant now = Instant.now();
-        ObjectNode line = JsonNodeFactory.instance.objectNode();
-        line.put("host", a.host()).put("collector", collector).put("at", now.toString());
-        line.set("result", a.body());
-        try {
-            Files.createDirectories(journal, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Path day = journal.resolve(LocalDate.ofInstant(now, ZoneOffset.UTC) + ".jsonl");
-            if (!Files.exists(day)) {
-                Files.createFile(day, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            }
-            Files.writeString(day, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            System.err.println("journal: " + e.getMessage());
-        }
+        return b.build().start();
     }
 
     /** The daily export when a bucket is configured; otherwise a stand-in that does nothing. */
-    private static DailyExporter exporter(OutpostConfig config, Path journal) {
+    private static DailyExporter exporter(OutpostConfig config, ResultJournal journal) {
         if (config.string("outpost.ops.export.bucket").filter(s -> !s.isBlank()).isEmpty()) {
             return null;
         }
-        S3AsyncClient s3 = S3AsyncClient.create();
-        return DailyExporter.builder(s3, day -> {
-            Path f = journal.resolve(day + ".jsonl");
-            List<JsonNode> out = new ArrayList<>();
-            if (Files.exists(f)) {
-                for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-                    out.add(Json.parse(line));
-                }
-            }
-            return out;
-        }).configure(config).build().start();
-    }
-
-    private static void host(InMemoryRegistry registry, String id, String requests, List<String> tags, List<String> collectors) {
-        ObjectNode h = JsonNodeFactory.instance.objectNode().put("v", 1).put("id", id).put("requests", requests);
-        tags.forEach(h.putArray("tags")::add);
-        collectors.forEach(h.putArray("collectors")::add);
-        h.putObject("facts").put("os", System.getProperty("os.name"));
-        registry.register("fleet/hosts/" + id, h, Optional.empty());
+        return DailyExporter.builder(S3AsyncClient.create(), journal).configure(config).build().start();
     }
 
     private static Collector fixed(String name, String json) {

@@ -1,0 +1,143 @@
+package dev.outpost.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.fleet.Discovery;
+import dev.outpost.fleet.FleetRequest;
+import dev.outpost.fleet.FleetSummary;
+import dev.outpost.fleet.HostRecord;
+import dev.outpost.fleet.HostResult;
+import dev.outpost.fleet.Outcome;
+import dev.outpost.fleet.Route;
+import dev.outpost.fleet.Selector;
+import dev.outpost.fleet.SelectorException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The bot's {@link Fleet} over {@code outpost-fleet}: servers come from the fleet's inventory
+ * ({@link dev.outpost.fleet.Fleet#discover}, which reads the registry the {@code FleetMember}s
+ * write), selectors are {@link Selector}s, and {@code run} is one fleet call
+ * ({@link dev.outpost.fleet.Fleet#call}) with exactly one outcome per host. Owns nothing: the
+ * fleet (built with a registry and started) is the caller's to close.
+ *
+ * <p>Selectors: {@code all} (or {@code *}), {@code tag:T}, {@code host:ID}, a bare host id, or any
+ * text {@link Selector#parse} accepts ({@code id:web-*}, {@code fact:os.name=Linux}).
+ */
+public final class OutpostFleet implements Fleet {
+    /** The most hosts one call addresses (the fleet's own cap applies too). */
+    public static final int MAX_HOSTS_PER_CALL = 1000;
+
+    private final dev.outpost.fleet.Fleet fleet;
+    private final Route route;
+
+    /** Over {@code fleet}, calling each host directly on its {@code requests} destination. */
+    public OutpostFleet(dev.outpost.fleet.Fleet fleet) {
+        this(fleet, Route.DIRECT);
+    }
+
+    /** Over {@code fleet}, sending calls by {@code route} ({@link Route#AUTO} uses the fleet topic for the whole fleet). */
+    public OutpostFleet(dev.outpost.fleet.Fleet fleet, Route route) {
+        this.fleet = Objects.requireNonNull(fleet, "fleet");
+        this.route = Objects.requireNonNull(route, "route");
+    }
+
+    @Override
+    public List<Server> servers() {
+        return fleet.discover(Selector.all()).hosts().stream().map(OutpostFleet::server).toList();
+    }
+
+    @Override
+    public Optional<Server> server(String id) {
+        try {
+            HostRecord.checkId(id);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        return fleet.discover(Selector.id(id)).hosts().stream().filter(h -> h.id().equals(id)).findFirst()
+                .map(OutpostFleet::server);
+    }
+
+    @Override
+    public List<Server> select(String selector) {
+        return fleet.discover(selector(selector)).hosts().stream().map(OutpostFleet::server).toList();
+    }
+
+    /**
+     * The fleet selector for the bot's text.
+     *
+     * @throws IllegalArgumentException naming the position of the problem in {@code text}
+     */
+    public static Selector selector(String text) {
+        String s = text.trim();
+        try {
+            if (s.equals("all") || s.equals("*")) {
+                return Selector.all();
+            } else if (s.startsWith("tag:") && s.indexOf(' ') < 0) {
+                return Selector.tag(s.substring(4));
+            } else if (s.startsWith("host:")) {
+                return Selector.id(HostRecord.checkId(s.substring(5)));
+            } else if (s.indexOf(':') < 0 && s.indexOf(' ') < 0) {
+                return Selector.id(HostRecord.checkId(s));
+            }
+            return Selector.parse(s);
+        } catch (SelectorException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<HostAnswer> call(String selector, String collector, Map<String, String> params, Duration timeout) {
+        Discovery hosts = fleet.discover(selector(selector));
+        List<String> ids = hosts.ids().size() > MAX_HOSTS_PER_CALL ? hosts.ids().subList(0, MAX_HOSTS_PER_CALL) : hosts.ids();
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        FleetRequest.Builder b = FleetRequest.builder(collector).hosts(ids).route(route).deadline(timeout);
+        params.forEach(b::param);
+        FleetSummary summary;
+        try {
+            summary = fleet.call(b.build()).summary().get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            return ids.stream().map(h -> new HostAnswer(h, false, error("timeout", "no answer in time"))).toList();
+        } catch (ExecutionException e) {
+            return ids.stream().map(h -> new HostAnswer(h, false, error("failed", String.valueOf(e.getCause())))).toList();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ids.stream().map(h -> new HostAnswer(h, false, error("interrupted", "interrupted"))).toList();
+        }
+        List<HostAnswer> out = new ArrayList<>();
+        for (String id : ids) {
+            HostResult r = summary.results().get(id);
+            out.add(r == null ? new HostAnswer(id, false, error(Outcome.NO_REPLY.code(), "no answer in time")) : answer(r));
+        }
+        return out;
+    }
+
+    private static HostAnswer answer(HostResult r) {
+        if (r.outcome() == Outcome.OK && r.response().isPresent()) {
+            return new HostAnswer(r.host(), true, r.response().get().result().orElse(JsonNodeFactory.instance.nullNode()));
+        }
+        String message = r.response().flatMap(x -> x.error()).map(x -> x.message()).orElse(r.detail());
+        return new HostAnswer(r.host(), false, error(r.outcome().code(), message));
+    }
+
+    private static Server server(HostRecord h) {
+        return new Server(h.id(), h.requests(), h.collectors(), new java.util.TreeSet<>(h.tags()), new java.util.TreeMap<>(h.facts()));
+    }
+
+    private static JsonNode error(String code, String message) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("error", code);
+        o.put("message", message == null ? "" : message);
+        return o;
+    }
+}

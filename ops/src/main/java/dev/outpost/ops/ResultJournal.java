@@ -1,0 +1,78 @@
+package dev.outpost.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.Json;
+import dev.outpost.ops.internal.OwnerOnly;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Objects;
+import java.util.stream.Stream;
+
+/**
+ * Results as JSON lines, one owner-only file per UTC day ({@code DIR/YYYY-MM-DD.jsonl}, the
+ * directory 0700): what the bot and the rules saw, kept for the {@link DailyExporter}, which reads
+ * a day back as a stream ({@link #records}). Appends are serialised; a line is
+ * {@code {"host":…,"collector":…,"at":…,"result":…}}. Owns no thread.
+ */
+public final class ResultJournal implements ExportSource {
+    private final Path dir;
+    private final Clock clock;
+
+    /** A journal in {@code dir} (created 0700 on the first append). */
+    public ResultJournal(Path dir) {
+        this(dir, Clock.systemUTC());
+    }
+
+    /** A journal in {@code dir} dating lines by {@code clock}. */
+    public ResultJournal(Path dir, Clock clock) {
+        this.dir = Objects.requireNonNull(dir, "dir");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** The journal's directory. */
+    public Path directory() {
+        return dir;
+    }
+
+    /**
+     * Appends one host's result.
+     *
+     * @throws UncheckedIOException when the file cannot be written
+     */
+    public synchronized void append(String host, String collector, JsonNode result) {
+        Instant now = clock.instant();
+        ObjectNode line = JsonNodeFactory.instance.objectNode();
+        line.put("host", host).put("collector", collector).put("at", now.toString());
+        line.set("result", result);
+        Path day = dir.resolve(LocalDate.ofInstant(now, ZoneOffset.UTC) + ".jsonl");
+        try {
+            OwnerOnly.createDirectories(dir);
+            if (!Files.exists(day)) {
+                OwnerOnly.createFile(day);
+            }
+            Files.writeString(day, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to the journal " + day, e);
+        }
+    }
+
+    /** The day's lines, read lazily (the caller closes the stream); empty when the day has no file. */
+    @Override
+    public Stream<JsonNode> records(LocalDate day) throws IOException {
+        Path f = dir.resolve(day + ".jsonl");
+        if (!Files.exists(f)) {
+            return Stream.empty();
+        }
+        return Files.lines(f, StandardCharsets.UTF_8).filter(l -> !l.isBlank()).map(Json::parse);
+    }
+}

@@ -1,0 +1,57 @@
+package dev.outpost.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Answers observed for the rules and the journal; a failing observer never loses an answer. */
+class ObservingFleetTest {
+    @Test
+    void okAnswersAreObservedAndAThrowingListenerLosesNothing(@TempDir Path dir) throws Exception {
+        FakeFleet fake = new FakeFleet().add("web-1", List.of("web"), Map.of());
+        RulesEngineTest.TestClock clock = new RulesEngineTest.TestClock();
+        clock.now = Instant.parse("2026-12-03T23:59:00Z");
+        ResultJournal journal = new ResultJournal(dir.resolve("journal"), clock);
+        List<Observation> seen = new ArrayList<>();
+        int[] calls = {0};
+        ObservingFleet f = new ObservingFleet(fake, o -> {
+            if (calls[0]++ == 0) {
+                throw new OutOfMemoryError("thrown by the test");
+            }
+            seen.add(o);
+            journal.append(o.host(), o.collector(), o.result());
+        });
+        assertThat(f.call("all", "disk.usage", Map.of(), Duration.ofSeconds(1))).singleElement().satisfies(a -> assertThat(a.ok()).isTrue());
+        assertThat(f.listenerFailures()).isEqualTo(1);
+        assertThat(f.call("tag:web", "disk.usage", Map.of("path", "/"), Duration.ofSeconds(1))).hasSize(1);
+        assertThat(seen).singleElement().satisfies(o -> {
+            assertThat(o.host()).isEqualTo("web-1");
+            assertThat(o.tags()).containsExactly("web");
+        });
+        clock.now = Instant.parse("2026-12-04T00:00:01Z");
+        journal.append("web-1", "x", Json.parse("{\"n\":2}"));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("journal")))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("journal/2026-12-03.jsonl"))))
+                .isEqualTo("rw-------");
+        try (var day = journal.records(LocalDate.parse("2026-12-03"))) {
+            assertThat(day.toList()).singleElement().satisfies(n -> assertThat(n.path("collector").asText()).isEqualTo("disk.usage"));
+        }
+        try (var next = journal.records(LocalDate.parse("2026-12-04"))) {
+            assertThat(next.toList()).singleElement().satisfies(n -> assertThat(n.path("result").path("n").asInt()).isEqualTo(2));
+        }
+        try (var none = journal.records(LocalDate.parse("2026-12-01"))) {
+            assertThat(none).isEmpty();
+        }
+    }
+}

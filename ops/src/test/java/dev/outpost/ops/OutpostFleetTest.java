@@ -1,0 +1,77 @@
+package dev.outpost.ops;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.outpost.Request;
+import dev.outpost.core.Worker;
+import dev.outpost.core.registry.InMemoryRegistry;
+import dev.outpost.fleet.Fleet;
+import dev.outpost.fleet.FleetMember;
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.Collector;
+import dev.outpost.spi.CollectorContext;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The bot over outpost-fleet: inventory from FleetMembers, targeting by selector, one fleet call per command. */
+class OutpostFleetTest {
+    static Collector disk(String host) {
+        return new Collector() {
+            @Override
+            public String name() {
+                return "disk.usage";
+            }
+
+            @Override
+            public Object collect(Request request, CollectorContext context) {
+                return new java.util.TreeMap<>(Map.of("host", host, "path", request.params().path("path").asText()));
+            }
+        };
+    }
+
+    @Test
+    void theRouterListsTargetsAndCallsThroughTheFleet() throws Exception {
+        InMemoryRegistry registry = InMemoryRegistry.create();
+        registry.register("fleet/hosts/junk", JsonNodeFactory.instance.textNode("nope"), Optional.empty());
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                FleetMember webMember = FleetMember.builder(registry).id("web-1").requests("req-web-1")
+                        .collectors(List.of(disk("web-1"))).tags("web").fact("os", "linux").build().start();
+                FleetMember dbMember = FleetMember.builder(registry).id("db-1").requests("req-db-1")
+                        .collectors(List.of(disk("db-1"))).tags("db").build().start();
+                Worker web = Worker.builder(transport).id("web-1").requests("req-web-1").collector(disk("web-1"))
+                        .filter(webMember.filter()).build().start();
+                Fleet fleet = Fleet.builder(transport).registry(registry).build().start()) {
+            OutpostFleet f = new OutpostFleet(fleet);
+            assertThat(f.servers()).extracting(Server::id).containsExactlyInAnyOrder("web-1", "db-1");
+            assertThat(f.server("web-1")).hasValueSatisfying(s -> {
+                assertThat(s.requests()).isEqualTo("req-web-1");
+                assertThat(s.tags()).containsExactly("web");
+                assertThat(s.facts()).containsEntry("os", "linux");
+                assertThat(s.collectors()).containsExactly("disk.usage");
+            });
+            assertThat(f.server("../x")).isEmpty();
+            assertThat(f.select("tag:web")).extracting(Server::id).containsExactly("web-1");
+            assertThat(f.select("fact:os=linux")).extracting(Server::id).containsExactly("web-1");
+            assertThat(f.select("tag:nope")).isEmpty();
+
+            CommandRouter router = CommandRouter.builder(f).access(new Access(Set.of("op"), Set.of("ops"), Set.of("disk.usage")))
+                    .build();
+            Caller op = new Caller("op", "ops");
+            assertThat(router.handle(op, "servers with tag db").text()).isEqualTo("1 server\n  db-1 [db]");
+            assertThat(router.handle(op, "run disk.usage on tag:web with path=/").text())
+                    .contains("web-1 ok: {\"host\":\"web-1\",\"path\":\"/\"}");
+            // db-1 is in the inventory but runs no worker: the fleet reports it, once
+            List<HostAnswer> all = f.call("all", "disk.usage", Map.of("path", "/var"), Duration.ofMillis(500));
+            assertThat(all).extracting(HostAnswer::host).containsExactlyInAnyOrder("web-1", "db-1");
+            assertThat(all).filteredOn(HostAnswer::ok).extracting(HostAnswer::host).containsExactly("web-1");
+            assertThat(all).filteredOn(a -> !a.ok()).singleElement()
+                    .satisfies(a -> assertThat(a.body().path("error").asText()).isEqualTo("no-reply"));
+            assertThat(router.handle(op, "run disk.usage on tag:(").text()).containsIgnoringCase("selector");
+        }
+    }
+}
