@@ -240,7 +240,7 @@ public final class JsonCodec implements Codec {
             throw new CodecException(RejectReason.SCHEMA_INVALID,
                     what + " must be a JSON object, was " + (doc == null ? "empty" : doc.getNodeType()));
         }
-        if (validate) {
+        if (validate && !schema.fastAccepts(object)) {
             JsonNode payload = object.get(opaque);
             ObjectNode envelope = object;
             if (payload != null && payload.isContainerNode() && payload.size() > 0) {
