@@ -52,7 +52,7 @@ public final class SchemaFastPath {
     public boolean accepts(JsonNode document) {
         try {
             return root.ok(document);
-        } catch (RuntimeException e) { // a regex stack overflow or such: let the reference decide
+        } catch (RuntimeException | StackOverflowError e) { // a pathological regex or such: let the reference decide
             return false;
         }
     }
