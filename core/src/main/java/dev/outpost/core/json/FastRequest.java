@@ -134,15 +134,27 @@ final class FastRequest {
                         if (value != JsonToken.START_OBJECT) {
                             return null;
                         }
-                        Map<String, String> out = new HashMap<>();
+                        // one attribute (a trace id) is the common case: an immutable map the request need not copy
+                        String firstKey = null;
+                        String firstValue = null;
+                        Map<String, String> out = null;
                         while (p.nextToken() == JsonToken.FIELD_NAME) {
                             String key = p.currentName();
                             if (p.nextToken() != JsonToken.VALUE_STRING) {
                                 return null;
                             }
-                            out.put(key, p.getText());
+                            if (firstKey == null) {
+                                firstKey = key;
+                                firstValue = p.getText();
+                            } else {
+                                if (out == null) {
+                                    out = new HashMap<>();
+                                    out.put(firstKey, firstValue);
+                                }
+                                out.put(key, p.getText());
+                            }
                         }
-                        attributes = out;
+                        attributes = out != null ? out : firstKey != null ? Map.of(firstKey, firstValue) : Map.of();
                     }
                 }
             }
