@@ -79,7 +79,8 @@ public final class Json {
      * @throws IllegalArgumentException when the value cannot be serialised
      */
     public static JsonNode toTree(Object value) {
-        return MAPPER.valueToTree(value);
+        JsonNode plain = PlainValues.toTree(value);
+        return plain != null ? plain : MAPPER.valueToTree(value);
     }
 
     /**

@@ -13,15 +13,16 @@ import java.util.Optional;
  * A request document: which collector to run, on which target, with which params, and where to
  * send the response.
  *
- * <p>Build one with {@link #builder(String)}. The {@code params} node is not copied when a
- * request is built from a decoded message; treat it as read-only.
+ * <p>Build one with {@link #builder(String)}.
  *
  * @param v the document version ({@link #VERSION} for documents this library writes)
  * @param id unique and time-ordered; responses carry it as {@code requestId}
  * @param collector the collector's name
  * @param target what the collector acts on (a URL, a host), if anything
- * @param params the collector's params: always a JSON object; the request keeps its own copy and
- *     {@link #params()} hands out copies, so no caller can change a request after the fact
+ * @param params the collector's params: always a JSON object; the request keeps its own read-only
+ *     copy, which {@link #params()} hands out as it is (its mutators throw
+ *     {@link UnsupportedOperationException}; {@code deepCopy()} gives a tree you may change), so no
+ *     caller can change a request after the fact
  * @param replyTo the destination the response goes to; empty for none
  * @param sentAt when the request was created
  * @param ttl how long after {@code sentAt} the request is still worth running
@@ -61,13 +62,13 @@ public record Request(
             }
         });
         attributes = Map.copyOf(attributes);
-        params = params.deepCopy();
+        params = ReadOnlyTrees.of(params);
     }
 
-    /** A copy of the params: changing it does not change this request. */
+    /** The params, read-only: {@code deepCopy()} them to change them. Never copied per call. */
     @Override
     public ObjectNode params() {
-        return params.deepCopy();
+        return params;
     }
 
     /** A builder for a request to {@code collector}, with a fresh id and {@code sentAt} = now. */

@@ -14,8 +14,9 @@ import java.util.Optional;
  * @param collector the collector that ran (or was refused)
  * @param target the request's target
  * @param status ok, error or rejected
- * @param result the collector's result, present exactly when the status is ok; {@link #result()}
- *     hands out copies
+ * @param result the collector's result, present exactly when the status is ok; the response keeps
+ *     its own read-only copy, which {@link #result()} hands out as it is (its mutators throw
+ *     {@link UnsupportedOperationException}; {@code deepCopy()} gives a tree you may change)
  * @param error what went wrong, present exactly when the status is not ok
  * @param worker the id of the worker that answered
  * @param attempt which attempt produced this response, from 1
@@ -35,10 +36,10 @@ public record Response(
         Instant startedAt,
         Instant finishedAt) {
 
-    /** A copy of the result: changing it does not change this response. */
+    /** The result, read-only: {@code deepCopy()} it to change it. Never copied per call. */
     @Override
     public Optional<JsonNode> result() {
-        return result.map(JsonNode::deepCopy);
+        return result;
     }
 
     /** The document version this library writes. */
@@ -58,7 +59,7 @@ public record Response(
         Objects.requireNonNull(worker, "worker");
         Objects.requireNonNull(startedAt, "startedAt");
         Objects.requireNonNull(finishedAt, "finishedAt");
-        result = result.map(JsonNode::deepCopy);
+        result = result.map(ReadOnlyTrees::of);
         if (status == ResponseStatus.OK && (result.isEmpty() || error.isPresent())) {
             throw new IllegalArgumentException("an ok response has a result and no error");
         }

@@ -21,7 +21,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * End-to-end worker throughput on the in-memory transport: requests are queued in advance, a
  * worker with a no-op collector decodes, validates (envelope and params schemas), runs, encodes and
- * publishes each response, then acks; a consumer drains the responses. Prints requests/s per round.
+ * publishes each response, then acks; a consumer drains the responses. In the same rounds, a bare
+ * loop (receive, Jackson parse, canned reply, ack: {@link #baseline}) on the same messages gives the
+ * floor; prints both rates, process CPU per request and the ratio. {@code -Dmodes=validating,...}
+ * picks the codecs ({@code validating}, {@code no-envelope-schema}, {@code sealed}).
  *
  * <pre>java -cp bench/target/benchmarks.jar dev.outpost.bench.WorkerThroughput [requests] [rounds] [concurrency]</pre>
  */
@@ -41,7 +44,8 @@ public final class WorkerThroughput {
         }
         dev.outpost.nacl.NaclKeyPair clientKey = dev.outpost.nacl.NaclKeyPair.generate();
         dev.outpost.nacl.NaclKeyPair workerKey = dev.outpost.nacl.NaclKeyPair.generate();
-        for (String mode : List.of("validating", "no-envelope-schema", "sealed")) {
+        List<String> modes = List.of(System.getProperty("modes", "validating,no-envelope-schema,sealed").split(","));
+        for (String mode : modes) {
             Codec codec = switch (mode) {
                 case "validating" -> JsonCodec.create();
                 case "no-envelope-schema" -> JsonCodec.withoutSchemaValidation();
@@ -58,52 +62,132 @@ public final class WorkerThroughput {
                 clientCodec = dev.outpost.nacl.SealedCodec.builder().identity(clientKey).recipient(workerKey.publicKey()).build();
                 round(n, concurrency, codec, clientCodec);
             }
+            // the baseline and the worker alternate, so that both see the same machine
             List<Double> rates = new ArrayList<>();
             List<Double> cpu = new ArrayList<>();
+            List<Double> baseRates = new ArrayList<>();
+            List<Double> baseCpu = new ArrayList<>();
+            baseline(n, concurrency, JsonCodec.create()); // warm-up
             for (int round = 0; round < rounds; round++) {
+                double[] b = baseline(n, concurrency, JsonCodec.create()); // plain JSON, also for the sealed worker
+                baseRates.add(b[0]);
+                baseCpu.add(b[1]);
                 double[] r = round(n, concurrency, codec, clientCodec);
                 rates.add(r[0]);
                 cpu.add(r[1]);
             }
-            List<Double> measured = rates.subList(Math.min(1, rates.size() - 1), rates.size());
-            double best = measured.stream().mapToDouble(Double::doubleValue).max().orElse(0);
-            double mean = measured.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-            double cpuMean = cpu.subList(rates.size() - measured.size(), cpu.size()).stream().mapToDouble(Double::doubleValue)
-                    .average().orElse(0);
-            System.out.printf(Locale.ROOT, "  %-20s rounds %s%n  %-20s mean %,.0f req/s, best %,.0f req/s, %.1f µs of CPU per request"
-                    + " (after %d warm-up rounds)%n", mode, format(rates), "", mean, best, cpuMean, rates.size() - measured.size());
+            double mean = mean(rates);
+            double baseMean = mean(baseRates);
+            System.out.printf(Locale.ROOT, "  %-20s worker   rounds %s%n  %-20s          mean %,.0f req/s, best %,.0f req/s,"
+                    + " %.2f µs of CPU per request (rounds %s µs)%n", mode, format(rates, "%,.0f"), "", mean,
+                    rates.stream().mapToDouble(Double::doubleValue).max().orElse(0), mean(cpu), format(cpu, "%.2f"));
+            System.out.printf(Locale.ROOT, "  %-20s baseline rounds %s%n  %-20s          mean %,.0f req/s, %.2f µs of CPU per request"
+                    + " (rounds %s µs)%n", "", format(baseRates, "%,.0f"), "", baseMean, mean(baseCpu), format(baseCpu, "%.2f"));
+            System.out.printf(Locale.ROOT, "  %-20s worker/baseline: %.2f× the rate, %.2f× the CPU per request%n", "",
+                    mean / baseMean, mean(cpu) / mean(baseCpu));
         }
+    }
+
+    private static double mean(List<Double> xs) {
+        return xs.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+    }
+
+    private static final byte[] CANNED_REPLY = ("{\"v\":1,\"requestId\":\"r\",\"collector\":\"noop\",\"status\":\"ok\","
+            + "\"result\":{\"ok\":true},\"worker\":\"w\",\"attempt\":1,\"startedAt\":\"2026-01-01T00:00:00Z\","
+            + "\"finishedAt\":\"2026-01-01T00:00:00Z\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    /**
+     * The floor: the same messages taken from the same transport by as many threads, one at a
+     * time, each parsed with Jackson and answered
+     * with a canned reply, then acked. No checks, no schema, no collector. {requests/s, CPU µs per request}.
+     */
+    static double[] baseline(int n, int concurrency, Codec clientCodec) throws Exception {
+        try (InMemoryTransport transport = InMemoryTransport.builder().maxQueuedBytes(1L << 30).build()) {
+            fill(transport, n, clientCodec);
+            com.fasterxml.jackson.databind.ObjectReader reader = dev.outpost.Json.reader();
+            java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(n);
+            CountDownLatch done = new CountDownLatch(n);
+            AtomicBoolean draining = new AtomicBoolean(!Boolean.getBoolean("noDrain"));
+            Thread drainer = drainer(transport, draining);
+            com.sun.management.OperatingSystemMXBean os =
+                    (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long cpu0 = os.getProcessCpuTime();
+            long t0 = System.nanoTime();
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < concurrency; t++) {
+                Thread th = new Thread(() -> {
+                    try {
+                        while (left.get() > 0) {
+                            for (Delivery d : transport.receive("requests", 1, Duration.ofMillis(50))) {
+                                left.decrementAndGet();
+                                reader.readTree(d.message().body());
+                                transport.send("results", Message.of(CANNED_REPLY));
+                                d.ack();
+                                done.countDown();
+                            }
+                        }
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, "baseline-" + t);
+                th.start();
+                threads.add(th);
+            }
+            try {
+                if (!done.await(120, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("baseline: only " + (n - done.getCount()) + " of " + n + " in 120 s");
+                }
+                long elapsed = System.nanoTime() - t0;
+                long cpu = os.getProcessCpuTime() - cpu0;
+                return new double[] {n / (elapsed / 1e9), cpu / 1e3 / n};
+            } finally {
+                for (Thread th : threads) {
+                    th.join();
+                }
+                draining.set(false);
+                drainer.join();
+            }
+        }
+    }
+
+    private static void fill(InMemoryTransport transport, int n, Codec clientCodec) {
+        List<Message> batch = new ArrayList<>(10);
+        for (int i = 0; i < n; i++) {
+            Request r = Payloads.request(i, "results");
+            batch.add(Message.of(clientCodec.encodeRequest(r), Map.of("outpost-request-id", r.id())));
+            if (batch.size() == 10) {
+                transport.sendBatch("requests", batch).join();
+                batch.clear();
+            }
+        }
+        if (!batch.isEmpty()) {
+            transport.sendBatch("requests", batch).join();
+        }
+    }
+
+    private static Thread drainer(InMemoryTransport transport, AtomicBoolean draining) {
+        Thread drainer = new Thread(() -> {
+            while (draining.get()) {
+                try {
+                    for (Delivery d : transport.receive("results", 10, Duration.ofMillis(50))) {
+                        d.ack();
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "results-drainer");
+        drainer.start();
+        return drainer;
     }
 
     /** {requests per second, process CPU microseconds per request}. */
     static double[] round(int n, int concurrency, Codec codec, Codec clientCodec) throws Exception {
         try (InMemoryTransport transport = InMemoryTransport.builder().maxQueuedBytes(1L << 30).build()) {
-            List<Message> batch = new ArrayList<>(10);
-            for (int i = 0; i < n; i++) {
-                Request r = Payloads.request(i, "results");
-                batch.add(Message.of(clientCodec.encodeRequest(r), Map.of("outpost-request-id", r.id())));
-                if (batch.size() == 10) {
-                    transport.sendBatch("requests", batch).join();
-                    batch.clear();
-                }
-            }
-            if (!batch.isEmpty()) {
-                transport.sendBatch("requests", batch).join();
-            }
+            fill(transport, n, clientCodec);
             CountDownLatch done = new CountDownLatch(n);
             AtomicBoolean draining = new AtomicBoolean(!Boolean.getBoolean("noDrain"));
-            Thread drainer = new Thread(() -> {
-                while (draining.get()) {
-                    try {
-                        for (Delivery d : transport.receive("results", 10, Duration.ofMillis(50))) {
-                            d.ack();
-                        }
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "results-drainer");
-            drainer.start();
+            Thread drainer = drainer(transport, draining);
             com.sun.management.OperatingSystemMXBean os =
                     (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             long cpu0 = os.getProcessCpuTime();
@@ -128,10 +212,10 @@ public final class WorkerThroughput {
         }
     }
 
-    private static String format(List<Double> rates) {
+    private static String format(List<Double> rates, String f) {
         StringBuilder b = new StringBuilder();
         for (double r : rates) {
-            b.append(String.format(Locale.ROOT, "%,.0f ", r));
+            b.append(String.format(Locale.ROOT, f + " ", r));
         }
         return b.toString().trim();
     }

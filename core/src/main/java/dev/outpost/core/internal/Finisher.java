@@ -57,6 +57,9 @@ final class Finisher {
 
     /** When only publishing failed last time, publishes the answer computed then (no recomputing). */
     boolean republishPending(InFlight f) {
+        if (pendingAnswers.isEmpty()) {
+            return false;
+        }
         Optional<PendingAnswers.Answer> pending = pendingAnswers.take(f.delivery.messageId());
         if (pending.isEmpty()) {
             return false;
@@ -111,27 +114,62 @@ final class Finisher {
         Delivery d = f.delivery;
         // remembered before publishing: a redelivery racing the answer must not run again
         dedupe.ifPresent(c -> c.add(f.dedupeKey()));
-        CompletableFuture<Void> published = to.isEmpty() ? CompletableFuture.completedFuture(null) : publish(f, to.get(), body, response);
-        published.whenComplete((v, e) -> {
-            if (e == null) {
-                completed(f, response, deadLetter, succeeded).thenRun(() -> { });
-                return;
-            }
-            Throwable cause = unwrap(e);
-            dedupe.ifPresent(c -> c.remove(f.dedupeKey()));
-            transportFailure("publishing the response to " + response.requestId() + " on '" + to.orElse("") + "'", cause);
-            if (cause instanceof NoSuchDestinationException) {
-                deadLetterAndAck(f, RejectReason.UNANSWERABLE, "reply destination '" + truncate(to.orElse(""))
-                        + "' does not exist");
-            } else if (d.receiveCount() >= s.maxAttempts()) {
-                deadLetterAndAck(f, RejectReason.UNANSWERABLE, "the response could not be published to '"
-                        + truncate(to.orElse("")) + "' on " + d.receiveCount() + " attempts");
+        CompletableFuture<Void> published = to.isEmpty() ? DONE : publish(f, to.get(), body, response);
+        // Most sends complete at once (in-process transports, batched senders' fast paths): no stage allocated then.
+        if (succeededAlready(published)) {
+            afterPublish(f, to, body, response, deadLetter, succeeded, null);
+        } else {
+            published.whenComplete((v, e) -> afterPublish(f, to, body, response, deadLetter, succeeded, e));
+        }
+    }
+
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    private static boolean succeededAlready(CompletableFuture<?> future) {
+        return future.isDone() && !future.isCompletedExceptionally();
+    }
+
+    private void afterPublish(InFlight f, Optional<String> to, byte[] body, Response response, Optional<DeadLetter> deadLetter,
+            boolean succeeded, Throwable e) {
+        Delivery d = f.delivery;
+        if (e == null) {
+            if (deadLetter.isEmpty()) {
+                completed(f, response, succeeded, null);
             } else {
-                pendingAnswers.put(d.messageId(), new PendingAnswers.Answer(f.request, f.sender, to, body, response,
-                        deadLetter, succeeded));
-                finish(f, d.retry(s.backoff().delay(d.receiveCount() + 1)));
+                sendDeadLetter(f, deadLetter.get().reason(), deadLetter.get().detail())
+                        .whenComplete((v2, e2) -> completed(f, response, succeeded, e2));
             }
-        });
+            return;
+        }
+        Throwable cause = unwrap(e);
+        dedupe.ifPresent(c -> c.remove(f.dedupeKey()));
+        transportFailure("publishing the response to " + response.requestId() + " on '" + to.orElse("") + "'", cause);
+        if (cause instanceof NoSuchDestinationException) {
+            deadLetterAndAck(f, RejectReason.UNANSWERABLE, "reply destination '" + truncate(to.orElse(""))
+                    + "' does not exist");
+        } else if (d.receiveCount() >= s.maxAttempts()) {
+            deadLetterAndAck(f, RejectReason.UNANSWERABLE, "the response could not be published to '"
+                    + truncate(to.orElse("")) + "' on " + d.receiveCount() + " attempts");
+        } else {
+            pendingAnswers.put(d.messageId(), new PendingAnswers.Answer(f.request, f.sender, to, body, response,
+                    deadLetter, succeeded));
+            finish(f, d.retry(s.backoff().delay(d.receiveCount() + 1)));
+        }
+    }
+
+    /** Published (and dead-lettered when asked): acked and reported; if the dead-letter copy failed, it comes back. */
+    private void completed(InFlight f, Response response, boolean succeeded, Throwable deadLetterFailure) {
+        if (deadLetterFailure != null) {
+            dedupe.ifPresent(c -> c.remove(f.dedupeKey()));
+            transportFailure("dead-lettering " + response.requestId(), deadLetterFailure);
+            release(f); // the message comes back and is answered again: at-least-once
+            return;
+        }
+        (succeeded ? counters.succeeded : counters.failed).increment();
+        finish(f, f.delivery.ack());
+        long nanos = s.ticker().getAsLong() - f.receivedNanos;
+        guard.run("listener onCompleted", () -> s.listener().onCompleted(f.request, response, Duration.ofNanos(nanos)));
+        audit(f, response.status().code(), nanos);
     }
 
     /** Sends the dead-letter copy if asked, acks, tells the listener; the future is the ack's (failed when the copy failed). */
@@ -193,6 +231,9 @@ final class Finisher {
             sent = s.transport().send(to, Message.of(body));
         } catch (RuntimeException e) {
             sent = CompletableFuture.failedFuture(e);
+        }
+        if (succeededAlready(sent)) {
+            return sent;
         }
         return sent.exceptionallyCompose(e -> {
             if (unwrap(e) instanceof MessageTooLargeException tooLarge && response.isOk()) {
@@ -308,6 +349,9 @@ final class Finisher {
     /** {@code operation} (an ack or a retry) has been issued: the slot is free; failures are only reported. */
     private void finish(InFlight f, CompletableFuture<Void> operation) {
         release(f);
+        if (succeededAlready(operation)) {
+            return;
+        }
         operation.whenComplete((v, e) -> {
             if (e != null) {
                 transportFailure("finishing delivery " + f.delivery.id(), e);

@@ -13,6 +13,8 @@ final class PendingAnswers {
 
     private final LinkedHashMap<String, Answer> byMessage = new LinkedHashMap<>();
     private long bytes;
+    /** Read without the lock by {@link #isEmpty}: nearly always zero, and every delivery asks. */
+    private volatile int size;
 
     /** A computed answer whose publishing failed. */
     record Answer(Request request, Optional<Sender> sender, Optional<String> destination, byte[] body,
@@ -26,6 +28,15 @@ final class PendingAnswers {
             bytes -= it.next().body().length;
             it.remove();
         }
+        size = byMessage.size();
+    }
+
+    /**
+     * Whether no answer waits. An answer is put before its message is handed back to the queue,
+     * so the redelivery that should take it sees it.
+     */
+    boolean isEmpty() {
+        return size == 0;
     }
 
     synchronized Optional<Answer> take(String messageId) {
@@ -35,6 +46,7 @@ final class PendingAnswers {
         Answer a = byMessage.remove(messageId);
         if (a != null) {
             bytes -= a.body().length;
+            size = byMessage.size();
         }
         return Optional.ofNullable(a);
     }

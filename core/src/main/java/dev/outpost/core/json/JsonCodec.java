@@ -150,6 +150,12 @@ public final class JsonCodec implements Codec {
 
     @Override
     public Decoded<Request> decodeRequest(byte[] body) {
+        Request fast = FastRequest.read(MAPPER, body);
+        return fast != null ? Decoded.anonymous(fast) : decodeRequestTree(body);
+    }
+
+    /** The general path: the whole tree, the schema check and its messages. */
+    Decoded<Request> decodeRequestTree(byte[] body) {
         ObjectNode doc = readObject(body, REQUEST_SCHEMA, "request", "params");
         try {
             return Decoded.anonymous(new Request(
@@ -240,7 +246,7 @@ public final class JsonCodec implements Codec {
             throw new CodecException(RejectReason.SCHEMA_INVALID,
                     what + " must be a JSON object, was " + (doc == null ? "empty" : doc.getNodeType()));
         }
-        if (validate) {
+        if (validate && !schema.fastAccepts(object)) {
             JsonNode payload = object.get(opaque);
             ObjectNode envelope = object;
             if (payload != null && payload.isContainerNode() && payload.size() > 0) {

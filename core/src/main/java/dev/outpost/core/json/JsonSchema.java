@@ -4,12 +4,14 @@ import dev.outpost.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.core.internal.OrgJson;
 import dev.outpost.core.internal.Rfc3339;
+import dev.outpost.core.internal.SchemaFastPath;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.everit.json.schema.Schema;
 import org.everit.json.schema.ValidationException;
 import org.everit.json.schema.loader.SchemaClient;
@@ -28,10 +30,13 @@ public final class JsonSchema {
 
     private final Schema schema;
     private final JsonNode source;
+    /** Checks on the Jackson tree that can only say "valid"; everit decides (and words) the rest. */
+    private final Optional<SchemaFastPath> fast;
 
     private JsonSchema(Schema schema, JsonNode source) {
         this.schema = schema;
         this.source = source;
+        this.fast = SchemaFastPath.compile(source);
     }
 
     /**
@@ -80,6 +85,11 @@ public final class JsonSchema {
 
     /** Every violation of the schema by {@code document}, as "#/pointer: message"; empty when valid. */
     public List<String> violations(JsonNode document) {
+        return fastAccepts(document) ? List.of() : referenceViolations(document);
+    }
+
+    /** everit's verdict alone: the reference the fast path is tested against. */
+    List<String> referenceViolations(JsonNode document) {
         try {
             schema.validate(OrgJson.convert(document));
             return List.of();
@@ -88,6 +98,11 @@ public final class JsonSchema {
             collect(e, out);
             return out;
         }
+    }
+
+    /** Whether the compiled fast path alone finds {@code document} valid (false: ask {@link #violations}). */
+    boolean fastAccepts(JsonNode document) {
+        return fast.isPresent() && fast.get().accepts(document);
     }
 
     /** Whether {@code document} is valid. */
