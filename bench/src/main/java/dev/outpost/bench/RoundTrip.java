@@ -10,7 +10,10 @@ import java.util.Locale;
 
 /**
  * Client call round trip on the in-memory transport: one caller, calls one after another, each
- * through the worker and back. Prints p50/p90/p99/p99.9.
+ * through the worker and back. Prints p50/p90/p99/p99.9 and process CPU per call, beside a bare
+ * baseline in the same run: the same three thread hand-offs (caller to worker thread, worker to
+ * reply poller, poller to the caller's future) over plain blocking queues, each side parsing the
+ * same JSON with Jackson. What the baseline costs is what the hand-offs cost on this machine.
  *
  * <pre>java -cp bench/target/benchmarks.jar dev.outpost.bench.RoundTrip [calls]</pre>
  */
@@ -40,7 +43,67 @@ public final class RoundTrip {
             System.out.printf(Locale.ROOT, "client round trip over %,d calls: p50 %.1f µs, p90 %.1f µs, p99 %.1f µs, p99.9 %.1f µs;"
                     + " %.1f µs of CPU per call (client, worker and transport together)%n",
                     calls, at(nanos, 0.50), at(nanos, 0.90), at(nanos, 0.99), at(nanos, 0.999), cpuPerCall);
+            double[] base = baseline(calls, os);
+            System.out.printf(Locale.ROOT, "bare hand-offs over %,d calls:  p50 %.1f µs, p99 %.1f µs; %.1f µs of CPU per call"
+                    + " | Outpost/bare: p50 %.2fx, CPU %.2fx%n", calls, base[0], base[1], base[2],
+                    at(nanos, 0.50) / base[0], cpuPerCall / base[2]);
         }
+    }
+
+    /** p50 µs, p99 µs, CPU µs per call of three hand-offs over blocking queues with a Jackson parse on each side. */
+    private static double[] baseline(int calls, com.sun.management.OperatingSystemMXBean os) throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = dev.outpost.Json.newMapper();
+        dev.outpost.spi.Codec codec = dev.outpost.core.json.JsonCodec.create();
+        java.util.concurrent.BlockingQueue<byte[]> requests = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.util.concurrent.BlockingQueue<byte[]> replies = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<Object>> pending =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        byte[] reply = "{\"requestId\":\"r\",\"status\":\"ok\",\"result\":{}}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Thread worker = new Thread(() -> {
+            try {
+                while (true) {
+                    json.readTree(requests.take());
+                    replies.put(reply);
+                }
+            } catch (Exception e) {
+                // interrupted: done
+            }
+        }, "bare-worker");
+        Thread poller = new Thread(() -> {
+            try {
+                while (true) {
+                    Object answer = json.readTree(replies.take());
+                    pending.get().complete(answer);
+                }
+            } catch (Exception e) {
+                // interrupted: done
+            }
+        }, "bare-poller");
+        worker.setDaemon(true);
+        poller.setDaemon(true);
+        worker.start();
+        poller.start();
+        long[] nanos = new long[calls];
+        long cpu0 = 0;
+        for (int round = 0; round < 2; round++) {
+            if (round == 1) {
+                cpu0 = os.getProcessCpuTime();
+            }
+            for (int i = 0; i < calls; i++) {
+                byte[] body = codec.encodeRequest(Payloads.request(i, "replies"));
+                long t0 = System.nanoTime();
+                java.util.concurrent.CompletableFuture<Object> f = new java.util.concurrent.CompletableFuture<>();
+                pending.set(f);
+                requests.put(body);
+                f.get();
+                nanos[i] = System.nanoTime() - t0;
+            }
+        }
+        double cpu = (os.getProcessCpuTime() - cpu0) / 1e3 / calls;
+        worker.interrupt();
+        poller.interrupt();
+        Arrays.sort(nanos);
+        return new double[] {at(nanos, 0.50), at(nanos, 0.99), cpu};
     }
 
     private static double at(long[] sorted, double q) {

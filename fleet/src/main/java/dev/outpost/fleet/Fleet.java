@@ -6,15 +6,15 @@ import dev.outpost.Response;
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.Client;
 import dev.outpost.core.json.JsonCodec;
+import dev.outpost.core.lifecycle.Guard;
+import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.fleet.internal.AnswerRouter;
 import dev.outpost.fleet.internal.CallState;
 import dev.outpost.fleet.internal.ConfigValues;
 import dev.outpost.fleet.internal.FleetAttributes;
 import dev.outpost.fleet.internal.FleetContext;
-import dev.outpost.fleet.internal.Guard;
 import dev.outpost.fleet.internal.Inventory;
 import dev.outpost.fleet.internal.Sweeper;
-import dev.outpost.fleet.internal.Threads;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.ConfigSource;
 import dev.outpost.spi.Registry;
@@ -80,7 +80,7 @@ public final class Fleet implements AutoCloseable {
     private final int maxHosts;
     private final Clock clock;
     private final LongSupplier ticker;
-    private final Threads threads;
+    private final OwnedThreads threads;
     private final Guard guard;
     private final Sweeper sweeper;
     private final Client client;
@@ -105,7 +105,7 @@ public final class Fleet implements AutoCloseable {
         this.maxHosts = maxHosts;
         this.clock = b.clock;
         this.ticker = b.ticker;
-        this.threads = new Threads("fleet", b.threadFactory);
+        this.threads = new OwnedThreads("fleet", b.threadFactory, true);
         this.guard = new Guard("fleet");
         this.sweeper = new Sweeper(ticker, ticker == Sweeper.SYSTEM_TICKER, 5, guard);
         this.userExecutor = b.callbackExecutor;
@@ -248,7 +248,7 @@ public final class Fleet implements AutoCloseable {
     /** Counters since start. */
     public FleetStats stats() {
         return new FleetStats(calls.sum(), active.size(), router.answers(), router.late(), router.unmatched() + unmatchedPings.sum(),
-                router.impostors(), client.undecodableResponses(), guard.errors());
+                router.impostors(), client.undecodableResponses(), guard.failures());
     }
 
     private Discovery expectedSet(FleetRequest request) {

@@ -4,15 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.ConfigException;
 import dev.outpost.Json;
 import dev.outpost.Request;
-import dev.outpost.core.RequestFilter;
 import dev.outpost.ShutdownResult;
-import dev.outpost.fleet.internal.Guard;
+import dev.outpost.core.RequestFilter;
+import dev.outpost.core.lifecycle.Guard;
+import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.fleet.internal.HostFilter;
 import dev.outpost.fleet.internal.HostJson;
 import dev.outpost.fleet.internal.LocalContext;
 import dev.outpost.fleet.internal.Registration;
 import dev.outpost.fleet.internal.Sweeper;
-import dev.outpost.fleet.internal.Threads;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.ConfigSource;
 import dev.outpost.spi.Registry;
@@ -80,7 +80,7 @@ public final class FleetMember implements AutoCloseable {
     private final Duration factsRefresh;
     private final Clock clock;
     private final LongSupplier ticker;
-    private final Threads threads;
+    private final OwnedThreads threads;
     private final Guard guard;
     private final Sweeper sweeper;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
@@ -108,7 +108,7 @@ public final class FleetMember implements AutoCloseable {
         this.factsRefresh = factsRefresh;
         this.clock = b.clock;
         this.ticker = b.ticker;
-        this.threads = new Threads("fleet-member", b.threadFactory);
+        this.threads = new OwnedThreads("fleet-member", b.threadFactory, true);
         this.guard = new Guard("fleet member " + id);
         this.sweeper = new Sweeper(ticker, ticker == Sweeper.SYSTEM_TICKER, 1000, guard); // heartbeats are minutes apart: a wake-up a second is plenty
         this.startedAt = clock.instant();

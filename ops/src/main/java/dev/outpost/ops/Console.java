@@ -2,7 +2,8 @@ package dev.outpost.ops;
 
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
-import dev.outpost.ops.internal.Lifecycle;
+import dev.outpost.core.lifecycle.Lifecycle;
+import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.ops.internal.OwnerOnly;
 import dev.outpost.spi.ConfigSource;
 import java.io.BufferedReader;
@@ -69,7 +70,7 @@ public final class Console implements AutoCloseable {
         history = b.history;
         caller = new Caller(b.user, "console");
         prompt = b.prompt;
-        lifecycle = new Lifecycle("outpost-ops-console", b.threads);
+        lifecycle = new Lifecycle("outpost-ops-console", new OwnedThreads("ops-console", Optional.ofNullable(b.threads)));
     }
 
     /** A console for {@code router}, on standard input and output by default. */
@@ -80,7 +81,7 @@ public final class Console implements AutoCloseable {
     /** Opens the terminal (and history file) and starts reading. @throws IllegalStateException when started before */
     public Console start() {
         lifecycle.start();
-        lifecycle.thread("reader", this::loop);
+        lifecycle.startThread("reader", this::loop);
         return this;
     }
 
@@ -107,7 +108,7 @@ public final class Console implements AutoCloseable {
                 piped();
             }
         } catch (IOException | RuntimeException e) {
-            if (lifecycle.isRunning()) {
+            if (lifecycle.running()) {
                 LOG.warn("console input failed", e);
             }
         } finally {
@@ -118,7 +119,7 @@ public final class Console implements AutoCloseable {
     private void piped() throws IOException {
         plain = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         PrintStream p = new PrintStream(out, true, StandardCharsets.UTF_8);
-        while (lifecycle.isRunning()) {
+        while (lifecycle.running()) {
             String line = readBounded(plain);
             if (line == null || !answer(line, p::println)) {
                 return;
@@ -161,7 +162,7 @@ public final class Console implements AutoCloseable {
             rb.variable(LineReader.HISTORY_FILE_SIZE, 1000);
         }
         LineReader reader = rb.build();
-        while (lifecycle.isRunning()) {
+        while (lifecycle.running()) {
             String line;
             try {
                 line = reader.readLine(prompt);
@@ -206,7 +207,7 @@ public final class Console implements AutoCloseable {
 
     /** Stops reading and closes the terminal; idempotent, the same future every call. */
     public CompletableFuture<ShutdownResult> shutdown() {
-        return lifecycle.shutdown(() -> {
+        return lifecycle.shutdown(Duration.ofSeconds(5), true, () -> {
             try {
                 Terminal t = terminal;
                 if (t != null) {
@@ -219,7 +220,7 @@ public final class Console implements AutoCloseable {
                 LOG.debug("closing the console's input", e);
             }
             done.complete(null);
-        }, Duration.ofSeconds(5));
+        });
     }
 
     /** {@link #shutdown()} and wait for it. */
@@ -245,7 +246,7 @@ public final class Console implements AutoCloseable {
         private String user = System.getProperty("user.name", "console");
         private boolean userSet;
         private String prompt = "outpost> ";
-        private ThreadFactory threads = Thread::new;
+        private ThreadFactory threads; // empty: Outpost's named threads
         private ConfigSource config;
 
         private Builder(CommandRouter router) {

@@ -7,7 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.ConfigException;
 import dev.outpost.Json;
 import dev.outpost.ShutdownResult;
-import dev.outpost.ops.internal.Lifecycle;
+import dev.outpost.core.lifecycle.Lifecycle;
+import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.spi.ConfigSource;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -97,7 +98,7 @@ public final class DailyExporter implements AutoCloseable {
         clock = b.clock;
         onObject = b.onObject;
         tempDirectory = b.tempDirectory;
-        lifecycle = new Lifecycle("outpost-ops-export", b.threads);
+        lifecycle = new Lifecycle("outpost-ops-export", new OwnedThreads("ops-export", Optional.ofNullable(b.threads)));
     }
 
     /** An exporter writing {@code source}'s records with {@code s3} (the caller's to close). */
@@ -253,12 +254,12 @@ public final class DailyExporter implements AutoCloseable {
     /** Starts the schedule: the previous day, once the clock passes the hour. */
     public DailyExporter start() {
         lifecycle.start();
-        lifecycle.thread("schedule", this::loop);
+        lifecycle.startThread("schedule", this::loop);
         return this;
     }
 
     private void loop() {
-        while (lifecycle.isRunning()) {
+        while (lifecycle.running()) {
             try {
                 ZonedDateTime now = clock.instant().atZone(ZoneOffset.UTC);
                 LocalDate day = now.toLocalDate().minusDays(1);
@@ -272,7 +273,7 @@ public final class DailyExporter implements AutoCloseable {
                 }
                 TimeUnit.NANOSECONDS.sleep(poll.toNanos());
             } catch (InterruptedException e) {
-                if (!lifecycle.isRunning()) {
+                if (!lifecycle.running()) {
                     return;
                 }
             } catch (Throwable e) { // the source is user code: an Error never ends the schedule
@@ -287,7 +288,7 @@ public final class DailyExporter implements AutoCloseable {
 
     /** Stops the schedule; an export under way is interrupted between attempts. Idempotent. */
     public CompletableFuture<ShutdownResult> shutdown() {
-        return lifecycle.shutdown(() -> { }, Duration.ofSeconds(30));
+        return lifecycle.shutdown(Duration.ofSeconds(30), true, () -> { });
     }
 
     /** {@link #shutdown()} and wait. */
@@ -332,7 +333,7 @@ public final class DailyExporter implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Consumer<String> onObject = k -> { };
         private Path tempDirectory = Path.of(System.getProperty("java.io.tmpdir"));
-        private ThreadFactory threads = Thread::new;
+        private ThreadFactory threads; // empty: Outpost's named threads
         private ConfigSource config;
 
         private Builder(S3AsyncClient s3, ExportSource source) {

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
-import dev.outpost.ops.internal.Lifecycle;
+import dev.outpost.core.lifecycle.Lifecycle;
+import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.ops.internal.RuleConfig;
 import dev.outpost.ops.internal.Text;
 import dev.outpost.spi.ConfigSource;
@@ -80,7 +81,7 @@ public final class RulesEngine implements AutoCloseable {
         poll = b.poll;
         callTimeout = b.callTimeout;
         queue = new ArrayBlockingQueue<>(b.queue);
-        lifecycle = new Lifecycle("outpost-ops-rules", b.threads);
+        lifecycle = new Lifecycle("outpost-ops-rules", new OwnedThreads("ops-rules", Optional.ofNullable(b.threads)));
         for (String c : List.of("observed", "matched", "fired", "rate-limited", "dry-run", "undone", "failures", "dropped")) {
             counters.put(c, new AtomicLong());
         }
@@ -99,7 +100,7 @@ public final class RulesEngine implements AutoCloseable {
     /** Starts the engine's thread. @throws IllegalStateException when started before */
     public RulesEngine start() {
         lifecycle.start();
-        lifecycle.thread("loop", this::loop);
+        lifecycle.startThread("loop", this::loop);
         return this;
     }
 
@@ -107,7 +108,7 @@ public final class RulesEngine implements AutoCloseable {
     public boolean offer(Observation o) {
         Objects.requireNonNull(o, "o");
         accepted.incrementAndGet();
-        if (!lifecycle.isRunning() || !queue.offer(o)) {
+        if (!lifecycle.running() || !queue.offer(o)) {
             counters.get("dropped").incrementAndGet();
             handled.incrementAndGet();
             return false;
@@ -137,7 +138,7 @@ public final class RulesEngine implements AutoCloseable {
 
     private void loop() {
         // after shutdown the observations already queued are still handled (bounded by the shutdown wait)
-        while (lifecycle.isRunning() || !queue.isEmpty()) {
+        while (lifecycle.running() || !queue.isEmpty()) {
             try {
                 Observation o = queue.poll(poll.toNanos(), TimeUnit.NANOSECONDS);
                 boolean real = o != null && o != TICK;
@@ -158,7 +159,7 @@ public final class RulesEngine implements AutoCloseable {
                     }
                 }
             } catch (InterruptedException e) {
-                if (!lifecycle.isRunning()) {
+                if (!lifecycle.running()) {
                     return;
                 }
             } catch (Throwable e) { // an Error from an action never stops the loop
@@ -331,7 +332,7 @@ public final class RulesEngine implements AutoCloseable {
      * for the next engine. Idempotent, the same future every call.
      */
     public CompletableFuture<ShutdownResult> shutdown() {
-        return lifecycle.shutdown(() -> queue.offer(TICK), Duration.ofSeconds(10), false);
+        return lifecycle.shutdown(Duration.ofSeconds(10), false, () -> queue.offer(TICK));
     }
 
     /** {@link #shutdown()} and wait. */
@@ -358,7 +359,7 @@ public final class RulesEngine implements AutoCloseable {
         private Duration poll;
         private Duration callTimeout = Duration.ofSeconds(30);
         private Integer queue;
-        private ThreadFactory threads = Thread::new;
+        private ThreadFactory threads; // empty: Outpost's named threads
         private ConfigSource config;
 
         private Builder(Fleet fleet) {

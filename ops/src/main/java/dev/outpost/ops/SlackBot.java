@@ -12,7 +12,8 @@ import com.slack.api.socket_mode.SocketModeClient;
 import com.slack.api.util.thread.ExecutorServiceProvider;
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
-import dev.outpost.ops.internal.Lifecycle;
+import dev.outpost.core.lifecycle.Lifecycle;
+import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.spi.ConfigSource;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -29,7 +31,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,7 +75,6 @@ public final class SlackBot implements AutoCloseable {
     private final AtomicLong answered = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
-    private final ThreadFactory threads;
     private final List<ExecutorService> executors = new CopyOnWriteArrayList<>();
     private volatile SocketModeApp socket;
     private volatile Slack slack;
@@ -85,8 +85,7 @@ public final class SlackBot implements AutoCloseable {
         botToken = b.botToken;
         apiUrl = b.apiUrl.endsWith("/") ? b.apiUrl : b.apiUrl + "/";
         messageMaxChars = b.messageMaxChars;
-        threads = b.threads;
-        lifecycle = new Lifecycle("outpost-ops-slack", b.threads);
+        lifecycle = new Lifecycle("outpost-ops-slack", new OwnedThreads("ops-slack", Optional.ofNullable(b.threads), true));
     }
 
     /** A Slack front end for {@code router}. */
@@ -187,7 +186,7 @@ public final class SlackBot implements AutoCloseable {
 
     /** Closes the connection; idempotent, the same future every call. */
     public CompletableFuture<ShutdownResult> shutdown() {
-        return lifecycle.shutdown(() -> {
+        return lifecycle.shutdown(Duration.ofSeconds(10), true, () -> {
             SocketModeApp s = socket;
             if (s != null) {
                 try {
@@ -205,24 +204,15 @@ public final class SlackBot implements AutoCloseable {
                 }
             }
             executors.forEach(ExecutorService::shutdownNow);
-        }, Duration.ofSeconds(10));
+        });
     }
 
     /** The SDK's executors, every thread from the builder's factory, stopped at shutdown. */
     private final class OwnedExecutors implements ExecutorServiceProvider {
-        private final AtomicInteger count = new AtomicInteger();
 
+        /** Threads of one SDK executor: from the builder's factory, counted by the lifecycle and awaited at shutdown. */
         private ThreadFactory named(String group) {
-            return r -> {
-                Thread t = threads.newThread(r);
-                try {
-                    t.setName("outpost-ops-slack-" + group + "-" + count.incrementAndGet());
-                    t.setDaemon(true);
-                } catch (SecurityException | IllegalThreadStateException ignored) {
-                    // a factory may forbid renaming: keep its name
-                }
-                return t;
-            };
+            return lifecycle.role(group);
         }
 
         @Override
@@ -259,7 +249,7 @@ public final class SlackBot implements AutoCloseable {
         private String botToken;
         private String apiUrl;
         private Integer messageMaxChars;
-        private ThreadFactory threads = Thread::new;
+        private ThreadFactory threads; // empty: Outpost's named threads
         private ConfigSource config;
 
         private Builder(CommandRouter router) {

@@ -1,8 +1,8 @@
 package dev.outpost.ops;
 
-import static org.awaitility.Awaitility.await;
-
 import dev.outpost.ShutdownResult;
+import dev.outpost.testkit.Fauxqs;
+import dev.outpost.testkit.LifecycleContract;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
-import dev.outpost.testkit.LifecycleContract;
+
+import static org.awaitility.Awaitility.await;
 
 /** The exporter's schedule against the lifecycle contract, on fauxqs's S3; its user code is the export source. */
 class DailyExporterLifecycleTest extends LifecycleContract<DailyExporter> {
@@ -27,7 +28,7 @@ class DailyExporterLifecycleTest extends LifecycleContract<DailyExporter> {
     @BeforeAll
     static void startS3() throws Exception {
         fauxqs = Fauxqs.start();
-        s3 = fauxqs.s3();
+        s3 = FauxqsS3.client(fauxqs);
     }
 
     @AfterAll

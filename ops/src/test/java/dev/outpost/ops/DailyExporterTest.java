@@ -1,12 +1,9 @@
 package dev.outpost.ops;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.ConfigException;
 import dev.outpost.Json;
+import dev.outpost.testkit.Fauxqs;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.InputStreamReader;
@@ -28,6 +25,10 @@ import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
 /** Daily exports against fauxqs's S3 (a real S3 server on 127.0.0.1), including a kill -9 mid-export. */
 class DailyExporterTest {
     static Fauxqs fauxqs;
@@ -37,7 +38,7 @@ class DailyExporterTest {
     @BeforeAll
     static void startS3() throws Exception {
         fauxqs = Fauxqs.start();
-        s3 = fauxqs.s3();
+        s3 = FauxqsS3.client(fauxqs);
     }
 
     @AfterAll

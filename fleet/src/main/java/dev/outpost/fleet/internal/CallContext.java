@@ -1,6 +1,7 @@
 package dev.outpost.fleet.internal;
 
 import dev.outpost.Request;
+import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.fleet.HostRecord;
 import dev.outpost.spi.Registry;
 import java.time.Clock;

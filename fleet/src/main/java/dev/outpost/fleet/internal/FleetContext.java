@@ -2,6 +2,7 @@ package dev.outpost.fleet.internal;
 
 import dev.outpost.Request;
 import dev.outpost.core.Client;
+import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.fleet.HostRecord;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.Message;

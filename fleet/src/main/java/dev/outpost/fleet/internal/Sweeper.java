@@ -1,5 +1,6 @@
 package dev.outpost.fleet.internal;
 
+import dev.outpost.core.lifecycle.Guard;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
