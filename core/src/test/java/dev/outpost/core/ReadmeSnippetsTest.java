@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every Java snippet in core's README compiles where a user would put it: in a method of their
  * own class, with the README's imports, a {@code transport} and their own collectors in scope. A
- * line that is only {@code ...} stands for the user's code.
+ * line that is only {@code ...} stands for the user's code. Whole files ({@code // File: X.java})
+ * are compiled and run by {@link ReadmeExampleTest}.
  */
 class ReadmeSnippetsTest {
     private static final Pattern BLOCK = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
@@ -66,6 +67,9 @@ class ReadmeSnippetsTest {
         List<DynamicTest> tests = new ArrayList<>();
         Matcher m = BLOCK.matcher(readme);
         while (m.find()) {
+            if (m.group(1).startsWith("// File: ")) {
+                continue;
+            }
             int line = (int) readme.substring(0, m.start()).lines().count() + 1;
             String code = m.group(1).replaceAll("(?m)^\\s*\\.\\.\\.\\s*$", "// ...");
             tests.add(DynamicTest.dynamicTest("README.md line " + line, () -> compiles("Snippet" + line, code)));

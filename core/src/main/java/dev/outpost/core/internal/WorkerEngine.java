@@ -123,6 +123,9 @@ public final class WorkerEngine {
             executor.prestartAllCoreThreads();
         }
         loop.start();
+        if (outboxPending() && sweeping.compareAndSet(false, true)) {
+            scheduleSweep(); // answers kept before a restart are published without waiting for a delivery
+        }
         List<String> running = s.collectors().entrySet().stream().filter(e -> e.getValue().allowed())
                 .map(Map.Entry::getKey).toList();
         log.info("worker {} polling '{}' with {} slots; collectors {}", s.workerId(), s.source(), s.concurrency(), running);
@@ -295,12 +298,17 @@ public final class WorkerEngine {
         try {
             sweepOnce();
         } finally {
-            // Stop when nothing is in flight; a delivery added after the check sees the flag clear and arms again.
+            // Stop when nothing is in flight and the result outbox holds nothing to publish; a delivery
+            // added after the check sees the flag clear and arms again.
             sweeping.set(false);
-            if (!inFlight.isEmpty() && sweeping.compareAndSet(false, true)) {
+            if ((!inFlight.isEmpty() || outboxPending()) && sweeping.compareAndSet(false, true)) {
                 scheduleSweep();
             }
         }
+    }
+
+    private boolean outboxPending() {
+        return s.outbox().isPresent() && s.outbox().get().size() > 0;
     }
 
     private void sweepOnce() {
