@@ -35,10 +35,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * as {@code outpost worker} runs them) on, against both off, in interleaved rounds of one run.
  * Prints each round's rate with its process CPU per request, and the ratio of the means (goal ≥ 0.9).
  *
- * <pre>java -cp bench/target/benchmarks.jar dev.outpost.bench.ObservedWorkerThroughput [requests] [rounds] [dir] [default|nopct]</pre>
+ * <pre>java -cp bench/target/benchmarks.jar dev.outpost.bench.ObservedWorkerThroughput [requests] [rounds] [dir] [prometheus|clientpct|nopct]</pre>
+ * The meters use the settings the {@code outpost} daemons use ({@code MeterSettings.PROMETHEUS}:
+ * histograms, no client-side percentiles) unless {@code clientpct} (three client-side percentiles,
+ * {@code MeterSettings.DEFAULTS}) or {@code nopct} (neither) is given.
  */
 public final class ObservedWorkerThroughput {
-    private static MeterSettings settings = MeterSettings.DEFAULTS;
+    private static MeterSettings settings = MeterSettings.PROMETHEUS;
 
     private ObservedWorkerThroughput() {}
 
@@ -46,9 +49,12 @@ public final class ObservedWorkerThroughput {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         Path dir = args.length > 2 ? Path.of(args[2]) : Files.createTempDirectory("observed-bench");
-        // "nopct": timers without client-side percentiles (Prometheus users take histograms server-side instead)
-        settings = args.length > 3 && args[3].equals("nopct")
-                ? new MeterSettings(io.micrometer.core.instrument.Tags.empty(), new double[0], false, 100) : MeterSettings.DEFAULTS;
+        String mode = args.length > 3 ? args[3] : "prometheus";
+        settings = switch (mode) {
+            case "clientpct" -> MeterSettings.DEFAULTS;
+            case "nopct" -> new MeterSettings(io.micrometer.core.instrument.Tags.empty(), new double[0], false, 100);
+            default -> MeterSettings.PROMETHEUS;
+        };
         System.out.printf(Locale.ROOT, "observed worker throughput: %,d requests per round, %d rounds each, %d cores, audit in %s%n",
                 n, rounds, Runtime.getRuntime().availableProcessors(), dir);
         for (int i = 0; i < 2; i++) { // warm the JIT for both, so neither is measured cold

@@ -36,6 +36,7 @@ final class RecordStoreCommand implements Callable<Integer> {
         RecordStore store = daemon.own(RecordStore.builder().configure(config).build());
         RecordConsumer consumer = daemon.own(RecordConsumer.builder(transport, "records", store).configure(config).build());
         RecordHttpServer server = daemon.own(RecordHttpServer.builder(store).configure(config).build());
+        observed.monitor(store, consumer, server);
         observed.start();
         store.start();
         consumer.start();

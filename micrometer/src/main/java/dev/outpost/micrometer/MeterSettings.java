@@ -20,6 +20,13 @@ public record MeterSettings(Tags commonTags, double[] percentiles, boolean perce
     /** Defaults: no common tags, p50, p95 and p99, no histogram, 100 values per tag. */
     public static final MeterSettings DEFAULTS = new MeterSettings(Tags.empty(), new double[] {0.5, 0.95, 0.99}, false, 100);
 
+    /**
+     * For a Prometheus registry (what the {@code outpost} daemons use): histogram buckets, from which
+     * Prometheus computes percentiles across hosts, and no client-side percentiles, which cost more
+     * per recording and cannot be aggregated.
+     */
+    public static final MeterSettings PROMETHEUS = new MeterSettings(Tags.empty(), new double[0], true, 100);
+
     /** Validates and copies. */
     public MeterSettings {
         Objects.requireNonNull(commonTags, "commonTags");

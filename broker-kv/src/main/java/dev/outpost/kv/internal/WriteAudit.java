@@ -2,7 +2,6 @@ package dev.outpost.kv.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import dev.outpost.CollectorException;
 import dev.outpost.Request;
 import dev.outpost.core.audit.AuditEvent;
@@ -11,13 +10,9 @@ import dev.outpost.spi.Collector;
 import dev.outpost.spi.CollectorContext;
 import dev.outpost.spi.RegistryKeys;
 import dev.outpost.spi.Sender;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -118,42 +113,8 @@ public final class WriteAudit {
         }
     }
 
-    /** The SHA-256 of the value's canonical JSON (object keys sorted at every depth), as hex. */
+    /** The SHA-256 of the value's canonical JSON, as the worker's audit hashes params ({@link AuditLog#sha256}). */
     public static String sha256(JsonNode value) {
-        StringBuilder sb = new StringBuilder();
-        canonical(value, sb);
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
-    }
-
-    private static void canonical(JsonNode node, StringBuilder sb) {
-        if (node.isObject()) {
-            List<String> names = new ArrayList<>();
-            node.fieldNames().forEachRemaining(names::add);
-            names.sort(null);
-            sb.append('{');
-            for (int i = 0; i < names.size(); i++) {
-                if (i > 0) {
-                    sb.append(',');
-                }
-                sb.append(TextNode.valueOf(names.get(i)).toString()).append(':');
-                canonical(node.get(names.get(i)), sb);
-            }
-            sb.append('}');
-        } else if (node.isArray()) {
-            sb.append('[');
-            for (int i = 0; i < node.size(); i++) {
-                if (i > 0) {
-                    sb.append(',');
-                }
-                canonical(node.get(i), sb);
-            }
-            sb.append(']');
-        } else {
-            sb.append(node.toString());
-        }
+        return AuditLog.sha256(value);
     }
 }

@@ -3,10 +3,14 @@ package dev.outpost.cli.internal;
 import dev.outpost.core.Scheduler;
 import dev.outpost.core.Worker;
 import dev.outpost.core.audit.AuditLog;
+import dev.outpost.host.records.RecordConsumer;
+import dev.outpost.host.records.RecordHttpServer;
+import dev.outpost.host.records.RecordStore;
 import dev.outpost.micrometer.MeterSettings;
 import dev.outpost.micrometer.MeteredRegistry;
 import dev.outpost.micrometer.MeteredTransport;
 import dev.outpost.micrometer.PrometheusEndpoint;
+import dev.outpost.micrometer.RecordStoreMetrics;
 import dev.outpost.micrometer.SchedulerMetrics;
 import dev.outpost.micrometer.WorkerMetrics;
 import dev.outpost.spi.ConfigSource;
@@ -78,17 +82,17 @@ public final class Observability {
 
     /** {@code transport}, timed and counted when metrics are on. */
     public Transport meter(Transport transport) {
-        return meters.<Transport>map(m -> MeteredTransport.wrap(transport, m, MeterSettings.DEFAULTS)).orElse(transport);
+        return meters.<Transport>map(m -> MeteredTransport.wrap(transport, m, MeterSettings.PROMETHEUS)).orElse(transport);
     }
 
     /** {@code registry}, timed when metrics are on. */
     public Registry meter(Registry registry) {
-        return meters.<Registry>map(m -> MeteredRegistry.wrap(registry, m, MeterSettings.DEFAULTS)).orElse(registry);
+        return meters.<Registry>map(m -> MeteredRegistry.wrap(registry, m, MeterSettings.PROMETHEUS)).orElse(registry);
     }
 
     /** Gives the worker being built its metrics listener and audit log, as configured. */
     public void instrument(Worker.Builder worker) {
-        workerMetrics = meters.map(m -> WorkerMetrics.create(m, MeterSettings.DEFAULTS));
+        workerMetrics = meters.map(m -> WorkerMetrics.create(m, MeterSettings.PROMETHEUS));
         workerMetrics.ifPresent(worker::listener);
         audit.ifPresent(worker::audit);
     }
@@ -96,12 +100,21 @@ public final class Observability {
     /** Gauges of a built worker (in flight, concurrency, queue depth, healthy), also of one built elsewhere (the broker's). */
     public void monitor(Worker worker) {
         if (workerMetrics.isEmpty()) {
-            workerMetrics = meters.map(m -> WorkerMetrics.create(m, MeterSettings.DEFAULTS));
+            workerMetrics = meters.map(m -> WorkerMetrics.create(m, MeterSettings.PROMETHEUS));
         }
         workerMetrics.ifPresent(m -> m.monitor(worker));
     }
 
     /** Counters of a built scheduler's jobs. */
+    public void monitor(RecordStore store, RecordConsumer consumer, RecordHttpServer server) {
+        meters.ifPresent(m -> {
+            RecordStoreMetrics.monitor(m, store, MeterSettings.PROMETHEUS);
+            RecordStoreMetrics.monitor(m, consumer, MeterSettings.PROMETHEUS);
+            RecordStoreMetrics.monitor(m, server, MeterSettings.PROMETHEUS);
+        });
+    }
+
+    /** Binds the scheduler's meters, when metrics are on. */
     public void monitor(Scheduler scheduler) {
         meters.ifPresent(m -> SchedulerMetrics.monitor(m, scheduler));
     }

@@ -250,8 +250,11 @@ public final class AuditLog implements AutoCloseable {
         return line.toString(); // JsonNode.toString() is strict JSON
     }
 
-    /** The SHA-256 of the value's canonical JSON (object keys sorted), so equal params hash alike. */
-    static String sha256(JsonNode value) {
+    /**
+     * The hash audit lines carry instead of a value: the SHA-256 of its canonical JSON (object keys
+     * sorted), so equal values hash alike. For sinks and audited components of your own.
+     */
+    public static String sha256(JsonNode value) {
         return dev.outpost.core.internal.CanonicalJson.sha256Of(value);
     }
 
