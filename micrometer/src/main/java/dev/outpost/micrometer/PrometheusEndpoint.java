@@ -2,6 +2,7 @@ package dev.outpost.micrometer;
 
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
+import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.micrometer.internal.ScrapeExchange;
 import dev.outpost.spi.ConfigSource;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -96,14 +97,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
         this.maxConnections = maxConn;
         this.maxPerClient = maxPerClient;
         this.requestTimeout = timeout;
-        this.threadFactory = b.threadFactory.orElseGet(() -> {
-            AtomicInteger n = new AtomicInteger();
-            return r -> {
-                Thread t = new Thread(r, "outpost-prometheus-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            };
-        });
+        this.threadFactory = new OwnedThreads("prometheus", b.threadFactory, true).role("http");
         this.ticker = b.ticker;
     }
 
