@@ -259,7 +259,11 @@ final class Finisher {
         }
         Delivery d = f.delivery;
         counters.rejected.increment();
-        refusals.record(reason, detail);
+        if (answer || deadLetter) {
+            refusals.record(reason, detail);
+        } else {
+            refusals.recordQuietly(reason, detail); // a filter's routine silence (not selected): counted, not warned
+        }
         guard.run("listener onRejected", () -> s.listener().onRejected(d, reason, detail));
         audit(f, "rejected:" + reason.code(), s.ticker().getAsLong() - f.receivedNanos);
         CompletableFuture<Void> answered = CompletableFuture.completedFuture(null);

@@ -47,6 +47,15 @@ final class Refusals {
         return java.util.Optional.empty();
     }
 
+    /**
+     * Counts a refusal a request filter chose to make silently (no answer, no dead-letter copy: a
+     * broadcast that does not select this host), logged at DEBUG only: it is routine, not a warning.
+     */
+    void recordQuietly(RejectReason reason, String detail) {
+        byReason.computeIfAbsent(reason.code(), k -> new Reason(ticker.getAsLong() - INTERVAL_NANOS)).count.increment();
+        log.debug("worker {} quietly refused a request ({}): {}", workerId, reason.code(), detail);
+    }
+
     /** Refusals so far by reason code. */
     Map<String, Long> snapshot() {
         Map<String, Long> out = new TreeMap<>();

@@ -24,4 +24,15 @@ class RefusalsTest {
                 .hasValueSatisfying(l -> assertThat(l).contains("999 more refused"));
         assertThat(refusals.snapshot()).containsEntry("unauthorised", 1001L).containsEntry("reply-to-refused", 1L);
     }
+
+    @Test
+    void aQuietRefusalIsCountedButNeitherWarnedNorChargedToTheWarningAllowance() {
+        RejectReason notSelected = RejectReason.of("not-selected", false);
+        for (int i = 0; i < 500; i++) {
+            refusals.recordQuietly(notSelected, "a broadcast for tag:db");
+        }
+        assertThat(refusals.snapshot()).containsEntry("not-selected", 500L);
+        // the first loud refusal for the same reason is still logged, without a count of quiet ones
+        assertThat(refusals.record(notSelected, "loud")).hasValueSatisfying(l -> assertThat(l).doesNotContain("more refused"));
+    }
 }
