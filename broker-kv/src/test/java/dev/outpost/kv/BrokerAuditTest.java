@@ -1,9 +1,5 @@
 package dev.outpost.kv;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.Json;
 import dev.outpost.core.Client;
@@ -11,7 +7,6 @@ import dev.outpost.core.Worker;
 import dev.outpost.core.audit.AuditLog;
 import dev.outpost.core.registry.InMemoryRegistry;
 import dev.outpost.inmemory.InMemoryTransport;
-import dev.outpost.kv.internal.WriteAudit;
 import dev.outpost.nacl.KnownSender;
 import dev.outpost.nacl.KnownSenders;
 import dev.outpost.nacl.NaclKeyPair;
@@ -29,6 +24,10 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Every write a remote caller asks of the broker is one audit line, refused ones included, with the
@@ -96,7 +95,7 @@ class BrokerAuditTest {
                 assertThat(lines.get(4).get("target").asText()).isEqualTo("cfg/evil");
                 assertThat(lines.get(0).get("params").get("valueSha256").asText())
                         .as("the value's hash, the same for the same JSON in any key order")
-                        .isEqualTo(WriteAudit.sha256(Json.parse("{\"a\":1,\"password\":\"" + SECRET_VALUE + "\"}")))
+                        .isEqualTo(AuditLog.sha256(Json.parse("{\"a\":1,\"password\":\"" + SECRET_VALUE + "\"}")))
                         .hasSize(64);
                 assertThat(lines.get(1).get("params").get("version").asLong()).isEqualTo(e.version());
                 assertThat(lines.get(3).get("params").has("patchSha256")).isTrue();

@@ -1,5 +1,6 @@
 package dev.outpost.ops;
 
+import dev.outpost.core.config.Suggestions;
 import dev.outpost.ops.internal.Text;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -187,6 +188,6 @@ public final class CommandParser {
     private static int distance(String[] words, String head) {
         int n = head.split(" ").length;
         String typed = String.join(" ", Arrays.copyOf(words, Math.min(n, words.length)));
-        return Text.distance(Text.clip(typed, 64), head);
+        return Suggestions.distance(Text.clip(typed, 64), head);
     }
 }

@@ -102,7 +102,7 @@ public final class WriteAudit {
             }
             JsonNode written = p.has("value") ? p.get("value") : p.get("patch");
             if (written != null) {
-                details.put(p.has("value") ? "valueSha256" : "patchSha256", sha256(written));
+                details.put(p.has("value") ? "valueSha256" : "patchSha256", AuditLog.sha256(written));
             }
             Optional<Sender> sender = context.sender();
             log.record(new AuditEvent(clock.instant(), AuditEvent.REGISTRY_WRITE, brokerId, Optional.of(request.id()),
@@ -111,10 +111,5 @@ public final class WriteAudit {
         } catch (RuntimeException e) {
             // recording is never worth failing a write that was made: the log counts what it drops
         }
-    }
-
-    /** The SHA-256 of the value's canonical JSON, as the worker's audit hashes params ({@link AuditLog#sha256}). */
-    public static String sha256(JsonNode value) {
-        return AuditLog.sha256(value);
     }
 }

@@ -2,6 +2,7 @@ package dev.outpost.core.internal;
 
 import dev.outpost.ConfigException;
 import dev.outpost.core.WorkerStatus;
+import dev.outpost.core.config.Suggestions;
 import dev.outpost.core.json.JsonSchema;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.ConfigSource;
@@ -64,7 +65,7 @@ public final class CollectorTable {
         for (String name : configured.keySet()) {
             if (!all.containsKey(name)) {
                 problems.add(new ConfigException.Problem("outpost.collectors." + name, "no collector named '" + name
-                        + "' on this worker" + ConfigKeys.nearest(name, all.keySet()).map(n -> "; did you mean " + n + "?")
+                        + "' on this worker" + Suggestions.nearest(name, all.keySet()).map(n -> "; did you mean " + n + "?")
                         .orElse(" (registered: " + all.keySet() + ")")));
             }
         }

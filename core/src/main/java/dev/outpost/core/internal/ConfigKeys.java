@@ -120,13 +120,9 @@ public final class ConfigKeys {
 
     /** The declared key nearest to {@code key} by edit distance, when one is reasonably close. */
     public Optional<String> nearest(String key) {
-        return nearest(key, keys);
+        return Suggestions.nearest(key, keys);
     }
 
-    /** The candidate nearest to {@code key} by edit distance, when one is reasonably close. */
-    public static Optional<String> nearest(String key, Iterable<String> candidates) {
-        return Suggestions.nearest(key, candidates);
-    }
 
     /** The problem for an unknown key: names it, its layer and the nearest valid key. */
     public ConfigException.Problem unknown(String key, Optional<String> source) {

@@ -21,8 +21,4 @@ public final class Text {
         return b.toString();
     }
 
-    /** Levenshtein distance (core's {@link dev.outpost.core.config.Suggestions#distance}). */
-    public static int distance(String a, String b) {
-        return dev.outpost.core.config.Suggestions.distance(a, b);
-    }
 }
