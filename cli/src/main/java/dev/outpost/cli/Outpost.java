@@ -69,9 +69,12 @@ public final class Outpost implements Runnable {
 
     /** Runs the command line and returns its exit code (for embedding and tests). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        boolean verbose = java.util.Arrays.asList(args).contains("--verbose") || java.util.Arrays.asList(args).contains("-v");
+        java.util.List<String> argList = java.util.Arrays.asList(args);
+        boolean verbose = argList.contains("--verbose") || argList.contains("-v");
+        // a demo fleet's workers run in this process: their refusals are already shown as results
+        boolean demo = argList.contains("--demo") || argList.contains("demo");
         if (!verbose && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", demo ? "error" : "warn");
         }
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         CommandLine cmd = new CommandLine(new Outpost());
