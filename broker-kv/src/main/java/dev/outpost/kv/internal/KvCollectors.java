@@ -93,7 +93,7 @@ public final class KvCollectors {
     private Object replace(Request r, CollectorContext c) {
         String key = text(r, "key");
         Registry as = registry.writingAs(auth.authorise(r, c, key, true));
-        long version = r.params().get("version").asLong();
+        long version = longParam(r, "version");
         JsonNode value = r.params().get("value");
         boolean keep = r.params().path("keepTtl").asBoolean(false);
         Optional<Duration> ttl = ttl(r);
@@ -110,7 +110,7 @@ public final class KvCollectors {
         String key = text(r, "key");
         Registry as = registry.writingAs(auth.authorise(r, c, key, true));
         return outcome(key, () -> {
-            boolean deleted = r.params().has("version") ? as.delete(key, r.params().get("version").asLong()) : as.delete(key);
+            boolean deleted = r.params().has("version") ? as.delete(key, longParam(r, "version")) : as.delete(key);
             return Wire.JSON.createObjectNode().put("deleted", deleted);
         });
     }
@@ -147,7 +147,16 @@ public final class KvCollectors {
     }
 
     private static Optional<Duration> ttl(Request r) {
-        return r.params().has("ttlMillis") ? Optional.of(Duration.ofMillis(r.params().get("ttlMillis").asLong())) : Optional.empty();
+        return r.params().has("ttlMillis") ? Optional.of(Duration.ofMillis(longParam(r, "ttlMillis"))) : Optional.empty();
+    }
+
+    /** An integer param that fits a long: a larger one would be read as another number (2^64 + 1 as 1). */
+    private static long longParam(Request r, String name) {
+        JsonNode n = r.params().get(name);
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw CollectorException.permanent("invalid-argument", name + " must be an integer from 1 to " + Long.MAX_VALUE);
+        }
+        return n.longValue();
     }
 
     private static String text(Request r, String name) {
