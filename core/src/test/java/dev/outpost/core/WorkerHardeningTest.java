@@ -189,6 +189,20 @@ class WorkerHardeningTest {
     }
 
     @Test
+    void envelopeNumbersTooLargeForTheirFieldAreRefusedNotWrapped() {
+        AtomicInteger ran = new AtomicInteger();
+        try (Worker w = worker().collector(Collectors.of("work", (r, c) -> ran.incrementAndGet())).build().start()) {
+            // 2^32 + 1 read as an int is 1, 2^64 + 1 read as a long is 1 (a ttl of one millisecond)
+            raw("{\"v\":4294967297,\"id\":\"v-wraps\",\"collector\":\"work\",\"params\":{},\"sentAt\":\"2026-01-01T00:00:00Z\"}");
+            raw("{\"v\":1,\"id\":\"ttl-wraps\",\"collector\":\"work\",\"params\":{},\"sentAt\":\"2026-01-01T00:00:00Z\","
+                    + "\"ttl\":18446744073709551617}");
+            List<Message> dead = deadLetters(2);
+            assertThat(dead).extracting(WorkerHardeningTest::reason).containsOnly("schema-invalid");
+            assertThat(ran).hasValue(0);
+        }
+    }
+
+    @Test
     void paramsUpToTheDocumentedDepthWorkAndADeeperResultIsAnsweredAsAnError() throws Exception {
         int depth = JsonCodec.MAX_DEPTH - 2; // the document and params themselves count
         String nested = "{\"a\":".repeat(depth) + "1" + "}".repeat(depth);
