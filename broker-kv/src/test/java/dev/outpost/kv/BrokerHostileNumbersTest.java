@@ -88,4 +88,22 @@ class BrokerHostileNumbersTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(store.get("svc/a").orElseThrow().version()).isEqualTo(1);
     }
+
+    @Test
+    void aValueTooDeepForTheBrokersAnswersIsRefusedSoItCannotPoisonEveryListingOfItsPrefix() throws Exception {
+        store.register("svc/a", Json.parse("1"), Optional.empty());
+        // deep enough to pass the request's depth limit, too deep to travel back inside a kv.list answer
+        String deep = "[".repeat(61) + "]".repeat(61);
+        Response r = call("kv.register", "{\"key\":\"svc/deep\",\"value\":" + deep + "}");
+        assertThat(r.error().map(ErrorInfo::code)).contains("invalid-value");
+        Response u = call("kv.update", "{\"key\":\"svc/a\",\"patch\":{\"x\":" + "[".repeat(60) + "]".repeat(60) + "}}");
+        assertThat(u.error().map(ErrorInfo::code)).contains("invalid-value");
+        Response list = call("kv.list", "{\"prefix\":\"svc/\"}");
+        assertThat(list.isOk()).as(list.toString()).isTrue();
+        // the deepest value the broker takes is read back by get and list
+        String deepest = "[".repeat(60) + "]".repeat(60);
+        assertThat(call("kv.register", "{\"key\":\"svc/ok\",\"value\":" + deepest + "}").isOk()).isTrue();
+        assertThat(call("kv.get", "{\"key\":\"svc/ok\"}").isOk()).isTrue();
+        assertThat(call("kv.list", "{\"prefix\":\"svc/\"}").result().orElseThrow().get("entries")).hasSize(2);
+    }
 }
