@@ -60,7 +60,7 @@ class KvCommandTest {
     }
 
     @Test
-    void anExportAndARestoredFileAreOwnerOnly() throws Exception {
+    void anExportFileIsOwnerOnlyAlsoWhenItReplacesAnotherFile() throws Exception {
         kv("put", "a/1", "{\"v\":1}");
         Path lines = dir.resolve("export.jsonl");
         assertThat(kv("export", "a/", "--out", lines.toString()).code()).isZero();
