@@ -154,6 +154,15 @@ public final class DynamoDbRegistry implements Registry {
         T attempt(Optional<Item> current, long nowMs);
     }
 
+    /** Epoch milliseconds {@code ttl} after {@code now}; one past a long is refused, not wrapped into the past. */
+    private static long expiresAt(String key, long now, Duration ttl) {
+        try {
+            return Math.addExact(now, ttl.toMillis());
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("ttl " + ttl + " of '" + key + "' puts the expiry past what the table can hold");
+        }
+    }
+
     /** Reads, decides and writes conditionally until the write wins or the step refuses. */
     private <T> T loop(String key, Step<T> step) {
         ensureOpen();
@@ -271,7 +280,7 @@ public final class DynamoDbRegistry implements Registry {
                 throw new RegistryException.KeyExists(key);
             }
             Item next = new Item(key, text, cur.isPresent() ? next(cur.get()) : io.firstVersion(key), now, writer,
-                    ttl.map(t -> now + t.toMillis()), false);
+                    ttl.map(t -> expiresAt(key, now, t)), false);
             return io.write(next, cur) ? next.entry() : null;
         });
     }
@@ -293,7 +302,7 @@ public final class DynamoDbRegistry implements Registry {
             if (live.version() != expectedVersion) {
                 throw new RegistryException.VersionConflict(key, expectedVersion, live.version());
             }
-            Optional<Long> exp = ttl == null ? live.expMs() : ttl.map(t -> now + t.toMillis());
+            Optional<Long> exp = ttl == null ? live.expMs() : ttl.map(t -> expiresAt(key, now, t));
             Item next = new Item(key, text, next(live), now, writer, exp, false);
             return io.write(next, cur) ? next.entry() : null;
         });

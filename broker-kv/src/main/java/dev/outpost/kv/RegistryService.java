@@ -68,7 +68,8 @@ import java.util.concurrent.ThreadFactory;
  * <p>An expected refusal (key exists, no such key, version conflict) is an ok response carrying
  * {@code {"refused": {"code", "message", "actual"?}}}, so the worker never retries it. A refused
  * namespace is an error response with code {@code forbidden} and a reason that names the
- * namespace and the sender, never a key; invalid keys and values are {@code invalid-key} and
+ * namespace and the sender, never a key; invalid keys and values (also a value nested more than 60
+ * levels, deeper than an answer can carry) are {@code invalid-key} and
  * {@code invalid-value}; a failing store is {@code unavailable}. Nothing is retried by the worker
  * (every failure is permanent): the caller decides.
  *

@@ -54,4 +54,20 @@ class ConfiguredBrokerTest {
                 .hasMessageContaining("outpost.broker.backup-keep").hasMessageContaining("outpost.broker.tombstone-retention");
         assertThat(dir.resolve("kv.db")).doesNotExist(); // build() opens nothing
     }
+
+    @Test
+    void aNamespacesFileRuleThatCouldNeverMatchIsRefusedNotSilentlyIgnored() throws Exception {
+        Path rules = dir.resolve("namespaces.json");
+        // a namespace no key can have, a misspelt field, and a list written as one string
+        Files.writeString(rules, "{\"ok\": {\"readers\": [\"*\"]}, \"Svc\": {\"readers\": [\"*\"]}, \"cfg\": {\"writer\": [\"ops\"]},"
+                + " \"web\": {\"readers\": \"ops\", \"write-secret\": \"" + SECRET + "\"}}");
+        Files.setPosixFilePermissions(rules, PosixFilePermissions.fromString("rw-------"));
+        OutpostConfig config = OutpostConfig.builder().set("outpost.broker.namespaces-file", rules.toString()).build();
+        try (InMemoryRegistry store = InMemoryRegistry.create()) {
+            assertThatThrownBy(() -> RegistryService.builder(store).configure(config).build())
+                    .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(3))
+                    .hasMessageContaining("'Svc'").hasMessageContaining("'writer'").hasMessageContaining("readers")
+                    .hasMessageNotContaining(SECRET);
+        }
+    }
 }

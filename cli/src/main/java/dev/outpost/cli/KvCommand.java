@@ -245,7 +245,7 @@ final class KvCommand {
                 RegistryExport.write(r, out(), p);
                 out().flush();
             } else {
-                try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                try (Writer w = dev.outpost.cli.internal.PrivateFiles.newWriter(file)) { // registry data: owner-only
                     spec.commandLine().getErr().println("exported " + RegistryExport.write(r, w, p) + " entries to " + file);
                 }
             }

@@ -58,4 +58,18 @@ class KvCommandTest {
         assertThat(kv("restore", backup.toString()).code()).isZero();
         assertThat(Json.parse(kv("get", "a/1", "-f", "json").out()).path("value").path("v").asInt()).isEqualTo(1);
     }
+
+    @Test
+    void anExportFileIsOwnerOnlyAlsoWhenItReplacesAnotherFile() throws Exception {
+        kv("put", "a/1", "{\"v\":1}");
+        Path lines = dir.resolve("export.jsonl");
+        assertThat(kv("export", "a/", "--out", lines.toString()).code()).isZero();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(lines))).isEqualTo("rw-------");
+        // an existing file written over is made owner-only before the entries go into it
+        Path shared = Files.writeString(dir.resolve("shared.jsonl"), "old");
+        Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        assertThat(kv("export", "a/", "--out", shared.toString()).code()).isZero();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(shared))).isEqualTo("rw-------");
+        assertThat(Files.readAllLines(shared)).hasSize(1);
+    }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.CollectorException;
 import dev.outpost.Request;
+import dev.outpost.host.internal.BoundedMatch;
 import dev.outpost.host.internal.LinuxProcTable;
 import dev.outpost.host.internal.OshiProcTable;
 import dev.outpost.host.internal.ProcInfo;
@@ -37,7 +38,8 @@ import oshi.software.os.linux.LinuxOperatingSystem;
  * only a directory service knows is reported with {@code user} hidden.
  *
  * <p>Params (all optional): {@code user} (exact user name), {@code name} (a regular expression
- * searched in the process name, at most 200 characters), {@code top} (keep the first N after
+ * searched in the process name, at most 200 characters; one that backtracks past a fixed amount of
+ * work is refused as {@code bad-params}), {@code top} (keep the first N after
  * sorting), {@code sortBy} ({@code pid} (default), {@code cpu}, {@code memory}), {@code details}
  * (adds {@code openFiles}, {@code cwd}, {@code bytesRead}, {@code bytesWritten}, which cost a few
  * more reads per process).
@@ -126,7 +128,8 @@ public final class ProcessesCollector implements Collector {
             } catch (PatternSyntaxException e) {
                 throw CollectorException.permanent("bad-params", "name is not a valid regular expression: " + e.getDescription());
             }
-            filter = filter.and(x -> name.matcher(x.name()).find());
+            BoundedMatch bounded = new BoundedMatch(name, BoundedMatch.DEFAULT_BUDGET);
+            filter = filter.and(x -> bounded.find(x.name()));
         }
         long nowNanos = System.nanoTime();
         List<ProcInfo> all = table.list();
@@ -155,7 +158,12 @@ public final class ProcessesCollector implements Collector {
             default -> Comparator.comparingInt(ProcInfo::pid);
         };
         int limit = Math.min(max, p.path("top").asInt(Integer.MAX_VALUE));
-        List<ProcInfo> chosen = all.stream().filter(filter).sorted(order).limit(limit).toList();
+        List<ProcInfo> chosen;
+        try {
+            chosen = all.stream().filter(filter).sorted(order).limit(limit).toList();
+        } catch (BoundedMatch.TooCostly e) {
+            throw CollectorException.permanent("bad-params", "name: " + e.getMessage() + " (nested quantifiers?)");
+        }
         ArrayNode out = F.arrayNode(chosen.size());
         for (ProcInfo x : chosen) {
             out.add(describe(x, cpu.get(x.pid()), nowMs, arguments, details));

@@ -133,4 +133,31 @@ class ProcessesCollectorTest {
                     assertThat(e.isRetryable()).isFalse();
                 });
     }
+
+    @Test
+    void aPatternThatBacktracksForeverIsRefusedInsteadOfHoldingAThread() {
+        // nested quantifiers: on a 15-character process name this runs for hours; a regex ignores interrupts
+        String hostile = "(" + ".*".repeat(24) + ")z";
+        java.util.concurrent.CompletableFuture<Object> call = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return run(Map.of("name", hostile));
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, r -> {
+            Thread t = new Thread(r, "hostile-regex");
+            t.setDaemon(true); // without the bound it spins until the JVM exits
+            t.start();
+        });
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(call::isDone);
+        assertThatThrownBy(call::join).hasCauseInstanceOf(CollectorException.class)
+                .cause().satisfies(e -> {
+                    assertThat(((CollectorException) e).code()).isEqualTo("bad-params");
+                    assertThat(((CollectorException) e).isRetryable()).isFalse();
+                    assertThat(e).hasMessageContaining("name");
+                });
+        // an ordinary pattern still matches
+        assertThat(org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> run(Map.of("name", "^j.v.$")).get("returned").asInt(), n -> n > 0)).isPositive();
+    }
 }

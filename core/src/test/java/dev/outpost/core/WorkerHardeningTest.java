@@ -189,6 +189,32 @@ class WorkerHardeningTest {
     }
 
     @Test
+    void controlCharactersOfARequestNeverReachTheLogLineOrTheDeadLetterDetail() {
+        try (Worker w = worker().collector(Collectors.of("work", (r, c) -> "ok")).build().start()) {
+            // an id is any 1 to 128 characters: a newline would forge a log line, ESC would drive the operator's terminal
+            raw("{\"v\":1,\"id\":\"x\\n2026-01-01 WARN forged\\u001b[2J\",\"collector\":\"work\",\"params\":{},"
+                    + "\"sentAt\":\"2020-01-01T00:00:00Z\",\"ttl\":1}");
+            String detail = deadLetters(1).get(0).attributes().get("outpost-reject-detail");
+            assertThat(detail).contains("forged").doesNotContain("\n").doesNotContain("\u001b");
+            assertThat(detail.chars().filter(Character::isISOControl).count()).isZero();
+        }
+    }
+
+    @Test
+    void envelopeNumbersTooLargeForTheirFieldAreRefusedNotWrapped() {
+        AtomicInteger ran = new AtomicInteger();
+        try (Worker w = worker().collector(Collectors.of("work", (r, c) -> ran.incrementAndGet())).build().start()) {
+            // 2^32 + 1 read as an int is 1, 2^64 + 1 read as a long is 1 (a ttl of one millisecond)
+            raw("{\"v\":4294967297,\"id\":\"v-wraps\",\"collector\":\"work\",\"params\":{},\"sentAt\":\"2026-01-01T00:00:00Z\"}");
+            raw("{\"v\":1,\"id\":\"ttl-wraps\",\"collector\":\"work\",\"params\":{},\"sentAt\":\"2026-01-01T00:00:00Z\","
+                    + "\"ttl\":18446744073709551617}");
+            List<Message> dead = deadLetters(2);
+            assertThat(dead).extracting(WorkerHardeningTest::reason).containsOnly("schema-invalid");
+            assertThat(ran).hasValue(0);
+        }
+    }
+
+    @Test
     void paramsUpToTheDocumentedDepthWorkAndADeeperResultIsAnsweredAsAnError() throws Exception {
         int depth = JsonCodec.MAX_DEPTH - 2; // the document and params themselves count
         String nested = "{\"a\":".repeat(depth) + "1" + "}".repeat(depth);

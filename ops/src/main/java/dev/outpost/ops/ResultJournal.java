@@ -22,9 +22,11 @@ import java.util.stream.Stream;
  * Results as JSON lines, one owner-only file per UTC day ({@code DIR/YYYY-MM-DD.jsonl}, the
  * directory 0700): what the bot and the rules saw, kept for the {@link DailyExporter}, which reads
  * a day back as a stream ({@link #records}). Appends are serialised; a line is
- * {@code {"host":…,"collector":…,"at":…,"result":…}}. Owns no thread.
+ * {@code {"host":…,"collector":…,"at":…,"result":…}}. A line torn by a kill mid-append is skipped
+ * when read (and logged); the lines around it are kept. Owns no thread.
  */
 public final class ResultJournal implements ExportSource {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ResultJournal.class);
     private final Path dir;
     private final Clock clock;
 
@@ -60,7 +62,9 @@ public final class ResultJournal implements ExportSource {
             if (!Files.exists(day)) {
                 OwnerOnly.createFile(day);
             }
-            Files.writeString(day, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+            // a line torn by a kill mid-append stays alone on its line rather than swallow this one
+            String text = endsInNewline(day) ? line + "\n" : "\n" + line + "\n";
+            Files.writeString(day, text, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to the journal " + day, e);
         }
@@ -73,6 +77,26 @@ public final class ResultJournal implements ExportSource {
         if (!Files.exists(f)) {
             return Stream.empty();
         }
-        return Files.lines(f, StandardCharsets.UTF_8).filter(l -> !l.isBlank()).map(Json::parse);
+        return Files.lines(f, StandardCharsets.UTF_8).filter(l -> !l.isBlank()).flatMap(l -> {
+            try {
+                return Stream.of(Json.parse(l));
+            } catch (IllegalArgumentException torn) {
+                // a line torn by a kill mid-append: it costs itself, not the day's export
+                LOG.warn("journal {}: skipped a line that is not JSON ({} characters)", f, l.length());
+                return Stream.empty();
+            }
+        });
+    }
+
+    private static boolean endsInNewline(Path file) throws IOException {
+        try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(file)) {
+            long size = ch.size();
+            if (size == 0) {
+                return true;
+            }
+            java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+            ch.position(size - 1).read(last);
+            return last.get(0) == '\n';
+        }
     }
 }

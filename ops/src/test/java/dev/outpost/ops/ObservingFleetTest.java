@@ -54,4 +54,19 @@ class ObservingFleetTest {
             assertThat(none).isEmpty();
         }
     }
+
+    @Test
+    void aTornLineInTheJournalCostsThatLineNotTheDaysExport(@TempDir Path dir) throws Exception {
+        RulesEngineTest.TestClock clock = new RulesEngineTest.TestClock();
+        clock.now = Instant.parse("2026-12-03T10:00:00Z");
+        ResultJournal journal = new ResultJournal(dir.resolve("journal"), clock);
+        journal.append("web-1", "x", Json.parse("{\"n\":1}"));
+        // what a kill during an append leaves: half a line, then the next run's appends after it
+        Files.writeString(dir.resolve("journal/2026-12-03.jsonl"), "{\"host\":\"web-2\",\"result\":{\"n\":",
+                java.nio.file.StandardOpenOption.APPEND);
+        journal.append("web-3", "x", Json.parse("{\"n\":3}"));
+        try (var day = journal.records(LocalDate.parse("2026-12-03"))) {
+            assertThat(day.toList()).extracting(n -> n.path("result").path("n").asInt()).containsExactly(1, 3);
+        }
+    }
 }

@@ -98,6 +98,22 @@ public abstract class RegistryContract extends RegistryContractBase {
     }
 
     @Test
+    void aTimeToLiveTooLongForTheStoreIsRefusedNeverWrappedIntoThePast() {
+        Registry r = registry();
+        for (java.time.Duration ttl : java.util.List.of(java.time.Duration.ofMillis(Long.MAX_VALUE),
+                java.time.Duration.ofDays(365L * 1_000_000))) {
+            try {
+                r.register("svc/far", json("1"), Optional.of(ttl));
+            } catch (IllegalArgumentException refused) {
+                assertThat(r.get("svc/far")).as("a refused write writes nothing").isEmpty();
+                continue;
+            }
+            assertThat(r.get("svc/far")).as("an entry registered with a ttl of " + ttl + " is live").isPresent();
+            r.delete("svc/far");
+        }
+    }
+
+    @Test
     void replaceWithAStaleVersionIsRefusedAndChangesNothing() {
         Registry r = registry();
         r.register("svc/a", json("1"), Optional.empty());

@@ -26,6 +26,9 @@ public final class KvCollectors {
         String authorise(Request request, CollectorContext context, String keyOrPrefix, boolean write);
     }
 
+    /** How deep a value may nest: the codec's limit less the four levels a kv.list answer wraps it in. */
+    static final int MAX_VALUE_DEPTH = dev.outpost.core.json.JsonCodec.MAX_DEPTH - 4;
+
     private final Registry registry;
     private final Authoriser auth;
     private final String brokerId;
@@ -87,14 +90,16 @@ public final class KvCollectors {
         String key = text(r, "key");
         Registry as = registry.writingAs(auth.authorise(r, c, key, true));
         Optional<Duration> ttl = ttl(r);
+        checkDepth(key, r.params().get("value"));
         return outcome(key, () -> entry(as.register(key, r.params().get("value"), ttl)));
     }
 
     private Object replace(Request r, CollectorContext c) {
         String key = text(r, "key");
         Registry as = registry.writingAs(auth.authorise(r, c, key, true));
-        long version = r.params().get("version").asLong();
+        long version = longParam(r, "version");
         JsonNode value = r.params().get("value");
+        checkDepth(key, value);
         boolean keep = r.params().path("keepTtl").asBoolean(false);
         Optional<Duration> ttl = ttl(r);
         return outcome(key, () -> entry(keep ? as.replace(key, value, version) : as.replace(key, value, version, ttl)));
@@ -103,6 +108,7 @@ public final class KvCollectors {
     private Object update(Request r, CollectorContext c) {
         String key = text(r, "key");
         Registry as = registry.writingAs(auth.authorise(r, c, key, true));
+        checkDepth(key, r.params().get("patch"));
         return outcome(key, () -> entry(as.update(key, r.params().get("patch"))));
     }
 
@@ -110,7 +116,7 @@ public final class KvCollectors {
         String key = text(r, "key");
         Registry as = registry.writingAs(auth.authorise(r, c, key, true));
         return outcome(key, () -> {
-            boolean deleted = r.params().has("version") ? as.delete(key, r.params().get("version").asLong()) : as.delete(key);
+            boolean deleted = r.params().has("version") ? as.delete(key, longParam(r, "version")) : as.delete(key);
             return Wire.JSON.createObjectNode().put("deleted", deleted);
         });
     }
@@ -147,7 +153,42 @@ public final class KvCollectors {
     }
 
     private static Optional<Duration> ttl(Request r) {
-        return r.params().has("ttlMillis") ? Optional.of(Duration.ofMillis(r.params().get("ttlMillis").asLong())) : Optional.empty();
+        return r.params().has("ttlMillis") ? Optional.of(Duration.ofMillis(longParam(r, "ttlMillis"))) : Optional.empty();
+    }
+
+    /**
+     * Refuses a value (or patch) nested deeper than an answer can carry it: a kv.list answer puts
+     * a value four levels down (document, result, entries, entry), and a value one level deeper
+     * would make every listing of its prefix unencodable, for every reader.
+     */
+    private static void checkDepth(String key, JsonNode value) {
+        if (depth(value, 0) > MAX_VALUE_DEPTH) {
+            throw CollectorException.permanent("invalid-value", "the value of '" + key + "' nests deeper than " + MAX_VALUE_DEPTH
+                    + " levels, more than the broker's answers can carry");
+        }
+    }
+
+    private static int depth(JsonNode n, int above) {
+        if (!n.isContainerNode()) {
+            return above;
+        }
+        int deepest = above + 1;
+        for (JsonNode child : n) {
+            deepest = Math.max(deepest, depth(child, above + 1));
+            if (deepest > MAX_VALUE_DEPTH) {
+                break;
+            }
+        }
+        return deepest;
+    }
+
+    /** An integer param that fits a long: a larger one would be read as another number (2^64 + 1 as 1). */
+    private static long longParam(Request r, String name) {
+        JsonNode n = r.params().get(name);
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw CollectorException.permanent("invalid-argument", name + " must be an integer from 1 to " + Long.MAX_VALUE);
+        }
+        return n.longValue();
     }
 
     private static String text(Request r, String name) {

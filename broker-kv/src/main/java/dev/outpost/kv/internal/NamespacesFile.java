@@ -2,6 +2,8 @@ package dev.outpost.kv.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.kv.NamespaceAccess;
+import dev.outpost.spi.RegistryException;
+import dev.outpost.spi.RegistryKeys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +16,24 @@ import java.util.TreeMap;
  * {@code {"svc": {"readers": ["*"], "writers": ["ops"], "read-secret": "...", "write-secret": "..."}}}.
  */
 public final class NamespacesFile {
+    private static final java.util.List<String> FIELDS = java.util.List.of("readers", "writers", "read-secret", "write-secret");
+
     private NamespacesFile() {}
+
+    private static java.util.List<String> senders(JsonNode rule, String field) {
+        JsonNode list = rule.path(field);
+        if (list.isMissingNode()) {
+            return java.util.List.of();
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (list.isArray()) {
+            list.forEach(s -> out.add(s.isTextual() ? s.asText() : null));
+        }
+        if (!list.isArray() || out.contains(null)) {
+            throw new IllegalArgumentException("'" + field + "' is a list of sender names or key ids");
+        }
+        return out;
+    }
 
     /** The rules by namespace; problems are recorded under {@code key}. */
     public static Map<String, NamespaceAccess> read(Path file, String key, Settings problems) {
@@ -31,9 +50,20 @@ public final class NamespacesFile {
             }
             rules.fields().forEachRemaining(ns -> {
                 try {
+                    // a rule that could never match (a bad namespace, a misspelt field, a list written as
+                    // one string) fails closed anyway, but silently: the operator is told instead
+                    RegistryKeys.checkPrefix(ns.getKey() + "/");
+                    if (!ns.getValue().isObject()) {
+                        throw new IllegalArgumentException("a rule is a JSON object");
+                    }
+                    ns.getValue().fieldNames().forEachRemaining(f -> {
+                        if (!FIELDS.contains(f)) {
+                            throw new IllegalArgumentException("unknown field '" + f + "' (the fields are " + FIELDS + ")");
+                        }
+                    });
                     NamespaceAccess.Builder access = NamespaceAccess.builder();
-                    ns.getValue().path("readers").forEach(sender -> access.readers(sender.asText()));
-                    ns.getValue().path("writers").forEach(sender -> access.writers(sender.asText()));
+                    senders(ns.getValue(), "readers").forEach(access::readers);
+                    senders(ns.getValue(), "writers").forEach(access::writers);
                     if (ns.getValue().hasNonNull("read-secret")) {
                         access.readKey(ns.getValue().get("read-secret").asText());
                     }
@@ -41,6 +71,8 @@ public final class NamespacesFile {
                         access.writeKey(ns.getValue().get("write-secret").asText());
                     }
                     out.put(ns.getKey(), access.build());
+                } catch (RegistryException e) {
+                    problems.problem(key, "namespace '" + ns.getKey() + "' in " + file + " is not a namespace: " + e.getMessage());
                 } catch (RuntimeException e) {
                     // the message never holds a secret (NamespaceAccess says only how long a key was)
                     problems.problem(key, "namespace '" + ns.getKey() + "' in " + file + ": " + e.getMessage());

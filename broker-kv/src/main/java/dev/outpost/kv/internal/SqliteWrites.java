@@ -6,6 +6,7 @@ import dev.outpost.spi.RegistryEntry;
 import dev.outpost.spi.RegistryException;
 import dev.outpost.spi.RegistryKeys;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -39,7 +40,7 @@ public final class SqliteWrites implements StampedWrites {
             if (tx.live(key) != null) {
                 throw new RegistryException.KeyExists(key);
             }
-            return tx.put(key, text, tx.nextVersion(key), ttl.map(tx.now()::plus), by);
+            return tx.put(key, text, tx.nextVersion(key), ttl.map(t -> expiry(tx, t)), by);
         });
     }
 
@@ -58,7 +59,7 @@ public final class SqliteWrites implements StampedWrites {
             if (cur.version() != expected) {
                 throw new RegistryException.VersionConflict(key, expected, cur.version());
             }
-            return tx.put(key, text, tx.nextVersion(key), ttl == null ? cur.expiresAt() : ttl.map(tx.now()::plus), by);
+            return tx.put(key, text, tx.nextVersion(key), ttl == null ? cur.expiresAt() : ttl.map(t -> expiry(tx, t)), by);
         });
     }
 
@@ -129,5 +130,20 @@ public final class SqliteWrites implements StampedWrites {
             }
             return n;
         });
+    }
+
+    /**
+     * When an entry written now with {@code ttl} expires. An expiry the file's epoch milliseconds
+     * cannot hold is the caller's mistake, refused like a bad key: an exception of another kind
+     * would fail every write committed in the same batch.
+     */
+    private static Instant expiry(SqliteTx tx, Duration ttl) {
+        try {
+            Instant at = tx.now().plus(ttl);
+            at.toEpochMilli();
+            return at;
+        } catch (ArithmeticException | java.time.DateTimeException e) {
+            throw new IllegalArgumentException("ttl " + ttl + " puts the expiry past what the store can hold");
+        }
     }
 }

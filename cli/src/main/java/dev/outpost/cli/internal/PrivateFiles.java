@@ -33,6 +33,24 @@ public final class PrivateFiles {
         }
     }
 
+    /**
+     * Opens {@code file} for writing from its start, owner-only ({@code 0600}) before a byte goes in:
+     * created so when new, narrowed to it when it already exists.
+     */
+    public static java.io.Writer newWriter(Path file) throws IOException {
+        Path abs = file.toAbsolutePath();
+        try {
+            Files.createFile(abs, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (FileAlreadyExistsException e) {
+            if (Files.getFileStore(abs).supportsFileAttributeView(PosixFileAttributeView.class)) {
+                Files.setPosixFilePermissions(abs, PosixFilePermissions.fromString("rw-------"));
+            }
+        } catch (UnsupportedOperationException e) {
+            Files.createFile(abs); // not a POSIX file system
+        }
+        return Files.newBufferedWriter(abs, StandardCharsets.UTF_8, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+    }
+
     /** Replaces {@code file} with {@code text}: written to a {@code 0600} temporary file, synced, then moved over it. */
     public static void replace(Path file, String text) throws IOException {
         Path abs = file.toAbsolutePath();

@@ -42,7 +42,8 @@ import org.apache.commons.configuration2.io.FileHandler;
  *   <li>values set in code with {@link Builder#set(String, String)}.
  * </ol>
  * Files may be YAML, JSON or properties, chosen by extension; nested YAML/JSON keys are joined
- * with dots and lists become comma-separated values. Immutable and thread-safe.
+ * with dots and lists become comma-separated values. A file over 1 MiB is refused unread. Immutable
+ * and thread-safe.
  *
  * <p>A key under {@code outpost.} that no module on the class path declares is refused when the
  * configuration is built, naming the layer that set it and the nearest valid key. Settings of a
@@ -53,6 +54,8 @@ public final class OutpostConfig implements ConfigSource {
     /** Where the global file is looked for, without its extension. */
     public static final Path GLOBAL_FILE_BASE = Path.of("/etc/outpost/outpost");
 
+    /** The largest configuration file read; configuration is a few kilobytes. */
+    private static final long MAX_FILE_BYTES = 1024 * 1024;
     private static final List<String> EXTENSIONS = List.of(".yaml", ".yml", ".json", ".properties");
     private static final String REDACTED = "****";
 
@@ -269,6 +272,18 @@ public final class OutpostConfig implements ConfigSource {
             }
             if (!Files.isRegularFile(file)) {
                 problems.add(new ConfigException.Problem(file.toString(), "the " + which + " configuration file does not exist"));
+                return Map.of();
+            }
+            try {
+                // parsing time grows faster than the file (2 MB of YAML took seconds, 20 MB minutes): refuse first
+                long size = Files.size(file);
+                if (size > MAX_FILE_BYTES) {
+                    problems.add(new ConfigException.Problem(file.toString(), "the " + which + " configuration file is larger than "
+                            + MAX_FILE_BYTES + " bytes (" + size + "): not a configuration file"));
+                    return Map.of();
+                }
+            } catch (java.io.IOException e) {
+                problems.add(new ConfigException.Problem(file.toString(), "cannot read the " + which + " configuration file: " + e.getMessage()));
                 return Map.of();
             }
             try {

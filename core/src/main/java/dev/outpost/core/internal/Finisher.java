@@ -405,7 +405,16 @@ final class Finisher {
         if (s == null) {
             return "";
         }
-        return s.length() <= MAX_DETAIL ? s : s.substring(0, MAX_DETAIL) + "…";
+        String t = s.length() <= MAX_DETAIL ? s : s.substring(0, MAX_DETAIL) + "…";
+        // details quote the sender's text (an id, a key): a newline would forge a log line, ESC drive a terminal
+        for (int i = 0; i < t.length(); i++) {
+            if (Character.isISOControl(t.charAt(i))) {
+                StringBuilder b = new StringBuilder(t.length());
+                t.chars().forEach(c -> b.append(Character.isISOControl(c) ? '?' : (char) c));
+                return b.toString();
+            }
+        }
+        return t;
     }
 
     /** A copy of an answered request that also goes to the dead-letter destination. */

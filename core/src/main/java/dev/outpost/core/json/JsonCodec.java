@@ -157,6 +157,10 @@ public final class JsonCodec implements Codec {
     /** The general path: the whole tree, the schema check and its messages. */
     Decoded<Request> decodeRequestTree(byte[] body) {
         ObjectNode doc = readObject(body, REQUEST_SCHEMA, "request", "params");
+        // the schema bounds these from below only: a larger integer would be read as another number
+        if (!doc.path("v").canConvertToInt() || doc.hasNonNull("ttl") && !doc.get("ttl").canConvertToLong()) {
+            throw new CodecException(RejectReason.SCHEMA_INVALID, "invalid request: v must fit an int and ttl a long");
+        }
         try {
             return Decoded.anonymous(new Request(
                     doc.path("v").asInt(),

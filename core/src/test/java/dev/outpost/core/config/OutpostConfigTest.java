@@ -201,6 +201,24 @@ class OutpostConfigTest {
     }
 
     @Test
+    void aHugeOrExplodingFileIsRefusedBeforeItIsParsed() throws IOException {
+        // a 2 MB value parsed for seconds (20 MB for minutes) before SnakeYAML's own limit refused it
+        Path huge = write("huge.yaml", "outpost.worker.requests: \"" + "x".repeat(2_000_000) + "\"\n");
+        assertThatThrownBy(() -> OutpostConfig.builder().localFile(huge).build())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("huge.yaml").hasMessageContaining("larger than");
+        Path json = write("huge.json", "{\"outpost.worker.requests\": \"" + "x".repeat(2_000_000) + "\"}");
+        assertThatThrownBy(() -> OutpostConfig.builder().localFile(json).build())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("larger than");
+        StringBuilder laughs = new StringBuilder("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (char c = 'b', prev = 'a'; c <= 'j'; prev = c, c++) {
+            laughs.append(c).append(": &").append(c).append(" [").append(("*" + prev + ", ").repeat(8)).append('*').append(prev).append("]\n");
+        }
+        Path bomb = write("laughs.yaml", laughs.toString());
+        assertThatThrownBy(() -> OutpostConfig.builder().localFile(bomb).build())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("aliases");
+    }
+
+    @Test
     void onlyKeysDeclaredNotSecretShowTheirValues() {
         OutpostConfig c = OutpostConfig.builder()
                 .set("outpost.collectors.http.request.api-key", "s3cr3t")

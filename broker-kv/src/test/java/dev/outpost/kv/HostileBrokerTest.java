@@ -1,0 +1,102 @@
+package dev.outpost.kv;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outpost.Json;
+import dev.outpost.core.Client;
+import dev.outpost.core.Worker;
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.Collector;
+import dev.outpost.spi.RegistryException;
+import dev.outpost.spi.RegistryKeys;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** RemoteRegistry as the client of a hostile or broken broker: every bad answer is a typed error, never a loop. */
+class HostileBrokerTest {
+    private final AtomicReference<String> getAnswer = new AtomicReference<>();
+    private final AtomicReference<String> listAnswer = new AtomicReference<>();
+    private InMemoryTransport transport;
+    private Worker fake;
+    private Client client;
+    private RemoteRegistry remote;
+
+    @BeforeEach
+    void start() {
+        transport = InMemoryTransport.create();
+        fake = Worker.builder(transport).requests("kv").builtins(false).pollWait(Duration.ofMillis(20))
+                .collector(Collector.of("kv.get", (r, c) -> Json.parse(getAnswer.get())))
+                .collector(Collector.of("kv.list", (r, c) -> Json.parse(listAnswer.get())))
+                .build().start();
+        client = Client.builder(transport).requests("kv").pollWait(Duration.ofMillis(20)).build().start();
+        remote = RemoteRegistry.builder(client).timeout(Duration.ofSeconds(5)).build();
+    }
+
+    @AfterEach
+    void stop() {
+        remote.close();
+        client.close();
+        fake.close();
+        transport.close();
+    }
+
+    private static String entry(String key) {
+        return "{\"key\":\"" + key + "\",\"value\":1,\"version\":1,\"updatedAt\":\"2026-01-01T00:00:00Z\"}";
+    }
+
+    @Test
+    void aMalformedEntryIsATypedErrorNotANullPointer() {
+        for (String bad : List.of("{\"entry\":{}}", "{\"entry\":{\"key\":\"svc/a\",\"value\":1,\"version\":1,\"updatedAt\":\"soon\"}}",
+                "{\"entry\":{\"key\":\"svc/a\",\"version\":0,\"value\":1,\"updatedAt\":\"2026-01-01T00:00:00Z\"}}",
+                "{\"entry\":{\"key\":\"svc/a\",\"version\":1,\"updatedAt\":\"2026-01-01T00:00:00Z\"}}")) {
+            getAnswer.set(bad);
+            assertThatThrownBy(() -> remote.get("svc/a")).as(bad).isInstanceOf(RegistryException.Unavailable.class)
+                    .hasMessageContaining("malformed");
+        }
+    }
+
+    @Test
+    void anEntryForAnotherKeyIsRefused() {
+        getAnswer.set("{\"entry\":" + entry("cfg/db-password") + "}");
+        assertThatThrownBy(() -> remote.get("svc/a")).isInstanceOf(RegistryException.Unavailable.class)
+                .hasMessageContaining("cfg/db-password");
+    }
+
+    @Test
+    void aListingOutsideThePrefixIsRefused() {
+        listAnswer.set("{\"entries\":[" + entry("cfg/db-password") + "]}");
+        assertThatThrownBy(() -> remote.list("svc/", 10, java.util.Optional.empty())).isInstanceOf(RegistryException.Unavailable.class);
+    }
+
+    @Test
+    void aPageTokenThatDoesNotMoveOnEndsTheListingWithAnErrorInsteadOfLoopingForever() {
+        // every page answers the same entry and a token back to where it started
+        listAnswer.set("{\"entries\":[" + entry("svc/a") + "],\"nextPageToken\":\"" + RegistryKeys.pageToken("svc/") + "\"}");
+        CompletableFuture<Object> all = CompletableFuture.supplyAsync(() -> remote.list("svc/"), r -> {
+            Thread t = new Thread(r, "hostile-listing");
+            t.setDaemon(true); // without the check it loops (and grows) until the JVM exits
+            t.start();
+        });
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(all::isDone);
+        assertThatThrownBy(all::join).isInstanceOf(CompletionException.class).hasCauseInstanceOf(RegistryException.Unavailable.class);
+    }
+
+    @Test
+    void wellFormedAnswersStillRead() {
+        getAnswer.set("{\"entry\":" + entry("svc/a") + "}");
+        assertThat(remote.get("svc/a").orElseThrow().value()).isEqualTo(Json.parse("1"));
+        listAnswer.set("{\"entries\":[" + entry("svc/a") + "," + entry("svc/b") + "]}");
+        assertThat(remote.list("svc/")).extracting(e -> e.key()).containsExactly("svc/a", "svc/b");
+        getAnswer.set("{\"entry\":null}");
+        assertThat(remote.get("svc/a")).isEmpty();
+    }
+
+}
