@@ -42,14 +42,15 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  * request) against a hand-written raw SDK v2 async loop (8 concurrent long polls of 10, a
  * {@code SendMessageBatch} of replies and a {@code DeleteMessageBatch} per batch), on queues filled
  * alike, interleaved in the same rounds. Prints per round and mode: throughput and the ratio
- * (worker / raw), CPU of this JVM per message (ElasticMQ's excluded), and SQS calls per message by
+ * (worker / raw), CPU of this JVM per message (ElasticMQ's excluded, and printed apart: with both
+ * on the same cores, consumer CPU saved is throughput gained), and SQS calls per message by
  * operation (counted with an SDK {@link ExecutionInterceptor}).
  *
  * <pre>./mvnw -B -q -o -pl bench -am package -DskipTests
  * java -cp bench/target/benchmarks.jar dev.outpost.bench.SqsWorkerVsRawLoop [messages=20000] [rounds=3]</pre>
  *
  * <p>{@code -Dbench.raw=false} runs the worker alone (for a profile: add
- * {@code -XX:StartFlightRecording=filename=sqs.jfr}); {@code -Dbench.modes=plain} or {@code replies} one mode.
+ * {@code -XX:StartFlightRecording=filename=sqs.jfr}), {@code -Dbench.worker=false} the raw loop alone; {@code -Dbench.modes=plain} or {@code replies} one mode.
  */
 public final class SqsWorkerVsRawLoop {
     private static final com.sun.management.OperatingSystemMXBean OS =
@@ -57,13 +58,18 @@ public final class SqsWorkerVsRawLoop {
     private static final Map<String, LongAdder> CALLS = new ConcurrentHashMap<>();
     /** {@code -Dbench.raw=false}: the worker alone (to profile it). */
     private static final boolean RAW = Boolean.parseBoolean(System.getProperty("bench.raw", "true"));
+    /** {@code -Dbench.worker=false}: the raw loop alone (its profile, the baseline of the worker's). */
+    private static final boolean WORKER = Boolean.parseBoolean(System.getProperty("bench.worker", "true"));
     /** {@code -Dbench.modes=plain,replies}: which modes run. */
     private static final String MODES = System.getProperty("bench.modes", "plain,replies");
+    /** {@code -Dbench.verbose=true}: the worker's counters every second while it runs. */
+    private static final boolean VERBOSE = Boolean.getBoolean("bench.verbose");
 
     private SqsWorkerVsRawLoop() {}
 
     /** One measured run. */
-    private record Run(double perSecond, double cpuMicrosPerMessage, Map<String, Double> callsPerMessage) {
+    private record Run(double perSecond, double cpuMicrosPerMessage, double sysShare, double serverMicrosPerMessage,
+            Map<String, Double> callsPerMessage) {
         double calls() {
             return callsPerMessage.values().stream().mapToDouble(Double::doubleValue).sum();
         }
@@ -72,8 +78,8 @@ public final class SqsWorkerVsRawLoop {
             StringBuilder b = new StringBuilder();
             callsPerMessage.forEach((op, n) -> b.append(b.length() == 0 ? "" : ", ").append(op).append(' ')
                     .append(String.format(Locale.ROOT, "%.3f", n)));
-            return String.format(Locale.ROOT, "%,8.0f msg/s, %6.1f µs CPU/msg, %.3f calls/msg (%s)", perSecond, cpuMicrosPerMessage,
-                    calls(), b);
+            return String.format(Locale.ROOT, "%,8.0f msg/s, %6.1f µs CPU/msg (%2.0f%% system), ElasticMQ %5.1f µs/msg, %.3f calls/msg (%s)",
+                    perSecond, cpuMicrosPerMessage, 100 * sysShare, serverMicrosPerMessage, calls(), b);
         }
     }
 
@@ -86,6 +92,7 @@ public final class SqsWorkerVsRawLoop {
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
             int port = Integer.parseInt(out.readLine().substring("listening ".length()).trim());
+            serverPid = server.pid();
             try (SqsAsyncClient sqs = client(port)) {
                 String replies = sqs.createQueue(r -> r.queueName("bench-replies")).join().queueUrl();
                 System.out.printf(Locale.ROOT, "%,d messages per run, ElasticMQ in its own JVM, %d CPUs%n", n,
@@ -98,12 +105,15 @@ public final class SqsWorkerVsRawLoop {
                         if (!MODES.contains(reply ? "replies" : "plain")) {
                             continue;
                         }
-                        fill(sqs, q1, n, reply ? replies : null);
+                        if (WORKER) {
+                            fill(sqs, q1, n, reply ? replies : null);
+                        }
                         if (RAW) {
                             fill(sqs, q2, n, reply ? replies : null);
                         }
-                        Run worker = measure(n, () -> outpost(sqs, q1, n, replies));
+                        Run worker = WORKER ? measure(n, () -> outpost(sqs, q1, n, replies)) : null;
                         Run raw = RAW ? measure(n, () -> raw(sqs, q2, n, reply ? replies : null)) : worker;
+                        worker = worker == null ? raw : worker;
                         purge(sqs, replies);
                         if (round == 0) {
                             continue;
@@ -126,16 +136,39 @@ public final class SqsWorkerVsRawLoop {
         void run() throws Exception;
     }
 
+    private static long serverPid = -1;
+
     private static Run measure(int n, Body body) throws Exception {
         CALLS.clear();
+        long[] own0 = ticks("self");
+        long[] server0 = ticks(Long.toString(serverPid));
         long cpu0 = OS.getProcessCpuTime();
         long t0 = System.nanoTime();
         body.run();
         long elapsed = System.nanoTime() - t0;
         double cpu = (OS.getProcessCpuTime() - cpu0) / 1e3 / n;
+        long[] own1 = ticks("self");
+        long[] server1 = ticks(Long.toString(serverPid));
+        long ownTicks = own1[0] + own1[1] - own0[0] - own0[1];
+        double sys = ownTicks <= 0 ? 0 : (own1[1] - own0[1]) / (double) ownTicks;
+        double server = (server1[0] + server1[1] - server0[0] - server0[1]) * 1e6 / TICKS_PER_SECOND / n;
         Map<String, Double> calls = new TreeMap<>();
         CALLS.forEach((op, c) -> calls.put(op, c.sum() / (double) n));
-        return new Run(n / (elapsed / 1e9), cpu, calls);
+        return new Run(n / (elapsed / 1e9), cpu, sys, server, calls);
+    }
+
+    /** USER_HZ of /proc/PID/stat: 100 on Linux. */
+    private static final double TICKS_PER_SECOND = 100;
+
+    /** User and system CPU ticks of a process, from /proc (zeros where there is none). */
+    private static long[] ticks(String pid) {
+        try {
+            String stat = java.nio.file.Files.readString(Path.of("/proc", pid, "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
+        } catch (java.io.IOException | RuntimeException e) {
+            return new long[2];
+        }
     }
 
     static SqsAsyncClient client(int port) {
@@ -184,6 +217,7 @@ public final class SqsWorkerVsRawLoop {
 
     static void outpost(SqsAsyncClient sqs, String queue, int n, String replies) throws Exception {
         CountDownLatch done = new CountDownLatch(n);
+        long[] closing = new long[1];
         try (SqsTransport t = SqsTransport.builder().sqsClient(sqs).queue("requests", queue).build();
                 Worker w = Worker.builder(t).allowReplyTo(replies).collector(Payloads.noop())
                         .concurrency(Integer.getInteger("bench.concurrency", 80)).pollers(Integer.getInteger("bench.pollers", 8))
@@ -194,9 +228,21 @@ public final class SqsWorkerVsRawLoop {
                                 done.countDown();
                             }
                         }).build().start()) {
-            if (!done.await(300, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("outpost worker did not finish");
+            long t0 = System.nanoTime();
+            while (!done.await(1, TimeUnit.SECONDS)) {
+                if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(300)) {
+                    throw new IllegalStateException("outpost worker did not finish");
+                }
+                if (VERBOSE) {
+                    System.err.printf(Locale.ROOT, "  worker: %d left after %d s: %s%n", done.getCount(),
+                            TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0), w.status().counters());
+                }
             }
+            closing[0] = System.nanoTime();
+        }
+        long closeMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closing[0]);
+        if (closeMillis > 1000) {
+            System.err.printf(Locale.ROOT, "  worker: closing took %,d ms%n", closeMillis);
         }
     }
 

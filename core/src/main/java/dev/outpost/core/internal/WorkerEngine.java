@@ -51,6 +51,15 @@ public final class WorkerEngine {
     private final WorkerSettings s;
     private final OwnedThreads threads;
     private final Semaphore slots;
+    /**
+     * A run (collector, idempotency claim, publish and ack) that took less than this last time
+     * runs on the poller's thread: a hand-off to a runner (a thread woken, a context switch) costs
+     * tens of microseconds of CPU, more than the run. {@code -Doutpost.worker.inlineBelowMicros=0}:
+     * every run on a runner.
+     */
+    static final long INLINE_BELOW_NANOS = TimeUnit.MICROSECONDS.toNanos(Long.getLong("outpost.worker.inlineBelowMicros", 200));
+    /** How long each collector's last run took (handling included), by collector name. */
+    private final Map<String, Pace> paces = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor executor;
     private final ScheduledThreadPoolExecutor timer;
     private final Deadlines deadlines;
@@ -69,6 +78,11 @@ public final class WorkerEngine {
     private volatile Instant startedAt = Instant.EPOCH;
     /** Each slot's thread receives and handles its own deliveries (see {@link dev.outpost.spi.Transport#receivesLocally()}). */
     private final boolean direct;
+
+    /** The last run's duration of one collector; -1 before the first. */
+    private static final class Pace {
+        volatile long lastNanos = -1;
+    }
 
     public WorkerEngine(WorkerSettings settings) {
         this.s = settings;
@@ -141,10 +155,16 @@ public final class WorkerEngine {
         }
         if (direct) {
             handle(f);
-            return;
+        } else if (INLINE_BELOW_NANOS > 0) {
+            handleOnPoller(f);
+        } else {
+            handOff(f, () -> handle(f));
         }
+    }
+
+    private void handOff(InFlight f, Runnable task) {
         try {
-            executor.execute(() -> handle(f));
+            executor.execute(task);
         } catch (RuntimeException rejectedByExecutor) {
             finisher.handBack(f);
         }
@@ -161,19 +181,77 @@ public final class WorkerEngine {
             if (finisher.republishPending(f)) {
                 return;
             }
-            Verdict v = checks.check(f);
-            if (v instanceof Verdict.Run run) {
-                run(f, run.entry(), f.request);
-            } else if (v instanceof Verdict.Reject reject) {
-                finisher.reject(f, reject.reason(), reject.detail());
-            } else if (v instanceof Verdict.Filtered filtered) {
-                var r = filtered.refusal();
-                finisher.reject(f, r.reason(), r.detail(), r.answer(), r.deadLetter());
-            } else {
-                finisher.duplicate(f);
-            }
+            act(f, checks.check(f));
         } catch (Throwable t) {
             finisher.internalFailure(f, t);
+        }
+    }
+
+    /**
+     * Checks {@code f} on the poller's thread, and runs it there too when its collector's last
+     * handling took less than {@link #INLINE_BELOW_NANOS}: waking a runner thread costs more than
+     * such a run. Otherwise (first run, slow or blocking collectors, idempotency claims or an
+     * outbox that take long) the run goes to a runner, which times it again: a collector that
+     * turns slow blocks a poller for one run only, one that turns fast comes back.
+     */
+    private void handleOnPoller(InFlight f) {
+        if (state.get() != WorkerStatus.State.RUNNING) {
+            finisher.handBack(f);
+            return;
+        }
+        try {
+            counters.received.increment();
+            guard.run("listener onReceived", () -> s.listener().onReceived(f.delivery));
+            if (finisher.republishPending(f)) {
+                return;
+            }
+            Verdict v = checks.check(f);
+            if (v instanceof Verdict.Run r) {
+                Pace pace = paces.computeIfAbsent(r.entry().collector().name(), k -> new Pace());
+                if (pace.lastNanos < 0 || pace.lastNanos >= INLINE_BELOW_NANOS) {
+                    handOff(f, () -> runOnRunner(f, r, pace));
+                    return;
+                }
+                timedRun(f, r, pace);
+                return;
+            }
+            act(f, v);
+        } catch (Throwable t) {
+            finisher.internalFailure(f, t);
+        }
+    }
+
+    private void runOnRunner(InFlight f, Verdict.Run r, Pace pace) {
+        if (state.get() != WorkerStatus.State.RUNNING) {
+            finisher.handBack(f);
+            return;
+        }
+        try {
+            timedRun(f, r, pace);
+        } catch (Throwable t) {
+            finisher.internalFailure(f, t);
+        }
+    }
+
+    private void timedRun(InFlight f, Verdict.Run r, Pace pace) {
+        long t0 = s.ticker().getAsLong();
+        try {
+            run(f, r.entry(), f.request);
+        } finally {
+            pace.lastNanos = s.ticker().getAsLong() - t0;
+        }
+    }
+
+    private void act(InFlight f, Verdict v) {
+        if (v instanceof Verdict.Run run) {
+            run(f, run.entry(), f.request);
+        } else if (v instanceof Verdict.Reject reject) {
+            finisher.reject(f, reject.reason(), reject.detail());
+        } else if (v instanceof Verdict.Filtered filtered) {
+            var r = filtered.refusal();
+            finisher.reject(f, r.reason(), r.detail(), r.answer(), r.deadLetter());
+        } else {
+            finisher.duplicate(f);
         }
     }
 
