@@ -51,13 +51,6 @@ public final class WorkerEngine {
     private final WorkerSettings s;
     private final OwnedThreads threads;
     private final Semaphore slots;
-    /**
-     * A run (collector, idempotency claim, publish and ack) that took less than this last time
-     * runs on the poller's thread: a hand-off to a runner (a thread woken, a context switch) costs
-     * tens of microseconds of CPU, more than the run. {@code -Doutpost.worker.inlineBelowMicros=0}:
-     * every run on a runner.
-     */
-    static final long INLINE_BELOW_NANOS = TimeUnit.MICROSECONDS.toNanos(Long.getLong("outpost.worker.inlineBelowMicros", 200));
     /** How long each collector's last run took (handling included), by collector name. */
     private final Map<String, Pace> paces = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor executor;
@@ -153,12 +146,10 @@ public final class WorkerEngine {
         if (!sweeping.get() && sweeping.compareAndSet(false, true)) {
             scheduleSweep();
         }
-        if (direct) {
-            handle(f);
-        } else if (INLINE_BELOW_NANOS > 0) {
-            handleOnPoller(f);
+        if (direct || s.inlineBelowNanos() > 0) {
+            handle(f, !direct);
         } else {
-            handOff(f, () -> handle(f));
+            handOff(f, () -> handle(f, false));
         }
     }
 
@@ -170,31 +161,15 @@ public final class WorkerEngine {
         }
     }
 
-    private void handle(InFlight f) {
-        if (state.get() != WorkerStatus.State.RUNNING) {
-            finisher.handBack(f);
-            return;
-        }
-        try {
-            counters.received.increment();
-            guard.run("listener onReceived", () -> s.listener().onReceived(f.delivery));
-            if (finisher.republishPending(f)) {
-                return;
-            }
-            act(f, checks.check(f));
-        } catch (Throwable t) {
-            finisher.internalFailure(f, t);
-        }
-    }
-
     /**
-     * Checks {@code f} on the poller's thread, and runs it there too when its collector's last
-     * handling took less than {@link #INLINE_BELOW_NANOS}: waking a runner thread costs more than
-     * such a run. Otherwise (first run, slow or blocking collectors, idempotency claims or an
-     * outbox that take long) the run goes to a runner, which times it again: a collector that
-     * turns slow blocks a poller for one run only, one that turns fast comes back.
+     * Checks {@code f} and runs it. On a poller's thread ({@code onPoller}) the run stays there
+     * only when its collector's last run (handling included) took less than
+     * {@code outpost.worker.inline-below-micros}, since waking a runner costs more than such a run;
+     * otherwise (first run, slow or blocking collectors, slow idempotency claims or outbox) it goes
+     * to a runner, which times it again: a collector that turns slow holds a poller for one run,
+     * one that turns fast comes back.
      */
-    private void handleOnPoller(InFlight f) {
+    private void handle(InFlight f, boolean onPoller) {
         if (state.get() != WorkerStatus.State.RUNNING) {
             finisher.handBack(f);
             return;
@@ -206,27 +181,22 @@ public final class WorkerEngine {
                 return;
             }
             Verdict v = checks.check(f);
-            if (v instanceof Verdict.Run r) {
-                Pace pace = paces.computeIfAbsent(r.entry().collector().name(), k -> new Pace());
-                if (pace.lastNanos < 0 || pace.lastNanos >= INLINE_BELOW_NANOS) {
-                    handOff(f, () -> runOnRunner(f, r, pace));
-                    return;
-                }
-                timedRun(f, r, pace);
+            if (!(v instanceof Verdict.Run r)) {
+                act(f, v);
                 return;
             }
-            act(f, v);
-        } catch (Throwable t) {
-            finisher.internalFailure(f, t);
-        }
-    }
-
-    private void runOnRunner(InFlight f, Verdict.Run r, Pace pace) {
-        if (state.get() != WorkerStatus.State.RUNNING) {
-            finisher.handBack(f);
-            return;
-        }
-        try {
+            Pace pace = paces.computeIfAbsent(r.entry().collector().name(), k -> new Pace());
+            long last = pace.lastNanos;
+            if (onPoller && (last < 0 || last >= s.inlineBelowNanos())) {
+                handOff(f, () -> {
+                    if (state.get() != WorkerStatus.State.RUNNING) {
+                        finisher.handBack(f);
+                    } else {
+                        timedRun(f, r, pace);
+                    }
+                });
+                return;
+            }
             timedRun(f, r, pace);
         } catch (Throwable t) {
             finisher.internalFailure(f, t);
@@ -237,15 +207,15 @@ public final class WorkerEngine {
         long t0 = s.ticker().getAsLong();
         try {
             run(f, r.entry(), f.request);
+        } catch (Throwable t) {
+            finisher.internalFailure(f, t);
         } finally {
             pace.lastNanos = s.ticker().getAsLong() - t0;
         }
     }
 
     private void act(InFlight f, Verdict v) {
-        if (v instanceof Verdict.Run run) {
-            run(f, run.entry(), f.request);
-        } else if (v instanceof Verdict.Reject reject) {
+        if (v instanceof Verdict.Reject reject) {
             finisher.reject(f, reject.reason(), reject.detail());
         } else if (v instanceof Verdict.Filtered filtered) {
             var r = filtered.refusal();
