@@ -49,6 +49,11 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  * <pre>./mvnw -B -q -o -pl bench -am package -DskipTests
  * java -cp bench/target/benchmarks.jar dev.outpost.bench.SqsWorkerVsRawLoop [messages=20000] [rounds=3]</pre>
  *
+ * <p>A run's figures end when its last message is done (for the raw loop: deleted; for the worker:
+ * completed): closing, and the long polls still open then, are printed apart when slow, not counted
+ * per message. {@code -Dbench.inline=0} sets the worker's {@code outpost.worker.inline-below-micros}
+ * (default here as in the worker, 200).
+ *
  * <p>{@code -Dbench.raw=false} runs the worker alone (for a profile: add
  * {@code -XX:StartFlightRecording=filename=sqs.jfr}), {@code -Dbench.worker=false} the raw loop alone; {@code -Dbench.modes=plain} or {@code replies} one mode.
  */
@@ -138,17 +143,33 @@ public final class SqsWorkerVsRawLoop {
 
     private static long serverPid = -1;
 
+    /** When the last message of a run was done: time, process CPU, own and ElasticMQ's ticks (taken once per run). */
+    private record Mark(long nanos, long cpu, long[] own, long[] server) {
+        static Mark now() {
+            return new Mark(System.nanoTime(), OS.getProcessCpuTime(), ticks("self"), ticks(Long.toString(serverPid)));
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicReference<Mark> LAST_DONE = new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** The last message is done: the run's figures end here (closing, and polls left open, are not per-message work). */
+    static void lastDone() {
+        LAST_DONE.compareAndSet(null, Mark.now());
+    }
+
     private static Run measure(int n, Body body) throws Exception {
         CALLS.clear();
+        LAST_DONE.set(null);
         long[] own0 = ticks("self");
         long[] server0 = ticks(Long.toString(serverPid));
         long cpu0 = OS.getProcessCpuTime();
         long t0 = System.nanoTime();
         body.run();
-        long elapsed = System.nanoTime() - t0;
-        double cpu = (OS.getProcessCpuTime() - cpu0) / 1e3 / n;
-        long[] own1 = ticks("self");
-        long[] server1 = ticks(Long.toString(serverPid));
+        Mark end = LAST_DONE.get() != null ? LAST_DONE.get() : Mark.now();
+        long elapsed = end.nanos() - t0;
+        double cpu = (end.cpu() - cpu0) / 1e3 / n;
+        long[] own1 = end.own();
+        long[] server1 = end.server();
         long ownTicks = own1[0] + own1[1] - own0[0] - own0[1];
         double sys = ownTicks <= 0 ? 0 : (own1[1] - own0[1]) / (double) ownTicks;
         double server = (server1[0] + server1[1] - server0[0] - server0[1]) * 1e6 / TICKS_PER_SECOND / n;
@@ -216,16 +237,22 @@ public final class SqsWorkerVsRawLoop {
     }
 
     static void outpost(SqsAsyncClient sqs, String queue, int n, String replies) throws Exception {
+        Thread mainThread = Thread.currentThread();
         CountDownLatch done = new CountDownLatch(n);
         long[] closing = new long[1];
         try (SqsTransport t = SqsTransport.builder().sqsClient(sqs).queue("requests", queue).build();
                 Worker w = Worker.builder(t).allowReplyTo(replies).collector(Payloads.noop())
+                        .configure(dev.outpost.core.config.OutpostConfig.builder()
+                                .set("outpost.worker.inline-below-micros", System.getProperty("bench.inline", "200")).build())
                         .concurrency(Integer.getInteger("bench.concurrency", 80)).pollers(Integer.getInteger("bench.pollers", 8))
                         .pollWait(Duration.ofSeconds(1))
                         .listener(new WorkerListener() {
                             @Override
                             public void onCompleted(Request request, Response response, Duration elapsed) {
                                 done.countDown();
+                                if (done.getCount() == 0) {
+                                    lastDone();
+                                }
                             }
                         }).build().start()) {
             long t0 = System.nanoTime();
@@ -239,6 +266,30 @@ public final class SqsWorkerVsRawLoop {
                 }
             }
             closing[0] = System.nanoTime();
+            Thread watchdog = new Thread(() -> {
+                try {
+                    Thread.sleep(5_000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                StringBuilder dump = new StringBuilder("  worker: still closing after 5 s; " + w.status().counters() + "\n");
+                Thread.getAllStackTraces().forEach((th, st) -> {
+                    if (th.getName().startsWith("outpost") || th.getName().startsWith("sdk") || th == mainThread) {
+                        dump.append("    ").append(th.getName()).append(' ').append(th.getState()).append('\n');
+                        for (int i = 0; i < Math.min(14, st.length); i++) {
+                            dump.append("      at ").append(st[i]).append('\n');
+                        }
+                    }
+                });
+                System.err.print(dump);
+            }, "bench-close-watchdog");
+            watchdog.setDaemon(true);
+            watchdog.start();
+            w.close();
+            System.err.printf(Locale.ROOT, "%s", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closing[0]) > 1500
+                    ? "  worker: worker.close() took " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closing[0]) + " ms\n" : "");
+            t.close();
+            watchdog.interrupt();
         }
         long closeMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closing[0]);
         if (closeMillis > 1000) {
@@ -285,7 +336,13 @@ public final class SqsWorkerVsRawLoop {
             CompletableFuture<?> sent = out.isEmpty() ? CompletableFuture.completedFuture(null)
                     : sqs.sendMessageBatch(r -> r.queueUrl(replies).entries(out));
             return sent.thenCompose(v -> sqs.deleteMessageBatch(r -> r.queueUrl(url).entries(del)))
-                    .thenAccept(d -> processed.addAndGet(d.successful().size()));
+                    .thenAccept(d -> {
+                        int k = d.successful().size();
+                        int now = processed.addAndGet(k);
+                        if (now >= n && now - k < n) {
+                            lastDone();
+                        }
+                    });
         }).whenComplete((v, e) -> poll(sqs, url, processed, n, finished, codec, replies));
     }
 }
