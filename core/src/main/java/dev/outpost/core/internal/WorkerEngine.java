@@ -53,6 +53,8 @@ public final class WorkerEngine {
     private final Semaphore slots;
     /** How long each collector's last run took (handling included), by collector name. */
     private final Map<String, Pace> paces = new ConcurrentHashMap<>();
+    /** Runs may stay on pollers: a threshold is set, and no run blocks on I/O of its own (idempotency store, outbox fsync). */
+    private final boolean inline;
     private final ThreadPoolExecutor executor;
     private final ScheduledThreadPoolExecutor timer;
     private final Deadlines deadlines;
@@ -88,6 +90,7 @@ public final class WorkerEngine {
         this.runner = new CollectorRunner("worker " + settings.workerId(), deadlines, settings.ticker());
         this.guard = new Guard("worker " + settings.workerId());
         this.direct = settings.transport().receivesLocally();
+        this.inline = settings.inlineBelowNanos() > 0 && settings.idempotency().isEmpty() && settings.outbox().isEmpty();
         Optional<DedupeCache> dedupe = settings.dedupeWindow() > 0
                 ? Optional.of(new DedupeCache(settings.dedupeWindow())) : Optional.empty();
         this.refusals = new Refusals(settings.workerId(), settings.ticker());
@@ -146,7 +149,7 @@ public final class WorkerEngine {
         if (!sweeping.get() && sweeping.compareAndSet(false, true)) {
             scheduleSweep();
         }
-        if (direct || s.inlineBelowNanos() > 0) {
+        if (direct || inline) {
             handle(f, !direct);
         } else {
             handOff(f, () -> handle(f, false));
@@ -163,11 +166,11 @@ public final class WorkerEngine {
 
     /**
      * Checks {@code f} and runs it. On a poller's thread ({@code onPoller}) the run stays there
-     * only when its collector's last run (handling included) took less than
-     * {@code outpost.worker.inline-below-micros}, since waking a runner costs more than such a run;
-     * otherwise (first run, slow or blocking collectors, slow idempotency claims or outbox) it goes
-     * to a runner, which times it again: a collector that turns slow holds a poller for one run,
-     * one that turns fast comes back.
+     * only when its collector's last run took less than {@code outpost.worker.inline-below-micros},
+     * since waking a runner costs more than such a run; otherwise (first run, slow or blocking
+     * collectors) it goes to a runner, which times it again: a collector that turns slow holds a
+     * poller for one run, one that turns fast comes back. With an idempotency store or a result
+     * outbox (I/O in every run) every run goes to a runner.
      */
     private void handle(InFlight f, boolean onPoller) {
         if (state.get() != WorkerStatus.State.RUNNING) {
@@ -204,13 +207,14 @@ public final class WorkerEngine {
     }
 
     private void timedRun(InFlight f, Verdict.Run r, Pace pace) {
-        long t0 = s.ticker().getAsLong();
         try {
             run(f, r.entry(), f.request);
         } catch (Throwable t) {
             finisher.internalFailure(f, t);
         } finally {
-            pace.lastNanos = s.ticker().getAsLong() - t0;
+            if (f.runNanos >= 0) {
+                pace.lastNanos = f.runNanos;
+            }
         }
     }
 
@@ -246,6 +250,7 @@ public final class WorkerEngine {
         String name = req.collector();
         long nanos = outcome instanceof CollectorRunner.Ok ok ? ok.nanos() : ((CollectorRunner.Failed) outcome).nanos();
         counters.recordRun(name, nanos, outcome instanceof CollectorRunner.Failed);
+        f.runNanos = nanos;
         Instant finished = s.clock().instant();
         if (outcome instanceof CollectorRunner.Ok ok) {
             Response response = Response.ok(req, ok.result(), s.workerId(), attempt, started, finished);
