@@ -42,14 +42,20 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  * request) against a hand-written raw SDK v2 async loop (8 concurrent long polls of 10, a
  * {@code SendMessageBatch} of replies and a {@code DeleteMessageBatch} per batch), on queues filled
  * alike, interleaved in the same rounds. Prints per round and mode: throughput and the ratio
- * (worker / raw), CPU of this JVM per message (ElasticMQ's excluded), and SQS calls per message by
+ * (worker / raw), CPU of this JVM per message (ElasticMQ's excluded, and printed apart: with both
+ * on the same cores, consumer CPU saved is throughput gained), and SQS calls per message by
  * operation (counted with an SDK {@link ExecutionInterceptor}).
  *
  * <pre>./mvnw -B -q -o -pl bench -am package -DskipTests
  * java -cp bench/target/benchmarks.jar dev.outpost.bench.SqsWorkerVsRawLoop [messages=20000] [rounds=3]</pre>
  *
+ * <p>A run's figures end when its last message is done (for the raw loop: deleted; for the worker:
+ * completed): closing, and the long polls still open then, are printed apart when slow, not counted
+ * per message. {@code -Dbench.inline=0} sets the worker's {@code outpost.worker.inline-below-micros}
+ * (default here as in the worker, 200).
+ *
  * <p>{@code -Dbench.raw=false} runs the worker alone (for a profile: add
- * {@code -XX:StartFlightRecording=filename=sqs.jfr}); {@code -Dbench.modes=plain} or {@code replies} one mode.
+ * {@code -XX:StartFlightRecording=filename=sqs.jfr}), {@code -Dbench.worker=false} the raw loop alone; {@code -Dbench.modes=plain} or {@code replies} one mode.
  */
 public final class SqsWorkerVsRawLoop {
     private static final com.sun.management.OperatingSystemMXBean OS =
@@ -57,13 +63,18 @@ public final class SqsWorkerVsRawLoop {
     private static final Map<String, LongAdder> CALLS = new ConcurrentHashMap<>();
     /** {@code -Dbench.raw=false}: the worker alone (to profile it). */
     private static final boolean RAW = Boolean.parseBoolean(System.getProperty("bench.raw", "true"));
+    /** {@code -Dbench.worker=false}: the raw loop alone (its profile, the baseline of the worker's). */
+    private static final boolean WORKER = Boolean.parseBoolean(System.getProperty("bench.worker", "true"));
     /** {@code -Dbench.modes=plain,replies}: which modes run. */
     private static final String MODES = System.getProperty("bench.modes", "plain,replies");
+    /** {@code -Dbench.verbose=true}: the worker's counters every second while it runs. */
+    private static final boolean VERBOSE = Boolean.getBoolean("bench.verbose");
 
     private SqsWorkerVsRawLoop() {}
 
     /** One measured run. */
-    private record Run(double perSecond, double cpuMicrosPerMessage, Map<String, Double> callsPerMessage) {
+    private record Run(double perSecond, double cpuMicrosPerMessage, double sysShare, double serverMicrosPerMessage,
+            Map<String, Double> callsPerMessage) {
         double calls() {
             return callsPerMessage.values().stream().mapToDouble(Double::doubleValue).sum();
         }
@@ -72,8 +83,8 @@ public final class SqsWorkerVsRawLoop {
             StringBuilder b = new StringBuilder();
             callsPerMessage.forEach((op, n) -> b.append(b.length() == 0 ? "" : ", ").append(op).append(' ')
                     .append(String.format(Locale.ROOT, "%.3f", n)));
-            return String.format(Locale.ROOT, "%,8.0f msg/s, %6.1f µs CPU/msg, %.3f calls/msg (%s)", perSecond, cpuMicrosPerMessage,
-                    calls(), b);
+            return String.format(Locale.ROOT, "%,8.0f msg/s, %6.1f µs CPU/msg (%2.0f%% system), ElasticMQ %5.1f µs/msg, %.3f calls/msg (%s)",
+                    perSecond, cpuMicrosPerMessage, 100 * sysShare, serverMicrosPerMessage, calls(), b);
         }
     }
 
@@ -86,6 +97,7 @@ public final class SqsWorkerVsRawLoop {
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
             int port = Integer.parseInt(out.readLine().substring("listening ".length()).trim());
+            serverPid = server.pid();
             try (SqsAsyncClient sqs = client(port)) {
                 String replies = sqs.createQueue(r -> r.queueName("bench-replies")).join().queueUrl();
                 System.out.printf(Locale.ROOT, "%,d messages per run, ElasticMQ in its own JVM, %d CPUs%n", n,
@@ -98,12 +110,15 @@ public final class SqsWorkerVsRawLoop {
                         if (!MODES.contains(reply ? "replies" : "plain")) {
                             continue;
                         }
-                        fill(sqs, q1, n, reply ? replies : null);
+                        if (WORKER) {
+                            fill(sqs, q1, n, reply ? replies : null);
+                        }
                         if (RAW) {
                             fill(sqs, q2, n, reply ? replies : null);
                         }
-                        Run worker = measure(n, () -> outpost(sqs, q1, n, replies));
+                        Run worker = WORKER ? measure(n, () -> outpost(sqs, q1, n, replies)) : null;
                         Run raw = RAW ? measure(n, () -> raw(sqs, q2, n, reply ? replies : null)) : worker;
+                        worker = worker == null ? raw : worker;
                         purge(sqs, replies);
                         if (round == 0) {
                             continue;
@@ -126,16 +141,55 @@ public final class SqsWorkerVsRawLoop {
         void run() throws Exception;
     }
 
+    private static long serverPid = -1;
+
+    /** When the last message of a run was done: time, process CPU, own and ElasticMQ's ticks (taken once per run). */
+    private record Mark(long nanos, long cpu, long[] own, long[] server) {
+        static Mark now() {
+            return new Mark(System.nanoTime(), OS.getProcessCpuTime(), ticks("self"), ticks(Long.toString(serverPid)));
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicReference<Mark> LAST_DONE = new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** The last message is done: the run's figures end here (closing, and polls left open, are not per-message work). */
+    static void lastDone() {
+        LAST_DONE.compareAndSet(null, Mark.now());
+    }
+
     private static Run measure(int n, Body body) throws Exception {
         CALLS.clear();
+        LAST_DONE.set(null);
+        long[] own0 = ticks("self");
+        long[] server0 = ticks(Long.toString(serverPid));
         long cpu0 = OS.getProcessCpuTime();
         long t0 = System.nanoTime();
         body.run();
-        long elapsed = System.nanoTime() - t0;
-        double cpu = (OS.getProcessCpuTime() - cpu0) / 1e3 / n;
+        Mark end = LAST_DONE.get() != null ? LAST_DONE.get() : Mark.now();
+        long elapsed = end.nanos() - t0;
+        double cpu = (end.cpu() - cpu0) / 1e3 / n;
+        long[] own1 = end.own();
+        long[] server1 = end.server();
+        long ownTicks = own1[0] + own1[1] - own0[0] - own0[1];
+        double sys = ownTicks <= 0 ? 0 : (own1[1] - own0[1]) / (double) ownTicks;
+        double server = (server1[0] + server1[1] - server0[0] - server0[1]) * 1e6 / TICKS_PER_SECOND / n;
         Map<String, Double> calls = new TreeMap<>();
         CALLS.forEach((op, c) -> calls.put(op, c.sum() / (double) n));
-        return new Run(n / (elapsed / 1e9), cpu, calls);
+        return new Run(n / (elapsed / 1e9), cpu, sys, server, calls);
+    }
+
+    /** USER_HZ of /proc/PID/stat: 100 on Linux. */
+    private static final double TICKS_PER_SECOND = 100;
+
+    /** User and system CPU ticks of a process, from /proc (zeros where there is none). */
+    private static long[] ticks(String pid) {
+        try {
+            String stat = java.nio.file.Files.readString(Path.of("/proc", pid, "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
+        } catch (java.io.IOException | RuntimeException e) {
+            return new long[2];
+        }
     }
 
     static SqsAsyncClient client(int port) {
@@ -183,20 +237,63 @@ public final class SqsWorkerVsRawLoop {
     }
 
     static void outpost(SqsAsyncClient sqs, String queue, int n, String replies) throws Exception {
+        Thread mainThread = Thread.currentThread();
         CountDownLatch done = new CountDownLatch(n);
+        long[] closing = new long[1];
         try (SqsTransport t = SqsTransport.builder().sqsClient(sqs).queue("requests", queue).build();
                 Worker w = Worker.builder(t).allowReplyTo(replies).collector(Payloads.noop())
+                        .configure(dev.outpost.core.config.OutpostConfig.builder()
+                                .set("outpost.worker.inline-below-micros", System.getProperty("bench.inline", "200")).build())
                         .concurrency(Integer.getInteger("bench.concurrency", 80)).pollers(Integer.getInteger("bench.pollers", 8))
                         .pollWait(Duration.ofSeconds(1))
                         .listener(new WorkerListener() {
                             @Override
                             public void onCompleted(Request request, Response response, Duration elapsed) {
                                 done.countDown();
+                                if (done.getCount() == 0) {
+                                    lastDone();
+                                }
                             }
                         }).build().start()) {
-            if (!done.await(300, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("outpost worker did not finish");
+            long t0 = System.nanoTime();
+            while (!done.await(1, TimeUnit.SECONDS)) {
+                if (System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(300)) {
+                    throw new IllegalStateException("outpost worker did not finish");
+                }
+                if (VERBOSE) {
+                    System.err.printf(Locale.ROOT, "  worker: %d left after %d s: %s%n", done.getCount(),
+                            TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0), w.status().counters());
+                }
             }
+            closing[0] = System.nanoTime();
+            Thread watchdog = new Thread(() -> {
+                try {
+                    Thread.sleep(5_000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                StringBuilder dump = new StringBuilder("  worker: still closing after 5 s; " + w.status().counters() + "\n");
+                Thread.getAllStackTraces().forEach((th, st) -> {
+                    if (th.getName().startsWith("outpost") || th.getName().startsWith("sdk") || th == mainThread) {
+                        dump.append("    ").append(th.getName()).append(' ').append(th.getState()).append('\n');
+                        for (int i = 0; i < Math.min(14, st.length); i++) {
+                            dump.append("      at ").append(st[i]).append('\n');
+                        }
+                    }
+                });
+                System.err.print(dump);
+            }, "bench-close-watchdog");
+            watchdog.setDaemon(true);
+            watchdog.start();
+            w.close();
+            System.err.printf(Locale.ROOT, "%s", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closing[0]) > 1500
+                    ? "  worker: worker.close() took " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closing[0]) + " ms\n" : "");
+            t.close();
+            watchdog.interrupt();
+        }
+        long closeMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closing[0]);
+        if (closeMillis > 1000) {
+            System.err.printf(Locale.ROOT, "  worker: closing took %,d ms%n", closeMillis);
         }
     }
 
@@ -239,7 +336,13 @@ public final class SqsWorkerVsRawLoop {
             CompletableFuture<?> sent = out.isEmpty() ? CompletableFuture.completedFuture(null)
                     : sqs.sendMessageBatch(r -> r.queueUrl(replies).entries(out));
             return sent.thenCompose(v -> sqs.deleteMessageBatch(r -> r.queueUrl(url).entries(del)))
-                    .thenAccept(d -> processed.addAndGet(d.successful().size()));
+                    .thenAccept(d -> {
+                        int k = d.successful().size();
+                        int now = processed.addAndGet(k);
+                        if (now >= n && now - k < n) {
+                            lastDone();
+                        }
+                    });
         }).whenComplete((v, e) -> poll(sqs, url, processed, n, finished, codec, replies));
     }
 }

@@ -492,7 +492,7 @@ public final class Worker implements AutoCloseable {
                     b.integer(WorkerBinding.MAX_ATTEMPTS), b.integer(WorkerBinding.DEDUPE), b.list(WorkerBinding.REPLY_TO_ALLOW),
                     listener, clock, ticker, threadFactory, view, audit, filters,
                     b.idempotency(idempotencyStore, id, clock), b.outbox(transport, ticker),
-                    b.checkResults()));
+                    b.checkResults(), b.integer(WorkerBinding.INLINE_BELOW_MICROS) * 1_000L));
             return new Worker(engine[0]);
         }
     }

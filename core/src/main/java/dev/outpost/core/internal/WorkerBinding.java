@@ -28,6 +28,7 @@ public final class WorkerBinding {
     public static final String CONCURRENCY = "outpost.worker.concurrency";
     public static final String POLLERS = "outpost.worker.pollers";
     public static final String POLL_WAIT = "outpost.worker.poll-wait";
+    public static final String INLINE_BELOW_MICROS = "outpost.worker.inline-below-micros";
     public static final String MAX_ATTEMPTS = "outpost.worker.max-attempts";
     public static final String BACKOFF_INITIAL = "outpost.worker.backoff.initial";
     public static final String BACKOFF_MAX = "outpost.worker.backoff.max";
@@ -50,6 +51,7 @@ public final class WorkerBinding {
     private static final Map<String, long[]> RANGES = Map.of(
             CONCURRENCY, new long[] {1, 4096},
             POLLERS, new long[] {1, 64},
+            INLINE_BELOW_MICROS, new long[] {0, 1_000_000},
             MAX_ATTEMPTS, new long[] {1, 100},
             DEDUPE, new long[] {0, 10_000_000},
             MAX_MESSAGE_BYTES, new long[] {1, Integer.MAX_VALUE},

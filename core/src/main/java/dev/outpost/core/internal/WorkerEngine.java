@@ -51,6 +51,10 @@ public final class WorkerEngine {
     private final WorkerSettings s;
     private final OwnedThreads threads;
     private final Semaphore slots;
+    /** How long each collector's last run took (handling included), by collector name. */
+    private final Map<String, Pace> paces = new ConcurrentHashMap<>();
+    /** Runs may stay on pollers: a threshold is set, and no run blocks on I/O of its own (idempotency store, outbox fsync). */
+    private final boolean inline;
     private final ThreadPoolExecutor executor;
     private final ScheduledThreadPoolExecutor timer;
     private final Deadlines deadlines;
@@ -70,6 +74,11 @@ public final class WorkerEngine {
     /** Each slot's thread receives and handles its own deliveries (see {@link dev.outpost.spi.Transport#receivesLocally()}). */
     private final boolean direct;
 
+    /** The last run's duration of one collector; -1 before the first. */
+    private static final class Pace {
+        volatile long lastNanos = -1;
+    }
+
     public WorkerEngine(WorkerSettings settings) {
         this.s = settings;
         this.threads = new OwnedThreads("worker", settings.threadFactory());
@@ -81,6 +90,7 @@ public final class WorkerEngine {
         this.runner = new CollectorRunner("worker " + settings.workerId(), deadlines, settings.ticker());
         this.guard = new Guard("worker " + settings.workerId());
         this.direct = settings.transport().receivesLocally();
+        this.inline = settings.inlineBelowNanos() > 0 && settings.idempotency().isEmpty() && settings.outbox().isEmpty();
         Optional<DedupeCache> dedupe = settings.dedupeWindow() > 0
                 ? Optional.of(new DedupeCache(settings.dedupeWindow())) : Optional.empty();
         this.refusals = new Refusals(settings.workerId(), settings.ticker());
@@ -139,18 +149,30 @@ public final class WorkerEngine {
         if (!sweeping.get() && sweeping.compareAndSet(false, true)) {
             scheduleSweep();
         }
-        if (direct) {
-            handle(f);
-            return;
+        if (direct || inline) {
+            handle(f, !direct);
+        } else {
+            handOff(f, () -> handle(f, false));
         }
+    }
+
+    private void handOff(InFlight f, Runnable task) {
         try {
-            executor.execute(() -> handle(f));
+            executor.execute(task);
         } catch (RuntimeException rejectedByExecutor) {
             finisher.handBack(f);
         }
     }
 
-    private void handle(InFlight f) {
+    /**
+     * Checks {@code f} and runs it. On a poller's thread ({@code onPoller}) the run stays there
+     * only when its collector's last run took less than {@code outpost.worker.inline-below-micros},
+     * since waking a runner costs more than such a run; otherwise (first run, slow or blocking
+     * collectors) it goes to a runner, which times it again: a collector that turns slow holds a
+     * poller for one run, one that turns fast comes back. With an idempotency store or a result
+     * outbox (I/O in every run) every run goes to a runner.
+     */
+    private void handle(InFlight f, boolean onPoller) {
         if (state.get() != WorkerStatus.State.RUNNING) {
             finisher.handBack(f);
             return;
@@ -162,18 +184,48 @@ public final class WorkerEngine {
                 return;
             }
             Verdict v = checks.check(f);
-            if (v instanceof Verdict.Run run) {
-                run(f, run.entry(), f.request);
-            } else if (v instanceof Verdict.Reject reject) {
-                finisher.reject(f, reject.reason(), reject.detail());
-            } else if (v instanceof Verdict.Filtered filtered) {
-                var r = filtered.refusal();
-                finisher.reject(f, r.reason(), r.detail(), r.answer(), r.deadLetter());
-            } else {
-                finisher.duplicate(f);
+            if (!(v instanceof Verdict.Run r)) {
+                act(f, v);
+                return;
             }
+            Pace pace = paces.computeIfAbsent(r.entry().collector().name(), k -> new Pace());
+            long last = pace.lastNanos;
+            if (onPoller && (last < 0 || last >= s.inlineBelowNanos())) {
+                handOff(f, () -> {
+                    if (state.get() != WorkerStatus.State.RUNNING) {
+                        finisher.handBack(f);
+                    } else {
+                        timedRun(f, r, pace);
+                    }
+                });
+                return;
+            }
+            timedRun(f, r, pace);
         } catch (Throwable t) {
             finisher.internalFailure(f, t);
+        }
+    }
+
+    private void timedRun(InFlight f, Verdict.Run r, Pace pace) {
+        try {
+            run(f, r.entry(), f.request);
+        } catch (Throwable t) {
+            finisher.internalFailure(f, t);
+        } finally {
+            if (f.runNanos >= 0) {
+                pace.lastNanos = f.runNanos;
+            }
+        }
+    }
+
+    private void act(InFlight f, Verdict v) {
+        if (v instanceof Verdict.Reject reject) {
+            finisher.reject(f, reject.reason(), reject.detail());
+        } else if (v instanceof Verdict.Filtered filtered) {
+            var r = filtered.refusal();
+            finisher.reject(f, r.reason(), r.detail(), r.answer(), r.deadLetter());
+        } else {
+            finisher.duplicate(f);
         }
     }
 
@@ -198,6 +250,7 @@ public final class WorkerEngine {
         String name = req.collector();
         long nanos = outcome instanceof CollectorRunner.Ok ok ? ok.nanos() : ((CollectorRunner.Failed) outcome).nanos();
         counters.recordRun(name, nanos, outcome instanceof CollectorRunner.Failed);
+        f.runNanos = nanos;
         Instant finished = s.clock().instant();
         if (outcome instanceof CollectorRunner.Ok ok) {
             Response response = Response.ok(req, ok.result(), s.workerId(), attempt, started, finished);

@@ -41,7 +41,8 @@ public record WorkerSettings(
         List<RequestFilter> filters,
         Optional<Idempotency> idempotency,
         Optional<ResultOutbox> outbox,
-        boolean checkResults) {
+        boolean checkResults,
+        long inlineBelowNanos) {
 
     public WorkerSettings {
         collectors = Map.copyOf(collectors);
