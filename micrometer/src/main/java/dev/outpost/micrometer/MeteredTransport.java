@@ -123,6 +123,11 @@ public final class MeteredTransport implements Transport {
     }
 
     @Override
+    public CompletableFuture<Void> ackBatch(List<? extends Delivery> deliveries) {
+        return delegate.ackBatch(deliveries); // the transport's own batching (one SQS call for many), not the default's one by one
+    }
+
+    @Override
     public OptionalLong depth(String source) {
         return delegate.depth(source);
     }
