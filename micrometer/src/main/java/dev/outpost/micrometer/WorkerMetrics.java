@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link Worker}'s figures as Micrometer meters. Pass it to the worker's builder as its listener
@@ -112,10 +113,14 @@ public final class WorkerMetrics implements WorkerListener {
 
     @Override
     public void onCompleted(Request request, Response response, Duration elapsed) {
-        String collector = collectors.tag(request.collector());
-        Timer[] byStatus = timers.get(collector);
+        // keyed by the collector's own name once it is admitted, so a known name costs one lookup
+        Timer[] byStatus = timers.get(request.collector());
+        String collector;
         if (byStatus == null) {
+            collector = collectors.tag(request.collector());
             byStatus = timers.computeIfAbsent(collector, c -> new Timer[ResponseStatus.values().length]);
+        } else {
+            collector = request.collector();
         }
         int i = response.status().ordinal();
         Timer t = byStatus[i];
@@ -126,7 +131,7 @@ public final class WorkerMetrics implements WorkerListener {
                     .register(registry);
             byStatus[i] = t; // a race registers the same meter twice: Micrometer returns the one it has
         }
-        t.record(elapsed);
+        t.record(elapsed.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override

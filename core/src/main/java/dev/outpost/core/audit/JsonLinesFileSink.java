@@ -1,5 +1,6 @@
 package dev.outpost.core.audit;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -45,15 +46,16 @@ public final class JsonLinesFileSink implements AuditSink {
     @Override
     public void write(List<String> lines) throws IOException {
         for (String line : lines) {
-            byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
-            if (out != null && size > 0 && size + bytes.length > maxBytes) {
+            byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+            if (out != null && size > 0 && size + bytes.length + 1 > maxBytes) {
                 rotate();
             }
             if (out == null) {
                 open();
             }
             out.write(bytes);
-            size += bytes.length;
+            out.write('\n');
+            size += bytes.length + 1;
         }
         if (out != null) {
             out.flush();
@@ -68,7 +70,8 @@ public final class JsonLinesFileSink implements AuditSink {
         } catch (UnsupportedOperationException e) {
             Files.createFile(file); // not a POSIX file system
         }
-        out = Files.newOutputStream(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        // buffered: one write call per batch, not per line (flushed at the end of every batch)
+        out = new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND), 1 << 16);
         size = Files.size(file);
     }
 

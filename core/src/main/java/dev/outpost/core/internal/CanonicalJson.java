@@ -1,7 +1,6 @@
 package dev.outpost.core.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -34,12 +33,21 @@ public final class CanonicalJson {
     }
 
     static byte[] bytes(JsonNode node) {
-        StringBuilder sb = new StringBuilder();
+        StringBuilder sb = new StringBuilder(128);
         write(node, sb);
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    // getInstance looks the provider up on every call; a digest per thread is reset by digest()
+    private static final ThreadLocal<MessageDigest> DIGESTS = ThreadLocal.withInitial(CanonicalJson::newDigest);
+
     private static MessageDigest digest() {
+        MessageDigest d = DIGESTS.get();
+        d.reset();
+        return d;
+    }
+
+    private static MessageDigest newDigest() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -47,31 +55,78 @@ public final class CanonicalJson {
         }
     }
 
+    /**
+     * Writes the same text as Jackson's {@code toString()} of each scalar (the hashes are stored, so
+     * the form never changes), without a generator per scalar: that was most of the audit writer's CPU.
+     */
     private static void write(JsonNode node, StringBuilder sb) {
-        if (node.isObject()) {
-            sb.append('{');
-            List<String> names = new ArrayList<>();
-            node.fieldNames().forEachRemaining(names::add);
-            names.sort(null);
-            for (int i = 0; i < names.size(); i++) {
-                if (i > 0) {
-                    sb.append(',');
+        switch (node.getNodeType()) {
+            case OBJECT -> {
+                sb.append('{');
+                List<String> names = new ArrayList<>(node.size());
+                node.fieldNames().forEachRemaining(names::add);
+                names.sort(null);
+                for (int i = 0; i < names.size(); i++) {
+                    if (i > 0) {
+                        sb.append(',');
+                    }
+                    quote(names.get(i), sb);
+                    sb.append(':');
+                    write(node.get(names.get(i)), sb);
                 }
-                sb.append(TextNode.valueOf(names.get(i)).toString()).append(':');
-                write(node.get(names.get(i)), sb);
+                sb.append('}');
             }
-            sb.append('}');
-        } else if (node.isArray()) {
-            sb.append('[');
-            for (int i = 0; i < node.size(); i++) {
-                if (i > 0) {
-                    sb.append(',');
+            case ARRAY -> {
+                sb.append('[');
+                for (int i = 0; i < node.size(); i++) {
+                    if (i > 0) {
+                        sb.append(',');
+                    }
+                    write(node.get(i), sb);
                 }
-                write(node.get(i), sb);
+                sb.append(']');
             }
-            sb.append(']');
-        } else {
-            sb.append(node.toString());
+            case STRING -> quote(node.textValue(), sb);
+            case BOOLEAN -> sb.append(node.booleanValue());
+            case NULL -> sb.append("null");
+            case NUMBER -> {
+                if (node.isInt() || node.isLong()) {
+                    sb.append(node.longValue());
+                } else {
+                    sb.append(node.toString()); // doubles, big numbers: Jackson's own form
+                }
+            }
+            default -> sb.append(node.toString());
         }
+    }
+
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+    /**
+     * Appends {@code s} as a JSON string, as Jackson writes it by default: quote and backslash
+     * escaped, control characters as two-character escapes or a four-digit hex escape (upper case).
+     */
+    public static void quote(String s, StringBuilder sb) {
+        sb.append('"');
+        int from = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x20 && c != '"' && c != '\\') {
+                continue;
+            }
+            sb.append(s, from, i);
+            from = i + 1;
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\b' -> sb.append("\\b");
+                case '\t' -> sb.append("\\t");
+                case '\n' -> sb.append("\\n");
+                case '\f' -> sb.append("\\f");
+                case '\r' -> sb.append("\\r");
+                default -> sb.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
+            }
+        }
+        sb.append(s, from, s.length()).append('"');
     }
 }
