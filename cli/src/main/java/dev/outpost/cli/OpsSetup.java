@@ -2,12 +2,9 @@ package dev.outpost.cli;
 
 import dev.outpost.ConfigException;
 import dev.outpost.cli.internal.OpsDemoHosts;
-import dev.outpost.core.Client;
 import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.fleet.Fleet;
-import dev.outpost.kv.RemoteRegistry;
-import dev.outpost.kv.SqliteRegistry;
 import dev.outpost.nacl.SealedCodec;
 import dev.outpost.ops.Access;
 import dev.outpost.ops.CommandRouter;
@@ -69,16 +66,9 @@ final class OpsSetup implements AutoCloseable {
                 if (SealedCodec.Builder.isConfigured(config)) {
                     codec = SealedCodec.builder().configure(config).build();
                 }
-                Optional<Path> sqlite = config.string("outpost.ops.registry.sqlite").filter(s -> !s.isBlank()).map(Path::of);
-                if (sqlite.isPresent()) {
-                    registry = own(SqliteRegistry.builder(sqlite.get()).build().start());
-                    where = "the inventory in " + sqlite.get();
-                } else {
-                    String queue = config.string("outpost.ops.registry.broker-queue").orElse("kv-requests");
-                    Client client = own(Client.builder(transport).codec(codec).configure(config).requests(queue).build().start());
-                    registry = own(RemoteRegistry.builder(client).configure(config).build());
-                    where = "the inventory served by the broker on '" + queue + "'";
-                }
+                Inventory inventory = Inventory.open(config, transport, codec, this::own);
+                registry = inventory.registry();
+                where = inventory.where();
             }
             fleet = own(Fleet.builder(transport).registry(registry).codec(codec).configure(config).build());
             journal = config.string("outpost.ops.export.journal").filter(s -> !s.isBlank())

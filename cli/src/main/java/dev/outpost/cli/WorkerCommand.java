@@ -3,12 +3,18 @@ package dev.outpost.cli;
 import dev.outpost.ConfigException;
 import dev.outpost.cli.internal.Daemon;
 import dev.outpost.cli.internal.Observability;
+import dev.outpost.core.RequestFilter;
 import dev.outpost.core.Worker;
 import dev.outpost.core.config.OutpostConfig;
+import dev.outpost.core.json.JsonCodec;
+import dev.outpost.fleet.FleetMember;
 import dev.outpost.nacl.SealedCodec;
+import dev.outpost.spi.Codec;
 import dev.outpost.spi.Transport;
 import dev.outpost.sqs.SqsTransport;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,7 +28,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "worker", description = "Runs a worker from configuration until SIGTERM (then drains in-flight work).",
         footer = {"", "Keys: outpost.worker.*, outpost.collectors.*, outpost.sqs.*, outpost.nacl.*, outpost.audit.*,"
-                + " outpost.metrics.prometheus.* (docs/configuration.md)."})
+                + " outpost.metrics.prometheus.*, outpost.fleet.host.* with outpost.ops.registry.* (docs/configuration.md)."})
 final class WorkerCommand implements Callable<Integer> {
     @Mixin
     GlobalOptions global;
@@ -39,17 +45,30 @@ final class WorkerCommand implements Callable<Integer> {
         Worker.Builder builder = Worker.builder(transport).configure(config).discoverCollectors();
         observed.instrument(builder);
         boolean sealed = SealedCodec.Builder.isConfigured(config);
+        Codec codec = sealed ? SealedCodec.builder().configure(config).build() : JsonCodec.create();
         if (sealed) {
-            builder.codec(SealedCodec.builder().configure(config).build());
+            builder.codec(codec);
+        }
+        boolean register = config.booleanValue("outpost.fleet.host.register").orElse(false);
+        // the member's filter (broadcast selectors, cancellation) needs the member, which needs the built worker's collectors
+        AtomicReference<RequestFilter> memberFilter = new AtomicReference<>((request, sender) -> Optional.empty());
+        Optional<Inventory> inventory = Optional.empty();
+        if (register) {
+            inventory = Optional.of(Inventory.open(config, transport, codec, daemon::own));
+            builder.filter((request, sender) -> memberFilter.get().check(request, sender));
         }
         Worker worker = daemon.own(builder.build());
+        Optional<FleetMember> member = inventory.map(i -> daemon.own(FleetMember.builder(i.registry()).id(worker.id())
+                .collectors(worker.collectors()).configure(config).build()));
+        member.ifPresent(m -> memberFilter.set(m.filter()));
         observed.monitor(worker);
         observed.start();
         worker.start();
+        member.ifPresent(FleetMember::start); // after the worker: a host in the inventory answers; a SIGTERM removes it first
         return daemon.run(spec.commandLine().getOut(), "outpost worker " + worker.id() + " running: "
                 + worker.status().concurrency() + " slots on '" + worker.status().source() + "', sealing "
                 + (sealed ? "on" : "OFF (anyone who can write to the queue is obeyed)") + observed.describe()
-                + "; SIGTERM drains and stops");
+                + inventory.map(i -> ", registered in " + i.where()).orElse("") + "; SIGTERM drains and stops");
     }
 
     static Transport transport(OutpostConfig config) {

@@ -243,6 +243,37 @@ class CliProcessTest {
     }
 
     @Test
+    void aWorkerDaemonRegistersInTheFleetInventoryAndLeavesItOnSigterm() throws Exception {
+        Path inventory = dir.resolve("inventory.db");
+        Path cfg = config("member.yaml", Files.readString(workerConfig(2)) + """
+                  fleet:
+                    host:
+                      register: true
+                      tags: web,eu-west
+                  ops:
+                    registry:
+                      sqlite: %s
+                """.formatted(inventory));
+        Process worker = outpost("member", "worker", "--config", cfg.toString());
+        awaitHealthLine("member");
+        assertThat(out("member")).contains("registered in the inventory in " + inventory);
+        String key = dev.outpost.fleet.HostRecord.key("cli-test-worker");
+        // the inventory outpost ops reads: the same SQLite file, opened by another process
+        try (dev.outpost.kv.SqliteRegistry registry = dev.outpost.kv.SqliteRegistry.builder(inventory).build().start()) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> registry.get(key).isPresent());
+            com.fasterxml.jackson.databind.JsonNode host = registry.get(key).orElseThrow().value();
+            assertThat(host.path("requests").asText()).isEqualTo("requests");
+            assertThat(host.path("collectors").toString()).contains("\"test.slow\"").contains("\"outpost.ping\"");
+            assertThat(host.path("tags").toString()).contains("\"web\"").contains("\"eu-west\"");
+            assertThat(registry.get(key).orElseThrow().expiresAt()).as("a heartbeat TTL: a killed host expires").isPresent();
+
+            worker.destroy(); // SIGTERM: the host leaves the inventory
+            assertThat(worker.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(registry.get(key)).as(err("member")).isEmpty();
+        }
+    }
+
+    @Test
     void sigtermDrainsInFlightWorkAndLosesNothing() throws Exception {
         Path cfg = workerConfig(4);
         Process first = outpost("first", "worker", "--config", cfg.toString());

@@ -136,6 +136,12 @@ public final class Worker implements AutoCloseable {
         return engine.settings().workerId();
     }
 
+    /** The collectors callers may run here, as {@code outpost.collectors} lists them, by name (for inventories). */
+    public List<Collector> collectors() {
+        return engine.settings().collectors().entrySet().stream().filter(e -> e.getValue().allowed() && !e.getKey().startsWith("_"))
+                .sorted(java.util.Map.Entry.comparingByKey()).map(e -> e.getValue().collector()).toList();
+    }
+
     /** A snapshot of counters, in-flight work, latencies and thread health. */
     public WorkerStatus status() {
         return engine.status();
