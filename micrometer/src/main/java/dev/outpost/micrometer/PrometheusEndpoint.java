@@ -211,17 +211,25 @@ public final class PrometheusEndpoint implements AutoCloseable {
     }
 
     private void accept() {
+        int failures = 0;
         while (state.get() == State.RUNNING) {
             Socket socket;
             try {
                 socket = server.accept();
             } catch (IOException e) {
-                if (state.get() == State.RUNNING) {
-                    log.warn("metrics endpoint accept failed: {}", e.toString());
-                    continue;
+                if (state.get() != State.RUNNING) {
+                    return;
                 }
-                return;
+                // a failure that repeats (out of file descriptors) must not spin a core or flood the log
+                failures++;
+                if (failures == 1 || failures % 100 == 0) {
+                    log.warn("metrics endpoint accept failed ({} in a row): {}", failures, e.toString());
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(
+                        TimeUnit.MILLISECONDS.toNanos(Math.min(1_000, 10L << Math.min(failures - 1, 7))));
+                continue;
             }
+            failures = 0;
             try {
                 admit(socket);
             } catch (Throwable t) {
