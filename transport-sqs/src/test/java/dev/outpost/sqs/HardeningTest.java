@@ -209,6 +209,33 @@ class HardeningTest {
     }
 
     @Test
+    void closeDoesNotWaitLongerThanItsDueForAPollTheServerNeverAnswers() throws Exception {
+        String url = ElasticMq.createQueue(admin, "unanswered", 60, Map.of());
+        InterceptingSqsClient client = new InterceptingSqsClient(admin);
+        CountDownLatch polling = new CountDownLatch(1);
+        client.nextReceive.set(r -> {
+            polling.countDown();
+            return new CompletableFuture<>(); // a server that never answers this 1 s long poll
+        });
+        SqsTransport t = SqsTransport.builder().sqsClient(client).queue("requests", url).build();
+        Thread poller = new Thread(() -> {
+            try {
+                t.receive("requests", 10, Duration.ofSeconds(1));
+            } catch (Throwable e) {
+                // interrupted below
+            }
+        });
+        poller.start();
+        assertThat(polling.await(10, TimeUnit.SECONDS)).isTrue();
+        poller.interrupt();
+        poller.join(5_000);
+
+        // due 1 s + the grace after it began: the close gives up on it then, not after the 25 s it allows a 20 s poll
+        ShutdownResult result = t.shutdown().get(15, TimeUnit.SECONDS);
+        assertThat(result.clean()).as("a call was still open: " + result).isFalse();
+    }
+
+    @Test
     void configurationGivesEndpointRegionAndStaticCredentialsAndNothingStartsInBuild() throws Exception {
         ElasticMq.createQueue(admin, "configured", 30, Map.of());
         AtomicInteger threads = new AtomicInteger();

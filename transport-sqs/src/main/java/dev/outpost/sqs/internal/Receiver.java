@@ -6,8 +6,8 @@ import dev.outpost.spi.TransportException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -38,7 +38,10 @@ public final class Receiver {
     private final DeadLetters deadLetters;
     private final SqsDelivery.Actions actions;
     private final Optional<Integer> visibilitySeconds;
-    private final Set<CompletableFuture<?>> polls = ConcurrentHashMap.newKeySet();
+    /** How long past its wait a long poll's answer may take before a closing transport stops waiting for it. */
+    static final int ANSWER_GRACE_SECONDS = 5;
+    /** Open polls and releases, with when each is due ({@link System#nanoTime()}): a close waits no longer than that. */
+    private final Map<CompletableFuture<?>, Long> polls = new ConcurrentHashMap<>();
     private final AtomicInteger released = new AtomicInteger();
 
     public Receiver(SqsAsyncClient sqs, QueueUrls urls, PayloadStore payloads, DeadLetters deadLetters, Batcher<String> deletes,
@@ -59,13 +62,14 @@ public final class Receiver {
                 .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT);
         visibilitySeconds.ifPresent(rb::visibilityTimeout);
         CompletableFuture<ReceiveMessageResponse> call = sqs.receiveMessage(rb.build());
-        polls.add(call);
+        long due = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds + ANSWER_GRACE_SECONDS);
+        polls.put(call, due);
         call.whenComplete((r, e) -> polls.remove(call));
         ReceiveMessageResponse resp;
         try {
             resp = await(call, source, "receiving from", waitSeconds + 60L, true);
         } catch (InterruptedException | RuntimeException e) {
-            releaseWhenDone(call, url, source);
+            releaseWhenDone(call, url, source, due);
             throw e;
         }
         List<software.amazon.awssdk.services.sqs.model.Message> messages = resp.messages();
@@ -137,10 +141,10 @@ public final class Receiver {
     }
 
     /** A poll given up on still ends on the server: make what it picked visible again at once. */
-    private void releaseWhenDone(CompletableFuture<ReceiveMessageResponse> call, String url, String source) {
+    private void releaseWhenDone(CompletableFuture<ReceiveMessageResponse> call, String url, String source, long due) {
         // tracked from now, before the poll can end: a closing transport waits for the release too
         CompletableFuture<Void> handled = new CompletableFuture<>();
-        polls.add(handled);
+        polls.put(handled, due + TimeUnit.SECONDS.toNanos(ANSWER_GRACE_SECONDS));
         handled.whenComplete((r, e) -> polls.remove(handled));
         call.whenComplete((resp, e) -> {
             if (resp == null || resp.messages().isEmpty()) {
@@ -177,17 +181,26 @@ public final class Receiver {
         return !polls.isEmpty();
     }
 
-    /** Waits (bounded) for polls still open on the server and the releases of what they received. */
+    /**
+     * Waits for polls still open on the server and the releases of what they received: at most
+     * {@code timeoutMillis}, and no longer than the last of them is due (its wait plus a grace). A
+     * poll the server never answers is not waited for longer than that.
+     */
     public Released awaitPolls(long timeoutMillis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        long cap = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (!polls.isEmpty()) {
+            long deadline = System.nanoTime(); // the latest due, then no later than the cap
+            for (long due : polls.values()) {
+                deadline = due - deadline > 0 ? due : deadline;
+            }
+            deadline = deadline - cap > 0 ? cap : deadline;
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 log.warn("{} SQS calls still open at close: messages they pick stay hidden for their visibility timeout", polls.size());
                 return new Released(false, released.get());
             }
             try {
-                CompletableFuture.anyOf(polls.toArray(CompletableFuture[]::new)).get(left, TimeUnit.NANOSECONDS);
+                CompletableFuture.anyOf(polls.keySet().toArray(CompletableFuture[]::new)).get(left, TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return new Released(false, released.get());
