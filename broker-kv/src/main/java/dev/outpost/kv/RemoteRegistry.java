@@ -8,6 +8,7 @@ import dev.outpost.core.CallTimeoutException;
 import dev.outpost.core.Client;
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.core.lifecycle.Lifecycle;
+import dev.outpost.kv.internal.BrokerAnswers;
 import dev.outpost.kv.internal.PollingWatches;
 import dev.outpost.kv.internal.Wire;
 import dev.outpost.kv.internal.WriterNames;
@@ -124,7 +125,7 @@ public final class RemoteRegistry implements Registry {
         RegistryKeys.checkKey(key);
         JsonNode r = call("kv.get", key, params(key));
         JsonNode e = r.path("entry");
-        return e.isNull() ? Optional.empty() : Optional.of(answered(key, e, false));
+        return e.isNull() ? Optional.empty() : Optional.of(BrokerAnswers.entry(key, e, false));
     }
 
     @Override
@@ -206,32 +207,7 @@ public final class RemoteRegistry implements Registry {
         pageToken.ifPresent(t -> p.put("pageToken", t));
         key(prefix).ifPresent(k -> p.put("accessKey", k));
         JsonNode r = call("kv.list", prefix, p);
-        // the broker's page is checked as a hostile answer: in the prefix, in order, after the
-        // token, and a next token that moves on, so list(prefix) cannot be kept looping
-        Optional<String> after = pageToken.map(t -> RegistryKeys.pageTokenStart(prefix, t));
-        List<RegistryEntry> entries = new ArrayList<>();
-        String last = after.orElse(null);
-        for (JsonNode e : r.path("entries")) {
-            RegistryEntry entry = answered(prefix, e, true);
-            if (entries.size() == limit || last != null && RegistryKeys.ORDER.compare(entry.key(), last) <= 0) {
-                throw malformed(prefix, "its page is longer than asked or out of order");
-            }
-            entries.add(entry);
-            last = entry.key();
-        }
-        Optional<String> next = r.hasNonNull("nextPageToken") ? Optional.of(r.get("nextPageToken").asText()) : Optional.empty();
-        if (next.isPresent()) {
-            String start;
-            try {
-                start = RegistryKeys.pageTokenStart(prefix, next.get());
-            } catch (RegistryException.InvalidKey e) {
-                throw malformed(prefix, "its next page token is not one for this prefix");
-            }
-            if (after.isPresent() && RegistryKeys.ORDER.compare(start, after.get()) <= 0) {
-                throw malformed(prefix, "its next page token does not move past the one given");
-            }
-        }
-        return new RegistryPage(entries, next);
+        return BrokerAnswers.page(prefix, pageToken, limit, r);
     }
 
     /** Every live entry under {@code prefix}, read in pages of 100 (each page is one call). */
@@ -382,37 +358,7 @@ public final class RemoteRegistry implements Registry {
 
     private static RegistryEntry entry(String key, JsonNode result, long expected) {
         refusal(key, result, expected);
-        return answered(key, result.path("entry"), false);
-    }
-
-    /**
-     * An entry from the broker's answer for {@code asked} (a key, or a listing's prefix). The
-     * answer is another process's bytes: a malformed entry, or one for a key not asked about, is
-     * the broker's failure, never an entry handed on.
-     */
-    private static RegistryEntry answered(String asked, JsonNode e, boolean prefix) {
-        RegistryEntry entry;
-        try {
-            if (!e.path("key").isTextual() || !e.has("value") || !e.path("version").canConvertToLong()
-                    || !e.path("updatedAt").isTextual()) {
-                throw malformed(asked, "an entry lacks key, value, version or updatedAt");
-            }
-            entry = Wire.entry(e);
-            RegistryKeys.checkKey(entry.key());
-        } catch (RegistryException.Unavailable x) {
-            throw x;
-        } catch (RuntimeException x) {
-            throw malformed(asked, "an entry does not read (" + x.getClass().getSimpleName() + ")");
-        }
-        if (prefix ? !entry.key().startsWith(asked) : !entry.key().equals(asked)) {
-            String k = entry.key().length() > 100 ? entry.key().substring(0, 100) + "..." : entry.key();
-            throw malformed(asked, "it holds key '" + k + "'");
-        }
-        return entry;
-    }
-
-    private static RegistryException.Unavailable malformed(String asked, String why) {
-        return new RegistryException.Unavailable(asked, "the broker's answer for '" + asked + "' is malformed: " + why, null);
+        return BrokerAnswers.entry(key, result.path("entry"), false);
     }
 
     private static void refusal(String key, JsonNode result, long expected) {

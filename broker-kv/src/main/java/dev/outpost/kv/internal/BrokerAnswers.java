@@ -1,0 +1,76 @@
+package dev.outpost.kv.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.spi.RegistryEntry;
+import dev.outpost.spi.RegistryException;
+import dev.outpost.spi.RegistryKeys;
+import dev.outpost.spi.RegistryPage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The broker's answers, read as another process's bytes: checked before anything is handed on. */
+public final class BrokerAnswers {
+    private BrokerAnswers() {}
+
+    /** A {@code kv.list} answer for {@code prefix} after {@code pageToken}, asked for at most {@code limit} entries. */
+    public static RegistryPage page(String prefix, Optional<String> pageToken, int limit, JsonNode r) {
+        // the broker's page is checked as a hostile answer: in the prefix, in order, after the
+        // token, and a next token that moves on, so list(prefix) cannot be kept looping
+        Optional<String> after = pageToken.map(t -> RegistryKeys.pageTokenStart(prefix, t));
+        List<RegistryEntry> entries = new ArrayList<>();
+        String last = after.orElse(null);
+        for (JsonNode e : r.path("entries")) {
+            RegistryEntry entry = entry(prefix, e, true);
+            if (entries.size() == limit || last != null && RegistryKeys.ORDER.compare(entry.key(), last) <= 0) {
+                throw malformed(prefix, "its page is longer than asked or out of order");
+            }
+            entries.add(entry);
+            last = entry.key();
+        }
+        Optional<String> next = r.hasNonNull("nextPageToken") ? Optional.of(r.get("nextPageToken").asText()) : Optional.empty();
+        if (next.isPresent()) {
+            String start;
+            try {
+                start = RegistryKeys.pageTokenStart(prefix, next.get());
+            } catch (RegistryException.InvalidKey e) {
+                throw malformed(prefix, "its next page token is not one for this prefix");
+            }
+            if (after.isPresent() && RegistryKeys.ORDER.compare(start, after.get()) <= 0) {
+                throw malformed(prefix, "its next page token does not move past the one given");
+            }
+        }
+        return new RegistryPage(entries, next);
+    }
+
+    /**
+     * An entry from the broker's answer for {@code asked} (a key, or a listing's prefix). The
+     * answer is another process's bytes: a malformed entry, or one for a key not asked about, is
+     * the broker's failure, never an entry handed on.
+     */
+    public static RegistryEntry entry(String asked, JsonNode e, boolean prefix) {
+        RegistryEntry entry;
+        try {
+            if (!e.path("key").isTextual() || !e.has("value") || !e.path("version").canConvertToLong()
+                    || !e.path("updatedAt").isTextual()) {
+                throw malformed(asked, "an entry lacks key, value, version or updatedAt");
+            }
+            entry = Wire.entry(e);
+            RegistryKeys.checkKey(entry.key());
+        } catch (RegistryException.Unavailable x) {
+            throw x;
+        } catch (RuntimeException x) {
+            throw malformed(asked, "an entry does not read (" + x.getClass().getSimpleName() + ")");
+        }
+        if (prefix ? !entry.key().startsWith(asked) : !entry.key().equals(asked)) {
+            String k = entry.key().length() > 100 ? entry.key().substring(0, 100) + "..." : entry.key();
+            throw malformed(asked, "it holds key '" + k + "'");
+        }
+        return entry;
+    }
+
+    static RegistryException.Unavailable malformed(String asked, String why) {
+        return new RegistryException.Unavailable(asked, "the broker's answer for '" + asked + "' is malformed: " + why, null);
+    }
+
+}
