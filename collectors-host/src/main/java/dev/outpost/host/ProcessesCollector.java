@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.CollectorException;
 import dev.outpost.Request;
-import dev.outpost.host.internal.BoundedMatch;
+import dev.outpost.core.BoundedPattern;
 import dev.outpost.host.internal.LinuxProcTable;
 import dev.outpost.host.internal.OshiProcTable;
 import dev.outpost.host.internal.ProcInfo;
@@ -62,6 +62,8 @@ public final class ProcessesCollector implements Collector {
     /** The collector's name. */
     public static final String NAME = "host.processes";
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    /** Character reads allowed for one request's name matching: far more than any sane pattern needs. */
+    private static final long NAME_MATCH_BUDGET = 20_000_000L;
     private static final JsonNode SCHEMA = Json.parse("""
             {"type": "object", "additionalProperties": false,
              "properties": {
@@ -128,7 +130,7 @@ public final class ProcessesCollector implements Collector {
             } catch (PatternSyntaxException e) {
                 throw CollectorException.permanent("bad-params", "name is not a valid regular expression: " + e.getDescription());
             }
-            BoundedMatch bounded = new BoundedMatch(name, BoundedMatch.DEFAULT_BUDGET);
+            BoundedPattern bounded = BoundedPattern.of(name, NAME_MATCH_BUDGET);
             filter = filter.and(x -> bounded.find(x.name()));
         }
         long nowNanos = System.nanoTime();
@@ -161,7 +163,7 @@ public final class ProcessesCollector implements Collector {
         List<ProcInfo> chosen;
         try {
             chosen = all.stream().filter(filter).sorted(order).limit(limit).toList();
-        } catch (BoundedMatch.TooCostly e) {
+        } catch (BoundedPattern.TooCostly e) {
             throw CollectorException.permanent("bad-params", "name: " + e.getMessage() + " (nested quantifiers?)");
         }
         ArrayNode out = F.arrayNode(chosen.size());

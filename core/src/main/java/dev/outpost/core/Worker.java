@@ -138,8 +138,8 @@ public final class Worker implements AutoCloseable {
 
     /** The collectors callers may run here, as {@code outpost.collectors} lists them, by name (for inventories). */
     public List<Collector> collectors() {
-        return engine.settings().collectors().entrySet().stream().filter(e -> e.getValue().allowed() && !e.getKey().startsWith("_"))
-                .sorted(java.util.Map.Entry.comparingByKey()).map(e -> e.getValue().collector()).toList();
+        return engine.settings().collectors().values().stream().filter(CollectorEntry::listed).map(CollectorEntry::collector)
+                .sorted(java.util.Comparator.comparing(Collector::name)).toList();
     }
 
     /** A snapshot of counters, in-flight work, latencies and thread health. */

@@ -41,7 +41,7 @@ public final class Builtins {
                         (req, ctx) -> {
                             ArrayNode out = Json.array();
                             collectors.get().forEach((name, e) -> {
-                                if (e.allowed() && !name.startsWith("_")) {
+                                if (e.listed()) {
                                     ObjectNode c = out.addObject();
                                     c.put("name", name);
                                     c.put("description", e.collector().description());

@@ -13,6 +13,11 @@ import java.util.Map;
 public record CollectorEntry(Collector collector, JsonSchema schema, boolean allowed, boolean authenticatedOnly,
         Duration timeout, int maxAttempts, Map<String, String> settings, java.util.Optional<JsonSchema> resultSchema) {
 
+    /** Whether callers see it in {@code outpost.collectors}: allowed here, and not private (a name starting with {@code _}). */
+    public boolean listed() {
+        return allowed && !collector.name().startsWith("_");
+    }
+
     /** The result schema a collector declares, or the one derived from {@code collect}'s record return type. */
     public static java.util.Optional<com.fasterxml.jackson.databind.JsonNode> resultSchemaOf(Collector c) {
         java.util.Optional<com.fasterxml.jackson.databind.JsonNode> declared = java.util.Objects.requireNonNull(

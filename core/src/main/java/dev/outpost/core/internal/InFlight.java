@@ -28,8 +28,6 @@ final class InFlight {
     volatile boolean collecting;
     volatile String progress = "";
     volatile long startedNanos;
-    /** How long the collector ran; -1 until it did. */
-    volatile long runNanos = -1;
     /** The idempotency key this run holds, when the request has one and the worker keeps a store. */
     volatile Idempotency.Held held;
 

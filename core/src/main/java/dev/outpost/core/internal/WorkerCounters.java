@@ -27,6 +27,12 @@ final class WorkerCounters {
         latency.record(nanos);
     }
 
+    /** How long {@code collector}'s last run took; -1 before its first. */
+    long lastRunNanos(String collector) {
+        CollectorStats c = perCollector.get(collector);
+        return c == null ? -1 : c.lastNanos;
+    }
+
     WorkerStatus.Counters snapshot(long receiveFailures, long listenerErrors) {
         return new WorkerStatus.Counters(received.sum(), succeeded.sum(), failed.sum(), retried.sum(), rejected.sum(),
                 deadLettered.sum(), duplicates.sum(), timedOut.sum(), handedBack.sum(), transportErrors.sum() + receiveFailures,
@@ -52,10 +58,12 @@ final class WorkerCounters {
         final LongAdder runs = new LongAdder();
         final LongAdder failures = new LongAdder();
         final LongAdder nanos = new LongAdder();
+        volatile long lastNanos;
 
         void record(long elapsed, boolean failure) {
             runs.increment();
             nanos.add(elapsed);
+            lastNanos = elapsed;
             if (failure) {
                 failures.increment();
             }

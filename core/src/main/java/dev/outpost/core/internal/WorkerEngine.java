@@ -51,8 +51,6 @@ public final class WorkerEngine {
     private final WorkerSettings s;
     private final OwnedThreads threads;
     private final Semaphore slots;
-    /** How long each collector's last run took (handling included), by collector name. */
-    private final Map<String, Pace> paces = new ConcurrentHashMap<>();
     /** Runs may stay on pollers: a threshold is set, and no run blocks on I/O of its own (idempotency store, outbox fsync). */
     private final boolean inline;
     private final ThreadPoolExecutor executor;
@@ -73,11 +71,6 @@ public final class WorkerEngine {
     private volatile Instant startedAt = Instant.EPOCH;
     /** Each slot's thread receives and handles its own deliveries (see {@link dev.outpost.spi.Transport#receivesLocally()}). */
     private final boolean direct;
-
-    /** The last run's duration of one collector; -1 before the first. */
-    private static final class Pace {
-        volatile long lastNanos = -1;
-    }
 
     public WorkerEngine(WorkerSettings settings) {
         this.s = settings;
@@ -188,33 +181,26 @@ public final class WorkerEngine {
                 act(f, v);
                 return;
             }
-            Pace pace = paces.computeIfAbsent(r.entry().collector().name(), k -> new Pace());
-            long last = pace.lastNanos;
+            long last = counters.lastRunNanos(r.entry().collector().name());
             if (onPoller && (last < 0 || last >= s.inlineBelowNanos())) {
-                handOff(f, () -> {
-                    if (state.get() != WorkerStatus.State.RUNNING) {
-                        finisher.handBack(f);
-                    } else {
-                        timedRun(f, r, pace);
-                    }
-                });
+                handOff(f, () -> runOnRunner(f, r));
                 return;
             }
-            timedRun(f, r, pace);
+            run(f, r.entry(), f.request);
         } catch (Throwable t) {
             finisher.internalFailure(f, t);
         }
     }
 
-    private void timedRun(InFlight f, Verdict.Run r, Pace pace) {
+    private void runOnRunner(InFlight f, Verdict.Run r) {
         try {
-            run(f, r.entry(), f.request);
+            if (state.get() != WorkerStatus.State.RUNNING) {
+                finisher.handBack(f);
+            } else {
+                run(f, r.entry(), f.request);
+            }
         } catch (Throwable t) {
             finisher.internalFailure(f, t);
-        } finally {
-            if (f.runNanos >= 0) {
-                pace.lastNanos = f.runNanos;
-            }
         }
     }
 
@@ -250,7 +236,6 @@ public final class WorkerEngine {
         String name = req.collector();
         long nanos = outcome instanceof CollectorRunner.Ok ok ? ok.nanos() : ((CollectorRunner.Failed) outcome).nanos();
         counters.recordRun(name, nanos, outcome instanceof CollectorRunner.Failed);
-        f.runNanos = nanos;
         Instant finished = s.clock().instant();
         if (outcome instanceof CollectorRunner.Ok ok) {
             Response response = Response.ok(req, ok.result(), s.workerId(), attempt, started, finished);
