@@ -4,9 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.List;
+import java.util.Iterator;
+import java.util.Map;
 
 /** Canonical JSON (object keys sorted at every depth) and its SHA-256, so equal documents hash alike. */
 public final class CanonicalJson {
@@ -29,8 +30,58 @@ public final class CanonicalJson {
 
     /** The SHA-256, in hex, of the canonical form of {@code value} alone. */
     public static String sha256Of(JsonNode value) {
-        return HexFormat.of().formatHex(digest().digest(bytes(value)));
+        StringBuilder hex = new StringBuilder(64);
+        appendSha256Of(value, hex);
+        return hex.toString();
     }
+
+    /**
+     * Appends the SHA-256, in lower-case hex, of the canonical form of {@code value} to {@code out}:
+     * the same text as {@link #sha256Of}, without the intermediate strings and arrays (the audit
+     * writer hashes every request's params).
+     */
+    public static void appendSha256Of(JsonNode value, StringBuilder out) {
+        Scratch s = SCRATCH.get();
+        StringBuilder text = s.text;
+        text.setLength(0);
+        write(value, text);
+        MessageDigest d = s.digest;
+        d.reset();
+        int n = text.length();
+        byte[] buf = n <= s.bytes.length ? s.bytes : new byte[n];
+        int i = 0;
+        while (i < n) {
+            char c = text.charAt(i);
+            if (c >= 0x80) {
+                break;
+            }
+            buf[i++] = (byte) c;
+        }
+        if (i == n) {
+            d.update(buf, 0, n);
+        } else { // non-ASCII: the JDK's encoder, for surrogate pairs and the like
+            d.update(text.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] h = d.digest();
+        for (byte b : h) {
+            out.append(LOWER_HEX[(b >> 4) & 0xF]).append(LOWER_HEX[b & 0xF]);
+        }
+        if (text.capacity() > MAX_KEPT) { // one huge value must not pin its buffer for the thread's life
+            s.text = new StringBuilder(256);
+        }
+    }
+
+    private static final char[] LOWER_HEX = "0123456789abcdef".toCharArray();
+    private static final int MAX_KEPT = 16 * 1024;
+
+    /** Per-thread buffers for hashing: the writer threads hash one value after another. */
+    private static final class Scratch {
+        StringBuilder text = new StringBuilder(256);
+        final byte[] bytes = new byte[MAX_KEPT];
+        final MessageDigest digest = newDigest();
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     static byte[] bytes(JsonNode node) {
         StringBuilder sb = new StringBuilder(128);
@@ -63,16 +114,22 @@ public final class CanonicalJson {
         switch (node.getNodeType()) {
             case OBJECT -> {
                 sb.append('{');
-                List<String> names = new ArrayList<>(node.size());
-                node.fieldNames().forEachRemaining(names::add);
-                names.sort(null);
-                for (int i = 0; i < names.size(); i++) {
+                // the entries themselves, sorted: no second lookup of each value by its name
+                @SuppressWarnings("unchecked")
+                Map.Entry<String, JsonNode>[] fields = new Map.Entry[node.size()];
+                Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+                int n = 0;
+                while (n < fields.length && it.hasNext()) {
+                    fields[n++] = it.next();
+                }
+                Arrays.sort(fields, 0, n, Map.Entry.comparingByKey());
+                for (int i = 0; i < n; i++) {
                     if (i > 0) {
                         sb.append(',');
                     }
-                    quote(names.get(i), sb);
+                    quote(fields[i].getKey(), sb);
                     sb.append(':');
-                    write(node.get(names.get(i)), sb);
+                    write(fields[i].getValue(), sb);
                 }
                 sb.append('}');
             }

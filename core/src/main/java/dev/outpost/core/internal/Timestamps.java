@@ -16,23 +16,51 @@ public final class Timestamps {
 
     private Timestamps() {}
 
+    /** A calendar day and its epoch day: nearly every timestamp read or written falls on the same day as the last. */
+    private record Day(long epochDay, int ymd) {}
+
+    // racy by design: each Day is immutable and valid, a lost update only costs a recomputation
+    private static volatile Day lastDay = new Day(0, 1970_01_01);
+
     /** The same text as {@link Instant#toString()}. */
     public static String format(Instant t) {
+        char[] out = new char[30];
+        int n = render(t, out);
+        return n < 0 ? t.toString() : new String(out, 0, n);
+    }
+
+    /** Appends the same text as {@link Instant#toString()} to {@code sb}, without an intermediate string. */
+    public static void appendTo(Instant t, StringBuilder sb) {
+        char[] out = new char[30];
+        int n = render(t, out);
+        if (n < 0) {
+            sb.append(t);
+        } else {
+            sb.append(out, 0, n);
+        }
+    }
+
+    /** Writes the canonical UTC form into {@code out}; its length, or -1 when outside years 0000..9999. */
+    private static int render(Instant t, char[] out) {
         long seconds = t.getEpochSecond();
         long day = Math.floorDiv(seconds, 86_400);
         int secOfDay = (int) Math.floorMod(seconds, 86_400);
         if (day < -719_528 || day > 2_932_896) { // outside years 0000..9999
-            return t.toString();
+            return -1;
         }
-        LocalDate date = LocalDate.ofEpochDay(day);
+        Day d = lastDay;
+        if (d.epochDay != day) {
+            LocalDate date = LocalDate.ofEpochDay(day);
+            d = new Day(day, date.getYear() * 10_000 + date.getMonthValue() * 100 + date.getDayOfMonth());
+            lastDay = d;
+        }
         int nanos = t.getNano();
-        char[] out = new char[30];
         int i = 0;
-        i = digits(out, i, date.getYear(), 4);
+        i = digits(out, i, d.ymd / 10_000, 4);
         out[i++] = '-';
-        i = digits(out, i, date.getMonthValue(), 2);
+        i = digits(out, i, d.ymd / 100 % 100, 2);
         out[i++] = '-';
-        i = digits(out, i, date.getDayOfMonth(), 2);
+        i = digits(out, i, d.ymd % 100, 2);
         out[i++] = 'T';
         i = digits(out, i, secOfDay / 3600, 2);
         out[i++] = ':';
@@ -50,7 +78,7 @@ public final class Timestamps {
             }
         }
         out[i++] = 'Z';
-        return new String(out, 0, i);
+        return i;
     }
 
     /**
@@ -81,12 +109,17 @@ public final class Timestamps {
                 }
             }
             if (ok) {
-                try {
-                    long day = LocalDate.of(year, month, dayOfMonth).toEpochDay();
-                    return Instant.ofEpochSecond(day * 86_400 + hour * 3600L + minute * 60L + second, nanos);
-                } catch (DateTimeException e) {
-                    // an impossible date: let the JDK report it
+                int ymd = year * 10_000 + month * 100 + dayOfMonth;
+                Day d = lastDay;
+                if (d.ymd != ymd) {
+                    try {
+                        d = new Day(LocalDate.of(year, month, dayOfMonth).toEpochDay(), ymd);
+                        lastDay = d;
+                    } catch (DateTimeException e) {
+                        return Instant.parse(s); // an impossible date: let the JDK report it
+                    }
                 }
+                return Instant.ofEpochSecond(d.epochDay * 86_400 + hour * 3600L + minute * 60L + second, nanos);
             }
         }
         return Instant.parse(s);

@@ -123,4 +123,24 @@ class CanonicalJsonTest {
         assertThat(CanonicalJson.sha256Of(a)).isEqualTo(CanonicalJson.sha256Of(b));
         assertThat(CanonicalJson.sha256("")).isEqualTo("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     }
+
+    @Test
+    void theHashIsTheSha256OfTheCanonicalFormForEveryValueAsciiOrNotSmallOrLarge() throws Exception {
+        Random r = new Random(23);
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        List<JsonNode> values = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            values.add(tree(r, 0));
+        }
+        values.add(F.textNode("x".repeat(40_000))); // past the reused buffer
+        values.add(F.textNode("é".repeat(20_000) + "😀"));
+        values.add(F.objectNode().put("a", 1)); // small again after large: no stale bytes
+        for (JsonNode v : values) {
+            String expected = java.util.HexFormat.of().formatHex(sha.digest(jacksonForm(v).getBytes(StandardCharsets.UTF_8)));
+            StringBuilder appended = new StringBuilder("prefix:");
+            CanonicalJson.appendSha256Of(v, appended);
+            assertThat(CanonicalJson.sha256Of(v)).isEqualTo(expected);
+            assertThat(appended.toString()).isEqualTo("prefix:" + expected);
+        }
+    }
 }
