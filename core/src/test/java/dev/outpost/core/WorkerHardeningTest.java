@@ -235,6 +235,19 @@ class WorkerHardeningTest {
     }
 
     @Test
+    void numbersJsonCannotCarryAreRefusedAtTheCallerAndAnsweredAsAnErrorByTheWorker() throws Exception {
+        try (Worker w = worker().collector(Collectors.of("nan", (r, c) -> Map.of("load", Double.NaN))).build().start();
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(20)).build().start()) {
+            // Jackson would send the string "Infinity": the worker would read a string where a number was meant
+            Request infinite = Request.builder("outpost.ping").param("limit", Double.POSITIVE_INFINITY).build();
+            assertThatThrownBy(() -> client.call(infinite, Duration.ofSeconds(10)).get())
+                    .hasRootCauseInstanceOf(IllegalArgumentException.class).rootCause().hasMessageContaining("/limit");
+            Response nan = client.call(Request.builder("nan").build(), Duration.ofSeconds(10)).get();
+            assertThat(nan.error().map(ErrorInfo::code)).contains("unencodable-result");
+        }
+    }
+
+    @Test
     void anUnexpectedFailureIsRetriedThenDeadLetteredAsAnInternalErrorWithAnIncidentId() {
         Codec broken = new Codec() {
             @Override

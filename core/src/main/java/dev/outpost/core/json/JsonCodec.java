@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.NumericNode;
 import com.fasterxml.jackson.databind.node.ValueNode;
 import dev.outpost.Json;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -39,7 +40,8 @@ import java.util.Optional;
  *
  * <p>Limits that hold whatever the schema says: documents nest at most {@value #MAX_DEPTH} levels
  * (params and results {@value #MAX_DEPTH} minus one), and numbers must be finite ({@code 1e999}
- * is refused as {@code undecodable} rather than read as infinity). A result nested deeper cannot
+ * is refused as {@code undecodable} rather than read as infinity; params holding NaN or an
+ * infinity cannot be encoded, and such a result is answered as {@code unencodable-result}). A result nested deeper cannot
  * be encoded and is answered as an {@code unencodable-result} error.
  */
 public final class JsonCodec implements Codec {
@@ -85,6 +87,37 @@ public final class JsonCodec implements Codec {
         }
     }
 
+    /**
+     * Refuses to write NaN or an infinity: JSON has neither, and Jackson would write the string
+     * {@code "Infinity"}, which the other side reads as a string. A request is refused at the
+     * caller; a result is answered as {@code unencodable-result}.
+     */
+    private static final class FiniteNumbers extends JsonGeneratorDelegate {
+        FiniteNumbers(JsonGenerator g) {
+            super(g, false);
+        }
+
+        @Override
+        public void writeNumber(double v) throws IOException {
+            if (!Double.isFinite(v)) {
+                throw new IllegalArgumentException("JSON numbers must be finite, was " + v + " (at " + pathHere() + ")");
+            }
+            super.writeNumber(v);
+        }
+
+        @Override
+        public void writeNumber(float v) throws IOException {
+            if (!Float.isFinite(v)) {
+                throw new IllegalArgumentException("JSON numbers must be finite, was " + v + " (at " + pathHere() + ")");
+            }
+            super.writeNumber(v);
+        }
+
+        private String pathHere() {
+            return getOutputContext().pathAsPointer().toString();
+        }
+    }
+
     private final boolean validate;
 
     private JsonCodec(boolean validate) {
@@ -117,7 +150,7 @@ public final class JsonCodec implements Codec {
     @Override
     public byte[] encodeRequest(Request r) {
         ByteArrayBuilder out = new ByteArrayBuilder(256);
-        try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+        try (JsonGenerator g = new FiniteNumbers(MAPPER.getFactory().createGenerator(out))) {
             g.writeStartObject();
             g.writeNumberField("v", r.v());
             g.writeStringField("id", r.id());
@@ -180,7 +213,7 @@ public final class JsonCodec implements Codec {
     @Override
     public byte[] encodeResponse(Response r, Optional<Sender> recipient) {
         ByteArrayBuilder out = new ByteArrayBuilder(256);
-        try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+        try (JsonGenerator g = new FiniteNumbers(MAPPER.getFactory().createGenerator(out))) {
             g.writeStartObject();
             g.writeNumberField("v", r.v());
             g.writeStringField("requestId", r.requestId());
