@@ -210,18 +210,31 @@ public final class RemoteRegistry implements Registry {
         return BrokerAnswers.page(prefix, pageToken, limit, r);
     }
 
-    /** Every live entry under {@code prefix}, read in pages of 100 (each page is one call). */
+    /**
+     * Every live entry under {@code prefix}, read in pages of 100 (each page is one call), at most
+     * {@value #MAX_LIST_PAGES} pages: past that (more than 100,000 entries, or a broker whose page
+     * tokens keep moving on without end) it fails with {@link RegistryException.Unavailable}; page
+     * through a larger listing with {@link #list(String, int, Optional)}.
+     */
     @Override
     public List<RegistryEntry> list(String prefix) {
         List<RegistryEntry> all = new ArrayList<>();
         Optional<String> token = Optional.empty();
+        int pages = 0;
         do {
+            if (pages++ == MAX_LIST_PAGES) {
+                throw new RegistryException.Unavailable(prefix, "the listing of '" + prefix + "' goes on past " + MAX_LIST_PAGES
+                        + " pages (" + all.size() + " entries read): page through it with list(prefix, limit, pageToken)", null);
+            }
             RegistryPage page = list(prefix, 100, token);
             all.addAll(page.entries());
             token = page.nextPageToken();
         } while (token.isPresent());
         return all;
     }
+
+    /** How many pages {@link #list(String)} reads before it gives up. */
+    static final int MAX_LIST_PAGES = 1_000;
 
     @Override
     public long revision() {

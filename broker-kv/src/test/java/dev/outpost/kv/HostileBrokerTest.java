@@ -34,7 +34,9 @@ class HostileBrokerTest {
         transport = InMemoryTransport.create();
         fake = Worker.builder(transport).requests("kv").builtins(false).pollWait(Duration.ofMillis(20))
                 .collector(Collector.of("kv.get", (r, c) -> Json.parse(getAnswer.get())))
-                .collector(Collector.of("kv.list", (r, c) -> Json.parse(listAnswer.get())))
+                .collector(Collector.of("kv.list", (r, c) -> Json.parse(listAnswer.get()
+                        .replace("NEXT", RegistryKeys.pageToken(RegistryKeys.pageTokenStart("svc/",
+                                r.params().path("pageToken").asText(RegistryKeys.pageToken("svc/"))) + "a")))))
                 .build().start();
         client = Client.builder(transport).requests("kv").pollWait(Duration.ofMillis(20)).build().start();
         remote = RemoteRegistry.builder(client).timeout(Duration.ofSeconds(5)).build();
@@ -87,6 +89,15 @@ class HostileBrokerTest {
         });
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(all::isDone);
         assertThatThrownBy(all::join).isInstanceOf(CompletionException.class).hasCauseInstanceOf(RegistryException.Unavailable.class);
+    }
+
+    @Test
+    void aBrokerWhosePageTokensMoveOnForeverEndsTheListingAfterABoundedNumberOfPages() {
+        // each page is empty and its token moves one key further ("svc/a", "svc/aa", ...): well formed, never ending
+        listAnswer.set("{\"entries\":[],\"nextPageToken\":\"NEXT\"}");
+        assertThatThrownBy(() -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
+                () -> remote.list("svc/"))).isInstanceOf(RegistryException.Unavailable.class)
+                .hasMessageContaining("past " + RemoteRegistry.MAX_LIST_PAGES + " pages");
     }
 
     @Test
