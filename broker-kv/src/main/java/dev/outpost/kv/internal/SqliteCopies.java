@@ -3,9 +3,12 @@ package dev.outpost.kv.internal;
 import dev.outpost.kv.CorruptStoreException;
 import dev.outpost.spi.RegistryException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -77,8 +80,13 @@ public final class SqliteCopies {
                 aside = Optional.of(moved);
             }
             Path tmp = file.resolveSibling(file.getFileName() + ".restoring");
-            Files.copy(backup, tmp, StandardCopyOption.REPLACE_EXISTING);
-            SqliteFiles.createOwnerOnly(tmp); // exists now: made owner-only whatever the backup's mode
+            // created owner-only before a byte is copied: Files.copy would make it with the umask's mode first
+            Files.deleteIfExists(tmp);
+            SqliteFiles.createOwnerOnly(tmp);
+            try (InputStream in = Files.newInputStream(backup);
+                    OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                in.transferTo(out);
+            }
             SqliteFiles.fsync(tmp);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
             SqliteFiles.fsyncDirectory(dir);
