@@ -472,17 +472,7 @@ public final class Worker implements AutoCloseable {
             List<ConfigException.Problem> problems = new ArrayList<>();
             WorkerBinding b = WorkerBinding.bind(explicit, config, problems);
             String id = b.optionalText(WorkerBinding.ID).orElseGet(Hosts::workerId);
-            int slots = b.integer(WorkerBinding.CONCURRENCY);
-            int pollerCount = b.integer(WorkerBinding.POLLERS);
-            Duration initial = b.duration(WorkerBinding.BACKOFF_INITIAL);
-            Duration max = b.duration(WorkerBinding.BACKOFF_MAX);
-            if (max.compareTo(initial) < 0) {
-                problems.add(new ConfigException.Problem("outpost.worker.backoff", "max " + max + " is below initial " + initial));
-            }
-            if (pollerCount > slots) {
-                problems.add(new ConfigException.Problem(WorkerBinding.POLLERS, pollerCount + " pollers for " + slots
-                        + " slots: a poller needs at least one free slot; use pollers <= concurrency"));
-            }
+            b.checkCombinations(problems);
             WorkerEngine[] engine = new WorkerEngine[1];
             Map<String, String> view = b.configView(config, id);
             Map<String, CollectorEntry> entries = CollectorTable.build(new CollectorTable.Registrations(collectors, discovered,
@@ -493,8 +483,9 @@ public final class Worker implements AutoCloseable {
             int accepted = Math.min(b.integer(WorkerBinding.MAX_MESSAGE_BYTES), transport.maxMessageBytes());
             engine[0] = new WorkerEngine(new WorkerSettings(id, transport, codec == null ? JsonCodec.create() : codec,
                     b.text(WorkerBinding.REQUESTS), b.text(WorkerBinding.DEAD_LETTER), b.optionalText(WorkerBinding.RESPONSES),
-                    entries, slots, pollerCount, b.duration(WorkerBinding.POLL_WAIT), b.duration(WorkerBinding.VISIBILITY),
-                    b.duration(WorkerBinding.DRAIN_TIMEOUT), new Backoff(initial, max, 2.0), accepted,
+                    entries, b.integer(WorkerBinding.CONCURRENCY), b.integer(WorkerBinding.POLLERS), b.duration(WorkerBinding.POLL_WAIT),
+                    b.duration(WorkerBinding.VISIBILITY), b.duration(WorkerBinding.DRAIN_TIMEOUT),
+                    new Backoff(b.duration(WorkerBinding.BACKOFF_INITIAL), b.duration(WorkerBinding.BACKOFF_MAX), 2.0), accepted,
                     b.integer(WorkerBinding.MAX_ATTEMPTS), b.integer(WorkerBinding.DEDUPE), b.list(WorkerBinding.REPLY_TO_ALLOW),
                     listener, clock, ticker, threadFactory, view, audit, filters,
                     b.idempotency(idempotencyStore, id, clock), b.outbox(transport, ticker),

@@ -175,6 +175,21 @@ public final class WorkerBinding {
         }
     }
 
+    /** Problems no single key shows: a backoff whose max is below its initial delay, more pollers than slots. */
+    public void checkCombinations(List<ConfigException.Problem> problems) {
+        Duration initial = duration(BACKOFF_INITIAL);
+        Duration max = duration(BACKOFF_MAX);
+        if (max.compareTo(initial) < 0) {
+            problems.add(new ConfigException.Problem("outpost.worker.backoff", "max " + max + " is below initial " + initial));
+        }
+        int slots = integer(CONCURRENCY);
+        int pollers = integer(POLLERS);
+        if (pollers > slots) {
+            problems.add(new ConfigException.Problem(POLLERS, pollers + " pollers for " + slots
+                    + " slots: a poller needs at least one free slot; use pollers <= concurrency"));
+        }
+    }
+
     public String text(String key) {
         return (String) value(key);
     }
