@@ -1,6 +1,6 @@
 package dev.outpost.cli;
 
-import dev.outpost.cli.internal.PrivateFiles;
+import dev.outpost.core.files.OwnerOnlyFiles;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,7 +86,7 @@ final class InstallServiceCommand implements Callable<Integer> {
         }
         Path file = unitDir.resolve(name);
         Files.createDirectories(unitDir);
-        PrivateFiles.replace(file, unit);
+        OwnerOnlyFiles.replace(file, unit.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         out.println("wrote " + file);
         out.println("next:");

@@ -1,6 +1,6 @@
 package dev.outpost.cli;
 
-import dev.outpost.cli.internal.PrivateFiles;
+import dev.outpost.core.files.OwnerOnlyFiles;
 import dev.outpost.nacl.KeyFileException;
 import dev.outpost.nacl.KeyFiles;
 import dev.outpost.nacl.NaclKeyPair;
@@ -35,7 +35,7 @@ final class KeygenCommand implements Callable<Integer> {
                     + " letter or digit, at most 64");
         }
         Path d = dir != null ? dir : Path.of(System.getProperty("user.home"), ".outpost", "keys");
-        PrivateFiles.createDirectories(d);
+        OwnerOnlyFiles.createDirectories(d);
         Path secret = d.resolve(name + ".key");
         Path pub = d.resolve(name + ".pub");
         if (Files.exists(pub) || Files.exists(secret)) {

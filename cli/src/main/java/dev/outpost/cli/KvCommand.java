@@ -1,5 +1,6 @@
 package dev.outpost.cli;
 
+import dev.outpost.core.files.OwnerOnlyFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.Json;
 import dev.outpost.cli.internal.DurationConverter;
@@ -245,7 +246,9 @@ final class KvCommand {
                 RegistryExport.write(r, out(), p);
                 out().flush();
             } else {
-                try (Writer w = dev.outpost.cli.internal.PrivateFiles.newWriter(file)) { // registry data: owner-only
+                OwnerOnlyFiles.createFile(file); // registry data: owner-only before a byte goes in
+                try (Writer w = Files.newBufferedWriter(file, java.nio.charset.StandardCharsets.UTF_8,
+                        java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
                     spec.commandLine().getErr().println("exported " + RegistryExport.write(r, w, p) + " entries to " + file);
                 }
             }
@@ -306,8 +309,11 @@ final class KvCommand {
             long entries = SqliteRegistry.verify(backup);
             Path tmp = kv.db.toAbsolutePath().resolveSibling("." + kv.db.getFileName() + ".restoring");
             Files.deleteIfExists(tmp);
-            Files.copy(backup, tmp);
-            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            OwnerOnlyFiles.createFile(tmp); // owner-only before a byte of registry data goes in
+            try (java.io.InputStream in = Files.newInputStream(backup);
+                    java.io.OutputStream copy = Files.newOutputStream(tmp, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+                in.transferTo(copy);
+            }
             for (String suffix : List.of("-wal", "-shm")) {
                 Files.deleteIfExists(kv.db.resolveSibling(kv.db.getFileName() + suffix));
             }

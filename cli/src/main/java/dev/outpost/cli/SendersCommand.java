@@ -1,12 +1,13 @@
 package dev.outpost.cli;
 
-import dev.outpost.cli.internal.PrivateFiles;
+import dev.outpost.core.files.OwnerOnlyFiles;
 import dev.outpost.nacl.KeyFileException;
 import dev.outpost.nacl.KeyFiles;
 import dev.outpost.nacl.KnownSender;
 import dev.outpost.nacl.KnownSenders;
 import dev.outpost.nacl.NaclPublicKey;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -100,8 +101,8 @@ final class SendersCommand {
                 }
             }
             lines.add(k.base64() + " " + name + (collectors == null ? "" : " " + collectors));
-            PrivateFiles.createDirectories(target.file.toAbsolutePath().getParent());
-            PrivateFiles.replace(target.file, String.join("\n", lines) + "\n");
+            OwnerOnlyFiles.createDirectories(target.file.toAbsolutePath().getParent());
+            OwnerOnlyFiles.replace(target.file, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
             KnownSenders.load(target.file); // what we wrote must read back
             spec.commandLine().getOut().println("added " + name + " (key id " + k.keyIdHex() + ") to " + target.file);
             return ExitCodes.OK;
@@ -135,7 +136,8 @@ final class SendersCommand {
             }
             NaclPublicKey gone = matches.get(0).key();
             List<String> kept = lines(target.file).stream().filter(l -> keyOf(l).map(k -> !k.equals(gone)).orElse(true)).toList();
-            PrivateFiles.replace(target.file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
+            String text = kept.isEmpty() ? "" : String.join("\n", kept) + "\n";
+            OwnerOnlyFiles.replace(target.file, text.getBytes(StandardCharsets.UTF_8));
             spec.commandLine().getOut().println("revoked " + matches.get(0).name() + " (key id " + gone.keyIdHex() + ")");
             return ExitCodes.OK;
         }

@@ -1,5 +1,6 @@
 package dev.outpost.nacl;
 
+import dev.outpost.core.files.OwnerOnlyFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -31,7 +32,6 @@ import java.util.Set;
  */
 public final class KeyFiles {
     private static final String SECRET_TAG = "outpost-nacl-secret";
-    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private KeyFiles() {}
 
@@ -47,12 +47,15 @@ public final class KeyFiles {
                 + SECRET_TAG + " " + Base64.getEncoder().encodeToString(pair.secret()) + "\n";
         byte[] bytes = body.getBytes(StandardCharsets.US_ASCII);
         try {
-            if (Files.getFileStore(file.toAbsolutePath().getParent()).supportsFileAttributeView(PosixFileAttributeView.class)) {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-            } else {
-                Files.createFile(file);
+            // created new (never over an existing key) and owner-only before a byte goes in
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OwnerOnlyFiles.fileAttributes(file))) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
             }
-            Files.write(file, bytes, StandardOpenOption.TRUNCATE_EXISTING);
         } catch (FileAlreadyExistsException e) {
             throw new KeyFileException(file, "already exists; refusing to overwrite a key");
         } catch (IOException e) {

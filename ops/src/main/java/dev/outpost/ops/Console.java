@@ -1,13 +1,15 @@
 package dev.outpost.ops;
 
+import dev.outpost.core.files.OwnerOnlyFiles;
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.core.lifecycle.OwnedThreads;
-import dev.outpost.ops.internal.OwnerOnly;
 import dev.outpost.spi.ConfigSource;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -157,7 +159,11 @@ public final class Console implements AutoCloseable {
         }
         LineReaderBuilder rb = LineReaderBuilder.builder().terminal(terminal).appName("outpost-ops");
         if (history.isPresent()) {
-            OwnerOnly.createFile(history.get());
+            try {
+                OwnerOnlyFiles.createFile(history.get()); // what was typed may name hosts and secrets
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the history file " + history.get(), e);
+            }
             rb.variable(LineReader.HISTORY_FILE, history.get());
             rb.variable(LineReader.HISTORY_FILE_SIZE, 1000);
         }
@@ -175,10 +181,21 @@ public final class Console implements AutoCloseable {
                 terminal.writer().println(s);
                 terminal.writer().flush();
             });
-            history.ifPresent(OwnerOnly::restrict);
+            history.ifPresent(Console::keepOwnerOnly);
             if (!more) {
                 return;
             }
+        }
+    }
+
+    /** The line reader rewrites the history file, perhaps with the umask's mode: narrowed again after each line. */
+    private static void keepOwnerOnly(Path file) {
+        try {
+            if (Files.exists(file)) {
+                OwnerOnlyFiles.narrow(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the history file " + file + " owner-only", e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.outpost.ops;
 
+import dev.outpost.core.files.OwnerOnlyFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -15,10 +16,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -198,11 +197,7 @@ public final class DailyExporter implements AutoCloseable {
 
     private Path tempFile() {
         try {
-            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-                return Files.createTempFile(tempDirectory, "outpost-export-", ".jsonl.gz",
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            }
-            return Files.createTempFile(tempDirectory, "outpost-export-", ".jsonl.gz");
+            return Files.createTempFile(tempDirectory, "outpost-export-", ".jsonl.gz", OwnerOnlyFiles.fileAttributes(tempDirectory));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the export's temporary file in " + tempDirectory, e);
         }

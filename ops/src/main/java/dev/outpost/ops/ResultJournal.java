@@ -1,10 +1,10 @@
 package dev.outpost.ops;
 
+import dev.outpost.core.files.OwnerOnlyFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.Json;
-import dev.outpost.ops.internal.OwnerOnly;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -58,9 +58,9 @@ public final class ResultJournal implements ExportSource {
         line.set("result", result);
         Path day = dir.resolve(LocalDate.ofInstant(now, ZoneOffset.UTC) + ".jsonl");
         try {
-            OwnerOnly.createDirectories(dir);
+            OwnerOnlyFiles.createDirectories(dir);
             if (!Files.exists(day)) {
-                OwnerOnly.createFile(day);
+                OwnerOnlyFiles.createFile(day);
             }
             // a line torn by a kill mid-append stays alone on its line rather than swallow this one
             String text = endsInNewline(day) ? line + "\n" : "\n" + line + "\n";

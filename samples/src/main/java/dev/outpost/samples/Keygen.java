@@ -1,5 +1,6 @@
 package dev.outpost.samples;
 
+import dev.outpost.core.files.OwnerOnlyFiles;
 import dev.outpost.nacl.KeyFileException;
 import dev.outpost.nacl.KeyFiles;
 import dev.outpost.nacl.KnownSender;
@@ -10,8 +11,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -70,7 +69,7 @@ public final class Keygen {
     }
 
     private static int generate(Path dir, String name, PrintStream out) throws IOException {
-        createPrivateDirectories(dir);
+        OwnerOnlyFiles.createDirectories(dir);
         Path secret = dir.resolve(name + ".key");
         Path pub = dir.resolve(name + ".pub");
         if (Files.exists(pub)) {
@@ -86,23 +85,6 @@ public final class Keygen {
             out.println(pair.publicKey().base64() + " " + name);
         }
         return 0;
-    }
-
-    /** Creates missing directories readable by their owner only; existing ones are left as they are. */
-    private static void createPrivateDirectories(Path dir) throws IOException {
-        Path abs = dir.toAbsolutePath();
-        if (Files.isDirectory(abs)) {
-            return;
-        }
-        Path parent = abs.getParent();
-        if (parent != null) {
-            createPrivateDirectories(parent);
-        }
-        if (Files.getFileStore(parent).supportsFileAttributeView(PosixFileAttributeView.class)) {
-            Files.createDirectory(abs, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } else {
-            Files.createDirectory(abs);
-        }
     }
 
     private static void show(Path file, PrintStream out) {

@@ -1,14 +1,13 @@
 package dev.outpost.kv.internal;
 
+import dev.outpost.core.files.OwnerOnlyFiles;
 import dev.outpost.kv.CorruptStoreException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -29,7 +28,6 @@ public final class SqliteFiles {
     /** The schema version this code writes and reads. */
     public static final int SCHEMA = 1;
 
-    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     private static final byte[] HEADER = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
 
     private SqliteFiles() {}
@@ -135,31 +133,12 @@ public final class SqliteFiles {
      * system has POSIX permissions; an empty file already there is made owner-only.
      */
     public static void createOwnerOnly(Path file) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Files.createDirectories(abs.getParent());
-        if (posix(abs.getParent())) {
-            try {
-                Files.createFile(abs, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-            } catch (FileAlreadyExistsException e) {
-                Files.setPosixFilePermissions(abs, OWNER_ONLY);
-            }
-        } else if (!Files.exists(abs)) {
-            Files.createFile(abs);
-        }
+        OwnerOnlyFiles.createFile(file);
     }
 
-    /** Creates {@code dir} (and its parents) with the last one owner-only ({@code rwx------}). */
+    /** Creates {@code dir} (and its parents) owner-only ({@code rwx------}). */
     public static void createOwnerOnlyDirectory(Path dir) throws IOException {
-        Path abs = dir.toAbsolutePath();
-        if (Files.isDirectory(abs)) {
-            return;
-        }
-        Files.createDirectories(abs.getParent());
-        if (posix(abs.getParent())) {
-            Files.createDirectory(abs, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } else {
-            Files.createDirectory(abs);
-        }
+        OwnerOnlyFiles.createDirectories(dir);
     }
 
     /** Whether group or others may read or enter {@code path} (false where there are no POSIX permissions). */

@@ -1,5 +1,6 @@
 package dev.outpost.cli.internal;
 
+import dev.outpost.core.files.OwnerOnlyFiles;
 import dev.outpost.core.Scheduler;
 import dev.outpost.core.Worker;
 import dev.outpost.core.audit.AuditLog;
@@ -128,7 +129,7 @@ public final class Observability {
     public void start() throws IOException {
         if (audit.isPresent() && auditDir.isPresent() && !java.nio.file.Files.isDirectory(auditDir.get())) {
             // the log writes off the hot path and only counts what it cannot write: a missing folder is found here, not never
-            PrivateFiles.createDirectories(auditDir.get());
+            OwnerOnlyFiles.createDirectories(auditDir.get());
         }
         audit.ifPresent(AuditLog::start);
         if (endpoint.isPresent()) {

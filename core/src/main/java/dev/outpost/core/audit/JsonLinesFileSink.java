@@ -1,15 +1,14 @@
 package dev.outpost.core.audit;
 
+import dev.outpost.core.files.OwnerOnlyFiles;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Objects;
 
@@ -63,13 +62,7 @@ public final class JsonLinesFileSink implements AuditSink {
     }
 
     private void open() throws IOException {
-        try {
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (FileAlreadyExistsException e) {
-            // appending to the file a previous run left
-        } catch (UnsupportedOperationException e) {
-            Files.createFile(file); // not a POSIX file system
-        }
+        OwnerOnlyFiles.createFile(file); // or narrowed, when appending to the file a previous run left
         // buffered: one write call per batch, not per line (flushed at the end of every batch)
         out = new BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND), 1 << 16);
         size = Files.size(file);

@@ -1,5 +1,6 @@
 package dev.outpost.core.outbox;
 
+import dev.outpost.core.files.OwnerOnlyFiles;
 import dev.outpost.spi.Message;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -10,13 +11,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,9 +39,7 @@ import java.util.TreeMap;
  */
 public final class MessageJournal {
     private static final int MAGIC = 0x4f50_4f31; // "OPO1"
-    private static final FileAttribute<?>[] OWNER_ONLY = FileSystems.getDefault().supportedFileAttributeViews()
-            .contains("posix") ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rw-------"))} : new FileAttribute<?>[0];
+    private static final FileAttribute<?>[] OWNER_ONLY = OwnerOnlyFiles.fileAttributes(Path.of(""));
 
     /**
      * One kept message.
@@ -75,7 +72,7 @@ public final class MessageJournal {
         if (opened) {
             return;
         }
-        createDirectories(dir);
+        OwnerOnlyFiles.createDirectories(dir);
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
             for (Path p : s) {
                 String name = p.getFileName().toString();
@@ -233,33 +230,6 @@ public final class MessageJournal {
 
     private Path path(long seq) {
         return dir.resolve(String.format("%020d.msg", seq));
-    }
-
-    private static void createDirectories(Path dir) throws IOException {
-        Path abs = dir.toAbsolutePath();
-        if (Files.isDirectory(abs)) {
-            return;
-        }
-        Path parent = abs.getParent();
-        if (parent != null) {
-            createDirectories(parent);
-        }
-        try {
-            Files.createDirectory(abs);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            if (!Files.isDirectory(abs)) {
-                throw e;
-            }
-            return;
-        }
-        try {
-            Files.setPosixFilePermissions(abs, PosixFilePermissions.fromString("rwx------"));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system (Windows): its ACLs apply
-        }
-        if (parent != null) {
-            syncDirectory(parent);
-        }
     }
 
     /** Makes a rename in {@code dir} durable; a no-op where directories cannot be opened (Windows). */
