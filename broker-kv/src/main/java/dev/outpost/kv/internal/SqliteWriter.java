@@ -156,6 +156,11 @@ public final class SqliteWriter {
         return writes.get();
     }
 
+    /** Writes waiting for the writer thread. */
+    int queued() {
+        return queue.size();
+    }
+
     long versionFloor() {
         return floor;
     }
