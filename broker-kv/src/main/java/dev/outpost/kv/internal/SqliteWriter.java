@@ -108,6 +108,12 @@ public final class SqliteWriter {
                 SqliteFiles.createSchema(c);
                 c.commit();
                 c.setAutoCommit(true);
+            } else if (schema < SqliteFiles.SCHEMA) {
+                c.setAutoCommit(false);
+                SqliteFiles.migrate(c, schema);
+                c.commit();
+                c.setAutoCommit(true);
+                log.info("SQLite registry {}: moved from schema {} to {}", file, schema, SqliteFiles.SCHEMA);
             }
             c.setAutoCommit(false);
             return c;
