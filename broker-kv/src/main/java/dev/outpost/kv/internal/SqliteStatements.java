@@ -17,6 +17,11 @@ final class SqliteStatements implements AutoCloseable {
     final PreparedStatement insertIfAbsent;
     /** A key whose row was read in this batch: rewritten in place. */
     final PreparedStatement update;
+    /**
+     * Compare-and-set in one statement: rewrites the live, unexpired row of a key at the expected
+     * version; no row changed means the caller reads the row to say why.
+     */
+    final PreparedStatement updateIfCurrent;
     /** A key not read in this batch. */
     final PreparedStatement upsert;
     final PreparedStatement setMeta;
@@ -32,6 +37,8 @@ final class SqliteStatements implements AutoCloseable {
                 + " ON CONFLICT (key) DO NOTHING");
         update = c.prepareStatement("UPDATE entries SET value = ?, version = ?, updated_at = ?, updated_by = ?, expires_at = ?,"
                 + " deleted = ? WHERE key = ?");
+        updateIfCurrent = c.prepareStatement("UPDATE entries SET value = ?, version = ?, updated_at = ?, updated_by = ?,"
+                + " expires_at = ?, deleted = ? WHERE key = ? AND version = ? AND deleted = 0 AND (expires_at IS NULL OR expires_at > ?)");
         upsert = c.prepareStatement("INSERT OR REPLACE INTO entries (" + cols + ") VALUES (?, ?, ?, ?, ?, ?, ?)");
         setMeta = c.prepareStatement("INSERT OR REPLACE INTO outpost_meta (k, v) VALUES (?, ?)");
         savepoint = c.prepareStatement("SAVEPOINT outpost_write");
@@ -66,7 +73,7 @@ final class SqliteStatements implements AutoCloseable {
 
     @Override
     public void close() {
-        for (PreparedStatement ps : new PreparedStatement[] {select, insert, insertIfAbsent, update, upsert, setMeta, savepoint,
+        for (PreparedStatement ps : new PreparedStatement[] {select, insert, insertIfAbsent, update, updateIfCurrent, upsert, setMeta, savepoint,
             release, rollbackTo}) {
             try {
                 ps.close();

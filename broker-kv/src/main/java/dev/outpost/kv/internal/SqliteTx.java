@@ -115,6 +115,32 @@ public final class SqliteTx {
         return event(r, value);
     }
 
+    /**
+     * Replaces the live, unexpired entry of {@code key} at version {@code expected} in one
+     * statement (no read first), when this batch has not read the key yet; null when no row
+     * matched (absent, deleted, expired, another version: the caller reads it and says which).
+     */
+    public RegistryEntry replaceIfCurrent(String key, JsonNode value, String text, long expected, Optional<Instant> expiresAt,
+            Optional<String> by) {
+        if (cache.containsKey(key) || expected < 1 || expected == Long.MAX_VALUE) {
+            return null;
+        }
+        SqliteRow r = new SqliteRow(key, text, expected + 1, nowMs, by.orElse(null), expiresAt.map(Instant::toEpochMilli).orElse(null),
+                false);
+        try {
+            SqliteStatements.bindUpdate(sql.updateIfCurrent, r);
+            sql.updateIfCurrent.setLong(8, expected);
+            sql.updateIfCurrent.setLong(9, nowMs);
+            if (sql.updateIfCurrent.executeUpdate() != 1) {
+                return null;
+            }
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+        cache.put(key, r);
+        return event(r, value);
+    }
+
     /** Writes a live entry whose JSON {@code value} serialises to {@code text}. */
     public RegistryEntry put(String key, JsonNode value, String text, long version, Optional<Instant> expiresAt, Optional<String> by) {
         SqliteRow r = new SqliteRow(key, text, version, nowMs, by.orElse(null), expiresAt.map(Instant::toEpochMilli).orElse(null), false);

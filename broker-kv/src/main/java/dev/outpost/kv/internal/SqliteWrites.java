@@ -59,6 +59,12 @@ public final class SqliteWrites implements StampedWrites {
         }
         JsonNode copy = value.deepCopy();
         return submit(key, tx -> {
+            if (ttl != null) { // a new expiry: nothing needed from the current row, one statement
+                RegistryEntry done = tx.replaceIfCurrent(key, copy, text, expected, ttl.map(t -> expiry(tx, t)), by);
+                if (done != null) {
+                    return done;
+                }
+            }
             SqliteRow cur = tx.live(key);
             if (cur == null) {
                 throw new RegistryException.NoSuchKey(key);
