@@ -53,7 +53,9 @@ public final class IdempotentWorkerThroughput {
                 on.add(round(n, concurrency, codec, store, "on-" + r));
             }
             System.out.printf(Locale.ROOT, "  round %d: off %,.0f req/s (%.1f µs CPU/req), on %,.0f req/s (%.1f µs CPU/req),"
-                    + " ratio %.2f%n", r, off.get(r)[0], off.get(r)[1], on.get(r)[0], on.get(r)[1], on.get(r)[0] / off.get(r)[0]);
+                    + " ratio %.2f; store: %.1f rows per commit, writer thread %.1f µs CPU per row, %.0f µs wall per commit%n",
+                    r, off.get(r)[0], off.get(r)[1], on.get(r)[0], on.get(r)[1], on.get(r)[0] / off.get(r)[0], on.get(r)[2],
+                    on.get(r)[3], on.get(r)[4]);
         }
         double offRate = mean(off, 0);
         double onRate = mean(on, 0);
@@ -61,11 +63,26 @@ public final class IdempotentWorkerThroughput {
                 + " on/off %.2f (goal >= 0.5)%n", offRate, mean(off, 1), onRate, mean(on, 1), onRate / offRate);
     }
 
+    /** CPU nanoseconds of the registry's writer thread(s) so far (0 when none runs). */
+    private static long writerCpu() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().contains("kv-sqlite") && t.getName().endsWith("writer")) {
+                sum += Math.max(0, mx.getThreadCpuTime(t.getId()));
+            }
+        }
+        return sum;
+    }
+
     private static double mean(List<double[]> rows, int i) {
         return rows.stream().mapToDouble(r -> r[i]).average().orElse(0);
     }
 
-    /** {requests per second, process CPU microseconds per request}. */
+    /**
+     * {requests per second, process CPU microseconds per request} and, with a store, {rows per
+     * group commit, the writer thread's CPU microseconds per row, wall microseconds per commit}.
+     */
     static double[] round(int n, int concurrency, Codec codec, SqliteRegistry store, String label) throws Exception {
         try (InMemoryTransport transport = InMemoryTransport.builder().maxQueuedBytes(1L << 30).build()) {
             List<Message> batch = new ArrayList<>(10);
@@ -96,6 +113,9 @@ public final class IdempotentWorkerThroughput {
             drainer.start();
             com.sun.management.OperatingSystemMXBean os =
                     (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long writes0 = store == null ? 0 : store.writeCount();
+            long commits0 = store == null ? 0 : store.commitCount();
+            long writerCpu0 = writerCpu();
             long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             Worker.Builder b = Worker.builder(transport).allowReplyTo("results").codec(codec).collector(Payloads.noop())
@@ -114,7 +134,13 @@ public final class IdempotentWorkerThroughput {
                 }
                 long elapsed = System.nanoTime() - t0;
                 long cpu = os.getProcessCpuTime() - cpu0;
-                return new double[] {n / (elapsed / 1e9), cpu / 1e3 / n};
+                if (store == null) {
+                    return new double[] {n / (elapsed / 1e9), cpu / 1e3 / n};
+                }
+                long rows = store.writeCount() - writes0;
+                long commits = Math.max(1, store.commitCount() - commits0);
+                return new double[] {n / (elapsed / 1e9), cpu / 1e3 / n, rows / (double) commits,
+                    (writerCpu() - writerCpu0) / 1e3 / Math.max(1, rows), elapsed / 1e3 / commits};
             } finally {
                 draining.set(false);
                 drainer.join();

@@ -1,5 +1,6 @@
 package dev.outpost.kv.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.outpost.spi.RegistryEntry;
 import dev.outpost.spi.RegistryException;
@@ -9,30 +10,33 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** One batch's view of the store, on the writer thread: rows read and written, and the changes to publish. */
+/**
+ * One batch's view of the store, on the writer thread: rows read and written, and the changes to
+ * publish. Values arrive as JSON trees already serialised on the caller's thread, so the writer
+ * never parses what it stores.
+ */
 public final class SqliteTx {
     final Instant now;
     final long nowMs;
     final List<RegistryEntry> events = new ArrayList<>();
     final List<Long> eventRevisions = new ArrayList<>();
-    final Map<String, SqliteRow> cache = new LinkedHashMap<>();
+    /** What this batch knows of each key's row: a row, or null for "no row at all". */
+    final Map<String, SqliteRow> cache = new HashMap<>();
     private final SqliteWriter writer;
     private final Connection conn;
-    private final PreparedStatement select;
-    private final PreparedStatement upsert;
+    private final SqliteStatements sql;
 
-    SqliteTx(SqliteWriter writer, Connection conn, Instant now) throws SQLException {
+    SqliteTx(SqliteWriter writer, Connection conn, SqliteStatements sql, Instant now) {
         this.writer = writer;
         this.conn = conn;
+        this.sql = sql;
         this.now = now;
         this.nowMs = now.toEpochMilli();
-        this.select = conn.prepareStatement("SELECT " + SqliteRow.COLUMNS + " FROM entries WHERE key = ?");
-        this.upsert = conn.prepareStatement("INSERT OR REPLACE INTO entries (" + SqliteRow.COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)");
     }
 
     /** The batch's time. */
@@ -46,8 +50,8 @@ public final class SqliteTx {
             return cache.get(key);
         }
         try {
-            select.setString(1, key);
-            try (ResultSet rs = select.executeQuery()) {
+            sql.select.setString(1, key);
+            try (ResultSet rs = sql.select.executeQuery()) {
                 SqliteRow r = rs.next() ? SqliteRow.read(rs) : null;
                 cache.put(key, r);
                 return r;
@@ -87,20 +91,68 @@ public final class SqliteTx {
                 Optional.empty(), true, Optional.ofNullable(r.updatedBy())));
     }
 
-    /** Writes a live entry. */
-    public RegistryEntry put(String key, String value, long version, Optional<Instant> expiresAt, Optional<String> by) {
-        SqliteRow r = new SqliteRow(key, value, version, nowMs, by.orElse(null), expiresAt.map(Instant::toEpochMilli).orElse(null), false);
+    /**
+     * Writes {@code key} as a new entry when the store has no row of it at all (the common case of
+     * a fresh key: one statement, no read); null when it has one (live, expired or a tombstone),
+     * and the caller decides after {@link #live}.
+     */
+    public RegistryEntry insertIfAbsent(String key, JsonNode value, String text, Optional<Instant> expiresAt, Optional<String> by) {
+        long floor = writer.versionFloor();
+        if (cache.containsKey(key) || floor == Long.MAX_VALUE) {
+            return null;
+        }
+        SqliteRow r = new SqliteRow(key, text, floor + 1, nowMs, by.orElse(null), expiresAt.map(Instant::toEpochMilli).orElse(null),
+                false);
+        try {
+            SqliteStatements.bindInsert(sql.insertIfAbsent, r);
+            if (sql.insertIfAbsent.executeUpdate() != 1) {
+                return null;
+            }
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+        cache.put(key, r);
+        return event(r, value);
+    }
+
+    /**
+     * Replaces the live, unexpired entry of {@code key} at version {@code expected} in one
+     * statement (no read first), when this batch has not read the key yet; null when no row
+     * matched (absent, deleted, expired, another version: the caller reads it and says which).
+     */
+    public RegistryEntry replaceIfCurrent(String key, JsonNode value, String text, long expected, Optional<Instant> expiresAt,
+            Optional<String> by) {
+        if (cache.containsKey(key) || expected < 1 || expected == Long.MAX_VALUE) {
+            return null;
+        }
+        SqliteRow r = new SqliteRow(key, text, expected + 1, nowMs, by.orElse(null), expiresAt.map(Instant::toEpochMilli).orElse(null),
+                false);
+        try {
+            SqliteStatements.bindUpdate(sql.updateIfCurrent, r);
+            sql.updateIfCurrent.setLong(8, expected);
+            sql.updateIfCurrent.setLong(9, nowMs);
+            if (sql.updateIfCurrent.executeUpdate() != 1) {
+                return null;
+            }
+        } catch (SQLException e) {
+            throw new StoreFailure(e);
+        }
+        cache.put(key, r);
+        return event(r, value);
+    }
+
+    /** Writes a live entry whose JSON {@code value} serialises to {@code text}. */
+    public RegistryEntry put(String key, JsonNode value, String text, long version, Optional<Instant> expiresAt, Optional<String> by) {
+        SqliteRow r = new SqliteRow(key, text, version, nowMs, by.orElse(null), expiresAt.map(Instant::toEpochMilli).orElse(null), false);
         store(r);
-        RegistryEntry e = r.entry();
-        event(e);
-        return e;
+        return event(r, value);
     }
 
     /** Deletes a live entry, keeping its version in a tombstone. */
     public void tombstone(SqliteRow cur, Optional<String> by) {
         SqliteRow t = new SqliteRow(cur.key(), "null", cur.version(), nowMs, by.orElse(cur.updatedBy()), null, true);
         store(t);
-        event(t.entry());
+        event(t, NullNode.getInstance());
     }
 
     /** Every live row, for an import that mirrors its file. */
@@ -119,22 +171,29 @@ public final class SqliteTx {
 
     private void store(SqliteRow r) {
         try {
-            upsert.setString(1, r.key());
-            upsert.setString(2, r.value());
-            upsert.setLong(3, r.version());
-            upsert.setLong(4, r.updatedAt());
-            upsert.setString(5, r.updatedBy());
-            if (r.expiresAtMs() == null) {
-                upsert.setNull(6, java.sql.Types.INTEGER);
+            PreparedStatement ps;
+            if (!cache.containsKey(r.key())) {
+                ps = sql.upsert;
+                SqliteStatements.bindInsert(ps, r);
+            } else if (cache.get(r.key()) == null) {
+                ps = sql.insert;
+                SqliteStatements.bindInsert(ps, r);
             } else {
-                upsert.setLong(6, r.expiresAtMs());
+                ps = sql.update;
+                SqliteStatements.bindUpdate(ps, r);
             }
-            upsert.setInt(7, r.deleted() ? 1 : 0);
-            upsert.executeUpdate();
+            ps.executeUpdate();
         } catch (SQLException e) {
             throw new StoreFailure(e);
         }
         cache.put(r.key(), r);
+    }
+
+    private RegistryEntry event(SqliteRow r, JsonNode value) {
+        RegistryEntry e = new RegistryEntry(r.key(), value, r.version(), Instant.ofEpochMilli(r.updatedAt()), r.expiresAt(), r.deleted(),
+                Optional.ofNullable(r.updatedBy()));
+        event(e);
+        return e;
     }
 
     private void event(RegistryEntry e) {
@@ -142,16 +201,16 @@ public final class SqliteTx {
         eventRevisions.add(writer.nextRevision());
     }
 
-    void close() {
-        try {
-            select.close();
-            upsert.close();
-        } catch (SQLException e) {
-            // statements of a connection that is going away
+    /** Forgets what one write did, after its savepoint was rolled back: its events, and what the batch read (the rows may have changed back). */
+    void undo(int eventCount) {
+        while (events.size() > eventCount) {
+            events.remove(events.size() - 1);
+            eventRevisions.remove(eventRevisions.size() - 1);
         }
+        cache.clear();
     }
 
-    /** An SQL failure inside a batch: the whole batch is rolled back. */
+    /** An SQL failure inside a batch: the write that met it fails (the whole batch when its savepoint cannot be rolled back to). */
     static final class StoreFailure extends RuntimeException {
         private static final long serialVersionUID = 1L;
 

@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SqliteWriter {
     private static final Logger log = LoggerFactory.getLogger(SqliteWriter.class);
+    /** The writer connection's page cache. */
+    static final int WRITER_CACHE_KIB = 32 * 1024;
 
     private final Path file;
     private final Clock clock;
@@ -44,6 +46,7 @@ public final class SqliteWriter {
     private final long sweepNanos;
     private final Duration tombstoneRetention;
     private final Connection conn;
+    private final SqliteStatements sql;
     private final BlockingQueue<Op<?>> queue;
     private final WatchHub hub;
     private final AtomicLong committedRevision = new AtomicLong();
@@ -69,6 +72,7 @@ public final class SqliteWriter {
             this.revision = meta("revision");
             this.floor = meta("version-floor");
             conn.commit();
+            this.sql = prepare(conn);
         } catch (SQLException e) {
             throw new RegistryException.Unavailable("", "cannot open " + file + ": " + e.getMessage(), e);
         }
@@ -95,16 +99,34 @@ public final class SqliteWriter {
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA journal_mode = WAL");
                 s.execute("PRAGMA synchronous = FULL");
+                // the writer's B-tree pages stay in memory (the default 2 MiB sends a store of a
+                // few tens of thousands of keys to the OS for most pages it touches)
+                s.execute("PRAGMA cache_size = -" + WRITER_CACHE_KIB);
             }
             if (schema == 0) {
                 c.setAutoCommit(false);
                 SqliteFiles.createSchema(c);
                 c.commit();
                 c.setAutoCommit(true);
+            } else if (schema < SqliteFiles.SCHEMA) {
+                c.setAutoCommit(false);
+                SqliteFiles.migrate(c, schema);
+                c.commit();
+                c.setAutoCommit(true);
+                log.info("SQLite registry {}: moved from schema {} to {}", file, schema, SqliteFiles.SCHEMA);
             }
             c.setAutoCommit(false);
             return c;
         } catch (SQLException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    private static SqliteStatements prepare(Connection c) throws SQLException {
+        try {
+            return new SqliteStatements(c);
+        } catch (SQLException e) {
             c.close();
             throw e;
         }
@@ -120,11 +142,9 @@ public final class SqliteWriter {
     }
 
     private void setMeta(String key, long value) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("INSERT OR REPLACE INTO outpost_meta (k, v) VALUES (?, ?)")) {
-            ps.setString(1, key);
-            ps.setString(2, Long.toString(value));
-            ps.executeUpdate();
-        }
+        sql.setMeta.setString(1, key);
+        sql.setMeta.setString(2, Long.toString(value));
+        sql.setMeta.executeUpdate();
     }
 
     /** The revision of the last commit. */
@@ -140,6 +160,11 @@ public final class SqliteWriter {
     /** Writes committed or refused. */
     public long writes() {
         return writes.get();
+    }
+
+    /** Writes waiting for the writer thread. */
+    int queued() {
+        return queue.size();
     }
 
     long versionFloor() {
@@ -211,12 +236,18 @@ public final class SqliteWriter {
             this.body = body;
         }
 
+        /** Runs the body; a refusal is kept for the caller, anything else thrown is the caller's to handle. */
         void run(SqliteTx tx) {
             try {
                 result = body.apply(tx);
             } catch (RegistryException | IllegalArgumentException e) {
                 refusal = e; // a refusal writes nothing; the batch goes on
             }
+        }
+
+        void fail(RuntimeException e) {
+            result = null;
+            refusal = e;
         }
 
         void finish() {
@@ -278,13 +309,13 @@ public final class SqliteWriter {
         long floorBefore = floor;
         SqliteTx tx = null;
         try {
-            tx = new SqliteTx(this, conn, clock.instant().truncatedTo(ChronoUnit.MILLIS));
+            tx = new SqliteTx(this, conn, sql, clock.instant().truncatedTo(ChronoUnit.MILLIS));
             if (sweep) {
                 sweepExpired(tx);
                 compactTombstones(tx);
             }
             for (Op<?> op : batch) {
-                op.run(tx);
+                runIsolated(op, tx);
             }
             if (revision != before) {
                 setMeta("revision", revision);
@@ -311,10 +342,6 @@ public final class SqliteWriter {
                         "writing " + file + " failed, nothing was written: " + cause.getMessage(), cause));
             }
             return;
-        } finally {
-            if (tx != null) {
-                tx.close();
-            }
         }
         // published before the callers are answered: a watch added after a write returned is
         // added after its change was handed out, and so never receives it
@@ -324,6 +351,35 @@ public final class SqliteWriter {
         for (Op<?> op : batch) {
             op.finish();
         }
+    }
+
+    /**
+     * Runs one write inside its own savepoint: a write that fails with anything but a refusal
+     * (a bug, an SQL error, an {@link Error}) is rolled back alone and fails alone, and the
+     * batch's other writes still commit. Only when the savepoint itself cannot be rolled back to
+     * (SQLite rolled the whole transaction back, as after a full disk) does the batch fail.
+     */
+    private void runIsolated(Op<?> op, SqliteTx tx) throws SQLException {
+        int events = tx.events.size();
+        long revisionBefore = revision;
+        sql.savepoint.executeUpdate();
+        try {
+            op.run(tx);
+        } catch (RuntimeException | Error e) {
+            try {
+                sql.rollbackTo.executeUpdate();
+            } catch (SQLException re) {
+                re.addSuppressed(e);
+                throw re;
+            }
+            revision = revisionBefore;
+            tx.undo(events);
+            Throwable cause = e instanceof SqliteTx.StoreFailure ? e.getCause() : e;
+            log.error("SQLite registry {}: a write of '{}' failed and was rolled back alone; the other writes of its batch go on",
+                    file, op.key, cause);
+            op.fail(new RegistryException.Unavailable(op.key, "writing " + file + " failed, nothing was written: " + cause, cause));
+        }
+        sql.release.executeUpdate();
     }
 
     private void sweepExpired(SqliteTx tx) throws SQLException {
@@ -381,6 +437,7 @@ public final class SqliteWriter {
         for (Op<?> op; (op = queue.poll()) != null; ) {
             op.future.completeExceptionally(new RegistryException.Closed("SQLite registry " + file));
         }
+        sql.close();
         try {
             conn.close();
         } catch (SQLException e) {

@@ -36,11 +36,17 @@ public final class SqliteWrites implements StampedWrites {
         String text = RegistryKeys.checkValue(key, value, maxValueBytes);
         Objects.requireNonNull(ttl, "ttl");
         ttl.ifPresent(RegistryKeys::checkTtl);
+        JsonNode copy = value.deepCopy(); // what was checked, whatever the caller does with value meanwhile
         return submit(key, tx -> {
+            Optional<Instant> expires = ttl.map(t -> expiry(tx, t));
+            RegistryEntry fresh = tx.insertIfAbsent(key, copy, text, expires, by);
+            if (fresh != null) {
+                return fresh;
+            }
             if (tx.live(key) != null) {
                 throw new RegistryException.KeyExists(key);
             }
-            return tx.put(key, text, tx.nextVersion(key), ttl.map(t -> expiry(tx, t)), by);
+            return tx.put(key, copy, text, tx.nextVersion(key), expires, by);
         });
     }
 
@@ -51,7 +57,14 @@ public final class SqliteWrites implements StampedWrites {
         if (ttl != null) {
             ttl.ifPresent(RegistryKeys::checkTtl);
         }
+        JsonNode copy = value.deepCopy();
         return submit(key, tx -> {
+            if (ttl != null) { // a new expiry: nothing needed from the current row, one statement
+                RegistryEntry done = tx.replaceIfCurrent(key, copy, text, expected, ttl.map(t -> expiry(tx, t)), by);
+                if (done != null) {
+                    return done;
+                }
+            }
             SqliteRow cur = tx.live(key);
             if (cur == null) {
                 throw new RegistryException.NoSuchKey(key);
@@ -59,7 +72,7 @@ public final class SqliteWrites implements StampedWrites {
             if (cur.version() != expected) {
                 throw new RegistryException.VersionConflict(key, expected, cur.version());
             }
-            return tx.put(key, text, tx.nextVersion(key), ttl == null ? cur.expiresAt() : ttl.map(t -> expiry(tx, t)), by);
+            return tx.put(key, copy, text, tx.nextVersion(key), ttl == null ? cur.expiresAt() : ttl.map(t -> expiry(tx, t)), by);
         });
     }
 
@@ -75,7 +88,7 @@ public final class SqliteWrites implements StampedWrites {
             }
             JsonNode merged = JsonMergePatch.apply(SqliteRow.parse(cur.value()), patch);
             String text = RegistryKeys.checkValue(key, merged, maxValueBytes);
-            return tx.put(key, text, tx.nextVersion(key), cur.expiresAt(), by);
+            return tx.put(key, merged, text, tx.nextVersion(key), cur.expiresAt(), by);
         });
     }
 
@@ -116,7 +129,7 @@ public final class SqliteWrites implements StampedWrites {
                     continue; // additive: what is there stays
                 }
                 long version = Math.max(e.version(), tx.nextVersion(e.key()));
-                tx.put(e.key(), RegistryKeys.checkValue(e.key(), e.value(), maxValueBytes), version, e.expiresAt(),
+                tx.put(e.key(), e.value(), RegistryKeys.checkValue(e.key(), e.value(), maxValueBytes), version, e.expiresAt(),
                         Optional.of(e.updatedBy().orElse("import")));
                 n++;
             }
