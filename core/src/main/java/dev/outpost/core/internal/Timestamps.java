@@ -87,6 +87,17 @@ public final class Timestamps {
      * @throws DateTimeParseException as {@link Instant#parse} does
      */
     public static Instant parse(String s) {
+        Instant t = parseCanonical(s);
+        return t != null ? t : Instant.parse(s);
+    }
+
+    /**
+     * The instant of a timestamp in the canonical UTC form this library writes
+     * ({@code 2026-01-31T12:00:00.123Z}, 1 to 9 fraction digits or none), or null for any other
+     * text, valid or not. A non-null answer is also a valid RFC 3339 date-time, so a reader need
+     * not check the text again.
+     */
+    public static Instant parseCanonical(String s) {
         int n = s.length();
         if (n >= 20 && n <= 30 && (s.charAt(n - 1) == 'Z') && s.charAt(4) == '-' && s.charAt(7) == '-'
                 && s.charAt(10) == 'T' && s.charAt(13) == ':' && s.charAt(16) == ':') {
@@ -116,13 +127,13 @@ public final class Timestamps {
                         d = new Day(LocalDate.of(year, month, dayOfMonth).toEpochDay(), ymd);
                         lastDay = d;
                     } catch (DateTimeException e) {
-                        return Instant.parse(s); // an impossible date: let the JDK report it
+                        return null; // an impossible date (February 30th)
                     }
                 }
                 return Instant.ofEpochSecond(d.epochDay * 86_400 + hour * 3600L + minute * 60L + second, nanos);
             }
         }
-        return Instant.parse(s);
+        return null;
     }
 
     private static int num(String s, int from, int len) {

@@ -118,10 +118,13 @@ final class FastRequest {
                     }
                     case SENT_AT -> {
                         String s = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                        if (s == null || DATE_TIME.validate(s).isPresent()) {
-                            return null;
+                        sentAt = s == null ? null : Timestamps.parseCanonical(s); // the usual form: one pass, no second check
+                        if (sentAt == null) {
+                            if (s == null || DATE_TIME.validate(s).isPresent()) {
+                                return null;
+                            }
+                            sentAt = Timestamps.parse(s);
                         }
-                        sentAt = Timestamps.parse(s);
                     }
                     case TTL -> {
                         if (value != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER

@@ -44,4 +44,29 @@ class TimestampsTest {
         assertThatThrownBy(() -> Instant.parse(text)).isInstanceOf(DateTimeParseException.class);
         assertThatThrownBy(() -> Timestamps.parse(text)).isInstanceOf(DateTimeParseException.class);
     }
+
+    @Test
+    void whatTheCanonicalReaderAcceptsIsValidRfc3339AndReadsAsTheJdkReadsIt() {
+        Random r = new Random(5);
+        int accepted = 0;
+        for (int i = 0; i < 200_000; i++) {
+            // the canonical shape with digits anywhere (months 00-99, day 31 in February, hour 24...)
+            String s = String.format("%04d-%02d-%02dT%02d:%02d:%02d%sZ", r.nextInt(10_000), r.nextInt(14), r.nextInt(33),
+                    r.nextInt(26), r.nextInt(62), r.nextInt(62), switch (i % 3) {
+                        case 0 -> "";
+                        case 1 -> "." + (1 + r.nextInt(999));
+                        default -> "." + String.format("%09d", r.nextInt(1_000_000_000));
+                    });
+            Instant t = Timestamps.parseCanonical(s);
+            if (t != null) {
+                accepted++;
+                assertThat(Rfc3339.matches(s)).as(s).isTrue();
+                assertThat(t).as(s).isEqualTo(Instant.parse(s));
+            } else if (Rfc3339.matches(s) && !s.startsWith("60", 17)) { // left to the JDK: what it refuses, and leap seconds
+                assertThatThrownBy(() -> Instant.parse(s)).as(s).isInstanceOf(DateTimeParseException.class);
+            }
+        }
+        assertThat(accepted).isGreaterThan(50_000);
+        assertThat(Timestamps.parseCanonical("2026-01-31T13:00:00+01:00")).isNull(); // valid, but not the canonical form
+    }
 }
