@@ -94,7 +94,7 @@ public final class FleetCallBenchmark {
                         requests.put(route, FleetRequest.builder("app.noop").route(route).deadline(Duration.ofSeconds(30)).build());
                     }
                     BareCaller bare = new BareCaller(metered, callerCodec, hosts);
-                    for (int i = 0; i < 5; i++) { // warm-up
+                    for (int i = 0; i < 20; i++) { // warm-up: C2 is still compiling the answer path after 5
                         bare.call(mx);
                         for (FleetRequest request : requests.values()) {
                             fleet.call(request, all).summary().join();

@@ -251,6 +251,9 @@ public final class CallState {
                 return;
             }
             settle(s, Outcomes.of(r), Optional.of(r), Outcomes.detail(r), emitted);
+            if (rollout == null && listener == FleetListener.NONE && s.awaited == null && settled < slots.size()) {
+                return; // the common answer: nobody to tell, nothing to start, not the last one
+            }
         }
         after(emitted);
     }
@@ -449,9 +452,9 @@ public final class CallState {
                 return;
             }
             finished = true;
-            Map<String, HostResult> results = new TreeMap<>();
+            TreeMap<String, HostResult> results = new TreeMap<>();
             slots.values().forEach(x -> results.put(x.host.id(), x.result));
-            s = new FleetSummary(request.id(), request.collector(), source, new TreeMap<>(results), unexpected, unexpectedHosts,
+            s = new FleetSummary(request.id(), request.collector(), source, results, unexpected, unexpectedHosts,
                     duplicates, late, abortReason, Duration.ofNanos(ctx.ticker().getAsLong() - t0));
             for (Slot x : slots.values()) {
                 if (x.deadline != null) {
