@@ -32,6 +32,9 @@ public interface CallContext {
     /** The call is settled: forget it (keeping its id a while to count late answers). */
     void finished(CallState call);
 
+    /** {@code call} sent requests and waits for their answers for {@code within} (receives over a network may wait that long). */
+    default void expectAnswers(CallState call, java.time.Duration within) {}
+
     /** Sends for calls. */
     interface Sender {
         byte[] encode(Request r);

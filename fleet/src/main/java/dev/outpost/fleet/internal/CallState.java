@@ -168,6 +168,7 @@ public final class CallState {
         }
         List<Slot> group = List.copyOf(targets);
         Sweeper.Task task = ctx.sweeper().schedule(deadline.toNanos(), () -> onDeadline(group));
+        ctx.expectAnswers(this, deadline);
         synchronized (this) {
             for (Slot s : targets) {
                 s.deadline = task;

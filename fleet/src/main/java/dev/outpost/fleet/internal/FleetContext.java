@@ -36,9 +36,12 @@ public final class FleetContext implements CallContext, CallContext.Sender {
     private final Codec codec;
     private final Client client;
     private final String topic;
+    private final Optional<PollPacing> pacing;
 
     public FleetContext(Clock clock, LongSupplier ticker, Sweeper sweeper, Guard guard, Optional<Registry> registry,
-            Supplier<Executor> executor, AnswerRouter router, Transport transport, Codec codec, Client client, String topic) {
+            Supplier<Executor> executor, AnswerRouter router, Transport transport, Codec codec, Client client, String topic,
+            Optional<PollPacing> pacing) {
+        this.pacing = pacing;
         this.clock = clock;
         this.ticker = ticker;
         this.sweeper = sweeper;
@@ -114,7 +117,13 @@ public final class FleetContext implements CallContext, CallContext.Sender {
 
     @Override
     public void finished(CallState call) {
+        pacing.ifPresent(p -> p.settled(call));
         router.finished(call);
+    }
+
+    @Override
+    public void expectAnswers(CallState call, java.time.Duration within) {
+        pacing.ifPresent(p -> p.expectAnswers(call, within));
     }
 
     @Override
