@@ -93,6 +93,26 @@ class FleetCallTest {
     }
 
     @Test
+    void aSummaryListsEveryHostByIdWhateverOrderTheExpectedSetCameIn() {
+        hosts.add("b", Behaviour.OK);
+        hosts.add("a", Behaviour.OK);
+        hosts.add("c", Behaviour.OK);
+        hosts.workers.keySet().forEach(hosts::start);
+        Fleet fleet = fleet();
+        List<HostRecord> known = fleet.discover(Selector.all()).hosts();
+        List<HostRecord> shuffled = List.of(known.get(1), known.get(2), known.get(0)); // a caller-made set, not by id
+        for (List<HostRecord> order : List.of(known, shuffled)) {
+            FleetCall call = fleet.call(FleetRequest.builder("app.work").route(Route.DIRECT).deadline(Duration.ofSeconds(5)).build(),
+                    new Discovery(Discovery.Source.LIST, order, Duration.ZERO));
+            FleetSummary s = call.summary().join();
+            assertThat(s.results().keySet()).containsExactly("a", "b", "c");
+            assertThat(s.results().values()).extracting(HostResult::host).containsExactly("a", "b", "c");
+            assertThat(s.allOk()).isTrue();
+            assertThat(s.results().headMap("b")).containsOnlyKeys("a"); // a real sorted map, not the hand-off view
+        }
+    }
+
+    @Test
     void answersOutsideTheExpectedSetDuplicatesAndLateOnesAreCountedNeverMixedIn() throws Exception {
         hosts.add("a", Behaviour.OK);
         hosts.add("b", Behaviour.OK);

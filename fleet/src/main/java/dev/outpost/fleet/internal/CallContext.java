@@ -3,6 +3,7 @@ package dev.outpost.fleet.internal;
 import dev.outpost.Request;
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.fleet.HostRecord;
+import dev.outpost.spi.Message;
 import dev.outpost.spi.Registry;
 import java.time.Clock;
 import java.util.Optional;
@@ -37,9 +38,10 @@ public interface CallContext {
 
     /** Sends for calls. */
     interface Sender {
-        byte[] encode(Request r);
+        /** The request as one message, sent as it is to every host of a direct send (a message is immutable). */
+        Message encode(Request r);
 
-        CompletableFuture<Void> direct(HostRecord host, byte[] body);
+        CompletableFuture<Void> direct(HostRecord host, Message message);
 
         CompletableFuture<Void> topic(Request r);
     }

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -193,7 +194,7 @@ public final class CallState {
                 }
             });
         } else {
-            byte[] body;
+            dev.outpost.spi.Message body;
             try {
                 body = ctx.sender().encode(r);
             } catch (RuntimeException e) {
@@ -472,8 +473,16 @@ public final class CallState {
                 return;
             }
             finished = true;
-            TreeMap<String, HostResult> results = new TreeMap<>();
-            slots.values().forEach(x -> results.put(x.host.id(), x.result));
+            List<Map.Entry<String, HostResult>> entries = new ArrayList<>(slots.size());
+            slots.values().forEach(x -> entries.add(Map.entry(x.host.id(), x.result)));
+            SortedMap<String, HostResult> results;
+            if (SortedEntries.ascending(entries)) {
+                results = new SortedEntries<>(entries); // discovery lists hosts by id: the summary copies them in one pass
+            } else {
+                TreeMap<String, HostResult> sorted = new TreeMap<>();
+                entries.forEach(e -> sorted.put(e.getKey(), e.getValue()));
+                results = sorted;
+            }
             s = new FleetSummary(request.id(), request.collector(), source, results, unexpected, unexpectedHosts,
                     duplicates, late, abortReason, Duration.ofNanos(ctx.ticker().getAsLong() - t0), impostors, impostorAnswers);
             for (Slot x : slots.values()) {

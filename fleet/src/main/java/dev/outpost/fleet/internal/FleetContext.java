@@ -127,16 +127,16 @@ public final class FleetContext implements CallContext, CallContext.Sender {
     }
 
     @Override
-    public byte[] encode(Request r) {
-        return codec.encodeRequest(r);
+    public Message encode(Request r) {
+        return Message.of(codec.encodeRequest(r));
     }
 
     @Override
-    public CompletableFuture<Void> direct(HostRecord host, byte[] body) {
+    public CompletableFuture<Void> direct(HostRecord host, Message message) {
         if (host.requests().isEmpty()) {
             return CompletableFuture.failedFuture(new IllegalStateException("no request destination known for host " + host.id()));
         }
-        return transport.send(host.requests(), Message.of(body));
+        return transport.send(host.requests(), message);
     }
 
     @Override
