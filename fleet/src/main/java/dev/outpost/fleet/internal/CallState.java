@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -475,14 +474,7 @@ public final class CallState {
             finished = true;
             List<Map.Entry<String, HostResult>> entries = new ArrayList<>(slots.size());
             slots.values().forEach(x -> entries.add(Map.entry(x.host.id(), x.result)));
-            SortedMap<String, HostResult> results;
-            if (SortedEntries.ascending(entries)) {
-                results = new SortedEntries<>(entries); // discovery lists hosts by id: the summary copies them in one pass
-            } else {
-                TreeMap<String, HostResult> sorted = new TreeMap<>();
-                entries.forEach(e -> sorted.put(e.getKey(), e.getValue()));
-                results = sorted;
-            }
+            SortedMap<String, HostResult> results = SortedEntries.of(entries); // the summary copies it in one pass
             s = new FleetSummary(request.id(), request.collector(), source, results, unexpected, unexpectedHosts,
                     duplicates, late, abortReason, Duration.ofNanos(ctx.ticker().getAsLong() - t0), impostors, impostorAnswers);
             for (Slot x : slots.values()) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * Entries already in key order, seen as a {@link SortedMap} only so that {@code new TreeMap<>(this)}
@@ -20,6 +21,16 @@ final class SortedEntries<K extends Comparable<K>, V> extends AbstractMap<K, V> 
     /** {@code entries} must be in strictly ascending key order ({@link #ascending} says whether they are). */
     SortedEntries(List<Map.Entry<K, V>> entries) {
         this.entries = entries;
+    }
+
+    /** The entries as a sorted map: this hand-off when they are in key order (discovery lists hosts by id), else a {@link TreeMap}. */
+    static <K extends Comparable<K>, V> SortedMap<K, V> of(List<Map.Entry<K, V>> entries) {
+        if (ascending(entries)) {
+            return new SortedEntries<>(entries);
+        }
+        TreeMap<K, V> sorted = new TreeMap<>();
+        entries.forEach(e -> sorted.put(e.getKey(), e.getValue()));
+        return sorted;
     }
 
     static <K extends Comparable<K>, V> boolean ascending(List<Map.Entry<K, V>> entries) {
