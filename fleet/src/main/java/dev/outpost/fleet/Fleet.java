@@ -14,6 +14,7 @@ import dev.outpost.fleet.internal.ConfigValues;
 import dev.outpost.fleet.internal.FleetAttributes;
 import dev.outpost.fleet.internal.FleetContext;
 import dev.outpost.fleet.internal.Inventory;
+import dev.outpost.fleet.internal.PollPacing;
 import dev.outpost.fleet.internal.Sweeper;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.ConfigSource;
@@ -95,6 +96,7 @@ public final class Fleet implements AutoCloseable {
     private final LongAdder unmatchedPings = new LongAdder();
     private final FleetContext context;
     private volatile Thread timer;
+    private final Optional<PollPacing> pacing;
 
     private Fleet(Builder b, String topic, Duration deadline, int maxHosts, Optional<String> replyTo) {
         this.transport = b.transport;
@@ -109,7 +111,9 @@ public final class Fleet implements AutoCloseable {
         this.guard = new Guard("fleet");
         this.sweeper = new Sweeper(ticker, ticker == Sweeper.SYSTEM_TICKER, 5, guard);
         this.userExecutor = b.callbackExecutor;
-        Client.Builder cb = Client.builder(transport).codec(codec).ticker(ticker)
+        // over a network, receives wait out the calls' deadlines in one long poll rather than many short ones
+        this.pacing = transport.receivesLocally() ? Optional.empty() : Optional.of(new PollPacing(transport, System::nanoTime));
+        Client.Builder cb = Client.builder(pacing.isPresent() ? pacing.get() : transport).codec(codec).ticker(ticker)
                 // the poller only does the accounting; listeners run on the fleet's callback executor
                 .callbackExecutor(Runnable::run).onDecoded(router::route)
                 // answers of a fleet call come in hundreds at once: take several per receive (in memory: per
@@ -120,7 +124,7 @@ public final class Fleet implements AutoCloseable {
         b.pollWait.ifPresent(cb::pollWait);
         this.client = cb.build();
         this.context = new FleetContext(clock, ticker, sweeper, guard, registry,
-                () -> userExecutor.isPresent() ? userExecutor.get() : ownExecutor, router, transport, codec, client, topic);
+                () -> userExecutor.isPresent() ? userExecutor.get() : ownExecutor, router, transport, codec, client, topic, pacing);
     }
 
     /** A builder for a fleet calling through {@code transport}. */
@@ -195,7 +199,9 @@ public final class Fleet implements AutoCloseable {
                 }
             }
         });
+        pacing.ifPresent(p -> p.expectAnswers(r, wait));
         sweeper.schedule(wait.toNanos(), () -> {
+            pacing.ifPresent(p -> p.settled(r));
             pings.remove(r.id());
             List<HostRecord> hosts = new ArrayList<>(seen.values());
             hosts.sort(java.util.Comparator.comparing(HostRecord::id));
@@ -205,6 +211,7 @@ public final class Fleet implements AutoCloseable {
             client.send(topic, r).join();
         } catch (RuntimeException e) {
             pings.remove(r.id());
+            pacing.ifPresent(p -> p.settled(r));
             throw e;
         }
         return done;

@@ -24,9 +24,16 @@ import java.util.TreeMap;
  *     or {@code cancelled} (answers after the summary are counted by {@link FleetCall#lateAnswers()})
  * @param abortReason for a rollout that stopped early: why
  * @param took from the call to the summary
+ * @param impostors answers refused because the sender the codec authenticated is not the host they
+ *     name (a sealed fleet): counted, never mixed in; the host named stays without its answer
+ * @param impostorAnswers the first {@value #MAX_LISTED} of those: host claimed, real sender
  */
 public record FleetSummary(String requestId, String collector, Discovery.Source source, SortedMap<String, HostResult> results,
-        long unexpected, List<String> unexpectedHosts, long duplicates, long late, Optional<String> abortReason, Duration took) {
+        long unexpected, List<String> unexpectedHosts, long duplicates, long late, Optional<String> abortReason, Duration took,
+        long impostors, List<Impostor> impostorAnswers) {
+    /** How many unexpected hosts and impostor answers a summary lists (all are counted). */
+    public static final int MAX_LISTED = 100;
+
     /** Validates and copies the components. */
     public FleetSummary {
         Objects.requireNonNull(requestId, "requestId");
@@ -36,6 +43,17 @@ public record FleetSummary(String requestId, String collector, Discovery.Source 
         unexpectedHosts = List.copyOf(unexpectedHosts);
         Objects.requireNonNull(abortReason, "abortReason");
         Objects.requireNonNull(took, "took");
+        impostorAnswers = List.copyOf(impostorAnswers.subList(0, Math.min(MAX_LISTED, impostorAnswers.size())));
+        if (impostors < impostorAnswers.size()) {
+            throw new IllegalArgumentException("impostors (" + impostors + ") counts fewer answers than are listed ("
+                    + impostorAnswers.size() + ")");
+        }
+    }
+
+    /** A summary without impostor answers (the shape before they were reported). */
+    public FleetSummary(String requestId, String collector, Discovery.Source source, SortedMap<String, HostResult> results,
+            long unexpected, List<String> unexpectedHosts, long duplicates, long late, Optional<String> abortReason, Duration took) {
+        this(requestId, collector, source, results, unexpected, unexpectedHosts, duplicates, late, abortReason, took, 0, List.of());
     }
 
     /** How many hosts ended in each state (every state present, zero included). */
@@ -77,6 +95,9 @@ public record FleetSummary(String requestId, String collector, Discovery.Source 
         });
         if (unexpected + duplicates + late > 0) {
             b.append(", unexpected ").append(unexpected).append(", duplicates ").append(duplicates).append(", late ").append(late);
+        }
+        if (impostors > 0) {
+            b.append(", impostors ").append(impostors);
         }
         abortReason.ifPresent(r -> b.append(", aborted: ").append(r));
         return b.append(", took ").append(took.toMillis()).append(" ms]").toString();

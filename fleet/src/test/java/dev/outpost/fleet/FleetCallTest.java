@@ -93,6 +93,26 @@ class FleetCallTest {
     }
 
     @Test
+    void aSummaryListsEveryHostByIdWhateverOrderTheExpectedSetCameIn() {
+        hosts.add("b", Behaviour.OK);
+        hosts.add("a", Behaviour.OK);
+        hosts.add("c", Behaviour.OK);
+        hosts.workers.keySet().forEach(hosts::start);
+        Fleet fleet = fleet();
+        List<HostRecord> known = fleet.discover(Selector.all()).hosts();
+        List<HostRecord> shuffled = List.of(known.get(1), known.get(2), known.get(0)); // a caller-made set, not by id
+        for (List<HostRecord> order : List.of(known, shuffled)) {
+            FleetCall call = fleet.call(FleetRequest.builder("app.work").route(Route.DIRECT).deadline(Duration.ofSeconds(5)).build(),
+                    new Discovery(Discovery.Source.LIST, order, Duration.ZERO));
+            FleetSummary s = call.summary().join();
+            assertThat(s.results().keySet()).containsExactly("a", "b", "c");
+            assertThat(s.results().values()).extracting(HostResult::host).containsExactly("a", "b", "c");
+            assertThat(s.allOk()).isTrue();
+            assertThat(s.results().headMap("b")).containsOnlyKeys("a"); // a real sorted map, not the hand-off view
+        }
+    }
+
+    @Test
     void answersOutsideTheExpectedSetDuplicatesAndLateOnesAreCountedNeverMixedIn() throws Exception {
         hosts.add("a", Behaviour.OK);
         hosts.add("b", Behaviour.OK);
@@ -165,15 +185,51 @@ class FleetCallTest {
         };
         Fleet fleet = hosts.fleet().codec(signedByB).build().start();
         hosts.closeables.add(fleet);
-        FleetCall call = fleet.call(FleetRequest.builder("app.work").route(Route.DIRECT).deadline(Duration.ofSeconds(5)).build());
-        await().until(() -> fleet.stats().impostors() == 1); // a's own answer, signed by b's key
-        answer(fleet, call.id(), "b"); // b's key answering as b: accepted
-        await().until(() -> call.results().size() == 1);
-        hosts.time.advance(Duration.ofSeconds(6));
-        FleetSummary s = call.summary().join();
-        assertThat(s.results().get("a").outcome()).isEqualTo(Outcome.NO_REPLY);
-        assertThat(s.results().get("b").outcome()).isEqualTo(Outcome.OK);
-        assertThat(fleet.stats().impostors()).isEqualTo(1);
+        ch.qos.logback.classic.Logger fleetLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                "dev.outpost.fleet.Fleet");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        fleetLog.addAppender(logged);
+        try {
+            FleetCall call = fleet.call(FleetRequest.builder("app.work").route(Route.DIRECT).deadline(Duration.ofSeconds(5)).build());
+            await().until(() -> fleet.stats().impostors() == 1); // a's own answer, signed by b's key
+            answer(fleet, call.id(), "a"); // b's key answering as a, once more
+            answer(fleet, call.id(), "c\n" + "x".repeat(300)); // and as a host nobody expects, with a forged line break
+            await().until(() -> fleet.stats().impostors() == 3);
+            answer(fleet, call.id(), "b"); // b's key answering as b: accepted
+            await().until(() -> call.results().size() == 1);
+            hosts.time.advance(Duration.ofSeconds(6));
+            FleetSummary s = call.summary().join();
+            assertThat(s.results().get("a").outcome()).isEqualTo(Outcome.NO_REPLY);
+            assertThat(s.results().get("b").outcome()).isEqualTo(Outcome.OK);
+            assertThat(s.unexpected() + s.duplicates() + s.late()).as("refused answers are not mixed in elsewhere").isZero();
+            assertThat(s.impostors()).isEqualTo(3);
+            assertThat(s.impostorAnswers()).containsExactly(new Impostor("a", "b"), new Impostor("a", "b"),
+                    new Impostor("c\n" + "x".repeat(Impostor.MAX_CHARS - 2), "b"));
+            assertThat(s.toString()).contains("impostors 3");
+            assertThat(fleet.stats().impostors()).isEqualTo(3);
+            List<String> warnings = logged.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                    .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+            assertThat(warnings).as("one WARN for the call").hasSize(1);
+            assertThat(warnings.get(0)).contains(call.id(), "refused 3 answer(s)", "a <- b, a <- b, c?xxx").doesNotContain("\n");
+        } finally {
+            fleetLog.detachAppender(logged);
+        }
+    }
+
+    @Test
+    void aSummaryListsAtMostAHundredImpostorAnswersAndCountsThemAll() {
+        List<Impostor> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            many.add(new Impostor("h" + i, "k"));
+        }
+        FleetSummary s = new FleetSummary("r", "c", Discovery.Source.LIST, new java.util.TreeMap<>(), 0, List.of(), 0, 0,
+                Optional.empty(), Duration.ZERO, 150, many);
+        assertThat(s.impostorAnswers()).hasSize(FleetSummary.MAX_LISTED).first().isEqualTo(new Impostor("h0", "k"));
+        assertThat(s.impostors()).isEqualTo(150);
+        assertThat(new FleetSummary("r", "c", Discovery.Source.LIST, new java.util.TreeMap<>(), 0, List.of(), 0, 0,
+                Optional.empty(), Duration.ZERO).impostorAnswers()).isEmpty();
     }
 
     private void answer(Fleet fleet, String requestId, String worker) {

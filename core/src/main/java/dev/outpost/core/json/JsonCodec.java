@@ -245,6 +245,12 @@ public final class JsonCodec implements Codec {
 
     @Override
     public Decoded<Response> decodeResponse(byte[] body) {
+        Response fast = FastResponse.read(MAPPER, body);
+        return fast != null ? Decoded.anonymous(fast) : decodeResponseTree(body);
+    }
+
+    /** The general path: the whole tree, the schema check and its messages. */
+    Decoded<Response> decodeResponseTree(byte[] body) {
         ObjectNode doc = readObject(body, RESPONSE_SCHEMA, "response", "result");
         try {
             JsonNode error = doc.get("error");

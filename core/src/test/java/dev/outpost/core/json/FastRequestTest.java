@@ -61,7 +61,7 @@ class FastRequestTest {
         assertThat(FastRequest.read(mapper(), JsonCodec.create().encodeRequest(r))).isEqualTo(r);
     }
 
-    private static com.fasterxml.jackson.databind.ObjectMapper mapper() {
+    static com.fasterxml.jackson.databind.ObjectMapper mapper() {
         try {
             var f = JsonCodec.class.getDeclaredField("MAPPER");
             f.setAccessible(true);

@@ -46,6 +46,10 @@ public final class AnswerRouter {
         Response r = decoded.document();
         if (decoded.sender().isPresent() && !decoded.sender().get().name().equals(r.worker())) {
             impostors.increment();
+            CallState cs = active.get(r.requestId());
+            if (cs != null) {
+                cs.onImpostor(r.worker(), decoded.sender().get().name()); // reported in that call's summary, never mixed in
+            }
             return;
         }
         CallState cs = active.get(r.requestId());

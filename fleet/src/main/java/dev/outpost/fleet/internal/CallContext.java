@@ -3,6 +3,7 @@ package dev.outpost.fleet.internal;
 import dev.outpost.Request;
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.fleet.HostRecord;
+import dev.outpost.spi.Message;
 import dev.outpost.spi.Registry;
 import java.time.Clock;
 import java.util.Optional;
@@ -32,11 +33,15 @@ public interface CallContext {
     /** The call is settled: forget it (keeping its id a while to count late answers). */
     void finished(CallState call);
 
+    /** {@code call} sent requests and waits for their answers for {@code within} (receives over a network may wait that long). */
+    default void expectAnswers(CallState call, java.time.Duration within) {}
+
     /** Sends for calls. */
     interface Sender {
-        byte[] encode(Request r);
+        /** The request as one message, sent as it is to every host of a direct send (a message is immutable). */
+        Message encode(Request r);
 
-        CompletableFuture<Void> direct(HostRecord host, byte[] body);
+        CompletableFuture<Void> direct(HostRecord host, Message message);
 
         CompletableFuture<Void> topic(Request r);
     }

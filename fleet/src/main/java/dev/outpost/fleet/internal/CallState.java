@@ -7,6 +7,7 @@ import dev.outpost.fleet.FleetListener;
 import dev.outpost.fleet.FleetSummary;
 import dev.outpost.fleet.HostRecord;
 import dev.outpost.fleet.HostResult;
+import dev.outpost.fleet.Impostor;
 import dev.outpost.fleet.Outcome;
 import dev.outpost.fleet.PendingCall;
 import dev.outpost.fleet.RolloutPlan;
@@ -17,9 +18,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
+import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The accounting of one fleet call: one slot per expected host, each settled exactly once; what
@@ -28,6 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * state is guarded by this object's lock and user code runs on the callback executor, outside it.
  */
 public final class CallState {
+    private static final Logger log = LoggerFactory.getLogger("dev.outpost.fleet.Fleet");
     private final CallContext ctx;
     private final Request request;
     private final Discovery.Source source;
@@ -40,6 +44,8 @@ public final class CallState {
     private final CompletableFuture<FleetSummary> summary = new CompletableFuture<>();
     private final AtomicLong lateAfterSummary = new AtomicLong();
     private final List<String> unexpectedHosts = new ArrayList<>();
+    private final List<Impostor> impostorAnswers = new ArrayList<>();
+    private long impostors;
     private final long t0;
     private long unexpected;
     private long duplicates;
@@ -168,6 +174,7 @@ public final class CallState {
         }
         List<Slot> group = List.copyOf(targets);
         Sweeper.Task task = ctx.sweeper().schedule(deadline.toNanos(), () -> onDeadline(group));
+        ctx.expectAnswers(this, deadline);
         synchronized (this) {
             for (Slot s : targets) {
                 s.deadline = task;
@@ -186,7 +193,7 @@ public final class CallState {
                 }
             });
         } else {
-            byte[] body;
+            dev.outpost.spi.Message body;
             try {
                 body = ctx.sender().encode(r);
             } catch (RuntimeException e) {
@@ -251,8 +258,24 @@ public final class CallState {
                 return;
             }
             settle(s, Outcomes.of(r), Optional.of(r), Outcomes.detail(r), emitted);
+            if (rollout == null && listener == FleetListener.NONE && s.awaited == null && settled < slots.size()) {
+                return; // the common answer: nobody to tell, nothing to start, not the last one
+            }
         }
         after(emitted);
+    }
+
+    /** An answer naming {@code claimedHost} whose authenticated sender is {@code sender}: refused, counted and listed. */
+    public void onImpostor(String claimedHost, String sender) {
+        synchronized (this) {
+            if (finished) {
+                return; // after the summary: the fleet-wide count has it
+            }
+            impostors++;
+            if (impostorAnswers.size() < FleetSummary.MAX_LISTED) {
+                impostorAnswers.add(new Impostor(claimedHost, sender));
+            }
+        }
     }
 
     /** Counts an answer that came after the summary (the fleet routes those here for a while). */
@@ -449,10 +472,11 @@ public final class CallState {
                 return;
             }
             finished = true;
-            Map<String, HostResult> results = new TreeMap<>();
-            slots.values().forEach(x -> results.put(x.host.id(), x.result));
-            s = new FleetSummary(request.id(), request.collector(), source, new TreeMap<>(results), unexpected, unexpectedHosts,
-                    duplicates, late, abortReason, Duration.ofNanos(ctx.ticker().getAsLong() - t0));
+            List<Map.Entry<String, HostResult>> entries = new ArrayList<>(slots.size());
+            slots.values().forEach(x -> entries.add(Map.entry(x.host.id(), x.result)));
+            SortedMap<String, HostResult> results = SortedEntries.of(entries); // the summary copies it in one pass
+            s = new FleetSummary(request.id(), request.collector(), source, results, unexpected, unexpectedHosts,
+                    duplicates, late, abortReason, Duration.ofNanos(ctx.ticker().getAsLong() - t0), impostors, impostorAnswers);
             for (Slot x : slots.values()) {
                 if (x.deadline != null) {
                     x.deadline.cancel();
@@ -460,6 +484,12 @@ public final class CallState {
             }
         }
         ctx.finished(this);
+        if (s.impostors() > 0) {
+            // one line per call, however many: each names a host another known sender tried to answer for
+            log.warn("fleet call {} ({}): refused {} answer(s) whose authenticated sender is not the host they name"
+                    + " (host claimed <- sender): {}", Printable.of(request.id()), Printable.of(request.collector()), s.impostors(),
+                    Printable.pairs(s.impostorAnswers(), 10));
+        }
         ctx.execute(() -> summary.complete(s));
     }
 }

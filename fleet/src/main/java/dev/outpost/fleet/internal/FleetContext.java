@@ -36,9 +36,12 @@ public final class FleetContext implements CallContext, CallContext.Sender {
     private final Codec codec;
     private final Client client;
     private final String topic;
+    private final Optional<PollPacing> pacing;
 
     public FleetContext(Clock clock, LongSupplier ticker, Sweeper sweeper, Guard guard, Optional<Registry> registry,
-            Supplier<Executor> executor, AnswerRouter router, Transport transport, Codec codec, Client client, String topic) {
+            Supplier<Executor> executor, AnswerRouter router, Transport transport, Codec codec, Client client, String topic,
+            Optional<PollPacing> pacing) {
+        this.pacing = pacing;
         this.clock = clock;
         this.ticker = ticker;
         this.sweeper = sweeper;
@@ -114,20 +117,26 @@ public final class FleetContext implements CallContext, CallContext.Sender {
 
     @Override
     public void finished(CallState call) {
+        pacing.ifPresent(p -> p.settled(call));
         router.finished(call);
     }
 
     @Override
-    public byte[] encode(Request r) {
-        return codec.encodeRequest(r);
+    public void expectAnswers(CallState call, java.time.Duration within) {
+        pacing.ifPresent(p -> p.expectAnswers(call, within));
     }
 
     @Override
-    public CompletableFuture<Void> direct(HostRecord host, byte[] body) {
+    public Message encode(Request r) {
+        return Message.of(codec.encodeRequest(r));
+    }
+
+    @Override
+    public CompletableFuture<Void> direct(HostRecord host, Message message) {
         if (host.requests().isEmpty()) {
             return CompletableFuture.failedFuture(new IllegalStateException("no request destination known for host " + host.id()));
         }
-        return transport.send(host.requests(), Message.of(body));
+        return transport.send(host.requests(), message);
     }
 
     @Override

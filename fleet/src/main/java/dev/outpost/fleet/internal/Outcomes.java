@@ -25,6 +25,10 @@ final class Outcomes {
     }
 
     static String detail(Response r) {
-        return r.error().map(e -> e.code() + ": " + e.message()).orElse("");
+        if (r.error().isEmpty()) {
+            return ""; // an ok answer: no string built per host
+        }
+        ErrorInfo e = r.error().get();
+        return e.code() + ": " + e.message();
     }
 }

@@ -1,0 +1,30 @@
+package dev.outpost.fleet.internal;
+
+import dev.outpost.fleet.Impostor;
+import java.util.List;
+
+/** Hostile names made safe for one log line: control characters become {@code ?}, lists are cut short. */
+final class Printable {
+    private Printable() {}
+
+    static String of(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            b.append(Character.isISOControl(c) ? '?' : c);
+        }
+        return b.toString();
+    }
+
+    /** The first {@code max} pairs as {@code claimed <- sender}, and how many more. */
+    static String pairs(List<Impostor> list, int max) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < list.size() && i < max; i++) {
+            b.append(i == 0 ? "" : ", ").append(of(list.get(i).claimedHost())).append(" <- ").append(of(list.get(i).sender()));
+        }
+        if (list.size() > max) {
+            b.append(", and ").append(list.size() - max).append(" more listed in the summary");
+        }
+        return b.toString();
+    }
+}
