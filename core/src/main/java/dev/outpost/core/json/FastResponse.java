@@ -141,13 +141,17 @@ final class FastResponse {
                     }
                     default -> { // STARTED_AT, FINISHED_AT
                         String s = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                        if (s == null || DATE_TIME.validate(s).isPresent()) {
-                            return null;
+                        Instant at = s == null ? null : Timestamps.parseCanonical(s); // the usual form: one pass
+                        if (at == null) {
+                            if (s == null || DATE_TIME.validate(s).isPresent()) {
+                                return null;
+                            }
+                            at = Timestamps.parse(s);
                         }
                         if (field == STARTED_AT) {
-                            startedAt = Timestamps.parse(s);
+                            startedAt = at;
                         } else {
-                            finishedAt = Timestamps.parse(s);
+                            finishedAt = at;
                         }
                     }
                 }
