@@ -52,6 +52,8 @@ public final class RecordFiles {
     private volatile java.util.Set<Path> dayDirs;
     private volatile Instant lastSweep = Instant.MIN;
     private volatile String latest;
+    /** The newest record time found by a scan of the directory (records of earlier runs are no newer). */
+    private volatile Instant newestOnDisk = Instant.MAX;
     private java.util.concurrent.ThreadPoolExecutor syncPool;
 
     public RecordFiles(Path dir, Clock clock, Duration retention) {
@@ -315,6 +317,9 @@ public final class RecordFiles {
 
     public Optional<String> marker(String hash) throws IOException {
         for (Path day : markerDays()) {
+            if (!Files.exists(day.resolve(hash))) {
+                continue; // the usual case, a new id: one stat instead of an exception per day
+            }
             try {
                 return Optional.of(Files.readString(day.resolve(hash), StandardCharsets.UTF_8));
             } catch (NoSuchFileException e) {
@@ -349,7 +354,8 @@ public final class RecordFiles {
             if (last != null && !t.isAfter(last)) {
                 t = last.plus(1, ChronoUnit.MICROS);
             }
-            while (Files.exists(dir.resolve(nameOf(source, t)))) {
+            // a file of an earlier run can only clash up to the newest time seen on disk (names this run made are behind 'last')
+            while (!t.isAfter(newestOnDisk) && Files.exists(dir.resolve(nameOf(source, t)))) {
                 t = t.plus(1, ChronoUnit.MICROS);
             }
             chosen[0] = t;
@@ -415,6 +421,7 @@ public final class RecordFiles {
         }
         count.set(n);
         latest = newest;
+        newestOnDisk = newestTs == null ? Instant.MIN : newestTs;
     }
 
     private static void deleteTree(Path day) throws IOException {
