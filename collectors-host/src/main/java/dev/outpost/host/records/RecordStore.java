@@ -52,7 +52,10 @@ import java.util.regex.Pattern;
  *
  * <p>Crash safety: {@link #store} returns once the record is in a write-ahead journal that was
  * fsynced; writers storing at the same time share one fsync (group commit). The record file and
- * the marker of its request id (under {@code .outpost/ids/}) are written after that; a thread
+ * the marker of its request id (under {@code .outpost/ids/}) are written after that by the store's
+ * {@code outpost-records-store-N-files} thread (until then {@link #read}, {@link #latest},
+ * {@link #count} and duplicates are answered from memory; a directory listing shows the file a
+ * moment later); a thread
  * ({@code outpost-records-store-N-sync}) fsyncs them once they have aged a little (by then the
  * kernel has usually written them, which makes the fsync cheap) and only then drops their journal
  * segment. After a crash, {@link #start()} replays what the journal holds, so a record it
