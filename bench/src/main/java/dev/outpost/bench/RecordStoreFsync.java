@@ -57,16 +57,22 @@ public final class RecordStoreFsync {
             for (int threads : new int[] {1, 16, 1, 16}) {
                 round++;
                 // the disk's own rate: one thread writing and fsyncing (the unit of the goal), and as many threads as writers
-                double[] fsync1 = fsyncRate(base.resolve("fsync"), 1, seconds / 2);
-                double[] fsync = threads == 1 ? fsync1 : fsyncRate(base.resolve("fsync"), threads, seconds / 2);
                 double[] before = run(base.resolve("before-" + round), data, threads, seconds, true);
+                // the disk's rate drifts by several times within minutes on a shared machine: measured just before and just after
+                double[] f1a = fsyncRate(base.resolve("fsync"), 1, seconds / 4);
+                double[] fna = threads == 1 ? f1a : fsyncRate(base.resolve("fsync"), threads, seconds / 4);
                 double[] after = run(base.resolve("after-" + round), data, threads, seconds, false);
+                double[] f1b = fsyncRate(base.resolve("fsync"), 1, seconds / 4);
+                double[] fnb = threads == 1 ? f1b : fsyncRate(base.resolve("fsync"), threads, seconds / 4);
+                double[] fsync1 = {(f1a[0] + f1b[0]) / 2, (f1a[1] + f1b[1]) / 2};
+                double[] fsync = {(fna[0] + fnb[0]) / 2, (fna[1] + fnb[1]) / 2};
                 perSingleFsync[threads == 1 ? 0 : 1] += after[0] / fsync1[0] / 2;
-                System.out.printf(Locale.ROOT, "%2d writer(s): fsync 1 thread %6.0f/s (%5.1f us CPU), %2d threads %6.0f/s | before %6.0f rec/s"
+                System.out.printf(Locale.ROOT, "%2d writer(s): fsync 1 thread %6.0f/s (%5.0f..%5.0f, %5.1f us CPU), %2d threads %6.0f/s | before %6.0f rec/s"
                         + " (%6.1f us CPU/rec) | after %6.0f rec/s (%6.1f us CPU/rec): %.3f records per 1-thread fsync, %.3f per"
                         + " %d-thread fsync, %.2f records per journal fsync, files of %.0f records fsynced at close in %.2f s"
-                        + " | after/before %.2fx%n", threads, fsync1[0], fsync1[1], threads, fsync[0], before[0], before[1], after[0],
-                        after[1], after[0] / fsync1[0], after[0] / fsync[0], threads, after[2], after[4], after[3], after[0] / before[0]);
+                        + " | after/before %.2fx%n", threads, fsync1[0], f1a[0], f1b[0], fsync1[1], threads, fsync[0], before[0],
+                        before[1], after[0], after[1], after[0] / fsync1[0], after[0] / fsync[0], threads, after[2], after[4], after[3],
+                        after[0] / before[0]);
             }
             System.out.printf(Locale.ROOT, "mean records per 1-thread fsync: 1 writer %.3f (goal >= 0.8), 16 writers %.3f = %.2fx of 1 writer"
                     + " (goal >= 5x)%n", perSingleFsync[0], perSingleFsync[1], perSingleFsync[1] / perSingleFsync[0]);
