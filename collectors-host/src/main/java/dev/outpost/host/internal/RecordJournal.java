@@ -95,6 +95,14 @@ public final class RecordJournal {
     private final LongSupplier ticker;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
+    /**
+     * Writers wait on the condition of their batch's parity: the end of a sync wakes its own batch
+     * (all done) and one writer of the next (to lead it), not every writer (with 16 writers,
+     * waking all made most of them sleep again at once).
+     */
+    private final Condition[] batchDone = {lock.newCondition(), lock.newCondition()};
+    /** Batches taken by a sync so far; the pending batch is number {@code taken + 1}. */
+    private long taken;
     private final ReentrantLock prepareLock = new ReentrantLock();
     private Listener listener = (entries, upTo) -> { };
     private Runnable spareTaken = () -> { };
@@ -176,13 +184,14 @@ public final class RecordJournal {
         lock.lock();
         try {
             long seq = ++appended;
+            Condition mine = batchDone[(int) ((taken + 1) & 1)];
             pending.write(bytes, 0, bytes.length);
             pendingEntries.add(e);
             while (durable < seq) {
                 if (!syncing) {
                     sync();
                 } else {
-                    changed.awaitUninterruptibly();
+                    mine.awaitUninterruptibly();
                 }
             }
             if (seq >= failedFrom && seq <= failedTo) {
@@ -196,6 +205,7 @@ public final class RecordJournal {
     /** Called holding the lock; releases it while writing, so that the next batch gathers meanwhile. */
     private void sync() {
         syncing = true;
+        long batchNo = ++taken;
         byte[] batch = pending.toByteArray();
         List<Entry> entries = pendingEntries;
         long upTo = appended;
@@ -249,6 +259,10 @@ public final class RecordJournal {
         } finally {
             durable = upTo;
             syncing = false;
+            batchDone[(int) (batchNo & 1)].signalAll();
+            if (!pendingEntries.isEmpty()) {
+                batchDone[(int) ((batchNo + 1) & 1)].signal(); // one of the next batch leads it
+            }
             changed.signalAll();
         }
     }
