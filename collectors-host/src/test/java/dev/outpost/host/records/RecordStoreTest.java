@@ -141,6 +141,31 @@ class RecordStoreTest {
     }
 
     @Test
+    void aRecordWhoseFileCannotBeWrittenYetIsReadCountedAndADuplicateAndWrittenByItsRetirement() throws Exception {
+        Path tmp = dir.resolve(".outpost/tmp");
+        String name;
+        try (RecordStore store = open()) {
+            // the files thread cannot write record files (a file where its directory should be; root ignores permissions)
+            Files.delete(tmp);
+            Files.writeString(tmp, "in the way");
+            StoreResult r = store.store("req-7", "web-01", DATA, Optional.empty());
+            name = r.fileName();
+            assertThat(store.read(name).requestId()).as("answered from memory").isEqualTo("req-7");
+            assertThat(store.store("req-7", "web-01", DATA, Optional.empty()).duplicate()).isTrue();
+            assertThat(store.count()).isEqualTo(1);
+            assertThat(store.latest().orElseThrow().fileName()).isEqualTo(name);
+            assertThat(dir.resolve(name)).doesNotExist();
+            Files.delete(tmp);
+            Files.createDirectory(tmp);
+        } // the shutdown retires the journal: what the files thread could not write is written now
+        assertThat(dir.resolve(name)).exists();
+        try (RecordStore store = open()) {
+            assertThat(store.read(name).requestId()).isEqualTo("req-7");
+            assertThat(store.store("req-7", "web-01", DATA, Optional.empty()).duplicate()).isTrue();
+        }
+    }
+
+    @Test
     void oneStorePerDirectory() throws Exception {
         try (RecordStore store = open()) {
             assertThatThrownBy(this::open).hasMessageContaining("already open");
