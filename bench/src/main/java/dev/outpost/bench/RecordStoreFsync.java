@@ -35,7 +35,10 @@ import java.util.stream.Stream;
  *
  * <pre>java -cp bench/target/benchmarks.jar dev.outpost.bench.RecordStoreFsync [DIR] [SECONDS=5]</pre>
  *
- * Put DIR on the disk to measure (the default temporary directory may be tmpfs, where fsync is free).
+ * Put DIR on the disk to measure (the default temporary directory may be tmpfs, where fsync is free). With
+ * {@code -Dkeep=true} the files are left in DIR: on ext4 without a journal, creating a file scans
+ * past every inode deleted in the last minute or more, so a run started just after another's cleanup
+ * spends most of its CPU there; delete DIR yourself well before the next run.
  */
 public final class RecordStoreFsync {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -84,6 +87,9 @@ public final class RecordStoreFsync {
             System.out.printf(Locale.ROOT, "mean records per 1-thread fsync: 1 writer %.3f (goal >= 0.8), 16 writers %.3f = %.2fx of 1 writer"
                     + " (goal >= 5x)%n", perSingleFsync[0], perSingleFsync[1], perSingleFsync[1] / perSingleFsync[0]);
         } finally {
+            if (Boolean.getBoolean("keep")) {
+                return; // -Dkeep=true: deleting ~100,000 files makes the next minutes' creates expensive (see the module README)
+            }
             try (Stream<Path> s = Files.walk(base)) {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
