@@ -30,9 +30,10 @@ import java.util.zip.CRC32;
  *
  * <p>Segments are preallocated: written full of zeros and fsynced (with their directory) before
  * the first entry goes in, then written in place. A write never changes a segment's size or
- * allocation, so its {@code fdatasync} flushes the data alone and never waits for a commit of the
- * file system's journal (which on ext4 also carries every other file created meanwhile: measured,
- * an appended segment's fdatasync took 1.5–2× as long while record files were being created).
+ * allocation, so its {@code fdatasync} writes the data alone: after an append it must also write
+ * the inode (ext4 without a journal, as measured here) or commit the file system's journal (ext4
+ * with one, which also carries every file created meanwhile). Measured with files being created
+ * beside it, an appended file's fdatasync took 1.5–2× as long as one written in place.
  * The next segment is prepared ahead, off the acknowledgement path ({@link #prepareSpare()}), by
  * reusing a retired segment (renamed; never zeroed again) or by writing a new one.
  *
