@@ -476,14 +476,18 @@ public final class RecordJournal {
 
     /** A segment whose entries are all materialized and fsynced: kept (renamed) for reuse while few are, else deleted. */
     private void drop(Path p, long id) throws IOException {
+        boolean reusable;
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            if (ch.size() != segmentBytes) {
-                ch.close();
-                Files.deleteIfExists(p);
-                return;
-            }
+            ByteBuffer first = ByteBuffer.allocate(4);
+            ch.read(first, 0);
+            // only segments this format preallocated: a former appended one has no segment ids to end a replay at
+            reusable = ch.size() == segmentBytes && first.getInt(0) != MAGIC_V1;
         }
-        keepOrDelete(p, id);
+        if (reusable) {
+            keepOrDelete(p, id);
+        } else {
+            Files.deleteIfExists(p);
+        }
     }
 
     private void keepOrDelete(Path p, long id) throws IOException {

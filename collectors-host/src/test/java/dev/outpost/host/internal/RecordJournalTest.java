@@ -131,12 +131,15 @@ class RecordJournalTest {
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(p);
         ByteBuffer old = ByteBuffer.allocate(12 + p.length).putInt(0x4f524a31).putInt(p.length).putInt((int) crc.getValue()).put(p);
-        Files.write(dir.resolve("00000000000000000007.journal"), old.array());
+        // exactly a segment's size, so that only its format tells it from one that may be reused
+        ByteBuffer sized = ByteBuffer.allocate(64 * 1024).put(old.array());
+        Files.write(dir.resolve("00000000000000000007.journal"), sized.array());
         RecordJournal j = open(64 * 1024);
         assertThat(replayed).containsExactly(name(1));
         j.append(entry(2));
         assertThat(segments()).as("the old segment is gone, the new one's id is past it").extracting(p2 -> p2.getFileName().toString())
                 .containsExactly("00000000000000000008.journal");
+        assertThat(j.segmentsWritten()).as("the old segment is never reused: its entries carry no segment id").isEqualTo(1);
     }
 
     @Test
