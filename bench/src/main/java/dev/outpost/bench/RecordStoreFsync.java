@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 /**
  * Durable records per fsync in the {@link RecordStore}, with 1 and 16 writers, against the fsync
  * rate of the same disk measured just before (each thread writing 1 KiB to its own file and
- * fsyncing it), and against the store's former write path in the same run ("before": marker and
+ * fsyncing it; one thread, the unit of the goal, and as many threads as writers), and against the store's former write path in the same run ("before": marker and
  * record each written to a temporary file, fsynced, renamed, directory fsynced: four fsyncs a
  * record). Prints records/s, records per baseline fsync, the store's own journal fsyncs per record,
  * and process CPU µs per record. Closing the store afterwards fsyncs the record and marker files
@@ -35,10 +35,14 @@ import java.util.stream.Stream;
  *
  * <pre>java -cp bench/target/benchmarks.jar dev.outpost.bench.RecordStoreFsync [DIR] [SECONDS=5]</pre>
  *
- * Put DIR on the disk to measure (the default temporary directory may be tmpfs, where fsync is free).
+ * Put DIR on the disk to measure (the default temporary directory may be tmpfs, where fsync is free). With
+ * {@code -Dkeep=true} the files are left in DIR: on ext4 without a journal, creating a file scans
+ * past every inode deleted in the last minute or more, so a run started just after another's cleanup
+ * spends most of its CPU there; delete DIR yourself well before the next run.
  */
 public final class RecordStoreFsync {
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final java.lang.management.CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
@@ -50,21 +54,42 @@ public final class RecordStoreFsync {
         Files.createDirectories(base);
         JsonNode data = sample(5);
         try {
-            run(base.resolve("warm"), data, 1, Math.min(2, seconds), false); // JIT, not reported
-            run(base.resolve("warm-before"), data, 1, Math.min(2, seconds), true);
+            // JIT, not reported: with a short warm-up the C2 compiler was still at work during the 1-writer rounds (a third
+            // of the process's CPU samples), which showed as several hundred µs of CPU per record
+            run(base.resolve("warm-1"), data, 1, seconds, false);
+            run(base.resolve("warm-16"), data, 16, seconds, false);
+            run(base.resolve("warm-before-1"), data, 1, Math.min(2, seconds), true);
+            run(base.resolve("warm-before-16"), data, 16, Math.min(2, seconds), true);
             int round = 0;
+            double[] perSingleFsync = new double[2];
             for (int threads : new int[] {1, 16, 1, 16}) {
                 round++;
-                double[] fsync = fsyncRate(base.resolve("fsync"), threads, seconds / 2);
+                // the disk's own rate: one thread writing and fsyncing (the unit of the goal), and as many threads as writers
                 double[] before = run(base.resolve("before-" + round), data, threads, seconds, true);
+                // the disk's rate drifts by several times within minutes on a shared machine: measured just before and just after
+                double[] f1a = fsyncRate(base.resolve("fsync"), 1, seconds / 4);
+                double[] fna = threads == 1 ? f1a : fsyncRate(base.resolve("fsync"), threads, seconds / 4);
+                long jit0 = JIT.getTotalCompilationTime();
                 double[] after = run(base.resolve("after-" + round), data, threads, seconds, false);
-                System.out.printf(Locale.ROOT, "%2d writer(s): fsync %7.0f/s (%5.1f us CPU) | before %6.0f rec/s %.3f per fsync"
-                        + " (%6.1f us CPU/rec) | after %6.0f rec/s %.3f per fsync (%6.1f us CPU/rec), %.2f records per journal fsync,"
-                        + " deferred fsyncs of %.0f records' files at close %.2f s | after/before %.2fx%n", threads, fsync[0], fsync[1],
-                        before[0], before[0] / fsync[0], before[1], after[0], after[0] / fsync[0], after[1], after[2], after[4], after[3],
-                        after[0] / before[0]);
+                long jitMs = JIT.getTotalCompilationTime() - jit0;
+                double[] f1b = fsyncRate(base.resolve("fsync"), 1, seconds / 4);
+                double[] fnb = threads == 1 ? f1b : fsyncRate(base.resolve("fsync"), threads, seconds / 4);
+                double[] fsync1 = {(f1a[0] + f1b[0]) / 2, (f1a[1] + f1b[1]) / 2};
+                double[] fsync = {(fna[0] + fnb[0]) / 2, (fna[1] + fnb[1]) / 2};
+                perSingleFsync[threads == 1 ? 0 : 1] += after[0] / fsync1[0] / 2;
+                System.out.printf(Locale.ROOT, "%2d writer(s): fsync 1 thread %6.0f/s (%5.0f..%5.0f, %5.1f us CPU), %2d threads %6.0f/s | before %6.0f rec/s"
+                        + " (%6.1f us CPU/rec) | after %6.0f rec/s (%6.1f us CPU/rec): %.3f records per 1-thread fsync, %.3f per"
+                        + " %d-thread fsync, %.2f records per journal fsync, files of %.0f records fsynced at close in %.2f s"
+                        + " | after/before %.2fx | JIT during the store run %d ms%n", threads, fsync1[0], f1a[0], f1b[0], fsync1[1], threads, fsync[0], before[0],
+                        before[1], after[0], after[1], after[0] / fsync1[0], after[0] / fsync[0], threads, after[2], after[4], after[3],
+                        after[0] / before[0], jitMs);
             }
+            System.out.printf(Locale.ROOT, "mean records per 1-thread fsync: 1 writer %.3f (goal >= 0.8), 16 writers %.3f = %.2fx of 1 writer"
+                    + " (goal >= 5x)%n", perSingleFsync[0], perSingleFsync[1], perSingleFsync[1] / perSingleFsync[0]);
         } finally {
+            if (Boolean.getBoolean("keep")) {
+                return; // -Dkeep=true: deleting ~100,000 files makes the next minutes' creates expensive (see the module README)
+            }
             try (Stream<Path> s = Files.walk(base)) {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }

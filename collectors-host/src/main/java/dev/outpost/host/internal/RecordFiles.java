@@ -44,12 +44,16 @@ public final class RecordFiles {
     private final Duration retention;
     /** Request-id hash to record name, for records the journal holds and the files may not yet. */
     private final ConcurrentHashMap<String, String> recent = new ConcurrentHashMap<>();
+    /** Record name to content, for records that are durable in the journal and whose files are not written yet. */
+    private final ConcurrentHashMap<String, byte[]> unwritten = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Instant> lastBySource = new ConcurrentHashMap<>();
     private final AtomicLong count = new AtomicLong();
     private final ReentrantLock sweepLock = new ReentrantLock();
     private volatile java.util.Set<Path> dayDirs;
     private volatile Instant lastSweep = Instant.MIN;
     private volatile String latest;
+    /** The newest record time found by a scan of the directory (records of earlier runs are no newer). */
+    private volatile Instant newestOnDisk = Instant.MAX;
     private java.util.concurrent.ThreadPoolExecutor syncPool;
 
     public RecordFiles(Path dir, Clock clock, Duration retention) {
@@ -106,9 +110,24 @@ public final class RecordFiles {
         noteLatest(name);
     }
 
-    /** Whether the record file exists. */
+    /** Whether the record is stored: its file exists, or it is durable in the journal and its file not written yet. */
     public boolean exists(String name) {
-        return Files.exists(dir.resolve(name));
+        return unwritten.containsKey(name) || Files.exists(dir.resolve(name));
+    }
+
+    /** Notes a record durable in the journal whose files are still to be written. */
+    public void unwritten(String name, byte[] content) {
+        unwritten.put(name, content);
+    }
+
+    /** Notes that a record's files are written. */
+    public void written(String name, byte[] content) {
+        unwritten.remove(name, content);
+    }
+
+    /** The content of a record whose file is not written yet. */
+    public Optional<byte[]> unwrittenContent(String name) {
+        return Optional.ofNullable(unwritten.get(name));
     }
 
     /** The path of a record file. */
@@ -171,9 +190,11 @@ public final class RecordFiles {
             Optional<Instant> ts = timestampOf(e.name());
             if (ts.isEmpty() || ts.get().isBefore(clock.instant().minus(retention))) {
                 recent.remove(e.hash(), e.name());
+                unwritten.remove(e.name());
                 return; // past retention: swept, not to be brought back
             }
             created |= writeFiles(e.hash(), e.name(), e.content(), true);
+            unwritten.remove(e.name());
             Path day = ids.resolve(dayOf(ts.get()).toString());
             dirs.add(day);
             files.add(day.resolve(e.hash()));
@@ -277,8 +298,13 @@ public final class RecordFiles {
         }
     }
 
+    /** Whether a minute passed since the last sweep. */
+    public boolean sweepDue() {
+        return Duration.between(lastSweep, clock.instant()).compareTo(SWEEP_EVERY) >= 0;
+    }
+
     public void maybeSweep() {
-        if (Duration.between(lastSweep, clock.instant()).compareTo(SWEEP_EVERY) >= 0 && sweepLock.tryLock()) {
+        if (sweepDue() && sweepLock.tryLock()) {
             try {
                 sweep();
             } catch (IOException | RuntimeException e) {
@@ -291,6 +317,9 @@ public final class RecordFiles {
 
     public Optional<String> marker(String hash) throws IOException {
         for (Path day : markerDays()) {
+            if (!Files.exists(day.resolve(hash))) {
+                continue; // the usual case, a new id: one stat instead of an exception per day
+            }
             try {
                 return Optional.of(Files.readString(day.resolve(hash), StandardCharsets.UTF_8));
             } catch (NoSuchFileException e) {
@@ -325,7 +354,8 @@ public final class RecordFiles {
             if (last != null && !t.isAfter(last)) {
                 t = last.plus(1, ChronoUnit.MICROS);
             }
-            while (Files.exists(dir.resolve(nameOf(source, t)))) {
+            // a file of an earlier run can only clash up to the newest time seen on disk (names this run made are behind 'last')
+            while (!t.isAfter(newestOnDisk) && Files.exists(dir.resolve(nameOf(source, t)))) {
                 t = t.plus(1, ChronoUnit.MICROS);
             }
             chosen[0] = t;
@@ -379,8 +409,19 @@ public final class RecordFiles {
                 }
             }
         }
+        for (String name : unwritten.keySet()) {
+            Optional<Instant> ts = timestampOf(name);
+            if (ts.isPresent() && !Files.exists(dir.resolve(name))) {
+                n++; // its file is on the way
+                if (newestTs == null || ts.get().isAfter(newestTs)) {
+                    newestTs = ts.get();
+                    newest = name;
+                }
+            }
+        }
         count.set(n);
         latest = newest;
+        newestOnDisk = newestTs == null ? Instant.MIN : newestTs;
     }
 
     private static void deleteTree(Path day) throws IOException {

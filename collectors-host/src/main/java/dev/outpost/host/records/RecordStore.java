@@ -9,6 +9,7 @@ import dev.outpost.ShutdownResult;
 import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.host.internal.Config;
+import dev.outpost.host.internal.RecordFileWriter;
 import dev.outpost.host.internal.RecordFiles;
 import dev.outpost.host.internal.RecordJournal;
 import dev.outpost.spi.ConfigSource;
@@ -51,7 +52,10 @@ import java.util.regex.Pattern;
  *
  * <p>Crash safety: {@link #store} returns once the record is in a write-ahead journal that was
  * fsynced; writers storing at the same time share one fsync (group commit). The record file and
- * the marker of its request id (under {@code .outpost/ids/}) are written after that; a thread
+ * the marker of its request id (under {@code .outpost/ids/}) are written after that by the store's
+ * {@code outpost-records-store-N-files} thread (until then {@link #read}, {@link #latest},
+ * {@link #count} and duplicates are answered from memory; a directory listing shows the file a
+ * moment later); a thread
  * ({@code outpost-records-store-N-sync}) fsyncs them once they have aged a little (by then the
  * kernel has usually written them, which makes the fsync cheap) and only then drops their journal
  * segment. After a crash, {@link #start()} replays what the journal holds, so a record it
@@ -73,7 +77,10 @@ public final class RecordStore implements AutoCloseable {
     public static final Duration DEFAULT_FILE_SYNC_DELAY = Duration.ofSeconds(30);
 
     private static final Pattern SOURCE = Pattern.compile(SOURCE_PATTERN);
-    private static final long SEGMENT_BYTES = 16L * 1024 * 1024;
+    /** Journal segments are preallocated: big enough that one is rarely prepared, small enough to write full of zeros in a moment. */
+    private static final long SEGMENT_BYTES = 8L * 1024 * 1024;
+    /** Records durable in the journal whose files are not written yet, at most (writers wait past it). */
+    private static final long MAX_UNWRITTEN_BYTES = 32L * 1024 * 1024;
 
     private final Path dir;
     private final Duration retention;
@@ -84,11 +91,13 @@ public final class RecordStore implements AutoCloseable {
     private final Lifecycle lifecycle;
     private final RecordJournal journal;
     private final RecordFiles files;
+    private final RecordFileWriter writer;
     private final ReentrantLock[] stripes = new ReentrantLock[64];
     /** Request-id hashes whose journal segment is not retired yet, and their names. */
     private FileChannel lockChannel;
     private FileLock lock;
     private Thread syncer;
+    private Thread fileThread;
 
     private RecordStore(Builder b, Path directory, Duration retention, Duration fileSyncDelay) {
         this.dir = directory;
@@ -99,6 +108,8 @@ public final class RecordStore implements AutoCloseable {
         this.ticker = b.ticker;
         this.lifecycle = new Lifecycle("records-store", new OwnedThreads("records-store", b.threadFactory));
         this.journal = new RecordJournal(dir.resolve(".outpost").resolve("journal"), SEGMENT_BYTES, ticker);
+        this.writer = new RecordFileWriter(files, journal, MAX_UNWRITTEN_BYTES);
+        journal.listener(writer::durable, writer::handledUpTo, writer::spareTaken);
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -151,6 +162,8 @@ public final class RecordStore implements AutoCloseable {
             lifecycle.failedStart();
             throw e;
         }
+        fileThread = lifecycle.newThread(writer::run, "files");
+        fileThread.start();
         syncer = lifecycle.newThread(this::syncLoop, "sync");
         syncer.start();
         return this;
@@ -172,6 +185,7 @@ public final class RecordStore implements AutoCloseable {
         requireValid(requestId, source, data);
         Objects.requireNonNull(measuredAt, "measuredAt");
         String hash = RecordFiles.sha256(requestId);
+        writer.awaitRoom();
         ReentrantLock stripe = stripes[Math.floorMod(hash.hashCode(), stripes.length)];
         stripe.lock();
         try {
@@ -196,13 +210,15 @@ public final class RecordStore implements AutoCloseable {
             envelope.set("data", data);
             byte[] bytes = mapper.writeValueAsBytes(envelope);
             files.stored(hash, name);
-            journal.append(new RecordJournal.Entry(hash, name, bytes)); // durable from here on
-            files.writeFiles(hash, name, bytes, false);
+            journal.append(new RecordJournal.Entry(hash, name, bytes)); // durable from here on; the files follow (RecordFileWriter)
             files.added(name);
             return new StoreResult(name, ts, false);
         } finally {
             stripe.unlock();
-            files.maybeSweep();
+            if (files.sweepDue()) {
+                writer.awaitDrained(); // a file still to be written must not escape the sweep
+                files.maybeSweep();
+            }
         }
     }
 
@@ -265,7 +281,8 @@ public final class RecordStore implements AutoCloseable {
         if (ts.isEmpty()) {
             throw new RecordRejectedException("fileName", "not a record file name: expected <source>_<seconds>.<micros>.json");
         }
-        JsonNode node = mapper.readTree(Files.readAllBytes(files.path(fileName)));
+        Optional<byte[]> pending = files.unwrittenContent(fileName);
+        JsonNode node = mapper.readTree(pending.isPresent() ? pending.get() : Files.readAllBytes(files.path(fileName)));
         Optional<Instant> measured = node.hasNonNull("measuredAt") ? Optional.of(Instant.parse(node.get("measuredAt").asText()))
                 : Optional.empty();
         return new StoredRecord(fileName, node.path("requestId").asText(), node.path("source").asText(), ts.get(), measured,
@@ -280,6 +297,7 @@ public final class RecordStore implements AutoCloseable {
      */
     public int sweep() throws IOException {
         lifecycle.checkRunning();
+        writer.awaitDrained();
         return files.sweep();
     }
 
@@ -303,6 +321,10 @@ public final class RecordStore implements AutoCloseable {
             if (syncer != null) {
                 syncer.interrupt();
                 syncer.join(TimeUnit.SECONDS.toMillis(10));
+            }
+            writer.stop(); // writes what is queued, then ends
+            if (fileThread != null) {
+                fileThread.join(TimeUnit.SECONDS.toMillis(20));
             }
             try {
                 RecordFiles.Materializer m = files.materializer();

@@ -74,7 +74,9 @@ class RecordHttpServerTest {
         assertThat(body.path("data").path("timestamp").asText()).isEqualTo("1593338576.5624585");
         String filename = body.path("data").path("filename").asText();
         assertThat(filename).matches("a9201032-1e1f-40a2-8995-8472a76dd7d2_\\d+\\.\\d{6}\\.json");
-        assertThat(tmp.resolve("records").resolve(filename)).exists();
+        // written by the store's own thread just after the journal's fsync acknowledged it
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(tmp.resolve("records").resolve(filename)).exists());
 
         // the client retries the same sample: stored once
         HttpResponse<String> retried = send("POST", "/api/v1/record", RECORD);

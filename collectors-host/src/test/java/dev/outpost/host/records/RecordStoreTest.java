@@ -47,7 +47,8 @@ class RecordStoreTest {
             StoreResult sameInstant = store.store("req-3", "a9201032-1e1f-40a2-8995-8472a76dd7d2", DATA, Optional.empty());
             assertThat(sameInstant.fileName()).isNotEqualTo(b.fileName()).endsWith("1772366405.123457.json");
             assertThat(store.count()).isEqualTo(3);
-            assertThat(files()).isEqualTo(3);
+            // the files follow the journal's fsync, written by the store's own thread
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(files()).isEqualTo(3));
             StoredRecord latest = store.latest().orElseThrow();
             assertThat(latest.fileName()).isEqualTo(sameInstant.fileName());
             assertThat(latest.data()).isEqualTo(DATA);
@@ -140,6 +141,31 @@ class RecordStoreTest {
     }
 
     @Test
+    void aRecordWhoseFileCannotBeWrittenYetIsReadCountedAndADuplicateAndWrittenByItsRetirement() throws Exception {
+        Path tmp = dir.resolve(".outpost/tmp");
+        String name;
+        try (RecordStore store = open()) {
+            // the files thread cannot write record files (a file where its directory should be; root ignores permissions)
+            Files.delete(tmp);
+            Files.writeString(tmp, "in the way");
+            StoreResult r = store.store("req-7", "web-01", DATA, Optional.empty());
+            name = r.fileName();
+            assertThat(store.read(name).requestId()).as("answered from memory").isEqualTo("req-7");
+            assertThat(store.store("req-7", "web-01", DATA, Optional.empty()).duplicate()).isTrue();
+            assertThat(store.count()).isEqualTo(1);
+            assertThat(store.latest().orElseThrow().fileName()).isEqualTo(name);
+            assertThat(dir.resolve(name)).doesNotExist();
+            Files.delete(tmp);
+            Files.createDirectory(tmp);
+        } // the shutdown retires the journal: what the files thread could not write is written now
+        assertThat(dir.resolve(name)).exists();
+        try (RecordStore store = open()) {
+            assertThat(store.read(name).requestId()).isEqualTo("req-7");
+            assertThat(store.store("req-7", "web-01", DATA, Optional.empty()).duplicate()).isTrue();
+        }
+    }
+
+    @Test
     void oneStorePerDirectory() throws Exception {
         try (RecordStore store = open()) {
             assertThatThrownBy(this::open).hasMessageContaining("already open");
@@ -151,13 +177,16 @@ class RecordStoreTest {
         java.util.List<Path> synced = new java.util.concurrent.CopyOnWriteArrayList<>();
         dev.outpost.host.internal.DurableFiles.observeDirectorySyncs(synced::add);
         try (RecordStore store = open()) {
-            store.store("day-1", "web-01", DATA, Optional.empty());
+            String first = store.store("day-1", "web-01", DATA, Optional.empty()).fileName();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(dir.resolve(first)));
             synced.clear();
             clock.advance(Duration.ofDays(1));
             store.store("day-2", "web-01", DATA, Optional.empty());
             Path ids = dir.resolve(".outpost/ids").toAbsolutePath().normalize();
-            assertThat(ids.resolve("2026-03-02")).isDirectory();
-            assertThat(synced).as("the ids folder, after its new day's directory was made").contains(ids);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(ids.resolve("2026-03-02")).isDirectory();
+                assertThat(synced).as("the ids folder, after its new day's directory was made").contains(ids);
+            });
         } finally {
             dev.outpost.host.internal.DurableFiles.observeDirectorySyncs(p -> { });
         }
@@ -167,6 +196,7 @@ class RecordStoreTest {
     void filesAndDirectoriesAreOwnerOnly() throws Exception {
         try (RecordStore store = open()) {
             String name = store.store("r-1", "web-01", DATA, Optional.empty()).fileName();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(dir.resolve(name)));
             assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(name))))
                     .isEqualTo("rw-------");
             assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(".outpost/ids"))))

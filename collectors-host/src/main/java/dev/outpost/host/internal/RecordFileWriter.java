@@ -1,0 +1,215 @@
+package dev.outpost.host.internal;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the record and marker files of durable journal batches on a thread of its own, so that
+ * a writer's acknowledgement waits for the journal's fdatasync alone: creating the two files cost
+ * more than the fsync (two {@code openat(O_CREAT)} at 0.3–0.9 ms each, measured with strace, on
+ * the shared ext4). Until a record's files are written, {@link RecordFiles} answers for it from
+ * memory (duplicates, {@code read}). Batches are written in journal order, and the journal
+ * retires a segment only once they are all written ({@link #handledUpTo()}). Writers wait when
+ * the backlog passes a bound, so memory stays bounded if the disk falls behind. Between batches
+ * the thread prepares the journal's next segment.
+ */
+public final class RecordFileWriter {
+    private static final Logger log = LoggerFactory.getLogger("dev.outpost.host.records.RecordStore");
+
+    private record Batch(List<RecordJournal.Entry> entries, long upTo, long bytes) {}
+
+    private final RecordFiles files;
+    private final RecordJournal journal;
+    private final long maxBacklogBytes;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final Condition progress = lock.newCondition();
+    private final ArrayDeque<Batch> queue = new ArrayDeque<>();
+    private long backlogBytes;
+    private volatile long handled;
+    private long queuedUpTo;
+    private boolean stopping;
+    private boolean stopped;
+    private boolean spareWanted = true;
+    private long failures;
+
+    public RecordFileWriter(RecordFiles files, RecordJournal journal, long maxBacklogBytes) {
+        this.files = files;
+        this.journal = journal;
+        this.maxBacklogBytes = maxBacklogBytes;
+    }
+
+    /** The journal's listener: queues a durable batch (under the journal's lock: never blocks). */
+    public void durable(List<RecordJournal.Entry> entries, long upTo) {
+        long bytes = 0;
+        for (RecordJournal.Entry e : entries) {
+            files.unwritten(e.name(), e.content());
+            bytes += e.content().length;
+        }
+        lock.lock();
+        try {
+            queue.addLast(new Batch(entries, upTo, bytes));
+            queuedUpTo = upTo;
+            backlogBytes += bytes;
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The sequence number of the last journal entry whose files are written (or were given up to the journal's replay). */
+    public long handledUpTo() {
+        return handled;
+    }
+
+    /** Waits while the backlog of unwritten files is past its bound. */
+    public void awaitRoom() {
+        lock.lock();
+        try {
+            while (backlogBytes > maxBacklogBytes && !stopping) {
+                progress.awaitUninterruptibly();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits until the files of every batch queued so far are written (or the writer stopped). */
+    public void awaitDrained() {
+        lock.lock();
+        try {
+            while (handled < queuedUpTo && !stopped) {
+                progress.awaitUninterruptibly();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Files that could not be written so far (the journal keeps them: its retirement or the next start writes them). */
+    public long failures() {
+        lock.lock();
+        try {
+            return failures;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The journal took its spare segment: prepare the next one (called outside the journal's lock). */
+    public void spareTaken() {
+        lock.lock();
+        try {
+            spareWanted = true;
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Asks {@link #run()} to return once every batch queued so far is written. */
+    public void stop() {
+        lock.lock();
+        try {
+            stopping = true;
+            work.signalAll();
+            progress.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The thread's body: writes batches as they come, prepares the next segment when idle; returns after {@link #stop()} and a drained queue. */
+    public void run() {
+        try {
+            loop();
+        } finally {
+            lock.lock();
+            try {
+                stopped = true;
+                progress.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private void loop() {
+        List<Batch> taken = new ArrayList<>();
+        while (true) {
+            lock.lock();
+            try {
+                while (queue.isEmpty() && !spareWanted) {
+                    if (stopping) {
+                        return;
+                    }
+                    work.awaitUninterruptibly();
+                }
+                if (stopping && queue.isEmpty()) {
+                    return;
+                }
+                spareWanted = false;
+                taken.addAll(queue);
+                queue.clear();
+            } finally {
+                lock.unlock();
+            }
+            for (Batch b : taken) {
+                write(b);
+            }
+            taken.clear();
+            prepareSpare(); // a no-op unless the journal lacks one
+        }
+    }
+
+    private void prepareSpare() {
+        try {
+            journal.prepareSpare();
+        } catch (Throwable t) {
+            // the next rotation makes its segment itself
+            log.warn("record store: preparing the next journal segment failed: {}", t.toString());
+            lock.lock();
+            try {
+                work.awaitNanos(1_000_000_000L); // not a busy loop on a full disk
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private void write(Batch b) {
+        for (RecordJournal.Entry e : b.entries()) {
+            try {
+                files.writeFiles(e.hash(), e.name(), e.content(), false);
+                files.written(e.name(), e.content());
+            } catch (Throwable t) {
+                // kept in memory and in the journal: the segment's retirement (or the next start) writes them
+                long n;
+                lock.lock();
+                try {
+                    n = ++failures;
+                } finally {
+                    lock.unlock();
+                }
+                if (n == 1 || n % 100 == 0) {
+                    log.warn("record store: writing {} failed ({} so far); the journal keeps it: {}", e.name(), n, t.toString());
+                }
+            }
+        }
+        lock.lock();
+        try {
+            backlogBytes -= b.bytes();
+            handled = b.upTo();
+            progress.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+}
