@@ -14,6 +14,7 @@ import dev.outpost.fleet.Selector;
 import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.ForwardingTransport;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.Transport;
@@ -283,13 +284,12 @@ public final class FleetCallBenchmark {
      * queue and each worker's waiting receive woken (a futex wake per host); on SQS/SNS the
      * caller makes one publish and the fan-out and wake-ups happen in the service.
      */
-    private static final class SendMeter implements Transport {
-        private final Transport inner;
+    private static final class SendMeter extends ForwardingTransport {
         private final ThreadMXBean mx;
         final LongAdder cpu = new LongAdder();
 
         SendMeter(Transport inner, ThreadMXBean mx) {
-            this.inner = inner;
+            super(inner);
             this.mx = mx;
         }
 
@@ -297,7 +297,7 @@ public final class FleetCallBenchmark {
         public CompletableFuture<Void> send(String destination, Message message) {
             long c0 = mx.getCurrentThreadCpuTime();
             try {
-                return inner.send(destination, message);
+                return delegate().send(destination, message);
             } finally {
                 cpu.add(mx.getCurrentThreadCpuTime() - c0);
             }
@@ -307,40 +307,10 @@ public final class FleetCallBenchmark {
         public CompletableFuture<Void> sendBatch(String destination, List<Message> messages) {
             long c0 = mx.getCurrentThreadCpuTime();
             try {
-                return inner.sendBatch(destination, messages);
+                return delegate().sendBatch(destination, messages);
             } finally {
                 cpu.add(mx.getCurrentThreadCpuTime() - c0);
             }
-        }
-
-        @Override
-        public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
-            return inner.receive(source, maxMessages, wait);
-        }
-
-        @Override
-        public CompletableFuture<Void> ackBatch(List<? extends Delivery> deliveries) {
-            return inner.ackBatch(deliveries);
-        }
-
-        @Override
-        public OptionalLong depth(String source) {
-            return inner.depth(source);
-        }
-
-        @Override
-        public void verify(String destination) {
-            inner.verify(destination);
-        }
-
-        @Override
-        public boolean receivesLocally() {
-            return inner.receivesLocally();
-        }
-
-        @Override
-        public int maxMessageBytes() {
-            return inner.maxMessageBytes();
         }
 
         @Override

@@ -6,6 +6,7 @@ import dev.outpost.Json;
 import dev.outpost.Request;
 import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.ForwardingTransport;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.Transport;
@@ -109,21 +110,10 @@ class WorkerInlineRunTest {
     }
 
     /** The in-memory transport, but saying that a receive is a network call (as SQS's is). */
-    private static final class Remote implements Transport {
-        private final Transport delegate;
+    private static final class Remote extends ForwardingTransport {
 
         Remote(Transport delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public CompletableFuture<Void> send(String destination, Message message) {
-            return delegate.send(destination, message);
-        }
-
-        @Override
-        public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
-            return delegate.receive(source, maxMessages, wait);
+            super(delegate);
         }
 
         @Override
@@ -133,7 +123,7 @@ class WorkerInlineRunTest {
 
         @Override
         public void close() {
-            delegate.close();
+            delegate().close();
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.outpost.fleet;
 
+import dev.outpost.spi.ForwardingTransport;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.Transport;
@@ -10,13 +11,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 
 /** A transport that refuses or silently drops sends to chosen destinations. */
-final class FaultyTransport implements Transport {
-    final Transport inner;
+final class FaultyTransport extends ForwardingTransport {
     volatile Predicate<String> refuse = d -> false;
     volatile Predicate<String> drop = d -> false;
 
     FaultyTransport(Transport inner) {
-        this.inner = inner;
+        super(inner);
     }
 
     @Override
@@ -27,17 +27,13 @@ final class FaultyTransport implements Transport {
         if (drop.test(destination)) {
             return CompletableFuture.completedFuture(null);
         }
-        return inner.send(destination, message);
+        return delegate().send(destination, message);
     }
 
+    /** Through {@link #send}, one by one, so that the faults apply to batches too. */
     @Override
-    public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
-        return inner.receive(source, maxMessages, wait);
-    }
-
-    @Override
-    public boolean receivesLocally() {
-        return inner.receivesLocally();
+    public CompletableFuture<Void> sendBatch(String destination, List<Message> messages) {
+        return CompletableFuture.allOf(messages.stream().map(m -> send(destination, m)).toArray(CompletableFuture[]::new));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.outpost.micrometer;
 
 import dev.outpost.micrometer.internal.OpTimers;
+import dev.outpost.spi.ForwardingTransport;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.Transport;
@@ -30,8 +31,7 @@ import java.util.concurrent.TimeUnit;
  * name, which would make the registry grow); {@link #monitorDepth(String)} adds a gauge for one
  * queue's depth. Closing the wrapper closes the transport.
  */
-public final class MeteredTransport implements Transport {
-    private final Transport delegate;
+public final class MeteredTransport extends ForwardingTransport {
     private final MeterRegistry registry;
     private final MeterSettings settings;
     private final OpTimers timers;
@@ -44,7 +44,7 @@ public final class MeteredTransport implements Transport {
     private final Timer receiveOk;
 
     private MeteredTransport(Transport delegate, MeterRegistry registry, MeterSettings settings) {
-        this.delegate = Objects.requireNonNull(delegate, "delegate");
+        super(delegate);
         this.registry = Objects.requireNonNull(registry, "registry");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.timers = new OpTimers(registry, "outpost.transport.operations", "transport operations",
@@ -72,7 +72,7 @@ public final class MeteredTransport implements Transport {
     /** Adds the gauge {@code outpost.transport.queue.depth} [queue] for {@code source}; NaN when unknown. */
     public MeteredTransport monitorDepth(String source) {
         Objects.requireNonNull(source, "source");
-        Gauge.builder("outpost.transport.queue.depth", delegate, t -> {
+        Gauge.builder("outpost.transport.queue.depth", delegate(), t -> {
             OptionalLong d = t.depth(source);
             return d.isPresent() ? d.getAsLong() : Double.NaN;
         }).tags(settings.commonTags()).tag("queue", source).description("messages waiting").register(registry);
@@ -82,13 +82,13 @@ public final class MeteredTransport implements Transport {
     @Override
     public CompletableFuture<Void> send(String destination, Message message) {
         long t0 = clock.monotonicTime(); // before the call: a transport may do its work inside it
-        return timed("send", sendOk, 1, delegate.send(destination, message), t0);
+        return timed("send", sendOk, 1, delegate().send(destination, message), t0);
     }
 
     @Override
     public CompletableFuture<Void> sendBatch(String destination, List<Message> messages) {
         long t0 = clock.monotonicTime();
-        return timed("send.batch", sendBatchOk, messages.size(), delegate.sendBatch(destination, messages), t0);
+        return timed("send.batch", sendBatchOk, messages.size(), delegate().sendBatch(destination, messages), t0);
     }
 
     private CompletableFuture<Void> timed(String op, Timer ok, int count, CompletableFuture<Void> f, long t0) {
@@ -110,7 +110,7 @@ public final class MeteredTransport implements Transport {
     public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
         long t0 = clock.monotonicTime();
         try {
-            List<Delivery> out = delegate.receive(source, maxMessages, wait);
+            List<Delivery> out = delegate().receive(source, maxMessages, wait);
             receiveOk.record(clock.monotonicTime() - t0, TimeUnit.NANOSECONDS);
             if (!out.isEmpty()) {
                 received.increment(out.size());
@@ -123,37 +123,7 @@ public final class MeteredTransport implements Transport {
     }
 
     @Override
-    public CompletableFuture<Void> ackBatch(List<? extends Delivery> deliveries) {
-        return delegate.ackBatch(deliveries); // the transport's own batching (one SQS call for many), not the default's one by one
-    }
-
-    @Override
-    public OptionalLong depth(String source) {
-        return delegate.depth(source);
-    }
-
-    @Override
-    public void verify(String destination) {
-        delegate.verify(destination);
-    }
-
-    @Override
-    public boolean receivesLocally() {
-        return delegate.receivesLocally();
-    }
-
-    @Override
-    public int maxMessageBytes() {
-        return delegate.maxMessageBytes();
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
-    }
-
-    @Override
     public String toString() {
-        return "Metered" + delegate;
+        return "Metered" + delegate();
     }
 }

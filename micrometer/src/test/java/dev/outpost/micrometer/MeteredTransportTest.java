@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.ForwardingTransport;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.Transport;
@@ -88,40 +89,6 @@ class MeteredTransportTest {
             metered.ackBatch(got).join();
             assertThat(slow.ackBatches).isEqualTo(1);
             assertThat(memory.depth("q").orElse(-1)).isZero();
-        }
-    }
-
-    /** Forwards everything, so a test can change one call. */
-    private static class ForwardingTransport implements Transport {
-        private final Transport delegate;
-
-        ForwardingTransport(Transport delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public CompletableFuture<Void> send(String destination, Message message) {
-            return delegate.send(destination, message);
-        }
-
-        @Override
-        public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
-            return delegate.receive(source, maxMessages, wait);
-        }
-
-        @Override
-        public CompletableFuture<Void> ackBatch(List<? extends Delivery> deliveries) {
-            return delegate.ackBatch(deliveries);
-        }
-
-        @Override
-        public java.util.OptionalLong depth(String source) {
-            return delegate.depth(source);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }

@@ -1,12 +1,10 @@
 package dev.outpost.fleet.internal;
 
 import dev.outpost.spi.Delivery;
-import dev.outpost.spi.Message;
+import dev.outpost.spi.ForwardingTransport;
 import dev.outpost.spi.Transport;
 import java.time.Duration;
 import java.util.List;
-import java.util.OptionalLong;
-import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
@@ -20,17 +18,16 @@ import java.util.function.LongSupplier;
  * to outlive the calls it serves by more than the client's own wait, so closing the fleet is not
  * held up by it. Everything else is passed through unchanged.
  */
-public final class PollPacing implements Transport {
+public final class PollPacing extends ForwardingTransport {
     /** The longest receive wait (SQS allows 20 s). */
     public static final Duration LONGEST = Duration.ofSeconds(20);
 
-    private final Transport inner;
     private final LongSupplier nanoTime;
     /** Calls (and pings) waiting for answers, with the latest deadline of each on {@link #nanoTime}. */
     private final Map<Object, Long> waiting = new ConcurrentHashMap<>();
 
     public PollPacing(Transport inner, LongSupplier nanoTime) {
-        this.inner = inner;
+        super(inner);
         this.nanoTime = nanoTime;
     }
 
@@ -63,42 +60,7 @@ public final class PollPacing implements Transport {
 
     @Override
     public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
-        return inner.receive(source, maxMessages, waitFor(wait));
-    }
-
-    @Override
-    public CompletableFuture<Void> send(String destination, Message message) {
-        return inner.send(destination, message);
-    }
-
-    @Override
-    public CompletableFuture<Void> sendBatch(String destination, List<Message> messages) {
-        return inner.sendBatch(destination, messages);
-    }
-
-    @Override
-    public CompletableFuture<Void> ackBatch(List<? extends Delivery> deliveries) {
-        return inner.ackBatch(deliveries);
-    }
-
-    @Override
-    public OptionalLong depth(String source) {
-        return inner.depth(source);
-    }
-
-    @Override
-    public void verify(String destination) {
-        inner.verify(destination);
-    }
-
-    @Override
-    public boolean receivesLocally() {
-        return inner.receivesLocally();
-    }
-
-    @Override
-    public int maxMessageBytes() {
-        return inner.maxMessageBytes();
+        return super.receive(source, maxMessages, waitFor(wait));
     }
 
     /** The fleet does not own the transport: closing the client must not close it. */
