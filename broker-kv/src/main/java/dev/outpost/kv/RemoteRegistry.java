@@ -211,30 +211,23 @@ public final class RemoteRegistry implements Registry {
     }
 
     /**
-     * Every live entry under {@code prefix}, read in pages of 100 (each page is one call), at most
-     * {@value #MAX_LIST_PAGES} pages: past that (more than 100,000 entries, or a broker whose page
-     * tokens keep moving on without end) it fails with {@link RegistryException.Unavailable}; page
-     * through a larger listing with {@link #list(String, int, Optional)}.
+     * Every live entry under {@code prefix}, in pages of 100 (a call each), at most
+     * {@value BrokerAnswers#MAX_LIST_PAGES} pages (a broker whose tokens move on for ever, or more
+     * than 100,000 entries: {@link RegistryException.Unavailable}; page with
+     * {@link #list(String, int, Optional)}).
      */
     @Override
     public List<RegistryEntry> list(String prefix) {
         List<RegistryEntry> all = new ArrayList<>();
         Optional<String> token = Optional.empty();
-        int pages = 0;
-        do {
-            if (pages++ == MAX_LIST_PAGES) {
-                throw new RegistryException.Unavailable(prefix, "the listing of '" + prefix + "' goes on past " + MAX_LIST_PAGES
-                        + " pages (" + all.size() + " entries read): page through it with list(prefix, limit, pageToken)", null);
-            }
+        for (int pages = 0; pages == 0 || token.isPresent(); pages++) {
+            BrokerAnswers.checkPages(prefix, pages, all.size());
             RegistryPage page = list(prefix, 100, token);
             all.addAll(page.entries());
             token = page.nextPageToken();
-        } while (token.isPresent());
+        }
         return all;
     }
-
-    /** How many pages {@link #list(String)} reads before it gives up. */
-    static final int MAX_LIST_PAGES = 1_000;
 
     @Override
     public long revision() {

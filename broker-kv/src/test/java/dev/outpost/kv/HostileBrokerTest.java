@@ -97,7 +97,7 @@ class HostileBrokerTest {
         listAnswer.set("{\"entries\":[],\"nextPageToken\":\"NEXT\"}");
         assertThatThrownBy(() -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
                 () -> remote.list("svc/"))).isInstanceOf(RegistryException.Unavailable.class)
-                .hasMessageContaining("past " + RemoteRegistry.MAX_LIST_PAGES + " pages");
+                .hasMessageContaining("past " + dev.outpost.kv.internal.BrokerAnswers.MAX_LIST_PAGES + " pages");
     }
 
     @Test

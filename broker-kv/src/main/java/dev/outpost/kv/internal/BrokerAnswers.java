@@ -69,6 +69,17 @@ public final class BrokerAnswers {
         return entry;
     }
 
+    /** How many pages {@code RemoteRegistry.list(prefix)} reads before it gives up. */
+    public static final int MAX_LIST_PAGES = 1_000;
+
+    /** Refuses to read page {@code pages + 1} of a listing past {@link #MAX_LIST_PAGES}. */
+    public static void checkPages(String prefix, int pages, int entriesRead) {
+        if (pages >= MAX_LIST_PAGES) {
+            throw new RegistryException.Unavailable(prefix, "the listing of '" + prefix + "' goes on past " + MAX_LIST_PAGES
+                    + " pages (" + entriesRead + " entries read): page through it with list(prefix, limit, pageToken)", null);
+        }
+    }
+
     static RegistryException.Unavailable malformed(String asked, String why) {
         return new RegistryException.Unavailable(asked, "the broker's answer for '" + asked + "' is malformed: " + why, null);
     }

@@ -1,15 +1,9 @@
 package dev.outpost.host.internal;
 
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -20,7 +14,6 @@ import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
-import java.util.zip.CRC32;
 
 /**
  * The record store's write-ahead journal, with group commit: a record is durable once its entry
@@ -48,11 +41,6 @@ import java.util.zip.CRC32;
  * replayed on open: every file it names is written again if missing or short, then fsynced.
  */
 public final class RecordJournal {
-    private static final int MAGIC_V1 = 0x4f52_4a31; // "ORJ1": appended segments of earlier versions, no segment id
-    private static final int MAGIC = 0x4f52_4a32; // "ORJ2"
-    private static final int HEADER = 20;
-    private static final String SUFFIX = ".journal";
-    private static final String FREE = ".free";
     private static final int MAX_FREE = 2;
 
     /** One journalled record. */
@@ -148,18 +136,18 @@ public final class RecordJournal {
         Files.createDirectories(dir);
         DurableFiles.restrict(dir, true);
         long max = 0;
-        for (Path p : list(FREE)) {
-            max = Math.max(max, idOf(p, FREE));
+        for (Path p : SegmentFiles.list(dir, SegmentFiles.FREE)) {
+            max = Math.max(max, SegmentFiles.idOf(p, SegmentFiles.FREE));
             if (Files.size(p) == segmentBytes && free.size() < MAX_FREE) {
                 free.add(p);
             } else {
                 Files.deleteIfExists(p);
             }
         }
-        for (Path p : list(SUFFIX)) {
-            long id = idOf(p, SUFFIX);
+        for (Path p : SegmentFiles.list(dir, SegmentFiles.SUFFIX)) {
+            long id = SegmentFiles.idOf(p, SegmentFiles.SUFFIX);
             max = Math.max(max, id);
-            replay(p, id, m);
+            JournalEntries.replay(p, id, m);
             m.flush();
             drop(p, id);
         }
@@ -181,7 +169,7 @@ public final class RecordJournal {
      * @throws IOException when the batch holding it could not be made durable
      */
     public void append(Entry e) throws IOException {
-        byte[] bytes = encode(e, 0); // the segment id is stamped by the sync that writes it
+        byte[] bytes = JournalEntries.encode(e, 0); // the segment id is stamped by the sync that writes it
         lock.lock();
         try {
             long seq = ++appended;
@@ -220,7 +208,7 @@ public final class RecordJournal {
             if (!fits) {
                 seg = nextSegment(batch.length);
             }
-            stampSegment(batch, seg.id);
+            JournalEntries.stampSegment(batch, seg.id);
             ByteBuffer buf = ByteBuffer.wrap(batch);
             long pos = seg.bytes;
             while (buf.hasRemaining()) {
@@ -346,29 +334,14 @@ public final class RecordJournal {
             } finally {
                 lock.unlock();
             }
-            Path p = dir.resolve(String.format("%020d%s", id, SUFFIX));
+            Path p = SegmentFiles.path(dir, id, SegmentFiles.SUFFIX);
             if (reuse != null) {
                 DurableFiles.move(reuse, p); // its old entries carry older ids: a replay stops at the first
                 FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE);
                 DurableFiles.syncDirectory(dir);
                 return new Segment(id, p, ch, size);
             }
-            FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            try {
-                DurableFiles.restrict(p, false);
-                ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(size, 1 << 20));
-                long pos = 0;
-                while (pos < size) {
-                    zeros.clear();
-                    zeros.limit((int) Math.min(zeros.capacity(), size - pos));
-                    pos += ch.write(zeros, pos);
-                }
-                ch.force(true);
-            } catch (IOException | RuntimeException e) {
-                ch.close();
-                Files.deleteIfExists(p);
-                throw e;
-            }
+            FileChannel ch = SegmentFiles.createZeroFilled(p, size);
             DurableFiles.syncDirectory(dir);
             lock.lock();
             try {
@@ -418,7 +391,7 @@ public final class RecordJournal {
             } finally {
                 lock.unlock();
             }
-            replay(s.path, s.id, m);
+            JournalEntries.replay(s.path, s.id, m);
             m.flush();
             drop(s.path, s.id);
             lock.lock();
@@ -476,14 +449,7 @@ public final class RecordJournal {
 
     /** A segment whose entries are all materialized and fsynced: kept (renamed) for reuse while few are, else deleted. */
     private void drop(Path p, long id) throws IOException {
-        boolean reusable;
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            ByteBuffer first = ByteBuffer.allocate(4);
-            ch.read(first, 0);
-            // only segments this format preallocated: a former appended one has no segment ids to end a replay at
-            reusable = ch.size() == segmentBytes && first.getInt(0) != MAGIC_V1;
-        }
-        if (reusable) {
+        if (SegmentFiles.reusable(p, segmentBytes)) {
             keepOrDelete(p, id);
         } else {
             Files.deleteIfExists(p);
@@ -496,7 +462,7 @@ public final class RecordJournal {
         try {
             keep = free.size() < MAX_FREE && Files.size(p) == segmentBytes;
             if (keep) {
-                Path f = dir.resolve(String.format("%020d%s", id, FREE));
+                Path f = SegmentFiles.path(dir, id, SegmentFiles.FREE);
                 DurableFiles.move(p, f);
                 free.addLast(f);
             }
@@ -528,125 +494,4 @@ public final class RecordJournal {
         }
     }
 
-    private List<Path> list(String suffix) throws IOException {
-        List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*" + suffix)) {
-            s.forEach(out::add);
-        }
-        out.sort(null);
-        return out;
-    }
-
-    private static long idOf(Path p, String suffix) {
-        String n = p.getFileName().toString();
-        try {
-            return Long.parseLong(n.substring(0, n.length() - suffix.length()));
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
-
-    /** Hands every entry of segment {@code id} to {@code m}, up to the first that is torn, stale (another segment's), or zeros. */
-    static void replay(Path segment, long id, Materializer m) throws IOException {
-        try (InputStream raw = Files.newInputStream(segment);
-             DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw, 1 << 16))) {
-            while (true) {
-                Entry e;
-                try {
-                    e = decode(in, id);
-                } catch (EOFException | CorruptEntry end) {
-                    return; // the end, or a torn tail that was never acknowledged
-                }
-                m.materialize(e);
-            }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-    }
-
-    private static final class CorruptEntry extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        CorruptEntry(String m) {
-            super(m);
-        }
-    }
-
-    /** The entry for segment {@code segmentId}; a batch's ids are stamped again by {@link #stampSegment} when written. */
-    static byte[] encode(Entry e, long segmentId) {
-        try {
-            ByteArrayOutputStream payload = new ByteArrayOutputStream(e.content().length + 256);
-            try (DataOutputStream out = new DataOutputStream(payload)) {
-                out.writeUTF(e.hash());
-                out.writeUTF(e.name());
-                out.writeInt(e.content().length);
-                out.write(e.content());
-            }
-            byte[] p = payload.toByteArray();
-            byte[] whole = new byte[HEADER + p.length];
-            ByteBuffer b = ByteBuffer.wrap(whole);
-            b.putInt(MAGIC).putInt(p.length).putInt(0).putLong(segmentId).put(p);
-            b.putInt(8, crc(segmentId, whole, HEADER, p.length));
-            return whole;
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-    }
-
-    /** Writes {@code segmentId} (and the CRC covering it) into every entry of an encoded batch. */
-    static void stampSegment(byte[] batch, long segmentId) {
-        ByteBuffer b = ByteBuffer.wrap(batch);
-        int at = 0;
-        while (at < batch.length) {
-            int len = b.getInt(at + 4);
-            b.putLong(at + 12, segmentId);
-            b.putInt(at + 8, crc(segmentId, batch, at + HEADER, len));
-            at += HEADER + len;
-        }
-    }
-
-    private static int crc(long segmentId, byte[] payload, int off, int len) {
-        CRC32 crc = new CRC32();
-        crc.update(ByteBuffer.allocate(8).putLong(0, segmentId));
-        crc.update(payload, off, len);
-        return (int) crc.getValue();
-    }
-
-    private static Entry decode(DataInputStream in, long segmentId) throws IOException {
-        int magic = in.readInt();
-        if (magic != MAGIC && magic != MAGIC_V1) {
-            throw new CorruptEntry("bad magic"); // zeros after the last entry, or torn
-        }
-        int len = in.readInt();
-        int crcValue = in.readInt();
-        if (len < 0 || len > 512 * 1024 * 1024) {
-            throw new CorruptEntry("bad length");
-        }
-        long id = 0;
-        if (magic == MAGIC) {
-            id = in.readLong();
-            if (id != segmentId) {
-                throw new CorruptEntry("another segment's entry"); // a reused segment's old content
-            }
-        }
-        byte[] p = in.readNBytes(len);
-        if (p.length < len) {
-            throw new CorruptEntry("torn entry");
-        }
-        CRC32 crc = new CRC32();
-        if (magic == MAGIC) {
-            crc.update(ByteBuffer.allocate(8).putLong(0, id));
-        }
-        crc.update(p);
-        if ((int) crc.getValue() != crcValue) {
-            throw new CorruptEntry("bad checksum");
-        }
-        try (DataInputStream d = new DataInputStream(new java.io.ByteArrayInputStream(p))) {
-            String hash = d.readUTF();
-            String name = d.readUTF();
-            byte[] content = new byte[d.readInt()];
-            d.readFully(content);
-            return new Entry(hash, name, content);
-        }
-    }
 }

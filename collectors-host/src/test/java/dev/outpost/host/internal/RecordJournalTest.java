@@ -72,7 +72,7 @@ class RecordJournalTest {
             j.append(entry(i));
         }
         Path seg = segments().get(0);
-        int size = RecordJournal.encode(entry(2), 0).length;
+        int size = JournalEntries.encode(entry(2), 0).length;
         // the second entry's write was torn: its first half reached the disk, the rest is still zeros
         try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.allocate(size - size / 2), size + size / 2);
@@ -87,7 +87,7 @@ class RecordJournalTest {
             j.append(entry(i));
         }
         Path seg = segments().get(0);
-        int size = RecordJournal.encode(entry(2), 0).length;
+        int size = JournalEntries.encode(entry(2), 0).length;
         try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ByteBuffer b = ByteBuffer.allocate(1);
             long at = 2L * size - 10; // inside the second entry's content
