@@ -47,8 +47,9 @@ public final class PollingWatches implements AutoCloseable {
     /**
      * Polls every {@code interval} on one thread from {@code threads}, made with the first watch;
      * {@code revision} may throw, then every poll lists. A key missing from a listing is read once
-     * more with {@code getter} before it is reported deleted: a listing that raced a write (DynamoDB
-     * Local was seen to drop an item being replaced) must not announce a deletion that never was.
+     * more with {@code getter}, and reported deleted only when the next poll misses it too: a
+     * listing that raced a write (DynamoDB Local was seen to drop an item being replaced, from the
+     * listing and the re-read alike) must not announce a deletion that never was.
      */
     public PollingWatches(String name, ThreadFactory threads, Guard calls, Duration interval, int fullEvery,
             LongSupplier revision, Function<String, List<RegistryEntry>> lister, Function<String, Optional<RegistryEntry>> getter) {
@@ -85,7 +86,8 @@ public final class PollingWatches implements AutoCloseable {
                 return;
             }
             polls++;
-            boolean full = polls % fullEvery == 0;
+            // a key missing once is listed again next time, whatever the revision says (see Watch.refresh)
+            boolean full = polls % fullEvery == 0 || watches.stream().anyMatch(w -> !w.suspect.isEmpty());
             if (!full) {
                 try {
                     long r = revision.getAsLong();
@@ -128,6 +130,8 @@ public final class PollingWatches implements AutoCloseable {
         final String prefix;
         final RegistryWatcher watcher;
         final Map<String, RegistryEntry> known = new HashMap<>();
+        /** Keys missing from one listing and its re-read: reported deleted only if the next poll agrees. */
+        final java.util.Set<String> suspect = new java.util.HashSet<>();
 
         Watch(String prefix, RegistryWatcher watcher) {
             this.prefix = prefix;
@@ -153,9 +157,19 @@ public final class PollingWatches implements AutoCloseable {
                 }
                 RegistryEntry change = null;
                 if (after == null) {
-                    change = before.tombstone(before.expiresAt().filter(x -> !x.isAfter(at)).orElse(at));
-                } else if (before == null || after.version() > before.version()) {
-                    change = after;
+                    if (suspect.add(k)) {
+                        // DynamoDB Local was seen to miss an item in a listing and in its re-read while
+                        // the item was being replaced: a deletion is reported when two polls agree
+                        next.put(k, before);
+                    } else {
+                        suspect.remove(k);
+                        change = before.tombstone(before.expiresAt().filter(x -> !x.isAfter(at)).orElse(at));
+                    }
+                } else {
+                    suspect.remove(k);
+                    if (before == null || after.version() > before.version()) {
+                        change = after;
+                    }
                 }
                 if (change != null && watches.contains(this)) {
                     RegistryEntry c = change;
