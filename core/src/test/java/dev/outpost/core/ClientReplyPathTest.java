@@ -11,6 +11,7 @@ import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.Decoded;
 import dev.outpost.spi.Delivery;
+import dev.outpost.spi.ForwardingTransport;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.Sender;
 import dev.outpost.spi.Transport;
@@ -52,33 +53,17 @@ class ClientReplyPathTest {
     }
 
     /** Counts batched acks on the way through. */
-    private static final class CountingAcks implements Transport {
+    private static final class CountingAcks extends ForwardingTransport {
         final List<Integer> batches = new CopyOnWriteArrayList<>();
-        private final Transport real;
 
         CountingAcks(Transport real) {
-            this.real = real;
-        }
-
-        @Override
-        public CompletableFuture<Void> send(String destination, Message message) {
-            return real.send(destination, message);
-        }
-
-        @Override
-        public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
-            return real.receive(source, maxMessages, wait);
+            super(real);
         }
 
         @Override
         public CompletableFuture<Void> ackBatch(List<? extends Delivery> deliveries) {
             batches.add(deliveries.size());
-            return real.ackBatch(deliveries);
-        }
-
-        @Override
-        public void close() {
-            real.close();
+            return super.ackBatch(deliveries);
         }
     }
 

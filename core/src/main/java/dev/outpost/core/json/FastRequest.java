@@ -171,7 +171,7 @@ final class FastRequest {
     }
 
     /** A string whose length, counted in chars and in code points, is within the bounds; else null. */
-    private static String string(JsonParser p, JsonToken value, int min, int max) throws java.io.IOException {
+    static String string(JsonParser p, JsonToken value, int min, int max) throws java.io.IOException {
         if (value != JsonToken.VALUE_STRING) {
             return null;
         }

@@ -90,7 +90,7 @@ final class FastResponse {
                         }
                     }
                     case REQUEST_ID, COLLECTOR -> {
-                        String s = string(p, value, 1, 128);
+                        String s = FastRequest.string(p, value, 1, 128);
                         if (s == null) {
                             return null;
                         }
@@ -192,18 +192,5 @@ final class FastResponse {
             }
         }
         return code == null || message == null ? null : new ErrorInfo(code, message);
-    }
-
-    /** A string whose length, counted in chars and in code points, is within the bounds; else null. */
-    private static String string(JsonParser p, JsonToken value, int min, int max) throws java.io.IOException {
-        if (value != JsonToken.VALUE_STRING) {
-            return null;
-        }
-        String s = p.getText();
-        int n = s.length();
-        if (n > max || n < min || (min > 0 && s.codePointCount(0, n) < min)) {
-            return null;
-        }
-        return s;
     }
 }
