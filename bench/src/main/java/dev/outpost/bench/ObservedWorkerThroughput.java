@@ -33,7 +33,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Worker throughput on the in-memory transport with the audit log (a real file, params hashed) and
  * Micrometer (worker listener, worker gauges and the metered transport, on a Prometheus registry,
  * as {@code outpost worker} runs them) on, against both off, in interleaved rounds of one run.
- * Prints each round's rate with its process CPU per request, and the ratio of the means (goal ≥ 0.9).
+ * Also runs each alone, in the same rounds, so that their costs show apart. Prints each round's
+ * rate with its process CPU per request, and the ratios of the means (goal for both on ≥ 0.9).
+ * Rounds of fewer than about 200,000 requests measure the JIT and the collector more than the work.
  *
  * <pre>java -cp bench/target/benchmarks.jar dev.outpost.bench.ObservedWorkerThroughput [requests] [rounds] [dir] [prometheus|clientpct|nopct]</pre>
  * The meters use the settings the {@code outpost} daemons use ({@code MeterSettings.PROMETHEUS}:
@@ -46,7 +48,7 @@ public final class ObservedWorkerThroughput {
     private ObservedWorkerThroughput() {}
 
     public static void main(String[] args) throws Exception {
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         Path dir = args.length > 2 ? Path.of(args[2]) : Files.createTempDirectory("observed-bench");
         String mode = args.length > 3 ? args[3] : "prometheus";
@@ -57,30 +59,41 @@ public final class ObservedWorkerThroughput {
         };
         System.out.printf(Locale.ROOT, "observed worker throughput: %,d requests per round, %d rounds each, %d cores, audit in %s%n",
                 n, rounds, Runtime.getRuntime().availableProcessors(), dir);
-        for (int i = 0; i < 2; i++) { // warm the JIT for both, so neither is measured cold
-            round(n, false, dir);
-            round(n, true, dir);
+        // off, Micrometer alone, the audit log alone, both (the goal's "on")
+        boolean[][] configs = {{false, false}, {true, false}, {false, true}, {true, true}};
+        String[] names = {"off", "micrometer", "audit", "both"};
+        for (int i = 0; i < 2; i++) { // warm the JIT for all, so none is measured cold
+            for (boolean[] c : configs) {
+                round(n, c[0], c[1], dir);
+            }
         }
-        List<double[]> off = new ArrayList<>();
-        List<double[]> on = new ArrayList<>();
+        List<List<double[]>> results = new ArrayList<>();
+        for (int c = 0; c < configs.length; c++) {
+            results.add(new ArrayList<>());
+        }
         for (int r = 0; r < rounds; r++) {
-            // alternate which goes first, so a drift in the machine's load does not favour one
-            boolean onFirst = r % 2 == 1;
-            double[] a = round(n, onFirst, dir);
-            double[] b = round(n, !onFirst, dir);
-            off.add(onFirst ? b : a);
-            on.add(onFirst ? a : b);
-            System.out.printf(Locale.ROOT, "  round %d: off %,.0f req/s (%.1f µs CPU/req, loop threads %.2f)   on %,.0f req/s"
-                    + " (%.1f µs CPU/req, loop threads %.2f, audit writer %.2f; %,.0f audit lines dropped)%n", r + 1, off.get(r)[0],
-                    off.get(r)[1], off.get(r)[3], on.get(r)[0], on.get(r)[1], on.get(r)[3], on.get(r)[4], on.get(r)[2]);
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  round %d:", r + 1));
+            // rotate the order, so a drift in the machine's load does not favour one
+            for (int k = 0; k < configs.length; k++) {
+                int c = (k + r) % configs.length;
+                results.get(c).add(round(n, configs[c][0], configs[c][1], dir));
+            }
+            for (int c = 0; c < configs.length; c++) {
+                double[] x = results.get(c).get(r);
+                line.append(String.format(Locale.ROOT, "  %s %,.0f req/s (%.2f µs CPU/req)", names[c], x[0], x[1]));
+            }
+            System.out.println(line);
         }
-        double offRate = mean(off, 0);
-        double onRate = mean(on, 0);
-        System.out.printf(Locale.ROOT, "  mean: off %,.0f req/s at %.1f µs CPU/req; audit+micrometer on %,.0f req/s at %.1f µs CPU/req;"
-                + " ratio on/off %.2f (goal >= 0.9); CPU per request %+.1f µs%n", offRate, mean(off, 1), onRate, mean(on, 1),
-                onRate / offRate, mean(on, 1) - mean(off, 1));
-        System.out.printf(Locale.ROOT, "  worker loop threads: off %.2f µs CPU/req, on %.2f (%+.2f); audit writer thread %.2f µs CPU/req%n",
-                mean(off, 3), mean(on, 3), mean(on, 3) - mean(off, 3), mean(on, 4));
+        List<double[]> off = results.get(0);
+        for (int c = 1; c < configs.length; c++) {
+            List<double[]> on = results.get(c);
+            System.out.printf(Locale.ROOT, "  mean %-10s %,.0f req/s at %.2f µs CPU/req, ratio to off %.2f%s; CPU per request %+.2f µs"
+                    + " (loop threads %+.2f, audit writer %.2f; %,.0f audit lines dropped)%n", names[c], mean(on, 0), mean(on, 1),
+                    mean(on, 0) / mean(off, 0), c == 3 ? " (goal >= 0.9)" : "", mean(on, 1) - mean(off, 1),
+                    mean(on, 3) - mean(off, 3), mean(on, 4), mean(on, 2));
+        }
+        System.out.printf(Locale.ROOT, "  mean off        %,.0f req/s at %.2f µs CPU/req (loop threads %.2f)%n", mean(off, 0), mean(off, 1),
+                mean(off, 3));
     }
 
     private static double mean(List<double[]> rows, int col) {
@@ -91,13 +104,13 @@ public final class ObservedWorkerThroughput {
      * {requests per second, process CPU µs per request, audit events dropped, CPU µs per request of
      * the worker's own threads, of the audit writer}.
      */
-    static double[] round(int n, boolean observed, Path dir) throws Exception {
+    static double[] round(int n, boolean metered, boolean audited, Path dir) throws Exception {
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Path file = dir.resolve("audit.jsonl");
         Files.deleteIfExists(file);
-        Optional<AuditLog> audit = observed ? Optional.of(AuditLog.toFile(file).build().start()) : Optional.empty();
+        Optional<AuditLog> audit = audited ? Optional.of(AuditLog.toFile(file).build().start()) : Optional.empty();
         try (InMemoryTransport raw = InMemoryTransport.builder().maxQueuedBytes(1L << 30).build()) {
-            Transport transport = observed ? MeteredTransport.wrap(raw, meters, settings) : raw;
+            Transport transport = metered ? MeteredTransport.wrap(raw, meters, settings) : raw;
             List<Message> batch = new ArrayList<>(10);
             JsonCodec clientCodec = JsonCodec.create();
             for (int i = 0; i < n; i++) {
@@ -125,7 +138,7 @@ public final class ObservedWorkerThroughput {
                 }
             }, "results-drainer");
             drainer.start();
-            WorkerListener metrics = observed ? WorkerMetrics.create(meters, settings) : new WorkerListener() { };
+            WorkerListener metrics = metered ? WorkerMetrics.create(meters, settings) : new WorkerListener() { };
             com.sun.management.OperatingSystemMXBean os =
                     (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             long cpu0 = os.getProcessCpuTime();
