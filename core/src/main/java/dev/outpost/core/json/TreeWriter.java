@@ -15,7 +15,7 @@ import java.util.Map;
  * The generator's nesting limit still applies.
  */
 final class TreeWriter {
-    private static final ThreadLocal<char[]> STAMP = ThreadLocal.withInitial(() -> new char[32]);
+    private static final ThreadLocal<Stamp> STAMP = ThreadLocal.withInitial(Stamp::new);
 
     private TreeWriter() {}
 
@@ -72,14 +72,25 @@ final class TreeWriter {
                 + g.getOutputContext().pathAsPointer() + ")");
     }
 
-    /** The same text as {@link Instant#toString()}, written from a per-thread buffer. */
+    /**
+     * The same text as {@link Instant#toString()}, from a per-thread buffer. The canonical form is
+     * ASCII digits and {@code -:T.Z}, nothing to escape, so it goes out as ready UTF-8.
+     */
     static void writeInstant(JsonGenerator g, Instant t) throws IOException {
-        char[] buffer = STAMP.get();
-        int n = Timestamps.renderInto(t, buffer);
+        Stamp b = STAMP.get();
+        int n = Timestamps.renderInto(t, b.chars);
         if (n < 0) {
             g.writeString(Timestamps.format(t));
-        } else {
-            g.writeString(buffer, 0, n);
+            return;
         }
+        for (int i = 0; i < n; i++) {
+            b.bytes[i] = (byte) b.chars[i];
+        }
+        g.writeRawUTF8String(b.bytes, 0, n);
+    }
+
+    private static final class Stamp {
+        final char[] chars = new char[32];
+        final byte[] bytes = new byte[32];
     }
 }
