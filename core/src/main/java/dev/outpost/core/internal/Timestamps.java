@@ -40,6 +40,15 @@ public final class Timestamps {
         }
     }
 
+    /**
+     * Writes the same text as {@link Instant#toString()} into {@code out} (at least 30 chars) and
+     * returns its length, or -1 when outside years 0000..9999 (then use {@link #format}): for
+     * writers that take chars, without an intermediate string.
+     */
+    public static int renderInto(Instant t, char[] out) {
+        return render(t, out);
+    }
+
     /** Writes the canonical UTC form into {@code out}; its length, or -1 when outside years 0000..9999. */
     private static int render(Instant t, char[] out) {
         long seconds = t.getEpochSecond();

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.NumericNode;
 import com.fasterxml.jackson.databind.node.ValueNode;
 import dev.outpost.Json;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -92,7 +93,7 @@ public final class JsonCodec implements Codec {
      * {@code "Infinity"}, which the other side reads as a string. A request is refused at the
      * caller; a result is answered as {@code unencodable-result}.
      */
-    private static final class FiniteNumbers extends JsonGeneratorDelegate {
+    static final class FiniteNumbers extends JsonGeneratorDelegate {
         FiniteNumbers(JsonGenerator g) {
             super(g, false);
         }
@@ -117,6 +118,25 @@ public final class JsonCodec implements Codec {
             return getOutputContext().pathAsPointer().toString();
         }
     }
+
+    // Field names quoted and encoded once: the generator copies their bytes.
+    private static final SerializedString F_V = new SerializedString("v");
+    private static final SerializedString F_ID = new SerializedString("id");
+    private static final SerializedString F_REQUEST_ID = new SerializedString("requestId");
+    private static final SerializedString F_COLLECTOR = new SerializedString("collector");
+    private static final SerializedString F_TARGET = new SerializedString("target");
+    private static final SerializedString F_PARAMS = new SerializedString("params");
+    private static final SerializedString F_REPLY_TO = new SerializedString("replyTo");
+    private static final SerializedString F_SENT_AT = new SerializedString("sentAt");
+    private static final SerializedString F_TTL = new SerializedString("ttl");
+    private static final SerializedString F_ATTRIBUTES = new SerializedString("attributes");
+    private static final SerializedString F_STATUS = new SerializedString("status");
+    private static final SerializedString F_RESULT = new SerializedString("result");
+    private static final SerializedString F_ERROR = new SerializedString("error");
+    private static final SerializedString F_WORKER = new SerializedString("worker");
+    private static final SerializedString F_ATTEMPT = new SerializedString("attempt");
+    private static final SerializedString F_STARTED_AT = new SerializedString("startedAt");
+    private static final SerializedString F_FINISHED_AT = new SerializedString("finishedAt");
 
     private final boolean validate;
 
@@ -150,25 +170,33 @@ public final class JsonCodec implements Codec {
     @Override
     public byte[] encodeRequest(Request r) {
         ByteArrayBuilder out = new ByteArrayBuilder(256);
-        try (JsonGenerator g = new FiniteNumbers(MAPPER.getFactory().createGenerator(out))) {
+        try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
             g.writeStartObject();
-            g.writeNumberField("v", r.v());
-            g.writeStringField("id", r.id());
-            g.writeStringField("collector", r.collector());
+            g.writeFieldName(F_V);
+            g.writeNumber(r.v());
+            g.writeFieldName(F_ID);
+            g.writeString(r.id());
+            g.writeFieldName(F_COLLECTOR);
+            g.writeString(r.collector());
             if (r.target().isPresent()) {
-                g.writeStringField("target", r.target().get());
+                g.writeFieldName(F_TARGET);
+                g.writeString(r.target().get());
             }
-            g.writeFieldName("params");
-            MAPPER.writeTree(g, r.params());
+            g.writeFieldName(F_PARAMS);
+            TreeWriter.write(g, r.params());
             if (r.replyTo().isPresent()) {
-                g.writeStringField("replyTo", r.replyTo().get());
+                g.writeFieldName(F_REPLY_TO);
+                g.writeString(r.replyTo().get());
             }
-            g.writeStringField("sentAt", Timestamps.format(r.sentAt()));
+            g.writeFieldName(F_SENT_AT);
+            TreeWriter.writeInstant(g, r.sentAt());
             if (r.ttl().isPresent()) {
-                g.writeNumberField("ttl", Math.max(1, r.ttl().get().toMillis()));
+                g.writeFieldName(F_TTL);
+                g.writeNumber(Math.max(1, r.ttl().get().toMillis()));
             }
             if (!r.attributes().isEmpty()) {
-                g.writeObjectFieldStart("attributes");
+                g.writeFieldName(F_ATTRIBUTES);
+                g.writeStartObject();
                 for (Map.Entry<String, String> e : r.attributes().entrySet()) {
                     g.writeStringField(e.getKey(), e.getValue());
                 }
@@ -179,6 +207,11 @@ public final class JsonCodec implements Codec {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    /** A node {@link TreeWriter} does not write itself: the mapper writes it, refusing non-finite numbers. */
+    static void writeByMapper(JsonGenerator g, JsonNode n) throws IOException {
+        MAPPER.writeTree(new FiniteNumbers(g), n);
     }
 
     @Override
@@ -213,29 +246,39 @@ public final class JsonCodec implements Codec {
     @Override
     public byte[] encodeResponse(Response r, Optional<Sender> recipient) {
         ByteArrayBuilder out = new ByteArrayBuilder(256);
-        try (JsonGenerator g = new FiniteNumbers(MAPPER.getFactory().createGenerator(out))) {
+        try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
             g.writeStartObject();
-            g.writeNumberField("v", r.v());
-            g.writeStringField("requestId", r.requestId());
-            g.writeStringField("collector", r.collector());
+            g.writeFieldName(F_V);
+            g.writeNumber(r.v());
+            g.writeFieldName(F_REQUEST_ID);
+            g.writeString(r.requestId());
+            g.writeFieldName(F_COLLECTOR);
+            g.writeString(r.collector());
             if (r.target().isPresent()) {
-                g.writeStringField("target", r.target().get());
+                g.writeFieldName(F_TARGET);
+                g.writeString(r.target().get());
             }
-            g.writeStringField("status", r.status().code());
+            g.writeFieldName(F_STATUS);
+            g.writeString(r.status().code());
             if (r.result().isPresent()) {
-                g.writeFieldName("result");
-                MAPPER.writeTree(g, r.result().get());
+                g.writeFieldName(F_RESULT);
+                TreeWriter.write(g, r.result().get());
             }
             if (r.error().isPresent()) {
-                g.writeObjectFieldStart("error");
+                g.writeFieldName(F_ERROR);
+                g.writeStartObject();
                 g.writeStringField("code", r.error().get().code());
                 g.writeStringField("message", r.error().get().message());
                 g.writeEndObject();
             }
-            g.writeStringField("worker", r.worker());
-            g.writeNumberField("attempt", r.attempt());
-            g.writeStringField("startedAt", Timestamps.format(r.startedAt()));
-            g.writeStringField("finishedAt", Timestamps.format(r.finishedAt()));
+            g.writeFieldName(F_WORKER);
+            g.writeString(r.worker());
+            g.writeFieldName(F_ATTEMPT);
+            g.writeNumber(r.attempt());
+            g.writeFieldName(F_STARTED_AT);
+            TreeWriter.writeInstant(g, r.startedAt());
+            g.writeFieldName(F_FINISHED_AT);
+            TreeWriter.writeInstant(g, r.finishedAt());
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

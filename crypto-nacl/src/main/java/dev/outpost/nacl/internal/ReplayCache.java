@@ -29,9 +29,36 @@ public final class ReplayCache {
         OVER_QUOTA
     }
 
-    private record Id(Object sender, long hi, long lo) {}
+    /**
+     * One remembered message, its own key (sender and id; the other fields take no part in
+     * equality): one object per message, since every one lives for the whole window and the
+     * garbage collector copies what lives.
+     */
+    private static final class Seen {
+        final Object sender;
+        final long hi;
+        final long lo;
+        final long expiresAtMillis;
+        final String transportMessageId;
 
-    private record Seen(Id id, long expiresAtMillis, String transportMessageId) {}
+        Seen(Object sender, long hi, long lo, long expiresAtMillis, String transportMessageId) {
+            this.sender = sender;
+            this.hi = hi;
+            this.lo = lo;
+            this.expiresAtMillis = expiresAtMillis;
+            this.transportMessageId = transportMessageId;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Seen s && s.hi == hi && s.lo == lo && s.sender.equals(sender);
+        }
+
+        @Override
+        public int hashCode() {
+            return (Long.hashCode(hi) * 31 + Long.hashCode(lo)) * 31 + sender.hashCode();
+        }
+    }
 
     /** Live ids one sender holds. */
     private static final class Count {
@@ -43,7 +70,7 @@ public final class ReplayCache {
 
     private final int capacity;
     private final int perSenderQuota;
-    private final Map<Id, Seen> seen;
+    private final Map<Seen, Seen> seen;
     // Ids by the millisecond they expire in: messages arrive in about the order they expire, so
     // nearly every sighting appends to the newest bucket without touching the tree.
     private final TreeMap<Long, ArrayDeque<Seen>> byExpiry = new TreeMap<>();
@@ -78,12 +105,12 @@ public final class ReplayCache {
             String transportMessageId) {
         Objects.requireNonNull(sender, "sender");
         expire(nowMillis);
-        Id key = new Id(sender, readLong(id, off), readLong(id, off + 8));
-        Seen before = seen.get(key);
+        Seen s = new Seen(sender, readLong(id, off), readLong(id, off + 8), expiresAtMillis, transportMessageId);
+        Seen before = seen.get(s);
         if (before != null) {
             // Keyed by sender and the id sealed inside the message: one sender cannot pre-empt
             // another's ids, and random 128-bit ids of one sender do not collide by chance.
-            if (!transportMessageId.isEmpty() && before.transportMessageId().equals(transportMessageId)) {
+            if (!transportMessageId.isEmpty() && before.transportMessageId.equals(transportMessageId)) {
                 return Verdict.REDELIVERY;
             }
             replays++;
@@ -98,8 +125,7 @@ public final class ReplayCache {
             refusedOverQuota++;
             return Verdict.OVER_QUOTA;
         }
-        Seen s = new Seen(key, expiresAtMillis, transportMessageId);
-        seen.put(key, s);
+        seen.put(s, s);
         bucket(expiresAtMillis).add(s);
         if (held == null) {
             held = new Count();
@@ -111,16 +137,16 @@ public final class ReplayCache {
 
     /** Forgets an id remembered by {@link #sighting} (when a later check refused its message). */
     public synchronized void forget(Object sender, byte[] id, int off) {
-        Seen s = seen.remove(new Id(sender, readLong(id, off), readLong(id, off + 8)));
+        Seen s = seen.remove(new Seen(sender, readLong(id, off), readLong(id, off + 8), 0, ""));
         if (s != null) {
-            ArrayDeque<Seen> bucket = byExpiry.get(s.expiresAtMillis());
+            ArrayDeque<Seen> bucket = byExpiry.get(s.expiresAtMillis);
             if (bucket != null) {
                 bucket.remove(s);
                 if (bucket.isEmpty()) {
-                    dropBucket(s.expiresAtMillis());
+                    dropBucket(s.expiresAtMillis);
                 }
             }
-            release(s.id().sender());
+            release(s.sender);
         }
     }
 
@@ -169,8 +195,8 @@ public final class ReplayCache {
         while (!byExpiry.isEmpty() && byExpiry.firstKey() <= nowMillis) {
             long at = byExpiry.firstKey();
             for (Seen s : byExpiry.get(at)) {
-                seen.remove(s.id());
-                release(s.id().sender());
+                seen.remove(s);
+                release(s.sender);
             }
             dropBucket(at);
         }
