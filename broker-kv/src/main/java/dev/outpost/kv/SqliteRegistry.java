@@ -264,6 +264,19 @@ public final class SqliteRegistry implements Registry {
         return writes.replace(key, value, expectedVersion, ttl, Optional.empty());
     }
 
+    /** Completed by the writer thread after the group commit: chain dependents with {@code *Async} stages on your own executor. */
+    @Override
+    public CompletableFuture<RegistryEntry> registerAsync(String key, JsonNode value, Optional<Duration> ttl) {
+        return writes.registerAsync(key, value, ttl, Optional.empty());
+    }
+
+    /** Completed by the writer thread after the group commit: chain dependents with {@code *Async} stages on your own executor. */
+    @Override
+    public CompletableFuture<RegistryEntry> replaceAsync(String key, JsonNode value, long expectedVersion, Optional<Duration> ttl) {
+        Objects.requireNonNull(ttl, "ttl");
+        return writes.replaceAsync(key, value, expectedVersion, ttl, Optional.empty());
+    }
+
     @Override
     public RegistryEntry update(String key, JsonNode mergePatch) {
         return writes.update(key, mergePatch, Optional.empty());

@@ -181,6 +181,15 @@ public final class SqliteWriter {
      * {@link IllegalArgumentException} from it refuses this write alone.
      */
     public <T> T submit(String key, Function<SqliteTx, T> body) {
+        return await(submitAsync(key, body), key);
+    }
+
+    /**
+     * Queues a write without waiting for it: the future completes on the writer thread once the
+     * write's batch committed (or the write was refused). Waits only while the queue is full, so
+     * the writes in flight stay bounded by the queue's capacity.
+     */
+    public <T> CompletableFuture<T> submitAsync(String key, Function<SqliteTx, T> body) {
         if (stopping) {
             throw new RegistryException.Closed("SQLite registry " + file);
         }
@@ -194,7 +203,7 @@ public final class SqliteWriter {
         if (stopping && queue.remove(op)) {
             throw new RegistryException.Closed("SQLite registry " + file);
         }
-        return await(op.future, key);
+        return op.future;
     }
 
     private static <T> T await(CompletableFuture<T> f, String key) {
@@ -250,11 +259,16 @@ public final class SqliteWriter {
             refusal = e;
         }
 
+        /** Answers the caller; a dependent stage run here that fails (an executor refusing its task) never reaches the other writes. */
         void finish() {
-            if (refusal != null) {
-                future.completeExceptionally(refusal);
-            } else {
-                future.complete(result);
+            try {
+                if (refusal != null) {
+                    future.completeExceptionally(refusal);
+                } else {
+                    future.complete(result);
+                }
+            } catch (RuntimeException e) {
+                log.warn("a caller's follow-up of the write of '{}' failed on the writer thread; the write stands", key, e);
             }
         }
     }
