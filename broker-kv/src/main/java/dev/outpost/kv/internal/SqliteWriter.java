@@ -247,6 +247,8 @@ public final class SqliteWriter {
 
         /** Runs the body; a refusal is kept for the caller, anything else thrown is the caller's to handle. */
         void run(SqliteTx tx) {
+            result = null;
+            refusal = null;
             try {
                 result = body.apply(tx);
             } catch (RegistryException | IllegalArgumentException e) {
@@ -323,13 +325,13 @@ public final class SqliteWriter {
         long floorBefore = floor;
         SqliteTx tx = null;
         try {
-            tx = new SqliteTx(this, conn, sql, clock.instant().truncatedTo(ChronoUnit.MILLIS));
-            if (sweep) {
-                sweepExpired(tx);
-                compactTombstones(tx);
-            }
-            for (Op<?> op : batch) {
-                runIsolated(op, tx);
+            tx = attempt(batch, sweep, false);
+            if (tx == null) {
+                // a write failed with more than a refusal: start the batch again, each write in its own savepoint
+                conn.rollback();
+                revision = before;
+                floor = floorBefore;
+                tx = attempt(batch, sweep, true);
             }
             if (revision != before) {
                 setMeta("revision", revision);
@@ -365,6 +367,31 @@ public final class SqliteWriter {
         for (Op<?> op : batch) {
             op.finish();
         }
+    }
+
+    /**
+     * Runs the batch in the open transaction. Trusting ({@code isolated} false), the writes run
+     * one after the other with no savepoint (two statements less per write); null when one of them
+     * failed with anything but a refusal, and the caller rolls back and runs them again isolated.
+     */
+    private SqliteTx attempt(List<Op<?>> batch, boolean sweep, boolean isolated) throws SQLException {
+        SqliteTx tx = new SqliteTx(this, conn, sql, clock.instant().truncatedTo(ChronoUnit.MILLIS));
+        if (sweep) {
+            sweepExpired(tx);
+            compactTombstones(tx);
+        }
+        for (Op<?> op : batch) {
+            if (isolated) {
+                runIsolated(op, tx);
+            } else {
+                try {
+                    op.run(tx);
+                } catch (RuntimeException | Error e) {
+                    return null;
+                }
+            }
+        }
+        return tx;
     }
 
     /**
