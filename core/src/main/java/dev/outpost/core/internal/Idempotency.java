@@ -56,6 +56,20 @@ public final class Idempotency {
     final LongAdder busy = new LongAdder();
     final LongAdder recordFailures = new LongAdder();
 
+    /**
+     * Whether the store answers {@link Registry#registerAsync} from its own commit (it overrides
+     * the default, which runs the write on the caller's thread): only then does waiting off a slot
+     * gain anything.
+     */
+    boolean storeCommitsAsync() {
+        try {
+            return registry.getClass().getMethod("registerAsync", String.class, JsonNode.class, Optional.class)
+                    .getDeclaringClass() != Registry.class;
+        } catch (NoSuchMethodException | SecurityException e) {
+            return false;
+        }
+    }
+
     /** What the store says about a request with a key. */
     sealed interface Claim {}
 

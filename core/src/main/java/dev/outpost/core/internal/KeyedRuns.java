@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * what a crash leaves are unchanged: claim committed → collector → outcome committed → publish →
  * ack. With no pending permit free a run waits on its slot as before, so deliveries in flight stay
  * bounded by {@code (1 + PENDING_PER_SLOT) × concurrency}, and collectors run on at most
- * {@code concurrency} runner threads.
+ * {@code concurrency} runner threads. A store that does not override
+ * {@link dev.outpost.spi.Registry#registerAsync} gets no pending permits: its writes block anyway.
  */
 final class KeyedRuns {
     private static final Logger log = LoggerFactory.getLogger("dev.outpost.Worker");
@@ -41,7 +42,8 @@ final class KeyedRuns {
         this.s = settings;
         this.idempotency = settings.idempotency().orElseThrow();
         this.slots = slots;
-        this.pending = new Semaphore(PENDING_PER_SLOT * settings.concurrency());
+        // a store whose async writes are the SPI's defaults blocks the caller anyway: keep runs on their slots
+        this.pending = new Semaphore(idempotency.storeCommitsAsync() ? PENDING_PER_SLOT * settings.concurrency() : 0);
         this.runners = task -> {
             try {
                 runners.execute(task);
