@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A key/value store of JSON values with versions.
@@ -52,6 +53,35 @@ public interface Registry extends AutoCloseable {
      * @throws RegistryException.VersionConflict when the version moved on
      */
     RegistryEntry replace(String key, JsonNode value, long expectedVersion, Optional<Duration> ttl);
+
+    /**
+     * {@link #register} without holding the caller's thread while the write becomes durable: the
+     * future completes with what {@code register} returns or fails with what it throws. An
+     * implementation that commits in groups completes it from its commit, so one thread can have
+     * many writes in flight; dependent stages should then run on the caller's own executor (the
+     * {@code *Async} forms of {@link CompletableFuture}), never on the completing thread. The
+     * default runs {@code register} on the caller's thread.
+     */
+    default CompletableFuture<RegistryEntry> registerAsync(String key, JsonNode value, Optional<Duration> ttl) {
+        try {
+            return CompletableFuture.completedFuture(register(key, value, ttl));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * {@link #replace(String, JsonNode, long, Optional)} without holding the caller's thread while
+     * the write becomes durable (see {@link #registerAsync}). The default runs {@code replace} on
+     * the caller's thread.
+     */
+    default CompletableFuture<RegistryEntry> replaceAsync(String key, JsonNode value, long expectedVersion, Optional<Duration> ttl) {
+        try {
+            return CompletableFuture.completedFuture(replace(key, value, expectedVersion, ttl));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
 
     /**
      * Applies a JSON merge patch (RFC 7396) to the value of {@code key}, atomically, keeping its

@@ -51,8 +51,9 @@ import java.util.function.LongSupplier;
  *
  * <p><b>Durability and group commit</b> ({@code synchronous=FULL}): every write, {@code delete}
  * included, is on disk when it returns; one writer thread commits every write waiting (up to
- * {@link Builder#maxBatch}) in one transaction, one fsync, and only then answers; compare-and-set
- * is linearizable. <b>Versions</b> only grow: a delete leaves a tombstone holding the version;
+ * {@link Builder#maxBatch}) in one transaction, one fsync, and only then answers (completes the
+ * futures of {@code registerAsync}/{@code replaceAsync}, on the writer thread: chain dependents on
+ * your own executor); compare-and-set is linearizable. <b>Versions</b> only grow: a delete leaves a tombstone holding the version;
  * tombstones older than {@link Builder#tombstoneRetention} (30 days) are removed and new keys start
  * above the largest version removed. <b>Expiry</b> follows the injected {@link Clock}. <b>Watch</b>
  * delivers every change committed after {@code watch()} returns, never one that returned before.
@@ -262,6 +263,17 @@ public final class SqliteRegistry implements Registry {
     public RegistryEntry replace(String key, JsonNode value, long expectedVersion, Optional<Duration> ttl) {
         Objects.requireNonNull(ttl, "ttl");
         return writes.replace(key, value, expectedVersion, ttl, Optional.empty());
+    }
+
+    @Override
+    public CompletableFuture<RegistryEntry> registerAsync(String key, JsonNode value, Optional<Duration> ttl) {
+        return writes.registerAsync(key, value, ttl, Optional.empty());
+    }
+
+    @Override
+    public CompletableFuture<RegistryEntry> replaceAsync(String key, JsonNode value, long expectedVersion, Optional<Duration> ttl) {
+        Objects.requireNonNull(ttl, "ttl");
+        return writes.replaceAsync(key, value, expectedVersion, ttl, Optional.empty());
     }
 
     @Override

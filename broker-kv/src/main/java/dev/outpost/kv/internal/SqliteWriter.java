@@ -38,6 +38,8 @@ public final class SqliteWriter {
     private static final Logger log = LoggerFactory.getLogger(SqliteWriter.class);
     /** The writer connection's page cache. */
     static final int WRITER_CACHE_KIB = 32 * 1024;
+    /** WAL pages between checkpoints (4 KiB pages: a WAL of up to ~32 MiB between them). */
+    static final int WAL_CHECKPOINT_PAGES = 8000;
 
     private final Path file;
     private final Clock clock;
@@ -102,6 +104,10 @@ public final class SqliteWriter {
                 // the writer's B-tree pages stay in memory (the default 2 MiB sends a store of a
                 // few tens of thousands of keys to the OS for most pages it touches)
                 s.execute("PRAGMA cache_size = -" + WRITER_CACHE_KIB);
+                // checkpoint every WAL_CHECKPOINT_PAGES instead of 1000: a page rewritten by many
+                // commits (index interiors, the table's last page) goes to the database file once per
+                // checkpoint; each commit still fsyncs the WAL, so what returned is durable as before
+                s.execute("PRAGMA wal_autocheckpoint = " + WAL_CHECKPOINT_PAGES);
             }
             if (schema == 0) {
                 c.setAutoCommit(false);
@@ -181,6 +187,15 @@ public final class SqliteWriter {
      * {@link IllegalArgumentException} from it refuses this write alone.
      */
     public <T> T submit(String key, Function<SqliteTx, T> body) {
+        return await(submitAsync(key, body), key);
+    }
+
+    /**
+     * Queues a write without waiting for it: the future completes on the writer thread once the
+     * write's batch committed (or the write was refused). Waits only while the queue is full, so
+     * the writes in flight stay bounded by the queue's capacity.
+     */
+    public <T> CompletableFuture<T> submitAsync(String key, Function<SqliteTx, T> body) {
         if (stopping) {
             throw new RegistryException.Closed("SQLite registry " + file);
         }
@@ -194,7 +209,7 @@ public final class SqliteWriter {
         if (stopping && queue.remove(op)) {
             throw new RegistryException.Closed("SQLite registry " + file);
         }
-        return await(op.future, key);
+        return op.future;
     }
 
     private static <T> T await(CompletableFuture<T> f, String key) {
@@ -238,6 +253,8 @@ public final class SqliteWriter {
 
         /** Runs the body; a refusal is kept for the caller, anything else thrown is the caller's to handle. */
         void run(SqliteTx tx) {
+            result = null;
+            refusal = null;
             try {
                 result = body.apply(tx);
             } catch (RegistryException | IllegalArgumentException e) {
@@ -250,11 +267,16 @@ public final class SqliteWriter {
             refusal = e;
         }
 
+        /** Answers the caller; a dependent stage run here that fails (an executor refusing its task) never reaches the other writes. */
         void finish() {
-            if (refusal != null) {
-                future.completeExceptionally(refusal);
-            } else {
-                future.complete(result);
+            try {
+                if (refusal != null) {
+                    future.completeExceptionally(refusal);
+                } else {
+                    future.complete(result);
+                }
+            } catch (RuntimeException e) {
+                log.warn("a caller's follow-up of the write of '{}' failed on the writer thread; the write stands", key, e);
             }
         }
     }
@@ -309,13 +331,13 @@ public final class SqliteWriter {
         long floorBefore = floor;
         SqliteTx tx = null;
         try {
-            tx = new SqliteTx(this, conn, sql, clock.instant().truncatedTo(ChronoUnit.MILLIS));
-            if (sweep) {
-                sweepExpired(tx);
-                compactTombstones(tx);
-            }
-            for (Op<?> op : batch) {
-                runIsolated(op, tx);
+            tx = attempt(batch, sweep, false);
+            if (tx == null) {
+                // a write failed with more than a refusal: start the batch again, each write in its own savepoint
+                conn.rollback();
+                revision = before;
+                floor = floorBefore;
+                tx = attempt(batch, sweep, true);
             }
             if (revision != before) {
                 setMeta("revision", revision);
@@ -351,6 +373,31 @@ public final class SqliteWriter {
         for (Op<?> op : batch) {
             op.finish();
         }
+    }
+
+    /**
+     * Runs the batch in the open transaction. Trusting ({@code isolated} false), the writes run
+     * one after the other with no savepoint (two statements less per write); null when one of them
+     * failed with anything but a refusal, and the caller rolls back and runs them again isolated.
+     */
+    private SqliteTx attempt(List<Op<?>> batch, boolean sweep, boolean isolated) throws SQLException {
+        SqliteTx tx = new SqliteTx(this, conn, sql, clock.instant().truncatedTo(ChronoUnit.MILLIS));
+        if (sweep) {
+            sweepExpired(tx);
+            compactTombstones(tx);
+        }
+        for (Op<?> op : batch) {
+            if (isolated) {
+                runIsolated(op, tx);
+            } else {
+                try {
+                    op.run(tx);
+                } catch (RuntimeException | Error e) {
+                    return null;
+                }
+            }
+        }
+        return tx;
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -32,12 +33,21 @@ public final class SqliteWrites implements StampedWrites {
 
     @Override
     public RegistryEntry register(String key, JsonNode value, Optional<Duration> ttl, Optional<String> by) {
+        return submit(key, registering(key, value, ttl, by));
+    }
+
+    /** {@link #register} answered from the group commit, without holding the caller's thread. */
+    public CompletableFuture<RegistryEntry> registerAsync(String key, JsonNode value, Optional<Duration> ttl, Optional<String> by) {
+        return async(key, () -> registering(key, value, ttl, by));
+    }
+
+    private Function<SqliteTx, RegistryEntry> registering(String key, JsonNode value, Optional<Duration> ttl, Optional<String> by) {
         RegistryKeys.checkKey(key);
         String text = RegistryKeys.checkValue(key, value, maxValueBytes);
         Objects.requireNonNull(ttl, "ttl");
         ttl.ifPresent(RegistryKeys::checkTtl);
         JsonNode copy = value.deepCopy(); // what was checked, whatever the caller does with value meanwhile
-        return submit(key, tx -> {
+        return tx -> {
             Optional<Instant> expires = ttl.map(t -> expiry(tx, t));
             RegistryEntry fresh = tx.insertIfAbsent(key, copy, text, expires, by);
             if (fresh != null) {
@@ -47,18 +57,29 @@ public final class SqliteWrites implements StampedWrites {
                 throw new RegistryException.KeyExists(key);
             }
             return tx.put(key, copy, text, tx.nextVersion(key), expires, by);
-        });
+        };
     }
 
     @Override
     public RegistryEntry replace(String key, JsonNode value, long expected, Optional<Duration> ttl, Optional<String> by) {
+        return submit(key, replacing(key, value, expected, ttl, by));
+    }
+
+    /** {@link #replace} answered from the group commit, without holding the caller's thread. */
+    public CompletableFuture<RegistryEntry> replaceAsync(String key, JsonNode value, long expected, Optional<Duration> ttl,
+            Optional<String> by) {
+        return async(key, () -> replacing(key, value, expected, ttl, by));
+    }
+
+    private Function<SqliteTx, RegistryEntry> replacing(String key, JsonNode value, long expected, Optional<Duration> ttl,
+            Optional<String> by) {
         RegistryKeys.checkKey(key);
         String text = RegistryKeys.checkValue(key, value, maxValueBytes);
         if (ttl != null) {
             ttl.ifPresent(RegistryKeys::checkTtl);
         }
         JsonNode copy = value.deepCopy();
-        return submit(key, tx -> {
+        return tx -> {
             if (ttl != null) { // a new expiry: nothing needed from the current row, one statement
                 RegistryEntry done = tx.replaceIfCurrent(key, copy, text, expected, ttl.map(t -> expiry(tx, t)), by);
                 if (done != null) {
@@ -73,7 +94,16 @@ public final class SqliteWrites implements StampedWrites {
                 throw new RegistryException.VersionConflict(key, expected, cur.version());
             }
             return tx.put(key, copy, text, tx.nextVersion(key), ttl == null ? cur.expiresAt() : ttl.map(t -> expiry(tx, t)), by);
-        });
+        };
+    }
+
+    /** A refusal on the caller's thread (bad key, value or ttl, registry closed) fails the future like one from the writer. */
+    private <T> CompletableFuture<T> async(String key, Supplier<Function<SqliteTx, T>> checked) {
+        try {
+            return writer.get().submitAsync(key, checked.get());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override

@@ -390,7 +390,8 @@ final class Finisher {
     private void release(InFlight f) {
         if (f.released.compareAndSet(false, true)) {
             inFlight.remove(f);
-            slots.release();
+            Semaphore p = f.permit;
+            (p != null ? p : slots).release();
         }
     }
 

@@ -18,6 +18,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +56,20 @@ public final class Idempotency {
     final LongAdder busy = new LongAdder();
     final LongAdder recordFailures = new LongAdder();
 
+    /**
+     * Whether the store answers {@link Registry#registerAsync} from its own commit (it overrides
+     * the default, which runs the write on the caller's thread): only then does waiting off a slot
+     * gain anything.
+     */
+    boolean storeCommitsAsync() {
+        try {
+            return registry.getClass().getMethod("registerAsync", String.class, JsonNode.class, Optional.class)
+                    .getDeclaringClass() != Registry.class;
+        } catch (NoSuchMethodException | SecurityException e) {
+            return false;
+        }
+    }
+
     /** What the store says about a request with a key. */
     sealed interface Claim {}
 
@@ -83,9 +100,38 @@ public final class Idempotency {
      * @param lease how long a running claim holds others off (the run's timeout plus a margin)
      */
     Claim claim(Request request, Optional<Sender> sender, String key, Duration lease) {
-        String rkey = namespace + "/" + CanonicalJson.sha256(sender.map(Sender::name).orElse("") + '\u0000' + key);
-        String fp = CanonicalJson.sha256(TextNode.valueOf(request.collector()),
-                TextNode.valueOf(request.target().orElse("")), request.params());
+        return claim(request, entryKey(sender, key), fingerprint(request), key, lease);
+    }
+
+    /**
+     * {@link #claim} without holding the caller's thread while the claim commits: the common case
+     * (a new key) is one {@link Registry#registerAsync}; the answer, and the reads a used key needs,
+     * come on {@code executor}. Fails like {@code claim} throws.
+     */
+    CompletableFuture<Claim> claimAsync(Request request, Optional<Sender> sender, String key, Duration lease, Executor executor) {
+        String rkey = entryKey(sender, key);
+        String fp = fingerprint(request);
+        return registry.registerAsync(rkey, running(fp), Optional.of(lease)).handleAsync((entry, failure) -> {
+            if (failure == null) {
+                return new Held(rkey, fp, entry.version());
+            }
+            if (Finisher.unwrap(failure) instanceof RegistryException.KeyExists) {
+                return claim(request, rkey, fp, key, lease); // used before: read it and say how
+            }
+            throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+        }, executor);
+    }
+
+    private String entryKey(Optional<Sender> sender, String key) {
+        return namespace + "/" + CanonicalJson.sha256(sender.map(Sender::name).orElse("") + '\u0000' + key);
+    }
+
+    private static String fingerprint(Request request) {
+        return CanonicalJson.sha256(TextNode.valueOf(request.collector()), TextNode.valueOf(request.target().orElse("")),
+                request.params());
+    }
+
+    private Claim claim(Request request, String rkey, String fp, String key, Duration lease) {
         for (int tries = 0; tries < 3; tries++) {
             try {
                 // a new key is the common case: one write, no read
@@ -126,6 +172,29 @@ public final class Idempotency {
 
     /** Records the outcome before the answer is published; a failure is logged and counted, the answer still goes. */
     void record(Held held, Response response) {
+        ObjectNode done = outcome(held, response);
+        try {
+            registry.replace(held.key(), done, held.version(), Optional.of(ttl));
+        } catch (RuntimeException e) {
+            recorded(held, response, done, e);
+        }
+    }
+
+    /**
+     * {@link #record} without holding the caller's thread while the outcome commits; completes
+     * (never exceptionally) on {@code executor} once the outcome is kept or its failure logged.
+     */
+    CompletableFuture<Void> recordAsync(Held held, Response response, Executor executor) {
+        ObjectNode done = outcome(held, response);
+        return registry.replaceAsync(held.key(), done, held.version(), Optional.of(ttl)).handleAsync((entry, failure) -> {
+            if (failure != null) {
+                recorded(held, response, done, Finisher.unwrap(failure));
+            }
+            return null;
+        }, executor);
+    }
+
+    private ObjectNode outcome(Held held, Response response) {
         ObjectNode done = Json.object().put("state", DONE).put("fp", held.fingerprint()).put("worker", workerId);
         ObjectNode r = done.putObject("response");
         r.put("status", response.status().code());
@@ -133,17 +202,22 @@ public final class Idempotency {
         response.error().ifPresent(e -> r.putObject("error").put("code", e.code()).put("message", e.message()));
         r.put("worker", response.worker()).put("attempt", response.attempt())
                 .put("startedAt", response.startedAt().toString()).put("finishedAt", response.finishedAt().toString());
+        return done;
+    }
+
+    /** After a failed outcome write: a result too large to keep is replaced by the fact that the operation ran. */
+    private void recorded(Held held, Response response, ObjectNode done, Throwable failure) {
         try {
-            try {
-                registry.replace(held.key(), done, held.version(), Optional.of(ttl));
-            } catch (RegistryException.InvalidValue tooLarge) {
-                // the operation ran: keep that fact even when its result does not fit
-                r.remove("result");
-                r.put("status", ResponseStatus.ERROR.code());
-                r.putObject("error").put("code", ErrorCodes.OUTCOME_NOT_KEPT)
-                        .put("message", "the operation ran once; its result was too large to keep for retries");
-                registry.replace(held.key(), done, held.version(), Optional.of(ttl));
+            if (!(failure instanceof RegistryException.InvalidValue)) {
+                throw failure instanceof RuntimeException re ? re : new CompletionException(failure);
             }
+            // the operation ran: keep that fact even when its result does not fit
+            ObjectNode r = (ObjectNode) done.get("response");
+            r.remove("result");
+            r.put("status", ResponseStatus.ERROR.code());
+            r.putObject("error").put("code", ErrorCodes.OUTCOME_NOT_KEPT)
+                    .put("message", "the operation ran once; its result was too large to keep for retries");
+            registry.replace(held.key(), done, held.version(), Optional.of(ttl));
         } catch (RuntimeException e) {
             recordFailures.increment();
             log.warn("worker {}: the outcome of {} could not be recorded in the idempotency store ({}); a retry with the"

@@ -4,6 +4,7 @@ import dev.outpost.Request;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Sender;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -30,6 +31,12 @@ final class InFlight {
     volatile long startedNanos;
     /** The idempotency key this run holds, when the request has one and the worker keeps a store. */
     volatile Idempotency.Held held;
+    /**
+     * The permit this delivery holds and gives back when it is finished: null for its slot; the
+     * idempotency store's pending permit once it left its slot to wait for a durable write
+     * ({@link KeyedRuns}).
+     */
+    volatile Semaphore permit;
 
     InFlight(Delivery delivery, long receivedNanos, long firstExtendNanos) {
         this.delivery = delivery;

@@ -67,6 +67,7 @@ public final class WorkerEngine {
     private final Refusals refusals;
     private final RequestChecks checks;
     private final Finisher finisher;
+    private final Optional<KeyedRuns> keyed;
     private final PollLoop loop;
     private volatile Instant startedAt = Instant.EPOCH;
     /** Each slot's thread receives and handles its own deliveries (see {@link dev.outpost.spi.Transport#receivesLocally()}). */
@@ -89,6 +90,7 @@ public final class WorkerEngine {
         this.refusals = new Refusals(settings.workerId(), settings.ticker());
         this.checks = new RequestChecks(settings, dedupe, runner);
         this.finisher = new Finisher(settings, counters, refusals, guard, runner, dedupe, slots, inFlight);
+        this.keyed = settings.idempotency().map(i -> new KeyedRuns(settings, slots, executor, finisher));
         // A receive that costs no network call (an in-process queue) is cheaper than handing a
         // delivery to another thread: then every slot's thread polls for itself, one message at a time.
         this.loop = PollLoop.builder(settings.transport(), settings.source())
@@ -216,9 +218,21 @@ public final class WorkerEngine {
     }
 
     private void run(InFlight f, CollectorEntry entry, Request req) {
-        if (s.idempotency().isPresent() && !idempotent(f, entry, req)) {
-            return;
+        Optional<String> key = req.idempotencyKey();
+        if (keyed.isPresent() && key.isPresent()) {
+            Duration lease = entry.timeout().plus(s.visibility()).plus(LEASE_MARGIN);
+            if (keyed.get().claimOffSlot(f, req, key.get(), lease, () -> runClaimed(f, entry, req))) {
+                return;
+            }
+            if (!keyed.get().settle(f, s.idempotency().get().claim(req, f.sender, key.get(), lease))) {
+                return;
+            }
         }
+        runClaimed(f, entry, req);
+    }
+
+    /** Runs the collector of a request whose idempotency key (if any) this run holds, and finishes it. */
+    private void runClaimed(InFlight f, CollectorEntry entry, Request req) {
         int attempt = f.attempt();
         Instant started = s.clock().instant();
         f.startedNanos = s.ticker().getAsLong();
@@ -239,10 +253,11 @@ public final class WorkerEngine {
         Instant finished = s.clock().instant();
         if (outcome instanceof CollectorRunner.Ok ok) {
             Response response = Response.ok(req, ok.result(), s.workerId(), attempt, started, finished);
-            recordOutcome(f, response);
-            if (f.claim()) {
-                finisher.answer(f, response, Optional.empty(), true);
-            }
+            recordOutcome(f, response, () -> {
+                if (f.claim()) {
+                    finisher.answer(f, response, Optional.empty(), true);
+                }
+            });
             return;
         }
         CollectorRunner.Failed failure = (CollectorRunner.Failed) outcome;
@@ -250,9 +265,18 @@ public final class WorkerEngine {
         if (retry && f.held != null) {
             s.idempotency().get().release(f.held);
         }
-        if (!retry) {
-            recordOutcome(f, Response.failed(req, ResponseStatus.ERROR, failure.error(), s.workerId(), attempt, started, finished));
+        Runnable finish = () -> failed(f, req, failure, retry, started, finished);
+        if (retry) {
+            finish.run();
+        } else {
+            recordOutcome(f, Response.failed(req, ResponseStatus.ERROR, failure.error(), s.workerId(), attempt, started, finished),
+                    finish);
         }
+    }
+
+    private void failed(InFlight f, Request req, CollectorRunner.Failed failure, boolean retry, Instant started, Instant finished) {
+        int attempt = f.attempt();
+        String name = req.collector();
         if (!f.claim()) {
             return; // handed back at shutdown while it ran: someone else will answer it
         }
@@ -274,34 +298,6 @@ public final class WorkerEngine {
                 : Optional.empty(), false);
     }
 
-    /**
-     * Claims the request's idempotency key; false when the delivery was finished here instead
-     * (answered from the store, refused as a conflict, or put back while another run holds the key).
-     */
-    private boolean idempotent(InFlight f, CollectorEntry entry, Request req) {
-        Optional<String> key = req.idempotencyKey();
-        if (key.isEmpty()) {
-            return true;
-        }
-        Idempotency.Claim claim = s.idempotency().get().claim(req, f.sender, key.get(),
-                entry.timeout().plus(s.visibility()).plus(LEASE_MARGIN));
-        if (claim instanceof Idempotency.Held held) {
-            f.held = held;
-            return true;
-        }
-        if (claim instanceof Idempotency.Conflict conflict) {
-            finisher.reject(f, RejectReason.IDEMPOTENCY_CONFLICT, conflict.detail());
-        } else if (claim instanceof Idempotency.Stored stored) {
-            if (f.claim()) {
-                finisher.answer(f, stored.response(), Optional.empty(), stored.response().isOk());
-            }
-        } else if (f.claim()) {
-            log.debug("worker {}: {}: {}", s.workerId(), req.id(), ((Idempotency.Busy) claim).detail());
-            finisher.retry(f, s.backoff().delay(f.attempt() + 1));
-        }
-        return false;
-    }
-
     /** A result that breaks the collector's result schema is a bug in the collector: an error, not retried. */
     private CollectorRunner.Outcome checked(CollectorEntry entry, CollectorRunner.Ok ok) {
         List<String> violations = entry.resultSchema().get().violations(ok.result());
@@ -315,10 +311,12 @@ public final class WorkerEngine {
                 Finisher.truncate(detail)), false, false, ok.nanos());
     }
 
-    /** Keeps the outcome of an idempotent run before it is published: a crash after this answers from the store. */
-    private void recordOutcome(InFlight f, Response response) {
-        if (f.held != null) {
-            s.idempotency().get().record(f.held, response);
+    /** Keeps the outcome of an idempotent run before it is published (a crash after this answers from the store), then {@code then}. */
+    private void recordOutcome(InFlight f, Response response, Runnable then) {
+        if (keyed.isPresent()) {
+            keyed.get().record(f, response, then);
+        } else {
+            then.run();
         }
     }
 

@@ -1,0 +1,208 @@
+package dev.outpost.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.Json;
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.core.registry.InMemoryRegistry;
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.Registry;
+import dev.outpost.spi.RegistryEntry;
+import dev.outpost.spi.RegistryPage;
+import dev.outpost.spi.RegistryWatcher;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Keyed runs wait for the idempotency store's commits off the worker's slots: more keyed requests
+ * than slots wait at once, at most 16 per slot, the rest claim on their slot as before, and each
+ * side effect still happens once, after its claim and before its answer.
+ */
+class WorkerKeyedRunsTest {
+    private final InMemoryTransport transport = InMemoryTransport.create();
+    private final HeldCommits store = new HeldCommits(InMemoryRegistry.create());
+    private final AtomicInteger charged = new AtomicInteger();
+    private Worker worker;
+    private Client client;
+
+    @AfterEach
+    void stop() {
+        store.open();
+        if (client != null) {
+            client.close();
+        }
+        if (worker != null) {
+            worker.close();
+        }
+        transport.close();
+        store.close();
+    }
+
+    @Test
+    void keyedRequestsBeyondTheSlotsWaitForTheStoreWithoutHoldingThem() throws Exception {
+        start(1);
+        List<CompletableFuture<Response>> calls = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            calls.add(client.call(Request.builder("charge").idempotencyKey("order-" + i).param("amount", i).build(),
+                    Duration.ofSeconds(30)));
+        }
+        // one slot: 16 claims wait for their commit at once, the 4 others claim on the slot, synchronously
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.held.size() == 16 && charged.get() == 4);
+        assertThat(calls.stream().filter(CompletableFuture::isDone).count()).isEqualTo(4);
+        store.open();
+        for (int i = 0; i < 20; i++) {
+            Response r = calls.get(i).get();
+            assertThat(r.isOk()).isTrue();
+            assertThat(r.result().orElseThrow().get("amount").asInt()).isEqualTo(i);
+        }
+        assertThat(charged).hasValue(20);
+        // retried: answered from the store, not run again
+        Response again = client.call(Request.builder("charge").idempotencyKey("order-7").param("amount", 7).build(),
+                Duration.ofSeconds(30)).get();
+        assertThat(again.result()).isEqualTo(calls.get(7).get().result());
+        assertThat(charged).hasValue(20);
+    }
+
+    @Test
+    void aClaimThatFailsToCommitIsRetriedAndRunsOnce() throws Exception {
+        store.open();
+        store.failNext.set(1);
+        start(2);
+        Response r = client.call(Request.builder("charge").idempotencyKey("order-x").param("amount", 3).build(),
+                Duration.ofSeconds(30)).get();
+        assertThat(r.isOk()).isTrue();
+        assertThat(charged).hasValue(1);
+        assertThat(store.failNext).hasValue(0);
+    }
+
+    private void start(int concurrency) {
+        worker = Worker.builder(transport).id("w1").concurrency(concurrency)
+                .collector(Collectors.of("charge", (r, c) -> Json.object().put("charge", charged.incrementAndGet())
+                        .put("amount", r.params().path("amount").asInt())))
+                .idempotency(store).pollWait(Duration.ofMillis(50)).backoff(Duration.ofMillis(20), Duration.ofMillis(50))
+                .build().start();
+        client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start();
+    }
+
+    /** A store whose asynchronous writes commit only when the test opens it (its synchronous ones at once). */
+    private static final class HeldCommits implements Registry {
+        final Registry base;
+        final ConcurrentLinkedQueue<Runnable> held = new ConcurrentLinkedQueue<>();
+        final AtomicInteger failNext = new AtomicInteger();
+        volatile boolean opened;
+
+        HeldCommits(Registry base) {
+            this.base = base;
+        }
+
+        void open() {
+            opened = true;
+            for (Runnable r; (r = held.poll()) != null; ) {
+                r.run();
+            }
+        }
+
+        private CompletableFuture<RegistryEntry> later(java.util.function.Supplier<RegistryEntry> write) {
+            CompletableFuture<RegistryEntry> f = new CompletableFuture<>();
+            Runnable commit = () -> {
+                try {
+                    if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                        throw new dev.outpost.spi.RegistryException.Unavailable("", "the disk is gone for a moment", null);
+                    }
+                    f.complete(write.get());
+                } catch (RuntimeException e) {
+                    f.completeExceptionally(e);
+                }
+            };
+            if (opened) {
+                commit.run();
+            } else {
+                held.add(commit);
+                if (opened && held.remove(commit)) {
+                    commit.run();
+                }
+            }
+            return f;
+        }
+
+        @Override
+        public CompletableFuture<RegistryEntry> registerAsync(String key, JsonNode value, Optional<Duration> ttl) {
+            return later(() -> base.register(key, value, ttl));
+        }
+
+        @Override
+        public CompletableFuture<RegistryEntry> replaceAsync(String key, JsonNode value, long expectedVersion, Optional<Duration> ttl) {
+            return later(() -> base.replace(key, value, expectedVersion, ttl));
+        }
+
+        @Override
+        public Optional<RegistryEntry> get(String key) {
+            return base.get(key);
+        }
+
+        @Override
+        public RegistryEntry register(String key, JsonNode value, Optional<Duration> ttl) {
+            return base.register(key, value, ttl);
+        }
+
+        @Override
+        public RegistryEntry replace(String key, JsonNode value, long expectedVersion) {
+            return base.replace(key, value, expectedVersion);
+        }
+
+        @Override
+        public RegistryEntry replace(String key, JsonNode value, long expectedVersion, Optional<Duration> ttl) {
+            return base.replace(key, value, expectedVersion, ttl);
+        }
+
+        @Override
+        public RegistryEntry update(String key, JsonNode mergePatch) {
+            return base.update(key, mergePatch);
+        }
+
+        @Override
+        public boolean delete(String key) {
+            return base.delete(key);
+        }
+
+        @Override
+        public boolean delete(String key, long expectedVersion) {
+            return base.delete(key, expectedVersion);
+        }
+
+        @Override
+        public RegistryPage list(String prefix, int limit, Optional<String> pageToken) {
+            return base.list(prefix, limit, pageToken);
+        }
+
+        @Override
+        public long revision() {
+            return base.revision();
+        }
+
+        @Override
+        public AutoCloseable watch(String prefix, RegistryWatcher watcher) {
+            return base.watch(prefix, watcher);
+        }
+
+        @Override
+        public Registry writingAs(String writer) {
+            return base.writingAs(writer);
+        }
+
+        @Override
+        public void close() {
+            base.close();
+        }
+    }
+}
