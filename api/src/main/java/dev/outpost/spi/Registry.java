@@ -71,6 +71,16 @@ public interface Registry extends AutoCloseable {
     }
 
     /**
+     * Whether {@link #registerAsync} and {@link #replaceAsync} complete from the store's own commit
+     * without holding the caller's thread (true), or are the blocking defaults (false, the default).
+     * A caller keeps many writes in flight only when true: otherwise each still holds a thread. A
+     * decorator forwards it with the async methods.
+     */
+    default boolean writesAsync() {
+        return false;
+    }
+
+    /**
      * {@link #replace(String, JsonNode, long, Optional)} without holding the caller's thread while
      * the write becomes durable (see {@link #registerAsync}). The default runs {@code replace} on
      * the caller's thread.

@@ -265,6 +265,12 @@ public final class SqliteRegistry implements Registry {
         return writes.replace(key, value, expectedVersion, ttl, Optional.empty());
     }
 
+    /** True: the async writes complete from the group commit. */
+    @Override
+    public boolean writesAsync() {
+        return true;
+    }
+
     @Override
     public CompletableFuture<RegistryEntry> registerAsync(String key, JsonNode value, Optional<Duration> ttl) {
         return writes.registerAsync(key, value, ttl, Optional.empty());

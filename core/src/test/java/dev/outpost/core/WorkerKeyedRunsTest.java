@@ -136,6 +136,11 @@ class WorkerKeyedRunsTest {
         }
 
         @Override
+        public boolean writesAsync() {
+            return true;
+        }
+
+        @Override
         public CompletableFuture<RegistryEntry> registerAsync(String key, JsonNode value, Optional<Duration> ttl) {
             return later(() -> base.register(key, value, ttl));
         }

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
@@ -59,6 +60,21 @@ public final class MeteredRegistry implements Registry {
         }
     }
 
+    /** Timed from the call until the future completes (when the store commits), by how it completed. */
+    private <T> CompletableFuture<T> timedAsync(String op, Supplier<CompletableFuture<T>> call) {
+        Timer.Sample sample = Timer.start(meters);
+        CompletableFuture<T> f;
+        try {
+            f = call.get();
+        } catch (RuntimeException | Error e) {
+            sample.stop(timers.timer(op, OpTimers.outcomeOf(e)));
+            throw e;
+        }
+        // stopped on the thread that completes the write (the store's committer): one sample, nothing more
+        f.whenComplete((v, e) -> sample.stop(timers.timer(op, e == null ? "ok" : OpTimers.outcomeOf(e))));
+        return f;
+    }
+
     @Override
     public Optional<RegistryEntry> get(String key) {
         return timed("get", () -> delegate.get(key));
@@ -67,6 +83,21 @@ public final class MeteredRegistry implements Registry {
     @Override
     public RegistryEntry register(String key, JsonNode value, Optional<Duration> ttl) {
         return timed("register", () -> delegate.register(key, value, ttl));
+    }
+
+    @Override
+    public boolean writesAsync() {
+        return delegate.writesAsync();
+    }
+
+    @Override
+    public CompletableFuture<RegistryEntry> registerAsync(String key, JsonNode value, Optional<Duration> ttl) {
+        return timedAsync("register", () -> delegate.registerAsync(key, value, ttl));
+    }
+
+    @Override
+    public CompletableFuture<RegistryEntry> replaceAsync(String key, JsonNode value, long expectedVersion, Optional<Duration> ttl) {
+        return timedAsync("replace", () -> delegate.replaceAsync(key, value, expectedVersion, ttl));
     }
 
     @Override

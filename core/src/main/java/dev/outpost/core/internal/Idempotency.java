@@ -57,17 +57,11 @@ public final class Idempotency {
     final LongAdder recordFailures = new LongAdder();
 
     /**
-     * Whether the store answers {@link Registry#registerAsync} from its own commit (it overrides
-     * the default, which runs the write on the caller's thread): only then does waiting off a slot
-     * gain anything.
+     * Whether the store answers {@link Registry#registerAsync} from its own commit ({@link
+     * Registry#writesAsync}), not on the caller's thread: only then does waiting off a slot gain anything.
      */
     boolean storeCommitsAsync() {
-        try {
-            return registry.getClass().getMethod("registerAsync", String.class, JsonNode.class, Optional.class)
-                    .getDeclaringClass() != Registry.class;
-        } catch (NoSuchMethodException | SecurityException e) {
-            return false;
-        }
+        return registry.writesAsync();
     }
 
     /** What the store says about a request with a key. */

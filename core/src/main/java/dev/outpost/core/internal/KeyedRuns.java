@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * what a crash leaves are unchanged: claim committed → collector → outcome committed → publish →
  * ack. With no pending permit free a run waits on its slot as before, so deliveries in flight stay
  * bounded by {@code (1 + PENDING_PER_SLOT) × concurrency}, and collectors run on at most
- * {@code concurrency} runner threads. A store that does not override
- * {@link dev.outpost.spi.Registry#registerAsync} gets no pending permits: its writes block anyway.
+ * {@code concurrency} runner threads. A store whose {@link dev.outpost.spi.Registry#writesAsync} is
+ * false gets no pending permits: its writes block anyway.
  */
 final class KeyedRuns {
     private static final Logger log = LoggerFactory.getLogger("dev.outpost.Worker");
