@@ -11,14 +11,19 @@ import java.nio.file.StandardOpenOption;
 
 /** Crash-safe file writes: temporary file, fsync, atomic rename, fsync of the directory. */
 public final class DurableFiles {
-    private static final java.nio.file.attribute.FileAttribute<?>[] OWNER_ONLY = ownerOnly();
+    private static final java.nio.file.attribute.FileAttribute<?>[] OWNER_ONLY = posixOwnerOnly();
 
     private DurableFiles() {}
 
-    private static java.nio.file.attribute.FileAttribute<?>[] ownerOnly() {
+    private static java.nio.file.attribute.FileAttribute<?>[] posixOwnerOnly() {
         boolean posix = java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
         return posix ? new java.nio.file.attribute.FileAttribute<?>[] {java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                 java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))} : new java.nio.file.attribute.FileAttribute<?>[0];
+    }
+
+    /** The attribute that creates a file owner-only (none where the file system has no POSIX permissions). */
+    static java.nio.file.attribute.FileAttribute<?>[] ownerOnly() {
+        return OWNER_ONLY.clone();
     }
 
     /** fsyncs {@code file} if it exists; false when it does not. */

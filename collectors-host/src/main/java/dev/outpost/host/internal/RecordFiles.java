@@ -49,6 +49,8 @@ public final class RecordFiles {
     private final ConcurrentHashMap<String, Instant> lastBySource = new ConcurrentHashMap<>();
     private final AtomicLong count = new AtomicLong();
     private final ReentrantLock sweepLock = new ReentrantLock();
+    private final MarkedRecordFiles marked;
+    private static final MarkedRecordFiles.Repair NEW = new MarkedRecordFiles.Repair(true, false);
     private volatile java.util.Set<Path> dayDirs;
     private volatile Instant lastSweep = Instant.MIN;
     private volatile String latest;
@@ -62,6 +64,7 @@ public final class RecordFiles {
         this.tmp = dir.resolve(".outpost").resolve("tmp");
         this.clock = clock;
         this.retention = retention;
+        this.marked = new MarkedRecordFiles(tmp);
     }
 
     /** Creates the directories (owner-only) and removes temporary files a crash interrupted. */
@@ -150,28 +153,24 @@ public final class RecordFiles {
         return Optional.ofNullable(latest);
     }
 
-    /** The marker and the record file, each written unless already there in full; fsynced when {@code sync}. */
-    public boolean writeFiles(String hash, String name, byte[] bytes, boolean sync) throws IOException {
+    /**
+     * Writes a record's file and its marker (one file with two names, {@link MarkedRecordFiles}):
+     * for a new record when not {@code repair}, else (a journal replay or retirement) only what is
+     * missing or short.
+     */
+    public MarkedRecordFiles.Repair writeFiles(String hash, String name, byte[] bytes, boolean repair) throws IOException {
         Path day = ids.resolve(dayOf(timestampOf(name).orElseThrow()).toString());
         if (!markerDays().contains(day)) {
             DurableFiles.createDirectories(day); // a new day's directory: its parent is fsynced
             markerDays().add(day);
         }
         Path marker = day.resolve(hash);
-        byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
-        // on the store path (not sync) the files are new: no need to look before writing
-        if (!sync || !Files.isRegularFile(marker) || Files.size(marker) != nameBytes.length) {
-            DurableFiles.writeUnsynced(marker, nameBytes, false);
-        }
         Path record = dir.resolve(name);
-        boolean created = false;
-        if (!sync || !Files.isRegularFile(record) || Files.size(record) != bytes.length) {
-            Path t = tmp.resolve(hash + ".json");
-            DurableFiles.writeUnsynced(t, bytes, false);
-            DurableFiles.move(t, record);
-            created = true;
+        if (repair) {
+            return marked.repair(marker, record, name, bytes);
         }
-        return created;
+        marked.writeNew(marker, record, name, bytes);
+        return NEW;
     }
 
     /**
@@ -193,12 +192,15 @@ public final class RecordFiles {
                 unwritten.remove(e.name());
                 return; // past retention: swept, not to be brought back
             }
-            created |= writeFiles(e.hash(), e.name(), e.content(), true);
+            MarkedRecordFiles.Repair r = writeFiles(e.hash(), e.name(), e.content(), true);
+            created |= r.created();
             unwritten.remove(e.name());
             Path day = ids.resolve(dayOf(ts.get()).toString());
             dirs.add(day);
-            files.add(day.resolve(e.hash()));
             files.add(dir.resolve(e.name()));
+            if (r.separateMarker()) {
+                files.add(day.resolve(e.hash()));
+            }
             recent.remove(e.hash(), e.name());
         }
 
@@ -275,7 +277,8 @@ public final class RecordFiles {
                     }
                 }
             }
-            LocalDate oldestMarkerDay = dayOf(cutoff).minusDays(1);
+            // a day's markers go once all its records have: they are second names of the record files, holding their space
+            LocalDate oldestMarkerDay = dayOf(cutoff);
             try (DirectoryStream<Path> s = Files.newDirectoryStream(ids)) {
                 for (Path day : s) {
                     try {
@@ -315,15 +318,16 @@ public final class RecordFiles {
         }
     }
 
+    /** The name of the record stored for {@code hash}, from its marker, if any. */
     public Optional<String> marker(String hash) throws IOException {
         for (Path day : markerDays()) {
-            if (!Files.exists(day.resolve(hash))) {
+            Path marker = day.resolve(hash);
+            if (!Files.exists(marker)) {
                 continue; // the usual case, a new id: one stat instead of an exception per day
             }
-            try {
-                return Optional.of(Files.readString(day.resolve(hash), StandardCharsets.UTF_8));
-            } catch (NoSuchFileException e) {
-                // not that day
+            Optional<String> name = MarkedRecordFiles.nameIn(marker);
+            if (name.isPresent() && timestampOf(name.get()).isPresent()) {
+                return name;
             }
         }
         return Optional.empty();

@@ -52,7 +52,8 @@ import java.util.regex.Pattern;
  *
  * <p>Crash safety: {@link #store} returns once the record is in a write-ahead journal that was
  * fsynced; writers storing at the same time share one fsync (group commit). The record file and
- * the marker of its request id (under {@code .outpost/ids/}) are written after that by the store's
+ * the marker of its request id (under {@code .outpost/ids/}; a second name of the record's file, a
+ * hard link, where the file system has them) are written after that by the store's
  * {@code outpost-records-store-N-files} thread (until then {@link #read}, {@link #latest},
  * {@link #count} and duplicates are answered from memory; a directory listing shows the file a
  * moment later); a thread
@@ -290,8 +291,9 @@ public final class RecordStore implements AutoCloseable {
     }
 
     /**
-     * Removes every record older than the retention, and the request-id markers a day after
-     * their records. Runs on open and at most once a minute while storing.
+     * Removes every record older than the retention, and a day's request-id markers once all of
+     * that day's records are gone (a marker is a second name of its record's file, so the file's
+     * space is freed with it). Runs on open and at most once a minute while storing.
      *
      * @return how many records were removed
      */

@@ -142,12 +142,11 @@ class RecordStoreTest {
 
     @Test
     void aRecordWhoseFileCannotBeWrittenYetIsReadCountedAndADuplicateAndWrittenByItsRetirement() throws Exception {
-        Path tmp = dir.resolve(".outpost/tmp");
+        Path day = dir.resolve(".outpost/ids/2026-03-01");
         String name;
         try (RecordStore store = open()) {
-            // the files thread cannot write record files (a file where its directory should be; root ignores permissions)
-            Files.delete(tmp);
-            Files.writeString(tmp, "in the way");
+            // the files thread cannot write record files (a file where their day's directory should be; root ignores permissions)
+            Files.writeString(day, "in the way");
             StoreResult r = store.store("req-7", "web-01", DATA, Optional.empty());
             name = r.fileName();
             assertThat(store.read(name).requestId()).as("answered from memory").isEqualTo("req-7");
@@ -155,8 +154,7 @@ class RecordStoreTest {
             assertThat(store.count()).isEqualTo(1);
             assertThat(store.latest().orElseThrow().fileName()).isEqualTo(name);
             assertThat(dir.resolve(name)).doesNotExist();
-            Files.delete(tmp);
-            Files.createDirectory(tmp);
+            Files.delete(day);
         } // the shutdown retires the journal: what the files thread could not write is written now
         assertThat(dir.resolve(name)).exists();
         try (RecordStore store = open()) {
