@@ -85,6 +85,44 @@ class WorkerKeyedRunsTest {
         assertThat(store.failNext).hasValue(0);
     }
 
+    @Test
+    void keyedAndUnkeyedRunsTogetherStayWithinConcurrency() throws Exception {
+        store.open();
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        worker = Worker.builder(transport).id("w1").concurrency(2)
+                .collector(Collectors.of("slow", (r, c) -> {
+                    most.accumulateAndGet(running.incrementAndGet(), Math::max);
+                    try {
+                        gate.await();
+                    } finally {
+                        running.decrementAndGet();
+                    }
+                    return Json.object();
+                }))
+                .idempotency(store).pollWait(Duration.ofMillis(50)).build().start();
+        client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start();
+        List<CompletableFuture<Response>> calls = new ArrayList<>();
+        // the keyed ones continue on runners once claimed, freeing their slots for the unkeyed ones
+        for (int i = 0; i < 2; i++) {
+            calls.add(client.call(Request.builder("slow").idempotencyKey("k-" + i).build(), Duration.ofSeconds(30)));
+        }
+        for (int i = 0; i < 2; i++) {
+            calls.add(client.call(Request.builder("slow").build(), Duration.ofSeconds(30)));
+        }
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> running.get() >= 2);
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> running.get() <= 2);
+        } finally {
+            gate.countDown();
+        }
+        for (CompletableFuture<Response> c : calls) {
+            assertThat(c.get(30, java.util.concurrent.TimeUnit.SECONDS).isOk()).isTrue();
+        }
+        assertThat(most).as("collectors running at once, concurrency 2").hasValue(2);
+    }
+
     private void start(int concurrency) {
         worker = Worker.builder(transport).id("w1").concurrency(concurrency)
                 .collector(Collectors.of("charge", (r, c) -> Json.object().put("charge", charged.incrementAndGet())

@@ -106,4 +106,16 @@ public final class CollectorRunner {
     static String truncate(String s) {
         return s.length() <= MAX_MESSAGE ? s : s.substring(0, MAX_MESSAGE) + "…";
     }
+
+    /** A result that breaks the collector's result schema is a bug in the collector: an error, not retried. */
+    public Outcome checkResult(CollectorEntry entry, Ok ok, String workerId) {
+        java.util.List<String> violations = entry.resultSchema().orElseThrow().violations(ok.result());
+        if (violations.isEmpty()) {
+            return ok;
+        }
+        String detail = "the result of '" + entry.collector().name() + "' does not satisfy its result schema: "
+                + String.join("; ", violations.subList(0, Math.min(5, violations.size())));
+        LoggerFactory.getLogger("dev.outpost.Worker").warn("worker {}: {}", workerId, detail);
+        return new Failed(new ErrorInfo(ErrorCodes.INVALID_RESULT, Finisher.truncate(detail)), false, false, ok.nanos());
+    }
 }

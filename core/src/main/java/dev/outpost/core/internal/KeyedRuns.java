@@ -36,9 +36,18 @@ final class KeyedRuns {
     private final Semaphore pending;
     private final Executor runners;
     private final Finisher finisher;
+    /**
+     * Collectors running at once, where slots alone do not bound them (null elsewhere): an
+     * in-process transport's slot threads run collectors themselves, beside the runners that keyed
+     * runs continue on once their claim commits; without it up to twice concurrency ran at once.
+     */
+    private final Semaphore collectors;
 
-    /** @param runners the runner pool; a task it refuses (the worker is stopping) is dropped: shutdown hands its delivery back */
-    KeyedRuns(WorkerSettings settings, Semaphore slots, Executor runners, Finisher finisher) {
+    /**
+     * @param runners the runner pool; a task it refuses (the worker is stopping) is dropped: shutdown hands its delivery back
+     * @param slotsRunCollectors whether the slots' own threads run collectors (an in-process transport)
+     */
+    KeyedRuns(WorkerSettings settings, Semaphore slots, Executor runners, Finisher finisher, boolean slotsRunCollectors) {
         this.s = settings;
         this.idempotency = settings.idempotency().orElseThrow();
         this.slots = slots;
@@ -52,6 +61,32 @@ final class KeyedRuns {
             }
         };
         this.finisher = finisher;
+        this.collectors = slotsRunCollectors && pending.availablePermits() > 0 ? new Semaphore(settings.concurrency()) : null;
+    }
+
+    /** Waits until fewer than concurrency collectors run; false (the delivery handed back, its claim released) when interrupted. */
+    boolean enterCollector(InFlight f) {
+        if (collectors == null) {
+            return true;
+        }
+        try {
+            collectors.acquire();
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            if (f.held != null) {
+                idempotency.release(f.held);
+            }
+            finisher.handBack(f);
+            return false;
+        }
+    }
+
+    /** A collector entered with {@link #enterCollector} returned. */
+    void exitCollector() {
+        if (collectors != null) {
+            collectors.release();
+        }
     }
 
     /**

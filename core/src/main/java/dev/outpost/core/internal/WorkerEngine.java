@@ -90,7 +90,7 @@ public final class WorkerEngine {
         this.refusals = new Refusals(settings.workerId(), settings.ticker());
         this.checks = new RequestChecks(settings, dedupe, runner);
         this.finisher = new Finisher(settings, counters, refusals, guard, runner, dedupe, slots, inFlight);
-        this.keyed = settings.idempotency().map(i -> new KeyedRuns(settings, slots, executor, finisher));
+        this.keyed = settings.idempotency().map(i -> new KeyedRuns(settings, slots, executor, finisher, direct));
         // A receive that costs no network call (an in-process queue) is cheaper than handing a
         // delivery to another thread: then every slot's thread polls for itself, one message at a time.
         this.loop = PollLoop.builder(settings.transport(), settings.source())
@@ -233,19 +233,24 @@ public final class WorkerEngine {
 
     /** Runs the collector of a request whose idempotency key (if any) this run holds, and finishes it. */
     private void runClaimed(InFlight f, CollectorEntry entry, Request req) {
+        if (keyed.isPresent() && !keyed.get().enterCollector(f)) {
+            return;
+        }
         int attempt = f.attempt();
-        Instant started = s.clock().instant();
-        f.startedNanos = s.ticker().getAsLong();
-        f.deadlineNanos = f.startedNanos + entry.timeout().toNanos();
-        f.collecting = true;
+        Instant started;
         CollectorRunner.Outcome outcome;
         try {
+            started = s.clock().instant();
+            f.startedNanos = s.ticker().getAsLong();
+            f.deadlineNanos = f.startedNanos + entry.timeout().toNanos();
+            f.collecting = true;
             outcome = runner.run(entry, req, f.sender, attempt, started.plus(entry.timeout()), p -> f.progress = p);
         } finally {
             f.collecting = false;
+            keyed.ifPresent(KeyedRuns::exitCollector);
         }
         if (s.checkResults() && outcome instanceof CollectorRunner.Ok ok && entry.resultSchema().isPresent()) {
-            outcome = checked(entry, ok);
+            outcome = runner.checkResult(entry, ok, s.workerId());
         }
         String name = req.collector();
         long nanos = outcome instanceof CollectorRunner.Ok ok ? ok.nanos() : ((CollectorRunner.Failed) outcome).nanos();
@@ -296,19 +301,6 @@ public final class WorkerEngine {
                 ? Optional.of(new Finisher.DeadLetter(RejectReason.ATTEMPTS_EXHAUSTED,
                         failure.error().code() + ": " + failure.error().message()))
                 : Optional.empty(), false);
-    }
-
-    /** A result that breaks the collector's result schema is a bug in the collector: an error, not retried. */
-    private CollectorRunner.Outcome checked(CollectorEntry entry, CollectorRunner.Ok ok) {
-        List<String> violations = entry.resultSchema().get().violations(ok.result());
-        if (violations.isEmpty()) {
-            return ok;
-        }
-        String detail = "the result of '" + entry.collector().name() + "' does not satisfy its result schema: "
-                + String.join("; ", violations.subList(0, Math.min(5, violations.size())));
-        log.warn("worker {}: {}", s.workerId(), detail);
-        return new CollectorRunner.Failed(new dev.outpost.ErrorInfo(dev.outpost.ErrorCodes.INVALID_RESULT,
-                Finisher.truncate(detail)), false, false, ok.nanos());
     }
 
     /** Keeps the outcome of an idempotent run before it is published (a crash after this answers from the store), then {@code then}. */
