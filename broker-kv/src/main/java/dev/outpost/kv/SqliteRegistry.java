@@ -9,6 +9,7 @@ import dev.outpost.core.registry.WatchHub;
 import dev.outpost.kv.internal.Checks;
 import dev.outpost.kv.internal.Settings;
 import dev.outpost.kv.internal.SqliteCopies;
+import dev.outpost.kv.internal.SqliteOptions;
 import dev.outpost.kv.internal.SqliteReads;
 import dev.outpost.kv.internal.SqliteWriter;
 import dev.outpost.kv.internal.SqliteWrites;
@@ -83,15 +84,7 @@ public final class SqliteRegistry implements Registry {
     public static final String DEFAULT_FILE = "kv.db";
 
     private final Path file;
-    private final Clock clock;
-    private final LongSupplier ticker;
-    private final int maxValueBytes;
-    private final int maxBatch;
-    private final int queueCapacity;
-    private final Duration expirySweep;
-    private final Duration tombstoneRetention;
-    private final int readerCount;
-    private final int watchBuffer;
+    private final SqliteOptions options;
     private final Lifecycle lifecycle;
     private final Guard calls;
     private final Optional<RegistryBackups> backups;
@@ -104,22 +97,15 @@ public final class SqliteRegistry implements Registry {
     private SqliteRegistry(Builder b, Path file, Duration tombstoneRetention, Optional<ThreadFactory> threads,
             Optional<RegistryBackups.Builder> backups) {
         this.file = file;
-        this.clock = b.clock;
-        this.ticker = b.ticker;
-        this.maxValueBytes = b.maxValueBytes;
-        this.maxBatch = b.maxBatch;
-        this.queueCapacity = b.queueCapacity;
-        this.expirySweep = b.expirySweep;
-        this.tombstoneRetention = tombstoneRetention;
-        this.readerCount = b.readers;
-        this.watchBuffer = b.watchBuffer;
+        this.options = new SqliteOptions(b.clock, b.ticker, b.maxValueBytes, b.maxBatch, b.queueCapacity, b.expirySweep,
+                tombstoneRetention, b.readers, b.watchBuffer);
         this.lifecycle = new Lifecycle(toString(), "kv-sqlite", threads);
         this.calls = new Guard(toString());
         this.backups = backups.map(bb -> bb.build(this, lifecycle));
         this.writes = new SqliteWrites(() -> {
             ensureRunning();
             return writer;
-        }, maxValueBytes);
+        }, options.maxValueBytes());
     }
 
     /** A builder for a registry in {@code file} (created, owner-only, when absent). */
@@ -147,11 +133,12 @@ public final class SqliteRegistry implements Registry {
      */
     public SqliteRegistry start() {
         lifecycle.start();
-        WatchHub h = new WatchHub(watchBuffer, lifecycle.role("watch"), calls);
+        WatchHub h = new WatchHub(options.watchBuffer(), lifecycle.role("watch"), calls);
         SqliteWriter w = null;
         try {
-            w = new SqliteWriter(file, clock, ticker, maxBatch, queueCapacity, expirySweep, tombstoneRetention, h);
-            reads = new SqliteReads(file, clock, readerCount);
+            w = new SqliteWriter(file, options.clock(), options.ticker(), options.maxBatch(), options.queueCapacity(),
+                    options.expirySweep(), options.tombstoneRetention(), h);
+            reads = new SqliteReads(file, options.clock(), options.readers());
         } catch (RuntimeException e) {
             if (w != null) {
                 w.close();
@@ -207,7 +194,6 @@ public final class SqliteRegistry implements Registry {
         lifecycle.requireStarted();
     }
 
-    // ---------------------------------------------------------------- reads
 
     @Override
     public Optional<RegistryEntry> get(String key) {
@@ -247,7 +233,6 @@ public final class SqliteRegistry implements Registry {
         return reads.forEachLive(sink);
     }
 
-    // ---------------------------------------------------------------- writes
 
     @Override
     public RegistryEntry register(String key, JsonNode value, Optional<Duration> ttl) {
@@ -307,7 +292,6 @@ public final class SqliteRegistry implements Registry {
         return writes.importAll(lines, mode == ImportMode.ADD, mode == ImportMode.MIRROR);
     }
 
-    // ---------------------------------------------------------------- statistics and files
 
     /** How many transactions (fsyncs) the writer has committed; with {@link #writeCount()}, the group-commit ratio. */
     public long commitCount() {
