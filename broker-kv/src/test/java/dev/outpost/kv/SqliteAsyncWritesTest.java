@@ -50,6 +50,23 @@ class SqliteAsyncWritesTest {
     }
 
     @Test
+    void aWriterViewWritesAsynchronouslyAndStampsItsWriter() {
+        try (SqliteRegistry kv = SqliteRegistry.open(dir.resolve("kv.db"))) {
+            dev.outpost.spi.Registry asDeploy = kv.writingAs("deploy-7");
+            assertThat(asDeploy.writesAsync()).as("keyed runs through a view stay off their slots").isTrue();
+            List<CompletableFuture<RegistryEntry>> writes = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                writes.add(asDeploy.registerAsync("idem/v" + i, value, Optional.empty()));
+            }
+            CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
+            assertThat(kv.commitCount()).as("grouped").isLessThan(100);
+            RegistryEntry replaced = asDeploy.replaceAsync("idem/v3", value, 1, Optional.of(Duration.ofHours(1))).join();
+            assertThat(replaced.updatedBy()).contains("deploy-7");
+            assertThat(kv.get("idem/v0").orElseThrow().updatedBy()).contains("deploy-7");
+        }
+    }
+
+    @Test
     void refusalsFailTheFuture() {
         try (SqliteRegistry kv = SqliteRegistry.open(dir.resolve("kv.db"))) {
             kv.register("idem/used", value, Optional.empty());

@@ -36,7 +36,14 @@ public final class SqliteWrites implements StampedWrites {
         return submit(key, registering(key, value, ttl, by));
     }
 
+    /** True: the async writes complete from the writer's group commit. */
+    @Override
+    public boolean writesAsync() {
+        return true;
+    }
+
     /** {@link #register} answered from the group commit, without holding the caller's thread. */
+    @Override
     public CompletableFuture<RegistryEntry> registerAsync(String key, JsonNode value, Optional<Duration> ttl, Optional<String> by) {
         return async(key, () -> registering(key, value, ttl, by));
     }
@@ -66,6 +73,7 @@ public final class SqliteWrites implements StampedWrites {
     }
 
     /** {@link #replace} answered from the group commit, without holding the caller's thread. */
+    @Override
     public CompletableFuture<RegistryEntry> replaceAsync(String key, JsonNode value, long expected, Optional<Duration> ttl,
             Optional<String> by) {
         return async(key, () -> replacing(key, value, expected, ttl, by));
