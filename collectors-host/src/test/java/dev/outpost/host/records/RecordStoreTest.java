@@ -4,14 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.outpost.host.MutableClock;
 import dev.outpost.Json;
+import dev.outpost.host.MutableClock;
+import dev.outpost.host.internal.RecordFiles;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -70,9 +73,10 @@ class RecordStoreTest {
                     .isInstanceOfSatisfying(RecordRejectedException.class, e -> assertThat(e.field()).isEqualTo("source"));
             assertThat(store.count()).isZero();
         }
-        // the parent is shared (/tmp): other processes' files come and go while it is walked
+        // the parent is shared (/tmp): other processes' files come and go while it is walked; a traversal
+        // lands near the store, so a few levels are walked, not every file other programs left there
         java.util.List<Path> cron = new java.util.ArrayList<>();
-        Files.walkFileTree(dir.getParent(), java.util.Set.of(), Integer.MAX_VALUE, new java.nio.file.SimpleFileVisitor<>() {
+        Files.walkFileTree(dir.getParent(), java.util.Set.of(), 5, new java.nio.file.SimpleFileVisitor<>() {
             @Override
             public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
                 if (file.getFileName().toString().contains("cron")) {
@@ -229,5 +233,74 @@ class RecordStoreTest {
                 .isInstanceOfSatisfying(dev.outpost.ConfigException.class, e -> assertThat(e.problems())
                         .extracting(dev.outpost.ConfigException.Problem::key)
                         .containsExactlyInAnyOrder("outpost.records.dir", "outpost.records.retention"));
+    }
+
+    // a request id's marker is a second name of its record's file; markers of the former layout are still honoured
+
+    private Path marker(String day, String requestId) {
+        return dir.resolve(".outpost/ids").resolve(day).resolve(RecordFiles.sha256(requestId));
+    }
+
+    @Test
+    void theMarkerIsTheRecordsFileUnderASecondName() throws Exception {
+        try (RecordStore store = open()) {
+            String name = store.store("req-1", "web-01", DATA, Optional.empty()).fileName();
+            Path record = dir.resolve(name);
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(record));
+            assertThat(Files.isSameFile(marker("2026-03-01", "req-1"), record)).isTrue();
+            assertThat(Files.getAttribute(record, "unix:nlink")).isEqualTo(2);
+            assertThat(store.read(name).requestId()).isEqualTo("req-1");
+        }
+        try (RecordStore store = open()) {
+            assertThat(store.store("req-1", "web-01", DATA, Optional.empty()).duplicate()).as("across a restart").isTrue();
+        }
+    }
+
+    @Test
+    void aMarkerOfTheFormerLayoutStillMakesADuplicate() throws Exception {
+        String name = "web-01_1772366000.000001.json";
+        try (RecordStore store = open()) {
+            store.store("warm", "web-01", DATA, Optional.empty()); // the directories exist
+        }
+        Path marker = marker("2026-03-01", "req-old");
+        Files.writeString(marker, name, StandardCharsets.UTF_8); // as a former build wrote it: the record's name
+        Files.writeString(dir.resolve(name), "{\"source\":\"web-01\",\"requestId\":\"req-old\",\"timestamp\":\"1772366000.000001\",\"data\":[]}");
+        try (RecordStore store = open()) {
+            StoreResult again = store.store("req-old", "web-01", DATA, Optional.empty());
+            assertThat(again.duplicate()).isTrue();
+            assertThat(again.fileName()).isEqualTo(name);
+        }
+    }
+
+    @Test
+    void aTornMarkerIsReplacedNeverWrittenThrough() throws Exception {
+        try (RecordStore store = open()) {
+            store.store("warm", "web-01", DATA, Optional.empty());
+        }
+        Path marker = marker("2026-03-01", "req-2");
+        Path other = dir.resolve("other.txt");
+        Files.writeString(other, "{\"sour"); // a torn marker that happens to be a second name of another file
+        Files.createLink(marker, other);
+        try (RecordStore store = open()) {
+            StoreResult r = store.store("req-2", "web-01", DATA, Optional.empty());
+            assertThat(r.duplicate()).isFalse();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(dir.resolve(r.fileName())));
+            assertThat(Files.readString(other)).as("the other name keeps its content").isEqualTo("{\"sour");
+            assertThat(Files.isSameFile(marker, dir.resolve(r.fileName()))).isTrue();
+        }
+    }
+
+    @Test
+    void aDaysMarkersGoOnceAllItsRecordsHave() throws Exception {
+        try (RecordStore store = open()) {
+            store.store("old", "web-01", DATA, Optional.empty());
+            clock.advance(Duration.ofDays(7).plusSeconds(1)); // the record is past retention, the day's markers not yet
+            assertThat(store.sweep()).isEqualTo(1);
+            assertThat(marker("2026-03-01", "old")).as("kept while its day has records").exists();
+            clock.advance(Duration.ofHours(12)); // 2026-03-09: every record of 2026-03-01 is past retention
+            store.sweep();
+            assertThat(dir.resolve(".outpost/ids/2026-03-01")).doesNotExist();
+            assertThat(store.store("old", "web-01", DATA, Optional.empty()).duplicate()).isFalse();
+        }
     }
 }
