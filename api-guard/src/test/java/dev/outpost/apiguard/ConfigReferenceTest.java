@@ -46,8 +46,7 @@ class ConfigReferenceTest {
     }
 
     @Test
-    void theGeneratorReadsKeysDefaultsSecretsTypesAndDescriptions() throws Exception {
-        Path dir = Files.createTempDirectory("config-reference");
+    void theGeneratorReadsKeysDefaultsSecretsTypesAndDescriptions(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path file = Files.createDirectories(dir.resolve("demo/src/main/resources/META-INF")).resolve("outpost-config.properties");
         Files.writeString(file, "# Demo (a heading, not a description)\n"
                 + "# outpost.demo.wait: how long to wait\noutpost.demo.wait=20s\n"
