@@ -54,6 +54,8 @@ public final class RecordFiles {
     private volatile java.util.Set<Path> dayDirs;
     private volatile Instant lastSweep = Instant.MIN;
     private volatile String latest;
+    /** The timestamp in {@link #latest}'s name (guarded by this). */
+    private Instant latestTs;
     /** The newest record time found by a scan of the directory (records of earlier runs are no newer). */
     private volatile Instant newestOnDisk = Instant.MAX;
     private java.util.concurrent.ThreadPoolExecutor syncPool;
@@ -374,7 +376,8 @@ public final class RecordFiles {
 
     /** Epoch seconds with six decimals, as the shipper wrote its timestamps. */
     public static String format(Instant t) {
-        return t.getEpochSecond() + "." + String.format("%06d", t.getNano() / 1000);
+        String micros = Integer.toString(t.getNano() / 1000);
+        return t.getEpochSecond() + "." + "000000".substring(micros.length()) + micros; // String.format cost microseconds a record
     }
 
     public static Optional<Instant> timestampOf(String fileName) {
@@ -390,9 +393,10 @@ public final class RecordFiles {
     }
 
     public synchronized void noteLatest(String name) {
-        String cur = latest;
-        if (cur == null || timestampOf(name).orElseThrow().compareTo(timestampOf(cur).orElseThrow()) >= 0) {
+        Instant ts = timestampOf(name).orElseThrow();
+        if (latest == null || ts.compareTo(latestTs) >= 0) {
             latest = name;
+            latestTs = ts;
         }
     }
 
@@ -425,6 +429,7 @@ public final class RecordFiles {
         }
         count.set(n);
         latest = newest;
+        latestTs = newestTs;
         newestOnDisk = newestTs == null ? Instant.MIN : newestTs;
     }
 
