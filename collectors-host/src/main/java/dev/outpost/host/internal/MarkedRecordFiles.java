@@ -112,29 +112,40 @@ final class MarkedRecordFiles {
     }
 
     private static Optional<String> nameInEnvelope(byte first, InputStream rest) throws IOException {
-        InputStream in = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(new byte[] {first}), rest);
-        String source = null;
-        String timestamp = null;
+        java.util.Map<String, String> f = leadingStrings(new java.io.SequenceInputStream(
+                new java.io.ByteArrayInputStream(new byte[] {first}), rest), "source", "timestamp");
+        return f.size() == 2 ? Optional.of(f.get("source") + "_" + f.get("timestamp") + ".json") : Optional.empty();
+    }
+
+    /** The request id a record file holds; empty when it is missing or unreadable. */
+    static Optional<String> requestIdIn(Path record) throws IOException {
+        try (InputStream in = Files.newInputStream(record)) {
+            return Optional.ofNullable(leadingStrings(in, "requestId").get("requestId"));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The string fields named {@code wanted} among an envelope's first fields (which the store writes first). */
+    private static java.util.Map<String, String> leadingStrings(InputStream in, String... wanted) throws IOException {
+        java.util.Map<String, String> found = new java.util.HashMap<>();
+        java.util.List<String> names = java.util.List.of(wanted);
         try (JsonParser p = JSON.createParser(in)) {
-            p.nextToken();
-            for (int i = 0; i < MAX_FIELDS && p.nextToken() == JsonToken.FIELD_NAME; i++) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return found;
+            }
+            for (int i = 0; i < MAX_FIELDS && found.size() < wanted.length && p.nextToken() == JsonToken.FIELD_NAME; i++) {
                 String field = p.currentName();
-                JsonToken value = p.nextToken();
-                if (value == JsonToken.VALUE_STRING && "source".equals(field)) {
-                    source = p.getText();
-                } else if (value == JsonToken.VALUE_STRING && "timestamp".equals(field)) {
-                    timestamp = p.getText();
+                if (p.nextToken() == JsonToken.VALUE_STRING && names.contains(field)) {
+                    found.put(field, p.getText());
                 } else {
                     p.skipChildren();
-                }
-                if (source != null && timestamp != null) {
-                    return Optional.of(source + "_" + timestamp + ".json");
                 }
             }
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             // torn by a crash: as if missing (the journal still holds an acknowledged record)
         }
-        return Optional.empty();
+        return found;
     }
 
     private void writeSeparate(Path marker, Path record, String name, byte[] bytes) throws IOException {

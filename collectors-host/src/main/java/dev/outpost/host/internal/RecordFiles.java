@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
 
 /**
  * The record directory and everything that touches it: record files
- * ({@code <source>_<seconds>.<micros>.json}), request-id markers ({@code .outpost/ids/<day>/<hash>}),
+ * ({@code <source>_<seconds>.<micros>.json}), request-id markers ({@code .outpost/ids/<first two hex digits>/<hash>}),
  * temporary files ({@code .outpost/tmp}), the count and the newest record, retention sweeps, and
  * the deferred fsyncs of what the journal acknowledged. {@link RecordStore} adds the lifecycle,
  * the directory lock, the journal and the public API.
@@ -52,6 +52,8 @@ public final class RecordFiles {
     private final MarkedRecordFiles marked;
     private static final MarkedRecordFiles.Repair NEW = new MarkedRecordFiles.Repair(true, false);
     private volatile java.util.Set<Path> dayDirs;
+    /** Marker folders known to exist (created by this run or found present). */
+    private final java.util.Set<Path> markerFolders = ConcurrentHashMap.newKeySet();
     private volatile Instant lastSweep = Instant.MIN;
     private volatile String latest;
     /** The timestamp in {@link #latest}'s name (guarded by this). */
@@ -161,12 +163,12 @@ public final class RecordFiles {
      * missing or short.
      */
     public MarkedRecordFiles.Repair writeFiles(String hash, String name, byte[] bytes, boolean repair) throws IOException {
-        Path day = ids.resolve(dayOf(timestampOf(name).orElseThrow()).toString());
-        if (!markerDays().contains(day)) {
-            DurableFiles.createDirectories(day); // a new day's directory: its parent is fsynced
-            markerDays().add(day);
+        Path folder = markerFolder(hash);
+        if (!markerFolders.contains(folder)) {
+            DurableFiles.createDirectories(folder); // a new marker folder: its parent is fsynced
+            markerFolders.add(folder);
         }
-        Path marker = day.resolve(hash);
+        Path marker = folder.resolve(hash);
         Path record = dir.resolve(name);
         if (repair) {
             return marked.repair(marker, record, name, bytes);
@@ -197,11 +199,11 @@ public final class RecordFiles {
             MarkedRecordFiles.Repair r = writeFiles(e.hash(), e.name(), e.content(), true);
             created |= r.created();
             unwritten.remove(e.name());
-            Path day = ids.resolve(dayOf(ts.get()).toString());
-            dirs.add(day);
+            Path folder = markerFolder(e.hash());
+            dirs.add(folder);
             files.add(dir.resolve(e.name()));
             if (r.separateMarker()) {
-                files.add(day.resolve(e.hash()));
+                files.add(folder.resolve(e.hash()));
             }
             recent.remove(e.hash(), e.name());
         }
@@ -274,23 +276,22 @@ public final class RecordFiles {
             try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*.json")) {
                 for (Path p : s) {
                     Optional<Instant> ts = timestampOf(p.getFileName().toString());
-                    if (ts.isPresent() && ts.get().isBefore(cutoff) && Files.deleteIfExists(p)) {
-                        removed++;
+                    if (ts.isPresent() && ts.get().isBefore(cutoff)) {
+                        // the marker first: a crash between the two leaves a record the next sweep removes, not a marker
+                        // holding the record's space (a second name of its file) with nothing left to find it by
+                        removeMarkerOf(p);
+                        if (Files.deleteIfExists(p)) {
+                            removed++;
+                        }
                     }
                 }
             }
-            // a day's markers go once all its records have: they are second names of the record files, holding their space
+            // markers of the former layout, one folder per day: a day's go once all its records have
             LocalDate oldestMarkerDay = dayOf(cutoff);
-            try (DirectoryStream<Path> s = Files.newDirectoryStream(ids)) {
-                for (Path day : s) {
-                    try {
-                        if (LocalDate.parse(day.getFileName().toString()).isBefore(oldestMarkerDay)) {
-                            deleteTree(day);
-                            markerDays().remove(day);
-                        }
-                    } catch (java.time.format.DateTimeParseException e) {
-                        // not ours: leave it
-                    }
+            for (Path day : legacyDays()) {
+                if (LocalDate.parse(day.getFileName().toString()).isBefore(oldestMarkerDay)) {
+                    deleteTree(day);
+                    legacyDays().remove(day);
                 }
             }
             if (removed > 0) {
@@ -320,29 +321,57 @@ public final class RecordFiles {
         }
     }
 
-    /** The name of the record stored for {@code hash}, from its marker, if any. */
+    /** The name of the record stored for {@code hash}, from its marker, if any: one lookup for a new id. */
     public Optional<String> marker(String hash) throws IOException {
-        for (Path day : markerDays()) {
-            Path marker = day.resolve(hash);
-            if (!Files.exists(marker)) {
-                continue; // the usual case, a new id: one stat instead of an exception per day
-            }
-            Optional<String> name = MarkedRecordFiles.nameIn(marker);
-            if (name.isPresent() && timestampOf(name.get()).isPresent()) {
+        Optional<String> name = nameIfMarked(markerFolder(hash).resolve(hash));
+        if (name.isPresent()) {
+            return name;
+        }
+        for (Path day : legacyDays()) {
+            name = nameIfMarked(day.resolve(hash));
+            if (name.isPresent()) {
                 return name;
             }
         }
         return Optional.empty();
     }
 
-    /** The marker day directories, listed once and then kept up to date (listing them for every store cost a third of its syscalls). */
-    private java.util.Set<Path> markerDays() throws IOException {
+    private Optional<String> nameIfMarked(Path marker) throws IOException {
+        if (!Files.exists(marker)) {
+            return Optional.empty(); // the usual case, a new id: one stat, no exception
+        }
+        return MarkedRecordFiles.nameIn(marker).filter(n -> timestampOf(n).isPresent());
+    }
+
+    /**
+     * Where a request id's marker lives: one of 256 folders by the hash's first two hex digits, so
+     * that a new id costs one lookup whatever the retention (the former layout, a folder per day,
+     * cost one per day kept).
+     */
+    private Path markerFolder(String hash) {
+        return ids.resolve(hash.substring(0, 2));
+    }
+
+    /** Removes the marker of the record file {@code record} (found by the request id it holds), if it names that record. */
+    private void removeMarkerOf(Path record) throws IOException {
+        Optional<String> requestId = MarkedRecordFiles.requestIdIn(record);
+        if (requestId.isEmpty()) {
+            return;
+        }
+        Path marker = markerFolder(sha256(requestId.get())).resolve(sha256(requestId.get()));
+        if (MarkedRecordFiles.nameIn(marker).filter(record.getFileName().toString()::equals).isPresent()) {
+            Files.deleteIfExists(marker);
+        }
+    }
+
+    /** Marker folders of the former layout (named by day), listed once; none in a store created since. */
+    private java.util.Set<Path> legacyDays() throws IOException {
         java.util.Set<Path> days = dayDirs;
         if (days == null) {
             days = java.util.concurrent.ConcurrentHashMap.newKeySet();
             try (DirectoryStream<Path> s = Files.newDirectoryStream(ids)) {
                 for (Path day : s) {
-                    if (Files.isDirectory(day)) {
+                    if (Files.isDirectory(day) && isDay(day.getFileName().toString())) {
                         days.add(day);
                     }
                 }
@@ -350,6 +379,15 @@ public final class RecordFiles {
             dayDirs = days;
         }
         return days;
+    }
+
+    private static boolean isDay(String name) {
+        try {
+            LocalDate.parse(name);
+            return true;
+        } catch (java.time.format.DateTimeParseException e) {
+            return false;
+        }
     }
 
     /** A fresh name for {@code source}: now in microseconds, bumped past the last one used and any file present. */

@@ -215,6 +215,9 @@ public final class RecordJournal {
                 pos += seg.channel.write(buf, pos);
             }
             seg.channel.force(false);
+            if (!Files.exists(seg.path)) { // removed under the store: the write went to a file nothing can find again
+                throw new java.nio.file.NoSuchFileException(seg.path.toString(), null, "journal segment removed while in use");
+            }
         } catch (IOException e) {
             err = e;
         } finally {

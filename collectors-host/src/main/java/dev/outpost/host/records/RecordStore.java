@@ -291,9 +291,9 @@ public final class RecordStore implements AutoCloseable {
     }
 
     /**
-     * Removes every record older than the retention, and a day's request-id markers once all of
-     * that day's records are gone (a marker is a second name of its record's file, so the file's
-     * space is freed with it). Runs on open and at most once a minute while storing.
+     * Removes every record older than the retention, with its request-id marker (a second name of
+     * the record's file: the file's space is freed with both). Runs on open and at most once a
+     * minute while storing.
      *
      * @return how many records were removed
      */

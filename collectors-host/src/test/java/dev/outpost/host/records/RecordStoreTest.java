@@ -146,10 +146,10 @@ class RecordStoreTest {
 
     @Test
     void aRecordWhoseFileCannotBeWrittenYetIsReadCountedAndADuplicateAndWrittenByItsRetirement() throws Exception {
-        Path day = dir.resolve(".outpost/ids/2026-03-01");
+        Path day = dir.resolve(".outpost/ids").resolve(RecordFiles.sha256("req-7").substring(0, 2));
         String name;
         try (RecordStore store = open()) {
-            // the files thread cannot write record files (a file where their day's directory should be; root ignores permissions)
+            // the files thread cannot write record files (a file where their marker folder should be; root ignores permissions)
             Files.writeString(day, "in the way");
             StoreResult r = store.store("req-7", "web-01", DATA, Optional.empty());
             name = r.fileName();
@@ -175,19 +175,23 @@ class RecordStoreTest {
     }
 
     @Test
-    void aNewDaysDirectoryIsFollowedByAnFsyncOfItsParent() throws Exception {
+    void aNewMarkerFolderIsFollowedByAnFsyncOfItsParent() throws Exception {
         java.util.List<Path> synced = new java.util.concurrent.CopyOnWriteArrayList<>();
         dev.outpost.host.internal.DurableFiles.observeDirectorySyncs(synced::add);
         try (RecordStore store = open()) {
-            String first = store.store("day-1", "web-01", DATA, Optional.empty()).fileName();
+            String first = store.store("id-1", "web-01", DATA, Optional.empty()).fileName();
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(dir.resolve(first)));
             synced.clear();
-            clock.advance(Duration.ofDays(1));
-            store.store("day-2", "web-01", DATA, Optional.empty());
+            String other = "id-2";
+            for (int i = 3; RecordFiles.sha256(other).substring(0, 2).equals(RecordFiles.sha256("id-1").substring(0, 2)); i++) {
+                other = "id-" + i; // a request id whose marker goes in another folder
+            }
+            store.store(other, "web-01", DATA, Optional.empty());
             Path ids = dir.resolve(".outpost/ids").toAbsolutePath().normalize();
+            Path folder = ids.resolve(RecordFiles.sha256(other).substring(0, 2));
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-                assertThat(ids.resolve("2026-03-02")).isDirectory();
-                assertThat(synced).as("the ids folder, after its new day's directory was made").contains(ids);
+                assertThat(folder).isDirectory();
+                assertThat(synced).as("the ids folder, after its new marker folder was made").contains(ids);
             });
         } finally {
             dev.outpost.host.internal.DurableFiles.observeDirectorySyncs(p -> { });
@@ -237,8 +241,9 @@ class RecordStoreTest {
 
     // a request id's marker is a second name of its record's file; markers of the former layout are still honoured
 
-    private Path marker(String day, String requestId) {
-        return dir.resolve(".outpost/ids").resolve(day).resolve(RecordFiles.sha256(requestId));
+    private Path marker(String requestId) {
+        String hash = RecordFiles.sha256(requestId);
+        return dir.resolve(".outpost/ids").resolve(hash.substring(0, 2)).resolve(hash);
     }
 
     @Test
@@ -247,7 +252,7 @@ class RecordStoreTest {
             String name = store.store("req-1", "web-01", DATA, Optional.empty()).fileName();
             Path record = dir.resolve(name);
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(record));
-            assertThat(Files.isSameFile(marker("2026-03-01", "req-1"), record)).isTrue();
+            assertThat(Files.isSameFile(marker("req-1"), record)).isTrue();
             assertThat(Files.getAttribute(record, "unix:nlink")).isEqualTo(2);
             assertThat(store.read(name).requestId()).isEqualTo("req-1");
         }
@@ -262,8 +267,9 @@ class RecordStoreTest {
         try (RecordStore store = open()) {
             store.store("warm", "web-01", DATA, Optional.empty()); // the directories exist
         }
-        Path marker = marker("2026-03-01", "req-old");
-        Files.writeString(marker, name, StandardCharsets.UTF_8); // as a former build wrote it: the record's name
+        Path marker = dir.resolve(".outpost/ids/2026-03-01").resolve(RecordFiles.sha256("req-old"));
+        Files.createDirectories(marker.getParent());
+        Files.writeString(marker, name, StandardCharsets.UTF_8); // as a former build wrote it, in a folder per day: the record's name
         Files.writeString(dir.resolve(name), "{\"source\":\"web-01\",\"requestId\":\"req-old\",\"timestamp\":\"1772366000.000001\",\"data\":[]}");
         try (RecordStore store = open()) {
             StoreResult again = store.store("req-old", "web-01", DATA, Optional.empty());
@@ -277,7 +283,8 @@ class RecordStoreTest {
         try (RecordStore store = open()) {
             store.store("warm", "web-01", DATA, Optional.empty());
         }
-        Path marker = marker("2026-03-01", "req-2");
+        Path marker = marker("req-2");
+        Files.createDirectories(marker.getParent());
         Path other = dir.resolve("other.txt");
         Files.writeString(other, "{\"sour"); // a torn marker that happens to be a second name of another file
         Files.createLink(marker, other);
@@ -291,16 +298,33 @@ class RecordStoreTest {
     }
 
     @Test
-    void aDaysMarkersGoOnceAllItsRecordsHave() throws Exception {
+    void retentionRemovesARecordsMarkerWithIt() throws Exception {
         try (RecordStore store = open()) {
-            store.store("old", "web-01", DATA, Optional.empty());
-            clock.advance(Duration.ofDays(7).plusSeconds(1)); // the record is past retention, the day's markers not yet
+            String name = store.store("old", "web-01", DATA, Optional.empty()).fileName();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(dir.resolve(name)));
+            assertThat(marker("old")).exists();
+            clock.advance(Duration.ofDays(7).plusSeconds(1));
             assertThat(store.sweep()).isEqualTo(1);
-            assertThat(marker("2026-03-01", "old")).as("kept while its day has records").exists();
-            clock.advance(Duration.ofHours(12)); // 2026-03-09: every record of 2026-03-01 is past retention
+            assertThat(marker("old")).as("the file's second name, holding its space").doesNotExist();
+            assertThat(store.store("old", "web-01", DATA, Optional.empty()).duplicate()).as("past retention").isFalse();
+        }
+    }
+
+    @Test
+    void aFormerDayFolderOfMarkersGoesOnceAllItsRecordsHave() throws Exception {
+        Path day = dir.resolve(".outpost/ids/2026-03-01");
+        try (RecordStore store = open()) {
+            store.store("warm", "web-01", DATA, Optional.empty());
+        }
+        Files.createDirectories(day);
+        Files.writeString(day.resolve(RecordFiles.sha256("req-old")), "web-01_1772366000.000001.json");
+        try (RecordStore store = open()) {
+            clock.advance(Duration.ofDays(7).plusSeconds(1));
             store.sweep();
-            assertThat(dir.resolve(".outpost/ids/2026-03-01")).doesNotExist();
-            assertThat(store.store("old", "web-01", DATA, Optional.empty()).duplicate()).isFalse();
+            assertThat(day).as("a record of that day is still kept").exists();
+            clock.advance(Duration.ofHours(12));
+            store.sweep();
+            assertThat(day).doesNotExist();
         }
     }
 }
