@@ -51,7 +51,7 @@ public final class RecordFiles {
     private final ReentrantLock sweepLock = new ReentrantLock();
     private final MarkedRecordFiles marked;
     private static final MarkedRecordFiles.Repair NEW = new MarkedRecordFiles.Repair(true, false);
-    private volatile java.util.Set<Path> dayDirs;
+    private volatile java.util.Set<Path> legacyDayDirs;
     /** Marker folders known to exist (created by this run or found present). */
     private final java.util.Set<Path> markerFolders = ConcurrentHashMap.newKeySet();
     private volatile Instant lastSweep = Instant.MIN;
@@ -203,7 +203,7 @@ public final class RecordFiles {
             dirs.add(folder);
             files.add(dir.resolve(e.name()));
             if (r.separateMarker()) {
-                files.add(folder.resolve(e.hash()));
+                files.add(markerPath(e.hash()));
             }
             recent.remove(e.hash(), e.name());
         }
@@ -323,7 +323,7 @@ public final class RecordFiles {
 
     /** The name of the record stored for {@code hash}, from its marker, if any: one lookup for a new id. */
     public Optional<String> marker(String hash) throws IOException {
-        Optional<String> name = nameIfMarked(markerFolder(hash).resolve(hash));
+        Optional<String> name = nameIfMarked(markerPath(hash));
         if (name.isPresent()) {
             return name;
         }
@@ -352,13 +352,17 @@ public final class RecordFiles {
         return ids.resolve(hash.substring(0, 2));
     }
 
+    private Path markerPath(String hash) {
+        return markerFolder(hash).resolve(hash);
+    }
+
     /** Removes the marker of the record file {@code record} (found by the request id it holds), if it names that record. */
     private void removeMarkerOf(Path record) throws IOException {
         Optional<String> requestId = MarkedRecordFiles.requestIdIn(record);
         if (requestId.isEmpty()) {
             return;
         }
-        Path marker = markerFolder(sha256(requestId.get())).resolve(sha256(requestId.get()));
+        Path marker = markerPath(sha256(requestId.get()));
         if (MarkedRecordFiles.nameIn(marker).filter(record.getFileName().toString()::equals).isPresent()) {
             Files.deleteIfExists(marker);
         }
@@ -366,7 +370,7 @@ public final class RecordFiles {
 
     /** Marker folders of the former layout (named by day), listed once; none in a store created since. */
     private java.util.Set<Path> legacyDays() throws IOException {
-        java.util.Set<Path> days = dayDirs;
+        java.util.Set<Path> days = legacyDayDirs;
         if (days == null) {
             days = java.util.concurrent.ConcurrentHashMap.newKeySet();
             try (DirectoryStream<Path> s = Files.newDirectoryStream(ids)) {
@@ -376,7 +380,7 @@ public final class RecordFiles {
                     }
                 }
             }
-            dayDirs = days;
+            legacyDayDirs = days;
         }
         return days;
     }
