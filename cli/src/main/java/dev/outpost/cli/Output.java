@@ -77,14 +77,18 @@ final class Output {
                         csv(r.result().map(JsonNode::toString).orElse("")),
                         csv(r.error().map(e -> e.code() + ": " + e.message()).orElse(""))));
             }
-            case text -> out.println(r.worker() + " " + r.status().code() + " " + value(r));
+            case text -> out.println(printable(r.worker() + " " + r.status().code() + " " + value(r)));
             case table -> {
                 if (!headerDone) {
                     out.println(String.format("%-24s %-8s %7s  %s", "WORKER", "STATUS", "MS", "RESULT"));
                     headerDone = true;
                 }
+                String value = value(r);
                 out.println(String.format("%-24s %-8s %7d  %s", cell(r.worker(), 24), r.status().code(),
-                        Duration.between(r.startedAt(), r.finishedAt()).toMillis(), cell(value(r), CELL)));
+                        Duration.between(r.startedAt(), r.finishedAt()).toMillis(), cell(value, CELL)));
+                if (expected == 1 && printable(value).length() > CELL) {
+                    detail(r); // one answer (status, collectors): a person wants all of it, not a cut cell
+                }
             }
         }
         drawProgress();
@@ -104,9 +108,9 @@ final class Output {
         if (format == GlobalOptions.Format.table && expected > 1) {
             out.println();
             out.println(all.size() + " of " + expected + " answered, " + failed + " failed"
-                    + (missing.isEmpty() ? "" : "; no answer from " + String.join(", ", missing)));
+                    + (missing.isEmpty() ? "" : "; no answer from " + printable(String.join(", ", missing))));
         } else if (!missing.isEmpty()) {
-            err.println("no answer from " + String.join(", ", missing));
+            err.println("no answer from " + printable(String.join(", ", missing)));
         }
         out.flush();
         if (all.isEmpty()) {
@@ -133,7 +137,15 @@ final class Output {
     private void clearProgress() {
         if (progress) {
             err.print("\r\033[K");
+            err.flush(); // before the row goes out on the other stream, or the row lands after the bar
         }
+    }
+
+    /** The whole of a single answer below its row: the result as indented JSON, or the full error. */
+    private void detail(Response r) {
+        String full = r.result().map(JsonNode::toPrettyString)
+                .orElseGet(() -> r.error().map(e -> e.code() + ": " + e.message()).orElse(""));
+        full.lines().forEach(line -> out.println("  " + printable(line)));
     }
 
     private static String value(Response r) {
@@ -142,8 +154,27 @@ final class Output {
     }
 
     private static String cell(String s, int width) {
-        String oneLine = s.replaceAll("\\p{Cntrl}", " ");
+        String oneLine = printable(s);
         return oneLine.length() <= width ? oneLine : oneLine.substring(0, width - 1) + "…";
+    }
+
+    /**
+     * {@code s} with every control character (C0 and C1: a remote worker's text must not drive the
+     * terminal) and every bidirectional or other format character (it must not reorder what a
+     * person reads) turned into a space.
+     */
+    static String printable(String s) {
+        StringBuilder b = null;
+        for (int i = 0; i < s.length(); i++) {
+            int type = Character.getType(s.charAt(i));
+            if (type == Character.CONTROL || type == Character.FORMAT) {
+                if (b == null) {
+                    b = new StringBuilder(s);
+                }
+                b.setCharAt(i, ' ');
+            }
+        }
+        return b == null ? s : b.toString();
     }
 
     private static String csv(String s) {

@@ -74,6 +74,52 @@ class CliTest {
     }
 
     @Test
+    void aSingleAnswerTooLongForItsCellIsPrintedInFullBelowItsRow() {
+        Run status = run("status", "--demo", "-f", "table");
+        assertThat(status.code()).as(status.err()).isZero();
+        List<String> lines = status.out().lines().toList();
+        assertThat(lines.get(1)).startsWith("demo-1").endsWith("…");
+        assertThat(lines).as("the whole status, indented").contains("    \"state\" : \"RUNNING\",")
+                .anySatisfy(l -> assertThat(l).startsWith("    \"counters\" : {"));
+
+        Run shortOne = run("call", "demo.uptime", "--demo", "-f", "table", "-p", "unit=s");
+        assertThat(shortOne.out().lines()).as("an answer that fits its cell stays one row").hasSize(2);
+    }
+
+    @Test
+    void onATerminalTheProgressBarIsClearedBeforeEachRow() {
+        // a terminal shows both streams on one screen, and main's writers buffer: share one, buffered twice
+        StringWriter screen = new StringWriter();
+        String was = System.setProperty("outpost.cli.tty", "true");
+        try {
+            int code = Outpost.run(new String[] {"broadcast", "demo.echo", "--demo", "-f", "table"},
+                    new PrintWriter(new java.io.BufferedWriter(screen), true), new PrintWriter(new java.io.BufferedWriter(screen), true));
+            assertThat(code).isZero();
+        } finally {
+            if (was == null) {
+                System.clearProperty("outpost.cli.tty");
+            } else {
+                System.setProperty("outpost.cli.tty", was);
+            }
+        }
+        List<String> shown = screen.toString().lines()
+                .map(l -> l.substring(l.lastIndexOf('\r') + 1).replace("\033[K", ""))
+                .toList();
+        assertThat(shown).as(screen.toString()).filteredOn(l -> l.contains("demo-")).hasSize(5)
+                .allSatisfy(l -> assertThat(l).startsWith("demo-"));
+    }
+
+    @Test
+    void aWorkersTextCannotDriveOrReorderTheTerminal() {
+        String hostile = "a\u202Eb\u009B31mc\u200Fd"; // right-to-left override, 8-bit CSI, right-to-left mark
+        for (String format : List.of("text", "table")) {
+            Run r = run("call", "demo.echo", "--demo", "-f", format, "-p", "x=" + hostile);
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).as(format).doesNotContain("\u202E", "\u009B", "\u200F").contains("a b 31mc d");
+        }
+    }
+
+    @Test
     void exitCodesSayWhatHappened() {
         assertThat(run("call", "no.such.collector", "--demo", "--to", "demo-2").code()).isEqualTo(ExitCodes.SOME_FAILED);
         assertThat(run("call", "demo.echo", "--demo", "--to", "nobody-reads-this", "--timeout", "300ms").code())
