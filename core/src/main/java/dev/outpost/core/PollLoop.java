@@ -158,6 +158,8 @@ public final class PollLoop implements AutoCloseable {
             }
             made.add(r);
         }
+        Instant now = clock.instant();
+        made.forEach(r -> r.lastActive = now); // a thread still in its first long poll is not one stuck since 1970
         receivers.addAll(made);
         live.set(made.size());
         made.forEach(r -> r.thread.start());

@@ -132,7 +132,7 @@ public record WorkerStatus(
      *
      * @param name the thread's name
      * @param alive whether it is running
-     * @param lastActive when it last finished a poll
+     * @param lastActive when it last finished a poll, or started (the epoch before it started)
      * @param lastError the last error it met, empty string when none
      */
     public record ThreadHealth(String name, boolean alive, Instant lastActive, String lastError) {}

@@ -47,6 +47,19 @@ class WorkerTruthTest {
     }
 
     @Test
+    void aThreadStillInItsFirstPollReportsWhenItStartedNotTheEpoch() throws Exception {
+        java.time.Instant t0 = java.time.Instant.parse("2026-12-05T10:00:00Z");
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                Worker worker = Worker.builder(transport).pollWait(Duration.ofMinutes(5))
+                        .clock(java.time.Clock.fixed(t0, java.time.ZoneOffset.UTC))
+                        .collector(Collectors.of("disk", (r, c) -> "ok"))
+                        .build().start()) {
+            await().until(() -> worker.status().threads().stream().allMatch(WorkerStatus.ThreadHealth::alive));
+            assertThat(worker.status().threads()).isNotEmpty().allSatisfy(t -> assertThat(t.lastActive()).isEqualTo(t0));
+        }
+    }
+
+    @Test
     void aWorkerThatCannotReceiveIsNotHealthyUntilItCanAgain() throws Exception {
         TappedTransport transport = new TappedTransport(InMemoryTransport.create());
         try (Worker worker = Worker.builder(transport).pollWait(Duration.ofMillis(20))
