@@ -11,15 +11,17 @@ public enum ResponseStatus {
     /** The worker refused to run the collector (see {@link RejectReason}). */
     REJECTED;
 
+    private final String code = name().toLowerCase(Locale.ROOT); // read per response: lowercased once
+
     /** The wire form: {@code ok}, {@code error} or {@code rejected}. */
     public String code() {
-        return name().toLowerCase(Locale.ROOT);
+        return code;
     }
 
     /** The status for a wire form. */
     public static ResponseStatus fromCode(String code) {
         for (ResponseStatus s : values()) {
-            if (s.code().equals(code)) {
+            if (s.code.equals(code)) {
                 return s;
             }
         }
