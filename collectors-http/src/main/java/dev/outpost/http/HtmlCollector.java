@@ -91,11 +91,7 @@ public final class HtmlCollector implements Collector, AutoCloseable {
     /** {@inheritDoc} Applies them to the options, so a bad setting fails when the worker is built. */
     @Override
     public void validateSettings(java.util.Map<String, String> settings) {
-        try {
-            core.options().withSettings(settings);
-        } catch (IllegalArgumentException e) {
-            throw dev.outpost.ConfigException.of("*", e.getMessage());
-        }
+        core.validateSettings(settings);
     }
 
     @Override

@@ -47,6 +47,15 @@ public final class Core implements AutoCloseable {
         return options;
     }
 
+    /** Applies {@code settings} to the options, so a bad setting fails when the worker is built. */
+    public void validateSettings(Map<String, String> settings) {
+        try {
+            options.withSettings(settings);
+        } catch (IllegalArgumentException e) {
+            throw dev.outpost.ConfigException.of("*", e.getMessage());
+        }
+    }
+
     /** Loads a schema shipped next to {@code anchor}. */
     public static JsonNode schema(Class<?> anchor, String resource) {
         try (InputStream in = anchor.getResourceAsStream(resource)) {
