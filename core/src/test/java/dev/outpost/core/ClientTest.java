@@ -34,8 +34,9 @@ class ClientTest {
         try (InMemoryTransport transport = InMemoryTransport.create();
                 Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start()) {
             client.call(Request.builder("x").build(), Duration.ofMillis(100)).exceptionally(e -> null).get();
-            Thread.sleep(150);
+            // the worker's clock is a minute on: the request's 100 ms ttl ran out long ago
             try (Worker w = Worker.builder(transport).collector(Collectors.of("x", (r, c) -> "ran"))
+                    .clock(java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofMinutes(1)))
                     .pollWait(Duration.ofMillis(50)).build().start()) {
                 org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
                         .until(() -> transport.peek("dead-letter").size() == 1);

@@ -24,6 +24,8 @@ final class TappedTransport implements Transport {
     final Map<String, AtomicInteger> acks = new ConcurrentHashMap<>();
     final AtomicInteger held = new AtomicInteger();
     final AtomicInteger maxHeld = new AtomicInteger();
+    /** Visibility extensions the real transport confirmed. */
+    final AtomicInteger extensions = new AtomicInteger();
 
     TappedTransport(Transport real) {
         this.real = real;
@@ -152,7 +154,7 @@ final class TappedTransport implements Transport {
 
         @Override
         public CompletableFuture<Void> extend(Duration visibility) {
-            return crashed.get() ? new CompletableFuture<>() : d.extend(visibility);
+            return crashed.get() ? new CompletableFuture<>() : d.extend(visibility).thenRun(extensions::incrementAndGet);
         }
     }
 

@@ -132,23 +132,36 @@ class WorkerRetryTest {
 
     @Test
     void longWorkIsKeptInvisibleByExtension() throws Exception {
-        InMemoryTransport shortVisibility = InMemoryTransport.builder().visibilityTimeout(Duration.ofMillis(300)).build();
+        dev.outpost.testkit.TestClock time = dev.outpost.testkit.TestClock.create();
+        InMemoryTransport shortVisibility = InMemoryTransport.builder().visibilityTimeout(Duration.ofMillis(300))
+                .ticker(time.ticker()).build();
+        TappedTransport tapped = new TappedTransport(shortVisibility);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         AtomicInteger runs = new AtomicInteger();
-        try (Worker w = Worker.builder(shortVisibility)
+        try (Worker w = Worker.builder(tapped)
                         .collector(Collectors.of("long", (r, c) -> {
                             runs.incrementAndGet();
-                            Thread.sleep(1_500);
+                            release.await();
                             return "done";
                         }))
                         .visibility(Duration.ofMillis(300))
+                        .ticker(time.ticker())
                         .concurrency(2)
                         .pollWait(Duration.ofMillis(50))
                         .build().start();
                 Client c = Client.builder(shortVisibility).pollWait(Duration.ofMillis(50)).build().start()) {
-            Response r = c.call(Request.builder("long").build(), Duration.ofSeconds(10)).get();
+            java.util.concurrent.CompletableFuture<Response> answer = c.call(Request.builder("long").build(), Duration.ofSeconds(30));
+            await().until(() -> runs.get() == 1);
+            for (int i = 1; i <= 5; i++) { // five times 200 ms: far past the 300 ms the message was hidden for
+                time.advance(Duration.ofMillis(200));
+                int extended = i;
+                await().until(() -> tapped.extensions.get() >= extended);
+            }
+            release.countDown();
+            Response r = answer.get(10, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(r.isOk()).isTrue();
             assertThat(r.attempt()).isEqualTo(1);
-            // without extension the message would have come back after 300 ms and run again on the free slot
+            // without extension the message would have come back at 300 ms and run again on the free slot
             assertThat(runs).hasValue(1);
         } finally {
             shortVisibility.close();
