@@ -39,8 +39,11 @@ import org.slf4j.LoggerFactory;
  * The bot in Slack, in Socket Mode (Bolt for Java): it dials out to Slack over a WebSocket, so
  * nothing listens. Each message or mention is answered by the {@link CommandRouter} as
  * {@code Caller(user, channel)}: short replies as a message, longer ones (over
- * {@code outpost.ops.slack.message-max-chars}) as a file upload. An event Slack delivers again (after
- * a reconnect or a retry) is recognised by its event id and answered once.
+ * {@code outpost.ops.slack.message-max-chars}) as a file upload. A message Slack delivers again
+ * (after a reconnect or a retry), or delivers both as a message and as a mention, is recognised by
+ * its channel and timestamp and answered once. Direct messages, mentions and messages starting with
+ * {@code !} or {@code /} are always answered (a refusal or a hint included); other messages in a
+ * channel only when they read as a command, so conversation in the bot's channel goes unanswered.
  *
  * <p>Keys: {@code outpost.ops.slack.app-token} ({@code xapp-…}, secret),
  * {@code outpost.ops.slack.bot-token} ({@code xoxb-…}, secret), {@code outpost.ops.slack.api-url}
@@ -75,6 +78,8 @@ public final class SlackBot implements AutoCloseable {
     private final AtomicLong answered = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong ignored = new AtomicLong();
+    private static final java.util.regex.Pattern LEADING_MENTION = java.util.regex.Pattern.compile("\\s*<@[A-Z0-9]{1,32}(?:\\|[^>]{0,80})?>\\s*");
     private final List<ExecutorService> executors = new CopyOnWriteArrayList<>();
     private volatile SocketModeApp socket;
     private volatile Slack slack;
@@ -103,6 +108,11 @@ public final class SlackBot implements AutoCloseable {
         return duplicates.get();
     }
 
+    /** Channel messages not addressed to the bot that do not read as a command: left unanswered. */
+    public long ignored() {
+        return ignored.get();
+    }
+
     /** Replies that could not be sent, and handler failures. */
     public long failures() {
         return failures.get();
@@ -126,15 +136,16 @@ public final class SlackBot implements AutoCloseable {
         app.event(MessageEvent.class, (req, ctx) -> {
             MessageEvent e = req.getEvent();
             if (e.getBotId() == null && e.getSubtype() == null && e.getUser() != null) {
-                handle(req.getEventId(), e.getUser(), e.getChannel(), e.getText(), ctx.client());
+                handle(messageKey(req.getEventId(), e.getChannel(), e.getTs()), e.getUser(), e.getChannel(), e.getText(),
+                        "im".equals(e.getChannelType()), ctx.client());
             }
             return ctx.ack();
         });
         app.event(AppMentionEvent.class, (req, ctx) -> {
             AppMentionEvent e = req.getEvent();
             if (e.getBotId() == null && e.getUser() != null) {
-                String text = e.getText() == null ? "" : e.getText().replaceFirst("^\\s*<@[A-Z0-9]+>\\s*", "");
-                handle(req.getEventId(), e.getUser(), e.getChannel(), text, ctx.client());
+                handle(messageKey(req.getEventId(), e.getChannel(), e.getTs()), e.getUser(), e.getChannel(), e.getText(), true,
+                        ctx.client());
             }
             return ctx.ack();
         });
@@ -147,17 +158,43 @@ public final class SlackBot implements AutoCloseable {
         return this;
     }
 
-    private void handle(String eventId, String user, String channel, String text, MethodsClient client) {
+    /**
+     * What makes a message one: its channel and timestamp. A mention in a channel the app reads
+     * arrives twice (a message event and an app_mention event, with different event ids) and a
+     * redelivery keeps both; either way it is answered once.
+     */
+    private static String messageKey(String eventId, String channel, String ts) {
+        return channel != null && ts != null ? channel + "/" + ts : eventId;
+    }
+
+    /**
+     * Answers one message. A message addressed to the bot (a mention, a leading {@code !} or
+     * {@code /}, or any direct message) always gets an answer, a refusal or a hint included; other
+     * channel messages only when they read as a command, so people talking in the bot's channel
+     * are not answered "unknown command" or "not allowed" line after line.
+     */
+    private void handle(String key, String user, String channel, String rawText, boolean addressed, MethodsClient client) {
         try {
-            if (eventId != null) {
+            if (key != null) {
                 synchronized (seen) {
-                    if (!seen.add(eventId)) {
+                    if (!seen.add(key)) {
                         duplicates.incrementAndGet();
                         return;
                     }
                 }
             }
-            Reply r = router.handle(new Caller(user, channel == null ? "" : channel), unescape(text == null ? "" : text));
+            String text = rawText == null ? "" : rawText;
+            java.util.regex.Matcher mention = LEADING_MENTION.matcher(text); // Slack's own markup: before unescaping
+            if (mention.lookingAt()) {
+                text = text.substring(mention.end());
+                addressed = true;
+            }
+            text = unescape(text);
+            if (!addressed && !text.startsWith("!") && !text.startsWith("/") && !readsAsCommand(text)) {
+                ignored.incrementAndGet();
+                return;
+            }
+            Reply r = router.handle(new Caller(user, channel == null ? "" : channel), text);
             answered.incrementAndGet();
             if (r.text().length() <= messageMaxChars) {
                 var resp = client.chatPostMessage(m -> m.channel(channel).text(r.text()));
@@ -176,6 +213,15 @@ public final class SlackBot implements AutoCloseable {
         } catch (Throwable e) { // one bad event never stops the bot
             failures.incrementAndGet();
             LOG.warn("answering a Slack message failed", e);
+        }
+    }
+
+    private static boolean readsAsCommand(String text) {
+        try {
+            CommandParser.parse(text);
+            return true;
+        } catch (CommandException notACommand) {
+            return false;
         }
     }
 

@@ -49,6 +49,31 @@ class SlackBotTest {
     }
 
     @Test
+    void aMentionSeenAsMessageAndMentionIsAnsweredOnceAndChatterInTheChannelNotAtAll() throws Exception {
+        try (SlackStandIn slack = new SlackStandIn();
+                SlackBot bot = SlackBot.builder(router).appToken("xapp-1-A1-1234-stand-in-app").botToken("xoxb-1234-5678-stand-in-bot")
+                        .apiUrl(slack.apiUrl()).build().start()) {
+            await().atMost(Duration.ofSeconds(20)).until(slack::connected);
+            // people talking in the bot's channel, one of them not on the access list
+            slack.sendMessage("env-1", "Ev1", "U1", "C1", "morning all, is web-1 slow for anyone?");
+            slack.sendMessage("env-2", "Ev2", "U666", "C1", "lunch?");
+            // one mention: Slack sends it as a message and as an app_mention, with different event ids
+            slack.sendEvent("env-3", "Ev3", "message", "channel", "U1", "C1", "7.1", "<@U0BOT> servers with tag db");
+            slack.sendEvent("env-4", "Ev4", "app_mention", "channel", "U1", "C1", "7.1", "<@U0BOT> servers with tag db");
+            // addressed to the bot: a hint or a refusal is an answer
+            slack.sendEvent("env-5", "Ev5", "message", "channel", "U1", "C1", "8.1", "!lst servers");
+            slack.sendEvent("env-6", "Ev6", "message", "im", "U666", "D9", "9.1", "list servers");
+            await().atMost(Duration.ofSeconds(20)).until(() -> bot.answered() + bot.duplicates() + bot.ignored() == 6);
+            await().atMost(Duration.ofSeconds(20)).until(() -> posts(slack, "chat.postMessage").size() == 3);
+            assertThat(bot.ignored()).isEqualTo(2);
+            assertThat(bot.duplicates()).isEqualTo(1);
+            assertThat(posts(slack, "chat.postMessage")).extracting(p -> p.form().get("text")).containsExactlyInAnyOrder(
+                    "1 server\n  db-1 [db]", "unknown command 'lst servers'; did you mean: list servers?",
+                    "You are not allowed to use this bot here.");
+        }
+    }
+
+    @Test
     void longAnswersGoAsAFileAndStrangersAreRefused() throws Exception {
         for (int i = 0; i < 50; i++) {
             fleet.add("host-" + i, List.of("t"), Map.of());

@@ -123,13 +123,19 @@ final class SlackStandIn implements AutoCloseable {
         ex.close();
     }
 
-    /** Sends a message event in an events_api envelope over the current socket. */
+    /** Sends a channel message event in an events_api envelope over the current socket (its ts follows from the event id). */
     void sendMessage(String envelopeId, String eventId, String user, String channel, String text) {
+        sendEvent(envelopeId, eventId, "message", "channel", user, channel, "1." + Math.abs(eventId.hashCode()), text);
+    }
+
+    /** Sends an event ({@code message} or {@code app_mention}) of message {@code ts} in an events_api envelope. */
+    void sendEvent(String envelopeId, String eventId, String type, String channelType, String user, String channel, String ts,
+            String text) {
         String json = "{\"envelope_id\":\"" + envelopeId + "\",\"type\":\"events_api\",\"accepts_response_payload\":false,"
                 + "\"retry_attempt\":0,\"retry_reason\":\"\",\"payload\":{\"token\":\"t\",\"team_id\":\"T1\",\"api_app_id\":\"A1\","
-                + "\"event\":{\"type\":\"message\",\"user\":\"" + user + "\",\"text\":\"" + text + "\",\"channel\":\"" + channel
-                + "\",\"ts\":\"1.1\",\"channel_type\":\"channel\",\"event_ts\":\"1.1\"},\"type\":\"event_callback\",\"event_id\":\""
-                + eventId + "\",\"event_time\":1}}";
+                + "\"event\":{\"type\":\"" + type + "\",\"user\":\"" + user + "\",\"text\":\"" + text + "\",\"channel\":\"" + channel
+                + "\",\"ts\":\"" + ts + "\",\"channel_type\":\"" + channelType + "\",\"event_ts\":\"" + ts
+                + "\"},\"type\":\"event_callback\",\"event_id\":\"" + eventId + "\",\"event_time\":1}}";
         current.send(json);
     }
 
