@@ -52,6 +52,7 @@ import org.slf4j.LoggerFactory;
 public final class RulesEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RulesEngine.class);
     private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z0-9_.-]{1,200})}");
+    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,255}");
     private static final Observation TICK = new Observation("-", "-", java.util.Set.of(), JsonNodeFactory.instance.nullNode());
 
     private final Fleet fleet;
@@ -82,7 +83,8 @@ public final class RulesEngine implements AutoCloseable {
         callTimeout = b.callTimeout;
         queue = new ArrayBlockingQueue<>(b.queue);
         lifecycle = new Lifecycle("outpost-ops-rules", new OwnedThreads("ops-rules", Optional.ofNullable(b.threads)));
-        for (String c : List.of("observed", "matched", "fired", "rate-limited", "dry-run", "undone", "failures", "dropped")) {
+        for (String c : List.of("observed", "matched", "fired", "rate-limited", "dry-run", "undone", "failures", "dropped",
+                "refused")) {
             counters.put(c, new AtomicLong());
         }
     }
@@ -193,6 +195,17 @@ public final class RulesEngine implements AutoCloseable {
             return;
         }
         fired.addLast(now);
+        ObjectNode action;
+        Optional<ObjectNode> undoAction;
+        try {
+            action = resolved(r.action(), r, o);
+            undoAction = r.undo().map(u -> resolved(u.action(), r, o));
+        } catch (UnsafeValue e) {
+            counters.get("refused").incrementAndGet();
+            LOG.warn("rule {} on {}: not run: {}", r.name(), Text.printable(o.host()), e.getMessage());
+            notifier.accept("rule " + r.name() + " on " + Text.printable(o.host()) + " not run: " + e.getMessage());
+            return;
+        }
         if (dryRun || r.dryRun()) {
             notifier.accept("[dry-run] rule " + r.name() + " on " + o.host() + " would: " + describe(r.action(), r, o)
                     + r.undo().map(u -> "; undone after " + u.after()).orElse(""));
@@ -206,11 +219,11 @@ public final class RulesEngine implements AutoCloseable {
             rec.put("rule", r.name());
             rec.put("host", o.host());
             rec.put("due", now.plus(u.after()).toString());
-            rec.set("action", resolved(u.action(), r, o));
+            rec.set("action", undoAction.orElseThrow());
             registry.get().register(store + now.toEpochMilli() + "-" + UUID.randomUUID(), rec, Optional.empty());
         }
         counters.get("fired").incrementAndGet();
-        run(resolvedAction(resolved(r.action(), r, o)), o.host());
+        run(resolvedAction(action), o.host());
         notifier.accept("rule " + r.name() + " on " + o.host() + ": " + describe(r.action(), r, o));
     }
 
@@ -280,12 +293,22 @@ public final class RulesEngine implements AutoCloseable {
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("kind", a.kind().name());
         n.put("collector", a.collector());
-        n.put("target", fill(a.target(), r, o));
+        n.put("target", fill(a.target(), r, o, true));
         ObjectNode p = n.putObject("params");
-        a.params().forEach((k, v) -> p.put(k, fill(v, r, o)));
-        n.put("key", fill(a.key(), r, o));
-        n.put("message", fill(a.message(), r, o));
+        a.params().forEach((k, v) -> p.put(k, fill(v, r, o, false)));
+        n.put("key", fill(a.key(), r, o, true));
+        n.put("message", fill(a.message(), r, o, false));
         return n;
+    }
+
+    /** A value a host sent that would change what a selector picks or which registry key is written. */
+    private static final class UnsafeValue extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnsafeValue(String variable, String value) {
+            super("${" + variable + "} is '" + Text.clip(Text.printable(value), 64) + "', not a plain name (letters, digits, . _ -)"
+                    + " as a selector or registry key needs", null, false, false);
+        }
     }
 
     private static Rule.Action resolvedAction(JsonNode n) {
@@ -304,8 +327,13 @@ public final class RulesEngine implements AutoCloseable {
         };
     }
 
-    /** {@code ${host}}, {@code ${rule}}, {@code ${result.PATH}}; values from hosts are clipped and made printable. */
-    private static String fill(String template, Rule r, Observation o) {
+    /**
+     * {@code ${host}}, {@code ${rule}}, {@code ${result.PATH}}; values from hosts are clipped and made
+     * printable. In a selector or a registry key ({@code plain}) a value must be a plain name: a host's
+     * result of {@code "x or all"} or {@code "../fleet/hosts/web-1"} must not widen a call to every host
+     * or write another key.
+     */
+    private static String fill(String template, Rule r, Observation o, boolean plain) {
         Matcher m = VAR.matcher(template);
         StringBuilder b = new StringBuilder();
         while (m.find()) {
@@ -320,6 +348,9 @@ public final class RulesEngine implements AutoCloseable {
                 value = v.isValueNode() ? Text.clip(Text.printable(v.asText()), 256) : "";
             } else {
                 value = "";
+            }
+            if (plain && !PLAIN.matcher(value).matches()) {
+                throw new UnsafeValue(name, value);
             }
             m.appendReplacement(b, Matcher.quoteReplacement(value));
         }

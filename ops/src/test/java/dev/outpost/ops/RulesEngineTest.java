@@ -202,4 +202,33 @@ class RulesEngineTest {
         assertThat(engine.stats().get("failures")).isEqualTo(1L);
         assertThat(((FakeFleet) failing).calls).extracting(FakeFleet.Call::params).containsExactly(Map.of("ip", "7.7.7.7"));
     }
+
+    @Test
+    void aHostsValueCannotWidenASelectorOrWriteAnotherKey() {
+        Map<String, String> m = new HashMap<>();
+        m.put("outpost.ops.rules.isolate.collector", "peer.check");
+        m.put("outpost.ops.rules.isolate.when", "bad == true");
+        m.put("outpost.ops.rules.isolate.action", "call");
+        m.put("outpost.ops.rules.isolate.action.collector", "net.isolate");
+        m.put("outpost.ops.rules.isolate.action.target", "id:${result.peer}");
+        m.put("outpost.ops.rules.mark.collector", "peer.check");
+        m.put("outpost.ops.rules.mark.when", "bad == true");
+        m.put("outpost.ops.rules.mark.action", "registry");
+        m.put("outpost.ops.rules.mark.action.key", "ops/bad-peers/${result.peer}");
+        m.put("outpost.ops.rules.mark.action.params.by", "${host}");
+        m.put("outpost.ops.rules.poll", "20ms");
+        RulesEngine e = engine(m);
+        registry.register("fleet/hosts/web-1", Json.parse("{\"id\":\"web-1\"}"), java.util.Optional.empty());
+        for (String hostile : List.of("x or all", "*", "../../fleet/hosts/web-1", "")) {
+            e.offer(new Observation("web-1", "peer.check", Set.of(), Json.object().put("bad", true).put("peer", hostile)));
+        }
+        e.offer(new Observation("web-1", "peer.check", Set.of(), Json.object().put("bad", true).put("peer", "db-7")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> e.stats().get("observed") == 5);
+        assertThat(fleet.calls).as("only the plain name was acted on")
+                .containsExactly(new FakeFleet.Call("id:db-7", "net.isolate", Map.of()));
+        assertThat(registry.list("ops/bad-peers/")).extracting(dev.outpost.spi.RegistryEntry::key).containsExactly("ops/bad-peers/db-7");
+        assertThat(registry.get("fleet/hosts/web-1").orElseThrow().version()).isEqualTo(1);
+        assertThat(e.stats()).containsEntry("refused", 8L).containsEntry("fired", 2L);
+        assertThat(chat).anyMatch(line -> line.contains("isolate") && line.contains("not run") && line.contains("x or all"));
+    }
 }
