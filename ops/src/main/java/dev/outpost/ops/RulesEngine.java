@@ -8,6 +8,7 @@ import dev.outpost.ShutdownResult;
 import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.ops.internal.RuleConfig;
+import dev.outpost.ops.internal.Templates;
 import dev.outpost.ops.internal.Text;
 import dev.outpost.spi.ConfigSource;
 import dev.outpost.spi.Registry;
@@ -32,8 +33,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,8 +50,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RulesEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RulesEngine.class);
-    private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z0-9_.-]{1,200})}");
-    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,255}");
     private static final Observation TICK = new Observation("-", "-", java.util.Set.of(), JsonNodeFactory.instance.nullNode());
 
     private final Fleet fleet;
@@ -200,7 +197,7 @@ public final class RulesEngine implements AutoCloseable {
         try {
             action = resolved(r.action(), r, o);
             undoAction = r.undo().map(u -> resolved(u.action(), r, o));
-        } catch (UnsafeValue e) {
+        } catch (Templates.UnsafeValue e) {
             counters.get("refused").incrementAndGet();
             LOG.warn("rule {} on {}: not run: {}", r.name(), Text.printable(o.host()), e.getMessage());
             notifier.accept("rule " + r.name() + " on " + Text.printable(o.host()) + " not run: " + e.getMessage());
@@ -293,22 +290,12 @@ public final class RulesEngine implements AutoCloseable {
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("kind", a.kind().name());
         n.put("collector", a.collector());
-        n.put("target", fill(a.target(), r, o, true));
+        n.put("target", Templates.fill(a.target(), o.host(), r.name(), o.result(), true));
         ObjectNode p = n.putObject("params");
-        a.params().forEach((k, v) -> p.put(k, fill(v, r, o, false)));
-        n.put("key", fill(a.key(), r, o, true));
-        n.put("message", fill(a.message(), r, o, false));
+        a.params().forEach((k, v) -> p.put(k, Templates.fill(v, o.host(), r.name(), o.result(), false)));
+        n.put("key", Templates.fill(a.key(), o.host(), r.name(), o.result(), true));
+        n.put("message", Templates.fill(a.message(), o.host(), r.name(), o.result(), false));
         return n;
-    }
-
-    /** A value a host sent that would change what a selector picks or which registry key is written. */
-    private static final class UnsafeValue extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        UnsafeValue(String variable, String value) {
-            super("${" + variable + "} is '" + Text.clip(Text.printable(value), 64) + "', not a plain name (letters, digits, . _ -)"
-                    + " as a selector or registry key needs", null, false, false);
-        }
     }
 
     private static Rule.Action resolvedAction(JsonNode n) {
@@ -327,36 +314,6 @@ public final class RulesEngine implements AutoCloseable {
         };
     }
 
-    /**
-     * {@code ${host}}, {@code ${rule}}, {@code ${result.PATH}}; values from hosts are clipped and made
-     * printable. In a selector or a registry key ({@code plain}) a value must be a plain name: a host's
-     * result of {@code "x or all"} or {@code "../fleet/hosts/web-1"} must not widen a call to every host
-     * or write another key.
-     */
-    private static String fill(String template, Rule r, Observation o, boolean plain) {
-        Matcher m = VAR.matcher(template);
-        StringBuilder b = new StringBuilder();
-        while (m.find()) {
-            String name = m.group(1);
-            String value;
-            if (name.equals("host")) {
-                value = o.host();
-            } else if (name.equals("rule")) {
-                value = r.name();
-            } else if (name.startsWith("result.")) {
-                JsonNode v = Rule.at(o.result(), name.substring(7));
-                value = v.isValueNode() ? Text.clip(Text.printable(v.asText()), 256) : "";
-            } else {
-                value = "";
-            }
-            if (plain && !PLAIN.matcher(value).matches()) {
-                throw new UnsafeValue(name, value);
-            }
-            m.appendReplacement(b, Matcher.quoteReplacement(value));
-        }
-        m.appendTail(b);
-        return b.toString();
-    }
 
     /**
      * Stops taking observations, handles those already queued, and stops the thread; stored undos stay
