@@ -71,8 +71,12 @@ final class OpsSetup implements AutoCloseable {
                 where = inventory.where();
             }
             fleet = own(Fleet.builder(transport).registry(registry).codec(codec).configure(config).build());
+            int keepDays = config.intValue("outpost.ops.export.journal-keep-days").orElse(ResultJournal.DEFAULT_KEEP_DAYS);
+            if (keepDays < 2) {
+                throw ConfigException.of("outpost.ops.export.journal-keep-days", "must be at least 2, was " + keepDays);
+            }
             journal = config.string("outpost.ops.export.journal").filter(s -> !s.isBlank())
-                    .map(d -> new ResultJournal(Path.of(d)));
+                    .map(d -> new ResultJournal(Path.of(d), java.time.Clock.systemUTC(), keepDays));
             AtomicReference<RulesEngine> engine = new AtomicReference<>();
             observed = new ObservingFleet(new OutpostFleet(fleet), o -> {
                 RulesEngine r = engine.get();

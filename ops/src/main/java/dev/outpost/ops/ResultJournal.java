@@ -23,12 +23,19 @@ import java.util.stream.Stream;
  * directory 0700): what the bot and the rules saw, kept for the {@link DailyExporter}, which reads
  * a day back as a stream ({@link #records}). Appends are serialised; a line is
  * {@code {"host":…,"collector":…,"at":…,"result":…}}. A line torn by a kill mid-append is skipped
- * when read (and logged); the lines around it are kept. Owns no thread.
+ * when read (and logged); the lines around it are kept. Days older than the retention
+ * ({@value #DEFAULT_KEEP_DAYS} days by default) are deleted when a new day's file is begun, so a
+ * long-running bot does not fill its disk; keep them longer than the exporter may need to catch
+ * up. Owns no thread.
  */
 public final class ResultJournal implements ExportSource {
+    /** Days of journal kept by default, today included. */
+    public static final int DEFAULT_KEEP_DAYS = 30;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ResultJournal.class);
+    private static final java.util.regex.Pattern DAY_FILE = java.util.regex.Pattern.compile("(\\d{4}-\\d{2}-\\d{2})\\.jsonl");
     private final Path dir;
     private final Clock clock;
+    private final int keepDays;
 
     /** A journal in {@code dir} (created 0700 on the first append). */
     public ResultJournal(Path dir) {
@@ -37,8 +44,22 @@ public final class ResultJournal implements ExportSource {
 
     /** A journal in {@code dir} dating lines by {@code clock}. */
     public ResultJournal(Path dir, Clock clock) {
+        this(dir, clock, DEFAULT_KEEP_DAYS);
+    }
+
+    /**
+     * A journal in {@code dir} dating lines by {@code clock} and keeping {@code keepDays} days
+     * (today included).
+     *
+     * @throws IllegalArgumentException when {@code keepDays} is under 2 (yesterday is what the exporter reads)
+     */
+    public ResultJournal(Path dir, Clock clock, int keepDays) {
         this.dir = Objects.requireNonNull(dir, "dir");
         this.clock = Objects.requireNonNull(clock, "clock");
+        if (keepDays < 2) {
+            throw new IllegalArgumentException("a journal keeps at least 2 days (the exporter reads yesterday's), was " + keepDays);
+        }
+        this.keepDays = keepDays;
     }
 
     /** The journal's directory. */
@@ -61,6 +82,7 @@ public final class ResultJournal implements ExportSource {
             OwnerOnlyFiles.createDirectories(dir);
             if (!Files.exists(day)) {
                 OwnerOnlyFiles.createFile(day);
+                prune(LocalDate.ofInstant(now, ZoneOffset.UTC).minusDays(keepDays - 1L));
             }
             // a line torn by a kill mid-append stays alone on its line rather than swallow this one
             String text = endsInNewline(day) ? line + "\n" : "\n" + line + "\n";
@@ -86,6 +108,22 @@ public final class ResultJournal implements ExportSource {
                 return Stream.empty();
             }
         });
+    }
+
+    /** Deletes the day files before {@code oldestKept}; a file that will not go is logged and left for the next day. */
+    private void prune(LocalDate oldestKept) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                java.util.regex.Matcher m = DAY_FILE.matcher(f.getFileName().toString());
+                try {
+                    if (m.matches() && LocalDate.parse(m.group(1)).isBefore(oldestKept)) {
+                        Files.deleteIfExists(f);
+                    }
+                } catch (java.time.format.DateTimeParseException | IOException e) {
+                    LOG.warn("journal {}: could not remove {}: {}", dir, f.getFileName(), e.toString());
+                }
+            }
+        }
     }
 
     private static boolean endsInNewline(Path file) throws IOException {

@@ -69,4 +69,24 @@ class ObservingFleetTest {
             assertThat(day.toList()).extracting(n -> n.path("result").path("n").asInt()).containsExactly(1, 3);
         }
     }
+
+    @Test
+    void theJournalKeepsItsRetentionAndNothingElseIsTouched(@TempDir Path dir) throws Exception {
+        RulesEngineTest.TestClock clock = new RulesEngineTest.TestClock();
+        clock.now = Instant.parse("2026-12-01T10:00:00Z");
+        ResultJournal journal = new ResultJournal(dir.resolve("journal"), clock, 3);
+        journal.append("web-1", "x", Json.parse("{\"n\":1}"));
+        Files.writeString(dir.resolve("journal/notes.txt"), "mine");
+        Files.writeString(dir.resolve("journal/2026-11-01.jsonl.bak"), "mine too");
+        for (int day = 2; day <= 5; day++) {
+            clock.now = Instant.parse("2026-12-0" + day + "T10:00:00Z");
+            journal.append("web-1", "x", Json.parse("{\"n\":" + day + "}"));
+        }
+        try (var files = Files.list(dir.resolve("journal"))) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("2026-12-03.jsonl", "2026-12-04.jsonl",
+                    "2026-12-05.jsonl", "notes.txt", "2026-11-01.jsonl.bak");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ResultJournal(dir, clock, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 2");
+    }
 }
