@@ -136,16 +136,16 @@ public final class SlackBot implements AutoCloseable {
         app.event(MessageEvent.class, (req, ctx) -> {
             MessageEvent e = req.getEvent();
             if (e.getBotId() == null && e.getSubtype() == null && e.getUser() != null) {
-                handle(messageKey(req.getEventId(), e.getChannel(), e.getTs()), e.getUser(), e.getChannel(), e.getText(),
-                        "im".equals(e.getChannelType()), ctx.client());
+                handle(messageKey(req.getEventId(), e.getChannel(), e.getTs()), e.getUser(), e.getChannel(), e.getThreadTs(),
+                        e.getText(), "im".equals(e.getChannelType()), ctx.client());
             }
             return ctx.ack();
         });
         app.event(AppMentionEvent.class, (req, ctx) -> {
             AppMentionEvent e = req.getEvent();
             if (e.getBotId() == null && e.getUser() != null) {
-                handle(messageKey(req.getEventId(), e.getChannel(), e.getTs()), e.getUser(), e.getChannel(), e.getText(), true,
-                        ctx.client());
+                handle(messageKey(req.getEventId(), e.getChannel(), e.getTs()), e.getUser(), e.getChannel(), e.getThreadTs(),
+                        e.getText(), true, ctx.client());
             }
             return ctx.ack();
         });
@@ -171,9 +171,11 @@ public final class SlackBot implements AutoCloseable {
      * Answers one message. A message addressed to the bot (a mention, a leading {@code !} or
      * {@code /}, or any direct message) always gets an answer, a refusal or a hint included; other
      * channel messages only when they read as a command, so people talking in the bot's channel
-     * are not answered "unknown command" or "not allowed" line after line.
+     * are not answered "unknown command" or "not allowed" line after line. A question asked in a
+     * thread is answered in that thread.
      */
-    private void handle(String key, String user, String channel, String rawText, boolean addressed, MethodsClient client) {
+    private void handle(String key, String user, String channel, String threadTs, String rawText, boolean addressed,
+            MethodsClient client) {
         try {
             if (key != null) {
                 synchronized (seen) {
@@ -197,13 +199,13 @@ public final class SlackBot implements AutoCloseable {
             Reply r = router.handle(new Caller(user, channel == null ? "" : channel), text);
             answered.incrementAndGet();
             if (r.text().length() <= messageMaxChars) {
-                var resp = client.chatPostMessage(m -> m.channel(channel).text(r.text()));
+                var resp = client.chatPostMessage(m -> m.channel(channel).threadTs(threadTs).text(r.text()));
                 if (!resp.isOk()) {
                     failures.incrementAndGet();
                     LOG.warn("chat.postMessage failed: {}", resp.getError());
                 }
             } else {
-                var resp = client.filesUploadV2(f -> f.channel(channel).content(r.text()).filename("reply.txt")
+                var resp = client.filesUploadV2(f -> f.channel(channel).threadTs(threadTs).content(r.text()).filename("reply.txt")
                         .title("reply").initialComment("The answer is long: see the file."));
                 if (!resp.isOk()) {
                     failures.incrementAndGet();

@@ -63,13 +63,18 @@ class SlackBotTest {
             // addressed to the bot: a hint or a refusal is an answer
             slack.sendEvent("env-5", "Ev5", "message", "channel", "U1", "C1", "8.1", "!lst servers");
             slack.sendEvent("env-6", "Ev6", "message", "im", "U666", "D9", "9.1", "list servers");
-            await().atMost(Duration.ofSeconds(20)).until(() -> bot.answered() + bot.duplicates() + bot.ignored() == 6);
-            await().atMost(Duration.ofSeconds(20)).until(() -> posts(slack, "chat.postMessage").size() == 3);
+            // asked in a thread: answered in it
+            slack.sendEvent("env-7", "Ev7", "app_mention", "channel", "U1", "C1", "10.2", "10.1", "<@U0BOT> servers with tag web");
+            await().atMost(Duration.ofSeconds(20)).until(() -> bot.answered() + bot.duplicates() + bot.ignored() == 7);
+            await().atMost(Duration.ofSeconds(20)).until(() -> posts(slack, "chat.postMessage").size() == 4);
+            assertThat(posts(slack, "chat.postMessage")).filteredOn(p -> "1 server\n  web-1 [web]".equals(p.form().get("text")))
+                    .singleElement().satisfies(p -> assertThat(p.form()).containsEntry("thread_ts", "10.1"));
+            assertThat(posts(slack, "chat.postMessage")).filteredOn(p -> p.form().containsKey("thread_ts")).hasSize(1);
             assertThat(bot.ignored()).isEqualTo(2);
             assertThat(bot.duplicates()).isEqualTo(1);
             assertThat(posts(slack, "chat.postMessage")).extracting(p -> p.form().get("text")).containsExactlyInAnyOrder(
                     "1 server\n  db-1 [db]", "unknown command 'lst servers'; did you mean: list servers?",
-                    "You are not allowed to use this bot here.");
+                    "You are not allowed to use this bot here.", "1 server\n  web-1 [web]");
         }
     }
 

@@ -131,10 +131,17 @@ final class SlackStandIn implements AutoCloseable {
     /** Sends an event ({@code message} or {@code app_mention}) of message {@code ts} in an events_api envelope. */
     void sendEvent(String envelopeId, String eventId, String type, String channelType, String user, String channel, String ts,
             String text) {
+        sendEvent(envelopeId, eventId, type, channelType, user, channel, ts, null, text);
+    }
+
+    /** As above, the message in the thread of {@code threadTs} (none when null). */
+    void sendEvent(String envelopeId, String eventId, String type, String channelType, String user, String channel, String ts,
+            String threadTs, String text) {
         String json = "{\"envelope_id\":\"" + envelopeId + "\",\"type\":\"events_api\",\"accepts_response_payload\":false,"
                 + "\"retry_attempt\":0,\"retry_reason\":\"\",\"payload\":{\"token\":\"t\",\"team_id\":\"T1\",\"api_app_id\":\"A1\","
                 + "\"event\":{\"type\":\"" + type + "\",\"user\":\"" + user + "\",\"text\":\"" + text + "\",\"channel\":\"" + channel
-                + "\",\"ts\":\"" + ts + "\",\"channel_type\":\"" + channelType + "\",\"event_ts\":\"" + ts
+                + "\",\"ts\":\"" + ts + (threadTs == null ? "" : "\",\"thread_ts\":\"" + threadTs)
+                + "\",\"channel_type\":\"" + channelType + "\",\"event_ts\":\"" + ts
                 + "\"},\"type\":\"event_callback\",\"event_id\":\"" + eventId + "\",\"event_time\":1}}";
         current.send(json);
     }
