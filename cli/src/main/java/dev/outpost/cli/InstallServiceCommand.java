@@ -73,10 +73,17 @@ final class InstallServiceCommand implements Callable<Integer> {
         if (!user.matches("[a-z_][a-z0-9_-]{0,31}")) {
             throw new ParameterException(spec.commandLine(), "--user: a system account name, was '" + user + "'");
         }
-        if (config.chars().anyMatch(c -> c <= ' ' || c == '"' || c == '\\' || c == '%')) {
-            throw new ParameterException(spec.commandLine(), "--config: a path without spaces, quotes, '%' or '\\'");
+        if (!unitPath(config)) {
+            throw new ParameterException(spec.commandLine(), "--config: an absolute path without spaces, quotes, '%' or '\\', was '"
+                    + printable(config) + "'");
         }
         String exe = launcher != null ? launcher : System.getProperty("outpost.launcher", "/usr/local/bin/outpost");
+        if (!unitPath(exe)) {
+            // systemd splits ExecStart at spaces and reads % as a specifier: a launcher in "My Tools" would not start
+            throw new ParameterException(spec.commandLine(), "--launcher: the launcher's path must be absolute, without spaces,"
+                    + " quotes, '%' or '\\', was '" + printable(exe) + "'; install it where it is so (/usr/local/bin/outpost) or"
+                    + " pass --launcher PATH");
+        }
         String unit = unit(d, user, config, exe);
         PrintWriter out = spec.commandLine().getOut();
         String name = "outpost-" + d.command() + ".service";
@@ -94,6 +101,15 @@ final class InstallServiceCommand implements Callable<Integer> {
         out.println("  systemctl daemon-reload && systemctl enable --now " + name);
         out.println("  journalctl -u " + name + " -f");
         return ExitCodes.OK;
+    }
+
+    /** A path a unit file can carry as one word: absolute, no white space, quotes, specifiers or escapes. */
+    private static boolean unitPath(String path) {
+        return path.startsWith("/") && path.chars().noneMatch(c -> c <= ' ' || c == 0x7f || c == '"' || c == '\'' || c == '\\' || c == '%');
+    }
+
+    private static String printable(String s) {
+        return Output.printable(s.length() > 200 ? s.substring(0, 200) + "…" : s);
     }
 
     static String unit(Daemon d, String user, String config, String exe) {

@@ -31,6 +31,18 @@ class InstallServiceTest {
     }
 
     @Test
+    void aLauncherOrConfigPathTheUnitCannotCarryIsRefusedNotWritten() {
+        for (String[] bad : new String[][] {{"--launcher", "/home/me/My Tools/outpost"}, {"--launcher", "/opt/out\npost"},
+                {"--launcher", "outpost"}, {"--config", "outpost.yaml"}, {"--config", "/etc/%h/outpost.yaml"}}) {
+            CliTest.Run r = bad[0].equals("--launcher") ? CliTest.run("install-service", "worker", "--dry-run", bad[0], bad[1])
+                    : CliTest.run("install-service", "worker", "--dry-run", "--launcher", "/opt/outpost/bin/outpost", bad[0], bad[1]);
+            assertThat(r.code()).as(String.join(" ", bad)).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.out()).as(String.join(" ", bad)).doesNotContain("ExecStart");
+            assertThat(r.err()).contains(bad[0] + ": ").doesNotContain("specified only once");
+        }
+    }
+
+    @Test
     void systemdAcceptsTheUnit() throws Exception {
         Path analyze = Path.of("/usr/bin/systemd-analyze");
         assumeTrue(Files.isExecutable(analyze), "systemd-analyze is not installed here: the unit is checked by text only");
