@@ -21,7 +21,7 @@ import picocli.CommandLine.HelpCommand;
  * The {@code outpost} command: {@code outpost --help} lists the commands, {@code outpost help
  * COMMAND} explains one. Exit codes are in {@link ExitCodes}.
  */
-@Command(name = "outpost", mixinStandardHelpOptions = true, versionProvider = Version.class,
+@Command(name = "outpost", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = Version.class,
         description = "Send work to remote hosts over message queues and get results back.",
         footer = {"", "Exit codes: 0 all ok, 1 some failed, 2 none answered, 64 usage, 69 unreachable,"
                 + " 70 internal error, 74 file error, 78 configuration error.",

@@ -176,6 +176,21 @@ class CliTest {
     }
 
     @Test
+    void everyCommandAnswersDashDashHelpWithItsUsage() {
+        for (String name : Outpost.COMMANDS.keySet()) {
+            if (name.equals("help") || name.equals("generate-completion")) {
+                continue;
+            }
+            Run r = run(name, "--help");
+            assertThat(r.code()).as(name + ": " + r.err()).isZero();
+            assertThat(r.out()).as(name).startsWith("Usage: outpost " + name);
+        }
+        Run nested = run("kv", "get", "-h");
+        assertThat(nested.code()).as(nested.err()).isZero();
+        assertThat(nested.out()).startsWith("Usage: outpost kv get");
+    }
+
+    @Test
     void versionAndHelp() {
         assertThat(run("--version").out()).startsWith("outpost ");
         Run help = run("help", "broadcast");
