@@ -5,7 +5,8 @@ import java.util.Set;
 
 /**
  * Who may use the bot, where, and which collectors they may run. Fails closed: an empty set allows
- * nobody; {@code *} allows everyone. Keys: {@code outpost.ops.access.users},
+ * nobody; {@code *} allows everyone (for collectors, {@code disk.*} allows the collectors whose names
+ * start with {@code disk.}). Keys: {@code outpost.ops.access.users},
  * {@code outpost.ops.access.channels}, {@code outpost.ops.access.collectors} (comma-separated).
  *
  * @param users user ids allowed
@@ -40,6 +41,7 @@ public record Access(Set<String> users, Set<String> channels, Set<String> collec
 
     /** Whether {@code caller} may run {@code collector}. */
     public boolean allowsCollector(Caller caller, String collector) {
-        return allows(caller) && (collectors.contains("*") || collectors.contains(collector));
+        return allows(caller) && (collectors.contains(collector)
+                || collectors.stream().anyMatch(c -> c.endsWith("*") && collector.startsWith(c.substring(0, c.length() - 1))));
     }
 }

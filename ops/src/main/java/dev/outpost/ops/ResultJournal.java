@@ -99,7 +99,17 @@ public final class ResultJournal implements ExportSource {
         if (!Files.exists(f)) {
             return Stream.empty();
         }
-        return Files.lines(f, StandardCharsets.UTF_8).filter(l -> !l.isBlank()).flatMap(l -> {
+        // an InputStreamReader replaces bytes that are not UTF-8 (a character torn by a kill) instead of
+        // failing the whole day as Files.lines does; the torn line is then not JSON and skipped below
+        java.io.BufferedReader in = new java.io.BufferedReader(
+                new java.io.InputStreamReader(Files.newInputStream(f), StandardCharsets.UTF_8));
+        return in.lines().onClose(() -> {
+            try {
+                in.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }).filter(l -> !l.isBlank()).flatMap(l -> {
             try {
                 return Stream.of(Json.parse(l));
             } catch (IllegalArgumentException torn) {

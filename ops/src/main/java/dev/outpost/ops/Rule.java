@@ -30,13 +30,21 @@ public record Rule(String name, String collector, List<Condition> conditions, Se
     /** Severities, lowest first. */
     public static final List<String> SEVERITIES = List.of("low", "medium", "high", "critical");
 
-    /** Copies and checks the components. */
+    /**
+     * Copies and checks the components.
+     *
+     * @throws IllegalArgumentException when {@code severity} is none of {@link #SEVERITIES}
+     */
     public Rule {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(collector, "collector");
         conditions = List.copyOf(conditions);
         tags = Set.copyOf(tags);
         Objects.requireNonNull(severity, "severity");
+        // an unknown severity ranks below low: the rule would match every result, severity or not
+        if (severity.isPresent() && !SEVERITIES.contains(severity.get())) {
+            throw new IllegalArgumentException("unknown severity '" + severity.get() + "', expected one of " + SEVERITIES);
+        }
         Objects.requireNonNull(action, "action");
         Objects.requireNonNull(undo, "undo");
         Objects.requireNonNull(window, "window");

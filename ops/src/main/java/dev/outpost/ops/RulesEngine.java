@@ -249,7 +249,14 @@ public final class RulesEngine implements AutoCloseable {
             } catch (RuntimeException conflict) {
                 continue;
             }
-            run(resolvedAction(v.path("action")), v.path("host").asText());
+            try {
+                run(resolvedAction(v.path("action")), v.path("host").asText());
+            } catch (Throwable failed) { // claimed but not done: stored again for the next poll, never lost
+                counters.get("failures").incrementAndGet();
+                LOG.warn("undo {} failed; tried again later", e.key(), failed);
+                registry.get().register(e.key(), v, Optional.empty());
+                continue;
+            }
             counters.get("undone").incrementAndGet();
             notifier.accept("rule " + Text.printable(v.path("rule").asText()) + " undone on "
                     + Text.printable(v.path("host").asText()));

@@ -199,7 +199,7 @@ public final class SlackBot implements AutoCloseable {
             Reply r = router.handle(new Caller(user, channel == null ? "" : channel), text);
             answered.incrementAndGet();
             if (r.text().length() <= messageMaxChars) {
-                var resp = client.chatPostMessage(m -> m.channel(channel).threadTs(threadTs).text(r.text()));
+                var resp = client.chatPostMessage(m -> m.channel(channel).threadTs(threadTs).text(escape(r.text())));
                 if (!resp.isOk()) {
                     failures.incrementAndGet();
                     LOG.warn("chat.postMessage failed: {}", resp.getError());
@@ -225,6 +225,15 @@ public final class SlackBot implements AutoCloseable {
         } catch (CommandException notACommand) {
             return false;
         }
+    }
+
+    /**
+     * A message's text with {@code &}, {@code <} and {@code >} escaped as Slack asks: unescaped,
+     * {@code <!channel>} from a host's answer or an echoed command pings everyone and
+     * {@code <http://x|y>} shows a disguised link. (A file's content is plain text: not escaped.)
+     */
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     /** Slack escapes &amp;, &lt; and &gt; in message text. */

@@ -231,4 +231,30 @@ class RulesEngineTest {
         assertThat(e.stats()).containsEntry("refused", 8L).containsEntry("fired", 2L);
         assertThat(chat).anyMatch(line -> line.contains("isolate") && line.contains("not run") && line.contains("x or all"));
     }
+
+    @Test
+    void anUndoWhoseCallThrowsStaysStoredAndIsDoneOnceTheFleetAnswersAgain() {
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+        FakeFleet flaky = new FakeFleet() {
+            @Override
+            public List<HostAnswer> call(String selector, String collector, Map<String, String> params, Duration timeout) {
+                if (down.get()) {
+                    throw new IllegalStateException("transport down");
+                }
+                return super.call(selector, collector, params, timeout);
+            }
+        }.add("web-1", List.of("web"), Map.of()).add("fw-1", List.of("firewall"), Map.of());
+        engine = RulesEngine.builder(flaky).registry(registry).clock(clock).configure(MapConfig.of(octobox())).build().start();
+        engine.offer(failures("web-1", 5, "10.0.0.5"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.pendingUndos() == 1 && flaky.calls.size() == 1);
+        down.set(true);
+        clock.advance(Duration.ofHours(1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.stats().get("failures") >= 1);
+        // before: the undo was claimed (deleted) and then lost, so the address stayed blocked for good
+        assertThat(engine.pendingUndos()).as("the undo is kept for the next try").isEqualTo(1);
+
+        down.set(false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.pendingUndos() == 0 && engine.stats().get("undone") == 1);
+        assertThat(flaky.calls).last().isEqualTo(new FakeFleet.Call("tag:firewall", "firewall.unblock", Map.of("ip", "10.0.0.5")));
+    }
 }

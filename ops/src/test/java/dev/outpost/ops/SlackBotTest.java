@@ -97,4 +97,20 @@ class SlackBotTest {
             assertThat(posts(slack, "chat.postMessage").get(0).form().get("text")).contains("not allowed");
         }
     }
+
+    @Test
+    void textFromHostsOrEchoedFromTheUserNeverBecomesASlackMentionOrLink() throws Exception {
+        fleet.add("web-9", List.of("<!channel>"), Map.of());
+        try (SlackStandIn slack = new SlackStandIn();
+                SlackBot bot = SlackBot.builder(router).appToken("xapp-1-A1-1234-stand-in-app").botToken("xoxb-1234-5678-stand-in-bot").apiUrl(slack.apiUrl())
+                        .build().start()) {
+            await().atMost(Duration.ofSeconds(20)).until(slack::connected);
+            slack.sendMessage("env-1", "Ev1", "U1", "C1", "!servers with tag &lt;!channel&gt;"); // addressed: its error is answered
+            slack.sendMessage("env-2", "Ev2", "U1", "C1", "list servers");
+            await().atMost(Duration.ofSeconds(20)).until(() -> posts(slack, "chat.postMessage").size() == 2);
+            // Slack reads <!channel> in a message as a ping of everyone in it, <http://x|y> as a disguised link
+            assertThat(posts(slack, "chat.postMessage")).allSatisfy(p -> assertThat(p.form().get("text")).doesNotContain("<", ">"));
+            assertThat(posts(slack, "chat.postMessage").get(1).form().get("text")).contains("web-9 [&lt;!channel&gt;]");
+        }
+    }
 }

@@ -88,6 +88,7 @@ public final class RuleConfig {
         Optional<String> severity = c.string(p + "severity").map(s -> s.trim().toLowerCase(Locale.ROOT));
         if (severity.isPresent() && !Rule.SEVERITIES.contains(severity.get())) {
             problems.add(problem(c, p + "severity", "must be one of " + Rule.SEVERITIES));
+            severity = Optional.empty(); // the problem is reported; the rule is dropped with it
         }
         Rule.Action action = action(c, p + "action", true, problems);
         Optional<Rule.Undo> undo = Optional.empty();
