@@ -153,4 +153,11 @@ class CliTest {
             assertThat(r.err()).as(f.getKey()).contains(file.toString()).contains("line ").doesNotContain("wJalrXUtnFEMI");
         }
     }
+
+    @Test
+    void aMistypedDashDNamesTheKeyAndNeverPrintsTheValue() {
+        Run r = run("worker", "-D", "outpost.sqs.secret-access-key:wJalrXUtnFEMI/K7MDENG");
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("outpost.sqs.secret-access-key").contains("KEY=VALUE").doesNotContain("wJalrXUtnFEMI");
+    }
 }
