@@ -86,7 +86,7 @@ public final class Outpost implements Runnable {
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setExitCodeExceptionMapper(Outpost::exitCode);
         cmd.setParameterExceptionHandler((e, a) -> {
-            e.getCommandLine().getErr().println("outpost: " + e.getMessage());
+            e.getCommandLine().getErr().println("outpost: " + usageMessage(e));
             e.getCommandLine().getErr().println("hint: outpost help " + commandPath(e.getCommandLine()));
             return ExitCodes.USAGE;
         });
@@ -182,5 +182,21 @@ public final class Outpost implements Runnable {
             return ExitCodes.SOME_FAILED;
         }
         return ExitCodes.SOFTWARE;
+    }
+
+    /**
+     * picocli's message, except for a -D with no '=': picocli quotes the whole argument, and the
+     * value may be a secret ({@code -D outpost.sqs.secret-access-key:…}), so only the key is named.
+     */
+    static String usageMessage(CommandLine.ParameterException e) {
+        if (e.getArgSpec() instanceof CommandLine.Model.OptionSpec o && o.longestName().equals("-D") && e.getValue() != null) {
+            String v = e.getValue();
+            int end = 0;
+            while (end < v.length() && (Character.isLetterOrDigit(v.charAt(end)) || ".-_".indexOf(v.charAt(end)) >= 0)) {
+                end++;
+            }
+            return "-D takes KEY=VALUE: no '=' after '" + v.substring(0, end) + "' (the rest is not printed)";
+        }
+        return e.getMessage();
     }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -197,5 +198,27 @@ class CliTest {
         assertThat(help.code()).isZero();
         assertThat(help.out()).contains("--deadline").contains("--expect");
         assertThat(run("generate-completion").out()).contains("complete -F");
+    }
+
+    @Test
+    void aConfigurationFileThatDoesNotParseNamesTheFileAndLineAndNeverPrintsTheSecretOnIt() throws Exception {
+        Map<String, String> files = Map.of(
+                "stray-colon.yaml", "outpost:\n  sqs:\n    secret-access-key: wJalrXUtnFEMI/K7MDENG: x\n",
+                "unclosed-quote.yaml", "outpost.sqs.secret-access-key: \"wJalrXUtnFEMI/K7MDENG\n",
+                "unquoted.json", "{\"outpost.sqs.secret-access-key\": wJalrXUtnFEMI/K7MDENG}");
+        for (Map.Entry<String, String> f : files.entrySet()) {
+            Path file = dir.resolve(f.getKey());
+            Files.writeString(file, f.getValue());
+            Run r = run("worker", "--config", file.toString());
+            assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.CONFIG);
+            assertThat(r.err()).as(f.getKey()).contains(file.toString()).contains("line ").doesNotContain("wJalrXUtnFEMI");
+        }
+    }
+
+    @Test
+    void aMistypedDashDNamesTheKeyAndNeverPrintsTheValue() {
+        Run r = run("worker", "-D", "outpost.sqs.secret-access-key:wJalrXUtnFEMI/K7MDENG");
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("outpost.sqs.secret-access-key").contains("KEY=VALUE").doesNotContain("wJalrXUtnFEMI");
     }
 }

@@ -299,4 +299,25 @@ class FleetCallTest {
         Map<String, Integer> unused = new ConcurrentHashMap<>();
         assertThat(unused).isEmpty();
     }
+
+    @Test
+    void aTopicCallTargetingALongListOfIdsReachesTheListedHosts() {
+        hosts.add("web-1", Behaviour.OK, "web");
+        hosts.add("web-2", Behaviour.OK, "web");
+        hosts.workers.keySet().forEach(hosts::start);
+        Fleet fleet = fleet();
+        // a user targets hosts listed in a file: 250 ids, two of which are live (about 2,500 characters)
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 248; i++) {
+            ids.add(String.format("host-%04d", i));
+        }
+        ids.add("web-1");
+        ids.add("web-2");
+        FleetCall call = fleet.call(FleetRequest.builder("app.work").target(Selector.ids(ids)).route(Route.TOPIC)
+                .deadline(Duration.ofSeconds(10)).build());
+        assertThat(call.expected()).containsExactly("web-1", "web-2");
+        FleetSummary s = finish(call, Duration.ofSeconds(11));
+        assertThat(s.hosts(Outcome.OK)).as("the hosts' filter read the selector the call carried").containsExactly("web-1", "web-2");
+        assertThat(hosts.runs).containsOnlyKeys("web-1", "web-2");
+    }
 }

@@ -3,6 +3,7 @@ package dev.outpost.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outpost.fleet.internal.Lexer;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
@@ -132,5 +133,16 @@ class SelectorTest {
         assertThat(Selector.id("web-?-12").matches(h)).isFalse();
         assertThat(Selector.id("*eu*").matches(h)).isTrue();
         assertThat(Selector.id("web").matches(h)).isFalse();
+    }
+
+    @Test
+    void aLongIdListWithinTheLengthBoundParsesBack() {
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            ids.add(String.format("host-%04d", i));
+        }
+        Selector s = Selector.ids(ids);
+        assertThat(s.text()).hasSizeBetween(2049, Lexer.MAX_LENGTH);
+        assertThat(Selector.parse(s.text())).isEqualTo(s);
     }
 }

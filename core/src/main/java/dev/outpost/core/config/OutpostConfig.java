@@ -294,7 +294,7 @@ public final class OutpostConfig implements ConfigSource {
                     root = root.getCause();
                 }
                 problems.add(new ConfigException.Problem(file.toString(),
-                        "cannot parse the " + which + " configuration file: " + root.getMessage()));
+                        "cannot parse the " + which + " configuration file: " + parseProblem(root)));
                 return Map.of();
             }
             Map<String, String> out = new LinkedHashMap<>();
@@ -313,5 +313,23 @@ public final class OutpostConfig implements ConfigSource {
             }
             return out;
         }
+    }
+
+    /**
+     * Where and why a file did not parse, without the parsers' own messages: they quote the
+     * offending text, which may be a {@code secret:} value.
+     */
+    private static String parseProblem(Throwable e) {
+        if (e instanceof org.yaml.snakeyaml.error.MarkedYAMLException y && y.getProblemMark() != null) {
+            return "line " + (y.getProblemMark().getLine() + 1) + ", column " + (y.getProblemMark().getColumn() + 1)
+                    + ": not valid YAML";
+        }
+        if (e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null) {
+            return "line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() + ": not valid JSON";
+        }
+        if (e instanceof org.yaml.snakeyaml.error.MarkedYAMLException || e instanceof com.fasterxml.jackson.core.JsonProcessingException) {
+            return "not valid " + (e instanceof org.yaml.snakeyaml.error.MarkedYAMLException ? "YAML" : "JSON");
+        }
+        return e.getMessage(); // SnakeYAML's limits (aliases, size) and I/O errors quote no content
     }
 }

@@ -109,7 +109,7 @@ public final class Lexer {
         }
         if (in.startsWith("id:", pos)) {
             pos += 3;
-            int start = pos;
+            // an id list is bounded by the selector's length alone, so Selector.ids(...).text() parses back
             List<String> globs = new ArrayList<>();
             while (true) {
                 int s = pos;
@@ -125,9 +125,6 @@ public final class Lexer {
                     continue;
                 }
                 break;
-            }
-            if (pos - start > 2048) {
-                throw new SelectorException(in, start, "shorter id lists", "a list of " + (pos - start) + " characters");
             }
             return new Node.Ids(globs);
         }
