@@ -1,6 +1,5 @@
 package dev.outpost.ops;
 
-import dev.outpost.core.files.OwnerOnlyFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -11,12 +10,8 @@ import dev.outpost.ShutdownResult;
 import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.spi.ConfigSource;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import dev.outpost.ops.internal.ExportParts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
@@ -51,7 +47,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * day whose data is there without its marker (a crash mid-export) is exported again to the same,
  * deterministic keys (same records, same parts, same bytes), so each day ends up exported exactly
  * once. Once {@link #start() started}, it exports the previous day (UTC) when the clock passes the
- * configured hour, retrying with backoff.
+ * configured hour, retrying with backoff; first, the days before it (up to {@code catch-up-days},
+ * default {@value #DEFAULT_CATCH_UP_DAYS}, yesterday included) that have records and no marker, such
+ * as the days it was stopped, oldest first.
  *
  * <p>A day is streamed, never held in memory: records are read one at a time from the source's
  * stream into a gzip part in an owner-only (0600) temporary file, which is uploaded when it holds
@@ -59,9 +57,11 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * disk is one part.
  *
  * <p>Keys: {@code outpost.ops.export.bucket}, {@code .prefix}, {@code .hour}, {@code .part-records},
- * {@code .max-attempts}, {@code .backoff}, {@code .poll}.
+ * {@code .max-attempts}, {@code .backoff}, {@code .poll}, {@code .catch-up-days}.
  */
 public final class DailyExporter implements AutoCloseable {
+    /** Days looked back at by default, yesterday included; keep the source's retention longer. */
+    public static final int DEFAULT_CATCH_UP_DAYS = 7;
     private static final Logger LOG = LoggerFactory.getLogger(DailyExporter.class);
     private static final JsonMapper MAPPER = Json.newMapper();
     /** The marker object's name within a day's folder. */
@@ -76,6 +76,7 @@ public final class DailyExporter implements AutoCloseable {
     private final int maxAttempts;
     private final Duration backoff;
     private final Duration poll;
+    private final int catchUpDays;
     private final Clock clock;
     private final Consumer<String> onObject;
     private final Path tempDirectory;
@@ -94,6 +95,7 @@ public final class DailyExporter implements AutoCloseable {
         maxAttempts = b.maxAttempts;
         backoff = b.backoff;
         poll = b.poll;
+        catchUpDays = b.catchUpDays;
         clock = b.clock;
         onObject = b.onObject;
         tempDirectory = b.tempDirectory;
@@ -173,13 +175,13 @@ public final class DailyExporter implements AutoCloseable {
             int part = 0;
             do { // an empty day still gets its (empty) first part, so a reader finds the folder complete
                 String key = folder + String.format("part-%05d.jsonl.gz", part++);
-                Path tmp = tempFile();
+                Path tmp = ExportParts.tempFile(tempDirectory);
                 try {
-                    records += writePart(it, tmp);
+                    records += ExportParts.writePart(it, tmp, partRecords);
                     s3.putObject(r -> r.bucket(bucket).key(key).contentType("application/gzip"), AsyncRequestBody.fromFile(tmp))
                             .join();
                 } finally {
-                    deleteQuietly(tmp);
+                    ExportParts.deleteQuietly(tmp);
                 }
                 keys.add(key);
                 onObject.accept(key);
@@ -193,40 +195,6 @@ public final class DailyExporter implements AutoCloseable {
                 AsyncRequestBody.fromBytes(m.toString().getBytes(StandardCharsets.UTF_8))).join();
         onObject.accept(folder + MARKER);
         return new ExportResult(day, false, records, keys, attempt);
-    }
-
-    private Path tempFile() {
-        try {
-            return Files.createTempFile(tempDirectory, "outpost-export-", ".jsonl.gz", OwnerOnlyFiles.fileAttributes(tempDirectory));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the export's temporary file in " + tempDirectory, e);
-        }
-    }
-
-    private static void deleteQuietly(Path f) {
-        try {
-            Files.deleteIfExists(f);
-        } catch (IOException e) {
-            LOG.warn("could not remove the export's temporary file {}", f, e);
-        }
-    }
-
-    /**
-     * Writes up to {@code partRecords} records as JSON lines, gzip-compressed with no time stamp in
-     * the header, so the same records give the same bytes.
-     */
-    private long writePart(Iterator<JsonNode> it, Path file) {
-        long n = 0;
-        try (OutputStream gz = new java.util.zip.GZIPOutputStream(new BufferedOutputStream(Files.newOutputStream(file)), 1 << 16)) {
-            while (n < partRecords && it.hasNext()) {
-                gz.write(MAPPER.writeValueAsBytes(it.next()));
-                gz.write('\n');
-                n++;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing the export's temporary file " + file, e);
-        }
-        return n;
     }
 
     private Optional<JsonNode> marker(String folder) {
@@ -259,6 +227,7 @@ public final class DailyExporter implements AutoCloseable {
                 ZonedDateTime now = clock.instant().atZone(ZoneOffset.UTC);
                 LocalDate day = now.toLocalDate().minusDays(1);
                 if (now.getHour() >= hour && !day.equals(lastDone)) {
+                    catchUp(day);
                     ExportResult r = exportDay(day);
                     lastDone = day;
                     if (!r.alreadyDone()) {
@@ -277,6 +246,24 @@ public final class DailyExporter implements AutoCloseable {
                 if (!pause(poll)) {
                     return;
                 }
+            }
+        }
+    }
+
+    /** Exports the days before {@code yesterday} in the catch-up window that have records but no marker. */
+    private void catchUp(LocalDate yesterday) throws Exception {
+        for (LocalDate d = yesterday.minusDays(catchUpDays - 1L); d.isBefore(yesterday); d = d.plusDays(1)) {
+            if (marker(folder(d)).isPresent()) {
+                continue;
+            }
+            boolean any;
+            try (java.util.stream.Stream<JsonNode> records = source.records(d)) {
+                any = records.findAny().isPresent();
+            }
+            if (any) {
+                ExportResult r = exportDay(d);
+                exported.incrementAndGet();
+                LOG.info("export of {} (missed, caught up): {} records", d, r.records());
             }
         }
     }
@@ -325,6 +312,7 @@ public final class DailyExporter implements AutoCloseable {
         private Integer maxAttempts;
         private Duration backoff;
         private Duration poll;
+        private Integer catchUpDays;
         private Clock clock = Clock.systemUTC();
         private Consumer<String> onObject = k -> { };
         private Path tempDirectory = Path.of(System.getProperty("java.io.tmpdir"));
@@ -364,6 +352,16 @@ public final class DailyExporter implements AutoCloseable {
         public Builder retries(int maxAttempts, Duration backoff) {
             this.maxAttempts = maxAttempts;
             this.backoff = Objects.requireNonNull(backoff, "backoff");
+            return this;
+        }
+
+        /**
+         * How many days back, yesterday included, the schedule exports days it missed (default
+         * {@value DailyExporter#DEFAULT_CATCH_UP_DAYS}; 1: yesterday only). Keep the source's
+         * retention longer than this.
+         */
+        public Builder catchUpDays(int days) {
+            this.catchUpDays = days;
             return this;
         }
 
@@ -429,6 +427,9 @@ public final class DailyExporter implements AutoCloseable {
                     if (poll == null) {
                         poll = config.duration("outpost.ops.export.poll").orElse(null);
                     }
+                    if (catchUpDays == null) {
+                        catchUpDays = config.intValue("outpost.ops.export.catch-up-days").orElse(null);
+                    }
                 } catch (ConfigException e) {
                     problems.addAll(e.problems());
                 }
@@ -439,7 +440,11 @@ public final class DailyExporter implements AutoCloseable {
             maxAttempts = maxAttempts != null ? maxAttempts : 5;
             backoff = backoff != null ? backoff : Duration.ofSeconds(1);
             poll = poll != null ? poll : Duration.ofMinutes(1);
+            catchUpDays = catchUpDays != null ? catchUpDays : DEFAULT_CATCH_UP_DAYS;
             Map<String, String> bad = new TreeMap<>();
+            if (catchUpDays < 1 || catchUpDays > 366) {
+                bad.put("outpost.ops.export.catch-up-days", "must be 1 to 366, was " + catchUpDays);
+            }
             if (bucket == null) {
                 bad.put("outpost.ops.export.bucket", "is required but not set");
             }

@@ -182,7 +182,7 @@ class DailyExporterTest {
         };
         try (DailyExporter e = DailyExporter.builder(s3, flaky).configure(MapConfig.of(Map.of(
                 "outpost.ops.export.bucket", bucket, "outpost.ops.export.hour", "2", "outpost.ops.export.poll", "20ms",
-                "outpost.ops.export.backoff", "1ms"))).clock(clock).build().start()) {
+                "outpost.ops.export.backoff", "1ms", "outpost.ops.export.catch-up-days", "1"))).clock(clock).build().start()) {
             await().pollDelay(Duration.ofMillis(100)).atMost(Duration.ofSeconds(5)).until(() -> true);
             assertThat(keys(bucket)).as("nothing before the hour").isEmpty();
             clock.now = Instant.parse("2026-12-04T02:00:00Z");
@@ -190,6 +190,28 @@ class DailyExporterTest {
             assertThat(e.failures()).isEqualTo(1);
             assertThat(keys(bucket)).containsExactly("outpost/export/dt=2026-12-03/_SUCCESS.json",
                     "outpost/export/dt=2026-12-03/part-00000.jsonl.gz");
+        }
+    }
+
+    @Test
+    void daysMissedWhileStoppedAreExportedOldestFirstAndEmptyOnesAreNot() throws Exception {
+        String bucket = bucket();
+        RulesEngineTest.TestClock clock = new RulesEngineTest.TestClock();
+        clock.now = Instant.parse("2026-12-10T03:00:00Z");
+        // records on the 1st (outside three days), the 7th and the 9th; the 8th is empty
+        java.util.Set<LocalDate> withRecords = java.util.Set.of(LocalDate.parse("2026-12-01"), LocalDate.parse("2026-12-07"),
+                LocalDate.parse("2026-12-09"));
+        ExportSource source = d -> withRecords.contains(d) ? ExportChildMain.records(d).subList(0, 3).stream()
+                : java.util.stream.Stream.empty();
+        List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (DailyExporter e = DailyExporter.builder(s3, source).configure(MapConfig.of(Map.of(
+                "outpost.ops.export.bucket", bucket, "outpost.ops.export.poll", "20ms", "outpost.ops.export.catch-up-days", "3")))
+                .onObject(order::add).clock(clock).build().start()) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> e.exported() == 2);
+            assertThat(keys(bucket)).containsExactly("outpost/export/dt=2026-12-07/_SUCCESS.json",
+                    "outpost/export/dt=2026-12-07/part-00000.jsonl.gz", "outpost/export/dt=2026-12-09/_SUCCESS.json",
+                    "outpost/export/dt=2026-12-09/part-00000.jsonl.gz");
+            assertThat(order.get(0)).contains("dt=2026-12-07");
         }
     }
 
