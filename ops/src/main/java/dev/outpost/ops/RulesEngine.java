@@ -50,6 +50,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RulesEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RulesEngine.class);
+    /** The longest pause before a failed undo is tried again. */
+    static final Duration MAX_UNDO_PAUSE = Duration.ofMinutes(15);
     private static final Observation TICK = new Observation("-", "-", java.util.Set.of(), JsonNodeFactory.instance.nullNode());
 
     private final Fleet fleet;
@@ -250,11 +252,18 @@ public final class RulesEngine implements AutoCloseable {
                 continue;
             }
             try {
-                run(resolvedAction(v.path("action")), v.path("host").asText());
-            } catch (Throwable failed) { // claimed but not done: stored again for the next poll, never lost
+                if (!run(resolvedAction(v.path("action")), v.path("host").asText())) {
+                    throw new IllegalStateException("not every host it targets answered ok");
+                }
+            } catch (Throwable failed) { // claimed but not done: stored again, never lost
                 counters.get("failures").incrementAndGet();
-                LOG.warn("undo {} failed; tried again later", e.key(), failed);
-                registry.get().register(e.key(), v, Optional.empty());
+                // tried again after a doubling pause (a poll, up to 15 minutes): a host down for hours costs few calls
+                int attempts = v.path("attempts").asInt(0) + 1;
+                Duration pause = poll.multipliedBy(1L << Math.min(attempts, 20));
+                pause = pause.compareTo(MAX_UNDO_PAUSE) > 0 ? MAX_UNDO_PAUSE : pause;
+                ObjectNode again = ((ObjectNode) v.deepCopy()).put("attempts", attempts).put("due", now.plus(pause).toString());
+                LOG.warn("undo {} failed (attempt {}); tried again at {}", e.key(), attempts, now.plus(pause), failed);
+                registry.get().register(e.key(), again, Optional.empty());
                 continue;
             }
             counters.get("undone").incrementAndGet();
@@ -263,7 +272,8 @@ public final class RulesEngine implements AutoCloseable {
         }
     }
 
-    private void run(Rule.Action a, String host) {
+    /** Does {@code a}; false when a host it called did not answer ok. */
+    private boolean run(Rule.Action a, String host) {
         switch (a.kind()) {
             case CALL -> {
                 String selector = a.target().equals("self") ? "host:" + host : a.target();
@@ -272,12 +282,13 @@ public final class RulesEngine implements AutoCloseable {
                     counters.get("failures").incrementAndGet();
                     LOG.warn("{} on {} failed: {}", a.collector(), x.host(), x.body());
                 });
+                return answers.stream().allMatch(HostAnswer::ok);
             }
             case REGISTRY -> {
                 Registry reg = registry.orElseThrow(() -> new IllegalStateException("no registry for " + a.key()));
                 if (a.params().isEmpty()) {
                     reg.delete(a.key());
-                    return;
+                    return true;
                 }
                 ObjectNode value = JsonNodeFactory.instance.objectNode();
                 a.params().forEach(value::put);
@@ -287,8 +298,13 @@ public final class RulesEngine implements AutoCloseable {
                 } else {
                     reg.register(a.key(), value, Optional.empty());
                 }
+                return true;
             }
-            case NOTIFY -> notifier.accept(a.message());
+            case NOTIFY -> {
+                notifier.accept(a.message());
+                return true;
+            }
+            default -> throw new IllegalStateException("unknown action " + a.kind());
         }
     }
 

@@ -254,7 +254,38 @@ class RulesEngineTest {
         assertThat(engine.pendingUndos()).as("the undo is kept for the next try").isEqualTo(1);
 
         down.set(false);
+        clock.advance(RulesEngine.MAX_UNDO_PAUSE); // a failed undo waits a doubling pause before its next try
         await().atMost(Duration.ofSeconds(10)).until(() -> engine.pendingUndos() == 0 && engine.stats().get("undone") == 1);
         assertThat(flaky.calls).last().isEqualTo(new FakeFleet.Call("tag:firewall", "firewall.unblock", Map.of("ip", "10.0.0.5")));
+    }
+
+    @Test
+    void anUndoAHostDoesNotAnswerOkIsKeptAndTriedAgainAfterADoublingPauseNotEveryPoll() {
+        java.util.concurrent.atomic.AtomicBoolean offline = new java.util.concurrent.atomic.AtomicBoolean();
+        FakeFleet fw = new FakeFleet() {
+            @Override
+            public List<HostAnswer> call(String selector, String collector, Map<String, String> params, Duration timeout) {
+                List<HostAnswer> answers = super.call(selector, collector, params, timeout);
+                return offline.get() ? answers.stream().map(a -> new HostAnswer(a.host(), false, Json.object().put("status", "no-reply")))
+                        .toList() : answers;
+            }
+        }.add("web-1", List.of("web"), Map.of()).add("fw-1", List.of("firewall"), Map.of());
+        engine = RulesEngine.builder(fw).registry(registry).clock(clock).configure(MapConfig.of(octobox())).build().start();
+        engine.offer(failures("web-1", 5, "10.0.0.5"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.pendingUndos() == 1 && fw.calls.size() == 1);
+        offline.set(true);
+        clock.advance(Duration.ofHours(1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> fw.calls.size() == 2);
+        // the firewall did not answer: before, the undo counted as done and the address stayed blocked for good
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.pendingUndos() == 1);
+        assertThat(engine.stats()).containsEntry("undone", 0L);
+        // not due again until its pause is over, however many polls pass
+        await().pollDelay(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        assertThat(fw.calls).hasSize(2);
+
+        offline.set(false);
+        clock.advance(RulesEngine.MAX_UNDO_PAUSE);
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.pendingUndos() == 0 && engine.stats().get("undone") == 1);
+        assertThat(fw.calls).hasSize(3).last().isEqualTo(new FakeFleet.Call("tag:firewall", "firewall.unblock", Map.of("ip", "10.0.0.5")));
     }
 }
