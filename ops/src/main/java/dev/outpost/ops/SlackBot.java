@@ -60,6 +60,8 @@ import org.slf4j.LoggerFactory;
 public final class SlackBot implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SlackBot.class);
     private static final int SEEN = 10_000;
+    /** A mention of the bot opening a message ({@code <@U123>} or {@code <@U123|name>}), in Slack's own markup. */
+    private static final java.util.regex.Pattern LEADING_MENTION = java.util.regex.Pattern.compile("\\s*<@[A-Z0-9]{1,32}(?:\\|[^>]{0,80})?>\\s*");
 
     private final CommandRouter router;
     private final String appToken;
@@ -79,7 +81,6 @@ public final class SlackBot implements AutoCloseable {
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong ignored = new AtomicLong();
-    private static final java.util.regex.Pattern LEADING_MENTION = java.util.regex.Pattern.compile("\\s*<@[A-Z0-9]{1,32}(?:\\|[^>]{0,80})?>\\s*");
     private final List<ExecutorService> executors = new CopyOnWriteArrayList<>();
     private volatile SocketModeApp socket;
     private volatile Slack slack;
