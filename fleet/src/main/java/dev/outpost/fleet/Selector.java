@@ -73,22 +73,22 @@ public final class Selector {
             }
             checked.add(g);
         }
-        return new Selector(new Node.Ids(checked));
+        return checked(new Node.Ids(checked));
     }
 
     /** Hosts with {@code tag}. */
     public static Selector tag(String tag) {
-        return new Selector(new Node.Tag(FleetMember.checkTag(tag)));
+        return checked(new Node.Tag(FleetMember.checkTag(tag)));
     }
 
     /** Hosts whose fact {@code name} equals {@code value}. */
     public static Selector factEquals(String name, String value) {
-        return new Selector(new Node.Fact(factName(name), Node.Op.EQ, Objects.requireNonNull(value, "value"), null, null));
+        return checked(new Node.Fact(factName(name), Node.Op.EQ, Objects.requireNonNull(value, "value"), null, null));
     }
 
     /** Hosts having fact {@code name} with another value than {@code value}. */
     public static Selector factNotEquals(String name, String value) {
-        return new Selector(new Node.Fact(factName(name), Node.Op.NE, Objects.requireNonNull(value, "value"), null, null));
+        return checked(new Node.Fact(factName(name), Node.Op.NE, Objects.requireNonNull(value, "value"), null, null));
     }
 
     /** Hosts whose fact {@code name} contains a match of {@code regex} (anchor it with {@code ^…$}). */
@@ -99,7 +99,7 @@ public final class Selector {
                     regex.length() + " characters");
         }
         try {
-            return new Selector(new Node.Fact(factName(name), Node.Op.MATCH, regex, Pattern.compile(regex), null));
+            return checked(new Node.Fact(factName(name), Node.Op.MATCH, regex, Pattern.compile(regex), null));
         } catch (PatternSyntaxException e) {
             throw new SelectorException(regex, Math.max(0, e.getIndex()), "a valid regex", "'" + e.getDescription() + "'");
         }
@@ -121,7 +121,7 @@ public final class Selector {
             case GREATER -> Node.Op.GT;
             case GREATER_OR_EQUAL -> Node.Op.GE;
         };
-        return new Selector(new Node.Fact(factName(name), op, number.toPlainString(), null, number));
+        return checked(new Node.Fact(factName(name), op, number.toPlainString(), null, number));
     }
 
     /** Hosts both selectors select. */
@@ -129,7 +129,7 @@ public final class Selector {
         List<Node> parts = new ArrayList<>();
         addFlat(parts, node, true);
         addFlat(parts, other.node, true);
-        return new Selector(new Node.And(parts));
+        return checked(new Node.And(parts));
     }
 
     /** Hosts either selector selects. */
@@ -137,12 +137,12 @@ public final class Selector {
         List<Node> parts = new ArrayList<>();
         addFlat(parts, node, false);
         addFlat(parts, other.node, false);
-        return new Selector(new Node.Or(parts));
+        return checked(new Node.Or(parts));
     }
 
     /** Hosts this selector does not select. */
     public Selector negate() {
-        return new Selector(new Node.Not(node));
+        return checked(new Node.Not(node));
     }
 
     /** Whether {@code host} is selected. */
@@ -168,6 +168,17 @@ public final class Selector {
     @Override
     public String toString() {
         return text();
+    }
+
+    /**
+     * A selector built in code, held to the bounds the parser holds text to: workers read its
+     * {@link #text()}, and one they cannot parse selects no host there, silently.
+     *
+     * @throws SelectorException naming what in its text form is out of bounds
+     */
+    private static Selector checked(Node n) {
+        Lexer.parse(n.text());
+        return new Selector(n);
     }
 
     private static void addFlat(List<Node> parts, Node n, boolean and) {

@@ -145,4 +145,33 @@ class SelectorTest {
         assertThat(s.text()).hasSizeBetween(2049, Lexer.MAX_LENGTH);
         assertThat(Selector.parse(s.text())).isEqualTo(s);
     }
+
+    @Test
+    void aSelectorBuiltInCodeThatWorkersCouldNotParseIsRefusedWhenBuilt() {
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            ids.add(String.format("host-%04d", i));
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Selector.ids(ids)).as("over 4,096 characters")
+                .isInstanceOf(SelectorException.class);
+        Selector deep = Selector.tag("web");
+        for (int i = 0; i < 32; i++) {
+            deep = deep.negate();
+        }
+        Selector almost = deep;
+        org.assertj.core.api.Assertions.assertThatThrownBy(almost::negate).as("nested past 32 levels")
+                .isInstanceOf(SelectorException.class);
+        Selector many = Selector.tag("t0");
+        for (int i = 1; i < 256; i++) {
+            many = many.or(Selector.tag("t" + i));
+        }
+        Selector full = many;
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> full.or(Selector.tag("one-more"))).as("past 256 terms")
+                .isInstanceOf(SelectorException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Selector.factEquals("os.name", "Linux\u0007\n"))
+                .as("a control character in a value").isInstanceOf(SelectorException.class);
+        // what is within bounds still builds, and its text parses back on the worker
+        assertThat(Selector.parse(full.text())).isEqualTo(full);
+        assertThat(Selector.parse(almost.text())).isEqualTo(almost);
+    }
 }
