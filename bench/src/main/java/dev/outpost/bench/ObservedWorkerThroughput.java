@@ -38,6 +38,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Rounds of fewer than about 200,000 requests measure the JIT and the collector more than the work.
  *
  * <pre>java -cp bench/target/benchmarks.jar dev.outpost.bench.ObservedWorkerThroughput [requests] [rounds] [dir] [prometheus|clientpct|nopct]</pre>
+ * {@code -Donly=off|micrometer|audit|both} runs one configuration alone, round after round (for a
+ * profiler, and as a user who turns it on meets it: interleaved, the audit log measured at 1.00× of
+ * off on a day when, run alone, it ran at 0.40×).
  * The meters use the settings the {@code outpost} daemons use ({@code MeterSettings.PROMETHEUS}:
  * histograms, no client-side percentiles) unless {@code clientpct} (three client-side percentiles,
  * {@code MeterSettings.DEFAULTS}) or {@code nopct} (neither) is given.
@@ -62,6 +65,15 @@ public final class ObservedWorkerThroughput {
         // off, Micrometer alone, the audit log alone, both (the goal's "on")
         boolean[][] configs = {{false, false}, {true, false}, {false, true}, {true, true}};
         String[] names = {"off", "micrometer", "audit", "both"};
+        String only = System.getProperty("only", "");
+        if (!only.isEmpty()) { // one configuration alone, for a profiler: -Donly=both
+            boolean[] c = configs[java.util.Arrays.asList(names).indexOf(only)];
+            for (int r = 0; r < rounds; r++) {
+                double[] x = round(n, c[0], c[1], dir);
+                System.out.printf(Locale.ROOT, "  %s %,.0f req/s (%.2f µs CPU/req; loop threads %.2f, audit writer %.2f)%n", only, x[0], x[1], x[3], x[4]);
+            }
+            return;
+        }
         for (int i = 0; i < 2; i++) { // warm the JIT for all, so none is measured cold
             for (boolean[] c : configs) {
                 round(n, c[0], c[1], dir);
