@@ -14,6 +14,7 @@ import dev.outpost.fleet.internal.ConfigValues;
 import dev.outpost.fleet.internal.FleetAttributes;
 import dev.outpost.fleet.internal.FleetContext;
 import dev.outpost.fleet.internal.Inventory;
+import dev.outpost.fleet.internal.Lexer;
 import dev.outpost.fleet.internal.PollPacing;
 import dev.outpost.fleet.internal.Sweeper;
 import dev.outpost.spi.Codec;
@@ -306,10 +307,17 @@ public final class Fleet implements AutoCloseable {
         return new FleetCall(cs);
     }
 
+    /**
+     * What the workers on the topic are told to select themselves by: the expected ids when the set
+     * came from a ping (hosts that joined since stay out), else, or when the ids are too many to
+     * name in one selector, the call's target, which each worker evaluates on its own tags and facts.
+     */
     private static Optional<String> selectText(FleetRequest request, Discovery expected) {
         if (expected.source() != Discovery.Source.REGISTRY) {
-            String ids = "id:" + String.join(",", expected.ids());
-            return ids.length() <= 2048 ? Optional.of(ids) : Optional.empty();
+            String ids = FleetAttributes.idSelector(expected.ids());
+            if (ids.length() <= Lexer.MAX_LENGTH) {
+                return Optional.of(ids);
+            }
         }
         return request.target().equals(Selector.all()) ? Optional.empty() : Optional.of(request.target().text());
     }

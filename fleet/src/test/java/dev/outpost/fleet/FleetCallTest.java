@@ -320,4 +320,33 @@ class FleetCallTest {
         assertThat(s.hosts(Outcome.OK)).as("the hosts' filter read the selector the call carried").containsExactly("web-1", "web-2");
         assertThat(hosts.runs).containsOnlyKeys("web-1", "web-2");
     }
+
+    @Test
+    void withoutARegistryAnExpectedSetTooLongToNameStillReachesOnlyTheTargetedHosts() {
+        // 12 web hosts with 190-character ids: the id list (about 2,300 characters) was dropped
+        // from the broadcast, which then ran on every host on the topic, db hosts included
+        List<String> web = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            String id = "web-" + "x".repeat(180) + "-" + i;
+            web.add(id);
+            hosts.add(id, Behaviour.OK, "web");
+        }
+        hosts.add("db-1", Behaviour.OK, "db");
+        hosts.add("db-2", Behaviour.OK, "db");
+        hosts.workers.keySet().forEach(hosts::start);
+        Fleet fleet = Fleet.builder(hosts.transport).clock(hosts.time).ticker(hosts.time.ticker()).pollWait(Duration.ofMillis(100))
+                .build().start();
+        hosts.closeables.add(fleet);
+        CompletableFuture<Discovery> d = CompletableFuture.supplyAsync(() -> fleet.discover(Selector.parse("tag:web"), Duration.ofSeconds(2)));
+        await().until(() -> fleet.stats().answers() == 12);
+        hosts.time.advance(Duration.ofSeconds(3));
+        Discovery found = d.join();
+        assertThat(found.source()).isEqualTo(Discovery.Source.PING);
+        assertThat(found.ids()).hasSize(12);
+        FleetCall call = fleet.call(FleetRequest.builder("app.work").target(Selector.parse("tag:web")).deadline(Duration.ofSeconds(5))
+                .build(), found);
+        FleetSummary s = finish(call, Duration.ofSeconds(6));
+        assertThat(s.hosts(Outcome.OK)).containsExactlyInAnyOrderElementsOf(web);
+        assertThat(hosts.runs).as("the db hosts were not targeted").containsOnlyKeys(web.toArray(String[]::new));
+    }
 }

@@ -132,4 +132,27 @@ class RolloutTest {
         hosts.time.advance(Duration.ofMinutes(30));
         await().during(Duration.ofMillis(100)).until(() -> hosts.runs.size() == 1);
     }
+
+    @Test
+    void aBatchOverTheTopicTooLongToNameInOneSelectorReachesEveryHostOfIt() {
+        // 25 hosts with 190-character ids in one batch: about 4,800 characters of ids, past the
+        // 4,096 a worker parses, so each refused the batch's broadcast and the rollout got no answer
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            String id = String.format("web-%s-%02d", "x".repeat(182), i);
+            ids.add(id);
+            hosts.add(id, Behaviour.OK, "web");
+            hosts.start(id);
+        }
+        hosts.add("db-1", Behaviour.OK, "db");
+        hosts.start("db-1");
+        Fleet fleet = fleet(new FaultyTransport(hosts.transport));
+        FleetCall call = fleet.rollout(FleetRequest.builder("app.work").target(Selector.tag("web")).route(Route.TOPIC)
+                .deadline(Duration.ofSeconds(5)).build(), RolloutPlan.builder().batchSize(Size.of(25)).build());
+        await().until(() -> hosts.runs.size() == 25 || call.summary().isDone());
+        hosts.time.advance(Duration.ofSeconds(6));
+        FleetSummary s = call.summary().join();
+        assertThat(s.hosts(Outcome.OK)).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(hosts.runs).containsOnlyKeys(ids.toArray(String[]::new));
+    }
 }

@@ -180,18 +180,14 @@ public final class CallState {
                 s.deadline = task;
             }
         }
-        if (topic) {
-            Request tr = r;
-            if (plan.isPresent()) {
-                // rollout hosts reached over the topic: select them alone
-                tr = r.toBuilder().attribute(FleetAttributes.SELECT, "id:" + String.join(",",
-                        targets.stream().map(s -> s.host.id()).toList())).build();
+        if (topic && plan.isPresent()) {
+            // rollout hosts reached over the topic: select them alone, in as many broadcasts as their ids need
+            for (List<Slot> part : FleetAttributes.idGroups(targets, s -> s.host.id())) {
+                broadcast(r.toBuilder().attribute(FleetAttributes.SELECT, FleetAttributes.idSelector(
+                        part.stream().map(s -> s.host.id()).toList())).build(), part);
             }
-            ctx.sender().topic(tr).whenComplete((v, e) -> {
-                if (e != null) {
-                    notDelivered(targets, e);
-                }
-            });
+        } else if (topic) {
+            broadcast(r, targets);
         } else {
             dev.outpost.spi.Message body;
             try {
@@ -214,6 +210,14 @@ public final class CallState {
                 });
             }
         }
+    }
+
+    private void broadcast(Request r, List<Slot> targets) {
+        ctx.sender().topic(r).whenComplete((v, e) -> {
+            if (e != null) {
+                notDelivered(targets, e);
+            }
+        });
     }
 
     private void notDelivered(List<Slot> targets, Throwable e) {

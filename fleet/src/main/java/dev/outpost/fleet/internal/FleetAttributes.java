@@ -1,5 +1,9 @@
 package dev.outpost.fleet.internal;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
 /** Request attributes and registry keys the caller and the worker-side guard agree on. */
 public final class FleetAttributes {
     /** The selector text of a topic broadcast: hosts it does not select refuse the request. */
@@ -16,5 +20,35 @@ public final class FleetAttributes {
 
     public static String cancelKey(String requestId) {
         return CANCELLED_PREFIX + requestId;
+    }
+
+    /** The selector naming exactly {@code ids}. */
+    public static String idSelector(List<String> ids) {
+        return "id:" + String.join(",", ids);
+    }
+
+    /**
+     * {@code items} split, in order, into groups whose {@link #idSelector} stays within what a worker
+     * parses ({@link Lexer#MAX_LENGTH}): a longer one is refused by every host, so the group it
+     * named would never run. Host ids are at most 200 characters, so every group holds at least one.
+     */
+    public static <T> List<List<T>> idGroups(List<T> items, Function<T, String> id) {
+        List<List<T>> groups = new ArrayList<>();
+        List<T> group = new ArrayList<>();
+        int length = "id:".length() - 1;
+        for (T item : items) {
+            int add = id.apply(item).length() + 1;
+            if (!group.isEmpty() && length + add > Lexer.MAX_LENGTH) {
+                groups.add(group);
+                group = new ArrayList<>();
+                length = "id:".length() - 1;
+            }
+            group.add(item);
+            length += add;
+        }
+        if (!group.isEmpty()) {
+            groups.add(group);
+        }
+        return groups;
     }
 }
