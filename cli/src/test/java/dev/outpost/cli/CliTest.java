@@ -221,4 +221,17 @@ class CliTest {
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("outpost.sqs.secret-access-key").contains("KEY=VALUE").doesNotContain("wJalrXUtnFEMI");
     }
+
+    @Test
+    void aSecretIndentedUnderItsKeyIsNamedAsAnUnknownKeyWithoutBeingPrinted() throws Exception {
+        // a value one level too deep becomes a mapping key under the secret's key: it was echoed whole
+        Path file = dir.resolve("indented.yaml");
+        Files.writeString(file, "outpost:\n  sqs:\n    secret-access-key:\n      wJalrXUtnFEMIK7MDENG: true\n"
+                + "  ops:\n    slack:\n      bot-token:\n        xoxb-123: x\n");
+        Run r = run("worker", "--config", file.toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.CONFIG);
+        assertThat(r.err()).contains("outpost.sqs.secret-access-key.<20 characters, not shown>")
+                .contains("outpost.ops.slack.bot-token.<8 characters, not shown>")
+                .doesNotContain("wJalrXUtnFEMI").doesNotContain("xoxb-123");
+    }
 }

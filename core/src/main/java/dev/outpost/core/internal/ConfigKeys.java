@@ -124,14 +124,44 @@ public final class ConfigKeys {
     }
 
 
-    /** The problem for an unknown key: names it, its layer and the nearest valid key. */
+    /**
+     * The problem for an unknown key: names it (in {@link #shown} form), its layer and the nearest
+     * valid key.
+     */
     public ConfigException.Problem unknown(String key, Optional<String> source) {
         StringBuilder m = new StringBuilder("unknown key");
         source.ifPresent(s -> m.append(" (set in ").append(s).append(')'));
         nearest(key).ifPresentOrElse(n -> m.append("; did you mean ").append(n).append('?'),
                 () -> m.append("; no module on the class path declares it"));
-        return new ConfigException.Problem(key, m.toString());
+        return new ConfigException.Problem(shown(key), m.toString());
     }
+
+    /**
+     * {@code key} as an error may print it. A secret pasted where a key goes (a YAML mapping key, a
+     * value indented one level too deep under a secret's key) becomes part of a key: a part that is
+     * not word-like (more than 30 characters, or other than letters, digits, {@code -} and
+     * {@code _}), and any part below a secret's key, is replaced by its length.
+     */
+    public String shown(String key) {
+        StringBuilder out = new StringBuilder(Math.min(key.length(), 200));
+        String[] parts = key.split("\\.", -1);
+        boolean belowSecret = false;
+        StringBuilder path = new StringBuilder();
+        for (int i = 0; i < parts.length; i++) {
+            String part = parts[i];
+            if (i > 0) {
+                out.append('.');
+                path.append('.');
+            }
+            boolean hidden = belowSecret || part.length() > 30 || !WORD.matcher(part).matches();
+            out.append(hidden ? "<" + part.length() + " characters, not shown>" : part);
+            path.append(part);
+            belowSecret |= secrets.contains(path.toString());
+        }
+        return out.toString();
+    }
+
+    private static final java.util.regex.Pattern WORD = java.util.regex.Pattern.compile("[A-Za-z0-9_-]*");
 
     /** Every declared key with its default (empty when none), for listings. */
     public Map<String, String> listing() {

@@ -138,6 +138,24 @@ class OutpostConfigTest {
     }
 
     @Test
+    void aSecretPastedWhereAKeyGoesIsNotEchoedAsAnUnknownKey() throws IOException {
+        Path p = write("pasted.yaml", """
+                outpost:
+                  worker:
+                    xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp: 1
+                    wJalrXUtnFEMI/K7MDENG+bPxRfiCY: 2
+                    concurancy: 4
+                """);
+        assertThatThrownBy(() -> OutpostConfig.builder().localFile(p).build())
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.getMessage()).doesNotContain("xoxb-1234567890").doesNotContain("wJalrXUtnFEMI")
+                            .contains("outpost.worker.<43 characters, not shown>")
+                            .contains("outpost.worker.<30 characters, not shown>")
+                            .contains("outpost.worker.concurancy").contains("pasted.yaml");
+                });
+    }
+
+    @Test
     void workerConfigurationReportsEveryProblemAtOnce() throws IOException {
         Path p = write("bad.yaml", """
                 outpost:
