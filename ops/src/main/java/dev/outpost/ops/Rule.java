@@ -86,7 +86,20 @@ public record Rule(String name, String collector, List<Condition> conditions, Se
             }
         }
 
-        /** Whether the condition holds on {@code result}; a missing field never matches. */
+        /** The longest number read: BigDecimal parses this many digits in microseconds, and no measure needs more. */
+        private static final int MAX_NUMBER_CHARS = 1000;
+        /** Possessive throughout: a host's value of a million digits and a letter is refused in one pass, no backtracking. */
+        private static final java.util.regex.Pattern NUMERIC = java.util.regex.Pattern.compile(
+                "\\s*+[-+]?+(?:\\d++(?:\\.\\d*+)?+|\\.\\d++)(?:[eE][-+]?+\\d++)?+\\s*+");
+
+        private static boolean looksNumeric(String s) {
+            return NUMERIC.matcher(s).matches();
+        }
+
+        /**
+         * Whether the condition holds on {@code result}; a missing field never matches, nor does a
+         * number too long to read.
+         */
         public boolean test(JsonNode result) {
             JsonNode v = at(result, path);
             if (v.isMissingNode() || v.isNull() || v.isContainerNode()) {
@@ -98,6 +111,9 @@ public record Rule(String name, String collector, List<Condition> conditions, Se
             }
             Optional<BigDecimal> a = number(text);
             Optional<BigDecimal> b = number(value);
+            if (a.isEmpty() && looksNumeric(text) || b.isEmpty() && looksNumeric(value)) {
+                return false; // a number too long (or its exponent too large) to read: like a missing field
+            }
             int cmp = a.isPresent() && b.isPresent() ? a.get().compareTo(b.get()) : text.compareTo(value);
             return switch (op) {
                 case "==" -> cmp == 0;
@@ -110,7 +126,7 @@ public record Rule(String name, String collector, List<Condition> conditions, Se
         }
 
         private static Optional<BigDecimal> number(String s) {
-            if (s.length() > 64) {
+            if (s.length() > MAX_NUMBER_CHARS) {
                 return Optional.empty();
             }
             try {

@@ -30,4 +30,25 @@ class RuleTest {
         assertThat(high.matches(new Observation("web-1", "auth.failures", Set.of(), Json.parse("{\"severity\":\"critical\"}"))))
                 .isTrue();
     }
+
+    @Test
+    void aNumberOfManyDigitsComparesAsANumberAndOneTooLongToReadNeverMatches() {
+        Rule.Condition above = new Rule.Condition("bytes", ">", "100");
+        String big = "1" + "0".repeat(80); // 10^80: it compared as text, so "9" was above it and it was not above "2"
+        assertThat(above.test(Json.parse("{\"bytes\": \"" + big + "\"}"))).isTrue();
+        assertThat(new Rule.Condition("bytes", "<", big).test(Json.parse("{\"bytes\": 9}"))).isTrue();
+        assertThat(new Rule.Condition("bytes", ">", "2").test(Json.parse("{\"bytes\": \"" + big + "\"}"))).isTrue();
+        // a host's number longer than the store reads: no match, whichever way it is asked
+        String huge = "9".repeat(5000);
+        assertThat(above.test(Json.parse("{\"bytes\": \"" + huge + "\"}"))).isFalse();
+        assertThat(new Rule.Condition("bytes", "<", "100").test(Json.parse("{\"bytes\": \"" + huge + "\"}"))).isFalse();
+        assertThat(new Rule.Condition("bytes", "!=", "100").test(Json.parse("{\"bytes\": \"" + huge + "\"}"))).isFalse();
+        assertThat(new Rule.Condition("v", ">", "100").test(Json.parse("{\"v\": \"1e99999999999\"}"))).isFalse();
+        // a million digits and a letter is text, read in one pass
+        String notANumber = "9".repeat(1_000_000) + "x";
+        assertThat(new Rule.Condition("v", "~", "x").test(Json.parse("{\"v\": \"" + notANumber + "\"}"))).isTrue();
+        assertThat(new Rule.Condition("v", ">", "100").test(Json.parse("{\"v\": \"" + notANumber + "\"}"))).isTrue();
+        // text still compares as text
+        assertThat(new Rule.Condition("state", "==", "down").test(Json.parse("{\"state\": \"down\"}"))).isTrue();
+    }
 }
