@@ -38,9 +38,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Rounds of fewer than about 200,000 requests measure the JIT and the collector more than the work.
  *
  * <pre>java -cp bench/target/benchmarks.jar dev.outpost.bench.ObservedWorkerThroughput [requests] [rounds] [dir] [prometheus|clientpct|nopct]</pre>
- * {@code -Donly=off|micrometer|audit|both} runs one configuration alone, round after round (for a
- * profiler, and as a user who turns it on meets it: interleaved, the audit log measured at 1.00× of
- * off on a day when, run alone, it ran at 0.40×).
+ * {@code -Donly=off|micrometer|audit|both} runs one configuration alone, after two unprinted
+ * warm-up rounds, round after round (for a profiler, and as a user who turns it on meets it: on
+ * 2026-12-05 the audit log measured 0.98× of off interleaved, and 0.4–0.9× in separate runs of it
+ * alone and of off alone, minutes apart).
  * The meters use the settings the {@code outpost} daemons use ({@code MeterSettings.PROMETHEUS}:
  * histograms, no client-side percentiles) unless {@code clientpct} (three client-side percentiles,
  * {@code MeterSettings.DEFAULTS}) or {@code nopct} (neither) is given.
@@ -68,6 +69,8 @@ public final class ObservedWorkerThroughput {
         String only = System.getProperty("only", "");
         if (!only.isEmpty()) { // one configuration alone, for a profiler: -Donly=both
             boolean[] c = configs[java.util.Arrays.asList(names).indexOf(only)];
+            round(n, c[0], c[1], dir); // the JIT's rounds, not measured
+            round(n, c[0], c[1], dir);
             for (int r = 0; r < rounds; r++) {
                 double[] x = round(n, c[0], c[1], dir);
                 System.out.printf(Locale.ROOT, "  %s %,.0f req/s (%.2f µs CPU/req; loop threads %.2f, audit writer %.2f)%n", only, x[0], x[1], x[3], x[4]);
