@@ -14,7 +14,6 @@ import dev.outpost.fleet.internal.ConfigValues;
 import dev.outpost.fleet.internal.FleetAttributes;
 import dev.outpost.fleet.internal.FleetContext;
 import dev.outpost.fleet.internal.Inventory;
-import dev.outpost.fleet.internal.Lexer;
 import dev.outpost.fleet.internal.PollPacing;
 import dev.outpost.fleet.internal.Sweeper;
 import dev.outpost.spi.Codec;
@@ -297,7 +296,7 @@ public final class Fleet implements AutoCloseable {
             rb.attribute(FleetAttributes.CANCELLABLE, "true");
         }
         if (viaTopic && plan.isEmpty()) {
-            Optional<String> select = selectText(request, expected);
+            Optional<String> select = FleetAttributes.topicSelector(request.target(), expected);
             select.ifPresent(s -> rb.attribute(FleetAttributes.SELECT, s));
         }
         CallState cs = new CallState(context, rb.build(), expected, wait, ttl, viaTopic, cancellable, request.listener(), plan);
@@ -305,21 +304,6 @@ public final class Fleet implements AutoCloseable {
         calls.increment();
         cs.begin();
         return new FleetCall(cs);
-    }
-
-    /**
-     * What the workers on the topic are told to select themselves by: the expected ids when the set
-     * came from a ping (hosts that joined since stay out), else, or when the ids are too many to
-     * name in one selector, the call's target, which each worker evaluates on its own tags and facts.
-     */
-    private static Optional<String> selectText(FleetRequest request, Discovery expected) {
-        if (expected.source() != Discovery.Source.REGISTRY) {
-            String ids = FleetAttributes.idSelector(expected.ids());
-            if (ids.length() <= Lexer.MAX_LENGTH) {
-                return Optional.of(ids);
-            }
-        }
-        return request.target().equals(Selector.all()) ? Optional.empty() : Optional.of(request.target().text());
     }
 
     private void checkSize(int n) {

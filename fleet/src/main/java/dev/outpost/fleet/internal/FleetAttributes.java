@@ -1,7 +1,10 @@
 package dev.outpost.fleet.internal;
 
+import dev.outpost.fleet.Discovery;
+import dev.outpost.fleet.Selector;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /** Request attributes and registry keys the caller and the worker-side guard agree on. */
@@ -20,6 +23,21 @@ public final class FleetAttributes {
 
     public static String cancelKey(String requestId) {
         return CANCELLED_PREFIX + requestId;
+    }
+
+    /**
+     * What the workers on the topic are told to select themselves by: the expected ids when the set
+     * came from a ping (hosts that joined since stay out), else, or when the ids are too many to
+     * name in one selector, the call's target, which each worker evaluates on its own tags and facts.
+     */
+    public static Optional<String> topicSelector(Selector target, Discovery expected) {
+        if (expected.source() != Discovery.Source.REGISTRY) {
+            String ids = idSelector(expected.ids());
+            if (ids.length() <= Lexer.MAX_LENGTH) {
+                return Optional.of(ids);
+            }
+        }
+        return target.equals(Selector.all()) ? Optional.empty() : Optional.of(target.text());
     }
 
     /** The selector naming exactly {@code ids}. */
