@@ -22,8 +22,21 @@ final class FlakyTransport implements Transport {
         this.inner = inner;
     }
 
+    /** When set, sends hang until it completes (a destination that does not answer); {@link #held} counts them. */
+    volatile CompletableFuture<Void> gate;
+    final List<List<Message>> held = new CopyOnWriteArrayList<>();
+
     @Override
     public CompletableFuture<Void> send(String destination, Message message) {
+        CompletableFuture<Void> g = gate;
+        if (g != null) {
+            held.add(List.of(message));
+            return g.thenCompose(v -> sendNow(destination, message));
+        }
+        return sendNow(destination, message);
+    }
+
+    private CompletableFuture<Void> sendNow(String destination, Message message) {
         Error e = throwNext;
         if (e != null) {
             throwNext = null;
@@ -43,6 +56,15 @@ final class FlakyTransport implements Transport {
 
     @Override
     public CompletableFuture<Void> sendBatch(String destination, List<Message> messages) {
+        CompletableFuture<Void> g = gate;
+        if (g != null) {
+            held.add(List.copyOf(messages));
+            return g.thenCompose(v -> sendBatchNow(destination, messages));
+        }
+        return sendBatchNow(destination, messages);
+    }
+
+    private CompletableFuture<Void> sendBatchNow(String destination, List<Message> messages) {
         Error e = throwNext;
         if (e != null) {
             throwNext = null;

@@ -75,18 +75,44 @@ class OutboxTransportTest {
 
     @Test
     void whenFullTheOldestAreDroppedAndTheBoundHolds() throws Exception {
-        flaky.down = true;
+        flaky.gate = new CompletableFuture<>(); // the destination hangs: what is being sent stays in flight
         try (OutboxTransport outbox = outbox(5, OutboxTransport.WhenFull.DROP_OLDEST)) {
-            for (int i = 1; i <= 12; i++) {
+            outbox.send("records", msg(1)).join();
+            await().atMost(Duration.ofSeconds(10)).until(() -> flaky.held.size() == 1);
+            for (int i = 2; i <= 12; i++) {
                 assertThat(outbox.send("records", msg(i))).isCompleted();
                 assertThat(outbox.pending()).isLessThanOrEqualTo(5);
             }
             assertThat(outbox.dropped()).isEqualTo(7);
-            flaky.down = false;
+            flaky.gate.complete(null);
+            flaky.gate = null;
             await().atMost(Duration.ofSeconds(10)).until(() -> outbox.pending() == 0);
-            // the oldest go; the one the outbox thread is sending at that instant is never dropped under it
+            // the oldest waiting go; the one being sent when the outbox filled is never dropped under it
+            assertThat(acceptedNumbers()).containsExactly(1, 9, 10, 11, 12);
+        }
+    }
+
+    @Test
+    void aBatchBeingSentIsNotDroppedWhileTheOutboxFillsBehindIt() throws Exception {
+        flaky.gate = new CompletableFuture<>();
+        try (OutboxTransport outbox = outbox(5, OutboxTransport.WhenFull.DROP_OLDEST)) {
+            for (int i = 1; i <= 4; i++) {
+                outbox.send("records", msg(i)).join();
+            }
+            // the outbox takes as many of them as had arrived when it woke, up to 4 (one stays droppable)
+            await().atMost(Duration.ofSeconds(10)).until(() -> !flaky.held.isEmpty());
+            List<Integer> inFlight = flaky.held.get(0).stream()
+                    .map(m -> Integer.parseInt(new String(m.body(), StandardCharsets.UTF_8))).toList();
+            for (int i = 5; i <= 12; i++) {
+                outbox.send("records", msg(i)).join();
+                assertThat(outbox.pending()).isLessThanOrEqualTo(5);
+            }
+            flaky.gate.complete(null);
+            flaky.gate = null;
+            await().atMost(Duration.ofSeconds(10)).until(() -> outbox.pending() == 0);
             List<Integer> got = acceptedNumbers();
-            assertThat(got).hasSize(5).isSorted().endsWith(9, 10, 11, 12);
+            assertThat(got).hasSize(5).isSorted().startsWith(inFlight.toArray(Integer[]::new)).endsWith(12);
+            assertThat(outbox.dropped()).isEqualTo(7);
         }
     }
 
@@ -135,6 +161,7 @@ class OutboxTransportTest {
             for (int i = 1; i <= 25; i++) {
                 outbox.send("records", msg(i)).join();
             }
+            await().atMost(Duration.ofSeconds(10)).until(() -> flaky.refused.get() >= 1); // the outage was seen
             flaky.down = false;
             await().atMost(Duration.ofSeconds(10)).until(() -> outbox.pending() == 0);
             assertThat(acceptedNumbers()).isEqualTo(IntStream.rangeClosed(1, 25).boxed().toList());
