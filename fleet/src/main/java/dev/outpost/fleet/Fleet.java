@@ -173,7 +173,8 @@ public final class Fleet implements AutoCloseable {
         ensureRunning();
         long t0 = ticker.getAsLong();
         if (registry.isPresent()) {
-            List<HostRecord> hosts = Inventory.read(registry.get()).stream().filter(selector::matches).toList();
+            List<HostRecord> inventory = Inventory.read(registry.get());
+            List<HostRecord> hosts = Inventory.withOwnDestinations(inventory, inventory.stream().filter(selector::matches).toList());
             checkSize(hosts.size());
             return new Discovery(Discovery.Source.REGISTRY, hosts, Duration.ofNanos(ticker.getAsLong() - t0));
         }
@@ -263,7 +264,10 @@ public final class Fleet implements AutoCloseable {
         if (request.hosts().isPresent()) {
             long t0 = ticker.getAsLong();
             Map<String, HostRecord> known = new java.util.HashMap<>();
-            registry.ifPresent(r -> Inventory.read(r).forEach(h -> known.put(h.id(), h)));
+            registry.ifPresent(r -> {
+                List<HostRecord> inventory = Inventory.read(r);
+                Inventory.withOwnDestinations(inventory, inventory).forEach(h -> known.put(h.id(), h));
+            });
             List<HostRecord> hosts = new ArrayList<>();
             for (String id : new java.util.TreeSet<>(request.hosts().get())) {
                 hosts.add(known.getOrDefault(id, new HostRecord(id, "", List.of(), java.util.Set.of(), Map.of(), clock.instant())));
@@ -274,9 +278,11 @@ public final class Fleet implements AutoCloseable {
         return discover(request.target(), request.deadline().orElse(deadline));
     }
 
-    private FleetCall start(FleetRequest request, Discovery expected, Optional<RolloutPlan> plan) {
+    private FleetCall start(FleetRequest request, Discovery given, Optional<RolloutPlan> plan) {
         Objects.requireNonNull(request, "request");
-        Objects.requireNonNull(expected, "expected");
+        Objects.requireNonNull(given, "expected");
+        // a set the caller built may name one destination for two hosts, as an inventory may
+        Discovery expected = new Discovery(given.source(), Inventory.withOwnDestinations(given.hosts(), given.hosts()), given.took());
         ensureRunning();
         checkSize(expected.hosts().size());
         Duration wait = request.deadline().orElse(deadline);

@@ -92,6 +92,51 @@ class FleetCallTest {
         assertThat(s.toString()).contains("ok 6").contains("no-reply 2");
     }
 
+    /** Host "copy" was configured with canary's queue: it reads canary's requests and registers canary's destination. */
+    private void canaryAndACopyOfItsConfiguration() {
+        hosts.add("canary", "requests-canary", Behaviour.OK, c -> c, "canary");
+        hosts.add("copy", "requests-canary", Behaviour.OK, c -> c);
+        hosts.members.values().forEach(FleetMember::start);
+        hosts.workers.get("copy").start(); // canary's worker is down: whatever reaches the shared queue, copy reads
+    }
+
+    @Test
+    void aCallForOneHostNeverRunsOnAnotherThatRegistersTheSameDestination() {
+        canaryAndACopyOfItsConfiguration();
+        Fleet fleet = fleet();
+        Discovery canaries = fleet.discover(Selector.parse("tag:canary"));
+        assertThat(canaries.ids()).containsExactly("canary");
+        assertThat(canaries.hosts().get(0).requests()).as("not its own: not used for direct sends").isEmpty();
+
+        FleetCall call = fleet.call(FleetRequest.builder("app.work").target(Selector.parse("tag:canary"))
+                .deadline(Duration.ofSeconds(5)).build());
+        await().until(() -> hosts.members.get("copy").notSelectedRequests() == 1);
+        FleetSummary s = finish(call, Duration.ofSeconds(6));
+        assertThat(hosts.runs).as("copy read the request and left it: it is not a canary").isEmpty();
+        assertThat(s.hosts(Outcome.NO_REPLY)).containsExactly("canary");
+        assertThat(s.unexpected()).isZero();
+    }
+
+    @Test
+    void onADirectOnlyCallSuchAHostIsNotDeliveredAndSaysWhy() {
+        canaryAndACopyOfItsConfiguration();
+        Fleet fleet = fleet();
+        List<HostRecord> inventory = fleet.discover(Selector.all()).hosts();
+        assertThat(inventory).extracting(HostRecord::requests).containsOnly("");
+        FleetSummary s = fleet.call(FleetRequest.builder("app.work").target(Selector.parse("tag:canary")).route(Route.DIRECT)
+                .deadline(Duration.ofSeconds(5)).build()).summary().join();
+        assertThat(s.hosts(Outcome.NOT_DELIVERED)).containsExactly("canary");
+        assertThat(s.results().get("canary").detail()).contains("of its own").contains("other hosts register too");
+        // a set the caller built from the records as registered is checked too
+        HostRecord canary = new HostRecord("canary", "requests-canary", List.of("app.work"), java.util.Set.of("canary"), Map.of(),
+                hosts.time.instant());
+        HostRecord copy = new HostRecord("copy", "requests-canary", List.of("app.work"), java.util.Set.of(), Map.of(), hosts.time.instant());
+        FleetSummary given = fleet.call(FleetRequest.builder("app.work").route(Route.DIRECT).deadline(Duration.ofSeconds(5)).build(),
+                new Discovery(Discovery.Source.LIST, List.of(canary, copy), Duration.ZERO)).summary().join();
+        assertThat(given.hosts(Outcome.NOT_DELIVERED)).containsExactly("canary", "copy");
+        assertThat(hosts.runs).isEmpty();
+    }
+
     @Test
     void aSummaryListsEveryHostByIdWhateverOrderTheExpectedSetCameIn() {
         hosts.add("b", Behaviour.OK);

@@ -50,7 +50,11 @@ final class TestHosts implements AutoCloseable {
 
     /** Declares host {@code id}'s queue (subscribed to the fleet topic) and builds, not starts, its worker and member. */
     void add(String id, Behaviour b, Function<Codec, Codec> codec, String... tags) {
-        String queue = "requests-" + id;
+        add(id, "requests-" + id, b, codec, tags);
+    }
+
+    /** Host {@code id} reading {@code queue}, which other hosts may read too. */
+    void add(String id, String queue, Behaviour b, Function<Codec, Codec> codec, String... tags) {
         transport.subscribe(Fleet.DEFAULT_TOPIC, queue);
         List<Collector> collectors = b == Behaviour.NO_COLLECTOR ? List.of() : List.of(work(id, b));
         FleetMember m = FleetMember.builder(registry).id(id).requests(queue).collectors(collectors).tags(tags)

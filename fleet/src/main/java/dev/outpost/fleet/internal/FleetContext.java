@@ -134,7 +134,8 @@ public final class FleetContext implements CallContext, CallContext.Sender {
     @Override
     public CompletableFuture<Void> direct(HostRecord host, Message message) {
         if (host.requests().isEmpty()) {
-            return CompletableFuture.failedFuture(new IllegalStateException("no request destination known for host " + host.id()));
+            return CompletableFuture.failedFuture(new IllegalStateException("no request destination of its own known for host " + host.id()
+                    + " (none in the inventory, or one that other hosts register too)"));
         }
         return transport.send(host.requests(), message);
     }
