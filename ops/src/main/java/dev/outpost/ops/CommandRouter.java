@@ -93,7 +93,9 @@ public final class CommandRouter {
             }
             Server h = s.get();
             out.append(h.id()).append('\n');
-            out.append("  requests: ").append(Text.printable(h.requests())).append('\n');
+            // empty when the inventory has none for it, or one that other hosts register too (see the fleet README)
+            out.append("  requests: ").append(h.requests().isEmpty() ? "(none of its own: reached over the topic)"
+                    : Text.printable(h.requests())).append('\n');
             out.append("  tags: ").append(Text.printable(String.join(", ", h.tags()))).append('\n');
             out.append("  collectors: ").append(Text.printable(String.join(", ", h.collectors()))).append('\n');
             h.facts().forEach((k, v) -> out.append("  ").append(Text.printable(k)).append(": ")

@@ -34,6 +34,9 @@ class CommandRouterTest {
         assertThat(router().handle(ALICE, "servers with tag web").text()).contains("2 servers", "web-1", "web-2")
                 .doesNotContain("db-1");
         assertThat(router().handle(ALICE, "describe server db-1").text()).contains("db-1", "os: bsd", "requests-db-1");
+        // a destination two entries name is no host's own: the fleet's discovery clears it
+        fleet.servers.add(new Server("copy-1", "", List.of("disk.usage"), new java.util.TreeSet<>(), new java.util.TreeMap<>()));
+        assertThat(router().handle(ALICE, "describe server copy-1").text()).contains("requests: (none of its own: reached over the topic)");
         Reply missing = router().handle(ALICE, "describe server nope");
         assertThat(missing.ok()).isFalse();
         assertThat(missing.text()).contains("no server 'nope'");
