@@ -32,12 +32,14 @@ public final class Inventory {
      */
     public static List<HostRecord> withOwnDestinations(List<HostRecord> all, List<HostRecord> selected) {
         Map<String, Integer> uses = new HashMap<>();
+        int named = 0;
         for (HostRecord h : all) {
             if (!h.requests().isEmpty()) {
                 uses.merge(h.requests(), 1, Integer::sum);
+                named++;
             }
         }
-        if (uses.size() == countWithDestination(all)) {
+        if (uses.size() == named) {
             return selected; // the usual inventory: every destination is one host's
         }
         List<HostRecord> out = new ArrayList<>(selected.size());
@@ -56,10 +58,6 @@ public final class Inventory {
             }
         }
         return out;
-    }
-
-    private static long countWithDestination(List<HostRecord> hosts) {
-        return hosts.stream().filter(h -> !h.requests().isEmpty()).count();
     }
 
     public static List<HostRecord> read(Registry registry) {
