@@ -43,8 +43,12 @@ class OutboxTransportTest {
         return Message.of(Integer.toString(n).getBytes(StandardCharsets.UTF_8), Map.of("n", Integer.toString(n)));
     }
 
+    private static int number(Message m) {
+        return Integer.parseInt(new String(m.body(), StandardCharsets.UTF_8));
+    }
+
     private List<Integer> acceptedNumbers() {
-        return flaky.accepted.stream().map(m -> Integer.parseInt(new String(m.body(), StandardCharsets.UTF_8))).toList();
+        return flaky.accepted.stream().map(OutboxTransportTest::number).toList();
     }
 
     @Test
@@ -101,8 +105,7 @@ class OutboxTransportTest {
             }
             // the outbox takes as many of them as had arrived when it woke, up to 4 (one stays droppable)
             await().atMost(Duration.ofSeconds(10)).until(() -> !flaky.held.isEmpty());
-            List<Integer> inFlight = flaky.held.get(0).stream()
-                    .map(m -> Integer.parseInt(new String(m.body(), StandardCharsets.UTF_8))).toList();
+            List<Integer> inFlight = flaky.held.get(0).stream().map(OutboxTransportTest::number).toList();
             for (int i = 5; i <= 12; i++) {
                 outbox.send("records", msg(i)).join();
                 assertThat(outbox.pending()).isLessThanOrEqualTo(5);
