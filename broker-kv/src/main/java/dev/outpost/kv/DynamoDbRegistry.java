@@ -112,7 +112,7 @@ public final class DynamoDbRegistry implements Registry {
         this.writer = Optional.empty();
         this.lifecycle = new Lifecycle(toString(), "kv-dynamodb", b.threadFactory);
         this.watches = new PollingWatches(toString(), lifecycle.role("watch"), new Guard(toString()), pollInterval,
-                fullPollEvery, this::revision, this::list, this::get);
+                fullPollEvery, this::revision, this::list);
     }
 
     private DynamoDbRegistry(DynamoDbRegistry base, String writer) {
@@ -394,7 +394,12 @@ public final class DynamoDbRegistry implements Registry {
             this.table = Objects.requireNonNull(table, "table");
         }
 
-        /** The clock for timestamps and expiry (default: system UTC). */
+        /**
+         * The clock for timestamps and expiry (default: system UTC). DynamoDB's TTL runs on real
+         * time, {@link #expiredRetention} after the expiry this clock set: a clock far behind real
+         * time (a test clock) lets DynamoDB remove entries that this clock still sees live, and
+         * watches then report them deleted; give such a clock a retention that covers the gap.
+         */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;

@@ -98,7 +98,7 @@ public final class RemoteRegistry implements Registry {
         this.closed = new AtomicBoolean();
         Lifecycle threads = new Lifecycle("RemoteRegistry", "kv-remote", b.threadFactory);
         this.watches = new PollingWatches("RemoteRegistry", threads.role("watch"), new Guard("RemoteRegistry"), b.pollInterval,
-                b.fullPollEvery, this::revision, prefix -> list(prefix), key -> get(key));
+                b.fullPollEvery, this::revision, prefix -> list(prefix));
     }
 
     private RemoteRegistry(RemoteRegistry base, String writer) {

@@ -41,7 +41,10 @@ class DynamoDbRegistryContractTest extends RegistryContract {
     protected Registry createRegistry(TestClock clock) {
         String table = "registry-" + TABLES.incrementAndGet();
         new DynamoDbProvisioner(dynamo).table(table);
-        return DynamoDbRegistry.builder(dynamo, table).clock(clock).pollInterval(Duration.ofMillis(50)).fullPollEvery(5).build().start();
+        // DynamoDB Local's TTL sweeps by real time, and the contract's clock is at 2026-01-01: with the
+        // default 7 days it removed live entries mid-test, which watches rightly reported deleted
+        return DynamoDbRegistry.builder(dynamo, table).clock(clock).expiredRetention(Duration.ofDays(36500))
+                .pollInterval(Duration.ofMillis(50)).fullPollEvery(5).build().start();
     }
 
     @Override

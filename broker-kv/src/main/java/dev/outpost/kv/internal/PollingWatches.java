@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,7 +35,6 @@ public final class PollingWatches implements AutoCloseable {
     private final int fullEvery;
     private final LongSupplier revision;
     private final Function<String, List<RegistryEntry>> lister;
-    private final Function<String, Optional<RegistryEntry>> getter;
     private final List<Watch> watches = new CopyOnWriteArrayList<>();
     private ScheduledExecutorService timer;
     private ScheduledFuture<?> task;
@@ -46,13 +44,10 @@ public final class PollingWatches implements AutoCloseable {
 
     /**
      * Polls every {@code interval} on one thread from {@code threads}, made with the first watch;
-     * {@code revision} may throw, then every poll lists. A key missing from a listing is read once
-     * more with {@code getter}, and reported deleted only when the next poll misses it too: a
-     * listing that raced a write (DynamoDB Local was seen to drop an item being replaced, from the
-     * listing and the re-read alike) must not announce a deletion that never was.
+     * {@code revision} may throw, then every poll lists.
      */
     public PollingWatches(String name, ThreadFactory threads, Guard calls, Duration interval, int fullEvery,
-            LongSupplier revision, Function<String, List<RegistryEntry>> lister, Function<String, Optional<RegistryEntry>> getter) {
+            LongSupplier revision, Function<String, List<RegistryEntry>> lister) {
         this.name = name;
         this.threads = threads;
         this.calls = calls;
@@ -60,7 +55,6 @@ public final class PollingWatches implements AutoCloseable {
         this.fullEvery = fullEvery;
         this.revision = revision;
         this.lister = lister;
-        this.getter = getter;
     }
 
     /** Adds a watch; its first listing is taken now, so it reports changes from now on. */
@@ -86,8 +80,7 @@ public final class PollingWatches implements AutoCloseable {
                 return;
             }
             polls++;
-            // a key missing once is listed again next time, whatever the revision says (see Watch.refresh)
-            boolean full = polls % fullEvery == 0 || watches.stream().anyMatch(w -> !w.suspect.isEmpty());
+            boolean full = polls % fullEvery == 0;
             if (!full) {
                 try {
                     long r = revision.getAsLong();
@@ -130,8 +123,6 @@ public final class PollingWatches implements AutoCloseable {
         final String prefix;
         final RegistryWatcher watcher;
         final Map<String, RegistryEntry> known = new HashMap<>();
-        /** Keys missing from one listing and its re-read: reported deleted only if the next poll agrees. */
-        final java.util.Set<String> suspect = new java.util.HashSet<>();
 
         Watch(String prefix, RegistryWatcher watcher) {
             this.prefix = prefix;
@@ -149,27 +140,12 @@ public final class PollingWatches implements AutoCloseable {
             for (String k : keys) {
                 RegistryEntry before = known.get(k);
                 RegistryEntry after = next.get(k);
-                if (after == null && before != null) {
-                    after = getter.apply(k).orElse(null);
-                    if (after != null) {
-                        next.put(k, after);
-                    }
-                }
                 RegistryEntry change = null;
                 if (after == null) {
-                    if (suspect.add(k)) {
-                        // DynamoDB Local was seen to miss an item in a listing and in its re-read while
-                        // the item was being replaced: a deletion is reported when two polls agree
-                        next.put(k, before);
-                    } else {
-                        suspect.remove(k);
-                        change = before.tombstone(before.expiresAt().filter(x -> !x.isAfter(at)).orElse(at));
-                    }
-                } else {
-                    suspect.remove(k);
-                    if (before == null || after.version() > before.version()) {
-                        change = after;
-                    }
+                    // gone: deleted, expired, or removed by the store's own clean-up after expiry
+                    change = before.tombstone(before.expiresAt().filter(x -> !x.isAfter(at)).orElse(at));
+                } else if (before == null || after.version() > before.version()) {
+                    change = after;
                 }
                 if (change != null && watches.contains(this)) {
                     RegistryEntry c = change;

@@ -12,44 +12,67 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 class PollingWatchesTest {
-    private final RegistryEntry a = new RegistryEntry("svc/a", IntNode.valueOf(1), 1, Instant.EPOCH, Optional.empty(), false,
+    private static final Instant EXPIRY = Instant.parse("2026-01-01T00:00:10Z");
+    private final RegistryEntry leased = new RegistryEntry("svc/a", IntNode.valueOf(1), 1, Instant.EPOCH, Optional.of(EXPIRY), false,
             Optional.empty());
-    private final AtomicInteger missesLeft = new AtomicInteger();
+    private final RegistryEntry other = new RegistryEntry("svc/b", IntNode.valueOf(1), 1, Instant.EPOCH, Optional.empty(), false,
+            Optional.empty());
+    private final AtomicReference<List<RegistryEntry>> store = new AtomicReference<>(List.of(leased, other));
+    private final AtomicLong revision = new AtomicLong();
     private final AtomicInteger listings = new AtomicInteger();
-    private volatile boolean missing;
+    private final AtomicInteger revisionReads = new AtomicInteger();
 
-    private PollingWatches watches() {
-        return new PollingWatches("test", Executors.defaultThreadFactory(), new Guard("test"), Duration.ofMillis(5), 1000,
+    private PollingWatches watches(int fullEvery) {
+        return new PollingWatches("test", Executors.defaultThreadFactory(), new Guard("test"), Duration.ofMillis(5), fullEvery,
                 () -> {
-                    throw new IllegalStateException("no revision: every poll lists");
-                },
-                prefix -> {
+                    revisionReads.incrementAndGet();
+                    return revision.get();
+                }, prefix -> {
                     listings.incrementAndGet();
-                    missing = missesLeft.getAndDecrement() > 0;
-                    return missing ? List.of() : List.of(a);
-                },
-                key -> missing ? Optional.empty() : Optional.of(a)); // the re-read misses it in the same poll
+                    return store.get();
+                });
     }
 
     @Test
-    void aKeyMissingFromOnePollOnlyIsNotReportedDeleted() throws Exception {
+    void aKeyGoneFromTheListingIsReportedDeletedAtItsExpiry() throws Exception {
         List<RegistryEntry> seen = new CopyOnWriteArrayList<>();
-        try (PollingWatches w = watches(); AutoCloseable watch = w.add("svc/", seen::add)) {
-            missesLeft.set(1); // as DynamoDB Local did while the item was being replaced
-            int from = listings.get();
-            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> listings.get() > from + 5);
-            assertThat(seen).isEmpty();
-
-            missesLeft.set(Integer.MAX_VALUE); // really gone
+        try (PollingWatches w = watches(1); AutoCloseable watch = w.add("svc/", seen::add)) {
+            store.set(List.of(other)); // expired (or removed by the store's TTL after expiry)
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !seen.isEmpty());
             assertThat(seen).singleElement().satisfies(e -> {
                 assertThat(e.key()).isEqualTo("svc/a");
                 assertThat(e.deleted()).isTrue();
+                assertThat(e.version()).isEqualTo(1);
+                assertThat(e.updatedAt()).isEqualTo(EXPIRY);
             });
+        }
+    }
+
+    @Test
+    void anUnmovedRevisionSkipsTheListingUntilTheFullPoll() throws Exception {
+        List<RegistryEntry> seen = new CopyOnWriteArrayList<>();
+        try (PollingWatches w = watches(1_000_000); AutoCloseable watch = w.add("svc/", seen::add)) {
+            int from = listings.get();
+            RegistryEntry newer = new RegistryEntry("svc/b", IntNode.valueOf(2), 2, Instant.EPOCH, Optional.empty(), false,
+                    Optional.empty());
+            revision.incrementAndGet();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> listings.get() > from);
+            int after = listings.get();
+            store.set(List.of(leased, newer)); // written, but the revision did not move: no poll lists it
+            int reads = revisionReads.get();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> revisionReads.get() > reads + 3);
+            assertThat(listings.get()).isEqualTo(after);
+            assertThat(seen).isEmpty();
+
+            revision.incrementAndGet();
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !seen.isEmpty());
+            assertThat(seen).singleElement().isEqualTo(newer);
         }
     }
 }
