@@ -246,11 +246,14 @@ final class KvCommand {
                 RegistryExport.write(r, out(), p);
                 out().flush();
             } else {
-                OwnerOnlyFiles.createFile(file); // registry data: owner-only before a byte goes in
-                try (Writer w = Files.newBufferedWriter(file, java.nio.charset.StandardCharsets.UTF_8,
-                        java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
-                    spec.commandLine().getErr().println("exported " + RegistryExport.write(r, w, p) + " entries to " + file);
-                }
+                // registry data: owner-only before a byte goes in, and a failed export leaves the old file whole
+                long n = OwnerOnlyFiles.replace(file, out -> {
+                    Writer w = new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8);
+                    long count = RegistryExport.write(r, w, p);
+                    w.flush();
+                    return count;
+                });
+                spec.commandLine().getErr().println("exported " + n + " entries to " + file);
             }
             return ExitCodes.OK;
         }

@@ -65,7 +65,7 @@ class KvCommandTest {
         Path lines = dir.resolve("export.jsonl");
         assertThat(kv("export", "a/", "--out", lines.toString()).code()).isZero();
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(lines))).isEqualTo("rw-------");
-        // an existing file written over is made owner-only before the entries go into it
+        // an existing file is replaced by a new owner-only one, whole, once every entry is in it
         Path shared = Files.writeString(dir.resolve("shared.jsonl"), "old");
         Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         assertThat(kv("export", "a/", "--out", shared.toString()).code()).isZero();

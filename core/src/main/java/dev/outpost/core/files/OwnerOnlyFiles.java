@@ -1,7 +1,9 @@
 package dev.outpost.core.files;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -107,24 +109,63 @@ public final class OwnerOnlyFiles {
      * never half of one.
      */
     public static void replace(Path file, byte[] content) throws IOException {
+        replace(file, out -> {
+            out.write(content);
+            return null;
+        });
+    }
+
+    /**
+     * Replaces {@code file} with what {@code writer} writes, streamed as {@link #replace(Path, byte[])}
+     * writes its bytes: when the writer throws, the temporary file is removed and {@code file} is
+     * left as it was.
+     *
+     * <pre>{@code
+     * long n = OwnerOnlyFiles.replace(Path.of("export.jsonl"), out -> exportTo(out));
+     * }</pre>
+     *
+     * @return what {@code writer} returned
+     */
+    public static <T> T replace(Path file, ContentWriter<T> writer) throws IOException {
         Path abs = file.toAbsolutePath();
         createDirectories(abs.getParent());
         Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
         Files.deleteIfExists(tmp); // a leftover, perhaps a symbolic link someone placed: never written through
-        try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                fileAttributes(tmp))) {
-            ByteBuffer b = ByteBuffer.wrap(content);
-            while (b.hasRemaining()) {
-                ch.write(b);
-            }
-            ch.force(true);
-        }
+        T result;
         try {
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    fileAttributes(tmp))) {
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 64 * 1024);
+                result = writer.write(out);
+                out.flush();
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (Throwable t) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException e) {
+                t.addSuppressed(e);
+            }
+            throw t;
         }
         syncDirectory(abs.getParent());
+        return result;
+    }
+
+    /**
+     * Writes a file's content for {@link OwnerOnlyFiles#replace(Path, ContentWriter)}.
+     *
+     * @param <T> what the writer reports, such as a count of records
+     */
+    @FunctionalInterface
+    public interface ContentWriter<T> {
+        /** Writes the content to {@code out}, which the caller flushes and closes. */
+        T write(OutputStream out) throws IOException;
     }
 
     /** Syncs a directory, so that files just created or moved in it survive a crash; a no-op where that is not possible. */

@@ -1,6 +1,7 @@
 package dev.outpost.core.files;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,5 +54,26 @@ class OwnerOnlyFilesTest {
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("senders", "elsewhere");
         }
+    }
+
+    @Test
+    void aStreamedReplaceThatFailsLeavesTheOldFileWholeAndNoTemporaryFile() throws Exception {
+        Path target = Files.writeString(dir.resolve("export.jsonl"), "old export\n");
+        assertThatThrownBy(() -> OwnerOnlyFiles.replace(target, out -> {
+            out.write("half of a new ex".getBytes(StandardCharsets.UTF_8));
+            throw new IllegalStateException("the registry went away");
+        })).isInstanceOf(IllegalStateException.class).hasMessage("the registry went away");
+        assertThat(Files.readString(target)).isEqualTo("old export\n");
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("export.jsonl");
+        }
+
+        long written = OwnerOnlyFiles.replace(target, out -> {
+            out.write("new export\n".getBytes(StandardCharsets.UTF_8));
+            return 1L;
+        });
+        assertThat(written).isEqualTo(1L);
+        assertThat(Files.readString(target)).isEqualTo("new export\n");
+        assertThat(mode(target)).isEqualTo("rw-------");
     }
 }
