@@ -16,7 +16,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -112,9 +111,10 @@ public final class FileCollector implements Collector {
         Path real;
         try {
             real = path.toRealPath();
-        } catch (NoSuchFileException e) {
-            // say the same for missing and not allowed, so that a caller cannot probe outside the allow-list
-            throw allowedOrNotFound(path.normalize(), allowed);
+        } catch (IOException e) {
+            // missing, a file on the way, no permission, a loop: say the same as for a present file
+            // outside the allow-list, so that a caller cannot probe outside it
+            throw allowedOrNotFound(path, allowed);
         }
         if (!isUnder(real, allowed)) {
             throw notAllowed();
@@ -188,11 +188,25 @@ public final class FileCollector implements Collector {
         return false;
     }
 
-    private static CollectorException allowedOrNotFound(Path normalized, List<Path> allowed) {
-        for (Path a : allowed) {
-            if (normalized.startsWith(a)) {
-                return CollectorException.permanent("not-found", "no such file");
+    /**
+     * {@code not-found} only when the nearest ancestor of {@code path} that exists is, made real,
+     * under an allowed path and nothing after it climbs ({@code ..}); a lexical check would trust a
+     * symlink on the way out of the allow-list.
+     */
+    private static CollectorException allowedOrNotFound(Path path, List<Path> allowed) {
+        for (Path dir = path.getParent(); dir != null; dir = dir.getParent()) {
+            Path real;
+            try {
+                real = dir.toRealPath();
+            } catch (IOException e) {
+                continue;
             }
+            for (Path part : dir.relativize(path)) {
+                if (part.toString().equals("..")) {
+                    return notAllowed();
+                }
+            }
+            return isUnder(real, allowed) ? CollectorException.permanent("not-found", "no such file") : notAllowed();
         }
         return notAllowed();
     }

@@ -76,6 +76,20 @@ class FileCollectorTest {
     }
 
     @Test
+    void whatLiesOutsideTheAllowListCannotBeProbedThroughTheError() throws Exception {
+        Files.createSymbolicLink(logs.resolve("dir-escape"), secret);
+        // secret/key exists: a path through it fails with "Not a directory", secret/nothing/x with "No such file"
+        refused(Map.of("path", secret.resolve("key").resolve("x").toString()), "path-not-allowed");
+        refused(Map.of("path", secret.resolve("nothing").resolve("x").toString()), "path-not-allowed");
+        // through a symlink out of the allow-list, a missing file answers as a present one does
+        refused(Map.of("path", logs.resolve("dir-escape").resolve("key").toString()), "path-not-allowed");
+        refused(Map.of("path", logs.resolve("dir-escape").resolve("nothing").toString()), "path-not-allowed");
+        // inside the allow-list, missing is still said
+        refused(Map.of("path", logs.resolve("app.log").resolve("x").toString()), "not-found");
+        refused(Map.of("path", logs.resolve("new").resolve("x.log").toString()), "not-found");
+    }
+
+    @Test
     void aSymlinkInsideTheAllowListIsFollowedAndDirectoriesAreNotFiles() throws Exception {
         Files.createSymbolicLink(logs.resolve("current"), logs.resolve("app.log"));
         assertThat(read(Map.of("path", logs.resolve("current").toString(), "mode", "tail", "lines", 1))
