@@ -13,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -28,6 +29,8 @@ public final class RecordHttpExchange {
     private final Duration headerTimeout;
     private final Duration bodyTimeout;
     private final AtomicLong timedOut = new AtomicLong();
+    /** Connections writing their reply, with the time (System.nanoTime) by which it must be written. */
+    private final ConcurrentHashMap<Socket, Long> replying = new ConcurrentHashMap<>();
 
     public RecordHttpExchange(RecordApi api, String token, int maxBodyBytes, Duration headerTimeout, Duration bodyTimeout) {
         this.api = api;
@@ -37,9 +40,28 @@ public final class RecordHttpExchange {
         this.bodyTimeout = bodyTimeout;
     }
 
-    /** Connections whose head or body did not arrive in time. */
+    /** Connections whose head or body did not arrive in time, or whose reply was not taken in time. */
     public long timedOut() {
         return timedOut.get();
+    }
+
+    /**
+     * Closes every connection whose reply was not written within the body timeout: a blocking write
+     * has no timeout of its own, and a client that stops reading a large reply would otherwise
+     * hold its connection, and a slot of the cap, for ever. The server calls this periodically.
+     */
+    public void closeOverdue() {
+        long now = System.nanoTime();
+        replying.forEach((s, deadline) -> {
+            if (now - deadline >= 0 && replying.remove(s, deadline)) {
+                timedOut.incrementAndGet();
+                try {
+                    s.close(); // the blocked write fails at once
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }
+        });
     }
 
     /** Reads one request from {@code s}, answers it, and returns; the caller closes the socket. */
@@ -51,37 +73,37 @@ public final class RecordHttpExchange {
         try {
             head = HttpRequestHead.read(in);
         } catch (HttpRequestHead.Bad bad) {
-            reply(out, RecordApi.fail(bad.status(), "request", bad.getMessage()));
+            reply(s, out, RecordApi.fail(bad.status(), "request", bad.getMessage()));
             return;
         } catch (SocketTimeoutException e) {
             timedOut.incrementAndGet();
-            reply(out, RecordApi.fail(408, "request", "the request head did not arrive within " + headerTimeout.toSeconds() + " s"));
+            reply(s, out, RecordApi.fail(408, "request", "the request head did not arrive within " + headerTimeout.toSeconds() + " s"));
             return;
         } catch (EOFException e) {
             return;
         }
         // the token is checked before anything else, and before a body is read
         if (!authorised(head)) {
-            reply(out, RecordApi.fail(401, Map.of("WWW-Authenticate", "Bearer"), "authorization",
+            reply(s, out, RecordApi.fail(401, Map.of("WWW-Authenticate", "Bearer"), "authorization",
                     "a valid 'Authorization: Bearer <token>' header is required"));
             return;
         }
         Optional<String> method = RecordApi.methodFor(head.path());
         if (method.isEmpty()) {
-            reply(out, RecordApi.fail(404, "path", "no such endpoint; use POST /api/v1/record, GET /api/test/count or /api/test/latest"));
+            reply(s, out, RecordApi.fail(404, "path", "no such endpoint; use POST /api/v1/record, GET /api/test/count or /api/test/latest"));
             return;
         }
         if (!method.get().equals(head.method())) {
-            reply(out, RecordApi.fail(405, Map.of("Allow", method.get()), "method", "use " + method.get()));
+            reply(s, out, RecordApi.fail(405, Map.of("Allow", method.get()), "method", "use " + method.get()));
             return;
         }
         if (head.method().equals("POST")) {
             if (head.contentLength().isEmpty()) {
-                reply(out, RecordApi.fail(411, "body", "Content-Length is required"));
+                reply(s, out, RecordApi.fail(411, "body", "Content-Length is required"));
                 return;
             }
             if (head.contentLength().getAsLong() > maxBodyBytes) {
-                reply(out, RecordApi.fail(413, "body", "body larger than " + maxBodyBytes + " bytes"));
+                reply(s, out, RecordApi.fail(413, "body", "body larger than " + maxBodyBytes + " bytes"));
                 return;
             }
         }
@@ -90,12 +112,12 @@ public final class RecordHttpExchange {
             r = api.handle(head.path(), () -> readBody(in, (int) head.contentLength().orElse(0)));
         } catch (SocketTimeoutException e) {
             timedOut.incrementAndGet();
-            reply(out, RecordApi.fail(408, "body", "the body did not arrive within " + bodyTimeout.toSeconds() + " s"));
+            reply(s, out, RecordApi.fail(408, "body", "the body did not arrive within " + bodyTimeout.toSeconds() + " s"));
             return;
         } catch (EOFException e) {
             return; // the client went away mid-body
         }
-        reply(out, r);
+        reply(s, out, r);
     }
 
     private byte[] readBody(DeadlineInputStream in, int length) throws IOException {
@@ -114,7 +136,7 @@ public final class RecordHttpExchange {
         return body.toByteArray();
     }
 
-    private static void reply(OutputStream out, RecordApi.Reply r) throws IOException {
+    private void reply(Socket s, OutputStream out, RecordApi.Reply r) {
         StringBuilder h = new StringBuilder(256);
         h.append("HTTP/1.1 ").append(r.status()).append(' ').append(reason(r.status())).append("\r\n");
         h.append("Content-Type: application/json\r\n");
@@ -122,12 +144,15 @@ public final class RecordHttpExchange {
         h.append("Connection: close\r\n");
         r.headers().forEach((k, v) -> h.append(k).append(": ").append(v).append("\r\n"));
         h.append("\r\n");
+        replying.put(s, System.nanoTime() + bodyTimeout.toNanos());
         try {
             out.write(h.toString().getBytes(StandardCharsets.US_ASCII));
             out.write(r.body());
             out.flush();
         } catch (IOException e) {
-            // the client went away; nothing else to do
+            // the client went away, or did not read in time; nothing else to do
+        } finally {
+            replying.remove(s);
         }
     }
 

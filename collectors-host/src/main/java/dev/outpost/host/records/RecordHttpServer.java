@@ -85,6 +85,7 @@ public final class RecordHttpServer implements AutoCloseable {
     private final Optional<SSLContext> tls;
     private final int maxConnections;
     private final int maxPerClient;
+    private final Duration bodyTimeout;
     private final Lifecycle lifecycle;
     private final AtomicInteger open = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
@@ -92,6 +93,7 @@ public final class RecordHttpServer implements AutoCloseable {
     private final AtomicLong refusedConnections = new AtomicLong();
     private ServerSocket server;
     private ThreadPoolExecutor connections;
+    private Thread reaper;
 
     private RecordHttpServer(Builder b, String token, String host, int port, Optional<SSLContext> tls, int maxBody, int maxConn,
             int maxPerClient, Duration headerTimeout, Duration bodyTimeout) {
@@ -101,6 +103,7 @@ public final class RecordHttpServer implements AutoCloseable {
         this.tls = tls;
         this.maxConnections = maxConn;
         this.maxPerClient = maxPerClient;
+        this.bodyTimeout = bodyTimeout;
         this.lifecycle = new Lifecycle("records-http", new OwnedThreads("records-http", b.threadFactory));
     }
 
@@ -136,6 +139,8 @@ public final class RecordHttpServer implements AutoCloseable {
         ThreadFactory connectionThreads = lifecycle.role("connection");
         connections = new ThreadPoolExecutor(0, maxConnections, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), connectionThreads);
         lifecycle.newThread(this::acceptLoop, "acceptor").start();
+        reaper = lifecycle.newThread(this::reapLoop, "reaper");
+        reaper.start();
         return this;
     }
 
@@ -176,6 +181,9 @@ public final class RecordHttpServer implements AutoCloseable {
             if (connections != null) {
                 connections.shutdownNow();
             }
+            if (reaper != null) {
+                reaper.interrupt();
+            }
         });
     }
 
@@ -205,6 +213,23 @@ public final class RecordHttpServer implements AutoCloseable {
             } catch (Throwable t) {
                 log.error("records http: could not serve a connection: {}", t.toString(), t);
                 closeQuietly(s);
+            }
+        }
+    }
+
+    /** Closes connections whose reply the client has not taken within the body timeout. */
+    private void reapLoop() {
+        long every = Math.max(10, Math.min(1000, bodyTimeout.toMillis() / 4));
+        while (lifecycle.running()) {
+            try {
+                Thread.sleep(every);
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                exchange.closeOverdue();
+            } catch (Throwable t) {
+                log.error("records http: closing overdue connections failed: {}", t.toString(), t);
             }
         }
     }
@@ -343,7 +368,10 @@ public final class RecordHttpServer implements AutoCloseable {
             return this;
         }
 
-        /** How long a client has for its whole body once the head was accepted; 30 s by default. */
+        /**
+         * How long a client has for its whole body once the head was accepted, and to take the
+         * whole reply (a client that stops reading is closed then); 30 s by default.
+         */
         public Builder bodyTimeout(Duration timeout) {
             this.bodyTimeout = positive(timeout, "bodyTimeout");
             return this;

@@ -161,6 +161,24 @@ class RecordHttpServerAttackTest {
     }
 
     @Test
+    void aClientThatNeverReadsItsReplyDoesNotHoldItsConnectionForever() throws Exception {
+        start(builder().maxConnections(1).bodyTimeout(Duration.ofMillis(500)));
+        // a reply far larger than the two sockets' buffers: the server's write blocks until the client reads
+        store.store("big", "web-01", com.fasterxml.jackson.databind.node.TextNode.valueOf("x".repeat(16 * 1024 * 1024)),
+                java.util.Optional.empty());
+        Socket stalled = new Socket();
+        stalled.setReceiveBufferSize(4096);
+        sockets.add(stalled);
+        stalled.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+        stalled.getOutputStream().write(("GET /api/test/latest HTTP/1.1\r\nAuthorization: Bearer " + TOKEN + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        stalled.getOutputStream().flush();
+        // it never reads: its one connection slot must come free once the reply is overdue
+        await().atMost(Duration.ofSeconds(15)).ignoreExceptions().until(() -> authorisedPost("after-stall").statusCode() == 201);
+        assertThat(server.timedOutConnections()).isEqualTo(1);
+    }
+
+    @Test
     void malformedHeadsGetAClearRefusal() throws Exception {
         start(builder());
         String[] heads = {"GET /api/test/count HTTP/1.1\r\nBad Header\r\n\r\n", "GET http://x/ HTTP/1.1\r\n\r\n",
