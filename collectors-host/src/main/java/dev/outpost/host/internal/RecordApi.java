@@ -1,6 +1,7 @@
 package dev.outpost.host.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamWriteConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,7 +25,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class RecordApi {
     private static final Logger log = LoggerFactory.getLogger(RecordApi.class);
+    /**
+     * Writes replies. A record's data was written inside its envelope (one level deep) within
+     * Jackson's default nesting limit; {@code latest} puts it two levels deep ({@code data.content}),
+     * so the limit here is two more, or a record stored at the limit could never be served.
+     */
     private static final ObjectMapper MAPPER = Json.newMapper();
+
+    static {
+        MAPPER.getFactory().setStreamWriteConstraints(StreamWriteConstraints.builder()
+                .maxNestingDepth(StreamWriteConstraints.defaults().getMaxNestingDepth() + 2).build());
+    }
 
     /** A reply: status, extra headers, JSON body. */
     public record Reply(int status, Map<String, String> headers, byte[] body) {

@@ -65,6 +65,16 @@ class RecordHttpServerTest {
     }
 
     @Test
+    void aRecordAsDeepAsTheParserAllowsIsServedByLatestToo() throws Exception {
+        // the whole body at the parser's limit of 1000 levels: data is 999 of them; the reply nests it 2 deeper
+        String deep = "{\"uuid\": \"web-01\", \"id\": \"deep\", \"data\": " + "[".repeat(999) + "]".repeat(999) + "}";
+        assertThat(send("POST", "/api/v1/record", deep).statusCode()).isEqualTo(201);
+        HttpResponse<String> latest = send("GET", "/api/test/latest", null);
+        assertThat(latest.statusCode()).isEqualTo(200);
+        assertThat(latest.body()).startsWith("{\"status\":\"success\"").contains("[".repeat(999) + "]".repeat(999));
+    }
+
+    @Test
     void postThenCountAndLatest() throws Exception {
         HttpResponse<String> posted = send("POST", "/api/v1/record", RECORD);
         assertThat(posted.statusCode()).isEqualTo(201);
