@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One HTTP/1.1 exchange of the record API on an accepted connection: the head within the header
@@ -23,6 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * owns the threads.
  */
 public final class RecordHttpExchange {
+    private static final Logger log = LoggerFactory.getLogger(RecordHttpExchange.class);
     private final RecordApi api;
     private final byte[] tokenHash;
     private final int maxBodyBytes;
@@ -116,6 +119,9 @@ public final class RecordHttpExchange {
             return;
         } catch (EOFException e) {
             return; // the client went away mid-body
+        } catch (RuntimeException e) { // a store that failed unexpectedly (or was closed): still a JSend reply
+            log.error("records http: {} failed: {}", head, e.toString(), e);
+            r = RecordApi.error(500, "could not serve the request; try again later");
         }
         reply(s, out, r);
     }

@@ -75,6 +75,17 @@ class RecordHttpServerTest {
     }
 
     @Test
+    void everyRouteAnswersJSendWhenTheStoreFailsUnexpectedly() throws Exception {
+        store.close(); // the store now throws IllegalStateException from count, latest and store
+        for (String[] r : new String[][] {{"GET", "/api/test/count", null}, {"GET", "/api/test/latest", null},
+                {"POST", "/api/v1/record", RECORD}}) {
+            HttpResponse<String> reply = send(r[0], r[1], r[2]);
+            assertThat(reply.statusCode()).as(r[1]).isEqualTo(500);
+            assertThat(json(reply).path("status").asText()).as(r[1]).isEqualTo("error");
+        }
+    }
+
+    @Test
     void postThenCountAndLatest() throws Exception {
         HttpResponse<String> posted = send("POST", "/api/v1/record", RECORD);
         assertThat(posted.statusCode()).isEqualTo(201);
