@@ -58,11 +58,7 @@ public final class RecordHttpExchange {
         replying.forEach((s, deadline) -> {
             if (now - deadline >= 0 && replying.remove(s, deadline)) {
                 timedOut.incrementAndGet();
-                try {
-                    s.close(); // the blocked write fails at once
-                } catch (IOException ignored) {
-                    // closing anyway
-                }
+                abort(s);
             }
         });
     }
@@ -140,6 +136,24 @@ public final class RecordHttpExchange {
             left -= n;
         }
         return body.toByteArray();
+    }
+
+    /**
+     * Closes {@code s} at once, even while another thread is blocked writing to it: with SO_LINGER
+     * 0, an {@code SSLSocket} does not wait for the blocked writer's lock to send its close_notify
+     * (it would wait for ever) but shuts the output down, which fails the blocked write.
+     */
+    public static void abort(Socket s) {
+        try {
+            s.setSoLinger(true, 0);
+        } catch (IOException | RuntimeException ignored) {
+            // closed already
+        }
+        try {
+            s.close();
+        } catch (IOException | RuntimeException ignored) {
+            // closing anyway
+        }
     }
 
     private void reply(Socket s, OutputStream out, RecordApi.Reply r) {

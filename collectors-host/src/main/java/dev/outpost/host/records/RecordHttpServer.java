@@ -176,7 +176,7 @@ public final class RecordHttpServer implements AutoCloseable {
                 server.close();
             }
             for (Socket s : sockets) {
-                closeQuietly(s);
+                RecordHttpExchange.abort(s); // a TLS socket blocked in a write would make a plain close wait for ever
             }
             if (connections != null) {
                 connections.shutdownNow();

@@ -178,6 +178,56 @@ class RecordHttpServerAttackTest {
         assertThat(server.timedOutConnections()).isEqualTo(1);
     }
 
+    private final okhttp3.tls.HeldCertificate cert = new okhttp3.tls.HeldCertificate.Builder().addSubjectAlternativeName("127.0.0.1").build();
+    private final javax.net.ssl.SSLContext serverTls = new okhttp3.tls.HandshakeCertificates.Builder().heldCertificate(cert).build()
+            .sslContext();
+    private final javax.net.ssl.SSLContext clientTls = new okhttp3.tls.HandshakeCertificates.Builder()
+            .addTrustedCertificate(cert.certificate()).build().sslContext();
+
+    /** A TLS client that asks for a reply larger than both sockets' buffers and never reads it: the server's write blocks. */
+    private void stallTlsWriter() throws Exception {
+        store.store("big", "web-01", com.fasterxml.jackson.databind.node.TextNode.valueOf("x".repeat(16 * 1024 * 1024)),
+                java.util.Optional.empty());
+        Socket plain = new Socket();
+        plain.setReceiveBufferSize(4096);
+        sockets.add(plain);
+        plain.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+        javax.net.ssl.SSLSocket stalled = (javax.net.ssl.SSLSocket) clientTls.getSocketFactory()
+                .createSocket(plain, "127.0.0.1", server.port(), true);
+        sockets.add(stalled);
+        stalled.startHandshake();
+        stalled.getOutputStream().write(("GET /api/test/latest HTTP/1.1\r\nAuthorization: Bearer " + TOKEN + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        stalled.getOutputStream().flush();
+    }
+
+    @Test
+    void aTlsClientThatNeverReadsItsReplyDoesNotHoldItsConnectionForever() throws Exception {
+        start(builder().tls(serverTls).maxConnections(1).bodyTimeout(Duration.ofMillis(500)));
+        stallTlsWriter();
+        // closing it must not wait for the blocked write (SSLSocket.close sends close_notify under the writer's lock)
+        HttpClient https = HttpClient.newBuilder().sslContext(clientTls).connectTimeout(Duration.ofSeconds(3)).build();
+        await().atMost(Duration.ofSeconds(15)).ignoreExceptions().until(() -> https.send(HttpRequest.newBuilder(
+                URI.create("https://127.0.0.1:" + server.port() + "/api/test/count")).timeout(Duration.ofSeconds(3))
+                .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+        assertThat(server.timedOutConnections()).isEqualTo(1);
+    }
+
+    private static boolean aConnectionIsBlockedWriting() {
+        return Thread.getAllStackTraces().entrySet().stream().anyMatch(e -> e.getKey().getName().contains("records-http")
+                && e.getKey().getName().contains("connection") && java.util.Arrays.stream(e.getValue())
+                        .anyMatch(f -> f.getClassName().equals("sun.nio.ch.NioSocketImpl") && f.getMethodName().equals("implWrite")));
+    }
+
+    @Test
+    void shutdownIsNotHeldByATlsWriteThatBlocks() throws Exception {
+        start(builder().tls(serverTls).bodyTimeout(Duration.ofSeconds(60)));
+        stallTlsWriter();
+        await().atMost(Duration.ofSeconds(10)).until(RecordHttpServerAttackTest::aConnectionIsBlockedWriting);
+        dev.outpost.ShutdownResult r = server.shutdown().get(15, TimeUnit.SECONDS);
+        assertThat(r.clean()).isTrue();
+    }
+
     @Test
     void malformedHeadsGetAClearRefusal() throws Exception {
         start(builder());
