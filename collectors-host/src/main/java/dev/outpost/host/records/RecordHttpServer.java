@@ -137,7 +137,9 @@ public final class RecordHttpServer implements AutoCloseable {
             throw e;
         }
         ThreadFactory connectionThreads = lifecycle.role("connection");
-        connections = new ThreadPoolExecutor(0, maxConnections, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), connectionThreads);
+        // the cap is 'open', counted at admission; the pool must never refuse a connection admitted
+        // under it while the thread of one just released is still on its way back to the pool
+        connections = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), connectionThreads);
         lifecycle.newThread(this::acceptLoop, "acceptor").start();
         reaper = lifecycle.newThread(this::reapLoop, "reaper");
         reaper.start();
@@ -253,9 +255,11 @@ public final class RecordHttpServer implements AutoCloseable {
                 } catch (Throwable t) {
                     log.error("records http: connection failed: {}", t.toString(), t);
                 } finally {
+                    // released before the close: a client that read the reply to its end (the close)
+                    // and connects again is not counted twice
                     sockets.remove(s);
-                    closeQuietly(s);
                     release(client, mine);
+                    closeQuietly(s);
                 }
             });
         } catch (RuntimeException e) { // shut down meanwhile

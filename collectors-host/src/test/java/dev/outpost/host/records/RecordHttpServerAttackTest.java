@@ -229,6 +229,20 @@ class RecordHttpServerAttackTest {
     }
 
     @Test
+    void aConnectionAdmittedUnderTheCapIsServedEvenWhileTheLastOneIsFinishing() throws Exception {
+        start(builder().maxConnections(1));
+        // one client at a time, never over the cap: each next request arrives while the previous
+        // connection's thread may still be on its way back to the pool
+        for (int i = 0; i < 300; i++) {
+            Socket s = open();
+            s.getOutputStream().write(("GET /api/test/count HTTP/1.1\r\nAuthorization: Bearer " + TOKEN + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(readAll(s)).as("request %d", i).startsWith("HTTP/1.1 200");
+            s.close();
+        }
+    }
+
+    @Test
     void malformedHeadsGetAClearRefusal() throws Exception {
         start(builder());
         String[] heads = {"GET /api/test/count HTTP/1.1\r\nBad Header\r\n\r\n", "GET http://x/ HTTP/1.1\r\n\r\n",
