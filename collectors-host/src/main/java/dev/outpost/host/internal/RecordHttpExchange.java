@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +33,15 @@ public final class RecordHttpExchange {
     private final Duration headerTimeout;
     private final Duration bodyTimeout;
     private final AtomicLong timedOut = new AtomicLong();
-    /** Connections writing their reply, with the time (System.nanoTime) by which it must be written. */
-    private final ConcurrentHashMap<Socket, Long> replying = new ConcurrentHashMap<>();
+    /** How long past a head or body deadline a connection may take to be answered 408 before it is closed. */
+    private static final long GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Every connection being served, with the time (System.nanoTime) by which its current phase
+     * (head, body, reply) must be over, or it is closed: a hard bound under the read deadlines,
+     * which a TLS socket cannot keep (it reads a whole record, a read timeout per byte that comes),
+     * and over the reply, whose blocking write has no timeout at all.
+     */
+    private final ConcurrentHashMap<Socket, Long> deadlines = new ConcurrentHashMap<>();
 
     public RecordHttpExchange(RecordApi api, String token, int maxBodyBytes, Duration headerTimeout, Duration bodyTimeout) {
         this.api = api;
@@ -49,14 +57,16 @@ public final class RecordHttpExchange {
     }
 
     /**
-     * Closes every connection whose reply was not written within the body timeout: a blocking write
-     * has no timeout of its own, and a client that stops reading a large reply would otherwise
-     * hold its connection, and a slot of the cap, for ever. The server calls this periodically.
+     * Closes every connection past its phase's deadline: a head or body still dripping (over TLS,
+     * where the read deadline cannot cut a record short), or a reply the client has not taken
+     * within the body timeout (a blocking write has no timeout of its own, and a client that stops
+     * reading a large reply would otherwise hold its connection, and a slot of the cap, for ever).
+     * The server calls this periodically.
      */
     public void closeOverdue() {
         long now = System.nanoTime();
-        replying.forEach((s, deadline) -> {
-            if (now - deadline >= 0 && replying.remove(s, deadline)) {
+        deadlines.forEach((s, deadline) -> {
+            if (now - deadline >= 0 && deadlines.remove(s, deadline)) {
                 timedOut.incrementAndGet();
                 abort(s);
             }
@@ -65,6 +75,20 @@ public final class RecordHttpExchange {
 
     /** Reads one request from {@code s}, answers it, and returns; the caller closes the socket. */
     public void serve(Socket s) throws IOException {
+        deadlines.put(s, System.nanoTime() + headerTimeout.toNanos() + GRACE_NANOS);
+        try {
+            exchange(s);
+        } catch (IOException e) {
+            if (!s.isClosed()) {
+                throw e;
+            }
+            // closed under us: past its deadline (counted there), or the server is shutting down
+        } finally {
+            deadlines.remove(s);
+        }
+    }
+
+    private void exchange(Socket s) throws IOException {
         DeadlineInputStream in = new DeadlineInputStream(s, new BufferedInputStream(s.getInputStream(), 8192));
         in.deadlineIn(headerTimeout.toNanos()); // covers the TLS handshake and the whole head, however it drips
         OutputStream out = s.getOutputStream();
@@ -108,7 +132,7 @@ public final class RecordHttpExchange {
         }
         RecordApi.Reply r;
         try {
-            r = api.handle(head.path(), () -> readBody(in, (int) head.contentLength().orElse(0)));
+            r = api.handle(head.path(), () -> readBody(s, in, (int) head.contentLength().orElse(0)));
         } catch (SocketTimeoutException e) {
             timedOut.incrementAndGet();
             reply(s, out, RecordApi.fail(408, "body", "the body did not arrive within " + bodyTimeout.toSeconds() + " s"));
@@ -122,7 +146,8 @@ public final class RecordHttpExchange {
         reply(s, out, r);
     }
 
-    private byte[] readBody(DeadlineInputStream in, int length) throws IOException {
+    private byte[] readBody(Socket s, DeadlineInputStream in, int length) throws IOException {
+        deadlines.put(s, System.nanoTime() + bodyTimeout.toNanos() + GRACE_NANOS);
         in.deadlineIn(bodyTimeout.toNanos());
         ByteArrayOutputStream body = new ByteArrayOutputStream(Math.min(length, 64 * 1024));
         byte[] buf = new byte[16 * 1024];
@@ -164,15 +189,13 @@ public final class RecordHttpExchange {
         h.append("Connection: close\r\n");
         r.headers().forEach((k, v) -> h.append(k).append(": ").append(v).append("\r\n"));
         h.append("\r\n");
-        replying.put(s, System.nanoTime() + bodyTimeout.toNanos());
+        deadlines.put(s, System.nanoTime() + bodyTimeout.toNanos());
         try {
             out.write(h.toString().getBytes(StandardCharsets.US_ASCII));
             out.write(r.body());
             out.flush();
         } catch (IOException e) {
             // the client went away, or did not read in time; nothing else to do
-        } finally {
-            replying.remove(s);
         }
     }
 

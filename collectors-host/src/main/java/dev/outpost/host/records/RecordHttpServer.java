@@ -85,6 +85,7 @@ public final class RecordHttpServer implements AutoCloseable {
     private final Optional<SSLContext> tls;
     private final int maxConnections;
     private final int maxPerClient;
+    private final Duration headerTimeout;
     private final Duration bodyTimeout;
     private final Lifecycle lifecycle;
     private final AtomicInteger open = new AtomicInteger();
@@ -103,6 +104,7 @@ public final class RecordHttpServer implements AutoCloseable {
         this.tls = tls;
         this.maxConnections = maxConn;
         this.maxPerClient = maxPerClient;
+        this.headerTimeout = headerTimeout;
         this.bodyTimeout = bodyTimeout;
         this.lifecycle = new Lifecycle("records-http", new OwnedThreads("records-http", b.threadFactory));
     }
@@ -219,9 +221,9 @@ public final class RecordHttpServer implements AutoCloseable {
         }
     }
 
-    /** Closes connections whose reply the client has not taken within the body timeout. */
+    /** Closes connections past their head, body or reply deadline. */
     private void reapLoop() {
-        long every = Math.max(10, Math.min(1000, bodyTimeout.toMillis() / 4));
+        long every = Math.max(10, Math.min(1000, Math.min(headerTimeout.toMillis(), bodyTimeout.toMillis()) / 4));
         while (lifecycle.running()) {
             try {
                 Thread.sleep(every);

@@ -122,6 +122,31 @@ class RecordHttpServerAttackTest {
     }
 
     @Test
+    void aTlsHandshakeThatDripsIsCutAtTheHeadDeadline() throws Exception {
+        start(builder().tls(serverTls).headerTimeout(Duration.ofMillis(700)));
+        Socket s = open();
+        // a TLS handshake record announcing 512 bytes, then one byte every 100 ms: the TLS layer reads on
+        // until the record is whole, each read well inside any per-read timeout
+        s.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00});
+        drip.scheduleAtFixedRate(() -> {
+            try {
+                s.getOutputStream().write(0x01);
+                s.getOutputStream().flush();
+            } catch (Exception ignored) {
+                // closed by the server
+            }
+        }, 0, 100, TimeUnit.MILLISECONDS);
+        long t0 = System.nanoTime();
+        try {
+            readAll(s); // returns when the server closes the connection
+        } catch (java.io.IOException reset) {
+            // closed with a reset: as good
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(8));
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.timedOutConnections() == 1);
+    }
+
+    @Test
     void aBodyThatNeverComesIsCutAtTheBodyDeadline() throws Exception {
         start(builder().bodyTimeout(Duration.ofMillis(500)));
         Socket s = open();
