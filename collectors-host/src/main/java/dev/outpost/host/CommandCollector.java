@@ -363,7 +363,7 @@ public final class CommandCollector implements Collector, AutoCloseable {
             command.add("--");
             command.add(timeoutPath.toString());
             command.add("--kill-after=" + KILL_AFTER.toSeconds() + "s");
-            command.add(String.format(java.util.Locale.ROOT, "%.3fs", Math.max(0.001, timeout.toNanos() / 1e9)));
+            command.add(String.format(java.util.Locale.ROOT, "%.3fs", Math.max(0.001, timeout.getSeconds() + timeout.getNano() / 1e9)));
             command.addAll(argv);
             ours = timeout.plus(KILL_AFTER).plusSeconds(3);
         }

@@ -83,6 +83,28 @@ class RevertAcrossRestartTest {
     }
 
     @Test
+    void aRevertWithATimeoutBeyondWhatNanosecondsHoldRunsOnceAndIsDone() throws Exception {
+        JsonNode port = Json.parse("""
+                {"type": "object", "additionalProperties": false, "required": ["port"],
+                 "properties": {"port": {"type": "integer", "minimum": 1, "maximum": 65535}}}""");
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-05T10:00:00Z"));
+        try (CommandCollector c = CommandCollector.builder()
+                .command(CommandSpec.builder("open", Path.of("/usr/bin/touch")).args(tmp + "/open-{port}").paramsSchema(port)
+                        .revert("close", Duration.ofMinutes(60)).build())
+                // "no timeout to speak of": more than Long.MAX_VALUE nanoseconds (292 years)
+                .command(CommandSpec.builder("close", Path.of("/bin/rm")).args("-f", tmp + "/open-{port}").paramsSchema(port)
+                        .timeout(Duration.ofDays(365L * 1000)).build())
+                .stateDirectory(tmp.resolve("state")).clock(clock).revertCheckInterval(Duration.ofHours(1)).build()) {
+            c.collect(Request.builder(CommandCollector.NAME).params(Map.of("command", "open", "params", Map.of("port", 22))).build(),
+                    TestContext.empty());
+            clock.advance(Duration.ofMinutes(60));
+            assertThat(c.runDueReverts()).isEqualTo(1);
+            assertThat(tmp.resolve("open-22")).doesNotExist();
+            assertThat(c.pendingReverts()).isEmpty();
+        }
+    }
+
+    @Test
     void aRevertRunsOnlyWhenDue() throws Exception {
         MutableClock clock = new MutableClock(Instant.parse("2026-01-05T10:00:00Z"));
         try (CommandCollector c = commands(tmp.resolve("state"), clock)) {

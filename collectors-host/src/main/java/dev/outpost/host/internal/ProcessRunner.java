@@ -28,6 +28,8 @@ public final class ProcessRunner {
 
     public static Outcome run(List<String> argv, Map<String, String> env, Path directory, Duration timeout, int maxOutputBytes)
             throws IOException, InterruptedException {
+        // a timeout past Long.MAX_VALUE ns (292 years) waits that long instead of failing after the start
+        long timeoutNanos = timeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : Math.max(1, timeout.toNanos());
         ProcessBuilder pb = new ProcessBuilder(argv).directory(directory.toFile());
         pb.environment().clear();
         pb.environment().putAll(env);
@@ -40,7 +42,7 @@ public final class ProcessRunner {
         Thread te = reader(err, "outpost-host-command-stderr-" + p.pid());
         boolean finished;
         try {
-            finished = p.waitFor(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
+            finished = p.waitFor(timeoutNanos, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             killTree(p);
             throw e;
