@@ -54,6 +54,20 @@ class ProcessesCollectorTest {
                 "-Dapp.secretKey=****", "--token", "****", "API_KEY=****", "https://bob:****@example.com/x", "--port=8080", "--verbose");
     }
 
+    @Test
+    void secretHeadersAndValuesThatStartWithADashAreMaskedToo() throws Exception {
+        // curl -H 'Authorization: Bearer …' is the usual way a token reaches a command line;
+        // a Basic credential ends in '=', which must not make it look like NAME=VALUE
+        child = new ProcessBuilder("/bin/sh", "-c", "sleep 318; true", "sh", "-H", "Authorization: Bearer eyJhbGciOi.tok",
+                "-H", "Authorization: Basic Ym9iOmh1bnRlcjI=", "-H", "X-Api-Key: k-789", "--token", "-dashed-secret",
+                "-H", "Accept: application/json").start();
+        JsonNode p = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> find(run(Map.of()), child.pid()), java.util.Objects::nonNull);
+        assertThat(p.get("arguments").toString()).doesNotContain("eyJhbGciOi", "Ym9iOmh1bnRlcjI", "k-789", "dashed-secret");
+        assertThat(p.get("arguments")).extracting(JsonNode::asText).contains("Authorization: ****", "X-Api-Key: ****",
+                "--token", "****", "Accept: application/json");
+    }
+
     private static JsonNode find(JsonNode result, long pid) {
         for (JsonNode p : result.get("processes")) {
             if (p.get("pid").asLong() == pid) {

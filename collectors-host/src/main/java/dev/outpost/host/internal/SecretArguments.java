@@ -7,14 +7,16 @@ import java.util.regex.Pattern;
 
 /**
  * Masks the values of secret-looking options in a command line: {@code --password=x},
- * {@code -Daws.secretAccessKey=x}, {@code --token x}, {@code API_KEY=x}, and the password of a URL
- * ({@code https://user:pass@host}). An option name is secret-looking when, lower-cased and
+ * {@code -Daws.secretAccessKey=x}, {@code --token x} (even when x starts with {@code -}),
+ * {@code API_KEY=x}, headers ({@code Authorization: Bearer x}, {@code X-Api-Key: x}), and the
+ * password of a URL ({@code https://user:pass@host}). An option name is secret-looking when, lower-cased and
  * without {@code - _ .}, it contains password, passwd, pwd, secret, token, credential, auth,
  * apikey, accesskey, privatekey, or ends with key. Errs on the side of masking.
  */
 public final class SecretArguments {
     /** What a masked value becomes. */
     public static final String MASK = "****";
+    private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
     private static final Pattern URL_PASSWORD = Pattern.compile("(://[^/:@\\s]*:)[^@/\\s]+@");
     private static final String[] WORDS = {"password", "passwd", "pwd", "secret", "token", "credential", "auth", "apikey",
         "accesskey", "privatekey", "passphrase", "signature", "cookie", "session"};
@@ -26,13 +28,18 @@ public final class SecretArguments {
         List<String> out = new ArrayList<>(args.size());
         boolean maskNext = false;
         for (String a : args) {
-            if (maskNext && !a.startsWith("-")) {
-                out.add(MASK);
+            if (maskNext) {
+                out.add(MASK); // even one that starts with '-': a secret may, and erring means masking
                 maskNext = false;
                 continue;
             }
-            maskNext = false;
             int eq = a.indexOf('=');
+            int colon = a.indexOf(':');
+            if (colon > 0 && (eq < 0 || colon < eq) && HEADER_NAME.matcher(a.substring(0, colon)).matches()
+                    && secret(a.substring(0, colon))) {
+                out.add(a.substring(0, colon) + ": " + MASK); // a header: "Authorization: Bearer …", "X-Api-Key: …"
+                continue;
+            }
             if (eq > 0) {
                 String name = a.substring(0, eq);
                 if (secret(name)) {
