@@ -68,6 +68,17 @@ class ProcessesCollectorTest {
                 "--token", "****", "Accept: application/json");
     }
 
+    @Test
+    void aUrlPasswordWithAnAtSignIsMaskedWhole() throws Exception {
+        child = new ProcessBuilder("/bin/sh", "-c", "sleep 319; true", "sh", "https://bob:p@ss-w0rd@example.com/x?to=a@b",
+                "redis://:s3@cr3t@cache:6379").start();
+        JsonNode p = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> find(run(Map.of()), child.pid()), java.util.Objects::nonNull);
+        assertThat(p.get("arguments").toString()).doesNotContain("ss-w0rd", "cr3t");
+        assertThat(p.get("arguments")).extracting(JsonNode::asText).contains("https://bob:****@example.com/x?to=a@b",
+                "redis://:****@cache:6379");
+    }
+
     private static JsonNode find(JsonNode result, long pid) {
         for (JsonNode p : result.get("processes")) {
             if (p.get("pid").asLong() == pid) {

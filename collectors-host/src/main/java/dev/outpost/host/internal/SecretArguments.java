@@ -17,7 +17,8 @@ public final class SecretArguments {
     /** What a masked value becomes. */
     public static final String MASK = "****";
     private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
-    private static final Pattern URL_PASSWORD = Pattern.compile("(://[^/:@\\s]*:)[^@/\\s]+@");
+    /** The user info runs to the last '@' of the authority (a password may hold one), which ends at '/', '?' or '#'. */
+    private static final Pattern URL_PASSWORD = Pattern.compile("(://[^/?#:@\\s]*:)[^/?#\\s]*@");
     private static final String[] WORDS = {"password", "passwd", "pwd", "secret", "token", "credential", "auth", "apikey",
         "accesskey", "privatekey", "passphrase", "signature", "cookie", "session"};
 
