@@ -264,10 +264,13 @@ public final class RecordHttpServer implements AutoCloseable {
                     closeQuietly(s);
                 }
             });
-        } catch (RuntimeException e) { // shut down meanwhile
+        } catch (RuntimeException | Error e) { // shut down meanwhile, or no thread could be made (OutOfMemoryError)
             sockets.remove(s);
             closeQuietly(s);
-            release(client, mine);
+            release(client, mine); // or the slot would be lost for good
+            if (e instanceof Error error) {
+                throw error; // logged by the accept loop, which goes on
+            }
         }
     }
 

@@ -268,6 +268,23 @@ class RecordHttpServerAttackTest {
     }
 
     @Test
+    void connectionsThatFoundNoThreadDoNotKeepTheirSlot() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean noThreads = new java.util.concurrent.atomic.AtomicBoolean();
+        start(builder().maxConnections(2).threadFactory(r -> {
+            if (noThreads.get()) {
+                throw new OutOfMemoryError("unable to create native thread: possibly out of memory or process/resource limits reached");
+            }
+            return new Thread(r);
+        }));
+        noThreads.set(true); // the process is out of threads for a while: each connection is closed unserved
+        for (int i = 0; i < 3; i++) {
+            readAll(open());
+        }
+        noThreads.set(false);
+        assertThat(authorisedPost("after-the-thread-shortage").statusCode()).isEqualTo(201);
+    }
+
+    @Test
     void malformedHeadsGetAClearRefusal() throws Exception {
         start(builder());
         String[] heads = {"GET /api/test/count HTTP/1.1\r\nBad Header\r\n\r\n", "GET http://x/ HTTP/1.1\r\n\r\n",
