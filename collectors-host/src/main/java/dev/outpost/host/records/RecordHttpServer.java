@@ -79,6 +79,7 @@ public final class RecordHttpServer implements AutoCloseable {
     /** How long a client has to send its body, by default. */
     public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(30);
 
+    private static final byte[] TOO_MANY = tooMany();
     private final RecordHttpExchange exchange;
     private final String host;
     private final int port;
@@ -286,9 +287,7 @@ public final class RecordHttpServer implements AutoCloseable {
         try {
             if (!tls.isPresent()) {
                 OutputStream out = s.getOutputStream();
-                out.write(("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                        + "Retry-After: 1\r\nContent-Length: 70\r\n\r\n"
-                        + "{\"status\":\"error\",\"message\":\"too many connections; try again later\"}").getBytes(StandardCharsets.US_ASCII));
+                out.write(TOO_MANY);
                 out.flush();
             }
         } catch (IOException | RuntimeException ignored) {
@@ -296,6 +295,12 @@ public final class RecordHttpServer implements AutoCloseable {
         } finally {
             closeQuietly(s);
         }
+    }
+
+    private static byte[] tooMany() {
+        String body = "{\"status\":\"error\",\"message\":\"too many connections; try again later\"}";
+        return ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                + "Retry-After: 1\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII);
     }
 
     private static void closeQuietly(Socket s) {

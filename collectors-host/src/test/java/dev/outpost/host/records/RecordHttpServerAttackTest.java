@@ -285,6 +285,18 @@ class RecordHttpServerAttackTest {
     }
 
     @Test
+    void aClientOverTheCapReadsAWellFormed503() throws Exception {
+        start(builder().maxConnectionsPerClient(1));
+        open(); // holds the one slot this address has (accepted first: connections are accepted in order)
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.port() + "/api/test/count")).timeout(Duration.ofSeconds(5))
+                .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(dev.outpost.Json.parse(r.body()).path("status").asText()).isEqualTo("error");
+    }
+
+    @Test
     void malformedHeadsGetAClearRefusal() throws Exception {
         start(builder());
         String[] heads = {"GET /api/test/count HTTP/1.1\r\nBad Header\r\n\r\n", "GET http://x/ HTTP/1.1\r\n\r\n",
