@@ -105,6 +105,7 @@ public final class RecordHttpExchange {
         } catch (EOFException e) {
             return;
         }
+        deadlines.remove(s); // the head is in; the body and the reply have deadlines of their own, the store none
         // the token is checked before anything else, and before a body is read
         if (!authorised(head)) {
             reply(s, out, RecordApi.fail(401, Map.of("WWW-Authenticate", "Bearer"), "authorization",
@@ -160,6 +161,7 @@ public final class RecordHttpExchange {
             body.write(buf, 0, n);
             left -= n;
         }
+        deadlines.remove(s);
         return body.toByteArray();
     }
 
