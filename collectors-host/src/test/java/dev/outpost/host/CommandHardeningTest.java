@@ -73,6 +73,15 @@ class CommandHardeningTest {
     }
 
     @Test
+    void aDurationTooLargeForADurationIsASettingsProblemNotACrash() {
+        // 10^17 days overflows Duration's seconds: every bad key must still come back in one ConfigException
+        assertThatThrownBy(() -> CommandCollector.fromSettings(Map.of("commands", "x", "command.x.executable", "/bin/true",
+                "command.x.timeout", "100000000000000000d", "revert-check-interval", "100000000000000000d")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).extracting(ConfigException.Problem::key)
+                        .containsExactlyInAnyOrder("command.x.timeout", "revert-check-interval"));
+    }
+
+    @Test
     void aStateDirectoryOthersMayWriteIsRefused() throws Exception {
         Path state = Files.createDirectory(tmp.resolve("open"));
         Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rwxrwxrwx"));

@@ -239,6 +239,16 @@ class RecordStoreTest {
                         .containsExactlyInAnyOrder("outpost.records.dir", "outpost.records.retention"));
     }
 
+    @Test
+    void aDurationTooLargeForADurationIsAConfigurationProblem() {
+        dev.outpost.core.config.OutpostConfig huge = dev.outpost.core.config.OutpostConfig.builder()
+                .set("outpost.records.dir", dir.resolve("huge").toString())
+                .set("outpost.records.retention", "100000000000000000d").build(); // 10^17 days: past Duration's seconds
+        assertThatThrownBy(() -> RecordStore.builder().configure(huge).build())
+                .isInstanceOfSatisfying(dev.outpost.ConfigException.class, e -> assertThat(e.problems())
+                        .extracting(dev.outpost.ConfigException.Problem::key).containsExactly("outpost.records.retention"));
+    }
+
     // a request id's marker is a second name of its record's file; markers of the former layout are still honoured
 
     private Path marker(String requestId) {
