@@ -47,8 +47,14 @@ public final class RecordHttpExchange {
         this.api = api;
         this.tokenHash = sha256(token.getBytes(StandardCharsets.UTF_8));
         this.maxBodyBytes = maxBodyBytes;
-        this.headerTimeout = headerTimeout;
-        this.bodyTimeout = bodyTimeout;
+        this.headerTimeout = atMostACentury(headerTimeout);
+        this.bodyTimeout = atMostACentury(bodyTimeout);
+    }
+
+    /** A deadline in nanoseconds must fit a long (292 years) with the clock added: longer means none anyway. */
+    private static Duration atMostACentury(Duration d) {
+        Duration century = Duration.ofDays(36_525);
+        return d.compareTo(century) > 0 ? century : d;
     }
 
     /** Connections whose head or body did not arrive in time, or whose reply was not taken in time. */

@@ -86,6 +86,21 @@ class RecordHttpServerTest {
     }
 
     @Test
+    void deadlinesTooLongForNanosecondsStillServe() throws Exception {
+        // "no deadline to speak of": 1000 years is more nanoseconds than a long holds
+        try (RecordHttpServer patient = RecordHttpServer.builder(store, TOKEN).port(0).headerTimeout(Duration.ofDays(365L * 1000))
+                .bodyTimeout(Duration.ofDays(365L * 1000)).build().start()) {
+            for (String[] r : new String[][] {{"POST", "/api/v1/record", RECORD}, {"GET", "/api/test/count", null}}) {
+                HttpResponse<String> reply = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + patient.port() + r[1]))
+                        .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + TOKEN)
+                        .method(r[0], r[2] == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(r[2]))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(reply.statusCode()).as(r[1]).isIn(200, 201);
+            }
+        }
+    }
+
+    @Test
     void postThenCountAndLatest() throws Exception {
         HttpResponse<String> posted = send("POST", "/api/v1/record", RECORD);
         assertThat(posted.statusCode()).isEqualTo(201);
