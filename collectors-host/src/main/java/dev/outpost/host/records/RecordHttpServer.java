@@ -397,7 +397,7 @@ public final class RecordHttpServer implements AutoCloseable {
             return this;
         }
 
-        /** Makes the server's threads (one accepting, one per open connection). */
+        /** Makes the server's threads (one accepting, one closing connections past their deadlines, one per open connection). */
         public Builder threadFactory(ThreadFactory factory) {
             this.threadFactory = Optional.of(Objects.requireNonNull(factory, "factory"));
             return this;
