@@ -166,7 +166,7 @@ public final class RecordHttpServer implements AutoCloseable {
         return refusedConnections.get();
     }
 
-    /** Connections closed because their head or body did not arrive in time. */
+    /** Connections closed because their head or body did not arrive in time, or their reply was not taken in time. */
     public long timedOutConnections() {
         return exchange.timedOut();
     }
