@@ -124,14 +124,18 @@ public interface ConfigSource {
         String t = text.trim().toLowerCase(java.util.Locale.ROOT);
         java.util.regex.Matcher m = DurationForm.SIMPLE.matcher(t);
         if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
+            try {
+                long n = Long.parseLong(m.group(1));
+                return switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                };
+            } catch (NumberFormatException | ArithmeticException e) { // more than a long, or than a Duration, holds
+                throw new IllegalArgumentException("'" + text + "' is too large for a duration");
+            }
         }
         try {
             return Duration.parse(text.trim().toUpperCase(java.util.Locale.ROOT));

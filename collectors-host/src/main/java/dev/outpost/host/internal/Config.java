@@ -76,9 +76,6 @@ public final class Config {
         } catch (ConfigException e) {
             problems.addAll(e.problems());
             return fallback;
-        } catch (ArithmeticException e) { // more seconds than a Duration holds (10^17 days)
-            problem(key, "is too large for a duration" + from(key));
-            return fallback;
         }
     }
 

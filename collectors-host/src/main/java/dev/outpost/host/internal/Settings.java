@@ -48,8 +48,7 @@ public final class Settings {
                 throw bad(key, "must not be negative");
             }
             return d;
-        } catch (IllegalArgumentException | ArithmeticException | java.time.DateTimeException e) {
-            // ArithmeticException: more seconds than a Duration holds (10^17 days)
+        } catch (IllegalArgumentException e) {
             throw bad(key, "not a duration (500ms, 5s, 12m, PT1H): '" + v.get() + "'");
         }
     }

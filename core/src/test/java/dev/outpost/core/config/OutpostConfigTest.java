@@ -280,4 +280,17 @@ class OutpostConfigTest {
         Files.writeString(p, content);
         return p;
     }
+
+    @Test
+    void aDurationPastWhatADurationOrALongHoldsIsABadValueNamingItsKey() {
+        for (String huge : new String[] {"100000000000000000d", "99999999999999999999s"}) {
+            OutpostConfig c = OutpostConfig.builder().set("outpost.worker.timeout", huge).build();
+            assertThatThrownBy(() -> c.duration("outpost.worker.timeout"))
+                    .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                            .singleElement().satisfies(p -> {
+                                assertThat(p.key()).isEqualTo("outpost.worker.timeout");
+                                assertThat(p.message()).contains("too large for a duration");
+                            }));
+        }
+    }
 }
