@@ -199,20 +199,25 @@ public final class RecordHttpServer implements AutoCloseable {
     }
 
     private void acceptLoop() {
+        int failures = 0;
         while (lifecycle.running()) {
             Socket s;
             try {
                 s = server.accept();
-            } catch (IOException e) {
-                if (lifecycle.running()) {
-                    log.warn("records http: accept failed: {}", e.toString());
-                    continue;
-                }
-                return;
             } catch (Throwable t) {
-                log.error("records http: accept failed: {}", t.toString(), t);
+                if (!lifecycle.running()) {
+                    return;
+                }
+                // a failure that repeats (out of file descriptors) must not spin a core or flood the log
+                failures++;
+                if (failures == 1 || failures % 100 == 0) {
+                    log.warn("records http: accept failed ({} in a row): {}", failures, t.toString());
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(
+                        TimeUnit.MILLISECONDS.toNanos(Math.min(1_000, 10L << Math.min(failures - 1, 7))));
                 continue;
             }
+            failures = 0;
             try {
                 admit(s);
             } catch (Throwable t) {
