@@ -379,8 +379,7 @@ public final class SlackBot implements AutoCloseable {
             if (botToken == null) {
                 problems.add(new ConfigException.Problem("outpost.ops.slack.bot-token", "is required but not set"));
             }
-            if (!apiUrl.startsWith("https://") && !apiUrl.startsWith("http://127.0.0.1") && !apiUrl.startsWith("http://[::1]")
-                    && !apiUrl.startsWith("http://localhost")) {
+            if (!apiUrl.startsWith("https://") && !loopbackHttp(apiUrl)) {
                 problems.add(new ConfigException.Problem("outpost.ops.slack.api-url",
                         "must be https:// (plain http only on loopback), was " + apiUrl));
             }
@@ -392,6 +391,18 @@ public final class SlackBot implements AutoCloseable {
                 throw new ConfigException(problems);
             }
             return new SlackBot(this);
+        }
+
+        /** Plain http to this machine: the host itself, not a name or user-info that merely starts like it. */
+        private static boolean loopbackHttp(String url) {
+            java.net.URI u;
+            try {
+                u = new java.net.URI(url);
+            } catch (java.net.URISyntaxException e) {
+                return false;
+            }
+            return "http".equals(u.getScheme()) && u.getRawUserInfo() == null && u.getHost() != null
+                    && Set.of("127.0.0.1", "[::1]", "localhost").contains(u.getHost().toLowerCase(java.util.Locale.ROOT));
         }
     }
 }

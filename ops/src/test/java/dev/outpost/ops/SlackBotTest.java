@@ -1,8 +1,10 @@
 package dev.outpost.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.outpost.ConfigException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -111,6 +113,21 @@ class SlackBotTest {
             // Slack reads <!channel> in a message as a ping of everyone in it, <http://x|y> as a disguised link
             assertThat(posts(slack, "chat.postMessage")).allSatisfy(p -> assertThat(p.form().get("text")).doesNotContain("<", ">"));
             assertThat(posts(slack, "chat.postMessage").get(1).form().get("text")).contains("web-9 [&lt;!channel&gt;]");
+        }
+    }
+
+    @Test
+    void plainHttpIsRefusedForAnyHostThatOnlyStartsLikeLoopback() {
+        // the bot token goes in every Web API call: in clear, only to this machine
+        for (String url : List.of("http://localhost.attacker.example/api/", "http://127.0.0.1.attacker.example/api/",
+                "http://127.0.0.1@attacker.example/api/", "http://localhost:80@attacker.example/api/",
+                "http://[::1].attacker.example/api/")) {
+            assertThatThrownBy(() -> SlackBot.builder(router).appToken("xapp-1").botToken("xoxb-1").apiUrl(url).build())
+                    .as(url).isInstanceOf(ConfigException.class).hasMessageContaining("outpost.ops.slack.api-url");
+        }
+        for (String url : List.of("http://127.0.0.1:8080/api/", "http://localhost/api/", "http://[::1]:9/api/",
+                "https://slack.com/api/")) {
+            assertThat(SlackBot.builder(router).appToken("xapp-1").botToken("xoxb-1").apiUrl(url).build()).as(url).isNotNull();
         }
     }
 }
