@@ -313,7 +313,7 @@ public final class RulesEngine implements AutoCloseable {
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("kind", a.kind().name());
         n.put("collector", a.collector());
-        n.put("target", Templates.fill(a.target(), o.host(), r.name(), o.result(), true));
+        n.put("target", Templates.fillSelector(a.target(), o.host(), r.name(), o.result()));
         ObjectNode p = n.putObject("params");
         a.params().forEach((k, v) -> p.put(k, Templates.fill(v, o.host(), r.name(), o.result(), false)));
         n.put("key", Templates.fill(a.key(), o.host(), r.name(), o.result(), true));

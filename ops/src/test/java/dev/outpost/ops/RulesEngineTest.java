@@ -233,6 +233,24 @@ class RulesEngineTest {
     }
 
     @Test
+    void aHostsValueOfAllCannotBecomeTheWholeSelector() {
+        Map<String, String> m = new HashMap<>();
+        m.put("outpost.ops.rules.isolate.collector", "peer.check");
+        m.put("outpost.ops.rules.isolate.when", "bad == true");
+        m.put("outpost.ops.rules.isolate.action", "call");
+        m.put("outpost.ops.rules.isolate.action.collector", "net.isolate");
+        m.put("outpost.ops.rules.isolate.action.target", "${result.peer}");
+        m.put("outpost.ops.rules.poll", "20ms");
+        RulesEngine e = engine(m);
+        // "all" is a plain name, but as the whole selector it picks every host
+        e.offer(new Observation("web-1", "peer.check", Set.of(), Json.object().put("bad", true).put("peer", "all")));
+        e.offer(new Observation("web-1", "peer.check", Set.of(), Json.object().put("bad", true).put("peer", "fw-1")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> e.stats().get("observed") == 2);
+        assertThat(fleet.calls).containsExactly(new FakeFleet.Call("fw-1", "net.isolate", Map.of()));
+        assertThat(e.stats()).containsEntry("refused", 1L).containsEntry("fired", 1L);
+    }
+
+    @Test
     void anUndoWhoseCallThrowsStaysStoredAndIsDoneOnceTheFleetAnswersAgain() {
         java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
         FakeFleet flaky = new FakeFleet() {

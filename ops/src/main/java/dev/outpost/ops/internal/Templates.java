@@ -20,6 +20,25 @@ public final class Templates {
             super("${" + variable + "} is '" + Text.clip(Text.printable(value), 64) + "', not a plain name (letters, digits, . _ -)"
                     + " as a selector or registry key needs", null, false, false);
         }
+
+        UnsafeValue(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * A selector's {@code template} filled as {@link #fill} does with {@code plain}; a host's value
+     * that makes the whole selector {@code all} (a plain name, but every host) is refused too.
+     *
+     * @throws UnsafeValue when a value is not a plain name or the selector became {@code all}
+     */
+    public static String fillSelector(String template, String host, String rule, JsonNode result) {
+        String s = fill(template, host, rule, result, true);
+        if (s.trim().equals("all") && !template.trim().equals("all")) {
+            throw new UnsafeValue("the selector '" + Text.clip(Text.printable(template), 64)
+                    + "' became 'all' (every host) from a host's value");
+        }
+        return s;
     }
 
     /**
