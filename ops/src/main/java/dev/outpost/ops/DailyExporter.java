@@ -250,20 +250,30 @@ public final class DailyExporter implements AutoCloseable {
         }
     }
 
-    /** Exports the days before {@code yesterday} in the catch-up window that have records but no marker. */
-    private void catchUp(LocalDate yesterday) throws Exception {
+    /**
+     * Exports the days before {@code yesterday} in the catch-up window that have records but no marker.
+     * A day that fails for good is logged and tried again the next day; it never holds up the others.
+     */
+    private void catchUp(LocalDate yesterday) {
         for (LocalDate d = yesterday.minusDays(catchUpDays - 1L); d.isBefore(yesterday); d = d.plusDays(1)) {
-            if (marker(folder(d)).isPresent()) {
-                continue;
-            }
-            boolean any;
-            try (java.util.stream.Stream<JsonNode> records = source.records(d)) {
-                any = records.findAny().isPresent();
-            }
-            if (any) {
-                ExportResult r = exportDay(d);
-                exported.incrementAndGet();
-                LOG.info("export of {} (missed, caught up): {} records", d, r.records());
+            try {
+                if (marker(folder(d)).isPresent()) {
+                    continue;
+                }
+                boolean any;
+                try (java.util.stream.Stream<JsonNode> records = source.records(d)) {
+                    any = records.findAny().isPresent();
+                }
+                if (any) {
+                    ExportResult r = exportDay(d);
+                    exported.incrementAndGet();
+                    LOG.info("export of {} (missed, caught up): {} records", d, r.records());
+                }
+            } catch (ExportException e) {
+                LOG.warn("export of {} (missed) failed for good; tried again with the next day's", d);
+            } catch (Throwable e) { // the source is user code (an Error too): one day's failure is that day's
+                failures.incrementAndGet();
+                LOG.warn("export of {} (missed) failed; tried again with the next day's", d, e);
             }
         }
     }

@@ -216,6 +216,39 @@ class DailyExporterTest {
     }
 
     @Test
+    void aMissedDayThatFailsForGoodDoesNotStopYesterdaysExport() throws Exception {
+        String bucket = bucket();
+        RulesEngineTest.TestClock clock = new RulesEngineTest.TestClock();
+        clock.now = Instant.parse("2026-12-10T03:00:00Z");
+        LocalDate broken = LocalDate.parse("2026-12-08");
+        LocalDate unreadable = LocalDate.parse("2026-12-07");
+        ExportSource source = d -> {
+            if (d.equals(LocalDate.parse("2026-12-06"))) {
+                throw new StackOverflowError("the source is user code");
+            }
+            if (d.equals(unreadable)) {
+                throw new java.io.IOException("the 7th's file is unreadable");
+            }
+            if (d.equals(broken)) { // its first record reads, the second never does
+                return ExportChildMain.records(d).subList(0, 3).stream().peek(r -> {
+                    if (r.path("n").asInt() > 0) {
+                        throw new IllegalStateException("corrupt record");
+                    }
+                });
+            }
+            return d.equals(LocalDate.parse("2026-12-09")) ? ExportChildMain.records(d).subList(0, 3).stream()
+                    : java.util.stream.Stream.empty();
+        };
+        try (DailyExporter e = DailyExporter.builder(s3, source).configure(MapConfig.of(Map.of(
+                "outpost.ops.export.bucket", bucket, "outpost.ops.export.poll", "20ms", "outpost.ops.export.backoff", "1ms",
+                "outpost.ops.export.max-attempts", "2", "outpost.ops.export.catch-up-days", "5"))).clock(clock).build().start()) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> e.exported() == 1);
+            assertThat(keys(bucket)).containsExactly("outpost/export/dt=2026-12-09/_SUCCESS.json",
+                    "outpost/export/dt=2026-12-09/part-00000.jsonl.gz");
+        }
+    }
+
+    @Test
     void badSettingsAreRefusedTogether() {
         assertThatThrownBy(() -> DailyExporter.builder(s3, d -> java.util.stream.Stream.empty()).configure(MapConfig.of(Map.of(
                 "outpost.ops.export.hour", "25", "outpost.ops.export.part-records", "0"))).build())
