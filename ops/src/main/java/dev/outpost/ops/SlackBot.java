@@ -199,8 +199,9 @@ public final class SlackBot implements AutoCloseable {
             }
             Reply r = router.handle(new Caller(user, channel == null ? "" : channel), text);
             answered.incrementAndGet();
-            if (r.text().length() <= messageMaxChars) {
-                var resp = client.chatPostMessage(m -> m.channel(channel).threadTs(threadTs).text(escape(r.text())));
+            String escaped = escape(r.text()); // the limit is on what Slack receives: escaping lengthens it
+            if (escaped.length() <= messageMaxChars) {
+                var resp = client.chatPostMessage(m -> m.channel(channel).threadTs(threadTs).text(escaped));
                 if (!resp.isOk()) {
                     failures.incrementAndGet();
                     LOG.warn("chat.postMessage failed: {}", resp.getError());

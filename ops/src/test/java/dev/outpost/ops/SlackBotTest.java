@@ -117,6 +117,22 @@ class SlackBotTest {
     }
 
     @Test
+    void theMessageLimitHoldsForTheEscapedTextSlackReceives() throws Exception {
+        FakeFleet hostile = new FakeFleet().add("web-1", List.of("<".repeat(60)), Map.of());
+        CommandRouter r = CommandRouter.builder(hostile).access(new Access(Set.of("U1"), Set.of("C1"), Set.of())).build();
+        try (SlackStandIn slack = new SlackStandIn();
+                SlackBot bot = SlackBot.builder(r).appToken("xapp-1-A1-1234-stand-in-app").botToken("xoxb-1234-5678-stand-in-bot")
+                        .apiUrl(slack.apiUrl()).messageMaxChars(100).build().start()) {
+            await().atMost(Duration.ofSeconds(20)).until(slack::connected);
+            slack.sendMessage("env-1", "Ev1", "U1", "C1", "list servers"); // 80 characters, 320 once escaped
+            await().atMost(Duration.ofSeconds(20)).until(() -> bot.answered() == 1
+                    && posts(slack, "chat.postMessage").size() + posts(slack, "files.completeUploadExternal").size() == 1);
+            assertThat(posts(slack, "chat.postMessage")).allSatisfy(p -> assertThat(p.form().get("text")).hasSizeLessThanOrEqualTo(100));
+            assertThat(posts(slack, "files.completeUploadExternal")).hasSize(1);
+        }
+    }
+
+    @Test
     void plainHttpIsRefusedForAnyHostThatOnlyStartsLikeLoopback() {
         // the bot token goes in every Web API call: in clear, only to this machine
         for (String url : List.of("http://localhost.attacker.example/api/", "http://127.0.0.1.attacker.example/api/",
