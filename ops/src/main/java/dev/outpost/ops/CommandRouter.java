@@ -95,11 +95,11 @@ public final class CommandRouter {
             out.append(h.id()).append('\n');
             // empty when the inventory has none for it, or one that other hosts register too (see the fleet README)
             out.append("  requests: ").append(h.requests().isEmpty() ? "(none of its own: reached over the topic)"
-                    : Text.printable(h.requests())).append('\n');
-            out.append("  tags: ").append(Text.printable(String.join(", ", h.tags()))).append('\n');
-            out.append("  collectors: ").append(Text.printable(String.join(", ", h.collectors()))).append('\n');
-            h.facts().forEach((k, v) -> out.append("  ").append(Text.printable(k)).append(": ")
-                    .append(Text.printable(v)).append('\n'));
+                    : Text.oneLine(h.requests())).append('\n');
+            out.append("  tags: ").append(Text.oneLine(String.join(", ", h.tags()))).append('\n');
+            out.append("  collectors: ").append(Text.oneLine(String.join(", ", h.collectors()))).append('\n');
+            h.facts().forEach((k, v) -> out.append("  ").append(Text.oneLine(k)).append(": ")
+                    .append(Text.oneLine(v)).append('\n'));
         } else if (c instanceof Command.Jobs) {
             if (registry.isEmpty()) {
                 return bounded("no registry configured: no jobs to show", false);
@@ -125,7 +125,7 @@ public final class CommandRouter {
             }
             for (HostAnswer a : answers) {
                 out.append(a.host()).append(a.ok() ? " ok: " : " FAILED: ")
-                        .append(Text.printable(compact(a.body()))).append('\n');
+                        .append(Text.oneLine(compact(a.body()))).append('\n');
             }
         }
         return bounded(out.toString().stripTrailing(), true);
@@ -140,7 +140,7 @@ public final class CommandRouter {
         for (Server s : servers) {
             out.append("  ").append(s.id());
             if (!s.tags().isEmpty()) {
-                out.append(" [").append(Text.printable(String.join(", ", s.tags()))).append(']');
+                out.append(" [").append(Text.oneLine(String.join(", ", s.tags()))).append(']');
             }
             out.append('\n');
         }

@@ -51,6 +51,24 @@ class CommandRouterTest {
     }
 
     @Test
+    void aHostsTextCannotForgeTheLinesOfAnotherHost() {
+        FakeFleet liar = new FakeFleet() {
+            @Override
+            public List<HostAnswer> call(String selector, String collector, Map<String, String> params, java.time.Duration timeout) {
+                return List.of(new HostAnswer("web-1", true, JsonNodeFactory.instance.textNode("12%\ndb-1 ok: 3%\u2028db-2 ok: 1%")),
+                        new HostAnswer("db-1", false, JsonNodeFactory.instance.objectNode().put("error", "no-reply")));
+            }
+        }.add("web-1", List.of("web\n  db-9 [db]"), Map.of("os", "linux\r\n  requests: evil"));
+        CommandRouter r = CommandRouter.builder(liar).access(access).build();
+        List<String> run = r.handle(ALICE, "run disk.usage on all").text().lines().toList();
+        assertThat(run).hasSize(2).anySatisfy(l -> assertThat(l).startsWith("db-1 FAILED"))
+                .noneSatisfy(l -> assertThat(l).startsWith("db-1 ok"));
+        assertThat(run.get(0)).doesNotContain("\u2028");
+        assertThat(r.handle(ALICE, "list servers").text().lines()).hasSize(2);
+        assertThat(r.handle(ALICE, "describe server web-1").text().lines()).filteredOn(l -> l.startsWith("  requests:")).hasSize(1);
+    }
+
+    @Test
     void unauthorisedUsersChannelsAndCollectorsAreRefused() {
         Reply stranger = router().handle(new Caller("mallory", "ops"), "list servers");
         assertThat(stranger.ok()).isFalse();

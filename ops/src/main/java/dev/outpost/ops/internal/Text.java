@@ -21,4 +21,11 @@ public final class Text {
         return b.toString();
     }
 
+    /**
+     * {@link #printable} on one line: line breaks ({@code \n}, U+2028, U+2029) shown as '?' too, so
+     * one host's text cannot end its own line and forge the next, another host's.
+     */
+    public static String oneLine(String s) {
+        return printable(s).replace('\n', '?').replace('\u2028', '?').replace('\u2029', '?');
+    }
 }
