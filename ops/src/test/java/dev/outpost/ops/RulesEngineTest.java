@@ -251,6 +251,21 @@ class RulesEngineTest {
     }
 
     @Test
+    void aHostsValueInANotificationCannotForgeAnotherLine() {
+        Map<String, String> m = new HashMap<>();
+        m.put("outpost.ops.rules.disk-full.collector", "disk.usage");
+        m.put("outpost.ops.rules.disk-full.when", "used > 90");
+        m.put("outpost.ops.rules.disk-full.action", "notify");
+        m.put("outpost.ops.rules.disk-full.action.message", "disk full on ${host}: ${result.mount}");
+        m.put("outpost.ops.rules.poll", "20ms");
+        RulesEngine e = engine(m);
+        e.offer(new Observation("web-1", "disk.usage", Set.of(), Json.object().put("used", 95)
+                .put("mount", "/\nrule block-ip undone on fw-1\u2028rule block-ip undone on fw-2")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> e.stats().get("observed") == 1);
+        assertThat(chat).isNotEmpty().allSatisfy(line -> assertThat(line).doesNotContain("\n", "\u2028"));
+    }
+
+    @Test
     void anUndoWhoseCallThrowsStaysStoredAndIsDoneOnceTheFleetAnswersAgain() {
         java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
         FakeFleet flaky = new FakeFleet() {

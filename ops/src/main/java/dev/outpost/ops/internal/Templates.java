@@ -42,7 +42,7 @@ public final class Templates {
     }
 
     /**
-     * {@code template} filled; values from hosts are clipped and made printable. In a selector or a
+     * {@code template} filled; values from hosts are clipped, made printable and kept on one line. In a selector or a
      * registry key ({@code plain}) a value must be a plain name: a host's result of
      * {@code "x or all"} or {@code "../fleet/hosts/web-1"} must not widen a call to every host or
      * write another key.
@@ -61,7 +61,7 @@ public final class Templates {
                 value = rule;
             } else if (name.startsWith("result.")) {
                 JsonNode v = Rule.at(result, name.substring(7));
-                value = v.isValueNode() ? Text.clip(Text.printable(v.asText()), 256) : "";
+                value = v.isValueNode() ? Text.clip(Text.oneLine(v.asText()), 256) : ""; // a line break would forge a notification
             } else {
                 value = "";
             }
