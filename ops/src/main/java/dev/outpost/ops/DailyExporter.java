@@ -467,8 +467,11 @@ public final class DailyExporter implements AutoCloseable {
             if (maxAttempts < 1) {
                 bad.put("outpost.ops.export.max-attempts", "must be at least 1, was " + maxAttempts);
             }
-            if (poll.isNegative() || poll.isZero()) {
-                bad.put("outpost.ops.export.poll", "must be positive, was " + poll);
+            if (poll.isNegative() || poll.isZero() || poll.compareTo(Duration.ofDays(1)) > 0) {
+                bad.put("outpost.ops.export.poll", "must be positive and at most 1d, was " + poll);
+            }
+            if (backoff.isNegative() || backoff.compareTo(Duration.ofDays(1)) > 0) {
+                bad.put("outpost.ops.export.backoff", "must be 0 to 1d, was " + backoff);
             }
             bad.forEach((k, v) -> problems.add(new ConfigException.Problem(k, v)));
             if (!problems.isEmpty()) {

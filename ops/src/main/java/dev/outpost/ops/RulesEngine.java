@@ -463,8 +463,8 @@ public final class RulesEngine implements AutoCloseable {
             poll = poll != null ? poll : Duration.ofSeconds(1);
             queue = queue != null ? queue : 10_000;
             store = store != null ? store : "ops/undo/";
-            if (poll.isNegative() || poll.isZero()) {
-                problems.add(new ConfigException.Problem("outpost.ops.rules.poll", "must be positive, was " + poll));
+            if (poll.isNegative() || poll.isZero() || poll.compareTo(Duration.ofDays(1)) > 0) {
+                problems.add(new ConfigException.Problem("outpost.ops.rules.poll", "must be positive and at most 1d, was " + poll));
             }
             if (queue < 1 || queue > 1_000_000) {
                 problems.add(new ConfigException.Problem("outpost.ops.rules.queue", "must be 1 to 1000000, was " + queue));

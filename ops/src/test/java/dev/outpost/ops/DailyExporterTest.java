@@ -249,6 +249,17 @@ class DailyExporterTest {
     }
 
     @Test
+    void aPollOrBackoffOutOfRangeIsRefusedAtBuild() {
+        // a poll past 292 years overflowed in the schedule's pause and ended its thread
+        assertThatThrownBy(() -> DailyExporter.builder(s3, d -> java.util.stream.Stream.empty()).configure(MapConfig.of(Map.of(
+                "outpost.ops.export.bucket", "b", "outpost.ops.export.poll", "200000d", "outpost.ops.export.backoff", "PT-1S")))
+                .build())
+                .isInstanceOf(ConfigException.class)
+                .satisfies(x -> assertThat(((ConfigException) x).problems()).extracting(ConfigException.Problem::key)
+                        .containsExactlyInAnyOrder("outpost.ops.export.poll", "outpost.ops.export.backoff"));
+    }
+
+    @Test
     void badSettingsAreRefusedTogether() {
         assertThatThrownBy(() -> DailyExporter.builder(s3, d -> java.util.stream.Stream.empty()).configure(MapConfig.of(Map.of(
                 "outpost.ops.export.hour", "25", "outpost.ops.export.part-records", "0"))).build())

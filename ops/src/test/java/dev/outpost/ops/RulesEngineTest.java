@@ -185,6 +185,20 @@ class RulesEngineTest {
     }
 
     @Test
+    void durationsTooLongToAddToTheClockAreRefusedAtBuild() {
+        // each would throw at every firing (the clock cannot reach it) or spin the loop (a poll past 292 years)
+        Map<String, String> c = octobox();
+        c.put("outpost.ops.rules.block-ip.undo.after", "1000000000000d");
+        c.put("outpost.ops.rules.block-ip.rate", "1/1000000000000d");
+        c.put("outpost.ops.rules.poll", "200000d");
+        assertThatThrownBy(() -> RulesEngine.builder(fleet).registry(registry).configure(MapConfig.of(c)).build())
+                .isInstanceOf(ConfigException.class)
+                .satisfies(ex -> assertThat(((ConfigException) ex).problems()).extracting(ConfigException.Problem::key)
+                        .contains("outpost.ops.rules.block-ip.undo.after", "outpost.ops.rules.block-ip.rate",
+                                "outpost.ops.rules.poll"));
+    }
+
+    @Test
     void anErrorFromAnActionDoesNotStopTheEngine() {
         Fleet failing = new FakeFleet() {
             @Override

@@ -25,6 +25,8 @@ public final class RuleConfig {
     public static final Set<String> GLOBAL = Set.of("dry-run", "store", "poll", "queue");
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
     private static final Pattern RATE = Pattern.compile("(\\d{1,6})/(.+)");
+    /** The longest undo delay or rate window: far enough, and the clock can always add it. */
+    public static final Duration MAX_DURATION = Duration.ofDays(3650);
     private static final Set<String> FIELDS = Set.of("collector", "when", "tags", "severity", "action", "action.collector",
             "action.target", "action.key", "action.message", "undo.after", "undo.action", "undo.collector", "undo.target",
             "undo.key", "rate", "dry-run");
@@ -115,8 +117,8 @@ public final class RuleConfig {
                     w = null;
                 }
             }
-            if (w == null || w.isZero() || w.isNegative() || Integer.parseInt(m.group(1)) < 1) {
-                problems.add(problem(c, p + "rate", "must be N/DURATION, such as 10/1h"));
+            if (w == null || w.isZero() || w.isNegative() || w.compareTo(MAX_DURATION) > 0 || Integer.parseInt(m.group(1)) < 1) {
+                problems.add(problem(c, p + "rate", "must be N/DURATION, such as 10/1h, DURATION at most 3650d"));
             } else {
                 max = Integer.parseInt(m.group(1));
                 window = w;
@@ -195,8 +197,8 @@ public final class RuleConfig {
     private static Duration duration(ConfigSource c, String key, List<ConfigException.Problem> problems) {
         try {
             Duration d = c.duration(key).orElse(null);
-            if (d != null && (d.isNegative() || d.isZero())) {
-                problems.add(problem(c, key, "must be positive"));
+            if (d != null && (d.isNegative() || d.isZero() || d.compareTo(MAX_DURATION) > 0)) {
+                problems.add(problem(c, key, "must be positive and at most 3650d"));
                 return null;
             }
             return d;
