@@ -201,12 +201,12 @@ public final class RulesEngine implements AutoCloseable {
             undoAction = r.undo().map(u -> resolved(u.action(), r, o));
         } catch (Templates.UnsafeValue e) {
             counters.get("refused").incrementAndGet();
-            LOG.warn("rule {} on {}: not run: {}", r.name(), Text.printable(o.host()), e.getMessage());
-            notifier.accept("rule " + r.name() + " on " + Text.printable(o.host()) + " not run: " + e.getMessage());
+            LOG.warn("rule {} on {}: not run: {}", r.name(), Text.oneLine(o.host()), e.getMessage());
+            notifier.accept("rule " + r.name() + " on " + Text.oneLine(o.host()) + " not run: " + e.getMessage());
             return;
         }
         if (dryRun || r.dryRun()) {
-            notifier.accept("[dry-run] rule " + r.name() + " on " + o.host() + " would: " + describe(r.action(), r, o)
+            notifier.accept("[dry-run] rule " + r.name() + " on " + Text.oneLine(o.host()) + " would: " + describe(r.action(), r, o)
                     + r.undo().map(u -> "; undone after " + u.after()).orElse(""));
             counters.get("dry-run").incrementAndGet();
             return;
@@ -223,7 +223,7 @@ public final class RulesEngine implements AutoCloseable {
         }
         counters.get("fired").incrementAndGet();
         run(resolvedAction(action), o.host());
-        notifier.accept("rule " + r.name() + " on " + o.host() + ": " + describe(r.action(), r, o));
+        notifier.accept("rule " + r.name() + " on " + Text.oneLine(o.host()) + ": " + describe(r.action(), r, o));
     }
 
     private void runDueUndos() {
@@ -267,8 +267,8 @@ public final class RulesEngine implements AutoCloseable {
                 continue;
             }
             counters.get("undone").incrementAndGet();
-            notifier.accept("rule " + Text.printable(v.path("rule").asText()) + " undone on "
-                    + Text.printable(v.path("host").asText()));
+            notifier.accept("rule " + Text.oneLine(v.path("rule").asText()) + " undone on "
+                    + Text.oneLine(v.path("host").asText()));
         }
     }
 

@@ -280,6 +280,22 @@ class RulesEngineTest {
     }
 
     @Test
+    void aHostIdInANotificationIsPrintableOnOneLine() {
+        Map<String, String> m = new HashMap<>();
+        m.put("outpost.ops.rules.disk-full.collector", "disk.usage");
+        m.put("outpost.ops.rules.disk-full.when", "used > 90");
+        m.put("outpost.ops.rules.disk-full.action", "notify");
+        m.put("outpost.ops.rules.disk-full.action.message", "disk full on ${host}");
+        m.put("outpost.ops.rules.poll", "20ms");
+        RulesEngine e = engine(m);
+        // an observation built from a scheduled result names the host its sender claimed
+        e.offer(new Observation("web-1\u001b[2J\nrule block-ip undone on fw-1", "disk.usage", Set.of(),
+                Json.object().put("used", 95)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> e.stats().get("observed") == 1);
+        assertThat(chat).hasSize(2).allSatisfy(line -> assertThat(line).doesNotContain("\n", "\u001b"));
+    }
+
+    @Test
     void anUndoWhoseCallThrowsStaysStoredAndIsDoneOnceTheFleetAnswersAgain() {
         java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
         FakeFleet flaky = new FakeFleet() {

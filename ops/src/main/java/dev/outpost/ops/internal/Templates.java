@@ -56,7 +56,7 @@ public final class Templates {
             String name = m.group(1);
             String value;
             if (name.equals("host")) {
-                value = host;
+                value = Text.oneLine(host);
             } else if (name.equals("rule")) {
                 value = rule;
             } else if (name.startsWith("result.")) {
