@@ -231,7 +231,17 @@ public final class RulesEngine implements AutoCloseable {
             return;
         }
         Instant now = clock.instant();
-        for (RegistryEntry e : registry.get().list(store, Registry.MAX_PAGE_SIZE, Optional.empty()).entries()) {
+        // every page, one at a time: in key (creation) order, an undo due soon may follow a thousand due later
+        Optional<String> token = Optional.empty();
+        do {
+            dev.outpost.spi.RegistryPage page = registry.get().list(store, Registry.MAX_PAGE_SIZE, token);
+            token = page.nextPageToken();
+            runDue(page.entries(), now);
+        } while (token.isPresent());
+    }
+
+    private void runDue(List<RegistryEntry> entries, Instant now) {
+        for (RegistryEntry e : entries) {
             JsonNode v = e.value();
             Instant due;
             try {

@@ -296,6 +296,23 @@ class RulesEngineTest {
     }
 
     @Test
+    void anUndoDueSoonIsDoneBehindAThousandStoredEarlierThatAreDueLater() {
+        // a month-long block fired a thousand times before: their undos come first in key order
+        for (int i = 0; i < dev.outpost.spi.Registry.MAX_PAGE_SIZE; i++) {
+            registry.register(String.format("ops/undo/0000000000000-%04d", i), Json.object().put("rule", "long-block")
+                    .put("host", "web-1").put("due", clock.instant().plus(Duration.ofDays(30)).toString())
+                    .set("action", Json.object().put("kind", "CALL").put("collector", "firewall.unblock").put("target", "fw-1")),
+                    java.util.Optional.empty());
+        }
+        RulesEngine e = engine(octobox());
+        e.offer(failures("web-1", 5, "10.0.0.5"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.calls.size() == 1);
+        clock.advance(Duration.ofHours(1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> e.stats().get("undone") == 1);
+        assertThat(fleet.calls).last().isEqualTo(new FakeFleet.Call("tag:firewall", "firewall.unblock", Map.of("ip", "10.0.0.5")));
+    }
+
+    @Test
     void anUndoWhoseCallThrowsStaysStoredAndIsDoneOnceTheFleetAnswersAgain() {
         java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
         FakeFleet flaky = new FakeFleet() {
