@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: every executor of Bolt and the Slack SDK (the message processor, the session
  * monitor, the session cleaner) is made from the builder's {@link Builder#threadFactory thread
- * factory}, through the SDK's {@code ExecutorServiceProvider}. Two libraries below them take no
+ * factory}, through the SDK's {@code ExecutorServiceProvider}, and so are the bot's own four answering
+ * threads (an event is acknowledged at once and answered on them; at most 1000 wait). Two libraries below them take no
  * thread factory: the Tyrus WebSocket client (its Grizzly selector and workers) and OkHttp (its
  * connection-pool cleaner). {@link #shutdown()} stops them by closing the socket-mode client
  * and the SDK's HTTP client, and stops every executor the factory made.
@@ -60,6 +61,9 @@ import org.slf4j.LoggerFactory;
 public final class SlackBot implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SlackBot.class);
     private static final int SEEN = 10_000;
+    /** Messages answered at once, and waiting to be: beyond them a message is refused (counted as a failure). */
+    private static final int ANSWER_THREADS = 4;
+    private static final int ANSWER_QUEUE = 1_000;
     /** A mention of the bot opening a message ({@code <@U123>} or {@code <@U123|name>}), in Slack's own markup. */
     private static final java.util.regex.Pattern LEADING_MENTION = java.util.regex.Pattern.compile("\\s*<@[A-Z0-9]{1,32}(?:\\|[^>]{0,80})?>\\s*");
 
@@ -82,6 +86,7 @@ public final class SlackBot implements AutoCloseable {
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong ignored = new AtomicLong();
     private final List<ExecutorService> executors = new CopyOnWriteArrayList<>();
+    private volatile ExecutorService answers;
     private volatile SocketModeApp socket;
     private volatile Slack slack;
 
@@ -133,20 +138,25 @@ public final class SlackBot implements AutoCloseable {
         sc.setExecutorServiceProvider(provider);
         sc.synchronizeExecutorServiceProviders();
         slack = Slack.getInstance(sc);
+        // answered off Bolt's thread, so Slack's event is acknowledged at once (it wants that within 3 s, and
+        // delivers the event again without it) while a command waits for its hosts up to the call timeout
+        answers = new java.util.concurrent.ThreadPoolExecutor(ANSWER_THREADS, ANSWER_THREADS, 0, TimeUnit.MILLISECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(ANSWER_QUEUE), lifecycle.role("answers"));
+        executors.add(answers);
         App app = new App(AppConfig.builder().slack(slack).executorServiceProvider(provider).singleTeamBotToken(botToken).build());
         app.event(MessageEvent.class, (req, ctx) -> {
             MessageEvent e = req.getEvent();
             if (e.getBotId() == null && e.getSubtype() == null && e.getUser() != null) {
-                handle(messageKey(req.getEventId(), e.getChannel(), e.getTs()), e.getUser(), e.getChannel(), e.getThreadTs(),
-                        e.getText(), "im".equals(e.getChannelType()), ctx.client());
+                later(() -> handle(messageKey(req.getEventId(), e.getChannel(), e.getTs()), e.getUser(), e.getChannel(),
+                        e.getThreadTs(), e.getText(), "im".equals(e.getChannelType()), ctx.client()));
             }
             return ctx.ack();
         });
         app.event(AppMentionEvent.class, (req, ctx) -> {
             AppMentionEvent e = req.getEvent();
             if (e.getBotId() == null && e.getUser() != null) {
-                handle(messageKey(req.getEventId(), e.getChannel(), e.getTs()), e.getUser(), e.getChannel(), e.getThreadTs(),
-                        e.getText(), true, ctx.client());
+                later(() -> handle(messageKey(req.getEventId(), e.getChannel(), e.getTs()), e.getUser(), e.getChannel(),
+                        e.getThreadTs(), e.getText(), true, ctx.client()));
             }
             return ctx.ack();
         });
@@ -157,6 +167,16 @@ public final class SlackBot implements AutoCloseable {
             throw new IllegalStateException("could not connect to Slack at " + apiUrl + ": " + e.getMessage(), e);
         }
         return this;
+    }
+
+    /** Answers on the bot's own threads; a message beyond the queue is counted as a failure, never blocks Bolt. */
+    private void later(Runnable answer) {
+        try {
+            answers.execute(answer);
+        } catch (java.util.concurrent.RejectedExecutionException full) {
+            failures.incrementAndGet();
+            LOG.warn("a Slack message was not answered: {} are waiting already", ANSWER_QUEUE);
+        }
     }
 
     /**

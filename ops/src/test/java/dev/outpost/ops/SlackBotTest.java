@@ -133,6 +133,38 @@ class SlackBotTest {
     }
 
     @Test
+    void anEventIsAcknowledgedAtOnceEvenWhenItsAnswerWaitsForTheHosts() throws Exception {
+        // Slack wants an ack within 3 s and delivers the event again without one; a run waits up to the call timeout
+        java.util.concurrent.CountDownLatch hostsAnswer = new java.util.concurrent.CountDownLatch(1);
+        FakeFleet slow = new FakeFleet() {
+            @Override
+            public List<HostAnswer> call(String selector, String collector, Map<String, String> params, Duration timeout) {
+                try {
+                    hostsAnswer.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.call(selector, collector, params, timeout);
+            }
+        }.add("web-1", List.of("web"), Map.of());
+        CommandRouter r = CommandRouter.builder(slow).access(new Access(Set.of("U1"), Set.of("C1"), Set.of("disk.usage"))).build();
+        try (SlackStandIn slack = new SlackStandIn();
+                SlackBot bot = SlackBot.builder(r).appToken("xapp-1-A1-1234-stand-in-app").botToken("xoxb-1234-5678-stand-in-bot")
+                        .apiUrl(slack.apiUrl()).build().start()) {
+            await().atMost(Duration.ofSeconds(20)).until(slack::connected);
+            slack.sendMessage("env-1", "Ev1", "U1", "C1", "run disk.usage on web-1");
+            try {
+                await().atMost(Duration.ofSeconds(10)).until(() -> slack.acks.stream().anyMatch(a -> a.contains("env-1")));
+                assertThat(posts(slack, "chat.postMessage")).as("still waiting for the hosts").isEmpty();
+            } finally {
+                hostsAnswer.countDown();
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> posts(slack, "chat.postMessage").size() == 1);
+            assertThat(posts(slack, "chat.postMessage").get(0).form().get("text")).startsWith("web-1 ok");
+        }
+    }
+
+    @Test
     void plainHttpIsRefusedForAnyHostThatOnlyStartsLikeLoopback() {
         // the bot token goes in every Web API call: in clear, only to this machine
         for (String url : List.of("http://localhost.attacker.example/api/", "http://127.0.0.1.attacker.example/api/",
