@@ -174,7 +174,7 @@ public final class DailyExporter implements AutoCloseable {
             Iterator<JsonNode> it = stream.iterator();
             int part = 0;
             do { // an empty day still gets its (empty) first part, so a reader finds the folder complete
-                String key = folder + String.format("part-%05d.jsonl.gz", part++);
+                String key = folder + String.format(java.util.Locale.ROOT, "part-%05d.jsonl.gz", part++); // ASCII digits anywhere
                 Path tmp = ExportParts.tempFile(tempDirectory);
                 try {
                     records += ExportParts.writePart(it, tmp, partRecords);

@@ -260,6 +260,22 @@ class DailyExporterTest {
     }
 
     @Test
+    void theKeysAreTheSameWhateverTheDefaultLocale() {
+        // a rerun after a crash, perhaps on another machine, must write the same keys
+        String bucket = bucket();
+        java.util.Locale before = java.util.Locale.getDefault();
+        java.util.Locale.setDefault(java.util.Locale.forLanguageTag("ar-SA"));
+        ExportResult r;
+        try {
+            r = DailyExporter.builder(s3, d -> ExportChildMain.records(d).subList(0, 3).stream()).bucket(bucket).prefix("scans")
+                    .build().exportDay(LocalDate.parse("2026-12-05"));
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+        assertThat(r.keys()).containsExactly("scans/dt=2026-12-05/part-00000.jsonl.gz");
+    }
+
+    @Test
     void badSettingsAreRefusedTogether() {
         assertThatThrownBy(() -> DailyExporter.builder(s3, d -> java.util.stream.Stream.empty()).configure(MapConfig.of(Map.of(
                 "outpost.ops.export.hour", "25", "outpost.ops.export.part-records", "0"))).build())
