@@ -66,6 +66,7 @@ public final class RulesEngine implements AutoCloseable {
     private final BlockingQueue<Observation> queue;
     private final Lifecycle lifecycle;
     private final Map<String, Deque<Instant>> firings = new HashMap<>();
+    private final Map<String, Deque<Instant>> refusals = new HashMap<>();
     private final Map<String, AtomicLong> counters = new TreeMap<>();
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong handled = new AtomicLong();
@@ -186,14 +187,10 @@ public final class RulesEngine implements AutoCloseable {
         counters.get("matched").incrementAndGet();
         Instant now = clock.instant();
         Deque<Instant> fired = firings.computeIfAbsent(r.name(), n -> new ArrayDeque<>());
-        while (!fired.isEmpty() && !fired.peekFirst().isAfter(now.minus(r.window()))) {
-            fired.pollFirst();
-        }
-        if (fired.size() >= r.maxFirings()) {
+        if (!withinRate(fired, r, now)) {
             counters.get("rate-limited").incrementAndGet();
             return;
         }
-        fired.addLast(now);
         ObjectNode action;
         Optional<ObjectNode> undoAction;
         try {
@@ -201,10 +198,17 @@ public final class RulesEngine implements AutoCloseable {
             undoAction = r.undo().map(u -> resolved(u.action(), r, o));
         } catch (Templates.UnsafeValue e) {
             counters.get("refused").incrementAndGet();
-            LOG.warn("rule {} on {}: not run: {}", r.name(), Text.oneLine(o.host()), e.getMessage());
-            notifier.accept("rule " + r.name() + " on " + Text.oneLine(o.host()) + " not run: " + e.getMessage());
+            // not counted in the firings' rate: a host's refused values must not keep the rule from acting on
+            // others'; announced within a rate of their own, so they cannot flood the chat either
+            Deque<Instant> announced = refusals.computeIfAbsent(r.name(), n -> new ArrayDeque<>());
+            if (withinRate(announced, r, now)) {
+                announced.addLast(now);
+                LOG.warn("rule {} on {}: not run: {}", r.name(), Text.oneLine(o.host()), e.getMessage());
+                notifier.accept("rule " + r.name() + " on " + Text.oneLine(o.host()) + " not run: " + e.getMessage());
+            }
             return;
         }
+        fired.addLast(now);
         if (dryRun || r.dryRun()) {
             notifier.accept("[dry-run] rule " + r.name() + " on " + Text.oneLine(o.host()) + " would: " + describe(r.action(), r, o)
                     + r.undo().map(u -> "; undone after " + u.after()).orElse(""));
@@ -224,6 +228,14 @@ public final class RulesEngine implements AutoCloseable {
         counters.get("fired").incrementAndGet();
         run(resolvedAction(action), o.host());
         notifier.accept("rule " + r.name() + " on " + Text.oneLine(o.host()) + ": " + describe(r.action(), r, o));
+    }
+
+    /** Whether {@code times} (dropping those out of the rule's window) leaves room for one more. */
+    private static boolean withinRate(Deque<Instant> times, Rule r, Instant now) {
+        while (!times.isEmpty() && !times.peekFirst().isAfter(now.minus(r.window()))) {
+            times.pollFirst();
+        }
+        return times.size() < r.maxFirings();
     }
 
     private void runDueUndos() {

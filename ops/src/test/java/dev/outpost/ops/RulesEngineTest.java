@@ -313,6 +313,28 @@ class RulesEngineTest {
     }
 
     @Test
+    void refusedFiringsDoNotUseUpTheRateOfTheRule() {
+        Map<String, String> m = new HashMap<>();
+        m.put("outpost.ops.rules.isolate.collector", "peer.check");
+        m.put("outpost.ops.rules.isolate.when", "bad == true");
+        m.put("outpost.ops.rules.isolate.action", "call");
+        m.put("outpost.ops.rules.isolate.action.collector", "net.isolate");
+        m.put("outpost.ops.rules.isolate.action.target", "id:${result.peer}");
+        m.put("outpost.ops.rules.isolate.rate", "2/1h");
+        m.put("outpost.ops.rules.poll", "20ms");
+        RulesEngine e = engine(m);
+        // one host's values that are refused must not keep the rule from acting on another's
+        for (int i = 0; i < 5; i++) {
+            e.offer(new Observation("web-6", "peer.check", Set.of(), Json.object().put("bad", true).put("peer", "x or all")));
+        }
+        e.offer(new Observation("web-1", "peer.check", Set.of(), Json.object().put("bad", true).put("peer", "db-7")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> e.stats().get("observed") == 6);
+        assertThat(fleet.calls).containsExactly(new FakeFleet.Call("id:db-7", "net.isolate", Map.of()));
+        assertThat(e.stats()).containsEntry("refused", 5L).containsEntry("fired", 1L).containsEntry("rate-limited", 0L);
+        assertThat(chat).as("refusals are announced within the rule's rate").filteredOn(l -> l.contains("not run")).hasSize(2);
+    }
+
+    @Test
     void anUndoWhoseCallThrowsStaysStoredAndIsDoneOnceTheFleetAnswersAgain() {
         java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
         FakeFleet flaky = new FakeFleet() {
