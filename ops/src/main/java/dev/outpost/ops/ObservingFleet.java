@@ -52,12 +52,26 @@ public final class ObservingFleet implements Fleet {
     @Override
     public List<HostAnswer> call(String selector, String collector, Map<String, String> params, Duration timeout) {
         List<HostAnswer> answers = fleet.call(selector, collector, params, timeout);
+        // the hosts' tags read once for the call: a server(id) per answer read the whole inventory per answer
+        Map<String, Set<String>> tagsById = null;
+        boolean inventoryFailed = false;
         for (HostAnswer a : answers) {
             if (!a.ok()) {
                 continue;
             }
             try {
-                Set<String> tags = fleet.server(a.host()).map(s -> Set.copyOf(s.tags())).orElse(Set.of());
+                if (tagsById == null && !inventoryFailed) {
+                    try {
+                        Map<String, Set<String>> m = new java.util.HashMap<>();
+                        fleet.servers().forEach(s -> m.put(s.id(), Set.copyOf(s.tags())));
+                        tagsById = m;
+                    } catch (RuntimeException e) { // a fleet too large to list at once: one host at a time
+                        inventoryFailed = true;
+                        LOG.debug("listing the servers for {}'s answers failed; read one by one", collector, e);
+                    }
+                }
+                Set<String> tags = tagsById != null ? tagsById.getOrDefault(a.host(), Set.of())
+                        : fleet.server(a.host()).map(s -> Set.copyOf(s.tags())).orElse(Set.of());
                 listener.accept(new Observation(a.host(), collector, tags, a.body()));
             } catch (Throwable e) { // user code boundary: an observer never loses an answer
                 listenerFailures.incrementAndGet();

@@ -56,6 +56,39 @@ class ObservingFleetTest {
     }
 
     @Test
+    void aCallOnManyHostsReadsTheInventoryOnceNotOncePerAnswer() {
+        // OutpostFleet reads the whole inventory for server(id): once per answer was hosts x hosts entries per call
+        FakeFleet fake = new FakeFleet();
+        for (int i = 0; i < 200; i++) {
+            fake.add("web-" + i, List.of("web", "n" + i), Map.of());
+        }
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        Fleet counting = new Fleet() {
+            @Override
+            public List<Server> servers() {
+                reads.incrementAndGet();
+                return fake.servers();
+            }
+
+            @Override
+            public java.util.Optional<Server> server(String id) {
+                reads.incrementAndGet();
+                return fake.server(id);
+            }
+
+            @Override
+            public List<HostAnswer> call(String selector, String collector, Map<String, String> params, Duration timeout) {
+                return fake.call(selector, collector, params, timeout);
+            }
+        };
+        List<Observation> seen = new ArrayList<>();
+        ObservingFleet f = new ObservingFleet(counting, seen::add);
+        assertThat(f.call("all", "disk.usage", Map.of(), Duration.ofSeconds(1))).hasSize(200);
+        assertThat(seen).hasSize(200).allSatisfy(o -> assertThat(o.tags()).contains("web", "n" + o.host().substring(4)));
+        assertThat(reads).hasValueLessThanOrEqualTo(1);
+    }
+
+    @Test
     void aTornLineInTheJournalCostsThatLineNotTheDaysExport(@TempDir Path dir) throws Exception {
         RulesEngineTest.TestClock clock = new RulesEngineTest.TestClock();
         clock.now = Instant.parse("2026-12-03T10:00:00Z");
