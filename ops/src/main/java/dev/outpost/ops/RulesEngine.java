@@ -491,6 +491,17 @@ public final class RulesEngine implements AutoCloseable {
             if (queue < 1 || queue > 1_000_000) {
                 problems.add(new ConfigException.Problem("outpost.ops.rules.queue", "must be 1 to 1000000, was " + queue));
             }
+            for (Rule r : rules) { // rules passed in code too: the clock must be able to add these at every firing
+                if (r.window().compareTo(RuleConfig.MAX_DURATION) > 0 || r.window().isNegative() || r.window().isZero()) {
+                    problems.add(new ConfigException.Problem(RuleConfig.PREFIX + r.name() + ".rate",
+                            "the window must be positive and at most 3650d, was " + r.window()));
+                }
+                if (r.undo().isPresent() && (r.undo().get().after().compareTo(RuleConfig.MAX_DURATION) > 0
+                        || r.undo().get().after().isNegative())) {
+                    problems.add(new ConfigException.Problem(RuleConfig.PREFIX + r.name() + ".undo.after",
+                            "must be 0 to 3650d, was " + r.undo().get().after()));
+                }
+            }
             boolean needsRegistry = rules.stream().anyMatch(r -> r.undo().isPresent() || r.action().kind() == Rule.Kind.REGISTRY);
             if (needsRegistry && registry.isEmpty()) {
                 problems.add(new ConfigException.Problem("outpost.ops.rules",

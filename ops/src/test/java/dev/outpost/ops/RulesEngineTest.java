@@ -196,6 +196,11 @@ class RulesEngineTest {
                 .satisfies(ex -> assertThat(((ConfigException) ex).problems()).extracting(ConfigException.Problem::key)
                         .contains("outpost.ops.rules.block-ip.undo.after", "outpost.ops.rules.block-ip.rate",
                                 "outpost.ops.rules.poll"));
+        Rule inCode = new Rule("forever", "auth.failures", List.of(), Set.of(), java.util.Optional.empty(),
+                new Rule.Action(Rule.Kind.NOTIFY, "", "self", Map.of(), "", "x"), java.util.Optional.empty(), 1,
+                Duration.ofDays(1_000_000_000_000L), false);
+        assertThatThrownBy(() -> RulesEngine.builder(fleet).rule(inCode).build()).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("outpost.ops.rules.forever.rate");
     }
 
     @Test
