@@ -79,6 +79,8 @@ final class SnsEmulator implements AutoCloseable {
 
     /** API calls by operation name, for the clients made with the same counter. */
     static final class Calls {
+        /** Receives that returned no message, counted apart as well as among the ReceiveMessage calls. */
+        static final String EMPTY_RECEIVES = "ReceiveMessage(empty)";
         final Map<String, AtomicLong> byOperation = new ConcurrentHashMap<>();
 
         long get(String operation) {
@@ -92,6 +94,14 @@ final class SnsEmulator implements AutoCloseable {
                 public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
                     byOperation.computeIfAbsent(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME), k -> new AtomicLong())
                             .incrementAndGet();
+                }
+
+                @Override
+                public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
+                    if (context.response() instanceof software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse r
+                            && r.messages().isEmpty()) {
+                        byOperation.computeIfAbsent(EMPTY_RECEIVES, k -> new AtomicLong()).incrementAndGet();
+                    }
                 }
             }).build();
         }
