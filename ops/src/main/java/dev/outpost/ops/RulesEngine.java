@@ -208,7 +208,9 @@ public final class RulesEngine implements AutoCloseable {
             }
             return;
         }
-        fired.addLast(now);
+        if (r.maxFirings() != Integer.MAX_VALUE) { // a rule without a rate keeps no times: they would grow with its firings
+            fired.addLast(now);
+        }
         if (dryRun || r.dryRun()) {
             notifier.accept("[dry-run] rule " + r.name() + " on " + Text.oneLine(o.host()) + " would: " + describe(r.action(), r, o)
                     + r.undo().map(u -> "; undone after " + u.after()).orElse(""));
