@@ -97,6 +97,16 @@ final class KvCommand {
         return s.contains(",") || s.contains("\"") || s.contains("\n") ? '"' + s.replace("\"", "\"\"") + '"' : s;
     }
 
+    /** {@code text} as JSON; a usage error naming the parameter when it is not (a typo, not a failure of the command). */
+    static JsonNode json(CommandSpec spec, String label, String text) {
+        try {
+            return Json.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), label + " is not valid JSON (quote a string:"
+                    + " '\"text\"'): " + e.getMessage());
+        }
+    }
+
     abstract static class Sub implements Callable<Integer> {
         @ParentCommand
         KvCommand kv;
@@ -151,7 +161,7 @@ final class KvCommand {
 
         @Override
         int run(Registry r) {
-            JsonNode value = Json.parse(json);
+            JsonNode value = json(spec, "JSON", json);
             RegistryEntry e = version == null ? r.register(key, value, Optional.ofNullable(ttl))
                     : r.replace(key, value, version, Optional.ofNullable(ttl));
             print(kv.global, out(), e);
@@ -169,7 +179,7 @@ final class KvCommand {
 
         @Override
         int run(Registry r) {
-            print(kv.global, out(), r.update(key, Json.parse(patch)));
+            print(kv.global, out(), r.update(key, json(spec, "PATCH", patch)));
             return ExitCodes.OK;
         }
     }

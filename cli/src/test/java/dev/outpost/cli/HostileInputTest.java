@@ -1,0 +1,24 @@
+package dev.outpost.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Mistaken and hostile input: one clear line, the documented exit code, nothing written that should not be. */
+class HostileInputTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aKvValueThatIsNotJsonIsAUsageErrorNotAnInternalOne() {
+        String db = dir.resolve("r.db").toString();
+        CliTest.Run put = CliTest.run("kv", "--db", db, "put", "app/k", "{\"a\": 1");
+        assertThat(put.code()).as(put.err()).isEqualTo(ExitCodes.USAGE);
+        assertThat(put.err()).contains("JSON").contains("hint: outpost help kv put");
+        CliTest.Run update = CliTest.run("kv", "--db", db, "update", "app/k", "{nope");
+        assertThat(update.code()).as(update.err()).isEqualTo(ExitCodes.USAGE);
+    }
+}
