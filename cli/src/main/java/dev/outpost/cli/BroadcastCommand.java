@@ -56,6 +56,9 @@ final class BroadcastCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (expect != null && expect < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--expect: at least 1 worker, was " + expect);
+        }
         Request request = Request.builder(collector).params(Params.of(spec.commandLine(), paramsJson, params)).ttl(deadline)
                 .build();
         try (Connection c = Connection.open(global, Optional.ofNullable(topic).or(() -> Optional.of("fleet")))) {

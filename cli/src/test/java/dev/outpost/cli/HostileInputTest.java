@@ -21,4 +21,13 @@ class HostileInputTest {
         CliTest.Run update = CliTest.run("kv", "--db", db, "update", "app/k", "{nope");
         assertThat(update.code()).as(update.err()).isEqualTo(ExitCodes.USAGE);
     }
+
+    @Test
+    void aBroadcastExpectingNoOneOrFewerIsAUsageError() {
+        for (String n : new String[] {"0", "-1"}) {
+            CliTest.Run r = CliTest.run("broadcast", "demo.echo", "--demo", "--expect", n, "-f", "text");
+            assertThat(r.code()).as(n + ": " + r.err()).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err()).contains("--expect");
+        }
+    }
 }
