@@ -30,4 +30,11 @@ class HostileInputTest {
             assertThat(r.err()).contains("--expect");
         }
     }
+
+    @Test
+    void aTimeoutTooLongToComputeWithIsAUsageErrorNotAnOverflow() {
+        CliTest.Run r = CliTest.run("call", "demo.echo", "--demo", "--timeout", "100000000000000d");
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("--timeout").doesNotContain("overflow");
+    }
 }

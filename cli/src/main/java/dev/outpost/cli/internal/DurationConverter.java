@@ -9,6 +9,9 @@ import picocli.CommandLine.TypeConversionException;
 
 /** {@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h}, {@code 2d} or ISO-8601, as configuration takes them. */
 public final class DurationConverter implements ITypeConverter<Duration> {
+    /** The longest duration an option takes: a century, well inside what a deadline in nanoseconds holds. */
+    static final Duration LONGEST = Duration.ofDays(36_500);
+
     @Override
     public Duration convert(String value) {
         ConfigSource one = new ConfigSource() {
@@ -31,6 +34,10 @@ public final class DurationConverter implements ITypeConverter<Duration> {
             Duration d = one.duration("value").orElseThrow();
             if (d.isNegative() || d.isZero()) {
                 throw new TypeConversionException("'" + value + "' is not a positive duration");
+            }
+            if (d.compareTo(LONGEST) > 0) {
+                // deadlines are computed in nanoseconds: a longer one overflowed into an internal error
+                throw new TypeConversionException("'" + value + "' is too long: at most " + LONGEST.toDays() + "d");
             }
             return d;
         } catch (RuntimeException e) {
