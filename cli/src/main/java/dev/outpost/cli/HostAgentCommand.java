@@ -39,6 +39,11 @@ final class HostAgentCommand implements Callable<Integer> {
         String id = config.string("outpost.agent.id").filter(s -> !s.isBlank())
                 .orElse(InetAddress.getLocalHost().getHostName());
         Duration period = config.duration("outpost.agent.period").orElse(Duration.ofSeconds(5));
+        if (period.isNegative() || period.isZero()) {
+            throw dev.outpost.ConfigException.of("outpost.agent.period", "must be positive, was '"
+                    + config.string("outpost.agent.period").orElse("") + "'"
+                    + config.sourceOf("outpost.agent.period").map(s -> " (set in " + s + ")").orElse(""));
+        }
         int top = config.intValue("outpost.agent.top").orElse(0);
         Daemon daemon = new Daemon();
         Observability observed = Observability.from(config, daemon, false);

@@ -37,4 +37,14 @@ class HostileInputTest {
         assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("--timeout").doesNotContain("overflow");
     }
+
+    @Test
+    void aHostAgentPeriodThatIsNotPositiveNamesItsKeyAndWhereItWasSet() throws Exception {
+        Path file = dir.resolve("agent.yaml");
+        Files.writeString(file, "outpost:\n  agent:\n    period: 0s\n  sqs:\n    region: eu-west-1\n"
+                + "    endpoint: http://127.0.0.1:1\n  outbox:\n    dir: " + dir.resolve("outbox") + "\n");
+        CliTest.Run r = CliTest.run("host-agent", "--config", file.toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.CONFIG);
+        assertThat(r.err()).contains("outpost.agent.period").contains(file.toString()).contains("0s");
+    }
 }
