@@ -141,9 +141,28 @@ public final class Outpost implements Runnable {
         return t;
     }
 
+    /**
+     * One line: white space collapsed, and control and bidirectional characters (a broker's or a
+     * file's text may carry them) turned into spaces, as in tables.
+     */
     static String message(Throwable t) {
-        String m = t.getMessage();
-        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m.replaceAll("\\s+", " ");
+        String m = t instanceof java.nio.file.FileSystemException f ? fileMessage(f) : t.getMessage();
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : Output.printable(m.replaceAll("\\s+", " "));
+    }
+
+    /** A file system error's message is often the path alone ("outpost: /etc/x"): add what is wrong with it. */
+    private static String fileMessage(java.nio.file.FileSystemException f) {
+        if (f.getFile() == null) {
+            return f.getMessage();
+        }
+        String reason = f.getReason() != null ? f.getReason()
+                : f instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+                : f instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
+                : f instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : f instanceof java.nio.file.NotDirectoryException ? "not a directory"
+                : f instanceof java.nio.file.DirectoryNotEmptyException ? "directory not empty"
+                : f.getClass().getSimpleName();
+        return f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile()) + ": " + reason;
     }
 
     private static java.util.Optional<String> hint(Throwable t) {

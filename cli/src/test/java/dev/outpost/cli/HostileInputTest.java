@@ -47,4 +47,22 @@ class HostileInputTest {
         assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.CONFIG);
         assertThat(r.err()).contains("outpost.agent.period").contains(file.toString()).contains("0s");
     }
+
+    @Test
+    void aFileErrorSaysWhatIsWrongWithTheFileNotOnlyItsName() throws Exception {
+        Path plain = Files.writeString(dir.resolve("plain"), "x");
+        CliTest.Run keygen = CliTest.run("keygen", "k", "--dir", plain.toString());
+        assertThat(keygen.code()).isEqualTo(ExitCodes.IO_ERROR);
+        assertThat(keygen.err().lines().findFirst().orElseThrow()).contains(plain.toString()).isNotEqualTo("outpost: " + plain);
+        CliTest.Run imported = CliTest.run("kv", "--db", dir.resolve("r.db").toString(), "import", dir.resolve("nope.jsonl").toString());
+        assertThat(imported.code()).isEqualTo(ExitCodes.IO_ERROR);
+        assertThat(imported.err().lines().findFirst().orElseThrow()).contains("nope.jsonl").contains("no such file");
+    }
+
+    @Test
+    void anErrorLineCannotCarryBidirectionalOrControlCharacters() {
+        CliTest.Run r = CliTest.run("kv", "--db", dir.resolve("r.db").toString(), "get", "a\u202Eb\u009B");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).startsWith("outpost: ").doesNotContain("\u202E").doesNotContain("\u009B");
+    }
 }
