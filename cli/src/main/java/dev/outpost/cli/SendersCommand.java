@@ -34,8 +34,13 @@ final class SendersCommand {
         Path file;
     }
 
-    static List<String> lines(Path file) throws java.io.IOException {
-        return Files.exists(file) ? new ArrayList<>(Files.readAllLines(file)) : new ArrayList<>();
+    static List<String> lines(Path file) {
+        try {
+            return Files.exists(file) ? new ArrayList<>(Files.readAllLines(file)) : new ArrayList<>();
+        } catch (java.io.IOException e) {
+            // some messages ("Is a directory") do not name the file
+            throw new KeyFileException(file, "cannot read: " + Outpost.message(e), e);
+        }
     }
 
     static NaclPublicKey key(CommandSpec spec, String keyOrFile) {

@@ -60,6 +60,13 @@ class HostileInputTest {
     }
 
     @Test
+    void aKnownSendersPathThatIsADirectoryIsNamedInTheError() {
+        CliTest.Run r = CliTest.run("senders", "add", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "--name", "a", "--file", dir.toString());
+        assertThat(r.code()).isEqualTo(ExitCodes.IO_ERROR);
+        assertThat(r.err()).contains(dir.toString());
+    }
+
+    @Test
     void anErrorLineCannotCarryBidirectionalOrControlCharacters() {
         CliTest.Run r = CliTest.run("kv", "--db", dir.resolve("r.db").toString(), "get", "a\u202Eb\u009B");
         assertThat(r.code()).isNotZero();
