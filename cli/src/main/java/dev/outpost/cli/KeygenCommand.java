@@ -6,6 +6,7 @@ import dev.outpost.nacl.KeyFiles;
 import dev.outpost.nacl.NaclKeyPair;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -38,8 +39,10 @@ final class KeygenCommand implements Callable<Integer> {
         OwnerOnlyFiles.createDirectories(d);
         Path secret = d.resolve(name + ".key");
         Path pub = d.resolve(name + ".pub");
-        if (Files.exists(pub) || Files.exists(secret)) {
-            throw new KeyFileException(Files.exists(pub) ? pub : secret, "already exists; refusing to overwrite a key");
+        // not following links: a dangling link where the .pub goes must stop us before the secret key is written
+        if (Files.exists(pub, LinkOption.NOFOLLOW_LINKS) || Files.exists(secret, LinkOption.NOFOLLOW_LINKS)) {
+            throw new KeyFileException(Files.exists(pub, LinkOption.NOFOLLOW_LINKS) ? pub : secret,
+                    "already exists; refusing to overwrite a key");
         }
         PrintWriter out = spec.commandLine().getOut();
         try (NaclKeyPair pair = NaclKeyPair.generate()) {

@@ -72,4 +72,15 @@ class HostileInputTest {
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).startsWith("outpost: ").doesNotContain("\u202E").doesNotContain("\u009B");
     }
+
+    @Test
+    void keygenChecksForADanglingLinkBeforeWritingTheSecretKey() throws Exception {
+        Path target = dir.resolve("elsewhere.pub");
+        Files.createSymbolicLink(dir.resolve("a.pub"), target);
+        CliTest.Run r = CliTest.run("keygen", "a", "--dir", dir.toString());
+        assertThat(r.code()).isEqualTo(ExitCodes.IO_ERROR);
+        assertThat(r.err()).contains("a.pub");
+        assertThat(dir.resolve("a.key")).as("no secret key left behind without its public half").doesNotExist();
+        assertThat(target).doesNotExist();
+    }
 }
