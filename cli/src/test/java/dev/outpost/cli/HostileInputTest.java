@@ -83,4 +83,14 @@ class HostileInputTest {
         assertThat(dir.resolve("a.key")).as("no secret key left behind without its public half").doesNotExist();
         assertThat(target).doesNotExist();
     }
+
+    @Test
+    void anAuditFileThatIsADirectoryStopsTheWorkerBeforeItRunsUnaudited() {
+        CliTest.Run r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                () -> CliTest.run("worker", "-D", "outpost.sqs.region=eu-west-1", "-D", "outpost.sqs.endpoint=http://127.0.0.1:1",
+                        "-D", "outpost.audit.file=" + dir), "the worker started with an audit log it cannot write");
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.CONFIG);
+        assertThat(r.err()).contains("outpost.audit.file").contains(dir.toString()).contains("directory");
+        assertThat(r.out()).doesNotContain("running");
+    }
 }
