@@ -293,9 +293,13 @@ final class KvCommand {
         Path target;
 
         @Override
-        int run(Registry r) {
+        int run(Registry r) throws Exception {
             if (!(r instanceof SqliteRegistry sqlite)) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "backup works on a local file: add --db FILE");
+            }
+            if (Files.isDirectory(target)) {
+                // the copy fails as 'registry unavailable' (exit 69, a transport hint): it is the file named here
+                throw new java.nio.file.FileAlreadyExistsException(target.toString(), null, "is a directory; name the backup file");
             }
             out().println("backed up " + sqlite.backupTo(target) + " entries to " + target);
             return ExitCodes.OK;

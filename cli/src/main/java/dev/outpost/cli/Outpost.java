@@ -194,7 +194,7 @@ public final class Outpost implements Runnable {
         if (c instanceof CallTimeoutException) {
             return ExitCodes.NONE_ANSWERED;
         }
-        if (c instanceof IOException || c instanceof KeyFileException) {
+        if (c instanceof IOException || c instanceof KeyFileException || c instanceof dev.outpost.kv.CorruptStoreException) {
             return ExitCodes.IO_ERROR;
         }
         if (c instanceof RegistryException) {

@@ -93,4 +93,18 @@ class HostileInputTest {
         assertThat(r.err()).contains("outpost.audit.file").contains(dir.toString()).contains("directory");
         assertThat(r.out()).doesNotContain("running");
     }
+
+    @Test
+    void aRegistryFileOrBackupThatCannotBeUsedIsAFileErrorAsDocumented() throws Exception {
+        String db = dir.resolve("r.db").toString();
+        assertThat(CliTest.run("kv", "--db", db, "put", "app/k", "1").code()).isZero();
+        CliTest.Run notADb = CliTest.run("kv", "--db", dir.toString(), "get", "app/k");
+        assertThat(notADb.code()).as(notADb.err()).isEqualTo(ExitCodes.IO_ERROR);
+        CliTest.Run missingBackup = CliTest.run("kv", "--db", db, "restore", dir.resolve("nope.db").toString());
+        assertThat(missingBackup.code()).as(missingBackup.err()).isEqualTo(ExitCodes.IO_ERROR);
+        Path into = Files.createDirectory(dir.resolve("backups"));
+        CliTest.Run ontoADirectory = CliTest.run("kv", "--db", db, "backup", into.toString());
+        assertThat(ontoADirectory.code()).as(ontoADirectory.err()).isEqualTo(ExitCodes.IO_ERROR);
+        assertThat(ontoADirectory.err()).contains(into.toString()).doesNotContain("outpost.sqs");
+    }
 }
