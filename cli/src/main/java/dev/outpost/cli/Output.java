@@ -178,9 +178,12 @@ final class Output {
     }
 
     private static String csv(String s) {
-        String clean = s.replace("\r", " ").replace("\n", " ");
-        // a cell starting with = + - @ is a formula to a spreadsheet: a remote worker must not run one there
-        if (!clean.isEmpty() && "=+-@".indexOf(clean.charAt(0)) >= 0) {
+        // one line, and nothing that drives a terminal the CSV is printed on (as in tables and text)
+        String clean = printable(s);
+        // a cell starting with = + - @ (after blanks, once a tab was one) is a formula to a spreadsheet:
+        // a remote worker must not run one there
+        String start = clean.stripLeading();
+        if (!start.isEmpty() && "=+-@".indexOf(start.charAt(0)) >= 0) {
             clean = "'" + clean;
         }
         return clean.contains(",") || clean.contains("\"") ? '"' + clean.replace("\"", "\"\"") + '"' : clean;

@@ -1,0 +1,30 @@
+package dev.outpost.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.Json;
+import dev.outpost.Request;
+import dev.outpost.Response;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class OutputTest {
+    @Test
+    void aCsvCellFromAHostileWorkerCannotDriveTheTerminalOrRunAsAFormula() {
+        GlobalOptions csv = new GlobalOptions();
+        csv.format = GlobalOptions.Format.csv;
+        StringWriter text = new StringWriter();
+        Output out = new Output(csv, new PrintWriter(text), new PrintWriter(new StringWriter()), 1);
+        Instant now = Instant.now();
+        // a worker id is whatever the worker says it is; Jackson leaves C1 and bidi characters unescaped in the result
+        out.answer(Response.ok(Request.builder("x").build(), Json.object().textNode("a\u009B31mb\u202Ec"),
+                "\t=cmd|' /C calc'!A0\u001B]0;pwned\u0007", 1, now, now));
+        out.finish(List.of());
+        String row = text.toString().lines().toList().get(1);
+        assertThat(row).doesNotContain("\u001B", "\u0007", "\u009B", "\u202E", "\t");
+        assertThat(row).as("the worker cell is text to a spreadsheet").matches("'\\s*=cmd.*");
+    }
+}
