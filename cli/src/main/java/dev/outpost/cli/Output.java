@@ -97,8 +97,10 @@ final class Output {
     }
 
     /** Prints what waits for the end (the json array, the summary line on a terminal); returns the exit code. */
-    synchronized int finish(List<String> missing) {
+    synchronized int finish(List<String> notAnswered) {
         finished = true;
+        // the caller listed them before this lock: an answer printed meanwhile is not missing
+        List<String> missing = notAnswered.stream().filter(w -> all.stream().noneMatch(r -> r.worker().equals(w))).toList();
         clearProgress();
         if (format == GlobalOptions.Format.json) {
             ArrayNode array = Json.array();

@@ -27,4 +27,17 @@ class OutputTest {
         assertThat(row).doesNotContain("\u001B", "\u0007", "\u009B", "\u202E", "\t");
         assertThat(row).as("the worker cell is text to a spreadsheet").matches("'\\s*=cmd.*");
     }
+
+    @Test
+    void aWorkerWhoseAnswerWasPrintedIsNeverAlsoListedAsMissing() {
+        // the broadcast computes who is missing, then calls finish: an answer printed in between is not missing
+        GlobalOptions text = new GlobalOptions();
+        text.format = GlobalOptions.Format.text;
+        StringWriter err = new StringWriter();
+        Output out = new Output(text, new PrintWriter(new StringWriter()), new PrintWriter(err), 2);
+        Instant now = Instant.now();
+        out.answer(Response.ok(Request.builder("x").build(), Json.object(), "demo-2", 1, now, now));
+        out.finish(List.of("demo-2", "demo-3"));
+        assertThat(err.toString()).contains("no answer from demo-3").doesNotContain("demo-2");
+    }
 }
