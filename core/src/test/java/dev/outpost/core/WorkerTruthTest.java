@@ -95,4 +95,18 @@ class WorkerTruthTest {
     private static Response call(Client client, String collector) throws Exception {
         return client.call(Request.builder(collector).build(), Duration.ofSeconds(5)).get();
     }
+
+    @Test
+    void aDurationTooLongToKeepInNanosecondsIsABadValueNamingItsKey() {
+        OutpostConfig config = OutpostConfig.builder().set("outpost.worker.drain-timeout", "100000000000d").build();
+        try (InMemoryTransport transport = InMemoryTransport.create()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Worker.builder(transport).configure(config)
+                            .collector(Collectors.of("disk", (r, c) -> "ok")).build())
+                    .isInstanceOfSatisfying(dev.outpost.ConfigException.class, e -> assertThat(e.problems()).singleElement()
+                            .satisfies(p -> {
+                                assertThat(p.key()).isEqualTo("outpost.worker.drain-timeout");
+                                assertThat(p.message()).contains("at most 36500d");
+                            }));
+        }
+    }
 }

@@ -63,6 +63,9 @@ public final class WorkerBinding {
 
     private enum Kind { TEXT, INTEGER, DURATION, LIST }
 
+    /** The longest duration a key takes: a century, well inside what nanoseconds in a long hold. */
+    static final Duration LONGEST = Duration.ofDays(36_500);
+
     private final Map<String, Object> values;
 
     private WorkerBinding(Map<String, Object> values) {
@@ -158,6 +161,11 @@ public final class WorkerBinding {
                     if (v.isNegative() || (!zeroAllowed && v.isZero())) {
                         problems.add(new ConfigException.Problem(key, "must be " + (zeroAllowed ? "zero or more" : "positive")
                                 + ", was " + v + c.from(key)));
+                        return null;
+                    }
+                    if (v.compareTo(LONGEST) > 0) { // deadlines are kept in nanoseconds: a longer one would overflow
+                        problems.add(new ConfigException.Problem(key, "must be at most " + LONGEST.toDays() + "d, was "
+                                + c.string(key).orElse("") + c.from(key)));
                         return null;
                     }
                     return v;
@@ -262,8 +270,9 @@ public final class WorkerBinding {
     /** {@code 50ms}, {@code 1s}, {@code 30s}; lists comma-separated. */
     static String render(Object v) {
         if (v instanceof Duration d) {
-            return d.toNanos() % 1_000_000_000L == 0 ? d.toSeconds() + "s"
-                    : d.toNanos() % 1_000_000L == 0 ? d.toMillis() + "ms" : d.toString();
+            // from its parts: toNanos() overflows past 292 years
+            return d.getNano() == 0 ? d.getSeconds() + "s"
+                    : d.getNano() % 1_000_000 == 0 && d.compareTo(LONGEST) <= 0 ? d.toMillis() + "ms" : d.toString();
         }
         if (v instanceof List<?> l) {
             List<String> parts = new ArrayList<>();
