@@ -1,6 +1,5 @@
 package dev.outpost.cli.internal;
 
-import dev.outpost.ConfigException;
 import dev.outpost.core.files.OwnerOnlyFiles;
 import dev.outpost.core.Scheduler;
 import dev.outpost.core.Worker;
@@ -73,13 +72,6 @@ public final class Observability {
         Optional<java.nio.file.Path> auditDir = config.string("outpost.audit.file").filter(f -> !f.isBlank())
                 .map(f -> java.nio.file.Path.of(f).toAbsolutePath().getParent());
         if (auditDir.isPresent()) {
-            String file = config.string("outpost.audit.file").orElseThrow();
-            String setIn = config.sourceOf("outpost.audit.file").map(s -> " (set in " + s + ")").orElse("");
-            java.nio.file.Path path = java.nio.file.Path.of(file).toAbsolutePath();
-            // the log writes off the hot path and only counts what it cannot write: a daemon would run audit-less
-            if (java.nio.file.Files.isDirectory(path)) {
-                throw ConfigException.of("outpost.audit.file", "'" + file + "' is a directory, not a file" + setIn);
-            }
             AuditLog.Builder b = AuditLog.fromConfig(config);
             if (auditDetails) {
                 b.includeParams(true);

@@ -428,6 +428,12 @@ public final class AuditLog implements AutoCloseable {
                     problems.add(new ConfigException.Problem("outpost.audit.file", "is required for a file audit log"));
                 }
             }
+            if (sink.isEmpty() && file.isPresent() && java.nio.file.Files.isDirectory(file.get())) {
+                // the file is opened at the first write, off the hot path, and a failure there is only counted:
+                // the log would run and drop every line
+                problems.add(new ConfigException.Problem("outpost.audit.file", "'" + file.get() + "' is a directory, not a file"
+                        + config.map(c -> c.from("outpost.audit.file")).orElse("")));
+            }
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }

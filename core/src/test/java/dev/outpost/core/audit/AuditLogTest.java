@@ -155,4 +155,19 @@ class AuditLogTest {
         }
         assertThat(got).hasSize(1).first().asString().contains("\"good\"");
     }
+
+    @Test
+    void aFileThatIsADirectoryIsRefusedAtBuildNotDiscoveredByDroppingEveryLine() throws Exception {
+        Path directory = java.nio.file.Files.createDirectories(dir.resolve("audit.jsonl"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AuditLog.toFile(directory).build())
+                .isInstanceOfSatisfying(dev.outpost.ConfigException.class, e -> assertThat(e.problems()).singleElement()
+                        .satisfies(p -> {
+                            assertThat(p.key()).isEqualTo("outpost.audit.file");
+                            assertThat(p.message()).contains("is a directory");
+                        }));
+        dev.outpost.core.config.OutpostConfig config = dev.outpost.core.config.OutpostConfig.builder()
+                .set("outpost.audit.file", directory.toString()).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AuditLog.fromConfig(config).build())
+                .isInstanceOf(dev.outpost.ConfigException.class).hasMessageContaining("is a directory");
+    }
 }
