@@ -7,6 +7,7 @@ import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.core.lifecycle.OwnedThreads;
+import dev.outpost.ops.internal.Actions;
 import dev.outpost.ops.internal.RuleConfig;
 import dev.outpost.ops.internal.Templates;
 import dev.outpost.ops.internal.Text;
@@ -194,8 +195,8 @@ public final class RulesEngine implements AutoCloseable {
         ObjectNode action;
         Optional<ObjectNode> undoAction;
         try {
-            action = resolved(r.action(), r, o);
-            undoAction = r.undo().map(u -> resolved(u.action(), r, o));
+            action = Actions.resolved(r.action(), r, o);
+            undoAction = r.undo().map(u -> Actions.resolved(u.action(), r, o));
         } catch (Templates.UnsafeValue e) {
             counters.get("refused").incrementAndGet();
             // not counted in the firings' rate: a host's refused values must not keep the rule from acting on
@@ -212,7 +213,7 @@ public final class RulesEngine implements AutoCloseable {
             fired.addLast(now);
         }
         if (dryRun || r.dryRun()) {
-            notifier.accept("[dry-run] rule " + r.name() + " on " + Text.oneLine(o.host()) + " would: " + describe(r.action(), r, o)
+            notifier.accept("[dry-run] rule " + r.name() + " on " + Text.oneLine(o.host()) + " would: " + Actions.describe(r.action(), r, o)
                     + r.undo().map(u -> "; undone after " + u.after()).orElse(""));
             counters.get("dry-run").incrementAndGet();
             return;
@@ -228,8 +229,8 @@ public final class RulesEngine implements AutoCloseable {
             registry.get().register(store + now.toEpochMilli() + "-" + UUID.randomUUID(), rec, Optional.empty());
         }
         counters.get("fired").incrementAndGet();
-        run(resolvedAction(action), o.host());
-        notifier.accept("rule " + r.name() + " on " + Text.oneLine(o.host()) + ": " + describe(r.action(), r, o));
+        run(Actions.fromStored(action), o.host());
+        notifier.accept("rule " + r.name() + " on " + Text.oneLine(o.host()) + ": " + Actions.describe(r.action(), r, o));
     }
 
     /** Whether {@code times} (dropping those out of the rule's window) leaves room for one more. */
@@ -276,7 +277,7 @@ public final class RulesEngine implements AutoCloseable {
                 continue;
             }
             try {
-                if (!run(resolvedAction(v.path("action")), v.path("host").asText())) {
+                if (!run(Actions.fromStored(v.path("action")), v.path("host").asText())) {
                     throw new IllegalStateException("not every host it targets answered ok");
                 }
             } catch (Throwable failed) { // claimed but not done: stored again, never lost
@@ -331,36 +332,6 @@ public final class RulesEngine implements AutoCloseable {
             default -> throw new IllegalStateException("unknown action " + a.kind());
         }
     }
-
-    /** The action with its templates filled, as stored JSON. */
-    private static ObjectNode resolved(Rule.Action a, Rule r, Observation o) {
-        ObjectNode n = JsonNodeFactory.instance.objectNode();
-        n.put("kind", a.kind().name());
-        n.put("collector", a.collector());
-        n.put("target", Templates.fillSelector(a.target(), o.host(), r.name(), o.result()));
-        ObjectNode p = n.putObject("params");
-        a.params().forEach((k, v) -> p.put(k, Templates.fill(v, o.host(), r.name(), o.result(), false)));
-        n.put("key", Templates.fill(a.key(), o.host(), r.name(), o.result(), true));
-        n.put("message", Templates.fill(a.message(), o.host(), r.name(), o.result(), false));
-        return n;
-    }
-
-    private static Rule.Action resolvedAction(JsonNode n) {
-        Map<String, String> params = new TreeMap<>();
-        n.path("params").fields().forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
-        return new Rule.Action(Rule.Kind.valueOf(n.path("kind").asText()), n.path("collector").asText(),
-                n.path("target").asText("self"), params, n.path("key").asText(), n.path("message").asText());
-    }
-
-    private static String describe(Rule.Action a, Rule r, Observation o) {
-        ObjectNode n = resolved(a, r, o);
-        return switch (a.kind()) {
-            case CALL -> "call " + a.collector() + " on " + n.path("target").asText() + " with " + n.path("params");
-            case REGISTRY -> "write " + n.path("key").asText() + " = " + n.path("params");
-            case NOTIFY -> "notify " + n.path("message").asText();
-        };
-    }
-
 
     /**
      * Stops taking observations, handles those already queued, and stops the thread; stored undos stay
@@ -493,17 +464,7 @@ public final class RulesEngine implements AutoCloseable {
             if (queue < 1 || queue > 1_000_000) {
                 problems.add(new ConfigException.Problem("outpost.ops.rules.queue", "must be 1 to 1000000, was " + queue));
             }
-            for (Rule r : rules) { // rules passed in code too: the clock must be able to add these at every firing
-                if (r.window().compareTo(RuleConfig.MAX_DURATION) > 0 || r.window().isNegative() || r.window().isZero()) {
-                    problems.add(new ConfigException.Problem(RuleConfig.PREFIX + r.name() + ".rate",
-                            "the window must be positive and at most 3650d, was " + r.window()));
-                }
-                if (r.undo().isPresent() && (r.undo().get().after().compareTo(RuleConfig.MAX_DURATION) > 0
-                        || r.undo().get().after().isNegative())) {
-                    problems.add(new ConfigException.Problem(RuleConfig.PREFIX + r.name() + ".undo.after",
-                            "must be 0 to 3650d, was " + r.undo().get().after()));
-                }
-            }
+            RuleConfig.checkBounds(rules, problems); // rules passed in code too: the clock must add these at every firing
             boolean needsRegistry = rules.stream().anyMatch(r -> r.undo().isPresent() || r.action().kind() == Rule.Kind.REGISTRY);
             if (needsRegistry && registry.isEmpty()) {
                 problems.add(new ConfigException.Problem("outpost.ops.rules",

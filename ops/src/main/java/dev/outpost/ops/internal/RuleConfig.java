@@ -235,4 +235,19 @@ public final class RuleConfig {
             return Optional.empty();
         }
     }
+
+    /** Rules' windows and undo delays within what the clock can add at every firing, wherever the rules came from. */
+    public static void checkBounds(List<Rule> rules, List<ConfigException.Problem> problems) {
+        for (Rule r : rules) {
+            if (r.window().compareTo(MAX_DURATION) > 0 || r.window().isNegative() || r.window().isZero()) {
+                problems.add(new ConfigException.Problem(PREFIX + r.name() + ".rate",
+                        "the window must be positive and at most 3650d, was " + r.window()));
+            }
+            if (r.undo().isPresent() && (r.undo().get().after().compareTo(MAX_DURATION) > 0
+                    || r.undo().get().after().isNegative())) {
+                problems.add(new ConfigException.Problem(PREFIX + r.name() + ".undo.after",
+                        "must be 0 to 3650d, was " + r.undo().get().after()));
+            }
+        }
+    }
 }

@@ -1,0 +1,45 @@
+package dev.outpost.ops.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.ops.Observation;
+import dev.outpost.ops.Rule;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** A rule's action filled from an observation: as stored JSON (what an undo keeps), read back, and described. */
+public final class Actions {
+    private Actions() {}
+
+    /** The action with its templates filled, as stored JSON. */
+    public static ObjectNode resolved(Rule.Action a, Rule r, Observation o) {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("kind", a.kind().name());
+        n.put("collector", a.collector());
+        n.put("target", Templates.fillSelector(a.target(), o.host(), r.name(), o.result()));
+        ObjectNode p = n.putObject("params");
+        a.params().forEach((k, v) -> p.put(k, Templates.fill(v, o.host(), r.name(), o.result(), false)));
+        n.put("key", Templates.fill(a.key(), o.host(), r.name(), o.result(), true));
+        n.put("message", Templates.fill(a.message(), o.host(), r.name(), o.result(), false));
+        return n;
+    }
+
+    /** An action stored by {@link #resolved}, read back. */
+    public static Rule.Action fromStored(JsonNode n) {
+        Map<String, String> params = new TreeMap<>();
+        n.path("params").fields().forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
+        return new Rule.Action(Rule.Kind.valueOf(n.path("kind").asText()), n.path("collector").asText(),
+                n.path("target").asText("self"), params, n.path("key").asText(), n.path("message").asText());
+    }
+
+    /** The action, filled, in a few words for a notification. */
+    public static String describe(Rule.Action a, Rule r, Observation o) {
+        ObjectNode n = resolved(a, r, o);
+        return switch (a.kind()) {
+            case CALL -> "call " + a.collector() + " on " + n.path("target").asText() + " with " + n.path("params");
+            case REGISTRY -> "write " + n.path("key").asText() + " = " + n.path("params");
+            case NOTIFY -> "notify " + n.path("message").asText();
+        };
+    }
+}
