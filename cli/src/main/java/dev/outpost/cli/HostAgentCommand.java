@@ -42,7 +42,7 @@ final class HostAgentCommand implements Callable<Integer> {
         if (period.isNegative() || period.isZero()) {
             throw dev.outpost.ConfigException.of("outpost.agent.period", "must be positive, was '"
                     + config.string("outpost.agent.period").orElse("") + "'"
-                    + config.sourceOf("outpost.agent.period").map(s -> " (set in " + s + ")").orElse(""));
+                    + config.from("outpost.agent.period"));
         }
         int top = config.intValue("outpost.agent.top").orElse(0);
         Daemon daemon = new Daemon();
