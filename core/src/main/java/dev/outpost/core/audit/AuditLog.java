@@ -82,6 +82,8 @@ public final class AuditLog implements AutoCloseable {
     private volatile Thread writer;
     /** The writer thread's line buffer, reused from one event to the next. */
     private final StringBuilder lineBuffer = new StringBuilder(512);
+    /** The writer thread's timestamps: the text up to the second is shared by the lines of a second. */
+    private final Timestamps.Appender stamps = new Timestamps.Appender();
 
     private AuditLog(Builder b, AuditSink sink, int bufferSize, boolean includeParams, Duration drain) {
         this.sink = sink;
@@ -301,7 +303,7 @@ public final class AuditLog implements AutoCloseable {
 
     private void render(AuditEvent e, StringBuilder line) {
         line.append("{\"time\":\"");
-        Timestamps.appendTo(e.time(), line);
+        stamps.appendTo(e.time(), line);
         line.append('"');
         field(line, "kind", e.kind());
         field(line, "component", e.component());

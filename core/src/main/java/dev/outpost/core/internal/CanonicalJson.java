@@ -122,7 +122,7 @@ public final class CanonicalJson {
                 while (n < fields.length && it.hasNext()) {
                     fields[n++] = it.next();
                 }
-                Arrays.sort(fields, 0, n, Map.Entry.comparingByKey());
+                sortByKey(fields, n);
                 for (int i = 0; i < n; i++) {
                     if (i > 0) {
                         sb.append(',');
@@ -157,6 +157,24 @@ public final class CanonicalJson {
         }
     }
 
+    /** Params have a handful of keys: an insertion sort beats {@code Arrays.sort}'s set-up and comparator calls. */
+    private static void sortByKey(Map.Entry<String, JsonNode>[] fields, int n) {
+        if (n > 16) {
+            Arrays.sort(fields, 0, n, Map.Entry.comparingByKey());
+            return;
+        }
+        for (int i = 1; i < n; i++) {
+            Map.Entry<String, JsonNode> e = fields[i];
+            String key = e.getKey();
+            int j = i - 1;
+            while (j >= 0 && fields[j].getKey().compareTo(key) > 0) {
+                fields[j + 1] = fields[j];
+                j--;
+            }
+            fields[j + 1] = e;
+        }
+    }
+
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     /**
@@ -165,8 +183,21 @@ public final class CanonicalJson {
      */
     public static void quote(String s, StringBuilder sb) {
         sb.append('"');
+        int n = s.length();
+        int clean = 0;
+        while (clean < n) {
+            char c = s.charAt(clean);
+            if (c < 0x20 || c == '"' || c == '\\') {
+                break;
+            }
+            clean++;
+        }
+        if (clean == n) { // the usual case: appending the whole string is one array copy, a range is a loop per char
+            sb.append(s).append('"');
+            return;
+        }
         int from = 0;
-        for (int i = 0; i < s.length(); i++) {
+        for (int i = clean; i < n; i++) {
             char c = s.charAt(i);
             if (c >= 0x20 && c != '"' && c != '\\') {
                 continue;

@@ -41,6 +41,49 @@ public final class Timestamps {
     }
 
     /**
+     * Appends timestamps for one thread, keeping the text up to the second from the last call: a
+     * writer's consecutive timestamps nearly always share it (the audit writer stamps every line).
+     * Same text as {@link Instant#toString()}. Not thread-safe.
+     */
+    public static final class Appender {
+        private long second = Long.MIN_VALUE;
+        private String upToSecond = "";
+
+        /** Appends the same text as {@link Instant#toString()} to {@code sb}. */
+        public void appendTo(Instant t, StringBuilder sb) {
+            long s = t.getEpochSecond();
+            if (s != second) {
+                String whole = format(Instant.ofEpochSecond(s));
+                if (whole.length() != 20) { // outside years 0000..9999
+                    sb.append(t);
+                    return;
+                }
+                upToSecond = whole.substring(0, 19);
+                second = s;
+            }
+            sb.append(upToSecond);
+            int nanos = t.getNano();
+            if (nanos != 0) {
+                sb.append('.');
+                if (nanos % 1_000_000 == 0) {
+                    padded(sb, nanos / 1_000_000, 3);
+                } else if (nanos % 1_000 == 0) {
+                    padded(sb, nanos / 1_000, 6);
+                } else {
+                    padded(sb, nanos, 9);
+                }
+            }
+            sb.append('Z');
+        }
+
+        private static void padded(StringBuilder sb, int value, int width) {
+            for (int p = POW10[width - 1]; p > 0; p /= 10) {
+                sb.append((char) ('0' + value / p % 10));
+            }
+        }
+    }
+
+    /**
      * Writes the same text as {@link Instant#toString()} into {@code out} (at least 30 chars) and
      * returns its length, or -1 when outside years 0000..9999 (then use {@link #format}): for
      * writers that take chars, without an intermediate string.

@@ -29,6 +29,31 @@ class TimestampsTest {
         }
     }
 
+    @Test
+    void theAppenderWritesWhatTheJdkWritesWithinASecondAndAcrossThem() {
+        Random r = new Random(5);
+        Timestamps.Appender appender = new Timestamps.Appender();
+        long second = 1_780_000_000L;
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 100_000; i++) {
+            second += switch (i % 7) {
+                case 0 -> 1; // the next second: the kept text must move on
+                case 1 -> r.nextLong() % 300_000_000_000L; // far years, negative ones and past 9999 among them
+                default -> 0; // the same second, as a busy writer's lines mostly are
+            };
+            int nanos = switch (i % 4) {
+                case 0 -> 0;
+                case 1 -> r.nextInt(1000) * 1_000_000;
+                case 2 -> r.nextInt(1_000_000) * 1_000;
+                default -> r.nextInt(1_000_000_000);
+            };
+            Instant t = Instant.ofEpochSecond(second, nanos);
+            sb.setLength(0);
+            appender.appendTo(t, sb.append('>'));
+            assertThat(sb.toString()).isEqualTo(">" + t);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"2026-01-31T12:00:00Z", "2026-01-31T12:00:00.5Z", "2026-01-31T12:00:00.123456789Z",
         "2026-01-31T13:00:00+01:00", "2024-02-29T00:00:00Z", "0001-01-01T00:00:00Z",
