@@ -10,7 +10,6 @@ import dev.outpost.Json;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.util.JsonGeneratorDelegate;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.ErrorInfo;
@@ -24,7 +23,6 @@ import dev.outpost.spi.CodecException;
 import dev.outpost.spi.Decoded;
 import dev.outpost.spi.Sender;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -169,8 +167,7 @@ public final class JsonCodec implements Codec {
 
     @Override
     public byte[] encodeRequest(Request r) {
-        ByteArrayBuilder out = new ByteArrayBuilder(256);
-        try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+        return Generators.encode(MAPPER.getFactory(), g -> {
             g.writeStartObject();
             g.writeFieldName(F_V);
             g.writeNumber(r.v());
@@ -203,10 +200,7 @@ public final class JsonCodec implements Codec {
                 g.writeEndObject();
             }
             g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        });
     }
 
     /** A node {@link TreeWriter} does not write itself: the mapper writes it, refusing non-finite numbers. */
@@ -245,8 +239,7 @@ public final class JsonCodec implements Codec {
 
     @Override
     public byte[] encodeResponse(Response r, Optional<Sender> recipient) {
-        ByteArrayBuilder out = new ByteArrayBuilder(256);
-        try (JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+        return Generators.encode(MAPPER.getFactory(), g -> {
             g.writeStartObject();
             g.writeFieldName(F_V);
             g.writeNumber(r.v());
@@ -280,10 +273,7 @@ public final class JsonCodec implements Codec {
             g.writeFieldName(F_FINISHED_AT);
             TreeWriter.writeInstant(g, r.finishedAt());
             g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        });
     }
 
     @Override
