@@ -50,6 +50,7 @@ public record Request(
             throw new IllegalArgumentException("v must be at least 1, was " + v);
         }
         requireText(id, "id");
+        Printable.id(id, "id");
         requireText(collector, "collector");
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(params, "params");

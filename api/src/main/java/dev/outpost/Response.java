@@ -50,13 +50,13 @@ public record Response(
         if (v < 1) {
             throw new IllegalArgumentException("v must be at least 1, was " + v);
         }
-        Objects.requireNonNull(requestId, "requestId");
+        Printable.id(Objects.requireNonNull(requestId, "requestId"), "requestId");
         Objects.requireNonNull(collector, "collector");
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(result, "result");
         Objects.requireNonNull(error, "error");
-        Objects.requireNonNull(worker, "worker");
+        Printable.id(Objects.requireNonNull(worker, "worker"), "worker");
         Objects.requireNonNull(startedAt, "startedAt");
         Objects.requireNonNull(finishedAt, "finishedAt");
         result = result.map(ReadOnlyTrees::of);

@@ -191,11 +191,13 @@ class WorkerHardeningTest {
     @Test
     void controlCharactersOfARequestNeverReachTheLogLineOrTheDeadLetterDetail() {
         try (Worker w = worker().collector(Collectors.of("work", (r, c) -> "ok")).build().start()) {
-            // an id is any 1 to 128 characters: a newline would forge a log line, ESC would drive the operator's terminal
+            // a newline in an id would forge a log line, ESC would drive the operator's terminal: such an id is refused
             raw("{\"v\":1,\"id\":\"x\\n2026-01-01 WARN forged\\u001b[2J\",\"collector\":\"work\",\"params\":{},"
                     + "\"sentAt\":\"2020-01-01T00:00:00Z\",\"ttl\":1}");
-            String detail = deadLetters(1).get(0).attributes().get("outpost-reject-detail");
-            assertThat(detail).contains("forged").doesNotContain("\n").doesNotContain("\u001b");
+            Message dead = deadLetters(1).get(0);
+            assertThat(reason(dead)).isEqualTo("schema-invalid");
+            String detail = dead.attributes().get("outpost-reject-detail");
+            assertThat(detail).contains("id must not contain control characters").doesNotContain("forged");
             assertThat(detail.chars().filter(Character::isISOControl).count()).isZero();
         }
     }

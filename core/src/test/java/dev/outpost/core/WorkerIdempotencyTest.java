@@ -135,6 +135,13 @@ class WorkerIdempotencyTest {
                 .build())
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage())
                         .contains("outpost.worker.idempotency.ttl").contains("outpost.worker.idempotency.namespace"));
+        // a worker's id is quoted in every response and log line: a control character in it is refused at build()
+        assertThatThrownBy(() -> Worker.builder(transport).configure(OutpostConfig.builder()
+                .set("outpost.worker.id", "host-1\nERROR forged").build()).build())
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage())
+                        .contains("outpost.worker.id").contains("must not contain control characters"));
+        assertThatThrownBy(() -> Worker.builder(transport).id("host-1\u001b[2J"))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage()).contains("control characters"));
     }
 
     @Test

@@ -13,6 +13,9 @@ public final class Checks {
         if (value.isBlank()) {
             throw ConfigException.of(name, "must not be blank");
         }
+        if (value.chars().anyMatch(Character::isISOControl)) { // names are quoted in logs and on terminals
+            throw ConfigException.of(name, "must not contain control characters");
+        }
         return value;
     }
 

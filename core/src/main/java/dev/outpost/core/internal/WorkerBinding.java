@@ -174,7 +174,12 @@ public final class WorkerBinding {
                     return c.list(key);
                 }
                 default -> {
-                    return c.string(key).orElseThrow().strip();
+                    String v = c.string(key).orElseThrow().strip();
+                    if (v.chars().anyMatch(Character::isISOControl)) { // ids and names are quoted in logs and documents
+                        problems.add(new ConfigException.Problem(key, "must not contain control characters" + c.from(key)));
+                        return null;
+                    }
+                    return v;
                 }
             }
         } catch (ConfigException e) {

@@ -115,6 +115,28 @@ class JsonCodecTest {
     }
 
     @Test
+    void idsWithControlCharactersAreRefusedAsInvalidSoThatNoLogLineQuotesThem() {
+        Request r = Request.builder("disk.usage").build();
+        String json = new String(codec.encodeRequest(r), StandardCharsets.UTF_8);
+        for (String forged : List.of("\\n2026-12-05 ERROR forged", "\\u001b[2J", "a\\u0085b", "\\u007f")) {
+            byte[] request = json.replace("\"" + r.id() + "\"", "\"" + forged + "\"").getBytes(StandardCharsets.UTF_8);
+            assertThatThrownBy(() -> codec.decodeRequest(request)).isInstanceOfSatisfying(CodecException.class, e -> {
+                assertThat(e.reason()).isEqualTo(RejectReason.SCHEMA_INVALID);
+                assertThat(e.getMessage()).contains("id must not contain control characters");
+            });
+            Response ok = Response.ok(r, Json.object(), "w", 1, Instant.now(), Instant.now());
+            String answer = new String(codec.encodeResponse(ok, Optional.empty()), StandardCharsets.UTF_8);
+            for (String field : List.of("\"" + r.id() + "\"", "\"w\"")) {
+                byte[] response = answer.replace(field, "\"" + forged + "\"").getBytes(StandardCharsets.UTF_8);
+                assertThatThrownBy(() -> codec.decodeResponse(response)).isInstanceOf(CodecException.class)
+                        .hasMessageContaining("must not contain control characters");
+            }
+        }
+        assertThatThrownBy(() -> Response.ok(r, Json.object(), "host\r\n", 1, Instant.now(), Instant.now()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("worker must not contain control characters");
+    }
+
+    @Test
     void withoutSchemaValidationStillRefusesWhatCannotBeARequest() {
         JsonCodec lax = JsonCodec.withoutSchemaValidation();
         assertThatThrownBy(() -> lax.decodeRequest("{\"v\":1}".getBytes(StandardCharsets.UTF_8)))
