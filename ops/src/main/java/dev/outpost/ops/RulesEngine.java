@@ -21,10 +21,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -53,6 +55,7 @@ public final class RulesEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RulesEngine.class);
     /** The longest pause before a failed undo is tried again. */
     static final Duration MAX_UNDO_PAUSE = Duration.ofMinutes(15);
+    private static final int MAX_UNREADABLE_REPORTED = 10_000;
     private static final Observation TICK = new Observation("-", "-", java.util.Set.of(), JsonNodeFactory.instance.nullNode());
 
     private final Fleet fleet;
@@ -69,6 +72,8 @@ public final class RulesEngine implements AutoCloseable {
     private final Map<String, Deque<Instant>> firings = new HashMap<>();
     private final Map<String, Deque<Instant>> refusals = new HashMap<>();
     private final Map<String, AtomicLong> counters = new TreeMap<>();
+    /** Stored undos whose due time cannot be read, already reported: one log line each, not one per poll. */
+    private final Set<String> unreadable = new HashSet<>();
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong handled = new AtomicLong();
 
@@ -85,7 +90,7 @@ public final class RulesEngine implements AutoCloseable {
         queue = new ArrayBlockingQueue<>(b.queue);
         lifecycle = new Lifecycle("outpost-ops-rules", new OwnedThreads("ops-rules", Optional.ofNullable(b.threads)));
         for (String c : List.of("observed", "matched", "fired", "rate-limited", "dry-run", "undone", "failures", "dropped",
-                "refused")) {
+                "refused", "unreadable")) {
             counters.put(c, new AtomicLong());
         }
     }
@@ -262,7 +267,11 @@ public final class RulesEngine implements AutoCloseable {
             try {
                 due = Instant.parse(v.path("due").asText());
             } catch (RuntimeException bad) {
-                LOG.warn("skipping unreadable undo {}", e.key());
+                // left in place for an operator to read or delete; the registry is only ever written by engines
+                if (unreadable.size() < MAX_UNREADABLE_REPORTED && unreadable.add(e.key())) {
+                    counters.get("unreadable").incrementAndGet();
+                    LOG.warn("skipping undo {}: its due time is unreadable; it stays stored until deleted", e.key());
+                }
                 continue;
             }
             if (due.isAfter(now)) {

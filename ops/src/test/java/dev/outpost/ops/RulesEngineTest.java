@@ -318,6 +318,27 @@ class RulesEngineTest {
     }
 
     @Test
+    void anUnreadableStoredUndoIsReportedOnceAndKeptWhileTheOthersAreDone() {
+        registry.register("ops/undo/0000000000000-bad", Json.object().put("rule", "block-ip").put("due", "next tuesday"),
+                java.util.Optional.empty());
+        RulesEngine e = engine(octobox());
+        e.offer(failures("web-1", 5, "10.0.0.5"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.calls.size() == 1);
+        clock.advance(Duration.ofHours(1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> e.stats().get("undone") == 1);
+        long handled = e.stats().get("observed");
+        // more polls: before, every poll logged the same warning again
+        for (int i = 0; i < 5; i++) {
+            e.offer(new Observation("web-9", "disk.usage", Set.of(), Json.object()));
+            long want = handled + i + 1;
+            await().atMost(Duration.ofSeconds(10)).until(() -> e.stats().get("observed") == want);
+            clock.advance(Duration.ofMinutes(1));
+        }
+        assertThat(e.stats()).containsEntry("unreadable", 1L);
+        assertThat(e.pendingUndos()).as("left stored for an operator").isEqualTo(1);
+    }
+
+    @Test
     void refusedFiringsDoNotUseUpTheRateOfTheRule() {
         Map<String, String> m = new HashMap<>();
         m.put("outpost.ops.rules.isolate.collector", "peer.check");
