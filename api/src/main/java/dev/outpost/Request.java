@@ -16,7 +16,7 @@ import java.util.Optional;
  * <p>Build one with {@link #builder(String)}.
  *
  * @param v the document version ({@link #VERSION} for documents this library writes)
- * @param id unique and time-ordered; responses carry it as {@code requestId}
+ * @param id unique and time-ordered, without control characters; responses carry it as {@code requestId}
  * @param collector the collector's name
  * @param target what the collector acts on (a URL, a host), if anything
  * @param params the collector's params: always a JSON object; the request keeps its own read-only

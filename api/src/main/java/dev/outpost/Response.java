@@ -10,7 +10,7 @@ import java.util.Optional;
  * A response document: what a worker reports after handling a {@link Request}.
  *
  * @param v the document version ({@link #VERSION} for documents this library writes)
- * @param requestId the id of the request answered
+ * @param requestId the id of the request answered (no control characters)
  * @param collector the collector that ran (or was refused)
  * @param target the request's target
  * @param status ok, error or rejected
@@ -18,7 +18,7 @@ import java.util.Optional;
  *     its own read-only copy, which {@link #result()} hands out as it is (its mutators throw
  *     {@link UnsupportedOperationException}; {@code deepCopy()} gives a tree you may change)
  * @param error what went wrong, present exactly when the status is not ok
- * @param worker the id of the worker that answered
+ * @param worker the id of the worker that answered (no control characters)
  * @param attempt which attempt produced this response, from 1
  * @param startedAt when the worker started on the request
  * @param finishedAt when it finished
