@@ -240,8 +240,14 @@ class FleetCallTest {
             FleetCall call = fleet.call(FleetRequest.builder("app.work").route(Route.DIRECT).deadline(Duration.ofSeconds(5)).build());
             await().until(() -> fleet.stats().impostors() == 1); // a's own answer, signed by b's key
             answer(fleet, call.id(), "a"); // b's key answering as a, once more
-            answer(fleet, call.id(), "c\n" + "x".repeat(300)); // and as a host nobody expects, with a forged line break
+            answer(fleet, call.id(), "c" + "x".repeat(300)); // and as a host nobody expects, with a name too long to quote
             await().until(() -> fleet.stats().impostors() == 3);
+            // a forged line break in the worker's name: the codec refuses the answer before anything quotes it
+            String forged = new String(JsonCodec.create().encodeResponse(new Response(1, call.id(), "app.work", Optional.empty(),
+                    ResponseStatus.OK, Optional.of(Json.object()), Optional.empty(), "c", 1, Instant.EPOCH, Instant.EPOCH),
+                    Optional.empty()), java.nio.charset.StandardCharsets.UTF_8).replace("\"worker\":\"c\"", "\"worker\":\"c\\nWARN forged\"");
+            hosts.transport.send(fleet.replyTo(), Message.of(forged.getBytes(java.nio.charset.StandardCharsets.UTF_8))).join();
+            await().until(() -> fleet.stats().undecodable() == 1);
             answer(fleet, call.id(), "b"); // b's key answering as b: accepted
             await().until(() -> call.results().size() == 1);
             hosts.time.advance(Duration.ofSeconds(6));
@@ -251,13 +257,13 @@ class FleetCallTest {
             assertThat(s.unexpected() + s.duplicates() + s.late()).as("refused answers are not mixed in elsewhere").isZero();
             assertThat(s.impostors()).isEqualTo(3);
             assertThat(s.impostorAnswers()).containsExactly(new Impostor("a", "b"), new Impostor("a", "b"),
-                    new Impostor("c\n" + "x".repeat(Impostor.MAX_CHARS - 2), "b"));
+                    new Impostor("c" + "x".repeat(Impostor.MAX_CHARS - 1), "b"));
             assertThat(s.toString()).contains("impostors 3");
             assertThat(fleet.stats().impostors()).isEqualTo(3);
             List<String> warnings = logged.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
                     .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
             assertThat(warnings).as("one WARN for the call").hasSize(1);
-            assertThat(warnings.get(0)).contains(call.id(), "refused 3 answer(s)", "a <- b, a <- b, c?xxx").doesNotContain("\n");
+            assertThat(warnings.get(0)).contains(call.id(), "refused 3 answer(s)", "a <- b, a <- b, cxxx").doesNotContain("\n").doesNotContain("forged");
         } finally {
             fleetLog.detachAppender(logged);
         }
