@@ -54,9 +54,11 @@ public final class WorkerThroughput {
             Codec clientCodec = codec;
             if (mode.equals("sealed")) {
                 // the worker opens with its own codec; requests are sealed by a client's
-                // one sender sends every round inside one freshness window: give it the whole replay cache
-                codec = dev.outpost.nacl.SealedCodec.builder().identity(workerKey).replayCacheSize(1_000_000)
-                        .replayQuotaPerSender(1_000_000)
+                // one sender sends every round inside one freshness window: the replay cache must hold them all
+                // (the codec refuses what it cannot remember), the warm-up round's too
+                int replayIds = Math.max(1_000_000, (rounds + 1) * n);
+                codec = dev.outpost.nacl.SealedCodec.builder().identity(workerKey).replayCacheSize(replayIds)
+                        .replayQuotaPerSender(replayIds)
                         .knownSenders(dev.outpost.nacl.KnownSenders.of(dev.outpost.nacl.KnownSender.of(clientKey.publicKey(), "bench")))
                         .build();
                 clientCodec = dev.outpost.nacl.SealedCodec.builder().identity(clientKey).recipient(workerKey.publicKey()).build();
@@ -111,6 +113,7 @@ public final class WorkerThroughput {
             Thread drainer = drainer(transport, draining);
             com.sun.management.OperatingSystemMXBean os =
                     (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            Map<String, Long> threads0 = THREAD_CPU ? ThreadCpu.snapshot() : Map.of();
             long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             List<Thread> threads = new ArrayList<>();
@@ -139,6 +142,7 @@ public final class WorkerThroughput {
                 }
                 long elapsed = System.nanoTime() - t0;
                 long cpu = os.getProcessCpuTime() - cpu0;
+                printThreads("baseline", n, elapsed, cpu, threads0);
                 return new double[] {n / (elapsed / 1e9), cpu / 1e3 / n};
             } finally {
                 for (Thread th : threads) {
@@ -186,10 +190,13 @@ public final class WorkerThroughput {
         try (InMemoryTransport transport = InMemoryTransport.builder().maxQueuedBytes(1L << 30).build()) {
             fill(transport, n, clientCodec);
             CountDownLatch done = new CountDownLatch(n);
+            // a refused request never completes: say why instead of only timing out
+            java.util.concurrent.atomic.AtomicReference<String> firstRefusal = new java.util.concurrent.atomic.AtomicReference<>();
             AtomicBoolean draining = new AtomicBoolean(!Boolean.getBoolean("noDrain"));
             Thread drainer = drainer(transport, draining);
             com.sun.management.OperatingSystemMXBean os =
                     (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            Map<String, Long> threads0 = THREAD_CPU ? ThreadCpu.snapshot() : Map.of();
             long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             try (Worker worker = Worker.builder(transport).allowReplyTo("results").codec(codec).collector(Payloads.noop()).concurrency(concurrency)
@@ -198,17 +205,34 @@ public final class WorkerThroughput {
                         public void onCompleted(Request request, Response response, Duration elapsed) {
                             done.countDown();
                         }
+
+                        @Override
+                        public void onRejected(Delivery delivery, dev.outpost.RejectReason reason, String detail) {
+                            firstRefusal.compareAndSet(null, reason + ": " + detail);
+                        }
                     }).build().start()) {
                 if (!done.await(120, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("only " + (n - done.getCount()) + " of " + n + " completed in 120 s");
+                    throw new IllegalStateException("only " + (n - done.getCount()) + " of " + n + " completed in 120 s"
+                            + (firstRefusal.get() == null ? "" : "; first refusal: " + firstRefusal.get()));
                 }
                 long elapsed = System.nanoTime() - t0;
                 long cpu = os.getProcessCpuTime() - cpu0;
+                printThreads("worker", n, elapsed, cpu, threads0);
                 return new double[] {n / (elapsed / 1e9), cpu / 1e3 / n};
             } finally {
                 draining.set(false);
                 drainer.join();
             }
+        }
+    }
+
+    /** {@code -DthreadCpu=true}: each round's process CPU per request split by kind of thread (Linux). */
+    private static final boolean THREAD_CPU = Boolean.getBoolean("threadCpu");
+
+    private static void printThreads(String what, int n, long elapsedNanos, long cpuNanos, Map<String, Long> before) {
+        if (THREAD_CPU) {
+            System.out.printf(Locale.ROOT, "    %-8s %,9.0f req/s %6.2f µs/request: %s%n", what, n / (elapsedNanos / 1e9),
+                    cpuNanos / 1e3 / n, ThreadCpu.perRequest(before, ThreadCpu.snapshot(), n));
         }
     }
 
