@@ -1,10 +1,15 @@
 package dev.outpost.nacl.internal;
 
-import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.Map;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Objects;
-import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntConsumer;
 
 /**
  * Message ids seen inside the freshness window, each with its sender and the transport message it
@@ -12,7 +17,15 @@ import java.util.TreeMap;
  * forgotten before: when {@code capacity} live ids are held, or a sender holds {@code perSenderQuota}
  * of them, a new id is refused ({@link Verdict#FULL}, {@link Verdict#OVER_QUOTA}) instead of
  * pushing out an id that is still live (which would let its message be replayed). Ids already
- * held are still recognised when the cache is full. Thread-safe; O(1) per sighting when messages arrive in about the order they were sealed, O(log n) otherwise.
+ * held are still recognised when the cache is full. Thread-safe.
+ *
+ * <p>Ids are spread over {@value #STRIPES} {@link IdTable}s by a hash of sender and id, each with
+ * its own lock, so that a worker's threads seldom wait for each other; a lookup and the insert of
+ * the same id happen under one lock. The live counts are shared, and an id is refused as over the
+ * capacity or the quota only after every table has dropped what has expired. A transport message
+ * is remembered by the first 128 bits of the SHA-256 of its id (what the id of a message is to the
+ * sender, for the same reason: no second message matches it by chance or by design), so that
+ * nothing in the cache is an object the garbage collector must copy.
  */
 public final class ReplayCache {
     /** What a sighting means. */
@@ -29,57 +42,38 @@ public final class ReplayCache {
         OVER_QUOTA
     }
 
-    /**
-     * One remembered message, its own key (sender and id; the other fields take no part in
-     * equality): one object per message, since every one lives for the whole window and the
-     * garbage collector copies what lives.
-     */
-    private static final class Seen {
-        final Object sender;
-        final long hi;
-        final long lo;
-        final long expiresAtMillis;
-        final String transportMessageId;
+    static final int STRIPES = 16;
 
-        Seen(Object sender, long hi, long lo, long expiresAtMillis, String transportMessageId) {
-            this.sender = sender;
-            this.hi = hi;
-            this.lo = lo;
-            this.expiresAtMillis = expiresAtMillis;
-            this.transportMessageId = transportMessageId;
-        }
+    /** A sender's number in the tables (from 1) and how many live ids it holds. */
+    private static final class Holder {
+        final int number;
+        final AtomicInteger live = new AtomicInteger();
 
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Seen s && s.hi == hi && s.lo == lo && s.sender.equals(sender);
-        }
-
-        @Override
-        public int hashCode() {
-            return (Long.hashCode(hi) * 31 + Long.hashCode(lo)) * 31 + sender.hashCode();
+        Holder(int number) {
+            this.number = number;
         }
     }
 
-    /** Live ids one sender holds. */
-    private static final class Count {
-        int n;
-    }
-
-    /** Presizing avoids rehashing a large table under the lock as the cache fills; past this, it grows. */
-    private static final int PRESIZE_LIMIT = 1 << 17;
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    });
 
     private final int capacity;
     private final int perSenderQuota;
-    private final Map<Seen, Seen> seen;
-    // Ids by the millisecond they expire in: messages arrive in about the order they expire, so
-    // nearly every sighting appends to the newest bucket without touching the tree.
-    private final TreeMap<Long, ArrayDeque<Seen>> byExpiry = new TreeMap<>();
-    private long newestBucketAt = Long.MIN_VALUE;
-    private ArrayDeque<Seen> newestBucket;
-    private final Map<Object, Count> perSender = new HashMap<>();
-    private long refusedFull;
-    private long refusedOverQuota;
-    private long replays;
+    private final long seed = new SecureRandom().nextLong();
+    private final IdTable[] tables = new IdTable[STRIPES];
+    private final AtomicInteger live = new AtomicInteger();
+    // Senders are the known-senders list's keys (only authentic messages get here): one small record each.
+    private final ConcurrentHashMap<Object, Holder> holders = new ConcurrentHashMap<>();
+    private volatile Holder[] byNumber = new Holder[1];
+    private final LongAdder refusedFull = new LongAdder();
+    private final LongAdder refusedOverQuota = new LongAdder();
+    private final LongAdder replays = new LongAdder();
+    private final IntConsumer release = this::release;
 
     /**
      * @param capacity the most live ids held
@@ -91,7 +85,9 @@ public final class ReplayCache {
         }
         this.capacity = capacity;
         this.perSenderQuota = perSenderQuota;
-        this.seen = new HashMap<>(Math.min(capacity, PRESIZE_LIMIT) * 4 / 3 + 1);
+        for (int i = 0; i < STRIPES; i++) {
+            tables[i] = new IdTable(seed);
+        }
     }
 
     /**
@@ -101,52 +97,112 @@ public final class ReplayCache {
      * @param sender who sent it (equality and hash code identify the sender)
      * @param transportMessageId the transport's message id, or {@code ""} when unknown
      */
-    public synchronized Verdict sighting(Object sender, byte[] id, int off, long expiresAtMillis, long nowMillis,
+    public Verdict sighting(Object sender, byte[] id, int off, long expiresAtMillis, long nowMillis,
             String transportMessageId) {
         Objects.requireNonNull(sender, "sender");
-        expire(nowMillis);
-        Seen s = new Seen(sender, readLong(id, off), readLong(id, off + 8), expiresAtMillis, transportMessageId);
-        Seen before = seen.get(s);
-        if (before != null) {
-            // Keyed by sender and the id sealed inside the message: one sender cannot pre-empt
-            // another's ids, and random 128-bit ids of one sender do not collide by chance.
-            if (!transportMessageId.isEmpty() && before.transportMessageId.equals(transportMessageId)) {
-                return Verdict.REDELIVERY;
-            }
-            replays++;
-            return Verdict.REPLAY;
+        Holder who = holder(sender);
+        long idHi = readLong(id, off);
+        long idLo = readLong(id, off + 8);
+        boolean known = !transportMessageId.isEmpty();
+        long digestHi = 0;
+        long digestLo = 0;
+        if (known) {
+            byte[] d = SHA_256.get().digest(transportMessageId.getBytes(StandardCharsets.UTF_8));
+            digestHi = readLong(d, 0);
+            digestLo = readLong(d, 8);
         }
-        if (seen.size() >= capacity) {
-            refusedFull++;
+        long hash = IdTable.hash(seed, who.number, idHi, idLo);
+        IdTable table = tables[(int) (hash >>> 60)];
+        for (int attempt = 0; ; attempt++) {
+            Verdict refusal;
+            synchronized (table) {
+                table.expire(nowMillis, release);
+                int slot = table.find(hash, who.number, idHi, idLo);
+                if (slot >= 0) {
+                    // Keyed by sender and the id sealed inside the message: one sender cannot pre-empt
+                    // another's ids, and random 128-bit ids of one sender do not collide by chance.
+                    if (known && table.sameTransport(slot, digestHi, digestLo)) {
+                        return Verdict.REDELIVERY;
+                    }
+                    replays.increment();
+                    return Verdict.REPLAY;
+                }
+                refusal = reserve(who);
+                if (refusal == null) {
+                    table.insert(hash, who.number, idHi, idLo, expiresAtMillis, digestHi, digestLo);
+                    return Verdict.FIRST;
+                }
+            }
+            if (attempt > 0) {
+                (refusal == Verdict.FULL ? refusedFull : refusedOverQuota).increment();
+                return refusal;
+            }
+            // Refused only when it is still so once every table has dropped what has expired.
+            expireAll(nowMillis);
+        }
+    }
+
+    /** Counts one more live id for {@code who}, or says why not. */
+    private Verdict reserve(Holder who) {
+        if (live.incrementAndGet() > capacity) {
+            live.decrementAndGet();
             return Verdict.FULL;
         }
-        Count held = perSender.get(sender);
-        if (held != null && held.n >= perSenderQuota) {
-            refusedOverQuota++;
+        if (who.live.incrementAndGet() > perSenderQuota) {
+            who.live.decrementAndGet();
+            live.decrementAndGet();
             return Verdict.OVER_QUOTA;
         }
-        seen.put(s, s);
-        bucket(expiresAtMillis).add(s);
-        if (held == null) {
-            held = new Count();
-            perSender.put(sender, held);
+        return null;
+    }
+
+    private void release(int number) {
+        byNumber[number].live.decrementAndGet();
+        live.decrementAndGet();
+    }
+
+    private Holder holder(Object sender) {
+        Holder h = holders.get(sender);
+        if (h != null) {
+            return h;
         }
-        held.n++;
-        return Verdict.FIRST;
+        synchronized (holders) {
+            h = holders.get(sender);
+            if (h == null) {
+                Holder[] all = byNumber;
+                h = new Holder(all.length);
+                Holder[] grown = Arrays.copyOf(all, all.length + 1);
+                grown[h.number] = h;
+                byNumber = grown;
+                holders.put(sender, h);
+            }
+            return h;
+        }
+    }
+
+    private void expireAll(long nowMillis) {
+        for (IdTable t : tables) {
+            synchronized (t) {
+                t.expire(nowMillis, release);
+            }
+        }
     }
 
     /** Forgets an id remembered by {@link #sighting} (when a later check refused its message). */
-    public synchronized void forget(Object sender, byte[] id, int off) {
-        Seen s = seen.remove(new Seen(sender, readLong(id, off), readLong(id, off + 8), 0, ""));
-        if (s != null) {
-            ArrayDeque<Seen> bucket = byExpiry.get(s.expiresAtMillis);
-            if (bucket != null) {
-                bucket.remove(s);
-                if (bucket.isEmpty()) {
-                    dropBucket(s.expiresAtMillis);
-                }
+    public void forget(Object sender, byte[] id, int off) {
+        Holder who = holders.get(sender);
+        if (who == null) {
+            return;
+        }
+        long idHi = readLong(id, off);
+        long idLo = readLong(id, off + 8);
+        long hash = IdTable.hash(seed, who.number, idHi, idLo);
+        IdTable table = tables[(int) (hash >>> 60)];
+        synchronized (table) {
+            int slot = table.find(hash, who.number, idHi, idLo);
+            if (slot >= 0) {
+                release(table.remove(slot));
             }
-            release(s.sender);
         }
     }
 
@@ -161,19 +217,22 @@ public final class ReplayCache {
     }
 
     /** Counts a replay found elsewhere (the shared replay state). */
-    public synchronized void countReplay() {
-        replays++;
+    public void countReplay() {
+        replays.increment();
     }
 
     /** The cache's state now, after dropping expired ids. */
-    public synchronized Snapshot snapshot(long nowMillis) {
-        expire(nowMillis);
+    public Snapshot snapshot(long nowMillis) {
+        expireAll(nowMillis);
         int busiest = 0;
-        for (Count c : perSender.values()) {
-            busiest = Math.max(busiest, c.n);
+        int senders = 0;
+        for (Holder h : byNumber) {
+            int n = h == null ? 0 : h.live.get();
+            busiest = Math.max(busiest, n);
+            senders += n > 0 ? 1 : 0;
         }
-        return new Snapshot(seen.size(), capacity, perSenderQuota, perSender.size(), busiest, refusedFull, refusedOverQuota,
-                replays);
+        return new Snapshot(live.get(), capacity, perSenderQuota, senders, busiest, refusedFull.sum(), refusedOverQuota.sum(),
+                replays.sum());
     }
 
     /**
@@ -190,40 +249,6 @@ public final class ReplayCache {
      */
     public record Snapshot(int size, int capacity, int perSenderQuota, int senders, int busiestSender, long refusedFull,
             long refusedOverQuota, long replays) {}
-
-    private void expire(long nowMillis) {
-        while (!byExpiry.isEmpty() && byExpiry.firstKey() <= nowMillis) {
-            long at = byExpiry.firstKey();
-            for (Seen s : byExpiry.get(at)) {
-                seen.remove(s);
-                release(s.sender);
-            }
-            dropBucket(at);
-        }
-    }
-
-    private ArrayDeque<Seen> bucket(long expiresAtMillis) {
-        if (expiresAtMillis != newestBucketAt) {
-            newestBucket = byExpiry.computeIfAbsent(expiresAtMillis, t -> new ArrayDeque<>(2));
-            newestBucketAt = expiresAtMillis;
-        }
-        return newestBucket;
-    }
-
-    private void dropBucket(long at) {
-        byExpiry.remove(at);
-        if (at == newestBucketAt) {
-            newestBucketAt = Long.MIN_VALUE;
-            newestBucket = null;
-        }
-    }
-
-    private void release(Object sender) {
-        Count c = perSender.get(sender);
-        if (c != null && --c.n == 0) {
-            perSender.remove(sender);
-        }
-    }
 
     private static long readLong(byte[] b, int off) {
         long v = 0;

@@ -1,0 +1,188 @@
+package dev.outpost.nacl.internal;
+
+import java.util.function.IntConsumer;
+
+/**
+ * One stripe of the {@link ReplayCache}: message ids with their sender, expiry and transport
+ * message, in primitive arrays (an open-addressing table, linear probing, deletions leave
+ * tombstones) with a binary heap of their expiry times. Every remembered message lives for the
+ * whole freshness window: as objects, each one was copied by every young collection until it was
+ * tenured, and dirtied the card of the table that pointed at it; arrays of numbers cost the
+ * collector nothing per message. Not thread-safe: its owner locks it.
+ */
+final class IdTable {
+    static final int EMPTY = 0;
+    static final int GONE = -1;
+    private static final int INITIAL_SLOTS = 64;
+
+    // slot i: sender[i] is EMPTY, GONE (a tombstone) or the sender's number (> 0)
+    private int[] sender;
+    private long[] hi;
+    private long[] lo;
+    private long[] expires;
+    private long[] transportHi;
+    private long[] transportLo;
+    private int mask;
+    private int live;
+    private int used;
+
+    // min-heap of (expiry, slot); a slot whose entry was forgotten or replaced is skipped when it comes up
+    private long[] heapAt = new long[INITIAL_SLOTS];
+    private int[] heapSlot = new int[INITIAL_SLOTS];
+    private int heapSize;
+
+    private final long seed;
+
+    /** @param seed this cache's secret hash seed: who sends ids cannot aim them at one chain of slots */
+    IdTable(long seed) {
+        this.seed = seed;
+        allocate(INITIAL_SLOTS);
+    }
+
+    /** The hash of (sender, id): its low bits place it in a table, its high bits pick the table. */
+    static long hash(long seed, int who, long idHi, long idLo) {
+        long x = (idHi ^ seed) * 0x9E3779B97F4A7C15L + Long.rotateLeft(idLo + seed, 29) + who * 0xC2B2AE3D27D4EB4FL;
+        x ^= x >>> 33;
+        x *= 0xFF51AFD7ED558CCDL;
+        x ^= x >>> 33;
+        x *= 0xC4CEB9FE1A85EC53L;
+        return x ^ (x >>> 33);
+    }
+
+    int live() {
+        return live;
+    }
+
+    /** The slot holding (sender, id) found by probing from {@code hash}, or -1. */
+    int find(long hash, int who, long idHi, long idLo) {
+        for (int i = (int) hash & mask; sender[i] != EMPTY; i = (i + 1) & mask) {
+            if (sender[i] == who && hi[i] == idHi && lo[i] == idLo) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether the message in {@code slot} arrived in the transport message whose digest is given. */
+    boolean sameTransport(int slot, long digestHi, long digestLo) {
+        return transportHi[slot] == digestHi && transportLo[slot] == digestLo;
+    }
+
+    /** Remembers (sender, id), which {@link #find} did not find, until {@code expiresAt}. */
+    void insert(long hash, int who, long idHi, long idLo, long expiresAt, long digestHi, long digestLo) {
+        if (used + 1 > (mask + 1) / 4 * 3) {
+            // mostly tombstones: clean up at this size; mostly live: double
+            rehash(live + 1 > (mask + 1) / 8 * 3 ? (mask + 1) * 2 : mask + 1);
+        }
+        int i = (int) hash & mask;
+        while (sender[i] > 0) {
+            i = (i + 1) & mask;
+        }
+        if (sender[i] == EMPTY) {
+            used++;
+        }
+        sender[i] = who;
+        hi[i] = idHi;
+        lo[i] = idLo;
+        expires[i] = expiresAt;
+        transportHi[i] = digestHi;
+        transportLo[i] = digestLo;
+        live++;
+        push(expiresAt, i);
+    }
+
+    /** Forgets the entry in {@code slot}; returns its sender's number. */
+    int remove(int slot) {
+        int who = sender[slot];
+        sender[slot] = GONE;
+        live--;
+        return who;
+    }
+
+    /** Forgets every entry that expires at or before {@code now}, telling {@code released} each one's sender. */
+    void expire(long now, IntConsumer released) {
+        while (heapSize > 0 && heapAt[0] <= now) {
+            int slot = heapSlot[0];
+            pop();
+            // the slot may since hold another entry: only one that has expired too goes
+            if (sender[slot] > 0 && expires[slot] <= now) {
+                released.accept(remove(slot));
+            }
+        }
+    }
+
+    private void allocate(int slots) {
+        sender = new int[slots];
+        hi = new long[slots];
+        lo = new long[slots];
+        expires = new long[slots];
+        transportHi = new long[slots];
+        transportLo = new long[slots];
+        mask = slots - 1;
+        used = 0;
+        live = 0;
+    }
+
+    private void rehash(int slots) {
+        int[] oldSender = sender;
+        long[] oldHi = hi;
+        long[] oldLo = lo;
+        long[] oldExpires = expires;
+        long[] oldTransportHi = transportHi;
+        long[] oldTransportLo = transportLo;
+        allocate(slots);
+        heapSize = 0;
+        for (int j = 0; j < oldSender.length; j++) {
+            if (oldSender[j] > 0) {
+                insert(hash(seed, oldSender[j], oldHi[j], oldLo[j]), oldSender[j], oldHi[j], oldLo[j],
+                        oldExpires[j], oldTransportHi[j], oldTransportLo[j]);
+            }
+        }
+    }
+
+    private void push(long at, int slot) {
+        if (heapSize == heapAt.length) {
+            heapAt = java.util.Arrays.copyOf(heapAt, heapSize * 2);
+            heapSlot = java.util.Arrays.copyOf(heapSlot, heapSize * 2);
+        }
+        // messages come in about the order they expire: usually it stays at the bottom
+        int i = heapSize++;
+        while (i > 0) {
+            int parent = (i - 1) >>> 1;
+            if (heapAt[parent] <= at) {
+                break;
+            }
+            heapAt[i] = heapAt[parent];
+            heapSlot[i] = heapSlot[parent];
+            i = parent;
+        }
+        heapAt[i] = at;
+        heapSlot[i] = slot;
+    }
+
+    private void pop() {
+        int n = --heapSize;
+        long at = heapAt[n];
+        int slot = heapSlot[n];
+        int i = 0;
+        while (true) {
+            int child = 2 * i + 1;
+            if (child >= n) {
+                break;
+            }
+            if (child + 1 < n && heapAt[child + 1] < heapAt[child]) {
+                child++;
+            }
+            if (heapAt[child] >= at) {
+                break;
+            }
+            heapAt[i] = heapAt[child];
+            heapSlot[i] = heapSlot[child];
+            i = child;
+        }
+        if (n > 0) {
+            heapAt[i] = at;
+            heapSlot[i] = slot;
+        }
+    }
+}
