@@ -38,7 +38,6 @@ public final class RecordFiles {
     private static final int SYNC_THREADS = 8;
 
     private final Path dir;
-    private final Path ids;
     private final Path tmp;
     private final Clock clock;
     private final Duration retention;
@@ -51,9 +50,7 @@ public final class RecordFiles {
     private final ReentrantLock sweepLock = new ReentrantLock();
     private final MarkedRecordFiles marked;
     private static final MarkedRecordFiles.Repair NEW = new MarkedRecordFiles.Repair(true, false);
-    private volatile java.util.Set<Path> legacyDayDirs;
-    /** Marker folders known to exist (created by this run or found present). */
-    private final java.util.Set<Path> markerFolders = ConcurrentHashMap.newKeySet();
+    private final RecordMarkers markers;
     private volatile Instant lastSweep = Instant.MIN;
     private volatile String latest;
     /** The timestamp in {@link #latest}'s name (guarded by this). */
@@ -64,7 +61,7 @@ public final class RecordFiles {
 
     public RecordFiles(Path dir, Clock clock, Duration retention) {
         this.dir = dir;
-        this.ids = dir.resolve(".outpost").resolve("ids");
+        this.markers = new RecordMarkers(dir.resolve(".outpost").resolve("ids"));
         this.tmp = dir.resolve(".outpost").resolve("tmp");
         this.clock = clock;
         this.retention = retention;
@@ -74,8 +71,8 @@ public final class RecordFiles {
     /** Creates the directories (owner-only) and removes temporary files a crash interrupted. */
     public void open() throws IOException {
         DurableFiles.createDirectories(dir);
-        DurableFiles.createDirectories(ids);
         DurableFiles.createDirectories(tmp);
+        markers.open();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(tmp)) {
             for (Path p : s) {
                 Files.deleteIfExists(p); // writes a crash interrupted; the journal has every acknowledged one
@@ -163,12 +160,16 @@ public final class RecordFiles {
      * missing or short.
      */
     public MarkedRecordFiles.Repair writeFiles(String hash, String name, byte[] bytes, boolean repair) throws IOException {
-        Path folder = markerFolder(hash);
-        if (!markerFolders.contains(folder)) {
-            DurableFiles.createDirectories(folder); // a new marker folder: its parent is fsynced
-            markerFolders.add(folder);
+        try {
+            return write(hash, name, bytes, repair);
+        } catch (NoSuchFileException e) {
+            markers.forget(hash); // its folder was removed under the store: made again (durably), once
+            return write(hash, name, bytes, repair);
         }
-        Path marker = folder.resolve(hash);
+    }
+
+    private MarkedRecordFiles.Repair write(String hash, String name, byte[] bytes, boolean repair) throws IOException {
+        Path marker = markers.ensureFolder(hash).resolve(hash);
         Path record = dir.resolve(name);
         if (repair) {
             return marked.repair(marker, record, name, bytes);
@@ -199,11 +200,10 @@ public final class RecordFiles {
             MarkedRecordFiles.Repair r = writeFiles(e.hash(), e.name(), e.content(), true);
             created |= r.created();
             unwritten.remove(e.name());
-            Path folder = markerFolder(e.hash());
-            dirs.add(folder);
+            dirs.add(markers.folder(e.hash()));
             files.add(dir.resolve(e.name()));
             if (r.separateMarker()) {
-                files.add(markerPath(e.hash()));
+                files.add(markers.path(e.hash()));
             }
             recent.remove(e.hash(), e.name());
         }
@@ -279,7 +279,7 @@ public final class RecordFiles {
                     if (ts.isPresent() && ts.get().isBefore(cutoff)) {
                         // the marker first: a crash between the two leaves a record the next sweep removes, not a marker
                         // holding the record's space (a second name of its file) with nothing left to find it by
-                        removeMarkerOf(p);
+                        markers.removeMarkerOf(p);
                         if (Files.deleteIfExists(p)) {
                             removed++;
                         }
@@ -287,13 +287,7 @@ public final class RecordFiles {
                 }
             }
             // markers of the former layout, one folder per day: a day's go once all its records have
-            LocalDate oldestMarkerDay = dayOf(cutoff);
-            for (Path day : legacyDays()) {
-                if (LocalDate.parse(day.getFileName().toString()).isBefore(oldestMarkerDay)) {
-                    deleteTree(day);
-                    legacyDays().remove(day);
-                }
-            }
+            markers.sweepLegacyDays(dayOf(cutoff));
             if (removed > 0) {
                 DurableFiles.syncDirectory(dir); // a removal must not come back after a crash
                 rescan();
@@ -323,75 +317,7 @@ public final class RecordFiles {
 
     /** The name of the record stored for {@code hash}, from its marker, if any: one lookup for a new id. */
     public Optional<String> marker(String hash) throws IOException {
-        Optional<String> name = nameIfMarked(markerPath(hash));
-        if (name.isPresent()) {
-            return name;
-        }
-        for (Path day : legacyDays()) {
-            name = nameIfMarked(day.resolve(hash));
-            if (name.isPresent()) {
-                return name;
-            }
-        }
-        return Optional.empty();
-    }
-
-    private Optional<String> nameIfMarked(Path marker) throws IOException {
-        if (!Files.exists(marker)) {
-            return Optional.empty(); // the usual case, a new id: one stat, no exception
-        }
-        return MarkedRecordFiles.nameIn(marker).filter(n -> timestampOf(n).isPresent());
-    }
-
-    /**
-     * Where a request id's marker lives: one of 256 folders by the hash's first two hex digits, so
-     * that a new id costs one lookup whatever the retention (the former layout, a folder per day,
-     * cost one per day kept).
-     */
-    private Path markerFolder(String hash) {
-        return ids.resolve(hash.substring(0, 2));
-    }
-
-    private Path markerPath(String hash) {
-        return markerFolder(hash).resolve(hash);
-    }
-
-    /** Removes the marker of the record file {@code record} (found by the request id it holds), if it names that record. */
-    private void removeMarkerOf(Path record) throws IOException {
-        Optional<String> requestId = MarkedRecordFiles.requestIdIn(record);
-        if (requestId.isEmpty()) {
-            return;
-        }
-        Path marker = markerPath(sha256(requestId.get()));
-        if (MarkedRecordFiles.nameIn(marker).filter(record.getFileName().toString()::equals).isPresent()) {
-            Files.deleteIfExists(marker);
-        }
-    }
-
-    /** Marker folders of the former layout (named by day), listed once; none in a store created since. */
-    private java.util.Set<Path> legacyDays() throws IOException {
-        java.util.Set<Path> days = legacyDayDirs;
-        if (days == null) {
-            days = java.util.concurrent.ConcurrentHashMap.newKeySet();
-            try (DirectoryStream<Path> s = Files.newDirectoryStream(ids)) {
-                for (Path day : s) {
-                    if (Files.isDirectory(day) && isDay(day.getFileName().toString())) {
-                        days.add(day);
-                    }
-                }
-            }
-            legacyDayDirs = days;
-        }
-        return days;
-    }
-
-    private static boolean isDay(String name) {
-        try {
-            LocalDate.parse(name);
-            return true;
-        } catch (java.time.format.DateTimeParseException e) {
-            return false;
-        }
+        return markers.nameFor(hash, n -> timestampOf(n).isPresent());
     }
 
     /** A fresh name for {@code source}: now in microseconds, bumped past the last one used and any file present. */
@@ -473,15 +399,6 @@ public final class RecordFiles {
         latest = newest;
         latestTs = newestTs;
         newestOnDisk = newestTs == null ? Instant.MIN : newestTs;
-    }
-
-    private static void deleteTree(Path day) throws IOException {
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(day)) {
-            for (Path p : s) {
-                Files.deleteIfExists(p);
-            }
-        }
-        Files.deleteIfExists(day);
     }
 
     public static String sha256(String s) {

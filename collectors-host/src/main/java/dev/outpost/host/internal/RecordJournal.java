@@ -1,12 +1,11 @@
 package dev.outpost.host.internal;
 
+import dev.outpost.host.internal.SegmentSupply.Segment;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -27,8 +26,9 @@ import java.util.function.LongSupplier;
  * the inode (ext4 without a journal, as measured here) or commit the file system's journal (ext4
  * with one, which also carries every file created meanwhile). Measured with files being created
  * beside it, an appended file's fdatasync took 1.5–2× as long as one written in place.
- * The next segment is prepared ahead, off the acknowledgement path ({@link #prepareSpare()}), by
- * reusing a retired segment (renamed; never zeroed again) or by writing a new one.
+ * The next segment is prepared ahead, off the acknowledgement path ({@link #prepareSpare()}), once
+ * the current one is half full, by reusing a retired segment (renamed; never zeroed again) or by
+ * writing a new one ({@link SegmentSupply}).
  *
  * <p>Each entry carries its segment's id under its CRC, and ids only grow (past every segment and
  * reusable file present on open), so a reused segment's old entries, or zeros after the last
@@ -41,8 +41,6 @@ import java.util.function.LongSupplier;
  * replayed on open: every file it names is written again if missing or short, then fsynced.
  */
 public final class RecordJournal {
-    private static final int MAX_FREE = 2;
-
     /** One journalled record. */
     public record Entry(String hash, String name, byte[] content) {}
 
@@ -62,23 +60,6 @@ public final class RecordJournal {
         void durable(List<Entry> entries, long upTo);
     }
 
-    private static final class Segment {
-        final long id;
-        final Path path;
-        final FileChannel channel;
-        final long capacity;
-        long bytes;
-        long lastSeq;
-        long closedAtNanos;
-
-        Segment(long id, Path path, FileChannel channel, long capacity) {
-            this.id = id;
-            this.path = path;
-            this.channel = channel;
-            this.capacity = capacity;
-        }
-    }
-
     private final Path dir;
     private final long segmentBytes;
     private final LongSupplier ticker;
@@ -92,7 +73,6 @@ public final class RecordJournal {
     private final Condition[] batchDone = {lock.newCondition(), lock.newCondition()};
     /** Batches taken by a sync so far; the pending batch is number {@code taken + 1}. */
     private long taken;
-    private final ReentrantLock prepareLock = new ReentrantLock();
     private Listener listener = (entries, upTo) -> { };
     private Runnable spareTaken = () -> { };
     private LongSupplier handledUpTo = () -> Long.MAX_VALUE;
@@ -108,17 +88,15 @@ public final class RecordJournal {
     private Segment current;
     private Segment spare;
     private boolean open;
-    private long nextId;
     private final Deque<Segment> closed = new ArrayDeque<>();
-    /** Retired segments kept for reuse (their file name holds their last id). */
-    private final Deque<Path> free = new ArrayDeque<>();
     private long syncs;
-    private long segmentsWritten;
+    private final SegmentSupply supply;
 
     public RecordJournal(Path dir, long segmentBytes, LongSupplier ticker) {
         this.dir = dir;
         this.segmentBytes = segmentBytes;
         this.ticker = ticker;
+        this.supply = new SegmentSupply(dir, segmentBytes);
     }
 
     /**
@@ -135,25 +113,17 @@ public final class RecordJournal {
     public void open(Materializer m) throws IOException {
         Files.createDirectories(dir);
         DurableFiles.restrict(dir, true);
-        long max = 0;
-        for (Path p : SegmentFiles.list(dir, SegmentFiles.FREE)) {
-            max = Math.max(max, SegmentFiles.idOf(p, SegmentFiles.FREE));
-            if (Files.size(p) == segmentBytes && free.size() < MAX_FREE) {
-                free.add(p);
-            } else {
-                Files.deleteIfExists(p);
-            }
-        }
+        long max = supply.adoptFree();
         for (Path p : SegmentFiles.list(dir, SegmentFiles.SUFFIX)) {
             long id = SegmentFiles.idOf(p, SegmentFiles.SUFFIX);
             max = Math.max(max, id);
             JournalEntries.replay(p, id, m);
             m.flush();
-            drop(p, id);
+            supply.drop(p, id);
         }
         DurableFiles.syncDirectory(dir);
-        nextId = max + 1;
-        Segment first = prepare(segmentBytes);
+        supply.idsAfter(max);
+        Segment first = supply.prepare(segmentBytes);
         lock.lock();
         try {
             current = first;
@@ -289,17 +259,21 @@ public final class RecordJournal {
             lock.unlock();
         }
         if (s == null) {
-            s = prepare(size);
+            s = supply.prepare(size);
         }
         spareTaken.run();
         return s;
     }
 
-    /** Whether {@link #prepareSpare()} has work to do. */
+    /**
+     * Whether {@link #prepareSpare()} has work to do: no spare, and the current segment is half
+     * full or gone. Not sooner: writing 8 MiB of zeros and fsyncing them delays the journal's own
+     * fsyncs, and a spare made later is more often a reused segment, which costs none of that.
+     */
     public boolean needsSpare() {
         lock.lock();
         try {
-            return spare == null && open;
+            return spare == null && open && (current == null || current.bytes >= current.capacity / 2);
         } finally {
             lock.unlock();
         }
@@ -310,7 +284,7 @@ public final class RecordJournal {
         if (!needsSpare()) {
             return;
         }
-        Segment s = prepare(segmentBytes);
+        Segment s = supply.prepare(segmentBytes);
         lock.lock();
         try {
             if (spare == null && open) {
@@ -321,45 +295,12 @@ public final class RecordJournal {
             lock.unlock();
         }
         s.channel.close(); // closed meanwhile, or raced: keep it for later
-        keepOrDelete(s.path, s.id);
-    }
-
-    /** A segment ready for writing in place: its size and blocks are on disk (and its name in the directory) before it is used. */
-    private Segment prepare(long size) throws IOException {
-        prepareLock.lock();
-        try {
-            long id;
-            Path reuse;
-            lock.lock();
-            try {
-                id = nextId++;
-                reuse = size == segmentBytes ? free.pollFirst() : null;
-            } finally {
-                lock.unlock();
-            }
-            Path p = SegmentFiles.path(dir, id, SegmentFiles.SUFFIX);
-            if (reuse != null) {
-                DurableFiles.move(reuse, p); // its old entries carry older ids: a replay stops at the first
-                FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE);
-                DurableFiles.syncDirectory(dir);
-                return new Segment(id, p, ch, size);
-            }
-            FileChannel ch = SegmentFiles.createZeroFilled(p, size);
-            DurableFiles.syncDirectory(dir);
-            lock.lock();
-            try {
-                segmentsWritten++;
-            } finally {
-                lock.unlock();
-            }
-            return new Segment(id, p, ch, size);
-        } finally {
-            prepareLock.unlock();
-        }
+        supply.keepOrDelete(s.path, s.id);
     }
 
     /** Asks the next batch to start a new segment (so an idle store's segment can retire). */
     public void requestRotation() {
+        boolean retired = false;
         lock.lock();
         try {
             if (current != null && current.bytes > 0) {
@@ -367,10 +308,14 @@ public final class RecordJournal {
                     rotateRequested = true;
                 } else {
                     retireCurrentTo(null);
+                    retired = true;
                 }
             }
         } finally {
             lock.unlock();
+        }
+        if (retired) {
+            spareTaken.run(); // the next batch needs a segment: have one ready
         }
     }
 
@@ -396,7 +341,7 @@ public final class RecordJournal {
             }
             JournalEntries.replay(s.path, s.id, m);
             m.flush();
-            drop(s.path, s.id);
+            supply.drop(s.path, s.id);
             lock.lock();
             try {
                 closed.pollFirst();
@@ -427,54 +372,27 @@ public final class RecordJournal {
         } finally {
             lock.unlock();
         }
-        prepareLock.lock(); // a spare being prepared lands before we look
+        supply.preparing().lock(); // a spare being prepared lands before we look
         try {
             lock.lock();
             try {
                 if (spare != null) {
                     spare.channel.close();
-                    keepOrDelete(spare.path, spare.id);
+                    supply.keepOrDelete(spare.path, spare.id);
                     spare = null;
                 }
             } finally {
                 lock.unlock();
             }
         } finally {
-            prepareLock.unlock();
+            supply.preparing().unlock();
         }
         if (unused != null) {
             unused.channel.close();
-            keepOrDelete(unused.path, unused.id);
+            supply.keepOrDelete(unused.path, unused.id);
         }
         retire(0, m);
         DurableFiles.syncDirectory(dir);
-    }
-
-    /** A segment whose entries are all materialized and fsynced: kept (renamed) for reuse while few are, else deleted. */
-    private void drop(Path p, long id) throws IOException {
-        if (SegmentFiles.reusable(p, segmentBytes)) {
-            keepOrDelete(p, id);
-        } else {
-            Files.deleteIfExists(p);
-        }
-    }
-
-    private void keepOrDelete(Path p, long id) throws IOException {
-        boolean keep;
-        lock.lock();
-        try {
-            keep = free.size() < MAX_FREE && Files.size(p) == segmentBytes;
-            if (keep) {
-                Path f = SegmentFiles.path(dir, id, SegmentFiles.FREE);
-                DurableFiles.move(p, f);
-                free.addLast(f);
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (!keep) {
-            Files.deleteIfExists(p);
-        }
     }
 
     /** fsyncs done for batches so far. */
@@ -489,12 +407,7 @@ public final class RecordJournal {
 
     /** Segments written full of zeros so far (reused ones are not counted). */
     public long segmentsWritten() {
-        lock.lock();
-        try {
-            return segmentsWritten;
-        } finally {
-            lock.unlock();
-        }
+        return supply.segmentsWritten();
     }
 
 }

@@ -154,4 +154,20 @@ class RecordJournalTest {
         assertThat(segments()).isEmpty();
         assertThat(replayAfterCrash(4096)).isEmpty();
     }
+
+    @Test
+    void theSpareSegmentIsPreparedOnlyOnceTheCurrentOneIsHalfFull() throws Exception {
+        RecordJournal j = open(64 * 1024);
+        j.prepareSpare();
+        assertThat(j.segmentsWritten()).as("the first segment alone: a new store writes no second 64 KiB of zeros yet").isEqualTo(1);
+        for (int i = 1; i <= 24; i++) {
+            j.append(entry(i)); // 1,324 bytes each: 31,776 of 65,536
+        }
+        assertThat(j.needsSpare()).isFalse();
+        j.append(entry(25)); // past half
+        assertThat(j.needsSpare()).isTrue();
+        j.prepareSpare();
+        assertThat(j.segmentsWritten()).isEqualTo(2);
+        assertThat(j.needsSpare()).isFalse();
+    }
 }

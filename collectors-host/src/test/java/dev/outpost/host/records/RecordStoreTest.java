@@ -150,6 +150,7 @@ class RecordStoreTest {
         String name;
         try (RecordStore store = open()) {
             // the files thread cannot write record files (a file where their marker folder should be; root ignores permissions)
+            Files.delete(day); // made at start
             Files.writeString(day, "in the way");
             StoreResult r = store.store("req-7", "web-01", DATA, Optional.empty());
             name = r.fileName();
@@ -175,23 +176,38 @@ class RecordStoreTest {
     }
 
     @Test
-    void aNewMarkerFolderIsFollowedByAnFsyncOfItsParent() throws Exception {
+    void everyMarkerFolderIsMadeAtStartAndFollowedByAnFsyncOfItsParent() throws Exception {
         java.util.List<Path> synced = new java.util.concurrent.CopyOnWriteArrayList<>();
         dev.outpost.host.internal.DurableFiles.observeDirectorySyncs(synced::add);
+        Path ids = dir.resolve(".outpost/ids").toAbsolutePath().normalize();
         try (RecordStore store = open()) {
+            try (java.util.stream.Stream<Path> s = Files.list(ids)) {
+                assertThat(s.filter(Files::isDirectory).count()).as("all 256, before the first record").isEqualTo(256);
+            }
+            assertThat(synced).as("the ids folder, once its marker folders were made").contains(ids);
+            synced.clear();
             String first = store.store("id-1", "web-01", DATA, Optional.empty()).fileName();
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(dir.resolve(first)));
+            assertThat(synced).as("no folder to make while storing").doesNotContain(ids);
+        } finally {
+            dev.outpost.host.internal.DurableFiles.observeDirectorySyncs(p -> { });
+        }
+    }
+
+    @Test
+    void aMarkerFolderRemovedWhileRunningIsMadeAgainAndFollowedByAnFsyncOfItsParent() throws Exception {
+        java.util.List<Path> synced = new java.util.concurrent.CopyOnWriteArrayList<>();
+        dev.outpost.host.internal.DurableFiles.observeDirectorySyncs(synced::add);
+        Path ids = dir.resolve(".outpost/ids").toAbsolutePath().normalize();
+        Path folder = ids.resolve(RecordFiles.sha256("id-1").substring(0, 2));
+        try (RecordStore store = open()) {
+            Files.delete(folder);
             synced.clear();
-            String other = "id-2";
-            for (int i = 3; RecordFiles.sha256(other).substring(0, 2).equals(RecordFiles.sha256("id-1").substring(0, 2)); i++) {
-                other = "id-" + i; // a request id whose marker goes in another folder
-            }
-            store.store(other, "web-01", DATA, Optional.empty());
-            Path ids = dir.resolve(".outpost/ids").toAbsolutePath().normalize();
-            Path folder = ids.resolve(RecordFiles.sha256(other).substring(0, 2));
+            String first = store.store("id-1", "web-01", DATA, Optional.empty()).fileName();
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-                assertThat(folder).isDirectory();
-                assertThat(synced).as("the ids folder, after its new marker folder was made").contains(ids);
+                assertThat(dir.resolve(first)).exists();
+                assertThat(folder.resolve(RecordFiles.sha256("id-1"))).exists();
+                assertThat(synced).as("the ids folder, after the marker folder was made again").contains(ids);
             });
         } finally {
             dev.outpost.host.internal.DurableFiles.observeDirectorySyncs(p -> { });
