@@ -180,11 +180,14 @@ public final class Client implements AutoCloseable {
         if (calls.putIfAbsent(r.id(), future) != null) {
             throw new IllegalArgumentException("request " + r.id() + " is already waiting for its response");
         }
-        future.onDone(() -> calls.remove(r.id(), future)); // cancelled or orTimeout'd calls stop being pending
-        expiries.add(timeout.toNanos(), () -> {
+        Expiries.Expiry expiry = expiries.add(timeout.toNanos(), () -> {
             if (calls.remove(r.id(), future)) {
                 future.completeExceptionally(new CallTimeoutException(r.id(), r.collector(), timeout, destination, replyTo));
             }
+        });
+        future.onDone(() -> { // answered, cancelled or orTimeout'd: no longer pending, and nothing here holds it
+            calls.remove(r.id(), future);
+            expiry.cancel();
         });
         transmit(destination, r).whenComplete((v, e) -> {
             if (e != null && calls.remove(r.id(), future)) {

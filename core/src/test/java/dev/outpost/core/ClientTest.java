@@ -30,6 +30,23 @@ class ClientTest {
     }
 
     @Test
+    void anAnsweredCallIsLetGoAtOnceNotWhenItsTimeoutWouldHavePassed() throws Exception {
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                Worker w = Worker.builder(transport).collector(Collectors.of("big", (r, c) -> "x".repeat(100_000)))
+                        .pollWait(Duration.ofMillis(50)).build().start();
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start()) {
+            // before: the timeout's action held the future, and so the 100 kB answer, for the hour
+            java.lang.ref.WeakReference<Response> answer = new java.lang.ref.WeakReference<>(
+                    client.call(Request.builder("big").build(), Duration.ofHours(1)).get(5, TimeUnit.SECONDS));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+                System.gc();
+                return answer.get() == null;
+            });
+            assertThat(client.pending()).isZero();
+        }
+    }
+
+    @Test
     void aCallSetsAttlSoWorkersSkipRequestsTheCallerGaveUpOn() throws Exception {
         try (InMemoryTransport transport = InMemoryTransport.create();
                 Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start()) {

@@ -14,9 +14,11 @@ public final class Expiries {
         this.ticker = ticker;
     }
 
-    /** Runs {@code action} at the first sweep after {@code afterNanos} from now. */
-    public void add(long afterNanos, Runnable action) {
-        queue.add(new Expiry(ticker.getAsLong() + afterNanos, sequence.incrementAndGet(), action));
+    /** Runs {@code action} at the first sweep after {@code afterNanos} from now, unless {@linkplain Expiry#cancel cancelled}. */
+    public Expiry add(long afterNanos, Runnable action) {
+        Expiry e = new Expiry(ticker.getAsLong() + afterNanos, sequence.incrementAndGet(), action);
+        queue.add(e);
+        return e;
     }
 
     /** Runs every action that is due. */
@@ -28,11 +30,33 @@ public final class Expiries {
                 queue.add(e);
                 break;
             }
-            e.action.run();
+            Runnable a = e.action;
+            if (a != null) {
+                a.run();
+            }
         }
     }
 
-    private record Expiry(long deadlineNanos, long seq, Runnable action) implements Comparable<Expiry> {
+    /** One pending action. */
+    public static final class Expiry implements Comparable<Expiry> {
+        private final long deadlineNanos;
+        private final long seq;
+        private volatile Runnable action;
+
+        private Expiry(long deadlineNanos, long seq, Runnable action) {
+            this.deadlineNanos = deadlineNanos;
+            this.seq = seq;
+            this.action = action;
+        }
+
+        /**
+         * The action will not run, and what it holds is let go now: a call answered long before its
+         * timeout kept its future and response reachable from here until the timeout passed.
+         */
+        public void cancel() {
+            action = null;
+        }
+
         @Override
         public int compareTo(Expiry o) {
             int c = Long.compare(deadlineNanos - o.deadlineNanos, 0);
