@@ -203,7 +203,7 @@ final class FastRequest {
         return a;
     }
 
-    private static JsonNode value(JsonParser p, JsonToken t, JsonNodeFactory f) throws java.io.IOException {
+    static JsonNode value(JsonParser p, JsonToken t, JsonNodeFactory f) throws java.io.IOException {
         if (t == null) {
             return null;
         }

@@ -128,7 +128,9 @@ final class FastResponse {
                         if (value != JsonToken.START_OBJECT && value != JsonToken.START_ARRAY) {
                             return null;
                         }
-                        result = mapper.readTree(p);
+                        // read from the tokens as the tree reader would, without a deserialization context per reply;
+                        // null (a repeated key, a non-finite number) leaves it to the tree path
+                        result = FastRequest.value(p, value, mapper.getNodeFactory());
                         if (result == null) {
                             return null;
                         }
