@@ -61,6 +61,8 @@ public final class AuditLog implements AutoCloseable {
     /** How long the writer lets events gather after it wakes, so that a busy worker wakes it once per batch. */
     static final int LINGER_MILLIS = 2;
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** Drops are logged at once, then at most this often: the count is in {@link #dropped()} at any time. */
+    private static final long DROP_REPORT_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private enum State { NEW, RUNNING, STOPPED }
 
@@ -80,6 +82,9 @@ public final class AuditLog implements AutoCloseable {
     private final LongAdder written = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private volatile Thread writer;
+    /** Drops already logged, and when (writer thread only). */
+    private long dropsReported;
+    private long dropsReportedAt;
     /** The writer thread's line buffer, reused from one event to the next. */
     private final StringBuilder lineBuffer = new StringBuilder(512);
     /** The writer thread's timestamps: the text up to the second is shared by the lines of a second. */
@@ -252,9 +257,23 @@ public final class AuditLog implements AutoCloseable {
                         log.warn("audit sink {} failed; {} lines lost: {}", sink, lines.size(), t.toString());
                     }
                 }
+                reportDrops();
             } finally {
                 lines.clear();
             }
+        }
+    }
+
+    /** An audit trail with holes must not be a surprise: say so in the log, once a minute at most. */
+    private void reportDrops() {
+        long d = dropped.sum();
+        long now = System.nanoTime();
+        if (d > dropsReported && (dropsReported == 0 || now - dropsReportedAt >= DROP_REPORT_NANOS)) {
+            log.warn("audit log {}: {} events dropped{} because the buffer of {} was full (a slow sink, or more events than"
+                    + " the writer keeps up with); outpost.audit.buffer sets its size", sink, d - dropsReported,
+                    dropsReported == 0 ? "" : " in the last minute or more", capacity);
+            dropsReported = d;
+            dropsReportedAt = now;
         }
     }
 

@@ -84,6 +84,10 @@ class AuditLogTest {
                 Thread.currentThread().interrupt();
             }
         };
+        ch.qos.logback.classic.Logger auditLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(AuditLog.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        auditLog.addAppender(logged);
         AuditLog audit = AuditLog.builder(stuck).bufferSize(10).build().start();
         audit.record(event("first", "{}"));
         entered.await();
@@ -98,6 +102,10 @@ class AuditLogTest {
         assertThat(audit.dropped()).isEqualTo(990);
         release.countDown();
         audit.close();
+        auditLog.detachAppender(logged);
+        // the holes in the trail are in the log too, once (not a line per dropped event)
+        assertThat(logged.list).filteredOn(e -> e.getFormattedMessage().contains("dropped")).singleElement()
+                .satisfies(e -> assertThat(e.getFormattedMessage()).contains("990 events dropped", "buffer of 10"));
     }
 
     @Test
