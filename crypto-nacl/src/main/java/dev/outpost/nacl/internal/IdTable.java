@@ -53,6 +53,16 @@ final class IdTable {
         return live;
     }
 
+    /** Entries in the expiry heap, forgotten ones included (for tests). */
+    int heapEntries() {
+        return heapSize;
+    }
+
+    /** Slots in the table (for tests). */
+    int slots() {
+        return mask + 1;
+    }
+
     /** The slot holding (sender, id) found by probing from {@code hash}, or -1. */
     int find(long hash, int who, long idHi, long idLo) {
         for (int i = (int) hash & mask; sender[i] != EMPTY; i = (i + 1) & mask) {
@@ -88,7 +98,24 @@ final class IdTable {
         transportHi[i] = digestHi;
         transportLo[i] = digestLo;
         live++;
-        push(expiresAt, i);
+        if (heapSize == heapAt.length && heapSize >= sender.length) {
+            // A forgotten entry stays in the heap until its expiry, and an id forgotten and seen again
+            // reuses its tombstone, so no rehash clears them: drop them instead of growing the heap
+            // (what is live fits in 3/4 of it, so this comes again only after a quarter as many inserts).
+            rebuildHeap();
+        } else {
+            push(expiresAt, i);
+        }
+    }
+
+    /** The heap again from the live entries alone (the slot just filled included). */
+    private void rebuildHeap() {
+        heapSize = 0;
+        for (int j = 0; j < sender.length; j++) {
+            if (sender[j] > 0) {
+                push(expires[j], j);
+            }
+        }
     }
 
     /** Forgets the entry in {@code slot}; returns its sender's number. */

@@ -1,0 +1,28 @@
+package dev.outpost.nacl.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.nacl.internal.ReplayCache.Verdict;
+import java.nio.ByteBuffer;
+import org.junit.jupiter.api.Test;
+
+/** The replay cache's promises under the uses an attacker or a careless caller can make of it. */
+class ReplayCacheAttackTest {
+    static byte[] id(long hi, long lo) {
+        return ByteBuffer.allocate(16).putLong(hi).putLong(lo).array();
+    }
+
+    @Test
+    void oneIdSeenAndForgottenOverAndOverDoesNotGrowTheExpiryHeap() {
+        // What a worker sharing replay state does with a captured message replayed from the queue:
+        // each copy is new here, the registry knows it, so it is forgotten here again.
+        IdTable table = new IdTable(42);
+        long hash = IdTable.hash(42, 1, 7, 8);
+        for (int i = 0; i < 100_000; i++) {
+            table.insert(hash, 1, 7, 8, 1_000_000, 0, 0);
+            table.remove(table.find(hash, 1, 7, 8));
+        }
+        assertThat(table.live()).isZero();
+        assertThat(table.heapEntries()).isLessThanOrEqualTo(2 * table.slots());
+    }
+}
