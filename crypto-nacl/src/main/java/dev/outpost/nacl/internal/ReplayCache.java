@@ -1,6 +1,5 @@
 package dev.outpost.nacl.internal;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -107,7 +106,7 @@ public final class ReplayCache {
         long digestHi = 0;
         long digestLo = 0;
         if (known) {
-            byte[] d = SHA_256.get().digest(transportMessageId.getBytes(StandardCharsets.UTF_8));
+            byte[] d = SHA_256.get().digest(utf16(transportMessageId));
             digestHi = readLong(d, 0);
             digestLo = readLong(d, 8);
         }
@@ -249,6 +248,17 @@ public final class ReplayCache {
      */
     public record Snapshot(int size, int capacity, int perSenderQuota, int senders, int busiestSender, long refusedFull,
             long refusedOverQuota, long replays) {}
+
+    /** Every char as two bytes: unlike UTF-8, no two strings give the same bytes (it keeps unpaired surrogates). */
+    private static byte[] utf16(String s) {
+        byte[] b = new byte[s.length() * 2];
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            b[2 * i] = (byte) (c >>> 8);
+            b[2 * i + 1] = (byte) c;
+        }
+        return b;
+    }
 
     private static long readLong(byte[] b, int off) {
         long v = 0;

@@ -25,4 +25,14 @@ class ReplayCacheAttackTest {
         assertThat(table.live()).isZero();
         assertThat(table.heapEntries()).isLessThanOrEqualTo(2 * table.slots());
     }
+
+    @Test
+    void transportIdsThatDifferOnlyInUnpairedSurrogatesAreDifferentMessages() {
+        // UTF-8 turns every unpaired surrogate into '?': the two ids would have the same digest.
+        ReplayCache cache = new ReplayCache(10, 10);
+        assertThat(cache.sighting("alice", id(1, 2), 0, 5_000, 1_000, "m\uD800")).isEqualTo(Verdict.FIRST);
+        assertThat(cache.sighting("alice", id(1, 2), 0, 5_000, 1_001, "m\uDBFF")).isEqualTo(Verdict.REPLAY);
+        assertThat(cache.sighting("alice", id(1, 2), 0, 5_000, 1_002, "m?")).isEqualTo(Verdict.REPLAY);
+        assertThat(cache.sighting("alice", id(1, 2), 0, 5_000, 1_003, "m\uD800")).isEqualTo(Verdict.REDELIVERY);
+    }
 }
