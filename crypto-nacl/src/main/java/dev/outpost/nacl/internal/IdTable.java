@@ -30,6 +30,8 @@ final class IdTable {
     private long[] heapAt = new long[INITIAL_SLOTS];
     private int[] heapSlot = new int[INITIAL_SLOTS];
     private int heapSize;
+    // the latest expiry of an entry dropped as expired: an id not found that expires by then may have been dropped
+    private long droppedThrough = Long.MIN_VALUE;
 
     private final long seed;
 
@@ -51,6 +53,11 @@ final class IdTable {
 
     int live() {
         return live;
+    }
+
+    /** The latest expiry of an entry dropped because it expired ({@link Long#MIN_VALUE} before the first). */
+    long droppedThrough() {
+        return droppedThrough;
     }
 
     /** Entries in the expiry heap, forgotten ones included (for tests). */
@@ -133,6 +140,7 @@ final class IdTable {
             pop();
             // the slot may since hold another entry: only one that has expired too goes
             if (sender[slot] > 0 && expires[slot] <= now) {
+                droppedThrough = Math.max(droppedThrough, expires[slot]);
                 released.accept(remove(slot));
             }
         }

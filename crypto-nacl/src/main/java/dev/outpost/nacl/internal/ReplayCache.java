@@ -38,7 +38,13 @@ public final class ReplayCache {
         /** Not seen, and the cache holds {@code capacity} live ids: not remembered, must be refused. */
         FULL,
         /** Not seen, and its sender holds its quota of live ids: not remembered, must be refused. */
-        OVER_QUOTA
+        OVER_QUOTA,
+        /**
+         * Not seen, and it expires no later than now or than an id this cache has already dropped as
+         * expired (another thread read a later time, or the clock stepped back): it may be a copy of
+         * a dropped id, so it is not remembered and must be refused as stale.
+         */
+        EXPIRED
     }
 
     static final int STRIPES = 16;
@@ -125,6 +131,9 @@ public final class ReplayCache {
                     }
                     replays.increment();
                     return Verdict.REPLAY;
+                }
+                if (expiresAtMillis <= Math.max(nowMillis, table.droppedThrough())) {
+                    return Verdict.EXPIRED;
                 }
                 refusal = reserve(who);
                 if (refusal == null) {

@@ -66,6 +66,7 @@ public final class ReplayGuard {
             case FIRST -> shared.ifPresent(r -> checkShared(r, sender, plain, expiresAt - now, transportMessageId));
             case REDELIVERY -> { }
             case REPLAY -> throw replay(plain);
+            case EXPIRED -> throw new CodecException(SealRejects.STALE, "its freshness window closed while it waited to be checked");
             case FULL -> throw new CodecException(SealRejects.REPLAY_CACHE_FULL, "the replay cache holds " + cache.capacity()
                     + " live messages, its capacity: refusing what it cannot remember for the freshness window");
             case OVER_QUOTA -> throw new CodecException(SealRejects.REPLAY_CACHE_FULL, "sender key id " + sender.keyIdHex()

@@ -35,4 +35,18 @@ class ReplayCacheAttackTest {
         assertThat(cache.sighting("alice", id(1, 2), 0, 5_000, 1_002, "m?")).isEqualTo(Verdict.REPLAY);
         assertThat(cache.sighting("alice", id(1, 2), 0, 5_000, 1_003, "m\uD800")).isEqualTo(Verdict.REDELIVERY);
     }
+
+    @Test
+    void anIdDroppedAsExpiredIsNotNewAtAnEarlierTime() {
+        ReplayCache cache = new ReplayCache(10, 10);
+        assertThat(cache.sighting("alice", id(3, 4), 0, 5_000, 1_000, "t1")).isEqualTo(Verdict.FIRST);
+        assertThat(cache.snapshot(5_000).size()).isZero();
+        assertThat(cache.sighting("alice", id(3, 4), 0, 5_000, 4_999, "t2")).isEqualTo(Verdict.EXPIRED);
+        assertThat(cache.sighting("alice", id(3, 4), 0, 5_000, 4_999, "t1")).isEqualTo(Verdict.EXPIRED);
+        // an id whose window has closed by the time given is not taken either (it would be dropped at once)
+        assertThat(cache.sighting("bob", id(5, 6), 0, 6_000, 6_000, "t3")).isEqualTo(Verdict.EXPIRED);
+        // what expires later is unaffected
+        assertThat(cache.sighting("alice", id(3, 5), 0, 5_001, 4_999, "t4")).isEqualTo(Verdict.FIRST);
+        assertThat(cache.snapshot(4_999).size()).isEqualTo(1);
+    }
 }

@@ -46,6 +46,10 @@ class ReplayCacheModelTest {
                 replays++;
                 return Verdict.REPLAY;
             }
+            if (expiresAt <= now) {
+                // its window has closed (time only moves forward here, so no id has been dropped later)
+                return Verdict.EXPIRED;
+            }
             if (live.size() >= capacity) {
                 refusedFull++;
                 return Verdict.FULL;
