@@ -192,7 +192,7 @@ public final class RecordFileWriter {
                         linger = work.awaitNanos(linger);
                     }
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt(); // write now, and from here on without gathering
+                    // write now; only stop() ends this thread (see clearInterrupt)
                 }
                 spareWanted = false;
                 taken.addAll(queue);
@@ -201,12 +201,23 @@ public final class RecordFileWriter {
             } finally {
                 lock.unlock();
             }
+            clearInterrupt();
             for (Batch b : taken) {
                 write(b);
             }
             taken.clear();
+            clearInterrupt();
             prepareSpare(); // a no-op unless the journal lacks one
         }
+    }
+
+    /**
+     * Drops an interrupt of this thread: a FileChannel used by an interrupted thread is closed and
+     * throws, so every record file would fail to be written from then on (left to the journal's
+     * retirement). Only {@link #stop()} ends this thread, after writing what is queued.
+     */
+    private static void clearInterrupt() {
+        Thread.interrupted();
     }
 
     private void prepareSpare() {
@@ -219,7 +230,7 @@ public final class RecordFileWriter {
             try {
                 work.awaitNanos(1_000_000_000L); // not a busy loop on a full disk
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                // ignored, as everywhere on this thread (see clearInterrupt)
             } finally {
                 lock.unlock();
             }
