@@ -198,7 +198,12 @@ public final class RecordStore implements AutoCloseable {
                 if (files.exists(name)) {
                     return new StoreResult(name, RecordFiles.timestampOf(name).orElseThrow(), true);
                 }
-                // a crash or a failed write came between the marker and the record: finish with the same name
+                if (RecordFiles.timestampOf(name).orElseThrow().isBefore(clock.instant().minus(retention))) {
+                    // swept (the clock passed its retention): under that name it would go at the next sweep, and
+                    // the journal's retirement skips it; stored anew
+                    name = files.allocate(source);
+                }
+                // else a crash or a failed write came between the marker and the record: finish with the same name
             } else {
                 name = files.allocate(source);
             }

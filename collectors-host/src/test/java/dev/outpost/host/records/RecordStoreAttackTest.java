@@ -43,4 +43,66 @@ class RecordStoreAttackTest {
             assertThat(dir.resolve(s.fileName())).exists();
         }
     }
+
+    private static void deleteTree(Path p) throws Exception {
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(p)) {
+            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(q);
+            }
+        }
+    }
+
+    @Test
+    void markerFoldersRemovedBehindItsBackAreMadeAgain() throws Exception {
+        java.util.List<StoreResult> stored = new java.util.ArrayList<>();
+        try (RecordStore store = open()) {
+            stored.add(store.store("req-0", "web-01", DATA, Optional.empty()));
+            store.sweep();
+            deleteTree(dir.resolve(".outpost").resolve("ids"));
+            for (int i = 1; i < 300; i++) {
+                stored.add(store.store("req-" + i, "web-01", DATA, Optional.empty()));
+            }
+            store.sweep();
+            for (StoreResult r : stored.subList(1, stored.size())) {
+                assertThat(dir.resolve(r.fileName())).exists();
+            }
+        }
+        try (RecordStore store = open()) {
+            for (int i = 1; i < 300; i++) {
+                assertThat(store.store("req-" + i, "web-01", DATA, Optional.empty()).duplicate()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aRetryAfterTheClockJumpedPastRetentionIsStoredAnewNotUnderTheSweptName() throws Exception {
+        try (RecordStore store = RecordStore.builder(dir).clock(clock).retention(Duration.ofDays(1)).fileSyncDelay(Duration.ofHours(1)).build().start()) {
+            StoreResult first = store.store("req-1", "web-01", DATA, Optional.empty());
+            clock.advance(Duration.ofDays(2));
+            assertThat(store.sweep()).isEqualTo(1);
+            // a retry of the same request id, its record gone with the retention: stored again, and kept
+            StoreResult again = store.store("req-1", "web-01", DATA, Optional.empty());
+            assertThat(again.duplicate()).isFalse();
+            assertThat(again.fileName()).isNotEqualTo(first.fileName());
+            clock.advance(Duration.ofMinutes(2));
+            assertThat(store.sweep()).isZero();
+            assertThat(store.read(again.fileName()).requestId()).isEqualTo("req-1");
+            assertThat(dir.resolve(again.fileName())).exists();
+            assertThat(store.store("req-1", "web-01", DATA, Optional.empty()).duplicate()).isTrue();
+        }
+    }
+
+    @Test
+    void recordsStoredJustBeforeCloseHaveTheirFiles() throws Exception {
+        java.util.List<StoreResult> stored = new java.util.ArrayList<>();
+        try (RecordStore store = open()) {
+            for (int i = 0; i < 10; i++) {
+                stored.add(store.store("req-" + i, "web-01", DATA, Optional.empty()));
+            }
+        }
+        for (StoreResult r : stored) {
+            assertThat(dir.resolve(r.fileName())).exists();
+        }
+        assertThat(dir.resolve(".outpost").resolve("journal")).isDirectory();
+    }
 }
