@@ -134,7 +134,7 @@ public final class RecordFileWriter {
         }
     }
 
-    /** The journal took its spare segment: prepare the next one (called outside the journal's lock). */
+    /** The journal has no current segment (an idle one rotated out): prepare the next one (called outside the journal's lock). */
     public void spareTaken() {
         lock.lock();
         try {

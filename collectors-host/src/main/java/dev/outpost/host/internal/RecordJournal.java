@@ -261,7 +261,9 @@ public final class RecordJournal {
         if (s == null) {
             s = supply.prepare(size);
         }
-        spareTaken.run();
+        // No wake for the files thread here: the full segment is still the current one until this
+        // batch is written, so it would prepare the next spare at once, beside this batch's fsync.
+        // It looks after every batch it writes, and prepares one when the new segment is half full.
         return s;
     }
 

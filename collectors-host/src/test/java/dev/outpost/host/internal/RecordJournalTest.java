@@ -170,4 +170,27 @@ class RecordJournalTest {
         assertThat(j.segmentsWritten()).isEqualTo(2);
         assertThat(j.needsSpare()).isFalse();
     }
+
+    @Test
+    void aSpareTakenWhenTheCurrentSegmentIsFullIsNotReplacedBeforeTheNewOneIsHalfFull() throws Exception {
+        RecordJournal j = open(64 * 1024);
+        // the files thread, woken when the spare is taken, looks at once (it usually runs before the batch's fsync ends)
+        j.listener((entries, upTo) -> { }, () -> Long.MAX_VALUE, () -> {
+            try {
+                j.prepareSpare();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        for (int i = 1; i <= 25; i++) {
+            j.append(entry(i)); // past half
+        }
+        j.prepareSpare();
+        assertThat(j.segmentsWritten()).isEqualTo(2);
+        for (int i = 26; i <= 50; i++) {
+            j.append(entry(i)); // 49 fill the first segment: the 50th goes to the spare
+        }
+        assertThat(j.needsSpare()).isFalse();
+        assertThat(j.segmentsWritten()).as("no third segment while the second is nearly empty").isEqualTo(2);
+    }
 }
