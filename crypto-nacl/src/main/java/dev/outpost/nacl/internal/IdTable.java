@@ -33,22 +33,55 @@ final class IdTable {
     // the latest expiry of an entry dropped as expired: an id not found that expires by then may have been dropped
     private long droppedThrough = Long.MIN_VALUE;
 
-    private final long seed;
+    private final long k0;
+    private final long k1;
 
-    /** @param seed this cache's secret hash seed: who sends ids cannot aim them at one chain of slots */
-    IdTable(long seed) {
-        this.seed = seed;
+    /** @param k0 @param k1 this cache's secret 128-bit hash key: who sends ids cannot aim them at one chain of slots */
+    IdTable(long k0, long k1) {
+        this.k0 = k0;
+        this.k1 = k1;
         allocate(INITIAL_SLOTS);
     }
 
-    /** The hash of (sender, id): its low bits place it in a table, its high bits pick the table. */
-    static long hash(long seed, int who, long idHi, long idLo) {
-        long x = (idHi ^ seed) * 0x9E3779B97F4A7C15L + Long.rotateLeft(idLo + seed, 29) + who * 0xC2B2AE3D27D4EB4FL;
-        x ^= x >>> 33;
-        x *= 0xFF51AFD7ED558CCDL;
-        x ^= x >>> 33;
-        x *= 0xC4CEB9FE1A85EC53L;
-        return x ^ (x >>> 33);
+    /**
+     * The hash of (sender, id) under the key: SipHash-1-3 of the three words. Its low bits place it
+     * in a table, its high bits pick the table. A keyed PRF, not a mix that the key merely shifts:
+     * with one, differences in the high bits of the id passed through whatever the key, and a
+     * sender could craft hundreds of ids with one full hash without knowing the key.
+     */
+    static long hash(long k0, long k1, int who, long idHi, long idLo) {
+        long v0 = k0 ^ 0x736f6d6570736575L;
+        long v1 = k1 ^ 0x646f72616e646f6dL;
+        long v2 = k0 ^ 0x6c7967656e657261L;
+        long v3 = k1 ^ 0x7465646279746573L;
+        long last = (who & 0xFFFFFFFFL) | 20L << 56; // 20 bytes of input, as SipHash ends its last block
+        // written out (no array of the words: nothing allocated per sighting); one SipRound per word
+        v3 ^= idHi;
+        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+        v0 ^= idHi;
+        v3 ^= idLo;
+        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+        v0 ^= idLo;
+        v3 ^= last;
+        v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+        v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+        v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+        v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+        v0 ^= last;
+        v2 ^= 0xff;
+        for (int r = 0; r < 3; r++) {
+            v0 += v1; v1 = Long.rotateLeft(v1, 13); v1 ^= v0; v0 = Long.rotateLeft(v0, 32);
+            v2 += v3; v3 = Long.rotateLeft(v3, 16); v3 ^= v2;
+            v0 += v3; v3 = Long.rotateLeft(v3, 21); v3 ^= v0;
+            v2 += v1; v1 = Long.rotateLeft(v1, 17); v1 ^= v2; v2 = Long.rotateLeft(v2, 32);
+        }
+        return v0 ^ v1 ^ v2 ^ v3;
     }
 
     int live() {
@@ -169,7 +202,7 @@ final class IdTable {
         heapSize = 0;
         for (int j = 0; j < oldSender.length; j++) {
             if (oldSender[j] > 0) {
-                insert(hash(seed, oldSender[j], oldHi[j], oldLo[j]), oldSender[j], oldHi[j], oldLo[j],
+                insert(hash(k0, k1, oldSender[j], oldHi[j], oldLo[j]), oldSender[j], oldHi[j], oldLo[j],
                         oldExpires[j], oldTransportHi[j], oldTransportLo[j]);
             }
         }

@@ -69,7 +69,8 @@ public final class ReplayCache {
 
     private final int capacity;
     private final int perSenderQuota;
-    private final long seed = new SecureRandom().nextLong();
+    private final long k0;
+    private final long k1;
     private final IdTable[] tables = new IdTable[STRIPES];
     private final AtomicInteger live = new AtomicInteger();
     // Senders are the known-senders list's keys (only authentic messages get here): one small record each.
@@ -90,8 +91,11 @@ public final class ReplayCache {
         }
         this.capacity = capacity;
         this.perSenderQuota = perSenderQuota;
+        SecureRandom random = new SecureRandom();
+        this.k0 = random.nextLong();
+        this.k1 = random.nextLong();
         for (int i = 0; i < STRIPES; i++) {
-            tables[i] = new IdTable(seed);
+            tables[i] = new IdTable(k0, k1);
         }
     }
 
@@ -116,7 +120,7 @@ public final class ReplayCache {
             digestHi = readLong(d, 0);
             digestLo = readLong(d, 8);
         }
-        long hash = IdTable.hash(seed, who.number, idHi, idLo);
+        long hash = IdTable.hash(k0, k1, who.number, idHi, idLo);
         IdTable table = tables[(int) (hash >>> 60)];
         for (int attempt = 0; ; attempt++) {
             Verdict refusal;
@@ -204,7 +208,7 @@ public final class ReplayCache {
         }
         long idHi = readLong(id, off);
         long idLo = readLong(id, off + 8);
-        long hash = IdTable.hash(seed, who.number, idHi, idLo);
+        long hash = IdTable.hash(k0, k1, who.number, idHi, idLo);
         IdTable table = tables[(int) (hash >>> 60)];
         synchronized (table) {
             int slot = table.find(hash, who.number, idHi, idLo);
