@@ -290,7 +290,10 @@ public final class RecordFiles {
             markers.sweepLegacyDays(dayOf(cutoff));
             if (removed > 0) {
                 DurableFiles.syncDirectory(dir); // a removal must not come back after a crash
-                rescan();
+                // Not a recount: records stored meanwhile would be counted twice (in the listing or as unwritten,
+                // and by added()) or not at all (written between the listing and the look at the unwritten).
+                // Every file removed here was counted; a stale newest is found again by RecordStore.latest().
+                count.addAndGet(-removed);
             }
             return removed;
         } finally {

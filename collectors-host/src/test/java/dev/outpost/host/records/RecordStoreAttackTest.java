@@ -8,6 +8,7 @@ import dev.outpost.host.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,5 +105,113 @@ class RecordStoreAttackTest {
             assertThat(dir.resolve(r.fileName())).exists();
         }
         assertThat(dir.resolve(".outpost").resolve("journal")).isDirectory();
+    }
+
+    @Test
+    void manyThreadsStoringTheSameIdsGetOneRecordEachAcrossTheGatherWindow() throws Exception {
+        int ids = 200;
+        java.util.concurrent.ConcurrentHashMap<String, java.util.Set<String>> names = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicInteger firsts = new java.util.concurrent.atomic.AtomicInteger();
+        try (RecordStore store = open()) {
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+            java.util.List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < ids; i++) {
+                        StoreResult r = store.store("req-" + i, "web-01", DATA, Optional.empty());
+                        names.computeIfAbsent("req-" + i, k -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(r.fileName());
+                        if (!r.duplicate()) {
+                            firsts.incrementAndGet();
+                        }
+                        assertThat(store.read(r.fileName()).requestId()).isEqualTo("req-" + i);
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
+            }
+            pool.shutdown();
+            assertThat(firsts.get()).isEqualTo(ids);
+            assertThat(names.values()).allSatisfy(n -> assertThat(n).hasSize(1));
+            assertThat(store.count()).isEqualTo(ids);
+        }
+        try (RecordStore store = open()) {
+            assertThat(store.count()).isEqualTo(ids);
+        }
+    }
+
+    @Test
+    void everyRecordAcknowledgedWhileTheStoreClosesIsThereAfterwards() throws Exception {
+        java.util.List<StoreResult> acked = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        RecordStore store = open();
+        java.util.concurrent.CountDownLatch going = new java.util.concurrent.CountDownLatch(4);
+        java.util.List<Thread> writers = new java.util.ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int me = t;
+            Thread w = new Thread(() -> {
+                going.countDown();
+                for (int i = 0; ; i++) {
+                    try {
+                        acked.add(store.store("w" + me + "-" + i, "web-01", DATA, Optional.empty()));
+                    } catch (Exception | Error e) {
+                        return; // shut down: refused, not acknowledged
+                    }
+                }
+            });
+            w.start();
+            writers.add(w);
+        }
+        going.await();
+        org.awaitility.Awaitility.await().until(() -> acked.size() > 200);
+        store.close();
+        for (Thread w : writers) {
+            w.join();
+        }
+        try (RecordStore again = open()) {
+            for (StoreResult r : List.copyOf(acked)) {
+                assertThat(again.read(r.fileName()).fileName()).isEqualTo(r.fileName());
+            }
+            assertThat(again.count()).isEqualTo(acked.size());
+        }
+    }
+
+    @Test
+    void theCountStaysRightWhenASweepRecountsWhileRecordsAreStored() throws Exception {
+        try (RecordStore store = RecordStore.builder(dir).clock(clock).retention(Duration.ofDays(1)).fileSyncDelay(Duration.ofHours(1)).build().start()) {
+            java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+            for (int round = 0; round < 30; round++) {
+                for (int i = 0; i < 20; i++) {
+                    store.store("old-" + n.incrementAndGet(), "web-01", DATA, Optional.empty());
+                }
+                clock.advance(Duration.ofDays(2));
+                java.util.concurrent.atomic.AtomicBoolean go = new java.util.concurrent.atomic.AtomicBoolean(true);
+                java.util.List<Thread> writers = new java.util.ArrayList<>();
+                for (int t = 0; t < 3; t++) {
+                    Thread w = new Thread(() -> {
+                        while (go.get()) {
+                            try {
+                                store.store("new-" + n.incrementAndGet(), "web-01", DATA, Optional.empty());
+                            } catch (java.io.IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        }
+                    });
+                    w.start();
+                    writers.add(w);
+                }
+                store.sweep();
+                go.set(false);
+                for (Thread w : writers) {
+                    w.join();
+                }
+                store.sweep(); // drained: every file written
+                long onDisk;
+                try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(dir)) {
+                    onDisk = s.filter(p -> p.getFileName().toString().endsWith(".json")).count();
+                }
+                assertThat(store.count()).as("round %d", round).isEqualTo(onDisk);
+            }
+        }
     }
 }
