@@ -110,7 +110,10 @@ public final class RecordFileWriter {
         try {
             drainWaiters++;
             work.signal(); // stop lingering
-            while (handled < queuedUpTo && !stopped) {
+            // what was queued when it came: records stored later are no older (a sweep need not wait for
+            // them), and while writers keep storing there would always be more
+            long upTo = queuedUpTo;
+            while (handled < upTo && !stopped) {
                 progress.awaitUninterruptibly();
             }
         } finally {

@@ -92,4 +92,56 @@ class RecordFileWriterTest {
         assertThat(thread.isAlive()).isFalse();
         assertThat(writer.handledUpTo()).isEqualTo(2);
     }
+
+    /**
+     * A record whose file is already there is written under {@code .outpost/tmp} and renamed; a
+     * FIFO there holds the files thread in its open() until the test reads it: a disk that stalls.
+     */
+    private Path stallAt(String name) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve(name), "{}");
+        Path fifo = dir.resolve(".outpost").resolve("tmp").resolve(name);
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        return fifo;
+    }
+
+    private static void release(Path fifo) {
+        Thread reader = new Thread(() -> {
+            try {
+                java.nio.file.Files.readAllBytes(fifo);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    @Test
+    void aDrainWaiterWaitsForWhatWasQueuedWhenItCameNotForWhatComesAfter() throws Exception {
+        start();
+        Path second = null;
+        try {
+            Path first = stallAt(files.allocate("web-01"));
+            second = stallAt(files.allocate("web-01"));
+            // the two names just allocated, each a batch of its own
+            String n1 = first.getFileName().toString();
+            String n2 = second.getFileName().toString();
+            writer.durable(List.of(new RecordJournal.Entry(RecordFiles.sha256("a"), n1, "{\"requestId\":\"a\"}".getBytes(StandardCharsets.UTF_8))), 1);
+            Thread sweeper = new Thread(writer::awaitDrained, "sweeper");
+            sweeper.start();
+            // the waiter stopped the linger: the files thread is in the first write, held by the FIFO
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> java.util.Arrays.stream(thread.getStackTrace())
+                    .anyMatch(f -> f.getMethodName().equals("writeUnsynced")));
+            // a record stored after the waiter came, whose write stalls for as long as the disk does
+            writer.durable(List.of(new RecordJournal.Entry(RecordFiles.sha256("b"), n2, "{\"requestId\":\"b\"}".getBytes(StandardCharsets.UTF_8))), 2);
+            release(first);
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !sweeper.isAlive());
+            assertThat(writer.handledUpTo()).isGreaterThanOrEqualTo(1);
+        } finally {
+            if (second != null) {
+                release(second);
+            }
+            stop();
+        }
+    }
 }
