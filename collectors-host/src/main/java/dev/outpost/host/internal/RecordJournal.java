@@ -341,7 +341,14 @@ public final class RecordJournal {
             } finally {
                 lock.unlock();
             }
-            JournalEntries.replay(s.path, s.id, m);
+            if (Files.exists(s.path)) {
+                JournalEntries.replay(s.path, s.id, m); // a failure to write a record's files keeps the segment
+            } else {
+                // removed behind the store's back: nothing to replay, and kept first in line it would stop every
+                // later segment from retiring (the files thread wrote its records' files; what it could not stays in memory)
+                org.slf4j.LoggerFactory.getLogger("dev.outpost.host.records.RecordStore")
+                        .warn("record store: journal segment {} was removed while the store held it", s.path);
+            }
             m.flush();
             supply.drop(s.path, s.id);
             lock.lock();

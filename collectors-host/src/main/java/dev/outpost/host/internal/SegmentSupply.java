@@ -3,6 +3,7 @@ package dev.outpost.host.internal;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
@@ -85,12 +86,24 @@ final class SegmentSupply {
             }
             Path p = SegmentFiles.path(dir, id, SegmentFiles.SUFFIX);
             if (reuse != null) {
-                DurableFiles.move(reuse, p); // its old entries carry older ids: a replay stops at the first
-                FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE);
-                DurableFiles.syncDirectory(dir);
-                return new Segment(id, p, ch, size);
+                try {
+                    DurableFiles.move(reuse, p); // its old entries carry older ids: a replay stops at the first
+                    FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE);
+                    DurableFiles.syncDirectory(dir);
+                    return new Segment(id, p, ch, size);
+                } catch (NoSuchFileException e) {
+                    // removed behind the store's back (with the folder, maybe): a new one instead
+                }
             }
-            FileChannel ch = SegmentFiles.createZeroFilled(p, size);
+            FileChannel ch;
+            try {
+                ch = SegmentFiles.createZeroFilled(p, size);
+            } catch (NoSuchFileException e) {
+                // the journal's folder was removed behind the store's back: made again, or no record could be stored
+                DurableFiles.createDirectories(dir);
+                DurableFiles.restrict(dir, true);
+                ch = SegmentFiles.createZeroFilled(p, size);
+            }
             DurableFiles.syncDirectory(dir);
             synchronized (this) {
                 segmentsWritten++;
@@ -103,6 +116,9 @@ final class SegmentSupply {
 
     /** A segment whose entries are all materialized and fsynced: kept (renamed) for reuse while few are, else deleted. */
     void drop(Path p, long id) throws IOException {
+        if (!Files.exists(p)) {
+            return; // removed behind the store's back: nothing left to keep
+        }
         if (SegmentFiles.reusable(p, segmentBytes)) {
             keepOrDelete(p, id);
         } else {

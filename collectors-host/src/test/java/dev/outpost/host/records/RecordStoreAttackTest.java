@@ -214,4 +214,33 @@ class RecordStoreAttackTest {
             }
         }
     }
+
+    @Test
+    void aJournalFolderRemovedBehindItsBackIsMadeAgain() throws Exception {
+        java.util.List<StoreResult> acked = new java.util.ArrayList<>();
+        try (RecordStore store = RecordStore.builder(dir).clock(clock).fileSyncDelay(Duration.ZERO).build().start()) {
+            acked.add(store.store("req-0", "web-01", DATA, Optional.empty()));
+            deleteTree(dir.resolve(".outpost").resolve("journal"));
+            int failed = 0;
+            for (int i = 1; i <= 10; i++) {
+                try {
+                    acked.add(store.store("req-" + i, "web-01", DATA, Optional.empty()));
+                } catch (java.io.IOException e) {
+                    failed++; // the batch written to the removed segment: not acknowledged
+                }
+            }
+            assertThat(failed).as("only the batch that went to the removed segment fails").isLessThanOrEqualTo(1);
+            // the segments closed since retire again (fsynced files, the journal dropped)
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(dir.resolve(".outpost").resolve("journal"))) {
+                    assertThat(s.filter(p -> p.getFileName().toString().endsWith(".journal")).count()).isLessThanOrEqualTo(1);
+                }
+            });
+        }
+        try (RecordStore store = open()) {
+            for (StoreResult r : acked) {
+                assertThat(store.read(r.fileName()).fileName()).isEqualTo(r.fileName());
+            }
+        }
+    }
 }
