@@ -163,7 +163,10 @@ public final class RecordFiles {
         try {
             return write(hash, name, bytes, repair);
         } catch (NoSuchFileException e) {
-            markers.forget(hash); // its folder was removed under the store: made again (durably), once
+            // a folder was removed under the store: its marker folder, or the temporary one a rewrite goes
+            // through; made again (durably), once
+            markers.forget(hash);
+            DurableFiles.createDirectories(tmp);
             return write(hash, name, bytes, repair);
         }
     }

@@ -243,4 +243,19 @@ class RecordStoreAttackTest {
             }
         }
     }
+
+    @Test
+    void theTemporaryFolderRemovedBehindItsBackIsMadeAgainWhenARecordIsRewritten() throws Exception {
+        try (RecordStore store = RecordStore.builder(dir).clock(clock).fileSyncDelay(Duration.ofMillis(200)).build().start()) {
+            StoreResult r = store.store("req-1", "web-01", DATA, Optional.empty());
+            store.sweep(); // its files are written
+            // an operator removes the temporary folder, and the record's file before the journal let it go
+            deleteTree(dir.resolve(".outpost").resolve("tmp"));
+            java.nio.file.Files.delete(dir.resolve(r.fileName()));
+            // the journal's retirement writes what it holds again (under a temporary name, renamed)
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+                    .untilAsserted(() -> assertThat(dir.resolve(r.fileName())).exists());
+            assertThat(store.read(r.fileName()).requestId()).isEqualTo("req-1");
+        }
+    }
 }
