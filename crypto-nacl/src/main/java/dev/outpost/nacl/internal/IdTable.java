@@ -22,6 +22,8 @@ final class IdTable {
     private long[] expires;
     private long[] transportHi;
     private long[] transportLo;
+    // 1 while another judge (the shared replay state) has not yet passed the entry's message
+    private byte[] pending;
     private int mask;
     private int live;
     private int used;
@@ -118,8 +120,18 @@ final class IdTable {
         return transportHi[slot] == digestHi && transportLo[slot] == digestLo;
     }
 
-    /** Remembers (sender, id), which {@link #find} did not find, until {@code expiresAt}. */
-    void insert(long hash, int who, long idHi, long idLo, long expiresAt, long digestHi, long digestLo) {
+    /** Whether the message in {@code slot} still waits for another judge (see {@link #insert}). */
+    boolean pending(int slot) {
+        return pending[slot] != 0;
+    }
+
+    /** The message in {@code slot} was passed by the other judge. */
+    void confirm(int slot) {
+        pending[slot] = 0;
+    }
+
+    /** Remembers (sender, id), which {@link #find} did not find, until {@code expiresAt}; {@code waits}: see {@link #pending}. */
+    void insert(long hash, int who, long idHi, long idLo, long expiresAt, long digestHi, long digestLo, boolean waits) {
         if (used + 1 > (mask + 1) / 4 * 3) {
             // mostly tombstones: clean up at this size; mostly live: double
             rehash(live + 1 > (mask + 1) / 8 * 3 ? (mask + 1) * 2 : mask + 1);
@@ -137,6 +149,7 @@ final class IdTable {
         expires[i] = expiresAt;
         transportHi[i] = digestHi;
         transportLo[i] = digestLo;
+        pending[i] = (byte) (waits ? 1 : 0);
         live++;
         if (heapSize == heapAt.length && heapSize >= sender.length) {
             // A forgotten entry stays in the heap until its expiry, and an id forgotten and seen again
@@ -186,6 +199,7 @@ final class IdTable {
         expires = new long[slots];
         transportHi = new long[slots];
         transportLo = new long[slots];
+        pending = new byte[slots];
         mask = slots - 1;
         used = 0;
         live = 0;
@@ -198,12 +212,13 @@ final class IdTable {
         long[] oldExpires = expires;
         long[] oldTransportHi = transportHi;
         long[] oldTransportLo = transportLo;
+        byte[] oldPending = pending;
         allocate(slots);
         heapSize = 0;
         for (int j = 0; j < oldSender.length; j++) {
             if (oldSender[j] > 0) {
                 insert(hash(k0, k1, oldSender[j], oldHi[j], oldLo[j]), oldSender[j], oldHi[j], oldLo[j],
-                        oldExpires[j], oldTransportHi[j], oldTransportLo[j]);
+                        oldExpires[j], oldTransportHi[j], oldTransportLo[j], oldPending[j] != 0);
             }
         }
     }

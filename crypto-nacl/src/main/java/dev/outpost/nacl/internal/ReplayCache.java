@@ -40,6 +40,12 @@ public final class ReplayCache {
         /** Not seen, and its sender holds its quota of live ids: not remembered, must be refused. */
         OVER_QUOTA,
         /**
+         * Seen before in the same transport message, whose first copy the shared replay state has
+         * not passed yet: a copy delivered twice at once, which must be refused (the state may yet
+         * find the message was opened elsewhere).
+         */
+        UNCONFIRMED,
+        /**
          * Not seen, and it expires no later than now or than an id this cache has already dropped as
          * expired (another thread read a later time, or the clock stepped back): it may be a copy of
          * a dropped id, so it is not remembered and must be refused as stale.
@@ -108,6 +114,16 @@ public final class ReplayCache {
      */
     public Verdict sighting(Object sender, byte[] id, int off, long expiresAtMillis, long nowMillis,
             String transportMessageId) {
+        return sighting(sender, id, off, expiresAtMillis, nowMillis, transportMessageId, false);
+    }
+
+    /**
+     * {@link #sighting(Object, byte[], int, long, long, String)}; when {@code awaitsConfirmation}, a
+     * new id is remembered as not yet passed by the shared replay state, and a redelivery of it is
+     * {@link Verdict#UNCONFIRMED} until {@link #confirm}.
+     */
+    public Verdict sighting(Object sender, byte[] id, int off, long expiresAtMillis, long nowMillis,
+            String transportMessageId, boolean awaitsConfirmation) {
         Objects.requireNonNull(sender, "sender");
         Holder who = holder(sender);
         long idHi = readLong(id, off);
@@ -131,6 +147,10 @@ public final class ReplayCache {
                     // Keyed by sender and the id sealed inside the message: one sender cannot pre-empt
                     // another's ids, and random 128-bit ids of one sender do not collide by chance.
                     if (known && table.sameTransport(slot, digestHi, digestLo)) {
+                        if (table.pending(slot)) {
+                            replays.increment();
+                            return Verdict.UNCONFIRMED;
+                        }
                         return Verdict.REDELIVERY;
                     }
                     replays.increment();
@@ -141,7 +161,7 @@ public final class ReplayCache {
                 }
                 refusal = reserve(who);
                 if (refusal == null) {
-                    table.insert(hash, who.number, idHi, idLo, expiresAtMillis, digestHi, digestLo);
+                    table.insert(hash, who.number, idHi, idLo, expiresAtMillis, digestHi, digestLo, awaitsConfirmation);
                     return Verdict.FIRST;
                 }
             }
@@ -196,6 +216,24 @@ public final class ReplayCache {
         for (IdTable t : tables) {
             synchronized (t) {
                 t.expire(nowMillis, release);
+            }
+        }
+    }
+
+    /** Marks an id remembered by {@link #sighting} as passed by the shared replay state: its redeliveries open. */
+    public void confirm(Object sender, byte[] id, int off) {
+        Holder who = holders.get(sender);
+        if (who == null) {
+            return;
+        }
+        long idHi = readLong(id, off);
+        long idLo = readLong(id, off + 8);
+        long hash = IdTable.hash(k0, k1, who.number, idHi, idLo);
+        IdTable table = tables[(int) (hash >>> 60)];
+        synchronized (table) {
+            int slot = table.find(hash, who.number, idHi, idLo);
+            if (slot >= 0) {
+                table.confirm(slot);
             }
         }
     }

@@ -62,10 +62,12 @@ public final class ReplayGuard {
         }
         // Remembered until the message would be refused as stale anyway: open while now - sentAt <= window.
         long expiresAt = sentAt + freshnessMillis + 1;
-        switch (cache.sighting(sender, plain, ID_AT, expiresAt, now, transportMessageId)) {
+        switch (cache.sighting(sender, plain, ID_AT, expiresAt, now, transportMessageId, shared.isPresent())) {
             case FIRST -> shared.ifPresent(r -> checkShared(r, sender, plain, expiresAt - now, transportMessageId));
             case REDELIVERY -> { }
             case REPLAY -> throw replay(plain);
+            case UNCONFIRMED -> throw new CodecException(SealRejects.REPLAY, "message " + HexFormat.of().formatHex(plain, ID_AT, ID_AT + 4)
+                    + "… arrived again in the same transport message while the shared replay state was still judging its first copy");
             case EXPIRED -> throw new CodecException(SealRejects.STALE, "its freshness window closed while it waited to be checked");
             case FULL -> throw new CodecException(SealRejects.REPLAY_CACHE_FULL, "the replay cache holds " + cache.capacity()
                     + " live messages, its capacity: refusing what it cannot remember for the freshness window");
@@ -109,6 +111,7 @@ public final class ReplayGuard {
             cache.countReplay();
             throw replay(plain);
         }
+        cache.confirm(sender, plain, ID_AT);
     }
 
     /** True when the key was created now, or holds the same transport message (redelivered to another process). */

@@ -19,7 +19,7 @@ class ReplayCacheAttackTest {
         IdTable table = new IdTable(42, 43);
         long hash = IdTable.hash(42, 43, 1, 7, 8);
         for (int i = 0; i < 100_000; i++) {
-            table.insert(hash, 1, 7, 8, 1_000_000, 0, 0);
+            table.insert(hash, 1, 7, 8, 1_000_000, 0, 0, false);
             table.remove(table.find(hash, 1, 7, 8));
         }
         assertThat(table.live()).isZero();
