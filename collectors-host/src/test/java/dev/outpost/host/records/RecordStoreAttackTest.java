@@ -258,4 +258,33 @@ class RecordStoreAttackTest {
             assertThat(store.read(r.fileName()).requestId()).isEqualTo("req-1");
         }
     }
+
+    @Test
+    void theWholeStateFolderRemovedBehindItsBack() throws Exception {
+        java.util.List<StoreResult> acked = new java.util.ArrayList<>();
+        try (RecordStore store = RecordStore.builder(dir).clock(clock).fileSyncDelay(Duration.ZERO).build().start()) {
+            acked.add(store.store("req-0", "web-01", DATA, Optional.empty()));
+            store.sweep();
+            deleteTree(dir.resolve(".outpost"));
+            int failed = 0;
+            for (int i = 1; i <= 10; i++) {
+                try {
+                    acked.add(store.store("req-" + i, "web-01", DATA, Optional.empty()));
+                } catch (java.io.IOException e) {
+                    failed++;
+                }
+            }
+            assertThat(failed).isLessThanOrEqualTo(1);
+            store.sweep();
+            for (StoreResult r : acked) {
+                assertThat(dir.resolve(r.fileName())).exists();
+            }
+        }
+        try (RecordStore store = open()) {
+            for (StoreResult r : acked) {
+                assertThat(store.read(r.fileName()).fileName()).isEqualTo(r.fileName());
+            }
+            assertThat(store.store("req-5", "web-01", DATA, Optional.empty()).duplicate()).isTrue();
+        }
+    }
 }
