@@ -45,10 +45,34 @@ class RecordStoreAttackTest {
         }
     }
 
+    /** What {@code rm -rf} does to a folder the running store keeps changing (files it renames or adds meanwhile). */
     private static void deleteTree(Path p) throws Exception {
-        try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(p)) {
-            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                java.nio.file.Files.delete(q);
+        for (int attempt = 0; ; attempt++) {
+            try {
+                java.nio.file.Files.walkFileTree(p, new java.nio.file.SimpleFileVisitor<>() {
+                    @Override
+                    public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a)
+                            throws java.io.IOException {
+                        java.nio.file.Files.deleteIfExists(f);
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public java.nio.file.FileVisitResult visitFileFailed(Path f, java.io.IOException e) {
+                        return java.nio.file.FileVisitResult.CONTINUE; // gone meanwhile
+                    }
+
+                    @Override
+                    public java.nio.file.FileVisitResult postVisitDirectory(Path d, java.io.IOException e) throws java.io.IOException {
+                        java.nio.file.Files.deleteIfExists(d);
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+                });
+                return;
+            } catch (java.nio.file.DirectoryNotEmptyException | java.nio.file.NoSuchFileException e) {
+                if (attempt == 10) {
+                    throw e; // a file added meanwhile: rm -rf again
+                }
             }
         }
     }
