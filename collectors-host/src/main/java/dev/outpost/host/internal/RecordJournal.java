@@ -173,6 +173,9 @@ public final class RecordJournal {
         IOException err = null;
         Segment seg = current;
         boolean fits = seg != null && seg.capacity - seg.bytes >= batch.length;
+        // The leader writes every waiting writer's entries on a shared channel, which an interrupt of its
+        // thread would close (ClosedByInterruptException), failing them all: the interrupt waits until after.
+        boolean interrupted = Thread.interrupted();
         lock.unlock();
         try {
             if (!fits) {
@@ -191,6 +194,9 @@ public final class RecordJournal {
         } catch (IOException e) {
             err = e;
         } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
             lock.lock();
         }
         try {

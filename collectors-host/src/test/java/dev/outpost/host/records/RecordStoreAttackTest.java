@@ -311,4 +311,24 @@ class RecordStoreAttackTest {
             assertThat(store.store("req-5", "web-01", DATA, Optional.empty()).duplicate()).isTrue();
         }
     }
+
+    @Test
+    void anInterruptedCallerDoesNotFailTheJournalWriteItLeads() throws Exception {
+        // A server's shutdownNow() interrupts its handler threads; the one that leads a group commit
+        // writes the batch of every writer waiting with it, on a channel an interrupt would close.
+        try (RecordStore store = open()) {
+            store.store("req-0", "web-01", DATA, Optional.empty());
+            long syncs = store.journalSyncs();
+            Thread.currentThread().interrupt();
+            StoreResult r;
+            try {
+                r = store.store("req-1", "web-01", DATA, Optional.empty());
+            } finally {
+                assertThat(Thread.interrupted()).as("the interrupt is kept for the caller").isTrue();
+            }
+            assertThat(store.journalSyncs()).isEqualTo(syncs + 1);
+            assertThat(store.store("req-2", "web-01", DATA, Optional.empty()).duplicate()).isFalse();
+            assertThat(store.read(r.fileName()).requestId()).isEqualTo("req-1");
+        }
+    }
 }
