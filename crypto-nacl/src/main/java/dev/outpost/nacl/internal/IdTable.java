@@ -49,7 +49,9 @@ final class IdTable {
      * The hash of (sender, id) under the key: SipHash-1-3 of the three words. Its low bits place it
      * in a table, its high bits pick the table. A keyed PRF, not a mix that the key merely shifts:
      * with one, differences in the high bits of the id passed through whatever the key, and a
-     * sender could craft hundreds of ids with one full hash without knowing the key.
+     * sender could craft hundreds of ids with one full hash without knowing the key. Written here,
+     * not libsodium's {@code crypto_shorthash} (SipHash-2-4): that is a JNA crossing per sighting,
+     * about 0.7 µs, where this is a few nanoseconds.
      */
     static long hash(long k0, long k1, int who, long idHi, long idLo) {
         long v0 = k0 ^ 0x736f6d6570736575L;
