@@ -44,7 +44,8 @@ final class RecordMarkers {
                     Files.createDirectory(f);
                 } catch (java.nio.file.FileAlreadyExistsException e) {
                     if (!Files.isDirectory(f)) {
-                        throw e;
+                        throw new IOException("the record store's marker folder " + f + " is a file; move it away (the store"
+                                + " keeps its request-id markers there)", e);
                     }
                 }
                 DurableFiles.restrict(f, true);

@@ -195,6 +195,26 @@ class RecordStoreTest {
     }
 
     @Test
+    void aFileWhereAMarkerFolderBelongsIsRefusedAtStartNamingIt() throws Exception {
+        try (RecordStore store = open()) {
+            store.store("id-1", "web-01", DATA, Optional.empty());
+        }
+        Path folder = dir.resolve(".outpost/ids/7f");
+        try (java.util.stream.Stream<Path> s = Files.list(folder)) {
+            for (Path p : s.toList()) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(folder);
+        Files.writeString(folder, "not a folder");
+        assertThatThrownBy(this::open).hasMessageContaining(folder.toString()).hasMessageContaining("is a file; move it away");
+        Files.delete(folder);
+        try (RecordStore store = open()) { // moved away: the store starts, and makes the folder again
+            assertThat(folder).isDirectory();
+        }
+    }
+
+    @Test
     void aMarkerFolderRemovedWhileRunningIsMadeAgainAndFollowedByAnFsyncOfItsParent() throws Exception {
         java.util.List<Path> synced = new java.util.concurrent.CopyOnWriteArrayList<>();
         dev.outpost.host.internal.DurableFiles.observeDirectorySyncs(synced::add);
