@@ -46,6 +46,8 @@ public final class RecordFiles {
     /** Record name to content, for records that are durable in the journal and whose files are not written yet. */
     private final ConcurrentHashMap<String, byte[]> unwritten = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Instant> lastBySource = new ConcurrentHashMap<>();
+    /** Past this many sources, those idle since the clock passed their last name are forgotten (a client may name any). */
+    static final int MAX_SOURCES_REMEMBERED = 4096;
     private final AtomicLong count = new AtomicLong();
     private final ReentrantLock sweepLock = new ReentrantLock();
     private final MarkedRecordFiles marked;
@@ -341,7 +343,39 @@ public final class RecordFiles {
             chosen[0] = t;
             return t;
         });
+        if (lastBySource.size() > MAX_SOURCES_REMEMBERED) {
+            forgetIdleSources();
+        }
         return nameOf(source, chosen[0]);
+    }
+
+    /**
+     * Forgets the sources whose last name is behind the clock (a new name is later anyway). The
+     * names they made stay unique should the clock step back: the newest of them joins
+     * {@code newestOnDisk}, up to which {@link #allocate} looks for a file before using a name.
+     */
+    private synchronized void forgetIdleSources() {
+        if (lastBySource.size() <= MAX_SOURCES_REMEMBERED) {
+            return;
+        }
+        Instant now = clock.instant();
+        Instant newest = newestOnDisk;
+        java.util.List<java.util.Map.Entry<String, Instant>> idle = new java.util.ArrayList<>();
+        for (java.util.Map.Entry<String, Instant> e : lastBySource.entrySet()) {
+            if (e.getValue().isBefore(now)) {
+                idle.add(java.util.Map.entry(e.getKey(), e.getValue()));
+                newest = e.getValue().isAfter(newest) ? e.getValue() : newest;
+            }
+        }
+        newestOnDisk = newest; // before they go: an allocation for one of them now already looks on disk
+        for (java.util.Map.Entry<String, Instant> e : idle) {
+            lastBySource.remove(e.getKey(), e.getValue()); // unless a name was made for it meanwhile
+        }
+    }
+
+    /** Sources whose last name is remembered. */
+    int sourcesRemembered() {
+        return lastBySource.size();
     }
 
     private static String nameOf(String source, Instant t) {
