@@ -45,6 +45,7 @@ public final class RecordFiles {
     private final ConcurrentHashMap<String, String> recent = new ConcurrentHashMap<>();
     /** Record name to content, for records that are durable in the journal and whose files are not written yet. */
     private final ConcurrentHashMap<String, byte[]> unwritten = new ConcurrentHashMap<>();
+    private final AtomicLong unwrittenBytes = new AtomicLong();
     private final ConcurrentHashMap<String, Instant> lastBySource = new ConcurrentHashMap<>();
     /** Past this many sources, those idle since the clock passed their last name are forgotten (a client may name any). */
     static final int MAX_SOURCES_REMEMBERED = 4096;
@@ -123,12 +124,27 @@ public final class RecordFiles {
 
     /** Notes a record durable in the journal whose files are still to be written. */
     public void unwritten(String name, byte[] content) {
-        unwritten.put(name, content);
+        byte[] before = unwritten.put(name, content);
+        unwrittenBytes.addAndGet(content.length - (before == null ? 0 : before.length));
     }
 
     /** Notes that a record's files are written. */
     public void written(String name, byte[] content) {
-        unwritten.remove(name, content);
+        if (unwritten.remove(name, content)) {
+            unwrittenBytes.addAndGet(-content.length);
+        }
+    }
+
+    private void forgetUnwritten(String name) {
+        byte[] content = unwritten.remove(name);
+        if (content != null) {
+            unwrittenBytes.addAndGet(-content.length);
+        }
+    }
+
+    /** Bytes of records durable in the journal whose files are not written: queued, or refused by the disk. */
+    public long unwrittenBytes() {
+        return unwrittenBytes.get();
     }
 
     /** The content of a record whose file is not written yet. */
@@ -199,12 +215,12 @@ public final class RecordFiles {
             Optional<Instant> ts = timestampOf(e.name());
             if (ts.isEmpty() || ts.get().isBefore(clock.instant().minus(retention))) {
                 recent.remove(e.hash(), e.name());
-                unwritten.remove(e.name());
+                forgetUnwritten(e.name());
                 return; // past retention: swept, not to be brought back
             }
             MarkedRecordFiles.Repair r = writeFiles(e.hash(), e.name(), e.content(), true);
             created |= r.created();
-            unwritten.remove(e.name());
+            forgetUnwritten(e.name());
             dirs.add(markers.folder(e.hash()));
             files.add(dir.resolve(e.name()));
             if (r.separateMarker()) {

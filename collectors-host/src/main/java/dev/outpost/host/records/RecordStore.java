@@ -179,7 +179,9 @@ public final class RecordStore implements AutoCloseable {
      * @param data the content
      * @param measuredAt when the sample was taken, if known (kept in the record, never in the name)
      * @throws RecordRejectedException when an input is invalid; nothing is written
-     * @throws IOException when the record could not be written durably; a retry may succeed
+     * @throws IOException when the record could not be written durably, or while more than 64 MiB of
+     *     records wait for files the disk keeps refusing (they are kept in memory until written); a
+     *     retry may succeed
      */
     public StoreResult store(String requestId, String source, JsonNode data, Optional<Instant> measuredAt) throws IOException {
         lifecycle.checkRunning();
@@ -187,6 +189,12 @@ public final class RecordStore implements AutoCloseable {
         Objects.requireNonNull(measuredAt, "measuredAt");
         String hash = RecordFiles.sha256(requestId);
         writer.awaitRoom();
+        if (files.unwrittenBytes() > 2 * MAX_UNWRITTEN_BYTES) {
+            // the writer waits past MAX_UNWRITTEN_BYTES queued: the rest are records the disk refused, kept in memory
+            throw new IOException("record store: " + (files.unwrittenBytes() >> 20) + " MiB of records wait for files the disk"
+                    + " refuses (" + writer.failures() + " failed writes so far; see the warnings); not taking more until they"
+                    + " are written");
+        }
         ReentrantLock stripe = stripes[Math.floorMod(hash.hashCode(), stripes.length)];
         stripe.lock();
         try {

@@ -145,6 +145,35 @@ class RecordStoreTest {
     }
 
     @Test
+    void recordsWhoseFilesTheDiskKeepsRefusingAreBoundedInMemoryAndLaterStoresRefusedSayingWhy() throws Exception {
+        String prefix = RecordFiles.sha256("bulk-0").substring(0, 2);
+        Path folder = dir.resolve(".outpost/ids").resolve(prefix);
+        JsonNode big = Json.object().put("blob", "x".repeat(1 << 20));
+        int stored = 0;
+        java.io.IOException refused = null;
+        try (RecordStore store = open()) {
+            Files.delete(folder); // made at start: a file in its place makes every write of these records fail
+            Files.writeString(folder, "in the way");
+            for (int i = 0; refused == null && stored < 200; i++) {
+                String id = "bulk-" + i;
+                if (RecordFiles.sha256(id).startsWith(prefix)) {
+                    try {
+                        store.store(id, "web-01", big, Optional.empty());
+                        stored++;
+                    } catch (java.io.IOException e) {
+                        refused = e;
+                    }
+                }
+            }
+            Files.delete(folder);
+        }
+        // before: every refused record stayed in memory, and stores went on being taken without end
+        assertThat(refused).as("refused once about 64 MiB wait for the disk").isNotNull()
+                .hasMessageContaining("wait for files the disk refuses");
+        assertThat(stored).isBetween(60, 100);
+    }
+
+    @Test
     void aRecordWhoseFileCannotBeWrittenYetIsReadCountedAndADuplicateAndWrittenByItsRetirement() throws Exception {
         Path day = dir.resolve(".outpost/ids").resolve(RecordFiles.sha256("req-7").substring(0, 2));
         String name;
