@@ -222,24 +222,20 @@ public final class ReplayCache {
 
     /** Marks an id remembered by {@link #sighting} as passed by the shared replay state: its redeliveries open. */
     public void confirm(Object sender, byte[] id, int off) {
-        Holder who = holders.get(sender);
-        if (who == null) {
-            return;
-        }
-        long idHi = readLong(id, off);
-        long idLo = readLong(id, off + 8);
-        long hash = IdTable.hash(k0, k1, who.number, idHi, idLo);
-        IdTable table = tables[(int) (hash >>> 60)];
-        synchronized (table) {
-            int slot = table.find(hash, who.number, idHi, idLo);
-            if (slot >= 0) {
-                table.confirm(slot);
-            }
-        }
+        atSlot(sender, id, off, IdTable::confirm);
     }
 
     /** Forgets an id remembered by {@link #sighting} (when a later check refused its message). */
     public void forget(Object sender, byte[] id, int off) {
+        atSlot(sender, id, off, (table, slot) -> release(table.remove(slot)));
+    }
+
+    private interface SlotAction {
+        void apply(IdTable table, int slot);
+    }
+
+    /** Does {@code action} on the slot of (sender, id) under its table's lock, if the id is remembered. */
+    private void atSlot(Object sender, byte[] id, int off, SlotAction action) {
         Holder who = holders.get(sender);
         if (who == null) {
             return;
@@ -251,7 +247,7 @@ public final class ReplayCache {
         synchronized (table) {
             int slot = table.find(hash, who.number, idHi, idLo);
             if (slot >= 0) {
-                release(table.remove(slot));
+                action.apply(table, slot);
             }
         }
     }
