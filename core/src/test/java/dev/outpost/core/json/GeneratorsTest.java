@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import dev.outpost.Json;
+import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.ResponseStatus;
 import java.nio.charset.StandardCharsets;
@@ -64,6 +65,23 @@ class GeneratorsTest {
         });
         assertThat(outer).isEqualTo("{\"inner\":\"[7]\"}");
         assertThat(encode(g -> g.writeBoolean(true))).isEqualTo("true");
+    }
+
+    @Test
+    void aNonFiniteNumberIsNamedByItsPathInsideTheDocumentWhateverCameBeforeOnTheThread() {
+        JsonCodec codec = JsonCodec.create();
+        Instant t = Instant.parse("2026-12-05T20:00:00Z");
+        Request r = Request.builder("c").build();
+        for (int i = 0; i < 3; i++) { // documents before it on this thread's generator
+            codec.encodeResponse(Response.ok(r, Json.object().put("i", i), "w", 1, t, t), Optional.empty());
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode bad = Json.object();
+        bad.putObject("a").put("limit", Double.NaN);
+        assertThatThrownBy(() -> codec.encodeResponse(Response.ok(r, bad, "w", 1, t, t), Optional.empty()))
+                .hasMessageContaining("finite").hasMessageContaining("(at /result/a/limit)");
+        // and the next document on the thread is whole
+        Response ok = Response.ok(r, Json.object().put("after", true), "w", 1, t, t);
+        assertThat(codec.decodeResponse(codec.encodeResponse(ok, Optional.empty())).document()).isEqualTo(ok);
     }
 
     @Test
