@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.internal.CanonicalJson;
+import dev.outpost.core.internal.JsonBytes;
 import dev.outpost.core.internal.Timestamps;
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.spi.ConfigSource;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -85,8 +87,10 @@ public final class AuditLog implements AutoCloseable {
     /** Drops already logged, and when (writer thread only). */
     private long dropsReported;
     private long dropsReportedAt;
-    /** The writer thread's line buffer, reused from one event to the next. */
-    private final StringBuilder lineBuffer = new StringBuilder(512);
+    /** The writer thread's lines of the current batch, end to end in UTF-8, each ending in a newline. */
+    private final JsonBytes lines = new JsonBytes(64 * 1024);
+    /** Where each line of {@link #lines} ends (after its newline). */
+    private final int[] ends = new int[BATCH];
     /** The writer thread's timestamps: the text up to the second is shared by the lines of a second. */
     private final Timestamps.Appender stamps = new Timestamps.Appender();
 
@@ -229,7 +233,6 @@ public final class AuditLog implements AutoCloseable {
     }
 
     private void drain() {
-        List<String> lines = new ArrayList<>(BATCH);
         while (!Thread.currentThread().isInterrupted()) {
             AuditEvent e = buffer.poll();
             if (e == null) {
@@ -240,28 +243,44 @@ public final class AuditLog implements AutoCloseable {
                 continue;
             }
             int taken = 0;
+            int count = 0;
             try {
                 do {
                     taken++;
-                    add(lines, e);
+                    if (add(e)) {
+                        ends[count++] = lines.length();
+                    }
                 } while (taken < BATCH && (e = buffer.poll()) != null);
                 // once per batch: the recorders increment this counter, and a decrement per event
                 // would bounce its cache line between their cores and this one for every event
                 buffered.addAndGet(-taken);
-                if (!lines.isEmpty()) {
+                if (count > 0) {
                     try {
-                        sink.write(lines);
-                        written.add(lines.size());
+                        write(count);
+                        written.add(count);
                     } catch (Throwable t) {
                         failures.increment();
-                        log.warn("audit sink {} failed; {} lines lost: {}", sink, lines.size(), t.toString());
+                        log.warn("audit sink {} failed; {} lines lost: {}", sink, count, t.toString());
                     }
                 }
                 reportDrops();
             } finally {
-                lines.clear();
+                lines.clear(1 << 20); // a batch of huge params must not pin its buffer
             }
         }
+    }
+
+    /** The file sink takes the bytes as they are; another sink gets each line as a string. */
+    private void write(int count) throws IOException {
+        if (sink instanceof JsonLinesFileSink file) {
+            file.write(lines.array(), ends, count);
+            return;
+        }
+        List<String> out = new ArrayList<>(count);
+        for (int i = 0, from = 0; i < count; from = ends[i++]) {
+            out.add(lines.text(from, ends[i] - 1));
+        }
+        sink.write(out);
     }
 
     /** An audit trail with holes must not be a surprise: say so in the log, once a minute at most. */
@@ -277,29 +296,19 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
-    private void add(List<String> lines, AuditEvent e) {
+    /** Renders {@code e} as the next line; false (and nothing added) when it could not be. */
+    private boolean add(AuditEvent e) {
+        int from = lines.length();
         try {
-            lines.add(renderLine(e));
+            render(e, lines);
+            lines.ascii('\n');
+            return true;
         } catch (Throwable t) {
+            lines.setLength(from);
             failures.increment();
             log.error("audit writer could not render an event; its line is lost", t);
+            return false;
         }
-    }
-
-    /**
-     * Rendered by the writer, not by the recording thread: measured both ways, rendering on the
-     * worker's threads cost them 2-5 µs per request more than it saved the writer.
-     */
-    private String renderLine(AuditEvent e) {
-        StringBuilder line = lineBuffer;
-        line.setLength(0);
-        render(e, line);
-        String out = line.toString();
-        if (line.capacity() > 64 * 1024) { // a line with huge params must not pin its buffer
-            line.setLength(0);
-            line.trimToSize();
-        }
-        return out;
     }
 
     /** Nothing buffered: sleep until a recorder wakes this thread (or a while passes), then let a batch gather. */
@@ -314,38 +323,48 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
+    /**
+     * The line for {@code e}, without its newline. Rendered by the writer, not by the recording
+     * thread: measured both ways, rendering on the worker's threads cost them 2-5 µs per request
+     * more than it saved the writer.
+     */
     String render(AuditEvent e) {
-        StringBuilder line = new StringBuilder(256);
+        JsonBytes line = new JsonBytes(256);
         render(e, line);
         return line.toString();
     }
 
-    private void render(AuditEvent e, StringBuilder line) {
-        line.append("{\"time\":\"");
+    private void render(AuditEvent e, JsonBytes line) {
+        line.utf8("{\"time\":\"");
         stamps.appendTo(e.time(), line);
-        line.append('"');
+        line.ascii('"');
         field(line, "kind", e.kind());
         field(line, "component", e.component());
-        e.requestId().ifPresent(id -> field(line, "requestId", id));
-        e.sender().ifPresent(s -> field(line, "sender", s));
-        line.append(",\"authenticated\":").append(e.authenticated());
-        e.target().ifPresent(t -> field(line, "target", t));
+        if (e.requestId().isPresent()) {
+            field(line, "requestId", e.requestId().get());
+        }
+        if (e.sender().isPresent()) {
+            field(line, "sender", e.sender().get());
+        }
+        line.utf8(",\"authenticated\":").bool(e.authenticated());
+        if (e.target().isPresent()) {
+            field(line, "target", e.target().get());
+        }
         if (e.params().isPresent()) {
             JsonNode p = e.params().get();
-            line.append(",\"paramsSha256\":\"");
+            line.utf8(",\"paramsSha256\":\"");
             CanonicalJson.appendSha256Of(p, line);
-            line.append('"');
+            line.ascii('"');
             if (includeParams) {
-                line.append(",\"params\":").append(p); // JsonNode.toString() is strict JSON
+                line.utf8(",\"params\":").utf8(p.toString()); // JsonNode.toString() is strict JSON
             }
         }
         field(line, "outcome", e.outcome());
-        line.append(",\"durationMicros\":").append(TimeUnit.NANOSECONDS.toMicros(e.duration().toNanos())).append('}');
+        line.utf8(",\"durationMicros\":").number(TimeUnit.NANOSECONDS.toMicros(e.duration().toNanos())).ascii('}');
     }
 
-    private static void field(StringBuilder line, String name, String value) {
-        line.append(",\"").append(name).append("\":");
-        CanonicalJson.quote(value, line);
+    private static void field(JsonBytes line, String name, String value) {
+        line.utf8(",\"").utf8(name).utf8("\":").quoted(value);
     }
 
     /**

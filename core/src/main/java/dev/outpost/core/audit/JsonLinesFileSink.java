@@ -45,17 +45,42 @@ public final class JsonLinesFileSink implements AuditSink {
     @Override
     public void write(List<String> lines) throws IOException {
         for (String line : lines) {
-            byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
-            if (out != null && size > 0 && size + bytes.length + 1 > maxBytes) {
-                rotate();
-            }
-            if (out == null) {
-                open();
-            }
-            out.write(bytes);
-            out.write('\n');
-            size += bytes.length + 1;
+            byte[] bytes = (line + '\n').getBytes(StandardCharsets.UTF_8);
+            writeLine(bytes, 0, bytes.length);
         }
+        flush();
+    }
+
+    /**
+     * Writes {@code count} lines that lie end to end in {@code buf} from 0, each ending in a
+     * newline at {@code ends[i] - 1}: the {@link AuditLog}'s writer renders into bytes, and hands
+     * them over without a string per line.
+     */
+    void write(byte[] buf, int[] ends, int count) throws IOException {
+        int total = ends[count - 1];
+        if (out != null && size + total <= maxBytes) { // the usual case: the whole batch fits before rotation
+            out.write(buf, 0, total);
+            size += total;
+        } else {
+            for (int i = 0, from = 0; i < count; from = ends[i++]) {
+                writeLine(buf, from, ends[i] - from);
+            }
+        }
+        flush();
+    }
+
+    private void writeLine(byte[] buf, int from, int length) throws IOException {
+        if (out != null && size > 0 && size + length > maxBytes) {
+            rotate();
+        }
+        if (out == null) {
+            open();
+        }
+        out.write(buf, from, length);
+        size += length;
+    }
+
+    private void flush() throws IOException {
         if (out != null) {
             out.flush();
         }

@@ -30,7 +30,7 @@ public final class CanonicalJson {
 
     /** The SHA-256, in hex, of the canonical form of {@code value} alone. */
     public static String sha256Of(JsonNode value) {
-        StringBuilder hex = new StringBuilder(64);
+        JsonBytes hex = new JsonBytes(64);
         appendSha256Of(value, hex);
         return hex.toString();
     }
@@ -40,53 +40,32 @@ public final class CanonicalJson {
      * the same text as {@link #sha256Of}, without the intermediate strings and arrays (the audit
      * writer hashes every request's params).
      */
-    public static void appendSha256Of(JsonNode value, StringBuilder out) {
+    public static void appendSha256Of(JsonNode value, JsonBytes out) {
         Scratch s = SCRATCH.get();
-        StringBuilder text = s.text;
-        text.setLength(0);
+        JsonBytes text = s.text;
+        text.setLength(0); // a value that failed to write (too deep) left its start behind
         write(value, text);
         MessageDigest d = s.digest;
         d.reset();
-        int n = text.length();
-        byte[] buf = n <= s.bytes.length ? s.bytes : new byte[n];
-        int i = 0;
-        while (i < n) {
-            char c = text.charAt(i);
-            if (c >= 0x80) {
-                break;
-            }
-            buf[i++] = (byte) c;
-        }
-        if (i == n) {
-            d.update(buf, 0, n);
-        } else { // non-ASCII: the JDK's encoder, for surrogate pairs and the like
-            d.update(text.toString().getBytes(StandardCharsets.UTF_8));
-        }
-        byte[] h = d.digest();
-        for (byte b : h) {
-            out.append(LOWER_HEX[(b >> 4) & 0xF]).append(LOWER_HEX[b & 0xF]);
-        }
-        if (text.capacity() > MAX_KEPT) { // one huge value must not pin its buffer for the thread's life
-            s.text = new StringBuilder(256);
-        }
+        d.update(text.array(), 0, text.length());
+        text.clear(MAX_KEPT); // one huge value must not pin its buffer for the thread's life
+        out.hex(d.digest());
     }
 
-    private static final char[] LOWER_HEX = "0123456789abcdef".toCharArray();
     private static final int MAX_KEPT = 16 * 1024;
 
     /** Per-thread buffers for hashing: the writer threads hash one value after another. */
     private static final class Scratch {
-        StringBuilder text = new StringBuilder(256);
-        final byte[] bytes = new byte[MAX_KEPT];
+        final JsonBytes text = new JsonBytes(256);
         final MessageDigest digest = newDigest();
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     static byte[] bytes(JsonNode node) {
-        StringBuilder sb = new StringBuilder(128);
-        write(node, sb);
-        return sb.toString().getBytes(StandardCharsets.UTF_8);
+        JsonBytes out = new JsonBytes(128);
+        write(node, out);
+        return out.toByteArray();
     }
 
     // getInstance looks the provider up on every call; a digest per thread is reset by digest()
@@ -108,12 +87,13 @@ public final class CanonicalJson {
 
     /**
      * Writes the same text as Jackson's {@code toString()} of each scalar (the hashes are stored, so
-     * the form never changes), without a generator per scalar: that was most of the audit writer's CPU.
+     * the form never changes), in UTF-8, without a generator per scalar: that was most of the audit
+     * writer's CPU.
      */
-    private static void write(JsonNode node, StringBuilder sb) {
+    private static void write(JsonNode node, JsonBytes out) {
         switch (node.getNodeType()) {
             case OBJECT -> {
-                sb.append('{');
+                out.ascii('{');
                 // the entries themselves, sorted: no second lookup of each value by its name
                 @SuppressWarnings("unchecked")
                 Map.Entry<String, JsonNode>[] fields = new Map.Entry[node.size()];
@@ -125,35 +105,34 @@ public final class CanonicalJson {
                 sortByKey(fields, n);
                 for (int i = 0; i < n; i++) {
                     if (i > 0) {
-                        sb.append(',');
+                        out.ascii(',');
                     }
-                    quote(fields[i].getKey(), sb);
-                    sb.append(':');
-                    write(fields[i].getValue(), sb);
+                    out.quoted(fields[i].getKey()).ascii(':');
+                    write(fields[i].getValue(), out);
                 }
-                sb.append('}');
+                out.ascii('}');
             }
             case ARRAY -> {
-                sb.append('[');
+                out.ascii('[');
                 for (int i = 0; i < node.size(); i++) {
                     if (i > 0) {
-                        sb.append(',');
+                        out.ascii(',');
                     }
-                    write(node.get(i), sb);
+                    write(node.get(i), out);
                 }
-                sb.append(']');
+                out.ascii(']');
             }
-            case STRING -> quote(node.textValue(), sb);
-            case BOOLEAN -> sb.append(node.booleanValue());
-            case NULL -> sb.append("null");
+            case STRING -> out.quoted(node.textValue());
+            case BOOLEAN -> out.bool(node.booleanValue());
+            case NULL -> out.utf8("null");
             case NUMBER -> {
                 if (node.isInt() || node.isLong()) {
-                    sb.append(node.longValue());
+                    out.number(node.longValue());
                 } else {
-                    sb.append(node.toString()); // doubles, big numbers: Jackson's own form
+                    out.utf8(node.toString()); // doubles, big numbers: Jackson's own form
                 }
             }
-            default -> sb.append(node.toString());
+            default -> out.utf8(node.toString());
         }
     }
 
@@ -173,48 +152,5 @@ public final class CanonicalJson {
             }
             fields[j + 1] = e;
         }
-    }
-
-    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
-
-    /**
-     * Appends {@code s} as a JSON string, as Jackson writes it by default: quote and backslash
-     * escaped, control characters as two-character escapes or a four-digit hex escape (upper case).
-     */
-    public static void quote(String s, StringBuilder sb) {
-        sb.append('"');
-        int n = s.length();
-        int clean = 0;
-        while (clean < n) {
-            char c = s.charAt(clean);
-            if (c < 0x20 || c == '"' || c == '\\') {
-                break;
-            }
-            clean++;
-        }
-        if (clean == n) { // the usual case: appending the whole string is one array copy, a range is a loop per char
-            sb.append(s).append('"');
-            return;
-        }
-        int from = 0;
-        for (int i = clean; i < n; i++) {
-            char c = s.charAt(i);
-            if (c >= 0x20 && c != '"' && c != '\\') {
-                continue;
-            }
-            sb.append(s, from, i);
-            from = i + 1;
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\b' -> sb.append("\\b");
-                case '\t' -> sb.append("\\t");
-                case '\n' -> sb.append("\\n");
-                case '\f' -> sb.append("\\f");
-                case '\r' -> sb.append("\\r");
-                default -> sb.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
-            }
-        }
-        sb.append(s, from, s.length()).append('"');
     }
 }

@@ -47,38 +47,40 @@ public final class Timestamps {
      */
     public static final class Appender {
         private long second = Long.MIN_VALUE;
-        private String upToSecond = "";
+        private final byte[] upToSecond = new byte[19];
 
-        /** Appends the same text as {@link Instant#toString()} to {@code sb}. */
-        public void appendTo(Instant t, StringBuilder sb) {
+        /** Appends the same text as {@link Instant#toString()} to {@code out}. */
+        public void appendTo(Instant t, JsonBytes out) {
             long s = t.getEpochSecond();
             if (s != second) {
                 String whole = format(Instant.ofEpochSecond(s));
                 if (whole.length() != 20) { // outside years 0000..9999
-                    sb.append(t);
+                    out.utf8(t.toString());
                     return;
                 }
-                upToSecond = whole.substring(0, 19);
+                for (int i = 0; i < upToSecond.length; i++) {
+                    upToSecond[i] = (byte) whole.charAt(i);
+                }
                 second = s;
             }
-            sb.append(upToSecond);
+            out.bytes(upToSecond, 0, upToSecond.length);
             int nanos = t.getNano();
             if (nanos != 0) {
-                sb.append('.');
+                out.ascii('.');
                 if (nanos % 1_000_000 == 0) {
-                    padded(sb, nanos / 1_000_000, 3);
+                    padded(out, nanos / 1_000_000, 3);
                 } else if (nanos % 1_000 == 0) {
-                    padded(sb, nanos / 1_000, 6);
+                    padded(out, nanos / 1_000, 6);
                 } else {
-                    padded(sb, nanos, 9);
+                    padded(out, nanos, 9);
                 }
             }
-            sb.append('Z');
+            out.ascii('Z');
         }
 
-        private static void padded(StringBuilder sb, int value, int width) {
+        private static void padded(JsonBytes out, int value, int width) {
             for (int p = POW10[width - 1]; p > 0; p /= 10) {
-                sb.append((char) ('0' + value / p % 10));
+                out.ascii((char) ('0' + value / p % 10));
             }
         }
     }

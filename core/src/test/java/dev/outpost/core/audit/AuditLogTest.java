@@ -124,6 +124,30 @@ class AuditLogTest {
     }
 
     @Test
+    void aSinkOfYourOwnGetsTheLinesTheFileGetsWhateverTheTextHolds() throws Exception {
+        List<String> got = java.util.Collections.synchronizedList(new ArrayList<>());
+        AuditLog custom = AuditLog.builder(got::addAll).build().start();
+        Path file = dir.resolve("audit.jsonl");
+        AuditLog toFile = AuditLog.toFile(file).build().start();
+        String[] ids = {"plain", "é-ü", "line\nbreak", "quote\"and\\", "😀 pair", "lone \uD800 surrogate", "tab\tand\u0001"};
+        for (String id : ids) {
+            AuditEvent e = event(id, "{\"zé\":\"😀\",\"a\":[1,2.5,null]}");
+            custom.record(e);
+            toFile.record(e);
+        }
+        custom.close();
+        toFile.close();
+        List<String> written = Files.readAllLines(file);
+        assertThat(got).isEqualTo(written).hasSize(ids.length);
+        for (int i = 0; i < ids.length; i++) {
+            String expectedId = ids[i].replace('\uD800', '?'); // as the JDK's UTF-8 encoder writes an unpaired surrogate
+            assertThat(Json.parse(written.get(i)).path("requestId").asText()).isEqualTo(expectedId);
+            assertThat(Json.parse(written.get(i)).path("paramsSha256").asText())
+                    .isEqualTo(AuditLog.sha256(Json.parse("{\"a\":[1,2.5,null],\"zé\":\"😀\"}")));
+        }
+    }
+
+    @Test
     void filesRotateByCountAndAreOwnerOnly() throws Exception {
         Path file = dir.resolve("audit.jsonl");
         AuditLog audit = AuditLog.toFile(file).rotation(2048, 2).build().start();
