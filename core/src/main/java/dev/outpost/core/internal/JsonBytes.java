@@ -12,6 +12,8 @@ import java.util.Arrays;
  */
 public final class JsonBytes {
     private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
+    /** Chars encoded per check for room: a huge string grows the buffer by what it needs, not by its worst case. */
+    private static final int CHUNK = 512;
     private final int initial;
     private byte[] buf;
     private int len;
@@ -58,9 +60,14 @@ public final class JsonBytes {
         return new String(buf, from, to - from, StandardCharsets.UTF_8);
     }
 
-    private void room(int n) {
+    /** Makes room for {@code n} more bytes (a worst case: long, so that a huge string cannot overflow it). */
+    private void room(long n) {
         if (buf.length - len < n) {
-            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
+            long want = Math.max(buf.length * 2L, len + n);
+            if (want > Integer.MAX_VALUE - 8) {
+                throw new OutOfMemoryError("JSON text past 2 GiB");
+            }
+            buf = Arrays.copyOf(buf, (int) want);
         }
     }
 
@@ -74,13 +81,16 @@ public final class JsonBytes {
     /** Appends {@code s} in UTF-8, unquoted. */
     public JsonBytes utf8(String s) {
         int n = s.length();
-        room(n * 3);
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                buf[len++] = (byte) c;
-            } else {
-                i = encode(s, i, c);
+        for (int i = 0; i < n; ) {
+            int end = Math.min(n, i + CHUNK);
+            room((end - i) * 3L + 1); // + 1: a pair split at the chunk's end takes 4 bytes for its last char
+            for (; i < end; i++) {
+                char c = s.charAt(i);
+                if (c < 0x80) {
+                    buf[len++] = (byte) c;
+                } else {
+                    i = encode(s, i, c);
+                }
             }
         }
         return this;
@@ -91,22 +101,24 @@ public final class JsonBytes {
      * two-character escapes or a four-digit hex escape (upper case), everything else as it is.
      */
     public JsonBytes quoted(String s) {
+        ascii('"');
         int n = s.length();
-        room(n * 6 + 2);
-        byte[] b = buf;
-        b[len++] = '"';
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-                b[len++] = (byte) c;
-            } else if (c >= 0x80) {
-                i = encode(s, i, c);
-            } else {
-                escape(c);
+        for (int i = 0; i < n; ) {
+            int end = Math.min(n, i + CHUNK);
+            room((end - i) * 6L); // the worst case, a control character's six bytes, a chunk at a time
+            byte[] b = buf;
+            for (; i < end; i++) {
+                char c = s.charAt(i);
+                if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+                    b[len++] = (byte) c;
+                } else if (c >= 0x80) {
+                    i = encode(s, i, c);
+                } else {
+                    escape(c);
+                }
             }
         }
-        b[len++] = '"';
-        return this;
+        return ascii('"');
     }
 
     private void escape(char c) {
@@ -190,7 +202,7 @@ public final class JsonBytes {
 
     /** Appends the two lower-case hex digits of each byte of {@code src}. */
     public JsonBytes hex(byte[] src) {
-        room(src.length * 2);
+        room(src.length * 2L);
         for (byte x : src) {
             buf[len++] = LOWER_HEX[(x >> 4) & 0xF];
             buf[len++] = LOWER_HEX[x & 0xF];

@@ -38,6 +38,34 @@ class JsonBytesTest {
     }
 
     @Test
+    void longTextIsEncodedWholeWherePairsAndEscapesFallOnTheBoundariesOfItsChunks() {
+        Random r = new Random(5);
+        JsonBytes b = new JsonBytes(1);
+        for (int i = 0; i < 300; i++) {
+            StringBuilder sb = new StringBuilder();
+            int n = 500 + r.nextInt(1200);
+            while (sb.length() < n) {
+                switch (r.nextInt(4)) {
+                    case 0 -> sb.appendCodePoint(0x1F600 + r.nextInt(50)); // a pair: may straddle a chunk's end
+                    case 1 -> sb.append((char) r.nextInt(0x20)); // six bytes escaped
+                    case 2 -> sb.append('€');
+                    default -> sb.append('x');
+                }
+            }
+            String s = sb.toString();
+            b.setLength(0);
+            assertThat(b.utf8(s).toByteArray()).isEqualTo(s.getBytes(StandardCharsets.UTF_8));
+            b.setLength(0);
+            assertThat(b.quoted(s).toByteArray()).isEqualTo(TextNode.valueOf(s).toString().getBytes(StandardCharsets.UTF_8));
+        }
+        // a huge string grows the buffer by about what it needs, not by six times its length
+        JsonBytes big = new JsonBytes(16);
+        big.quoted("y".repeat(4_000_000));
+        assertThat(big.length()).isEqualTo(4_000_002);
+        assertThat(big.array().length).isLessThan(9_000_000);
+    }
+
+    @Test
     void numbersAreWrittenAsLongToStringWritesThem() {
         Random r = new Random(4);
         JsonBytes b = new JsonBytes(4);
