@@ -242,8 +242,8 @@ public final class SqsTransport implements Transport {
      * the server and makes what they received visible again at once (counted as
      * {@link ShutdownResult#handedBack()}), sends what waits in the batches and waits for those calls
      * (5 s), stops the batching thread, and closes the clients the builder created. Runs on a thread
-     * from the builder's factory (on the caller's when the transport never made a thread).
-     * Idempotent: every call returns the same future; sends and receives fail from the first call.
+     * from the builder's factory (on the caller's when the transport never made a thread, or when
+     * the factory fails to give one that starts). Idempotent: every call returns the same future; sends and receives fail from the first call.
      *
      * @return completes when the transport is closed; {@code clean} is false when a poll or a batch
      *     call did not end in time

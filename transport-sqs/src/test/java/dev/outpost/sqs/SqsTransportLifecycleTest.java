@@ -16,8 +16,11 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 
 /**
@@ -77,6 +80,32 @@ class SqsTransportLifecycleTest extends LifecycleContract<SqsTransport> {
         List<Delivery> got = running.receive("requests", 10, Duration.ofSeconds(5));
         assertThat(got).extracting(d -> new String(d.message().body(), StandardCharsets.UTF_8)).containsExactly(body);
         got.get(0).ack().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aThreadFactoryThatFailsAtShutdownStillClosesTheTransport() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        AtomicReference<Thread> batching = new AtomicReference<>();
+        ThreadFactory threads = r -> {
+            if (calls.incrementAndGet() > 1) {
+                throw new IllegalStateException("this factory makes one thread");
+            }
+            Thread t = new Thread(r, "sqs-lifecycle-batching");
+            t.setDaemon(true);
+            batching.set(t);
+            return t;
+        };
+        SqsTransport t = create(threads).start();
+        CompletableFuture<Void> waiting = t.send("requests", text("sent before the shutdown"));
+
+        CompletableFuture<ShutdownResult> done = t.shutdown();
+
+        assertThat(done.get(10, TimeUnit.SECONDS)).as("the shutdown ends on the caller's thread").isNotNull();
+        assertThat(t.shutdown()).isSameAs(done);
+        waiting.get(10, TimeUnit.SECONDS);
+        batching.get().join(TimeUnit.SECONDS.toMillis(10));
+        assertThat(batching.get().isAlive()).as("the batching thread is stopped").isFalse();
+        t.close(); // returns: the one shutdown has ended
     }
 
     private static Message text(String s) {

@@ -64,12 +64,17 @@ public final class Closing {
             done.complete(close(t0)); // nothing to wait for: no thread made for it
             return done;
         }
-        Thread t = threads.newThread(() -> done.complete(close(t0)));
-        if (t == null) {
-            done.complete(close(t0));
-        } else {
-            t.start();
+        Thread t;
+        try {
+            t = threads.newThread(() -> done.complete(close(t0)));
+            if (t != null) {
+                t.start();
+                return done;
+            }
+        } catch (RuntimeException | Error e) { // the factory is the user's, and a thread may not start (out of memory)
+            log.warn("no thread to close the SQS transport on; closing on the caller's: {}", e.toString());
         }
+        done.complete(close(t0)); // never a shutdown that does not end, nor clients left open
         return done;
     }
 
