@@ -15,6 +15,7 @@ import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -176,20 +177,30 @@ public final class KeyFiles {
         }
         checkOwner(file, "file");
         if (use == Use.TRUSTED) {
-            // Whoever can write the directory can replace the file; a sticky directory (/tmp) cannot be used that way.
-            Path dir = file.toAbsolutePath().getParent();
-            if (dir != null) {
-                Set<PosixFilePermission> dirPerms = Files.getPosixFilePermissions(dir);
-                boolean sticky = Files.getFileStore(dir).supportsFileAttributeView("unix")
-                        && ((Integer) Files.getAttribute(dir, "unix:mode") & 01000) != 0;
-                if (!sticky && (dirPerms.contains(PosixFilePermission.GROUP_WRITE)
-                        || dirPerms.contains(PosixFilePermission.OTHERS_WRITE))) {
-                    throw new KeyFileException(file, "its directory " + dir + " is writable by group or others ("
-                            + PosixFilePermissions.toString(dirPerms) + "), who could replace the file; run: chmod go-w " + dir);
+            // Whoever can write the directory can replace the file: the one that holds the name given, and, when
+            // that name is a symbolic link, the one that holds the file it leads to (as ssh checks the real path).
+            Set<Path> dirs = new LinkedHashSet<>();
+            dirs.add(file.toAbsolutePath().getParent());
+            dirs.add(file.toRealPath().getParent());
+            for (Path dir : dirs) {
+                if (dir != null) {
+                    checkDirectory(file, dir);
                 }
-                checkOwner(dir, "directory");
             }
         }
+    }
+
+    private static void checkDirectory(Path file, Path dir) throws IOException {
+        // A sticky directory (/tmp) cannot be used to replace another user's file.
+        Set<PosixFilePermission> dirPerms = Files.getPosixFilePermissions(dir);
+        boolean sticky = Files.getFileStore(dir).supportsFileAttributeView("unix")
+                && ((Integer) Files.getAttribute(dir, "unix:mode") & 01000) != 0;
+        if (!sticky && (dirPerms.contains(PosixFilePermission.GROUP_WRITE)
+                || dirPerms.contains(PosixFilePermission.OTHERS_WRITE))) {
+            throw new KeyFileException(file, "its directory " + dir + " is writable by group or others ("
+                    + PosixFilePermissions.toString(dirPerms) + "), who could replace the file; run: chmod go-w " + dir);
+        }
+        checkOwner(dir, "directory");
     }
 
     private static void checkOwner(Path path, String what) throws IOException {

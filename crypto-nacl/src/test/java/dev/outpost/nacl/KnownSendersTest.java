@@ -138,6 +138,28 @@ class KnownSendersTest {
     }
 
     @Test
+    void aSymbolicLinkIntoADirectoryOthersCanWriteIsRefused(@TempDir Path elsewhere) throws Exception {
+        Path open = Files.createDirectory(elsewhere.resolve("shared"));
+        Path target = Files.writeString(open.resolve("known_senders"), ALICE.base64() + " alice\n");
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.createSymbolicLink(file, target);
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x"));
+        KnownSenders k = KnownSenders.load(file, clock);
+        assertThat(k.find(ALICE)).as("a link to a file nobody else can replace is fine").isPresent();
+
+        // Anyone who can write the target's directory can replace the file the link leads to.
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path real = open.toRealPath();
+        assertThatThrownBy(() -> KnownSenders.load(file, clock)).isInstanceOfSatisfying(KeyFileException.class, e -> {
+            assertThat(e.file()).isEqualTo(file);
+            assertThat(e.getMessage()).contains("its directory " + real, "could replace the file");
+        });
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(k.find(ALICE)).as("and a list already loaded stops obeying").isEmpty();
+        assertThat(k.status().failing()).isTrue();
+    }
+
+    @Test
     void aFileOwnedByAnotherUserIsRefused() throws Exception {
         assumeTrue(Files.getAttribute(Path.of("/proc/self"), "unix:uid").equals(0), "needs root to give a file away");
         replace(ALICE.base64() + " alice\n");
