@@ -178,7 +178,8 @@ public final class SqsTransport implements Transport {
      *
      * <p>Long-polls with SQS's wait time (whole seconds, at most 20); the calling thread can be
      * interrupted while it waits, for the messages and for payloads fetched from S3 (a poll given
-     * up on is left to end on the server, and what it received made visible again at once). Each
+     * up on is left to end on the server, and what it received made visible again at once, as is
+     * what a receive interrupted while it reads payloads had received). Each
      * message is read on its own: one that cannot be read is dead-lettered by the transport (see
      * the class documentation) and left out, and the others are returned. A message whose payload
      * S3 cannot serve right now (other than "no such key") is left out too: it comes back after

@@ -34,7 +34,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
@@ -206,6 +210,56 @@ class HardeningTest {
         var again = admin.receiveMessage(r -> r.queueUrl(url).waitTimeSeconds(3)).join().messages();
         assertThat(again).as("visible again at once, not after the 60 s visibility timeout")
                 .extracting(software.amazon.awssdk.services.sqs.model.Message::body).containsExactly("do not hide me");
+    }
+
+    /**
+     * A receive whose caller gives up (interrupted, as a worker's shutdown does) while it reads
+     * offloaded payloads from S3: what it received must not stay hidden for the queue's 60 s
+     * visibility timeout, any more than what an abandoned poll picked. S3 here never answers.
+     */
+    @Test
+    void aReceiveInterruptedWhileReadingPayloadsMakesWhatItReceivedVisibleAgain() throws Exception {
+        String url = ElasticMq.createQueue(admin, "interrupted-fetch", 60, Map.of());
+        admin.sendMessage(r -> r.queueUrl(url).messageBody(
+                "[\"software.amazon.payloadoffloading.PayloadS3Pointer\",{\"s3BucketName\":\"payloads\",\"s3Key\":\"outpost/slow\"}]")
+                .messageAttributes(Map.of("ExtendedPayloadSize", MessageAttributeValue.builder().dataType("Number")
+                        .stringValue("300000").build()))).join();
+        CountDownLatch reading = new CountDownLatch(1);
+        S3AsyncClient silentS3 = new S3AsyncClient() {
+            @Override
+            public <T> CompletableFuture<T> getObject(GetObjectRequest request, AsyncResponseTransformer<GetObjectResponse, T> to) {
+                reading.countDown();
+                return new CompletableFuture<>();
+            }
+
+            @Override
+            public String serviceName() {
+                return "s3";
+            }
+
+            @Override
+            public void close() {}
+        };
+        try (SqsTransport t = SqsTransport.builder().sqsClient(admin).largePayloads(silentS3, "payloads").queue("requests", url)
+                .build()) {
+            AtomicReference<Throwable> ended = new AtomicReference<>();
+            Thread poller = new Thread(() -> {
+                try {
+                    t.receive("requests", 10, Duration.ofSeconds(5));
+                } catch (Throwable e) {
+                    ended.set(e);
+                }
+            });
+            poller.start();
+            assertThat(reading.await(10, TimeUnit.SECONDS)).isTrue();
+            poller.interrupt();
+            poller.join(10_000);
+            assertThat(ended.get()).isInstanceOf(InterruptedException.class);
+
+            // ElasticMQ's long polls do not wake for a visibility change: look again until it shows
+            await("visible again at once, not after the 60 s visibility timeout").atMost(Duration.ofSeconds(10))
+                    .until(() -> !admin.receiveMessage(r -> r.queueUrl(url).waitTimeSeconds(1)).join().messages().isEmpty());
+        }
     }
 
     @Test

@@ -90,7 +90,13 @@ public final class Receiver {
             got.add(in);
         }
         if (offloaded) {
-            payloads.fetch(source, got);
+            try {
+                payloads.fetch(source, got);
+            } catch (InterruptedException | RuntimeException e) {
+                // given up on while its payloads were read: what it picked is visible again at once, as for a poll
+                track(release(messages, url, source), System.nanoTime() + TimeUnit.SECONDS.toNanos(ANSWER_GRACE_SECONDS));
+                throw e;
+            }
         }
         List<Delivery> out = new ArrayList<>(got.size());
         for (Incoming in : got) {
@@ -144,33 +150,46 @@ public final class Receiver {
     private void releaseWhenDone(CompletableFuture<ReceiveMessageResponse> call, String url, String source, long due) {
         // tracked from now, before the poll can end: a closing transport waits for the release too
         CompletableFuture<Void> handled = new CompletableFuture<>();
-        polls.put(handled, due + TimeUnit.SECONDS.toNanos(ANSWER_GRACE_SECONDS));
-        handled.whenComplete((r, e) -> polls.remove(handled));
+        track(handled, due + TimeUnit.SECONDS.toNanos(ANSWER_GRACE_SECONDS));
         call.whenComplete((resp, e) -> {
             if (resp == null || resp.messages().isEmpty()) {
                 handled.complete(null);
-                return;
-            }
-            List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
-            for (int i = 0; i < resp.messages().size(); i++) {
-                entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(BatchOperations.id(i))
-                        .receiptHandle(resp.messages().get(i).receiptHandle()).visibilityTimeout(0).build());
-            }
-            try {
-                sqs.changeMessageVisibilityBatch(r -> r.queueUrl(url).entries(entries)).whenComplete((r, e2) -> {
-                    if (e2 == null) {
-                        released.addAndGet(entries.size() - r.failed().size());
-                    } else {
-                        log.warn("{} messages received on '{}' after the receiver stopped waiting stay hidden until their "
-                                + "visibility timeout: releasing them failed: {}", entries.size(), source, e2.toString());
-                    }
-                    handled.complete(null);
-                });
-            } catch (Throwable t) { // the client is the user's
-                log.warn("releasing {} messages received on '{}' after the receiver stopped waiting failed", entries.size(), source, t);
-                handled.complete(null);
+            } else {
+                release(resp.messages(), url, source).whenComplete((v, e2) -> handled.complete(null));
             }
         });
+    }
+
+    /** Waited for by a closing transport until it completes, or until {@code due} ({@link System#nanoTime()}). */
+    private void track(CompletableFuture<Void> f, long due) {
+        polls.put(f, due);
+        f.whenComplete((r, e) -> polls.remove(f));
+    }
+
+    /** Makes {@code messages} visible again at once; completes (never exceptionally) when SQS answered. */
+    private CompletableFuture<Void> release(List<software.amazon.awssdk.services.sqs.model.Message> messages, String url,
+            String source) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(BatchOperations.id(i))
+                    .receiptHandle(messages.get(i).receiptHandle()).visibilityTimeout(0).build());
+        }
+        try {
+            sqs.changeMessageVisibilityBatch(r -> r.queueUrl(url).entries(entries)).whenComplete((r, e2) -> {
+                if (e2 == null) {
+                    released.addAndGet(entries.size() - r.failed().size());
+                } else {
+                    log.warn("{} messages received on '{}' after the receiver stopped waiting stay hidden until their "
+                            + "visibility timeout: releasing them failed: {}", entries.size(), source, e2.toString());
+                }
+                done.complete(null);
+            });
+        } catch (Throwable t) { // the client is the user's
+            log.warn("releasing {} messages received on '{}' after the receiver stopped waiting failed", entries.size(), source, t);
+            done.complete(null);
+        }
+        return done;
     }
 
     /** What {@link #awaitPolls} saw: whether every poll ended in time, and how many messages were made visible again. */
