@@ -27,8 +27,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageResponse;
 
 /**
  * A real SQS client (ElasticMQ's) seen through a seam: the calls the transport makes go to the
- * server, and a test can answer a receive itself (when it wants), throw from a batch send as a
- * broken client would, and read the visibility changes the transport asked for.
+ * server, and a test can answer a receive itself (when it wants), throw from a batch send or a
+ * queue attributes call as a broken client would, and read the visibility changes the transport asked for.
  */
 final class InterceptingSqsClient implements SqsAsyncClient {
     private final SqsAsyncClient real;
@@ -37,6 +37,8 @@ final class InterceptingSqsClient implements SqsAsyncClient {
     /** When set, answers the next receive instead of the server (once). */
     final AtomicReference<Function<ReceiveMessageRequest, CompletableFuture<ReceiveMessageResponse>>> nextReceive =
             new AtomicReference<>();
+    /** Thrown (once) by the next {@code GetQueueAttributes}. */
+    final AtomicReference<Throwable> throwOnNextQueueAttributes = new AtomicReference<>();
     final List<ChangeMessageVisibilityBatchRequest> visibilityBatches = new CopyOnWriteArrayList<>();
 
     InterceptingSqsClient(SqsAsyncClient real) {
@@ -60,6 +62,13 @@ final class InterceptingSqsClient implements SqsAsyncClient {
 
     @Override
     public CompletableFuture<GetQueueAttributesResponse> getQueueAttributes(GetQueueAttributesRequest r) {
+        Throwable t = throwOnNextQueueAttributes.getAndSet(null);
+        if (t instanceof Error e) {
+            throw e;
+        }
+        if (t instanceof RuntimeException e) {
+            throw e;
+        }
         return real.getQueueAttributes(r);
     }
 

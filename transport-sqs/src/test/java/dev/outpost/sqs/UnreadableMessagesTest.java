@@ -123,6 +123,21 @@ class UnreadableMessagesTest {
     }
 
     @Test
+    void aClientThatThrowsWhileTheDeadLetterQueueIsLookedUpStrandsNoGoodMessage() throws Exception {
+        String url = new SqsProvisioner(admin).queueWithDeadLetter("mixed-5", Duration.ofSeconds(30), 5);
+        List<String> good = List.of("good 1", "good 2");
+        sendRawBatch(url, good);
+        InterceptingSqsClient client = new InterceptingSqsClient(mq.client());
+        client.throwOnNextQueueAttributes.set(new LinkageError("a broken SDK client"));
+        try (SqsTransport t = SqsTransport.builder().sqsClient(client).queue("requests", "mixed-5").build()) {
+            List<Delivery> got = drain(t, "requests", good.size());
+            assertThat(got).extracting(d -> new String(d.message().body(), StandardCharsets.UTF_8))
+                    .containsExactlyInAnyOrderElementsOf(good);
+            assertThat(client.throwOnNextQueueAttributes).as("the client did throw").hasValue(null);
+        }
+    }
+
+    @Test
     void anExplicitDeadLetterDestinationWins() throws Exception {
         String url = new SqsProvisioner(admin).queue("mixed-2", Map.of());
         String elsewhere = new SqsProvisioner(admin).queue("unreadable-2", Map.of());

@@ -91,20 +91,27 @@ public final class DeadLetters {
         if (configured.isPresent()) {
             return urls.url(configured.get()).thenApply(Optional::of);
         }
-        CompletableFuture<Optional<String>> found = redriveTargets.computeIfAbsent(url, u -> sqs.getQueueAttributes(r -> r.queueUrl(u)
-                .attributeNames(QueueAttributeName.REDRIVE_POLICY)).thenCompose(resp -> {
-                    String policy = resp.attributes().get(QueueAttributeName.REDRIVE_POLICY);
-                    Matcher m = policy == null ? null : TARGET.matcher(policy);
-                    if (m == null || !m.find()) {
-                        return CompletableFuture.completedFuture(Optional.<String>empty());
-                    }
-                    return urls.url(m.group(1)).thenApply(Optional::of);
-                }));
+        CompletableFuture<Optional<String>> found = redriveTargets.computeIfAbsent(url, this::redriveTarget);
         found.whenComplete((v, e) -> {
             if (e != null) {
                 redriveTargets.remove(url, found); // look again next time
             }
         });
         return found;
+    }
+
+    private CompletableFuture<Optional<String>> redriveTarget(String url) {
+        try {
+            return sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(QueueAttributeName.REDRIVE_POLICY)).thenCompose(resp -> {
+                String policy = resp.attributes().get(QueueAttributeName.REDRIVE_POLICY);
+                Matcher m = policy == null ? null : TARGET.matcher(policy);
+                if (m == null || !m.find()) {
+                    return CompletableFuture.completedFuture(Optional.<String>empty());
+                }
+                return urls.url(m.group(1)).thenApply(Optional::of);
+            });
+        } catch (Throwable e) { // the client is the user's: a failed look-up, not a receive that throws and strands its batch
+            return CompletableFuture.failedFuture(e);
+        }
     }
 }

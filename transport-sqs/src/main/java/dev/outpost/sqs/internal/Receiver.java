@@ -92,7 +92,7 @@ public final class Receiver {
         if (offloaded) {
             try {
                 payloads.fetch(source, got);
-            } catch (InterruptedException | RuntimeException e) {
+            } catch (Throwable e) { // interrupted, or the S3 client (the user's) threw
                 // given up on while its payloads were read: what it picked is visible again at once, as for a poll
                 track(release(messages, url, source), System.nanoTime() + TimeUnit.SECONDS.toNanos(ANSWER_GRACE_SECONDS));
                 throw e;
