@@ -63,11 +63,20 @@ public final class KnownSenders {
         this.state = state;
     }
 
-    /** A fixed list. */
+    /**
+     * A fixed list.
+     *
+     * @throws IllegalArgumentException when a key is listed twice with different names or collectors
+     *     (as a file that lists a key twice is refused): which of them to obey is not for the list to guess
+     */
     public static KnownSenders of(Collection<KnownSender> senders) {
         Map<NaclPublicKey, KnownSender> map = new HashMap<>();
         for (KnownSender s : senders) {
-            map.put(s.key(), s);
+            KnownSender before = map.put(s.key(), s);
+            if (before != null && !before.equals(s)) {
+                throw new IllegalArgumentException("key " + s.key().keyIdHex() + " is listed twice, as '" + before.name()
+                        + "' and as '" + s.name() + "'");
+            }
         }
         return new KnownSenders(Optional.empty(), Clock.systemUTC(),
                 new State(Map.copyOf(map), "", Optional.empty(), Optional.empty(), Optional.empty(), false));

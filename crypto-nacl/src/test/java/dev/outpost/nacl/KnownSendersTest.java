@@ -215,6 +215,14 @@ class KnownSendersTest {
     }
 
     @Test
+    void aFixedListRefusesAKeyListedTwiceWithOtherRights() {
+        KnownSender limited = new KnownSender(ALICE, "alice", java.util.Optional.of(Set.of("outpost.ping")));
+        assertThatThrownBy(() -> KnownSenders.of(limited, KnownSender.of(ALICE, "alice-admin")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(ALICE.keyIdHex()).hasMessageContaining("twice");
+        assertThat(KnownSenders.of(limited, limited).find(ALICE)).as("the same sender twice is one sender").contains(limited);
+    }
+
+    @Test
     void aFixedListIsNeverFailing() {
         KnownSendersStatus s = KnownSenders.of(KnownSender.of(ALICE, "alice")).status();
         assertThat(s.file()).isEmpty();
