@@ -448,10 +448,13 @@ public final class SqsTransport implements Transport {
             return linger;
         }
 
-        /** The visibility timeout asked for on every receive; by default the queue's own. */
+        /**
+         * The visibility timeout asked for on every receive, in SQS's whole seconds (a fraction
+         * rounded up, as {@link Delivery#extend} does); by default the queue's own.
+         */
         public Builder visibilityTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
-            if (timeout.isNegative() || timeout.toSeconds() > 43_200) {
+            if (timeout.isNegative() || timeout.compareTo(Duration.ofHours(12)) > 0) {
                 throw new IllegalArgumentException("timeout must be 0 to 12 h, was " + timeout);
             }
             this.visibilityTimeout = timeout;

@@ -263,6 +263,25 @@ class HardeningTest {
     }
 
     @Test
+    void aVisibilityTimeoutUnderASecondIsAskedForAsOneSecondNotZero() throws Exception {
+        String url = ElasticMq.createQueue(admin, "sub-second-visibility", 60, Map.of());
+        admin.sendMessage(r -> r.queueUrl(url).messageBody("hide me while I am worked on")).join();
+        InterceptingSqsClient client = new InterceptingSqsClient(admin);
+        List<Integer> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        client.nextReceive.set(r -> {
+            asked.add(r.visibilityTimeout());
+            return admin.receiveMessage(r);
+        });
+        try (SqsTransport t = SqsTransport.builder().sqsClient(client).queue("requests", url)
+                .visibilityTimeout(Duration.ofMillis(500)).build()) {
+            assertThat(t.receive("requests", 1, Duration.ofSeconds(5))).hasSize(1);
+        }
+        assertThat(asked).as("0 would leave the message visible to every other receiver at once").containsExactly(1);
+        assertThatThrownBy(() -> SqsTransport.builder().visibilityTimeout(Duration.ofHours(12).plusMillis(1)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void closeDoesNotWaitLongerThanItsDueForAPollTheServerNeverAnswers() throws Exception {
         String url = ElasticMq.createQueue(admin, "unanswered", 60, Map.of());
         InterceptingSqsClient client = new InterceptingSqsClient(admin);

@@ -51,7 +51,8 @@ public final class Receiver {
         this.payloads = payloads;
         this.deadLetters = deadLetters;
         this.actions = new SqsDelivery.Actions(deletes, visibility, payloads);
-        this.visibilitySeconds = visibilityTimeout.map(v -> (int) v.toSeconds());
+        // rounded up, as a delivery's extend is: 500 ms truncated to 0 would leave every message visible to other receivers
+        this.visibilitySeconds = visibilityTimeout.map(v -> (int) ((v.toMillis() + 999) / 1000));
     }
 
     public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
