@@ -67,12 +67,17 @@ public final class SqsProvisioner {
         if (maxReceiveCount < 1) {
             throw new IllegalArgumentException("maxReceiveCount must be at least 1, was " + maxReceiveCount);
         }
+        if (visibilityTimeout.isNegative() || visibilityTimeout.compareTo(Duration.ofHours(12)) > 0) {
+            throw new IllegalArgumentException("visibilityTimeout must be 0 to 12 h, was " + visibilityTimeout);
+        }
+        // whole seconds, a fraction rounded up: 500 ms truncated to 0 would hand every message to every receiver
+        long visibilitySeconds = (visibilityTimeout.toMillis() + 999) / 1000;
         // a FIFO queue's dead-letter queue must be FIFO too, and FIFO names end in .fifo
         String dlqName = isFifo(name) ? name.substring(0, name.length() - 5) + "-dead-letter.fifo" : name + "-dead-letter";
         String dlqUrl = queue(dlqName, Map.of(QueueAttributeName.MESSAGE_RETENTION_PERIOD, "1209600"));
         String dlqArn = arn(dlqUrl);
         return queue(name, Map.of(
-                QueueAttributeName.VISIBILITY_TIMEOUT, Long.toString(visibilityTimeout.toSeconds()),
+                QueueAttributeName.VISIBILITY_TIMEOUT, Long.toString(visibilitySeconds),
                 QueueAttributeName.REDRIVE_POLICY,
                 "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\"" + maxReceiveCount + "\"}"));
     }

@@ -138,6 +138,15 @@ class UnreadableMessagesTest {
     }
 
     @Test
+    void aQueueWithAVisibilityTimeoutUnderASecondGetsOneSecondNotZero() {
+        String url = new SqsProvisioner(admin).queueWithDeadLetter("sub-second", Duration.ofMillis(500), 5);
+        assertThat(admin.getQueueAttributes(r -> r.queueUrl(url).attributeNames(QueueAttributeName.VISIBILITY_TIMEOUT)).join()
+                .attributes()).containsEntry(QueueAttributeName.VISIBILITY_TIMEOUT, "1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SqsProvisioner(admin).queueWithDeadLetter("negative",
+                Duration.ofSeconds(-1), 5)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void anExplicitDeadLetterDestinationWins() throws Exception {
         String url = new SqsProvisioner(admin).queue("mixed-2", Map.of());
         String elsewhere = new SqsProvisioner(admin).queue("unreadable-2", Map.of());
