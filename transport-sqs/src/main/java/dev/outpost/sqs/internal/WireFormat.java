@@ -32,8 +32,9 @@ import java.util.regex.Pattern;
  *       anything else, and text that would be read back as an SNS envelope or an S3 pointer, as
  *       base64 with {@value #BODY_ENCODING}{@code =base64}; an empty body as
  *       {@code "-"} with {@value #BODY_ENCODING}{@code =empty} (SQS refuses empty bodies).
- *   <li><b>Attributes.</b> Up to 8 attributes whose names and values SQS accepts travel as SQS
- *       attributes; otherwise all of them travel in one {@value #PACKED_ATTRIBUTES} attribute, a
+ *   <li><b>Attributes.</b> Up to 8 attributes (7 beside a binary payload's pointer) whose names and
+ *       values SQS accepts travel as SQS attributes; otherwise all of them travel in one
+ *       {@value #PACKED_ATTRIBUTES} attribute, a
  *       JSON object of strings escaped to ASCII. Attributes with this format's own names are
  *       always packed, so a user's attribute is never mistaken for framing.
  *   <li><b>SNS envelope.</b> A body that is an SNS {@code Notification} (raw delivery off) is
@@ -73,7 +74,7 @@ public final class WireFormat {
     public static final String LEGACY_EXTENDED_SIZE = "SQSLargePayloadSize";
     /** The first element of an extended-client pointer. */
     public static final String POINTER_CLASS = "software.amazon.payloadoffloading.PayloadS3Pointer";
-    /** SQS's limit on a message's attributes; framing may add up to two. */
+    /** How many attributes travel unpacked: SQS's limit is 10, and framing adds up to two (three on a binary pointer). */
     static final int MAX_PLAIN_ATTRIBUTES = 8;
 
     private static final Set<String> RESERVED = Set.of(BODY_ENCODING, PACKED_ATTRIBUTES, EXTENDED_SIZE, LEGACY_EXTENDED_SIZE,
@@ -168,7 +169,8 @@ public final class WireFormat {
      * {@code token}, and marked {@value #BINARY} when the payload is not text.
      */
     public static Frame encodePointer(S3Pointer pointer, long size, Map<String, String> attributes, String token, boolean binary) {
-        Map<String, String> out = packIfNeeded(attributes, MAX_PLAIN_ATTRIBUTES);
+        // size, token and the binary marker are three framing attributes: one more than the others' room leaves
+        Map<String, String> out = packIfNeeded(attributes, binary ? MAX_PLAIN_ATTRIBUTES - 1 : MAX_PLAIN_ATTRIBUTES);
         out.put(EXTENDED_SIZE, Long.toString(size));
         out.put(PAYLOAD_TOKEN, token);
         if (binary) {

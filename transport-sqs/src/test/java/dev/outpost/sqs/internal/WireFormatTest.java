@@ -77,6 +77,21 @@ class WireFormatTest {
     }
 
     @Test
+    void aPointerToABinaryPayloadWithEightAttributesStaysWithinSqsTenAttributes() throws Exception {
+        Map<String, String> eight = new HashMap<>();
+        for (int i = 0; i < 8; i++) {
+            eight.put("a" + i, "v" + i);
+        }
+        S3Pointer p = new S3Pointer("my-bucket", "outpost/0b6a");
+        for (boolean binary : new boolean[] {false, true}) {
+            Frame f = WireFormat.encodePointer(p, 700_000, eight, "token", binary);
+            assertThat(f.attributes().size()).as("SQS and SNS refuse more than 10 (binary: " + binary + ")").isLessThanOrEqualTo(10);
+            Decoded d = WireFormat.decode(f.body(), f.attributes());
+            assertThat(d).isEqualTo(new Offloaded(p, eight, java.util.Optional.of("token"), binary));
+        }
+    }
+
+    @Test
     void bodiesThatLookLikeFramingComeBackAsTheyWere() throws Exception {
         for (String text : java.util.List.of(
                 "[\"software.amazon.payloadoffloading.PayloadS3Pointer\",{\"s3BucketName\":\"b\",\"s3Key\":\"k\"}]",
