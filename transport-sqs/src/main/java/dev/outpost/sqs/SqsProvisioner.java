@@ -199,6 +199,11 @@ public final class SqsProvisioner {
         if (keyPrefix.isEmpty()) {
             throw new IllegalArgumentException("keyPrefix must not be empty: the rule would expire the whole bucket");
         }
+        // as largePayloads requires: 'outpost' would also expire 'outpost-archive/...', and '/outpost/' nothing at all
+        if (!keyPrefix.endsWith("/") || keyPrefix.startsWith("/")) {
+            throw new IllegalArgumentException("keyPrefix must end in '/' and not start with '/', as largePayloads' does, was '"
+                    + keyPrefix + "'");
+        }
         if (after.isNegative() || after.isZero()) {
             throw new IllegalArgumentException("after must be positive, was " + after);
         }

@@ -94,6 +94,17 @@ class ExpirePayloadsTest {
         assertThat(calls).contains("PUT /payloads", "GET /payloads?lifecycle", "PUT /payloads?lifecycle");
     }
 
+    @Test
+    void aPrefixThatIsNotAFolderOfKeysIsRefusedBeforeAnyRuleIsSet() {
+        SqsProvisioner p = new SqsProvisioner(unusedSqs());
+        // "outpost" would also expire "outpost-archive/..."; "/outpost/" matches no key S3 holds
+        for (String prefix : List.of("outpost", "/outpost/")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.expirePayloads(s3, "payloads", prefix, Duration.ofDays(15)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'" + prefix + "'");
+        }
+        assertThat(calls).isEmpty();
+    }
+
     private software.amazon.awssdk.services.sqs.SqsAsyncClient unusedSqs() {
         // expirePayloads needs no SQS: pointed at the same server, a stray SQS call would show in `calls` and fail the rules
         return software.amazon.awssdk.services.sqs.SqsAsyncClient.builder()
