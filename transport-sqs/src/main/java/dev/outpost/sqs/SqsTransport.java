@@ -375,11 +375,16 @@ public final class SqsTransport implements Transport {
 
         /**
          * Also follows pointers into {@code bucket} under {@code keyPrefix} ({@code ""}: the whole
-         * bucket), for example those the AWS SQS extended client writes. Objects there are read,
-         * never deleted. Pointers anywhere else are dead-lettered unread.
+         * bucket; otherwise ending in {@code /}, as {@link #largePayloads(S3AsyncClient, String, String)}'s),
+         * for example those the AWS SQS extended client writes. Objects there are read, never
+         * deleted. Pointers anywhere else are dead-lettered unread.
          */
         public Builder acceptPayloadsFrom(String bucket, String keyPrefix) {
-            accepted.add(new PayloadStore.Location(PayloadStore.requireBucket(bucket), Objects.requireNonNull(keyPrefix, "keyPrefix")));
+            Objects.requireNonNull(keyPrefix, "keyPrefix");
+            if (!keyPrefix.isEmpty() && (!keyPrefix.endsWith("/") || keyPrefix.startsWith("/"))) {
+                throw new IllegalArgumentException("keyPrefix must be empty or end in '/' and not start with '/', was '" + keyPrefix + "'");
+            }
+            accepted.add(new PayloadStore.Location(PayloadStore.requireBucket(bucket), keyPrefix));
             return this;
         }
 

@@ -61,6 +61,9 @@ class SqsWorkerTest {
                 .isInstanceOf(dev.outpost.ConfigException.class).hasMessageContaining("s3Client");
         assertThatThrownBy(() -> SqsTransport.builder().acceptPayloadsFrom("Not_A_Bucket", ""))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Not_A_Bucket");
+        // 'uploads' would also accept pointers into 'uploads-private/'
+        assertThatThrownBy(() -> SqsTransport.builder().acceptPayloadsFrom("extended-client", "uploads"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'uploads'");
         try (var s3 = software.amazon.awssdk.services.s3.S3AsyncClient.builder()
                 .region(software.amazon.awssdk.regions.Region.US_EAST_1).build()) {
             assertThatThrownBy(() -> SqsTransport.builder().largePayloads(s3, "bucket", "no-slash"))
