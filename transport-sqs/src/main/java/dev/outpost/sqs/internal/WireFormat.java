@@ -107,9 +107,10 @@ public final class WireFormat {
             Objects.requireNonNull(key, "key");
         }
 
+        /** For logs: the key is whatever a pointer's writer chose, so kept short and printable (no forged log lines). */
         @Override
         public String toString() {
-            return "s3://" + bucket + "/" + key;
+            return "s3://" + bucket + "/" + clip(key, 200);
         }
     }
 
@@ -357,7 +358,11 @@ public final class WireFormat {
 
     /** Attacker-chosen text in a reason is kept short and printable. */
     private static String clip(String s) {
-        String t = s.length() > 40 ? s.substring(0, 40) + "..." : s;
+        return clip(s, 40);
+    }
+
+    private static String clip(String s, int max) {
+        String t = s.length() > max ? s.substring(0, max) + "..." : s;
         return t.replaceAll("[^\\x20-\\x7e]", "?");
     }
 

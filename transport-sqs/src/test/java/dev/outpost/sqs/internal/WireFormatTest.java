@@ -92,6 +92,14 @@ class WireFormatTest {
     }
 
     @Test
+    void aPointerAsLoggedCannotForgeLogLines() throws Exception {
+        S3Pointer p = WireFormat.parsePointer("[\"" + WireFormat.POINTER_CLASS
+                + "\",{\"s3BucketName\":\"my-bucket\",\"s3Key\":\"outpost/x\\n2026-12-05 ERROR forged\\u001b[31m" + "k".repeat(900) + "\"}]");
+        assertThat(p.key()).contains("\n").hasSizeGreaterThan(900); // read as written: S3 keys are literal
+        assertThat(p.toString()).startsWith("s3://my-bucket/outpost/x?2026-12-05 ERROR forged?[31m").matches("[\\x20-\\x7e]{1,240}");
+    }
+
+    @Test
     void bodiesThatLookLikeFramingComeBackAsTheyWere() throws Exception {
         for (String text : java.util.List.of(
                 "[\"software.amazon.payloadoffloading.PayloadS3Pointer\",{\"s3BucketName\":\"b\",\"s3Key\":\"k\"}]",
