@@ -108,6 +108,22 @@ class SqsTransportLifecycleTest extends LifecycleContract<SqsTransport> {
         t.close(); // returns: the one shutdown has ended
     }
 
+    @Test
+    void aThreadFactoryThatGivesNoThreadDoesNotStrandLingeringSends() throws Exception {
+        ThreadFactory none = r -> null; // allowed: "null if the request to create a thread is rejected"
+        ThreadFactory failing = r -> {
+            throw new OutOfMemoryError("unable to create native thread");
+        };
+        for (ThreadFactory threads : List.of(none, failing)) {
+            queue = "lifecycle-" + UUID.randomUUID();
+            ElasticMq.createQueue(real, queue, 30, Map.of());
+            try (SqsTransport t = SqsTransport.builder().sqsClient(real).queue("requests", queue).threadFactory(threads)
+                    .linger(Duration.ofMillis(50)).build()) {
+                assertWorks(t); // its send and its ack each linger in a batch: neither is left waiting for a thread
+            }
+        }
+    }
+
     private static Message text(String s) {
         return Message.of(s.getBytes(StandardCharsets.UTF_8));
     }

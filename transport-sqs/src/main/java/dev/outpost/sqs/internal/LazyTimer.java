@@ -23,15 +23,33 @@ public final class LazyTimer {
         this.threads = threads;
     }
 
-    /** Runs {@code task} after {@code nanos}; throws {@link RejectedExecutionException} once closed. */
+    /**
+     * Runs {@code task} after {@code nanos}; throws {@link RejectedExecutionException} once closed,
+     * or when the thread factory gave no thread to run it (a factory may return null).
+     */
     public void schedule(Runnable task, long nanos) {
-        executor().schedule(() -> {
-            try {
-                task.run();
-            } catch (Throwable t) { // an Error from the SDK client (user code) must not end the thread's work silently
-                log.error("a batch flush failed", t);
+        ScheduledThreadPoolExecutor e = executor();
+        java.util.concurrent.ScheduledFuture<?> scheduled;
+        try {
+            scheduled = e.schedule(() -> {
+                try {
+                    task.run();
+                } catch (Throwable t) { // an Error from the SDK client (user code) must not end the thread's work silently
+                    log.error("a batch flush failed", t);
+                }
+            }, nanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException ex) {
+            throw ex;
+        } catch (RuntimeException | Error ex) { // the factory (the user's) threw after the task was queued
+            if (e.getPoolSize() == 0) {
+                e.getQueue().clear(); // no thread runs them: the batches they hold are sent by their callers
             }
-        }, nanos, TimeUnit.NANOSECONDS);
+            throw new RejectedExecutionException("the thread factory failed", ex);
+        }
+        if (e.getPoolSize() == 0) { // queued where no thread will ever take it: the caller must run it now
+            scheduled.cancel(false); // and out of the queue (remove-on-cancel), with the batch it holds
+            throw new RejectedExecutionException("the thread factory gave no thread");
+        }
     }
 
     /** Makes the thread now (at most once). */
