@@ -141,8 +141,8 @@ public final class SqsTransport implements Transport {
                 .or(() -> Optional.ofNullable(b.queues.get("dead-letter")).map(q -> "dead-letter"));
         this.receiver = new Receiver(sqs, urls, payloads, new DeadLetters(sqs, urls, deadLetter, deletes), deletes, visibility,
                 Optional.ofNullable(b.visibilityTimeout));
-        this.lifecycle = new Closing(receiver, List.of(sending.sends(), sending.publishes(), deletes, visibility), timer, threads, List.copyOf(b.owned),
-                TimeUnit.SECONDS.toMillis(CLOSE_WAIT_SECONDS));
+        this.lifecycle = new Closing(receiver, sending, List.of(sending.sends(), sending.publishes(), deletes, visibility), timer,
+                threads, List.copyOf(b.owned), TimeUnit.SECONDS.toMillis(CLOSE_WAIT_SECONDS));
     }
 
     private static ThreadFactory defaultThreads() {
@@ -241,10 +241,12 @@ public final class SqsTransport implements Transport {
     /**
      * Stops the transport: waits (at most {@value #CLOSE_WAIT_SECONDS} s) for polls still open on
      * the server and makes what they received visible again at once (counted as
-     * {@link ShutdownResult#handedBack()}), sends what waits in the batches and waits for those calls
-     * (5 s), stops the batching thread, and closes the clients the builder created. Runs on a thread
-     * from the builder's factory (on the caller's when the transport never made a thread, or when
-     * the factory fails to give one that starts). Idempotent: every call returns the same future; sends and receives fail from the first call.
+     * {@link ShutdownResult#handedBack()}), sends what waits in the batches or is still on its way to
+     * them (an S3 upload, a queue URL look-up) and waits for those calls (5 s each), stops the
+     * batching thread, and closes the clients the builder created. Runs on a thread from the
+     * builder's factory (on the caller's when there is nothing to wait for, or when the factory gives
+     * no thread that starts). Idempotent: every call returns the same future; sends and receives fail
+     * from the first call.
      *
      * @return completes when the transport is closed; {@code clean} is false when a poll or a batch
      *     call did not end in time

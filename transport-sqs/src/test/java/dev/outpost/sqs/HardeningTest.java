@@ -281,6 +281,29 @@ class HardeningTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
+    /**
+     * A send made just before close, still looking up its queue's URL when close begins (the first
+     * send to a destination), reaches SQS before close ends: close does not return while it is on
+     * its way, and the clients the transport owns are not closed under it.
+     */
+    @Test
+    void closeWaitsForASendStillOnItsWayToItsBatch() throws Exception {
+        String url = ElasticMq.createQueue(admin, "on-its-way", 30, Map.of());
+        InterceptingSqsClient client = new InterceptingSqsClient(admin);
+        CompletableFuture<software.amazon.awssdk.services.sqs.model.GetQueueUrlResponse> lookup = new CompletableFuture<>();
+        client.nextQueueUrl.set(r -> lookup);
+        SqsTransport t = SqsTransport.builder().sqsClient(client).queue("requests", "on-its-way").build();
+        CompletableFuture<Void> sent = t.send("requests", text("sent just before close"));
+
+        CompletableFuture<ShutdownResult> closed = t.shutdown();
+        assertThat(closed).as("close waits for the send still looking up its queue").isNotDone();
+        lookup.complete(software.amazon.awssdk.services.sqs.model.GetQueueUrlResponse.builder().queueUrl(url).build());
+
+        assertThat(closed.get(30, TimeUnit.SECONDS).clean()).isTrue();
+        sent.get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(5)).until(() -> messagesOn(url) == 1);
+    }
+
     @Test
     void closeDoesNotWaitLongerThanItsDueForAPollTheServerNeverAnswers() throws Exception {
         String url = ElasticMq.createQueue(admin, "unanswered", 60, Map.of());

@@ -27,7 +27,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageResponse;
 
 /**
  * A real SQS client (ElasticMQ's) seen through a seam: the calls the transport makes go to the
- * server, and a test can answer a receive itself (when it wants), throw from a batch send or a
+ * server, and a test can answer a receive or a queue URL look-up itself (when it wants), throw from a batch send or a
  * queue attributes call as a broken client would, and read the visibility changes the transport asked for.
  */
 final class InterceptingSqsClient implements SqsAsyncClient {
@@ -36,6 +36,9 @@ final class InterceptingSqsClient implements SqsAsyncClient {
     final AtomicReference<Throwable> throwOnNextSendBatch = new AtomicReference<>();
     /** When set, answers the next receive instead of the server (once). */
     final AtomicReference<Function<ReceiveMessageRequest, CompletableFuture<ReceiveMessageResponse>>> nextReceive =
+            new AtomicReference<>();
+    /** When set, answers the next queue URL look-up instead of the server (once). */
+    final AtomicReference<Function<GetQueueUrlRequest, CompletableFuture<GetQueueUrlResponse>>> nextQueueUrl =
             new AtomicReference<>();
     /** Thrown (once) by the next {@code GetQueueAttributes}. */
     final AtomicReference<Throwable> throwOnNextQueueAttributes = new AtomicReference<>();
@@ -57,7 +60,8 @@ final class InterceptingSqsClient implements SqsAsyncClient {
 
     @Override
     public CompletableFuture<GetQueueUrlResponse> getQueueUrl(GetQueueUrlRequest r) {
-        return real.getQueueUrl(r);
+        var answer = nextQueueUrl.getAndSet(null);
+        return answer != null ? answer.apply(r) : real.getQueueUrl(r);
     }
 
     @Override

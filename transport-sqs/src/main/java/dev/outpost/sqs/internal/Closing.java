@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The transport's lifecycle: an optional {@code start()} (sends and receives work without it), and
  * one shutdown (same future every call) that waits for abandoned polls and releases what they
- * received, sends what waits in the batches, stops the batching thread and closes the clients the
+ * received, waits for sends still on their way to a batch, sends what waits in the batches, stops the batching thread and closes the clients the
  * transport created. The work runs on a thread from the builder's factory, or on the caller's
  * thread when the transport never made a thread (nothing to wait for is then the common case).
  */
@@ -23,6 +23,7 @@ public final class Closing {
     private static final long BATCH_WAIT_MILLIS = 5_000;
 
     private final Receiver receiver;
+    private final Sending sending;
     private final List<Batcher<?>> batchers;
     private final LazyTimer timer;
     private final ThreadFactory threads;
@@ -32,9 +33,10 @@ public final class Closing {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<ShutdownResult> done = new CompletableFuture<>();
 
-    public Closing(Receiver receiver, List<Batcher<?>> batchers, LazyTimer timer, ThreadFactory threads, List<AutoCloseable> owned,
-            long pollWaitMillis) {
+    public Closing(Receiver receiver, Sending sending, List<Batcher<?>> batchers, LazyTimer timer, ThreadFactory threads,
+            List<AutoCloseable> owned, long pollWaitMillis) {
         this.receiver = receiver;
+        this.sending = sending;
         this.batchers = batchers;
         this.timer = timer;
         this.threads = threads;
@@ -60,7 +62,7 @@ public final class Closing {
             return done;
         }
         long t0 = System.nanoTime();
-        if (!timer.isStarted() && !receiver.hasOpenPolls()) {
+        if (!timer.isStarted() && !receiver.hasOpenPolls() && !sending.hasSendsOnTheirWay()) {
             done.complete(close(t0)); // nothing to wait for: no thread made for it
             return done;
         }
@@ -86,6 +88,8 @@ public final class Closing {
             Receiver.Released r = receiver.awaitPolls(pollWaitMillis);
             clean = r.allEnded();
             released = r.messages();
+            // sends made before the shutdown still uploading to S3 or looking up their queue: into their batches first
+            clean &= sending.awaitSendsOnTheirWay(BATCH_WAIT_MILLIS);
             batchers.forEach(Batcher::flushAll);
             timer.close(BATCH_WAIT_MILLIS).ifPresent(alive::add);
             batchers.forEach(Batcher::flushAll); // what a last timer run may have queued

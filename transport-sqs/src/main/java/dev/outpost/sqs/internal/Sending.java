@@ -3,10 +3,17 @@ package dev.outpost.sqs.internal;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.TransportException;
 import dev.outpost.sqs.SqsTransport;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import software.amazon.awssdk.services.sns.SnsAsyncClient;
 import software.amazon.awssdk.services.sns.model.PublishBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
@@ -19,6 +26,8 @@ public final class Sending {
     private final PayloadStore payloads;
     private final Batcher<SendMessageBatchRequestEntry> sends;
     private final Batcher<PublishBatchRequestEntry> publishes;
+    /** Sends not yet in their batch: waiting for an S3 upload or a queue URL. */
+    private final Set<CompletableFuture<?>> onTheirWay = ConcurrentHashMap.newKeySet();
 
     public Sending(Optional<SnsAsyncClient> sns, Map<String, String> topicArns, QueueUrls urls, PayloadStore payloads,
             Batcher<SendMessageBatchRequestEntry> sends, Batcher<PublishBatchRequestEntry> publishes) {
@@ -47,24 +56,60 @@ public final class Sending {
             }
             boolean fifo = arn.endsWith(".fifo");
             String group = groupId(message);
-            return payloads.wire(destination, message, true).thenCompose(o -> {
+            return onItsWay(payloads.wire(destination, message, true).thenApply(o -> {
                 PublishBatchRequestEntry.Builder e = PublishBatchRequestEntry.builder().message(o.text())
                         .messageAttributes(o.snsAttributes());
                 if (fifo) { // once per send: retries of this send reuse it
                     e.messageGroupId(group).messageDeduplicationId(UUID.randomUUID().toString());
                 }
                 return publishes.add(arn, e.build(), o.size());
-            });
+            })).thenCompose(f -> f);
         }
         CompletableFuture<String> url = urls.url(destination);
-        return payloads.wire(destination, message, false).thenCombine(url, (o, u) -> {
+        return onItsWay(payloads.wire(destination, message, false).thenCombine(url, (o, u) -> {
             SendMessageBatchRequestEntry.Builder e = SendMessageBatchRequestEntry.builder()
                     .messageBody(o.text()).messageAttributes(o.attributes());
             if (u.endsWith(".fifo")) { // once per send: retries of this send reuse it
                 e.messageGroupId(groupId(message)).messageDeduplicationId(UUID.randomUUID().toString());
             }
             return sends.add(u, e.build(), o.size());
-        }).thenCompose(f -> f);
+        })).thenCompose(f -> f);
+    }
+
+    /** {@code added} (completes once the send is in its batch) tracked until then: a closing transport waits for it. */
+    private <T> CompletableFuture<T> onItsWay(CompletableFuture<T> added) {
+        if (!added.isDone()) {
+            onTheirWay.add(added);
+            added.whenComplete((r, e) -> onTheirWay.remove(added));
+        }
+        return added;
+    }
+
+    /** Whether a send is still on its way to its batch (an S3 upload or a queue URL look-up). */
+    public boolean hasSendsOnTheirWay() {
+        return !onTheirWay.isEmpty();
+    }
+
+    /**
+     * Waits (bounded) until every send made so far is in its batch (or failed).
+     *
+     * @return false when some send had not got there in time
+     */
+    public boolean awaitSendsOnTheirWay(long timeoutMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        for (CompletableFuture<?> f : List.copyOf(onTheirWay)) {
+            try {
+                f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (TimeoutException e) {
+                return false;
+            } catch (ExecutionException | CancellationException e) {
+                // the send's own future carries the failure
+            }
+        }
+        return true;
     }
 
     private static String groupId(Message m) {
