@@ -117,6 +117,23 @@ public final class KeyFiles {
     }
 
     /**
+     * Reads a public key file that decides whom this host trusts: a client's configured recipients
+     * are whom it seals for and, unless known senders are named, whose answers it accepts. So it is
+     * held to a known-senders file's rules (see {@link KnownSenders}): whoever could write it or its
+     * directory could read the client's requests and forge its answers.
+     *
+     * @throws KeyFileException when it is missing, malformed, or writable by someone else
+     */
+    static NaclPublicKey readTrustedPublicKey(Path file) {
+        try {
+            checkAccess(file, Use.TRUSTED);
+        } catch (IOException e) {
+            throw new KeyFileException(file, "cannot read the public key: " + e, e);
+        }
+        return readPublicKey(file);
+    }
+
+    /**
      * Reads a public key file.
      *
      * @throws KeyFileException when it is missing or malformed

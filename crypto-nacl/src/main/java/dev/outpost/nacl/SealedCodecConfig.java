@@ -98,7 +98,7 @@ final class SealedCodecConfig {
         if (needRecipients) {
             for (String f : c.list(RECIPIENTS)) {
                 try {
-                    recipients.add(KeyFiles.readPublicKey(Path.of(f)));
+                    recipients.add(KeyFiles.readTrustedPublicKey(Path.of(f)));
                 } catch (RuntimeException e) {
                     problems.add(new ConfigException.Problem(RECIPIENTS, e.getMessage() + c.from(RECIPIENTS)));
                 }

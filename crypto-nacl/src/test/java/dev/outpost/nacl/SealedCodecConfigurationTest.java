@@ -43,6 +43,39 @@ class SealedCodecConfigurationTest {
     }
 
     @Test
+    void aRecipientFileOthersCouldRewriteIsRefusedForItDecidesWhomTheClientSealsForAndBelieves() throws Exception {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        Path key = dir.resolve("client.key");
+        KeyFiles.writeSecretKey(key, NaclKeyPair.generate());
+        NaclKeyPair worker = NaclKeyPair.generate();
+        Path pub = dir.resolve("worker.pub");
+        KeyFiles.writePublicKey(pub, worker.publicKey());
+        Files.setPosixFilePermissions(pub, PosixFilePermissions.fromString("rw-r--r--")); // readable by all is fine
+        OutpostConfig client = OutpostConfig.builder().set("outpost.nacl.secret-key", key.toString())
+                .set("outpost.nacl.recipients", pub.toString()).build();
+        SealedCodec.builder().configure(client).build(); // accepted as it is
+
+        // writable by others: they could put their own key in it, read the requests and answer as the worker
+        Files.setPosixFilePermissions(pub, PosixFilePermissions.fromString("rw-rw-rw-"));
+        assertThatThrownBy(() -> SealedCodec.builder().configure(client).build()).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.problems()).singleElement().satisfies(p -> {
+                    assertThat(p.key()).isEqualTo("outpost.nacl.recipients");
+                    assertThat(p.message()).contains("writable by group or others").contains("chmod go-w " + pub);
+                }));
+
+        // so could whoever may write the folder it is in
+        Files.setPosixFilePermissions(pub, PosixFilePermissions.fromString("rw-r--r--"));
+        Path shared = Files.createDirectory(dir.resolve("shared"));
+        Path there = shared.resolve("worker.pub");
+        Files.copy(pub, there);
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+        OutpostConfig fromShared = OutpostConfig.builder().set("outpost.nacl.secret-key", key.toString())
+                .set("outpost.nacl.recipients", there.toString()).build();
+        assertThatThrownBy(() -> SealedCodec.builder().configure(fromShared).build()).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("chmod go-w " + shared);
+    }
+
+    @Test
     void tunablesComeFromConfigurationUnlessSetInCodeAndBadOnesAreReportedTogether() throws Exception {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         NaclKeyPair worker = NaclKeyPair.generate();
