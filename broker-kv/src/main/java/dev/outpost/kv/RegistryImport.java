@@ -37,8 +37,8 @@ import java.util.TreeSet;
  * {@link RegistryException.InvalidValue} naming its line number, and the registry is left as it
  * was. A line is a JSON object with a valid {@code key}, a {@code value}, and optionally a
  * {@code version} (an integer from 1 to {@value #MAX_VERSION}), {@code updatedAt} and
- * {@code expiresAt} (ISO-8601 instants) and {@code updatedBy} (text of at most 200 characters
- * without control characters); a key may appear once. Lines longer than a value allows, JSON
+ * {@code expiresAt} (ISO-8601 instants within epoch milliseconds' range) and {@code updatedBy}
+ * (text of at most 200 characters without control characters); a key may appear once. Lines longer than a value allows, JSON
  * nested too deeply and trailing content are refused. Entries already expired are skipped.
  *
  * <p>Into a {@link SqliteRegistry} the import is one transaction and keeps the exported versions
@@ -173,11 +173,19 @@ public final class RegistryImport {
         if (!t.isTextual() || t.asText().length() > 64) {
             throw bad(number, "has a " + field + " that is not an ISO-8601 instant");
         }
+        Instant at;
         try {
-            return Optional.of(Instant.parse(t.asText()));
+            at = Instant.parse(t.asText());
         } catch (DateTimeParseException e) {
             throw bad(number, "has a " + field + " that is not an ISO-8601 instant: " + abbreviate(t.asText()));
         }
+        try {
+            // stores keep epoch milliseconds: an instant past them would fail the write, not this line
+            at.toEpochMilli();
+        } catch (ArithmeticException e) {
+            throw bad(number, "has a " + field + " of " + abbreviate(t.asText()) + ", further from 1970 than a store can hold");
+        }
+        return Optional.of(at);
     }
 
     private static String abbreviate(String s) {
