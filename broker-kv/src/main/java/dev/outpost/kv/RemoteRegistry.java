@@ -9,6 +9,7 @@ import dev.outpost.core.Client;
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.kv.internal.BrokerAnswers;
+import dev.outpost.kv.internal.Checks;
 import dev.outpost.kv.internal.PollingWatches;
 import dev.outpost.kv.internal.Wire;
 import dev.outpost.kv.internal.WriterNames;
@@ -136,7 +137,7 @@ public final class RemoteRegistry implements Registry {
         ttl.ifPresent(RegistryKeys::checkTtl);
         ObjectNode p = params(key);
         p.set("value", value);
-        ttl.ifPresent(t -> p.put("ttlMillis", Math.max(1, t.toMillis())));
+        ttl.ifPresent(t -> p.put("ttlMillis", Checks.ttlMillis(t)));
         return entry(key, call("kv.register", key, p), -1);
     }
 
@@ -156,7 +157,7 @@ public final class RemoteRegistry implements Registry {
             p.put("keepTtl", true);
         } else {
             ttl.ifPresent(RegistryKeys::checkTtl);
-            ttl.ifPresent(t -> p.put("ttlMillis", Math.max(1, t.toMillis())));
+            ttl.ifPresent(t -> p.put("ttlMillis", Checks.ttlMillis(t)));
         }
         if (expectedVersion < 1) {
             throw new IllegalArgumentException("expectedVersion must be at least 1, was " + expectedVersion);

@@ -21,4 +21,13 @@ public final class Checks {
         }
         return value;
     }
+
+    /** A ttl as whole milliseconds (at least 1), as the broker takes it; one past a long is the caller's mistake, as every registry refuses it. */
+    public static long ttlMillis(Duration ttl) {
+        try {
+            return Math.max(1, ttl.toMillis());
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("ttl " + ttl + " is longer than a store can hold");
+        }
+    }
 }
