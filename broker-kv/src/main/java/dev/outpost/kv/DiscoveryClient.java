@@ -80,7 +80,8 @@ public final class DiscoveryClient {
         if (out.length > DiscoveryResponder.MAX_DATAGRAM) {
             throw new IllegalArgumentException("request of " + out.length + " bytes, the limit is " + DiscoveryResponder.MAX_DATAGRAM);
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
+        // a timeout past a long of nanoseconds (292 years) waits as long as one can
+        long deadline = System.nanoTime() + (timeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) > 0 ? Long.MAX_VALUE : timeout.toNanos());
         try (DatagramSocket socket = new DatagramSocket()) {
             socket.setBroadcast(true);
             socket.send(new DatagramPacket(out, out.length, target));
@@ -90,7 +91,7 @@ public final class DiscoveryClient {
                 if (left <= 0) {
                     return Optional.empty();
                 }
-                socket.setSoTimeout((int) Math.max(1, left / 1_000_000));
+                socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, left / 1_000_000)));
                 DatagramPacket p = new DatagramPacket(buf, buf.length);
                 try {
                     socket.receive(p);
