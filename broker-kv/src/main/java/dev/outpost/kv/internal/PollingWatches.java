@@ -81,19 +81,24 @@ public final class PollingWatches implements AutoCloseable {
             }
             polls++;
             boolean full = polls % fullEvery == 0;
+            Long moved = null;
             if (!full) {
                 try {
                     long r = revision.getAsLong();
                     if (r == lastRevision) {
                         return;
                     }
-                    lastRevision = r;
+                    moved = r;
                 } catch (RuntimeException e) {
                     // no revision: list anyway
                 }
             }
             for (Watch w : watches) {
                 w.refresh(lister.apply(w.prefix));
+            }
+            // only once every watch has listed it: a failed listing is tried again next poll, not at the full one
+            if (moved != null) {
+                lastRevision = moved;
             }
         } catch (Throwable t) {
             log.warn("{}: poll failed; trying again in {}", name, interval, t);

@@ -75,4 +75,27 @@ class PollingWatchesTest {
             assertThat(seen).singleElement().isEqualTo(newer);
         }
     }
+
+    @Test
+    void aListingThatFailsIsTriedAgainAtTheNextPollNotOnlyAtTheFullOne() throws Exception {
+        List<RegistryEntry> seen = new CopyOnWriteArrayList<>();
+        AtomicInteger failures = new AtomicInteger();
+        try (PollingWatches w = new PollingWatches("test", Executors.defaultThreadFactory(), new Guard("test"), Duration.ofMillis(5),
+                1_000_000, revision::get, prefix -> {
+                    if (failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                        throw new IllegalStateException("the broker did not answer in time");
+                    }
+                    listings.incrementAndGet();
+                    return store.get();
+                }); AutoCloseable watch = w.add("svc/", seen::add)) {
+            RegistryEntry newer = new RegistryEntry("svc/b", IntNode.valueOf(2), 2, Instant.EPOCH, Optional.empty(), false,
+                    Optional.empty());
+            failures.set(1);
+            store.set(List.of(leased, newer));
+            revision.incrementAndGet(); // the poll that sees this revision fails to list
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !seen.isEmpty());
+            assertThat(failures.get()).isZero();
+            assertThat(seen).singleElement().isEqualTo(newer);
+        }
+    }
 }
