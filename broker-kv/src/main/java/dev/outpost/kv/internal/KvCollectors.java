@@ -26,6 +26,9 @@ public final class KvCollectors {
         String authorise(Request request, CollectorContext context, String keyOrPrefix, boolean write);
     }
 
+    /** How many entries a {@code kv.list} reads from the registry first; later reads ask for what the byte budget has room for. */
+    static final int FIRST_READ = 32;
+
     /** How deep a value may nest: the codec's limit less the four levels a kv.list answer wraps it in. */
     static final int MAX_VALUE_DEPTH = dev.outpost.core.json.JsonCodec.MAX_DEPTH - 4;
 
@@ -125,25 +128,37 @@ public final class KvCollectors {
         String prefix = text(r, "prefix");
         auth.authorise(r, c, prefix, false);
         int limit = r.params().path("limit").asInt(100);
-        Optional<String> token = r.params().hasNonNull("pageToken") ? Optional.of(r.params().get("pageToken").asText()) : Optional.empty();
-        RegistryPage page = guard(prefix, () -> registry.list(prefix, limit, token));
+        Optional<String> cursor = r.params().hasNonNull("pageToken") ? Optional.of(r.params().get("pageToken").asText()) : Optional.empty();
         ObjectNode out = Wire.JSON.createObjectNode();
         ArrayNode entries = out.putArray("entries");
-        // a page ends early (with a token) rather than exceed what one message may carry
+        // a page ends early (with a token) rather than exceed what one message may carry; the
+        // registry is read a little at a time, so a listing of large values loads about what it
+        // answers with, not `limit` values of which all but a few are thrown away
         long bytes = 0;
-        Optional<String> next = page.nextPageToken();
-        for (RegistryEntry e : page.entries()) {
-            ObjectNode json = Wire.entry(e);
-            long size = json.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-            if (!entries.isEmpty() && bytes + size > maxResponseBytes) {
-                next = Optional.of(RegistryKeys.pageToken(entries.get(entries.size() - 1).get("key").asText()));
-                break;
+        int ask = Math.min(limit, FIRST_READ);
+        while (true) {
+            Optional<String> from = cursor;
+            int n = ask;
+            RegistryPage page = guard(prefix, () -> registry.list(prefix, n, from));
+            for (RegistryEntry e : page.entries()) {
+                ObjectNode json = Wire.entry(e);
+                long size = json.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                if (!entries.isEmpty() && bytes + size > maxResponseBytes) {
+                    out.put("nextPageToken", RegistryKeys.pageToken(entries.get(entries.size() - 1).get("key").asText()));
+                    return out;
+                }
+                bytes += size;
+                entries.add(json);
             }
-            bytes += size;
-            entries.add(json);
+            cursor = page.nextPageToken();
+            if (cursor.isEmpty() || page.entries().isEmpty() || entries.size() >= limit) {
+                cursor.ifPresent(t -> out.put("nextPageToken", t));
+                return out;
+            }
+            // as many more as the rest of the byte budget holds at the sizes seen so far
+            long average = Math.max(1, bytes / entries.size());
+            ask = (int) Math.max(1, Math.min(limit - entries.size(), (maxResponseBytes - bytes) / average + 1));
         }
-        next.ifPresent(t -> out.put("nextPageToken", t));
-        return out;
     }
 
     private static ObjectNode entry(RegistryEntry e) {
