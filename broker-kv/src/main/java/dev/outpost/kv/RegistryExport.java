@@ -49,7 +49,7 @@ public final class RegistryExport {
             n = sqlite.forEachLive(e -> line(out, e));
         } else {
             n = 0;
-            for (String p : prefixes) {
+            for (String p : covering(prefixes)) {
                 List<RegistryEntry> all = registry.list(p);
                 for (RegistryEntry e : all) {
                     line(out, e);
@@ -63,6 +63,22 @@ public final class RegistryExport {
             throw new UncheckedIOException(e);
         }
         return n;
+    }
+
+    /**
+     * The prefixes without those another one covers ({@code svc/app/} under {@code svc/}, a repeat):
+     * each entry is written once, since an import refuses a key written twice.
+     */
+    private static List<String> covering(String... prefixes) {
+        List<String> sorted = new java.util.ArrayList<>(new java.util.TreeSet<>(List.of(prefixes)));
+        List<String> out = new java.util.ArrayList<>();
+        for (String p : sorted) {
+            // in sorted order a prefix comes right after the ones it extends
+            if (out.isEmpty() || !p.startsWith(out.get(out.size() - 1))) {
+                out.add(p);
+            }
+        }
+        return out;
     }
 
     /** One entry as one export line (without the newline). */
