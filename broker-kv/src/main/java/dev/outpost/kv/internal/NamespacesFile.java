@@ -12,7 +12,7 @@ import java.util.TreeMap;
 
 /**
  * Reads a broker's namespace rules from their own file (it holds access keys, so it must be
- * owner-only, as ssh requires of key files):
+ * owner-only, in a directory others cannot write, as ssh requires of key files):
  * {@code {"svc": {"readers": ["*"], "writers": ["ops"], "read-secret": "...", "write-secret": "..."}}}.
  */
 public final class NamespacesFile {
@@ -42,6 +42,14 @@ public final class NamespacesFile {
             if (SqliteFiles.openToOthers(file)) {
                 problems.problem(key, file + " holds access keys and is open to other users: chmod 600 " + file);
                 return out;
+            }
+            // whoever can write its directory (or, through a link, the target's) can put other rules in its place
+            for (Path dir : new Path[] {file.toAbsolutePath().getParent(), file.toRealPath().getParent()}) {
+                if (dir != null && SqliteFiles.replaceableByOthers(dir)) {
+                    problems.problem(key, file + " holds the namespace rules and its directory " + dir
+                            + " is writable by other users, who could replace it: chmod go-w " + dir);
+                    return out;
+                }
             }
             JsonNode rules = Wire.JSON.readTree(Files.readString(file));
             if (rules == null || !rules.isObject()) {

@@ -190,6 +190,23 @@ public final class SqliteFiles {
         return p.stream().anyMatch(x -> x.name().startsWith("GROUP") || x.name().startsWith("OTHERS"));
     }
 
+    /**
+     * Whether group or others may replace what {@code dir} holds: it is writable by them and not
+     * sticky ({@code /tmp} is sticky: others may not rename or delete what is not theirs there).
+     */
+    public static boolean replaceableByOthers(Path dir) throws IOException {
+        if (!posix(dir)) {
+            return false;
+        }
+        Set<PosixFilePermission> p = Files.getPosixFilePermissions(dir);
+        if (!p.contains(PosixFilePermission.GROUP_WRITE) && !p.contains(PosixFilePermission.OTHERS_WRITE)) {
+            return false;
+        }
+        boolean sticky = Files.getFileStore(dir).supportsFileAttributeView("unix")
+                && ((Integer) Files.getAttribute(dir, "unix:mode") & 01000) != 0;
+        return !sticky;
+    }
+
     private static boolean posix(Path p) {
         return p.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
