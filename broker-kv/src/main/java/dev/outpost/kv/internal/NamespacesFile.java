@@ -1,5 +1,7 @@
 package dev.outpost.kv.internal;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.kv.NamespaceAccess;
 import dev.outpost.spi.RegistryException;
@@ -86,6 +88,11 @@ public final class NamespacesFile {
                     problems.problem(key, "namespace '" + ns.getKey() + "' in " + file + ": " + e.getMessage());
                 }
             });
+        } catch (JsonProcessingException e) {
+            // never the parser's message: it quotes the token it stopped at, which may be a secret
+            JsonLocation at = e.getLocation();
+            problems.problem(key, "cannot read " + file + ": not valid JSON"
+                    + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
         } catch (IOException e) {
             problems.problem(key, "cannot read " + file + ": " + e.getMessage().replaceAll("\\s+", " "));
         }
