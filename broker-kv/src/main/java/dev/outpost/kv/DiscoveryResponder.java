@@ -321,8 +321,7 @@ public final class DiscoveryResponder implements AutoCloseable {
                 if (!held) {
                     return; // silence, whether unknown or not discoverable
                 }
-                a.put("key", key);
-                a.set("reach", reach);
+                a.set("reach", reach); // not the key: the nonce matches the answer, and an echoed key could push it past a datagram
             }
             case "ping" -> a.set("data", q.path("data"));
             default -> {
@@ -386,7 +385,7 @@ public final class DiscoveryResponder implements AutoCloseable {
             return this;
         }
 
-        /** What an answer tells hosts about reaching this broker (transport, queue names); nothing secret. */
+        /** What an answer tells hosts about reaching this broker (transport, queue names); nothing secret; with the id, under 1 KiB. */
         public Builder reach(Map<String, String> reach) {
             this.reach = new TreeMap<>(Objects.requireNonNull(reach, "reach"));
             return this;
@@ -478,6 +477,13 @@ public final class DiscoveryResponder implements AutoCloseable {
             }
             if (ns.isEmpty()) {
                 s.problem("outpost.broker.discovery.namespaces", "no discoverable namespace: every find would go unanswered");
+            }
+            // the largest find answer (64-character nonce); one over a datagram would be dropped every time
+            int size = Wire.JSON.createObjectNode().put("v", 1).put("nonce", "n".repeat(64)).put("broker", id)
+                    .set("reach", Wire.JSON.valueToTree(reach)).toString().getBytes(StandardCharsets.UTF_8).length;
+            if (size > MAX_DATAGRAM) {
+                s.problem("reach", "the broker id and reach map make an answer of " + size + " bytes, over the " + MAX_DATAGRAM
+                        + "-byte datagram: every find would go unanswered; shorten them");
             }
             s.check();
             return new DiscoveryResponder(this, at, ns, id, rate, bc);
