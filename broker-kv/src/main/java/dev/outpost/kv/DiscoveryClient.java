@@ -81,7 +81,8 @@ public final class DiscoveryClient {
             throw new IllegalArgumentException("request of " + out.length + " bytes, the limit is " + DiscoveryResponder.MAX_DATAGRAM);
         }
         // a timeout past a long of nanoseconds (292 years) waits as long as one can
-        long deadline = System.nanoTime() + (timeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) > 0 ? Long.MAX_VALUE : timeout.toNanos());
+        long budget = timeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) > 0 ? Long.MAX_VALUE : timeout.toNanos();
+        long deadline = System.nanoTime() + budget;
         try (DatagramSocket socket = new DatagramSocket()) {
             socket.setBroadcast(true);
             socket.send(new DatagramPacket(out, out.length, target));

@@ -321,7 +321,7 @@ public final class DiscoveryResponder implements AutoCloseable {
                 if (!held) {
                     return; // silence, whether unknown or not discoverable
                 }
-                a.set("reach", reach); // not the key: the nonce matches the answer, and an echoed key could push it past a datagram
+                a.set("reach", reach); // not the key: the nonce matches it, and an echoed key can push it past a datagram
             }
             case "ping" -> a.set("data", q.path("data"));
             default -> {
@@ -385,7 +385,7 @@ public final class DiscoveryResponder implements AutoCloseable {
             return this;
         }
 
-        /** What an answer tells hosts about reaching this broker (transport, queue names); nothing secret; with the id, under 1 KiB. */
+        /** What an answer tells hosts about reaching this broker (transport, queue names): nothing secret, under 1 KiB. */
         public Builder reach(Map<String, String> reach) {
             this.reach = new TreeMap<>(Objects.requireNonNull(reach, "reach"));
             return this;

@@ -38,8 +38,9 @@ import java.util.TreeSet;
  * was. A line is a JSON object with a valid {@code key}, a {@code value}, and optionally a
  * {@code version} (an integer from 1 to {@value #MAX_VERSION}), {@code updatedAt} and
  * {@code expiresAt} (ISO-8601 instants within epoch milliseconds' range) and {@code updatedBy}
- * (text of at most 200 characters without control characters); a key may appear once. Lines longer than a value allows, JSON
- * nested too deeply and trailing content are refused. Entries already expired are skipped.
+ * (text of at most 200 characters without control characters); a key may appear once. Lines
+ * longer than a value allows, JSON nested too deeply and trailing content are refused. Entries
+ * already expired are skipped.
  *
  * <p>Into a {@link SqliteRegistry} the import is one transaction and keeps the exported versions
  * and stamps (each key gets the larger of its exported version and its current version plus one).

@@ -22,7 +22,7 @@ public final class Checks {
         return value;
     }
 
-    /** A ttl as whole milliseconds (at least 1), as the broker takes it; one past a long is the caller's mistake, as every registry refuses it. */
+    /** A ttl as whole milliseconds (at least 1); one past a long is refused as the caller's mistake. */
     public static long ttlMillis(Duration ttl) {
         try {
             return Math.max(1, ttl.toMillis());
