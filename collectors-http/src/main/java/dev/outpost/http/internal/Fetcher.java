@@ -81,9 +81,10 @@ public final class Fetcher implements AutoCloseable {
                 .retryOnConnectionFailure(false)
                 // The policy is about the address connected to: a proxy would hide it.
                 .proxy(Proxy.NO_PROXY)
-                .connectTimeout(options.connectTimeout())
-                .readTimeout(options.readTimeout())
-                .writeTimeout(options.readTimeout())
+                // OkHttp refuses more than Integer.MAX_VALUE ms: capped, as the per-request ones are
+                .connectTimeout(millis(options.connectTimeout()), TimeUnit.MILLISECONDS)
+                .readTimeout(millis(options.readTimeout()), TimeUnit.MILLISECONDS)
+                .writeTimeout(millis(options.readTimeout()), TimeUnit.MILLISECONDS)
                 // Per-request connect and read timeouts, from the params.
                 .addInterceptor(chain -> {
                     CallTimeouts t = chain.request().tag(CallTimeouts.class);
