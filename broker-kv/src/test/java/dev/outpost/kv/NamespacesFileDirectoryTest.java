@@ -63,4 +63,25 @@ class NamespacesFileDirectoryTest {
                     .isInstanceOf(ConfigException.class).hasMessageContaining("chmod go-w " + shared.toRealPath());
         }
     }
+
+    @Test
+    void aRulesFileOrDirectoryOwnedByAnotherUserIsRefused() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "giving a file to another user takes root");
+        Path theirs = dir.resolve("theirs");
+        Path rules = rules(theirs);
+        Files.setPosixFilePermissions(theirs, PosixFilePermissions.fromString("rwx------"));
+        java.nio.file.attribute.UserPrincipal me = Files.getOwner(rules);
+        Files.setAttribute(rules, "unix:uid", 65534);
+        try (InMemoryRegistry store = InMemoryRegistry.create()) {
+            assertThatThrownBy(() -> RegistryService.builder(store).configure(config(rules)).build())
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("belongs to another user");
+            Files.setOwner(rules, me);
+            Files.setAttribute(theirs, "unix:uid", 65534);
+            assertThatThrownBy(() -> RegistryService.builder(store).configure(config(rules)).build())
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("belongs to another user");
+            Files.setOwner(theirs, me);
+            assertThat(RegistryService.builder(store).configure(config(rules)).build()).isNotNull();
+        }
+    }
 }

@@ -14,7 +14,8 @@ import java.util.TreeMap;
 
 /**
  * Reads a broker's namespace rules from their own file (it holds access keys, so it must be
- * owner-only, in a directory others cannot write, as ssh requires of key files):
+ * owner-only, its owner and its directory's the process's user or root, in a directory others
+ * cannot write, as ssh requires of key files):
  * {@code {"svc": {"readers": ["*"], "writers": ["ops"], "read-secret": "...", "write-secret": "..."}}}.
  */
 public final class NamespacesFile {
@@ -50,6 +51,14 @@ public final class NamespacesFile {
                 if (dir != null && SqliteFiles.replaceableByOthers(dir)) {
                     problems.problem(key, file + " holds the namespace rules and its directory " + dir
                             + " is writable by other users, who could replace it: chmod go-w " + dir);
+                    return out;
+                }
+            }
+            // and whoever owns the file or its directory can change them, whatever the modes say
+            for (Path p : new Path[] {file.toRealPath(), file.toRealPath().getParent()}) {
+                if (p != null && SqliteFiles.ownedByAnother(p)) {
+                    problems.problem(key, file + " holds the namespace rules and " + p + " belongs to another user (neither this"
+                            + " process's nor root), who controls it: chown it to the broker's user");
                     return out;
                 }
             }

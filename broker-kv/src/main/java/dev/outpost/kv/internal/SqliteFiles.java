@@ -207,6 +207,28 @@ public final class SqliteFiles {
         return !sticky;
     }
 
+    /**
+     * Whether {@code path} belongs to a user who is neither this process's nor root, and so
+     * controls it (false where owners cannot be read as uids).
+     */
+    public static boolean ownedByAnother(Path path) throws IOException {
+        if (PROCESS_UID < 0 || !Files.getFileStore(path).supportsFileAttributeView("unix")) {
+            return false;
+        }
+        int uid = (Integer) Files.getAttribute(path, "unix:uid");
+        return uid != 0 && uid != PROCESS_UID;
+    }
+
+    private static final int PROCESS_UID = processUid();
+
+    private static int processUid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | SecurityException e) {
+            return -1;
+        }
+    }
+
     private static boolean posix(Path p) {
         return p.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
