@@ -100,6 +100,15 @@ class EgressPolicyTest {
                         e -> assertThat(e.reason()).isEqualTo("only the http and https schemes are allowed"));
     }
 
+    @Test
+    void aRefusalNamesAKnownSchemeButNeverTheTextBeforeTheColonOfAUrlWithoutOne() {
+        assertThatThrownBy(() -> policy.checkUrl("gopher://127.0.0.1/")).isInstanceOfSatisfying(EgressDeniedException.class,
+                e -> assertThat(e.getMessage()).contains("gopher:"));
+        // no scheme: 'user:password@host' reads as the scheme 'user', whatever it holds
+        assertThatThrownBy(() -> policy.checkUrl("s3cr3t-t0ken:x@example.com/")).isInstanceOfSatisfying(EgressDeniedException.class,
+                e -> assertThat(e.getMessage()).doesNotContain("s3cr3t").contains("only the http and https schemes"));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"http://93.184.215.14/", "https://[2606:4700::1111]/", "https://example.com/a?b=c",
         "http://[::ffff:8.8.8.8]/", "http://1.1.1.1:8443/", "http://xn--bcher-kva.example/", "http://sub.example.co.uk/"})

@@ -26,6 +26,10 @@ public final class UrlCheck {
         }
     }
 
+    /** Schemes a refusal may name; any other text before a ':' could be a credential. */
+    private static final java.util.Set<String> KNOWN_SCHEMES = java.util.Set.of("file", "ftp", "ftps", "sftp", "gopher", "jar",
+            "dict", "ldap", "ldaps", "mailto", "data", "javascript", "ws", "wss", "telnet", "tftp", "smb", "ssh", "netdoc");
+
     /**
      * Parses a URL written by a caller and judges it.
      *
@@ -37,8 +41,9 @@ public final class UrlCheck {
         int colon = url.indexOf(':');
         String scheme = colon > 0 ? url.substring(0, colon).strip().toLowerCase(Locale.ROOT) : "";
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new EgressDeniedException(scheme.isEmpty() || scheme.length() > 32 ? "(no scheme)" : scheme + ":", null,
-                    "only the http and https schemes are allowed");
+            // a scheme named only when it is a known one: in 'TOKEN:x@host' (no scheme) the part before ':' is a secret
+            throw new EgressDeniedException(scheme.isEmpty() ? "(no scheme)" : KNOWN_SCHEMES.contains(scheme) ? scheme + ":"
+                    : "(not http or https)", null, "only the http and https schemes are allowed");
         }
         HttpUrl parsed = parseOrNull(url);
         if (parsed == null) {
