@@ -50,7 +50,8 @@ import java.util.TreeSet;
 public final class RegistryImport {
     /** The largest version an import line may carry: 2^53 - 1, exact in every JSON reader. */
     public static final long MAX_VERSION = (1L << 53) - 1;
-    private static final int MAX_BY = 200;
+    /** The longest {@code updatedBy} a line may carry; the broker never stamps a longer one. */
+    static final int MAX_BY = 200;
     private static final ObjectReader LINE = Wire.JSON.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private RegistryImport() {}

@@ -76,7 +76,8 @@ import java.util.concurrent.ThreadFactory;
  * <p>Every write is stamped with its writer: the authenticated sender's name from the worker's
  * known-senders file, else {@code access-key:NAMESPACE}, else {@code anonymous}; a caller may add
  * a name of its own ({@code writer} param: 1 to 64 of {@code [A-Za-z0-9._:@-]}, no spaces), which
- * is kept as {@code NAME via IDENTITY}.
+ * is kept as {@code NAME via IDENTITY}. A stamp is cut to 200 characters, what an import line
+ * may carry, so that an export of the registry always imports again.
  *
  * <p>At-least-once delivery means a request may run twice (a broker that dies after the commit
  * and before the ack); give the worker {@code suppressDuplicates} so a redelivered request id is
@@ -198,13 +199,28 @@ public final class RegistryService implements AutoCloseable {
         String identity = sender.map(Sender::name).orElse(key.isPresent() ? "access-key:" + ns : "anonymous");
         JsonNode claimed = request.params().get("writer");
         if (claimed == null || claimed.isNull()) {
-            return identity;
+            return stamp(identity);
         }
         if (!claimed.isTextual() || !WriterNames.valid(claimed.asText())) {
             throw CollectorException.permanent("invalid-argument", "a writer name is 1 to 64 of [A-Za-z0-9._:@-] starting with a"
                     + " letter or digit (no spaces)");
         }
-        return claimed.asText() + " via " + identity;
+        return stamp(claimed.asText() + " via " + identity);
+    }
+
+    /**
+     * A stamp an export can import again: a sender's name has no length limit, an import line's
+     * {@code updatedBy} has, so a long one is cut there (never inside a surrogate pair).
+     */
+    private static String stamp(String s) {
+        if (s.length() <= RegistryImport.MAX_BY) {
+            return s;
+        }
+        int end = RegistryImport.MAX_BY - 3;
+        if (Character.isHighSurrogate(s.charAt(end - 1))) {
+            end--;
+        }
+        return s.substring(0, end) + "...";
     }
 
     /**

@@ -66,6 +66,32 @@ class SealedBrokerTest {
     }
 
     @Test
+    void aSenderWithAVeryLongNameStampsWhatAnExportCanImportAgain() {
+        String longName = "team-" + "n".repeat(300);
+        NaclKeyPair named = NaclKeyPair.generate();
+        SealedCodec codec = SealedCodec.builder().identity(broker)
+                .knownSenders(KnownSenders.of(KnownSender.of(named.publicKey(), longName))).build();
+        try (InMemoryTransport transport = InMemoryTransport.create(); InMemoryRegistry store = InMemoryRegistry.create()) {
+            RegistryService service = RegistryService.builder(store).namespace("svc", NamespaceAccess.open()).build();
+            try (Worker w = Worker.builder(transport).requests("kv").codec(codec).collectors(service.collectors())
+                            .builtins(false).pollWait(Duration.ofMillis(200)).build().start();
+                    Client c = client(transport, named, broker);
+                    RemoteRegistry kv = RemoteRegistry.builder(c).build()) {
+                kv.register("svc/a", Json.parse("1"), Optional.empty());
+                kv.writingAs("deploy-7").register("svc/b", Json.parse("2"), Optional.empty());
+            }
+            assertThat(store.get("svc/a").orElseThrow().updatedBy().orElseThrow()).startsWith("team-nnn").hasSizeLessThanOrEqualTo(200);
+            assertThat(store.get("svc/b").orElseThrow().updatedBy().orElseThrow()).startsWith("deploy-7 via team-nnn").hasSizeLessThanOrEqualTo(200);
+            java.io.StringWriter export = new java.io.StringWriter();
+            assertThat(RegistryExport.write(store, export, "svc/")).isEqualTo(2);
+            try (InMemoryRegistry copy = InMemoryRegistry.create()) {
+                assertThat(RegistryImport.into(copy, new java.io.StringReader(export.toString()), ImportMode.ADD)).isEqualTo(2);
+                assertThat(copy.get("svc/b").orElseThrow().value().asInt()).isEqualTo(2);
+            }
+        }
+    }
+
+    @Test
     void aWriterNameCannotForgeTheIdentityPartOfAStamp() {
         try (InMemoryTransport transport = InMemoryTransport.create(); InMemoryRegistry store = InMemoryRegistry.create()) {
             RegistryService service = RegistryService.builder(store).namespace("svc", NamespaceAccess.open()).build();
