@@ -213,4 +213,22 @@ class SqliteStoreTest {
         }
         assertThat(new String(lines.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)).contains("\"version\":2");
     }
+
+    @Test
+    void aLiveDatabaseWithItsWriteAheadLogIsRefusedAsABackupForItsFileAloneHoldsLessThanWasChecked() throws Exception {
+        Path live = dir.resolve("live.db");
+        Path restored = dir.resolve("restored.db");
+        try (SqliteRegistry kv = SqliteRegistry.open(live)) {
+            kv.register("svc/a", dev.outpost.Json.parse("1"), Optional.empty());
+            assertThat(live.resolveSibling("live.db-wal")).isNotEmptyFile(); // the write is in the log, not yet in the file
+            assertThatThrownBy(() -> SqliteRegistry.restore(live, restored)).isInstanceOf(CorruptStoreException.class)
+                    .hasMessageContaining("live.db-wal").hasMessageContaining("not a backup");
+            assertThat(restored).doesNotExist();
+        }
+        // closed, its log is folded into the file: a whole copy, accepted
+        SqliteRegistry.restore(live, restored);
+        try (SqliteRegistry kv = SqliteRegistry.open(restored)) {
+            assertThat(kv.get("svc/a")).isPresent();
+        }
+    }
 }

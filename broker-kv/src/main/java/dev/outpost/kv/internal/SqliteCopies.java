@@ -63,6 +63,17 @@ public final class SqliteCopies {
 
     /** Puts a verified {@code backup} in place as {@code file}, moving an existing one aside. */
     public static Optional<Path> restore(Path backup, Path file) {
+        // the check reads the file with its -wal, the copy would take the file alone: an older state than the one checked
+        Path wal = backup.resolveSibling(backup.getFileName() + "-wal");
+        try {
+            if (Files.exists(wal) && Files.size(wal) > 0) {
+                throw new CorruptStoreException(backup, "it has a write-ahead log beside it (" + wal.getFileName() + ") holding"
+                        + " writes the file alone lacks: it is a live database, not a backup. Restore a backup made by"
+                        + " SqliteRegistry.backupTo (or outpost kv backup), or open and close it once with SqliteRegistry first", null);
+            }
+        } catch (IOException e) {
+            throw new RegistryException.Unavailable("", "cannot read " + wal + ": " + e.getMessage(), e);
+        }
         verify(backup);
         try {
             Optional<Path> aside = Optional.empty();
