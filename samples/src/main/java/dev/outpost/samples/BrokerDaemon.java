@@ -1,12 +1,9 @@
 package dev.outpost.samples;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.outpost.Json;
 import dev.outpost.core.Worker;
 import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.kv.DiscoveryResponder;
-import dev.outpost.kv.NamespaceAccess;
 import dev.outpost.kv.RegistryService;
 import dev.outpost.kv.SqliteRegistry;
 import dev.outpost.spi.Transport;
@@ -14,7 +11,6 @@ import dev.outpost.sqs.SqsProvisioner;
 import dev.outpost.sqs.SqsTransport;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -70,21 +66,9 @@ public final class BrokerDaemon {
             config.intValue("outpost.broker.backup-keep").ifPresent(store::backupKeep);
         });
         SqliteRegistry registry = store.build().start();
-        RegistryService.Builder service = RegistryService.builder(registry).brokerId(id);
-        // the namespace rules hold secrets: they live in their own file (owner-readable), not in the main configuration
-        JsonNode rules = Json.parse(Files.readString(Path.of(config.require("outpost.broker.namespaces-file"))));
-        rules.fields().forEachRemaining(ns -> {
-            NamespaceAccess.Builder access = NamespaceAccess.builder();
-            ns.getValue().path("readers").forEach(sender -> access.readers(sender.asText()));
-            ns.getValue().path("writers").forEach(sender -> access.writers(sender.asText()));
-            if (ns.getValue().hasNonNull("read-secret")) {
-                access.readKey(ns.getValue().get("read-secret").asText());
-            }
-            if (ns.getValue().hasNonNull("write-secret")) {
-                access.writeKey(ns.getValue().get("write-secret").asText());
-            }
-            service.namespace(ns.getKey(), access.build());
-        });
+        // configure(config) reads the namespace rules from their own file (outpost.broker.namespaces-file), refusing
+        // one that others could read or replace: it holds access keys
+        RegistryService.Builder service = RegistryService.builder(registry).brokerId(id).configure(config);
         Transport transport = transport(config);
         Worker.Builder wb = Worker.builder(transport).requests("kv-requests").collectors(service.build().collectors())
                 .builtins(false).suppressDuplicates(10_000);
