@@ -45,7 +45,9 @@ import java.util.TreeSet;
  * <p>Into a {@link SqliteRegistry} the import is one transaction and keeps the exported versions
  * and stamps (each key gets the larger of its exported version and its current version plus one).
  * Into any other registry each entry is an ordinary write stamped {@code import} with that
- * registry's next version.
+ * registry's next version, and the lines are checked against SQLite's limits: a write that
+ * registry refuses for its own (a value past its smaller size limit) stops the import there, the
+ * entries before it written. Import into a SQLite file first to try a file of unknown origin.
  */
 public final class RegistryImport {
     /** The largest version an import line may carry: 2^53 - 1, exact in every JSON reader. */
