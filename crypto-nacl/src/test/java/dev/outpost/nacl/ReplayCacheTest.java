@@ -69,6 +69,8 @@ class ReplayCacheTest {
                 opened++;
             } catch (CodecException e) {
                 assertThat(e.reason()).isEqualTo(SealRejects.REPLAY_CACHE_FULL);
+                // the operator learns the limit as a rate, and the keys that move it
+                assertThat(e.getMessage()).contains("messages a second").contains("outpost.nacl.replay-cache-size");
             }
         }
         assertThat(opened).isEqualTo(63);

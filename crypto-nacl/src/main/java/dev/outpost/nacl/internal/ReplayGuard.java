@@ -70,11 +70,19 @@ public final class ReplayGuard {
                     + "… arrived again in the same transport message while the shared replay state was still judging its first copy");
             case EXPIRED -> throw new CodecException(SealRejects.STALE, "its freshness window closed while it waited to be checked");
             case FULL -> throw new CodecException(SealRejects.REPLAY_CACHE_FULL, "the replay cache holds " + cache.capacity()
-                    + " live messages, its capacity: refusing what it cannot remember for the freshness window");
+                    + " live messages, its capacity: refusing what it cannot remember for the freshness window (it fits "
+                    + rate(cache.capacity()) + " messages a second; raise outpost.nacl.replay-cache-size or shorten"
+                    + " outpost.nacl.freshness)");
             case OVER_QUOTA -> throw new CodecException(SealRejects.REPLAY_CACHE_FULL, "sender key id " + sender.keyIdHex()
                     + " holds its share of the replay cache (" + cache.perSenderQuota()
-                    + " messages inside the freshness window): refusing what the cache cannot remember");
+                    + " messages inside the freshness window): refusing what the cache cannot remember (a sender's share fits "
+                    + rate(cache.perSenderQuota()) + " messages a second; raise outpost.nacl.replay-quota-per-sender)");
         }
+    }
+
+    /** The sustained rate {@code ids} remembered for the freshness window allow, for the operator's next step. */
+    private String rate(long ids) {
+        return String.format(java.util.Locale.ROOT, "%.1f", ids * 1000.0 / Math.max(1, freshnessMillis));
     }
 
     /** The replay cache's state now. */
