@@ -60,18 +60,15 @@ import org.slf4j.LoggerFactory;
  *       find sent to the subnet's broadcast address reaches it, that interface's IPv4 broadcast
  *       address on the same port ({@link Builder#broadcast}, on by default). Answers always leave
  *       from the bound address.
- *   <li>Answers carry nothing secret: the broker id and the {@link Builder#reach} map the operator
- *       wrote, never a value, a version or an access key. Keys outside the
- *       {@link Builder#discoverable} namespaces get no answer, as unknown keys do, so discovery is
- *       no oracle for other namespaces.
+ *   <li>Answers carry nothing secret: the broker id and the operator's {@link Builder#reach} map,
+ *       never a value, a version or an access key. Keys outside the {@link Builder#discoverable}
+ *       namespaces get no answer, as unknown keys do: no oracle for other namespaces.
  *   <li>Rate-limited: at most {@link Builder#maxAnswersPerSecond} (default 50) answers a second,
- *       with an equal burst; requests beyond are dropped and counted. Datagrams over 1024 bytes or
- *       not JSON are dropped. A registry that throws (anything, {@link Error}s included) costs
- *       that one request.
+ *       with an equal burst; more are dropped and counted, as are datagrams over 1024 bytes or not
+ *       JSON. A registry that throws (anything, {@link Error}s included) costs that one request.
  * </ul>
  *
- * <p>Protocol and datagram forms: see the module README. One thread, from {@link Builder#threadFactory};
- * {@link #start()} opens the sockets, {@link #shutdown()} closes them.
+ * <p>Datagram forms: see the module README. One thread; {@link #start()} opens the sockets, {@link #shutdown()} closes them.
  */
 public final class DiscoveryResponder implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DiscoveryResponder.class);

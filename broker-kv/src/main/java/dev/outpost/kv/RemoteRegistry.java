@@ -46,11 +46,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p><b>Watch</b> polls: every {@link Builder#pollInterval} (1 s) one {@code kv.revision} call,
  * and only when the store revision moved (or every {@link Builder#fullPollEvery} polls, which
  * catches expiries a lazy store has not counted yet) a {@code kv.list} of each watched prefix,
- * compared with the previous listing. Polling was chosen over the broker pushing to the
- * watcher's reply destination because it needs no state on the broker (no watch leases to expire
- * when a host dies, nothing lost when the broker restarts), costs one small call per interval
- * however many watches there are, and works with any transport. The price: changes are seen up to
- * one interval late, and versions written between two polls are merged into the newest one.
+ * compared with the previous listing. Polling, not the broker pushing to the watcher's reply
+ * destination: no state on the broker (no watch leases to expire when a host dies, nothing lost
+ * when it restarts), one small call per interval however many watches, any transport. The price:
+ * changes are seen up to one interval late, and versions written between two polls merge.
  * Watchers are called on the poller thread ({@code outpost-kv-remote-watch}).
  *
  * <p>Errors: refusals come back as the usual {@link RegistryException}s; a refused namespace as

@@ -338,11 +338,10 @@ public final class SqliteRegistry implements Registry {
     }
 
     /**
-     * Restores {@code backup} (verified first) as the database {@code file}, which no open registry
-     * may be using. An existing {@code file} is kept beside it as {@code FILE.before-restore-TIME}
-     * (with its {@code -wal} file), never deleted. The restored file is owner-only. A {@code backup}
-     * with a write-ahead log beside it is refused: it is a live database, whose file alone holds
-     * less than what was checked.
+     * Restores {@code backup} (verified first; refused with a {@code -wal} beside it: a live database)
+     * as the database {@code file}, which no open registry may be using. An existing {@code file} is
+     * kept beside it as {@code FILE.before-restore-TIME} (with its {@code -wal}), never deleted; the
+     * restored file is owner-only.
      *
      * @return the path the previous database was moved to, if there was one
      */

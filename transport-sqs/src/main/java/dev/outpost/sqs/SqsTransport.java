@@ -239,14 +239,11 @@ public final class SqsTransport implements Transport {
     }
 
     /**
-     * Stops the transport: waits (at most {@value #CLOSE_WAIT_SECONDS} s) for polls still open on
-     * the server and makes what they received visible again at once (counted as
-     * {@link ShutdownResult#handedBack()}), sends what waits in the batches or is still on its way to
-     * them (an S3 upload, a queue URL look-up) and waits for those calls (5 s each), stops the
-     * batching thread, and closes the clients the builder created. Runs on a thread from the
-     * builder's factory (on the caller's when there is nothing to wait for, or when the factory gives
-     * no thread that starts). Idempotent: every call returns the same future; sends and receives fail
-     * from the first call.
+     * Stops the transport: waits ({@value #CLOSE_WAIT_SECONDS} s at most) for polls still open and
+     * makes what they received visible again ({@link ShutdownResult#handedBack()}), sends what is in
+     * or on its way to the batches (an S3 upload, a queue URL look-up; 5 s each), stops the batching
+     * thread, closes the clients the builder made. On a thread from the builder's factory (else the
+     * caller's). Idempotent: every call returns the same future; sends and receives fail from the first.
      *
      * @return completes when the transport is closed; {@code clean} is false when a poll or a batch
      *     call did not end in time
