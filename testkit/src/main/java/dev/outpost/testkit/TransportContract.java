@@ -321,6 +321,20 @@ public abstract class TransportContract {
     }
 
     @Test
+    void aRetryOrExtendLongerThanTheTransportCanHoldMeansItsLongestAndNeverThrows() {
+        String q = fixture().queue("longest", Duration.ofSeconds(60));
+        join(transport().send(q, text("extended")));
+        Delivery d = receiveOne(q);
+        // a Duration past a long of milliseconds: the transport's own longest, not an ArithmeticException
+        join(d.extend(Duration.ofSeconds(Long.MAX_VALUE)));
+        join(transport().send(q, text("retried")));
+        Delivery r = receiveOne(q);
+        join(r.retry(java.time.temporal.ChronoUnit.FOREVER.getDuration()));
+        assertThat(receive(q, 1, Duration.ofSeconds(1))).as("both kept away").isEmpty();
+        join(d.ack());
+    }
+
+    @Test
     void redriveMovesAMessageToTheDeadLetterQueueAfterMaxReceives() {
         String dlq = fixture().queue("redrive-dlq", Duration.ofSeconds(30));
         String q = fixture().queueWithRedrive("redrive", Duration.ofSeconds(30), 2, dlq);

@@ -10,6 +10,7 @@ import dev.outpost.spi.MessageTooLargeException;
 import dev.outpost.spi.TransportException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -158,6 +159,17 @@ class InMemoryTransportTest {
         a.extend(Duration.ofSeconds(10)).join(); // extending again replaces the deadline, even with a shorter one
         advance(Duration.ofSeconds(10));
         assertThat(t.receive("q", 10, Duration.ZERO)).extracting(InMemoryTransportTest::text).containsExactly("a");
+    }
+
+    @Test
+    void aRetryOrExtendLongerThanNanosecondsCanCountIsACenturyNotAThrowNorAWrapToNow() throws Exception {
+        InMemoryTransport t = manual();
+        t.sendBatch("q", List.of(m("a"), m("b"))).join();
+        List<Delivery> got = t.receive("q", 10, Duration.ZERO);
+        assertThat(got.get(0).retry(Duration.ofSeconds(Long.MAX_VALUE))).isCompleted();
+        assertThat(got.get(1).extend(ChronoUnit.FOREVER.getDuration())).isCompleted();
+        advance(Duration.ofDays(36_000));
+        assertThat(t.receive("q", 10, Duration.ZERO)).as("still hidden, 98 years on").isEmpty();
     }
 
     @Test

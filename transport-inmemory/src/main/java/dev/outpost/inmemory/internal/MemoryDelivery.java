@@ -60,7 +60,7 @@ public final class MemoryDelivery implements Delivery {
             return CompletableFuture.failedFuture(new IllegalArgumentException("delay must be zero or positive, was " + delay));
         }
         queue.count(MemoryQueue.Ops.RETRY);
-        queue.retry(entry, receipt, delay.toNanos());
+        queue.retry(entry, receipt, nanos(delay));
         return CompletableFuture.completedFuture(null);
     }
 
@@ -75,8 +75,15 @@ public final class MemoryDelivery implements Delivery {
             return CompletableFuture.failedFuture(new TransportException(queue.name(),
                     "in-memory transport is closed: the message stays in flight until its visibility runs out"));
         }
-        queue.extend(entry, receipt, visibility.toNanos());
+        queue.extend(entry, receipt, nanos(visibility));
         return CompletableFuture.completedFuture(null);
+    }
+
+    /** A century at most: a longer wait would overflow the ticker's nanoseconds (and means "not again" all the same). */
+    private static final Duration LONGEST = Duration.ofDays(36_500);
+
+    private static long nanos(Duration d) {
+        return d.compareTo(LONGEST) > 0 ? LONGEST.toNanos() : d.toNanos();
     }
 
     /** The queue this delivery came from (batched acks group by it). */

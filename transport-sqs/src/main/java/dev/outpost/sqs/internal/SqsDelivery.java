@@ -83,7 +83,8 @@ final class SqsDelivery implements Delivery {
         if (d.isNegative()) {
             return CompletableFuture.failedFuture(new IllegalArgumentException("must not be negative: " + d));
         }
-        int seconds = (int) Math.min(43_200, (d.toMillis() + 999) / 1000);
+        // SQS's longest is 12 h; compared first, since a huge Duration has no long of milliseconds
+        int seconds = d.compareTo(Duration.ofHours(12)) >= 0 ? 43_200 : (int) ((d.toMillis() + 999) / 1000);
         return actions.visibility().add(url, ChangeMessageVisibilityBatchRequestEntry.builder().receiptHandle(receipt)
                 .visibilityTimeout(seconds).build(), 0);
     }
