@@ -87,14 +87,11 @@ final class KvCommand {
 
     static void print(GlobalOptions g, PrintWriter out, RegistryEntry e) {
         switch (g.format()) {
-            case json, jsonl -> out.println(Json.object().put("key", e.key()).put("version", e.version()).set("value", e.value()));
-            case csv -> out.println(csv(e.key()) + "," + e.version() + "," + csv(e.value().toString()));
-            default -> out.println(e.key() + "\t" + e.version() + "\t" + e.value());
+            // a value is whatever its writer stored: it must not drive the terminal it is printed on
+            case json, jsonl -> out.println(Output.json(Json.object().put("key", e.key()).put("version", e.version()).set("value", e.value())));
+            case csv -> out.println(Output.csv(e.key()) + "," + e.version() + "," + Output.csv(e.value().toString()));
+            default -> out.println(e.key() + "\t" + e.version() + "\t" + Output.printable(e.value().toString()));
         }
-    }
-
-    private static String csv(String s) {
-        return s.contains(",") || s.contains("\"") || s.contains("\n") ? '"' + s.replace("\"", "\"\"") + '"' : s;
     }
 
     /** {@code text} as JSON; a usage error naming the parameter when it is not (a typo, not a failure of the command). */

@@ -60,7 +60,7 @@ final class OpsCommand implements Callable<Integer> {
                 boolean allOk = true;
                 for (String c : commands) {
                     Reply r = router.handle(new Caller(user, "console"), c);
-                    out.println(r.text());
+                    out.println(Output.printableLines(r.text())); // it quotes what hosts answered
                     out.flush();
                     allOk &= r.ok();
                 }

@@ -1,6 +1,10 @@
 package dev.outpost.cli;
 
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.Json;
@@ -18,6 +22,8 @@ import java.util.List;
  */
 final class Output {
     private static final int CELL = 60;
+    private static final ObjectWriter JSON = Json.writer().with(new TerminalEscapes());
+    private static final ObjectWriter PRETTY = JSON.withDefaultPrettyPrinter();
 
     private final GlobalOptions.Format format;
     private final PrintWriter out;
@@ -65,7 +71,7 @@ final class Output {
         }
         clearProgress();
         switch (format) {
-            case jsonl -> out.println(document(r));
+            case jsonl -> out.println(json(document(r)));
             case json -> { }
             case csv -> {
                 if (!headerDone) {
@@ -105,7 +111,7 @@ final class Output {
         if (format == GlobalOptions.Format.json) {
             ArrayNode array = Json.array();
             all.forEach(r -> array.add(document(r)));
-            out.println(array.toPrettyString());
+            out.println(prettyJson(array));
         }
         if (format == GlobalOptions.Format.table && expected > 1) {
             out.println();
@@ -161,6 +167,33 @@ final class Output {
     }
 
     /**
+     * {@code node} as one line of JSON that cannot drive a terminal: Jackson escapes C0 controls, this
+     * also escapes C1 controls, format characters (bidirectional overrides) and line separators as
+     * {@code \\uXXXX}, so the printed JSON stays the same document.
+     */
+    static String json(JsonNode node) {
+        return write(JSON, node);
+    }
+
+    /** {@link #json} indented. */
+    static String prettyJson(JsonNode node) {
+        return write(PRETTY, node);
+    }
+
+    private static String write(ObjectWriter writer, JsonNode node) {
+        try {
+            return writer.writeValueAsString(node);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree could not be written", e); // a tree always can
+        }
+    }
+
+    /** {@code s} made {@link #printable} line by line, its line breaks kept: a multi-line reply. */
+    static String printableLines(String s) {
+        return String.join(System.lineSeparator(), s.lines().map(Output::printable).toList());
+    }
+
+    /**
      * {@code s} with every control character (C0 and C1: a remote worker's text must not drive the
      * terminal) and every bidirectional or other format character (it must not reorder what a
      * person reads) turned into a space.
@@ -179,7 +212,7 @@ final class Output {
         return b == null ? s : b.toString();
     }
 
-    private static String csv(String s) {
+    static String csv(String s) {
         // one line, and nothing that drives a terminal the CSV is printed on (as in tables and text)
         String clean = printable(s);
         // a cell starting with = + - @ (after blanks, once a tab was one) is a formula to a spreadsheet:
@@ -189,5 +222,26 @@ final class Output {
             clean = "'" + clean;
         }
         return clean.contains(",") || clean.contains("\"") ? '"' + clean.replace("\"", "\"\"") + '"' : clean;
+    }
+
+    /** Jackson's escapes plus those {@link #json} names. */
+    private static final class TerminalEscapes extends CharacterEscapes {
+        private static final long serialVersionUID = 1L;
+        private final int[] ascii = standardAsciiEscapesForJSON();
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ascii;
+        }
+
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            int type = Character.getType(ch);
+            if (type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                    || type == Character.PARAGRAPH_SEPARATOR) {
+                return new SerializedString(String.format("\\u%04x", ch));
+            }
+            return null;
+        }
     }
 }

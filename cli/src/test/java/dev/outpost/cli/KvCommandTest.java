@@ -41,6 +41,20 @@ class KvCommandTest {
     }
 
     @Test
+    void aStoredValueCannotDriveTheTerminalInAnyFormat() {
+        String hostile = "x\u009B2J\u202Ey\u001B]0;t\u0007";
+        assertThat(kv("put", "svc/h", Json.object().put("v", hostile).toString()).code()).isZero();
+        for (String format : new String[] {"text", "table", "csv", "json", "jsonl"}) {
+            CliTest.Run got = kv("get", "svc/h", "-f", format);
+            assertThat(got.code()).as(format).isZero();
+            assertThat(got.out()).as(format).doesNotContain("\u009B", "\u202E", "\u001B", "\u0007");
+            if (format.startsWith("json")) {
+                assertThat(Json.parse(got.out()).path("value").path("v").asText()).as("the same document").isEqualTo(hostile);
+            }
+        }
+    }
+
+    @Test
     void exportImportAndBackupRestore() throws Exception {
         kv("put", "a/1", "{\"v\":1}");
         kv("put", "a/2", "{\"v\":2}");

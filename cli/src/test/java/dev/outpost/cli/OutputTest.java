@@ -30,6 +30,32 @@ class OutputTest {
     }
 
     @Test
+    void jsonOutputEscapesWhatWouldDriveTheTerminalAndStaysTheSameDocument() throws Exception {
+        String hostile = "a\u009B31mb\u202Ec\u2028d\u0085é€";
+        for (GlobalOptions.Format format : List.of(GlobalOptions.Format.jsonl, GlobalOptions.Format.json)) {
+            GlobalOptions options = new GlobalOptions();
+            options.format = format;
+            StringWriter text = new StringWriter();
+            Output out = new Output(options, new PrintWriter(text), new PrintWriter(new StringWriter()), 1);
+            Instant now = Instant.now();
+            out.answer(Response.ok(Request.builder("x").build(), Json.object().textNode(hostile), "w\u202E1", 1, now, now));
+            out.finish(List.of());
+            String printed = text.toString();
+            assertThat(printed).as(format.name()).doesNotContain("\u009B", "\u202E", "\u2028", "\u0085")
+                    .contains("\\u009b", "\\u202e", "é€");
+            com.fasterxml.jackson.databind.JsonNode doc = Json.parse(printed);
+            com.fasterxml.jackson.databind.JsonNode answer = doc.isArray() ? doc.get(0) : doc;
+            assertThat(answer.get("result").asText()).isEqualTo(hostile);
+            assertThat(answer.get("worker").asText()).isEqualTo("w\u202E1");
+        }
+    }
+
+    @Test
+    void aMultiLineReplyKeepsItsLinesAndLosesItsControls() {
+        assertThat(Output.printableLines("one\u009B2J\ntwo\u202E")).isEqualTo("one 2J" + System.lineSeparator() + "two ");
+    }
+
+    @Test
     void aWorkerWhoseAnswerWasPrintedIsNeverAlsoListedAsMissing() {
         // the broadcast computes who is missing, then calls finish: an answer printed in between is not missing
         GlobalOptions text = new GlobalOptions();
