@@ -96,6 +96,17 @@ public final class DurableFiles {
         }
     }
 
+    /**
+     * Refuses a symbolic link where a store keeps its own folders: what it writes there must stay in
+     * its directory, whatever a link would lead it to.
+     */
+    public static void refuseLink(Path p) throws IOException {
+        if (Files.isSymbolicLink(p)) {
+            throw new IOException(p + " is a symbolic link; the store keeps its own files there and follows no link out of"
+                    + " its directory: replace it with a folder");
+        }
+    }
+
     /** Owner-only permissions (0700 for directories, 0600 for files) where the file system has POSIX permissions. */
     public static void restrict(Path p, boolean directory) throws IOException {
         try {

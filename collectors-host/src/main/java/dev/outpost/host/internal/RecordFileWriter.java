@@ -1,5 +1,6 @@
 package dev.outpost.host.internal;
 
+import java.io.InterruptedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,12 +93,21 @@ public final class RecordFileWriter {
         return handled;
     }
 
-    /** Waits while the backlog of unwritten files is past its bound. */
-    public void awaitRoom() {
+    /**
+     * Waits while the backlog of unwritten files is past its bound.
+     *
+     * @throws InterruptedIOException when the caller is interrupted meanwhile (its interrupt kept)
+     */
+    public void awaitRoom() throws InterruptedIOException {
         lock.lock();
         try {
             while (backlogBytes > maxBacklogBytes && !stopping) {
-                progress.awaitUninterruptibly();
+                try {
+                    progress.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while the record store's files thread catches up (nothing stored)");
+                }
             }
         } finally {
             lock.unlock();

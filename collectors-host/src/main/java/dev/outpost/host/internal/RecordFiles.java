@@ -74,6 +74,9 @@ public final class RecordFiles {
     /** Creates the directories (owner-only) and removes temporary files a crash interrupted. */
     public void open() throws IOException {
         DurableFiles.createDirectories(dir);
+        for (String own : new String[] {"", "tmp", "ids", "journal"}) {
+            DurableFiles.refuseLink(dir.resolve(".outpost").resolve(own));
+        }
         DurableFiles.createDirectories(tmp);
         markers.open();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(tmp)) {

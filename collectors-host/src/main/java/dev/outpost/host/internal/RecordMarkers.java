@@ -39,6 +39,7 @@ final class RecordMarkers {
         boolean created = false;
         for (int i = 0; i < 256; i++) {
             Path f = ids.resolve("" + HEX.charAt(i >> 4) + HEX.charAt(i & 15));
+            DurableFiles.refuseLink(f);
             if (!Files.isDirectory(f)) {
                 try {
                     Files.createDirectory(f);

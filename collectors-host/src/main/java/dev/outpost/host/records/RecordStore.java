@@ -181,7 +181,8 @@ public final class RecordStore implements AutoCloseable {
      * @throws RecordRejectedException when an input is invalid; nothing is written
      * @throws IOException when the record could not be written durably, or while more than 64 MiB of
      *     records wait for files the disk keeps refusing (they are kept in memory until written); a
-     *     retry may succeed
+     *     retry may succeed; {@link java.io.InterruptedIOException} when interrupted while waiting
+     *     for room (nothing stored, the interrupt kept)
      */
     public StoreResult store(String requestId, String source, JsonNode data, Optional<Instant> measuredAt) throws IOException {
         lifecycle.checkRunning();

@@ -144,4 +144,26 @@ class RecordFileWriterTest {
             stop();
         }
     }
+
+    @Test
+    void aCallerWaitingForRoomCanBeInterrupted() throws Exception {
+        files = new RecordFiles(dir, Clock.systemUTC(), Duration.ofDays(7));
+        files.open();
+        // a backlog bound of one byte and no files thread: the first record fills it for good
+        writer = new RecordFileWriter(files, new RecordJournal(dir.resolve("journal"), 4096, System::nanoTime), 1, HOUR);
+        durable(1);
+        java.util.concurrent.CompletableFuture<Throwable> outcome = new java.util.concurrent.CompletableFuture<>();
+        Thread caller = new Thread(() -> {
+            try {
+                writer.awaitRoom();
+                outcome.complete(null);
+            } catch (Throwable t) {
+                outcome.complete(Thread.currentThread().isInterrupted() ? t : new AssertionError("interrupt lost", t));
+            }
+        }, "caller");
+        caller.start();
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> caller.getState() == Thread.State.WAITING);
+        caller.interrupt();
+        assertThat(outcome.get(10, TimeUnit.SECONDS)).isInstanceOf(java.io.InterruptedIOException.class);
+    }
 }

@@ -1,6 +1,7 @@
 package dev.outpost.host.records;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.Json;
@@ -74,6 +75,26 @@ class RecordStoreAttackTest {
                     throw e; // a file added meanwhile: rm -rf again
                 }
             }
+        }
+    }
+
+    @Test
+    void aLinkWhereTheStoreKeepsItsOwnFoldersIsRefused() throws Exception {
+        Path elsewhere = java.nio.file.Files.createDirectories(dir.resolveSibling(dir.getFileName() + "-elsewhere"));
+        try {
+            open().close();
+            for (String own : List.of("ids/7f", "tmp", "journal", "ids")) {
+                Path folder = dir.resolve(".outpost").resolve(own);
+                Path moved = java.nio.file.Files.move(folder, elsewhere.resolve(own.replace('/', '-')));
+                java.nio.file.Files.createSymbolicLink(folder, moved);
+                assertThatThrownBy(this::open).as(own).isInstanceOf(java.io.IOException.class)
+                        .hasMessageContaining(folder.toString()).hasMessageContaining("symbolic link");
+                java.nio.file.Files.delete(folder);
+                java.nio.file.Files.move(moved, folder);
+            }
+            open().close();
+        } finally {
+            deleteTree(elsewhere);
         }
     }
 
