@@ -10,10 +10,9 @@ import dev.outpost.core.Client;
 import dev.outpost.core.Worker;
 import dev.outpost.core.registry.InMemoryRegistry;
 import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.ForwardingRegistry;
 import dev.outpost.spi.Registry;
-import dev.outpost.spi.RegistryEntry;
 import dev.outpost.spi.RegistryPage;
-import dev.outpost.spi.RegistryWatcher;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Optional;
@@ -97,73 +96,16 @@ class BrokerListLoadTest {
     }
 
     /** Counts the entries the broker reads through list pages. */
-    private final class Counting implements Registry {
-        private final Registry inner;
-
+    private final class Counting extends ForwardingRegistry {
         Counting(Registry inner) {
-            this.inner = inner;
+            super(inner);
         }
 
         @Override
         public RegistryPage list(String prefix, int limit, Optional<String> pageToken) {
-            RegistryPage page = inner.list(prefix, limit, pageToken);
+            RegistryPage page = super.list(prefix, limit, pageToken);
             loaded.addAndGet(page.entries().size());
             return page;
-        }
-
-        @Override
-        public Optional<RegistryEntry> get(String key) {
-            return inner.get(key);
-        }
-
-        @Override
-        public RegistryEntry register(String key, JsonNode value, Optional<Duration> ttl) {
-            return inner.register(key, value, ttl);
-        }
-
-        @Override
-        public RegistryEntry replace(String key, JsonNode value, long expectedVersion) {
-            return inner.replace(key, value, expectedVersion);
-        }
-
-        @Override
-        public RegistryEntry replace(String key, JsonNode value, long expectedVersion, Optional<Duration> ttl) {
-            return inner.replace(key, value, expectedVersion, ttl);
-        }
-
-        @Override
-        public RegistryEntry update(String key, JsonNode mergePatch) {
-            return inner.update(key, mergePatch);
-        }
-
-        @Override
-        public boolean delete(String key) {
-            return inner.delete(key);
-        }
-
-        @Override
-        public boolean delete(String key, long expectedVersion) {
-            return inner.delete(key, expectedVersion);
-        }
-
-        @Override
-        public long revision() {
-            return inner.revision();
-        }
-
-        @Override
-        public AutoCloseable watch(String prefix, RegistryWatcher watcher) {
-            return inner.watch(prefix, watcher);
-        }
-
-        @Override
-        public Registry writingAs(String writer) {
-            return inner.writingAs(writer);
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 }

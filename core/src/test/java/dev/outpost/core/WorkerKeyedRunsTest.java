@@ -9,10 +9,9 @@ import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.core.registry.InMemoryRegistry;
 import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.ForwardingRegistry;
 import dev.outpost.spi.Registry;
 import dev.outpost.spi.RegistryEntry;
-import dev.outpost.spi.RegistryPage;
-import dev.outpost.spi.RegistryWatcher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -133,14 +132,13 @@ class WorkerKeyedRunsTest {
     }
 
     /** A store whose asynchronous writes commit only when the test opens it (its synchronous ones at once). */
-    private static final class HeldCommits implements Registry {
-        final Registry base;
+    private static final class HeldCommits extends ForwardingRegistry {
         final ConcurrentLinkedQueue<Runnable> held = new ConcurrentLinkedQueue<>();
         final AtomicInteger failNext = new AtomicInteger();
         volatile boolean opened;
 
         HeldCommits(Registry base) {
-            this.base = base;
+            super(base);
         }
 
         void open() {
@@ -180,72 +178,12 @@ class WorkerKeyedRunsTest {
 
         @Override
         public CompletableFuture<RegistryEntry> registerAsync(String key, JsonNode value, Optional<Duration> ttl) {
-            return later(() -> base.register(key, value, ttl));
+            return later(() -> delegate().register(key, value, ttl));
         }
 
         @Override
         public CompletableFuture<RegistryEntry> replaceAsync(String key, JsonNode value, long expectedVersion, Optional<Duration> ttl) {
-            return later(() -> base.replace(key, value, expectedVersion, ttl));
-        }
-
-        @Override
-        public Optional<RegistryEntry> get(String key) {
-            return base.get(key);
-        }
-
-        @Override
-        public RegistryEntry register(String key, JsonNode value, Optional<Duration> ttl) {
-            return base.register(key, value, ttl);
-        }
-
-        @Override
-        public RegistryEntry replace(String key, JsonNode value, long expectedVersion) {
-            return base.replace(key, value, expectedVersion);
-        }
-
-        @Override
-        public RegistryEntry replace(String key, JsonNode value, long expectedVersion, Optional<Duration> ttl) {
-            return base.replace(key, value, expectedVersion, ttl);
-        }
-
-        @Override
-        public RegistryEntry update(String key, JsonNode mergePatch) {
-            return base.update(key, mergePatch);
-        }
-
-        @Override
-        public boolean delete(String key) {
-            return base.delete(key);
-        }
-
-        @Override
-        public boolean delete(String key, long expectedVersion) {
-            return base.delete(key, expectedVersion);
-        }
-
-        @Override
-        public RegistryPage list(String prefix, int limit, Optional<String> pageToken) {
-            return base.list(prefix, limit, pageToken);
-        }
-
-        @Override
-        public long revision() {
-            return base.revision();
-        }
-
-        @Override
-        public AutoCloseable watch(String prefix, RegistryWatcher watcher) {
-            return base.watch(prefix, watcher);
-        }
-
-        @Override
-        public Registry writingAs(String writer) {
-            return base.writingAs(writer);
-        }
-
-        @Override
-        public void close() {
-            base.close();
+            return later(() -> delegate().replace(key, value, expectedVersion, ttl));
         }
     }
 }

@@ -7,11 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.Request;
 import dev.outpost.core.registry.InMemoryRegistry;
 import dev.outpost.spi.CodecException;
+import dev.outpost.spi.ForwardingRegistry;
 import dev.outpost.spi.Received;
 import dev.outpost.spi.Registry;
 import dev.outpost.spi.RegistryEntry;
-import dev.outpost.spi.RegistryPage;
-import dev.outpost.spi.RegistryWatcher;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -73,18 +72,12 @@ class SharedReplayRaceTest {
     }
 
     /** The real registry, whose first register() waits until released. */
-    static final class Slow implements Registry {
-        final Registry delegate;
+    static final class Slow extends ForwardingRegistry {
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
 
         Slow(Registry delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Optional<RegistryEntry> get(String key) {
-            return delegate.get(key);
+            super(delegate);
         }
 
         @Override
@@ -95,52 +88,7 @@ class SharedReplayRaceTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return delegate.register(key, value, ttl);
-        }
-
-        @Override
-        public RegistryEntry replace(String key, JsonNode value, long expectedVersion) {
-            return delegate.replace(key, value, expectedVersion);
-        }
-
-        @Override
-        public RegistryEntry replace(String key, JsonNode value, long expectedVersion, Optional<Duration> ttl) {
-            return delegate.replace(key, value, expectedVersion, ttl);
-        }
-
-        @Override
-        public RegistryEntry update(String key, JsonNode mergePatch) {
-            return delegate.update(key, mergePatch);
-        }
-
-        @Override
-        public boolean delete(String key) {
-            return delegate.delete(key);
-        }
-
-        @Override
-        public boolean delete(String key, long expectedVersion) {
-            return delegate.delete(key, expectedVersion);
-        }
-
-        @Override
-        public RegistryPage list(String prefix, int limit, Optional<String> pageToken) {
-            return delegate.list(prefix, limit, pageToken);
-        }
-
-        @Override
-        public long revision() {
-            return delegate.revision();
-        }
-
-        @Override
-        public AutoCloseable watch(String prefix, RegistryWatcher watcher) {
-            return delegate.watch(prefix, watcher);
-        }
-
-        @Override
-        public Registry writingAs(String writer) {
-            return delegate.writingAs(writer);
+            return delegate().register(key, value, ttl);
         }
 
         @Override

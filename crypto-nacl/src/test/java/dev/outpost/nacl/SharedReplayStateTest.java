@@ -7,12 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.RejectReason;
 import dev.outpost.Request;
 import dev.outpost.core.registry.InMemoryRegistry;
-import dev.outpost.spi.RegistryEntry;
-import dev.outpost.spi.RegistryPage;
-import dev.outpost.spi.RegistryWatcher;
 import dev.outpost.spi.CodecException;
+import dev.outpost.spi.ForwardingRegistry;
 import dev.outpost.spi.Received;
 import dev.outpost.spi.Registry;
+import dev.outpost.spi.RegistryEntry;
+import dev.outpost.spi.RegistryPage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -142,13 +142,12 @@ class SharedReplayStateTest {
     }
 
     /** The real in-memory registry, with a switch that makes every call fail as a registry outage does. */
-    static final class Outage implements Registry {
-        final Registry delegate;
+    static final class Outage extends ForwardingRegistry {
         volatile boolean down;
         volatile boolean getFails;
 
         Outage(Registry delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         private void check() {
@@ -163,65 +162,55 @@ class SharedReplayStateTest {
             if (getFails) {
                 throw new IllegalStateException("read timed out");
             }
-            return delegate.get(key);
+            return delegate().get(key);
         }
 
         @Override
         public RegistryEntry register(String key, JsonNode value, Optional<Duration> ttl) {
             check();
-            return delegate.register(key, value, ttl);
+            return delegate().register(key, value, ttl);
         }
 
         @Override
         public RegistryEntry replace(String key, JsonNode value, long expectedVersion) {
             check();
-            return delegate.replace(key, value, expectedVersion);
+            return delegate().replace(key, value, expectedVersion);
         }
 
         @Override
         public RegistryEntry replace(String key, JsonNode value, long expectedVersion, Optional<Duration> ttl) {
             check();
-            return delegate.replace(key, value, expectedVersion, ttl);
+            return delegate().replace(key, value, expectedVersion, ttl);
         }
 
         @Override
         public RegistryEntry update(String key, JsonNode mergePatch) {
             check();
-            return delegate.update(key, mergePatch);
+            return delegate().update(key, mergePatch);
         }
 
         @Override
         public boolean delete(String key) {
             check();
-            return delegate.delete(key);
+            return delegate().delete(key);
         }
 
         @Override
         public boolean delete(String key, long expectedVersion) {
             check();
-            return delegate.delete(key, expectedVersion);
+            return delegate().delete(key, expectedVersion);
         }
 
         @Override
         public RegistryPage list(String prefix, int limit, Optional<String> pageToken) {
             check();
-            return delegate.list(prefix, limit, pageToken);
+            return delegate().list(prefix, limit, pageToken);
         }
 
         @Override
         public long revision() {
             check();
-            return delegate.revision();
-        }
-
-        @Override
-        public AutoCloseable watch(String prefix, RegistryWatcher watcher) {
-            return delegate.watch(prefix, watcher);
-        }
-
-        @Override
-        public Registry writingAs(String writer) {
-            return delegate.writingAs(writer);
+            return delegate().revision();
         }
 
         @Override
