@@ -1,6 +1,7 @@
 package dev.outpost.core.internal;
 
 import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -8,6 +9,8 @@ import java.util.function.LongSupplier;
 public final class Expiries {
     private final PriorityBlockingQueue<Expiry> queue = new PriorityBlockingQueue<>();
     private final AtomicLong sequence = new AtomicLong();
+    /** Cancelled entries still queued: a call answered at once would else stay here until its timeout. */
+    private final AtomicInteger cancelled = new AtomicInteger();
     private final LongSupplier ticker;
 
     public Expiries(LongSupplier ticker) {
@@ -16,13 +19,24 @@ public final class Expiries {
 
     /** Runs {@code action} at the first sweep after {@code afterNanos} from now, unless {@linkplain Expiry#cancel cancelled}. */
     public Expiry add(long afterNanos, Runnable action) {
-        Expiry e = new Expiry(ticker.getAsLong() + afterNanos, sequence.incrementAndGet(), action);
+        Expiry e = new Expiry(this, ticker.getAsLong() + afterNanos, sequence.incrementAndGet(), action);
         queue.add(e);
         return e;
     }
 
-    /** Runs every action that is due. */
+    /** Runs every action that is due, and drops cancelled entries once they are most of the queue. */
     public void sweep() {
+        int dead = cancelled.get();
+        if (dead > 64 && dead > queue.size() / 2) {
+            // linear, and only once as many entries were cancelled since: constant per cancel
+            queue.removeIf(x -> {
+                if (x.action == null) {
+                    cancelled.decrementAndGet();
+                    return true;
+                }
+                return false;
+            });
+        }
         long now = ticker.getAsLong();
         Expiry e;
         while ((e = queue.poll()) != null) {
@@ -30,20 +44,39 @@ public final class Expiries {
                 queue.add(e);
                 break;
             }
-            Runnable a = e.action;
+            // taken, not read: a cancel racing this finds nothing and does not count itself
+            Runnable a = (Runnable) Expiry.ACTION.getAndSet(e, (Runnable) null);
             if (a != null) {
                 a.run();
+            } else {
+                cancelled.decrementAndGet();
             }
         }
     }
 
+    /** Entries queued, the cancelled ones included. */
+    public int size() {
+        return queue.size();
+    }
+
     /** One pending action. */
     public static final class Expiry implements Comparable<Expiry> {
+        private static final java.lang.invoke.VarHandle ACTION;
+        private final Expiries owner;
         private final long deadlineNanos;
         private final long seq;
         private volatile Runnable action;
 
-        private Expiry(long deadlineNanos, long seq, Runnable action) {
+        static {
+            try {
+                ACTION = java.lang.invoke.MethodHandles.lookup().findVarHandle(Expiry.class, "action", Runnable.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private Expiry(Expiries owner, long deadlineNanos, long seq, Runnable action) {
+            this.owner = owner;
             this.deadlineNanos = deadlineNanos;
             this.seq = seq;
             this.action = action;
@@ -54,7 +87,9 @@ public final class Expiries {
          * timeout kept its future and response reachable from here until the timeout passed.
          */
         public void cancel() {
-            action = null;
+            if (ACTION.getAndSet(this, (Runnable) null) != null) {
+                owner.cancelled.incrementAndGet();
+            }
         }
 
         @Override
