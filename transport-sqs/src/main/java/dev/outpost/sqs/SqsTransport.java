@@ -30,10 +30,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.sns.SnsAsyncClient;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
@@ -71,7 +69,8 @@ import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchReq
  *       objects in the latter are never deleted. An ack deletes an object only when its metadata
  *       holds the random token the message carries ({@code outpost-payload-token}): a forged
  *       pointer to another message's payload is followed but deletes nothing.
- *   <li><b>Unreadable messages</b> (broken framing; a malformed, refused or dangling S3 pointer)
+ *   <li><b>Unreadable messages</b> (broken framing; a malformed, refused or dangling S3 pointer, or
+ *       one whose payload S3 still does not serve at its {@link Builder#payloadReadAttempts}-th receive)
  *       never fail a receive: the transport moves each, exactly as it arrived,
  *       to a dead-letter queue with the reason ({@link #UNREADABLE}) in plain SQS String attributes
  *       any SQS reader sees (the ones a worker's dead-letter copies carry), and deletes it.
@@ -105,6 +104,8 @@ public final class SqsTransport implements Transport {
     public static final String DEFAULT_GROUP_ID = "outpost";
     /** Default key prefix of offloaded payloads. */
     public static final String DEFAULT_PAYLOAD_PREFIX = "outpost/";
+    /** Default {@link Builder#payloadReadAttempts}: the receive at which a payload S3 still cannot serve is dead-lettered. */
+    public static final int DEFAULT_PAYLOAD_READ_ATTEMPTS = 5;
     /** The longest {@link #close} waits for polls still open on the server. */
     public static final int CLOSE_WAIT_SECONDS = 25;
     /**
@@ -127,35 +128,22 @@ public final class SqsTransport implements Transport {
         this.urls = new QueueUrls(sqs, b.queues);
         this.queues = new QueueChecks(sqs, urls);
         this.payloads = new PayloadStore(Optional.ofNullable(b.s3), Optional.ofNullable(b.bucket), b.payloadPrefix, b.accepted,
-                b.maxOffloadBytes);
-        ThreadFactory threads = b.threadFactory.orElseGet(SqsTransport::defaultThreads);
+                b.maxOffloadBytes, b.payloadReadAttempts);
+        ThreadFactory threads = b.threadFactory.orElseGet(Closing::defaultThreads);
         LazyTimer timer = new LazyTimer(threads);
         this.sending = new Sending(Optional.ofNullable(b.sns), topicArns, urls, payloads,
-                new Batcher<>(10, SQS_MAX_BYTES, b.linger, timer, BatchOperations.send(sqs), this::fail),
+                new Batcher<>(10, SQS_MAX_BYTES, b.linger, timer, BatchOperations.send(sqs), Failures::calling),
                 new Batcher<>(10, SQS_MAX_BYTES, b.linger, timer, BatchOperations.publish(b.sns),
                         (arn, e) -> Failures.fail(arn, "SNS topic '" + arn + "'", "publishing to", e)));
-        Batcher<String> deletes = new Batcher<>(10, Integer.MAX_VALUE, b.ackLinger, timer, BatchOperations.delete(sqs), this::fail);
+        Batcher<String> deletes = new Batcher<>(10, Integer.MAX_VALUE, b.ackLinger, timer, BatchOperations.delete(sqs), Failures::calling);
         Batcher<ChangeMessageVisibilityBatchRequestEntry> visibility = new Batcher<>(10, Integer.MAX_VALUE, b.linger, timer,
-                BatchOperations.changeVisibility(sqs), this::fail);
+                BatchOperations.changeVisibility(sqs), Failures::calling);
         Optional<String> deadLetter = Optional.ofNullable(b.deadLetter)
                 .or(() -> Optional.ofNullable(b.queues.get("dead-letter")).map(q -> "dead-letter"));
         this.receiver = new Receiver(sqs, urls, payloads, new DeadLetters(sqs, urls, deadLetter, deletes), deletes, visibility,
                 Optional.ofNullable(b.visibilityTimeout));
         this.lifecycle = new Closing(receiver, sending, List.of(sending.sends(), sending.publishes(), deletes, visibility), timer,
                 threads, List.copyOf(b.owned), TimeUnit.SECONDS.toMillis(CLOSE_WAIT_SECONDS));
-    }
-
-    private static ThreadFactory defaultThreads() {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, "outpost-sqs-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
-    private TransportException fail(String urlOrName, Throwable e) {
-        return Failures.fail(urlOrName, "SQS queue '" + urlOrName + "'", "calling", e);
     }
 
     /** A builder. */
@@ -183,7 +171,7 @@ public final class SqsTransport implements Transport {
      * message is read on its own: one that cannot be read is dead-lettered by the transport (see
      * the class documentation) and left out, and the others are returned. A message whose payload
      * S3 cannot serve right now (other than "no such key") is left out too: it comes back after
-     * its visibility timeout.
+     * its visibility timeout, and is dead-lettered at its {@link Builder#payloadReadAttempts}-th receive.
      */
     @Override
     public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
@@ -255,21 +243,7 @@ public final class SqsTransport implements Transport {
     /** {@link #shutdown()} and wait for it. */
     @Override
     public void close() {
-        boolean interrupted = false;
-        CompletableFuture<ShutdownResult> done = shutdown();
-        while (true) {
-            try {
-                done.get();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            } catch (ExecutionException e) {
-                break; // Closing completes normally; nothing else to report
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Closing.awaitUninterruptibly(shutdown());
     }
 
     private void ensureOpen(String destination) {
@@ -291,6 +265,7 @@ public final class SqsTransport implements Transport {
         private Optional<ThreadFactory> threadFactory = Optional.empty();
         private Duration visibilityTimeout;
         private int maxOffloadBytes = 64 * 1024 * 1024;
+        private Integer payloadReadAttempts;
         private String payloadPrefix = DEFAULT_PAYLOAD_PREFIX;
         private final List<PayloadStore.Location> accepted = new ArrayList<>();
         private String deadLetter;
@@ -305,8 +280,8 @@ public final class SqsTransport implements Transport {
          * {@code endpoint}, {@code region}, {@code profile} or {@code access-key-id} +
          * {@code secret-access-key} (+ {@code session-token}) for the SQS client this transport
          * creates and closes when none is passed; the queues behind the logical names
-         * {@code requests}, {@code dead-letter} and {@code responses}; {@code linger} and
-         * {@code ack-linger}. Problems are reported together by {@link #build()}.
+         * {@code requests}, {@code dead-letter} and {@code responses}; {@code linger},
+         * {@code ack-linger} and {@code payload-read-attempts}. Problems are reported together by {@link #build()}.
          */
         public Builder configure(ConfigSource source) {
             this.config = Optional.of(Objects.requireNonNull(source, "config"));
@@ -324,6 +299,7 @@ public final class SqsTransport implements Transport {
             }
             linger = ClientSettings.linger(c, "outpost.sqs.linger", linger, problems);
             ackLinger = ClientSettings.linger(c, "outpost.sqs.ack-linger", ackLinger, problems);
+            payloadReadAttempts = ClientSettings.count(c, "outpost.sqs.payload-read-attempts", payloadReadAttempts, 1, 1000, problems);
         }
 
         /**
@@ -416,6 +392,21 @@ public final class SqsTransport implements Transport {
             return this;
         }
 
+        /**
+         * The receive (SQS's {@code ApproximateReceiveCount}) at which a message whose S3 payload still cannot
+         * be read (S3 refuses it, as with 403 to a role without {@code s3:ListBucket}, fails or does not answer) is
+         * dead-lettered as {@link #UNREADABLE}, the status in its reason; before it, the message is left for another
+         * receive. 1 to 1000, default {@value #DEFAULT_PAYLOAD_READ_ATTEMPTS}; at most the queue's redrive
+         * {@code maxReceiveCount}, or SQS moves it first (unchanged, without the reason).
+         */
+        public Builder payloadReadAttempts(int receives) {
+            if (receives < 1 || receives > 1000) {
+                throw new IllegalArgumentException("receives must be 1 to 1000, was " + receives);
+            }
+            this.payloadReadAttempts = receives;
+            return this;
+        }
+
         /** Maps a logical destination to an SQS queue name or URL. */
         public Builder queue(String logicalName, String queueNameOrUrl) {
             queues.put(Objects.requireNonNull(logicalName, "logicalName"), Objects.requireNonNull(queueNameOrUrl, "queueNameOrUrl"));
@@ -430,7 +421,7 @@ public final class SqsTransport implements Transport {
 
         /** How long a batch of sends or visibility changes waits for more entries after its first; default 5 ms. */
         public Builder linger(Duration linger) {
-            this.linger = checkLinger(linger);
+            this.linger = ClientSettings.checkLinger(linger);
             return this;
         }
 
@@ -440,16 +431,8 @@ public final class SqsTransport implements Transport {
          * delays nothing but the delete.
          */
         public Builder ackLinger(Duration linger) {
-            this.ackLinger = checkLinger(linger);
+            this.ackLinger = ClientSettings.checkLinger(linger);
             return this;
-        }
-
-        private static Duration checkLinger(Duration linger) {
-            Objects.requireNonNull(linger, "linger");
-            if (linger.isNegative() || linger.toMillis() > 1000) {
-                throw new IllegalArgumentException("linger must be 0 to 1 s, was " + linger);
-            }
-            return linger;
         }
 
         /**
@@ -483,6 +466,7 @@ public final class SqsTransport implements Transport {
             }
             linger = linger == null ? DEFAULT_LINGER : linger;
             ackLinger = ackLinger == null ? DEFAULT_ACK_LINGER : ackLinger;
+            payloadReadAttempts = payloadReadAttempts == null ? DEFAULT_PAYLOAD_READ_ATTEMPTS : payloadReadAttempts;
             boolean created = sqs == null || owned.contains(sqs);
             SqsAsyncClient client = sqs;
             if (client == null) {

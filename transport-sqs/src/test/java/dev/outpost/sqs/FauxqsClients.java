@@ -27,7 +27,12 @@ final class FauxqsClients {
     }
 
     static S3AsyncClient s3(Fauxqs f) {
-        return S3AsyncClient.builder().endpointOverride(f.endpoint()).region(Region.of(f.region())).credentialsProvider(credentials(f))
+        return s3(f, f.endpoint());
+    }
+
+    /** With fauxqs's credentials, at {@code endpoint} (a server in front of fauxqs's S3). */
+    static S3AsyncClient s3(Fauxqs f, java.net.URI endpoint) {
+        return S3AsyncClient.builder().endpointOverride(endpoint).region(Region.of(f.region())).credentialsProvider(credentials(f))
                 .forcePathStyle(true).build();
     }
 }

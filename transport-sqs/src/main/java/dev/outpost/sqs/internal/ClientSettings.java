@@ -87,6 +87,15 @@ public record ClientSettings(Optional<URI> endpoint, Optional<Region> region, Op
         return b.build();
     }
 
+    /** A linger set by a builder call: 0 to 1 s. */
+    public static java.time.Duration checkLinger(java.time.Duration linger) {
+        java.util.Objects.requireNonNull(linger, "linger");
+        if (linger.isNegative() || linger.toMillis() > 1000) {
+            throw new IllegalArgumentException("linger must be 0 to 1 s, was " + linger);
+        }
+        return linger;
+    }
+
     /** A linger key: 0 to 1 s; {@code set} (a builder call) wins. */
     public static java.time.Duration linger(ConfigSource c, String key, java.time.Duration set, List<ConfigException.Problem> problems) {
         if (set != null) {
@@ -99,6 +108,24 @@ public record ClientSettings(Optional<URI> endpoint, Optional<Region> region, Op
                 return null;
             }
             return d.orElse(null);
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+            return null;
+        }
+    }
+
+    /** A count key within {@code min} to {@code max}; {@code set} (a builder call) wins. */
+    public static Integer count(ConfigSource c, String key, Integer set, int min, int max, List<ConfigException.Problem> problems) {
+        if (set != null) {
+            return set;
+        }
+        try {
+            Optional<Integer> n = c.intValue(key);
+            if (n.isPresent() && (n.get() < min || n.get() > max)) {
+                problems.add(new ConfigException.Problem(key, "must be " + min + " to " + max + ", was " + n.get() + c.from(key)));
+                return null;
+            }
+            return n.orElse(null);
         } catch (ConfigException e) {
             problems.addAll(e.problems());
             return null;

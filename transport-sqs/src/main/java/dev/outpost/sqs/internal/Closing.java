@@ -5,9 +5,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +44,34 @@ public final class Closing {
         this.threads = threads;
         this.owned = owned;
         this.pollWaitMillis = pollWaitMillis;
+    }
+
+    /** The threads of a transport built without a factory: daemons named {@code outpost-sqs-N}. */
+    public static ThreadFactory defaultThreads() {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "outpost-sqs-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Waits for {@code done} (a close), keeping the caller's interrupt for after. */
+    public static void awaitUninterruptibly(CompletableFuture<ShutdownResult> done) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                done.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                break; // a shutdown completes normally; nothing else to report
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Marks the transport started and makes its batching thread now. */

@@ -38,6 +38,11 @@ public final class Failures {
         return new TransportException(destination, what + " " + queue + " (for '" + destination + "') failed: " + e.getMessage(), e);
     }
 
+    /** A failed call to the queue {@code urlOrName}, as the batches report it. */
+    public static TransportException calling(String urlOrName, Throwable e) {
+        return fail(urlOrName, "SQS queue '" + urlOrName + "'", "calling", e);
+    }
+
     static boolean isMissingCredentials(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             String m = t.getMessage();

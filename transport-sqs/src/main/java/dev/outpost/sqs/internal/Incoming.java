@@ -7,12 +7,15 @@ import java.util.concurrent.CompletableFuture;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
 /** A received message on its way to becoming a delivery, or to the dead-letter queue. */
 public final class Incoming {
     final Message raw;
     /** The string attributes as received, framing included. */
     final Map<String, String> rawAttributes;
+    /** SQS's {@code ApproximateReceiveCount}: 1 on the first receive (and when SQS did not say). */
+    final int receiveCount;
     Map<String, String> attributes = Map.of();
     byte[] body;
     Optional<WireFormat.S3Pointer> pointer = Optional.empty();
@@ -24,6 +27,7 @@ public final class Incoming {
 
     Incoming(Message raw) {
         this.raw = raw;
+        this.receiveCount = receiveCount(raw);
         Map<String, software.amazon.awssdk.services.sqs.model.MessageAttributeValue> attrs = raw.messageAttributes();
         if (attrs.isEmpty()) {
             rawAttributes = Map.of();
@@ -34,6 +38,18 @@ public final class Incoming {
                     rawAttributes.put(k, v.stringValue());
                 }
             });
+        }
+    }
+
+    private static int receiveCount(Message m) {
+        String n = m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT);
+        if (n == null) {
+            return 1;
+        }
+        try {
+            return Math.max(1, Integer.parseInt(n));
+        } catch (NumberFormatException e) {
+            return 1;
         }
     }
 

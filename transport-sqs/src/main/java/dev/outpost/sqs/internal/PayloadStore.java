@@ -50,9 +50,14 @@ public final class PayloadStore {
     private final String prefix;
     private final List<Location> accepted;
     private final int maxOffloadBytes;
+    private final int readAttempts;
 
+    /**
+     * @param readAttempts the receive (SQS's {@code ApproximateReceiveCount}) from which a payload that cannot be read
+     *     makes its message unreadable, rather than leaving it for another receive
+     */
     public PayloadStore(Optional<S3AsyncClient> s3, Optional<String> bucket, String prefix, List<Location> acceptedElsewhere,
-            int maxOffloadBytes) {
+            int maxOffloadBytes, int readAttempts) {
         this.s3 = s3;
         this.bucket = bucket;
         this.prefix = prefix;
@@ -60,6 +65,7 @@ public final class PayloadStore {
         bucket.ifPresent(own -> all.add(0, new Location(own, prefix)));
         this.accepted = List.copyOf(all);
         this.maxOffloadBytes = maxOffloadBytes;
+        this.readAttempts = readAttempts;
     }
 
     /** {@code bucket}, checked against S3's naming rules. */
@@ -191,11 +197,23 @@ public final class PayloadStore {
                 in.unreadable("dangling S3 pointer: the payload does not exist");
             } else if (cause instanceof S3Exception s && s.statusCode() == 416) {
                 in.body = new byte[0]; // a range of an empty object
+            } else if (in.receiveCount >= readAttempts) {
+                // a 403 (a GetObject-only role's "no such key"), a 5xx or no answer, again and again: bounded, not forever
+                in.unreadable("S3 payload not readable in " + in.receiveCount + " receives: " + failure(cause));
             } else {
-                log.warn("Message {} on '{}' comes back after its visibility timeout: its payload {} could not be read: {}",
-                        in.raw.messageId(), source, p, cause.toString());
+                log.warn("Message {} on '{}' comes back after its visibility timeout (receive {}; dead-lettered from receive {}): "
+                        + "its payload {} could not be read: {}", in.raw.messageId(), source, in.receiveCount, readAttempts, p,
+                        cause.toString());
             }
         }
+    }
+
+    /** What failed, for a reason that travels with the message: the status and the exception's class, never its text. */
+    private static String failure(Throwable cause) {
+        if (cause instanceof S3Exception s) {
+            return "S3 answered " + s.statusCode() + " (" + cause.getClass().getSimpleName() + ")";
+        }
+        return cause instanceof CancellationException ? "S3 did not answer in time" : cause.getClass().getSimpleName();
     }
 
     /** Deletes the payload of an acked message; a failure is logged (the lifecycle rule ends it). */

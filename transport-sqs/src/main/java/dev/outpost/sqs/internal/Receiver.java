@@ -104,7 +104,7 @@ public final class Receiver {
             if (in.unreadable != null) {
                 deadLetters.setAside(source, url, in);
             } else if (in.body != null) {
-                out.add(new SqsDelivery(actions, source, url, in.raw.messageId(), in.raw.receiptHandle(), receiveCount(in.raw),
+                out.add(new SqsDelivery(actions, source, url, in.raw.messageId(), in.raw.receiptHandle(), in.receiveCount,
                         Message.of(in.body, in.attributes), in.deleteOnAck));
             }
         }
@@ -132,18 +132,6 @@ public final class Receiver {
         } else {
             in.pointer = Optional.of(off.pointer());
             in.token = off.token();
-        }
-    }
-
-    private static int receiveCount(software.amazon.awssdk.services.sqs.model.Message m) {
-        String n = m.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT);
-        if (n == null) {
-            return 1;
-        }
-        try {
-            return Math.max(1, Integer.parseInt(n));
-        } catch (NumberFormatException e) {
-            return 1;
         }
     }
 
