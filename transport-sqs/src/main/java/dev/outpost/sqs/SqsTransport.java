@@ -78,6 +78,10 @@ import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchReq
  *       name {@code dead-letter} ({@code outpost.sqs.dead-letter}), else the source queue's own
  *       (its redrive policy, as {@link SqsProvisioner#queueWithDeadLetter} sets). With neither,
  *       the message stays on its queue (logged), and SQS's redrive or retention ends it.
+ *       A copy that would pass SQS's 256 KiB (a body near it, plus the reason) goes with its detail
+ *       cut short, else with its body in S3 ({@link Builder#largePayloads}, deleted when an Outpost
+ *       reader acks the copy). Without a bucket it stays, reported once: its redrive policy moves it
+ *       unchanged; without one, each receive hides it for 12 h until the queue's retention ends it.
  *   <li><b>SNS.</b> Deliveries wrapped in an SNS envelope (raw delivery off) are unwrapped.
  *   <li><b>Faults.</b> Throttling and 5xx answers are retried by the SDK's standard retry policy;
  *       other failures complete the returned futures with a {@link TransportException}.
@@ -140,8 +144,8 @@ public final class SqsTransport implements Transport {
                 BatchOperations.changeVisibility(sqs), Failures::calling);
         Optional<String> deadLetter = Optional.ofNullable(b.deadLetter)
                 .or(() -> Optional.ofNullable(b.queues.get("dead-letter")).map(q -> "dead-letter"));
-        this.receiver = new Receiver(sqs, urls, payloads, new DeadLetters(sqs, urls, deadLetter, deletes), deletes, visibility,
-                Optional.ofNullable(b.visibilityTimeout));
+        DeadLetters deadLetters = new DeadLetters(sqs, urls, deadLetter, payloads, deletes, visibility);
+        this.receiver = new Receiver(sqs, urls, payloads, deadLetters, deletes, visibility, Optional.ofNullable(b.visibilityTimeout));
         this.lifecycle = new Closing(receiver, sending, List.of(sending.sends(), sending.publishes(), deletes, visibility), timer,
                 threads, List.copyOf(b.owned), TimeUnit.SECONDS.toMillis(CLOSE_WAIT_SECONDS));
     }

@@ -98,27 +98,47 @@ public final class PayloadStore {
         if (message.size() > maxOffloadBytes) {
             throw new MessageTooLargeException(destination, message.size(), maxOffloadBytes);
         }
+        Offload o = plan(message.body(), message.attributes(), topic, WireFormat.MAX_PLAIN_ATTRIBUTES).orElseThrow();
+        int pointerSize = Wire.bytes(o.pointer());
+        if (pointerSize > SQS_MAX_BYTES) { // the attributes alone are too large
+            throw new MessageTooLargeException(destination, pointerSize, SQS_MAX_BYTES);
+        }
+        return upload(destination, o, message.body()).thenApply(v -> Wire.of(o.pointer()));
+    }
+
+    /** Where an offloaded body goes, the token that binds the object to its message, and the pointer that travels instead. */
+    record Offload(S3Pointer where, String token, boolean binary, WireFormat.Frame pointer) {}
+
+    /**
+     * How {@code body} would be offloaded (empty without a bucket): a new key, a new token, and the pointer frame, whose
+     * attributes are packed when there are more than {@code maxPlain}. Uploads nothing.
+     */
+    Optional<Offload> plan(byte[] body, Map<String, String> attributes, boolean topic, int maxPlain) {
+        if (s3.isEmpty() || bucket.isEmpty()) {
+            return Optional.empty();
+        }
         // a topic's payload is one object every subscribed queue points to: its own segment, which no ack deletes
         S3Pointer where = new S3Pointer(bucket.get(), prefix + (topic ? SHARED_SEGMENT : "") + UUID.randomUUID());
         byte[] t = new byte[18];
         RANDOM.nextBytes(t);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(t);
-        boolean binary = !WireFormat.isText(message.body());
-        WireFormat.Frame pointer = WireFormat.encodePointer(where, message.size(), message.attributes(), token, binary);
-        int pointerSize = Wire.bytes(pointer);
-        if (pointerSize > SQS_MAX_BYTES) { // the attributes alone are too large
-            throw new MessageTooLargeException(destination, pointerSize, SQS_MAX_BYTES);
-        }
-        return s3.get().putObject(r -> r.bucket(where.bucket()).key(where.key())
-                        .contentType(binary ? "application/octet-stream" : "text/plain; charset=utf-8")
-                        .metadata(Map.of(WireFormat.TOKEN_METADATA, token)),
-                        AsyncRequestBody.fromBytes(message.body()))
+        boolean binary = !WireFormat.isText(body);
+        return Optional.of(new Offload(where, token, binary,
+                WireFormat.encodePointer(where, body.length, attributes, token, binary, maxPlain)));
+    }
+
+    /** Puts {@code body} where {@code o} says, its token in the metadata; fails with a {@code TransportException} naming the bucket. */
+    CompletableFuture<Void> upload(String destination, Offload o, byte[] body) {
+        return s3.get().putObject(r -> r.bucket(o.where().bucket()).key(o.where().key())
+                        .contentType(o.binary() ? "application/octet-stream" : "text/plain; charset=utf-8")
+                        .metadata(Map.of(WireFormat.TOKEN_METADATA, o.token())),
+                        AsyncRequestBody.fromBytes(body))
                 .handle((r, e) -> {
                     if (e != null) {
-                        throw new CompletionException(Failures.fail(destination, "S3 bucket '" + where.bucket() + "'",
+                        throw new CompletionException(Failures.fail(destination, "S3 bucket '" + o.where().bucket() + "'",
                                 "offloading a large payload to", e));
                     }
-                    return Wire.of(pointer);
+                    return null;
                 });
     }
 

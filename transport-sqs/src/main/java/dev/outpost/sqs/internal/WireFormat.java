@@ -170,8 +170,14 @@ public final class WireFormat {
      * {@code token}, and marked {@value #BINARY} when the payload is not text.
      */
     public static Frame encodePointer(S3Pointer pointer, long size, Map<String, String> attributes, String token, boolean binary) {
+        return encodePointer(pointer, size, attributes, token, binary, MAX_PLAIN_ATTRIBUTES);
+    }
+
+    /** As {@link #encodePointer(S3Pointer, long, Map, String, boolean)}, packing the attributes when there are more than {@code maxPlain}. */
+    public static Frame encodePointer(S3Pointer pointer, long size, Map<String, String> attributes, String token, boolean binary,
+            int maxPlain) {
         // size, token and the binary marker are three framing attributes: one more than the others' room leaves
-        Map<String, String> out = packIfNeeded(attributes, binary ? MAX_PLAIN_ATTRIBUTES - 1 : MAX_PLAIN_ATTRIBUTES);
+        Map<String, String> out = packIfNeeded(attributes, binary ? maxPlain - 1 : maxPlain);
         out.put(EXTENDED_SIZE, Long.toString(size));
         out.put(PAYLOAD_TOKEN, token);
         if (binary) {

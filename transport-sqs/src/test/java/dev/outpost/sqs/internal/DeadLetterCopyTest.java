@@ -1,0 +1,34 @@
+package dev.outpost.sqs.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.Attributes;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A dead-letter copy just over SQS's limit with its whole detail is sent with the detail cut short, when that fits. */
+class DeadLetterCopyTest {
+    static final String DETAIL = "d".repeat(200);
+    static final Map<String, String> ORIGINAL = Map.of("outpost-body-encoding", "rot13");
+
+    private static byte[] body(int length) {
+        return "x".repeat(length).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aCopyOverTheLimitByLessThanTheDetailCutGoesWithAShortDetail() {
+        int base = DeadLetterCopy.inline(body(1000), ORIGINAL, DETAIL, "requests").size();
+        int length = 1000 + PayloadStore.SQS_MAX_BYTES - base + 50; // the whole detail: 50 bytes over
+        DeadLetterCopy.Copy copy = DeadLetterCopy.inline(body(length), ORIGINAL, DETAIL, "requests");
+        assertThat(copy.fits()).isTrue();
+        assertThat(copy.attributes().get(Attributes.REJECT_DETAIL).stringValue())
+                .hasSize(DeadLetterCopy.SHORT_DETAIL).startsWith("ddd").endsWith("...");
+        assertThat(copy.size()).isLessThanOrEqualTo(PayloadStore.SQS_MAX_BYTES);
+
+        DeadLetterCopy.Copy fitting = DeadLetterCopy.inline(body(length - 50), ORIGINAL, DETAIL, "requests");
+        assertThat(fitting.attributes().get(Attributes.REJECT_DETAIL).stringValue()).as("the whole detail when it fits")
+                .isEqualTo(DETAIL);
+        assertThat(DeadLetterCopy.inline(body(length + 200), ORIGINAL, DETAIL, "requests").fits()).isFalse();
+    }
+}
