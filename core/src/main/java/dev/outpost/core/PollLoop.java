@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +20,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -54,7 +56,9 @@ import org.slf4j.LoggerFactory;
  *       handler carries one permit, which its consumer releases when it is done with the delivery.
  *   <li><b>Outages.</b> A receive that fails is retried after a pause doubling from 50 ms to 5 s;
  *       the first failure of an outage is logged at WARN and reported to the
- *       {@linkplain Builder#onReceiveFailure listener}, the recovery at INFO.
+ *       {@linkplain Builder#onReceiveFailure listener}, the recovery at WARN too, with how long
+ *       the outage lasted and how many receives failed (a log read at WARN, as a daemon's is, shows
+ *       both ends of every outage and nothing in between).
  *       {@link #receiveFailure()} says whether the source is unreachable now.
  *   <li><b>User code cannot stop it.</b> Whatever the handler or a listener throws,
  *       {@link Error}s included, is caught, counted ({@link #handlerFailures()}) and logged.
@@ -114,6 +118,8 @@ public final class PollLoop implements AutoCloseable {
     private final CompletableFuture<ShutdownResult> stopped = new CompletableFuture<>();
     private final LongAdder receiveFailures = new LongAdder();
     private final AtomicReference<String> outage = new AtomicReference<>();
+    /** When the current outage began ({@link System#nanoTime()}), and the failed receives before it. */
+    private final AtomicLongArray outageStart = new AtomicLongArray(2);
     private volatile long stopNanos;
 
     private PollLoop(Builder b) {
@@ -277,7 +283,10 @@ public final class PollLoop implements AutoCloseable {
                         endReceive();
                     }
                     if (outage.getAndSet(null) != null) {
-                        log.info("{}: '{}' reachable again, receiving resumed", owner, source);
+                        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStart.get(0));
+                        log.warn("{}: '{}' reachable again after {} s ({} failed receives), receiving resumed", owner, source,
+                                String.format(Locale.ROOT, "%.1f", millis / 1000.0),
+                                receiveFailures.sum() - outageStart.get(1));
                     }
                     pause = FIRST_PAUSE_MILLIS;
                 } catch (InterruptedException e) {
@@ -291,6 +300,8 @@ public final class PollLoop implements AutoCloseable {
                         return;
                     }
                     if (outage.getAndSet(e.toString()) == null) {
+                        outageStart.set(0, System.nanoTime());
+                        outageStart.set(1, receiveFailures.sum() - 1);
                         log.warn("{}: cannot receive from '{}' ({}); retrying until it answers", owner, source, e.toString());
                         guard.run("receive failure listener", () -> failureListener.onReceiveFailure(source, e));
                     }
