@@ -62,10 +62,23 @@ final class Connection implements AutoCloseable {
         Transport transport = SqsTransport.builder().configure(config).build();
         Codec codec = SealedCodec.Builder.isConfigured(config) ? SealedCodec.builder().configure(config).build()
                 : JsonCodec.create();
-        Client.Builder cb = Client.builder(transport).codec(codec).configure(config);
+        Client.Builder cb = Client.builder(transport).codec(codec).configure(config).pollWait(commandPollWait(config));
         sendTo.ifPresent(cb::requests);
         Client client = cb.build().start();
         return new Connection(transport, Optional.empty(), client, config.string("outpost.client.requests").orElse("requests"));
+    }
+
+    /**
+     * The longest a one-shot command's client long-polls its reply queue: closing the client waits
+     * for the poll in progress (what it receives may be another command's answer, to be handed
+     * back), so a longer wait only delays the exit; {@code outpost.client.poll-wait} is kept when shorter.
+     */
+    static final Duration COMMAND_POLL_WAIT = Duration.ofSeconds(1);
+
+    /** {@code outpost.client.poll-wait}, at most {@link #COMMAND_POLL_WAIT}. */
+    static Duration commandPollWait(OutpostConfig config) {
+        return config.duration("outpost.client.poll-wait").filter(w -> w.compareTo(COMMAND_POLL_WAIT) < 0)
+                .orElse(COMMAND_POLL_WAIT);
     }
 
     /** Whether SQS is configured: a region, an endpoint or a profile (the tuning keys have defaults, these do not). */
