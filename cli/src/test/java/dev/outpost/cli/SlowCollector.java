@@ -16,7 +16,7 @@ public final class SlowCollector implements Collector {
 
     @Override
     public String description() {
-        return "sleeps for params.ms (default 300)";
+        return "sleeps for params.ms (default 300), then while the file params.holdWhile exists";
     }
 
     @Override
@@ -27,6 +27,13 @@ public final class SlowCollector implements Collector {
     @Override
     public Object collect(Request request, CollectorContext context) throws Exception {
         Thread.sleep(request.params().path("ms").asLong(300));
+        // params.holdWhile: a file; the run goes on while it exists (a worker killed now holds the request)
+        if (request.params().hasNonNull("holdWhile")) {
+            java.nio.file.Path hold = java.nio.file.Path.of(request.params().get("holdWhile").asText());
+            while (java.nio.file.Files.exists(hold)) {
+                Thread.sleep(20);
+            }
+        }
         return Map.of("slept", true);
     }
 }
