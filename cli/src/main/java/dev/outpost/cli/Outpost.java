@@ -170,7 +170,7 @@ public final class Outpost implements Runnable {
             return java.util.Optional.of("fix the key named above in the file named; outpost help COMMAND lists the"
                     + " keys each command reads (docs/configuration.md has them all)");
         }
-        if (t instanceof TransportException || t instanceof RegistryException.Unavailable) {
+        if (t instanceof TransportException || t instanceof RegistryException.Unavailable || unreachable(t)) {
             return java.util.Optional.of("check outpost.sqs.region / outpost.sqs.endpoint and the AWS credentials"
                     + " (AWS_PROFILE or AWS_ACCESS_KEY_ID), or try --demo");
         }
@@ -183,12 +183,17 @@ public final class Outpost implements Runnable {
         return java.util.Optional.of("run again with --verbose for the stack trace");
     }
 
+    /** A call that timed out while its reply destination could not be read: the transport is at fault, not a worker. */
+    private static boolean unreachable(Throwable t) {
+        return t instanceof CallTimeoutException c && c.replyFailure().isPresent();
+    }
+
     static int exitCode(Throwable t) {
         Throwable c = unwrap(t);
         if (c instanceof ConfigException) {
             return ExitCodes.CONFIG;
         }
-        if (c instanceof TransportException || c instanceof RegistryException.Unavailable) {
+        if (c instanceof TransportException || c instanceof RegistryException.Unavailable || unreachable(c)) {
             return ExitCodes.UNAVAILABLE;
         }
         if (c instanceof CallTimeoutException) {

@@ -327,14 +327,16 @@ class WorkerDaemonChaosTest {
     }
 
     @Test
-    void aCallWhoseServerGoesAwayAfterTheSendEndsAtItsDeadline() throws Exception {
+    void aCallWhoseServerGoesAwayAfterTheSendEndsAtItsDeadlineBlamingTheTransportNotAWorker() throws Exception {
         Process call = outpost("call", "call", "test.slow", "--config", clientConfig().toString(), "--timeout", "4s");
         await().atMost(Duration.ofSeconds(30)).until(() -> depth("requests") == 1); // sent; no worker reads it
         server.stopAndWait();
         int code = finish(call, Duration.ofSeconds(4 + 10)); // its timeout, and a close that waits for no server
-        assertThat(code).as(err("call")).isEqualTo(ExitCodes.NONE_ANSWERED);
-        assertThat(err("call")).containsPattern("(?m)^outpost: no response to request .* within PT4S")
-                .doesNotContain("\tat ").doesNotContain(SECRET);
+        assertThat(code).as(err("call")).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(err("call")).containsPattern("(?m)^outpost: no response to request .* within PT4S: the client cannot receive"
+                        + " from its reply destination")
+                .contains("\nhint: check outpost.sqs.region / outpost.sqs.endpoint")
+                .doesNotContain("is a worker reading").doesNotContain("\tat ").doesNotContain(SECRET);
     }
 
     @Test

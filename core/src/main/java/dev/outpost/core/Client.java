@@ -182,7 +182,8 @@ public final class Client implements AutoCloseable {
         }
         Expiries.Expiry expiry = expiries.add(timeout.toNanos(), () -> {
             if (calls.remove(r.id(), future)) {
-                future.completeExceptionally(new CallTimeoutException(r.id(), r.collector(), timeout, destination, replyTo));
+                future.completeExceptionally(new CallTimeoutException(r.id(), r.collector(), timeout, destination, replyTo,
+                        loop.receiveFailure()));
             }
         });
         future.onDone(() -> { // answered, cancelled or orTimeout'd: no longer pending, and nothing here holds it

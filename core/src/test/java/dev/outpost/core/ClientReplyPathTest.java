@@ -92,6 +92,51 @@ class ClientReplyPathTest {
     }
 
     @Test
+    void aCallThatTimesOutWhileTheReplyDestinationCannotBeReadSaysSoAndBlamesNoWorker() throws Exception {
+        try (InMemoryTransport memory = InMemoryTransport.create()) {
+            java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+            Transport transport = new ForwardingTransport(memory) {
+                @Override
+                public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
+                    if (down.get()) {
+                        refused.incrementAndGet();
+                        throw new dev.outpost.spi.TransportException(source, "connection refused: 127.0.0.1:9324");
+                    }
+                    return super.receive(source, maxMessages, wait);
+                }
+
+                @Override
+                public void close() {} // the memory transport is closed by the test
+            };
+            java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+            try (Client client = Client.builder(transport).replyTo("answers").pollWait(Duration.ofMillis(20)).ticker(now::get)
+                    .build().start()) {
+                // the reply destination readable: a timeout names the worker side
+                CompletableFuture<Response> first = client.call(Request.builder("app.work").build(), Duration.ofSeconds(5));
+                now.addAndGet(Duration.ofSeconds(6).toNanos());
+                Throwable quiet = org.assertj.core.api.Assertions.catchThrowable(() -> first.get(10, java.util.concurrent.TimeUnit.SECONDS));
+                assertThat(quiet.getCause()).isInstanceOfSatisfying(CallTimeoutException.class, e -> {
+                    assertThat(e.replyFailure()).isEmpty();
+                    assertThat(e.getMessage()).contains("is a worker reading");
+                });
+
+                down.set(true);
+                CompletableFuture<Response> second = client.call(Request.builder("app.work").build(), Duration.ofSeconds(5));
+                // a second refused receive comes after the loop noted the first as an outage
+                await().atMost(Duration.ofSeconds(10)).until(() -> refused.get() >= 2);
+                now.addAndGet(Duration.ofSeconds(6).toNanos());
+                Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> second.get(10, java.util.concurrent.TimeUnit.SECONDS));
+                assertThat(t.getCause()).isInstanceOfSatisfying(CallTimeoutException.class, e -> {
+                    assertThat(e.replyFailure()).hasValueSatisfying(f -> assertThat(f).contains("connection refused"));
+                    assertThat(e.getMessage()).contains("cannot receive from its reply destination 'answers'")
+                            .doesNotContain("is a worker reading");
+                });
+            }
+        }
+    }
+
+    @Test
     void theAnswersOfOneReceiveAreAckedInOneBatch() {
         try (InMemoryTransport memory = InMemoryTransport.create()) {
             CountingAcks transport = new CountingAcks(memory);
