@@ -9,6 +9,7 @@ import dev.outpost.kv.internal.DynamoTable.Item;
 import dev.outpost.kv.internal.DynamoTable;
 import dev.outpost.kv.internal.PollingWatches;
 import dev.outpost.kv.internal.Settings;
+import dev.outpost.kv.internal.Values;
 import dev.outpost.spi.ConfigSource;
 import dev.outpost.spi.JsonMergePatch;
 import dev.outpost.spi.Registry;
@@ -272,7 +273,7 @@ public final class DynamoDbRegistry implements Registry {
     @Override
     public RegistryEntry register(String key, JsonNode value, Optional<Duration> ttl) {
         RegistryKeys.checkKey(key);
-        String text = RegistryKeys.checkValue(key, value, maxValueBytes);
+        String text = Values.check(key, value, maxValueBytes);
         Objects.requireNonNull(ttl, "ttl");
         ttl.ifPresent(RegistryKeys::checkTtl);
         return loop(key, (cur, now) -> {
@@ -293,7 +294,7 @@ public final class DynamoDbRegistry implements Registry {
     @Override
     public RegistryEntry replace(String key, JsonNode value, long expectedVersion, Optional<Duration> ttl) {
         RegistryKeys.checkKey(key);
-        String text = RegistryKeys.checkValue(key, value, maxValueBytes);
+        String text = Values.check(key, value, maxValueBytes);
         if (ttl != null) {
             ttl.ifPresent(RegistryKeys::checkTtl);
         }
@@ -312,10 +313,10 @@ public final class DynamoDbRegistry implements Registry {
     public RegistryEntry update(String key, JsonNode mergePatch) {
         RegistryKeys.checkKey(key);
         Objects.requireNonNull(mergePatch, "mergePatch");
-        RegistryKeys.checkValue(key, mergePatch, maxValueBytes);
+        Values.check(key, mergePatch, maxValueBytes);
         return loop(key, (cur, now) -> {
             Item live = cur.filter(c -> c.liveAt(now)).orElseThrow(() -> new RegistryException.NoSuchKey(key));
-            String text = RegistryKeys.checkValue(key, JsonMergePatch.apply(parse(live.value()), mergePatch), maxValueBytes);
+            String text = Values.check(key, JsonMergePatch.apply(parse(live.value()), mergePatch), maxValueBytes);
             Item next = new Item(key, text, next(live), now, writer, live.expMs(), false);
             return io.write(next, cur) ? next.entry() : null;
         });

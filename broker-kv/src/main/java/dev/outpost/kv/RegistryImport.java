@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
+import dev.outpost.kv.internal.Values;
 import dev.outpost.kv.internal.Wire;
 import dev.outpost.spi.Registry;
 import dev.outpost.spi.RegistryEntry;
@@ -39,7 +40,8 @@ import java.util.TreeSet;
  * {@code version} (an integer from 1 to {@value #MAX_VERSION}), {@code updatedAt} and
  * {@code expiresAt} (ISO-8601 instants within epoch milliseconds' range) and {@code updatedBy}
  * (text of at most 200 characters without control characters); a key may appear once. Lines
- * longer than a value allows, JSON nested too deeply and trailing content are refused. Entries
+ * longer than a value allows, values nested deeper than 60 levels (more than a broker answer can
+ * carry) and trailing content are refused. Entries
  * already expired are skipped.
  *
  * <p>Into a {@link SqliteRegistry} the import is one transaction and keeps the exported versions
@@ -141,7 +143,7 @@ public final class RegistryImport {
             throw bad(number, "has no value");
         }
         try {
-            RegistryKeys.checkValue(key, value, maxValueBytes);
+            Values.check(key, value, maxValueBytes);
         } catch (RegistryException.InvalidValue e) {
             throw bad(number, e.getMessage());
         }

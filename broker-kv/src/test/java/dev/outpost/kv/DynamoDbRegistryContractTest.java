@@ -58,6 +58,18 @@ class DynamoDbRegistryContractTest extends RegistryContract {
     }
 
     @Test
+    void aValueDeeperThanTheBrokersAnswersCarryIsRefused() throws Exception {
+        String table = "registry-deep-" + TABLES.incrementAndGet();
+        new DynamoDbProvisioner(dynamo).table(table);
+        try (DynamoDbRegistry kv = DynamoDbRegistry.builder(dynamo, table).build().start()) {
+            String deep = "[".repeat(61) + "]".repeat(61);
+            assertThatThrownBy(() -> kv.register("svc/deep", dev.outpost.Json.parse(deep), java.util.Optional.empty()))
+                    .isInstanceOf(dev.outpost.spi.RegistryException.InvalidValue.class).hasMessageContaining("60 levels");
+            assertThat(kv.get("svc/deep")).isEmpty();
+        }
+    }
+
+    @Test
     void aKeyRegisteredAgainAfterDynamoDbsTtlRemovedItStartsAboveEveryVersionItHad() throws Exception {
         TestClock clock = TestClock.create();
         String table = "registry-ttl-" + TABLES.incrementAndGet();

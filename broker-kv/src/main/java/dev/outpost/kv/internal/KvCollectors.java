@@ -29,9 +29,6 @@ public final class KvCollectors {
     /** How many entries a {@code kv.list} reads from the registry first; later reads ask for what the byte budget has room for. */
     static final int FIRST_READ = 32;
 
-    /** How deep a value may nest: the codec's limit less the four levels a kv.list answer wraps it in. */
-    static final int MAX_VALUE_DEPTH = dev.outpost.core.json.JsonCodec.MAX_DEPTH - 4;
-
     private final Registry registry;
     private final Authoriser auth;
     private final String brokerId;
@@ -172,29 +169,14 @@ public final class KvCollectors {
     }
 
     /**
-     * Refuses a value (or patch) nested deeper than an answer can carry it: a kv.list answer puts
-     * a value four levels down (document, result, entries, entry), and a value one level deeper
-     * would make every listing of its prefix unencodable, for every reader.
+     * Refuses a value (or patch) nested deeper than an answer can carry it, whatever registry is
+     * served (this module's check it themselves; another's might not).
      */
     private static void checkDepth(String key, JsonNode value) {
-        if (depth(value, 0) > MAX_VALUE_DEPTH) {
-            throw CollectorException.permanent("invalid-value", "the value of '" + key + "' nests deeper than " + MAX_VALUE_DEPTH
-                    + " levels, more than the broker's answers can carry");
-        }
-    }
-
-    private static int depth(JsonNode n, int above) {
-        if (!n.isContainerNode()) {
-            return above;
-        }
-        int deepest = above + 1;
-        for (JsonNode child : n) {
-            deepest = Math.max(deepest, depth(child, above + 1));
-            if (deepest > MAX_VALUE_DEPTH) {
-                break;
-            }
-        }
-        return deepest;
+        guard(key, () -> {
+            Values.checkDepth(key, value);
+            return null;
+        });
     }
 
     /** An integer param that fits a long: a larger one would be read as another number (2^64 + 1 as 1). */

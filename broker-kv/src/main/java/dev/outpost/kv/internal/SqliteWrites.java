@@ -50,7 +50,7 @@ public final class SqliteWrites implements StampedWrites {
 
     private Function<SqliteTx, RegistryEntry> registering(String key, JsonNode value, Optional<Duration> ttl, Optional<String> by) {
         RegistryKeys.checkKey(key);
-        String text = RegistryKeys.checkValue(key, value, maxValueBytes);
+        String text = Values.check(key, value, maxValueBytes);
         Objects.requireNonNull(ttl, "ttl");
         ttl.ifPresent(RegistryKeys::checkTtl);
         JsonNode copy = value.deepCopy(); // what was checked, whatever the caller does with value meanwhile
@@ -82,7 +82,7 @@ public final class SqliteWrites implements StampedWrites {
     private Function<SqliteTx, RegistryEntry> replacing(String key, JsonNode value, long expected, Optional<Duration> ttl,
             Optional<String> by) {
         RegistryKeys.checkKey(key);
-        String text = RegistryKeys.checkValue(key, value, maxValueBytes);
+        String text = Values.check(key, value, maxValueBytes);
         if (ttl != null) {
             ttl.ifPresent(RegistryKeys::checkTtl);
         }
@@ -118,14 +118,14 @@ public final class SqliteWrites implements StampedWrites {
     public RegistryEntry update(String key, JsonNode patch, Optional<String> by) {
         RegistryKeys.checkKey(key);
         Objects.requireNonNull(patch, "mergePatch");
-        RegistryKeys.checkValue(key, patch, maxValueBytes);
+        Values.check(key, patch, maxValueBytes);
         return submit(key, tx -> {
             SqliteRow cur = tx.live(key);
             if (cur == null) {
                 throw new RegistryException.NoSuchKey(key);
             }
             JsonNode merged = JsonMergePatch.apply(SqliteRow.parse(cur.value()), patch);
-            String text = RegistryKeys.checkValue(key, merged, maxValueBytes);
+            String text = Values.check(key, merged, maxValueBytes);
             return tx.put(key, merged, text, tx.nextVersion(key), cur.expiresAt(), by);
         });
     }
@@ -153,7 +153,7 @@ public final class SqliteWrites implements StampedWrites {
      */
     public int importAll(List<RegistryEntry> lines, boolean onlyNew, boolean mirror) {
         for (RegistryEntry e : lines) {
-            RegistryKeys.checkValue(e.key(), e.value(), maxValueBytes);
+            Values.check(e.key(), e.value(), maxValueBytes);
         }
         return submit("", tx -> {
             int n = 0;
@@ -167,7 +167,7 @@ public final class SqliteWrites implements StampedWrites {
                     continue; // additive: what is there stays
                 }
                 long version = Math.max(e.version(), tx.nextVersion(e.key()));
-                tx.put(e.key(), e.value(), RegistryKeys.checkValue(e.key(), e.value(), maxValueBytes), version, e.expiresAt(),
+                tx.put(e.key(), e.value(), Values.check(e.key(), e.value(), maxValueBytes), version, e.expiresAt(),
                         Optional.of(e.updatedBy().orElse("import")));
                 n++;
             }
