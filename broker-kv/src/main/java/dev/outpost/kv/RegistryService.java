@@ -51,8 +51,9 @@ import java.util.concurrent.ThreadFactory;
  *         .suppressDuplicates(10_000).build().start();
  * }</pre>
  *
- * <p>Collectors (params are JSON objects; every one but {@code kv.ping} and {@code kv.revision}
- * takes an optional {@code accessKey}):
+ * <p>Collectors (params are JSON objects; every one takes an optional {@code accessKey};
+ * {@code kv.revision} and {@code kv.ping}, which are about the whole store, answer only callers
+ * who may read at least one namespace):
  *
  * <ul>
  *   <li>{@code kv.get {key}} → {@code {entry}} ({@code null} when absent)
@@ -154,7 +155,7 @@ public final class RegistryService implements AutoCloseable {
 
     /** The collectors to register on the worker: the {@code kv.*} ones and the extensions. */
     public List<Collector> collectors() {
-        List<Collector> kv = new KvCollectors(registry, this::authorise, brokerId, maxResponseBytes).all();
+        List<Collector> kv = new KvCollectors(registry, this::authorise, this::authoriseAnyRead, brokerId, maxResponseBytes).all();
         List<Collector> all = new ArrayList<>(audit.map(a -> a.wrap(kv)).orElse(kv));
         all.addAll(extensions);
         return all;
@@ -174,25 +175,16 @@ public final class RegistryService implements AutoCloseable {
             throw CollectorException.permanent("invalid-key", e.getMessage());
         }
         Optional<Sender> sender = context.sender();
-        Optional<String> key = request.params().hasNonNull("accessKey")
-                ? Optional.of(request.params().get("accessKey").asText()) : Optional.empty();
+        Optional<String> key = accessKey(request);
         NamespaceAccess rule = namespaces.get(ns);
-        Optional<String> keyId = sender.flatMap(s -> keyId(s.id()));
-        String who = sender.map(s -> "sender '" + s.name() + "'" + keyId.map(k -> " (key " + k + ")").orElse(""))
-                .orElse("an unauthenticated caller");
         if (rule == null) {
             throw CollectorException.permanent("forbidden", "namespace '" + ns + "' is not served by this broker");
         }
-        Set<String> names = new HashSet<>();
-        sender.ifPresent(s -> {
-            names.add(s.name());
-            names.add(s.id());
-        });
-        keyId.ifPresent(names::add);
+        Set<String> names = senderNames(sender);
         if (!rule.allows(write, names, key)) {
             String what = write ? "write" : "read";
             String why = key.isPresent() ? "the access key given is not valid for " + what + "s of namespace '" + ns + "'"
-                    : who + " may not " + what + " namespace '" + ns + "'"
+                    : who(sender) + " may not " + what + " namespace '" + ns + "'"
                             + (rule.hasKey(write) ? " (give its access key)" : "");
             throw CollectorException.permanent("forbidden", why);
         }
@@ -206,6 +198,51 @@ public final class RegistryService implements AutoCloseable {
                     + " letter or digit (no spaces)");
         }
         return stamp(claimed.asText() + " via " + identity);
+    }
+
+    /**
+     * Checks that the caller of {@code request} may read at least one namespace this broker serves:
+     * the rule of the calls about the whole store ({@code kv.revision}, {@code kv.ping}). They tell
+     * nothing of a namespace's entries but something of the broker (that it is there, how often it
+     * is written), so they are for callers who may read something, not for anyone who can send.
+     *
+     * @throws CollectorException with code {@code forbidden} (permanent) when it may read none
+     */
+    private void authoriseAnyRead(Request request, CollectorContext context) {
+        Optional<Sender> sender = context.sender();
+        Optional<String> key = accessKey(request);
+        Set<String> names = senderNames(sender);
+        boolean allowed = false;
+        boolean keyed = false;
+        for (NamespaceAccess rule : namespaces.values()) {
+            allowed |= rule.allows(false, names, key); // every rule is tried: timing tells nothing of which one matched
+            keyed |= rule.hasKey(false);
+        }
+        if (!allowed) {
+            throw CollectorException.permanent("forbidden", (key.isPresent() ? "the access key given is not valid for reads of any"
+                    + " namespace" : who(sender) + " may read no namespace") + " of this broker, which " + request.collector()
+                    + " requires" + (key.isEmpty() && keyed ? " (give a namespace's access key)" : ""));
+        }
+    }
+
+    private static Optional<String> accessKey(Request request) {
+        return request.params().hasNonNull("accessKey") ? Optional.of(request.params().get("accessKey").asText()) : Optional.empty();
+    }
+
+    /** The names a sender may be listed by in {@code readers}/{@code writers}: its name, its id, its key id. */
+    private static Set<String> senderNames(Optional<Sender> sender) {
+        Set<String> names = new HashSet<>();
+        sender.ifPresent(s -> {
+            names.add(s.name());
+            names.add(s.id());
+            keyId(s.id()).ifPresent(names::add);
+        });
+        return names;
+    }
+
+    private static String who(Optional<Sender> sender) {
+        return sender.map(s -> "sender '" + s.name() + "'" + keyId(s.id()).map(k -> " (key " + k + ")").orElse(""))
+                .orElse("an unauthenticated caller");
     }
 
     /**

@@ -178,7 +178,7 @@ public final class RemoteRegistry implements Registry {
     public boolean delete(String key) {
         RegistryKeys.checkKey(key);
         JsonNode r = call("kv.delete", key, params(key));
-        refusal(key, r, -1);
+        BrokerAnswers.refusal(key, r, -1);
         return r.path("deleted").asBoolean();
     }
 
@@ -191,7 +191,7 @@ public final class RemoteRegistry implements Registry {
         ObjectNode p = params(key);
         p.put("version", expectedVersion);
         JsonNode r = call("kv.delete", key, p);
-        refusal(key, r, expectedVersion);
+        BrokerAnswers.refusal(key, r, expectedVersion);
         return r.path("deleted").asBoolean();
     }
 
@@ -231,12 +231,12 @@ public final class RemoteRegistry implements Registry {
 
     @Override
     public long revision() {
-        return call("kv.revision", "", Wire.JSON.createObjectNode()).path("revision").asLong();
+        return call("kv.revision", "", anyKey(Wire.JSON.createObjectNode())).path("revision").asLong();
     }
 
-    /** Calls the broker's {@code kv.ping} with {@code data} and returns what it echoed. */
+    /** Calls the broker's {@code kv.ping} with {@code data} and returns what it echoed (a caller who may read a namespace). */
     public JsonNode ping(JsonNode data) {
-        ObjectNode p = Wire.JSON.createObjectNode();
+        ObjectNode p = anyKey(Wire.JSON.createObjectNode());
         p.set("data", data);
         return call("kv.ping", "", p).path("data");
     }
@@ -267,6 +267,12 @@ public final class RemoteRegistry implements Registry {
         p.put("key", key);
         key(key).ifPresent(k -> p.put("accessKey", k));
         writer.ifPresent(w -> p.put("writer", w));
+        return p;
+    }
+
+    /** For calls about the whole store, which need a read of any namespace: the default key, else the first namespace's. */
+    private ObjectNode anyKey(ObjectNode p) {
+        defaultKey.or(() -> new java.util.TreeMap<>(accessKeys).values().stream().findFirst()).ifPresent(k -> p.put("accessKey", k));
         return p;
     }
 
@@ -303,21 +309,7 @@ public final class RemoteRegistry implements Registry {
             // the client refused to send (closed, transport down)
             throw new RegistryException.Unavailable(key, "the client cannot send " + collector + ": " + e.getMessage(), e);
         }
-        if (!response.isOk()) {
-            String code = response.error().map(x -> x.code()).orElse("error");
-            String message = response.error().map(x -> x.message()).orElse("");
-            switch (code) {
-                // refused by the broker's rules, or by its worker before any rule ran (a sender
-                // not allowed kv.*): either way asking again changes nothing
-                case "forbidden", "unauthorised", "disallowed-collector", "private-collector", "unknown-sender" ->
-                        throw new RegistryException.Forbidden(key, message.isEmpty() ? "the broker refused " + collector + " (" + code + ")"
-                                : message + " (" + code + ")");
-                case "invalid-key" -> throw new RegistryException.InvalidKey(key, message);
-                case "invalid-value" -> throw new RegistryException.InvalidValue(key, message);
-                case "invalid-argument" -> throw new IllegalArgumentException(message);
-                default -> throw new RegistryException.Unavailable(key, "the broker answered " + collector + " with " + code + ": " + message, null);
-            }
-        }
+        BrokerAnswers.checkOk(key, collector, response);
         return response.result().orElseThrow();
     }
 
@@ -363,22 +355,8 @@ public final class RemoteRegistry implements Registry {
     }
 
     private static RegistryEntry entry(String key, JsonNode result, long expected) {
-        refusal(key, result, expected);
+        BrokerAnswers.refusal(key, result, expected);
         return BrokerAnswers.entry(key, result.path("entry"), false);
-    }
-
-    private static void refusal(String key, JsonNode result, long expected) {
-        JsonNode refused = result.get("refused");
-        if (refused == null) {
-            return;
-        }
-        switch (refused.path("code").asText()) {
-            case "key-exists" -> throw new RegistryException.KeyExists(key);
-            case "no-such-key" -> throw new RegistryException.NoSuchKey(key);
-            case "version-conflict" -> throw new RegistryException.VersionConflict(key,
-                    refused.path("expected").asLong(expected), refused.path("actual").asLong());
-            default -> throw new RegistryException.Unavailable(key, "the broker refused: " + refused.path("message").asText(), null);
-        }
     }
 
     /** Builds a {@link RemoteRegistry}. */

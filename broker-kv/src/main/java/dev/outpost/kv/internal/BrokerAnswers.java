@@ -84,4 +84,39 @@ public final class BrokerAnswers {
         return new RegistryException.Unavailable(asked, "the broker's answer for '" + asked + "' is malformed: " + why, null);
     }
 
+
+    /** Turns an error response into the exception its code means; nothing for an ok one. */
+    public static void checkOk(String key, String collector, dev.outpost.Response response) {
+        if (response.isOk()) {
+            return;
+        }
+        String code = response.error().map(x -> x.code()).orElse("error");
+        String message = response.error().map(x -> x.message()).orElse("");
+        switch (code) {
+            // refused by the broker's rules, or by its worker before any rule ran (a sender
+            // not allowed kv.*): either way asking again changes nothing
+            case "forbidden", "unauthorised", "disallowed-collector", "private-collector", "unknown-sender" ->
+                    throw new RegistryException.Forbidden(key, message.isEmpty() ? "the broker refused " + collector + " (" + code + ")"
+                            : message + " (" + code + ")");
+            case "invalid-key" -> throw new RegistryException.InvalidKey(key, message);
+            case "invalid-value" -> throw new RegistryException.InvalidValue(key, message);
+            case "invalid-argument" -> throw new IllegalArgumentException(message);
+            default -> throw new RegistryException.Unavailable(key, "the broker answered " + collector + " with " + code + ": " + message, null);
+        }
+    }
+
+    /** Throws the exception an ok answer's {@code refused} part means (key exists, no such key, version conflict). */
+    public static void refusal(String key, JsonNode result, long expected) {
+        JsonNode refused = result.get("refused");
+        if (refused == null) {
+            return;
+        }
+        switch (refused.path("code").asText()) {
+            case "key-exists" -> throw new RegistryException.KeyExists(key);
+            case "no-such-key" -> throw new RegistryException.NoSuchKey(key);
+            case "version-conflict" -> throw new RegistryException.VersionConflict(key,
+                    refused.path("expected").asLong(expected), refused.path("actual").asLong());
+            default -> throw new RegistryException.Unavailable(key, "the broker refused: " + refused.path("message").asText(), null);
+        }
+    }
 }

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 /** The broker's {@code kv.*} collectors: each checks the namespace rules, then calls the registry. */
 public final class KvCollectors {
@@ -31,12 +32,20 @@ public final class KvCollectors {
 
     private final Registry registry;
     private final Authoriser auth;
+    private final BiConsumer<Request, CollectorContext> anyRead;
     private final String brokerId;
     private final int maxResponseBytes;
 
-    public KvCollectors(Registry registry, Authoriser auth, String brokerId, int maxResponseBytes) {
+    /**
+     * @param auth the namespace check of calls about one key or prefix
+     * @param anyRead the check of calls about the whole store ({@code kv.revision}, {@code kv.ping}):
+     *     throws {@code forbidden} unless the caller may read some namespace
+     */
+    public KvCollectors(Registry registry, Authoriser auth, BiConsumer<Request, CollectorContext> anyRead, String brokerId,
+            int maxResponseBytes) {
         this.registry = registry;
         this.auth = auth;
+        this.anyRead = anyRead;
         this.brokerId = brokerId;
         this.maxResponseBytes = maxResponseBytes;
     }
@@ -59,15 +68,23 @@ public final class KvCollectors {
                 + "\"limit\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":" + Registry.MAX_PAGE_SIZE + "},"
                 + "\"pageToken\":{\"type\":\"string\",\"maxLength\":2048},\"accessKey\":{\"type\":\"string\",\"maxLength\":512}}}"),
                 (r, c) -> list(r, c)));
-        all.add(Collector.of("kv.revision", "The registry's store revision", Wire.schema("{\"type\":\"object\"}"),
-                (r, c) -> Wire.JSON.createObjectNode().put("revision", guard("", registry::revision))));
-        all.add(Collector.of("kv.ping", "Echoes the caller's data", Wire.schema("{\"type\":\"object\"}"), (r, c) -> {
+        // about the whole store, not one namespace: a caller who may read none learns nothing, not even the write rate
+        all.add(Collector.of("kv.revision", "The registry's store revision", accessKeyOnly(), (r, c) -> {
+            anyRead.accept(r, c);
+            return Wire.JSON.createObjectNode().put("revision", guard("", registry::revision));
+        }));
+        all.add(Collector.of("kv.ping", "Echoes the caller's data", accessKeyOnly(), (r, c) -> {
+            anyRead.accept(r, c);
             ObjectNode out = Wire.JSON.createObjectNode();
             out.set("data", r.params().has("data") ? r.params().get("data") : NullNode.getInstance());
             out.put("broker", brokerId);
             return out;
         }));
         return all;
+    }
+
+    private static JsonNode accessKeyOnly() {
+        return Wire.schema("{\"type\":\"object\",\"properties\":{\"accessKey\":{\"type\":\"string\",\"maxLength\":512}}}");
     }
 
     private static JsonNode schema(String required, String moreProperties) {
