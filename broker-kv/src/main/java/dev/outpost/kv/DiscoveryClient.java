@@ -2,6 +2,7 @@ package dev.outpost.kv;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.kv.internal.DiscoverySigning;
 import dev.outpost.kv.internal.Wire;
 import dev.outpost.spi.RegistryKeys;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -21,11 +23,19 @@ import java.util.TreeMap;
 
 /**
  * The host side of {@link DiscoveryResponder}: sends one datagram to an address (a broadcast
- * address on a LAN, or a broker's address) and takes the first matching answer within a timeout.
+ * address on a LAN, or a broker's address) and takes the first answer within a timeout that the
+ * broker's key signed for this very request.
  *
  * <pre>{@code
- * Optional<DiscoveryClient.Found> broker = DiscoveryClient.find(new InetSocketAddress("10.0.0.255", 20443), "svc/billing", Duration.ofSeconds(2));
+ * PublicKey brokerKey = DiscoveryKeys.publicKey("ed25519:...");   // what DiscoveryKeys.generate printed on the broker
+ * Optional<DiscoveryClient.Found> broker = DiscoveryClient.find(new InetSocketAddress("10.0.0.255", 20443), "svc/billing",
+ *         brokerKey, Duration.ofSeconds(2));
  * }</pre>
+ *
+ * <p>Fail closed: an answer that is unsigned, signed by another key, signed for another request
+ * (another nonce, op, key or ping data) or altered in any byte is ignored, and the client keeps
+ * waiting for a good one until the timeout. So a host on the LAN that answers first cannot send
+ * this host (and then its access keys) elsewhere; at worst it can stay silent, as anyone can.
  */
 public final class DiscoveryClient {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -48,33 +58,44 @@ public final class DiscoveryClient {
         }
     }
 
-    /** The first broker that holds {@code key}, or empty when none answers within {@code timeout}. */
-    public static Optional<Found> find(InetSocketAddress target, String key, Duration timeout) {
+    /**
+     * The first broker holding {@code key} whose answer {@code brokerKey} signed, or empty when none
+     * answers so within {@code timeout}.
+     *
+     * @param brokerKey the broker's public key ({@link DiscoveryKeys#publicKey}), pinned by the caller
+     * @throws IllegalArgumentException when {@code brokerKey} is not an Ed25519 key
+     */
+    public static Optional<Found> find(InetSocketAddress target, String key, PublicKey brokerKey, Duration timeout) {
         RegistryKeys.checkKey(key);
         ObjectNode q = Wire.JSON.createObjectNode();
         q.put("op", "find");
         q.put("key", key);
-        return exchange(target, q, timeout).map(a -> {
+        return exchange(target, q, brokerKey, timeout).map(a -> {
             Map<String, String> reach = new TreeMap<>();
             a.answer.path("reach").fields().forEachRemaining(e -> reach.put(e.getKey(), e.getValue().asText()));
             return new Found(a.answer.path("broker").asText(), reach, a.from);
         });
     }
 
-    /** Pings {@code target} with {@code data}; the echoed data, or empty without an answer in time. */
-    public static Optional<JsonNode> ping(InetSocketAddress target, JsonNode data, Duration timeout) {
+    /** Pings {@code target} with {@code data}; the echoed data, or empty without an answer {@code brokerKey} signed in time. */
+    public static Optional<JsonNode> ping(InetSocketAddress target, JsonNode data, PublicKey brokerKey, Duration timeout) {
         ObjectNode q = Wire.JSON.createObjectNode();
         q.put("op", "ping");
         q.set("data", data);
-        return exchange(target, q, timeout).map(a -> a.answer.path("data"));
+        return exchange(target, q, brokerKey, timeout).map(a -> a.answer.path("data"));
     }
 
     private record Answer(JsonNode answer, InetSocketAddress from) {}
 
-    private static Optional<Answer> exchange(InetSocketAddress target, ObjectNode q, Duration timeout) {
+    private static Optional<Answer> exchange(InetSocketAddress target, ObjectNode q, PublicKey brokerKey, Duration timeout) {
         Objects.requireNonNull(target, "target");
+        if (!DiscoverySigning.isEd25519(Objects.requireNonNull(brokerKey, "brokerKey"))) {
+            throw new IllegalArgumentException("the broker's discovery key is an Ed25519 key (DiscoveryKeys.publicKey), not "
+                    + brokerKey.getAlgorithm());
+        }
+        String op = q.get("op").asText();
         String nonce = HexFormat.of().formatHex(randomBytes());
-        q.put("v", 1);
+        q.put("v", DiscoverySigning.VERSION);
         q.put("nonce", nonce);
         byte[] out = q.toString().getBytes(StandardCharsets.UTF_8);
         if (out.length > DiscoveryResponder.MAX_DATAGRAM) {
@@ -99,13 +120,10 @@ public final class DiscoveryClient {
                 } catch (SocketTimeoutException e) {
                     return Optional.empty();
                 }
-                try {
-                    JsonNode a = Wire.JSON.readTree(new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8));
-                    if (nonce.equals(a.path("nonce").asText())) {
-                        return Optional.of(new Answer(a, (InetSocketAddress) p.getSocketAddress())); // first answer wins
-                    }
-                } catch (IOException e) {
-                    // not an answer: keep waiting
+                // the first answer the pinned key signed for this request wins; anything else: keep waiting
+                Optional<JsonNode> a = DiscoverySigning.verify(brokerKey, out, op, nonce, p.getData(), p.getLength());
+                if (a.isPresent()) {
+                    return Optional.of(new Answer(a.get(), (InetSocketAddress) p.getSocketAddress()));
                 }
             }
         } catch (IOException e) {

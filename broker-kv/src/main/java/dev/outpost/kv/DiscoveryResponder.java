@@ -6,6 +6,8 @@ import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.core.lifecycle.Lifecycle;
+import dev.outpost.kv.internal.DiscoveryNet;
+import dev.outpost.kv.internal.DiscoverySigning;
 import dev.outpost.kv.internal.Settings;
 import dev.outpost.kv.internal.Wire;
 import dev.outpost.spi.ConfigSource;
@@ -14,19 +16,16 @@ import dev.outpost.spi.RegistryException;
 import dev.outpost.spi.RegistryKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.InterfaceAddress;
-import java.net.NetworkInterface;
 import java.net.SocketAddress;
-import java.net.SocketException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +37,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -51,6 +51,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * try (DiscoveryResponder discovery = DiscoveryResponder.builder(registry, new InetSocketAddress("10.0.0.5", 20443))
+ *         .signingKeyFile(Path.of("/etc/outpost/discovery.key")) // DiscoveryKeys.generate made it
  *         .discoverable("svc").reach(Map.of("transport", "sqs", "requests", "kv-requests")).build().start()) { ... }
  * }</pre>
  *
@@ -60,6 +61,10 @@ import org.slf4j.LoggerFactory;
  *       find sent to the subnet's broadcast address reaches it, that interface's IPv4 broadcast
  *       address on the same port ({@link Builder#broadcast}, on by default). Answers always leave
  *       from the bound address.
+ *   <li>Every answer is signed with the broker's Ed25519 key ({@link Builder#signingKeyFile},
+ *       required), over the request it answers and its whole content, so a host that pins the
+ *       public key ({@link DiscoveryClient#find}) cannot be sent elsewhere by whoever answers first.
+ *       Requests of format 1 (unsigned answers) are dropped, counted and logged once.
  *   <li>Answers carry nothing secret: the broker id and the operator's {@link Builder#reach} map,
  *       never a value, a version or an access key. Keys outside the {@link Builder#discoverable}
  *       namespaces get no answer, as unknown keys do: no oracle for other namespaces.
@@ -83,9 +88,9 @@ public final class DiscoveryResponder implements AutoCloseable {
     private final Set<String> namespaces;
     private final ObjectNode reach;
     private final String brokerId;
-    private final double ratePerNano;
-    private final double burst;
-    private final LongSupplier ticker;
+    private final PrivateKey signingKey;
+    private final AtomicBoolean toldOfOldClients = new AtomicBoolean();
+    private final DiscoveryNet.TokenBucket bucket;
     private final Lifecycle lifecycle;
     private final Guard calls;
     private final AtomicLong answered = new AtomicLong();
@@ -94,20 +99,17 @@ public final class DiscoveryResponder implements AutoCloseable {
     private volatile DatagramChannel unicast;
     private volatile Selector selector;
     private volatile boolean stopping;
-    private double tokens;
-    private long lastTick;
 
-    private DiscoveryResponder(Builder b, InetSocketAddress bind, Set<String> namespaces, String brokerId, int rate, boolean broadcast) {
+    private DiscoveryResponder(Builder b, InetSocketAddress bind, Set<String> namespaces, String brokerId, int rate, boolean broadcast,
+            PrivateKey signingKey) {
         this.registry = b.registry;
+        this.signingKey = signingKey;
         this.bind = bind;
         this.broadcast = broadcast;
         this.namespaces = Set.copyOf(namespaces);
         this.reach = Wire.JSON.valueToTree(b.reach);
         this.brokerId = brokerId;
-        this.ratePerNano = rate / 1e9;
-        this.burst = rate;
-        this.ticker = b.ticker;
-        this.tokens = burst;
+        this.bucket = new DiscoveryNet.TokenBucket(rate, b.ticker);
         this.lifecycle = new Lifecycle("DiscoveryResponder[" + bind + "]", "kv-discovery", b.threadFactory);
         this.calls = new Guard("DiscoveryResponder[" + bind + "]");
     }
@@ -136,7 +138,7 @@ public final class DiscoveryResponder implements AutoCloseable {
             unicast = open(bind);
             int port = ((InetSocketAddress) unicast.getLocalAddress()).getPort();
             if (broadcast) {
-                for (InetAddress b : broadcastAddresses(bind.getAddress())) {
+                for (InetAddress b : DiscoveryNet.broadcastAddresses(bind.getAddress())) {
                     open(new InetSocketAddress(b, port));
                 }
             }
@@ -157,24 +159,6 @@ public final class DiscoveryResponder implements AutoCloseable {
         ch.configureBlocking(false);
         ch.register(selector, SelectionKey.OP_READ);
         return ch;
-    }
-
-    /** The IPv4 broadcast addresses of the interface holding {@code address}; none for loopback or the wildcard. */
-    static List<InetAddress> broadcastAddresses(InetAddress address) throws SocketException {
-        List<InetAddress> out = new ArrayList<>();
-        if (!(address instanceof Inet4Address) || address.isAnyLocalAddress() || address.isLoopbackAddress()) {
-            return out;
-        }
-        NetworkInterface nif = NetworkInterface.getByInetAddress(address);
-        if (nif == null) {
-            return out;
-        }
-        for (InterfaceAddress ia : nif.getInterfaceAddresses()) {
-            if (address.equals(ia.getAddress()) && ia.getBroadcast() != null && !ia.getBroadcast().equals(address)) {
-                out.add(ia.getBroadcast());
-            }
-        }
-        return out;
     }
 
     /** Closes the sockets and stops the thread. Idempotent: the same future every call. */
@@ -280,23 +264,35 @@ public final class DiscoveryResponder implements AutoCloseable {
     }
 
     private void handle(ByteBuffer p, SocketAddress from) {
-        if (p.remaining() > MAX_DATAGRAM || !take()) {
+        if (p.remaining() > MAX_DATAGRAM || !bucket.take()) {
             dropped.incrementAndGet();
             return;
         }
+        byte[] request = new byte[p.remaining()];
+        p.get(request); // the answer's signature covers these very bytes
         JsonNode q;
         try {
-            q = Wire.JSON.readTree(StandardCharsets.UTF_8.decode(p).toString());
+            q = Wire.JSON.readTree(request);
         } catch (IOException e) {
             dropped.incrementAndGet();
             return;
         }
-        if (q == null || q.path("v").asInt() != 1 || !q.path("nonce").isTextual() || q.get("nonce").asText().length() > 64) {
+        if (q != null && q.path("v").asInt() == 1) {
+            dropped.incrementAndGet();
+            if (toldOfOldClients.compareAndSet(false, true)) {
+                log.warn("discovery on {}: a format-1 request from {} gets no answer (answers are signed since format 2);"
+                        + " give that host a DiscoveryClient that verifies them. Logged once; all are counted as dropped", bind, from);
+            }
+            return;
+        }
+        if (q == null || q.path("v").asInt() != DiscoverySigning.VERSION || !q.path("nonce").isTextual()
+                || q.get("nonce").asText().length() > 64) {
             dropped.incrementAndGet();
             return;
         }
         ObjectNode a = Wire.JSON.createObjectNode();
-        a.put("v", 1);
+        a.put("v", DiscoverySigning.VERSION);
+        a.put("op", q.path("op").asText());
         a.put("nonce", q.get("nonce").asText());
         a.put("broker", brokerId);
         switch (q.path("op").asText()) {
@@ -326,7 +322,7 @@ public final class DiscoveryResponder implements AutoCloseable {
                 return;
             }
         }
-        byte[] out = a.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] out = DiscoverySigning.sign(signingKey, request, a);
         if (out.length > MAX_DATAGRAM) {
             dropped.incrementAndGet();
             return;
@@ -339,18 +335,6 @@ public final class DiscoveryResponder implements AutoCloseable {
         }
     }
 
-    /** A token bucket: {@code maxAnswersPerSecond} a second, the same as burst. */
-    private boolean take() {
-        long now = ticker.getAsLong();
-        tokens = Math.min(burst, tokens + (now - lastTick) * ratePerNano);
-        lastTick = now;
-        if (tokens >= 1) {
-            tokens -= 1;
-            return true;
-        }
-        return false;
-    }
-
     /**
      * Builds a {@link DiscoveryResponder}. Values set by a method win over {@link #configure
      * configuration}; nothing is bound until {@link DiscoveryResponder#start()}.
@@ -361,6 +345,8 @@ public final class DiscoveryResponder implements AutoCloseable {
         private final Set<String> namespaces = new TreeSet<>();
         private Map<String, String> reach = Map.of();
         private Optional<String> brokerId = Optional.empty();
+        private Optional<PrivateKey> signingKey = Optional.empty();
+        private Optional<Path> signingKeyFile = Optional.empty();
         private Optional<Integer> maxAnswersPerSecond = Optional.empty();
         private Optional<Boolean> broadcast = Optional.empty();
         private boolean allowWildcard;
@@ -391,6 +377,25 @@ public final class DiscoveryResponder implements AutoCloseable {
         /** The id answers carry (default {@code outpost.broker.id}, else {@code broker}). */
         public Builder brokerId(String id) {
             this.brokerId = Optional.of(Objects.requireNonNull(id, "id"));
+            return this;
+        }
+
+        /**
+         * The Ed25519 key every answer is signed with, read at {@link #build()} from an owner-only
+         * PEM file ({@link DiscoveryKeys#generate} writes one); a file other users could read,
+         * replace or own is refused. Required, here or as {@code outpost.broker.discovery.signing-key-file}.
+         */
+        public Builder signingKeyFile(Path file) {
+            this.signingKeyFile = Optional.of(Objects.requireNonNull(file, "file"));
+            return this;
+        }
+
+        /** The Ed25519 key every answer is signed with, when it comes from elsewhere than a file (a secret store). */
+        public Builder signingKey(PrivateKey key) {
+            if (!DiscoverySigning.isEd25519(Objects.requireNonNull(key, "key"))) {
+                throw new IllegalArgumentException("the discovery signing key must be an Ed25519 key, not " + key.getAlgorithm());
+            }
+            this.signingKey = Optional.of(key);
             return this;
         }
 
@@ -432,7 +437,8 @@ public final class DiscoveryResponder implements AutoCloseable {
 
         /**
          * Takes {@code outpost.broker.discovery.bind}, {@code .namespaces}, {@code .broadcast},
-         * {@code .max-answers-per-second} and {@code outpost.broker.id} for what no method set.
+         * {@code .max-answers-per-second}, {@code .signing-key-file} and {@code outpost.broker.id}
+         * for what no method set.
          */
         public Builder configure(ConfigSource config) {
             this.config = Optional.of(Objects.requireNonNull(config, "config"));
@@ -462,7 +468,10 @@ public final class DiscoveryResponder implements AutoCloseable {
                 }
             }
             InetSocketAddress at = bind.orElseGet(() -> s.string(Optional.empty(), "outpost.broker.discovery.bind")
-                    .map(b -> parse(b, s)).orElse(null));
+                    .map(b -> DiscoveryNet.hostPort(b).orElseGet(() -> {
+                        s.problem("outpost.broker.discovery.bind", "'" + b + "' is not HOST:PORT");
+                        return null;
+                    })).orElse(null));
             String key = bind.isPresent() ? "bind" : "outpost.broker.discovery.bind";
             if (at == null) {
                 s.problem(key, "no address to bind: HOST:PORT of one interface");
@@ -475,26 +484,15 @@ public final class DiscoveryResponder implements AutoCloseable {
             if (ns.isEmpty()) {
                 s.problem("outpost.broker.discovery.namespaces", "no discoverable namespace: every find would go unanswered");
             }
-            // the largest find answer (64-character nonce); one over a datagram would be dropped every time
-            int size = Wire.JSON.createObjectNode().put("v", 1).put("nonce", "n".repeat(64)).put("broker", id)
-                    .set("reach", Wire.JSON.valueToTree(reach)).toString().getBytes(StandardCharsets.UTF_8).length;
+            Optional<PrivateKey> signer = DiscoverySigning.key(signingKey, signingKeyFile, s);
+            // the largest find answer (64-character nonce), signed; one over a datagram would be dropped every time
+            int size = signer.map(k -> DiscoverySigning.largestFindAnswer(k, id, Wire.JSON.valueToTree(reach))).orElse(0);
             if (size > MAX_DATAGRAM) {
-                s.problem("reach", "the broker id and reach map make an answer of " + size + " bytes, over the " + MAX_DATAGRAM
+                s.problem("reach", "the broker id and reach map make a signed answer of " + size + " bytes, over the " + MAX_DATAGRAM
                         + "-byte datagram: every find would go unanswered; shorten them");
             }
             s.check();
-            return new DiscoveryResponder(this, at, ns, id, rate, bc);
-        }
-
-        private static InetSocketAddress parse(String hostPort, Settings s) {
-            int colon = hostPort.lastIndexOf(':');
-            try {
-                String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
-                return new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
-            } catch (RuntimeException e) {
-                s.problem("outpost.broker.discovery.bind", "'" + hostPort + "' is not HOST:PORT");
-                return null;
-            }
+            return new DiscoveryResponder(this, at, ns, id, rate, bc, signer.orElseThrow());
         }
     }
 }

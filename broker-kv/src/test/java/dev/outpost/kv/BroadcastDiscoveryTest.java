@@ -38,12 +38,14 @@ class BroadcastDiscoveryTest {
     }
 
     private String findWith(boolean broadcast) throws Exception {
-        Process responder = java(nsA, "respond", SUBNET + "1", "20443", Boolean.toString(broadcast));
+        Path keyFile = Files.createTempDirectory("okv-key").resolve("discovery.key");
+        String publicKey = DiscoveryKeys.generate(keyFile);
+        Process responder = java(nsA, "respond", SUBNET + "1", "20443", Boolean.toString(broadcast), keyFile.toString());
         BufferedReader out = new BufferedReader(new InputStreamReader(responder.getInputStream(), StandardCharsets.UTF_8));
         String ready = out.readLine();
         assertThat(ready).as("responder output").startsWith("READY");
         try {
-            Process finder = java(nsB, "find", SUBNET + "255", "20443");
+            Process finder = java(nsB, "find", SUBNET + "255", "20443", publicKey);
             assertThat(finder.waitFor(60, TimeUnit.SECONDS)).isTrue();
             String line = new String(finder.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
                     .filter(l -> l.startsWith("FOUND") || l.equals("NONE")).findFirst().orElse("(nothing)");

@@ -1,5 +1,7 @@
 package dev.outpost.kv;
 
+import static dev.outpost.kv.DiscoveryTestKeys.BROKER_KEY;
+import static dev.outpost.kv.DiscoveryTestKeys.BROKER_PRIVATE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,11 +29,12 @@ class DiscoveryAnswerSizeTest {
         Map<String, String> reach = Map.of("transport", "sqs", "requests", "kv-requests-" + "q".repeat(100),
                 "region", "eu-west-1");
         try (InMemoryRegistry kv = InMemoryRegistry.create();
-                DiscoveryResponder responder = DiscoveryResponder.builder(kv, LOOPBACK).discoverable("svc").brokerId("broker-1")
+                DiscoveryResponder responder = DiscoveryResponder.builder(kv, LOOPBACK)
+                        .signingKey(BROKER_PRIVATE).discoverable("svc").brokerId("broker-1")
                         .reach(reach).build().start()) {
             String key = "svc/" + "\u00e9".repeat(420); // 840 bytes of UTF-8: the request fits, the answer with the key did not
             kv.register(key, Json.parse("1"), Optional.empty());
-            assertThat(DiscoveryClient.find(responder.address(), key, Duration.ofSeconds(5))).get()
+            assertThat(DiscoveryClient.find(responder.address(), key, BROKER_KEY, Duration.ofSeconds(5))).get()
                     .satisfies(f -> assertThat(f.reach()).isEqualTo(reach));
             assertThat(responder.dropped()).isZero();
         }
@@ -40,7 +43,7 @@ class DiscoveryAnswerSizeTest {
     @Test
     void aReachMapNoAnswerCanCarryIsRefusedWhenBuilt() {
         try (InMemoryRegistry kv = InMemoryRegistry.create()) {
-            assertThatThrownBy(() -> DiscoveryResponder.builder(kv, LOOPBACK).discoverable("svc")
+            assertThatThrownBy(() -> DiscoveryResponder.builder(kv, LOOPBACK).signingKey(BROKER_PRIVATE).discoverable("svc")
                     .reach(Map.of("requests", "q".repeat(1000))).build())
                     .isInstanceOf(ConfigException.class).hasMessageContaining("reach").hasMessageContaining("1024");
         }

@@ -1,5 +1,7 @@
 package dev.outpost.kv;
 
+import static dev.outpost.kv.DiscoveryTestKeys.BROKER_KEY;
+import static dev.outpost.kv.DiscoveryTestKeys.BROKER_PRIVATE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.Json;
@@ -19,11 +21,12 @@ class DiscoveryClientTimeoutTest {
     void aTimeoutLongerThanAnIntOfMillisecondsStillWaitsForTheAnswer() throws Exception {
         try (InMemoryRegistry kv = InMemoryRegistry.create();
                 DiscoveryResponder responder = DiscoveryResponder.builder(kv, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                        .signingKey(BROKER_PRIVATE)
                         .discoverable("svc").brokerId("broker-1").build().start()) {
             kv.register("svc/billing", Json.parse("1"), Optional.empty());
             Duration month = Duration.ofDays(30);
-            assertThat(DiscoveryClient.find(responder.address(), "svc/billing", month).orElseThrow().broker()).isEqualTo("broker-1");
-            assertThat(DiscoveryClient.ping(responder.address(), Json.parse("7"), month)).contains(Json.parse("7"));
+            assertThat(DiscoveryClient.find(responder.address(), "svc/billing", BROKER_KEY, month).orElseThrow().broker()).isEqualTo("broker-1");
+            assertThat(DiscoveryClient.ping(responder.address(), Json.parse("7"), BROKER_KEY, month)).contains(Json.parse("7"));
         }
     }
 }

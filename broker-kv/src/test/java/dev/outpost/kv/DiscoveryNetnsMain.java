@@ -9,8 +9,9 @@ import java.util.Optional;
 
 /**
  * The two sides of {@link BroadcastDiscoveryTest}, each run in its own network namespace:
- * {@code respond ADDRESS PORT BROADCAST} answers for {@code svc/billing} until stdin closes;
- * {@code find BROADCAST-ADDRESS PORT} prints what a find sent there heard.
+ * {@code respond ADDRESS PORT BROADCAST KEY-FILE} answers for {@code svc/billing}, signed with the
+ * key in KEY-FILE, until stdin closes; {@code find BROADCAST-ADDRESS PORT PUBLIC-KEY} prints what a
+ * find sent there heard that PUBLIC-KEY signed.
  */
 public final class DiscoveryNetnsMain {
     private DiscoveryNetnsMain() {}
@@ -19,7 +20,8 @@ public final class DiscoveryNetnsMain {
         int port = Integer.parseInt(args[2]);
         if (args[0].equals("respond")) {
             try (InMemoryRegistry kv = InMemoryRegistry.create();
-                    DiscoveryResponder r = DiscoveryResponder.builder(kv, new InetSocketAddress(args[1], port)).discoverable("svc")
+                    DiscoveryResponder r = DiscoveryResponder.builder(kv, new InetSocketAddress(args[1], port))
+                            .signingKeyFile(java.nio.file.Path.of(args[4])).discoverable("svc")
                             .brokerId("broker-1").reach(Map.of("requests", "kv-requests")).broadcast(Boolean.parseBoolean(args[3]))
                             .build().start()) {
                 kv.register("svc/billing", Json.parse("1"), Optional.empty());
@@ -31,6 +33,7 @@ public final class DiscoveryNetnsMain {
             }
         } else {
             Optional<DiscoveryClient.Found> found = DiscoveryClient.find(new InetSocketAddress(args[1], port), "svc/billing",
+                    DiscoveryKeys.publicKey(args[3]),
                     Duration.ofSeconds(3));
             System.out.println(found.map(f -> "FOUND " + f.broker() + " from " + f.from().getAddress().getHostAddress() + " " + f.reach())
                     .orElse("NONE"));

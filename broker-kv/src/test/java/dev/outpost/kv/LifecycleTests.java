@@ -1,5 +1,7 @@
 package dev.outpost.kv;
 
+import static dev.outpost.kv.DiscoveryTestKeys.BROKER_KEY;
+import static dev.outpost.kv.DiscoveryTestKeys.BROKER_PRIVATE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.Json;
@@ -106,7 +108,7 @@ class LifecycleTests {
 
         @Override
         protected DiscoveryResponder create(ThreadFactory threads) {
-            return DiscoveryResponder.builder(booby.registry, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            return DiscoveryResponder.builder(booby.registry, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).signingKey(BROKER_PRIVATE)
                     .discoverable("svc").threadFactory(threads).build();
         }
 
@@ -124,7 +126,7 @@ class LifecycleTests {
         protected boolean provokeUserError(DiscoveryResponder running, Error error) throws Exception {
             booby.met = new CountDownLatch(1);
             booby.next.set(error);
-            assertThat(DiscoveryClient.find(running.address(), "svc/boom", Duration.ofMillis(300))).isEmpty();
+            assertThat(DiscoveryClient.find(running.address(), "svc/boom", BROKER_KEY, Duration.ofMillis(300))).isEmpty();
             assertThat(booby.met.await(10, TimeUnit.SECONDS)).isTrue();
             booby.next.set(null);
             return true;
@@ -132,7 +134,7 @@ class LifecycleTests {
 
         @Override
         protected void assertWorks(DiscoveryResponder running) throws Exception {
-            assertThat(DiscoveryClient.ping(running.address(), Json.parse("7"), Duration.ofSeconds(5))).contains(Json.parse("7"));
+            assertThat(DiscoveryClient.ping(running.address(), Json.parse("7"), BROKER_KEY, Duration.ofSeconds(5))).contains(Json.parse("7"));
         }
     }
 

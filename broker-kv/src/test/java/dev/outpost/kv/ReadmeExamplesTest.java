@@ -62,12 +62,15 @@ class ReadmeExamplesTest {
 
     @Test
     void discovery() throws Exception {
+        // once, on the broker: the private key file (0600) and the public key's text, for the hosts
+        String publicKey = DiscoveryKeys.generate(dir.resolve("discovery.key"));
         try (SqliteRegistry store = SqliteRegistry.open(dir.resolve("kv.db"));
                 DiscoveryResponder discovery = DiscoveryResponder.builder(store, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                        .discoverable("svc").brokerId("broker-1").reach(Map.of("transport", "sqs", "requests", "kv-requests"))
+                        .signingKeyFile(dir.resolve("discovery.key")).discoverable("svc").brokerId("broker-1").reach(Map.of("transport", "sqs", "requests", "kv-requests"))
                         .build().start()) {
             store.register("svc/billing", Json.parse("1"), Optional.empty());
-            Optional<DiscoveryClient.Found> found = DiscoveryClient.find(discovery.address(), "svc/billing", Duration.ofSeconds(2));
+            Optional<DiscoveryClient.Found> found = DiscoveryClient.find(discovery.address(), "svc/billing",
+                    DiscoveryKeys.publicKey(publicKey), Duration.ofSeconds(2));
             assertThat(found).map(DiscoveryClient.Found::broker).contains("broker-1");
         }
     }

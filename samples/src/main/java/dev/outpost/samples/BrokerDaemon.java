@@ -36,6 +36,7 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClientBuilder;
  *     discovery:                            # omit: no UDP socket at all
  *       bind: 127.0.0.1:20443
  *       namespaces: svc
+ *       signing-key-file: /etc/outpost/discovery.key   # DiscoveryKeys.generate writes it (0600) and prints the hosts' public key
  *   worker:
  *     reply-to.allow: host-*                # the hosts' reply queues, prefixes end in * (default outpost-client-*)
  *   sqs:                                    # omit for an in-memory transport (a dry run)
@@ -83,7 +84,7 @@ public final class BrokerDaemon {
             return DiscoveryResponder.builder(registry, new InetSocketAddress(bind.substring(0, colon), Integer.parseInt(bind.substring(colon + 1))))
                     .discoverable(config.list("outpost.broker.discovery.namespaces").toArray(String[]::new))
                     .brokerId(id).reach(Map.of("requests", config.string("outpost.sqs.requests").filter(q -> !q.isBlank()).orElse("kv-requests")))
-                    .configure(config) // outpost.broker.discovery.broadcast and .max-answers-per-second
+                    .configure(config) // .broadcast, .max-answers-per-second and .signing-key-file (answers are signed)
                     .build().start();
         });
         System.out.println("broker " + id + " serving " + registry.file() + " on " + transport.getClass().getSimpleName()

@@ -42,25 +42,10 @@ public final class NamespacesFile {
     public static Map<String, NamespaceAccess> read(Path file, String key, Settings problems) {
         Map<String, NamespaceAccess> out = new TreeMap<>();
         try {
-            if (SqliteFiles.openToOthers(file)) {
-                problems.problem(key, file + " holds access keys and is open to other users: chmod 600 " + file);
+            java.util.Optional<String> unsafe = SecretFiles.problem(file, "access keys (the namespace rules)");
+            if (unsafe.isPresent()) {
+                problems.problem(key, unsafe.get());
                 return out;
-            }
-            // whoever can write its directory (or, through a link, the target's) can put other rules in its place
-            for (Path dir : new Path[] {file.toAbsolutePath().getParent(), file.toRealPath().getParent()}) {
-                if (dir != null && SqliteFiles.replaceableByOthers(dir)) {
-                    problems.problem(key, file + " holds the namespace rules and its directory " + dir
-                            + " is writable by other users, who could replace it: chmod go-w " + dir);
-                    return out;
-                }
-            }
-            // and whoever owns the file or its directory can change them, whatever the modes say
-            for (Path p : new Path[] {file.toRealPath(), file.toRealPath().getParent()}) {
-                if (p != null && SqliteFiles.ownedByAnother(p)) {
-                    problems.problem(key, file + " holds the namespace rules and " + p + " belongs to another user (neither this"
-                            + " process's nor root), who controls it: chown it to the broker's user");
-                    return out;
-                }
             }
             JsonNode rules = Wire.JSON.readTree(Files.readString(file));
             if (rules == null || !rules.isObject()) {
