@@ -119,7 +119,7 @@ public final class HtmlCollector implements Collector, AutoCloseable {
         if (textChars < 0 || maxItems < 1) {
             throw Core.badParams("textChars must be at least 0 and maxItems at least 1");
         }
-        FetchSpec spec = core.spec(request.params(), "GET", eff);
+        FetchSpec spec = core.spec(request.params(), "GET", eff, false);
         // The fetch and the extraction share one deadline: the spec's timeout or the worker's, whichever is first.
         long deadline = System.nanoTime() + Math.min(spec.timeout().toNanos(), context.remaining().toNanos());
         FetchResult r = core.fetch(spec, eff, context);

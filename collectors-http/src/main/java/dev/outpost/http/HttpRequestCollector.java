@@ -28,9 +28,11 @@ import java.util.concurrent.TimeUnit;
  * {@code maxRedirects}, {@code maxBytes}. See the module README for each.
  *
  * <p>Failures: {@code egress-denied}, {@code bad-url}, {@code bad-redirect}, {@code bad-params},
- * {@code bad-settings}, {@code too-many-redirects}, {@code tls-failed}, {@code protocol-error}
- * (permanent); {@code timeout}, {@code connect-failed}, {@code dns-failed}, {@code io-failed}
- * (retryable). A body over the size limit is not a failure: it is cut and {@code truncated} is true.
+ * {@code bad-settings}, {@code too-many-redirects}, {@code too-large}, {@code tls-failed},
+ * {@code protocol-error} (permanent); {@code timeout}, {@code connect-failed}, {@code dns-failed},
+ * {@code io-failed} (retryable). {@code maxBytes} is the whole result's budget: redirect URLs and
+ * response headers spend it first ({@code too-large} when they alone exceed it), and a body over
+ * what is left is not a failure: it is cut and {@code truncated} is true.
  */
 public final class HttpRequestCollector implements Collector, AutoCloseable {
     /** The collector's name. */
@@ -84,7 +86,7 @@ public final class HttpRequestCollector implements Collector, AutoCloseable {
     public HttpResult collect(Request request, CollectorContext context) {
         HttpOptions eff = core.effective(context);
         String method = request.params().path("method").asText("GET").toUpperCase(Locale.ROOT);
-        FetchSpec spec = core.spec(request.params(), method, eff);
+        FetchSpec spec = core.spec(request.params(), method, eff, true);
         FetchResult r = core.fetch(spec, eff, context);
         return result(r);
     }

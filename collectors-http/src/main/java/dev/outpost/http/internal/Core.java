@@ -99,9 +99,10 @@ public final class Core implements AutoCloseable {
      * Reads the fetch params (see the schemas) against the effective limits.
      *
      * @param method the method, already chosen by the caller
+     * @param headersInResult whether the result carries the response headers (they then count against {@code maxBytes})
      * @throws CollectorException {@code bad-params} (permanent) for what the schema cannot catch
      */
-    public FetchSpec spec(ObjectNode params, String method, HttpOptions eff) {
+    public FetchSpec spec(ObjectNode params, String method, HttpOptions eff, boolean headersInResult) {
         String url = text(params, "url").orElseThrow(() -> badParams("url is required"));
         Headers.Builder headers = new Headers.Builder();
         JsonNode h = params.path("headers");
@@ -159,7 +160,8 @@ public final class Core implements AutoCloseable {
                 millis(params, "timeoutMs", eff.timeout()),
                 params.path("followRedirects").asBoolean(true),
                 maxRedirects,
-                maxBytes);
+                maxBytes,
+                headersInResult);
     }
 
     /** Fetches, bounded by the spec's timeout and the worker's deadline. */

@@ -4,7 +4,11 @@ import java.time.Duration;
 import java.util.Optional;
 import okhttp3.Headers;
 
-/** One fetch, as the params asked for it, limits already applied. */
+/**
+ * One fetch, as the params asked for it, limits already applied. {@code maxBytes} is the result's
+ * byte budget: redirect URLs and locations, and the final headers when {@code headersInResult},
+ * are spent from it first; the body gets what is left.
+ */
 public record FetchSpec(
         String method,
         String url,
@@ -16,4 +20,5 @@ public record FetchSpec(
         Duration timeout,
         boolean followRedirects,
         int maxRedirects,
-        long maxBytes) {}
+        long maxBytes,
+        boolean headersInResult) {}

@@ -55,6 +55,7 @@ import okio.BufferedSource;
  * one per collector.
  */
 public final class Fetcher implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Fetcher.class);
     private static final int MAX_CLIENTS = 32;
     /**
      * The only caller-set headers that follow a redirect to another origin: content negotiation and
@@ -147,6 +148,7 @@ public final class Fetcher implements AutoCloseable {
                 ? spec.headers().newBuilder().add("User-Agent", userAgent).build()
                 : spec.headers();
         List<Redirect> redirects = new ArrayList<>();
+        long spent = 0; // of spec.maxBytes(), by what the result carries besides the body
         HttpUrl next = null;
         while (true) {
             HttpUrl httpUrl = next != null ? checked(policy, next) : checked(policy, url);
@@ -187,6 +189,7 @@ public final class Fetcher implements AutoCloseable {
                     }
                     String nextText = next.toString();
                     redirects.add(new Redirect(url, response.code(), nextText));
+                    spent = spend(spec, spent, utf8(url) + utf8(nextText), httpUrl.host(), "redirect URLs");
                     if (!sameOrigin(httpUrl, next)) {
                         Headers.Builder hb = new Headers.Builder();
                         for (int i = 0; i < headers.size(); i++) {
@@ -205,7 +208,7 @@ public final class Fetcher implements AutoCloseable {
                     url = nextText;
                     continue;
                 }
-                return read(spec, url, redirects, response, start);
+                return read(spec, url, redirects, response, start, spent);
             } catch (IOException e) {
                 // Only the watchdog cancels calls: a cancelled call ran out of time.
                 throw call.isCanceled() ? timeout(httpUrl.host(), budget, e) : failure(e, httpUrl.host(), budget, spec);
@@ -237,14 +240,21 @@ public final class Fetcher implements AutoCloseable {
         return a.scheme().equals(b.scheme()) && a.host().equals(b.host()) && a.port() == b.port();
     }
 
-    private static FetchResult read(FetchSpec spec, String url, List<Redirect> redirects, Response response, long start)
-            throws IOException {
+    private static FetchResult read(FetchSpec spec, String url, List<Redirect> redirects, Response response, long start,
+            long spent) throws IOException {
+        if (spec.headersInResult()) {
+            long headerBytes = 0;
+            for (int i = 0; i < response.headers().size(); i++) {
+                headerBytes += utf8(response.headers().name(i)) + utf8(response.headers().value(i));
+            }
+            spent = spend(spec, spent, headerBytes, response.request().url().host(), "response headers");
+        }
         ResponseBody responseBody = response.body();
         byte[] bytes = new byte[0];
         boolean truncated = false;
         if (responseBody != null) {
             BufferedSource source = responseBody.source();
-            long max = spec.maxBytes();
+            long max = spec.maxBytes() - spent; // the body gets what locations and headers left
             // request(n) buffers at least n bytes unless the body ends first: more than max means cut.
             truncated = source.request(max + 1);
             okio.Buffer buffer = source.getBuffer();
@@ -254,6 +264,24 @@ public final class Fetcher implements AutoCloseable {
         return new FetchResult(url, response.request().url().toString(), List.copyOf(redirects), response.code(),
                 response.message(), response.protocol().toString(), response.headers(), Optional.ofNullable(type), bytes,
                 truncated, System.nanoTime() - start, Optional.ofNullable(response.handshake()).map(Fetcher::tls));
+    }
+
+    /**
+     * Spends {@code bytes} more of the result's budget: a redirect chain or headers that alone
+     * exceed it would make a result past what the caller allowed (and past what a message can carry).
+     */
+    private static long spend(FetchSpec spec, long spent, long bytes, String host, String what) {
+        long total = spent + bytes;
+        if (total > spec.maxBytes()) {
+            throw CollectorException.permanent("too-large", "the " + what + " from " + host + " bring the result to " + total
+                    + " bytes before any body, over maxBytes " + spec.maxBytes() + " (redirect URLs, response headers and the body"
+                    + " share it); raise maxBytes (up to the max-body-bytes setting) or fetch the last location directly");
+        }
+        return total;
+    }
+
+    private static long utf8(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     private static TlsInfo tls(Handshake handshake) {
@@ -293,11 +321,11 @@ public final class Fetcher implements AutoCloseable {
     private static CollectorException failure(IOException e, String host, Duration budget, FetchSpec spec) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof Refused r) {
-                return r.denial();
+                return logged(r.denial());
             }
             for (Throwable s : t.getSuppressed()) {
                 if (s instanceof Refused r) {
-                    return r.denial();
+                    return logged(r.denial());
                 }
             }
         }
@@ -329,6 +357,16 @@ public final class Fetcher implements AutoCloseable {
             return new CollectorException("protocol-error", host + " broke the HTTP protocol: " + e.getMessage(), false, e);
         }
         return new CollectorException("io-failed", "talking to " + host + " failed: " + e.getMessage(), true, e);
+    }
+
+    /**
+     * A refusal of a resolved or connected address, logged here with the address and why: the
+     * caller's message names neither (they would map internal DNS), the operator needs both.
+     */
+    private static EgressDeniedException logged(EgressDeniedException denial) {
+        denial.address().ifPresent(a -> log.warn("egress refused: '{}' resolved or connected to {} ({}); the caller was told"
+                + " only that it resolves to a refused address range", denial.host(), a, denial.reason()));
+        return denial;
     }
 
     private static CollectorException timeout(String host, Duration budget, IOException cause) {

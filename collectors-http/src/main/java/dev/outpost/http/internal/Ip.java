@@ -49,6 +49,11 @@ public final class Ip {
         return part == 4 ? Optional.of((Inet4Address) byAddress(b)) : Optional.empty();
     }
 
+    /** Whether a URL's host (as {@code HttpUrl.host()} gives it) is an IP literal rather than a name: IPv6, or numeric. */
+    public static boolean isLiteral(String host) {
+        return host.indexOf(':') >= 0 || looksNumeric(host);
+    }
+
     /**
      * Whether a host name looks like an IPv4 literal to some resolver: its last label is numeric
      * (decimal, octal or hex), as in {@code 2130706433}, {@code 0177.0.0.1}, {@code 0x7f.1},
