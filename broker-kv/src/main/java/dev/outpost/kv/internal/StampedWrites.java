@@ -1,10 +1,9 @@
 package dev.outpost.kv.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.spi.ForwardingRegistry;
 import dev.outpost.spi.Registry;
 import dev.outpost.spi.RegistryEntry;
-import dev.outpost.spi.RegistryPage;
-import dev.outpost.spi.RegistryWatcher;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -50,12 +49,7 @@ public interface StampedWrites {
     static Registry view(Registry base, StampedWrites writes, String by) {
         Objects.requireNonNull(by, "writer");
         Optional<String> stamp = Optional.of(by);
-        return new Registry() {
-            @Override
-            public Optional<RegistryEntry> get(String key) {
-                return base.get(key);
-            }
-
+        return new ForwardingRegistry(base) {
             @Override
             public RegistryEntry register(String key, JsonNode value, Optional<Duration> ttl) {
                 return writes.register(key, value, ttl, stamp);
@@ -102,26 +96,6 @@ public interface StampedWrites {
             @Override
             public boolean delete(String key, long expectedVersion) {
                 return writes.delete(key, expectedVersion, stamp);
-            }
-
-            @Override
-            public RegistryPage list(String prefix, int limit, Optional<String> pageToken) {
-                return base.list(prefix, limit, pageToken);
-            }
-
-            @Override
-            public long revision() {
-                return base.revision();
-            }
-
-            @Override
-            public AutoCloseable watch(String prefix, RegistryWatcher watcher) {
-                return base.watch(prefix, watcher);
-            }
-
-            @Override
-            public Registry writingAs(String writer) {
-                return base.writingAs(writer);
             }
 
             @Override
