@@ -37,6 +37,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *         .fault("host-007", Fault.fail()).fault("host-042", Fault.offline(Duration.ofMinutes(5))).build().start();
  *      Fleet fleet = hosts.fleet().build().start()) {
  *     FleetCall call = fleet.call(FleetRequest.builder("app.work").deadline(Duration.ofSeconds(30)).build());
+ *     while (call.results().size() < 99) {   // the hosts that answer without waiting: time jumps at once
+ *         Thread.sleep(10);
+ *     }
  *     hosts.advance(Duration.ofSeconds(31));
  *     FleetSummary summary = call.summary().join();
  * }
@@ -136,7 +139,11 @@ public final class TestFleet implements AutoCloseable {
         return Fleet.builder(transport).registry(registry).clock(clock).ticker(clock.ticker()).pollWait(Duration.ofSeconds(1));
     }
 
-    /** Moves time: deadlines, ttls, slow collectors, delayed answers and offline periods follow. */
+    /**
+     * Moves time: deadlines, ttls, slow collectors, delayed answers and offline periods follow. It
+     * does not wait for the hosts: what should happen before the jump (answers that need no time)
+     * must have happened when it is called.
+     */
     public void advance(Duration d) {
         clock.advance(d);
         waiter.moved();
