@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The behaviour every {@link Registry} must have, as JUnit 5 tests. An implementation's test class
- * extends this and creates a fresh, empty registry on the given clock:
+ * extends this and creates a fresh, empty, started registry on the given clock:
  *
  * <pre>{@code
  * class SqliteRegistryContractTest extends RegistryContract {
@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  *
  *     @Override
  *     protected Registry createRegistry(TestClock clock) {
- *         return SqliteRegistry.builder(dir.resolve("kv.db")).clock(clock).build();
+ *         return SqliteRegistry.builder(dir.resolve("kv.db")).clock(clock).build().start();
  *     }
  * }
  * }</pre>
