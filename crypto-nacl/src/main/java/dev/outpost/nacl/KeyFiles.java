@@ -59,6 +59,8 @@ public final class KeyFiles {
             }
         } catch (FileAlreadyExistsException e) {
             throw new KeyFileException(file, "already exists; refusing to overwrite a key");
+        } catch (NoSuchFileException e) {
+            throw new KeyFileException(file, "cannot write the secret key: " + noFolder(file), e);
         } catch (IOException e) {
             throw new KeyFileException(file, "cannot write the secret key: " + e.getMessage(), e);
         } finally {
@@ -111,9 +113,17 @@ public final class KeyFiles {
                     StandardCharsets.US_ASCII, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         } catch (FileAlreadyExistsException e) {
             throw new KeyFileException(file, "already exists; refusing to overwrite a key");
+        } catch (NoSuchFileException e) {
+            throw new KeyFileException(file, "cannot write the public key: " + noFolder(file), e);
         } catch (IOException e) {
             throw new KeyFileException(file, "cannot write the public key: " + e.getMessage(), e);
         }
+    }
+
+    /** What to say when a key file cannot be created because its folder is missing. */
+    private static String noFolder(Path file) {
+        Path folder = file.toAbsolutePath().getParent();
+        return "the folder " + folder + " does not exist (create it first, owner-only: mkdir -m 700 " + folder + ")";
     }
 
     /**

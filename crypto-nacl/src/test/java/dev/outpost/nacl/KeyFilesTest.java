@@ -24,6 +24,18 @@ class KeyFilesTest {
     }
 
     @Test
+    void aKeyFileInAMissingFolderNamesTheFolderToCreate() throws Exception {
+        Path missing = dir.resolve("keys");
+        try (NaclKeyPair k = NaclKeyPair.generate()) {
+            assertThatThrownBy(() -> KeyFiles.writeSecretKey(missing.resolve("worker.key"), k))
+                    .isInstanceOf(KeyFileException.class).hasMessageContaining("the folder " + missing + " does not exist")
+                    .hasMessageContaining("mkdir -m 700 " + missing);
+            assertThatThrownBy(() -> KeyFiles.writePublicKey(missing.resolve("worker.pub"), k.publicKey()))
+                    .isInstanceOf(KeyFileException.class).hasMessageContaining("the folder " + missing + " does not exist");
+        }
+    }
+
+    @Test
     void aSecretKeyReadableByOthersIsRefusedLikeSshDoes() throws Exception {
         Path f = dir.resolve("loose.key");
         KeyFiles.writeSecretKey(f, NaclKeyPair.generate());
