@@ -103,7 +103,7 @@ public final class BrokerDaemon {
 
     /** SQS when {@code outpost.sqs} is configured (logical {@code kv-requests}), else in memory. */
     static Transport transport(OutpostConfig config) {
-        if (config.subset("outpost.sqs").isEmpty()) {
+        if (!SqsConfig.configured(config)) {
             return InMemoryTransport.create();
         }
         SqsAsyncClientBuilder b = SqsAsyncClient.builder();

@@ -72,7 +72,7 @@ public final class WorkerDaemon {
     }
 
     static Transport transport(OutpostConfig config) {
-        if (config.subset("outpost.sqs").isEmpty()) {
+        if (!SqsConfig.configured(config)) {
             return InMemoryTransport.create();
         }
         return SqsTransport.builder().configure(config).build();

@@ -1,6 +1,7 @@
 package dev.outpost.samples.host;
 
 import dev.outpost.core.config.OutpostConfig;
+import dev.outpost.samples.SqsConfig;
 import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.spi.Transport;
 import dev.outpost.sqs.SqsTransport;
@@ -11,7 +12,7 @@ final class HostTransports {
 
     /** Maps the logical {@code names} to the queues {@code outpost.sqs.NAME} names. */
     static Transport from(OutpostConfig config, String... names) {
-        if (config.subset("outpost.sqs").isEmpty()) {
+        if (!SqsConfig.configured(config)) {
             return InMemoryTransport.create();
         }
         SqsTransport.Builder b = SqsTransport.builder().configure(config);
