@@ -32,6 +32,7 @@ final class BrokerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        global.refuseDemo(spec, "outpost demo runs a fleet in one process; a daemon needs a transport (outpost.sqs.*)");
         OutpostConfig config = global.load();
         Daemon daemon = new Daemon();
         Observability observed = Observability.from(config, daemon, true);

@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 
 /** Options every command takes: configuration, output format, verbosity, the demo fleet. */
@@ -34,6 +36,18 @@ public final class GlobalOptions {
 
     @Option(names = "--no-progress", scope = ScopeType.INHERIT, description = "No progress bar, even on a terminal.")
     boolean noProgress;
+
+    /**
+     * Refuses {@code --demo} in a command that has no demo fleet to talk to (the daemons, the
+     * registry): every command inherits the option, and ignoring it would send the user to
+     * configure a transport they never meant to use.
+     */
+    void refuseDemo(CommandSpec spec, String instead) {
+        if (demo) {
+            throw new ParameterException(spec.commandLine(), "--demo: outpost " + spec.qualifiedName(" ").replaceFirst("^outpost ", "")
+                    + " has no demo fleet; " + instead);
+        }
+    }
 
     /** The layered configuration with the -D overrides on top. */
     public OutpostConfig load() {

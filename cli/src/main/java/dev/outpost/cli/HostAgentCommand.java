@@ -35,6 +35,7 @@ final class HostAgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        global.refuseDemo(spec, "outpost demo runs a fleet in one process; a daemon needs a transport (outpost.sqs.*)");
         OutpostConfig config = global.load();
         String id = config.string("outpost.agent.id").filter(s -> !s.isBlank())
                 .orElse(InetAddress.getLocalHost().getHostName());

@@ -46,6 +46,9 @@ final class KvCommand {
     @Mixin
     GlobalOptions global;
 
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--db", paramLabel = "FILE", scope = picocli.CommandLine.ScopeType.INHERIT,
             description = "A local SQLite registry file instead of the broker.")
     Path db;
@@ -74,6 +77,7 @@ final class KvCommand {
     }
 
     Session open() {
+        global.refuseDemo(spec, "--db FILE works on a local registry file with nothing else set up");
         if (db != null) {
             SqliteRegistry r = SqliteRegistry.builder(db).build().start();
             return new Session(r, List.of());

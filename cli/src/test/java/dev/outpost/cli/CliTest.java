@@ -52,6 +52,19 @@ class CliTest {
     }
 
     @Test
+    void commandsWithoutADemoFleetRefuseDemoInsteadOfAskingForATransport() {
+        for (String[] args : List.of(new String[] {"worker", "--demo"}, new String[] {"broker", "--demo"},
+                new String[] {"record-store", "--demo"}, new String[] {"host-agent", "--demo"},
+                new String[] {"kv", "--demo", "list", "fleet/"}, new String[] {"kv", "list", "fleet/", "--demo"})) {
+            Run r = run(args);
+            assertThat(r.code()).as(String.join(" ", args) + ": " + r.err()).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err()).as(String.join(" ", args)).contains("--demo: outpost " + args[0]).contains("has no demo fleet")
+                    .doesNotContain("outpost.sqs.region:");
+        }
+        assertThat(run("kv", "--demo", "get", "svc/a").err()).contains("--db FILE");
+    }
+
+    @Test
     void broadcastAccountsForEveryWorkerInEachFormat() {
         Run json = run("broadcast", "demo.fail", "--demo", "-f", "json");
         assertThat(json.code()).as("demo-5 fails: some failed").isEqualTo(ExitCodes.SOME_FAILED);
