@@ -16,6 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.SqsAsyncClientBuilder;
@@ -106,10 +110,7 @@ public final class BrokerDaemon {
         if (!SqsConfig.configured(config)) {
             return InMemoryTransport.create();
         }
-        SqsAsyncClientBuilder b = SqsAsyncClient.builder();
-        config.string("outpost.sqs.region").ifPresent(r -> b.region(Region.of(r)));
-        config.string("outpost.sqs.endpoint").ifPresent(e -> b.endpointOverride(URI.create(e)));
-        SqsAsyncClient sqs = b.build();
+        SqsAsyncClient sqs = sqsClient(config);
         String requests = config.string("outpost.sqs.requests").filter(q -> !q.isBlank()).orElse("kv-requests");
         String dead = config.string("outpost.sqs.dead-letter").filter(q -> !q.isBlank()).orElse(requests + "-dead-letter");
         if (config.booleanValue("outpost.sqs.provision").orElse(false)) {
@@ -119,5 +120,27 @@ public final class BrokerDaemon {
             config.string("outpost.sqs.replies").filter(q -> !q.isBlank()).ifPresent(q -> p.queue(q, Map.of()));
         }
         return SqsTransport.builder().sqsClient(sqs).queue("kv-requests", requests).queue("dead-letter", dead).build();
+    }
+
+    /**
+     * The SQS client of the {@code outpost.sqs.*} keys a transport reads (region, endpoint, static
+     * credentials or a profile), which the provisioner needs before there is a transport.
+     */
+    static SqsAsyncClient sqsClient(OutpostConfig config) {
+        SqsAsyncClientBuilder b = SqsAsyncClient.builder();
+        config.string("outpost.sqs.region").filter(r -> !r.isBlank()).ifPresent(r -> b.region(Region.of(r)));
+        config.string("outpost.sqs.endpoint").filter(e -> !e.isBlank()).ifPresent(e -> b.endpointOverride(URI.create(e)));
+        Optional<String> key = config.string("outpost.sqs.access-key-id").filter(k -> !k.isBlank());
+        Optional<String> secret = config.string("outpost.sqs.secret-access-key").filter(k -> !k.isBlank());
+        Optional<String> token = config.string("outpost.sqs.session-token").filter(k -> !k.isBlank());
+        if (key.isPresent() && secret.isPresent()) {
+            b.credentialsProvider(StaticCredentialsProvider.create(token.isPresent()
+                    ? AwsSessionCredentials.create(key.get(), secret.get(), token.get())
+                    : AwsBasicCredentials.create(key.get(), secret.get())));
+        } else {
+            config.string("outpost.sqs.profile").filter(p -> !p.isBlank())
+                    .ifPresent(p -> b.credentialsProvider(ProfileCredentialsProvider.create(p)));
+        }
+        return b.build();
     }
 }
