@@ -64,7 +64,12 @@ public final class Outpost implements Runnable {
 
     /** Runs the command line; {@link System#exit} with its exit code. */
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        int code = run(args, out, err);
+        out.flush(); // autoflush covers println only: what a command print()s (a dry-run unit) would be lost
+        err.flush();
+        System.exit(code);
     }
 
     /** Runs the command line and returns its exit code (for embedding and tests). */

@@ -135,6 +135,13 @@ class CliProcessTest {
     }
 
     @Test
+    void whatACommandPrintsWithoutANewlineReachesStandardOutputBeforeTheProcessExits() throws Exception {
+        assertThat(finish(outpost("unit", "install-service", "worker", "--dry-run", "--launcher", "/opt/outpost/bin/outpost")))
+                .as(err("unit")).isZero();
+        assertThat(out("unit")).contains("[Service]").contains("ExecStart=/opt/outpost/bin/outpost worker");
+    }
+
+    @Test
     void commandsAgainstAWorkerDaemonPrintEachFormatAndExitCode() throws Exception {
         outpost("worker", "worker", "--config", workerConfig(4).toString());
         awaitHealthLine("worker");
