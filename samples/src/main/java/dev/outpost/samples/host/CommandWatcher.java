@@ -22,7 +22,7 @@ import java.util.concurrent.CountDownLatch;
  *     id: watcher-01
  *   collectors:
  *     allow: host.command
- *     host:                      # nested: a YAML key "host.command" would arrive as "host..command"
+ *     host:                      # or, the same: host.command:
  *       command:
  *         state-dir: /var/lib/outpost/commands
  *         commands: echo, allow, disallow
