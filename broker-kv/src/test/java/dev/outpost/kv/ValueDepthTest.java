@@ -46,6 +46,19 @@ class ValueDepthTest {
     }
 
     @Test
+    void aTreeBuiltInCodeDeeperThanTheStackIsRefusedNotAStackOverflow() throws Exception {
+        com.fasterxml.jackson.databind.node.ArrayNode deep = Json.array();
+        com.fasterxml.jackson.databind.node.ArrayNode inner = deep;
+        for (int i = 0; i < 1_000_000; i++) { // no parser bounds a tree made with the node API
+            inner = inner.addArray();
+        }
+        try (SqliteRegistry kv = SqliteRegistry.open(dir.resolve("kv.db"))) {
+            assertThatThrownBy(() -> kv.register("svc/deep", deep, Optional.empty()))
+                    .isInstanceOf(RegistryException.InvalidValue.class).hasMessageContaining("60 levels");
+        }
+    }
+
+    @Test
     void anImportWithADeepValueIsRefusedNamingTheLineAndTheLimitAndWritesNothing() {
         String lines = "{\"key\":\"svc/a\",\"value\":1}\n{\"key\":\"svc/deep\",\"value\":" + nested(61) + "}\n";
         try (SqliteRegistry kv = SqliteRegistry.open(dir.resolve("kv.db"))) {

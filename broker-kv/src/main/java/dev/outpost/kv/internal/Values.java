@@ -45,6 +45,9 @@ public final class Values {
             return above;
         }
         int deepest = above + 1;
+        if (deepest > MAX_DEPTH) {
+            return deepest; // not one level further: a tree built in code may be deeper than the stack
+        }
         for (JsonNode child : n) {
             deepest = Math.max(deepest, depth(child, above + 1));
             if (deepest > MAX_DEPTH) {
