@@ -194,15 +194,21 @@ final class Output {
     }
 
     /**
-     * {@code s} with every control character (C0 and C1: a remote worker's text must not drive the
-     * terminal) and every bidirectional or other format character (it must not reorder what a
-     * person reads) turned into a space.
+     * Whether {@code ch} is a control character (C0 and C1: a remote worker's text must not drive the
+     * terminal), a bidirectional or other format character (it must not reorder what a person
+     * reads) or a line or paragraph separator (it must not start a line of its own).
      */
+    private static boolean unsafe(int ch) {
+        int type = Character.getType(ch);
+        return type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                || type == Character.PARAGRAPH_SEPARATOR;
+    }
+
+    /** {@code s} with every {@linkplain #unsafe unsafe} character turned into a space. */
     static String printable(String s) {
         StringBuilder b = null;
         for (int i = 0; i < s.length(); i++) {
-            int type = Character.getType(s.charAt(i));
-            if (type == Character.CONTROL || type == Character.FORMAT) {
+            if (unsafe(s.charAt(i))) {
                 if (b == null) {
                     b = new StringBuilder(s);
                 }
@@ -224,7 +230,7 @@ final class Output {
         return clean.contains(",") || clean.contains("\"") ? '"' + clean.replace("\"", "\"\"") + '"' : clean;
     }
 
-    /** Jackson's escapes plus those {@link #json} names. */
+    /** Jackson's escapes, and every {@linkplain #unsafe unsafe} character as {@code \\uXXXX}. */
     private static final class TerminalEscapes extends CharacterEscapes {
         private static final long serialVersionUID = 1L;
         private final int[] ascii = standardAsciiEscapesForJSON();
@@ -236,9 +242,7 @@ final class Output {
 
         @Override
         public SerializableString getEscapeSequence(int ch) {
-            int type = Character.getType(ch);
-            if (type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
-                    || type == Character.PARAGRAPH_SEPARATOR) {
+            if (unsafe(ch)) {
                 return new SerializedString(String.format("\\u%04x", ch));
             }
             return null;
