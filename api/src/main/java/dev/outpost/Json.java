@@ -1,5 +1,6 @@
 package dev.outpost;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -11,7 +12,10 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.Optional;
 
 /**
  * JSON helpers for collectors and callers, with the same settings the worker uses: unknown fields
@@ -81,6 +85,35 @@ public final class Json {
     public static JsonNode toTree(Object value) {
         JsonNode plain = PlainValues.toTree(value);
         return plain != null ? plain : MAPPER.valueToTree(value);
+    }
+
+    /**
+     * {@link #toTree}, built read-only: every mutator of the tree throws
+     * {@link UnsupportedOperationException}. That is the form {@link Request} and {@link Response}
+     * keep their params and results in, so a document built from this tree keeps it as it is
+     * instead of copying it. A collector returning a value has it converted this way.
+     *
+     * @throws IllegalArgumentException when the value cannot be serialised
+     */
+    public static JsonNode toReadOnlyTree(Object value) {
+        if (value == null) {
+            return NullNode.getInstance();
+        }
+        JsonNode plain = PlainValues.toReadOnlyTree(value);
+        return plain != null ? plain : ReadOnlyTrees.of(MAPPER.valueToTree(value));
+    }
+
+    /**
+     * Reads the JSON value at the parser's current token (the token it has just returned), up to
+     * the value's last token, into a read-only tree: the form {@link Request} and {@link Response}
+     * keep without copying, for codecs that read documents token by token. Empty when the value is
+     * not plain JSON data: an object with a repeated key, a number that is not finite, a token that
+     * JSON text does not have. The parser's own limits (nesting depth, lengths) apply.
+     *
+     * @throws IOException what the parser throws on malformed input
+     */
+    public static Optional<JsonNode> readReadOnlyTree(JsonParser parser) throws IOException {
+        return Optional.ofNullable(ReadOnlyTrees.read(parser, parser.currentToken()));
     }
 
     /**

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,10 +23,15 @@ final class PlainValues {
 
     /** The tree for {@code value}, or null when Jackson must decide. */
     static JsonNode toTree(Object value) {
-        return value == null ? null : tree(value, 0);
+        return value == null ? null : tree(value, 0, false);
     }
 
-    private static JsonNode tree(Object value, int depth) {
+    /** The tree for {@code value} built read-only (no copy when a document keeps it), or null when Jackson must decide. */
+    static JsonNode toReadOnlyTree(Object value) {
+        return value == null ? null : tree(value, 0, true);
+    }
+
+    private static JsonNode tree(Object value, int depth, boolean readOnly) {
         if (value == null) {
             return F.nullNode();
         }
@@ -47,29 +54,29 @@ final class PlainValues {
             return null;
         }
         if (value instanceof Map<?, ?> map) {
-            ObjectNode out = F.objectNode();
+            LinkedHashMap<String, JsonNode> out = new LinkedHashMap<>(Math.max(4, (int) (map.size() / 0.75f) + 1));
             for (Map.Entry<?, ?> e : map.entrySet()) {
                 if (!(e.getKey() instanceof String key)) {
                     return null;
                 }
-                JsonNode v = tree(e.getValue(), depth + 1);
+                JsonNode v = tree(e.getValue(), depth + 1, readOnly);
                 if (v == null) {
                     return null;
                 }
-                out.set(key, v);
+                out.put(key, v);
             }
-            return out;
+            return readOnly ? ReadOnlyTrees.adopt(out) : new ObjectNode(F, out);
         }
         if (value instanceof List<?> list) {
-            ArrayNode out = F.arrayNode(list.size());
+            ArrayList<JsonNode> out = new ArrayList<>(list.size());
             for (Object element : list) {
-                JsonNode v = tree(element, depth + 1);
+                JsonNode v = tree(element, depth + 1, readOnly);
                 if (v == null) {
                     return null;
                 }
                 out.add(v);
             }
-            return out;
+            return readOnly ? ReadOnlyTrees.adopt(out) : new ArrayNode(F, out);
         }
         return null;
     }

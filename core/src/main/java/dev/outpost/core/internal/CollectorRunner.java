@@ -86,7 +86,7 @@ public final class CollectorRunner {
                     + incident + " in the worker's log)"), true, false, nanos);
         }
         try {
-            JsonNode node = result == null ? NullNode.getInstance() : result instanceof JsonNode n ? n : Json.toTree(result);
+            JsonNode node = result == null ? NullNode.getInstance() : result instanceof JsonNode n ? n : Json.toReadOnlyTree(result);
             return new Ok(node, nanos);
         } catch (RuntimeException e) {
             String incident = incident("collector '" + name + "' returned a value that is not JSON-serialisable", e);

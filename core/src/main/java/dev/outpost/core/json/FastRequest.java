@@ -2,11 +2,9 @@ package dev.outpost.core.json;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.Json;
 import dev.outpost.Request;
 import dev.outpost.core.internal.Rfc3339;
 import dev.outpost.core.internal.Timestamps;
@@ -105,7 +103,8 @@ final class FastRequest {
                         if (value != JsonToken.START_OBJECT) {
                             return null;
                         }
-                        params = object(p, mapper.getNodeFactory());
+                        // read-only from the start: the request keeps it without a copy
+                        params = (ObjectNode) Json.readReadOnlyTree(p).orElse(null);
                         if (params == null) {
                             return null;
                         }
@@ -169,62 +168,6 @@ final class FastRequest {
         } catch (Exception e) { // the tree path reads it again and words the refusal
             return null;
         }
-    }
-
-    /**
-     * The object whose {@code START_OBJECT} was just read, built from the tokens as the mapper's
-     * tree reader builds it (same node types, same factory), without a deserialization context per
-     * call. Null for anything the tree path should judge: a repeated key, a non-finite number, a
-     * token the tree reader treats specially. The parser's nesting limit still applies.
-     */
-    static ObjectNode object(JsonParser p, JsonNodeFactory f) throws java.io.IOException {
-        ObjectNode o = f.objectNode();
-        JsonToken t;
-        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-            String key = p.currentName();
-            JsonNode v = value(p, p.nextToken(), f);
-            if (v == null || o.replace(key, v) != null) {
-                return null;
-            }
-        }
-        return t == JsonToken.END_OBJECT ? o : null;
-    }
-
-    private static ArrayNode array(JsonParser p, JsonNodeFactory f) throws java.io.IOException {
-        ArrayNode a = f.arrayNode();
-        JsonToken t;
-        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
-            JsonNode v = value(p, t, f);
-            if (v == null) {
-                return null;
-            }
-            a.add(v);
-        }
-        return a;
-    }
-
-    static JsonNode value(JsonParser p, JsonToken t, JsonNodeFactory f) throws java.io.IOException {
-        if (t == null) {
-            return null;
-        }
-        return switch (t) {
-            case START_OBJECT -> object(p, f);
-            case START_ARRAY -> array(p, f);
-            case VALUE_STRING -> f.textNode(p.getText());
-            case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
-                case INT -> f.numberNode(p.getIntValue());
-                case LONG -> f.numberNode(p.getLongValue());
-                default -> f.numberNode(p.getBigIntegerValue());
-            };
-            case VALUE_NUMBER_FLOAT -> {
-                double d = p.getDoubleValue();
-                yield Double.isFinite(d) ? f.numberNode(d) : null;
-            }
-            case VALUE_TRUE -> f.booleanNode(true);
-            case VALUE_FALSE -> f.booleanNode(false);
-            case VALUE_NULL -> f.nullNode();
-            default -> null;
-        };
     }
 
     /** A string whose length, counted in chars and in code points, is within the bounds; else null. */

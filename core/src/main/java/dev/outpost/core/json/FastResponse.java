@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.outpost.ErrorInfo;
+import dev.outpost.Json;
 import dev.outpost.Response;
 import dev.outpost.ResponseStatus;
 import dev.outpost.core.internal.Rfc3339;
@@ -128,9 +129,9 @@ final class FastResponse {
                         if (value != JsonToken.START_OBJECT && value != JsonToken.START_ARRAY) {
                             return null;
                         }
-                        // read from the tokens as the tree reader would, without a deserialization context per reply;
+                        // read from the tokens as the tree reader would, without a deserialization context per reply, and read-only (no copy);
                         // null (a repeated key, a non-finite number) leaves it to the tree path
-                        result = FastRequest.value(p, value, mapper.getNodeFactory());
+                        result = Json.readReadOnlyTree(p).orElse(null);
                         if (result == null) {
                             return null;
                         }
