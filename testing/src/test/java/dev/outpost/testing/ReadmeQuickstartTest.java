@@ -60,7 +60,7 @@ class ReadmeQuickstartTest {
             } finally {
                 System.setOut(original);
             }
-            assertThat(out.toString(StandardCharsets.UTF_8)).matches("(?s)OK Result\\[uptimeMillis=\\d+, unit=s\\]\\s*");
+            assertThat(out.toString(StandardCharsets.UTF_8)).matches("(?s)OK Result\\[uptime=\\d+, unit=s\\]\\s*");
 
             Launcher launcher = LauncherFactory.create();
             SummaryGeneratingListener listener = new SummaryGeneratingListener();
