@@ -11,42 +11,52 @@ import java.util.Locale;
 /**
  * Client call round trip on the in-memory transport: one caller, calls one after another, each
  * through the worker and back. Prints p50/p90/p99/p99.9 and process CPU per call, beside a bare
- * baseline in the same run: the same three thread hand-offs (caller to worker thread, worker to
+ * baseline in the same run, and context switches per call for both (Linux): the same three thread hand-offs (caller to worker thread, worker to
  * reply poller, poller to the caller's future) over plain blocking queues, each side parsing the
  * same JSON with Jackson. What the baseline costs is what the hand-offs cost on this machine.
  *
- * <pre>java -cp bench/target/benchmarks.jar dev.outpost.bench.RoundTrip [calls]</pre>
+ * <p>Rounds after the first are the steady state: the JIT compiles for seconds after the warm-up,
+ * and its threads' CPU ({@code jit} in the by-thread figures) counts in the process's.
+ *
+ * <pre>java -cp bench/target/benchmarks.jar dev.outpost.bench.RoundTrip [calls=50000] [rounds=3]</pre>
  */
 public final class RoundTrip {
     private RoundTrip() {}
 
     public static void main(String[] args) throws Exception {
         int calls = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         try (InMemoryTransport transport = InMemoryTransport.create();
                 Worker worker = Worker.builder(transport).collector(Payloads.noop()).concurrency(2).build().start();
                 Client client = Client.builder(transport).build().start()) {
             for (int i = 0; i < 20_000; i++) {
                 client.call(Payloads.request(i, client.replyTo()), Duration.ofSeconds(5)).get();
             }
-            com.sun.management.OperatingSystemMXBean os =
-                    (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-            long cpu0 = os.getProcessCpuTime();
-            long[] nanos = new long[calls];
-            for (int i = 0; i < calls; i++) {
-                Request r = Payloads.request(i, client.replyTo());
-                long t0 = System.nanoTime();
-                client.call(r, Duration.ofSeconds(5)).get();
-                nanos[i] = System.nanoTime() - t0;
+            for (int round = 0; round < rounds; round++) {
+                long cpu0 = os.getProcessCpuTime();
+                long switches0 = contextSwitches();
+                java.util.Map<String, Long> threads0 = ThreadCpu.snapshot();
+                long[] nanos = new long[calls];
+                for (int i = 0; i < calls; i++) {
+                    Request r = Payloads.request(i, client.replyTo());
+                    long t0 = System.nanoTime();
+                    client.call(r, Duration.ofSeconds(5)).get();
+                    nanos[i] = System.nanoTime() - t0;
+                }
+                double cpuPerCall = (os.getProcessCpuTime() - cpu0) / 1e3 / calls;
+                double switchesPerCall = (contextSwitches() - switches0) / (double) calls;
+                String byKind = ThreadCpu.perRequest(threads0, ThreadCpu.snapshot(), calls);
+                Arrays.sort(nanos);
+                System.out.printf(Locale.ROOT, "round %d, client round trip over %,d calls: p50 %.1f µs, p90 %.1f µs, p99 %.1f µs,"
+                        + " p99.9 %.1f µs; %.1f µs of CPU per call (client, worker and transport together; by thread: %s),"
+                        + " %.2f context switches per call%n", round, calls, at(nanos, 0.50), at(nanos, 0.90), at(nanos, 0.99),
+                        at(nanos, 0.999), cpuPerCall, byKind, switchesPerCall);
             }
-            double cpuPerCall = (os.getProcessCpuTime() - cpu0) / 1e3 / calls;
-            Arrays.sort(nanos);
-            System.out.printf(Locale.ROOT, "client round trip over %,d calls: p50 %.1f µs, p90 %.1f µs, p99 %.1f µs, p99.9 %.1f µs;"
-                    + " %.1f µs of CPU per call (client, worker and transport together)%n",
-                    calls, at(nanos, 0.50), at(nanos, 0.90), at(nanos, 0.99), at(nanos, 0.999), cpuPerCall);
             double[] base = baseline(calls, os);
-            System.out.printf(Locale.ROOT, "bare hand-offs over %,d calls:  p50 %.1f µs, p99 %.1f µs; %.1f µs of CPU per call"
-                    + " | Outpost/bare: p50 %.2fx, CPU %.2fx%n", calls, base[0], base[1], base[2],
-                    at(nanos, 0.50) / base[0], cpuPerCall / base[2]);
+            System.out.printf(Locale.ROOT, "bare hand-offs over %,d calls:  p50 %.1f µs, p99 %.1f µs; %.1f µs of CPU per call,"
+                    + " %.2f context switches per call%n", calls, base[0], base[1], base[2], base[3]);
         }
     }
 
@@ -85,9 +95,11 @@ public final class RoundTrip {
         poller.start();
         long[] nanos = new long[calls];
         long cpu0 = 0;
+        long switches0 = 0;
         for (int round = 0; round < 2; round++) {
             if (round == 1) {
                 cpu0 = os.getProcessCpuTime();
+                switches0 = contextSwitches();
             }
             for (int i = 0; i < calls; i++) {
                 byte[] body = codec.encodeRequest(Payloads.request(i, "replies"));
@@ -100,10 +112,32 @@ public final class RoundTrip {
             }
         }
         double cpu = (os.getProcessCpuTime() - cpu0) / 1e3 / calls;
+        double switches = (contextSwitches() - switches0) / (double) calls;
         worker.interrupt();
         poller.interrupt();
         Arrays.sort(nanos);
-        return new double[] {at(nanos, 0.50), at(nanos, 0.99), cpu};
+        return new double[] {at(nanos, 0.50), at(nanos, 0.99), cpu, switches};
+    }
+
+    /**
+     * Context switches of this process's threads so far (Linux; 0 elsewhere): each hand-off to a
+     * parked thread costs one or two, and unlike time they do not swing with the machine's load.
+     */
+    private static long contextSwitches() {
+        long sum = 0;
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        for (java.io.File task : tasks == null ? new java.io.File[0] : tasks) {
+            try {
+                for (String line : java.nio.file.Files.readAllLines(task.toPath().resolve("status"))) {
+                    if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
+                        sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+                    }
+                }
+            } catch (java.io.IOException | RuntimeException gone) {
+                // the thread ended meanwhile
+            }
+        }
+        return sum;
     }
 
     private static double at(long[] sorted, double q) {

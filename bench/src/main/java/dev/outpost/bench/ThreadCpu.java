@@ -46,6 +46,12 @@ final class ThreadCpu {
         if (comm.startsWith("outpost-worker")) {
             return "loop"; // the runners; names are cut at 15 characters
         }
+        if (comm.startsWith("outpost-client")) {
+            return "client"; // the client's reply poller and timer
+        }
+        if (comm.equals("java")) {
+            return "main"; // the launcher's main thread: a benchmark's caller
+        }
         if (comm.startsWith("GC Thread") || comm.startsWith("G1 ")) {
             return "gc";
         }
