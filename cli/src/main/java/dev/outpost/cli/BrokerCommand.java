@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
  * a SQLite file ({@code outpost.broker.sqlite}), the namespace rules
  * ({@code outpost.broker.namespaces-file}), optional backups and UDP discovery.
  */
-@Command(name = "broker", description = "Runs the registry broker (SQLite, served over the transport) until SIGTERM.",
+@Command(name = "broker", modelTransformer = GlobalOptions.WithoutDemo.class, description = "Runs the registry broker (SQLite, served over the transport) until SIGTERM.",
         footer = {"", "Keys: outpost.broker.*, outpost.worker.* (its worker), outpost.sqs.*, outpost.nacl.*,"
                 + " outpost.audit.* (every registry write), outpost.metrics.prometheus.* (docs/configuration.md)."})
 final class BrokerCommand implements Callable<Integer> {

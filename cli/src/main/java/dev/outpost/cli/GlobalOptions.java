@@ -7,12 +7,17 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 
-/** Options every command takes: configuration, output format, verbosity, the demo fleet. */
+/**
+ * Options every command that reads the configuration takes: configuration, output format,
+ * verbosity, the demo fleet (refused, and left out of the help, where there is none: {@code WithoutDemo}).
+ */
 public final class GlobalOptions {
     /** Output formats. */
     public enum Format { table, json, jsonl, csv, text }
@@ -39,13 +44,46 @@ public final class GlobalOptions {
 
     /**
      * Refuses {@code --demo} in a command that has no demo fleet to talk to (the daemons, the
-     * registry): every command inherits the option, and ignoring it would send the user to
-     * configure a transport they never meant to use.
+     * registry): every command with these options parses it, and ignoring it would send the user to
+     * configure a transport they never meant to use. Such a command also names {@link WithoutDemo}
+     * as its model transformer, so that its help does not offer the option.
      */
     void refuseDemo(CommandSpec spec, String instead) {
         if (demo) {
             throw new ParameterException(spec.commandLine(), "--demo: outpost " + spec.qualifiedName(" ").replaceFirst("^outpost ", "")
                     + " has no demo fleet; " + instead);
+        }
+    }
+
+    /**
+     * Hides {@code --demo} in the help of a command that refuses it (and of its subcommands): the
+     * option still parses there, so that {@link #refuseDemo} can say why instead of picocli's
+     * "Unknown option".
+     */
+    static final class WithoutDemo implements IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            hide(spec);
+            return spec;
+        }
+
+        private static void hide(CommandSpec spec) {
+            OptionSpec demo = spec.findOption("--demo");
+            if (demo != null && !demo.hidden()) {
+                // an OptionSpec is immutable: a hidden copy bound to the same field replaces it; being
+                // inherited, the copy goes to the subcommands too, in place of the copies they have
+                spec.subcommands().values().forEach(sub -> removeInherited(sub.getCommandSpec()));
+                spec.remove(demo);
+                spec.addOption(OptionSpec.builder(demo).hidden(true).build());
+            }
+        }
+
+        private static void removeInherited(CommandSpec spec) {
+            OptionSpec demo = spec.findOption("--demo");
+            if (demo != null && demo.inherited()) {
+                spec.remove(demo);
+            }
+            spec.subcommands().values().forEach(sub -> removeInherited(sub.getCommandSpec()));
         }
     }
 

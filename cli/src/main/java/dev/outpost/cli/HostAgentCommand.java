@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
  * every {@code outpost.agent.period}, through an on-disk outbox ({@code outpost.outbox.*}) to the
  * {@code records} queue, so samples taken during an outage are shipped when it ends.
  */
-@Command(name = "host-agent", description = "Ships this host's process list every period to the records queue, through a disk outbox.",
+@Command(name = "host-agent", modelTransformer = GlobalOptions.WithoutDemo.class, description = "Ships this host's process list every period to the records queue, through a disk outbox.",
         footer = {"", "Keys: outpost.agent.*, outpost.outbox.*, outpost.collectors.host.processes.*, outpost.sqs.*, outpost.metrics.prometheus.*."})
 final class HostAgentCommand implements Callable<Integer> {
     @Mixin

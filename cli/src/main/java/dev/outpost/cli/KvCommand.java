@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
  * {@code outpost kv}: the registry, either a local SQLite file ({@code --db FILE}) or the broker
  * over the configured transport (bpbroker's client, with {@code -f json|text|csv}).
  */
-@Command(name = "kv", description = "Reads and writes the registry: a local SQLite file (--db) or the broker (configured transport).",
+@Command(name = "kv", modelTransformer = GlobalOptions.WithoutDemo.class, description = "Reads and writes the registry: a local SQLite file (--db) or the broker (configured transport).",
         subcommands = {KvCommand.Get.class, KvCommand.Put.class, KvCommand.Update.class, KvCommand.Delete.class,
                 KvCommand.ListKeys.class, KvCommand.Watch.class, KvCommand.Backup.class, KvCommand.Restore.class,
                 KvCommand.Import.class, KvCommand.Export.class})

@@ -84,7 +84,9 @@ public final class Outpost implements Runnable {
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         CommandLine cmd = new CommandLine(new Outpost());
         for (String name : needed(args)) {
-            cmd.addSubcommand(name, COMMANDS.get(name));
+            // a CommandLine of its own: picocli applies a command's model transformer (GlobalOptions.WithoutDemo)
+            // when it builds one, not to a class added to a command line already built
+            cmd.addSubcommand(name, new CommandLine(COMMANDS.get(name)));
         }
         cmd.setOut(out);
         cmd.setErr(err);

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
  * store ({@code outpost.records.dir}), a consumer of the {@code records} queue, and the token-guarded
  * HTTP API ({@code outpost.records.http.*}).
  */
-@Command(name = "record-store", description = "Runs the record store: consumes shipped records, serves count/latest over HTTP.",
+@Command(name = "record-store", modelTransformer = GlobalOptions.WithoutDemo.class, description = "Runs the record store: consumes shipped records, serves count/latest over HTTP.",
         footer = {"", "Keys: outpost.records.*, outpost.sqs.*, outpost.metrics.prometheus.* (docs/configuration.md)."})
 final class RecordStoreCommand implements Callable<Integer> {
     @Mixin

@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
  * {@code outpost.worker.requests} through SQS ({@code outpost.sqs.*}), seals when
  * {@code outpost.nacl.*} names a key and known senders, and drains on SIGTERM.
  */
-@Command(name = "worker", description = "Runs a worker from configuration until SIGTERM (then drains in-flight work).",
+@Command(name = "worker", modelTransformer = GlobalOptions.WithoutDemo.class, description = "Runs a worker from configuration until SIGTERM (then drains in-flight work).",
         footer = {"", "Keys: outpost.worker.*, outpost.collectors.*, outpost.sqs.*, outpost.nacl.*, outpost.audit.*,"
                 + " outpost.metrics.prometheus.*, outpost.fleet.host.* with outpost.ops.registry.* (docs/configuration.md)."})
 final class WorkerCommand implements Callable<Integer> {

@@ -65,6 +65,27 @@ class CliTest {
     }
 
     @Test
+    void onlyTheCommandsThatCanUseTheDemoFleetOfferDemoInTheirHelp() {
+        for (String[] args : List.of(new String[] {"help", "worker"}, new String[] {"worker", "--help"},
+                new String[] {"broker", "--help"}, new String[] {"record-store", "--help"}, new String[] {"host-agent", "--help"},
+                new String[] {"kv", "--help"}, new String[] {"kv", "list", "--help"}, new String[] {"help", "install-service"},
+                new String[] {"keygen", "--help"})) {
+            Run r = run(args);
+            assertThat(r.code()).as(String.join(" ", args) + ": " + r.err()).isZero();
+            // the footer's "e.g. outpost ping --demo" is inherited by every command: only the synopsis and the option list count
+            assertThat(r.out()).as(String.join(" ", args)).startsWith("Usage: outpost").doesNotContain("[--demo]")
+                    .doesNotContainPattern("(?m)^ +--demo ");
+        }
+        for (String[] args : List.of(new String[] {"help", "call"}, new String[] {"call", "--help"}, new String[] {"ping", "--help"},
+                new String[] {"broadcast", "--help"}, new String[] {"status", "--help"}, new String[] {"collectors", "--help"},
+                new String[] {"ops", "--help"})) {
+            Run r = run(args);
+            assertThat(r.code()).as(String.join(" ", args) + ": " + r.err()).isZero();
+            assertThat(r.out()).as(String.join(" ", args)).contains("[--demo]").containsPattern("(?m)^ +--demo +Talk to");
+        }
+    }
+
+    @Test
     void broadcastAccountsForEveryWorkerInEachFormat() {
         Run json = run("broadcast", "demo.fail", "--demo", "-f", "json");
         assertThat(json.code()).as("demo-5 fails: some failed").isEqualTo(ExitCodes.SOME_FAILED);
