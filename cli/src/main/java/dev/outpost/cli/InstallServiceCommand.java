@@ -135,6 +135,8 @@ final class InstallServiceCommand implements Callable<Integer> {
                 + "# SIGTERM drains in-flight work; give it the worker's drain timeout and some\n"
                 + "TimeoutStopSec=60s\n"
                 + "KillSignal=SIGTERM\n"
+                + "# the JVM exits 143 (128 + SIGTERM) after the drain: a clean stop, not a failure to restart from\n"
+                + "SuccessExitStatus=143\n"
                 + "NoNewPrivileges=yes\n"
                 + "ProtectSystem=strict\n"
                 + "ProtectHome=yes\n"

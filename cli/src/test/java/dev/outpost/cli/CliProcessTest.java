@@ -311,6 +311,7 @@ class CliProcessTest {
             first.destroy(); // SIGTERM, with requests running and more waiting
             assertThat(first.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(err("first")).contains("stopped");
+            assertThat(first.exitValue()).as("the JVM's exit after SIGTERM, drained or not (cli/README.md)").isEqualTo(128 + 15);
             int afterFirst = answered.size();
             assertThat(afterFirst).as("the first worker answered some, not all").isBetween(4, 29);
 

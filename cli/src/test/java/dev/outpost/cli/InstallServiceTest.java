@@ -24,6 +24,14 @@ class InstallServiceTest {
     }
 
     @Test
+    void theUnitCountsTheExitAfterASigtermDrainAsAStopNotAFailure() {
+        // the JVM exits 143 (128 + 15) when SIGTERM stops it (WorkerDaemonChaosTest, CliProcessTest): without
+        // this, systemctl stop leaves every daemon "failed" and Restart=on-failure restarts one stopped by kill
+        CliTest.Run r = CliTest.run("install-service", "worker", "--dry-run", "--launcher", "/opt/outpost/bin/outpost");
+        assertThat(r.out().lines()).contains("KillSignal=SIGTERM", "SuccessExitStatus=143");
+    }
+
+    @Test
     void badNamesAreRefused() {
         assertThat(CliTest.run("install-service", "shell", "--dry-run").code()).isEqualTo(ExitCodes.USAGE);
         assertThat(CliTest.run("install-service", "worker", "--user", "root; rm -rf /", "--dry-run").code())

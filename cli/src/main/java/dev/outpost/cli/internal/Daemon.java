@@ -27,6 +27,7 @@ public final class Daemon {
         out.println(healthLine);
         out.flush();
         stopped.await();
+        // not the process's exit status: the signal's exit (143 for SIGTERM) is under way, and main's System.exit waits for it
         return 0;
     }
 
