@@ -102,6 +102,36 @@ class RemoteFacingResultsTest {
     }
 
     @Test
+    void aConnectFailureNamesTheHostAndPortTheCallerSentNotTheAddressItResolvedTo() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Fetcher.class);
+        Level before = logger.getLevel();
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        logger.setLevel(Level.DEBUG);
+        try {
+            // service.test resolves to 127.0.0.1 (allowed): the HTTP client's exception says "service.test/127.0.0.1:PORT"
+            Response r = call(Map.of("url", "http://service.test:" + closed + "/ok"));
+            ErrorInfo error = r.error().orElseThrow();
+            assertThat(error.code()).isEqualTo("connect-failed");
+            assertThat(error.message()).contains("service.test:" + closed).contains("refused").doesNotContain("127.0.0.1")
+                    .doesNotContain("/ok");
+            assertThat(logged.list).as("the exception's text is for the operator").anySatisfy(e -> {
+                assertThat(e.getLevel()).isEqualTo(Level.DEBUG);
+                assertThat(e.getFormattedMessage()).contains("service.test:" + closed);
+                assertThat(e.getThrowableProxy().getMessage()).contains("127.0.0.1");
+            });
+        } finally {
+            logger.detachAppender(logged);
+            logger.setLevel(before);
+        }
+    }
+
+    @Test
     void redirectUrlsCountAgainstMaxBytesWithATypedRefusalWhenTheyAloneExceedIt() throws Exception {
         Response r = call(Map.of("url", server.url("/far"), "maxBytes", 2000));
         assertThat(r.error().map(ErrorInfo::code)).contains("too-large");

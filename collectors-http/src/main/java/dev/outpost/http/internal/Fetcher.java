@@ -211,7 +211,7 @@ public final class Fetcher implements AutoCloseable {
                 return read(spec, url, redirects, response, start, spent);
             } catch (IOException e) {
                 // Only the watchdog cancels calls: a cancelled call ran out of time.
-                throw call.isCanceled() ? timeout(httpUrl.host(), budget, e) : failure(e, httpUrl.host(), budget, spec);
+                throw call.isCanceled() ? timeout(httpUrl.host(), budget, e) : failure(e, httpUrl, budget, spec);
             } finally {
                 watchdog.release(call);
             }
@@ -318,7 +318,12 @@ public final class Fetcher implements AutoCloseable {
         }
     }
 
-    private static CollectorException failure(IOException e, String host, Duration budget, FetchSpec spec) {
+    /**
+     * The error a caller is told: the URL's host and port and a fixed description of what failed,
+     * never an exception's text, which names the resolved address ("Failed to connect to
+     * name/10.1.2.3:8080") or quotes the server. The exception goes to the log at DEBUG.
+     */
+    private static CollectorException failure(IOException e, HttpUrl url, Duration budget, FetchSpec spec) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof Refused r) {
                 return logged(r.denial());
@@ -329,10 +334,13 @@ public final class Fetcher implements AutoCloseable {
                 }
             }
         }
+        String host = url.host();
+        String where = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + url.port();
+        log.debug("the fetch from {} failed", where, e);
         if (e instanceof SocketTimeoutException) {
             String which = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("connect")
-                    ? "connecting to " + host + " took longer than " + spec.connectTimeout().toMillis() + " ms (connectTimeoutMs)"
-                    : "no data from " + host + " for " + spec.readTimeout().toMillis() + " ms (readTimeoutMs)";
+                    ? "connecting to " + where + " took longer than " + spec.connectTimeout().toMillis() + " ms (connectTimeoutMs)"
+                    : "no data from " + where + " for " + spec.readTimeout().toMillis() + " ms (readTimeoutMs)";
             return new CollectorException("timeout", which + "; the server may be slow or unreachable", true, e);
         }
         if (e instanceof InterruptedIOException) {
@@ -342,21 +350,26 @@ public final class Fetcher implements AutoCloseable {
             return new CollectorException("dns-failed", "cannot resolve " + host + "; check the host name", true, e);
         }
         if (e instanceof ConnectException || e instanceof NoRouteToHostException || e instanceof PortUnreachableException) {
-            return new CollectorException("connect-failed", "cannot connect to " + host + ": " + e.getMessage()
+            String what = e instanceof NoRouteToHostException ? "no route to the host"
+                    : e instanceof PortUnreachableException ? "the port is unreachable"
+                    : "the connection was refused or could not be made";
+            return new CollectorException("connect-failed", "cannot connect to " + where + ": " + what
                     + "; check that the server is up and reachable", true, e);
         }
         if (e instanceof SSLException) {
-            // Never the exception's text: it names the peer certificate's subject and alternative names.
+            // the exception's text names the peer certificate's subject and alternative names
             String what = e instanceof SSLPeerUnverifiedException ? "the certificate is not valid for this host name"
                     : e instanceof SSLHandshakeException ? "the handshake failed (untrusted certificate or no common protocol)"
                     : "the TLS session failed";
-            return new CollectorException("tls-failed", "TLS with " + host + " failed: " + what
+            return new CollectorException("tls-failed", "TLS with " + where + " failed: " + what
                     + "; check the server's certificate and the trust store", false, e);
         }
         if (e instanceof java.net.ProtocolException) {
-            return new CollectorException("protocol-error", host + " broke the HTTP protocol: " + e.getMessage(), false, e);
+            return new CollectorException("protocol-error", where + " broke the HTTP protocol (a malformed status line,"
+                    + " header or body framing)", false, e);
         }
-        return new CollectorException("io-failed", "talking to " + host + " failed: " + e.getMessage(), true, e);
+        return new CollectorException("io-failed", "talking to " + where + " failed: the connection broke ("
+                + e.getClass().getSimpleName() + ")", true, e);
     }
 
     /**
