@@ -29,8 +29,9 @@ import java.util.Objects;
  * // each host: DiscoveryClient.find(broadcast, "svc/billing", DiscoveryKeys.publicKey(pub), Duration.ofSeconds(2))
  * }</pre>
  *
- * <p>From a shell: {@code java -cp outpost-broker-kv.jar:... dev.outpost.kv.DiscoveryKeys FILE}
- * writes {@code FILE} and prints the public key. The private key file is an unencrypted PKCS#8
+ * <p>From a shell: {@code outpost keygen --discovery --out FILE} (the CLI) or
+ * {@code java -cp outpost-broker-kv.jar:... dev.outpost.kv.DiscoveryKeys FILE} writes {@code FILE}
+ * and prints the public key. The private key file is an unencrypted PKCS#8
  * PEM file ({@code openssl genpkey -algorithm ed25519} writes the same), created owner-only
  * ({@code 0600}); the responder refuses one that other users could read, replace or own. The
  * public key's text form is {@code ed25519:} and the base64 of its 32 bytes: nothing secret, copy

@@ -211,6 +211,37 @@ class CliTest {
     }
 
     @Test
+    void keygenDiscoveryMakesAKeyTheBrokerSignsWithAndTheHostsPinnedKeyVerifies() throws Exception {
+        Path key = dir.resolve("broker/discovery.key");
+        Run r = run("keygen", "--discovery", "--out", key.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+        List<String> printed = r.out().lines().toList();
+        String configLine = printed.stream().filter(l -> l.startsWith("outpost.broker.discovery.signing-key-file: "))
+                .findFirst().orElseThrow(() -> new AssertionError("no configuration line in " + r.out()));
+        String publicKey = printed.stream().filter(l -> l.startsWith(dev.outpost.kv.DiscoveryKeys.PREFIX))
+                .findFirst().orElseThrow(() -> new AssertionError("no public key in " + r.out()));
+        // the broker configured by the printed line answers, and a host pinning the printed key takes the answer
+        Path brokerConfig = Files.writeString(dir.resolve("broker.yaml"), configLine + "\n");
+        var config = dev.outpost.core.config.OutpostConfig.builder().localFile(brokerConfig).build();
+        var kv = dev.outpost.core.registry.InMemoryRegistry.create();
+        kv.register("svc/billing", Json.parse("1"), java.util.Optional.empty());
+        try (var responder = dev.outpost.kv.DiscoveryResponder.builder(kv,
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0)).discoverable("svc")
+                .configure(config).build().start()) {
+            assertThat(dev.outpost.kv.DiscoveryClient.find(responder.address(), "svc/billing",
+                    dev.outpost.kv.DiscoveryKeys.publicKey(publicKey), java.time.Duration.ofSeconds(5))).isPresent();
+        }
+        String before = Files.readString(key);
+        Run again = run("keygen", "--discovery", "--out", key.toString());
+        assertThat(again.code()).isEqualTo(ExitCodes.IO_ERROR);
+        assertThat(again.err()).contains("refusing to overwrite");
+        assertThat(Files.readString(key)).isEqualTo(before);
+        assertThat(run("keygen", "--discovery").code()).as("no --out").isEqualTo(ExitCodes.USAGE);
+        assertThat(run("keygen").code()).as("neither NAME nor --discovery").isEqualTo(ExitCodes.USAGE);
+    }
+
+    @Test
     void everyCommandAnswersDashDashHelpWithItsUsage() {
         for (String name : Outpost.COMMANDS.keySet()) {
             if (name.equals("help") || name.equals("generate-completion")) {

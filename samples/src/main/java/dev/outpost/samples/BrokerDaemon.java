@@ -40,7 +40,7 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClientBuilder;
  *     discovery:                            # omit: no UDP socket at all
  *       bind: 127.0.0.1:20443
  *       namespaces: svc
- *       signing-key-file: /etc/outpost/discovery.key   # DiscoveryKeys.generate writes it (0600) and prints the hosts' public key
+ *       signing-key-file: /etc/outpost/discovery.key   # outpost keygen --discovery --out FILE writes it (0600) and prints the hosts' public key
  *   worker:
  *     reply-to.allow: host-*                # the hosts' reply queues, prefixes end in * (default outpost-client-*)
  *   sqs:                                    # omit for an in-memory transport (a dry run)

@@ -147,7 +147,7 @@ public final class DiscoverySigning {
         Optional<Path> file = s.path(explicitFile, "outpost.broker.discovery.signing-key-file");
         if (file.isEmpty()) {
             s.problem(configKey, "no signing key: hosts take only signed answers, so that whoever answers first cannot send"
-                    + " them elsewhere (DiscoveryKeys.generate(file) makes one; pin its public key on the hosts)");
+                    + " them elsewhere (outpost keygen --discovery --out FILE, or DiscoveryKeys.generate(file), makes one; pin its public key on the hosts)");
         }
         return file.flatMap(f -> read(f, configKey, s));
     }
