@@ -59,7 +59,10 @@ public final class SqsProvisioner {
     /**
      * Ensures {@code name} and {@code name + "-dead-letter"} exist, with the queue's messages moved to
      * the dead-letter queue after {@code maxReceiveCount} receives. For a FIFO queue
-     * ({@code orders.fifo}) the dead-letter queue is {@code orders-dead-letter.fifo}.
+     * ({@code orders.fifo}) the dead-letter queue is {@code orders-dead-letter.fifo}. Make
+     * {@code maxReceiveCount} above the worker's {@code maxAttempts} and at least the transport's
+     * {@link SqsTransport.Builder#payloadReadAttempts}, or SQS moves such messages first, without
+     * the reason the worker or the transport would give.
      *
      * @return the queue's URL
      */
