@@ -37,9 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *         .fault("host-007", Fault.fail()).fault("host-042", Fault.offline(Duration.ofMinutes(5))).build().start();
  *      Fleet fleet = hosts.fleet().build().start()) {
  *     FleetCall call = fleet.call(FleetRequest.builder("app.work").deadline(Duration.ofSeconds(30)).build());
- *     while (call.results().size() < 99) {   // the hosts that answer without waiting: time jumps at once
- *         Thread.sleep(10);
- *     }
+ *     hosts.awaitIdle(Duration.ofSeconds(10));   // the hosts that answer without waiting have answered
  *     hosts.advance(Duration.ofSeconds(31));
  *     FleetSummary summary = call.summary().join();
  * }
@@ -48,7 +46,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Hosts are named {@code host-001}…; each reads its own queue {@code requests-ID}, subscribed to
  * the fleet topic, and registers at {@code fleet/hosts/ID} (tags and facts as configured). Time
  * moves only with {@link #advance}: deadlines, ttls, slow collectors, delayed answers and offline
- * periods all follow it.
+ * periods all follow it. {@link #awaitIdle} waits for what does not.
  */
 public final class TestFleet implements AutoCloseable {
     private final TestClock clock;
@@ -58,6 +56,8 @@ public final class TestFleet implements AutoCloseable {
     private final Map<String, Host> hosts = new LinkedHashMap<>();
     private final List<Collector> collectors;
     private final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+    /** Where the hosts have sent answers: the reply queues of the fleets and clients calling them. */
+    private final java.util.Set<String> answeredTo = ConcurrentHashMap.newKeySet();
     private volatile boolean started;
 
     private final class Host {
@@ -70,6 +70,10 @@ public final class TestFleet implements AutoCloseable {
         volatile FleetMember member;
         volatile FaultTransport view;
         volatile Optional<Instant> offlineUntil = Optional.empty();
+        /** Whether its worker was started and not stopped or killed since. */
+        volatile boolean running;
+        /** The instants its (slow) collector runs wait for, by run. */
+        final Map<Object, Instant> waitingForClock = new ConcurrentHashMap<>();
 
         Host(String id, List<Fault> faults, List<String> tags, Map<String, String> facts) {
             this.id = id;
@@ -85,7 +89,11 @@ public final class TestFleet implements AutoCloseable {
                     .tags(tags.toArray(String[]::new)).clock(clock).ticker(clock.ticker());
             facts.forEach(mb::fact);
             FleetMember m = mb.build();
-            FaultTransport v = new FaultTransport(transport, queue, faults, clock, () -> crash(this));
+            FaultTransport v = new FaultTransport(transport, queue, faults, clock, () -> crash(this), to -> {
+                if (!to.equals(Worker.DEFAULT_DEAD_LETTER)) { // nobody reads it in a test fleet
+                    answeredTo.add(to);
+                }
+            });
             Worker w = Worker.builder(v).id(id).requests(queue).collectors(wrapped).concurrency(1)
                     .filter(m.filter()).clock(clock).ticker(clock.ticker())
                     .pollWait(Duration.ofSeconds(1)).drainTimeout(Duration.ofMillis(500)).build();
@@ -129,6 +137,7 @@ public final class TestFleet implements AutoCloseable {
                 h.offlineUntil = Optional.of(clock.instant().plus(off.get().duration()));
             } else {
                 h.worker.start();
+                h.running = true;
             }
         }
         return this;
@@ -142,7 +151,7 @@ public final class TestFleet implements AutoCloseable {
     /**
      * Moves time: deadlines, ttls, slow collectors, delayed answers and offline periods follow. It
      * does not wait for the hosts: what should happen before the jump (answers that need no time)
-     * must have happened when it is called.
+     * must have happened when it is called, which {@link #awaitIdle} makes sure of.
      */
     public void advance(Duration d) {
         clock.advance(d);
@@ -156,13 +165,75 @@ public final class TestFleet implements AutoCloseable {
             if (h.offlineUntil.isPresent() && !now.isBefore(h.offlineUntil.get())) {
                 h.offlineUntil = Optional.empty();
                 h.worker.start();
+                h.running = true;
             }
         }
+    }
+
+    /**
+     * Waits until the hosts, and whoever calls them, have done everything they can do without the
+     * clock moving: each running host has taken every request on its queue and answered it (but for
+     * runs of a {@link Fault#slow} collector, which wait for the clock, and the requests queued
+     * behind them), and every answer the hosts sent has been taken from its reply queue (by a
+     * {@link Fleet} or client still running: one that reads nothing keeps this waiting). What is
+     * left waits for {@link #advance}: delayed answers, offline hosts, deadlines, ttls and backoffs.
+     * Real time passes here, at most {@code timeout}; the clock does not move, so the outcomes are
+     * those of a fleet that answers at once. A rollout starts its next hosts on the fleet's own
+     * thread after an answer is taken: wait for a rollout's steps with {@link
+     * dev.outpost.fleet.FleetCall#awaitHost}.
+     *
+     * @throws AssertionError when there is still something to do after {@code timeout}: it says what
+     */
+    public void awaitIdle(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long pause = 50_000;
+        Optional<String> busy;
+        // the in-memory transport tells nobody when a queue empties: look again, soon at first, then every few ms
+        while ((busy = busy()).isPresent()) {
+            if (System.nanoTime() - deadline >= 0) {
+                throw new AssertionError("the test fleet was not idle within " + timeout + ": " + busy.get());
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(pause);
+            if (Thread.interrupted()) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while waiting for the test fleet to be idle");
+            }
+            pause = Math.min(pause * 2, 5_000_000);
+        }
+    }
+
+    /** What is still to be done without the clock moving, if anything. */
+    private Optional<String> busy() {
+        for (Host h : hosts.values()) {
+            if (!h.running) {
+                continue; // offline, stopped or killed: what is on its queue waits for the clock or a restart
+            }
+            long queued = transport.depth(h.queue).orElse(0);
+            int inFlight = transport.inFlight(h.queue);
+            // a run whose instant has come is about to go on, though its thread may not have woken yet
+            Instant now = clock.instant();
+            int waiting = (int) h.waitingForClock.values().stream().filter(now::isBefore).count();
+            // concurrency 1: a run waiting for the clock holds the only slot, and what is queued waits behind it
+            if (inFlight > waiting || queued > 0 && waiting == 0) {
+                return Optional.of(h.id + " has " + queued + " requests queued and " + Math.max(0, inFlight - waiting) + " running");
+            }
+        }
+        for (String q : answeredTo) {
+            long queued = transport.depth(q).orElse(0);
+            int inFlight = transport.inFlight(q);
+            if (queued > 0 || inFlight > 0) {
+                return Optional.of(queued + " answers wait in '" + q + "' and " + inFlight + " are being taken in"
+                        + " (is a fleet or client still reading it?)");
+            }
+        }
+        return Optional.empty();
     }
 
     /** Stops a host gracefully: its worker drains and its inventory entry is removed. */
     public void stop(String id) {
         Host h = host(id);
+        h.running = false;
         h.worker.shutdown().join();
         h.member.shutdown().join();
     }
@@ -178,14 +249,17 @@ public final class TestFleet implements AutoCloseable {
     /** Starts a stopped or killed host again, with a fresh worker on the same queue. */
     public void restart(String id) {
         Host h = host(id);
+        h.running = false;
         h.worker.shutdown().join();
         h.member.shutdown().join();
         h.bring();
         h.member.start();
         h.worker.start();
+        h.running = true;
     }
 
     private void crash(Host h) {
+        h.running = false;
         Optional<RegistryEntry> entry = registry.get(HostRecord.key(h.id));
         Worker w = h.worker;
         FleetMember m = h.member;
@@ -247,7 +321,14 @@ public final class TestFleet implements AutoCloseable {
                         continue;
                     }
                     if (f.kind() == Fault.Kind.SLOW) {
-                        waiter.awaitInstant(clock.instant().plus(f.duration()));
+                        Object run = new Object();
+                        Instant until = clock.instant().plus(f.duration());
+                        h.waitingForClock.put(run, until);
+                        try {
+                            waiter.awaitInstant(until);
+                        } finally {
+                            h.waitingForClock.remove(run);
+                        }
                     } else if (f.kind() == Fault.Kind.FAIL) {
                         throw CollectorException.permanent("injected", "fault injected on " + h.id);
                     }

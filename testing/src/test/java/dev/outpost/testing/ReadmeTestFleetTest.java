@@ -31,9 +31,7 @@ class ReadmeTestFleetTest {
                 .build().start();
              Fleet fleet = hosts.fleet().build().start()) {
             FleetCall call = fleet.call(FleetRequest.builder("app.work").deadline(Duration.ofSeconds(30)).build());
-            while (call.results().size() < 97) {             // advance does not wait for the hosts: first let those
-                Thread.sleep(10);                            // that answer without waiting (96 ok, host-007's error) answer
-            }
+            hosts.awaitIdle(Duration.ofSeconds(10));          // those that answer without waiting have (96 ok, host-007's error)
             hosts.advance(Duration.ofSeconds(31));            // deadlines, ttls, slow collectors, offline periods follow the clock
             FleetSummary summary = call.summary().join();      // host-007 error, host-008/009/010 no-reply, the rest ok
         // README:end

@@ -1,6 +1,7 @@
 package dev.outpost.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.outpost.fleet.Discovery;
@@ -59,6 +60,56 @@ class TestFleetTest {
             hosts.advance(Duration.ofMinutes(2)); // the delayed answer arrives after the summary
             await().until(() -> call.lateAnswers() >= 1);
             assertThat(hosts.runs()).doesNotContainKeys("host-004", "host-008");
+        }
+    }
+
+    @Test
+    void awaitIdleReturnsOnceEveryAnswerThatNeedsNoTimeIsInAndLeavesTheRestToTheClock() {
+        try (TestFleet hosts = TestFleet.builder().hosts(40).collector(WORK)
+                .fault("host-002", Fault.slow(Duration.ofSeconds(10)))
+                .fault("host-003", Fault.delayReply(Duration.ofMinutes(1)))
+                .fault("host-004", Fault.offline(Duration.ofMinutes(5)))
+                .fault("host-005", Fault.fail())
+                .fault("host-006", Fault.duplicateRequest())
+                .fault("host-007", Fault.duplicateReply())
+                .build().start();
+             Fleet fleet = hosts.fleet().build().start()) {
+            FleetCall first = fleet.call(FleetRequest.builder("app.work").deadline(Duration.ofMinutes(10)).build());
+            FleetCall second = fleet.call(FleetRequest.builder("app.work").deadline(Duration.ofMinutes(10)).build());
+            Instant before = hosts.clock().instant();
+            hosts.awaitIdle(Duration.ofSeconds(30));
+            // no waiting after it: every answer that needs no time is in, and no other
+            assertThat(hosts.clock().instant()).as("the clock stood still").isEqualTo(before);
+            for (FleetCall call : List.of(first, second)) {
+                assertThat(call.pending()).extracting(p -> p.host()).containsExactlyInAnyOrder("host-002", "host-003", "host-004");
+                assertThat(call.results()).hasSize(37).filteredOn(r -> r.outcome() == Outcome.ERROR)
+                        .extracting(r -> r.host()).containsExactly("host-005");
+            }
+            assertThat(hosts.runs().get("host-002")).as("the second request waits behind the slow first").isEqualTo(1);
+
+            hosts.advance(Duration.ofSeconds(10)); // the slow run ends; the second starts, and waits for the clock
+            hosts.awaitIdle(Duration.ofSeconds(30));
+            assertThat(hosts.runs().get("host-002")).isEqualTo(2);
+            assertThat(first.pending()).extracting(p -> p.host()).containsExactlyInAnyOrder("host-003", "host-004");
+            assertThat(second.pending()).extracting(p -> p.host()).containsExactlyInAnyOrder("host-002", "host-003", "host-004");
+        }
+    }
+
+    @Test
+    void awaitIdleSaysWhatIsStillBusyWhenItTimesOut() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Collector blocking = Collector.of("app.block", (r, c) -> {
+            release.await(); // real work, which no clock ends
+            return "done";
+        });
+        try (TestFleet hosts = TestFleet.builder().hosts(1).collector(blocking).build().start();
+             Fleet fleet = hosts.fleet().build().start()) {
+            FleetCall call = fleet.call(FleetRequest.builder("app.block").deadline(Duration.ofMinutes(1)).build());
+            assertThatThrownBy(() -> hosts.awaitIdle(Duration.ofMillis(300))).isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("host-001").hasMessageContaining("1 running");
+            release.countDown();
+            hosts.awaitIdle(Duration.ofSeconds(30));
+            assertThat(call.results()).extracting(r -> r.outcome()).containsExactly(Outcome.OK);
         }
     }
 

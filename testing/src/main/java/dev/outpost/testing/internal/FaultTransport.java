@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * One simulated host's view of the shared in-memory transport, with its faults: requests dropped
@@ -32,6 +33,7 @@ public final class FaultTransport implements Transport {
     private final List<Fault> faults;
     private final Clock clock;
     private final Runnable crash;
+    private final Consumer<String> sentTo;
     private final Map<String, Request> seen = new ConcurrentHashMap<>();
     private final Set<String> duplicated = ConcurrentHashMap.newKeySet();
     private final List<Held> held = Collections.synchronizedList(new ArrayList<>());
@@ -40,12 +42,14 @@ public final class FaultTransport implements Transport {
 
     private record Held(Instant due, String destination, Message message) {}
 
-    public FaultTransport(Transport inner, String queue, List<Fault> faults, Clock clock, Runnable crash) {
+    /** @param sentTo told each destination other than its own queue that the host sends to (answers, dead letters) */
+    public FaultTransport(Transport inner, String queue, List<Fault> faults, Clock clock, Runnable crash, Consumer<String> sentTo) {
         this.inner = inner;
         this.queue = queue;
         this.faults = List.copyOf(faults);
         this.clock = clock;
         this.crash = crash;
+        this.sentTo = sentTo;
     }
 
     private Optional<Fault> fault(Fault.Kind kind, Request r) {
@@ -88,6 +92,9 @@ public final class FaultTransport implements Transport {
     public CompletableFuture<Void> send(String destination, Message message) {
         if (crashed) {
             return CompletableFuture.failedFuture(new dev.outpost.spi.TransportException(destination, "the host crashed"));
+        }
+        if (!destination.equals(queue)) {
+            sentTo.accept(destination);
         }
         if (faults.isEmpty() || destination.equals(queue)) {
             return inner.send(destination, message);
