@@ -54,6 +54,9 @@ public final class Outpost implements Runnable {
             "ops", OpsCommand.class,
             "ops-bot", OpsBotCommand.class);
 
+    /** The commands that run until stopped: they log warnings. */
+    static final java.util.Set<String> DAEMONS = java.util.Set.of("worker", "broker", "record-store", "host-agent", "ops-bot");
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -76,14 +79,17 @@ public final class Outpost implements Runnable {
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         java.util.List<String> argList = java.util.Arrays.asList(args);
         boolean verbose = argList.contains("--verbose") || argList.contains("-v");
-        // a demo fleet's workers run in this process: their refusals are already shown as results
-        boolean demo = argList.contains("--demo") || argList.contains("demo");
+        java.util.List<String> commands = needed(args);
+        // A daemon's log is where its operator looks. A one-shot command says what went wrong in one
+        // line; the library's warnings on the way there (a transport retrying, a queue it could not
+        // check) only repeat it, and a demo fleet's refusals are already shown as results.
+        boolean daemon = commands.size() == 1 && DAEMONS.contains(commands.get(0));
         if (!verbose && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", demo ? "error" : "warn");
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", daemon ? "warn" : "error");
         }
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         CommandLine cmd = new CommandLine(new Outpost());
-        for (String name : needed(args)) {
+        for (String name : commands) {
             // a CommandLine of its own: picocli applies a command's model transformer (GlobalOptions.WithoutDemo)
             // when it builds one, not to a class added to a command line already built
             cmd.addSubcommand(name, new CommandLine(COMMANDS.get(name)));

@@ -324,6 +324,8 @@ class WorkerDaemonChaosTest {
         assertThat(code).as(err("call")).isEqualTo(ExitCodes.UNAVAILABLE);
         assertThat(err("call")).containsPattern("(?m)^outpost: .*'requests'.*Connection refused")
                 .contains("\nhint: check outpost.sqs.region / outpost.sqs.endpoint").doesNotContain("\tat ").doesNotContain(SECRET);
+        // one line and a hint: not the transport's warnings on the way there too
+        assertThat(err("call").lines()).as(err("call")).hasSize(2);
     }
 
     @Test
@@ -347,6 +349,7 @@ class WorkerDaemonChaosTest {
         assertThat(code).as(err("broadcast")).isEqualTo(ExitCodes.UNAVAILABLE);
         assertThat(err("broadcast")).containsPattern("(?m)^outpost: .*'fleet'.*failed")
                 .contains("\nhint: check outpost.sqs.region / outpost.sqs.endpoint").doesNotContain("\tat ").doesNotContain(SECRET);
+        assertThat(err("broadcast").lines()).as(err("broadcast")).hasSize(2);
     }
 
     @Test
