@@ -74,7 +74,7 @@ public final class SqsWorkerVsRawLoop {
 
     /** One measured run. */
     private record Run(double perSecond, double cpuMicrosPerMessage, double sysShare, double serverMicrosPerMessage,
-            Map<String, Double> callsPerMessage) {
+            Map<String, Double> callsPerMessage, double jitMicrosPerMessage) {
         double calls() {
             return callsPerMessage.values().stream().mapToDouble(Double::doubleValue).sum();
         }
@@ -83,8 +83,9 @@ public final class SqsWorkerVsRawLoop {
             StringBuilder b = new StringBuilder();
             callsPerMessage.forEach((op, n) -> b.append(b.length() == 0 ? "" : ", ").append(op).append(' ')
                     .append(String.format(Locale.ROOT, "%.3f", n)));
-            return String.format(Locale.ROOT, "%,8.0f msg/s, %6.1f µs CPU/msg (%2.0f%% system), ElasticMQ %5.1f µs/msg, %.3f calls/msg (%s)",
-                    perSecond, cpuMicrosPerMessage, 100 * sysShare, serverMicrosPerMessage, calls(), b);
+            return String.format(Locale.ROOT, "%,8.0f msg/s, %6.1f µs CPU/msg (%2.0f%% system, JIT %.1f), ElasticMQ %5.1f µs/msg,"
+                    + " %.3f calls/msg (%s)", perSecond, cpuMicrosPerMessage, 100 * sysShare, jitMicrosPerMessage,
+                    serverMicrosPerMessage, calls(), b);
         }
     }
 
@@ -144,10 +145,15 @@ public final class SqsWorkerVsRawLoop {
     private static long serverPid = -1;
 
     /** When the last message of a run was done: time, process CPU, own and ElasticMQ's ticks (taken once per run). */
-    private record Mark(long nanos, long cpu, long[] own, long[] server) {
+    private record Mark(long nanos, long cpu, long[] own, long[] server, long jit) {
         static Mark now() {
-            return new Mark(System.nanoTime(), OS.getProcessCpuTime(), ticks("self"), ticks(Long.toString(serverPid)));
+            return new Mark(System.nanoTime(), OS.getProcessCpuTime(), ticks("self"), ticks(Long.toString(serverPid)), jitNanos());
         }
+    }
+
+    /** CPU of the JIT's compiler threads so far: a run that still compiles pays it per message too. */
+    private static long jitNanos() {
+        return ThreadCpu.snapshot().getOrDefault("jit", 0L);
     }
 
     private static final java.util.concurrent.atomic.AtomicReference<Mark> LAST_DONE = new java.util.concurrent.atomic.AtomicReference<>();
@@ -163,6 +169,7 @@ public final class SqsWorkerVsRawLoop {
         long[] own0 = ticks("self");
         long[] server0 = ticks(Long.toString(serverPid));
         long cpu0 = OS.getProcessCpuTime();
+        long jit0 = jitNanos();
         long t0 = System.nanoTime();
         body.run();
         Mark end = LAST_DONE.get() != null ? LAST_DONE.get() : Mark.now();
@@ -175,7 +182,7 @@ public final class SqsWorkerVsRawLoop {
         double server = (server1[0] + server1[1] - server0[0] - server0[1]) * 1e6 / TICKS_PER_SECOND / n;
         Map<String, Double> calls = new TreeMap<>();
         CALLS.forEach((op, c) -> calls.put(op, c.sum() / (double) n));
-        return new Run(n / (elapsed / 1e9), cpu, sys, server, calls);
+        return new Run(n / (elapsed / 1e9), cpu, sys, server, calls, (end.jit() - jit0) / 1e3 / n);
     }
 
     /** USER_HZ of /proc/PID/stat: 100 on Linux. */
