@@ -103,7 +103,7 @@ public final class GlobalOptions {
         if (config != null) {
             b.localFile(config);
         }
-        overrides.forEach(b::set);
+        overrides.forEach((k, v) -> b.set(k, v, "a -D option"));
         return b.build();
     }
 

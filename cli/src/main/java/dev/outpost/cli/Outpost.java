@@ -54,8 +54,29 @@ public final class Outpost implements Runnable {
             "ops", OpsCommand.class,
             "ops-bot", OpsBotCommand.class);
 
-    /** The commands that run until stopped: they log warnings. */
+    /** The commands that run until stopped: their log is where an operator looks, warnings and all. */
     static final java.util.Set<String> DAEMONS = java.util.Set.of("worker", "broker", "record-store", "host-agent", "ops-bot");
+    /** The commands built on a {@code Client}: a call that times out says itself when the reply destination was unreachable. */
+    private static final java.util.Set<String> CLIENT_COMMANDS = java.util.Set.of("call", "ping", "status", "collectors");
+
+    /**
+     * A one-shot command reports its failure in one line and a hint. The warnings a transport logs
+     * on the way there (a queue it could not check, the SDK's retries, a receive that keeps failing)
+     * only repeat that line, so they are left out; the rest (an undecodable or unauthenticated
+     * answer, which explains a missing one) still shows. {@code --verbose} shows everything.
+     */
+    private static void quietRepeatedWarnings(String command) {
+        java.util.List<String> quiet = new java.util.ArrayList<>(java.util.List.of("dev.outpost.sqs.internal.QueueChecks",
+                "software.amazon.awssdk", "io.netty"));
+        if (CLIENT_COMMANDS.contains(command)) {
+            quiet.add("dev.outpost.core.PollLoop");
+        }
+        for (String logger : quiet) {
+            if (System.getProperty("org.slf4j.simpleLogger.log." + logger) == null) {
+                System.setProperty("org.slf4j.simpleLogger.log." + logger, "error");
+            }
+        }
+    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -80,12 +101,13 @@ public final class Outpost implements Runnable {
         java.util.List<String> argList = java.util.Arrays.asList(args);
         boolean verbose = argList.contains("--verbose") || argList.contains("-v");
         java.util.List<String> commands = needed(args);
-        // A daemon's log is where its operator looks. A one-shot command says what went wrong in one
-        // line; the library's warnings on the way there (a transport retrying, a queue it could not
-        // check) only repeat it, and a demo fleet's refusals are already shown as results.
-        boolean daemon = commands.size() == 1 && DAEMONS.contains(commands.get(0));
+        // a demo fleet's workers run in this process: their refusals are already shown as results
+        boolean demo = argList.contains("--demo") || argList.contains("demo");
         if (!verbose && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", daemon ? "warn" : "error");
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", demo ? "error" : "warn");
+            if (commands.size() == 1 && !DAEMONS.contains(commands.get(0))) {
+                quietRepeatedWarnings(commands.get(0));
+            }
         }
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         CommandLine cmd = new CommandLine(new Outpost());
@@ -180,7 +202,7 @@ public final class Outpost implements Runnable {
 
     private static java.util.Optional<String> hint(Throwable t) {
         if (t instanceof ConfigException) {
-            return java.util.Optional.of("fix the key named above in the file named; outpost help COMMAND lists the"
+            return java.util.Optional.of("fix the key named above where it was set; outpost help COMMAND lists the"
                     + " keys each command reads (docs/configuration.md has them all)");
         }
         if (t instanceof TransportException || t instanceof RegistryException.Unavailable || unreachable(t)) {

@@ -349,7 +349,8 @@ class WorkerDaemonChaosTest {
         assertThat(code).as(err("broadcast")).isEqualTo(ExitCodes.UNAVAILABLE);
         assertThat(err("broadcast")).containsPattern("(?m)^outpost: .*'fleet'.*failed")
                 .contains("\nhint: check outpost.sqs.region / outpost.sqs.endpoint").doesNotContain("\tat ").doesNotContain(SECRET);
-        assertThat(err("broadcast").lines()).as(err("broadcast")).hasSize(2);
+        // the fleet's reply poller may say it cannot receive; the queue checks and the SDK repeat the error
+        assertThat(err("broadcast")).doesNotContain("QueueChecks").doesNotContain("software.amazon");
     }
 
     @Test

@@ -158,6 +158,7 @@ public final class OutpostConfig implements ConfigSource {
         private Map<String, String> environment = Map.of();
         private Properties systemProperties = new Properties();
         private final Map<String, String> code = new LinkedHashMap<>();
+        private final Map<String, String> codeSources = new LinkedHashMap<>();
 
         private Builder() {}
 
@@ -189,7 +190,16 @@ public final class OutpostConfig implements ConfigSource {
 
         /** Sets a value in the highest layer. */
         public Builder set(String key, String value) {
+            return set(key, value, "code");
+        }
+
+        /**
+         * Sets a value in the highest layer, naming where it came from for the errors that blame it
+         * (a command line's {@code -D} option, say: "unknown key (set in a -D option)").
+         */
+        public Builder set(String key, String value, String source) {
             code.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            codeSources.put(key, Objects.requireNonNull(source, "source"));
             return this;
         }
 
@@ -213,7 +223,10 @@ public final class OutpostConfig implements ConfigSource {
             systemProperties.stringPropertyNames().stream().filter(k -> k.startsWith("outpost."))
                     .forEach(k -> props.put(k, systemProperties.getProperty(k)));
             layer(values, sources, props, "system properties");
-            layer(values, sources, code, "code");
+            code.forEach((k, v) -> {
+                values.put(k, v);
+                sources.put(k, codeSources.get(k));
+            });
             ConfigKeys declared = ConfigKeys.get();
             for (String key : values.keySet()) {
                 if (key.startsWith("outpost.") && !key.startsWith("outpost.collectors.") && !declared.keys().contains(key)

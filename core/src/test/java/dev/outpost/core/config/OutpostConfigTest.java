@@ -135,6 +135,11 @@ class OutpostConfigTest {
                 });
         assertThatThrownBy(() -> OutpostConfig.builder().environment(Map.of("OUTPOST_WORKER_CONCURENCY", "3")).build())
                 .hasMessageContaining("outpost.worker.concurency").hasMessageContaining("environment");
+        // a value set in code names where it came from, when the caller says (a command line's -D)
+        assertThatThrownBy(() -> OutpostConfig.builder().set("outpost.worker.concurency", "3", "a -D option").build())
+                .hasMessageContaining("outpost.worker.concurency: unknown key (set in a -D option)");
+        assertThatThrownBy(() -> OutpostConfig.builder().set("outpost.worker.concurency", "3").build())
+                .hasMessageContaining("(set in code)");
     }
 
     @Test
