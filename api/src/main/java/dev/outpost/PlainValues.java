@@ -54,7 +54,7 @@ final class PlainValues {
             return null;
         }
         if (value instanceof Map<?, ?> map) {
-            LinkedHashMap<String, JsonNode> out = new LinkedHashMap<>(Math.max(4, (int) (map.size() / 0.75f) + 1));
+            LinkedHashMap<String, JsonNode> out = new LinkedHashMap<>(ReadOnlyTrees.capacity(map.size()));
             for (Map.Entry<?, ?> e : map.entrySet()) {
                 if (!(e.getKey() instanceof String key)) {
                     return null;

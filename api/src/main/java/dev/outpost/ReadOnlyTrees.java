@@ -83,7 +83,8 @@ final class ReadOnlyTrees {
         return node;
     }
 
-    private static int capacity(int size) {
+    /** A map capacity that holds {@code size} entries without growing. */
+    static int capacity(int size) {
         return Math.max(4, (int) (size / 0.75f) + 1);
     }
 
