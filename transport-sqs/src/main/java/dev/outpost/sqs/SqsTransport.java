@@ -38,66 +38,62 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 
 /**
- * A {@link Transport} on Amazon SQS (and SNS for topics, S3 for payloads over SQS's limit), on
- * the AWS SDK for Java v2's async clients.
+ * A {@link Transport} on Amazon SQS (and SNS for topics, S3 for payloads over SQS's limit), on the AWS SDK for Java
+ * v2's async clients.
  *
  * <ul>
- *   <li><b>Names.</b> Logical destinations map to queues (by name or URL) and topics (by ARN)
- *       through {@link Builder#queue} and {@link Builder#topic}; an unmapped name is taken as a
- *       queue name, URL or ARN ({@code arn:aws:sqs:REGION:ACCOUNT:NAME}, so a {@code replyTo}
- *       may be either). Names are looked up on first use and remembered, never when the
- *       transport is built: it builds while SQS is unreachable, and a failed lookup is a failed
- *       send (a {@link TransportException} the caller or an outbox retries).
- *   <li><b>Batching.</b> Sends, acks, visibility changes and topic sends go in batch calls of up
- *       to 10 entries per queue or topic, sent when full (10 entries or 256 KiB) or a few
- *       milliseconds after their first entry ({@link Builder#linger}; acks {@link Builder#ackLinger},
+ *   <li><b>Names.</b> Logical destinations map to queues (by name or URL) and topics (by ARN) through
+ *       {@link Builder#queue} and {@link Builder#topic}; an unmapped name is taken as a queue name, URL or ARN
+ *       ({@code arn:aws:sqs:REGION:ACCOUNT:NAME}, so a {@code replyTo} may be either). Names are looked up on first use
+ *       and remembered, never when the transport is built: it builds while SQS is unreachable, and a failed lookup is a
+ *       failed send (a {@link TransportException} the caller or an outbox retries).
+ *   <li><b>Batching.</b> Sends, acks, visibility changes and topic sends go in batch calls of up to 10 entries per
+ *       queue or topic, sent when full (10 entries, or {@link Builder#maxQueueMessageBytes} of sends, 256 KiB of topic
+ *       sends) or a few milliseconds after their first entry ({@link Builder#linger}; acks {@link Builder#ackLinger},
  *       longer: a late delete costs nothing and saves calls); failed entries are retried one by one.
  *   <li><b>FIFO.</b> A message's group is its {@value #GROUP_ID_ATTRIBUTE} attribute (default
- *       {@value #DEFAULT_GROUP_ID}); its deduplication id is drawn once per {@link #send}, so two
- *       sends are two messages (suppressing repeated requests is the worker's job).
- *   <li><b>Bodies.</b> Text bodies travel as they are; bodies SQS cannot carry as text (binary,
- *       empty) travel base64-encoded, flagged by an attribute (see {@code internal.WireFormat}).
- *       Binary bodies over the limit go to S3 as bytes, their pointer marked
- *       {@code outpost-body-encoding=binary} (text bodies' pointers carry no marker).
- *   <li><b>Large payloads.</b> Bodies over SQS's 256 KiB go to S3 when a bucket is configured
- *       ({@link Builder#largePayloads}), as a pointer in the format of AWS's SQS extended client.
- *       A payload sent to a queue ({@code <prefix><uuid>}) is deleted when its message is acked;
- *       a payload sent to a topic ({@code <prefix>shared/<uuid>}) is one object that every
- *       subscribed queue points to, so no ack deletes it: expire it with a lifecycle rule
- *       ({@link SqsProvisioner#expirePayloads}). Only pointers into the transport's own bucket and
- *       prefix, or into locations given to {@link Builder#acceptPayloadsFrom}, are followed;
- *       objects in the latter are never deleted. An ack deletes an object only when its metadata
- *       holds the random token the message carries ({@code outpost-payload-token}): a forged
- *       pointer to another message's payload is followed but deletes nothing.
- *   <li><b>Unreadable messages</b> (broken framing; a malformed, refused or dangling S3 pointer, or
- *       one whose payload S3 still does not serve at its {@link Builder#payloadReadAttempts}-th receive)
- *       never fail a receive: the transport moves each, exactly as it arrived,
- *       to a dead-letter queue with the reason ({@link #UNREADABLE}) in plain SQS String attributes
- *       any SQS reader sees (the ones a worker's dead-letter copies carry), and deletes it.
- *       The dead-letter queue is {@link Builder#deadLetter}'s, else the queue behind the logical
- *       name {@code dead-letter} ({@code outpost.sqs.dead-letter}), else the source queue's own
- *       (its redrive policy, as {@link SqsProvisioner#queueWithDeadLetter} sets). With neither,
- *       the message stays on its queue (logged), and SQS's redrive or retention ends it.
- *       A copy that would pass SQS's 256 KiB (a body near it, plus the reason) goes with its detail
- *       cut short, else with its body in S3 ({@link Builder#largePayloads}, deleted when an Outpost
- *       reader acks the copy). Without a bucket it stays, reported once: its redrive policy moves it
- *       unchanged; without one, each receive hides it for 12 h until the queue's retention ends it.
+ *       {@value #DEFAULT_GROUP_ID}); its deduplication id is drawn once per {@link #send}, so two sends are two
+ *       messages (suppressing repeated requests is the worker's job).
+ *   <li><b>Bodies.</b> Text bodies travel as they are; bodies SQS cannot carry as text (binary, empty) travel
+ *       base64-encoded, flagged by an attribute (see {@code internal.WireFormat}). Binary bodies over the limit go to
+ *       S3 as bytes, their pointer marked {@code outpost-body-encoding=binary} (text bodies' pointers carry no marker).
+ *   <li><b>Large payloads.</b> Messages over the inline limit ({@link Builder#maxQueueMessageBytes} to a queue, default
+ *       256 KiB; SNS's 256 KiB to a topic) go to S3 when a bucket is configured ({@link Builder#largePayloads}), as a
+ *       pointer in the format of AWS's SQS extended client. A payload sent to a queue ({@code <prefix><uuid>}) is
+ *       deleted when its message is acked; a payload sent to a topic ({@code <prefix>shared/<uuid>}) is one object that
+ *       every subscribed queue points to, so no ack deletes it: expire it with a lifecycle rule
+ *       ({@link SqsProvisioner#expirePayloads}). Only pointers into the transport's own bucket and prefix, or into
+ *       locations given to {@link Builder#acceptPayloadsFrom}, are followed; objects in the latter are never deleted.
+ *       An ack deletes an object only when its metadata holds the random token the message carries
+ *       ({@code outpost-payload-token}): a forged pointer to another message's payload is followed but deletes nothing.
+ *   <li><b>Unreadable messages</b> (broken framing; a malformed, refused or dangling S3 pointer, or one whose payload
+ *       S3 still does not serve at its {@link Builder#payloadReadAttempts}-th receive) never fail a receive: the
+ *       transport moves each, exactly as it arrived, to a dead-letter queue with the reason ({@link #UNREADABLE}) in
+ *       plain SQS String attributes any SQS reader sees (the ones a worker's dead-letter copies carry), and deletes it.
+ *       The dead-letter queue is {@link Builder#deadLetter}'s, else the queue behind the logical name
+ *       {@code dead-letter} ({@code outpost.sqs.dead-letter}), else the source queue's own (its redrive policy, as
+ *       {@link SqsProvisioner#queueWithDeadLetter} sets). With neither, the message stays on its queue (logged), and
+ *       SQS's redrive or retention ends it. A copy that would pass {@link Builder#maxQueueMessageBytes} (a body near
+ *       it, plus the reason) goes with its detail cut short, else with its body in S3 ({@link Builder#largePayloads},
+ *       deleted when an Outpost reader acks the copy). Without a bucket it stays, reported once: its redrive policy
+ *       moves it unchanged; without one, each receive hides it for 12 h until the queue's retention ends it.
  *   <li><b>SNS.</b> Deliveries wrapped in an SNS envelope (raw delivery off) are unwrapped.
- *   <li><b>Faults.</b> Throttling and 5xx answers are retried by the SDK's standard retry policy;
- *       other failures complete the returned futures with a {@link TransportException}.
- *   <li><b>Lifecycle.</b> {@link #start()} is optional (a transport works from {@code build()}, but
- *       starts no thread before its first batch); {@link #shutdown()} and {@link #close()} as
- *       every Outpost component has them.
- *   <li><b>Closing</b> waits (at most {@value #CLOSE_WAIT_SECONDS} s) for long polls whose
- *       receiver gave up (an interrupted poller): SQS ends them anyway and would hide what they
- *       picked for a visibility timeout, so what they received is made visible again at once.
+ *   <li><b>Faults.</b> Throttling and 5xx answers are retried by the SDK's standard retry policy; other failures
+ *       complete the returned futures with a {@link TransportException}.
+ *   <li><b>Lifecycle.</b> {@link #start()} is optional (a transport works from {@code build()}, but starts no thread
+ *       before its first batch); {@link #shutdown()} and {@link #close()} as every Outpost component has them.
+ *   <li><b>Closing</b> waits (at most {@value #CLOSE_WAIT_SECONDS} s) for long polls whose receiver gave up (an
+ *       interrupted poller): SQS ends them anyway and would hide what they picked for a visibility timeout, so what
+ *       they received is made visible again at once.
  *   <li><b>Credentials</b> come from the SDK clients you pass, else from {@code outpost.sqs.*}
  *       ({@link Builder#configure}: a profile or static keys), else from the SDK's default chain.
  * </ul>
  */
 public final class SqsTransport implements Transport {
-    /** SQS's largest message, body and attributes together. */
+    /** 256 KiB: SQS's largest message (body and attributes) until August 2025, SNS's still; default {@link Builder#maxQueueMessageBytes}. */
     public static final int SQS_MAX_BYTES = PayloadStore.SQS_MAX_BYTES;
+    /** 1 MiB: SQS's largest message (body and attributes) on AWS since August 2025; the most {@link Builder#maxQueueMessageBytes} takes. */
+    public static final int AWS_SQS_MAX_BYTES = PayloadStore.AWS_SQS_MAX_BYTES;
     /** Default wait between a batch's first entry and its sending. */
     public static final Duration DEFAULT_LINGER = Duration.ofMillis(5);
     /** Default wait between an ack batch's first entry and its sending. */
@@ -132,12 +128,12 @@ public final class SqsTransport implements Transport {
         this.urls = new QueueUrls(sqs, b.queues);
         this.queues = new QueueChecks(sqs, urls);
         this.payloads = new PayloadStore(Optional.ofNullable(b.s3), Optional.ofNullable(b.bucket), b.payloadPrefix, b.accepted,
-                b.maxOffloadBytes, b.payloadReadAttempts);
+                b.maxOffloadBytes, b.maxQueueMessageBytes, b.payloadReadAttempts);
         ThreadFactory threads = b.threadFactory.orElseGet(Closing::defaultThreads);
         LazyTimer timer = new LazyTimer(threads);
         this.sending = new Sending(Optional.ofNullable(b.sns), topicArns, urls, payloads,
-                new Batcher<>(10, SQS_MAX_BYTES, b.linger, timer, BatchOperations.send(sqs), Failures::calling),
-                new Batcher<>(10, SQS_MAX_BYTES, b.linger, timer, BatchOperations.publish(b.sns),
+                new Batcher<>(10, b.maxQueueMessageBytes, b.linger, timer, BatchOperations.send(sqs), Failures::calling),
+                new Batcher<>(10, PayloadStore.SNS_MAX_BYTES, b.linger, timer, BatchOperations.publish(b.sns),
                         (arn, e) -> Failures.fail(arn, "SNS topic '" + arn + "'", "publishing to", e)));
         Batcher<String> deletes = new Batcher<>(10, Integer.MAX_VALUE, b.ackLinger, timer, BatchOperations.delete(sqs), Failures::calling);
         Batcher<ChangeMessageVisibilityBatchRequestEntry> visibility = new Batcher<>(10, Integer.MAX_VALUE, b.linger, timer,
@@ -168,14 +164,13 @@ public final class SqsTransport implements Transport {
     /**
      * {@inheritDoc}
      *
-     * <p>Long-polls with SQS's wait time (whole seconds, at most 20); the calling thread can be
-     * interrupted while it waits, for the messages and for payloads fetched from S3 (a poll given
-     * up on is left to end on the server, and what it received made visible again at once, as is
-     * what a receive interrupted while it reads payloads had received). Each
-     * message is read on its own: one that cannot be read is dead-lettered by the transport (see
-     * the class documentation) and left out, and the others are returned. A message whose payload
-     * S3 cannot serve right now (other than "no such key") is left out too: it comes back after
-     * its visibility timeout, and is dead-lettered at its {@link Builder#payloadReadAttempts}-th receive.
+     * <p>Long-polls with SQS's wait time (whole seconds, at most 20); the calling thread can be interrupted while it
+     * waits, for the messages and for payloads fetched from S3 (a poll given up on is left to end on the server, and
+     * what it received made visible again at once, as is what a receive interrupted while it reads payloads had
+     * received). Each message is read on its own: one that cannot be read is dead-lettered by the transport (see the
+     * class documentation) and left out, and the others are returned. A message whose payload S3 cannot serve right now
+     * (other than "no such key") is left out too: it comes back after its visibility timeout, and is dead-lettered at
+     * its {@link Builder#payloadReadAttempts}-th receive.
      */
     @Override
     public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
@@ -192,7 +187,10 @@ public final class SqsTransport implements Transport {
         return queues.depth(source);
     }
 
-    /** {@inheritDoc} 256 KiB, or the offload limit when an S3 bucket is configured. */
+    /**
+     * {@inheritDoc} With an S3 bucket, the offload limit (queues and topics alike); without, {@link Builder#maxQueueMessageBytes}:
+     * a topic takes only SNS's 256 KiB, so a larger send to it fails with a {@code MessageTooLargeException} all the same.
+     */
     @Override
     public int maxMessageBytes() {
         return payloads.maxMessageBytes();
@@ -201,9 +199,9 @@ public final class SqsTransport implements Transport {
     /**
      * {@inheritDoc}
      *
-     * <p>A topic must be mapped; a queue is looked up (and its URL remembered) and asked for its
-     * attributes. While SQS cannot be reached this logs a warning and returns, so that a
-     * component starts during an outage; only a queue SQS says does not exist fails.
+     * <p>A topic must be mapped; a queue is looked up (and its URL remembered) and asked for its attributes. While SQS
+     * cannot be reached this logs a warning and returns, so that a component starts during an outage; only a queue SQS
+     * says does not exist fails.
      */
     @Override
     public void verify(String destination) {
@@ -219,8 +217,8 @@ public final class SqsTransport implements Transport {
     }
 
     /**
-     * Makes the transport's batching thread now rather than at its first batch. Optional: a
-     * transport sends and receives without it (as a {@code Worker} or {@code Client} uses it).
+     * Makes the transport's batching thread now rather than at its first batch. Optional: a transport sends and
+     * receives without it (as a {@code Worker} or {@code Client} uses it).
      *
      * @return this transport
      * @throws IllegalStateException when it was started or shut down before
@@ -231,11 +229,11 @@ public final class SqsTransport implements Transport {
     }
 
     /**
-     * Stops the transport: waits ({@value #CLOSE_WAIT_SECONDS} s at most) for polls still open and
-     * makes what they received visible again ({@link ShutdownResult#handedBack()}), sends what is in
-     * or on its way to the batches (an S3 upload, a queue URL look-up; 5 s each), stops the batching
-     * thread, closes the clients the builder made. On a thread from the builder's factory (else the
-     * caller's). Idempotent: every call returns the same future; sends and receives fail from the first.
+     * Stops the transport: waits ({@value #CLOSE_WAIT_SECONDS} s at most) for polls still open and makes what they
+     * received visible again ({@link ShutdownResult#handedBack()}), sends what is in or on its way to the batches (an
+     * S3 upload, a queue URL look-up; 5 s each), stops the batching thread, closes the clients the builder made. On a
+     * thread from the builder's factory (else the caller's). Idempotent: every call returns the same future; sends and
+     * receives fail from the first.
      *
      * @return completes when the transport is closed; {@code clean} is false when a poll or a batch
      *     call did not end in time
@@ -269,6 +267,7 @@ public final class SqsTransport implements Transport {
         private Optional<ThreadFactory> threadFactory = Optional.empty();
         private Duration visibilityTimeout;
         private int maxOffloadBytes = 64 * 1024 * 1024;
+        private Integer maxQueueMessageBytes;
         private Integer payloadReadAttempts;
         private String payloadPrefix = DEFAULT_PAYLOAD_PREFIX;
         private final List<PayloadStore.Location> accepted = new ArrayList<>();
@@ -279,31 +278,29 @@ public final class SqsTransport implements Transport {
         private Builder() {}
 
         /**
-         * Takes {@code outpost.sqs.*} (declared in this module's
-         * {@code META-INF/outpost-config.properties}) for what no method of this builder set:
-         * {@code endpoint}, {@code region}, {@code profile} or {@code access-key-id} +
-         * {@code secret-access-key} (+ {@code session-token}) for the SQS client this transport
-         * creates and closes when none is passed; the queues behind the logical names
-         * {@code requests}, {@code dead-letter} and {@code responses}; {@code linger},
-         * {@code ack-linger} and {@code payload-read-attempts}. Problems are reported together by {@link #build()}.
+         * Takes {@code outpost.sqs.*} (declared in this module's {@code META-INF/outpost-config.properties}) for what
+         * no method of this builder set: {@code endpoint}, {@code region}, {@code profile} or {@code access-key-id} +
+         * {@code secret-access-key} (+ {@code session-token}) for the SQS client this transport creates and closes when
+         * none is passed; the queues behind the logical names {@code requests}, {@code dead-letter} and
+         * {@code responses}; {@code linger}, {@code ack-linger}, {@code payload-read-attempts} and
+         * {@code max-queue-message-bytes}. Problems are reported together by {@link #build()}.
          */
         public Builder configure(ConfigSource source) {
             this.config = Optional.of(Objects.requireNonNull(source, "config"));
             return this;
         }
 
-        private void applyConfiguration(ConfigSource c, List<ConfigException.Problem> problems) {
+        private ClientSettings applyConfiguration(ConfigSource c, List<ConfigException.Problem> problems) {
             ClientSettings settings = ClientSettings.read(c, problems);
-            if (sqs == null && settings.any() && problems.isEmpty()) {
-                sqs = settings.client();
-                owned.add(sqs);
-            }
             for (String logical : List.of("requests", "dead-letter", "responses")) {
                 c.string("outpost.sqs." + logical).filter(v -> !v.isBlank()).ifPresent(q -> queues.putIfAbsent(logical, q.trim()));
             }
             linger = ClientSettings.linger(c, "outpost.sqs.linger", linger, problems);
             ackLinger = ClientSettings.linger(c, "outpost.sqs.ack-linger", ackLinger, problems);
             payloadReadAttempts = ClientSettings.count(c, "outpost.sqs.payload-read-attempts", payloadReadAttempts, 1, 1000, problems);
+            maxQueueMessageBytes = ClientSettings.count(c, "outpost.sqs.max-queue-message-bytes", maxQueueMessageBytes,
+                    SQS_MAX_BYTES, AWS_SQS_MAX_BYTES, problems);
+            return settings;
         }
 
         /**
@@ -328,8 +325,8 @@ public final class SqsTransport implements Transport {
         }
 
         /**
-         * S3 offload: payloads over SQS's 256 KiB go to {@code bucket} under
-         * {@value #DEFAULT_PAYLOAD_PREFIX} and travel as a pointer; pointers into that bucket and
+         * S3 offload: payloads over the inline limit ({@link #maxQueueMessageBytes}; 256 KiB to a topic) go to
+         * {@code bucket} under {@value #DEFAULT_PAYLOAD_PREFIX} and travel as a pointer; pointers into that bucket and
          * prefix are read.
          */
         public Builder largePayloads(S3AsyncClient client, String bucket) {
@@ -353,10 +350,10 @@ public final class SqsTransport implements Transport {
         }
 
         /**
-         * Also follows pointers into {@code bucket} under {@code keyPrefix} ({@code ""}: the whole
-         * bucket; otherwise ending in {@code /}, as {@link #largePayloads(S3AsyncClient, String, String)}'s),
-         * for example those the AWS SQS extended client writes. Objects there are read, never
-         * deleted. Pointers anywhere else are dead-lettered unread.
+         * Also follows pointers into {@code bucket} under {@code keyPrefix} ({@code ""}: the whole bucket; otherwise
+         * ending in {@code /}, as {@link #largePayloads(S3AsyncClient, String, String)}'s), for example those the AWS
+         * SQS extended client writes. Objects there are read, never deleted. Pointers anywhere else are dead-lettered
+         * unread.
          */
         public Builder acceptPayloadsFrom(String bucket, String keyPrefix) {
             Objects.requireNonNull(keyPrefix, "keyPrefix");
@@ -368,9 +365,8 @@ public final class SqsTransport implements Transport {
         }
 
         /**
-         * Where the transport moves messages it cannot read (see {@link #UNREADABLE}): a logical
-         * destination (or queue name or URL). By default,
-         * the dead-letter queue of the source queue's redrive policy.
+         * Where the transport moves messages it cannot read (see {@link #UNREADABLE}): a logical destination (or queue
+         * name or URL). By default, the dead-letter queue of the source queue's redrive policy.
          */
         public Builder deadLetter(String destination) {
             Objects.requireNonNull(destination, "destination");
@@ -387,12 +383,25 @@ public final class SqsTransport implements Transport {
             return this;
         }
 
-        /** The largest payload offloaded to S3; default 64 MiB. */
+        /** The largest payload offloaded to S3; default 64 MiB, at least {@link #maxQueueMessageBytes}. */
         public Builder maxOffloadBytes(int bytes) {
             if (bytes < SQS_MAX_BYTES) {
                 throw new IllegalArgumentException("bytes must be at least " + SQS_MAX_BYTES + ", was " + bytes);
             }
             this.maxOffloadBytes = bytes;
+            return this;
+        }
+
+        /**
+         * The largest message (body and attributes) sent to a queue inline, else to S3 ({@link #largePayloads}) or refused
+         * with a {@code MessageTooLargeException}; also a send batch's bytes and a dead-letter copy's limit.
+         * {@value #SQS_MAX_BYTES} to {@value #AWS_SQS_MAX_BYTES}, default {@value #SQS_MAX_BYTES}. AWS takes 1 MiB since
+         * August 2025: raise it there. The default stays because emulators and SQS-compatible servers may still refuse
+         * more, and a queue's own {@code MaximumMessageSize} may be lower: set at most the smallest of the queues sent to,
+         * dead-letter queues included. Topics stay at SNS's 256 KiB.
+         */
+        public Builder maxQueueMessageBytes(int bytes) {
+            this.maxQueueMessageBytes = PayloadStore.checkQueueBytes(bytes);
             return this;
         }
 
@@ -430,9 +439,8 @@ public final class SqsTransport implements Transport {
         }
 
         /**
-         * How long a batch of acks (deletes) waits for more entries after its first; default 20 ms.
-         * A full batch (10) goes at once; a longer wait makes fuller batches (fewer calls) and
-         * delays nothing but the delete.
+         * How long a batch of acks (deletes) waits for more entries after its first; default 20 ms. A full batch (10)
+         * goes at once; a longer wait makes fuller batches (fewer calls) and delays nothing but the delete.
          */
         public Builder ackLinger(Duration linger) {
             this.ackLinger = ClientSettings.checkLinger(linger);
@@ -440,8 +448,8 @@ public final class SqsTransport implements Transport {
         }
 
         /**
-         * The visibility timeout asked for on every receive, in SQS's whole seconds (a fraction
-         * rounded up, as {@link Delivery#extend} does); by default the queue's own.
+         * The visibility timeout asked for on every receive, in SQS's whole seconds (a fraction rounded up, as
+         * {@link Delivery#extend} does); by default the queue's own.
          */
         public Builder visibilityTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "timeout");
@@ -453,8 +461,7 @@ public final class SqsTransport implements Transport {
         }
 
         /**
-         * Builds the transport. Starts nothing and calls nothing: queue names are looked up on
-         * first use.
+         * Builds the transport. Starts nothing and calls nothing: queue names are looked up on first use.
          *
          * @throws ConfigException listing every problem in the configuration
          */
@@ -464,13 +471,18 @@ public final class SqsTransport implements Transport {
                 problems.add(new ConfigException.Problem("acceptPayloadsFrom",
                         "needs an S3 client to read with: set s3Client(...) or largePayloads(...)"));
             }
-            config.ifPresent(c -> applyConfiguration(c, problems));
+            Optional<ClientSettings> settings = config.map(c -> applyConfiguration(c, problems));
+            PayloadStore.checkOffload(maxOffloadBytes, maxQueueMessageBytes == null ? SQS_MAX_BYTES : maxQueueMessageBytes, problems);
             if (!problems.isEmpty()) {
-                throw new ConfigException(problems); // applyConfiguration creates no client when there are problems
+                throw new ConfigException(problems);
+            }
+            if (sqs == null && settings.filter(ClientSettings::any).isPresent()) { // only now: a failed build leaves none open
+                owned.add(sqs = settings.get().client());
             }
             linger = linger == null ? DEFAULT_LINGER : linger;
             ackLinger = ackLinger == null ? DEFAULT_ACK_LINGER : ackLinger;
             payloadReadAttempts = payloadReadAttempts == null ? DEFAULT_PAYLOAD_READ_ATTEMPTS : payloadReadAttempts;
+            maxQueueMessageBytes = maxQueueMessageBytes == null ? SQS_MAX_BYTES : maxQueueMessageBytes;
             boolean created = sqs == null || owned.contains(sqs);
             SqsAsyncClient client = sqs;
             if (client == null) {

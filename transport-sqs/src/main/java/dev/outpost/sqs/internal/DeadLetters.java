@@ -26,7 +26,7 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * ({@value Attributes#REJECT_REASON}, {@value Attributes#REJECT_DETAIL}, {@value Attributes#SOURCE}),
  * then deleted from their queue.
  *
- * <p>A copy that would pass SQS's limit (a body near it, plus the reason) is sent with its detail
+ * <p>A copy that would pass the queue limit ({@code maxQueueMessageBytes}: a body near it, plus the reason) is sent with its detail
  * cut short, else with its body in S3 as a large payload is (when a bucket is configured). When
  * nothing makes it fit, the message stays where it is and is reported once: with a redrive policy
  * on its queue, SQS moves it unchanged after {@code maxReceiveCount} receives (its visibility is
@@ -80,12 +80,12 @@ public final class DeadLetters {
         Map<String, String> original = new LinkedHashMap<>(in.rawAttributes);
         original.keySet().removeAll(REASON_NAMES);
         byte[] body = in.raw.body().getBytes(StandardCharsets.UTF_8);
-        DeadLetterCopy.Copy inline = DeadLetterCopy.inline(body, original, in.unreadable, source);
+        DeadLetterCopy.Copy inline = DeadLetterCopy.inline(body, original, in.unreadable, source, payloads.maxQueueBytes());
         Supplier<CompletableFuture<DeadLetterCopy.Copy>> copy = () -> CompletableFuture.completedFuture(inline);
         if (!inline.fits()) {
             // the body in S3, as a large payload goes: deleted when an Outpost reader acks the copy, else by the lifecycle rule
             Optional<PayloadStore.Offload> offload = payloads.plan(body, original, false, DeadLetterCopy.POINTER_PLAIN);
-            Optional<DeadLetterCopy.Copy> pointer = offload.map(o -> DeadLetterCopy.of(o.pointer(), in.unreadable, source))
+            Optional<DeadLetterCopy.Copy> pointer = offload.map(o -> DeadLetterCopy.of(o.pointer(), in.unreadable, source, payloads.maxQueueBytes()))
                     .filter(DeadLetterCopy.Copy::fits);
             if (pointer.isEmpty()) {
                 keep(source, url, in, inline.size(), offload.isPresent() ? "even with its body in S3 (the attributes alone are "
@@ -110,7 +110,7 @@ public final class DeadLetters {
         }).thenCompose(v -> deletes.add(url, in.raw.receiptHandle(), 0)).whenComplete((v, e) -> {
             if (e == null) {
                 log.warn("Message {} on '{}' could not be read ({}): moved to the dead-letter queue{}", id, source, in.unreadable,
-                        inline.fits() ? "" : " (its body in S3: the copy with the reason is over SQS's limit)");
+                        inline.fits() ? "" : " (its body in S3: the copy with the reason is over the queue limit)");
             } else {
                 log.error("Message {} on '{}' could not be read ({}) nor dead-lettered, it stays on its queue: {}", id, source,
                         in.unreadable, Failures.fail(source, urls.describe(source), "dead-lettering from", e).getMessage());
@@ -135,7 +135,7 @@ public final class DeadLetters {
                         .visibilityTimeout(PARKED_SECONDS).build(), 0);
             }
             String what = "Message {} on '{}' could not be read ({}) nor dead-lettered: its copy with the reason would be {} bytes, "
-                    + "over SQS's " + PayloadStore.SQS_MAX_BYTES + ", " + why + ". ";
+                    + "over the transport's " + payloads.maxQueueBytes() + " (maxQueueMessageBytes), " + why + ". ";
             if (!first) {
                 log.debug(what + "Left on its queue (reported before).", id, source, in.unreadable, size);
             } else if (dlq.isPresent()) {

@@ -1,5 +1,6 @@
 package dev.outpost.sqs.internal;
 
+import dev.outpost.ConfigException;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.MessageTooLargeException;
 import dev.outpost.sqs.internal.WireFormat.S3Pointer;
@@ -25,13 +26,17 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * S3 offload: payloads over SQS's limit go to S3 and travel as a pointer; received pointers are
+ * S3 offload: payloads over the inline limit (a queue's, or SNS's) go to S3 and travel as a pointer; received pointers are
  * checked and followed; on ack, an object is deleted only when this transport wrote it for this
  * very message (its metadata holds the token the message carries).
  */
 public final class PayloadStore {
-    /** SQS's largest message, body and attributes together. */
+    /** SQS's largest message, body and attributes together, until August 2025: still the default inline limit to a queue. */
     public static final int SQS_MAX_BYTES = 256 * 1024;
+    /** SNS's largest publish, body and attributes together (and a batch's total): topics stay at this. */
+    public static final int SNS_MAX_BYTES = 256 * 1024;
+    /** SQS's largest message on AWS since August 2025 (and a send batch's total). */
+    public static final int AWS_SQS_MAX_BYTES = 1024 * 1024;
     /** The key segment of payloads sent to topics, which no ack deletes. */
     public static final String SHARED_SEGMENT = "shared/";
     private static final Logger log = LoggerFactory.getLogger(PayloadStore.class);
@@ -50,14 +55,17 @@ public final class PayloadStore {
     private final String prefix;
     private final List<Location> accepted;
     private final int maxOffloadBytes;
+    private final int maxQueueBytes;
     private final int readAttempts;
 
     /**
+     * @param maxQueueBytes the largest message (body and attributes) sent to a queue inline,
+     *     {@value #SQS_MAX_BYTES} to {@value #AWS_SQS_MAX_BYTES}; topics take {@value #SNS_MAX_BYTES}
      * @param readAttempts the receive (SQS's {@code ApproximateReceiveCount}) from which a payload that cannot be read
      *     makes its message unreadable, rather than leaving it for another receive
      */
     public PayloadStore(Optional<S3AsyncClient> s3, Optional<String> bucket, String prefix, List<Location> acceptedElsewhere,
-            int maxOffloadBytes, int readAttempts) {
+            int maxOffloadBytes, int maxQueueBytes, int readAttempts) {
         this.s3 = s3;
         this.bucket = bucket;
         this.prefix = prefix;
@@ -65,7 +73,24 @@ public final class PayloadStore {
         bucket.ifPresent(own -> all.add(0, new Location(own, prefix)));
         this.accepted = List.copyOf(all);
         this.maxOffloadBytes = maxOffloadBytes;
+        this.maxQueueBytes = maxQueueBytes;
         this.readAttempts = readAttempts;
+    }
+
+    /** {@code bytes}, checked as a queue's inline limit: {@value #SQS_MAX_BYTES} to {@value #AWS_SQS_MAX_BYTES}. */
+    public static int checkQueueBytes(int bytes) {
+        if (bytes < SQS_MAX_BYTES || bytes > AWS_SQS_MAX_BYTES) {
+            throw new IllegalArgumentException("bytes must be " + SQS_MAX_BYTES + " to " + AWS_SQS_MAX_BYTES + ", was " + bytes);
+        }
+        return bytes;
+    }
+
+    /** Adds a problem when the offload limit is below the queue limit: messages between would pass one but not the other. */
+    public static void checkOffload(int maxOffloadBytes, int maxQueueBytes, List<ConfigException.Problem> problems) {
+        if (maxOffloadBytes < maxQueueBytes) {
+            problems.add(new ConfigException.Problem("maxOffloadBytes",
+                    "must be at least maxQueueMessageBytes (" + maxQueueBytes + "), was " + maxOffloadBytes));
+        }
     }
 
     /** {@code bucket}, checked against S3's naming rules. */
@@ -77,9 +102,14 @@ public final class PayloadStore {
         return bucket;
     }
 
-    /** The largest body the transport carries. */
+    /** The largest body the transport carries: the offload limit with a bucket, else a queue's inline limit (a topic's is lower). */
     public int maxMessageBytes() {
-        return s3.isPresent() && bucket.isPresent() ? maxOffloadBytes : SQS_MAX_BYTES;
+        return s3.isPresent() && bucket.isPresent() ? maxOffloadBytes : maxQueueBytes;
+    }
+
+    /** The largest message (body and attributes) sent to a queue inline, dead-letter copies included. */
+    public int maxQueueBytes() {
+        return maxQueueBytes;
     }
 
     /**
@@ -89,19 +119,20 @@ public final class PayloadStore {
     public CompletableFuture<Wire> wire(String destination, Message message, boolean topic) {
         WireFormat.Frame frame = WireFormat.encode(message.body(), message.attributes());
         int size = Wire.bytes(frame);
-        if (size <= SQS_MAX_BYTES) {
+        int inline = topic ? SNS_MAX_BYTES : maxQueueBytes; // AWS raised SQS's limit to 1 MiB in 2025, not SNS's
+        if (size <= inline) {
             return CompletableFuture.completedFuture(Wire.of(frame));
         }
         if (s3.isEmpty() || bucket.isEmpty()) {
-            throw new MessageTooLargeException(destination, size, SQS_MAX_BYTES);
+            throw new MessageTooLargeException(destination, size, inline);
         }
         if (message.size() > maxOffloadBytes) {
             throw new MessageTooLargeException(destination, message.size(), maxOffloadBytes);
         }
         Offload o = plan(message.body(), message.attributes(), topic, WireFormat.MAX_PLAIN_ATTRIBUTES).orElseThrow();
         int pointerSize = Wire.bytes(o.pointer());
-        if (pointerSize > SQS_MAX_BYTES) { // the attributes alone are too large
-            throw new MessageTooLargeException(destination, pointerSize, SQS_MAX_BYTES);
+        if (pointerSize > inline) { // the attributes alone are too large
+            throw new MessageTooLargeException(destination, pointerSize, inline);
         }
         return upload(destination, o, message.body()).thenApply(v -> Wire.of(o.pointer()));
     }

@@ -84,7 +84,7 @@ public final class WireFormat {
     /** S3's bucket naming rules (the subset every region accepts). */
     private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
     private static final int MAX_KEY_BYTES = 1024;
-    /** Bounds what a hostile body can make the parser do; SQS bodies are at most 256 KiB anyway. */
+    /** Bounds what a hostile body can make the parser do; SQS bodies are at most 1 MiB anyway (256 KiB before 2025). */
     private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
                     .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build()).build())
             .enable(JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature()) // the packed attribute is ASCII, always acceptable to SQS

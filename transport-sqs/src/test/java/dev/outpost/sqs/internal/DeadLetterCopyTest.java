@@ -18,17 +18,26 @@ class DeadLetterCopyTest {
 
     @Test
     void aCopyOverTheLimitByLessThanTheDetailCutGoesWithAShortDetail() {
-        int base = DeadLetterCopy.inline(body(1000), ORIGINAL, DETAIL, "requests").size();
+        int base = DeadLetterCopy.inline(body(1000), ORIGINAL, DETAIL, "requests", PayloadStore.SQS_MAX_BYTES).size();
         int length = 1000 + PayloadStore.SQS_MAX_BYTES - base + 50; // the whole detail: 50 bytes over
-        DeadLetterCopy.Copy copy = DeadLetterCopy.inline(body(length), ORIGINAL, DETAIL, "requests");
+        DeadLetterCopy.Copy copy = DeadLetterCopy.inline(body(length), ORIGINAL, DETAIL, "requests", PayloadStore.SQS_MAX_BYTES);
         assertThat(copy.fits()).isTrue();
         assertThat(copy.attributes().get(Attributes.REJECT_DETAIL).stringValue())
                 .hasSize(DeadLetterCopy.SHORT_DETAIL).startsWith("ddd").endsWith("...");
         assertThat(copy.size()).isLessThanOrEqualTo(PayloadStore.SQS_MAX_BYTES);
 
-        DeadLetterCopy.Copy fitting = DeadLetterCopy.inline(body(length - 50), ORIGINAL, DETAIL, "requests");
+        DeadLetterCopy.Copy fitting = DeadLetterCopy.inline(body(length - 50), ORIGINAL, DETAIL, "requests", PayloadStore.SQS_MAX_BYTES);
         assertThat(fitting.attributes().get(Attributes.REJECT_DETAIL).stringValue()).as("the whole detail when it fits")
                 .isEqualTo(DETAIL);
-        assertThat(DeadLetterCopy.inline(body(length + 200), ORIGINAL, DETAIL, "requests").fits()).isFalse();
+        assertThat(DeadLetterCopy.inline(body(length + 200), ORIGINAL, DETAIL, "requests", PayloadStore.SQS_MAX_BYTES).fits()).isFalse();
+    }
+
+    @Test
+    void aCopyFitsTheQueueLimitItIsGiven() {
+        byte[] body = body(600 * 1024);
+        assertThat(DeadLetterCopy.inline(body, ORIGINAL, DETAIL, "requests", PayloadStore.SQS_MAX_BYTES).fits()).isFalse();
+        DeadLetterCopy.Copy raised = DeadLetterCopy.inline(body, ORIGINAL, DETAIL, "requests", PayloadStore.AWS_SQS_MAX_BYTES);
+        assertThat(raised.fits()).isTrue();
+        assertThat(raised.attributes().get(Attributes.REJECT_DETAIL).stringValue()).isEqualTo(DETAIL);
     }
 }
