@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,7 +31,8 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * {@code maxQueueMessageBytes}: raised to AWS's 1 MiB, a 600 KiB message goes to a queue inline (ElasticMQ and fauxqs
- * both take it: their queues' limit is 1 MiB); by default it still goes to S3 or is refused; a topic stays at SNS's
+ * both take it: their queues' limit is 1 MiB), two of them in two batches (ElasticMQ refuses a batch over 1 MiB, as SQS
+ * does); by default it still goes to S3 or is refused; a topic stays at SNS's
  * 256 KiB whatever the setting (fauxqs refuses larger publishes, as SNS does); a queue whose own
  * {@code MaximumMessageSize} is lower refuses the send; dead-letter copies follow the setting.
  */
@@ -102,6 +104,29 @@ class QueueMessageBytesTest {
                 Delivery b = receiveOne(t, "inline-600k");
                 assertThat(b.message().body()).isEqualTo(binary);
                 b.ack().join();
+            }
+        }
+    }
+
+    @Test
+    void twoSixHundredKibibyteSendsGoInTwoBatchesWithinTheLimit() throws Exception {
+        try (var client = mq.client()) {
+            ElasticMq.createQueue(client, "two-600k", 30, Map.of());
+            byte[] first = text(SIZE, 8);
+            byte[] second = text(SIZE, 9);
+            // a long linger puts both in one batch if the bytes allow it: ElasticMQ, as SQS, refuses a batch over 1 MiB
+            try (SqsTransport t = SqsTransport.builder().sqsClient(client).linger(Duration.ofSeconds(1))
+                    .maxQueueMessageBytes(SqsTransport.AWS_SQS_MAX_BYTES).build()) {
+                CompletableFuture<Void> a = t.send("two-600k", Message.of(first));
+                CompletableFuture<Void> b = t.send("two-600k", Message.of(second));
+                CompletableFuture.allOf(a, b).join();
+                List<byte[]> got = new ArrayList<>();
+                for (int i = 0; i < 2; i++) {
+                    Delivery d = receiveOne(t, "two-600k");
+                    got.add(d.message().body());
+                    d.ack().join();
+                }
+                assertThat(got).containsExactlyInAnyOrder(first, second);
             }
         }
     }
