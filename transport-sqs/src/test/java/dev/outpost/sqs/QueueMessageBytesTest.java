@@ -109,6 +109,23 @@ class QueueMessageBytesTest {
     }
 
     @Test
+    void aMessageOfExactlyOneMebibytePassesAndOneByteMoreIsRefused() throws Exception {
+        try (var client = mq.client()) {
+            ElasticMq.createQueue(client, "one-mib", 30, Map.of());
+            byte[] body = text(SqsTransport.AWS_SQS_MAX_BYTES, 10); // text, no attributes: the message is the body
+            try (SqsTransport t = SqsTransport.builder().sqsClient(client).maxQueueMessageBytes(SqsTransport.AWS_SQS_MAX_BYTES)
+                    .build()) {
+                t.send("one-mib", Message.of(body)).join();
+                Delivery d = receiveOne(t, "one-mib");
+                assertThat(d.message().body()).isEqualTo(body);
+                d.ack().join();
+                assertThatThrownBy(() -> t.send("one-mib", Message.of(text(SqsTransport.AWS_SQS_MAX_BYTES + 1, 11))).join())
+                        .isInstanceOf(CompletionException.class).cause().isInstanceOf(MessageTooLargeException.class);
+            }
+        }
+    }
+
+    @Test
     void twoSixHundredKibibyteSendsGoInTwoBatchesWithinTheLimit() throws Exception {
         try (var client = mq.client()) {
             ElasticMq.createQueue(client, "two-600k", 30, Map.of());
