@@ -90,9 +90,9 @@ import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchReq
  * </ul>
  */
 public final class SqsTransport implements Transport {
-    /** 256 KiB: SQS's largest message (body and attributes) until August 2025, SNS's still; default {@link Builder#maxQueueMessageBytes}. */
+    /** 256 KiB: SQS's largest message until August 2025, SNS's still; the default {@link Builder#maxQueueMessageBytes}. */
     public static final int SQS_MAX_BYTES = PayloadStore.SQS_MAX_BYTES;
-    /** 1 MiB: SQS's largest message (body and attributes) on AWS since August 2025; the most {@link Builder#maxQueueMessageBytes} takes. */
+    /** 1 MiB: SQS's largest message on AWS since August 2025; the most {@link Builder#maxQueueMessageBytes} takes. */
     public static final int AWS_SQS_MAX_BYTES = PayloadStore.AWS_SQS_MAX_BYTES;
     /** Default wait between a batch's first entry and its sending. */
     public static final Duration DEFAULT_LINGER = Duration.ofMillis(5);

@@ -26,8 +26,9 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
  * ({@value Attributes#REJECT_REASON}, {@value Attributes#REJECT_DETAIL}, {@value Attributes#SOURCE}),
  * then deleted from their queue.
  *
- * <p>A copy that would pass the queue limit ({@code maxQueueMessageBytes}: a body near it, plus the reason) is sent with its detail
- * cut short, else with its body in S3 as a large payload is (when a bucket is configured). When
+ * <p>A copy that would pass the queue limit ({@code maxQueueMessageBytes}: a body near it, plus the
+ * reason) is sent with its detail cut short, else with its body in S3 as a large payload is (when a
+ * bucket is configured). When
  * nothing makes it fit, the message stays where it is and is reported once: with a redrive policy
  * on its queue, SQS moves it unchanged after {@code maxReceiveCount} receives (its visibility is
  * left alone, so that happens soon); without one, each receive hides it for SQS's longest
@@ -85,7 +86,8 @@ public final class DeadLetters {
         if (!inline.fits()) {
             // the body in S3, as a large payload goes: deleted when an Outpost reader acks the copy, else by the lifecycle rule
             Optional<PayloadStore.Offload> offload = payloads.plan(body, original, false, DeadLetterCopy.POINTER_PLAIN);
-            Optional<DeadLetterCopy.Copy> pointer = offload.map(o -> DeadLetterCopy.of(o.pointer(), in.unreadable, source, payloads.maxQueueBytes()))
+            Optional<DeadLetterCopy.Copy> pointer = offload
+                    .map(o -> DeadLetterCopy.of(o.pointer(), in.unreadable, source, payloads.maxQueueBytes()))
                     .filter(DeadLetterCopy.Copy::fits);
             if (pointer.isEmpty()) {
                 keep(source, url, in, inline.size(), offload.isPresent() ? "even with its body in S3 (the attributes alone are "

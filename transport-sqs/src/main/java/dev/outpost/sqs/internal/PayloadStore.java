@@ -26,8 +26,8 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * S3 offload: payloads over the inline limit (a queue's, or SNS's) go to S3 and travel as a pointer; received pointers are
- * checked and followed; on ack, an object is deleted only when this transport wrote it for this
+ * S3 offload: payloads over the inline limit (a queue's, or SNS's) go to S3 and travel as a
+ * pointer; received pointers are checked and followed; on ack, an object is deleted only when this transport wrote it for this
  * very message (its metadata holds the token the message carries).
  */
 public final class PayloadStore {

@@ -26,10 +26,12 @@ class DeadLetterCopyTest {
                 .hasSize(DeadLetterCopy.SHORT_DETAIL).startsWith("ddd").endsWith("...");
         assertThat(copy.size()).isLessThanOrEqualTo(PayloadStore.SQS_MAX_BYTES);
 
-        DeadLetterCopy.Copy fitting = DeadLetterCopy.inline(body(length - 50), ORIGINAL, DETAIL, "requests", PayloadStore.SQS_MAX_BYTES);
+        DeadLetterCopy.Copy fitting = DeadLetterCopy.inline(body(length - 50), ORIGINAL, DETAIL, "requests",
+                PayloadStore.SQS_MAX_BYTES);
         assertThat(fitting.attributes().get(Attributes.REJECT_DETAIL).stringValue()).as("the whole detail when it fits")
                 .isEqualTo(DETAIL);
-        assertThat(DeadLetterCopy.inline(body(length + 200), ORIGINAL, DETAIL, "requests", PayloadStore.SQS_MAX_BYTES).fits()).isFalse();
+        assertThat(DeadLetterCopy.inline(body(length + 200), ORIGINAL, DETAIL, "requests", PayloadStore.SQS_MAX_BYTES).fits())
+                .isFalse();
     }
 
     @Test
