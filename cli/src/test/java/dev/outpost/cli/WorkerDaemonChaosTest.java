@@ -330,12 +330,14 @@ class WorkerDaemonChaosTest {
 
     @Test
     void aCallWhoseServerGoesAwayAfterTheSendEndsAtItsDeadlineBlamingTheTransportNotAWorker() throws Exception {
-        Process call = outpost("call", "call", "test.slow", "--config", clientConfig().toString(), "--timeout", "4s");
+        // the timeout leaves room, after the stop, for the reply poller's open poll to end and its next one to fail
+        // (the SDK's own retries included) on a slow machine: with 4 s the call sometimes ended before the poller knew
+        Process call = outpost("call", "call", "test.slow", "--config", clientConfig().toString(), "--timeout", "10s");
         await().atMost(Duration.ofSeconds(30)).until(() -> depth("requests") == 1); // sent; no worker reads it
         server.stopAndWait();
-        int code = finish(call, Duration.ofSeconds(4 + 10)); // its timeout, and a close that waits for no server
+        int code = finish(call, Duration.ofSeconds(10 + 10)); // its timeout, and a close that waits for no server
         assertThat(code).as(err("call")).isEqualTo(ExitCodes.UNAVAILABLE);
-        assertThat(err("call")).containsPattern("(?m)^outpost: no response to request .* within PT4S: the client cannot receive"
+        assertThat(err("call")).containsPattern("(?m)^outpost: no response to request .* within PT10S: the client cannot receive"
                         + " from its reply destination")
                 .contains("\nhint: check outpost.sqs.region / outpost.sqs.endpoint")
                 .doesNotContain("is a worker reading").doesNotContain("\tat ").doesNotContain(SECRET);
