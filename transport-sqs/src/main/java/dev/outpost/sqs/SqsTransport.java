@@ -472,7 +472,8 @@ public final class SqsTransport implements Transport {
                         "needs an S3 client to read with: set s3Client(...) or largePayloads(...)"));
             }
             Optional<ClientSettings> settings = config.map(c -> applyConfiguration(c, problems));
-            PayloadStore.checkOffload(maxOffloadBytes, maxQueueMessageBytes == null ? SQS_MAX_BYTES : maxQueueMessageBytes, problems);
+            int queueBytes = maxQueueMessageBytes == null ? SQS_MAX_BYTES : maxQueueMessageBytes;
+            PayloadStore.checkOffload(maxOffloadBytes, queueBytes, problems);
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
@@ -482,7 +483,7 @@ public final class SqsTransport implements Transport {
             linger = linger == null ? DEFAULT_LINGER : linger;
             ackLinger = ackLinger == null ? DEFAULT_ACK_LINGER : ackLinger;
             payloadReadAttempts = payloadReadAttempts == null ? DEFAULT_PAYLOAD_READ_ATTEMPTS : payloadReadAttempts;
-            maxQueueMessageBytes = maxQueueMessageBytes == null ? SQS_MAX_BYTES : maxQueueMessageBytes;
+            maxQueueMessageBytes = queueBytes;
             boolean created = sqs == null || owned.contains(sqs);
             SqsAsyncClient client = sqs;
             if (client == null) {
