@@ -36,7 +36,7 @@ public final class RoundTrip {
             }
             for (int round = 0; round < rounds; round++) {
                 long cpu0 = os.getProcessCpuTime();
-                long switches0 = contextSwitches();
+                long switches0 = ThreadCpu.contextSwitches();
                 java.util.Map<String, Long> threads0 = ThreadCpu.snapshot();
                 long[] nanos = new long[calls];
                 for (int i = 0; i < calls; i++) {
@@ -46,7 +46,7 @@ public final class RoundTrip {
                     nanos[i] = System.nanoTime() - t0;
                 }
                 double cpuPerCall = (os.getProcessCpuTime() - cpu0) / 1e3 / calls;
-                double switchesPerCall = (contextSwitches() - switches0) / (double) calls;
+                double switchesPerCall = (ThreadCpu.contextSwitches() - switches0) / (double) calls;
                 String byKind = ThreadCpu.perRequest(threads0, ThreadCpu.snapshot(), calls);
                 Arrays.sort(nanos);
                 System.out.printf(Locale.ROOT, "round %d, client round trip over %,d calls: p50 %.1f µs, p90 %.1f µs, p99 %.1f µs,"
@@ -99,7 +99,7 @@ public final class RoundTrip {
         for (int round = 0; round < 2; round++) {
             if (round == 1) {
                 cpu0 = os.getProcessCpuTime();
-                switches0 = contextSwitches();
+                switches0 = ThreadCpu.contextSwitches();
             }
             for (int i = 0; i < calls; i++) {
                 byte[] body = codec.encodeRequest(Payloads.request(i, "replies"));
@@ -112,32 +112,11 @@ public final class RoundTrip {
             }
         }
         double cpu = (os.getProcessCpuTime() - cpu0) / 1e3 / calls;
-        double switches = (contextSwitches() - switches0) / (double) calls;
+        double switches = (ThreadCpu.contextSwitches() - switches0) / (double) calls;
         worker.interrupt();
         poller.interrupt();
         Arrays.sort(nanos);
         return new double[] {at(nanos, 0.50), at(nanos, 0.99), cpu, switches};
-    }
-
-    /**
-     * Context switches of this process's threads so far (Linux; 0 elsewhere): each hand-off to a
-     * parked thread costs one or two, and unlike time they do not swing with the machine's load.
-     */
-    private static long contextSwitches() {
-        long sum = 0;
-        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
-        for (java.io.File task : tasks == null ? new java.io.File[0] : tasks) {
-            try {
-                for (String line : java.nio.file.Files.readAllLines(task.toPath().resolve("status"))) {
-                    if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
-                        sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-                    }
-                }
-            } catch (java.io.IOException | RuntimeException gone) {
-                // the thread ended meanwhile
-            }
-        }
-        return sum;
     }
 
     private static double at(long[] sorted, double q) {
