@@ -377,7 +377,9 @@ class WorkerDaemonChaosTest {
         int code = finish(ping, Duration.ofSeconds(60));
         Duration closing = Duration.ofNanos(System.nanoTime() - answered);
         assertThat(code).as(err("ping")).isZero();
-        assertThat(closing).as("from the answer to the exit: not the 30 s poll").isLessThan(Duration.ofSeconds(8));
+        // well under the 30 s poll it must not wait out; a loaded CI machine once took 13 s for the rest of the
+        // command (the ping's own deadline, the close), so the bound is not a speed test
+        assertThat(closing).as("from the answer to the exit: not the 30 s poll").isLessThan(Duration.ofSeconds(20));
     }
 
     @Test
