@@ -99,6 +99,9 @@ public final class Json {
         if (value == null) {
             return NullNode.getInstance();
         }
+        if (value instanceof JsonNode node) {
+            return ReadOnlyTrees.of(node); // itself when read-only already: no copy
+        }
         JsonNode plain = PlainValues.toReadOnlyTree(value);
         return plain != null ? plain : ReadOnlyTrees.of(MAPPER.valueToTree(value));
     }

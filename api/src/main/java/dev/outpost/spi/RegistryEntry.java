@@ -1,6 +1,7 @@
 package dev.outpost.spi;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.Json;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -9,9 +10,9 @@ import java.util.Optional;
  * One key's value at one version.
  *
  * @param key the key
- * @param value the JSON value (a {@code NullNode} for a deletion); the entry keeps its own copy and
- *     {@link #value()} hands out copies, so no caller can change a stored value behind the
- *     registry's back
+ * @param value the JSON value (a {@code NullNode} for a deletion); the entry keeps it as a read-only
+ *     tree (no copy when it is one already, as a registry's writer hands it over) and {@link
+ *     #value()} hands out copies, so no caller can change a stored value behind the registry's back
  * @param version grows with every write of the key, from 1, and keeps growing across a delete and
  *     a new register of the same key
  * @param updatedAt when this version was written (for a deletion: when it was deleted or expired)
@@ -31,7 +32,7 @@ public record RegistryEntry(
     /** Validates the components. */
     public RegistryEntry {
         Objects.requireNonNull(key, "key");
-        value = Objects.requireNonNull(value, "value").deepCopy();
+        value = Json.toReadOnlyTree(Objects.requireNonNull(value, "value"));
         Objects.requireNonNull(updatedAt, "updatedAt");
         Objects.requireNonNull(expiresAt, "expiresAt");
         Objects.requireNonNull(updatedBy, "updatedBy");

@@ -1,6 +1,7 @@
 package dev.outpost.kv.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.Json;
 import dev.outpost.spi.JsonMergePatch;
 import dev.outpost.spi.RegistryEntry;
 import dev.outpost.spi.RegistryException;
@@ -53,7 +54,9 @@ public final class SqliteWrites implements StampedWrites {
         String text = Values.check(key, value, maxValueBytes);
         Objects.requireNonNull(ttl, "ttl");
         ttl.ifPresent(RegistryKeys::checkTtl);
-        JsonNode copy = value.deepCopy(); // what was checked, whatever the caller does with value meanwhile
+        // what was checked, whatever the caller does with value meanwhile; read-only, so the entry the
+        // writer makes of it keeps it without a second copy on the writer's thread
+        JsonNode copy = Json.toReadOnlyTree(value);
         return tx -> {
             Optional<Instant> expires = ttl.map(t -> expiry(tx, t));
             RegistryEntry fresh = tx.insertIfAbsent(key, copy, text, expires, by);
@@ -86,7 +89,7 @@ public final class SqliteWrites implements StampedWrites {
         if (ttl != null) {
             ttl.ifPresent(RegistryKeys::checkTtl);
         }
-        JsonNode copy = value.deepCopy();
+        JsonNode copy = Json.toReadOnlyTree(value);
         return tx -> {
             if (ttl != null) { // a new expiry: nothing needed from the current row, one statement
                 RegistryEntry done = tx.replaceIfCurrent(key, copy, text, expected, ttl.map(t -> expiry(tx, t)), by);

@@ -31,7 +31,7 @@ public final class Wire {
 
     /** An entry from {@link #entry(RegistryEntry)}'s form. */
     public static RegistryEntry entry(JsonNode o) {
-        return new RegistryEntry(o.get("key").asText(), o.get("value").deepCopy(), o.get("version").asLong(),
+        return new RegistryEntry(o.get("key").asText(), o.get("value"), o.get("version").asLong(),
                 Instant.parse(o.get("updatedAt").asText()),
                 o.hasNonNull("expiresAt") ? Optional.of(Instant.parse(o.get("expiresAt").asText())) : Optional.empty(),
                 o.path("deleted").asBoolean(false),

@@ -4,6 +4,7 @@ import dev.outpost.spi.JsonMergePatch;
 import dev.outpost.spi.RegistryEntry;
 import dev.outpost.spi.RegistryException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.Json;
 import dev.outpost.spi.Registry;
 import dev.outpost.spi.RegistryKeys;
 import dev.outpost.spi.RegistryPage;
@@ -184,7 +185,7 @@ public final class InMemoryRegistry implements Registry {
                     throw new RegistryException.KeyExists(key);
                 }
                 Instant now = clock.instant();
-                return write(key, value.deepCopy(), now, ttl.map(now::plus), writer);
+                return write(key, Json.toReadOnlyTree(value), now, ttl.map(now::plus), writer);
             }
         }
 
@@ -210,7 +211,7 @@ public final class InMemoryRegistry implements Registry {
                     throw new RegistryException.VersionConflict(key, expectedVersion, current.version());
                 }
                 Instant now = clock.instant();
-                return write(key, value.deepCopy(), now, ttl == null ? current.expiresAt() : ttl.map(now::plus), writer);
+                return write(key, Json.toReadOnlyTree(value), now, ttl == null ? current.expiresAt() : ttl.map(now::plus), writer);
             }
         }
 
