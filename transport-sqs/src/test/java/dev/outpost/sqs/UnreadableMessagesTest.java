@@ -3,6 +3,10 @@ package dev.outpost.sqs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.outpost.core.Client;
 import dev.outpost.Attributes;
 import dev.outpost.Request;
@@ -21,6 +25,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
@@ -169,6 +174,41 @@ class UnreadableMessagesTest {
             got.get(0).ack().join();
             await().atMost(Duration.ofSeconds(10)).until(() -> messagesOn(url) == BAD.size()); // not lost, left to redrive or retention
             assertThat(t.receive("mixed-3", 10, Duration.ofSeconds(1))).isEmpty(); // still invisible, nothing thrown
+        }
+    }
+
+    @Test
+    void aBadMessageThatCannotBeDeadLetteredIsAnErrorOnceNotAnErrorAtEachReceive() throws Exception {
+        String url = new SqsProvisioner(admin).queue("mixed-4", Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "1"));
+        admin.sendMessage(r -> r.queueUrl(url).messageBody("uryyb").messageAttributes(Map.of("outpost-body-encoding",
+                MessageAttributeValue.builder().dataType("String").stringValue("rot13").build()))).join();
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        Logger deadLetters = (Logger) LoggerFactory.getLogger("dev.outpost.sqs.internal.DeadLetters");
+        Level level = deadLetters.getLevel();
+        deadLetters.setLevel(Level.DEBUG);
+        deadLetters.addAppender(logged);
+        try (SqsTransport t = SqsTransport.builder().sqsClient(mq.client()).build()) {
+            // back after each 1 s visibility timeout: three receives of it, each failing to dead-letter it
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                assertThat(t.receive("mixed-4", 10, Duration.ofSeconds(1))).isEmpty();
+                return reportsOf(logged, "nor dead-lettered").size() >= 3;
+            });
+        } finally {
+            deadLetters.detachAppender(logged);
+            deadLetters.setLevel(level);
+        }
+        List<ILoggingEvent> reports = reportsOf(logged, "nor dead-lettered");
+        assertThat(reports.stream().filter(e -> e.getLevel() == Level.ERROR)).as("one error for the message")
+                .singleElement().satisfies(e -> assertThat(e.getFormattedMessage()).contains("no dead-letter queue"));
+        assertThat(reports.stream().filter(e -> e.getLevel() == Level.DEBUG)).as("the later receives").hasSizeGreaterThanOrEqualTo(2)
+                .allSatisfy(e -> assertThat(e.getFormattedMessage()).contains("reported before"));
+        assertThat(messagesOn(url)).as("kept, not lost").isEqualTo(1);
+    }
+
+    private static List<ILoggingEvent> reportsOf(ListAppender<ILoggingEvent> logged, String text) {
+        synchronized (logged.list) {
+            return logged.list.stream().filter(e -> e.getFormattedMessage().contains(text)).toList();
         }
     }
 

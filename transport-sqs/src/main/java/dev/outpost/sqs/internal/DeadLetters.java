@@ -51,7 +51,10 @@ public final class DeadLetters {
     private final Batcher<String> deletes;
     private final Batcher<ChangeMessageVisibilityBatchRequestEntry> visibility;
     private final Map<String, CompletableFuture<Optional<String>>> redriveTargets = new ConcurrentHashMap<>();
-    /** Messages already reported as too large to dead-letter: each is logged once (the most recent {@value #REPORTED}). */
+    /**
+     * Messages already reported as not dead-lettered (too large, or the send failed): each is logged once (the most
+     * recent {@value #REPORTED}).
+     */
     private final Set<String> reported = Collections.newSetFromMap(Collections.synchronizedMap(new LinkedHashMap<>() {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
@@ -114,8 +117,15 @@ public final class DeadLetters {
                 log.warn("Message {} on '{}' could not be read ({}): moved to the dead-letter queue{}", id, source, in.unreadable,
                         inline.fits() ? "" : " (its body in S3: the copy with the reason is over the queue limit)");
             } else {
-                log.error("Message {} on '{}' could not be read ({}) nor dead-lettered, it stays on its queue: {}", id, source,
-                        in.unreadable, Failures.fail(source, urls.describe(source), "dead-lettering from", e).getMessage());
+                // it comes back at each receive: an error once per message, not once per receive
+                String why = Failures.fail(source, urls.describe(source), "dead-lettering from", e).getMessage();
+                if (reported.add(id)) {
+                    log.error("Message {} on '{}' could not be read ({}) nor dead-lettered, it stays on its queue: {}", id,
+                            source, in.unreadable, why);
+                } else {
+                    log.debug("Message {} on '{}' could not be read ({}) nor dead-lettered again (reported before): {}", id,
+                            source, in.unreadable, why);
+                }
             }
         });
     }
