@@ -4,18 +4,35 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.core.internal.CanonicalJson;
 import dev.outpost.core.internal.JsonBytes;
 import dev.outpost.core.internal.Timestamps;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
  * How an {@link AuditEvent} is written as a JSON line: the params as their SHA-256, and in full
  * only when asked. Used by the {@link AuditLog}'s writer thread, not by the recording threads:
  * measured both ways, rendering on the worker's threads cost them 2-5 µs per request more than it
- * saved the writer. Not thread-safe (it keeps the text of the last second's timestamps).
+ * saved the writer. Not thread-safe (it keeps the text of the last second's timestamps, and of the
+ * last value of each repeated field).
  */
 final class AuditLines {
+    private static final byte[] TIME = ascii("{\"time\":\"");
+    private static final byte[] AUTHENTICATED = ascii(",\"authenticated\":true");
+    private static final byte[] NOT_AUTHENTICATED = ascii(",\"authenticated\":false");
+    private static final byte[] PARAMS_SHA256 = ascii(",\"paramsSha256\":\"");
+    private static final byte[] PARAMS = ascii(",\"params\":");
+    private static final byte[] DURATION = ascii(",\"durationMicros\":");
+
     private final boolean includeParams;
     /** The text up to the second is shared by the lines of a second. */
     private final Timestamps.Appender stamps = new Timestamps.Appender();
+    // a worker's lines repeat these values: each is quoted once per distinct value, not once per line
+    private final Field kind = new Field("kind");
+    private final Field component = new Field("component");
+    private final Field requestId = new Field("requestId");
+    private final Field sender = new Field("sender");
+    private final Field target = new Field("target");
+    private final Field outcome = new Field("outcome");
 
     AuditLines(boolean includeParams) {
         this.includeParams = includeParams;
@@ -23,35 +40,65 @@ final class AuditLines {
 
     /** Appends the line for {@code e}, without its newline. */
     void render(AuditEvent e, JsonBytes line) {
-        line.utf8("{\"time\":\"");
+        line.bytes(TIME);
         stamps.appendTo(e.time(), line);
         line.ascii('"');
-        field(line, "kind", e.kind());
-        field(line, "component", e.component());
+        kind.append(e.kind(), line);
+        component.append(e.component(), line);
         if (e.requestId().isPresent()) {
-            field(line, "requestId", e.requestId().get());
+            requestId.appendUncached(e.requestId().get(), line); // unique per line
         }
         if (e.sender().isPresent()) {
-            field(line, "sender", e.sender().get());
+            sender.append(e.sender().get(), line);
         }
-        line.utf8(",\"authenticated\":").bool(e.authenticated());
+        line.bytes(e.authenticated() ? AUTHENTICATED : NOT_AUTHENTICATED);
         if (e.target().isPresent()) {
-            field(line, "target", e.target().get());
+            target.append(e.target().get(), line);
         }
         if (e.params().isPresent()) {
             JsonNode p = e.params().get();
-            line.utf8(",\"paramsSha256\":\"");
+            line.bytes(PARAMS_SHA256);
             CanonicalJson.appendSha256Of(p, line);
             line.ascii('"');
             if (includeParams) {
-                line.utf8(",\"params\":").utf8(p.toString()); // JsonNode.toString() is strict JSON
+                line.bytes(PARAMS).utf8(p.toString()); // JsonNode.toString() is strict JSON
             }
         }
-        field(line, "outcome", e.outcome());
-        line.utf8(",\"durationMicros\":").number(TimeUnit.NANOSECONDS.toMicros(e.duration().toNanos())).ascii('}');
+        outcome.append(e.outcome(), line);
+        line.bytes(DURATION).number(TimeUnit.NANOSECONDS.toMicros(e.duration().toNanos())).ascii('}');
     }
 
-    private static void field(JsonBytes line, String name, String value) {
-        line.utf8(",\"").utf8(name).utf8("\":").quoted(value);
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** One field, {@code ,"name":"value"}, with the rendered text of the last value it was given. */
+    private static final class Field {
+        /** Longer values are quoted each time: a cache must not pin a huge string. */
+        private static final int MAX_CACHED = 256;
+        private final byte[] prefix;
+        private String last;
+        private byte[] lastText;
+
+        Field(String name) {
+            this.prefix = ascii(",\"" + name + "\":");
+        }
+
+        void append(String value, JsonBytes line) {
+            if (value == last || value.equals(last)) {
+                line.bytes(lastText);
+                return;
+            }
+            int from = line.length();
+            appendUncached(value, line);
+            if (value.length() <= MAX_CACHED) {
+                last = value;
+                lastText = Arrays.copyOfRange(line.array(), from, line.length());
+            }
+        }
+
+        void appendUncached(String value, JsonBytes line) {
+            line.bytes(prefix).quoted(value);
+        }
     }
 }

@@ -44,12 +44,17 @@ public final class CanonicalJson {
         Scratch s = SCRATCH.get();
         JsonBytes text = s.text;
         text.setLength(0); // a value that failed to write (too deep) left its start behind
-        write(value, text);
+        write(value, text, s.shapes);
         MessageDigest d = s.digest;
         d.reset();
         d.update(text.array(), 0, text.length());
         text.clear(MAX_KEPT); // one huge value must not pin its buffer for the thread's life
-        out.hex(d.digest());
+        try {
+            d.digest(s.hash, 0, s.hash.length);
+        } catch (java.security.DigestException e) {
+            throw new IllegalStateException("SHA-256 is 32 bytes", e);
+        }
+        out.hex(s.hash);
     }
 
     private static final int MAX_KEPT = 16 * 1024;
@@ -58,13 +63,61 @@ public final class CanonicalJson {
     private static final class Scratch {
         final JsonBytes text = new JsonBytes(256);
         final MessageDigest digest = newDigest();
+        final byte[] hash = new byte[32];
+        /** Key orders seen lately, by key count and first key: requests to one collector repeat theirs. */
+        final Shape[] shapes = new Shape[16];
+    }
+
+    /**
+     * An object's keys in the order its map gives them, the order that sorts them, and each key
+     * rendered as {@code "key":}. Sorting and quoting the keys was a third of the audit writer's
+     * canonical form; parsed field names are interned, so a match is mostly identity checks.
+     */
+    private static final class Shape {
+        final String[] keys;
+        final int[] sorted;
+        final byte[][] rendered;
+
+        Shape(Map.Entry<String, JsonNode>[] fields, int n) {
+            keys = new String[n];
+            for (int i = 0; i < n; i++) {
+                keys[i] = fields[i].getKey();
+            }
+            Integer[] order = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, (a, b) -> keys[a].compareTo(keys[b])); // stable: duplicate keys cannot occur in a map anyway
+            sorted = new int[n];
+            rendered = new byte[n][];
+            JsonBytes key = new JsonBytes(32);
+            for (int i = 0; i < n; i++) {
+                sorted[i] = order[i];
+                key.setLength(0);
+                key.quoted(keys[order[i]]).ascii(':');
+                rendered[i] = key.toByteArray();
+            }
+        }
+
+        boolean matches(Map.Entry<String, JsonNode>[] fields, int n) {
+            if (n != keys.length) {
+                return false;
+            }
+            for (int i = 0; i < n; i++) {
+                String k = fields[i].getKey();
+                if (k != keys[i] && !k.equals(keys[i])) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     static byte[] bytes(JsonNode node) {
         JsonBytes out = new JsonBytes(128);
-        write(node, out);
+        write(node, out, null);
         return out.toByteArray();
     }
 
@@ -90,7 +143,7 @@ public final class CanonicalJson {
      * the form never changes), in UTF-8, without a generator per scalar: that was most of the audit
      * writer's CPU.
      */
-    private static void write(JsonNode node, JsonBytes out) {
+    private static void write(JsonNode node, JsonBytes out, Shape[] shapes) {
         switch (node.getNodeType()) {
             case OBJECT -> {
                 out.ascii('{');
@@ -102,13 +155,18 @@ public final class CanonicalJson {
                 while (n < fields.length && it.hasNext()) {
                     fields[n++] = it.next();
                 }
+                if (shapes != null && n > 0 && n <= 16) {
+                    writeShaped(fields, n, out, shapes);
+                    out.ascii('}');
+                    return;
+                }
                 sortByKey(fields, n);
                 for (int i = 0; i < n; i++) {
                     if (i > 0) {
                         out.ascii(',');
                     }
                     out.quoted(fields[i].getKey()).ascii(':');
-                    write(fields[i].getValue(), out);
+                    write(fields[i].getValue(), out, shapes);
                 }
                 out.ascii('}');
             }
@@ -118,7 +176,7 @@ public final class CanonicalJson {
                     if (i > 0) {
                         out.ascii(',');
                     }
-                    write(node.get(i), out);
+                    write(node.get(i), out, shapes);
                 }
                 out.ascii(']');
             }
@@ -133,6 +191,23 @@ public final class CanonicalJson {
                 }
             }
             default -> out.utf8(node.toString());
+        }
+    }
+
+    /** The entries of a small object in key order, its keys' text and order from the cache of shapes. */
+    private static void writeShaped(Map.Entry<String, JsonNode>[] fields, int n, JsonBytes out, Shape[] shapes) {
+        int slot = (fields[0].getKey().hashCode() * 31 + n) & (shapes.length - 1);
+        Shape shape = shapes[slot];
+        if (shape == null || !shape.matches(fields, n)) {
+            shape = new Shape(fields, n);
+            shapes[slot] = shape;
+        }
+        for (int i = 0; i < n; i++) {
+            if (i > 0) {
+                out.ascii(',');
+            }
+            out.bytes(shape.rendered[i]);
+            write(fields[shape.sorted[i]].getValue(), out, shapes);
         }
     }
 

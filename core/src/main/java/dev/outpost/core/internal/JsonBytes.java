@@ -200,6 +200,11 @@ public final class JsonBytes {
         return this;
     }
 
+    /** Appends all of {@code src}: text rendered once and kept (field names, repeated values). */
+    public JsonBytes bytes(byte[] src) {
+        return bytes(src, 0, src.length);
+    }
+
     /** Appends the two lower-case hex digits of each byte of {@code src}. */
     public JsonBytes hex(byte[] src) {
         room(src.length * 2L);

@@ -202,4 +202,55 @@ class AuditLogTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> AuditLog.fromConfig(config).build())
                 .isInstanceOf(dev.outpost.ConfigException.class).hasMessageContaining("is a directory");
     }
+    @Test
+    void eachLineCarriesItsOwnValuesWhenConsecutiveLinesRepeatOrChangeThem() {
+        AuditLog audit = AuditLog.toFile(dir.resolve("c.jsonl")).build();
+        String[][] values = {{"host-1", "ops", "disk.usage", "ok"}, {"host-1", "ops", "disk.usage", "ok"},
+            {"host-2", "ops\"x", "disk.usage", "error"}, {"host-1", "ops", "dïsk.usage", "ok"},
+            {new String("host-1"), "ops", "disk.usage", "rejected:unknown-sender"}};
+        for (String[] v : values) {
+            AuditEvent e = new AuditEvent(Instant.parse("2026-12-04T10:00:00.5Z"), AuditEvent.REQUEST, v[0], Optional.of("r1"),
+                    Optional.of(v[1]), false, Optional.of(v[2]), Optional.empty(), v[3], Duration.ofMillis(1));
+            com.fasterxml.jackson.databind.JsonNode line = Json.parse(audit.render(e));
+            assertThat(line.path("component").asText()).isEqualTo(v[0]);
+            assertThat(line.path("sender").asText()).isEqualTo(v[1]);
+            assertThat(line.path("target").asText()).isEqualTo(v[2]);
+            assertThat(line.path("outcome").asText()).isEqualTo(v[3]);
+            assertThat(line.path("time").asText()).isEqualTo("2026-12-04T10:00:00.500Z");
+            assertThat(line.path("authenticated").asBoolean(true)).isFalse();
+        }
+    }
+
+    @Test
+    void linesFromManyThreadsAreAllWrittenOnceAndInTimeOrderPerThread() throws Exception {
+        List<String> got = java.util.Collections.synchronizedList(new ArrayList<>());
+        int threads = 6;
+        int each = 5_000;
+        AuditLog audit = AuditLog.builder(got::addAll).bufferSize(threads * each).build().start();
+        List<Thread> started = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            Thread th = new Thread(() -> {
+                for (int i = 0; i < each; i++) {
+                    audit.record(new AuditEvent(Instant.ofEpochSecond(1_800_000_000L, i * 1000L), AuditEvent.REQUEST, "host-1",
+                            Optional.of(id + "-" + i), Optional.empty(), false, Optional.empty(), Optional.empty(), "ok",
+                            Duration.ZERO));
+                }
+            });
+            th.start();
+            started.add(th);
+        }
+        for (Thread th : started) {
+            th.join();
+        }
+        audit.close();
+        assertThat(audit.dropped()).isZero();
+        assertThat(got).hasSize(threads * each);
+        int[] next = new int[threads];
+        for (String line : got) {
+            String[] id = Json.parse(line).path("requestId").asText().split("-");
+            int t = Integer.parseInt(id[0]);
+            assertThat(Integer.parseInt(id[1])).as("thread %d's lines in order", t).isEqualTo(next[t]++);
+        }
+    }
 }

@@ -145,4 +145,29 @@ class CanonicalJsonTest {
             assertThat(appended.toString()).isEqualTo("prefix:" + expected);
         }
     }
+    @Test
+    void objectsThatRepeatOrNearlyRepeatAnEarlierKeyOrderHashAsTheirOwnCanonicalForm() throws Exception {
+        // the hash keeps the key orders it has seen: a repeat must reuse one, a near miss must not
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        String[][] shapes = {{"path", "depth", "follow"}, {"depth", "follow", "path"}, {"path", "follow", "depth"},
+            {"path", "depth", "limit"}, {"path", "depth"}, {"path", "depth", "follow"}, {"path", new String("depth"), "follow"},
+            {"pat", "depth", "follow"}};
+        for (int round = 0; round < 3; round++) {
+            for (String[] keys : shapes) {
+                ObjectNode o = F.objectNode();
+                for (int i = 0; i < keys.length; i++) {
+                    o.put(keys[i], keys[i].length() * 10 + i + round);
+                }
+                ObjectNode outer = F.objectNode();
+                outer.set("inner", o);
+                outer.put("a", round);
+                for (JsonNode v : List.of(o, outer)) {
+                    String expected = java.util.HexFormat.of().formatHex(sha.digest(jacksonForm(v).getBytes(StandardCharsets.UTF_8)));
+                    JsonBytes out = new JsonBytes(8);
+                    CanonicalJson.appendSha256Of(v, out);
+                    assertThat(out.toString()).as("%s", v).isEqualTo(expected);
+                }
+            }
+        }
+    }
 }
