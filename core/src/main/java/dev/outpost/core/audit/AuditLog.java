@@ -16,10 +16,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -69,9 +67,8 @@ public final class AuditLog implements AutoCloseable {
 
     private final AuditSink sink;
     private final AuditLines lineFormat;
-    // lock-free, bounded by the counter: the loop threads never wait on the writer's lock
-    private final ConcurrentLinkedQueue<AuditEvent> buffer = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger buffered = new AtomicInteger();
+    // lock-free, a stripe per recording thread: the loop threads never wait on the writer or on each other
+    private final EventRing buffer;
     private final int capacity;
     private volatile boolean writerIdle;
     private final Duration drainTimeout;
@@ -95,6 +92,7 @@ public final class AuditLog implements AutoCloseable {
         this.sink = sink;
         this.lineFormat = new AuditLines(includeParams);
         this.capacity = bufferSize;
+        this.buffer = new EventRing(bufferSize);
         this.drainTimeout = drain;
         this.threads = new OwnedThreads("audit", b.threadFactory);
     }
@@ -144,12 +142,10 @@ public final class AuditLog implements AutoCloseable {
             dropped.increment();
             return false;
         }
-        if (buffered.incrementAndGet() > capacity) {
-            buffered.decrementAndGet();
+        if (!buffer.offer(event)) {
             dropped.increment();
             return false;
         }
-        buffer.offer(event);
         if (writerIdle) {
             writerIdle = false;
             LockSupport.unpark(writer);
@@ -174,7 +170,7 @@ public final class AuditLog implements AutoCloseable {
 
     /** Events waiting in the buffer. */
     public int buffered() {
-        return buffered.get();
+        return state.get() == State.STOPPED && terminated.isDone() ? 0 : buffer.size();
     }
 
     /**
@@ -203,8 +199,7 @@ public final class AuditLog implements AutoCloseable {
                 alive = threads.awaitTermination(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
             }
             closeSink();
-            int lost = buffered.getAndSet(0);
-            buffer.clear();
+            int lost = buffer.size(); // the writer is gone (or stuck in the sink): what it did not take is lost
             dropped.add(lost);
             terminated.complete(new ShutdownResult(alive.isEmpty() && lost == 0, alive, 0,
                     Duration.ofNanos(System.nanoTime() - t0)));
@@ -248,9 +243,8 @@ public final class AuditLog implements AutoCloseable {
                         ends[count++] = lines.length();
                     }
                 } while (taken < BATCH && (e = buffer.poll()) != null);
-                // once per batch: the recorders increment this counter, and a decrement per event
-                // would bounce its cache line between their cores and this one for every event
-                buffered.addAndGet(-taken);
+                // once per batch: the room goes back to the pool the recorders take it from
+                buffer.release();
                 if (count > 0) {
                     try {
                         write(count);

@@ -1,0 +1,150 @@
+package dev.outpost.core.audit;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The {@link AuditLog}'s buffer: bounded, many recording threads, one writer. Each recording thread
+ * gets a stripe of its own (while there are stripes enough: a power of two, at least the cores,
+ * 2 to 8), an array ring it claims slots of with an uncontended CAS; no node is allocated per
+ * event. The bound is kept by credit: a stripe takes room from the shared pool a chunk at a time
+ * and the writer gives it back once per batch, so the recording threads do not take turns at one
+ * counter's cache line per event (a shared counter and queue tail cost the worker's two loop threads
+ * about as much as the line's rendering cost the writer). The writer takes the oldest head
+ * of all stripes first, so lines stay in time order as far as the events at hand allow. At most
+ * {@code stripes × chunk} of the room may sit unused in other threads' stripes when one thread
+ * finds the pool empty; with a small buffer the chunk is 1 and the bound exact.
+ */
+final class EventRing {
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(AuditEvent[].class);
+    /** Longs between two stripes' counters: 128 bytes, so no two stripes share a cache line (or its prefetched pair). */
+    private static final int STRIDE = 16;
+    private static final int TAIL = 0;
+    private static final int LIMIT = 1;
+    private static final int HEAD = 8;
+
+    private final int stripeCount;
+    private final int ringSize;
+    private final int mask;
+    private final int chunk;
+    /** Per stripe, at {@code i * STRIDE}: the next index to claim, the index credit runs to, and the writer's head as published. */
+    private final AtomicLongArray counters;
+    /** A stripe's ring, made when a thread is first given the stripe. */
+    private final AtomicReferenceArray<AuditEvent[]> rings;
+    private final AtomicLong free;
+    private final AtomicInteger assigned = new AtomicInteger();
+    private final ThreadLocal<Integer> stripe = ThreadLocal.withInitial(this::assign);
+    /** The writer's own heads: the next index to take from each stripe. */
+    private final long[] heads;
+    private int takenSinceRelease;
+
+    EventRing(int capacity) {
+        int cores = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
+        this.stripeCount = Integer.highestOneBit(cores - 1) << 1;
+        this.ringSize = capacity >= 1 << 30 ? 1 << 30 : Math.max(2, Integer.highestOneBit(capacity - 1) << 1);
+        this.mask = ringSize - 1;
+        this.chunk = Math.max(1, Math.min(64, capacity / (4 * stripeCount)));
+        this.counters = new AtomicLongArray(stripeCount * STRIDE);
+        this.rings = new AtomicReferenceArray<>(stripeCount);
+        this.free = new AtomicLong(Math.min(capacity, ringSize));
+        this.heads = new long[stripeCount];
+    }
+
+    private Integer assign() {
+        int i = assigned.getAndIncrement() & (stripeCount - 1);
+        if (rings.get(i) == null) {
+            rings.compareAndSet(i, null, new AuditEvent[ringSize]);
+        }
+        return i;
+    }
+
+    /** Adds {@code e}; false when the buffer is full. Never blocks. */
+    boolean offer(AuditEvent e) {
+        int i = stripe.get();
+        int at = i * STRIDE;
+        AuditEvent[] ring = rings.get(i);
+        while (true) {
+            long t = counters.get(at + TAIL);
+            if (t >= counters.get(at + LIMIT) && !takeCredit(at)) {
+                return false;
+            }
+            if (counters.compareAndSet(at + TAIL, t, t + 1)) {
+                SLOT.setRelease(ring, (int) t & mask, e);
+                return true;
+            }
+        }
+    }
+
+    /** Moves a chunk of room from the pool to stripe {@code at}; false when the pool is empty. */
+    private boolean takeCredit(int at) {
+        long f;
+        long take;
+        do {
+            f = free.get();
+            if (f == 0) {
+                return false;
+            }
+            take = Math.min(f, chunk);
+        } while (!free.compareAndSet(f, f - take));
+        counters.getAndAdd(at + LIMIT, take);
+        return true;
+    }
+
+    /** The writer's next event, the oldest at the stripes' heads; null when none is ready. Writer thread only. */
+    AuditEvent poll() {
+        AuditEvent best = null;
+        int from = -1;
+        for (int i = 0; i < stripeCount; i++) {
+            AuditEvent[] ring = rings.get(i);
+            if (ring == null) {
+                continue;
+            }
+            AuditEvent e = (AuditEvent) SLOT.getAcquire(ring, (int) heads[i] & mask);
+            if (e != null && (best == null || e.time().isBefore(best.time()))) {
+                best = e;
+                from = i;
+            }
+        }
+        if (best != null) {
+            SLOT.setOpaque(rings.get(from), (int) heads[from] & mask, null);
+            heads[from]++;
+            takenSinceRelease++;
+        }
+        return best;
+    }
+
+    /** Gives the room of the events polled since the last call back to the pool. Writer thread only. */
+    void release() {
+        if (takenSinceRelease == 0) {
+            return;
+        }
+        for (int i = 0; i < stripeCount; i++) {
+            counters.lazySet(i * STRIDE + HEAD, heads[i]);
+        }
+        free.addAndGet(takenSinceRelease); // after the slots were cleared: a recorder given this room may reuse them
+        takenSinceRelease = 0;
+    }
+
+    /** Whether no event was added that the writer has not taken. Writer thread only. */
+    boolean isEmpty() {
+        for (int i = 0; i < stripeCount; i++) {
+            if (counters.get(i * STRIDE + TAIL) != heads[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Events added and not yet taken by the writer (as of its last batch). */
+    int size() {
+        long n = 0;
+        for (int i = 0; i < stripeCount; i++) {
+            n += counters.get(i * STRIDE + TAIL) - counters.get(i * STRIDE + HEAD);
+        }
+        return (int) Math.max(0, n);
+    }
+}
