@@ -182,7 +182,7 @@ public final class CanonicalJson {
             }
             case STRING -> out.quoted(node.textValue());
             case BOOLEAN -> out.bool(node.booleanValue());
-            case NULL -> out.utf8("null");
+            case NULL -> out.nul();
             case NUMBER -> {
                 if (node.isInt() || node.isLong()) {
                     out.number(node.longValue());

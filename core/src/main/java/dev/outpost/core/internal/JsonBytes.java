@@ -189,8 +189,17 @@ public final class JsonBytes {
 
     /** Appends {@code true} or {@code false}. */
     public JsonBytes bool(boolean v) {
-        return utf8(v ? "true" : "false");
+        return bytes(v ? TRUE : FALSE);
     }
+
+    /** Appends {@code null}. */
+    public JsonBytes nul() {
+        return bytes(NULL);
+    }
+
+    private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
+    private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
+    private static final byte[] NULL = {'n', 'u', 'l', 'l'};
 
     /** Appends {@code count} bytes of {@code src} from {@code from}. */
     public JsonBytes bytes(byte[] src, int from, int count) {
@@ -208,14 +217,28 @@ public final class JsonBytes {
     /** Appends the two lower-case hex digits of each byte of {@code src}. */
     public JsonBytes hex(byte[] src) {
         room(src.length * 2L);
+        byte[] b = buf;
+        int at = len;
         for (byte x : src) {
-            buf[len++] = LOWER_HEX[(x >> 4) & 0xF];
-            buf[len++] = LOWER_HEX[x & 0xF];
+            int i = (x & 0xFF) << 1;
+            b[at] = HEX_PAIRS[i];
+            b[at + 1] = HEX_PAIRS[i + 1];
+            at += 2;
         }
+        len = at;
         return this;
     }
 
-    private static final byte[] LOWER_HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    /** Both lower-case hex digits of every byte value, side by side: a hash is 32 lookups, not 64. */
+    private static final byte[] HEX_PAIRS = new byte[512];
+
+    static {
+        byte[] digits = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+        for (int v = 0; v < 256; v++) {
+            HEX_PAIRS[2 * v] = digits[v >> 4];
+            HEX_PAIRS[2 * v + 1] = digits[v & 0xF];
+        }
+    }
 
     @Override
     public String toString() {

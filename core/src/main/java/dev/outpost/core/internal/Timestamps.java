@@ -78,10 +78,13 @@ public final class Timestamps {
             out.ascii('Z');
         }
 
-        private static void padded(JsonBytes out, int value, int width) {
-            for (int p = POW10[width - 1]; p > 0; p /= 10) {
-                out.ascii((char) ('0' + value / p % 10));
+        private final byte[] digits = new byte[9];
+
+        private void padded(JsonBytes out, int value, int width) {
+            for (int i = width - 1; i >= 0; i--, value /= 10) {
+                digits[i] = (byte) ('0' + value % 10);
             }
+            out.bytes(digits, 0, width);
         }
     }
 
