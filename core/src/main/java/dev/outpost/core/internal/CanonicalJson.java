@@ -45,8 +45,7 @@ public final class CanonicalJson {
         JsonBytes text = s.text;
         text.setLength(0); // a value that failed to write (too deep) left its start behind
         write(value, text, s.shapes);
-        MessageDigest d = s.digest;
-        d.reset();
+        MessageDigest d = s.digest; // left reset by the last digest(): it is updated only once the text is whole
         d.update(text.array(), 0, text.length());
         text.clear(MAX_KEPT); // one huge value must not pin its buffer for the thread's life
         try {
