@@ -354,7 +354,12 @@ public final class AuditLog implements AutoCloseable {
             this.file = file;
         }
 
-        /** How many events the buffer holds before events are dropped; default {@value #DEFAULT_BUFFER}. */
+        /**
+         * How many events the buffer holds before events are dropped; default {@value #DEFAULT_BUFFER}.
+         * Each recording thread takes room a chunk at a time (up to 64 events, fewer for small
+         * buffers), so room an idle thread holds is not lent to the others; the buffer's memory is
+         * a ring of this size, rounded up to a power of two, per recording thread (at most 8).
+         */
         public Builder bufferSize(int events) {
             if (events < 1) {
                 throw new IllegalArgumentException("bufferSize must be at least 1, was " + events);
