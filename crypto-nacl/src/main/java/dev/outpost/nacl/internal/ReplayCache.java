@@ -65,13 +65,45 @@ public final class ReplayCache {
         }
     }
 
-    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+    /** A thread's SHA-256 and the buffers it reads and writes, kept: a sighting allocates nothing for its digest. */
+    private static final class Digests {
+        static final ThreadLocal<Digests> LOCAL = ThreadLocal.withInitial(Digests::new);
+
+        private final MessageDigest sha256;
+        private final byte[] out = new byte[32];
+        private byte[] in = new byte[256];
+
+        private Digests() {
+            try {
+                sha256 = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
         }
-    });
+
+        /**
+         * The SHA-256 of {@code s} with every char as two bytes: unlike UTF-8, no two strings give the
+         * same bytes (it keeps unpaired surrogates). Valid until this thread's next call.
+         */
+        byte[] of(String s) {
+            int n = s.length() * 2;
+            if (in.length < n) {
+                in = new byte[Math.max(n, in.length * 2)];
+            }
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                in[2 * i] = (byte) (c >>> 8);
+                in[2 * i + 1] = (byte) c;
+            }
+            sha256.update(in, 0, n);
+            try {
+                sha256.digest(out, 0, out.length);
+            } catch (java.security.DigestException e) {
+                throw new IllegalStateException(e);
+            }
+            return out;
+        }
+    }
 
     private final int capacity;
     private final int perSenderQuota;
@@ -132,7 +164,7 @@ public final class ReplayCache {
         long digestHi = 0;
         long digestLo = 0;
         if (known) {
-            byte[] d = SHA_256.get().digest(utf16(transportMessageId));
+            byte[] d = Digests.LOCAL.get().of(transportMessageId);
             digestHi = readLong(d, 0);
             digestLo = readLong(d, 8);
         }
@@ -295,17 +327,6 @@ public final class ReplayCache {
      */
     public record Snapshot(int size, int capacity, int perSenderQuota, int senders, int busiestSender, long refusedFull,
             long refusedOverQuota, long replays) {}
-
-    /** Every char as two bytes: unlike UTF-8, no two strings give the same bytes (it keeps unpaired surrogates). */
-    private static byte[] utf16(String s) {
-        byte[] b = new byte[s.length() * 2];
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            b[2 * i] = (byte) (c >>> 8);
-            b[2 * i + 1] = (byte) c;
-        }
-        return b;
-    }
 
     private static long readLong(byte[] b, int off) {
         long v = 0;
