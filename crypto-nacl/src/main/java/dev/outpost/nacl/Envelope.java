@@ -1,6 +1,7 @@
 package dev.outpost.nacl;
 
 import dev.outpost.RejectReason;
+import dev.outpost.nacl.internal.DirectBox;
 import dev.outpost.nacl.internal.RandomPool;
 import dev.outpost.nacl.internal.Sodium;
 import dev.outpost.spi.CodecException;
@@ -56,34 +57,43 @@ final class Envelope {
         if (to.size() > MAX_GROUP) {
             throw new NaclException("a group message has at most " + MAX_GROUP + " recipients, was " + to.size());
         }
+        byte[] stamp = new byte[STAMP];
+        writeLong(stamp, 0, nowMillis);
+        RandomPool.fill(stamp, 8, ID);
+        try {
+            return to.size() == 1 ? sealDirect(stamp, payload, to.get(0)) : sealGroup(stamp, payload, to);
+        } finally {
+            Arrays.fill(stamp, (byte) 0);
+        }
+    }
+
+    private byte[] sealDirect(byte[] stamp, byte[] payload, NaclPublicKey peer) {
+        // The box is sealed straight into the message, after the header that carries its nonce.
+        byte[] out = new byte[DIRECT_HEADER + MAC + STAMP + payload.length];
+        out[0] = FORMAT_DIRECT;
+        System.arraycopy(identities.get(0).publicKey().raw(), 0, out, 1, PK);
+        System.arraycopy(peer.rawKeyId(), 0, out, 1 + PK, KEY_ID);
+        RandomPool.fill(out, 1 + PK + KEY_ID, NONCE);
+        if (!DirectBox.seal(out, DIRECT_HEADER, stamp, payload, out, 1 + PK + KEY_ID, shared.with(0, peer))) {
+            throw new NaclException("libsodium failed to seal a message");
+        }
+        return out;
+    }
+
+    private byte[] sealGroup(byte[] stamp, byte[] payload, List<NaclPublicKey> to) {
         byte[] plain = new byte[STAMP + payload.length];
-        writeLong(plain, 0, nowMillis);
-        RandomPool.fill(plain, 8, ID);
+        System.arraycopy(stamp, 0, plain, 0, STAMP);
         System.arraycopy(payload, 0, plain, STAMP, payload.length);
         byte[] nonce = new byte[NONCE];
         RandomPool.fill(nonce, 0, NONCE);
         try {
-            return to.size() == 1 ? sealDirect(plain, to.get(0), nonce) : sealGroup(plain, to, nonce);
+            return sealGroupBoxes(plain, to, nonce);
         } finally {
             Arrays.fill(plain, (byte) 0);
         }
     }
 
-    private byte[] sealDirect(byte[] plain, NaclPublicKey peer, byte[] nonce) {
-        byte[] box = new byte[MAC + plain.length];
-        if (!Sodium.box().cryptoBoxEasyAfterNm(box, plain, plain.length, nonce, shared.with(0, peer))) {
-            throw new NaclException("libsodium failed to seal a message");
-        }
-        byte[] out = new byte[DIRECT_HEADER + box.length];
-        out[0] = FORMAT_DIRECT;
-        System.arraycopy(identities.get(0).publicKey().raw(), 0, out, 1, PK);
-        System.arraycopy(peer.rawKeyId(), 0, out, 1 + PK, KEY_ID);
-        System.arraycopy(nonce, 0, out, 1 + PK + KEY_ID, NONCE);
-        System.arraycopy(box, 0, out, DIRECT_HEADER, box.length);
-        return out;
-    }
-
-    private byte[] sealGroup(byte[] plain, List<NaclPublicKey> to, byte[] nonce) {
+    private byte[] sealGroupBoxes(byte[] plain, List<NaclPublicKey> to, byte[] nonce) {
         // The group key is secret: drawn from libsodium directly, never from the pool of public values.
         byte[] key = Sodium.random(32);
         byte[] keyAndHash = new byte[64];
@@ -144,20 +154,31 @@ final class Envelope {
         return Arrays.copyOfRange(body, 1, 1 + PK);
     }
 
-    /** Opens {@code body} (checked by {@link #claimedSender}) from {@code sender}; returns the box's contents. */
-    byte[] open(byte[] body, NaclPublicKey sender) {
-        return body[0] == FORMAT_DIRECT ? openDirect(body, sender) : openGroup(body, sender);
+    /**
+     * Opens {@code body} (checked by {@link #claimedSender}) from {@code sender}: the box's stamp goes
+     * to {@code stamp} ({@link #STAMP} bytes), what follows it is returned.
+     */
+    byte[] open(byte[] body, NaclPublicKey sender, byte[] stamp) {
+        if (body[0] == FORMAT_DIRECT) {
+            return openDirect(body, sender, stamp);
+        }
+        byte[] plain = openGroup(body, sender);
+        try {
+            System.arraycopy(plain, 0, stamp, 0, STAMP);
+            return Arrays.copyOfRange(plain, STAMP, plain.length);
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+        }
     }
 
-    private byte[] openDirect(byte[] body, NaclPublicKey sender) {
+    private byte[] openDirect(byte[] body, NaclPublicKey sender, byte[] stamp) {
         int identity = identityFor(body, 1 + PK);
-        byte[] nonce = Arrays.copyOfRange(body, 1 + PK + KEY_ID, DIRECT_HEADER);
-        byte[] box = Arrays.copyOfRange(body, DIRECT_HEADER, body.length);
-        byte[] plain = new byte[box.length - MAC];
-        if (!Sodium.box().cryptoBoxOpenEasyAfterNm(plain, box, box.length, nonce, shared.with(identity, sender))) {
+        byte[] payload = DirectBox.open(body, DIRECT_HEADER, body.length - DIRECT_HEADER, 1 + PK + KEY_ID,
+                shared.with(identity, sender), stamp);
+        if (payload == null) {
             throw new CodecException(SealRejects.BAD_SEAL, "the seal does not verify: tampered, truncated or forged");
         }
-        return plain;
+        return payload;
     }
 
     private byte[] openGroup(byte[] body, NaclPublicKey sender) {

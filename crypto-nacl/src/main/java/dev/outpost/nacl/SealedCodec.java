@@ -193,13 +193,19 @@ public final class SealedCodec implements Codec {
         try {
             // Who claims to have sent it is checked before any public-key work: unknown senders cost nothing.
             KnownSender known = senders.require(Envelope.claimedSender(body, maxMessageBytes));
-            byte[] plain = envelope.open(body, known.key());
+            byte[] stamp = new byte[Envelope.STAMP];
             try {
-                replays.check(known.key(), plain, Envelope.readLong(plain, 0), clock.millis(),
-                        received == null ? "" : received.messageId());
-                return new Opened(Senders.asSender(known), Arrays.copyOfRange(plain, Envelope.STAMP, plain.length));
+                byte[] payload = envelope.open(body, known.key(), stamp);
+                try {
+                    replays.check(known.key(), stamp, Envelope.readLong(stamp, 0), clock.millis(),
+                            received == null ? "" : received.messageId());
+                } catch (RuntimeException e) {
+                    Arrays.fill(payload, (byte) 0); // refused: what it said leaves no copy behind
+                    throw e;
+                }
+                return new Opened(Senders.asSender(known), payload);
             } finally {
-                Arrays.fill(plain, (byte) 0);
+                Arrays.fill(stamp, (byte) 0);
             }
         } catch (CodecException e) {
             throw e;

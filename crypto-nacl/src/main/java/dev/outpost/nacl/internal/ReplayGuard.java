@@ -46,7 +46,7 @@ public final class ReplayGuard {
     }
 
     /**
-     * Checks the message whose box held {@code plain} (timestamp, id, payload) and remembers it.
+     * Checks the message whose box began with {@code plain} (its stamp: timestamp, id) and remembers it.
      *
      * @param transportMessageId the transport's id of the message, {@code ""} when unknown
      * @throws CodecException {@code stale}, {@code replay}, {@code replay-cache-full} or {@code replay-state-unavailable}

@@ -1,0 +1,125 @@
+package dev.outpost.nacl.internal;
+
+import com.goterl.lazysodium.utils.LibraryLoader;
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import java.util.List;
+
+/**
+ * libsodium's {@code crypto_box_easy_afternm} and {@code crypto_box_open_easy_afternm} on a native
+ * buffer each thread keeps, bound directly (JNA direct mapping, the library Lazysodium loads, found
+ * the same way). Through Lazysodium's {@code byte[]} methods every argument is an array of its own
+ * that JNA copies into fresh native memory and back: a message cost three Java copies (nonce, box,
+ * plain text) and four native allocations each way. Here the caller's arrays are read and written
+ * at offsets, once: the box straight from the received message, the sealed bytes straight into the
+ * message sent.
+ *
+ * <p>The buffer holds the key and the plain text only during a call: both are zeroed before it
+ * returns, whatever the outcome.
+ */
+public final class DirectBox {
+    /** Length of a box's authenticator. */
+    public static final int MAC = 16;
+    private static final int KEY = 32;
+    private static final int NONCE = 24;
+    /** Boxes up to this size use the thread's buffer; larger ones a buffer of their own for the call. */
+    private static final int KEPT = 64 * 1024;
+    private static final ThreadLocal<Buffer> BUFFERS = ThreadLocal.withInitial(() -> new Buffer(KEPT));
+
+    /** Native memory for one call: the key at 0, the nonce at 32, then the input, then the output. */
+    private static final class Buffer {
+        static final int INPUT = 64;
+        final Memory memory;
+        final Pointer nonce;
+        final Pointer input;
+        final Pointer output;
+        final long outputAt;
+
+        Buffer(int box) {
+            outputAt = INPUT + (long) box;
+            memory = new Memory(outputAt + box);
+            nonce = memory.share(KEY);
+            input = memory.share(INPUT);
+            output = memory.share(outputAt);
+        }
+    }
+
+    static {
+        // Sodium.box() loads the same library for Lazysodium first, so that both bind the one copy.
+        Sodium.box();
+        new LibraryLoader(List.of(DirectBox.class)).loadLibrary(LibraryLoader.Mode.PREFER_SYSTEM, "sodium");
+    }
+
+    private DirectBox() {}
+
+    private static native int crypto_box_easy_afternm(Pointer c, Pointer m, long mlen, Pointer n, Pointer k);
+
+    private static native int crypto_box_open_easy_afternm(Pointer m, Pointer c, long clen, Pointer n, Pointer k);
+
+    /**
+     * Seals {@code head} followed by {@code body} (the plain text) with {@code key} (a shared key from
+     * {@code crypto_box_beforenm}) and the 24-byte nonce at {@code nonceAt} of {@code nonceFrom},
+     * writing {@link #MAC} + {@code head.length} + {@code body.length} bytes to {@code out} at {@code outAt}.
+     *
+     * @return false when libsodium refuses
+     */
+    public static boolean seal(byte[] out, int outAt, byte[] head, byte[] body, byte[] nonceFrom, int nonceAt, byte[] key) {
+        int plain = head.length + body.length;
+        Buffer b = buffer(plain + MAC);
+        Memory m = b.memory;
+        try {
+            m.write(0, key, 0, KEY);
+            m.write(KEY, nonceFrom, nonceAt, NONCE);
+            m.write(Buffer.INPUT, head, 0, head.length);
+            m.write(Buffer.INPUT + head.length, body, 0, body.length);
+            if (crypto_box_easy_afternm(b.output, b.input, plain, b.nonce, m) != 0) {
+                return false;
+            }
+            m.read(b.outputAt, out, outAt, plain + MAC);
+            return true;
+        } finally {
+            m.setMemory(0, Buffer.INPUT + (long) plain, (byte) 0);
+            release(b);
+        }
+    }
+
+    /**
+     * Opens the box of {@code length} bytes at {@code boxAt} of {@code message} with {@code key} and the
+     * nonce at {@code nonceAt}: the first {@code head.length} bytes of the plain text go to
+     * {@code head}, the rest to a new array, returned.
+     *
+     * @return the plain text after the head, or null when the box does not verify
+     */
+    public static byte[] open(byte[] message, int boxAt, int length, int nonceAt, byte[] key, byte[] head) {
+        int plain = length - MAC;
+        Buffer b = buffer(length);
+        Memory m = b.memory;
+        try {
+            m.write(0, key, 0, KEY);
+            m.write(KEY, message, nonceAt, NONCE);
+            m.write(Buffer.INPUT, message, boxAt, length);
+            if (crypto_box_open_easy_afternm(b.output, b.input, length, b.nonce, m) != 0) {
+                return null;
+            }
+            m.read(b.outputAt, head, 0, head.length);
+            byte[] rest = new byte[plain - head.length];
+            m.read(b.outputAt + head.length, rest, 0, rest.length);
+            return rest;
+        } finally {
+            m.setMemory(0, KEY, (byte) 0);
+            m.setMemory(b.outputAt, plain, (byte) 0);
+            release(b);
+        }
+    }
+
+    /** The thread's buffer, or one for this call when the box is larger. */
+    private static Buffer buffer(int box) {
+        return box <= KEPT ? BUFFERS.get() : new Buffer(box);
+    }
+
+    private static void release(Buffer b) {
+        if (b.outputAt > Buffer.INPUT + KEPT) {
+            b.memory.close();
+        }
+    }
+}
