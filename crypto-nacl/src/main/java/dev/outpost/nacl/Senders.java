@@ -17,6 +17,12 @@ final class Senders {
 
     private final KnownSenders known;
     private final Map<String, NaclPublicKey> keysByText = new ConcurrentHashMap<>();
+    // The sender last told to the worker, kept: requests mostly come from one sender, which then
+    // costs no Sender per message, and its response no lookup of the key by its text. Matched by
+    // identity: a reloaded list has new KnownSender objects.
+    private volatile Told last;
+
+    private record Told(KnownSender known, Sender sender) {}
 
     Senders(KnownSenders known) {
         this.known = known;
@@ -41,12 +47,22 @@ final class Senders {
     }
 
     /** What the worker learns of an authenticated sender: its key (base64) as id, its name and collectors. */
-    static Sender asSender(KnownSender known) {
-        return new Sender(known.key().base64(), known.name(), known.collectors());
+    Sender asSender(KnownSender known) {
+        Told t = last;
+        if (t != null && t.known() == known) {
+            return t.sender();
+        }
+        Sender s = new Sender(known.key().base64(), known.name(), known.collectors());
+        last = new Told(known, s);
+        return s;
     }
 
     /** The public key of a sender (its id is the base64 key), parsed once per sender. */
     NaclPublicKey keyOf(Sender sender) {
+        Told t = last;
+        if (t != null && t.sender() == sender) {
+            return t.known().key();
+        }
         NaclPublicKey k = keysByText.get(sender.id());
         if (k == null) {
             k = NaclPublicKey.parse(sender.id());

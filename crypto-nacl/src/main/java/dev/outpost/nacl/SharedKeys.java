@@ -17,6 +17,11 @@ final class SharedKeys {
 
     private final List<NaclKeyPair> identities;
     private final List<Map<NaclPublicKey, byte[]>> byIdentity;
+    // The pair last asked for: a worker's requests mostly come from one sender, and the same key
+    // object opens the request and seals its response (matched by identity, not by its bytes).
+    private volatile Last last;
+
+    private record Last(int identity, NaclPublicKey peer, byte[] key) {}
 
     SharedKeys(List<NaclKeyPair> identities) {
         this.identities = identities;
@@ -25,20 +30,27 @@ final class SharedKeys {
 
     /** The shared key of identity number {@code identity} and {@code peer}. */
     byte[] with(int identity, NaclPublicKey peer) {
+        Last l = last;
+        if (l != null && l.peer() == peer && l.identity() == identity) {
+            return l.key();
+        }
         Map<NaclPublicKey, byte[]> keys = byIdentity.get(identity);
         byte[] k = keys.get(peer);
         if (k != null) {
+            last = new Last(identity, peer, k);
             return k;
         }
         if (keys.size() >= MAX_PEERS) {
             keys.clear();
         }
-        return keys.computeIfAbsent(peer, p -> {
+        k = keys.computeIfAbsent(peer, p -> {
             byte[] shared = new byte[32];
             if (!Sodium.box().cryptoBoxBeforeNm(shared, p.raw(), identities.get(identity).secret())) {
                 throw new CodecException(SealRejects.BAD_SEAL, "key agreement with " + p.keyIdHex() + " failed");
             }
             return shared;
         });
+        last = new Last(identity, peer, k);
+        return k;
     }
 }

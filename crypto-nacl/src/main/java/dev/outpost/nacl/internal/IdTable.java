@@ -8,9 +8,10 @@ import java.util.function.IntConsumer;
  * tombstones) with a binary heap of their expiry times. Every remembered message lives for the
  * whole freshness window: as objects, each one was copied by every young collection until it was
  * tenured, and dirtied the card of the table that pointed at it; arrays of numbers cost the
- * collector nothing per message. A slot's fields sit side by side ({@value #STRIDE} longs): a
- * table of a million ids does not fit in a cache, and a probe then costs one miss, not one per
- * field. Not thread-safe: its owner locks it.
+ * collector nothing per message. A table of a million ids does not fit in a cache: probes read
+ * only an array of tags (the slot's hash, eight to a cache line), and a slot's fields sit side by
+ * side ({@value #STRIDE} longs), read when its tag matches and written together. Not thread-safe:
+ * its owner locks it.
  */
 final class IdTable {
     static final int EMPTY = 0;
@@ -28,6 +29,10 @@ final class IdTable {
     // the state's low 32 bits: EMPTY, GONE (a tombstone) or the sender's number (> 0); PENDING while
     // another judge (the shared replay state) has not yet passed the entry's message
     private static final long PENDING = 1L << 32;
+    // slot i's tag: FREE, DELETED (a tombstone), or (occupied, negative) its hash with the top bit set
+    private static final long FREE = 0;
+    private static final long DELETED = 1;
+    private long[] tags;
     private long[] cells;
     private int mask;
     private int live;
@@ -102,6 +107,11 @@ final class IdTable {
         return (int) cells[slot * STRIDE + STATE];
     }
 
+    /** What {@link #tags} holds for an entry of this hash: negative, so never FREE or DELETED. */
+    private static long tag(long hash) {
+        return hash | Long.MIN_VALUE;
+    }
+
     /** The latest expiry of an entry dropped because it expired ({@link Long#MIN_VALUE} before the first). */
     long droppedThrough() {
         return droppedThrough;
@@ -119,14 +129,15 @@ final class IdTable {
 
     /** The slot holding (sender, id) found by probing from {@code hash}, or -1. */
     int find(long hash, int who, long idHi, long idLo) {
-        long[] t = cells;
+        long tag = tag(hash);
+        long[] t = tags;
         for (int i = (int) hash & mask; ; i = (i + 1) & mask) {
-            int at = i * STRIDE;
-            int s = (int) t[at + STATE];
-            if (s == EMPTY) {
+            long here = t[i];
+            if (here == FREE) {
                 return -1;
             }
-            if (s == who && t[at + HI] == idHi && t[at + LO] == idLo) {
+            int at = i * STRIDE;
+            if (here == tag && (int) cells[at + STATE] == who && cells[at + HI] == idHi && cells[at + LO] == idLo) {
                 return i;
             }
         }
@@ -154,12 +165,13 @@ final class IdTable {
             rehash(live + 1 > (mask + 1) / 8 * 3 ? (mask + 1) * 2 : mask + 1);
         }
         int i = (int) hash & mask;
-        while (sender(i) > 0) {
+        while (tags[i] < 0) {
             i = (i + 1) & mask;
         }
-        if (sender(i) == EMPTY) {
+        if (tags[i] == FREE) {
             used++;
         }
+        tags[i] = tag(hash);
         int at = i * STRIDE;
         cells[at + STATE] = (who & 0xFFFFFFFFL) | (waits ? PENDING : 0);
         cells[at + HI] = idHi;
@@ -182,7 +194,7 @@ final class IdTable {
     private void rebuildHeap() {
         heapSize = 0;
         for (int j = 0; j <= mask; j++) {
-            if (sender(j) > 0) {
+            if (tags[j] < 0) {
                 push(cells[j * STRIDE + EXPIRES], j);
             }
         }
@@ -191,6 +203,7 @@ final class IdTable {
     /** Forgets the entry in {@code slot}; returns its sender's number. */
     int remove(int slot) {
         int who = sender(slot);
+        tags[slot] = DELETED;
         cells[slot * STRIDE + STATE] = GONE;
         live--;
         return who;
@@ -203,7 +216,7 @@ final class IdTable {
             pop();
             // the slot may since hold another entry: only one that has expired too goes
             long expires = cells[slot * STRIDE + EXPIRES];
-            if (sender(slot) > 0 && expires <= now) {
+            if (tags[slot] < 0 && expires <= now) {
                 droppedThrough = Math.max(droppedThrough, expires);
                 released.accept(remove(slot));
             }
@@ -211,6 +224,7 @@ final class IdTable {
     }
 
     private void allocate(int count) {
+        tags = new long[count];
         cells = new long[Math.multiplyExact(count, STRIDE)];
         mask = count - 1;
         used = 0;
@@ -218,12 +232,14 @@ final class IdTable {
     }
 
     private void rehash(int count) {
+        long[] oldTags = tags;
         long[] old = cells;
         allocate(count);
         heapSize = 0;
-        for (int at = 0; at < old.length; at += STRIDE) {
+        for (int j = 0; j < oldTags.length; j++) {
+            int at = j * STRIDE;
             int who = (int) old[at + STATE];
-            if (who > 0) {
+            if (oldTags[j] < 0) {
                 insert(hash(k0, k1, who, old[at + HI], old[at + LO]), who, old[at + HI], old[at + LO], old[at + EXPIRES],
                         old[at + TRANSPORT_HI], old[at + TRANSPORT_LO], (old[at + STATE] & PENDING) != 0);
             }

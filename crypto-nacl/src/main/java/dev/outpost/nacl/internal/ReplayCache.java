@@ -65,6 +65,8 @@ public final class ReplayCache {
         }
     }
 
+    private record Last(Object sender, Holder holder) {}
+
     /** A thread's SHA-256 and the buffers it reads and writes, kept: a sighting allocates nothing for its digest. */
     private static final class Digests {
         static final ThreadLocal<Digests> LOCAL = ThreadLocal.withInitial(Digests::new);
@@ -114,6 +116,8 @@ public final class ReplayCache {
     // Senders are the known-senders list's keys (only authentic messages get here): one small record each.
     private final ConcurrentHashMap<Object, Holder> holders = new ConcurrentHashMap<>();
     private volatile Holder[] byNumber = new Holder[1];
+    // The sender last seen and its holder (senders are few, and mostly one sends): no map lookup then.
+    private volatile Last last;
     private final LongAdder refusedFull = new LongAdder();
     private final LongAdder refusedOverQuota = new LongAdder();
     private final LongAdder replays = new LongAdder();
@@ -226,8 +230,13 @@ public final class ReplayCache {
     }
 
     private Holder holder(Object sender) {
+        Last l = last;
+        if (l != null && l.sender() == sender) {
+            return l.holder();
+        }
         Holder h = holders.get(sender);
         if (h != null) {
+            last = new Last(sender, h);
             return h;
         }
         synchronized (holders) {
