@@ -24,6 +24,8 @@ import java.util.Map;
  * in alternating rounds of the same requests. The requests are sealed by a client's codec before
  * each round, outside the measurement.
  *
+ * Also prints the bytes each codec allocates per request (this thread's allocation counter).
+ *
  * <pre>java -cp bench/target/benchmarks.jar dev.outpost.bench.SealedCodecCost [requests=100000] [rounds=5]</pre>
  */
 public final class SealedCodecCost {
@@ -52,20 +54,24 @@ public final class SealedCodecCost {
             for (int i = 0; i < n; i++) {
                 sealed[i] = client.encodeRequest(requests[i]);
             }
-            double plainCpu = measure(json, plain);
-            double sealedCpu = measure(worker, sealed);
+            double[] plainCost = measure(json, plain);
+            double[] sealedCost = measure(worker, sealed);
             if (round >= 0) {
-                System.out.printf(Locale.ROOT, "  round %d: JSON %.2f µs CPU per request, sealed %.2f µs (the seal adds %.2f µs)%n",
-                        round, plainCpu, sealedCpu, sealedCpu - plainCpu);
+                System.out.printf(Locale.ROOT, "  round %d: JSON %.2f µs CPU per request, sealed %.2f µs (the seal adds %.2f µs);"
+                        + " allocated per request: JSON %.0f bytes, sealed %.0f%n",
+                        round, plainCost[0], sealedCost[0], sealedCost[0] - plainCost[0], plainCost[1], sealedCost[1]);
             }
         }
     }
 
-    /** CPU µs per request of this thread. */
-    private static double measure(Codec codec, byte[][] bodies) {
+    /** CPU µs and bytes allocated per request, of this thread. */
+    private static double[] measure(Codec codec, byte[][] bodies) {
         ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+        com.sun.management.ThreadMXBean heap = (com.sun.management.ThreadMXBean) cpu;
+        long self = Thread.currentThread().getId();
         Instant now = Instant.now();
         long sink = 0;
+        long a0 = heap.getThreadAllocatedBytes(self);
         long c0 = cpu.getCurrentThreadCpuTime();
         for (int i = 0; i < bodies.length; i++) {
             Decoded<Request> d = codec.decodeRequest(bodies[i], new Received("m-" + i, 1));
@@ -73,9 +79,10 @@ public final class SealedCodecCost {
             sink += codec.encodeResponse(r, d.sender()).length;
         }
         long used = cpu.getCurrentThreadCpuTime() - c0;
+        long allocated = heap.getThreadAllocatedBytes(self) - a0;
         if (sink == 0) {
             throw new AssertionError();
         }
-        return used / 1e3 / bodies.length;
+        return new double[] {used / 1e3 / bodies.length, (double) allocated / bodies.length};
     }
 }
