@@ -332,7 +332,7 @@ public final class SealedCodec implements Codec {
 
         /**
          * How many messages the replay cache remembers at once, each for its freshness window;
-         * default 100,000 (at most about 180 bytes each). When it is full, new messages are refused as
+         * default 100,000 (at most about 140 bytes each). When it is full, new messages are refused as
          * {@code replay-cache-full} until older ones leave the window: size it for the most
          * messages expected within one window.
          */

@@ -4,36 +4,26 @@ import java.util.function.IntConsumer;
 
 /**
  * One stripe of the {@link ReplayCache}: message ids with their sender, expiry and transport
- * message, in one array of numbers (an open-addressing table, linear probing, deletions leave
+ * message, in primitive arrays (an open-addressing table, linear probing, deletions leave
  * tombstones) with a binary heap of their expiry times. Every remembered message lives for the
  * whole freshness window: as objects, each one was copied by every young collection until it was
  * tenured, and dirtied the card of the table that pointed at it; arrays of numbers cost the
- * collector nothing per message. A table of a million ids does not fit in a cache: probes read
- * only an array of tags (the slot's hash, eight to a cache line), and a slot's fields sit side by
- * side ({@value #STRIDE} longs), read when its tag matches and written together. Not thread-safe:
- * its owner locks it.
+ * collector nothing per message. Not thread-safe: its owner locks it.
  */
 final class IdTable {
     static final int EMPTY = 0;
     static final int GONE = -1;
     private static final int INITIAL_SLOTS = 64;
 
-    // slot i is cells[i * STRIDE ...]: its state, the id's two halves, the expiry, the transport digest's two halves
-    static final int STRIDE = 6;
-    private static final int STATE = 0;
-    private static final int HI = 1;
-    private static final int LO = 2;
-    private static final int EXPIRES = 3;
-    private static final int TRANSPORT_HI = 4;
-    private static final int TRANSPORT_LO = 5;
-    // the state's low 32 bits: EMPTY, GONE (a tombstone) or the sender's number (> 0); PENDING while
-    // another judge (the shared replay state) has not yet passed the entry's message
-    private static final long PENDING = 1L << 32;
-    // slot i's tag: FREE, DELETED (a tombstone), or (occupied, negative) its hash with the top bit set
-    private static final long FREE = 0;
-    private static final long DELETED = 1;
-    private long[] tags;
-    private long[] cells;
+    // slot i: sender[i] is EMPTY, GONE (a tombstone) or the sender's number (> 0)
+    private int[] sender;
+    private long[] hi;
+    private long[] lo;
+    private long[] expires;
+    private long[] transportHi;
+    private long[] transportLo;
+    // 1 while another judge (the shared replay state) has not yet passed the entry's message
+    private byte[] pending;
     private int mask;
     private int live;
     private int used;
@@ -102,16 +92,6 @@ final class IdTable {
         return live;
     }
 
-    /** The sender number (or EMPTY, GONE) in {@code slot}. */
-    private int sender(int slot) {
-        return (int) cells[slot * STRIDE + STATE];
-    }
-
-    /** What {@link #tags} holds for an entry of this hash: negative, so never FREE or DELETED. */
-    private static long tag(long hash) {
-        return hash | Long.MIN_VALUE;
-    }
-
     /** The latest expiry of an entry dropped because it expired ({@link Long#MIN_VALUE} before the first). */
     long droppedThrough() {
         return droppedThrough;
@@ -129,33 +109,27 @@ final class IdTable {
 
     /** The slot holding (sender, id) found by probing from {@code hash}, or -1. */
     int find(long hash, int who, long idHi, long idLo) {
-        long tag = tag(hash);
-        long[] t = tags;
-        for (int i = (int) hash & mask; ; i = (i + 1) & mask) {
-            long here = t[i];
-            if (here == FREE) {
-                return -1;
-            }
-            int at = i * STRIDE;
-            if (here == tag && (int) cells[at + STATE] == who && cells[at + HI] == idHi && cells[at + LO] == idLo) {
+        for (int i = (int) hash & mask; sender[i] != EMPTY; i = (i + 1) & mask) {
+            if (sender[i] == who && hi[i] == idHi && lo[i] == idLo) {
                 return i;
             }
         }
+        return -1;
     }
 
     /** Whether the message in {@code slot} arrived in the transport message whose digest is given. */
     boolean sameTransport(int slot, long digestHi, long digestLo) {
-        return cells[slot * STRIDE + TRANSPORT_HI] == digestHi && cells[slot * STRIDE + TRANSPORT_LO] == digestLo;
+        return transportHi[slot] == digestHi && transportLo[slot] == digestLo;
     }
 
     /** Whether the message in {@code slot} still waits for another judge (see {@link #insert}). */
     boolean pending(int slot) {
-        return (cells[slot * STRIDE + STATE] & PENDING) != 0;
+        return pending[slot] != 0;
     }
 
     /** The message in {@code slot} was passed by the other judge. */
     void confirm(int slot) {
-        cells[slot * STRIDE + STATE] &= ~PENDING;
+        pending[slot] = 0;
     }
 
     /** Remembers (sender, id), which {@link #find} did not find, until {@code expiresAt}; {@code waits}: see {@link #pending}. */
@@ -165,22 +139,21 @@ final class IdTable {
             rehash(live + 1 > (mask + 1) / 8 * 3 ? (mask + 1) * 2 : mask + 1);
         }
         int i = (int) hash & mask;
-        while (tags[i] < 0) {
+        while (sender[i] > 0) {
             i = (i + 1) & mask;
         }
-        if (tags[i] == FREE) {
+        if (sender[i] == EMPTY) {
             used++;
         }
-        tags[i] = tag(hash);
-        int at = i * STRIDE;
-        cells[at + STATE] = (who & 0xFFFFFFFFL) | (waits ? PENDING : 0);
-        cells[at + HI] = idHi;
-        cells[at + LO] = idLo;
-        cells[at + EXPIRES] = expiresAt;
-        cells[at + TRANSPORT_HI] = digestHi;
-        cells[at + TRANSPORT_LO] = digestLo;
+        sender[i] = who;
+        hi[i] = idHi;
+        lo[i] = idLo;
+        expires[i] = expiresAt;
+        transportHi[i] = digestHi;
+        transportLo[i] = digestLo;
+        pending[i] = (byte) (waits ? 1 : 0);
         live++;
-        if (heapSize == heapAt.length && heapSize >= mask + 1) {
+        if (heapSize == heapAt.length && heapSize >= sender.length) {
             // A forgotten entry stays in the heap until its expiry, and an id forgotten and seen again
             // reuses its tombstone, so no rehash clears them: drop them instead of growing the heap
             // (what is live fits in 3/4 of it, so this comes again only after a quarter as many inserts).
@@ -193,18 +166,17 @@ final class IdTable {
     /** The heap again from the live entries alone (the slot just filled included). */
     private void rebuildHeap() {
         heapSize = 0;
-        for (int j = 0; j <= mask; j++) {
-            if (tags[j] < 0) {
-                push(cells[j * STRIDE + EXPIRES], j);
+        for (int j = 0; j < sender.length; j++) {
+            if (sender[j] > 0) {
+                push(expires[j], j);
             }
         }
     }
 
     /** Forgets the entry in {@code slot}; returns its sender's number. */
     int remove(int slot) {
-        int who = sender(slot);
-        tags[slot] = DELETED;
-        cells[slot * STRIDE + STATE] = GONE;
+        int who = sender[slot];
+        sender[slot] = GONE;
         live--;
         return who;
     }
@@ -215,33 +187,40 @@ final class IdTable {
             int slot = heapSlot[0];
             pop();
             // the slot may since hold another entry: only one that has expired too goes
-            long expires = cells[slot * STRIDE + EXPIRES];
-            if (tags[slot] < 0 && expires <= now) {
-                droppedThrough = Math.max(droppedThrough, expires);
+            if (sender[slot] > 0 && expires[slot] <= now) {
+                droppedThrough = Math.max(droppedThrough, expires[slot]);
                 released.accept(remove(slot));
             }
         }
     }
 
-    private void allocate(int count) {
-        tags = new long[count];
-        cells = new long[Math.multiplyExact(count, STRIDE)];
-        mask = count - 1;
+    private void allocate(int slots) {
+        sender = new int[slots];
+        hi = new long[slots];
+        lo = new long[slots];
+        expires = new long[slots];
+        transportHi = new long[slots];
+        transportLo = new long[slots];
+        pending = new byte[slots];
+        mask = slots - 1;
         used = 0;
         live = 0;
     }
 
-    private void rehash(int count) {
-        long[] oldTags = tags;
-        long[] old = cells;
-        allocate(count);
+    private void rehash(int slots) {
+        int[] oldSender = sender;
+        long[] oldHi = hi;
+        long[] oldLo = lo;
+        long[] oldExpires = expires;
+        long[] oldTransportHi = transportHi;
+        long[] oldTransportLo = transportLo;
+        byte[] oldPending = pending;
+        allocate(slots);
         heapSize = 0;
-        for (int j = 0; j < oldTags.length; j++) {
-            int at = j * STRIDE;
-            int who = (int) old[at + STATE];
-            if (oldTags[j] < 0) {
-                insert(hash(k0, k1, who, old[at + HI], old[at + LO]), who, old[at + HI], old[at + LO], old[at + EXPIRES],
-                        old[at + TRANSPORT_HI], old[at + TRANSPORT_LO], (old[at + STATE] & PENDING) != 0);
+        for (int j = 0; j < oldSender.length; j++) {
+            if (oldSender[j] > 0) {
+                insert(hash(k0, k1, oldSender[j], oldHi[j], oldLo[j]), oldSender[j], oldHi[j], oldLo[j],
+                        oldExpires[j], oldTransportHi[j], oldTransportLo[j], oldPending[j] != 0);
             }
         }
     }
