@@ -204,4 +204,22 @@ class SealedCodecTest {
         k.close();
         assertThatThrownBy(() -> client(k, WORKER.publicKey()).encodeRequest(request())).isInstanceOf(IllegalStateException.class);
     }
+    @Test
+    void messagesLargerThanTheThreadsNativeBufferSealAndOpenAndTamperingIsStillFound() {
+        // 64 KiB are kept per thread; a larger box gets native memory of its own for the call
+        String big = "x".repeat(200_000);
+        Request r = Request.builder("outpost.ping").param("blob", big).build();
+        SealedCodec client = client(ALICE, WORKER.publicKey());
+        SealedCodec worker = worker(WORKER);
+        byte[] sealed = client.encodeRequest(r);
+        Decoded<Request> d = worker.decodeRequest(sealed);
+        assertThat(d.document()).isEqualTo(r);
+        Response answer = Response.ok(d.document(), Json.toTree(java.util.Map.of("echo", big)), "w", 1, Instant.now(), Instant.now());
+        assertThat(client.decodeResponse(worker.encodeResponse(answer, d.sender())).document()).isEqualTo(answer);
+        byte[] tampered = client.encodeRequest(r);
+        tampered[tampered.length - 1000] ^= 1;
+        refused(worker, tampered, SealRejects.BAD_SEAL);
+        // and the thread's own buffer still works after the large ones
+        assertThat(worker.decodeRequest(client.encodeRequest(request())).document().collector()).isEqualTo("outpost.ping");
+    }
 }

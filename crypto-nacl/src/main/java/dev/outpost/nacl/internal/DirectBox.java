@@ -112,6 +112,15 @@ public final class DirectBox {
         }
     }
 
+    /**
+     * This thread's kept buffer from its start (key, nonce, input) and from its output, {@code n}
+     * bytes each: for tests that check what a call leaves behind.
+     */
+    static byte[][] keptForTests(int n) {
+        Buffer b = BUFFERS.get();
+        return new byte[][] {b.memory.getByteArray(0, n), b.memory.getByteArray(b.outputAt, n)};
+    }
+
     /** The thread's buffer, or one for this call when the box is larger. */
     private static Buffer buffer(int box) {
         return box <= KEPT ? BUFFERS.get() : new Buffer(box);
