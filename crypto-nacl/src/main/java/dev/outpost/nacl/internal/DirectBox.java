@@ -45,12 +45,17 @@ public final class DirectBox {
     }
 
     static {
-        // Sodium.box() loads the same library for Lazysodium first, so that both bind the one copy.
-        Sodium.box();
+        Sodium.box(); // Lazysodium's binding first: the loader then finds the library it loaded
         new LibraryLoader(List.of(DirectBox.class)).loadLibrary(LibraryLoader.Mode.PREFER_SYSTEM, "sodium");
+        // Idempotent; should the loader have bound a copy of its own (the bundled library), it is set up too.
+        if (sodium_init() < 0) {
+            throw new IllegalStateException("libsodium could not be initialised");
+        }
     }
 
     private DirectBox() {}
+
+    private static native int sodium_init();
 
     private static native int crypto_box_easy_afternm(Pointer c, Pointer m, long mlen, Pointer n, Pointer k);
 
