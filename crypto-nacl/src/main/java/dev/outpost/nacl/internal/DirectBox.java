@@ -24,11 +24,19 @@ public final class DirectBox {
     private static final int NONCE = 24;
     /** Boxes up to this size use the thread's buffer; larger ones a buffer of their own for the call. */
     private static final int KEPT = 64 * 1024;
-    private static final ThreadLocal<Buffer> BUFFERS = ThreadLocal.withInitial(() -> new Buffer(KEPT));
+    /**
+     * A thread's buffer starts for boxes this large and grows (by powers of two, up to {@link #KEPT})
+     * when a larger one comes: a thread that seals a few small messages, a client's caller thread
+     * or a virtual thread, keeps a few KiB of native memory, not twice {@code KEPT}.
+     */
+    private static final int FIRST = 2 * 1024;
+    private static final ThreadLocal<Buffer> BUFFERS = new ThreadLocal<>();
 
     /** Native memory for one call: the key at 0, the nonce at 32, then the input, then the output. */
     private static final class Buffer {
         static final int INPUT = 64;
+        /** The largest box it takes. */
+        final int box;
         final Memory memory;
         final Pointer nonce;
         final Pointer input;
@@ -36,6 +44,7 @@ public final class DirectBox {
         final long outputAt;
 
         Buffer(int box) {
+            this.box = box;
             outputAt = INPUT + (long) box;
             memory = new Memory(outputAt + box);
             nonce = memory.share(KEY);
@@ -126,13 +135,30 @@ public final class DirectBox {
         return new byte[][] {b.memory.getByteArray(0, n), b.memory.getByteArray(b.outputAt, n)};
     }
 
-    /** The thread's buffer, or one for this call when the box is larger. */
+    /** The largest box this thread's kept buffer takes; 0 before its first call. For tests. */
+    static int keptBoxForTests() {
+        Buffer b = BUFFERS.get();
+        return b == null ? 0 : b.box;
+    }
+
+    /** The thread's buffer (grown for {@code box} if need be), or one for this call when the box is larger than any kept. */
     private static Buffer buffer(int box) {
-        return box <= KEPT ? BUFFERS.get() : new Buffer(box);
+        if (box > KEPT) {
+            return new Buffer(box);
+        }
+        Buffer b = BUFFERS.get();
+        if (b == null || b.box < box) {
+            if (b != null) {
+                b.memory.close(); // every call zeroed what it wrote of key and plain text
+            }
+            b = new Buffer(Math.min(KEPT, Math.max(FIRST, Integer.highestOneBit(box - 1) << 1)));
+            BUFFERS.set(b);
+        }
+        return b;
     }
 
     private static void release(Buffer b) {
-        if (b.outputAt > Buffer.INPUT + KEPT) {
+        if (b != BUFFERS.get()) {
             b.memory.close();
         }
     }

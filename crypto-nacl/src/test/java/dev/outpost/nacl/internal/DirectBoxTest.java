@@ -60,4 +60,22 @@ class DirectBoxTest {
         assertThat(Arrays.copyOfRange(afterOpen[0], 0, 32)).as("key").containsOnly(0);
         assertThat(afterOpen[1]).as("plain text").containsOnly(0);
     }
+
+    @Test
+    void aThreadKeepsABufferForTheLargestBoxItMetNotForTheLargestItCould() throws Exception {
+        int[] kept = new int[3];
+        byte[][] opened = new byte[1][];
+        Thread t = new Thread(() -> {
+            kept[0] = DirectBox.keptBoxForTests();
+            sealed(filled(24, 1), filled(100, 2));
+            kept[1] = DirectBox.keptBoxForTests();
+            byte[] m = sealed(filled(24, 1), filled(10_000, 3));
+            kept[2] = DirectBox.keptBoxForTests();
+            opened[0] = DirectBox.open(m, 24, m.length - 24, 0, KEY, new byte[24]);
+        });
+        t.start();
+        t.join();
+        assertThat(kept).as("none before, 2 KiB for a small box, grown to 16 KiB for a 10 KB one").containsExactly(0, 2048, 16384);
+        assertThat(opened[0]).hasSize(10_000).containsOnly(3);
+    }
 }
