@@ -48,6 +48,8 @@ import org.slf4j.LoggerFactory;
 public final class AuditLog implements AutoCloseable {
     /** Default number of events the buffer holds. */
     public static final int DEFAULT_BUFFER = 65_536;
+    /** The largest {@link Builder#bufferSize(int)}: the buffer is a ring of this many slots per recording thread. */
+    public static final int MAX_BUFFER = 1 << 20;
     /** Default size at which the audit file is rotated. */
     public static final long DEFAULT_MAX_BYTES = 64L * 1024 * 1024;
     /** Default number of rotated files kept. */
@@ -358,11 +360,13 @@ public final class AuditLog implements AutoCloseable {
          * How many events the buffer holds before events are dropped; default {@value #DEFAULT_BUFFER}.
          * Each recording thread takes room a chunk at a time (up to 64 events, fewer for small
          * buffers), so room an idle thread holds is not lent to the others; the buffer's memory is
-         * a ring of this size, rounded up to a power of two, per recording thread (at most 8).
+         * a ring of this size, rounded up to a power of two, per recording thread (at most 8), at
+         * 12 bytes a slot (the event's reference and when it was recorded, by which the writer
+         * orders lines across threads). At most {@value #MAX_BUFFER}.
          */
         public Builder bufferSize(int events) {
-            if (events < 1) {
-                throw new IllegalArgumentException("bufferSize must be at least 1, was " + events);
+            if (events < 1 || events > MAX_BUFFER) {
+                throw new IllegalArgumentException("bufferSize must be 1 to " + MAX_BUFFER + ", was " + events);
             }
             this.bufferSize = events;
             return this;
@@ -412,10 +416,11 @@ public final class AuditLog implements AutoCloseable {
          */
         public AuditLog build() {
             List<ConfigException.Problem> problems = new ArrayList<>();
-            int buf = pick(bufferSize, "outpost.audit.buffer", DEFAULT_BUFFER, 1, problems);
-            int files = pick(maxFiles, "outpost.audit.max-files", DEFAULT_MAX_FILES, 0, problems);
+            int buf = pick(bufferSize, "outpost.audit.buffer", DEFAULT_BUFFER, 1, MAX_BUFFER, problems);
+            int files = pick(maxFiles, "outpost.audit.max-files", DEFAULT_MAX_FILES, 0, Integer.MAX_VALUE, problems);
             long bytes = maxBytes != null ? maxBytes
-                    : pick(null, "outpost.audit.max-bytes", (int) Math.min(Integer.MAX_VALUE, DEFAULT_MAX_BYTES), 1024, problems);
+                    : pick(null, "outpost.audit.max-bytes", (int) Math.min(Integer.MAX_VALUE, DEFAULT_MAX_BYTES), 1024,
+                            Integer.MAX_VALUE, problems);
             boolean params = includeParams != null ? includeParams
                     : config.flatMap(c -> safe(() -> c.booleanValue("outpost.audit.include-params"), problems)).orElse(false);
             Duration drain = drainTimeout != null ? drainTimeout
@@ -440,13 +445,14 @@ public final class AuditLog implements AutoCloseable {
             return new AuditLog(this, s, buf, params, drain);
         }
 
-        private int pick(Integer explicit, String key, int fallback, int min, List<ConfigException.Problem> problems) {
+        private int pick(Integer explicit, String key, int fallback, int min, int max,
+                List<ConfigException.Problem> problems) {
             if (explicit != null) {
                 return explicit;
             }
             Optional<Integer> v = config.flatMap(c -> safe(() -> c.intValue(key), problems));
-            if (v.isPresent() && v.get() < min) {
-                problems.add(new ConfigException.Problem(key, "must be at least " + min + ", was " + v.get()
+            if (v.isPresent() && (v.get() < min || v.get() > max)) {
+                problems.add(new ConfigException.Problem(key, "must be " + min + " to " + max + ", was " + v.get()
                         + config.get().from(key)));
                 return fallback;
             }

@@ -14,8 +14,13 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * event. The bound is kept by credit: a stripe takes room from the shared pool a chunk at a time
  * and the writer gives it back once per batch, so the recording threads do not take turns at one
  * counter's and one queue tail's cache line per event (as with the request timer's histogram bucket,
- * where that cost two threads about 400 ns per event on the development VM). The writer takes the
- * oldest head of all stripes first, so lines stay in time order as far as the events at hand allow. At most
+ * where that cost two threads about 400 ns per event on the development VM).
+ *
+ * <p>Lines are written in the order the events were recorded, across threads too: each slot keeps
+ * the {@link System#nanoTime()} of its offer, and the writer takes the head with the smallest. An
+ * event recorded after another was (a broker's write after the one its caller waited for) is never
+ * written before it, even when both carry the same {@link AuditEvent#time()} (a fixed or coarse
+ * clock): see {@link #poll()} for why a head the writer has not seen yet cannot be passed over. At most
  * {@code stripes × chunk} of the room may sit unused in other threads' stripes when one thread
  * finds the pool empty; with a small buffer the chunk is 1 and the bound exact.
  */
@@ -34,7 +39,7 @@ final class EventRing {
     /** Per stripe, at {@code i * STRIDE}: the next index to claim, the index credit runs to, and the writer's head as published. */
     private final AtomicLongArray counters;
     /** A stripe's ring, made when a thread is first given the stripe. */
-    private final AtomicReferenceArray<AuditEvent[]> rings;
+    private final AtomicReferenceArray<Ring> rings;
     private final AtomicLong free;
     private final AtomicInteger assigned = new AtomicInteger();
     private final ThreadLocal<Integer> stripe = ThreadLocal.withInitial(this::assign);
@@ -57,7 +62,7 @@ final class EventRing {
     private Integer assign() {
         int i = assigned.getAndIncrement() & (stripeCount - 1);
         if (rings.get(i) == null) {
-            rings.compareAndSet(i, null, new AuditEvent[ringSize]);
+            rings.compareAndSet(i, null, new Ring(ringSize));
         }
         return i;
     }
@@ -66,14 +71,16 @@ final class EventRing {
     boolean offer(AuditEvent e) {
         int i = stripe.get();
         int at = i * STRIDE;
-        AuditEvent[] ring = rings.get(i);
+        Ring ring = rings.get(i);
         while (true) {
             long t = counters.get(at + TAIL);
             if (t >= counters.get(at + LIMIT) && !takeCredit(at)) {
                 return false;
             }
             if (counters.compareAndSet(at + TAIL, t, t + 1)) {
-                SLOT.setRelease(ring, (int) t & mask, e);
+                int slot = (int) t & mask;
+                ring.stamps[slot] = System.nanoTime();
+                SLOT.setRelease(ring.events, slot, e); // publishes the stamp too
                 return true;
             }
         }
@@ -94,26 +101,51 @@ final class EventRing {
         return true;
     }
 
-    /** The writer's next event, the oldest at the stripes' heads; null when none is ready. Writer thread only. */
+    /**
+     * The writer's next event, the earliest recorded of the stripes' heads; null when none is ready.
+     * Writer thread only.
+     *
+     * <p>One pass is not enough: a stripe read empty early in the pass may have been given an event
+     * that was recorded before one read later in it (the later one's recorder waited for the first).
+     * Reading the later event with acquire makes the earlier one visible, so the stripes found empty
+     * are read again until a pass finds no new head; no head then has a predecessor unread.
+     */
     AuditEvent poll() {
-        AuditEvent best = null;
+        int seen = 0;
         int from = -1;
-        for (int i = 0; i < stripeCount; i++) {
-            AuditEvent[] ring = rings.get(i);
-            if (ring == null) {
-                continue;
-            }
-            AuditEvent e = (AuditEvent) SLOT.getAcquire(ring, (int) heads[i] & mask);
-            if (e != null && (best == null || e.time().isBefore(best.time()))) {
-                best = e;
-                from = i;
+        long earliest = 0;
+        boolean grew = true;
+        while (grew) {
+            grew = false;
+            for (int i = 0; i < stripeCount; i++) {
+                if ((seen & (1 << i)) != 0) {
+                    continue;
+                }
+                Ring ring = rings.get(i);
+                if (ring == null) {
+                    continue;
+                }
+                int slot = (int) heads[i] & mask;
+                if (SLOT.getAcquire(ring.events, slot) != null) {
+                    seen |= 1 << i;
+                    grew = true;
+                    long stamp = ring.stamps[slot];
+                    if (from < 0 || stamp - earliest < 0) {
+                        from = i;
+                        earliest = stamp;
+                    }
+                }
             }
         }
-        if (best != null) {
-            SLOT.setOpaque(rings.get(from), (int) heads[from] & mask, null);
-            heads[from]++;
-            takenSinceRelease++;
+        if (from < 0) {
+            return null;
         }
+        AuditEvent[] events = rings.get(from).events;
+        int slot = (int) heads[from] & mask;
+        AuditEvent best = (AuditEvent) SLOT.getOpaque(events, slot);
+        SLOT.setOpaque(events, slot, null);
+        heads[from]++;
+        takenSinceRelease++;
         return best;
     }
 
@@ -146,5 +178,16 @@ final class EventRing {
             n += counters.get(i * STRIDE + TAIL) - counters.get(i * STRIDE + HEAD);
         }
         return (int) Math.max(0, n);
+    }
+
+    /** One stripe's slots: the events, and when each was offered. */
+    private static final class Ring {
+        final AuditEvent[] events;
+        final long[] stamps;
+
+        Ring(int size) {
+            events = new AuditEvent[size];
+            stamps = new long[size];
+        }
     }
 }

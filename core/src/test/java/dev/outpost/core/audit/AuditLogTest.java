@@ -1,9 +1,12 @@
 package dev.outpost.core.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.outpost.ConfigException;
 import dev.outpost.Json;
+import dev.outpost.core.config.OutpostConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +19,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -191,17 +196,29 @@ class AuditLogTest {
     @Test
     void aFileThatIsADirectoryIsRefusedAtBuildNotDiscoveredByDroppingEveryLine() throws Exception {
         Path directory = java.nio.file.Files.createDirectories(dir.resolve("audit.jsonl"));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AuditLog.toFile(directory).build())
-                .isInstanceOfSatisfying(dev.outpost.ConfigException.class, e -> assertThat(e.problems()).singleElement()
+        assertThatThrownBy(() -> AuditLog.toFile(directory).build())
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
                         .satisfies(p -> {
                             assertThat(p.key()).isEqualTo("outpost.audit.file");
                             assertThat(p.message()).contains("is a directory");
                         }));
-        dev.outpost.core.config.OutpostConfig config = dev.outpost.core.config.OutpostConfig.builder()
+        OutpostConfig config = OutpostConfig.builder()
                 .set("outpost.audit.file", directory.toString()).build();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AuditLog.fromConfig(config).build())
-                .isInstanceOf(dev.outpost.ConfigException.class).hasMessageContaining("is a directory");
+        assertThatThrownBy(() -> AuditLog.fromConfig(config).build())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("is a directory");
     }
+
+    @Test
+    void aBufferPastTheLargestIsRefusedBeforeAnyMemoryIsTaken() {
+        assertThatThrownBy(() -> AuditLog.builder(lines -> { }).bufferSize(AuditLog.MAX_BUFFER + 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 to 1048576");
+        OutpostConfig config = OutpostConfig.builder().set("outpost.audit.buffer", "2000000000").build();
+        assertThatThrownBy(() -> AuditLog.builder(lines -> { }).configure(config).build())
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).singleElement()
+                        .satisfies(p -> assertThat(p.key()).isEqualTo("outpost.audit.buffer")));
+        assertThat(AuditLog.builder(lines -> { }).bufferSize(AuditLog.MAX_BUFFER).build()).isNotNull();
+    }
+
     @Test
     void eachLineCarriesItsOwnValuesWhenConsecutiveLinesRepeatOrChangeThem() {
         AuditLog audit = AuditLog.toFile(dir.resolve("c.jsonl")).build();
@@ -252,5 +269,50 @@ class AuditLogTest {
             int t = Integer.parseInt(id[0]);
             assertThat(Integer.parseInt(id[1])).as("thread %d's lines in order", t).isEqualTo(next[t]++);
         }
+    }
+
+    @Test
+    void eventsRecordedOneAfterAnotherOnDifferentThreadsAreWrittenInThatOrderWhateverTheirTime() throws Exception {
+        // a broker's calls: each recorded on whichever loop thread took it, after the previous call
+        // returned, all with the same time (a fixed clock); the writer is held so they queue up together
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<String> got = java.util.Collections.synchronizedList(new ArrayList<>());
+        AuditLog audit = AuditLog.builder(lines -> {
+            held.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            got.addAll(lines);
+        }).build().start();
+        audit.record(event("first", "{}"));
+        held.await();
+        int threads = 5;
+        int count = 300;
+        ExecutorService[] loops = new ExecutorService[threads];
+        for (int t = 0; t < threads; t++) {
+            loops[t] = Executors.newSingleThreadExecutor();
+        }
+        try {
+            for (int i = 0; i < count; i++) {
+                String id = "call-" + i;
+                loops[(i * 7 + i / threads) % threads].submit(() -> audit.record(event(id, "{}"))).get();
+            }
+        } finally {
+            for (ExecutorService loop : loops) {
+                loop.shutdown();
+            }
+        }
+        release.countDown();
+        audit.close();
+        assertThat(audit.dropped()).isZero();
+        List<String> ids = got.stream().map(l -> Json.parse(l).path("requestId").asText()).toList();
+        List<String> expected = new ArrayList<>(List.of("first"));
+        for (int i = 0; i < count; i++) {
+            expected.add("call-" + i);
+        }
+        assertThat(ids).containsExactlyElementsOf(expected);
     }
 }
