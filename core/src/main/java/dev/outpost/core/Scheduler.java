@@ -96,7 +96,7 @@ public final class Scheduler implements AutoCloseable {
         this.ticker = b.ticker;
         this.interruptWait = b.interruptWait;
         this.threads = new OwnedThreads("scheduler", b.threadFactory);
-        this.deadlines = new Deadlines(ticker);
+        this.deadlines = new Deadlines(ticker, 4);
         this.runner = new CollectorRunner("scheduler " + workerId, deadlines, ticker);
         this.guard = new Guard("scheduler " + workerId);
         int size = Math.max(1, Math.min(b.jobs.size(), 4));

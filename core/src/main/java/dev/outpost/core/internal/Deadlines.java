@@ -1,7 +1,5 @@
 package dev.outpost.core.internal;
 
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
@@ -11,10 +9,12 @@ import java.util.function.LongSupplier;
  */
 public final class Deadlines {
     private final LongSupplier ticker;
-    private final Set<Ticket> running = ConcurrentHashMap.newKeySet();
+    private final SlotSet<Ticket> running;
 
-    public Deadlines(LongSupplier ticker) {
+    /** Deadlines for about {@code expected} runs at once (more are watched too, a little slower). */
+    public Deadlines(LongSupplier ticker, int expected) {
         this.ticker = ticker;
+        this.running = new SlotSet<>(expected);
     }
 
     /** Watches the calling thread until the ticket is closed. */
@@ -27,11 +27,11 @@ public final class Deadlines {
     /** Interrupts every watched thread whose deadline has passed. */
     public void sweep() {
         long now = ticker.getAsLong();
-        for (Ticket t : running) {
+        running.forEach(t -> {
             if (now - t.deadlineNanos >= 0) {
                 t.timeOut();
             }
-        }
+        });
     }
 
     /** Interrupts every watched thread (shutdown). */
@@ -40,7 +40,7 @@ public final class Deadlines {
     }
 
     /** One watched run. */
-    public final class Ticket implements AutoCloseable {
+    public final class Ticket extends SlotSet.Member implements AutoCloseable {
         private final long deadlineNanos;
         private Thread thread;
         private volatile boolean timedOut;

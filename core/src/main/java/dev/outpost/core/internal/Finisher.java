@@ -17,7 +17,6 @@ import dev.outpost.spi.Sender;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
@@ -40,11 +39,11 @@ final class Finisher {
     private final CollectorRunner runner;
     private final Optional<DedupeCache> dedupe;
     private final Semaphore slots;
-    private final Set<InFlight> inFlight;
+    private final SlotSet<InFlight> inFlight;
     private final PendingAnswers pendingAnswers = new PendingAnswers();
 
     Finisher(WorkerSettings settings, WorkerCounters counters, Refusals refusals, Guard guard, CollectorRunner runner,
-            Optional<DedupeCache> dedupe, Semaphore slots, Set<InFlight> inFlight) {
+            Optional<DedupeCache> dedupe, Semaphore slots, SlotSet<InFlight> inFlight) {
         this.s = settings;
         this.counters = counters;
         this.refusals = refusals;

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * finishes it (publish + ack, retry, or dead-letter) or by shutdown (hand back), so that nothing
  * is acked after it was handed back and nothing is acked twice.
  */
-final class InFlight {
+final class InFlight extends SlotSet.Member {
     static final int RUNNING = 0;
     static final int FINISHING = 1;
     static final int HANDED_BACK = 2;

@@ -18,10 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -58,7 +56,7 @@ public final class WorkerEngine {
     private final Deadlines deadlines;
     private final CollectorRunner runner;
     private final Guard guard;
-    private final Set<InFlight> inFlight = ConcurrentHashMap.newKeySet();
+    private final SlotSet<InFlight> inFlight;
     /** Whether a sweep is scheduled: sweeps run only while deliveries are in flight, so an idle worker never wakes. */
     private final AtomicBoolean sweeping = new AtomicBoolean();
     private final AtomicReference<WorkerStatus.State> state = new AtomicReference<>(WorkerStatus.State.NEW);
@@ -77,10 +75,11 @@ public final class WorkerEngine {
         this.s = settings;
         this.threads = new OwnedThreads("worker", settings.threadFactory());
         this.slots = new Semaphore(settings.concurrency());
+        this.inFlight = new SlotSet<>(settings.concurrency());
         this.executor = new ThreadPoolExecutor(settings.concurrency(), settings.concurrency(), 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), threads.role("runner"));
         this.timer = new ScheduledThreadPoolExecutor(1, threads.role("timer"));
-        this.deadlines = new Deadlines(settings.ticker());
+        this.deadlines = new Deadlines(settings.ticker(), settings.concurrency());
         this.runner = new CollectorRunner("worker " + settings.workerId(), deadlines, settings.ticker());
         this.guard = new Guard("worker " + settings.workerId());
         this.direct = settings.transport().receivesLocally();
@@ -347,7 +346,7 @@ public final class WorkerEngine {
             }
             long now = s.ticker().getAsLong();
             long visibility = s.visibility().toNanos();
-            for (InFlight f : inFlight) {
+            inFlight.forEach(f -> {
                 // Keep long work invisible, but not past its deadline: a stuck run must not hold a message for ever.
                 if (f.state.get() == InFlight.RUNNING && now - f.nextExtendNanos > 0
                         && (f.deadlineNanos == 0 || now - f.deadlineNanos < visibility)) {
@@ -362,7 +361,7 @@ public final class WorkerEngine {
                         counters.transportErrors.increment();
                     }
                 }
-            }
+            });
         } catch (Throwable t) {
             log.error("worker {}: timer failed", s.workerId(), t);
         }
@@ -401,7 +400,9 @@ public final class WorkerEngine {
             while (!inFlight.isEmpty() && System.nanoTime() - deadline < 0) {
                 Thread.sleep(5);
             }
-            for (InFlight f : inFlight) {
+            List<InFlight> left = new ArrayList<>();
+            inFlight.forEach(left::add);
+            for (InFlight f : left) {
                 if (f.state.get() == InFlight.RUNNING) {
                     unfinished++;
                     finisher.handBack(f); // claim first, so the interrupted run cannot answer or retry it
@@ -455,13 +456,13 @@ public final class WorkerEngine {
         }
         long now = s.ticker().getAsLong();
         List<WorkerStatus.RunningRequest> running = new ArrayList<>();
-        for (InFlight f : inFlight) {
+        inFlight.forEach(f -> {
             Request r = f.request;
             if (r != null && f.collecting) {
                 running.add(new WorkerStatus.RunningRequest(r.id(), r.collector(), f.sender.map(Sender::name).orElse(""),
                         f.attempt(), (now - f.startedNanos) / 1_000_000, f.progress));
             }
-        }
+        });
         running.sort((a, b) -> Long.compare(b.runningMillis(), a.runningMillis()));
         Map<String, String> codecStatus;
         try {
