@@ -218,7 +218,7 @@ public final class ObservedWorkerThroughput {
     }
 
     /** Forwards to the metrics listener and counts completions (a worker has one listener). */
-    private record Counting(WorkerListener inner, CountDownLatch done) implements WorkerListener {
+    record Counting(WorkerListener inner, CountDownLatch done) implements WorkerListener {
         @Override
         public void onReceived(Delivery delivery) {
             inner.onReceived(delivery);
