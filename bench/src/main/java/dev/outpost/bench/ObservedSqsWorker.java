@@ -111,7 +111,7 @@ public final class ObservedSqsWorker {
         WorkerListener metrics = metered ? WorkerMetrics.create(meters, MeterSettings.PROMETHEUS) : new WorkerListener() { };
         try (SqsTransport raw = SqsTransport.builder().sqsClient(sqs).queue("requests", queue).build()) {
             Transport transport = metered ? MeteredTransport.wrap(raw, meters, MeterSettings.PROMETHEUS.withPercentileHistogram(false)) : raw;
-            long[] server0 = ticks(serverPid);
+            long[] server0 = SqsWorkerVsRawLoop.ticks(serverPid);
             long cpu0 = OS.getProcessCpuTime();
             long t0 = System.nanoTime();
             Worker.Builder wb = Worker.builder(transport).collector(Payloads.noop())
@@ -133,7 +133,7 @@ public final class ObservedSqsWorker {
                 }
                 long elapsed = System.nanoTime() - t0;
                 long cpu = OS.getProcessCpuTime() - cpu0;
-                long[] server1 = ticks(serverPid);
+                long[] server1 = SqsWorkerVsRawLoop.ticks(serverPid);
                 double serverMicros = (server1[0] + server1[1] - server0[0] - server0[1]) * 1e6 / 100 / n; // USER_HZ 100
                 return new double[] {n / (elapsed / 1e9), cpu / 1e3 / n, audit.map(a -> (double) a.dropped()).orElse(0.0),
                     serverMicros};
@@ -141,16 +141,6 @@ public final class ObservedSqsWorker {
         } finally {
             audit.ifPresent(AuditLog::close);
             meters.close();
-        }
-    }
-
-    private static long[] ticks(String pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", pid, "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
-        } catch (java.io.IOException | RuntimeException e) {
-            return new long[2];
         }
     }
 }

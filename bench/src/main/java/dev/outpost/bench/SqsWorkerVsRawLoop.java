@@ -189,7 +189,7 @@ public final class SqsWorkerVsRawLoop {
     private static final double TICKS_PER_SECOND = 100;
 
     /** User and system CPU ticks of a process, from /proc (zeros where there is none). */
-    private static long[] ticks(String pid) {
+    static long[] ticks(String pid) {
         try {
             String stat = java.nio.file.Files.readString(Path.of("/proc", pid, "stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
