@@ -230,8 +230,8 @@ public final class AuditLog implements AutoCloseable {
         while (!Thread.currentThread().isInterrupted()) {
             AuditEvent e = buffer.poll();
             if (e == null) {
-                if (state.get() != State.RUNNING) {
-                    return;
+                if (state.get() != State.RUNNING && buffer.isEmpty()) {
+                    return; // not while an event is being added: its slot is claimed, its line not yet written
                 }
                 nap();
                 continue;

@@ -72,6 +72,7 @@ final class EventRing {
         int i = stripe.get();
         int at = i * STRIDE;
         Ring ring = rings.get(i);
+        long stamp = System.nanoTime(); // before the claim: see poll()
         while (true) {
             long t = counters.get(at + TAIL);
             if (t >= counters.get(at + LIMIT) && !takeCredit(at)) {
@@ -79,7 +80,7 @@ final class EventRing {
             }
             if (counters.compareAndSet(at + TAIL, t, t + 1)) {
                 int slot = (int) t & mask;
-                ring.stamps[slot] = System.nanoTime();
+                ring.stamps[slot] = stamp;
                 SLOT.setRelease(ring.events, slot, e); // publishes the stamp too
                 return true;
             }
@@ -105,10 +106,16 @@ final class EventRing {
      * The writer's next event, the earliest recorded of the stripes' heads; null when none is ready.
      * Writer thread only.
      *
-     * <p>One pass is not enough: a stripe read empty early in the pass may have been given an event
-     * that was recorded before one read later in it (the later one's recorder waited for the first).
-     * Reading the later event with acquire makes the earlier one visible, so the stripes found empty
-     * are read again until a pass finds no new head; no head then has a predecessor unread.
+     * <p>Why no event is written before one recorded ahead of it (E, whose {@code record} returned
+     * before F's began). F's stamp is later than E's, and later than that of every event claimed
+     * in E's stripe before E, since stamps are read before the claim; so while any of those is a
+     * head, F is not the earliest. Two things could still hide them. A stripe read empty early in a
+     * pass may have been given E before F, read later in the pass, was recorded: reading F with
+     * acquire makes E visible, so the stripes found empty are read again until a pass finds no new
+     * head. And a stripe whose head slot is claimed but not yet filled (threads share a stripe when
+     * there are more of them than stripes) may hold E behind it: then nothing is returned until the
+     * slot is filled, a matter of nanoseconds unless its thread is descheduled there. Stamps that
+     * compare equal (a clock coarser than the time between two calls) are taken in stripe order.
      */
     AuditEvent poll() {
         int seen = 0;
@@ -134,6 +141,8 @@ final class EventRing {
                         from = i;
                         earliest = stamp;
                     }
+                } else if (counters.get(i * STRIDE + TAIL) != heads[i]) {
+                    return null; // claimed, not yet filled: it, or what follows it, may be the earliest
                 }
             }
         }
