@@ -315,4 +315,60 @@ class AuditLogTest {
         }
         assertThat(ids).containsExactlyElementsOf(expected);
     }
+
+    @Test
+    void eventsRecordedOneAfterAnotherStayInOrderWhileMoreThreadsThanStripesRecordAtOnce() throws Exception {
+        // stripes are shared once threads outnumber them (2 on a 2-core machine): a recorder between its
+        // claim and its store must not let the writer take a later call from another stripe first
+        List<String> got = java.util.Collections.synchronizedList(new ArrayList<>());
+        AuditLog audit = AuditLog.builder(got::addAll).bufferSize(AuditLog.MAX_BUFFER).build().start();
+        int noisy = 4;
+        List<Thread> noise = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean chainDone = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.LongAdder recorded = new java.util.concurrent.atomic.LongAdder();
+        for (int t = 0; t < noisy; t++) {
+            int id = t;
+            Thread th = new Thread(() -> {
+                for (int i = 0; !chainDone.get(); i++) {
+                    if (recorded.sum() - audit.written() > 100_000) { // never near full: no call is dropped
+                        Thread.yield();
+                        continue;
+                    }
+                    audit.record(event("n" + id + "-" + i, "{}"));
+                    recorded.increment();
+                }
+            });
+            th.start();
+            noise.add(th);
+        }
+        int threads = 3;
+        int count = 3_000;
+        ExecutorService[] loops = new ExecutorService[threads];
+        for (int t = 0; t < threads; t++) {
+            loops[t] = Executors.newSingleThreadExecutor();
+        }
+        try {
+            for (int i = 0; i < count; i++) {
+                String id = "call-" + i;
+                assertThat(loops[i % threads].submit(() -> audit.record(event(id, "{}"))).get()).isTrue();
+            }
+        } finally {
+            chainDone.set(true);
+            for (ExecutorService loop : loops) {
+                loop.shutdown();
+            }
+        }
+        for (Thread th : noise) {
+            th.join();
+        }
+        audit.close();
+        assertThat(audit.dropped()).isZero();
+        List<String> calls = got.stream().map(l -> Json.parse(l).path("requestId").asText()).filter(id -> id.startsWith("call-"))
+                .toList();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            expected.add("call-" + i);
+        }
+        assertThat(calls).containsExactlyElementsOf(expected);
+    }
 }
