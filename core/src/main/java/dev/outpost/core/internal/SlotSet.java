@@ -12,7 +12,7 @@ import java.util.function.Consumer;
  * A {@code ConcurrentHashMap} key set cost two loop threads about 0.3 µs a request here (a node
  * per add, and the size counter both threads update: 7.8% of their samples, bench/README
  * 2026-12-06). An add is one CAS on a slot of an array, starting from one the thread is likely to
- * find free, and a remove one store; nothing is allocated. Slots are a cache line apart, so two
+ * find free, and a remove one CAS on that slot; nothing is allocated. Slots are a cache line apart, so two
  * threads never write the same line. When the slots near a thread's start are taken (more in
  * flight than expected), the element goes to an overflow set instead.
  *
@@ -58,12 +58,11 @@ final class SlotSet<T extends SlotSet.Member> {
         overflow.add(e);
     }
 
-    /** Removes {@code e}, which this set holds; once per add. */
+    /** Removes {@code e}; a second remove, or one of what was never added, changes nothing. */
     void remove(T e) {
         int i = e.slotAt;
-        if (i >= 0) {
-            SLOT.setRelease(slots, i, null);
-        } else {
+        // a CAS, not a store: the slot may hold another element by now if e was removed before
+        if (i < 0 || !SLOT.compareAndSet(slots, i, e, null)) {
             overflow.remove(e);
         }
     }

@@ -104,4 +104,17 @@ class SlotSetTest {
         kept.forEach(l -> l.forEach(set::remove));
         assertThat(set.isEmpty()).isTrue();
     }
+
+    @Test
+    void removingTwiceOrRemovingWhatWasNeverAddedLeavesTheOthersInPlace() {
+        SlotSet<Item> set = new SlotSet<>(1);
+        Item a = new Item(1);
+        set.add(a);
+        set.remove(a);
+        Item b = new Item(2);
+        set.add(b); // the same thread: the slot a had
+        set.remove(a);
+        set.remove(new Item(3));
+        assertThat(ids(set)).containsExactly(2);
+    }
 }
