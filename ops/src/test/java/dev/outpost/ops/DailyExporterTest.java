@@ -183,8 +183,9 @@ class DailyExporterTest {
         try (DailyExporter e = DailyExporter.builder(s3, flaky).configure(MapConfig.of(Map.of(
                 "outpost.ops.export.bucket", bucket, "outpost.ops.export.hour", "2", "outpost.ops.export.poll", "20ms",
                 "outpost.ops.export.backoff", "1ms", "outpost.ops.export.catch-up-days", "1"))).clock(clock).build().start()) {
-            await().pollDelay(Duration.ofMillis(100)).atMost(Duration.ofSeconds(5)).until(() -> true);
+            clock.awaitReads(10); // polls have looked at the hour
             assertThat(keys(bucket)).as("nothing before the hour").isEmpty();
+            assertThat(calls).as("the source is not read before the hour").hasValue(0);
             clock.now = Instant.parse("2026-12-04T02:00:00Z");
             await().atMost(Duration.ofSeconds(20)).until(() -> e.exported() == 1);
             assertThat(e.failures()).isEqualTo(1);

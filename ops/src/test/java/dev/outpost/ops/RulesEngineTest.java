@@ -24,6 +24,8 @@ class RulesEngineTest {
     /** A clock tests move by hand. */
     static final class TestClock extends Clock {
         volatile Instant now = Instant.parse("2026-12-04T10:00:00Z");
+        /** How often it was read: a component's poll loop reads it, so a test can wait for polls to pass. */
+        final java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
 
         void advance(Duration d) {
             now = now.plus(d);
@@ -41,7 +43,14 @@ class RulesEngineTest {
 
         @Override
         public Instant instant() {
+            reads.incrementAndGet();
             return now;
+        }
+
+        /** Returns once the clock was read {@code times} more times: that many polls (or more) have looked at it. */
+        void awaitReads(int times) {
+            long from = reads.get();
+            await().atMost(Duration.ofSeconds(30)).until(() -> reads.get() >= from + times);
         }
     }
 
@@ -408,7 +417,7 @@ class RulesEngineTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> engine.pendingUndos() == 1);
         assertThat(engine.stats()).containsEntry("undone", 0L);
         // not due again until its pause is over, however many polls pass
-        await().pollDelay(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        clock.awaitReads(20);
         assertThat(fw.calls).hasSize(2);
 
         offline.set(false);
