@@ -289,30 +289,14 @@ class AuditLogTest {
         }).build().start();
         audit.record(event("first", "{}"));
         held.await();
-        int threads = 5;
         int count = 300;
-        ExecutorService[] loops = new ExecutorService[threads];
-        for (int t = 0; t < threads; t++) {
-            loops[t] = Executors.newSingleThreadExecutor();
-        }
-        try {
-            for (int i = 0; i < count; i++) {
-                String id = "call-" + i;
-                loops[(i * 7 + i / threads) % threads].submit(() -> audit.record(event(id, "{}"))).get();
-            }
-        } finally {
-            for (ExecutorService loop : loops) {
-                loop.shutdown();
-            }
-        }
+        recordInTurn(audit, 5, count, i -> i * 7 + i / 5);
         release.countDown();
         audit.close();
         assertThat(audit.dropped()).isZero();
         List<String> ids = got.stream().map(l -> Json.parse(l).path("requestId").asText()).toList();
         List<String> expected = new ArrayList<>(List.of("first"));
-        for (int i = 0; i < count; i++) {
-            expected.add("call-" + i);
-        }
+        expected.addAll(calls(count));
         assertThat(ids).containsExactlyElementsOf(expected);
     }
 
@@ -341,22 +325,11 @@ class AuditLogTest {
             th.start();
             noise.add(th);
         }
-        int threads = 3;
         int count = 3_000;
-        ExecutorService[] loops = new ExecutorService[threads];
-        for (int t = 0; t < threads; t++) {
-            loops[t] = Executors.newSingleThreadExecutor();
-        }
         try {
-            for (int i = 0; i < count; i++) {
-                String id = "call-" + i;
-                assertThat(loops[i % threads].submit(() -> audit.record(event(id, "{}"))).get()).isTrue();
-            }
+            recordInTurn(audit, 3, count, i -> i);
         } finally {
             chainDone.set(true);
-            for (ExecutorService loop : loops) {
-                loop.shutdown();
-            }
         }
         for (Thread th : noise) {
             th.join();
@@ -365,10 +338,36 @@ class AuditLogTest {
         assertThat(audit.dropped()).isZero();
         List<String> calls = got.stream().map(l -> Json.parse(l).path("requestId").asText()).filter(id -> id.startsWith("call-"))
                 .toList();
-        List<String> expected = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            expected.add("call-" + i);
+        assertThat(calls).containsExactlyElementsOf(calls(count));
+    }
+
+    /**
+     * Records {@code call-0} … on {@code threads} threads, call {@code i} on thread
+     * {@code pick(i) % threads}, each once the previous one's {@code record} returned.
+     */
+    private static void recordInTurn(AuditLog audit, int threads, int count, java.util.function.IntUnaryOperator pick)
+            throws Exception {
+        ExecutorService[] loops = new ExecutorService[threads];
+        for (int t = 0; t < threads; t++) {
+            loops[t] = Executors.newSingleThreadExecutor();
         }
-        assertThat(calls).containsExactlyElementsOf(expected);
+        try {
+            for (int i = 0; i < count; i++) {
+                String id = "call-" + i;
+                assertThat(loops[pick.applyAsInt(i) % threads].submit(() -> audit.record(event(id, "{}"))).get()).isTrue();
+            }
+        } finally {
+            for (ExecutorService loop : loops) {
+                loop.shutdown();
+            }
+        }
+    }
+
+    private static List<String> calls(int count) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            out.add("call-" + i);
+        }
+        return out;
     }
 }
