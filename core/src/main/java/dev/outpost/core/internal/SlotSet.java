@@ -12,9 +12,9 @@ import java.util.function.Consumer;
  * A {@code ConcurrentHashMap} key set cost two loop threads about 0.3 µs a request here (a node
  * per add, and the size counter both threads update: 7.8% of their samples, bench/README
  * 2026-12-06). An add is one CAS on a slot of an array, starting from one the thread is likely to
- * find free, and a remove one CAS on that slot; nothing is allocated. Slots are a cache line apart, so two
- * threads never write the same line. When the slots near a thread's start are taken (more in
- * flight than expected), the element goes to an overflow set instead.
+ * find free, and a remove one CAS on that slot; nothing is allocated. Slots are a cache line
+ * apart, so two threads never write the same line. When the slots near a thread's start are taken
+ * (more in flight than expected), the element goes to an overflow set instead.
  *
  * <p>Walks are weakly consistent, as a concurrent set's iterator is.
  */
