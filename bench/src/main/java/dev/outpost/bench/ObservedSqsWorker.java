@@ -127,10 +127,7 @@ public final class ObservedSqsWorker {
                 if (!done.await(300, TimeUnit.SECONDS)) {
                     throw new IllegalStateException("only " + (n - done.getCount()) + " of " + n + " completed in 300 s");
                 }
-                long auditDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (audit.isPresent() && audit.get().written() + audit.get().dropped() < n && System.nanoTime() < auditDeadline) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-                }
+                ObservedWorkerThroughput.awaitWritten(audit, n);
                 long elapsed = System.nanoTime() - t0;
                 long cpu = OS.getProcessCpuTime() - cpu0;
                 long[] server1 = SqsWorkerVsRawLoop.ticks(serverPid);

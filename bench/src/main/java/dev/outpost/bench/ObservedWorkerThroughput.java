@@ -171,11 +171,7 @@ public final class ObservedWorkerThroughput {
                 if (!done.await(120, TimeUnit.SECONDS)) {
                     throw new IllegalStateException("only " + (n - done.getCount()) + " of " + n + " completed in 120 s");
                 }
-                // the round ends when its audit lines are written too: the writer's work is part of the cost
-                long auditDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (audit.isPresent() && audit.get().written() + audit.get().dropped() < n && System.nanoTime() < auditDeadline) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-                }
+                awaitWritten(audit, n);
                 long elapsed = System.nanoTime() - t0;
                 long cpu = os.getProcessCpuTime() - cpu0;
                 long[] split = split(threads0);
@@ -187,6 +183,14 @@ public final class ObservedWorkerThroughput {
                 audit.ifPresent(AuditLog::close);
                 meters.close();
             }
+        }
+    }
+
+    /** A round ends when its audit lines are written too (or dropped): the writer's work is part of its cost. */
+    static void awaitWritten(Optional<AuditLog> audit, int n) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (audit.isPresent() && audit.get().written() + audit.get().dropped() < n && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
         }
     }
 
