@@ -5,7 +5,7 @@ import java.util.function.IntConsumer;
 /**
  * One stripe of the {@link ReplayCache}: message ids with their sender, expiry and transport
  * message, in primitive arrays (an open-addressing table, linear probing, deletions leave
- * tombstones) with a binary heap of their expiry times. Every remembered message lives for the
+ * tombstones) with an {@link ExpiryQueue} of their expiry times. Every remembered message lives for the
  * whole freshness window: as objects, each one was copied by every young collection until it was
  * tenured, and dirtied the card of the table that pointed at it; arrays of numbers cost the
  * collector nothing per message. Not thread-safe: its owner locks it.
@@ -28,10 +28,8 @@ final class IdTable {
     private int live;
     private int used;
 
-    // min-heap of (expiry, slot); a slot whose entry was forgotten or replaced is skipped when it comes up
-    private long[] heapAt = new long[INITIAL_SLOTS];
-    private int[] heapSlot = new int[INITIAL_SLOTS];
-    private int heapSize;
+    // (expiry, slot); a slot whose entry was forgotten or replaced is skipped when it comes up
+    private final ExpiryQueue expiries = new ExpiryQueue(INITIAL_SLOTS);
     // the latest expiry of an entry dropped as expired: an id not found that expires by then may have been dropped
     private long droppedThrough = Long.MIN_VALUE;
 
@@ -97,9 +95,14 @@ final class IdTable {
         return droppedThrough;
     }
 
-    /** Entries in the expiry heap, forgotten ones included (for tests). */
-    int heapEntries() {
-        return heapSize;
+    /** Entries in the expiry queue, forgotten ones included (for tests). */
+    int scheduled() {
+        return expiries.size();
+    }
+
+    /** Entries in the expiry queue's heap, those that came out of order (for tests). */
+    int scheduledOutOfOrder() {
+        return expiries.outOfOrder();
     }
 
     /** Slots in the table (for tests). */
@@ -138,6 +141,19 @@ final class IdTable {
             // mostly tombstones: clean up at this size; mostly live: double
             rehash(live + 1 > (mask + 1) / 8 * 3 ? (mask + 1) * 2 : mask + 1);
         }
+        int i = place(hash, who, idHi, idLo, expiresAt, digestHi, digestLo, waits);
+        if (expiries.size() >= 2 * (mask + 1)) {
+            // A forgotten entry stays in the queue until its expiry, and an id forgotten and seen again
+            // reuses its tombstone, so no rehash clears them: drop them instead of growing the queue
+            // (what is live fits in 3/4 of the table, so this comes again only after as many inserts).
+            requeue();
+        } else {
+            expiries.add(expiresAt, i);
+        }
+    }
+
+    /** Puts the entry in the first free slot of its probe sequence; returns the slot. */
+    private int place(long hash, int who, long idHi, long idLo, long expiresAt, long digestHi, long digestLo, boolean waits) {
         int i = (int) hash & mask;
         while (sender[i] > 0) {
             i = (i + 1) & mask;
@@ -153,24 +169,18 @@ final class IdTable {
         transportLo[i] = digestLo;
         pending[i] = (byte) (waits ? 1 : 0);
         live++;
-        if (heapSize == heapAt.length && heapSize >= sender.length) {
-            // A forgotten entry stays in the heap until its expiry, and an id forgotten and seen again
-            // reuses its tombstone, so no rehash clears them: drop them instead of growing the heap
-            // (what is live fits in 3/4 of it, so this comes again only after a quarter as many inserts).
-            rebuildHeap();
-        } else {
-            push(expiresAt, i);
-        }
+        return i;
     }
 
-    /** The heap again from the live entries alone (the slot just filled included). */
-    private void rebuildHeap() {
-        heapSize = 0;
+    /** The expiry queue again from the live entries alone (the slot just filled included). */
+    private void requeue() {
+        expiries.clear();
         for (int j = 0; j < sender.length; j++) {
             if (sender[j] > 0) {
-                push(expires[j], j);
+                expiries.addUnsorted(expires[j], j);
             }
         }
+        expiries.sort();
     }
 
     /** Forgets the entry in {@code slot}; returns its sender's number. */
@@ -183,9 +193,7 @@ final class IdTable {
 
     /** Forgets every entry that expires at or before {@code now}, telling {@code released} each one's sender. */
     void expire(long now, IntConsumer released) {
-        while (heapSize > 0 && heapAt[0] <= now) {
-            int slot = heapSlot[0];
-            pop();
+        for (int slot = expiries.pollDue(now); slot >= 0; slot = expiries.pollDue(now)) {
             // the slot may since hold another entry: only one that has expired too goes
             if (sender[slot] > 0 && expires[slot] <= now) {
                 droppedThrough = Math.max(droppedThrough, expires[slot]);
@@ -216,58 +224,12 @@ final class IdTable {
         long[] oldTransportLo = transportLo;
         byte[] oldPending = pending;
         allocate(slots);
-        heapSize = 0;
+        int[] moved = new int[oldSender.length];
         for (int j = 0; j < oldSender.length; j++) {
-            if (oldSender[j] > 0) {
-                insert(hash(k0, k1, oldSender[j], oldHi[j], oldLo[j]), oldSender[j], oldHi[j], oldLo[j],
-                        oldExpires[j], oldTransportHi[j], oldTransportLo[j], oldPending[j] != 0);
-            }
+            moved[j] = oldSender[j] > 0 ? place(hash(k0, k1, oldSender[j], oldHi[j], oldLo[j]), oldSender[j], oldHi[j], oldLo[j],
+                    oldExpires[j], oldTransportHi[j], oldTransportLo[j], oldPending[j] != 0) : -1;
         }
-    }
-
-    private void push(long at, int slot) {
-        if (heapSize == heapAt.length) {
-            heapAt = java.util.Arrays.copyOf(heapAt, heapSize * 2);
-            heapSlot = java.util.Arrays.copyOf(heapSlot, heapSize * 2);
-        }
-        // messages come in about the order they expire: usually it stays at the bottom
-        int i = heapSize++;
-        while (i > 0) {
-            int parent = (i - 1) >>> 1;
-            if (heapAt[parent] <= at) {
-                break;
-            }
-            heapAt[i] = heapAt[parent];
-            heapSlot[i] = heapSlot[parent];
-            i = parent;
-        }
-        heapAt[i] = at;
-        heapSlot[i] = slot;
-    }
-
-    private void pop() {
-        int n = --heapSize;
-        long at = heapAt[n];
-        int slot = heapSlot[n];
-        int i = 0;
-        while (true) {
-            int child = 2 * i + 1;
-            if (child >= n) {
-                break;
-            }
-            if (child + 1 < n && heapAt[child + 1] < heapAt[child]) {
-                child++;
-            }
-            if (heapAt[child] >= at) {
-                break;
-            }
-            heapAt[i] = heapAt[child];
-            heapSlot[i] = heapSlot[child];
-            i = child;
-        }
-        if (n > 0) {
-            heapAt[i] = at;
-            heapSlot[i] = slot;
-        }
+        // the queue keeps its order (re-adding the entries in table order would put most in its heap)
+        expiries.renumber((at, old) -> moved[old] >= 0 && oldExpires[old] == at ? moved[old] : -1);
     }
 }

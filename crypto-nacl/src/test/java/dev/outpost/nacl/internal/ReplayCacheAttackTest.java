@@ -13,7 +13,7 @@ class ReplayCacheAttackTest {
     }
 
     @Test
-    void oneIdSeenAndForgottenOverAndOverDoesNotGrowTheExpiryHeap() {
+    void oneIdSeenAndForgottenOverAndOverDoesNotGrowTheExpiryQueue() {
         // What a worker sharing replay state does with a captured message replayed from the queue:
         // each copy is new here, the registry knows it, so it is forgotten here again.
         IdTable table = new IdTable(42, 43);
@@ -23,7 +23,7 @@ class ReplayCacheAttackTest {
             table.remove(table.find(hash, 1, 7, 8));
         }
         assertThat(table.live()).isZero();
-        assertThat(table.heapEntries()).isLessThanOrEqualTo(2 * table.slots());
+        assertThat(table.scheduled()).isLessThanOrEqualTo(2 * table.slots());
     }
 
     @Test
