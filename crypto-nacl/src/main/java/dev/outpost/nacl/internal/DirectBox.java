@@ -3,6 +3,7 @@ package dev.outpost.nacl.internal;
 import com.goterl.lazysodium.utils.LibraryLoader;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -31,6 +32,7 @@ public final class DirectBox {
      */
     private static final int FIRST = 2 * 1024;
     private static final ThreadLocal<Buffer> BUFFERS = new ThreadLocal<>();
+    private static final byte[] ZEROS = new byte[FIRST];
 
     /** Native memory for one call: the key at 0, the nonce at 32, then the input, then the output. */
     private static final class Buffer {
@@ -38,6 +40,12 @@ public final class DirectBox {
         /** The largest box it takes. */
         final int box;
         final Memory memory;
+        /**
+         * The same memory as a direct buffer: copies through it are plain Java memory copies, where
+         * each {@code Pointer.write} or {@code read} was a JNI crossing of its own (seven a call).
+         * Used only while {@link #memory} is open.
+         */
+        final ByteBuffer view;
         final Pointer nonce;
         final Pointer input;
         final Pointer output;
@@ -47,6 +55,7 @@ public final class DirectBox {
             this.box = box;
             outputAt = INPUT + (long) box;
             memory = new Memory(outputAt + box);
+            view = memory.getByteBuffer(0, outputAt + box);
             nonce = memory.share(KEY);
             input = memory.share(INPUT);
             output = memory.share(outputAt);
@@ -80,19 +89,19 @@ public final class DirectBox {
     public static boolean seal(byte[] out, int outAt, byte[] head, byte[] body, byte[] nonceFrom, int nonceAt, byte[] key) {
         int plain = head.length + body.length;
         Buffer b = buffer(plain + MAC);
-        Memory m = b.memory;
+        ByteBuffer v = b.view;
         try {
-            m.write(0, key, 0, KEY);
-            m.write(KEY, nonceFrom, nonceAt, NONCE);
-            m.write(Buffer.INPUT, head, 0, head.length);
-            m.write(Buffer.INPUT + head.length, body, 0, body.length);
-            if (crypto_box_easy_afternm(b.output, b.input, plain, b.nonce, m) != 0) {
+            v.put(0, key, 0, KEY);
+            v.put(KEY, nonceFrom, nonceAt, NONCE);
+            v.put(Buffer.INPUT, head, 0, head.length);
+            v.put(Buffer.INPUT + head.length, body, 0, body.length);
+            if (crypto_box_easy_afternm(b.output, b.input, plain, b.nonce, b.memory) != 0) {
                 return false;
             }
-            m.read(b.outputAt, out, outAt, plain + MAC);
+            v.get((int) b.outputAt, out, outAt, plain + MAC);
             return true;
         } finally {
-            m.setMemory(0, Buffer.INPUT + (long) plain, (byte) 0);
+            zero(v, 0, Buffer.INPUT + plain);
             release(b);
         }
     }
@@ -107,22 +116,30 @@ public final class DirectBox {
     public static byte[] open(byte[] message, int boxAt, int length, int nonceAt, byte[] key, byte[] head) {
         int plain = length - MAC;
         Buffer b = buffer(length);
-        Memory m = b.memory;
+        ByteBuffer v = b.view;
+        int output = (int) b.outputAt;
         try {
-            m.write(0, key, 0, KEY);
-            m.write(KEY, message, nonceAt, NONCE);
-            m.write(Buffer.INPUT, message, boxAt, length);
-            if (crypto_box_open_easy_afternm(b.output, b.input, length, b.nonce, m) != 0) {
+            v.put(0, key, 0, KEY);
+            v.put(KEY, message, nonceAt, NONCE);
+            v.put(Buffer.INPUT, message, boxAt, length);
+            if (crypto_box_open_easy_afternm(b.output, b.input, length, b.nonce, b.memory) != 0) {
                 return null;
             }
-            m.read(b.outputAt, head, 0, head.length);
+            v.get(output, head, 0, head.length);
             byte[] rest = new byte[plain - head.length];
-            m.read(b.outputAt + head.length, rest, 0, rest.length);
+            v.get(output + head.length, rest, 0, rest.length);
             return rest;
         } finally {
-            m.setMemory(0, KEY, (byte) 0);
-            m.setMemory(b.outputAt, plain, (byte) 0);
+            zero(v, 0, KEY);
+            zero(v, output, plain);
             release(b);
+        }
+    }
+
+    /** Zeroes {@code n} bytes of {@code v} from {@code from}. */
+    private static void zero(ByteBuffer v, int from, int n) {
+        for (int done = 0; done < n; done += ZEROS.length) {
+            v.put(from + done, ZEROS, 0, Math.min(ZEROS.length, n - done));
         }
     }
 
