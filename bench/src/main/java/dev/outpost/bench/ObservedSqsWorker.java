@@ -35,7 +35,7 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
  * what the two cost against a request that costs 4 µs; this one what they cost a worker whose
  * every message is a network call.
  *
- * <pre>java -cp bench/target/benchmarks.jar dev.outpost.bench.ObservedSqsWorker [messages=20000] [rounds=3]</pre>
+ * <pre>java -cp bench/target/benchmarks.jar dev.outpost.bench.ObservedSqsWorker [messages=20000] [rounds=5]</pre>
  */
 public final class ObservedSqsWorker {
     private static final com.sun.management.OperatingSystemMXBean OS =
@@ -45,7 +45,7 @@ public final class ObservedSqsWorker {
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         Path dir = Files.createTempDirectory("observed-sqs");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process server = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
@@ -63,7 +63,9 @@ public final class ObservedSqsWorker {
                 for (int c = 0; c < configs.length; c++) {
                     results.add(new ArrayList<>());
                 }
-                int warm = 2; // the SDK's paths are still being compiled through the first rounds
+                // the SDK's paths are still being compiled through the first rounds: on 2026-12-06 rounds -1 to 1 of a
+                // run with two cost 155-387, 158-192 and 79-129 µs per message, later ones 57-83
+                int warm = 4;
                 for (int round = 1 - warm; round <= rounds; round++) {
                     StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  round %d:", round));
                     for (int k = 0; k < configs.length; k++) {
