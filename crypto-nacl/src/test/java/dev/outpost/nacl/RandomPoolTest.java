@@ -20,6 +20,21 @@ class RandomPoolTest {
     }
 
     @Test
+    void threadsDrawDifferentStreams() throws Exception {
+        byte[][] draws = new byte[2][4096];
+        Thread[] threads = new Thread[2];
+        for (int t = 0; t < 2; t++) {
+            byte[] into = draws[t];
+            threads[t] = new Thread(() -> RandomPool.fill(into, 0, into.length));
+            threads[t].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(draws[0]).isNotEqualTo(draws[1]);
+    }
+
+    @Test
     void aDrawLargerThanThePoolIsFilledWhole() {
         byte[] big = new byte[10_000];
         RandomPool.fill(big, 0, big.length);

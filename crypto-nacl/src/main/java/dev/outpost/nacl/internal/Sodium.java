@@ -30,6 +30,14 @@ public final class Sodium {
         return Holder.LS.randomBytesBuf(n);
     }
 
+    /** Fills {@code into} with ChaCha20's stream under {@code seed} (32 bytes), libsodium's {@code randombytes_buf_deterministic}. */
+    public static void expand(byte[] seed, byte[] into) {
+        if (seed.length != 32) {
+            throw new IllegalArgumentException("a seed is 32 bytes, was " + seed.length);
+        }
+        Holder.LS.getSodium().randombytes_buf_deterministic(into, into.length, seed);
+    }
+
     /** Fills {@code into} with random bytes (libsodium's {@code randombytes_buf} cannot fail). */
     public static void randomInto(byte[] into) {
         Holder.LS.getSodium().randombytes_buf(into, into.length);
