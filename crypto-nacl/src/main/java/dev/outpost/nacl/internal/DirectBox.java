@@ -41,11 +41,13 @@ public final class DirectBox {
         final int box;
         final Memory memory;
         /**
-         * The same memory as a direct buffer: copies through it are plain Java memory copies, where
-         * each {@code Pointer.write} or {@code read} was a JNI crossing of its own (seven a call).
-         * Used only while {@link #memory} is open.
+         * The same memory as direct buffers, key to input's end and the output: copies through
+         * them are plain Java memory copies, where each {@code Pointer.write} or {@code read} was a
+         * JNI crossing of its own (seven a call). Two views, so that each stays within a buffer's
+         * int-sized capacity for any box a byte array can hold. Used only while {@link #memory} is open.
          */
-        final ByteBuffer view;
+        final ByteBuffer in;
+        final ByteBuffer out;
         final Pointer nonce;
         final Pointer input;
         final Pointer output;
@@ -55,7 +57,8 @@ public final class DirectBox {
             this.box = box;
             outputAt = INPUT + (long) box;
             memory = new Memory(outputAt + box);
-            view = memory.getByteBuffer(0, outputAt + box);
+            in = memory.getByteBuffer(0, outputAt);
+            out = memory.getByteBuffer(outputAt, box);
             nonce = memory.share(KEY);
             input = memory.share(INPUT);
             output = memory.share(outputAt);
@@ -89,19 +92,19 @@ public final class DirectBox {
     public static boolean seal(byte[] out, int outAt, byte[] head, byte[] body, byte[] nonceFrom, int nonceAt, byte[] key) {
         int plain = head.length + body.length;
         Buffer b = buffer(plain + MAC);
-        ByteBuffer v = b.view;
+        ByteBuffer in = b.in;
         try {
-            v.put(0, key, 0, KEY);
-            v.put(KEY, nonceFrom, nonceAt, NONCE);
-            v.put(Buffer.INPUT, head, 0, head.length);
-            v.put(Buffer.INPUT + head.length, body, 0, body.length);
+            in.put(0, key, 0, KEY);
+            in.put(KEY, nonceFrom, nonceAt, NONCE);
+            in.put(Buffer.INPUT, head, 0, head.length);
+            in.put(Buffer.INPUT + head.length, body, 0, body.length);
             if (crypto_box_easy_afternm(b.output, b.input, plain, b.nonce, b.memory) != 0) {
                 return false;
             }
-            v.get((int) b.outputAt, out, outAt, plain + MAC);
+            b.out.get(0, out, outAt, plain + MAC);
             return true;
         } finally {
-            zero(v, 0, Buffer.INPUT + plain);
+            zero(in, 0, Buffer.INPUT + plain);
             release(b);
         }
     }
@@ -116,22 +119,22 @@ public final class DirectBox {
     public static byte[] open(byte[] message, int boxAt, int length, int nonceAt, byte[] key, byte[] head) {
         int plain = length - MAC;
         Buffer b = buffer(length);
-        ByteBuffer v = b.view;
-        int output = (int) b.outputAt;
+        ByteBuffer in = b.in;
+        ByteBuffer out = b.out;
         try {
-            v.put(0, key, 0, KEY);
-            v.put(KEY, message, nonceAt, NONCE);
-            v.put(Buffer.INPUT, message, boxAt, length);
+            in.put(0, key, 0, KEY);
+            in.put(KEY, message, nonceAt, NONCE);
+            in.put(Buffer.INPUT, message, boxAt, length);
             if (crypto_box_open_easy_afternm(b.output, b.input, length, b.nonce, b.memory) != 0) {
                 return null;
             }
-            v.get(output, head, 0, head.length);
+            out.get(0, head, 0, head.length);
             byte[] rest = new byte[plain - head.length];
-            v.get(output + head.length, rest, 0, rest.length);
+            out.get(head.length, rest, 0, rest.length);
             return rest;
         } finally {
-            zero(v, 0, KEY);
-            zero(v, output, plain);
+            zero(in, 0, KEY);
+            zero(out, 0, plain);
             release(b);
         }
     }

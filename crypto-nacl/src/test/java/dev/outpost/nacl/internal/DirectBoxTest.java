@@ -62,6 +62,29 @@ class DirectBoxTest {
     }
 
     @Test
+    void aPlainTextLongerThanOneZeroingChunkIsZeroedWhole() {
+        byte[] body = filled(10_000, 0x33); // the buffer is zeroed 2 KiB at a time
+        byte[] m = sealed(filled(24, 0x33), body);
+        byte[][] afterSeal = DirectBox.keptForTests(64 + 24 + 10_000);
+        assertThat(Arrays.copyOfRange(afterSeal[0], 64, 64 + 24 + 10_000)).as("plain text").containsOnly(0);
+        assertThat(DirectBox.open(m, 24, m.length - 24, 0, KEY, new byte[24])).isEqualTo(body);
+        assertThat(DirectBox.keptForTests(24 + 10_000)[1]).as("plain text").containsOnly(0);
+    }
+
+    @Test
+    void aBoxLargerThanAnyKeptBufferSealsAndOpensThroughABufferOfItsOwn() {
+        byte[] body = new byte[300_000];
+        for (int i = 0; i < body.length; i++) {
+            body[i] = (byte) (i * 31);
+        }
+        byte[] m = sealed(filled(24, 9), body);
+        byte[] head = new byte[24];
+        assertThat(DirectBox.open(m, 24, m.length - 24, 0, KEY, head)).isEqualTo(body);
+        assertThat(head).containsOnly(9);
+        assertThat(DirectBox.keptBoxForTests()).as("the thread keeps at most 64 KiB").isLessThanOrEqualTo(64 * 1024);
+    }
+
+    @Test
     void aThreadKeepsABufferForTheLargestBoxItMetNotForTheLargestItCould() throws Exception {
         int[] kept = new int[3];
         byte[][] opened = new byte[1][];
