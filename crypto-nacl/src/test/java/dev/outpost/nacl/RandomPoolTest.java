@@ -61,4 +61,23 @@ class RandomPoolTest {
                 .isNotEqualTo(java.util.Arrays.copyOfRange(two, nonceAt, nonceAt + 24));
         assertThat(NaclPublicKey.wrap(a.publicKey().bytes())).isEqualTo(a.publicKey()).hasSameHashCodeAs(a.publicKey());
     }
+
+    @Test
+    void aSeedIsExpandedWithChaCha20AsLibsodiumDocumentsIt() {
+        // randombytes_buf_deterministic: the IETF ChaCha20 stream, the seed as key, the nonce "LibsodiumDRG"
+        byte[] seed = new byte[32];
+        for (int i = 0; i < seed.length; i++) {
+            seed[i] = (byte) (i * 5 + 3);
+        }
+        byte[] expanded = new byte[4096];
+        dev.outpost.nacl.internal.Sodium.expand(seed, expanded);
+        org.bouncycastle.crypto.engines.ChaCha7539Engine chacha = new org.bouncycastle.crypto.engines.ChaCha7539Engine();
+        chacha.init(true, new org.bouncycastle.crypto.params.ParametersWithIV(new org.bouncycastle.crypto.params.KeyParameter(seed),
+                "LibsodiumDRG".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        byte[] stream = new byte[4096];
+        chacha.processBytes(new byte[4096], 0, stream.length, stream, 0);
+        assertThat(expanded).isEqualTo(stream);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.outpost.nacl.internal.Sodium.expand(new byte[16], expanded))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
