@@ -21,6 +21,8 @@ import java.util.List;
 public final class DirectBox {
     /** Length of a box's authenticator. */
     public static final int MAC = 16;
+    /** The largest box: its buffer's input view (key, nonce, box) must fit an int. */
+    static final int MAX_BOX = Integer.MAX_VALUE - 64;
     private static final int KEY = 32;
     private static final int NONCE = 24;
     /** Boxes up to this size use the thread's buffer; larger ones a buffer of their own for the call. */
@@ -44,7 +46,7 @@ public final class DirectBox {
          * The same memory as direct buffers, key to input's end and the output: copies through
          * them are plain Java memory copies, where each {@code Pointer.write} or {@code read} was a
          * JNI crossing of its own (seven a call). Two views, so that each stays within a buffer's
-         * int-sized capacity for any box a byte array can hold. Used only while {@link #memory} is open.
+         * int-sized capacity for any box up to {@link #MAX_BOX}. Used only while {@link #memory} is open.
          */
         final ByteBuffer in;
         final ByteBuffer out;
@@ -91,6 +93,9 @@ public final class DirectBox {
      */
     public static boolean seal(byte[] out, int outAt, byte[] head, byte[] body, byte[] nonceFrom, int nonceAt, byte[] key) {
         int plain = head.length + body.length;
+        if (plain < 0 || plain > MAX_BOX - MAC) { // overflowed: refused before the key is written anywhere
+            throw new IllegalArgumentException("too large to seal: " + ((long) head.length + body.length) + " bytes");
+        }
         Buffer b = buffer(plain + MAC);
         ByteBuffer in = b.in;
         try {
