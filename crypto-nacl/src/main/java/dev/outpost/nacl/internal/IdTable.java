@@ -100,11 +100,6 @@ final class IdTable {
         return expiries.size();
     }
 
-    /** Entries in the expiry queue's heap, those that came out of order (for tests). */
-    int scheduledOutOfOrder() {
-        return expiries.outOfOrder();
-    }
-
     /** Slots in the table (for tests). */
     int slots() {
         return mask + 1;
