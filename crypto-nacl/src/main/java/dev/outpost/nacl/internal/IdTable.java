@@ -140,7 +140,7 @@ final class IdTable {
         if (expiries.size() >= 2 * (mask + 1)) {
             // A forgotten entry stays in the queue until its expiry, and an id forgotten and seen again
             // reuses its tombstone, so no rehash clears them: drop them instead of growing the queue
-            // (what is live fits in 3/4 of the table, so this comes again only after as many inserts).
+            // (what is live fits in 3/4 of the table, so this comes again only after 1.25 × its slots more inserts).
             requeue();
         } else {
             expiries.add(expiresAt, i);
