@@ -6,10 +6,8 @@ import dev.outpost.spi.TransportException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -40,8 +38,8 @@ public final class Receiver {
     private final Optional<Integer> visibilitySeconds;
     /** How long past its wait a long poll's answer may take before a closing transport stops waiting for it. */
     static final int ANSWER_GRACE_SECONDS = 5;
-    /** Open polls and releases, with when each is due ({@link System#nanoTime()}): a close waits no longer than that. */
-    private final Map<CompletableFuture<?>, Long> polls = new ConcurrentHashMap<>();
+    /** Open polls and releases: a closing transport waits for them. */
+    private final OpenCalls polls = new OpenCalls();
     private final AtomicInteger released = new AtomicInteger();
 
     public Receiver(SqsAsyncClient sqs, QueueUrls urls, PayloadStore payloads, DeadLetters deadLetters, Batcher<String> deletes,
@@ -64,8 +62,7 @@ public final class Receiver {
         visibilitySeconds.ifPresent(rb::visibilityTimeout);
         CompletableFuture<ReceiveMessageResponse> call = sqs.receiveMessage(rb.build());
         long due = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds + ANSWER_GRACE_SECONDS);
-        polls.put(call, due);
-        call.whenComplete((r, e) -> polls.remove(call));
+        polls.track(call, due);
         ReceiveMessageResponse resp;
         try {
             resp = await(call, source, "receiving from", waitSeconds + 60L, true);
@@ -95,7 +92,7 @@ public final class Receiver {
                 payloads.fetch(source, got);
             } catch (Throwable e) { // interrupted, or the S3 client (the user's) threw
                 // given up on while its payloads were read: what it picked is visible again at once, as for a poll
-                track(release(messages, url, source), System.nanoTime() + TimeUnit.SECONDS.toNanos(ANSWER_GRACE_SECONDS));
+                polls.track(release(messages, url, source), System.nanoTime() + TimeUnit.SECONDS.toNanos(ANSWER_GRACE_SECONDS));
                 throw e;
             }
         }
@@ -139,7 +136,7 @@ public final class Receiver {
     private void releaseWhenDone(CompletableFuture<ReceiveMessageResponse> call, String url, String source, long due) {
         // tracked from now, before the poll can end: a closing transport waits for the release too
         CompletableFuture<Void> handled = new CompletableFuture<>();
-        track(handled, due + TimeUnit.SECONDS.toNanos(ANSWER_GRACE_SECONDS));
+        polls.track(handled, due + TimeUnit.SECONDS.toNanos(ANSWER_GRACE_SECONDS));
         call.whenComplete((resp, e) -> {
             if (resp == null || resp.messages().isEmpty()) {
                 handled.complete(null);
@@ -147,12 +144,6 @@ public final class Receiver {
                 release(resp.messages(), url, source).whenComplete((v, e2) -> handled.complete(null));
             }
         });
-    }
-
-    /** Waited for by a closing transport until it completes, or until {@code due} ({@link System#nanoTime()}). */
-    private void track(CompletableFuture<Void> f, long due) {
-        polls.put(f, due);
-        f.whenComplete((r, e) -> polls.remove(f));
     }
 
     /** Makes {@code messages} visible again at once; completes (never exceptionally) when SQS answered. */
@@ -195,29 +186,16 @@ public final class Receiver {
      * poll the server never answers is not waited for longer than that.
      */
     public Released awaitPolls(long timeoutMillis) {
-        long cap = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (!polls.isEmpty()) {
-            long deadline = System.nanoTime(); // the latest due, then no later than the cap
-            for (long due : polls.values()) {
-                deadline = due - deadline > 0 ? due : deadline;
+        try {
+            long stillOpen = polls.awaitAll(TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
+            if (stillOpen > 0) {
+                log.warn("{} SQS calls still open at close: messages they pick stay hidden for their visibility timeout", stillOpen);
             }
-            deadline = deadline - cap > 0 ? cap : deadline;
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                log.warn("{} SQS calls still open at close: messages they pick stay hidden for their visibility timeout", polls.size());
-                return new Released(false, released.get());
-            }
-            try {
-                CompletableFuture.anyOf(polls.keySet().toArray(CompletableFuture[]::new)).get(left, TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return new Released(false, released.get());
-            } catch (ExecutionException | TimeoutException e) {
-                // loop: the set shrinks as calls end
-            }
-            Thread.onSpinWait();
+            return new Released(stillOpen == 0, released.get());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Released(false, released.get());
         }
-        return new Released(true, released.get());
     }
 
     /** Waits for {@code call}; on interruption or time-out, leaves it running when {@code keep}, else cancels it. */
