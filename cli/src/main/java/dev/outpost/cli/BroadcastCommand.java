@@ -1,5 +1,6 @@
 package dev.outpost.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.cli.internal.DurationConverter;
@@ -59,9 +60,10 @@ final class BroadcastCommand implements Callable<Integer> {
         if (expect != null && expect < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--expect: at least 1 worker, was " + expect);
         }
-        Request request = Request.builder(collector).params(Params.of(spec.commandLine(), paramsJson, params)).ttl(deadline)
-                .build();
+        ObjectNode p = Params.of(spec.commandLine(), paramsJson, params); // before connecting
         try (Connection c = Connection.open(global, Optional.ofNullable(topic).or(() -> Optional.of("fleet")))) {
+            // built once connected: its ttl counts from here, not from before the connection was set up
+            Request request = Request.builder(collector).params(p).ttl(deadline).build();
             int expected = expect != null ? expect : c.knownFleetSize().orElse(Integer.MAX_VALUE);
             Output out = new Output(global, spec.commandLine().getOut(), spec.commandLine().getErr(),
                     expected == Integer.MAX_VALUE ? 0 : expected);

@@ -157,8 +157,8 @@ public final class Client implements AutoCloseable {
      * Sends {@code request} to the requests destination and waits for its response.
      *
      * <p>The request's {@code replyTo} is set to this client's reply destination (replacing any
-     * other), and, when it has none, its ttl to {@code timeout} (a worker will not start it after
-     * the caller gave up).
+     * other), and, when it has none, its ttl to {@code timeout}, counted from this call (its
+     * {@code sentAt} becomes now): a worker will not start it after the caller gave up.
      *
      * @return completes with the response, whatever its status (check {@link Response#isOk()});
      *     exceptionally with {@link CallTimeoutException} when none arrives within {@code timeout},
@@ -310,7 +310,8 @@ public final class Client implements AutoCloseable {
     private Request prepare(Request request, Duration timeout) {
         Request.Builder b = request.toBuilder().replyTo(replyTo);
         if (request.ttl().isEmpty()) {
-            b.ttl(timeout);
+            // the caller waits from now: a request built earlier (before a connection was set up, say) keeps the full time
+            b.sentAt(java.time.Instant.now()).ttl(timeout);
         }
         return b.build();
     }

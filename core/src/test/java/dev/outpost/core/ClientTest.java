@@ -47,6 +47,30 @@ class ClientTest {
     }
 
     @Test
+    void aCallsTtlCountsFromTheCallNotFromWhenTheRequestWasBuilt() throws Exception {
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start()) {
+            // built long before it is sent, as the command line did before opening its SQS connection
+            Request built = Request.builder("x").sentAt(java.time.Instant.now().minus(Duration.ofMinutes(10))).build();
+            java.time.Instant before = java.time.Instant.now();
+            client.call(built, Duration.ofSeconds(30));
+            java.time.Instant after = java.time.Instant.now();
+            Request sent = dev.outpost.core.json.JsonCodec.create().decodeRequest(transport.peek("requests").get(0).body())
+                    .document();
+            assertThat(sent.id()).isEqualTo(built.id());
+            assertThat(sent.expiresAt()).hasValueSatisfying(at -> assertThat(at)
+                    .isBetween(before.plusSeconds(30).minusMillis(1), after.plusSeconds(30).plusMillis(1)));
+            assertThat(sent.isExpired(after)).isFalse();
+            // a ttl the caller chose is the caller's: left as it is, with the time it counts from
+            Request own = Request.builder("x").sentAt(before.minusSeconds(5)).ttl(Duration.ofSeconds(7)).build();
+            client.call(own, Duration.ofSeconds(30));
+            Request sentOwn = dev.outpost.core.json.JsonCodec.create().decodeRequest(transport.peek("requests").get(1).body())
+                    .document();
+            assertThat(sentOwn.expiresAt()).contains(own.expiresAt().orElseThrow());
+        }
+    }
+
+    @Test
     void aCallSetsAttlSoWorkersSkipRequestsTheCallerGaveUpOn() throws Exception {
         try (InMemoryTransport transport = InMemoryTransport.create();
                 Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start()) {
