@@ -339,13 +339,9 @@ public final class SqsTransport implements Transport {
          * to topics, and those of messages that expire unread, are deleted by it alone.
          */
         public Builder largePayloads(S3AsyncClient client, String bucket, String keyPrefix) {
-            Objects.requireNonNull(keyPrefix, "keyPrefix");
-            if (keyPrefix.isEmpty() || !keyPrefix.endsWith("/") || keyPrefix.startsWith("/")) {
-                throw new IllegalArgumentException("keyPrefix must be non-empty, end in '/' and not start with '/', was '" + keyPrefix + "'");
-            }
+            this.payloadPrefix = PayloadStore.requirePrefix(keyPrefix, false);
             this.s3 = Objects.requireNonNull(client, "client");
             this.bucket = PayloadStore.requireBucket(bucket);
-            this.payloadPrefix = keyPrefix;
             return this;
         }
 
@@ -356,11 +352,7 @@ public final class SqsTransport implements Transport {
          * unread.
          */
         public Builder acceptPayloadsFrom(String bucket, String keyPrefix) {
-            Objects.requireNonNull(keyPrefix, "keyPrefix");
-            if (!keyPrefix.isEmpty() && (!keyPrefix.endsWith("/") || keyPrefix.startsWith("/"))) {
-                throw new IllegalArgumentException("keyPrefix must be empty or end in '/' and not start with '/', was '" + keyPrefix + "'");
-            }
-            accepted.add(new PayloadStore.Location(PayloadStore.requireBucket(bucket), keyPrefix));
+            accepted.add(new PayloadStore.Location(PayloadStore.requireBucket(bucket), PayloadStore.requirePrefix(keyPrefix, true)));
             return this;
         }
 

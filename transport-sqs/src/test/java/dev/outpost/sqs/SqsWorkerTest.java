@@ -68,6 +68,15 @@ class SqsWorkerTest {
                 .region(software.amazon.awssdk.regions.Region.US_EAST_1).build()) {
             assertThatThrownBy(() -> SqsTransport.builder().largePayloads(s3, "bucket", "no-slash"))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("keyPrefix");
+            // a written prefix is never the whole bucket; a read one may be, but never rooted at '/'
+            assertThatThrownBy(() -> SqsTransport.builder().largePayloads(s3, "bucket", ""))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("non-empty");
+            assertThatThrownBy(() -> SqsTransport.builder().largePayloads(s3, "bucket", "/rooted/"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'/rooted/'");
+            assertThatThrownBy(() -> SqsTransport.builder().acceptPayloadsFrom("extended-client", "/rooted/"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("be empty or");
+            assertThat(SqsTransport.builder().largePayloads(s3, "bucket", "mine/").acceptPayloadsFrom("extended-client", "")
+                    .acceptPayloadsFrom("extended-client", "in/")).isNotNull();
         }
     }
 

@@ -102,6 +102,19 @@ public final class PayloadStore {
         return bucket;
     }
 
+    /**
+     * A key prefix: ends in {@code /} and does not start with one; empty only when {@code wholeBucket} may be
+     * meant (a location read from, never one written to).
+     */
+    public static String requirePrefix(String keyPrefix, boolean wholeBucket) {
+        java.util.Objects.requireNonNull(keyPrefix, "keyPrefix");
+        if (keyPrefix.isEmpty() ? !wholeBucket : !keyPrefix.endsWith("/") || keyPrefix.startsWith("/")) {
+            throw new IllegalArgumentException("keyPrefix must " + (wholeBucket ? "be empty or " : "be non-empty, ")
+                    + "end in '/' and not start with '/', was '" + keyPrefix + "'");
+        }
+        return keyPrefix;
+    }
+
     /** The largest body the transport carries: the offload limit with a bucket, else a queue's inline limit (a topic's is lower). */
     public int maxMessageBytes() {
         return s3.isPresent() && bucket.isPresent() ? maxOffloadBytes : maxQueueBytes;
