@@ -31,7 +31,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.sns.SnsAsyncClient;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
@@ -68,21 +67,16 @@ import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchReq
  *       ({@code outpost-payload-token}): a forged pointer to another message's payload is followed but deletes nothing.
  *   <li><b>Unreadable messages</b> (broken framing; a malformed, refused or dangling S3 pointer, or one whose payload
  *       S3 still does not serve at its {@link Builder#payloadReadAttempts}-th receive) never fail a receive: the
- *       transport moves each, exactly as it arrived, to a dead-letter queue with the reason ({@link #UNREADABLE}) in
- *       plain SQS String attributes any SQS reader sees (the ones a worker's dead-letter copies carry), and deletes it.
- *       The dead-letter queue is {@link Builder#deadLetter}'s, else the queue behind the logical name
- *       {@code dead-letter} ({@code outpost.sqs.dead-letter}), else the source queue's own (its redrive policy, as
- *       {@link SqsProvisioner#queueWithDeadLetter} sets). With neither, the message stays on its queue (logged), and
- *       SQS's redrive or retention ends it. A copy that would pass {@link Builder#maxQueueMessageBytes} (a body near
- *       it, plus the reason) goes with its detail cut short, else with its body in S3 ({@link Builder#largePayloads},
- *       deleted when an Outpost reader acks the copy). Without a bucket it stays, reported once: its redrive policy
- *       moves it unchanged; without one, each receive hides it for 12 h until the queue's retention ends it.
+ *       transport moves each, exactly as it arrived, to a dead-letter queue ({@link Builder#deadLetter}) with the
+ *       reason ({@link #UNREADABLE}) in plain SQS String attributes any SQS reader sees, and deletes it. With no
+ *       dead-letter queue it stays on its queue (logged) until SQS's redrive or retention ends it; the module's README
+ *       says what happens to a copy too large for the queue.
  *   <li><b>SNS.</b> Deliveries wrapped in an SNS envelope (raw delivery off) are unwrapped.
  *   <li><b>Faults.</b> Throttling and 5xx answers are retried by the SDK's standard retry policy; other failures
  *       complete the returned futures with a {@link TransportException}.
  *   <li><b>Lifecycle.</b> {@link #start()} is optional (a transport works from {@code build()}, but starts no thread
  *       before its first batch); {@link #shutdown()} and {@link #close()} as every Outpost component has them.
- *   <li><b>Closing</b> waits (at most {@value #CLOSE_WAIT_SECONDS} s) for long polls whose receiver gave up (an
+ *   <li><b>Closing</b> waits (at most {@link Builder#closeWait}, default {@value #CLOSE_WAIT_SECONDS} s) for long polls whose receiver gave up (an
  *       interrupted poller): SQS ends them anyway and would hide what they picked for a visibility timeout, so what
  *       they received is made visible again at once.
  *   <li><b>Credentials</b> come from the SDK clients you pass, else from {@code outpost.sqs.*}
@@ -106,7 +100,7 @@ public final class SqsTransport implements Transport {
     public static final String DEFAULT_PAYLOAD_PREFIX = "outpost/";
     /** Default {@link Builder#payloadReadAttempts}: the receive at which a payload S3 still cannot serve is dead-lettered. */
     public static final int DEFAULT_PAYLOAD_READ_ATTEMPTS = 5;
-    /** The longest {@link #close} waits for polls still open on the server. */
+    /** The longest {@link #close} waits for polls still open on the server: the default and the most {@link Builder#closeWait} takes. */
     public static final int CLOSE_WAIT_SECONDS = 25;
     /**
      * The reason on messages the transport dead-letters itself because it cannot read their framing
@@ -143,7 +137,7 @@ public final class SqsTransport implements Transport {
         DeadLetters deadLetters = new DeadLetters(sqs, urls, deadLetter, payloads, deletes, visibility);
         this.receiver = new Receiver(sqs, urls, payloads, deadLetters, deletes, visibility, Optional.ofNullable(b.visibilityTimeout));
         this.lifecycle = new Closing(receiver, sending, List.of(sending.sends(), sending.publishes(), deletes, visibility), timer,
-                threads, List.copyOf(b.owned), TimeUnit.SECONDS.toMillis(CLOSE_WAIT_SECONDS));
+                threads, List.copyOf(b.owned), b.closeWait.toMillis());
     }
 
     /** A builder. */
@@ -229,7 +223,7 @@ public final class SqsTransport implements Transport {
     }
 
     /**
-     * Stops the transport: waits ({@value #CLOSE_WAIT_SECONDS} s at most) for polls still open and makes what they
+     * Stops the transport: waits ({@link Builder#closeWait} at most) for polls still open and makes what they
      * received visible again ({@link ShutdownResult#handedBack()}), sends what is in or on its way to the batches (an
      * S3 upload, a queue URL look-up; 5 s each), stops the batching thread, closes the clients the builder made. On a
      * thread from the builder's factory (else the caller's). Idempotent: every call returns the same future; sends and
@@ -266,6 +260,7 @@ public final class SqsTransport implements Transport {
         private Duration ackLinger;
         private Optional<ThreadFactory> threadFactory = Optional.empty();
         private Duration visibilityTimeout;
+        private Duration closeWait;
         private int maxOffloadBytes = 64 * 1024 * 1024;
         private Integer maxQueueMessageBytes;
         private Integer payloadReadAttempts;
@@ -282,8 +277,8 @@ public final class SqsTransport implements Transport {
          * no method of this builder set: {@code endpoint}, {@code region}, {@code profile} or {@code access-key-id} +
          * {@code secret-access-key} (+ {@code session-token}) for the SQS client this transport creates and closes when
          * none is passed; the queues behind the logical names {@code requests}, {@code dead-letter} and
-         * {@code responses}; {@code linger}, {@code ack-linger}, {@code payload-read-attempts} and
-         * {@code max-queue-message-bytes}. Problems are reported together by {@link #build()}.
+         * {@code responses}; {@code linger}, {@code ack-linger}, {@code payload-read-attempts},
+         * {@code max-queue-message-bytes} and {@code close-wait}. Problems are reported together by {@link #build()}.
          */
         public Builder configure(ConfigSource source) {
             this.config = Optional.of(Objects.requireNonNull(source, "config"));
@@ -300,6 +295,7 @@ public final class SqsTransport implements Transport {
             payloadReadAttempts = ClientSettings.count(c, "outpost.sqs.payload-read-attempts", payloadReadAttempts, 1, 1000, problems);
             maxQueueMessageBytes = ClientSettings.count(c, "outpost.sqs.max-queue-message-bytes", maxQueueMessageBytes,
                     SQS_MAX_BYTES, AWS_SQS_MAX_BYTES, problems);
+            closeWait = ClientSettings.duration(c, "outpost.sqs.close-wait", closeWait, CLOSE_WAIT_SECONDS, problems);
             return settings;
         }
 
@@ -358,7 +354,9 @@ public final class SqsTransport implements Transport {
 
         /**
          * Where the transport moves messages it cannot read (see {@link #UNREADABLE}): a logical destination (or queue
-         * name or URL). By default, the dead-letter queue of the source queue's redrive policy.
+         * name or URL). By default the queue behind the logical name {@code dead-letter} ({@code outpost.sqs.dead-letter}),
+         * else the dead-letter queue of the source queue's redrive policy (as {@link SqsProvisioner#queueWithDeadLetter}
+         * sets).
          */
         public Builder deadLetter(String destination) {
             Objects.requireNonNull(destination, "destination");
@@ -444,11 +442,19 @@ public final class SqsTransport implements Transport {
          * {@link Delivery#extend} does); by default the queue's own.
          */
         public Builder visibilityTimeout(Duration timeout) {
-            Objects.requireNonNull(timeout, "timeout");
-            if (timeout.isNegative() || timeout.compareTo(Duration.ofHours(12)) > 0) {
-                throw new IllegalArgumentException("timeout must be 0 to 12 h, was " + timeout);
-            }
-            this.visibilityTimeout = timeout;
+            this.visibilityTimeout = ClientSettings.checkDuration(timeout, "timeout", Duration.ofHours(12));
+            return this;
+        }
+
+        /**
+         * The longest {@link SqsTransport#shutdown()} waits for long polls still open on the server, whose receiver
+         * gave up (a worker's or client's pollers, interrupted when it stopped): 0 to {@value #CLOSE_WAIT_SECONDS} s,
+         * default {@value #CLOSE_WAIT_SECONDS} s. Such a poll ends on its own after its wait (20 s at most) and what it
+         * picked is made visible again at once; a shorter wait stops sooner, and a message a poll still picks after it
+         * comes back only after its visibility timeout (nothing is lost).
+         */
+        public Builder closeWait(Duration wait) {
+            this.closeWait = ClientSettings.checkDuration(wait, "wait", Duration.ofSeconds(CLOSE_WAIT_SECONDS));
             return this;
         }
 
@@ -475,6 +481,7 @@ public final class SqsTransport implements Transport {
             linger = linger == null ? DEFAULT_LINGER : linger;
             ackLinger = ackLinger == null ? DEFAULT_ACK_LINGER : ackLinger;
             payloadReadAttempts = payloadReadAttempts == null ? DEFAULT_PAYLOAD_READ_ATTEMPTS : payloadReadAttempts;
+            closeWait = closeWait == null ? Duration.ofSeconds(CLOSE_WAIT_SECONDS) : closeWait;
             maxQueueMessageBytes = queueBytes;
             boolean created = sqs == null || owned.contains(sqs);
             SqsAsyncClient client = sqs;

@@ -213,6 +213,50 @@ class HardeningTest {
     }
 
     /**
+     * A daemon asked to stop should not sit out a 20 s long poll its worker gave up on: with
+     * {@code outpost.sqs.close-wait} short, closing waits that long for the poll and no longer,
+     * and says it was not clean. Here the server never answers the poll at all.
+     */
+    @Test
+    void aShortCloseWaitStopsWithoutWaitingOutAnAbandonedPoll() throws Exception {
+        String url = ElasticMq.createQueue(admin, "close-wait", 60, Map.of());
+        InterceptingSqsClient client = new InterceptingSqsClient(admin);
+        CountDownLatch polling = new CountDownLatch(1);
+        client.nextReceive.set(r -> {
+            polling.countDown();
+            return new CompletableFuture<>(); // never answered
+        });
+        SqsTransport t = SqsTransport.builder().sqsClient(client).queue("requests", url)
+                .configure(config(Map.of("outpost.sqs.close-wait", "200ms"))).build();
+        Thread poller = new Thread(() -> {
+            try {
+                t.receive("requests", 10, Duration.ofSeconds(20));
+            } catch (Throwable e) {
+                // interrupted: the poll is left open on the server
+            }
+        });
+        poller.start();
+        assertThat(polling.await(10, TimeUnit.SECONDS)).isTrue();
+        poller.interrupt();
+        poller.join(5_000);
+
+        ShutdownResult result = t.shutdown().get(15, TimeUnit.SECONDS); // the poll's own due is 25 s away, the default wait 25 s
+        assertThat(result.clean()).as("a poll was still open: " + result).isFalse();
+        assertThat(result.took()).isLessThan(Duration.ofSeconds(15));
+    }
+
+    @Test
+    void aCloseWaitOutsideZeroTo25SecondsIsRefused() {
+        assertThatThrownBy(() -> SqsTransport.builder().configure(config(Map.of("outpost.sqs.close-wait", "30s"))).build())
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).extracting(ConfigException.Problem::key)
+                        .containsExactly("outpost.sqs.close-wait"));
+        assertThatThrownBy(() -> SqsTransport.builder().closeWait(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0 to 25s");
+        assertThat(SqsTransport.builder().closeWait(Duration.ZERO)).isNotNull();
+    }
+
+    /**
      * A receive whose caller gives up (interrupted, as a worker's shutdown does) while it reads
      * offloaded payloads from S3: what it received must not stay hidden for the queue's 60 s
      * visibility timeout, any more than what an abandoned poll picked. S3 here never answers.

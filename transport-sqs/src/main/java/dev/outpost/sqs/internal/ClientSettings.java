@@ -89,22 +89,34 @@ public record ClientSettings(Optional<URI> endpoint, Optional<Region> region, Op
 
     /** A linger set by a builder call: 0 to 1 s. */
     public static java.time.Duration checkLinger(java.time.Duration linger) {
-        java.util.Objects.requireNonNull(linger, "linger");
-        if (linger.isNegative() || linger.toMillis() > 1000) {
-            throw new IllegalArgumentException("linger must be 0 to 1 s, was " + linger);
+        return checkDuration(linger, "linger", java.time.Duration.ofSeconds(1));
+    }
+
+    /** A duration set by a builder call: 0 to {@code max}, else an {@link IllegalArgumentException} naming it. */
+    public static java.time.Duration checkDuration(java.time.Duration d, String name, java.time.Duration max) {
+        java.util.Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.compareTo(max) > 0) {
+            throw new IllegalArgumentException(name + " must be 0 to " + max.toString().substring(2).toLowerCase(java.util.Locale.ROOT)
+                    + ", was " + d);
         }
-        return linger;
+        return d;
     }
 
     /** A linger key: 0 to 1 s; {@code set} (a builder call) wins. */
     public static java.time.Duration linger(ConfigSource c, String key, java.time.Duration set, List<ConfigException.Problem> problems) {
+        return duration(c, key, set, 1, problems);
+    }
+
+    /** A duration key: 0 to {@code maxSeconds}; {@code set} (a builder call) wins. */
+    public static java.time.Duration duration(ConfigSource c, String key, java.time.Duration set, int maxSeconds,
+            List<ConfigException.Problem> problems) {
         if (set != null) {
             return set;
         }
         try {
             Optional<java.time.Duration> d = c.duration(key);
-            if (d.isPresent() && (d.get().isNegative() || d.get().toMillis() > 1000)) {
-                problems.add(new ConfigException.Problem(key, "must be 0 to 1s, was " + d.get() + c.from(key)));
+            if (d.isPresent() && (d.get().isNegative() || d.get().compareTo(java.time.Duration.ofSeconds(maxSeconds)) > 0)) {
+                problems.add(new ConfigException.Problem(key, "must be 0 to " + maxSeconds + "s, was " + d.get() + c.from(key)));
                 return null;
             }
             return d.orElse(null);
