@@ -1,5 +1,6 @@
 package dev.outpost.sqs.internal;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,22 +42,23 @@ final class OpenCalls {
         long cap = System.nanoTime() + timeoutNanos;
         while (true) {
             // one snapshot per pass: calls end (and leave the map) at any moment, and anyOf() of nothing never completes
-            Map<CompletableFuture<?>, Long> now = Map.copyOf(open);
-            long stillOpen = now.keySet().stream().filter(f -> !f.isDone()).count();
-            if (stillOpen == 0) {
+            List<Map.Entry<CompletableFuture<?>, Long>> pending = Map.copyOf(open).entrySet().stream()
+                    .filter(e -> !e.getKey().isDone()).toList();
+            if (pending.isEmpty()) {
                 return 0;
             }
             long deadline = System.nanoTime(); // the latest due, then no later than the cap
-            for (long due : now.values()) {
-                deadline = due - deadline > 0 ? due : deadline;
+            for (Map.Entry<CompletableFuture<?>, Long> e : pending) {
+                deadline = e.getValue() - deadline > 0 ? e.getValue() : deadline;
             }
             deadline = deadline - cap > 0 ? cap : deadline;
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                return stillOpen;
+                return pending.size();
             }
             try {
-                CompletableFuture.anyOf(now.keySet().toArray(CompletableFuture[]::new)).get(left, TimeUnit.NANOSECONDS);
+                CompletableFuture.anyOf(pending.stream().map(Map.Entry::getKey).toArray(CompletableFuture[]::new))
+                        .get(left, TimeUnit.NANOSECONDS);
             } catch (ExecutionException | TimeoutException e) {
                 // loop: the set shrinks as calls end
             }
