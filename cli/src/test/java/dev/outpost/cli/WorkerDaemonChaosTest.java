@@ -371,8 +371,8 @@ class WorkerDaemonChaosTest {
         // a long poll suits a long-lived client; a command would wait it out when it closes
         Path cfg = Files.writeString(dir.resolve("long-wait.yaml"), Files.readString(clientConfig())
                 .replace("    poll-wait: 1s\n", "    poll-wait: 30s\n"));
-        // the ping's own deadline as long as the wait for its answer: its default 10 s, counted from before the
-        // client's SQS setup, ran out on a loaded machine and the late answer was an exit code of 1
+        // the ping's own deadline as long as the wait for its answer: its default 10 s (then counted from before the
+        // client's SQS setup, now from the call) ran out on a loaded machine and the late answer was an exit code of 1
         Process ping = outpost("ping", "ping", "--config", cfg.toString(), "-f", "json", "--timeout", "60s");
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> !out("ping").isEmpty());
         long answered = System.nanoTime(); // printed before the client closes
@@ -392,6 +392,7 @@ class WorkerDaemonChaosTest {
         daemon.destroy(); // SIGTERM: nothing to drain, nothing to hand back to a server that is gone
         int code = finish(daemon, Duration.ofSeconds(5 + 10)); // its drain timeout, and a close that waits for no server
         assertThat(code).isEqualTo(128 + 15);
-        assertThat(err("daemon")).contains("outpost: stopped").doesNotContain("\tat ").doesNotContain(SECRET);
+        assertThat(err("daemon")).contains("outpost: stopping\n").contains("outpost: stopped").doesNotContain("\tat ")
+                .doesNotContain(SECRET);
     }
 }

@@ -33,6 +33,8 @@ public final class Daemon {
 
     /** Closes everything now (also what the shutdown hook does). */
     public void stopAll() {
+        // a stop can take a drain timeout and a long poll: say at once that it has begun
+        System.err.println("outpost: stopping");
         List<AutoCloseable> reversed = new ArrayList<>(stopInOrder);
         Collections.reverse(reversed);
         for (AutoCloseable c : reversed) {
