@@ -59,6 +59,26 @@ class HardeningTest {
         mq.close();
     }
 
+    /**
+     * Receives on another thread and gives up once {@code started} opens, as a worker's or client's
+     * shutdown does (by interrupting its poller); returns what the receive ended with.
+     */
+    private static Throwable receiveAndGiveUp(SqsTransport t, Duration wait, CountDownLatch started) throws InterruptedException {
+        AtomicReference<Throwable> ended = new AtomicReference<>();
+        Thread poller = new Thread(() -> {
+            try {
+                t.receive("requests", 10, wait);
+            } catch (Throwable e) {
+                ended.set(e);
+            }
+        });
+        poller.start();
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        poller.interrupt();
+        poller.join(10_000);
+        return ended.get();
+    }
+
     static ConfigSource config(Map<String, String> values) {
         return new ConfigSource() {
             @Override
@@ -179,19 +199,7 @@ class HardeningTest {
             return serverAnswer;
         });
         SqsTransport t = SqsTransport.builder().sqsClient(client).queue("requests", url).build();
-        AtomicReference<Throwable> ended = new AtomicReference<>();
-        Thread poller = new Thread(() -> {
-            try {
-                t.receive("requests", 10, Duration.ofSeconds(20));
-            } catch (Throwable e) {
-                ended.set(e);
-            }
-        });
-        poller.start();
-        assertThat(polling.await(10, TimeUnit.SECONDS)).isTrue();
-        poller.interrupt(); // as a client's or worker's shutdown does
-        poller.join(5_000);
-        assertThat(ended.get()).isInstanceOf(InterruptedException.class);
+        assertThat(receiveAndGiveUp(t, Duration.ofSeconds(20), polling)).isInstanceOf(InterruptedException.class);
 
         CompletableFuture<ShutdownResult> closed = t.shutdown();
         assertThat(closed).as("close waits for the poll still open on the server").isNotDone();
@@ -221,24 +229,10 @@ class HardeningTest {
     void aShortCloseWaitStopsWithoutWaitingOutAnAbandonedPoll() throws Exception {
         String url = ElasticMq.createQueue(admin, "close-wait", 60, Map.of());
         InterceptingSqsClient client = new InterceptingSqsClient(admin);
-        CountDownLatch polling = new CountDownLatch(1);
-        client.nextReceive.set(r -> {
-            polling.countDown();
-            return new CompletableFuture<>(); // never answered
-        });
+        CountDownLatch polling = client.neverAnswerNextReceive();
         SqsTransport t = SqsTransport.builder().sqsClient(client).queue("requests", url)
                 .configure(config(Map.of("outpost.sqs.close-wait", "200ms"))).build();
-        Thread poller = new Thread(() -> {
-            try {
-                t.receive("requests", 10, Duration.ofSeconds(20));
-            } catch (Throwable e) {
-                // interrupted: the poll is left open on the server
-            }
-        });
-        poller.start();
-        assertThat(polling.await(10, TimeUnit.SECONDS)).isTrue();
-        poller.interrupt();
-        poller.join(5_000);
+        assertThat(receiveAndGiveUp(t, Duration.ofSeconds(20), polling)).isInstanceOf(InterruptedException.class);
 
         ShutdownResult result = t.shutdown().get(15, TimeUnit.SECONDS); // the poll's own due is 25 s away, the default wait 25 s
         assertThat(result.clean()).as("a poll was still open: " + result).isFalse();
@@ -286,19 +280,7 @@ class HardeningTest {
         };
         try (SqsTransport t = SqsTransport.builder().sqsClient(admin).largePayloads(silentS3, "payloads").queue("requests", url)
                 .build()) {
-            AtomicReference<Throwable> ended = new AtomicReference<>();
-            Thread poller = new Thread(() -> {
-                try {
-                    t.receive("requests", 10, Duration.ofSeconds(5));
-                } catch (Throwable e) {
-                    ended.set(e);
-                }
-            });
-            poller.start();
-            assertThat(reading.await(10, TimeUnit.SECONDS)).isTrue();
-            poller.interrupt();
-            poller.join(10_000);
-            assertThat(ended.get()).isInstanceOf(InterruptedException.class);
+            assertThat(receiveAndGiveUp(t, Duration.ofSeconds(5), reading)).isInstanceOf(InterruptedException.class);
 
             // ElasticMQ's long polls do not wake for a visibility change: look again until it shows
             await("visible again at once, not after the 60 s visibility timeout").atMost(Duration.ofSeconds(10))
@@ -352,23 +334,9 @@ class HardeningTest {
     void closeDoesNotWaitLongerThanItsDueForAPollTheServerNeverAnswers() throws Exception {
         String url = ElasticMq.createQueue(admin, "unanswered", 60, Map.of());
         InterceptingSqsClient client = new InterceptingSqsClient(admin);
-        CountDownLatch polling = new CountDownLatch(1);
-        client.nextReceive.set(r -> {
-            polling.countDown();
-            return new CompletableFuture<>(); // a server that never answers this 1 s long poll
-        });
+        CountDownLatch polling = client.neverAnswerNextReceive(); // a server that never answers this 1 s long poll
         SqsTransport t = SqsTransport.builder().sqsClient(client).queue("requests", url).build();
-        Thread poller = new Thread(() -> {
-            try {
-                t.receive("requests", 10, Duration.ofSeconds(1));
-            } catch (Throwable e) {
-                // interrupted below
-            }
-        });
-        poller.start();
-        assertThat(polling.await(10, TimeUnit.SECONDS)).isTrue();
-        poller.interrupt();
-        poller.join(5_000);
+        assertThat(receiveAndGiveUp(t, Duration.ofSeconds(1), polling)).isInstanceOf(InterruptedException.class);
 
         // due 1 s + the grace after it began: the close gives up on it then, not after the 25 s it allows a 20 s poll
         ShutdownResult result = t.shutdown().get(15, TimeUnit.SECONDS);

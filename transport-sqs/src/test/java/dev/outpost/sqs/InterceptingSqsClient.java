@@ -48,6 +48,16 @@ final class InterceptingSqsClient implements SqsAsyncClient {
         this.real = real;
     }
 
+    /** Leaves the next receive unanswered for ever, as a server that never answers; the latch opens when it is made. */
+    java.util.concurrent.CountDownLatch neverAnswerNextReceive() {
+        java.util.concurrent.CountDownLatch polling = new java.util.concurrent.CountDownLatch(1);
+        nextReceive.set(r -> {
+            polling.countDown();
+            return new CompletableFuture<>();
+        });
+        return polling;
+    }
+
     @Override
     public String serviceName() {
         return real.serviceName();
