@@ -108,7 +108,7 @@ public final class PayloadStore {
      */
     public static String requirePrefix(String keyPrefix, boolean wholeBucket) {
         java.util.Objects.requireNonNull(keyPrefix, "keyPrefix");
-        if (keyPrefix.isEmpty() ? !wholeBucket : !keyPrefix.endsWith("/") || keyPrefix.startsWith("/")) {
+        if (keyPrefix.isEmpty() ? !wholeBucket : (!keyPrefix.endsWith("/") || keyPrefix.startsWith("/"))) {
             throw new IllegalArgumentException("keyPrefix must " + (wholeBucket ? "be empty or " : "be non-empty, ")
                     + "end in '/' and not start with '/', was '" + keyPrefix + "'");
         }
