@@ -8,8 +8,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 
 /**
@@ -132,24 +130,7 @@ public final class Batcher<T> {
      * @return false when some call had not completed in time
      */
     public boolean awaitInFlight(long timeoutMillis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        for (CompletableFuture<?> f : List.copyOf(inFlight)) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            try {
-                f.get(left, TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            } catch (TimeoutException e) {
-                return false;
-            } catch (Exception e) {
-                // its entries carry the failure
-            }
-        }
-        return true;
+        return Closing.awaitAll(List.copyOf(inFlight), timeoutMillis);
     }
 
     private List<Item<T>> take(String target) {

@@ -4,10 +4,12 @@ import dev.outpost.ShutdownResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -54,6 +56,28 @@ public final class Closing {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    /**
+     * Waits for each of {@code calls} (their outcome is theirs to report) until {@code timeoutMillis} have passed;
+     * false when one was still open then, or the wait was interrupted (the interrupt is kept). A call that has
+     * ended counts as ended whenever it is looked at, even after the time ran out.
+     */
+    public static boolean awaitAll(List<? extends CompletableFuture<?>> calls, long timeoutMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        for (CompletableFuture<?> f : calls) {
+            try {
+                f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (TimeoutException e) {
+                return false;
+            } catch (ExecutionException | CancellationException e) {
+                // the call's own future carries the failure
+            }
+        }
+        return true;
     }
 
     /** Waits for {@code done} (a close), keeping the caller's interrupt for after. */

@@ -8,12 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import software.amazon.awssdk.services.sns.SnsAsyncClient;
 import software.amazon.awssdk.services.sns.model.PublishBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
@@ -96,20 +92,7 @@ public final class Sending {
      * @return false when some send had not got there in time
      */
     public boolean awaitSendsOnTheirWay(long timeoutMillis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        for (CompletableFuture<?> f : List.copyOf(onTheirWay)) {
-            try {
-                f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            } catch (TimeoutException e) {
-                return false;
-            } catch (ExecutionException | CancellationException e) {
-                // the send's own future carries the failure
-            }
-        }
-        return true;
+        return Closing.awaitAll(List.copyOf(onTheirWay), timeoutMillis);
     }
 
     private static String groupId(Message m) {
