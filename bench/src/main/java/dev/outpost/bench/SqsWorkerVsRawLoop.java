@@ -43,7 +43,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  * {@code SendMessageBatch} of replies and a {@code DeleteMessageBatch} per batch), on queues filled
  * alike, interleaved in the same rounds. Prints per round and mode: throughput and the ratio
  * (worker / raw), CPU of this JVM per message (ElasticMQ's excluded, and printed apart: with both
- * on the same cores, consumer CPU saved is throughput gained), and SQS calls per message by
+ * on the same cores, consumer CPU saved is throughput gained), context switches of this JVM's threads per
+ * message (Linux; each costs several µs of CPU on a virtual machine), and SQS calls per message by
  * operation (counted with an SDK {@link ExecutionInterceptor}).
  *
  * <pre>./mvnw -B -q -o -pl bench -am package -DskipTests
@@ -74,7 +75,7 @@ public final class SqsWorkerVsRawLoop {
 
     /** One measured run. */
     private record Run(double perSecond, double cpuMicrosPerMessage, double sysShare, double serverMicrosPerMessage,
-            Map<String, Double> callsPerMessage, double jitMicrosPerMessage) {
+            Map<String, Double> callsPerMessage, double jitMicrosPerMessage, double switchesPerMessage) {
         double calls() {
             return callsPerMessage.values().stream().mapToDouble(Double::doubleValue).sum();
         }
@@ -83,9 +84,9 @@ public final class SqsWorkerVsRawLoop {
             StringBuilder b = new StringBuilder();
             callsPerMessage.forEach((op, n) -> b.append(b.length() == 0 ? "" : ", ").append(op).append(' ')
                     .append(String.format(Locale.ROOT, "%.3f", n)));
-            return String.format(Locale.ROOT, "%,8.0f msg/s, %6.1f µs CPU/msg (%2.0f%% system, JIT %.1f), ElasticMQ %5.1f µs/msg,"
-                    + " %.3f calls/msg (%s)", perSecond, cpuMicrosPerMessage, 100 * sysShare, jitMicrosPerMessage,
-                    serverMicrosPerMessage, calls(), b);
+            return String.format(Locale.ROOT, "%,8.0f msg/s, %6.1f µs CPU/msg (%2.0f%% system, JIT %.1f), %.2f context switches/msg,"
+                    + " ElasticMQ %5.1f µs/msg, %.3f calls/msg (%s)", perSecond, cpuMicrosPerMessage, 100 * sysShare, jitMicrosPerMessage,
+                    switchesPerMessage, serverMicrosPerMessage, calls(), b);
         }
     }
 
@@ -145,9 +146,10 @@ public final class SqsWorkerVsRawLoop {
     private static long serverPid = -1;
 
     /** When the last message of a run was done: time, process CPU, own and ElasticMQ's ticks (taken once per run). */
-    private record Mark(long nanos, long cpu, long[] own, long[] server, long jit) {
+    private record Mark(long nanos, long cpu, long[] own, long[] server, long jit, long switches) {
         static Mark now() {
-            return new Mark(System.nanoTime(), OS.getProcessCpuTime(), ticks("self"), ticks(Long.toString(serverPid)), jitNanos());
+            return new Mark(System.nanoTime(), OS.getProcessCpuTime(), ticks("self"), ticks(Long.toString(serverPid)), jitNanos(),
+                    ThreadCpu.contextSwitches());
         }
     }
 
@@ -170,6 +172,7 @@ public final class SqsWorkerVsRawLoop {
         long[] server0 = ticks(Long.toString(serverPid));
         long cpu0 = OS.getProcessCpuTime();
         long jit0 = jitNanos();
+        long switches0 = ThreadCpu.contextSwitches();
         long t0 = System.nanoTime();
         body.run();
         Mark end = LAST_DONE.get() != null ? LAST_DONE.get() : Mark.now();
@@ -182,7 +185,8 @@ public final class SqsWorkerVsRawLoop {
         double server = (server1[0] + server1[1] - server0[0] - server0[1]) * 1e6 / TICKS_PER_SECOND / n;
         Map<String, Double> calls = new TreeMap<>();
         CALLS.forEach((op, c) -> calls.put(op, c.sum() / (double) n));
-        return new Run(n / (elapsed / 1e9), cpu, sys, server, calls, (end.jit() - jit0) / 1e3 / n);
+        return new Run(n / (elapsed / 1e9), cpu, sys, server, calls, (end.jit() - jit0) / 1e3 / n,
+                (end.switches() - switches0) / (double) n);
     }
 
     /** USER_HZ of /proc/PID/stat: 100 on Linux. */
