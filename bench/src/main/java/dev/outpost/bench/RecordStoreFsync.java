@@ -29,7 +29,8 @@ import java.util.stream.Stream;
  * fsyncing it; one thread, the unit of the goal, and as many threads as writers), and against the store's former write path in the same run ("before": marker and
  * record each written to a temporary file, fsynced, renamed, directory fsynced: four fsyncs a
  * record). Prints records/s, records per baseline fsync, the store's own journal fsyncs per record,
- * and process CPU µs per record. Closing the store afterwards fsyncs the record and marker files
+ * and process CPU µs per record; and, as a second unit, one thread's fsync rate while files are created beside it at the
+ * pace the store wrote its records (what the store's own file writing leaves of the disk). Closing the store afterwards fsyncs the record and marker files
  * the run wrote (in steady state the sync thread does it 30 s after each segment closes, once the
  * kernel has written them back); its time is printed apart.
  *
@@ -74,15 +75,18 @@ public final class RecordStoreFsync {
                 long jitMs = JIT.getTotalCompilationTime() - jit0;
                 double[] f1b = fsyncRate(base.resolve("fsync"), 1, seconds / 4);
                 double[] fnb = threads == 1 ? f1b : fsyncRate(base.resolve("fsync"), threads, seconds / 4);
+                // the same disk while files are created beside the fsyncs at the pace the store wrote its records
+                double[] loaded = fsyncRateCreating(base.resolve("loaded-" + round), after[0], seconds / 2);
                 double[] fsync1 = {(f1a[0] + f1b[0]) / 2, (f1a[1] + f1b[1]) / 2};
                 double[] fsync = {(fna[0] + fnb[0]) / 2, (fna[1] + fnb[1]) / 2};
                 perSingleFsync[threads == 1 ? 0 : 1] += after[0] / fsync1[0] / 2;
                 System.out.printf(Locale.ROOT, "%2d writer(s): fsync 1 thread %6.0f/s (%5.0f..%5.0f, %5.1f us CPU), %2d threads %6.0f/s | before %6.0f rec/s"
                         + " (%6.1f us CPU/rec) | after %6.0f rec/s (%6.1f us CPU/rec): %.3f records per 1-thread fsync, %.3f per"
                         + " %d-thread fsync, %.2f records per journal fsync, files of %.0f records fsynced at close in %.2f s"
-                        + " | after/before %.2fx | JIT during the store run %d ms%n", threads, fsync1[0], f1a[0], f1b[0], fsync1[1], threads, fsync[0], before[0],
+                        + " | after/before %.2fx | JIT during the store run %d ms | 1-thread fsync while creating %.0f files/s: %.0f/s,"
+                        + " %.3f records per such fsync%n", threads, fsync1[0], f1a[0], f1b[0], fsync1[1], threads, fsync[0], before[0],
                         before[1], after[0], after[1], after[0] / fsync1[0], after[0] / fsync[0], threads, after[2], after[4], after[3],
-                        after[0] / before[0], jitMs);
+                        after[0] / before[0], jitMs, loaded[1], loaded[0], after[0] / loaded[0]);
             }
             System.out.printf(Locale.ROOT, "mean records per 1-thread fsync: 1 writer %.3f (goal >= 0.8), 16 writers %.3f = %.2fx of 1 writer"
                     + " (goal >= 5x)%n", perSingleFsync[0], perSingleFsync[1], perSingleFsync[1] / perSingleFsync[0]);
@@ -125,6 +129,50 @@ public final class RecordStoreFsync {
         done.await();
         double elapsed = (System.nanoTime() - t0) / 1e9;
         return new double[] {n.get() / elapsed, (OS.getProcessCpuTime() - cpu0) / 1e3 / n.get()};
+    }
+
+    /**
+     * fsyncs per second of one thread as in {@link #fsyncRate}, while another creates files of a record's size, each with a
+     * second name (a hard link), {@code filesPerSecond} of them: the write-back of what the store must create anyway, beside
+     * its journal's fsyncs. On a virtual disk a flush costs more the more was written since the last one. Returns the
+     * fsyncs per second and the files created per second (fewer than asked when one thread cannot keep up).
+     */
+    static double[] fsyncRateCreating(Path dir, double filesPerSecond, double seconds) throws Exception {
+        Path files = Files.createDirectories(dir.resolve("files"));
+        Path names = Files.createDirectories(dir.resolve("names"));
+        byte[] record = MAPPER.writeValueAsBytes(MAPPER.createObjectNode().put("source", "host-0").put("requestId", "host-0-1")
+                .set("data", sample(5)));
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicLong created = new AtomicLong();
+        long start = System.nanoTime();
+        Thread creator = new Thread(() -> {
+            long t0 = System.nanoTime();
+            long made = 0;
+            try {
+                while (!stop.get()) {
+                    if (made >= (System.nanoTime() - t0) / 1e9 * filesPerSecond) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+                        continue;
+                    }
+                    Path f = files.resolve("host-0_" + made + ".json");
+                    Files.write(f, record, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                    Files.createLink(names.resolve(Long.toHexString(made * 0x9E3779B97F4A7C15L)), f);
+                    made++;
+                    created.set(made);
+                }
+            } catch (Exception e) {
+                e.printStackTrace();
+            }
+        }, "creator");
+        creator.start();
+        double rate;
+        try {
+            rate = fsyncRate(dir.resolve("fsync"), 1, seconds)[0];
+        } finally {
+            stop.set(true);
+            creator.join();
+        }
+        return new double[] {rate, created.get() / ((System.nanoTime() - start) / 1e9)};
     }
 
     /** records/s, CPU µs per record, records per journal fsync (after only). */
