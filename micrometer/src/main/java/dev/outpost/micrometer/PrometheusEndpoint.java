@@ -75,7 +75,9 @@ public final class PrometheusEndpoint implements AutoCloseable {
     private final int port;
     private final int maxConnections;
     private final int maxPerClient;
-    private final Duration requestTimeout;
+    /** The request timeout as a deadline's nanos and a socket's read timeout, saturated: 30 days overflow an int of millis. */
+    private final long timeoutNanos;
+    private final int readTimeoutMillis;
     private final ThreadFactory threadFactory;
     private final LongSupplier ticker;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
@@ -96,7 +98,8 @@ public final class PrometheusEndpoint implements AutoCloseable {
         this.port = port;
         this.maxConnections = maxConn;
         this.maxPerClient = maxPerClient;
-        this.requestTimeout = timeout;
+        this.timeoutNanos = timeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : timeout.toNanos();
+        this.readTimeoutMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
         this.threadFactory = new OwnedThreads("prometheus", b.threadFactory, true).role("http");
         this.ticker = b.ticker;
     }
@@ -250,7 +253,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
             release(socket, client, mine);
             return;
         }
-        open.put(socket, ticker.getAsLong() + requestTimeout.toNanos());
+        open.put(socket, ticker.getAsLong() + timeoutNanos); // may wrap: the reaper compares differences
         try {
             connections.execute(() -> handle(socket, client, mine));
         } catch (RejectedExecutionException e) {
@@ -261,7 +264,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
 
     private void handle(Socket socket, InetAddress client, AtomicInteger mine) {
         try {
-            socket.setSoTimeout((int) Math.max(1, requestTimeout.toMillis()));
+            socket.setSoTimeout(readTimeoutMillis);
             ScrapeExchange.serve(socket, () -> {
                 try {
                     return registry.scrape();
@@ -292,7 +295,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
 
     /** Closes connections past their deadline: a read timeout alone lets a client drip one byte per timeout forever. */
     private void reap() {
-        long period = Math.max(10, Math.min(1000, requestTimeout.toMillis() / 4));
+        long period = Math.max(10, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(timeoutNanos) / 4));
         while (state.get() == State.RUNNING) {
             try {
                 Thread.sleep(period);

@@ -111,6 +111,21 @@ class PrometheusEndpointTest {
     }
 
     @Test
+    void aRequestTimeoutBeyondWhatASocketTimeoutHoldsStillServesScrapes() throws Exception {
+        meters.counter("outpost.worker.received").increment();
+        // 30 days is more milliseconds than an int holds (a socket's read timeout), and 10^6 days more nanoseconds than a long
+        for (Duration huge : List.of(Duration.ofDays(30), Duration.ofDays(1_000_000))) {
+            OutpostConfig c = OutpostConfig.builder().set("outpost.metrics.prometheus.port", "0")
+                    .set("outpost.metrics.prometheus.request-timeout", huge.toDays() + "d").build();
+            try (PrometheusEndpoint e = PrometheusEndpoint.builder(meters).configure(c).build().start()) {
+                HttpResponse<String> r = get(e, "/metrics");
+                assertThat(r.statusCode()).as("request-timeout %s", huge).isEqualTo(200);
+                assertThat(r.body()).contains("outpost_worker_received_total 1.0");
+            }
+        }
+    }
+
+    @Test
     void configurationNamesEveryBadKeyAndTheDefaultsBindLoopback() throws Exception {
         OutpostConfig ok = OutpostConfig.builder().set("outpost.metrics.prometheus.port", "0").build();
         assertThat(PrometheusEndpoint.Builder.isConfigured(ok)).isTrue();
