@@ -21,6 +21,8 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The bot's {@link Fleet} over {@code outpost-fleet}: servers come from the fleet's inventory
@@ -35,6 +37,7 @@ import java.util.concurrent.TimeoutException;
 public final class OutpostFleet implements Fleet {
     /** The most hosts one call addresses (the fleet's own cap applies too). */
     public static final int MAX_HOSTS_PER_CALL = 1000;
+    private static final Logger LOG = LoggerFactory.getLogger(OutpostFleet.class);
 
     private final dev.outpost.fleet.Fleet fleet;
     private final Route route;
@@ -125,6 +128,11 @@ public final class OutpostFleet implements Fleet {
     private static HostAnswer answer(HostResult r) {
         if (r.outcome() == Outcome.OK && r.response().isPresent()) {
             return new HostAnswer(r.host(), true, r.response().get().result().orElse(JsonNodeFactory.instance.nullNode()));
+        }
+        if (r.outcome() == Outcome.NOT_DELIVERED) {
+            // the detail is the transport's exception text (queue URLs, account ids): the log's, not the chat's
+            LOG.warn("a request to {} was not delivered: {}", r.host(), r.detail());
+            return new HostAnswer(r.host(), false, error(r.outcome().code(), "the transport refused it (see the log)"));
         }
         String message = r.response().flatMap(x -> x.error()).map(x -> x.message()).orElse(r.detail());
         return new HostAnswer(r.host(), false, error(r.outcome().code(), message));

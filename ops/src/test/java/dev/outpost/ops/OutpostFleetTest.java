@@ -9,11 +9,14 @@ import dev.outpost.fleet.FleetMember;
 import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.CollectorContext;
+import dev.outpost.spi.ForwardingTransport;
+import dev.outpost.spi.Message;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -72,6 +75,30 @@ class OutpostFleetTest {
             assertThat(all).filteredOn(a -> !a.ok()).singleElement()
                     .satisfies(a -> assertThat(a.body().path("error").asText()).isEqualTo("no-reply"));
             assertThat(router.handle(op, "run disk.usage on tag:(").text()).containsIgnoringCase("selector");
+        }
+    }
+
+    @Test
+    void aTransportsFailureTextIsNotSentToTheChat() throws Exception {
+        InMemoryRegistry registry = InMemoryRegistry.create();
+        String secret = "https://sqs.eu-west-1.amazonaws.com/123456789012/req-web-1 as AKIAIOSFODNN7EXAMPLE";
+        try (InMemoryTransport memory = InMemoryTransport.create();
+                ForwardingTransport transport = new ForwardingTransport(memory) {
+                    @Override
+                    public CompletableFuture<Void> send(String destination, Message message) {
+                        return destination.equals("req-web-1")
+                                ? CompletableFuture.failedFuture(new IllegalStateException("access denied to " + secret))
+                                : super.send(destination, message);
+                    }
+                };
+                FleetMember webMember = FleetMember.builder(registry).id("web-1").requests("req-web-1")
+                        .collectors(List.of(disk("web-1"))).tags("web").build().start();
+                Fleet fleet = Fleet.builder(transport).registry(registry).build().start()) {
+            CommandRouter router = CommandRouter.builder(new OutpostFleet(fleet))
+                    .access(new Access(Set.of("op"), Set.of("ops"), Set.of("disk.usage"))).build();
+            String reply = router.handle(new Caller("op", "ops"), "run disk.usage on web-1").text();
+            assertThat(reply).startsWith("web-1 FAILED: ").contains("not-delivered")
+                    .doesNotContain("123456789012").doesNotContain("AKIA").doesNotContain("IllegalStateException");
         }
     }
 }
