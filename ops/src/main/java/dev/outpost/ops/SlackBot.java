@@ -164,7 +164,7 @@ public final class SlackBot implements AutoCloseable {
             socket = new SocketModeApp(appToken, SocketModeClient.Backend.Tyrus, app);
             socket.startAsync();
         } catch (Exception e) {
-            throw new IllegalStateException("could not connect to Slack at " + apiUrl + ": " + e.getMessage(), e);
+            throw new IllegalStateException("could not connect to Slack at " + withoutUserInfo(apiUrl) + ": " + e.getMessage(), e);
         }
         return this;
     }
@@ -261,6 +261,16 @@ public final class SlackBot implements AutoCloseable {
     /** Slack escapes &amp;, &lt; and &gt; in message text. */
     private static String unescape(String s) {
         return s.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+    }
+
+    /**
+     * {@code url} with what lies between its scheme and its last {@code @} masked: a proxy's
+     * user-info is a secret, and an unencoded {@code /} or {@code @} in it must not show a part.
+     */
+    private static String withoutUserInfo(String url) {
+        int authority = url.indexOf("://") + 3;
+        int at = url.lastIndexOf('@');
+        return authority >= 3 && at >= authority ? url.substring(0, authority) + "****" + url.substring(at) : url;
     }
 
     /** Closes the connection; idempotent, the same future every call. */
@@ -402,7 +412,7 @@ public final class SlackBot implements AutoCloseable {
             }
             if (!apiUrl.startsWith("https://") && !loopbackHttp(apiUrl)) {
                 problems.add(new ConfigException.Problem("outpost.ops.slack.api-url",
-                        "must be https:// (plain http only on loopback), was " + apiUrl));
+                        "must be https:// (plain http only on loopback), was " + withoutUserInfo(apiUrl)));
             }
             if (messageMaxChars < 1 || messageMaxChars > 40_000) {
                 problems.add(new ConfigException.Problem("outpost.ops.slack.message-max-chars",

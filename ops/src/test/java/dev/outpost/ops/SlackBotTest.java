@@ -178,4 +178,22 @@ class SlackBotTest {
             assertThat(SlackBot.builder(router).appToken("xapp-1").botToken("xoxb-1").apiUrl(url).build()).as(url).isNotNull();
         }
     }
+
+    @Test
+    void aRefusedApiUrlIsNamedWithoutItsUserInfo() {
+        // an api-url is a [url] key: its user-info is masked wherever configuration is shown, so in this error too
+        for (String url : List.of("http://ops:hunter2@proxy.example/api/", "http://ops:hun/ter2@proxy.example/api/")) {
+            assertThatThrownBy(() -> SlackBot.builder(router).appToken("xapp-1").botToken("xoxb-1").apiUrl(url).build())
+                    .as(url).isInstanceOf(ConfigException.class).hasMessageContaining("outpost.ops.slack.api-url")
+                    .hasMessageContaining("proxy.example").hasMessageNotContaining("hunter2").hasMessageNotContaining("ter2");
+        }
+        // https with user-info is accepted, and named again when the connection cannot be opened (nothing listens on port 1)
+        SlackBot bot = SlackBot.builder(router).appToken("xapp-1").botToken("xoxb-1").apiUrl("https://ops:hunter2@127.0.0.1:1/api/").build();
+        try {
+            assertThatThrownBy(bot::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("127.0.0.1:1")
+                    .hasMessageNotContaining("hunter2");
+        } finally {
+            bot.close();
+        }
+    }
 }
