@@ -194,6 +194,20 @@ class RulesEngineTest {
     }
 
     @Test
+    void aMistypedRuleKeyIsNamedWithoutItsValue() {
+        // rule keys are not showable (OutpostConfig.redacted() masks them): a parameter may be a token
+        Map<String, String> c = octobox();
+        c.put("outpost.ops.rules.block-ip.action.param.api-token", "tok-hunter2");
+        c.put("outpost.ops.rules.Bad_Name.action.params.password", "pw-hunter2");
+        assertThatThrownBy(() -> RulesEngine.builder(fleet).registry(registry).configure(MapConfig.of(c)).build())
+                .isInstanceOf(ConfigException.class)
+                .satisfies(ex -> assertThat(((ConfigException) ex).problems()).extracting(ConfigException.Problem::key)
+                        .contains("outpost.ops.rules.block-ip.action.param.api-token",
+                                "outpost.ops.rules.Bad_Name.action.params.password"))
+                .hasMessageContaining("test.yaml").hasMessageNotContaining("hunter2");
+    }
+
+    @Test
     void durationsTooLongToAddToTheClockAreRefusedAtBuild() {
         // each would throw at every firing (the clock cannot reach it) or spin the loop (a poll past 292 years)
         Map<String, String> c = octobox();

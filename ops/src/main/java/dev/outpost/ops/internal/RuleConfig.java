@@ -46,12 +46,12 @@ public final class RuleConfig {
                 continue;
             }
             if (dot < 0 || !NAME.matcher(name).matches()) {
-                problems.add(problem(c, k, "is not outpost.ops.rules.NAME.FIELD with NAME of a-z, 0-9 and -"));
+                problems.add(unknown(c, k, "is not outpost.ops.rules.NAME.FIELD with NAME of a-z, 0-9 and -"));
                 continue;
             }
             String field = rest.substring(dot + 1);
             if (!FIELDS.contains(field) && !field.startsWith("action.params.") && !field.startsWith("undo.params.")) {
-                problems.add(problem(c, k, "is not a rule field; fields: " + new java.util.TreeSet<>(FIELDS)
+                problems.add(unknown(c, k, "is not a rule field; fields: " + new java.util.TreeSet<>(FIELDS)
                         + ", action.params.P, undo.params.P"));
                 continue;
             }
@@ -216,6 +216,14 @@ public final class RuleConfig {
     private static ConfigException.Problem problem(ConfigSource c, String key, String message) {
         String value = c.string(key).map(v -> " ('" + Text.clip(v, 80) + "')").orElse("");
         return new ConfigException.Problem(key, message + value + c.from(key));
+    }
+
+    /**
+     * A key that is no rule field, named without its value: like any unknown key's, it may be
+     * anything (a mistyped {@code action.param.token}), and rule keys are not shown.
+     */
+    private static ConfigException.Problem unknown(ConfigSource c, String key, String message) {
+        return new ConfigException.Problem(key, message + c.from(key));
     }
 
     /** A one-key source, to reuse the configuration's duration syntax. */
