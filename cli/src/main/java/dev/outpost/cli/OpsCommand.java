@@ -51,7 +51,7 @@ final class OpsCommand implements Callable<Integer> {
         String user = config.string("outpost.ops.console.user").filter(s -> !s.isBlank())
                 .orElse(System.getProperty("user.name", "console"));
         try (OpsSetup ops = new OpsSetup(config, global.demo, m -> {
-            out.println("[rules] " + m);
+            out.println("[rules] " + Output.printableLines(m)); // it quotes what hosts answered, as the replies do
             out.flush();
         })) {
             CommandRouter router = ops.router(Optional.of(user));

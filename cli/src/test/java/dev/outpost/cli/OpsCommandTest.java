@@ -44,6 +44,17 @@ class OpsCommandTest {
     }
 
     @Test
+    void aRuleNotificationQuotingAHostCannotReorderOrDriveTheTerminal() {
+        // fw-1 echoes the ip it blocks: here, a host's value with a right-to-left override and a C1 control (CSI)
+        CliTest.Run r = CliTest.run("ops", "--demo", "-D", "outpost.ops.rules.echo.collector=firewall.block",
+                "-D", "outpost.ops.rules.echo.action=notify", "-D", "outpost.ops.rules.echo.action.message=blocked ${result.ip}",
+                "-e", "run firewall.block on fw-1 with ip=10.0.0.1\u202Egpj.exe\u009B2J");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("[rules] rule echo on fw-1: notify blocked 10.0.0.1").contains("[rules] blocked 10.0.0.1")
+                .doesNotContain("\u202E").doesNotContain("\u009B");
+    }
+
+    @Test
     void badConfigurationIsRefusedWithTheKeyAndNoSecretPrinted(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("bad.yaml");
         Files.writeString(f, """
