@@ -69,6 +69,22 @@ class CommandRouterTest {
     }
 
     @Test
+    void aHostsTextCannotReorderWhatTheOperatorReads() {
+        // a right-to-left override shows "10.0.0.1exe.jpg" as "10.0.0.1gpj.exe"; it is no control character, but as unsafe
+        FakeFleet liar = new FakeFleet() {
+            @Override
+            public List<HostAnswer> call(String selector, String collector, Map<String, String> params, java.time.Duration timeout) {
+                return List.of(new HostAnswer("web-1", true, JsonNodeFactory.instance.textNode("ok\u202Egpj.exe\u2066x")));
+            }
+        }.add("web-1", List.of("web\u202Ebd"), Map.of("os", "linux\u200F"));
+        CommandRouter r = CommandRouter.builder(liar).access(access).build();
+        for (String command : List.of("run disk.usage on all", "list servers", "describe server web-1")) {
+            assertThat(r.handle(ALICE, command).text()).as(command).contains("web-1")
+                    .doesNotContain("\u202E").doesNotContain("\u2066").doesNotContain("\u200F");
+        }
+    }
+
+    @Test
     void unauthorisedUsersChannelsAndCollectorsAreRefused() {
         Reply stranger = router().handle(new Caller("mallory", "ops"), "list servers");
         assertThat(stranger.ok()).isFalse();

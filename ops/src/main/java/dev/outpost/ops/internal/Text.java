@@ -8,11 +8,14 @@ public final class Text {
         return s.length() <= max ? s : s.substring(0, Math.max(0, max - 1)) + "…";
     }
 
-    /** Control characters (terminal escapes included) shown as '?'. */
+    /**
+     * Control characters (terminal escapes included) and format characters (bidirectional overrides
+     * and isolates, zero-width ones: they reorder or hide what a person reads) shown as '?'.
+     */
     public static String printable(String s) {
         StringBuilder b = new StringBuilder(s.length());
         s.codePoints().forEach(c -> {
-            if (c == '\n' || c == '\t' || !Character.isISOControl(c)) {
+            if (c == '\n' || c == '\t' || !Character.isISOControl(c) && Character.getType(c) != Character.FORMAT) {
                 b.appendCodePoint(c);
             } else {
                 b.append('?');
