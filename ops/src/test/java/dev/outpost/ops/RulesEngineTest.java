@@ -194,6 +194,17 @@ class RulesEngineTest {
     }
 
     @Test
+    void aConditionSplitsAtItsFirstOperatorSoAValueMayHoldOne() {
+        Map<String, String> c = octobox();
+        c.put("outpost.ops.rules.block-ip.when", "cmd ~ 2>&1; url ~ a==b; count >= 5; note != x<y");
+        RulesEngine e = RulesEngine.builder(fleet).registry(registry).configure(MapConfig.of(c)).build();
+        assertThat(e.rules()).filteredOn(r -> r.name().equals("block-ip")).singleElement()
+                .satisfies(r -> assertThat(r.conditions()).containsExactly(new Rule.Condition("cmd", "~", "2>&1"),
+                        new Rule.Condition("url", "~", "a==b"), new Rule.Condition("count", ">=", "5"),
+                        new Rule.Condition("note", "!=", "x<y")));
+    }
+
+    @Test
     void aMistypedRuleKeyIsNamedWithoutItsValue() {
         // rule keys are not showable (OutpostConfig.redacted() masks them): a parameter may be a token
         Map<String, String> c = octobox();

@@ -170,17 +170,24 @@ public final class RuleConfig {
         return new Rule.Action(kind, collector, target, params, key, message);
     }
 
+    /** Split at the operator that comes first (the longest there), so a value may hold one: {@code cmd ~ 2>&1}. */
     private static Optional<Rule.Condition> condition(String text) {
-        for (String op : Rule.Condition.OPS) {
-            int i = text.indexOf(op);
-            if (i > 0) {
-                String path = text.substring(0, i).trim();
-                String value = text.substring(i + op.length()).trim();
-                if (path.matches("[A-Za-z0-9_.-]{1,200}") && !value.isEmpty()) {
-                    return Optional.of(new Rule.Condition(path, op, value));
-                }
-                return Optional.empty();
+        int at = -1;
+        String op = null;
+        for (String o : Rule.Condition.OPS) { // longest first: at a tie the longer one stays
+            int i = text.indexOf(o);
+            if (i > 0 && (at < 0 || i < at)) {
+                at = i;
+                op = o;
             }
+        }
+        if (at < 0) {
+            return Optional.empty();
+        }
+        String path = text.substring(0, at).trim();
+        String value = text.substring(at + op.length()).trim();
+        if (path.matches("[A-Za-z0-9_.-]{1,200}") && !value.isEmpty()) {
+            return Optional.of(new Rule.Condition(path, op, value));
         }
         return Optional.empty();
     }
