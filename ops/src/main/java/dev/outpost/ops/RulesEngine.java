@@ -74,6 +74,8 @@ public final class RulesEngine implements AutoCloseable {
     private final Map<String, AtomicLong> counters = new TreeMap<>();
     /** Stored undos whose due time cannot be read, already reported: one log line each, not one per poll. */
     private final Set<String> unreadable = new HashSet<>();
+    /** Claimed undos that failed and that the registry would not take back: stored again at the next poll (loop thread only). */
+    private final Map<String, ObjectNode> unstored = new java.util.LinkedHashMap<>();
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong handled = new AtomicLong();
 
@@ -250,6 +252,7 @@ public final class RulesEngine implements AutoCloseable {
         if (registry.isEmpty()) {
             return;
         }
+        unstored.entrySet().removeIf(u -> store(u.getKey(), u.getValue()));
         Instant now = clock.instant();
         // every page, one at a time: in key (creation) order, an undo due soon may follow a thousand due later
         Optional<String> token = Optional.empty();
@@ -297,12 +300,25 @@ public final class RulesEngine implements AutoCloseable {
                 pause = pause.compareTo(MAX_UNDO_PAUSE) > 0 ? MAX_UNDO_PAUSE : pause;
                 ObjectNode again = ((ObjectNode) v.deepCopy()).put("attempts", attempts).put("due", now.plus(pause).toString());
                 LOG.warn("undo {} failed (attempt {}); tried again at {}", e.key(), attempts, now.plus(pause), failed);
-                registry.get().register(e.key(), again, Optional.empty());
+                if (!store(e.key(), again)) {
+                    unstored.put(e.key(), again); // claimed (deleted) already: kept here rather than lost
+                }
                 continue;
             }
             counters.get("undone").incrementAndGet();
             notifier.accept("rule " + Text.oneLine(v.path("rule").asText()) + " undone on "
                     + Text.oneLine(v.path("host").asText()));
+        }
+    }
+
+    /** Stores {@code undo} under {@code key}; false when the registry refused it (down, or a partition). */
+    private boolean store(String key, ObjectNode undo) {
+        try {
+            registry.orElseThrow().register(key, undo, Optional.empty());
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("undo {} could not be stored again; tried at the next poll: {}", key, e.toString());
+            return false;
         }
     }
 

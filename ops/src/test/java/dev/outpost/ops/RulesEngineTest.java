@@ -450,4 +450,43 @@ class RulesEngineTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> engine.pendingUndos() == 0 && engine.stats().get("undone") == 1);
         assertThat(fw.calls).hasSize(3).last().isEqualTo(new FakeFleet.Call("tag:firewall", "firewall.unblock", Map.of("ip", "10.0.0.5")));
     }
+
+    @Test
+    void aFailedUndoTheRegistryCannotTakeBackIsKeptUntilItCan() {
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+        FakeFleet fw = new FakeFleet() {
+            @Override
+            public List<HostAnswer> call(String selector, String collector, Map<String, String> params, Duration timeout) {
+                List<HostAnswer> answers = super.call(selector, collector, params, timeout);
+                return down.get() ? answers.stream().map(a -> new HostAnswer(a.host(), false, Json.object().put("status", "no-reply")))
+                        .toList() : answers;
+            }
+        }.add("web-1", List.of("web"), Map.of()).add("fw-1", List.of("firewall"), Map.of());
+        // a partition: the firewall does not answer the undo, and the registry will not take it back either
+        dev.outpost.spi.Registry partitioned = new dev.outpost.spi.ForwardingRegistry(registry) {
+            @Override
+            public dev.outpost.spi.RegistryEntry register(String key, JsonNode value, java.util.Optional<Duration> ttl) {
+                if (down.get()) {
+                    throw new IllegalStateException("registry unreachable");
+                }
+                return super.register(key, value, ttl);
+            }
+        };
+        engine = RulesEngine.builder(fw).registry(partitioned).clock(clock).configure(MapConfig.of(octobox())).build().start();
+        engine.offer(failures("web-1", 5, "10.0.0.5"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.pendingUndos() == 1 && fw.calls.size() == 1);
+        down.set(true);
+        clock.advance(Duration.ofHours(1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> fw.calls.size() == 2);
+        clock.awaitReads(2); // that poll is over: the undo was claimed, failed, and could not be stored again
+        assertThat(engine.pendingUndos()).isZero();
+
+        down.set(false);
+        clock.awaitReads(2);
+        // before: it was gone, and the address stayed blocked for good
+        assertThat(engine.pendingUndos()).as("stored again once the registry answers").isEqualTo(1);
+        clock.advance(RulesEngine.MAX_UNDO_PAUSE);
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.pendingUndos() == 0 && engine.stats().get("undone") == 1);
+        assertThat(fw.calls).hasSize(3).last().isEqualTo(new FakeFleet.Call("tag:firewall", "firewall.unblock", Map.of("ip", "10.0.0.5")));
+    }
 }
