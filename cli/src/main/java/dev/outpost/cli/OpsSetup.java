@@ -106,9 +106,27 @@ final class OpsSetup implements AutoCloseable {
         S3AsyncClientBuilder s3 = S3AsyncClient.builder();
         config.string("outpost.ops.export.region").filter(s -> !s.isBlank()).map(Region::of).ifPresent(s3::region);
         config.string("outpost.ops.export.endpoint").filter(s -> !s.isBlank())
-                .ifPresent(e -> s3.endpointOverride(URI.create(e)).forcePathStyle(true));
+                .ifPresent(e -> s3.endpointOverride(endpoint(config, e)).forcePathStyle(true));
         S3AsyncClient client = own(s3.build());
         return Optional.of(own(DailyExporter.builder(client, journal.get()).configure(config).build()));
+    }
+
+    /**
+     * The export's S3 endpoint: an http(s) URL with a host, or a configuration error that does not
+     * quote it (URI's own message does, user-info and all).
+     */
+    private static URI endpoint(OutpostConfig config, String text) {
+        String key = "outpost.ops.export.endpoint";
+        try {
+            URI u = new URI(text.trim());
+            if (("http".equals(u.getScheme()) || "https".equals(u.getScheme())) && u.getHost() != null) {
+                return u;
+            }
+        } catch (java.net.URISyntaxException e) {
+            // named below, without the value
+        }
+        throw ConfigException.of(key, "is not an http:// or https:// URL with a host (the value is not printed: it may"
+                + " hold credentials)" + config.from(key));
     }
 
     /** The router for a front end; {@code consoleUser} present: that user may do everything when no users are configured. */

@@ -55,6 +55,15 @@ class OpsCommandTest {
     }
 
     @Test
+    void anExportEndpointThatIsNoUrlIsAConfigurationErrorThatHidesItsUserInfo(@TempDir Path dir) {
+        CliTest.Run r = CliTest.run("ops", "--demo", "-D", "outpost.ops.export.bucket=b",
+                "-D", "outpost.ops.export.journal=" + dir.resolve("journal"),
+                "-D", "outpost.ops.export.endpoint=http://minio:hunter 2@127.0.0.1:9000", "-e", "help");
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.CONFIG);
+        assertThat(r.err()).contains("outpost.ops.export.endpoint").doesNotContain("hunter");
+    }
+
+    @Test
     void badConfigurationIsRefusedWithTheKeyAndNoSecretPrinted(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("bad.yaml");
         Files.writeString(f, """
