@@ -2,6 +2,7 @@ package dev.outpost.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.ConfigException;
+import dev.outpost.ops.internal.RuleConfig;
 import dev.outpost.ops.internal.Text;
 import dev.outpost.spi.ConfigSource;
 import dev.outpost.spi.Registry;
@@ -252,8 +253,10 @@ public final class CommandRouter {
                 problems.add(new ConfigException.Problem("outpost.ops.reply.max-chars",
                         "must be 100 to 10000000, was " + maxChars));
             }
-            if (callTimeout.isNegative() || callTimeout.isZero()) {
-                problems.add(new ConfigException.Problem("outpost.ops.call-timeout", "must be positive, was " + callTimeout));
+            // a run's deadline is computed in nanoseconds and millis: past 292 years every run failed with an overflow
+            if (callTimeout.isNegative() || callTimeout.isZero() || callTimeout.compareTo(RuleConfig.MAX_DURATION) > 0) {
+                problems.add(new ConfigException.Problem("outpost.ops.call-timeout",
+                        "must be positive and at most 3650d, was " + callTimeout));
             }
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);

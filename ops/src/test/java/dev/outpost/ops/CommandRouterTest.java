@@ -139,4 +139,17 @@ class CommandRouterTest {
         assertThat(ok.handle(ALICE, "list servers").ok()).isTrue();
         assertThat(ok.handle(ALICE, "run disk.usage on all").text()).contains("not allowed");
     }
+
+    @Test
+    void aCallTimeoutTooLongToComputeADeadlineWithIsRefusedAtBuild() {
+        // 200000d was taken, and every run then answered "The command failed: ArithmeticException" (its deadline overflowed)
+        ConfigSource c = MapConfig.of(Map.of("outpost.ops.call-timeout", "200000d"));
+        assertThatThrownBy(() -> CommandRouter.builder(fleet).configure(c).build()).isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).extracting(ConfigException.Problem::key)
+                        .containsExactly("outpost.ops.call-timeout"))
+                .hasMessageContaining("3650d");
+        assertThatThrownBy(() -> CommandRouter.builder(fleet).callTimeout(java.time.Duration.ofDays(200_000)).build())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("outpost.ops.call-timeout");
+        assertThat(CommandRouter.builder(fleet).callTimeout(java.time.Duration.ofDays(3650)).build()).isNotNull();
+    }
 }
