@@ -121,7 +121,8 @@ public final class Outpost implements Runnable {
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setExitCodeExceptionMapper(Outpost::exitCode);
         cmd.setParameterExceptionHandler((e, a) -> {
-            e.getCommandLine().getErr().println("outpost: " + usageMessage(e));
+            // it quotes the bad argument as given, which may come from a file: one line, as printable as other errors
+            e.getCommandLine().getErr().println("outpost: " + Output.printable(usageMessage(e).replaceAll("\\s+", " ")));
             e.getCommandLine().getErr().println("hint: outpost help " + commandPath(e.getCommandLine()));
             return ExitCodes.USAGE;
         });

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,6 +72,18 @@ class HostileInputTest {
         CliTest.Run r = CliTest.run("kv", "--db", dir.resolve("r.db").toString(), "get", "a\u202Eb\u009B");
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).startsWith("outpost: ").doesNotContain("\u202E").doesNotContain("\u009B");
+    }
+
+    @Test
+    void aUsageErrorQuotingAnArgumentCannotCarryBidirectionalOrControlCharacters() {
+        // an argument may come from a file or a script: picocli quotes a bad value as it was given
+        for (String[] args : List.of(new String[] {"call", "demo.echo", "--demo", "--timeout", "1\u202Es\u009B2J\nforged"},
+                new String[] {"install-service", "worker", "--user", "x\u202Ey\u001B[2J\nforged", "--dry-run"})) {
+            CliTest.Run r = CliTest.run(args);
+            assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err()).startsWith("outpost: ").doesNotContain("\u202E").doesNotContain("\u009B").doesNotContain("\u001B");
+            assertThat(r.err().lines()).as(r.err()).noneMatch(l -> l.startsWith("forged"));
+        }
     }
 
     @Test
