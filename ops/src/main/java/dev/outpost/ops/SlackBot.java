@@ -198,14 +198,6 @@ public final class SlackBot implements AutoCloseable {
     private void handle(String key, String user, String channel, String threadTs, String rawText, boolean addressed,
             MethodsClient client) {
         try {
-            if (key != null) {
-                synchronized (seen) {
-                    if (!seen.add(key)) {
-                        duplicates.incrementAndGet();
-                        return;
-                    }
-                }
-            }
             String text = rawText == null ? "" : rawText;
             java.util.regex.Matcher mention = LEADING_MENTION.matcher(text); // Slack's own markup: before unescaping
             if (mention.lookingAt()) {
@@ -216,6 +208,15 @@ public final class SlackBot implements AutoCloseable {
             if (!addressed && !text.startsWith("!") && !text.startsWith("/") && !readsAsCommand(text)) {
                 ignored.incrementAndGet();
                 return;
+            }
+            // only a message answered uses up its key: the app_mention of one left unanswered as a message must get through
+            if (key != null) {
+                synchronized (seen) {
+                    if (!seen.add(key)) {
+                        duplicates.incrementAndGet();
+                        return;
+                    }
+                }
             }
             Reply r = router.handle(new Caller(user, channel == null ? "" : channel), text);
             answered.incrementAndGet();

@@ -81,6 +81,23 @@ class SlackBotTest {
     }
 
     @Test
+    void aMentionInsideAMessageIsAnsweredWhenItsMessageEventCameFirst() throws Exception {
+        try (SlackStandIn slack = new SlackStandIn();
+                SlackBot bot = SlackBot.builder(router).appToken("xapp-1-A1-1234-stand-in-app").botToken("xoxb-1234-5678-stand-in-bot")
+                        .apiUrl(slack.apiUrl()).build().start()) {
+            await().atMost(Duration.ofSeconds(20)).until(slack::connected);
+            // not at the start: as a message event it is channel chatter, left unanswered...
+            slack.sendEvent("env-1", "Ev1", "message", "channel", "U1", "C1", "7.1", "hey <@UBOT> list servers");
+            await().atMost(Duration.ofSeconds(20)).until(() -> bot.ignored() == 1);
+            // ...but it is a mention: before, the message event had used up its key and this was dropped as a duplicate
+            slack.sendEvent("env-2", "Ev2", "app_mention", "channel", "U1", "C1", "7.1", "hey <@UBOT> list servers");
+            await().atMost(Duration.ofSeconds(20)).until(() -> bot.answered() + bot.duplicates() + bot.ignored() == 2);
+            assertThat(bot.answered()).isEqualTo(1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> posts(slack, "chat.postMessage").size() == 1);
+        }
+    }
+
+    @Test
     void longAnswersGoAsAFileAndStrangersAreRefused() throws Exception {
         for (int i = 0; i < 50; i++) {
             fleet.add("host-" + i, List.of("t"), Map.of());
