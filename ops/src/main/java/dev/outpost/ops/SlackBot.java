@@ -65,7 +65,7 @@ public final class SlackBot implements AutoCloseable {
     private static final int ANSWER_THREADS = 4;
     private static final int ANSWER_QUEUE = 1_000;
     /** A mention of the bot opening a message ({@code <@U123>} or {@code <@U123|name>}), in Slack's own markup. */
-    private static final java.util.regex.Pattern LEADING_MENTION = java.util.regex.Pattern.compile("\\s*<@[A-Z0-9]{1,32}(?:\\|[^>]{0,80})?>\\s*");
+    private static final java.util.regex.Pattern LEADING_MENTION = java.util.regex.Pattern.compile("\\s*<@([A-Z0-9]{1,32})(?:\\|[^>]{0,80})?>\\s*");
 
     private final CommandRouter router;
     private final String appToken;
@@ -148,7 +148,7 @@ public final class SlackBot implements AutoCloseable {
             MessageEvent e = req.getEvent();
             if (e.getBotId() == null && e.getSubtype() == null && e.getUser() != null) {
                 later(() -> handle(messageKey(req.getEventId(), e.getChannel(), e.getTs()), e.getUser(), e.getChannel(),
-                        e.getThreadTs(), e.getText(), "im".equals(e.getChannelType()), ctx.client()));
+                        e.getThreadTs(), e.getText(), "im".equals(e.getChannelType()), ctx.getBotUserId(), ctx.client()));
             }
             return ctx.ack();
         });
@@ -156,7 +156,7 @@ public final class SlackBot implements AutoCloseable {
             AppMentionEvent e = req.getEvent();
             if (e.getBotId() == null && e.getUser() != null) {
                 later(() -> handle(messageKey(req.getEventId(), e.getChannel(), e.getTs()), e.getUser(), e.getChannel(),
-                        e.getThreadTs(), e.getText(), true, ctx.client()));
+                        e.getThreadTs(), e.getText(), true, ctx.getBotUserId(), ctx.client()));
             }
             return ctx.ack();
         });
@@ -196,11 +196,12 @@ public final class SlackBot implements AutoCloseable {
      * thread is answered in that thread.
      */
     private void handle(String key, String user, String channel, String threadTs, String rawText, boolean addressed,
-            MethodsClient client) {
+            String botUserId, MethodsClient client) {
         try {
             String text = rawText == null ? "" : rawText;
             java.util.regex.Matcher mention = LEADING_MENTION.matcher(text); // Slack's own markup: before unescaping
-            if (mention.lookingAt()) {
+            // the bot's own mention (any, when Slack did not say who the bot is): "@alice, is web-1 slow?" is chatter
+            if (mention.lookingAt() && (botUserId == null || botUserId.equals(mention.group(1)))) {
                 text = text.substring(mention.end());
                 addressed = true;
             }

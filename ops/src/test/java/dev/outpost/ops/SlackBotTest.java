@@ -60,13 +60,13 @@ class SlackBotTest {
             slack.sendMessage("env-1", "Ev1", "U1", "C1", "morning all, is web-1 slow for anyone?");
             slack.sendMessage("env-2", "Ev2", "U666", "C1", "lunch?");
             // one mention: Slack sends it as a message and as an app_mention, with different event ids
-            slack.sendEvent("env-3", "Ev3", "message", "channel", "U1", "C1", "7.1", "<@U0BOT> servers with tag db");
-            slack.sendEvent("env-4", "Ev4", "app_mention", "channel", "U1", "C1", "7.1", "<@U0BOT> servers with tag db");
+            slack.sendEvent("env-3", "Ev3", "message", "channel", "U1", "C1", "7.1", "<@UBOT> servers with tag db");
+            slack.sendEvent("env-4", "Ev4", "app_mention", "channel", "U1", "C1", "7.1", "<@UBOT> servers with tag db");
             // addressed to the bot: a hint or a refusal is an answer
             slack.sendEvent("env-5", "Ev5", "message", "channel", "U1", "C1", "8.1", "!lst servers");
             slack.sendEvent("env-6", "Ev6", "message", "im", "U666", "D9", "9.1", "list servers");
             // asked in a thread: answered in it
-            slack.sendEvent("env-7", "Ev7", "app_mention", "channel", "U1", "C1", "10.2", "10.1", "<@U0BOT> servers with tag web");
+            slack.sendEvent("env-7", "Ev7", "app_mention", "channel", "U1", "C1", "10.2", "10.1", "<@UBOT> servers with tag web");
             await().atMost(Duration.ofSeconds(20)).until(() -> bot.answered() + bot.duplicates() + bot.ignored() == 7);
             await().atMost(Duration.ofSeconds(20)).until(() -> posts(slack, "chat.postMessage").size() == 4);
             assertThat(posts(slack, "chat.postMessage")).filteredOn(p -> "1 server\n  web-1 [web]".equals(p.form().get("text")))
@@ -94,6 +94,22 @@ class SlackBotTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> bot.answered() + bot.duplicates() + bot.ignored() == 2);
             assertThat(bot.answered()).isEqualTo(1);
             await().atMost(Duration.ofSeconds(20)).until(() -> posts(slack, "chat.postMessage").size() == 1);
+        }
+    }
+
+    @Test
+    void aMessageOpeningWithAMentionOfSomeoneElseIsChatterNotACommand() throws Exception {
+        try (SlackStandIn slack = new SlackStandIn();
+                SlackBot bot = SlackBot.builder(router).appToken("xapp-1-A1-1234-stand-in-app").botToken("xoxb-1234-5678-stand-in-bot")
+                        .apiUrl(slack.apiUrl()).build().start()) {
+            await().atMost(Duration.ofSeconds(20)).until(slack::connected);
+            // the stand-in's auth.test says the bot is UBOT; before, any leading mention was taken for the bot's
+            slack.sendEvent("env-1", "Ev1", "message", "channel", "U1", "C1", "7.1", "<@U0ALICE> is web-1 slow for you?");
+            slack.sendEvent("env-2", "Ev2", "message", "channel", "U1", "C1", "8.1", "<@UBOT> servers with tag db");
+            await().atMost(Duration.ofSeconds(20)).until(() -> bot.answered() + bot.duplicates() + bot.ignored() == 2);
+            assertThat(bot.ignored()).isEqualTo(1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> posts(slack, "chat.postMessage").size() == 1);
+            assertThat(posts(slack, "chat.postMessage").get(0).form()).containsEntry("text", "1 server\n  db-1 [db]");
         }
     }
 
