@@ -67,7 +67,7 @@ public final class CommandRouter {
         }
         try {
             return answer(caller, c);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // the Fleet is user code: an Error from it is one command's failure too
             LOG.warn("command {} failed", c, e);
             return bounded("The command failed: " + e.getClass().getSimpleName(), false);
         }

@@ -112,7 +112,9 @@ public final class OutpostFleet implements Fleet {
         } catch (TimeoutException e) {
             return ids.stream().map(h -> new HostAnswer(h, false, error("timeout", "no answer in time"))).toList();
         } catch (ExecutionException e) {
-            return ids.stream().map(h -> new HostAnswer(h, false, error("failed", String.valueOf(e.getCause())))).toList();
+            // its text may name queues and accounts, as a not-delivered host's detail does: the log's, not the chat's
+            LOG.warn("the fleet call of {} on {} failed", collector, selector, e.getCause());
+            return ids.stream().map(h -> new HostAnswer(h, false, error("failed", "the call failed (see the log)"))).toList();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return ids.stream().map(h -> new HostAnswer(h, false, error("interrupted", "interrupted"))).toList();

@@ -152,4 +152,20 @@ class CommandRouterTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("outpost.ops.call-timeout");
         assertThat(CommandRouter.builder(fleet).callTimeout(java.time.Duration.ofDays(3650)).build()).isNotNull();
     }
+
+    @Test
+    void aFleetThatThrowsAnErrorGetsAnAnswerAndTheRouterGoesOn() {
+        // the Fleet is the user's: `outpost ops -e` calls the router with nothing around it that catches an Error
+        FakeFleet broken = new FakeFleet() {
+            @Override
+            public List<HostAnswer> call(String selector, String collector, Map<String, String> params, java.time.Duration timeout) {
+                throw new AssertionError("/srv/secret/path broke");
+            }
+        }.add("web-1", List.of("web"), Map.of());
+        CommandRouter r = CommandRouter.builder(broken).access(access).build();
+        Reply failed = r.handle(ALICE, "run disk.usage on all");
+        assertThat(failed.ok()).isFalse();
+        assertThat(failed.text()).isEqualTo("The command failed: AssertionError").doesNotContain("/srv/secret");
+        assertThat(r.handle(ALICE, "list servers").ok()).isTrue();
+    }
 }
