@@ -227,12 +227,7 @@ public final class RulesEngine implements AutoCloseable {
         }
         if (r.undo().isPresent() && registry.isPresent()) {
             // stored first: a crash between storing and acting undoes an action that never ran, which is harmless
-            Rule.Undo u = r.undo().get();
-            ObjectNode rec = JsonNodeFactory.instance.objectNode();
-            rec.put("rule", r.name());
-            rec.put("host", o.host());
-            rec.put("due", now.plus(u.after()).toString());
-            rec.set("action", undoAction.orElseThrow());
+            ObjectNode rec = Actions.undoRecord(r.name(), o.host(), now.plus(r.undo().get().after()), undoAction.orElseThrow());
             registry.get().register(store + now.toEpochMilli() + "-" + UUID.randomUUID(), rec, Optional.empty());
         }
         counters.get("fired").incrementAndGet();

@@ -25,6 +25,13 @@ public final class Actions {
         return n;
     }
 
+    /** What an undo stores: its rule, the host it acts for, when it is due, and its action (from {@link #resolved}). */
+    public static ObjectNode undoRecord(String rule, String host, java.time.Instant due, ObjectNode action) {
+        ObjectNode rec = JsonNodeFactory.instance.objectNode().put("rule", rule).put("host", host).put("due", due.toString());
+        rec.set("action", action);
+        return rec;
+    }
+
     /** An action stored by {@link #resolved}, read back. */
     public static Rule.Action fromStored(JsonNode n) {
         Map<String, String> params = new TreeMap<>();
