@@ -198,15 +198,14 @@ public final class Receiver {
         }
     }
 
-    /** Waits for {@code call}; on interruption or time-out, leaves it running when {@code keep}, else cancels it. */
+    /**
+     * Waits for {@code call}; on time-out, leaves it running when {@code keep}, else cancels it. On interruption it is
+     * always left running: the interrupt is this caller's alone, and a queue's first look-up is shared with every
+     * caller that needs it meanwhile (a send to the same queue).
+     */
     private <T> T await(CompletableFuture<T> call, String source, String what, long seconds, boolean keep) throws InterruptedException {
         try {
             return call.get(seconds, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            if (!keep) {
-                call.cancel(true);
-            }
-            throw e;
         } catch (ExecutionException e) {
             throw Failures.fail(source, urls.describe(source), what, e.getCause());
         } catch (TimeoutException e) {
