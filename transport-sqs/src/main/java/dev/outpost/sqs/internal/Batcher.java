@@ -125,7 +125,8 @@ public final class Batcher<T> {
     }
 
     /**
-     * Waits (bounded) until every call sent so far has completed.
+     * Waits (bounded) until every call sent so far has completed, and every entry in them has its outcome (the retry
+     * of a refused entry included).
      *
      * @return false when some call had not completed in time
      */
@@ -143,6 +144,9 @@ public final class Batcher<T> {
         for (Item<T> it : items) {
             entries.add(it.value());
         }
+        // the entries' outcomes, not only the call's: a refused entry's retry begins after the call has ended, where a
+        // close that took the calls to wait for before then would not see it
+        track(CompletableFuture.allOf(items.stream().map(Item::done).toArray(CompletableFuture[]::new)));
         CompletableFuture<List<Integer>> call;
         try {
             call = operation.batch(target, entries);
