@@ -152,6 +152,25 @@ class UnreadableMessagesTest {
     }
 
     @Test
+    void aClientThatThrowsWhileTheConfiguredDeadLetterQueueIsLookedUpStrandsNoGoodMessage() throws Exception {
+        String url = new SqsProvisioner(admin).queue("mixed-7", Map.of());
+        new SqsProvisioner(admin).queue("mixed-7-dead", Map.of());
+        List<String> good = List.of("good 1", "good 2");
+        sendRawBatch(url, good);
+        InterceptingSqsClient client = new InterceptingSqsClient(mq.client());
+        client.nextQueueUrl.set(r -> {
+            throw new LinkageError("a broken SDK client");
+        });
+        // the source by URL: the one look-up is the dead-letter queue's, by name
+        try (SqsTransport t = SqsTransport.builder().sqsClient(client).queue("requests", url).deadLetter("mixed-7-dead").build()) {
+            List<Delivery> got = drain(t, "requests", good.size());
+            assertThat(got).extracting(d -> new String(d.message().body(), StandardCharsets.UTF_8))
+                    .containsExactlyInAnyOrderElementsOf(good);
+            assertThat(client.nextQueueUrl).as("the client did throw").hasValue(null);
+        }
+    }
+
+    @Test
     void anExplicitDeadLetterDestinationWins() throws Exception {
         String url = new SqsProvisioner(admin).queue("mixed-2", Map.of());
         String elsewhere = new SqsProvisioner(admin).queue("unreadable-2", Map.of());

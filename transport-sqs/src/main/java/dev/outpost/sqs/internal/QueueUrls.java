@@ -85,7 +85,8 @@ public final class QueueUrls {
             java.util.function.Supplier<CompletableFuture<software.amazon.awssdk.services.sqs.model.GetQueueUrlResponse>> c) {
         try {
             return c.get().thenApply(r -> r.queueUrl());
-        } catch (RuntimeException e) { // the SDK may throw before it returns a future
+        } catch (Throwable e) { // the SDK may throw before it returns a future, and the client is the user's: even an Error
+            // fails the look-up alone, not the receive dead-lettering an unreadable message (its good ones stranded)
             return CompletableFuture.failedFuture(e);
         }
     }
