@@ -5,10 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import dev.outpost.fleet.RolloutPlan.Size;
 import dev.outpost.fleet.TestHosts.Behaviour;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -131,6 +136,58 @@ class RolloutTest {
         assertThat(s.hosts(Outcome.CANCELLED)).containsExactly("h02", "h03", "h04");
         hosts.time.advance(Duration.ofMinutes(30));
         await().during(Duration.ofMillis(100)).until(() -> hosts.runs.size() == 1);
+    }
+
+    /**
+     * A host cancelled just as the rollout starts it: chosen, its request not sent yet. Before, the request was
+     * still sent and the host settled twice (cancelled, then its answer), so the call counted itself done while
+     * the next host had no result.
+     */
+    @Test
+    void aHostCancelledAsTheRolloutStartsItIsNotSentTheRequest() throws Exception {
+        addAll(3, List.of());
+        AtomicReference<Runnable> whileSending = new AtomicReference<>();
+        Clock clock = new Clock() { // the one user code between choosing a host and sending to it
+            @Override
+            public Instant instant() {
+                boolean sending = StackWalker.getInstance().walk(frames -> frames.anyMatch(
+                        f -> f.getClassName().equals("dev.outpost.fleet.internal.CallState") && f.getMethodName().equals("send")));
+                Runnable r = sending ? whileSending.getAndSet(null) : null;
+                if (r != null) {
+                    r.run();
+                }
+                return hosts.time.instant();
+            }
+
+            @Override
+            public ZoneId getZone() {
+                return hosts.time.getZone();
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        Fleet fleet = Fleet.builder(new FaultyTransport(hosts.transport)).registry(hosts.registry).clock(clock)
+                .ticker(hosts.time.ticker()).pollWait(Duration.ofMillis(100)).build().start();
+        hosts.closeables.add(fleet);
+        List<String> heard = new CopyOnWriteArrayList<>();
+        FleetCall call = fleet.rollout(FleetRequest.builder("app.work").cancellable(false).listener(r -> heard.add(r.host())).build(),
+                RolloutPlan.builder().canary(Size.of(1)).batchSize(Size.of(2)).maxConcurrency(Size.of(1))
+                        .pause(Duration.ofMinutes(1)).build());
+        await().until(() -> call.results().size() == 1); // the canary h01 answered; h02 then h03 after the pause
+        CompletableFuture<Boolean> cancelled = new CompletableFuture<>();
+        whileSending.set(() -> cancelled.complete(call.cancel("h02")));
+        hosts.time.advance(Duration.ofMinutes(1));
+        assertThat(cancelled.get(10, TimeUnit.SECONDS)).isTrue();
+
+        FleetSummary s = call.summary().get(10, TimeUnit.SECONDS);
+        assertThat(s.results().get("h02").outcome()).isEqualTo(Outcome.CANCELLED);
+        assertThat(s.hosts(Outcome.OK)).containsExactly("h01", "h03");
+        assertThat(hosts.runs).containsOnlyKeys("h01", "h03");
+        await().until(() -> heard.size() == 3);
+        assertThat(heard).containsExactlyInAnyOrder("h01", "h02", "h03");
     }
 
     @Test

@@ -158,13 +158,14 @@ public final class CallState {
     }
 
     private void send(List<Slot> targets, boolean topic) {
-        if (targets.isEmpty()) {
-            return;
-        }
         Instant now = ctx.clock().instant();
         long nanos = ctx.ticker().getAsLong();
         Request r = request.toBuilder().sentAt(now).ttl(ttl).build();
         synchronized (this) {
+            targets = Slot.unsettled(targets); // chosen outside this lock: one cancelled since is neither sent nor settled again
+            if (targets.isEmpty()) {
+                return;
+            }
             for (Slot s : targets) {
                 s.state = Slot.State.SENT;
                 s.sentAt = now;
