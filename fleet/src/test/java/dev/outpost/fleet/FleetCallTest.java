@@ -11,8 +11,11 @@ import dev.outpost.core.json.JsonCodec;
 import dev.outpost.fleet.TestHosts.Behaviour;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.Decoded;
+import dev.outpost.spi.ForwardingTransport;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.Sender;
+import dev.outpost.spi.Transport;
+import dev.outpost.spi.TransportException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -21,6 +24,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -349,6 +353,42 @@ class FleetCallTest {
         assertThat(call.awaitHost("nobody")).isCompletedExceptionally();
         Map<String, Integer> unused = new ConcurrentHashMap<>();
         assertThat(unused).isEmpty();
+    }
+
+    /**
+     * A host cancelled while its request is on its way, whose send then fails: it stays cancelled. Before, the failure
+     * settled it a second time, so the call counted itself done while a slow host had no result, and the summary
+     * never completed.
+     */
+    @Test
+    void aHostCancelledWhileItsSendIsOnItsWayStaysCancelledWhenTheSendFails() throws Exception {
+        hosts.add("a", Behaviour.OK);
+        hosts.add("b", Behaviour.OK);
+        hosts.add("c", Behaviour.SLOW);
+        List.of("a", "b", "c").forEach(hosts::start);
+        CompletableFuture<Void> toA = new CompletableFuture<>();
+        Transport holdsA = new ForwardingTransport(hosts.transport) {
+            @Override
+            public CompletableFuture<Void> send(String destination, Message message) {
+                return destination.equals("requests-a") ? toA : delegate().send(destination, message);
+            }
+
+            @Override
+            public void close() {}
+        };
+        Fleet fleet = Fleet.builder(holdsA).registry(hosts.registry).clock(hosts.time).ticker(hosts.time.ticker())
+                .pollWait(Duration.ofMillis(100)).build().start();
+        hosts.closeables.add(fleet);
+        FleetCall call = fleet.call(FleetRequest.builder("app.work").route(Route.DIRECT).build());
+        assertThat(call.awaitHost("b").get(10, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.OK);
+
+        assertThat(call.cancel("a")).isTrue();
+        toA.completeExceptionally(new TransportException("requests-a", "refused by the test"));
+        hosts.release.countDown();
+
+        FleetSummary s = call.summary().get(10, TimeUnit.SECONDS);
+        assertThat(s.results().get("a").outcome()).isEqualTo(Outcome.CANCELLED);
+        assertThat(s.hosts(Outcome.OK)).containsExactly("b", "c");
     }
 
     @Test

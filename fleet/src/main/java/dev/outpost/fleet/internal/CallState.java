@@ -226,7 +226,7 @@ public final class CallState {
         String detail = "the transport refused it: " + cause;
         List<HostResult> emitted = new ArrayList<>();
         synchronized (this) {
-            for (Slot s : targets) {
+            for (Slot s : Slot.unsettled(targets)) { // one cancelled while its request was on its way stays cancelled
                 settle(s, Outcome.NOT_DELIVERED, Optional.empty(), detail, emitted);
             }
         }
