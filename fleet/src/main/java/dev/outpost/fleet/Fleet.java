@@ -307,6 +307,10 @@ public final class Fleet implements AutoCloseable {
         }
         CallState cs = new CallState(context, rb.build(), expected, wait, ttl, viaTopic, cancellable, request.listener(), plan);
         active.put(cs.requestId(), cs);
+        if (state.get() != State.RUNNING) { // shut down since the check above: its cancelling may have missed this call
+            active.remove(cs.requestId(), cs);
+            ensureRunning();
+        }
         calls.increment();
         cs.begin();
         return new FleetCall(cs);

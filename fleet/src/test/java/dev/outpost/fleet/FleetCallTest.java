@@ -1,6 +1,7 @@
 package dev.outpost.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.outpost.Response;
@@ -25,6 +26,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -389,6 +392,37 @@ class FleetCallTest {
         FleetSummary s = call.summary().get(10, TimeUnit.SECONDS);
         assertThat(s.results().get("a").outcome()).isEqualTo(Outcome.CANCELLED);
         assertThat(s.hosts(Outcome.OK)).containsExactly("b", "c");
+    }
+
+    /**
+     * A call started as the fleet shuts down: the shutdown cancels the calls it finds, and this one was not there
+     * yet. Before, it began all the same, on a fleet whose timer and poller had stopped, and its summary never
+     * completed; now it fails as a call started after the shutdown does.
+     */
+    @Test
+    void aCallStartedAsTheFleetShutsDownFailsRatherThanNeverEnding() {
+        hosts.add("a", Behaviour.OK);
+        hosts.start("a");
+        AtomicReference<Runnable> whileStarting = new AtomicReference<>();
+        LongSupplier time = hosts.time.ticker();
+        LongSupplier ticker = () -> { // the one user code between the fleet's running check and the call's registration
+            boolean starting = StackWalker.getInstance().walk(frames -> frames.anyMatch(
+                    f -> f.getClassName().equals("dev.outpost.fleet.internal.CallState") && f.getMethodName().equals("<init>")));
+            Runnable r = starting ? whileStarting.getAndSet(null) : null;
+            if (r != null) {
+                r.run();
+            }
+            return time.getAsLong();
+        };
+        Fleet fleet = Fleet.builder(hosts.transport).registry(hosts.registry).clock(hosts.time).ticker(ticker)
+                .pollWait(Duration.ofMillis(100)).build().start();
+        hosts.closeables.add(fleet);
+        whileStarting.set(fleet::shutdown);
+
+        assertThatThrownBy(() -> fleet.call(FleetRequest.builder("app.work").route(Route.DIRECT).build()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("fleet is closed");
+        assertThat(whileStarting).as("the fleet did shut down meanwhile").hasValue(null);
+        assertThat(fleet.stats().active()).isZero();
     }
 
     @Test
