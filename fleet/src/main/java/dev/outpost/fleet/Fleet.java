@@ -37,7 +37,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,7 +88,7 @@ public final class Fleet implements AutoCloseable {
     private volatile ExecutorService ownExecutor;
     private final AnswerRouter router = new AnswerRouter();
     private final Map<String, CallState> active = router.active();
-    private final Map<String, Consumer<Response>> pings = router.pings();
+    private final Map<String, AnswerRouter.Ping> pings = router.pings();
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
     private final LongAdder calls = new LongAdder();
@@ -190,7 +189,14 @@ public final class Fleet implements AutoCloseable {
         Request r = rb.build();
         Map<String, HostRecord> seen = new ConcurrentHashMap<>();
         CompletableFuture<Discovery> done = new CompletableFuture<>();
-        pings.put(r.id(), resp -> {
+        Runnable end = () -> {
+            pacing.ifPresent(p -> p.settled(r));
+            pings.remove(r.id());
+            List<HostRecord> hosts = new ArrayList<>(seen.values());
+            hosts.sort(java.util.Comparator.comparing(HostRecord::id));
+            done.complete(new Discovery(Discovery.Source.PING, hosts, Duration.ofNanos(ticker.getAsLong() - t0)));
+        };
+        pings.put(r.id(), new AnswerRouter.Ping(resp -> {
             if (seen.size() < maxHosts) {
                 try {
                     seen.putIfAbsent(resp.worker(), new HostRecord(resp.worker(), "", List.of(), java.util.Set.of(), Map.of(),
@@ -199,15 +205,9 @@ public final class Fleet implements AutoCloseable {
                     unmatchedPings.increment(); // an id no host may have
                 }
             }
-        });
+        }, end));
         pacing.ifPresent(p -> p.expectAnswers(r, wait));
-        sweeper.schedule(wait.toNanos(), () -> {
-            pacing.ifPresent(p -> p.settled(r));
-            pings.remove(r.id());
-            List<HostRecord> hosts = new ArrayList<>(seen.values());
-            hosts.sort(java.util.Comparator.comparing(HostRecord::id));
-            done.complete(new Discovery(Discovery.Source.PING, hosts, Duration.ofNanos(ticker.getAsLong() - t0)));
-        });
+        sweeper.schedule(wait.toNanos(), end);
         try {
             client.send(topic, r).join();
         } catch (RuntimeException e) {
@@ -341,6 +341,7 @@ public final class Fleet implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         List.copyOf(active.values()).forEach(CallState::cancelAll);
+        List.copyOf(pings.values()).forEach(p -> p.end().run()); // the timer that ends them stops: with what they heard
         sweeper.stop();
         Thread t = timer;
         if (t != null) {

@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
@@ -423,6 +424,46 @@ class FleetCallTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("fleet is closed");
         assertThat(whileStarting).as("the fleet did shut down meanwhile").hasValue(null);
         assertThat(fleet.stats().active()).isZero();
+    }
+
+    /**
+     * Without a registry, discovery pings and waits out its deadline on the fleet's timer. A fleet shut down
+     * meanwhile stops that timer: before, the discovery (and a call waiting for it) then never returned.
+     */
+    @Test
+    void aDiscoveryInProgressWhenTheFleetShutsDownEnds() throws Exception {
+        hosts.add("a", Behaviour.OK);
+        hosts.start("a");
+        CountDownLatch pinged = new CountDownLatch(1);
+        Transport watched = new ForwardingTransport(hosts.transport) {
+            @Override
+            public CompletableFuture<Void> send(String destination, Message message) {
+                CompletableFuture<Void> sent = delegate().send(destination, message);
+                if (destination.equals(Fleet.DEFAULT_TOPIC)) {
+                    pinged.countDown();
+                }
+                return sent;
+            }
+
+            @Override
+            public void close() {}
+        };
+        Fleet fleet = Fleet.builder(watched).clock(hosts.time).ticker(hosts.time.ticker()).pollWait(Duration.ofMillis(100))
+                .build().start(); // no registry: discovery pings
+        hosts.closeables.add(fleet);
+        CompletableFuture<Discovery> discovered = new CompletableFuture<>();
+        Thread caller = new Thread(() -> {
+            try {
+                discovered.complete(fleet.discover(Selector.all(), Duration.ofMinutes(1))); // the test clock never gets there
+            } catch (Throwable e) {
+                discovered.completeExceptionally(e);
+            }
+        });
+        caller.start();
+        assertThat(pinged.await(10, TimeUnit.SECONDS)).isTrue();
+
+        fleet.shutdown().get(10, TimeUnit.SECONDS);
+        assertThat(discovered.get(10, TimeUnit.SECONDS).source()).isEqualTo(Discovery.Source.PING);
     }
 
     @Test

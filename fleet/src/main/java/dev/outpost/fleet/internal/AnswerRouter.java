@@ -17,8 +17,11 @@ import java.util.function.Consumer;
 public final class AnswerRouter {
     private static final int REMEMBERED = 1024;
 
+    /** A ping gathering answers, and what ends it (its deadline, or the fleet's shutdown: whichever comes first). */
+    public record Ping(Consumer<Response> answer, Runnable end) {}
+
     private final Map<String, CallState> active = new ConcurrentHashMap<>();
-    private final Map<String, Consumer<Response>> pings = new ConcurrentHashMap<>();
+    private final Map<String, Ping> pings = new ConcurrentHashMap<>();
     private final Map<String, CallState> recent = new LinkedHashMap<>(64, 0.75f, false) {
         private static final long serialVersionUID = 1L;
 
@@ -38,7 +41,7 @@ public final class AnswerRouter {
     }
 
     /** Pings gathering answers, by request id. */
-    public Map<String, Consumer<Response>> pings() {
+    public Map<String, Ping> pings() {
         return pings;
     }
 
@@ -58,10 +61,10 @@ public final class AnswerRouter {
             cs.onResponse(r);
             return;
         }
-        Consumer<Response> ping = pings.get(r.requestId());
+        Ping ping = pings.get(r.requestId());
         if (ping != null) {
             answers.increment();
-            ping.accept(r);
+            ping.answer().accept(r);
             return;
         }
         CallState old;
