@@ -27,7 +27,7 @@ import software.amazon.awssdk.services.sqs.model.SendMessageResponse;
 
 /**
  * A real SQS client (ElasticMQ's) seen through a seam: the calls the transport makes go to the
- * server, and a test can answer a receive or a queue URL look-up itself (when it wants), throw from a batch send or a
+ * server, and a test can answer a receive, a send or a queue URL look-up itself (when it wants), throw from a batch send or a
  * queue attributes call as a broken client would, and read the visibility changes the transport asked for.
  */
 final class InterceptingSqsClient implements SqsAsyncClient {
@@ -39,6 +39,9 @@ final class InterceptingSqsClient implements SqsAsyncClient {
             new AtomicReference<>();
     /** When set, answers the next queue URL look-up instead of the server (once). */
     final AtomicReference<Function<GetQueueUrlRequest, CompletableFuture<GetQueueUrlResponse>>> nextQueueUrl =
+            new AtomicReference<>();
+    /** When set, answers the next {@code SendMessage} (a dead-letter copy, a retried entry) instead of the server (once). */
+    final AtomicReference<Function<SendMessageRequest, CompletableFuture<SendMessageResponse>>> nextSendMessage =
             new AtomicReference<>();
     /** Thrown (once) by the next {@code GetQueueAttributes}. */
     final AtomicReference<Throwable> throwOnNextQueueAttributes = new AtomicReference<>();
@@ -106,7 +109,8 @@ final class InterceptingSqsClient implements SqsAsyncClient {
 
     @Override
     public CompletableFuture<SendMessageResponse> sendMessage(SendMessageRequest r) {
-        return real.sendMessage(r);
+        var answer = nextSendMessage.getAndSet(null);
+        return answer != null ? answer.apply(r) : real.sendMessage(r);
     }
 
     @Override

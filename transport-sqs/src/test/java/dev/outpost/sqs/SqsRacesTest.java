@@ -4,15 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.outpost.ShutdownResult;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.GetQueueUrlResponse;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
+import software.amazon.awssdk.services.sqs.model.SendMessageResponse;
 
 /** Interleavings of callers, SQS's answers and close, driven at the seam ({@link InterceptingSqsClient}) on ElasticMQ. */
 class SqsRacesTest {
@@ -62,5 +67,35 @@ class SqsRacesTest {
             sent.get(10, TimeUnit.SECONDS); // before: CancellationException, the receive had cancelled the shared look-up
             await().atMost(Duration.ofSeconds(5)).until(() -> messagesOn(url) == 1);
         }
+    }
+
+    /**
+     * A receive sets an unreadable message aside: its copy goes to the dead-letter queue, then it is deleted. A close
+     * made meanwhile must wait for that move (its delete still to join a batch), not close the clients it owns under
+     * it: the copy sent, the delete failed, the message would come back and be copied again.
+     */
+    @Test
+    void closeWaitsForAnUnreadableMessageOnItsWayToTheDeadLetterQueue() throws Exception {
+        String url = ElasticMq.createQueue(admin, "moving-src", 30, Map.of());
+        String dead = ElasticMq.createQueue(admin, "moving-dead", 30, Map.of());
+        admin.sendMessage(r -> r.queueUrl(url).messageBody("uryyb").messageAttributes(Map.of("outpost-body-encoding",
+                MessageAttributeValue.builder().dataType("String").stringValue("rot13").build()))).join();
+        InterceptingSqsClient client = new InterceptingSqsClient(admin);
+        AtomicReference<SendMessageRequest> copy = new AtomicReference<>();
+        CompletableFuture<SendMessageResponse> copied = new CompletableFuture<>();
+        client.nextSendMessage.set(r -> {
+            copy.set(r);
+            return copied;
+        });
+        SqsTransport t = SqsTransport.builder().sqsClient(client).queue("requests", url).deadLetter(dead).build();
+        assertThat(t.receive("requests", 10, Duration.ofSeconds(5))).isEmpty();
+        assertThat(copy.get()).as("the copy is on its way").isNotNull();
+
+        CompletableFuture<ShutdownResult> closed = t.shutdown();
+        assertThat(closed).as("close waits for the move to the dead-letter queue").isNotDone();
+        copied.complete(admin.sendMessage(copy.get()).join());
+
+        assertThat(closed.get(30, TimeUnit.SECONDS).clean()).isTrue();
+        await().atMost(Duration.ofSeconds(5)).until(() -> messagesOn(url) == 0 && messagesOn(dead) == 1);
     }
 }

@@ -76,8 +76,11 @@ public final class DeadLetters {
         this.visibility = visibility;
     }
 
-    /** Moves {@code in} to the dead-letter queue, then deletes it. Asynchronous: the receive does not wait. */
-    void setAside(String source, String url, Incoming in) {
+    /**
+     * Moves {@code in} to the dead-letter queue, then deletes it. Asynchronous: the receive does not wait. Completes
+     * once the delete is in its batch (or the move failed, or the message is kept): a closing transport waits for that.
+     */
+    CompletableFuture<?> setAside(String source, String url, Incoming in) {
         String id = in.raw.messageId();
         // the copy is framed so that an Outpost reader gets the message back as it arrived (a pointer as
         // text, not followed), and the reason travels beside the framing as plain attributes any SQS reader sees
@@ -93,14 +96,13 @@ public final class DeadLetters {
                     .map(o -> DeadLetterCopy.of(o.pointer(), in.unreadable, source, payloads.maxQueueBytes()))
                     .filter(DeadLetterCopy.Copy::fits);
             if (pointer.isEmpty()) {
-                keep(source, url, in, inline.size(), offload.isPresent() ? "even with its body in S3 (the attributes alone are "
-                        + "too large)" : "and the transport has no S3 bucket to put its body in");
-                return;
+                return keep(source, url, in, inline.size(), offload.isPresent() ? "even with its body in S3 (the attributes alone "
+                        + "are too large)" : "and the transport has no S3 bucket to put its body in");
             }
             copy = () -> payloads.upload(source, offload.get(), body).thenApply(v -> pointer.get());
         }
         Supplier<CompletableFuture<DeadLetterCopy.Copy>> ready = copy;
-        target(source, url).thenCompose(dlq -> {
+        CompletableFuture<CompletableFuture<Void>> inItsBatch = target(source, url).thenCompose(dlq -> {
             if (dlq.isEmpty()) {
                 throw new CompletionException(new TransportException(source, "no dead-letter queue: set outpost.sqs.dead-letter "
                         + "or deadLetter(...) on the transport, or give '" + source + "' a redrive policy"));
@@ -112,7 +114,8 @@ public final class DeadLetters {
                     r.messageGroupId(UNREADABLE).messageDeduplicationId(id);
                 }
             }));
-        }).thenCompose(v -> deletes.add(url, in.raw.receiptHandle(), 0)).whenComplete((v, e) -> {
+        }).thenApply(v -> deletes.add(url, in.raw.receiptHandle(), 0));
+        inItsBatch.thenCompose(f -> f).whenComplete((v, e) -> {
             if (e == null) {
                 log.warn("Message {} on '{}' could not be read ({}): moved to the dead-letter queue{}", id, source, in.unreadable,
                         inline.fits() ? "" : " (its body in S3: the copy with the reason is over the queue limit)");
@@ -128,16 +131,17 @@ public final class DeadLetters {
                 }
             }
         });
+        return inItsBatch;
     }
 
     /**
      * A message whose copy fits in no way: left on its queue, reported once. Its queue's redrive policy, if any, ends
      * it soonest (SQS moves it unchanged); without one, it is hidden for the longest SQS allows at each receive.
      */
-    private void keep(String source, String url, Incoming in, int size, String why) {
+    private CompletableFuture<?> keep(String source, String url, Incoming in, int size, String why) {
         String id = in.raw.messageId();
         boolean first = reported.add(id);
-        redrive(url).whenComplete((dlq, e) -> {
+        return redrive(url).whenComplete((dlq, e) -> {
             if (e != null) { // not known: left as it is, and looked up again at its next receive
                 log.debug("Message {} on '{}': redrive policy look-up failed: {}", id, source, e.toString());
                 return;

@@ -10,7 +10,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * SQS calls a closing transport waits for (long polls still open on the server, releases of what
- * abandoned ones picked), each with when it is due: a close waits for each no longer than that.
+ * abandoned ones picked, moves of unreadable messages to the dead-letter queue), each with when it
+ * is due: a close waits for each no longer than that.
  */
 final class OpenCalls {
     private final Map<CompletableFuture<?>, Long> open;

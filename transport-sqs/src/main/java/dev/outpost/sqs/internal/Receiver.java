@@ -38,7 +38,7 @@ public final class Receiver {
     private final Optional<Integer> visibilitySeconds;
     /** How long past its wait a long poll's answer may take before a closing transport stops waiting for it. */
     static final int ANSWER_GRACE_SECONDS = 5;
-    /** Open polls and releases: a closing transport waits for them. */
+    /** Open polls, releases and moves to the dead-letter queue: a closing transport waits for them. */
     private final OpenCalls polls = new OpenCalls();
     private final AtomicInteger released = new AtomicInteger();
 
@@ -99,7 +99,8 @@ public final class Receiver {
         List<Delivery> out = new ArrayList<>(got.size());
         for (Incoming in : got) {
             if (in.unreadable != null) {
-                deadLetters.setAside(source, url, in);
+                // a closing transport waits for the move too: the delete joins its batch only once the copy is sent
+                polls.track(deadLetters.setAside(source, url, in), System.nanoTime() + TimeUnit.SECONDS.toNanos(ANSWER_GRACE_SECONDS));
             } else if (in.body != null) {
                 out.add(new SqsDelivery(actions, source, url, in.raw.messageId(), in.raw.receiptHandle(), in.receiveCount,
                         Message.of(in.body, in.attributes), in.deleteOnAck));
@@ -175,7 +176,7 @@ public final class Receiver {
     /** What {@link #awaitPolls} saw: whether every poll ended in time, and how many messages were made visible again. */
     public record Released(boolean allEnded, int messages) {}
 
-    /** Whether a poll (or the release of what an abandoned one received) is still open. */
+    /** Whether a poll (or the release of what an abandoned one received, or a move to the dead-letter queue) is still open. */
     public boolean hasOpenPolls() {
         return !polls.isEmpty();
     }
