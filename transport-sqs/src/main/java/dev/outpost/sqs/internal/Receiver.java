@@ -3,6 +3,7 @@ package dev.outpost.sqs.internal;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.TransportException;
+import dev.outpost.sqs.SqsTransport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +39,8 @@ public final class Receiver {
     private final Optional<Integer> visibilitySeconds;
     /** How long past its wait a long poll's answer may take before a closing transport stops waiting for it. */
     static final int ANSWER_GRACE_SECONDS = 5;
+    /** How long a closing transport may wait for a move to the dead-letter queue: its close wait is the limit. */
+    static final int MOVE_DUE_SECONDS = SqsTransport.CLOSE_WAIT_SECONDS;
     /** Open polls, releases and moves to the dead-letter queue: a closing transport waits for them. */
     private final OpenCalls polls = new OpenCalls();
     private final AtomicInteger released = new AtomicInteger();
@@ -99,8 +102,9 @@ public final class Receiver {
         List<Delivery> out = new ArrayList<>(got.size());
         for (Incoming in : got) {
             if (in.unreadable != null) {
-                // a closing transport waits for the move too: the delete joins its batch only once the copy is sent
-                polls.track(deadLetters.setAside(source, url, in), System.nanoTime() + TimeUnit.SECONDS.toNanos(ANSWER_GRACE_SECONDS));
+                // a closing transport waits for the move too, the delete joining its batch only once the copy is sent: as
+                // long as its close wait allows, since a copy too large for the queue is uploaded to S3 first
+                polls.track(deadLetters.setAside(source, url, in), System.nanoTime() + TimeUnit.SECONDS.toNanos(MOVE_DUE_SECONDS));
             } else if (in.body != null) {
                 out.add(new SqsDelivery(actions, source, url, in.raw.messageId(), in.raw.receiptHandle(), in.receiveCount,
                         Message.of(in.body, in.attributes), in.deleteOnAck));
