@@ -40,6 +40,9 @@ final class InterceptingSqsClient implements SqsAsyncClient {
     /** When set, answers the next queue URL look-up instead of the server (once). */
     final AtomicReference<Function<GetQueueUrlRequest, CompletableFuture<GetQueueUrlResponse>>> nextQueueUrl =
             new AtomicReference<>();
+    /** When set, answers the next {@code SendMessageBatch} instead of the server (once). */
+    final AtomicReference<Function<SendMessageBatchRequest, CompletableFuture<SendMessageBatchResponse>>> nextSendBatch =
+            new AtomicReference<>();
     /** When set, answers the next {@code SendMessage} (a dead-letter copy, a retried entry) instead of the server (once). */
     final AtomicReference<Function<SendMessageRequest, CompletableFuture<SendMessageResponse>>> nextSendMessage =
             new AtomicReference<>();
@@ -104,7 +107,8 @@ final class InterceptingSqsClient implements SqsAsyncClient {
         if (t instanceof RuntimeException e) {
             throw e;
         }
-        return real.sendMessageBatch(r);
+        var answer = nextSendBatch.getAndSet(null);
+        return answer != null ? answer.apply(r) : real.sendMessageBatch(r);
     }
 
     @Override

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.GetQueueUrlResponse;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
 import software.amazon.awssdk.services.sqs.model.SendMessageResponse;
 
@@ -97,5 +98,28 @@ class SqsRacesTest {
 
         assertThat(closed.get(30, TimeUnit.SECONDS).clean()).isTrue();
         await().atMost(Duration.ofSeconds(5)).until(() -> messagesOn(url) == 0 && messagesOn(dead) == 1);
+    }
+
+    /**
+     * With no linger, batches go out on the caller's thread and the batching thread is never made. A shutdown then
+     * took its way for a transport with nothing to wait for, and waited for the batch calls still open on its
+     * caller's thread (up to 5 s), where it should hand the wait to a thread of its own and return.
+     */
+    @Test
+    void shutdownLeavesTheWaitForABatchCallStillOpenToItsOwnThread() throws Exception {
+        String url = ElasticMq.createQueue(admin, "no-linger", 30, Map.of());
+        InterceptingSqsClient client = new InterceptingSqsClient(admin);
+        CompletableFuture<SendMessageBatchResponse> answer = new CompletableFuture<>();
+        client.nextSendBatch.set(r -> answer);
+        SqsTransport t = SqsTransport.builder().sqsClient(client).queue("requests", url).linger(Duration.ZERO).build();
+        CompletableFuture<Void> sent = t.send("requests", HardeningTest.text("on its way at shutdown"));
+        assertThat(client.nextSendBatch).as("the batch call is open").hasValue(null);
+
+        CompletableFuture<ShutdownResult> closed = t.shutdown();
+        assertThat(closed).as("shutdown returned while the batch call is open").isNotDone();
+        answer.complete(SendMessageBatchResponse.builder().build());
+
+        closed.get(30, TimeUnit.SECONDS);
+        sent.get(10, TimeUnit.SECONDS);
     }
 }

@@ -134,6 +134,11 @@ public final class Batcher<T> {
         return Closing.awaitAll(List.copyOf(inFlight), timeoutMillis);
     }
 
+    /** Whether a call sent so far (or the retry of an entry it refused) has not ended. */
+    public boolean hasInFlight() {
+        return !inFlight.isEmpty();
+    }
+
     private List<Item<T>> take(String target) {
         Pending<T> p = pending.remove(target);
         return p == null ? null : p.items;

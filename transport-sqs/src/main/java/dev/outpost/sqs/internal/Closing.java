@@ -116,7 +116,9 @@ public final class Closing {
             return done;
         }
         long t0 = System.nanoTime();
-        if (!timer.isStarted() && !receiver.hasOpenPolls() && !sending.hasSendsOnTheirWay()) {
+        // batch calls too: without linger they go out on their callers' threads, the batching thread never made
+        if (!timer.isStarted() && !receiver.hasOpenPolls() && !sending.hasSendsOnTheirWay()
+                && batchers.stream().noneMatch(Batcher::hasInFlight)) {
             done.complete(close(t0)); // nothing to wait for: no thread made for it
             return done;
         }
