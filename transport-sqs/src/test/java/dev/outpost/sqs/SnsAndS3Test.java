@@ -11,14 +11,24 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
+import software.amazon.awssdk.services.s3.model.DeleteObjectResponse;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.sns.SnsAsyncClient;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /** SNS fan-out, SNS envelopes and S3 offload against fauxqs (a real SNS/SQS/S3 server on 127.0.0.1). */
 class SnsAndS3Test {
@@ -109,6 +119,51 @@ class SnsAndS3Test {
             d.ack().join();
             assertThat(s3.listObjectsV2(r -> r.bucket("outpost-large")).join().contents()).isEmpty();
         }
+    }
+
+    /**
+     * The ack of an offloaded message deletes it from SQS, then its payload from S3, whose failure is only logged (the
+     * lifecycle rule ends the object). An S3 client that throws instead of failing its future failed the ack, though
+     * the message was gone from its queue.
+     */
+    @Test
+    void anS3ClientThatThrowsWhileAPayloadIsDeletedDoesNotFailTheAck() throws Exception {
+        s3.createBucket(r -> r.bucket("outpost-throwing")).join();
+        String url = new SqsProvisioner(sqs).queue("throwing-q", Map.of());
+        S3AsyncClient throwsOnDelete = new S3AsyncClient() {
+            @Override
+            public CompletableFuture<PutObjectResponse> putObject(PutObjectRequest r, AsyncRequestBody body) {
+                return s3.putObject(r, body);
+            }
+
+            @Override
+            public <T> CompletableFuture<T> getObject(GetObjectRequest r, AsyncResponseTransformer<GetObjectResponse, T> to) {
+                return s3.getObject(r, to);
+            }
+
+            @Override
+            public CompletableFuture<DeleteObjectResponse> deleteObject(DeleteObjectRequest r) {
+                throw new IllegalStateException("a broken S3 client");
+            }
+
+            @Override
+            public String serviceName() {
+                return "s3";
+            }
+
+            @Override
+            public void close() {}
+        };
+        byte[] big = new byte[300 * 1024];
+        new Random(2).nextBytes(big);
+        try (SqsTransport t = SqsTransport.builder().sqsClient(sqs).largePayloads(throwsOnDelete, "outpost-throwing").build()) {
+            t.send("throwing-q", Message.of(big)).join();
+            Delivery d = receiveOne(t, "throwing-q");
+            d.ack().get(10, TimeUnit.SECONDS); // before: failed with the S3 client's exception
+        }
+        assertThat(sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).join().attributes().values())
+                .as("acked: gone from its queue").containsOnly("0");
     }
 
     @Test

@@ -282,7 +282,13 @@ public final class PayloadStore {
 
     /** Deletes the payload of an acked message; a failure is logged (the lifecycle rule ends it). */
     public CompletableFuture<Void> delete(S3Pointer p, String messageId, String source) {
-        return s3.orElseThrow().deleteObject(r -> r.bucket(p.bucket()).key(p.key())).handle((r, e) -> {
+        CompletableFuture<?> call;
+        try {
+            call = s3.orElseThrow().deleteObject(r -> r.bucket(p.bucket()).key(p.key()));
+        } catch (Throwable e) { // the client is the user's: a throw fails the deletion alone, not the ack that made it
+            call = CompletableFuture.failedFuture(e);
+        }
+        return call.handle((r, e) -> {
             if (e != null) {
                 log.warn("Message {} on '{}' was acked but its payload {} could not be deleted: {}", messageId, source, p, e.toString());
             }
