@@ -35,25 +35,27 @@ final class BrokerCommand implements Callable<Integer> {
         global.refuseDemo(spec, "outpost demo runs a fleet in one process; a daemon needs a transport (outpost.sqs.*)");
         OutpostConfig config = global.load();
         Daemon daemon = new Daemon();
-        Observability observed = Observability.from(config, daemon, true);
-        Transport transport = observed.meter(daemon.own(WorkerCommand.transport(config)));
-        SqliteRegistry registry = daemon.own(SqliteRegistry.builder().configure(config).build());
-        RegistryService.Builder service = RegistryService.builder(observed.meter(registry)).configure(config).transport(transport);
-        observed.audit().ifPresent(service::audit);
-        boolean sealed = SealedCodec.Builder.isConfigured(config);
-        if (sealed) {
-            service.codec(SealedCodec.builder().configure(config).build());
-        }
-        RegistryService broker = daemon.own(service.build());
-        Optional<DiscoveryResponder> discovery = config.string("outpost.broker.discovery.bind").filter(b -> !b.isBlank())
-                .map(b -> daemon.own(DiscoveryResponder.builder(registry).configure(config).build()));
-        broker.worker().ifPresent(observed::monitor);
-        observed.start();
-        registry.start();
-        broker.start();
-        discovery.ifPresent(DiscoveryResponder::start);
-        return daemon.run(spec.commandLine().getOut(), "outpost broker " + config.string("outpost.broker.id").orElse("broker")
-                + " serving " + registry.file() + ", sealing " + (sealed ? "on" : "OFF")
-                + discovery.map(d -> ", discovery on " + d.address()).orElse("") + observed.describe() + "; SIGTERM drains and stops");
+        return daemon.run(spec.commandLine().getOut(), () -> {
+            Observability observed = Observability.from(config, daemon, true);
+            Transport transport = observed.meter(daemon.own(WorkerCommand.transport(config)));
+            SqliteRegistry registry = daemon.own(SqliteRegistry.builder().configure(config).build());
+            RegistryService.Builder service = RegistryService.builder(observed.meter(registry)).configure(config).transport(transport);
+            observed.audit().ifPresent(service::audit);
+            boolean sealed = SealedCodec.Builder.isConfigured(config);
+            if (sealed) {
+                service.codec(SealedCodec.builder().configure(config).build());
+            }
+            RegistryService broker = daemon.own(service.build());
+            Optional<DiscoveryResponder> discovery = config.string("outpost.broker.discovery.bind").filter(b -> !b.isBlank())
+                    .map(b -> daemon.own(DiscoveryResponder.builder(registry).configure(config).build()));
+            broker.worker().ifPresent(observed::monitor);
+            observed.start();
+            registry.start();
+            broker.start();
+            discovery.ifPresent(DiscoveryResponder::start);
+            return "outpost broker " + config.string("outpost.broker.id").orElse("broker")
+                    + " serving " + registry.file() + ", sealing " + (sealed ? "on" : "OFF")
+                    + discovery.map(d -> ", discovery on " + d.address()).orElse("") + observed.describe() + "; SIGTERM drains and stops";
+        });
     }
 }

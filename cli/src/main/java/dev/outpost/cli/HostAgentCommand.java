@@ -47,23 +47,25 @@ final class HostAgentCommand implements Callable<Integer> {
         }
         int top = config.intValue("outpost.agent.top").orElse(0);
         Daemon daemon = new Daemon();
-        Observability observed = Observability.from(config, daemon, false);
-        Transport network = observed.meter(daemon.own(WorkerCommand.transport(config)));
-        OutboxTransport.Builder ob = OutboxTransport.builder(network).configure(config);
-        if (config.string("outpost.outbox.dir").filter(s -> !s.isBlank()).isEmpty()) {
-            ob.directory(java.nio.file.Path.of("outbox"));
-        }
-        OutboxTransport outbox = daemon.own(ob.build());
-        ObjectNode params = (ObjectNode) Json.toTree(top > 0 ? Map.of("top", top, "sortBy", "cpu") : Map.of());
-        Scheduler.Job job = new Scheduler.Job(new ProcessesCollector(), period, "records", params, Optional.empty(), period,
-                config.subset("outpost.collectors.host.processes"));
-        Scheduler scheduler = daemon.own(Scheduler.builder(outbox).id(id).job(job).build());
-        observed.monitor(scheduler);
-        observed.start();
-        outbox.start();
-        scheduler.start();
-        return daemon.run(spec.commandLine().getOut(), "outpost host-agent " + id + ": host.processes every " + period
-                + " to 'records'; outbox has " + outbox.pending() + " waiting" + observed.describe()
-                + "; SIGTERM stops (the outbox keeps what is unsent)");
+        return daemon.run(spec.commandLine().getOut(), () -> {
+            Observability observed = Observability.from(config, daemon, false);
+            Transport network = observed.meter(daemon.own(WorkerCommand.transport(config)));
+            OutboxTransport.Builder ob = OutboxTransport.builder(network).configure(config);
+            if (config.string("outpost.outbox.dir").filter(s -> !s.isBlank()).isEmpty()) {
+                ob.directory(java.nio.file.Path.of("outbox"));
+            }
+            OutboxTransport outbox = daemon.own(ob.build());
+            ObjectNode params = (ObjectNode) Json.toTree(top > 0 ? Map.of("top", top, "sortBy", "cpu") : Map.of());
+            Scheduler.Job job = new Scheduler.Job(new ProcessesCollector(), period, "records", params, Optional.empty(), period,
+                    config.subset("outpost.collectors.host.processes"));
+            Scheduler scheduler = daemon.own(Scheduler.builder(outbox).id(id).job(job).build());
+            observed.monitor(scheduler);
+            observed.start();
+            outbox.start();
+            scheduler.start();
+            return "outpost host-agent " + id + ": host.processes every " + period
+                    + " to 'records'; outbox has " + outbox.pending() + " waiting" + observed.describe()
+                    + "; SIGTERM stops (the outbox keeps what is unsent)";
+        });
     }
 }

@@ -32,18 +32,14 @@ final class OpsBotCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         OutpostConfig config = global.load();
         Daemon daemon = new Daemon();
-        OpsSetup ops = daemon.own(new OpsSetup(config, global.demo, m -> LOG.info("{}", m)));
-        SlackBot bot;
-        try {
-            bot = daemon.own(SlackBot.builder(ops.router(Optional.empty())).configure(config).build());
-        } catch (RuntimeException e) {
-            ops.close();
-            throw e;
-        }
-        ops.start();
-        bot.start();
-        return daemon.run(spec.commandLine().getOut(), "outpost ops-bot on " + ops.where + ": connected to Slack, "
-                + ops.rules.rules().size() + " rules, export " + ops.exporter.map(x -> "on").orElse("off")
-                + "; SIGTERM stops");
+        return daemon.run(spec.commandLine().getOut(), () -> {
+            OpsSetup ops = daemon.own(new OpsSetup(config, global.demo, m -> LOG.info("{}", m)));
+            SlackBot bot = daemon.own(SlackBot.builder(ops.router(Optional.empty())).configure(config).build());
+            ops.start();
+            bot.start();
+            return "outpost ops-bot on " + ops.where + ": connected to Slack, "
+                    + ops.rules.rules().size() + " rules, export " + ops.exporter.map(x -> "on").orElse("off")
+                    + "; SIGTERM stops";
+        });
     }
 }

@@ -32,19 +32,21 @@ final class RecordStoreCommand implements Callable<Integer> {
         global.refuseDemo(spec, "outpost demo runs a fleet in one process; a daemon needs a transport (outpost.sqs.*)");
         OutpostConfig config = global.load();
         Daemon daemon = new Daemon();
-        Observability observed = Observability.from(config, daemon, false);
-        Transport transport = observed.meter(daemon.own(WorkerCommand.transport(config)));
-        RecordStore store = daemon.own(RecordStore.builder().configure(config).build());
-        RecordConsumer consumer = daemon.own(RecordConsumer.builder(transport, "records", store).configure(config).build());
-        RecordHttpServer server = daemon.own(RecordHttpServer.builder(store).configure(config).build());
-        observed.monitor(store, consumer, server);
-        observed.start();
-        store.start();
-        consumer.start();
-        server.start();
-        return daemon.run(spec.commandLine().getOut(), "outpost record-store " + store.directory() + ": " + store.count()
-                + " records, retention " + store.retention() + "; HTTP"
-                + (config.string("outpost.records.http.keystore").filter(k -> !k.isBlank()).isPresent() ? "S" : "")
-                + " on port " + server.port() + "; consuming 'records'" + observed.describe() + "; SIGTERM stops");
+        return daemon.run(spec.commandLine().getOut(), () -> {
+            Observability observed = Observability.from(config, daemon, false);
+            Transport transport = observed.meter(daemon.own(WorkerCommand.transport(config)));
+            RecordStore store = daemon.own(RecordStore.builder().configure(config).build());
+            RecordConsumer consumer = daemon.own(RecordConsumer.builder(transport, "records", store).configure(config).build());
+            RecordHttpServer server = daemon.own(RecordHttpServer.builder(store).configure(config).build());
+            observed.monitor(store, consumer, server);
+            observed.start();
+            store.start();
+            consumer.start();
+            server.start();
+            return "outpost record-store " + store.directory() + ": " + store.count()
+                    + " records, retention " + store.retention() + "; HTTP"
+                    + (config.string("outpost.records.http.keystore").filter(k -> !k.isBlank()).isPresent() ? "S" : "")
+                    + " on port " + server.port() + "; consuming 'records'" + observed.describe() + "; SIGTERM stops";
+        });
     }
 }

@@ -41,35 +41,37 @@ final class WorkerCommand implements Callable<Integer> {
         global.refuseDemo(spec, "outpost demo runs a fleet in one process; a daemon needs a transport (outpost.sqs.*)");
         OutpostConfig config = global.load();
         Daemon daemon = new Daemon();
-        Observability observed = Observability.from(config, daemon, false);
-        Transport transport = observed.meter(daemon.own(transport(config)));
-        Worker.Builder builder = Worker.builder(transport).configure(config).discoverCollectors();
-        observed.instrument(builder);
-        boolean sealed = SealedCodec.Builder.isConfigured(config);
-        Codec codec = sealed ? SealedCodec.builder().configure(config).build() : JsonCodec.create();
-        if (sealed) {
-            builder.codec(codec);
-        }
-        boolean register = config.booleanValue("outpost.fleet.host.register").orElse(false);
-        // the member's filter (broadcast selectors, cancellation) needs the member, which needs the built worker's collectors
-        AtomicReference<RequestFilter> memberFilter = new AtomicReference<>((request, sender) -> Optional.empty());
-        Optional<Inventory> inventory = Optional.empty();
-        if (register) {
-            inventory = Optional.of(Inventory.open(config, transport, codec, daemon::own));
-            builder.filter((request, sender) -> memberFilter.get().check(request, sender));
-        }
-        Worker worker = daemon.own(builder.build());
-        Optional<FleetMember> member = inventory.map(i -> daemon.own(FleetMember.builder(i.registry()).id(worker.id())
-                .collectors(worker.collectors()).configure(config).build()));
-        member.ifPresent(m -> memberFilter.set(m.filter()));
-        observed.monitor(worker);
-        observed.start();
-        worker.start();
-        member.ifPresent(FleetMember::start); // after the worker: a host in the inventory answers; a SIGTERM removes it first
-        return daemon.run(spec.commandLine().getOut(), "outpost worker " + worker.id() + " running: "
-                + worker.status().concurrency() + " slots on '" + worker.status().source() + "', sealing "
-                + (sealed ? "on" : "OFF (anyone who can write to the queue is obeyed)") + observed.describe()
-                + inventory.map(i -> ", registered in " + i.where()).orElse("") + "; SIGTERM drains and stops");
+        return daemon.run(spec.commandLine().getOut(), () -> {
+            Observability observed = Observability.from(config, daemon, false);
+            Transport transport = observed.meter(daemon.own(transport(config)));
+            Worker.Builder builder = Worker.builder(transport).configure(config).discoverCollectors();
+            observed.instrument(builder);
+            boolean sealed = SealedCodec.Builder.isConfigured(config);
+            Codec codec = sealed ? SealedCodec.builder().configure(config).build() : JsonCodec.create();
+            if (sealed) {
+                builder.codec(codec);
+            }
+            boolean register = config.booleanValue("outpost.fleet.host.register").orElse(false);
+            // the member's filter (broadcast selectors, cancellation) needs the member, which needs the worker's collectors
+            AtomicReference<RequestFilter> memberFilter = new AtomicReference<>((request, sender) -> Optional.empty());
+            Optional<Inventory> inventory = Optional.empty();
+            if (register) {
+                inventory = Optional.of(Inventory.open(config, transport, codec, daemon::own));
+                builder.filter((request, sender) -> memberFilter.get().check(request, sender));
+            }
+            Worker worker = daemon.own(builder.build());
+            Optional<FleetMember> member = inventory.map(i -> daemon.own(FleetMember.builder(i.registry()).id(worker.id())
+                    .collectors(worker.collectors()).configure(config).build()));
+            member.ifPresent(m -> memberFilter.set(m.filter()));
+            observed.monitor(worker);
+            observed.start();
+            worker.start();
+            member.ifPresent(FleetMember::start); // after the worker: a host in the inventory answers; a SIGTERM removes it first
+            return "outpost worker " + worker.id() + " running: "
+                    + worker.status().concurrency() + " slots on '" + worker.status().source() + "', sealing "
+                    + (sealed ? "on" : "OFF (anyone who can write to the queue is obeyed)") + observed.describe()
+                    + inventory.map(i -> ", registered in " + i.where()).orElse("") + "; SIGTERM drains and stops";
+        });
     }
 
     static Transport transport(OutpostConfig config) {
