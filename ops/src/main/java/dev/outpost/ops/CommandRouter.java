@@ -68,7 +68,7 @@ public final class CommandRouter {
         try {
             return answer(caller, c);
         } catch (RuntimeException | Error e) { // the Fleet is user code: an Error from it is one command's failure too
-            LOG.warn("command {} failed", c, e);
+            LOG.warn("command {} failed", Text.oneLine(c.toString()), e); // its params are the chat's text: one line
             return bounded("The command failed: " + e.getClass().getSimpleName(), false);
         }
     }

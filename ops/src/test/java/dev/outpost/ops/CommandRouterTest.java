@@ -168,4 +168,26 @@ class CommandRouterTest {
         assertThat(failed.text()).isEqualTo("The command failed: AssertionError").doesNotContain("/srv/secret");
         assertThat(r.handle(ALICE, "list servers").ok()).isTrue();
     }
+
+    @Test
+    void aFailedCommandsParamsCannotForgeALogLine() {
+        FakeFleet broken = new FakeFleet() {
+            @Override
+            public List<HostAnswer> call(String selector, String collector, Map<String, String> params, java.time.Duration timeout) {
+                throw new IllegalStateException("down");
+            }
+        }.add("web-1", List.of("web"), Map.of());
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(CommandRouter.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        log.addAppender(logged);
+        try {
+            CommandRouter.builder(broken).access(access).build()
+                    .handle(ALICE, "run disk.usage on all with path=/x\u001b[2J\u2028INFO:admin-logged-in");
+        } finally {
+            log.detachAppender(logged);
+        }
+        assertThat(logged.list).singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
+                .contains("disk.usage").doesNotContain("\u001b", "\u2028", "\n"));
+    }
 }
