@@ -227,6 +227,7 @@ public final class Client implements AutoCloseable {
      *
      * @return completes with the responses gathered (possibly none) — never exceptionally for
      *     lack of responses; exceptionally when the request cannot be sent
+     * @throws IllegalArgumentException when this request is still gathering responses from an earlier broadcast
      */
     public CompletableFuture<List<Response>> broadcast(String topic, Request request, int expected, Duration deadline) {
         Objects.requireNonNull(topic, "topic");
@@ -238,9 +239,16 @@ public final class Client implements AutoCloseable {
         ensureRunning();
         Request r = prepare(request, deadline);
         Gathering g = new Gathering(expected, new CallbackFuture<>(callbacks));
-        broadcasts.put(r.id(), g);
-        g.future().onDone(() -> broadcasts.remove(r.id(), g));
-        expiries.add(deadline.toNanos(), () -> replies.finishBroadcast(r.id()));
+        if (broadcasts.putIfAbsent(r.id(), g) != null) {
+            // a replaced gathering would never complete, not even at shutdown
+            throw new IllegalArgumentException("request " + r.id() + " is already gathering its responses");
+        }
+        // this broadcast's deadline: a later broadcast of the same request has its own
+        Expiries.Expiry expiry = expiries.add(deadline.toNanos(), () -> replies.finishBroadcast(r.id(), g));
+        g.future().onDone(() -> {
+            broadcasts.remove(r.id(), g);
+            expiry.cancel();
+        });
         transmit(topic, r).whenComplete((v, e) -> {
             if (e != null && broadcasts.remove(r.id(), g)) {
                 g.future().completeExceptionally(e);
@@ -285,7 +293,7 @@ public final class Client implements AutoCloseable {
         OutpostException closed = new OutpostException("client on '" + replyTo + "' closed before the response arrived");
         List.copyOf(calls.values()).forEach(f -> f.completeExceptionally(closed));
         calls.clear();
-        List.copyOf(broadcasts.keySet()).forEach(replies::finishBroadcast);
+        List.copyOf(broadcasts.entrySet()).forEach(e -> replies.finishBroadcast(e.getKey(), e.getValue()));
         ownPool.ifPresent(ThreadPoolExecutor::shutdown);
         if (was == State.NEW) {
             terminated.complete(new ShutdownResult(true, List.of(), 0, Duration.ofNanos(System.nanoTime() - t0)));

@@ -139,4 +139,51 @@ class ClientHardeningTest {
         assertThat(pending).isCompletedExceptionally();
         assertThat(c.shutdown().join()).isSameAs(r);
     }
+
+    /** Answers {@code request} on {@code client}'s reply destination as a worker named {@code worker} would. */
+    private void answer(Client client, Request request, String worker) {
+        java.time.Instant now = java.time.Instant.now();
+        Response r = Response.ok(request, dev.outpost.Json.object(), worker, 1, now, now);
+        transport.send(client.replyTo(), dev.outpost.spi.Message.of(
+                dev.outpost.core.json.JsonCodec.create().encodeResponse(r, java.util.Optional.empty()))).join();
+    }
+
+    @Test
+    void aBroadcastsDeadlineEndsThatBroadcastNotALaterOneWithTheSameRequest() throws Exception {
+        TestClock time = TestClock.create();
+        transport.topic("all");
+        try (Client c = Client.builder(transport).ticker(time.ticker()).pollWait(Duration.ofMillis(20)).build().start()) {
+            Request r = Request.builder("outpost.ping").build();
+            CompletableFuture<java.util.List<Response>> first = c.broadcast("all", r, 1, Duration.ofSeconds(10));
+            answer(c, r, "w1");
+            assertThat(first.get(10, TimeUnit.SECONDS)).hasSize(1);
+            // the same request again (a retry of the fleet call), expecting more this time
+            CompletableFuture<java.util.List<Response>> second = c.broadcast("all", r, 2, Duration.ofSeconds(60));
+            CompletableFuture<Response> probe = c.call(Request.builder("nobody").build(), Duration.ofSeconds(11));
+            time.advance(Duration.ofSeconds(12));
+            // the probe's timeout fires in the same sweep, after the first broadcast's (earlier) deadline
+            assertThatThrownBy(() -> probe.get(10, TimeUnit.SECONDS)).cause().isInstanceOf(CallTimeoutException.class);
+            assertThat(second).as("the first broadcast's deadline does not end the second").isNotDone();
+            answer(c, r, "w1");
+            answer(c, r, "w2");
+            assertThat(second.get(10, TimeUnit.SECONDS)).extracting(Response::worker).containsExactly("w1", "w2");
+        }
+    }
+
+    @Test
+    void aSecondBroadcastOfAPendingRequestIsRefusedAndTheFirstStillEnds() throws Exception {
+        TestClock time = TestClock.create();
+        transport.topic("all");
+        try (Client c = Client.builder(transport).ticker(time.ticker()).pollWait(Duration.ofMillis(20)).build().start()) {
+            Request r = Request.builder("outpost.ping").build();
+            CompletableFuture<java.util.List<Response>> first = c.broadcast("all", r, 3, Duration.ofSeconds(10));
+            // before: the second replaced the first, which then never completed, not even at shutdown
+            assertThatThrownBy(() -> c.broadcast("all", r, 3, Duration.ofSeconds(60)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(r.id());
+            answer(c, r, "w1");
+            time.advance(Duration.ofSeconds(11));
+            assertThat(first.get(10, TimeUnit.SECONDS)).extracting(Response::worker).containsExactly("w1");
+            assertThat(c.pending()).isZero();
+        }
+    }
 }

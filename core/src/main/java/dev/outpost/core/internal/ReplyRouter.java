@@ -73,10 +73,9 @@ public final class ReplyRouter {
         return ackFailures.sum();
     }
 
-    /** Completes the broadcast {@code id} with what it gathered, once. */
-    public void finishBroadcast(String id) {
-        Gathering g = broadcasts.remove(id);
-        if (g != null) {
+    /** Completes the broadcast {@code g} of request {@code id} with what it gathered, once. */
+    public void finishBroadcast(String id, Gathering g) {
+        if (broadcasts.remove(id, g)) {
             g.future().complete(g.snapshot());
         }
     }
@@ -105,7 +104,7 @@ public final class ReplyRouter {
         Gathering g = broadcasts.get(response.requestId());
         if (g != null) {
             if (g.add(response)) {
-                finishBroadcast(response.requestId());
+                finishBroadcast(response.requestId(), g);
             }
             return;
         }
