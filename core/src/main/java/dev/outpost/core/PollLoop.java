@@ -61,7 +61,8 @@ import org.slf4j.LoggerFactory;
  *       both ends of every outage and nothing in between).
  *       {@link #receiveFailure()} says whether the source is unreachable now.
  *   <li><b>User code cannot stop it.</b> Whatever the handler or a listener throws,
- *       {@link Error}s included, is caught, counted ({@link #handlerFailures()}) and logged.
+ *       {@link Error}s included, is caught, counted ({@link #handlerFailures()}) and logged; an
+ *       interrupt it leaves set is cleared before the next receive.
  *   <li><b>Lifecycle.</b> Nothing runs before {@link #start()} (twice: {@link IllegalStateException}).
  *       {@link #shutdown()} interrupts a thread only while it waits for free slots or inside a
  *       receive, never while it runs the handler, and completes once every thread of the loop has ended; it is
@@ -239,6 +240,9 @@ public final class PollLoop implements AutoCloseable {
 
         /** @return false when the loop stopped before the receive began */
         private synchronized boolean beginReceive() {
+            // not a shutdown's (it interrupts only while receiving): code run by the handler that restored an
+            // interrupt it caught; left set, it failed the next wait for slots or receive and ended the thread
+            Thread.interrupted();
             receiving = state.get() == State.RUNNING;
             return receiving;
         }

@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -97,6 +98,26 @@ class WorkerHardeningTest {
             }
             await().until(() -> w.status().counters().listenerErrors() == 20);
             await().until(() -> w.status().counters().succeeded() == 10);
+        }
+    }
+
+    @Test
+    void aListenerThatRestoresAnInterruptDoesNotEndTheThreadItRanOn() throws Exception {
+        // the usual idiom after catching an InterruptedException: it leaves the thread's interrupt flag set
+        WorkerListener restoring = new WorkerListener() {
+            @Override
+            public void onCompleted(Request request, Response response, Duration elapsed) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        try (Worker w = worker().concurrency(1).listener(restoring).collector(Collectors.of("fine", (r, c) -> "ok"))
+                .build().start();
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(20)).build().start()) {
+            assertThat(client.call(Request.builder("fine").build(), Duration.ofSeconds(60)).get().isOk()).isTrue();
+            // before: the slot's thread took the flag for a shutdown and ended, and nothing received again
+            assertThat(client.call(Request.builder("fine").build(), Duration.ofSeconds(60)).get(10, TimeUnit.SECONDS)
+                    .isOk()).isTrue();
+            assertThat(w.status().threads()).allSatisfy(t -> assertThat(t.alive()).isTrue());
         }
     }
 

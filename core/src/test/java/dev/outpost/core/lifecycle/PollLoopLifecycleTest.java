@@ -73,4 +73,28 @@ class PollLoopLifecycleTest extends LifecycleContract<PollLoop> {
         transport.send("records", Message.of(body.getBytes(StandardCharsets.UTF_8))).join();
         await().atMost(Duration.ofSeconds(10)).until(() -> handled.contains(body));
     }
+
+    @org.junit.jupiter.api.Test
+    void aHandlerThatLeavesItsThreadInterruptedDoesNotEndTheLoop() throws Exception {
+        java.util.concurrent.BlockingQueue<String> got = new java.util.concurrent.LinkedBlockingQueue<>();
+        Semaphore one = new Semaphore(1);
+        PollLoop loop = PollLoop.builder(transport, "interrupting").maxBatch(1).pollWait(Duration.ofSeconds(30))
+                .freeSlots(one).handler(d -> {
+                    got.add(new String(d.message().body(), StandardCharsets.UTF_8));
+                    d.ack();
+                    one.release();
+                    Thread.currentThread().interrupt(); // as code does that restores an interrupt it caught
+                }).build();
+        loop.start();
+        try {
+            transport.send("interrupting", Message.of("one".getBytes(StandardCharsets.UTF_8))).join();
+            org.assertj.core.api.Assertions.assertThat(got.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("one");
+            transport.send("interrupting", Message.of("two".getBytes(StandardCharsets.UTF_8))).join();
+            // before: the next receive took the flag for a shutdown and the thread ended
+            org.assertj.core.api.Assertions.assertThat(got.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("two");
+            org.assertj.core.api.Assertions.assertThat(loop.isRunning()).isTrue();
+        } finally {
+            loop.shutdown().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
 }
