@@ -206,6 +206,30 @@ class InMemoryTransportTest {
         }
     }
 
+    @Test
+    void aLongPollWakesWhenAMessageRetriedWithADelayBecomesDue() throws Exception {
+        InMemoryTransport t = manual();
+        t.send("q", m("again")).join();
+        Delivery d = one(t, "q");
+        // asleep until the delivery's visibility runs out (30 s on the ticker) or its own wait ends
+        Future<List<Delivery>> got = blockedReceive(t, "q", Duration.ofSeconds(30), new AtomicReference<>());
+        d.retry(Duration.ofMillis(1)).join();
+        advance(Duration.ofSeconds(1));
+        // before: nothing woke the receiver for the earlier deadline; it slept its whole 30 s
+        assertThat(got.get(10, TimeUnit.SECONDS)).extracting(InMemoryTransportTest::text).containsExactly("again");
+    }
+
+    @Test
+    void aLongPollWakesWhenAnExtensionShortensAVisibility() throws Exception {
+        InMemoryTransport t = manual();
+        t.send("q", m("sooner")).join();
+        Delivery d = one(t, "q");
+        Future<List<Delivery>> got = blockedReceive(t, "q", Duration.ofSeconds(30), new AtomicReference<>());
+        d.extend(Duration.ofMillis(1)).join();
+        advance(Duration.ofSeconds(1));
+        assertThat(got.get(10, TimeUnit.SECONDS)).extracting(InMemoryTransportTest::text).containsExactly("sooner");
+    }
+
     // --- stale receipts
 
     @Test

@@ -322,6 +322,7 @@ public final class MemoryQueue {
                 e.state = TIMED;
                 e.visibleAt = ticker.getAsLong() + delayNanos;
                 timed.add(e);
+                wakeIfEarliest(e);
             }
             return true;
         } finally {
@@ -344,12 +345,17 @@ public final class MemoryQueue {
             e.state = TIMED;
             e.visibleAt = ticker.getAsLong() + visibilityNanos;
             timed.add(e);
-            if (visibilityNanos == 0 && waiters > 0) {
-                available.signalAll(); // visible now: waiters need not sleep out their wait
-            }
+            wakeIfEarliest(e);
             return true;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Waiters sleep until the earliest deadline they saw: one earlier than that (a delayed retry) must wake them. */
+    private void wakeIfEarliest(Entry e) {
+        if (waiters > 0 && timed.first() == e) {
+            available.signalAll();
         }
     }
 
