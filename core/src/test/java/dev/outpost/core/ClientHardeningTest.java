@@ -181,6 +181,7 @@ class ClientHardeningTest {
             assertThatThrownBy(() -> c.broadcast("all", r, 3, Duration.ofSeconds(60)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(r.id());
             answer(c, r, "w1");
+            await().until(() -> transport.peek(c.replyTo()).isEmpty()); // acked once routed
             time.advance(Duration.ofSeconds(11));
             assertThat(first.get(10, TimeUnit.SECONDS)).extracting(Response::worker).containsExactly("w1");
             assertThat(c.pending()).isZero();
