@@ -89,6 +89,8 @@ public final class Client implements AutoCloseable {
     private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
     private final PollLoop loop;
     private volatile ScheduledThreadPoolExecutor timer;
+    /** Runs between a call's or broadcast's running check and its registration: tests pause there. */
+    volatile Runnable beforeRegistering = () -> { };
 
     private Client(Builder b, String requests, String replyTo, Duration pollWait) {
         this.transport = b.transport;
@@ -177,8 +179,13 @@ public final class Client implements AutoCloseable {
         ensureRunning();
         Request r = prepare(request, timeout);
         CallbackFuture<Response> future = new CallbackFuture<>(callbacks);
+        beforeRegistering.run();
         if (calls.putIfAbsent(r.id(), future) != null) {
             throw new IllegalArgumentException("request " + r.id() + " is already waiting for its response");
+        }
+        if (state.get() != State.RUNNING) { // shut down since the check: it may have failed what was pending already
+            calls.remove(r.id(), future);
+            ensureRunning();
         }
         Expiries.Expiry expiry = expiries.add(timeout.toNanos(), () -> {
             if (calls.remove(r.id(), future)) {
@@ -239,9 +246,14 @@ public final class Client implements AutoCloseable {
         ensureRunning();
         Request r = prepare(request, deadline);
         Gathering g = new Gathering(expected, new CallbackFuture<>(callbacks));
+        beforeRegistering.run();
         if (broadcasts.putIfAbsent(r.id(), g) != null) {
             // a replaced gathering would never complete, not even at shutdown
             throw new IllegalArgumentException("request " + r.id() + " is already gathering its responses");
+        }
+        if (state.get() != State.RUNNING) { // as in call()
+            broadcasts.remove(r.id(), g);
+            ensureRunning();
         }
         // this broadcast's deadline: a later broadcast of the same request has its own
         Expiries.Expiry expiry = expiries.add(deadline.toNanos(), () -> replies.finishBroadcast(r.id(), g));

@@ -11,6 +11,7 @@ import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.spi.NoSuchDestinationException;
 import dev.outpost.testkit.TestClock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -186,5 +187,37 @@ class ClientHardeningTest {
             assertThat(first.get(10, TimeUnit.SECONDS)).extracting(Response::worker).containsExactly("w1");
             assertThat(c.pending()).isZero();
         }
+    }
+
+    @Test
+    void aCallOrBroadcastRacingShutdownStillCompletes() throws Exception {
+        transport.topic("all");
+        Client c = client();
+        CountDownLatch inWindow = new CountDownLatch(2);
+        CountDownLatch shutDown = new CountDownLatch(1);
+        // both have found the client running; shutdown fails what is pending before they are
+        c.beforeRegistering = () -> {
+            inWindow.countDown();
+            try {
+                shutDown.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        CompletableFuture<CompletableFuture<Response>> call = CompletableFuture.supplyAsync(
+                () -> c.call(Request.builder("echo").build(), Duration.ofHours(1)));
+        CompletableFuture<CompletableFuture<java.util.List<Response>>> broadcast = CompletableFuture.supplyAsync(
+                () -> c.broadcast("all", Request.builder("echo").build(), 2, Duration.ofHours(1)));
+        assertThat(inWindow.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(c.shutdown().get(10, TimeUnit.SECONDS).clean()).isTrue();
+        shutDown.countDown();
+        // before: registered after shutdown had failed the pending ones, with the timer stopped: never completed;
+        // now refused as a call a moment later would be
+        for (CompletableFuture<?> racing : List.of(call, broadcast)) {
+            assertThatThrownBy(() -> racing.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        }
+        assertThat(c.pending()).isZero();
+        assertThat(transport.peek("requests")).as("nothing sent for a closed client").isEmpty();
     }
 }
