@@ -122,6 +122,47 @@ class WorkerHardeningTest {
     }
 
     @Test
+    void aCodecThrowingAnErrorWhileAnsweringNeitherKeepsTheSlotNorLosesTheRequest() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Codec failingOnce = new Codec() {
+            @Override
+            public byte[] encodeRequest(Request request) {
+                return codec.encodeRequest(request);
+            }
+
+            @Override
+            public Decoded<Request> decodeRequest(byte[] body) {
+                return codec.decodeRequest(body);
+            }
+
+            @Override
+            public byte[] encodeResponse(Response response, Optional<Sender> recipient) {
+                if (armed.getAndSet(false)) {
+                    throw new StackOverflowError("encoding a deep result");
+                }
+                return codec.encodeResponse(response, recipient);
+            }
+
+            @Override
+            public Decoded<Response> decodeResponse(byte[] body) {
+                return codec.decodeResponse(body);
+            }
+        };
+        try (Worker w = worker().concurrency(1).codec(failingOnce).collector(Collectors.of("fine", (r, c) -> "ok"))
+                .build().start();
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(20)).build().start()) {
+            // before: the delivery was claimed for answering when the Error came, so the internal-failure path
+            // left it alone: its slot (the only one) was never given back and nothing ran again
+            assertThat(client.call(Request.builder("fine").build(), Duration.ofSeconds(60)).get(10, TimeUnit.SECONDS)
+                    .isOk()).isTrue();
+            assertThat(client.call(Request.builder("fine").build(), Duration.ofSeconds(60)).get(10, TimeUnit.SECONDS)
+                    .isOk()).isTrue();
+            await().until(() -> w.status().inFlight() == 0);
+            assertThat(w.status().counters().internalErrors()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void shutdownSaysWhenACollectorIgnoresInterrupts() throws Exception {
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);

@@ -302,7 +302,10 @@ final class Finisher {
             Delivery d = f.delivery;
             String incident = runner.incident("unexpected failure handling delivery " + d.id(), t);
             guard.run("listener onError", () -> s.listener().onError("handling delivery " + d.id(), t));
-            if (!f.claim()) {
+            // Claimed already: by shutdown, or by a finish that issued its ack or retry (released), and then
+            // nothing is left to do; or by the finish that just threw (a codec's Error, a transport throwing
+            // at once), which released nothing: this is its end.
+            if (!f.claim() && (f.state.get() != InFlight.FINISHING || f.released.get())) {
                 return;
             }
             if (d.receiveCount() >= s.maxAttempts()) {
