@@ -56,8 +56,11 @@ class WorkerKeyedRunsTest {
                     Duration.ofSeconds(30)));
         }
         // one slot: 16 claims wait for their commit at once, the 4 others claim on the slot, synchronously
-        await().atMost(Duration.ofSeconds(10)).until(() -> store.held.size() == 16 && charged.get() == 4);
-        assertThat(calls.stream().filter(CompletableFuture::isDone).count()).isEqualTo(4);
+        // charged counts a run before its answer reaches the client: wait for the answers too
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.held.size() == 16 && charged.get() == 4
+                && calls.stream().filter(CompletableFuture::isDone).count() == 4);
+        assertThat(store.held).hasSize(16);
+        assertThat(charged).hasValue(4);
         store.open();
         for (int i = 0; i < 20; i++) {
             Response r = calls.get(i).get();
