@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -88,7 +89,8 @@ public final class Client implements AutoCloseable {
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
     private final PollLoop loop;
-    private volatile ScheduledThreadPoolExecutor timer;
+    /** Made with the client, its thread only at start(): a shutdown racing start() always finds it to stop. */
+    private final ScheduledThreadPoolExecutor timer;
     /** Runs between a call's or broadcast's running check and its registration: tests pause there. */
     volatile Runnable beforeRegistering = () -> { };
 
@@ -102,6 +104,7 @@ public final class Client implements AutoCloseable {
         this.threads = new OwnedThreads("client", b.threadFactory);
         this.guard = new Guard("client " + replyTo);
         this.expiries = new Expiries(b.ticker);
+        this.timer = new ScheduledThreadPoolExecutor(1, threads.role("timer"));
         if (b.callbackExecutor.isPresent()) {
             this.callbacks = b.callbackExecutor.get();
             this.ownPool = Optional.empty();
@@ -143,9 +146,11 @@ public final class Client implements AutoCloseable {
         if (!state.compareAndSet(State.NEW, State.RUNNING)) {
             throw new IllegalStateException("client on '" + replyTo + "' was already started");
         }
-        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, threads.role("timer"));
-        t.scheduleWithFixedDelay(this::expire, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
-        timer = t;
+        try {
+            timer.scheduleWithFixedDelay(this::expire, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopped) { // shut down since the check above
+            ensureRunning();
+        }
         loop.start();
         return this;
     }
@@ -298,10 +303,7 @@ public final class Client implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         loop.shutdown();
-        ScheduledThreadPoolExecutor t = timer;
-        if (t != null) {
-            t.shutdownNow();
-        }
+        timer.shutdownNow();
         OutpostException closed = new OutpostException("client on '" + replyTo + "' closed before the response arrived");
         List.copyOf(calls.values()).forEach(f -> f.completeExceptionally(closed));
         calls.clear();

@@ -220,4 +220,33 @@ class ClientHardeningTest {
         assertThat(c.pending()).isZero();
         assertThat(transport.peek("requests")).as("nothing sent for a closed client").isEmpty();
     }
+
+    @Test
+    void aShutdownWhileStartIsUnderWayLeavesNoTimerThreadBehind() throws Exception {
+        CountDownLatch timerAsked = new CountDownLatch(1);
+        CountDownLatch shutDown = new CountDownLatch(1);
+        AtomicReference<Thread> timer = new AtomicReference<>();
+        java.util.concurrent.ThreadFactory factory = r -> {
+            Thread t = new Thread(r);
+            t.setDaemon(true); // if it is left running, it does not keep the test JVM alive
+            if (timer.compareAndSet(null, t)) { // start() asks for the timer's thread first
+                timerAsked.countDown();
+                try {
+                    shutDown.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return t;
+        };
+        Client c = Client.builder(transport).pollWait(Duration.ofMillis(20)).threadFactory(factory).build();
+        CompletableFuture<Client> starting = CompletableFuture.supplyAsync(c::start);
+        assertThat(timerAsked.await(10, TimeUnit.SECONDS)).isTrue();
+        c.shutdown().get(10, TimeUnit.SECONDS);
+        shutDown.countDown();
+        assertThatThrownBy(() -> starting.get(10, TimeUnit.SECONDS)).cause().isInstanceOf(IllegalStateException.class);
+        // before: start() went on to keep the timer it had made after shutdown had looked for one; it ran for ever
+        timer.get().join(TimeUnit.SECONDS.toMillis(10));
+        assertThat(timer.get().isAlive()).isFalse();
+    }
 }
