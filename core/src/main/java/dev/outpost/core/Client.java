@@ -11,14 +11,13 @@ import dev.outpost.core.internal.Checks;
 import dev.outpost.core.internal.Expiries;
 import dev.outpost.core.internal.Gathering;
 import dev.outpost.core.internal.ReplyRouter;
-import dev.outpost.core.internal.Tracing;
+import dev.outpost.core.internal.RequestSender;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.ConfigSource;
 import dev.outpost.spi.Decoded;
-import dev.outpost.spi.Message;
 import dev.outpost.spi.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,6 +82,7 @@ public final class Client implements AutoCloseable {
     private final OwnedThreads threads;
     private final Guard guard;
     private final ReplyRouter replies;
+    private final RequestSender sender;
     private final Map<String, CallbackFuture<Response>> calls;
     private final Map<String, Gathering> broadcasts;
     private final Expiries expiries;
@@ -116,6 +116,7 @@ public final class Client implements AutoCloseable {
             this.ownPool = Optional.of(pool);
         }
         this.replies = new ReplyRouter(transport, codec, replyTo, callbacks, guard, b.listeners, b.receiveLinger.toNanos());
+        this.sender = new RequestSender(transport, codec, replyTo);
         this.calls = replies.calls();
         this.broadcasts = replies.broadcasts();
         this.loop = PollLoop.builder(transport, replyTo)
@@ -182,7 +183,7 @@ public final class Client implements AutoCloseable {
         Objects.requireNonNull(request, "request");
         requirePositive(timeout);
         ensureRunning();
-        Request r = prepare(request, timeout);
+        Request r = sender.prepare(request, timeout);
         CallbackFuture<Response> future = new CallbackFuture<>(callbacks);
         beforeRegistering.run();
         if (calls.putIfAbsent(r.id(), future) != null) {
@@ -202,7 +203,7 @@ public final class Client implements AutoCloseable {
             calls.remove(r.id(), future);
             expiry.cancel();
         });
-        transmit(destination, r).whenComplete((v, e) -> {
+        sender.transmit(destination, r).whenComplete((v, e) -> {
             if (e != null && calls.remove(r.id(), future)) {
                 future.completeExceptionally(e);
             }
@@ -230,7 +231,7 @@ public final class Client implements AutoCloseable {
         Objects.requireNonNull(destination, "destination");
         Objects.requireNonNull(request, "request");
         ensureRunning();
-        return transmit(destination, request.replyTo().isPresent() ? request : request.withReplyTo(replyTo));
+        return sender.transmit(destination, request.replyTo().isPresent() ? request : request.withReplyTo(replyTo));
     }
 
     /**
@@ -249,7 +250,7 @@ public final class Client implements AutoCloseable {
         }
         requirePositive(deadline);
         ensureRunning();
-        Request r = prepare(request, deadline);
+        Request r = sender.prepare(request, deadline);
         Gathering g = new Gathering(expected, new CallbackFuture<>(callbacks));
         beforeRegistering.run();
         if (broadcasts.putIfAbsent(r.id(), g) != null) {
@@ -266,7 +267,7 @@ public final class Client implements AutoCloseable {
             broadcasts.remove(r.id(), g);
             expiry.cancel();
         });
-        transmit(topic, r).whenComplete((v, e) -> {
+        sender.transmit(topic, r).whenComplete((v, e) -> {
             if (e != null && broadcasts.remove(r.id(), g)) {
                 g.future().completeExceptionally(e);
             }
@@ -326,24 +327,6 @@ public final class Client implements AutoCloseable {
         ShutdownResult r = shutdown().join();
         if (!r.clean()) {
             log.warn("client on '{}' closed, but these threads were still running: {}", replyTo, r.threadsStillAlive());
-        }
-    }
-
-    private Request prepare(Request request, Duration timeout) {
-        Request.Builder b = request.toBuilder().replyTo(replyTo);
-        if (request.ttl().isEmpty()) {
-            // the caller waits from now: a request built earlier (before a connection was set up, say) keeps the full time
-            b.sentAt(java.time.Instant.now()).ttl(timeout);
-        }
-        return b.build();
-    }
-
-    private CompletableFuture<Void> transmit(String destination, Request r) {
-        try {
-            // no plain-text request id attribute: with a sealing codec it would tell readers of the queue what to cancel
-            return transport.send(destination, Message.of(codec.encodeRequest(Tracing.withCurrentContext(r))));
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
         }
     }
 
