@@ -322,7 +322,9 @@ public final class MemoryQueue {
                 e.state = TIMED;
                 e.visibleAt = ticker.getAsLong() + delayNanos;
                 timed.add(e);
-                wakeIfEarliest(e);
+                if (waiters > 0 && timed.first() == e) {
+                    available.signalAll(); // waiters sleep until the earliest deadline they saw: this one is earlier
+                }
             }
             return true;
         } finally {
@@ -345,17 +347,12 @@ public final class MemoryQueue {
             e.state = TIMED;
             e.visibleAt = ticker.getAsLong() + visibilityNanos;
             timed.add(e);
-            wakeIfEarliest(e);
+            if (waiters > 0 && timed.first() == e) {
+                available.signalAll(); // as in retry: a shorter visibility must not wait out a long poll
+            }
             return true;
         } finally {
             lock.unlock();
-        }
-    }
-
-    /** Waiters sleep until the earliest deadline they saw: one earlier than that (a delayed retry) must wake them. */
-    private void wakeIfEarliest(Entry e) {
-        if (waiters > 0 && timed.first() == e) {
-            available.signalAll();
         }
     }
 
