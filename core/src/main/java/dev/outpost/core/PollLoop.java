@@ -156,20 +156,32 @@ public final class PollLoop implements AutoCloseable {
             throw new IllegalStateException(owner + " was already started");
         }
         slots.ifPresent(s -> fullBatch = Math.max(1, Math.min(maxBatch, s.availablePermits())));
-        List<Receiver> made = new ArrayList<>();
-        for (int i = 0; i < threadCount; i++) {
-            Receiver r = new Receiver();
-            r.thread = factory.newThread(r);
-            if (r.thread == null) {
-                throw new IllegalStateException("the ThreadFactory returned null for " + owner);
+        live.set(threadCount);
+        int started = 0;
+        try {
+            List<Receiver> made = new ArrayList<>();
+            for (int i = 0; i < threadCount; i++) {
+                Receiver r = new Receiver();
+                r.thread = factory.newThread(r);
+                if (r.thread == null) {
+                    throw new IllegalStateException("the ThreadFactory returned null for " + owner);
+                }
+                made.add(r);
             }
-            made.add(r);
+            Instant now = clock.instant();
+            made.forEach(r -> r.lastActive = now); // a thread still in its first long poll is not one stuck since 1970
+            receivers.addAll(made);
+            for (Receiver r : made) {
+                r.thread.start();
+                started++;
+            }
+        } catch (RuntimeException | Error e) {
+            // no thread for the rest (a factory's failure, no memory for a thread): those that run stop again, and
+            // the ones that never ran are not waited for, so that shutdown() completes
+            shutdown();
+            ended(threadCount - started);
+            throw e;
         }
-        Instant now = clock.instant();
-        made.forEach(r -> r.lastActive = now); // a thread still in its first long poll is not one stuck since 1970
-        receivers.addAll(made);
-        live.set(made.size());
-        made.forEach(r -> r.thread.start());
     }
 
     /**
@@ -225,6 +237,15 @@ public final class PollLoop implements AutoCloseable {
         return out;
     }
 
+    /** {@code n} of the loop's threads ended, or will never run: the last one completes the shutdown. */
+    private void ended(int n) {
+        if (n > 0 && live.addAndGet(-n) == 0) {
+            stopped.complete(new ShutdownResult(true, List.of(), 0,
+                    Duration.ofNanos(Math.max(0, System.nanoTime() - stopNanos))));
+            state.set(State.STOPPED);
+        }
+    }
+
     private final class Receiver implements Runnable {
         volatile Thread thread;
         volatile Instant lastActive = Instant.EPOCH;
@@ -257,11 +278,7 @@ public final class PollLoop implements AutoCloseable {
             try {
                 loop();
             } finally {
-                if (live.decrementAndGet() == 0) {
-                    stopped.complete(new ShutdownResult(true, List.of(), 0,
-                            Duration.ofNanos(Math.max(0, System.nanoTime() - stopNanos))));
-                    state.set(State.STOPPED);
-                }
+                ended(1);
             }
         }
 

@@ -97,4 +97,35 @@ class PollLoopLifecycleTest extends LifecycleContract<PollLoop> {
             loop.shutdown().get(10, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void aStartThatCannotStartEveryThreadLeavesALoopThatShutsDown() throws Exception {
+        AtomicReference<Thread> first = new AtomicReference<>();
+        ThreadFactory secondFails = r -> {
+            if (first.get() == null) {
+                Thread t = new Thread(r);
+                first.set(t);
+                return t;
+            }
+            return new Thread(r) {
+                @Override
+                public synchronized void start() {
+                    throw new OutOfMemoryError("unable to create native thread: possibly out of memory or process/resource"
+                            + " limits reached");
+                }
+            };
+        };
+        PollLoop loop = PollLoop.builder(transport, "half").threads(2).pollWait(Duration.ofSeconds(30))
+                .threadFactory(secondFails).handler(d -> d.ack()).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(loop::start).isInstanceOf(OutOfMemoryError.class);
+        // before: the thread that never ran was still counted as live, so the shutdown never completed
+        org.assertj.core.api.Assertions.assertThat(loop.shutdown().get(10, java.util.concurrent.TimeUnit.SECONDS).clean())
+                .isTrue();
+        org.assertj.core.api.Assertions.assertThat(first.get().isAlive()).isFalse();
+
+        PollLoop noThreads = PollLoop.builder(transport, "none").threadFactory(r -> null).handler(d -> d.ack()).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(noThreads::start).isInstanceOf(IllegalStateException.class);
+        org.assertj.core.api.Assertions.assertThat(noThreads.shutdown().get(10, java.util.concurrent.TimeUnit.SECONDS)
+                .clean()).isTrue();
+    }
 }
