@@ -112,7 +112,13 @@ public final class Client implements AutoCloseable {
             // threads are made on the first callback, so nothing runs before start()
             ThreadPoolExecutor pool = new ThreadPoolExecutor(DEFAULT_CALLBACK_THREADS, DEFAULT_CALLBACK_THREADS, 0,
                     TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), threads.role("callback"));
-            this.callbacks = pool;
+            this.callbacks = task -> {
+                try {
+                    pool.execute(task);
+                } catch (RejectedExecutionException stopped) { // an answer routed as the client closed: runs here, not refused
+                    task.run();
+                }
+            };
             this.ownPool = Optional.of(pool);
         }
         this.replies = new ReplyRouter(transport, codec, replyTo, callbacks, guard, b.listeners, b.receiveLinger.toNanos());
@@ -417,9 +423,9 @@ public final class Client implements AutoCloseable {
         /**
          * Where continuations of returned futures and response listeners run. By default a pool
          * of two named threads ({@code outpost-client-N-callback-M}, from the
-         * {@linkplain #threadFactory thread factory}) that the client owns and stops at shutdown;
-         * an executor given here is the caller's to stop. Never the poller, so a slow callback
-         * cannot delay other responses.
+         * {@linkplain #threadFactory thread factory}) that the client owns and stops at shutdown (what
+         * reaches it later runs on the thread that completed its future); an executor given here is
+         * the caller's to stop. Never the poller, so a slow callback cannot delay other responses.
          */
         public Builder callbackExecutor(Executor executor) {
             this.callbackExecutor = Optional.of(Objects.requireNonNull(executor, "executor"));

@@ -249,4 +249,36 @@ class ClientHardeningTest {
         timer.get().join(TimeUnit.SECONDS.toMillis(10));
         assertThat(timer.get().isAlive()).isFalse();
     }
+
+    @Test
+    void aContinuationOfACallAnsweredAsTheClientShutsDownStillRuns() throws Exception {
+        java.util.Set<Thread> made = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        CountDownLatch poolAsked = new CountDownLatch(1);
+        CountDownLatch shutDown = new CountDownLatch(1);
+        // the default callback pool makes its first thread when the poller hands it the first continuation
+        java.util.concurrent.ThreadFactory factory = r -> {
+            if (made.contains(Thread.currentThread()) && poolAsked.getCount() > 0) {
+                poolAsked.countDown();
+                try {
+                    shutDown.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            Thread t = new Thread(r);
+            t.setDaemon(true);
+            made.add(t);
+            return t;
+        };
+        Client c = Client.builder(transport).pollWait(Duration.ofMillis(20)).threadFactory(factory).build().start();
+        Request r = Request.builder("echo").build();
+        CompletableFuture<String> continued = c.call(r, Duration.ofHours(1)).thenApply(x -> "ran");
+        answer(c, r, "w1");
+        assertThat(poolAsked.await(10, TimeUnit.SECONDS)).isTrue();
+        c.shutdown(); // the answer is routed, its continuation on its way to the pool
+        shutDown.countDown();
+        // before: the stopped pool refused the continuation, and the future depending on it failed with a
+        // RejectedExecutionException, although the answer had come
+        assertThat(continued.get(10, TimeUnit.SECONDS)).isEqualTo("ran");
+    }
 }
