@@ -91,8 +91,7 @@ public final class Client implements AutoCloseable {
     private final PollLoop loop;
     /** Made with the client, its thread only at start(): a shutdown racing start() always finds it to stop. */
     private final ScheduledThreadPoolExecutor timer;
-    /** Runs between a call's or broadcast's running check and its registration: tests pause there. */
-    volatile Runnable beforeRegistering = () -> { };
+    volatile Runnable beforeRegistering = () -> { }; // between the running check and the registration: tests pause there
 
     private Client(Builder b, String requests, String replyTo, Duration pollWait) {
         this.transport = b.transport;
@@ -312,8 +311,7 @@ public final class Client implements AutoCloseable {
         loop.shutdown();
         timer.shutdownNow();
         OutpostException closed = new OutpostException("client on '" + replyTo + "' closed before the response arrived");
-        List.copyOf(calls.values()).forEach(f -> f.completeExceptionally(closed));
-        calls.clear();
+        List.copyOf(calls.values()).forEach(f -> f.completeExceptionally(closed)); // each leaves the map as it completes
         List.copyOf(broadcasts.entrySet()).forEach(e -> replies.finishBroadcast(e.getKey(), e.getValue()));
         ownPool.ifPresent(ThreadPoolExecutor::shutdown);
         if (was == State.NEW) {
@@ -327,10 +325,14 @@ public final class Client implements AutoCloseable {
         return terminated;
     }
 
-    /** {@link #shutdown()} and wait for it. */
+    /** {@link #shutdown()} and wait for it; on one of the client's own threads (a callback, a listener), no wait. */
     @Override
     public void close() {
-        ShutdownResult r = shutdown().join();
+        CompletableFuture<ShutdownResult> done = shutdown();
+        if (threads.owns(Thread.currentThread())) { // the shutdown waits for this thread, which cannot wait for it
+            return;
+        }
+        ShutdownResult r = done.join();
         if (!r.clean()) {
             log.warn("client on '{}' closed, but these threads were still running: {}", replyTo, r.threadsStillAlive());
         }

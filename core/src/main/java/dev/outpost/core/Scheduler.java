@@ -184,10 +184,14 @@ public final class Scheduler implements AutoCloseable {
         terminated.complete(new ShutdownResult(alive.isEmpty(), alive, 0, Duration.ofNanos(System.nanoTime() - t0)));
     }
 
-    /** {@link #shutdown()} and wait for it. */
+    /** {@link #shutdown()} and wait for it; on one of the scheduler's own threads (a job's collector), no wait. */
     @Override
     public void close() {
-        ShutdownResult r = shutdown().join();
+        CompletableFuture<ShutdownResult> done = shutdown();
+        if (threads.owns(Thread.currentThread())) { // the shutdown waits for this thread, which cannot wait for it
+            return;
+        }
+        ShutdownResult r = done.join();
         if (!r.clean()) {
             log.warn("scheduler closed, but these threads were still running: {}", r.threadsStillAlive());
         }

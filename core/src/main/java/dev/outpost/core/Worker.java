@@ -158,12 +158,16 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * {@link #shutdown()} and wait for it. A shutdown that was not clean (a collector ignoring
-     * interrupts still holds its thread) is logged; close never throws for it.
+     * {@link #shutdown()} and wait for it, but not on one of the worker's own threads (a collector, a listener), which
+     * the shutdown waits for. An unclean shutdown (a collector ignoring interrupts holds its thread) is logged; never thrown.
      */
     @Override
     public void close() {
-        ShutdownResult r = shutdown().join();
+        CompletableFuture<ShutdownResult> done = shutdown();
+        if (engine.onOwnThread()) {
+            return;
+        }
+        ShutdownResult r = done.join();
         if (!r.clean()) {
             log.warn("worker {} closed, but these threads were still running: {}", id(), r.threadsStillAlive());
         }

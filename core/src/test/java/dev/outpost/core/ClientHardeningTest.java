@@ -281,4 +281,22 @@ class ClientHardeningTest {
         // RejectedExecutionException, although the answer had come
         assertThat(continued.get(10, TimeUnit.SECONDS)).isEqualTo("ran");
     }
+
+    @Test
+    void aCallbackThatClosesItsClientDoesNotWaitForItself() throws Exception {
+        Client c = client();
+        Request r = Request.builder("echo").build();
+        CountDownLatch closed = new CountDownLatch(1);
+        c.call(r, Duration.ofHours(1)).thenAccept(x -> {
+            c.close(); // a one-shot caller done with its client
+            closed.countDown();
+        });
+        answer(c, r, "w1");
+        assertThat(closed.await(10, TimeUnit.SECONDS)).isTrue();
+        // before: close() on the callback thread waited for the shutdown, which waited (5 s) for that very thread,
+        // and then reported it as still running
+        ShutdownResult result = c.shutdown().get(10, TimeUnit.SECONDS);
+        assertThat(result.threadsStillAlive()).isEmpty();
+        assertThat(result.clean()).isTrue();
+    }
 }

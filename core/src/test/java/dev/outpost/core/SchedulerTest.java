@@ -156,4 +156,25 @@ class SchedulerTest {
         assertThat(s.shutdown().join()).isSameAs(r);
         transport.close();
     }
+
+    @Test
+    void aJobThatClosesItsSchedulerDoesNotWaitForItself() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Scheduler> self = new java.util.concurrent.atomic.AtomicReference<>();
+        CountDownLatch closed = new CountDownLatch(1);
+        try (InMemoryTransport transport = InMemoryTransport.create()) {
+            Scheduler s = Scheduler.builder(transport).clock(time).ticker(time.ticker()).interruptWait(Duration.ofSeconds(5))
+                    .job(Scheduler.Job.every(Duration.ofSeconds(5), Collectors.of("_last", (r, c) -> {
+                        self.get().close(); // a job that ends its agent
+                        closed.countDown();
+                        return "done";
+                    }), "records")).build();
+            self.set(s);
+            s.start();
+            assertThat(closed.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            // before: close() on the run's thread waited for the shutdown, which waited for that thread until the
+            // interrupt wait ran out, and then reported it as still running
+            ShutdownResult r = s.shutdown().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.threadsStillAlive()).isEmpty();
+        }
+    }
 }

@@ -446,4 +446,26 @@ class WorkerHardeningTest {
         assertThat(own.code()).isEqualTo("bad-seal");
         assertThatThrownBy(() -> RejectReason.of("Bad Seal!", false)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aCollectorThatClosesItsWorkerIsAnsweredAndTheShutdownDoesNotWaitForIt() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<Worker> self = new java.util.concurrent.atomic.AtomicReference<>();
+        Worker w = worker().drainTimeout(Duration.ofSeconds(5)).collector(Collectors.of("stop", (r, c) -> {
+            self.get().close(); // an admin collector that stops its worker
+            return "stopping";
+        })).build();
+        self.set(w);
+        try (Client client = Client.builder(transport).pollWait(Duration.ofMillis(20)).build().start()) {
+            w.start();
+            // before: close() in the collector waited for the shutdown, which waited for the collector's thread
+            // until the drain timeout, handed its delivery back and reported the thread as still running
+            assertThat(client.call(Request.builder("stop").build(), Duration.ofSeconds(60)).get(10, TimeUnit.SECONDS)
+                    .isOk()).isTrue();
+            ShutdownResult r = w.shutdown().get(10, TimeUnit.SECONDS);
+            assertThat(r.threadsStillAlive()).isEmpty();
+            assertThat(r.handedBack()).isZero();
+        } finally {
+            w.close();
+        }
+    }
 }

@@ -441,6 +441,11 @@ public final class WorkerEngine {
         }
     }
 
+    /** Whether the caller is one of the worker's threads (a collector, a listener): the shutdown waits for it. */
+    public boolean onOwnThread() {
+        return threads.owns(Thread.currentThread());
+    }
+
     public CompletableFuture<ShutdownResult> terminated() {
         return terminated;
     }

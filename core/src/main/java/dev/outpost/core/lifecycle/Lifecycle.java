@@ -192,8 +192,14 @@ public final class Lifecycle {
         return mine;
     }
 
-    /** Waits for {@code future} (from {@link #shutdown}) and logs an unclean end: for {@code close()}. */
+    /**
+     * Waits for {@code future} (from {@link #shutdown}) and logs an unclean end: for {@code close()}. On one of the
+     * component's own threads it does not wait: the shutdown waits for that thread.
+     */
     public void closeAndReport(CompletableFuture<ShutdownResult> future) {
+        if (threads.owns(Thread.currentThread())) {
+            return;
+        }
         ShutdownResult r = future.join();
         if (!r.clean()) {
             log.warn("{} closed, but not cleanly; threads still running: {}", name, r.threadsStillAlive());

@@ -121,4 +121,19 @@ class LifecycleTest {
         g.run("listener", () -> { });
         assertThat(g.failures()).isEqualTo(1);
     }
+
+    @Test
+    void closingOnOneOfItsOwnThreadsDoesNotWaitForThatThread() throws Exception {
+        Lifecycle l = new Lifecycle("Thing", new OwnedThreads("thing", Optional.of(counting)));
+        l.start();
+        CountDownLatch closed = new CountDownLatch(1);
+        l.startThread("loop", () -> {
+            l.closeAndReport(l.shutdown(Duration.ofSeconds(5), () -> { })); // a loop that ends its component
+            closed.countDown();
+        });
+        assertThat(closed.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        // before: the thread waited for the shutdown, which waited the grace for that thread, and reported it
+        ShutdownResult r = l.shutdown(Duration.ofSeconds(5), () -> { }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(r.threadsStillAlive()).isEmpty();
+    }
 }
