@@ -198,7 +198,7 @@ public final class Client implements AutoCloseable {
             calls.remove(r.id(), future);
             ensureRunning();
         }
-        Expiries.Expiry expiry = expiries.add(timeout.toNanos(), () -> {
+        Expiries.Expiry expiry = expiries.add(Expiries.nanos(timeout), () -> {
             if (calls.remove(r.id(), future)) {
                 future.completeExceptionally(new CallTimeoutException(r.id(), r.collector(), timeout, destination, replyTo,
                         loop.receiveFailure()));
@@ -267,7 +267,7 @@ public final class Client implements AutoCloseable {
             ensureRunning();
         }
         // this broadcast's deadline: a later broadcast of the same request has its own
-        Expiries.Expiry expiry = expiries.add(deadline.toNanos(), () -> replies.finishBroadcast(r.id(), g));
+        Expiries.Expiry expiry = expiries.add(Expiries.nanos(deadline), () -> replies.finishBroadcast(r.id(), g));
         g.future().onDone(() -> {
             broadcasts.remove(r.id(), g);
             expiry.cancel();

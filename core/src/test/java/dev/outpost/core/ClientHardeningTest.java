@@ -299,4 +299,21 @@ class ClientHardeningTest {
         assertThat(result.threadsStillAlive()).isEmpty();
         assertThat(result.clean()).isTrue();
     }
+
+    @Test
+    void aTimeoutTooLongForNanosecondsMeansForEverAndLeavesNothingBehind() {
+        transport.topic("all");
+        try (Client c = client()) {
+            // before: the call was registered, then Duration.toNanos() overflowed: the caller got an
+            // ArithmeticException and the call stayed pending for the life of the client
+            CompletableFuture<Response> call = c.call(Request.builder("echo").build(), Duration.ofDays(365L * 1000));
+            CompletableFuture<java.util.List<Response>> gathering = c.broadcast("all", Request.builder("echo").build(), 1,
+                    Duration.ofDays(365L * 1000));
+            assertThat(c.pending()).isEqualTo(2);
+            assertThat(call).isNotDone();
+            call.cancel(true);
+            gathering.cancel(true);
+            assertThat(c.pending()).isZero();
+        }
+    }
 }

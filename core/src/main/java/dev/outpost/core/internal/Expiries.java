@@ -12,9 +12,15 @@ public final class Expiries {
     /** Cancelled entries still queued: a call answered at once would else stay here until its timeout. */
     private final AtomicInteger cancelled = new AtomicInteger();
     private final LongSupplier ticker;
+    private static final java.time.Duration CENTURY = java.time.Duration.ofDays(36_500);
 
     public Expiries(LongSupplier ticker) {
         this.ticker = ticker;
+    }
+
+    /** {@code d} in nanoseconds, at most a century: longer is for ever all the same, and overflows a long past 292 years. */
+    public static long nanos(java.time.Duration d) {
+        return d.compareTo(CENTURY) > 0 ? CENTURY.toNanos() : d.toNanos();
     }
 
     /** Runs {@code action} at the first sweep after {@code afterNanos} from now, unless {@linkplain Expiry#cancel cancelled}. */
