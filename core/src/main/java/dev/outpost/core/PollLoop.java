@@ -64,9 +64,9 @@ import org.slf4j.LoggerFactory;
  *       {@link Error}s included, is caught, counted ({@link #handlerFailures()}) and logged; an
  *       interrupt it leaves set is cleared before the next receive.
  *   <li><b>Lifecycle.</b> Nothing runs before {@link #start()} (twice: {@link IllegalStateException}).
- *       {@link #shutdown()} interrupts a thread only while it waits for free slots or inside a
- *       receive, never while it runs the handler, and completes once every thread of the loop has ended; it is
- *       idempotent (same future every call).
+ *       {@link #shutdown()} interrupts a thread only while it waits for free slots, inside a receive
+ *       or in the pause after a failed one, never while it runs the handler, and completes once
+ *       every thread of the loop has ended; it is idempotent (same future every call).
  * </ul>
  */
 public final class PollLoop implements AutoCloseable {
@@ -122,6 +122,7 @@ public final class PollLoop implements AutoCloseable {
     /** When the current outage began ({@link System#nanoTime()}), and the failed receives before it. */
     private final AtomicLongArray outageStart = new AtomicLongArray(2);
     private volatile long stopNanos;
+    long firstPauseMillis = FIRST_PAUSE_MILLIS; // tests lengthen it
 
     private PollLoop(Builder b) {
         this.transport = b.transport;
@@ -283,7 +284,7 @@ public final class PollLoop implements AutoCloseable {
         }
 
         private void loop() {
-            long pause = FIRST_PAUSE_MILLIS;
+            long pause = firstPauseMillis;
             while (state.get() == State.RUNNING) {
                 if (!beginReceive()) {
                     return;
@@ -309,7 +310,7 @@ public final class PollLoop implements AutoCloseable {
                                 String.format(Locale.ROOT, "%.1f", millis / 1000.0),
                                 receiveFailures.sum() - outageStart.get(1));
                     }
-                    pause = FIRST_PAUSE_MILLIS;
+                    pause = firstPauseMillis;
                 } catch (InterruptedException e) {
                     giveBack(wanted);
                     return;
@@ -326,10 +327,16 @@ public final class PollLoop implements AutoCloseable {
                         log.warn("{}: cannot receive from '{}' ({}); retrying until it answers", owner, source, e.toString());
                         guard.run("receive failure listener", () -> failureListener.onReceiveFailure(source, e));
                     }
+                    // the pause stands for the receive it puts off: a shutdown interrupts it (it was up to 5 s late)
+                    if (!beginReceive()) {
+                        return;
+                    }
                     try {
                         Thread.sleep(pause);
                     } catch (InterruptedException ie) {
                         return;
+                    } finally {
+                        endReceive();
                     }
                     pause = Math.min(pause * 2, MAX_PAUSE_MILLIS);
                     continue;

@@ -145,4 +145,30 @@ class PollLoopBatchTest {
         assertThat(slots.availablePermits()).as("nothing taken by the ended thread").isZero();
         assertThat(transport.asked).isEmpty();
     }
+
+    @Test
+    void shutdownEndsAThreadPausingAfterAFailedReceive() throws Exception {
+        java.util.concurrent.CountDownLatch failed = new java.util.concurrent.CountDownLatch(1);
+        Transport down = new Transport() {
+            @Override
+            public CompletableFuture<Void> send(String destination, Message message) {
+                return CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public List<Delivery> receive(String source, int maxMessages, Duration wait) {
+                throw new dev.outpost.spi.TransportException(source, "unreachable");
+            }
+
+            @Override
+            public void close() {}
+        };
+        PollLoop l = PollLoop.builder(down, "requests").handler(d -> { })
+                .onReceiveFailure((source, e) -> failed.countDown()).build();
+        l.firstPauseMillis = TimeUnit.HOURS.toMillis(1); // a pause as long as an outage makes them (5 s), and more
+        l.start();
+        assertThat(failed.await(10, TimeUnit.SECONDS)).isTrue();
+        // before: the pause between failed receives was not a receive, so the shutdown did not interrupt it
+        assertThat(l.shutdown().get(10, TimeUnit.SECONDS).clean()).isTrue();
+    }
 }
