@@ -22,9 +22,12 @@ import org.junit.jupiter.api.Test;
 
 class ClientHardeningTest {
     private final InMemoryTransport transport = InMemoryTransport.create();
+    /** Threads of their own for calls a test holds up: the common pool may have a single one. */
+    private final java.util.concurrent.ExecutorService racing = java.util.concurrent.Executors.newCachedThreadPool();
 
     @AfterEach
     void close() {
+        racing.shutdownNow();
         transport.close();
     }
 
@@ -205,16 +208,16 @@ class ClientHardeningTest {
             }
         };
         CompletableFuture<CompletableFuture<Response>> call = CompletableFuture.supplyAsync(
-                () -> c.call(Request.builder("echo").build(), Duration.ofHours(1)));
+                () -> c.call(Request.builder("echo").build(), Duration.ofHours(1)), racing);
         CompletableFuture<CompletableFuture<java.util.List<Response>>> broadcast = CompletableFuture.supplyAsync(
-                () -> c.broadcast("all", Request.builder("echo").build(), 2, Duration.ofHours(1)));
+                () -> c.broadcast("all", Request.builder("echo").build(), 2, Duration.ofHours(1)), racing);
         assertThat(inWindow.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(c.shutdown().get(10, TimeUnit.SECONDS).clean()).isTrue();
         shutDown.countDown();
         // before: registered after shutdown had failed the pending ones, with the timer stopped: never completed;
         // now refused as a call a moment later would be
-        for (CompletableFuture<?> racing : List.of(call, broadcast)) {
-            assertThatThrownBy(() -> racing.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+        for (CompletableFuture<?> refused : List.of(call, broadcast)) {
+            assertThatThrownBy(() -> refused.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                     .cause().isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         }
         assertThat(c.pending()).isZero();
@@ -240,7 +243,7 @@ class ClientHardeningTest {
             return t;
         };
         Client c = Client.builder(transport).pollWait(Duration.ofMillis(20)).threadFactory(factory).build();
-        CompletableFuture<Client> starting = CompletableFuture.supplyAsync(c::start);
+        CompletableFuture<Client> starting = CompletableFuture.supplyAsync(c::start, racing);
         assertThat(timerAsked.await(10, TimeUnit.SECONDS)).isTrue();
         c.shutdown().get(10, TimeUnit.SECONDS);
         shutDown.countDown();
