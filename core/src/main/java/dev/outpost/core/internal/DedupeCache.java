@@ -1,14 +1,18 @@
 package dev.outpost.core.internal;
 
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** The ids of the last N answered requests, to drop redeliveries of work already done. */
 public final class DedupeCache {
     private final int capacity;
-    private final ConcurrentHashMap<String, Boolean> ids = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<String> order = new ConcurrentLinkedQueue<>();
+    /** Each id with the stamp of its place in the eviction order: an id removed and added again has a newer one. */
+    private final ConcurrentHashMap<String, Long> ids = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Map.Entry<String, Long>> order = new ConcurrentLinkedQueue<>();
+    private final AtomicLong stamps = new AtomicLong();
     private final AtomicInteger size = new AtomicInteger();
 
     public DedupeCache(int capacity) {
@@ -20,19 +24,20 @@ public final class DedupeCache {
     }
 
     public void add(String id) {
-        if (ids.putIfAbsent(id, Boolean.TRUE) == null) {
-            order.add(id);
+        Long stamp = stamps.incrementAndGet();
+        if (ids.putIfAbsent(id, stamp) == null) {
+            order.add(Map.entry(id, stamp));
             if (size.incrementAndGet() > capacity) {
-                String oldest = order.poll();
+                Map.Entry<String, Long> oldest = order.poll();
                 if (oldest != null) {
-                    ids.remove(oldest);
+                    ids.remove(oldest.getKey(), oldest.getValue()); // a stale place leaves the id's newer one alone
                     size.decrementAndGet();
                 }
             }
         }
     }
 
-    /** Forgets {@code id} (its answer could not be published after all); it stays in the eviction order until evicted. */
+    /** Forgets {@code id} (its answer could not be published after all); its place stays in the eviction order until evicted. */
     public void remove(String id) {
         ids.remove(id);
     }
