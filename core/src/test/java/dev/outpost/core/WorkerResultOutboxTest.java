@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -66,6 +67,100 @@ class WorkerResultOutboxTest {
             assertThat(r.result().orElseThrow().get("run").asInt()).isEqualTo(1);
             assertThat(runs).hasValue(1);
             await().atMost(Duration.ofSeconds(10)).until(() -> files(outbox).isEmpty());
+        }
+    }
+
+    @Test
+    void anAnswerWhoseAckWasNotConfirmedLeavesTheOutboxAfterTheRetention() throws Exception {
+        InMemoryTransport memory = InMemoryTransport.create();
+        LostAcks transport = new LostAcks(memory);
+        dev.outpost.testkit.TestClock time = dev.outpost.testkit.TestClock.create();
+        Path outbox = dir.resolve("outbox");
+        try (Worker worker = Worker.builder(transport).id("w1").ticker(time.ticker())
+                .collector(Collectors.of("work", (r, c) -> "done"))
+                .configure(OutpostConfig.builder().set("outpost.worker.outbox.dir", outbox.toString()).build())
+                .pollWait(Duration.ofMillis(50)).build().start();
+                Client client = Client.builder(memory).pollWait(Duration.ofMillis(50)).build().start()) {
+            assertThat(client.call(Request.builder("work").build(), Duration.ofSeconds(30)).get(10, TimeUnit.SECONDS).isOk())
+                    .isTrue();
+            // the message is gone from the queue, so no redelivery will ever mark its answer as acked
+            await().atMost(Duration.ofSeconds(10)).until(() -> memory.inFlight("requests") == 0 && transport.lost.get() == 1);
+            assertThat(files(outbox)).hasSize(1);
+            time.advance(Duration.ofMinutes(10).plusSeconds(1)); // outpost.worker.outbox.retention
+            // before: published, never marked acked, and not recovered at a start: kept (and counted) until a restart
+            await().atMost(Duration.ofSeconds(10)).until(() -> files(outbox).isEmpty());
+        }
+    }
+
+    /** Acks go through, but their confirmation is lost: the ack's future fails (a timeout on the delete's answer). */
+    private static final class LostAcks implements Transport {
+        private final Transport delegate;
+        final AtomicInteger lost = new AtomicInteger();
+
+        LostAcks(Transport delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public CompletableFuture<Void> send(String destination, Message message) {
+            return delegate.send(destination, message);
+        }
+
+        @Override
+        public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
+            return delegate.receive(source, maxMessages, wait).stream().map(d -> (Delivery) new Delivery() {
+                @Override
+                public String id() {
+                    return d.id();
+                }
+
+                @Override
+                public String messageId() {
+                    return d.messageId();
+                }
+
+                @Override
+                public String source() {
+                    return d.source();
+                }
+
+                @Override
+                public Message message() {
+                    return d.message();
+                }
+
+                @Override
+                public int receiveCount() {
+                    return d.receiveCount();
+                }
+
+                @Override
+                public CompletableFuture<Void> ack() {
+                    d.ack();
+                    lost.incrementAndGet();
+                    return CompletableFuture.failedFuture(new TransportException(source, "timed out waiting for the answer"));
+                }
+
+                @Override
+                public CompletableFuture<Void> retry(Duration delay) {
+                    return d.retry(delay);
+                }
+
+                @Override
+                public CompletableFuture<Void> extend(Duration visibility) {
+                    return d.extend(visibility);
+                }
+            }).toList();
+        }
+
+        @Override
+        public boolean receivesLocally() {
+            return delegate.receivesLocally();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
         }
     }
 

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>An entry goes when it was published and its request acked. Entries found at start-up were
  * kept by an earlier process, which may or may not have acked the request: they are published, and
- * a redelivery of their request within {@code retention} is acked without running again.
+ * a redelivery of their request within {@code retention} is acked without running again; so is one
+ * whose ack failed here (it may have gone through: no redelivery need come).
  * Entries not published within {@code maxAge} are dead-lettered ({@code unanswerable}) and dropped.
  * Policy when full ({@code maxMessages} or {@code maxBytes}): a new answer is not kept; it is
  * published as without an outbox (kept in memory, tried again on redelivery, dead-lettered after
@@ -185,8 +186,9 @@ public final class ResultOutbox {
         }
         lastFlush = now;
         for (Kept k : kept.values()) {
-            if (k.recovered && k.published && now - k.keptNanos > retentionNanos) {
-                k.acked = true; // no redelivery came: an earlier process acked it
+            if (k.published && !k.acked && now - k.keptNanos > retentionNanos) {
+                // no redelivery came: an earlier process acked it, or this one's ack went through unconfirmed
+                k.acked = true;
                 settle(k);
             } else if (!k.published && !k.inFlight && now - k.keptNanos > maxAgeNanos) {
                 expire(k);
