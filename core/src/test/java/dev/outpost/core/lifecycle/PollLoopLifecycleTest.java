@@ -121,6 +121,7 @@ class PollLoopLifecycleTest extends LifecycleContract<PollLoop> {
         // before: the thread that never ran was still counted as live, so the shutdown never completed
         org.assertj.core.api.Assertions.assertThat(loop.shutdown().get(10, java.util.concurrent.TimeUnit.SECONDS).clean())
                 .isTrue();
+        first.get().join(java.util.concurrent.TimeUnit.SECONDS.toMillis(10)); // it completes the future, then ends
         org.assertj.core.api.Assertions.assertThat(first.get().isAlive()).isFalse();
 
         PollLoop noThreads = PollLoop.builder(transport, "none").threadFactory(r -> null).handler(d -> d.ack()).build();
