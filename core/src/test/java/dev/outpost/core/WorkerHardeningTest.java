@@ -468,4 +468,93 @@ class WorkerHardeningTest {
             w.close();
         }
     }
+
+    @Test
+    void anAckThatThrowsAfterAnAsynchronousPublishGivesTheSlotBack() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<Void>> held =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean(true);
+        dev.outpost.spi.Transport throwingAck = new dev.outpost.spi.Transport() {
+            @Override
+            public java.util.concurrent.CompletableFuture<Void> send(String destination, Message message) {
+                transport.send(destination, message).join();
+                // the first send's confirmation comes when the test says, as a network transport's comes later
+                java.util.concurrent.CompletableFuture<Void> later = new java.util.concurrent.CompletableFuture<>();
+                return held.compareAndSet(null, later) ? later : java.util.concurrent.CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
+                return transport.receive(source, maxMessages, wait).stream().map(d -> (Delivery) new Delivery() {
+                    @Override
+                    public String id() {
+                        return d.id();
+                    }
+
+                    @Override
+                    public String messageId() {
+                        return d.messageId();
+                    }
+
+                    @Override
+                    public String source() {
+                        return d.source();
+                    }
+
+                    @Override
+                    public Message message() {
+                        return d.message();
+                    }
+
+                    @Override
+                    public int receiveCount() {
+                        return d.receiveCount();
+                    }
+
+                    @Override
+                    public java.util.concurrent.CompletableFuture<Void> ack() {
+                        if (armed.getAndSet(false)) {
+                            throw new IllegalStateException("the client is closed"); // thrown, not a failed future
+                        }
+                        return d.ack();
+                    }
+
+                    @Override
+                    public java.util.concurrent.CompletableFuture<Void> retry(Duration delay) {
+                        return d.retry(delay);
+                    }
+
+                    @Override
+                    public java.util.concurrent.CompletableFuture<Void> extend(Duration visibility) {
+                        return d.extend(visibility);
+                    }
+                }).toList();
+            }
+
+            @Override
+            public boolean receivesLocally() {
+                return true; // one slot, one thread that receives and runs
+            }
+
+            @Override
+            public void close() {}
+        };
+        java.util.concurrent.atomic.AtomicReference<Thread> slotThread = new java.util.concurrent.atomic.AtomicReference<>();
+        try (Worker w = Worker.builder(throwingAck).pollWait(Duration.ofMillis(20)).concurrency(1)
+                .collector(Collectors.of("fine", (r, c) -> {
+                    slotThread.set(Thread.currentThread());
+                    return "ok";
+                })).build().start();
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(20)).build().start()) {
+            assertThat(client.call(Request.builder("fine").build(), Duration.ofSeconds(60)).get(10, TimeUnit.SECONDS)
+                    .isOk()).isTrue();
+            // the answer's publish is still unconfirmed, so its slot is taken: the slot's thread waits for it
+            await().atMost(Duration.ofSeconds(10)).until(() -> java.util.Arrays.stream(slotThread.get().getStackTrace())
+                    .anyMatch(e -> e.getMethodName().equals("takeSlots")) && slotThread.get().getState() == Thread.State.WAITING);
+            held.get().complete(null); // the ack runs here, in the publish's completion, and throws
+            // before: nothing caught it there, and the one slot stayed taken for good
+            assertThat(client.call(Request.builder("fine").build(), Duration.ofSeconds(60)).get(10, TimeUnit.SECONDS)
+                    .isOk()).isTrue();
+        }
+    }
 }

@@ -74,7 +74,7 @@ final class Finisher {
     void duplicate(InFlight f) {
         if (f.claim()) {
             counters.duplicates.increment();
-            finish(f, f.delivery.ack());
+            finish(f, acking(f.delivery));
         }
     }
 
@@ -152,7 +152,7 @@ final class Finisher {
         } else {
             pendingAnswers.put(d.messageId(), new PendingAnswers.Answer(f.request, f.sender, to, body, response,
                     deadLetter, succeeded));
-            finish(f, d.retry(s.backoff().delay(d.receiveCount() + 1)));
+            finish(f, retrying(d, s.backoff().delay(d.receiveCount() + 1)));
         }
     }
 
@@ -165,7 +165,7 @@ final class Finisher {
             return;
         }
         (succeeded ? counters.succeeded : counters.failed).increment();
-        finish(f, f.delivery.ack());
+        finish(f, acking(f.delivery));
         long nanos = s.ticker().getAsLong() - f.receivedNanos;
         guard.run("listener onCompleted", () -> s.listener().onCompleted(f.request, response, Duration.ofNanos(nanos)));
         audit(f, response.status().code(), nanos);
@@ -184,7 +184,7 @@ final class Finisher {
                 return CompletableFuture.<Void>failedFuture(e2);
             }
             (succeeded ? counters.succeeded : counters.failed).increment();
-            CompletableFuture<Void> ack = f.delivery.ack();
+            CompletableFuture<Void> ack = acking(f.delivery);
             finish(f, ack);
             long nanos = s.ticker().getAsLong() - f.receivedNanos;
             guard.run("listener onCompleted", () -> s.listener().onCompleted(f.request, response, Duration.ofNanos(nanos)));
@@ -281,14 +281,14 @@ final class Finisher {
         if (deadLetter) {
             answered.thenRun(() -> deadLetterAndAck(f, reason, detail));
         } else {
-            answered.thenRun(() -> finish(f, f.delivery.ack()));
+            answered.thenRun(() -> finish(f, acking(f.delivery)));
         }
     }
 
     /** A retryable failure with attempts left: handed back to come again after {@code delay}. */
     void retry(InFlight f, Duration delay) {
         counters.retried.increment();
-        finish(f, f.delivery.retry(delay));
+        finish(f, retrying(f.delivery, delay));
     }
 
     /**
@@ -312,7 +312,7 @@ final class Finisher {
                 deadLetterAndAck(f, RejectReason.INTERNAL_ERROR, "handling failed unexpectedly on every attempt (incident "
                         + incident + " in the worker's log)");
             } else {
-                finish(f, d.retry(s.backoff().delay(Math.max(2, d.receiveCount() + 1))));
+                finish(f, retrying(d, s.backoff().delay(Math.max(2, d.receiveCount() + 1))));
             }
         } catch (Throwable again) {
             log.error("worker {}: could not even give up on delivery {}", s.workerId(), f.delivery.id(), again);
@@ -328,7 +328,7 @@ final class Finisher {
                 release(f);
                 return;
             }
-            finish(f, f.delivery.ack());
+            finish(f, acking(f.delivery));
         });
     }
 
@@ -350,6 +350,27 @@ final class Finisher {
             counters.deadLettered.increment();
             guard.run("listener onDeadLettered", () -> s.listener().onDeadLettered(d, reason, detail));
         });
+    }
+
+    /**
+     * {@code d}'s ack as a future: a transport that throws instead of failing the future would else throw inside a
+     * completion (after an asynchronous publish), where nothing catches it, and the slot would never be given back.
+     */
+    private static CompletableFuture<Void> acking(Delivery d) {
+        try {
+            return d.ack();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** {@code d}'s retry as a future, as {@link #acking}. */
+    private static CompletableFuture<Void> retrying(Delivery d, Duration delay) {
+        try {
+            return d.retry(delay);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** {@code operation} (an ack or a retry) has been issued: the slot is free; failures are only reported. */
