@@ -146,8 +146,11 @@ public final class Observability {
     /** What the health line adds: where the metrics are, where the audit goes. */
     public String describe() {
         StringBuilder sb = new StringBuilder();
-        endpoint.ifPresent(e -> sb.append("; metrics on http://").append(e.address().getHostString()).append(':')
-                .append(e.address().getPort()).append("/metrics"));
+        endpoint.ifPresent(e -> {
+            String host = e.address().getHostString();
+            sb.append("; metrics on http://").append(host.contains(":") ? "[" + host + "]" : host).append(':') // IPv6 takes brackets
+                    .append(e.address().getPort()).append("/metrics");
+        });
         audit.ifPresent(a -> sb.append("; audit to ").append(a));
         return sb.toString();
     }
