@@ -446,7 +446,7 @@ public final class Client implements AutoCloseable {
             return this;
         }
 
-        /** A listener for responses that match no pending call. */
+        /** A listener for responses that match no pending call (up to 10,000 calls wait for a slow one; then answers are dropped). */
         public Builder onResponse(Consumer<Response> listener) {
             Objects.requireNonNull(listener, "listener");
             listeners.add(d -> listener.accept(d.document()));

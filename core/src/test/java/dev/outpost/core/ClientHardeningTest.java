@@ -319,4 +319,40 @@ class ClientHardeningTest {
             assertThat(c.pending()).isZero();
         }
     }
+
+    @Test
+    void aFloodOfAnswersMatchingNoCallWaitsForASlowListenerOnlyUpToABound() throws Exception {
+        // anyone who can write to the reply queue can send answers no call waits for; each is acked once handed over
+        int bound = dev.outpost.core.internal.ReplyRouter.MAX_WAITING_LISTENER_CALLS;
+        CountDownLatch release = new CountDownLatch(1);
+        java.util.concurrent.ThreadPoolExecutor callbacks = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>());
+        try (Client c = Client.builder(transport).pollWait(Duration.ofMillis(20)).callbackExecutor(callbacks).onResponse(r -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }).build().start()) {
+            dev.outpost.core.json.JsonCodec codec = dev.outpost.core.json.JsonCodec.create();
+            java.time.Instant now = java.time.Instant.now();
+            List<dev.outpost.spi.Message> ten = new java.util.ArrayList<>();
+            for (int i = 0; i < bound + 500; i++) {
+                Response r = Response.ok(Request.builder("echo").build(), dev.outpost.Json.object(), "w", 1, now, now);
+                ten.add(dev.outpost.spi.Message.of(codec.encodeResponse(r, java.util.Optional.empty())));
+                if (ten.size() == 10) {
+                    transport.sendBatch(c.replyTo(), List.copyOf(ten)).join();
+                    ten.clear();
+                }
+            }
+            // every answer routed and acked: handed to the listener or dropped
+            await().atMost(Duration.ofSeconds(60)).until(() -> transport.depth(c.replyTo()).orElse(1) == 0
+                    && transport.inFlight(c.replyTo()) == 0);
+            assertThat(callbacks.getQueue().size()).as("listener calls waiting behind the one running").isEqualTo(bound - 1);
+            release.countDown();
+        } finally {
+            release.countDown();
+            callbacks.shutdown();
+        }
+    }
 }

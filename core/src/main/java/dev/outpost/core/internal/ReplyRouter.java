@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
@@ -36,6 +37,13 @@ public final class ReplyRouter {
     private final Map<String, CallbackFuture<Response>> calls = new ConcurrentHashMap<>();
     private final Map<String, Gathering> broadcasts = new ConcurrentHashMap<>();
     private final List<Consumer<Decoded<Response>>> listeners;
+    /**
+     * Listener calls handed to the callback executor and not yet run, at most: answers matching no call come as fast as
+     * anyone can write to the reply queue, and each is acked once handed over, so a slow listener must not let them pile up.
+     */
+    public static final int MAX_WAITING_LISTENER_CALLS = 10_000;
+    private final AtomicInteger waitingListenerCalls = new AtomicInteger();
+    private final LongAdder listenerCallsDropped = new LongAdder();
     private final LongAdder undecodable = new LongAdder();
     private final LongAdder ackFailures = new LongAdder();
     /** Deliveries handled since the last ack; touched by the poller thread only. */
@@ -109,9 +117,26 @@ public final class ReplyRouter {
             return;
         }
         for (Consumer<Decoded<Response>> l : listeners) {
+            if (waitingListenerCalls.incrementAndGet() > MAX_WAITING_LISTENER_CALLS) {
+                waitingListenerCalls.decrementAndGet();
+                listenerCallsDropped.increment();
+                long dropped = listenerCallsDropped.sum();
+                if (dropped == 1 || dropped % MAX_WAITING_LISTENER_CALLS == 0) {
+                    log.warn("client on '{}': {} answers matching no call dropped so far: the listeners have {} calls waiting,"
+                            + " the most allowed", replyTo, dropped, MAX_WAITING_LISTENER_CALLS);
+                }
+                continue;
+            }
             try {
-                callbacks.execute(() -> guard.run("response listener", () -> l.accept(decoded)));
+                callbacks.execute(() -> {
+                    try {
+                        guard.run("response listener", () -> l.accept(decoded));
+                    } finally {
+                        waitingListenerCalls.decrementAndGet();
+                    }
+                });
             } catch (RuntimeException rejected) {
+                waitingListenerCalls.decrementAndGet();
                 log.warn("client on '{}': the callback executor refused a listener call: {}", replyTo, rejected.toString());
             }
         }
