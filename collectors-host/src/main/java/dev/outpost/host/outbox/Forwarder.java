@@ -70,7 +70,13 @@ final class Forwarder implements Runnable {
         // after a failure one message probes the destination: a batch waits until it is back, and
         // DROP_OLDEST keeps all but that one message to choose from meanwhile
         boolean probing = false;
-        while (running.getAsBoolean()) {
+        while (true) {
+            // shutdown stops the loop through running() (set before it interrupts): an interrupt the
+            // wrapped transport left set must not end the loop, nor fail the outbox's file reads
+            Thread.interrupted();
+            if (!running.getAsBoolean()) {
+                return;
+            }
             List<MessageJournal.Entry> batch;
             try {
                 synchronized (queue) { // with send's drop: the entries picked here are never dropped while sent
@@ -155,7 +161,10 @@ final class Forwarder implements Runnable {
         } catch (ExecutionException e) {
             return e.getCause() == null ? e : e.getCause();
         } catch (InterruptedException e) {
-            throw e;
+            if (!running.getAsBoolean()) {
+                throw e;
+            }
+            return e; // not shutdown's: a failed attempt, and the loop goes on
         } catch (TimeoutException e) {
             return e;
         } catch (Throwable e) { // the wrapped transport threw instead of failing its future, an Error included
@@ -185,7 +194,7 @@ final class Forwarder implements Runnable {
                 signalled = false;
             }
         } catch (InterruptedException e) {
-            return false;
+            return running.getAsBoolean(); // shutdown's interrupt, or a stray one that only cuts the pause short
         } finally {
             lock.unlock();
         }

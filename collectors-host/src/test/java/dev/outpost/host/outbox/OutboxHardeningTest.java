@@ -1,0 +1,73 @@
+package dev.outpost.host.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.Delivery;
+import dev.outpost.spi.Message;
+import dev.outpost.spi.Transport;
+import dev.outpost.spi.TransportException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a wrapped transport does to the forwarding thread beyond failing: the loop must go on. */
+class OutboxHardeningTest {
+    @TempDir
+    Path dir;
+    private final InMemoryTransport memory = InMemoryTransport.create();
+
+    @AfterEach
+    void close() {
+        memory.close();
+    }
+
+    @Test
+    void anInterruptLeftSetByTheWrappedTransportDoesNotEndTheForwarder() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        // a client that caught an InterruptedException of its own, restored the flag and failed the send
+        Transport interrupting = new Transport() {
+            @Override
+            public CompletableFuture<Void> send(String destination, Message message) {
+                if (calls.incrementAndGet() == 1) {
+                    Thread.currentThread().interrupt();
+                    return CompletableFuture.failedFuture(new TransportException(destination, "interrupted (test)"));
+                }
+                return memory.send(destination, message);
+            }
+
+            @Override
+            public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
+                return memory.receive(source, maxMessages, wait);
+            }
+
+            @Override
+            public OptionalLong depth(String source) {
+                return memory.depth(source);
+            }
+
+            @Override
+            public void close() {}
+        };
+        List<Thread> threads = new CopyOnWriteArrayList<>();
+        try (OutboxTransport outbox = OutboxTransport.builder(interrupting, dir).threadFactory(r -> {
+                    Thread t = new Thread(r);
+                    threads.add(t);
+                    return t;
+                }).retryDelay(Duration.ofMillis(5), Duration.ofMillis(20)).build().start()) {
+            outbox.send("records", Message.of("x".getBytes(StandardCharsets.UTF_8))).join();
+            await().atMost(Duration.ofSeconds(20)).until(() -> outbox.delivered() == 1 || !threads.get(0).isAlive());
+            assertThat(outbox.delivered()).as("the forwarder went on after the stray interrupt").isEqualTo(1);
+            assertThat(outbox.pending()).isZero();
+        }
+    }
+}
