@@ -139,13 +139,20 @@ public final class RecordHttpServer implements AutoCloseable {
             lifecycle.failedStart();
             throw e;
         }
-        ThreadFactory connectionThreads = lifecycle.role("connection");
-        // the cap is 'open', counted at admission; the pool must never refuse a connection admitted
-        // under it while the thread of one just released is still on its way back to the pool
-        connections = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), connectionThreads);
-        lifecycle.newThread(this::acceptLoop, "acceptor").start();
-        reaper = lifecycle.newThread(this::reapLoop, "reaper");
-        reaper.start();
+        try {
+            ThreadFactory connectionThreads = lifecycle.role("connection");
+            // the cap is 'open', counted at admission; the pool must never refuse a connection admitted
+            // under it while the thread of one just released is still on its way back to the pool
+            connections = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), connectionThreads);
+            lifecycle.newThread(this::acceptLoop, "acceptor").start();
+            reaper = lifecycle.newThread(this::reapLoop, "reaper");
+            reaper.start();
+        } catch (RuntimeException | Error e) {
+            // no thread (the factory threw or returned null, no memory for one): a start() that throws is never
+            // closed by try-with-resources, so it must not leave the port bound and connections waiting unaccepted
+            shutdown().join();
+            throw e;
+        }
         return this;
     }
 
