@@ -163,10 +163,15 @@ public final class RecordStore implements AutoCloseable {
             lifecycle.failedStart();
             throw e;
         }
-        fileThread = lifecycle.newThread(writer::run, "files");
-        fileThread.start();
-        syncer = lifecycle.newThread(this::syncLoop, "sync");
-        syncer.start();
+        try {
+            fileThread = lifecycle.newThread(writer::run, "files");
+            fileThread.start();
+            syncer = lifecycle.newThread(this::syncLoop, "sync");
+            syncer.start();
+        } catch (RuntimeException | Error e) { // no thread: a start() that throws is never closed, so nothing stays held
+            shutdown().join();
+            throw e;
+        }
         return this;
     }
 
