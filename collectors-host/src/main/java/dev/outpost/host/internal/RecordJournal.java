@@ -137,6 +137,7 @@ public final class RecordJournal {
      * Appends {@code e} and returns once it is durable (its batch fsynced).
      *
      * @throws IOException when the batch holding it could not be made durable
+     * @throws IllegalStateException when the journal is closed (the store was shut down meanwhile); nothing is written
      */
     public void append(Entry e) throws IOException {
         byte[] bytes = JournalEntries.encode(e, 0); // the segment id is stamped by the sync that writes it
@@ -147,6 +148,13 @@ public final class RecordJournal {
             pending.write(bytes, 0, bytes.length);
             pendingEntries.add(e);
             while (durable < seq) {
+                if (!open) {
+                    // closed by a shutdown this append raced (the store checked it ran before): a batch written now would
+                    // go to a new segment in a directory the store released, as a record no file shows; the others
+                    // waiting on this batch learn it too
+                    mine.signalAll();
+                    throw new IllegalStateException("the record store is shut down; nothing stored");
+                }
                 if (!syncing) {
                     sync();
                 } else {
