@@ -115,8 +115,14 @@ public final class OutboxTransport implements Transport {
             lifecycle.failedStart();
             throw e;
         }
-        thread = lifecycle.newThread(forwarder, "forwarder");
-        thread.start();
+        try {
+            thread = lifecycle.newThread(forwarder, "forwarder");
+            thread.start();
+        } catch (RuntimeException | Error e) {
+            // no forwarder (the factory threw or returned null): sends taken now would wait on disk for nothing
+            lifecycle.failedStart();
+            throw e;
+        }
         return this;
     }
 

@@ -1,6 +1,7 @@
 package dev.outpost.host.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.outpost.inmemory.InMemoryTransport;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -69,5 +71,19 @@ class OutboxHardeningTest {
             assertThat(outbox.delivered()).as("the forwarder went on after the stray interrupt").isEqualTo(1);
             assertThat(outbox.pending()).isZero();
         }
+    }
+
+    @Test
+    void aStartThatFindsNoThreadTakesNoMessages() throws Exception {
+        OutboxTransport outbox = OutboxTransport.builder(memory, dir).threadFactory(r -> {
+            throw new IllegalStateException("no threads (test)");
+        }).build();
+        assertThatThrownBy(outbox::start).hasMessageContaining("no threads (test)");
+        // no forwarder runs: a message taken now would wait on disk, its send reported done
+        assertThat(outbox.send("records", Message.of("x".getBytes(StandardCharsets.UTF_8))))
+                .failsWithin(Duration.ofSeconds(10)).withThrowableOfType(ExecutionException.class)
+                .withCauseInstanceOf(TransportException.class);
+        assertThat(outbox.pending()).isZero();
+        assertThat(outbox.shutdown()).succeedsWithin(Duration.ofSeconds(10));
     }
 }
