@@ -90,6 +90,8 @@ public final class CommandCollector implements Collector, AutoCloseable {
     private final Path timeoutPath;
     private final int maxArgChars;
     private final ScheduledExecutorService revertThread;
+    /** Ids of reverts whose command still runs here: not run before it ends (after a crash none is). */
+    private final Set<String> commandsRunning = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private CommandCollector(Builder b) throws IOException {
         this.commands = Map.copyOf(b.commands);
@@ -204,7 +206,12 @@ public final class CommandCollector implements Collector, AutoCloseable {
             revert = Optional.of(scheduleRevert(spec, params, request.id()));
         }
         log.info("host.command: running '{}' for request {}", name, request.id());
-        ProcessRunner.Outcome o = run(spec, argv, timeout);
+        ProcessRunner.Outcome o;
+        try {
+            o = run(spec, argv, timeout);
+        } finally {
+            revert.ifPresent(r -> commandsRunning.remove(r.id()));
+        }
         return new CommandResult(name, o.exitCode(), o.timedOut(), o.durationMs(), o.stdout(), o.stdoutBytes(),
                 o.stdoutTruncated(), o.stderr(), o.stderrBytes(), o.stderrTruncated(), revert);
     }
@@ -250,8 +257,8 @@ public final class CommandCollector implements Collector, AutoCloseable {
                 log.warn("host.command: cannot read revert entry {} now: {}; tried again later", file.getFileName(), e.toString());
                 continue;
             }
-            if (entry.dueAt().isAfter(now)) {
-                continue;
+            if (entry.dueAt().isAfter(now) || commandsRunning.contains(entry.id())) {
+                continue; // not due, or due before its command ended (a delay shorter than the run): its effect would outlive it
             }
             if (!revertTargets.contains(entry.command())) {
                 store.setAside(file, "'" + entry.command() + "' is not the revert of any allow-listed command");
@@ -307,8 +314,14 @@ public final class CommandCollector implements Collector, AutoCloseable {
         }
         Instant due = clock.instant().plus(spec.revertDelay());
         String id = UUID.randomUUID().toString();
-        // written (signed) before the command starts: if we crash while it runs, the revert still happens
-        reverts.get().write(id, revert, params, due, requestId, clock.instant());
+        commandsRunning.add(id); // before the entry exists: the revert thread must not find it while the command runs
+        try {
+            // written (signed) before the command starts: if we crash while it runs, the revert still happens
+            reverts.get().write(id, revert, params, due, requestId, clock.instant());
+        } catch (IOException | RuntimeException | Error e) {
+            commandsRunning.remove(id);
+            throw e;
+        }
         return new CommandResult.Revert(id, revert, due);
     }
 
