@@ -96,6 +96,8 @@ public final class RecordHttpServer implements AutoCloseable {
     private ServerSocket server;
     private ThreadPoolExecutor connections;
     private Thread reaper;
+    /** Test seam: runs on the acceptor once a connection's client is known, before it is counted. */
+    volatile Runnable beforeCounting = () -> { };
 
     private RecordHttpServer(Builder b, String token, String host, int port, Optional<SSLContext> tls, int maxBody, int maxConn,
             int maxPerClient, Duration headerTimeout, Duration bodyTimeout) {
@@ -253,11 +255,18 @@ public final class RecordHttpServer implements AutoCloseable {
 
     private void admit(Socket s) {
         InetAddress client = s.getInetAddress();
-        AtomicInteger mine = perClient.computeIfAbsent(client, k -> new AtomicInteger());
+        beforeCounting.run();
+        // counted inside the map's compute, as release() removes: a counter taken from the map as the client's last
+        // connection ended would be counted after its removal, outside the map, and that connection escape the cap
+        AtomicInteger mine = perClient.compute(client, (k, v) -> {
+            AtomicInteger c = v == null ? new AtomicInteger() : v;
+            c.incrementAndGet();
+            return c;
+        });
         int total = open.incrementAndGet();
-        int fromClient = mine.incrementAndGet();
+        int fromClient = mine.get();
         if (total > maxConnections || fromClient > maxPerClient) {
-            release(client, mine);
+            release(client);
             refusedConnections.incrementAndGet();
             refuse(s);
             return;
@@ -273,25 +282,23 @@ public final class RecordHttpServer implements AutoCloseable {
                     // released before the close: a client that read the reply to its end (the close)
                     // and connects again is not counted twice
                     sockets.remove(s);
-                    release(client, mine);
+                    release(client);
                     closeQuietly(s);
                 }
             });
         } catch (RuntimeException | Error e) { // shut down meanwhile, or no thread could be made (OutOfMemoryError)
             sockets.remove(s);
             closeQuietly(s);
-            release(client, mine); // or the slot would be lost for good
+            release(client); // or the slot would be lost for good
             if (e instanceof Error error) {
                 throw error; // logged by the accept loop, which goes on
             }
         }
     }
 
-    private void release(InetAddress client, AtomicInteger mine) {
+    private void release(InetAddress client) {
         open.decrementAndGet();
-        if (mine.decrementAndGet() <= 0) {
-            perClient.remove(client, mine);
-        }
+        perClient.computeIfPresent(client, (k, v) -> v.decrementAndGet() <= 0 ? null : v);
     }
 
     /** A best-effort 503 that never blocks the acceptor (the reply fits the socket buffer; TLS gets a plain close). */

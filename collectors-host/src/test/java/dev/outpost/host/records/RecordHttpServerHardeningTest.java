@@ -3,10 +3,16 @@ package dev.outpost.host.records;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,5 +45,35 @@ class RecordHttpServerHardeningTest {
             assertThat(again.getLocalPort()).isEqualTo(port);
         }
         assertThat(server.shutdown()).succeedsWithin(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aConnectionAdmittedAsTheClientsLastOneEndsStillCountsAgainstItsCap() throws Exception {
+        store = RecordStore.builder(tmp.resolve("records")).build().start();
+        try (RecordHttpServer server = RecordHttpServer.builder(store, TOKEN).port(0).maxConnectionsPerClient(1)
+                .headerTimeout(Duration.ofSeconds(30)).build().start();
+             Socket a = new Socket(); Socket b = new Socket(); Socket c = new Socket()) {
+            AtomicInteger admitted = new AtomicInteger();
+            server.beforeCounting = () -> {
+                if (admitted.incrementAndGet() == 2) {
+                    try { // b's client is looked up, not counted yet: a, the client's only connection, ends right now
+                        a.getOutputStream().write("GET /api/test/count HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                        a.getInputStream().readAllBytes(); // to the server's close, which comes after a's release
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+            };
+            for (Socket s : List.of(a, b, c)) {
+                s.setSoTimeout(10_000);
+            }
+            a.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+            b.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+            c.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+            // b is open and counted: c is one too many for this client
+            String reply = new String(c.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(reply).startsWith("HTTP/1.1 503");
+            assertThat(server.refusedConnections()).isEqualTo(1);
+        }
     }
 }
