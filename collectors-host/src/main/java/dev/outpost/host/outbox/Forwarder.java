@@ -87,7 +87,7 @@ final class Forwarder implements Runnable {
                 }
             } catch (Throwable e) {
                 log.error("outbox: cannot read the outbox: {}", e.toString());
-                if (!pause(maxRetryDelay.toNanos(), true)) {
+                if (!pause(nanos(maxRetryDelay), true)) {
                     return;
                 }
                 continue;
@@ -109,8 +109,8 @@ final class Forwarder implements Runnable {
                         log.warn("outbox: '{}' unavailable ({}); {} messages waiting, retrying in {}", batch.get(0).destination(),
                                 failure, queue.size(), backoff);
                     }
-                    waitNanos = backoff.toNanos();
-                    backoff = backoff.multipliedBy(2).compareTo(maxRetryDelay) > 0 ? maxRetryDelay : backoff.multipliedBy(2);
+                    waitNanos = nanos(backoff);
+                    backoff = backoff.compareTo(maxRetryDelay.dividedBy(2)) > 0 ? maxRetryDelay : backoff.multipliedBy(2);
                 }
             } catch (InterruptedException ie) {
                 return;
@@ -156,7 +156,7 @@ final class Forwarder implements Runnable {
     private Throwable send(String destination, List<Message> messages) throws InterruptedException {
         try {
             (messages.size() == 1 ? delegate.send(destination, messages.get(0)) : delegate.sendBatch(destination, messages))
-                    .get(sendTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                    .get(nanos(sendTimeout), TimeUnit.NANOSECONDS);
             return null;
         } catch (ExecutionException e) {
             return e.getCause() == null ? e : e.getCause();
@@ -170,6 +170,14 @@ final class Forwarder implements Runnable {
         } catch (Throwable e) { // the wrapped transport threw instead of failing its future, an Error included
             return e;
         }
+    }
+
+    /**
+     * {@code d} in nanoseconds, at most Long.MAX_VALUE (292 years): toNanos and toMillis of a longer one (a
+     * million days, "no timeout" as ChronoUnit.FOREVER) throw, which failed every forward or ended the thread.
+     */
+    private static long nanos(Duration d) {
+        return d.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : d.toNanos();
     }
 
     private void removeAll(List<MessageJournal.Entry> entries) {

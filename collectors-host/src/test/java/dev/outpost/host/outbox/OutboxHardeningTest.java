@@ -12,6 +12,7 @@ import dev.outpost.spi.TransportException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -85,5 +86,37 @@ class OutboxHardeningTest {
                 .withCauseInstanceOf(TransportException.class);
         assertThat(outbox.pending()).isZero();
         assertThat(outbox.shutdown()).succeedsWithin(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aSendTimeoutTooLongForMillisecondsStillForwards() throws Exception {
+        // "no timeout" written as the longest Duration: more milliseconds than a long holds
+        try (OutboxTransport outbox = OutboxTransport.builder(memory, dir).sendTimeout(ChronoUnit.FOREVER.getDuration())
+                .retryDelay(Duration.ofMillis(5), Duration.ofMillis(20)).build().start()) {
+            outbox.send("records", Message.of("x".getBytes(StandardCharsets.UTF_8))).join();
+            await().atMost(Duration.ofSeconds(20)).until(() -> outbox.delivered() == 1 || outbox.failedAttempts() > 0);
+            assertThat(outbox.failedAttempts()).isZero();
+            assertThat(outbox.delivered()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aRetryDelayTooLongForNanosecondsStillLeavesTheForwarderRunning() throws Exception {
+        List<Thread> threads = new CopyOnWriteArrayList<>();
+        try (InMemoryTransport other = InMemoryTransport.create()) {
+            other.close(); // refuses every send: the forwarder backs off
+            try (OutboxTransport outbox = OutboxTransport.builder(other, dir).threadFactory(r -> {
+                        Thread t = new Thread(r);
+                        threads.add(t);
+                        return t;
+                    }).retryDelay(Duration.ofDays(1_000_000), Duration.ofDays(1_000_000)).build().start()) {
+                outbox.send("records", Message.of("x".getBytes(StandardCharsets.UTF_8))).join();
+                await().atMost(Duration.ofSeconds(20)).until(() -> outbox.failedAttempts() > 0);
+                // it backs off (for a million days) or has died: which one shows once it is past the failure
+                await().atMost(Duration.ofSeconds(20)).until(() -> !threads.get(0).isAlive()
+                        || threads.get(0).getState() == Thread.State.TIMED_WAITING);
+                assertThat(threads.get(0).isAlive()).as("the forwarder backs off, it does not die").isTrue();
+            }
+        }
     }
 }
