@@ -184,7 +184,13 @@ public final class OutboxTransport implements Transport {
                 }
                 long busyTo = forwarder.inFlightTo;
                 Optional<Long> victim = busyTo < 0 ? queue.oldestAfter(Long.MIN_VALUE) : queue.oldestAfter(busyTo);
-                if (victim.isEmpty() || !queue.remove(victim.get())) {
+                if (victim.isEmpty()) {
+                    // all that waits is being sent (a batch may hold nearly all the bytes): appending anyway passed the bound
+                    rejected.incrementAndGet();
+                    return CompletableFuture.failedFuture(new TransportException(destination, "outbox full ("
+                            + queue.size() + " messages, " + queue.bytes() + " bytes), all being sent; the message was not kept"));
+                }
+                if (!queue.remove(victim.get())) {
                     break;
                 }
                 if (dropped.incrementAndGet() % 100 == 1) {
@@ -231,7 +237,7 @@ public final class OutboxTransport implements Transport {
         return dropped.get();
     }
 
-    /** Sends refused because the outbox was full ({@link WhenFull#REJECT_NEW}). */
+    /** Sends refused because the outbox was full ({@link WhenFull#REJECT_NEW}, or all that waits was being sent). */
     public long rejected() {
         return rejected.get();
     }

@@ -119,4 +119,23 @@ class OutboxHardeningTest {
             }
         }
     }
+
+    @Test
+    void aBatchBeingSentThatHoldsMostOfTheBytesDoesNotLetDropOldestPassTheBound() throws Exception {
+        FlakyTransport flaky = new FlakyTransport(memory);
+        flaky.gate = new CompletableFuture<>(); // the destination hangs: what is being sent stays in flight
+        try (OutboxTransport outbox = OutboxTransport.builder(flaky, dir).maxBytes(2048)
+                .whenFull(OutboxTransport.WhenFull.DROP_OLDEST).retryDelay(Duration.ofMillis(5), Duration.ofMillis(20))
+                .build().start()) {
+            outbox.send("records", Message.of(new byte[1400])).join();
+            await().atMost(Duration.ofSeconds(20)).until(() -> flaky.held.size() == 1);
+            // 1400 bytes are being sent and cannot be dropped; nothing else waits that could make room
+            CompletableFuture<Void> second = outbox.send("records", Message.of(new byte[700]));
+            assertThat(outbox.pendingBytes()).as("the outbox's bytes bound").isLessThanOrEqualTo(2048);
+            assertThat(second).as("the send says its message was not kept").isCompletedExceptionally();
+            flaky.gate.complete(null);
+            flaky.gate = null;
+            await().atMost(Duration.ofSeconds(20)).until(() -> outbox.pending() == 0);
+        }
+    }
 }
