@@ -90,14 +90,13 @@ public final class RecordHttpServer implements AutoCloseable {
     private final Duration bodyTimeout;
     private final Lifecycle lifecycle;
     private final AtomicInteger open = new AtomicInteger();
-    private final ConcurrentHashMap<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicLong refusedConnections = new AtomicLong();
     private ServerSocket server;
     private ThreadPoolExecutor connections;
     private Thread reaper;
-    /** Test seam: runs on the acceptor once a connection's client is known, before it is counted. */
-    volatile Runnable beforeCounting = () -> { };
+    volatile Runnable beforeCounting = () -> { }; // test seam: on the acceptor, before a connection is counted
 
     private RecordHttpServer(Builder b, String token, String host, int port, Optional<SSLContext> tls, int maxBody, int maxConn,
             int maxPerClient, Duration headerTimeout, Duration bodyTimeout) {
@@ -256,15 +255,10 @@ public final class RecordHttpServer implements AutoCloseable {
     private void admit(Socket s) {
         InetAddress client = s.getInetAddress();
         beforeCounting.run();
-        // counted inside the map's compute, as release() removes: a counter taken from the map as the client's last
+        // counted in the map, atomically with release()'s removal: a counter taken from the map as the client's last
         // connection ended would be counted after its removal, outside the map, and that connection escape the cap
-        AtomicInteger mine = perClient.compute(client, (k, v) -> {
-            AtomicInteger c = v == null ? new AtomicInteger() : v;
-            c.incrementAndGet();
-            return c;
-        });
+        int fromClient = perClient.merge(client, 1, Integer::sum);
         int total = open.incrementAndGet();
-        int fromClient = mine.get();
         if (total > maxConnections || fromClient > maxPerClient) {
             release(client);
             refusedConnections.incrementAndGet();
@@ -298,7 +292,7 @@ public final class RecordHttpServer implements AutoCloseable {
 
     private void release(InetAddress client) {
         open.decrementAndGet();
-        perClient.computeIfPresent(client, (k, v) -> v.decrementAndGet() <= 0 ? null : v);
+        perClient.computeIfPresent(client, (k, v) -> v > 1 ? v - 1 : null);
     }
 
     /** A best-effort 503 that never blocks the acceptor (the reply fits the socket buffer; TLS gets a plain close). */
