@@ -93,7 +93,7 @@ public final class RecordHttpServer implements AutoCloseable {
     private final ConcurrentHashMap<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicLong refusedConnections = new AtomicLong();
-    private ServerSocket server;
+    private volatile ServerSocket server;
     private ThreadPoolExecutor connections;
     private Thread reaper;
     volatile Runnable beforeCounting = () -> { }; // test seam: on the acceptor, before a connection is counted
@@ -136,6 +136,10 @@ public final class RecordHttpServer implements AutoCloseable {
             s.setReuseAddress(true);
             s.bind(address, 128);
             server = s;
+            if (!lifecycle.running()) { // shut down meanwhile: its stop may have looked before 'server' was set
+                s.close();
+                throw new IllegalStateException("the records http server was shut down while it started");
+            }
         } catch (IOException | RuntimeException e) {
             lifecycle.failedStart();
             throw e;
