@@ -133,7 +133,9 @@ public final class DiscoveryResponder implements AutoCloseable {
      */
     public DiscoveryResponder start() {
         lifecycle.start();
+        Thread serving;
         try {
+            serving = lifecycle.newThread(this::serve, "responder"); // first: a factory that throws leaves no socket bound for good
             selector = Selector.open();
             unicast = open(bind);
             int port = ((InetSocketAddress) unicast.getLocalAddress()).getPort();
@@ -147,7 +149,7 @@ public final class DiscoveryResponder implements AutoCloseable {
             lifecycle.failedStart();
             throw new UncheckedIOException("cannot bind discovery to " + bind + ": " + e.getMessage(), e);
         }
-        lifecycle.newThread(this::serve, "responder").start();
+        serving.start();
         return this;
     }
 
