@@ -66,11 +66,22 @@ public final class PollingWatches implements AutoCloseable {
         for (RegistryEntry e : lister.apply(prefix)) {
             w.known.put(e.key(), e);
         }
-        watches.add(w);
         if (timer == null) {
-            timer = new ScheduledThreadPoolExecutor(1, threads);
-            task = timer.scheduleWithFixedDelay(this::poll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+            // its thread first: a factory that throws or returns null left a timer no thread ran, taken for
+            // good (no later watch was polled either) with no task for close() to cancel
+            ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, threads);
+            try {
+                if (!t.prestartCoreThread()) {
+                    throw new IllegalStateException(name + ": the thread factory made no watch thread");
+                }
+            } catch (RuntimeException | Error e) {
+                t.shutdownNow();
+                throw e;
+            }
+            task = t.scheduleWithFixedDelay(this::poll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+            timer = t;
         }
+        watches.add(w);
         return () -> watches.remove(w);
     }
 

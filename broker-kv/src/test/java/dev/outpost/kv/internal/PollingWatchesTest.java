@@ -1,6 +1,7 @@
 package dev.outpost.kv.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.IntNode;
 import dev.outpost.core.lifecycle.Guard;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -97,5 +99,36 @@ class PollingWatchesTest {
             assertThat(failures.get()).isZero();
             assertThat(seen).singleElement().isEqualTo(newer);
         }
+    }
+
+    @Test
+    void aThreadFactoryThatFailsOnceLeavesNoDeadTimerBehind() throws Exception {
+        AtomicInteger made = new AtomicInteger();
+        ThreadFactory flaky = r -> {
+            if (made.getAndIncrement() == 0) {
+                throw new IllegalStateException("no threads now");
+            }
+            return Executors.defaultThreadFactory().newThread(r);
+        };
+        List<RegistryEntry> seen = new CopyOnWriteArrayList<>();
+        PollingWatches w = new PollingWatches("test", flaky, new Guard("test"), Duration.ofMillis(5), 1, revision::get, prefix -> store.get());
+        try {
+            assertThatThrownBy(() -> w.add("svc/", e -> seen.add(e))).hasMessageContaining("no threads now");
+            try (AutoCloseable watch = w.add("svc/", seen::add)) {
+                store.set(List.of(other)); // the later watch is polled: the failed one left no timer without a thread
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !seen.isEmpty());
+                assertThat(seen).singleElement().satisfies(e -> assertThat(e.key()).isEqualTo("svc/a"));
+            }
+        } finally {
+            w.close(); // threw a NullPointerException: no task to cancel
+        }
+    }
+
+    @Test
+    void aThreadFactoryThatReturnsNullIsRefusedAtTheWatch() {
+        PollingWatches w = new PollingWatches("test", r -> null, new Guard("test"), Duration.ofMillis(5), 1, revision::get, prefix -> store.get());
+        assertThatThrownBy(() -> w.add("svc/", e -> { })).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("made no watch thread");
+        w.close();
     }
 }
