@@ -67,6 +67,9 @@ public final class RemoteRegistry implements Registry {
     /** The default number of polls between full listings. */
     public static final int DEFAULT_FULL_POLL_EVERY = 10;
 
+    /** The longest wait a call takes (~146 years): the nanoseconds of a longer timeout, which the builder takes, overflowed. */
+    private static final Duration LONGEST_WAIT = Duration.ofNanos(Long.MAX_VALUE / 2);
+
     private final Client client;
     private final Optional<String> destination;
     private final Map<String, String> accessKeys;
@@ -289,7 +292,7 @@ public final class RemoteRegistry implements Registry {
     private JsonNode call(String collector, String key, ObjectNode params) {
         ensureOpen();
         // the whole timeout, from the first send: a resend stays valid, a copy that reappears later does not run
-        Request request = Request.builder(collector).params(params).ttl(timeout).build();
+        Request request = Request.builder(collector).params(params).ttl(wholeWait()).build();
         Response response;
         try {
             response = callResending(request);
@@ -322,7 +325,7 @@ public final class RemoteRegistry implements Registry {
      * request id) drops the hidden copy when it reappears, so a write still happens once.
      */
     private Response callResending(Request request) throws InterruptedException, ExecutionException, TimeoutException {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = System.nanoTime() + wholeWait().toNanos();
         CompletableFuture<Response> answer = new CompletableFuture<>();
         // an answer to an earlier send that comes after its own call gave up still counts
         waiting.put(request.id(), answer);
@@ -352,6 +355,10 @@ public final class RemoteRegistry implements Registry {
         } finally {
             waiting.remove(request.id());
         }
+    }
+
+    private Duration wholeWait() {
+        return timeout.compareTo(LONGEST_WAIT) > 0 ? LONGEST_WAIT : timeout;
     }
 
     private static RegistryEntry entry(String key, JsonNode result, long expected) {
