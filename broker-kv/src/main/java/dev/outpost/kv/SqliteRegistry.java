@@ -10,6 +10,7 @@ import dev.outpost.kv.internal.Checks;
 import dev.outpost.kv.internal.Settings;
 import dev.outpost.kv.internal.SqliteCopies;
 import dev.outpost.kv.internal.SqliteOptions;
+import dev.outpost.kv.internal.SqliteParts;
 import dev.outpost.kv.internal.SqliteReads;
 import dev.outpost.kv.internal.SqliteWriter;
 import dev.outpost.kv.internal.SqliteWrites;
@@ -133,25 +134,26 @@ public final class SqliteRegistry implements Registry {
      */
     public SqliteRegistry start() {
         lifecycle.start();
-        WatchHub h = new WatchHub(options.watchBuffer(), lifecycle.role("watch"), calls);
-        SqliteWriter w = null;
+        Thread loop;
+        SqliteParts parts;
         try {
-            w = new SqliteWriter(file, options.clock(), options.ticker(), options.maxBatch(), options.queueCapacity(),
-                    options.expirySweep(), options.tombstoneRetention(), h);
-            reads = new SqliteReads(file, options.clock(), options.readers());
-        } catch (RuntimeException e) {
-            if (w != null) {
-                w.close();
-            }
-            h.close(0);
+            loop = lifecycle.newThread(() -> writer.loop(), "writer"); // first: a factory that throws finds nothing open
+            parts = SqliteParts.open(file, options, lifecycle.role("watch"), calls);
+        } catch (RuntimeException | Error e) {
             lifecycle.failedStart();
             throw e;
         }
-        hub = h;
-        writer = w;
-        SqliteWriter started = w;
-        writerThread = lifecycle.newThread(started::loop, "writer");
-        writerThread.start();
+        synchronized (this) {
+            if (lifecycle.stopped()) { // a shutdown meanwhile found nothing to stop: what start opened stayed open
+                parts.close();
+                throw new IllegalStateException(this + " was shut down while it started");
+            }
+            hub = parts.hub();
+            writer = parts.writer();
+            reads = parts.reads();
+            writerThread = loop;
+            loop.start();
+        }
         backups.ifPresent(RegistryBackups::start);
         return this;
     }
@@ -164,7 +166,7 @@ public final class SqliteRegistry implements Registry {
         return lifecycle.shutdown(Duration.ofSeconds(30), this::stop);
     }
 
-    private void stop() {
+    private synchronized void stop() { // one lock with start()'s publishing: each sees what the other did
         backups.ifPresent(b -> b.shutdown().join());
         SqliteWriter w = writer;
         if (w == null) {
@@ -193,7 +195,6 @@ public final class SqliteRegistry implements Registry {
         }
         lifecycle.requireStarted();
     }
-
 
     @Override
     public Optional<RegistryEntry> get(String key) {
@@ -232,7 +233,6 @@ public final class SqliteRegistry implements Registry {
         ensureRunning();
         return reads.forEachLive(sink);
     }
-
 
     @Override
     public RegistryEntry register(String key, JsonNode value, Optional<Duration> ttl) {
@@ -291,7 +291,6 @@ public final class SqliteRegistry implements Registry {
     int importAll(List<RegistryEntry> lines, ImportMode mode) {
         return writes.importAll(lines, mode == ImportMode.ADD, mode == ImportMode.MIRROR);
     }
-
 
     /** How many transactions (fsyncs) the writer has committed; with {@link #writeCount()}, the group-commit ratio. */
     public long commitCount() {
