@@ -138,10 +138,9 @@ public final class DiscoveryResponder implements AutoCloseable {
             serving = lifecycle.newThread(this::serve, "responder"); // first: a factory that throws leaves no socket bound for good
             selector = Selector.open();
             unicast = open(bind);
-            int port = ((InetSocketAddress) unicast.getLocalAddress()).getPort();
             if (broadcast) {
                 for (InetAddress b : DiscoveryNet.broadcastAddresses(bind.getAddress())) {
-                    open(new InetSocketAddress(b, port));
+                    open(new InetSocketAddress(b, ((InetSocketAddress) unicast.getLocalAddress()).getPort()));
                 }
             }
         } catch (IOException e) {
@@ -241,6 +240,7 @@ public final class DiscoveryResponder implements AutoCloseable {
                         }
                         buf.flip();
                         calls.run("discovery request from " + from, () -> handle(buf, from));
+                        Thread.interrupted(); // one the registry left set made every select return at once: a busy loop
                     }
                 }
                 selector.selectedKeys().clear();
