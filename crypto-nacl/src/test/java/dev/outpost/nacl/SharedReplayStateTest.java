@@ -141,16 +141,33 @@ class SharedReplayStateTest {
         assertThat(w.decodeRequest(m, new Received("sqs-1", 2)).sender()).isPresent();
     }
 
+    @Test
+    void aRegistryThatThrowsAnErrorLeavesTheRedeliveryToBeJudgedAgain() {
+        Outage flaky = new Outage(registry);
+        SealedCodec w = worker(WORKER, flaky);
+        byte[] m = ping(WORKER.publicKey());
+        flaky.error = new StackOverflowError("deep in the registry's client");
+        assertThatThrownBy(() -> w.decodeRequest(m, new Received("sqs-1", 1))).isInstanceOf(StackOverflowError.class);
+        flaky.error = null;
+        // the id stayed unconfirmed here for the whole freshness window: its redelivery was refused as a replay, the message lost
+        assertThat(w.decodeRequest(m, new Received("sqs-1", 2)).sender()).isPresent();
+        assertThat(w.sealedStatus().replayCache().sharedFailures()).isEqualTo(1);
+    }
+
     /** The real in-memory registry, with a switch that makes every call fail as a registry outage does. */
     static final class Outage extends ForwardingRegistry {
         volatile boolean down;
         volatile boolean getFails;
+        volatile Error error;
 
         Outage(Registry delegate) {
             super(delegate);
         }
 
         private void check() {
+            if (error != null) {
+                throw error;
+            }
             if (down) {
                 throw new IllegalStateException("connection refused: db.internal.example:5432");
             }

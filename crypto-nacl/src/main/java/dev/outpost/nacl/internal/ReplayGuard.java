@@ -112,6 +112,11 @@ public final class ReplayGuard {
             log.warn("shared replay state failed; refusing the message: {}", e.toString());
             throw new CodecException(SealRejects.REPLAY_STATE_UNAVAILABLE, "the shared replay state could not record the message ("
                     + e.getClass().getSimpleName() + "), so it was not opened");
+        } catch (Error e) {
+            // forgotten too: left unconfirmed, its redelivery was refused as a replay for the whole window
+            cache.forget(sender, plain, ID_AT);
+            sharedFailures.incrementAndGet();
+            throw e;
         }
         if (!first) {
             // Forgotten here too, so that a redelivery of this copy is judged by the registry again.
