@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -67,6 +68,18 @@ class DiscoveryResponderHardeningTest {
                 assertThat(DiscoveryClient.ping(responder.address(), Json.parse("7"), BROKER_KEY, Duration.ofSeconds(10)))
                         .contains(Json.parse("7"));
             }
+        }
+    }
+
+    @Test
+    void aTickerWhoseOriginMakesItNegativeStillAnswers() throws Exception {
+        // System.nanoTime's origin is arbitrary: its values may be negative
+        AtomicLong now = new AtomicLong(-1_000_000_000_000_000_000L);
+        try (InMemoryRegistry kv = InMemoryRegistry.create();
+                DiscoveryResponder responder = DiscoveryResponder.builder(kv, LOOPBACK_ANY_PORT).signingKey(BROKER_PRIVATE)
+                        .discoverable("svc").broadcast(false).ticker(now::get).build().start()) {
+            assertThat(DiscoveryClient.ping(responder.address(), Json.parse("1"), BROKER_KEY, Duration.ofSeconds(10))).isPresent();
+            assertThat(responder.dropped()).isZero();
         }
     }
 }

@@ -57,6 +57,9 @@ public final class DiscoveryNet {
             this.burst = rate;
             this.tokens = rate;
             this.ticker = ticker;
+            // from the ticker's own origin, not 0: System.nanoTime may be negative, and a first refill of
+            // "now - 0" then emptied the bucket by billions of tokens, so no answer went out for years
+            this.lastTick = ticker.getAsLong();
         }
 
         /** Whether a token was there (and is now taken). */
