@@ -65,7 +65,8 @@ public final class SqliteWriter {
         this.clock = clock;
         this.ticker = ticker;
         this.maxBatch = maxBatch;
-        this.sweepNanos = sweep.toNanos();
+        // capped at ~146 years: the builder takes longer periods, whose nanoseconds overflowed a long at start
+        this.sweepNanos = sweep.compareTo(Duration.ofNanos(Long.MAX_VALUE / 2)) > 0 ? Long.MAX_VALUE / 2 : sweep.toNanos();
         this.tombstoneRetention = tombstoneRetention;
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.hub = hub;
