@@ -452,7 +452,12 @@ public final class SqliteWriter {
      * the largest version removed (the floor), so no version is ever handed out twice for a key.
      */
     private void compactTombstones(SqliteTx tx) throws SQLException {
-        long before = tx.nowMs - tombstoneRetention.toMillis();
+        long before = Long.MIN_VALUE;
+        try {
+            before = Math.subtractExact(tx.nowMs, tombstoneRetention.toMillis());
+        } catch (ArithmeticException e) {
+            // a retention past a long of milliseconds keeps every tombstone; it overflowed and rolled back every sweep
+        }
         List<String> keys = new ArrayList<>();
         long max = 0;
         try (PreparedStatement ps = conn.prepareStatement(
