@@ -69,6 +69,8 @@ public final class PollingWatches implements AutoCloseable {
         if (timer == null) {
             // its thread first: a factory that throws or returns null left a timer no thread ran, taken for
             // good (no later watch was polled either) with no task for close() to cancel
+            // saturated: toMillis of a longer interval threw 'long overflow', after the thread below had started
+            long ms = interval.compareTo(Duration.ofMillis(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : interval.toMillis();
             ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, threads);
             try {
                 if (!t.prestartCoreThread()) {
@@ -78,7 +80,7 @@ public final class PollingWatches implements AutoCloseable {
                 t.shutdownNow();
                 throw e;
             }
-            task = t.scheduleWithFixedDelay(this::poll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+            task = t.scheduleWithFixedDelay(this::poll, ms, ms, TimeUnit.MILLISECONDS);
             timer = t;
         }
         watches.add(w);

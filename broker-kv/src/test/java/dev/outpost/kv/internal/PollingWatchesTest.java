@@ -131,4 +131,15 @@ class PollingWatchesTest {
                 .hasMessageContaining("made no watch thread");
         w.close();
     }
+
+    @Test
+    void anIntervalPastALongOfMillisecondsStillWatches() throws Exception {
+        PollingWatches w = new PollingWatches("test", Executors.defaultThreadFactory(), new Guard("test"), Duration.ofSeconds(Long.MAX_VALUE),
+                1, revision::get, prefix -> store.get());
+        try (AutoCloseable watch = w.add("svc/", e -> { })) {
+            assertThat(watch).isNotNull(); // converting the interval threw 'long overflow', after the timer's thread had started
+        } finally {
+            w.close();
+        }
+    }
 }
