@@ -117,7 +117,8 @@ public final class RegistryBackups implements AutoCloseable {
     public RegistryBackups start() {
         lifecycle.start();
         timer = new ScheduledThreadPoolExecutor(1, lifecycle.role("timer"));
-        long ms = every.toMillis();
+        // saturated: a longer period, which the builder takes, threw 'long overflow' here with the backups marked started
+        long ms = every.compareTo(Duration.ofMillis(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : every.toMillis();
         timer.scheduleAtFixedRate(this::scheduled, ms, ms, TimeUnit.MILLISECONDS);
         return this;
     }
