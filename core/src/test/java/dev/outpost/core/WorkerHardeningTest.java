@@ -485,48 +485,13 @@ class WorkerHardeningTest {
 
             @Override
             public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
-                return transport.receive(source, maxMessages, wait).stream().map(d -> (Delivery) new Delivery() {
-                    @Override
-                    public String id() {
-                        return d.id();
-                    }
-
-                    @Override
-                    public String messageId() {
-                        return d.messageId();
-                    }
-
-                    @Override
-                    public String source() {
-                        return d.source();
-                    }
-
-                    @Override
-                    public Message message() {
-                        return d.message();
-                    }
-
-                    @Override
-                    public int receiveCount() {
-                        return d.receiveCount();
-                    }
-
+                return transport.receive(source, maxMessages, wait).stream().map(d -> (Delivery) new ForwardingDelivery(d) {
                     @Override
                     public java.util.concurrent.CompletableFuture<Void> ack() {
                         if (armed.getAndSet(false)) {
                             throw new IllegalStateException("the client is closed"); // thrown, not a failed future
                         }
                         return d.ack();
-                    }
-
-                    @Override
-                    public java.util.concurrent.CompletableFuture<Void> retry(Duration delay) {
-                        return d.retry(delay);
-                    }
-
-                    @Override
-                    public java.util.concurrent.CompletableFuture<Void> extend(Duration visibility) {
-                        return d.extend(visibility);
                     }
                 }).toList();
             }

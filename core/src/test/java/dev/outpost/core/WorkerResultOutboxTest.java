@@ -108,47 +108,12 @@ class WorkerResultOutboxTest {
 
         @Override
         public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
-            return delegate.receive(source, maxMessages, wait).stream().map(d -> (Delivery) new Delivery() {
-                @Override
-                public String id() {
-                    return d.id();
-                }
-
-                @Override
-                public String messageId() {
-                    return d.messageId();
-                }
-
-                @Override
-                public String source() {
-                    return d.source();
-                }
-
-                @Override
-                public Message message() {
-                    return d.message();
-                }
-
-                @Override
-                public int receiveCount() {
-                    return d.receiveCount();
-                }
-
+            return delegate.receive(source, maxMessages, wait).stream().map(d -> (Delivery) new ForwardingDelivery(d) {
                 @Override
                 public CompletableFuture<Void> ack() {
                     d.ack();
                     lost.incrementAndGet();
                     return CompletableFuture.failedFuture(new TransportException(source, "timed out waiting for the answer"));
-                }
-
-                @Override
-                public CompletableFuture<Void> retry(Duration delay) {
-                    return d.retry(delay);
-                }
-
-                @Override
-                public CompletableFuture<Void> extend(Duration visibility) {
-                    return d.extend(visibility);
                 }
             }).toList();
         }
