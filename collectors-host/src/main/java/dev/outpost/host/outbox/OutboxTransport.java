@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>When full ({@link Builder#maxMessages} or {@link Builder#maxBytes}): {@link WhenFull#DROP_OLDEST}
- * (the default) deletes the oldest waiting message to make room and counts it in
- * {@link #dropped()}; {@link WhenFull#REJECT_NEW} fails the new send with a
+ * (the default) deletes the oldest waiting message not in the batch being sent to make room and
+ * counts it in {@link #dropped()} (with none, it refuses as REJECT_NEW does); {@link WhenFull#REJECT_NEW} fails the new send with a
  * {@link TransportException} and keeps what is waiting. A message the wrapped transport refuses
  * for good ({@link MessageTooLargeException}) is removed and counted in {@link #undeliverable()}
  * so that it cannot block the ones behind it.
