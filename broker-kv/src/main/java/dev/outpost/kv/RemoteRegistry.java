@@ -10,6 +10,7 @@ import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.kv.internal.BrokerAnswers;
 import dev.outpost.kv.internal.Checks;
+import dev.outpost.kv.internal.ClientAnswers;
 import dev.outpost.kv.internal.PollingWatches;
 import dev.outpost.kv.internal.Wire;
 import dev.outpost.kv.internal.WriterNames;
@@ -89,13 +90,7 @@ public final class RemoteRegistry implements Registry {
         this.defaultKey = b.defaultKey;
         this.timeout = b.timeout;
         this.resendAfter = b.resendAfter;
-        this.waiting = new java.util.concurrent.ConcurrentHashMap<>();
-        client.onResponse(r -> {
-            CompletableFuture<Response> f = waiting.get(r.requestId());
-            if (f != null) {
-                f.complete(r);
-            }
-        });
+        this.waiting = ClientAnswers.of(client); // shared with every registry on the client: one listener, not one per registry
         this.maxValueBytes = b.maxValueBytes;
         this.writer = Optional.empty();
         this.closed = new AtomicBoolean();
