@@ -2,6 +2,7 @@ package dev.outpost.kv.internal;
 
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.spi.RegistryEntry;
+import dev.outpost.spi.RegistryException;
 import dev.outpost.spi.RegistryWatcher;
 import java.time.Duration;
 import java.time.Instant;
@@ -60,7 +61,8 @@ public final class PollingWatches implements AutoCloseable {
     /** Adds a watch; its first listing is taken now, so it reports changes from now on. */
     public synchronized AutoCloseable add(String prefix, RegistryWatcher watcher) {
         if (closed) {
-            throw new IllegalStateException("closed");
+            // the registry's own check passed before a close(): the same typed refusal as after it
+            throw new RegistryException.Closed(name);
         }
         Watch w = new Watch(prefix, watcher);
         for (RegistryEntry e : lister.apply(prefix)) {

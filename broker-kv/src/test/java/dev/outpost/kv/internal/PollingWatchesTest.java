@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.IntNode;
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.spi.RegistryEntry;
+import dev.outpost.spi.RegistryException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -141,5 +142,11 @@ class PollingWatchesTest {
         } finally {
             w.close();
         }
+    }
+    @Test
+    void aWatchAddedAfterCloseIsRefusedAsClosed() {
+        PollingWatches w = watches(1);
+        w.close(); // what a registry's close() raced: its own check had passed, the watches were closed
+        assertThatThrownBy(() -> w.add("svc/", e -> { })).isInstanceOf(RegistryException.Closed.class);
     }
 }
