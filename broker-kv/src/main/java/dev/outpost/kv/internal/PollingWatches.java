@@ -41,7 +41,7 @@ public final class PollingWatches implements AutoCloseable {
     private ScheduledFuture<?> task;
     private long lastRevision = Long.MIN_VALUE;
     private long polls;
-    private boolean closed;
+    private volatile boolean closed;
 
     /**
      * Polls every {@code interval} on one thread from {@code threads}, made with the first watch;
@@ -170,6 +170,11 @@ public final class PollingWatches implements AutoCloseable {
                 if (change != null && watches.contains(this)) {
                     RegistryEntry c = change;
                     calls.run("registry watcher on '" + prefix + "'", () -> watcher.onChange(c));
+                    // a watcher that restored an interrupt it caught: left set, it failed every later listing of this
+                    // poll; cleared first, then closed read, so close()'s own interrupt (after it set closed) stays
+                    if (Thread.interrupted() && closed) {
+                        Thread.currentThread().interrupt();
+                    }
                 }
             }
             known.clear();

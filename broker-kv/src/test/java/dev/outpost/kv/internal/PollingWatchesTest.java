@@ -12,8 +12,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -148,5 +150,29 @@ class PollingWatchesTest {
         PollingWatches w = watches(1);
         w.close(); // what a registry's close() raced: its own check had passed, the watches were closed
         assertThatThrownBy(() -> w.add("svc/", e -> { })).isInstanceOf(RegistryException.Closed.class);
+    }
+
+    @Test
+    void aWatcherThatInterruptsItsThreadDoesNotStarveTheNextPrefix() throws Exception {
+        AtomicLong version = new AtomicLong(1);
+        AtomicReference<List<RegistryEntry>> other = new AtomicReference<>(List.of());
+        CountDownLatch heard = new CountDownLatch(1);
+        try (PollingWatches w = new PollingWatches("test", Executors.defaultThreadFactory(), new Guard("test"), Duration.ofMillis(5), 1,
+                revision::get, prefix -> {
+                    if (prefix.equals("a/")) { // a key under a/ that changes every poll
+                        return List.of(new RegistryEntry("a/k", IntNode.valueOf(1), version.getAndIncrement(), Instant.EPOCH,
+                                Optional.empty(), false, Optional.empty()));
+                    }
+                    if (Thread.currentThread().isInterrupted()) { // as a broker call does: it cannot wait interrupted
+                        throw new RegistryException.Unavailable(prefix, "interrupted waiting for the broker", null);
+                    }
+                    return other.get();
+                });
+                AutoCloseable a = w.add("a/", e -> Thread.currentThread().interrupt());
+                AutoCloseable b = w.add("b/", e -> heard.countDown())) {
+            other.set(List.of(new RegistryEntry("b/k", IntNode.valueOf(1), 1, Instant.EPOCH, Optional.empty(), false, Optional.empty())));
+            // the interrupt the a/ watcher left failed the b/ listing of every poll: b/ never heard of its key
+            assertThat(heard.await(10, TimeUnit.SECONDS)).isTrue();
+        }
     }
 }
