@@ -97,6 +97,19 @@ class DynamoDbRegistryContractTest extends RegistryContract {
         }
     }
 
+    @Test
+    void anExpiredRetentionPastTheLastInstantStillWritesLeasedKeys() {
+        String table = "registry-retention-" + TABLES.incrementAndGet();
+        new DynamoDbProvisioner(dynamo).table(table);
+        // the builder takes any non-negative retention: the ttl attribute (expiry + retention) overflowed Instant on every leased write
+        try (DynamoDbRegistry kv = DynamoDbRegistry.builder(dynamo, table).expiredRetention(Duration.ofSeconds(Long.MAX_VALUE))
+                .build().start()) {
+            dev.outpost.spi.RegistryEntry e = kv.register("svc/a", dev.outpost.Json.parse("1"), java.util.Optional.of(Duration.ofMinutes(1)));
+            assertThat(kv.replace("svc/a", dev.outpost.Json.parse("2"), e.version()).version()).isGreaterThan(e.version());
+            assertThat(kv.get("svc/a")).hasValueSatisfying(x -> assertThat(x.value().asInt()).isEqualTo(2));
+        }
+    }
+
     @org.junit.jupiter.api.Nested
     class Lifecycle extends dev.outpost.testkit.LifecycleContract<DynamoDbRegistry> {
         @Override

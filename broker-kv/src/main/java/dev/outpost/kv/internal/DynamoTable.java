@@ -3,6 +3,7 @@ package dev.outpost.kv.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.outpost.spi.RegistryEntry;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -113,6 +114,16 @@ public final class DynamoTable {
         return Optional.of(ceiling);
     }
 
+    /** Epoch seconds of DynamoDB's removal: {@code expMs} plus the retention, saturated at the last instant. */
+    private long ttlSeconds(long expMs) {
+        try {
+            return Instant.ofEpochMilli(expMs).plus(expiredRetention).getEpochSecond();
+        } catch (DateTimeException | ArithmeticException tooFar) {
+            // a retention the builder takes (any non-negative one) overflowed here and failed every leased write
+            return Instant.MAX.getEpochSecond();
+        }
+    }
+
     public Optional<Item> read(String key) {
         Map<String, AttributeValue> a = dynamo.getItem(r -> r.tableName(table).key(keyOf(key)).consistentRead(true)).item();
         return a == null || a.isEmpty() ? Optional.empty() : Optional.of(item(a));
@@ -128,7 +139,7 @@ public final class DynamoTable {
         next.by.ifPresent(b -> a.put("by", s(b)));
         next.expMs.ifPresent(e -> {
             a.put("expMs", n(e));
-            a.put("ttl", n(Instant.ofEpochMilli(e).plus(expiredRetention).getEpochSecond()));
+            a.put("ttl", n(ttlSeconds(e)));
         });
         if (next.deleted) {
             a.put("del", AttributeValue.builder().bool(true).build());
