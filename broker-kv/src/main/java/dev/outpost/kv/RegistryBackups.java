@@ -79,6 +79,8 @@ public final class RegistryBackups implements AutoCloseable {
     private final Pattern leftover;
     private final Lifecycle lifecycle;
     private final Object lock = new Object();
+    private final Object timerLock = new Object();
+    /** Guarded by {@link #timerLock}: set by start(), read by the shutdown thread, which had no happens-before edge to it. */
     private ScheduledThreadPoolExecutor timer;
     private Instant last = Instant.EPOCH;
 
@@ -116,21 +118,30 @@ public final class RegistryBackups implements AutoCloseable {
      */
     public RegistryBackups start() {
         lifecycle.start();
-        timer = new ScheduledThreadPoolExecutor(1, lifecycle.role("timer"));
-        // saturated: a longer period, which the builder takes, threw 'long overflow' here with the backups marked started
-        long ms = every.compareTo(Duration.ofMillis(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : every.toMillis();
-        timer.scheduleAtFixedRate(this::scheduled, ms, ms, TimeUnit.MILLISECONDS);
+        synchronized (timerLock) {
+            if (lifecycle.stopped()) {
+                return this; // a shutdown came in between: its stopper found no timer, so none is made that nothing stops
+            }
+            timer = new ScheduledThreadPoolExecutor(1, lifecycle.role("timer"));
+            // saturated: a longer period, which the builder takes, threw 'long overflow' here with the backups marked started
+            long ms = every.compareTo(Duration.ofMillis(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : every.toMillis();
+            timer.scheduleAtFixedRate(this::scheduled, ms, ms, TimeUnit.MILLISECONDS);
+        }
         return this;
     }
 
     /** Stops the timer (a backup being written is finished first). Idempotent: the same future every call. */
     public CompletableFuture<ShutdownResult> shutdown() {
         return lifecycle.shutdown(Duration.ofSeconds(70), () -> {
-            if (timer != null) {
-                timer.shutdown();
+            ScheduledThreadPoolExecutor t;
+            synchronized (timerLock) {
+                t = timer;
+            }
+            if (t != null) {
+                t.shutdown();
                 try {
-                    if (!timer.awaitTermination(60, TimeUnit.SECONDS)) {
-                        timer.shutdownNow();
+                    if (!t.awaitTermination(60, TimeUnit.SECONDS)) {
+                        t.shutdownNow();
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
