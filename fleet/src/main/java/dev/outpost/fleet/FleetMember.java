@@ -1,6 +1,5 @@
 package dev.outpost.fleet;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.ConfigException;
 import dev.outpost.Json;
 import dev.outpost.Request;
@@ -90,7 +89,14 @@ public final class FleetMember implements AutoCloseable {
     private final Object lock = new Object();
     private volatile java.time.Instant startedAt;
     private volatile Map<String, String> collectedFacts = Map.of();
-    /** What {@link #record()} returns until the facts or the start time change (the filter reads it per request). */
+    /** Facts runs started, and the latest whose result was kept: guarded by {@link #factsLock}. */
+    private long factsRuns;
+    private long factsKept;
+    private final Object factsLock = new Object();
+    /**
+     * What {@link #record()} returns (the filter reads it per request), rebuilt under {@link #factsLock} whenever the
+     * facts or the start time change: a cache filled lazily could be filled from facts a refresh had just replaced.
+     */
     private volatile HostRecord current;
     private volatile Thread timer;
 
@@ -112,6 +118,7 @@ public final class FleetMember implements AutoCloseable {
         this.guard = new Guard("fleet member " + id);
         this.sweeper = new Sweeper(ticker, ticker == Sweeper.SYSTEM_TICKER, 1000, guard); // heartbeats are minutes apart: a wake-up a second is plenty
         this.startedAt = clock.instant();
+        this.current = build();
         this.registration = new Registration(registry, id, ttl);
         this.filter = new HostFilter(registry, this::record);
     }
@@ -128,14 +135,13 @@ public final class FleetMember implements AutoCloseable {
 
     /** What this member registers (or last registered). */
     public HostRecord record() {
-        HostRecord r = current;
-        if (r == null) {
-            Map<String, String> facts = new TreeMap<>(collectedFacts);
-            facts.putAll(configuredFacts);
-            r = new HostRecord(id, requests, collectors, tags, facts, startedAt);
-            current = r;
-        }
-        return r;
+        return current;
+    }
+
+    private HostRecord build() {
+        Map<String, String> facts = new TreeMap<>(collectedFacts);
+        facts.putAll(configuredFacts);
+        return new HostRecord(id, requests, collectors, tags, facts, startedAt);
     }
 
     /**
@@ -169,8 +175,10 @@ public final class FleetMember implements AutoCloseable {
         if (!state.compareAndSet(State.NEW, State.RUNNING)) {
             throw new IllegalStateException("fleet member " + id + " was already started");
         }
-        startedAt = clock.instant();
-        current = null;
+        synchronized (factsLock) {
+            startedAt = clock.instant();
+            current = build();
+        }
         refreshFacts();
         beat();
         sweeper.schedule(heartbeat.toNanos(), this::heartbeatTask);
@@ -219,13 +227,23 @@ public final class FleetMember implements AutoCloseable {
         if (factsCollector.isEmpty()) {
             return;
         }
+        long run;
+        synchronized (factsLock) {
+            run = ++factsRuns;
+        }
         guard.run("collector " + FACTS_COLLECTOR, () -> {
             try {
                 Object result = factsCollector.get().collect(Request.builder(FACTS_COLLECTOR).build(),
                         new LocalContext(clock, Duration.ofSeconds(30)));
-                JsonNode tree = Json.toTree(result);
-                collectedFacts = HostJson.flatten(tree);
-                current = null;
+                Map<String, String> facts = HostJson.flatten(Json.toTree(result));
+                synchronized (factsLock) {
+                    // runs overlap (the member's own, a caller's): one that started earlier but returns later read older facts
+                    if (run > factsKept) {
+                        factsKept = run;
+                        collectedFacts = facts;
+                        current = build();
+                    }
+                }
             } catch (Exception e) {
                 throw new IllegalStateException("host.facts failed: " + e, e);
             }

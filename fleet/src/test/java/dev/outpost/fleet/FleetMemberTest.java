@@ -14,7 +14,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class FleetMemberTest {
@@ -135,5 +138,40 @@ class FleetMemberTest {
         FleetMember never = member("n").build();
         assertThat(never.shutdown().join().clean()).isTrue();
         assertThatThrownBy(never::start).isInstanceOf(IllegalStateException.class);
+    }
+    @Test
+    void aFactsRunThatStartedEarlierDoesNotOverwriteWhatALaterRefreshRead() throws Exception {
+        AtomicReference<String> state = new AtomicReference<>("before");
+        AtomicReference<Thread> slow = new AtomicReference<>();
+        CountDownLatch slowRead = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Collector changing = Collector.of("host.facts", (r, c) -> {
+            String seen = state.get();
+            if (slow.compareAndSet(Thread.currentThread(), null)) {
+                slowRead.countDown();
+                release.await(10, TimeUnit.SECONDS);
+            }
+            return Map.of("state", seen);
+        });
+        FleetMember m = FleetMember.builder(registry).id("web-9").clock(time).ticker(time.ticker()).collectors(List.of(changing))
+                .build().start();
+        try {
+            Thread hourly = new Thread(m::refreshFacts); // as the member's own facts refresh, on its thread
+            slow.set(hourly);
+            hourly.start();
+            assertThat(slowRead.await(10, TimeUnit.SECONDS)).isTrue(); // it read the host as it was, and is slow to return
+            state.set("after");
+            m.refreshFacts(); // the user refreshes after changing the host
+            assertThat(m.record().facts()).containsEntry("state", "after");
+            release.countDown();
+            hourly.join(10_000);
+            // before: the earlier run, finishing last, put back what it had read, for the hour until the next refresh
+            assertThat(m.record().facts()).containsEntry("state", "after");
+            m.beat();
+            HostRecord h = dev.outpost.fleet.internal.HostJson.read(registry.get("fleet/hosts/web-9").orElseThrow().value()).orElseThrow();
+            assertThat(h.facts()).containsEntry("state", "after");
+        } finally {
+            m.close();
+        }
     }
 }
