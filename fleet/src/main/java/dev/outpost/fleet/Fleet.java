@@ -14,6 +14,7 @@ import dev.outpost.fleet.internal.ConfigValues;
 import dev.outpost.fleet.internal.FleetAttributes;
 import dev.outpost.fleet.internal.FleetContext;
 import dev.outpost.fleet.internal.Inventory;
+import dev.outpost.fleet.internal.Pings;
 import dev.outpost.fleet.internal.PollPacing;
 import dev.outpost.fleet.internal.Sweeper;
 import dev.outpost.spi.Codec;
@@ -28,7 +29,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -88,11 +88,10 @@ public final class Fleet implements AutoCloseable {
     private volatile ExecutorService ownExecutor;
     private final AnswerRouter router = new AnswerRouter();
     private final Map<String, CallState> active = router.active();
-    private final Map<String, AnswerRouter.Ping> pings = router.pings();
+    private final Pings pinger;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
     private final LongAdder calls = new LongAdder();
-    private final LongAdder unmatchedPings = new LongAdder();
     private final FleetContext context;
     private volatile Thread timer;
     private final Optional<PollPacing> pacing;
@@ -122,6 +121,7 @@ public final class Fleet implements AutoCloseable {
         replyTo.ifPresent(cb::replyTo);
         b.pollWait.ifPresent(cb::pollWait);
         this.client = cb.build();
+        this.pinger = new Pings(client, topic, ticker, sweeper, router.pings(), pacing, maxHosts);
         this.context = new FleetContext(clock, ticker, sweeper, guard, registry,
                 () -> userExecutor.isPresent() ? userExecutor.get() : ownExecutor, router, transport, codec, client, topic, pacing);
     }
@@ -177,45 +177,7 @@ public final class Fleet implements AutoCloseable {
             checkSize(hosts.size());
             return new Discovery(Discovery.Source.REGISTRY, hosts, Duration.ofNanos(ticker.getAsLong() - t0));
         }
-        return ping(selector, FleetRequest.positive(pingDeadline, "pingDeadline")).join();
-    }
-
-    private CompletableFuture<Discovery> ping(Selector selector, Duration wait) {
-        long t0 = ticker.getAsLong();
-        Request.Builder rb = Request.builder("outpost.ping").replyTo(client.replyTo()).ttl(wait);
-        if (!selector.equals(Selector.all())) {
-            rb.attribute(FleetAttributes.SELECT, selector.text());
-        }
-        Request r = rb.build();
-        Map<String, HostRecord> seen = new ConcurrentHashMap<>();
-        CompletableFuture<Discovery> done = new CompletableFuture<>();
-        Runnable end = () -> {
-            pacing.ifPresent(p -> p.settled(r));
-            pings.remove(r.id());
-            List<HostRecord> hosts = new ArrayList<>(seen.values());
-            hosts.sort(java.util.Comparator.comparing(HostRecord::id));
-            done.complete(new Discovery(Discovery.Source.PING, hosts, Duration.ofNanos(ticker.getAsLong() - t0)));
-        };
-        pings.put(r.id(), new AnswerRouter.Ping(resp -> {
-            if (seen.size() < maxHosts) {
-                try {
-                    seen.putIfAbsent(resp.worker(), new HostRecord(resp.worker(), "", List.of(), java.util.Set.of(), Map.of(),
-                            resp.startedAt()));
-                } catch (IllegalArgumentException e) {
-                    unmatchedPings.increment(); // an id no host may have
-                }
-            }
-        }, end));
-        pacing.ifPresent(p -> p.expectAnswers(r, wait));
-        sweeper.schedule(wait.toNanos(), end);
-        try {
-            client.send(topic, r).join();
-        } catch (RuntimeException e) {
-            pings.remove(r.id());
-            pacing.ifPresent(p -> p.settled(r));
-            throw e;
-        }
-        return done;
+        return pinger.ping(selector, FleetRequest.positive(pingDeadline, "pingDeadline")).join();
     }
 
     /**
@@ -255,7 +217,7 @@ public final class Fleet implements AutoCloseable {
 
     /** Counters since start. */
     public FleetStats stats() {
-        return new FleetStats(calls.sum(), active.size(), router.answers(), router.late(), router.unmatched() + unmatchedPings.sum(),
+        return new FleetStats(calls.sum(), active.size(), router.answers(), router.late(), router.unmatched() + pinger.unmatched(),
                 router.impostors(), client.undecodableResponses(), guard.failures());
     }
 
@@ -341,7 +303,7 @@ public final class Fleet implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         List.copyOf(active.values()).forEach(CallState::cancelAll);
-        List.copyOf(pings.values()).forEach(p -> p.end().run()); // the timer that ends them stops: with what they heard
+        pinger.endAll(); // the timer that ends them stops: with what they heard
         sweeper.stop();
         Thread t = timer;
         if (t != null) {
