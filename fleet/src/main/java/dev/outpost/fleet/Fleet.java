@@ -121,7 +121,7 @@ public final class Fleet implements AutoCloseable {
         replyTo.ifPresent(cb::replyTo);
         b.pollWait.ifPresent(cb::pollWait);
         this.client = cb.build();
-        this.pinger = new Pings(client, topic, ticker, sweeper, router.pings(), pacing, maxHosts);
+        this.pinger = new Pings(client, topic, ticker, sweeper, router.pings(), pacing, maxHosts, () -> state.get() == State.RUNNING);
         this.context = new FleetContext(clock, ticker, sweeper, guard, registry,
                 () -> userExecutor.isPresent() ? userExecutor.get() : ownExecutor, router, transport, codec, client, topic, pacing);
     }

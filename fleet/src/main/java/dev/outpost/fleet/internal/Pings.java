@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -29,11 +30,12 @@ public final class Pings {
     private final Map<String, AnswerRouter.Ping> open;
     private final Optional<PollPacing> pacing;
     private final int maxHosts;
+    private final BooleanSupplier running;
     private final LongAdder unmatched = new LongAdder();
 
-    /** {@code open}: the router's pings, which it hands the answers to. */
+    /** {@code open}: the router's pings, which it hands the answers to; {@code running}: whether the fleet still runs. */
     public Pings(Client client, String topic, LongSupplier ticker, Sweeper sweeper, Map<String, AnswerRouter.Ping> open,
-            Optional<PollPacing> pacing, int maxHosts) {
+            Optional<PollPacing> pacing, int maxHosts, BooleanSupplier running) {
         this.client = client;
         this.topic = topic;
         this.ticker = ticker;
@@ -41,9 +43,14 @@ public final class Pings {
         this.open = open;
         this.pacing = pacing;
         this.maxHosts = maxHosts;
+        this.running = running;
     }
 
-    /** Pings the hosts {@code selector} selects; completes with those that answered within {@code wait}. */
+    /**
+     * Pings the hosts {@code selector} selects; completes with those that answered within {@code wait}.
+     *
+     * @throws IllegalStateException when the fleet shut down meanwhile
+     */
     public CompletableFuture<Discovery> ping(Selector selector, Duration wait) {
         long t0 = ticker.getAsLong();
         Request.Builder rb = Request.builder("outpost.ping").replyTo(client.replyTo()).ttl(wait);
@@ -69,6 +76,12 @@ public final class Pings {
                 }
             }
         }, end));
+        if (!running.getAsBoolean()) {
+            // shut down since the caller's check: the shutdown may have ended the open pings before this one was
+            // among them, and stopped the timer that would end it, so it never would be
+            open.remove(r.id());
+            throw new IllegalStateException("fleet is closed");
+        }
         pacing.ifPresent(p -> p.expectAnswers(r, wait));
         sweeper.schedule(wait.toNanos(), end);
         try {
