@@ -426,7 +426,7 @@ public final class DynamoDbRegistry implements Registry {
 
         /** How often watches poll (default 1 s). */
         public Builder pollInterval(Duration interval) {
-            if (interval.toMillis() < 10) {
+            if (interval.compareTo(Duration.ofMillis(10)) < 0) { // not toMillis(): it overflows for the longest durations
                 throw new IllegalArgumentException("pollInterval must be at least 10 ms, was " + interval);
             }
             this.pollInterval = Optional.of(interval);

@@ -330,7 +330,9 @@ public final class RemoteRegistry implements Registry {
                 if (left <= 0) {
                     throw new TimeoutException("no answer to " + request.collector() + " within " + timeout);
                 }
-                Duration wait = Duration.ofNanos(Math.max(1_000_000, Math.min(left, resendAfter.toNanos())));
+                // saturated: the nanoseconds of a longer resend wait, which the builder takes, overflowed in every call
+                long resend = resendAfter.compareTo(LONGEST_WAIT) > 0 ? LONGEST_WAIT.toNanos() : resendAfter.toNanos();
+                Duration wait = Duration.ofNanos(Math.max(1_000_000, Math.min(left, resend)));
                 CompletableFuture<Response> attempt = destination.isPresent() ? client.call(destination.get(), request, wait)
                         : client.call(request, wait);
                 attempt.whenComplete((r, e) -> {
@@ -410,7 +412,7 @@ public final class RemoteRegistry implements Registry {
          * {@link RegistryService} does for the worker it owns) so a request is carried out once.
          */
         public Builder resendAfter(Duration wait) {
-            if (wait.toMillis() < 10) {
+            if (wait.compareTo(Duration.ofMillis(10)) < 0) { // not toMillis(): it overflows for the longest durations
                 throw new IllegalArgumentException("resendAfter must be at least 10 ms, was " + wait);
             }
             this.resendAfter = wait;
@@ -419,7 +421,7 @@ public final class RemoteRegistry implements Registry {
 
         /** How often watches poll (default 1 s). */
         public Builder pollInterval(Duration interval) {
-            if (interval.toMillis() < 10) {
+            if (interval.compareTo(Duration.ofMillis(10)) < 0) { // not toMillis(): it overflows for the longest durations
                 throw new IllegalArgumentException("pollInterval must be at least 10 ms, was " + interval);
             }
             this.pollInterval = interval;

@@ -52,4 +52,31 @@ class RemoteRegistryHugeTimeoutTest {
             assertThat(remote.get("svc/a")).isEmpty();
         }
     }
+    @Test
+    void aResendWaitOfAMillionDaysStillCalls() {
+        // the builder takes it; its nanoseconds overflowed in every call, which then failed as 'the client cannot send'
+        try (RemoteRegistry remote = RemoteRegistry.builder(client).resendAfter(Duration.ofDays(1_000_000)).build()) {
+            remote.register("svc/a", Json.parse("1"), Optional.empty());
+            assertThat(remote.get("svc/a")).isPresent();
+        }
+    }
+
+    @Test
+    void waitsOfTheLargestDurationAreTakenByTheBuilder() {
+        // both threw ArithmeticException ('long overflow') while checking the 10 ms minimum
+        try (RemoteRegistry remote = RemoteRegistry.builder(client).resendAfter(Duration.ofSeconds(Long.MAX_VALUE))
+                .pollInterval(Duration.ofSeconds(Long.MAX_VALUE)).build()) {
+            assertThat(remote.get("svc/a")).isEmpty();
+        }
+        software.amazon.awssdk.services.dynamodb.DynamoDbClient unused = new software.amazon.awssdk.services.dynamodb.DynamoDbClient() {
+            @Override
+            public String serviceName() {
+                return "dynamodb";
+            }
+
+            @Override
+            public void close() {}
+        };
+        assertThat(DynamoDbRegistry.builder(unused, "t").pollInterval(Duration.ofSeconds(Long.MAX_VALUE))).isNotNull();
+    }
 }
