@@ -181,8 +181,8 @@ public final class FleetMember implements AutoCloseable {
         }
         refreshFacts();
         beat();
-        sweeper.schedule(heartbeat.toNanos(), this::heartbeatTask);
-        sweeper.schedule(factsRefresh.toNanos(), this::factsTask);
+        sweeper.schedule(Sweeper.nanos(heartbeat), this::heartbeatTask);
+        sweeper.schedule(Sweeper.nanos(factsRefresh), this::factsTask);
         Thread t = threads.newThread(sweeper::loop, "heartbeat");
         timer = t;
         t.start();
@@ -211,14 +211,14 @@ public final class FleetMember implements AutoCloseable {
     private void heartbeatTask() {
         if (state.get() == State.RUNNING) {
             beat();
-            sweeper.schedule(heartbeat.toNanos(), this::heartbeatTask);
+            sweeper.schedule(Sweeper.nanos(heartbeat), this::heartbeatTask);
         }
     }
 
     private void factsTask() {
         if (state.get() == State.RUNNING) {
             refreshFacts();
-            sweeper.schedule(factsRefresh.toNanos(), this::factsTask);
+            sweeper.schedule(Sweeper.nanos(factsRefresh), this::factsTask);
         }
     }
 

@@ -515,4 +515,18 @@ class FleetCallTest {
         assertThat(s.hosts(Outcome.OK)).containsExactlyInAnyOrderElementsOf(web);
         assertThat(hosts.runs).as("the db hosts were not targeted").containsOnlyKeys(web.toArray(String[]::new));
     }
+    @Test
+    void aCallWithADeadlineOfAMillionDaysStillCallsEveryHost() throws Exception {
+        hosts.add("web-1", Behaviour.OK, "web");
+        hosts.add("web-2", Behaviour.OK, "web");
+        hosts.workers.keySet().forEach(hosts::start);
+        Fleet fleet = fleet();
+        // the request takes any positive deadline; its nanoseconds overflowed once the call was registered: the call
+        // failed with ArithmeticException and stayed active for good
+        FleetCall call = fleet.call(FleetRequest.builder("app.work").target(Selector.parse("tag:web"))
+                .deadline(Duration.ofDays(1_000_000)).build());
+        FleetSummary s = call.summary().get(10, TimeUnit.SECONDS);
+        assertThat(s.hosts(Outcome.OK)).containsExactlyInAnyOrder("web-1", "web-2");
+        assertThat(fleet.stats().active()).isZero();
+    }
 }

@@ -174,4 +174,24 @@ class FleetMemberTest {
             m.close();
         }
     }
+    @Test
+    void aFactsRefreshOfAMillionDaysStillStartsTheHeartbeat() {
+        // the builder takes it; its nanoseconds overflowed in start(), after the entry was written: no heartbeat ever refreshed it
+        FleetMember m = member("web-8").factsRefresh(Duration.ofDays(1_000_000)).heartbeat(Duration.ofDays(1_000_000))
+                .ttl(Duration.ofDays(3_000_000)).build();
+        try {
+            m.start();
+            assertThat(registry.get("fleet/hosts/web-8")).isPresent();
+        } finally {
+            m.close();
+        }
+        FleetMember beating = member("web-7").factsRefresh(Duration.ofDays(1_000_000)).build().start();
+        try {
+            long before = beating.writes();
+            time.advance(Duration.ofMinutes(5));
+            await().until(() -> beating.writes() > before);
+        } finally {
+            beating.close();
+        }
+    }
 }

@@ -130,7 +130,7 @@ public final class CallState {
             step.abort().ifPresent(reason -> abort(reason, emitted));
         }
         if (step.pause()) {
-            ctx.sweeper().schedule(rollout.pause().toNanos(), () -> {
+            ctx.sweeper().schedule(Sweeper.nanos(rollout.pause()), () -> {
                 synchronized (this) {
                     rollout.resume();
                 }
@@ -174,7 +174,7 @@ public final class CallState {
             }
         }
         List<Slot> group = List.copyOf(targets);
-        Sweeper.Task task = ctx.sweeper().schedule(deadline.toNanos(), () -> onDeadline(group));
+        Sweeper.Task task = ctx.sweeper().schedule(Sweeper.nanos(deadline), () -> onDeadline(group));
         ctx.expectAnswers(this, deadline);
         synchronized (this) {
             for (Slot s : targets) {

@@ -83,7 +83,7 @@ public final class Pings {
             throw new IllegalStateException("fleet is closed");
         }
         pacing.ifPresent(p -> p.expectAnswers(r, wait));
-        sweeper.schedule(wait.toNanos(), end);
+        sweeper.schedule(Sweeper.nanos(wait), end);
         try {
             client.send(topic, r).join();
         } catch (RuntimeException e) {

@@ -33,7 +33,7 @@ public final class PollPacing extends ForwardingTransport {
 
     /** {@code call} expects answers for {@code within} from now. */
     public void expectAnswers(Object call, Duration within) {
-        long until = nanoTime.getAsLong() + Math.min(within.toNanos(), LONGEST.toNanos() * 1000);
+        long until = nanoTime.getAsLong() + Math.min(Sweeper.nanos(within), LONGEST.toNanos() * 1000);
         waiting.merge(call, until, (a, b) -> b - a > 0 ? b : a);
     }
 
@@ -52,7 +52,7 @@ public final class PollPacing extends ForwardingTransport {
         for (long until : waiting.values()) {
             left = Math.max(left, until - now);
         }
-        if (left <= wait.toNanos()) {
+        if (left <= Sweeper.nanos(wait)) {
             return wait;
         }
         return left >= LONGEST.toNanos() ? LONGEST : Duration.ofNanos(left);

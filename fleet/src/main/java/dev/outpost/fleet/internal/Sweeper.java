@@ -1,6 +1,7 @@
 package dev.outpost.fleet.internal;
 
 import dev.outpost.core.lifecycle.Guard;
+import java.time.Duration;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -30,6 +31,14 @@ public final class Sweeper {
         this.realTime = realTime;
         this.granularityMillis = granularityMillis;
         this.guard = guard;
+    }
+
+    /**
+     * {@code wait} in nanoseconds for {@link #schedule}, at most about 146 years: builders and requests take any
+     * positive duration, and converting a longer one threw 'long overflow' (half a long keeps due times comparable).
+     */
+    public static long nanos(Duration wait) {
+        return wait.compareTo(Duration.ofNanos(Long.MAX_VALUE / 2)) > 0 ? Long.MAX_VALUE / 2 : wait.toNanos();
     }
 
     /** Runs {@code action} once {@code delayNanos} have passed on the ticker; the handle cancels it. */
