@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RecordApi {
     private static final Logger log = LoggerFactory.getLogger(RecordApi.class);
+    private static final java.util.regex.Pattern SOURCE = java.util.regex.Pattern.compile(RecordStore.SOURCE_PATTERN);
     /**
      * Writes replies. A record's data was written inside its envelope (one level deep) within
      * Jackson's default nesting limit; {@code latest} puts it two levels deep ({@code data.content}),
@@ -139,6 +140,11 @@ public final class RecordApi {
         JsonNode uuid = json.get("uuid");
         if (uuid == null || !uuid.isTextual()) {
             throw new Refused("uuid", "uuid (the sender's id) is required and must be a string");
+        }
+        if (!SOURCE.matcher(uuid.asText()).matches()) {
+            // checked here, not only by the store: a store that fails first would have its error logged with
+            // the caller's text in it (newlines forging log lines, megabytes of it)
+            throw new Refused("source", "source must be letters, digits, '.' and '-', starting with a letter or digit, at most 128 characters");
         }
         if (!json.has("data")) {
             throw new Refused("data", "data is required");
