@@ -241,7 +241,8 @@ public final class RecordHttpServer implements AutoCloseable {
 
     /** Closes connections past their head, body or reply deadline. */
     private void reapLoop() {
-        long every = Math.max(10, Math.min(1000, Math.min(headerTimeout.toMillis(), bodyTimeout.toMillis()) / 4));
+        Duration shortest = headerTimeout.compareTo(bodyTimeout) < 0 ? headerTimeout : bodyTimeout; // toMillis() overflows past 292e6 years
+        long every = shortest.compareTo(Duration.ofSeconds(4)) >= 0 ? 1000 : Math.max(10, shortest.toMillis() / 4);
         while (lifecycle.running()) {
             try {
                 Thread.sleep(every);
