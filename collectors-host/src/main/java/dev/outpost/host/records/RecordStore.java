@@ -9,18 +9,15 @@ import dev.outpost.ShutdownResult;
 import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.host.internal.Config;
+import dev.outpost.host.internal.DirectoryLock;
 import dev.outpost.host.internal.RecordFileWriter;
 import dev.outpost.host.internal.RecordFiles;
 import dev.outpost.host.internal.RecordJournal;
 import dev.outpost.spi.ConfigSource;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -95,13 +92,13 @@ public final class RecordStore implements AutoCloseable {
     private final RecordFileWriter writer;
     private final ReentrantLock[] stripes = new ReentrantLock[64];
     /** Request-id hashes whose journal segment is not retired yet, and their names. */
-    private FileChannel lockChannel;
-    private FileLock lock;
+    private final DirectoryLock lock;
     private Thread syncer;
     private Thread fileThread;
 
     private RecordStore(Builder b, Path directory, Duration retention, Duration fileSyncDelay) {
         this.dir = directory;
+        this.lock = new DirectoryLock(directory.resolve(".outpost").resolve("lock"));
         this.files = new RecordFiles(directory, b.clock, retention);
         this.retention = retention;
         this.fileSyncDelay = fileSyncDelay;
@@ -139,18 +136,7 @@ public final class RecordStore implements AutoCloseable {
         lifecycle.start();
         try {
             files.open();
-            lockChannel = FileChannel.open(dir.resolve(".outpost").resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock l;
-            try {
-                l = lockChannel.tryLock();
-            } catch (java.nio.channels.OverlappingFileLockException e) {
-                l = null;
-            }
-            if (l == null) {
-                lockChannel.close();
-                throw new IOException("record directory " + dir + " is already open in another RecordStore");
-            }
-            lock = l;
+            lock.take(dir);
             files.startSyncPool(lifecycle.role("fsync"));
             RecordFiles.Materializer replay = files.materializer();
             journal.open(replay);
@@ -159,7 +145,7 @@ public final class RecordStore implements AutoCloseable {
             files.sweep();
         } catch (IOException | RuntimeException e) {
             files.stopSyncPool(true);
-            releaseLock();
+            lock.release();
             lifecycle.failedStart();
             throw e;
         }
@@ -353,7 +339,7 @@ public final class RecordStore implements AutoCloseable {
                 m.finish();
             } finally {
                 files.stopSyncPool(false);
-                releaseLock();
+                lock.release();
             }
         });
     }
@@ -362,19 +348,6 @@ public final class RecordStore implements AutoCloseable {
     @Override
     public void close() {
         lifecycle.closeAndReport(shutdown());
-    }
-
-    private void releaseLock() {
-        try {
-            if (lock != null) {
-                lock.release();
-            }
-            if (lockChannel != null) {
-                lockChannel.close();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static void requireValid(String requestId, String source, JsonNode data) {
