@@ -95,6 +95,10 @@ public final class RecordStore implements AutoCloseable {
     private final DirectoryLock lock;
     private Thread syncer;
     private Thread fileThread;
+    /** Orders start() against a shutdown's stop, which may run while start() is still opening things. */
+    private final Object startGate = new Object();
+    /** Whether start() got everything open (guarded by startGate); until then a shutdown's stop leaves it to start(). */
+    private boolean opened;
 
     private RecordStore(Builder b, Path directory, Duration retention, Duration fileSyncDelay) {
         this.dir = directory;
@@ -134,26 +138,43 @@ public final class RecordStore implements AutoCloseable {
      */
     public RecordStore start() throws IOException {
         lifecycle.start();
+        boolean journalOpen = false;
         try {
             files.open();
             lock.take(dir);
             files.startSyncPool(lifecycle.role("fsync"));
             RecordFiles.Materializer replay = files.materializer();
+            journalOpen = true;
             journal.open(replay);
             replay.finish();
             files.rescan();
             files.sweep();
+            synchronized (startGate) {
+                if (!lifecycle.running()) { // its stop ran before anything was open (the lock, the journal): undone here
+                    throw new IllegalStateException("the record store was shut down while it started");
+                }
+                opened = true;
+            }
         } catch (IOException | RuntimeException e) {
+            if (journalOpen) { // its segment's channel, and the segment prepared for this run
+                try {
+                    journal.closeAndRetireAll(files.materializer());
+                } catch (IOException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
             files.stopSyncPool(true);
             lock.release();
             lifecycle.failedStart();
             throw e;
         }
         try {
-            fileThread = lifecycle.newThread(writer::run, "files");
-            fileThread.start();
-            syncer = lifecycle.newThread(this::syncLoop, "sync");
-            syncer.start();
+            synchronized (startGate) { // a stop that comes now finds the threads
+                fileThread = lifecycle.newThread(writer::run, "files");
+                fileThread.start();
+                syncer = lifecycle.newThread(this::syncLoop, "sync");
+                syncer.start();
+            }
         } catch (RuntimeException | Error e) { // no thread: a start() that throws is never closed, so nothing stays held
             shutdown().join();
             throw e;
@@ -325,6 +346,11 @@ public final class RecordStore implements AutoCloseable {
      */
     public CompletableFuture<ShutdownResult> shutdown() {
         return lifecycle.shutdown(Duration.ofSeconds(30), () -> {
+            synchronized (startGate) {
+                if (!opened) {
+                    return; // start() is still opening, or failed: it closes what it opened itself
+                }
+            }
             if (syncer != null) {
                 syncer.interrupt();
                 syncer.join(TimeUnit.SECONDS.toMillis(10));

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,6 +63,30 @@ class RecordStoreHardeningTest {
         try (Stream<Path> left = Files.list(journal)) {
             assertThat(left.filter(p -> p.getFileName().toString().endsWith(".journal")).toList())
                     .as("no journal segment written after the shutdown").isEmpty();
+        }
+    }
+
+    @Test
+    void aShutdownWhileStartIsUnderWayLeavesTheDirectoryFree() throws Exception {
+        Path dir = tmp.resolve("records");
+        Path parent = tmp.toAbsolutePath().normalize();
+        AtomicReference<RecordStore> store = new AtomicReference<>();
+        // start() creates the directory, then fsyncs its parent: the whole shutdown runs right there, before the lock is taken
+        dev.outpost.host.internal.DurableFiles.observeDirectorySyncs(p -> {
+            if (p.equals(parent) && store.get() != null) {
+                assertThat(store.getAndSet(null).shutdown()).succeedsWithin(Duration.ofSeconds(30));
+            }
+        });
+        RecordStore first = RecordStore.builder(dir).build();
+        store.set(first);
+        try {
+            assertThatThrownBy(first::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("shut down");
+        } finally {
+            dev.outpost.host.internal.DurableFiles.observeDirectorySyncs(p -> { });
+        }
+        try (RecordStore again = RecordStore.builder(dir).build().start()) {
+            again.store("r-1", "host-a", JsonNodeFactory.instance.objectNode().put("n", 1), Optional.empty());
+            assertThat(again.count()).isEqualTo(1);
         }
     }
 }
