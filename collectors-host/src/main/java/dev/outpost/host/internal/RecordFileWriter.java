@@ -1,5 +1,6 @@
 package dev.outpost.host.internal;
 
+import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -53,16 +54,25 @@ public final class RecordFileWriter {
     private boolean stopped;
     private boolean spareWanted = true;
     private long failures;
+    private final Runnable beforeWrite;
+    /** What ended the files thread other than stop(): from then on nothing is written, so nothing more is taken. */
+    private volatile Throwable died;
 
     public RecordFileWriter(RecordFiles files, RecordJournal journal, long maxBacklogBytes) {
         this(files, journal, maxBacklogBytes, LINGER_NANOS);
     }
 
     RecordFileWriter(RecordFiles files, RecordJournal journal, long maxBacklogBytes, long lingerNanos) {
+        this(files, journal, maxBacklogBytes, lingerNanos, () -> { });
+    }
+
+    /** With {@code beforeWrite} run on the files thread before each batch it takes is written (tests: a thread that dies). */
+    RecordFileWriter(RecordFiles files, RecordJournal journal, long maxBacklogBytes, long lingerNanos, Runnable beforeWrite) {
         this.files = files;
         this.journal = journal;
         this.maxBacklogBytes = maxBacklogBytes;
         this.lingerNanos = lingerNanos;
+        this.beforeWrite = beforeWrite;
     }
 
     /** The journal's listener: queues a durable batch (under the journal's lock: never blocks). */
@@ -97,11 +107,12 @@ public final class RecordFileWriter {
      * Waits while the backlog of unwritten files is past its bound.
      *
      * @throws InterruptedIOException when the caller is interrupted meanwhile (its interrupt kept)
+     * @throws IOException when the files thread died: no room will ever come, and what is stored is never written
      */
-    public void awaitRoom() throws InterruptedIOException {
+    public void awaitRoom() throws IOException {
         lock.lock();
         try {
-            while (backlogBytes > maxBacklogBytes && !stopping) {
+            while (backlogBytes > maxBacklogBytes && !stopping && died == null) {
                 try {
                     progress.await();
                 } catch (InterruptedException e) {
@@ -111,6 +122,10 @@ public final class RecordFileWriter {
             }
         } finally {
             lock.unlock();
+        }
+        Throwable cause = died;
+        if (cause != null) {
+            throw new IOException("record store failed: its files thread died (" + cause + "); nothing stored: restart the store", cause);
         }
     }
 
@@ -174,6 +189,9 @@ public final class RecordFileWriter {
     public void run() {
         try {
             loop();
+        } catch (RuntimeException | Error e) {
+            died = e; // before the signal below: a writer waiting for room learns it
+            throw e;
         } finally {
             lock.lock();
             try {
@@ -215,6 +233,7 @@ public final class RecordFileWriter {
                 lock.unlock();
             }
             clearInterrupt();
+            beforeWrite.run();
             for (Batch b : taken) {
                 write(b);
             }

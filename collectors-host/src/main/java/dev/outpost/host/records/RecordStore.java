@@ -194,7 +194,8 @@ public final class RecordStore implements AutoCloseable {
      * @throws IOException when the record could not be written durably, or while more than 64 MiB of
      *     records wait for files the disk keeps refusing (they are kept in memory until written); a
      *     retry may succeed; {@link java.io.InterruptedIOException} when interrupted while waiting
-     *     for room (nothing stored, the interrupt kept)
+     *     for room (nothing stored, the interrupt kept); and at once, for good, once the store failed (its files
+     *     thread died of an unexpected error: restart the store)
      */
     public StoreResult store(String requestId, String source, JsonNode data, Optional<Instant> measuredAt) throws IOException {
         lifecycle.checkRunning();

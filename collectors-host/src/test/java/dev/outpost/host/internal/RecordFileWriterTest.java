@@ -166,4 +166,38 @@ class RecordFileWriterTest {
         caller.interrupt();
         assertThat(outcome.get(10, TimeUnit.SECONDS)).isInstanceOf(java.io.InterruptedIOException.class);
     }
+
+    @Test
+    void aCallerWaitingForRoomLearnsThatTheFilesThreadDied() throws Exception {
+        files = new RecordFiles(dir, Clock.systemUTC(), Duration.ofDays(7));
+        files.open();
+        // a backlog bound of one byte, and a files thread that dies of an Error as it takes the first batch
+        writer = new RecordFileWriter(files, new RecordJournal(dir.resolve("journal"), 4096, System::nanoTime), 1, HOUR, () -> {
+            throw new OutOfMemoryError("test: the files thread dies");
+        });
+        durable(1);
+        thread = new Thread(writer::run, "files");
+        thread.setUncaughtExceptionHandler((t, e) -> { });
+        thread.start();
+        thread.join();
+        java.util.concurrent.CompletableFuture<Throwable> outcome = new java.util.concurrent.CompletableFuture<>();
+        Thread caller = new Thread(() -> {
+            try {
+                writer.awaitRoom();
+                outcome.complete(null);
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        }, "caller");
+        caller.start();
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> caller.getState() == Thread.State.WAITING || caller.getState() == Thread.State.TERMINATED);
+            assertThat(caller.getState()).as("the caller must not wait for a thread that is gone").isEqualTo(Thread.State.TERMINATED);
+            assertThat(outcome.get()).isInstanceOf(java.io.IOException.class).hasMessageContaining("failed")
+                    .hasRootCauseInstanceOf(OutOfMemoryError.class);
+        } finally {
+            caller.interrupt();
+        }
+    }
 }
