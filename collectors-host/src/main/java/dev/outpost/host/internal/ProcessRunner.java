@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,6 +29,16 @@ public final class ProcessRunner {
 
     public static Outcome run(List<String> argv, Map<String, String> env, Path directory, Duration timeout, int maxOutputBytes)
             throws IOException, InterruptedException {
+        return run(argv, env, directory, timeout, maxOutputBytes, r -> {
+            Thread t = new Thread(r);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** With the output readers' threads from {@code readers} (tests: a factory that fails). */
+    static Outcome run(List<String> argv, Map<String, String> env, Path directory, Duration timeout, int maxOutputBytes,
+            ThreadFactory readers) throws IOException, InterruptedException {
         // a timeout past Long.MAX_VALUE ns (292 years) waits that long instead of failing after the start
         long timeoutNanos = timeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : Math.max(1, timeout.toNanos());
         ProcessBuilder pb = new ProcessBuilder(argv).directory(directory.toFile());
@@ -35,11 +46,19 @@ public final class ProcessRunner {
         pb.environment().putAll(env);
         long start = System.nanoTime();
         Process p = pb.start();
-        p.getOutputStream().close(); // no stdin: a command waiting for input gets EOF, not a hang
         Capture out = new Capture(p.getInputStream(), maxOutputBytes);
         Capture err = new Capture(p.getErrorStream(), maxOutputBytes);
-        Thread to = reader(out, "outpost-host-command-stdout-" + p.pid());
-        Thread te = reader(err, "outpost-host-command-stderr-" + p.pid());
+        Thread to = null;
+        Thread te;
+        try {
+            p.getOutputStream().close(); // no stdin: a command waiting for input gets EOF, not a hang
+            to = reader(readers, out, "outpost-host-command-stdout-" + p.pid());
+            te = reader(readers, err, "outpost-host-command-stderr-" + p.pid());
+        } catch (IOException | RuntimeException | Error e) {
+            // nobody would wait for it, or read it (a full pipe stops it for ever): it goes, and its pipes with it
+            abandon(p, to);
+            throw e;
+        }
         boolean finished;
         try {
             finished = p.waitFor(timeoutNanos, TimeUnit.NANOSECONDS);
@@ -75,9 +94,23 @@ public final class ProcessRunner {
         }
     }
 
-    private static Thread reader(Capture c, String name) {
-        Thread t = new Thread(c, name);
-        t.setDaemon(true);
+    private static void abandon(Process p, Thread reader) {
+        killTree(p);
+        closeQuietly(p.getInputStream());
+        closeQuietly(p.getErrorStream());
+        try {
+            p.waitFor(5, TimeUnit.SECONDS);
+            if (reader != null) {
+                reader.join(2000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the caller's failure is what it learns; the interrupt is kept
+        }
+    }
+
+    private static Thread reader(ThreadFactory readers, Capture c, String name) {
+        Thread t = readers.newThread(c);
+        t.setName(name);
         t.start();
         return t;
     }
