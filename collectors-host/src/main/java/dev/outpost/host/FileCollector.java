@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.CollectorException;
 import dev.outpost.Request;
+import dev.outpost.host.internal.BoundedOpen;
 import dev.outpost.host.internal.Settings;
 import dev.outpost.Json;
 import dev.outpost.spi.Collector;
@@ -56,8 +57,17 @@ public final class FileCollector implements Collector {
                "lines": {"type": "integer", "minimum": 1, "maximum": 10000},
                "maxBytes": {"type": "integer", "minimum": 1}}}""");
 
+    /** Runs between the checks and the open (tests: a file swapped meanwhile). */
+    private final java.util.function.Consumer<Path> beforeOpen;
+
     /** A collector reading its allowed paths from settings (found by {@code ServiceLoader}). */
-    public FileCollector() {}
+    public FileCollector() {
+        this(p -> { });
+    }
+
+    FileCollector(java.util.function.Consumer<Path> beforeOpen) {
+        this.beforeOpen = beforeOpen;
+    }
 
     @Override
     public String name() {
@@ -125,7 +135,18 @@ public final class FileCollector implements Collector {
         }
         boolean tail = "tail".equals(params.path("mode").asText("read"));
         int lines = params.path("lines").asInt(100);
-        try (SeekableByteChannel ch = Files.newByteChannel(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+        beforeOpen.accept(real);
+        SeekableByteChannel opened;
+        try {
+            // a FIFO swapped in since the check would hold an open for ever: bounded by the run's deadline
+            opened = BoundedOpen.open(real, context.remaining());
+        } catch (BoundedOpen.TimedOut t) {
+            throw t.regularFile() ? CollectorException.retryable("io-failed", "could not open '" + requested + "' before the deadline")
+                    : CollectorException.permanent("not-a-file", "'" + requested + "' is not a regular file");
+        } catch (IOException e) {
+            throw readFailed(e, requested);
+        }
+        try (SeekableByteChannel ch = opened) {
             // re-check after opening: a directory on the way may have become a symlink meanwhile
             if (!real.equals(real.toRealPath()) || !isUnder(real.toRealPath(), allowed)) {
                 throw notAllowed();
@@ -156,11 +177,15 @@ public final class FileCollector implements Collector {
             r.put("truncated", truncated);
             return r;
         } catch (IOException e) {
-            if (e instanceof java.nio.file.FileSystemLoopException || e.getMessage() != null && e.getMessage().contains("symbolic")) {
-                throw notAllowed();
-            }
-            throw CollectorException.retryable("io-failed", "could not read '" + requested + "': " + e.getClass().getSimpleName());
+            throw readFailed(e, requested);
         }
+    }
+
+    private static CollectorException readFailed(IOException e, String requested) {
+        if (e instanceof java.nio.file.FileSystemLoopException || e.getMessage() != null && e.getMessage().contains("symbolic")) {
+            return notAllowed();
+        }
+        return CollectorException.retryable("io-failed", "could not read '" + requested + "': " + e.getClass().getSimpleName());
     }
 
     private static String lastLines(String text, int lines, boolean cutAtStart) {

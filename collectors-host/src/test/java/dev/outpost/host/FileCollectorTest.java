@@ -2,12 +2,17 @@ package dev.outpost.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.CollectorException;
 import dev.outpost.Request;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -102,5 +107,36 @@ class FileCollectorTest {
         assertThatThrownBy(() -> collector.collect(Request.builder(FileCollector.NAME)
                 .params(Map.of("path", logs.resolve("app.log").toString())).build(), TestContext.empty()))
                 .isInstanceOfSatisfying(CollectorException.class, e -> assertThat(e.code()).isEqualTo("path-not-allowed"));
+    }
+
+    @Test
+    void aFileSwappedForAFifoAfterItWasCheckedDoesNotHoldTheCollectorPastItsDeadline() throws Exception {
+        Path swapped = logs.resolve("swapped.log");
+        Files.writeString(swapped, "checked as a regular file");
+        // between the check and the open, someone who may write to the allowed folder puts a FIFO there (no writer comes)
+        FileCollector racing = new FileCollector(p -> {
+            try {
+                Files.delete(p);
+                assertThat(new ProcessBuilder("mkfifo", p.toString()).start().waitFor()).isZero();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // the worker's deadline is already here: the collector must give up rather than wait for a writer
+        TestContext due = new TestContext(Instant.now(), Map.of("allow-paths", logs.toString()));
+        try {
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(() -> racing.collect(
+                    Request.builder(FileCollector.NAME).params(Map.of("path", swapped.toString())).build(), due))
+                    .isInstanceOfSatisfying(CollectorException.class, e -> assertThat(e.code()).isEqualTo("not-a-file")));
+            // and the thread that was held by the open is let go
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.getName().startsWith("outpost-host-file-open")) {
+                    t.join();
+                }
+            }
+        } finally {
+            // lets a reader the open still holds (before the fix) go: a read-write open of a FIFO never waits
+            FileChannel.open(swapped, StandardOpenOption.READ, StandardOpenOption.WRITE).close();
+        }
     }
 }
