@@ -274,7 +274,9 @@ public final class RecordHttpServer implements AutoCloseable {
         try {
             connections.execute(() -> {
                 try {
-                    exchange.serve(s);
+                    if (lifecycle.running()) { // else accepted as a shutdown began, after it closed the connections it knew
+                        exchange.serve(s);
+                    }
                 } catch (Throwable t) {
                     log.error("records http: connection failed: {}", t.toString(), t);
                 } finally {
