@@ -109,7 +109,8 @@ public final class CommandCollector implements Collector, AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            long every = b.revertCheckInterval.toMillis();
+            long every = b.revertCheckInterval.compareTo(Duration.ofDays(36_500)) > 0 // toMillis() overflows past 292e6 years
+                    ? TimeUnit.DAYS.toMillis(36_500) : b.revertCheckInterval.toMillis();
             ex.scheduleWithFixedDelay(() -> {
                 try {
                     runDueReverts();
@@ -456,7 +457,7 @@ public final class CommandCollector implements Collector, AutoCloseable {
         /** How often the revert thread looks for due entries; 1 s by default. */
         public Builder revertCheckInterval(Duration interval) {
             Objects.requireNonNull(interval, "interval");
-            if (interval.toMillis() < 1) {
+            if (interval.compareTo(Duration.ofMillis(1)) < 0) { // not toMillis(): it overflows past 292e6 years
                 throw new IllegalArgumentException("revertCheckInterval must be at least 1 ms");
             }
             this.revertCheckInterval = interval;

@@ -76,4 +76,15 @@ class CommandRevertOrderTest {
         assertThat(collector.runDueReverts()).as("once the command is done, its revert runs").isEqualTo(1);
         assertThat(tmp.resolve("opened.reverted")).exists();
     }
+
+    @Test
+    void aRevertCheckIntervalTooLongForMillisecondsIsTakenNotRefusedWithAnOverflow() throws Exception {
+        CommandSpec touch = CommandSpec.builder("touch", Path.of("/usr/bin/touch")).args("{file}").paramsSchema(FILE_SCHEMA).build();
+        collector = CommandCollector.builder().command(touch).stateDirectory(tmp.resolve("state"))
+                .revertCheckInterval(Duration.ofDays(365L * 300_000_000)).build(); // past Long.MAX_VALUE milliseconds
+        Path file = tmp.resolve("touched");
+        collector.collect(Request.builder(CommandCollector.NAME)
+                .params(Map.of("command", "touch", "params", Map.of("file", file.toString()))).build(), TestContext.empty());
+        assertThat(file).exists();
+    }
 }
