@@ -36,6 +36,8 @@ public final class ResultJournal implements ExportSource {
     private final Path dir;
     private final Clock clock;
     private final int keepDays;
+    /** The day file this journal made owner-only last (guarded by this): checked once a day, not once a line. */
+    private Path ownerOnly;
 
     /** A journal in {@code dir} (created 0700 on the first append). */
     public ResultJournal(Path dir) {
@@ -83,7 +85,11 @@ public final class ResultJournal implements ExportSource {
             if (!Files.exists(day)) {
                 OwnerOnlyFiles.createFile(day);
                 prune(LocalDate.ofInstant(now, ZoneOffset.UTC).minusDays(keepDays - 1L));
+            } else if (!day.equals(ownerOnly)) {
+                // a file left readable by others (a copy, a restore) must not go on collecting results
+                OwnerOnlyFiles.narrow(day);
             }
+            ownerOnly = day;
             // a line torn by a kill mid-append stays alone on its line rather than swallow this one
             String text = endsInNewline(day) ? line + "\n" : "\n" + line + "\n";
             Files.writeString(day, text, StandardCharsets.UTF_8, StandardOpenOption.APPEND);

@@ -12,9 +12,11 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,5 +41,19 @@ class ResultJournalTest {
         }
 
         assertThat(hosts).containsExactly("web-1", "web-3");
+    }
+
+    @Test
+    void aDayFileLeftReadableByOthersIsNarrowedToOwnerOnlyWhenTheJournalWritesToIt() throws Exception {
+        Assumptions.assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
+        Path day = dir.resolve("2026-12-04.jsonl");
+        // something else (a copy, a restore, an older version) left today's file 0644
+        Files.createFile(day, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
+        ResultJournal journal = new ResultJournal(dir, Clock.fixed(Instant.parse("2026-12-04T10:00:00Z"), ZoneOffset.UTC));
+
+        journal.append("web-1", "disk.usage", Json.parse("{\"path\":\"/\"}"));
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(day))).isEqualTo("rw-------");
+        assertThat(Files.readString(day)).contains("web-1");
     }
 }
