@@ -21,6 +21,7 @@ import dev.outpost.ops.RulesEngine;
 import dev.outpost.ops.SlackBot;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.CollectorContext;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -36,8 +37,9 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
  * bot on the console (or in Slack when {@code outpost.ops.slack.app-token} is set), two rules (five
  * failed logins from an address block it on the firewall for an hour; a malware finding
  * quarantines the host in the registry), and the daily export of every result to S3 when
- * {@code outpost.ops.export.bucket} is set. Results are journalled per day under
- * {@code ./octobox-journal} (owner-only), which is what the export reads.
+ * {@code outpost.ops.export.bucket} is set. Results are journalled per day (owner-only) in
+ * {@code outpost.ops.export.journal}, else in a new directory under {@code java.io.tmpdir}; the
+ * directory is printed at start. The journal is what the export reads.
  *
  * <p>Try: {@code list servers}, {@code describe server web-1}, {@code run auth.failures on tag:web},
  * {@code run malware.scan on web-1}, {@code run firewall.list on tag:firewall}.
@@ -47,7 +49,10 @@ public final class OctoboxOps {
 
     public static void main(String[] args) throws Exception {
         OutpostConfig config = OutpostConfig.load(args.length > 0 ? Optional.of(Path.of(args[0])) : Optional.empty());
-        Path journal = Path.of("octobox-journal");
+        // a fresh temporary directory unless configured: a sample run leaves nothing in the working directory
+        Optional<String> configured = config.string("outpost.ops.export.journal").filter(s -> !s.isBlank());
+        Path journal = configured.isPresent() ? Path.of(configured.get()) : Files.createTempDirectory("octobox-journal-");
+        System.out.println("results journal: " + journal.toAbsolutePath());
         InMemoryRegistry registry = InMemoryRegistry.create();
         Set<String> blocked = ConcurrentHashMap.newKeySet();
         Collector[] webCollectors = {fixed("auth.failures", "{\"count\":7,\"ip\":\"203.0.113.9\",\"severity\":\"high\"}"),

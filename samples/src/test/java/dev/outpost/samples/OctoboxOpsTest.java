@@ -15,9 +15,11 @@ import org.junit.jupiter.api.io.TempDir;
 class OctoboxOpsTest {
     @Test
     void theBotAnswersAndTheRulesActOnWhatItSees(@TempDir Path dir) throws Exception {
+        Path work = Files.createDirectory(dir.resolve("work"));
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-Xmx256m", OctoboxOps.class.getName())
-                .directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
+                "-cp", System.getProperty("java.class.path"), "-Xmx256m", "-Djava.io.tmpdir=" + tmp, OctoboxOps.class.getName())
+                .directory(work.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
         Process p = pb.start();
         try {
             try (OutputStream in = p.getOutputStream()) {
@@ -32,7 +34,14 @@ class OctoboxOpsTest {
                     "[rules] rule block-ip on web-1: call firewall.block on tag:firewall with {\"ip\":\"203.0.113.9\"}",
                     "[rules] rule quarantine on web-1: write ops/quarantine/web-1",
                     "did you mean: health");
-            Path journal = dir.resolve("octobox-journal");
+            // written under the temporary directory, and said where: a sample leaves nothing in the working directory
+            try (var left = Files.list(work)) {
+                assertThat(left).isEmpty();
+            }
+            java.util.regex.Matcher where = java.util.regex.Pattern.compile("results journal: (.+)\n").matcher(out);
+            assertThat(where.find()).as(out).isTrue();
+            Path journal = Path.of(where.group(1));
+            assertThat(journal.getParent()).isEqualTo(tmp);
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(journal))).isEqualTo("rwx------");
             try (var days = Files.list(journal)) {
                 assertThat(days).singleElement().satisfies(f -> {
