@@ -73,17 +73,10 @@ public final class RuleConfig {
         String collector = required(c, p + "collector", problems);
         List<Rule.Condition> conditions = new ArrayList<>();
         c.string(p + "when").ifPresent(when -> {
-            for (String part : when.split(";|\\band\\b")) {
-                if (part.isBlank()) {
-                    continue;
-                }
-                Optional<Rule.Condition> cond = condition(part.trim());
-                if (cond.isEmpty()) {
-                    problems.add(problem(c, p + "when", "'" + Text.clip(part.trim(), 80)
-                            + "' is not PATH OP VALUE with OP one of " + Rule.Condition.OPS));
-                } else {
-                    conditions.add(cond.get());
-                }
+            try {
+                conditions.addAll(WhenClause.parse(when));
+            } catch (WhenClause.Malformed e) {
+                problems.add(problem(c, p + "when", e.getMessage()));
             }
         });
         Set<String> tags = new LinkedHashSet<>(c.list(p + "tags"));
@@ -168,28 +161,6 @@ public final class RuleConfig {
         }
         String target = c.string(p + ".target").filter(s -> !s.isBlank()).orElse("self");
         return new Rule.Action(kind, collector, target, params, key, message);
-    }
-
-    /** Split at the operator that comes first (the longest there), so a value may hold one: {@code cmd ~ 2>&1}. */
-    private static Optional<Rule.Condition> condition(String text) {
-        int at = -1;
-        String op = null;
-        for (String o : Rule.Condition.OPS) { // longest first: at a tie the longer one stays
-            int i = text.indexOf(o);
-            if (i > 0 && (at < 0 || i < at)) {
-                at = i;
-                op = o;
-            }
-        }
-        if (at < 0) {
-            return Optional.empty();
-        }
-        String path = text.substring(0, at).trim();
-        String value = text.substring(at + op.length()).trim();
-        if (path.matches("[A-Za-z0-9_.-]{1,200}") && !value.isEmpty()) {
-            return Optional.of(new Rule.Condition(path, op, value));
-        }
-        return Optional.empty();
     }
 
     private static String required(ConfigSource c, String key, List<ConfigException.Problem> problems) {
