@@ -3,6 +3,7 @@ package dev.outpost.micrometer;
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.lifecycle.OwnedThreads;
+import dev.outpost.micrometer.internal.ConnectionSlots;
 import dev.outpost.micrometer.internal.ScrapeExchange;
 import dev.outpost.spi.ConfigSource;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -25,7 +26,6 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
@@ -74,7 +74,6 @@ public final class PrometheusEndpoint implements AutoCloseable {
     private final String host;
     private final int port;
     private final int maxConnections;
-    private final int maxPerClient;
     /** The request timeout as a deadline's nanos and a socket's read timeout, saturated: 30 days overflow an int of millis. */
     private final long timeoutNanos;
     private final int readTimeoutMillis;
@@ -83,8 +82,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
     private final Map<Socket, Long> open = new ConcurrentHashMap<>();
-    private final Map<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
-    private final AtomicInteger total = new AtomicInteger();
+    private final ConnectionSlots slots;
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong timedOut = new AtomicLong();
     private final AtomicLong scrapeFailures = new AtomicLong();
@@ -97,11 +95,11 @@ public final class PrometheusEndpoint implements AutoCloseable {
         this.host = host;
         this.port = port;
         this.maxConnections = maxConn;
-        this.maxPerClient = maxPerClient;
         this.timeoutNanos = timeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : timeout.toNanos();
         this.readTimeoutMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
         this.threadFactory = new OwnedThreads("prometheus", b.threadFactory, true).role("http");
         this.ticker = b.ticker;
+        this.slots = new ConnectionSlots(maxConn, maxPerClient);
     }
 
     /** A builder serving {@code registry}. */
@@ -245,24 +243,21 @@ public final class PrometheusEndpoint implements AutoCloseable {
 
     private void admit(Socket socket) {
         InetAddress client = socket.getInetAddress();
-        AtomicInteger mine = perClient.computeIfAbsent(client, k -> new AtomicInteger());
-        int fromClient = mine.incrementAndGet();
-        int all = total.incrementAndGet();
-        if (all > maxConnections || fromClient > maxPerClient) {
+        if (!slots.tryAcquire(client)) {
             refused.incrementAndGet();
-            release(socket, client, mine);
+            closeQuietly(socket);
             return;
         }
         open.put(socket, ticker.getAsLong() + timeoutNanos); // may wrap: the reaper compares differences
         try {
-            connections.execute(() -> handle(socket, client, mine));
+            connections.execute(() -> handle(socket, client));
         } catch (RejectedExecutionException e) {
             refused.incrementAndGet();
-            release(socket, client, mine);
+            release(socket, client);
         }
     }
 
-    private void handle(Socket socket, InetAddress client, AtomicInteger mine) {
+    private void handle(Socket socket, InetAddress client) {
         try {
             socket.setSoTimeout(readTimeoutMillis);
             ScrapeExchange.serve(socket, () -> {
@@ -280,17 +275,14 @@ public final class PrometheusEndpoint implements AutoCloseable {
         } catch (Throwable t) {
             log.warn("rendering the metrics failed (answered 500)", t);
         } finally {
-            release(socket, client, mine);
+            release(socket, client);
         }
     }
 
-    private void release(Socket socket, InetAddress client, AtomicInteger mine) {
+    private void release(Socket socket, InetAddress client) {
         open.remove(socket);
         closeQuietly(socket);
-        total.decrementAndGet();
-        if (mine.decrementAndGet() == 0) {
-            perClient.remove(client, mine);
-        }
+        slots.release(client);
     }
 
     /** Closes connections past their deadline: a read timeout alone lets a client drip one byte per timeout forever. */
