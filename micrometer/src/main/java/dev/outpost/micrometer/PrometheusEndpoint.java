@@ -79,6 +79,8 @@ public final class PrometheusEndpoint implements AutoCloseable {
     private final int readTimeoutMillis;
     private final ThreadFactory threadFactory;
     private final LongSupplier ticker;
+    /** Runs on a connection's thread once its slot is given back, before the thread is idle again (tests). */
+    private final Runnable afterRelease;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
     private final Map<Socket, Long> open = new ConcurrentHashMap<>();
@@ -99,6 +101,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
         this.readTimeoutMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
         this.threadFactory = new OwnedThreads("prometheus", b.threadFactory, true).role("http");
         this.ticker = b.ticker;
+        this.afterRelease = b.afterRelease;
         this.slots = new ConnectionSlots(maxConn, maxPerClient);
     }
 
@@ -128,7 +131,9 @@ public final class PrometheusEndpoint implements AutoCloseable {
             throw new IOException("cannot bind the metrics endpoint to " + host + ":" + port + ": " + e.getMessage(), e);
         }
         server = s;
-        connections = new ThreadPoolExecutor(0, maxConnections, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threadFactory);
+        // admission is the slots' job; the pool only needs room for threads that gave their slot back and are
+        // not idle yet: with a maximum of the cap, a finishing thread made the pool refuse a connection within it
+        connections = new ThreadPoolExecutor(0, 2 * maxConnections, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threadFactory);
         Thread acceptor = threadFactory.newThread(this::accept);
         Thread reaper = threadFactory.newThread(this::reap);
         synchronized (ownThreads) {
@@ -276,6 +281,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
             log.warn("rendering the metrics failed (answered 500)", t);
         } finally {
             release(socket, client);
+            afterRelease.run();
         }
     }
 
@@ -339,6 +345,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
         private Optional<ThreadFactory> threadFactory = Optional.empty();
         private Optional<ConfigSource> config = Optional.empty();
         private LongSupplier ticker = System::nanoTime;
+        private Runnable afterRelease = () -> { };
 
         private Builder(PrometheusMeterRegistry registry) {
             this.registry = Objects.requireNonNull(registry, "registry");
@@ -394,7 +401,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
             return this;
         }
 
-        /** Makes every thread: the acceptor, the reaper, and one per open connection. */
+        /** Makes every thread: the acceptor, the reaper, and the connections' (at most twice {@link #maxConnections}). */
         public Builder threadFactory(ThreadFactory factory) {
             this.threadFactory = Optional.of(Objects.requireNonNull(factory, "factory"));
             return this;
@@ -403,6 +410,12 @@ public final class PrometheusEndpoint implements AutoCloseable {
         /** The nano ticker request deadlines are measured with (tests). */
         public Builder ticker(LongSupplier ticker) {
             this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /** Test seam: runs on a connection's thread after its slot is given back. */
+        Builder afterRelease(Runnable seam) {
+            this.afterRelease = Objects.requireNonNull(seam, "seam");
             return this;
         }
 

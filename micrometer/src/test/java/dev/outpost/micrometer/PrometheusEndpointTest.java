@@ -19,6 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** The /metrics endpoint over real sockets on 127.0.0.1: what a scraper sees, and what a hostile client cannot do. */
@@ -141,5 +144,35 @@ class PrometheusEndpointTest {
                 .isInstanceOfSatisfying(ConfigException.class, ce -> assertThat(ce.problems()).extracting(ConfigException.Problem::key)
                         .containsExactlyInAnyOrder("outpost.metrics.prometheus.port", "outpost.metrics.prometheus.max-connections",
                                 "outpost.metrics.prometheus.request-timeout"));
+    }
+
+    @Test
+    void aConnectionWithinTheCapIsServedWhileTheLastOnesThreadIsStillFinishing() throws Exception {
+        CountDownLatch released = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        AtomicBoolean first = new AtomicBoolean(true);
+        // the first connection's thread is held after it gave its slot back, before it is idle in the pool again
+        Runnable hold = () -> {
+            if (first.compareAndSet(true, false)) {
+                released.countDown();
+                try {
+                    proceed.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        try (PrometheusEndpoint e = PrometheusEndpoint.builder(meters).port(0).maxConnections(1).afterRelease(hold).build().start()) {
+            try {
+                assertThat(get(e, "/metrics").statusCode()).isEqualTo(200);
+                assertThat(released.await(10, TimeUnit.SECONDS)).isTrue();
+
+                // before: the pool's maximum was the cap, so its one thread, still finishing, refused the next scrape
+                assertThat(get(e, "/metrics").statusCode()).isEqualTo(200);
+                assertThat(e.refusedConnections()).isZero();
+            } finally {
+                proceed.countDown();
+            }
+        }
     }
 }
