@@ -7,6 +7,7 @@ import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.core.lifecycle.OwnedThreads;
+import dev.outpost.ops.internal.ActionRunner;
 import dev.outpost.ops.internal.Actions;
 import dev.outpost.ops.internal.RuleConfig;
 import dev.outpost.ops.internal.Templates;
@@ -66,7 +67,7 @@ public final class RulesEngine implements AutoCloseable {
     private final boolean dryRun;
     private final String store;
     private final Duration poll;
-    private final Duration callTimeout;
+    private final ActionRunner actions;
     private final BlockingQueue<Observation> queue;
     private final Lifecycle lifecycle;
     private final Map<String, Deque<Instant>> firings = new HashMap<>();
@@ -88,7 +89,7 @@ public final class RulesEngine implements AutoCloseable {
         dryRun = b.dryRun;
         store = b.store;
         poll = b.poll;
-        callTimeout = b.callTimeout;
+        actions = new ActionRunner(fleet, registry, b.callTimeout, notifier, () -> counters.get("failures").incrementAndGet());
         queue = new ArrayBlockingQueue<>(b.queue);
         lifecycle = new Lifecycle("outpost-ops-rules", new OwnedThreads("ops-rules", Optional.ofNullable(b.threads)));
         for (String c : List.of("observed", "matched", "fired", "rate-limited", "dry-run", "undone", "failures", "dropped",
@@ -231,7 +232,7 @@ public final class RulesEngine implements AutoCloseable {
             registry.get().register(store + now.toEpochMilli() + "-" + UUID.randomUUID(), rec, Optional.empty());
         }
         counters.get("fired").incrementAndGet();
-        run(Actions.fromStored(action), o.host());
+        actions.run(Actions.fromStored(action), o.host());
         notifier.accept("rule " + r.name() + " on " + Text.oneLine(o.host()) + ": " + Actions.describe(r.action(), r, o));
     }
 
@@ -284,7 +285,7 @@ public final class RulesEngine implements AutoCloseable {
                 continue;
             }
             try {
-                if (!run(Actions.fromStored(v.path("action")), v.path("host").asText())) {
+                if (!actions.run(Actions.fromStored(v.path("action")), v.path("host").asText())) {
                     throw new IllegalStateException("not every host it targets answered ok");
                 }
             } catch (Throwable failed) { // claimed but not done: stored again, never lost
@@ -314,42 +315,6 @@ public final class RulesEngine implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("undo {} could not be stored again; tried at the next poll: {}", key, e.toString());
             return false;
-        }
-    }
-
-    /** Does {@code a}; false when a host it called did not answer ok. */
-    private boolean run(Rule.Action a, String host) {
-        switch (a.kind()) {
-            case CALL -> {
-                String selector = a.target().equals("self") ? "host:" + host : a.target();
-                List<HostAnswer> answers = fleet.call(selector, a.collector(), a.params(), callTimeout);
-                answers.stream().filter(x -> !x.ok()).forEach(x -> {
-                    counters.get("failures").incrementAndGet();
-                    LOG.warn("{} on {} failed: {}", a.collector(), x.host(), x.body());
-                });
-                return answers.stream().allMatch(HostAnswer::ok);
-            }
-            case REGISTRY -> {
-                Registry reg = registry.orElseThrow(() -> new IllegalStateException("no registry for " + a.key()));
-                if (a.params().isEmpty()) {
-                    reg.delete(a.key());
-                    return true;
-                }
-                ObjectNode value = JsonNodeFactory.instance.objectNode();
-                a.params().forEach(value::put);
-                Optional<RegistryEntry> old = reg.get(a.key());
-                if (old.isPresent()) {
-                    reg.replace(a.key(), value, old.get().version());
-                } else {
-                    reg.register(a.key(), value, Optional.empty());
-                }
-                return true;
-            }
-            case NOTIFY -> {
-                notifier.accept(a.message());
-                return true;
-            }
-            default -> throw new IllegalStateException("unknown action " + a.kind());
         }
     }
 
