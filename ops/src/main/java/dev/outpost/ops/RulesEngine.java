@@ -79,6 +79,8 @@ public final class RulesEngine implements AutoCloseable {
     private final Map<String, ObjectNode> unstored = new java.util.LinkedHashMap<>();
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong handled = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<ShutdownResult>> stopping =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     private RulesEngine(Builder b) {
         fleet = b.fleet;
@@ -93,7 +95,7 @@ public final class RulesEngine implements AutoCloseable {
         queue = new ArrayBlockingQueue<>(b.queue);
         lifecycle = new Lifecycle("outpost-ops-rules", new OwnedThreads("ops-rules", Optional.ofNullable(b.threads)));
         for (String c : List.of("observed", "matched", "fired", "rate-limited", "dry-run", "undone", "failures", "dropped",
-                "refused", "unreadable")) {
+                "refused", "unreadable", "undos-lost")) {
             counters.put(c, new AtomicLong());
         }
     }
@@ -135,7 +137,7 @@ public final class RulesEngine implements AutoCloseable {
         return handled.get() == accepted.get();
     }
 
-    /** Counters: observed, matched, fired, rate-limited, dry-run, undone, failures, dropped. */
+    /** Counters: observed, matched, fired, rate-limited, dry-run, undone, failures, dropped, refused, unreadable, undos-lost. */
     public Map<String, Long> stats() {
         Map<String, Long> out = new TreeMap<>();
         counters.forEach((k, v) -> out.put(k, v.get()));
@@ -148,6 +150,14 @@ public final class RulesEngine implements AutoCloseable {
     }
 
     private void loop() {
+        try {
+            handleUntilStopped();
+        } finally {
+            guarded(this::storeOrReportKept);
+        }
+    }
+
+    private void handleUntilStopped() {
         // after shutdown the observations already queued are still handled (bounded by the shutdown wait)
         while (lifecycle.running() || !queue.isEmpty()) {
             try {
@@ -307,6 +317,23 @@ public final class RulesEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * At stop, the undos only this engine holds (the registry would not take them back) are tried once
+     * more; nothing would remember the rest, so each is logged, announced and counted for an operator to do.
+     */
+    private void storeOrReportKept() {
+        unstored.entrySet().removeIf(u -> store(u.getKey(), u.getValue()));
+        unstored.forEach((key, undo) -> {
+            counters.get("undos-lost").incrementAndGet();
+            String what = "rule " + Text.oneLine(undo.path("rule").asText()) + " on " + Text.oneLine(undo.path("host").asText())
+                    + ": its undo was lost (the registry would not take it back before the engine stopped); do it by hand: "
+                    + Actions.describeStored(undo.path("action"));
+            LOG.error("undo {}: {}", key, what);
+            guarded(() -> notifier.accept(what));
+        });
+        unstored.clear();
+    }
+
     /** Stores {@code undo} under {@code key}; false when the registry refused it (down, or a partition). */
     private boolean store(String key, ObjectNode undo) {
         try {
@@ -320,10 +347,18 @@ public final class RulesEngine implements AutoCloseable {
 
     /**
      * Stops taking observations, handles those already queued, and stops the thread; stored undos stay
-     * for the next engine. Idempotent, the same future every call.
+     * for the next engine. An undo the registry would not take back is tried once more, else logged
+     * and announced, and the result is not clean. Idempotent, the same future every call.
      */
     public CompletableFuture<ShutdownResult> shutdown() {
-        return lifecycle.shutdown(Duration.ofSeconds(10), false, () -> queue.offer(TICK));
+        CompletableFuture<ShutdownResult> f = stopping.get();
+        if (f == null) {
+            stopping.compareAndSet(null, lifecycle.shutdown(Duration.ofSeconds(10), false, () -> queue.offer(TICK))
+                    .thenApply(r -> counters.get("undos-lost").get() == 0 ? r
+                            : new ShutdownResult(false, r.threadsStillAlive(), r.handedBack(), r.took())));
+            f = stopping.get();
+        }
+        return f;
     }
 
     /** {@link #shutdown()} and wait. */

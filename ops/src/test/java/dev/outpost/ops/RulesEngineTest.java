@@ -489,4 +489,43 @@ class RulesEngineTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> engine.pendingUndos() == 0 && engine.stats().get("undone") == 1);
         assertThat(fw.calls).hasSize(3).last().isEqualTo(new FakeFleet.Call("tag:firewall", "firewall.unblock", Map.of("ip", "10.0.0.5")));
     }
+
+    @Test
+    void anUndoTheRegistryStillRefusesWhenTheEngineStopsIsReportedNotSilentlyLost() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+        FakeFleet fw = new FakeFleet() {
+            @Override
+            public List<HostAnswer> call(String selector, String collector, Map<String, String> params, Duration timeout) {
+                List<HostAnswer> answers = super.call(selector, collector, params, timeout);
+                return down.get() ? answers.stream().map(a -> new HostAnswer(a.host(), false, Json.object().put("status", "no-reply")))
+                        .toList() : answers;
+            }
+        }.add("web-1", List.of("web"), Map.of()).add("fw-1", List.of("firewall"), Map.of());
+        dev.outpost.spi.Registry partitioned = new dev.outpost.spi.ForwardingRegistry(registry) {
+            @Override
+            public dev.outpost.spi.RegistryEntry register(String key, JsonNode value, java.util.Optional<Duration> ttl) {
+                if (down.get()) {
+                    throw new IllegalStateException("registry unreachable");
+                }
+                return super.register(key, value, ttl);
+            }
+        };
+        engine = RulesEngine.builder(fw).registry(partitioned).clock(clock).notifier(chat::add)
+                .configure(MapConfig.of(octobox())).build().start();
+        engine.offer(failures("web-1", 5, "10.0.0.5"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.pendingUndos() == 1 && fw.calls.size() == 1);
+        down.set(true);
+        clock.advance(Duration.ofHours(1));
+        await().atMost(Duration.ofSeconds(10)).until(() -> fw.calls.size() == 2);
+        clock.awaitReads(2); // the undo was claimed, failed, and is held by the engine alone
+
+        dev.outpost.ShutdownResult stopped = engine.shutdown().get(15, java.util.concurrent.TimeUnit.SECONDS);
+
+        // before: the engine stopped clean and said nothing, and the address stayed blocked for good
+        assertThat(engine.pendingUndos()).isZero();
+        assertThat(stopped.clean()).as("an undo was left undone").isFalse();
+        assertThat(engine.stats()).containsEntry("undos-lost", 1L);
+        assertThat(chat).anyMatch(m -> m.startsWith("rule block-ip on web-1: its undo was lost")
+                && m.contains("call firewall.unblock on tag:firewall") && m.contains("10.0.0.5"));
+    }
 }

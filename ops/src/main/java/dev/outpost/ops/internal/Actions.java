@@ -49,4 +49,16 @@ public final class Actions {
             case NOTIFY -> "notify " + n.path("message").asText();
         };
     }
+
+    /** A stored action (from {@link #resolved}) in a few words, its values from hosts made printable. */
+    public static String describeStored(JsonNode n) {
+        String key = Text.oneLine(n.path("key").asText());
+        String params = Text.oneLine(Text.clip(n.path("params").toString(), 500));
+        return switch (n.path("kind").asText()) {
+            case "CALL" -> "call " + Text.oneLine(n.path("collector").asText()) + " on " + Text.oneLine(n.path("target").asText("self"))
+                    + " with " + params;
+            case "REGISTRY" -> n.path("params").isEmpty() ? "delete " + key : "write " + key + " = " + params;
+            default -> Text.oneLine(Text.clip(n.toString(), 500));
+        };
+    }
 }
