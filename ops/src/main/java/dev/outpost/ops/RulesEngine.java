@@ -1,6 +1,5 @@
 package dev.outpost.ops;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.ConfigException;
@@ -9,12 +8,12 @@ import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.ops.internal.ActionRunner;
 import dev.outpost.ops.internal.Actions;
+import dev.outpost.ops.internal.DueUndos;
 import dev.outpost.ops.internal.RuleConfig;
 import dev.outpost.ops.internal.Templates;
 import dev.outpost.ops.internal.Text;
 import dev.outpost.spi.ConfigSource;
 import dev.outpost.spi.Registry;
-import dev.outpost.spi.RegistryEntry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,12 +21,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -56,7 +53,6 @@ public final class RulesEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RulesEngine.class);
     /** The longest pause before a failed undo is tried again. */
     static final Duration MAX_UNDO_PAUSE = Duration.ofMinutes(15);
-    private static final int MAX_UNREADABLE_REPORTED = 10_000;
     private static final Observation TICK = new Observation("-", "-", java.util.Set.of(), JsonNodeFactory.instance.nullNode());
 
     private final Fleet fleet;
@@ -68,15 +64,13 @@ public final class RulesEngine implements AutoCloseable {
     private final String store;
     private final Duration poll;
     private final ActionRunner actions;
+    /** Empty without a registry: nowhere to keep undos. */
+    private final Optional<DueUndos> undos;
     private final BlockingQueue<Observation> queue;
     private final Lifecycle lifecycle;
     private final Map<String, Deque<Instant>> firings = new HashMap<>();
     private final Map<String, Deque<Instant>> refusals = new HashMap<>();
     private final Map<String, AtomicLong> counters = new TreeMap<>();
-    /** Stored undos whose due time cannot be read, already reported: one log line each, not one per poll. */
-    private final Set<String> unreadable = new HashSet<>();
-    /** Claimed undos that failed and that the registry would not take back: stored again at the next poll (loop thread only). */
-    private final Map<String, ObjectNode> unstored = new java.util.LinkedHashMap<>();
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong handled = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<ShutdownResult>> stopping =
@@ -94,6 +88,7 @@ public final class RulesEngine implements AutoCloseable {
         actions = new ActionRunner(fleet, registry, b.callTimeout, notifier, () -> counters.get("failures").incrementAndGet());
         queue = new ArrayBlockingQueue<>(b.queue);
         lifecycle = new Lifecycle("outpost-ops-rules", new OwnedThreads("ops-rules", Optional.ofNullable(b.threads)));
+        undos = registry.map(r -> new DueUndos(r, store, poll, MAX_UNDO_PAUSE, actions, notifier, counters::get));
         for (String c : List.of("observed", "matched", "fired", "rate-limited", "dry-run", "undone", "failures", "dropped",
                 "refused", "unreadable", "undos-lost")) {
             counters.put(c, new AtomicLong());
@@ -153,7 +148,7 @@ public final class RulesEngine implements AutoCloseable {
         try {
             handleUntilStopped();
         } finally {
-            guarded(this::storeOrReportKept);
+            undos.ifPresent(u -> guarded(u::storeOrReportKept));
         }
     }
 
@@ -169,7 +164,7 @@ public final class RulesEngine implements AutoCloseable {
                             guarded(() -> apply(r, o));
                         }
                     }
-                    guarded(this::runDueUndos);
+                    undos.ifPresent(u -> guarded(() -> u.runDue(clock.instant())));
                     if (real) {
                         // counted once fully handled (its due undos included), so a reader of stats sees the effects
                         counters.get("observed").incrementAndGet();
@@ -252,97 +247,6 @@ public final class RulesEngine implements AutoCloseable {
             times.pollFirst();
         }
         return times.size() < r.maxFirings();
-    }
-
-    private void runDueUndos() {
-        if (registry.isEmpty()) {
-            return;
-        }
-        unstored.entrySet().removeIf(u -> store(u.getKey(), u.getValue()));
-        Instant now = clock.instant();
-        // every page, one at a time: in key (creation) order, an undo due soon may follow a thousand due later
-        Optional<String> token = Optional.empty();
-        do {
-            dev.outpost.spi.RegistryPage page = registry.get().list(store, Registry.MAX_PAGE_SIZE, token);
-            token = page.nextPageToken();
-            runDue(page.entries(), now);
-        } while (token.isPresent());
-    }
-
-    private void runDue(List<RegistryEntry> entries, Instant now) {
-        for (RegistryEntry e : entries) {
-            JsonNode v = e.value();
-            Instant due;
-            try {
-                due = Instant.parse(v.path("due").asText());
-            } catch (RuntimeException bad) {
-                // left in place for an operator to read or delete; the registry is only ever written by engines
-                if (unreadable.size() < MAX_UNREADABLE_REPORTED && unreadable.add(e.key())) {
-                    counters.get("unreadable").incrementAndGet();
-                    LOG.warn("skipping undo {}: its due time is unreadable; it stays stored until deleted", e.key());
-                }
-                continue;
-            }
-            if (due.isAfter(now)) {
-                continue;
-            }
-            try {
-                // claim it first (compare-and-delete): two engines over one registry undo once
-                if (!registry.get().delete(e.key(), e.version())) {
-                    continue;
-                }
-            } catch (RuntimeException conflict) {
-                continue;
-            }
-            try {
-                if (!actions.run(Actions.fromStored(v.path("action")), v.path("host").asText())) {
-                    throw new IllegalStateException("not every host it targets answered ok");
-                }
-            } catch (Throwable failed) { // claimed but not done: stored again, never lost
-                counters.get("failures").incrementAndGet();
-                // tried again after a doubling pause (a poll, up to 15 minutes): a host down for hours costs few calls
-                int attempts = v.path("attempts").asInt(0) + 1;
-                Duration pause = poll.multipliedBy(1L << Math.min(attempts, 20));
-                pause = pause.compareTo(MAX_UNDO_PAUSE) > 0 ? MAX_UNDO_PAUSE : pause;
-                ObjectNode again = ((ObjectNode) v.deepCopy()).put("attempts", attempts).put("due", now.plus(pause).toString());
-                LOG.warn("undo {} failed (attempt {}); tried again at {}", e.key(), attempts, now.plus(pause), failed);
-                if (!store(e.key(), again)) {
-                    unstored.put(e.key(), again); // claimed (deleted) already: kept here rather than lost
-                }
-                continue;
-            }
-            counters.get("undone").incrementAndGet();
-            notifier.accept("rule " + Text.oneLine(v.path("rule").asText()) + " undone on "
-                    + Text.oneLine(v.path("host").asText()));
-        }
-    }
-
-    /**
-     * At stop, the undos only this engine holds (the registry would not take them back) are tried once
-     * more; nothing would remember the rest, so each is logged, announced and counted for an operator to do.
-     */
-    private void storeOrReportKept() {
-        unstored.entrySet().removeIf(u -> store(u.getKey(), u.getValue()));
-        unstored.forEach((key, undo) -> {
-            counters.get("undos-lost").incrementAndGet();
-            String what = "rule " + Text.oneLine(undo.path("rule").asText()) + " on " + Text.oneLine(undo.path("host").asText())
-                    + ": its undo was lost (the registry would not take it back before the engine stopped); do it by hand: "
-                    + Actions.describeStored(undo.path("action"));
-            LOG.error("undo {}: {}", key, what);
-            guarded(() -> notifier.accept(what));
-        });
-        unstored.clear();
-    }
-
-    /** Stores {@code undo} under {@code key}; false when the registry refused it (down, or a partition). */
-    private boolean store(String key, ObjectNode undo) {
-        try {
-            registry.orElseThrow().register(key, undo, Optional.empty());
-            return true;
-        } catch (RuntimeException e) {
-            LOG.warn("undo {} could not be stored again; tried at the next poll: {}", key, e.toString());
-            return false;
-        }
     }
 
     /**
