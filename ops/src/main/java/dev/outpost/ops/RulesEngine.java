@@ -88,9 +88,9 @@ public final class RulesEngine implements AutoCloseable {
         actions = new ActionRunner(fleet, registry, b.callTimeout, notifier, () -> counters.get("failures").incrementAndGet());
         queue = new ArrayBlockingQueue<>(b.queue);
         lifecycle = new Lifecycle("outpost-ops-rules", new OwnedThreads("ops-rules", Optional.ofNullable(b.threads)));
-        undos = registry.map(r -> new DueUndos(r, store, poll, MAX_UNDO_PAUSE, actions, notifier, counters::get));
+        undos = registry.map(r -> new DueUndos(r, store, poll, MAX_UNDO_PAUSE, actions, notifier, counters::get, rules));
         for (String c : List.of("observed", "matched", "fired", "rate-limited", "dry-run", "undone", "failures", "dropped",
-                "refused", "unreadable", "undos-lost")) {
+                "refused", "unreadable", "undos-lost", "undos-rejected")) {
             counters.put(c, new AtomicLong());
         }
     }
@@ -132,7 +132,7 @@ public final class RulesEngine implements AutoCloseable {
         return handled.get() == accepted.get();
     }
 
-    /** Counters: observed, matched, fired, rate-limited, dry-run, undone, failures, dropped, refused, unreadable, undos-lost. */
+    /** Counters: observed, matched, fired, rate-limited, dry-run, undone, failures, dropped, refused, unreadable, undos-lost, undos-rejected. */
     public Map<String, Long> stats() {
         Map<String, Long> out = new TreeMap<>();
         counters.forEach((k, v) -> out.put(k, v.get()));

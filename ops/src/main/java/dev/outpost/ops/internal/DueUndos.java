@@ -2,6 +2,7 @@ package dev.outpost.ops.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.ops.Rule;
 import dev.outpost.ops.RulesEngine;
 import dev.outpost.spi.Registry;
 import dev.outpost.spi.RegistryEntry;
@@ -34,14 +35,17 @@ public final class DueUndos {
     private final ActionRunner actions;
     private final Consumer<String> notifier;
     private final Function<String, AtomicLong> counters;
+    private final Map<String, List<Rule>> rules;
     /** Stored undos whose due time cannot be read, already reported: one log line each, not one per poll. */
     private final Set<String> unreadable = new HashSet<>();
+    /** Stored undos refused by their check, already reported: once each, as the unreadable ones. */
+    private final Set<String> rejected = new HashSet<>();
     /** Claimed undos that failed and that the registry would not take back: stored again at the next poll. */
     private final Map<String, ObjectNode> unstored = new LinkedHashMap<>();
 
     /** Undos under {@code store} in {@code registry}; {@code counters} names the engine's counters. */
     public DueUndos(Registry registry, String store, Duration poll, Duration maxPause, ActionRunner actions,
-            Consumer<String> notifier, Function<String, AtomicLong> counters) {
+            Consumer<String> notifier, Function<String, AtomicLong> counters, List<Rule> rules) {
         this.registry = registry;
         this.store = store;
         this.poll = poll;
@@ -49,6 +53,7 @@ public final class DueUndos {
         this.actions = actions;
         this.notifier = notifier;
         this.counters = counters;
+        this.rules = rules.stream().collect(java.util.stream.Collectors.groupingBy(Rule::name));
     }
 
     /** Stores again the undos the registry would not take back, then does every undo due at {@code now}. */
@@ -80,6 +85,17 @@ public final class DueUndos {
             if (due.isAfter(now)) {
                 continue;
             }
+            Rule.Action action;
+            try {
+                action = StoredUndo.check(v, rules);
+            } catch (StoredUndo.Rejected bad) {
+                // anyone who can write the store could have collectors called: only what a rule here could have stored runs
+                if (rejected.size() < MAX_UNREADABLE_REPORTED && rejected.add(e.key())) {
+                    counters.apply("undos-rejected").incrementAndGet();
+                    LOG.warn("skipping undo {}: {}; it stays stored until deleted", Text.oneLine(e.key()), bad.getMessage());
+                }
+                continue;
+            }
             try {
                 // claim it first (compare-and-delete): two engines over one registry undo once
                 if (!registry.delete(e.key(), e.version())) {
@@ -89,7 +105,7 @@ public final class DueUndos {
                 continue;
             }
             try {
-                if (!actions.run(Actions.fromStored(v.path("action")), v.path("host").asText())) {
+                if (!actions.run(action, v.path("host").asText())) {
                     throw new IllegalStateException("not every host it targets answered ok");
                 }
             } catch (Throwable failed) { // claimed but not done: stored again, never lost
