@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
@@ -82,7 +83,7 @@ public final class ResultJournal implements ExportSource {
         Path day = dir.resolve(LocalDate.ofInstant(now, ZoneOffset.UTC) + ".jsonl");
         try {
             OwnerOnlyFiles.createDirectories(dir);
-            if (!Files.exists(day)) {
+            if (!exists(day)) {
                 OwnerOnlyFiles.createFile(day);
                 prune(LocalDate.ofInstant(now, ZoneOffset.UTC).minusDays(keepDays - 1L));
             } else if (!day.equals(ownerOnly)) {
@@ -92,7 +93,7 @@ public final class ResultJournal implements ExportSource {
             ownerOnly = day;
             // a line torn by a kill mid-append stays alone on its line rather than swallow this one
             String text = endsInNewline(day) ? line + "\n" : "\n" + line + "\n";
-            Files.writeString(day, text, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+            Files.writeString(day, text, StandardCharsets.UTF_8, StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to the journal " + day, e);
         }
@@ -102,13 +103,13 @@ public final class ResultJournal implements ExportSource {
     @Override
     public Stream<JsonNode> records(LocalDate day) throws IOException {
         Path f = dir.resolve(day + ".jsonl");
-        if (!Files.exists(f)) {
+        if (!exists(f)) {
             return Stream.empty();
         }
         // an InputStreamReader replaces bytes that are not UTF-8 (a character torn by a kill) instead of
         // failing the whole day as Files.lines does; the torn line is then not JSON and skipped below
         java.io.BufferedReader in = new java.io.BufferedReader(
-                new java.io.InputStreamReader(Files.newInputStream(f), StandardCharsets.UTF_8));
+                new java.io.InputStreamReader(Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS), StandardCharsets.UTF_8));
         return in.lines().onClose(() -> {
             try {
                 in.close();
@@ -142,8 +143,24 @@ public final class ResultJournal implements ExportSource {
         }
     }
 
+    /**
+     * Whether the day file {@code f} exists; a symbolic link (or anything but a regular file) there is
+     * refused, not followed: whoever could plant one would have results appended to, and exported from,
+     * a file of their choosing.
+     */
+    private static boolean exists(Path f) throws IOException {
+        if (!Files.exists(f, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(f + " is not a regular file (a symbolic link?); the journal does not follow it");
+        }
+        return true;
+    }
+
     private static boolean endsInNewline(Path file) throws IOException {
-        try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(file)) {
+        try (java.nio.channels.SeekableByteChannel ch =
+                Files.newByteChannel(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             long size = ch.size();
             if (size == 0) {
                 return true;

@@ -56,4 +56,18 @@ class ResultJournalTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(day))).isEqualTo("rw-------");
         assertThat(Files.readString(day)).contains("web-1");
     }
+
+    @Test
+    void aDayFilePlantedAsASymbolicLinkIsNeitherWrittenThroughNorRead(@TempDir Path elsewhere) throws Exception {
+        Path victim = Files.writeString(elsewhere.resolve("authorized_keys"), "ssh-ed25519 AAAA me\n");
+        Files.createSymbolicLink(dir.resolve("2026-12-04.jsonl"), victim);
+        ResultJournal journal = new ResultJournal(dir, Clock.fixed(Instant.parse("2026-12-04T10:00:00Z"), ZoneOffset.UTC));
+
+        // before: the line was appended to whatever the link pointed at (and that file made 0600)
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> journal.append("web-1", "disk.usage", Json.parse("{}")))
+                .isInstanceOf(java.io.UncheckedIOException.class).hasMessageContaining("2026-12-04.jsonl");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> journal.records(LocalDate.of(2026, 12, 4)))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("not a regular file");
+        assertThat(Files.readString(victim)).isEqualTo("ssh-ed25519 AAAA me\n");
+    }
 }
