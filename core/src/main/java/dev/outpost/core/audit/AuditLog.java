@@ -8,7 +8,6 @@ import dev.outpost.core.internal.JsonBytes;
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.spi.ConfigSource;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -85,14 +84,12 @@ public final class AuditLog implements AutoCloseable {
     /** Drops already logged, and when (writer thread only). */
     private long dropsReported;
     private long dropsReportedAt;
-    /** The writer thread's lines of the current batch, end to end in UTF-8, each ending in a newline. */
-    private final JsonBytes lines = new JsonBytes(64 * 1024);
-    /** Where each line of {@link #lines} ends (after its newline). */
-    private final int[] ends = new int[BATCH];
+    private final LineBatch batch;
 
     private AuditLog(Builder b, AuditSink sink, int bufferSize, boolean includeParams, Duration drain) {
         this.sink = sink;
         this.lineFormat = new AuditLines(includeParams);
+        this.batch = new LineBatch(lineFormat, BATCH);
         this.capacity = bufferSize;
         this.buffer = new EventRing(bufferSize);
         this.drainTimeout = drain;
@@ -237,19 +234,17 @@ public final class AuditLog implements AutoCloseable {
                 continue;
             }
             int taken = 0;
-            int count = 0;
             try {
                 do {
                     taken++;
-                    if (add(e)) {
-                        ends[count++] = lines.length();
-                    }
+                    add(e);
                 } while (taken < BATCH && (e = buffer.poll()) != null);
                 // once per batch: the room goes back to the pool the recorders take it from
                 buffer.release();
+                int count = batch.count();
                 if (count > 0) {
                     try {
-                        write(count);
+                        batch.writeTo(sink);
                         written.add(count);
                     } catch (Throwable t) {
                         failures.increment();
@@ -258,22 +253,9 @@ public final class AuditLog implements AutoCloseable {
                 }
                 reportDrops();
             } finally {
-                lines.clear(1 << 20); // a batch of huge params must not pin its buffer
+                batch.clear();
             }
         }
-    }
-
-    /** The file sink takes the bytes as they are; another sink gets each line as a string. */
-    private void write(int count) throws IOException {
-        if (sink instanceof JsonLinesFileSink file) {
-            file.write(lines.array(), ends, count);
-            return;
-        }
-        List<String> out = new ArrayList<>(count);
-        for (int i = 0, from = 0; i < count; from = ends[i++]) {
-            out.add(lines.text(from, ends[i] - 1));
-        }
-        sink.write(out);
     }
 
     /** An audit trail with holes must not be a surprise: say so in the log, once a minute at most. */
@@ -289,18 +271,13 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
-    /** Renders {@code e} as the next line; false (and nothing added) when it could not be. */
-    private boolean add(AuditEvent e) {
-        int from = lines.length();
+    /** Adds {@code e}'s line to the batch; one that cannot be rendered is counted and logged. */
+    private void add(AuditEvent e) {
         try {
-            lineFormat.render(e, lines);
-            lines.ascii('\n');
-            return true;
+            batch.add(e);
         } catch (Throwable t) {
-            lines.setLength(from);
             failures.increment();
             log.error("audit writer could not render an event; its line is lost", t);
-            return false;
         }
     }
 
