@@ -81,6 +81,8 @@ public final class AuditLog implements AutoCloseable {
     private final LongAdder written = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private volatile Thread writer;
+    /** Also the monitor of start and shutdown, so that a shutdown that sees RUNNING sees the writer started. */
+    private final LateEvents late;
     /** Drops already logged, and when (writer thread only). */
     private long dropsReported;
     private long dropsReportedAt;
@@ -91,7 +93,8 @@ public final class AuditLog implements AutoCloseable {
         this.lineFormat = new AuditLines(includeParams);
         this.batch = new LineBatch(lineFormat, BATCH);
         this.capacity = bufferSize;
-        this.buffer = new EventRing(bufferSize);
+        this.buffer = b.ring.apply(bufferSize);
+        this.late = new LateEvents(buffer, dropped);
         this.drainTimeout = drain;
         this.threads = new OwnedThreads("audit", b.threadFactory);
     }
@@ -121,19 +124,22 @@ public final class AuditLog implements AutoCloseable {
      * @throws IllegalStateException when started before, or shut down
      */
     public AuditLog start() {
-        if (!state.compareAndSet(State.NEW, State.RUNNING)) {
-            throw new IllegalStateException("audit log already started or shut down");
+        synchronized (late) {
+            if (!state.compareAndSet(State.NEW, State.RUNNING)) {
+                throw new IllegalStateException("audit log already started or shut down");
+            }
+            Thread t = threads.newThread(this::drain, "writer");
+            writer = t;
+            t.start();
         }
-        Thread t = threads.newThread(this::drain, "writer");
-        writer = t;
-        t.start();
         return this;
     }
 
     /**
      * Buffers {@code event} for writing; never blocks.
      *
-     * @return false when it was dropped: the buffer was full, or the log is not running
+     * @return false when it was dropped: the buffer was full, or the log is not running. An event
+     *     recorded while the log shuts down may be counted in {@link #dropped()} after true was returned.
      */
     public boolean record(AuditEvent event) {
         Objects.requireNonNull(event, "event");
@@ -144,6 +150,9 @@ public final class AuditLog implements AutoCloseable {
         if (!buffer.offer(event)) {
             dropped.increment();
             return false;
+        }
+        if (state.get() != State.RUNNING) {
+            return late.recordedLate(event);
         }
         if (writerIdle) {
             writerIdle = false;
@@ -177,7 +186,10 @@ public final class AuditLog implements AutoCloseable {
      * sink. Idempotent: every call returns the same future.
      */
     public CompletableFuture<ShutdownResult> shutdown() {
-        State was = state.getAndSet(State.STOPPED);
+        State was;
+        synchronized (late) {
+            was = state.getAndSet(State.STOPPED);
+        }
         if (was == State.STOPPED) {
             return terminated;
         }
@@ -197,9 +209,8 @@ public final class AuditLog implements AutoCloseable {
                 t.interrupt();
                 alive = threads.awaitTermination(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
             }
+            int lost = late.seal(!t.isAlive());
             closeSink();
-            int lost = buffer.size(); // the writer is gone (or stuck in the sink): what it did not take is lost
-            dropped.add(lost);
             terminated.complete(new ShutdownResult(alive.isEmpty() && lost == 0, alive, 0,
                     Duration.ofNanos(System.nanoTime() - t0)));
         }, "shutdown");
@@ -327,6 +338,7 @@ public final class AuditLog implements AutoCloseable {
         private Duration drainTimeout;
         private Optional<ThreadFactory> threadFactory = Optional.empty();
         private Optional<ConfigSource> config = Optional.empty();
+        private java.util.function.IntFunction<EventRing> ring = EventRing::new;
 
         private Builder(Optional<AuditSink> sink, Optional<Path> file) {
             this.sink = sink;
@@ -371,6 +383,12 @@ public final class AuditLog implements AutoCloseable {
                 throw new IllegalArgumentException("drainTimeout must not be negative");
             }
             this.drainTimeout = timeout;
+            return this;
+        }
+
+        /** Test seam: the buffer, made from the buffer size. */
+        Builder ring(java.util.function.IntFunction<EventRing> ring) {
+            this.ring = ring;
             return this;
         }
 

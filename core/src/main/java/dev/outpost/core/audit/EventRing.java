@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * {@code stripes × chunk} of the room may sit unused in other threads' stripes when one thread
  * finds the pool empty; with a small buffer the chunk is 1 and the bound exact.
  */
-final class EventRing {
+class EventRing {
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(AuditEvent[].class);
     /** Longs between two stripes' counters: 128 bytes, so no two stripes share a cache line (or its prefetched pair). */
     private static final int STRIDE = 16;
