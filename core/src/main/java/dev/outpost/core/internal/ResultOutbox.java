@@ -49,9 +49,16 @@ public final class ResultOutbox {
     private final long maxAgeNanos;
     private final long retentionNanos;
     private final LongSupplier ticker;
+    /** Runs when an answer was found to fit, before it is written: a test seam. */
+    private final Runnable fits;
     private final Map<Long, Kept> kept = new ConcurrentHashMap<>();
     private final Map<String, Kept> byKey = new ConcurrentHashMap<>();
     private final AtomicInteger sending = new AtomicInteger();
+    /**
+     * Held from the bound check to the end of the append, so two answers cannot both fit the last
+     * room. Costs nothing more: the journal serialises appends anyway.
+     */
+    private final Object room = new Object();
     private volatile long lastFlush;
     final LongAdder full = new LongAdder();
     final LongAdder republished = new LongAdder();
@@ -83,6 +90,12 @@ public final class ResultOutbox {
 
     public ResultOutbox(Path dir, Transport transport, String deadLetter, int maxMessages, long maxBytes, Duration maxAge,
             Duration retention, LongSupplier ticker) {
+        this(dir, transport, deadLetter, maxMessages, maxBytes, maxAge, retention, ticker, () -> { });
+    }
+
+    ResultOutbox(Path dir, Transport transport, String deadLetter, int maxMessages, long maxBytes, Duration maxAge,
+            Duration retention, LongSupplier ticker, Runnable fits) {
+        this.fits = fits;
         this.journal = new MessageJournal(dir);
         this.transport = transport;
         this.deadLetter = deadLetter;
@@ -115,23 +128,28 @@ public final class ResultOutbox {
     /** Keeps an answer durably; -1 when the outbox is full or the disk write failed (the caller publishes as without one). */
     long keep(String key, String destination, byte[] body) {
         Message m = Message.of(body, Map.of(KEY, key));
-        if (journal.size() >= maxMessages || journal.bytes() + MessageJournal.encodedSize(destination, m) > maxBytes) {
-            full.increment();
-            log.warn("worker result outbox {} is full ({} answers, {} bytes): this answer is not kept on disk",
-                    journal.directory(), journal.size(), journal.bytes());
-            return -1;
-        }
+        long seq;
         try {
-            long seq = journal.append(destination, m);
-            Kept k = new Kept(seq, key, destination, body, ticker.getAsLong(), false);
-            k.inFlight = true; // the worker publishes it now
-            kept.put(seq, k);
-            byKey.put(key, k);
-            return seq;
+            synchronized (room) {
+                if (journal.size() >= maxMessages
+                        || journal.bytes() + MessageJournal.encodedSize(destination, m) > maxBytes) {
+                    full.increment();
+                    log.warn("worker result outbox {} is full ({} answers, {} bytes): this answer is not kept on disk",
+                            journal.directory(), journal.size(), journal.bytes());
+                    return -1;
+                }
+                fits.run();
+                seq = journal.append(destination, m);
+            }
         } catch (IOException | RuntimeException e) {
             log.warn("worker result outbox {}: keeping an answer failed ({})", journal.directory(), e.toString());
             return -1;
         }
+        Kept k = new Kept(seq, key, destination, body, ticker.getAsLong(), false);
+        k.inFlight = true; // the worker publishes it now
+        kept.put(seq, k);
+        byKey.put(key, k);
+        return seq;
     }
 
     /** The worker's own publish of {@code seq} ended: on failure the outbox tries again later. */
