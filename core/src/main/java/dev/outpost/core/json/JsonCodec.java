@@ -127,6 +127,7 @@ public final class JsonCodec implements Codec {
     private static final SerializedString F_REPLY_TO = new SerializedString("replyTo");
     private static final SerializedString F_SENT_AT = new SerializedString("sentAt");
     private static final SerializedString F_TTL = new SerializedString("ttl");
+    private static final Duration MAX_TTL = Duration.ofMillis(Long.MAX_VALUE);
     private static final SerializedString F_ATTRIBUTES = new SerializedString("attributes");
     private static final SerializedString F_STATUS = new SerializedString("status");
     private static final SerializedString F_RESULT = new SerializedString("result");
@@ -189,7 +190,7 @@ public final class JsonCodec implements Codec {
             TreeWriter.writeInstant(g, r.sentAt());
             if (r.ttl().isPresent()) {
                 g.writeFieldName(F_TTL);
-                g.writeNumber(Math.max(1, r.ttl().get().toMillis()));
+                g.writeNumber(ttlMillis(r.ttl().get()));
             }
             if (!r.attributes().isEmpty()) {
                 g.writeFieldName(F_ATTRIBUTES);
@@ -201,6 +202,14 @@ public final class JsonCodec implements Codec {
             }
             g.writeEndObject();
         });
+    }
+
+    /**
+     * {@code ttl} in whole milliseconds, at least 1; one too long for a long of them is sent as the
+     * longest (about 292 million years): for ever all the same, as the worker reads it.
+     */
+    static long ttlMillis(Duration ttl) {
+        return ttl.compareTo(MAX_TTL) >= 0 ? Long.MAX_VALUE : Math.max(1, ttl.toMillis());
     }
 
     /** A node {@link TreeWriter} does not write itself: the mapper writes it, refusing non-finite numbers. */

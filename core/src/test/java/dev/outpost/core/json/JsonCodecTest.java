@@ -59,6 +59,30 @@ class JsonCodecTest {
         assertThat(r.collector()).isEqualTo("ping");
     }
 
+    @Test
+    void aTtlTooLongForMillisecondsIsSentAsTheLongestTheWireCarriesNotAnOverflow() {
+        Request r = Request.builder("ping").ttl(Duration.ofSeconds(Long.MAX_VALUE)).build();
+        Request back = codec.decodeRequest(codec.encodeRequest(r)).document();
+        // for ever all the same: about 292 million years
+        assertThat(back.ttl()).contains(Duration.ofMillis(Long.MAX_VALUE));
+        assertThat(back.isExpired(Instant.now())).isFalse();
+        assertThat(back.expiresAt().orElseThrow()).isAfter(Instant.parse("+100000000-01-01T00:00:00Z"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"9223372036854775807", "9223372036854775808", "1e400", "-9223372036854775808", "0", "1.5"})
+    void aHostileTtlOnTheWireIsReadOrRefusedAsACodecError(String ttl) {
+        byte[] body = ("{\"v\":1,\"id\":\"a\",\"collector\":\"ping\",\"params\":{},"
+                + "\"sentAt\":\"2026-01-01T00:00:00Z\",\"ttl\":" + ttl + "}").getBytes(StandardCharsets.UTF_8);
+        try {
+            Request r = codec.decodeRequest(body).document();
+            assertThat(r.ttl()).contains(Duration.ofMillis(Long.MAX_VALUE));
+            assertThat(r.isExpired(Instant.now())).isFalse();
+        } catch (CodecException e) {
+            assertThat(e.reason()).isIn(RejectReason.UNDECODABLE, RejectReason.SCHEMA_INVALID);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "   ", "not json", "{", "[1,2", "\u0000\u0001"})
     void garbageIsUndecodable(String body) {
