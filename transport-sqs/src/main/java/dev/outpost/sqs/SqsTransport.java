@@ -148,8 +148,7 @@ public final class SqsTransport implements Transport {
     @Override
     public CompletableFuture<Void> send(String destination, Message message) {
         try {
-            ensureOpen(destination);
-            return sending.send(destination, message);
+            return lifecycle.whileOpen(destination, () -> sending.send(destination, message));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

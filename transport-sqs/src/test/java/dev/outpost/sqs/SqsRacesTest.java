@@ -8,6 +8,7 @@ import dev.outpost.ShutdownResult;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
@@ -121,5 +122,58 @@ class SqsRacesTest {
 
         closed.get(30, TimeUnit.SECONDS);
         sent.get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A send that found the transport open, racing a shutdown: it is either refused (a TransportException) or waited
+     * for. Before, the shutdown found nothing on its way and reported clean while the send was still to go out after.
+     */
+    @Test
+    void aSendRacingShutdownIsRefusedOrWaitedForNeverSentAfterACleanShutdown() throws Exception {
+        String url = ElasticMq.createQueue(admin, "send-vs-shutdown", 30, Map.of());
+        InterceptingSqsClient client = new InterceptingSqsClient(admin);
+        CountDownLatch inLookUp = new CountDownLatch(1);
+        CountDownLatch goOn = new CountDownLatch(1);
+        client.nextQueueUrl.set(r -> {
+            inLookUp.countDown(); // the send is past its open check, on the sender's thread
+            try {
+                goOn.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return admin.getQueueUrl(r);
+        });
+        SqsTransport t = SqsTransport.builder().sqsClient(client).queue("requests", "send-vs-shutdown").build();
+        AtomicReference<CompletableFuture<Void>> sent = new AtomicReference<>();
+        Thread sender = new Thread(() -> sent.set(t.send("requests", HardeningTest.text("racing the shutdown"))));
+        sender.start();
+        assertThat(inLookUp.await(10, TimeUnit.SECONDS)).isTrue();
+        AtomicReference<CompletableFuture<ShutdownResult>> closed = new AtomicReference<>();
+        Thread closer = new Thread(() -> closed.set(t.shutdown()));
+        closer.start();
+        // the shutdown has returned, or waits for the send
+        while (closed.get() == null && closer.getState() != Thread.State.WAITING && closer.getState() != Thread.State.BLOCKED) {
+            Thread.onSpinWait();
+        }
+        boolean overBeforeTheSend = closed.get() != null && closed.get().isDone();
+        goOn.countDown();
+        sender.join(10_000);
+        closer.join(10_000);
+
+        ShutdownResult result = closed.get().get(30, TimeUnit.SECONDS);
+        Throwable refused = null;
+        try {
+            sent.get().get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            refused = e.getCause();
+        }
+        if (refused == null) {
+            assertThat(overBeforeTheSend).as("a clean shutdown was reported before the send went out").isFalse();
+            assertThat(result.clean()).isTrue();
+            await().atMost(Duration.ofSeconds(5)).until(() -> messagesOn(url) == 1);
+        } else {
+            assertThat(refused).isInstanceOf(dev.outpost.spi.TransportException.class);
+            assertThat(messagesOn(url)).isZero();
+        }
     }
 }

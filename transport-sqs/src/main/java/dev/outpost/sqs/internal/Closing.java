@@ -1,6 +1,7 @@
 package dev.outpost.sqs.internal;
 
 import dev.outpost.ShutdownResult;
+import dev.outpost.spi.TransportException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +13,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +40,11 @@ public final class Closing {
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<ShutdownResult> done = new CompletableFuture<>();
+    /**
+     * Sends hold it shared from their open check until they are on their way (tracked, or in a batch); the shutdown
+     * takes it to begin, so it never looks for work to wait for while a send it did not refuse is still to be seen.
+     */
+    private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
 
     public Closing(Receiver receiver, Sending sending, List<Batcher<?>> batchers, LazyTimer timer, ThreadFactory threads,
             List<AutoCloseable> owned, long pollWaitMillis) {
@@ -110,9 +119,41 @@ public final class Closing {
         return closing.get();
     }
 
+    /**
+     * Runs {@code send} unless the transport is closing; a shutdown begun meanwhile waits for it to be on its way.
+     *
+     * @throws TransportException when the transport is closing
+     */
+    public <T> T whileOpen(String destination, Supplier<T> send) {
+        Lock shared = gate.readLock();
+        shared.lock();
+        try {
+            if (closing.get()) {
+                throw new TransportException(destination, "SQS transport is closed");
+            }
+            return send.get();
+        } finally {
+            shared.unlock();
+        }
+    }
+
+    /** Sets closing; first true. Waits for sends past their open check, but for one on this thread (a callback's). */
+    private boolean beginClosing() {
+        if (gate.getReadHoldCount() > 0) {
+            return closing.compareAndSet(false, true);
+        }
+        Lock exclusive = gate.writeLock();
+        exclusive.lock();
+        try {
+            return closing.compareAndSet(false, true);
+        } finally {
+            exclusive.unlock();
+        }
+    }
+
     /** The one shutdown: begun by the first call, the same future for every call. */
     public CompletableFuture<ShutdownResult> shutdown() {
-        if (!closing.compareAndSet(false, true)) {
+        if (!beginClosing()) {
             return done;
         }
         long t0 = System.nanoTime();
