@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 
 /**
- * Logical destinations to queue URLs, resolved on first use and remembered: nothing is looked up
+ * Logical destinations to queue URLs, resolved on first use and remembered (those used lately, up
+ * to {@value #MAX_ENTRIES}: reply queues come and go, and senders name them): nothing is looked up
  * when the transport is built, so it builds and starts while SQS is unreachable, and a lookup that
  * fails is a failed send (or receive) the caller can retry. A destination is a queue URL (used as
  * it is), a queue ARN ({@code arn:PARTITION:sqs:REGION:ACCOUNT:NAME}, looked up by name and
@@ -20,9 +21,23 @@ public final class QueueUrls {
 
     private final SqsAsyncClient sqs;
     private final Map<String, String> names;
-    private final Map<String, CompletableFuture<String>> urls = new ConcurrentHashMap<>();
+    /** The most URLs remembered: one per reply queue seen, and replyTo comes from senders, so not one for each ever seen. */
+    static final int MAX_ENTRIES = 10_000;
+
+    private final int generation;
+    /**
+     * Two generations: URLs used since the last turn, and those of the turn before. A full young one becomes the old
+     * (the old forgotten); one used again moves back to the young, so a queue in use stays known. No lock on a look-up.
+     */
+    private volatile Map<String, CompletableFuture<String>> young = new ConcurrentHashMap<>();
+    private volatile Map<String, CompletableFuture<String>> old = new ConcurrentHashMap<>();
 
     public QueueUrls(SqsAsyncClient sqs, Map<String, String> names) {
+        this(sqs, names, MAX_ENTRIES);
+    }
+
+    QueueUrls(SqsAsyncClient sqs, Map<String, String> names, int maxEntries) {
+        this.generation = Math.max(1, maxEntries / 2);
         this.sqs = sqs;
         this.names = Map.copyOf(names);
     }
@@ -43,14 +58,14 @@ public final class QueueUrls {
 
     /** The queue URL, now when known, else once SQS answers; failed lookups are not remembered. */
     public CompletableFuture<String> url(String logical) {
-        CompletableFuture<String> known = urls.get(logical);
+        CompletableFuture<String> known = known(logical);
         if (known != null && !known.isCompletedExceptionally()) {
             return known;
         }
         String name = name(logical);
         if (isUrl(name)) {
             CompletableFuture<String> done = CompletableFuture.completedFuture(name);
-            urls.put(logical, done);
+            remember(logical, done);
             return done;
         }
         CompletableFuture<String> lookup;
@@ -72,13 +87,38 @@ public final class QueueUrls {
             }
             return url;
         });
-        urls.put(logical, resolved); // two threads racing here look up twice: harmless
+        remember(logical, resolved); // two threads racing here look up twice: harmless
         resolved.whenComplete((u, e) -> {
-            if (e != null) {
-                urls.remove(logical, resolved); // look again next time
+            if (e != null) { // look again next time
+                young.remove(logical, resolved);
+                old.remove(logical, resolved);
             }
         });
         return resolved;
+    }
+
+    private CompletableFuture<String> known(String logical) {
+        CompletableFuture<String> f = young.get(logical);
+        if (f == null) {
+            f = old.get(logical);
+            if (f != null) {
+                remember(logical, f);
+            }
+        }
+        return f;
+    }
+
+    private void remember(String logical, CompletableFuture<String> url) {
+        Map<String, CompletableFuture<String>> y = young;
+        y.put(logical, url);
+        if (y.size() >= generation) {
+            synchronized (this) {
+                if (young == y) {
+                    old = y;
+                    young = new ConcurrentHashMap<>();
+                }
+            }
+        }
     }
 
     private static CompletableFuture<String> call(String logical,
@@ -94,6 +134,11 @@ public final class QueueUrls {
     private static String clip(String s) {
         String t = s.length() > 120 ? s.substring(0, 120) + "..." : s;
         return t.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+
+    /** URLs (and look-ups) remembered. */
+    int size() {
+        return young.size() + old.size();
     }
 
     /** Whether {@code s} is a destination that names a queue by itself (URL or ARN), not a logical name. */
