@@ -13,6 +13,7 @@ import dev.outpost.core.internal.Checks;
 import dev.outpost.core.internal.CollectorEntry;
 import dev.outpost.core.internal.CollectorRunner;
 import dev.outpost.core.internal.Deadlines;
+import dev.outpost.core.internal.Expiries;
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.core.internal.Hosts;
 import dev.outpost.core.lifecycle.OwnedThreads;
@@ -163,7 +164,8 @@ public final class Scheduler implements AutoCloseable {
         if (was == State.NEW) {
             finishShutdown(t0, List.of());
         } else {
-            threads.newThread(() -> finishShutdown(t0, threads.awaitTermination(t0 + interruptWait.toNanos())), "shutdown")
+            long wait = Expiries.nanos(interruptWait); // toNanos() overflowed in the thread: it died, the future never completed
+            threads.newThread(() -> finishShutdown(t0, threads.awaitTermination(t0 + wait)), "shutdown")
                     .start();
         }
         return terminated;
@@ -248,7 +250,7 @@ public final class Scheduler implements AutoCloseable {
         Running(Job job, CollectorEntry entry) {
             this.job = job;
             this.entry = entry;
-            this.period = job.period().toNanos();
+            this.period = Expiries.nanos(job.period()); // a longer one is for ever all the same
         }
 
         @Override
@@ -268,7 +270,8 @@ public final class Scheduler implements AutoCloseable {
             Instant started = clock.instant();
             lastRun = started;
             runs.incrementAndGet();
-            CollectorRunner.Outcome outcome = runner.run(entry, request, Optional.empty(), 1, started.plus(job.timeout()), p -> {});
+            CollectorRunner.Outcome outcome = runner.run(entry, request, Optional.empty(), 1, deadline(started, job.timeout()),
+                    p -> {});
             Response response;
             if (outcome instanceof CollectorRunner.Ok ok) {
                 response = Response.ok(request, ok.result(), workerId, 1, started, clock.instant());
@@ -291,6 +294,15 @@ public final class Scheduler implements AutoCloseable {
                     log.warn("scheduler: could not publish {} to '{}': {}", job.collector().name(), job.destination(), e.toString());
                 }
             });
+        }
+    }
+
+    /** {@code started + timeout}, Instant.MAX past it. */
+    private static Instant deadline(Instant started, Duration timeout) {
+        try {
+            return started.plus(timeout);
+        } catch (java.time.DateTimeException | ArithmeticException e) {
+            return Instant.MAX;
         }
     }
 

@@ -127,6 +127,33 @@ class SchedulerTest {
     }
 
     @Test
+    void aPeriodAndTimeoutTooLongForNanosecondsRunOnceAndDoNotFailTheBuildOrTheRun() {
+        // once at start, then for ever all the same
+        Duration never = Duration.ofSeconds(Long.MAX_VALUE);
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                Scheduler s = Scheduler.builder(transport).clock(time).ticker(time.ticker())
+                        .job(Scheduler.Job.every(never, Collectors.of("_boot", (r, c) -> Map.of("ok", true)), "records"))
+                        .build().start()) {
+            await().until(() -> transport.peek("records").size() == 1);
+            assertThat(records(transport).get(0).isOk()).isTrue();
+            time.advance(Duration.ofDays(3650));
+            assertThat(s.status().get(0).runs()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anInterruptWaitTooLongForNanosecondsStillShutsDown() throws Exception {
+        InMemoryTransport transport = InMemoryTransport.create();
+        Scheduler s = Scheduler.builder(transport).clock(time).ticker(time.ticker())
+                .interruptWait(Duration.ofDays(1_000_000))
+                .job(Scheduler.Job.every(Duration.ofSeconds(1), Collectors.of("_x", (r, c) -> "ok"), "records")).build().start();
+        await().until(() -> transport.peek("records").size() == 1);
+        // before: the shutdown thread died of the overflow and the future never completed
+        assertThat(s.shutdown().get(10, java.util.concurrent.TimeUnit.SECONDS).clean()).isTrue();
+        transport.close();
+    }
+
+    @Test
     void shutdownClosesCollectorsAndReportsACleanStop() {
         AtomicBoolean closed = new AtomicBoolean();
         class Closing implements Collector, AutoCloseable {

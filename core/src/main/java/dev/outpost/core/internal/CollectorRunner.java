@@ -56,7 +56,7 @@ public final class CollectorRunner {
             Consumer<String> progress) {
         String name = entry.collector().name();
         long t0 = ticker.getAsLong();
-        long deadlineNanos = t0 + entry.timeout().toNanos();
+        long deadlineNanos = t0 + Expiries.nanos(entry.timeout()); // a scheduled job's may be past 292 years
         RunContext ctx = new RunContext(ticker, deadline, deadlineNanos, sender, attempt, entry.settings(), progress);
         Object result = null;
         Throwable failure = null;
