@@ -240,8 +240,8 @@ public final class Client implements AutoCloseable {
     }
 
     /**
-     * Sends {@code request} to a topic read by many workers and gathers their responses until
-     * {@code expected} have arrived or {@code deadline} has passed, whichever comes first.
+     * Sends {@code request} to a topic read by many workers and gathers their responses (one per
+     * worker) until {@code expected} have arrived or {@code deadline} has passed, whichever first.
      *
      * @return completes with the responses gathered (possibly none) — never exceptionally for
      *     lack of responses; exceptionally when the request cannot be sent

@@ -175,6 +175,21 @@ class ClientHardeningTest {
     }
 
     @Test
+    void anAnswerDeliveredTwiceCountsOnceTowardsABroadcastsExpectedResponses() throws Exception {
+        transport.topic("all");
+        try (Client c = client()) {
+            Request r = Request.builder("outpost.ping").build();
+            CompletableFuture<java.util.List<Response>> gathering = c.broadcast("all", r, 2, Duration.ofHours(1));
+            answer(c, r, "w1");
+            answer(c, r, "w1"); // the same answer again: at-least-once delivery, or its ack lost
+            await().until(() -> transport.peek(c.replyTo()).isEmpty()); // acked once routed
+            assertThat(gathering).as("w2 has not answered yet").isNotDone();
+            answer(c, r, "w2");
+            assertThat(gathering.get(10, TimeUnit.SECONDS)).extracting(Response::worker).containsExactly("w1", "w2");
+        }
+    }
+
+    @Test
     void aSecondBroadcastOfAPendingRequestIsRefusedAndTheFirstStillEnds() throws Exception {
         TestClock time = TestClock.create();
         transport.topic("all");

@@ -2,13 +2,16 @@ package dev.outpost.core.internal;
 
 import dev.outpost.Response;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
-/** The responses one broadcast has gathered so far. */
+/** The responses one broadcast has gathered so far: one per worker. */
 public final class Gathering {
     private final int expected;
-    private final List<Response> responses = Collections.synchronizedList(new ArrayList<>());
+    private final List<Response> responses = new ArrayList<>();
+    /** Workers answered: an answer delivered twice (at-least-once, or its ack lost) must not stand for another worker's. */
+    private final Set<String> workers = new HashSet<>();
     private final CallbackFuture<List<Response>> future;
 
     public Gathering(int expected, CallbackFuture<List<Response>> future) {
@@ -20,15 +23,15 @@ public final class Gathering {
         return future;
     }
 
-    /** @return whether as many have arrived as expected */
-    public boolean add(Response r) {
-        responses.add(r);
+    /** @return whether as many workers have answered as expected */
+    public synchronized boolean add(Response r) {
+        if (workers.add(r.worker())) {
+            responses.add(r);
+        }
         return responses.size() >= expected;
     }
 
-    public List<Response> snapshot() {
-        synchronized (responses) {
-            return List.copyOf(responses);
-        }
+    public synchronized List<Response> snapshot() {
+        return List.copyOf(responses);
     }
 }
