@@ -109,4 +109,25 @@ class WorkerTruthTest {
                             }));
         }
     }
+
+    @Test
+    void aCollectorTimeoutTooLongToKeepInNanosecondsIsRefusedAtBuildNotInEveryRun() {
+        try (InMemoryTransport transport = InMemoryTransport.create()) {
+            OutpostConfig config = OutpostConfig.builder().set("outpost.collectors.disk.timeout", "100000000000d").build();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Worker.builder(transport).configure(config)
+                            .collector(Collectors.of("disk", (r, c) -> "ok")).build())
+                    .isInstanceOfSatisfying(dev.outpost.ConfigException.class, e -> assertThat(e.problems()).singleElement()
+                            .satisfies(p -> {
+                                assertThat(p.key()).isEqualTo("outpost.collectors.disk.timeout");
+                                assertThat(p.message()).contains("at most 36500d");
+                            }));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Worker.builder(transport)
+                            .timeout("disk", Duration.ofDays(1_000_000)).collector(Collectors.of("disk", (r, c) -> "ok")).build())
+                    .isInstanceOfSatisfying(dev.outpost.ConfigException.class, e -> assertThat(e.problems()).singleElement()
+                            .satisfies(p -> assertThat(p.message()).contains("at most 36500d")));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Worker.builder(transport)
+                            .timeout(Duration.ofDays(1_000_000)).collector(Collectors.of("disk", (r, c) -> "ok")).build())
+                    .isInstanceOf(dev.outpost.ConfigException.class).hasMessageContaining("at most 36500d");
+        }
+    }
 }

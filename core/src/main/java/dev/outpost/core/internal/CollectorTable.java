@@ -88,9 +88,13 @@ public final class CollectorTable {
             }
             Map<String, String> fromConfig = configured.getOrDefault(name, Map.of());
             String prefix = "outpost.collectors." + name + ".";
-            Duration t = reg.timeouts().containsKey(name) ? reg.timeouts().get(name)
+            Duration t = reg.timeouts().containsKey(name)
+                    ? (Duration) Objects.requireNonNullElse(WorkerBinding.withinLongest(prefix + "timeout",
+                            reg.timeouts().get(name), problems), bound.duration(WorkerBinding.TIMEOUT))
                     : perCollector(config, prefix + "timeout", bound.duration(WorkerBinding.TIMEOUT), problems,
-                            v -> ConfigSource.parseDuration(v), d -> !d.isNegative() && !d.isZero(), "positive");
+                            v -> ConfigSource.parseDuration(v), d -> !d.isNegative() && !d.isZero()
+                                    && d.compareTo(WorkerBinding.LONGEST) <= 0,
+                            "positive and at most " + WorkerBinding.LONGEST.toDays() + "d");
             int a = reg.attempts().containsKey(name) ? reg.attempts().get(name)
                     : perCollector(config, prefix + "max-attempts", bound.integer(WorkerBinding.MAX_ATTEMPTS), problems,
                             v -> Integer.parseInt(v.strip()), n -> n >= 1 && n <= 100, "between 1 and 100");

@@ -93,7 +93,8 @@ public final class WorkerBinding {
         Map<String, Object> out = new TreeMap<>();
         declared().forEach((key, fallback) -> {
             Kind kind = kind(key, fallback);
-            Object value = explicit.containsKey(key) ? explicit.get(key) : configured(key, kind, config, problems);
+            Object value = explicit.containsKey(key) ? withinLongest(key, explicit.get(key), problems)
+                    : configured(key, kind, config, problems);
             out.put(key, value != null ? value : parse(key, kind, fallback));
         });
         if (!List.of("true", "false").contains(String.valueOf(out.get(CHECK_RESULTS)).toLowerCase(java.util.Locale.ROOT))) {
@@ -104,6 +105,15 @@ public final class WorkerBinding {
                     + " digits, '.', '_' and '-', starting with a letter or digit"));
         }
         return new WorkerBinding(out);
+    }
+
+    /** A builder's duration, held to what configuration is: a longer one overflowed in every run or at shutdown. */
+    static Object withinLongest(String key, Object value, List<ConfigException.Problem> problems) {
+        if (value instanceof Duration d && d.compareTo(LONGEST) > 0) {
+            problems.add(new ConfigException.Problem(key, "must be at most " + LONGEST.toDays() + "d, was " + d));
+            return null;
+        }
+        return value;
     }
 
     private static Kind kind(String key, String fallback) {
