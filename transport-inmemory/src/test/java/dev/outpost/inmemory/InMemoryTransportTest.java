@@ -573,4 +573,24 @@ class InMemoryTransportTest {
             assertThat(t.stats().sends()).isEqualTo(n);
         }
     }
+
+    @Test
+    void aReceiveWaitTooLongForNanosecondsTakesWhatIsThere() throws Exception {
+        InMemoryTransport t = manual();
+        t.send("q", m("one")).join();
+        // for ever all the same: before, an ArithmeticException on every receive
+        assertThat(t.receive("q", 1, Duration.ofSeconds(Long.MAX_VALUE))).hasSize(1);
+    }
+
+    @Test
+    void visibilityAndDelayTooLongForNanosecondsAreForEverNotAnOverflow() throws Exception {
+        InMemoryTransport t = manual(InMemoryTransport.builder().visibilityTimeout(Duration.ofSeconds(Long.MAX_VALUE))
+                .queue("delayed", QueueOptions.builder().delay(Duration.ofSeconds(Long.MAX_VALUE)).build()));
+        t.send("q", m("one")).join();
+        t.send("delayed", m("later")).join();
+        assertThat(t.receive("q", 1, Duration.ZERO)).hasSize(1);
+        advance(Duration.ofDays(3650));
+        assertThat(t.receive("q", 1, Duration.ZERO)).as("still invisible").isEmpty();
+        assertThat(t.receive("delayed", 1, Duration.ZERO)).as("still delayed").isEmpty();
+    }
 }

@@ -82,7 +82,7 @@ public final class MemoryDelivery implements Delivery {
     /** A century at most: a longer wait would overflow the ticker's nanoseconds (and means "not again" all the same). */
     private static final Duration LONGEST = Duration.ofDays(36_500);
 
-    private static long nanos(Duration d) {
+    static long nanos(Duration d) {
         return d.compareTo(LONGEST) > 0 ? LONGEST.toNanos() : d.toNanos();
     }
 

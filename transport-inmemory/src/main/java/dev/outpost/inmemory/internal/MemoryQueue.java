@@ -94,7 +94,7 @@ public final class MemoryQueue {
     public void configure(Settings settings) {
         lock.lock();
         try {
-            if (settings.visibility().toNanos() != visibilityNanos) {
+            if (MemoryDelivery.nanos(settings.visibility()) != visibilityNanos) {
                 // the FIFO list relies on one timeout for all its entries: move them to the sorted set
                 while (fifo.next != fifo) {
                     Entry e = fifo.next;
@@ -110,8 +110,9 @@ public final class MemoryQueue {
     }
 
     private void apply(Settings s) {
-        visibilityNanos = s.visibility().toNanos();
-        delayNanos = s.delay().toNanos();
+        // past a century is for ever all the same; toNanos() overflows past 292 years
+        visibilityNanos = MemoryDelivery.nanos(s.visibility());
+        delayNanos = MemoryDelivery.nanos(s.delay());
         maxReceiveCount = s.maxReceiveCount();
         deadLetterQueue = s.deadLetterQueue();
         maxMessageBytes = s.maxMessageBytes();
@@ -162,7 +163,7 @@ public final class MemoryQueue {
      * first; empty when none came or the queue was closed. Redrives what is over its receive count.
      */
     public List<Delivery> receive(int max, Duration wait) throws InterruptedException {
-        long waitUntil = System.nanoTime() + wait.toNanos();
+        long waitUntil = System.nanoTime() + MemoryDelivery.nanos(wait);
         List<Delivery> out = null;
         List<Entry> redriven = null;
         String dlq = null;
