@@ -415,10 +415,10 @@ public final class Client implements AutoCloseable {
          * After a receive that brought fewer than ten answers, how long the poller waits before
          * it receives again, so that answers arriving close together are taken several per
          * wake-up; default zero (no wait: the lowest latency for single calls). A few
-         * milliseconds suit a caller expecting many answers at once (a fleet call).
+         * milliseconds suit a caller expecting many answers at once (a fleet call); at most 1 s.
          */
         public Builder receiveLinger(Duration linger) {
-            this.receiveLinger = Checks.nonNegative(linger, "receiveLinger");
+            this.receiveLinger = Checks.between(linger, Duration.ofSeconds(1), "receiveLinger");
             return this;
         }
 

@@ -102,6 +102,16 @@ class ClientHardeningTest {
     }
 
     @Test
+    void aReceiveLingerLongerThanASecondIsRefusedNamingItNotAnOverflowAtBuild() {
+        assertThatThrownBy(() -> Client.builder(transport).receiveLinger(Duration.ofSeconds(Long.MAX_VALUE)))
+                .isInstanceOf(dev.outpost.ConfigException.class).hasMessageContaining("receiveLinger")
+                .hasMessageContaining("at most PT1S");
+        assertThatThrownBy(() -> Client.builder(transport).receiveLinger(Duration.ofMillis(1001)))
+                .isInstanceOf(dev.outpost.ConfigException.class);
+        Client.builder(transport).receiveLinger(Duration.ofSeconds(1)).build().close(); // the longest taken
+    }
+
+    @Test
     void aClientMustBeStartedAndSaysHow() {
         Client c = Client.builder(transport).build();
         assertThatThrownBy(() -> c.call(Request.builder("echo").build(), Duration.ofSeconds(1)))

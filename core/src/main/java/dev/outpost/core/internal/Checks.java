@@ -42,6 +42,15 @@ public final class Checks {
         return value;
     }
 
+    /** {@code value} if it is not negative and at most {@code max}. */
+    public static Duration between(Duration value, Duration max, String name) {
+        nonNegative(value, name);
+        if (value.compareTo(max) > 0) {
+            throw ConfigException.of(name, "must be at most " + max + ", was " + value);
+        }
+        return value;
+    }
+
     /** Each value checked as {@link #text}; an immutable list. */
     public static java.util.List<String> texts(String[] values, String name) {
         java.util.List<String> out = new java.util.ArrayList<>();
