@@ -187,10 +187,15 @@ public final class HtmlCollector implements Collector, AutoCloseable {
             if (Extraction.hasCount(evaluator) > 1) {
                 throw Core.badParams(where + "at most one :has per selector (each nesting multiplies the work by the page's size)");
             }
+            Optional<String> attr = !v.isTextual() && v.hasNonNull("attr") ? Optional.of(v.get("attr").asText()) : Optional.empty();
+            // jsoup throws on an empty attribute name, which "abs:" alone leaves, at the first match
+            if (attr.isPresent() && (attr.get().startsWith("abs:") ? attr.get().substring(4) : attr.get()).isBlank()) {
+                throw Core.badParams(where + "attr '" + attr.get() + "' names no attribute (e.g. href or abs:href)");
+            }
             Selection s = v.isTextual()
                     ? new Selection(e.getKey(), css, Optional.empty(), false, Integer.MAX_VALUE, evaluator)
                     : new Selection(e.getKey(), css,
-                            v.hasNonNull("attr") ? Optional.of(v.get("attr").asText()) : Optional.empty(),
+                            attr,
                             v.path("html").asBoolean(false), v.path("limit").asInt(Integer.MAX_VALUE), evaluator);
             out.add(s);
         }

@@ -137,6 +137,17 @@ class HtmlCollectorTest {
     }
 
     @Test
+    void anEmptyAbsoluteAttributeNameIsABadParam() {
+        // "abs:" names no attribute: jsoup's absUrl("") threw IllegalArgumentException out of collect()
+        assertThatThrownBy(() -> call(Map.of("url", server.url("/page/"), "select", Map.of("x", Map.of("css", "p.price", "attr", "abs:")))))
+                .isInstanceOfSatisfying(CollectorException.class, e -> {
+                    assertThat(e.code()).isEqualTo("bad-params");
+                    assertThat(e.getMessage()).contains("select.x");
+                });
+        assertThat(server.served()).isEmpty();
+    }
+
+    @Test
     void limitsListsAndText() {
         HtmlResult r = call(Map.of("url", server.url("/page/"), "maxItems", 1, "textChars", 4));
         assertThat(r.links()).hasSize(1);
