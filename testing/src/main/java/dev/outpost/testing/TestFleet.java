@@ -112,8 +112,19 @@ public final class TestFleet implements AutoCloseable {
         transport.topic(Fleet.DEFAULT_TOPIC);
         for (int i = 1; i <= b.count; i++) {
             String id = String.format(b.idFormat, i);
-            hosts.put(id, new Host(id, b.faults.getOrDefault(id, List.of()), b.tags.getOrDefault(id, List.of()),
-                    b.facts.getOrDefault(id, Map.of())));
+            if (hosts.put(id, new Host(id, b.faults.getOrDefault(id, List.of()), b.tags.getOrDefault(id, List.of()),
+                    b.facts.getOrDefault(id, Map.of()))) != null) {
+                throw new IllegalArgumentException("idFormat '" + b.idFormat + "' gives the id " + id + " to more than one host");
+            }
+        }
+        // A fault on a misspelt or missing host would never fire, and the test meant to exercise it would pass.
+        for (Map<String, ?> perHost : List.of(b.faults, b.tags, b.facts)) {
+            for (String id : perHost.keySet()) {
+                if (!hosts.containsKey(id)) {
+                    throw new IllegalArgumentException("no host " + id + " in this test fleet (hosts " + hosts.keySet().iterator().next()
+                            + " to " + String.format(b.idFormat, b.count) + "): its faults, tags or facts would never apply");
+                }
+            }
         }
     }
 
@@ -449,7 +460,12 @@ public final class TestFleet implements AutoCloseable {
             return this;
         }
 
-        /** Builds the fleet; nothing runs before {@link TestFleet#start()}. */
+        /**
+         * Builds the fleet; nothing runs before {@link TestFleet#start()}.
+         *
+         * @throws IllegalArgumentException when a fault, tag or fact names a host the fleet does not have,
+         *     or the id format gives two hosts one id
+         */
         public TestFleet build() {
             return new TestFleet(this);
         }

@@ -26,6 +26,19 @@ class TestFleetTest {
     static final Collector WORK = Collector.of("app.work", (r, c) -> Map.of("done", true));
 
     @Test
+    void aFaultOnAHostThatIsNotInTheFleetIsRefused() {
+        // host-7 is not host-007: the fault used to be ignored silently, and every host answered
+        assertThatThrownBy(() -> TestFleet.builder().hosts(9).collector(WORK).fault("host-7", Fault.fail()).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("host-7");
+        assertThatThrownBy(() -> TestFleet.builder().hosts(3).collector(WORK).tags("host-004", "eu").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("host-004");
+        assertThatThrownBy(() -> TestFleet.builder().hosts(3).collector(WORK).fact("web-1", "os", "linux").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("web-1");
+        assertThatThrownBy(() -> TestFleet.builder().hosts(2).idFormat("host").collector(WORK).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("more than one host");
+    }
+
+    @Test
     void everyOutcomeCanBeProvokedInMilliseconds() {
         try (TestFleet hosts = TestFleet.builder().hosts(9).collector(WORK)
                 .fault("host-002", Fault.fail())
