@@ -38,7 +38,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * }</pre>
  *
  * <p>Register it on an instance field (one worker per test) or a static field (one per test
- * method still: the wiring is rebuilt before each test). Test methods may also take an
+ * method still: the wiring is rebuilt before each test). One extension serves one test at a time: a
+ * test starting while another holds its wiring fails at once, so tests run concurrently need it on
+ * an instance field. Test methods may also take an
  * {@code InMemoryTransport}, {@code Worker}, {@code Client} or {@code OutpostExtension} parameter.
  * Polling waits are short (50 ms) so that tests run fast. Results are checked against their
  * collector's result schema (a result that does not satisfy it is answered as an
@@ -53,9 +55,11 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
     private final Consumer<InMemoryTransport.Builder> transportCustomiser;
     private final Duration timeout;
 
-    private InMemoryTransport transport;
-    private Worker worker;
-    private Client client;
+    private volatile InMemoryTransport transport;
+    private volatile Worker worker;
+    private volatile Client client;
+    /** The unique id of the test the wiring belongs to; null between tests. */
+    private String wiredFor;
     private final List<Response> responses = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private OutpostExtension(Builder b) {
@@ -72,6 +76,15 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
 
     @Override
     public void beforeEach(ExtensionContext context) {
+        synchronized (this) {
+            // One wiring at a time: a second test would replace the first one's worker under it, and close it.
+            if (wiredFor != null) {
+                throw new IllegalStateException("OutpostExtension is wired for " + wiredFor + ", which is still running: one"
+                        + " extension serves one test at a time; for tests that run concurrently, register it on an instance"
+                        + " field (with the default per-method test instance lifecycle)");
+            }
+            wiredFor = context.getUniqueId();
+        }
         InMemoryTransport.Builder tb = InMemoryTransport.builder();
         transportCustomiser.accept(tb);
         transport = tb.build();
@@ -88,6 +101,11 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
 
     @Override
     public void afterEach(ExtensionContext context) {
+        synchronized (this) {
+            if (!context.getUniqueId().equals(wiredFor)) {
+                return; // its beforeEach was refused: the wiring is another test's
+            }
+        }
         try {
             if (client != null) {
                 client.close();
@@ -102,6 +120,9 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
             client = null;
             worker = null;
             transport = null;
+            synchronized (this) {
+                wiredFor = null;
+            }
         }
     }
 
