@@ -38,8 +38,8 @@ public final class ReplayGuard {
      */
     public ReplayGuard(Duration freshness, Duration clockSkew, ReplayCache cache, Optional<Registry> shared, String namespace,
             String ownKeyId) {
-        this.freshnessMillis = freshness.toMillis();
-        this.skewMillis = clockSkew.toMillis();
+        this.freshnessMillis = millis(freshness);
+        this.skewMillis = millis(clockSkew);
         this.cache = cache;
         this.shared = shared;
         this.namespace = namespace + ownKeyId + "/";
@@ -52,16 +52,19 @@ public final class ReplayGuard {
      * @throws CodecException {@code stale}, {@code replay}, {@code replay-cache-full} or {@code replay-state-unavailable}
      */
     public void check(NaclPublicKey sender, byte[] plain, long sentAt, long now, String transportMessageId) {
-        if (now - sentAt > freshnessMillis) {
-            throw new CodecException(SealRejects.STALE, "sealed " + (now - sentAt) / 1000 + " s ago, older than the "
+        // The distance between the two as an unsigned number: any 64-bit timestamp, no overflow.
+        long gap = sentAt > now ? sentAt - now : now - sentAt;
+        if (sentAt <= now && Long.compareUnsigned(gap, freshnessMillis) > 0) {
+            throw new CodecException(SealRejects.STALE, "sealed " + Long.divideUnsigned(gap, 1000) + " s ago, older than the "
                     + freshnessMillis / 1000 + " s freshness window");
         }
-        if (sentAt - now > skewMillis) {
-            throw new CodecException(SealRejects.STALE, "dated " + (sentAt - now) / 1000
+        if (sentAt > now && Long.compareUnsigned(gap, skewMillis) > 0) {
+            throw new CodecException(SealRejects.STALE, "dated " + Long.divideUnsigned(gap, 1000)
                     + " s in the future, more than the allowed clock skew");
         }
         // Remembered until the message would be refused as stale anyway: open while now - sentAt <= window.
-        long expiresAt = sentAt + freshnessMillis + 1;
+        // Saturated: a window reaching past the last millisecond made it negative, and every message 'expired'.
+        long expiresAt = sentAt >= Long.MAX_VALUE - freshnessMillis ? Long.MAX_VALUE : sentAt + freshnessMillis + 1;
         switch (cache.sighting(sender, plain, ID_AT, expiresAt, now, transportMessageId, shared.isPresent())) {
             case FIRST -> shared.ifPresent(r -> checkShared(r, sender, plain, expiresAt - now, transportMessageId));
             case REDELIVERY -> { }
@@ -78,6 +81,11 @@ public final class ReplayGuard {
                     + " messages inside the freshness window): refusing what the cache cannot remember (a sender's share fits "
                     + rate(cache.perSenderQuota()) + " messages a second; raise outpost.nacl.replay-quota-per-sender)");
         }
+    }
+
+    /** {@code d} in milliseconds, saturated: the builder takes windows past a long of them. */
+    private static long millis(Duration d) {
+        return d.compareTo(Duration.ofMillis(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : d.toMillis();
     }
 
     /** The sustained rate {@code ids} remembered for the freshness window allow, for the operator's next step. */
