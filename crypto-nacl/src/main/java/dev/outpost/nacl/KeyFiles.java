@@ -205,10 +205,17 @@ public final class KeyFiles {
         checkOwner(file, "file");
         if (use == Use.TRUSTED) {
             // Whoever can write the directory can replace the file: the one that holds the name given, and, when
-            // that name is a symbolic link, the one that holds the file it leads to (as ssh checks the real path).
+            // that name is a symbolic link, the one that holds each link on the way and the file it leads to (as
+            // ssh checks the real path): a link in a directory others write can be pointed at a file of theirs.
             Set<Path> dirs = new LinkedHashSet<>();
-            dirs.add(file.toAbsolutePath().getParent());
-            dirs.add(file.toRealPath().getParent());
+            Path real = file.toRealPath(); // first: a loop of links fails here
+            Path hop = file.toAbsolutePath();
+            for (int hops = 0; Files.isSymbolicLink(hop) && hops < 40; hops++) {
+                dirs.add(hop.getParent());
+                hop = hop.getParent().resolve(Files.readSymbolicLink(hop));
+            }
+            dirs.add(hop.getParent());
+            dirs.add(real.getParent());
             for (Path dir : dirs) {
                 if (dir != null) {
                     checkDirectory(file, dir);

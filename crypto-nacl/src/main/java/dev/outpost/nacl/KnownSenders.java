@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>A file decides whom the host obeys, so it is held to ssh's StrictModes: it and its directory
- * (and, when the file is a symbolic link, the directory of the file it leads to) must belong to
- * this process's user or root and be writable by nobody else (reading is fine: the file holds
- * public keys only). A list read from a file is checked again at most once a
+ * (and, when the file is a symbolic link, the directories of every link on the way and of the
+ * file it leads to) must belong to this process's user or root and be writable by nobody else
+ * (reading is fine: the file holds public keys only). A list read from a file is checked again at most once a
  * second, on use (no thread), and reloaded when its contents, owner or mode change.
  *
  * <p><b>A failed reload fails closed.</b> When the file becomes unreadable, malformed, deleted or

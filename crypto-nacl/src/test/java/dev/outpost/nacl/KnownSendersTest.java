@@ -160,6 +160,25 @@ class KnownSendersTest {
     }
 
     @Test
+    void aLinkThroughADirectoryOthersCanWriteIsRefused(@TempDir Path elsewhere) throws Exception {
+        // known_senders -> open/hop -> safe/known_senders: whoever writes 'open' can point 'hop' at a file of theirs
+        Path open = Files.createDirectory(elsewhere.resolve("open"));
+        Path safe = Files.createDirectory(elsewhere.resolve("safe"));
+        Path target = Files.writeString(safe.resolve("known_senders"), ALICE.base64() + " alice\n");
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.createSymbolicLink(open.resolve("hop"), target);
+        Files.createSymbolicLink(file, open.resolve("hop"));
+        Files.setPosixFilePermissions(safe, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertThat(KnownSenders.load(file, clock).find(ALICE)).as("every hop in directories nobody else writes").isPresent();
+
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path real = open.toRealPath();
+        assertThatThrownBy(() -> KnownSenders.load(file, clock)).isInstanceOfSatisfying(KeyFileException.class,
+                e -> assertThat(e.getMessage()).contains("its directory " + real, "could replace the file"));
+    }
+
+    @Test
     void aFileOwnedByAnotherUserIsRefused() throws Exception {
         assumeTrue(Files.getAttribute(Path.of("/proc/self"), "unix:uid").equals(0), "needs root to give a file away");
         replace(ALICE.base64() + " alice\n");
