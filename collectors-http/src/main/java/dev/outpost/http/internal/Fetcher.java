@@ -71,6 +71,8 @@ public final class Fetcher implements AutoCloseable {
     private final String userAgent;
     private final Map<EgressPolicy, OkHttpClient> clients = new ConcurrentHashMap<>();
     private final Watchdog watchdog = new Watchdog();
+    // DNS lookups, so that a silent name server cannot hold a fetch past its deadline (see PolicyDns.DEADLINE).
+    private final java.util.concurrent.ThreadPoolExecutor lookups = lookups();
 
     /** A fetcher with the resolver, TLS and user agent of {@code options}. */
     public Fetcher(HttpOptions options) {
@@ -107,6 +109,19 @@ public final class Fetcher implements AutoCloseable {
 
     private record CallTimeouts(Duration connect, Duration read) {}
 
+    private static java.util.concurrent.ThreadPoolExecutor lookups() {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        // Bounded: lookups a silent name server holds queue the others, each still bounded by its fetch's deadline.
+        java.util.concurrent.ThreadPoolExecutor e = new java.util.concurrent.ThreadPoolExecutor(16, 16, 10, TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "outpost-http-resolve-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        e.allowCoreThreadTimeOut(true);
+        return e;
+    }
+
     private static int millis(Duration d) {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(1, d.toMillis()));
     }
@@ -121,7 +136,7 @@ public final class Fetcher implements AutoCloseable {
             clients.clear();
         }
         return clients.computeIfAbsent(policy, p -> base.newBuilder()
-                .dns(new PolicyDns(resolver, p))
+                .dns(new PolicyDns(resolver, p, lookups))
                 .socketFactory(new PolicySocketFactory(p))
                 .addNetworkInterceptor(new ConnectedCheck(p))
                 .build());
@@ -170,6 +185,7 @@ public final class Fetcher implements AutoCloseable {
             }
             Call call = client.newCall(request);
             watchdog.watch(call, start + budgetNanos);
+            PolicyDns.DEADLINE.set(start + budgetNanos);
             try (Response response = call.execute()) {
                 String location = response.header("Location");
                 if (spec.followRedirects() && isRedirect(response.code()) && location != null) {
@@ -210,9 +226,11 @@ public final class Fetcher implements AutoCloseable {
                 }
                 return read(spec, url, redirects, response, start, spent);
             } catch (IOException e) {
-                // Only the watchdog cancels calls: a cancelled call ran out of time.
-                throw call.isCanceled() ? timeout(httpUrl.host(), budget, e) : failure(e, httpUrl, budget, spec);
+                // Only the watchdog cancels calls: a cancelled call ran out of time, as did a lookup given up on.
+                throw call.isCanceled() || e instanceof PolicyDns.TimedOut ? timeout(httpUrl.host(), budget, e)
+                        : failure(e, httpUrl, budget, spec);
             } finally {
+                PolicyDns.DEADLINE.remove();
                 watchdog.release(call);
             }
         }
@@ -391,6 +409,7 @@ public final class Fetcher implements AutoCloseable {
     @Override
     public void close() {
         watchdog.close();
+        lookups.shutdownNow();
         base.connectionPool().evictAll();
         clients.clear();
     }
