@@ -245,6 +245,7 @@ public final class TestFleet implements AutoCloseable {
     public void stop(String id) {
         Host h = host(id);
         h.running = false;
+        h.offlineUntil = Optional.empty(); // stopped: the end of an offline period must not start it
         h.worker.shutdown().join();
         h.member.shutdown().join();
     }
@@ -261,6 +262,7 @@ public final class TestFleet implements AutoCloseable {
     public void restart(String id) {
         Host h = host(id);
         h.running = false;
+        h.offlineUntil = Optional.empty(); // running from now: the end of an offline period must not start it twice
         h.worker.shutdown().join();
         h.member.shutdown().join();
         h.bring();
@@ -271,6 +273,7 @@ public final class TestFleet implements AutoCloseable {
 
     private void crash(Host h) {
         h.running = false;
+        h.offlineUntil = Optional.empty();
         Optional<RegistryEntry> entry = registry.get(HostRecord.key(h.id));
         Worker w = h.worker;
         FleetMember m = h.member;

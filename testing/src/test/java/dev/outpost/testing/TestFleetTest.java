@@ -39,6 +39,24 @@ class TestFleetTest {
     }
 
     @Test
+    void anOfflineHostStoppedOrRestartedIsNotStartedAgainWhenItsOfflinePeriodEnds() {
+        try (TestFleet hosts = TestFleet.builder().hosts(3).collector(WORK)
+                .fault("host-001", Fault.offline(Duration.ofMinutes(1)))
+                .fault("host-002", Fault.offline(Duration.ofMinutes(1)))
+                .fault("host-003", Fault.offline(Duration.ofMinutes(1))).build().start()) {
+            hosts.stop("host-001");
+            hosts.kill("host-002");
+            hosts.restart("host-003");
+            // threw IllegalStateException ("worker host-001 was already started"): advance() started a stopped host
+            hosts.advance(Duration.ofMinutes(2));
+            hosts.transport().send("requests-host-001", dev.outpost.spi.Message.of(dev.outpost.core.json.JsonCodec.create()
+                    .encodeRequest(dev.outpost.Request.builder("app.work").build()))).join();
+            hosts.awaitIdle(Duration.ofSeconds(5));
+            assertThat(hosts.transport().depth("requests-host-001").orElse(0)).as("stopped stays stopped").isEqualTo(1);
+        }
+    }
+
+    @Test
     void everyOutcomeCanBeProvokedInMilliseconds() {
         try (TestFleet hosts = TestFleet.builder().hosts(9).collector(WORK)
                 .fault("host-002", Fault.fail())
