@@ -43,7 +43,9 @@ import org.jsoup.select.Selector;
  * {@code {"css": ..., "attr": NAME}} (an attribute; URL attributes made absolute with {@code abs:NAME}),
  * {@code {"css": ..., "html": true}} (the outer HTML), with an optional {@code limit}. At most
  * {@value #MAX_SELECTORS} selectors of {@value #MAX_SELECTOR_LENGTH} characters; regular-expression
- * selectors ({@code :matches...}, {@code [attr~=...]}) and more than one {@code :has} are refused.
+ * selectors ({@code :matches...}, {@code [attr~=...]}), more than one {@code :has}, and selectors
+ * that scan siblings ({@code ~}, {@code :nth-*}, {@code :*-of-type}, {@code :only-child}) inside or
+ * after a {@code :has} are refused.
  * Every value of the result shares one output budget of {@code maxBytes} characters
  * ({@link HtmlResult#outputTruncated()} says when it ran out).
  *
@@ -186,6 +188,11 @@ public final class HtmlCollector implements Collector, AutoCloseable {
             }
             if (Extraction.hasCount(evaluator) > 1) {
                 throw Core.badParams(where + "at most one :has per selector (each nesting multiplies the work by the page's size)");
+            }
+            if (Extraction.scansSiblingsInHas(evaluator)) {
+                throw Core.badParams(where + "inside or after a :has, selectors that scan siblings (~, :nth-*, :*-of-type,"
+                        + " :only-child) are refused: :has repeats them for every element below, which cannot be stopped in"
+                        + " time on a large page; use them outside :has");
             }
             Optional<String> attr = !v.isTextual() && v.hasNonNull("attr") ? Optional.of(v.get("attr").asText()) : Optional.empty();
             // jsoup throws on an empty attribute name, which "abs:" alone leaves, at the first match

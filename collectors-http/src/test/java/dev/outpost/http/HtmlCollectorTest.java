@@ -267,6 +267,28 @@ class HtmlCollectorTest {
         assertThat(server.served()).isEmpty();
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"html:has(.x ~ p)", "div:has(p:nth-last-of-type(2))", "*:has(p:first-of-type)",
+        "div:has(~ p.x)", "div:not(:has(p:only-child))", "div:has(p:is(:nth-child(2n)))"})
+    void siblingScansInsideHasAreRefusedBeforeFetching(String css) {
+        // Each costs the element's siblings, and :has runs it for every element below: one match of
+        // 'html:has(.x ~ p)' on a flat page of 80,000 <p> took minutes, between two deadline checks.
+        assertThatThrownBy(() -> collector.collect(Request.builder(HtmlCollector.NAME)
+                        .params(Map.of("url", server.url("/page/"), "select", Map.of("s", css))).build(), TestContext.loopback()))
+                .isInstanceOfSatisfying(CollectorException.class, e -> {
+                    assertThat(e.code()).isEqualTo("bad-params");
+                    assertThat(e.getMessage()).contains("select.s", ":has");
+                });
+        assertThat(server.served()).isEmpty();
+    }
+
+    @Test
+    void siblingSelectorsOutsideHasStillWork() {
+        HtmlResult r = call(Map.of("url", server.url("/page/"), "select", Map.of(
+                "second", "p:nth-of-type(2)", "after", "h1 ~ h2", "hasPrice", Map.of("css", "body:has(> p.price)", "attr", "lang"))));
+        assertThat(r.select()).containsEntry("second", List.of("7.00 €")).containsEntry("after", List.of("Second"));
+    }
+
     @Test
     void selectorCountLengthAndNestingAreBounded() {
         Map<String, Object> many = new java.util.HashMap<>();

@@ -280,6 +280,23 @@ public final class Extraction {
         return n;
     }
 
+    /**
+     * Whether what follows {@code :has(} in a parsed selector scans an element's siblings: {@code ~},
+     * {@code :nth-*}, {@code *-of-type}, {@code :only-child}. Each costs up to the number of siblings,
+     * and {@code :has} runs it for every element below the one matched, in one match: quadratic work
+     * that the deadline, checked between matches, cannot stop. Everything after {@code :has(} counts
+     * (an attribute value may hold a parenthesis), so a sibling combinator after a {@code :has} is refused too.
+     */
+    public static boolean scansSiblingsInHas(Evaluator parsed) {
+        String s = parsed.toString().toLowerCase(Locale.ROOT);
+        int has = s.indexOf(":has(");
+        if (has < 0) {
+            return false;
+        }
+        String after = s.substring(has);
+        return after.contains("~") || after.contains(":nth-") || after.contains("-of-type") || after.contains(":only-child");
+    }
+
     /** An Appendable that stops the serialiser once it holds {@code limit} characters. */
     private static final class Bounded implements Appendable {
         static final class Full extends RuntimeException {
