@@ -68,7 +68,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
     private static final String MAX_PER_CLIENT = "outpost.metrics.prometheus.max-connections-per-client";
     private static final String TIMEOUT = "outpost.metrics.prometheus.request-timeout";
 
-    private enum State { NEW, RUNNING, STOPPED }
+    private enum State { NEW, STARTING, RUNNING, STOPPED }
 
     private final PrometheusMeterRegistry registry;
     private final String host;
@@ -81,6 +81,8 @@ public final class PrometheusEndpoint implements AutoCloseable {
     private final LongSupplier ticker;
     /** Runs on a connection's thread once its slot is given back, before the thread is idle again (tests). */
     private final Runnable afterRelease;
+    /** Runs inside start() once the socket is bound, before the connections' pool exists (tests). */
+    private final Runnable whileStarting;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
     private final Map<Socket, Long> open = new ConcurrentHashMap<>();
@@ -102,6 +104,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
         this.threadFactory = new OwnedThreads("prometheus", b.threadFactory, true).role("http");
         this.ticker = b.ticker;
         this.afterRelease = b.afterRelease;
+        this.whileStarting = b.whileStarting;
         this.slots = new ConnectionSlots(maxConn, maxPerClient);
     }
 
@@ -115,10 +118,11 @@ public final class PrometheusEndpoint implements AutoCloseable {
      *
      * @return this
      * @throws IOException when the address cannot be bound (in use, not local)
-     * @throws IllegalStateException when started before, or shut down
+     * @throws IllegalStateException when started before, or shut down (also while this start was binding: then
+     *     nothing it opened stays open)
      */
     public PrometheusEndpoint start() throws IOException {
-        if (!state.compareAndSet(State.NEW, State.RUNNING)) {
+        if (!state.compareAndSet(State.NEW, State.STARTING)) {
             throw new IllegalStateException("PrometheusEndpoint already started or shut down");
         }
         ServerSocket s = new ServerSocket();
@@ -131,6 +135,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
             throw new IOException("cannot bind the metrics endpoint to " + host + ":" + port + ": " + e.getMessage(), e);
         }
         server = s;
+        whileStarting.run();
         // admission is the slots' job; the pool only needs room for threads that gave their slot back and are
         // not idle yet: with a maximum of the cap, a finishing thread made the pool refuse a connection within it
         connections = new ThreadPoolExecutor(0, 2 * maxConnections, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threadFactory);
@@ -142,6 +147,11 @@ public final class PrometheusEndpoint implements AutoCloseable {
         }
         acceptor.start();
         reaper.start();
+        if (!state.compareAndSet(State.STARTING, State.RUNNING)) {
+            // a shutdown() while starting left the closing to this thread, which alone knows what it opened
+            stopStarted();
+            throw new IllegalStateException("PrometheusEndpoint was shut down while starting");
+        }
         log.info("Prometheus metrics on http://{}:{}/metrics", host, s.getLocalPort());
         return this;
     }
@@ -183,6 +193,14 @@ public final class PrometheusEndpoint implements AutoCloseable {
             terminated.complete(new ShutdownResult(true, List.of(), 0, Duration.ZERO));
             return terminated;
         }
+        if (was == State.RUNNING) {
+            stopStarted();
+        } // else start() is still opening things: it sees STOPPED when done and closes them, completing terminated
+        return terminated;
+    }
+
+    /** Closes what start() opened and completes {@link #terminated} once the threads are gone. */
+    private void stopStarted() {
         long t0 = System.nanoTime();
         closeQuietly(server);
         open.keySet().forEach(PrometheusEndpoint::closeQuietly);
@@ -207,7 +225,6 @@ public final class PrometheusEndpoint implements AutoCloseable {
             terminated.complete(new ShutdownResult(clean, alive, 0, Duration.ofNanos(System.nanoTime() - t0)));
         });
         stopper.start();
-        return terminated;
     }
 
     /** {@link #shutdown()} and wait. */
@@ -218,12 +235,12 @@ public final class PrometheusEndpoint implements AutoCloseable {
 
     private void accept() {
         int failures = 0;
-        while (state.get() == State.RUNNING) {
+        while (state.get() != State.STOPPED) { // started while STARTING: only shutdown ends it
             Socket socket;
             try {
                 socket = server.accept();
             } catch (IOException e) {
-                if (state.get() != State.RUNNING) {
+                if (state.get() == State.STOPPED) {
                     return;
                 }
                 // a failure that repeats (out of file descriptors) must not spin a core or flood the log
@@ -294,7 +311,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
     /** Closes connections past their deadline: a read timeout alone lets a client drip one byte per timeout forever. */
     private void reap() {
         long period = Math.max(10, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(timeoutNanos) / 4));
-        while (state.get() == State.RUNNING) {
+        while (state.get() != State.STOPPED) {
             try {
                 Thread.sleep(period);
             } catch (InterruptedException e) {
@@ -346,6 +363,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
         private Optional<ConfigSource> config = Optional.empty();
         private LongSupplier ticker = System::nanoTime;
         private Runnable afterRelease = () -> { };
+        private Runnable whileStarting = () -> { };
 
         private Builder(PrometheusMeterRegistry registry) {
             this.registry = Objects.requireNonNull(registry, "registry");
@@ -416,6 +434,12 @@ public final class PrometheusEndpoint implements AutoCloseable {
         /** Test seam: runs on a connection's thread after its slot is given back. */
         Builder afterRelease(Runnable seam) {
             this.afterRelease = Objects.requireNonNull(seam, "seam");
+            return this;
+        }
+
+        /** Test seam: runs inside start() once the socket is bound, before the connections' pool exists. */
+        Builder whileStarting(Runnable seam) {
+            this.whileStarting = Objects.requireNonNull(seam, "seam");
             return this;
         }
 

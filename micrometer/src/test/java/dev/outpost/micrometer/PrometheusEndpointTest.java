@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.outpost.ConfigException;
+import dev.outpost.ShutdownResult;
 import dev.outpost.core.config.OutpostConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,9 +22,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** The /metrics endpoint over real sockets on 127.0.0.1: what a scraper sees, and what a hostile client cannot do. */
@@ -173,6 +178,47 @@ class PrometheusEndpointTest {
             } finally {
                 proceed.countDown();
             }
+        }
+    }
+
+    @Test
+    void aShutdownWhileStartingFailsTheStartAndLeavesNothingOpen() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            port = probe.getLocalPort();
+        }
+        AtomicReference<PrometheusEndpoint> endpoint = new AtomicReference<>();
+        AtomicReference<CompletableFuture<ShutdownResult>> stopped = new AtomicReference<>();
+        AtomicReference<Throwable> shutdownThrew = new AtomicReference<>();
+        List<Thread> made = new ArrayList<>();
+        PrometheusEndpoint e = PrometheusEndpoint.builder(meters).port(port)
+                .threadFactory(r -> {
+                    Thread t = new Thread(r);
+                    synchronized (made) {
+                        made.add(t);
+                    }
+                    return t;
+                })
+                .whileStarting(() -> {
+                    try {
+                        stopped.set(endpoint.get().shutdown());
+                    } catch (Throwable t) {
+                        shutdownThrew.set(t);
+                    }
+                }).build();
+        endpoint.set(e);
+        assertThatThrownBy(e::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("shut down while starting");
+        assertThat(shutdownThrew.get()).as("shutdown() during start()").isNull();
+        assertThat(stopped.get().get(10, TimeUnit.SECONDS).clean()).isTrue();
+        assertThat(e.shutdown()).isSameAs(stopped.get());
+        synchronized (made) {
+            for (Thread t : made) {
+                t.join(TimeUnit.SECONDS.toMillis(10));
+                assertThat(t.isAlive()).as(t.getName()).isFalse();
+            }
+        }
+        try (ServerSocket again = new ServerSocket()) { // the port was given back
+            again.bind(new InetSocketAddress("127.0.0.1", port));
         }
     }
 }
