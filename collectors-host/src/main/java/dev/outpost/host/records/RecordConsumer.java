@@ -38,13 +38,16 @@ import org.slf4j.LoggerFactory;
  * responses whose worker id is not a valid source are acked and counted as rejected, never stored.
  * Whatever the codec or the store throws, {@link Error}s included, is caught and counted
  * ({@link #failures()}), the delivery handed back, and the next one handled: one bad message
- * never stops the consumer. One thread, {@code outpost-records-consumer-N-poller-1} unless a
+ * never stops the consumer. A message the codec throws an Error on at each of 5 receives is given up
+ * (acked, counted rejected, logged with the reason) so that it does not come back forever. One thread, {@code outpost-records-consumer-N-poller-1} unless a
  * {@linkplain Builder#threadFactory thread factory} makes it; nothing runs before {@link #start()}.
  */
 public final class RecordConsumer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RecordConsumer.class);
     /** The destination consumed by default. */
     public static final String DEFAULT_SOURCE = "records";
+    /** Receives of one message whose handling threw unexpectedly, after which it is given up (acked, counted rejected). */
+    static final int MAX_ATTEMPTS = 5;
 
     private final Transport transport;
     private final String source;
@@ -135,7 +138,16 @@ public final class RecordConsumer implements AutoCloseable {
             log.warn("record consumer: undecodable message {} on '{}': {}", d.id(), source, e.getMessage());
             d.ack();
             return;
-        } catch (Throwable e) { // an Error from a codec: not the message's fault for sure, so it is tried again
+        } catch (Throwable e) {
+            // an Error from a codec may pass (memory) or be the message's doing (a stack overflow on hostile
+            // nesting): tried again a few times, then given up, or it would come back forever
+            if (d.receiveCount() >= MAX_ATTEMPTS) {
+                rejected.incrementAndGet();
+                log.error("record consumer: the codec threw {} on message {} on each of {} receives; given up, not stored",
+                        e.toString(), d.id(), d.receiveCount(), e);
+                d.ack();
+                return;
+            }
             failures.incrementAndGet();
             log.error("record consumer: the codec threw {} on message {}; handed back", e.toString(), d.id(), e);
             d.retry(retryDelay);

@@ -10,12 +10,17 @@ import dev.outpost.Response;
 import dev.outpost.ResponseStatus;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.Codec;
+import dev.outpost.spi.Decoded;
 import dev.outpost.spi.Message;
+import dev.outpost.spi.Sender;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,6 +59,50 @@ class RecordConsumerTest {
             assertThat(r.measuredAt()).contains(Instant.parse("2026-01-05T10:00:00Z"));
             await().atMost(Duration.ofSeconds(5)).until(() -> transport.depth("records").orElse(0) == 0
                     && transport.inFlight("records") == 0);
+        }
+    }
+
+    @Test
+    void aMessageTheCodecChokesOnEveryTimeIsGivenUpAfterBoundedAttempts() throws Exception {
+        Message poison = response("web-01", Request.builder("host.processes").build(), true);
+        AtomicInteger choked = new AtomicInteger();
+        // a codec that overflows its stack on one (hostile, deeply nested) body, every time it sees it
+        Codec choking = new Codec() {
+            @Override
+            public byte[] encodeRequest(Request request) {
+                return codec.encodeRequest(request);
+            }
+
+            @Override
+            public Decoded<Request> decodeRequest(byte[] body) {
+                return codec.decodeRequest(body);
+            }
+
+            @Override
+            public byte[] encodeResponse(Response response, Optional<Sender> recipient) {
+                return codec.encodeResponse(response, recipient);
+            }
+
+            @Override
+            public Decoded<Response> decodeResponse(byte[] body) {
+                if (Arrays.equals(body, poison.body())) {
+                    choked.incrementAndGet();
+                    throw new StackOverflowError("nested too deep");
+                }
+                return codec.decodeResponse(body);
+            }
+        };
+        try (InMemoryTransport transport = InMemoryTransport.create();
+             RecordStore store = RecordStore.builder(dir).build().start();
+             RecordConsumer consumer = RecordConsumer.builder(transport, "records", store).codec(choking)
+                     .pollWait(Duration.ofMillis(50)).retryDelay(Duration.ZERO).build().start()) {
+            transport.send("records", poison).join();
+            transport.send("records", response("web-01", Request.builder("host.processes").build(), true)).join();
+            await().atMost(Duration.ofSeconds(10)).until(() -> consumer.rejected() == 1 && consumer.stored() == 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> transport.depth("records").orElse(0) == 0
+                    && transport.inFlight("records") == 0);
+            assertThat(choked.get()).isEqualTo(RecordConsumer.MAX_ATTEMPTS);
+            assertThat(consumer.failures()).isEqualTo(RecordConsumer.MAX_ATTEMPTS - 1);
         }
     }
 }
