@@ -3,6 +3,7 @@ package dev.outpost.host.outbox;
 import dev.outpost.core.outbox.MessageJournal;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.MessageTooLargeException;
+import dev.outpost.spi.NoSuchDestinationException;
 import dev.outpost.spi.Transport;
 import java.io.IOException;
 import java.time.Duration;
@@ -21,10 +22,13 @@ import org.slf4j.LoggerFactory;
  * The outbox's loop: forwards the oldest waiting messages in batches (one
  * {@link Transport#sendBatch} per batch, all for one destination, in order) and deletes them once
  * the wrapped transport accepted the batch; backs off while it fails. Whatever the wrapped
- * transport throws, {@link Error}s included, counts as a failed attempt: the loop goes on.
+ * transport throws, {@link Error}s included, counts as a failed attempt: the loop goes on. Messages
+ * refused for good (too large; for a destination still missing after {@link #MAX_ATTEMPTS}) are removed.
  */
 final class Forwarder implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(OutboxTransport.class);
+    /** Attempts at a message whose destination does not exist before it is removed as undeliverable. */
+    static final int MAX_ATTEMPTS = 5;
 
     private final Transport delegate;
     private final MessageJournal queue;
@@ -36,6 +40,11 @@ final class Forwarder implements Runnable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private boolean signalled;
+    /** The oldest message's sequence while sends of it find no destination, and how often they did. */
+    private long missingSeq = -1;
+    private int missingAttempts;
+    /** A destination found missing on {@link #MAX_ATTEMPTS} attempts; until a send to it goes through, one refusal is enough. */
+    private String missing;
     /** The newest sequence of the batch being sent; -1 when none. DROP_OLDEST never drops up to it. */
     volatile long inFlightTo = -1;
     final AtomicLong delivered = new AtomicLong();
@@ -132,7 +141,13 @@ final class Forwarder implements Runnable {
             batches.incrementAndGet();
             removeAll(batch);
             delivered.addAndGet(batch.size());
+            if (destination.equals(missing)) {
+                missing = null;
+            }
             return null;
+        }
+        if (cause instanceof NoSuchDestinationException) {
+            return missingDestination(destination, batch, cause);
         }
         if (!(cause instanceof MessageTooLargeException)) {
             return cause;
@@ -150,6 +165,28 @@ final class Forwarder implements Runnable {
             }
             removeAll(List.of(e));
         }
+        return null;
+    }
+
+    /**
+     * A destination that does not exist will not appear by itself (a typo in a job): held on to, its
+     * messages would block every one behind them for good. It gets a few attempts (it may be being
+     * created), then its messages are removed as undeliverable.
+     */
+    private Throwable missingDestination(String destination, List<MessageJournal.Entry> batch, Throwable cause) {
+        long head = batch.get(0).seq();
+        if (head != missingSeq) {
+            missingSeq = head;
+            missingAttempts = 0;
+        }
+        if (!destination.equals(missing) && ++missingAttempts < MAX_ATTEMPTS) {
+            return cause;
+        }
+        missing = destination;
+        missingSeq = -1;
+        undeliverable.addAndGet(batch.size());
+        log.error("outbox: '{}' does not exist ({}); {} message(s) for it removed", destination, cause.getMessage(), batch.size());
+        removeAll(batch);
         return null;
     }
 

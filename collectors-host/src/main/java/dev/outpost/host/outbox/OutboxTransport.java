@@ -48,8 +48,9 @@ import org.slf4j.LoggerFactory;
  * (the default) deletes the oldest waiting message not in the batch being sent to make room and
  * counts it in {@link #dropped()} (with none, it refuses as REJECT_NEW does); {@link WhenFull#REJECT_NEW} fails the new send with a
  * {@link TransportException} and keeps what is waiting. A message the wrapped transport refuses
- * for good ({@link MessageTooLargeException}) is removed and counted in {@link #undeliverable()}
- * so that it cannot block the ones behind it.
+ * for good ({@link MessageTooLargeException}, or {@link dev.outpost.spi.NoSuchDestinationException}
+ * on 5 attempts in a row; then further ones for that destination at their first) is removed, logged
+ * and counted in {@link #undeliverable()} so that it cannot block the ones behind it.
  *
  * <p>{@link #receive} and {@link #depth} go straight to the wrapped transport. Nothing is opened
  * before {@link #start()}, and a send before it fails; {@link #close()} stops the thread and closes
@@ -242,7 +243,7 @@ public final class OutboxTransport implements Transport {
         return rejected.get();
     }
 
-    /** Messages the wrapped transport refused for good (too large), removed from the outbox. */
+    /** Messages the wrapped transport refused for good (too large, or their destination does not exist), removed from the outbox. */
     public long undeliverable() {
         return forwarder.undeliverable.get();
     }

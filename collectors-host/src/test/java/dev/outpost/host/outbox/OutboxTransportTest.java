@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.outpost.Response;
 import dev.outpost.core.Scheduler;
 import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.inmemory.QueueOptions;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.Message;
@@ -172,6 +173,27 @@ class OutboxTransportTest {
             assertThat(flaky.batches).containsExactly(10, 10, 4);
             assertThat(outbox.batchesSent()).isEqualTo(4);
             assertThat(outbox.delivered()).isEqualTo(25);
+        }
+    }
+
+    @Test
+    void messagesForADestinationThatDoesNotExistAreRemovedAfterBoundedAttemptsAndTheRestGoOn() throws Exception {
+        try (InMemoryTransport strict = InMemoryTransport.builder().autoCreate(false).build()) {
+            strict.queue("records", QueueOptions.builder().build());
+            try (OutboxTransport outbox = OutboxTransport.builder(strict, dir).retryDelay(Duration.ofMillis(5), Duration.ofMillis(40))
+                    .build().start()) {
+                outbox.send("recrods", msg(0)).join(); // a typo in a job's destination
+                outbox.send("recrods", msg(1)).join();
+                for (int n = 2; n <= 4; n++) {
+                    outbox.send("records", msg(n)).join();
+                }
+                await().atMost(Duration.ofSeconds(10)).until(() -> outbox.pending() == 0);
+                assertThat(outbox.undeliverable()).isEqualTo(2);
+                assertThat(outbox.delivered()).isEqualTo(3);
+                assertThat(strict.depth("records").orElseThrow()).isEqualTo(3);
+                assertThat(outbox.failedAttempts()).as("the first message is tried a few times; the next, to the same missing"
+                        + " destination, goes at its first refusal").isEqualTo(Forwarder.MAX_ATTEMPTS - 1);
+            }
         }
     }
 
