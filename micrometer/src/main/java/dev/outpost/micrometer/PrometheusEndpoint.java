@@ -5,6 +5,7 @@ import dev.outpost.ShutdownResult;
 import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.micrometer.internal.ConnectionSlots;
 import dev.outpost.micrometer.internal.ScrapeExchange;
+import dev.outpost.micrometer.internal.ThreadsEnd;
 import dev.outpost.spi.ConfigSource;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -209,21 +210,8 @@ public final class PrometheusEndpoint implements AutoCloseable {
         synchronized (ownThreads) {
             threads = List.copyOf(ownThreads);
         }
-        Thread stopper = threadFactory.newThread(() -> {
-            try {
-                threads.forEach(Thread::interrupt);
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                for (Thread t : threads) {
-                    t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-                }
-                connections.awaitTermination(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            List<String> alive = threads.stream().filter(Thread::isAlive).map(Thread::getName).toList();
-            boolean clean = alive.isEmpty() && connections.isTerminated();
-            terminated.complete(new ShutdownResult(clean, alive, 0, Duration.ofNanos(System.nanoTime() - t0)));
-        });
+        ThreadPoolExecutor pool = connections;
+        Thread stopper = threadFactory.newThread(() -> ThreadsEnd.await(threads, pool, t0, terminated));
         stopper.start();
     }
 
