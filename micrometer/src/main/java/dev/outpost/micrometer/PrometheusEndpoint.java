@@ -136,18 +136,24 @@ public final class PrometheusEndpoint implements AutoCloseable {
             throw new IOException("cannot bind the metrics endpoint to " + host + ":" + port + ": " + e.getMessage(), e);
         }
         server = s;
-        whileStarting.run();
-        // admission is the slots' job; the pool only needs room for threads that gave their slot back and are
-        // not idle yet: with a maximum of the cap, a finishing thread made the pool refuse a connection within it
-        connections = new ThreadPoolExecutor(0, 2 * maxConnections, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threadFactory);
-        Thread acceptor = threadFactory.newThread(this::accept);
-        Thread reaper = threadFactory.newThread(this::reap);
-        synchronized (ownThreads) {
-            ownThreads.add(acceptor);
-            ownThreads.add(reaper);
+        try {
+            whileStarting.run();
+            // admission is the slots' job; the pool only needs room for threads that gave their slot back and are
+            // not idle yet: with a maximum of the cap, a finishing thread made the pool refuse a connection within it
+            connections = new ThreadPoolExecutor(0, 2 * maxConnections, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threadFactory);
+            Thread acceptor = threadFactory.newThread(this::accept);
+            Thread reaper = threadFactory.newThread(this::reap);
+            synchronized (ownThreads) {
+                ownThreads.add(acceptor);
+                ownThreads.add(reaper);
+            }
+            acceptor.start();
+            reaper.start();
+        } catch (RuntimeException | Error e) { // the factory threw, or no thread could start: no socket may stay bound
+            state.set(State.STOPPED);
+            stopStarted();
+            throw e;
         }
-        acceptor.start();
-        reaper.start();
         if (!state.compareAndSet(State.STARTING, State.RUNNING)) {
             // a shutdown() while starting left the closing to this thread, which alone knows what it opened
             stopStarted();
@@ -205,14 +211,19 @@ public final class PrometheusEndpoint implements AutoCloseable {
         long t0 = System.nanoTime();
         closeQuietly(server);
         open.keySet().forEach(PrometheusEndpoint::closeQuietly);
-        connections.shutdownNow();
+        ThreadPoolExecutor pool = connections; // null when start() failed before making it
+        if (pool != null) {
+            pool.shutdownNow();
+        }
         List<Thread> threads;
         synchronized (ownThreads) {
             threads = List.copyOf(ownThreads);
         }
-        ThreadPoolExecutor pool = connections;
-        Thread stopper = threadFactory.newThread(() -> ThreadsEnd.await(threads, pool, t0, terminated));
-        stopper.start();
+        try {
+            threadFactory.newThread(() -> ThreadsEnd.await(threads, pool, t0, terminated)).start();
+        } catch (RuntimeException | Error e) { // the factory fails (the reason start() did): wait here, or nothing would report
+            ThreadsEnd.await(threads, pool, t0, terminated);
+        }
     }
 
     /** {@link #shutdown()} and wait. */

@@ -221,4 +221,36 @@ class PrometheusEndpointTest {
             again.bind(new InetSocketAddress("127.0.0.1", port));
         }
     }
+
+    @Test
+    void aStartThatFailsHalfWayLeavesNothingOpenAndShutdownStillCompletes() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            port = probe.getLocalPort();
+        }
+        List<Thread> made = new ArrayList<>();
+        PrometheusEndpoint e = PrometheusEndpoint.builder(meters).port(port)
+                .threadFactory(r -> {
+                    synchronized (made) {
+                        if (made.size() == 1) { // the acceptor is made; the reaper cannot be (out of threads)
+                            throw new IllegalStateException("no more threads (test)");
+                        }
+                        Thread t = new Thread(r);
+                        made.add(t);
+                        return t;
+                    }
+                }).build();
+        assertThatThrownBy(e::start).hasMessageContaining("no more threads (test)");
+        synchronized (made) {
+            for (Thread t : made) {
+                t.join(TimeUnit.SECONDS.toMillis(10));
+                assertThat(t.isAlive()).as(t.getName()).isFalse();
+            }
+        }
+        try (ServerSocket again = new ServerSocket()) { // the port was given back
+            again.bind(new InetSocketAddress("127.0.0.1", port));
+        }
+        assertThat(e.shutdown().get(10, TimeUnit.SECONDS)).isNotNull();
+        assertThatThrownBy(e::start).isInstanceOf(IllegalStateException.class);
+    }
 }
