@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * counts it in {@link #dropped()} (with none, it refuses as REJECT_NEW does); {@link WhenFull#REJECT_NEW} fails the new send with a
  * {@link TransportException} and keeps what is waiting. A message the wrapped transport refuses
  * for good ({@link MessageTooLargeException}, or {@link dev.outpost.spi.NoSuchDestinationException}
- * on 5 attempts in a row; then further ones for that destination at their first) is removed, logged
+ * 5 times; then further ones for that destination at their first) is removed, logged
  * and counted in {@link #undeliverable()} so that it cannot block the ones behind it.
  *
  * <p>{@link #receive} and {@link #depth} go straight to the wrapped transport. Nothing is opened
