@@ -229,12 +229,12 @@ public final class RegistryImport {
         Set<String> named = new HashSet<>();
         Set<String> namespaces = new TreeSet<>();
         for (RegistryEntry e : lines) {
-            named.add(e.key());
             namespaces.add(RegistryKeys.namespaceOf(e.key()));
             Optional<Duration> ttl = e.expiresAt().map(x -> Duration.between(now, x));
             if (ttl.isPresent() && (ttl.get().isNegative() || ttl.get().isZero())) {
-                continue;
+                continue; // absent from the file's state: a mirror deletes the live key
             }
+            named.add(e.key());
             if (write(as, e, ttl, mode != ImportMode.ADD)) {
                 n++;
             }

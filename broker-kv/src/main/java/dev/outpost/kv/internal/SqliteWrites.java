@@ -162,10 +162,10 @@ public final class SqliteWrites implements StampedWrites {
             int n = 0;
             Set<String> named = new HashSet<>();
             for (RegistryEntry e : lines) {
-                named.add(e.key());
                 if (e.isExpiredAt(tx.now())) {
-                    continue;
+                    continue; // absent from the file's state: a mirror deletes the live key
                 }
+                named.add(e.key());
                 if (onlyNew && tx.live(e.key()) != null) {
                     continue; // additive: what is there stays
                 }
