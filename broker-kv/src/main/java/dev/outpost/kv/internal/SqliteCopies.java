@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -32,6 +33,16 @@ public final class SqliteCopies {
      */
     public static void copy(Path file, Path target) {
         try {
+            // a link would be followed by the chmod and by VACUUM INTO: the data would land where it points
+            if (Files.isSymbolicLink(target)) {
+                throw new RegistryException.Unavailable("", "cannot back up to " + target + ": it is a symbolic link; name the file"
+                        + " itself", null);
+            }
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
+                    || Files.size(target) > 0)) {
+                throw new RegistryException.Unavailable("", "cannot back up to " + target + ": it exists and is not an empty file",
+                        null);
+            }
             SqliteFiles.createOwnerOnly(target);
         } catch (IOException e) {
             throw new RegistryException.Unavailable("", "cannot create " + target + ": " + e.getMessage(), e);
