@@ -343,6 +343,7 @@ public final class SqliteRegistry implements Registry {
      * restored file is owner-only.
      *
      * @return the path the previous database was moved to, if there was one
+     * @throws IllegalArgumentException when {@code backup} is {@code file} itself (nothing is moved)
      */
     public static Optional<Path> restore(Path backup, Path file) {
         return SqliteCopies.restore(backup, file);

@@ -74,6 +74,14 @@ public final class SqliteCopies {
 
     /** Puts a verified {@code backup} in place as {@code file}, moving an existing one aside. */
     public static Optional<Path> restore(Path backup, Path file) {
+        // the live file is moved aside before the copy: from itself, there would be nothing left to copy
+        try {
+            if (Files.exists(file) && Files.exists(backup) && Files.isSameFile(backup, file)) {
+                throw new IllegalArgumentException("cannot restore " + backup + " onto " + file + ": they are the same file");
+            }
+        } catch (IOException e) {
+            throw new RegistryException.Unavailable("", "cannot read " + backup + ": " + e.getMessage(), e);
+        }
         // the check reads the file with its -wal, the copy would take the file alone: an older state than the one checked
         Path wal = backup.resolveSibling(backup.getFileName() + "-wal");
         try {
