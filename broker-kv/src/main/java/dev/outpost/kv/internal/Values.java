@@ -23,12 +23,66 @@ public final class Values {
     /**
      * Checks {@code value} and returns its compact JSON text.
      *
-     * @throws RegistryException.InvalidValue when it is not a document, larger than {@code maxBytes}
-     *     or nested deeper than {@link #MAX_DEPTH}
+     * @throws RegistryException.InvalidValue when it is not a document, larger than {@code maxBytes},
+     *     nested deeper than {@link #MAX_DEPTH} or holds text with a broken surrogate pair
      */
     public static String check(String key, JsonNode value, int maxBytes) {
         checkDepth(key, value);
-        return RegistryKeys.checkValue(key, value, maxBytes);
+        String text = RegistryKeys.checkValue(key, value, maxBytes);
+        checkText(key, value); // after the size check: the walk costs what the value weighs
+        return text;
+    }
+
+    /**
+     * Refuses text with a broken surrogate pair (JSON's {@code "\ud800"} reads as one): UTF-8 has
+     * no form for it, so SQLite stored {@code ?} in its place, a changed value reported as written.
+     * Call after {@link #checkDepth}, which bounds the recursion.
+     *
+     * @throws RegistryException.InvalidValue naming where in the value the broken text is
+     */
+    public static void checkText(String key, JsonNode value) {
+        String at = value == null ? null : broken(value);
+        if (at != null) {
+            String where = at.isEmpty() ? "/" : at.length() > 100 ? at.substring(0, 100) + "..." : at;
+            // the path may hold the broken text itself: a message must be encodable too
+            throw new RegistryException.InvalidValue(key, "it holds text with a broken surrogate pair (at "
+                    + where.replaceAll("\\p{Cntrl}|[\\ud800-\\udfff]", "?") + "), which UTF-8 cannot carry");
+        }
+    }
+
+    /** Where the first broken text is ("" for the node itself), or null; the path is built only on the way back. */
+    private static String broken(JsonNode n) {
+        if (n.isTextual()) {
+            return brokenText(n.textValue()) ? "" : null;
+        }
+        if (n.isObject()) {
+            for (var field : (Iterable<java.util.Map.Entry<String, JsonNode>>) n::fields) {
+                String below = brokenText(field.getKey()) ? "" : broken(field.getValue());
+                if (below != null) {
+                    return "/" + field.getKey() + below;
+                }
+            }
+        } else if (n.isArray()) {
+            for (int i = 0; i < n.size(); i++) {
+                String below = broken(n.get(i));
+                if (below != null) {
+                    return "/" + i + below;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean brokenText(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @throws RegistryException.InvalidValue when {@code value} nests deeper than {@link #MAX_DEPTH} */
