@@ -13,6 +13,7 @@ import dev.outpost.spi.RegistryKeys;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -163,8 +164,11 @@ public final class RegistryImport {
         Optional<String> by = Optional.empty();
         JsonNode b = node.get("updatedBy");
         if (b != null && !b.isNull()) {
-            if (!b.isTextual() || b.asText().isEmpty() || b.asText().length() > MAX_BY || b.asText().chars().anyMatch(Character::isISOControl)) {
-                throw bad(number, "has an updatedBy that is not text of 1 to " + MAX_BY + " characters without control characters");
+            // a broken surrogate pair has no UTF-8 form: a store would keep '?' in its place
+            if (!b.isTextual() || b.asText().isEmpty() || b.asText().length() > MAX_BY || b.asText().chars().anyMatch(Character::isISOControl)
+                    || !b.asText().equals(new String(b.asText().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8))) {
+                throw bad(number, "has an updatedBy that is not text of 1 to " + MAX_BY + " characters without control characters"
+                        + " or broken surrogate pairs");
             }
             by = Optional.of(b.asText());
         }
