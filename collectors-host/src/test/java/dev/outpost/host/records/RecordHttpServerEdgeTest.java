@@ -9,17 +9,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.security.SecureRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLContextSpi;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLServerSocketFactory;
-import javax.net.ssl.SSLSessionContext;
-import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManager;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -124,40 +117,7 @@ class RecordHttpServerEdgeTest {
                 return new String[0];
             }
         };
-        return new SSLContext(new SSLContextSpi() {
-            @Override
-            protected SSLServerSocketFactory engineGetServerSocketFactory() {
-                return factory;
-            }
-
-            @Override
-            protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom random) {}
-
-            @Override
-            protected SSLSocketFactory engineGetSocketFactory() {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            protected SSLEngine engineCreateSSLEngine() {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            protected SSLEngine engineCreateSSLEngine(String host, int port) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            protected SSLSessionContext engineGetServerSessionContext() {
-                return null;
-            }
-
-            @Override
-            protected SSLSessionContext engineGetClientSessionContext() {
-                return null;
-            }
-        }, null, "TLS") { };
+        return TlsStub.serving(() -> factory);
     }
 
     private static void await(CountDownLatch latch) {

@@ -14,15 +14,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.security.SecureRandom;
-import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLContextSpi;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLServerSocketFactory;
-import javax.net.ssl.SSLSessionContext;
-import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,41 +85,10 @@ class RecordHttpServerHardeningTest {
         store = RecordStore.builder(tmp.resolve("records")).build().start();
         AtomicReference<RecordHttpServer> server = new AtomicReference<>();
         // the user's TLS context is asked for its factory while start() is under way: the whole shutdown runs right there
-        SSLContext tls = new SSLContext(new SSLContextSpi() {
-            @Override
-            protected SSLServerSocketFactory engineGetServerSocketFactory() {
-                assertThat(server.get().shutdown()).succeedsWithin(Duration.ofSeconds(10));
-                return (SSLServerSocketFactory) SSLServerSocketFactory.getDefault();
-            }
-
-            @Override
-            protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom random) {}
-
-            @Override
-            protected SSLSocketFactory engineGetSocketFactory() {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            protected SSLEngine engineCreateSSLEngine() {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            protected SSLEngine engineCreateSSLEngine(String host, int port) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            protected SSLSessionContext engineGetServerSessionContext() {
-                return null;
-            }
-
-            @Override
-            protected SSLSessionContext engineGetClientSessionContext() {
-                return null;
-            }
-        }, null, "TLS") { };
+        SSLContext tls = TlsStub.serving(() -> {
+            assertThat(server.get().shutdown()).succeedsWithin(Duration.ofSeconds(10));
+            return (SSLServerSocketFactory) SSLServerSocketFactory.getDefault();
+        });
         server.set(RecordHttpServer.builder(store, TOKEN).port(0).tls(tls).build());
         try {
             server.get().start();
