@@ -57,6 +57,10 @@ public final class MessageJournal {
     }
 
     private final Path dir;
+    /** The first 20-digit name that is no sequence of this journal's: 10^18, which no count of appends reaches. */
+    private static final String FIRST_FOREIGN = "01000000000000000000";
+    /** The largest entry a byte array can hold. */
+    private static final long MAX_ENTRY_BYTES = Integer.MAX_VALUE - 8;
     private final TreeMap<Long, Long> sizes = new TreeMap<>();
     private long bytes;
     private long nextSeq;
@@ -79,7 +83,13 @@ public final class MessageJournal {
                 if (name.endsWith(".tmp")) {
                     Files.deleteIfExists(p); // a crash came before the rename: that append never returned
                 } else if (name.matches("\\d{20}\\.msg")) {
-                    long seq = Long.parseLong(name.substring(0, 20));
+                    String digits = name.substring(0, 20);
+                    if (digits.compareTo(FIRST_FOREIGN) >= 0) {
+                        // not a sequence this journal writes (past 10^18; past a long, it would not even parse): kept aside
+                        Files.move(p, dir.resolve(digits + ".damaged"), StandardCopyOption.REPLACE_EXISTING);
+                        continue;
+                    }
+                    long seq = Long.parseLong(digits);
                     long size = Files.size(p);
                     sizes.put(seq, size);
                     bytes += size;
@@ -155,7 +165,7 @@ public final class MessageJournal {
             }
             Entry e;
             try {
-                e = decode(seq, Files.readAllBytes(path(seq)));
+                e = readEntry(seq);
             } catch (IOException | RuntimeException ex) {
                 break; // oldest() sets it aside when its turn comes
             }
@@ -173,13 +183,21 @@ public final class MessageJournal {
             return Optional.empty();
         }
         try {
-            return Optional.of(decode(seq, Files.readAllBytes(path(seq))));
+            return Optional.of(readEntry(seq));
         } catch (IOException | RuntimeException e) {
             // unreadable (a damaged disk, a truncated file from another tool): set it aside, go on
             Files.move(path(seq), dir.resolve(String.format("%020d.damaged", seq)), StandardCopyOption.REPLACE_EXISTING);
             remove(seq);
             return Optional.empty();
         }
+    }
+
+    private Entry readEntry(long seq) throws IOException {
+        Path p = path(seq);
+        if (Files.size(p) > MAX_ENTRY_BYTES) { // no array holds it: reading would throw OutOfMemoryError, every time
+            throw new IOException(p + " is too large to be an entry");
+        }
+        return decode(seq, Files.readAllBytes(p));
     }
 
     /** The sequences kept, oldest first. */

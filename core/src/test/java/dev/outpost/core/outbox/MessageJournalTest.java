@@ -1,0 +1,49 @@
+package dev.outpost.core.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.spi.Message;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MessageJournalTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aFileNamedPastTheLongestSequenceIsSetAsideAndTheJournalOpens() throws Exception {
+        Files.writeString(dir.resolve("99999999999999999999.msg"), "not ours"); // 20 digits, past Long.MAX_VALUE
+        Files.writeString(dir.resolve("09223372036854775807.msg"), "not ours either"); // the next sequence would wrap
+
+        MessageJournal journal = new MessageJournal(dir);
+        journal.open();
+
+        assertThat(journal.size()).isZero();
+        long seq = journal.append("results", Message.of(new byte[] {1, 2}, Map.of()));
+        assertThat(seq).isEqualTo(1);
+        assertThat(journal.oldest()).hasValueSatisfying(e -> assertThat(e.destination()).isEqualTo("results"));
+        assertThat(dir.resolve("99999999999999999999.msg")).doesNotExist();
+        assertThat(dir.resolve("99999999999999999999.damaged")).hasContent("not ours"); // kept, out of the way
+        assertThat(dir.resolve("09223372036854775807.damaged")).exists();
+    }
+
+    @Test
+    void anEntryTooLargeToReadIsSetAsideNotAnOutOfMemoryErrorForEver() throws Exception {
+        Path huge = dir.resolve(String.format("%020d.msg", 1));
+        try (RandomAccessFile f = new RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(1L << 31); // sparse: no disk used, but no byte[] can hold it
+        }
+        MessageJournal journal = new MessageJournal(dir);
+        journal.open();
+        long next = journal.append("results", Message.of(new byte[] {7}, Map.of()));
+
+        assertThat(journal.oldest()).hasValueSatisfying(e -> assertThat(e.seq()).isEqualTo(next));
+        assertThat(journal.oldest(10)).hasSize(1);
+        assertThat(huge).doesNotExist();
+        assertThat(dir.resolve(String.format("%020d.damaged", 1))).exists();
+    }
+}
