@@ -207,7 +207,7 @@ public final class Worker implements AutoCloseable {
             this.transport = Objects.requireNonNull(transport, "transport");
         }
 
-        /** The id responses carry; by default {@code hostname-pid}. */
+        /** The id responses carry, one per worker: a broadcast counts one answer per id; by default {@code hostname-pid}. */
         public Builder id(String workerId) {
             explicit.put(WorkerBinding.ID, Checks.text(workerId, "id"));
             return this;
