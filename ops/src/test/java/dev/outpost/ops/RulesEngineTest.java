@@ -454,24 +454,9 @@ class RulesEngineTest {
     @Test
     void aFailedUndoTheRegistryCannotTakeBackIsKeptUntilItCan() {
         java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
-        FakeFleet fw = new FakeFleet() {
-            @Override
-            public List<HostAnswer> call(String selector, String collector, Map<String, String> params, Duration timeout) {
-                List<HostAnswer> answers = super.call(selector, collector, params, timeout);
-                return down.get() ? answers.stream().map(a -> new HostAnswer(a.host(), false, Json.object().put("status", "no-reply")))
-                        .toList() : answers;
-            }
-        }.add("web-1", List.of("web"), Map.of()).add("fw-1", List.of("firewall"), Map.of());
+        FakeFleet fw = partitionedFleet(down);
         // a partition: the firewall does not answer the undo, and the registry will not take it back either
-        dev.outpost.spi.Registry partitioned = new dev.outpost.spi.ForwardingRegistry(registry) {
-            @Override
-            public dev.outpost.spi.RegistryEntry register(String key, JsonNode value, java.util.Optional<Duration> ttl) {
-                if (down.get()) {
-                    throw new IllegalStateException("registry unreachable");
-                }
-                return super.register(key, value, ttl);
-            }
-        };
+        dev.outpost.spi.Registry partitioned = partitioned(down);
         engine = RulesEngine.builder(fw).registry(partitioned).clock(clock).configure(MapConfig.of(octobox())).build().start();
         engine.offer(failures("web-1", 5, "10.0.0.5"));
         await().atMost(Duration.ofSeconds(10)).until(() -> engine.pendingUndos() == 1 && fw.calls.size() == 1);
@@ -493,23 +478,8 @@ class RulesEngineTest {
     @Test
     void anUndoTheRegistryStillRefusesWhenTheEngineStopsIsReportedNotSilentlyLost() throws Exception {
         java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
-        FakeFleet fw = new FakeFleet() {
-            @Override
-            public List<HostAnswer> call(String selector, String collector, Map<String, String> params, Duration timeout) {
-                List<HostAnswer> answers = super.call(selector, collector, params, timeout);
-                return down.get() ? answers.stream().map(a -> new HostAnswer(a.host(), false, Json.object().put("status", "no-reply")))
-                        .toList() : answers;
-            }
-        }.add("web-1", List.of("web"), Map.of()).add("fw-1", List.of("firewall"), Map.of());
-        dev.outpost.spi.Registry partitioned = new dev.outpost.spi.ForwardingRegistry(registry) {
-            @Override
-            public dev.outpost.spi.RegistryEntry register(String key, JsonNode value, java.util.Optional<Duration> ttl) {
-                if (down.get()) {
-                    throw new IllegalStateException("registry unreachable");
-                }
-                return super.register(key, value, ttl);
-            }
-        };
+        FakeFleet fw = partitionedFleet(down);
+        dev.outpost.spi.Registry partitioned = partitioned(down);
         engine = RulesEngine.builder(fw).registry(partitioned).clock(clock).notifier(chat::add)
                 .configure(MapConfig.of(octobox())).build().start();
         engine.offer(failures("web-1", 5, "10.0.0.5"));
@@ -527,5 +497,30 @@ class RulesEngineTest {
         assertThat(engine.stats()).containsEntry("undos-lost", 1L);
         assertThat(chat).anyMatch(m -> m.startsWith("rule block-ip on web-1: its undo was lost")
                 && m.contains("call firewall.unblock on tag:firewall") && m.contains("10.0.0.5"));
+    }
+
+    /** A web host and a firewall that stops answering while {@code down} is set: one side of a partition. */
+    private static FakeFleet partitionedFleet(java.util.concurrent.atomic.AtomicBoolean down) {
+        return new FakeFleet() {
+            @Override
+            public List<HostAnswer> call(String selector, String collector, Map<String, String> params, Duration timeout) {
+                List<HostAnswer> answers = super.call(selector, collector, params, timeout);
+                return down.get() ? answers.stream().map(a -> new HostAnswer(a.host(), false, Json.object().put("status", "no-reply")))
+                        .toList() : answers;
+            }
+        }.add("web-1", List.of("web"), Map.of()).add("fw-1", List.of("firewall"), Map.of());
+    }
+
+    /** The test's registry, refusing writes while {@code down} is set: the other side. */
+    private dev.outpost.spi.Registry partitioned(java.util.concurrent.atomic.AtomicBoolean down) {
+        return new dev.outpost.spi.ForwardingRegistry(registry) {
+            @Override
+            public dev.outpost.spi.RegistryEntry register(String key, JsonNode value, java.util.Optional<Duration> ttl) {
+                if (down.get()) {
+                    throw new IllegalStateException("registry unreachable");
+                }
+                return super.register(key, value, ttl);
+            }
+        };
     }
 }
