@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -179,7 +180,7 @@ public final class RegistryBackups implements AutoCloseable {
             throw new IllegalStateException("RegistryBackups[" + folder + "] was shut down");
         }
         synchronized (lock) {
-            Instant at = clock.instant();
+            Instant at = clock.instant().truncatedTo(ChronoUnit.MILLIS); // what the name holds
             if (!at.isAfter(last)) {
                 at = last.plusMillis(1); // names stay unique and ordered even on a stopped clock
             }
