@@ -53,7 +53,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  * <p>A run's figures end when its last message is done (for the raw loop: deleted; for the worker:
  * completed): closing, and the long polls still open then, are printed apart when slow, not counted
  * per message. {@code -Dbench.inline=0} sets the worker's {@code outpost.worker.inline-below-micros}
- * (default here as in the worker, 200).
+ * (default here as in the worker, 200). {@code -Dbench.concurrency}, {@code -Dbench.pollers} and
+ * {@code -Dbench.prefetch} set the worker's (default here 80, 8 and 0).
  *
  * <p>{@code -Dbench.raw=false} runs the worker alone (for a profile: add
  * {@code -XX:StartFlightRecording=filename=sqs.jfr}), {@code -Dbench.worker=false} the raw loop alone; {@code -Dbench.modes=plain} or {@code replies} one mode.
@@ -256,6 +257,7 @@ public final class SqsWorkerVsRawLoop {
                         .configure(dev.outpost.core.config.OutpostConfig.builder()
                                 .set("outpost.worker.inline-below-micros", System.getProperty("bench.inline", "200")).build())
                         .concurrency(Integer.getInteger("bench.concurrency", 80)).pollers(Integer.getInteger("bench.pollers", 8))
+                        .prefetch(Integer.getInteger("bench.prefetch", 0))
                         .pollWait(Duration.ofSeconds(1))
                         .listener(new WorkerListener() {
                             @Override

@@ -3,15 +3,12 @@ package dev.outpost.core;
 import dev.outpost.ShutdownResult;
 import dev.outpost.ConfigException;
 import dev.outpost.core.audit.AuditLog;
-import dev.outpost.core.internal.Backoff;
 import dev.outpost.core.internal.Checks;
 import dev.outpost.core.internal.CollectorEntry;
 import dev.outpost.core.internal.CollectorTable;
-import dev.outpost.core.internal.Hosts;
 import dev.outpost.core.internal.WorkerEngine;
+import dev.outpost.core.internal.WorkerAssembly;
 import dev.outpost.core.internal.WorkerBinding;
-import dev.outpost.core.internal.WorkerSettings;
-import dev.outpost.core.json.JsonCodec;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.ConfigSource;
@@ -47,7 +44,7 @@ import org.slf4j.LoggerFactory;
  *   <li><b>At-least-once.</b> A message is acked only after its response was published; a crash at
  *       any point loses nothing (the message comes back after its visibility timeout).
  *   <li><b>Back-pressure.</b> It never holds more deliveries than it has free slots
- *       ({@link Builder#concurrency(int)}).
+ *       ({@link Builder#concurrency(int)}, plus {@link Builder#prefetch(int)} when set).
  *   <li><b>Bounded attempts.</b> A retryable failure is handed back with exponential backoff and
  *       jitter until {@link Builder#maxAttempts(int)}; then it is answered with an error and a copy
  *       goes to the dead-letter destination ({@code attempts-exhausted}). The same bound holds for
@@ -292,7 +289,10 @@ public final class Worker implements AutoCloseable {
             return this;
         }
 
-        /** How many requests run at once, and so how many deliveries are held; default {@value #DEFAULT_CONCURRENCY}. */
+        /**
+         * How many requests run at once, and so how many deliveries are held (plus {@link #prefetch});
+         * default {@value #DEFAULT_CONCURRENCY}.
+         */
         public Builder concurrency(int concurrency) {
             explicit.put(WorkerBinding.CONCURRENCY, Checks.range(concurrency, 1, 4096, "concurrency"));
             return this;
@@ -301,6 +301,19 @@ public final class Worker implements AutoCloseable {
         /** How many threads poll the queue; default {@value #DEFAULT_POLLERS} (transports with slow receives want more). */
         public Builder pollers(int pollers) {
             explicit.put(WorkerBinding.POLLERS, Checks.range(pollers, 1, 64, "pollers"));
+            return this;
+        }
+
+        /**
+         * Deliveries held beyond the {@linkplain #concurrency running ones}; default 0. They wait for
+         * a free runner with their visibility extended, while {@code concurrency} still bounds how many
+         * requests run. With fast collectors on a transport whose receives cross a network (SQS), this
+         * and {@link #pollers} (about one per 10 held) keep several receives open, so a few slots
+         * keep up with the queue. Held messages are invisible to other workers: with slow collectors
+         * in a fleet, leave it 0. Ignored by transports that receive in-process.
+         */
+        public Builder prefetch(int deliveries) {
+            explicit.put(WorkerBinding.PREFETCH, Checks.range(deliveries, 0, 4096, "prefetch"));
             return this;
         }
 
@@ -473,28 +486,9 @@ public final class Worker implements AutoCloseable {
          *     settings for collectors that are not registered, settings a collector refuses
          */
         public Worker build() {
-            List<ConfigException.Problem> problems = new ArrayList<>();
-            WorkerBinding b = WorkerBinding.bind(explicit, config, problems);
-            String id = b.optionalText(WorkerBinding.ID).orElseGet(Hosts::workerId);
-            b.checkCombinations(problems);
-            WorkerEngine[] engine = new WorkerEngine[1];
-            Map<String, String> view = b.configView(config, id);
-            Map<String, CollectorEntry> entries = CollectorTable.build(new CollectorTable.Registrations(collectors, discovered,
-                    builtins, timeouts, attempts, settings), b, config, id, () -> engine[0].status(), () -> view, problems);
-            if (!problems.isEmpty()) {
-                throw new ConfigException(problems);
-            }
-            int accepted = Math.min(b.integer(WorkerBinding.MAX_MESSAGE_BYTES), transport.maxMessageBytes());
-            engine[0] = new WorkerEngine(new WorkerSettings(id, transport, codec == null ? JsonCodec.create() : codec,
-                    b.text(WorkerBinding.REQUESTS), b.text(WorkerBinding.DEAD_LETTER), b.optionalText(WorkerBinding.RESPONSES),
-                    entries, b.integer(WorkerBinding.CONCURRENCY), b.integer(WorkerBinding.POLLERS), b.duration(WorkerBinding.POLL_WAIT),
-                    b.duration(WorkerBinding.VISIBILITY), b.duration(WorkerBinding.DRAIN_TIMEOUT),
-                    new Backoff(b.duration(WorkerBinding.BACKOFF_INITIAL), b.duration(WorkerBinding.BACKOFF_MAX), 2.0), accepted,
-                    b.integer(WorkerBinding.MAX_ATTEMPTS), b.integer(WorkerBinding.DEDUPE), b.list(WorkerBinding.REPLY_TO_ALLOW),
-                    listener, clock, ticker, threadFactory, view, audit, filters,
-                    b.idempotency(idempotencyStore, id, clock), b.outbox(transport, ticker),
-                    b.checkResults(), b.integer(WorkerBinding.INLINE_BELOW_MICROS) * 1_000L));
-            return new Worker(engine[0]);
+            return new Worker(new WorkerAssembly(transport, codec, explicit, config, new CollectorTable.Registrations(collectors,
+                    discovered, builtins, timeouts, attempts, settings), listener, clock, ticker, threadFactory, audit, filters,
+                    idempotencyStore).engine());
         }
     }
 }

@@ -22,13 +22,14 @@ class WorkerTruthTest {
         OutpostConfig config = OutpostConfig.builder()
                 .set("outpost.worker.max-attempts", "3")
                 .set("outpost.worker.pollers", "1")
+                .set("outpost.worker.prefetch", "9")
                 .set("outpost.worker.drain-timeout", "30s")
                 .set("outpost.collectors.allow", "disk,outpost.*")
                 .build();
         Codec ops = new TrustingCodec(Sender.of("k1", "ops"));
         try (InMemoryTransport transport = InMemoryTransport.create();
                 Worker worker = Worker.builder(transport).configure(config).codec(ops)
-                        .maxAttempts(5).pollers(2).concurrency(4).drainTimeout(Duration.ofSeconds(1))
+                        .maxAttempts(5).pollers(2).concurrency(4).prefetch(3).drainTimeout(Duration.ofSeconds(1))
                         .pollWait(Duration.ofMillis(50))
                         .collector(Collectors.of("disk", (r, c) -> "ok"))
                         .build().start();
@@ -36,6 +37,7 @@ class WorkerTruthTest {
             JsonNode cfg = call(client, "outpost.config").result().orElseThrow();
             assertThat(cfg.get("outpost.worker.max-attempts").asText()).isEqualTo("5");
             assertThat(cfg.get("outpost.worker.pollers").asText()).isEqualTo("2");
+            assertThat(cfg.get("outpost.worker.prefetch").asText()).isEqualTo("3");
             assertThat(cfg.get("outpost.worker.drain-timeout").asText()).isEqualTo("1s");
             assertThat(cfg.get("outpost.worker.poll-wait").asText()).isEqualTo("50ms");
             assertThat(cfg.get("outpost.worker.concurrency").asText()).isEqualTo("4");

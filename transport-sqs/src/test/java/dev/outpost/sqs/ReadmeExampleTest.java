@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -77,6 +78,26 @@ class ReadmeExampleTest {
             System.setOut(stdout);
         }
         assertThat(captured.toString(StandardCharsets.UTF_8)).contains("hello, Ada");
+    }
+
+    /** The throughput section's two lines, compiled here ({@code workerSide} as in the example). */
+    static List<Worker.Builder> throughput(SqsTransport workerSide) {
+        Worker.Builder builder = Worker.builder(workerSide).pollers(8).concurrency(80); // 8 polls of up to 10 messages each
+        Worker.Builder scarce = Worker.builder(workerSide).concurrency(8).prefetch(72).pollers(8); // 8 run, 80 held
+        return List.of(builder, scarce);
+    }
+
+    @Test
+    void theThroughputLinesBuildAndTheReadmeShowsThem() throws IOException {
+        try (SqsAsyncClient sqs = SqsAsyncClient.builder().region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                        .endpointOverride(java.net.URI.create("http://127.0.0.1:9")).build();
+                SqsTransport t = SqsTransport.builder().sqsClient(sqs).build()) {
+            throughput(t).forEach(Worker.Builder::build); // built, not started: nothing is called
+        }
+        String source = Files.readString(Path.of("src/test/java/dev/outpost/sqs/ReadmeExampleTest.java"));
+        String readme = Files.readString(Path.of("README.md"));
+        List<String> lines = source.lines().map(String::strip).filter(l -> l.startsWith("Worker.Builder ")).toList();
+        assertThat(lines).hasSize(2).allSatisfy(l -> assertThat(readme).contains(l));
     }
 
     @Test

@@ -27,6 +27,7 @@ public final class WorkerBinding {
     public static final String REPLY_TO_ALLOW = "outpost.worker.reply-to.allow";
     public static final String CONCURRENCY = "outpost.worker.concurrency";
     public static final String POLLERS = "outpost.worker.pollers";
+    public static final String PREFETCH = "outpost.worker.prefetch";
     public static final String POLL_WAIT = "outpost.worker.poll-wait";
     public static final String INLINE_BELOW_MICROS = "outpost.worker.inline-below-micros";
     public static final String MAX_ATTEMPTS = "outpost.worker.max-attempts";
@@ -51,6 +52,7 @@ public final class WorkerBinding {
     private static final Map<String, long[]> RANGES = Map.of(
             CONCURRENCY, new long[] {1, 4096},
             POLLERS, new long[] {1, 64},
+            PREFETCH, new long[] {0, 4096},
             INLINE_BELOW_MICROS, new long[] {0, 1_000_000},
             MAX_ATTEMPTS, new long[] {1, 100},
             DEDUPE, new long[] {0, 10_000_000},
@@ -205,11 +207,11 @@ public final class WorkerBinding {
         if (max.compareTo(initial) < 0) {
             problems.add(new ConfigException.Problem("outpost.worker.backoff", "max " + max + " is below initial " + initial));
         }
-        int slots = integer(CONCURRENCY);
+        int slots = integer(CONCURRENCY) + integer(PREFETCH);
         int pollers = integer(POLLERS);
         if (pollers > slots) {
             problems.add(new ConfigException.Problem(POLLERS, pollers + " pollers for " + slots
-                    + " slots: a poller needs at least one free slot; use pollers <= concurrency"));
+                    + " deliveries held: a poller needs at least one; use pollers <= concurrency + prefetch"));
         }
     }
 

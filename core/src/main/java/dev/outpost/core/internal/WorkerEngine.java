@@ -21,10 +21,8 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -51,7 +49,7 @@ public final class WorkerEngine {
     private final Semaphore slots;
     /** Runs may stay on pollers: a threshold is set, and no run blocks on I/O of its own (idempotency store, outbox fsync). */
     private final boolean inline;
-    private final ThreadPoolExecutor executor;
+    private final Runners runners;
     private final ScheduledThreadPoolExecutor timer;
     private final Deadlines deadlines;
     private final CollectorRunner runner;
@@ -74,22 +72,23 @@ public final class WorkerEngine {
     public WorkerEngine(WorkerSettings settings) {
         this.s = settings;
         this.threads = new OwnedThreads("worker", settings.threadFactory());
-        this.slots = new Semaphore(settings.concurrency());
-        this.inFlight = new SlotSet<>(settings.concurrency());
-        this.executor = new ThreadPoolExecutor(settings.concurrency(), settings.concurrency(), 0, TimeUnit.MILLISECONDS,
-                new LinkedBlockingQueue<>(), threads.role("runner"));
+        this.direct = settings.transport().receivesLocally();
+        this.inline = settings.inlineBelowNanos() > 0 && settings.idempotency().isEmpty() && settings.outbox().isEmpty();
+        // a delivery held is a slot: prefetch adds slots that wait for a runner, not runs
+        int prefetch = direct ? 0 : settings.prefetch();
+        this.slots = new Semaphore(settings.concurrency() + prefetch);
+        this.inFlight = new SlotSet<>(settings.concurrency() + prefetch);
+        this.runners = new Runners(settings.concurrency(), threads.role("runner"), prefetch > 0 && inline, this::handBack);
         this.timer = new ScheduledThreadPoolExecutor(1, threads.role("timer"));
         this.deadlines = new Deadlines(settings.ticker(), settings.concurrency());
         this.runner = new CollectorRunner("worker " + settings.workerId(), deadlines, settings.ticker());
         this.guard = new Guard("worker " + settings.workerId());
-        this.direct = settings.transport().receivesLocally();
-        this.inline = settings.inlineBelowNanos() > 0 && settings.idempotency().isEmpty() && settings.outbox().isEmpty();
         Optional<DedupeCache> dedupe = settings.dedupeWindow() > 0
                 ? Optional.of(new DedupeCache(settings.dedupeWindow())) : Optional.empty();
         this.refusals = new Refusals(settings.workerId(), settings.ticker());
         this.checks = new RequestChecks(settings, dedupe, runner);
         this.finisher = new Finisher(settings, counters, refusals, guard, runner, dedupe, slots, inFlight);
-        this.keyed = settings.idempotency().map(i -> new KeyedRuns(settings, slots, executor, finisher, direct));
+        this.keyed = settings.idempotency().map(i -> new KeyedRuns(settings, slots, runners.executor(), finisher, direct));
         // A receive that costs no network call (an in-process queue) is cheaper than handing a
         // delivery to another thread: then every slot's thread polls for itself, one message at a time.
         this.loop = PollLoop.builder(settings.transport(), settings.source())
@@ -124,7 +123,7 @@ public final class WorkerEngine {
         startedAt = s.clock().instant();
         timer.prestartCoreThread(); // idle until a delivery is in flight: it waits on an empty queue, no wake-ups
         if (!direct) {
-            executor.prestartAllCoreThreads();
+            runners.prestart();
         }
         loop.start();
         if (outboxPending() && sweeping.compareAndSet(false, true)) {
@@ -135,6 +134,10 @@ public final class WorkerEngine {
         log.info("worker {} polling '{}' with {} slots; collectors {}", s.workerId(), s.source(), s.concurrency(), running);
     }
 
+    private void handBack(InFlight f) {
+        finisher.handBack(f);
+    }
+
     /** One delivery from the poll loop, holding one slot. */
     private void received(Delivery d) {
         long now = s.ticker().getAsLong();
@@ -143,18 +146,16 @@ public final class WorkerEngine {
         if (!sweeping.get() && sweeping.compareAndSet(false, true)) {
             scheduleSweep();
         }
-        if (direct || inline) {
-            handle(f, !direct);
+        if (direct) {
+            handle(f, false);
+        } else if (inline && runners.enterOnPoller()) {
+            try {
+                handle(f, true);
+            } finally {
+                runners.exitOnPoller();
+            }
         } else {
-            handOff(f, () -> handle(f, false));
-        }
-    }
-
-    private void handOff(InFlight f, Runnable task) {
-        try {
-            executor.execute(task);
-        } catch (RuntimeException rejectedByExecutor) {
-            finisher.handBack(f);
+            runners.handOff(f, () -> handle(f, false));
         }
     }
 
@@ -184,7 +185,7 @@ public final class WorkerEngine {
             }
             long last = counters.lastRunNanos(r.entry().collector().name());
             if (onPoller && (last < 0 || last >= s.inlineBelowNanos())) {
-                handOff(f, () -> runOnRunner(f, r));
+                runners.handOff(f, () -> runOnRunner(f, r));
                 return;
             }
             run(f, r.entry(), f.request);
@@ -373,7 +374,7 @@ public final class WorkerEngine {
         long t0 = System.nanoTime();
         if (state.compareAndSet(WorkerStatus.State.NEW, WorkerStatus.State.STOPPED)) {
             loop.shutdown();
-            executor.shutdownNow();
+            runners.shutdownNow();
             timer.shutdownNow();
             closeCollectors();
             List<String> alive = threads.awaitTermination(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
@@ -397,6 +398,7 @@ public final class WorkerEngine {
             } catch (TimeoutException | ExecutionException e) {
                 // runs still going on the loop's threads are handed back below
             }
+            unfinished += runners.handBackWaiting(); // held by prefetch, never started: another worker may take them now
             while (!inFlight.isEmpty() && System.nanoTime() - deadline < 0) {
                 Thread.sleep(5);
             }
@@ -409,7 +411,7 @@ public final class WorkerEngine {
                 }
             }
             deadlines.interruptAll();
-            executor.shutdownNow();
+            runners.shutdownNow();
             timer.shutdownNow();
             // a collector that ignores interrupts keeps its thread: the result says so
             alive = threads.awaitTermination(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));

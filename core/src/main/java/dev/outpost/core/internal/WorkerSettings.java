@@ -24,6 +24,7 @@ public record WorkerSettings(
         Map<String, CollectorEntry> collectors,
         int concurrency,
         int pollers,
+        int prefetch,
         Duration pollWait,
         Duration visibility,
         Duration drainTimeout,

@@ -1,0 +1,113 @@
+package dev.outpost.core.internal;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * A worker's runner threads, and what keeps its runs within {@code concurrency}.
+ *
+ * <p>There are {@code concurrency} runners, so runs handed to them never exceed it. Without
+ * prefetch the slots bound runs too: a worker holds no more deliveries than it may run. With
+ * prefetch it holds more, and the extra ones wait in the runners' queue; a poller that runs fast
+ * collectors itself then takes one of {@code concurrency} permits that runners take as well, so
+ * pollers and runners together never run more than {@code concurrency} requests.
+ */
+final class Runners {
+    private final ThreadPoolExecutor pool;
+    /** Shared by pollers and runners; null when the runner threads alone bound the runs. */
+    private final Semaphore permits;
+    private final Consumer<InFlight> handBack;
+
+    /**
+     * @param sharedWithPollers whether pollers run requests too while more deliveries are held than may run
+     * @param handBack returns a delivery that will not run (the worker is stopping) to its queue
+     */
+    Runners(int concurrency, ThreadFactory factory, boolean sharedWithPollers, Consumer<InFlight> handBack) {
+        this.pool = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), factory);
+        this.permits = sharedWithPollers ? new Semaphore(concurrency) : null;
+        this.handBack = handBack;
+    }
+
+    /** For tasks that do not hold a delivery's run (an idempotency store's continuations): refused once stopping. */
+    Executor executor() {
+        return pool;
+    }
+
+    void prestart() {
+        pool.prestartAllCoreThreads();
+    }
+
+    /** Runs {@code task} for {@code f} on a runner; when the pool refuses it (stopping), {@code f} goes back. */
+    void handOff(InFlight f, Runnable task) {
+        try {
+            pool.execute(new Waiting(f, task));
+        } catch (RuntimeException rejectedByExecutor) {
+            handBack.accept(f);
+        }
+    }
+
+    /** Whether a poller may run a request now; if so it calls {@link #exitOnPoller()} when done. */
+    boolean enterOnPoller() {
+        return permits == null || permits.tryAcquire();
+    }
+
+    void exitOnPoller() {
+        if (permits != null) {
+            permits.release();
+        }
+    }
+
+    /** Hands back every delivery still waiting for a runner: none of them started, so none need wait for the drain. */
+    int handBackWaiting() {
+        AtomicInteger n = new AtomicInteger();
+        pool.getQueue().removeIf(r -> {
+            if (r instanceof Waiting w) {
+                handBack.accept(w.f);
+                n.incrementAndGet();
+                return true;
+            }
+            return false;
+        });
+        return n.get();
+    }
+
+    void shutdownNow() {
+        pool.shutdownNow();
+    }
+
+    /** A delivery's task in the runners' queue. */
+    private final class Waiting implements Runnable {
+        final InFlight f;
+        private final Runnable task;
+
+        Waiting(InFlight f, Runnable task) {
+            this.f = f;
+            this.task = task;
+        }
+
+        @Override
+        public void run() {
+            if (permits == null) {
+                task.run();
+                return;
+            }
+            try {
+                permits.acquire();
+            } catch (InterruptedException stopping) {
+                handBack.accept(f);
+                return;
+            }
+            try {
+                task.run();
+            } finally {
+                permits.release();
+            }
+        }
+    }
+}

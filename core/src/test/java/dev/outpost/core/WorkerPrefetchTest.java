@@ -1,0 +1,254 @@
+package dev.outpost.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.ConfigException;
+import dev.outpost.Json;
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.ShutdownResult;
+import dev.outpost.core.config.OutpostConfig;
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.Delivery;
+import dev.outpost.spi.ForwardingTransport;
+import dev.outpost.spi.Message;
+import dev.outpost.spi.Transport;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Prefetch: a worker holds more deliveries than it runs, so that fast collectors keep several
+ * receives open; {@code concurrency} still bounds the runs, waiting deliveries stay invisible, and
+ * a shutdown hands them back at once.
+ */
+class WorkerPrefetchTest {
+    private static final String QUEUE = Worker.DEFAULT_REQUESTS;
+
+    @Test
+    void holdsConcurrencyPlusPrefetchAndRunsOnlyConcurrency() throws Exception {
+        InMemoryTransport memory = InMemoryTransport.create();
+        Gate gate = new Gate();
+        try (Worker worker = Worker.builder(new Remote(memory)).id("w1").collector(gate.collector())
+                .concurrency(2).prefetch(6).pollWait(Duration.ofMillis(50)).build().start();
+                Client client = Client.builder(memory).pollWait(Duration.ofMillis(50)).build().start()) {
+            List<CompletableFuture<Response>> calls = calls(client, 10);
+            await().until(() -> worker.status().inFlight() == 8 && memory.depth(QUEUE).getAsLong() == 2);
+            assertThat(gate.running.get()).isEqualTo(2);
+            gate.open.countDown();
+            for (CompletableFuture<Response> c : calls) {
+                assertThat(c.get(30, TimeUnit.SECONDS).isOk()).isTrue();
+            }
+            assertThat(gate.most.get()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aPollerDoesNotRunAFastCollectorBesideARunnersRun() throws Exception {
+        InMemoryTransport memory = InMemoryTransport.create();
+        Gate gate = new Gate();
+        AtomicInteger mostWithFast = new AtomicInteger();
+        List<String> fastThreads = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (Worker worker = Worker.builder(new Remote(memory)).id("w1").collector(gate.collector())
+                .collector(Collectors.of("fast", (r, c) -> {
+                    mostWithFast.accumulateAndGet(gate.running.get() + 1, Math::max);
+                    fastThreads.add(Thread.currentThread().getName());
+                    return Json.object();
+                }))
+                // every run after a collector's first stays on the poller when it may run at all
+                .configure(OutpostConfig.builder().set("outpost.worker.inline-below-micros", "1000000").build())
+                .concurrency(1).prefetch(3).pollWait(Duration.ofMillis(50)).build().start();
+                Client client = Client.builder(memory).pollWait(Duration.ofMillis(50)).build().start()) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(client.call(Request.builder("fast").build(), Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS).isOk())
+                        .isTrue();
+            }
+            assertThat(fastThreads.get(2)).contains("-poller-");
+            List<CompletableFuture<Response>> calls = calls(client, 1); // a first run: on the runner, where it waits
+            await().until(() -> gate.running.get() == 1);
+            calls.add(client.call(Request.builder("fast").build(), Duration.ofSeconds(30)));
+            // held, not run: the one run allowed is the gate's (it ran on the poller beside it before)
+            await().until(() -> worker.status().inFlight() == 2 && memory.depth(QUEUE).getAsLong() == 0);
+            gate.open.countDown();
+            for (CompletableFuture<Response> c : calls) {
+                assertThat(c.get(30, TimeUnit.SECONDS).isOk()).isTrue();
+            }
+            assertThat(mostWithFast.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void waitingDeliveriesAreKeptInvisible() throws Exception {
+        InMemoryTransport memory = InMemoryTransport.create();
+        Gate gate = new Gate();
+        AtomicLong now = new AtomicLong();
+        Remote remote = new Remote(memory);
+        try (Worker worker = Worker.builder(remote).id("w1").collector(gate.collector()).ticker(now::get)
+                .concurrency(1).prefetch(2).visibility(Duration.ofSeconds(30)).pollWait(Duration.ofMillis(50)).build().start();
+                Client client = Client.builder(memory).pollWait(Duration.ofMillis(50)).build().start()) {
+            List<CompletableFuture<Response>> calls = calls(client, 3);
+            await().until(() -> worker.status().inFlight() == 3 && gate.running.get() == 1);
+            now.addAndGet(Duration.ofSeconds(16).toNanos()); // past half the visibility
+            // the run and both deliveries waiting for a runner: the waiting ones were not yet started
+            await().until(() -> remote.extended.size() == 3);
+            gate.open.countDown();
+            for (CompletableFuture<Response> c : calls) {
+                assertThat(c.get(30, TimeUnit.SECONDS).isOk()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aShutdownHandsBackWaitingDeliveriesWithoutWaitingForTheRun() throws Exception {
+        InMemoryTransport memory = InMemoryTransport.create();
+        Gate gate = new Gate();
+        Worker worker = Worker.builder(new Remote(memory)).id("w1").collector(gate.collector())
+                .concurrency(1).prefetch(3).drainTimeout(Duration.ofSeconds(60)).pollWait(Duration.ofMillis(50)).build().start();
+        try (Client client = Client.builder(memory).pollWait(Duration.ofMillis(50)).build().start()) {
+            List<CompletableFuture<Response>> calls = calls(client, 4);
+            await().until(() -> worker.status().inFlight() == 4 && gate.running.get() == 1);
+            CompletableFuture<ShutdownResult> stopped = worker.shutdown();
+            // back in the queue while the one run still holds the drain
+            await().until(() -> memory.depth(QUEUE).getAsLong() == 3);
+            assertThat(stopped).isNotDone();
+            gate.open.countDown();
+            ShutdownResult result = stopped.get(30, TimeUnit.SECONDS);
+            assertThat(result.clean()).isTrue();
+            assertThat(result.handedBack()).isEqualTo(3);
+            assertThat(calls.stream().filter(CompletableFuture::isDone)).hasSize(1);
+        } finally {
+            worker.close();
+        }
+    }
+
+    @Test
+    void anInProcessTransportHoldsOnlyWhatItRuns() throws Exception {
+        InMemoryTransport memory = InMemoryTransport.create();
+        Gate gate = new Gate();
+        try (Worker worker = Worker.builder(memory).id("w1").collector(gate.collector())
+                .concurrency(2).prefetch(6).pollWait(Duration.ofMillis(50)).build().start();
+                Client client = Client.builder(memory).pollWait(Duration.ofMillis(50)).build().start()) {
+            List<CompletableFuture<Response>> calls = calls(client, 5);
+            await().until(() -> gate.running.get() == 2 && memory.depth(QUEUE).getAsLong() == 3);
+            assertThat(worker.status().inFlight()).isEqualTo(2);
+            gate.open.countDown();
+            for (CompletableFuture<Response> c : calls) {
+                assertThat(c.get(30, TimeUnit.SECONDS).isOk()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void configurationRefusesWhatCannotBe() {
+        InMemoryTransport memory = InMemoryTransport.create();
+        assertThatThrownBy(() -> Worker.builder(memory).configure(OutpostConfig.builder().set("outpost.worker.prefetch", "-1")
+                .build()).build()).isInstanceOf(ConfigException.class).hasMessageContaining("outpost.worker.prefetch");
+        assertThatThrownBy(() -> Worker.builder(memory).prefetch(4097)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("prefetch");
+        // a poller needs one delivery it may hold: 8 slots and 2 prefetched take at most 10 pollers
+        Worker.builder(memory).concurrency(8).prefetch(2).pollers(10).build();
+        assertThatThrownBy(() -> Worker.builder(memory).concurrency(8).prefetch(2).pollers(11).build())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("outpost.worker.pollers")
+                .hasMessageContaining("concurrency + prefetch");
+    }
+
+    private static List<CompletableFuture<Response>> calls(Client client, int n) {
+        List<CompletableFuture<Response>> calls = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            calls.add(client.call(Request.builder("gate").build(), Duration.ofSeconds(60)));
+        }
+        return calls;
+    }
+
+    /** A collector that holds every run until opened, counting runs at once. */
+    private static final class Gate {
+        final CountDownLatch open = new CountDownLatch(1);
+        final AtomicInteger running = new AtomicInteger();
+        final AtomicInteger most = new AtomicInteger();
+
+        dev.outpost.spi.Collector collector() {
+            return Collectors.of("gate", (r, c) -> {
+                most.accumulateAndGet(running.incrementAndGet(), Math::max);
+                try {
+                    open.await();
+                } finally {
+                    running.decrementAndGet();
+                }
+                return Json.object();
+            });
+        }
+    }
+
+    /** The in-memory transport, but saying that a receive is a network call (as SQS's is); counts extensions by delivery. */
+    private static final class Remote extends ForwardingTransport {
+        final java.util.Set<String> extended = ConcurrentHashMap.newKeySet();
+
+        Remote(Transport delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public boolean receivesLocally() {
+            return false;
+        }
+
+        @Override
+        public List<Delivery> receive(String source, int max, Duration wait) throws InterruptedException {
+            List<Delivery> out = new ArrayList<>();
+            for (Delivery d : super.receive(source, max, wait)) {
+                out.add(new Delivery() {
+                    @Override
+                    public String id() {
+                        return d.id();
+                    }
+
+                    @Override
+                    public String source() {
+                        return d.source();
+                    }
+
+                    @Override
+                    public Message message() {
+                        return d.message();
+                    }
+
+                    @Override
+                    public int receiveCount() {
+                        return d.receiveCount();
+                    }
+
+                    @Override
+                    public CompletableFuture<Void> ack() {
+                        return d.ack();
+                    }
+
+                    @Override
+                    public CompletableFuture<Void> retry(Duration delay) {
+                        return d.retry(delay);
+                    }
+
+                    @Override
+                    public CompletableFuture<Void> extend(Duration visibility) {
+                        extended.add(d.id());
+                        return d.extend(visibility);
+                    }
+                });
+            }
+            return out;
+        }
+
+        @Override
+        public void close() {
+            delegate().close();
+        }
+    }
+}
