@@ -16,7 +16,7 @@ import java.util.OptionalLong;
  * @param startedAt when the worker started (the epoch if it never did)
  * @param source the queue the worker reads
  * @param concurrency the most requests run at once
- * @param inFlight deliveries held now
+ * @param inFlight deliveries held now: running, or waiting for a runner (up to concurrency + prefetch)
  * @param queueDepth messages waiting in the source, when the transport knows
  * @param counters totals since start
  * @param latency run times of recent requests

@@ -91,7 +91,8 @@ public final class WorkerMetrics implements WorkerListener {
     public WorkerMetrics monitor(Worker worker) {
         Objects.requireNonNull(worker, "worker");
         Gauge.builder("outpost.worker.in.flight", worker, w -> w.status().inFlight())
-                .description("requests running now").tags(settings.commonTags()).register(registry);
+                .description("deliveries held now: running, or waiting for a runner (prefetch)").tags(settings.commonTags())
+                .register(registry);
         Gauge.builder("outpost.worker.concurrency", worker, w -> w.status().concurrency())
                 .description("requests that may run at once").tags(settings.commonTags()).register(registry);
         Gauge.builder("outpost.worker.queue.depth", worker, WorkerMetrics::depth)
