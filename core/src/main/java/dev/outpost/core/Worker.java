@@ -9,6 +9,7 @@ import dev.outpost.core.internal.CollectorTable;
 import dev.outpost.core.internal.WorkerEngine;
 import dev.outpost.core.internal.WorkerAssembly;
 import dev.outpost.core.internal.WorkerBinding;
+import dev.outpost.core.json.JsonCodec;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.ConfigSource;
