@@ -2,6 +2,7 @@ package dev.outpost.core;
 
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.internal.Checks;
+import dev.outpost.core.internal.Outages;
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.spi.Delivery;
@@ -11,7 +12,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -20,9 +20,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,10 +115,7 @@ public final class PollLoop implements AutoCloseable {
     private final List<Receiver> receivers = new CopyOnWriteArrayList<>();
     private final AtomicInteger live = new AtomicInteger();
     private final CompletableFuture<ShutdownResult> stopped = new CompletableFuture<>();
-    private final LongAdder receiveFailures = new LongAdder();
-    private final AtomicReference<String> outage = new AtomicReference<>();
-    /** When the current outage began ({@link System#nanoTime()}), and the failed receives before it. */
-    private final AtomicLongArray outageStart = new AtomicLongArray(2);
+    private final Outages outages;
     private volatile long stopNanos;
     long firstPauseMillis = FIRST_PAUSE_MILLIS; // tests lengthen it
 
@@ -140,6 +135,7 @@ public final class PollLoop implements AutoCloseable {
         this.factory = b.threadFactory.orElseGet(() -> new OwnedThreads("poll", Optional.empty()).role("receiver"));
         this.clock = b.clock;
         this.guard = new Guard(owner);
+        this.outages = new Outages(log, owner, b.source);
     }
 
     /** A builder for a loop receiving from {@code source} on {@code transport}. */
@@ -216,12 +212,12 @@ public final class PollLoop implements AutoCloseable {
 
     /** While the source cannot be reached: the last receive failure; empty when the last receive worked. */
     public Optional<String> receiveFailure() {
-        return Optional.ofNullable(outage.get());
+        return outages.current();
     }
 
     /** Receives that failed since start. */
     public long receiveFailures() {
-        return receiveFailures.sum();
+        return outages.failures();
     }
 
     /** Throwables caught from the handler and listeners. */
@@ -304,27 +300,19 @@ public final class PollLoop implements AutoCloseable {
                     } finally {
                         endReceive();
                     }
-                    if (outage.getAndSet(null) != null) {
-                        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStart.get(0));
-                        log.warn("{}: '{}' reachable again after {} s ({} failed receives), receiving resumed", owner, source,
-                                String.format(Locale.ROOT, "%.1f", millis / 1000.0),
-                                receiveFailures.sum() - outageStart.get(1));
-                    }
+                    outages.receiveWorked();
                     pause = firstPauseMillis;
                 } catch (InterruptedException e) {
                     giveBack(wanted);
                     return;
                 } catch (Throwable e) { // a transport bug must not kill the loop either
                     giveBack(wanted);
-                    receiveFailures.increment();
+                    outages.receiveFailed();
                     lastError = e.toString();
                     if (state.get() != State.RUNNING) {
                         return;
                     }
-                    if (outage.getAndSet(e.toString()) == null) {
-                        outageStart.set(0, System.nanoTime());
-                        outageStart.set(1, receiveFailures.sum() - 1);
-                        log.warn("{}: cannot receive from '{}' ({}); retrying until it answers", owner, source, e.toString());
+                    if (outages.began(e)) {
                         guard.run("receive failure listener", () -> failureListener.onReceiveFailure(source, e));
                     }
                     // the pause stands for the receive it puts off: a shutdown interrupts it (it was up to 5 s late)
