@@ -3,6 +3,7 @@ package dev.outpost.core;
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.internal.Checks;
 import dev.outpost.core.internal.Outages;
+import dev.outpost.core.internal.Received;
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.spi.Delivery;
@@ -60,7 +61,9 @@ import org.slf4j.LoggerFactory;
  *       {@link #receiveFailure()} says whether the source is unreachable now.
  *   <li><b>User code cannot stop it.</b> Whatever the handler or a listener throws,
  *       {@link Error}s included, is caught, counted ({@link #handlerFailures()}) and logged; an
- *       interrupt it leaves set is cleared before the next receive.
+ *       interrupt it leaves set is cleared before the next receive. Nor can the transport's receive:
+ *       a null result counts as a failed receive, null entries are skipped, and deliveries beyond
+ *       what was asked for are handed back at once (logged once).
  *   <li><b>Lifecycle.</b> Nothing runs before {@link #start()} (twice: {@link IllegalStateException}).
  *       {@link #shutdown()} interrupts a thread only while it waits for free slots, inside a receive
  *       or in the pause after a failed one, never while it runs the handler, and completes once
@@ -116,6 +119,7 @@ public final class PollLoop implements AutoCloseable {
     private final AtomicInteger live = new AtomicInteger();
     private final CompletableFuture<ShutdownResult> stopped = new CompletableFuture<>();
     private final Outages outages;
+    private final Received received;
     private volatile long stopNanos;
     long firstPauseMillis = FIRST_PAUSE_MILLIS; // tests lengthen it
 
@@ -136,6 +140,7 @@ public final class PollLoop implements AutoCloseable {
         this.clock = b.clock;
         this.guard = new Guard(owner);
         this.outages = new Outages(log, owner, b.source);
+        this.received = new Received(log, owner, guard);
     }
 
     /** A builder for a loop receiving from {@code source} on {@code transport}. */
@@ -297,6 +302,9 @@ public final class PollLoop implements AutoCloseable {
                 try {
                     try {
                         got = transport.receive(source, wanted, pollWait);
+                        if (got == null) {
+                            throw new IllegalStateException(transport.getClass().getName() + ".receive returned null");
+                        }
                     } finally {
                         endReceive();
                     }
@@ -330,6 +338,7 @@ public final class PollLoop implements AutoCloseable {
                     continue;
                 }
                 lastActive = clock.instant();
+                got = received.within(got, wanted);
                 if (got.size() < wanted) {
                     giveBack(wanted - got.size());
                 }
@@ -337,7 +346,7 @@ public final class PollLoop implements AutoCloseable {
                     try {
                         handler.handle(d);
                     } catch (Throwable t) {
-                        guard.failed("handler for delivery " + d.id(), t);
+                        guard.failed("handler for " + Received.describe(d), t);
                     }
                 }
                 if (!got.isEmpty() && batchEnd != null) {
