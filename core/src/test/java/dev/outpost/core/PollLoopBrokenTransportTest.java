@@ -117,7 +117,7 @@ class PollLoopBrokenTransportTest {
     }
 
     private Delivery delivery(String id) {
-        return new Base() {
+        return new ForwardingDelivery(PollLoopBatchTest.delivery(0)) {
             @Override
             public String id() {
                 return id;
@@ -131,43 +131,15 @@ class PollLoopBrokenTransportTest {
         };
     }
 
-    /** A delivery whose every method throws. */
-    private static final class Hostile extends Base {
+    /** A delivery whose id() throws. */
+    private static final class Hostile extends ForwardingDelivery {
+        Hostile() {
+            super(PollLoopBatchTest.delivery(0));
+        }
+
         @Override
         public String id() {
             throw new IllegalStateException("no id");
-        }
-    }
-
-    private abstract static class Base implements Delivery {
-        @Override
-        public String source() {
-            return "requests";
-        }
-
-        @Override
-        public Message message() {
-            return Message.of(new byte[0]);
-        }
-
-        @Override
-        public int receiveCount() {
-            return 1;
-        }
-
-        @Override
-        public CompletableFuture<Void> ack() {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletableFuture<Void> retry(Duration delay) {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletableFuture<Void> extend(Duration visibility) {
-            return CompletableFuture.completedFuture(null);
         }
     }
 }
