@@ -1,12 +1,15 @@
 package dev.outpost.core.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.spi.Message;
+import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,5 +48,23 @@ class MessageJournalTest {
         assertThat(journal.oldest(10)).hasSize(1);
         assertThat(huge).doesNotExist();
         assertThat(dir.resolve(String.format("%020d.damaged", 1))).exists();
+    }
+
+    @Test
+    void aFailedAppendLeavesNoTemporaryFile() throws Exception {
+        MessageJournal journal = new MessageJournal(dir);
+        journal.open();
+        // the rename onto entry 1 fails after the temporary file was written, as a full disk fails the write
+        Path blocked = Files.createDirectory(dir.resolve(String.format("%020d.msg", 1)));
+        Files.writeString(blocked.resolve("x"), "x");
+
+        assertThatThrownBy(() -> journal.append("results", Message.of(new byte[] {1}, Map.of()))).isInstanceOf(IOException.class);
+
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+        }
+        long next = journal.append("results", Message.of(new byte[] {2}, Map.of()));
+        assertThat(journal.size()).isEqualTo(1);
+        assertThat(journal.oldest()).hasValueSatisfying(e -> assertThat(e.seq()).isEqualTo(next));
     }
 }
