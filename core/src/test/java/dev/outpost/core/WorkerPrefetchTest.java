@@ -148,6 +148,33 @@ class WorkerPrefetchTest {
     }
 
     @Test
+    void aShutdownCountsTheWaitingDeliveriesARunnerHandsBackBeforeThePollersStop() throws Exception {
+        InMemoryTransport memory = InMemoryTransport.create();
+        Gate gate = new Gate();
+        Remote remote = new Remote(memory);
+        Worker worker = Worker.builder(remote).id("w1").collector(gate.collector())
+                .concurrency(1).prefetch(4).drainTimeout(Duration.ofSeconds(60)).pollWait(Duration.ofMillis(50)).build().start();
+        try (Client client = Client.builder(memory).pollWait(Duration.ofMillis(50)).build().start()) {
+            List<CompletableFuture<Response>> calls = calls(client, 4);
+            await().until(() -> worker.status().inFlight() == 4 && gate.running.get() == 1);
+            remote.stallReceives();
+            assertThat(remote.stalled.await(30, TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<ShutdownResult> stopped = worker.shutdown(); // its pollers stop once the receive returns
+            gate.open.countDown();
+            // the runner, freed, takes the waiting ones and hands each back, since the worker is stopping
+            await().until(() -> memory.depth(QUEUE).getAsLong() == 3);
+            remote.resumeReceives();
+            ShutdownResult result = stopped.get(30, TimeUnit.SECONDS);
+            assertThat(calls.get(0).get(30, TimeUnit.SECONDS).isOk()).isTrue();
+            assertThat(result.handedBack()).isEqualTo(3);
+            assertThat(worker.status().counters().handedBack()).isEqualTo(3);
+        } finally {
+            remote.resumeReceives();
+            worker.close();
+        }
+    }
+
+    @Test
     void configurationRefusesWhatCannotBe() {
         InMemoryTransport memory = InMemoryTransport.create();
         assertThatThrownBy(() -> Worker.builder(memory).configure(OutpostConfig.builder().set("outpost.worker.prefetch", "-1")
@@ -201,8 +228,36 @@ class WorkerPrefetchTest {
             return false;
         }
 
+        final CountDownLatch stalled = new CountDownLatch(1);
+        private final CountDownLatch resumed = new CountDownLatch(1);
+        private volatile boolean stalling;
+
+        /** From now on a receive waits, interrupts ignored (an SDK call that does not answer them), until resumed. */
+        void stallReceives() {
+            stalling = true;
+        }
+
+        void resumeReceives() {
+            resumed.countDown();
+        }
+
         @Override
         public List<Delivery> receive(String source, int max, Duration wait) throws InterruptedException {
+            if (stalling) {
+                stalled.countDown();
+                boolean interrupted = false;
+                while (resumed.getCount() > 0) {
+                    try {
+                        resumed.await();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                return List.of();
+            }
             List<Delivery> out = new ArrayList<>();
             for (Delivery d : super.receive(source, max, wait)) {
                 out.add(new Delivery() {

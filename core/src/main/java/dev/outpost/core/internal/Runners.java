@@ -6,7 +6,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -64,17 +63,14 @@ final class Runners {
     }
 
     /** Hands back every delivery still waiting for a runner: none of them started, so none need wait for the drain. */
-    int handBackWaiting() {
-        AtomicInteger n = new AtomicInteger();
+    void handBackWaiting() {
         pool.getQueue().removeIf(r -> {
             if (r instanceof Waiting w) {
                 handBack.accept(w.f);
-                n.incrementAndGet();
                 return true;
             }
             return false;
         });
-        return n.get();
     }
 
     void shutdownNow() {

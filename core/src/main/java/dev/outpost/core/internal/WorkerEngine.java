@@ -381,15 +381,17 @@ public final class WorkerEngine {
             terminated.complete(new ShutdownResult(alive.isEmpty(), alive, 0, Duration.ofNanos(System.nanoTime() - t0)));
             return terminated;
         }
+        // Hand-backs are counted where they happen, once per delivery (its claim decides): those of a runner that took
+        // a prefetched delivery while the worker was stopping too, which the drain's own count missed.
+        long handedBackBefore = counters.handedBack.sum();
         if (!state.compareAndSet(WorkerStatus.State.RUNNING, WorkerStatus.State.STOPPING)) {
             return terminated;
         }
-        threads.newThread(() -> drain(t0), "shutdown").start();
+        threads.newThread(() -> drain(t0, handedBackBefore), "shutdown").start();
         return terminated;
     }
 
-    private void drain(long t0) {
-        int unfinished = 0;
+    private void drain(long t0, long handedBackBefore) {
         List<String> alive = List.of();
         try {
             long deadline = t0 + s.drainTimeout().toNanos();
@@ -398,17 +400,14 @@ public final class WorkerEngine {
             } catch (TimeoutException | ExecutionException e) {
                 // runs still going on the loop's threads are handed back below
             }
-            unfinished += runners.handBackWaiting(); // held by prefetch, never started: another worker may take them now
+            runners.handBackWaiting(); // held by prefetch, never started: another worker may take them now
             while (!inFlight.isEmpty() && System.nanoTime() - deadline < 0) {
                 Thread.sleep(5);
             }
             List<InFlight> left = new ArrayList<>();
             inFlight.forEach(left::add);
             for (InFlight f : left) {
-                if (f.state.get() == InFlight.RUNNING) {
-                    unfinished++;
-                    finisher.handBack(f); // claim first, so the interrupted run cannot answer or retry it
-                }
+                finisher.handBack(f); // claim first, so the interrupted run cannot answer or retry it
             }
             deadlines.interruptAll();
             runners.shutdownNow();
@@ -416,7 +415,8 @@ public final class WorkerEngine {
             // a collector that ignores interrupts keeps its thread: the result says so
             alive = threads.awaitTermination(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
             closeCollectors();
-            log.info("worker {} stopped: {} unfinished deliveries handed back{}", s.workerId(), unfinished,
+            log.info("worker {} stopped: {} unfinished deliveries handed back{}", s.workerId(),
+                    counters.handedBack.sum() - handedBackBefore,
                     alive.isEmpty() ? "" : "; threads still running: " + alive);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -424,6 +424,7 @@ public final class WorkerEngine {
             log.error("worker {}: shutdown failed", s.workerId(), t);
         } finally {
             state.set(WorkerStatus.State.STOPPED);
+            int unfinished = (int) (counters.handedBack.sum() - handedBackBefore);
             terminated.complete(new ShutdownResult(alive.isEmpty(), alive, unfinished, Duration.ofNanos(System.nanoTime() - t0)));
         }
     }
