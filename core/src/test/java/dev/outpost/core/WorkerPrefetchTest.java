@@ -175,6 +175,54 @@ class WorkerPrefetchTest {
     }
 
     @Test
+    void deliveriesWaitingBehindRunsThatIgnoreTheirTimeoutAreNotHeldForEver() throws Exception {
+        InMemoryTransport memory = InMemoryTransport.create();
+        Remote remote = new Remote(memory);
+        AtomicLong now = new AtomicLong();
+        // the ticker values the timer thread read: three reads of a value mean one whole sweep saw it
+        java.util.Queue<Long> timerReads = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.function.LongSupplier ticker = () -> {
+            long v = now.get();
+            if (Thread.currentThread().getName().contains("-timer-")) {
+                timerReads.add(v);
+            }
+            return v;
+        };
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger started = new AtomicInteger();
+        Worker worker = Worker.builder(remote).id("w1").ticker(ticker)
+                .collector(Collectors.of("stuck", (r, c) -> {
+                    started.incrementAndGet();
+                    while (true) { // ignores its timeout's interrupt
+                        try {
+                            release.await();
+                            return Json.object();
+                        } catch (InterruptedException ignored) {
+                            // stuck
+                        }
+                    }
+                }))
+                .timeout("stuck", Duration.ofSeconds(1)).concurrency(1).prefetch(1).visibility(Duration.ofSeconds(30))
+                .pollWait(Duration.ofMillis(50)).build().start();
+        try (Client client = Client.builder(memory).pollWait(Duration.ofMillis(50)).build().start()) {
+            client.call(Request.builder("stuck").build(), Duration.ofSeconds(60));
+            client.call(Request.builder("stuck").build(), Duration.ofSeconds(60));
+            await().until(() -> worker.status().inFlight() == 2 && started.get() == 1);
+            now.set(Duration.ofSeconds(20).toNanos()); // the run is 19 s past its deadline: both still kept invisible
+            await().until(() -> timerReads.stream().filter(v -> v == now.get()).count() >= 3);
+            assertThat(remote.extensions.get()).isEqualTo(2);
+            now.set(Duration.ofSeconds(40).toNanos()); // 39 s past: the run is let go, and nothing else can run
+            await().until(() -> timerReads.stream().filter(v -> v == now.get()).count() >= 3);
+            // the waiting one would wait for ever behind it: let go too, so another worker may take it
+            assertThat(remote.extensions.get()).isEqualTo(2);
+            assertThat(started.get()).isEqualTo(1);
+        } finally {
+            release.countDown();
+            worker.close();
+        }
+    }
+
+    @Test
     void configurationRefusesWhatCannotBe() {
         InMemoryTransport memory = InMemoryTransport.create();
         assertThatThrownBy(() -> Worker.builder(memory).configure(OutpostConfig.builder().set("outpost.worker.prefetch", "-1")
@@ -218,6 +266,7 @@ class WorkerPrefetchTest {
     /** The in-memory transport, but saying that a receive is a network call (as SQS's is); counts extensions by delivery. */
     private static final class Remote extends ForwardingTransport {
         final java.util.Set<String> extended = ConcurrentHashMap.newKeySet();
+        final AtomicInteger extensions = new AtomicInteger();
 
         Remote(Transport delegate) {
             super(delegate);
@@ -294,6 +343,7 @@ class WorkerPrefetchTest {
                     @Override
                     public CompletableFuture<Void> extend(Duration visibility) {
                         extended.add(d.id());
+                        extensions.incrementAndGet();
                         return d.extend(visibility);
                     }
                 });

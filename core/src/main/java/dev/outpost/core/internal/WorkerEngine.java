@@ -347,10 +347,14 @@ public final class WorkerEngine {
             }
             long now = s.ticker().getAsLong();
             long visibility = s.visibility().toNanos();
+            // When every run allowed is one let go (below), a delivery waiting for a run (prefetched) waits for ever: let go too
+            int[] letGo = {0};
+            inFlight.forEach(f -> letGo[0] += f.collecting && f.deadlineNanos != 0 && now - f.deadlineNanos >= visibility ? 1 : 0);
+            boolean holdWaiting = letGo[0] < s.concurrency();
             inFlight.forEach(f -> {
                 // Keep long work invisible, but not past its deadline: a stuck run must not hold a message for ever.
                 if (f.state.get() == InFlight.RUNNING && now - f.nextExtendNanos > 0
-                        && (f.deadlineNanos == 0 || now - f.deadlineNanos < visibility)) {
+                        && (f.deadlineNanos == 0 ? holdWaiting : now - f.deadlineNanos < visibility)) {
                     f.nextExtendNanos = now + visibility / 2;
                     try {
                         f.delivery.extend(s.visibility()).whenComplete((v, e) -> {
