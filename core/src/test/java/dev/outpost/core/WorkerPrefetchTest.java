@@ -223,6 +223,57 @@ class WorkerPrefetchTest {
     }
 
     @Test
+    void aShutdownHandsBackWaitingDeliveriesWithoutWaitingForARunOnAPoller() throws Exception {
+        InMemoryTransport memory = InMemoryTransport.create();
+        Gate gate = new Gate();
+        CountDownLatch turnedSlow = new CountDownLatch(1);
+        CountDownLatch slowRunning = new CountDownLatch(1);
+        List<String> flipThreads = java.util.Collections.synchronizedList(new ArrayList<>());
+        Remote remote = new Remote(memory);
+        Worker worker = Worker.builder(remote).id("w1").collector(gate.collector())
+                .collector(Collectors.of("flip", (r, c) -> { // fast, until it turns slow
+                    flipThreads.add(Thread.currentThread().getName());
+                    if (r.params().path("slow").asBoolean()) {
+                        slowRunning.countDown();
+                        turnedSlow.await();
+                    }
+                    return Json.object();
+                }))
+                .configure(OutpostConfig.builder().set("outpost.worker.inline-below-micros", "1000000").build())
+                .concurrency(1).prefetch(3).pollers(2).drainTimeout(Duration.ofSeconds(60)).pollWait(Duration.ofMillis(50))
+                .build().start();
+        try (Client client = Client.builder(memory).pollWait(Duration.ofMillis(50)).build().start()) {
+            // until a run stays on a poller (one may still go to the runner while the runner holds the run allowed)
+            await().until(() -> client.call(Request.builder("flip").build(), Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS)
+                    .isOk() && flipThreads.get(flipThreads.size() - 1).contains("-poller-"));
+            String poller = flipThreads.get(flipThreads.size() - 1);
+            int mark = remote.receivers.size();
+            // receiving again, that poller gave back the run allowed
+            await().until(() -> {
+                List<String> since = new ArrayList<>(remote.receivers);
+                return since.subList(mark, since.size()).contains(poller);
+            });
+            client.call(Request.builder("flip").params(Json.object().put("slow", true)).build(), Duration.ofSeconds(60));
+            assertThat(slowRunning.await(30, TimeUnit.SECONDS)).isTrue(); // on a poller, holding the one run allowed
+            assertThat(flipThreads.get(flipThreads.size() - 1)).contains("-poller-");
+            List<CompletableFuture<Response>> calls = calls(client, 3); // the other poller's: all wait
+            await().until(() -> worker.status().inFlight() == 4 && memory.depth(QUEUE).getAsLong() == 0);
+            CompletableFuture<ShutdownResult> stopped = worker.shutdown();
+            // the runner's own waits for the run allowed; the two in its queue go back while the poller's run goes on
+            await().until(() -> memory.depth(QUEUE).getAsLong() == 2);
+            assertThat(stopped).isNotDone();
+            turnedSlow.countDown();
+            ShutdownResult result = stopped.get(30, TimeUnit.SECONDS);
+            assertThat(result.handedBack()).isEqualTo(3);
+            assertThat(calls.stream().filter(CompletableFuture::isDone)).isEmpty();
+        } finally {
+            turnedSlow.countDown();
+            gate.open.countDown();
+            worker.close();
+        }
+    }
+
+    @Test
     void configurationRefusesWhatCannotBe() {
         InMemoryTransport memory = InMemoryTransport.create();
         assertThatThrownBy(() -> Worker.builder(memory).configure(OutpostConfig.builder().set("outpost.worker.prefetch", "-1")
@@ -267,6 +318,8 @@ class WorkerPrefetchTest {
     private static final class Remote extends ForwardingTransport {
         final java.util.Set<String> extended = ConcurrentHashMap.newKeySet();
         final AtomicInteger extensions = new AtomicInteger();
+        /** The threads that began a receive, in order. */
+        final List<String> receivers = java.util.Collections.synchronizedList(new ArrayList<>());
 
         Remote(Transport delegate) {
             super(delegate);
@@ -292,6 +345,7 @@ class WorkerPrefetchTest {
 
         @Override
         public List<Delivery> receive(String source, int max, Duration wait) throws InterruptedException {
+            receivers.add(Thread.currentThread().getName());
             if (stalling) {
                 stalled.countDown();
                 boolean interrupted = false;

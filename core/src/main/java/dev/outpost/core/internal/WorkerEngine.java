@@ -399,12 +399,15 @@ public final class WorkerEngine {
         List<String> alive = List.of();
         try {
             long deadline = t0 + s.drainTimeout().toNanos();
+            CompletableFuture<ShutdownResult> polling = loop.shutdown(); // first: no receive begins to take back what goes back
+            // held by prefetch, never started: another worker may take them now, and not after a run on a poller
+            runners.handBackWaiting();
             try {
-                loop.shutdown().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                polling.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (TimeoutException | ExecutionException e) {
                 // runs still going on the loop's threads are handed back below
             }
-            runners.handBackWaiting(); // held by prefetch, never started: another worker may take them now
+            runners.handBackWaiting(); // those the pollers handed over while they stopped
             while (!inFlight.isEmpty() && System.nanoTime() - deadline < 0) {
                 Thread.sleep(5);
             }
