@@ -257,8 +257,9 @@ class WorkerPrefetchTest {
             List<CompletableFuture<Response>> calls = calls(client, 3); // the other poller's: all wait
             await().until(() -> worker.status().inFlight() == 4 && memory.depth(QUEUE).getAsLong() == 0);
             CompletableFuture<ShutdownResult> stopped = worker.shutdown();
-            // the runner's own waits for the run allowed; the two in its queue go back while the poller's run goes on
-            await().until(() -> memory.depth(QUEUE).getAsLong() == 2);
+            // the two in the runner's queue and the one the runner holds, waiting for the run allowed, go back
+            // while the poller's run goes on
+            await().until(() -> memory.depth(QUEUE).getAsLong() == 3);
             assertThat(stopped).isNotDone();
             turnedSlow.countDown();
             ShutdownResult result = stopped.get(30, TimeUnit.SECONDS);

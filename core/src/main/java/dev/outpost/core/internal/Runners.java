@@ -1,5 +1,7 @@
 package dev.outpost.core.internal;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -22,6 +24,8 @@ final class Runners {
     /** Shared by pollers and runners; null when the runner threads alone bound the runs. */
     private final Semaphore permits;
     private final Consumer<InFlight> handBack;
+    /** Deliveries a runner took from the queue but holds until a permit is free: not started either. */
+    private final Set<Waiting> blocked = ConcurrentHashMap.newKeySet();
 
     /**
      * @param sharedWithPollers whether pollers run requests too while more deliveries are held than may run
@@ -62,7 +66,10 @@ final class Runners {
         }
     }
 
-    /** Hands back every delivery still waiting for a runner: none of them started, so none need wait for the drain. */
+    /**
+     * Once the worker is stopping: hands back every delivery still waiting for a runner, or on a runner for a
+     * permit; none of them started, so none need wait for the drain.
+     */
     void handBackWaiting() {
         pool.getQueue().removeIf(r -> {
             if (r instanceof Waiting w) {
@@ -71,6 +78,8 @@ final class Runners {
             }
             return false;
         });
+        // once a permit comes free, their runs find the worker stopping and start nothing
+        blocked.forEach(w -> handBack.accept(w.f));
     }
 
     void shutdownNow() {
@@ -93,11 +102,16 @@ final class Runners {
                 task.run();
                 return;
             }
-            try {
-                permits.acquire();
-            } catch (InterruptedException stopping) {
-                handBack.accept(f);
-                return;
+            if (!permits.tryAcquire()) {
+                blocked.add(this);
+                try {
+                    permits.acquire();
+                } catch (InterruptedException stopping) {
+                    handBack.accept(f);
+                    return;
+                } finally {
+                    blocked.remove(this);
+                }
             }
             try {
                 task.run();
