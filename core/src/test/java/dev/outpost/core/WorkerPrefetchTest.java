@@ -13,7 +13,6 @@ import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.ForwardingTransport;
-import dev.outpost.spi.Message;
 import dev.outpost.spi.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -362,37 +361,7 @@ class WorkerPrefetchTest {
             }
             List<Delivery> out = new ArrayList<>();
             for (Delivery d : super.receive(source, max, wait)) {
-                out.add(new Delivery() {
-                    @Override
-                    public String id() {
-                        return d.id();
-                    }
-
-                    @Override
-                    public String source() {
-                        return d.source();
-                    }
-
-                    @Override
-                    public Message message() {
-                        return d.message();
-                    }
-
-                    @Override
-                    public int receiveCount() {
-                        return d.receiveCount();
-                    }
-
-                    @Override
-                    public CompletableFuture<Void> ack() {
-                        return d.ack();
-                    }
-
-                    @Override
-                    public CompletableFuture<Void> retry(Duration delay) {
-                        return d.retry(delay);
-                    }
-
+                out.add(new ForwardingDelivery(d) {
                     @Override
                     public CompletableFuture<Void> extend(Duration visibility) {
                         extended.add(d.id());
