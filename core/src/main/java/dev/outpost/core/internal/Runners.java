@@ -33,7 +33,8 @@ final class Runners {
      */
     Runners(int concurrency, ThreadFactory factory, boolean sharedWithPollers, Consumer<InFlight> handBack) {
         this.pool = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), factory);
-        this.permits = sharedWithPollers ? new Semaphore(concurrency) : null;
+        // fair, and taken only when no one waits: a poller barging in on every receive kept a runner waiting without end
+        this.permits = sharedWithPollers ? new Semaphore(concurrency, true) : null;
         this.handBack = handBack;
     }
 
@@ -57,7 +58,22 @@ final class Runners {
 
     /** Whether a poller may run a request now; if so it calls {@link #exitOnPoller()} when done. */
     boolean enterOnPoller() {
-        return permits == null || permits.tryAcquire();
+        return permits == null || freePermit();
+    }
+
+    /** A permit if one is free and no runner waits for one (a plain tryAcquire() would barge past it). */
+    private boolean freePermit() {
+        try {
+            return permits.tryAcquire(0, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // not a stop (that never interrupts a handler): the run goes to a runner
+            return false;
+        }
+    }
+
+    /** For tests: a runner is waiting for a permit. */
+    boolean runnerWaitsForPermit() {
+        return permits != null && permits.hasQueuedThreads();
     }
 
     void exitOnPoller() {
@@ -102,7 +118,7 @@ final class Runners {
                 task.run();
                 return;
             }
-            if (!permits.tryAcquire()) {
+            if (!freePermit()) {
                 blocked.add(this);
                 try {
                     permits.acquire();

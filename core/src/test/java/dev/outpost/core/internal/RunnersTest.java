@@ -1,0 +1,35 @@
+package dev.outpost.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.spi.Delivery;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.mockito.Mockito;
+
+/** The run permits pollers and runners share under prefetch. */
+class RunnersTest {
+
+    @Test
+    void aPollerDoesNotTakeThePermitARunnerIsWaitingFor() throws Exception {
+        Runners runners = new Runners(1, Executors.defaultThreadFactory(), true, f -> { });
+        runners.prestart();
+        try {
+            assertThat(runners.enterOnPoller()).isTrue(); // a poller runs a fast collector
+            CountDownLatch ran = new CountDownLatch(1);
+            runners.handOff(new InFlight(Mockito.mock(Delivery.class), 0, 0), ran::countDown);
+            await().until(runners::runnerWaitsForPermit);
+            runners.exitOnPoller();
+            // pollers receive again and again: barging in here would keep the runner's delivery waiting without end
+            assertThat(runners.enterOnPoller()).as("the waiting runner's turn").isFalse();
+            assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
+            await().until(runners::enterOnPoller); // and the poller's once the run is done
+            runners.exitOnPoller();
+        } finally {
+            runners.shutdownNow();
+        }
+    }
+}
