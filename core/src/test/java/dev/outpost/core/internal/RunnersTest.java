@@ -20,12 +20,21 @@ class RunnersTest {
         try {
             assertThat(runners.enterOnPoller()).isTrue(); // a poller runs a fast collector
             CountDownLatch ran = new CountDownLatch(1);
-            runners.handOff(new InFlight(Mockito.mock(Delivery.class), 0, 0), ran::countDown);
+            CountDownLatch finish = new CountDownLatch(1);
+            runners.handOff(new InFlight(Mockito.mock(Delivery.class), 0, 0), () -> {
+                ran.countDown();
+                try {
+                    finish.await(); // holds its permit: whether the runner is still queued or already running, none is free
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
             await().until(runners::runnerWaitsForPermit);
             runners.exitOnPoller();
             // pollers receive again and again: barging in here would keep the runner's delivery waiting without end
             assertThat(runners.enterOnPoller()).as("the waiting runner's turn").isFalse();
             assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
+            finish.countDown();
             await().until(runners::enterOnPoller); // and the poller's once the run is done
             runners.exitOnPoller();
         } finally {
