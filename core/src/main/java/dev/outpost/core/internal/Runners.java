@@ -98,8 +98,13 @@ final class Runners {
         blocked.forEach(w -> handBack.accept(w.f));
     }
 
+    /** Stops the runners; a delivery still queued (handed over after the last {@link #handBackWaiting}) goes back. */
     void shutdownNow() {
-        pool.shutdownNow();
+        for (Runnable never : pool.shutdownNow()) {
+            if (never instanceof Waiting w) {
+                handBack.accept(w.f);
+            }
+        }
     }
 
     /** A delivery's task in the runners' queue. */

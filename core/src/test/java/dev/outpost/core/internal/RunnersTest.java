@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.outpost.spi.Delivery;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -40,5 +42,28 @@ class RunnersTest {
         } finally {
             runners.shutdownNow();
         }
+    }
+
+    @Test
+    void whatIsStillQueuedWhenTheRunnersStopGoesBack() throws Exception {
+        List<InFlight> back = new CopyOnWriteArrayList<>();
+        Runners runners = new Runners(1, Executors.defaultThreadFactory(), false, back::add);
+        runners.prestart();
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
+        InFlight first = new InFlight(Mockito.mock(Delivery.class), 0, 0);
+        InFlight queued = new InFlight(Mockito.mock(Delivery.class), 0, 0);
+        runners.handOff(first, () -> {
+            running.countDown();
+            try {
+                finish.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the stop's interrupt: the run ends
+            }
+        });
+        assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+        runners.handOff(queued, () -> { }); // queued behind the run, as one a poller handed over after the drain's last look
+        runners.shutdownNow();
+        assertThat(back).containsExactly(queued); // dropped, it stayed invisible until its visibility timeout
     }
 }
