@@ -161,8 +161,13 @@ class WorkerDaemonChaosTest {
         return Files.readString(dir.resolve(name + ".err"));
     }
 
-    private Process worker(String name, String id) throws Exception {
-        Process p = outpost(name, "worker", "--config", workerConfig().toString(), "-D", "outpost.worker.id=" + id);
+    private Process worker(String name, String id, String... overrides) throws Exception {
+        List<String> args = new ArrayList<>(List.of("worker", "--config", workerConfig().toString(), "-D", "outpost.worker.id=" + id));
+        for (String o : overrides) {
+            args.add("-D");
+            args.add(o);
+        }
+        Process p = outpost(name, args.toArray(String[]::new));
         try {
             await().atMost(Duration.ofSeconds(60)).until(() -> out(name).contains("outpost worker " + id + " running"));
         } catch (org.awaitility.core.ConditionTimeoutException e) {
@@ -212,16 +217,27 @@ class WorkerDaemonChaosTest {
 
     @Test
     void aDaemonKilledWithSigkillLosesNothingAndItsSuccessorTakesOverWhatItHeld() throws Exception {
-        Process victim = worker("victim", "victim");
+        killedWithSigkill(0);
+    }
+
+    @Test
+    void aDaemonKilledWhileItHoldsPrefetchedMessagesLosesNoneOfThem() throws Exception {
+        killedWithSigkill(3); // 4 running, 3 waiting for a runner: all invisible, and all come back
+    }
+
+    private void killedWithSigkill(int prefetch) throws Exception {
+        int holding = CONCURRENCY + prefetch;
+        Process victim = prefetch == 0 ? worker("victim", "victim")
+                : worker("victim", "victim", "outpost.worker.prefetch=" + prefetch, "outpost.worker.pollers=2");
         Path hold = Files.createFile(dir.resolve("hold"));
         try (Load load = new Load()) {
             List<CompletableFuture<Response>> held = new ArrayList<>();
-            for (int i = 0; i < CONCURRENCY; i++) { // run first, and held by the victim until it dies
+            for (int i = 0; i < holding; i++) { // run (or wait to) first, and held by the victim until it dies
                 held.add(load.call(Request.builder("test.slow").param("ms", 0).param("holdWhile", hold.toString()).build(),
                         Duration.ofSeconds(60)));
             }
-            await().atMost(Duration.ofSeconds(30)).until(() -> depth("requests") == CONCURRENCY
-                    && metric("victim", "outpost_worker_in_flight") == CONCURRENCY);
+            await().atMost(Duration.ofSeconds(30)).until(() -> depth("requests") == holding
+                    && metric("victim", "outpost_worker_in_flight") == holding);
             victim.destroyForcibly(); // SIGKILL: no hook, no drain, no hand-back
             assertThat(victim.waitFor(10, TimeUnit.SECONDS)).isTrue();
             assertThat(victim.exitValue()).isEqualTo(137);
@@ -243,8 +259,8 @@ class WorkerDaemonChaosTest {
             }
             assertThat(more).allSatisfy(f -> assertThat(f.join().isOk()).isTrue());
             assertThat(Duration.ofNanos(System.nanoTime() - restarted)).isLessThan(Duration.ofSeconds(30));
-            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> load.duplicates() <= CONCURRENCY);
-            assertThat(load.answers).hasSize(CONCURRENCY + 20);
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> load.duplicates() <= holding);
+            assertThat(load.answers).hasSize(holding + 20);
         }
         assertThat(err("victim") + out("victim") + err("successor") + out("successor")).doesNotContain(SECRET);
     }
