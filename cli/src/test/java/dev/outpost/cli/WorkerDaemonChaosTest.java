@@ -238,6 +238,7 @@ class WorkerDaemonChaosTest {
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> depth("requests") == holding
                     && metric("victim", "outpost_worker_in_flight") == holding);
+            assertThat(out("victim")).contains(CONCURRENCY + " slots" + (prefetch == 0 ? "" : " (+" + prefetch + " prefetched)") + " on");
             victim.destroyForcibly(); // SIGKILL: no hook, no drain, no hand-back
             assertThat(victim.waitFor(10, TimeUnit.SECONDS)).isTrue();
             assertThat(victim.exitValue()).isEqualTo(137);
