@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class PollLoopBatchTest {
     /** A queue that records what each receive asked for and waits like a long poll while it is empty. */
-    static final class AskingTransport implements Transport {
+    static class AskingTransport implements Transport {
         final BlockingQueue<Integer> asked = new LinkedBlockingQueue<>();
         final BlockingQueue<Delivery> queue = new LinkedBlockingQueue<>();
 

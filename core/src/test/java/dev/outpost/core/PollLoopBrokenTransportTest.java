@@ -3,8 +3,6 @@ package dev.outpost.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.spi.Delivery;
-import dev.outpost.spi.Message;
-import dev.outpost.spi.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,14 +22,8 @@ import org.junit.jupiter.api.Test;
  */
 class PollLoopBrokenTransportTest {
     /** Each receive returns the next scripted result, then waits like an empty long poll. */
-    static final class ScriptedTransport implements Transport {
+    static final class ScriptedTransport extends PollLoopBatchTest.AskingTransport {
         final BlockingQueue<Supplier<List<Delivery>>> script = new LinkedBlockingQueue<>();
-        final BlockingQueue<Integer> asked = new LinkedBlockingQueue<>();
-
-        @Override
-        public CompletableFuture<Void> send(String destination, Message message) {
-            return CompletableFuture.completedFuture(null);
-        }
 
         @Override
         public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
@@ -39,9 +31,6 @@ class PollLoopBrokenTransportTest {
             Supplier<List<Delivery>> next = script.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
             return next == null ? List.of() : next.get();
         }
-
-        @Override
-        public void close() {}
     }
 
     private final ScriptedTransport transport = new ScriptedTransport();
