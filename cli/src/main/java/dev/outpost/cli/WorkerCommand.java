@@ -68,11 +68,16 @@ final class WorkerCommand implements Callable<Integer> {
             worker.start();
             member.ifPresent(FleetMember::start); // after the worker: a host in the inventory answers; a SIGTERM removes it first
             return "outpost worker " + worker.id() + " running: "
-                    + worker.status().concurrency() + " slots" + config.string("outpost.worker.prefetch").filter(n -> !n.equals("0"))
-                            .map(n -> " (+" + n + " prefetched)").orElse("") + " on '" + worker.status().source() + "', sealing "
+                    + worker.status().concurrency() + " slots" + prefetch(config) + " on '" + worker.status().source() + "', sealing "
                     + (sealed ? "on" : "OFF (anyone who can write to the queue is obeyed)") + observed.describe()
                     + inventory.map(i -> ", registered in " + i.where()).orElse("") + "; SIGTERM drains and stops";
         });
+    }
+
+    /** {@code " (+72 prefetched)"}, {@code " (+ automatic prefetch)"}, or nothing for {@code 0}. */
+    static String prefetch(OutpostConfig config) {
+        String p = config.string("outpost.worker.prefetch").map(String::strip).orElse("auto");
+        return p.equalsIgnoreCase("auto") ? " (+ automatic prefetch)" : p.equals("0") ? "" : " (+" + p + " prefetched)";
     }
 
     static Transport transport(OutpostConfig config) {

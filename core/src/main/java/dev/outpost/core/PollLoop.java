@@ -1,9 +1,11 @@
 package dev.outpost.core;
 
 import dev.outpost.ShutdownResult;
+import dev.outpost.core.internal.BatchPermits;
 import dev.outpost.core.internal.Checks;
 import dev.outpost.core.internal.Outages;
 import dev.outpost.core.internal.Received;
+import dev.outpost.core.internal.Standby;
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.spi.Delivery;
@@ -19,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -53,6 +54,8 @@ import org.slf4j.LoggerFactory;
  *       slots turn over quickly, and costs at most the batch wait when they do not (slow
  *       handlers). It returns the permits a receive did not fill. Each delivery handed to the
  *       handler carries one permit, which its consumer releases when it is done with the delivery.
+ *   <li><b>Standby.</b> With {@link Builder#standby(boolean)} the threads beyond the first wait
+ *       while receives come back empty, and a receive that brings anything wakes them.
  *   <li><b>Outages.</b> A receive that fails is retried after a pause doubling from 50 ms to 5 s;
  *       the first failure of an outage is logged at WARN and reported to the
  *       {@linkplain Builder#onReceiveFailure listener}, the recovery at WARN too, with how long
@@ -65,7 +68,7 @@ import org.slf4j.LoggerFactory;
  *       a null result counts as a failed receive, null entries are skipped, and deliveries beyond
  *       what was asked for are handed back at once (logged once).
  *   <li><b>Lifecycle.</b> Nothing runs before {@link #start()} (twice: {@link IllegalStateException}).
- *       {@link #shutdown()} interrupts a thread only while it waits for free slots, inside a receive
+ *       {@link #shutdown()} interrupts a thread only while it waits for free slots or stands by, inside a receive
  *       or in the pause after a failed one, never while it runs the handler, and completes once
  *       every thread of the loop has ended; it is idempotent (same future every call).
  * </ul>
@@ -100,14 +103,10 @@ public final class PollLoop implements AutoCloseable {
 
     private final Transport transport;
     private final String source;
-    private final int maxBatch;
     private final Duration pollWait;
-    private final long batchWaitNanos;
-    /** Permits a thread waits for before a receive: min(maxBatch, the semaphore's permits at start). */
-    private volatile int fullBatch;
+    private final BatchPermits permits;
     private final Handler handler;
     private final Runnable batchEnd;
-    private final Optional<Semaphore> slots;
     private final FailureListener failureListener;
     private final int threadCount;
     private final ThreadFactory factory;
@@ -120,19 +119,18 @@ public final class PollLoop implements AutoCloseable {
     private final CompletableFuture<ShutdownResult> stopped = new CompletableFuture<>();
     private final Outages outages;
     private final Received received;
+    /** Null unless the threads beyond the first stand by while the source is idle. */
+    private final Standby standby;
     private volatile long stopNanos;
     long firstPauseMillis = FIRST_PAUSE_MILLIS; // tests lengthen it
 
     private PollLoop(Builder b) {
         this.transport = b.transport;
         this.source = b.source;
-        this.maxBatch = b.maxBatch;
         this.pollWait = b.pollWait;
-        this.batchWaitNanos = b.batchWait.toNanos();
-        this.fullBatch = b.maxBatch;
+        this.permits = new BatchPermits(b.slots, b.maxBatch, b.batchWait.toNanos());
         this.handler = Objects.requireNonNull(b.handler, "handler");
         this.batchEnd = b.batchEnd;
-        this.slots = b.slots;
         this.failureListener = b.failureListener;
         this.threadCount = b.threads;
         this.owner = b.owner.orElse("poll loop on '" + b.source + "'");
@@ -141,6 +139,7 @@ public final class PollLoop implements AutoCloseable {
         this.guard = new Guard(owner);
         this.outages = new Outages(log, owner, b.source);
         this.received = new Received(log, owner, guard);
+        this.standby = b.standby && b.threads > 1 ? new Standby() : null;
     }
 
     /** A builder for a loop receiving from {@code source} on {@code transport}. */
@@ -157,13 +156,13 @@ public final class PollLoop implements AutoCloseable {
         if (!state.compareAndSet(State.NEW, State.RUNNING)) {
             throw new IllegalStateException(owner + " was already started");
         }
-        slots.ifPresent(s -> fullBatch = Math.max(1, Math.min(maxBatch, s.availablePermits())));
+        permits.started();
         live.set(threadCount);
         int started = 0;
         try {
             List<Receiver> made = new ArrayList<>();
             for (int i = 0; i < threadCount; i++) {
-                Receiver r = new Receiver();
+                Receiver r = new Receiver(i > 0 ? standby : null);
                 r.thread = factory.newThread(r);
                 if (r.thread == null) {
                     throw new IllegalStateException("the ThreadFactory returned null for " + owner);
@@ -249,11 +248,17 @@ public final class PollLoop implements AutoCloseable {
     }
 
     private final class Receiver implements Runnable {
+        /** Where this thread waits while the source is idle; null for one that always receives. */
+        private final Standby gate;
         volatile Thread thread;
         volatile Instant lastActive = Instant.EPOCH;
         volatile String lastError = "";
         /** Guarded by this: whether the thread is inside receive(), where a shutdown may interrupt it. */
         private boolean receiving;
+
+        Receiver(Standby gate) {
+            this.gate = gate;
+        }
 
         synchronized void stopReceiving() {
             if (receiving) {
@@ -292,8 +297,11 @@ public final class PollLoop implements AutoCloseable {
                 }
                 int wanted;
                 try {
-                    // waiting for slots is part of the receive: a shutdown interrupts it (nothing is held yet)
-                    wanted = slots.isPresent() ? takeSlots(slots.get()) : maxBatch;
+                    // waiting for slots (or standing by) is part of the receive: a shutdown interrupts it (nothing is held yet)
+                    if (gate != null) {
+                        gate.await();
+                    }
+                    wanted = permits.take();
                 } catch (InterruptedException e) {
                     endReceive();
                     return;
@@ -311,10 +319,10 @@ public final class PollLoop implements AutoCloseable {
                     outages.receiveWorked();
                     pause = firstPauseMillis;
                 } catch (InterruptedException e) {
-                    giveBack(wanted);
+                    permits.giveBack(wanted);
                     return;
                 } catch (Throwable e) { // a transport bug must not kill the loop either
-                    giveBack(wanted);
+                    permits.giveBack(wanted);
                     outages.receiveFailed();
                     lastError = e.toString();
                     if (state.get() != State.RUNNING) {
@@ -339,8 +347,11 @@ public final class PollLoop implements AutoCloseable {
                 }
                 lastActive = clock.instant();
                 got = received.within(got, wanted);
+                if (standby != null) {
+                    standby.received(got.size());
+                }
                 if (got.size() < wanted) {
-                    giveBack(wanted - got.size());
+                    permits.giveBack(wanted - got.size());
                 }
                 for (Delivery d : got) {
                     try {
@@ -353,24 +364,6 @@ public final class PollLoop implements AutoCloseable {
                     guard.run("end of batch", batchEnd);
                 }
             }
-        }
-
-        /** A full batch's worth of permits if they come free within the batch wait, else what is free (at least one). */
-        private int takeSlots(Semaphore s) throws InterruptedException {
-            int full = fullBatch;
-            if (full > 1 && s.tryAcquire(full, batchWaitNanos, TimeUnit.NANOSECONDS)) {
-                return full;
-            }
-            s.acquire();
-            int n = 1;
-            while (n < maxBatch && s.tryAcquire()) {
-                n++;
-            }
-            return n;
-        }
-
-        private void giveBack(int permits) {
-            slots.ifPresent(s -> s.release(permits));
         }
     }
 
@@ -386,6 +379,7 @@ public final class PollLoop implements AutoCloseable {
         private Optional<Semaphore> slots = Optional.empty();
         private FailureListener failureListener = (s, e) -> { };
         private int threads = 1;
+        private boolean standby;
         private Optional<ThreadFactory> threadFactory = Optional.empty();
         private Clock clock = Clock.systemUTC();
         private Optional<String> owner = Optional.empty();
@@ -450,6 +444,16 @@ public final class PollLoop implements AutoCloseable {
         /** How many threads receive; default 1. */
         public Builder threads(int threads) {
             this.threads = Checks.range(threads, 1, 4096, "threads");
+            return this;
+        }
+
+        /**
+         * Whether the threads beyond the first wait while the source is idle (a receive came back
+         * empty) until a receive brings deliveries again, so that an idle source costs one open
+         * receive; default false (every thread receives all the time).
+         */
+        public Builder standby(boolean standby) {
+            this.standby = standby;
             return this;
         }
 

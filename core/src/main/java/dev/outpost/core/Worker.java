@@ -84,8 +84,8 @@ public final class Worker implements AutoCloseable {
     public static final List<String> DEFAULT_REPLY_TO_ALLOW = List.of("outpost-client-*");
     /** Default number of requests run at once. */
     public static final int DEFAULT_CONCURRENCY = 8;
-    /** Default number of polling threads. */
-    public static final int DEFAULT_POLLERS = 1;
+    /** Default number of polling threads on a network transport (see {@link Builder#pollers}). */
+    public static final int DEFAULT_POLLERS = 8;
     /** Default number of attempts before a retryable failure is answered as an error. */
     public static final int DEFAULT_MAX_ATTEMPTS = 3;
     /** Default collector timeout. */
@@ -299,19 +299,24 @@ public final class Worker implements AutoCloseable {
             return this;
         }
 
-        /** How many threads poll the queue; default {@value #DEFAULT_POLLERS} (transports with slow receives want more). */
+        /**
+         * How many threads poll a network transport's queue; default {@value #DEFAULT_POLLERS}, or
+         * with a fixed {@link #prefetch} one per 10 deliveries held (at most 8). The first always
+         * has a receive open; the others stand by while receives come back empty, so an idle queue
+         * costs one open receive. An in-process transport's slots poll for themselves.
+         */
         public Builder pollers(int pollers) {
             explicit.put(WorkerBinding.POLLERS, Checks.range(pollers, 1, 64, "pollers"));
             return this;
         }
 
         /**
-         * Deliveries held beyond the {@linkplain #concurrency running ones}; default 0. They wait for
-         * a free runner with their visibility extended, while {@code concurrency} still bounds how many
-         * requests run. With fast collectors on a transport whose receives cross a network (SQS), this
-         * and {@link #pollers} (about one per 10 held) keep several receives open, so a few slots
-         * keep up with the queue. Held messages are invisible to other workers: with slow collectors
-         * in a fleet, leave it 0. Ignored by transports that receive in-process.
+         * Deliveries held beyond the {@linkplain #concurrency running ones}, fixed: they wait for a
+         * runner, kept invisible, so that fast collectors on a network transport (SQS) keep several
+         * receives open. By default it is automatic: up to 10 per poller beyond the concurrency (72
+         * with the defaults), open while runs are short enough that a delivery waits about 250 ms
+         * for a runner at most, closed for slow ones (a fleet's idle workers take what a busy one
+         * cannot start). {@code prefetch(0)} holds no more than run. Ignored in-process.
          */
         public Builder prefetch(int deliveries) {
             explicit.put(WorkerBinding.PREFETCH, Checks.range(deliveries, 0, 4096, "prefetch"));

@@ -16,6 +16,8 @@ import java.util.OptionalLong;
  * @param startedAt when the worker started (the epoch if it never did)
  * @param source the queue the worker reads
  * @param concurrency the most requests run at once
+ * @param prefetch deliveries it may hold now beyond the concurrency, waiting for a runner (the
+ *     automatic prefetch opens and closes with run times; 0 on an in-process transport)
  * @param inFlight deliveries held now: running, or waiting for a runner (up to concurrency + prefetch)
  * @param queueDepth messages waiting in the source, when the transport knows
  * @param counters totals since start
@@ -33,6 +35,7 @@ public record WorkerStatus(
         Instant startedAt,
         String source,
         int concurrency,
+        int prefetch,
         int inFlight,
         OptionalLong queueDepth,
         Counters counters,

@@ -96,7 +96,7 @@ class WorkerDeliveryGuaranteesTest {
                             running.decrementAndGet();
                             return null;
                         }))
-                        .concurrency(3).pollWait(Duration.ofMillis(50)).build().start();
+                        .concurrency(3).prefetch(0).pollWait(Duration.ofMillis(50)).build().start();
                 Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start()) {
             List<CompletableFuture<Response>> calls = new ArrayList<>();
             for (int i = 0; i < 300; i++) {

@@ -515,7 +515,7 @@ class WorkerHardeningTest {
                     .isOk()).isTrue();
             // the answer's publish is still unconfirmed, so its slot is taken: the slot's thread waits for it
             await().atMost(Duration.ofSeconds(10)).until(() -> java.util.Arrays.stream(slotThread.get().getStackTrace())
-                    .anyMatch(e -> e.getMethodName().equals("takeSlots")) && slotThread.get().getState() == Thread.State.WAITING);
+                    .anyMatch(e -> e.getClassName().endsWith("BatchPermits")) && slotThread.get().getState() == Thread.State.WAITING);
             held.get().complete(null); // the ack runs here, in the publish's completion, and throws
             // before: nothing caught it there, and the one slot stayed taken for good
             assertThat(client.call(Request.builder("fine").build(), Duration.ofSeconds(60)).get(10, TimeUnit.SECONDS)

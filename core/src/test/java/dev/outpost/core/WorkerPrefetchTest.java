@@ -137,6 +137,7 @@ class WorkerPrefetchTest {
             List<CompletableFuture<Response>> calls = calls(client, 5);
             await().until(() -> gate.running.get() == 2 && memory.depth(QUEUE).getAsLong() == 3);
             assertThat(worker.status().inFlight()).isEqualTo(2);
+            assertThat(worker.status().prefetch()).isZero();
             gate.open.countDown();
             for (CompletableFuture<Response> c : calls) {
                 assertThat(c.get(30, TimeUnit.SECONDS).isOk()).isTrue();
@@ -272,6 +273,90 @@ class WorkerPrefetchTest {
     }
 
     @Test
+    void theAutomaticPrefetchOpensWhileRunsAreShortAndClosesWhenTheyAreLong() throws Exception {
+        InMemoryTransport memory = InMemoryTransport.create();
+        Gate first = new Gate("first");
+        Gate second = new Gate("second");
+        AtomicLong nanos = new AtomicLong();
+        AtomicLong perRead = new AtomicLong(); // 0: time stands still, so every run takes no time
+        Remote remote = new Remote(memory);
+        try (Worker worker = Worker.builder(remote).id("w1").collector(first.collector()).collector(second.collector())
+                .collector(Collectors.of("fast", (r, c) -> "ok")).concurrency(2).timeout(Duration.ofDays(1))
+                .ticker(() -> nanos.addAndGet(perRead.get())).pollWait(Duration.ofMillis(50)).build().start();
+                Client client = Client.builder(memory).pollWait(Duration.ofMillis(50)).build().start()) {
+            assertThat(worker.status().prefetch()).isZero(); // nothing has run yet
+            // runs that take no time: all of it opens, 10 a poller (8 by default) less the 2 slots
+            await().until(() -> client.call(Request.builder("fast").build(), Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS)
+                    .isOk() && worker.status().prefetch() == 78);
+            List<CompletableFuture<Response>> held = calls(client, "first", 30);
+            await().until(() -> worker.status().inFlight() == 30 && memory.depth(QUEUE).getAsLong() == 0);
+            assertThat(first.running.get()).isEqualTo(2);
+            first.open.countDown();
+            for (CompletableFuture<Response> c : held) {
+                assertThat(c.get(30, TimeUnit.SECONDS).isOk()).isTrue();
+            }
+            assertThat(first.most.get()).isEqualTo(2);
+
+            perRead.set(TimeUnit.SECONDS.toNanos(1)); // every run now takes seconds: a waiting delivery would wait long
+            await().until(() -> client.call(Request.builder("fast").build(), Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS)
+                    .isOk() && worker.status().prefetch() == 0);
+            List<CompletableFuture<Response>> slow = calls(client, "second", 10);
+            await().until(() -> second.running.get() == 2 && memory.depth(QUEUE).getAsLong() == 8);
+            int extensions = remote.extensions.get();
+            await().until(() -> remote.extensions.get() >= extensions + 4); // the timer has looked again, several times
+            assertThat(worker.status().inFlight()).isEqualTo(2);
+            assertThat(worker.status().prefetch()).isZero();
+            assertThat(memory.depth(QUEUE).getAsLong()).isEqualTo(8); // left for other workers
+            second.open.countDown();
+            for (CompletableFuture<Response> c : slow) {
+                assertThat(c.get(30, TimeUnit.SECONDS).isOk()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void theAutomaticPrefetchClosesWhileRunsAreStuck() throws Exception {
+        InMemoryTransport memory = InMemoryTransport.create();
+        Gate gate = new Gate();
+        AtomicLong nanos = new AtomicLong();
+        AtomicLong perRead = new AtomicLong();
+        try (Worker worker = Worker.builder(new Remote(memory)).id("w1").collector(gate.collector())
+                .collector(Collectors.of("fast", (r, c) -> "ok")).concurrency(2).timeout(Duration.ofDays(1))
+                .ticker(() -> nanos.addAndGet(perRead.get())).pollWait(Duration.ofMillis(50)).build().start();
+                Client client = Client.builder(memory).pollWait(Duration.ofMillis(50)).build().start()) {
+            await().until(() -> client.call(Request.builder("fast").build(), Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS)
+                    .isOk() && worker.status().prefetch() == 78);
+            List<CompletableFuture<Response>> calls = calls(client, 2);
+            await().until(() -> gate.running.get() == 2);
+            perRead.set(TimeUnit.MILLISECONDS.toNanos(100)); // no run ends while time goes on
+            await().until(() -> worker.status().prefetch() == 0);
+            gate.open.countDown();
+            for (CompletableFuture<Response> c : calls) {
+                assertThat(c.get(30, TimeUnit.SECONDS).isOk()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void configuredAutoAndFixedValuesAreWhatTheWorkerRunsWith() throws Exception {
+        InMemoryTransport memory = InMemoryTransport.create();
+        Worker auto = Worker.builder(new Remote(memory)).configure(OutpostConfig.builder()
+                .set("outpost.worker.prefetch", "AUTO").set("outpost.worker.concurrency", "16").build()).build();
+        assertThat(auto.status().prefetch()).isZero(); // closed until runs show they are short
+        // a fixed prefetch takes one poller per 10 held: 8 + 12 = 20, two pollers
+        try (Worker fixed = Worker.builder(new Remote(memory)).concurrency(8).prefetch(12).build().start()) {
+            assertThat(fixed.status().prefetch()).isEqualTo(12);
+            await().until(() -> fixed.status().threads().size() == 2);
+        }
+        try (Worker none = Worker.builder(new Remote(memory)).prefetch(0).build().start()) {
+            assertThat(none.status().prefetch()).isZero();
+            await().until(() -> none.status().threads().size() == 1); // as before prefetch: one poller for 8 slots
+        }
+        assertThatThrownBy(() -> Worker.builder(memory).configure(OutpostConfig.builder().set("outpost.worker.pollers", "many")
+                .build()).build()).isInstanceOf(ConfigException.class).hasMessageContaining("outpost.worker.pollers");
+    }
+
+    @Test
     void configurationRefusesWhatCannotBe() {
         InMemoryTransport memory = InMemoryTransport.create();
         assertThatThrownBy(() -> Worker.builder(memory).configure(OutpostConfig.builder().set("outpost.worker.prefetch", "-1")
@@ -279,28 +364,41 @@ class WorkerPrefetchTest {
         assertThatThrownBy(() -> Worker.builder(memory).prefetch(4097)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("prefetch");
         // a poller needs one delivery it may hold: 8 slots and 2 prefetched take at most 10 pollers
-        Worker.builder(memory).concurrency(8).prefetch(2).pollers(10).build();
-        assertThatThrownBy(() -> Worker.builder(memory).concurrency(8).prefetch(2).pollers(11).build())
+        Worker.builder(new Remote(memory)).concurrency(8).prefetch(2).pollers(10).build();
+        assertThatThrownBy(() -> Worker.builder(new Remote(memory)).concurrency(8).prefetch(2).pollers(11).build())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("outpost.worker.pollers")
                 .hasMessageContaining("concurrency + prefetch");
     }
 
     private static List<CompletableFuture<Response>> calls(Client client, int n) {
+        return calls(client, "gate", n);
+    }
+
+    private static List<CompletableFuture<Response>> calls(Client client, String collector, int n) {
         List<CompletableFuture<Response>> calls = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            calls.add(client.call(Request.builder("gate").build(), Duration.ofSeconds(60)));
+            calls.add(client.call(Request.builder(collector).build(), Duration.ofSeconds(60)));
         }
         return calls;
     }
 
     /** A collector that holds every run until opened, counting runs at once. */
     private static final class Gate {
+        final String name;
         final CountDownLatch open = new CountDownLatch(1);
         final AtomicInteger running = new AtomicInteger();
         final AtomicInteger most = new AtomicInteger();
 
+        Gate() {
+            this("gate");
+        }
+
+        Gate(String name) {
+            this.name = name;
+        }
+
         dev.outpost.spi.Collector collector() {
-            return Collectors.of("gate", (r, c) -> {
+            return Collectors.of(name, (r, c) -> {
                 most.accumulateAndGet(running.incrementAndGet(), Math::max);
                 try {
                     open.await();

@@ -37,7 +37,7 @@ class WorkerTruthTest {
             JsonNode cfg = call(client, "outpost.config").result().orElseThrow();
             assertThat(cfg.get("outpost.worker.max-attempts").asText()).isEqualTo("5");
             assertThat(cfg.get("outpost.worker.pollers").asText()).isEqualTo("2");
-            assertThat(cfg.get("outpost.worker.prefetch").asText()).isEqualTo("3");
+            assertThat(cfg.get("outpost.worker.prefetch").asText()).isEqualTo("0"); // an in-process transport holds none
             assertThat(cfg.get("outpost.worker.drain-timeout").asText()).isEqualTo("1s");
             assertThat(cfg.get("outpost.worker.poll-wait").asText()).isEqualTo("50ms");
             assertThat(cfg.get("outpost.worker.concurrency").asText()).isEqualTo("4");

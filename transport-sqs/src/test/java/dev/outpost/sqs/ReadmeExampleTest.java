@@ -82,9 +82,9 @@ class ReadmeExampleTest {
 
     /** The throughput section's two lines, compiled here ({@code workerSide} as in the example). */
     static List<Worker.Builder> throughput(SqsTransport workerSide) {
-        Worker.Builder builder = Worker.builder(workerSide).pollers(8).concurrency(80); // 8 polls of up to 10 messages each
-        Worker.Builder scarce = Worker.builder(workerSide).concurrency(8).prefetch(72).pollers(8); // 8 run, 80 held
-        return List.of(builder, scarce);
+        Worker.Builder scarce = Worker.builder(workerSide).concurrency(8).prefetch(72); // 8 run, up to 80 held, 8 pollers
+        Worker.Builder strict = Worker.builder(workerSide).prefetch(0); // holds only what runs, one poller per 10 slots
+        return List.of(scarce, strict);
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.outpost.ConfigException;
 import dev.outpost.core.WorkerStatus;
 import dev.outpost.core.config.Suggestions;
 import dev.outpost.core.json.JsonSchema;
+import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.ConfigSource;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -203,5 +205,20 @@ public final class CollectorTable {
             out.computeIfAbsent(name, k -> new TreeMap<>()).put(setting, config.get().string(key).orElse(""));
         }
         return out;
+    }
+
+    /** Closes the collectors that hold resources (connection pools, threads), each inside {@code guard}. */
+    static void closeAll(Iterable<CollectorEntry> entries, Guard guard) {
+        for (CollectorEntry e : entries) {
+            if (e.collector() instanceof AutoCloseable c) {
+                guard.run("closing collector '" + e.collector().name() + "'", () -> {
+                    try {
+                        c.close();
+                    } catch (Exception ex) {
+                        throw new CompletionException(ex);
+                    }
+                });
+            }
+        }
     }
 }

@@ -11,6 +11,7 @@ import dev.outpost.spi.Registry;
 import dev.outpost.spi.Transport;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,8 +38,11 @@ public record WorkerAssembly(Transport transport, Codec codec, Map<String, Objec
         WorkerBinding b = WorkerBinding.bind(explicit, config, problems);
         String id = b.optionalText(WorkerBinding.ID).orElseGet(Hosts::workerId);
         b.checkCombinations(problems);
+        WorkerBinding.Receiving receiving = b.receiving(transport.receivesLocally(), problems);
         WorkerEngine[] engine = new WorkerEngine[1];
-        Map<String, String> view = b.configView(config, id);
+        Map<String, String> view = new HashMap<>(b.configView(config, id));
+        view.put(WorkerBinding.POLLERS, Integer.toString(receiving.pollers())); // what "auto" chose
+        view.put(WorkerBinding.PREFETCH, receiving.prefetchText());
         Map<String, CollectorEntry> entries = CollectorTable.build(registrations, b, config, id, () -> engine[0].status(),
                 () -> view, problems);
         if (!problems.isEmpty()) {
@@ -47,7 +51,7 @@ public record WorkerAssembly(Transport transport, Codec codec, Map<String, Objec
         int accepted = Math.min(b.integer(WorkerBinding.MAX_MESSAGE_BYTES), transport.maxMessageBytes());
         engine[0] = new WorkerEngine(new WorkerSettings(id, transport, codec == null ? JsonCodec.create() : codec,
                 b.text(WorkerBinding.REQUESTS), b.text(WorkerBinding.DEAD_LETTER), b.optionalText(WorkerBinding.RESPONSES),
-                entries, b.integer(WorkerBinding.CONCURRENCY), b.integer(WorkerBinding.POLLERS), b.integer(WorkerBinding.PREFETCH),
+                entries, b.integer(WorkerBinding.CONCURRENCY), receiving.pollers(), receiving.prefetch(), receiving.adaptive(),
                 b.duration(WorkerBinding.POLL_WAIT), b.duration(WorkerBinding.VISIBILITY), b.duration(WorkerBinding.DRAIN_TIMEOUT),
                 new Backoff(b.duration(WorkerBinding.BACKOFF_INITIAL), b.duration(WorkerBinding.BACKOFF_MAX), 2.0), accepted,
                 b.integer(WorkerBinding.MAX_ATTEMPTS), b.integer(WorkerBinding.DEDUPE), b.list(WorkerBinding.REPLY_TO_ALLOW),

@@ -63,7 +63,12 @@ public final class WorkerBinding {
     private static final Set<String> POSITIVE = Set.of(TIMEOUT, VISIBILITY, IDEMPOTENCY_TTL, OUTBOX_MAX_AGE, OUTBOX_RETENTION);
     private static final Pattern INTEGER = Pattern.compile("-?\\d+");
 
-    private enum Kind { TEXT, INTEGER, DURATION, LIST }
+    private enum Kind { TEXT, INTEGER, AUTO_INTEGER, DURATION, LIST }
+
+    /** The value of an integer key whose default is {@value #AUTO}: chosen by the worker. */
+    public static final String AUTO = "auto";
+    /** Pollers of a network transport by default (the first receives; the others while the queue is busy). */
+    public static final int AUTO_POLLERS = 8;
 
     /** The longest duration a key takes: a century, well inside what nanoseconds in a long hold. */
     static final Duration LONGEST = Duration.ofDays(36_500);
@@ -122,6 +127,9 @@ public final class WorkerBinding {
         if (key.endsWith(".allow")) {
             return Kind.LIST;
         }
+        if (fallback.equals(AUTO)) {
+            return Kind.AUTO_INTEGER;
+        }
         if (INTEGER.matcher(fallback).matches()) {
             return Kind.INTEGER;
         }
@@ -143,6 +151,7 @@ public final class WorkerBinding {
     private static Object parse(String key, Kind kind, String text) {
         return switch (kind) {
             case INTEGER -> Integer.parseInt(text);
+            case AUTO_INTEGER -> text.equals(AUTO) ? AUTO : Integer.valueOf(text);
             case DURATION -> ConfigSource.parseDuration(text);
             case LIST -> text.isBlank() ? List.of() : List.of(text.split("\\s*,\\s*"));
             case TEXT -> text;
@@ -156,8 +165,11 @@ public final class WorkerBinding {
         }
         ConfigSource c = config.get();
         try {
+            if (kind == Kind.AUTO_INTEGER && c.string(key).orElseThrow().strip().equalsIgnoreCase(AUTO)) {
+                return AUTO;
+            }
             switch (kind) {
-                case INTEGER -> {
+                case INTEGER, AUTO_INTEGER -> {
                     int v = c.intValue(key).orElseThrow();
                     long[] range = RANGES.getOrDefault(key, new long[] {0, Integer.MAX_VALUE});
                     if (v < range[0] || v > range[1]) {
@@ -200,18 +212,46 @@ public final class WorkerBinding {
         }
     }
 
-    /** Problems no single key shows: a backoff whose max is below its initial delay, more pollers than slots. */
+    /** Problems no single key shows: a backoff whose max is below its initial delay ({@link #receiving}: more pollers than slots). */
     public void checkCombinations(List<ConfigException.Problem> problems) {
         Duration initial = duration(BACKOFF_INITIAL);
         Duration max = duration(BACKOFF_MAX);
         if (max.compareTo(initial) < 0) {
             problems.add(new ConfigException.Problem("outpost.worker.backoff", "max " + max + " is below initial " + initial));
         }
-        int slots = integer(CONCURRENCY) + integer(PREFETCH);
-        int pollers = integer(POLLERS);
-        if (pollers > slots) {
-            problems.add(new ConfigException.Problem(POLLERS, pollers + " pollers for " + slots
+    }
+
+    /**
+     * How the worker receives: its pollers and prefetch, {@value #AUTO} ones chosen for the
+     * transport (see {@code outpost-config.properties}).
+     *
+     * @param local whether the transport receives in-process (then each slot polls for itself)
+     * @param problems where more pollers than deliveries held goes
+     */
+    public Receiving receiving(boolean local, List<ConfigException.Problem> problems) {
+        int concurrency = integer(CONCURRENCY);
+        Object p = value(PREFETCH);
+        Object q = value(POLLERS);
+        boolean adaptive = !local && p.equals(AUTO);
+        int pollers = q instanceof Integer n ? n
+                : p instanceof Integer fixed ? Math.max(1, Math.min(AUTO_POLLERS, (concurrency + fixed + 9) / 10)) : AUTO_POLLERS;
+        int prefetch = local ? 0 : p instanceof Integer fixed ? fixed : Math.max(0, 10 * pollers - concurrency);
+        if (!local && pollers > concurrency + prefetch) {
+            problems.add(new ConfigException.Problem(POLLERS, pollers + " pollers for " + (concurrency + prefetch)
                     + " deliveries held: a poller needs at least one; use pollers <= concurrency + prefetch"));
+        }
+        return new Receiving(pollers, prefetch, adaptive);
+    }
+
+    /**
+     * @param pollers polling threads of a network transport
+     * @param prefetch deliveries held beyond the concurrency: fixed, or the most an adaptive one opens
+     * @param adaptive whether it opens and closes with the runs' durations
+     */
+    public record Receiving(int pollers, int prefetch, boolean adaptive) {
+        /** As {@code outpost.config} reports it. */
+        public String prefetchText() {
+            return adaptive ? AUTO + " (0 to " + prefetch + ")" : Integer.toString(prefetch);
         }
     }
 

@@ -19,10 +19,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,7 +44,9 @@ public final class WorkerEngine {
 
     private final WorkerSettings s;
     private final OwnedThreads threads;
-    private final Semaphore slots;
+    private final Slots slots;
+    /** Null unless the prefetch opens and closes with the runs' durations. */
+    private final PrefetchGovernor governor;
     /** Runs may stay on pollers: a threshold is set, and no run blocks on I/O of its own (idempotency store, outbox fsync). */
     private final boolean inline;
     private final Runners runners;
@@ -76,7 +76,9 @@ public final class WorkerEngine {
         this.inline = settings.inlineBelowNanos() > 0 && settings.idempotency().isEmpty() && settings.outbox().isEmpty();
         // a delivery held is a slot: prefetch adds slots that wait for a runner, not runs
         int prefetch = direct ? 0 : settings.prefetch();
-        this.slots = new Semaphore(settings.concurrency() + prefetch);
+        boolean adaptive = prefetch > 0 && settings.adaptivePrefetch();
+        this.slots = new Slots(settings.concurrency() + (adaptive ? 0 : prefetch));
+        this.governor = adaptive ? new PrefetchGovernor(slots, settings.concurrency(), prefetch) : null;
         this.inFlight = new SlotSet<>(settings.concurrency() + prefetch);
         this.runners = new Runners(settings.concurrency(), threads.role("runner"), prefetch > 0 && inline, this::handBack);
         this.timer = new ScheduledThreadPoolExecutor(1, threads.role("timer"));
@@ -97,6 +99,7 @@ public final class WorkerEngine {
                 .maxBatch(direct ? 1 : 10)
                 .pollWait(settings.pollWait())
                 .freeSlots(slots)
+                .standby(!direct)
                 .clock(settings.clock())
                 .threadFactory(threads.role(direct ? "runner" : "poller"))
                 .onReceiveFailure((source, e) -> guard.run("listener onError",
@@ -255,6 +258,9 @@ public final class WorkerEngine {
         String name = req.collector();
         long nanos = outcome instanceof CollectorRunner.Ok ok ? ok.nanos() : ((CollectorRunner.Failed) outcome).nanos();
         counters.recordRun(name, nanos, outcome instanceof CollectorRunner.Failed);
+        if (governor != null) {
+            governor.ran(nanos);
+        }
         Instant finished = s.clock().instant();
         if (outcome instanceof CollectorRunner.Ok ok) {
             Response response = Response.ok(req, ok.result(), s.workerId(), attempt, started, finished);
@@ -346,6 +352,9 @@ public final class WorkerEngine {
                 s.outbox().get().flush();
             }
             long now = s.ticker().getAsLong();
+            if (governor != null) {
+                governor.adjust(now);
+            }
             long visibility = s.visibility().toNanos();
             // When every run allowed is one let go (below), a delivery waiting for a run (prefetched) waits for ever: let go too
             int[] letGo = {0};
@@ -380,7 +389,7 @@ public final class WorkerEngine {
             loop.shutdown();
             runners.shutdownNow();
             timer.shutdownNow();
-            closeCollectors();
+            CollectorTable.closeAll(s.collectors().values(), guard);
             List<String> alive = threads.awaitTermination(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
             terminated.complete(new ShutdownResult(alive.isEmpty(), alive, 0, Duration.ofNanos(System.nanoTime() - t0)));
             return terminated;
@@ -421,7 +430,7 @@ public final class WorkerEngine {
             timer.shutdownNow();
             // a collector that ignores interrupts keeps its thread: the result says so
             alive = threads.awaitTermination(System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
-            closeCollectors();
+            CollectorTable.closeAll(s.collectors().values(), guard);
             log.info("worker {} stopped: {} unfinished deliveries handed back{}", s.workerId(),
                     counters.handedBack.sum() - handedBackBefore,
                     alive.isEmpty() ? "" : "; threads still running: " + alive);
@@ -433,21 +442,6 @@ public final class WorkerEngine {
             state.set(WorkerStatus.State.STOPPED);
             int unfinished = (int) (counters.handedBack.sum() - handedBackBefore);
             terminated.complete(new ShutdownResult(alive.isEmpty(), alive, unfinished, Duration.ofNanos(System.nanoTime() - t0)));
-        }
-    }
-
-    /** Collectors that hold resources (connection pools, threads) are closed with the worker. */
-    private void closeCollectors() {
-        for (CollectorEntry e : s.collectors().values()) {
-            if (e.collector() instanceof AutoCloseable c) {
-                guard.run("closing collector '" + e.collector().name() + "'", () -> {
-                    try {
-                        c.close();
-                    } catch (Exception ex) {
-                        throw new CompletionException(ex);
-                    }
-                });
-            }
         }
     }
 
@@ -485,9 +479,10 @@ public final class WorkerEngine {
         } catch (RuntimeException e) {
             codecStatus = Map.of("error", e.getClass().getSimpleName());
         }
-        return new WorkerStatus(s.workerId(), state.get(), startedAt, s.source(), s.concurrency(), inFlight.size(), depth,
-                counters.snapshot(loop.receiveFailures(), guard.failures() + loop.handlerFailures()), counters.latency(),
-                counters.collectors(), running, loop.threads(), codecStatus, refusals.snapshot(), loop.receiveFailure());
+        return new WorkerStatus(s.workerId(), state.get(), startedAt, s.source(), s.concurrency(),
+                slots.capacity() - s.concurrency(), inFlight.size(), depth, counters.snapshot(loop.receiveFailures(),
+                guard.failures() + loop.handlerFailures()), counters.latency(), counters.collectors(), running, loop.threads(),
+                codecStatus, refusals.snapshot(), loop.receiveFailure());
     }
 
     /** The values this worker runs with, under their configuration keys. */

@@ -25,6 +25,7 @@ public record WorkerSettings(
         int concurrency,
         int pollers,
         int prefetch,
+        boolean adaptivePrefetch,
         Duration pollWait,
         Duration visibility,
         Duration drainTimeout,

@@ -38,7 +38,7 @@ class OutpostConfigTest {
         assertThat(d).containsEntry("worker.requests", Worker.DEFAULT_REQUESTS)
                 .containsEntry("worker.dead-letter", Worker.DEFAULT_DEAD_LETTER)
                 .containsEntry("worker.concurrency", Integer.toString(Worker.DEFAULT_CONCURRENCY))
-                .containsEntry("worker.pollers", Integer.toString(Worker.DEFAULT_POLLERS))
+                .containsEntry("worker.pollers", "auto").containsEntry("worker.prefetch", "auto")
                 .containsEntry("worker.max-attempts", Integer.toString(Worker.DEFAULT_MAX_ATTEMPTS))
                 .containsEntry("worker.dedupe", Integer.toString(Worker.DEFAULT_DEDUPE))
                 .containsEntry("worker.max-message-bytes", Integer.toString(Worker.DEFAULT_MAX_MESSAGE_BYTES))

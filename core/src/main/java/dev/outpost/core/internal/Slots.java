@@ -1,0 +1,35 @@
+package dev.outpost.core.internal;
+
+import java.util.concurrent.Semaphore;
+
+/**
+ * A worker's slots, one permit per delivery it may hold, whose number may change while it runs:
+ * {@link PrefetchGovernor} adds the prefetch it opens and takes back what it closes (a permit in
+ * use is taken back when released).
+ */
+public final class Slots extends Semaphore {
+    private static final long serialVersionUID = 1L;
+    private volatile int capacity;
+
+    public Slots(int permits) {
+        super(permits);
+        this.capacity = permits;
+    }
+
+    /** Deliveries that may be held now, in use or not. */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Adds {@code n} permits; one thread changes the capacity (the worker's timer). */
+    void grow(int n) {
+        capacity += n;
+        release(n);
+    }
+
+    /** Takes {@code n} permits away; the free ones at once, those in use as they come back. */
+    void shrink(int n) {
+        capacity -= n;
+        reducePermits(n);
+    }
+}
