@@ -54,7 +54,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
  * completed): closing, and the long polls still open then, are printed apart when slow, not counted
  * per message. {@code -Dbench.inline=0} sets the worker's {@code outpost.worker.inline-below-micros}
  * (default here as in the worker, 200). {@code -Dbench.concurrency}, {@code -Dbench.pollers} and
- * {@code -Dbench.prefetch} set the worker's (default here 80, 8 and 0).
+ * {@code -Dbench.prefetch} set the worker's (default: the worker's own, 8 slots, 8 pollers, the
+ * automatic prefetch).
  *
  * <p>{@code -Dbench.raw=false} runs the worker alone (for a profile: add
  * {@code -XX:StartFlightRecording=filename=sqs.jfr}), {@code -Dbench.worker=false} the raw loop alone; {@code -Dbench.modes=plain} or {@code replies} one mode.
@@ -248,16 +249,26 @@ public final class SqsWorkerVsRawLoop {
         CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
     }
 
+    /** The worker's defaults, but for what {@code -Dbench.*} sets. */
+    static dev.outpost.core.config.OutpostConfig workerConfig() {
+        var config = dev.outpost.core.config.OutpostConfig.builder()
+                .set("outpost.worker.inline-below-micros", System.getProperty("bench.inline", "200"));
+        for (String key : List.of("concurrency", "pollers", "prefetch")) {
+            String v = System.getProperty("bench." + key);
+            if (v != null) {
+                config.set("outpost.worker." + key, v);
+            }
+        }
+        return config.build();
+    }
+
     static void outpost(SqsAsyncClient sqs, String queue, int n, String replies) throws Exception {
         Thread mainThread = Thread.currentThread();
         CountDownLatch done = new CountDownLatch(n);
         long[] closing = new long[1];
         try (SqsTransport t = SqsTransport.builder().sqsClient(sqs).queue("requests", queue).build();
                 Worker w = Worker.builder(t).allowReplyTo(replies).collector(Payloads.noop())
-                        .configure(dev.outpost.core.config.OutpostConfig.builder()
-                                .set("outpost.worker.inline-below-micros", System.getProperty("bench.inline", "200")).build())
-                        .concurrency(Integer.getInteger("bench.concurrency", 80)).pollers(Integer.getInteger("bench.pollers", 8))
-                        .prefetch(Integer.getInteger("bench.prefetch", 0))
+                        .configure(workerConfig())
                         .pollWait(Duration.ofSeconds(1))
                         .listener(new WorkerListener() {
                             @Override
