@@ -54,8 +54,9 @@ import org.slf4j.LoggerFactory;
  *       slots turn over quickly, and costs at most the batch wait when they do not (slow
  *       handlers). It returns the permits a receive did not fill. Each delivery handed to the
  *       handler carries one permit, which its consumer releases when it is done with the delivery.
- *   <li><b>Standby.</b> With {@link Builder#standby(boolean)} the threads beyond the first wait
- *       while receives come back empty, and a receive that brings anything wakes them.
+ *   <li><b>Standby.</b> With {@link Builder#standby(boolean)} one thread at a time has a receive
+ *       open while receives come back empty (any thread: one handling deliveries makes room for
+ *       another), all of them once a receive brings all it asked for.
  *   <li><b>Outages.</b> A receive that fails is retried after a pause doubling from 50 ms to 5 s;
  *       the first failure of an outage is logged at WARN and reported to the
  *       {@linkplain Builder#onReceiveFailure listener}, the recovery at WARN too, with how long
@@ -119,7 +120,7 @@ public final class PollLoop implements AutoCloseable {
     private final CompletableFuture<ShutdownResult> stopped = new CompletableFuture<>();
     private final Outages outages;
     private final Received received;
-    /** Null unless the threads beyond the first stand by while the source is idle. */
+    /** Null unless no more than one thread has a receive open while the source is idle. */
     private final Standby standby;
     private volatile long stopNanos;
     long firstPauseMillis = FIRST_PAUSE_MILLIS; // tests lengthen it
@@ -139,7 +140,7 @@ public final class PollLoop implements AutoCloseable {
         this.guard = new Guard(owner);
         this.outages = new Outages(log, owner, b.source);
         this.received = new Received(log, owner, guard);
-        this.standby = b.standby && b.threads > 1 ? new Standby() : null;
+        this.standby = b.standby && b.threads > 1 ? new Standby(b.threads) : null;
     }
 
     /** A builder for a loop receiving from {@code source} on {@code transport}. */
@@ -162,7 +163,7 @@ public final class PollLoop implements AutoCloseable {
         try {
             List<Receiver> made = new ArrayList<>();
             for (int i = 0; i < threadCount; i++) {
-                Receiver r = new Receiver(i > 0 ? standby : null);
+                Receiver r = new Receiver();
                 r.thread = factory.newThread(r);
                 if (r.thread == null) {
                     throw new IllegalStateException("the ThreadFactory returned null for " + owner);
@@ -248,17 +249,11 @@ public final class PollLoop implements AutoCloseable {
     }
 
     private final class Receiver implements Runnable {
-        /** Where this thread waits while the source is idle; null for one that always receives. */
-        private final Standby gate;
         volatile Thread thread;
         volatile Instant lastActive = Instant.EPOCH;
         volatile String lastError = "";
         /** Guarded by this: whether the thread is inside receive(), where a shutdown may interrupt it. */
         private boolean receiving;
-
-        Receiver(Standby gate) {
-            this.gate = gate;
-        }
 
         synchronized void stopReceiving() {
             if (receiving) {
@@ -296,13 +291,18 @@ public final class PollLoop implements AutoCloseable {
                     return;
                 }
                 int wanted;
+                boolean entered = false;
                 try {
-                    // waiting for slots (or standing by) is part of the receive: a shutdown interrupts it (nothing is held yet)
-                    if (gate != null) {
-                        gate.await();
+                    // standing by and waiting for slots are part of the receive: a shutdown interrupts them (nothing is held yet)
+                    if (standby != null) {
+                        standby.enter();
+                        entered = true;
                     }
                     wanted = permits.take();
                 } catch (InterruptedException e) {
+                    if (entered) {
+                        standby.leave();
+                    }
                     endReceive();
                     return;
                 }
@@ -314,6 +314,9 @@ public final class PollLoop implements AutoCloseable {
                             throw new IllegalStateException(transport.getClass().getName() + ".receive returned null");
                         }
                     } finally {
+                        if (entered) {
+                            standby.leave();
+                        }
                         endReceive();
                     }
                     outages.receiveWorked();
@@ -348,7 +351,7 @@ public final class PollLoop implements AutoCloseable {
                 lastActive = clock.instant();
                 got = received.within(got, wanted);
                 if (standby != null) {
-                    standby.received(got.size());
+                    standby.received(got.size(), wanted);
                 }
                 if (got.size() < wanted) {
                     permits.giveBack(wanted - got.size());
@@ -448,9 +451,10 @@ public final class PollLoop implements AutoCloseable {
         }
 
         /**
-         * Whether the threads beyond the first wait while the source is idle (a receive came back
-         * empty) until a receive brings deliveries again, so that an idle source costs one open
-         * receive; default false (every thread receives all the time).
+         * Whether only one thread at a time has a receive open while the source is idle (a receive
+         * came back empty) until a receive brings all it asked for, so that an idle source, or one
+         * whose messages one thread keeps up with, costs one open receive; default false (every
+         * thread receives all the time).
          */
         public Builder standby(boolean standby) {
             this.standby = standby;

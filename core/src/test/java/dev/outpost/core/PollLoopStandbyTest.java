@@ -14,9 +14,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * Standby: the threads of a poll loop beyond the first wait while the source is idle, so an idle
- * queue costs one open receive (on SQS, one call per poll wait, not one per thread); a receive
- * that brings deliveries wakes them, one that comes back empty sends them back.
+ * Standby: while the source is idle one thread of a poll loop at a time has a receive open, so an
+ * idle queue costs one open receive (on SQS, one call per poll wait, not one per thread), and a
+ * thread busy handling makes room for another; a receive that brings all it asked for lets every
+ * thread receive, one that comes back empty goes back to one, one that brings some changes nothing.
  */
 class PollLoopStandbyTest {
     /** Counts the receives open at once; with {@code together} set, a receive waits until that many are open. */
@@ -64,7 +65,42 @@ class PollLoopStandbyTest {
     }
 
     @Test
-    void deliveriesWakeTheOthersAndAnEmptyReceiveSendsThemBack() throws Exception {
+    void aReceiveThatBringsSomeOfWhatItAskedForWakesNoOne() {
+        AtomicInteger handled = new AtomicInteger();
+        try (PollLoop l = loop(d -> handled.incrementAndGet())) {
+            l.start();
+            for (int i = 0; i < 20; i++) { // sparse traffic: one message at a time, which the first thread keeps up with
+                transport.queue.add(PollLoopBatchTest.delivery(i));
+                int n = i + 1;
+                await().until(() -> handled.get() == n);
+            }
+            assertThat(transport.most.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aThreadHandlingASlowDeliveryMakesRoomForAnotherToReceive() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        List<String> handledBy = new CopyOnWriteArrayList<>();
+        try (PollLoop l = loop(d -> {
+            handledBy.add(Thread.currentThread().getName());
+            if (d.id().equals("d0")) {
+                release.await(); // a slow handler, holding its thread
+            }
+        })) {
+            l.start();
+            transport.queue.add(PollLoopBatchTest.delivery(0));
+            await().until(() -> handledBy.size() == 1);
+            transport.queue.add(PollLoopBatchTest.delivery(1)); // the source is not busy, yet it is still received
+            await().until(() -> handledBy.size() == 2);
+            assertThat(handledBy.get(1)).isNotEqualTo(handledBy.get(0));
+            assertThat(transport.most.get()).isEqualTo(1);
+            release.countDown();
+        }
+    }
+
+    @Test
+    void aFullReceiveWakesTheOthersAndAnEmptyOneSendsThemBack() throws Exception {
         CountDownLatch all = new CountDownLatch(4);
         AtomicInteger handled = new AtomicInteger();
         PollLoop l = loop(d -> {
@@ -72,8 +108,10 @@ class PollLoopStandbyTest {
                 transport.together = all; // the next receives wait until every thread has one open
             }
         });
+        for (int i = 0; i < 10; i++) {
+            transport.queue.add(PollLoopBatchTest.delivery(i)); // all a receive asks for: more may be waiting
+        }
         l.start();
-        transport.queue.add(PollLoopBatchTest.delivery(1));
         await().until(() -> all.getCount() == 0);
         assertThat(transport.most.get()).isEqualTo(4);
 
@@ -85,8 +123,11 @@ class PollLoopStandbyTest {
         assertThat(transport.most.get()).isLessThanOrEqualTo(1);
 
         // a shutdown ends the threads standing by at once
-        l.shutdown().get(5, TimeUnit.SECONDS);
-        assertThat(threads).allSatisfy(t -> assertThat(t.isAlive()).isFalse());
+        l.shutdown().get(5, TimeUnit.SECONDS); // complete once every thread has left its loop
+        for (Thread t : threads) {
+            t.join(5_000);
+            assertThat(t.isAlive()).isFalse();
+        }
     }
 
     private static boolean standingBy(Thread t) {

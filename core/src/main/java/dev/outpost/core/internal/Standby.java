@@ -1,42 +1,54 @@
 package dev.outpost.core.internal;
 
 /**
- * Where the threads of a poll loop beyond its first wait while the source is idle: an idle queue
- * then costs one open receive, not one per thread (on SQS, each is a call every poll wait). The
- * first receive that brings anything wakes them; the first that comes back empty sends them back
- * here once their own receive returns. Spring Cloud AWS's automatic back-pressure mode switches
- * the same way.
+ * How many of a poll loop's threads may have a receive open: one while the source is idle, so an
+ * idle queue costs one open receive, not one per thread (on SQS, each is a call every poll wait);
+ * all of them while it is busy. Any thread may be the one: a thread that leaves a receive to
+ * handle what it brought makes room for another, so a thread running a slow handler never leaves
+ * the source without a receive.
+ *
+ * <p>A receive that brings all it asked for (more may be waiting) makes the source busy; one that
+ * comes back empty makes it idle (threads already receiving finish their receive); one that brings
+ * some changes nothing (one thread draining what comes is keeping up). Spring Cloud AWS's automatic
+ * back-pressure mode switches on any message; waiting for a full receive spares a queue with
+ * sparse traffic a round of empty receives from every thread after each message.
  */
 public final class Standby {
-    private final Object lock = new Object();
-    private volatile boolean busy;
+    private final int threads;
+    // guarded by this
+    private int receiving;
+    private boolean busy;
 
-    /** Returns at once while the source is busy; else waits until it is or the thread is interrupted. */
-    public void await() throws InterruptedException {
-        if (busy) {
-            return;
-        }
-        synchronized (lock) {
-            while (!busy) {
-                lock.wait();
-            }
-        }
+    public Standby(int threads) {
+        this.threads = threads;
     }
 
-    /** A receive brought {@code deliveries}: none sends the waiting threads' peers to wait, any wakes them. */
-    public void received(int deliveries) {
+    /** Waits until the calling thread may open a receive; a shutdown interrupts the wait. */
+    public synchronized void enter() throws InterruptedException {
+        while (receiving >= (busy ? threads : 1)) {
+            wait();
+        }
+        receiving++;
+    }
+
+    /** The calling thread's receive ended (whatever it brought, or failed): another may open one. */
+    public synchronized void leave() {
+        receiving--;
+        notifyAll();
+    }
+
+    /** A receive that asked for {@code asked} brought {@code deliveries}. */
+    public synchronized void received(int deliveries, int asked) {
         if (deliveries == 0) {
             busy = false;
-        } else if (!busy) {
-            synchronized (lock) {
-                busy = true;
-                lock.notifyAll();
-            }
+        } else if (deliveries >= asked && !busy) {
+            busy = true;
+            notifyAll();
         }
     }
 
-    /** Whether receives bring deliveries now. */
-    public boolean busy() {
+    /** Whether receives bring all they ask for now. */
+    public synchronized boolean busy() {
         return busy;
     }
 }
