@@ -353,7 +353,8 @@ class WorkerPrefetchTest {
             await().until(() -> none.status().threads().size() == 1); // as before prefetch: one poller for 8 slots
         }
         assertThatThrownBy(() -> Worker.builder(memory).configure(OutpostConfig.builder().set("outpost.worker.pollers", "many")
-                .build()).build()).isInstanceOf(ConfigException.class).hasMessageContaining("outpost.worker.pollers");
+                .build()).build()).isInstanceOf(ConfigException.class).hasMessageContaining("outpost.worker.pollers")
+                .hasMessageContaining("must be auto or a whole number, was 'many'");
     }
 
     @Test

@@ -165,8 +165,16 @@ public final class WorkerBinding {
         }
         ConfigSource c = config.get();
         try {
-            if (kind == Kind.AUTO_INTEGER && c.string(key).orElseThrow().strip().equalsIgnoreCase(AUTO)) {
-                return AUTO;
+            if (kind == Kind.AUTO_INTEGER) {
+                String text = c.string(key).orElseThrow().strip();
+                if (text.equalsIgnoreCase(AUTO)) {
+                    return AUTO;
+                }
+                if (!INTEGER.matcher(text).matches()) {
+                    problems.add(new ConfigException.Problem(key, "must be " + AUTO + " or a whole number, was '" + text + "'"
+                            + c.from(key)));
+                    return null;
+                }
             }
             switch (kind) {
                 case INTEGER, AUTO_INTEGER -> {
