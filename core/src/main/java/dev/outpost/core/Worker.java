@@ -301,9 +301,9 @@ public final class Worker implements AutoCloseable {
 
         /**
          * How many threads poll a network transport's queue; default {@value #DEFAULT_POLLERS}, or
-         * with a fixed {@link #prefetch} one per 10 deliveries held (at most 8). The first always
-         * has a receive open; the others stand by while receives come back empty, so an idle queue
-         * costs one open receive. An in-process transport's slots poll for themselves.
+         * with a fixed {@link #prefetch} one per 10 deliveries held (at most 8). While receives come
+         * back empty one at a time has a receive open, so an idle queue costs one open receive; once
+         * a receive brings all it asked for, all of them. In-process, each slot polls for itself.
          */
         public Builder pollers(int pollers) {
             explicit.put(WorkerBinding.POLLERS, Checks.range(pollers, 1, 64, "pollers"));
