@@ -286,8 +286,7 @@ class WorkerPrefetchTest {
                 Client client = Client.builder(memory).pollWait(Duration.ofMillis(50)).build().start()) {
             assertThat(worker.status().prefetch()).isZero(); // nothing has run yet
             // runs that take no time: all of it opens, 10 a poller (8 by default) less the 2 slots
-            await().until(() -> client.call(Request.builder("fast").build(), Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS)
-                    .isOk() && worker.status().prefetch() == 78);
+            callFastUntilPrefetchIs(client, worker, 78);
             List<CompletableFuture<Response>> held = calls(client, "first", 30);
             await().until(() -> worker.status().inFlight() == 30 && memory.depth(QUEUE).getAsLong() == 0);
             assertThat(first.running.get()).isEqualTo(2);
@@ -298,8 +297,7 @@ class WorkerPrefetchTest {
             assertThat(first.most.get()).isEqualTo(2);
 
             perRead.set(TimeUnit.SECONDS.toNanos(1)); // every run now takes seconds: a waiting delivery would wait long
-            await().until(() -> client.call(Request.builder("fast").build(), Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS)
-                    .isOk() && worker.status().prefetch() == 0);
+            callFastUntilPrefetchIs(client, worker, 0);
             List<CompletableFuture<Response>> slow = calls(client, "second", 10);
             await().until(() -> second.running.get() == 2 && memory.depth(QUEUE).getAsLong() == 8);
             int extensions = remote.extensions.get();
@@ -324,8 +322,7 @@ class WorkerPrefetchTest {
                 .collector(Collectors.of("fast", (r, c) -> "ok")).concurrency(2).timeout(Duration.ofDays(1))
                 .ticker(() -> nanos.addAndGet(perRead.get())).pollWait(Duration.ofMillis(50)).build().start();
                 Client client = Client.builder(memory).pollWait(Duration.ofMillis(50)).build().start()) {
-            await().until(() -> client.call(Request.builder("fast").build(), Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS)
-                    .isOk() && worker.status().prefetch() == 78);
+            callFastUntilPrefetchIs(client, worker, 78);
             List<CompletableFuture<Response>> calls = calls(client, 2);
             await().until(() -> gate.running.get() == 2);
             perRead.set(TimeUnit.MILLISECONDS.toNanos(100)); // no run ends while time goes on
@@ -369,6 +366,12 @@ class WorkerPrefetchTest {
         assertThatThrownBy(() -> Worker.builder(new Remote(memory)).concurrency(8).prefetch(2).pollers(11).build())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("outpost.worker.pollers")
                 .hasMessageContaining("concurrency + prefetch");
+    }
+
+    /** Calls the {@code fast} collector until the worker's timer has set the prefetch to {@code open}. */
+    private static void callFastUntilPrefetchIs(Client client, Worker worker, int open) {
+        await().until(() -> client.call(Request.builder("fast").build(), Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS)
+                .isOk() && worker.status().prefetch() == open);
     }
 
     private static List<CompletableFuture<Response>> calls(Client client, int n) {
