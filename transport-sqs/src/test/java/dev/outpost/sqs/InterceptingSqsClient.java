@@ -50,6 +50,11 @@ final class InterceptingSqsClient implements SqsAsyncClient {
     final AtomicReference<Throwable> throwOnNextQueueAttributes = new AtomicReference<>();
     final List<ChangeMessageVisibilityBatchRequest> visibilityBatches = new CopyOnWriteArrayList<>();
 
+    /** Receives open now, the most open at once (a test may reset it), and those that ended. */
+    final java.util.concurrent.atomic.AtomicInteger openReceives = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger mostOpenReceives = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger receives = new java.util.concurrent.atomic.AtomicInteger();
+
     InterceptingSqsClient(SqsAsyncClient real) {
         this.real = real;
     }
@@ -95,7 +100,12 @@ final class InterceptingSqsClient implements SqsAsyncClient {
     @Override
     public CompletableFuture<ReceiveMessageResponse> receiveMessage(ReceiveMessageRequest r) {
         var answer = nextReceive.getAndSet(null);
-        return answer != null ? answer.apply(r) : real.receiveMessage(r);
+        mostOpenReceives.accumulateAndGet(openReceives.incrementAndGet(), Math::max);
+        CompletableFuture<ReceiveMessageResponse> f = answer != null ? answer.apply(r) : real.receiveMessage(r);
+        return f.whenComplete((v, e) -> {
+            openReceives.decrementAndGet();
+            receives.incrementAndGet();
+        });
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.outpost.sqs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.core.Client;
@@ -104,6 +105,38 @@ class SqsWorkerTest {
                 software.amazon.awssdk.services.sqs.model.QueueAttributeName.REDRIVE_POLICY)).join().attributes()
                 .get(software.amazon.awssdk.services.sqs.model.QueueAttributeName.REDRIVE_POLICY);
         assertThat(redrive).contains("jobs-dead-letter.fifo");
+    }
+
+    @Test
+    void aWorkerAtItsDefaultsKeepsOneReceiveOpenWhileIdleAndMoreUnderLoad() throws Exception {
+        SqsProvisioner p = new SqsProvisioner(admin);
+        p.queue("idle-work", Map.of());
+        p.queue("idle-replies", Map.of());
+        InterceptingSqsClient seen = new InterceptingSqsClient(mq.client());
+        try (SqsTransport workerSide = SqsTransport.builder().sqsClient(seen).queue("requests", "idle-work").build();
+                SqsTransport clientSide = SqsTransport.builder().sqsClient(mq.client()).queue("requests", "idle-work").build();
+                Worker worker = Worker.builder(workerSide).allowReplyTo("idle-replies").collector(echo())
+                        .pollWait(Duration.ofMillis(200)).build().start();
+                Client client = Client.builder(clientSide).replyTo("idle-replies").pollWait(Duration.ofSeconds(1)).build().start()) {
+            assertThat(worker.status().threads()).hasSize(8); // the default pollers
+            await().atMost(Duration.ofSeconds(30)).until(() -> seen.receives.get() >= 5);
+            assertThat(seen.mostOpenReceives.get()).as("an idle queue: one long poll at a time").isEqualTo(1);
+
+            List<CompletableFuture<Response>> calls = new ArrayList<>();
+            for (int i = 0; i < 1_000; i++) {
+                calls.add(client.call(Request.builder("echo").param("i", i).build(), Duration.ofSeconds(60)));
+            }
+            CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+            assertThat(seen.mostOpenReceives.get()).as("a busy queue: several long polls at once").isGreaterThan(1);
+
+            // idle again once an empty receive came back: by then each poller has had at most a couple more
+            int done = seen.receives.get();
+            await().atMost(Duration.ofSeconds(30)).until(() -> seen.receives.get() >= done + 20 && seen.openReceives.get() <= 1);
+            seen.mostOpenReceives.set(seen.openReceives.get());
+            int before = seen.receives.get();
+            await().atMost(Duration.ofSeconds(30)).until(() -> seen.receives.get() >= before + 5);
+            assertThat(seen.mostOpenReceives.get()).isLessThanOrEqualTo(1);
+        }
     }
 
     @Test
