@@ -7,6 +7,7 @@ import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.internal.CallbackFuture;
+import dev.outpost.core.internal.CallbackPool;
 import dev.outpost.core.internal.Checks;
 import dev.outpost.core.internal.Expiries;
 import dev.outpost.core.internal.Gathering;
@@ -27,11 +28,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -49,8 +48,9 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>{@link #start()} checks that the reply destination exists and starts two threads: one polls ({@link PollLoop})
- * the reply destination, one times calls out. Neither ever runs application code: continuations
+ * <p>{@link #start()} checks that the reply destination exists and starts threads that poll it ({@link PollLoop}: one,
+ * or {@value #REPLY_POLLERS} on a network transport, of which one receives while no answers come) and one that
+ * times calls out. None ever runs application code: continuations
  * of the returned futures ({@code thenApply}, {@code whenComplete}…) and response listeners run on
  * the {@linkplain Builder#callbackExecutor callback executor}. A call that is cancelled or given
  * up on ({@code orTimeout}) stops being pending at once.
@@ -67,6 +67,8 @@ public final class Client implements AutoCloseable {
 
     /** Threads of the default callback pool. */
     static final int DEFAULT_CALLBACK_THREADS = 2;
+    /** Reply pollers on a network transport: answers come faster than one receive at a time brings them (10 a round trip). */
+    static final int REPLY_POLLERS = 4;
 
     private enum State { NEW, RUNNING, STOPPED }
 
@@ -77,7 +79,7 @@ public final class Client implements AutoCloseable {
     private final Duration pollWait;
     private final Executor callbacks;
     /** The default callback pool, which the client owns and stops; empty when the caller gave an executor. */
-    private final Optional<ThreadPoolExecutor> ownPool;
+    private final Optional<CallbackPool> ownPool;
     private final LongSupplier ticker;
     private final OwnedThreads threads;
     private final Guard guard;
@@ -108,16 +110,8 @@ public final class Client implements AutoCloseable {
             this.callbacks = b.callbackExecutor.get();
             this.ownPool = Optional.empty();
         } else {
-            // threads are made on the first callback, so nothing runs before start()
-            ThreadPoolExecutor pool = new ThreadPoolExecutor(DEFAULT_CALLBACK_THREADS, DEFAULT_CALLBACK_THREADS, 0,
-                    TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), threads.role("callback"));
-            this.callbacks = task -> {
-                try {
-                    pool.execute(task);
-                } catch (RejectedExecutionException stopped) { // an answer routed as the client closed: runs here, not refused
-                    task.run();
-                }
-            };
+            CallbackPool pool = new CallbackPool(DEFAULT_CALLBACK_THREADS, threads.role("callback"));
+            this.callbacks = pool;
             this.ownPool = Optional.of(pool);
         }
         this.replies = new ReplyRouter(transport, codec, replyTo, callbacks, guard, b.listeners, b.receiveLinger.toNanos());
@@ -126,8 +120,8 @@ public final class Client implements AutoCloseable {
         this.broadcasts = replies.broadcasts();
         this.loop = PollLoop.builder(transport, replyTo)
                 .owner("client on '" + replyTo + "'")
-                .maxBatch(10)
-                .pollWait(pollWait)
+                .maxBatch(10).pollWait(pollWait)
+                .threads(transport.receivesLocally() ? 1 : REPLY_POLLERS).standby(true)
                 .threadFactory(threads.role("poller"))
                 .handler(replies::handle)
                 .onBatchEnd(replies::endOfBatch)
@@ -313,7 +307,7 @@ public final class Client implements AutoCloseable {
         OutpostException closed = new OutpostException("client on '" + replyTo + "' closed before the response arrived");
         List.copyOf(calls.values()).forEach(f -> f.completeExceptionally(closed)); // each leaves the map as it completes
         List.copyOf(broadcasts.entrySet()).forEach(e -> replies.finishBroadcast(e.getKey(), e.getValue()));
-        ownPool.ifPresent(ThreadPoolExecutor::shutdown);
+        ownPool.ifPresent(CallbackPool::shutdown);
         if (was == State.NEW) {
             terminated.complete(new ShutdownResult(true, List.of(), 0, Duration.ofNanos(System.nanoTime() - t0)));
             return terminated;

@@ -137,6 +137,74 @@ class ClientReplyPathTest {
     }
 
     @Test
+    void onANetworkTransportPollersShareTheRepliesEachAckedOnceAndOneReceiveStaysOpenWhileNoneCome() throws Exception {
+        try (InMemoryTransport memory = InMemoryTransport.create()) {
+            java.util.Set<String> acked = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            java.util.concurrent.atomic.AtomicInteger ackedAgain = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger receives = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.Set<String> receivingThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> gate =
+                    new java.util.concurrent.atomic.AtomicReference<>(new java.util.concurrent.CountDownLatch(0));
+            Transport network = new ForwardingTransport(memory) {
+                @Override
+                public boolean receivesLocally() {
+                    return false; // as SQS: a receive is a call over the network
+                }
+
+                @Override
+                public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
+                    gate.get().await();
+                    most.accumulateAndGet(open.incrementAndGet(), Math::max);
+                    receivingThreads.add(Thread.currentThread().getName());
+                    try {
+                        return super.receive(source, maxMessages, wait);
+                    } finally {
+                        open.decrementAndGet();
+                        receives.incrementAndGet();
+                    }
+                }
+
+                @Override
+                public CompletableFuture<Void> ackBatch(List<? extends Delivery> deliveries) {
+                    deliveries.forEach(d -> {
+                        if (!acked.add(d.id())) {
+                            ackedAgain.incrementAndGet();
+                        }
+                    });
+                    return super.ackBatch(deliveries);
+                }
+
+                @Override
+                public void close() {} // the memory transport is closed by the test
+            };
+            try (Client client = Client.builder(network).pollWait(Duration.ofMillis(20)).build().start()) {
+                await().until(() -> receives.get() >= 10);
+                assertThat(most.get()).as("no answers coming: one receive open").isEqualTo(1);
+                // 2,000 answers waiting when the client next reads: each receive brings all it asks for
+                gate.set(new java.util.concurrent.CountDownLatch(1));
+                List<CompletableFuture<Response>> calls = new java.util.ArrayList<>();
+                for (int i = 0; i < 2_000; i++) {
+                    calls.add(client.call(Request.builder("outpost.ping").build(), Duration.ofSeconds(60)));
+                }
+                try (Worker worker = Worker.builder(memory).pollWait(Duration.ofMillis(20)).build().start()) {
+                    // all answered: waiting, or taken by the one receive open before the gate closed
+                    await().until(() -> memory.depth(client.replyTo()).getAsLong() + calls.stream().filter(CompletableFuture::isDone)
+                            .count() == 2_000);
+                    gate.get().countDown();
+                    CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(60, java.util.concurrent.TimeUnit.SECONDS);
+                }
+                assertThat(calls).allSatisfy(c -> assertThat(c.join().isOk()).isTrue());
+                await().until(() -> acked.size() == 2_000);
+                assertThat(ackedAgain.get()).isZero();
+                assertThat(memory.depth(client.replyTo()).getAsLong()).isZero();
+                assertThat(receivingThreads).as("the client's reply pollers").hasSize(Client.REPLY_POLLERS);
+            }
+        }
+    }
+
+    @Test
     void theAnswersOfOneReceiveAreAckedInOneBatch() {
         try (InMemoryTransport memory = InMemoryTransport.create()) {
             CountingAcks transport = new CountingAcks(memory);

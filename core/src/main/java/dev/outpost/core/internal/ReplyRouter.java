@@ -46,8 +46,8 @@ public final class ReplyRouter {
     private final LongAdder listenerCallsDropped = new LongAdder();
     private final LongAdder undecodable = new LongAdder();
     private final LongAdder ackFailures = new LongAdder();
-    /** Deliveries handled since the last ack; touched by the poller thread only. */
-    private final List<Delivery> toAck = new ArrayList<>(10);
+    /** Deliveries each poller thread handled since its last ack. */
+    private final ThreadLocal<List<Delivery>> toAck = ThreadLocal.withInitial(() -> new ArrayList<>(10));
     private final long lingerNanos;
 
     public ReplyRouter(Transport transport, Codec codec, String replyTo, Executor callbacks, Guard guard,
@@ -90,7 +90,7 @@ public final class ReplyRouter {
 
     /** One delivery of a receive: routed now, acked with the rest of its receive at {@link #endOfBatch()}. */
     public void handle(Delivery d) {
-        toAck.add(d);
+        toAck.get().add(d);
         Decoded<Response> decoded;
         try {
             decoded = codec.decodeResponse(d.message().body());
@@ -147,11 +147,12 @@ public final class ReplyRouter {
      * routed: a client that dies in between sees it again, and a duplicate answer is harmless.
      */
     public void endOfBatch() {
-        if (toAck.isEmpty()) {
+        List<Delivery> mine = toAck.get();
+        if (mine.isEmpty()) {
             return;
         }
-        List<Delivery> batch = toAck.size() == 1 ? List.of(toAck.get(0)) : List.copyOf(toAck);
-        toAck.clear();
+        List<Delivery> batch = mine.size() == 1 ? List.of(mine.get(0)) : List.copyOf(mine);
+        mine.clear();
         if (lingerNanos > 0 && batch.size() < 10) {
             // answers are trickling in: let them gather, so the next receive takes several per wake-up
             LockSupport.parkNanos(lingerNanos);
