@@ -48,16 +48,15 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>{@link #start()} checks that the reply destination exists and starts threads that poll it ({@link PollLoop}: one,
- * or {@value #REPLY_POLLERS} on a network transport, of which one receives while no answers come) and one that
- * times calls out. None ever runs application code: continuations
- * of the returned futures ({@code thenApply}, {@code whenComplete}…) and response listeners run on
- * the {@linkplain Builder#callbackExecutor callback executor}. A call that is cancelled or given
- * up on ({@code orTimeout}) stops being pending at once.
+ * <p>{@link #start()} checks that the reply destination exists and starts threads that poll it ({@link PollLoop};
+ * {@linkplain Builder#pollers see there}) and one that times calls out. None ever runs application code: continuations
+ * of the returned futures ({@code thenApply}, {@code whenComplete}…) and response listeners run on the
+ * {@linkplain Builder#callbackExecutor callback executor}. A call cancelled or given up on ({@code orTimeout}) stops
+ * being pending at once.
  *
- * <p>A response that matches no pending call or broadcast (a fire-and-forget {@link #send}, or one
- * that arrived after its call timed out) goes to the {@linkplain Builder#onResponse listeners}.
- * The answers of one receive are acknowledged together ({@link Transport#ackBatch}).
+ * <p>A response that matches no pending call or broadcast (a fire-and-forget {@link #send}, or one that arrived after
+ * its call timed out) goes to the {@linkplain Builder#onResponse listeners}. The answers of one receive are
+ * acknowledged together ({@link Transport#ackBatch}).
  */
 public final class Client implements AutoCloseable {
     /** Default reply destination prefix; a fresh suffix is added per client. */
@@ -67,8 +66,8 @@ public final class Client implements AutoCloseable {
 
     /** Threads of the default callback pool. */
     static final int DEFAULT_CALLBACK_THREADS = 2;
-    /** Reply pollers on a network transport: answers come faster than one receive at a time brings them (10 a round trip). */
-    static final int REPLY_POLLERS = 4;
+    /** Default reply pollers on a network transport: one receive at a time brings 10 answers a round trip. */
+    public static final int REPLY_POLLERS = 4;
 
     private enum State { NEW, RUNNING, STOPPED }
 
@@ -121,7 +120,7 @@ public final class Client implements AutoCloseable {
         this.loop = PollLoop.builder(transport, replyTo)
                 .owner("client on '" + replyTo + "'")
                 .maxBatch(10).pollWait(pollWait)
-                .threads(transport.receivesLocally() ? 1 : REPLY_POLLERS).standby(true)
+                .threads(b.pollers > 0 ? b.pollers : transport.receivesLocally() ? 1 : REPLY_POLLERS).standby(true)
                 .threadFactory(threads.role("poller"))
                 .handler(replies::handle)
                 .onBatchEnd(replies::endOfBatch)
@@ -163,13 +162,11 @@ public final class Client implements AutoCloseable {
     /**
      * Sends {@code request} to the requests destination and waits for its response.
      *
-     * <p>The request's {@code replyTo} is set to this client's reply destination (replacing any
-     * other), and, when it has none, its ttl to {@code timeout}, counted from this call (its
-     * {@code sentAt} becomes now): a worker will not start it after the caller gave up.
+     * <p>The request's {@code replyTo} is set to this client's reply destination (replacing any other), and, when it
+     * has none, its ttl to {@code timeout}, counted from now: a worker will not start it after the caller gave up.
      *
-     * @return completes with the response, whatever its status (check {@link Response#isOk()});
-     *     exceptionally with {@link CallTimeoutException} when none arrives within {@code timeout},
-     *     or with a {@link dev.outpost.spi.TransportException} when the request cannot be sent
+     * @return completes with the response, whatever its status (check {@link Response#isOk()}); exceptionally with
+     *     {@link CallTimeoutException} when none arrives in time, {@link dev.outpost.spi.TransportException} when unsent
      * @throws IllegalStateException when the client is not running
      */
     public CompletableFuture<Response> call(Request request, Duration timeout) {
@@ -367,6 +364,7 @@ public final class Client implements AutoCloseable {
         private String replyTo;
         private Duration pollWait;
         private Duration receiveLinger = Duration.ZERO;
+        private int pollers; // 0: by the transport
         private Optional<Executor> callbackExecutor = Optional.empty();
         private LongSupplier ticker = System::nanoTime;
         private Optional<ThreadFactory> threadFactory = Optional.empty();
@@ -406,6 +404,15 @@ public final class Client implements AutoCloseable {
         }
 
         /**
+         * Threads that read the reply destination; default 1 in-process, {@value #REPLY_POLLERS} on a network
+         * transport (one has a receive open while no answers come, all once a receive brings all it asked for).
+         */
+        public Builder pollers(int pollers) {
+            this.pollers = Checks.range(pollers, 1, 64, "pollers");
+            return this;
+        }
+
+        /**
          * After a receive that brought fewer than ten answers, how long the poller waits before
          * it receives again, so that answers arriving close together are taken several per
          * wake-up; default zero (no wait: the lowest latency for single calls). A few
@@ -417,11 +424,10 @@ public final class Client implements AutoCloseable {
         }
 
         /**
-         * Where continuations of returned futures and response listeners run. By default a pool
-         * of two named threads ({@code outpost-client-N-callback-M}, from the
-         * {@linkplain #threadFactory thread factory}) that the client owns and stops at shutdown (what
-         * reaches it later runs on the thread that completed its future); an executor given here is
-         * the caller's to stop. Never the poller, so a slow callback cannot delay other responses.
+         * Where continuations of returned futures and response listeners run. By default a pool of two named threads
+         * ({@code outpost-client-N-callback-M}, from the {@linkplain #threadFactory thread factory}) that the client
+         * owns and stops at shutdown (what reaches it later runs on the thread that completed its future); an executor
+         * given here is the caller's to stop. Never a poller, so a slow callback cannot delay other responses.
          */
         public Builder callbackExecutor(Executor executor) {
             this.callbackExecutor = Optional.of(Objects.requireNonNull(executor, "executor"));

@@ -117,6 +117,7 @@ public final class Fleet implements AutoCloseable {
                 // answers of a fleet call come in hundreds at once: take several per receive (in memory: per
                 // wake-up of the poller; over a network: per API call, where a receive costs far more)
                 .receiveLinger(transport.receivesLocally() ? LOCAL_LINGER : NETWORK_LINGER)
+                .pollers(1) // the pacing waits out a call's deadline in one long poll: more pollers would each poll
                 .threadFactory(r -> threads.newThread(r, "client"));
         replyTo.ifPresent(cb::replyTo);
         b.pollWait.ifPresent(cb::pollWait);
