@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code outpost.worker.rejected} counter [reason]: deliveries refused without running;
  *   <li>{@code outpost.worker.dead.lettered} counter [reason]: copies sent to dead-letter;
  *   <li>{@code outpost.worker.errors} counter: failures outside collectors (transport, encoding);
- *   <li>gauges {@code outpost.worker.in.flight}, {@code outpost.worker.concurrency},
+ *   <li>gauges {@code outpost.worker.in.flight}, {@code outpost.worker.concurrency}, {@code outpost.worker.prefetch},
  *       {@code outpost.worker.queue.depth} (NaN when the transport cannot tell) and
  *       {@code outpost.worker.healthy} (1 or 0), once {@link #monitor(Worker) monitored}.
  * </ul>
@@ -95,6 +95,8 @@ public final class WorkerMetrics implements WorkerListener {
                 .register(registry);
         Gauge.builder("outpost.worker.concurrency", worker, w -> w.status().concurrency())
                 .description("requests that may run at once").tags(settings.commonTags()).register(registry);
+        Gauge.builder("outpost.worker.prefetch", worker, w -> w.status().prefetch())
+                .description("deliveries it may hold now beyond those running").tags(settings.commonTags()).register(registry);
         Gauge.builder("outpost.worker.queue.depth", worker, WorkerMetrics::depth)
                 .description("messages waiting in the worker's queue").tags(settings.commonTags()).register(registry);
         Gauge.builder("outpost.worker.healthy", worker, w -> w.status().healthy() ? 1 : 0)

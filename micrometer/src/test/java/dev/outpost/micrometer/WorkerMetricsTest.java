@@ -71,6 +71,7 @@ class WorkerMetricsTest {
             assertThat(meters.get("outpost.worker.healthy").gauge().value()).isEqualTo(1.0);
             assertThat(meters.get("outpost.worker.concurrency").gauge().value()).isEqualTo(Worker.DEFAULT_CONCURRENCY);
             assertThat(meters.get("outpost.worker.in.flight").gauge().value()).isZero();
+            assertThat(meters.get("outpost.worker.prefetch").gauge().value()).isZero(); // in-process: none
             assertThat(meters.get("outpost.client.pending").gauge().value()).isZero();
             assertThat(meters.get("outpost.transport.operations").tags("operation", "receive", "outcome", "ok").timer()
                     .count()).isPositive();
