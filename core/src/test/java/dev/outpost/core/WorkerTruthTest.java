@@ -36,7 +36,7 @@ class WorkerTruthTest {
                 Client client = Client.builder(transport).codec(ops).pollWait(Duration.ofMillis(50)).build().start()) {
             JsonNode cfg = call(client, "outpost.config").result().orElseThrow();
             assertThat(cfg.get("outpost.worker.max-attempts").asText()).isEqualTo("5");
-            assertThat(cfg.get("outpost.worker.pollers").asText()).isEqualTo("2");
+            assertThat(cfg.get("outpost.worker.pollers").asText()).isEqualTo("4"); // in-process, each slot polls
             assertThat(cfg.get("outpost.worker.prefetch").asText()).isEqualTo("0"); // an in-process transport holds none
             assertThat(cfg.get("outpost.worker.drain-timeout").asText()).isEqualTo("1s");
             assertThat(cfg.get("outpost.worker.poll-wait").asText()).isEqualTo("50ms");
@@ -45,6 +45,21 @@ class WorkerTruthTest {
 
             JsonNode status = call(client, "outpost.status").result().orElseThrow();
             assertThat(status.get("concurrency").asInt()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void anInProcessWorkerReportsTheThreadsThatPollAsItsPollers() throws Exception {
+        // pollers "auto" means 8 on a network transport; in-process each of the 3 slots polls for itself
+        Codec ops = new TrustingCodec(Sender.of("k1", "ops"));
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                Worker worker = Worker.builder(transport).configure(OutpostConfig.builder()
+                        .set("outpost.collectors.allow", "outpost.*").build()).codec(ops).concurrency(3)
+                        .pollWait(Duration.ofMillis(50)).build().start();
+                Client client = Client.builder(transport).codec(ops).pollWait(Duration.ofMillis(50)).build().start()) {
+            JsonNode cfg = call(client, "outpost.config").result().orElseThrow();
+            assertThat(worker.status().threads()).hasSize(3);
+            assertThat(cfg.get("outpost.worker.pollers").asText()).isEqualTo("3");
         }
     }
 

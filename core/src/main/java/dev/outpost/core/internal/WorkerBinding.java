@@ -241,7 +241,8 @@ public final class WorkerBinding {
         Object p = value(PREFETCH);
         Object q = value(POLLERS);
         boolean adaptive = !local && p.equals(AUTO);
-        int pollers = q instanceof Integer n ? n
+        // in-process each slot polls for itself, whatever pollers says: outpost.config reports those threads
+        int pollers = local ? concurrency : q instanceof Integer n ? n
                 : p instanceof Integer fixed ? Math.max(1, Math.min(AUTO_POLLERS, (concurrency + fixed + 9) / 10)) : AUTO_POLLERS;
         int prefetch = local ? 0 : p instanceof Integer fixed ? fixed : Math.max(0, 10 * pollers - concurrency);
         if (!local && pollers > concurrency + prefetch) {
@@ -252,7 +253,7 @@ public final class WorkerBinding {
     }
 
     /**
-     * @param pollers polling threads of a network transport
+     * @param pollers polling threads (in-process: one a slot)
      * @param prefetch deliveries held beyond the concurrency: fixed, or the most an adaptive one opens
      * @param adaptive whether it opens and closes with the runs' durations
      */
