@@ -11,14 +11,12 @@ import java.util.concurrent.atomic.LongAdder;
  * this one could not start.
  *
  * <p>{@link #ran} is called by the runs; {@link #adjust} by the worker's timer, which alone
- * changes the slots. Until a run has finished, nothing opens; while none finishes, the mean is at
+ * changes the slots, and by {@link #idle}. Until a run has finished, nothing opens; while none finishes, the mean is at
  * least the time since the last one did, so stuck runs close it too.
  */
 public final class PrefetchGovernor {
     /** How long a delivery should wait for a runner, on average. */
     static final long TARGET_WAIT_NANOS = 250_000_000L;
-    /** Calls further apart than this mean the timer paused: nothing was held in between. */
-    private static final long PAUSE_NANOS = 200_000_000L;
 
     private final Slots slots;
     private final long concurrency;
@@ -30,7 +28,6 @@ public final class PrefetchGovernor {
     private long seenNanos;
     private long meanNanos = -1;
     private long lastRunAt;
-    private long lastAdjustAt;
     private boolean watching;
     private volatile int open;
 
@@ -59,13 +56,14 @@ public final class PrefetchGovernor {
             long mean = Math.max(1, (n - seenNanos) / done);
             meanNanos = meanNanos < 0 ? mean : (meanNanos + mean) / 2;
             lastRunAt = now;
-        } else if (!watching || now - lastAdjustAt > PAUSE_NANOS) {
-            lastRunAt = now; // the first call, or the first after the timer paused (nothing was held): no run is late yet
+        } else if (!watching) {
+            // the first call, or the first since nothing was held: no run is late yet. Not guessed from a gap
+            // between calls: a timer late on a loaded machine must still see runs that do not end
+            lastRunAt = now;
         } else if (meanNanos >= 0) {
             meanNanos = Math.max(meanNanos, now - lastRunAt);
         }
         watching = true;
-        lastAdjustAt = now;
         seenRuns = r;
         seenNanos = n;
         int want = meanNanos < 0 ? 0 : (int) Math.min(max, concurrency * TARGET_WAIT_NANOS / meanNanos);
@@ -75,6 +73,11 @@ public final class PrefetchGovernor {
             slots.shrink(open - want);
         }
         open = want;
+    }
+
+    /** Nothing is held (the timer may stop until something is): the time until the next call is no run's. */
+    public void idle() {
+        watching = false;
     }
 
     /** Deliveries it lets the worker hold beyond its concurrency now. */

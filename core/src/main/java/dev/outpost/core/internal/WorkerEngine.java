@@ -337,6 +337,8 @@ public final class WorkerEngine {
             sweeping.set(false);
             if ((!inFlight.isEmpty() || outboxPending()) && sweeping.compareAndSet(false, true)) {
                 scheduleSweep();
+            } else if (governor != null && inFlight.isEmpty()) {
+                governor.idle(); // the timer stops: the pause until a delivery arms it again is no run's
             }
         }
     }
@@ -353,6 +355,9 @@ public final class WorkerEngine {
             }
             long now = s.ticker().getAsLong();
             if (governor != null) {
+                if (inFlight.isEmpty()) {
+                    governor.idle(); // kept going by the outbox alone: no run is late
+                }
                 governor.adjust(now);
             }
             long visibility = s.visibility().toNanos();
