@@ -305,6 +305,13 @@ public final class PollLoop implements AutoCloseable {
                     }
                     endReceive();
                     return;
+                } catch (RuntimeException | Error e) {
+                    // a broken semaphore ends this thread: its standby place must not be kept from the others for ever
+                    if (entered) {
+                        standby.leave();
+                    }
+                    endReceive();
+                    throw e;
                 }
                 List<Delivery> got;
                 try {

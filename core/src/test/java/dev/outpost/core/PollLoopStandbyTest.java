@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -127,6 +128,34 @@ class PollLoopStandbyTest {
         for (Thread t : threads) {
             t.join(5_000);
             assertThat(t.isAlive()).isFalse();
+        }
+    }
+
+    @Test
+    void aThreadThatDiesWaitingForSlotsLeavesItsPlaceToTheOthers() {
+        AtomicInteger failures = new AtomicInteger();
+        // a broken semaphore (any can be passed to freeSlots): its first wait throws, ending the thread that called it
+        Semaphore broken = new Semaphore(10) {
+            @Override
+            public boolean tryAcquire(int permits, long timeout, TimeUnit unit) throws InterruptedException {
+                if (failures.getAndIncrement() == 0) {
+                    throw new IllegalStateException("broken semaphore");
+                }
+                return super.tryAcquire(permits, timeout, unit);
+            }
+        };
+        AtomicInteger handled = new AtomicInteger();
+        try (PollLoop l = PollLoop.builder(transport, "requests").threads(2).standby(true).pollWait(Duration.ofMillis(20))
+                .freeSlots(broken).threadFactory(r -> {
+                    Thread t = new Thread(r, "standby-test-" + threads.size());
+                    t.setUncaughtExceptionHandler((th, e) -> { });
+                    threads.add(t);
+                    return t;
+                }).handler(d -> handled.incrementAndGet()).build()) {
+            l.start();
+            transport.queue.add(PollLoopBatchTest.delivery(0));
+            await().until(() -> handled.get() == 1); // the other thread still receives
+            assertThat(failures.get()).isGreaterThanOrEqualTo(2);
         }
     }
 
