@@ -26,6 +26,8 @@ class PollLoopStandbyTest {
         final AtomicInteger open = new AtomicInteger();
         final AtomicInteger most = new AtomicInteger();
         volatile CountDownLatch together;
+        /** Becomes {@link #together} once a receive brought something, before it returns (before the next can begin). */
+        volatile CountDownLatch afterFirst;
 
         @Override
         public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
@@ -36,7 +38,12 @@ class PollLoopStandbyTest {
                     t.countDown();
                     t.await(10, TimeUnit.SECONDS);
                 }
-                return super.receive(source, maxMessages, wait);
+                List<Delivery> got = super.receive(source, maxMessages, wait);
+                if (!got.isEmpty() && afterFirst != null) {
+                    together = afterFirst;
+                    afterFirst = null;
+                }
+                return got;
             } finally {
                 open.decrementAndGet();
             }
@@ -103,12 +110,10 @@ class PollLoopStandbyTest {
     @Test
     void aFullReceiveWakesTheOthersAndAnEmptyOneSendsThemBack() throws Exception {
         CountDownLatch all = new CountDownLatch(4);
-        AtomicInteger handled = new AtomicInteger();
-        PollLoop l = loop(d -> {
-            if (handled.getAndIncrement() == 0) {
-                transport.together = all; // the next receives wait until every thread has one open
-            }
-        });
+        // the receives after the full one wait until every thread has one open; set inside the first, so that none
+        // begins before it (a thread entering as the first leaves would find the queue empty, and make it idle)
+        transport.afterFirst = all;
+        PollLoop l = loop(d -> { });
         for (int i = 0; i < 10; i++) {
             transport.queue.add(PollLoopBatchTest.delivery(i)); // all a receive asks for: more may be waiting
         }
