@@ -5,6 +5,7 @@ import dev.outpost.cli.internal.Daemon;
 import dev.outpost.cli.internal.Observability;
 import dev.outpost.core.RequestFilter;
 import dev.outpost.core.Worker;
+import dev.outpost.core.WorkerStatus;
 import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.fleet.FleetMember;
@@ -68,16 +69,26 @@ final class WorkerCommand implements Callable<Integer> {
             worker.start();
             member.ifPresent(FleetMember::start); // after the worker: a host in the inventory answers; a SIGTERM removes it first
             return "outpost worker " + worker.id() + " running: "
-                    + worker.status().concurrency() + " slots" + prefetch(config) + " on '" + worker.status().source() + "', sealing "
+                    + worker.status().concurrency() + " slots" + prefetch(config, worker.status())
+                    + " on '" + worker.status().source() + "', sealing "
                     + (sealed ? "on" : "OFF (anyone who can write to the queue is obeyed)") + observed.describe()
                     + inventory.map(i -> ", registered in " + i.where()).orElse("") + "; SIGTERM drains and stops";
         });
     }
 
-    /** {@code " (+72 prefetched)"}, {@code " (+ automatic prefetch)"}, or nothing for {@code 0}. */
-    static String prefetch(OutpostConfig config) {
-        String p = config.string("outpost.worker.prefetch").map(String::strip).orElse("auto");
-        return p.equalsIgnoreCase("auto") ? " (+ automatic prefetch)" : p.equals("0") ? "" : " (+" + p + " prefetched)";
+    /** {@code " (+72 prefetched)"}, {@code " (+ automatic prefetch)"}, or nothing when nothing is held beyond the slots. */
+    static String prefetch(OutpostConfig config, WorkerStatus status) {
+        return prefetch(config.string("outpost.worker.prefetch").orElse("auto"), status.prefetch(), status.concurrency(),
+                status.threads().size());
+    }
+
+    /** From the configured value, the fixed prefetch the worker holds, its slots and its pollers. */
+    static String prefetch(String configured, int held, int concurrency, int pollers) {
+        if (!configured.strip().equalsIgnoreCase("auto")) {
+            return held == 0 ? "" : " (+" + held + " prefetched)";
+        }
+        // auto opens at most 10 a poller beyond the slots (outpost-config.properties): none when the slots take all that
+        return 10 * pollers > concurrency ? " (+ automatic prefetch)" : "";
     }
 
     static Transport transport(OutpostConfig config) {
