@@ -315,8 +315,8 @@ public final class Worker implements AutoCloseable {
          * runner, kept invisible, so that fast collectors on a network transport (SQS) keep several
          * receives open. By default it is automatic: up to 10 per poller beyond the concurrency (72
          * with the defaults), open while runs are short enough that a delivery waits about 250 ms
-         * for a runner at most, closed for slow ones (a fleet's idle workers take what a busy one
-         * cannot start). {@code prefetch(0)} holds no more than run. Ignored in-process.
+         * for a runner at most, closed for slow ones (what a busy worker cannot start stays queued
+         * for idle ones). {@code prefetch(0)} holds no more than run. Ignored in-process.
          */
         public Builder prefetch(int deliveries) {
             explicit.put(WorkerBinding.PREFETCH, Checks.range(deliveries, 0, 4096, "prefetch"));
