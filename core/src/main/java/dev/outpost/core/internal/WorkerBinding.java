@@ -1,6 +1,7 @@
 package dev.outpost.core.internal;
 
 import dev.outpost.ConfigException;
+import dev.outpost.core.Worker;
 import dev.outpost.spi.ConfigSource;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,8 +68,6 @@ public final class WorkerBinding {
 
     /** The value of an integer key whose default is {@value #AUTO}: chosen by the worker. */
     public static final String AUTO = "auto";
-    /** Pollers of a network transport by default (the first receives; the others while the queue is busy). */
-    public static final int AUTO_POLLERS = 8;
 
     /** The longest duration a key takes: a century, well inside what nanoseconds in a long hold. */
     static final Duration LONGEST = Duration.ofDays(36_500);
@@ -242,8 +241,8 @@ public final class WorkerBinding {
         Object q = value(POLLERS);
         boolean adaptive = !local && p.equals(AUTO);
         // in-process each slot polls for itself, whatever pollers says: outpost.config reports those threads
-        int pollers = local ? concurrency : q instanceof Integer n ? n
-                : p instanceof Integer fixed ? Math.max(1, Math.min(AUTO_POLLERS, (concurrency + fixed + 9) / 10)) : AUTO_POLLERS;
+        int pollers = local ? concurrency : q instanceof Integer n ? n : p instanceof Integer fixed
+                ? Math.max(1, Math.min(Worker.DEFAULT_POLLERS, (concurrency + fixed + 9) / 10)) : Worker.DEFAULT_POLLERS;
         int prefetch = local ? 0 : p instanceof Integer fixed ? fixed : Math.max(0, 10 * pollers - concurrency);
         if (!local && pollers > concurrency + prefetch) {
             problems.add(new ConfigException.Problem(POLLERS, pollers + " pollers for " + (concurrency + prefetch)
