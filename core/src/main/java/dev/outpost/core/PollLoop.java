@@ -270,6 +270,14 @@ public final class PollLoop implements AutoCloseable {
             return receiving;
         }
 
+        /** The receive is over (done, or given up before it began): its standby place, if it took one, goes to another thread. */
+        private void leaveReceive(boolean entered) {
+            if (entered) {
+                standby.leave();
+            }
+            endReceive();
+        }
+
         private synchronized void endReceive() {
             receiving = false;
             Thread.interrupted(); // an interrupt meant for the receive must not reach the handler
@@ -300,17 +308,10 @@ public final class PollLoop implements AutoCloseable {
                     }
                     wanted = permits.take();
                 } catch (InterruptedException e) {
-                    if (entered) {
-                        standby.leave();
-                    }
-                    endReceive();
+                    leaveReceive(entered);
                     return;
                 } catch (RuntimeException | Error e) {
-                    // a broken semaphore ends this thread: its standby place must not be kept from the others for ever
-                    if (entered) {
-                        standby.leave();
-                    }
-                    endReceive();
+                    leaveReceive(entered); // a broken semaphore ends this thread, but not the others' receiving
                     throw e;
                 }
                 List<Delivery> got;
@@ -321,10 +322,7 @@ public final class PollLoop implements AutoCloseable {
                             throw new IllegalStateException(transport.getClass().getName() + ".receive returned null");
                         }
                     } finally {
-                        if (entered) {
-                            standby.leave();
-                        }
-                        endReceive();
+                        leaveReceive(entered);
                     }
                     outages.receiveWorked();
                     pause = firstPauseMillis;
