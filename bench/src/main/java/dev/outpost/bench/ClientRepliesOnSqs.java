@@ -7,12 +7,8 @@ import dev.outpost.core.Worker;
 import dev.outpost.spi.ForwardingTransport;
 import dev.outpost.spi.Transport;
 import dev.outpost.sqs.SqsTransport;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,12 +42,8 @@ public final class ClientRepliesOnSqs {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         long rttMs = args.length > 2 ? Long.parseLong(args[2]) : 15;
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process server = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                ElasticMqServer.class.getName()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-            int port = Integer.parseInt(out.readLine().substring("listening ".length()).trim());
+        try (ElasticMqServer.Spawned server = ElasticMqServer.spawn()) {
+            int port = server.port();
             System.out.printf(Locale.ROOT, "%,d calls a round, a reply receive %d ms late, ElasticMQ in its own JVM, %d CPUs%n", n,
                     rttMs, Runtime.getRuntime().availableProcessors());
             try (SqsAsyncClient plain = client(port, 0); SqsAsyncClient late = client(port, rttMs)) {
@@ -74,9 +66,6 @@ public final class ClientRepliesOnSqs {
                     }
                 }
             }
-        } finally {
-            server.destroy();
-            server.waitFor(10, TimeUnit.SECONDS);
         }
     }
 

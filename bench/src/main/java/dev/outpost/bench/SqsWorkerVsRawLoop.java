@@ -6,8 +6,6 @@ import dev.outpost.core.Worker;
 import dev.outpost.core.WorkerListener;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.sqs.SqsTransport;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -95,14 +93,9 @@ public final class SqsWorkerVsRawLoop {
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process server = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                ElasticMqServer.class.getName()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-            int port = Integer.parseInt(out.readLine().substring("listening ".length()).trim());
-            serverPid = server.pid();
-            try (SqsAsyncClient sqs = client(port)) {
+        try (ElasticMqServer.Spawned server = ElasticMqServer.spawn()) {
+            serverPid = server.process().pid();
+            try (SqsAsyncClient sqs = client(server.port())) {
                 String replies = sqs.createQueue(r -> r.queueName("bench-replies")).join().queueUrl();
                 System.out.printf(Locale.ROOT, "%,d messages per run, ElasticMQ in its own JVM, %d CPUs%n", n,
                         Runtime.getRuntime().availableProcessors());
@@ -132,11 +125,6 @@ public final class SqsWorkerVsRawLoop {
                                 worker.describe(), raw.describe());
                     }
                 }
-            }
-        } finally {
-            server.getOutputStream().close();
-            if (!server.waitFor(10, TimeUnit.SECONDS)) {
-                server.destroyForcibly();
             }
         }
     }
