@@ -8,6 +8,16 @@ import java.util.Set;
 
 /** The responses one broadcast has gathered so far: one per worker. */
 public final class Gathering {
+    /** What became of an answer offered to the gathering. */
+    public enum Added {
+        /** Taken (or a duplicate of a worker's answer already taken); more are awaited. */
+        GATHERING,
+        /** Taken, and the last one expected: the caller finishes the broadcast. */
+        COMPLETE,
+        /** Not taken: the broadcast completed or was finished already; the answer belongs elsewhere (the listeners). */
+        TOO_LATE
+    }
+
     private final int expected;
     private final List<Response> responses = new ArrayList<>();
     /** Workers answered: an answer delivered twice (at-least-once, or its ack lost) must not stand for another worker's. */
@@ -23,15 +33,29 @@ public final class Gathering {
         return future;
     }
 
-    /** @return whether as many workers have answered as expected */
-    public synchronized boolean add(Response r) {
+    /**
+     * Closed once complete or finished: several reply pollers may each have looked the gathering up before that, and
+     * an answer they add afterwards would be past the expected count, or missing from a result already taken.
+     */
+    private boolean closed;
+
+    public synchronized Added add(Response r) {
+        if (closed) {
+            return Added.TOO_LATE;
+        }
         if (workers.add(r.worker())) {
             responses.add(r);
         }
-        return responses.size() >= expected;
+        if (responses.size() >= expected) {
+            closed = true;
+            return Added.COMPLETE;
+        }
+        return Added.GATHERING;
     }
 
-    public synchronized List<Response> snapshot() {
+    /** What was gathered; nothing is taken after. */
+    public synchronized List<Response> close() {
+        closed = true;
         return List.copyOf(responses);
     }
 }

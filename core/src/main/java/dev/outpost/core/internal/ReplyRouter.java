@@ -84,7 +84,7 @@ public final class ReplyRouter {
     /** Completes the broadcast {@code g} of request {@code id} with what it gathered, once. */
     public void finishBroadcast(String id, Gathering g) {
         if (broadcasts.remove(id, g)) {
-            g.future().complete(g.snapshot());
+            g.future().complete(g.close());
         }
     }
 
@@ -110,10 +110,11 @@ public final class ReplyRouter {
             return;
         }
         Gathering g = broadcasts.get(response.requestId());
-        if (g != null) {
-            if (g.add(response)) {
-                finishBroadcast(response.requestId(), g);
-            }
+        Gathering.Added added = g == null ? Gathering.Added.TOO_LATE : g.add(response);
+        if (added == Gathering.Added.COMPLETE) {
+            finishBroadcast(response.requestId(), g);
+        }
+        if (added != Gathering.Added.TOO_LATE) {
             return;
         }
         for (Consumer<Decoded<Response>> l : listeners) {
