@@ -19,7 +19,7 @@ public final class PrefetchGovernor {
     static final long TARGET_WAIT_NANOS = 250_000_000L;
 
     private final Slots slots;
-    private final long concurrency;
+    private final int concurrency;
     private final int max;
     private final LongAdder runs = new LongAdder();
     private final LongAdder runNanos = new LongAdder();
@@ -29,7 +29,6 @@ public final class PrefetchGovernor {
     private long meanNanos = -1;
     private long lastRunAt;
     private boolean watching;
-    private volatile int open;
 
     /**
      * @param slots the worker's slots, holding {@code concurrency} permits (prefetch closed)
@@ -67,12 +66,7 @@ public final class PrefetchGovernor {
         seenRuns = r;
         seenNanos = n;
         int want = meanNanos < 0 ? 0 : (int) Math.min(max, concurrency * TARGET_WAIT_NANOS / meanNanos);
-        if (want > open) {
-            slots.grow(want - open);
-        } else if (want < open) {
-            slots.shrink(open - want);
-        }
-        open = want;
+        slots.capacity(concurrency + want);
     }
 
     /** Nothing is held (the timer may stop until something is): the time until the next call is no run's. */
@@ -82,11 +76,6 @@ public final class PrefetchGovernor {
 
     /** Deliveries it lets the worker hold beyond its concurrency now. */
     public int open() {
-        return open;
-    }
-
-    /** The most it opens. */
-    public int max() {
-        return max;
+        return slots.capacity() - concurrency;
     }
 }

@@ -21,15 +21,17 @@ public final class Slots extends Semaphore {
         return capacity;
     }
 
-    /** Adds {@code n} permits; one thread changes the capacity (the worker's timer). */
-    void grow(int n) {
-        capacity += n;
-        release(n);
-    }
-
-    /** Takes {@code n} permits away; the free ones at once, those in use as they come back. */
-    void shrink(int n) {
-        capacity -= n;
-        reducePermits(n);
+    /**
+     * Sets the deliveries that may be held; one thread changes it (the worker's timer). Permits
+     * added are free at once; those taken away are the free ones at once, those in use as they come back.
+     */
+    void capacity(int permits) {
+        int change = permits - capacity;
+        capacity = permits;
+        if (change > 0) {
+            release(change);
+        } else if (change < 0) {
+            reducePermits(-change);
+        }
     }
 }

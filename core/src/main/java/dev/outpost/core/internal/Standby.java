@@ -46,9 +46,4 @@ public final class Standby {
             notifyAll();
         }
     }
-
-    /** Whether receives bring all they ask for now. */
-    public synchronized boolean busy() {
-        return busy;
-    }
 }
