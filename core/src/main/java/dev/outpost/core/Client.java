@@ -55,8 +55,8 @@ import org.slf4j.LoggerFactory;
  * being pending at once.
  *
  * <p>A response that matches no pending call or broadcast (a fire-and-forget {@link #send}, or one that arrived after
- * its call timed out) goes to the {@linkplain Builder#onResponse listeners}. The answers of one receive are
- * acknowledged together ({@link Transport#ackBatch}).
+ * its call timed out or was cancelled) goes to the {@linkplain Builder#onResponse listeners}. The answers of one
+ * receive are acknowledged together ({@link Transport#ackBatch}).
  */
 public final class Client implements AutoCloseable {
     /** Default reply destination prefix; a fresh suffix is added per client. */

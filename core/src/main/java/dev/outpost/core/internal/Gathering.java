@@ -14,7 +14,7 @@ public final class Gathering {
         GATHERING,
         /** Taken, and the last one expected: the caller finishes the broadcast. */
         COMPLETE,
-        /** Not taken: the broadcast completed or was finished already; the answer belongs elsewhere (the listeners). */
+        /** Not taken: the broadcast completed, was finished or cancelled already; the answer belongs elsewhere (the listeners). */
         TOO_LATE
     }
 
@@ -40,7 +40,8 @@ public final class Gathering {
     private boolean closed;
 
     public synchronized Added add(Response r) {
-        if (closed) {
+        // done also when the caller cancelled: a poller may have looked the gathering up just before
+        if (closed || future.isDone()) {
             return Added.TOO_LATE;
         }
         if (workers.add(r.worker())) {

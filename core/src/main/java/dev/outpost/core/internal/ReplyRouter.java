@@ -105,10 +105,9 @@ public final class ReplyRouter {
         }
         Response response = decoded.document();
         CallbackFuture<Response> call = calls.remove(response.requestId());
-        if (call != null) {
-            call.complete(response);
+        if (call != null && call.complete(response)) {
             return;
-        }
+        } // else cancelled or given up on by its caller since it was looked up: an answer matching no call, as below
         Gathering g = broadcasts.get(response.requestId());
         Gathering.Added added = g == null ? Gathering.Added.TOO_LATE : g.add(response);
         if (added == Gathering.Added.COMPLETE) {

@@ -33,4 +33,12 @@ class GatheringTest {
         // a poller that looked it up before the deadline: kept here, the answer would reach no one
         assertThat(g.add(from("w2"))).isEqualTo(Gathering.Added.TOO_LATE);
     }
+
+    @Test
+    void anAnswerAddedAfterTheCallerCancelledIsRefused() {
+        Gathering g = new Gathering(3, new CallbackFuture<>(Runnable::run));
+        assertThat(g.add(from("w1"))).isEqualTo(Gathering.Added.GATHERING);
+        g.future().cancel(true); // the caller's thread, while a poller holds the gathering it looked up
+        assertThat(g.add(from("w2"))).as("goes to the listeners").isEqualTo(Gathering.Added.TOO_LATE);
+    }
 }
