@@ -6,11 +6,9 @@ import dev.outpost.OutpostException;
 import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.ShutdownResult;
-import dev.outpost.core.internal.CallbackFuture;
+import dev.outpost.core.internal.Awaiting;
 import dev.outpost.core.internal.CallbackPool;
 import dev.outpost.core.internal.Checks;
-import dev.outpost.core.internal.Expiries;
-import dev.outpost.core.internal.Gathering;
 import dev.outpost.core.internal.ReplyRouter;
 import dev.outpost.core.internal.RequestSender;
 import dev.outpost.core.json.JsonCodec;
@@ -23,7 +21,6 @@ import dev.outpost.spi.Transport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -79,20 +76,16 @@ public final class Client implements AutoCloseable {
     private final Executor callbacks;
     /** The default callback pool, which the client owns and stops; empty when the caller gave an executor. */
     private final Optional<CallbackPool> ownPool;
-    private final LongSupplier ticker;
     private final OwnedThreads threads;
     private final Guard guard;
     private final ReplyRouter replies;
     private final RequestSender sender;
-    private final Map<String, CallbackFuture<Response>> calls;
-    private final Map<String, Gathering> broadcasts;
-    private final Expiries expiries;
+    final Awaiting awaiting; // package-private: tests pause its registrations
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
     private final PollLoop loop;
     /** Made with the client, its thread only at start(): a shutdown racing start() always finds it to stop. */
     private final ScheduledThreadPoolExecutor timer;
-    volatile Runnable beforeRegistering = () -> { }; // between the running check and the registration: tests pause there
 
     private Client(Builder b, String requests, String replyTo, Duration pollWait) {
         this.transport = b.transport;
@@ -100,10 +93,8 @@ public final class Client implements AutoCloseable {
         this.requests = requests;
         this.replyTo = replyTo;
         this.pollWait = pollWait;
-        this.ticker = b.ticker;
         this.threads = new OwnedThreads("client", b.threadFactory);
         this.guard = new Guard("client " + replyTo);
-        this.expiries = new Expiries(b.ticker);
         this.timer = new ScheduledThreadPoolExecutor(1, threads.role("timer"));
         if (b.callbackExecutor.isPresent()) {
             this.callbacks = b.callbackExecutor.get();
@@ -115,8 +106,6 @@ public final class Client implements AutoCloseable {
         }
         this.replies = new ReplyRouter(transport, codec, replyTo, callbacks, guard, b.listeners, b.receiveLinger.toNanos());
         this.sender = new RequestSender(transport, codec, replyTo);
-        this.calls = replies.calls();
-        this.broadcasts = replies.broadcasts();
         this.loop = PollLoop.builder(transport, replyTo)
                 .owner("client on '" + replyTo + "'")
                 .maxBatch(10).pollWait(pollWait)
@@ -125,6 +114,7 @@ public final class Client implements AutoCloseable {
                 .handler(replies::handle)
                 .onBatchEnd(replies::endOfBatch)
                 .build();
+        this.awaiting = new Awaiting(replies, sender, callbacks, replyTo, loop::receiveFailure, b.ticker);
     }
 
     /** A builder for a client sending through {@code transport}. */
@@ -179,32 +169,7 @@ public final class Client implements AutoCloseable {
         Objects.requireNonNull(request, "request");
         requirePositive(timeout);
         ensureRunning();
-        Request r = sender.prepare(request, timeout);
-        CallbackFuture<Response> future = new CallbackFuture<>(callbacks);
-        beforeRegistering.run();
-        if (calls.putIfAbsent(r.id(), future) != null) {
-            throw new IllegalArgumentException("request " + r.id() + " is already waiting for its response");
-        }
-        if (state.get() != State.RUNNING) { // shut down since the check: it may have failed what was pending already
-            calls.remove(r.id(), future);
-            ensureRunning();
-        }
-        Expiries.Expiry expiry = expiries.add(Expiries.nanos(timeout), () -> {
-            if (calls.remove(r.id(), future)) {
-                future.completeExceptionally(new CallTimeoutException(r.id(), r.collector(), timeout, destination, replyTo,
-                        loop.receiveFailure()));
-            }
-        });
-        future.onDone(() -> { // answered, cancelled or orTimeout'd: no longer pending, and nothing here holds it
-            calls.remove(r.id(), future);
-            expiry.cancel();
-        });
-        sender.transmit(destination, r).whenComplete((v, e) -> {
-            if (e != null && calls.remove(r.id(), future)) {
-                future.completeExceptionally(e);
-            }
-        });
-        return future;
+        return awaiting.call(destination, sender.prepare(request, timeout), timeout, this::ensureRunning);
     }
 
     /**
@@ -246,29 +211,7 @@ public final class Client implements AutoCloseable {
         }
         requirePositive(deadline);
         ensureRunning();
-        Request r = sender.prepare(request, deadline);
-        Gathering g = new Gathering(expected, new CallbackFuture<>(callbacks));
-        beforeRegistering.run();
-        if (broadcasts.putIfAbsent(r.id(), g) != null) {
-            // a replaced gathering would never complete, not even at shutdown
-            throw new IllegalArgumentException("request " + r.id() + " is already gathering its responses");
-        }
-        if (state.get() != State.RUNNING) { // as in call()
-            broadcasts.remove(r.id(), g);
-            ensureRunning();
-        }
-        // this broadcast's deadline: a later broadcast of the same request has its own
-        Expiries.Expiry expiry = expiries.add(Expiries.nanos(deadline), () -> replies.finishBroadcast(r.id(), g));
-        g.future().onDone(() -> {
-            broadcasts.remove(r.id(), g);
-            expiry.cancel();
-        });
-        sender.transmit(topic, r).whenComplete((v, e) -> {
-            if (e != null && broadcasts.remove(r.id(), g)) {
-                g.future().completeExceptionally(e);
-            }
-        });
-        return g.future();
+        return awaiting.broadcast(topic, sender.prepare(request, deadline), expected, deadline, this::ensureRunning);
     }
 
     /** Adds a listener for responses that match no pending call or broadcast; it runs on the callback executor. */
@@ -279,7 +222,7 @@ public final class Client implements AutoCloseable {
 
     /** Calls and broadcasts waiting for responses now. */
     public int pending() {
-        return calls.size() + broadcasts.size();
+        return awaiting.size();
     }
 
     /** Responses that arrived but could not be decoded (logged and dropped). */
@@ -302,8 +245,7 @@ public final class Client implements AutoCloseable {
         loop.shutdown();
         timer.shutdownNow();
         OutpostException closed = new OutpostException("client on '" + replyTo + "' closed before the response arrived");
-        List.copyOf(calls.values()).forEach(f -> f.completeExceptionally(closed)); // each leaves the map as it completes
-        List.copyOf(broadcasts.entrySet()).forEach(e -> replies.finishBroadcast(e.getKey(), e.getValue()));
+        awaiting.stop(closed);
         ownPool.ifPresent(CallbackPool::shutdown);
         if (was == State.NEW) {
             terminated.complete(new ShutdownResult(true, List.of(), 0, Duration.ofNanos(System.nanoTime() - t0)));
@@ -331,7 +273,7 @@ public final class Client implements AutoCloseable {
 
     private void expire() {
         try {
-            expiries.sweep();
+            awaiting.sweep();
         } catch (Throwable t) {
             log.error("client on '{}': timer failed", replyTo, t);
         }

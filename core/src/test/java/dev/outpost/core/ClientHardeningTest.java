@@ -224,7 +224,7 @@ class ClientHardeningTest {
         CountDownLatch inWindow = new CountDownLatch(2);
         CountDownLatch shutDown = new CountDownLatch(1);
         // both have found the client running; shutdown fails what is pending before they are
-        c.beforeRegistering = () -> {
+        c.awaiting.beforeRegistering = () -> {
             inWindow.countDown();
             try {
                 shutDown.await();
