@@ -1,7 +1,5 @@
 package dev.outpost.kv;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.lifecycle.Guard;
@@ -37,8 +35,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,19 +78,11 @@ public final class DiscoveryResponder implements AutoCloseable {
     /** The default answers a second. */
     public static final int DEFAULT_MAX_ANSWERS_PER_SECOND = 50;
 
-    private final Registry registry;
     private final InetSocketAddress bind;
     private final boolean broadcast;
-    private final Set<String> namespaces;
-    private final ObjectNode reach;
-    private final String brokerId;
-    private final PrivateKey signingKey;
-    private final AtomicBoolean toldOfOldClients = new AtomicBoolean();
-    private final DiscoveryNet.TokenBucket bucket;
+    private final DiscoveryAnswers answers;
     private final Lifecycle lifecycle;
     private final Guard calls;
-    private final AtomicLong answered = new AtomicLong();
-    private final AtomicLong dropped = new AtomicLong();
     private final List<DatagramChannel> listening = new ArrayList<>();
     private volatile DatagramChannel unicast;
     private volatile Selector selector;
@@ -102,14 +90,10 @@ public final class DiscoveryResponder implements AutoCloseable {
 
     private DiscoveryResponder(Builder b, InetSocketAddress bind, Set<String> namespaces, String brokerId, int rate, boolean broadcast,
             PrivateKey signingKey) {
-        this.registry = b.registry;
-        this.signingKey = signingKey;
         this.bind = bind;
         this.broadcast = broadcast;
-        this.namespaces = Set.copyOf(namespaces);
-        this.reach = Wire.JSON.valueToTree(b.reach);
-        this.brokerId = brokerId;
-        this.bucket = new DiscoveryNet.TokenBucket(rate, b.ticker);
+        this.answers = new DiscoveryAnswers(b.registry, bind, namespaces, Wire.JSON.valueToTree(b.reach), brokerId, signingKey,
+                new DiscoveryNet.TokenBucket(rate, b.ticker));
         this.lifecycle = new Lifecycle("DiscoveryResponder[" + bind + "]", "kv-discovery", b.threadFactory);
         this.calls = new Guard("DiscoveryResponder[" + bind + "]");
     }
@@ -207,12 +191,12 @@ public final class DiscoveryResponder implements AutoCloseable {
 
     /** How many requests were answered. */
     public long answered() {
-        return answered.get();
+        return answers.answered();
     }
 
     /** How many requests were dropped (over the rate, malformed, too large, or the registry failed). */
     public long dropped() {
-        return dropped.get();
+        return answers.dropped();
     }
 
     private void serve() {
@@ -239,7 +223,7 @@ public final class DiscoveryResponder implements AutoCloseable {
                             break;
                         }
                         buf.flip();
-                        calls.run("discovery request from " + from, () -> handle(buf, from));
+                        calls.run("discovery request from " + from, () -> answers.handle(buf, from, unicast));
                         Thread.interrupted(); // one the registry left set made every select return at once: a busy loop
                     }
                 }
@@ -262,78 +246,6 @@ public final class DiscoveryResponder implements AutoCloseable {
             // closed by try-with-resources (null is fine)
         } catch (IOException e) {
             // closing
-        }
-    }
-
-    private void handle(ByteBuffer p, SocketAddress from) {
-        if (p.remaining() > MAX_DATAGRAM || !bucket.take()) {
-            dropped.incrementAndGet();
-            return;
-        }
-        byte[] request = new byte[p.remaining()];
-        p.get(request); // the answer's signature covers these very bytes
-        JsonNode q;
-        try {
-            q = Wire.JSON.readTree(request);
-        } catch (IOException e) {
-            dropped.incrementAndGet();
-            return;
-        }
-        if (q != null && q.path("v").asInt() == 1) {
-            dropped.incrementAndGet();
-            if (toldOfOldClients.compareAndSet(false, true)) {
-                log.warn("discovery on {}: a format-1 request from {} gets no answer (answers are signed since format 2);"
-                        + " give that host a DiscoveryClient that verifies them. Logged once; all are counted as dropped", bind, from);
-            }
-            return;
-        }
-        if (q == null || q.path("v").asInt() != DiscoverySigning.VERSION || !q.path("nonce").isTextual()
-                || q.get("nonce").asText().length() > 64) {
-            dropped.incrementAndGet();
-            return;
-        }
-        ObjectNode a = Wire.JSON.createObjectNode();
-        a.put("v", DiscoverySigning.VERSION);
-        a.put("op", q.path("op").asText());
-        a.put("nonce", q.get("nonce").asText());
-        a.put("broker", brokerId);
-        switch (q.path("op").asText()) {
-            case "find" -> {
-                String key = q.path("key").asText("");
-                try {
-                    RegistryKeys.checkKey(key);
-                } catch (RegistryException e) {
-                    dropped.incrementAndGet();
-                    return;
-                }
-                boolean held;
-                try {
-                    held = namespaces.contains(RegistryKeys.namespaceOf(key)) && registry.get(key).isPresent();
-                } catch (RuntimeException | Error e) {
-                    dropped.incrementAndGet();
-                    throw e;
-                }
-                if (!held) {
-                    return; // silence, whether unknown or not discoverable
-                }
-                a.set("reach", reach); // not the key: the nonce matches it, and an echoed key can push it past a datagram
-            }
-            case "ping" -> a.set("data", q.path("data"));
-            default -> {
-                dropped.incrementAndGet();
-                return;
-            }
-        }
-        byte[] out = DiscoverySigning.sign(signingKey, request, a);
-        if (out.length > MAX_DATAGRAM) {
-            dropped.incrementAndGet();
-            return;
-        }
-        try {
-            unicast.send(ByteBuffer.wrap(out), from); // from the bound address, whichever socket heard it
-            answered.incrementAndGet();
-        } catch (IOException e) {
-            log.debug("discovery: answer to {} failed: {}", from, e.toString());
         }
     }
 
