@@ -3,16 +3,12 @@ package dev.outpost.kv;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
-import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.core.lifecycle.Lifecycle;
-import dev.outpost.core.registry.WatchHub;
 import dev.outpost.kv.internal.Checks;
 import dev.outpost.kv.internal.Settings;
 import dev.outpost.kv.internal.SqliteCopies;
 import dev.outpost.kv.internal.SqliteOptions;
-import dev.outpost.kv.internal.SqliteParts;
-import dev.outpost.kv.internal.SqliteReads;
-import dev.outpost.kv.internal.SqliteWriter;
+import dev.outpost.kv.internal.SqliteRunning;
 import dev.outpost.kv.internal.SqliteWrites;
 import dev.outpost.kv.internal.StampedWrites;
 import dev.outpost.spi.ConfigSource;
@@ -85,28 +81,20 @@ public final class SqliteRegistry implements Registry {
     public static final String DEFAULT_FILE = "kv.db";
 
     private final Path file;
-    private final SqliteOptions options;
     private final Lifecycle lifecycle;
-    private final Guard calls;
     private final Optional<RegistryBackups> backups;
+    private final SqliteRunning running;
     private final SqliteWrites writes;
-    private volatile SqliteWriter writer;
-    private volatile SqliteReads reads;
-    private volatile WatchHub hub;
-    private volatile Thread writerThread;
 
     private SqliteRegistry(Builder b, Path file, Duration tombstoneRetention, Optional<ThreadFactory> threads,
             Optional<RegistryBackups.Builder> backups) {
         this.file = file;
-        this.options = new SqliteOptions(b.clock, b.ticker, b.maxValueBytes, b.maxBatch, b.queueCapacity, b.expirySweep,
+        SqliteOptions options = new SqliteOptions(b.clock, b.ticker, b.maxValueBytes, b.maxBatch, b.queueCapacity, b.expirySweep,
                 tombstoneRetention, b.readers, b.watchBuffer);
         this.lifecycle = new Lifecycle(toString(), "kv-sqlite", threads);
-        this.calls = new Guard(toString());
         this.backups = backups.map(bb -> bb.build(this, lifecycle));
-        this.writes = new SqliteWrites(() -> {
-            ensureRunning();
-            return writer;
-        }, options.maxValueBytes());
+        this.running = new SqliteRunning(file, options, lifecycle, toString());
+        this.writes = new SqliteWrites(running::writer, options.maxValueBytes());
     }
 
     /** A builder for a registry in {@code file} (created, owner-only, when absent). */
@@ -133,27 +121,7 @@ public final class SqliteRegistry implements Registry {
      * @throws CorruptStoreException when the file is not a healthy registry
      */
     public SqliteRegistry start() {
-        lifecycle.start();
-        Thread loop;
-        SqliteParts parts;
-        try {
-            loop = lifecycle.newThread(() -> writer.loop(), "writer"); // first: a factory that throws finds nothing open
-            parts = SqliteParts.open(file, options, lifecycle.role("watch"), calls);
-        } catch (RuntimeException | Error e) {
-            lifecycle.failedStart();
-            throw e;
-        }
-        synchronized (this) {
-            if (lifecycle.stopped()) { // a shutdown meanwhile found nothing to stop: what start opened stayed open
-                parts.close();
-                throw new IllegalStateException(this + " was shut down while it started");
-            }
-            hub = parts.hub();
-            writer = parts.writer();
-            reads = parts.reads();
-            writerThread = loop;
-            loop.start();
-        }
+        running.start();
         backups.ifPresent(RegistryBackups::start);
         return this;
     }
@@ -166,21 +134,8 @@ public final class SqliteRegistry implements Registry {
         return lifecycle.shutdown(Duration.ofSeconds(30), this::stop);
     }
 
-    private synchronized void stop() { // one lock with start()'s publishing: each sees what the other did
-        backups.ifPresent(b -> b.shutdown().join());
-        SqliteWriter w = writer;
-        if (w == null) {
-            return;
-        }
-        w.stop(writerThread);
-        try {
-            writerThread.join(30_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        w.close();
-        hub.close(5_000);
-        reads.close();
+    private void stop() {
+        running.stop(() -> backups.ifPresent(b -> b.shutdown().join())); // the backups read the store: stopped first
     }
 
     /** {@link #shutdown()} and wait. */
@@ -189,18 +144,10 @@ public final class SqliteRegistry implements Registry {
         lifecycle.closeAndReport(shutdown());
     }
 
-    private void ensureRunning() {
-        if (lifecycle.stopped()) {
-            throw new RegistryException.Closed("SQLite registry " + file);
-        }
-        lifecycle.requireStarted();
-    }
-
     @Override
     public Optional<RegistryEntry> get(String key) {
         RegistryKeys.checkKey(key);
-        ensureRunning();
-        return reads.get(key);
+        return running.reads().get(key);
     }
 
     @Override
@@ -209,14 +156,12 @@ public final class SqliteRegistry implements Registry {
         RegistryKeys.checkLimit(limit);
         Objects.requireNonNull(pageToken, "pageToken");
         Optional<String> after = pageToken.map(t -> RegistryKeys.pageTokenStart(prefix, t));
-        ensureRunning();
-        return reads.list(prefix, limit, after);
+        return running.reads().list(prefix, limit, after);
     }
 
     @Override
     public long revision() {
-        ensureRunning();
-        return writer.committedRevision();
+        return running.writer().committedRevision();
     }
 
     /** Every change committed after this call returns, in commit order; never one committed before. */
@@ -224,14 +169,12 @@ public final class SqliteRegistry implements Registry {
     public AutoCloseable watch(String prefix, RegistryWatcher watcher) {
         RegistryKeys.checkPrefix(prefix);
         Objects.requireNonNull(watcher, "watcher");
-        ensureRunning();
-        return hub.add(prefix, watcher, writer.committedRevision());
+        return running.watch(prefix, watcher);
     }
 
     /** Every live entry, in key order, from one snapshot (for {@link RegistryExport}). */
     long forEachLive(Consumer<RegistryEntry> sink) {
-        ensureRunning();
-        return reads.forEachLive(sink);
+        return running.reads().forEachLive(sink);
     }
 
     @Override
@@ -294,14 +237,12 @@ public final class SqliteRegistry implements Registry {
 
     /** How many transactions (fsyncs) the writer has committed; with {@link #writeCount()}, the group-commit ratio. */
     public long commitCount() {
-        ensureRunning();
-        return writer.commits();
+        return running.writer().commits();
     }
 
     /** How many writes the writer has committed or refused. */
     public long writeCount() {
-        ensureRunning();
-        return writer.writes();
+        return running.writer().writes();
     }
 
     /** The database file. */
@@ -321,7 +262,7 @@ public final class SqliteRegistry implements Registry {
      * @return the rows (entries and tombstones) the copy holds
      */
     public long backupTo(Path target) {
-        ensureRunning();
+        running.ensureRunning();
         SqliteCopies.copy(file, target);
         return SqliteCopies.verify(target);
     }
