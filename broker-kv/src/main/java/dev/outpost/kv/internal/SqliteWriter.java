@@ -1,6 +1,7 @@
 package dev.outpost.kv.internal;
 
 import dev.outpost.core.registry.WatchHub;
+import dev.outpost.kv.internal.SqliteWriteQueue.Op;
 import dev.outpost.spi.RegistryException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,10 +15,7 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -49,12 +47,11 @@ public final class SqliteWriter {
     private final Duration tombstoneRetention;
     private final Connection conn;
     private final SqliteStatements sql;
-    private final BlockingQueue<Op<?>> queue;
+    private final SqliteWriteQueue queue;
     private final WatchHub hub;
     private final AtomicLong committedRevision = new AtomicLong();
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong writes = new AtomicLong();
-    private volatile boolean stopping;
     private long revision; // writer thread only
     private long floor; // writer thread only
 
@@ -68,7 +65,7 @@ public final class SqliteWriter {
         // capped at ~146 years: the builder takes longer periods, whose nanoseconds overflowed a long at start
         this.sweepNanos = sweep.compareTo(Duration.ofNanos(Long.MAX_VALUE / 2)) > 0 ? Long.MAX_VALUE / 2 : sweep.toNanos();
         this.tombstoneRetention = tombstoneRetention;
-        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.queue = new SqliteWriteQueue(file, queueCapacity);
         this.hub = hub;
         try {
             this.conn = openWriter(file);
@@ -188,7 +185,7 @@ public final class SqliteWriter {
      * {@link IllegalArgumentException} from it refuses this write alone.
      */
     public <T> T submit(String key, Function<SqliteTx, T> body) {
-        return await(submitAsync(key, body), key);
+        return queue.submit(key, body);
     }
 
     /**
@@ -197,94 +194,12 @@ public final class SqliteWriter {
      * the writes in flight stay bounded by the queue's capacity.
      */
     public <T> CompletableFuture<T> submitAsync(String key, Function<SqliteTx, T> body) {
-        if (stopping) {
-            throw new RegistryException.Closed("SQLite registry " + file);
-        }
-        Op<T> op = new Op<>(key, body);
-        try {
-            queue.put(op);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RegistryException.Unavailable(key, "interrupted before the write was queued; nothing was written", e);
-        }
-        if (stopping && queue.remove(op)) {
-            throw new RegistryException.Closed("SQLite registry " + file);
-        }
-        return op.future;
-    }
-
-    private static <T> T await(CompletableFuture<T> f, String key) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return f.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof RuntimeException re) {
-                        throw re;
-                    }
-                    if (c instanceof Error err) {
-                        throw err;
-                    }
-                    throw new RegistryException.Unavailable(key, String.valueOf(c), c);
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /** A write waiting for the writer thread. */
-    private static final class Op<T> {
-        final String key;
-        final Function<SqliteTx, T> body;
-        final CompletableFuture<T> future = new CompletableFuture<>();
-        T result;
-        RuntimeException refusal;
-
-        Op(String key, Function<SqliteTx, T> body) {
-            this.key = key;
-            this.body = body;
-        }
-
-        /** Runs the body; a refusal is kept for the caller, anything else thrown is the caller's to handle. */
-        void run(SqliteTx tx) {
-            result = null;
-            refusal = null;
-            try {
-                result = body.apply(tx);
-            } catch (RegistryException | IllegalArgumentException e) {
-                refusal = e; // a refusal writes nothing; the batch goes on
-            }
-        }
-
-        void fail(RuntimeException e) {
-            result = null;
-            refusal = e;
-        }
-
-        /** Answers the caller; a dependent stage run here that fails (an executor refusing its task) never reaches the other writes. */
-        void finish() {
-            try {
-                if (refusal != null) {
-                    future.completeExceptionally(refusal);
-                } else {
-                    future.complete(result);
-                }
-            } catch (RuntimeException e) {
-                log.warn("a caller's follow-up of the write of '{}' failed on the writer thread; the write stands", key, e);
-            }
-        }
+        return queue.submitAsync(key, body);
     }
 
     /** Asks the loop to commit what is queued and end. */
     public void stop(Thread loop) {
-        stopping = true;
+        queue.stop();
         loop.interrupt();
     }
 
@@ -296,16 +211,11 @@ public final class SqliteWriter {
             batch.clear();
             try {
                 long wait = Math.max(0, nextSweep - ticker.getAsLong());
-                Op<?> first = stopping ? queue.poll() : queue.poll(Math.max(1, Math.min(wait, TimeUnit.MILLISECONDS.toNanos(200))),
-                        TimeUnit.NANOSECONDS);
-                if (first != null) {
-                    batch.add(first);
-                    queue.drainTo(batch, maxBatch - 1);
-                }
+                queue.take(batch, maxBatch, Math.max(1, Math.min(wait, TimeUnit.MILLISECONDS.toNanos(200))));
             } catch (InterruptedException e) {
                 // stop() interrupts to end the wait; what is queued is drained below
             }
-            boolean sweep = ticker.getAsLong() - nextSweep >= 0 && !stopping;
+            boolean sweep = ticker.getAsLong() - nextSweep >= 0 && !queue.stopping();
             if (sweep) {
                 nextSweep = ticker.getAsLong() + sweepNanos;
             }
@@ -321,7 +231,7 @@ public final class SqliteWriter {
                     }
                 }
             }
-            if (stopping && queue.isEmpty()) {
+            if (queue.stopping() && queue.isEmpty()) {
                 return;
             }
         }
@@ -487,9 +397,7 @@ public final class SqliteWriter {
 
     /** Fails what is still queued and closes the write connection (after the loop ended). */
     public void close() {
-        for (Op<?> op; (op = queue.poll()) != null; ) {
-            op.future.completeExceptionally(new RegistryException.Closed("SQLite registry " + file));
-        }
+        queue.failQueued();
         sql.close();
         try {
             conn.close();
