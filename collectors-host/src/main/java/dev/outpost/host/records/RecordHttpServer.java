@@ -6,35 +6,23 @@ import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.host.internal.Config;
 import dev.outpost.host.internal.RecordApi;
+import dev.outpost.host.internal.RecordConnections;
 import dev.outpost.host.internal.RecordHttpExchange;
 import dev.outpost.spi.ConfigSource;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The process shipper's HTTP API in front of a {@link RecordStore}, for clients that POST records
@@ -67,7 +55,6 @@ import org.slf4j.LoggerFactory;
  * holds only its own.
  */
 public final class RecordHttpServer implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(RecordHttpServer.class);
     /** The largest body accepted by default: 8 MiB. */
     public static final int DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
     /** Connections open at once, by default. */
@@ -79,23 +66,15 @@ public final class RecordHttpServer implements AutoCloseable {
     /** How long a client has to send its body, by default. */
     public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(30);
 
-    private static final byte[] TOO_MANY = tooMany();
     private final RecordHttpExchange exchange;
     private final String host;
     private final int port;
     private final Optional<SSLContext> tls;
-    private final int maxConnections;
-    private final int maxPerClient;
     private final Duration headerTimeout;
     private final Duration bodyTimeout;
     private final Lifecycle lifecycle;
-    private final AtomicInteger open = new AtomicInteger();
-    private final ConcurrentHashMap<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
-    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
-    private final AtomicLong refusedConnections = new AtomicLong();
+    private final RecordConnections connections;
     private volatile ServerSocket server;
-    private ThreadPoolExecutor connections;
-    private Thread reaper;
     volatile Runnable beforeCounting = () -> { }; // test seam: on the acceptor, before a connection is counted
 
     private RecordHttpServer(Builder b, String token, String host, int port, Optional<SSLContext> tls, int maxBody, int maxConn,
@@ -104,11 +83,10 @@ public final class RecordHttpServer implements AutoCloseable {
         this.host = host;
         this.port = port;
         this.tls = tls;
-        this.maxConnections = maxConn;
-        this.maxPerClient = maxPerClient;
         this.headerTimeout = headerTimeout;
         this.bodyTimeout = bodyTimeout;
         this.lifecycle = new Lifecycle("records-http", new OwnedThreads("records-http", b.threadFactory));
+        this.connections = new RecordConnections(exchange, lifecycle, tls.isPresent(), maxConn, maxPerClient, () -> beforeCounting.run());
     }
 
     /** A builder serving {@code store}, admitting requests that carry {@code token} (at least 16 characters). */
@@ -145,13 +123,7 @@ public final class RecordHttpServer implements AutoCloseable {
             throw e;
         }
         try {
-            ThreadFactory connectionThreads = lifecycle.role("connection");
-            // the cap is 'open', counted at admission; the pool must never refuse a connection admitted
-            // under it while the thread of one just released is still on its way back to the pool
-            connections = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), connectionThreads);
-            lifecycle.newThread(this::acceptLoop, "acceptor").start();
-            reaper = lifecycle.newThread(this::reapLoop, "reaper");
-            reaper.start();
+            connections.start(server, headerTimeout, bodyTimeout);
         } catch (RuntimeException | Error e) {
             // no thread (the factory threw or returned null, no memory for one): a start() that throws is never
             // closed by try-with-resources, so it must not leave the port bound and connections waiting unaccepted
@@ -175,7 +147,7 @@ public final class RecordHttpServer implements AutoCloseable {
 
     /** Connections closed at once because a cap was reached. */
     public long refusedConnections() {
-        return refusedConnections.get();
+        return connections.refused();
     }
 
     /** Connections closed because their head or body did not arrive in time, or their reply was not taken in time. */
@@ -192,15 +164,7 @@ public final class RecordHttpServer implements AutoCloseable {
             if (server != null) {
                 server.close();
             }
-            for (Socket s : sockets) {
-                RecordHttpExchange.abort(s); // a TLS socket blocked in a write would make a plain close wait for ever
-            }
-            if (connections != null) {
-                connections.shutdownNow();
-            }
-            if (reaper != null) {
-                reaper.interrupt();
-            }
+            connections.stop();
         });
     }
 
@@ -208,127 +172,6 @@ public final class RecordHttpServer implements AutoCloseable {
     @Override
     public void close() {
         lifecycle.closeAndReport(shutdown());
-    }
-
-    private void acceptLoop() {
-        int failures = 0;
-        while (lifecycle.running()) {
-            Socket s;
-            try {
-                s = server.accept();
-            } catch (Throwable t) {
-                if (!lifecycle.running()) {
-                    return;
-                }
-                // a failure that repeats (out of file descriptors) must not spin a core or flood the log
-                failures++;
-                if (failures == 1 || failures % 100 == 0) {
-                    log.warn("records http: accept failed ({} in a row): {}", failures, t.toString());
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(
-                        TimeUnit.MILLISECONDS.toNanos(Math.min(1_000, 10L << Math.min(failures - 1, 7))));
-                continue;
-            }
-            failures = 0;
-            try {
-                admit(s);
-            } catch (Throwable t) {
-                log.error("records http: could not serve a connection: {}", t.toString(), t);
-                closeQuietly(s);
-            }
-        }
-    }
-
-    /** Closes connections past their head, body or reply deadline. */
-    private void reapLoop() {
-        Duration shortest = headerTimeout.compareTo(bodyTimeout) < 0 ? headerTimeout : bodyTimeout; // toMillis() overflows past 292e6 years
-        long every = shortest.compareTo(Duration.ofSeconds(4)) >= 0 ? 1000 : Math.max(10, shortest.toMillis() / 4);
-        while (lifecycle.running()) {
-            try {
-                Thread.sleep(every);
-            } catch (InterruptedException e) {
-                return;
-            }
-            try {
-                exchange.closeOverdue();
-            } catch (Throwable t) {
-                log.error("records http: closing overdue connections failed: {}", t.toString(), t);
-            }
-        }
-    }
-
-    private void admit(Socket s) {
-        InetAddress client = s.getInetAddress();
-        beforeCounting.run();
-        // counted in the map, atomically with release()'s removal: a counter taken from the map as the client's last
-        // connection ended would be counted after its removal, outside the map, and that connection escape the cap
-        int fromClient = perClient.merge(client, 1, Integer::sum);
-        int total = open.incrementAndGet();
-        if (total > maxConnections || fromClient > maxPerClient) {
-            release(client);
-            refusedConnections.incrementAndGet();
-            refuse(s);
-            return;
-        }
-        sockets.add(s);
-        try {
-            connections.execute(() -> {
-                try {
-                    if (lifecycle.running()) { // else accepted as a shutdown began, after it closed the connections it knew
-                        exchange.serve(s);
-                    }
-                } catch (Throwable t) {
-                    log.error("records http: connection failed: {}", t.toString(), t);
-                } finally {
-                    // released before the close: a client that read the reply to its end (the close)
-                    // and connects again is not counted twice
-                    sockets.remove(s);
-                    release(client);
-                    closeQuietly(s);
-                }
-            });
-        } catch (RuntimeException | Error e) { // shut down meanwhile, or no thread could be made (OutOfMemoryError)
-            sockets.remove(s);
-            closeQuietly(s);
-            release(client); // or the slot would be lost for good
-            if (e instanceof Error error) {
-                throw error; // logged by the accept loop, which goes on
-            }
-        }
-    }
-
-    private void release(InetAddress client) {
-        open.decrementAndGet();
-        perClient.computeIfPresent(client, (k, v) -> v > 1 ? v - 1 : null);
-    }
-
-    /** A best-effort 503 that never blocks the acceptor (the reply fits the socket buffer; TLS gets a plain close). */
-    private void refuse(Socket s) {
-        try {
-            if (!tls.isPresent()) {
-                OutputStream out = s.getOutputStream();
-                out.write(TOO_MANY);
-                out.flush();
-            }
-        } catch (IOException | RuntimeException ignored) {
-            // the client went away
-        } finally {
-            closeQuietly(s);
-        }
-    }
-
-    private static byte[] tooMany() {
-        String body = "{\"status\":\"error\",\"message\":\"too many connections; try again later\"}";
-        return ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                + "Retry-After: 1\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static void closeQuietly(Socket s) {
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // closing anyway
-        }
     }
 
     /**
