@@ -151,7 +151,7 @@ class RolloutTest {
             @Override
             public Instant instant() {
                 boolean sending = StackWalker.getInstance().walk(frames -> frames.anyMatch(
-                        f -> f.getClassName().equals("dev.outpost.fleet.internal.CallState") && f.getMethodName().equals("send")));
+                        f -> f.getClassName().equals("dev.outpost.fleet.internal.CallSender") && f.getMethodName().equals("send")));
                 Runnable r = sending ? whileSending.getAndSet(null) : null;
                 if (r != null) {
                     r.run();

@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The accounting of one fleet call: one slot per expected host, each settled exactly once; what
  * is not expected is counted apart. A rollout walks its slots batch by batch inside the same
- * accounting. Every method is called on the fleet's poller or timer thread or the caller's; the
- * state is guarded by this object's lock and user code runs on the callback executor, outside it.
+ * accounting; the request reaches the hosts through its {@link CallSender}. Every method is called on
+ * the fleet's poller or timer thread or the caller's; the state is guarded by this object's lock and
+ * user code runs on the callback executor, outside it.
  */
 public final class CallState {
     private static final Logger log = LoggerFactory.getLogger("dev.outpost.fleet.Fleet");
@@ -37,9 +38,9 @@ public final class CallState {
     private final Discovery.Source source;
     private final Duration deadline;
     private final Duration ttl;
-    private final boolean topic;
     private final boolean cancellable;
     private final FleetListener listener;
+    private final CallSender sender;
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private final CompletableFuture<FleetSummary> summary = new CompletableFuture<>();
     private final AtomicLong lateAfterSummary = new AtomicLong();
@@ -64,10 +65,10 @@ public final class CallState {
         this.source = discovery.source();
         this.deadline = deadline;
         this.ttl = ttl;
-        this.topic = topic;
         this.cancellable = cancellable;
         this.listener = listener;
         this.plan = plan;
+        this.sender = new CallSender(this, ctx, request, deadline, ttl, topic, plan.isPresent());
         this.t0 = ctx.ticker().getAsLong();
         for (HostRecord h : discovery.hosts()) {
             slots.put(h.id(), new Slot(h));
@@ -115,7 +116,7 @@ public final class CallState {
         synchronized (this) {
             all = List.copyOf(slots.values());
         }
-        send(all);
+        sender.send(all);
     }
 
     /** Starts rollout hosts while the plan allows; runs on the timer thread (or the caller's at first). */
@@ -139,89 +140,13 @@ public final class CallState {
         }
         dispatch(emitted);
         if (!step.start().isEmpty()) {
-            send(step.start());
+            sender.send(step.start());
         }
         finishIfDone(new ArrayList<>());
     }
 
-    private void send(List<Slot> targets) {
-        if (plan.isPresent() && !topic) {
-            List<Slot> unknown = targets.stream().filter(s -> s.host.requests().isEmpty()).toList();
-            if (!unknown.isEmpty()) {
-                // rollout hosts with no known destination are reached over the topic, selected by id
-                send(unknown, true);
-                send(targets.stream().filter(s -> !s.host.requests().isEmpty()).toList(), false);
-                return;
-            }
-        }
-        send(targets, topic);
-    }
-
-    private void send(List<Slot> targets, boolean topic) {
-        Instant now = ctx.clock().instant();
-        long nanos = ctx.ticker().getAsLong();
-        Request r = request.toBuilder().sentAt(now).ttl(ttl).build();
-        synchronized (this) {
-            targets = Slot.unsettled(targets); // chosen outside this lock: one cancelled since is neither sent nor settled again
-            if (targets.isEmpty()) {
-                return;
-            }
-            for (Slot s : targets) {
-                s.state = Slot.State.SENT;
-                s.sentAt = now;
-                s.sentNanos = nanos;
-                s.expiresAt = now.plus(ttl);
-            }
-        }
-        List<Slot> group = List.copyOf(targets);
-        Sweeper.Task task = ctx.sweeper().schedule(Sweeper.nanos(deadline), () -> onDeadline(group));
-        ctx.expectAnswers(this, deadline);
-        synchronized (this) {
-            for (Slot s : targets) {
-                s.deadline = task;
-            }
-        }
-        if (topic && plan.isPresent()) {
-            // rollout hosts reached over the topic: select them alone, in as many broadcasts as their ids need
-            for (List<Slot> part : FleetAttributes.idGroups(targets, s -> s.host.id())) {
-                broadcast(r.toBuilder().attribute(FleetAttributes.SELECT, FleetAttributes.idSelector(
-                        part.stream().map(s -> s.host.id()).toList())).build(), part);
-            }
-        } else if (topic) {
-            broadcast(r, targets);
-        } else {
-            dev.outpost.spi.Message body;
-            try {
-                body = ctx.sender().encode(r);
-            } catch (RuntimeException e) {
-                notDelivered(targets, e);
-                return;
-            }
-            for (Slot s : targets) {
-                CompletableFuture<Void> sent;
-                try {
-                    sent = ctx.sender().direct(s.host, body);
-                } catch (RuntimeException e) {
-                    sent = CompletableFuture.failedFuture(e);
-                }
-                sent.whenComplete((v, e) -> {
-                    if (e != null) {
-                        notDelivered(List.of(s), e);
-                    }
-                });
-            }
-        }
-    }
-
-    private void broadcast(Request r, List<Slot> targets) {
-        ctx.sender().topic(r).whenComplete((v, e) -> {
-            if (e != null) {
-                notDelivered(targets, e);
-            }
-        });
-    }
-
-    private void notDelivered(List<Slot> targets, Throwable e) {
+    /** The transport refused the request for {@code targets}: those not settled since are settled so. */
+    void notDelivered(List<Slot> targets, Throwable e) {
         Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
         String detail = "the transport refused it: " + cause;
         List<HostResult> emitted = new ArrayList<>();
@@ -288,7 +213,8 @@ public final class CallState {
         lateAfterSummary.incrementAndGet();
     }
 
-    private void onDeadline(List<Slot> group) {
+    /** The deadline of a group sent together passed: those still unanswered are settled. */
+    void onDeadline(List<Slot> group) {
         java.util.function.Predicate<String> live = ctx.live(group.size() == 1 ? Optional.of(group.get(0).host.id()) : Optional.empty());
         Instant now = ctx.clock().instant();
         List<HostResult> emitted = new ArrayList<>();
