@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.CollectorException;
 import dev.outpost.ConfigException;
 import dev.outpost.Request;
+import dev.outpost.host.internal.CommandLaunch;
 import dev.outpost.host.internal.CommandSettings;
 import dev.outpost.host.internal.ProcessRunner;
 import dev.outpost.host.internal.RevertStore;
@@ -79,15 +80,11 @@ public final class CommandCollector implements Collector, AutoCloseable {
                "command": {"type": "string", "pattern": "^[a-z0-9_][a-z0-9._-]*$", "maxLength": 128},
                "params": {"type": "object"}}}""");
 
-    /** Extra time the {@code timeout} wrapper gives a command after TERM before it sends KILL. */
-    static final Duration KILL_AFTER = Duration.ofSeconds(2);
-
     private final Map<String, CommandSpec> commands;
     private final Optional<RevertStore> reverts;
     private final Set<String> revertTargets;
     private final Clock clock;
-    private final Path sudoPath;
-    private final Path timeoutPath;
+    private final CommandLaunch launch;
     private final int maxArgChars;
     private final ScheduledExecutorService revertThread;
     /** Ids of reverts whose command still runs here: not run before it ends (after a crash none is). */
@@ -96,8 +93,7 @@ public final class CommandCollector implements Collector, AutoCloseable {
     private CommandCollector(Builder b) throws IOException {
         this.commands = Map.copyOf(b.commands);
         this.clock = b.clock;
-        this.sudoPath = b.sudoPath;
-        this.timeoutPath = b.timeoutPath;
+        this.launch = new CommandLaunch(b.sudoPath, b.timeoutPath);
         this.maxArgChars = b.maxArgChars;
         this.revertTargets = commands.values().stream().flatMap(c -> c.revertCommand().stream()).collect(Collectors.toUnmodifiableSet());
         if (b.stateDirectory.isPresent()) {
@@ -354,46 +350,8 @@ public final class CommandCollector implements Collector, AutoCloseable {
         return argv;
     }
 
-    private ProcessRunner.Outcome run(CommandSpec spec, List<String> argv, Duration timeout)
-            throws InterruptedException {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("PATH", CommandSpec.DEFAULT_PATH);
-        for (String name : spec.inheritEnv()) {
-            String v = System.getenv(name);
-            if (v != null) {
-                env.put(name, v);
-            }
-        }
-        env.putAll(spec.env());
-        List<String> command = argv;
-        Duration ours = timeout;
-        if (spec.sudo()) {
-            // root's processes are out of the worker's reach: the timeout is enforced inside sudo by
-            // coreutils timeout, which runs in a process group of its own and signals the whole group
-            // (TERM, then KILL); the worker's own kill of sudo comes a little later, as a last resort
-            command = new ArrayList<>();
-            command.add(sudoPath.toString());
-            command.add("-n");
-            command.add("--");
-            command.add(timeoutPath.toString());
-            command.add("--kill-after=" + KILL_AFTER.toSeconds() + "s");
-            command.add(String.format(java.util.Locale.ROOT, "%.3fs", Math.max(0.001, timeout.getSeconds() + timeout.getNano() / 1e9)));
-            command.addAll(argv);
-            ours = timeout.plus(KILL_AFTER).plusSeconds(3);
-        }
-        try {
-            ProcessRunner.Outcome o = ProcessRunner.run(command, env, spec.workingDirectory(), ours, spec.maxOutputBytes());
-            if (spec.sudo() && !o.timedOut() && (o.exitCode() == 124 || o.exitCode() == 137)) {
-                // timeout's own codes: the command ran out of time inside sudo
-                return new ProcessRunner.Outcome(o.exitCode(), true, o.durationMs(), o.stdout(), o.stdoutBytes(), o.stdoutTruncated(),
-                        o.stderr(), o.stderrBytes(), o.stderrTruncated());
-            }
-            return o;
-        } catch (IOException e) {
-            // the message names the executable, never the params
-            throw CollectorException.permanent("start-failed", "command '" + spec.name() + "' could not be started: "
-                    + e.getMessage().replace(String.join(" ", argv), spec.executable().toString()));
-        }
+    private ProcessRunner.Outcome run(CommandSpec spec, List<String> argv, Duration timeout) throws InterruptedException {
+        return launch.run(spec, argv, timeout);
     }
 
     /** Builds a {@link CommandCollector}. */
