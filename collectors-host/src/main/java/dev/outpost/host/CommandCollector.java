@@ -10,6 +10,7 @@ import dev.outpost.host.internal.ProcessRunner;
 import dev.outpost.host.internal.RevertStore;
 import dev.outpost.host.internal.Settings;
 import dev.outpost.host.internal.Template;
+import dev.outpost.host.internal.Threads;
 import dev.outpost.Json;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.CollectorContext;
@@ -29,6 +30,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -93,18 +95,15 @@ public final class CommandCollector implements Collector, AutoCloseable {
     private CommandCollector(Builder b) throws IOException {
         this.commands = Map.copyOf(b.commands);
         this.clock = b.clock;
-        this.launch = new CommandLaunch(b.sudoPath, b.timeoutPath);
+        this.launch = new CommandLaunch(b.sudoPath, b.timeoutPath, b.threadFactory);
         this.maxArgChars = b.maxArgChars;
         this.revertTargets = commands.values().stream().flatMap(c -> c.revertCommand().stream()).collect(Collectors.toUnmodifiableSet());
         if (b.stateDirectory.isPresent()) {
             RevertStore store = new RevertStore(b.stateDirectory.get());
             store.open(); // refuses a directory others own or may write
             this.reverts = Optional.of(store);
-            ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "outpost-host-command-revert");
-                t.setDaemon(true);
-                return t;
-            });
+            ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1,
+                    r -> Threads.newThread(b.threadFactory, r, "outpost-host-command-revert"));
             long every = b.revertCheckInterval.compareTo(Duration.ofDays(36_500)) > 0 // toMillis() overflows past 292e6 years
                     ? TimeUnit.DAYS.toMillis(36_500) : b.revertCheckInterval.toMillis();
             ex.scheduleWithFixedDelay(() -> {
@@ -363,6 +362,7 @@ public final class CommandCollector implements Collector, AutoCloseable {
         private Path timeoutPath = Path.of("/usr/bin/timeout");
         private int maxArgChars = 4096;
         private Duration revertCheckInterval = Duration.ofSeconds(1);
+        private Optional<ThreadFactory> threadFactory = Optional.empty();
 
         Builder() {}
 
@@ -419,6 +419,17 @@ public final class CommandCollector implements Collector, AutoCloseable {
                 throw new IllegalArgumentException("revertCheckInterval must be at least 1 ms");
             }
             this.revertCheckInterval = interval;
+            return this;
+        }
+
+        /**
+         * Makes every thread the collector starts: the revert thread and, for each run, the two
+         * that read the command's stdout and stderr. By default they are daemons named
+         * {@code outpost-host-command-revert} and {@code outpost-host-command-stdout-PID} /
+         * {@code outpost-host-command-stderr-PID}.
+         */
+        public Builder threadFactory(ThreadFactory threadFactory) {
+            this.threadFactory = Optional.of(Objects.requireNonNull(threadFactory, "threadFactory"));
             return this;
         }
 

@@ -22,6 +22,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * {@code host.file}: reads a file, or its tail, under allow-listed paths.
@@ -59,14 +62,29 @@ public final class FileCollector implements Collector {
 
     /** Runs between the checks and the open (tests: a file swapped meanwhile). */
     private final java.util.function.Consumer<Path> beforeOpen;
+    private final Optional<ThreadFactory> threadFactory;
 
     /** A collector reading its allowed paths from settings (found by {@code ServiceLoader}). */
     public FileCollector() {
-        this(p -> { });
+        this(p -> { }, Optional.empty());
+    }
+
+    /**
+     * A collector whose threads come from {@code threadFactory}: each read opens its file on a
+     * thread of its own (a FIFO swapped in would hold the open for ever, past the deadline). By
+     * default that thread is a daemon named {@code outpost-host-file-open}.
+     */
+    public FileCollector(ThreadFactory threadFactory) {
+        this(p -> { }, Optional.of(Objects.requireNonNull(threadFactory, "threadFactory")));
     }
 
     FileCollector(java.util.function.Consumer<Path> beforeOpen) {
+        this(beforeOpen, Optional.empty());
+    }
+
+    private FileCollector(java.util.function.Consumer<Path> beforeOpen, Optional<ThreadFactory> threadFactory) {
         this.beforeOpen = beforeOpen;
+        this.threadFactory = threadFactory;
     }
 
     @Override
@@ -139,7 +157,7 @@ public final class FileCollector implements Collector {
         SeekableByteChannel opened;
         try {
             // a FIFO swapped in since the check would hold an open for ever: bounded by the run's deadline
-            opened = BoundedOpen.open(real, context.remaining());
+            opened = BoundedOpen.open(real, context.remaining(), threadFactory);
         } catch (BoundedOpen.TimedOut t) {
             throw t.regularFile() ? CollectorException.retryable("io-failed", "could not open '" + requested + "' before the deadline")
                     : CollectorException.permanent("not-a-file", "'" + requested + "' is not a regular file");

@@ -8,8 +8,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -52,10 +54,14 @@ public final class BoundedOpen {
      * @throws InterruptedException when interrupted while waiting (likewise)
      */
     public static SeekableByteChannel open(Path path, Duration within) throws IOException, InterruptedException, TimedOut {
+        return open(path, within, Optional.empty());
+    }
+
+    /** {@link #open(Path, Duration)} with the opening thread from {@code threads} (default: {@code outpost-host-file-open}). */
+    public static SeekableByteChannel open(Path path, Duration within, Optional<ThreadFactory> threads)
+            throws IOException, InterruptedException, TimedOut {
         BoundedOpen o = new BoundedOpen(path);
-        Thread opener = new Thread(o::openNow, "outpost-host-file-open");
-        opener.setDaemon(true);
-        opener.start();
+        Threads.newThread(threads, o::openNow, "outpost-host-file-open").start();
         long nanos = within.compareTo(Duration.ofDays(36_500)) > 0 ? Long.MAX_VALUE : Math.max(0, within.toNanos());
         try {
             return o.opened.get(nanos, TimeUnit.NANOSECONDS);

@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadFactory;
 
 /** How {@code host.command} starts one allow-listed command: its environment, and the sudo wrapping. */
 public final class CommandLaunch {
@@ -18,10 +20,12 @@ public final class CommandLaunch {
 
     private final Path sudoPath;
     private final Path timeoutPath;
+    private final Optional<ThreadFactory> threads;
 
-    public CommandLaunch(Path sudoPath, Path timeoutPath) {
+    public CommandLaunch(Path sudoPath, Path timeoutPath, Optional<ThreadFactory> threads) {
         this.sudoPath = sudoPath;
         this.timeoutPath = timeoutPath;
+        this.threads = threads;
     }
 
     /**
@@ -56,7 +60,7 @@ public final class CommandLaunch {
             ours = timeout.plus(KILL_AFTER).plusSeconds(3);
         }
         try {
-            ProcessRunner.Outcome o = ProcessRunner.run(command, env, spec.workingDirectory(), ours, spec.maxOutputBytes());
+            ProcessRunner.Outcome o = ProcessRunner.run(command, env, spec.workingDirectory(), ours, spec.maxOutputBytes(), threads);
             if (spec.sudo() && !o.timedOut() && (o.exitCode() == 124 || o.exitCode() == 137)) {
                 // timeout's own codes: the command ran out of time inside sudo
                 return new ProcessRunner.Outcome(o.exitCode(), true, o.durationMs(), o.stdout(), o.stdoutBytes(), o.stdoutTruncated(),

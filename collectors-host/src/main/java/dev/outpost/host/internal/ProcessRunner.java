@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
@@ -29,16 +30,12 @@ public final class ProcessRunner {
 
     public static Outcome run(List<String> argv, Map<String, String> env, Path directory, Duration timeout, int maxOutputBytes)
             throws IOException, InterruptedException {
-        return run(argv, env, directory, timeout, maxOutputBytes, r -> {
-            Thread t = new Thread(r);
-            t.setDaemon(true);
-            return t;
-        });
+        return run(argv, env, directory, timeout, maxOutputBytes, Optional.empty());
     }
 
-    /** With the output readers' threads from {@code readers} (tests: a factory that fails). */
-    static Outcome run(List<String> argv, Map<String, String> env, Path directory, Duration timeout, int maxOutputBytes,
-            ThreadFactory readers) throws IOException, InterruptedException {
+    /** With the output readers' threads from {@code readers} (default: {@code outpost-host-command-stdout-PID} and {@code -stderr-PID}). */
+    public static Outcome run(List<String> argv, Map<String, String> env, Path directory, Duration timeout, int maxOutputBytes,
+            Optional<ThreadFactory> readers) throws IOException, InterruptedException {
         // a timeout past Long.MAX_VALUE ns (292 years) waits that long instead of failing after the start
         long timeoutNanos = timeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : Math.max(1, timeout.toNanos());
         ProcessBuilder pb = new ProcessBuilder(argv).directory(directory.toFile());
@@ -108,9 +105,8 @@ public final class ProcessRunner {
         }
     }
 
-    private static Thread reader(ThreadFactory readers, Capture c, String name) {
-        Thread t = readers.newThread(c);
-        t.setName(name);
+    private static Thread reader(Optional<ThreadFactory> readers, Capture c, String name) {
+        Thread t = Threads.newThread(readers, c, name);
         t.start();
         return t;
     }

@@ -36,7 +36,7 @@ class ProcessRunnerTest {
         Set<Long> before = ProcessHandle.current().children().map(ProcessHandle::pid).collect(Collectors.toSet());
 
         assertThatThrownBy(() -> ProcessRunner.run(List.of("sleep", "60"), Map.of("PATH", "/usr/bin:/bin"), tmp,
-                Duration.ofMinutes(5), 1024, secondFails)).hasMessageContaining("no thread (test)");
+                Duration.ofMinutes(5), 1024, java.util.Optional.of(secondFails))).hasMessageContaining("no thread (test)");
 
         assertThat(ProcessHandle.current().children().filter(h -> !before.contains(h.pid())).filter(ProcessHandle::isAlive)
                 .map(h -> h.info().commandLine().orElse("?")).toList()).as("the child is killed and reaped").isEmpty();
