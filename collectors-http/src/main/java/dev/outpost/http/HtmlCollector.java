@@ -77,7 +77,7 @@ public final class HtmlCollector implements Collector, AutoCloseable {
     }
 
     private HtmlCollector(HttpOptions options) {
-        this.core = new Core(Objects.requireNonNull(options, "options"));
+        this.core = new Core(Objects.requireNonNull(options, "options"), options.threadFactory());
     }
 
     /** A collector with explicit options (egress policy, resolver, timeouts, limits, TLS trust). */

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ThreadFactory;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.X509TrustManager;
 
@@ -61,6 +62,7 @@ public final class HttpOptions {
     private final String userAgent;
     private final Optional<SSLSocketFactory> sslSocketFactory;
     private final Optional<X509TrustManager> trustManager;
+    private final Optional<ThreadFactory> threadFactory;
 
     private HttpOptions(Builder b) {
         this.egressPolicy = b.egressPolicy;
@@ -73,6 +75,7 @@ public final class HttpOptions {
         this.userAgent = b.userAgent;
         this.sslSocketFactory = b.sslSocketFactory;
         this.trustManager = b.trustManager;
+        this.threadFactory = b.threadFactory;
     }
 
     /** The defaults: the default egress policy, the system resolver and trust store, default limits. */
@@ -133,6 +136,11 @@ public final class HttpOptions {
     /** The trust manager that goes with {@link #sslSocketFactory()}. */
     public Optional<X509TrustManager> trustManager() {
         return trustManager;
+    }
+
+    /** The user's thread factory, for the collectors built from these options. */
+    Optional<ThreadFactory> threadFactory() {
+        return threadFactory;
     }
 
     /**
@@ -198,6 +206,7 @@ public final class HttpOptions {
         b.userAgent = userAgent;
         b.sslSocketFactory = sslSocketFactory;
         b.trustManager = trustManager;
+        b.threadFactory = threadFactory;
         return b;
     }
 
@@ -213,6 +222,7 @@ public final class HttpOptions {
         private String userAgent = DEFAULT_USER_AGENT;
         private Optional<SSLSocketFactory> sslSocketFactory = Optional.empty();
         private Optional<X509TrustManager> trustManager = Optional.empty();
+        private Optional<ThreadFactory> threadFactory = Optional.empty();
 
         private Builder() {}
 
@@ -278,6 +288,18 @@ public final class HttpOptions {
         public Builder tls(SSLSocketFactory sslSocketFactory, X509TrustManager trustManager) {
             this.sslSocketFactory = Optional.of(Objects.requireNonNull(sslSocketFactory, "sslSocketFactory"));
             this.trustManager = Optional.of(Objects.requireNonNull(trustManager, "trustManager"));
+            return this;
+        }
+
+        /**
+         * Makes every thread a collector built from these options starts: the one that cancels
+         * fetches past their deadline and the pool that runs DNS lookups (so that a silent name
+         * server cannot hold a fetch past it). By default they are daemons named
+         * {@code outpost-http-deadline-N} and {@code outpost-http-resolve-N}. (OkHttp's own
+         * connection-pool cleanup runs on its shared {@code OkHttp TaskRunner} threads.)
+         */
+        public Builder threadFactory(ThreadFactory threadFactory) {
+            this.threadFactory = Optional.of(Objects.requireNonNull(threadFactory, "threadFactory"));
             return this;
         }
 

@@ -48,7 +48,7 @@ public final class HttpRequestCollector implements Collector, AutoCloseable {
     }
 
     private HttpRequestCollector(HttpOptions options) {
-        this.core = new Core(Objects.requireNonNull(options, "options"));
+        this.core = new Core(Objects.requireNonNull(options, "options"), options.threadFactory());
     }
 
     /** A collector with explicit options (egress policy, resolver, timeouts, limits, TLS trust). */

@@ -36,10 +36,10 @@ public final class Core implements AutoCloseable {
     private final Fetcher fetcher;
     private final Map<Map<String, String>, HttpOptions> effective = new ConcurrentHashMap<>();
 
-    /** A core for {@code options}. */
-    public Core(HttpOptions options) {
+    /** A core for {@code options}, its threads from {@code threads} (the user's factory, if any). */
+    public Core(HttpOptions options, Optional<java.util.concurrent.ThreadFactory> threads) {
         this.options = options;
-        this.fetcher = new Fetcher(options);
+        this.fetcher = new Fetcher(options, threads);
     }
 
     /** The options the collector was built with. */

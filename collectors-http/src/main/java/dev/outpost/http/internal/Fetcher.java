@@ -70,12 +70,14 @@ public final class Fetcher implements AutoCloseable {
     private final Resolver resolver;
     private final String userAgent;
     private final Map<EgressPolicy, OkHttpClient> clients = new ConcurrentHashMap<>();
-    private final Watchdog watchdog = new Watchdog();
+    private final Watchdog watchdog;
     // DNS lookups, so that a silent name server cannot hold a fetch past its deadline (see PolicyDns.DEADLINE).
-    private final java.util.concurrent.ThreadPoolExecutor lookups = lookups();
+    private final java.util.concurrent.ThreadPoolExecutor lookups;
 
-    /** A fetcher with the resolver, TLS and user agent of {@code options}. */
-    public Fetcher(HttpOptions options) {
+    /** A fetcher with the resolver, TLS and user agent of {@code options}, its threads from {@code threads} when given. */
+    public Fetcher(HttpOptions options, Optional<java.util.concurrent.ThreadFactory> threads) {
+        this.watchdog = new Watchdog(threads);
+        this.lookups = lookups(threads);
         OkHttpClient.Builder b = new OkHttpClient.Builder()
                 // Redirects are followed here, hop by hop, so that each is checked and recorded.
                 .followRedirects(false)
@@ -109,15 +111,12 @@ public final class Fetcher implements AutoCloseable {
 
     private record CallTimeouts(Duration connect, Duration read) {}
 
-    private static java.util.concurrent.ThreadPoolExecutor lookups() {
+    private static java.util.concurrent.ThreadPoolExecutor lookups(Optional<java.util.concurrent.ThreadFactory> threads) {
         java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
         // Bounded: lookups a silent name server holds queue the others, each still bounded by its fetch's deadline.
         java.util.concurrent.ThreadPoolExecutor e = new java.util.concurrent.ThreadPoolExecutor(16, 16, 10, TimeUnit.SECONDS,
-                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "outpost-http-resolve-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+                new java.util.concurrent.LinkedBlockingQueue<>(),
+                r -> Watchdog.newThread(threads, r, "outpost-http-resolve-" + n.incrementAndGet()));
         e.allowCoreThreadTimeOut(true);
         return e;
     }

@@ -1,7 +1,9 @@
 package dev.outpost.http.internal;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -18,11 +20,30 @@ final class Watchdog implements AutoCloseable {
     private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
+    private final Optional<ThreadFactory> threads;
     private final Map<Call, Long> deadlines = new ConcurrentHashMap<>();
     private final Object lock = new Object();
     private Thread thread;
     private volatile boolean parked;
     private volatile boolean closed;
+
+    Watchdog(Optional<ThreadFactory> threads) {
+        this.threads = threads;
+    }
+
+    /** A thread of the user's factory when one was given, else a daemon named {@code defaultName}. */
+    static Thread newThread(Optional<ThreadFactory> threads, Runnable r, String defaultName) {
+        if (threads.isPresent()) {
+            Thread t = threads.get().newThread(r);
+            if (t == null) {
+                throw new IllegalStateException("the ThreadFactory returned null for " + defaultName);
+            }
+            return t;
+        }
+        Thread t = new Thread(r, defaultName);
+        t.setDaemon(true); // a collector left open must not keep the JVM alive
+        return t;
+    }
 
     /** Watches {@code call} until {@link #release}; cancels it once {@code System.nanoTime()} passes {@code deadlineNanos}. */
     void watch(Call call, long deadlineNanos) {
@@ -31,9 +52,9 @@ final class Watchdog implements AutoCloseable {
         if (t == null) {
             synchronized (lock) {
                 if (thread == null && !closed) {
-                    thread = new Thread(this::run, "outpost-http-deadline-" + SEQUENCE.incrementAndGet());
-                    thread.setDaemon(true);
-                    thread.start();
+                    Thread made = newThread(threads, this::run, "outpost-http-deadline-" + SEQUENCE.incrementAndGet());
+                    made.start();
+                    thread = made;
                 }
                 t = thread;
             }
