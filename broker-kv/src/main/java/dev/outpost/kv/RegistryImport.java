@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
+import dev.outpost.kv.internal.ImportSpool;
 import dev.outpost.kv.internal.Values;
 import dev.outpost.kv.internal.Wire;
 import dev.outpost.spi.Registry;
@@ -35,7 +36,8 @@ import java.util.TreeSet;
  * }
  * }</pre>
  *
- * <p>Every line is checked before anything is written: a bad one fails the import with
+ * <p>Every line is checked before anything is written (the checked lines wait in an owner-only
+ * temporary file, so memory holds their keys, not their values): a bad one fails the import with
  * {@link RegistryException.InvalidValue} naming its line number, and the registry is left as it
  * was. A line is a JSON object with a valid {@code key}, a {@code value}, and optionally a
  * {@code version} (an integer from 1 to {@value #MAX_VERSION}), {@code updatedAt} and
@@ -68,6 +70,19 @@ public final class RegistryImport {
      * @throws RegistryException.InvalidValue naming the first bad line
      */
     public static List<RegistryEntry> read(Reader in, int maxValueBytes, Clock clock) {
+        List<RegistryEntry> out = new ArrayList<>();
+        check(in, maxValueBytes, clock, (text, e) -> out.add(e));
+        return out;
+    }
+
+    /** Takes each checked line: its text and its entry. */
+    @FunctionalInterface
+    private interface Checked {
+        void line(String text, RegistryEntry entry) throws IOException;
+    }
+
+    /** Reads and checks every line, handing each to {@code sink} as it goes. */
+    private static void check(Reader in, int maxValueBytes, Clock clock, Checked sink) {
         Objects.requireNonNull(in, "in");
         Objects.requireNonNull(clock, "clock");
         if (maxValueBytes < 1) {
@@ -75,7 +90,6 @@ public final class RegistryImport {
         }
         // a value may grow six-fold when escaped (\\u0000), plus the other fields
         long maxLine = (long) maxValueBytes * 6 + 4096;
-        List<RegistryEntry> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         StringBuilder line = new StringBuilder();
         int number = 0;
@@ -106,15 +120,15 @@ public final class RegistryImport {
                 if (tooLong) {
                     throw bad(number, "is longer than " + maxLine + " characters");
                 }
-                if (line.toString().isBlank()) {
+                String text = line.toString();
+                if (text.isBlank()) {
                     continue;
                 }
-                out.add(parse(line.toString(), number, seen, maxValueBytes, clock));
+                sink.line(text, parse(text, number, seen, maxValueBytes, clock));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out;
     }
 
     private static RegistryEntry parse(String text, int number, Set<String> seen, int maxValueBytes, Clock clock) {
@@ -223,7 +237,22 @@ public final class RegistryImport {
     public static int into(Registry registry, Reader in, ImportMode mode) {
         Objects.requireNonNull(registry, "registry");
         Objects.requireNonNull(mode, "mode");
-        List<RegistryEntry> lines = read(in, SqliteRegistry.MAX_VALUE_BYTES_LIMIT, Clock.systemUTC());
+        // Two passes, the second over a spool: holding every checked entry until the first write
+        // made an import larger than the heap fail with OutOfMemoryError.
+        try (ImportSpool lines = ImportSpool.create()) {
+            Clock clock = Clock.systemUTC();
+            check(in, SqliteRegistry.MAX_VALUE_BYTES_LIMIT, clock, (text, e) -> lines.add(text));
+            return write(registry, lines.entries(text -> parseChecked(text, clock)), mode);
+        }
+    }
+
+    /** A line checked before: parsed again as it is written. */
+    private static RegistryEntry parseChecked(String text, Clock clock) {
+        // keys were checked to be unique in the first pass; the spool is owner-only, written by this import
+        return parse(text, 0, new HashSet<>(), SqliteRegistry.MAX_VALUE_BYTES_LIMIT, clock);
+    }
+
+    private static int write(Registry registry, Iterable<RegistryEntry> lines, ImportMode mode) {
         if (registry instanceof SqliteRegistry sqlite) {
             return sqlite.importAll(lines, mode);
         }

@@ -231,7 +231,7 @@ public final class SqliteRegistry implements Registry {
     }
 
     /** Writes checked import lines in one transaction (for {@link RegistryImport}). */
-    int importAll(List<RegistryEntry> lines, ImportMode mode) {
+    int importAll(Iterable<RegistryEntry> lines, ImportMode mode) {
         return writes.importAll(lines, mode == ImportMode.ADD, mode == ImportMode.MIRROR);
     }
 

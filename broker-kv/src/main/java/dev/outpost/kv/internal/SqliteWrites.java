@@ -154,7 +154,7 @@ public final class SqliteWrites implements StampedWrites {
      * version and its current version plus one. {@code onlyNew}: keys that are live stay as they
      * are; {@code mirror}: live keys the lines do not name are deleted.
      */
-    public int importAll(List<RegistryEntry> lines, boolean onlyNew, boolean mirror) {
+    public int importAll(Iterable<RegistryEntry> lines, boolean onlyNew, boolean mirror) {
         for (RegistryEntry e : lines) {
             Values.check(e.key(), e.value(), maxValueBytes);
         }
