@@ -4,6 +4,7 @@ import dev.outpost.CollectorException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.LongSupplier;
 import org.jsoup.nodes.CDataNode;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
@@ -32,6 +33,7 @@ public final class Extraction {
 
     private final long deadlineNanos;
     private final String host;
+    private final LongSupplier ticker;
     private long remaining;
     private boolean truncated;
     private int ticks;
@@ -42,9 +44,15 @@ public final class Extraction {
      * @param host the page's host, for messages
      */
     public Extraction(long budgetChars, long deadlineNanos, String host) {
+        this(budgetChars, deadlineNanos, host, System::nanoTime);
+    }
+
+    /** With the time from {@code ticker} (tests: a fake one), in which {@code deadlineNanos} is. */
+    Extraction(long budgetChars, long deadlineNanos, String host, LongSupplier ticker) {
         this.remaining = Math.max(0, budgetChars);
         this.deadlineNanos = deadlineNanos;
         this.host = host;
+        this.ticker = ticker;
     }
 
     /** Whether the budget ran out: some values were cut or left out. */
@@ -192,12 +200,22 @@ public final class Extraction {
         return html;
     }
 
-    /** Elements of {@code doc} that {@code evaluator} matches, checking the deadline at each. */
+    /**
+     * Elements of {@code doc} that {@code evaluator} matches, checking the deadline as it goes: every
+     * few matches, or before each one when a match may cost a whole subtree ({@code :contains*}
+     * gathers the element's text, {@code :has} walks below it), so that at most one match runs
+     * past the deadline.
+     */
     public Elements select(Document doc, Evaluator evaluator) {
+        boolean costly = costly(evaluator);
         Evaluator guarded = new Evaluator() {
             @Override
             public boolean matches(Element root, Element element) {
-                tick();
+                if (costly) {
+                    check(); // on an ancestor of a large page one match is worth thousands of cheap ones
+                } else {
+                    tick();
+                }
                 return evaluator.matches(root, element);
             }
 
@@ -215,15 +233,24 @@ public final class Extraction {
         }
     }
 
+    /** Whether one match of {@code evaluator} may cost the whole subtree below the element. */
+    static boolean costly(Evaluator evaluator) {
+        String s = evaluator.toString().toLowerCase(Locale.ROOT);
+        return s.contains(":contains") || s.contains(":has(");
+    }
+
     /** Checks the deadline and the interrupt flag every few calls. */
     void tick() {
-        if (++ticks % CHECK_EVERY != 0) {
-            return;
+        if (++ticks % CHECK_EVERY == 0) {
+            check();
         }
+    }
+
+    private void check() {
         if (Thread.currentThread().isInterrupted()) {
             throw new CollectorException("interrupted", "extracting from the page of " + host + " was interrupted", true, null);
         }
-        if (System.nanoTime() - deadlineNanos > 0) {
+        if (ticker.getAsLong() - deadlineNanos > 0) {
             throw CollectorException.permanent("too-slow", "the selectors did not finish on the page of " + host
                     + " within the time left (timeoutMs, or the worker's deadline); use simpler selectors");
         }

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.CollectorException;
+import java.util.concurrent.TimeUnit;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
+import org.jsoup.select.Evaluator;
 import org.jsoup.select.QueryParser;
 import org.junit.jupiter.api.Test;
 
@@ -64,6 +66,36 @@ class ExtractionTest {
                     assertThat(e.getMessage()).contains("late.example");
                 });
         assertThat(unbounded().select(doc, QueryParser.parse("div"))).hasSize(2000);
+    }
+
+    @Test
+    void aCostlyMatchIsNotRepeatedPastTheDeadline() {
+        // each :contains on an ancestor costs that ancestor's whole text: here 10 ms a match, on a fake ticker
+        Document doc = Jsoup.parse("<div>".repeat(200) + "text" + "</div>".repeat(200));
+        long[] now = {0};
+        int[] calls = {0};
+        Evaluator contains = QueryParser.parse("div:contains(needle)");
+        Evaluator costly = new Evaluator() {
+            @Override
+            public boolean matches(Element root, Element element) {
+                if (element.ownerDocument() == doc) { // not the reset on an empty element afterwards
+                    calls[0]++;
+                    now[0] += TimeUnit.MILLISECONDS.toNanos(10);
+                }
+                return contains.matches(root, element);
+            }
+
+            @Override
+            public String toString() {
+                return contains.toString();
+            }
+        };
+        Extraction x = new Extraction(1000, TimeUnit.MILLISECONDS.toNanos(100), "big.example", () -> now[0]);
+        assertThatThrownBy(() -> x.select(doc, costly)).isInstanceOfSatisfying(CollectorException.class,
+                e -> assertThat(e.code()).isEqualTo("too-slow"));
+        // before: the deadline was first looked at after 256 matches, 2.5 s of work past a 100 ms deadline
+        assertThat(calls[0]).as("matches run").isLessThanOrEqualTo(11);
+        assertThat(now[0]).isLessThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(110));
     }
 
     @Test
