@@ -66,8 +66,9 @@ import org.slf4j.LoggerFactory;
  *   <li><b>User code cannot stop it.</b> Whatever the handler or a listener throws,
  *       {@link Error}s included, is caught, counted ({@link #handlerFailures()}) and logged; an
  *       interrupt it leaves set is cleared before the next receive. Nor can the transport's receive:
- *       a null result counts as a failed receive, null entries are skipped, and deliveries beyond
- *       what was asked for are handed back at once (logged once).
+ *       a null result, or one whose elements throw when read, counts as a failed receive, null
+ *       entries are skipped, and deliveries beyond what was asked for are handed back at once
+ *       (logged once).
  *   <li><b>Lifecycle.</b> Nothing runs before {@link #start()} (twice: {@link IllegalStateException}).
  *       {@link #shutdown()} interrupts a thread only while it waits for free slots or stands by, inside a receive
  *       or in the pause after a failed one, never while it runs the handler, and completes once
@@ -321,6 +322,7 @@ public final class PollLoop implements AutoCloseable {
                         if (got == null) {
                             throw new IllegalStateException(transport.getClass().getName() + ".receive returned null");
                         }
+                        got = new ArrayList<>(got); // a lazy view whose get() throws fails here, as the receive, not the thread
                     } finally {
                         leaveReceive(entered);
                     }

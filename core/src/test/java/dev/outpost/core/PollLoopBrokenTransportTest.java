@@ -89,6 +89,34 @@ class PollLoopBrokenTransportTest {
     }
 
     @Test
+    void aResultWhoseElementsThrowIsAFailedReceiveAndTheThreadGoesOn() throws Exception {
+        Semaphore slots = new Semaphore(10);
+        // a lazy view (a mapped list) whose mapping fails on one message
+        transport.script.add(() -> new java.util.AbstractList<Delivery>() {
+            @Override
+            public Delivery get(int i) {
+                if (i == 1) {
+                    throw new IllegalArgumentException("malformed message (test)");
+                }
+                return delivery("lazy-" + i);
+            }
+
+            @Override
+            public int size() {
+                return 2;
+            }
+        });
+        transport.script.add(() -> List.of(delivery("after")));
+        try (PollLoop l = loop(slots)) {
+            l.start();
+            assertThat(handled.poll(10, TimeUnit.SECONDS)).isEqualTo("after");
+            assertThat(l.receiveFailures()).isEqualTo(1);
+            assertThat(l.threads()).allMatch(WorkerStatus.ThreadHealth::alive);
+        }
+        assertThat(slots.availablePermits()).isEqualTo(10); // before: the thread died holding the receive's slots
+    }
+
+    @Test
     void aDeliveryWhoseIdThrowsDoesNotEndTheThread() throws Exception {
         Semaphore slots = new Semaphore(10);
         PollLoop l = PollLoop.builder(transport, "requests").maxBatch(10).pollWait(Duration.ofMillis(200))
