@@ -475,7 +475,7 @@ public final class SqsTransport implements Transport {
                 throw new ConfigException(problems);
             }
             if (sqs == null && settings.filter(ClientSettings::any).isPresent()) { // only now: a failed build leaves none open
-                owned.add(sqs = settings.get().client());
+                sqs = settings.get().client(owned);
             }
             linger = linger == null ? DEFAULT_LINGER : linger;
             ackLinger = ackLinger == null ? DEFAULT_ACK_LINGER : ackLinger;
@@ -485,8 +485,7 @@ public final class SqsTransport implements Transport {
             boolean created = sqs == null || owned.contains(sqs);
             SqsAsyncClient client = sqs;
             if (client == null) {
-                client = SqsAsyncClient.create();
-                owned.add(client);
+                client = ClientSettings.NONE.client(owned);
             }
             SqsTransport t = new SqsTransport(this, client);
             owned.clear(); // the transport closes them; a second build() creates its own

@@ -12,6 +12,7 @@ import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.NoSuchDestinationException;
 import dev.outpost.spi.TransportException;
+import dev.outpost.sqs.internal.ClientSettings;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -361,6 +362,27 @@ class HardeningTest {
             assertThat(got).hasSize(1);
             got.get(0).ack().join();
         }
+    }
+
+    @Test
+    void aClientItCreatesHasTheTransportsOwnEventLoopEndedWhenItCloses() throws Exception {
+        ElasticMq.createQueue(admin, "own-client", 30, Map.of());
+        Map<String, String> c = Map.of("outpost.sqs.endpoint", endpoint(), "outpost.sqs.region", "eu-west-1",
+                "outpost.sqs.access-key-id", "AKIDEXAMPLE", "outpost.sqs.secret-access-key", "secret-example",
+                "outpost.sqs.requests", "own-client");
+        List<Thread> io;
+        try (SqsTransport t = SqsTransport.builder().configure(config(c)).build()) {
+            t.send("requests", text("x")).join();
+            // An event loop the SDK makes is ended with Netty's 2 s quiet period, which every close (every CLI
+            // command) waited out: the client the transport creates runs on the transport's own, ended at once.
+            io = Thread.getAllStackTraces().keySet().stream()
+                    .filter(th -> th.getName().startsWith(ClientSettings.IO_THREADS)).toList();
+            assertThat(io).as("the client's I/O threads are the transport's").isNotEmpty();
+        }
+        for (Thread th : io) {
+            th.join(10_000); // a bound against a hang only: they have ended when close() returns
+        }
+        assertThat(io).noneMatch(Thread::isAlive);
     }
 
     @Test

@@ -5,11 +5,15 @@ import dev.outpost.spi.ConfigSource;
 import java.net.URI;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.SqsAsyncClientBuilder;
@@ -74,17 +78,46 @@ public record ClientSettings(Optional<URI> endpoint, Optional<Region> region, Op
         return endpoint.isPresent() || region.isPresent() || profile.isPresent() || staticCredentials.isPresent();
     }
 
-    /** The client these settings describe (the SDK starts no thread until its first call). */
-    public SqsAsyncClient client() {
-        SqsAsyncClientBuilder b = SqsAsyncClient.builder();
-        endpoint.ifPresent(b::endpointOverride);
-        region.ifPresent(b::region);
-        if (staticCredentials.isPresent()) {
-            b.credentialsProvider(staticCredentials.get());
-        } else {
-            profile.ifPresent(p -> b.credentialsProvider(ProfileCredentialsProvider.create(p)));
+    /** No key set: the SDK's default chain, as {@code SqsAsyncClient.create()}. */
+    public static final ClientSettings NONE = new ClientSettings(Optional.empty(), Optional.empty(), Optional.empty(),
+            Optional.empty());
+
+    /** The name prefix of the I/O threads of the clients the transport creates. */
+    public static final String IO_THREADS = "outpost-sqs-io-";
+
+    /**
+     * The client these settings describe (the SDK starts no thread until its first call), added to {@code owned}
+     * followed by what ends its event loop once it is closed.
+     */
+    public SqsAsyncClient client(List<AutoCloseable> owned) {
+        // The SDK ends an event loop it made with Netty's 2 s quiet period, which every close of a transport (every
+        // command of the CLI) waited out; this one is ended without it, after the client closed its connections.
+        AtomicInteger n = new AtomicInteger();
+        SdkEventLoopGroup loop = SdkEventLoopGroup.builder().threadFactory(r -> {
+            Thread t = new Thread(r, IO_THREADS + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }).build();
+        Runnable endLoop = () -> loop.eventLoopGroup().shutdownGracefully(0, 5, TimeUnit.SECONDS)
+                .awaitUninterruptibly(5, TimeUnit.SECONDS);
+        try {
+            SqsAsyncClientBuilder b = SqsAsyncClient.builder()
+                    .httpClientBuilder(NettyNioAsyncHttpClient.builder().eventLoopGroup(loop));
+            endpoint.ifPresent(b::endpointOverride);
+            region.ifPresent(b::region);
+            if (staticCredentials.isPresent()) {
+                b.credentialsProvider(staticCredentials.get());
+            } else {
+                profile.ifPresent(p -> b.credentialsProvider(ProfileCredentialsProvider.create(p)));
+            }
+            SqsAsyncClient client = b.build();
+            owned.add(client);
+            owned.add(endLoop::run);
+            return client;
+        } catch (RuntimeException | Error e) {
+            endLoop.run(); // its selectors are open already
+            throw e;
         }
-        return b.build();
     }
 
     /** A linger set by a builder call: 0 to 1 s. */
