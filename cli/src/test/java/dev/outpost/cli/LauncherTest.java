@@ -1,0 +1,47 @@
+package dev.outpost.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The launcher script ({@code src/main/dist/bin/outpost}), run with a stand-in java that records what it was given. */
+class LauncherTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theLaunchersOwnVariablesDoNotReachTheCommandAsConfiguration() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/bin/sh")), "needs /bin/sh");
+        Path bin = Files.createDirectories(dir.resolve("outpost/bin"));
+        Files.createDirectories(dir.resolve("outpost/lib"));
+        Path launcher = Files.copy(Path.of("src/main/dist/bin/outpost"), bin.resolve("outpost"));
+        Path java = dir.resolve("java");
+        Files.writeString(java, "#!/bin/sh\nenv > \"$(dirname \"$0\")/env.txt\"\nprintf '%s\\n' \"$@\" > \"$(dirname \"$0\")/args.txt\"\n");
+        for (Path p : List.of(launcher, java)) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
+        }
+        // install-service's units set OUTPOST_JAVA_OPTS=, and OUTPOST_* variables are configuration to the
+        // command: outpost.java.opts, an unknown key, stopped every daemon such a unit started (exit 78)
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "worker", "--config", "w.yaml");
+        pb.environment().put("JAVA", java.toString());
+        pb.environment().put("OUTPOST_JAVA_OPTS", "-Xmx64m -Xss1m");
+        pb.environment().put("OUTPOST_CDS", "off");
+        pb.environment().put("OUTPOST_WORKER_ID", "kept");
+        Process p = pb.inheritIO().start();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+
+        assertThat(Files.readAllLines(dir.resolve("args.txt")))
+                .containsSubsequence("-Xmx64m", "-Xss1m", "dev.outpost.cli.Outpost", "worker", "--config", "w.yaml");
+        List<String> env = Files.readAllLines(dir.resolve("env.txt"));
+        assertThat(env).noneMatch(l -> l.startsWith("OUTPOST_JAVA_OPTS=") || l.startsWith("OUTPOST_CDS="))
+                .contains("OUTPOST_WORKER_ID=kept");
+    }
+}
