@@ -54,7 +54,7 @@ class ReadmeExampleTest {
             System.out.println(response.result().orElseThrow().asText()); // hello, Ada
         } finally {
             worker.close();
-            workerSide.close();
+            workerSide.close(); // waits for the poll the worker gave up to end: up to 20 s (see below)
             clientSide.close();
         }
         // README:end
