@@ -78,6 +78,38 @@ class WorkerRetryTest {
     }
 
     @Test
+    void aRetryableFailureDeadLetteredAfterItsLastAttemptIsLogged() throws Exception {
+        // refusals are logged at WARN; a CollectorException.retryable that ran out of attempts was copied to the
+        // dead-letter queue with nothing in the log above DEBUG, so its operator could not tell why it was there
+        ch.qos.logback.classic.Logger workerLog =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.outpost.Worker");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        workerLog.addAppender(logged);
+        try {
+            worker = Worker.builder(transport).id("w-retry")
+                    .collector(Collectors.of("busy", (r, c) -> {
+                        throw CollectorException.retryable("backend-busy", "the inventory database is busy");
+                    }))
+                    .maxAttempts(2)
+                    .backoff(Duration.ZERO, Duration.ZERO)
+                    .pollWait(Duration.ofMillis(100))
+                    .build().start();
+            client = Client.builder(transport).pollWait(Duration.ofMillis(100)).build().start();
+            Response r = client.call(Request.builder("busy").build(), Duration.ofSeconds(10)).get();
+            assertThat(r.error().orElseThrow().code()).isEqualTo("backend-busy");
+            await().atMost(Duration.ofSeconds(5)).until(() -> worker.status().counters().deadLettered() == 1);
+        } finally {
+            workerLog.detachAppender(logged);
+        }
+        assertThat(logged.list).filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .anySatisfy(line -> assertThat(line).contains("w-retry").contains("'busy'").contains("attempts-exhausted")
+                        .contains("backend-busy: the inventory database is busy"));
+    }
+
+    @Test
     void permanentFailuresAreAnsweredAtOnceWithoutDeadLetter() throws Exception {
         AtomicInteger runs = new AtomicInteger();
         worker = Worker.builder(transport)

@@ -347,6 +347,11 @@ final class Finisher {
             sent = CompletableFuture.failedFuture(e);
         }
         return sent.thenRun(() -> {
+            // the caller has the error, but only this line tells an operator why the copy is there (refusals have theirs)
+            if (reason == RejectReason.ATTEMPTS_EXHAUSTED) {
+                log.warn("worker {}: request {} for '{}' failed on its last attempt ({}) and was dead-lettered ({}): {}",
+                        s.workerId(), f.request.id(), f.request.collector(), f.attempt(), reason.code(), truncate(detail));
+            }
             counters.deadLettered.increment();
             guard.run("listener onDeadLettered", () -> s.listener().onDeadLettered(d, reason, detail));
         });
