@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 
 /** {@code outpost call COLLECTOR}: one request to one worker queue, its answer printed. */
 @Command(name = "call", description = "Calls a collector on one worker (queue) and prints the answer.",
@@ -51,6 +52,10 @@ final class CallCommand implements Callable<Integer> {
     }
 
     static int call(GlobalOptions global, CommandSpec spec, Request request, String to, Duration timeout) throws Exception {
+        if (global.demo && to != null && !Connection.DEMO_IDS.contains(to)) { // else it waits out the timeout for no one
+            throw new ParameterException(spec.commandLine(), "--to " + to + ": no demo worker reads it; the demo fleet's queues are "
+                    + String.join(", ", Connection.DEMO_IDS));
+        }
         try (Connection c = Connection.openFor(global, to)) {
             String destination = to != null ? to : c.defaultDestination();
             Output out = new Output(global, spec.commandLine().getOut(), spec.commandLine().getErr(), 1);

@@ -40,7 +40,8 @@ final class Connection implements AutoCloseable {
         return open(options, Optional.empty(), id -> !DEMO_IDS.contains(queue) || id.equals(queue));
     }
 
-    private static final java.util.Set<String> DEMO_IDS = java.util.Set.of("demo-1", "demo-2", "demo-3", "demo-4", "demo-5");
+    /** The queues the demo fleet's workers read, one each. */
+    static final List<String> DEMO_IDS = List.of("demo-1", "demo-2", "demo-3", "demo-4", "demo-5");
 
     /** @param sendTo where the client's {@code send} goes (a broadcast's topic); default the configured requests */
     static Connection open(GlobalOptions options, Optional<String> sendTo) {

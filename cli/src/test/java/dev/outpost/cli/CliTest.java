@@ -157,8 +157,11 @@ class CliTest {
     @Test
     void exitCodesSayWhatHappened() {
         assertThat(run("call", "no.such.collector", "--demo", "--to", "demo-2").code()).isEqualTo(ExitCodes.SOME_FAILED);
-        assertThat(run("call", "demo.echo", "--demo", "--to", "nobody-reads-this", "--timeout", "300ms").code())
-                .isEqualTo(ExitCodes.NONE_ANSWERED);
+        // demo-3's demo.echo takes 300 ms
+        assertThat(run("call", "demo.echo", "--demo", "--to", "demo-3", "--timeout", "50ms").code()).isEqualTo(ExitCodes.NONE_ANSWERED);
+        Run noSuchDemo = run("ping", "--demo", "--to", "demo-9");
+        assertThat(noSuchDemo.code()).isEqualTo(ExitCodes.USAGE); // before: waited 10 s for an answer no one would give
+        assertThat(noSuchDemo.err()).contains("--to demo-9: no demo worker reads it").contains("demo-1, demo-2, demo-3, demo-4, demo-5");
         Run usage = run("call", "x", "--bogus");
         assertThat(usage.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(usage.err()).contains("Unknown option: '--bogus'").contains("hint: outpost help call");
