@@ -9,21 +9,16 @@ import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.Transport;
 import dev.outpost.spi.TransportException;
-import dev.outpost.sqs.internal.BatchOperations;
-import dev.outpost.sqs.internal.Batcher;
 import dev.outpost.sqs.internal.ClientSettings;
 import dev.outpost.sqs.internal.Closing;
 import dev.outpost.sqs.internal.DeadLetters;
-import dev.outpost.sqs.internal.Failures;
-import dev.outpost.sqs.internal.LazyTimer;
 import dev.outpost.sqs.internal.PayloadStore;
 import dev.outpost.sqs.internal.QueueChecks;
 import dev.outpost.sqs.internal.QueueUrls;
 import dev.outpost.sqs.internal.Receiver;
 import dev.outpost.sqs.internal.Sending;
+import dev.outpost.sqs.internal.SqsSetup;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -34,7 +29,6 @@ import java.util.concurrent.ThreadFactory;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.sns.SnsAsyncClient;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
-import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 
 /**
  * A {@link Transport} on Amazon SQS (and SNS for topics, S3 for payloads over SQS's limit), on the AWS SDK for Java
@@ -117,27 +111,14 @@ public final class SqsTransport implements Transport {
     private final QueueChecks queues;
     private final Closing lifecycle;
 
-    private SqsTransport(Builder b, SqsAsyncClient sqs) {
-        this.topicArns = Map.copyOf(b.topics);
-        this.urls = new QueueUrls(sqs, b.queues);
-        this.queues = new QueueChecks(sqs, urls);
-        this.payloads = new PayloadStore(Optional.ofNullable(b.s3), Optional.ofNullable(b.bucket), b.payloadPrefix, b.accepted,
-                b.maxOffloadBytes, b.maxQueueMessageBytes, b.payloadReadAttempts);
-        ThreadFactory threads = b.threadFactory.orElseGet(Closing::defaultThreads);
-        LazyTimer timer = new LazyTimer(threads);
-        this.sending = new Sending(Optional.ofNullable(b.sns), topicArns, urls, payloads,
-                new Batcher<>(10, b.maxQueueMessageBytes, b.linger, timer, BatchOperations.send(sqs), Failures::calling),
-                new Batcher<>(10, PayloadStore.SNS_MAX_BYTES, b.linger, timer, BatchOperations.publish(b.sns),
-                        (arn, e) -> Failures.fail(arn, "SNS topic '" + arn + "'", "publishing to", e)));
-        Batcher<String> deletes = new Batcher<>(10, Integer.MAX_VALUE, b.ackLinger, timer, BatchOperations.delete(sqs), Failures::calling);
-        Batcher<ChangeMessageVisibilityBatchRequestEntry> visibility = new Batcher<>(10, Integer.MAX_VALUE, b.linger, timer,
-                BatchOperations.changeVisibility(sqs), Failures::calling);
-        Optional<String> deadLetter = Optional.ofNullable(b.deadLetter)
-                .or(() -> Optional.ofNullable(b.queues.get("dead-letter")).map(q -> "dead-letter"));
-        DeadLetters deadLetters = new DeadLetters(sqs, urls, deadLetter, payloads, deletes, visibility);
-        this.receiver = new Receiver(sqs, urls, payloads, deadLetters, deletes, visibility, Optional.ofNullable(b.visibilityTimeout));
-        this.lifecycle = new Closing(receiver, sending, List.of(sending.sends(), sending.publishes(), deletes, visibility), timer,
-                threads, List.copyOf(b.owned), b.closeWait.toMillis());
+    private SqsTransport(SqsSetup.Parts parts) {
+        this.topicArns = parts.topicArns();
+        this.urls = parts.urls();
+        this.queues = parts.queues();
+        this.payloads = parts.payloads();
+        this.sending = parts.sending();
+        this.receiver = parts.receiver();
+        this.lifecycle = parts.lifecycle();
     }
 
     /** A builder. */
@@ -249,25 +230,8 @@ public final class SqsTransport implements Transport {
 
     /** Builds an {@link SqsTransport}. */
     public static final class Builder {
-        private SqsAsyncClient sqs;
-        private SnsAsyncClient sns;
-        private S3AsyncClient s3;
-        private String bucket;
-        private final Map<String, String> queues = new HashMap<>();
-        private final Map<String, String> topics = new HashMap<>();
-        private Duration linger;
-        private Duration ackLinger;
-        private Optional<ThreadFactory> threadFactory = Optional.empty();
-        private Duration visibilityTimeout;
-        private Duration closeWait;
-        private int maxOffloadBytes = 64 * 1024 * 1024;
-        private Integer maxQueueMessageBytes;
-        private Integer payloadReadAttempts;
-        private String payloadPrefix = DEFAULT_PAYLOAD_PREFIX;
-        private final List<PayloadStore.Location> accepted = new ArrayList<>();
-        private String deadLetter;
-        private final List<AutoCloseable> owned = new ArrayList<>();
-        private Optional<ConfigSource> config = Optional.empty();
+        // what was set, checked here; SqsSetup applies the configuration and defaults and wires the parts
+        private final SqsSetup setup = new SqsSetup();
 
         private Builder() {}
 
@@ -280,22 +244,8 @@ public final class SqsTransport implements Transport {
          * {@code max-queue-message-bytes} and {@code close-wait}. Problems are reported together by {@link #build()}.
          */
         public Builder configure(ConfigSource source) {
-            this.config = Optional.of(Objects.requireNonNull(source, "config"));
+            setup.configure(Objects.requireNonNull(source, "config"));
             return this;
-        }
-
-        private ClientSettings applyConfiguration(ConfigSource c, List<ConfigException.Problem> problems) {
-            ClientSettings settings = ClientSettings.read(c, problems);
-            for (String logical : List.of("requests", "dead-letter", "responses")) {
-                c.string("outpost.sqs." + logical).filter(v -> !v.isBlank()).ifPresent(q -> queues.putIfAbsent(logical, q.trim()));
-            }
-            linger = ClientSettings.linger(c, "outpost.sqs.linger", linger, problems);
-            ackLinger = ClientSettings.linger(c, "outpost.sqs.ack-linger", ackLinger, problems);
-            payloadReadAttempts = ClientSettings.count(c, "outpost.sqs.payload-read-attempts", payloadReadAttempts, 1, 1000, problems);
-            maxQueueMessageBytes = ClientSettings.count(c, "outpost.sqs.max-queue-message-bytes", maxQueueMessageBytes,
-                    SQS_MAX_BYTES, AWS_SQS_MAX_BYTES, problems);
-            closeWait = ClientSettings.duration(c, "outpost.sqs.close-wait", closeWait, CLOSE_WAIT_SECONDS, problems);
-            return settings;
         }
 
         /**
@@ -303,19 +253,19 @@ public final class SqsTransport implements Transport {
          * on first use, never by {@link #build()}) and the one that runs {@link SqsTransport#shutdown()}.
          */
         public Builder threadFactory(ThreadFactory threads) {
-            this.threadFactory = Optional.of(Objects.requireNonNull(threads, "threads"));
+            setup.threadFactory(Objects.requireNonNull(threads, "threads"));
             return this;
         }
 
         /** The SQS client (endpoint, region and credentials are its own). Default: {@code SqsAsyncClient.create()}. */
         public Builder sqsClient(SqsAsyncClient client) {
-            this.sqs = Objects.requireNonNull(client, "client");
+            setup.sqs(Objects.requireNonNull(client, "client"));
             return this;
         }
 
         /** The SNS client, needed to send to topics. */
         public Builder snsClient(SnsAsyncClient client) {
-            this.sns = Objects.requireNonNull(client, "client");
+            setup.sns(Objects.requireNonNull(client, "client"));
             return this;
         }
 
@@ -334,9 +284,8 @@ public final class SqsTransport implements Transport {
          * to topics, and those of messages that expire unread, are deleted by it alone.
          */
         public Builder largePayloads(S3AsyncClient client, String bucket, String keyPrefix) {
-            this.payloadPrefix = PayloadStore.requirePrefix(keyPrefix, false);
-            this.s3 = Objects.requireNonNull(client, "client");
-            this.bucket = PayloadStore.requireBucket(bucket);
+            String prefix = PayloadStore.requirePrefix(keyPrefix, false);
+            setup.offload(Objects.requireNonNull(client, "client"), PayloadStore.requireBucket(bucket), prefix);
             return this;
         }
 
@@ -347,7 +296,7 @@ public final class SqsTransport implements Transport {
          * unread.
          */
         public Builder acceptPayloadsFrom(String bucket, String keyPrefix) {
-            accepted.add(new PayloadStore.Location(PayloadStore.requireBucket(bucket), PayloadStore.requirePrefix(keyPrefix, true)));
+            setup.accept(new PayloadStore.Location(PayloadStore.requireBucket(bucket), PayloadStore.requirePrefix(keyPrefix, true)));
             return this;
         }
 
@@ -362,13 +311,13 @@ public final class SqsTransport implements Transport {
             if (destination.isBlank()) {
                 throw new IllegalArgumentException("destination must not be blank");
             }
-            this.deadLetter = destination;
+            setup.deadLetter(destination);
             return this;
         }
 
         /** An S3 client to read pointers with (see {@link #acceptPayloadsFrom}), without offloading anything this transport sends. */
         public Builder s3Client(S3AsyncClient client) {
-            this.s3 = Objects.requireNonNull(client, "client");
+            setup.s3(Objects.requireNonNull(client, "client"));
             return this;
         }
 
@@ -377,7 +326,7 @@ public final class SqsTransport implements Transport {
             if (bytes < SQS_MAX_BYTES) {
                 throw new IllegalArgumentException("bytes must be at least " + SQS_MAX_BYTES + ", was " + bytes);
             }
-            this.maxOffloadBytes = bytes;
+            setup.maxOffloadBytes(bytes);
             return this;
         }
 
@@ -390,7 +339,7 @@ public final class SqsTransport implements Transport {
          * dead-letter queues included. Topics stay at SNS's 256 KiB.
          */
         public Builder maxQueueMessageBytes(int bytes) {
-            this.maxQueueMessageBytes = PayloadStore.checkQueueBytes(bytes);
+            setup.maxQueueMessageBytes(PayloadStore.checkQueueBytes(bytes));
             return this;
         }
 
@@ -405,25 +354,25 @@ public final class SqsTransport implements Transport {
             if (receives < 1 || receives > 1000) {
                 throw new IllegalArgumentException("receives must be 1 to 1000, was " + receives);
             }
-            this.payloadReadAttempts = receives;
+            setup.payloadReadAttempts(receives);
             return this;
         }
 
         /** Maps a logical destination to an SQS queue name or URL. */
         public Builder queue(String logicalName, String queueNameOrUrl) {
-            queues.put(Objects.requireNonNull(logicalName, "logicalName"), Objects.requireNonNull(queueNameOrUrl, "queueNameOrUrl"));
+            setup.queue(Objects.requireNonNull(logicalName, "logicalName"), Objects.requireNonNull(queueNameOrUrl, "queueNameOrUrl"));
             return this;
         }
 
         /** Maps a logical destination to an SNS topic ARN. */
         public Builder topic(String logicalName, String topicArn) {
-            topics.put(Objects.requireNonNull(logicalName, "logicalName"), Objects.requireNonNull(topicArn, "topicArn"));
+            setup.topic(Objects.requireNonNull(logicalName, "logicalName"), Objects.requireNonNull(topicArn, "topicArn"));
             return this;
         }
 
         /** How long a batch of sends or visibility changes waits for more entries after its first; default 5 ms. */
         public Builder linger(Duration linger) {
-            this.linger = ClientSettings.checkLinger(linger);
+            setup.linger(ClientSettings.checkLinger(linger));
             return this;
         }
 
@@ -432,7 +381,7 @@ public final class SqsTransport implements Transport {
          * goes at once; a longer wait makes fuller batches (fewer calls) and delays nothing but the delete.
          */
         public Builder ackLinger(Duration linger) {
-            this.ackLinger = ClientSettings.checkLinger(linger);
+            setup.ackLinger(ClientSettings.checkLinger(linger));
             return this;
         }
 
@@ -441,7 +390,7 @@ public final class SqsTransport implements Transport {
          * {@link Delivery#extend} does); by default the queue's own.
          */
         public Builder visibilityTimeout(Duration timeout) {
-            this.visibilityTimeout = ClientSettings.checkDuration(timeout, "timeout", Duration.ofHours(12));
+            setup.visibilityTimeout(ClientSettings.checkDuration(timeout, "timeout", Duration.ofHours(12)));
             return this;
         }
 
@@ -453,7 +402,7 @@ public final class SqsTransport implements Transport {
          * comes back only after its visibility timeout (nothing is lost).
          */
         public Builder closeWait(Duration wait) {
-            this.closeWait = ClientSettings.checkDuration(wait, "wait", Duration.ofSeconds(CLOSE_WAIT_SECONDS));
+            setup.closeWait(ClientSettings.checkDuration(wait, "wait", Duration.ofSeconds(CLOSE_WAIT_SECONDS)));
             return this;
         }
 
@@ -463,36 +412,7 @@ public final class SqsTransport implements Transport {
          * @throws ConfigException listing every problem in the configuration
          */
         public SqsTransport build() {
-            List<ConfigException.Problem> problems = new ArrayList<>();
-            if (!accepted.isEmpty() && s3 == null) {
-                problems.add(new ConfigException.Problem("acceptPayloadsFrom",
-                        "needs an S3 client to read with: set s3Client(...) or largePayloads(...)"));
-            }
-            Optional<ClientSettings> settings = config.map(c -> applyConfiguration(c, problems));
-            int queueBytes = maxQueueMessageBytes == null ? SQS_MAX_BYTES : maxQueueMessageBytes;
-            PayloadStore.checkOffload(maxOffloadBytes, queueBytes, problems);
-            if (!problems.isEmpty()) {
-                throw new ConfigException(problems);
-            }
-            if (sqs == null && settings.filter(ClientSettings::any).isPresent()) { // only now: a failed build leaves none open
-                sqs = settings.get().client(owned);
-            }
-            linger = linger == null ? DEFAULT_LINGER : linger;
-            ackLinger = ackLinger == null ? DEFAULT_ACK_LINGER : ackLinger;
-            payloadReadAttempts = payloadReadAttempts == null ? DEFAULT_PAYLOAD_READ_ATTEMPTS : payloadReadAttempts;
-            closeWait = closeWait == null ? Duration.ofSeconds(CLOSE_WAIT_SECONDS) : closeWait;
-            maxQueueMessageBytes = queueBytes;
-            boolean created = sqs == null || owned.contains(sqs);
-            SqsAsyncClient client = sqs;
-            if (client == null) {
-                client = ClientSettings.NONE.client(owned);
-            }
-            SqsTransport t = new SqsTransport(this, client);
-            owned.clear(); // the transport closes them; a second build() creates its own
-            if (created) {
-                sqs = null;
-            }
-            return t;
+            return new SqsTransport(setup.build());
         }
     }
 }
