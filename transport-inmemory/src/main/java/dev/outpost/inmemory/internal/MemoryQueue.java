@@ -3,11 +3,8 @@ package dev.outpost.inmemory.internal;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.TreeSet;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -15,30 +12,20 @@ import java.util.function.LongSupplier;
 /**
  * One queue with SQS semantics, under its own lock.
  *
- * <p>Ready messages sit in a deque. Received messages expire in receive order as long as they keep
- * the queue's own visibility timeout, so they sit in an intrusive FIFO list from which an ack
- * unlinks them in O(1). Messages with any other deadline (delayed sends, retries with a delay,
- * extensions) sit in a sorted set, O(log n) to add and remove. Expiry is lazy: every receive,
- * depth and peek first moves what is due back to ready. No thread and no timer per message.
+ * <p>Its messages sit in {@link MessagePlaces} (ready, in flight in receive order, or timed). Expiry
+ * is lazy: every receive, depth and peek first moves what is due back to ready. No thread and no
+ * timer per message.
  *
  * <p>Deadlines are read from the ticker (nanoseconds, {@link System#nanoTime} unless a test
  * supplies another); how long a receive waits is always real time.
  */
 public final class MemoryQueue {
-    private static final int READY = 0;
-    private static final int IN_FLIGHT = 1;
-    private static final int TIMED = 2;
-    private static final int GONE = 3;
-
     private final String name;
     private final LongSupplier ticker;
     private final Accounting accounting;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition available = lock.newCondition();
-    private final ArrayDeque<Entry> ready = new ArrayDeque<>();
-    private final TreeSet<Entry> timed = new TreeSet<>(Comparator.comparingLong((Entry e) -> e.visibleAt)
-            .thenComparingLong(e -> e.seq));
-    private final Entry fifo = new Entry(null, -1, null);
+    private final MessagePlaces places = new MessagePlaces();
     // configuration: written under the lock, read without it only where noted
     private long visibilityNanos;
     private long delayNanos;
@@ -46,7 +33,6 @@ public final class MemoryQueue {
     private String deadLetterQueue;
     private volatile int maxMessageBytes;
     private long seq;
-    private int inFlight;
     private int waiters;
     private long receipts;
     private volatile boolean closed;
@@ -56,8 +42,6 @@ public final class MemoryQueue {
         this.name = name;
         this.ticker = ticker;
         this.accounting = accounting;
-        fifo.prev = fifo;
-        fifo.next = fifo;
         apply(settings);
     }
 
@@ -95,13 +79,7 @@ public final class MemoryQueue {
         lock.lock();
         try {
             if (MemoryDelivery.nanos(settings.visibility()) != visibilityNanos) {
-                // the FIFO list relies on one timeout for all its entries: move them to the sorted set
-                while (fifo.next != fifo) {
-                    Entry e = fifo.next;
-                    unlink(e);
-                    e.state = TIMED;
-                    timed.add(e);
-                }
+                places.unorderInFlight();
             }
             apply(settings);
         } finally {
@@ -126,12 +104,9 @@ public final class MemoryQueue {
             for (Message m : messages) {
                 Entry e = new Entry(m, ++seq, messageId);
                 if (delayNanos > 0) {
-                    e.visibleAt = now + delayNanos;
-                    e.state = TIMED;
-                    timed.add(e);
+                    places.addTimed(e, now + delayNanos);
                 } else {
-                    e.state = READY;
-                    ready.addLast(e);
+                    places.addReady(e);
                 }
             }
             if (delayNanos == 0) {
@@ -175,11 +150,11 @@ public final class MemoryQueue {
                 }
                 long now = ticker.getAsLong();
                 long nextDue = promote(now);
-                while (!ready.isEmpty() && (out == null || out.size() < max)) {
-                    Entry e = ready.pollFirst();
+                while (places.hasReady() && (out == null || out.size() < max)) {
+                    Entry e = places.pollReady();
                     e.receiveCount++;
                     if (maxReceiveCount > 0 && e.receiveCount > maxReceiveCount) {
-                        e.state = GONE;
+                        MessagePlaces.redriven(e);
                         if (redriven == null) {
                             redriven = new ArrayList<>();
                             dlq = deadLetterQueue;
@@ -188,10 +163,7 @@ public final class MemoryQueue {
                         continue;
                     }
                     e.receipt = ++receipts;
-                    e.visibleAt = now + visibilityNanos;
-                    e.state = IN_FLIGHT;
-                    linkLast(e);
-                    inFlight++;
+                    places.received(e, now + visibilityNanos);
                     if (out == null) {
                         out = new ArrayList<>(max);
                     }
@@ -224,59 +196,23 @@ public final class MemoryQueue {
         }
     }
 
-    /** Moves what is due to ready; returns when the next in-flight or timed entry becomes due. */
+    /** Moves what is due to ready, waking receivers for it; returns when the next in-flight or timed entry becomes due. */
     private long promote(long now) {
-        int moved = 0;
-        while (fifo.next != fifo && fifo.next.visibleAt - now <= 0) {
-            Entry e = fifo.next;
-            unlink(e);
-            inFlight--;
-            makeReady(e);
-            moved++;
-        }
-        while (!timed.isEmpty() && timed.first().visibleAt - now <= 0) {
-            Entry e = timed.pollFirst();
-            if (e.receipt != 0) {
-                inFlight--;
-            }
-            makeReady(e);
-            moved++;
-        }
+        int moved = places.promote(now);
         if (moved > 0) {
             wake(moved);
         }
-        long next = Long.MAX_VALUE;
-        if (fifo.next != fifo) {
-            next = fifo.next.visibleAt;
-        }
-        if (!timed.isEmpty() && (next == Long.MAX_VALUE || timed.first().visibleAt - next < 0)) {
-            next = timed.first().visibleAt;
-        }
-        return next;
-    }
-
-    private void makeReady(Entry e) {
-        e.state = READY;
-        e.receipt = 0; // the old receipt is stale from now on
-        ready.addLast(e);
-    }
-
-    /** Whether {@code receipt} is still the live receipt of {@code e}; call under the lock. */
-    private static boolean live(Entry e, long receipt) {
-        return e.receipt == receipt && (e.state == IN_FLIGHT || e.state == TIMED);
+        return places.nextDue();
     }
 
     boolean ack(Entry e, long receipt) {
         lock.lock();
         try {
-            if (!live(e, receipt)) {
+            if (!MessagePlaces.live(e, receipt)) {
                 return false; // stale receipt: the message was redelivered or already deleted
             }
-            detach(e);
-            e.state = GONE;
-            Message m = e.message;
-            e.message = null;
-            accounting.released(m.size());
+            places.detach(e);
+            accounting.released(MessagePlaces.gone(e));
             return true;
         } finally {
             lock.unlock();
@@ -290,13 +226,11 @@ public final class MemoryQueue {
         try {
             for (MemoryDelivery d : deliveries) {
                 Entry e = d.entry();
-                if (!live(e, d.receipt())) {
+                if (!MessagePlaces.live(e, d.receipt())) {
                     continue;
                 }
-                detach(e);
-                e.state = GONE;
-                bytes += e.message.size();
-                e.message = null;
+                places.detach(e);
+                bytes += MessagePlaces.gone(e);
             }
         } finally {
             lock.unlock();
@@ -310,20 +244,17 @@ public final class MemoryQueue {
     boolean retry(Entry e, long receipt, long delayNanos) {
         lock.lock();
         try {
-            if (!live(e, receipt)) {
+            if (!MessagePlaces.live(e, receipt)) {
                 return false;
             }
-            detach(e);
+            places.detach(e);
             e.receipt = 0;
             if (delayNanos <= 0) {
-                e.state = READY;
-                ready.addFirst(e); // handed back: first in line again
+                places.handBack(e); // handed back: first in line again
                 wake(1);
             } else {
-                e.state = TIMED;
-                e.visibleAt = ticker.getAsLong() + delayNanos;
-                timed.add(e);
-                if (waiters > 0 && timed.first() == e) {
+                places.addTimed(e, ticker.getAsLong() + delayNanos);
+                if (waiters > 0 && places.firstTimed(e)) {
                     available.signalAll(); // waiters sleep until the earliest deadline they saw: this one is earlier
                 }
             }
@@ -336,19 +267,13 @@ public final class MemoryQueue {
     boolean extend(Entry e, long receipt, long visibilityNanos) {
         lock.lock();
         try {
-            if (!live(e, receipt)) {
+            if (!MessagePlaces.live(e, receipt)) {
                 return false;
             }
-            if (e.state == IN_FLIGHT) {
-                unlink(e);
-            } else {
-                timed.remove(e);
-            }
             // still in flight: the receipt stays valid and inFlight is unchanged
-            e.state = TIMED;
-            e.visibleAt = ticker.getAsLong() + visibilityNanos;
-            timed.add(e);
-            if (waiters > 0 && timed.first() == e) {
+            places.unschedule(e);
+            places.addTimed(e, ticker.getAsLong() + visibilityNanos);
+            if (waiters > 0 && places.firstTimed(e)) {
                 available.signalAll(); // as in retry: a shorter visibility must not wait out a long poll
             }
             return true;
@@ -357,24 +282,12 @@ public final class MemoryQueue {
         }
     }
 
-    private void detach(Entry e) {
-        if (e.state == IN_FLIGHT) {
-            unlink(e);
-            inFlight--;
-        } else if (e.state == TIMED) {
-            timed.remove(e);
-            if (e.receipt != 0) {
-                inFlight--;
-            }
-        }
-    }
-
     /** Messages visible now. */
     public long depth() {
         lock.lock();
         try {
             promote(ticker.getAsLong());
-            return ready.size();
+            return places.readyCount();
         } finally {
             lock.unlock();
         }
@@ -385,7 +298,7 @@ public final class MemoryQueue {
         lock.lock();
         try {
             promote(ticker.getAsLong());
-            return inFlight;
+            return places.inFlightCount();
         } finally {
             lock.unlock();
         }
@@ -396,15 +309,7 @@ public final class MemoryQueue {
         lock.lock();
         try {
             promote(ticker.getAsLong());
-            List<Entry> all = new ArrayList<>(ready);
-            for (Entry e = fifo.next; e != fifo; e = e.next) {
-                all.add(e);
-            }
-            all.addAll(timed);
-            all.sort(Comparator.comparingLong(e -> e.seq));
-            List<Message> out = new ArrayList<>(all.size());
-            all.forEach(e -> out.add(e.message));
-            return out;
+            return places.all();
         } finally {
             lock.unlock();
         }
@@ -414,7 +319,7 @@ public final class MemoryQueue {
     public boolean isEmpty() {
         lock.lock();
         try {
-            return ready.isEmpty() && fifo.next == fifo && timed.isEmpty();
+            return places.isEmpty();
         } finally {
             lock.unlock();
         }
@@ -424,32 +329,10 @@ public final class MemoryQueue {
     public void purge() {
         lock.lock();
         try {
-            long bytes = 0;
-            for (Entry e : ready) {
-                bytes += gone(e);
-            }
-            for (Entry e = fifo.next; e != fifo; e = e.next) {
-                bytes += gone(e);
-            }
-            for (Entry e : timed) {
-                bytes += gone(e);
-            }
-            ready.clear();
-            timed.clear();
-            fifo.next = fifo;
-            fifo.prev = fifo;
-            inFlight = 0;
-            accounting.released(bytes);
+            accounting.released(places.purge());
         } finally {
             lock.unlock();
         }
-    }
-
-    private static long gone(Entry e) {
-        long size = e.message.size();
-        e.state = GONE;
-        e.message = null;
-        return size;
     }
 
     /** Wakes every waiting receiver (they return empty) and makes later receives return empty. */
@@ -469,20 +352,6 @@ public final class MemoryQueue {
 
     void count(int op) {
         accounting.count(op);
-    }
-
-    private void linkLast(Entry e) {
-        e.prev = fifo.prev;
-        e.next = fifo;
-        fifo.prev.next = e;
-        fifo.prev = e;
-    }
-
-    private static void unlink(Entry e) {
-        e.prev.next = e.next;
-        e.next.prev = e.prev;
-        e.prev = null;
-        e.next = null;
     }
 
     /** Operation codes for the transport's counters. */
