@@ -1,9 +1,6 @@
 package dev.outpost.core.internal;
 
-import dev.outpost.RejectReason;
 import dev.outpost.Request;
-import dev.outpost.Response;
-import dev.outpost.ResponseStatus;
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.PollLoop;
 import dev.outpost.core.WorkerStatus;
@@ -30,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The worker loop: poll ({@link PollLoop}) → check ({@link RequestChecks}) → run
- * ({@link CollectorRunner}) → finish ({@link Finisher}: publish, dead-letter, ack).
+ * ({@link RequestRuns}, on {@link CollectorRunner}) → finish ({@link Finisher}: publish, dead-letter, ack).
  *
  * <p>Every path that can fail again on the next delivery of the same message is bounded by the
  * attempt count: a collector's retryable failure, a response that cannot be published, an
@@ -40,7 +37,6 @@ import org.slf4j.LoggerFactory;
 public final class WorkerEngine {
     private static final Logger log = LoggerFactory.getLogger("dev.outpost.Worker");
     private static final long SWEEP_MILLIS = 25;
-    private static final Duration LEASE_MARGIN = Duration.ofSeconds(30);
 
     private final WorkerSettings s;
     private final OwnedThreads threads;
@@ -52,7 +48,6 @@ public final class WorkerEngine {
     private final Runners runners;
     private final ScheduledThreadPoolExecutor timer;
     private final Deadlines deadlines;
-    private final CollectorRunner runner;
     private final Guard guard;
     private final SlotSet<InFlight> inFlight;
     /** Whether a sweep is scheduled: sweeps run only while deliveries are in flight, so an idle worker never wakes. */
@@ -63,7 +58,7 @@ public final class WorkerEngine {
     private final Refusals refusals;
     private final RequestChecks checks;
     private final Finisher finisher;
-    private final Optional<KeyedRuns> keyed;
+    private final RequestRuns runs;
     private final PollLoop loop;
     private volatile Instant startedAt = Instant.EPOCH;
     /** Each slot's thread receives and handles its own deliveries (see {@link dev.outpost.spi.Transport#receivesLocally()}). */
@@ -83,14 +78,15 @@ public final class WorkerEngine {
         this.runners = new Runners(settings.concurrency(), threads.role("runner"), prefetch > 0 && inline, this::handBack);
         this.timer = new ScheduledThreadPoolExecutor(1, threads.role("timer"));
         this.deadlines = new Deadlines(settings.ticker(), settings.concurrency());
-        this.runner = new CollectorRunner("worker " + settings.workerId(), deadlines, settings.ticker());
+        CollectorRunner runner = new CollectorRunner("worker " + settings.workerId(), deadlines, settings.ticker());
         this.guard = new Guard("worker " + settings.workerId());
         Optional<DedupeCache> dedupe = settings.dedupeWindow() > 0
                 ? Optional.of(new DedupeCache(settings.dedupeWindow())) : Optional.empty();
         this.refusals = new Refusals(settings.workerId(), settings.ticker());
         this.checks = new RequestChecks(settings, dedupe, runner);
         this.finisher = new Finisher(settings, counters, refusals, guard, runner, dedupe, slots, inFlight);
-        this.keyed = settings.idempotency().map(i -> new KeyedRuns(settings, slots, runners.executor(), finisher, direct));
+        Optional<KeyedRuns> keyed = settings.idempotency().map(i -> new KeyedRuns(settings, slots, runners.executor(), finisher, direct));
+        this.runs = new RequestRuns(settings, runner, counters, governor, guard, finisher, keyed);
         // A receive that costs no network call (an in-process queue) is cheaper than handing a
         // delivery to another thread: then every slot's thread polls for itself, one message at a time.
         this.loop = PollLoop.builder(settings.transport(), settings.source())
@@ -191,7 +187,7 @@ public final class WorkerEngine {
                 runners.handOff(f, () -> runOnRunner(f, r));
                 return;
             }
-            run(f, r.entry(), f.request);
+            runs.run(f, r.entry(), f.request);
         } catch (Throwable t) {
             finisher.internalFailure(f, t);
         }
@@ -202,7 +198,7 @@ public final class WorkerEngine {
             if (state.get() != WorkerStatus.State.RUNNING) {
                 finisher.handBack(f);
             } else {
-                run(f, r.entry(), f.request);
+                runs.run(f, r.entry(), f.request);
             }
         } catch (Throwable t) {
             finisher.internalFailure(f, t);
@@ -217,104 +213,6 @@ public final class WorkerEngine {
             finisher.reject(f, r.reason(), r.detail(), r.answer(), r.deadLetter());
         } else {
             finisher.duplicate(f);
-        }
-    }
-
-    private void run(InFlight f, CollectorEntry entry, Request req) {
-        Optional<String> key = req.idempotencyKey();
-        if (keyed.isPresent() && key.isPresent()) {
-            Duration lease = entry.timeout().plus(s.visibility()).plus(LEASE_MARGIN);
-            if (keyed.get().claimOffSlot(f, req, key.get(), lease, () -> runClaimed(f, entry, req))) {
-                return;
-            }
-            if (!keyed.get().settle(f, s.idempotency().get().claim(req, f.sender, key.get(), lease))) {
-                return;
-            }
-        }
-        runClaimed(f, entry, req);
-    }
-
-    /** Runs the collector of a request whose idempotency key (if any) this run holds, and finishes it. */
-    private void runClaimed(InFlight f, CollectorEntry entry, Request req) {
-        if (keyed.isPresent() && !keyed.get().enterCollector(f)) {
-            return;
-        }
-        int attempt = f.attempt();
-        Instant started;
-        CollectorRunner.Outcome outcome;
-        try {
-            started = s.clock().instant();
-            f.startedNanos = s.ticker().getAsLong();
-            f.deadlineNanos = f.startedNanos + entry.timeout().toNanos();
-            f.collecting = true;
-            outcome = runner.run(entry, req, f.sender, attempt, started.plus(entry.timeout()), p -> f.progress = p);
-        } finally {
-            f.collecting = false;
-            keyed.ifPresent(KeyedRuns::exitCollector);
-        }
-        if (s.checkResults() && outcome instanceof CollectorRunner.Ok ok && entry.resultSchema().isPresent()) {
-            outcome = runner.checkResult(entry, ok, s.workerId());
-        }
-        String name = req.collector();
-        long nanos = outcome instanceof CollectorRunner.Ok ok ? ok.nanos() : ((CollectorRunner.Failed) outcome).nanos();
-        counters.recordRun(name, nanos, outcome instanceof CollectorRunner.Failed);
-        if (governor != null) {
-            governor.ran(nanos);
-        }
-        Instant finished = s.clock().instant();
-        if (outcome instanceof CollectorRunner.Ok ok) {
-            Response response = Response.ok(req, ok.result(), s.workerId(), attempt, started, finished);
-            recordOutcome(f, response, () -> {
-                if (f.claim()) {
-                    finisher.answer(f, response, Optional.empty(), true);
-                }
-            });
-            return;
-        }
-        CollectorRunner.Failed failure = (CollectorRunner.Failed) outcome;
-        boolean retry = failure.retryable() && attempt < entry.maxAttempts();
-        if (retry && f.held != null) {
-            s.idempotency().get().release(f.held);
-        }
-        Runnable finish = () -> failed(f, req, failure, retry, started, finished);
-        if (retry) {
-            finish.run();
-        } else {
-            recordOutcome(f, Response.failed(req, ResponseStatus.ERROR, failure.error(), s.workerId(), attempt, started, finished),
-                    finish);
-        }
-    }
-
-    private void failed(InFlight f, Request req, CollectorRunner.Failed failure, boolean retry, Instant started, Instant finished) {
-        int attempt = f.attempt();
-        String name = req.collector();
-        if (!f.claim()) {
-            return; // handed back at shutdown while it ran: someone else will answer it
-        }
-        if (failure.timedOut()) {
-            counters.timedOut.increment();
-        }
-        if (retry) {
-            Duration delay = s.backoff().delay(attempt + 1);
-            guard.run("listener onRetry", () -> s.listener().onRetry(req, attempt, delay, failure.error()));
-            log.debug("worker {}: {} attempt {} of '{}' failed, retrying in {}: {}", s.workerId(), req.id(), attempt,
-                    name, delay, failure.error());
-            finisher.retry(f, delay);
-            return;
-        }
-        Response response = Response.failed(req, ResponseStatus.ERROR, failure.error(), s.workerId(), attempt, started, finished);
-        finisher.answer(f, response, failure.retryable()
-                ? Optional.of(new Finisher.DeadLetter(RejectReason.ATTEMPTS_EXHAUSTED,
-                        failure.error().code() + ": " + failure.error().message()))
-                : Optional.empty(), false);
-    }
-
-    /** Keeps the outcome of an idempotent run before it is published (a crash after this answers from the store), then {@code then}. */
-    private void recordOutcome(InFlight f, Response response, Runnable then) {
-        if (keyed.isPresent()) {
-            keyed.get().record(f, response, then);
-        } else {
-            then.run();
         }
     }
 
