@@ -3,8 +3,7 @@ package dev.outpost.micrometer;
 import dev.outpost.ConfigException;
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.lifecycle.OwnedThreads;
-import dev.outpost.micrometer.internal.ConnectionSlots;
-import dev.outpost.micrometer.internal.ScrapeExchange;
+import dev.outpost.micrometer.internal.ScrapeConnections;
 import dev.outpost.micrometer.internal.ThreadsEnd;
 import dev.outpost.spi.ConfigSource;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -12,22 +11,14 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -71,42 +62,24 @@ public final class PrometheusEndpoint implements AutoCloseable {
 
     private enum State { NEW, STARTING, RUNNING, STOPPED }
 
-    private final PrometheusMeterRegistry registry;
     private final String host;
     private final int port;
-    private final int maxConnections;
-    /** The request timeout as a deadline's nanos and a socket's read timeout, saturated: 30 days overflow an int of millis. */
-    private final long timeoutNanos;
-    private final int readTimeoutMillis;
     private final ThreadFactory threadFactory;
-    private final LongSupplier ticker;
-    /** Runs on a connection's thread once its slot is given back, before the thread is idle again (tests). */
-    private final Runnable afterRelease;
     /** Runs inside start() once the socket is bound, before the connections' pool exists (tests). */
     private final Runnable whileStarting;
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
-    private final Map<Socket, Long> open = new ConcurrentHashMap<>();
-    private final ConnectionSlots slots;
-    private final AtomicLong refused = new AtomicLong();
-    private final AtomicLong timedOut = new AtomicLong();
-    private final AtomicLong scrapeFailures = new AtomicLong();
+    private final ScrapeConnections connections;
     private final List<Thread> ownThreads = new ArrayList<>();
     private volatile ServerSocket server;
-    private volatile ThreadPoolExecutor connections;
 
     private PrometheusEndpoint(Builder b, String host, int port, int maxConn, int maxPerClient, Duration timeout) {
-        this.registry = b.registry;
         this.host = host;
         this.port = port;
-        this.maxConnections = maxConn;
-        this.timeoutNanos = timeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : timeout.toNanos();
-        this.readTimeoutMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
         this.threadFactory = new OwnedThreads("prometheus", b.threadFactory, true).role("http");
-        this.ticker = b.ticker;
-        this.afterRelease = b.afterRelease;
         this.whileStarting = b.whileStarting;
-        this.slots = new ConnectionSlots(maxConn, maxPerClient);
+        this.connections = new ScrapeConnections(b.registry, maxConn, maxPerClient, timeout, b.ticker, b.afterRelease,
+                () -> state.get() == State.STOPPED);
     }
 
     /** A builder serving {@code registry}. */
@@ -138,11 +111,9 @@ public final class PrometheusEndpoint implements AutoCloseable {
         server = s;
         try {
             whileStarting.run();
-            // admission is the slots' job; the pool only needs room for threads that gave their slot back and are
-            // not idle yet: with a maximum of the cap, a finishing thread made the pool refuse a connection within it
-            connections = new ThreadPoolExecutor(0, 2 * maxConnections, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threadFactory);
-            Thread acceptor = threadFactory.newThread(this::accept);
-            Thread reaper = threadFactory.newThread(this::reap);
+            connections.openPool(threadFactory);
+            Thread acceptor = threadFactory.newThread(() -> connections.accept(s));
+            Thread reaper = threadFactory.newThread(connections::reap);
             synchronized (ownThreads) {
                 ownThreads.add(acceptor);
                 ownThreads.add(reaper);
@@ -174,17 +145,17 @@ public final class PrometheusEndpoint implements AutoCloseable {
 
     /** Connections closed at once because a cap was reached. */
     public long refusedConnections() {
-        return refused.get();
+        return connections.refused();
     }
 
     /** Connections closed because they did not finish within the request timeout. */
     public long timedOutConnections() {
-        return timedOut.get();
+        return connections.timedOut();
     }
 
     /** Scrapes that threw (answered 500). */
     public long scrapeFailures() {
-        return scrapeFailures.get();
+        return connections.scrapeFailures();
     }
 
     /**
@@ -209,12 +180,8 @@ public final class PrometheusEndpoint implements AutoCloseable {
     /** Closes what start() opened and completes {@link #terminated} once the threads are gone. */
     private void stopStarted() {
         long t0 = System.nanoTime();
-        closeQuietly(server);
-        open.keySet().forEach(PrometheusEndpoint::closeQuietly);
-        ThreadPoolExecutor pool = connections; // null when start() failed before making it
-        if (pool != null) {
-            pool.shutdownNow();
-        }
+        ScrapeConnections.closeQuietly(server);
+        ThreadPoolExecutor pool = connections.closeAll(); // null when start() failed before making it
         List<Thread> threads;
         synchronized (ownThreads) {
             threads = List.copyOf(ownThreads);
@@ -230,115 +197,6 @@ public final class PrometheusEndpoint implements AutoCloseable {
     @Override
     public void close() {
         shutdown().join();
-    }
-
-    private void accept() {
-        int failures = 0;
-        while (state.get() != State.STOPPED) { // started while STARTING: only shutdown ends it
-            Socket socket;
-            try {
-                socket = server.accept();
-            } catch (IOException e) {
-                if (state.get() == State.STOPPED) {
-                    return;
-                }
-                // a failure that repeats (out of file descriptors) must not spin a core or flood the log
-                failures++;
-                if (failures == 1 || failures % 100 == 0) {
-                    log.warn("metrics endpoint accept failed ({} in a row): {}", failures, e.toString());
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(
-                        TimeUnit.MILLISECONDS.toNanos(Math.min(1_000, 10L << Math.min(failures - 1, 7))));
-                continue;
-            }
-            failures = 0;
-            try {
-                admit(socket);
-            } catch (Throwable t) {
-                // an Error here must not end the acceptor: the endpoint would go silent
-                closeQuietly(socket);
-                log.error("metrics endpoint could not take a connection", t);
-            }
-        }
-    }
-
-    private void admit(Socket socket) {
-        InetAddress client = socket.getInetAddress();
-        if (!slots.tryAcquire(client)) {
-            refused.incrementAndGet();
-            closeQuietly(socket);
-            return;
-        }
-        open.put(socket, ticker.getAsLong() + timeoutNanos); // may wrap: the reaper compares differences
-        try {
-            connections.execute(() -> handle(socket, client));
-        } catch (RejectedExecutionException e) {
-            refused.incrementAndGet();
-            release(socket, client);
-        }
-    }
-
-    private void handle(Socket socket, InetAddress client) {
-        try {
-            socket.setSoTimeout(readTimeoutMillis);
-            ScrapeExchange.serve(socket, () -> {
-                try {
-                    return registry.scrape();
-                } catch (Throwable t) {
-                    scrapeFailures.incrementAndGet(); // before the 500 goes out, so a caller that saw it sees the count
-                    throw t;
-                }
-            });
-        } catch (SocketException | java.net.SocketTimeoutException e) {
-            log.debug("metrics connection from {} ended: {}", client, e.toString());
-        } catch (IOException e) {
-            log.debug("metrics connection from {} failed: {}", client, e.toString());
-        } catch (Throwable t) {
-            log.warn("rendering the metrics failed (answered 500)", t);
-        } finally {
-            release(socket, client);
-            afterRelease.run();
-        }
-    }
-
-    private void release(Socket socket, InetAddress client) {
-        open.remove(socket);
-        closeQuietly(socket);
-        slots.release(client);
-    }
-
-    /** Closes connections past their deadline: a read timeout alone lets a client drip one byte per timeout forever. */
-    private void reap() {
-        long period = Math.max(10, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(timeoutNanos) / 4));
-        while (state.get() != State.STOPPED) {
-            try {
-                Thread.sleep(period);
-            } catch (InterruptedException e) {
-                return;
-            }
-            try {
-                long now = ticker.getAsLong();
-                open.forEach((socket, deadline) -> {
-                    if (now - deadline > 0 && open.remove(socket, deadline)) {
-                        timedOut.incrementAndGet();
-                        closeQuietly(socket);
-                    }
-                });
-            } catch (Throwable t) {
-                log.error("metrics endpoint reaper failed; going on", t);
-            }
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (Exception e) {
-            // closing is best effort; the socket is gone either way
-        }
     }
 
     @Override
