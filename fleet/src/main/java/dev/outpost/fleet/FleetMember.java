@@ -1,15 +1,12 @@
 package dev.outpost.fleet;
 
 import dev.outpost.ConfigException;
-import dev.outpost.Json;
-import dev.outpost.Request;
 import dev.outpost.ShutdownResult;
 import dev.outpost.core.RequestFilter;
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.fleet.internal.HostFilter;
-import dev.outpost.fleet.internal.HostJson;
-import dev.outpost.fleet.internal.LocalContext;
+import dev.outpost.fleet.internal.MemberRecord;
 import dev.outpost.fleet.internal.Registration;
 import dev.outpost.fleet.internal.Sweeper;
 import dev.outpost.spi.Collector;
@@ -69,15 +66,9 @@ public final class FleetMember implements AutoCloseable {
 
     private final Registry registry;
     private final String id;
-    private final String requests;
-    private final List<String> collectors;
-    private final Optional<Collector> factsCollector;
-    private final Set<String> tags;
-    private final Map<String, String> configuredFacts;
     private final Duration heartbeat;
     private final Duration ttl;
     private final Duration factsRefresh;
-    private final Clock clock;
     private final LongSupplier ticker;
     private final OwnedThreads threads;
     private final Guard guard;
@@ -87,38 +78,22 @@ public final class FleetMember implements AutoCloseable {
     private final Registration registration;
     private final HostFilter filter;
     private final Object lock = new Object();
-    private volatile java.time.Instant startedAt;
-    private volatile Map<String, String> collectedFacts = Map.of();
-    /** Facts runs started, and the latest whose result was kept: guarded by {@link #factsLock}. */
-    private long factsRuns;
-    private long factsKept;
-    private final Object factsLock = new Object();
-    /**
-     * What {@link #record()} returns (the filter reads it per request), rebuilt under {@link #factsLock} whenever the
-     * facts or the start time change: a cache filled lazily could be filled from facts a refresh had just replaced.
-     */
-    private volatile HostRecord current;
+    private final MemberRecord record;
     private volatile Thread timer;
 
     private FleetMember(Builder b, String id, String requests, Set<String> tags, Map<String, String> facts,
             Duration heartbeat, Duration ttl, Duration factsRefresh) {
         this.registry = b.registry;
         this.id = id;
-        this.requests = requests;
-        this.collectors = List.copyOf(b.collectors.keySet());
-        this.factsCollector = Optional.ofNullable(b.collectors.get(FACTS_COLLECTOR));
-        this.tags = Set.copyOf(tags);
-        this.configuredFacts = Map.copyOf(facts);
         this.heartbeat = heartbeat;
         this.ttl = ttl;
         this.factsRefresh = factsRefresh;
-        this.clock = b.clock;
         this.ticker = b.ticker;
         this.threads = new OwnedThreads("fleet-member", b.threadFactory, true);
         this.guard = new Guard("fleet member " + id);
         this.sweeper = new Sweeper(ticker, ticker == Sweeper.SYSTEM_TICKER, 1000, guard); // heartbeats are minutes apart: a wake-up a second is plenty
-        this.startedAt = clock.instant();
-        this.current = build();
+        this.record = new MemberRecord(id, requests, List.copyOf(b.collectors.keySet()),
+                Optional.ofNullable(b.collectors.get(FACTS_COLLECTOR)), tags, facts, b.clock, guard);
         this.registration = new Registration(registry, id, ttl);
         this.filter = new HostFilter(registry, this::record);
     }
@@ -135,13 +110,7 @@ public final class FleetMember implements AutoCloseable {
 
     /** What this member registers (or last registered). */
     public HostRecord record() {
-        return current;
-    }
-
-    private HostRecord build() {
-        Map<String, String> facts = new TreeMap<>(collectedFacts);
-        facts.putAll(configuredFacts);
-        return new HostRecord(id, requests, collectors, tags, facts, startedAt);
+        return record.current();
     }
 
     /**
@@ -175,10 +144,7 @@ public final class FleetMember implements AutoCloseable {
         if (!state.compareAndSet(State.NEW, State.RUNNING)) {
             throw new IllegalStateException("fleet member " + id + " was already started");
         }
-        synchronized (factsLock) {
-            startedAt = clock.instant();
-            current = build();
-        }
+        record.started();
         refreshFacts();
         beat();
         sweeper.schedule(Sweeper.nanos(heartbeat), this::heartbeatTask);
@@ -224,30 +190,7 @@ public final class FleetMember implements AutoCloseable {
 
     /** Runs {@code host.facts} (if the worker has it) and keeps what it returned for the next write. */
     public void refreshFacts() {
-        if (factsCollector.isEmpty()) {
-            return;
-        }
-        long run;
-        synchronized (factsLock) {
-            run = ++factsRuns;
-        }
-        guard.run("collector " + FACTS_COLLECTOR, () -> {
-            try {
-                Object result = factsCollector.get().collect(Request.builder(FACTS_COLLECTOR).build(),
-                        new LocalContext(clock, Duration.ofSeconds(30)));
-                Map<String, String> facts = HostJson.flatten(Json.toTree(result));
-                synchronized (factsLock) {
-                    // runs overlap (the member's own, a caller's): one that started earlier but returns later read older facts
-                    if (run > factsKept) {
-                        factsKept = run;
-                        collectedFacts = facts;
-                        current = build();
-                    }
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException("host.facts failed: " + e, e);
-            }
-        });
+        record.refreshFacts();
     }
 
     /**
