@@ -9,10 +9,10 @@ import dev.outpost.ShutdownResult;
 import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.host.internal.Config;
-import dev.outpost.host.internal.DirectoryLock;
 import dev.outpost.host.internal.RecordFileWriter;
 import dev.outpost.host.internal.RecordFiles;
 import dev.outpost.host.internal.RecordJournal;
+import dev.outpost.host.internal.RecordStoreRunning;
 import dev.outpost.spi.ConfigSource;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,7 +25,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
@@ -82,7 +81,6 @@ public final class RecordStore implements AutoCloseable {
 
     private final Path dir;
     private final Duration retention;
-    private final Duration fileSyncDelay;
     private final Clock clock;
     private final LongSupplier ticker;
     private final ObjectMapper mapper = Json.newMapper();
@@ -91,27 +89,19 @@ public final class RecordStore implements AutoCloseable {
     private final RecordFiles files;
     private final RecordFileWriter writer;
     private final ReentrantLock[] stripes = new ReentrantLock[64];
-    /** Request-id hashes whose journal segment is not retired yet, and their names. */
-    private final DirectoryLock lock;
-    private Thread syncer;
-    private Thread fileThread;
-    /** Orders start() against a shutdown's stop, which may run while start() is still opening things. */
-    private final Object startGate = new Object();
-    /** Whether start() got everything open (guarded by startGate); until then a shutdown's stop leaves it to start(). */
-    private boolean opened;
+    private final RecordStoreRunning running;
 
     private RecordStore(Builder b, Path directory, Duration retention, Duration fileSyncDelay) {
         this.dir = directory;
-        this.lock = new DirectoryLock(directory.resolve(".outpost").resolve("lock"));
         this.files = new RecordFiles(directory, b.clock, retention);
         this.retention = retention;
-        this.fileSyncDelay = fileSyncDelay;
         this.clock = b.clock;
         this.ticker = b.ticker;
         this.lifecycle = new Lifecycle("records-store", new OwnedThreads("records-store", b.threadFactory));
         this.journal = new RecordJournal(dir.resolve(".outpost").resolve("journal"), SEGMENT_BYTES, ticker);
         this.writer = new RecordFileWriter(files, journal, MAX_UNWRITTEN_BYTES);
         journal.listener(writer::durable, writer::handledUpTo, writer::spareTaken);
+        this.running = new RecordStoreRunning(dir, lifecycle, files, journal, writer, fileSyncDelay);
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -137,48 +127,7 @@ public final class RecordStore implements AutoCloseable {
      * @throws IllegalStateException when started before or shut down
      */
     public RecordStore start() throws IOException {
-        lifecycle.start();
-        boolean journalOpen = false;
-        try {
-            files.open();
-            lock.take(dir);
-            files.startSyncPool(lifecycle.role("fsync"));
-            RecordFiles.Materializer replay = files.materializer();
-            journalOpen = true;
-            journal.open(replay);
-            replay.finish();
-            files.rescan();
-            files.sweep();
-            synchronized (startGate) {
-                if (!lifecycle.running()) { // its stop ran before anything was open (the lock, the journal): undone here
-                    throw new IllegalStateException("the record store was shut down while it started");
-                }
-                opened = true;
-            }
-        } catch (IOException | RuntimeException e) {
-            if (journalOpen) { // its segment's channel, and the segment prepared for this run
-                try {
-                    journal.closeAndRetireAll(files.materializer());
-                } catch (IOException | RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            files.stopSyncPool(true);
-            lock.release();
-            lifecycle.failedStart();
-            throw e;
-        }
-        try {
-            synchronized (startGate) { // a stop that comes now finds the threads
-                fileThread = lifecycle.newThread(writer::run, "files");
-                fileThread.start();
-                syncer = lifecycle.newThread(this::syncLoop, "sync");
-                syncer.start();
-            }
-        } catch (RuntimeException | Error e) { // no thread: a start() that throws is never closed, so nothing stays held
-            shutdown().join();
-            throw e;
-        }
+        running.start();
         return this;
     }
 
@@ -250,30 +199,6 @@ public final class RecordStore implements AutoCloseable {
         }
     }
 
-
-
-
-    private void syncLoop() {
-        long every = Math.max(1, fileSyncDelay.toMillis() / 2);
-        while (lifecycle.running()) {
-            try {
-                Thread.sleep(every);
-            } catch (InterruptedException e) {
-                return;
-            }
-            try {
-                journal.requestRotation();
-                RecordFiles.Materializer m = files.materializer();
-                if (journal.retire(fileSyncDelay.toNanos(), m) > 0) {
-                    m.finish();
-                }
-            } catch (Throwable t) {
-                // the journal keeps the segment: a later pass or the next start retries
-                org.slf4j.LoggerFactory.getLogger(RecordStore.class).warn("record store: syncing records failed: {}", t.toString());
-            }
-        }
-    }
-
     /** fsyncs of the journal so far (each covers every record stored while the previous one ran). */
     public long journalSyncs() {
         return journal.syncs();
@@ -330,7 +255,6 @@ public final class RecordStore implements AutoCloseable {
         return files.sweep();
     }
 
-
     /** The directory records are kept in. */
     public Path directory() {
         return dir;
@@ -346,29 +270,7 @@ public final class RecordStore implements AutoCloseable {
      * the directory. Idempotent: every call returns the same future.
      */
     public CompletableFuture<ShutdownResult> shutdown() {
-        return lifecycle.shutdown(Duration.ofSeconds(30), () -> {
-            synchronized (startGate) {
-                if (!opened) {
-                    return; // start() is still opening, or failed: it closes what it opened itself
-                }
-            }
-            if (syncer != null) {
-                syncer.interrupt();
-                syncer.join(TimeUnit.SECONDS.toMillis(10));
-            }
-            writer.stop(); // writes what is queued, then ends
-            if (fileThread != null) {
-                fileThread.join(TimeUnit.SECONDS.toMillis(20));
-            }
-            try {
-                RecordFiles.Materializer m = files.materializer();
-                journal.closeAndRetireAll(m);
-                m.finish();
-            } finally {
-                files.stopSyncPool(false);
-                lock.release();
-            }
-        });
+        return running.shutdown();
     }
 
     /** {@link #shutdown()} and wait. */
@@ -389,18 +291,6 @@ public final class RecordStore implements AutoCloseable {
             throw new RecordRejectedException("data", "data is missing");
         }
     }
-
-
-
-
-
-
-
-
-
-
-
-
 
     /**
      * Builds a {@link RecordStore}. Values set by a method win over {@link #configure configuration}
@@ -488,5 +378,4 @@ public final class RecordStore implements AutoCloseable {
             return new RecordStore(this, dir.get().toAbsolutePath().normalize(), keep, delay);
         }
     }
-
 }
