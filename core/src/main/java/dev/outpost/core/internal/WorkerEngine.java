@@ -130,7 +130,7 @@ public final class WorkerEngine {
         }
         List<String> running = s.collectors().entrySet().stream().filter(e -> e.getValue().allowed())
                 .map(Map.Entry::getKey).toList();
-        log.info("worker {} polling '{}' with {} slots; collectors {}", s.workerId(), s.source(), s.concurrency(), running);
+        log.info("worker {} polling '{}', running up to {} at once; collectors {}", s.workerId(), s.source(), s.concurrency(), running);
     }
 
     private void handBack(InFlight f) {
