@@ -77,7 +77,7 @@ class ConfigExamplesTest {
         OutpostConfig broker = load("broker.yaml");
         assertThat(broker.duration("outpost.broker.backup-every")).contains(Duration.ofHours(1));
         assertThat(broker.intValue("outpost.broker.backup-keep")).contains(24);
-        assertThat(broker.booleanValue("outpost.sqs.provision")).contains(true);
+        assertThat(broker.string("outpost.sqs.requests")).contains("kv-requests");
         OutpostConfig shipper = load("shipper.yaml");
         assertThat(shipper.duration("outpost.agent.period")).contains(Duration.ofSeconds(5));
         assertThat(shipper.intValue("outpost.outbox.max-messages")).contains(20_000);
