@@ -39,11 +39,13 @@ public final class Observability {
     private final Optional<PrometheusEndpoint> endpoint;
     private final Optional<AuditLog> audit;
     private final Optional<java.nio.file.Path> auditDir;
+    private final Optional<java.nio.file.Path> auditFile;
     private Optional<WorkerMetrics> workerMetrics = Optional.empty();
 
     private Observability(Optional<PrometheusMeterRegistry> meters, Optional<PrometheusEndpoint> endpoint, Optional<AuditLog> audit,
-            Optional<java.nio.file.Path> auditDir) {
-        this.auditDir = auditDir;
+            Optional<java.nio.file.Path> auditFile) {
+        this.auditFile = auditFile;
+        this.auditDir = auditFile.map(java.nio.file.Path::getParent);
         this.meters = meters;
         this.endpoint = endpoint;
         this.audit = audit;
@@ -69,16 +71,16 @@ public final class Observability {
             meters = Optional.of(m);
         }
         Optional<AuditLog> audit = Optional.empty();
-        Optional<java.nio.file.Path> auditDir = config.string("outpost.audit.file").filter(f -> !f.isBlank())
-                .map(f -> java.nio.file.Path.of(f).toAbsolutePath().getParent());
-        if (auditDir.isPresent()) {
+        Optional<java.nio.file.Path> auditFile = config.string("outpost.audit.file").filter(f -> !f.isBlank())
+                .map(f -> java.nio.file.Path.of(f).toAbsolutePath());
+        if (auditFile.isPresent()) {
             AuditLog.Builder b = AuditLog.fromConfig(config);
             if (auditDetails) {
                 b.includeParams(true);
             }
             audit = Optional.of(daemon.own(b.build()));
         }
-        return new Observability(meters, endpoint, audit, auditDir);
+        return new Observability(meters, endpoint, audit, auditFile);
     }
 
     /**
@@ -151,7 +153,8 @@ public final class Observability {
             sb.append("; metrics on http://").append(host.contains(":") ? "[" + host + "]" : host).append(':') // IPv6 takes brackets
                     .append(e.address().getPort()).append("/metrics");
         });
-        audit.ifPresent(a -> sb.append("; audit to ").append(a));
+        // the file, not AuditLog's toString (its sink, size and count)
+        audit.ifPresent(a -> sb.append("; audit to ").append(auditFile.orElseThrow()));
         return sb.toString();
     }
 }

@@ -25,6 +25,22 @@ class ObservabilityTest {
         }
     }
 
+    @Test
+    void theHealthLineNamesTheAuditFileNotTheLogObject(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Daemon daemon = new Daemon();
+        try {
+            java.nio.file.Path file = dir.resolve("audit").resolve("audit.jsonl");
+            Observability o = Observability.from(OutpostConfig.builder().environment(java.util.Map.of())
+                    .systemProperties(new java.util.Properties()).set("outpost.audit.file", file.toString()).build(), daemon, false);
+            o.start();
+            // was "; audit to AuditLog[JsonLinesFileSink[/…/audit.jsonl, 67108864 bytes x 11]]"
+            assertThat(o.describe()).isEqualTo("; audit to " + file.toAbsolutePath());
+        } finally {
+            Runtime.getRuntime().removeShutdownHook(daemon.hook());
+            daemon.stopAll();
+        }
+    }
+
     private static boolean ipv6Loopback() {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getByName("::1"))) {
             return true;
