@@ -149,6 +149,10 @@ final class KvCommand {
 
     @Command(name = "put", description = "Creates a key (fails if it exists), or replaces it at --version.")
     static final class Put extends Sub {
+        // its own --version (a key's version) displaces the inherited standard options, -h/--help with it
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
+
         @Parameters(index = "0", paramLabel = "KEY")
         String key;
 
@@ -188,6 +192,10 @@ final class KvCommand {
 
     @Command(name = "delete", description = "Deletes a key (at --version only, if given).")
     static final class Delete extends Sub {
+        // its own --version (a key's version) displaces the inherited standard options, -h/--help with it
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
+
         @Parameters(index = "0", paramLabel = "KEY")
         String key;
 

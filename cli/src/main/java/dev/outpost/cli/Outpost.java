@@ -123,7 +123,7 @@ public final class Outpost implements Runnable {
         cmd.setParameterExceptionHandler((e, a) -> {
             // it quotes the bad argument as given, which may come from a file: one line, as printable as other errors
             e.getCommandLine().getErr().println("outpost: " + Output.printable(usageMessage(e).replaceAll("\\s+", " ")));
-            e.getCommandLine().getErr().println("hint: outpost help " + commandPath(e.getCommandLine()));
+            e.getCommandLine().getErr().println("hint: " + helpCommand(commandPath(e.getCommandLine())));
             return ExitCodes.USAGE;
         });
         cmd.setExecutionExceptionHandler((e, c, parsed) -> {
@@ -161,6 +161,11 @@ public final class Outpost implements Runnable {
             m.put((String) nameThenClass[i], (Class<?>) nameThenClass[i + 1]);
         }
         return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /** How to get a command's help: picocli's help command goes one level deep ("help kv put" shows kv's). */
+    static String helpCommand(String path) {
+        return path.contains(" ") ? "outpost " + path + " --help" : "outpost help " + path;
     }
 
     private static String commandPath(CommandLine c) {

@@ -302,4 +302,19 @@ class CliTest {
                 .contains("outpost.ops.slack.bot-token.<8 characters, not shown>")
                 .doesNotContain("wJalrXUtnFEMI").doesNotContain("xoxb-123");
     }
+
+    @Test
+    void kvPutAndDeleteShowTheirOwnHelpAndTheirUsageErrorsPointAtIt() {
+        for (String sub : List.of("put", "delete")) {
+            // their own --version option (a key's version) had shadowed the inherited -h/--help as well
+            Run help = run("kv", sub, "--help");
+            assertThat(help.code()).as(help.err()).isZero();
+            assertThat(help.out()).contains("outpost kv " + sub).contains("--version");
+            Run missing = run("kv", sub);
+            assertThat(missing.code()).isEqualTo(ExitCodes.USAGE);
+            // "outpost help kv put" printed kv's help: picocli's help command goes one level deep
+            assertThat(missing.err()).contains("hint: outpost kv " + sub + " --help");
+        }
+        assertThat(run("call", "--bogus").err()).contains("hint: outpost help call");
+    }
 }

@@ -18,7 +18,7 @@ class HostileInputTest {
         String db = dir.resolve("r.db").toString();
         CliTest.Run put = CliTest.run("kv", "--db", db, "put", "app/k", "{\"a\": 1");
         assertThat(put.code()).as(put.err()).isEqualTo(ExitCodes.USAGE);
-        assertThat(put.err()).contains("JSON").contains("hint: outpost help kv put");
+        assertThat(put.err()).contains("JSON").contains("hint: outpost kv put --help");
         CliTest.Run update = CliTest.run("kv", "--db", db, "update", "app/k", "{nope");
         assertThat(update.code()).as(update.err()).isEqualTo(ExitCodes.USAGE);
     }
