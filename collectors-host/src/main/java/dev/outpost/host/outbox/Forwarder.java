@@ -50,6 +50,8 @@ final class Forwarder implements Runnable {
     final AtomicLong delivered = new AtomicLong();
     final AtomicLong undeliverable = new AtomicLong();
     final AtomicLong failedAttempts = new AtomicLong();
+    /** Failed attempts since the last forward that went through: an outage's first warns, its end is said once. */
+    private long outageFailures;
     final AtomicLong batches = new AtomicLong();
 
     Forwarder(Transport delegate, MessageJournal queue, int batchSize, Duration retryDelay, Duration maxRetryDelay, Duration sendTimeout,
@@ -113,8 +115,15 @@ final class Forwarder implements Runnable {
                 probing = failure != null;
                 if (failure == null) {
                     backoff = retryDelay;
+                    if (outageFailures > 0) {
+                        log.warn("outbox: forwarding to '{}' resumed after {} failed attempts; {} messages waiting",
+                                batch.get(0).destination(), outageFailures, queue.size());
+                        outageFailures = 0;
+                    }
                 } else {
-                    if (failedAttempts.incrementAndGet() % 20 == 1) {
+                    failedAttempts.incrementAndGet();
+                    // counted per outage: a total over the process's life put the next outage's first warning anywhere
+                    if (outageFailures++ % 20 == 0) {
                         log.warn("outbox: '{}' unavailable ({}); {} messages waiting, retrying in {}", batch.get(0).destination(),
                                 failure, queue.size(), backoff);
                     }

@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class FlakyTransport implements Transport {
     private final Transport inner;
     volatile boolean down;
+    /** Sends that fail (as while down) before they go through again: an outage of exactly that many attempts. */
+    final java.util.concurrent.atomic.AtomicInteger failNext = new java.util.concurrent.atomic.AtomicInteger();
     final AtomicLong refused = new AtomicLong();
     final List<Message> accepted = new CopyOnWriteArrayList<>();
 
@@ -42,7 +44,7 @@ final class FlakyTransport implements Transport {
             throwNext = null;
             throw e;
         }
-        if (down) {
+        if (down || failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             refused.incrementAndGet();
             return CompletableFuture.failedFuture(new TransportException(destination, "destination is down (test)"));
         }
@@ -70,7 +72,7 @@ final class FlakyTransport implements Transport {
             throwNext = null;
             throw e;
         }
-        if (down) {
+        if (down || failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             refused.incrementAndGet();
             return CompletableFuture.failedFuture(new TransportException(destination, "destination is down (test)"));
         }
