@@ -464,6 +464,10 @@ public final class RegistryService implements AutoCloseable {
             transport.ifPresent(t -> {
                 Worker.Builder wb = Worker.builder(t).collectors(service.collectors()).builtins(false).suppressDuplicates(10_000);
                 config.ifPresent(wb::configure);
+                // its log lines and answers carry the broker's id, unless configuration names the worker itself
+                if (config.flatMap(c -> c.string("outpost.worker.id")).filter(w -> !w.isBlank()).isEmpty()) {
+                    wb.id(id);
+                }
                 // the broker's queue is kv-requests unless configuration names one (core's declared default is the worker's)
                 wb.requests(requests.orElseGet(() -> config
                         .filter(c -> c.sourceOf("outpost.worker.requests").filter(src -> !src.equals("defaults")).isPresent())

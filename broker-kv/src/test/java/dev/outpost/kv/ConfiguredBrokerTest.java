@@ -41,6 +41,8 @@ class ConfiguredBrokerTest {
                             .configure(OutpostConfig.builder().set("outpost.kv.access-key", SECRET).build()).build()) {
                 assertThat(kv.register("svc/a", Json.parse("1"), Optional.empty()).updatedBy()).contains("access-key:svc");
                 assertThat(broker.worker().orElseThrow().status()).isNotNull();
+                // its log lines and answers named the worker hostname-pid, while the health line said broker-9
+                assertThat(broker.worker().orElseThrow().id()).isEqualTo("broker-9");
             }
         }
     }
