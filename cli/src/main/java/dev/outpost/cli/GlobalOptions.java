@@ -90,7 +90,9 @@ public final class GlobalOptions {
     /** The layered configuration with the -D overrides on top. */
     public OutpostConfig load() {
         if (config != null && !Files.isReadable(config)) {
-            throw ConfigException.of("--config", "cannot read " + config.toAbsolutePath());
+            // a typo'd name and a file of another user's are fixed differently: say which
+            throw ConfigException.of("--config", "cannot read " + config.toAbsolutePath() + ": "
+                    + (Files.exists(config) ? "permission denied" : "no such file"));
         }
         OutpostConfig.Builder b = OutpostConfig.builder().environment(System.getenv()).systemProperties(System.getProperties());
         for (String ext : List.of(".yaml", ".yml", ".json", ".properties")) {

@@ -317,4 +317,13 @@ class CliTest {
         }
         assertThat(run("call", "--bogus").err()).contains("hint: outpost help call");
     }
+
+    @Test
+    void aConfigFileThatIsNotThereIsSaidToBeMissing() {
+        Path missing = dir.resolve("wokrer.yaml");
+        Run r = run("worker", "--config", missing.toString());
+        assertThat(r.code()).isEqualTo(ExitCodes.CONFIG);
+        // it said "cannot read /…/wokrer.yaml" for a missing file and an unreadable one alike
+        assertThat(r.err()).contains("--config: cannot read " + missing.toAbsolutePath() + ": no such file");
+    }
 }
