@@ -211,6 +211,11 @@ public final class Outpost implements Runnable {
             return java.util.Optional.of("fix the key named above where it was set; outpost help COMMAND lists the"
                     + " keys each command reads (docs/configuration.md has them all)");
         }
+        if (brokerSilent(t)) {
+            return java.util.Optional.of("is an outpost broker reading --broker-queue (default kv-requests), and does its"
+                    + " outpost.worker.reply-to.allow let it answer to this command's outpost.client.reply-to? Its log says why"
+                    + " it refused a request");
+        }
         if (t instanceof TransportException || t instanceof RegistryException.Unavailable || unreachable(t)) {
             return java.util.Optional.of("check outpost.sqs.region / outpost.sqs.endpoint and the AWS credentials"
                     + " (AWS_PROFILE or AWS_ACCESS_KEY_ID), or try --demo");
@@ -222,6 +227,15 @@ public final class Outpost implements Runnable {
             return java.util.Optional.of("is a worker reading that queue? outpost ping --to QUEUE");
         }
         return java.util.Optional.of("run again with --verbose for the stack trace");
+    }
+
+    /**
+     * The broker did not answer while the reply queue could be read: SQS is reachable, so the credentials are not
+     * the suspects; no broker on that queue, or one that refuses to answer to this reply queue, is.
+     */
+    private static boolean brokerSilent(Throwable t) {
+        return t instanceof RegistryException.Unavailable u && (u.getCause() instanceof java.util.concurrent.TimeoutException
+                || u.getCause() instanceof CallTimeoutException c && c.replyFailure().isEmpty());
     }
 
     /** A call that timed out while its reply destination could not be read: the transport is at fault, not a worker. */

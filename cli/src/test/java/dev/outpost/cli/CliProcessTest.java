@@ -49,7 +49,7 @@ class CliProcessTest {
         try (SqsAsyncClient sqs = SqsAsyncClient.builder().endpointOverride(URI.create("http://127.0.0.1:" + port))
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))).build()) {
-            for (String q : List.of("requests", "dead-letter", "cli-replies", "test-replies", "records", "kv-requests")) {
+            for (String q : List.of("requests", "dead-letter", "cli-replies", "test-replies", "records", "kv-requests", "kv-idle")) {
                 sqs.createQueue(r -> r.queueName(q).attributes(Map.of(
                         software.amazon.awssdk.services.sqs.model.QueueAttributeName.VISIBILITY_TIMEOUT, "5"))).join();
             }
@@ -241,6 +241,17 @@ class CliProcessTest {
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.body()).contains("outpost_registry_operations_seconds_count{operation=\"register\",outcome=\"ok\"} 1")
                 .contains("outpost_worker_in_flight").contains("outpost_transport_operations_seconds_count");
+    }
+
+    @Test
+    void aBrokerThatDoesNotAnswerIsHintedAtNotTheCredentials() throws Exception {
+        String client = clientConfig().toString();
+        // no broker reads kv-idle: SQS answers, the broker does not (as one refusing this reply queue would not)
+        assertThat(finish(outpost("get", "kv", "get", "svc/a", "--broker-queue", "kv-idle", "--config", client,
+                "-D", "outpost.kv.timeout=1s"))).as(err("get")).isEqualTo(ExitCodes.UNAVAILABLE);
+        // it said: check outpost.sqs.region / outpost.sqs.endpoint and the AWS credentials (…), or try --demo
+        assertThat(err("get")).contains("the broker did not answer kv.get").contains("outpost.worker.reply-to.allow")
+                .doesNotContain("credentials");
     }
 
     private String metricsUrl(String name) throws Exception {
