@@ -27,15 +27,21 @@ public final class Failures {
         if (e instanceof TransportException t) {
             return t;
         }
+        String named = named(destination, queue);
         if (e instanceof QueueDoesNotExistException) {
-            return new NoSuchDestinationException(destination, queue + " (for '" + destination + "') does not exist ("
+            return new NoSuchDestinationException(destination, named + " does not exist ("
                     + what + "): create it, for example with SqsProvisioner");
         }
         if (isMissingCredentials(e)) {
-            return new TransportException(destination, what + " " + queue + " (for '" + destination
-                    + "') failed: no AWS credentials could be loaded: " + CREDENTIAL_KEYS, e);
+            return new TransportException(destination, what + " " + named
+                    + " failed: no AWS credentials could be loaded: " + CREDENTIAL_KEYS, e);
         }
-        return new TransportException(destination, what + " " + queue + " (for '" + destination + "') failed: " + e.getMessage(), e);
+        return new TransportException(destination, what + " " + named + " failed: " + e.getMessage(), e);
+    }
+
+    /** The queue, and the logical name it stands for unless that is what the description quotes already (a URL called as such). */
+    private static String named(String destination, String queue) {
+        return queue.endsWith("'" + destination + "'") ? queue : queue + " (for '" + destination + "')";
     }
 
     /** A failed call to the queue {@code urlOrName}, as the batches report it. */
