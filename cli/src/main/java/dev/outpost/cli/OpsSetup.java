@@ -2,6 +2,7 @@ package dev.outpost.cli;
 
 import dev.outpost.ConfigException;
 import dev.outpost.cli.internal.OpsDemoHosts;
+import dev.outpost.cli.internal.SdkEventLoop;
 import dev.outpost.core.config.OutpostConfig;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.fleet.Fleet;
@@ -45,6 +46,10 @@ final class OpsSetup implements AutoCloseable {
     final RulesEngine rules;
     final Optional<ResultJournal> journal;
     final Optional<DailyExporter> exporter;
+    /** The export's S3 client, when there is an export. */
+    Optional<S3AsyncClient> exportClient = Optional.empty();
+    /** The name prefix of its I/O threads. */
+    static final String S3_IO_THREADS = "outpost-ops-s3-io-";
     final String where;
 
     OpsSetup(OutpostConfig config, boolean demo, Consumer<String> notifier) {
@@ -103,11 +108,13 @@ final class OpsSetup implements AutoCloseable {
             throw ConfigException.of("outpost.ops.export.journal", "is required when outpost.ops.export.bucket is set:"
                     + " the export sends the journal's days");
         }
-        S3AsyncClientBuilder s3 = S3AsyncClient.builder();
+        // owned before the client, so it ends after the client closed its connections
+        S3AsyncClientBuilder s3 = S3AsyncClient.builder().httpClientBuilder(own(new SdkEventLoop(S3_IO_THREADS)).httpClient());
         config.string("outpost.ops.export.region").filter(s -> !s.isBlank()).map(Region::of).ifPresent(s3::region);
         config.string("outpost.ops.export.endpoint").filter(s -> !s.isBlank())
                 .ifPresent(e -> s3.endpointOverride(endpoint(config, e)).forcePathStyle(true));
         S3AsyncClient client = own(s3.build());
+        exportClient = Optional.of(client);
         return Optional.of(own(DailyExporter.builder(client, journal.get()).configure(config).build()));
     }
 
