@@ -4,6 +4,7 @@ import dev.outpost.ConfigException;
 import dev.outpost.cli.internal.OpsDemoHosts;
 import dev.outpost.cli.internal.SdkEventLoop;
 import dev.outpost.core.config.OutpostConfig;
+import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.fleet.Fleet;
 import dev.outpost.nacl.SealedCodec;
@@ -48,8 +49,8 @@ final class OpsSetup implements AutoCloseable {
     final Optional<DailyExporter> exporter;
     /** The export's S3 client, when there is an export. */
     Optional<S3AsyncClient> exportClient = Optional.empty();
-    /** The name prefix of its I/O threads. */
-    static final String S3_IO_THREADS = "outpost-ops-s3-io-";
+    /** The name prefix of its I/O threads ({@code outpost-ops-s3-N-io-M}). */
+    static final String S3_IO_THREADS = "outpost-ops-s3-";
     final String where;
 
     OpsSetup(OutpostConfig config, boolean demo, Consumer<String> notifier) {
@@ -109,7 +110,8 @@ final class OpsSetup implements AutoCloseable {
                     + " the export sends the journal's days");
         }
         // owned before the client, so it ends after the client closed its connections
-        S3AsyncClientBuilder s3 = S3AsyncClient.builder().httpClientBuilder(own(new SdkEventLoop(S3_IO_THREADS)).httpClient());
+        S3AsyncClientBuilder s3 = S3AsyncClient.builder()
+                .httpClientBuilder(own(new SdkEventLoop(new OwnedThreads("ops-s3", Optional.empty(), true).role("io"))).httpClient());
         config.string("outpost.ops.export.region").filter(s -> !s.isBlank()).map(Region::of).ifPresent(s3::region);
         config.string("outpost.ops.export.endpoint").filter(s -> !s.isBlank())
                 .ifPresent(e -> s3.endpointOverride(endpoint(config, e)).forcePathStyle(true));

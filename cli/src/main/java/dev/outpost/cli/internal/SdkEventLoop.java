@@ -1,7 +1,7 @@
 package dev.outpost.cli.internal;
 
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 
@@ -13,14 +13,9 @@ import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 public final class SdkEventLoop implements AutoCloseable {
     private final SdkEventLoopGroup group;
 
-    /** Daemon threads named {@code prefix} and a number. */
-    public SdkEventLoop(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        this.group = SdkEventLoopGroup.builder().threadFactory(r -> {
-            Thread t = new Thread(r, prefix + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        }).build();
+    /** On threads from {@code threads} (daemons, so that a command's exit never waits for them). */
+    public SdkEventLoop(ThreadFactory threads) {
+        this.group = SdkEventLoopGroup.builder().threadFactory(threads).build();
     }
 
     /** An HTTP client builder on this loop, for the SDK client's {@code httpClientBuilder}. */
