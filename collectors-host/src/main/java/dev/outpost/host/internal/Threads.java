@@ -3,7 +3,11 @@ package dev.outpost.host.internal;
 import java.util.Optional;
 import java.util.concurrent.ThreadFactory;
 
-/** The host collectors' threads: the user's factory makes them when one was given, else named {@code outpost-host-...} daemons. */
+/**
+ * The host collectors' threads: the user's factory makes them when one was given, else named {@code outpost-host-...}
+ * daemons. Not core's {@code OwnedThreads}, which keeps every thread it made for its owner's shutdown: these are made
+ * per run (a command's stream readers, a file's open) by collectors that have no shutdown.
+ */
 public final class Threads {
     private Threads() {}
 
