@@ -49,13 +49,7 @@ class PollLoopBrokenTransportTest {
     void aNullResultIsAFailedReceiveAndTheThreadGoesOn() throws Exception {
         Semaphore slots = new Semaphore(10);
         transport.script.add(() -> null);
-        transport.script.add(() -> List.of(delivery("after")));
-        try (PollLoop l = loop(slots)) {
-            l.start();
-            assertThat(handled.poll(10, TimeUnit.SECONDS)).isEqualTo("after");
-            assertThat(l.receiveFailures()).isEqualTo(1);
-            assertThat(l.threads()).allMatch(WorkerStatus.ThreadHealth::alive);
-        }
+        oneFailedReceiveThenTheNextDelivery(slots);
         assertThat(slots.availablePermits()).isEqualTo(10); // closed: every slot it took is back
     }
 
@@ -106,13 +100,7 @@ class PollLoopBrokenTransportTest {
                 return 2;
             }
         });
-        transport.script.add(() -> List.of(delivery("after")));
-        try (PollLoop l = loop(slots)) {
-            l.start();
-            assertThat(handled.poll(10, TimeUnit.SECONDS)).isEqualTo("after");
-            assertThat(l.receiveFailures()).isEqualTo(1);
-            assertThat(l.threads()).allMatch(WorkerStatus.ThreadHealth::alive);
-        }
+        oneFailedReceiveThenTheNextDelivery(slots);
         assertThat(slots.availablePermits()).isEqualTo(10); // before: the thread died holding the receive's slots
     }
 
@@ -157,6 +145,17 @@ class PollLoopBrokenTransportTest {
         @Override
         public String id() {
             throw new IllegalStateException("no id");
+        }
+    }
+
+    /** The scripted receive before fails; the thread goes on to the next, which brings "after". */
+    private void oneFailedReceiveThenTheNextDelivery(Semaphore slots) throws Exception {
+        transport.script.add(() -> List.of(delivery("after")));
+        try (PollLoop l = loop(slots)) {
+            l.start();
+            assertThat(handled.poll(10, TimeUnit.SECONDS)).isEqualTo("after");
+            assertThat(l.receiveFailures()).isEqualTo(1);
+            assertThat(l.threads()).allMatch(WorkerStatus.ThreadHealth::alive);
         }
     }
 }
