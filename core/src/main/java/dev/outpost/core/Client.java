@@ -9,6 +9,7 @@ import dev.outpost.ShutdownResult;
 import dev.outpost.core.internal.Awaiting;
 import dev.outpost.core.internal.CallbackPool;
 import dev.outpost.core.internal.Checks;
+import dev.outpost.core.internal.ReplyClaims;
 import dev.outpost.core.internal.ReplyRouter;
 import dev.outpost.core.internal.RequestSender;
 import dev.outpost.core.json.JsonCodec;
@@ -53,7 +54,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A response that matches no pending call or broadcast (a fire-and-forget {@link #send}, or one that arrived after
  * its call timed out or was cancelled) goes to the {@linkplain Builder#onResponse listeners}. The answers of one
- * receive are acknowledged together ({@link Transport#ackBatch}).
+ * receive are acknowledged together ({@link Transport#ackBatch}). Clients that read one reply destination together
+ * (several processes of a command line, say) each take every answer they receive, others' too, unless
+ * {@linkplain Builder#sharedReplyTo shared}.
  */
 public final class Client implements AutoCloseable {
     /** Default reply destination prefix; a fresh suffix is added per client. */
@@ -87,7 +90,7 @@ public final class Client implements AutoCloseable {
     /** Made with the client, its thread only at start(): a shutdown racing start() always finds it to stop. */
     private final ScheduledThreadPoolExecutor timer;
 
-    private Client(Builder b, String requests, String replyTo, Duration pollWait) {
+    private Client(Builder b, String requests, String replyTo, Duration pollWait, boolean shared) {
         this.transport = b.transport;
         this.codec = b.codec == null ? JsonCodec.create() : b.codec;
         this.requests = requests;
@@ -104,7 +107,8 @@ public final class Client implements AutoCloseable {
             this.callbacks = pool;
             this.ownPool = Optional.of(pool);
         }
-        this.replies = new ReplyRouter(transport, codec, replyTo, callbacks, guard, b.listeners, b.receiveLinger.toNanos());
+        this.replies = new ReplyRouter(transport, codec, replyTo, callbacks, guard, b.listeners, b.receiveLinger.toNanos(),
+                shared ? Optional.of(new ReplyClaims(b.ticker)) : Optional.empty());
         this.sender = new RequestSender(transport, codec, replyTo);
         this.loop = PollLoop.builder(transport, replyTo)
                 .owner("client on '" + replyTo + "'")
@@ -192,6 +196,7 @@ public final class Client implements AutoCloseable {
         Objects.requireNonNull(destination, "destination");
         Objects.requireNonNull(request, "request");
         ensureRunning();
+        replies.claim(request.id());
         return sender.transmit(destination, request.replyTo().isPresent() ? request : request.withReplyTo(replyTo));
     }
 
@@ -228,6 +233,14 @@ public final class Client implements AutoCloseable {
     /** Responses that arrived but could not be decoded (logged and dropped). */
     public long undecodableResponses() {
         return replies.undecodable();
+    }
+
+    /**
+     * Times this client handed back an answer to a request it did not send, for another client reading its
+     * {@linkplain Builder#sharedReplyTo shared} reply destination; 0 when not shared.
+     */
+    public long handedBackResponses() {
+        return replies.handedBack();
     }
 
     /**
@@ -306,6 +319,7 @@ public final class Client implements AutoCloseable {
         private String replyTo;
         private Duration pollWait;
         private Duration receiveLinger = Duration.ZERO;
+        private Boolean sharedReplyTo;
         private int pollers; // 0: by the transport
         private Optional<Executor> callbackExecutor = Optional.empty();
         private LongSupplier ticker = System::nanoTime;
@@ -336,6 +350,21 @@ public final class Client implements AutoCloseable {
          */
         public Builder replyTo(String destination) {
             this.replyTo = Checks.text(destination, "replyTo");
+            return this;
+        }
+
+        /**
+         * Whether other clients read the same reply destination (several runs of a command line at once, say); default
+         * false. A shared client takes only the answers to requests it sent in the last five minutes or so (and to its
+         * calls and broadcasts still waiting), and only they reach its listeners: any other answer, or one it cannot
+         * decode (sealed to another client's key), it hands back for the others, at once for the first ten receives
+         * of it and then after a growing delay, until the answer was received 60 times
+         * (about three and a half minutes), when it is dropped as no one's with a warning. Costs a visibility change
+         * per hand-back. Unshared, a client takes every answer it receives: what matches no call of its own goes to
+         * its listeners, so it may read answers to requests other processes sent ({@code replyTo} naming it).
+         */
+        public Builder sharedReplyTo(boolean shared) {
+            this.sharedReplyTo = shared;
             return this;
         }
 
@@ -429,10 +458,17 @@ public final class Client implements AutoCloseable {
                     problems.addAll(e.problems());
                 }
             }
+            boolean shared = false;
+            try {
+                shared = sharedReplyTo != null ? sharedReplyTo
+                        : config.flatMap(c -> c.booleanValue("outpost.client.shared-reply-to")).orElse(false);
+            } catch (ConfigException e) {
+                problems.addAll(e.problems());
+            }
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            return new Client(this, req, reply, wait);
+            return new Client(this, req, reply, wait, shared);
         }
 
         private Optional<String> configured(String key) {

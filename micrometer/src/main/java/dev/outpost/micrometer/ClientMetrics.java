@@ -23,6 +23,9 @@ public final class ClientMetrics {
                 .tags(settings.commonTags()).register(registry);
         FunctionCounter.builder("outpost.client.undecodable.responses", client, Client::undecodableResponses)
                 .description("responses the codec refused").tags(settings.commonTags()).register(registry);
+        FunctionCounter.builder("outpost.client.handed.back.responses", client, Client::handedBackResponses)
+                .description("answers to other clients' requests handed back on a shared reply destination")
+                .tags(settings.commonTags()).register(registry);
     }
 
     /** {@link #monitor(MeterRegistry, Client, MeterSettings)} with the default settings. */

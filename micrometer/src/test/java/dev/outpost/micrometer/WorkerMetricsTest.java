@@ -73,6 +73,7 @@ class WorkerMetricsTest {
             assertThat(meters.get("outpost.worker.in.flight").gauge().value()).isZero();
             assertThat(meters.get("outpost.worker.prefetch").gauge().value()).isZero(); // in-process: none
             assertThat(meters.get("outpost.client.pending").gauge().value()).isZero();
+            assertThat(meters.get("outpost.client.handed.back.responses").functionCounter().count()).isZero(); // not shared
             assertThat(meters.get("outpost.transport.operations").tags("operation", "receive", "outcome", "ok").timer()
                     .count()).isPositive();
             assertThat(meters.get("outpost.transport.messages").tags("direction", "sent").counter().count())

@@ -58,6 +58,7 @@ public final class Awaiting {
         if (calls.putIfAbsent(r.id(), future) != null) {
             throw new IllegalArgumentException("request " + r.id() + " is already waiting for its response");
         }
+        replies.claim(r.id());
         unregisterUnless(stillRunning, () -> calls.remove(r.id(), future));
         Expiries.Expiry expiry = expiries.add(Expiries.nanos(timeout), () -> {
             if (calls.remove(r.id(), future)) {
@@ -68,6 +69,7 @@ public final class Awaiting {
         future.onDone(() -> { // answered, cancelled or orTimeout'd: no longer pending, and nothing here holds it
             calls.remove(r.id(), future);
             expiry.cancel();
+            replies.claim(r.id()); // a late answer is still this client's
         });
         sender.transmit(destination, r).whenComplete((v, e) -> {
             if (e != null && calls.remove(r.id(), future)) {
@@ -86,12 +88,14 @@ public final class Awaiting {
             // a replaced gathering would never complete, not even at shutdown
             throw new IllegalArgumentException("request " + r.id() + " is already gathering its responses");
         }
+        replies.claim(r.id());
         unregisterUnless(stillRunning, () -> broadcasts.remove(r.id(), g));
         // this broadcast's deadline: a later broadcast of the same request has its own
         Expiries.Expiry expiry = expiries.add(Expiries.nanos(deadline), () -> replies.finishBroadcast(r.id(), g));
         g.future().onDone(() -> {
             broadcasts.remove(r.id(), g);
             expiry.cancel();
+            replies.claim(r.id());
         });
         sender.transmit(topic, r).whenComplete((v, e) -> {
             if (e != null && broadcasts.remove(r.id(), g)) {

@@ -7,9 +7,11 @@ import dev.outpost.spi.CodecException;
 import dev.outpost.spi.Decoded;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Transport;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -25,6 +27,10 @@ import org.slf4j.LoggerFactory;
  * call or broadcast waiting for it, else to the listeners, and acknowledges the deliveries of one
  * receive together ({@link Transport#ackBatch}) once they are handled. Runs no application code
  * itself: futures complete onto the callback executor, listeners run on it.
+ *
+ * <p>A client sharing its reply destination with others ({@code claims} present) takes only the answers to requests
+ * it sent lately: any other answer, and any it cannot decode (sealed to another client's key, say), is handed back
+ * for the client it belongs to, up to {@link #MAX_RECEIVES} receives of it, then acked as no one's.
  */
 public final class ReplyRouter {
     private static final Logger log = LoggerFactory.getLogger("dev.outpost.core.Client");
@@ -49,9 +55,24 @@ public final class ReplyRouter {
     /** Deliveries each poller thread handled since its last ack. */
     private final ThreadLocal<List<Delivery>> toAck = ThreadLocal.withInitial(() -> new ArrayList<>(10));
     private final long lingerNanos;
+    private final Optional<ReplyClaims> claims;
+    private final LongAdder handedBack = new LongAdder();
+    private final LongAdder unclaimed = new LongAdder();
+    /**
+     * Receives of another client's answer, at most, before it is acked as no one's: with the hand-back delays below,
+     * about three and a half minutes, and enough receives for the owner among a dozen clients to take it.
+     */
+    public static final int MAX_RECEIVES = 60;
 
     public ReplyRouter(Transport transport, Codec codec, String replyTo, Executor callbacks, Guard guard,
             List<Consumer<Decoded<Response>>> listeners, long lingerNanos) {
+        this(transport, codec, replyTo, callbacks, guard, listeners, lingerNanos, Optional.empty());
+    }
+
+    /** @param claims present when the reply destination is shared: the ids of the requests this client sent lately */
+    public ReplyRouter(Transport transport, Codec codec, String replyTo, Executor callbacks, Guard guard,
+            List<Consumer<Decoded<Response>>> listeners, long lingerNanos, Optional<ReplyClaims> claims) {
+        this.claims = claims;
         this.lingerNanos = lingerNanos;
         this.transport = transport;
         this.codec = codec;
@@ -81,6 +102,21 @@ public final class ReplyRouter {
         return ackFailures.sum();
     }
 
+    /** Answers handed back for another client sharing the reply destination (each time one was). */
+    public long handedBack() {
+        return handedBack.sum();
+    }
+
+    /** Answers no client sharing the reply destination took in {@link #MAX_RECEIVES} receives, acked and dropped. */
+    public long unclaimed() {
+        return unclaimed.sum();
+    }
+
+    /** Remembers {@code requestId} as this client's, when the reply destination is shared. */
+    public void claim(String requestId) {
+        claims.ifPresent(c -> c.claim(requestId));
+    }
+
     /** Completes the broadcast {@code g} of request {@code id} with what it gathered, once. */
     public void finishBroadcast(String id, Gathering g) {
         if (broadcasts.remove(id, g)) {
@@ -90,22 +126,26 @@ public final class ReplyRouter {
 
     /** One delivery of a receive: routed now, acked with the rest of its receive at {@link #endOfBatch()}. */
     public void handle(Delivery d) {
-        toAck.get().add(d);
         Decoded<Response> decoded;
         try {
             decoded = codec.decodeResponse(d.message().body());
         } catch (CodecException e) {
-            undecodable.increment();
-            log.warn("client: dropped an undecodable response on '{}' ({}): {}", replyTo, e.reason().code(), e.getMessage());
+            if (!handBack(d)) {
+                undecodable.increment();
+                log.warn("client: dropped an undecodable response on '{}' ({}): {}", replyTo, e.reason().code(), e.getMessage());
+            }
             return;
         } catch (RuntimeException e) {
-            undecodable.increment();
-            log.warn("client: dropped an undecodable response on '{}': {}", replyTo, e.toString());
+            if (!handBack(d)) {
+                undecodable.increment();
+                log.warn("client: dropped an undecodable response on '{}': {}", replyTo, e.toString());
+            }
             return;
         }
         Response response = decoded.document();
         CallbackFuture<Response> call = calls.remove(response.requestId());
         if (call != null && call.complete(response)) {
+            toAck.get().add(d);
             return;
         } // else cancelled or given up on by its caller since it was looked up: an answer matching no call, as below
         Gathering g = broadcasts.get(response.requestId());
@@ -114,8 +154,14 @@ public final class ReplyRouter {
             finishBroadcast(response.requestId(), g);
         }
         if (added != Gathering.Added.TOO_LATE) {
+            toAck.get().add(d);
             return;
         }
+        if (claims.isPresent() && !claims.get().isMine(response.requestId())) {
+            handBack(d); // or dropped as no one's: never heard by this client's listeners
+            return;
+        }
+        toAck.get().add(d);
         for (Consumer<Decoded<Response>> l : listeners) {
             if (waitingListenerCalls.incrementAndGet() > MAX_WAITING_LISTENER_CALLS) {
                 waitingListenerCalls.decrementAndGet();
@@ -140,6 +186,44 @@ public final class ReplyRouter {
                 log.warn("client on '{}': the callback executor refused a listener call: {}", replyTo, rejected.toString());
             }
         }
+    }
+
+    /**
+     * Hands {@code d} back for another client sharing the reply destination, unless it is not shared or {@code d} was
+     * received {@link #MAX_RECEIVES} times already, and then acks it with the rest of its receive and returns false.
+     */
+    private boolean handBack(Delivery d) {
+        if (claims.isEmpty()) {
+            toAck.get().add(d);
+            return false;
+        }
+        int received = d.receiveCount();
+        if (received >= MAX_RECEIVES) {
+            unclaimed.increment();
+            long n = unclaimed.sum();
+            if (n == 1 || n % 1000 == 0) {
+                log.warn("client on '{}': {} answers no client sharing the destination took in {} receives, dropped so far",
+                        replyTo, n, MAX_RECEIVES);
+            }
+            toAck.get().add(d);
+            return false;
+        }
+        handedBack.increment();
+        try {
+            d.retry(handBackDelay(received)); // failed: it comes back after its visibility timeout, as handed back
+        } catch (RuntimeException e) {
+            log.debug("client on '{}': could not hand an answer back: {}", replyTo, e.toString());
+        }
+        return true;
+    }
+
+    /**
+     * How long an answer handed back for the {@code received}th time stays hidden: none at first, so that among a
+     * dozen clients the owner takes it within a few round trips; then longer, so one whose caller is gone costs few
+     * receives before it is dropped.
+     */
+    static Duration handBackDelay(int received) {
+        return received <= 10 ? Duration.ZERO : Duration.ofMillis(Math.min(5_000, 250L * (received - 10)));
     }
 
     /**
