@@ -63,7 +63,9 @@ final class Connection implements AutoCloseable {
         Transport transport = SqsTransport.builder().configure(config).build();
         Codec codec = SealedCodec.Builder.isConfigured(config) ? SealedCodec.builder().configure(config).build()
                 : JsonCodec.create();
-        Client.Builder cb = Client.builder(transport).codec(codec).configure(config).pollWait(commandPollWait(config));
+        // commands run at once on one configured reply queue: each takes its own answers and hands the others back
+        Client.Builder cb = Client.builder(transport).codec(codec).configure(config).pollWait(commandPollWait(config))
+                .sharedReplyTo(true);
         sendTo.ifPresent(cb::requests);
         Client client = cb.build().start();
         return new Connection(transport, Optional.empty(), client, config.string("outpost.client.requests").orElse("requests"));

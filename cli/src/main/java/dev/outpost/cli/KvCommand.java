@@ -85,7 +85,7 @@ final class KvCommand {
         OutpostConfig config = global.load();
         Transport transport = WorkerCommand.transport(config);
         Client client = Client.builder(transport).configure(config).pollWait(Connection.commandPollWait(config))
-                .requests(brokerQueue).build().start();
+                .sharedReplyTo(true).requests(brokerQueue).build().start();
         RemoteRegistry remote = RemoteRegistry.builder(client).configure(config).build();
         return new Session(remote, List.of(client, transport));
     }

@@ -166,6 +166,32 @@ class CliProcessTest {
     }
 
     @Test
+    void commandsRunAtOnceOnOneReplyQueueEachGetTheirOwnAnswer() throws Exception {
+        outpost("worker", "worker", "--config", workerConfig(4).toString());
+        awaitHealthLine("worker");
+        String client = clientConfig().toString();
+        Path hold = Files.createFile(dir.resolve("hold"));
+        Path started = Files.createDirectory(dir.resolve("started"));
+        List<Process> calls = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            calls.add(outpost("call" + i, "call", "test.slow", "-p", "ms=" + i, "-p", "holdWhile=" + hold,
+                    "-p", "startedIn=" + started, "--timeout", "60s", "--config", client, "-f", "json"));
+        }
+        // every command has sent its request, so reads the reply queue, before the first answer is sent
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            try (var runs = Files.list(started)) {
+                return runs.count() == 4;
+            }
+        });
+        Files.delete(hold);
+        for (int i = 0; i < 4; i++) {
+            // before: a command acked whichever answer it received, and most waited out their timeout (exit 2)
+            assertThat(finish(calls.get(i))).as(err("call" + i)).isZero();
+            assertThat(Json.parse(out("call" + i)).get(0).path("status").asText()).isEqualTo("ok");
+        }
+    }
+
+    @Test
     void aWorkerDaemonServesPrometheusMetricsOnLoopbackAndAuditsEveryRequest() throws Exception {
         Path audit = dir.resolve("audit/worker.jsonl");
         Path cfg = config("observed.yaml", Files.readString(workerConfig(2)) + """

@@ -40,6 +40,10 @@ public final class SlowCollector implements Collector {
 
     @Override
     public Object collect(Request request, CollectorContext context) throws Exception {
+        // params.startedIn: a directory where each run leaves a file named after its request, as it starts
+        if (request.params().hasNonNull("startedIn")) {
+            Files.createFile(Path.of(request.params().get("startedIn").asText()).resolve(request.id()));
+        }
         Thread.sleep(request.params().path("ms").asLong(300));
         // params.holdWhile: a file; the run goes on while it exists (a worker killed now holds the request)
         if (request.params().hasNonNull("holdWhile")) {
