@@ -101,6 +101,10 @@ public final class WorkerBinding {
             Kind kind = kind(key, fallback);
             Object value = explicit.containsKey(key) ? withinLongest(key, explicit.get(key), problems)
                     : configured(key, kind, config, problems);
+            if (kind == Kind.LIST && value != null && !patterns(key, (List<?>) value, explicit.containsKey(key) ? " (set in code)"
+                    : config.map(c -> c.from(key)).orElse(""), problems)) {
+                value = null;
+            }
             out.put(key, value != null ? value : parse(key, kind, fallback));
         });
         if (!List.of("true", "false").contains(String.valueOf(out.get(CHECK_RESULTS)).toLowerCase(java.util.Locale.ROOT))) {
@@ -111,6 +115,18 @@ public final class WorkerBinding {
                     + " digits, '.', '_' and '-', starting with a letter or digit"));
         }
         return new WorkerBinding(out);
+    }
+
+    /** Whether every one of {@code values} is a name pattern; a problem for the first that is not. */
+    private static boolean patterns(String key, List<?> values, String from, List<ConfigException.Problem> problems) {
+        for (Object v : values) {
+            Optional<String> why = Patterns.problem(String.valueOf(v));
+            if (why.isPresent()) {
+                problems.add(new ConfigException.Problem(key, why.get() + from));
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A builder's duration, held to what configuration is: a longer one overflowed in every run or at shutdown. */

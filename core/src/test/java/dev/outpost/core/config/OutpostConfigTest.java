@@ -182,6 +182,30 @@ class OutpostConfigTest {
     }
 
     @Test
+    void anAllowPatternWithAStarBeforeItsEndIsRefusedNotTakenLiterally() throws IOException {
+        Path p = write("suffix.yaml", """
+                outpost:
+                  worker:
+                    reply-to:
+                      allow: outpost-client-*,*-replies
+                  collectors:
+                    allow: host.*.list
+                """);
+        OutpostConfig c = OutpostConfig.builder().localFile(p).build();
+        // before: both were taken as literal names, so every reply queue and collector they meant was refused
+        assertThatThrownBy(() -> Worker.builder(Mockito.mock(Transport.class)).configure(c).build())
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.problems()).extracting(ConfigException.Problem::key)
+                            .containsExactlyInAnyOrder("outpost.worker.reply-to.allow", "outpost.collectors.allow");
+                    assertThat(e.getMessage()).contains("'*-replies' has a * before its end").contains("suffix.yaml")
+                            .contains("'host.*.list'");
+                });
+        assertThatThrownBy(() -> Worker.builder(Mockito.mock(Transport.class)).allowReplyTo("replies-*-eu").build())
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.getMessage())
+                        .contains("outpost.worker.reply-to.allow").contains("'replies-*-eu'").contains("set in code"));
+    }
+
+    @Test
     void explicitBuilderCallsWinOverConfigurationWhateverTheOrder() {
         OutpostConfig c = OutpostConfig.builder().set("outpost.worker.concurrency", "3")
                 .set("outpost.worker.requests", "from-config").build();
