@@ -1,5 +1,7 @@
 package dev.outpost.host.internal;
 
+import dev.outpost.core.lifecycle.AcceptLoop;
+import dev.outpost.core.lifecycle.ConnectionSlots;
 import dev.outpost.core.lifecycle.Lifecycle;
 import dev.outpost.host.records.RecordHttpServer;
 import java.io.IOException;
@@ -14,9 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,11 +34,8 @@ public final class RecordConnections {
     private final RecordHttpExchange exchange;
     private final Lifecycle lifecycle;
     private final boolean tls;
-    private final int maxConnections;
-    private final int maxPerClient;
     private final Runnable beforeCounting;
-    private final AtomicInteger open = new AtomicInteger();
-    private final ConcurrentHashMap<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
+    private final ConnectionSlots slots;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicLong refused = new AtomicLong();
     private ThreadPoolExecutor connections;
@@ -53,8 +50,7 @@ public final class RecordConnections {
         this.exchange = exchange;
         this.lifecycle = lifecycle;
         this.tls = tls;
-        this.maxConnections = maxConnections;
-        this.maxPerClient = maxPerClient;
+        this.slots = new ConnectionSlots(maxConnections, maxPerClient);
         this.beforeCounting = beforeCounting;
     }
 
@@ -69,7 +65,8 @@ public final class RecordConnections {
         // under it while the thread of one just released is still on its way back to the pool
         connections = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 lifecycle.role("connection"));
-        lifecycle.newThread(() -> acceptLoop(server), "acceptor").start();
+        lifecycle.newThread(() -> AcceptLoop.run(server, () -> !lifecycle.running(), log, "records http", this::admit),
+                "acceptor").start();
         reaper = lifecycle.newThread(() -> reapLoop(headerTimeout, bodyTimeout), "reaper");
         reaper.start();
     }
@@ -90,34 +87,6 @@ public final class RecordConnections {
     /** Connections closed at once because a cap was reached. */
     public long refused() {
         return refused.get();
-    }
-
-    private void acceptLoop(ServerSocket server) {
-        int failures = 0;
-        while (lifecycle.running()) {
-            Socket s;
-            try {
-                s = server.accept();
-            } catch (Throwable t) {
-                if (!lifecycle.running()) {
-                    return;
-                }
-                // a failure that repeats (out of file descriptors) must not spin a core or flood the log
-                failures++;
-                if (failures == 1 || failures % 100 == 0) {
-                    log.warn("records http: accept failed ({} in a row): {}", failures, t.toString());
-                }
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.min(1_000, 10L << Math.min(failures - 1, 7))));
-                continue;
-            }
-            failures = 0;
-            try {
-                admit(s);
-            } catch (Throwable t) {
-                log.error("records http: could not serve a connection: {}", t.toString(), t);
-                closeQuietly(s);
-            }
-        }
     }
 
     /** Closes connections past their head, body or reply deadline. */
@@ -141,12 +110,7 @@ public final class RecordConnections {
     private void admit(Socket s) {
         InetAddress client = s.getInetAddress();
         beforeCounting.run();
-        // counted in the map, atomically with release()'s removal: a counter taken from the map as the client's last
-        // connection ended would be counted after its removal, outside the map, and that connection escape the cap
-        int fromClient = perClient.merge(client, 1, Integer::sum);
-        int total = open.incrementAndGet();
-        if (total > maxConnections || fromClient > maxPerClient) {
-            release(client);
+        if (!slots.tryAcquire(client)) {
             refused.incrementAndGet();
             refuse(s);
             return;
@@ -164,23 +128,18 @@ public final class RecordConnections {
                     // released before the close: a client that read the reply to its end (the close)
                     // and connects again is not counted twice
                     sockets.remove(s);
-                    release(client);
+                    slots.release(client);
                     closeQuietly(s);
                 }
             });
         } catch (RuntimeException | Error e) { // shut down meanwhile, or no thread could be made (OutOfMemoryError)
             sockets.remove(s);
             closeQuietly(s);
-            release(client); // or the slot would be lost for good
+            slots.release(client); // or the slot would be lost for good
             if (e instanceof Error error) {
                 throw error; // logged by the accept loop, which goes on
             }
         }
-    }
-
-    private void release(InetAddress client) {
-        open.decrementAndGet();
-        perClient.computeIfPresent(client, (k, v) -> v > 1 ? v - 1 : null);
     }
 
     /** A best-effort 503 that never blocks the acceptor (the reply fits the socket buffer; TLS gets a plain close). */

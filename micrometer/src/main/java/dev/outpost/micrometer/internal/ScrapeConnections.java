@@ -1,5 +1,7 @@
 package dev.outpost.micrometer.internal;
 
+import dev.outpost.core.lifecycle.AcceptLoop;
+import dev.outpost.core.lifecycle.ConnectionSlots;
 import dev.outpost.micrometer.PrometheusEndpoint;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -16,7 +18,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -95,32 +96,8 @@ public final class ScrapeConnections {
 
     /** The acceptor's loop on {@code server}, until the endpoint stops. */
     public void accept(ServerSocket server) {
-        int failures = 0;
-        while (!stopped.getAsBoolean()) { // started while STARTING: only shutdown ends it
-            Socket socket;
-            try {
-                socket = server.accept();
-            } catch (IOException e) {
-                if (stopped.getAsBoolean()) {
-                    return;
-                }
-                // a failure that repeats (out of file descriptors) must not spin a core or flood the log
-                failures++;
-                if (failures == 1 || failures % 100 == 0) {
-                    log.warn("metrics endpoint accept failed ({} in a row): {}", failures, e.toString());
-                }
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(Math.min(1_000, 10L << Math.min(failures - 1, 7))));
-                continue;
-            }
-            failures = 0;
-            try {
-                admit(socket);
-            } catch (Throwable t) {
-                // an Error here must not end the acceptor: the endpoint would go silent
-                closeQuietly(socket);
-                log.error("metrics endpoint could not take a connection", t);
-            }
-        }
+        // started while STARTING: only shutdown ends it
+        AcceptLoop.run(server, stopped, log, "metrics endpoint", this::admit);
     }
 
     private void admit(Socket socket) {

@@ -1,4 +1,4 @@
-package dev.outpost.micrometer.internal;
+package dev.outpost.core.lifecycle;
 
 import java.net.InetAddress;
 import java.util.Map;
@@ -6,8 +6,21 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The open connections of an endpoint, counted in all and per client address, each under its cap.
- * Taken by the accepting thread, given back by the connections' threads.
+ * The connections a server has open, counted in all and per client address, each under its cap: what keeps one
+ * client, or many, from taking every thread of a component that serves connections itself (the record store's HTTP
+ * API, the metrics endpoint). The accepting thread takes a slot before it serves a connection; the connection's
+ * thread gives it back when done. Thread-safe.
+ *
+ * <pre>{@code
+ * ConnectionSlots slots = new ConnectionSlots(64, 8);
+ * AcceptLoop.run(server, () -> !lifecycle.running(), log, "my server", socket -> {
+ *     if (!slots.tryAcquire(socket.getInetAddress())) {
+ *         socket.close(); // over a cap
+ *         return;
+ *     }
+ *     pool.execute(() -> { try (socket) { serve(socket); } finally { slots.release(socket.getInetAddress()); } });
+ * });
+ * }</pre>
  */
 public final class ConnectionSlots {
     private final int max;
@@ -20,13 +33,20 @@ public final class ConnectionSlots {
      */
     private final Map<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
 
-    /** Slots for {@code max} connections, {@code maxPerClient} of them from one address. */
+    /**
+     * Slots for {@code max} connections, {@code maxPerClient} of them from one address.
+     *
+     * @throws IllegalArgumentException when either is below 1
+     */
     public ConnectionSlots(int max, int maxPerClient) {
         this(max, maxPerClient, () -> { });
     }
 
     /** With a seam run where a release may interleave with a take (tests). */
     ConnectionSlots(int max, int maxPerClient, Runnable beforeClientCount) {
+        if (max < 1 || maxPerClient < 1) {
+            throw new IllegalArgumentException("connection caps must be at least 1, were " + max + " and " + maxPerClient);
+        }
         this.max = max;
         this.maxPerClient = maxPerClient;
         this.beforeClientCount = beforeClientCount;
@@ -55,5 +75,10 @@ public final class ConnectionSlots {
     public void release(InetAddress client) {
         perClient.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1);
         total.decrementAndGet();
+    }
+
+    /** Connections holding a slot now. */
+    public int open() {
+        return total.get();
     }
 }

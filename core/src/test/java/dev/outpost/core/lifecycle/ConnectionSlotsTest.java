@@ -1,4 +1,4 @@
-package dev.outpost.micrometer.internal;
+package dev.outpost.core.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
