@@ -32,7 +32,8 @@ public class CallTimeoutException extends OutpostException {
                 + "); the answer may be waiting there" : "no response to request " + requestId + " (" + collector + ") within " + timeout + " on reply destination '"
                 + replyTo + "': is a worker reading '" + destination + "' and allowed to run '" + collector
                 + "', and may it send to '" + replyTo + "' (outpost.worker.reply-to.allow)? Its dead-letter destination"
-                + " says why a request was refused.");
+                + " says why a request was refused. Another client reading '" + replyTo + "' takes this one's answers"
+                + " unless both set outpost.client.shared-reply-to.");
         this.requestId = requestId;
         this.timeout = timeout;
         this.replyFailure = Objects.requireNonNull(replyFailure, "replyFailure").orElse(null);

@@ -19,6 +19,13 @@ class ClientSharedReplyToTest {
     private static final String SHARED = "outpost-client-shared";
 
     @Test
+    void aTimeoutSaysThatAnotherClientOnTheReplyDestinationMayHaveTakenTheAnswer() {
+        CallTimeoutException e = new CallTimeoutException("r-1", "echo", Duration.ofSeconds(5), "requests", SHARED);
+        assertThat(e.getMessage()).contains("Another client reading '" + SHARED + "'")
+                .contains("outpost.client.shared-reply-to");
+    }
+
+    @Test
     void twoClientsOnOneReplyDestinationEachGetTheAnswersToTheirOwnCallsAndSends() throws Exception {
         try (InMemoryTransport transport = InMemoryTransport.create();
                 Worker w = Worker.builder(transport).collector(Collectors.of("echo", (r, c) -> r.params().path("n").asInt()))
