@@ -216,6 +216,10 @@ public final class Outpost implements Runnable {
                     + " outpost.worker.reply-to.allow let it answer to this command's outpost.client.reply-to? Its log says why"
                     + " it refused a request");
         }
+        if (t instanceof dev.outpost.spi.NoSuchDestinationException) {
+            return java.util.Optional.of("create the queue (commands create none), or fix the name where it was set:"
+                    + " outpost.sqs.requests, outpost.client.reply-to, --to or --broker-queue");
+        }
         if (t instanceof TransportException || t instanceof RegistryException.Unavailable || unreachable(t)) {
             return java.util.Optional.of("check outpost.sqs.region / outpost.sqs.endpoint and the AWS credentials"
                     + " (AWS_PROFILE or AWS_ACCESS_KEY_ID), or try --demo");

@@ -166,6 +166,24 @@ class CliProcessTest {
     }
 
     @Test
+    void aWorkerDaemonWhoseQueueDoesNotExistExitsNamingItInsteadOfPollingForEver() throws Exception {
+        Path cfg = config("typo.yaml", """
+                outpost:
+                  worker:
+                    id: typo-worker
+                  sqs:
+                    region: us-east-1
+                    endpoint: http://127.0.0.1:PORT
+                    requests: requets
+                """);
+        // before: it printed its health line, warned once, and polled 'requets' until stopped
+        assertThat(finish(outpost("typo", "worker", "--config", cfg.toString()))).isEqualTo(69);
+        assertThat(err("typo")).contains("requets").contains("does not exist").contains("create the queue")
+                .doesNotContain("Exception");
+        assertThat(out("typo")).doesNotContain("running");
+    }
+
+    @Test
     void commandsRunAtOnceOnOneReplyQueueEachGetTheirOwnAnswer() throws Exception {
         outpost("worker", "worker", "--config", workerConfig(4).toString());
         awaitHealthLine("worker");

@@ -119,9 +119,9 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * Starts polling.
+     * Checks that the source exists (a transport unreachable now is an outage the worker waits out), then starts polling.
      *
-     * @return this worker
+     * @throws dev.outpost.spi.NoSuchDestinationException when the source does not exist; the worker can start again later
      * @throws IllegalStateException when it was started before
      */
     public Worker start() {

@@ -191,6 +191,21 @@ class WorkerHardeningTest {
     }
 
     @Test
+    void aSourceThatDoesNotExistFailsTheStartNamingItAndTheWorkerStartsOnceItExists() throws Exception {
+        try (InMemoryTransport strict = InMemoryTransport.builder().autoCreate(false).build();
+                Worker w = Worker.builder(strict).requests("jobs").pollWait(Duration.ofMillis(20))
+                        .collector(Collectors.of("work", (r, c) -> "done")).build()) {
+            // before: the worker started, warned once, and polled a queue that would never exist
+            assertThatThrownBy(w::start).isInstanceOf(dev.outpost.spi.NoSuchDestinationException.class)
+                    .hasMessageContaining("jobs");
+            assertThat(w.status().state()).isEqualTo(WorkerStatus.State.NEW);
+            strict.queue("jobs", dev.outpost.inmemory.QueueOptions.defaults());
+            w.start();
+            assertThat(w.status().state()).isEqualTo(WorkerStatus.State.RUNNING);
+        }
+    }
+
+    @Test
     void aReplyDestinationThatDoesNotExistIsDeadLetteredAfterOneRun() throws Exception {
         InMemoryTransport strict = InMemoryTransport.builder().autoCreate(false).build();
         strict.queue("requests", dev.outpost.inmemory.QueueOptions.defaults());

@@ -109,6 +109,10 @@ public final class WorkerEngine {
     }
 
     public void start() {
+        if (state.get() == WorkerStatus.State.NEW) {
+            // a queue named wrong fails here, as the client's reply destination does; SQS unreachable is an outage, not this
+            s.transport().verify(s.source());
+        }
         if (s.outbox().isPresent() && state.get() == WorkerStatus.State.NEW) {
             try {
                 s.outbox().get().open();
