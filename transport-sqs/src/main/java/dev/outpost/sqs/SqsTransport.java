@@ -18,6 +18,7 @@ import dev.outpost.sqs.internal.QueueUrls;
 import dev.outpost.sqs.internal.Receiver;
 import dev.outpost.sqs.internal.Sending;
 import dev.outpost.sqs.internal.SqsSetup;
+import dev.outpost.sqs.internal.TopicArns;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,7 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
  *
  * <ul>
  *   <li><b>Names.</b> Logical destinations map to queues (by name or URL) and topics (by ARN) through
- *       {@link Builder#queue} and {@link Builder#topic}; an unmapped name is taken as a queue name, URL or ARN
+ *       {@link Builder#queue} and {@link Builder#topic} (or {@code outpost.sqs.topics}); an unmapped name is taken as a queue name, URL or ARN
  *       ({@code arn:aws:sqs:REGION:ACCOUNT:NAME}, so a {@code replyTo} may be either). Names are looked up on first use
  *       and remembered, never when the transport is built: it builds while SQS is unreachable, and a failed lookup is a
  *       failed send (a {@link TransportException} the caller or an outbox retries).
@@ -74,7 +75,8 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
  *       interrupted poller): SQS ends them anyway and would hide what they picked for a visibility timeout, so what
  *       they received is made visible again at once.
  *   <li><b>Credentials</b> come from the SDK clients you pass, else from {@code outpost.sqs.*}
- *       ({@link Builder#configure}: a profile or static keys), else from the SDK's default chain.
+ *       ({@link Builder#configure}: a profile or static keys), else from the SDK's default chain. A transport that
+ *       creates its SQS client creates its SNS client (for mapped topics) alike.
  * </ul>
  */
 public final class SqsTransport implements Transport {
@@ -239,8 +241,9 @@ public final class SqsTransport implements Transport {
          * Takes {@code outpost.sqs.*} (declared in this module's {@code META-INF/outpost-config.properties}) for what
          * no method of this builder set: {@code endpoint}, {@code region}, {@code profile} or {@code access-key-id} +
          * {@code secret-access-key} (+ {@code session-token}) for the SQS client this transport creates and closes when
-         * none is passed; the queues behind the logical names {@code requests}, {@code dead-letter} and
-         * {@code responses}; {@code linger}, {@code ack-linger}, {@code payload-read-attempts},
+         * none is passed (and the SNS client it creates beside it when a topic is mapped); the queues behind the
+         * logical names {@code requests}, {@code dead-letter} and {@code responses}; {@code topics}, logical names
+         * mapped to SNS topic ARNs ({@code NAME=ARN,...}, as {@link #topic} does); {@code linger}, {@code ack-linger}, {@code payload-read-attempts},
          * {@code max-queue-message-bytes} and {@code close-wait}. Problems are reported together by {@link #build()}.
          */
         public Builder configure(ConfigSource source) {
@@ -263,7 +266,11 @@ public final class SqsTransport implements Transport {
             return this;
         }
 
-        /** The SNS client, needed to send to topics. */
+        /**
+         * The SNS client topics are published with. Needed beside a passed {@link #sqsClient}, or {@link #build()}
+         * fails when a topic is mapped; without either, a transport with topics creates both from the same
+         * {@code outpost.sqs.*} settings (else the SDK's default chain) and closes them.
+         */
         public Builder snsClient(SnsAsyncClient client) {
             setup.sns(Objects.requireNonNull(client, "client"));
             return this;
@@ -364,9 +371,18 @@ public final class SqsTransport implements Transport {
             return this;
         }
 
-        /** Maps a logical destination to an SNS topic ARN. */
+        /**
+         * Maps a logical destination to an SNS topic ARN ({@code arn:aws:sns:REGION:ACCOUNT:NAME}; other partitions
+         * too): a send to it is published to the topic. Wins over {@code outpost.sqs.topics} for the same name.
+         *
+         * @throws IllegalArgumentException when {@code topicArn} is not shaped as a topic ARN
+         */
         public Builder topic(String logicalName, String topicArn) {
-            setup.topic(Objects.requireNonNull(logicalName, "logicalName"), Objects.requireNonNull(topicArn, "topicArn"));
+            Objects.requireNonNull(logicalName, "logicalName");
+            if (logicalName.isBlank()) {
+                throw new IllegalArgumentException("logicalName must not be blank");
+            }
+            setup.topic(logicalName, TopicArns.check(Objects.requireNonNull(topicArn, "topicArn")));
             return this;
         }
 

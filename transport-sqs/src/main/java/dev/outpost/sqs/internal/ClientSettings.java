@@ -12,21 +12,27 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsAsyncClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.sns.SnsAsyncClient;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
-import software.amazon.awssdk.services.sqs.SqsAsyncClientBuilder;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
  * The {@code outpost.sqs.*} keys that describe the SQS client the transport creates when none is
- * passed: endpoint, region, and credentials (a profile, or static keys).
+ * passed (and the SNS client it creates with it for topics): endpoint, region, and credentials (a
+ * profile, or static keys). The SNS client takes the SQS endpoint unless {@value #SNS_ENDPOINT} is set: an emulator
+ * serves both on one port, while AWS's own (VPC) endpoints differ by service.
  */
-public record ClientSettings(Optional<URI> endpoint, Optional<Region> region, Optional<String> profile,
-        Optional<AwsCredentialsProvider> staticCredentials) {
+public record ClientSettings(Optional<URI> endpoint, Optional<URI> snsEndpoint, Optional<Region> region,
+        Optional<String> profile, Optional<AwsCredentialsProvider> staticCredentials) {
 
     public static final String REGION = "outpost.sqs.region";
     public static final String ENDPOINT = "outpost.sqs.endpoint";
+    public static final String SNS_ENDPOINT = "outpost.sqs.sns-endpoint";
     public static final String PROFILE = "outpost.sqs.profile";
     public static final String ACCESS_KEY_ID = "outpost.sqs.access-key-id";
     public static final String SECRET_ACCESS_KEY = "outpost.sqs.secret-access-key";
@@ -34,18 +40,8 @@ public record ClientSettings(Optional<URI> endpoint, Optional<Region> region, Op
 
     /** Reads the keys, adding every problem to {@code problems}. */
     public static ClientSettings read(ConfigSource c, List<ConfigException.Problem> problems) {
-        Optional<URI> endpoint = set(c, ENDPOINT).flatMap(e -> {
-            try {
-                URI u = URI.create(e);
-                if (u.getScheme() == null || u.getHost() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https"))) {
-                    throw new IllegalArgumentException("not http(s)");
-                }
-                return Optional.of(u);
-            } catch (IllegalArgumentException bad) {
-                problems.add(new ConfigException.Problem(ENDPOINT, "'" + e + "' is not an http(s) URL" + c.from(ENDPOINT)));
-                return Optional.empty();
-            }
-        });
+        Optional<URI> endpoint = url(c, ENDPOINT, problems);
+        Optional<URI> snsEndpoint = url(c, SNS_ENDPOINT, problems);
         Optional<Region> region = set(c, REGION).map(Region::of);
         Optional<String> profile = set(c, PROFILE);
         Optional<String> key = set(c, ACCESS_KEY_ID);
@@ -66,7 +62,22 @@ public record ClientSettings(Optional<URI> endpoint, Optional<Region> region, Op
         } else if (token.isPresent()) {
             problems.add(new ConfigException.Problem(SESSION_TOKEN, "needs " + ACCESS_KEY_ID + " and " + SECRET_ACCESS_KEY));
         }
-        return new ClientSettings(endpoint, region, profile, creds);
+        return new ClientSettings(endpoint, snsEndpoint, region, profile, creds);
+    }
+
+    private static Optional<URI> url(ConfigSource c, String key, List<ConfigException.Problem> problems) {
+        return set(c, key).flatMap(e -> {
+            try {
+                URI u = URI.create(e);
+                if (u.getScheme() == null || u.getHost() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https"))) {
+                    throw new IllegalArgumentException("not http(s)");
+                }
+                return Optional.of(u);
+            } catch (IllegalArgumentException bad) {
+                problems.add(new ConfigException.Problem(key, "'" + e + "' is not an http(s) URL" + c.from(key)));
+                return Optional.empty();
+            }
+        });
     }
 
     private static Optional<String> set(ConfigSource c, String key) {
@@ -75,42 +86,58 @@ public record ClientSettings(Optional<URI> endpoint, Optional<Region> region, Op
 
     /** Whether any key asks for a client of its own. */
     public boolean any() {
-        return endpoint.isPresent() || region.isPresent() || profile.isPresent() || staticCredentials.isPresent();
+        return endpoint.isPresent() || snsEndpoint.isPresent() || region.isPresent() || profile.isPresent()
+                || staticCredentials.isPresent();
     }
 
     /** No key set: the SDK's default chain, as {@code SqsAsyncClient.create()}. */
     public static final ClientSettings NONE = new ClientSettings(Optional.empty(), Optional.empty(), Optional.empty(),
-            Optional.empty());
+            Optional.empty(), Optional.empty());
 
-    /** The name prefix of the I/O threads of the clients the transport creates. */
+    /** The name prefix of the I/O threads of the SQS client the transport creates. */
     public static final String IO_THREADS = "outpost-sqs-io-";
 
+    /** The name prefix of the I/O threads of the SNS client the transport creates. */
+    public static final String SNS_IO_THREADS = "outpost-sns-io-";
+
     /**
-     * The client these settings describe (the SDK starts no thread until its first call), added to {@code owned}
+     * The SQS client these settings describe (the SDK starts no thread until its first call), added to {@code owned}
      * followed by what ends its event loop once it is closed.
      */
     public SqsAsyncClient client(List<AutoCloseable> owned) {
+        return client(SqsAsyncClient.builder(), endpoint, IO_THREADS, owned);
+    }
+
+    /**
+     * The SNS client these settings describe (at {@value #SNS_ENDPOINT}, else the SQS endpoint), as {@link #client(List)}
+     * the SQS client, on an event loop of its own.
+     */
+    public SnsAsyncClient snsClient(List<AutoCloseable> owned) {
+        return client(SnsAsyncClient.builder(), snsEndpoint.or(() -> endpoint), SNS_IO_THREADS, owned);
+    }
+
+    private <B extends AwsClientBuilder<B, C> & AwsAsyncClientBuilder<B, C>, C extends SdkAutoCloseable> C client(B b,
+            Optional<URI> at, String threadPrefix, List<AutoCloseable> owned) {
         // The SDK ends an event loop it made with Netty's 2 s quiet period, which every close of a transport (every
         // command of the CLI) waited out; this one is ended without it, after the client closed its connections.
         AtomicInteger n = new AtomicInteger();
         SdkEventLoopGroup loop = SdkEventLoopGroup.builder().threadFactory(r -> {
-            Thread t = new Thread(r, IO_THREADS + n.incrementAndGet());
+            Thread t = new Thread(r, threadPrefix + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         }).build();
         Runnable endLoop = () -> loop.eventLoopGroup().shutdownGracefully(0, 5, TimeUnit.SECONDS)
                 .awaitUninterruptibly(5, TimeUnit.SECONDS);
         try {
-            SqsAsyncClientBuilder b = SqsAsyncClient.builder()
-                    .httpClientBuilder(NettyNioAsyncHttpClient.builder().eventLoopGroup(loop));
-            endpoint.ifPresent(b::endpointOverride);
+            b.httpClientBuilder(NettyNioAsyncHttpClient.builder().eventLoopGroup(loop));
+            at.ifPresent(b::endpointOverride);
             region.ifPresent(b::region);
             if (staticCredentials.isPresent()) {
                 b.credentialsProvider(staticCredentials.get());
             } else {
                 profile.ifPresent(p -> b.credentialsProvider(ProfileCredentialsProvider.create(p)));
             }
-            SqsAsyncClient client = b.build();
+            C client = b.build();
             owned.add(client);
             owned.add(endLoop::run);
             return client;

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.concurrent.ThreadFactory;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.sns.SnsAsyncClient;
@@ -18,7 +19,8 @@ import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchReq
 /**
  * What an {@link SqsTransport.Builder} was given, and the assembly of a transport's running parts from it: the
  * {@code outpost.sqs.*} configuration for what no setter set, the problems reported together, the defaults, the SQS
- * client made (and owned) when none was passed, and the batchers, receiver, dead letters and closing wired together.
+ * client made (and owned) when none was passed (and an SNS client beside it when topics are mapped), and the batchers,
+ * receiver, dead letters and closing wired together.
  * Separate from the transport, which keeps its operations and the builder's documented, argument-checking setters, so
  * that how a transport is put together is read in one place.
  */
@@ -44,7 +46,6 @@ public final class SqsSetup {
     private String payloadPrefix = SqsTransport.DEFAULT_PAYLOAD_PREFIX;
     private final List<PayloadStore.Location> accepted = new ArrayList<>();
     private String deadLetter;
-    private final List<AutoCloseable> owned = new ArrayList<>();
     private Optional<ConfigSource> config = Optional.empty();
 
     // The setters take values the builder has checked.
@@ -129,35 +130,55 @@ public final class SqsSetup {
             problems.add(new ConfigException.Problem("acceptPayloadsFrom",
                     "needs an S3 client to read with: set s3Client(...) or largePayloads(...)"));
         }
-        Optional<ClientSettings> settings = config.map(c -> applyConfiguration(c, problems));
+        Map<String, String> keyTopics = new HashMap<>();
+        Optional<ClientSettings> settings = config.map(c -> applyConfiguration(c, keyTopics, problems));
         int queueBytes = maxQueueMessageBytes == null ? SqsTransport.SQS_MAX_BYTES : maxQueueMessageBytes;
         PayloadStore.checkOffload(maxOffloadBytes, queueBytes, problems);
+        Map<String, String> topicArns = new HashMap<>(keyTopics);
+        topicArns.putAll(topics); // a builder call wins
+        if (!topicArns.isEmpty() && sns == null && sqs != null) {
+            // the client keys describe only the clients the transport creates: an SNS client made from them beside
+            // a passed SQS client could reach another endpoint, region or account than it
+            String key = keyTopics.isEmpty() ? "snsClient" : TopicArns.KEY;
+            problems.add(new ConfigException.Problem(key, "maps " + new TreeSet<>(topicArns.keySet())
+                    + " to SNS topics, but an SQS client was passed without an SNS client: pass snsClient(...) too"
+                    + " (the transport creates an SNS client only beside the SQS client it creates)"
+                    + (keyTopics.isEmpty() ? "" : config.get().from(TopicArns.KEY))));
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
-        }
-        if (sqs == null && settings.filter(ClientSettings::any).isPresent()) { // only now: a failed build leaves none open
-            sqs = settings.get().client(owned);
         }
         linger = linger == null ? SqsTransport.DEFAULT_LINGER : linger;
         ackLinger = ackLinger == null ? SqsTransport.DEFAULT_ACK_LINGER : ackLinger;
         payloadReadAttempts = payloadReadAttempts == null ? SqsTransport.DEFAULT_PAYLOAD_READ_ATTEMPTS : payloadReadAttempts;
         closeWait = closeWait == null ? Duration.ofSeconds(SqsTransport.CLOSE_WAIT_SECONDS) : closeWait;
         maxQueueMessageBytes = queueBytes;
-        boolean created = sqs == null || owned.contains(sqs);
-        SqsAsyncClient client = sqs;
-        if (client == null) {
-            client = ClientSettings.NONE.client(owned);
+        // only now: a failed build leaves none open; a second build() creates its own
+        ClientSettings made = settings.filter(ClientSettings::any).orElse(ClientSettings.NONE);
+        List<AutoCloseable> owned = new ArrayList<>();
+        try {
+            SqsAsyncClient sqsClient = sqs != null ? sqs : made.client(owned);
+            SnsAsyncClient snsClient = sns != null || topicArns.isEmpty() ? sns : made.snsClient(owned);
+            return wire(sqsClient, snsClient, topicArns, owned);
+        } catch (RuntimeException | Error e) {
+            closeAll(owned);
+            throw e;
         }
-        Parts parts = wire(client);
-        owned.clear(); // the transport closes them; a second build() creates its own
-        if (created) {
-            sqs = null;
-        }
-        return parts;
     }
 
-    private ClientSettings applyConfiguration(ConfigSource c, List<ConfigException.Problem> problems) {
+    private static void closeAll(List<AutoCloseable> owned) {
+        for (AutoCloseable c : owned) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // the build's own failure is the one to report
+            }
+        }
+    }
+
+    private ClientSettings applyConfiguration(ConfigSource c, Map<String, String> topicArns, List<ConfigException.Problem> problems) {
         ClientSettings settings = ClientSettings.read(c, problems);
+        topicArns.putAll(TopicArns.read(c, problems));
         for (String logical : List.of("requests", "dead-letter", "responses")) {
             c.string("outpost.sqs." + logical).filter(v -> !v.isBlank()).ifPresent(q -> queues.putIfAbsent(logical, q.trim()));
         }
@@ -170,7 +191,7 @@ public final class SqsSetup {
         return settings;
     }
 
-    private Parts wire(SqsAsyncClient sqs) {
+    private Parts wire(SqsAsyncClient sqs, SnsAsyncClient sns, Map<String, String> topics, List<AutoCloseable> owned) {
         Map<String, String> topicArns = Map.copyOf(topics);
         QueueUrls urls = new QueueUrls(sqs, queues);
         QueueChecks checks = new QueueChecks(sqs, urls);
