@@ -37,10 +37,11 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
  *
  * <ul>
  *   <li><b>Names.</b> Logical destinations map to queues (by name or URL) and topics (by ARN) through
- *       {@link Builder#queue} and {@link Builder#topic} (or {@code outpost.sqs.topics}); an unmapped name is taken as a queue name, URL or ARN
- *       ({@code arn:aws:sqs:REGION:ACCOUNT:NAME}, so a {@code replyTo} may be either). Names are looked up on first use
- *       and remembered, never when the transport is built: it builds while SQS is unreachable, and a failed lookup is a
- *       failed send (a {@link TransportException} the caller or an outbox retries).
+ *       {@link Builder#queue} and {@link Builder#topic} (or {@code outpost.sqs.topics}); an unmapped name is taken as
+ *       a queue name, URL or ARN ({@code arn:aws:sqs:REGION:ACCOUNT:NAME}, so a {@code replyTo} may be either). Names
+ *       are looked up on first use and remembered, never when the transport is built: it builds while SQS is
+ *       unreachable, and a failed lookup is a failed send (a {@link TransportException} the caller or an outbox
+ *       retries).
  *   <li><b>Batching.</b> Sends, acks, visibility changes and topic sends go in batch calls of up to 10 entries per
  *       queue or topic, sent when full (10 entries, or {@link Builder#maxQueueMessageBytes} of sends, 256 KiB of topic
  *       sends) or a few milliseconds after their first entry ({@link Builder#linger}; acks {@link Builder#ackLinger},
@@ -241,10 +242,11 @@ public final class SqsTransport implements Transport {
          * Takes {@code outpost.sqs.*} (declared in this module's {@code META-INF/outpost-config.properties}) for what
          * no method of this builder set: {@code endpoint}, {@code region}, {@code profile} or {@code access-key-id} +
          * {@code secret-access-key} (+ {@code session-token}) for the SQS client this transport creates and closes when
-         * none is passed (and the SNS client it creates beside it when a topic is mapped); the queues behind the
-         * logical names {@code requests}, {@code dead-letter} and {@code responses}; {@code topics}, logical names
-         * mapped to SNS topic ARNs ({@code NAME=ARN,...}, as {@link #topic} does); {@code linger}, {@code ack-linger}, {@code payload-read-attempts},
-         * {@code max-queue-message-bytes} and {@code close-wait}. Problems are reported together by {@link #build()}.
+         * none is passed (and the SNS client it creates beside it when a topic is mapped, at {@code sns-endpoint} when
+         * set); the queues behind the logical names {@code requests}, {@code dead-letter} and {@code responses};
+         * {@code topics}, logical names mapped to SNS topic ARNs ({@code NAME=ARN,...}, as {@link #topic} does);
+         * {@code linger}, {@code ack-linger}, {@code payload-read-attempts}, {@code max-queue-message-bytes} and
+         * {@code close-wait}. Problems are reported together by {@link #build()}.
          */
         public Builder configure(ConfigSource source) {
             setup.configure(Objects.requireNonNull(source, "config"));
