@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.ConfigException;
+import dev.outpost.core.config.OutpostConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -73,6 +77,24 @@ class TopicKeysTest {
             t.verify("fleet"); // a mapped topic: nothing to look up, no call made
             t.verify("gov");
         }
+    }
+
+    /** Through core's layered configuration: a YAML list, the environment, and a YAML mapping (refused, by name). */
+    @Test
+    void theKeyIsAListInEveryLayerAndAYamlMappingUnderItIsAnUnknownKey(@TempDir Path dir) throws Exception {
+        Path list = dir.resolve("list.yaml");
+        Files.writeString(list, "outpost:\n  sqs:\n    topics:\n      - fleet=" + FLEET + "\n      - audit=" + FLEET + "-audit\n");
+        assertThat(OutpostConfig.builder().localFile(list).build().list("outpost.sqs.topics"))
+                .containsExactly("fleet=" + FLEET, "audit=" + FLEET + "-audit");
+        OutpostConfig env = OutpostConfig.builder().environment(Map.of("OUTPOST_SQS_TOPICS", "fleet=" + FLEET + ",audit=" + FLEET
+                + "-audit", "OUTPOST_SQS_REGION", "eu-west-1")).build();
+        assertThat(env.list("outpost.sqs.topics")).hasSize(2);
+        SqsTransport.builder().configure(env).build().close();
+        Path mapping = dir.resolve("mapping.yaml");
+        Files.writeString(mapping, "outpost:\n  sqs:\n    topics:\n      fleet: " + FLEET + "\n");
+        assertThatThrownBy(() -> OutpostConfig.builder().localFile(mapping).build()).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("outpost.sqs.topics.fleet").hasMessageContaining("unknown key")
+                .hasMessageContaining("did you mean outpost.sqs.topics?");
     }
 
     @Test
