@@ -41,9 +41,13 @@ public final class Observability {
     private final Optional<java.nio.file.Path> auditDir;
     private final Optional<java.nio.file.Path> auditFile;
     private Optional<WorkerMetrics> workerMetrics = Optional.empty();
+    /** Prometheus's, with the timers' histogram as {@value #HISTOGRAMS} says. */
+    private final MeterSettings settings;
+    static final String HISTOGRAMS = "outpost.metrics.histograms";
 
     private Observability(Optional<PrometheusMeterRegistry> meters, Optional<PrometheusEndpoint> endpoint, Optional<AuditLog> audit,
-            Optional<java.nio.file.Path> auditFile) {
+            Optional<java.nio.file.Path> auditFile, MeterSettings settings) {
+        this.settings = settings;
         this.auditFile = auditFile;
         this.auditDir = auditFile.map(java.nio.file.Path::getParent);
         this.meters = meters;
@@ -60,6 +64,7 @@ public final class Observability {
     public static Observability from(ConfigSource config, Daemon daemon, boolean auditDetails) {
         Optional<PrometheusMeterRegistry> meters = Optional.empty();
         Optional<PrometheusEndpoint> endpoint = Optional.empty();
+        MeterSettings settings = MeterSettings.PROMETHEUS.withPercentileHistogram(config.booleanValue(HISTOGRAMS).orElse(true));
         if (PrometheusEndpoint.Builder.isConfigured(config)) {
             PrometheusMeterRegistry m = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             endpoint = Optional.of(daemon.own(PrometheusEndpoint.builder(m).configure(config).build()));
@@ -80,7 +85,7 @@ public final class Observability {
             }
             audit = Optional.of(daemon.own(b.build()));
         }
-        return new Observability(meters, endpoint, audit, auditFile);
+        return new Observability(meters, endpoint, audit, auditFile, settings);
     }
 
     /**
@@ -96,12 +101,12 @@ public final class Observability {
 
     /** {@code registry}, timed when metrics are on. */
     public Registry meter(Registry registry) {
-        return meters.<Registry>map(m -> MeteredRegistry.wrap(registry, m, MeterSettings.PROMETHEUS)).orElse(registry);
+        return meters.<Registry>map(m -> MeteredRegistry.wrap(registry, m, settings)).orElse(registry);
     }
 
     /** Gives the worker being built its metrics listener and audit log, as configured. */
     public void instrument(Worker.Builder worker) {
-        workerMetrics = meters.map(m -> WorkerMetrics.create(m, MeterSettings.PROMETHEUS));
+        workerMetrics = meters.map(m -> WorkerMetrics.create(m, settings));
         workerMetrics.ifPresent(worker::listener);
         audit.ifPresent(worker::audit);
     }
@@ -109,7 +114,7 @@ public final class Observability {
     /** Gauges of a built worker (in flight, concurrency, queue depth, healthy), also of one built elsewhere (the broker's). */
     public void monitor(Worker worker) {
         if (workerMetrics.isEmpty()) {
-            workerMetrics = meters.map(m -> WorkerMetrics.create(m, MeterSettings.PROMETHEUS));
+            workerMetrics = meters.map(m -> WorkerMetrics.create(m, settings));
         }
         workerMetrics.ifPresent(m -> m.monitor(worker));
     }
@@ -117,15 +122,15 @@ public final class Observability {
     /** Counters of a built scheduler's jobs. */
     public void monitor(RecordStore store, RecordConsumer consumer, RecordHttpServer server) {
         meters.ifPresent(m -> {
-            RecordStoreMetrics.monitor(m, store, MeterSettings.PROMETHEUS);
-            RecordStoreMetrics.monitor(m, consumer, MeterSettings.PROMETHEUS);
-            RecordStoreMetrics.monitor(m, server, MeterSettings.PROMETHEUS);
+            RecordStoreMetrics.monitor(m, store, settings);
+            RecordStoreMetrics.monitor(m, consumer, settings);
+            RecordStoreMetrics.monitor(m, server, settings);
         });
     }
 
     /** Binds the scheduler's meters, when metrics are on. */
     public void monitor(Scheduler scheduler) {
-        meters.ifPresent(m -> SchedulerMetrics.monitor(m, scheduler));
+        meters.ifPresent(m -> SchedulerMetrics.monitor(m, scheduler, settings));
     }
 
     /** The audit log, when configured. */

@@ -41,6 +41,37 @@ class ObservabilityTest {
         }
     }
 
+    @Test
+    void histogramsOffLeavesTheDaemonsRequestTimerWithCountSumAndMaxOnly() throws Exception {
+        for (boolean histograms : new boolean[] {true, false}) {
+            Daemon daemon = new Daemon();
+            try (dev.outpost.inmemory.InMemoryTransport t = dev.outpost.inmemory.InMemoryTransport.create()) {
+                Observability o = Observability.from(OutpostConfig.builder().environment(java.util.Map.of())
+                        .systemProperties(new java.util.Properties()).set("outpost.metrics.prometheus.port", "0")
+                        .set(Observability.HISTOGRAMS, Boolean.toString(histograms)).build(), daemon, false);
+                o.start();
+                dev.outpost.core.Worker.Builder b = dev.outpost.core.Worker.builder(t);
+                o.instrument(b);
+                try (dev.outpost.core.Worker w = b.build().start();
+                        dev.outpost.core.Client c = dev.outpost.core.Client.builder(t).build().start()) {
+                    c.call(dev.outpost.Request.builder("outpost.ping").build(), java.time.Duration.ofSeconds(10)).get();
+                }
+                String url = o.describe().replaceFirst("^; metrics on ", "");
+                String body = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(body).contains("outpost_worker_requests_seconds_count{collector=\"outpost.ping\",outcome=\"ok\"} 1");
+                if (histograms) {
+                    assertThat(body).contains("outpost_worker_requests_seconds_bucket{");
+                } else {
+                    assertThat(body).doesNotContain("outpost_worker_requests_seconds_bucket").contains("outpost_worker_requests_seconds_max");
+                }
+            } finally {
+                Runtime.getRuntime().removeShutdownHook(daemon.hook());
+                daemon.stopAll();
+            }
+        }
+    }
+
     private static boolean ipv6Loopback() {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getByName("::1"))) {
             return true;
