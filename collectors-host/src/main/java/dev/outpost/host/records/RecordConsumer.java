@@ -83,12 +83,15 @@ public final class RecordConsumer implements AutoCloseable {
     }
 
     /**
-     * Starts the consuming thread.
+     * Checks that the source exists (a transport unreachable now is an outage waited out), then starts the consuming
+     * thread.
      *
      * @return this consumer
+     * @throws dev.outpost.spi.NoSuchDestinationException when the source does not exist; nothing started
      * @throws IllegalStateException when started before or shut down
      */
     public RecordConsumer start() {
+        transport.verify(source); // as a worker checks its requests queue: a misspelt 'records' fails now, not never
         lifecycle.start();
         loop.start();
         return this;

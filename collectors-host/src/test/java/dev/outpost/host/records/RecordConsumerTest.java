@@ -37,6 +37,17 @@ class RecordConsumerTest {
     }
 
     @Test
+    void aSourceThatDoesNotExistFailsTheStartNamingIt() throws Exception {
+        try (InMemoryTransport strict = InMemoryTransport.builder().autoCreate(false).build();
+             RecordStore store = RecordStore.builder(dir).build().start();
+             RecordConsumer consumer = RecordConsumer.builder(strict, "recrods", store).build()) {
+            // before: it started and polled a queue that would never exist
+            org.assertj.core.api.Assertions.assertThatThrownBy(consumer::start)
+                    .isInstanceOf(dev.outpost.spi.NoSuchDestinationException.class).hasMessageContaining("recrods");
+        }
+    }
+
+    @Test
     void storesEachResponseOnceAndSkipsWhatItCannotStore() throws Exception {
         try (InMemoryTransport transport = InMemoryTransport.create();
              RecordStore store = RecordStore.builder(dir).build().start();
