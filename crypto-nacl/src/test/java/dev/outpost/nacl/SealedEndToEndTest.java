@@ -94,6 +94,37 @@ class SealedEndToEndTest {
     }
 
     @Test
+    void twoOperatorsSharingOneReplyQueueEachGetTheirOwnSealedAnswers() throws Exception {
+        NaclKeyPair workerKey = NaclKeyPair.generate();
+        NaclKeyPair bob = NaclKeyPair.generate();
+        SealedCodec workerCodec = SealedCodec.builder().identity(workerKey)
+                .knownSenders(KnownSenders.of(KnownSender.of(alice.publicKey(), "alice"), KnownSender.of(bob.publicKey(), "bob")))
+                .build();
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                Worker worker = Worker.builder(transport).codec(workerCodec).collector(whoami())
+                        .pollWait(Duration.ofMillis(50)).build().start();
+                Client aliceClient = Client.builder(transport).replyTo("outpost-client-ops").sharedReplyTo(true)
+                        .pollWait(Duration.ofMillis(50))
+                        .codec(SealedCodec.builder().identity(alice).recipient(workerKey.publicKey()).build()).build().start();
+                Client bobClient = Client.builder(transport).replyTo("outpost-client-ops").sharedReplyTo(true)
+                        .pollWait(Duration.ofMillis(50))
+                        .codec(SealedCodec.builder().identity(bob).recipient(workerKey.publicKey()).build()).build().start()) {
+            List<java.util.concurrent.CompletableFuture<Response>> byAlice = new ArrayList<>();
+            List<java.util.concurrent.CompletableFuture<Response>> byBob = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                byAlice.add(aliceClient.call(Request.builder("whoami").build(), Duration.ofSeconds(20)));
+                byBob.add(bobClient.call(Request.builder("whoami").build(), Duration.ofSeconds(20)));
+            }
+            // each answer is sealed to its caller's key: the other client cannot open it, and hands it back
+            for (int i = 0; i < 10; i++) {
+                assertThat(byAlice.get(i).get(30, TimeUnit.SECONDS).result().orElseThrow().asText()).isEqualTo("alice");
+                assertThat(byBob.get(i).get(30, TimeUnit.SECONDS).result().orElseThrow().asText()).isEqualTo("bob");
+            }
+            assertThat(aliceClient.undecodableResponses() + bobClient.undecodableResponses()).isZero();
+        }
+    }
+
+    @Test
     void aRetriedRequestIsNotMistakenForAReplay() throws Exception {
         NaclKeyPair workerKey = NaclKeyPair.generate();
         int[] attempts = {0};

@@ -1,5 +1,6 @@
 package dev.outpost.core.internal;
 
+import dev.outpost.RejectReason;
 import dev.outpost.Response;
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.spi.Codec;
@@ -29,8 +30,8 @@ import org.slf4j.LoggerFactory;
  * itself: futures complete onto the callback executor, listeners run on it.
  *
  * <p>A client sharing its reply destination with others ({@code claims} present) takes only the answers to requests
- * it sent lately: any other answer, and any it cannot decode (sealed to another client's key, say), is handed back
- * for the client it belongs to, up to {@link #MAX_RECEIVES} receives of it, then acked as no one's.
+ * it sent lately: any other answer, and one its codec refuses as sealed for another key, is handed back for the client
+ * it belongs to, up to {@link #MAX_RECEIVES} receives of it, then acked as no one's.
  */
 public final class ReplyRouter {
     private static final Logger log = LoggerFactory.getLogger("dev.outpost.core.Client");
@@ -63,6 +64,11 @@ public final class ReplyRouter {
      * about three and a half minutes, and enough receives for the owner among a dozen clients to take it.
      */
     public static final int MAX_RECEIVES = 60;
+    /**
+     * A sealing codec's refusal of a message sealed for another key (crypto-nacl's {@code SealRejects.WRONG_RECIPIENT}):
+     * the only undecodable answer handed back, so that junk written to a shared destination costs one receive, not 60.
+     */
+    static final RejectReason SEALED_FOR_ANOTHER = RejectReason.of("wrong-recipient", false);
 
     public ReplyRouter(Transport transport, Codec codec, String replyTo, Executor callbacks, Guard guard,
             List<Consumer<Decoded<Response>>> listeners, long lingerNanos) {
@@ -130,16 +136,21 @@ public final class ReplyRouter {
         try {
             decoded = codec.decodeResponse(d.message().body());
         } catch (CodecException e) {
-            if (!handBack(d)) {
-                undecodable.increment();
-                log.warn("client: dropped an undecodable response on '{}' ({}): {}", replyTo, e.reason().code(), e.getMessage());
+            // sealed to another client's key: maybe the answer of a client sharing the destination; anything else, no one's
+            boolean another = e.reason().equals(SEALED_FOR_ANOTHER);
+            if (another && handBack(d)) {
+                return;
             }
+            if (!another) {
+                toAck.get().add(d);
+            }
+            undecodable.increment();
+            log.warn("client: dropped an undecodable response on '{}' ({}): {}", replyTo, e.reason().code(), e.getMessage());
             return;
         } catch (RuntimeException e) {
-            if (!handBack(d)) {
-                undecodable.increment();
-                log.warn("client: dropped an undecodable response on '{}': {}", replyTo, e.toString());
-            }
+            toAck.get().add(d);
+            undecodable.increment();
+            log.warn("client: dropped an undecodable response on '{}': {}", replyTo, e.toString());
             return;
         }
         Response response = decoded.document();

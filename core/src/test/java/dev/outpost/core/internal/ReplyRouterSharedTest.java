@@ -3,13 +3,18 @@ package dev.outpost.core.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.outpost.RejectReason;
 import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.Codec;
+import dev.outpost.spi.CodecException;
+import dev.outpost.spi.Decoded;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
+import dev.outpost.spi.Sender;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -112,20 +117,46 @@ class ReplyRouterSharedTest {
     }
 
     @Test
-    void anAnswerThisClientCannotDecodeIsHandedBackWhenSharedAndDroppedWhenNot() throws Exception {
-        byte[] sealedToAnother = "not json to this client's codec".getBytes(StandardCharsets.UTF_8);
-        ReplyRouter shared = router(true);
+    void anAnswerSealedForAnotherKeyIsHandedBackWhenSharedAndJunkIsDroppedAtOnce() throws Exception {
+        byte[] sealedToAnother = "sealed for another key".getBytes(StandardCharsets.UTF_8);
+        // a sealing codec refuses an answer sealed to another client's key as crypto-nacl's wrong-recipient
+        Codec sealing = new Codec() {
+            @Override public byte[] encodeRequest(Request request) { return codec.encodeRequest(request); }
+            @Override public Decoded<Request> decodeRequest(byte[] body) { return codec.decodeRequest(body); }
+            @Override public byte[] encodeResponse(Response response, Optional<Sender> to) { return codec.encodeResponse(response, to); }
+            @Override public Decoded<Response> decodeResponse(byte[] body) {
+                if (java.util.Arrays.equals(body, sealedToAnother)) {
+                    throw new CodecException(RejectReason.of("wrong-recipient", false), "sealed for key 0a0b");
+                }
+                return codec.decodeResponse(body);
+            }
+        };
+        ReplyRouter shared = new ReplyRouter(transport, sealing, "replies", Runnable::run, new Guard("client"),
+                List.of(d -> heard.add(d.document())), 0, Optional.of(claims));
         transport.send("replies", Message.of(sealedToAnother, Map.of())).join();
         shared.handle(next());
         shared.endOfBatch();
         assertThat(shared.undecodable()).isZero();
         assertThat(shared.handedBack()).isEqualTo(1);
+        assertThat(next().receiveCount()).as("visible again for the others").isEqualTo(2);
 
-        ReplyRouter unshared = router(false);
-        unshared.handle(next());
-        unshared.endOfBatch();
-        assertThat(unshared.undecodable()).isEqualTo(1);
-        assertThat(queueEmpty()).isTrue();
+        // junk nobody can read costs one receive, shared or not: not sixty across the clients
+        transport.send("replies", Message.of("not json".getBytes(StandardCharsets.UTF_8), Map.of())).join();
+        shared.handle(nextNotSealed(sealedToAnother));
+        shared.endOfBatch();
+        assertThat(shared.undecodable()).isEqualTo(1);
+        assertThat(shared.handedBack()).isEqualTo(1);
+    }
+
+    /** The next delivery that is not {@code skip}, handing {@code skip} back at once. */
+    private Delivery nextNotSealed(byte[] skip) throws Exception {
+        while (true) {
+            Delivery d = next();
+            if (!java.util.Arrays.equals(d.message().body(), skip)) {
+                return d;
+            }
+            d.retry(Duration.ZERO).join();
+        }
     }
 
     @Test
