@@ -356,8 +356,8 @@ public final class Client implements AutoCloseable {
         /**
          * Whether other clients read the same reply destination (several runs of a command line at once, say); default
          * false. A shared client takes only the answers to requests it sent in the last five minutes or so (and to its
-         * calls and broadcasts still waiting), and only they reach its listeners: any other answer, or one it cannot
-         * decode (sealed to another client's key), it hands back for the others, at once for the first ten receives
+         * calls and broadcasts still waiting), and only they reach its listeners: any other answer, or one its codec
+         * refuses as sealed to another key, it hands back for the others, at once for the first ten receives
          * of it and then after a growing delay, until the answer was received 60 times
          * (about three and a half minutes), when it is dropped as no one's with a warning. Costs a visibility change
          * per hand-back. Unshared, a client takes every answer it receives: what matches no call of its own goes to
