@@ -76,6 +76,12 @@ public final class Outpost implements Runnable {
                 System.setProperty("org.slf4j.simpleLogger.log." + logger, "error");
             }
         }
+        // as the command exits, an SDK call still retrying completes after its event loop ended: Netty says so at ERROR
+        // ("Failed to submit a listener notification task. Event loop shut down?"), about nothing left to do
+        String rejected = "org.slf4j.simpleLogger.log.io.netty.util.concurrent.DefaultPromise.rejectedExecution";
+        if (System.getProperty(rejected) == null) {
+            System.setProperty(rejected, "off");
+        }
     }
 
     @CommandLine.Spec
