@@ -529,4 +529,28 @@ class FleetCallTest {
         assertThat(s.hosts(Outcome.OK)).containsExactlyInAnyOrder("web-1", "web-2");
         assertThat(fleet.stats().active()).isZero();
     }
+
+    @Test
+    void aCallWithTheLongestDeadlineADurationHoldsIsPendingCancellableAndSettled() throws Exception {
+        hosts.add("web-1", Behaviour.OK, "web");
+        hosts.add("web-2", Behaviour.SLOW, "web");
+        hosts.workers.keySet().forEach(hosts::start);
+        Fleet fleet = fleet();
+        // sent-at plus this ttl is past Instant.MAX: the call threw ArithmeticException with web-1 marked sent and no
+        // expiry, stayed active for good, and every later fleet.pending() threw NullPointerException
+        Duration longest = Duration.ofSeconds(Long.MAX_VALUE, 999_999_999);
+        FleetCall call = fleet.call(FleetRequest.builder("app.work").target(Selector.parse("tag:web")).deadline(longest).build());
+        await().until(() -> call.results().size() == 1 && hosts.runs.containsKey("web-2"));
+        assertThat(fleet.pending()).singleElement().satisfies(p -> {
+            assertThat(p.host()).isEqualTo("web-2");
+            assertThat(p.expiresAt()).isEqualTo(Instant.MAX);
+        });
+        assertThat(call.cancel("web-2")).isTrue();
+        FleetSummary s = call.summary().get(10, TimeUnit.SECONDS);
+        assertThat(s.hosts(Outcome.OK)).containsExactly("web-1");
+        assertThat(s.results().get("web-2").outcome()).isEqualTo(Outcome.CANCELLED);
+        assertThat(s.results().get("web-2").detail()).as("the cancellation was recorded for the worker")
+                .isEqualTo("cancelled by the caller; a worker that receives it refuses it");
+        assertThat(fleet.stats().active()).isZero();
+    }
 }

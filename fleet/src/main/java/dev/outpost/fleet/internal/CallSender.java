@@ -59,7 +59,7 @@ final class CallSender {
                 s.state = Slot.State.SENT;
                 s.sentAt = now;
                 s.sentNanos = nanos;
-                s.expiresAt = now.plus(ttl);
+                s.expiresAt = plus(now, ttl);
             }
         }
         List<Slot> group = List.copyOf(targets);
@@ -100,6 +100,11 @@ final class CallSender {
                 });
             }
         }
+    }
+
+    /** {@code t + d}, or {@link Instant#MAX} past it: any positive ttl is taken, and a sum past the end must not throw. */
+    static Instant plus(Instant t, Duration d) {
+        return Duration.between(t, Instant.MAX).compareTo(d) <= 0 ? Instant.MAX : t.plus(d);
     }
 
     private void broadcast(Request r, List<Slot> targets) {

@@ -9,6 +9,12 @@ import java.util.Optional;
 
 /** Writes the cancellation records the hosts' filters read: {@code fleet/cancelled/REQUEST}, one key per call. */
 final class Cancellations {
+    /**
+     * The longest a record is kept: a request may take any ttl, but a registry adds the ttl to its clock, and no
+     * queue keeps a message anywhere near this long (SQS: 14 days).
+     */
+    private static final Duration LONGEST_KEPT = Duration.ofDays(3650);
+
     private Cancellations() {}
 
     /**
@@ -30,7 +36,7 @@ final class Cancellations {
                 r.update(key, patch);
             } catch (RegistryException.NoSuchKey e) {
                 try {
-                    r.register(key, patch, Optional.of(ttl.plusMinutes(5)));
+                    r.register(key, patch, Optional.of(ttl.compareTo(LONGEST_KEPT) >= 0 ? LONGEST_KEPT : ttl.plusMinutes(5)));
                 } catch (RegistryException.KeyExists raced) {
                     r.update(key, patch);
                 }
