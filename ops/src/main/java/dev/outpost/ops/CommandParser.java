@@ -41,7 +41,14 @@ public final class CommandParser {
     }
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-    private static final Pattern SELECTOR = Pattern.compile("all|\\*|(tag:|host:)?[A-Za-z0-9._:@-]{1,200}");
+    /** A tag as fleet members register them ({@code eu/west}, {@code role:web}). */
+    private static final Pattern TAG = Pattern.compile("[A-Za-z0-9._:/-]{1,64}");
+    /**
+     * What the fleet takes: a host id (1 to 200 of {@code [A-Za-z0-9._:@-]}) bare only without a {@code :}, which
+     * would read as selector text; the parser let through words the fleet then refused, answered as a failure.
+     */
+    private static final Pattern SELECTOR = Pattern.compile("all|\\*|tag:" + TAG.pattern()
+            + "|host:[A-Za-z0-9._:@-]{1,200}|[A-Za-z0-9._@-]{1,200}");
     private static final Pattern KEY = Pattern.compile("[A-Za-z][A-Za-z0-9._-]{0,63}");
 
     private CommandParser() {}
@@ -86,7 +93,7 @@ public final class CommandParser {
                 throw usage("describe server", t);
             case "servers":
                 if (w.length == 4 && w1.equals("with") && w2.equals("tag")) {
-                    return new Command.ServersWithTag(name(w[3], "tag", "servers with tag"));
+                    return new Command.ServersWithTag(checked(TAG, w[3], "tag", "servers with tag"));
                 }
                 throw usage("servers with tag", t);
             case "jobs":
@@ -144,7 +151,11 @@ public final class CommandParser {
     }
 
     private static String name(String s, String what, String command) {
-        if (!NAME.matcher(s).matches()) {
+        return checked(NAME, s, what, command);
+    }
+
+    private static String checked(Pattern p, String s, String what, String command) {
+        if (!p.matcher(s).matches()) {
             throw new CommandException("'" + Text.clip(Text.printable(s), 80) + "' is not a valid " + what,
                     List.of(USAGE.get(command)));
         }

@@ -79,6 +79,30 @@ class OutpostFleetTest {
     }
 
     @Test
+    void aTagOrSelectorTheFleetRefusesIsAnsweredAsSuchAndEveryTagItTakesCanBeListed() throws Exception {
+        InMemoryRegistry registry = InMemoryRegistry.create();
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                FleetMember webMember = FleetMember.builder(registry).id("web-1").requests("req-web-1")
+                        .collectors(List.of(disk("web-1"))).tags("eu/west", "role:web").build().start();
+                Fleet fleet = Fleet.builder(transport).registry(registry).build().start()) {
+            CommandRouter router = CommandRouter.builder(new OutpostFleet(fleet))
+                    .access(new Access(Set.of("op"), Set.of("ops"), Set.of("disk.usage"))).build();
+            Caller op = new Caller("op", "ops");
+            // tags a member registers were refused as "not a valid tag"
+            assertThat(router.handle(op, "servers with tag eu/west").text()).isEqualTo("1 server\n  web-1 [eu/west, role:web]");
+            assertThat(router.handle(op, "servers with tag role:web").text()).isEqualTo("1 server\n  web-1 [eu/west, role:web]");
+            // the parser let these through, the fleet refused them: "The command failed: IllegalArgumentException"
+            for (String bad : List.of("run disk.usage on tag:", "run disk.usage on host:", "run disk.usage on web:1",
+                    "run disk.usage on fact:os", "run disk.usage on tag:a@b", "run disk.usage on tag:" + "t".repeat(65),
+                    "servers with tag " + "t".repeat(65))) {
+                Reply r = router.handle(op, bad);
+                assertThat(r.ok()).as(bad).isFalse();
+                assertThat(r.text()).as(bad).doesNotContain("The command failed").containsPattern("is not a (selector|valid tag)");
+            }
+        }
+    }
+
+    @Test
     void aTransportsFailureTextIsNotSentToTheChat() throws Exception {
         InMemoryRegistry registry = InMemoryRegistry.create();
         String secret = "https://sqs.eu-west-1.amazonaws.com/123456789012/req-web-1 as AKIAIOSFODNN7EXAMPLE";
