@@ -128,6 +128,8 @@ public final class CommandRouter {
                 out.append(a.host()).append(a.ok() ? " ok: " : " FAILED: ")
                         .append(Text.oneLine(compact(a.body()))).append('\n');
             }
+            // a script's exit status (outpost ops -e) says whether every host answered ok
+            return bounded(out.toString().stripTrailing(), answers.stream().allMatch(HostAnswer::ok));
         }
         return bounded(out.toString().stripTrailing(), true);
     }

@@ -51,6 +51,21 @@ class CommandRouterTest {
     }
 
     @Test
+    void aRunWhoseHostsFailedIsNotOk() {
+        // `outpost ops -e 'run …'` exits by the reply's ok: it exited 0 when every host answered FAILED
+        FakeFleet failing = new FakeFleet() {
+            @Override
+            public List<HostAnswer> call(String selector, String collector, Map<String, String> params, java.time.Duration timeout) {
+                return List.of(new HostAnswer("web-1", true, JsonNodeFactory.instance.textNode("12%")),
+                        new HostAnswer("db-1", false, JsonNodeFactory.instance.objectNode().put("error", "no-reply")));
+            }
+        }.add("web-1", List.of("web"), Map.of()).add("db-1", List.of("db"), Map.of());
+        Reply r = CommandRouter.builder(failing).access(access).build().handle(ALICE, "run disk.usage on all");
+        assertThat(r.text()).isEqualTo("web-1 ok: 12%\ndb-1 FAILED: {\"error\":\"no-reply\"}");
+        assertThat(r.ok()).isFalse();
+    }
+
+    @Test
     void aHostsTextCannotForgeTheLinesOfAnotherHost() {
         FakeFleet liar = new FakeFleet() {
             @Override
