@@ -184,7 +184,7 @@ public final class DailyExporter implements AutoCloseable {
                     ExportParts.deleteQuietly(tmp);
                 }
                 keys.add(key);
-                onObject.accept(key);
+                told(key);
             } while (it.hasNext());
         }
         ObjectNode m = JsonNodeFactory.instance.objectNode();
@@ -193,8 +193,20 @@ public final class DailyExporter implements AutoCloseable {
         keys.forEach(m.putArray("keys")::add);
         s3.putObject(r -> r.bucket(bucket).key(folder + MARKER).contentType("application/json"),
                 AsyncRequestBody.fromBytes(m.toString().getBytes(StandardCharsets.UTF_8))).join();
-        onObject.accept(folder + MARKER);
+        told(folder + MARKER);
         return new ExportResult(day, false, records, keys, attempt);
+    }
+
+    /**
+     * Tells the listener an object is written. It is user code: what it throws (an Error too) is logged, and neither
+     * fails the attempt nor has what is already uploaded uploaded again.
+     */
+    private void told(String key) {
+        try {
+            onObject.accept(key);
+        } catch (Throwable e) {
+            LOG.warn("the export's object listener threw for {}; ignored", key, e);
+        }
     }
 
     private Optional<JsonNode> marker(String folder) {
@@ -387,7 +399,7 @@ public final class DailyExporter implements AutoCloseable {
             return this;
         }
 
-        /** Told each object's key once it is written. */
+        /** Told each object's key once it is written; what it throws is logged and ignored. */
         public Builder onObject(Consumer<String> listener) {
             this.onObject = Objects.requireNonNull(listener, "listener");
             return this;

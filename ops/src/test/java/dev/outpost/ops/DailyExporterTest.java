@@ -97,6 +97,29 @@ class DailyExporterTest {
     }
 
     @Test
+    void anObjectListenerThatThrowsNeitherFailsTheDayNorHasItUploadedAgain() throws Exception {
+        String bucket = bucket();
+        LocalDate day = LocalDate.parse("2026-11-30");
+        List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // the listener threw out of the attempt after each upload: every attempt failed, the day never got its marker
+        DailyExporter e = DailyExporter.builder(s3, d -> ExportChildMain.records(d).stream()).bucket(bucket).prefix("scans")
+                .partRecords(400).retries(3, Duration.ZERO).onObject(k -> {
+                    heard.add(k);
+                    if (k.endsWith(DailyExporter.MARKER)) {
+                        throw new IllegalStateException("listener");
+                    }
+                    throw new AssertionError("listener");
+                }).build();
+        ExportResult r = e.exportDay(day);
+        assertThat(r.attempts()).isEqualTo(1);
+        assertThat(r.records()).isEqualTo(1000);
+        assertThat(heard).containsExactly("scans/dt=2026-11-30/part-00000.jsonl.gz", "scans/dt=2026-11-30/part-00001.jsonl.gz",
+                "scans/dt=2026-11-30/part-00002.jsonl.gz", "scans/dt=2026-11-30/_SUCCESS.json");
+        assertThat(keys(bucket)).contains("scans/dt=2026-11-30/_SUCCESS.json");
+        assertThat(e.failures()).isZero();
+    }
+
+    @Test
     void aDayIsStreamedThroughOwnerOnlyTemporaryFilesThatAreRemoved(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
         String bucket = bucket();
         LocalDate day = LocalDate.parse("2026-12-01");
