@@ -12,14 +12,15 @@ public final class SelectorException extends OutpostException {
     private final String expected;
 
     /**
-     * @param input the selector text (clipped to 200 characters in the message)
+     * @param input the selector text (clipped to 200 characters in the message, where control and format characters
+     *     show as {@code ?}: it is what someone typed, and the message is printed)
      * @param position the 0-based character position of the problem
      * @param expected what would have been valid there
      * @param found what was there instead
      */
     public SelectorException(String input, int position, String expected, String found) {
-        super("bad selector at position " + position + ": expected " + expected + " but found " + found
-                + " in '" + clip(input) + "'");
+        super("bad selector at position " + position + ": expected " + expected + " but found " + printable(found)
+                + " in '" + printable(clip(input)) + "'");
         this.input = input;
         this.position = position;
         this.expected = expected;
@@ -41,6 +42,16 @@ public final class SelectorException extends OutpostException {
     }
 
     private static String clip(String s) {
-        return s.length() > 200 ? s.substring(0, 200) + "…" : s;
+        return s == null ? "null" : s.length() > 200 ? s.substring(0, 200) + "…" : s;
+    }
+
+    /** Terminal escapes and bidirectional overrides as '?': they would drive or reorder what prints the message. */
+    private static String printable(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) || Character.getType(c) == Character.FORMAT ? '?' : c));
+        return b.toString();
     }
 }

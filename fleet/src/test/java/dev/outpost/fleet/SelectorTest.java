@@ -114,6 +114,17 @@ class SelectorTest {
     }
 
     @Test
+    void aBadSelectorsMessageCannotDriveTheTerminalOrReorderItsText() {
+        // the message quoted the input as typed: an escape sequence or a bidi override reached whoever printed it
+        for (String hostile : List.of("fact:x=\"\u001b[2J\"", "id:web-\u009b2J", "tag:web xor \u202etag:db", "id:a\u0007")) {
+            assertThatThrownBy(() -> Selector.parse(hostile)).isInstanceOfSatisfying(SelectorException.class, e -> {
+                assertThat(e.getMessage()).doesNotContain("\u001b", "\u009b", "\u202e", "\u0007").contains("?");
+                assertThat(e.input()).as("the input itself is kept as given").isEqualTo(hostile);
+            });
+        }
+    }
+
+    @Test
     void aCatastrophicRegexGivesUpInsteadOfHanging() {
         Selector evil = Selector.parse("fact:x~\"^(.*a){12}$\"");
         HostRecord h = host("h", Set.of(), Map.of("x", "a".repeat(60) + "!"));
