@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * text {@link Selector#parse} accepts ({@code id:web-*}, {@code fact:os.name=Linux}).
  */
 public final class OutpostFleet implements Fleet {
-    /** The most hosts one call addresses (the fleet's own cap applies too). */
+    /** The most hosts one call addresses (the fleet's own cap applies too); the others are answered {@code not-started}. */
     public static final int MAX_HOSTS_PER_CALL = 1000;
     private static final Logger LOG = LoggerFactory.getLogger(OutpostFleet.class);
 
@@ -104,6 +104,17 @@ public final class OutpostFleet implements Fleet {
         if (ids.isEmpty()) {
             return List.of();
         }
+        List<HostAnswer> out = new ArrayList<>(called(ids, selector, collector, params, timeout));
+        // one answer per selected host: those past the cap were dropped without a word, as if there were none
+        for (String id : hosts.ids().subList(ids.size(), hosts.ids().size())) {
+            out.add(new HostAnswer(id, false, error(Outcome.NOT_STARTED.code(),
+                    "not called: one call addresses at most " + MAX_HOSTS_PER_CALL + " hosts; narrow the selector")));
+        }
+        return out;
+    }
+
+    private List<HostAnswer> called(List<String> ids, String selector, String collector, Map<String, String> params,
+            Duration timeout) {
         FleetRequest.Builder b = FleetRequest.builder(collector).hosts(ids).route(route).deadline(timeout);
         params.forEach(b::param);
         FleetSummary summary;

@@ -103,6 +103,40 @@ class OutpostFleetTest {
     }
 
     @Test
+    void everySelectedHostHasAnAnswerEvenPastTheHostsOneCallAddresses() throws Exception {
+        InMemoryRegistry registry = InMemoryRegistry.create();
+        int n = OutpostFleet.MAX_HOSTS_PER_CALL + 2;
+        for (int i = 0; i < n; i++) {
+            String id = String.format("web-%04d", i);
+            registry.register("fleet/hosts/" + id, dev.outpost.Json.parse("{\"v\":1,\"id\":\"" + id + "\",\"requests\":\"q-" + id
+                    + "\",\"collectors\":[],\"tags\":[\"web\"],\"facts\":{},\"startedAt\":\"2026-12-04T12:00:00Z\"}"),
+                    Optional.empty());
+        }
+        // every request sent is refused at once: no deadline to wait for
+        try (InMemoryTransport memory = InMemoryTransport.create();
+                ForwardingTransport transport = new ForwardingTransport(memory) {
+                    @Override
+                    public CompletableFuture<Void> send(String destination, Message message) {
+                        return CompletableFuture.failedFuture(new IllegalStateException("no queue " + destination));
+                    }
+                };
+                Fleet fleet = Fleet.builder(transport).registry(registry).build().start()) {
+            List<HostAnswer> answers = new OutpostFleet(fleet).call("tag:web", "disk.usage", Map.of(), Duration.ofSeconds(30));
+            // the hosts past the cap were left out: 1,000 answers for 1,002 selected hosts, and no word of the others
+            assertThat(answers).hasSize(n);
+            assertThat(answers.subList(0, OutpostFleet.MAX_HOSTS_PER_CALL))
+                    .allSatisfy(a -> assertThat(a.body().path("error").asText()).isEqualTo("not-delivered"));
+            assertThat(answers.subList(OutpostFleet.MAX_HOSTS_PER_CALL, n)).extracting(HostAnswer::host)
+                    .containsExactly("web-1000", "web-1001");
+            assertThat(answers.subList(OutpostFleet.MAX_HOSTS_PER_CALL, n)).allSatisfy(a -> {
+                assertThat(a.ok()).isFalse();
+                assertThat(a.body().path("error").asText()).isEqualTo("not-started");
+                assertThat(a.body().path("message").asText()).contains("at most 1000 hosts");
+            });
+        }
+    }
+
+    @Test
     void aTransportsFailureTextIsNotSentToTheChat() throws Exception {
         InMemoryRegistry registry = InMemoryRegistry.create();
         String secret = "https://sqs.eu-west-1.amazonaws.com/123456789012/req-web-1 as AKIAIOSFODNN7EXAMPLE";
