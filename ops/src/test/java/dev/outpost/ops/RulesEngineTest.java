@@ -194,6 +194,23 @@ class RulesEngineTest {
     }
 
     @Test
+    void aTargetThatIsNoSelectorIsRefusedAtBuildNotWhenTheRuleFires() {
+        // it was taken, and each firing failed (counted, logged): the address was never blocked, the undo never done
+        Map<String, String> c = octobox();
+        c.put("outpost.ops.rules.block-ip.action.target", "tag:firewall and (");
+        c.put("outpost.ops.rules.block-ip.undo.target", "tag:${result.zone} or");
+        assertThatThrownBy(() -> RulesEngine.builder(fleet).registry(registry).configure(MapConfig.of(c)).build())
+                .isInstanceOf(ConfigException.class)
+                .satisfies(ex -> assertThat(((ConfigException) ex).problems()).extracting(ConfigException.Problem::key)
+                        .containsExactlyInAnyOrder("outpost.ops.rules.block-ip.action.target", "outpost.ops.rules.block-ip.undo.target"))
+                .hasMessageContaining("'tag:firewall and ('").hasMessageContaining("test.yaml");
+        Map<String, String> fine = octobox();
+        fine.put("outpost.ops.rules.block-ip.action.target", "tag:${result.zone} and not id:${host}");
+        fine.put("outpost.ops.rules.block-ip.undo.target", "id:fw-*");
+        assertThat(RulesEngine.builder(fleet).registry(registry).configure(MapConfig.of(fine)).build().rules()).hasSize(2);
+    }
+
+    @Test
     void aConditionSplitsAtItsFirstOperatorSoAValueMayHoldOne() {
         Map<String, String> c = octobox();
         c.put("outpost.ops.rules.block-ip.when", "cmd ~ 2>&1; url ~ a==b; count >= 5; note != x<y");

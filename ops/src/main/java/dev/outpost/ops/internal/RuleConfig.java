@@ -1,6 +1,7 @@
 package dev.outpost.ops.internal;
 
 import dev.outpost.ConfigException;
+import dev.outpost.ops.OutpostFleet;
 import dev.outpost.ops.Rule;
 import dev.outpost.spi.ConfigSource;
 import java.time.Duration;
@@ -25,6 +26,7 @@ public final class RuleConfig {
     public static final Set<String> GLOBAL = Set.of("dry-run", "store", "poll", "queue");
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
     private static final Pattern RATE = Pattern.compile("(\\d{1,6})/(.+)");
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{[A-Za-z0-9_.-]{1,200}}");
     /** The longest undo delay or rate window: far enough, and the clock can always add it. */
     public static final Duration MAX_DURATION = Duration.ofDays(3650);
     private static final Set<String> FIELDS = Set.of("collector", "when", "tags", "severity", "action", "action.collector",
@@ -160,6 +162,15 @@ public final class RuleConfig {
             message = Optional.ofNullable(required(c, p + ".message", problems)).orElse("");
         }
         String target = c.string(p + ".target").filter(s -> !s.isBlank()).orElse("self");
+        if (kind == Rule.Kind.CALL && !target.trim().equals("self")) {
+            // read now, as each firing will (its values from hosts are plain names): else the rule fails at every firing
+            try {
+                OutpostFleet.selector(VARIABLE.matcher(target).replaceAll("x"));
+            } catch (IllegalArgumentException e) {
+                problems.add(problem(c, p + ".target", "is not a selector (self, all, tag:T, host:ID, a host id or selector"
+                        + " text such as id:web-* or fact:os.name=Linux): " + e.getMessage()));
+            }
+        }
         return new Rule.Action(kind, collector, target, params, key, message);
     }
 
