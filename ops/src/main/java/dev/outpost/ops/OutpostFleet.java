@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.fleet.Discovery;
+import dev.outpost.fleet.FleetCall;
 import dev.outpost.fleet.FleetRequest;
 import dev.outpost.fleet.FleetSummary;
 import dev.outpost.fleet.HostRecord;
@@ -21,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,12 +101,19 @@ public final class OutpostFleet implements Fleet {
 
     @Override
     public List<HostAnswer> call(String selector, String collector, Map<String, String> params, Duration timeout) {
-        Discovery hosts = fleet.discover(selector(selector));
+        Selector target = selector(selector);
+        Discovery hosts = fleet.discover(target);
         List<String> ids = hosts.ids().size() > MAX_HOSTS_PER_CALL ? hosts.ids().subList(0, MAX_HOSTS_PER_CALL) : hosts.ids();
         if (ids.isEmpty()) {
             return List.of();
         }
-        List<HostAnswer> out = new ArrayList<>(called(ids, selector, collector, params, timeout));
+        FleetRequest.Builder b = FleetRequest.builder(collector).route(route).deadline(timeout);
+        params.forEach(b::param);
+        // the discovery itself when it is the whole set, so that AUTO may take the topic for the whole fleet; past the
+        // cap, the ids alone: a topic call on the selector would reach the hosts left out too
+        Supplier<FleetCall> call = ids.size() == hosts.ids().size() ? () -> fleet.call(b.target(target).build(), hosts)
+                : () -> fleet.call(b.hosts(ids).build());
+        List<HostAnswer> out = new ArrayList<>(called(ids, call, selector, collector, timeout));
         // one answer per selected host: those past the cap were dropped without a word, as if there were none
         for (String id : hosts.ids().subList(ids.size(), hosts.ids().size())) {
             out.add(new HostAnswer(id, false, error(Outcome.NOT_STARTED.code(),
@@ -113,13 +122,11 @@ public final class OutpostFleet implements Fleet {
         return out;
     }
 
-    private List<HostAnswer> called(List<String> ids, String selector, String collector, Map<String, String> params,
+    private static List<HostAnswer> called(List<String> ids, Supplier<FleetCall> call, String selector, String collector,
             Duration timeout) {
-        FleetRequest.Builder b = FleetRequest.builder(collector).hosts(ids).route(route).deadline(timeout);
-        params.forEach(b::param);
         FleetSummary summary;
         try {
-            summary = fleet.call(b.build()).summary().get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            summary = call.get().summary().get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             return ids.stream().map(h -> new HostAnswer(h, false, error("timeout", "no answer in time"))).toList();
         } catch (ExecutionException e) {

@@ -137,6 +137,39 @@ class OutpostFleetTest {
     }
 
     @Test
+    void autoRoutesACallOnTheWholeFleetOverTheTopicAndDirectIsTheDefault() throws Exception {
+        InMemoryRegistry registry = InMemoryRegistry.create();
+        List<String> sentTo = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (InMemoryTransport memory = InMemoryTransport.create();
+                ForwardingTransport transport = new ForwardingTransport(memory) {
+                    @Override
+                    public CompletableFuture<Void> send(String destination, Message message) {
+                        sentTo.add(destination);
+                        return super.send(destination, message);
+                    }
+                };
+                FleetMember one = FleetMember.builder(registry).id("web-1").requests("req-web-1").tags("web").build().start();
+                FleetMember two = FleetMember.builder(registry).id("web-2").requests("req-web-2").tags("web").build().start();
+                Worker w1 = Worker.builder(memory).id("web-1").requests("req-web-1").collector(disk("web-1"))
+                        .filter(one.filter()).build().start();
+                Worker w2 = Worker.builder(memory).id("web-2").requests("req-web-2").collector(disk("web-2"))
+                        .filter(two.filter()).build().start();
+                Fleet fleet = Fleet.builder(transport).registry(registry).build().start()) {
+            memory.topic(Fleet.DEFAULT_TOPIC);
+            memory.subscribe(Fleet.DEFAULT_TOPIC, "req-web-1");
+            memory.subscribe(Fleet.DEFAULT_TOPIC, "req-web-2");
+            // the README: AUTO "uses the fleet topic for the whole fleet"; it sent to each host's queue all the same
+            assertThat(new OutpostFleet(fleet, dev.outpost.fleet.Route.AUTO).call("all", "disk.usage", Map.of(), Duration.ofSeconds(10)))
+                    .extracting(HostAnswer::ok).containsExactly(true, true);
+            assertThat(sentTo).containsExactly(Fleet.DEFAULT_TOPIC);
+            sentTo.clear();
+            assertThat(new OutpostFleet(fleet).call("all", "disk.usage", Map.of(), Duration.ofSeconds(10)))
+                    .extracting(HostAnswer::ok).containsExactly(true, true);
+            assertThat(sentTo).containsExactlyInAnyOrder("req-web-1", "req-web-2");
+        }
+    }
+
+    @Test
     void aTransportsFailureTextIsNotSentToTheChat() throws Exception {
         InMemoryRegistry registry = InMemoryRegistry.create();
         String secret = "https://sqs.eu-west-1.amazonaws.com/123456789012/req-web-1 as AKIAIOSFODNN7EXAMPLE";
