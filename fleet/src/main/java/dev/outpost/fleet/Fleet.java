@@ -397,7 +397,10 @@ public final class Fleet implements AutoCloseable {
             return this;
         }
 
-        /** Where listeners and summaries run; default one thread the fleet owns. */
+        /**
+         * Where listeners and summaries run; default one thread the fleet owns. One that throws (or rejects) has them
+         * run on the fleet's own thread instead.
+         */
         public Builder callbackExecutor(Executor executor) {
             this.callbackExecutor = Optional.of(Objects.requireNonNull(executor, "executor"));
             return this;

@@ -531,6 +531,25 @@ class FleetCallTest {
     }
 
     @Test
+    void aCallbackExecutorThatThrowsStillLetsTheCallSettleAndItsListenerHear() throws Exception {
+        hosts.add("web-1", Behaviour.OK, "web");
+        hosts.add("web-2", Behaviour.OK, "web");
+        hosts.workers.keySet().forEach(hosts::start);
+        // the executor is user code: one that threw anything but a rejection left the summary never completed
+        Fleet fleet = hosts.fleet().callbackExecutor(r -> {
+            throw new LinkageError("the executor is broken");
+        }).build().start();
+        hosts.closeables.add(fleet);
+        List<String> heard = new CopyOnWriteArrayList<>();
+        FleetCall call = fleet.call(FleetRequest.builder("app.work").target(Selector.parse("tag:web")).deadline(Duration.ofSeconds(10))
+                .listener(r -> heard.add(r.host())).build());
+        FleetSummary s = call.summary().get(10, TimeUnit.SECONDS);
+        assertThat(s.hosts(Outcome.OK)).containsExactlyInAnyOrder("web-1", "web-2");
+        assertThat(heard).containsExactlyInAnyOrder("web-1", "web-2");
+        assertThat(fleet.stats().active()).isZero();
+    }
+
+    @Test
     void aCallWithTheLongestDeadlineADurationHoldsIsPendingCancellableAndSettled() throws Exception {
         hosts.add("web-1", Behaviour.OK, "web");
         hosts.add("web-2", Behaviour.SLOW, "web");

@@ -93,6 +93,10 @@ public final class FleetContext implements CallContext, CallContext.Sender {
         } catch (RejectedExecutionException | NullPointerException x) {
             // the fleet is stopping: run it here rather than lose a summary
             guard.run("fleet callback", r);
+        } catch (Throwable x) {
+            // a callback executor is user code: whatever it throws, the summary and listeners must not be lost
+            guard.failed("fleet callback executor", x);
+            guard.run("fleet callback", r);
         }
     }
 
