@@ -255,6 +255,18 @@ class RulesEngineTest {
     }
 
     @Test
+    void aRuleInCodeThatCouldNeverFireIsRefusedAtBuild() {
+        // at most 0 (or -1) firings per window: it built, matched, and every match was counted rate-limited, in silence
+        for (int max : new int[] {0, -1}) {
+            Rule never = new Rule("never", "auth.failures", List.of(), Set.of(), java.util.Optional.empty(),
+                    new Rule.Action(Rule.Kind.NOTIFY, "", "self", Map.of(), "", "x"), java.util.Optional.empty(), max,
+                    Duration.ofHours(1), false);
+            assertThatThrownBy(() -> RulesEngine.builder(fleet).rule(never).build()).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("outpost.ops.rules.never.rate").hasMessageContaining("at least 1");
+        }
+    }
+
+    @Test
     void anErrorFromAnActionDoesNotStopTheEngine() {
         Fleet failing = new FakeFleet() {
             @Override

@@ -233,9 +233,17 @@ public final class RuleConfig {
         }
     }
 
-    /** Rules' windows and undo delays within what the clock can add at every firing, wherever the rules came from. */
+    /**
+     * Rules' rates of at least one firing, and windows and undo delays within what the clock can add at every firing,
+     * wherever the rules came from.
+     */
     public static void checkBounds(List<Rule> rules, List<ConfigException.Problem> problems) {
         for (Rule r : rules) {
+            if (r.maxFirings() < 1) {
+                // every match would be counted rate-limited: a rule that never acts, in silence
+                problems.add(new ConfigException.Problem(PREFIX + r.name() + ".rate",
+                        "at most " + r.maxFirings() + " firings per window: must be at least 1"));
+            }
             if (r.window().compareTo(MAX_DURATION) > 0 || r.window().isNegative() || r.window().isZero()) {
                 problems.add(new ConfigException.Problem(PREFIX + r.name() + ".rate",
                         "the window must be positive and at most 3650d, was " + r.window()));
