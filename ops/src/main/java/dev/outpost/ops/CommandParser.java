@@ -47,8 +47,10 @@ public final class CommandParser {
      * What the fleet takes: a host id (1 to 200 of {@code [A-Za-z0-9._:@-]}) bare only without a {@code :}, which
      * would read as selector text; the parser let through words the fleet then refused, answered as a failure.
      */
+    /** A host id as the fleet takes it. */
+    private static final Pattern HOST_ID = Pattern.compile("[A-Za-z0-9._:@-]{1,200}");
     private static final Pattern SELECTOR = Pattern.compile("all|\\*|tag:" + TAG.pattern()
-            + "|host:[A-Za-z0-9._:@-]{1,200}|[A-Za-z0-9._@-]{1,200}");
+            + "|host:" + HOST_ID.pattern() + "|[A-Za-z0-9._@-]{1,200}");
     private static final Pattern KEY = Pattern.compile("[A-Za-z][A-Za-z0-9._-]{0,63}");
 
     private CommandParser() {}
@@ -88,7 +90,7 @@ public final class CommandParser {
                 throw usage("list servers", t);
             case "describe":
                 if (w.length == 3 && (w1.equals("server") || w1.equals("host"))) {
-                    return new Command.DescribeServer(name(w[2], "server id", "describe server"));
+                    return new Command.DescribeServer(checked(HOST_ID, w[2], "server id", "describe server"));
                 }
                 throw usage("describe server", t);
             case "servers":

@@ -103,6 +103,21 @@ class OutpostFleetTest {
     }
 
     @Test
+    void everyHostIdTheFleetTakesCanBeDescribed() throws Exception {
+        InMemoryRegistry registry = InMemoryRegistry.create();
+        String id = "db@eu:" + "1".repeat(150);
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                FleetMember member = FleetMember.builder(registry).id(id).requests("req-db").tags("db").build().start();
+                Fleet fleet = Fleet.builder(transport).registry(registry).build().start()) {
+            CommandRouter router = CommandRouter.builder(new OutpostFleet(fleet))
+                    .access(new Access(Set.of("op"), Set.of("ops"), Set.of("disk.usage"))).build();
+            // listed, but "describe server" refused it: "is not a valid server id"
+            assertThat(router.handle(new Caller("op", "ops"), "list servers").text()).contains(id);
+            assertThat(router.handle(new Caller("op", "ops"), "describe server " + id).text()).startsWith(id + "\n  requests: req-db");
+        }
+    }
+
+    @Test
     void everySelectedHostHasAnAnswerEvenPastTheHostsOneCallAddresses() throws Exception {
         InMemoryRegistry registry = InMemoryRegistry.create();
         int n = OutpostFleet.MAX_HOSTS_PER_CALL + 2;
