@@ -375,7 +375,7 @@ public final class FleetMember implements AutoCloseable {
             }
             f.putAll(facts);
             Duration hb = duration(heartbeat, "outpost.fleet.host.heartbeat", DEFAULT_HEARTBEAT, problems);
-            Duration tt = duration(ttl, "outpost.fleet.host.ttl", hb.multipliedBy(3), problems);
+            Duration tt = duration(ttl, "outpost.fleet.host.ttl", threeBeats(hb, problems), problems);
             Duration fr = duration(factsRefresh, "outpost.fleet.host.facts-refresh", DEFAULT_FACTS_REFRESH, problems);
             if (tt.compareTo(hb) <= 0) {
                 problems.add(new ConfigException.Problem("outpost.fleet.host.ttl", "the ttl (" + tt
@@ -385,6 +385,19 @@ public final class FleetMember implements AutoCloseable {
                 throw new ConfigException(problems);
             }
             return new FleetMember(this, hostId, req, t, f, hb, tt, fr);
+        }
+
+        /** The default ttl, three heartbeats; a heartbeat too long for that is reported unless a ttl is given. */
+        private Duration threeBeats(Duration hb, List<ConfigException.Problem> problems) {
+            try {
+                return hb.multipliedBy(3);
+            } catch (ArithmeticException tooLong) {
+                if (ttl == null && !config.flatMap(c -> c.string("outpost.fleet.host.ttl")).filter(s -> !s.isBlank()).isPresent()) {
+                    problems.add(new ConfigException.Problem("outpost.fleet.host.heartbeat", "is too long for the default ttl of"
+                            + " three heartbeats, was " + hb + "; set outpost.fleet.host.ttl"));
+                }
+                return Duration.ofSeconds(Long.MAX_VALUE, 999_999_999); // not used: a ttl is given, or the problem stops build()
+            }
         }
 
         private Duration duration(Duration set, String key, Duration dflt, List<ConfigException.Problem> problems) {

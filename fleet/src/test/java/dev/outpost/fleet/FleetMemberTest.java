@@ -130,6 +130,18 @@ class FleetMemberTest {
     }
 
     @Test
+    void aHeartbeatTooLongForItsDefaultTtlIsAConfigurationProblem() {
+        // the default ttl is three heartbeats: past what a Duration holds, build() threw ArithmeticException
+        OutpostConfig config = OutpostConfig.builder().set("outpost.fleet.host.id", "h-1")
+                .set("outpost.fleet.host.heartbeat", "106751991167300d").build();
+        assertThatThrownBy(() -> FleetMember.builder(registry).configure(config).build())
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).extracting(ConfigException.Problem::key)
+                        .containsExactly("outpost.fleet.host.heartbeat"));
+        assertThat(FleetMember.builder(registry).configure(config).ttl(Duration.ofSeconds(Long.MAX_VALUE)).build().id())
+                .as("with a ttl of its own it needs no default").isEqualTo("h-1");
+    }
+
+    @Test
     void lifecycle() {
         FleetMember m = member("l").build();
         m.start();
