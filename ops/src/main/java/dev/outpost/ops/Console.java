@@ -204,7 +204,9 @@ public final class Console implements AutoCloseable {
         if (t.isEmpty()) {
             return true;
         }
-        if (t.equals("quit") || t.equals("exit")) {
+        // as any command word: case-insensitive, a leading / or ! ignored
+        String word = (t.startsWith("/") || t.startsWith("!") ? t.substring(1).strip() : t).toLowerCase(java.util.Locale.ROOT);
+        if (word.equals("quit") || word.equals("exit")) {
             return false;
         }
         if (line.length() > MAX_LINE) {

@@ -57,6 +57,22 @@ class ConsoleTest {
     }
 
     @Test
+    void quitAndExitAreCaseInsensitiveLikeEveryCommandWord() throws Exception {
+        // "QUIT" was answered "unknown command 'QUIT'" and the console read on
+        for (String quit : List.of("QUIT", " Exit ", "/quit", "!EXIT")) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            String script = quit + "\nlist servers\n";
+            try (Console c = Console.builder(router).user("op").lineEditing(false)
+                    .input(new ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8))).output(out).build()) {
+                c.start();
+                c.done().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(c.commands()).as(quit).isZero();
+            }
+            assertThat(out.toString(StandardCharsets.UTF_8)).as(quit).isEmpty();
+        }
+    }
+
+    @Test
     void aStrangerIsRefused() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (Console c = Console.builder(router).user("mallory").lineEditing(false)
