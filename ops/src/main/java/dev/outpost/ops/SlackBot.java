@@ -244,8 +244,9 @@ public final class SlackBot implements AutoCloseable {
 
     private static boolean readsAsCommand(String text) {
         try {
-            CommandParser.parse(text);
-            return true;
+            // "help me with the deploy" is a person asking the channel, not "help" about a command there is none of
+            return !(CommandParser.parse(text) instanceof Command.Help h)
+                    || h.topic().isEmpty() || CommandParser.USAGE.containsKey(h.topic().get());
         } catch (CommandException notACommand) {
             return false;
         }

@@ -81,6 +81,23 @@ class SlackBotTest {
     }
 
     @Test
+    void chatterThatOpensWithHelpIsNotTakenForTheHelpCommand() throws Exception {
+        try (SlackStandIn slack = new SlackStandIn();
+                SlackBot bot = SlackBot.builder(router).appToken("xapp-1-A1-1234-stand-in-app").botToken("xoxb-1234-5678-stand-in-bot")
+                        .apiUrl(slack.apiUrl()).build().start()) {
+            await().atMost(Duration.ofSeconds(20)).until(slack::connected);
+            // each was answered in the channel "no command '…'; type help", as if asked of the bot
+            slack.sendMessage("env-1", "Ev1", "U1", "C1", "help, is anyone around?");
+            slack.sendMessage("env-2", "Ev2", "U1", "C1", "Help me with the deploy please");
+            slack.sendMessage("env-3", "Ev3", "U1", "C1", "help run");
+            await().atMost(Duration.ofSeconds(20)).until(() -> bot.answered() + bot.ignored() == 3);
+            assertThat(bot.ignored()).isEqualTo(2);
+            await().atMost(Duration.ofSeconds(20)).until(() -> posts(slack, "chat.postMessage").size() == 1);
+            assertThat(posts(slack, "chat.postMessage").get(0).form().get("text")).startsWith("usage: run COLLECTOR on SELECTOR");
+        }
+    }
+
+    @Test
     void aMentionInsideAMessageIsAnsweredWhenItsMessageEventCameFirst() throws Exception {
         try (SlackStandIn slack = new SlackStandIn();
                 SlackBot bot = SlackBot.builder(router).appToken("xapp-1-A1-1234-stand-in-app").botToken("xoxb-1234-5678-stand-in-bot")
