@@ -65,6 +65,8 @@ public final class SlackBot implements AutoCloseable {
     private static final int ANSWER_THREADS = 4;
     private static final int ANSWER_QUEUE = 1_000;
     /** A mention of the bot opening a message ({@code <@U123>} or {@code <@U123|name>}), in Slack's own markup. */
+    private static final java.util.regex.Pattern BOLT_AUTH_FAILED = java.util.regex.Pattern.compile(
+            "The token is invalid \\(error: (.*)\\)", java.util.regex.Pattern.DOTALL);
     private static final java.util.regex.Pattern LEADING_MENTION = java.util.regex.Pattern.compile("\\s*<@([A-Z0-9]{1,32})(?:\\|[^>]{0,80})?>\\s*");
 
     private final CommandRouter router;
@@ -164,9 +166,19 @@ public final class SlackBot implements AutoCloseable {
             socket = new SocketModeApp(appToken, SocketModeClient.Backend.Tyrus, app);
             socket.startAsync();
         } catch (Exception e) {
-            throw new IllegalStateException("could not connect to Slack at " + withoutUserInfo(apiUrl) + ": " + e.getMessage(), e);
+            throw new IllegalStateException("could not connect to Slack at " + withoutUserInfo(apiUrl) + ": " + reason(e), e);
         }
         return this;
+    }
+
+    /**
+     * Bolt words every failed {@code auth.test} "The token is invalid (error: …)", a connection refused included: only
+     * a Slack error code ({@code invalid_auth}) is about the token, anything else says Slack was out of reach.
+     */
+    private static String reason(Exception e) {
+        String m = String.valueOf(e.getMessage());
+        java.util.regex.Matcher sdk = BOLT_AUTH_FAILED.matcher(m);
+        return sdk.matches() && !sdk.group(1).matches("[a-z_]{1,64}") ? "Slack did not answer (" + sdk.group(1) + ")" : m;
     }
 
     /** Answers on the bot's own threads; a message beyond the queue is counted as a failure, never blocks Bolt. */

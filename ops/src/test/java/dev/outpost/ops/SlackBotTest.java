@@ -215,6 +215,23 @@ class SlackBotTest {
     }
 
     @Test
+    void slackOutOfReachIsSaidSoNotBlamedOnTheToken() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort(); // closed again: nothing listens there
+        }
+        String url = "http://127.0.0.1:" + port + "/api/";
+        // it said "could not connect to Slack at …: The token is invalid (error: Failed to connect …)": a token to rotate
+        try (SlackBot bot = SlackBot.builder(router).appToken("xapp-1-A1-1234-stand-in-app").botToken("xoxb-1234-5678-stand-in-bot")
+                .apiUrl(url).build()) {
+            assertThatThrownBy(bot::start).isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("could not connect to Slack at " + url + ": ")
+                    .hasMessageContaining("Failed to connect").hasMessageNotContaining("token")
+                    .hasMessageNotContaining("stand-in");
+        }
+    }
+
+    @Test
     void plainHttpIsRefusedForAnyHostThatOnlyStartsLikeLoopback() {
         // the bot token goes in every Web API call: in clear, only to this machine
         for (String url : List.of("http://localhost.attacker.example/api/", "http://127.0.0.1.attacker.example/api/",
