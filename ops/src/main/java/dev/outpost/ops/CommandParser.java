@@ -43,12 +43,12 @@ public final class CommandParser {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     /** A tag as fleet members register them ({@code eu/west}, {@code role:web}). */
     private static final Pattern TAG = Pattern.compile("[A-Za-z0-9._:/-]{1,64}");
+    /** A host id as the fleet takes it. */
+    private static final Pattern HOST_ID = Pattern.compile("[A-Za-z0-9._:@-]{1,200}");
     /**
      * What the fleet takes: a host id (1 to 200 of {@code [A-Za-z0-9._:@-]}) bare only without a {@code :}, which
      * would read as selector text; the parser let through words the fleet then refused, answered as a failure.
      */
-    /** A host id as the fleet takes it. */
-    private static final Pattern HOST_ID = Pattern.compile("[A-Za-z0-9._:@-]{1,200}");
     private static final Pattern SELECTOR = Pattern.compile("all|\\*|tag:" + TAG.pattern()
             + "|host:" + HOST_ID.pattern() + "|[A-Za-z0-9._@-]{1,200}");
     private static final Pattern KEY = Pattern.compile("[A-Za-z][A-Za-z0-9._-]{0,63}");

@@ -64,9 +64,10 @@ public final class SlackBot implements AutoCloseable {
     /** Messages answered at once, and waiting to be: beyond them a message is refused (counted as a failure). */
     private static final int ANSWER_THREADS = 4;
     private static final int ANSWER_QUEUE = 1_000;
-    /** A mention of the bot opening a message ({@code <@U123>} or {@code <@U123|name>}), in Slack's own markup. */
+    /** How Bolt words a failed {@code auth.test}, whatever failed: the token, or reaching Slack at all. */
     private static final java.util.regex.Pattern BOLT_AUTH_FAILED = java.util.regex.Pattern.compile(
             "The token is invalid \\(error: (.*)\\)", java.util.regex.Pattern.DOTALL);
+    /** A mention of the bot opening a message ({@code <@U123>} or {@code <@U123|name>}), in Slack's own markup. */
     private static final java.util.regex.Pattern LEADING_MENTION = java.util.regex.Pattern.compile("\\s*<@([A-Z0-9]{1,32})(?:\\|[^>]{0,80})?>\\s*");
 
     private final CommandRouter router;
