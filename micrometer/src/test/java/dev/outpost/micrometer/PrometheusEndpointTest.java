@@ -253,4 +253,22 @@ class PrometheusEndpointTest {
         assertThat(e.shutdown().get(10, TimeUnit.SECONDS)).isNotNull();
         assertThatThrownBy(e::start).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void aConnectionWhoseThreadCouldNotBeMadeGivesItsSlotBack() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+        try (PrometheusEndpoint e = PrometheusEndpoint.builder(meters).port(0).maxConnections(1)
+                .threadFactory(r -> {
+                    if (made.incrementAndGet() == 3) { // the acceptor and the reaper are made; the first connection's thread is not
+                        throw new OutOfMemoryError("unable to create native thread (test)");
+                    }
+                    return new Thread(r);
+                }).build().start()) {
+            try (Socket first = new Socket("127.0.0.1", e.address().getPort())) {
+                assertThat(first.getInputStream().read()).as("closed, unserved").isEqualTo(-1);
+            }
+            assertThat(get(e, "/metrics").statusCode()).as("the only slot is free again").isEqualTo(200);
+            assertThat(e.refusedConnections()).isZero();
+        }
+    }
 }

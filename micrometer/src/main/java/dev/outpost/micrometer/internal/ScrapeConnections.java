@@ -113,6 +113,9 @@ public final class ScrapeConnections {
         } catch (RejectedExecutionException e) {
             refused.incrementAndGet();
             release(socket, client);
+        } catch (RuntimeException | Error e) { // no thread could be made (OutOfMemoryError): else the slot is lost for good
+            release(socket, client);
+            throw e; // logged by the accept loop, which goes on
         }
     }
 
