@@ -91,7 +91,11 @@ public final class RecordConsumer implements AutoCloseable {
      * @throws IllegalStateException when started before or shut down
      */
     public RecordConsumer start() {
-        transport.verify(source); // as a worker checks its requests queue: a misspelt 'records' fails now, not never
+        if (!lifecycle.running() && !lifecycle.stopped()) {
+            // as a worker checks its requests queue: a misspelt 'records' fails now, not never; started or shut down, the
+            // IllegalStateException below says so, not a check of a queue since deleted or an outage's timeouts
+            transport.verify(source);
+        }
         lifecycle.start();
         loop.start();
         return this;

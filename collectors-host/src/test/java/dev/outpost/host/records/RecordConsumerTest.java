@@ -48,6 +48,31 @@ class RecordConsumerTest {
     }
 
     @Test
+    void aSecondStartOrAStartAfterShutdownSaysSoWithoutCheckingTheSourceAgain() throws Exception {
+        AtomicInteger checks = new AtomicInteger();
+        try (InMemoryTransport memory = InMemoryTransport.create();
+             RecordStore store = RecordStore.builder(dir).build().start()) {
+            dev.outpost.spi.Transport gone = new dev.outpost.spi.ForwardingTransport(memory) {
+                @Override
+                public void verify(String destination) {
+                    // the first check finds the queue; by the next it was deleted (or SQS went away, 60 s of timeouts)
+                    if (checks.incrementAndGet() > 1) {
+                        throw new dev.outpost.spi.NoSuchDestinationException(destination, "deleted (test)");
+                    }
+                }
+            };
+            RecordConsumer running = RecordConsumer.builder(gone, "records", store).pollWait(Duration.ofMillis(20)).build().start();
+            org.assertj.core.api.Assertions.assertThatThrownBy(running::start).isInstanceOf(IllegalStateException.class);
+            running.close();
+            org.assertj.core.api.Assertions.assertThatThrownBy(running::start).isInstanceOf(IllegalStateException.class);
+            RecordConsumer neverStarted = RecordConsumer.builder(gone, "records", store).build();
+            neverStarted.close();
+            org.assertj.core.api.Assertions.assertThatThrownBy(neverStarted::start).isInstanceOf(IllegalStateException.class);
+            assertThat(checks).hasValue(1);
+        }
+    }
+
+    @Test
     void storesEachResponseOnceAndSkipsWhatItCannotStore() throws Exception {
         try (InMemoryTransport transport = InMemoryTransport.create();
              RecordStore store = RecordStore.builder(dir).build().start();
