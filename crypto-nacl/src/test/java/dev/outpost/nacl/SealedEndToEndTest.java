@@ -125,6 +125,34 @@ class SealedEndToEndTest {
     }
 
     @Test
+    void aSharedClientOpeningAnAnswerForAnotherRunUnderTheSameKeyHandsItBackEveryTimeItComes() throws Exception {
+        NaclKeyPair workerKey = NaclKeyPair.generate();
+        SealedCodec workerCodec = SealedCodec.builder().identity(workerKey)
+                .knownSenders(KnownSenders.of(KnownSender.of(alice.publicKey(), "alice"))).build();
+        // two runs of a command line by one operator: one identity, a codec (and replay cache) each
+        SealedCodec ownerCodec = SealedCodec.builder().identity(alice).recipient(workerKey.publicKey()).build();
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                Worker worker = Worker.builder(transport).codec(workerCodec).collector(whoami())
+                        .pollWait(Duration.ofMillis(50)).build().start()) {
+            Client other = Client.builder(transport).replyTo("outpost-client-ops").sharedReplyTo(true)
+                    .pollWait(Duration.ofMillis(50))
+                    .codec(SealedCodec.builder().identity(alice).recipient(workerKey.publicKey()).build()).build().start();
+            Request owners = Request.builder("whoami").id("owners-call").replyTo("outpost-client-ops").build();
+            transport.send("requests", dev.outpost.spi.Message.of(ownerCodec.encodeRequest(owners))).get(5, TimeUnit.SECONDS);
+            // the other run can open the answer (same key) but did not send it: each time it comes, it goes back
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> other.handedBackResponses() >= 3 || other.undecodableResponses() > 0);
+            other.close();
+            assertThat(other.undecodableResponses()).as("refused as a replay of itself, and dropped").isZero();
+            List<dev.outpost.spi.Delivery> left = transport.receive("outpost-client-ops", 1, Duration.ofSeconds(10));
+            assertThat(left).hasSize(1);
+            Response answer = ownerCodec.decodeResponse(left.get(0).message().body()).document();
+            assertThat(answer.requestId()).isEqualTo("owners-call");
+            assertThat(answer.result().orElseThrow().asText()).isEqualTo("alice");
+        }
+    }
+
+    @Test
     void aRetriedRequestIsNotMistakenForAReplay() throws Exception {
         NaclKeyPair workerKey = NaclKeyPair.generate();
         int[] attempts = {0};

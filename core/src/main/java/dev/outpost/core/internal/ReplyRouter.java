@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * itself: futures complete onto the callback executor, listeners run on it.
  *
  * <p>A client sharing its reply destination with others ({@code claims} present) takes only the answers to requests
- * it sent lately: any other answer, and one its codec refuses as sealed for another key, is handed back for the client
+ * it sent lately: any other answer, and one its codec refuses as sealed for another key (or as opened before: one it
+ * handed back already, under a key the clients share), is handed back for the client
  * it belongs to, up to {@link #MAX_RECEIVES} receives of it, then acked as no one's.
  */
 public final class ReplyRouter {
@@ -69,6 +70,12 @@ public final class ReplyRouter {
      * the only undecodable answer handed back, so that junk written to a shared destination costs one receive, not 60.
      */
     static final RejectReason SEALED_FOR_ANOTHER = RejectReason.of("wrong-recipient", false);
+    /**
+     * A sealing codec's refusal of a message it opened before ({@code SealRejects.REPLAY}): what a client handing back
+     * an answer for another run under the same key sees the next time that answer comes, since its first opening was
+     * remembered. Handed back too: dropped, it was lost to the run waiting for it.
+     */
+    static final RejectReason OPENED_BEFORE = RejectReason.of("replay", false);
 
     public ReplyRouter(Transport transport, Codec codec, String replyTo, Executor callbacks, Guard guard,
             List<Consumer<Decoded<Response>>> listeners, long lingerNanos) {
@@ -136,8 +143,9 @@ public final class ReplyRouter {
         try {
             decoded = codec.decodeResponse(d.message().body());
         } catch (CodecException e) {
-            // sealed to another client's key: maybe the answer of a client sharing the destination; anything else, no one's
-            boolean another = e.reason().equals(SEALED_FOR_ANOTHER);
+            // sealed to another client's key, or one this client opened and handed back before: maybe the answer of a
+            // client sharing the destination; anything else, no one's
+            boolean another = e.reason().equals(SEALED_FOR_ANOTHER) || e.reason().equals(OPENED_BEFORE);
             if (another && handBack(d)) {
                 return;
             }
