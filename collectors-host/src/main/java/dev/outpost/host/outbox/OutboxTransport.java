@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * 5 times; then further ones for that destination at their first) is removed, logged
  * and counted in {@link #undeliverable()} so that it cannot block the ones behind it.
  *
- * <p>{@link #receive} and {@link #depth} go straight to the wrapped transport. Nothing is opened
+ * <p>{@link #receive}, {@link #depth} and {@link #verify} go straight to the wrapped transport. Nothing is opened
  * before {@link #start()}, and a send before it fails; {@link #close()} stops the thread and closes
  * the wrapped transport.
  */
@@ -211,6 +211,12 @@ public final class OutboxTransport implements Transport {
     @Override
     public OptionalLong depth(String source) {
         return delegate.depth(source);
+    }
+
+    /** {@inheritDoc} The wrapped transport's: a worker or consumer reading through the outbox checks its queue at start. */
+    @Override
+    public void verify(String destination) {
+        delegate.verify(destination);
     }
 
     @Override

@@ -177,6 +177,20 @@ class OutboxTransportTest {
     }
 
     @Test
+    void aQueueCheckGoesToTheWrappedTransport() throws Exception {
+        try (InMemoryTransport strict = InMemoryTransport.builder().autoCreate(false).build()) {
+            strict.queue("records", QueueOptions.builder().build());
+            try (OutboxTransport outbox = OutboxTransport.builder(strict, dir).build().start()) {
+                outbox.verify("records");
+                // before: the default check passed everything, so a consumer or worker reading through the outbox
+                // polled a misspelt queue for ever instead of failing its start
+                assertThatThrownBy(() -> outbox.verify("recrods")).isInstanceOf(dev.outpost.spi.NoSuchDestinationException.class)
+                        .hasMessageContaining("recrods");
+            }
+        }
+    }
+
+    @Test
     void messagesForADestinationThatDoesNotExistAreRemovedAfterBoundedAttemptsAndTheRestGoOn() throws Exception {
         try (InMemoryTransport strict = InMemoryTransport.builder().autoCreate(false).build()) {
             strict.queue("records", QueueOptions.builder().build());
