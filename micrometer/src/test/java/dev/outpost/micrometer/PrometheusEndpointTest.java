@@ -271,4 +271,12 @@ class PrometheusEndpointTest {
             assertThat(e.refusedConnections()).isZero();
         }
     }
+
+    @Test
+    void aCapAsHighAsAnIntHoldsStillStarts() throws Exception {
+        // before: the pool's room, twice the cap, overflowed to a negative size and start() threw IllegalArgumentException
+        try (PrometheusEndpoint e = PrometheusEndpoint.builder(meters).port(0).maxConnections(Integer.MAX_VALUE).build().start()) {
+            assertThat(get(e, "/metrics").statusCode()).isEqualTo(200);
+        }
+    }
 }

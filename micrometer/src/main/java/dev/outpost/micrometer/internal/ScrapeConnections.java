@@ -66,7 +66,9 @@ public final class ScrapeConnections {
     public void openPool(ThreadFactory threads) {
         // admission is the slots' job; the pool only needs room for threads that gave their slot back and are
         // not idle yet: with a maximum of the cap, a finishing thread made the pool refuse a connection within it
-        pool = new ThreadPoolExecutor(0, 2 * maxConnections, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threads);
+        // (saturated: twice a cap past a billion overflowed to a negative size, and start() threw)
+        pool = new ThreadPoolExecutor(0, (int) Math.min(Integer.MAX_VALUE, 2L * maxConnections), 30, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), threads);
     }
 
     /** Closes every open connection and stops the pool; returns it (null when it was never made) to wait for. */
