@@ -206,6 +206,28 @@ class WorkerHardeningTest {
     }
 
     @Test
+    void aTransportThatCannotCheckTheSourceNowStillLetsTheWorkerStart() throws Exception {
+        try (InMemoryTransport memory = InMemoryTransport.create()) {
+            dev.outpost.spi.Transport unreachable = new dev.outpost.spi.ForwardingTransport(memory) {
+                @Override
+                public void verify(String destination) {
+                    // what the Transport SPI says a check that could not be made throws
+                    throw new dev.outpost.spi.TransportException(destination, "the broker did not answer (test)");
+                }
+            };
+            try (Worker w = Worker.builder(unreachable).requests("jobs").pollWait(Duration.ofMillis(20))
+                    .collector(Collectors.of("work", (r, c) -> "done")).build();
+                    Client client = Client.builder(memory).requests("jobs").pollWait(Duration.ofMillis(20)).build().start()) {
+                // before: the start failed, though an outage now is one the worker waits out
+                w.start();
+                assertThat(w.status().state()).isEqualTo(WorkerStatus.State.RUNNING);
+                assertThat(client.call(Request.builder("work").build(), Duration.ofSeconds(10)).get(10, TimeUnit.SECONDS)
+                        .result().orElseThrow().asText()).isEqualTo("done");
+            }
+        }
+    }
+
+    @Test
     void aReplyDestinationThatDoesNotExistIsDeadLetteredAfterOneRun() throws Exception {
         InMemoryTransport strict = InMemoryTransport.builder().autoCreate(false).build();
         strict.queue("requests", dev.outpost.inmemory.QueueOptions.defaults());

@@ -110,8 +110,15 @@ public final class WorkerEngine {
 
     public void start() {
         if (state.get() == WorkerStatus.State.NEW) {
-            // a queue named wrong fails here, as the client's reply destination does; SQS unreachable is an outage, not this
-            s.transport().verify(s.source());
+            // a queue named wrong fails here, as the client's reply destination does; a transport unreachable now (a check
+            // it could not make: a TransportException, by the SPI) is an outage the worker waits out, as ever
+            try {
+                s.transport().verify(s.source());
+            } catch (dev.outpost.spi.NoSuchDestinationException e) {
+                throw e;
+            } catch (dev.outpost.spi.TransportException e) {
+                log.warn("worker {}: could not check '{}' now, receives will retry: {}", s.workerId(), s.source(), e.getMessage());
+            }
         }
         if (s.outbox().isPresent() && state.get() == WorkerStatus.State.NEW) {
             try {
