@@ -94,7 +94,13 @@ public final class RecordConsumer implements AutoCloseable {
         if (!lifecycle.running() && !lifecycle.stopped()) {
             // as a worker checks its requests queue: a misspelt 'records' fails now, not never; started or shut down, the
             // IllegalStateException below says so, not a check of a queue since deleted or an outage's timeouts
-            transport.verify(source);
+            try {
+                transport.verify(source);
+            } catch (dev.outpost.spi.NoSuchDestinationException e) {
+                throw e;
+            } catch (dev.outpost.spi.TransportException e) { // a check it could not make now (by the SPI): an outage
+                log.warn("record consumer: could not check '{}' now, receives will retry: {}", source, e.getMessage());
+            }
         }
         lifecycle.start();
         loop.start();

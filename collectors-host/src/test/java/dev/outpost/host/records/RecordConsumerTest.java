@@ -73,6 +73,25 @@ class RecordConsumerTest {
     }
 
     @Test
+    void aTransportThatCannotCheckTheSourceNowStillLetsTheConsumerStart() throws Exception {
+        try (InMemoryTransport memory = InMemoryTransport.create();
+             RecordStore store = RecordStore.builder(dir).build().start()) {
+            dev.outpost.spi.Transport unreachable = new dev.outpost.spi.ForwardingTransport(memory) {
+                @Override
+                public void verify(String destination) {
+                    throw new dev.outpost.spi.TransportException(destination, "the broker did not answer (test)");
+                }
+            };
+            // before: the start failed, though its javadoc says an outage now is waited out
+            try (RecordConsumer consumer = RecordConsumer.builder(unreachable, "records", store).pollWait(Duration.ofMillis(20))
+                    .build().start()) {
+                memory.send("records", response("web-01", Request.builder("host.processes").build(), true)).join();
+                await().atMost(Duration.ofSeconds(10)).until(() -> consumer.stored() == 1);
+            }
+        }
+    }
+
+    @Test
     void storesEachResponseOnceAndSkipsWhatItCannotStore() throws Exception {
         try (InMemoryTransport transport = InMemoryTransport.create();
              RecordStore store = RecordStore.builder(dir).build().start();
