@@ -27,7 +27,9 @@ record Inventory(Registry registry, String where) {
             return new Inventory(registry, "the inventory in " + sqlite.get());
         }
         String queue = config.string("outpost.ops.registry.broker-queue").orElse("kv-requests");
-        Client client = Client.builder(transport).codec(codec).configure(config).requests(queue).build().start();
+        // the daemon reads the reply queue of the commands run with its configuration: it takes only its own answers
+        Client client = Client.builder(transport).codec(codec).configure(config).sharedReplyTo(true).requests(queue).build()
+                .start();
         own.accept(client);
         RemoteRegistry registry = RemoteRegistry.builder(client).configure(config).build();
         own.accept(registry);
