@@ -155,6 +155,32 @@ final class Envelope {
     }
 
     /**
+     * Refuses {@code body} (checked by {@link #claimedSender}) as {@link SealRejects#WRONG_RECIPIENT} when none of this
+     * host's keys is among its recipients: key ids compared, no public-key work. A malformed group header is left to
+     * {@link #open}.
+     */
+    void requireAddressedHere(byte[] body) {
+        if (body[0] == FORMAT_DIRECT) {
+            identityFor(body, 1 + PK);
+            return;
+        }
+        int count = ((body[1 + PK + NONCE] & 0xff) << 8) | (body[1 + PK + NONCE + 1] & 0xff);
+        if (count == 0 || count > MAX_GROUP || body.length < GROUP_HEADER + count * GROUP_ENTRY + MAC + STAMP) {
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            int at = GROUP_HEADER + i * GROUP_ENTRY;
+            for (int identity = 0; identity < identities.size(); identity++) {
+                if (Arrays.equals(body, at, at + KEY_ID, identities.get(identity).publicKey().rawKeyId(), 0, KEY_ID)) {
+                    return;
+                }
+            }
+        }
+        throw new CodecException(SealRejects.WRONG_RECIPIENT, "this group message is not addressed to key "
+                + identities.get(0).publicKey().keyIdHex());
+    }
+
+    /**
      * Opens {@code body} (checked by {@link #claimedSender}) from {@code sender}: the box's stamp goes
      * to {@code stamp} ({@link #STAMP} bytes), what follows it is returned.
      */

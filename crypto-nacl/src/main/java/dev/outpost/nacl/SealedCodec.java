@@ -178,6 +178,10 @@ public final class SealedCodec implements Codec {
 
     @Override
     public Decoded<Response> decodeResponse(byte[] body) {
+        // an answer sealed for another key says so before its sender is judged: on a reply destination clients share,
+        // one from a worker this client does not know is another client's (handed back), not junk (dropped)
+        Envelope.claimedSender(body, maxMessageBytes);
+        envelope.requireAddressedHere(body);
         Opened o = open(body, null);
         Decoded<Response> d = inner.decodeResponse(o.payload);
         return new Decoded<>(d.document(), Optional.of(o.sender));

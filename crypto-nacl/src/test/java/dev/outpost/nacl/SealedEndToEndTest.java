@@ -153,6 +153,35 @@ class SealedEndToEndTest {
     }
 
     @Test
+    void aSharedClientHandsBackAnAnswerForAnotherOperatorFromAWorkerItDoesNotKnow() throws Exception {
+        NaclKeyPair aliceWorker = NaclKeyPair.generate();
+        NaclKeyPair bobWorker = NaclKeyPair.generate();
+        NaclKeyPair bob = NaclKeyPair.generate();
+        SealedCodec bobWorkerCodec = SealedCodec.builder().identity(bobWorker)
+                .knownSenders(KnownSenders.of(KnownSender.of(bob.publicKey(), "bob"))).build();
+        SealedCodec bobCodec = SealedCodec.builder().identity(bob).recipient(bobWorker.publicKey()).build();
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                Worker worker = Worker.builder(transport).codec(bobWorkerCodec).collector(whoami())
+                        .pollWait(Duration.ofMillis(50)).build().start()) {
+            // two operators on one reply queue, each talking to workers of its own: alice knows only hers
+            Client alices = Client.builder(transport).replyTo("outpost-client-ops").sharedReplyTo(true)
+                    .pollWait(Duration.ofMillis(50))
+                    .codec(SealedCodec.builder().identity(alice).recipient(aliceWorker.publicKey()).build()).build().start();
+            Request bobs = Request.builder("whoami").id("bobs-call").replyTo("outpost-client-ops").build();
+            transport.send("requests", dev.outpost.spi.Message.of(bobCodec.encodeRequest(bobs))).get(5, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> alices.handedBackResponses() >= 2 || alices.undecodableResponses() > 0);
+            alices.close();
+            assertThat(alices.undecodableResponses()).as("refused as from an unknown sender, and dropped").isZero();
+            List<dev.outpost.spi.Delivery> left = transport.receive("outpost-client-ops", 1, Duration.ofSeconds(10));
+            assertThat(left).hasSize(1);
+            Response answer = bobCodec.decodeResponse(left.get(0).message().body()).document();
+            assertThat(answer.requestId()).isEqualTo("bobs-call");
+            assertThat(answer.result().orElseThrow().asText()).isEqualTo("bob");
+        }
+    }
+
+    @Test
     void aRetriedRequestIsNotMistakenForAReplay() throws Exception {
         NaclKeyPair workerKey = NaclKeyPair.generate();
         int[] attempts = {0};
