@@ -116,11 +116,18 @@ public final class RegistryService implements AutoCloseable {
      * but mark it started).
      *
      * @return this
+     * @throws dev.outpost.spi.NoSuchDestinationException when the worker's queue does not exist; the service is then
+     *     stopped (build a new one)
      * @throws IllegalStateException when started before or shut down
      */
     public RegistryService start() {
         lifecycle.start();
-        worker.ifPresent(Worker::start);
+        try {
+            worker.ifPresent(Worker::start);
+        } catch (RuntimeException | Error e) {
+            lifecycle.failedStart(); // not "started before" on a retry while nothing runs
+            throw e;
+        }
         return this;
     }
 

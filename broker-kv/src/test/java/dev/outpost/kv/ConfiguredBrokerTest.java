@@ -72,4 +72,18 @@ class ConfiguredBrokerTest {
                     .hasMessageNotContaining(SECRET);
         }
     }
+
+    @Test
+    void aBrokerWhoseQueueDoesNotExistFailsItsStartAndSaysSoOnARetry() {
+        try (InMemoryRegistry store = InMemoryRegistry.create();
+                InMemoryTransport strict = InMemoryTransport.builder().autoCreate(false).build();
+                RegistryService broker = RegistryService.builder(store).namespace("svc", NamespaceAccess.open()).transport(strict)
+                        .requests("kv-requets").build()) {
+            assertThatThrownBy(broker::start).isInstanceOf(dev.outpost.spi.NoSuchDestinationException.class)
+                    .hasMessageContaining("kv-requets");
+            // before: "was started before", while nothing ran
+            assertThatThrownBy(broker::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("shut down");
+            assertThat(broker.shutdown()).succeedsWithin(Duration.ofSeconds(5));
+        }
+    }
 }
