@@ -359,7 +359,7 @@ public final class Client implements AutoCloseable {
          * calls and broadcasts still waiting), and only they reach its listeners. Any other answer it hands back for the
          * others, and so one its codec refuses as sealed to another key, or as opened before (a client sharing its key
          * handed it back already): at once for the first ten receives of it, then after a growing delay, until the
-         * answer was received 60 times (about three and a half minutes), when it is dropped as no one's with a
+         * answer was received 100 times (about a minute and a half), when it is dropped as no one's with a
          * warning. Costs a visibility change per hand-back. Unshared, a client takes every answer it receives: what
          * matches no call of its own goes to its listeners, so it may read answers to requests other processes sent
          * ({@code replyTo} naming it).

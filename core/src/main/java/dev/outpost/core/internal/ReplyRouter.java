@@ -62,9 +62,10 @@ public final class ReplyRouter {
     private final LongAdder unclaimed = new LongAdder();
     /**
      * Receives of another client's answer, at most, before it is acked as no one's: with the hand-back delays below,
-     * about three and a half minutes, and enough receives for the owner among a dozen clients to take it.
+     * about a minute and a half, and enough receives for the owner among a dozen clients to take it ((11/12)^90 is
+     * 0.04 %, counting only the receives after the first ten, which the client handing it back may take itself).
      */
-    public static final int MAX_RECEIVES = 60;
+    public static final int MAX_RECEIVES = 100;
     /**
      * A sealing codec's refusal of a message sealed for another key (crypto-nacl's {@code SealRejects.WRONG_RECIPIENT}):
      * the only undecodable answer handed back, so that junk written to a shared destination costs one receive, not 60.
@@ -238,11 +239,12 @@ public final class ReplyRouter {
 
     /**
      * How long an answer handed back for the {@code received}th time stays hidden: none at first, so that among a
-     * dozen clients the owner takes it within a few round trips; then longer, so one whose caller is gone costs few
-     * receives before it is dropped.
+     * dozen clients the owner takes it within a few round trips; then 50 ms more each time up to a second, so that
+     * every client polling has its chance at it (a client handing an answer back at once may well take it again
+     * itself: in process it is the thread on a core), and one whose caller is gone costs a receive a second.
      */
     static Duration handBackDelay(int received) {
-        return received <= 10 ? Duration.ZERO : Duration.ofMillis(Math.min(5_000, 250L * (received - 10)));
+        return received <= 10 ? Duration.ZERO : Duration.ofMillis(Math.min(1_000, 50L * (received - 10)));
     }
 
     /**
