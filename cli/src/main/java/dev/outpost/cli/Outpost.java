@@ -116,6 +116,11 @@ public final class Outpost implements Runnable {
             }
         }
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        String slackAuthTest = "org.slf4j.simpleLogger.log.com.slack.api.methods.impl.TeamIdCache";
+        if (!verbose && System.getProperty(slackAuthTest) == null) {
+            // the Slack SDK logs a failed auth.test at ERROR with its stack trace; the bot's start failure says it in a line
+            System.setProperty(slackAuthTest, "off");
+        }
         CommandLine cmd = new CommandLine(new Outpost());
         for (String name : commands) {
             // a CommandLine of its own: picocli applies a command's model transformer (GlobalOptions.WithoutDemo)
@@ -230,6 +235,10 @@ public final class Outpost implements Runnable {
             return java.util.Optional.of("check outpost.sqs.region / outpost.sqs.endpoint and the AWS credentials"
                     + " (AWS_PROFILE or AWS_ACCESS_KEY_ID), or try --demo");
         }
+        if (t instanceof dev.outpost.ops.SlackUnavailableException) {
+            return java.util.Optional.of("check outpost.ops.slack.api-url and that this host can reach it (a proxy?);"
+                    + " outpost ops runs the console without Slack");
+        }
         if (t instanceof KeyFileException) {
             return java.util.Optional.of("check the file named above: keys and known-senders files must be owner-only");
         }
@@ -258,7 +267,8 @@ public final class Outpost implements Runnable {
         if (c instanceof ConfigException) {
             return ExitCodes.CONFIG;
         }
-        if (c instanceof TransportException || c instanceof RegistryException.Unavailable || unreachable(c)) {
+        if (c instanceof TransportException || c instanceof RegistryException.Unavailable || unreachable(c)
+                || c instanceof dev.outpost.ops.SlackUnavailableException) {
             return ExitCodes.UNAVAILABLE;
         }
         if (c instanceof CallTimeoutException) {

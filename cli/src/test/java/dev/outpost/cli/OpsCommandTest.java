@@ -109,4 +109,28 @@ class OpsCommandTest {
             p.destroyForcibly();
         }
     }
+
+    @Test
+    void slackOutOfReachIsOneLineAndAHintWithTheUnavailableExitCode(@TempDir Path dir) throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort(); // closed again: nothing listens there
+        }
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), Outpost.class.getName(), "ops-bot", "--demo",
+                "-D", "outpost.ops.slack.app-token=xapp-1-A1-1234-stand-in-app", "-D", "outpost.ops.slack.bot-token=xoxb-1234-stand-in",
+                "-D", "outpost.ops.slack.api-url=http://127.0.0.1:" + port + "/api/");
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(dir.resolve("out").toFile()).start();
+        try {
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            // it was exit 70 after the Slack SDK's own ERROR with a stack trace of some 40 lines
+            assertThat(p.exitValue()).as(err).isEqualTo(ExitCodes.UNAVAILABLE);
+            assertThat(err.lines().filter(l -> !l.isBlank()).toList()).as(err).hasSize(2);
+            assertThat(err).contains("outpost: could not connect to Slack at http://127.0.0.1:" + port, "hint: ")
+                    .doesNotContain("stand-in", "\tat ");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
 }

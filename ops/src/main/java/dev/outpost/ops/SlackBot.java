@@ -66,7 +66,7 @@ public final class SlackBot implements AutoCloseable {
     private static final int ANSWER_QUEUE = 1_000;
     /** How Bolt words a failed {@code auth.test}, whatever failed: the token, or reaching Slack at all. */
     private static final java.util.regex.Pattern BOLT_AUTH_FAILED = java.util.regex.Pattern.compile(
-            "The token is invalid \\(error: (.*)\\)", java.util.regex.Pattern.DOTALL);
+            "The token is invalid \\((?:[a-z.]{1,40} )?error: (.*)\\)", java.util.regex.Pattern.DOTALL);
     /** A mention of the bot opening a message ({@code <@U123>} or {@code <@U123|name>}), in Slack's own markup. */
     private static final java.util.regex.Pattern LEADING_MENTION = java.util.regex.Pattern.compile("\\s*<@([A-Z0-9]{1,32})(?:\\|[^>]{0,80})?>\\s*");
 
@@ -130,7 +130,9 @@ public final class SlackBot implements AutoCloseable {
     /**
      * Connects to Slack (apps.connections.open, then the WebSocket) and starts answering.
      *
-     * @throws IllegalStateException when started before, or when the connection cannot be opened
+     * @throws IllegalStateException when started before
+     * @throws SlackUnavailableException when Slack cannot be reached
+     * @throws ConfigException naming {@code outpost.ops.slack.bot-token} when Slack refuses the bot token
      */
     public SlackBot start() {
         lifecycle.start();
@@ -167,19 +169,26 @@ public final class SlackBot implements AutoCloseable {
             socket = new SocketModeApp(appToken, SocketModeClient.Backend.Tyrus, app);
             socket.startAsync();
         } catch (Exception e) {
-            throw new IllegalStateException("could not connect to Slack at " + withoutUserInfo(apiUrl) + ": " + reason(e), e);
+            throw startFailure(e);
         }
         return this;
     }
 
     /**
-     * Bolt words every failed {@code auth.test} "The token is invalid (error: …)", a connection refused included: only
-     * a Slack error code ({@code invalid_auth}) is about the token, anything else says Slack was out of reach.
+     * Bolt words every failed {@code auth.test} "The token is invalid (error: …)" or "(auth.test error: …)", a
+     * connection refused included: only
+     * a Slack error code ({@code invalid_auth}) is about the token (auth.test is made with the bot token), anything
+     * else says Slack was out of reach.
      */
-    private static String reason(Exception e) {
+    private RuntimeException startFailure(Exception e) {
         String m = String.valueOf(e.getMessage());
         java.util.regex.Matcher sdk = BOLT_AUTH_FAILED.matcher(m);
-        return sdk.matches() && !sdk.group(1).matches("[a-z_]{1,64}") ? "Slack did not answer (" + sdk.group(1) + ")" : m;
+        if (sdk.matches() && sdk.group(1).matches("[a-z_]{1,64}")) {
+            return new ConfigException(List.of(new ConfigException.Problem("outpost.ops.slack.bot-token",
+                    "was refused by Slack at " + withoutUserInfo(apiUrl) + " (" + sdk.group(1) + ")")));
+        }
+        String reason = sdk.matches() ? "Slack did not answer (" + sdk.group(1) + ")" : m;
+        return new SlackUnavailableException("could not connect to Slack at " + withoutUserInfo(apiUrl) + ": " + reason, e);
     }
 
     /** Answers on the bot's own threads; a message beyond the queue is counted as a failure, never blocks Bolt. */

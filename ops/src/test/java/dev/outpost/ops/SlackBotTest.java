@@ -227,9 +227,21 @@ class SlackBotTest {
         // it said "could not connect to Slack at …: The token is invalid (error: Failed to connect …)": a token to rotate
         try (SlackBot bot = SlackBot.builder(router).appToken("xapp-1-A1-1234-stand-in-app").botToken("xoxb-1234-5678-stand-in-bot")
                 .apiUrl(url).build()) {
-            assertThatThrownBy(bot::start).isInstanceOf(IllegalStateException.class)
+            assertThatThrownBy(bot::start).isInstanceOf(SlackUnavailableException.class)
                     .hasMessageStartingWith("could not connect to Slack at " + url + ": ")
                     .hasMessageContaining("Failed to connect").hasMessageNotContaining("token")
+                    .hasMessageNotContaining("stand-in");
+        }
+    }
+
+    @Test
+    void aTokenSlackRefusesIsAConfigurationErrorNamingItsKey() throws Exception {
+        try (SlackStandIn slack = new SlackStandIn();
+                SlackBot bot = SlackBot.builder(router).appToken("xapp-1-A1-1234-stand-in-app").botToken("xoxb-1234-5678-stand-in-bot")
+                        .apiUrl(slack.apiUrl()).build()) {
+            slack.refuseTokens = true;
+            assertThatThrownBy(bot::start).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("outpost.ops.slack.bot-token").hasMessageContaining("invalid_auth")
                     .hasMessageNotContaining("stand-in");
         }
     }
@@ -260,7 +272,7 @@ class SlackBotTest {
         // https with user-info is accepted, and named again when the connection cannot be opened (nothing listens on port 1)
         SlackBot bot = SlackBot.builder(router).appToken("xapp-1").botToken("xoxb-1").apiUrl("https://ops:hunter2@127.0.0.1:1/api/").build();
         try {
-            assertThatThrownBy(bot::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("127.0.0.1:1")
+            assertThatThrownBy(bot::start).isInstanceOf(SlackUnavailableException.class).hasMessageContaining("127.0.0.1:1")
                     .hasMessageNotContaining("hunter2");
         } finally {
             bot.close();

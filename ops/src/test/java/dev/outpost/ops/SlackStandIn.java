@@ -67,6 +67,9 @@ final class SlackStandIn implements AutoCloseable {
         http.start();
     }
 
+    /** auth.test answers as Slack does to a revoked or mistyped token. */
+    volatile boolean refuseTokens;
+
     String apiUrl() {
         return "http://127.0.0.1:" + http.getAddress().getPort() + "/api/";
     }
@@ -103,7 +106,7 @@ final class SlackStandIn implements AutoCloseable {
                     throw new IOException(e);
                 }
             }
-            case "auth.test" -> "{\"ok\":true,\"url\":\"https://x.slack.com/\",\"team\":\"t\",\"user\":\"bot\",\"team_id\":\"T1\","
+            case "auth.test" -> refuseTokens ? "{\"ok\":false,\"error\":\"invalid_auth\"}" : "{\"ok\":true,\"url\":\"https://x.slack.com/\",\"team\":\"t\",\"user\":\"bot\",\"team_id\":\"T1\","
                     + "\"user_id\":\"UBOT\",\"bot_id\":\"BBOT\"}";
             case "chat.postMessage" -> "{\"ok\":true,\"channel\":\"" + form.getOrDefault("channel", "") + "\",\"ts\":\"1.2\"}";
             case "files.getUploadURLExternal" -> "{\"ok\":true,\"upload_url\":\"http://127.0.0.1:" + port
