@@ -61,7 +61,7 @@ public final class CommandParser {
      * @throws CommandException when it says none, naming the nearest commands
      */
     public static Command parse(String text) {
-        String t = text.strip();
+        String t = text == null ? "" : text.strip();
         if (t.length() > MAX_LENGTH) {
             throw new CommandException("command too long (" + t.length() + " characters, at most " + MAX_LENGTH + ")",
                     List.of());

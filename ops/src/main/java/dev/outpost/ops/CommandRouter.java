@@ -52,8 +52,9 @@ public final class CommandRouter {
         return new Builder(fleet);
     }
 
-    /** The answer to {@code text} from {@code caller}; never throws for bad input. */
+    /** The answer to {@code text} from {@code caller}; never throws for bad input (a null text is an empty command). */
     public Reply handle(Caller caller, String text) {
+        java.util.Objects.requireNonNull(caller, "caller");
         if (!access.allows(caller)) {
             LOG.info("refused a command from user {} in channel {}", Text.printable(caller.user()),
                     Text.printable(caller.channel()));
@@ -77,9 +78,13 @@ public final class CommandRouter {
         StringBuilder out = new StringBuilder();
         if (c instanceof Command.Help h) {
             if (h.topic().isPresent()) {
-                String u = CommandParser.USAGE.get(h.topic().get());
-                return bounded(u != null ? "usage: " + u : "no command '" + Text.printable(h.topic().get()) + "'; type help",
-                        u != null);
+                String topic = h.topic().get();
+                // "help list" means "list servers": a command's first words name it as well as all of them do
+                List<String> usages = CommandParser.USAGE.entrySet().stream()
+                        .filter(e -> e.getKey().equals(topic) || e.getKey().startsWith(topic + " "))
+                        .map(e -> "usage: " + e.getValue()).toList();
+                return bounded(usages.isEmpty() ? "no command '" + Text.printable(topic) + "'; type help"
+                        : String.join("\n", usages), !usages.isEmpty());
             }
             out.append("Commands:\n");
             CommandParser.USAGE.values().forEach(u -> out.append("  ").append(u).append('\n'));

@@ -118,6 +118,12 @@ class CommandRouterTest {
         assertThat(router().handle(ALICE, "ser").text()).contains("ambiguous");
         assertThat(router().handle(ALICE, "help").text()).contains("list servers", "describe server ID", "run COLLECTOR");
         assertThat(router().handle(ALICE, "help jobs").text()).isEqualTo("usage: jobs");
+        // it answered "no command 'list'": the first word of a command names it
+        assertThat(router().handle(ALICE, "help list").text()).isEqualTo("usage: list servers");
+        assertThat(router().handle(ALICE, "help describe").text()).isEqualTo("usage: describe server ID");
+        assertThat(router().handle(ALICE, "help lis").text()).contains("no command 'lis'");
+        // it threw NullPointerException
+        assertThat(router().handle(ALICE, null).text()).contains("empty command");
     }
 
     @Test
