@@ -132,12 +132,15 @@ public final class Client implements AutoCloseable {
      * @return this client
      * @throws dev.outpost.spi.NoSuchDestinationException when the reply destination does not exist
      *     (on SQS, provision it first: see {@code transport-sqs/README.md})
-     * @throws IllegalStateException when it was started before
+     * @throws IllegalStateException when it was started or shut down before
      */
     public Client start() {
-        transport.verify(replyTo);
+        if (state.get() == State.NEW) { // a started or closed client is refused below without a (network) check
+            transport.verify(replyTo);
+        }
         if (!state.compareAndSet(State.NEW, State.RUNNING)) {
-            throw new IllegalStateException("client on '" + replyTo + "' was already started");
+            throw new IllegalStateException("client on '" + replyTo + "' was already "
+                    + (state.get() == State.STOPPED ? "shut down: build a new one" : "started"));
         }
         try {
             timer.scheduleWithFixedDelay(this::expire, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);

@@ -121,6 +121,26 @@ class ClientHardeningTest {
     }
 
     @Test
+    void aSecondStartIsRefusedBeforeTheReplyDestinationIsCheckedAgain() {
+        java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+        dev.outpost.spi.Transport counting = new dev.outpost.spi.ForwardingTransport(transport) {
+            @Override
+            public void verify(String destination) {
+                checks.incrementAndGet(); // on SQS, a network call
+                super.verify(destination);
+            }
+        };
+        try (Client c = Client.builder(counting).pollWait(Duration.ofMillis(20)).build().start()) {
+            assertThatThrownBy(c::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("already started");
+            assertThat(checks).hasValue(1);
+        }
+        Client closed = Client.builder(counting).build();
+        closed.close();
+        assertThatThrownBy(closed::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("shut down");
+        assertThat(checks).hasValue(1);
+    }
+
+    @Test
     void aTimeoutNamesTheReplyDestinationAndWhatToCheck() {
         TestClock time = TestClock.create();
         try (Client c = Client.builder(transport).replyTo("outpost-client-me").ticker(time.ticker())
