@@ -101,7 +101,7 @@ public abstract class RegistryContract extends RegistryContractBase {
     void aTimeToLiveTooLongForTheStoreIsRefusedNeverWrappedIntoThePast() {
         Registry r = registry();
         for (java.time.Duration ttl : java.util.List.of(java.time.Duration.ofMillis(Long.MAX_VALUE),
-                java.time.Duration.ofDays(365L * 1_000_000))) {
+                java.time.Duration.ofDays(365L * 1_000_000), java.time.Duration.ofSeconds(Long.MAX_VALUE))) {
             try {
                 r.register("svc/far", json("1"), Optional.of(ttl));
             } catch (IllegalArgumentException refused) {

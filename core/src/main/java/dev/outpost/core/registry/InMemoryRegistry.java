@@ -185,7 +185,7 @@ public final class InMemoryRegistry implements Registry {
                     throw new RegistryException.KeyExists(key);
                 }
                 Instant now = clock.instant();
-                return write(key, Json.toReadOnlyTree(value), now, ttl.map(now::plus), writer);
+                return write(key, Json.toReadOnlyTree(value), now, ttl.map(t -> expiry(now, t)), writer);
             }
         }
 
@@ -211,7 +211,8 @@ public final class InMemoryRegistry implements Registry {
                     throw new RegistryException.VersionConflict(key, expectedVersion, current.version());
                 }
                 Instant now = clock.instant();
-                return write(key, Json.toReadOnlyTree(value), now, ttl == null ? current.expiresAt() : ttl.map(now::plus), writer);
+                return write(key, Json.toReadOnlyTree(value), now, ttl == null ? current.expiresAt() : ttl.map(t -> expiry(now, t)),
+                        writer);
             }
         }
 
@@ -309,6 +310,15 @@ public final class InMemoryRegistry implements Registry {
             return null;
         }
         return e;
+    }
+
+    /** An expiry past what an {@link Instant} holds is the caller's mistake, refused as a bad ttl, before anything is written. */
+    private static Instant expiry(Instant now, Duration ttl) {
+        try {
+            return now.plus(ttl);
+        } catch (ArithmeticException | java.time.DateTimeException e) {
+            throw new IllegalArgumentException("ttl " + ttl + " puts the expiry past what the registry can hold");
+        }
     }
 
     private RegistryEntry write(String key, JsonNode value, Instant now, Optional<Instant> expiresAt, Optional<String> writer) {
