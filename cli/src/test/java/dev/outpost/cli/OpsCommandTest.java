@@ -56,7 +56,7 @@ class OpsCommandTest {
 
     @Test
     void anExportEndpointThatIsNoUrlIsAConfigurationErrorThatHidesItsUserInfo(@TempDir Path dir) {
-        CliTest.Run r = CliTest.run("ops", "--demo", "-D", "outpost.ops.export.bucket=b",
+        CliTest.Run r = CliTest.run("ops", "--demo", "-D", "outpost.ops.export.bucket=exports",
                 "-D", "outpost.ops.export.journal=" + dir.resolve("journal"),
                 "-D", "outpost.ops.export.endpoint=http://minio:hunter 2@127.0.0.1:9000", "-e", "help");
         assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.CONFIG);
@@ -86,7 +86,7 @@ class OpsCommandTest {
         CliTest.Run slackByDefault = CliTest.run("ops", "--demo", "-D", "outpost.ops.slack.app-token=xapp-very-secret-value");
         assertThat(slackByDefault.code()).as("a token configured: ops is the Slack bot").isEqualTo(ExitCodes.CONFIG);
         assertThat(slackByDefault.err()).contains("outpost.ops.slack.bot-token").doesNotContain("xapp-very-secret-value");
-        CliTest.Run exportWithoutJournal = CliTest.run("ops", "--demo", "-D", "outpost.ops.export.bucket=b", "-e", "help");
+        CliTest.Run exportWithoutJournal = CliTest.run("ops", "--demo", "-D", "outpost.ops.export.bucket=exports", "-e", "help");
         assertThat(exportWithoutJournal.code()).isEqualTo(ExitCodes.CONFIG);
         assertThat(exportWithoutJournal.err()).contains("outpost.ops.export.journal");
     }

@@ -265,6 +265,11 @@ public final class CommandRouter {
                 problems.add(new ConfigException.Problem("outpost.ops.call-timeout",
                         "must be positive and at most 3650d, was " + callTimeout));
             }
+            try { // before: a bad prefix failed every "jobs" at run time instead
+                dev.outpost.spi.RegistryKeys.checkPrefix(jobsPrefix);
+            } catch (dev.outpost.spi.RegistryException.InvalidKey e) {
+                problems.add(new ConfigException.Problem("outpost.ops.jobs-prefix", e.getMessage()));
+            }
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }

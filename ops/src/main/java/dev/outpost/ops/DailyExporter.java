@@ -63,6 +63,8 @@ public final class DailyExporter implements AutoCloseable {
     /** Days looked back at by default, yesterday included; keep the source's retention longer. */
     public static final int DEFAULT_CATCH_UP_DAYS = 7;
     private static final Logger LOG = LoggerFactory.getLogger(DailyExporter.class);
+    /** What S3 has ever accepted as a bucket name (its older rules, for buckets made under them, included). */
+    private static final java.util.regex.Pattern S3_BUCKET = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]");
     private static final JsonMapper MAPPER = Json.newMapper();
     /** The marker object's name within a day's folder. */
     public static final String MARKER = "_SUCCESS.json";
@@ -469,6 +471,9 @@ public final class DailyExporter implements AutoCloseable {
             }
             if (bucket == null) {
                 bad.put("outpost.ops.export.bucket", "is required but not set");
+            } else if (!S3_BUCKET.matcher(bucket).matches()) { // before: every day's export failed at S3, five times a minute
+                bad.put("outpost.ops.export.bucket", "is not an S3 bucket name (the name alone, not s3://…; letters, digits,"
+                        + " '.', '-' and '_'), was '" + dev.outpost.ops.internal.Text.printable(bucket) + "'");
             }
             if (hour < 0 || hour > 23) {
                 bad.put("outpost.ops.export.hour", "must be 0 to 23, was " + hour);

@@ -155,6 +155,9 @@ class CommandRouterTest {
         assertThatThrownBy(() -> CommandRouter.builder(fleet).configure(c).build()).isInstanceOf(ConfigException.class)
                 .satisfies(e -> assertThat(((ConfigException) e).problems()).extracting(ConfigException.Problem::key)
                         .contains("outpost.ops.reply.max-chars", "outpost.ops.call-timeout"));
+        // before: built, then every "jobs" answered that the registry refused the prefix
+        assertThatThrownBy(() -> CommandRouter.builder(fleet).configure(MapConfig.of(Map.of("outpost.ops.jobs-prefix", "calls")))
+                .build()).isInstanceOf(ConfigException.class).hasMessageContaining("outpost.ops.jobs-prefix");
         CommandRouter ok = CommandRouter.builder(fleet).configure(MapConfig.of(Map.of("outpost.ops.access.users", "alice",
                 "outpost.ops.access.channels", "ops"))).build();
         assertThat(ok.handle(ALICE, "list servers").ok()).isTrue();

@@ -276,7 +276,7 @@ class DailyExporterTest {
     void aPollOrBackoffOutOfRangeIsRefusedAtBuild() {
         // a poll past 292 years overflowed in the schedule's pause and ended its thread
         assertThatThrownBy(() -> DailyExporter.builder(s3, d -> java.util.stream.Stream.empty()).configure(MapConfig.of(Map.of(
-                "outpost.ops.export.bucket", "b", "outpost.ops.export.poll", "200000d", "outpost.ops.export.backoff", "PT-1S")))
+                "outpost.ops.export.bucket", "exports", "outpost.ops.export.poll", "200000d", "outpost.ops.export.backoff", "PT-1S")))
                 .build())
                 .isInstanceOf(ConfigException.class)
                 .satisfies(x -> assertThat(((ConfigException) x).problems()).extracting(ConfigException.Problem::key)
@@ -297,6 +297,20 @@ class DailyExporterTest {
             java.util.Locale.setDefault(before);
         }
         assertThat(r.keys()).containsExactly("scans/dt=2026-12-05/part-00000.jsonl.gz");
+    }
+
+    @Test
+    void aBucketThatIsNoS3BucketNameIsRefusedAtBuild() {
+        // before: the exporter started and every day's export failed at S3, each attempt logged
+        for (String bad : List.of("s3://exports", "exports/daily", "b", "my bucket", "-exports")) {
+            assertThatThrownBy(() -> DailyExporter.builder(s3, d -> java.util.stream.Stream.empty()).configure(MapConfig.of(Map.of(
+                    "outpost.ops.export.bucket", bad))).build())
+                    .as(bad).isInstanceOf(ConfigException.class).hasMessageContaining("outpost.ops.export.bucket")
+                    .hasMessageContaining("not an S3 bucket name");
+        }
+        for (String ok : List.of("exports", "my.exports-2026", "Legacy_Bucket")) {
+            DailyExporter.builder(s3, d -> java.util.stream.Stream.empty()).bucket(ok).build().close();
+        }
     }
 
     @Test
