@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import dev.outpost.ops.internal.ExportParts;
+import dev.outpost.ops.internal.RepeatedFailures;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
@@ -63,8 +64,7 @@ public final class DailyExporter implements AutoCloseable {
     /** Days looked back at by default, yesterday included; keep the source's retention longer. */
     public static final int DEFAULT_CATCH_UP_DAYS = 7;
     private static final Logger LOG = LoggerFactory.getLogger(DailyExporter.class);
-    /** What S3 has ever accepted as a bucket name (its older rules, for buckets made under them, included). */
-    private static final java.util.regex.Pattern S3_BUCKET = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]");
+    private final RepeatedFailures failureLog = new RepeatedFailures(LOG);
     private static final JsonMapper MAPPER = Json.newMapper();
     /** The marker object's name within a day's folder. */
     public static final String MARKER = "_SUCCESS.json";
@@ -137,7 +137,7 @@ public final class DailyExporter implements AutoCloseable {
             } catch (RuntimeException e) {
                 last = e;
                 failures.incrementAndGet();
-                LOG.warn("export of {} failed (attempt {} of {})", day, attempt, maxAttempts, e);
+                failureLog.warn("export of " + day + " failed (attempt " + attempt + " of " + maxAttempts + ")", e);
                 if (attempt < maxAttempts && !pause(backoff.multipliedBy(1L << Math.min(attempt - 1, 10)))) {
                     break;
                 }
@@ -256,7 +256,7 @@ public final class DailyExporter implements AutoCloseable {
                 }
             } catch (Throwable e) { // the source is user code: an Error never ends the schedule
                 failures.incrementAndGet();
-                LOG.warn("scheduled export failed; tried again later", e);
+                failureLog.warn("scheduled export failed; tried again later", e);
                 if (!pause(poll)) {
                     return;
                 }
@@ -287,7 +287,7 @@ public final class DailyExporter implements AutoCloseable {
                 LOG.warn("export of {} (missed) failed for good; tried again with the next day's", d);
             } catch (Throwable e) { // the source is user code (an Error too): one day's failure is that day's
                 failures.incrementAndGet();
-                LOG.warn("export of {} (missed) failed; tried again with the next day's", d, e);
+                failureLog.warn("export of " + d + " (missed) failed; tried again with the next day's", e);
             }
         }
     }
@@ -471,7 +471,7 @@ public final class DailyExporter implements AutoCloseable {
             }
             if (bucket == null) {
                 bad.put("outpost.ops.export.bucket", "is required but not set");
-            } else if (!S3_BUCKET.matcher(bucket).matches()) { // before: every day's export failed at S3, five times a minute
+            } else if (!ExportParts.BUCKET.matcher(bucket).matches()) { // before: every day's export failed at S3, five times a minute
                 bad.put("outpost.ops.export.bucket", "is not an S3 bucket name (the name alone, not s3://…; letters, digits,"
                         + " '.', '-' and '_'), was '" + dev.outpost.ops.internal.Text.printable(bucket) + "'");
             }

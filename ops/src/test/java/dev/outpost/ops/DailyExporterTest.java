@@ -218,6 +218,33 @@ class DailyExporterTest {
     }
 
     @Test
+    void aFailureThatRepeatsIsLoggedWithItsStackTraceOnceThenInOneLine() throws Exception {
+        RulesEngineTest.TestClock clock = new RulesEngineTest.TestClock();
+        clock.now = Instant.parse("2026-12-04T03:00:00Z");
+        ExportSource down = d -> {
+            throw new java.io.UncheckedIOException(new java.io.IOException("the record store is unreachable"));
+        };
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(DailyExporter.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        log.addAppender(logged);
+        try (DailyExporter e = DailyExporter.builder(s3, down).configure(MapConfig.of(Map.of(
+                "outpost.ops.export.bucket", bucket(), "outpost.ops.export.poll", "1ms", "outpost.ops.export.backoff", "1ms",
+                "outpost.ops.export.max-attempts", "3", "outpost.ops.export.catch-up-days", "1"))).clock(clock).build().start()) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> e.failures() >= 10); // three polls and more, three attempts each
+        } finally {
+            log.detachAppender(logged);
+        }
+        List<ch.qos.logback.classic.spi.ILoggingEvent> warnings = List.copyOf(logged.list);
+        assertThat(warnings).hasSizeGreaterThanOrEqualTo(10);
+        // before: every attempt and every poll's failure came with the same stack trace
+        assertThat(warnings).filteredOn(w -> w.getThrowableProxy() != null).hasSize(1);
+        assertThat(warnings).allSatisfy(w -> assertThat(w.getFormattedMessage()).contains("export")
+                .doesNotContain("\n"));
+        assertThat(warnings.get(warnings.size() - 1).getFormattedMessage()).contains("the record store is unreachable", "as before");
+    }
+
+    @Test
     void daysMissedWhileStoppedAreExportedOldestFirstAndEmptyOnesAreNot() throws Exception {
         String bucket = bucket();
         RulesEngineTest.TestClock clock = new RulesEngineTest.TestClock();

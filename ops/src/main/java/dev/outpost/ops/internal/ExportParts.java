@@ -16,6 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /** The export's parts on local disk: owner-only temporary files of gzip-compressed JSON lines. */
 public final class ExportParts {
+    /** What S3 has ever accepted as a bucket name (its older rules, for buckets made under them, included). */
+    public static final java.util.regex.Pattern BUCKET = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]");
+
     private static final Logger LOG = LoggerFactory.getLogger("dev.outpost.ops.DailyExporter");
     private static final JsonMapper MAPPER = Json.newMapper();
 

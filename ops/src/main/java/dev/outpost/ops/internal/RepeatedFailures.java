@@ -1,0 +1,32 @@
+package dev.outpost.ops.internal;
+
+import org.slf4j.Logger;
+
+/**
+ * Logs a failure at WARN with its stack trace the first time and in one line while the same failure
+ * (the same kind and message at its root) repeats: an outage retried every minute must not fill the
+ * log with one trace a minute, five with each attempt.
+ */
+public final class RepeatedFailures {
+    private final Logger log;
+    private volatile String last = "";
+
+    public RepeatedFailures(Logger log) {
+        this.log = log;
+    }
+
+    /** {@code what} is a message of ours, never a format taking arguments from the failure. */
+    public void warn(String what, Throwable e) {
+        Throwable root = e;
+        for (int i = 0; i < 32 && root.getCause() != null && root.getCause() != root; i++) {
+            root = root.getCause();
+        }
+        String key = root.getClass().getName() + ": " + root.getMessage();
+        if (key.equals(last)) {
+            log.warn("{}: {} (as before; its stack trace was logged then)", what, Text.oneLine(key));
+        } else {
+            last = key;
+            log.warn("{}", what, e);
+        }
+    }
+}
