@@ -240,7 +240,7 @@ public final class CommandRouter {
             if (source != null) {
                 ConfigSource c = source;
                 if (!accessSet) {
-                    access = Access.from(c);
+                    collect(problems, () -> access = Access.from(c));
                 }
                 collect(problems, () -> {
                     if (!maxCharsSet) {

@@ -155,6 +155,16 @@ class CommandRouterTest {
         assertThatThrownBy(() -> CommandRouter.builder(fleet).configure(c).build()).isInstanceOf(ConfigException.class)
                 .satisfies(e -> assertThat(((ConfigException) e).problems()).extracting(ConfigException.Problem::key)
                         .contains("outpost.ops.reply.max-chars", "outpost.ops.call-timeout"));
+        // before: a '*' inside an entry was taken literally, so the entry allowed nobody and nothing
+        assertThatThrownBy(() -> CommandRouter.builder(fleet).configure(MapConfig.of(Map.of("outpost.ops.access.users", "U0*",
+                "outpost.ops.access.channels", "ops", "outpost.ops.access.collectors", "disk.*.usage", "outpost.ops.call-timeout", "-1s")))
+                .build()).isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).extracting(ConfigException.Problem::key)
+                        .containsExactlyInAnyOrder("outpost.ops.access.users", "outpost.ops.access.collectors",
+                                "outpost.ops.call-timeout"));
+        assertThatThrownBy(() -> new Access(Set.of("*"), Set.of("C*1"), Set.of("disk.*"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("C*1");
+        assertThat(new Access(Set.of("*"), Set.of("*"), Set.of("disk.*", "*")).allowsCollector(ALICE, "disk.usage")).isTrue();
         // before: built, then every "jobs" answered that the registry refused the prefix
         assertThatThrownBy(() -> CommandRouter.builder(fleet).configure(MapConfig.of(Map.of("outpost.ops.jobs-prefix", "calls")))
                 .build()).isInstanceOf(ConfigException.class).hasMessageContaining("outpost.ops.jobs-prefix");
