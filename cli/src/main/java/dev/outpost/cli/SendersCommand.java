@@ -91,8 +91,11 @@ final class SendersCommand {
             if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
                 throw new ParameterException(spec.commandLine(), "--name: letters, digits, '.', '_' and '-', at most 64");
             }
-            if (collectors != null && !collectors.matches("[a-z0-9_*][a-z0-9._*-]*(,[a-z0-9_*][a-z0-9._*-]*)*")) {
-                throw new ParameterException(spec.commandLine(), "--collectors: collector names separated by commas");
+            // a '*' is '*' alone or a name's end: the file refuses one elsewhere, so it must never be written there
+            String entry = "(\\*|[a-z0-9_][a-z0-9._-]*\\*?)";
+            if (collectors != null && !collectors.matches(entry + "(," + entry + ")*")) {
+                throw new ParameterException(spec.commandLine(),
+                        "--collectors: collector names, or prefixes ending in * (disk.*), separated by commas");
             }
             NaclPublicKey k = key(spec, key);
             List<String> lines = lines(target.file);

@@ -192,6 +192,15 @@ class CliTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
         assertThat(run("senders", "add", keys.resolve("bob.pub").toString(), "--name", "bob2", "--file", file.toString())
                 .code()).as("a key already listed").isEqualTo(ExitCodes.IO_ERROR);
+        // before: written, and the file then refused as a whole, so no sender at all was obeyed
+        String good = Files.readString(file);
+        Path daveKeys = dir.resolve("dave");
+        assertThat(run("keygen", "dave", "--dir", daveKeys.toString()).code()).isZero();
+        Run star = run("senders", "add", daveKeys.resolve("dave.pub").toString(), "--name", "dave", "--file", file.toString(),
+                "--collectors", "disk.*.usage");
+        assertThat(star.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(star.err()).contains("--collectors");
+        assertThat(Files.readString(file)).isEqualTo(good);
 
         String bobKey = Files.readAllLines(keys.resolve("bob.pub")).get(1);
         assertThat(run("senders", "revoke", "bob", "--file", file.toString()).code()).isZero();

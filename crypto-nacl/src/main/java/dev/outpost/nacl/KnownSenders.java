@@ -216,8 +216,13 @@ public final class KnownSenders {
             if (parts.length == 3) {
                 Set<String> set = new LinkedHashSet<>();
                 for (String c : parts[2].split(",")) {
-                    if (!c.isBlank()) {
-                        set.add(c.trim());
+                    String name = c.trim();
+                    if (name.indexOf('*') >= 0 && name.indexOf('*') < name.length() - 1) { // taken literally, it allows nothing
+                        throw new KeyFileException(f, "line " + (i + 1) + ": collector '" + name
+                                + "' has a '*' before its end (only a trailing one matches: disk.*)");
+                    }
+                    if (!name.isEmpty()) {
+                        set.add(name);
                     }
                 }
                 collectors = Optional.of(set);

@@ -73,6 +73,14 @@ class KnownSendersTest {
     }
 
     @Test
+    void aCollectorWithAStarBeforeItsEndIsRefusedNamingTheLine() throws Exception {
+        // before: loaded, and 'disk.*.usage' taken literally allowed alice no collector at all
+        replace(ALICE.base64() + " alice outpost.ping\n" + BOB.base64() + " bob outpost.ping,disk.*.usage\n");
+        assertThatThrownBy(() -> KnownSenders.load(file, clock)).isInstanceOf(KeyFileException.class)
+                .hasMessageContaining("line 2").hasMessageContaining("disk.*.usage");
+    }
+
+    @Test
     void aBadEditStopsEverySenderUntilTheFileIsGoodAgain() throws Exception {
         KnownSenders k = aliceAndBob();
         Instant loaded = k.status().loadedAt().orElseThrow();
