@@ -138,12 +138,16 @@ final class OpsSetup implements AutoCloseable {
                 + " hold credentials)" + config.from(key));
     }
 
-    /** The router for a front end; {@code consoleUser} present: that user may do everything when no users are configured. */
+    /**
+     * The router for a front end; {@code consoleUser} present: when no users are configured, that user may use the
+     * console and run the collectors {@code outpost.ops.access.collectors} lists, or every one when it is unset.
+     */
     CommandRouter router(Optional<String> consoleUser) {
         boolean configured = config.string("outpost.ops.access.users").filter(s -> !s.isBlank()).isPresent();
-        Access access = consoleUser.filter(u -> !configured)
-                .map(u -> new Access(java.util.Set.of(u), java.util.Set.of("console"), java.util.Set.of("*")))
-                .orElseGet(() -> Access.from(config));
+        Access configuredAccess = Access.from(config);
+        Access access = consoleUser.filter(u -> !configured).map(u -> new Access(java.util.Set.of(u), java.util.Set.of("console"),
+                configuredAccess.collectors().isEmpty() ? java.util.Set.of("*") : configuredAccess.collectors()))
+                .orElse(configuredAccess);
         return CommandRouter.builder(observed).registry(registry).access(access).config(config::redacted).configure(config)
                 .build();
     }

@@ -44,6 +44,20 @@ class OpsCommandTest {
     }
 
     @Test
+    void theConsoleUserRunsOnlyTheCollectorsAccessLists() {
+        // before: with no users configured, the console's user could run every collector, whatever access.collectors said
+        CliTest.Run r = CliTest.run("ops", "--demo", "-D", "outpost.ops.access.collectors=auth.*",
+                "-e", "run auth.failures on web-1", "-e", "run firewall.list on fw-1");
+        assertThat(r.out()).contains("web-1 ok:", "not allowed to run firewall.list");
+        assertThat(r.code()).isEqualTo(ExitCodes.SOME_FAILED);
+        CliTest.Run everything = CliTest.run("ops", "--demo", "-e", "run firewall.list on fw-1");
+        assertThat(everything.code()).as(everything.out()).isZero();
+        CliTest.Run star = CliTest.run("ops", "--demo", "-D", "outpost.ops.access.collectors=auth.*.x", "-e", "help");
+        assertThat(star.code()).isEqualTo(ExitCodes.CONFIG);
+        assertThat(star.err()).contains("outpost.ops.access.collectors");
+    }
+
+    @Test
     void aRuleNotificationQuotingAHostCannotReorderOrDriveTheTerminal() {
         // fw-1 echoes the ip it blocks: here, a host's value with a right-to-left override and a C1 control (CSI)
         CliTest.Run r = CliTest.run("ops", "--demo", "-D", "outpost.ops.rules.echo.collector=firewall.block",
