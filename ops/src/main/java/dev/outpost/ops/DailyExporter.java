@@ -127,9 +127,13 @@ public final class DailyExporter implements AutoCloseable {
     /**
      * Exports {@code day} unless its marker exists, retrying up to the configured attempts.
      *
+     * @throws IllegalArgumentException when {@code day} is not over (UTC, by the exporter's clock)
      * @throws ExportException when every attempt failed
      */
     public ExportResult exportDay(LocalDate day) {
+        if (!day.isBefore(clock.instant().atZone(ZoneOffset.UTC).toLocalDate())) { // its marker would hide its later records
+            throw new IllegalArgumentException("day " + day + " is not over (UTC): only a day before today can be exported");
+        }
         RuntimeException last = null;
         for (int attempt = 1; attempt <= maxAttempts; attempt++) {
             try {
@@ -138,22 +142,12 @@ public final class DailyExporter implements AutoCloseable {
                 last = e;
                 failures.incrementAndGet();
                 failureLog.warn("export of " + day + " failed (attempt " + attempt + " of " + maxAttempts + ")", e);
-                if (attempt < maxAttempts && !pause(backoff.multipliedBy(1L << Math.min(attempt - 1, 10)))) {
+                if (attempt < maxAttempts && !ExportParts.pause(backoff.multipliedBy(1L << Math.min(attempt - 1, 10)))) {
                     break;
                 }
             }
         }
         throw new ExportException(day, last);
-    }
-
-    private static boolean pause(Duration d) {
-        try {
-            TimeUnit.NANOSECONDS.sleep(d.toNanos());
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 
     private ExportResult once(LocalDate day, int attempt) {
@@ -257,7 +251,7 @@ public final class DailyExporter implements AutoCloseable {
             } catch (Throwable e) { // the source is user code: an Error never ends the schedule
                 failures.incrementAndGet();
                 failureLog.warn("scheduled export failed; tried again later", e);
-                if (!pause(poll)) {
+                if (!ExportParts.pause(poll)) {
                     return;
                 }
             }

@@ -341,6 +341,23 @@ class DailyExporterTest {
     }
 
     @Test
+    void aDayNotOverIsRefusedSoItsLaterRecordsAreNotLeftOut() {
+        RulesEngineTest.TestClock clock = new RulesEngineTest.TestClock();
+        clock.now = Instant.parse("2026-12-04T23:59:00Z");
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        DailyExporter e = DailyExporter.builder(s3, d -> {
+            reads.incrementAndGet();
+            return java.util.stream.Stream.empty();
+        }).bucket(bucket()).clock(clock).build();
+        // before: exported with what the source held then, and marked done: the day's last minute was never exported
+        assertThatThrownBy(() -> e.exportDay(LocalDate.parse("2026-12-04"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("2026-12-04").hasMessageContaining("not over");
+        assertThatThrownBy(() -> e.exportDay(LocalDate.parse("2026-12-05"))).isInstanceOf(IllegalArgumentException.class);
+        assertThat(reads).hasValue(0);
+        assertThat(e.exportDay(LocalDate.parse("2026-12-03")).records()).isZero();
+    }
+
+    @Test
     void badSettingsAreRefusedTogether() {
         assertThatThrownBy(() -> DailyExporter.builder(s3, d -> java.util.stream.Stream.empty()).configure(MapConfig.of(Map.of(
                 "outpost.ops.export.hour", "25", "outpost.ops.export.part-records", "0"))).build())

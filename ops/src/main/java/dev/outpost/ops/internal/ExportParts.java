@@ -58,4 +58,15 @@ public final class ExportParts {
         }
         return n;
     }
+
+    /** Sleeps {@code d}; false when interrupted (the flag set again). */
+    public static boolean pause(java.time.Duration d) {
+        try {
+            java.util.concurrent.TimeUnit.NANOSECONDS.sleep(d.toNanos());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
 }
