@@ -351,17 +351,26 @@ class HardeningTest {
         Map<String, String> c = new HashMap<>(Map.of("outpost.sqs.endpoint", endpoint(), "outpost.sqs.region", "eu-west-1",
                 "outpost.sqs.access-key-id", "AKIDEXAMPLE", "outpost.sqs.secret-access-key", "secret-example",
                 "outpost.sqs.requests", "configured"));
+        List<Thread> made = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (SqsTransport t = SqsTransport.builder().configure(config(c)).threadFactory(r -> {
             threads.incrementAndGet();
-            return new Thread(r, "counted");
+            Thread th = new Thread(r, "counted");
+            made.add(th);
+            return th;
         }).build()) {
             assertThat(threads).as("nothing started in build()").hasValue(0);
             t.send("requests", text("configured")).join();
-            assertThat(threads).as("the batching thread comes from the factory").hasValue(1);
+            // before: only the batching thread; the SDK client's I/O threads were the transport's own
+            assertThat(threads).as("the batching thread and the client's I/O threads come from the factory")
+                    .hasValueGreaterThanOrEqualTo(2);
             List<Delivery> got = t.receive("requests", 10, Duration.ofSeconds(2));
             assertThat(got).hasSize(1);
             got.get(0).ack().join();
         }
+        for (Thread th : made) {
+            th.join(10_000); // a bound against a hang only: they have ended when close() returns
+        }
+        assertThat(made).noneMatch(Thread::isAlive);
     }
 
     @Test

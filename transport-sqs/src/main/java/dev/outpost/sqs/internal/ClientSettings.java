@@ -5,6 +5,7 @@ import dev.outpost.spi.ConfigSource;
 import java.net.URI;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -102,30 +103,31 @@ public record ClientSettings(Optional<URI> endpoint, Optional<URI> snsEndpoint, 
 
     /**
      * The SQS client these settings describe (the SDK starts no thread until its first call), added to {@code owned}
-     * followed by what ends its event loop once it is closed.
+     * followed by what ends its event loop once it is closed. Its I/O threads come from {@code threads} when given
+     * (the transport builder's {@code threadFactory}), else they are daemons named {@value #IO_THREADS}N.
      */
-    public SqsAsyncClient client(List<AutoCloseable> owned) {
-        return client(SqsAsyncClient.builder(), endpoint, IO_THREADS, owned);
+    public SqsAsyncClient client(List<AutoCloseable> owned, Optional<ThreadFactory> threads) {
+        return client(SqsAsyncClient.builder(), endpoint, IO_THREADS, threads, owned);
     }
 
     /**
      * The SNS client these settings describe (at {@value #SNS_ENDPOINT}, else the SQS endpoint), as {@link #client(List)}
      * the SQS client, on an event loop of its own.
      */
-    public SnsAsyncClient snsClient(List<AutoCloseable> owned) {
-        return client(SnsAsyncClient.builder(), snsEndpoint.or(() -> endpoint), SNS_IO_THREADS, owned);
+    public SnsAsyncClient snsClient(List<AutoCloseable> owned, Optional<ThreadFactory> threads) {
+        return client(SnsAsyncClient.builder(), snsEndpoint.or(() -> endpoint), SNS_IO_THREADS, threads, owned);
     }
 
     private <B extends AwsClientBuilder<B, C> & AwsAsyncClientBuilder<B, C>, C extends SdkAutoCloseable> C client(B b,
-            Optional<URI> at, String threadPrefix, List<AutoCloseable> owned) {
+            Optional<URI> at, String threadPrefix, Optional<ThreadFactory> threads, List<AutoCloseable> owned) {
         // The SDK ends an event loop it made with Netty's 2 s quiet period, which every close of a transport (every
         // command of the CLI) waited out; this one is ended without it, after the client closed its connections.
         AtomicInteger n = new AtomicInteger();
-        SdkEventLoopGroup loop = SdkEventLoopGroup.builder().threadFactory(r -> {
+        SdkEventLoopGroup loop = SdkEventLoopGroup.builder().threadFactory(threads.orElse(r -> {
             Thread t = new Thread(r, threadPrefix + n.incrementAndGet());
             t.setDaemon(true);
             return t;
-        }).build();
+        })).build();
         Runnable endLoop = () -> loop.eventLoopGroup().shutdownGracefully(0, 5, TimeUnit.SECONDS)
                 .awaitUninterruptibly(5, TimeUnit.SECONDS);
         try {

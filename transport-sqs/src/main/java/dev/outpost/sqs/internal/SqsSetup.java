@@ -157,8 +157,8 @@ public final class SqsSetup {
         ClientSettings made = settings.filter(ClientSettings::any).orElse(ClientSettings.NONE);
         List<AutoCloseable> owned = new ArrayList<>();
         try {
-            SqsAsyncClient sqsClient = sqs != null ? sqs : made.client(owned);
-            SnsAsyncClient snsClient = sns != null || topicArns.isEmpty() ? sns : made.snsClient(owned);
+            SqsAsyncClient sqsClient = sqs != null ? sqs : made.client(owned, threadFactory);
+            SnsAsyncClient snsClient = sns != null || topicArns.isEmpty() ? sns : made.snsClient(owned, threadFactory);
             return wire(sqsClient, snsClient, topicArns, owned);
         } catch (RuntimeException | Error e) {
             closeAll(owned);
