@@ -126,10 +126,10 @@ class OpsCommandTest {
 
     @Test
     void slackOutOfReachIsOneLineAndAHintWithTheUnavailableExitCode(@TempDir Path dir) throws Exception {
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort(); // closed again: nothing listens there
-        }
+        // a port bound and never listened on refuses connections, and no other test's server can take it meanwhile
+        java.net.Socket held = new java.net.Socket();
+        held.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+        int port = held.getLocalPort();
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                 "-cp", System.getProperty("java.class.path"), Outpost.class.getName(), "ops-bot", "--demo",
                 "-D", "outpost.ops.slack.app-token=xapp-1-A1-1234-stand-in-app", "-D", "outpost.ops.slack.bot-token=xoxb-1234-stand-in",
@@ -145,6 +145,7 @@ class OpsCommandTest {
                     .doesNotContain("stand-in", "\tat ", "Exception", "ERROR");
         } finally {
             p.destroyForcibly();
+            held.close();
         }
     }
 }
