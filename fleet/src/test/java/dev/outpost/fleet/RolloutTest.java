@@ -19,6 +19,27 @@ import org.junit.jupiter.api.Test;
 
 class RolloutTest {
     final TestHosts hosts = new TestHosts();
+    /**
+     * Pauses between batches begun: a pause is timed from the ticker reading CallState.pump makes to schedule it,
+     * after the batch's last result is already visible in call.results(). A test that moved the clock on seeing the
+     * results alone could move it before that reading: the pause then ended a full pause later, and the rollout waited
+     * for good.
+     */
+    final java.util.concurrent.atomic.AtomicInteger pausesBegun = new java.util.concurrent.atomic.AtomicInteger();
+
+    private java.util.function.LongSupplier ticker() {
+        java.util.function.LongSupplier time = hosts.time.ticker();
+        return () -> {
+            boolean pause = StackWalker.getInstance().walk(frames -> frames
+                    .map(f -> f.getClassName() + "." + f.getMethodName())
+                    .dropWhile(m -> !m.equals("dev.outpost.fleet.internal.Sweeper.schedule")).skip(1).findFirst()
+                    .filter(m -> m.equals("dev.outpost.fleet.internal.CallState.pump")).isPresent());
+            if (pause) {
+                pausesBegun.incrementAndGet();
+            }
+            return time.getAsLong();
+        };
+    }
 
     @AfterEach
     void close() {
@@ -26,7 +47,7 @@ class RolloutTest {
     }
 
     private Fleet fleet(FaultyTransport t) {
-        Fleet f = Fleet.builder(t).registry(hosts.registry).clock(hosts.time).ticker(hosts.time.ticker())
+        Fleet f = Fleet.builder(t).registry(hosts.registry).clock(hosts.time).ticker(ticker())
                 .pollWait(Duration.ofMillis(100)).build().start();
         hosts.closeables.add(f);
         return f;
@@ -69,20 +90,20 @@ class RolloutTest {
     }
 
     @Test
-    void batchesWaitForThePauseOnTheInjectedClock() {
+    void batchesWaitForThePauseOnTheInjectedClock() throws Exception {
         addAll(5, List.of());
         Fleet fleet = fleet(new FaultyTransport(hosts.transport));
         FleetCall call = fleet.rollout(FleetRequest.builder("app.work").build(),
                 RolloutPlan.builder().batchSize(Size.of(2)).pause(Duration.ofMinutes(1)).build());
-        await().until(() -> call.results().size() == 2);
+        await().until(() -> call.results().size() == 2 && pausesBegun.get() == 1);
         assertThat(hosts.runs).containsOnlyKeys("h01", "h02");
         hosts.time.advance(Duration.ofSeconds(59));
         await().during(Duration.ofMillis(100)).until(() -> hosts.runs.size() == 2);
         hosts.time.advance(Duration.ofSeconds(1));
-        await().until(() -> call.results().size() == 4);
+        await().until(() -> call.results().size() == 4 && pausesBegun.get() == 2);
         assertThat(hosts.runs).containsOnlyKeys("h01", "h02", "h03", "h04");
         hosts.time.advance(Duration.ofMinutes(1));
-        FleetSummary s = call.summary().join();
+        FleetSummary s = call.summary().get(20, TimeUnit.SECONDS);
         assertThat(s.hosts(Outcome.OK)).hasSize(5);
         assertThat(s.abortReason()).isEmpty();
     }
@@ -170,13 +191,14 @@ class RolloutTest {
             }
         };
         Fleet fleet = Fleet.builder(new FaultyTransport(hosts.transport)).registry(hosts.registry).clock(clock)
-                .ticker(hosts.time.ticker()).pollWait(Duration.ofMillis(100)).build().start();
+                .ticker(ticker()).pollWait(Duration.ofMillis(100)).build().start();
         hosts.closeables.add(fleet);
         List<String> heard = new CopyOnWriteArrayList<>();
         FleetCall call = fleet.rollout(FleetRequest.builder("app.work").cancellable(false).listener(r -> heard.add(r.host())).build(),
                 RolloutPlan.builder().canary(Size.of(1)).batchSize(Size.of(2)).maxConcurrency(Size.of(1))
                         .pause(Duration.ofMinutes(1)).build());
-        await().until(() -> call.results().size() == 1); // the canary h01 answered; h02 then h03 after the pause
+        // the canary h01 answered; h02 then h03 after the pause
+        await().until(() -> call.results().size() == 1 && pausesBegun.get() == 1);
         CompletableFuture<Boolean> cancelled = new CompletableFuture<>();
         whileSending.set(() -> cancelled.complete(call.cancel("h02")));
         hosts.time.advance(Duration.ofMinutes(1));
@@ -206,7 +228,8 @@ class RolloutTest {
         Fleet fleet = fleet(new FaultyTransport(hosts.transport));
         FleetCall call = fleet.rollout(FleetRequest.builder("app.work").target(Selector.tag("web")).route(Route.TOPIC)
                 .deadline(Duration.ofSeconds(5)).build(), RolloutPlan.builder().batchSize(Size.of(25)).build());
-        await().until(() -> hosts.runs.size() == 25 || call.summary().isDone());
+        // their answers, not their runs: a host that ran but whose answer was still on its way ended NO_REPLY
+        await().atMost(Duration.ofSeconds(20)).until(() -> call.results().size() == 25 || call.summary().isDone());
         hosts.time.advance(Duration.ofSeconds(6));
         FleetSummary s = call.summary().join();
         assertThat(s.hosts(Outcome.OK)).containsExactlyInAnyOrderElementsOf(ids);
