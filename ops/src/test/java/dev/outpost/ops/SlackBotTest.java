@@ -33,7 +33,7 @@ class SlackBotTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> posts(slack, "chat.postMessage").size() == 1);
             assertThat(posts(slack, "chat.postMessage").get(0).form()).containsEntry("channel", "C1")
                     .containsEntry("text", "2 servers\n  web-1 [web]\n  db-1 [db]");
-            await().atMost(Duration.ofSeconds(10)).until(() -> slack.acks.stream().anyMatch(a -> a.contains("env-1")));
+            await().atMost(Duration.ofSeconds(20)).until(() -> slack.acks.stream().anyMatch(a -> a.contains("env-1")));
 
             slack.drop();
             await().atMost(Duration.ofSeconds(60)).until(() -> slack.sockets.get() == 2 && slack.connected());
@@ -44,7 +44,7 @@ class SlackBotTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> posts(slack, "chat.postMessage").size() == 2
                     && slack.acks.stream().anyMatch(a -> a.contains("env-2")));
             assertThat(posts(slack, "chat.postMessage").get(1).form()).containsEntry("text", "1 server\n  db-1 [db]");
-            await().atMost(Duration.ofSeconds(10)).until(() -> bot.duplicates() == 1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> bot.duplicates() == 1);
             assertThat(bot.answered()).isEqualTo(2);
             assertThat(posts(slack, "chat.postMessage")).hasSize(2);
         }
@@ -207,7 +207,7 @@ class SlackBotTest {
             await().atMost(Duration.ofSeconds(20)).until(slack::connected);
             slack.sendMessage("env-1", "Ev1", "U1", "C1", "run disk.usage on web-1");
             try {
-                await().atMost(Duration.ofSeconds(10)).until(() -> slack.acks.stream().anyMatch(a -> a.contains("env-1")));
+                await().atMost(Duration.ofSeconds(20)).until(() -> slack.acks.stream().anyMatch(a -> a.contains("env-1")));
                 assertThat(posts(slack, "chat.postMessage")).as("still waiting for the hosts").isEmpty();
             } finally {
                 hostsAnswer.countDown();
@@ -219,18 +219,19 @@ class SlackBotTest {
 
     @Test
     void slackOutOfReachIsSaidSoNotBlamedOnTheToken() throws Exception {
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort(); // closed again: nothing listens there
-        }
-        String url = "http://127.0.0.1:" + port + "/api/";
-        // it said "could not connect to Slack at …: The token is invalid (error: Failed to connect …)": a token to rotate
-        try (SlackBot bot = SlackBot.builder(router).appToken("xapp-1-A1-1234-stand-in-app").botToken("xoxb-1234-5678-stand-in-bot")
-                .apiUrl(url).build()) {
-            assertThatThrownBy(bot::start).isInstanceOf(SlackUnavailableException.class)
-                    .hasMessageStartingWith("could not connect to Slack at " + url + ": ")
-                    .hasMessageContaining("Failed to connect").hasMessageNotContaining("token")
-                    .hasMessageNotContaining("stand-in");
+        // a port bound and never listened on: refused, and no other process can take it meanwhile (a port closed
+        // again could be given to another test's server before the bot dialled it)
+        try (java.net.Socket held = new java.net.Socket()) {
+            held.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+            String url = "http://127.0.0.1:" + held.getLocalPort() + "/api/";
+            // it said "could not connect to Slack at …: The token is invalid (error: Failed to connect …)": a token to rotate
+            try (SlackBot bot = SlackBot.builder(router).appToken("xapp-1-A1-1234-stand-in-app")
+                    .botToken("xoxb-1234-5678-stand-in-bot").apiUrl(url).build()) {
+                assertThatThrownBy(bot::start).isInstanceOf(SlackUnavailableException.class)
+                        .hasMessageStartingWith("could not connect to Slack at " + url + ": ")
+                        .hasMessageContaining("Failed to connect").hasMessageNotContaining("token")
+                        .hasMessageNotContaining("stand-in");
+            }
         }
     }
 
