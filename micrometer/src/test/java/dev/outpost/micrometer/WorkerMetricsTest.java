@@ -56,8 +56,12 @@ class WorkerMetricsTest {
             assertThat(client.call(Request.builder("fail").build(), Duration.ofSeconds(5)).get().status())
                     .isEqualTo(ResponseStatus.ERROR);
             memory.send("requests", Message.of("not json".getBytes(StandardCharsets.UTF_8))).join();
-            // the listener hears of a request after its response was published, so the caller may be first
-            await().atMost(Duration.ofSeconds(5)).until(() -> meters.find("outpost.worker.rejected").counter() != null
+            // the listener hears of a request after its response was published, so the caller may be first; the bad
+            // one is rejected, then dead-lettered once its copy is sent, then acked (out of flight): waiting for the
+            // rejection alone read the dead-letter counter and the in-flight gauge before they moved
+            await().atMost(Duration.ofSeconds(20)).until(() -> meters.find("outpost.worker.rejected").counter() != null
+                    && meters.find("outpost.worker.dead.lettered").tags("reason", "undecodable").counter() != null
+                    && meters.get("outpost.worker.in.flight").gauge().value() == 0
                     && meters.find("outpost.worker.requests").timers().stream().mapToLong(t -> t.count()).sum() == 6);
 
             assertThat(meters.get("outpost.worker.requests").tags("collector", "echo", "outcome", "ok", "app", "test")
