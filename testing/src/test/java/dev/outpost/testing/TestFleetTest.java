@@ -74,6 +74,9 @@ class TestFleetTest {
             hosts.stop("host-004"); // offline and gone from the inventory: its request waits in the queue, then expires
             FleetCall call = fleet.call(FleetRequest.builder("app.work").route(Route.DIRECT).deadline(Duration.ofMinutes(1)).build(),
                     new Discovery(Discovery.Source.LIST, known, Duration.ZERO));
+            // host-007's ten seconds count from the start of its run: on a slow machine that run had not begun when
+            // the clock moved 11 s, so it never ended; awaitIdle returns once it waits for the clock
+            hosts.awaitIdle(Duration.ofSeconds(30));
             await().until(() -> call.results().size() >= 5);
             assertThat(call.cancel("host-008")).isTrue();
             hosts.advance(Duration.ofSeconds(11)); // the slow one finishes
