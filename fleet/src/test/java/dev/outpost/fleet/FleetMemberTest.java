@@ -29,8 +29,29 @@ class FleetMemberTest {
         return Map.of("os", Map.of("name", "Linux", "version", "6.1"), "cpu", Map.of("count", 4 + factsRuns.get() / 3));
     });
 
+    /**
+     * Next heartbeats scheduled: a heartbeat writes, then reads the ticker to schedule the next. A test that moved the
+     * clock on seeing the write alone could move it before that reading: the next heartbeat then came a whole period
+     * later than the test moved the clock, and the await for its write failed.
+     */
+    final AtomicInteger heartbeatsScheduled = new AtomicInteger();
+
+    private java.util.function.LongSupplier ticker() {
+        java.util.function.LongSupplier ticks = time.ticker();
+        return () -> {
+            boolean next = StackWalker.getInstance().walk(frames -> frames
+                    .map(f -> f.getClassName() + "." + f.getMethodName())
+                    .dropWhile(m -> !m.equals("dev.outpost.fleet.internal.Sweeper.schedule")).skip(1).findFirst()
+                    .filter(m -> m.equals("dev.outpost.fleet.FleetMember.heartbeatTask")).isPresent());
+            if (next) {
+                heartbeatsScheduled.incrementAndGet();
+            }
+            return ticks.getAsLong();
+        };
+    }
+
     private FleetMember.Builder member(String id) {
-        return FleetMember.builder(registry).id(id).clock(time).ticker(time.ticker())
+        return FleetMember.builder(registry).id(id).clock(time).ticker(ticker())
                 .collectors(List.of(facts, Collector.of("app.deploy", (r, c) -> "ok"))).tags("web", "eu").fact("rack", "12");
     }
 
@@ -58,7 +79,8 @@ class FleetMemberTest {
         for (int i = 0; i < 4; i++) {
             long before = m.writes();
             time.advance(Duration.ofMinutes(5));
-            await().until(() -> m.writes() > before);
+            int beats = i + 1;
+            await().until(() -> m.writes() > before && heartbeatsScheduled.get() >= beats);
         }
         assertThat(registry.get("fleet/hosts/web-2")).as("alive after 20 minutes with a 15 minute ttl").isPresent();
         // one write per heartbeat: 12 per host per hour
@@ -78,7 +100,8 @@ class FleetMemberTest {
         for (int i = 1; i <= 5; i++) {
             long before = m.writes();
             time.advance(Duration.ofMinutes(5));
-            await().until(() -> m.writes() > before);
+            int beats = i;
+            await().until(() -> m.writes() > before && heartbeatsScheduled.get() >= beats);
         }
         assertThat(factsRuns).as("facts read every 10 minutes").hasValue(3);
         assertThat(m.writes()).as("no write beyond the heartbeats").isEqualTo(6);
