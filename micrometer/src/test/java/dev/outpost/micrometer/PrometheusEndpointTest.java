@@ -58,6 +58,23 @@ class PrometheusEndpointTest {
     }
 
     @Test
+    void aScraperThatReconnectsTheMomentAResponseEndsIsServedAtTheCap() throws Exception {
+        // the slot was given back after the close, so a client that read a response to its end (the close) and came
+        // straight back could still find it taken, at a cap of one, and be closed at once with no response
+        try (PrometheusEndpoint e = PrometheusEndpoint.builder(meters).port(0).maxConnections(1).maxConnectionsPerClient(1)
+                .build().start()) {
+            for (int i = 0; i < 200; i++) {
+                try (Socket s = new Socket("127.0.0.1", e.address().getPort())) {
+                    s.setSoTimeout(10_000);
+                    s.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                    assertThat(answer).as("scrape " + i).startsWith("HTTP/1.1 200 ");
+                }
+            }
+        }
+    }
+
+    @Test
     void aHeadOverEightKibIsRefusedAndNothingOfTheRequestIsEchoed() throws Exception {
         try (PrometheusEndpoint e = PrometheusEndpoint.builder(meters).port(0).build().start();
                 Socket s = new Socket("127.0.0.1", e.address().getPort())) {

@@ -146,8 +146,9 @@ public final class ScrapeConnections {
 
     private void release(Socket socket, InetAddress client) {
         open.remove(socket);
-        closeQuietly(socket);
+        // before the close: a scraper that read its response to the end (the close) may come straight back
         slots.release(client);
+        closeQuietly(socket);
     }
 
     /** Closes connections past their deadline: a read timeout alone lets a client drip one byte per timeout forever. */
