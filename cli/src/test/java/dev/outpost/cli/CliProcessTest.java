@@ -350,9 +350,13 @@ class CliProcessTest {
         try (SqsTransport transport = SqsTransport.builder().configure(clientConfig).build();
              Client client = Client.builder(transport).configure(clientConfig).build().start()) {
             List<CompletableFuture<Response>> calls = new ArrayList<>();
+            // every run is held until the SIGTERM: the first worker cannot have answered all before it, however slow
+            // the client's view of its answers on a loaded machine
+            Path hold = Files.createFile(dir.resolve("hold"));
+            Path runs = Files.createDirectory(dir.resolve("runs"));
             for (int i = 0; i < 30; i++) {
-                CompletableFuture<Response> f = client.call(Request.builder("test.slow").param("ms", 400).build(),
-                        Duration.ofSeconds(120));
+                CompletableFuture<Response> f = client.call(Request.builder("test.slow").param("ms", 400)
+                        .param("holdWhile", hold.toString()).param("startedIn", runs.toString()).build(), Duration.ofSeconds(120));
                 f.thenAccept(r -> {
                     if (r.isOk()) {
                         answered.add(r.requestId());
@@ -362,11 +366,15 @@ class CliProcessTest {
                 });
                 calls.add(f);
             }
-            await().atMost(Duration.ofSeconds(60)).until(() -> answered.size() >= 4);
+            await().atMost(Duration.ofSeconds(60)).until(() -> count(runs) >= 4); // its 4 slots busy
             first.destroy(); // SIGTERM, with requests running and more waiting
+            awaitErr("first", "outpost: stopping");
+            Files.delete(hold); // the runs the drain waits for end
             assertThat(first.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(err("first")).contains("stopped");
             assertThat(first.exitValue()).as("the JVM's exit after SIGTERM, drained or not (cli/README.md)").isEqualTo(128 + 15);
+            // the drained runs were answered before the exit; their answers may still be on their way to the client
+            await().atMost(Duration.ofSeconds(60)).until(() -> answered.size() >= 4);
             int afterFirst = answered.size();
             assertThat(afterFirst).as("the first worker answered some, not all").isBetween(4, 29);
 
@@ -423,6 +431,20 @@ class CliProcessTest {
             await().atMost(Duration.ofSeconds(60)).until(() -> out(name).contains(text));
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             throw new AssertionError(name + ": " + out(name) + err(name), e);
+        }
+    }
+
+    private void awaitErr(String name, String text) throws Exception {
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> err(name).contains(text));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(name + ": " + out(name) + err(name), e);
+        }
+    }
+
+    private static long count(Path directory) throws Exception {
+        try (var files = Files.list(directory)) {
+            return files.count();
         }
     }
 
