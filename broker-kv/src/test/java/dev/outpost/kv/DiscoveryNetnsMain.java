@@ -10,8 +10,8 @@ import java.util.Optional;
 /**
  * The two sides of {@link BroadcastDiscoveryTest}, each run in its own network namespace:
  * {@code respond ADDRESS PORT BROADCAST KEY-FILE} answers for {@code svc/billing}, signed with the
- * key in KEY-FILE, until stdin closes; {@code find BROADCAST-ADDRESS PORT PUBLIC-KEY} prints what a
- * find sent there heard that PUBLIC-KEY signed.
+ * key in KEY-FILE, until stdin closes; {@code find BROADCAST-ADDRESS PORT PUBLIC-KEY SECONDS} prints what a
+ * find sent there heard, within SECONDS, that PUBLIC-KEY signed.
  */
 public final class DiscoveryNetnsMain {
     private DiscoveryNetnsMain() {}
@@ -34,7 +34,7 @@ public final class DiscoveryNetnsMain {
         } else {
             Optional<DiscoveryClient.Found> found = DiscoveryClient.find(new InetSocketAddress(args[1], port), "svc/billing",
                     DiscoveryKeys.publicKey(args[3]),
-                    Duration.ofSeconds(3));
+                    Duration.ofSeconds(Long.parseLong(args[4])));
             System.out.println(found.map(f -> "FOUND " + f.broker() + " from " + f.from().getAddress().getHostAddress() + " " + f.reach())
                     .orElse("NONE"));
         }
