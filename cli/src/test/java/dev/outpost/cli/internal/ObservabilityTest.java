@@ -57,14 +57,19 @@ class ObservabilityTest {
                     c.call(dev.outpost.Request.builder("outpost.ping").build(), java.time.Duration.ofSeconds(10)).get();
                 }
                 String url = o.describe().replaceFirst("^; metrics on ", "");
-                String body = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                        java.net.URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-                assertThat(body).contains("outpost_worker_requests_seconds_count{collector=\"outpost.ping\",outcome=\"ok\"} 1");
-                if (histograms) {
-                    assertThat(body).contains("outpost_worker_requests_seconds_bucket{");
-                } else {
-                    assertThat(body).doesNotContain("outpost_worker_requests_seconds_bucket").contains("outpost_worker_requests_seconds_max");
-                }
+                // the worker times a request (its listener's onCompleted) after publishing the answer and releasing
+                // its slot, so neither the answer nor the worker's close says the timer has it yet
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() -> {
+                    String body = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                    assertThat(body).contains("outpost_worker_requests_seconds_count{collector=\"outpost.ping\",outcome=\"ok\"} 1");
+                    if (histograms) {
+                        assertThat(body).contains("outpost_worker_requests_seconds_bucket{");
+                    } else {
+                        assertThat(body).doesNotContain("outpost_worker_requests_seconds_bucket")
+                                .contains("outpost_worker_requests_seconds_max");
+                    }
+                });
             } finally {
                 Runtime.getRuntime().removeShutdownHook(daemon.hook());
                 daemon.stopAll();
