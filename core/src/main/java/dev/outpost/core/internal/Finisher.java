@@ -165,7 +165,17 @@ final class Finisher {
             return;
         }
         (succeeded ? counters.succeeded : counters.failed).increment();
-        finish(f, acking(f.delivery));
+        CompletableFuture<Void> ack = acking(f.delivery);
+        told(f, response);
+        finish(f, ack);
+    }
+
+    /**
+     * The listener and the audit log hear of a completed request before it leaves the in-flight set: a shutdown waits
+     * for that set, and an answer published on the transport's thread (SQS) would otherwise let it end, and a daemon
+     * close its audit log, before the request's line was recorded.
+     */
+    private void told(InFlight f, Response response) {
         long nanos = s.ticker().getAsLong() - f.receivedNanos;
         guard.run("listener onCompleted", () -> s.listener().onCompleted(f.request, response, Duration.ofNanos(nanos)));
         audit(f, response.status().code(), nanos);
@@ -185,10 +195,8 @@ final class Finisher {
             }
             (succeeded ? counters.succeeded : counters.failed).increment();
             CompletableFuture<Void> ack = acking(f.delivery);
+            told(f, response);
             finish(f, ack);
-            long nanos = s.ticker().getAsLong() - f.receivedNanos;
-            guard.run("listener onCompleted", () -> s.listener().onCompleted(f.request, response, Duration.ofNanos(nanos)));
-            audit(f, response.status().code(), nanos);
             return ack;
         }).thenCompose(x -> x);
     }

@@ -73,6 +73,58 @@ class WorkerAuditTest {
     }
 
     @Test
+    void aWorkersShutdownWaitsForTheLastRequestsListenerAndAuditLine() throws Exception {
+        CountDownLatch heard = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        dev.outpost.core.WorkerListener slow = new dev.outpost.core.WorkerListener() {
+            @Override
+            public void onCompleted(Request request, Response response, Duration elapsed) {
+                heard.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        java.util.concurrent.ExecutorService sdk = java.util.concurrent.Executors.newSingleThreadExecutor();
+        CountDownLatch sendsMayComplete = new CountDownLatch(1);
+        try (InMemoryTransport transport = InMemoryTransport.create();
+             AuditLog audit = AuditLog.builder(lines -> { }).build().start();
+             // as on SQS, a send completes on the transport's own thread, not the worker's
+             Worker worker = Worker.builder(new dev.outpost.spi.ForwardingTransport(transport) {
+                 @Override
+                 public CompletableFuture<Void> send(String destination, Message message) {
+                     CompletableFuture<Void> sent = new CompletableFuture<>();
+                     super.send(destination, message).whenComplete((v, e) -> sdk.execute(() -> {
+                         try {
+                             sendsMayComplete.await(); // the worker's thread is long gone by then
+                         } catch (InterruptedException stopped) {
+                             Thread.currentThread().interrupt();
+                         }
+                         sent.complete(v);
+                     }));
+                     return sent;
+                 }
+             }).collector(echo()).audit(audit).listener(slow).drainTimeout(Duration.ofSeconds(30))
+                     .pollWait(Duration.ofMillis(50)).build().start();
+             Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start()) {
+            assertThat(client.call(Request.builder("echo").param("n", 1).build(), Duration.ofSeconds(20)).get().isOk()).isTrue();
+            sendsMayComplete.countDown();
+            assertThat(heard.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            CompletableFuture<dev.outpost.ShutdownResult> stopping = worker.shutdown();
+            // before: the request left the in-flight set before its listener and audit line, so the shutdown (a daemon's
+            // last step before it closes its audit log) ended with the line not yet recorded
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(20)).until(() -> !stopping.isDone());
+            release.countDown();
+            stopping.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(audit.written() + audit.buffered()).as("the line is recorded once the shutdown ends").isEqualTo(1);
+        } finally {
+            sdk.shutdownNow();
+        }
+    }
+
+    @Test
     void aBlockedSinkNeverHoldsUpTheWorker() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         AuditSink stuck = lines -> {
