@@ -12,8 +12,10 @@ import java.time.Duration;
  * method has an empty default, so a listener overrides only what it needs; {@link #NONE} does
  * nothing.
  *
- * <p>Methods are called on the worker's threads and must return quickly. Anything a listener
- * throws, {@link Error}s included, is logged, counted in the status and otherwise ignored.
+ * <p>Methods are called on the worker's threads (or the transport's, where an answer's send
+ * completes) and must return quickly: a request stays in flight, and a shutdown's drain waits for
+ * it, until its listener returned. Anything a listener throws, {@link Error}s included, is
+ * logged, counted in the status and otherwise ignored.
  */
 public interface WorkerListener {
 
