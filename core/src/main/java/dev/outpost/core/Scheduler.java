@@ -255,16 +255,34 @@ public final class Scheduler implements AutoCloseable {
 
         @Override
         public void run() {
+            byte[] body = null;
             try {
-                runOnce();
+                body = runOnce();
             } catch (Throwable t) {
                 log.error("scheduler: job {} failed outside its collector", job.collector().name(), t);
             } finally {
+                // the run is over once its answer is made: a tick due as it is published starts the next one
                 busy.set(false);
+            }
+            if (body != null) {
+                publish(body);
             }
         }
 
-        private void runOnce() {
+        private void publish(byte[] body) {
+            try {
+                transport.send(job.destination(), Message.of(body)).whenComplete((v, e) -> {
+                    if (e != null) {
+                        log.warn("scheduler: could not publish {} to '{}': {}", job.collector().name(), job.destination(),
+                                e.toString());
+                    }
+                });
+            } catch (Throwable t) {
+                log.error("scheduler: job {} could not be published", job.collector().name(), t);
+            }
+        }
+
+        private byte[] runOnce() {
             Request request = Request.builder(job.collector().name()).params(job.params())
                     .target(job.target().orElse(workerId)).build();
             Instant started = clock.instant();
@@ -289,11 +307,7 @@ public final class Scheduler implements AutoCloseable {
                         ErrorCodes.UNENCODABLE_RESULT, "the result cannot be encoded (incident " + incident + ")"), workerId, 1,
                         started, clock.instant()), Optional.empty());
             }
-            transport.send(job.destination(), Message.of(body)).whenComplete((v, e) -> {
-                if (e != null) {
-                    log.warn("scheduler: could not publish {} to '{}': {}", job.collector().name(), job.destination(), e.toString());
-                }
-            });
+            return body;
         }
     }
 

@@ -52,6 +52,46 @@ class SchedulerTest {
     }
 
     @Test
+    void aTickDueWhileTheLastAnswerIsStillBeingPublishedIsNotSkipped() throws Exception {
+        CountDownLatch sending = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger sends = new AtomicInteger();
+        AtomicInteger reads = new AtomicInteger();
+        java.util.function.LongSupplier ticks = time.ticker();
+        try (InMemoryTransport memory = InMemoryTransport.create()) {
+            dev.outpost.spi.Transport slowFirstSend = new dev.outpost.spi.ForwardingTransport(memory) {
+                @Override
+                public java.util.concurrent.CompletableFuture<Void> send(String destination, Message message) {
+                    if (sends.incrementAndGet() == 1) { // a transport taking its time over the first answer
+                        sending.countDown();
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    return super.send(destination, message);
+                }
+            };
+            try (Scheduler s = Scheduler.builder(slowFirstSend).clock(time).ticker(() -> {
+                reads.incrementAndGet();
+                return ticks.getAsLong();
+            }).job(Scheduler.Job.every(Duration.ofSeconds(5), Collectors.of("_processes", (r, c) -> Map.of("count", 42)), "records"))
+                    .build().start()) {
+                assertThat(sending.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                time.advance(Duration.ofSeconds(5));
+                int before = reads.get();
+                await().atMost(Duration.ofSeconds(20)).until(() -> reads.get() >= before + 4); // the loop looked at the tick
+                // before: the first run counted as busy until its answer was published, so this tick was skipped
+                assertThat(s.status().get(0).skipped()).isZero();
+                release.countDown();
+                await().atMost(Duration.ofSeconds(20)).until(() -> memory.peek("records").size() == 2);
+                assertThat(s.status().get(0).runs()).isEqualTo(2);
+            }
+        }
+    }
+
+    @Test
     void ticksMissedWhileARunOverranAreSkippedAndCountedNotCaughtUp() throws Exception {
         CountDownLatch inFirstRun = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
