@@ -56,15 +56,16 @@ public final class AnswerRouter {
             return;
         }
         CallState cs = active.get(r.requestId());
+        // counted once handed over: who waits for the count (tests, status) then finds the answer where it went
         if (cs != null) {
-            answers.increment();
             cs.onResponse(r);
+            answers.increment();
             return;
         }
         Ping ping = pings.get(r.requestId());
         if (ping != null) {
-            answers.increment();
             ping.answer().accept(r);
+            answers.increment();
             return;
         }
         CallState old;
