@@ -217,7 +217,7 @@ public final class Outpost implements Runnable {
         return f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile()) + ": " + reason;
     }
 
-    private static java.util.Optional<String> hint(Throwable t) {
+    static java.util.Optional<String> hint(Throwable t) {
         if (t instanceof ConfigException) {
             return java.util.Optional.of("fix the key named above where it was set; outpost help COMMAND lists the"
                     + " keys each command reads (docs/configuration.md has them all)");
@@ -239,6 +239,10 @@ public final class Outpost implements Runnable {
             return java.util.Optional.of("check outpost.ops.slack.api-url and that this host can reach it (a proxy?);"
                     + " outpost ops runs the console without Slack");
         }
+        if (bindFailure(t)) {
+            return java.util.Optional.of("another process listens on that address: stop it, or set another port"
+                    + " (outpost.metrics.prometheus.port, outpost.records.http.port or outpost.broker.discovery.bind)");
+        }
         if (t instanceof KeyFileException) {
             return java.util.Optional.of("check the file named above: keys and known-senders files must be owner-only");
         }
@@ -246,6 +250,15 @@ public final class Outpost implements Runnable {
             return java.util.Optional.of("is a worker reading that queue? outpost ping --to QUEUE");
         }
         return java.util.Optional.of("run again with --verbose for the stack trace");
+    }
+
+    private static boolean bindFailure(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.net.BindException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -212,6 +212,17 @@ class CliTest {
     }
 
     @Test
+    void aPortAnotherProcessHoldsIsAnIoErrorWhoseHintNamesThePortKeys() {
+        // what a daemon's endpoint says when its port is taken (the metrics endpoint, the record store, discovery)
+        Exception taken = new java.io.IOException("cannot bind the metrics endpoint to 127.0.0.1:9400: Address already in use",
+                new java.net.BindException("Address already in use"));
+        assertThat(Outpost.exitCode(taken)).isEqualTo(ExitCodes.IO_ERROR);
+        // before: "run again with --verbose for the stack trace", which says nothing more
+        assertThat(Outpost.hint(new java.io.UncheckedIOException((java.io.IOException) taken))).hasValueSatisfying(h ->
+                assertThat(h).contains("another process listens", "outpost.metrics.prometheus.port"));
+    }
+
+    @Test
     void keygenNeverOverwritesAKey() throws Exception {
         assertThat(run("keygen", "a", "--dir", dir.toString()).code()).isZero();
         String before = Files.readString(dir.resolve("a.key"));
