@@ -212,7 +212,7 @@ final class KvCommand {
 
     @Command(name = "list", description = "Lists the keys under a prefix.")
     static final class ListKeys extends Sub {
-        @Parameters(index = "0", paramLabel = "PREFIX", defaultValue = "")
+        @Parameters(index = "0", paramLabel = "PREFIX")
         String prefix;
 
         @Override
@@ -227,7 +227,7 @@ final class KvCommand {
 
     @Command(name = "watch", description = "Prints every change under a prefix until Ctrl-C.")
     static final class Watch extends Sub {
-        @Parameters(index = "0", paramLabel = "PREFIX", defaultValue = "")
+        @Parameters(index = "0", paramLabel = "PREFIX")
         String prefix;
 
         @Override
@@ -253,7 +253,8 @@ final class KvCommand {
 
     @Command(name = "export", description = "Writes the entries under prefixes as JSON lines (to --out or standard output).")
     static final class Export extends Sub {
-        @Parameters(paramLabel = "PREFIX", arity = "0..*")
+        // a listing never crosses namespaces (NAMESPACE/…): there is no "everything" to default to
+        @Parameters(paramLabel = "PREFIX", arity = "1..*")
         List<String> prefixes = List.of();
 
         @Option(names = "--out", paramLabel = "FILE")
@@ -261,7 +262,7 @@ final class KvCommand {
 
         @Override
         int run(Registry r) throws Exception {
-            String[] p = prefixes.isEmpty() ? new String[] {""} : prefixes.toArray(String[]::new);
+            String[] p = prefixes.toArray(String[]::new);
             if (file == null) {
                 RegistryExport.write(r, out(), p);
                 out().flush();

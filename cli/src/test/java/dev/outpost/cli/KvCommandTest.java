@@ -41,6 +41,16 @@ class KvCommandTest {
     }
 
     @Test
+    void listWatchAndExportWithoutAPrefixAskForOne() {
+        // a listing never crosses namespaces, so no prefix cannot mean "everything": say what is missing
+        for (String sub : new String[] {"list", "watch", "export"}) {
+            CliTest.Run run = kv(sub);
+            assertThat(run.code()).as(sub + ": " + run.err()).isEqualTo(ExitCodes.USAGE);
+            assertThat(run.err()).as(sub).contains("PREFIX").contains("outpost kv " + sub + " --help");
+        }
+    }
+
+    @Test
     void aStoredValueCannotDriveTheTerminalInAnyFormat() {
         String hostile = "x\u009B2J\u202Ey\u001B]0;t\u0007";
         assertThat(kv("put", "svc/h", Json.object().put("v", hostile).toString()).code()).isZero();
