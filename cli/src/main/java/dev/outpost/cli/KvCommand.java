@@ -13,6 +13,7 @@ import dev.outpost.kv.RemoteRegistry;
 import dev.outpost.kv.SqliteRegistry;
 import dev.outpost.spi.Registry;
 import dev.outpost.spi.RegistryEntry;
+import dev.outpost.spi.RegistryException;
 import dev.outpost.spi.RegistryWatcher;
 import dev.outpost.spi.Transport;
 import java.io.PrintWriter;
@@ -124,7 +125,18 @@ final class KvCommand {
         public Integer call() throws Exception {
             try (Session s = kv.open()) {
                 return run(s.registry);
+            } catch (RegistryException.InvalidKey e) {
+                if (!keysFromCommandLine()) {
+                    throw e;
+                }
+                // a typo on the command line, not an answer of the registry: usage (64) and the command's help
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
             }
+        }
+
+        /** Whether the keys this subcommand uses are the user's arguments (not read from a file). */
+        boolean keysFromCommandLine() {
+            return true;
         }
 
         abstract int run(Registry registry) throws Exception;
@@ -288,6 +300,11 @@ final class KvCommand {
         @Option(names = "--mode", defaultValue = "ADD", paramLabel = "MODE",
                 description = "${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
         ImportMode mode;
+
+        @Override
+        boolean keysFromCommandLine() {
+            return false;
+        }
 
         @Override
         int run(Registry r) throws Exception {

@@ -51,6 +51,18 @@ class KvCommandTest {
     }
 
     @Test
+    void aKeyTheRegistryCannotTakeIsAUsageErrorNotAFailedAnswer() {
+        // exit 1 says "the registry said no" (an existing key, a stale version); a malformed key is a typo on the command line
+        for (String[] args : new String[][] {{"get", "no-slash"}, {"put", "no slash", "{}"}, {"update", "x", "{}"},
+                {"delete", "x"}, {"list", "no-slash"}, {"export", "a/", "no-slash"}}) {
+            CliTest.Run run = kv(args);
+            assertThat(run.code()).as(String.join(" ", args) + ": " + run.err()).isEqualTo(ExitCodes.USAGE);
+            assertThat(run.err()).as(args[0]).contains("invalid key").contains("outpost kv " + args[0] + " --help")
+                    .doesNotContain("--verbose");
+        }
+    }
+
+    @Test
     void aStoredValueCannotDriveTheTerminalInAnyFormat() {
         String hostile = "x\u009B2J\u202Ey\u001B]0;t\u0007";
         assertThat(kv("put", "svc/h", Json.object().put("v", hostile).toString()).code()).isZero();
