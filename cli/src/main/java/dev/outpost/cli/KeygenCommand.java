@@ -2,7 +2,6 @@ package dev.outpost.cli;
 
 import dev.outpost.core.files.OwnerOnlyFiles;
 import dev.outpost.kv.DiscoveryKeys;
-import dev.outpost.nacl.KeyFileException;
 import dev.outpost.nacl.KeyFiles;
 import dev.outpost.nacl.NaclKeyPair;
 import java.io.PrintWriter;
@@ -62,7 +61,7 @@ final class KeygenCommand implements Callable<Integer> {
         Path pub = d.resolve(name + ".pub");
         // not following links: a dangling link where the .pub goes must stop us before the secret key is written
         if (Files.exists(pub, LinkOption.NOFOLLOW_LINKS) || Files.exists(secret, LinkOption.NOFOLLOW_LINKS)) {
-            throw new KeyFileException(Files.exists(pub, LinkOption.NOFOLLOW_LINKS) ? pub : secret,
+            throw new AlreadyThereException(Files.exists(pub, LinkOption.NOFOLLOW_LINKS) ? pub : secret,
                     "already exists; refusing to overwrite a key");
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -92,7 +91,7 @@ final class KeygenCommand implements Callable<Integer> {
         Path file = outFile.toAbsolutePath().normalize();
         // not following links, as for a sealed-codec key: a link where the key goes is refused, not written through
         if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            throw new KeyFileException(file, "already exists; refusing to overwrite a key");
+            throw new AlreadyThereException(file, "already exists; refusing to overwrite a key");
         }
         String publicKey = DiscoveryKeys.generate(file);
         PrintWriter out = spec.commandLine().getOut();

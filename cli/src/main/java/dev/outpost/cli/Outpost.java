@@ -243,6 +243,10 @@ public final class Outpost implements Runnable {
             return java.util.Optional.of("another process listens on that address: stop it, or set another port"
                     + " (outpost.metrics.prometheus.port, outpost.records.http.port or outpost.broker.discovery.bind)");
         }
+        if (t instanceof AlreadyThereException) {
+            return java.util.Optional.of("nothing was changed: keys and senders are never overwritten; choose another NAME,"
+                    + " --dir or --out, or outpost senders revoke the listed one first");
+        }
         if (t instanceof KeyFileException) {
             return java.util.Optional.of("check the file named above: keys and known-senders files must be owner-only");
         }

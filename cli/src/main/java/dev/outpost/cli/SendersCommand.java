@@ -102,10 +102,10 @@ final class SendersCommand {
             if (Files.exists(target.file)) {
                 KnownSenders current = KnownSenders.load(target.file);
                 if (current.find(k).isPresent()) {
-                    throw new KeyFileException(target.file, "already lists key " + k.keyIdHex() + " (revoke it first to change it)");
+                    throw new AlreadyThereException(target.file, "already lists key " + k.keyIdHex() + " (revoke it first to change it)");
                 }
                 if (current.all().stream().anyMatch(s -> s.name().equals(name))) {
-                    throw new KeyFileException(target.file, "already has a sender named '" + name + "'");
+                    throw new AlreadyThereException(target.file, "already has a sender named '" + name + "'");
                 }
             }
             lines.add(k.base64() + " " + name + (collectors == null ? "" : " " + collectors));

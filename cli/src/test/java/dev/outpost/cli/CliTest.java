@@ -234,6 +234,23 @@ class CliTest {
     }
 
     @Test
+    void aKeyOrSenderThatIsThereAlreadyGetsAHintAboutWhatToDoNotAboutPermissions() throws Exception {
+        Path keys = dir.resolve("keys");
+        assertThat(run("keygen", "a", "--dir", keys.toString()).code()).isZero();
+        assertThat(run("keygen", "c", "--dir", keys.toString()).code()).isZero();
+        Path file = dir.resolve("known_senders");
+        assertThat(run("senders", "add", keys.resolve("a.pub").toString(), "--name", "a", "--file", file.toString()).code()).isZero();
+        // before: "keys and known-senders files must be owner-only", about files that were owner-only
+        for (Run refused : List.of(run("keygen", "a", "--dir", keys.toString()),
+                run("keygen", "--discovery", "--out", keys.resolve("a.key").toString()),
+                run("senders", "add", keys.resolve("a.pub").toString(), "--name", "b", "--file", file.toString()),
+                run("senders", "add", keys.resolve("c.pub").toString(), "--name", "a", "--file", file.toString()))) {
+            assertThat(refused.code()).as(refused.err()).isEqualTo(ExitCodes.IO_ERROR);
+            assertThat(refused.err()).as(refused.err()).contains("nothing was changed").doesNotContain("owner-only");
+        }
+    }
+
+    @Test
     void keygenDiscoveryMakesAKeyTheBrokerSignsWithAndTheHostsPinnedKeyVerifies() throws Exception {
         Path key = dir.resolve("broker/discovery.key");
         Run r = run("keygen", "--discovery", "--out", key.toString());
