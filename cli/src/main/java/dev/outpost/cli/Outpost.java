@@ -198,8 +198,17 @@ public final class Outpost implements Runnable {
      * file's text may carry them) turned into spaces, as in tables.
      */
     static String message(Throwable t) {
-        String m = t instanceof java.nio.file.FileSystemException f ? fileMessage(f) : t.getMessage();
+        String m = t instanceof java.nio.file.FileSystemException f ? fileMessage(f)
+                : t instanceof ConfigException c && c.problems().size() > 1 ? problems(c) : t.getMessage();
         return m == null || m.isBlank() ? t.getClass().getSimpleName() : Output.printable(m.replaceAll("\\s+", " "));
+    }
+
+    /** Several problems, one per line in the exception's message: on one line they need a separator of their own. */
+    private static String problems(ConfigException c) {
+        // numbered: a problem's own text may hold "; " ("...(set in FILE); did you mean ...?")
+        java.util.List<ConfigException.Problem> all = c.problems();
+        return all.size() + " configuration problems: " + java.util.stream.IntStream.range(0, all.size())
+                .mapToObj(i -> "(" + (i + 1) + ") " + all.get(i)).collect(java.util.stream.Collectors.joining(" "));
     }
 
     /** A file system error's message is often the path alone ("outpost: /etc/x"): add what is wrong with it. */

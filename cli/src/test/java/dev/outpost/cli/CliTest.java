@@ -223,6 +223,16 @@ class CliTest {
     }
 
     @Test
+    void severalConfigurationProblemsAreOneLineWithEachProblemSetApart() {
+        Run r = run("worker", "-D", "outpost.worker.concurency=3", "-D", "outpost.worker.pol-wait=1s");
+        assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.CONFIG);
+        String line = r.err().lines().findFirst().orElseThrow();
+        // before: "...did you mean outpost.worker.concurrency? outpost.worker.pol-wait: ..." ran the problems together
+        assertThat(line).startsWith("outpost: 2 configuration problems: (1) outpost.worker.")
+                .contains(" (2) outpost.worker.").contains("concurency").contains("pol-wait");
+    }
+
+    @Test
     void keygenNeverOverwritesAKey() throws Exception {
         assertThat(run("keygen", "a", "--dir", dir.toString()).code()).isZero();
         String before = Files.readString(dir.resolve("a.key"));
