@@ -262,6 +262,18 @@ public final class Outpost implements Runnable {
         if (t instanceof CallTimeoutException) {
             return java.util.Optional.of("is a worker reading that queue? outpost ping --to QUEUE");
         }
+        // the registry's own answers (exit 1), not failures of the command: say what to do instead
+        if (t instanceof RegistryException.KeyExists || t instanceof RegistryException.VersionConflict) {
+            return java.util.Optional.of("nothing was changed: outpost kv get KEY shows the current version; put --version N"
+                    + " replaces version N");
+        }
+        if (t instanceof RegistryException.NoSuchKey) {
+            return java.util.Optional.of("nothing was changed: outpost kv put KEY JSON creates the key");
+        }
+        if (t instanceof RegistryException.Forbidden) {
+            return java.util.Optional.of("nothing was changed: the broker's namespace rules refused this sender; present the"
+                    + " namespace's access key (outpost.kv.access-key) or ask for a place in its readers or writers");
+        }
         return java.util.Optional.of("run again with --verbose for the stack trace");
     }
 

@@ -63,6 +63,20 @@ class KvCommandTest {
     }
 
     @Test
+    void aRefusalOfTheRegistryIsHintedAtWhatToDoNotAtAStackTrace() {
+        assertThat(kv("put", "svc/a", "{}").code()).isZero();
+        // before: "run again with --verbose for the stack trace", as if the command had failed, for the registry's plain answers
+        for (String[] args : new String[][] {{"put", "svc/a", "{}"}, {"put", "svc/a", "{}", "--version", "7"},
+                {"update", "svc/none", "{}"}}) {
+            CliTest.Run run = kv(args);
+            assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.SOME_FAILED);
+            assertThat(run.err()).as(run.err()).contains("hint: nothing was changed").doesNotContain("--verbose");
+        }
+        assertThat(Outpost.hint(new dev.outpost.spi.RegistryException.Forbidden("svc/a", "no"))).hasValueSatisfying(h ->
+                assertThat(h).contains("nothing was changed").contains("outpost.kv.access-key"));
+    }
+
+    @Test
     void aStoredValueCannotDriveTheTerminalInAnyFormat() {
         String hostile = "x\u009B2J\u202Ey\u001B]0;t\u0007";
         assertThat(kv("put", "svc/h", Json.object().put("v", hostile).toString()).code()).isZero();
