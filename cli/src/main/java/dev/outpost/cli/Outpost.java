@@ -76,8 +76,14 @@ public final class Outpost implements Runnable {
                 System.setProperty("org.slf4j.simpleLogger.log." + logger, "error");
             }
         }
-        // as the command exits, an SDK call still retrying completes after its event loop ended: Netty says so at ERROR
-        // ("Failed to submit a listener notification task. Event loop shut down?"), about nothing left to do
+    }
+
+    /**
+     * As a command exits or a daemon stops, an SDK call still under way completes after its event loop ended: Netty says
+     * so at ERROR with a stack trace ("Failed to submit a listener notification task. Event loop shut down?"), about
+     * nothing left to do.
+     */
+    private static void quietEventLoopShutdown() {
         String rejected = "org.slf4j.simpleLogger.log.io.netty.util.concurrent.DefaultPromise.rejectedExecution";
         if (System.getProperty(rejected) == null) {
             System.setProperty(rejected, "off");
@@ -114,6 +120,7 @@ public final class Outpost implements Runnable {
             if (commands.size() == 1 && !DAEMONS.contains(commands.get(0))) {
                 quietRepeatedWarnings(commands.get(0));
             }
+            quietEventLoopShutdown();
         }
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         String slackAuthTest = "org.slf4j.simpleLogger.log.com.slack.api.methods.impl.TeamIdCache";
