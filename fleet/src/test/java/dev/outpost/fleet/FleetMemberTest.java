@@ -34,20 +34,11 @@ class FleetMemberTest {
      * clock on seeing the write alone could move it before that reading: the next heartbeat then came a whole period
      * later than the test moved the clock, and the await for its write failed.
      */
-    final AtomicInteger heartbeatsScheduled = new AtomicInteger();
+    /** What the test waits for before it moves the clock past scheduled work (see {@link SchedulingTicker}). */
+    final java.util.concurrent.atomic.AtomicInteger heartbeatsScheduled = new java.util.concurrent.atomic.AtomicInteger();
 
-    private java.util.function.LongSupplier ticker() {
-        java.util.function.LongSupplier ticks = time.ticker();
-        return () -> {
-            boolean next = StackWalker.getInstance().walk(frames -> frames
-                    .map(f -> f.getClassName() + "." + f.getMethodName())
-                    .dropWhile(m -> !m.equals("dev.outpost.fleet.internal.Sweeper.schedule")).skip(1).findFirst()
-                    .filter(m -> m.equals("dev.outpost.fleet.FleetMember.heartbeatTask")).isPresent());
-            if (next) {
-                heartbeatsScheduled.incrementAndGet();
-            }
-            return ticks.getAsLong();
-        };
+    private SchedulingTicker ticker() {
+        return new SchedulingTicker(time.ticker(), "dev.outpost.fleet.FleetMember.heartbeatTask", heartbeatsScheduled);
     }
 
     private FleetMember.Builder member(String id) {

@@ -25,20 +25,11 @@ class RolloutTest {
      * results alone could move it before that reading: the pause then ended a full pause later, and the rollout waited
      * for good.
      */
+    /** What the test waits for before it moves the clock past scheduled work (see {@link SchedulingTicker}). */
     final java.util.concurrent.atomic.AtomicInteger pausesBegun = new java.util.concurrent.atomic.AtomicInteger();
 
-    private java.util.function.LongSupplier ticker() {
-        java.util.function.LongSupplier time = hosts.time.ticker();
-        return () -> {
-            boolean pause = StackWalker.getInstance().walk(frames -> frames
-                    .map(f -> f.getClassName() + "." + f.getMethodName())
-                    .dropWhile(m -> !m.equals("dev.outpost.fleet.internal.Sweeper.schedule")).skip(1).findFirst()
-                    .filter(m -> m.equals("dev.outpost.fleet.internal.CallState.pump")).isPresent());
-            if (pause) {
-                pausesBegun.incrementAndGet();
-            }
-            return time.getAsLong();
-        };
+    private SchedulingTicker ticker() {
+        return new SchedulingTicker(hosts.time.ticker(), "dev.outpost.fleet.internal.CallState.pump", pausesBegun);
     }
 
     @AfterEach
