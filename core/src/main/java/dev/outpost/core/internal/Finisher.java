@@ -41,6 +41,8 @@ final class Finisher {
     private final Semaphore slots;
     private final SlotSet<InFlight> inFlight;
     private final PendingAnswers pendingAnswers = new PendingAnswers();
+    /** Set while this worker's listener runs here: on the transport's thread too, a drain waits for it. */
+    private final ThreadLocal<Boolean> listening = new ThreadLocal<>();
 
     Finisher(WorkerSettings settings, WorkerCounters counters, Refusals refusals, Guard guard, CollectorRunner runner,
             Optional<DedupeCache> dedupe, Semaphore slots, SlotSet<InFlight> inFlight) {
@@ -177,7 +179,7 @@ final class Finisher {
      */
     private void told(InFlight f, Response response) {
         long nanos = s.ticker().getAsLong() - f.receivedNanos;
-        guard.run("listener onCompleted", () -> s.listener().onCompleted(f.request, response, Duration.ofNanos(nanos)));
+        listen("listener onCompleted", () -> s.listener().onCompleted(f.request, response, Duration.ofNanos(nanos)));
         audit(f, response.status().code(), nanos);
     }
 
@@ -271,7 +273,7 @@ final class Finisher {
         } else {
             refusals.recordQuietly(reason, detail); // a filter's routine silence (not selected): counted, not warned
         }
-        guard.run("listener onRejected", () -> s.listener().onRejected(d, reason, detail));
+        listen("listener onRejected", () -> s.listener().onRejected(d, reason, detail));
         audit(f, "rejected:" + reason.code(), s.ticker().getAsLong() - f.receivedNanos);
         CompletableFuture<Void> answered = CompletableFuture.completedFuture(null);
         Optional<String> to = f.request == null ? Optional.empty() : f.request.replyTo().or(s::responses);
@@ -309,7 +311,7 @@ final class Finisher {
             counters.internalErrors.increment();
             Delivery d = f.delivery;
             String incident = runner.incident("unexpected failure handling delivery " + d.id(), t);
-            guard.run("listener onError", () -> s.listener().onError("handling delivery " + d.id(), t));
+            listen("listener onError", () -> s.listener().onError("handling delivery " + d.id(), t));
             // Claimed already: by shutdown, or by a finish that issued its ack or retry (released), and then
             // nothing is left to do; or by the finish that just threw (a codec's Error, a transport throwing
             // at once), which released nothing: this is its end.
@@ -361,7 +363,7 @@ final class Finisher {
                         s.workerId(), f.request.id(), f.request.collector(), f.attempt(), reason.code(), truncate(detail));
             }
             counters.deadLettered.increment();
-            guard.run("listener onDeadLettered", () -> s.listener().onDeadLettered(d, reason, detail));
+            listen("listener onDeadLettered", () -> s.listener().onDeadLettered(d, reason, detail));
         });
     }
 
@@ -399,11 +401,29 @@ final class Finisher {
         });
     }
 
+    /** Whether the caller is inside this worker's listener, which a shutdown's drain may be waiting for. */
+    boolean inListener() {
+        return listening.get() != null;
+    }
+
+    private void listen(String what, Runnable call) {
+        if (listening.get() != null) {
+            guard.run(what, call);
+            return;
+        }
+        listening.set(Boolean.TRUE);
+        try {
+            guard.run(what, call);
+        } finally {
+            listening.remove();
+        }
+    }
+
     void transportFailure(String what, Throwable e) {
         counters.transportErrors.increment();
         Throwable cause = unwrap(e);
         log.warn("worker {}: {} failed ({})", s.workerId(), what, cause.toString());
-        guard.run("listener onError", () -> s.listener().onError(what, cause));
+        listen("listener onError", () -> s.listener().onError(what, cause));
     }
 
     /** Shutdown (or a refused hand-off) gives the delivery back to the queue unfinished. */

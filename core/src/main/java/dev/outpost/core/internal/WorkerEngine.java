@@ -359,9 +359,12 @@ public final class WorkerEngine {
         }
     }
 
-    /** Whether the caller is one of the worker's threads (a collector, a listener): the shutdown waits for it. */
+    /**
+     * Whether the caller is one of the worker's threads (a collector, a listener), or inside its listener on the
+     * transport's thread (an answer sent there): the shutdown waits for it.
+     */
     public boolean onOwnThread() {
-        return threads.owns(Thread.currentThread());
+        return threads.owns(Thread.currentThread()) || finisher.inListener();
     }
 
     public CompletableFuture<ShutdownResult> terminated() {
