@@ -243,6 +243,8 @@ public final class Scheduler implements AutoCloseable {
         final AtomicLong runs = new AtomicLong();
         final AtomicLong failures = new AtomicLong();
         final AtomicLong skipped = new AtomicLong();
+        final AtomicBoolean publishing = new AtomicBoolean();
+        final java.util.concurrent.atomic.AtomicReference<byte[]> waiting = new java.util.concurrent.atomic.AtomicReference<>();
         volatile Instant lastRun;
         long gridStart;
         long tick;
@@ -264,8 +266,20 @@ public final class Scheduler implements AutoCloseable {
                 // the run is over once its answer is made: a tick due as it is published starts the next one
                 busy.set(false);
             }
-            if (body != null) {
-                publish(body);
+            // one thread per job in send(): a send that hangs must not take every thread from the other jobs;
+            // a newer answer waits for it, replacing (and skipping) one that waited already
+            if (body != null && waiting.getAndSet(body) != null) {
+                skipped.incrementAndGet();
+            }
+            while (waiting.get() != null && publishing.compareAndSet(false, true)) {
+                try {
+                    byte[] next = waiting.getAndSet(null);
+                    if (next != null) {
+                        publish(next);
+                    }
+                } finally {
+                    publishing.set(false);
+                }
             }
         }
 
@@ -380,7 +394,7 @@ public final class Scheduler implements AutoCloseable {
      * @param period its period
      * @param runs runs so far
      * @param failures runs whose collector failed or timed out
-     * @param skipped ticks skipped because a run overran its period
+     * @param skipped ticks skipped because a run overran its period, or whose answer a newer one replaced unsent
      * @param lastRun when the last run started
      */
     public record JobStatus(String collector, String destination, Duration period, long runs, long failures, long skipped,

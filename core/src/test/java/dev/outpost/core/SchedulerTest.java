@@ -249,4 +249,39 @@ class SchedulerTest {
             assertThat(r.threadsStillAlive()).isEmpty();
         }
     }
+
+    @Test
+    void aJobWhoseSendsHangDoesNotTakeEveryThreadFromTheOthers() throws Exception {
+        CountDownLatch stuck = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (InMemoryTransport memory = InMemoryTransport.create()) {
+            dev.outpost.spi.Transport hangsOnStuck = new dev.outpost.spi.ForwardingTransport(memory) {
+                @Override
+                public java.util.concurrent.CompletableFuture<Void> send(String destination, Message message) {
+                    if (destination.equals("stuck")) { // a transport whose send for one destination never returns
+                        stuck.countDown();
+                        try {
+                            release.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    return super.send(destination, message);
+                }
+            };
+            try (Scheduler s = Scheduler.builder(hangsOnStuck).clock(time).ticker(time.ticker()).interruptWait(Duration.ofSeconds(5))
+                    .job(Scheduler.Job.every(Duration.ofSeconds(5), Collectors.of("a", (r, c) -> "a"), "stuck"))
+                    .job(Scheduler.Job.every(Duration.ofSeconds(5), Collectors.of("b", (r, c) -> "b"), "records"))
+                    .build().start()) {
+                assertThat(stuck.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                await().atMost(Duration.ofSeconds(20)).until(() -> memory.peek("records").size() == 1);
+                time.advance(Duration.ofSeconds(5));
+                // before: the hanging job's next run took the other thread to hang in its send too, and 'b' never ran again
+                await().atMost(Duration.ofSeconds(20)).until(() -> memory.peek("records").size() == 2);
+                assertThat(s.status().get(1).runs()).isEqualTo(2);
+                release.countDown();
+                await().atMost(Duration.ofSeconds(20)).until(() -> memory.peek("stuck").size() == 2);
+            }
+        }
+    }
 }
