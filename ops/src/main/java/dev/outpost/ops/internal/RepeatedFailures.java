@@ -1,6 +1,7 @@
 package dev.outpost.ops.internal;
 
 import org.slf4j.Logger;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 
 /**
  * Logs a failure at WARN with its stack trace the first time and in one line while the same failure
@@ -21,7 +22,11 @@ public final class RepeatedFailures {
         for (int i = 0; i < 32 && root.getCause() != null && root.getCause() != root; i++) {
             root = root.getCause();
         }
-        String key = root.getClass().getName() + ": " + root.getMessage();
+        // a service's message carries the id of each request (S3: "Request ID: …"): one outage, many messages
+        String key = root instanceof AwsServiceException a && a.awsErrorDetails() != null
+                ? root.getClass().getName() + ": " + a.statusCode() + " " + a.awsErrorDetails().errorCode() + " "
+                        + a.awsErrorDetails().errorMessage()
+                : root.getClass().getName() + ": " + root.getMessage();
         if (key.equals(last)) {
             log.warn("{}: {} (as before; its stack trace was logged then)", what, Text.oneLine(key));
         } else {
