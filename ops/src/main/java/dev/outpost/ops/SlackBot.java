@@ -177,13 +177,17 @@ public final class SlackBot implements AutoCloseable {
     /**
      * Bolt words every failed {@code auth.test} "The token is invalid (error: …)" or "(auth.test error: …)", a
      * connection refused included: only
-     * a Slack error code ({@code invalid_auth}) is about the token (auth.test is made with the bot token), anything
-     * else says Slack was out of reach.
+     * a Slack error code ({@code invalid_auth}) is about the token (auth.test is made with the bot token), but one
+     * saying Slack is unwell ({@code service_unavailable}); anything else says Slack was out of reach.
      */
+    /** Error codes Slack answers when it is unwell, not the token: starting again later may succeed. */
+    private static final java.util.Set<String> SLACK_DOWN = java.util.Set.of("service_unavailable", "fatal_error",
+            "internal_error", "request_timeout", "ratelimited");
+
     private RuntimeException startFailure(Exception e) {
         String m = String.valueOf(e.getMessage());
         java.util.regex.Matcher sdk = BOLT_AUTH_FAILED.matcher(m);
-        if (sdk.matches() && sdk.group(1).matches("[a-z_]{1,64}")) {
+        if (sdk.matches() && sdk.group(1).matches("[a-z_]{1,64}") && !SLACK_DOWN.contains(sdk.group(1))) {
             return new ConfigException(List.of(new ConfigException.Problem("outpost.ops.slack.bot-token",
                     "was refused by Slack at " + withoutUserInfo(apiUrl) + " (" + sdk.group(1) + ")")));
         }

@@ -236,6 +236,21 @@ class SlackBotTest {
     }
 
     @Test
+    void slackAnsweringThatItIsDownIsSaidSoNotBlamedOnTheToken() throws Exception {
+        for (String error : List.of("service_unavailable", "fatal_error", "internal_error", "request_timeout", "ratelimited")) {
+            try (SlackStandIn slack = new SlackStandIn();
+                    SlackBot bot = SlackBot.builder(router).appToken("xapp-1-A1-1234-stand-in-app")
+                            .botToken("xoxb-1234-5678-stand-in-bot").apiUrl(slack.apiUrl()).build()) {
+                slack.refuseTokens = true;
+                slack.authTestError = error;
+                // before: every Slack error code was "the bot token was refused", a configuration error never retried
+                assertThatThrownBy(bot::start).as(error).isInstanceOf(SlackUnavailableException.class)
+                        .hasMessageContaining(error).hasMessageNotContaining("stand-in");
+            }
+        }
+    }
+
+    @Test
     void aTokenSlackRefusesIsAConfigurationErrorNamingItsKey() throws Exception {
         try (SlackStandIn slack = new SlackStandIn();
                 SlackBot bot = SlackBot.builder(router).appToken("xapp-1-A1-1234-stand-in-app").botToken("xoxb-1234-5678-stand-in-bot")

@@ -69,6 +69,8 @@ final class SlackStandIn implements AutoCloseable {
 
     /** auth.test answers as Slack does to a revoked or mistyped token. */
     volatile boolean refuseTokens;
+    /** The error auth.test answers with when {@link #refuseTokens}. */
+    volatile String authTestError = "invalid_auth";
 
     String apiUrl() {
         return "http://127.0.0.1:" + http.getAddress().getPort() + "/api/";
@@ -106,7 +108,7 @@ final class SlackStandIn implements AutoCloseable {
                     throw new IOException(e);
                 }
             }
-            case "auth.test" -> refuseTokens ? "{\"ok\":false,\"error\":\"invalid_auth\"}" : "{\"ok\":true,\"url\":\"https://x.slack.com/\",\"team\":\"t\",\"user\":\"bot\",\"team_id\":\"T1\","
+            case "auth.test" -> refuseTokens ? "{\"ok\":false,\"error\":\"" + authTestError + "\"}" : "{\"ok\":true,\"url\":\"https://x.slack.com/\",\"team\":\"t\",\"user\":\"bot\",\"team_id\":\"T1\","
                     + "\"user_id\":\"UBOT\",\"bot_id\":\"BBOT\"}";
             case "chat.postMessage" -> "{\"ok\":true,\"channel\":\"" + form.getOrDefault("channel", "") + "\",\"ts\":\"1.2\"}";
             case "files.getUploadURLExternal" -> "{\"ok\":true,\"upload_url\":\"http://127.0.0.1:" + port
