@@ -146,7 +146,8 @@ final class OpsSetup implements AutoCloseable {
         boolean configured = config.string("outpost.ops.access.users").filter(s -> !s.isBlank()).isPresent();
         Access configuredAccess = Access.from(config);
         Access access = consoleUser.filter(u -> !configured).map(u -> new Access(java.util.Set.of(u), java.util.Set.of("console"),
-                configuredAccess.collectors().isEmpty() ? java.util.Set.of("*") : configuredAccess.collectors()))
+                // set to no entry is "none" (access fails closed), not unset
+                config.string("outpost.ops.access.collectors").isEmpty() ? java.util.Set.of("*") : configuredAccess.collectors()))
                 .orElse(configuredAccess);
         return CommandRouter.builder(observed).registry(registry).access(access).config(config::redacted).configure(config)
                 .build();

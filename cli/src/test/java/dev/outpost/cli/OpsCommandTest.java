@@ -58,6 +58,14 @@ class OpsCommandTest {
     }
 
     @Test
+    void theConsoleUserRunsNoCollectorWhenAccessListsNone() {
+        // before: a collectors key set to no entry read as unset, and the console's user could run every collector
+        CliTest.Run none = CliTest.run("ops", "--demo", "-D", "outpost.ops.access.collectors=", "-e", "run firewall.list on fw-1");
+        assertThat(none.out()).as(none.err()).contains("not allowed to run firewall.list");
+        assertThat(none.code()).isEqualTo(ExitCodes.SOME_FAILED);
+    }
+
+    @Test
     void aRuleNotificationQuotingAHostCannotReorderOrDriveTheTerminal() {
         // fw-1 echoes the ip it blocks: here, a host's value with a right-to-left override and a C1 control (CSI)
         CliTest.Run r = CliTest.run("ops", "--demo", "-D", "outpost.ops.rules.echo.collector=firewall.block",
