@@ -228,14 +228,19 @@ class DailyExporterTest {
         ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
         logged.start();
         log.addAppender(logged);
+        List<ch.qos.logback.classic.spi.ILoggingEvent> warnings;
         try (DailyExporter e = DailyExporter.builder(s3, down).configure(MapConfig.of(Map.of(
                 "outpost.ops.export.bucket", bucket(), "outpost.ops.export.poll", "1ms", "outpost.ops.export.backoff", "1ms",
                 "outpost.ops.export.max-attempts", "3", "outpost.ops.export.catch-up-days", "1"))).clock(clock).build().start()) {
             await().atMost(Duration.ofSeconds(20)).until(() -> e.failures() >= 10); // three polls and more, three attempts each
+            // taken while it runs: the close interrupts an attempt in its S3 call, a failure of another kind, with its trace
+            log.detachAppender(logged);
+            synchronized (logged) { // what appends holds this lock
+                warnings = List.copyOf(logged.list);
+            }
         } finally {
             log.detachAppender(logged);
         }
-        List<ch.qos.logback.classic.spi.ILoggingEvent> warnings = List.copyOf(logged.list);
         assertThat(warnings).hasSizeGreaterThanOrEqualTo(10);
         // before: every attempt and every poll's failure came with the same stack trace
         assertThat(warnings).filteredOn(w -> w.getThrowableProxy() != null).hasSize(1);
