@@ -7,14 +7,9 @@ import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.spi.Collector;
-import dev.outpost.spi.ForwardingTransport;
-import dev.outpost.spi.Message;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -31,36 +26,23 @@ class WorkerListenerCloseTest {
                 closed.countDown();
             }
         };
-        ExecutorService sdk = Executors.newSingleThreadExecutor();
-        CountDownLatch sendsMayComplete = new CountDownLatch(1);
+        SendsOnItsOwnThread sending = null;
         try (InMemoryTransport transport = InMemoryTransport.create();
              Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start()) {
-            // as on SQS, a send completes on the transport's own thread, not the worker's
-            Worker worker = Worker.builder(new ForwardingTransport(transport) {
-                @Override
-                public CompletableFuture<Void> send(String destination, Message message) {
-                    CompletableFuture<Void> sent = new CompletableFuture<>();
-                    super.send(destination, message).whenComplete((v, e) -> sdk.execute(() -> {
-                        try {
-                            sendsMayComplete.await(); // the worker's thread is long gone by then
-                        } catch (InterruptedException stopped) {
-                            Thread.currentThread().interrupt();
-                        }
-                        sent.complete(v);
-                    }));
-                    return sent;
-                }
-            }).collector(Collector.of("echo", "echo", Json.anyObjectSchema(), (req, ctx) -> Map.of("n", 1)))
+            sending = new SendsOnItsOwnThread(transport); // as on SQS
+            Worker worker = Worker.builder(sending).collector(Collector.of("echo", "echo", Json.anyObjectSchema(), (req, ctx) -> Map.of("n", 1)))
                     .listener(closing).drainTimeout(Duration.ofDays(1)).pollWait(Duration.ofMillis(50)).build();
             self.set(worker);
             worker.start();
             assertThat(client.call(Request.builder("echo").build(), Duration.ofSeconds(20)).get().isOk()).isTrue();
-            sendsMayComplete.countDown();
+            sending.release();
             // before: close() joined a drain that waited for this listener to return: a day
             assertThat(closed.await(20, TimeUnit.SECONDS)).as("close() inside the listener returned").isTrue();
             assertThat(worker.shutdown().get(20, TimeUnit.SECONDS).handedBack()).isZero();
         } finally {
-            sdk.shutdownNow();
+            if (sending != null) {
+                sending.stopThread();
+            }
         }
     }
 }

@@ -87,30 +87,16 @@ class WorkerAuditTest {
                 }
             }
         };
-        java.util.concurrent.ExecutorService sdk = java.util.concurrent.Executors.newSingleThreadExecutor();
-        CountDownLatch sendsMayComplete = new CountDownLatch(1);
+        dev.outpost.core.SendsOnItsOwnThread sending = null;
         try (InMemoryTransport transport = InMemoryTransport.create();
              AuditLog audit = AuditLog.builder(lines -> { }).build().start();
              // as on SQS, a send completes on the transport's own thread, not the worker's
-             Worker worker = Worker.builder(new dev.outpost.spi.ForwardingTransport(transport) {
-                 @Override
-                 public CompletableFuture<Void> send(String destination, Message message) {
-                     CompletableFuture<Void> sent = new CompletableFuture<>();
-                     super.send(destination, message).whenComplete((v, e) -> sdk.execute(() -> {
-                         try {
-                             sendsMayComplete.await(); // the worker's thread is long gone by then
-                         } catch (InterruptedException stopped) {
-                             Thread.currentThread().interrupt();
-                         }
-                         sent.complete(v);
-                     }));
-                     return sent;
-                 }
-             }).collector(echo()).audit(audit).listener(slow).drainTimeout(Duration.ofSeconds(30))
+             Worker worker = Worker.builder(sending = new dev.outpost.core.SendsOnItsOwnThread(transport))
+                     .collector(echo()).audit(audit).listener(slow).drainTimeout(Duration.ofSeconds(30))
                      .pollWait(Duration.ofMillis(50)).build().start();
              Client client = Client.builder(transport).pollWait(Duration.ofMillis(50)).build().start()) {
             assertThat(client.call(Request.builder("echo").param("n", 1).build(), Duration.ofSeconds(20)).get().isOk()).isTrue();
-            sendsMayComplete.countDown();
+            sending.release();
             assertThat(heard.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             CompletableFuture<dev.outpost.ShutdownResult> stopping = worker.shutdown();
             // before: the request left the in-flight set before its listener and audit line, so the shutdown (a daemon's
@@ -120,7 +106,9 @@ class WorkerAuditTest {
             stopping.get(20, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(audit.written() + audit.buffered()).as("the line is recorded once the shutdown ends").isEqualTo(1);
         } finally {
-            sdk.shutdownNow();
+            if (sending != null) {
+                sending.stopThread();
+            }
         }
     }
 
