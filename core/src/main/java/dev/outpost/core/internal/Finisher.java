@@ -415,7 +415,7 @@ final class Finisher {
         try {
             guard.run(what, call);
         } finally {
-            listening.remove();
+            listening.set(null); // not remove(): the thread's entry is kept, so the next request allocates none
         }
     }
 
