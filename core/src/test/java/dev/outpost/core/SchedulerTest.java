@@ -51,6 +51,25 @@ class SchedulerTest {
         }
     }
 
+    /** {@code real}, but a send to a destination {@code held} accepts counts {@code entered} down and waits for {@code release}. */
+    private static dev.outpost.spi.Transport holdingSends(dev.outpost.spi.Transport real, java.util.function.Predicate<String> held,
+            CountDownLatch entered, CountDownLatch release) {
+        return new dev.outpost.spi.ForwardingTransport(real) {
+            @Override
+            public java.util.concurrent.CompletableFuture<Void> send(String destination, Message message) {
+                if (held.test(destination)) {
+                    entered.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.send(destination, message);
+            }
+        };
+    }
+
     @Test
     void aTickDueWhileTheLastAnswerIsStillBeingPublishedIsNotSkipped() throws Exception {
         CountDownLatch sending = new CountDownLatch(1);
@@ -59,20 +78,8 @@ class SchedulerTest {
         AtomicInteger reads = new AtomicInteger();
         java.util.function.LongSupplier ticks = time.ticker();
         try (InMemoryTransport memory = InMemoryTransport.create()) {
-            dev.outpost.spi.Transport slowFirstSend = new dev.outpost.spi.ForwardingTransport(memory) {
-                @Override
-                public java.util.concurrent.CompletableFuture<Void> send(String destination, Message message) {
-                    if (sends.incrementAndGet() == 1) { // a transport taking its time over the first answer
-                        sending.countDown();
-                        try {
-                            release.await();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }
-                    return super.send(destination, message);
-                }
-            };
+            // a transport taking its time over the first answer
+            dev.outpost.spi.Transport slowFirstSend = holdingSends(memory, d -> sends.incrementAndGet() == 1, sending, release);
             try (Scheduler s = Scheduler.builder(slowFirstSend).clock(time).ticker(() -> {
                 reads.incrementAndGet();
                 return ticks.getAsLong();
@@ -255,20 +262,8 @@ class SchedulerTest {
         CountDownLatch stuck = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         try (InMemoryTransport memory = InMemoryTransport.create()) {
-            dev.outpost.spi.Transport hangsOnStuck = new dev.outpost.spi.ForwardingTransport(memory) {
-                @Override
-                public java.util.concurrent.CompletableFuture<Void> send(String destination, Message message) {
-                    if (destination.equals("stuck")) { // a transport whose send for one destination never returns
-                        stuck.countDown();
-                        try {
-                            release.await();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }
-                    return super.send(destination, message);
-                }
-            };
+            // a transport whose send for one destination never returns
+            dev.outpost.spi.Transport hangsOnStuck = holdingSends(memory, "stuck"::equals, stuck, release);
             try (Scheduler s = Scheduler.builder(hangsOnStuck).clock(time).ticker(time.ticker()).interruptWait(Duration.ofSeconds(5))
                     .job(Scheduler.Job.every(Duration.ofSeconds(5), Collectors.of("a", (r, c) -> "a"), "stuck"))
                     .job(Scheduler.Job.every(Duration.ofSeconds(5), Collectors.of("b", (r, c) -> "b"), "records"))
