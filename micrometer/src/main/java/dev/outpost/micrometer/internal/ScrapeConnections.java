@@ -64,11 +64,10 @@ public final class ScrapeConnections {
 
     /** Makes the pool of the connections' threads; before the acceptor starts. */
     public void openPool(ThreadFactory threads) {
-        // admission is the slots' job; the pool only needs room for threads that gave their slot back and are
-        // not idle yet: with a maximum of the cap, a finishing thread made the pool refuse a connection within it
-        // (saturated: twice a cap past a billion overflowed to a negative size, and start() threw)
-        pool = new ThreadPoolExecutor(0, (int) Math.min(Integer.MAX_VALUE, 2L * maxConnections), 30, TimeUnit.SECONDS,
-                new SynchronousQueue<>(), threads);
+        // admission is the slots' job, as in the record store's: the pool must never refuse a connection admitted under
+        // the cap while threads that gave their slot back are not idle yet (back-to-back scrapes can leave more than
+        // one on its way back: twice the cap still refused one)
+        pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threads);
     }
 
     /** Closes every open connection and stops the pool; returns it (null when it was never made) to wait for. */
