@@ -11,6 +11,8 @@ import java.util.concurrent.CompletableFuture;
  * and override what your decorator changes (metering, fault injection, pacing). Forwarding the
  * defaults is the point: a decorator that implements {@code Transport} directly and forgets
  * {@link #ackBatch} silently turns every batched acknowledgement back into one call per message.
+ * {@link #push} is the exception: not forwarded, so that every delivery passes through this
+ * decorator's {@link #receive}; override it to forward when your decorator does not touch receiving.
  *
  * <pre>{@code
  * Transport counting = new ForwardingTransport(sqs) {

@@ -2,8 +2,10 @@ package dev.outpost.spi;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * Moves opaque {@link Message}s between named destinations with SQS-like semantics.
@@ -81,6 +83,31 @@ public interface Transport extends AutoCloseable {
      */
     default boolean receivesLocally() {
         return false;
+    }
+
+    /**
+     * Asks for the messages sent to {@code source} from now on to be handed to {@code receiver} by the thread that sends
+     * them, instead of waiting in the queue for a {@link #receive}: an in-process transport saves a thread hand-off a
+     * message so (a client's reply destination is the case: its answers are few and quick to route). A transport that
+     * cannot, or not for {@code source} now (another receiver has it), returns empty, the default; so does one that only
+     * decorates another ({@link ForwardingTransport}), whose own {@code receive} would be passed by.
+     *
+     * <p>The caller keeps receiving as before: what is not pushed (a message handed back or redelivered, one that was
+     * delayed, one sent while others were waiting, for their order) is received. A pushed delivery is in flight as a
+     * received one is: ack or retry it. The receiver runs on the sender's thread, so it must be quick and must not
+     * block; when it throws (anything), its delivery is handed back at once for a receive.
+     *
+     * @return what stops the pushing when closed; empty when this transport does not push to {@code source}
+     */
+    default Optional<Push> push(String source, Consumer<Delivery> receiver) {
+        return Optional.empty();
+    }
+
+    /** Messages pushed to a receiver, from {@link #push}, until closed. */
+    interface Push extends AutoCloseable {
+        /** Stops pushing: later messages wait for a receive; those pushed already stay in flight. Idempotent. */
+        @Override
+        void close();
     }
 
     /** The largest message body this transport carries, in bytes. */

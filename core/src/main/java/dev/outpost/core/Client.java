@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>{@link #start()} checks that the reply destination exists and starts threads that poll it ({@link PollLoop};
- * {@linkplain Builder#pollers see there}) and one that times calls out. None ever runs application code: continuations
+ * {@linkplain Builder#pollers see there}; on a transport that {@linkplain Transport#push pushes}, as the in-memory one,
+ * answers are routed by the thread that sends them) and one that times calls out. None ever runs application code: continuations
  * of the returned futures ({@code thenApply}, {@code whenComplete}…) and response listeners run on the
  * {@linkplain Builder#callbackExecutor callback executor}. A call cancelled or given up on ({@code orTimeout}) stops
  * being pending at once.
@@ -87,6 +88,7 @@ public final class Client implements AutoCloseable {
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
     private final PollLoop loop;
+    private final AtomicReference<Transport.Push> push = new AtomicReference<>();
     /** Made with the client, its thread only at start(): a shutdown racing start() always finds it to stop. */
     private final ScheduledThreadPoolExecutor timer;
 
@@ -148,7 +150,21 @@ public final class Client implements AutoCloseable {
             ensureRunning();
         }
         loop.start();
+        // an in-process transport hands answers over on the worker's thread: one thread hand-off fewer a call
+        transport.push(replyTo, replies::pushed).ifPresent(p -> {
+            push.set(p);
+            if (state.get() != State.RUNNING) { // shut down meanwhile, and maybe before the push was set
+                stopPush();
+            }
+        });
         return this;
+    }
+
+    private void stopPush() {
+        Transport.Push p = push.getAndSet(null);
+        if (p != null) {
+            guard.run("stopping the transport's push", p::close);
+        }
     }
 
     /** The destination responses to this client's requests come back to. */
@@ -258,6 +274,7 @@ public final class Client implements AutoCloseable {
             return terminated;
         }
         long t0 = System.nanoTime();
+        stopPush();
         loop.shutdown();
         timer.shutdownNow();
         OutpostException closed = new OutpostException("client on '" + replyTo + "' closed before the response arrived");

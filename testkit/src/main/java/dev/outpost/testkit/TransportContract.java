@@ -17,6 +17,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -60,7 +61,9 @@ import org.junit.jupiter.api.Test;
  * retry later, extend; redrive to a dead-letter queue; topic fan-out; bodies up to
  * {@link Transport#maxMessageBytes()} pass and one byte more is refused with
  * {@link MessageTooLargeException}; several producers and consumers lose nothing and, acking in
- * time, see each message once; depth.
+ * time, see each message once; depth; for a transport that {@linkplain Transport#push pushes}: a pushed
+ * message is in flight until acked, comes back when not, is handed back when the receiver throws, and
+ * waits for a receive once the push is closed.
  *
  * <p>Designed for real servers: each test creates its own destinations through the fixture, so
  * one server (and one transport) can serve the whole class; visibility timeouts are whole seconds
@@ -449,5 +452,63 @@ public abstract class TransportContract {
         List<Delivery> got = drain(q, 5);
         got.forEach(d -> join(d.ack()));
         await().atMost(PATIENCE).until(() -> transport().depth(q).orElse(-1) == 0);
+    }
+
+    @Test
+    void aPushedMessageIsInFlightUntilAckedAndComesBackWhenNot() {
+        Duration visibility = Duration.ofSeconds(1);
+        String q = fixture().queue("push", visibility);
+        List<Delivery> pushed = Collections.synchronizedList(new ArrayList<>());
+        Optional<Transport.Push> push = transport().push(q, pushed::add);
+        assumeTrue(push.isPresent(), "this transport does not push");
+        try (Transport.Push p = push.get()) {
+            join(transport().send(q, text("acked")));
+            await().atMost(PATIENCE).until(() -> pushed.size() == 1);
+            assertThat(text(pushed.get(0))).isEqualTo("acked");
+            assertThat(pushed.get(0).receiveCount()).isEqualTo(1);
+            join(pushed.get(0).ack());
+            join(transport().send(q, text("dropped")));
+            await().atMost(PATIENCE).until(() -> pushed.size() == 2);
+            p.close();
+            Delivery back = receiveOne(q);
+            assertThat(text(back)).as("the unacked one, after its visibility timeout; never the acked one").isEqualTo("dropped");
+            assertThat(back.receiveCount()).isEqualTo(2);
+            join(back.ack());
+        }
+    }
+
+    @Test
+    void aPushReceiverThatThrowsLosesNothing() {
+        String q = fixture().queue("push-throws", Duration.ofSeconds(60));
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        Optional<Transport.Push> push = transport().push(q, d -> {
+            seen.add(text(d));
+            throw new AssertionError("the receiver failed (an Error)");
+        });
+        assumeTrue(push.isPresent(), "this transport does not push");
+        try (Transport.Push p = push.get()) {
+            join(transport().send(q, text("kept")));
+            await().atMost(PATIENCE).until(() -> seen.size() == 1);
+            p.close();
+            List<Delivery> got = receive(q, 1, Duration.ofSeconds(5));
+            assertThat(got).as("handed back at once, not after the 60 s visibility timeout").hasSize(1);
+            assertThat(text(got.get(0))).isEqualTo("kept");
+            join(got.get(0).ack());
+        }
+    }
+
+    @Test
+    void onceThePushIsClosedMessagesWaitForAReceive() {
+        String q = fixture().queue("push-closed", Duration.ofSeconds(30));
+        List<Delivery> pushed = Collections.synchronizedList(new ArrayList<>());
+        Optional<Transport.Push> push = transport().push(q, pushed::add);
+        assumeTrue(push.isPresent(), "this transport does not push");
+        push.get().close();
+        push.get().close(); // idempotent
+        join(transport().send(q, text("received")));
+        Delivery d = receiveOne(q);
+        assertThat(text(d)).isEqualTo("received");
+        assertThat(pushed).isEmpty();
+        join(d.ack());
     }
 }

@@ -15,11 +15,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -264,6 +266,25 @@ public final class InMemoryTransport implements Transport {
     }
 
     /**
+     * {@inheritDoc}
+     *
+     * <p>One receiver a queue. A message is pushed when nothing visible waits before it and its queue delays nothing;
+     * it counts as received once, and no receive is counted for it in {@link #stats()}.
+     */
+    @Override
+    public Optional<Push> push(String source, Consumer<Delivery> receiver) {
+        requireName(source);
+        Objects.requireNonNull(receiver, "receiver");
+        ensureOpen(source);
+        if (destinations.isTopic(source)) {
+            throw new TransportException(source, "'" + source + "' is a topic: push from a queue subscribed to it");
+        }
+        MemoryQueue q = destinations.queue(source, autoCreate);
+        Consumer<Delivery> mine = receiver::accept; // its own identity: stopping never stops another's
+        return q.pushTo(mine) ? Optional.of(() -> q.stopPushing(mine)) : Optional.empty();
+    }
+
+    /**
      * Messages visible in {@code source} now (neither in flight nor delayed); 0 for a queue not
      * created yet, empty for a topic, which holds nothing.
      */
@@ -282,26 +303,7 @@ public final class InMemoryTransport implements Transport {
      */
     @Override
     public CompletableFuture<Void> ackBatch(List<? extends Delivery> deliveries) {
-        int n = deliveries.size();
-        if (n == 0) {
-            return CompletableFuture.completedFuture(null);
-        }
-        MemoryQueue q = deliveries.get(0) instanceof MemoryDelivery md ? md.queue() : null;
-        List<MemoryDelivery> same = new ArrayList<>(n);
-        List<Delivery> other = List.of();
-        for (Delivery d : deliveries) {
-            if (q != null && d instanceof MemoryDelivery md && md.queue() == q) {
-                same.add(md);
-            } else {
-                if (other.isEmpty()) {
-                    other = new ArrayList<>();
-                }
-                other.add(d);
-            }
-        }
-        if (!same.isEmpty()) {
-            q.ackAll(same);
-        }
+        List<Delivery> other = MemoryDelivery.ackOneQueue(deliveries);
         return other.isEmpty() ? CompletableFuture.completedFuture(null) : Transport.super.ackBatch(other);
     }
 

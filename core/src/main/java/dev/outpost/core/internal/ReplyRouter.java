@@ -24,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client's reply path, on its poller thread: decodes each answer, hands it to the pending
+ * The client's reply path, on its poller thread (or the sender's, for an answer the transport pushes): decodes each answer, hands it to the pending
  * call or broadcast waiting for it, else to the listeners, and acknowledges the deliveries of one
  * receive together ({@link Transport#ackBatch}) once they are handled. Runs no application code
  * itself: futures complete onto the callback executor, listeners run on it.
@@ -252,13 +252,26 @@ public final class ReplyRouter {
      * routed: a client that dies in between sees it again, and a duplicate answer is harmless.
      */
     public void endOfBatch() {
+        ack(true);
+    }
+
+    /**
+     * One answer the transport pushed ({@link Transport#push}), on the sender's thread: routed and acked at once, never
+     * lingering (the thread is a worker's).
+     */
+    public void pushed(Delivery d) {
+        handle(d);
+        ack(false);
+    }
+
+    private void ack(boolean mayLinger) {
         List<Delivery> mine = toAck.get();
         if (mine.isEmpty()) {
             return;
         }
         List<Delivery> batch = mine.size() == 1 ? List.of(mine.get(0)) : List.copyOf(mine);
         mine.clear();
-        if (lingerNanos > 0 && batch.size() < 10) {
+        if (mayLinger && lingerNanos > 0 && batch.size() < 10) {
             // answers are trickling in: let them gather, so the next receive takes several per wake-up
             LockSupport.parkNanos(lingerNanos);
         }

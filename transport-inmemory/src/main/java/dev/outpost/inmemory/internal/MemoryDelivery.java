@@ -4,6 +4,8 @@ import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.TransportException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** A receipt for one receive of one entry. */
@@ -102,5 +104,33 @@ public final class MemoryDelivery implements Delivery {
     @Override
     public String toString() {
         return "Delivery[" + id() + ", receiveCount=" + receiveCount + "]";
+    }
+
+    /**
+     * Acks the deliveries of the first one's queue under one lock, as that queue's {@link MemoryQueue#ackAll}; returns
+     * the others (another queue's, another transport's), to be acked one by one.
+     */
+    public static List<Delivery> ackOneQueue(List<? extends Delivery> deliveries) {
+        int n = deliveries.size();
+        if (n == 0) {
+            return List.of();
+        }
+        MemoryQueue q = deliveries.get(0) instanceof MemoryDelivery md ? md.queue() : null;
+        List<MemoryDelivery> same = new ArrayList<>(n);
+        List<Delivery> other = List.of();
+        for (Delivery d : deliveries) {
+            if (q != null && d instanceof MemoryDelivery md && md.queue() == q) {
+                same.add(md);
+            } else {
+                if (other.isEmpty()) {
+                    other = new ArrayList<>();
+                }
+                other.add(d);
+            }
+        }
+        if (!same.isEmpty()) {
+            q.ackAll(same);
+        }
+        return other;
     }
 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -35,6 +36,8 @@ public final class MemoryQueue {
     private long seq;
     private int waiters;
     private long receipts;
+    /** What new messages are handed to as they are sent ({@link #pushTo}); null when none. Under the lock. */
+    private Consumer<Delivery> pushTo;
     private volatile boolean closed;
 
     /** An empty queue; {@code ticker} gives deadlines in nanoseconds. */
@@ -96,23 +99,74 @@ public final class MemoryQueue {
         maxMessageBytes = s.maxMessageBytes();
     }
 
-    /** Appends messages (a redriven one keeps {@code messageId}; null gives each a new id). */
+    /**
+     * Appends messages (a redriven one keeps {@code messageId}; null gives each a new id). When a receiver takes pushes
+     * and nothing waits before them, they are received at once and handed to it on this thread, outside the lock.
+     */
     public void add(List<Message> messages, String messageId) {
+        Consumer<Delivery> to = null;
+        List<MemoryDelivery> pushed = null;
         lock.lock();
         try {
-            long now = delayNanos > 0 ? ticker.getAsLong() : 0;
+            // pushed only where a receive would have taken them next: nothing ready before them, no delay
+            if (pushTo != null && delayNanos == 0 && !places.hasReady() && !closed) {
+                to = pushTo;
+                pushed = new ArrayList<>(messages.size());
+            }
+            long now = delayNanos > 0 || to != null ? ticker.getAsLong() : 0;
             for (Message m : messages) {
                 Entry e = new Entry(m, ++seq, messageId);
                 if (delayNanos > 0) {
                     places.addTimed(e, now + delayNanos);
+                } else if (to != null) {
+                    e.receiveCount = 1;
+                    e.receipt = ++receipts;
+                    places.received(e, now + visibilityNanos);
+                    pushed.add(new MemoryDelivery(this, e, e.receipt, 1));
                 } else {
                     places.addReady(e);
                 }
             }
-            if (delayNanos == 0) {
+            if (delayNanos == 0 && to == null) {
                 wake(messages.size());
-            } else if (waiters > 0) {
+            } else if (delayNanos > 0 && waiters > 0) {
                 available.signalAll(); // waiters may need to wake earlier for the new deadline
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (pushed != null) {
+            for (MemoryDelivery d : pushed) {
+                try {
+                    to.accept(d);
+                } catch (Throwable receiverFailed) {
+                    // the receiver's own boundary failed: a receive takes it now (a stale receipt is a no-op)
+                    retry(d.entry(), d.receipt(), 0);
+                }
+            }
+        }
+    }
+
+    /** Makes {@code receiver} take what is sent from now on; false when another does, or the queue is closed. */
+    public boolean pushTo(Consumer<Delivery> receiver) {
+        lock.lock();
+        try {
+            if (pushTo != null || closed) {
+                return false;
+            }
+            pushTo = receiver;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops pushing to {@code receiver}, if it is the one pushed to. */
+    public void stopPushing(Consumer<Delivery> receiver) {
+        lock.lock();
+        try {
+            if (pushTo == receiver) {
+                pushTo = null;
             }
         } finally {
             lock.unlock();

@@ -1,0 +1,77 @@
+package dev.outpost.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.Json;
+import dev.outpost.Request;
+import dev.outpost.Response;
+import dev.outpost.core.json.JsonCodec;
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.Message;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** A client on a transport that pushes ({@link dev.outpost.spi.Transport#push}): its answers routed by their sender. */
+class ClientPushTest {
+    private final InMemoryTransport transport = InMemoryTransport.create();
+
+    @AfterEach
+    void close() {
+        transport.close();
+    }
+
+    private void answer(String replyTo, Request request) {
+        Instant now = Instant.now();
+        Response r = Response.ok(request, Json.object(), "w1", 1, now, now);
+        transport.send(replyTo, Message.of(JsonCodec.create().encodeResponse(r, Optional.empty()))).join();
+    }
+
+    @Test
+    void aCallIsAnsweredByTheSendOfItsAnswerWithNoReceiveBetween() throws Exception {
+        try (Client c = Client.builder(transport).pollWait(Duration.ofSeconds(20)).build().start()) {
+            Request r = Request.builder("echo").build();
+            CompletableFuture<Response> call = c.call(r, Duration.ofMinutes(1));
+            answer(c.replyTo(), r);
+            assertThat(call).as("complete when the answer's send returned").isCompleted();
+            assertThat(call.get().requestId()).isEqualTo(r.id());
+            assertThat(transport.inFlight(c.replyTo())).as("acked at once").isZero();
+            assertThat(transport.peek(c.replyTo())).isEmpty();
+            assertThat(call.thenApply(x -> Thread.currentThread().getName()).get(10, TimeUnit.SECONDS))
+                    .as("continuations still on the callback pool, not on the sender's thread")
+                    .isNotEqualTo(Thread.currentThread().getName());
+        }
+    }
+
+    @Test
+    void anUndecodableAnswerPushedIsCountedAndDroppedAndTheNextOneStillRoutes() throws Exception {
+        try (Client c = Client.builder(transport).build().start()) {
+            transport.send(c.replyTo(), Message.of("{not json".getBytes(StandardCharsets.UTF_8))).join();
+            assertThat(c.undecodableResponses()).isEqualTo(1);
+            assertThat(transport.peek(c.replyTo())).isEmpty();
+            Request r = Request.builder("echo").build();
+            CompletableFuture<Response> call = c.call(r, Duration.ofMinutes(1));
+            answer(c.replyTo(), r);
+            assertThat(call).isCompleted();
+        }
+    }
+
+    @Test
+    void aClientShutDownIsPushedNothingMoreAndItsAnswersWait() throws Exception {
+        Client c = Client.builder(transport).build().start();
+        String replyTo = c.replyTo();
+        c.shutdown().get(10, TimeUnit.SECONDS);
+        answer(replyTo, Request.builder("echo").build());
+        assertThat(transport.peek(replyTo)).as("not taken by a stopped client").hasSize(1);
+        assertThat(transport.inFlight(replyTo)).isZero();
+        Client next = Client.builder(transport).replyTo(replyTo).build().start();
+        try (next) {
+            assertThat(transport.push(replyTo, d -> {})).as("the new client took the pushes").isEmpty();
+        }
+    }
+}
