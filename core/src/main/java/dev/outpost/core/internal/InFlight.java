@@ -31,6 +31,8 @@ final class InFlight extends SlotSet.Member {
     volatile long startedNanos;
     /** The idempotency key this run holds, when the request has one and the worker keeps a store. */
     volatile Idempotency.Held held;
+    /** When the claim of {@link #held} was asked for: its lease ends no earlier than that plus the lease. */
+    volatile long claimedNanos;
     /**
      * The permit this delivery holds and gives back when it is finished: null for its slot; the
      * idempotency store's pending permit once it left its slot to wait for a durable write

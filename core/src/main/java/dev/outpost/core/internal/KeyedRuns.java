@@ -145,6 +145,19 @@ final class KeyedRuns {
     }
 
     /**
+     * A run that waited so long for a runner that its claim's lease might end before it does: it does not start (by
+     * then another run may take the key). Its claim is given up and the delivery comes back later, as when the key is busy.
+     */
+    void lapsed(InFlight f) {
+        idempotency.release(f.held); // a no-op when the lease ended and someone else holds the key now
+        f.held = null;
+        if (f.claim()) {
+            log.debug("worker {}: {} waited past its idempotency lease for a runner; retried", s.workerId(), f.request.id());
+            finisher.retry(f, s.backoff().delay(f.attempt() + 1));
+        }
+    }
+
+    /**
      * Keeps the outcome of a run before it is published (a crash after this answers from the
      * store), then runs {@code then}: on this thread when {@code f} holds its slot, else on a
      * runner once the outcome committed.

@@ -47,6 +47,7 @@ final class RequestRuns {
         Optional<String> key = req.idempotencyKey();
         if (keyed.isPresent() && key.isPresent()) {
             Duration lease = entry.timeout().plus(s.visibility()).plus(LEASE_MARGIN);
+            f.claimedNanos = s.ticker().getAsLong(); // before the store starts the lease: it ends no earlier than this plus lease
             if (keyed.get().claimOffSlot(f, req, key.get(), lease, () -> runClaimed(f, entry, req))) {
                 return;
             }
@@ -60,6 +61,13 @@ final class RequestRuns {
     /** Runs the collector of a request whose idempotency key (if any) this run holds, and finishes it. */
     private void runClaimed(InFlight f, CollectorEntry entry, Request req) {
         if (keyed.isPresent() && !keyed.get().enterCollector(f)) {
+            return;
+        }
+        // The lease (timeout + visibility + margin) runs from the claim, also while the run waits for a runner or a
+        // collector permit: past its visibility share the lease may end during the run, and another worker take the key.
+        if (f.held != null && s.ticker().getAsLong() - f.claimedNanos > Expiries.nanos(s.visibility())) {
+            keyed.get().exitCollector();
+            keyed.get().lapsed(f);
             return;
         }
         int attempt = f.attempt();
