@@ -68,7 +68,7 @@ import org.slf4j.LoggerFactory;
  *       interrupt it leaves set is cleared before the next receive. Nor can the transport's receive:
  *       a null result, or one whose elements throw when read, counts as a failed receive, null
  *       entries are skipped, and deliveries beyond what was asked for are handed back at once
- *       (logged once).
+ *       (logged once, each such receive counted as a failed one).
  *   <li><b>Lifecycle.</b> Nothing runs before {@link #start()} (twice: {@link IllegalStateException}).
  *       {@link #shutdown()} interrupts a thread only while it waits for free slots or stands by, inside a receive
  *       or in the pause after a failed one, never while it runs the handler, and completes once
@@ -140,7 +140,7 @@ public final class PollLoop implements AutoCloseable {
         this.clock = b.clock;
         this.guard = new Guard(owner);
         this.outages = new Outages(log, owner, b.source);
-        this.received = new Received(log, owner, guard);
+        this.received = new Received(log, owner, guard, outages::receiveFailed);
         this.standby = b.standby && b.threads > 1 ? new Standby(b.threads) : null;
     }
 

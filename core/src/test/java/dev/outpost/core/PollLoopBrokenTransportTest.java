@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A transport is code the loop does not control: what its receive returns cannot kill a receiving
  * thread or break the count of slots. A null result is a failed receive; null entries are skipped;
- * deliveries beyond what was asked for are handed back, not handled.
+ * deliveries beyond what was asked for are handed back, not handled; such a receive counts as failed.
  */
 class PollLoopBrokenTransportTest {
     /** Each receive returns the next scripted result, then waits like an empty long poll. */
@@ -63,6 +63,7 @@ class PollLoopBrokenTransportTest {
             assertThat(List.of(handled.poll(10, TimeUnit.SECONDS), handled.poll(10, TimeUnit.SECONDS),
                     handled.poll(10, TimeUnit.SECONDS))).containsExactly("a", "b", "c");
             assertThat(l.threads()).allMatch(WorkerStatus.ThreadHealth::alive);
+            assertThat(l.receiveFailures()).as("a broken receive, counted where the worker's status shows it").isEqualTo(1);
         }
         assertThat(slots.availablePermits()).isEqualTo(10); // the null's slot came back too
     }
@@ -78,6 +79,7 @@ class PollLoopBrokenTransportTest {
                     handled.poll(10, TimeUnit.SECONDS))).containsExactly("1", "2", "5");
             assertThat(handedBack).containsExactly("3", "4");
             assertThat(transport.asked.stream().mapToInt(Integer::intValue).max().orElseThrow()).isEqualTo(2);
+            assertThat(l.receiveFailures()).isEqualTo(1);
         }
         assertThat(slots.availablePermits()).isEqualTo(2); // none made out of thin air
     }

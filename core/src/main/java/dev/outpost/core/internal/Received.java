@@ -17,17 +17,20 @@ public final class Received {
     private final Logger log;
     private final String owner;
     private final Guard guard;
+    /** Counts a receive that broke this: logged once, it must still show in the owner's status every time. */
+    private final Runnable broken;
     private final AtomicBoolean warned = new AtomicBoolean();
 
-    public Received(Logger log, String owner, Guard guard) {
+    public Received(Logger log, String owner, Guard guard, Runnable broken) {
         this.log = log;
         this.owner = owner;
         this.guard = guard;
+        this.broken = broken;
     }
 
     /**
      * {@code got} without nulls and with at most {@code wanted} deliveries; those beyond are
-     * handed back to their queue at once.
+     * handed back to their queue at once, and such a receive is counted as a broken one.
      */
     public List<Delivery> within(List<Delivery> got, int wanted) {
         if (got.size() <= wanted && noNulls(got)) {
@@ -46,6 +49,7 @@ public final class Received {
                 guard.run("handing back a delivery beyond the receive's size", () -> d.retry(Duration.ZERO));
             }
         }
+        broken.run();
         if (warned.compareAndSet(false, true)) { // a broken transport does it on every receive: once is enough
             log.warn("{}: the transport's receive returned {} deliveries for {} asked and {} nulls: the nulls were skipped, "
                     + "the extra ones handed back (logged once)", owner, got.size(), wanted, nulls);
