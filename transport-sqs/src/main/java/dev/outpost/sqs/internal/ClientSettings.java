@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
@@ -107,7 +106,7 @@ public record ClientSettings(Optional<URI> endpoint, Optional<URI> snsEndpoint, 
      * (the transport builder's {@code threadFactory}), else they are daemons named {@value #IO_THREADS}N.
      */
     public SqsAsyncClient client(List<AutoCloseable> owned, Optional<ThreadFactory> threads) {
-        return client(SqsAsyncClient.builder(), endpoint, IO_THREADS, threads, owned);
+        return client(SqsAsyncClient.builder(), endpoint, new IoThreads("SQS client", IO_THREADS, threads), owned);
     }
 
     /**
@@ -115,21 +114,19 @@ public record ClientSettings(Optional<URI> endpoint, Optional<URI> snsEndpoint, 
      * the SQS client, on an event loop of its own.
      */
     public SnsAsyncClient snsClient(List<AutoCloseable> owned, Optional<ThreadFactory> threads) {
-        return client(SnsAsyncClient.builder(), snsEndpoint.or(() -> endpoint), SNS_IO_THREADS, threads, owned);
+        return client(SnsAsyncClient.builder(), snsEndpoint.or(() -> endpoint), new IoThreads("SNS client", SNS_IO_THREADS, threads),
+                owned);
     }
 
     private <B extends AwsClientBuilder<B, C> & AwsAsyncClientBuilder<B, C>, C extends SdkAutoCloseable> C client(B b,
-            Optional<URI> at, String threadPrefix, Optional<ThreadFactory> threads, List<AutoCloseable> owned) {
+            Optional<URI> at, IoThreads threads, List<AutoCloseable> owned) {
         // The SDK ends an event loop it made with Netty's 2 s quiet period, which every close of a transport (every
         // command of the CLI) waited out; this one is ended without it, after the client closed its connections.
-        AtomicInteger n = new AtomicInteger();
-        SdkEventLoopGroup loop = SdkEventLoopGroup.builder().threadFactory(threads.orElse(r -> {
-            Thread t = new Thread(r, threadPrefix + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        })).build();
-        Runnable endLoop = () -> loop.eventLoopGroup().shutdownGracefully(0, 5, TimeUnit.SECONDS)
-                .awaitUninterruptibly(5, TimeUnit.SECONDS);
+        SdkEventLoopGroup loop = SdkEventLoopGroup.builder().threadFactory(threads).build();
+        Runnable endLoop = () -> {
+            threads.closing();
+            loop.eventLoopGroup().shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        };
         try {
             b.httpClientBuilder(NettyNioAsyncHttpClient.builder().eventLoopGroup(loop));
             at.ifPresent(b::endpointOverride);
