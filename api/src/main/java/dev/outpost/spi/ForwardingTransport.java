@@ -3,16 +3,17 @@ package dev.outpost.spi;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * A {@link Transport} that hands every call to another, the default methods included: extend it
  * and override what your decorator changes (metering, fault injection, pacing). Forwarding the
  * defaults is the point: a decorator that implements {@code Transport} directly and forgets
  * {@link #ackBatch} silently turns every batched acknowledgement back into one call per message.
- * {@link #push} is the exception: not forwarded, so that every delivery passes through this
- * decorator's {@link #receive}; override it to forward when your decorator does not touch receiving.
+ * {@link #push} is the exception (see there).
  *
  * <pre>{@code
  * Transport counting = new ForwardingTransport(sqs) {
@@ -70,6 +71,15 @@ public abstract class ForwardingTransport implements Transport {
     @Override
     public boolean receivesLocally() {
         return delegate.receivesLocally();
+    }
+
+    /**
+     * Not forwarded: empty, so that every delivery passes through this decorator's {@link #receive}. Override it to
+     * forward when your decorator does not touch receiving.
+     */
+    @Override
+    public Optional<Push> push(String source, Consumer<Delivery> receiver) {
+        return Optional.empty();
     }
 
     @Override

@@ -61,6 +61,12 @@ class ForwardingTransportTest {
             }
 
             @Override
+            public java.util.Optional<Push> push(String source, java.util.function.Consumer<Delivery> receiver) {
+                seen.add("push " + source);
+                return java.util.Optional.of(() -> { });
+            }
+
+            @Override
             public void close() {
                 seen.add("close");
             }
@@ -74,5 +80,7 @@ class ForwardingTransportTest {
         assertThat(t.depth("q")).hasValue(7);
         assertThat(t.receivesLocally()).isTrue();
         assertThat(t.maxMessageBytes()).isEqualTo(42);
+        assertThat(t.push("q", d -> { })).as("never forwarded: the decorator's receive would be passed by").isEmpty();
+        assertThat(seen).doesNotContain("push q");
     }
 }
