@@ -419,7 +419,8 @@ public final class Client implements AutoCloseable {
          * Where continuations of returned futures and response listeners run. By default a pool of two named threads
          * ({@code outpost-client-N-callback-M}, from the {@linkplain #threadFactory thread factory}) that the client
          * owns and stops at shutdown (what reaches it later runs on the thread that completed its future); an executor
-         * given here is the caller's to stop. Never a poller, so a slow callback cannot delay other responses.
+         * given here is the caller's to stop. Never a poller, so a slow callback cannot delay other responses (an
+         * executor that runs tasks in place runs them on the thread routing the answer: a poller, or the sender's).
          */
         public Builder callbackExecutor(Executor executor) {
             this.callbackExecutor = Optional.of(Objects.requireNonNull(executor, "executor"));
