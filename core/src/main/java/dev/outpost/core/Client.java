@@ -151,7 +151,7 @@ public final class Client implements AutoCloseable {
         }
         loop.start();
         // an in-process transport hands answers over on the worker's thread: one thread hand-off fewer a call
-        replies.takePushes().ifPresent(p -> {
+        transport.push(replyTo, replies::pushed).ifPresent(p -> {
             push.set(p);
             if (state.get() != State.RUNNING) { // shut down meanwhile, and maybe before the push was set
                 stopPush();

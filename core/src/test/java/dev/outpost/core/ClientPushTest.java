@@ -74,20 +74,4 @@ class ClientPushTest {
             assertThat(transport.push(replyTo, d -> {})).as("the new client took the pushes").isEmpty();
         }
     }
-
-    @Test
-    void aTransportWhosePushFailsStillGetsAStartedClientThatPollsItsAnswers() throws Exception {
-        dev.outpost.spi.Transport refusing = new dev.outpost.spi.ForwardingTransport(transport) {
-            @Override
-            public Optional<Push> push(String source, java.util.function.Consumer<dev.outpost.spi.Delivery> receiver) {
-                throw new IllegalStateException("no pushing today");
-            }
-        };
-        try (Client c = Client.builder(refusing).build().start()) {
-            Request r = Request.builder("echo").build();
-            CompletableFuture<Response> call = c.call(r, Duration.ofMinutes(1));
-            answer(c.replyTo(), r);
-            assertThat(call.get(10, TimeUnit.SECONDS).requestId()).as("polled").isEqualTo(r.id());
-        }
-    }
 }

@@ -256,19 +256,6 @@ public final class ReplyRouter {
     }
 
     /**
-     * Asks the transport to push the reply destination's answers to {@link #pushed}. Empty when it does not, or fails
-     * to (only a hand-off is lost: the answers are polled).
-     */
-    public Optional<Transport.Push> takePushes() {
-        try {
-            return transport.push(replyTo, this::pushed);
-        } catch (RuntimeException e) {
-            log.debug("client on '{}': the transport did not push answers ({}); they are polled", replyTo, e.toString());
-            return Optional.empty();
-        }
-    }
-
-    /**
      * One answer the transport pushed ({@link Transport#push}), on the sender's thread: routed and acked at once, never
      * lingering (the thread is a worker's).
      */
