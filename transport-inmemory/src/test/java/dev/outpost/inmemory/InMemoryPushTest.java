@@ -95,6 +95,30 @@ class InMemoryPushTest {
     }
 
     @Test
+    void aMessageVisibleAgainAfterItsTimeoutIsNotPassedByAPush() throws Exception {
+        InMemoryTransport t = transport();
+        t.send("replies", m("first")).join();
+        assertThat(texts(t.receive("replies", 10, Duration.ZERO))).containsExactly("first");
+        now.addAndGet(Duration.ofSeconds(30).toNanos()); // its visibility timed out: it waits for a receive again
+        push(t, "replies");
+        t.send("replies", m("second")).join();
+        assertThat(pushed).as("not pushed past one visible again").isEmpty();
+        assertThat(texts(t.receive("replies", 10, Duration.ZERO))).containsExactly("first", "second");
+    }
+
+    @Test
+    void aMessageHandedBackWithADelayThatEndedIsNotPassedByAPush() throws Exception {
+        InMemoryTransport t = transport();
+        t.send("replies", m("first")).join();
+        t.receive("replies", 10, Duration.ZERO).get(0).retry(Duration.ofSeconds(1)).join();
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+        push(t, "replies");
+        t.send("replies", m("second")).join();
+        assertThat(pushed).as("not pushed past one whose delay ended").isEmpty();
+        assertThat(texts(t.receive("replies", 10, Duration.ZERO))).containsExactly("first", "second");
+    }
+
+    @Test
     void aDelayingQueueIsNeverPushedFrom() throws Exception {
         InMemoryTransport t = transport(InMemoryTransport.builder()
                 .queue("later", QueueOptions.builder().delay(Duration.ofSeconds(5)).build()));

@@ -108,12 +108,16 @@ public final class MemoryQueue {
         List<MemoryDelivery> pushed = null;
         lock.lock();
         try {
-            // pushed only where a receive would have taken them next: nothing ready before them, no delay
-            if (pushTo != null && delayNanos == 0 && !places.hasReady() && !closed) {
-                to = pushTo;
-                pushed = new ArrayList<>(messages.size());
+            long now = delayNanos > 0 || pushTo != null ? ticker.getAsLong() : 0;
+            // pushed only where a receive would have taken them next: nothing visible before them (one whose
+            // visibility or hand-back delay ended is, though expiry is lazy), no delay
+            if (pushTo != null && delayNanos == 0 && !closed) {
+                promote(now);
+                if (!places.hasReady()) {
+                    to = pushTo;
+                    pushed = new ArrayList<>(messages.size());
+                }
             }
-            long now = delayNanos > 0 || to != null ? ticker.getAsLong() : 0;
             for (Message m : messages) {
                 Entry e = new Entry(m, ++seq, messageId);
                 if (delayNanos > 0) {
