@@ -88,7 +88,6 @@ public final class Client implements AutoCloseable {
     private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
     private final CompletableFuture<ShutdownResult> terminated = new CompletableFuture<>();
     private final PollLoop loop;
-    private final AtomicReference<Transport.Push> push = new AtomicReference<>();
     /** Made with the client, its thread only at start(): a shutdown racing start() always finds it to stop. */
     private final ScheduledThreadPoolExecutor timer;
 
@@ -150,21 +149,8 @@ public final class Client implements AutoCloseable {
             ensureRunning();
         }
         loop.start();
-        // an in-process transport hands answers over on the worker's thread: one thread hand-off fewer a call
-        transport.push(replyTo, replies::pushed).ifPresent(p -> {
-            push.set(p);
-            if (state.get() != State.RUNNING) { // shut down meanwhile, and maybe before the push was set
-                stopPush();
-            }
-        });
+        replies.takePushes(() -> state.get() == State.RUNNING);
         return this;
-    }
-
-    private void stopPush() {
-        Transport.Push p = push.getAndSet(null);
-        if (p != null) {
-            guard.run("stopping the transport's push", p::close);
-        }
     }
 
     /** The destination responses to this client's requests come back to. */
@@ -274,7 +260,7 @@ public final class Client implements AutoCloseable {
             return terminated;
         }
         long t0 = System.nanoTime();
-        stopPush();
+        replies.stopPushes();
         loop.shutdown();
         timer.shutdownNow();
         OutpostException closed = new OutpostException("client on '" + replyTo + "' closed before the response arrived");

@@ -17,8 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +62,8 @@ public final class ReplyRouter {
     private final Optional<ReplyClaims> claims;
     private final LongAdder handedBack = new LongAdder();
     private final LongAdder unclaimed = new LongAdder();
+    /** The reply destination's pushes ({@link Transport#push}) while taken; null before and after. */
+    private final AtomicReference<Transport.Push> push = new AtomicReference<>();
     /**
      * Receives of another client's answer, at most, before it is acked as no one's: with the hand-back delays below,
      * about a minute and a half, and enough receives for the owner among a dozen clients to take it ((11/12)^90 is
@@ -253,6 +257,28 @@ public final class ReplyRouter {
      */
     public void endOfBatch() {
         ack(true);
+    }
+
+    /**
+     * Takes the reply destination's pushes ({@link Transport#push}), for {@link #pushed}: an in-process transport then
+     * routes answers on the thread that sends them, one thread hand-off fewer a call. {@code running} is asked once
+     * they are taken: a client shut down meanwhile, maybe before they were, stops them again.
+     */
+    public void takePushes(BooleanSupplier running) {
+        transport.push(replyTo, this::pushed).ifPresent(p -> {
+            push.set(p);
+            if (!running.getAsBoolean()) {
+                stopPushes();
+            }
+        });
+    }
+
+    /** Stops the pushes taken, if any: later answers wait for a receive. */
+    public void stopPushes() {
+        Transport.Push p = push.getAndSet(null);
+        if (p != null) {
+            guard.run("stopping the transport's push", p::close);
+        }
     }
 
     /**
