@@ -7,13 +7,17 @@ import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.Delivery;
+import dev.outpost.spi.ForwardingTransport;
 import dev.outpost.spi.Message;
+import dev.outpost.spi.Transport;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -58,6 +62,40 @@ class ClientPushTest {
             CompletableFuture<Response> call = c.call(r, Duration.ofMinutes(1));
             answer(c.replyTo(), r);
             assertThat(call).isCompleted();
+        }
+    }
+
+    @Test
+    void aTransportWhosePushFailsLeavesTheClientPollingAndStartReturns() throws Exception {
+        Transport broken = new ForwardingTransport(transport) {
+            @Override
+            public Optional<Push> push(String source, Consumer<Delivery> receiver) {
+                throw new IllegalStateException("push broke");
+            }
+        };
+        Client c = Client.builder(broken).pollWait(Duration.ofMillis(50)).build();
+        try (c) {
+            c.start();
+            Request r = Request.builder("echo").build();
+            CompletableFuture<Response> call = c.call(r, Duration.ofMinutes(1));
+            answer(c.replyTo(), r);
+            assertThat(call.get(10, TimeUnit.SECONDS).requestId()).as("answered by the poller").isEqualTo(r.id());
+        }
+    }
+
+    @Test
+    void aTransportWhosePushGivesNullLeavesTheClientPolling() throws Exception {
+        Transport broken = new ForwardingTransport(transport) {
+            @Override
+            public Optional<Push> push(String source, Consumer<Delivery> receiver) {
+                return null;
+            }
+        };
+        try (Client c = Client.builder(broken).pollWait(Duration.ofMillis(50)).build().start()) {
+            Request r = Request.builder("echo").build();
+            CompletableFuture<Response> call = c.call(r, Duration.ofMinutes(1));
+            answer(c.replyTo(), r);
+            assertThat(call.get(10, TimeUnit.SECONDS).requestId()).isEqualTo(r.id());
         }
     }
 

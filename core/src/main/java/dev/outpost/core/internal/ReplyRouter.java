@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -265,11 +266,16 @@ public final class ReplyRouter {
      * they are taken: a client shut down meanwhile, maybe before they were, stops them again.
      */
     public void takePushes(BooleanSupplier running) {
-        transport.push(replyTo, this::pushed).ifPresent(p -> {
-            push.set(p);
-            if (!running.getAsBoolean()) {
-                stopPushes();
-            }
+        // a push that fails (or gives null) costs the saving, not the client: its poller reads every answer still
+        guard.run("taking the transport's push", () -> {
+            Optional<Transport.Push> taken = transport.push(replyTo, this::pushed);
+            Objects.requireNonNull(taken, () -> transport.getClass().getName() + ".push returned null");
+            taken.ifPresent(p -> {
+                push.set(p);
+                if (!running.getAsBoolean()) {
+                    stopPushes();
+                }
+            });
         });
     }
 
