@@ -7,16 +7,23 @@ import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.Codec;
+import dev.outpost.spi.Decoded;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.ForwardingTransport;
 import dev.outpost.spi.Message;
+import dev.outpost.spi.Sender;
 import dev.outpost.spi.Transport;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -97,6 +104,63 @@ class ClientPushTest {
             answer(c.replyTo(), r);
             assertThat(call.get(10, TimeUnit.SECONDS).requestId()).isEqualTo(r.id());
         }
+    }
+
+    @Test
+    void anAnswerPushedAfterItsClientShutDownWaitsForTheNextClientAndNoListenerHearsIt() throws Exception {
+        JsonCodec json = JsonCodec.create();
+        CountDownLatch decoding = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        AtomicBoolean first = new AtomicBoolean(true);
+        Codec pausing = new Codec() {
+            @Override
+            public byte[] encodeRequest(Request request) {
+                return json.encodeRequest(request);
+            }
+
+            @Override
+            public Decoded<Request> decodeRequest(byte[] body) {
+                return json.decodeRequest(body);
+            }
+
+            @Override
+            public byte[] encodeResponse(Response response, Optional<Sender> recipient) {
+                return json.encodeResponse(response, recipient);
+            }
+
+            @Override
+            public Decoded<Response> decodeResponse(byte[] body) {
+                if (first.getAndSet(false)) { // the sender's thread routes the first answer while the client shuts down
+                    decoding.countDown();
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return json.decodeResponse(body);
+            }
+        };
+        List<String> heard = new CopyOnWriteArrayList<>();
+        Client c = Client.builder(transport).codec(pausing).onResponse(r -> heard.add(r.requestId())).build().start();
+        String replyTo = c.replyTo();
+        Instant now = Instant.now();
+        Request r1 = Request.builder("echo").build();
+        Request r2 = Request.builder("echo").build();
+        List<Message> answers = List.of(
+                Message.of(json.encodeResponse(Response.ok(r1, Json.object(), "w1", 1, now, now), Optional.empty())),
+                Message.of(json.encodeResponse(Response.ok(r2, Json.object(), "w1", 1, now, now), Optional.empty())));
+        Thread sender = new Thread(() -> transport.sendBatch(replyTo, answers).join(), "sender");
+        sender.start();
+        assertThat(decoding.await(10, TimeUnit.SECONDS)).isTrue();
+        c.shutdown().get(10, TimeUnit.SECONDS);
+        go.countDown();
+        sender.join(TimeUnit.SECONDS.toMillis(10));
+        assertThat(sender.isAlive()).isFalse();
+        assertThat(transport.peek(replyTo)).as("the answer pushed after the client stopped waits for the next one")
+                .extracting(m -> json.decodeResponse(m.body()).document().requestId()).containsExactly(r2.id());
+        assertThat(transport.inFlight(replyTo)).as("handed back at once, not after the visibility timeout").isZero();
+        assertThat(heard).as("no listener of a closed client heard it").doesNotContain(r2.id());
     }
 
     @Test

@@ -65,6 +65,8 @@ public final class ReplyRouter {
     private final LongAdder unclaimed = new LongAdder();
     /** The reply destination's pushes ({@link Transport#push}) while taken; null before and after. */
     private final AtomicReference<Transport.Push> push = new AtomicReference<>();
+    /** Set once the pushes are stopped (the client shuts down): an answer the transport still pushes is handed back. */
+    private volatile boolean pushesStopped;
     /**
      * Receives of another client's answer, at most, before it is acked as no one's: with the hand-back delays below,
      * about a minute and a half, and enough receives for the owner among a dozen clients to take it ((11/12)^90 is
@@ -281,6 +283,7 @@ public final class ReplyRouter {
 
     /** Stops the pushes taken, if any: later answers wait for a receive. */
     public void stopPushes() {
+        pushesStopped = true;
         Transport.Push p = push.getAndSet(null);
         if (p != null) {
             guard.run("stopping the transport's push", p::close);
@@ -292,6 +295,16 @@ public final class ReplyRouter {
      * lingering (the thread is a worker's).
      */
     public void pushed(Delivery d) {
+        if (pushesStopped) {
+            // pushed as the client shut down: it waits for the next client reading the destination, and no listener of
+            // this one runs on the sender's thread (where its stopped callback pool would run them)
+            try {
+                d.retry(Duration.ZERO);
+            } catch (RuntimeException e) {
+                log.debug("client on '{}': could not hand back an answer pushed after it stopped: {}", replyTo, e.toString());
+            }
+            return;
+        }
         handle(d);
         ack(false);
     }
