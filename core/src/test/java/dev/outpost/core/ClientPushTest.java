@@ -106,61 +106,89 @@ class ClientPushTest {
         }
     }
 
-    @Test
-    void anAnswerPushedAfterItsClientShutDownWaitsForTheNextClientAndNoListenerHearsIt() throws Exception {
-        JsonCodec json = JsonCodec.create();
-        CountDownLatch decoding = new CountDownLatch(1);
-        CountDownLatch go = new CountDownLatch(1);
-        AtomicBoolean first = new AtomicBoolean(true);
-        Codec pausing = new Codec() {
-            @Override
-            public byte[] encodeRequest(Request request) {
-                return json.encodeRequest(request);
-            }
+    /** A JSON codec whose first decode waits, on the thread routing the answer, until let go. */
+    private static final class PausingCodec implements Codec {
+        final JsonCodec json = JsonCodec.create();
+        final CountDownLatch decoding = new CountDownLatch(1);
+        final CountDownLatch go = new CountDownLatch(1);
+        private final AtomicBoolean first = new AtomicBoolean(true);
 
-            @Override
-            public Decoded<Request> decodeRequest(byte[] body) {
-                return json.decodeRequest(body);
-            }
+        @Override
+        public byte[] encodeRequest(Request request) {
+            return json.encodeRequest(request);
+        }
 
-            @Override
-            public byte[] encodeResponse(Response response, Optional<Sender> recipient) {
-                return json.encodeResponse(response, recipient);
-            }
+        @Override
+        public Decoded<Request> decodeRequest(byte[] body) {
+            return json.decodeRequest(body);
+        }
 
-            @Override
-            public Decoded<Response> decodeResponse(byte[] body) {
-                if (first.getAndSet(false)) { // the sender's thread routes the first answer while the client shuts down
-                    decoding.countDown();
-                    try {
-                        go.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
+        @Override
+        public byte[] encodeResponse(Response response, Optional<Sender> recipient) {
+            return json.encodeResponse(response, recipient);
+        }
+
+        @Override
+        public Decoded<Response> decodeResponse(byte[] body) {
+            if (first.getAndSet(false)) {
+                decoding.countDown();
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
-                return json.decodeResponse(body);
             }
-        };
-        List<String> heard = new CopyOnWriteArrayList<>();
-        Client c = Client.builder(transport).codec(pausing).onResponse(r -> heard.add(r.requestId())).build().start();
-        String replyTo = c.replyTo();
-        Instant now = Instant.now();
-        Request r1 = Request.builder("echo").build();
-        Request r2 = Request.builder("echo").build();
-        List<Message> answers = List.of(
-                Message.of(json.encodeResponse(Response.ok(r1, Json.object(), "w1", 1, now, now), Optional.empty())),
-                Message.of(json.encodeResponse(Response.ok(r2, Json.object(), "w1", 1, now, now), Optional.empty())));
-        Thread sender = new Thread(() -> transport.sendBatch(replyTo, answers).join(), "sender");
+            return json.decodeResponse(body);
+        }
+
+        Message answer(Request r) {
+            Instant now = Instant.now();
+            return Message.of(json.encodeResponse(Response.ok(r, Json.object(), "w1", 1, now, now), Optional.empty()));
+        }
+
+        String requestId(Message m) {
+            return json.decodeResponse(m.body()).document().requestId();
+        }
+    }
+
+    /** Sends {@code answers} as one batch on another thread, shuts {@code c} down while the first is decoded there. */
+    private static void shutDownWhileTheFirstIsRouted(InMemoryTransport transport, Client c, PausingCodec codec,
+            List<Message> answers) throws Exception {
+        Thread sender = new Thread(() -> transport.sendBatch(c.replyTo(), answers).join(), "sender");
         sender.start();
-        assertThat(decoding.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(codec.decoding.await(10, TimeUnit.SECONDS)).isTrue();
         c.shutdown().get(10, TimeUnit.SECONDS);
-        go.countDown();
+        codec.go.countDown();
         sender.join(TimeUnit.SECONDS.toMillis(10));
         assertThat(sender.isAlive()).isFalse();
-        assertThat(transport.peek(replyTo)).as("the answer pushed after the client stopped waits for the next one")
-                .extracting(m -> json.decodeResponse(m.body()).document().requestId()).containsExactly(r2.id());
-        assertThat(transport.inFlight(replyTo)).as("handed back at once, not after the visibility timeout").isZero();
+    }
+
+    @Test
+    void anAnswerPushedAfterItsClientShutDownWaitsForTheNextClientAndNoListenerHearsIt() throws Exception {
+        PausingCodec codec = new PausingCodec();
+        List<String> heard = new CopyOnWriteArrayList<>();
+        Client c = Client.builder(transport).codec(codec).onResponse(r -> heard.add(r.requestId())).build().start();
+        Request r1 = Request.builder("echo").build();
+        Request r2 = Request.builder("echo").build();
+        shutDownWhileTheFirstIsRouted(transport, c, codec, List.of(codec.answer(r1), codec.answer(r2)));
+        assertThat(transport.peek(c.replyTo())).as("the answer pushed after the client stopped waits for the next one")
+                .extracting(codec::requestId).contains(r2.id());
+        assertThat(transport.inFlight(c.replyTo())).as("handed back at once, not after the visibility timeout").isZero();
         assertThat(heard).as("no listener of a closed client heard it").doesNotContain(r2.id());
+    }
+
+    @Test
+    void anAnswerDecodedOnTheSendersThreadAsItsClientShutsDownWaitsForTheNextClient() throws Exception {
+        PausingCodec codec = new PausingCodec();
+        List<String> heardOn = new CopyOnWriteArrayList<>();
+        Client c = Client.builder(transport).codec(codec).onResponse(r -> heardOn.add(Thread.currentThread().getName()))
+                .build().start();
+        Request r = Request.builder("echo").build();
+        shutDownWhileTheFirstIsRouted(transport, c, codec, List.of(codec.answer(r)));
+        assertThat(transport.peek(c.replyTo())).as("not routed by the client that stopped meanwhile")
+                .extracting(codec::requestId).containsExactly(r.id());
+        assertThat(transport.inFlight(c.replyTo())).isZero();
+        assertThat(heardOn).as("a closed client's listener ran on the worker's (sender's) thread").isEmpty();
     }
 
     @Test

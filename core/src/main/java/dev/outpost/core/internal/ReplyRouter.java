@@ -147,6 +147,10 @@ public final class ReplyRouter {
 
     /** One delivery of a receive: routed now, acked with the rest of its receive at {@link #endOfBatch()}. */
     public void handle(Delivery d) {
+        route(d, false);
+    }
+
+    private void route(Delivery d, boolean pushed) {
         Decoded<Response> decoded;
         try {
             decoded = codec.decodeResponse(d.message().body());
@@ -167,6 +171,10 @@ public final class ReplyRouter {
             toAck.get().add(d);
             undecodable.increment();
             log.warn("client: dropped an undecodable response on '{}': {}", replyTo, e.toString());
+            return;
+        }
+        if (pushed && pushesStopped) {
+            handBackPushed(d); // the client shut down while the sender's thread decoded it: as one pushed after
             return;
         }
         Response response = decoded.document();
@@ -296,17 +304,23 @@ public final class ReplyRouter {
      */
     public void pushed(Delivery d) {
         if (pushesStopped) {
-            // pushed as the client shut down: it waits for the next client reading the destination, and no listener of
-            // this one runs on the sender's thread (where its stopped callback pool would run them)
-            try {
-                d.retry(Duration.ZERO);
-            } catch (RuntimeException e) {
-                log.debug("client on '{}': could not hand back an answer pushed after it stopped: {}", replyTo, e.toString());
-            }
+            handBackPushed(d);
             return;
         }
-        handle(d);
+        route(d, true);
         ack(false);
+    }
+
+    /**
+     * An answer pushed as the client shut down waits for the next client reading the destination, and no listener of
+     * this one runs on the sender's thread (where its stopped callback pool would run it).
+     */
+    private void handBackPushed(Delivery d) {
+        try {
+            d.retry(Duration.ZERO);
+        } catch (RuntimeException e) {
+            log.debug("client on '{}': could not hand back an answer pushed as it stopped: {}", replyTo, e.toString());
+        }
     }
 
     private void ack(boolean mayLinger) {
