@@ -204,4 +204,46 @@ class ClientPushTest {
             assertThat(transport.push(replyTo, d -> {})).as("the new client took the pushes").isEmpty();
         }
     }
+
+    @Test
+    void aCodecThatThrowsAnErrorOnAnAnswerDropsThatAnswerOnceAndTheClientGoesOn() throws Exception {
+        JsonCodec json = JsonCodec.create();
+        dev.outpost.spi.Codec failing = new dev.outpost.spi.Codec() {
+            @Override
+            public byte[] encodeRequest(Request request) {
+                return json.encodeRequest(request);
+            }
+
+            @Override
+            public dev.outpost.spi.Decoded<Request> decodeRequest(byte[] body) {
+                return json.decodeRequest(body);
+            }
+
+            @Override
+            public byte[] encodeResponse(Response response, Optional<dev.outpost.spi.Sender> recipient) {
+                return json.encodeResponse(response, recipient);
+            }
+
+            @Override
+            public dev.outpost.spi.Decoded<Response> decodeResponse(byte[] body) {
+                if (new String(body, StandardCharsets.UTF_8).contains("boom")) {
+                    throw new AssertionError("the codec failed (an Error)");
+                }
+                return json.decodeResponse(body);
+            }
+        };
+        // polled (a decorator is never pushed to) and pushed: the same answer either way
+        for (dev.outpost.spi.Transport t : java.util.List.of(new dev.outpost.spi.ForwardingTransport(transport) { }, transport)) {
+            try (Client c = Client.builder(t).codec(failing).build().start()) {
+                transport.send(c.replyTo(), Message.of("boom".getBytes(StandardCharsets.UTF_8))).join();
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> c.undecodableResponses() == 1);
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                        .until(() -> transport.inFlight(c.replyTo()) == 0 && transport.peek(c.replyTo()).isEmpty());
+                Request r = Request.builder("echo").build();
+                CompletableFuture<Response> call = c.call(r, Duration.ofMinutes(1));
+                answer(c.replyTo(), r);
+                assertThat(call.get(10, TimeUnit.SECONDS).requestId()).isEqualTo(r.id());
+            }
+        }
+    }
 }

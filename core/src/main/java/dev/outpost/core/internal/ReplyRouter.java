@@ -167,7 +167,7 @@ public final class ReplyRouter {
             undecodable.increment();
             log.warn("client: dropped an undecodable response on '{}' ({}): {}", replyTo, e.reason().code(), e.getMessage());
             return;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // the codec may be the user's: what it throws drops the answer, once
             toAck.get().add(d);
             undecodable.increment();
             log.warn("client: dropped an undecodable response on '{}': {}", replyTo, e.toString());
