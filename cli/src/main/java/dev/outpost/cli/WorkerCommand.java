@@ -13,6 +13,7 @@ import dev.outpost.nacl.SealedCodec;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.Transport;
 import dev.outpost.sqs.SqsTransport;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
@@ -70,10 +71,23 @@ final class WorkerCommand implements Callable<Integer> {
             member.ifPresent(FleetMember::start); // after the worker: a host in the inventory answers; a SIGTERM removes it first
             return "outpost worker " + worker.id() + " running: "
                     + worker.status().concurrency() + " slots" + prefetch(config, worker.status())
-                    + " on '" + worker.status().source() + "', sealing "
+                    + " on '" + worker.status().source() + "'" + queue(config, worker.status().source()) + ", sealing "
                     + (sealed ? "on" : "OFF (anyone who can write to the queue is obeyed)") + observed.describe()
                     + inventory.map(i -> ", registered in " + i.where()).orElse("") + "; SIGTERM drains and stops";
         });
+    }
+
+    /**
+     * {@code " (SQS queue 'https://.../prod-requests')"}: the real queue behind the logical source, what an operator
+     * looks for in the console. The transport is built from {@code config} alone, so its mapping is the one
+     * {@code SqsTransport.Builder.configure} reads: {@code outpost.sqs.requests}, {@code .dead-letter} or
+     * {@code .responses}, and the logical name itself for any other (or when the key is empty).
+     */
+    static String queue(OutpostConfig config, String source) {
+        String queue = List.of("requests", "dead-letter", "responses").contains(source)
+                ? config.string("outpost.sqs." + source).map(String::strip).filter(q -> !q.isEmpty()).orElse(source)
+                : source;
+        return " (SQS queue '" + queue + "')";
     }
 
     /** {@code " (+72 prefetched)"}, {@code " (+ automatic prefetch)"}, or nothing when nothing is held beyond the slots. */

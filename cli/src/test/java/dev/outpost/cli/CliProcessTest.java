@@ -102,6 +102,14 @@ class CliProcessTest {
                 """);
     }
 
+    private static String queueUrl(String name) {
+        try (SqsAsyncClient sqs = SqsAsyncClient.builder().endpointOverride(URI.create("http://127.0.0.1:" + port))
+                .region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"))).build()) {
+            return sqs.getQueueUrl(r -> r.queueName(name)).join().queueUrl();
+        }
+    }
+
     private Process outpost(String name, String... args) throws Exception {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -143,9 +151,11 @@ class CliProcessTest {
 
     @Test
     void commandsAgainstAWorkerDaemonPrintEachFormatAndExitCode() throws Exception {
-        outpost("worker", "worker", "--config", workerConfig(4).toString());
+        String requestsUrl = queueUrl("requests");
+        outpost("worker", "worker", "--config", workerConfig(4).toString(), "-D", "outpost.sqs.requests=" + requestsUrl);
         awaitHealthLine("worker");
-        assertThat(out("worker")).contains("sealing OFF");
+        // before: "on 'requests'" only, the logical name, not the queue an operator finds in the console
+        assertThat(out("worker")).contains("on 'requests' (SQS queue '" + requestsUrl + "')").contains("sealing OFF");
         String client = clientConfig().toString();
 
         assertThat(finish(outpost("ping", "ping", "--config", client, "-f", "json"))).as(err("ping")).isZero();
