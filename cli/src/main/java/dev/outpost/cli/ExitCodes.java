@@ -7,7 +7,10 @@ package dev.outpost.cli;
 public final class ExitCodes {
     /** Everything asked for succeeded: every expected worker answered ok. */
     public static final int OK = 0;
-    /** Some answers were errors or refusals, or a key was not found. */
+    /**
+     * Some answers were errors or refusals, or a key was not found; or what the command would write is there
+     * already (a registry key, a key file, a known sender), so nothing was changed.
+     */
     public static final int SOME_FAILED = 1;
     /** No worker answered before the deadline. */
     public static final int NONE_ANSWERED = 2;
@@ -17,7 +20,7 @@ public final class ExitCodes {
     public static final int UNAVAILABLE = 69;
     /** An unexpected failure of the command itself (run with --verbose for the stack trace). */
     public static final int SOFTWARE = 70;
-    /** A file could not be read or written (keys, known senders, backups). */
+    /** A file could not be read or written (keys, known senders, backups); one there already is {@link #SOME_FAILED}. */
     public static final int IO_ERROR = 74;
     /** The configuration is wrong: the message names the key, the value and the file that set it. */
     public static final int CONFIG = 78;

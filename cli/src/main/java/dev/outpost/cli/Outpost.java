@@ -319,6 +319,9 @@ public final class Outpost implements Runnable {
         if (c instanceof CallTimeoutException) {
             return ExitCodes.NONE_ANSWERED;
         }
+        if (c instanceof AlreadyThereException) { // a refusal, as the registry's KeyExists: the file was read and left alone
+            return ExitCodes.SOME_FAILED;
+        }
         if (c instanceof IOException || c instanceof KeyFileException || c instanceof dev.outpost.kv.CorruptStoreException) {
             return ExitCodes.IO_ERROR;
         }
