@@ -29,7 +29,7 @@ import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
-/** The README's quickstart, compiled and run exactly as printed. */
+/** The README's quickstart, and this module's README examples testing its collector, compiled and run exactly as printed. */
 class ReadmeQuickstartTest {
     private static final Pattern BLOCK = Pattern.compile("```java\\n// File: (\\S+\\.java)\\n(.*?)```", Pattern.DOTALL);
 
@@ -79,7 +79,56 @@ class ReadmeQuickstartTest {
         }
     }
 
+    @Test
+    void thisModulesExamplesCompileAsPrintedAndPassAgainstTheQuickstartsCollector() throws Exception {
+        Matcher uptime = BLOCK.matcher(Files.readString(Path.of("..", "README.md")));
+        assertThat(uptime.find()).isTrue();
+        assertThat(uptime.group(1)).isEqualTo("Uptime.java");
+        String collector = uptime.group(2);
+        Matcher m = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(Path.of("README.md")));
+        Map<String, String> examples = new LinkedHashMap<>();
+        while (m.find()) {
+            if (m.group(1).contains("new Uptime()")) {
+                examples.put(m.group(1).contains("CollectorTester.of") ? "CollectorTester" : "OutpostExtension", m.group(1));
+            }
+        }
+        assertThat(examples).containsOnlyKeys("OutpostExtension", "CollectorTester");
+        for (Map.Entry<String, String> example : examples.entrySet()) {
+            String code = example.getValue();
+            // before: the CollectorTester example set "unit-default", which the quickstart's Uptime never reads
+            if (code.contains(".settings(")) {
+                assertThat(collector.contains("settings()")).as(example.getKey() + "'s example sets settings Uptime never reads")
+                        .isTrue();
+            }
+            Matcher name = Pattern.compile("(?m)^class (\\w+)").matcher(code);
+            // before: the CollectorTester example was a bare method, which compiles nowhere as printed
+            assertThat(name.find()).as(example.getKey() + "'s example is a test class:\n" + code).isTrue();
+            Path out = Files.createDirectory(dir.resolve(example.getKey()));
+            Map<String, String> files = Map.of("Uptime.java", collector, name.group(1) + ".java", code);
+            compile(out, files, List.of("Uptime.java", name.group(1) + ".java"), classPath());
+            try (URLClassLoader loader = new URLClassLoader(new URL[] {out.toUri().toURL()}, getClass().getClassLoader())) {
+                SummaryGeneratingListener listener = new SummaryGeneratingListener();
+                ClassLoader previous = Thread.currentThread().getContextClassLoader();
+                Thread.currentThread().setContextClassLoader(loader);
+                try {
+                    LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request()
+                            .selectors(selectClass(loader.loadClass(name.group(1)))).build(), listener);
+                } finally {
+                    Thread.currentThread().setContextClassLoader(previous);
+                }
+                TestExecutionSummary summary = listener.getSummary();
+                assertThat(summary.getFailures()).as("failures of the " + example.getKey() + " example")
+                        .extracting(f -> f.getException().toString()).isEmpty();
+                assertThat(summary.getTestsSucceededCount()).as(example.getKey()).isEqualTo(1);
+            }
+        }
+    }
+
     private void compile(Map<String, String> files, List<String> names, String classPath) throws IOException {
+        compile(dir, files, names, classPath);
+    }
+
+    private void compile(Path dir, Map<String, String> files, List<String> names, String classPath) throws IOException {
         List<String> args = new ArrayList<>(List.of("-d", dir.toString(), "-cp", classPath, "-proc:none"));
         for (String name : names) {
             Path source = dir.resolve(name);
