@@ -23,7 +23,7 @@ import picocli.CommandLine.HelpCommand;
  */
 @Command(name = "outpost", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = Version.class,
         description = "Send work to remote hosts over message queues and get results back.",
-        footer = {"", "Exit codes: 0 all ok, 1 some failed, 2 none answered, 64 usage, 69 unreachable,"
+        footer = {"", "Exit codes: 0 all ok, 1 some failed or refused (nothing changed), 2 none answered, 64 usage, 69 unreachable,"
                 + " 70 internal error, 74 file error, 78 configuration error.",
                 "Try it with nothing set up: outpost demo, then e.g. outpost ping --demo"},
         synopsisSubcommandLabel = "COMMAND")

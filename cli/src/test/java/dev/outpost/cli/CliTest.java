@@ -313,6 +313,8 @@ class CliTest {
         Run help = run("help", "broadcast");
         assertThat(help.code()).isZero();
         assertThat(help.out()).contains("--deadline").contains("--expect");
+        // before: "1 some failed", while a key or sender already there (nothing changed) exits 1 too
+        assertThat(run("--help").out()).contains("Exit codes: 0 all ok, 1 some failed or refused (nothing changed),");
         assertThat(run("generate-completion").out()).contains("complete -F");
     }
 
