@@ -107,11 +107,9 @@ class ClientPushTest {
     }
 
     /** A JSON codec whose first decode waits, on the thread routing the answer, until let go. */
-    private static final class PausingCodec implements Codec {
+    /** The JSON codec, for a test codec to change one method of. */
+    private abstract static class OverJson implements Codec {
         final JsonCodec json = JsonCodec.create();
-        final CountDownLatch decoding = new CountDownLatch(1);
-        final CountDownLatch go = new CountDownLatch(1);
-        private final AtomicBoolean first = new AtomicBoolean(true);
 
         @Override
         public byte[] encodeRequest(Request request) {
@@ -127,6 +125,17 @@ class ClientPushTest {
         public byte[] encodeResponse(Response response, Optional<Sender> recipient) {
             return json.encodeResponse(response, recipient);
         }
+
+        @Override
+        public Decoded<Response> decodeResponse(byte[] body) {
+            return json.decodeResponse(body);
+        }
+    }
+
+    private static final class PausingCodec extends OverJson {
+        final CountDownLatch decoding = new CountDownLatch(1);
+        final CountDownLatch go = new CountDownLatch(1);
+        private final AtomicBoolean first = new AtomicBoolean(true);
 
         @Override
         public Decoded<Response> decodeResponse(byte[] body) {
@@ -207,25 +216,9 @@ class ClientPushTest {
 
     @Test
     void aCodecThatThrowsAnErrorOnAnAnswerDropsThatAnswerOnceAndTheClientGoesOn() throws Exception {
-        JsonCodec json = JsonCodec.create();
-        dev.outpost.spi.Codec failing = new dev.outpost.spi.Codec() {
+        Codec failing = new OverJson() {
             @Override
-            public byte[] encodeRequest(Request request) {
-                return json.encodeRequest(request);
-            }
-
-            @Override
-            public dev.outpost.spi.Decoded<Request> decodeRequest(byte[] body) {
-                return json.decodeRequest(body);
-            }
-
-            @Override
-            public byte[] encodeResponse(Response response, Optional<dev.outpost.spi.Sender> recipient) {
-                return json.encodeResponse(response, recipient);
-            }
-
-            @Override
-            public dev.outpost.spi.Decoded<Response> decodeResponse(byte[] body) {
+            public Decoded<Response> decodeResponse(byte[] body) {
                 if (new String(body, StandardCharsets.UTF_8).contains("boom")) {
                     throw new AssertionError("the codec failed (an Error)");
                 }
