@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static dev.outpost.testkit.ContractSupport.join;
+import static dev.outpost.testkit.ContractSupport.text;
+import static dev.outpost.testkit.ContractSupport.wholeSeconds;
 
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
@@ -73,7 +76,7 @@ import org.junit.jupiter.api.Test;
  * never closes the transport.
  */
 public abstract class TransportContract {
-    private static final Duration PATIENCE = Duration.ofSeconds(20);
+    private static final Duration PATIENCE = ContractSupport.PATIENCE;
 
     /** The fixture for the implementation under test. */
     protected abstract TransportFixture fixture();
@@ -112,38 +115,12 @@ public abstract class TransportContract {
         return all;
     }
 
-    private static void join(CompletableFuture<?> f) {
-        try {
-            f.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new AssertionError("transport operation failed", e);
-        }
-    }
-
-    private static Message text(String body) {
-        return Message.of(body.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String text(Delivery d) {
-        return new String(d.message().body(), StandardCharsets.UTF_8);
-    }
-
     private void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
+        ContractSupport.sleep(d);
     }
 
     private Duration slack() {
         return fixture().timerSlack();
-    }
-
-    private static Duration wholeSeconds(Duration d) {
-        long s = d.toSeconds();
-        return Duration.ofSeconds(d.equals(Duration.ofSeconds(s)) ? s : s + 1);
     }
 
     @Test
@@ -186,7 +163,7 @@ public abstract class TransportContract {
         }
         join(transport().sendBatch(q, batch));
         List<Delivery> got = drain(q, 25);
-        assertThat(got).extracting(TransportContract::text).containsExactlyInAnyOrderElementsOf(
+        assertThat(got).extracting(ContractSupport::text).containsExactlyInAnyOrderElementsOf(
                 batch.stream().map(m -> new String(m.body(), StandardCharsets.UTF_8)).toList());
         got.forEach(d -> join(d.ack()));
     }
@@ -227,7 +204,7 @@ public abstract class TransportContract {
             join(transport().send(q, text("wake up")));
             List<Delivery> got = waiting.get(20, TimeUnit.SECONDS);
             long tookMillis = (System.nanoTime() - t0) / 1_000_000;
-            assertThat(got).extracting(TransportContract::text).containsExactly("wake up");
+            assertThat(got).extracting(ContractSupport::text).containsExactly("wake up");
             assertThat(tookMillis).as("a long poll returns as soon as a message arrives, not at the end of its wait")
                     .isLessThan(10_000);
             join(got.get(0).ack());
