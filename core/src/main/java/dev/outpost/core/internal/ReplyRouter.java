@@ -27,9 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client's reply path, on its poller thread (or the sender's, for an answer the transport pushes): decodes each answer, hands it to the pending
- * call or broadcast waiting for it, else to the listeners, and acknowledges the deliveries of one
- * receive together ({@link Transport#ackBatch}) once they are handled. Runs no application code
+ * The client's reply path, on its poller thread (or the sender's, for an answer the transport
+ * pushes): decodes each answer, hands it to the pending call or broadcast waiting for it, else to
+ * the listeners, and acknowledges the deliveries of one receive together ({@link Transport#ackBatch})
+ * once they are handled. Runs no application code
  * itself: futures complete onto the callback executor, listeners run on it.
  *
  * <p>A client sharing its reply destination with others ({@code claims} present) takes only the answers to requests
