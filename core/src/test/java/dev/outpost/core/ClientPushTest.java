@@ -12,7 +12,6 @@ import dev.outpost.spi.Decoded;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.ForwardingTransport;
 import dev.outpost.spi.Message;
-import dev.outpost.spi.Sender;
 import dev.outpost.spi.Transport;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -107,32 +106,7 @@ class ClientPushTest {
     }
 
     /** A JSON codec whose first decode waits, on the thread routing the answer, until let go. */
-    /** The JSON codec, for a test codec to change one method of. */
-    private abstract static class OverJson implements Codec {
-        final JsonCodec json = JsonCodec.create();
-
-        @Override
-        public byte[] encodeRequest(Request request) {
-            return json.encodeRequest(request);
-        }
-
-        @Override
-        public Decoded<Request> decodeRequest(byte[] body) {
-            return json.decodeRequest(body);
-        }
-
-        @Override
-        public byte[] encodeResponse(Response response, Optional<Sender> recipient) {
-            return json.encodeResponse(response, recipient);
-        }
-
-        @Override
-        public Decoded<Response> decodeResponse(byte[] body) {
-            return json.decodeResponse(body);
-        }
-    }
-
-    private static final class PausingCodec extends OverJson {
+    private static final class PausingCodec extends JsonCodecDelegate {
         final CountDownLatch decoding = new CountDownLatch(1);
         final CountDownLatch go = new CountDownLatch(1);
         private final AtomicBoolean first = new AtomicBoolean(true);
@@ -216,7 +190,7 @@ class ClientPushTest {
 
     @Test
     void aCodecThatThrowsAnErrorOnAnAnswerDropsThatAnswerOnceAndTheClientGoesOn() throws Exception {
-        Codec failing = new OverJson() {
+        Codec failing = new JsonCodecDelegate() {
             @Override
             public Decoded<Response> decodeResponse(byte[] body) {
                 if (new String(body, StandardCharsets.UTF_8).contains("boom")) {

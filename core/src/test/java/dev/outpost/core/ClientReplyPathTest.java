@@ -8,7 +8,6 @@ import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.inmemory.InMemoryTransport;
-import dev.outpost.spi.Codec;
 import dev.outpost.spi.Decoded;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.ForwardingTransport;
@@ -27,24 +26,7 @@ import org.junit.jupiter.api.Test;
 class ClientReplyPathTest {
 
     /** JSON, and every response "authenticated" as the worker it names, as a sealing codec would. */
-    private static final class SignedByWorker implements Codec {
-        private final JsonCodec json = JsonCodec.create();
-
-        @Override
-        public byte[] encodeRequest(Request request) {
-            return json.encodeRequest(request);
-        }
-
-        @Override
-        public Decoded<Request> decodeRequest(byte[] body) {
-            return json.decodeRequest(body);
-        }
-
-        @Override
-        public byte[] encodeResponse(Response response, Optional<Sender> recipient) {
-            return json.encodeResponse(response, recipient);
-        }
-
+    private static final class SignedByWorker extends JsonCodecDelegate {
         @Override
         public Decoded<Response> decodeResponse(byte[] body) {
             Response r = json.decodeResponse(body).document();

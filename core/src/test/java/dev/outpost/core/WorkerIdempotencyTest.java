@@ -10,10 +10,8 @@ import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.ResponseStatus;
 import dev.outpost.core.config.OutpostConfig;
-import dev.outpost.core.json.JsonCodec;
 import dev.outpost.core.registry.InMemoryRegistry;
 import dev.outpost.inmemory.InMemoryTransport;
-import dev.outpost.spi.Codec;
 import dev.outpost.spi.Decoded;
 import dev.outpost.spi.Received;
 import dev.outpost.spi.Sender;
@@ -155,14 +153,7 @@ class WorkerIdempotencyTest {
     }
 
     /** A test codec that takes the sender's name from an attribute, standing in for an authenticating codec. */
-    private static final class SenderFromAttribute implements Codec {
-        private final Codec json = JsonCodec.create();
-
-        @Override
-        public byte[] encodeRequest(Request request) {
-            return json.encodeRequest(request);
-        }
-
+    private static final class SenderFromAttribute extends JsonCodecDelegate {
         @Override
         public Decoded<Request> decodeRequest(byte[] body) {
             Request r = json.decodeRequest(body).document();
@@ -172,16 +163,6 @@ class WorkerIdempotencyTest {
         @Override
         public Decoded<Request> decodeRequest(byte[] body, Received received) {
             return decodeRequest(body);
-        }
-
-        @Override
-        public byte[] encodeResponse(Response response, Optional<Sender> recipient) {
-            return json.encodeResponse(response, recipient);
-        }
-
-        @Override
-        public Decoded<Response> decodeResponse(byte[] body) {
-            return json.decodeResponse(body);
         }
     }
 }
