@@ -11,6 +11,8 @@ final class Entry {
     int receiveCount;
     long receipt;
     long visibleAt;
+    /** The thread that last handed it back at once ({@link Thread#getId}), 0 when none or since received. */
+    long handedBackBy;
     int state;
     Entry prev;
     Entry next;

@@ -194,9 +194,12 @@ public final class MemoryQueue {
     /**
      * Takes up to {@code max} visible messages, waiting up to {@code wait} (real time) for the
      * first; empty when none came or the queue was closed. Redrives what is over its receive count.
+     * A message this thread handed back at once is left to a receiver waiting, if any: so that clients
+     * sharing a reply queue pass each other's answers on instead of taking them back themselves.
      */
     public List<Delivery> receive(int max, Duration wait) throws InterruptedException {
         long waitUntil = System.nanoTime() + MemoryDelivery.nanos(wait);
+        long self = Thread.currentThread().getId();
         List<Delivery> out = null;
         List<Entry> redriven = null;
         String dlq = null;
@@ -208,8 +211,16 @@ public final class MemoryQueue {
                 }
                 long now = ticker.getAsLong();
                 long nextDue = promote(now);
+                boolean leftForWaiter = false;
                 while (places.hasReady() && (out == null || out.size() < max)) {
+                    if (places.peekReady().handedBackBy == self && waiters > 0) {
+                        // it handed this back at once, so another receiver may take it: one waiting gets it first
+                        // (it was signalled, but this thread is running and would barge in ahead of it every time)
+                        leftForWaiter = true;
+                        break;
+                    }
                     Entry e = places.pollReady();
+                    e.handedBackBy = 0;
                     e.receiveCount++;
                     if (maxReceiveCount > 0 && e.receiveCount > maxReceiveCount) {
                         MessagePlaces.redriven(e);
@@ -229,6 +240,9 @@ public final class MemoryQueue {
                 }
                 if (out != null) {
                     return out;
+                }
+                if (leftForWaiter) {
+                    available.signal(); // one waiter at least is awake for it, whatever woke the others
                 }
                 long left = waitUntil - System.nanoTime();
                 if (left <= 0) {
@@ -308,6 +322,7 @@ public final class MemoryQueue {
             places.detach(e);
             e.receipt = 0;
             if (delayNanos <= 0) {
+                e.handedBackBy = Thread.currentThread().getId();
                 places.handBack(e); // handed back: first in line again
                 wake(1);
             } else {
@@ -399,6 +414,16 @@ public final class MemoryQueue {
         lock.lock();
         try {
             available.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Receivers waiting in {@link #receive} now: a seam for tests. */
+    int waitingReceivers() {
+        lock.lock();
+        try {
+            return waiters;
         } finally {
             lock.unlock();
         }

@@ -75,6 +75,11 @@ final class MessagePlaces {
         return !ready.isEmpty();
     }
 
+    /** The ready message a receive would take next; null when none. */
+    Entry peekReady() {
+        return ready.peekFirst();
+    }
+
     Entry pollReady() {
         return ready.pollFirst();
     }
