@@ -277,6 +277,11 @@ public final class ReplyRouter {
      * they are taken: a client shut down meanwhile, maybe before they were, stops them again.
      */
     public void takePushes(BooleanSupplier running) {
+        if (claims.isPresent()) {
+            // one receiver takes a destination's pushes, and on a shared one that is the wrong client for every other
+            // client's answers: each would be handed back, then taken by whichever poller woke first
+            return;
+        }
         // a push that fails (or gives null) costs the saving, not the client: its poller reads every answer still
         guard.run("taking the transport's push", () -> {
             Optional<Transport.Push> taken = transport.push(replyTo, this::pushed);
