@@ -6,9 +6,10 @@ import dev.outpost.core.audit.AuditLog;
 import dev.outpost.core.internal.Checks;
 import dev.outpost.core.internal.CollectorEntry;
 import dev.outpost.core.internal.CollectorTable;
-import dev.outpost.core.internal.WorkerEngine;
 import dev.outpost.core.internal.WorkerAssembly;
 import dev.outpost.core.internal.WorkerBinding;
+import dev.outpost.core.internal.WorkerEngine;
+import dev.outpost.core.internal.WorkerListeners;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.Collector;
@@ -189,7 +190,7 @@ public final class Worker implements AutoCloseable {
         private final List<Collector> collectors = new ArrayList<>();
         private final List<Collector> discovered = new ArrayList<>();
         private boolean builtins = true;
-        private WorkerListener listener = WorkerListener.NONE;
+        private final List<WorkerListener> listeners = new ArrayList<>();
         private Optional<AuditLog> audit = Optional.empty();
         private final List<RequestFilter> filters = new ArrayList<>();
         private Clock clock = Clock.systemUTC();
@@ -229,10 +230,7 @@ public final class Worker implements AutoCloseable {
             return this;
         }
 
-        /**
-         * Where responses go when a request names no {@code replyTo}; by default they are not sent.
-         * This destination is always allowed as a reply destination.
-         */
+        /** Where responses go when a request names no {@code replyTo} (always an allowed one); by default not sent. */
         public Builder responses(String destination) {
             explicit.put(WorkerBinding.RESPONSES, Checks.text(destination, "responses"));
             return this;
@@ -447,9 +445,9 @@ public final class Worker implements AutoCloseable {
             return this;
         }
 
-        /** Observes the loop. */
+        /** Adds a listener observing the loop; several hear each event in the order added, whatever one throws. */
         public Builder listener(WorkerListener listener) {
-            this.listener = Objects.requireNonNull(listener, "listener");
+            listeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 
@@ -493,7 +491,7 @@ public final class Worker implements AutoCloseable {
          */
         public Worker build() {
             return new Worker(new WorkerAssembly(transport, codec, explicit, config, new CollectorTable.Registrations(collectors,
-                    discovered, builtins, timeouts, attempts, settings), listener, clock, ticker, threadFactory, audit, filters,
+                    discovered, builtins, timeouts, attempts, settings), WorkerListeners.of(listeners), clock, ticker, threadFactory, audit, filters,
                     idempotencyStore).engine());
         }
     }

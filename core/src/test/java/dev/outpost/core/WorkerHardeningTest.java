@@ -102,6 +102,34 @@ class WorkerHardeningTest {
     }
 
     @Test
+    void everyListenerAddedHearsEachRequestInOrderWhateverAnEarlierOneThrew() throws Exception {
+        List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        WorkerListener first = new WorkerListener() {
+            @Override
+            public void onCompleted(Request request, Response response, Duration elapsed) {
+                heard.add("first " + request.id());
+                throw new StackOverflowError("listener");
+            }
+        };
+        WorkerListener second = new WorkerListener() {
+            @Override
+            public void onCompleted(Request request, Response response, Duration elapsed) {
+                heard.add("second " + request.id());
+            }
+        };
+        try (Worker w = worker().concurrency(1).listener(first).listener(second).collector(Collectors.of("fine", (r, c) -> "ok"))
+                .build().start();
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(20)).build().start()) {
+            Request r = Request.builder("fine").build();
+            assertThat(client.call(r, Duration.ofSeconds(10)).get().isOk()).isTrue();
+            // before: the second listener replaced the first, which heard nothing
+            await().until(() -> heard.size() == 2);
+            assertThat(heard).containsExactly("first " + r.id(), "second " + r.id());
+            await().until(() -> w.status().counters().listenerErrors() == 1);
+        }
+    }
+
+    @Test
     void aListenerThatRestoresAnInterruptDoesNotEndTheThreadItRanOn() throws Exception {
         // the usual idiom after catching an InterruptedException: it leaves the thread's interrupt flag set
         WorkerListener restoring = new WorkerListener() {
