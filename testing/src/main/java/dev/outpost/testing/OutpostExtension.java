@@ -4,10 +4,12 @@ import dev.outpost.core.Client;
 import dev.outpost.OutpostException;
 import dev.outpost.Request;
 import dev.outpost.Response;
+import dev.outpost.ResponseStatus;
 import dev.outpost.core.Worker;
 import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.Message;
+import dev.outpost.testing.internal.Answered;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,6 +63,7 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
     /** The unique id of the test the wiring belongs to; null between tests. */
     private String wiredFor;
     private final List<Response> responses = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Answered answered = new Answered();
 
     private OutpostExtension(Builder b) {
         this.collectors = List.copyOf(b.collectors);
@@ -94,6 +97,8 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
                 .backoff(Duration.ofMillis(10), Duration.ofMillis(100)).drainTimeout(Duration.ofSeconds(2))
                 .checkResults(true); // a result that breaks its declared schema fails the test's call
         workerCustomiser.accept(wb);
+        answered.clear();
+        wb.listener(answered); // last: once it heard of a request, the customiser's listeners have too
         worker = wb.build().start();
         responses.clear();
         client = Client.builder(transport).pollWait(Duration.ofMillis(50)).onResponse(responses::add).build().start();
@@ -142,7 +147,8 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
     }
 
     /**
-     * Calls the worker and waits for the response (whatever its status).
+     * Calls the worker and waits for the response (whatever its status), and for the worker to have acked the request
+     * and told its listeners of it, so that what a listener records or the worker counts can be checked right after.
      *
      * @throws OutpostException when no response arrives within the extension's timeout
      */
@@ -152,8 +158,14 @@ public final class OutpostExtension implements BeforeEachCallback, AfterEachCall
 
     /** Calls the worker and waits up to {@code wait} for the response. */
     public Response call(Request request, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos() + 1_000_000_000L;
         try {
-            return client().call(request, wait).get(wait.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            Response r = client().call(request, wait).get(wait.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            if (r.status() != ResponseStatus.REJECTED) {
+                // the worker sends an answer before it acks the request and tells its listeners (a refusal: after)
+                answered.await(request.id(), deadline);
+            }
+            return r;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new OutpostException("interrupted while waiting for " + request.id(), e);
