@@ -166,12 +166,14 @@ public final class ReplyRouter {
                 toAck.get().add(d);
             }
             undecodable.increment();
-            log.warn("client: dropped an undecodable response on '{}' ({}): {}", replyTo, e.reason().code(), e.getMessage());
+            // the codec's message quotes the sender's text (the schema's do): clipped and one line, as a refusal's detail
+            log.warn("client: dropped an undecodable response on '{}' ({}): {}", replyTo, e.reason().code(),
+                    Finisher.truncate(e.getMessage()));
             return;
         } catch (RuntimeException | Error e) { // the codec may be the user's: what it throws drops the answer, once
             toAck.get().add(d);
             undecodable.increment();
-            log.warn("client: dropped an undecodable response on '{}': {}", replyTo, e.toString());
+            log.warn("client: dropped an undecodable response on '{}': {}", replyTo, Finisher.truncate(e.toString()));
             return;
         }
         if (pushed && pushesStopped) {

@@ -60,4 +60,34 @@ class ReplyRouterTest {
         // before: the answer was gathered into the cancelled broadcast and reached no one
         assertThat(heard).extracting(Response::worker).containsExactly("w1");
     }
+    @Test
+    void anUndecodableAnswerCannotForgeOrDriveTheClientsLogLine() throws Exception {
+        // the schema's messages quote the offending value: a hostile worker's status or timestamp went into the WARN
+        // line verbatim, so a newline forged a log line, ESC drove the terminal the CLI logs to, and its length was
+        // the worker's choice (strings up to Jackson's 20 MB)
+        String hostile = "\\u001b]0;pwned\\u0007\\u001b[2J\\n2026-01-01 WARN forged line" + "x".repeat(100_000);
+        String body = "{\"v\":1,\"requestId\":\"r1\",\"collector\":\"c\",\"status\":\"" + hostile
+                + "\",\"result\":{},\"worker\":\"w\",\"attempt\":1,\"startedAt\":\"" + hostile
+                + "\",\"finishedAt\":\"2026-01-01T00:00:00Z\"}";
+        ch.qos.logback.classic.Logger clientLog =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.outpost.core.Client");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        clientLog.addAppender(logged);
+        try {
+            transport.send("replies", Message.of(body.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.util.Map.of()))
+                    .join();
+            router.handle(transport.receive("replies", 1, Duration.ofSeconds(5)).get(0));
+            router.endOfBatch();
+        } finally {
+            clientLog.detachAppender(logged);
+        }
+        assertThat(router.undecodable()).isEqualTo(1);
+        assertThat(logged.list).singleElement().satisfies(e -> {
+            String line = e.getFormattedMessage();
+            assertThat(line).contains("dropped an undecodable response").doesNotContain("\u001b", "\u0007", "\n");
+            assertThat(line.length()).isLessThan(3_000);
+        });
+    }
 }
