@@ -227,7 +227,9 @@ final class Output {
         if (!start.isEmpty() && "=+-@".indexOf(start.charAt(0)) >= 0) {
             clean = "'" + clean;
         }
-        return clean.contains(",") || clean.contains("\"") ? '"' + clean.replace("\"", "\"\"") + '"' : clean;
+        // quoted at ';' too: a spreadsheet whose locale separates lists with ';' would start a cell (a formula) there
+        return clean.contains(",") || clean.contains("\"") || clean.contains(";") ? '"' + clean.replace("\"", "\"\"") + '"'
+                : clean;
     }
 
     /** Jackson's escapes, and every {@linkplain #unsafe unsafe} character as {@code \\uXXXX}. */

