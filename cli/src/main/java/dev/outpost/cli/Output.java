@@ -207,13 +207,21 @@ final class Output {
     /** {@code s} with every {@linkplain #unsafe unsafe} character turned into a space. */
     static String printable(String s) {
         StringBuilder b = null;
-        for (int i = 0; i < s.length(); i++) {
-            if (unsafe(s.charAt(i))) {
-                if (b == null) {
-                    b = new StringBuilder(s);
-                }
-                b.setCharAt(i, ' ');
+        // by code point: format characters beyond the BMP (tag characters, invisible) come as surrogate pairs
+        for (int i = 0; i < s.length(); ) {
+            int ch = s.codePointAt(i);
+            int next = i + Character.charCount(ch);
+            if (unsafe(ch) && b == null) {
+                b = new StringBuilder(s.length()).append(s, 0, i);
             }
+            if (b != null) {
+                if (unsafe(ch)) {
+                    b.append(' ');
+                } else {
+                    b.append(s, i, next);
+                }
+            }
+            i = next;
         }
         return b == null ? s : b.toString();
     }

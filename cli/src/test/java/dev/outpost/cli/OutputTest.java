@@ -60,6 +60,17 @@ class OutputTest {
     }
 
     @Test
+    void formatCharactersBeyondTheBasicPlaneAreBlankedToo() {
+        // tag characters (U+E0000..U+E007F) are format characters outside the BMP: invisible on a terminal, they carry
+        // text a person does not see ("ASCII smuggling"); checked one char at a time, their surrogate halves passed
+        String smuggled = "ok" + new String(Character.toChars(0xE0001)) + new String(Character.toChars(0xE0041))
+                + new String(Character.toChars(0x1D173)) + "!";
+        assertThat(Output.printable(smuggled)).isEqualTo("ok   !");
+        assertThat(Output.printable("emoji \uD83D\uDE00 stays")).isEqualTo("emoji \uD83D\uDE00 stays");
+        assertThat(Output.csv(smuggled)).isEqualTo("ok   !");
+    }
+
+    @Test
     void aMultiLineReplyKeepsItsLinesAndLosesItsControls() {
         assertThat(Output.printableLines("one\u009B2J\ntwo\u202E")).isEqualTo("one 2J" + System.lineSeparator() + "two ");
     }
