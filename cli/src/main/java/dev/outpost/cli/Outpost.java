@@ -207,7 +207,18 @@ public final class Outpost implements Runnable {
     static String message(Throwable t) {
         String m = t instanceof java.nio.file.FileSystemException f ? fileMessage(f)
                 : t instanceof ConfigException c && c.problems().size() > 1 ? problems(c) : t.getMessage();
-        return m == null || m.isBlank() ? t.getClass().getSimpleName() : Output.printable(m.replaceAll("\\s+", " "));
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : clip(Output.printable(m.replaceAll("\\s+", " ")));
+    }
+
+    /** The longest error line: a remote's message (a broker's error) may be as long as it liked. */
+    private static final int MAX_MESSAGE = 2000;
+
+    private static String clip(String m) {
+        if (m.length() <= MAX_MESSAGE) {
+            return m;
+        }
+        int end = Character.isHighSurrogate(m.charAt(MAX_MESSAGE - 1)) ? MAX_MESSAGE - 1 : MAX_MESSAGE;
+        return m.substring(0, end) + "… (" + (m.length() - end) + " more characters)";
     }
 
     /** Several problems, one per line in the exception's message: on one line they need a separator of their own. */

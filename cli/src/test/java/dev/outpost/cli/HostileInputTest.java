@@ -75,6 +75,16 @@ class HostileInputTest {
     }
 
     @Test
+    void anErrorLineQuotingARemoteMessageIsClipped() {
+        // a broker's error message reaches the error line as RemoteRegistry throws it: as long as the broker liked
+        String hostile = "the broker answered kv.get with error: " + "x".repeat(1_000_000) + "END";
+        String line = Outpost.message(new dev.outpost.spi.RegistryException.Unavailable("k", hostile, null));
+        assertThat(line).startsWith("the broker answered kv.get with error: xxx").doesNotContain("END");
+        assertThat(line.length()).isLessThan(2_100);
+        assertThat(line).endsWith("(998042 more characters)");
+    }
+
+    @Test
     void aUsageErrorQuotingAnArgumentCannotCarryBidirectionalOrControlCharacters() {
         // an argument may come from a file or a script: picocli quotes a bad value as it was given
         for (String[] args : List.of(new String[] {"call", "demo.echo", "--demo", "--timeout", "1\u202Es\u009B2J\nforged"},
