@@ -93,10 +93,10 @@ final class KvCommand {
 
     static void print(GlobalOptions g, PrintWriter out, RegistryEntry e) {
         switch (g.format()) {
-            // a value is whatever its writer stored: it must not drive the terminal it is printed on
+            // a value is whatever its writer stored, a key short of C0 controls: neither may drive the terminal it is printed on
             case json, jsonl -> out.println(Output.json(Json.object().put("key", e.key()).put("version", e.version()).set("value", e.value())));
             case csv -> out.println(Output.csv(e.key()) + "," + e.version() + "," + Output.csv(e.value().toString()));
-            default -> out.println(e.key() + "\t" + e.version() + "\t" + Output.printable(e.value().toString()));
+            default -> out.println(Output.printable(e.key()) + "\t" + e.version() + "\t" + Output.printable(e.value().toString()));
         }
     }
 
@@ -248,7 +248,7 @@ final class KvCommand {
             RegistryWatcher printer = entry -> {
                 synchronized (this) {
                     if (entry.deleted()) {
-                        out().println("deleted\t" + entry.key());
+                        out().println("deleted\t" + Output.printable(entry.key()));
                     } else {
                         print(kv.global, out(), entry);
                     }
