@@ -243,7 +243,14 @@ final class Output {
     /** Jackson's escapes, and every {@linkplain #unsafe unsafe} character as {@code \\uXXXX}. */
     private static final class TerminalEscapes extends CharacterEscapes {
         private static final long serialVersionUID = 1L;
-        private final int[] ascii = standardAsciiEscapesForJSON();
+        private final int[] ascii = asciiEscapes();
+
+        /** Jackson's, and DEL: ASCII is escaped by this table alone, and Jackson's stops at the C0 controls. */
+        private static int[] asciiEscapes() {
+            int[] escapes = standardAsciiEscapesForJSON();
+            escapes[0x7F] = ESCAPE_STANDARD;
+            return escapes;
+        }
 
         @Override
         public int[] getEscapeCodesForAscii() {

@@ -71,6 +71,14 @@ class OutputTest {
     }
 
     @Test
+    void jsonOutputEscapesDelete() {
+        // Jackson's table escapes C0 only, and ASCII never reaches the custom escapes: DEL went out raw
+        String printed = Output.json(Json.object().put("v", "a\u007Fb"));
+        assertThat(printed).doesNotContain("\u007F").containsIgnoringCase("\\u007f");
+        assertThat(Json.parse(printed).path("v").asText()).isEqualTo("a\u007Fb");
+    }
+
+    @Test
     void aMultiLineReplyKeepsItsLinesAndLosesItsControls() {
         assertThat(Output.printableLines("one\u009B2J\ntwo\u202E")).isEqualTo("one 2J" + System.lineSeparator() + "two ");
     }
