@@ -33,7 +33,13 @@ class HostileBrokerTest {
     void start() {
         transport = InMemoryTransport.create();
         fake = Worker.builder(transport).requests("kv").builtins(false).pollWait(Duration.ofMillis(20))
-                .collector(Collector.of("kv.get", (r, c) -> Json.parse(getAnswer.get())))
+                .collector(Collector.of("kv.get", (r, c) -> {
+                    if (getAnswer.get().startsWith("throw ")) {
+                        String[] codeAndMessage = getAnswer.get().substring(6).split(" ", 2);
+                        throw dev.outpost.CollectorException.permanent(codeAndMessage[0], codeAndMessage[1]);
+                    }
+                    return Json.parse(getAnswer.get());
+                }))
                 .collector(Collector.of("kv.list", (r, c) -> Json.parse(listAnswer.get()
                         .replace("NEXT", RegistryKeys.pageToken(RegistryKeys.pageTokenStart("svc/",
                                 r.params().path("pageToken").asText(RegistryKeys.pageToken("svc/"))) + "a")))))
@@ -98,6 +104,18 @@ class HostileBrokerTest {
         assertThatThrownBy(() -> org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
                 () -> remote.list("svc/"))).isInstanceOf(RegistryException.Unavailable.class)
                 .hasMessageContaining("past " + dev.outpost.kv.internal.BrokerAnswers.MAX_LIST_PAGES + " pages");
+    }
+
+    @Test
+    void theBrokersErrorMessageCannotForgeALogLineOrDriveATerminal() {
+        // the exception's message is what an application logs (a fleet member's "cannot write KEY (...)" WARN): the
+        // broker's text went in as it came, newline and ESC with it
+        for (String code : List.of("unavailable", "forbidden", "invalid-key", "invalid-value")) {
+            getAnswer.set("throw " + code + " no\n2026-01-01 ERROR forged line\u001B]0;pwned\u0007\u009B2J");
+            assertThatThrownBy(() -> remote.get("svc/a")).as(code).isInstanceOf(RegistryException.class)
+                    .satisfies(e -> assertThat(e.getMessage()).as(code).contains("no").contains("forged line")
+                            .doesNotContain("\n", "\u001B", "\u0007", "\u009B"));
+        }
     }
 
     @Test

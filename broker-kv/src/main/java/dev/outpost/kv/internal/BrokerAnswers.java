@@ -91,7 +91,8 @@ public final class BrokerAnswers {
             return;
         }
         String code = response.error().map(x -> x.code()).orElse("error");
-        String message = response.error().map(x -> x.message()).orElse("");
+        // the exceptions below carry the broker's words to whoever logs or prints them
+        String message = response.error().map(x -> said(x.message())).orElse("");
         switch (code) {
             // refused by the broker's rules, or by its worker before any rule ran (a sender
             // not allowed kv.*): either way asking again changes nothing
@@ -101,7 +102,8 @@ public final class BrokerAnswers {
             case "invalid-key" -> throw new RegistryException.InvalidKey(key, message);
             case "invalid-value" -> throw new RegistryException.InvalidValue(key, message);
             case "invalid-argument" -> throw new IllegalArgumentException(message);
-            default -> throw new RegistryException.Unavailable(key, "the broker answered " + collector + " with " + code + ": " + message, null);
+            default -> throw new RegistryException.Unavailable(key, "the broker answered " + collector + " with " + said(code) + ": "
+                    + message, null);
         }
     }
 
@@ -116,7 +118,19 @@ public final class BrokerAnswers {
             case "no-such-key" -> throw new RegistryException.NoSuchKey(key);
             case "version-conflict" -> throw new RegistryException.VersionConflict(key,
                     refused.path("expected").asLong(expected), refused.path("actual").asLong());
-            default -> throw new RegistryException.Unavailable(key, "the broker refused: " + refused.path("message").asText(), null);
+            default -> throw new RegistryException.Unavailable(key, "the broker refused: " + said(refused.path("message").asText()),
+                    null);
         }
+    }
+
+    /** The longest text of the broker's an exception quotes: an honest broker's worker clips its messages at 1000. */
+    static final int MAX_SAID = 1000;
+
+    /** The broker's text as an exception may quote it: clipped, and control characters (a newline, ESC) as '?'. */
+    static String said(String s) {
+        String t = s.length() <= MAX_SAID ? s : s.substring(0, MAX_SAID) + "…";
+        StringBuilder b = new StringBuilder(t.length());
+        t.chars().forEach(c -> b.append(Character.isISOControl(c) ? '?' : (char) c));
+        return b.toString();
     }
 }
