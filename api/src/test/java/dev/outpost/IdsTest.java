@@ -23,6 +23,7 @@ class IdsTest {
         assertThat(u.version()).isEqualTo(7);
         assertThat(u.variant()).isEqualTo(2);
     }
+
     @Test
     void anIdDoesNotTellTheNextOne() {
         // a worker sees the ids of the requests it is sent; a client matches answers by id alone, so a worker that
