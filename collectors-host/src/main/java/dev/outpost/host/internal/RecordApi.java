@@ -1,5 +1,6 @@
 package dev.outpost.host.internal;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamWriteConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -129,8 +130,15 @@ public final class RecordApi {
     /** Parses and checks a record body; the fuzz target's entry. */
     public static Parsed parse(byte[] body) throws Refused {
         JsonNode json;
-        try {
-            json = MAPPER.readTree(body);
+        // plain JSON data only, as the worker's codecs read it: a repeated key, or a second value after the first, says
+        // two things where other readers take the other one, and a number past a double's range would be stored as
+        // the string "Infinity"
+        try (JsonParser p = MAPPER.createParser(body)) {
+            p.nextToken();
+            json = Json.readReadOnlyTree(p).orElse(null);
+            if (json == null || p.nextToken() != null) {
+                throw new Refused("body", "body must be one JSON object, without repeated keys, and its numbers within a double's range");
+            }
         } catch (IOException | RuntimeException e) {
             throw new Refused("body", "body is not valid JSON");
         }
