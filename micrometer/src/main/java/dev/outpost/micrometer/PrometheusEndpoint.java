@@ -64,6 +64,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
 
     private final String host;
     private final int port;
+    private final OwnedThreads owned;
     private final ThreadFactory threadFactory;
     /** Runs inside start() once the socket is bound, before the connections' pool exists (tests). */
     private final Runnable whileStarting;
@@ -76,7 +77,8 @@ public final class PrometheusEndpoint implements AutoCloseable {
     private PrometheusEndpoint(Builder b, String host, int port, int maxConn, int maxPerClient, Duration timeout) {
         this.host = host;
         this.port = port;
-        this.threadFactory = new OwnedThreads("prometheus", b.threadFactory, true).role("http");
+        this.owned = new OwnedThreads("prometheus", b.threadFactory, true);
+        this.threadFactory = owned.role("http");
         this.whileStarting = b.whileStarting;
         this.connections = new ScrapeConnections(b.registry, maxConn, maxPerClient, timeout, b.ticker, b.afterRelease,
                 () -> state.get() == State.STOPPED);
@@ -187,9 +189,9 @@ public final class PrometheusEndpoint implements AutoCloseable {
             threads = List.copyOf(ownThreads);
         }
         try {
-            threadFactory.newThread(() -> ThreadsEnd.await(threads, pool, t0, terminated)).start();
+            threadFactory.newThread(() -> ThreadsEnd.await(threads, pool, owned, t0, terminated)).start();
         } catch (RuntimeException | Error e) { // the factory fails (the reason start() did): wait here, or nothing would report
-            ThreadsEnd.await(threads, pool, t0, terminated);
+            ThreadsEnd.await(threads, pool, owned, t0, terminated);
         }
     }
 

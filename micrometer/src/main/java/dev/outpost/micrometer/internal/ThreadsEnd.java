@@ -1,6 +1,7 @@
 package dev.outpost.micrometer.internal;
 
 import dev.outpost.ShutdownResult;
+import dev.outpost.core.lifecycle.OwnedThreads;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -13,14 +14,16 @@ public final class ThreadsEnd {
 
     /**
      * Interrupts {@code threads}, waits up to 5 s in all for them and {@code pool}, then completes
-     * {@code done}: clean when nothing is left running.
+     * {@code done}: clean when nothing is left running, else naming every thread of {@code owned} still alive.
      *
+     * @param owned every thread the endpoint made, the pool's included: a connection stuck in a gauge is one of those
      * @param t0 the {@link System#nanoTime()} the shutdown began at
      */
-    public static void await(List<Thread> threads, ExecutorService pool, long t0, CompletableFuture<ShutdownResult> done) {
+    public static void await(List<Thread> threads, ExecutorService pool, OwnedThreads owned, long t0,
+            CompletableFuture<ShutdownResult> done) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         try {
             threads.forEach(Thread::interrupt);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             for (Thread t : threads) {
                 t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             }
@@ -30,7 +33,7 @@ public final class ThreadsEnd {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        List<String> alive = threads.stream().filter(Thread::isAlive).map(Thread::getName).toList();
+        List<String> alive = owned.awaitTermination(deadline);
         boolean clean = alive.isEmpty() && (pool == null || pool.isTerminated());
         done.complete(new ShutdownResult(clean, alive, 0, Duration.ofNanos(System.nanoTime() - t0)));
     }
