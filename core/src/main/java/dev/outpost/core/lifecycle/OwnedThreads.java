@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes every thread one component owns, through the user's {@link ThreadFactory} when one was
- * given, and remembers them, so that shutdown can say which are still alive. Default names are
- * unique per component instance: {@code outpost-worker-3-runner-2}.
+ * given, and remembers those that have not ended, so that shutdown can say which are still
+ * alive. Default names are unique per component instance: {@code outpost-worker-3-runner-2}.
  *
  * <p>Part of the kit every Outpost module (and a module of your own) builds its long-lived
  * components from; see {@link Lifecycle}.
@@ -69,6 +69,9 @@ public final class OwnedThreads {
         }
         // our loops catch everything themselves; this only reports what escapes a bug of ours
         t.setUncaughtExceptionHandler((thread, e) -> log.error("thread {} died", thread.getName(), e));
+        // a server's pool makes a thread per connection when its threads have idled out: remembering the ended ones
+        // would grow this list (and each copy of it) with every connection a client ever opened
+        threads.removeIf(x -> x.getState() == Thread.State.TERMINATED);
         threads.add(t);
         return t;
     }
@@ -107,7 +110,7 @@ public final class OwnedThreads {
         }
     }
 
-    /** Whether {@code t} was made here. */
+    /** Whether {@code t} was made here (and, if it ended, was not forgotten since). */
     public boolean owns(Thread t) {
         return threads.contains(t);
     }
@@ -115,6 +118,11 @@ public final class OwnedThreads {
     /** Forgets {@code t}: for a thread whose end is not awaited (the one that runs a shutdown). */
     void forget(Thread t) {
         threads.remove(t);
+    }
+
+    /** How many threads are remembered now (tests). */
+    int remembered() {
+        return threads.size();
     }
 
     /** The prefix of default names, for messages. */
