@@ -45,4 +45,33 @@ class PrometheusEndpointShutdownTest {
             release.countDown();
         }
     }
+
+    @Test
+    void aScraperThatNeverReadsItsAnswerLosesItsConnectionAtTheDeadlineAndNoOneElseWaits() throws Exception {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        String huge = "x".repeat(32 * 1024 * 1024); // past both sockets' buffers: the answer's write blocks
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) {
+            @Override
+            public String scrape() {
+                return huge;
+            }
+        };
+        try (PrometheusEndpoint e = PrometheusEndpoint.builder(meters).port(0).maxConnections(1).requestTimeout(java.time.Duration.ofSeconds(5))
+                .ticker(now::get).build().start();
+                Socket stalled = new Socket()) {
+            stalled.setReceiveBufferSize(4096);
+            stalled.connect(new java.net.InetSocketAddress("127.0.0.1", e.address().getPort()), 5000);
+            stalled.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> Thread.getAllStackTraces().entrySet().stream()
+                    .anyMatch(t -> t.getKey().getName().contains("prometheus") && java.util.Arrays.stream(t.getValue())
+                            .anyMatch(f -> f.getMethodName().equals("implWrite"))));
+            now.addAndGet(java.util.concurrent.TimeUnit.SECONDS.toNanos(6)); // past its deadline
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> e.timedOutConnections() == 1);
+            try (Socket next = new Socket("127.0.0.1", e.address().getPort())) { // the one slot is free again
+                next.setSoTimeout(10_000);
+                next.getOutputStream().write("HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(new String(next.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 200");
+            }
+        }
+    }
 }
