@@ -89,7 +89,7 @@ public final class RecordHttpServer implements AutoCloseable {
         this.connections = new RecordConnections(exchange, lifecycle, tls.isPresent(), maxConn, maxPerClient, () -> beforeCounting.run());
     }
 
-    /** A builder serving {@code store}, admitting requests that carry {@code token} (at least 16 characters). */
+    /** A builder serving {@code store}, admitting requests that carry {@code token} (at least 16 printable ASCII characters). */
     public static Builder builder(RecordStore store, String token) {
         return new Builder(store).token(token);
     }
@@ -199,11 +199,12 @@ public final class RecordHttpServer implements AutoCloseable {
             this.store = Objects.requireNonNull(store, "store");
         }
 
-        /** The bearer token clients must send; at least 16 characters. */
+        /** The bearer token clients must send; at least 16 characters, printable ASCII. */
         public Builder token(String token) {
             Objects.requireNonNull(token, "token");
-            if (token.isBlank() || token.length() < 16) {
-                throw ConfigException.of("token", "must be at least 16 characters");
+            Optional<String> problem = tokenProblem(token);
+            if (problem.isPresent()) {
+                throw ConfigException.of("token", problem.get());
             }
             this.token = token;
             return this;
@@ -282,8 +283,8 @@ public final class RecordHttpServer implements AutoCloseable {
             Optional<String> tok = c.string(token, "outpost.records.http.token");
             if (tok.isEmpty()) {
                 c.problem("outpost.records.http.token", "a bearer token is required: set it or call token(String)");
-            } else if (tok.get().length() < 16) {
-                c.problem("outpost.records.http.token", "must be at least 16 characters");
+            } else {
+                tokenProblem(tok.get()).ifPresent(p -> c.problem("outpost.records.http.token", p));
             }
             String h = c.string(host, "outpost.records.http.host").orElse("127.0.0.1");
             int p = (int) c.number(port == null ? null : (long) port, "outpost.records.http.port", 8080, 0, 65535);
@@ -323,6 +324,20 @@ public final class RecordHttpServer implements AutoCloseable {
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(kmf.getKeyManagers(), null, null);
             return ctx;
+        }
+
+        /**
+         * What makes a token one no client can present, never quoting it: a header carries ASCII (a
+         * UTF-8 token arrives as other characters) and its value is trimmed.
+         */
+        private static Optional<String> tokenProblem(String t) {
+            if (t.isBlank() || t.length() < 16) {
+                return Optional.of("must be at least 16 characters");
+            }
+            if (!t.chars().allMatch(ch -> ch == '\t' || (ch >= 0x20 && ch < 0x7f)) || !t.equals(t.strip())) {
+                return Optional.of("must be printable ASCII without leading or trailing spaces (as clients send it in a header)");
+            }
+            return Optional.empty();
         }
 
         private static int range(int v, int min, int max, String name) {
