@@ -38,7 +38,7 @@ public final class ScrapeExchange {
             return;
         }
         String[] parts = line.split(" ", -1);
-        if (parts.length != 3 || !parts[2].startsWith("HTTP/1.")) {
+        if (!isHttp1(parts)) {
             respond(out, 400, "Bad Request", "not an HTTP/1.x request line\n", false);
             return;
         }
@@ -63,11 +63,17 @@ public final class ScrapeExchange {
         respond(out, 200, "OK", body, head);
     }
 
-    /** The request line, or null when the head is longer than {@link #MAX_HEAD}; EOF before its end is an IOException. */
+    /**
+     * The request line once the head has ended (at an empty line; a line ends in CRLF or a bare LF, as
+     * RFC 9112 lets a server accept), or at once when the request line is not HTTP/1.x: nothing after it can
+     * make it one, and an HTTP/0.9 or garbage client would otherwise wait for the timeout with no answer. Null
+     * when the head is longer than {@link #MAX_HEAD}; EOF before its end is an IOException.
+     */
     static String readHead(InputStream in) throws IOException {
         byte[] buf = new byte[MAX_HEAD];
         int n = 0;
-        int lineEnd = -1;
+        int lineStart = 0;
+        String requestLine = null;
         while (true) {
             if (n == buf.length) {
                 return null;
@@ -76,22 +82,28 @@ public final class ScrapeExchange {
             if (r < 0) {
                 throw new IOException("connection closed before the request head ended");
             }
-            int before = n;
-            n += r;
-            if (lineEnd < 0) {
-                for (int i = Math.max(0, before - 1); i + 1 < n; i++) {
-                    if (buf[i] == '\r' && buf[i + 1] == '\n') {
-                        lineEnd = i;
-                        break;
+            int end = n + r;
+            for (int i = n; i < end; i++) {
+                if (buf[i] != '\n') {
+                    continue;
+                }
+                int lineEnd = i > lineStart && buf[i - 1] == '\r' ? i - 1 : i;
+                if (requestLine == null) {
+                    requestLine = new String(buf, lineStart, lineEnd - lineStart, StandardCharsets.ISO_8859_1);
+                    if (!isHttp1(requestLine.split(" ", -1))) {
+                        return requestLine;
                     }
+                } else if (lineEnd == lineStart) {
+                    return requestLine;
                 }
+                lineStart = i + 1;
             }
-            for (int i = Math.max(0, before - 3); i + 3 < n; i++) {
-                if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') {
-                    return new String(buf, 0, lineEnd, StandardCharsets.ISO_8859_1);
-                }
-            }
+            n = end;
         }
+    }
+
+    private static boolean isHttp1(String[] requestLine) {
+        return requestLine.length == 3 && requestLine[2].startsWith("HTTP/1.");
     }
 
     private static void respond(OutputStream out, int status, String reason, String body, boolean headOnly) throws IOException {
