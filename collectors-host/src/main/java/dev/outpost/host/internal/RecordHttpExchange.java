@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +84,11 @@ public final class RecordHttpExchange {
     public void serve(Socket s) {
         deadlines.put(s, System.nanoTime() + headerTimeout.toNanos() + GRACE_NANOS);
         try {
-            exchange(s);
+            DeadlineInputStream in = new DeadlineInputStream(s, new BufferedInputStream(s.getInputStream(), 8192));
+            long unread = exchange(s, in);
+            if (unread > 0 || (unread == 0 && in.available() > 0)) {
+                linger(s, in, unread);
+            }
         } catch (IOException e) {
             // closed under us (past its deadline, counted there; or the server is shutting down), or reset or broken by
             // the client: its doing, which a hostile one repeats at will, so no error in the server's log for it
@@ -93,8 +98,13 @@ public final class RecordHttpExchange {
         }
     }
 
-    private void exchange(Socket s) throws IOException {
-        DeadlineInputStream in = new DeadlineInputStream(s, new BufferedInputStream(s.getInputStream(), 8192));
+    /**
+     * Serves the request on {@code s}.
+     *
+     * @return the bytes of its declared body left unread (a refusal before the body), or -1 when the client was too
+     *     slow or went away (nothing to wait for)
+     */
+    private long exchange(Socket s, DeadlineInputStream in) throws IOException {
         in.deadlineIn(headerTimeout.toNanos()); // covers the TLS handshake and the whole head, however it drips
         OutputStream out = s.getOutputStream();
         HttpRequestHead head;
@@ -102,38 +112,38 @@ public final class RecordHttpExchange {
             head = HttpRequestHead.read(in);
         } catch (HttpRequestHead.Bad bad) {
             reply(s, out, RecordApi.fail(bad.status(), "request", bad.getMessage()));
-            return;
+            return 0;
         } catch (SocketTimeoutException e) {
             timedOut.incrementAndGet();
             reply(s, out, RecordApi.fail(408, "request", "the request head did not arrive within " + headerTimeout.toSeconds() + " s"));
-            return;
+            return -1;
         } catch (EOFException e) {
-            return;
+            return -1;
         }
         deadlines.remove(s); // the head is in; the body and the reply have deadlines of their own, the store none
         // the token is checked before anything else, and before a body is read
         if (!authorised(head)) {
             reply(s, out, RecordApi.fail(401, Map.of("WWW-Authenticate", "Bearer"), "authorization",
                     "a valid 'Authorization: Bearer <token>' header is required"));
-            return;
+            return head.contentLength().orElse(0);
         }
         Optional<String> method = RecordApi.methodFor(head.path());
         if (method.isEmpty()) {
             reply(s, out, RecordApi.fail(404, "path", "no such endpoint; use POST /api/v1/record, GET /api/test/count or /api/test/latest"));
-            return;
+            return head.contentLength().orElse(0);
         }
         if (!method.get().equals(head.method())) {
             reply(s, out, RecordApi.fail(405, Map.of("Allow", method.get()), "method", "use " + method.get()));
-            return;
+            return head.contentLength().orElse(0);
         }
         if (head.method().equals("POST")) {
             if (head.contentLength().isEmpty()) {
                 reply(s, out, RecordApi.fail(411, "body", "Content-Length is required"));
-                return;
+                return head.contentLength().orElse(0);
             }
             if (head.contentLength().getAsLong() > maxBodyBytes) {
                 reply(s, out, RecordApi.fail(413, "body", "body larger than " + maxBodyBytes + " bytes"));
-                return;
+                return head.contentLength().orElse(0);
             }
         }
         RecordApi.Reply r;
@@ -142,14 +152,15 @@ public final class RecordHttpExchange {
         } catch (SocketTimeoutException e) {
             timedOut.incrementAndGet();
             reply(s, out, RecordApi.fail(408, "body", "the body did not arrive within " + bodyTimeout.toSeconds() + " s"));
-            return;
+            return -1;
         } catch (EOFException e) {
-            return; // the client went away mid-body
+            return -1; // the client went away mid-body
         } catch (RuntimeException e) { // a store that failed unexpectedly (or was closed): still a JSend reply
             log.error("records http: {} failed: {}", head, e.toString(), e);
             r = RecordApi.error(500, "could not serve the request; try again later");
         }
         reply(s, out, r);
+        return head.method().equals("POST") ? 0 : head.contentLength().orElse(0); // a GET's body is never read
     }
 
     private byte[] readBody(Socket s, DeadlineInputStream in, int length) throws IOException {
@@ -168,6 +179,32 @@ public final class RecordHttpExchange {
         }
         deadlines.remove(s);
         return body.toByteArray();
+    }
+
+    /**
+     * RFC 9112's staged close, after a reply that left input unread: half-closes (a TLS socket's close_notify is its
+     * own end: not there), then reads and drops the rest of the declared body and whatever else has come (a request
+     * after the first), within the shorter of the head and body timeouts (an unauthorised client is held no longer
+     * than its head could take again). Closed with input unread, the connection would be reset instead, which fails
+     * the write of a client still sending its body before it reads the 401 or 413 it was sent.
+     */
+    private void linger(Socket s, DeadlineInputStream in, long unread) {
+        long nanos = Math.min(headerTimeout.toNanos(), bodyTimeout.toNanos());
+        deadlines.put(s, System.nanoTime() + nanos + GRACE_NANOS);
+        try {
+            if (!(s instanceof SSLSocket)) {
+                s.shutdownOutput();
+            }
+            in.deadlineIn(nanos);
+            byte[] dropped = new byte[16 * 1024];
+            long left = unread;
+            int n;
+            while ((left > 0 || in.available() > 0) && (n = in.read(dropped, 0, dropped.length)) >= 0) {
+                left -= n;
+            }
+        } catch (IOException e) {
+            // past its time, or the client reset: closed either way
+        }
     }
 
     /**

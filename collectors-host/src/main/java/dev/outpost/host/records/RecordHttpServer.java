@@ -50,9 +50,10 @@ import javax.net.ssl.SSLContext;
  * (10 s) and the body within {@link Builder#bodyTimeout} (30 s) however slowly it drips; heads are
  * at most 16 KiB; bodies over {@link Builder#maxBodyBytes} are refused unread; at most
  * {@link Builder#maxConnections} connections are open (64) and
- * {@link Builder#maxConnectionsPerClient} from one address (16); one request per connection. Each
- * connection has its own thread ({@code outpost-records-http-N-connection-M}), so a slow client
- * holds only its own.
+ * {@link Builder#maxConnectionsPerClient} from one address (16); one request per connection. A body
+ * refused unread is drained (for at most the shorter timeout) before the close, so its client reads
+ * the refusal rather than a reset. Each connection has its own thread
+ * ({@code outpost-records-http-N-connection-M}), so a slow client holds only its own.
  */
 public final class RecordHttpServer implements AutoCloseable {
     /** The largest body accepted by default: 8 MiB. */
