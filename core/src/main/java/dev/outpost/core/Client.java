@@ -148,6 +148,7 @@ public final class Client implements AutoCloseable {
         } catch (RejectedExecutionException stopped) { // shut down since the check above
             ensureRunning();
         }
+        ownPool.ifPresent(CallbackPool::start);
         loop.start();
         replies.takePushes(() -> state.get() == State.RUNNING);
         return this;

@@ -300,36 +300,18 @@ class ClientHardeningTest {
 
     @Test
     void aContinuationOfACallAnsweredAsTheClientShutsDownStillRuns() throws Exception {
-        java.util.Set<Thread> made = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        CountDownLatch poolAsked = new CountDownLatch(1);
-        CountDownLatch shutDown = new CountDownLatch(1);
-        // the default callback pool makes its first thread when the poller hands it the first continuation
-        java.util.concurrent.ThreadFactory factory = r -> {
-            if (made.contains(Thread.currentThread()) && poolAsked.getCount() > 0) {
-                poolAsked.countDown();
-                try {
-                    shutDown.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            Thread t = new Thread(r);
-            t.setDaemon(true);
-            made.add(t);
-            return t;
-        };
         // the answer read by the client's poller (a decorator is never pushed to), not routed on this thread
         dev.outpost.spi.Transport polled = new dev.outpost.spi.ForwardingTransport(transport) {};
-        Client c = Client.builder(polled).pollWait(Duration.ofMillis(20)).threadFactory(factory).build().start();
+        Client c = Client.builder(polled).pollWait(Duration.ofMillis(20)).build().start();
         Request r = Request.builder("echo").build();
-        CompletableFuture<String> continued = c.call(r, Duration.ofHours(1)).thenApply(x -> "ran");
+        CompletableFuture<Response> call = c.call(r, Duration.ofHours(1));
         answer(c, r, "w1");
-        assertThat(poolAsked.await(10, TimeUnit.SECONDS)).isTrue();
-        c.shutdown(); // the answer is routed, its continuation on its way to the pool
-        shutDown.countDown();
+        call.get(10, TimeUnit.SECONDS);
+        c.shutdown(); // its callback pool stopped: what is given to it now runs on the thread giving it
         // before: the stopped pool refused the continuation, and the future depending on it failed with a
         // RejectedExecutionException, although the answer had come
-        assertThat(continued.get(10, TimeUnit.SECONDS)).isEqualTo("ran");
+        assertThat(call.thenApply(x -> "ran").get(10, TimeUnit.SECONDS)).isEqualTo("ran");
+        assertThat(call.thenApply(x -> Thread.currentThread()).get(10, TimeUnit.SECONDS)).isSameAs(Thread.currentThread());
     }
 
     @Test

@@ -43,6 +43,32 @@ class ClientPushTest {
     }
 
     @Test
+    void theCallbackPoolsThreadsAreMadeAtStartNotOnTheThreadThatSentTheFirstAnswer() throws Exception {
+        ClassLoader workersLoader = new java.net.URLClassLoader(new java.net.URL[0], null);
+        List<Thread> asked = new CopyOnWriteArrayList<>();
+        java.util.concurrent.ThreadFactory factory = r -> {
+            asked.add(Thread.currentThread());
+            Thread t = new Thread(r);
+            t.setDaemon(true);
+            return t;
+        };
+        try (Client c = Client.builder(transport).pollWait(Duration.ofSeconds(20)).threadFactory(factory).build().start()) {
+            Request r = Request.builder("echo").build();
+            CompletableFuture<ClassLoader> seen = c.call(r, Duration.ofMinutes(1))
+                    .thenApply(x -> Thread.currentThread().getContextClassLoader());
+            // the answer's sender, as a worker's thread with its application's class loader would be
+            Thread worker = new Thread(() -> answer(c.replyTo(), r), "a-worker-thread");
+            worker.setContextClassLoader(workersLoader);
+            worker.start();
+            worker.join();
+            // before: the pool made its first thread there, inheriting the worker's class loader (and inheritable
+            // thread-locals), and called the client's thread factory on the worker's thread
+            assertThat(seen.get(10, TimeUnit.SECONDS)).isNotSameAs(workersLoader);
+            assertThat(asked).doesNotContain(worker);
+        }
+    }
+
+    @Test
     void aCallIsAnsweredByTheSendOfItsAnswerWithNoReceiveBetween() throws Exception {
         try (Client c = Client.builder(transport).pollWait(Duration.ofSeconds(20)).build().start()) {
             Request r = Request.builder("echo").build();
