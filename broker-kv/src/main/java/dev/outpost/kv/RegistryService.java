@@ -198,13 +198,13 @@ public final class RegistryService implements AutoCloseable {
         String identity = sender.map(Sender::name).orElse(key.isPresent() ? "access-key:" + ns : "anonymous");
         JsonNode claimed = request.params().get("writer");
         if (claimed == null || claimed.isNull()) {
-            return stamp(identity);
+            return WriterNames.stamp(identity, RegistryImport.MAX_BY);
         }
         if (!claimed.isTextual() || !WriterNames.valid(claimed.asText())) {
             throw CollectorException.permanent("invalid-argument", "a writer name is 1 to 64 of [A-Za-z0-9._:@-] starting with a"
                     + " letter or digit (no spaces)");
         }
-        return stamp(claimed.asText() + " via " + identity);
+        return WriterNames.stamp(claimed.asText() + " via " + identity, RegistryImport.MAX_BY);
     }
 
     /**
@@ -250,21 +250,6 @@ public final class RegistryService implements AutoCloseable {
     private static String who(Optional<Sender> sender) {
         return sender.map(s -> "sender '" + s.name() + "'" + keyId(s.id()).map(k -> " (key " + k + ")").orElse(""))
                 .orElse("an unauthenticated caller");
-    }
-
-    /**
-     * A stamp an export can import again: a sender's name has no length limit, an import line's
-     * {@code updatedBy} has, so a long one is cut there (never inside a surrogate pair).
-     */
-    private static String stamp(String s) {
-        if (s.length() <= RegistryImport.MAX_BY) {
-            return s;
-        }
-        int end = RegistryImport.MAX_BY - 3;
-        if (Character.isHighSurrogate(s.charAt(end - 1))) {
-            end--;
-        }
-        return s.substring(0, end) + "...";
     }
 
     /**

@@ -27,4 +27,19 @@ public final class WriterNames {
         }
         return name;
     }
+
+    /**
+     * A stamp an export can import again: a sender's name has no length limit, an import line's
+     * {@code updatedBy} has ({@code max}), so a long one is cut there (never inside a surrogate pair).
+     */
+    public static String stamp(String s, int max) {
+        if (s.length() <= max) {
+            return s;
+        }
+        int end = max - 3;
+        if (Character.isHighSurrogate(s.charAt(end - 1))) {
+            end--;
+        }
+        return s.substring(0, end) + "...";
+    }
 }
