@@ -92,6 +92,42 @@ class SealedBrokerTest {
     }
 
     @Test
+    void aSenderNameWithControlCharactersOrABrokenSurrogateStampsWhatAnExportCanImportAgain() {
+        // a known-senders line splits on ASCII whitespace only: NEL (U+0085) and other controls stay in a name
+        NaclKeyPair odd = NaclKeyPair.generate();
+        NaclKeyPair broken = NaclKeyPair.generate();
+        SealedCodec codec = SealedCodec.builder().identity(broker)
+                .knownSenders(KnownSenders.of(KnownSender.of(odd.publicKey(), "ops\u0085\u001b[31mred"),
+                        KnownSender.of(broken.publicKey(), "half\ud800")))
+                .build();
+        try (InMemoryTransport transport = InMemoryTransport.create(); InMemoryRegistry store = InMemoryRegistry.create()) {
+            RegistryService service = RegistryService.builder(store).namespace("svc", NamespaceAccess.open()).build();
+            try (Worker w = Worker.builder(transport).requests("kv").codec(codec).collectors(service.collectors())
+                            .builtins(false).pollWait(Duration.ofMillis(200)).build().start();
+                    Client c = client(transport, odd, broker);
+                    Client h = client(transport, broken, broker);
+                    RemoteRegistry kv = RemoteRegistry.builder(c).build();
+                    RemoteRegistry hv = RemoteRegistry.builder(h).build()) {
+                kv.register("svc/a", Json.parse("1"), Optional.empty());
+                kv.writingAs("deploy-7").register("svc/b", Json.parse("2"), Optional.empty());
+                hv.register("svc/c", Json.parse("3"), Optional.empty());
+            }
+            for (String key : new String[] {"svc/a", "svc/b", "svc/c"}) {
+                String by = store.get(key).orElseThrow().updatedBy().orElseThrow();
+                assertThat(by.chars().noneMatch(Character::isISOControl)).as(by).isTrue();
+                assertThat(by).as(by).isEqualTo(new String(by.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        java.nio.charset.StandardCharsets.UTF_8));
+            }
+            assertThat(store.get("svc/b").orElseThrow().updatedBy().orElseThrow()).startsWith("deploy-7 via ops");
+            java.io.StringWriter export = new java.io.StringWriter();
+            assertThat(RegistryExport.write(store, export, "svc/")).isEqualTo(3);
+            try (InMemoryRegistry copy = InMemoryRegistry.create()) {
+                assertThat(RegistryImport.into(copy, new java.io.StringReader(export.toString()), ImportMode.ADD)).isEqualTo(3);
+            }
+        }
+    }
+
+    @Test
     void aWriterNameCannotForgeTheIdentityPartOfAStamp() {
         try (InMemoryTransport transport = InMemoryTransport.create(); InMemoryRegistry store = InMemoryRegistry.create()) {
             RegistryService service = RegistryService.builder(store).namespace("svc", NamespaceAccess.open()).build();

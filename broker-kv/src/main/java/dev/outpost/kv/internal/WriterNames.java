@@ -29,17 +29,30 @@ public final class WriterNames {
     }
 
     /**
-     * A stamp an export can import again: a sender's name has no length limit, an import line's
-     * {@code updatedBy} has ({@code max}), so a long one is cut there (never inside a surrogate pair).
+     * A stamp an export can import again: a sender's name has no length limit and may hold any
+     * character a known-senders line keeps (controls such as NEL or ESC, which are not whitespace
+     * there; a lone surrogate in a list given in code), an import line's {@code updatedBy} has a
+     * limit ({@code max}) and neither, so those become {@code ?} and a long one is cut there (never
+     * inside a surrogate pair).
      */
     public static String stamp(String s, int max) {
-        if (s.length() <= max) {
-            return s;
+        StringBuilder b = new StringBuilder(Math.min(s.length(), max));
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+            if (pair) {
+                b.append(c).append(s.charAt(++i));
+            } else {
+                b.append(Character.isISOControl(c) || Character.isSurrogate(c) ? '?' : c);
+            }
+        }
+        if (b.length() <= max) {
+            return b.toString();
         }
         int end = max - 3;
-        if (Character.isHighSurrogate(s.charAt(end - 1))) {
+        if (Character.isHighSurrogate(b.charAt(end - 1))) {
             end--;
         }
-        return s.substring(0, end) + "...";
+        return b.substring(0, end) + "...";
     }
 }
