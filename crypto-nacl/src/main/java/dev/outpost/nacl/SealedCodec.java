@@ -163,7 +163,7 @@ public final class SealedCodec implements Codec {
     @Override
     public Decoded<Request> decodeRequest(byte[] body, Received received) {
         Opened o = open(body, received);
-        Decoded<Request> d = inner.decodeRequest(o.payload);
+        Decoded<Request> d = innerDecode(o, "request", inner::decodeRequest);
         return new Decoded<>(d.document(), Optional.of(o.sender));
     }
 
@@ -183,8 +183,28 @@ public final class SealedCodec implements Codec {
         Envelope.claimedSender(body, maxMessageBytes);
         envelope.requireAddressedHere(body);
         Opened o = open(body, null);
-        Decoded<Response> d = inner.decodeResponse(o.payload);
+        Decoded<Response> d = innerDecode(o, "response", inner::decodeResponse);
         return new Decoded<>(d.document(), Optional.of(o.sender));
+    }
+
+    /**
+     * The inner codec's reading of an opened message. Its refusals quote what they read (a JSON parser names the token it
+     * choked on, a schema the value it refused), and their detail goes to the worker's log and to a dead-letter attribute,
+     * outside the seal: only the reason and who sent it leave here.
+     */
+    private <T> Decoded<T> innerDecode(Opened o, String what, java.util.function.Function<byte[], Decoded<T>> decode) {
+        try {
+            return decode.apply(o.payload);
+        } catch (CodecException e) {
+            throw new CodecException(e.reason(), withheld(o, what, e.reason().code()));
+        } catch (RuntimeException e) {
+            throw new CodecException(dev.outpost.RejectReason.UNDECODABLE, withheld(o, what, e.getClass().getSimpleName()));
+        }
+    }
+
+    private static String withheld(Opened o, String what, String why) {
+        return "the sealed " + what + " from sender '" + o.sender.name() + "' opened, but the codec inside the seal refused it ("
+                + why + "); its detail is withheld, as it would quote what the seal protects";
     }
 
     byte[] seal(byte[] payload, List<NaclPublicKey> to) {

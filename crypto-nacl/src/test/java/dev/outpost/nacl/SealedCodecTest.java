@@ -110,6 +110,31 @@ class SealedCodecTest {
     }
 
     @Test
+    void whatTheInnerCodecRefusesInsideTheSealIsNotQuotedInTheRefusal() {
+        // the worker logs a refusal's detail and puts it on the dead-letter copy in clear: it must not carry the plaintext
+        SealedCodec c = client(ALICE, WORKER.publicKey());
+        SealedCodec w = worker(WORKER);
+        String[] insides = {
+            "{\"v\":1,\"id\":\"x\",\"collector\":\"outpost.ping\",\"params\":{\"password\":hunter2}}",
+            "{\"v\":1,\"id\":\"x\",\"collector\":\"outpost.ping\",\"params\":{},\"sentAt\":\"hunter2\"}"};
+        RejectReason[] reasons = {RejectReason.UNDECODABLE, RejectReason.SCHEMA_INVALID};
+        for (int i = 0; i < insides.length; i++) {
+            byte[] sealed = c.seal(insides[i].getBytes(java.nio.charset.StandardCharsets.UTF_8), List.of(WORKER.publicKey()));
+            RejectReason reason = reasons[i];
+            assertThatThrownBy(() -> w.decodeRequest(sealed)).isInstanceOfSatisfying(CodecException.class, e -> {
+                assertThat(e.reason()).isEqualTo(reason);
+                assertThat(e.getMessage()).doesNotContain("hunter2").contains("alice");
+                assertThat(e.getCause()).isNull();
+            });
+        }
+        // and a client dropping a worker's malformed answer does not log what it said either
+        byte[] answer = w.seal("{\"requestId\":\"hunter2\"".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                List.of(ALICE.publicKey()));
+        assertThatThrownBy(() -> c.decodeResponse(answer)).isInstanceOfSatisfying(CodecException.class,
+                e -> assertThat(e.getMessage()).doesNotContain("hunter2"));
+    }
+
+    @Test
     void aReplayIsRefusedButARedeliveryOfTheSameTransportMessageIsNot() {
         SealedCodec w = worker(WORKER);
         byte[] sealed = client(ALICE, WORKER.publicKey()).encodeRequest(request());
