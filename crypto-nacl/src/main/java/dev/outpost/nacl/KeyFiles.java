@@ -33,6 +33,8 @@ import java.util.Set;
  */
 public final class KeyFiles {
     private static final String SECRET_TAG = "outpost-nacl-secret";
+    /** A key file is a line or two: more is not a key file, and is not read whole. */
+    static final int MAX_KEY_FILE_BYTES = 64 * 1024;
 
     private KeyFiles() {}
 
@@ -76,7 +78,7 @@ public final class KeyFiles {
     public static NaclKeyPair readSecretKey(Path file) {
         try {
             checkAccess(file, Use.SECRET);
-            List<String> lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
+            List<String> lines = readSmall(file);
             for (String line : lines) {
                 String t = line.trim();
                 if (t.isEmpty() || t.startsWith("#")) {
@@ -150,7 +152,7 @@ public final class KeyFiles {
      */
     public static NaclPublicKey readPublicKey(Path file) {
         try {
-            for (String line : Files.readAllLines(file, StandardCharsets.US_ASCII)) {
+            for (String line : readSmall(file)) {
                 String t = line.trim();
                 if (!t.isEmpty() && !t.startsWith("#")) {
                     return NaclPublicKey.parse(t.split("\\s+")[0]);
@@ -161,6 +163,32 @@ public final class KeyFiles {
             throw new KeyFileException(file, e.getMessage());
         } catch (IOException e) {
             throw new KeyFileException(file, "cannot read the public key: " + e, e);
+        }
+    }
+
+    /**
+     * The lines of a key file (US-ASCII), refused unless it is a regular file (a named pipe would block the reader) of
+     * at most {@link #MAX_KEY_FILE_BYTES} (a file named by mistake, a log, is not read whole into memory).
+     */
+    private static List<String> readSmall(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            if (!Files.exists(file)) {
+                throw new NoSuchFileException(file.toString());
+            }
+            throw new KeyFileException(file, "is not a regular file");
+        }
+        byte[] bytes;
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(MAX_KEY_FILE_BYTES + 1);
+        }
+        try {
+            if (bytes.length > MAX_KEY_FILE_BYTES) {
+                throw new KeyFileException(file, "is more than the " + MAX_KEY_FILE_BYTES + " bytes a key file may have");
+            }
+            String text = StandardCharsets.US_ASCII.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+            return List.of(text.split("\r\n|\r|\n"));
+        } finally {
+            Arrays.fill(bytes, (byte) 0);
         }
     }
 

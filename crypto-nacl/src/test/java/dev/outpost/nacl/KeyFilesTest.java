@@ -83,4 +83,28 @@ class KeyFilesTest {
         assertThatThrownBy(() -> KeyFiles.writePublicKey(f, NaclKeyPair.generate().publicKey()))
                 .isInstanceOf(KeyFileException.class).hasMessageContaining("exists");
     }
+
+    @Test
+    void aHugeKeyFileOrOneThatIsNotARegularFileIsRefusedWithoutReadingIt() throws Exception {
+        NaclKeyPair k = NaclKeyPair.generate();
+        String padding = ("# " + "x".repeat(1000) + "\n").repeat(1100); // over a MiB of comments after a good key
+        Path pub = dir.resolve("huge.pub");
+        KeyFiles.writePublicKey(pub, k.publicKey());
+        Files.writeString(pub, padding, java.nio.file.StandardOpenOption.APPEND);
+        assertThatThrownBy(() -> KeyFiles.readPublicKey(pub)).isInstanceOfSatisfying(KeyFileException.class, e -> {
+            assertThat(e.file()).isEqualTo(pub);
+            assertThat(e.getMessage()).contains("bytes");
+        });
+        Path secret = dir.resolve("huge.key");
+        KeyFiles.writeSecretKey(secret, k);
+        Files.writeString(secret, padding, java.nio.file.StandardOpenOption.APPEND);
+        assertThatThrownBy(() -> KeyFiles.readSecretKey(secret)).isInstanceOf(KeyFileException.class).hasMessageContaining("bytes");
+        // a named pipe would block the reader until someone writes to it
+        Path fifo = dir.resolve("pipe.pub");
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0,
+                "needs mkfifo");
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+                () -> assertThatThrownBy(() -> KeyFiles.readPublicKey(fifo)).isInstanceOf(KeyFileException.class)
+                        .hasMessageContaining("not a regular file"));
+    }
 }
