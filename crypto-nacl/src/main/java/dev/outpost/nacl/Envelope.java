@@ -197,6 +197,26 @@ final class Envelope {
         }
     }
 
+    /**
+     * Which of this host's keys {@code body}, opened by {@link #open}, was sealed for: the key whose entry
+     * {@link #open} used (the first entry of a group naming one of them).
+     */
+    NaclPublicKey openedFor(byte[] body) {
+        if (body[0] == FORMAT_DIRECT) {
+            return identities.get(identityFor(body, 1 + PK)).publicKey();
+        }
+        int count = ((body[1 + PK + NONCE] & 0xff) << 8) | (body[1 + PK + NONCE + 1] & 0xff);
+        for (int i = 0; i < count; i++) {
+            int at = GROUP_HEADER + i * GROUP_ENTRY;
+            for (int identity = 0; identity < identities.size(); identity++) {
+                if (Arrays.equals(body, at, at + KEY_ID, identities.get(identity).publicKey().rawKeyId(), 0, KEY_ID)) {
+                    return identities.get(identity).publicKey();
+                }
+            }
+        }
+        throw new IllegalStateException("an opened message names none of this host's keys");
+    }
+
     private byte[] openDirect(byte[] body, NaclPublicKey sender, byte[] stamp) {
         int identity = identityFor(body, 1 + PK);
         byte[] payload = DirectBox.open(body, DIRECT_HEADER, body.length - DIRECT_HEADER, 1 + PK + KEY_ID,

@@ -102,7 +102,7 @@ public final class SealedCodec implements Codec {
         this.maxMessageBytes = s.maxMessageBytes();
         this.clock = b.clock;
         this.replays = new ReplayGuard(s.freshness(), s.clockSkew(), new ReplayCache(s.replayCacheSize(), s.replayQuota()),
-                b.sharedReplays, b.replayNamespace, publicKey().keyIdHex());
+                b.sharedReplays, b.replayNamespace);
     }
 
     /** A builder. */
@@ -221,7 +221,7 @@ public final class SealedCodec implements Codec {
             try {
                 byte[] payload = envelope.open(body, known.key(), stamp);
                 try {
-                    replays.check(known.key(), stamp, Envelope.readLong(stamp, 0), clock.millis(),
+                    replays.check(envelope.openedFor(body), known.key(), stamp, Envelope.readLong(stamp, 0), clock.millis(),
                             received == null ? "" : received.messageId());
                 } catch (RuntimeException e) {
                     Arrays.fill(payload, (byte) 0); // refused: what it said leaves no copy behind
@@ -386,8 +386,8 @@ public final class SealedCodec implements Codec {
         /**
          * Shares replay state with other processes through {@code registry}: each opened message
          * is registered (create only, with the freshness window as time to live) under
-         * {@code outpost/replay/<own key id>/<sender key id>/<message id>}, and a message another
-         * process opened is refused as a replay unless it is the same transport message. If the
+         * {@code outpost/replay/<recipient key id>/<sender key id>/<message id>} (the recipient:
+         * this host's key it was sealed for), and a message another process opened is refused as a replay unless it is the same transport message. If the
          * registry fails, the message is refused ({@code replay-state-unavailable}). Share it
          * among processes that consume the same queue with the same key; processes that should
          * each receive every message (one queue each behind a topic) need a namespace each. The

@@ -61,6 +61,26 @@ class SharedReplayStateTest {
     }
 
     @Test
+    void duringARollingKeyRotationAMessageOpenedByARotatedWorkerIsAReplayAtOneNotRotatedYet() {
+        // the README's rotation: identity(new).previousIdentity(old), one process after another
+        NaclKeyPair next = NaclKeyPair.generate();
+        SealedCodec rotated = SealedCodec.builder().identity(next).previousIdentity(WORKER).clock(clock).sharedReplayState(registry)
+                .knownSenders(KnownSenders.of(KnownSender.of(ALICE.publicKey(), "alice"))).build();
+        SealedCodec notYet = worker(WORKER, registry);
+        byte[] m = ping(WORKER.publicKey()); // the sender still seals to the old key
+        assertThat(rotated.decodeRequest(m, new Received("sqs-1", 1)).sender()).isPresent();
+        refused(notYet, m, "sqs-2", SealRejects.REPLAY);
+        byte[] n = ping(WORKER.publicKey());
+        assertThat(notYet.decodeRequest(n, new Received("sqs-3", 1)).sender()).isPresent();
+        refused(rotated, n, "sqs-4", SealRejects.REPLAY);
+        // what is sealed to the new key is recorded under it
+        byte[] o = ping(next.publicKey());
+        rotated.decodeRequest(o, new Received("sqs-5", 1));
+        assertThat(registry.list(SealedCodec.DEFAULT_REPLAY_NAMESPACE + next.publicKey().keyIdHex() + "/")).hasSize(1);
+        assertThat(registry.list(SealedCodec.DEFAULT_REPLAY_NAMESPACE + WORKER.publicKey().keyIdHex() + "/")).hasSize(2);
+    }
+
+    @Test
     void theSameTransportMessageRedeliveredToAnotherWorkerStillOpens() {
         SealedCodec first = worker(WORKER, registry);
         SealedCodec second = worker(WORKER, registry);

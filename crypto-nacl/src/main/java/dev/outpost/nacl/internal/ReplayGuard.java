@@ -33,25 +33,27 @@ public final class ReplayGuard {
     private final AtomicLong sharedFailures = new AtomicLong();
 
     /**
-     * @param ownKeyId this host's key id (hex), which names its part of the shared state
      * @param namespace the shared state's key prefix, ending in {@code /}
      */
-    public ReplayGuard(Duration freshness, Duration clockSkew, ReplayCache cache, Optional<Registry> shared, String namespace,
-            String ownKeyId) {
+    public ReplayGuard(Duration freshness, Duration clockSkew, ReplayCache cache, Optional<Registry> shared, String namespace) {
         this.freshnessMillis = millis(freshness);
         this.skewMillis = millis(clockSkew);
         this.cache = cache;
         this.shared = shared;
-        this.namespace = namespace + ownKeyId + "/";
+        this.namespace = namespace;
     }
 
     /**
      * Checks the message whose box began with {@code plain} (its stamp: timestamp, id) and remembers it.
      *
+     * @param recipient this host's key the message was sealed for, which names its part of the shared state:
+     *     during a rolling key rotation a process with the new key (and the old one as previous) and a process with
+     *     only the old key record a message sealed to the old key in the same place
      * @param transportMessageId the transport's id of the message, {@code ""} when unknown
      * @throws CodecException {@code stale}, {@code replay}, {@code replay-cache-full} or {@code replay-state-unavailable}
      */
-    public void check(NaclPublicKey sender, byte[] plain, long sentAt, long now, String transportMessageId) {
+    public void check(NaclPublicKey recipient, NaclPublicKey sender, byte[] plain, long sentAt, long now,
+            String transportMessageId) {
         // The distance between the two as an unsigned number: any 64-bit timestamp, no overflow.
         long gap = sentAt > now ? sentAt - now : now - sentAt;
         if (sentAt <= now && Long.compareUnsigned(gap, freshnessMillis) > 0) {
@@ -66,7 +68,7 @@ public final class ReplayGuard {
         // Saturated: a window reaching past the last millisecond made it negative, and every message 'expired'.
         long expiresAt = sentAt >= Long.MAX_VALUE - freshnessMillis ? Long.MAX_VALUE : sentAt + freshnessMillis + 1;
         switch (cache.sighting(sender, plain, ID_AT, expiresAt, now, transportMessageId, shared.isPresent())) {
-            case FIRST -> shared.ifPresent(r -> checkShared(r, sender, plain, expiresAt - now, transportMessageId));
+            case FIRST -> shared.ifPresent(r -> checkShared(r, recipient, sender, plain, expiresAt - now, transportMessageId));
             case REDELIVERY -> { }
             case REPLAY -> throw replay(plain);
             case UNCONFIRMED -> throw new CodecException(SealRejects.REPLAY, "message " + HexFormat.of().formatHex(plain, ID_AT, ID_AT + 4)
@@ -109,8 +111,9 @@ public final class ReplayGuard {
     }
 
     /** Register-if-absent in the shared state; any failure refuses the message (and forgets it here). */
-    private void checkShared(Registry registry, NaclPublicKey sender, byte[] plain, long ttlMillis, String transportId) {
-        String key = namespace + sender.keyIdHex() + "/" + HexFormat.of().formatHex(plain, ID_AT, ID_AT + 16);
+    private void checkShared(Registry registry, NaclPublicKey recipient, NaclPublicKey sender, byte[] plain, long ttlMillis,
+            String transportId) {
+        String key = namespace + recipient.keyIdHex() + "/" + sender.keyIdHex() + "/" + HexFormat.of().formatHex(plain, ID_AT, ID_AT + 16);
         boolean first;
         try {
             first = registerIfAbsent(registry, key, ttlMillis, transportId);
