@@ -67,15 +67,22 @@ public final class KnownSenders {
      * A fixed list.
      *
      * @throws IllegalArgumentException when a key is listed twice with different names or collectors
-     *     (as a file that lists a key twice is refused): which of them to obey is not for the list to guess
+     *     (as a file that lists a key twice is refused): which of them to obey is not for the list to guess; or when
+     *     two keys have the same name, which stands for one sender
      */
     public static KnownSenders of(Collection<KnownSender> senders) {
         Map<NaclPublicKey, KnownSender> map = new HashMap<>();
+        Map<String, KnownSender> byName = new HashMap<>();
         for (KnownSender s : senders) {
             KnownSender before = map.put(s.key(), s);
             if (before != null && !before.equals(s)) {
                 throw new IllegalArgumentException("key " + s.key().keyIdHex() + " is listed twice, as '" + before.name()
                         + "' and as '" + s.name() + "'");
+            }
+            KnownSender named = byName.putIfAbsent(s.name(), s);
+            if (named != null && !named.key().equals(s.key())) {
+                throw new IllegalArgumentException(nameTwice(s.name()) + " (keys " + named.key().keyIdHex() + " and "
+                        + s.key().keyIdHex() + ")");
             }
         }
         return new KnownSenders(Optional.empty(), Clock.systemUTC(),
@@ -195,8 +202,18 @@ public final class KnownSenders {
         return new State(senders, fingerprint, Optional.of(clock.instant()), Optional.empty(), Optional.empty(), false);
     }
 
+    /**
+     * Why a name may not stand for two keys: the worker hands it on as the sender's, and idempotency keys, the broker's
+     * namespace rules, audit lines and writer stamps go by it, so two keys under one name would pass for each other.
+     */
+    private static String nameTwice(String name) {
+        return "name '" + name + "' is given to two keys; a name stands for one sender (rules, audit lines and"
+                + " idempotency keys go by it)";
+    }
+
     static Map<NaclPublicKey, KnownSender> parse(Path f, List<String> lines) {
         Map<NaclPublicKey, KnownSender> map = new HashMap<>();
+        Map<String, Integer> nameLines = new HashMap<>();
         for (int i = 0; i < lines.size(); i++) {
             String t = lines.get(i).trim();
             if (t.isEmpty() || t.startsWith("#")) {
@@ -229,6 +246,10 @@ public final class KnownSenders {
             }
             if (map.put(key, new KnownSender(key, parts[1], collectors)) != null) {
                 throw new KeyFileException(f, "line " + (i + 1) + ": key listed twice");
+            }
+            Integer first = nameLines.putIfAbsent(parts[1], i + 1);
+            if (first != null) {
+                throw new KeyFileException(f, "line " + (i + 1) + ": " + nameTwice(parts[1]) + " (first on line " + first + ")");
             }
         }
         return Map.copyOf(map);

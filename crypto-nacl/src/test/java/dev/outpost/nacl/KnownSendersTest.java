@@ -250,6 +250,22 @@ class KnownSendersTest {
     }
 
     @Test
+    void aNameGivenToTwoKeysIsRefused() throws Exception {
+        // a name is what the worker hands on as the sender's: idempotency keys, broker rules, audit lines and writer stamps
+        // go by it, so two keys under one name would read each other's stored answers and pass for each other
+        replace(ALICE.base64() + " ops\n# a second laptop\n" + BOB.base64() + " ops outpost.ping\n");
+        assertThatThrownBy(() -> KnownSenders.load(file, clock)).isInstanceOf(KeyFileException.class)
+                .hasMessageContaining("line 3").hasMessageContaining("'ops'").hasMessageContaining("line 1");
+        KnownSenders k = aliceAndBob();
+        replace(ALICE.base64() + " alice\n" + BOB.base64() + " alice\n");
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(k.find(ALICE)).as("a bad edit fails closed").isEmpty();
+        assertThat(k.status().lastError().orElseThrow()).contains("'alice'");
+        assertThatThrownBy(() -> KnownSenders.of(KnownSender.of(ALICE, "ops"), KnownSender.of(BOB, "ops")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'ops'");
+    }
+
+    @Test
     void aFixedListIsNeverFailing() {
         KnownSendersStatus s = KnownSenders.of(KnownSender.of(ALICE, "alice")).status();
         assertThat(s.file()).isEmpty();
