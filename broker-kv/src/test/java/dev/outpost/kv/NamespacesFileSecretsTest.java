@@ -48,4 +48,13 @@ class NamespacesFileSecretsTest {
     void aSecretWithAControlCharacterIsNotQuotedInTheError() throws Exception {
         refusedWithoutTheSecret("{\"svc\": {\"readers\": [\"*\"],\n \"write-secret\": \"" + SECRET + "\u0001\"}}");
     }
+
+    @Test
+    void aNamespaceOrFieldGivenTwiceIsRefusedNotSilentlyTheLastOne() throws Exception {
+        // a reviewer reads the first rule; the parser kept the second ("writers": ["*"]): anyone could write
+        refusedWithoutTheSecret("{\"svc\": {\"readers\": [\"*\"], \"writers\": [\"ops\"]},\n \"svc\": {\"readers\": [\"*\"],"
+                + " \"writers\": [\"*\"], \"write-secret\": \"" + SECRET + "\"}}");
+        refusedWithoutTheSecret("{\"svc\": {\"readers\": [\"*\"], \"writers\": [\"ops\"],\n \"writers\": [\"*\"],"
+                + " \"write-secret\": \"" + SECRET + "\"}}");
+    }
 }

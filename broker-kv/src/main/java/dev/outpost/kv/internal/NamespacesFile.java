@@ -47,7 +47,9 @@ public final class NamespacesFile {
                 problems.problem(key, unsafe.get());
                 return out;
             }
-            JsonNode rules = Wire.JSON.readTree(Files.readString(file));
+            // a name given twice would be read as its last value, silently: the rule a reviewer reads first is not the one kept
+            JsonNode rules = Wire.JSON.reader().with(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                    .readTree(Files.readString(file));
             if (rules == null || !rules.isObject()) {
                 problems.problem(key, file + " is not a JSON object of namespaces");
                 return out;
@@ -85,7 +87,8 @@ public final class NamespacesFile {
         } catch (JsonProcessingException e) {
             // never the parser's message: it quotes the token it stopped at, which may be a secret
             JsonLocation at = e.getLocation();
-            problems.problem(key, "cannot read " + file + ": not valid JSON"
+            boolean twice = e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field");
+            problems.problem(key, "cannot read " + file + ": " + (twice ? "a namespace or field is given twice" : "not valid JSON")
                     + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
         } catch (IOException e) {
             problems.problem(key, "cannot read " + file + ": " + e.getMessage().replaceAll("\\s+", " "));
