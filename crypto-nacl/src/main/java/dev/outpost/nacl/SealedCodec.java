@@ -397,12 +397,24 @@ public final class SealedCodec implements Codec {
             return sharedReplayState(registry, DEFAULT_REPLAY_NAMESPACE);
         }
 
-        /** {@link #sharedReplayState(Registry)} under another key prefix (ending in {@code /}). */
+        /**
+         * {@link #sharedReplayState(Registry)} under another key prefix (ending in {@code /}).
+         *
+         * @throws IllegalArgumentException when {@code namespace} cannot begin a registry key (a namespace of
+         *     {@code [a-z0-9._-]}, no empty segment, no control character)
+         */
         public Builder sharedReplayState(Registry registry, String namespace) {
             Objects.requireNonNull(registry, "registry");
             Objects.requireNonNull(namespace, "namespace");
             if (namespace.isEmpty() || !namespace.endsWith("/") || namespace.length() > 256) {
                 throw new IllegalArgumentException("namespace must end in '/' and be at most 256 characters, was '" + namespace + "'");
+            }
+            try {
+                // what every message's key begins with: refused here, not as replay-state-unavailable by every message
+                dev.outpost.spi.RegistryKeys.checkKey(namespace + "id");
+            } catch (dev.outpost.spi.RegistryException.InvalidKey e) {
+                throw new IllegalArgumentException("namespace must begin registry keys (NAMESPACE/ then non-empty segments,"
+                        + " see RegistryKeys): " + e.getMessage());
             }
             this.sharedReplays = Optional.of(registry);
             this.replayNamespace = namespace;

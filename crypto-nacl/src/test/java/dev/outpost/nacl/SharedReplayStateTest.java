@@ -81,6 +81,18 @@ class SharedReplayStateTest {
     }
 
     @Test
+    void aNamespaceNoRegistryKeyCanStartWithIsRefusedAtBuildNotByEveryMessage() {
+        // the README's own example, capitalised: every register would be an invalid key, every message refused
+        for (String bad : new String[] {"Outpost/replay/host-a/", "outpost//", "/outpost/", "outpost/replay\n/"}) {
+            assertThatThrownBy(() -> SealedCodec.builder().sharedReplayState(registry, bad)).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("namespace");
+        }
+        SealedCodec fine = SealedCodec.builder().identity(WORKER).clock(clock).sharedReplayState(registry, "outpost/replay/host-a/")
+                .knownSenders(KnownSenders.of(KnownSender.of(ALICE.publicKey(), "alice"))).build();
+        assertThat(fine.decodeRequest(ping(WORKER.publicKey()), new Received("sqs-1", 1)).sender()).isPresent();
+    }
+
+    @Test
     void theSameTransportMessageRedeliveredToAnotherWorkerStillOpens() {
         SealedCodec first = worker(WORKER, registry);
         SealedCodec second = worker(WORKER, registry);
