@@ -223,6 +223,10 @@ public final class KnownSenders {
             if (parts.length < 2 || parts.length > 3) {
                 throw new KeyFileException(f, "line " + (i + 1) + ": expected '<public key> <name> [collectors]'");
             }
+            if (parts[1].chars().anyMatch(Character::isISOControl)) {
+                // not whitespace to the split above, so it stayed in the name, and from there went into log lines and stamps
+                throw new KeyFileException(f, "line " + (i + 1) + ": the name has a control character");
+            }
             NaclPublicKey key;
             try {
                 key = NaclPublicKey.parse(parts[0]);

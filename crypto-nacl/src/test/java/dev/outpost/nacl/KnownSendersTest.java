@@ -266,6 +266,19 @@ class KnownSendersTest {
     }
 
     @Test
+    void aNameWithAControlCharacterIsRefusedNamingTheLine() throws Exception {
+        // not whitespace to the line's split, so it stayed in the name, and from there in log lines and stamps:
+        // NEL splits a line for some readers, ESC drives a terminal
+        for (String name : new String[] {"ops\u0085x", "ops\u001b[2J", "op\u0000s"}) {
+            replace("# ok\n" + ALICE.base64() + " " + name + "\n");
+            assertThatThrownBy(() -> KnownSenders.load(file, clock)).as(name).isInstanceOf(KeyFileException.class)
+                    .hasMessageContaining("line 2").hasMessageContaining("control character").hasMessageNotContaining(name);
+        }
+        replace(ALICE.base64() + " ops@host-1.example\n");
+        assertThat(KnownSenders.load(file, clock).find(ALICE).orElseThrow().name()).isEqualTo("ops@host-1.example");
+    }
+
+    @Test
     void aFixedListIsNeverFailing() {
         KnownSendersStatus s = KnownSenders.of(KnownSender.of(ALICE, "alice")).status();
         assertThat(s.file()).isEmpty();
