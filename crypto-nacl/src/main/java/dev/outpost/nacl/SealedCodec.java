@@ -387,8 +387,9 @@ public final class SealedCodec implements Codec {
          * Shares replay state with other processes through {@code registry}: each opened message
          * is registered (create only, with the freshness window as time to live) under
          * {@code outpost/replay/<recipient key id>/<sender key id>/<message id>} (the recipient:
-         * this host's key it was sealed for), and a message another process opened is refused as a replay unless it is the same transport message. If the
-         * registry fails, the message is refused ({@code replay-state-unavailable}). Share it
+         * this host's key it was sealed for), and a message another process opened is refused as a
+         * replay unless it is the same transport message. If the registry fails, the message is
+         * refused ({@code replay-state-unavailable}). Share it
          * among processes that consume the same queue with the same key; processes that should
          * each receive every message (one queue each behind a topic) need a namespace each. The
          * codec does not close the registry.
