@@ -54,6 +54,35 @@ class WorkerRejectsTest {
     }
 
     @Test
+    void aRefusalOfParamsNamesWhatIsWrongWithoutQuotingTheValues() throws Exception {
+        worker.close();
+        worker = Worker.builder(transport).id("w1").pollWait(Duration.ofMillis(200))
+                .collector(dev.outpost.core.Collectors.of("login", Json.parse("""
+                        {"type":"object","properties":{
+                          "password":{"type":"string","pattern":"^[a-z]{3}$"},
+                          "pin":{"type":"integer","maximum":9999},
+                          "tier":{"enum":["gold","silver"]},
+                          "since":{"type":"string","format":"date-time"}}}"""), (r, c) -> "ok"))
+                .build().start();
+        Request r = Request.builder("login").param("password", "hunter2-SECRET").param("pin", 31415926)
+                .param("tier", "PLATINUM-SECRET").param("since", "SECRET-DATE").build();
+
+        Response refused = client.call(r, Duration.ofSeconds(10)).get();
+
+        // before: "string [hunter2-SECRET] does not match pattern ...", "31415926 is not less or equal to 9999", ...
+        String detail = await().atMost(Duration.ofSeconds(10)).until(() -> transport.peek("dead-letter").stream()
+                .map(m -> m.attributes().get("outpost-reject-detail")).filter(d -> d != null && d.contains("login"))
+                .findFirst().orElse(null), d -> d != null);
+        for (String said : List.of(detail, refused.error().orElseThrow().message())) {
+            assertThat(said).doesNotContain("SECRET").doesNotContain("31415926")
+                    .contains("#/password: does not match pattern ^[a-z]{3}$")
+                    .contains("#/pin: is not less or equal to 9999")
+                    .contains("#/tier: is not one of the schema's enum values")
+                    .contains("#/since: is not a valid date-time");
+        }
+    }
+
+    @Test
     void everyKindOfBadInputIsDeadLetteredWithItsReason() throws Exception {
         Random random = new Random(7);
         byte[] noise = new byte[300];

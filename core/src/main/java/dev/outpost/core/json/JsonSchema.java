@@ -83,7 +83,11 @@ public final class JsonSchema {
         return source.deepCopy();
     }
 
-    /** Every violation of the schema by {@code document}, as "#/pointer: message"; empty when valid. */
+    /**
+     * Every violation of the schema by {@code document}, as "#/pointer: message"; empty when valid. A message does not
+     * quote the value it refuses (a pattern's, an enum's, a limit's or a format's subject): violations are logged and
+     * sent in the clear.
+     */
     public List<String> violations(JsonNode document) {
         return fastAccepts(document) ? List.of() : referenceViolations(document);
     }
@@ -112,11 +116,38 @@ public final class JsonSchema {
 
     private static void collect(ValidationException e, List<String> out) {
         if (e.getCausingExceptions().isEmpty()) {
-            out.add(e.getMessage());
+            out.add(e.getPointerToViolation() + ": " + withoutValue(e.getKeyword(), e.getErrorMessage()));
         } else {
             for (ValidationException cause : e.getCausingExceptions()) {
                 collect(cause, out);
             }
         }
+    }
+
+    /**
+     * The validator's message without the value it quotes where it quotes one: a violation is logged, answered and
+     * put on a dead-letter copy in the clear, and the value may be what a sealed request kept secret. The schema's own
+     * words (a pattern, a limit, a format) stay: the sender can read them in the collector's listing anyway.
+     */
+    static String withoutValue(String keyword, String message) {
+        String m = message == null ? "" : message;
+        return switch (keyword == null ? "" : keyword) {
+            // "string [VALUE] does not match pattern P"
+            case "pattern" -> after(m, " does not match pattern ", "does not match the schema's pattern");
+            // "VALUE is not a valid enum value"
+            case "enum" -> "is not one of the schema's enum values";
+            case "const" -> "is not the schema's const value";
+            // "VALUE is not less or equal to 3", "VALUE is not a multiple of 2"
+            case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf" -> after(m, " is not ", "violates " + keyword);
+            // "[VALUE] is not a valid date-time (...)"
+            case "format" -> after(m, " is not a valid ", "is not in the schema's format");
+            default -> m.isEmpty() ? "violates " + (keyword == null ? "the schema" : keyword) : m;
+        };
+    }
+
+    /** {@code m} from the last {@code phrase} on (its leading space dropped), which the value comes before. */
+    private static String after(String m, String phrase, String otherwise) {
+        int at = m.lastIndexOf(phrase);
+        return at < 0 ? otherwise : m.substring(at + 1);
     }
 }
