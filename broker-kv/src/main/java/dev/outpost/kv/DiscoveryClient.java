@@ -47,7 +47,8 @@ public final class DiscoveryClient {
      *
      * @param broker the broker's id
      * @param reach how to reach it, as its operator configured
-     * @param from the address the answer came from
+     * @param from the address the answer came from: not signed (anyone on the path can relay a genuine answer
+     *     from an address of their own), so connect by {@code reach}, which is, never by this
      */
     public record Found(String broker, Map<String, String> reach, InetSocketAddress from) {
         /** Copies the map. */
