@@ -244,6 +244,10 @@ public final class RecordApi {
     }
 
     public static Reply error(int status, String message) {
-        return Reply.of(status, MAPPER.createObjectNode().put("status", "error").put("message", message));
+        return error(status, Map.of(), message);
+    }
+
+    public static Reply error(int status, Map<String, String> headers, String message) {
+        return Reply.of(status, headers, MAPPER.createObjectNode().put("status", "error").put("message", message));
     }
 }

@@ -44,7 +44,19 @@ public final class RecordHttpExchange {
      */
     private final ConcurrentHashMap<Socket, Long> deadlines = new ConcurrentHashMap<>();
 
-    public RecordHttpExchange(RecordApi api, String token, int maxBodyBytes, Duration headerTimeout, Duration bodyTimeout) {
+    /**
+     * Body bytes that may be read and parsed at once across all connections: a body's tree takes
+     * up to ~30 times its bytes, so the cap on each body and on connections alone let 64 clients
+     * need gigabytes at once.
+     */
+    private final long maxBodyBytesInFlight;
+    private final AtomicLong bodyBytesInFlight = new AtomicLong();
+    private final Runnable bodyAdmitted;
+
+    public RecordHttpExchange(RecordApi api, String token, int maxBodyBytes, long maxBodyBytesInFlight, Duration headerTimeout,
+            Duration bodyTimeout, Runnable bodyAdmitted) {
+        this.maxBodyBytesInFlight = maxBodyBytesInFlight;
+        this.bodyAdmitted = bodyAdmitted;
         this.api = api;
         this.tokenHash = sha256(token.getBytes(StandardCharsets.UTF_8));
         this.maxBodyBytes = maxBodyBytes;
@@ -146,6 +158,13 @@ public final class RecordHttpExchange {
                 return head.contentLength().orElse(0);
             }
         }
+        long share = head.method().equals("POST") ? head.contentLength().orElse(0) : 0; // a GET's body is never read
+        if (!admit(share)) {
+            // refused at once rather than waiting for a share: a waiting client would hold its connection and thread,
+            // and its body would pile up in socket buffers; the shipper retries a sample and it is stored once
+            reply(s, out, RecordApi.error(503, Map.of("Retry-After", "1"), "too many bodies being received at once; try again later"));
+            return share;
+        }
         RecordApi.Reply r;
         try {
             r = api.handle(head.path(), () -> readBody(s, in, (int) head.contentLength().orElse(0)));
@@ -158,14 +177,29 @@ public final class RecordHttpExchange {
         } catch (RuntimeException e) { // a store that failed unexpectedly (or was closed): still a JSend reply
             log.error("records http: {} failed: {}", head, e.toString(), e);
             r = RecordApi.error(500, "could not serve the request; try again later");
+        } finally {
+            bodyBytesInFlight.addAndGet(-share); // the body and its tree are garbage now; before the reply, which may be slow to go
         }
         reply(s, out, r);
         return head.method().equals("POST") ? 0 : head.contentLength().orElse(0); // a GET's body is never read
     }
 
+    /** Takes {@code bytes} of the in-flight budget, if they are left. */
+    private boolean admit(long bytes) {
+        long used;
+        do {
+            used = bodyBytesInFlight.get();
+            if (bytes > maxBodyBytesInFlight - used) { // no overflow near Long.MAX_VALUE
+                return false;
+            }
+        } while (!bodyBytesInFlight.compareAndSet(used, used + bytes));
+        return true;
+    }
+
     private byte[] readBody(Socket s, DeadlineInputStream in, int length) throws IOException {
         deadlines.put(s, System.nanoTime() + bodyTimeout.toNanos() + GRACE_NANOS);
         in.deadlineIn(bodyTimeout.toNanos());
+        bodyAdmitted.run();
         ByteArrayOutputStream body = new ByteArrayOutputStream(Math.min(length, 64 * 1024));
         byte[] buf = new byte[16 * 1024];
         int left = length;
@@ -255,6 +289,7 @@ public final class RecordHttpExchange {
             case 411 -> "Length Required";
             case 413 -> "Content Too Large";
             case 431 -> "Request Header Fields Too Large";
+            case 503 -> "Service Unavailable";
             case 505 -> "HTTP Version Not Supported";
             default -> status >= 500 ? "Server Error" : "Error";
         };

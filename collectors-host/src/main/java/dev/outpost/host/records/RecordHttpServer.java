@@ -52,7 +52,14 @@ import javax.net.ssl.SSLContext;
  * {@link Builder#maxConnections} connections are open (64) and
  * {@link Builder#maxConnectionsPerClient} from one address (16); one request per connection. A body
  * refused unread is drained (for at most the shorter timeout) before the close, so its client reads
- * the refusal rather than a reset. Each connection has its own thread
+ * the refusal rather than a reset.
+ *
+ * <p>The server's memory is bounded too, not only each request's: a body's JSON tree takes up to
+ * about 30 times its bytes ({@code [{},{},...]}), so bodies being read and parsed at once share
+ * {@link Builder#maxBodyBytesInFlight} (4 × {@code maxBodyBytes}, 32 MiB, by default: at most about
+ * a gigabyte of trees). A body that would exceed it is answered {@code 503} with {@code Retry-After: 1}
+ * at once (and drained), rather than made to wait holding its connection: the client retries, and
+ * a retried sample is stored once. Each connection has its own thread
  * ({@code outpost-records-http-N-connection-M}), so a slow client holds only its own.
  */
 public final class RecordHttpServer implements AutoCloseable {
@@ -77,10 +84,12 @@ public final class RecordHttpServer implements AutoCloseable {
     private final RecordConnections connections;
     private volatile ServerSocket server;
     volatile Runnable beforeCounting = () -> { }; // test seam: on the acceptor, before a connection is counted
+    volatile Runnable bodyAdmitted = () -> { }; // test seam: on a connection's thread, before its body is read
 
-    private RecordHttpServer(Builder b, String token, String host, int port, Optional<SSLContext> tls, int maxBody, int maxConn,
-            int maxPerClient, Duration headerTimeout, Duration bodyTimeout) {
-        this.exchange = new RecordHttpExchange(new RecordApi(b.store), token, maxBody, headerTimeout, bodyTimeout);
+    private RecordHttpServer(Builder b, String token, String host, int port, Optional<SSLContext> tls, int maxBody, long inFlight,
+            int maxConn, int maxPerClient, Duration headerTimeout, Duration bodyTimeout) {
+        this.exchange = new RecordHttpExchange(new RecordApi(b.store), token, maxBody, inFlight, headerTimeout, bodyTimeout,
+                () -> bodyAdmitted.run());
         this.host = host;
         this.port = port;
         this.tls = tls;
@@ -178,7 +187,7 @@ public final class RecordHttpServer implements AutoCloseable {
     /**
      * Builds a {@link RecordHttpServer}. Values set by a method win over {@link #configure
      * configuration} ({@code outpost.records.http.*}: {@code host}, {@code port}, {@code token},
-     * {@code keystore}, {@code keystore-password}, {@code max-body-bytes}, {@code max-connections},
+     * {@code keystore}, {@code keystore-password}, {@code max-body-bytes}, {@code max-body-bytes-in-flight}, {@code max-connections},
      * {@code max-connections-per-client}, {@code header-timeout}, {@code body-timeout}), which wins
      * over the defaults. Nothing is bound before {@link RecordHttpServer#start()}.
      */
@@ -188,6 +197,7 @@ public final class RecordHttpServer implements AutoCloseable {
         private String host;
         private Integer port;
         private Integer maxBodyBytes;
+        private Long maxBodyBytesInFlight;
         private Integer maxConnections;
         private Integer maxConnectionsPerClient;
         private Duration headerTimeout;
@@ -226,6 +236,19 @@ public final class RecordHttpServer implements AutoCloseable {
         /** The largest request body accepted; 8 MiB by default. */
         public Builder maxBodyBytes(int bytes) {
             this.maxBodyBytes = range(bytes, 1, Integer.MAX_VALUE - 1, "maxBodyBytes");
+            return this;
+        }
+
+        /**
+         * Body bytes read and parsed at once across all connections (the sum of their
+         * {@code Content-Length}s); a body that would exceed it is refused with a 503 and
+         * {@code Retry-After}. At least {@link #maxBodyBytes}; 4 × {@code maxBodyBytes} by default.
+         */
+        public Builder maxBodyBytesInFlight(long bytes) {
+            if (bytes < 1) {
+                throw ConfigException.of("maxBodyBytesInFlight", "must be positive, was " + bytes);
+            }
+            this.maxBodyBytesInFlight = bytes;
             return this;
         }
 
@@ -291,6 +314,11 @@ public final class RecordHttpServer implements AutoCloseable {
             int p = (int) c.number(port == null ? null : (long) port, "outpost.records.http.port", 8080, 0, 65535);
             int body = (int) c.number(maxBodyBytes == null ? null : (long) maxBodyBytes, "outpost.records.http.max-body-bytes",
                     DEFAULT_MAX_BODY_BYTES, 1, Integer.MAX_VALUE - 1);
+            long inFlight = c.number(maxBodyBytesInFlight, "outpost.records.http.max-body-bytes-in-flight", 4L * body, 1, Long.MAX_VALUE);
+            if (inFlight < body) {
+                c.problem("outpost.records.http.max-body-bytes-in-flight", "must be at least max-body-bytes (" + body + "), was "
+                        + inFlight + ": no body that large could ever be read");
+            }
             int conns = (int) c.number(maxConnections == null ? null : (long) maxConnections, "outpost.records.http.max-connections",
                     DEFAULT_MAX_CONNECTIONS, 1, 100_000);
             int perClient = (int) c.number(maxConnectionsPerClient == null ? null : (long) maxConnectionsPerClient,
@@ -312,7 +340,7 @@ public final class RecordHttpServer implements AutoCloseable {
                 }
             }
             c.throwIfAny();
-            return new RecordHttpServer(this, tok.get(), h, p, ssl, body, conns, perClient, headT, bodyT);
+            return new RecordHttpServer(this, tok.get(), h, p, ssl, body, inFlight, conns, perClient, headT, bodyT);
         }
 
         private static SSLContext tlsFrom(Path p12, char[] password) throws Exception {
