@@ -5,20 +5,21 @@ import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.Json;
 import dev.outpost.Response;
 import dev.outpost.ResponseStatus;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Prints answers as they arrive in the chosen format, keeps the counts a progress bar and the exit
- * code need. Streaming formats ({@code jsonl}, {@code csv}, {@code text}, {@code table}) print each
- * answer at once; {@code json} prints one array at the end.
+ * code need, and the ids of the workers that answered; never an answer itself, so a flood of large
+ * answers costs no memory past its printing. Every format prints each answer at once; {@code json}
+ * writes its array an element at a time and closes it at the end.
  */
 final class Output {
     private static final int CELL = 60;
@@ -30,8 +31,11 @@ final class Output {
     private final PrintWriter err;
     private final boolean progress;
     private final int expected;
-    private final List<Response> all = new ArrayList<>();
+    private final Set<String> workers = new HashSet<>();
+    private int answered;
     private int failed;
+    /** The json array's text held back: the last line of the element printed, so the cursor is at a line's start. */
+    private String pending;
     private boolean headerDone;
     private boolean finished;
 
@@ -63,16 +67,17 @@ final class Output {
     /** Prints {@code r}; returns how many answers were printed so far (none once {@link #finish} ran). */
     synchronized int answer(Response r) {
         if (finished) {
-            return all.size();
+            return answered;
         }
-        all.add(r);
+        answered++;
+        workers.add(r.worker());
         if (r.status() != ResponseStatus.OK) {
             failed++;
         }
         clearProgress();
         switch (format) {
             case jsonl -> out.println(json(document(r)));
-            case json -> { }
+            case json -> jsonElement(document(r));
             case csv -> {
                 if (!headerDone) {
                     out.println("worker,status,millis,result,error");
@@ -99,36 +104,42 @@ final class Output {
         }
         drawProgress();
         out.flush();
-        return all.size();
+        return answered;
+    }
+
+    /**
+     * Prints {@code element} into the json array as {@link #prettyJson} prints the whole array,
+     * but its last line: that comes before the next element, or the array's end. A progress bar
+     * drawn after it returns to the start of the line, which must not hold JSON.
+     */
+    private void jsonElement(ObjectNode element) {
+        String text = prettyJson(element); // an object in an array is laid out as alone: arrays' elements are not indented
+        int lastLine = text.lastIndexOf('\n') + 1;
+        out.print((pending == null ? "[ " : pending + ", ") + text.substring(0, lastLine));
+        pending = text.substring(lastLine);
     }
 
     /** Prints what waits for the end (the json array, the summary line on a terminal); returns the exit code. */
     synchronized int finish(List<String> notAnswered) {
         finished = true;
         // the caller listed them before this lock: an answer printed meanwhile is not missing
-        List<String> missing = notAnswered.stream().filter(w -> all.stream().noneMatch(r -> r.worker().equals(w))).toList();
+        List<String> missing = notAnswered.stream().filter(w -> !workers.contains(w)).toList();
         clearProgress();
         if (format == GlobalOptions.Format.json) {
-            ArrayNode array = Json.array();
-            all.forEach(r -> array.add(document(r)));
-            out.println(prettyJson(array));
+            out.println(pending == null ? prettyJson(Json.array()) : pending + " ]");
         }
         if (format == GlobalOptions.Format.table && expected > 1) {
             out.println();
-            out.println(all.size() + " of " + expected + " answered, " + failed + " failed"
+            out.println(answered + " of " + expected + " answered, " + failed + " failed"
                     + (missing.isEmpty() ? "" : "; no answer from " + printable(String.join(", ", missing))));
         } else if (!missing.isEmpty()) {
             err.println("no answer from " + printable(String.join(", ", missing)));
         }
         out.flush();
-        if (all.isEmpty()) {
+        if (answered == 0) {
             return ExitCodes.NONE_ANSWERED;
         }
-        return failed > 0 || all.size() < expected ? ExitCodes.SOME_FAILED : ExitCodes.OK;
-    }
-
-    synchronized List<Response> answers() {
-        return List.copyOf(all);
+        return failed > 0 || answered < expected ? ExitCodes.SOME_FAILED : ExitCodes.OK;
     }
 
     private void drawProgress() {
@@ -136,8 +147,8 @@ final class Output {
             return;
         }
         int width = 30;
-        int done = Math.min(width, expected == 0 ? width : all.size() * width / expected);
-        err.print("\r[" + "#".repeat(done) + " ".repeat(width - done) + "] " + all.size() + "/" + expected + " answered, "
+        int done = Math.min(width, expected == 0 ? width : answered * width / expected);
+        err.print("\r[" + "#".repeat(done) + " ".repeat(width - done) + "] " + answered + "/" + expected + " answered, "
                 + failed + " failed");
         err.flush();
     }

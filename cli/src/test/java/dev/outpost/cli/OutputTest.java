@@ -95,4 +95,54 @@ class OutputTest {
         out.finish(List.of("demo-2", "demo-3"));
         assertThat(err.toString()).contains("no answer from demo-3").doesNotContain("demo-2");
     }
+
+    /** Prints one answer whose result is large; returns only a weak reference to that result. */
+    private static java.lang.ref.WeakReference<Object> printLargeAnswer(Output out, int n) {
+        Instant now = Instant.now();
+        Response r = Response.ok(Request.builder("x").build(), Json.object().put("blob", "x".repeat(100_000)), "made-up-" + n, 1,
+                now, now);
+        out.answer(r);
+        return new java.lang.ref.WeakReference<>(r.result().orElseThrow()); // the answer's own result: it may be a copy
+    }
+
+    @Test
+    void noFormatKeepsAnAnswerOnceItWasPrinted() {
+        // a flood of large answers under made-up worker ids grew the command line's memory until the deadline: every
+        // answer was kept to the end, though only json needed them there
+        for (GlobalOptions.Format format : GlobalOptions.Format.values()) {
+            GlobalOptions options = new GlobalOptions();
+            options.format = format;
+            StringWriter text = new StringWriter();
+            Output out = new Output(options, new PrintWriter(text), new PrintWriter(new StringWriter()), 3);
+            java.lang.ref.WeakReference<Object> first = printLargeAnswer(out, 1);
+            printLargeAnswer(out, 2);
+            for (int i = 0; i < 50 && first.get() != null; i++) {
+                System.gc(); // a full collection clears every weak reference to what nothing else holds
+            }
+            assertThat(first.get() == null).as(format + ": the first result, printed, is let go").isTrue();
+            assertThat(out.finish(List.of("made-up-1", "demo-3"))).isEqualTo(ExitCodes.SOME_FAILED);
+            assertThat(text.toString()).as(format.name()).contains("made-up-1", "made-up-2", "x".repeat(50));
+        }
+    }
+
+    @Test
+    void theJsonArrayWrittenAsAnswersArriveIsTheOneWrittenAtTheEndBefore() {
+        GlobalOptions json = new GlobalOptions();
+        json.format = GlobalOptions.Format.json;
+        StringWriter none = new StringWriter();
+        new Output(json, new PrintWriter(none), new PrintWriter(new StringWriter()), 2).finish(List.of());
+        assertThat(none.toString()).isEqualTo(Output.prettyJson(Json.array()) + System.lineSeparator());
+
+        StringWriter text = new StringWriter();
+        Output out = new Output(json, new PrintWriter(text), new PrintWriter(new StringWriter()), 2);
+        Instant now = Instant.now();
+        Request request = Request.builder("x").build();
+        Response one = Response.ok(request, Json.parse("{\"a\":[1,{\"b\":[]}],\"c\":{}}"), "w1", 1, now, now);
+        Response two = Response.ok(request, Json.array().add("\u202E").add(Json.object()), "w2", 1, now, now);
+        out.answer(one);
+        out.answer(two);
+        out.finish(List.of());
+        assertThat(text.toString()).isEqualTo(
+                Output.prettyJson(Json.array().add(Output.document(one)).add(Output.document(two))) + System.lineSeparator());
+    }
 }
