@@ -170,19 +170,28 @@ public final class FileCollector implements Collector {
                 throw notAllowed();
             }
             long size = ch.size();
-            long start = tail ? Math.max(0, size - maxBytes) : 0;
-            int want = (int) Math.min(maxBytes, size - start);
-            ByteBuffer buf = ByteBuffer.allocate(want);
-            ch.position(start);
-            while (buf.hasRemaining() && ch.read(buf) > 0) {
-                // read to the cap
+            ByteBuffer buf;
+            boolean truncated;
+            if (size == 0) {
+                // procfs and sysfs files say 0 whatever they hold: read to the end instead (an empty file ends at once)
+                Streamed s = streamed(ch, maxBytes, tail);
+                buf = ByteBuffer.wrap(s.bytes());
+                truncated = s.cut();
+            } else {
+                long start = tail ? Math.max(0, size - maxBytes) : 0;
+                buf = ByteBuffer.allocate((int) Math.min(maxBytes, size - start));
+                ch.position(start);
+                while (buf.hasRemaining() && ch.read(buf) > 0) {
+                    // read to the cap
+                }
+                buf.flip();
+                truncated = tail ? start > 0 : size > maxBytes;
             }
-            buf.flip();
+            int want = buf.remaining();
             String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
                     .onUnmappableCharacter(CodingErrorAction.REPLACE).decode(buf).toString();
-            boolean truncated = tail ? start > 0 : size > maxBytes;
             if (tail) {
-                text = lastLines(text, lines, start > 0);
+                text = lastLines(text, lines, truncated);
             }
             ObjectNode r = JsonNodeFactory.instance.objectNode();
             r.put("path", requested);
@@ -197,6 +206,37 @@ public final class FileCollector implements Collector {
         } catch (IOException e) {
             throw readFailed(e, requested);
         }
+    }
+
+    private record Streamed(byte[] bytes, boolean cut) {}
+
+    /**
+     * Reads a channel of unknown size from where it is: the first {@code maxBytes} (read), or the
+     * last (tail, holding at most twice the cap while it reads); {@code cut} when more was there.
+     */
+    private static Streamed streamed(SeekableByteChannel ch, long maxBytes, boolean tail) throws IOException {
+        java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream();
+        ByteBuffer chunk = ByteBuffer.allocate(8192);
+        boolean cut = false;
+        int n;
+        while ((n = ch.read(chunk.clear())) >= 0) {
+            kept.write(chunk.array(), 0, n);
+            if (kept.size() > maxBytes) {
+                cut = true;
+                if (!tail) {
+                    break;
+                }
+                if (kept.size() >= 2 * maxBytes) {
+                    byte[] all = kept.toByteArray();
+                    kept.reset();
+                    kept.write(all, (int) (all.length - maxBytes), (int) maxBytes);
+                }
+            }
+        }
+        byte[] all = kept.toByteArray();
+        int keep = (int) Math.min(all.length, maxBytes);
+        return new Streamed(tail ? java.util.Arrays.copyOfRange(all, all.length - keep, all.length)
+                : java.util.Arrays.copyOf(all, keep), cut);
     }
 
     private static CollectorException readFailed(IOException e, String requested) {

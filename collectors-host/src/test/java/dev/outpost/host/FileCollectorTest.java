@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -138,5 +139,30 @@ class FileCollectorTest {
             // lets a reader the open still holds (before the fix) go: a read-write open of a FIFO never waits
             FileChannel.open(swapped, StandardOpenOption.READ, StandardOpenOption.WRITE).close();
         }
+    }
+
+    @Test
+    void pseudoFilesThatReportNoSizeAreReadToTheCap() throws Exception {
+        // /proc and /sys files are regular files whose size reads 0 whatever they hold
+        Path proc = Path.of("/proc/self");
+        Assumptions.assumeTrue(Files.isDirectory(proc) && Files.size(proc.resolve("status")) == 0);
+        TestContext procAllowed = TestContext.of(Map.of("allow-paths", proc.toString(), "max-bytes", "4096"));
+        JsonNode r = (JsonNode) collector.collect(Request.builder(FileCollector.NAME)
+                .params(Map.of("path", proc.resolve("status").toString())).build(), procAllowed);
+        assertThat(r.get("content").asText()).startsWith("Name:").contains("\nPid:");
+        assertThat(r.get("bytesRead").asInt()).isEqualTo(r.get("content").asText().length());
+        assertThat(r.get("truncated").asBoolean()).isFalse();
+
+        JsonNode small = (JsonNode) collector.collect(Request.builder(FileCollector.NAME)
+                .params(Map.of("path", proc.resolve("status").toString(), "maxBytes", 5)).build(), procAllowed);
+        assertThat(small.get("content").asText()).isEqualTo("Name:");
+        assertThat(small.get("truncated").asBoolean()).isTrue();
+
+        // tail: the last lines of what the file held, which a size of 0 hid
+        JsonNode tail = (JsonNode) collector.collect(Request.builder(FileCollector.NAME)
+                .params(Map.of("path", proc.resolve("status").toString(), "mode", "tail", "lines", 1, "maxBytes", 200))
+                .build(), procAllowed);
+        assertThat(tail.get("content").asText()).endsWith("\n").doesNotContain("Name:").isNotBlank();
+        assertThat(tail.get("content").asText().strip()).doesNotContain("\n");
     }
 }
