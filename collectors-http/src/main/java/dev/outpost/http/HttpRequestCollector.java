@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * {@code bad-settings}, {@code too-many-redirects}, {@code too-large}, {@code tls-failed},
  * {@code protocol-error} (permanent); {@code timeout}, {@code connect-failed}, {@code dns-failed},
  * {@code io-failed} (retryable). {@code maxBytes} is the whole result's budget: redirect URLs and
- * response headers spend it first ({@code too-large} when they alone exceed it), and a body over
+ * the reason phrase and response headers spend it first ({@code too-large} when they alone exceed it), and a body over
  * what is left is not a failure: it is cut and {@code truncated} is true.
  */
 public final class HttpRequestCollector implements Collector, AutoCloseable {

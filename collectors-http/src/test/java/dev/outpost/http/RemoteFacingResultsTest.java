@@ -152,7 +152,7 @@ class RemoteFacingResultsTest {
         assertThat(r.error().map(ErrorInfo::code)).contains("too-large");
         assertThat(r.error().orElseThrow().message()).contains("response headers");
         Response ok = call(Map.of("url", server.url("/ok"), "maxBytes", 600));
-        long headerBytes = 0;
+        long headerBytes = ok.result().orElseThrow().path("reason").asText().length();
         var headers = ok.result().orElseThrow().path("headers");
         for (var it = headers.fields(); it.hasNext(); ) {
             var h = it.next();
@@ -174,6 +174,39 @@ class RemoteFacingResultsTest {
                         assertThat(e.code()).isEqualTo("too-large");
                         assertThat(e.isRetryable()).isFalse();
                     });
+        }
+    }
+
+    @Test
+    void aLongReasonPhraseCountsAgainstMaxBytesToo() throws Exception {
+        // a hostile server puts its payload in the status line, which OkHttp accepts up to 256 KiB
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                HttpRequestCollector http = HttpRequestCollector.create(HttpOptions.defaults())) {
+            Thread serving = new Thread(() -> {
+                try (java.net.Socket c = s.accept()) {
+                    java.io.InputStream in = c.getInputStream();
+                    for (int last = 0, b; (b = in.read()) >= 0; ) {
+                        last = (last << 8 | b) & 0xffffffff;
+                        if (last == 0x0d0a0d0a) {
+                            break;
+                        }
+                    }
+                    c.getOutputStream().write(("HTTP/1.1 200 " + "r".repeat(5000)
+                            + "\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbody")
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                } catch (java.io.IOException e) {
+                    // the test's assertion says what went wrong
+                }
+            });
+            serving.start();
+            assertThatThrownBy(() -> http.collect(Request.builder(HttpRequestCollector.NAME)
+                    .params(Map.of("url", "http://127.0.0.1:" + s.getLocalPort() + "/", "maxBytes", 2000)).build(),
+                    TestContext.of(LOOPBACK)))
+                    .isInstanceOfSatisfying(CollectorException.class, e -> {
+                        assertThat(e.code()).isEqualTo("too-large");
+                        assertThat(e.getMessage()).doesNotContain("rrrr");
+                    });
+            serving.join();
         }
     }
 }

@@ -6,7 +6,7 @@ import okhttp3.Headers;
 
 /**
  * One fetch, as the params asked for it, limits already applied. {@code maxBytes} is the result's
- * byte budget: redirect URLs and locations, and the final headers when {@code headersInResult},
+ * byte budget: redirect URLs and locations, and the final headers and reason phrase when {@code headersInResult},
  * are spent from it first; the body gets what is left.
  */
 public record FetchSpec(

@@ -260,7 +260,8 @@ public final class Fetcher implements AutoCloseable {
     private static FetchResult read(FetchSpec spec, String url, List<Redirect> redirects, Response response, long start,
             long spent) throws IOException {
         if (spec.headersInResult()) {
-            long headerBytes = 0;
+            // the reason phrase travels with the headers, and a server may make it as long as they are
+            long headerBytes = utf8(response.message());
             for (int i = 0; i < response.headers().size(); i++) {
                 headerBytes += utf8(response.headers().name(i)) + utf8(response.headers().value(i));
             }
