@@ -7,6 +7,7 @@ import dev.outpost.CollectorException;
 import dev.outpost.Request;
 import dev.outpost.host.internal.BoundedOpen;
 import dev.outpost.host.internal.Settings;
+import dev.outpost.host.internal.Threads;
 import dev.outpost.Json;
 import dev.outpost.spi.Collector;
 import dev.outpost.spi.CollectorContext;
@@ -71,8 +72,10 @@ public final class FileCollector implements Collector {
 
     /**
      * A collector whose threads come from {@code threadFactory}: each read opens its file on a
-     * thread of its own (a FIFO swapped in would hold the open for ever, past the deadline). By
-     * default that thread is a daemon named {@code outpost-host-file-open}.
+     * thread of its own (a FIFO swapped in would hold the open for ever, past the deadline), and a
+     * file whose size reads 0 ({@code /proc}, {@code /sys}) is read on another, for a read may block
+     * too. By default those threads are daemons named {@code outpost-host-file-open} and
+     * {@code outpost-host-file-read}.
      */
     public FileCollector(ThreadFactory threadFactory) {
         this(p -> { }, Optional.of(Objects.requireNonNull(threadFactory, "threadFactory")));
@@ -174,7 +177,7 @@ public final class FileCollector implements Collector {
             boolean truncated;
             if (size == 0) {
                 // procfs and sysfs files say 0 whatever they hold: read to the end instead (an empty file ends at once)
-                Streamed s = streamed(ch, maxBytes, tail);
+                Streamed s = streamedWithin(ch, maxBytes, tail, context.remaining(), requested);
                 buf = ByteBuffer.wrap(s.bytes());
                 truncated = s.cut();
             } else {
@@ -209,6 +212,38 @@ public final class FileCollector implements Collector {
     }
 
     private record Streamed(byte[] bytes, boolean cut) {}
+
+    /**
+     * {@link #streamed} on a thread of its own, given up on at the deadline: a pseudo-file may block
+     * ({@code /proc/kmsg}, a tracing pipe, a FIFO with a silent writer swapped in after the check).
+     * Closing the channel then ends the blocked read, and the thread with it.
+     */
+    private Streamed streamedWithin(SeekableByteChannel ch, long maxBytes, boolean tail, java.time.Duration within,
+            String requested) throws IOException, InterruptedException {
+        java.util.concurrent.CompletableFuture<Streamed> done = new java.util.concurrent.CompletableFuture<>();
+        Threads.newThread(threadFactory, () -> {
+            try {
+                done.complete(streamed(ch, maxBytes, tail));
+            } catch (Throwable t) {
+                done.completeExceptionally(t);
+            }
+        }, "outpost-host-file-read").start();
+        long nanos = within.compareTo(java.time.Duration.ofDays(36_500)) > 0 ? Long.MAX_VALUE : Math.max(0, within.toNanos());
+        try {
+            return done.get(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+            ch.close();
+            if (e instanceof InterruptedException ie) {
+                throw ie;
+            }
+            throw CollectorException.retryable("io-failed", "could not read '" + requested + "' before the deadline");
+        }
+    }
 
     /**
      * Reads a channel of unknown size from where it is: the first {@code maxBytes} (read), or the

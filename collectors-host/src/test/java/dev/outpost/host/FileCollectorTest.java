@@ -165,4 +165,38 @@ class FileCollectorTest {
         assertThat(tail.get("content").asText()).endsWith("\n").doesNotContain("Name:").isNotBlank();
         assertThat(tail.get("content").asText().strip()).doesNotContain("\n");
     }
+
+    @Test
+    void aFifoWithASilentWriterSwappedInAfterTheCheckDoesNotHoldTheReadPastTheDeadline() throws Exception {
+        Path swapped = logs.resolve("swapped-read.log");
+        Files.writeString(swapped, "checked as a regular file");
+        FileChannel[] writer = new FileChannel[1];
+        // the FIFO has a writer that never writes: the open returns, and a read of what reports size 0 would wait for ever
+        FileCollector racing = new FileCollector(p -> {
+            try {
+                Files.delete(p);
+                assertThat(new ProcessBuilder("mkfifo", p.toString()).start().waitFor()).isZero();
+                writer[0] = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        TestContext due = new TestContext(Instant.now().plusSeconds(1), Map.of("allow-paths", logs.toString()));
+        try {
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(() -> racing.collect(
+                    Request.builder(FileCollector.NAME).params(Map.of("path", swapped.toString())).build(), due))
+                    // io-failed: the read gave up; not-a-file if a loaded machine let the deadline pass during the open
+                    .isInstanceOfSatisfying(CollectorException.class, e -> assertThat(e.code()).isIn("io-failed", "not-a-file")));
+            // and the reading thread is let go
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.getName().startsWith("outpost-host-file-read")) {
+                    t.join();
+                }
+            }
+        } finally {
+            if (writer[0] != null) {
+                writer[0].close();
+            }
+        }
+    }
 }
