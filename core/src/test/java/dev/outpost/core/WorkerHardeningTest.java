@@ -152,28 +152,13 @@ class WorkerHardeningTest {
     @Test
     void aCodecThrowingAnErrorWhileAnsweringNeitherKeepsTheSlotNorLosesTheRequest() throws Exception {
         java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean(true);
-        Codec failingOnce = new Codec() {
-            @Override
-            public byte[] encodeRequest(Request request) {
-                return codec.encodeRequest(request);
-            }
-
-            @Override
-            public Decoded<Request> decodeRequest(byte[] body) {
-                return codec.decodeRequest(body);
-            }
-
+        Codec failingOnce = new JsonCodecDelegate() {
             @Override
             public byte[] encodeResponse(Response response, Optional<Sender> recipient) {
                 if (armed.getAndSet(false)) {
                     throw new StackOverflowError("encoding a deep result");
                 }
-                return codec.encodeResponse(response, recipient);
-            }
-
-            @Override
-            public Decoded<Response> decodeResponse(byte[] body) {
-                return codec.decodeResponse(body);
+                return json.encodeResponse(response, recipient);
             }
         };
         try (Worker w = worker().concurrency(1).codec(failingOnce).collector(Collectors.of("fine", (r, c) -> "ok"))
