@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
  *   <li>A key is {@code NAMESPACE/NAME}. The namespace is 1 to 63 characters of
  *       {@code [a-z0-9._-]}, starting with a letter or digit; it is the unit of access rules and
  *       of partitioning. The name is one or more segments separated by {@code /}, none empty;
- *       any character but control characters. A key is at most {@value #MAX_KEY_LENGTH}
- *       characters.
+ *       any character but control characters (U+0000 to U+001F and U+007F to U+009F). A key is
+ *       at most {@value #MAX_KEY_LENGTH} characters.
  *   <li>A prefix (for {@code list} and {@code watch}) is {@code NAMESPACE/} followed by any
  *       (possibly empty) start of a name: listings never cross namespaces.
  *   <li>A value is any JSON document of at most {@value #DEFAULT_MAX_VALUE_BYTES} bytes in UTF-8
@@ -184,7 +184,7 @@ public final class RegistryKeys {
     private static void checkChars(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7f || Character.isSurrogate(c) && !validSurrogate(s, i)) {
+            if (Character.isISOControl(c) || Character.isSurrogate(c) && !validSurrogate(s, i)) {
                 throw new RegistryException.InvalidKey(s, "control character or broken surrogate at index " + i);
             }
         }
@@ -198,12 +198,12 @@ public final class RegistryKeys {
         return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
     }
 
-    /** {@code s} with control characters escaped and cut to 100 characters, for error messages. */
+    /** {@code s} with control characters (C0, DEL, C1) escaped and cut to 100 characters, for error messages. */
     static String printable(String s) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < s.length() && i < 100; i++) {
             char c = s.charAt(i);
-            b.append(c < 0x20 || c == 0x7f ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            b.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
         }
         return s.length() > 100 ? b + "..." : b.toString();
     }

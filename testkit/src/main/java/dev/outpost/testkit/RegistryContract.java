@@ -265,6 +265,13 @@ public abstract class RegistryContract extends RegistryContractBase {
                 .isInstanceOf(RegistryException.InvalidKey.class).hasMessageContaining("longer than");
         assertThatThrownBy(() -> r.get("UPPER/a")).isInstanceOf(RegistryException.InvalidKey.class);
         assertThatThrownBy(() -> r.list("")).isInstanceOf(RegistryException.InvalidKey.class);
+        // every control character: C0, DEL and C1 (U+009B is an 8-bit terminal escape, CSI)
+        for (String control : List.of("\u0000", "\n", "\u001b", "\u007f", "\u0085", "\u009b")) {
+            assertThatThrownBy(() -> r.register("svc/a" + control + "b", json("1"), Optional.empty()))
+                    .isInstanceOf(RegistryException.InvalidKey.class).hasMessageContaining("control character")
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain(control));
+            assertThatThrownBy(() -> r.list("svc/a" + control)).isInstanceOf(RegistryException.InvalidKey.class);
+        }
         assertThatThrownBy(() -> r.register("svc/big", json("\"" + "x".repeat(2 * 1024 * 1024) + "\""), Optional.empty()))
                 .isInstanceOf(RegistryException.InvalidValue.class).hasMessageContaining("limit");
         assertThat(r.get("svc/big")).isEmpty();
