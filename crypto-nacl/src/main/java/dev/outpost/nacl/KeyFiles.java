@@ -1,13 +1,16 @@
 package dev.outpost.nacl;
 
+import dev.outpost.Ids;
 import dev.outpost.core.files.OwnerOnlyFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -50,15 +53,7 @@ public final class KeyFiles {
                 + SECRET_TAG + " " + Base64.getEncoder().encodeToString(pair.secret()) + "\n";
         byte[] bytes = body.getBytes(StandardCharsets.US_ASCII);
         try {
-            // created new (never over an existing key) and owner-only before a byte goes in
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
-                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OwnerOnlyFiles.fileAttributes(file))) {
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-                ch.force(true);
-            }
+            createNew(file, bytes, OwnerOnlyFiles.fileAttributes(file));
         } catch (FileAlreadyExistsException e) {
             throw new KeyFileException(file, "already exists; refusing to overwrite a key");
         } catch (NoSuchFileException e) {
@@ -111,8 +106,8 @@ public final class KeyFiles {
     /** Writes a public key file: a comment with the key id, then the base64 key. Refuses to overwrite a file. */
     public static void writePublicKey(Path file, NaclPublicKey key) {
         try {
-            Files.writeString(file, "# Outpost NaCl public key, key id " + key.keyIdHex() + "\n" + key.base64() + "\n",
-                    StandardCharsets.US_ASCII, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            createNew(file, ("# Outpost NaCl public key, key id " + key.keyIdHex() + "\n" + key.base64() + "\n")
+                    .getBytes(StandardCharsets.US_ASCII));
         } catch (FileAlreadyExistsException e) {
             throw new KeyFileException(file, "already exists; refusing to overwrite a key");
         } catch (NoSuchFileException e) {
@@ -120,6 +115,42 @@ public final class KeyFiles {
         } catch (IOException e) {
             throw new KeyFileException(file, "cannot write the public key: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Creates {@code file} holding {@code bytes}, whole or not at all, never over an existing file: written to a
+     * temporary file beside it (created with {@code attributes} before a byte goes in) and synced, then hard-linked
+     * under its name, which fails if the name is taken. A write that fails part way (a full disk) or a crash leaves no
+     * truncated key that the next keygen would refuse to replace.
+     */
+    private static void createNew(Path file, byte[] bytes, FileAttribute<?>... attributes)
+            throws IOException {
+        Path abs = file.toAbsolutePath();
+        if (Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileAlreadyExistsException(abs.toString()); // before a temporary file is made for nothing
+        }
+        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + Ids.next().substring(24));
+        try {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
+                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), attributes)) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.createLink(abs, tmp);
+            } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+                if (e instanceof FileAlreadyExistsException taken) {
+                    throw taken;
+                }
+                Files.move(tmp, abs); // no hard links here (FAT, some network file systems): checked, then renamed
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        OwnerOnlyFiles.syncDirectory(abs.getParent());
     }
 
     /** What to say when a key file cannot be created because its folder is missing. */
