@@ -53,6 +53,15 @@ import org.slf4j.LoggerFactory;
  * inherits; stdin is closed; the working directory is the spec's; after the timeout (or the
  * request's deadline, if sooner) the process and its descendants are killed.
  *
+ * <p>Nothing a command starts outlives it (Linux): each command runs through {@code setsid(1)} as
+ * the leader of a session of its own, and when it ends (normally, at the timeout, when the calling
+ * thread is interrupted) every process still in that session gets {@code SIGKILL}, background and
+ * double-forked children included, before the result is returned. Limits: a process that starts a
+ * session of its own ({@code setsid(2)}, as daemons do) escapes, which only a cgroup would prevent;
+ * under sudo, root's processes are out of the worker's reach (see the module README); without
+ * {@code /proc} and {@code setsid(1)} (not Linux) only the timeout's kill of the process tree
+ * applies, with one warning logged.
+ *
  * <p>Reverts: a spec with {@link CommandSpec.Builder#revert} makes each run write a revert entry
  * to the state directory (durably, before the command starts); a thread
  * ({@code outpost-host-command-revert}) runs due entries and deletes them afterwards. Entries

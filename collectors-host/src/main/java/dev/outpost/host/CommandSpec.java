@@ -123,7 +123,10 @@ public final class CommandSpec {
         return workingDirectory;
     }
 
-    /** How long it may run before it and its descendants are killed. */
+    /**
+     * How long it may run before it and its descendants are killed. Whatever it leaves in its session
+     * is killed when it ends, timeout or not (Linux; see {@link CommandCollector}).
+     */
     public Duration timeout() {
         return timeout;
     }

@@ -13,7 +13,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadFactory;
 
-/** How {@code host.command} starts one allow-listed command: its environment, and the sudo wrapping. */
+/**
+ * How {@code host.command} starts one allow-listed command: its environment, and the sudo wrapping. The
+ * run itself, in a session of its own that is killed when it ends, is {@link ProcessRunner}'s.
+ */
 public final class CommandLaunch {
     /** Extra time the {@code timeout} wrapper gives a command after TERM before it sends KILL. */
     public static final Duration KILL_AFTER = Duration.ofSeconds(2);
@@ -48,7 +51,9 @@ public final class CommandLaunch {
         if (spec.sudo()) {
             // root's processes are out of the worker's reach: the timeout is enforced inside sudo by
             // coreutils timeout, which runs in a process group of its own and signals the whole group
-            // (TERM, then KILL); the worker's own kill of sudo comes a little later, as a last resort
+            // (TERM, then KILL); the worker's own kill of sudo comes a little later, as a last resort.
+            // sudo leads the command's session (ProcessRunner): when it ends, what is left there is
+            // killed if the worker may signal it (a worker running as root), else it is logged
             command = new ArrayList<>();
             command.add(sudoPath.toString());
             command.add("-n");

@@ -16,7 +16,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs one process: argument list (never a shell), given environment only, fixed directory, stdin
  * closed, stdout and stderr read to a cap (the rest drained and counted), killed with its
- * descendants when the timeout runs out.
+ * descendants when the timeout runs out. On Linux it leads a session of its own
+ * ({@link ProcessSession}), and whatever is still in that session when it ends (normally, at the
+ * timeout, on an interrupt, or when its run cannot go on) is killed: nothing it started outlives it,
+ * except a process that left the session itself ({@code setsid(2)}).
  */
 public final class ProcessRunner {
     /** Appended to output cut at the cap. */
@@ -38,7 +41,7 @@ public final class ProcessRunner {
             Optional<ThreadFactory> readers) throws IOException, InterruptedException {
         // a timeout past Long.MAX_VALUE ns (292 years) waits that long instead of failing after the start
         long timeoutNanos = timeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : Math.max(1, timeout.toNanos());
-        ProcessBuilder pb = new ProcessBuilder(argv).directory(directory.toFile());
+        ProcessBuilder pb = new ProcessBuilder(ProcessSession.wrap(argv)).directory(directory.toFile());
         pb.environment().clear();
         pb.environment().putAll(env);
         long start = System.nanoTime();
@@ -61,13 +64,16 @@ public final class ProcessRunner {
             finished = p.waitFor(timeoutNanos, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             killTree(p);
+            ProcessSession.kill(p);
             throw e;
         }
         if (!finished) {
             killTree(p);
             p.waitFor(5, TimeUnit.SECONDS);
         }
-        // a grandchild that escaped the kill may still hold the pipes open: do not wait for it forever
+        // what it left behind, re-parented or not, holding its pipes or not: the answer waits for none of it
+        ProcessSession.kill(p);
+        // a process that left the session may still hold the pipes open: do not wait for it forever
         to.join(2000);
         te.join(2000);
         if (to.isAlive() || te.isAlive()) {
@@ -79,7 +85,10 @@ public final class ProcessRunner {
         return new Outcome(exit, !finished, ms, out.text(), out.total, out.truncated(), err.text(), err.total, err.truncated());
     }
 
-    /** Kills the process and every descendant; snapshots the tree first, before children are re-parented. */
+    /**
+     * Kills the process and every descendant; snapshots the tree first, before children are re-parented. What was
+     * re-parented before (a double fork) is not in the tree: {@link ProcessSession#kill} finds it.
+     */
     public static void killTree(Process p) {
         for (int round = 0; round < 3; round++) {
             List<ProcessHandle> tree = new ArrayList<>(p.descendants().toList());
@@ -93,6 +102,7 @@ public final class ProcessRunner {
 
     private static void abandon(Process p, Thread reader) {
         killTree(p);
+        ProcessSession.kill(p);
         closeQuietly(p.getInputStream());
         closeQuietly(p.getErrorStream());
         try {

@@ -43,4 +43,19 @@ class ProcessRunnerTest {
         assertThat(made).hasSize(1);
         made.get(0).join(); // its pipe is closed with the child: the reader ends
     }
+
+    @Test
+    void aCommandLeadsASessionOfItsOwnAndIsTheWorkersOwnChild() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(Path.of("/usr/bin/setsid"))
+                && java.nio.file.Files.isReadable(Path.of("/proc/self/stat")), "Linux with setsid(1) only");
+        ProcessRunner.Outcome o = ProcessRunner.run(List.of("/bin/sh", "-c", "cat /proc/$$/stat"), Map.of("PATH", "/usr/bin:/bin"),
+                tmp, Duration.ofMinutes(1), 4096);
+
+        String stat = o.stdout();
+        String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long pid = Long.parseLong(stat.substring(0, stat.indexOf(' ')));
+        assertThat(Long.parseLong(after[3])).as("session id").isEqualTo(pid);
+        assertThat(Long.parseLong(after[2])).as("process group").isEqualTo(pid);
+        assertThat(Long.parseLong(after[1])).as("the parent: setsid ran in place, it did not fork").isEqualTo(ProcessHandle.current().pid());
+    }
 }
