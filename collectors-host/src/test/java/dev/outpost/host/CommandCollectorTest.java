@@ -173,6 +173,31 @@ class CommandCollectorTest {
     }
 
     @Test
+    void aProgramThatCannotBeExecutedIsAPermanentStartFailureToo() throws Exception {
+        // checked by the collector: setsid, which starts it, would otherwise report it as exit code 126 or 127
+        Path plain = Files.writeString(tmp.resolve("plain"), "#!/bin/sh\necho ran\n");
+        Path dir = Files.createDirectory(tmp.resolve("dir"));
+        with(CommandSpec.builder("plain", plain).build(), CommandSpec.builder("dir", dir).build());
+        for (String name : List.of("plain", "dir")) {
+            assertThatThrownBy(() -> run(name, Map.of())).isInstanceOfSatisfying(CollectorException.class, e -> {
+                assertThat(e.code()).isEqualTo("start-failed");
+                assertThat(e.getMessage()).contains(tmp.resolve(name).toString()).contains("Permission denied");
+            });
+        }
+    }
+
+    @Test
+    void aScriptWhoseInterpreterIsMissingIsAPermanentStartFailure() throws Exception {
+        Path script = Files.writeString(tmp.resolve("orphan-script"), "#!/no/such/interpreter\necho ran\n");
+        script.toFile().setExecutable(true);
+        with(CommandSpec.builder("orphan", script).build());
+        assertThatThrownBy(() -> run("orphan", Map.of())).isInstanceOfSatisfying(CollectorException.class, e -> {
+            assertThat(e.code()).isEqualTo("start-failed");
+            assertThat(e.getMessage()).contains(script.toString()).contains("No such file or directory");
+        });
+    }
+
+    @Test
     void specsAreCheckedWhole() {
         assertThatThrownBy(() -> CommandSpec.builder("Bad Name", Path.of("ls")).args("{nope}", "{").build())
                 .isInstanceOf(IllegalArgumentException.class)

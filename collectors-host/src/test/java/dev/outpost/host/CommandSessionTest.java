@@ -60,6 +60,22 @@ class CommandSessionTest {
         return CommandSpec.builder(name, Path.of("/bin/sh")).args("-c", script).timeout(timeout).build();
     }
 
+    /** The processes that {@code which} selects, alive and not zombies. */
+    private static List<Long> notDead(java.util.function.Predicate<ProcessHandle> which) {
+        return ProcessHandle.allProcesses().filter(which).map(ProcessHandle::pid).filter(pid -> !List.of("Z", "gone").contains(state(pid)))
+                .toList();
+    }
+
+    /** The session id in /proc/PID/stat, or -1. */
+    private static long session(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[3]);
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** The state letter in /proc/PID/stat (after the name, which may hold ')'), or "gone". */
     private static String state(long pid) {
         try {
@@ -134,6 +150,19 @@ class CommandSessionTest {
         assertThatThrownBy(() -> result.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(InterruptedException.class);
         assertDies(sleep);
+    }
+
+    @Test
+    void aChildStillForkingWhenTheCommandExitsDiesWithEverythingItStarted() throws Exception {
+        // the subshell is still starting sleeps while the session is killed: later rounds find what earlier ones missed
+        CommandResult r = run(sh("burst", "echo $$; (i=0; while [ $i -lt 300 ]; do sleep 3133 & i=$((i+1)); done) & exit 0",
+                Duration.ofMinutes(1)));
+
+        assertThat(r.exitCode()).isZero();
+        long session = Long.parseLong(r.stdout().trim());
+        assertThat(notDead(p -> p.info().command().orElse("").endsWith("/sleep")
+                && List.of("3133").equals(List.of(p.info().arguments().orElse(new String[0]))))).as("the sleeps").isEmpty();
+        assertThat(notDead(p -> session(p.pid()) == session)).as("anything in the command's session").isEmpty();
     }
 
     @Test

@@ -82,6 +82,10 @@ public final class ProcessRunner {
         }
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         int exit = p.isAlive() ? -1 : p.exitValue();
+        Optional<IOException> notStarted = ProcessSession.execFailure(argv, exit, out.total, err.text());
+        if (notStarted.isPresent()) {
+            throw notStarted.get();
+        }
         return new Outcome(exit, !finished, ms, out.text(), out.total, out.truncated(), err.text(), err.total, err.truncated());
     }
 

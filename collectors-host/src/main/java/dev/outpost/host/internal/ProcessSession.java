@@ -86,6 +86,20 @@ final class ProcessSession {
     }
 
     /**
+     * {@code setsid}'s own report that it could not execute the program (exit code 126 or 127, nothing on stdout, its
+     * one line on stderr) as the exception a failed start throws; empty for anything else, the command's own 127
+     * included. The check before the start cannot see every failure (a script whose interpreter is missing).
+     */
+    static Optional<IOException> execFailure(List<String> argv, int exitCode, long stdoutBytes, String stderr) {
+        String prefix = "setsid: failed to execute " + argv.get(0) + ": ";
+        if (SETSID.isEmpty() || (exitCode != 126 && exitCode != 127) || stdoutBytes != 0 || !stderr.startsWith(prefix)
+                || stderr.indexOf('\n') != stderr.length() - 1) {
+            return Optional.empty();
+        }
+        return Optional.of(new IOException("Cannot run program \"" + argv.get(0) + "\": " + stderr.substring(prefix.length()).trim()));
+    }
+
+    /**
      * Kills with {@code SIGKILL} every process in {@code leader}'s session, the leader included, round after round
      * until none is left (a member may fork while the others die), for at most two seconds. Keeps the caller's
      * interrupt status but is not cut short by it: what the command left must go.
