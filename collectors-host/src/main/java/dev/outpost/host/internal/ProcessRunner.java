@@ -59,20 +59,21 @@ public final class ProcessRunner {
             abandon(p, to);
             throw e;
         }
-        boolean finished;
+        boolean finished = false;
         try {
             finished = p.waitFor(timeoutNanos, TimeUnit.NANOSECONDS);
+            if (!finished) {
+                killTree(p);
+                p.waitFor(5, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             killTree(p);
-            ProcessSession.kill(p);
             throw e;
+        } finally {
+            // whichever way it ended, what it left behind goes, re-parented or not, holding its pipes or not;
+            // the answer waits for none of it
+            ProcessSession.kill(p);
         }
-        if (!finished) {
-            killTree(p);
-            p.waitFor(5, TimeUnit.SECONDS);
-        }
-        // what it left behind, re-parented or not, holding its pipes or not: the answer waits for none of it
-        ProcessSession.kill(p);
         // a process that left the session may still hold the pipes open: do not wait for it forever
         to.join(2000);
         te.join(2000);
