@@ -39,8 +39,9 @@ final class Rollout {
         this.canary = p.canary().isPresent();
         int size = Math.max(1, p.batchSize().resolve(total));
         while (i < total) {
-            batches.add(ids.subList(i, Math.min(total, i + size)));
-            i += size;
+            int end = size >= total - i ? total : i + size; // i + size overflows for a size near Integer.MAX_VALUE
+            batches.add(ids.subList(i, end));
+            i = end;
         }
         this.maxErrors = p.maxErrors().resolveBudget(total);
         this.maxConcurrency = Math.max(1, p.maxConcurrency().resolve(total));

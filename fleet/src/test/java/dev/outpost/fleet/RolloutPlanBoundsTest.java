@@ -1,0 +1,46 @@
+package dev.outpost.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.fleet.RolloutPlan.Size;
+import dev.outpost.fleet.TestHosts.Behaviour;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Plans with sizes at the edges of an int: each is a valid plan and must walk every host once. */
+class RolloutPlanBoundsTest {
+    final TestHosts hosts = new TestHosts();
+
+    @AfterEach
+    void close() {
+        hosts.close();
+    }
+
+    private Fleet fleet() {
+        Fleet f = hosts.fleet().build().start();
+        hosts.closeables.add(f);
+        return f;
+    }
+
+    private void addAll(int n) {
+        for (int i = 1; i <= n; i++) {
+            String id = "h" + i;
+            hosts.add(id, Behaviour.OK, "web");
+            hosts.start(id);
+        }
+    }
+
+    /** Before: the batch after the canary ended at canary + Integer.MAX_VALUE, which overflowed, and the rollout threw. */
+    @Test
+    void aHugeBatchSizeAfterACanaryIsOneBatchOfTheRest() throws Exception {
+        addAll(3);
+        FleetCall call = fleet().rollout(FleetRequest.builder("app.work").deadline(Duration.ofSeconds(10)).build(),
+                RolloutPlan.builder().canary(Size.of(1)).batchSize(Size.of(Integer.MAX_VALUE))
+                        .maxConcurrency(Size.of(Integer.MAX_VALUE)).maxErrors(Size.of(Integer.MAX_VALUE)).build());
+        FleetSummary s = call.summary().get(20, TimeUnit.SECONDS);
+        assertThat(s.hosts(Outcome.OK)).containsExactly("h1", "h2", "h3");
+        assertThat(s.abortReason()).isEmpty();
+    }
+}
