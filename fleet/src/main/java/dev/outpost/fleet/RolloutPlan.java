@@ -80,12 +80,12 @@ public record RolloutPlan(Size batchSize, Optional<Size> canary, Duration pause,
 
         /** The count for an expected set of {@code total} hosts, rounding up. */
         public int resolve(int total) {
-            return percent ? (int) Math.ceil(total * value / 100.0) : value;
+            return percent ? (int) ((total * (long) value + 99) / 100) : value; // long: total * value overflows an int
         }
 
         /** The count for an error budget out of {@code total}, rounding down. */
         public int resolveBudget(int total) {
-            return percent ? (int) Math.floor(total * value / 100.0) : value;
+            return percent ? (int) (total * (long) value / 100) : value;
         }
 
         @Override

@@ -43,4 +43,12 @@ class RolloutPlanBoundsTest {
         assertThat(s.hosts(Outcome.OK)).containsExactly("h1", "h2", "h3");
         assertThat(s.abortReason()).isEmpty();
     }
+
+    /** Before: total * percent was an int product, which overflowed past 21,474,836 hosts (maxHosts has no upper bound). */
+    @Test
+    void aPercentageOfAHugeExpectedSetIsThatShareOfIt() {
+        assertThat(Size.percent(50).resolve(50_000_000)).isEqualTo(25_000_000);
+        assertThat(Size.percent(100).resolve(Integer.MAX_VALUE)).isEqualTo(Integer.MAX_VALUE);
+        assertThat(Size.percent(10).resolveBudget(30_000_000)).isEqualTo(3_000_000);
+    }
 }
