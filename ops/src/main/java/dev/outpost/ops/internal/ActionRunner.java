@@ -42,7 +42,9 @@ public final class ActionRunner {
                 List<HostAnswer> answers = fleet.call(selector, a.collector(), a.params(), callTimeout);
                 answers.stream().filter(x -> !x.ok()).forEach(x -> {
                     hostFailed.run();
-                    LOG.warn("{} on {} failed: {}", a.collector(), x.host(), x.body());
+                    // the host's text: JSON leaves U+2028 and bidi overrides as they are, and an answer may be large
+                    LOG.warn("{} on {} failed: {}", Text.oneLine(a.collector()), Text.oneLine(x.host()),
+                            Text.oneLine(Text.clip(x.body().toString(), 500)));
                 });
                 return answers.stream().allMatch(HostAnswer::ok);
             }

@@ -1,0 +1,73 @@
+package dev.outpost.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.outpost.Json;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Rules acting on what hostile hosts answer. */
+class RulesEngineHostileTest {
+
+    /** A fleet whose every host answers a call with a failure whose text is {@code body}. */
+    static final class FailingFleet extends FakeFleet {
+        final JsonNode body;
+
+        FailingFleet(JsonNode body) {
+            this.body = body;
+        }
+
+        @Override
+        public List<HostAnswer> call(String selector, String collector, Map<String, String> params, Duration timeout) {
+            calls.add(new Call(selector, collector, Map.copyOf(params)));
+            List<HostAnswer> out = new ArrayList<>();
+            for (Server s : select(selector)) {
+                out.add(new HostAnswer(s.id(), false, body));
+            }
+            return out;
+        }
+    }
+
+    private static Rule blockOnFirewall() {
+        return new Rule("block-ip", "auth.failures", List.of(new Rule.Condition("count", ">=", "5")), Set.of(), Optional.empty(),
+                new Rule.Action(Rule.Kind.CALL, "firewall.block", "tag:firewall", Map.of("ip", "${result.ip}"), "", ""),
+                Optional.empty(), Integer.MAX_VALUE, Duration.ofHours(1), false);
+    }
+
+    /**
+     * Before: a failed host's whole answer went to the log as it came: a megabyte a line, and a U+2028 or a
+     * bidirectional override in it (JSON leaves those unescaped) forged or reordered what an operator reads.
+     */
+    @Test
+    void aFailedHostsAnswerIsLoggedClippedOnOnePrintableLine() {
+        String hostile = "x".repeat(200_000) + "\u2028INFO admin logged in \u202Egnp.exe";
+        FailingFleet fleet = new FailingFleet(JsonNodeFactory.instance.objectNode().put("error", "boom").put("message", hostile));
+        fleet.add("fw-1", List.of("firewall"), Map.of());
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(RulesEngine.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        log.addAppender(logged);
+        try (RulesEngine e = RulesEngine.builder(fleet).rule(blockOnFirewall()).notifier(m -> { }).build().start()) {
+            e.offer(new Observation("web-1", "auth.failures", Set.of(), Json.parse("{\"count\":9,\"ip\":\"10.0.0.9\"}")));
+            await().atMost(Duration.ofSeconds(10)).until(e::idle);
+            assertThat(e.stats()).containsEntry("failures", 1L);
+        } finally {
+            log.detachAppender(logged);
+        }
+        List<String> lines = logged.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("fw-1")).toList();
+        assertThat(lines).singleElement().satisfies(m -> {
+            assertThat(m).contains("firewall.block").doesNotContain("\u2028", "\u202E", "\n");
+            assertThat(m.length()).isLessThan(2_000);
+        });
+    }
+}
