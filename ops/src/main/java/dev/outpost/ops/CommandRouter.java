@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
 public final class CommandRouter {
     private static final Logger LOG = LoggerFactory.getLogger(CommandRouter.class);
     private static final int MAX_JOBS = 50;
+    /** The fewest characters of a host's answer a {@code run} reply shows, however many hosts answered. */
+    private static final int MIN_HOST_SHARE = 200;
 
     private final Fleet fleet;
     private final Optional<Registry> registry;
@@ -129,9 +131,14 @@ public final class CommandRouter {
             if (answers.isEmpty()) {
                 return bounded("no server matches " + r.selector(), false);
             }
+            // each host a share of the reply: one host's huge answer must not push the others out of it
+            int share = Math.max(MIN_HOST_SHARE, maxChars / answers.size());
             for (HostAnswer a : answers) {
+                if (out.length() > maxChars) {
+                    break; // cut below anyway: not built in memory first
+                }
                 out.append(a.host()).append(a.ok() ? " ok: " : " FAILED: ")
-                        .append(Text.oneLine(compact(a.body()))).append('\n');
+                        .append(Text.oneLine(Text.clip(compact(a.body()), share))).append('\n');
             }
             // a script's exit status (outpost ops -e) says whether every host answered ok
             return bounded(out.toString().stripTrailing(), answers.stream().allMatch(HostAnswer::ok));
