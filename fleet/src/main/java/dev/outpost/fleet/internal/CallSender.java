@@ -82,7 +82,7 @@ final class CallSender {
             Message body;
             try {
                 body = ctx.sender().encode(r);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // the codec is user code: an Error is this call's refusal, not its caller's
                 call.notDelivered(targets, e);
                 return;
             }
@@ -90,7 +90,7 @@ final class CallSender {
                 CompletableFuture<Void> sent;
                 try {
                     sent = ctx.sender().direct(s.host, body);
-                } catch (RuntimeException e) {
+                } catch (Throwable e) { // the transport is user code: an Error for one host must not skip the next
                     sent = CompletableFuture.failedFuture(e);
                 }
                 sent.whenComplete((v, e) -> {
@@ -108,7 +108,13 @@ final class CallSender {
     }
 
     private void broadcast(Request r, List<Slot> targets) {
-        ctx.sender().topic(r).whenComplete((v, e) -> {
+        CompletableFuture<Void> sent;
+        try {
+            sent = ctx.sender().topic(r);
+        } catch (Throwable e) { // the transport is user code, as for direct sends
+            sent = CompletableFuture.failedFuture(e);
+        }
+        sent.whenComplete((v, e) -> {
             if (e != null) {
                 call.notDelivered(targets, e);
             }
