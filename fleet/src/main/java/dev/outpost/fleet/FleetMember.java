@@ -176,15 +176,21 @@ public final class FleetMember implements AutoCloseable {
 
     private void heartbeatTask() {
         if (state.get() == State.RUNNING) {
-            beat();
-            sweeper.schedule(Sweeper.nanos(heartbeat), this::heartbeatTask);
+            try {
+                beat();
+            } finally { // whatever a beat throws, the next one comes: without it a live host leaves the inventory
+                sweeper.schedule(Sweeper.nanos(heartbeat), this::heartbeatTask);
+            }
         }
     }
 
     private void factsTask() {
         if (state.get() == State.RUNNING) {
-            refreshFacts();
-            sweeper.schedule(Sweeper.nanos(factsRefresh), this::factsTask);
+            try {
+                refreshFacts();
+            } finally {
+                sweeper.schedule(Sweeper.nanos(factsRefresh), this::factsTask);
+            }
         }
     }
 

@@ -52,7 +52,7 @@ public final class Registration {
                     takeOver(value);
                 }
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // the registry is user code: an Error from it is one failed write too
             failures.increment();
             log.warn("fleet member {}: cannot write {} ({}); retrying at the next heartbeat", id, key, e.toString());
         }
@@ -66,7 +66,7 @@ public final class Registration {
         try {
             registry.delete(key, version);
             writes.increment();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             failures.increment();
             log.warn("fleet member {}: could not remove its entry ({}); it expires after {}", id, e.toString(), ttl);
         }
