@@ -113,7 +113,7 @@ public final class FleetContext implements CallContext, CallContext.Sender {
             Set<String> ids = new HashSet<>();
             Inventory.read(registry.get()).forEach(h -> ids.add(h.id()));
             return ids::contains;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // the registry is user code: an Error here left the deadline's hosts pending for good
             log.warn("fleet: cannot read the inventory ({}); unanswered hosts are reported no-reply", e.toString());
             return h -> true;
         }
