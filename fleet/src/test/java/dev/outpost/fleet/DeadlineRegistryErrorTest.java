@@ -28,6 +28,22 @@ class DeadlineRegistryErrorTest {
         }
 
         @Override
+        public RegistryEntry update(String key, com.fasterxml.jackson.databind.JsonNode mergePatch) {
+            if (broken) {
+                throw new AssertionError("a bug in the registry's driver");
+            }
+            return super.update(key, mergePatch);
+        }
+
+        @Override
+        public RegistryEntry register(String key, com.fasterxml.jackson.databind.JsonNode value, Optional<Duration> ttl) {
+            if (broken) {
+                throw new AssertionError("a bug in the registry's driver");
+            }
+            return super.register(key, value, ttl);
+        }
+
+        @Override
         public List<RegistryEntry> list(String prefix) {
             if (broken) {
                 throw new AssertionError("a bug in the registry's driver");
@@ -64,5 +80,25 @@ class DeadlineRegistryErrorTest {
         FleetSummary s = call.summary().get(10, TimeUnit.SECONDS);
         assertThat(s.hosts(Outcome.OK)).containsExactly("h1");
         assertThat(s.hosts(Outcome.NO_REPLY)).containsExactly("h2", "h3");
+    }
+
+    /**
+     * Before: the Error from writing the cancellation record left Fleet.shutdown half done: the call's silent host
+     * stayed pending, the fleet's threads ran on, and the shutdown future (which close() joins) never completed.
+     */
+    @Test
+    void anErrorRecordingTheCancellationsAtShutdownStillEndsTheCallsAndTheFleet() throws Exception {
+        hosts.add("h1", Behaviour.OK, "web");
+        hosts.start("h1");
+        hosts.faults.get("h1").drop = d -> d.startsWith("outpost-client-");
+        Fleet fleet = Fleet.builder(new FaultyTransport(hosts.transport)).registry(flaky).clock(hosts.time)
+                .ticker(hosts.time.ticker()).pollWait(Duration.ofMillis(100)).build().start();
+        FleetCall call = fleet.call(FleetRequest.builder("app.work").route(Route.DIRECT).deadline(Duration.ofSeconds(5)).build());
+        await().atMost(Duration.ofSeconds(10)).until(() -> hosts.runs.size() == 1);
+        broken = true;
+        fleet.shutdown().get(20, TimeUnit.SECONDS);
+        FleetSummary s = call.summary().get(10, TimeUnit.SECONDS);
+        assertThat(s.results().get("h1").outcome()).isEqualTo(Outcome.CANCELLED);
+        assertThat(s.results().get("h1").detail()).contains("could not be recorded");
     }
 }

@@ -42,7 +42,7 @@ final class Cancellations {
                 }
             }
             return "cancelled by the caller; a worker that receives it refuses it";
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // the registry is user code: an Error here broke off Fleet.shutdown half done
             return "cancelled by the caller, but the cancellation could not be recorded (" + e + "): a worker may still run it";
         }
     }
