@@ -70,4 +70,46 @@ class RulesEngineHostileTest {
             assertThat(m.length()).isLessThan(2_000);
         });
     }
+
+    /**
+     * Before: an Error from the registry as a failed undo was stored again left the engine's poll after the undo was
+     * claimed (deleted) and before the engine kept it: the undo was gone, and the address stayed blocked for good.
+     */
+    @Test
+    void aFailedUndoTheRegistryThrowsAnErrorOnIsKeptUntilItTakesItBack() {
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+        FakeFleet fw = new FakeFleet() {
+            @Override
+            public List<HostAnswer> call(String selector, String collector, Map<String, String> params, Duration timeout) {
+                List<HostAnswer> answers = super.call(selector, collector, params, timeout);
+                return down.get() ? answers.stream().map(a -> new HostAnswer(a.host(), false, Json.object().put("status", "no-reply")))
+                        .toList() : answers;
+            }
+        }.add("web-1", List.of("web"), Map.of()).add("fw-1", List.of("firewall"), Map.of());
+        dev.outpost.core.registry.InMemoryRegistry registry = dev.outpost.core.registry.InMemoryRegistry.create();
+        dev.outpost.spi.Registry broken = new dev.outpost.spi.ForwardingRegistry(registry) {
+            @Override
+            public dev.outpost.spi.RegistryEntry register(String key, JsonNode value, Optional<Duration> ttl) {
+                if (down.get()) {
+                    throw new AssertionError("a bug in the registry's driver");
+                }
+                return super.register(key, value, ttl);
+            }
+        };
+        RulesEngineTest.TestClock clock = new RulesEngineTest.TestClock();
+        try (RulesEngine engine = RulesEngine.builder(fw).registry(broken).clock(clock)
+                .configure(MapConfig.of(RulesEngineTest.octobox())).build().start()) {
+            engine.offer(RulesEngineTest.failures("web-1", 5, "10.0.0.5"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> engine.pendingUndos() == 1 && fw.calls.size() == 1);
+            down.set(true);
+            clock.advance(Duration.ofHours(1));
+            await().atMost(Duration.ofSeconds(10)).until(() -> fw.calls.size() == 2);
+            clock.awaitReads(2); // the undo was claimed, failed, and could not be stored again
+            down.set(false);
+            clock.awaitReads(2);
+            assertThat(engine.pendingUndos()).as("stored again once the registry takes it").isEqualTo(1);
+            clock.advance(RulesEngine.MAX_UNDO_PAUSE);
+            await().atMost(Duration.ofSeconds(10)).until(() -> engine.pendingUndos() == 0 && engine.stats().get("undone") == 1);
+        }
+    }
 }

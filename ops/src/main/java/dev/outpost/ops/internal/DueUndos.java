@@ -154,7 +154,7 @@ public final class DueUndos {
         try {
             registry.register(key, undo, Optional.empty());
             return true;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // the registry is user code: an Error here lost a claimed undo
             LOG.warn("undo {} could not be stored again; tried at the next poll: {}", key, e.toString());
             return false;
         }
