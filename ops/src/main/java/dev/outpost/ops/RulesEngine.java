@@ -338,9 +338,17 @@ public final class RulesEngine implements AutoCloseable {
             return this;
         }
 
-        /** How long a call action waits for its hosts (default 30 s). */
+        /**
+         * How long a call action waits for its hosts (default 30 s).
+         *
+         * @throws IllegalArgumentException when not positive or over 3650d: every call action would fail at run time
+         */
         public Builder callTimeout(Duration timeout) {
-            this.callTimeout = Objects.requireNonNull(timeout, "timeout");
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(RuleConfig.MAX_DURATION) > 0) {
+                throw new IllegalArgumentException("callTimeout must be positive and at most 3650d, was " + timeout);
+            }
+            this.callTimeout = timeout;
             return this;
         }
 

@@ -112,4 +112,18 @@ class RulesEngineHostileTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> engine.pendingUndos() == 0 && engine.stats().get("undone") == 1);
         }
     }
+
+    /**
+     * Before: any Duration was taken, and every call action of the engine then failed at run time: a zero or negative
+     * one as a deadline the fleet refuses, one past 292 million years in OutpostFleet's millisecond arithmetic.
+     */
+    @Test
+    void aCallTimeoutThatNoCallCouldWaitIsRefusedWhenSet() {
+        RulesEngine.Builder b = RulesEngine.builder(new FakeFleet());
+        for (Duration bad : List.of(Duration.ZERO, Duration.ofSeconds(-1), Duration.ofSeconds(Long.MAX_VALUE), Duration.ofDays(3651))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> b.callTimeout(bad))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 3650d");
+        }
+        assertThat(b.callTimeout(Duration.ofDays(3650))).isSameAs(b);
+    }
 }
