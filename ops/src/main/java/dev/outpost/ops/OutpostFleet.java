@@ -126,7 +126,7 @@ public final class OutpostFleet implements Fleet {
             Duration timeout) {
         FleetSummary summary;
         try {
-            summary = call.get().summary().get(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            summary = call.get().summary().get(waitNanos(timeout), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             return ids.stream().map(h -> new HostAnswer(h, false, error("timeout", "no answer in time"))).toList();
         } catch (ExecutionException e) {
@@ -143,6 +143,12 @@ public final class OutpostFleet implements Fleet {
             out.add(r == null ? new HostAnswer(id, false, error(Outcome.NO_REPLY.code(), "no answer in time")) : answer(r));
         }
         return out;
+    }
+
+    /** The timeout and 5 s more, in nanoseconds, saturated: any Duration is a timeout, and the call is sent before this. */
+    private static long waitNanos(Duration timeout) {
+        Duration most = Duration.ofNanos(Long.MAX_VALUE).minusSeconds(5);
+        return timeout.compareTo(most) >= 0 ? Long.MAX_VALUE : timeout.plusSeconds(5).toNanos();
     }
 
     private static HostAnswer answer(HostResult r) {
