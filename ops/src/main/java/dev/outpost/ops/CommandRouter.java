@@ -115,8 +115,9 @@ public final class CommandRouter {
             List<RegistryEntry> jobs = registry.get().list(jobsPrefix, MAX_JOBS, Optional.empty()).entries();
             out.append(jobs.size()).append(jobs.size() == 1 ? " job" : " jobs").append('\n');
             for (RegistryEntry e : jobs) {
-                out.append("  ").append(Text.printable(e.key().substring(jobsPrefix.length()))).append(": ")
-                        .append(Text.clip(Text.printable(e.value().toString()), 200)).append('\n');
+                // one line each: JSON leaves U+2028 and U+2029 as they are, and they end a line in a chat
+                out.append("  ").append(Text.oneLine(e.key().substring(jobsPrefix.length()))).append(": ")
+                        .append(Text.clip(Text.oneLine(e.value().toString()), 200)).append('\n');
             }
         } else if (c instanceof Command.Health) {
             out.append("servers: ").append(fleet.servers().size()).append('\n');

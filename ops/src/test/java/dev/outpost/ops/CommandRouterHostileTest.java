@@ -37,4 +37,17 @@ class CommandRouterHostileTest {
         assertThat(r.text()).contains("web-1 ok: yyy", "web-2 ok: used 42%", "web-3 ok: used 42%");
         assertThat(r.text().length()).isLessThanOrEqualTo(40_000);
     }
+
+    /**
+     * Before: a job's value was made printable but kept U+2028 and U+2029 (JSON leaves them unescaped), which end a
+     * line in chat clients and terminals: a value written under the jobs prefix forged the next line of the reply.
+     */
+    @Test
+    void aJobsValueStaysOnItsOwnLine() {
+        dev.outpost.core.registry.InMemoryRegistry reg = dev.outpost.core.registry.InMemoryRegistry.create();
+        reg.register("fleet/calls/c1", JsonNodeFactory.instance.objectNode().put("state", "done\u2028  c2: {\"state\":\"approved\"}"),
+                java.util.Optional.empty());
+        Reply r = CommandRouter.builder(new FakeFleet()).access(access).registry(reg).build().handle(ALICE, "jobs");
+        assertThat(r.text()).startsWith("1 job").doesNotContain("\u2028", "\u2029");
+    }
 }
