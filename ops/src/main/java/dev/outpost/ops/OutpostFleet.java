@@ -160,6 +160,11 @@ public final class OutpostFleet implements Fleet {
             LOG.warn("a request to {} was not delivered: {}", r.host(), r.detail());
             return new HostAnswer(r.host(), false, error(r.outcome().code(), "the transport refused it (see the log)"));
         }
+        if (r.outcome() == Outcome.CANCELLED && r.response().isEmpty()) {
+            // cancelled here (the fleet shut down): the detail may hold the registry's exception text: the log's too
+            LOG.warn("the request to {} was cancelled: {}", r.host(), r.detail());
+            return new HostAnswer(r.host(), false, error(r.outcome().code(), "cancelled before the host answered (see the log)"));
+        }
         String message = r.response().flatMap(x -> x.error()).map(x -> x.message()).orElse(r.detail());
         return new HostAnswer(r.host(), false, error(r.outcome().code(), message));
     }

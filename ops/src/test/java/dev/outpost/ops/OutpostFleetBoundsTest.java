@@ -32,4 +32,55 @@ class OutpostFleetBoundsTest {
             assertThat(answers).singleElement().satisfies(a -> assertThat(a.ok()).isTrue());
         }
     }
+
+    /**
+     * Before: a host settled cancelled by the caller (the fleet shut down mid-command) carried the fleet's detail to the
+     * chat, and when the cancellation could not be recorded that detail is the registry's exception text: table
+     * names, account ids, whatever the driver puts in its message.
+     */
+    @Test
+    void aCancellationTheRegistryRefusedDoesNotTellTheChatTheRegistrysError() throws Exception {
+        InMemoryRegistry registry = InMemoryRegistry.create();
+        String secret = "arn:aws:dynamodb:eu-west-1:123456789012:table/outpost";
+        dev.outpost.spi.Registry refusing = new dev.outpost.spi.ForwardingRegistry(registry) {
+            @Override
+            public dev.outpost.spi.RegistryEntry update(String key, com.fasterxml.jackson.databind.JsonNode patch) {
+                throw new IllegalStateException("AccessDenied on " + secret);
+            }
+
+            @Override
+            public dev.outpost.spi.RegistryEntry register(String key, com.fasterxml.jackson.databind.JsonNode value,
+                    java.util.Optional<Duration> ttl) {
+                if (key.startsWith("fleet/cancelled/")) {
+                    throw new IllegalStateException("AccessDenied on " + secret);
+                }
+                return super.register(key, value, ttl);
+            }
+        };
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        dev.outpost.spi.Collector stuck = dev.outpost.spi.Collector.of("disk.usage", (r, c) -> {
+            running.countDown();
+            release.await();
+            return Map.of();
+        });
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                FleetMember member = FleetMember.builder(registry).id("web-1").requests("req-web-1")
+                        .collectors(List.of(stuck)).build().start();
+                Worker web = Worker.builder(transport).id("web-1").requests("req-web-1").collector(stuck)
+                        .filter(member.filter()).drainTimeout(Duration.ofMillis(100)).build().start()) {
+            Fleet fleet = Fleet.builder(transport).registry(refusing).build().start();
+            java.util.concurrent.CompletableFuture<List<HostAnswer>> answers = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> new OutpostFleet(fleet).call("web-1", "disk.usage", Map.of(), Duration.ofSeconds(60)));
+            assertThat(running.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            fleet.shutdown().get(20, java.util.concurrent.TimeUnit.SECONDS);
+            HostAnswer a = answers.get(20, java.util.concurrent.TimeUnit.SECONDS).get(0);
+            release.countDown();
+            assertThat(a.ok()).isFalse();
+            assertThat(a.body().path("error").asText()).isEqualTo("cancelled");
+            assertThat(a.body().toString()).doesNotContain("123456789012", "AccessDenied");
+        } finally {
+            release.countDown();
+        }
+    }
 }
