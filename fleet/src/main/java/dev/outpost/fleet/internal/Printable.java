@@ -3,7 +3,10 @@ package dev.outpost.fleet.internal;
 import dev.outpost.fleet.Impostor;
 import java.util.List;
 
-/** Hostile names made safe for one log line: control characters become {@code ?}, lists are cut short. */
+/**
+ * Hostile names made safe for one log line: control characters, format characters (bidi overrides, zero-width ones)
+ * and line or paragraph separators become {@code ?}; lists are cut short. A worker name may hold all but the first.
+ */
 final class Printable {
     private Printable() {}
 
@@ -11,7 +14,10 @@ final class Printable {
         StringBuilder b = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            b.append(Character.isISOControl(c) ? '?' : c);
+            int type = Character.getType(c);
+            boolean hostile = Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                    || type == Character.PARAGRAPH_SEPARATOR;
+            b.append(hostile ? '?' : c);
         }
         return b.toString();
     }
