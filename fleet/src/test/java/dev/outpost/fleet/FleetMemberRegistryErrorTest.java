@@ -54,4 +54,27 @@ class FleetMemberRegistryErrorTest {
             m.close();
         }
     }
+
+    /**
+     * Before: taking over an entry another process wrote logged that process's writer name as the registry holds it:
+     * whoever wrote the entry chose it, and a line break in it forged the next log line.
+     */
+    @Test
+    void theWriterOfAnEntryItTakesOverIsLoggedOnOnePrintableLine() {
+        registry.writingAs("intruder\nINFO fleet member web-9: all clear\u2028").register("fleet/hosts/web-9",
+                dev.outpost.Json.object().put("id", "web-9"), Optional.empty());
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                "dev.outpost.fleet.FleetMember");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        log.addAppender(logged);
+        try (FleetMember m = FleetMember.builder(registry).id("web-9").requests("requests-web-9").clock(time).ticker(time.ticker())
+                .build().start()) {
+            assertThat(registry.get("fleet/hosts/web-9").orElseThrow().value().path("requests").asText()).isEqualTo("requests-web-9");
+        } finally {
+            log.detachAppender(logged);
+        }
+        assertThat(logged.list).filteredOn(e -> e.getFormattedMessage().contains("taking it over")).singleElement()
+                .satisfies(e -> assertThat(e.getFormattedMessage()).contains("intruder?INFO").doesNotContain("\n", "\u2028"));
+    }
 }

@@ -95,7 +95,8 @@ public final class Registration {
         // another process wrote our id: the newest live process owns the entry, and says so
         Optional<RegistryEntry> e = registry.get(key);
         log.warn("fleet member {}: {} was written by another process ({}); taking it over", id, key,
-                e.flatMap(RegistryEntry::updatedBy).orElse("unknown writer"));
+                e.flatMap(RegistryEntry::updatedBy).map(w -> Printable.of(w.length() > 200 ? w.substring(0, 200) + "…" : w))
+                        .orElse("unknown writer")); // whoever wrote the entry chose that name
         if (e.isPresent()) {
             version = registry.replace(key, value, e.get().version(), Optional.of(ttl)).version();
         } else {
