@@ -126,4 +126,26 @@ class RulesEngineHostileTest {
         }
         assertThat(b.callTimeout(Duration.ofDays(3650))).isSameAs(b);
     }
+
+    /**
+     * Before: an undo whose due time is unreadable was logged under its key as stored, and the key is whatever its
+     * writer chose (a registry key refuses controls, not U+2028 or bidi overrides): the warning forged a log line.
+     */
+    @Test
+    void anUnreadableUndosKeyIsLoggedOnOnePrintableLine() {
+        dev.outpost.core.registry.InMemoryRegistry registry = dev.outpost.core.registry.InMemoryRegistry.create();
+        registry.register("ops/undo/x\u2028ERROR admin logged in\u202E", Json.object().put("due", "soon"), Optional.empty());
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(RulesEngine.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        log.addAppender(logged);
+        try (RulesEngine e = RulesEngine.builder(new FakeFleet()).registry(registry).poll(Duration.ofMillis(20)).build().start()) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> e.stats().get("unreadable") == 1);
+        } finally {
+            log.detachAppender(logged);
+        }
+        assertThat(logged.list).filteredOn(ev -> ev.getFormattedMessage().contains("unreadable")).singleElement()
+                .satisfies(ev -> assertThat(ev.getFormattedMessage()).contains("x?ERROR admin logged in?")
+                        .doesNotContain("\u2028", "\u202E"));
+    }
 }

@@ -78,7 +78,7 @@ public final class DueUndos {
                 // left in place for an operator to read or delete; the registry is only ever written by engines
                 if (unreadable.size() < MAX_UNREADABLE_REPORTED && unreadable.add(e.key())) {
                     counters.apply("unreadable").incrementAndGet();
-                    LOG.warn("skipping undo {}: its due time is unreadable; it stays stored until deleted", e.key());
+                    LOG.warn("skipping undo {}: its due time is unreadable; it stays stored until deleted", shown(e.key()));
                 }
                 continue;
             }
@@ -92,7 +92,7 @@ public final class DueUndos {
                 // anyone who can write the store could have collectors called: only what a rule here could have stored runs
                 if (rejected.size() < MAX_UNREADABLE_REPORTED && rejected.add(e.key())) {
                     counters.apply("undos-rejected").incrementAndGet();
-                    LOG.warn("skipping undo {}: {}; it stays stored until deleted", Text.oneLine(e.key()), bad.getMessage());
+                    LOG.warn("skipping undo {}: {}; it stays stored until deleted", shown(e.key()), bad.getMessage());
                 }
                 continue;
             }
@@ -115,7 +115,7 @@ public final class DueUndos {
                 Duration pause = poll.multipliedBy(1L << Math.min(attempts, 20));
                 pause = pause.compareTo(maxPause) > 0 ? maxPause : pause;
                 ObjectNode again = ((ObjectNode) v.deepCopy()).put("attempts", attempts).put("due", now.plus(pause).toString());
-                LOG.warn("undo {} failed (attempt {}); tried again at {}", e.key(), attempts, now.plus(pause), failed);
+                LOG.warn("undo {} failed (attempt {}); tried again at {}", shown(e.key()), attempts, now.plus(pause), failed);
                 if (!store(e.key(), again)) {
                     unstored.put(e.key(), again); // claimed (deleted) already: kept here rather than lost
                 }
@@ -138,7 +138,7 @@ public final class DueUndos {
             String what = "rule " + Text.oneLine(undo.path("rule").asText()) + " on " + Text.oneLine(undo.path("host").asText())
                     + ": its undo was lost (the registry would not take it back before the engine stopped); do it by hand: "
                     + Actions.describeStored(undo.path("action"));
-            LOG.error("undo {}: {}", key, what);
+            LOG.error("undo {}: {}", shown(key), what);
             try {
                 notifier.accept(what);
             } catch (Throwable e) { // user code (the chat) boundary: the log line above stands
@@ -155,8 +155,13 @@ public final class DueUndos {
             registry.register(key, undo, Optional.empty());
             return true;
         } catch (RuntimeException | Error e) { // the registry is user code: an Error here lost a claimed undo
-            LOG.warn("undo {} could not be stored again; tried at the next poll: {}", key, e.toString());
+            LOG.warn("undo {} could not be stored again; tried at the next poll: {}", shown(key), e.toString());
             return false;
         }
+    }
+
+    /** A stored undo's key, for a log line: its writer chose it, and a registry key refuses controls only. */
+    private static String shown(String key) {
+        return Text.oneLine(Text.clip(key, 300));
     }
 }
