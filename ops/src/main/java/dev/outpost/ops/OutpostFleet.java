@@ -157,16 +157,21 @@ public final class OutpostFleet implements Fleet {
         }
         if (r.outcome() == Outcome.NOT_DELIVERED) {
             // the detail is the transport's exception text (queue URLs, account ids): the log's, not the chat's
-            LOG.warn("a request to {} was not delivered: {}", r.host(), r.detail());
+            LOG.warn("a request to {} was not delivered: {}", r.host(), shown(r.detail()));
             return new HostAnswer(r.host(), false, error(r.outcome().code(), "the transport refused it (see the log)"));
         }
         if (r.outcome() == Outcome.CANCELLED && r.response().isEmpty()) {
             // cancelled here (the fleet shut down): the detail may hold the registry's exception text: the log's too
-            LOG.warn("the request to {} was cancelled: {}", r.host(), r.detail());
+            LOG.warn("the request to {} was cancelled: {}", r.host(), shown(r.detail()));
             return new HostAnswer(r.host(), false, error(r.outcome().code(), "cancelled before the host answered (see the log)"));
         }
         String message = r.response().flatMap(x -> x.error()).map(x -> x.message()).orElse(r.detail());
         return new HostAnswer(r.host(), false, error(r.outcome().code(), message));
+    }
+
+    /** A result's detail for a log line: it quotes the destination a host's inventory entry names, chosen by its writer. */
+    private static String shown(String detail) {
+        return dev.outpost.ops.internal.Text.oneLine(dev.outpost.ops.internal.Text.clip(detail, 1000));
     }
 
     private static Server server(HostRecord h) {

@@ -83,4 +83,37 @@ class OutpostFleetBoundsTest {
             release.countDown();
         }
     }
+
+    /**
+     * Before: a host not delivered to was logged with the transport's text as it came, and that text quotes the
+     * destination the host's inventory entry names: whoever wrote the entry chose it, line breaks included.
+     */
+    @Test
+    void aNotDeliveredHostIsLoggedOnOnePrintableLine() throws Exception {
+        InMemoryRegistry registry = InMemoryRegistry.create();
+        registry.register("fleet/hosts/web-1", dev.outpost.Json.parse("{\"v\":1,\"id\":\"web-1\",\"requests\":"
+                + "\"req\\nERROR admin logged in\\u2028\",\"collectors\":[],\"tags\":[],\"facts\":{},"
+                + "\"startedAt\":\"2026-12-04T12:00:00Z\"}"), java.util.Optional.empty());
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(OutpostFleet.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        log.addAppender(logged);
+        try (InMemoryTransport inner = InMemoryTransport.create();
+                dev.outpost.spi.Transport transport = new dev.outpost.spi.ForwardingTransport(inner) {
+                    @Override
+                    public java.util.concurrent.CompletableFuture<Void> send(String destination, dev.outpost.spi.Message m) {
+                        return destination.startsWith("req") ? java.util.concurrent.CompletableFuture.failedFuture(
+                                new dev.outpost.spi.TransportException(destination, "no queue named '" + destination + "'"))
+                                : super.send(destination, m);
+                    }
+                };
+                Fleet fleet = Fleet.builder(transport).registry(registry).build().start()) {
+            List<HostAnswer> answers = new OutpostFleet(fleet).call("web-1", "disk.usage", Map.of(), Duration.ofSeconds(5));
+            assertThat(answers).singleElement().satisfies(a -> assertThat(a.body().path("error").asText()).isEqualTo("not-delivered"));
+        } finally {
+            log.detachAppender(logged);
+        }
+        assertThat(logged.list).filteredOn(e -> e.getFormattedMessage().contains("not delivered")).singleElement()
+                .satisfies(e -> assertThat(e.getFormattedMessage()).contains("req?ERROR admin logged in?").doesNotContain("\n", "\u2028"));
+    }
 }
