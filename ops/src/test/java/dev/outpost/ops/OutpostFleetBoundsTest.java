@@ -86,13 +86,13 @@ class OutpostFleetBoundsTest {
 
     /**
      * Before: a host not delivered to was logged with the transport's text as it came, and that text quotes the
-     * destination the host's inventory entry names: whoever wrote the entry chose it, line breaks included.
+     * destination the host's inventory entry names: whoever wrote the entry chose it (U+2028, bidi overrides).
      */
     @Test
     void aNotDeliveredHostIsLoggedOnOnePrintableLine() throws Exception {
         InMemoryRegistry registry = InMemoryRegistry.create();
         registry.register("fleet/hosts/web-1", dev.outpost.Json.parse("{\"v\":1,\"id\":\"web-1\",\"requests\":"
-                + "\"req\\nERROR admin logged in\\u2028\",\"collectors\":[],\"tags\":[],\"facts\":{},"
+                + "\"req\\u2028ERROR admin logged in\\u202E\",\"collectors\":[],\"tags\":[],\"facts\":{},"
                 + "\"startedAt\":\"2026-12-04T12:00:00Z\"}"), java.util.Optional.empty());
         ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(OutpostFleet.class);
         ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
@@ -114,6 +114,6 @@ class OutpostFleetBoundsTest {
             log.detachAppender(logged);
         }
         assertThat(logged.list).filteredOn(e -> e.getFormattedMessage().contains("not delivered")).singleElement()
-                .satisfies(e -> assertThat(e.getFormattedMessage()).contains("req?ERROR admin logged in?").doesNotContain("\n", "\u2028"));
+                .satisfies(e -> assertThat(e.getFormattedMessage()).contains("req?ERROR admin logged in?").doesNotContain("\u2028", "\u202E"));
     }
 }

@@ -61,7 +61,11 @@ public final class HostJson {
                     }
                 }
             }
-            return Optional.of(new HostRecord(n.path("id").asText(), clip(n.path("requests").asText()), collectors,
+            String requests = n.path("requests").asText();
+            if (requests.chars().anyMatch(Character::isISOControl)) {
+                return Optional.empty(); // no queue has such a name: it would be sent to, and quoted in logs and chats
+            }
+            return Optional.of(new HostRecord(n.path("id").asText(), clip(requests), collectors,
                     tags, facts, Instant.parse(n.path("startedAt").asText())));
         } catch (RuntimeException e) {
             return Optional.empty();
