@@ -18,6 +18,8 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
  */
 public final class QueueUrls {
     private static final Pattern ARN = Pattern.compile("arn:[a-z-]+:sqs:([a-z0-9-]+):([0-9]{12}|[0-9a-z]{1,64}):([A-Za-z0-9_-]{1,80}(\\.fifo)?)");
+    /** A queue URL's path: {@code /ACCOUNT/NAME}, as SQS and the emulators make them. */
+    private static final Pattern URL_PATH = Pattern.compile("/[0-9A-Za-z]{1,64}/[A-Za-z0-9_-]{1,80}(\\.fifo)?");
 
     private final SqsAsyncClient sqs;
     private final Map<String, String> names;
@@ -56,6 +58,18 @@ public final class QueueUrls {
         return s.startsWith("https://") || s.startsWith("http://");
     }
 
+    /** Whether {@code url} is exactly a queue's: no path beyond account and name, no user, query or fragment. */
+    static boolean isQueueUrl(String url) {
+        java.net.URI u;
+        try {
+            u = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
+        return u.getHost() != null && u.getRawUserInfo() == null && u.getRawQuery() == null && u.getRawFragment() == null
+                && u.getRawPath() != null && URL_PATH.matcher(u.getRawPath()).matches();
+    }
+
     /** The queue URL, now when known, else once SQS answers; failed lookups are not remembered. */
     public CompletableFuture<String> url(String logical) {
         CompletableFuture<String> known = known(logical);
@@ -64,6 +78,12 @@ public final class QueueUrls {
         }
         String name = name(logical);
         if (isUrl(name)) {
+            if (!isQueueUrl(name)) {
+                // a replyTo is matched against allow patterns as a prefix: ".../outpost-replies-x/../victim" passes them,
+                // and a server that resolves the path (ElasticMQ does) would send to "victim"
+                return CompletableFuture.failedFuture(new NoSuchDestinationException(logical, "'" + clip(name)
+                        + "' is not an SQS queue URL (SCHEME://HOST/ACCOUNT/NAME, nothing more); give a queue URL, ARN or name"));
+            }
             CompletableFuture<String> done = CompletableFuture.completedFuture(name);
             remember(logical, done);
             return done;
