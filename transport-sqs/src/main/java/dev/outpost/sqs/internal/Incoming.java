@@ -4,8 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import software.amazon.awssdk.core.ResponseBytes;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
@@ -22,7 +20,7 @@ public final class Incoming {
     Optional<String> token = Optional.empty();
     /** The payload to delete on ack: set only once S3 confirmed this transport wrote it for this message. */
     Optional<WireFormat.S3Pointer> deleteOnAck = Optional.empty();
-    CompletableFuture<ResponseBytes<GetObjectResponse>> fetch;
+    CompletableFuture<CappedRead.Result> fetch;
     String unreadable;
 
     Incoming(Message raw) {

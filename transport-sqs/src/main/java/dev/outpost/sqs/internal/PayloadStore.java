@@ -21,7 +21,6 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
-import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -216,8 +215,9 @@ public final class PayloadStore {
         for (Incoming in : got) {
             if (in.pointer.isPresent() && in.unreadable == null) {
                 S3Pointer p = in.pointer.get();
+                // the range asks S3 for no more than the limit; CappedRead holds to it when a server sends more anyway
                 in.fetch = s3.orElseThrow().getObject(r -> r.bucket(p.bucket()).key(p.key()).range("bytes=0-" + maxOffloadBytes),
-                        AsyncResponseTransformer.toBytes());
+                        new CappedRead(maxOffloadBytes));
                 fetches.add(in.fetch);
             }
         }
@@ -243,14 +243,13 @@ public final class PayloadStore {
         in.fetch.cancel(true); // no effect on those that completed
         S3Pointer p = in.pointer.orElseThrow();
         try {
-            var bytes = in.fetch.join();
-            byte[] body = bytes.asByteArray();
-            if (body.length > maxOffloadBytes) {
+            CappedRead.Result read = in.fetch.join();
+            if (read.over()) {
                 in.unreadable("S3 payload over the transport's limit of " + maxOffloadBytes + " bytes");
                 return;
             }
-            in.body = body;
-            String stored = bytes.response().metadata().get(WireFormat.TOKEN_METADATA);
+            in.body = read.bytes();
+            String stored = read.response().metadata().get(WireFormat.TOKEN_METADATA);
             if (ownPerQueueKey(p) && stored != null && in.token.isPresent()
                     && java.security.MessageDigest.isEqual(stored.getBytes(), in.token.get().getBytes())) {
                 in.deleteOnAck = in.pointer;
