@@ -12,7 +12,7 @@ public final class Incoming {
     final Message raw;
     /** The string attributes as received, framing included. */
     final Map<String, String> rawAttributes;
-    /** SQS's {@code ApproximateReceiveCount}: 1 on the first receive (and when SQS did not say). */
+    /** SQS's {@code ApproximateReceiveCount}: 1 on the first receive (and when SQS did not say); past int, the most an int holds. */
     final int receiveCount;
     Map<String, String> attributes = Map.of();
     byte[] body;
@@ -47,7 +47,8 @@ public final class Incoming {
         try {
             return Math.max(1, Integer.parseInt(n));
         } catch (NumberFormatException e) {
-            return 1;
+            // digits past int are a count past every limit: taken for a first receive, the message would never run out
+            return !n.isEmpty() && n.chars().allMatch(c -> c >= '0' && c <= '9') ? Integer.MAX_VALUE : 1;
         }
     }
 
