@@ -86,7 +86,7 @@ public final class DeadLetters {
         // text, not followed), and the reason travels beside the framing as plain attributes any SQS reader sees
         Map<String, String> original = new LinkedHashMap<>(in.rawAttributes);
         original.keySet().removeAll(REASON_NAMES);
-        byte[] body = in.raw.body().getBytes(StandardCharsets.UTF_8);
+        byte[] body = in.rawBody.getBytes(StandardCharsets.UTF_8);
         DeadLetterCopy.Copy inline = DeadLetterCopy.inline(body, original, in.unreadable, source, payloads.maxQueueBytes());
         Supplier<CompletableFuture<DeadLetterCopy.Copy>> copy = () -> CompletableFuture.completedFuture(inline);
         if (!inline.fits()) {

@@ -10,6 +10,8 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 /** A received message on its way to becoming a delivery, or to the dead-letter queue. */
 public final class Incoming {
     final Message raw;
+    /** The body as received; a message without one (SQS sends none such, a broken server might) has "" here. */
+    final String rawBody;
     /** The string attributes as received, framing included. */
     final Map<String, String> rawAttributes;
     /** SQS's {@code ApproximateReceiveCount}: 1 on the first receive (and when SQS did not say); past int, the most an int holds. */
@@ -25,6 +27,7 @@ public final class Incoming {
 
     Incoming(Message raw) {
         this.raw = raw;
+        this.rawBody = raw.body() == null ? "" : raw.body();
         this.receiveCount = receiveCount(raw);
         Map<String, software.amazon.awssdk.services.sqs.model.MessageAttributeValue> attrs = raw.messageAttributes();
         if (attrs.isEmpty()) {

@@ -115,9 +115,13 @@ public final class Receiver {
 
     /** Undoes the framing; an offloaded body is fetched later, with the batch's other ones. */
     private void read(Incoming in) {
+        if (in.raw.body() == null) {
+            in.unreadable("a message without a body");
+            return;
+        }
         WireFormat.Decoded decoded;
         try {
-            decoded = WireFormat.decode(in.raw.body(), in.rawAttributes);
+            decoded = WireFormat.decode(in.rawBody, in.rawAttributes);
         } catch (WireFormatException e) {
             in.unreadable(e.getMessage());
             return;
