@@ -82,6 +82,7 @@ public final class DeadLetters {
      */
     CompletableFuture<?> setAside(String source, String url, Incoming in) {
         String id = in.raw.messageId();
+        String shown = Failures.printable(id, 100); // the server's: not quoted as it is in a log line
         // the copy is framed so that an Outpost reader gets the message back as it arrived (a pointer as
         // text, not followed), and the reason travels beside the framing as plain attributes any SQS reader sees
         Map<String, String> original = new LinkedHashMap<>(in.rawAttributes);
@@ -117,16 +118,16 @@ public final class DeadLetters {
         }).thenApply(v -> deletes.add(url, in.raw.receiptHandle(), 0));
         inItsBatch.thenCompose(f -> f).whenComplete((v, e) -> {
             if (e == null) {
-                log.warn("Message {} on '{}' could not be read ({}): moved to the dead-letter queue{}", id, source, in.unreadable,
+                log.warn("Message {} on '{}' could not be read ({}): moved to the dead-letter queue{}", shown, source, in.unreadable,
                         inline.fits() ? "" : " (its body in S3: the copy with the reason is over the queue limit)");
             } else {
                 // it comes back at each receive: an error once per message, not once per receive
                 String why = Failures.fail(source, urls.describe(source), "dead-lettering from", e).getMessage();
                 if (reported.add(id)) {
-                    log.error("Message {} on '{}' could not be read ({}) nor dead-lettered, it stays on its queue: {}", id,
+                    log.error("Message {} on '{}' could not be read ({}) nor dead-lettered, it stays on its queue: {}", shown,
                             source, in.unreadable, why);
                 } else {
-                    log.debug("Message {} on '{}' could not be read ({}) nor dead-lettered again (reported before): {}", id,
+                    log.debug("Message {} on '{}' could not be read ({}) nor dead-lettered again (reported before): {}", shown,
                             source, in.unreadable, why);
                 }
             }
@@ -140,10 +141,11 @@ public final class DeadLetters {
      */
     private CompletableFuture<?> keep(String source, String url, Incoming in, int size, String why) {
         String id = in.raw.messageId();
+        String shown = Failures.printable(id, 100);
         boolean first = reported.add(id);
         return redrive(url).whenComplete((dlq, e) -> {
             if (e != null) { // not known: left as it is, and looked up again at its next receive
-                log.debug("Message {} on '{}': redrive policy look-up failed: {}", id, source, e.toString());
+                log.debug("Message {} on '{}': redrive policy look-up failed: {}", shown, source, Failures.printable(e, Failures.MAX_REMOTE));
                 return;
             }
             if (dlq.isEmpty()) {
@@ -153,15 +155,15 @@ public final class DeadLetters {
             String what = "Message {} on '{}' could not be read ({}) nor dead-lettered: its copy with the reason would be {} bytes, "
                     + "over the transport's " + payloads.maxQueueBytes() + " (maxQueueMessageBytes), " + why + ". ";
             if (!first) {
-                log.debug(what + "Left on its queue (reported before).", id, source, in.unreadable, size);
+                log.debug(what + "Left on its queue (reported before).", shown, source, in.unreadable, size);
             } else if (dlq.isPresent()) {
                 log.warn(what + "Left to the queue's redrive policy, which moves it unchanged (without the reason) to its "
                         + "dead-letter queue after maxReceiveCount receives. To dead-letter such messages with their reason, "
-                        + "configure largePayloads(...) on the transport.", id, source, in.unreadable, size);
+                        + "configure largePayloads(...) on the transport.", shown, source, in.unreadable, size);
             } else {
                 log.error(what + "It stays on '{}', hidden for 12 h at each receive, until the queue's retention period deletes "
                         + "it: give the queue a redrive policy (SQS then moves it unchanged), or configure largePayloads(...) on "
-                        + "the transport, or move it yourself.", id, source, in.unreadable, size, source);
+                        + "the transport, or move it yourself.", shown, source, in.unreadable, size, source);
             }
         });
     }

@@ -36,7 +36,26 @@ public final class Failures {
             return new TransportException(destination, what + " " + named
                     + " failed: no AWS credentials could be loaded: " + CREDENTIAL_KEYS, e);
         }
-        return new TransportException(destination, what + " " + named + " failed: " + e.getMessage(), e);
+        return new TransportException(destination, what + " " + named + " failed: " + printable(e.getMessage(), MAX_REMOTE), e);
+    }
+
+    /** The most characters of a server's text (an error message) quoted in a log line or an exception's message. */
+    static final int MAX_REMOTE = 300;
+
+    /**
+     * Text a server or a message's sender chose (an error message, an id), for a log line or an exception's message:
+     * at most {@code max} characters, its control and line-separator characters shown as {@code ?}, so that it can
+     * neither forge log lines nor flood the log.
+     */
+    public static String printable(Object remote, int max) {
+        String s = String.valueOf(remote);
+        String t = s.length() > max ? s.substring(0, max) + "..." : s;
+        StringBuilder b = new StringBuilder(t.length());
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            b.append(Character.isISOControl(c) || c == '\u2028' || c == '\u2029' ? '?' : c);
+        }
+        return b.toString();
     }
 
     /** The queue, and the logical name it stands for unless that is what the description quotes already (a URL called as such). */

@@ -265,8 +265,8 @@ public final class PayloadStore {
                 in.unreadable("S3 payload not readable in " + in.receiveCount + " receives: " + failure(cause));
             } else {
                 log.warn("Message {} on '{}' comes back after its visibility timeout (receive {}; dead-lettered from receive {}): "
-                        + "its payload {} could not be read: {}", in.raw.messageId(), source, in.receiveCount, readAttempts, p,
-                        cause.toString());
+                        + "its payload {} could not be read: {}", Failures.printable(in.raw.messageId(), 100), source,
+                        in.receiveCount, readAttempts, p, Failures.printable(cause, Failures.MAX_REMOTE));
             }
         }
     }
@@ -289,7 +289,8 @@ public final class PayloadStore {
         }
         return call.handle((r, e) -> {
             if (e != null) {
-                log.warn("Message {} on '{}' was acked but its payload {} could not be deleted: {}", messageId, source, p, e.toString());
+                log.warn("Message {} on '{}' was acked but its payload {} could not be deleted: {}", Failures.printable(messageId, 100),
+                        source, p, Failures.printable(e, Failures.MAX_REMOTE));
             }
             return null;
         });

@@ -84,7 +84,7 @@ public final class Receiver {
             try {
                 read(in);
             } catch (RuntimeException e) { // a bug here must not strand the rest of the batch
-                log.error("Message {} on '{}' could not be read", m.messageId(), source, e);
+                log.error("Message {} on '{}' could not be read", Failures.printable(m.messageId(), 100), source, e);
                 in.unreadable("internal-error: " + e.getClass().getSimpleName());
             }
             offloaded |= in.pointer.isPresent();
@@ -170,7 +170,7 @@ public final class Receiver {
                     released.addAndGet(entries.size() - r.failed().size());
                 } else {
                     log.warn("{} messages received on '{}' after the receiver stopped waiting stay hidden until their "
-                            + "visibility timeout: releasing them failed: {}", entries.size(), source, e2.toString());
+                            + "visibility timeout: releasing them failed: {}", entries.size(), source, Failures.printable(e2, Failures.MAX_REMOTE));
                 }
                 done.complete(null);
             });
