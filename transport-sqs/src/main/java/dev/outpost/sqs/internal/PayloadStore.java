@@ -172,17 +172,22 @@ public final class PayloadStore {
 
     /** Puts {@code body} where {@code o} says, its token in the metadata; fails with a {@code TransportException} naming the bucket. */
     CompletableFuture<Void> upload(String destination, Offload o, byte[] body) {
-        return s3.get().putObject(r -> r.bucket(o.where().bucket()).key(o.where().key())
-                        .contentType(o.binary() ? "application/octet-stream" : "text/plain; charset=utf-8")
-                        .metadata(Map.of(WireFormat.TOKEN_METADATA, o.token())),
-                        AsyncRequestBody.fromBytes(body))
-                .handle((r, e) -> {
-                    if (e != null) {
-                        throw new CompletionException(Failures.fail(destination, "S3 bucket '" + o.where().bucket() + "'",
-                                "offloading a large payload to", e));
-                    }
-                    return null;
-                });
+        CompletableFuture<?> call;
+        try {
+            call = s3.get().putObject(r -> r.bucket(o.where().bucket()).key(o.where().key())
+                            .contentType(o.binary() ? "application/octet-stream" : "text/plain; charset=utf-8")
+                            .metadata(Map.of(WireFormat.TOKEN_METADATA, o.token())),
+                    AsyncRequestBody.fromBytes(body));
+        } catch (Throwable e) { // the client is the user's: even an Error fails this send's future, not its caller
+            call = CompletableFuture.failedFuture(e);
+        }
+        return call.handle((r, e) -> {
+            if (e != null) {
+                throw new CompletionException(Failures.fail(destination, "S3 bucket '" + o.where().bucket() + "'",
+                        "offloading a large payload to", e));
+            }
+            return null;
+        });
     }
 
     /** Why {@code p} is not followed, or null when it may be. */
@@ -215,9 +220,13 @@ public final class PayloadStore {
         for (Incoming in : got) {
             if (in.pointer.isPresent() && in.unreadable == null) {
                 S3Pointer p = in.pointer.get();
-                // the range asks S3 for no more than the limit; CappedRead holds to it when a server sends more anyway
-                in.fetch = s3.orElseThrow().getObject(r -> r.bucket(p.bucket()).key(p.key()).range("bytes=0-" + maxOffloadBytes),
-                        new CappedRead(maxOffloadBytes));
+                try {
+                    // the range asks S3 for no more than the limit; CappedRead holds to it when a server sends more anyway
+                    in.fetch = s3.orElseThrow().getObject(r -> r.bucket(p.bucket()).key(p.key()).range("bytes=0-" + maxOffloadBytes),
+                            new CappedRead(maxOffloadBytes));
+                } catch (Throwable e) { // the client is the user's: a throw fails this message's read alone, as a failed call would
+                    in.fetch = CompletableFuture.failedFuture(e);
+                }
                 fetches.add(in.fetch);
             }
         }
