@@ -5,7 +5,10 @@ import dev.outpost.spi.ConfigSource;
 import java.net.URI;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -14,6 +17,7 @@ import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsAsyncClientBuilder;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.core.client.config.SdkAdvancedAsyncClientOption;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
@@ -97,6 +101,9 @@ public record ClientSettings(Optional<URI> endpoint, Optional<URI> snsEndpoint, 
     /** The name prefix of the I/O threads of the SQS client the transport creates. */
     public static final String IO_THREADS = "outpost-sqs-io-";
 
+    /** Threads completing a created client's calls (the SDK's own default: 8 or more), each ended after 10 s idle. */
+    private static final int COMPLETION_THREADS = Math.max(8, Runtime.getRuntime().availableProcessors());
+
     /** The name prefix of the I/O threads of the SNS client the transport creates. */
     public static final String SNS_IO_THREADS = "outpost-sns-io-";
 
@@ -123,11 +130,27 @@ public record ClientSettings(Optional<URI> endpoint, Optional<URI> snsEndpoint, 
         // The SDK ends an event loop it made with Netty's 2 s quiet period, which every close of a transport (every
         // command of the CLI) waited out; this one is ended without it, after the client closed its connections.
         SdkEventLoopGroup loop = SdkEventLoopGroup.builder().threadFactory(threads).build();
+        // Left to itself, the SDK completes calls on threads it makes (sdk-async-response-N) and times them on others:
+        // from the same factory, so that a transport given one makes no thread outside it. Both make threads on demand.
+        ThreadPoolExecutor completions = new ThreadPoolExecutor(COMPLETION_THREADS, COMPLETION_THREADS, 10, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(1_000), threads, new ThreadPoolExecutor.CallerRunsPolicy());
+        completions.allowCoreThreadTimeOut(true);
+        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, threads);
+        timers.setRemoveOnCancelPolicy(true);
         Runnable endLoop = () -> {
             threads.closing();
             loop.eventLoopGroup().shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            timers.shutdownNow();
+            completions.shutdown();
+            try {
+                completions.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         };
         try {
+            b.overrideConfiguration(o -> o.scheduledExecutorService(timers));
+            b.asyncConfiguration(a -> a.advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR, completions));
             b.httpClientBuilder(NettyNioAsyncHttpClient.builder().eventLoopGroup(loop));
             at.ifPresent(b::endpointOverride);
             region.ifPresent(b::region);
