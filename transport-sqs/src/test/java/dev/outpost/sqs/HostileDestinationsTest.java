@@ -61,4 +61,23 @@ class HostileDestinationsTest {
         assertThat(admin.receiveMessage(r -> r.queueUrl(replies).maxNumberOfMessages(10).waitTimeSeconds(1)).join().messages())
                 .extracting(software.amazon.awssdk.services.sqs.model.Message::body).containsExactly("to the reply queue itself");
     }
+
+    /**
+     * A replyTo is the sender's text, and passes a prefix pattern ({@code outpost-client-*}) whatever follows it: the
+     * failure that names it is clipped and printable, so that a worker logging it logs one short line.
+     */
+    @Test
+    void aFailureNamingAHostileQueueNameIsClippedAndPrintable() {
+        String hostile = "outpost-client-a\r\n2026-12-07 12:00:00 ERROR forged line\u001b[31m" + "x".repeat(100_000);
+        try (SqsTransport t = SqsTransport.builder().sqsClient(admin).build()) {
+            assertThatThrownBy(() -> t.send(hostile, text("x")).get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .satisfies(e -> {
+                        String message = e.getCause().getMessage();
+                        assertThat(message.chars().filter(Character::isISOControl).count()).as("control characters in %.200s", message)
+                                .isZero();
+                        assertThat(message.length()).as("length of %.200s", message).isLessThan(2_000);
+                        assertThat(message).contains("outpost-client-a");
+                    });
+        }
+    }
 }

@@ -41,6 +41,8 @@ public final class Failures {
 
     /** The most characters of a server's text (an error message) quoted in a log line or an exception's message. */
     static final int MAX_REMOTE = 300;
+    /** The most characters of a destination quoted in an exception's message: a replyTo is the sender's text. */
+    static final int MAX_NAME = 200;
 
     /**
      * Text a server or a message's sender chose (an error message, an id), for a log line or an exception's message:
@@ -60,12 +62,13 @@ public final class Failures {
 
     /** The queue, and the logical name it stands for unless that is what the description quotes already (a URL called as such). */
     private static String named(String destination, String queue) {
-        return queue.endsWith("'" + destination + "'") ? queue : queue + " (for '" + destination + "')";
+        String shown = printable(destination, MAX_NAME);
+        return queue.endsWith("'" + shown + "'") ? queue : queue + " (for '" + shown + "')";
     }
 
     /** A failed call to the queue {@code urlOrName}, as the batches report it. */
     public static TransportException calling(String urlOrName, Throwable e) {
-        return fail(urlOrName, "SQS queue '" + urlOrName + "'", "calling", e);
+        return fail(urlOrName, "SQS queue '" + printable(urlOrName, MAX_NAME) + "'", "calling", e);
     }
 
     static boolean isMissingCredentials(Throwable e) {

@@ -51,7 +51,8 @@ public final class QueueUrls {
 
     /** How error messages name the queue behind {@code logical}. */
     public String describe(String logical) {
-        return "SQS queue '" + name(logical) + "'";
+        // a replyTo is the sender's text: as long as it likes, newlines included, and this goes into logged errors
+        return "SQS queue '" + Failures.printable(name(logical), Failures.MAX_NAME) + "'";
     }
 
     public static boolean isUrl(String s) {
