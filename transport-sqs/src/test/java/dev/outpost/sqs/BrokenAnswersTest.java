@@ -72,4 +72,34 @@ class BrokenAnswersTest {
             assertThat(moved.get().messageAttributes().get(Attributes.REJECT_REASON).stringValue()).isEqualTo("unreadable");
         }
     }
+
+    /**
+     * A message without a receipt handle can be neither acked nor hidden nor released: delivered, its ack joined a
+     * delete batch the server refused whole, and the good message acked beside it came back to be run again. It is
+     * left out (the server still holds it), and the others' acks succeed.
+     */
+    @Test
+    void aMessageWithoutAReceiptHandleIsLeftOutAndTheOthersAreAcked() throws Exception {
+        String src = ElasticMq.createQueue(admin, "no-receipt-src", 30, Map.of());
+        admin.sendMessage(r -> r.queueUrl(src).messageBody("first")).join();
+        admin.sendMessage(r -> r.queueUrl(src).messageBody("second")).join();
+        InterceptingSqsClient client = new InterceptingSqsClient(admin);
+        client.nextReceive.set(r -> admin.receiveMessage(r.toBuilder().maxNumberOfMessages(10).waitTimeSeconds(2).build())
+                .thenApply(resp -> {
+                    List<Message> ms = new ArrayList<>(resp.messages());
+                    for (int i = 0; i < ms.size(); i++) {
+                        if (ms.get(i).body().equals("first")) {
+                            ms.set(i, ms.get(i).toBuilder().receiptHandle(null).build());
+                        }
+                    }
+                    return ReceiveMessageResponse.builder().messages(ms).build();
+                }));
+        try (SqsTransport t = SqsTransport.builder().sqsClient(client).queue("requests", src).build()) {
+            List<Delivery> got = t.receive("requests", 10, Duration.ofSeconds(2));
+            assertThat(got).extracting(d -> new String(d.message().body(), StandardCharsets.UTF_8)).containsExactly("second");
+            for (Delivery d : got) {
+                d.ack().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+    }
 }

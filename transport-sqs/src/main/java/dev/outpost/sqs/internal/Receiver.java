@@ -73,7 +73,7 @@ public final class Receiver {
             releaseWhenDone(call, url, source, due);
             throw e;
         }
-        List<software.amazon.awssdk.services.sqs.model.Message> messages = resp.messages();
+        List<software.amazon.awssdk.services.sqs.model.Message> messages = withReceipts(resp.messages(), source);
         if (messages.isEmpty()) {
             return List.of();
         }
@@ -111,6 +111,28 @@ public final class Receiver {
             }
         }
         return out;
+    }
+
+    /**
+     * The messages that carry a receipt handle. One without (SQS sends none such, a broken server or proxy might) can be
+     * neither acked, hidden nor released, and its entry would fail the whole batch call it joined, the others' entries
+     * with it: it is left out, and stays with the server.
+     */
+    private static List<software.amazon.awssdk.services.sqs.model.Message> withReceipts(
+            List<software.amazon.awssdk.services.sqs.model.Message> messages, String source) {
+        if (messages.stream().allMatch(m -> m.receiptHandle() != null && !m.receiptHandle().isEmpty())) {
+            return messages;
+        }
+        List<software.amazon.awssdk.services.sqs.model.Message> kept = new ArrayList<>(messages.size());
+        for (software.amazon.awssdk.services.sqs.model.Message m : messages) {
+            if (m.receiptHandle() != null && !m.receiptHandle().isEmpty()) {
+                kept.add(m);
+            } else {
+                log.warn("Message {} received on '{}' without a receipt handle is left out: it cannot be acked",
+                        Failures.printable(m.messageId(), 100), source);
+            }
+        }
+        return kept;
     }
 
     /** Undoes the framing; an offloaded body is fetched later, with the batch's other ones. */
@@ -159,6 +181,11 @@ public final class Receiver {
     private CompletableFuture<Void> release(List<software.amazon.awssdk.services.sqs.model.Message> messages, String url,
             String source) {
         CompletableFuture<Void> done = new CompletableFuture<>();
+        messages = withReceipts(messages, source);
+        if (messages.isEmpty()) {
+            done.complete(null);
+            return done;
+        }
         List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
             entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(BatchOperations.id(i))
