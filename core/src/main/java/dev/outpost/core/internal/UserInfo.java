@@ -1,17 +1,17 @@
 package dev.outpost.core.internal;
 
-import java.net.URI;
-import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Masks the user-info of URLs in a configuration value ({@code scheme://user:secret@host/…} →
- * {@code scheme://****@host/…}), also when the secret holds {@code /} or {@code @} unencoded
- * (which a pattern stopping at the first {@code /} or {@code @} shows in part). Each URL-like
- * token is parsed with {@link URI}; when it does not parse as a URL with plain user-info, or an
- * {@code @} appears anywhere after the scheme, everything from the scheme up to the last
- * {@code @} of the token is masked: a path with an {@code @} is masked too, which errs on the
+ * {@code scheme://****@host/…}), also when the secret holds {@code /}, {@code @}, {@code ,},
+ * {@code ;} or blanks unencoded. A URL's part of the value runs from its scheme to the next
+ * URL (a list of URLs is several parts), not to the next separator: a secret holding a separator
+ * showed what came before it. In each part everything from the scheme up to its last {@code @}
+ * is masked: a path, or a text after the URL, with an {@code @} is masked too, which errs on the
  * safe side.
  */
 public final class UserInfo {
@@ -25,35 +25,28 @@ public final class UserInfo {
         if (value == null || value.indexOf('@') < 0 || !value.contains("://")) {
             return value;
         }
+        List<Integer> urls = new ArrayList<>(); // where each token holding a scheme starts
         Matcher m = TOKEN.matcher(value);
-        StringBuilder out = new StringBuilder();
         while (m.find()) {
-            m.appendReplacement(out, Matcher.quoteReplacement(maskToken(m.group())));
+            if (m.group().contains("://")) {
+                urls.add(m.start());
+            }
         }
-        m.appendTail(out);
+        StringBuilder out = new StringBuilder(value.substring(0, urls.get(0)));
+        for (int i = 0; i < urls.size(); i++) {
+            int start = urls.get(i);
+            int end = i + 1 < urls.size() ? urls.get(i + 1) : value.length();
+            out.append(maskPart(value.substring(start, end)));
+        }
         return out.toString();
     }
 
-    private static String maskToken(String token) {
-        int scheme = token.indexOf("://");
-        if (scheme < 0) {
-            return token;
-        }
-        int authority = scheme + 3;
-        int lastAt = token.lastIndexOf('@');
+    private static String maskPart(String part) {
+        int authority = part.indexOf("://") + 3;
+        int lastAt = part.lastIndexOf('@');
         if (lastAt < authority) {
-            return token; // no '@' after the scheme: nothing to hide
+            return part; // no '@' after the scheme: nothing to hide
         }
-        try {
-            URI uri = new URI(token);
-            String info = uri.getRawUserInfo();
-            if (info != null && uri.getHost() != null && authority + info.length() == lastAt) {
-                return token.substring(0, authority) + MASK + token.substring(lastAt); // a plain URL with user-info
-            }
-        } catch (URISyntaxException e) {
-            // not a plain URL: an unencoded '/' or '@' in the secret, a jdbc: prefix…
-        }
-        // an '@' after the scheme that URI does not read as the end of the user-info: fail closed
-        return token.substring(0, authority) + MASK + token.substring(lastAt);
+        return part.substring(0, authority) + MASK + part.substring(lastAt);
     }
 }

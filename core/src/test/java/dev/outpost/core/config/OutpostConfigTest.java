@@ -297,6 +297,18 @@ class OutpostConfigTest {
     }
 
     @Test
+    void userInfoHoldingACommaASemicolonOrASpaceIsMaskedWhole() {
+        for (String secret : new String[] {"pa,55", "pa;55", "pa 55", "pa\t55"}) {
+            OutpostConfig c = OutpostConfig.builder().set("outpost.test.endpoint", "https://admin:" + secret + "@sqs.example/q").build();
+            assertThat(c.redacted()).containsEntry("outpost.test.endpoint", "https://****@sqs.example/q");
+            assertThat(c.toString()).doesNotContain("admin", secret);
+        }
+        // a list of URLs still masks each one alone
+        assertThat(OutpostConfig.builder().set("outpost.test.endpoint", "https://a:b,c@h1/q, https://h2/q;amqp://d:e f@h3")
+                .build().redacted()).containsEntry("outpost.test.endpoint", "https://****@h1/q, https://h2/q;amqp://****@h3");
+    }
+
+    @Test
     void durationsAcceptHumanAndIsoForms() {
         assertThat(ConfigSource.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
         assertThat(ConfigSource.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));
