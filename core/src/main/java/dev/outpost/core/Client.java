@@ -271,10 +271,10 @@ public final class Client implements AutoCloseable {
             terminated.complete(new ShutdownResult(true, List.of(), 0, Duration.ofNanos(System.nanoTime() - t0)));
             return terminated;
         }
-        threads.newThread(() -> {
+        dev.outpost.core.internal.ShutdownThread.start(threads, () -> {
             List<String> alive = threads.awaitTermination(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
             terminated.complete(new ShutdownResult(alive.isEmpty(), alive, 0, Duration.ofNanos(System.nanoTime() - t0)));
-        }, "shutdown").start();
+        });
         return terminated;
     }
 

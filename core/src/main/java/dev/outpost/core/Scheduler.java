@@ -16,6 +16,7 @@ import dev.outpost.core.internal.Deadlines;
 import dev.outpost.core.internal.Expiries;
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.core.internal.Hosts;
+import dev.outpost.core.internal.ShutdownThread;
 import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.core.json.JsonSchema;
@@ -165,8 +166,7 @@ public final class Scheduler implements AutoCloseable {
             finishShutdown(t0, List.of());
         } else {
             long wait = Expiries.nanos(interruptWait); // toNanos() overflowed in the thread: it died, the future never completed
-            threads.newThread(() -> finishShutdown(t0, threads.awaitTermination(t0 + wait)), "shutdown")
-                    .start();
+            ShutdownThread.start(threads, () -> finishShutdown(t0, threads.awaitTermination(t0 + wait)));
         }
         return terminated;
     }

@@ -203,7 +203,7 @@ public final class AuditLog implements AutoCloseable {
             terminated.complete(new ShutdownResult(true, List.of(), 0, Duration.ZERO));
             return terminated;
         }
-        Thread stopper = threads.newThread(() -> {
+        dev.outpost.core.internal.ShutdownThread.start(threads, () -> {
             List<String> alive = threads.awaitTermination(t0 + drainTimeout.toNanos());
             if (!alive.isEmpty()) {
                 t.interrupt();
@@ -213,8 +213,7 @@ public final class AuditLog implements AutoCloseable {
             closeSink();
             terminated.complete(new ShutdownResult(alive.isEmpty() && lost == 0, alive, 0,
                     Duration.ofNanos(System.nanoTime() - t0)));
-        }, "shutdown");
-        stopper.start();
+        });
         return terminated;
     }
 

@@ -314,7 +314,7 @@ public final class WorkerEngine {
         if (!state.compareAndSet(WorkerStatus.State.RUNNING, WorkerStatus.State.STOPPING)) {
             return terminated;
         }
-        threads.newThread(() -> drain(t0, handedBackBefore), "shutdown").start();
+        ShutdownThread.start(threads, () -> drain(t0, handedBackBefore));
         return terminated;
     }
 

@@ -180,15 +180,13 @@ public final class Lifecycle {
             List<String> alive = threads.awaitTermination(t0 + grace.toNanos());
             mine.complete(new ShutdownResult(clean && alive.isEmpty(), alive, 0, Duration.ofNanos(System.nanoTime() - t0)));
         };
-        Thread runner;
         try {
-            runner = threads.newThread(stop, "shutdown");
+            Thread runner = threads.newThread(stop, "shutdown");
             threads.forget(runner);
+            runner.start(); // fails when the process has no threads left: the stop runs here all the same
         } catch (RuntimeException | Error e) {
             stop.run();
-            return mine;
         }
-        runner.start();
         return mine;
     }
 
