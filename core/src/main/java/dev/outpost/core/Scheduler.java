@@ -211,7 +211,7 @@ public final class Scheduler implements AutoCloseable {
                         long current = (now - r.gridStart) / r.period;
                         r.skipped.addAndGet(current - r.tick);
                         if (r.busy.compareAndSet(false, true)) {
-                            executor.execute(r);
+                            handOver(r);
                         } else {
                             r.skipped.incrementAndGet();
                         }
@@ -235,6 +235,19 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /** Starts {@code r}'s run; a thread factory that fails loses this tick (skipped), not the job (left busy for ever). */
+    private void handOver(Running r) {
+        try {
+            executor.execute(r);
+        } catch (RuntimeException | Error e) {
+            r.busy.set(false);
+            r.skipped.incrementAndGet();
+            if (state.get() == State.RUNNING) {
+                log.warn("scheduler: job {} could not start its run: {}", r.job.collector().name(), e.toString());
+            }
+        }
+    }
+
     private final class Running implements Runnable {
         final Job job;
         final CollectorEntry entry;
@@ -244,7 +257,7 @@ public final class Scheduler implements AutoCloseable {
         final AtomicLong failures = new AtomicLong();
         final AtomicLong skipped = new AtomicLong();
         final AtomicBoolean publishing = new AtomicBoolean();
-        final java.util.concurrent.atomic.AtomicReference<byte[]> waiting = new java.util.concurrent.atomic.AtomicReference<>();
+        final AtomicReference<byte[]> waiting = new AtomicReference<>();
         volatile Instant lastRun;
         long gridStart;
         long tick;
@@ -302,8 +315,8 @@ public final class Scheduler implements AutoCloseable {
             Instant started = clock.instant();
             lastRun = started;
             runs.incrementAndGet();
-            CollectorRunner.Outcome outcome = runner.run(entry, request, Optional.empty(), 1, deadline(started, job.timeout()),
-                    p -> {});
+            CollectorRunner.Outcome outcome = runner.run(entry, request, Optional.empty(), 1,
+                    Expiries.instantAfter(started, job.timeout()), p -> {});
             Response response;
             if (outcome instanceof CollectorRunner.Ok ok) {
                 response = Response.ok(request, ok.result(), workerId, 1, started, clock.instant());
@@ -322,15 +335,6 @@ public final class Scheduler implements AutoCloseable {
                         started, clock.instant()), Optional.empty());
             }
             return body;
-        }
-    }
-
-    /** {@code started + timeout}, Instant.MAX past it. */
-    private static Instant deadline(Instant started, Duration timeout) {
-        try {
-            return started.plus(timeout);
-        } catch (java.time.DateTimeException | ArithmeticException e) {
-            return Instant.MAX;
         }
     }
 

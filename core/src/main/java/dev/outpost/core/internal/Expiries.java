@@ -23,6 +23,15 @@ public final class Expiries {
         return d.compareTo(CENTURY) > 0 ? CENTURY.toNanos() : d.toNanos();
     }
 
+    /** {@code start + d}, or {@link java.time.Instant#MAX} past it: a scheduled job's timeout may be centuries. */
+    public static java.time.Instant instantAfter(java.time.Instant start, java.time.Duration d) {
+        try {
+            return start.plus(d);
+        } catch (java.time.DateTimeException | ArithmeticException e) {
+            return java.time.Instant.MAX;
+        }
+    }
+
     /** Runs {@code action} at the first sweep after {@code afterNanos} from now, unless {@linkplain Expiry#cancel cancelled}. */
     public Expiry add(long afterNanos, Runnable action) {
         Expiry e = new Expiry(this, ticker.getAsLong() + afterNanos, sequence.incrementAndGet(), action);
