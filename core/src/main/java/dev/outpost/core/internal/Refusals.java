@@ -43,7 +43,7 @@ final class Refusals {
             return java.util.Optional.of(line);
         }
         r.suppressed.incrementAndGet();
-        log.debug("worker {} refused a request ({}): {}", workerId, reason.code(), detail);
+        log.debug("worker {} refused a request ({}): {}", workerId, reason.code(), Finisher.truncate(detail));
         return java.util.Optional.empty();
     }
 
@@ -53,7 +53,7 @@ final class Refusals {
      */
     void recordQuietly(RejectReason reason, String detail) {
         byReason.computeIfAbsent(reason.code(), k -> new Reason(ticker.getAsLong() - INTERVAL_NANOS)).count.increment();
-        log.debug("worker {} quietly refused a request ({}): {}", workerId, reason.code(), detail);
+        log.debug("worker {} quietly refused a request ({}): {}", workerId, reason.code(), Finisher.truncate(detail));
     }
 
     /** Refusals so far by reason code. */
