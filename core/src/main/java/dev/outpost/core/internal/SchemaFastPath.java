@@ -175,7 +175,13 @@ public final class SchemaFastPath {
                     } catch (PatternSyntaxException ex) {
                         throw new Unsupported();
                     }
-                    checks.add(n -> !n.isTextual() || p.matcher(n.textValue()).find());
+                    checks.add(n -> {
+                        try {
+                            return !n.isTextual() || SchemaRegex.find(p, n.textValue());
+                        } catch (SchemaRegex.TooCostly costly) {
+                            return false; // not certainly valid: everit decides, and words the refusal
+                        }
+                    });
                 }
                 case "format" -> {
                     if (!"date-time".equals(v.asText())) {

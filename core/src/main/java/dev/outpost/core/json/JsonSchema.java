@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.core.internal.OrgJson;
 import dev.outpost.core.internal.Rfc3339;
 import dev.outpost.core.internal.SchemaFastPath;
+import dev.outpost.core.internal.SchemaRegex;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -55,6 +56,7 @@ public final class JsonSchema {
                     .draftV7Support()
                     .enableOverrideOfBuiltInFormatValidators()
                     .addFormatValidator(new Rfc3339())
+                    .regexpFactory(new SchemaRegex())
                     .useDefaults(false)
                     .schemaJson(OrgJson.convert(schema))
                     .build()
@@ -101,6 +103,8 @@ public final class JsonSchema {
             List<String> out = new ArrayList<>();
             collect(e, out);
             return out;
+        } catch (SchemaRegex.TooCostly e) { // a value crafted to make a pattern backtrack: refused, not run for hours
+            return List.of("#: " + e.getMessage());
         }
     }
 
