@@ -273,9 +273,9 @@ public final class OutpostConfig implements ConfigSource {
             String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
             FileBasedConfiguration config;
             if (name.endsWith(".yaml") || name.endsWith(".yml")) {
-                config = new YAMLConfiguration();
+                config = new StrictYaml();
             } else if (name.endsWith(".json")) {
-                config = new JSONConfiguration();
+                config = new StrictJson();
             } else if (name.endsWith(".properties")) {
                 config = new PropertiesConfiguration();
             } else {
@@ -314,6 +314,11 @@ public final class OutpostConfig implements ConfigSource {
             for (Iterator<String> it = config.getKeys(); it.hasNext(); ) {
                 String key = it.next();
                 List<Object> list = config.getList(Object.class, key, List.of());
+                // a properties file has no lists: a key repeated is one given twice, which Commons joins into a list
+                if (config instanceof PropertiesConfiguration && list.size() > 1) {
+                    problems.add(twice(file, which, "the key " + key + " is given " + (list.size() == 2 ? "twice" : list.size() + " times")));
+                    return Map.of();
+                }
                 StringBuilder joined = new StringBuilder();
                 for (Object o : list) {
                     if (joined.length() > 0) {
@@ -322,9 +327,68 @@ public final class OutpostConfig implements ConfigSource {
                     joined.append(o);
                 }
                 // Commons Configuration doubles a dot inside a YAML/JSON key ("http.request": ...) to escape it
-                out.put(key.replace("..", "."), joined.toString());
+                if (out.put(key.replace("..", "."), joined.toString()) != null) { // nested and dotted: the same key
+                    problems.add(twice(file, which, "the key " + key.replace("..", ".") + " is given twice (nested and dotted)"));
+                    return Map.of();
+                }
             }
             return out;
+        }
+    }
+
+    private static ConfigException.Problem twice(Path file, String which, String what) {
+        return new ConfigException.Problem(file.toString(), "the " + which + " configuration file is ambiguous: " + what
+                + "; which value was meant?");
+    }
+
+    /** YAML refusing a key given twice in one mapping (SnakeYAML keeps the last by default). */
+    private static final class StrictYaml extends YAMLConfiguration {
+        private static org.yaml.snakeyaml.LoaderOptions options() {
+            org.yaml.snakeyaml.LoaderOptions o = new org.yaml.snakeyaml.LoaderOptions();
+            o.setAllowDuplicateKeys(false);
+            return o;
+        }
+
+        @Override
+        public void read(InputStream in) throws ConfigurationException {
+            read(in, options());
+        }
+
+        @Override
+        public void read(java.io.Reader in) throws ConfigurationException {
+            read(in, options());
+        }
+    }
+
+    /** JSON refusing a key given twice in one object (the parser behind it keeps the last). */
+    private static final class StrictJson extends JSONConfiguration {
+        private static final com.fasterxml.jackson.core.JsonFactory STRICT = com.fasterxml.jackson.core.JsonFactory.builder()
+                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+        @Override
+        public void read(InputStream in) throws ConfigurationException {
+            byte[] bytes;
+            try {
+                bytes = in.readAllBytes(); // at most MAX_FILE_BYTES: checked before
+                try (com.fasterxml.jackson.core.JsonParser p = STRICT.createParser(bytes)) {
+                    while (p.nextToken() != null) {
+                        p.skipChildren();
+                    }
+                }
+            } catch (IOException e) {
+                throw new ConfigurationException(e);
+            }
+            super.read(new java.io.ByteArrayInputStream(bytes));
+        }
+
+        @Override
+        public void read(java.io.Reader in) throws ConfigurationException {
+            try {
+                read(new java.io.ByteArrayInputStream(new java.io.BufferedReader(in).lines().collect(java.util.stream.Collectors
+                        .joining("\n")).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            } catch (UncheckedIOException e) {
+                throw new ConfigurationException(e.getCause());
+            }
         }
     }
 
@@ -333,6 +397,15 @@ public final class OutpostConfig implements ConfigSource {
      * offending text, which may be a {@code secret:} value.
      */
     private static String parseProblem(Throwable e) {
+        if (e instanceof org.yaml.snakeyaml.constructor.DuplicateKeyException d && d.getProblemMark() != null) {
+            return "line " + (d.getProblemMark().getLine() + 1) + ", column " + (d.getProblemMark().getColumn() + 1)
+                    + ": a key given twice (which value was meant?)";
+        }
+        if (e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
+                && String.valueOf(j.getOriginalMessage()).startsWith("Duplicate field")) {
+            return "line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr()
+                    + ": a key given twice (which value was meant?)";
+        }
         if (e instanceof org.yaml.snakeyaml.error.MarkedYAMLException y && y.getProblemMark() != null) {
             return "line " + (y.getProblemMark().getLine() + 1) + ", column " + (y.getProblemMark().getColumn() + 1)
                     + ": not valid YAML";
