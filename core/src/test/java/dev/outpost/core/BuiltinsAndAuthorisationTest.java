@@ -85,6 +85,28 @@ class BuiltinsAndAuthorisationTest {
     }
 
     @Test
+    void configMasksUserInfoInTheWorkersOwnKeysToo() throws Exception {
+        // the worker's own keys show the values it runs with: they replaced the masked ones with the raw text
+        OutpostConfig config = OutpostConfig.builder()
+                .set("outpost.worker.requests", "jobs")
+                .set("outpost.worker.dead-letter", "https://dlq:hunter2@mq.example/dead")
+                .set("outpost.collectors.allow", "outpost.*")
+                .build();
+        Codec ops = new TrustingCodec(Sender.of("k1", "ops"));
+        try (InMemoryTransport transport = InMemoryTransport.create();
+                Worker worker = Worker.builder(transport).configure(config).codec(ops).pollWait(Duration.ofMillis(50))
+                        .responses("https://out:pa55@mq.example/responses")
+                        .build().start();
+                Client client = Client.builder(transport).requests("jobs").codec(ops).pollWait(Duration.ofMillis(50))
+                        .build().start()) {
+            JsonNode cfg = call(client, "outpost.config").result().orElseThrow();
+            assertThat(cfg.get("outpost.worker.dead-letter").asText()).isEqualTo("https://****@mq.example/dead");
+            assertThat(cfg.get("outpost.worker.responses").asText()).isEqualTo("https://****@mq.example/responses");
+            assertThat(cfg.toString()).doesNotContain("hunter2", "pa55");
+        }
+    }
+
+    @Test
     void withoutAnAllowListOnlyCollectorsRegisteredInCodeAndTheSafeBuiltInsRun() throws Exception {
         try (InMemoryTransport transport = InMemoryTransport.create();
                 Worker worker = Worker.builder(transport).pollWait(Duration.ofMillis(50))

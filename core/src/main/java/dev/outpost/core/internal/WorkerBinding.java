@@ -336,8 +336,10 @@ public final class WorkerBinding {
                 c.keys().forEach(k -> out.put(k, ConfigKeys.get().isShowable(k) ? UserInfo.mask(c.string(k).orElse("")) : "****"));
             }
         });
-        out.putAll(asText());
-        out.put(ID, id);
+        // what the worker runs with replaces what was configured, and is shown the same way: masked, or not at all
+        ConfigKeys keys = ConfigKeys.get();
+        asText().forEach((k, v) -> out.put(k, keys.isShowable(k) ? UserInfo.mask(v) : "****"));
+        out.put(ID, keys.isShowable(ID) ? UserInfo.mask(id) : "****");
         return Map.copyOf(out);
     }
 
