@@ -47,7 +47,12 @@ public interface ConfigSource {
     default Optional<Integer> intValue(String key) {
         return string(key).map(v -> {
             try {
-                return Integer.parseInt(v.trim());
+                String t = v.trim();
+                // Integer.parseInt also reads other scripts' digits ("١٠٠" is 100): a duration's \d reads ASCII only
+                if (!DurationForm.ASCII_INTEGER.matcher(t).matches()) {
+                    throw new NumberFormatException();
+                }
+                return Integer.parseInt(t);
             } catch (NumberFormatException e) {
                 throw ConfigException.of(key, "'" + v + "' is not an integer" + from(key));
             }
@@ -145,9 +150,10 @@ public interface ConfigSource {
     }
 }
 
-/** The short duration form, compiled once. */
+/** The short duration form and the integer form (ASCII digits), compiled once. */
 final class DurationForm {
     static final java.util.regex.Pattern SIMPLE = java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+    static final java.util.regex.Pattern ASCII_INTEGER = java.util.regex.Pattern.compile("[+-]?[0-9]+");
 
     private DurationForm() {}
 }

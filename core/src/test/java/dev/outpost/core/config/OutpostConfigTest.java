@@ -309,6 +309,20 @@ class OutpostConfigTest {
     }
 
     @Test
+    void anIntegerIsWrittenInAsciiDigitsAsADurationIs() {
+        // Integer.parseInt reads Arabic-Indic, Devanagari, fullwidth digits...: "١٠٠" was 100, while "١٠٠s" was refused
+        for (String odd : new String[] {"\u0661\u0660\u0660", "\u0967", "\uff13", "1\u0660"}) {
+            OutpostConfig c = OutpostConfig.builder().set("outpost.worker.max-attempts", odd).build();
+            assertThatThrownBy(() -> c.intValue("outpost.worker.max-attempts")).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("not an integer");
+        }
+        OutpostConfig c = OutpostConfig.builder().set("outpost.worker.max-attempts", " 7 ").set("outpost.worker.concurrency", "-3")
+                .build();
+        assertThat(c.intValue("outpost.worker.max-attempts")).hasValue(7);
+        assertThat(c.intValue("outpost.worker.concurrency")).hasValue(-3);
+    }
+
+    @Test
     void durationsAcceptHumanAndIsoForms() {
         assertThat(ConfigSource.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
         assertThat(ConfigSource.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));
