@@ -342,7 +342,7 @@ public final class Scheduler implements AutoCloseable {
      * One scheduled collector.
      *
      * @param collector what runs
-     * @param period the time between the starts of two runs
+     * @param period the time between the starts of two runs, at least 1 ms
      * @param destination where each run's response is published
      * @param params the params each run gets (valid against the collector's schema); a copy
      * @param target the target each run reports; empty for this host's worker id
@@ -354,7 +354,7 @@ public final class Scheduler implements AutoCloseable {
         /** Validates and copies the components. */
         public Job {
             Objects.requireNonNull(collector, "collector");
-            Checks.positive(period, "period");
+            Checks.atLeast(period, Duration.ofMillis(1), "period"); // shorter: the timer spun on a core
             Checks.text(destination, "destination");
             Objects.requireNonNull(params, "params");
             Objects.requireNonNull(target, "target");

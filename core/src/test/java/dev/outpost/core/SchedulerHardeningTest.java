@@ -42,4 +42,19 @@ class SchedulerHardeningTest {
             assertThat(s.status().get(0).runs()).isPositive();
         }
     }
+
+    @Test
+    void aPeriodShorterThanAMillisecondIsRefusedAtBuild() {
+        // the timer waits until the next tick: a nanosecond's period had it spin on a core for as long as a run lasted
+        for (Duration tiny : new Duration[] {Duration.ofNanos(1), Duration.ofNanos(999_999)}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Scheduler.Job.every(tiny, Collectors.of("_tick", (r, c) -> 1),
+                    "records")).isInstanceOfSatisfying(dev.outpost.ConfigException.class, e -> assertThat(e.problems())
+                            .singleElement().satisfies(p -> {
+                                assertThat(p.key()).isEqualTo("period");
+                                assertThat(p.message()).contains("at least 1ms");
+                            }));
+        }
+        assertThat(Scheduler.Job.every(Duration.ofMillis(1), Collectors.of("_tick", (r, c) -> 1), "records").period())
+                .isEqualTo(Duration.ofMillis(1));
+    }
 }

@@ -34,6 +34,15 @@ public final class Checks {
         return value;
     }
 
+    /** {@code value} if it is at least {@code min} (written as 1ms, 5s... in the message). */
+    public static Duration atLeast(Duration value, Duration min, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.compareTo(min) < 0) {
+            throw ConfigException.of(name, "must be at least " + min.toMillis() + "ms, was " + value);
+        }
+        return value;
+    }
+
     public static Duration nonNegative(Duration value, String name) {
         Objects.requireNonNull(value, name);
         if (value.isNegative()) {
