@@ -105,6 +105,8 @@ public final class JsonSchema {
             return out;
         } catch (SchemaRegex.TooCostly e) { // a value crafted to make a pattern backtrack: refused, not run for hours
             return List.of("#: " + e.getMessage());
+        } catch (StackOverflowError e) { // $refs that lead only to each other: everit follows them until the stack ends
+            return List.of("#: the schema's $refs lead to each other without end: it cannot accept any document");
         }
     }
 
