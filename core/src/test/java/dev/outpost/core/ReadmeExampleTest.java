@@ -36,6 +36,14 @@ class ReadmeExampleTest {
             files.put(m.group(1), m.group(2));
         }
         assertThat(files).containsKey("Payments");
+        // before: the example imported the in-memory transport, and nothing on the page said to add it
+        String readme = Files.readString(Path.of("README.md"));
+        String before = readme.substring(Math.max(0, readme.indexOf("// File: Payments.java") - 600),
+                readme.indexOf("// File: Payments.java"));
+        if (files.get("Payments").contains("import dev.outpost.inmemory.")) {
+            assertThat(before).as("the paragraph before Payments.java names every artifact it needs beyond outpost-core")
+                    .contains("`outpost-transport-inmemory`");
+        }
         Path source = dir.resolve("Payments.java");
         Files.writeString(source, files.get("Payments"));
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
