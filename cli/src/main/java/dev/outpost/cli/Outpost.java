@@ -183,6 +183,9 @@ public final class Outpost implements Runnable {
 
     /** How to get a command's help: picocli's help command goes one level deep ("help kv put" shows kv's). */
     static String helpCommand(String path) {
+        if (path.isEmpty()) {
+            return "outpost help";
+        }
         return path.contains(" ") ? "outpost " + path + " --help" : "outpost help " + path;
     }
 
@@ -355,6 +358,55 @@ public final class Outpost implements Runnable {
             }
             return "-D takes KEY=VALUE: no '=' after '" + v.substring(0, end) + "' (the rest is not printed)";
         }
-        return e.getMessage();
+        return unknownCommand(e).map(Outpost::unknownCommandMessage).orElseGet(e::getMessage);
+    }
+
+    /** The name of a command that does not exist, from {@code outpost NAME} or {@code outpost help NAME}. */
+    private static java.util.Optional<String> unknownCommand(CommandLine.ParameterException e) {
+        if (e.getCommandLine().getParent() != null) {
+            return java.util.Optional.empty();
+        }
+        if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+                && !u.getUnmatched().get(0).startsWith("-")) {
+            return java.util.Optional.of(u.getUnmatched().get(0));
+        }
+        String m = e.getMessage();
+        return m != null && m.startsWith("Unknown subcommand '") && e.getValue() != null
+                ? java.util.Optional.of(e.getValue()) : java.util.Optional.empty();
+    }
+
+    private static String unknownCommandMessage(String name) {
+        String nearest = null;
+        int best = 3; // further than two edits is another word, not a typo
+        for (String command : COMMANDS.keySet()) {
+            int d = editDistance(name, command);
+            if (d < best) {
+                best = d;
+                nearest = command;
+            }
+        }
+        return "unknown command '" + name + "'" + (nearest == null ? " (outpost help lists them)" : "; did you mean '" + nearest + "'?");
+    }
+
+    private static int editDistance(String a, String b) {
+        if (Math.abs(a.length() - b.length()) > 2 || a.length() > 64) {
+            return Integer.MAX_VALUE;
+        }
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 }

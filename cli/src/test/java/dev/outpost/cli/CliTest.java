@@ -52,6 +52,18 @@ class CliTest {
     }
 
     @Test
+    void aMisspelledCommandIsNamedWithTheNearestOneAndAHintThatRuns() {
+        // before: "Unmatched argument at index 0: 'colectors'" and "hint: outpost help " (no command: a dangling space)
+        for (String[] args : List.of(new String[] {"colectors", "--demo"}, new String[] {"help", "colectors"})) {
+            Run r = run(args);
+            assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err()).as(String.join(" ", args)).contains("unknown command 'colectors'")
+                    .contains("did you mean 'collectors'?");
+            assertThat(r.err().lines().toList()).as(String.join(" ", args)).contains("hint: outpost help");
+        }
+    }
+
+    @Test
     void commandsWithoutADemoFleetRefuseDemoInsteadOfAskingForATransport() {
         for (String[] args : List.of(new String[] {"worker", "--demo"}, new String[] {"broker", "--demo"},
                 new String[] {"record-store", "--demo"}, new String[] {"host-agent", "--demo"},
