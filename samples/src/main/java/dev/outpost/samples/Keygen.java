@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * Makes and inspects keys for the sealed codec.
  *
  * <pre>
- * Keygen [--dir DIR] NAME   writes DIR/NAME.key (owner-only) and DIR/NAME.pub; DIR defaults to ~/.outpost/keys
+ * Keygen [--dir DIR] NAME   (or NAME --dir DIR, as outpost keygen takes it) writes DIR/NAME.key (owner-only) and DIR/NAME.pub; DIR defaults to ~/.outpost/keys
  *                           (created owner-only); never overwrites a key; prints the key id and the known-senders line
  * Keygen --show FILE...     prints the key id of a .key or .pub file, or of every sender in a known-senders file
  * </pre>
@@ -52,6 +52,9 @@ public final class Keygen {
             if (args.length == 3 && args[0].equals("--dir")) {
                 dir = Path.of(args[1]);
                 at = 2;
+            } else if (args.length == 3 && args[1].equals("--dir")) { // outpost keygen's order: NAME --dir DIR
+                dir = Path.of(args[2]);
+                args = new String[] {args[0]};
             }
             if (args.length != at + 1 || !NAME.matcher(args[at]).matches()) {
                 err.println(USAGE);

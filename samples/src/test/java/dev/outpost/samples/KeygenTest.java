@@ -44,6 +44,15 @@ class KeygenTest {
     }
 
     @Test
+    void takesDirAfterTheNameAsOutpostKeygenDoes() throws Exception {
+        // before: "worker --dir DIR" (outpost keygen's order) printed the usage and wrote nothing
+        Path dir = home.resolve("after");
+        assertThat(keygen("worker", "--dir", dir.toString())).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(dir.resolve("worker.key")).exists();
+        assertThat(dir.resolve("worker.pub")).exists();
+    }
+
+    @Test
     void neverOverwritesAKey() throws Exception {
         Path dir = home.resolve("keys");
         assertThat(keygen("--dir", dir.toString(), "ops")).isZero();
