@@ -5,35 +5,56 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.outpost.Json;
 import dev.outpost.core.Client;
 import dev.outpost.inmemory.InMemoryTransport;
-import dev.outpost.spi.RegistryEntry;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's examples, compiled and run (paths, addresses and secrets adapted to a test). */
+/** The README's examples: KvExample compiled and run as printed, the others run here (paths, addresses and secrets adapted to a test). */
 class ReadmeExamplesTest {
     @TempDir
     Path dir;
 
+    /** Compiled and run exactly as printed: before, it was statements without a class, which compile nowhere. */
     @Test
-    void sqliteRegistry() {
-        try (SqliteRegistry kv = SqliteRegistry.builder(dir.resolve("kv.db"))
-                .backups(dir.resolve("kv-backups"))
-                .build().start()) {
-            RegistryEntry e = kv.register("svc/billing", Json.parse("{\"queue\":\"billing-requests\"}"),
-                    Optional.of(Duration.ofMinutes(1)));
-            kv.replace("svc/billing", e.value(), e.version(), Optional.of(Duration.ofMinutes(1)));
-            kv.update("svc/billing", Json.parse("{\"healthy\":true}"));
-            kv.watch("svc/", change -> System.out.println(change.key() + (change.deleted() ? " gone" : " v" + change.version())));
-            kv.list("svc/").forEach(x -> System.out.println(x.key() + " = " + x.value()));
-            assertThat(kv.get("svc/billing").orElseThrow().version()).isEqualTo(3);
-            kv.delete("svc/billing");
+    void sqliteRegistryIsACompleteProgram() throws Exception {
+        Matcher m = Pattern.compile("```java\\n// File: KvExample\\.java\\n(.*?)```", Pattern.DOTALL)
+                .matcher(Files.readString(Path.of("README.md")));
+        assertThat(m.find()).as("README.md has the complete KvExample.java").isTrue();
+        Path classes = Files.createDirectory(dir.resolve("classes"));
+        Path source = classes.resolve("KvExample.java");
+        Files.writeString(source, m.group(1));
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        int rc = ToolProvider.getSystemJavaCompiler().run(null, errors, errors, "-d", classes.toString(), "-proc:none",
+                "-cp", cp.replace(File.pathSeparator + File.pathSeparator, File.pathSeparator), source.toString());
+        assertThat(rc).as(errors.toString(StandardCharsets.UTF_8)).isZero();
+        PrintStream original = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            loader.loadClass("KvExample").getMethod("main", String[].class)
+                    .invoke(null, (Object) new String[] {dir.resolve("kv-data").toString()});
+        } finally {
+            System.setOut(original);
         }
+        assertThat(out.toString(StandardCharsets.UTF_8).lines())
+                .contains("svc/billing = {\"queue\":\"billing-requests\",\"healthy\":true}");
+        assertThat(dir.resolve("kv-data/kv.db")).exists();
     }
 
     @Test
