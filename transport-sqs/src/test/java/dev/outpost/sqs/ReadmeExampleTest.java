@@ -106,6 +106,12 @@ class ReadmeExampleTest {
         String block = source.substring(source.indexOf("// README:begin\n") + "// README:begin\n".length(),
                 source.indexOf("        // README:end"));
         String dedented = block.lines().map(l -> l.length() >= 8 ? l.substring(8) : l.strip()).collect(Collectors.joining("\n"));
-        assertThat(Files.readString(Path.of("README.md"))).contains(dedented);
+        String readme = Files.readString(Path.of("README.md"));
+        assertThat(readme).contains(dedented);
+        // before: the text named only `SqsAsyncClient sqs`, and the pasted code did not compile for want of clientName
+        String before = readme.substring(0, readme.indexOf(dedented));
+        String intro = before.substring(before.lastIndexOf("## A worker and a client over SQS"));
+        assertThat(intro).as("the text before the example names what it uses and does not declare")
+                .contains("`SqsAsyncClient sqs`").contains("`String clientName`");
     }
 }
