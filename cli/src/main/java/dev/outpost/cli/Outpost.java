@@ -277,6 +277,10 @@ public final class Outpost implements Runnable {
             return java.util.Optional.of("nothing was changed: keys and senders are never overwritten; choose another NAME,"
                     + " --dir or --out, or outpost senders revoke the listed one first");
         }
+        if (t instanceof KeyFileException && t.getCause() instanceof java.nio.file.NoSuchFileException) {
+            return java.util.Optional.of("outpost keygen NAME makes a key pair; outpost senders add KEY --name NAME --file FILE"
+                    + " creates a known-senders file");
+        }
         if (t instanceof KeyFileException) {
             return java.util.Optional.of("check the file named above: keys and known-senders files must be owner-only");
         }

@@ -34,6 +34,14 @@ final class SendersCommand {
         Path file;
     }
 
+    /** The file, read; one that is not there is said so plainly (the reader's text names its exception class). */
+    static KnownSenders existing(Path file) {
+        if (Files.notExists(file)) {
+            throw new KeyFileException(file, "no such file", new java.nio.file.NoSuchFileException(file.toString()));
+        }
+        return KnownSenders.load(file);
+    }
+
     static List<String> lines(Path file) {
         try {
             return Files.exists(file) ? new ArrayList<>(Files.readAllLines(file)) : new ArrayList<>();
@@ -100,7 +108,7 @@ final class SendersCommand {
             NaclPublicKey k = key(spec, key);
             List<String> lines = lines(target.file);
             if (Files.exists(target.file)) {
-                KnownSenders current = KnownSenders.load(target.file);
+                KnownSenders current = existing(target.file);
                 if (current.find(k).isPresent()) {
                     throw new AlreadyThereException(target.file, "already lists key " + k.keyIdHex() + " (revoke it first to change it)");
                 }
@@ -130,7 +138,7 @@ final class SendersCommand {
 
         @Override
         public Integer call() throws Exception {
-            KnownSenders current = KnownSenders.load(target.file);
+            KnownSenders current = existing(target.file);
             List<KnownSender> matches = current.all().stream().filter(s -> s.name().equals(who)
                     || s.key().keyIdHex().equalsIgnoreCase(who) || s.key().base64().equals(who)
                     || (who.endsWith(".pub") && Files.isRegularFile(Path.of(who)) && s.key().equals(KeyFiles.readPublicKey(Path.of(who)))))
@@ -162,7 +170,7 @@ final class SendersCommand {
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
-            KnownSenders.load(target.file).all().stream().sorted(Comparator.comparing(KnownSender::name)).forEach(s ->
+            existing(target.file).all().stream().sorted(Comparator.comparing(KnownSender::name)).forEach(s ->
                     out.println(s.key().keyIdHex() + "  " + s.name() + "  "
                             + s.collectors().map(c -> String.join(",", c.stream().sorted().toList())).orElse("*")
                             + "  " + s.key().base64()));

@@ -64,6 +64,19 @@ class CliTest {
     }
 
     @Test
+    void listingOrRevokingFromAKnownSendersFileThatIsNotThereSaysHowToMakeOne(@TempDir Path dir) {
+        // before: "cannot read: java.nio.file.NoSuchFileException: …" and a hint about owner-only permissions
+        String file = dir.resolve("known_senders").toString();
+        for (String[] args : List.of(new String[] {"senders", "list", "--file", file},
+                new String[] {"senders", "revoke", "ops", "--file", file})) {
+            Run r = run(args);
+            assertThat(r.code()).isEqualTo(ExitCodes.IO_ERROR);
+            assertThat(r.err()).as(String.join(" ", args)).contains(file + ": no such file")
+                    .doesNotContain("NoSuchFileException").contains("outpost senders add KEY --name NAME --file FILE creates a known-senders file");
+        }
+    }
+
+    @Test
     void commandsWithoutADemoFleetRefuseDemoInsteadOfAskingForATransport() {
         for (String[] args : List.of(new String[] {"worker", "--demo"}, new String[] {"broker", "--demo"},
                 new String[] {"record-store", "--demo"}, new String[] {"host-agent", "--demo"},
