@@ -134,6 +134,9 @@ final class Output {
                     + (missing.isEmpty() ? "" : "; no answer from " + printable(String.join(", ", missing))));
         } else if (!missing.isEmpty()) {
             err.println("no answer from " + printable(String.join(", ", missing)));
+        } else if (answered < expected && expected > 1) {
+            // the exit code says fewer answered than expected: off a terminal nothing else would
+            err.println(answered + " of " + expected + " expected answered, " + failed + " failed");
         }
         out.flush();
         if (answered == 0) {

@@ -77,6 +77,17 @@ class CliTest {
     }
 
     @Test
+    void aBroadcastThatGotFewerAnswersThanExpectedSaysSoInEveryFormat() {
+        // before: off a terminal (text, jsonl, csv) it exited 1 with nothing on stderr to say why
+        for (String format : List.of("text", "jsonl", "csv", "json")) {
+            Run r = run("broadcast", "demo.uptime", "--demo", "--expect", "7", "--deadline", "1s", "-f", format);
+            assertThat(r.code()).as(format + ": " + r.err()).isEqualTo(ExitCodes.SOME_FAILED);
+            assertThat(r.err()).as(format).contains("5 of 7 expected answered");
+            assertThat(r.out()).as(format + ": the answers stay on stdout, alone").doesNotContain("expected answered");
+        }
+    }
+
+    @Test
     void commandsWithoutADemoFleetRefuseDemoInsteadOfAskingForATransport() {
         for (String[] args : List.of(new String[] {"worker", "--demo"}, new String[] {"broker", "--demo"},
                 new String[] {"record-store", "--demo"}, new String[] {"host-agent", "--demo"},
