@@ -92,15 +92,15 @@ class KvCommandTest {
 
     @Test
     void aStoredKeyCannotDriveTheTerminalEither() {
-        // keys refuse C0 controls but not C1 or bidirectional characters: any writer of the namespace can store one,
-        // and list, get and watch printed it as it was in text and table formats
-        String hostile = "svc/a\u009B2J\u202Eexe.txt";
+        // keys refuse C0 and (since e3187fa5) C1 controls, but not bidirectional characters: any writer of the namespace
+        // can store one, and list, get and watch printed it as it was in text and table formats
+        String hostile = "svc/a\u202Eexe.txt";
         assertThat(kv("put", hostile, "{}").code()).isZero();
         for (String format : new String[] {"text", "table", "csv"}) {
             for (String[] args : new String[][] {{"list", "svc/", "-f", format}, {"get", hostile, "-f", format}}) {
                 CliTest.Run got = kv(args);
                 assertThat(got.code()).as(String.join(" ", args)).isZero();
-                assertThat(got.out()).as(String.join(" ", args)).contains("svc/a").doesNotContain("\u009B", "\u202E");
+                assertThat(got.out()).as(String.join(" ", args)).contains("svc/a").doesNotContain("\u202E");
             }
         }
     }
