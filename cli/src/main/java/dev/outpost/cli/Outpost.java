@@ -380,37 +380,9 @@ public final class Outpost implements Runnable {
     }
 
     private static String unknownCommandMessage(String name) {
-        String nearest = null;
-        int best = 3; // further than two edits is another word, not a typo
-        for (String command : COMMANDS.keySet()) {
-            int d = editDistance(name, command);
-            if (d < best) {
-                best = d;
-                nearest = command;
-            }
-        }
-        return "unknown command '" + name + "'" + (nearest == null ? " (outpost help lists them)" : "; did you mean '" + nearest + "'?");
-    }
-
-    private static int editDistance(String a, String b) {
-        if (Math.abs(a.length() - b.length()) > 2 || a.length() > 64) {
-            return Integer.MAX_VALUE;
-        }
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
+        // further than two edits is another word, not a typo
+        java.util.Optional<String> nearest = dev.outpost.core.config.Suggestions.nearest(name, COMMANDS.keySet())
+                .filter(c -> dev.outpost.core.config.Suggestions.distance(name.toLowerCase(java.util.Locale.ROOT), c) <= 2);
+        return "unknown command '" + name + "'" + nearest.map(n -> "; did you mean '" + n + "'?").orElse(" (outpost help lists them)");
     }
 }
