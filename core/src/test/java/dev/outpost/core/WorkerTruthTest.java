@@ -93,6 +93,27 @@ class WorkerTruthTest {
     }
 
     @Test
+    void aRemoteCallerOfStatusLearnsWhatKindOfErrorThePollersMetNotItsText() throws Exception {
+        // a transport's error text names internal hosts, accounts and queues; it stayed in every later status
+        TappedTransport transport = new TappedTransport(InMemoryTransport.create());
+        try (Worker worker = Worker.builder(transport).pollWait(Duration.ofMillis(20))
+                .collector(Collectors.of("disk", (r, c) -> "ok")).build().start();
+                Client client = Client.builder(transport).pollWait(Duration.ofMillis(20)).build().start()) {
+            await().until(() -> worker.status().healthy());
+            transport.failReceives(true);
+            await().until(() -> worker.status().threads().stream().allMatch(t -> !t.lastError().isEmpty()));
+            transport.failReceives(false);
+            await().until(() -> worker.status().healthy());
+            assertThat(worker.status().threads()).allSatisfy(t -> assertThat(t.lastError()).contains("injected receive outage"));
+
+            JsonNode status = call(client, "outpost.status").result().orElseThrow();
+            assertThat(status.toString()).doesNotContain("injected receive outage");
+            assertThat(status.findValuesAsText("lastError")).isNotEmpty()
+                    .allSatisfy(e -> assertThat(e).isEqualTo("dev.outpost.spi.TransportException (the worker's log has the detail)"));
+        }
+    }
+
+    @Test
     void refusalsAreCountedByReason() throws Exception {
         try (InMemoryTransport transport = InMemoryTransport.create();
                 Worker worker = Worker.builder(transport).pollWait(Duration.ofMillis(50))

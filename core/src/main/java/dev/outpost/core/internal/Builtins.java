@@ -36,7 +36,7 @@ public final class Builtins {
                             return out;
                         }),
                 simple(STATUS, "The worker's counters, in-flight work, latencies, queue depth and thread health.",
-                        (req, ctx) -> status.get()),
+                        (req, ctx) -> withoutErrorTexts(status.get())),
                 simple(COLLECTORS, "Every collector this worker runs, with its description, params schema and result schema.",
                         (req, ctx) -> {
                             ArrayNode out = Json.array();
@@ -55,6 +55,33 @@ public final class Builtins {
                         }),
                 simple(CONFIG, "The worker's running configuration; only keys declared as not secret show their values.",
                         (req, ctx) -> config.get()));
+    }
+
+    /**
+     * The status as a remote caller sees it: the pollers' errors by their kind only. A transport's error text names
+     * internal hosts, accounts and queues, and stays in the status after the outage; the worker's log and
+     * {@code Worker.status()} keep it whole.
+     */
+    static ObjectNode withoutErrorTexts(WorkerStatus s) {
+        ObjectNode out = (ObjectNode) Json.toTree(s);
+        if (out.path("receiveFailure").isTextual()) {
+            out.put("receiveFailure", kindOf(out.path("receiveFailure").textValue()));
+        }
+        for (com.fasterxml.jackson.databind.JsonNode t : out.path("threads")) {
+            if (t instanceof ObjectNode thread && !thread.path("lastError").asText().isEmpty()) {
+                thread.put("lastError", kindOf(thread.path("lastError").textValue()));
+            }
+        }
+        return out;
+    }
+
+    /** {@code Throwable.toString()}'s class name, without its message. */
+    private static String kindOf(String error) {
+        int colon = error.indexOf(':');
+        String type = colon < 0 ? error : error.substring(0, colon);
+        boolean className = !type.isEmpty() && type.length() <= 200
+                && type.chars().allMatch(c -> (Character.isJavaIdentifierPart(c) && !Character.isISOControl(c)) || c == '.');
+        return (className ? type : "an error") + " (the worker's log has the detail)";
     }
 
     private static Collector simple(String name, String description, Collector.Handler body) {
