@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,20 +100,32 @@ public final class Idempotency {
 
     /**
      * {@link #claim} without holding the caller's thread while the claim commits: the common case
-     * (a new key) is one {@link Registry#registerAsync}; the answer, and the reads a used key needs,
-     * come on {@code executor}. Fails like {@code claim} throws.
+     * (a new key) is one {@link Registry#registerAsync}; the reads a used key needs, and {@code then}
+     * with the answer (or the failure {@code claim} would throw), run on {@code executor}, always:
+     * a continuation attached to a returned future would run on the caller's thread whenever the
+     * claim completed first, and there (a worker's only poller) a collector waiting for its key held
+     * up every receive.
      */
-    CompletableFuture<Claim> claimAsync(Request request, Optional<Sender> sender, String key, Duration lease, Executor executor) {
+    void claimAsync(Request request, Optional<Sender> sender, String key, Duration lease, Executor executor,
+            BiConsumer<Claim, Throwable> then) {
         String rkey = entryKey(sender, key);
         String fp = fingerprint(request);
-        return registry.registerAsync(rkey, running(fp), Optional.of(lease)).handleAsync((entry, failure) -> {
-            if (failure == null) {
-                return new Held(rkey, fp, entry.version());
+        registry.registerAsync(rkey, running(fp), Optional.of(lease)).whenCompleteAsync((entry, failure) -> {
+            Claim claim;
+            try {
+                if (failure == null) {
+                    claim = new Held(rkey, fp, entry.version());
+                } else if (Finisher.unwrap(failure) instanceof RegistryException.KeyExists) {
+                    claim = claim(request, rkey, fp, key, lease); // used before: read it and say how
+                } else {
+                    then.accept(null, failure);
+                    return;
+                }
+            } catch (Throwable t) {
+                then.accept(null, t);
+                return;
             }
-            if (Finisher.unwrap(failure) instanceof RegistryException.KeyExists) {
-                return claim(request, rkey, fp, key, lease); // used before: read it and say how
-            }
-            throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+            then.accept(claim, null);
         }, executor);
     }
 

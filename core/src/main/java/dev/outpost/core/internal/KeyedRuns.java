@@ -100,7 +100,7 @@ final class KeyedRuns {
         f.permit = pending; // from now on finishing f gives back the pending permit
         slots.release();
         try {
-            idempotency.claimAsync(req, f.sender, key, lease, runners).whenComplete((claim, failure) -> {
+            idempotency.claimAsync(req, f.sender, key, lease, runners, (claim, failure) -> {
                 try {
                     if (failure != null) {
                         finisher.internalFailure(f, Finisher.unwrap(failure));
