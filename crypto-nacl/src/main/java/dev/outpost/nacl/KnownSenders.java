@@ -49,8 +49,21 @@ public final class KnownSenders {
     static final long MAX_FILE_BYTES = 1024 * 1024;
 
     /** What was last read: the senders in force and the attributes of the file they came from. */
-    private record State(Map<NaclPublicKey, KnownSender> senders, Object fingerprint, Optional<Instant> loadedAt,
-            Optional<String> lastError, Optional<Instant> lastErrorAt, boolean failing) {}
+    private record State(Map<NaclPublicKey, KnownSender> senders, Map<String, KnownSender> byName, Object fingerprint,
+            Optional<Instant> loadedAt, Optional<String> lastError, Optional<Instant> lastErrorAt, boolean failing) {
+        State(Map<NaclPublicKey, KnownSender> senders, Object fingerprint, Optional<Instant> loadedAt,
+                Optional<String> lastError, Optional<Instant> lastErrorAt, boolean failing) {
+            this(senders, byName(senders), fingerprint, loadedAt, lastError, lastErrorAt, failing);
+        }
+
+        private static Map<String, KnownSender> byName(Map<NaclPublicKey, KnownSender> senders) {
+            Map<String, KnownSender> m = new HashMap<>();
+            for (KnownSender s : senders.values()) {
+                m.put(s.name(), s); // a name stands for one key: both ways of building a list refuse two
+            }
+            return Map.copyOf(m);
+        }
+    }
 
     private final Optional<Path> file;
     private final Clock clock;
@@ -127,6 +140,12 @@ public final class KnownSenders {
     public Optional<KnownSender> find(NaclPublicKey key) {
         refreshIfDue();
         return Optional.ofNullable(state.senders().get(key));
+    }
+
+    /** The sender known by this name, if any (a name stands for one key). */
+    Optional<KnownSender> findByName(String name) {
+        refreshIfDue();
+        return Optional.ofNullable(state.byName().get(name));
     }
 
     /** Every known sender now. */

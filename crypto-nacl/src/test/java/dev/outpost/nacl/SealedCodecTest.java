@@ -72,6 +72,34 @@ class SealedCodecTest {
     }
 
     @Test
+    void aKnownWorkerCannotAnswerInTheNameOfAnotherKnownWorker() {
+        NaclKeyPair web1 = NaclKeyPair.generate();
+        NaclKeyPair web2 = NaclKeyPair.generate();
+        SealedCodec c = SealedCodec.builder().identity(ALICE).recipients(List.of(web1.publicKey(), web2.publicKey()))
+                .knownSenders(KnownSenders.of(KnownSender.of(web1.publicKey(), "web-1"), KnownSender.of(web2.publicKey(), "web-2")))
+                .build();
+        SealedCodec w2 = SealedCodec.builder().identity(web2)
+                .knownSenders(KnownSenders.of(KnownSender.of(ALICE.publicKey(), "alice"))).build();
+        Decoded<Request> d = w2.decodeRequest(c.encodeRequest(request()));
+        Instant now = Instant.now();
+
+        // web-2 answers as itself: believed
+        Response own = Response.ok(d.document(), Json.toTree("pong"), "web-2", 1, now, now);
+        assertThat(c.decodeResponse(w2.encodeResponse(own, d.sender())).sender().orElseThrow().name()).isEqualTo("web-2");
+        // web-2 answers as web-1, whose key the client knows: refused, naming both
+        Response forged = Response.ok(d.document(), Json.toTree("pong"), "web-1", 1, now, now);
+        byte[] sealed = w2.encodeResponse(forged, d.sender());
+        assertThatThrownBy(() -> c.decodeResponse(sealed))
+                .isInstanceOfSatisfying(CodecException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(RejectReason.UNAUTHORISED);
+                    assertThat(e.getMessage()).contains("'web-1'", "'web-2'");
+                });
+        // a name no known sender has proves nothing either way (recipients-only clients name keys recipient-<id>)
+        Response unnamed = Response.ok(d.document(), Json.toTree("pong"), "host-17", 1, now, now);
+        assertThat(c.decodeResponse(w2.encodeResponse(unnamed, d.sender())).document().worker()).isEqualTo("host-17");
+    }
+
+    @Test
     void flippingAnyByteGetsTheMessageRefused() {
         byte[] sealed = client(ALICE, WORKER.publicKey()).encodeRequest(request());
         SealedCodec w = worker(WORKER);
