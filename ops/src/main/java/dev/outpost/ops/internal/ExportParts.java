@@ -9,7 +9,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +49,9 @@ public final class ExportParts {
      */
     public static long writePart(Iterator<JsonNode> it, Path file, int max) {
         long n = 0;
-        try (OutputStream gz = new java.util.zip.GZIPOutputStream(new BufferedOutputStream(Files.newOutputStream(file)), 1 << 16)) {
+        try (OutputStream gz = new java.util.zip.GZIPOutputStream(new BufferedOutputStream(Files.newOutputStream(file,
+                // the file tempFile made: never created here, nor followed if a link took its place meanwhile
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)), 1 << 16)) {
             while (n < max && it.hasNext()) {
                 gz.write(MAPPER.writeValueAsBytes(it.next()));
                 gz.write('\n');
