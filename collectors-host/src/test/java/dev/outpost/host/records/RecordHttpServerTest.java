@@ -205,4 +205,27 @@ class RecordHttpServerTest {
             assertThat(store.count()).isEqualTo(1);
         }
     }
+
+    @Test
+    void httpsRefusesTls12WhoseRenegotiationWouldCostAHandshakeAtAClientsWhim() throws Exception {
+        HeldCertificate cert = new HeldCertificate.Builder().addSubjectAlternativeName("127.0.0.1").build();
+        HandshakeCertificates serverCerts = new HandshakeCertificates.Builder().heldCertificate(cert).build();
+        HandshakeCertificates clientCerts = new HandshakeCertificates.Builder().addTrustedCertificate(cert.certificate()).build();
+        try (RecordHttpServer https = RecordHttpServer.builder(store, TOKEN).port(0).tls(serverCerts.sslContext()).build().start()) {
+            for (String protocol : new String[] {"TLSv1.2", "TLSv1.3"}) {
+                try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) clientCerts.sslSocketFactory()
+                        .createSocket("127.0.0.1", https.port())) {
+                    socket.setSoTimeout(10_000);
+                    socket.setEnabledProtocols(new String[] {protocol});
+                    if (protocol.equals("TLSv1.2")) {
+                        org.assertj.core.api.Assertions.assertThatThrownBy(socket::startHandshake)
+                                .isInstanceOf(javax.net.ssl.SSLException.class);
+                    } else {
+                        socket.startHandshake();
+                        assertThat(socket.getSession().getProtocol()).isEqualTo("TLSv1.3");
+                    }
+                }
+            }
+        }
+    }
 }
