@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Hostile clients are bounded: at most {@link Builder#maxConnections} connections are open (8) and
- * {@link Builder#maxConnectionsPerClient} from one address (4), further ones are closed at once;
+ * {@link Builder#maxConnectionsPerClient} from one client, an IPv4 address or an IPv6 /64 (4), further ones are closed at once;
  * one request per connection, a request head of at most 8 KiB, and a connection that has not sent
  * its request and taken its answer within {@link Builder#requestTimeout} (5 s) is closed, however
  * slowly it drips. Nothing but the scrape text is ever sent. A gauge that throws while rendering
@@ -260,7 +260,7 @@ public final class PrometheusEndpoint implements AutoCloseable {
             return this;
         }
 
-        /** Open connections from one address at most (default 4). */
+        /** Open connections from one client (an IPv4 address or an IPv6 /64) at most (default 4). */
         public Builder maxConnectionsPerClient(int max) {
             if (max < 1) {
                 throw new IllegalArgumentException("maxConnectionsPerClient must be at least 1, was " + max);

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The connections of a {@link RecordHttpServer} once its socket is bound: the acceptor, the caps on connections open
- * at once (in all and from one address) with the 503 of a connection over them, a thread for each admitted one, and
+ * at once (in all and from one client) with the 503 of a connection over them, a thread for each admitted one, and
  * the reaper of those past their deadlines. Separate from the server, which keeps its settings, its lifecycle and its
  * builder, so that what bounds hostile clients' connections is read in one place.
  */

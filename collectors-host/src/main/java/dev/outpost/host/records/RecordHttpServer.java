@@ -50,7 +50,7 @@ import javax.net.ssl.SSLContext;
  * (10 s) and the body within {@link Builder#bodyTimeout} (30 s) however slowly it drips; heads are
  * at most 16 KiB; bodies over {@link Builder#maxBodyBytes} are refused unread; at most
  * {@link Builder#maxConnections} connections are open (64) and
- * {@link Builder#maxConnectionsPerClient} from one address (16); one request per connection. A body
+ * {@link Builder#maxConnectionsPerClient} from one client, an IPv4 address or an IPv6 /64 (16); one request per connection. A body
  * refused unread is drained (for at most the shorter timeout) before the close, so its client reads
  * the refusal rather than a reset.
  *

@@ -6,9 +6,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The connections a server has open, counted in all and per client address, each under its cap: what keeps one
+ * The connections a server has open, counted in all and per client, each under its cap: what keeps one
  * client, or many, from taking every thread of a component that serves connections itself (the record store's HTTP
- * API, the metrics endpoint). The accepting thread takes a slot before it serves a connection; the connection's
+ * API, the metrics endpoint). A client is an IPv4 address, or an IPv6 /64: one host is commonly given a whole /64,
+ * so counting its addresses one by one would give it 2^64 caps. The accepting thread takes a slot before it serves a connection; the connection's
  * thread gives it back when done. Thread-safe.
  *
  * <pre>{@code
@@ -34,7 +35,7 @@ public final class ConnectionSlots {
     private final Map<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
 
     /**
-     * Slots for {@code max} connections, {@code maxPerClient} of them from one address.
+     * Slots for {@code max} connections, {@code maxPerClient} of them from one client.
      *
      * @throws IllegalArgumentException when either is below 1
      */
@@ -60,7 +61,7 @@ public final class ConnectionSlots {
         }
         beforeClientCount.run();
         boolean[] taken = {false};
-        perClient.compute(client, (k, n) -> {
+        perClient.compute(clientOf(client), (k, n) -> {
             int have = n == null ? 0 : n;
             taken[0] = have < maxPerClient;
             return taken[0] ? have + 1 : n;
@@ -73,8 +74,22 @@ public final class ConnectionSlots {
 
     /** Gives back a slot {@link #tryAcquire} took for {@code client}. */
     public void release(InetAddress client) {
-        perClient.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1);
+        perClient.computeIfPresent(clientOf(client), (k, n) -> n <= 1 ? null : n - 1);
         total.decrementAndGet();
+    }
+
+    /** The address a client's connections are counted under: an IPv6 address's /64, any other address itself. */
+    static InetAddress clientOf(InetAddress address) {
+        if (!(address instanceof java.net.Inet6Address)) {
+            return address;
+        }
+        byte[] a = address.getAddress();
+        java.util.Arrays.fill(a, 8, 16, (byte) 0);
+        try {
+            return InetAddress.getByAddress(a); // an IPv4-mapped address comes back as the IPv4 address
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e); // 16 bytes are always an address
+        }
     }
 
     /** Connections holding a slot now. */

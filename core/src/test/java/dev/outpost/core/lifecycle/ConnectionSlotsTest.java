@@ -42,4 +42,17 @@ class ConnectionSlotsTest {
         assertThat(slots.tryAcquire(other)).isTrue();
         assertThat(slots.tryAcquire(client)).isFalse();
     }
+
+    @Test
+    void anIpv6ClientIsItsSlash64NotEachOfItsAddresses() throws Exception {
+        ConnectionSlots slots = new ConnectionSlots(100, 2);
+        assertThat(slots.tryAcquire(InetAddress.getByName("2001:db8:1:2::1"))).isTrue();
+        assertThat(slots.tryAcquire(InetAddress.getByName("2001:db8:1:2::2"))).isTrue();
+        assertThat(slots.tryAcquire(InetAddress.getByName("2001:db8:1:2:ffff:ffff:ffff:ffff"))).as("a third address of the same /64")
+                .isFalse();
+        assertThat(slots.tryAcquire(InetAddress.getByName("2001:db8:1:3::1"))).as("the next /64 is another client").isTrue();
+        slots.release(InetAddress.getByName("2001:db8:1:2::1"));
+        assertThat(slots.tryAcquire(InetAddress.getByName("2001:db8:1:2::abcd"))).isTrue();
+        assertThat(slots.open()).isEqualTo(3);
+    }
 }

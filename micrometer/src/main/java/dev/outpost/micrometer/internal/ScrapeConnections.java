@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The connections of a {@link PrometheusEndpoint} once its socket is bound: the acceptor, the caps on connections open
- * at once (in all and from one address) with the closing of one over them, a pooled thread serving each admitted one
+ * at once (in all and from one client) with the closing of one over them, a pooled thread serving each admitted one
  * its scrape, the reaper of those past their deadline, and the counts of each. Separate from the endpoint, which keeps
  * its settings, its builder and its start and stop, so that what bounds hostile clients is read in one place.
  */
