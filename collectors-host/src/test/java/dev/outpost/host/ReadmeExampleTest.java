@@ -2,78 +2,98 @@ package dev.outpost.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.Json;
-import dev.outpost.Request;
-import dev.outpost.Response;
-import dev.outpost.ResponseStatus;
-import dev.outpost.core.Client;
-import dev.outpost.core.Worker;
-import dev.outpost.inmemory.InMemoryTransport;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Map;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's first example, compiled and run (ufw replaced by /bin/echo so that it runs anywhere). */
+/**
+ * This module's README example, taken from README.md, compiled and run exactly as printed: it
+ * prints what the README says it prints. It never calls {@code allow} (ufw under sudo), so it runs
+ * on any Linux host; reverts are tested by {@link RevertAcrossRestartTest}.
+ */
 class ReadmeExampleTest {
+    private static final Pattern BLOCK = Pattern.compile("```java\\n// File: (\\S+)\\.java\\n(.*?)```", Pattern.DOTALL);
+    private static final Pattern PRINTS = Pattern.compile("It prints \\(the count of processes is your host's\\):\\n\\n```\\n(.*?)```",
+            Pattern.DOTALL);
+
     @TempDir
-    Path state;
+    Path dir;
+
+    private String readme;
+    private Path classes;
+    private String classpath;
+
+    @BeforeEach
+    void compileTheExample() throws Exception {
+        readme = Files.readString(Path.of("README.md"));
+        Matcher m = BLOCK.matcher(readme);
+        assertThat(m.find()).as("a '// File: X.java' block in README.md").isTrue();
+        assertThat(m.group(1)).isEqualTo("HostWorker");
+        classes = Files.createDirectory(dir.resolve("classes"));
+        Path source = dir.resolve("HostWorker.java");
+        Files.writeString(source, m.group(2));
+        classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
+                .replace(File.pathSeparator + File.pathSeparator, File.pathSeparator);
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        int rc = ToolProvider.getSystemJavaCompiler().run(null, errors, errors,
+                "-d", classes.toString(), "-cp", classpath, "-proc:none", source.toString());
+        assertThat(rc).as(errors.toString(StandardCharsets.UTF_8)).isZero();
+    }
 
     @Test
-    void theWorkerFromTheReadmeRunsEveryCollector() throws Exception {
-        CommandSpec echo = CommandSpec.builder("echo", Path.of("/bin/echo"))
-                .args("{message}")
-                .paramsSchema(Json.parse("""
-                    {"type": "object", "additionalProperties": false, "required": ["message"],
-                     "properties": {"message": {"type": "string", "maxLength": 200}}}"""))
-                .build();
-        CommandSpec allow = CommandSpec.builder("allow", Path.of("/bin/echo"))
-                .args("allow", "from", "{ip}", "to", "any", "port", "{port}")
-                .paramsSchema(Json.parse("""
-                    {"type": "object", "additionalProperties": false, "required": ["ip", "port"],
-                     "properties": {"ip": {"type": "string", "format": "ipv4"},
-                                    "port": {"type": "integer", "minimum": 1, "maximum": 65535}}}"""))
-                .timeout(Duration.ofMinutes(12))
-                .revert("disallow", Duration.ofMinutes(60))
-                .build();
-        CommandSpec disallow = CommandSpec.builder("disallow", Path.of("/bin/echo"))
-                .args("delete", "allow", "from", "{ip}", "to", "any", "port", "{port}")
-                .paramsSchema(allow.paramsSchema())
-                .build();
-        try (InMemoryTransport transport = InMemoryTransport.create();
-             Client client = Client.builder(transport).pollWait(Duration.ofMillis(100)).build().start();
-             CommandCollector commands = CommandCollector.builder()
-                     .command(echo).command(allow).command(disallow)
-                     .stateDirectory(state)
-                     .build();
-             Worker worker = Worker.builder(transport)
-                     .discoverCollectors()
-                     .allow("host.*", "outpost.*")
-                     .collector(commands)
-                     .maxAttempts(CommandCollector.NAME, 1)
-                     .settings(FileCollector.NAME, Map.of("allow-paths", "/etc/hostname"))
-                     .settings(FactsCollector.NAME, Map.of("tags", "role=web, env=prod"))
-                     .pollWait(Duration.ofMillis(100))
-                     .build()
-                     .start()) {
-            Response r = client.call(Request.builder(CommandCollector.NAME)
-                    .params(Map.of("command", "allow", "params", Map.of("ip", "203.0.113.7", "port", 22))).build(),
-                    Duration.ofSeconds(20)).get(30, TimeUnit.SECONDS);
-            assertThat(r.status()).isEqualTo(ResponseStatus.OK);
-            assertThat(r.result().orElseThrow().path("stdout").asText()).isEqualTo("allow from 203.0.113.7 to any port 22\n");
-            assertThat(commands.pendingReverts()).hasSize(1);
-
-            Response facts = client.call(Request.builder(FactsCollector.NAME).build(), Duration.ofSeconds(20)).get(30, TimeUnit.SECONDS);
-            assertThat(facts.result().orElseThrow().path("tags").path("env").asText()).isEqualTo("prod");
-            Response procs = client.call(Request.builder(ProcessesCollector.NAME).param("top", 5).build(), Duration.ofSeconds(20))
-                    .get(30, TimeUnit.SECONDS);
-            assertThat(procs.result().orElseThrow().path("processes").size()).isEqualTo(5);
-            Response refused = client.call(Request.builder(CommandCollector.NAME).params(Map.of("command", "reboot")).build(),
-                    Duration.ofSeconds(20)).get(30, TimeUnit.SECONDS);
-            assertThat(refused.status()).isEqualTo(ResponseStatus.ERROR);
-            assertThat(refused.error().orElseThrow().code()).isEqualTo("command-not-allowed");
+    void theExamplePrintsWhatTheReadmeSays() throws Exception {
+        Path state = Files.createDirectory(dir.resolve("commands"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream original = System.out;
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
+            Method main = loader.loadClass("HostWorker").getMethod("main", String[].class);
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            main.invoke(null, (Object) new String[] {state.toString()});
+        } finally {
+            System.setOut(original);
         }
+        Matcher p = PRINTS.matcher(readme);
+        assertThat(p.find()).as("README.md shows what the example prints").isTrue();
+        // the test classpath's log provider writes to standard output too; the README shows what the program prints
+        List<String> printed = out.toString(StandardCharsets.UTF_8).lines()
+                .filter(l -> !l.matches("^\\d\\d:\\d\\d:\\d\\d\\.\\d+ \\[.*|^\\[.*\\] (INFO|WARN|DEBUG) .*")).toList();
+        List<String> shown = p.group(1).lines().toList();
+        assertThat(printed).hasSameSizeAs(shown);
+        for (int i = 0; i < shown.size(); i++) {
+            String expected = shown.get(i);
+            if (expected.startsWith("processes: ")) {
+                assertThat(printed.get(i)).matches("processes: 3 of \\d+");
+            } else {
+                assertThat(printed.get(i)).isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
+    void withoutItsFolderItPrintsItsUsage() throws Exception {
+        Process java = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", classes + File.pathSeparator + classpath, "HostWorker")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        String stderr = new String(java.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(java.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(java.exitValue()).isEqualTo(2);
+        assertThat(stderr).startsWith("usage: java HostWorker STATE_DIR");
     }
 }
