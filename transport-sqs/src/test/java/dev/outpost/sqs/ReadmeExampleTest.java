@@ -2,116 +2,163 @@ package dev.outpost.sqs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.core.Client;
-import dev.outpost.Request;
-import dev.outpost.Response;
-import dev.outpost.core.Worker;
-import dev.outpost.spi.Collector;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
+import java.io.File;
 import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 
-/** The README's worker-and-client example: the same code, run against ElasticMQ. */
+/**
+ * This module's README, as a user meets it: the complete program is taken from README.md,
+ * compiled, and run against ElasticMQ with the SDK's own endpoint, region and credential settings
+ * (the system properties that mirror {@code AWS_ENDPOINT_URL_SQS} and friends); every other Java
+ * snippet compiles in a method with the README's names in scope.
+ */
 class ReadmeExampleTest {
+    private static final Pattern FILE = Pattern.compile("```java\\n// File: (\\S+)\\.java\\n(.*?)```", Pattern.DOTALL);
+    private static final Pattern BLOCK = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
+    private static final String PRELUDE = """
+            import dev.outpost.*;
+            import dev.outpost.core.*;
+            import dev.outpost.sqs.*;
+            import java.net.URI;
+            import java.time.Duration;
+            import java.util.*;
+            import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+            import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+            import software.amazon.awssdk.regions.Region;
+            import software.amazon.awssdk.services.s3.S3AsyncClient;
+            import software.amazon.awssdk.services.sns.SnsAsyncClient;
+            import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 
-    static void workerAndClient(SqsAsyncClient sqs, String clientName) throws Exception {
-        // README:begin
-        // 1. Queues: requests with a dead-letter queue, and a reply queue for this client.
-        //    SqsProvisioner is the quick path; in production declare the same in your infrastructure code.
-        SqsProvisioner provisioner = new SqsProvisioner(sqs);
-        provisioner.queueWithDeadLetter("outpost-requests", Duration.ofSeconds(30), 5); // + outpost-requests-dead-letter
-        String replyQueue = provisioner.queue("outpost-replies-" + clientName, Map.of()); // its URL
+            abstract class %1$s {
+                SqsAsyncClient sqs;
+                SnsAsyncClient sns;
+                S3AsyncClient s3;
+                SqsTransport workerSide;
 
-        // 2. The worker: logical names ("requests", "dead-letter") mapped to real queues.
-        SqsTransport workerSide = SqsTransport.builder().sqsClient(sqs)
-                .queue("requests", "outpost-requests")
-                .queue("dead-letter", "outpost-requests-dead-letter")
-                .build(); // looks nothing up: a missing queue fails the first receive or send, naming it
-        // The worker sends answers with its own credentials: only to this account's outpost-replies-* queues.
-        String replies = replyQueue.substring(0, replyQueue.lastIndexOf('/') + 1) + "outpost-replies-*";
-        Worker worker = Worker.builder(workerSide).allowReplyTo(replies)
-                .collector(Collector.of("greet", (request, context) -> "hello, " + request.params().path("name").asText()))
-                .build().start();
+                void snippet() throws Exception {
+            %2$s
+                }
+            }
+            """;
 
-        // 3. The client: sends to "requests", reads its answers from its reply queue. The reply address travels
-        //    in each request and the worker sends to it: a queue URL, not a logical name only this client maps.
-        SqsTransport clientSide = SqsTransport.builder().sqsClient(sqs)
-                .queue("requests", "outpost-requests")
-                .build();
-        try (Client client = Client.builder(clientSide).replyTo(replyQueue).build().start()) {
-            Response response = client.call(Request.builder("greet").param("name", "Ada").build(), Duration.ofSeconds(30))
-                    .get(60, TimeUnit.SECONDS);
-            System.out.println(response.result().orElseThrow().asText()); // hello, Ada
-        } finally {
-            worker.close();
-            workerSide.close(); // waits for the poll the worker gave up to end: up to 20 s (see below)
-            clientSide.close();
-        }
-        // README:end
+    @TempDir
+    Path dir;
+
+    private String classpath() {
+        return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
+                .replace(File.pathSeparator + File.pathSeparator, File.pathSeparator);
+    }
+
+    private void compile(Path source, Path classes) {
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        int rc = ToolProvider.getSystemJavaCompiler().run(null, errors, errors,
+                "-d", classes.toString(), "-cp", classpath(), "-proc:none", source.toString());
+        assertThat(rc).as(errors.toString(StandardCharsets.UTF_8)).isZero();
     }
 
     @Test
-    void runsAndPrintsTheAnswer() throws Exception {
-        PrintStream stdout = System.out;
+    void theCompleteProgramRunsAgainstElasticMqAndPrintsTheAnswer() throws Exception {
+        Matcher m = FILE.matcher(Files.readString(Path.of("README.md")));
+        assertThat(m.find()).as("a '// File: X.java' block in README.md").isTrue();
+        assertThat(m.group(1)).isEqualTo("SqsGreet");
+        Path classes = Files.createDirectory(dir.resolve("classes"));
+        Path source = dir.resolve("SqsGreet.java");
+        Files.writeString(source, m.group(2));
+        compile(source, classes);
+
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
         // the client closed before the server: ElasticMQ's stop waits for open connections
         try (ElasticMq mq = ElasticMq.start(); SqsAsyncClient sqs = mq.client()) {
-            System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            workerAndClient(sqs, "readme");
-            // Closing the worker and the client cancels their 20 s long polls in the SDK, but the server
-            // keeps waiting on them and will not stop until they end: a message on each queue ends them.
-            for (String queue : new String[] {"outpost-requests", "outpost-replies-readme"}) {
+            Map<String, String> sdkSettings = Map.of(
+                    "aws.endpointUrlSqs", "http://127.0.0.1:" + mq.port(),
+                    "aws.region", "us-east-1",
+                    "aws.accessKeyId", "test",
+                    "aws.secretAccessKey", "test");
+            Map<String, String> before = new HashMap<>();
+            sdkSettings.keySet().forEach(k -> before.put(k, System.getProperty(k)));
+            ExecutorService runner = Executors.newSingleThreadExecutor();
+            try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
+                sdkSettings.forEach(System::setProperty);
+                Method main = loader.loadClass("SqsGreet").getMethod("main", String[].class);
+                System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+                Future<?> run = runner.submit(() -> main.invoke(null, (Object) new String[] {"readme"}));
+                // Closing the worker's and the client's transports waits for the long polls they gave up (up to
+                // 20 s each, as the README says): a message on each queue ends them, until the program returns.
+                while (!run.isDone()) {
+                    for (String queue : new String[] {"outpost-requests", "outpost-replies-readme"}) {
+                        sqs.getQueueUrl(r -> r.queueName(queue)).handle((url, e) -> url == null ? null
+                                : sqs.sendMessage(r -> r.queueUrl(url.queueUrl()).messageBody("end the long poll")).join()).join();
+                    }
+                    try {
+                        run.get(1, TimeUnit.SECONDS);
+                    } catch (TimeoutException stillRunning) {
+                        // nudge again
+                    }
+                }
+                run.get();
+            } finally {
+                runner.shutdownNow();
+                System.setOut(stdout);
+                before.forEach((k, v) -> {
+                    if (v == null) {
+                        System.clearProperty(k);
+                    } else {
+                        System.setProperty(k, v);
+                    }
+                });
+            }
+            for (String queue : new String[] {"outpost-requests", "outpost-replies-readme"}) { // ends the last polls
                 String url = sqs.getQueueUrl(r -> r.queueName(queue)).join().queueUrl();
                 sqs.sendMessage(r -> r.queueUrl(url).messageBody("end the long poll")).join();
             }
-        } finally {
-            System.setOut(stdout);
         }
-        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("hello, Ada");
+        assertThat(captured.toString(StandardCharsets.UTF_8).lines()).contains("hello, Ada");
     }
 
-    /** The throughput section's two lines, compiled here ({@code workerSide} as in the example). */
-    static List<Worker.Builder> throughput(SqsTransport workerSide) {
-        Worker.Builder scarce = Worker.builder(workerSide).concurrency(8).prefetch(72); // 8 run, up to 80 held, 8 pollers
-        Worker.Builder strict = Worker.builder(workerSide).prefetch(0); // holds only what runs, one poller per 10 slots
-        return List.of(scarce, strict);
-    }
-
-    @Test
-    void theThroughputLinesBuildAndTheReadmeShowsThem() throws IOException {
-        try (SqsAsyncClient sqs = SqsAsyncClient.builder().region(software.amazon.awssdk.regions.Region.US_EAST_1)
-                        .endpointOverride(java.net.URI.create("http://127.0.0.1:9")).build();
-                SqsTransport t = SqsTransport.builder().sqsClient(sqs).build()) {
-            throughput(t).forEach(Worker.Builder::build); // built, not started: nothing is called
+    @TestFactory
+    Stream<DynamicTest> everyOtherJavaSnippetCompiles() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        List<DynamicTest> tests = new ArrayList<>();
+        Matcher m = BLOCK.matcher(readme);
+        while (m.find()) {
+            if (m.group(1).startsWith("// File: ")) {
+                continue;
+            }
+            int line = (int) readme.substring(0, m.start()).lines().count() + 1;
+            String name = "Snippet" + line;
+            String code = m.group(1);
+            tests.add(DynamicTest.dynamicTest("README.md line " + line, () -> {
+                Path source = dir.resolve(name + ".java");
+                Files.writeString(source, PRELUDE.formatted(name, code));
+                compile(source, dir);
+            }));
         }
-        String source = Files.readString(Path.of("src/test/java/dev/outpost/sqs/ReadmeExampleTest.java"));
-        String readme = Files.readString(Path.of("README.md"));
-        List<String> lines = source.lines().map(String::strip).filter(l -> l.startsWith("Worker.Builder ")).toList();
-        assertThat(lines).hasSize(2).allSatisfy(l -> assertThat(readme).contains(l));
-    }
-
-    @Test
-    void theReadmeShowsThisCode() throws IOException {
-        String source = Files.readString(Path.of("src/test/java/dev/outpost/sqs/ReadmeExampleTest.java"));
-        String block = source.substring(source.indexOf("// README:begin\n") + "// README:begin\n".length(),
-                source.indexOf("        // README:end"));
-        String dedented = block.lines().map(l -> l.length() >= 8 ? l.substring(8) : l.strip()).collect(Collectors.joining("\n"));
-        String readme = Files.readString(Path.of("README.md"));
-        assertThat(readme).contains(dedented);
-        // before: the text named only `SqsAsyncClient sqs`, and the pasted code did not compile for want of clientName
-        String before = readme.substring(0, readme.indexOf(dedented));
-        String intro = before.substring(before.lastIndexOf("## A worker and a client over SQS"));
-        assertThat(intro).as("the text before the example names what it uses and does not declare")
-                .contains("`SqsAsyncClient sqs`").contains("`String clientName`");
+        assertThat(tests).as("java snippets in README.md").hasSizeGreaterThanOrEqualTo(4);
+        return tests.stream();
     }
 }
