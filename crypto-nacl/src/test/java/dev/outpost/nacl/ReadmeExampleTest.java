@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.tools.ToolProvider;
@@ -25,21 +26,42 @@ class ReadmeExampleTest {
     @TempDir
     Path dir;
 
-    @Test
-    void theSealedPingExampleCompilesAndRuns() throws Exception {
+    private static String classpath() {
+        return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
+                .replace(File.pathSeparator + File.pathSeparator, File.pathSeparator);
+    }
+
+    private Path compile() throws Exception {
         Matcher m = BLOCK.matcher(Files.readString(Path.of("README.md")));
         assertThat(m.find()).as("a '// File: X.java' block in README.md").isTrue();
         assertThat(m.group(1)).isEqualTo("SealedPing.java");
         Path classes = Files.createDirectory(dir.resolve("classes"));
         Path source = dir.resolve(m.group(1));
         Files.writeString(source, m.group(2));
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
-                .replace(File.pathSeparator + File.pathSeparator, File.pathSeparator);
         ByteArrayOutputStream errors = new ByteArrayOutputStream();
         int rc = ToolProvider.getSystemJavaCompiler().run(null, errors, errors,
-                "-d", classes.toString(), "-cp", cp, "-proc:none", source.toString());
+                "-d", classes.toString(), "-cp", classpath(), "-proc:none", source.toString());
         assertThat(rc).as(errors.toString(StandardCharsets.UTF_8)).isZero();
+        return classes;
+    }
 
+    @Test
+    void runWithoutItsFolderItPrintsItsUsageAndExits2() throws Exception {
+        // before: an ArrayIndexOutOfBoundsException's stack trace, exit 1
+        Path classes = compile();
+        Process java = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", classes + File.pathSeparator + classpath(), "SealedPing")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        String stderr = new String(java.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(java.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(java.exitValue()).isEqualTo(2);
+        assertThat(stderr).startsWith("usage: java SealedPing KEY_FOLDER").doesNotContain("Exception");
+    }
+
+    @Test
+    void theSealedPingExampleCompilesAndRuns() throws Exception {
+        Path classes = compile();
         Path keys = Files.createDirectory(dir.resolve("keys"), PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwx------")));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
