@@ -98,6 +98,8 @@ public final class KeyFiles {
                 }
             }
             throw new KeyFileException(file, "holds no secret key");
+        } catch (NoSuchFileException e) {
+            throw new KeyFileException(file, "no such secret key file; " + howToMake(file, ".key"), e);
         } catch (IOException e) {
             throw new KeyFileException(file, "cannot read the secret key: " + e, e);
         }
@@ -170,6 +172,8 @@ public final class KeyFiles {
     static NaclPublicKey readTrustedPublicKey(Path file) {
         try {
             checkAccess(file, Use.TRUSTED);
+        } catch (NoSuchFileException e) {
+            throw new KeyFileException(file, "no such public key file; " + howToMake(file, ".pub"), e);
         } catch (IOException e) {
             throw new KeyFileException(file, "cannot read the public key: " + e, e);
         }
@@ -192,9 +196,26 @@ public final class KeyFiles {
             throw new KeyFileException(file, "holds no public key");
         } catch (IllegalArgumentException e) {
             throw new KeyFileException(file, e.getMessage());
+        } catch (NoSuchFileException e) {
+            throw new KeyFileException(file, "no such public key file; " + howToMake(file, ".pub"), e);
         } catch (IOException e) {
             throw new KeyFileException(file, "cannot read the public key: " + e, e);
         }
+    }
+
+    /**
+     * How a user makes the missing key file {@code file}: the command line that writes it when its
+     * name is one keygen writes ({@code NAME.key}, {@code NAME.pub}).
+     */
+    private static String howToMake(Path file, String suffix) {
+        Path abs = file.toAbsolutePath();
+        String name = abs.getFileName().toString();
+        String pair = name.endsWith(suffix) && name.length() > suffix.length()
+                ? "outpost keygen " + name.substring(0, name.length() - suffix.length()) + " --dir " + abs.getParent()
+                : "outpost keygen NAME --dir DIR, then name DIR/NAME" + suffix + " here";
+        return suffix.equals(".key")
+                ? "make a key pair with: " + pair
+                : "copy it from the host that holds the secret key, where it was made with: " + pair;
     }
 
     /**

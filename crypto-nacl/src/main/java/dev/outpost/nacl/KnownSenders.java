@@ -129,6 +129,9 @@ public final class KnownSenders {
                 new State(Map.of(), "", Optional.empty(), Optional.empty(), Optional.empty(), true));
         try {
             k.state = k.read(file, Optional.empty());
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new KeyFileException(file, "no such known-senders file; make one with: outpost senders add KEY --name NAME --file "
+                    + file.toAbsolutePath(), e);
         } catch (IOException e) {
             throw new KeyFileException(file, "cannot read: " + e, e);
         }

@@ -36,6 +36,30 @@ class KeyFilesTest {
     }
 
     @Test
+    void aMissingKeyFileIsOneSentenceNamingTheFileAndTheCommandThatMakesIt() throws Exception {
+        // before: "DIR/worker.key: cannot read the secret key: java.nio.file.NoSuchFileException: DIR/worker.key"
+        Path key = dir.resolve("worker.key");
+        assertThatThrownBy(() -> KeyFiles.readSecretKey(key)).isInstanceOfSatisfying(KeyFileException.class, e -> {
+            assertThat(e.file()).isEqualTo(key);
+            assertThat(e.getMessage()).isEqualTo(key + ": no such secret key file; make a key pair with: outpost keygen worker --dir " + dir)
+                    .doesNotContain("Exception");
+        });
+        Path pub = dir.resolve("worker.pub");
+        assertThatThrownBy(() -> KeyFiles.readPublicKey(pub)).isInstanceOf(KeyFileException.class)
+                .hasMessage(pub + ": no such public key file; copy it from the host that holds the secret key, where it was made with:"
+                        + " outpost keygen worker --dir " + dir);
+        assertThatThrownBy(() -> KeyFiles.readTrustedPublicKey(pub)).isInstanceOf(KeyFileException.class)
+                .hasMessageStartingWith(pub + ": no such public key file;").hasMessageNotContaining("Exception");
+        // a name keygen does not write: how to make one, and to name it here
+        Path other = dir.resolve("identity");
+        assertThatThrownBy(() -> KeyFiles.readSecretKey(other)).isInstanceOf(KeyFileException.class)
+                .hasMessage(other + ": no such secret key file; make a key pair with: outpost keygen NAME --dir DIR, then name DIR/NAME.key here");
+        Path senders = dir.resolve("known_senders");
+        assertThatThrownBy(() -> KnownSenders.load(senders)).isInstanceOf(KeyFileException.class)
+                .hasMessage(senders + ": no such known-senders file; make one with: outpost senders add KEY --name NAME --file " + senders);
+    }
+
+    @Test
     void aSecretKeyReadableByOthersIsRefusedLikeSshDoes() throws Exception {
         Path f = dir.resolve("loose.key");
         KeyFiles.writeSecretKey(f, NaclKeyPair.generate());
