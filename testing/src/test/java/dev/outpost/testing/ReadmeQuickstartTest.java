@@ -80,6 +80,18 @@ class ReadmeQuickstartTest {
     }
 
     @Test
+    void theQuickstartRunsAppWithTheExecPluginTheBuildPins() throws Exception {
+        // before: "mvn compile exec:java": the prefix needs the plugin group's metadata (fails offline with
+        // NoPluginFoundForPrefixException) and then takes the newest release
+        String pom = Files.readString(Path.of("..", "pom.xml"));
+        Matcher pinned = Pattern.compile("<artifactId>exec-maven-plugin</artifactId>\\s*<version>([^<]+)</version>").matcher(pom);
+        assertThat(pinned.find()).as("pom.xml pins exec-maven-plugin").isTrue();
+        Matcher run = Pattern.compile("(?m)^mvn compile (\\S+) -Dexec\\.mainClass=App$").matcher(Files.readString(Path.of("..", "README.md")));
+        assertThat(run.find()).as("README.md's command that runs App").isTrue();
+        assertThat(run.group(1)).isEqualTo("org.codehaus.mojo:exec-maven-plugin:" + pinned.group(1) + ":java");
+    }
+
+    @Test
     void thisModulesExamplesCompileAsPrintedAndPassAgainstTheQuickstartsCollector() throws Exception {
         Matcher uptime = BLOCK.matcher(Files.readString(Path.of("..", "README.md")));
         assertThat(uptime.find()).isTrue();
