@@ -1,59 +1,62 @@
 package dev.outpost.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
-import dev.outpost.fleet.Fleet;
-import dev.outpost.fleet.FleetCall;
-import dev.outpost.fleet.FleetRequest;
-import dev.outpost.fleet.FleetSummary;
-import dev.outpost.fleet.Outcome;
-import dev.outpost.spi.Collector;
-import java.io.IOException;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
+import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
-/** The README's {@code TestFleet} example: the same code, and the outcomes its comment names. */
+/**
+ * The README's {@code TestFleet} example, taken from README.md, compiled and run as the JUnit test
+ * it is: its assertions are the outcomes the README names.
+ */
 class ReadmeTestFleetTest {
+    private static final Pattern BLOCK = Pattern.compile("```java\\n// File: FleetOutcomesTest\\.java\\n(.*?)```", Pattern.DOTALL);
 
-    static FleetSummary example() throws Exception {
-        AtomicReference<FleetSummary> out = new AtomicReference<>();
-        // README:begin
-        try (TestFleet hosts = TestFleet.builder().hosts(100).collector(Collector.of("app.work", (r, c) -> "done"))
-                .fault("host-007", Fault.fail())
-                .fault("host-008", Fault.dropReply())
-                .fault("host-009", Fault.slow(Duration.ofMinutes(2)))
-                .fault("host-010", Fault.offline(Duration.ofMinutes(5)))
-                .fault("host-011", Fault.duplicateReply().when(r -> r.params().path("round").asInt() == 2))
-                .build().start();
-             Fleet fleet = hosts.fleet().build().start()) {
-            FleetCall call = fleet.call(FleetRequest.builder("app.work").deadline(Duration.ofSeconds(30)).build());
-            hosts.awaitIdle(Duration.ofSeconds(10));          // those that answer without waiting have (96 ok, host-007's error)
-            hosts.advance(Duration.ofSeconds(31));            // deadlines, ttls, slow collectors, offline periods follow the clock
-            FleetSummary summary = call.summary().join();      // host-007 error, host-008/009/010 no-reply, the rest ok
-        // README:end
-            out.set(summary);
+    @TempDir
+    Path dir;
+
+    @Test
+    void theExampleCompilesAndItsTestPasses() throws Exception {
+        Matcher m = BLOCK.matcher(Files.readString(Path.of("README.md")));
+        assertThat(m.find()).as("README.md has the complete FleetOutcomesTest.java").isTrue();
+        Path source = dir.resolve("FleetOutcomesTest.java");
+        Files.writeString(source, m.group(1));
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
+                .replace(File.pathSeparator + File.pathSeparator, File.pathSeparator);
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        int rc = ToolProvider.getSystemJavaCompiler().run(null, errors, errors,
+                "-d", dir.toString(), "-cp", cp, "-proc:none", source.toString());
+        assertThat(rc).as(errors.toString(StandardCharsets.UTF_8)).isZero();
+
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
+            SummaryGeneratingListener listener = new SummaryGeneratingListener();
+            ClassLoader previous = Thread.currentThread().getContextClassLoader();
+            Thread.currentThread().setContextClassLoader(loader);
+            try {
+                LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request()
+                        .selectors(selectClass(loader.loadClass("FleetOutcomesTest"))).build(), listener);
+            } finally {
+                Thread.currentThread().setContextClassLoader(previous);
+            }
+            TestExecutionSummary summary = listener.getSummary();
+            assertThat(summary.getFailures()).as("failures of the README's FleetOutcomesTest")
+                    .extracting(f -> f.getException().toString()).isEmpty();
+            assertThat(summary.getTestsSucceededCount()).isEqualTo(1);
         }
-        return out.get();
-    }
-
-    @Test
-    void givesTheOutcomesItsCommentNames() throws Exception {
-        FleetSummary summary = example();
-        assertThat(summary.hosts(Outcome.ERROR)).containsExactly("host-007");
-        assertThat(summary.hosts(Outcome.NO_REPLY)).containsExactly("host-008", "host-009", "host-010");
-        assertThat(summary.hosts(Outcome.OK)).hasSize(96);
-    }
-
-    @Test
-    void theReadmeShowsThisCode() throws IOException {
-        String source = Files.readString(Path.of("src/test/java/dev/outpost/testing/ReadmeTestFleetTest.java"));
-        String block = source.substring(source.indexOf("// README:begin\n") + "// README:begin\n".length(),
-                source.indexOf("        // README:end"));
-        String dedented = block.lines().map(l -> l.length() >= 8 ? l.substring(8) : l.strip()).collect(Collectors.joining("\n"));
-        assertThat(Files.readString(Path.of("README.md"))).contains(dedented);
     }
 }
