@@ -43,6 +43,21 @@ class SealedCodecConfigurationTest {
     }
 
     @Test
+    void aConfiguredKeyFileThatIsNotThereIsNamedWithTheCommandThatMakesIt() {
+        // before: "... cannot read the secret key: java.nio.file.NoSuchFileException: DIR/worker.key"
+        Path key = dir.resolve("worker.key");
+        Path senders = dir.resolve("known_senders");
+        OutpostConfig worker = OutpostConfig.builder().set("outpost.nacl.secret-key", key.toString())
+                .set("outpost.nacl.known-senders", senders.toString()).build();
+        assertThatThrownBy(() -> SealedCodec.builder().configure(worker).build()).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.getMessage())
+                        .contains(key + ": no such secret key file; make a key pair with: outpost keygen worker --dir " + dir)
+                        .contains(senders + ": no such known-senders file; make one with: outpost senders add KEY --name NAME --file "
+                                + senders)
+                        .doesNotContain("NoSuchFileException"));
+    }
+
+    @Test
     void aRecipientFileOthersCouldRewriteIsRefusedForItDecidesWhomTheClientSealsForAndBelieves() throws Exception {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         Path key = dir.resolve("client.key");
