@@ -243,7 +243,9 @@ class AuditLogTest {
         List<String> got = java.util.Collections.synchronizedList(new ArrayList<>());
         int threads = 6;
         int each = 5_000;
-        AuditLog audit = AuditLog.builder(got::addAll).bufferSize(threads * each).build().start();
+        // room for every event even if the writer never runs until the end (a loaded machine): besides the events,
+        // each stripe (at most 8) may hold up to a chunk (at most 64) of room that other threads cannot use
+        AuditLog audit = AuditLog.builder(got::addAll).bufferSize(threads * each + 8 * 64).build().start();
         List<Thread> started = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             int id = t;
