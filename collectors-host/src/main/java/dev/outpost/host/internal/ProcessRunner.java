@@ -61,23 +61,26 @@ public final class ProcessRunner {
         }
         boolean finished = false;
         try {
-            finished = p.waitFor(timeoutNanos, TimeUnit.NANOSECONDS);
-            if (!finished) {
+            try {
+                finished = p.waitFor(timeoutNanos, TimeUnit.NANOSECONDS);
+                if (!finished) {
+                    killTree(p);
+                    p.waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
                 killTree(p);
-                p.waitFor(5, TimeUnit.SECONDS);
+                throw e;
+            } finally {
+                // whichever way it ended, what it left behind goes, re-parented or not, holding its pipes or not;
+                // the answer waits for none of it
+                ProcessSession.kill(p);
             }
-        } catch (InterruptedException e) {
-            killTree(p);
-            throw e;
+            // a process that left the session may still hold the pipes open: do not wait for it forever
+            to.join(2000);
+            te.join(2000);
         } finally {
-            // whichever way it ended, what it left behind goes, re-parented or not, holding its pipes or not;
-            // the answer waits for none of it
-            ProcessSession.kill(p);
-        }
-        // a process that left the session may still hold the pipes open: do not wait for it forever
-        to.join(2000);
-        te.join(2000);
-        if (to.isAlive() || te.isAlive()) {
+            // on every way out, an interrupt included: a reader blocked on a pipe that an escaped process holds
+            // would otherwise keep the pipe's end open in this JVM for as long as that process lives
             closeQuietly(p.getInputStream());
             closeQuietly(p.getErrorStream());
         }
