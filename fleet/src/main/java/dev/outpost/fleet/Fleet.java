@@ -275,7 +275,13 @@ public final class Fleet implements AutoCloseable {
             ensureRunning();
         }
         calls.increment();
-        cs.begin();
+        try {
+            cs.begin();
+        } catch (RuntimeException | Error e) {
+            // the caller gets no handle on it: left in the map, it would count as active for ever and take its answers
+            active.remove(cs.requestId(), cs);
+            throw e;
+        }
         return new FleetCall(cs);
     }
 
