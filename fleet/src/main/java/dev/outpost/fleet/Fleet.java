@@ -11,6 +11,7 @@ import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.fleet.internal.AnswerRouter;
 import dev.outpost.fleet.internal.CallState;
 import dev.outpost.fleet.internal.ConfigValues;
+import dev.outpost.fleet.internal.Destinations;
 import dev.outpost.fleet.internal.FleetAttributes;
 import dev.outpost.fleet.internal.FleetContext;
 import dev.outpost.fleet.internal.Inventory;
@@ -66,6 +67,8 @@ public final class Fleet implements AutoCloseable {
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
     /** Default largest expected set. */
     public static final int DEFAULT_MAX_HOSTS = 100_000;
+    /** Default request destinations the fleet sends to directly: the per-host queues workers read, {@code requests-ID}. */
+    public static final List<String> DEFAULT_DESTINATIONS = Destinations.DEFAULT;
 
     private static final Duration LOCAL_LINGER = Duration.ofMillis(1);
     private static final Duration NETWORK_LINGER = Duration.ofMillis(100);
@@ -78,6 +81,7 @@ public final class Fleet implements AutoCloseable {
     private final String topic;
     private final Duration deadline;
     private final int maxHosts;
+    private final Destinations destinations;
     private final Clock clock;
     private final LongSupplier ticker;
     private final OwnedThreads threads;
@@ -96,13 +100,14 @@ public final class Fleet implements AutoCloseable {
     private volatile Thread timer;
     private final Optional<PollPacing> pacing;
 
-    private Fleet(Builder b, String topic, Duration deadline, int maxHosts, Optional<String> replyTo) {
+    private Fleet(Builder b, String topic, Duration deadline, int maxHosts, Destinations destinations, Optional<String> replyTo) {
         this.transport = b.transport;
         this.codec = b.codec.orElseGet(JsonCodec::create);
         this.registry = b.registry;
         this.topic = topic;
         this.deadline = deadline;
         this.maxHosts = maxHosts;
+        this.destinations = destinations;
         this.clock = b.clock;
         this.ticker = b.ticker;
         this.threads = new OwnedThreads("fleet", b.threadFactory, true);
@@ -124,7 +129,8 @@ public final class Fleet implements AutoCloseable {
         this.client = cb.build();
         this.pinger = new Pings(client, topic, ticker, sweeper, router.pings(), pacing, maxHosts, () -> state.get() == State.RUNNING);
         this.context = new FleetContext(clock, ticker, sweeper, guard, registry,
-                () -> userExecutor.isPresent() ? userExecutor.get() : ownExecutor, router, transport, codec, client, topic, pacing);
+                () -> userExecutor.isPresent() ? userExecutor.get() : ownExecutor, router, transport, codec, client, topic, pacing,
+                destinations);
     }
 
     /** A builder for a fleet calling through {@code transport}. */
@@ -173,10 +179,12 @@ public final class Fleet implements AutoCloseable {
         ensureRunning();
         long t0 = ticker.getAsLong();
         if (registry.isPresent()) {
-            List<HostRecord> inventory = Inventory.read(registry.get());
-            List<HostRecord> hosts = Inventory.withOwnDestinations(inventory, inventory.stream().filter(selector::matches).toList());
+            Inventory.Read inventory = Inventory.read(registry.get(), destinations);
+            List<HostRecord> hosts = Inventory.withOwnDestinations(inventory.hosts(),
+                    inventory.hosts().stream().filter(selector::matches).toList());
             checkSize(hosts.size());
-            return new Discovery(Discovery.Source.REGISTRY, hosts, Duration.ofNanos(ticker.getAsLong() - t0));
+            return new Discovery(Discovery.Source.REGISTRY, hosts, Duration.ofNanos(ticker.getAsLong() - t0), inventory.refused(),
+                    inventory.refusedHosts());
         }
         return pinger.ping(selector, FleetRequest.positive(pingDeadline, "pingDeadline")).join();
     }
@@ -227,16 +235,16 @@ public final class Fleet implements AutoCloseable {
         if (request.hosts().isPresent()) {
             long t0 = ticker.getAsLong();
             Map<String, HostRecord> known = new java.util.HashMap<>();
-            registry.ifPresent(r -> {
-                List<HostRecord> inventory = Inventory.read(r);
-                Inventory.withOwnDestinations(inventory, inventory).forEach(h -> known.put(h.id(), h));
-            });
+            Optional<Inventory.Read> inventory = registry.map(r -> Inventory.read(r, destinations));
+            inventory.ifPresent(i -> Inventory.withOwnDestinations(i.hosts(), i.hosts()).forEach(h -> known.put(h.id(), h)));
             List<HostRecord> hosts = new ArrayList<>();
             for (String id : new java.util.TreeSet<>(request.hosts().get())) {
+                // a listed host whose entry was refused is one whose destination is unknown
                 hosts.add(known.getOrDefault(id, new HostRecord(id, "", List.of(), java.util.Set.of(), Map.of(), clock.instant())));
             }
             checkSize(hosts.size());
-            return new Discovery(Discovery.Source.LIST, hosts, Duration.ofNanos(ticker.getAsLong() - t0));
+            return new Discovery(Discovery.Source.LIST, hosts, Duration.ofNanos(ticker.getAsLong() - t0),
+                    inventory.map(Inventory.Read::refused).orElse(0L), inventory.map(Inventory.Read::refusedHosts).orElse(List.of()));
         }
         return discover(request.target(), request.deadline().orElse(deadline));
     }
@@ -244,8 +252,10 @@ public final class Fleet implements AutoCloseable {
     private FleetCall start(FleetRequest request, Discovery given, Optional<RolloutPlan> plan) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(given, "expected");
-        // a set the caller built may name one destination for two hosts, as an inventory may
-        Discovery expected = new Discovery(given.source(), Inventory.withOwnDestinations(given.hosts(), given.hosts()), given.took());
+        // a set the caller built may name one destination for two hosts, as an inventory may, or one the fleet does not send to
+        List<HostRecord> allowed = Inventory.withAllowedDestinations(given.hosts(), destinations);
+        Discovery expected = new Discovery(given.source(), Inventory.withOwnDestinations(allowed, allowed), given.took(),
+                given.refusedEntries(), given.refusedHosts());
         ensureRunning();
         checkSize(expected.hosts().size());
         Duration wait = request.deadline().orElse(deadline);
@@ -348,6 +358,7 @@ public final class Fleet implements AutoCloseable {
         private Optional<Duration> deadline = Optional.empty();
         private Optional<Duration> pollWait = Optional.empty();
         private Optional<Integer> maxHosts = Optional.empty();
+        private Optional<List<String>> allowDestinations = Optional.empty();
         private Optional<Executor> callbackExecutor = Optional.empty();
         private Clock clock = Clock.systemUTC();
         private LongSupplier ticker = Sweeper.SYSTEM_TICKER;
@@ -404,6 +415,24 @@ public final class Fleet implements AutoCloseable {
         }
 
         /**
+         * The request destinations the fleet sends to directly: exact names, {@code *} for all, or prefixes ending in
+         * {@code *} ({@code outpost.fleet.destinations.allow}); replaces the default {@code requests-*}. Whoever may
+         * write the registry writes the destinations inventory entries name, while the fleet sends with its own
+         * credentials: an entry naming another destination is left out of discovery, counted
+         * ({@link Discovery#refusedEntries()}, {@link FleetSummary#refusedEntries()}) and logged, and a host of an
+         * expected set the caller built that names one is reached over the topic instead.
+         *
+         * @throws IllegalArgumentException when none is given, or one is blank or has a {@code *} before its end
+         */
+        public Builder allowDestinations(String... patterns) {
+            Objects.requireNonNull(patterns, "patterns");
+            List<String> list = List.of(patterns);
+            Destinations.of(list); // checked now: a bad pattern is the caller's mistake
+            this.allowDestinations = Optional.of(list);
+            return this;
+        }
+
+        /**
          * Where listeners and summaries run; default one thread the fleet owns. One that throws (or rejects) has them
          * run on the fleet's own thread instead.
          */
@@ -449,10 +478,12 @@ public final class Fleet implements AutoCloseable {
                     problems));
             int max = maxHosts.orElseGet(() -> ConfigValues.positiveInt(config, "outpost.fleet.max-hosts", DEFAULT_MAX_HOSTS,
                     problems));
+            Destinations allowed = allowDestinations.map(Destinations::of)
+                    .orElseGet(() -> ConfigValues.destinations(config, "outpost.fleet.destinations.allow", problems));
             if (!problems.isEmpty()) {
                 throw new ConfigException(problems);
             }
-            return new Fleet(this, t, d, max, reply);
+            return new Fleet(this, t, d, max, allowed, reply);
         }
 
         private Optional<String> configured(String key) {

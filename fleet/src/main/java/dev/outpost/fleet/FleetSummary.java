@@ -27,10 +27,13 @@ import java.util.TreeMap;
  * @param impostors answers refused because the sender the codec authenticated is not the host they
  *     name (a sealed fleet): counted, never mixed in; the host named stays without its answer
  * @param impostorAnswers the first {@value #MAX_LISTED} of those: host claimed, real sender
+ * @param refusedEntries inventory entries discovery left out because the request destination they
+ *     name is not one the fleet sends to ({@link Discovery#refusedEntries()})
+ * @param refusedHosts the first {@value #MAX_LISTED} of those entries' host ids
  */
 public record FleetSummary(String requestId, String collector, Discovery.Source source, SortedMap<String, HostResult> results,
         long unexpected, List<String> unexpectedHosts, long duplicates, long late, Optional<String> abortReason, Duration took,
-        long impostors, List<Impostor> impostorAnswers) {
+        long impostors, List<Impostor> impostorAnswers, long refusedEntries, List<String> refusedHosts) {
     /** How many unexpected hosts and impostor answers a summary lists (all are counted). */
     public static final int MAX_LISTED = 100;
 
@@ -48,12 +51,26 @@ public record FleetSummary(String requestId, String collector, Discovery.Source 
             throw new IllegalArgumentException("impostors (" + impostors + ") counts fewer answers than are listed ("
                     + impostorAnswers.size() + ")");
         }
+        refusedHosts = List.copyOf(refusedHosts.subList(0, Math.min(MAX_LISTED, refusedHosts.size())));
+        if (refusedEntries < refusedHosts.size()) {
+            throw new IllegalArgumentException("refusedEntries (" + refusedEntries + ") counts fewer entries than are listed ("
+                    + refusedHosts.size() + ")");
+        }
+    }
+
+    /** A summary without refused inventory entries (the shape before they were reported). */
+    public FleetSummary(String requestId, String collector, Discovery.Source source, SortedMap<String, HostResult> results,
+            long unexpected, List<String> unexpectedHosts, long duplicates, long late, Optional<String> abortReason, Duration took,
+            long impostors, List<Impostor> impostorAnswers) {
+        this(requestId, collector, source, results, unexpected, unexpectedHosts, duplicates, late, abortReason, took, impostors,
+                impostorAnswers, 0, List.of());
     }
 
     /** A summary without impostor answers (the shape before they were reported). */
     public FleetSummary(String requestId, String collector, Discovery.Source source, SortedMap<String, HostResult> results,
             long unexpected, List<String> unexpectedHosts, long duplicates, long late, Optional<String> abortReason, Duration took) {
-        this(requestId, collector, source, results, unexpected, unexpectedHosts, duplicates, late, abortReason, took, 0, List.of());
+        this(requestId, collector, source, results, unexpected, unexpectedHosts, duplicates, late, abortReason, took, 0, List.of(),
+                0, List.of());
     }
 
     /** How many hosts ended in each state (every state present, zero included). */
@@ -98,6 +115,9 @@ public record FleetSummary(String requestId, String collector, Discovery.Source 
         }
         if (impostors > 0) {
             b.append(", impostors ").append(impostors);
+        }
+        if (refusedEntries > 0) {
+            b.append(", refused inventory entries ").append(refusedEntries);
         }
         abortReason.ifPresent(r -> b.append(", aborted: ").append(r));
         return b.append(", took ").append(took.toMillis()).append(" ms]").toString();

@@ -22,9 +22,9 @@ class OutpostFleetBoundsTest {
     void theLongestTimeoutWaitsForTheAnswers() throws Exception {
         InMemoryRegistry registry = InMemoryRegistry.create();
         try (InMemoryTransport transport = InMemoryTransport.create();
-                FleetMember member = FleetMember.builder(registry).id("web-1").requests("req-web-1")
+                FleetMember member = FleetMember.builder(registry).id("web-1").requests("requests-web-1")
                         .collectors(List.of(OutpostFleetTest.disk("web-1"))).tags("web").build().start();
-                Worker web = Worker.builder(transport).id("web-1").requests("req-web-1").collector(OutpostFleetTest.disk("web-1"))
+                Worker web = Worker.builder(transport).id("web-1").requests("requests-web-1").collector(OutpostFleetTest.disk("web-1"))
                         .filter(member.filter()).build().start();
                 Fleet fleet = Fleet.builder(transport).registry(registry).build().start()) {
             List<HostAnswer> answers = new OutpostFleet(fleet).call("web-1", "disk.usage", Map.of("path", "/"),
@@ -65,9 +65,9 @@ class OutpostFleetBoundsTest {
             return Map.of();
         });
         try (InMemoryTransport transport = InMemoryTransport.create();
-                FleetMember member = FleetMember.builder(registry).id("web-1").requests("req-web-1")
+                FleetMember member = FleetMember.builder(registry).id("web-1").requests("requests-web-1")
                         .collectors(List.of(stuck)).build().start();
-                Worker web = Worker.builder(transport).id("web-1").requests("req-web-1").collector(stuck)
+                Worker web = Worker.builder(transport).id("web-1").requests("requests-web-1").collector(stuck)
                         .filter(member.filter()).drainTimeout(Duration.ofMillis(100)).build().start()) {
             Fleet fleet = Fleet.builder(transport).registry(refusing).build().start();
             java.util.concurrent.CompletableFuture<List<HostAnswer>> answers = java.util.concurrent.CompletableFuture.supplyAsync(
@@ -107,7 +107,8 @@ class OutpostFleetBoundsTest {
                                 : super.send(destination, m);
                     }
                 };
-                Fleet fleet = Fleet.builder(transport).registry(registry).build().start()) {
+                // allowed, so that the send is tried and the transport's refusal, which quotes it, reaches the log
+                Fleet fleet = Fleet.builder(transport).registry(registry).allowDestinations("req*").build().start()) {
             List<HostAnswer> answers = new OutpostFleet(fleet).call("web-1", "disk.usage", Map.of(), Duration.ofSeconds(5));
             assertThat(answers).singleElement().satisfies(a -> assertThat(a.body().path("error").asText()).isEqualTo("not-delivered"));
         } finally {

@@ -42,17 +42,17 @@ class OutpostFleetTest {
         InMemoryRegistry registry = InMemoryRegistry.create();
         registry.register("fleet/hosts/junk", JsonNodeFactory.instance.textNode("nope"), Optional.empty());
         try (InMemoryTransport transport = InMemoryTransport.create();
-                FleetMember webMember = FleetMember.builder(registry).id("web-1").requests("req-web-1")
+                FleetMember webMember = FleetMember.builder(registry).id("web-1").requests("requests-web-1")
                         .collectors(List.of(disk("web-1"))).tags("web").fact("os", "linux").build().start();
-                FleetMember dbMember = FleetMember.builder(registry).id("db-1").requests("req-db-1")
+                FleetMember dbMember = FleetMember.builder(registry).id("db-1").requests("requests-db-1")
                         .collectors(List.of(disk("db-1"))).tags("db").build().start();
-                Worker web = Worker.builder(transport).id("web-1").requests("req-web-1").collector(disk("web-1"))
+                Worker web = Worker.builder(transport).id("web-1").requests("requests-web-1").collector(disk("web-1"))
                         .filter(webMember.filter()).build().start();
                 Fleet fleet = Fleet.builder(transport).registry(registry).build().start()) {
             OutpostFleet f = new OutpostFleet(fleet);
             assertThat(f.servers()).extracting(Server::id).containsExactlyInAnyOrder("web-1", "db-1");
             assertThat(f.server("web-1")).hasValueSatisfying(s -> {
-                assertThat(s.requests()).isEqualTo("req-web-1");
+                assertThat(s.requests()).isEqualTo("requests-web-1");
                 assertThat(s.tags()).containsExactly("web");
                 assertThat(s.facts()).containsEntry("os", "linux");
                 assertThat(s.collectors()).containsExactly("disk.usage");
@@ -83,7 +83,7 @@ class OutpostFleetTest {
     void aTagOrSelectorTheFleetRefusesIsAnsweredAsSuchAndEveryTagItTakesCanBeListed() throws Exception {
         InMemoryRegistry registry = InMemoryRegistry.create();
         try (InMemoryTransport transport = InMemoryTransport.create();
-                FleetMember webMember = FleetMember.builder(registry).id("web-1").requests("req-web-1")
+                FleetMember webMember = FleetMember.builder(registry).id("web-1").requests("requests-web-1")
                         .collectors(List.of(disk("web-1"))).tags("eu/west", "role:web").build().start();
                 Fleet fleet = Fleet.builder(transport).registry(registry).build().start()) {
             CommandRouter router = CommandRouter.builder(new OutpostFleet(fleet))
@@ -108,13 +108,13 @@ class OutpostFleetTest {
         InMemoryRegistry registry = InMemoryRegistry.create();
         String id = "db@eu:" + "1".repeat(150);
         try (InMemoryTransport transport = InMemoryTransport.create();
-                FleetMember member = FleetMember.builder(registry).id(id).requests("req-db").tags("db").build().start();
+                FleetMember member = FleetMember.builder(registry).id(id).requests("requests-db").tags("db").build().start();
                 Fleet fleet = Fleet.builder(transport).registry(registry).build().start()) {
             CommandRouter router = CommandRouter.builder(new OutpostFleet(fleet))
                     .access(new Access(Set.of("op"), Set.of("ops"), Set.of("disk.usage"))).build();
             // listed, but "describe server" refused it: "is not a valid server id"
             assertThat(router.handle(new Caller("op", "ops"), "list servers").text()).contains(id);
-            assertThat(router.handle(new Caller("op", "ops"), "describe server " + id).text()).startsWith(id + "\n  requests: req-db");
+            assertThat(router.handle(new Caller("op", "ops"), "describe server " + id).text()).startsWith(id + "\n  requests: requests-db");
         }
     }
 
@@ -124,7 +124,7 @@ class OutpostFleetTest {
         int n = OutpostFleet.MAX_HOSTS_PER_CALL + 2;
         for (int i = 0; i < n; i++) {
             String id = String.format("web-%04d", i);
-            registry.register("fleet/hosts/" + id, dev.outpost.Json.parse("{\"v\":1,\"id\":\"" + id + "\",\"requests\":\"q-" + id
+            registry.register("fleet/hosts/" + id, dev.outpost.Json.parse("{\"v\":1,\"id\":\"" + id + "\",\"requests\":\"requests-" + id
                     + "\",\"collectors\":[],\"tags\":[\"web\"],\"facts\":{},\"startedAt\":\"2026-12-04T12:00:00Z\"}"),
                     Optional.empty());
         }
@@ -164,16 +164,16 @@ class OutpostFleetTest {
                         return super.send(destination, message);
                     }
                 };
-                FleetMember one = FleetMember.builder(registry).id("web-1").requests("req-web-1").tags("web").build().start();
-                FleetMember two = FleetMember.builder(registry).id("web-2").requests("req-web-2").tags("web").build().start();
-                Worker w1 = Worker.builder(memory).id("web-1").requests("req-web-1").collector(disk("web-1"))
+                FleetMember one = FleetMember.builder(registry).id("web-1").requests("requests-web-1").tags("web").build().start();
+                FleetMember two = FleetMember.builder(registry).id("web-2").requests("requests-web-2").tags("web").build().start();
+                Worker w1 = Worker.builder(memory).id("web-1").requests("requests-web-1").collector(disk("web-1"))
                         .filter(one.filter()).build().start();
-                Worker w2 = Worker.builder(memory).id("web-2").requests("req-web-2").collector(disk("web-2"))
+                Worker w2 = Worker.builder(memory).id("web-2").requests("requests-web-2").collector(disk("web-2"))
                         .filter(two.filter()).build().start();
                 Fleet fleet = Fleet.builder(transport).registry(registry).build().start()) {
             memory.topic(Fleet.DEFAULT_TOPIC);
-            memory.subscribe(Fleet.DEFAULT_TOPIC, "req-web-1");
-            memory.subscribe(Fleet.DEFAULT_TOPIC, "req-web-2");
+            memory.subscribe(Fleet.DEFAULT_TOPIC, "requests-web-1");
+            memory.subscribe(Fleet.DEFAULT_TOPIC, "requests-web-2");
             // the README: AUTO "uses the fleet topic for the whole fleet"; it sent to each host's queue all the same
             assertThat(new OutpostFleet(fleet, dev.outpost.fleet.Route.AUTO).call("all", "disk.usage", Map.of(), Duration.ofSeconds(10)))
                     .extracting(HostAnswer::ok).containsExactly(true, true);
@@ -181,7 +181,7 @@ class OutpostFleetTest {
             sentTo.clear();
             assertThat(new OutpostFleet(fleet).call("all", "disk.usage", Map.of(), Duration.ofSeconds(10)))
                     .extracting(HostAnswer::ok).containsExactly(true, true);
-            assertThat(sentTo).containsExactlyInAnyOrder("req-web-1", "req-web-2");
+            assertThat(sentTo).containsExactlyInAnyOrder("requests-web-1", "requests-web-2");
         }
     }
 
@@ -193,12 +193,12 @@ class OutpostFleetTest {
                 ForwardingTransport transport = new ForwardingTransport(memory) {
                     @Override
                     public CompletableFuture<Void> send(String destination, Message message) {
-                        return destination.equals("req-web-1")
+                        return destination.equals("requests-web-1")
                                 ? CompletableFuture.failedFuture(new IllegalStateException("access denied to " + secret))
                                 : super.send(destination, message);
                     }
                 };
-                FleetMember webMember = FleetMember.builder(registry).id("web-1").requests("req-web-1")
+                FleetMember webMember = FleetMember.builder(registry).id("web-1").requests("requests-web-1")
                         .collectors(List.of(disk("web-1"))).tags("web").build().start();
                 Fleet fleet = Fleet.builder(transport).registry(registry).build().start()) {
             CommandRouter router = CommandRouter.builder(new OutpostFleet(fleet))

@@ -36,6 +36,8 @@ public final class CallState {
     private final CallContext ctx;
     private final Request request;
     private final Discovery.Source source;
+    private final long refusedEntries;
+    private final List<String> refusedHosts;
     private final Duration deadline;
     private final Duration ttl;
     private final boolean cancellable;
@@ -63,6 +65,8 @@ public final class CallState {
         this.ctx = ctx;
         this.request = request;
         this.source = discovery.source();
+        this.refusedEntries = discovery.refusedEntries();
+        this.refusedHosts = discovery.refusedHosts();
         this.deadline = deadline;
         this.ttl = ttl;
         this.cancellable = cancellable;
@@ -407,7 +411,8 @@ public final class CallState {
             slots.values().forEach(x -> entries.add(Map.entry(x.host.id(), x.result)));
             SortedMap<String, HostResult> results = SortedEntries.of(entries); // the summary copies it in one pass
             s = new FleetSummary(request.id(), request.collector(), source, results, unexpected, unexpectedHosts,
-                    duplicates, late, abortReason, Duration.ofNanos(ctx.ticker().getAsLong() - t0), impostors, impostorAnswers);
+                    duplicates, late, abortReason, Duration.ofNanos(ctx.ticker().getAsLong() - t0), impostors, impostorAnswers,
+                    refusedEntries, refusedHosts);
             for (Slot x : slots.values()) {
                 if (x.deadline != null) {
                     x.deadline.cancel();

@@ -47,6 +47,30 @@ public final class ConfigValues {
         }
     }
 
+    /** {@code key} as destination patterns; {@link Destinations#DEFAULT} when not set or bad (the problems are added). */
+    public static Destinations destinations(Optional<ConfigSource> config, String key, List<ConfigException.Problem> problems) {
+        List<String> patterns;
+        try {
+            patterns = config.map(c -> c.list(key)).orElse(List.of()).stream().map(String::trim).filter(s -> !s.isEmpty())
+                    .toList();
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+            return Destinations.of(Destinations.DEFAULT);
+        }
+        if (patterns.isEmpty()) {
+            return Destinations.of(Destinations.DEFAULT);
+        }
+        boolean bad = false;
+        for (String p : patterns) {
+            Optional<String> why = Destinations.problem(p);
+            if (why.isPresent()) {
+                problems.add(new ConfigException.Problem(key, why.get()));
+                bad = true;
+            }
+        }
+        return bad ? Destinations.of(Destinations.DEFAULT) : Destinations.of(patterns);
+    }
+
     private static boolean isSet(Optional<ConfigSource> config, String key) {
         return config.flatMap(c -> c.string(key)).map(String::trim).filter(s -> !s.isEmpty()).isPresent();
     }

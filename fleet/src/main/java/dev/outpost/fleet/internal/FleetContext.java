@@ -37,11 +37,13 @@ public final class FleetContext implements CallContext, CallContext.Sender {
     private final Client client;
     private final String topic;
     private final Optional<PollPacing> pacing;
+    private final Destinations destinations;
 
     public FleetContext(Clock clock, LongSupplier ticker, Sweeper sweeper, Guard guard, Optional<Registry> registry,
             Supplier<Executor> executor, AnswerRouter router, Transport transport, Codec codec, Client client, String topic,
-            Optional<PollPacing> pacing) {
+            Optional<PollPacing> pacing, Destinations destinations) {
         this.pacing = pacing;
+        this.destinations = destinations;
         this.clock = clock;
         this.ticker = ticker;
         this.sweeper = sweeper;
@@ -139,7 +141,12 @@ public final class FleetContext implements CallContext, CallContext.Sender {
     public CompletableFuture<Void> direct(HostRecord host, Message message) {
         if (host.requests().isEmpty()) {
             return CompletableFuture.failedFuture(new IllegalStateException("no request destination of its own known for host " + host.id()
-                    + " (none in the inventory, or one that other hosts register too)"));
+                    + " (none in the inventory, one that other hosts register too, or one the fleet does not send to)"));
+        }
+        if (!destinations.allows(host.requests())) {
+            // discovery and the call's start clear such destinations: this is the last line, for any way one got here
+            return CompletableFuture.failedFuture(new IllegalStateException("the request destination of host " + host.id()
+                    + " is not one the fleet sends to (outpost.fleet.destinations.allow: " + destinations + ")"));
         }
         return transport.send(host.requests(), message);
     }

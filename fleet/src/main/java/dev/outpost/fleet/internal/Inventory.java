@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 /** Reads the inventory: every live, well-formed entry under {@code fleet/hosts/}; others are skipped. */
 public final class Inventory {
     private static final Logger log = LoggerFactory.getLogger("dev.outpost.fleet.Fleet");
-    /** Destinations already warned about, so that a call per second does not log a line per second. */
+    /** Destinations (or hosts and destinations) already warned about: a call per second must not log a line per second. */
     private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
 
     private Inventory() {}
@@ -60,15 +60,77 @@ public final class Inventory {
         return out;
     }
 
+    /** Every live, well-formed entry, whatever destination it names (for which hosts are live, not where to send). */
     public static List<HostRecord> read(Registry registry) {
+        return read(registry, ANY).hosts();
+    }
+
+    private static final Destinations ANY = Destinations.of(List.of("*"));
+
+    /**
+     * The inventory as read: the hosts, and how many entries were refused for naming a request
+     * destination the fleet does not send to, with the first {@value #MAX_LISTED} of their ids.
+     */
+    public record Read(List<HostRecord> hosts, long refused, List<String> refusedHosts) {}
+
+    /** How many refused hosts a read lists (all are counted). */
+    public static final int MAX_LISTED = 100;
+
+    /** Every live, well-formed entry; one whose destination {@code allowed} does not allow is refused, counted and logged. */
+    public static Read read(Registry registry, Destinations allowed) {
         List<HostRecord> out = new ArrayList<>();
+        List<String> refusedHosts = new ArrayList<>();
+        long refused = 0;
         for (RegistryEntry e : registry.list(FleetMember.HOSTS_PREFIX)) {
             Optional<HostRecord> h = HostJson.read(e.value());
             // the key is the authority on the id: an entry claiming another host's id is skipped
-            if (h.isPresent() && e.key().equals(FleetMember.HOSTS_PREFIX + h.get().id())) {
-                out.add(h.get());
+            if (h.isEmpty() || !e.key().equals(FleetMember.HOSTS_PREFIX + h.get().id())) {
+                continue;
+            }
+            HostRecord host = h.get();
+            if (host.requests().isEmpty() || allowed.allows(host.requests())) { // none named: reached over the topic
+                out.add(host);
+                continue;
+            }
+            // anyone who may write the inventory could otherwise have the fleet send to any queue it can: the whole
+            // entry is refused (its tags and facts came from the same writer)
+            refused++;
+            if (refusedHosts.size() < MAX_LISTED) {
+                refusedHosts.add(host.id());
+            }
+            if (WARNED.size() < 1000 && WARNED.add(host.id() + "\n" + host.requests())) {
+                log.warn("fleet: the inventory entry of host {} names the request destination '{}', which the fleet does"
+                        + " not send to (outpost.fleet.destinations.allow: {}); the entry is left out of discovery",
+                        host.id(), Printable.clipped(host.requests(), 100), allowed);
             }
         }
-        return out;
+        return new Read(out, refused, refusedHosts);
+    }
+
+    /**
+     * {@code given} with every destination {@code allowed} does not allow cleared: the hosts a caller listed
+     * itself stay expected, and are reached over the topic or reported not delivered, never sent to there.
+     */
+    public static List<HostRecord> withAllowedDestinations(List<HostRecord> given, Destinations allowed) {
+        List<HostRecord> out = null;
+        for (int i = 0; i < given.size(); i++) {
+            HostRecord h = given.get(i);
+            if (h.requests().isEmpty() || allowed.allows(h.requests())) {
+                if (out != null) {
+                    out.add(h);
+                }
+                continue;
+            }
+            if (out == null) {
+                out = new ArrayList<>(given.subList(0, i));
+            }
+            if (WARNED.size() < 1000 && WARNED.add(h.id() + "\n" + h.requests())) {
+                log.warn("fleet: host {} of the expected set names the request destination '{}', which the fleet does not"
+                        + " send to (outpost.fleet.destinations.allow: {}); it is reached over the topic instead (a call on"
+                        + " Route.DIRECT reports it not delivered)", h.id(), Printable.clipped(h.requests(), 100), allowed);
+            }
+            out.add(new HostRecord(h.id(), "", h.collectors(), h.tags(), h.facts(), h.startedAt()));
+        }
+        return out == null ? given : out;
     }
 }

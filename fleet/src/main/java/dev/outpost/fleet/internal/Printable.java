@@ -22,6 +22,15 @@ final class Printable {
         return b.toString();
     }
 
+    /** {@link #of} of at most the first {@code max} characters of {@code s}, saying how long it was when cut. */
+    static String clipped(String s, int max) {
+        if (s.length() <= max) {
+            return of(s);
+        }
+        int end = Character.isHighSurrogate(s.charAt(max - 1)) ? max - 1 : max;
+        return of(s.substring(0, end)) + "…(" + s.length() + " characters)";
+    }
+
     /** The first {@code max} pairs as {@code claimed <- sender}, and how many more. */
     static String pairs(List<Impostor> list, int max) {
         StringBuilder b = new StringBuilder();
