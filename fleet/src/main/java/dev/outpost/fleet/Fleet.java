@@ -416,7 +416,7 @@ public final class Fleet implements AutoCloseable {
 
         /**
          * The request destinations the fleet sends to directly: exact names, {@code *} for all, or prefixes ending in
-         * {@code *} ({@code outpost.fleet.destinations.allow}); replaces the default {@code requests-*}. Whoever may
+         * {@code *} ({@code outpost.fleet.destinations.allow}); replaces the default {@code requests, requests-*}. Whoever may
          * write the registry writes the destinations inventory entries name, while the fleet sends with its own
          * credentials: an entry naming another destination is left out of discovery, counted
          * ({@link Discovery#refusedEntries()}, {@link FleetSummary#refusedEntries()}) and logged, and a host of an

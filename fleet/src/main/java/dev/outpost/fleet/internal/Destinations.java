@@ -10,8 +10,8 @@ import java.util.Optional;
  * sent to, whatever an entry names.
  */
 public final class Destinations {
-    /** The queues workers read by convention: {@code requests-ID}, one per host. */
-    public static final List<String> DEFAULT = List.of("requests-*");
+    /** The queues workers read: the worker's default {@code requests}, and {@code requests-ID}, one per host, by convention. */
+    public static final List<String> DEFAULT = List.of("requests", "requests-*");
     private final List<String> patterns;
 
     private Destinations(List<String> patterns) {
