@@ -89,6 +89,21 @@ public final class Closing {
         return true;
     }
 
+    /**
+     * Closes each of {@code owned}, the clients the transport made. Whatever one throws (an Error too, as every other
+     * call into the SDK in this module is guarded) is logged and the rest are still closed: their threads and
+     * connections would otherwise outlive the transport.
+     */
+    static void closeOwned(List<AutoCloseable> owned) {
+        for (AutoCloseable c : owned) {
+            try {
+                c.close();
+            } catch (Throwable e) {
+                log.warn("closing a client the SQS transport made failed; closing the others", e);
+            }
+        }
+    }
+
     /** Waits for {@code done} (a close), keeping the caller's interrupt for after. */
     public static void awaitUninterruptibly(CompletableFuture<ShutdownResult> done) {
         boolean interrupted = false;
@@ -198,13 +213,7 @@ public final class Closing {
             log.error("closing the SQS transport failed", e);
             clean = false;
         }
-        for (AutoCloseable c : owned) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                // closing: nothing more to do
-            }
-        }
+        closeOwned(owned);
         return new ShutdownResult(clean && alive.isEmpty(), alive, released, Duration.ofNanos(System.nanoTime() - t0));
     }
 }

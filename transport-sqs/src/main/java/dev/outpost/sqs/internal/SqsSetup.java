@@ -170,7 +170,7 @@ public final class SqsSetup {
         for (AutoCloseable c : owned) {
             try {
                 c.close();
-            } catch (Exception e) {
+            } catch (Throwable e) { // an Error too: the other clients are still closed
                 // the build's own failure is the one to report
             }
         }
