@@ -97,6 +97,10 @@ public final class SqsTransport implements Transport {
     public static final String DEFAULT_PAYLOAD_PREFIX = "outpost/";
     /** Default {@link Builder#payloadReadAttempts}: the receive at which a payload S3 still cannot serve is dead-lettered. */
     public static final int DEFAULT_PAYLOAD_READ_ATTEMPTS = 5;
+    /** Default {@link Builder#payloadReadTimeout}: how long one offloaded payload's read from S3 may take. */
+    public static final Duration DEFAULT_PAYLOAD_READ_TIMEOUT = Duration.ofSeconds(20);
+    /** The longest {@link Builder#payloadReadTimeout} takes, in seconds. */
+    public static final int MAX_PAYLOAD_READ_TIMEOUT_SECONDS = 900;
     /** The longest {@link #close} waits for polls still open on the server: the default and the most {@link Builder#closeWait} takes. */
     public static final int CLOSE_WAIT_SECONDS = 25;
     /**
@@ -145,9 +149,14 @@ public final class SqsTransport implements Transport {
      * waits, for the messages and for payloads fetched from S3 (a poll given up on is left to end on the server, and
      * what it received made visible again at once, as is what a receive interrupted while it reads payloads had
      * received). Each message is read on its own: one that cannot be read is dead-lettered by the transport (see the
-     * class documentation) and left out, and the others are returned. A message whose payload S3 cannot serve right now
-     * (other than "no such key") is left out too: it comes back after its visibility timeout, and is dead-lettered at
-     * its {@link Builder#payloadReadAttempts}-th receive.
+     * class documentation) and left out, and the others are returned. Inline messages are returned at once; a
+     * message whose payload is in S3 is returned once its payload is read (each read bounded by
+     * {@link Builder#payloadReadTimeout}), by this receive when it has nothing else to return, else by the next
+     * receive from {@code source}, which returns such messages first without polling (and polls for no more than
+     * {@code maxMessages} less those still being read). A message whose payload S3 cannot serve right now (other than
+     * "no such key", or in time) is left out: it comes back after its visibility timeout, and is dead-lettered at its
+     * {@link Builder#payloadReadAttempts}-th receive. What was read and not returned when the transport closes is made
+     * visible again.
      */
     @Override
     public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
@@ -245,7 +254,7 @@ public final class SqsTransport implements Transport {
          * none is passed (and the SNS client it creates beside it when a topic is mapped, at {@code sns-endpoint} when
          * set); the queues behind the logical names {@code requests}, {@code dead-letter} and {@code responses};
          * {@code topics}, logical names mapped to SNS topic ARNs ({@code NAME=ARN,...}, as {@link #topic} does);
-         * {@code linger}, {@code ack-linger}, {@code payload-read-attempts}, {@code max-queue-message-bytes} and
+         * {@code linger}, {@code ack-linger}, {@code payload-read-attempts}, {@code payload-read-timeout}, {@code max-queue-message-bytes} and
          * {@code close-wait}. Problems are reported together by {@link #build()}.
          */
         public Builder configure(ConfigSource source) {
@@ -364,6 +373,22 @@ public final class SqsTransport implements Transport {
                 throw new IllegalArgumentException("receives must be 1 to 1000, was " + receives);
             }
             setup.payloadReadAttempts(receives);
+            return this;
+        }
+
+        /**
+         * How long one offloaded payload's read from S3 may take, its body included: more than 0, at most
+         * {@value #MAX_PAYLOAD_READ_TIMEOUT_SECONDS} s, default 20 s. Each read is bounded on its own and holds no other
+         * message: a receive hands on the batch's inline messages at once, and a payload once read. A read that runs
+         * out of time counts as one S3 did not answer ({@link #payloadReadAttempts}). Keep it below the queue's
+         * visibility timeout, or the message may be received again while it is read.
+         */
+        public Builder payloadReadTimeout(Duration timeout) {
+            ClientSettings.checkDuration(timeout, "timeout", Duration.ofSeconds(MAX_PAYLOAD_READ_TIMEOUT_SECONDS));
+            if (timeout.isZero()) {
+                throw new IllegalArgumentException("timeout must be more than 0");
+            }
+            setup.payloadReadTimeout(timeout);
             return this;
         }
 

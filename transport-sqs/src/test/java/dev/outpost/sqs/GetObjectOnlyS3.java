@@ -18,13 +18,17 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An HTTP server on 127.0.0.1 in front of fauxqs's S3 that answers as S3 answers a role allowed
  * {@code s3:GetObject} but not {@code s3:ListBucket}: a missing object is {@code 403 AccessDenied},
  * not {@code 404 NoSuchKey} (fauxqs has no IAM, so it cannot say 403 itself). Everything else is
- * passed on unchanged. Counts the reads of each key.
+ * passed on unchanged. Counts the reads of each key. A test may {@link #hold} a key: its object's
+ * headers and first bytes are sent, the rest only once {@link #release}d (a slow S3).
  */
 final class GetObjectOnlyS3 implements AutoCloseable {
     private static final Set<String> NOT_PASSED = Set.of("connection", "content-length", "expect", "host", "upgrade",
@@ -37,16 +41,42 @@ final class GetObjectOnlyS3 implements AutoCloseable {
     private final HttpClient upstream = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, AtomicInteger> reads = new ConcurrentHashMap<>();
+    private final Map<String, CountDownLatch> held = new ConcurrentHashMap<>();
+    private final AtomicInteger holding = new AtomicInteger();
+    private final ExecutorService handlers = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "get-object-only-s3");
+        t.setDaemon(true);
+        return t;
+    });
 
     GetObjectOnlyS3(URI target) throws IOException {
         this.target = target;
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         server.createContext("/", this::serve);
+        server.setExecutor(handlers); // a held read must not hold the others
         server.start();
     }
 
     URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /** Reads of {@code key} from now on send their headers and first bytes, then wait for {@link #release}. */
+    void hold(String bucket, String key) {
+        held.put("/" + bucket + "/" + key, new CountDownLatch(1));
+    }
+
+    /** Lets the held reads of {@code key} end, and later ones pass. */
+    void release(String bucket, String key) {
+        CountDownLatch l = held.remove("/" + bucket + "/" + key);
+        if (l != null) {
+            l.countDown();
+        }
+    }
+
+    /** Reads waiting for a {@link #release} now. */
+    int holding() {
+        return holding.get();
     }
 
     /** GETs of {@code /bucket/key} seen so far. */
@@ -90,7 +120,20 @@ final class GetObjectOnlyS3 implements AutoCloseable {
             ex.sendResponseHeaders(resp.statusCode(), empty ? -1 : out.length);
             if (!empty) {
                 try (OutputStream o = ex.getResponseBody()) {
-                    o.write(out);
+                    CountDownLatch hold = get ? held.get(path) : null;
+                    if (hold != null && out.length > 1) {
+                        o.write(out, 0, 1);
+                        o.flush();
+                        holding.incrementAndGet();
+                        try {
+                            hold.await();
+                        } finally {
+                            holding.decrementAndGet();
+                        }
+                        o.write(out, 1, out.length - 1);
+                    } else {
+                        o.write(out);
+                    }
                 }
             }
         } catch (InterruptedException e) {
@@ -100,6 +143,8 @@ final class GetObjectOnlyS3 implements AutoCloseable {
 
     @Override
     public void close() {
+        held.values().forEach(CountDownLatch::countDown);
         server.stop(0);
+        handlers.shutdownNow();
     }
 }

@@ -26,8 +26,10 @@ public final class LazyTimer {
     /**
      * Runs {@code task} after {@code nanos}; throws {@link RejectedExecutionException} once closed,
      * or when the thread factory gave no thread to run it (a factory may return null).
+     *
+     * @return cancels the task (and takes it out of the queue, so that a close does not wait for it)
      */
-    public void schedule(Runnable task, long nanos) {
+    public java.util.concurrent.Future<?> schedule(Runnable task, long nanos) {
         ScheduledThreadPoolExecutor e = executor();
         java.util.concurrent.ScheduledFuture<?> scheduled;
         try {
@@ -50,6 +52,7 @@ public final class LazyTimer {
             scheduled.cancel(false); // and out of the queue (remove-on-cancel), with the batch it holds
             throw new RejectedExecutionException("the thread factory gave no thread");
         }
+        return scheduled;
     }
 
     /** Makes the thread now (at most once). */

@@ -5,6 +5,7 @@ import dev.outpost.spi.Message;
 import dev.outpost.spi.MessageTooLargeException;
 import dev.outpost.sqs.internal.WireFormat.S3Pointer;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -14,13 +15,14 @@ import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -56,15 +58,19 @@ public final class PayloadStore {
     private final int maxOffloadBytes;
     private final int maxQueueBytes;
     private final int readAttempts;
+    private final Duration readTimeout;
+    private final LazyTimer timer;
 
     /**
      * @param maxQueueBytes the largest message (body and attributes) sent to a queue inline,
      *     {@value #SQS_MAX_BYTES} to {@value #AWS_SQS_MAX_BYTES}; topics take {@value #SNS_MAX_BYTES}
      * @param readAttempts the receive (SQS's {@code ApproximateReceiveCount}) from which a payload that cannot be read
      *     makes its message unreadable, rather than leaving it for another receive
+     * @param readTimeout how long one payload's read may take
+     * @param timer ends a read whose client does not honour the call timeout
      */
     public PayloadStore(Optional<S3AsyncClient> s3, Optional<String> bucket, String prefix, List<Location> acceptedElsewhere,
-            int maxOffloadBytes, int maxQueueBytes, int readAttempts) {
+            int maxOffloadBytes, int maxQueueBytes, int readAttempts, Duration readTimeout, LazyTimer timer) {
         this.s3 = s3;
         this.bucket = bucket;
         this.prefix = prefix;
@@ -74,6 +80,8 @@ public final class PayloadStore {
         this.maxOffloadBytes = maxOffloadBytes;
         this.maxQueueBytes = maxQueueBytes;
         this.readAttempts = readAttempts;
+        this.readTimeout = readTimeout;
+        this.timer = timer;
     }
 
     /** {@code bytes}, checked as a queue's inline limit: {@value #SQS_MAX_BYTES} to {@value #AWS_SQS_MAX_BYTES}. */
@@ -117,6 +125,11 @@ public final class PayloadStore {
     /** The largest body the transport carries: the offload limit with a bucket, else a queue's inline limit (a topic's is lower). */
     public int maxMessageBytes() {
         return s3.isPresent() && bucket.isPresent() ? maxOffloadBytes : maxQueueBytes;
+    }
+
+    /** How long one payload's read may take. */
+    Duration readTimeout() {
+        return readTimeout;
     }
 
     /** The largest message (body and attributes) sent to a queue inline, dead-letter copies included. */
@@ -214,42 +227,42 @@ public final class PayloadStore {
                 && UUID_KEY.matcher(p.key().substring(prefix.length())).matches();
     }
 
-    /** Reads the payloads of a receive's offloaded messages from S3, all at once, each bounded by the offload limit. */
-    void fetch(String source, List<Incoming> got) throws InterruptedException {
-        List<CompletableFuture<?>> fetches = new ArrayList<>();
-        for (Incoming in : got) {
-            if (in.pointer.isPresent() && in.unreadable == null) {
-                S3Pointer p = in.pointer.get();
-                try {
-                    // the range asks S3 for no more than the limit; CappedRead holds to it when a server sends more anyway
-                    in.fetch = s3.orElseThrow().getObject(r -> r.bucket(p.bucket()).key(p.key()).range("bytes=0-" + maxOffloadBytes),
-                            new CappedRead(maxOffloadBytes));
-                } catch (Throwable e) { // the client is the user's: a throw fails this message's read alone, as a failed call would
-                    in.fetch = CompletableFuture.failedFuture(e);
-                }
-                fetches.add(in.fetch);
-            }
-        }
-        if (fetches.isEmpty()) {
-            return;
-        }
+    /**
+     * Starts reading {@code in}'s payload from S3, bounded in bytes (the offload limit) and in time (the read timeout,
+     * on its own: a slow read holds no other message). The future completes, never exceptionally, once the read ended
+     * and {@link #judge} can tell what became of the message.
+     */
+    CompletableFuture<Void> fetch(Incoming in) {
+        S3Pointer p = in.pointer.orElseThrow();
+        CompletableFuture<CappedRead.Result> read;
         try {
-            CompletableFuture.allOf(fetches.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            fetches.forEach(f -> f.cancel(true));
-            throw e;
-        } catch (ExecutionException | TimeoutException e) {
-            // judged one by one below
+            // the range asks S3 for no more than the limit; CappedRead holds to it when a server sends more anyway. The
+            // SDK's call timeout ends the call (body included) and frees its connection
+            read = s3.orElseThrow().getObject(r -> r.bucket(p.bucket()).key(p.key()).range("bytes=0-" + maxOffloadBytes)
+                            .overrideConfiguration(o -> o.apiCallTimeout(readTimeout)), new CappedRead(maxOffloadBytes));
+        } catch (Throwable e) { // the client is the user's: a throw fails this message's read alone, as a failed call would
+            read = CompletableFuture.failedFuture(e);
         }
-        for (Incoming in : got) {
-            if (in.fetch != null) {
-                judge(source, in);
+        in.fetch = read;
+        if (!read.isDone()) {
+            // a client that does not honour the call timeout (a user's wrapper) is bounded all the same, a little later
+            try {
+                CompletableFuture<CappedRead.Result> bounded = read;
+                java.util.concurrent.Future<?> end = timer.schedule(() -> bounded.completeExceptionally(
+                        new TimeoutException("S3 did not answer")), readTimeout.toNanos() + TimeUnit.SECONDS.toNanos(TIMEOUT_GRACE_SECONDS));
+                read.whenComplete((r, e) -> end.cancel(false)); // out of the timer's queue: a close would wait for it
+            } catch (RejectedExecutionException e) {
+                // closing: the close cancels what is still open
             }
         }
+        return read.handle((r, e) -> null);
     }
 
-    private void judge(String source, Incoming in) {
-        in.fetch.cancel(true); // no effect on those that completed
+    /** How long past the read timeout a read the client did not end itself is ended by the transport. */
+    static final int TIMEOUT_GRACE_SECONDS = 5;
+
+    /** What a read {@link #fetch} ended makes of {@code in}: a body, unreadable (with the reason), or left for another receive. */
+    void judge(String source, Incoming in) {
         S3Pointer p = in.pointer.orElseThrow();
         try {
             CappedRead.Result read = in.fetch.join();
@@ -285,7 +298,10 @@ public final class PayloadStore {
         if (cause instanceof S3Exception s) {
             return "S3 answered " + s.statusCode() + " (" + cause.getClass().getSimpleName() + ")";
         }
-        return cause instanceof CancellationException ? "S3 did not answer in time" : cause.getClass().getSimpleName();
+        if (cause instanceof CancellationException || cause instanceof TimeoutException || cause instanceof ApiCallTimeoutException) {
+            return "S3 did not answer in time";
+        }
+        return cause.getClass().getSimpleName();
     }
 
     /** Deletes the payload of an acked message; a failure is logged (the lifecycle rule ends it). */

@@ -7,8 +7,10 @@ import dev.outpost.sqs.SqsTransport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -23,7 +25,9 @@ import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
 
 /**
  * Receives: long polls, undoes the framing message by message, fetches offloaded payloads, sets
- * unreadable messages aside. A poll its caller gave up on (interrupted, out of time) is not
+ * unreadable messages aside. Inline messages are handed on at once; each offloaded payload is read
+ * on its own, bounded in bytes and time, and handed on by the next receive from its source (a
+ * receive that got nothing else waits for its batch's reads). A poll its caller gave up on (interrupted, out of time) is not
  * cancelled, since SQS would still hide what it picked for a visibility timeout: it is left to end,
  * and whatever it received is released at once (visibility 0). {@link #awaitPolls} lets a closing
  * transport wait for those polls.
@@ -44,6 +48,8 @@ public final class Receiver {
     /** Open polls, releases and moves to the dead-letter queue: a closing transport waits for them. */
     private final OpenCalls polls = new OpenCalls();
     private final AtomicInteger released = new AtomicInteger();
+    /** Per source: payloads being read, and deliveries read since that no receive has handed on yet. */
+    private final Map<String, HeldReads> held = new ConcurrentHashMap<>();
 
     public Receiver(SqsAsyncClient sqs, QueueUrls urls, PayloadStore payloads, DeadLetters deadLetters, Batcher<String> deletes,
             Batcher<ChangeMessageVisibilityBatchRequestEntry> visibility, Optional<Duration> visibilityTimeout) {
@@ -57,9 +63,24 @@ public final class Receiver {
     }
 
     public List<Delivery> receive(String source, int maxMessages, Duration wait) throws InterruptedException {
+        HeldReads h = held.computeIfAbsent(source, s -> new HeldReads());
+        List<Delivery> early = h.take(maxMessages);
+        if (!early.isEmpty()) {
+            return early; // payloads read since the last receive: handed on first, their visibility running
+        }
+        CompletableFuture<Void> changed = h.changed();
+        int room = maxMessages - h.count();
+        if (room <= 0) { // as many as asked for are being read: wait for one of them rather than pick more
+            try {
+                changed.get(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                // none ended in the wait: an empty receive, as a poll that found nothing
+            }
+            return h.take(maxMessages);
+        }
         String url = await(urls.url(source), source, "looking up", 60, false);
         int waitSeconds = (int) Math.min(20, (wait.toMillis() + 999) / 1000);
-        ReceiveMessageRequest.Builder rb = ReceiveMessageRequest.builder().queueUrl(url).maxNumberOfMessages(maxMessages)
+        ReceiveMessageRequest.Builder rb = ReceiveMessageRequest.builder().queueUrl(url).maxNumberOfMessages(room)
                 .waitTimeSeconds(waitSeconds).messageAttributeNames("All")
                 .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT);
         visibilitySeconds.ifPresent(rb::visibilityTimeout);
@@ -77,8 +98,8 @@ public final class Receiver {
         if (messages.isEmpty()) {
             return List.of();
         }
-        List<Incoming> got = new ArrayList<>(messages.size());
-        boolean offloaded = false;
+        List<Delivery> out = new ArrayList<>(messages.size());
+        List<Incoming> offloaded = new ArrayList<>();
         for (software.amazon.awssdk.services.sqs.model.Message m : messages) {
             Incoming in = new Incoming(m);
             try {
@@ -87,30 +108,84 @@ public final class Receiver {
                 log.error("Message {} on '{}' could not be read", Failures.printable(m.messageId(), 100), source, e);
                 in.unreadable("internal-error: " + e.getClass().getSimpleName());
             }
-            offloaded |= in.pointer.isPresent();
-            got.add(in);
-        }
-        if (offloaded) {
-            try {
-                payloads.fetch(source, got);
-            } catch (Throwable e) { // interrupted, or the S3 client (the user's) threw
-                // given up on while its payloads were read: what it picked is visible again at once, as for a poll
-                polls.track(release(messages, url, source), System.nanoTime() + TimeUnit.SECONDS.toNanos(ANSWER_GRACE_SECONDS));
-                throw e;
-            }
-        }
-        List<Delivery> out = new ArrayList<>(got.size());
-        for (Incoming in : got) {
             if (in.unreadable != null) {
-                // a closing transport waits for the move too, the delete joining its batch only once the copy is sent: as
-                // long as its close wait allows, since a copy too large for the queue is uploaded to S3 first
-                polls.track(deadLetters.setAside(source, url, in), System.nanoTime() + TimeUnit.SECONDS.toNanos(MOVE_DUE_SECONDS));
+                setAside(source, url, in);
+            } else if (in.pointer.isPresent()) {
+                offloaded.add(in);
             } else if (in.body != null) {
-                out.add(new SqsDelivery(actions, source, url, in.raw.messageId(), in.raw.receiptHandle(), in.receiveCount,
-                        Message.of(in.body, in.attributes), in.deleteOnAck));
+                out.add(delivery(source, url, in));
             }
         }
-        return out;
+        if (offloaded.isEmpty()) {
+            return out;
+        }
+        List<CompletableFuture<Void>> reads = new ArrayList<>(offloaded.size());
+        offloaded.forEach(in -> reads.add(startRead(source, url, h, in)));
+        if (!out.isEmpty()) {
+            return out; // at once: a slow payload must not hold its batch-mates past their visibility timeout
+        }
+        try {
+            // nothing else to hand on: wait for the batch's reads (each bounded on its own), as a poll waits for messages
+            CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).get(payloads.readTimeout().toMillis() + TimeUnit.SECONDS.toMillis(PayloadStore.TIMEOUT_GRACE_SECONDS + 1),
+                    TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            // given up on while its payloads were read: what it picked is visible again at once, as for a poll
+            h.abandon(offloaded).forEach(r -> releaseLater(r.in().raw, url, source));
+            offloaded.forEach(in -> in.fetch.cancel(true));
+            throw e;
+        } catch (ExecutionException | TimeoutException e) {
+            // hand on whatever is ready (perhaps nothing): the reads go on
+        }
+        return h.take(maxMessages);
+    }
+
+    private SqsDelivery delivery(String source, String url, Incoming in) {
+        return new SqsDelivery(actions, source, url, in.raw.messageId(), in.raw.receiptHandle(), in.receiveCount,
+                Message.of(in.body, in.attributes), in.deleteOnAck);
+    }
+
+    private void setAside(String source, String url, Incoming in) {
+        // a closing transport waits for the move too, the delete joining its batch only once the copy is sent: as
+        // long as its close wait allows, since a copy too large for the queue is uploaded to S3 first
+        polls.track(deadLetters.setAside(source, url, in), System.nanoTime() + TimeUnit.SECONDS.toNanos(MOVE_DUE_SECONDS));
+    }
+
+    /** Reads {@code in}'s payload on its own; what it gives is handed on by a later receive from {@code source}. */
+    private CompletableFuture<Void> startRead(String source, String url, HeldReads h, Incoming in) {
+        if (!h.reading(in)) { // closing
+            releaseLater(in.raw, url, source);
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> ended = payloads.fetch(in).thenRun(() -> readEnded(source, url, h, in));
+        polls.track(ended, System.nanoTime() + payloads.readTimeout().toNanos()
+                + TimeUnit.SECONDS.toNanos(PayloadStore.TIMEOUT_GRACE_SECONDS + ANSWER_GRACE_SECONDS));
+        return ended;
+    }
+
+    private void readEnded(String source, String url, HeldReads h, Incoming in) {
+        try {
+            if (!h.isAbandoned(in)) {
+                try {
+                    payloads.judge(source, in);
+                } catch (RuntimeException e) { // a bug here must not strand the message
+                    log.error("Message {} on '{}' could not be read", Failures.printable(in.raw.messageId(), 100), source, e);
+                    in.unreadable("internal-error: " + e.getClass().getSimpleName());
+                }
+            }
+            boolean kept = h.ended(in, url, in.unreadable == null && in.body != null ? delivery(source, url, in) : null);
+            if (!kept) { // its receive was given up on, or the transport is closing
+                releaseLater(in.raw, url, source);
+            } else if (in.unreadable != null) {
+                setAside(source, url, in);
+            }
+        } finally {
+            h.signal();
+        }
+    }
+
+    /** Makes {@code m} visible again at once, a closing transport waiting for it. */
+    private void releaseLater(software.amazon.awssdk.services.sqs.model.Message m, String url, String source) {
+        polls.track(release(List.of(m), url, source), System.nanoTime() + TimeUnit.SECONDS.toNanos(ANSWER_GRACE_SECONDS));
     }
 
     /**
@@ -186,6 +261,13 @@ public final class Receiver {
             done.complete(null);
             return done;
         }
+        if (messages.size() > 10) { // a batch call takes 10 entries
+            List<CompletableFuture<Void>> parts = new ArrayList<>();
+            for (int i = 0; i < messages.size(); i += 10) {
+                parts.add(release(messages.subList(i, Math.min(messages.size(), i + 10)), url, source));
+            }
+            return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+        }
         List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
             entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(BatchOperations.id(i))
@@ -213,7 +295,7 @@ public final class Receiver {
 
     /** Whether a poll (or the release of what an abandoned one received, or a move to the dead-letter queue) is still open. */
     public boolean hasOpenPolls() {
-        return !polls.isEmpty();
+        return !polls.isEmpty() || held.values().stream().anyMatch(h -> h.count() > 0);
     }
 
     /**
@@ -222,6 +304,12 @@ public final class Receiver {
      * poll the server never answers is not waited for longer than that.
      */
     public Released awaitPolls(long timeoutMillis) {
+        // no receive will hand on what is being read or was read: visible again at once, the reads ended now
+        held.forEach((source, h) -> {
+            HeldReads.Closed c = h.close();
+            c.ready().forEach(r -> releaseLater(r.in().raw, r.url(), source));
+            c.reading().forEach(in -> in.fetch.cancel(true));
+        });
         try {
             long stillOpen = polls.awaitAll(TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
             if (stillOpen > 0) {

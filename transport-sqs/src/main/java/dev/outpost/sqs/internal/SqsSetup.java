@@ -43,6 +43,7 @@ public final class SqsSetup {
     private int maxOffloadBytes = 64 * 1024 * 1024;
     private Integer maxQueueMessageBytes;
     private Integer payloadReadAttempts;
+    private Duration payloadReadTimeout;
     private String payloadPrefix = SqsTransport.DEFAULT_PAYLOAD_PREFIX;
     private final List<PayloadStore.Location> accepted = new ArrayList<>();
     private String deadLetter;
@@ -93,6 +94,10 @@ public final class SqsSetup {
 
     public void payloadReadAttempts(int receives) {
         payloadReadAttempts = receives;
+    }
+
+    public void payloadReadTimeout(Duration timeout) {
+        payloadReadTimeout = timeout;
     }
 
     public void queue(String logicalName, String queueNameOrUrl) {
@@ -152,6 +157,7 @@ public final class SqsSetup {
         ackLinger = ackLinger == null ? SqsTransport.DEFAULT_ACK_LINGER : ackLinger;
         payloadReadAttempts = payloadReadAttempts == null ? SqsTransport.DEFAULT_PAYLOAD_READ_ATTEMPTS : payloadReadAttempts;
         closeWait = closeWait == null ? Duration.ofSeconds(SqsTransport.CLOSE_WAIT_SECONDS) : closeWait;
+        payloadReadTimeout = payloadReadTimeout == null ? SqsTransport.DEFAULT_PAYLOAD_READ_TIMEOUT : payloadReadTimeout;
         maxQueueMessageBytes = queueBytes;
         // only now: a failed build leaves none open; a second build() creates its own
         ClientSettings made = settings.filter(ClientSettings::any).orElse(ClientSettings.NONE);
@@ -188,6 +194,12 @@ public final class SqsSetup {
         maxQueueMessageBytes = ClientSettings.count(c, "outpost.sqs.max-queue-message-bytes", maxQueueMessageBytes,
                 SqsTransport.SQS_MAX_BYTES, SqsTransport.AWS_SQS_MAX_BYTES, problems);
         closeWait = ClientSettings.duration(c, "outpost.sqs.close-wait", closeWait, SqsTransport.CLOSE_WAIT_SECONDS, problems);
+        payloadReadTimeout = ClientSettings.duration(c, "outpost.sqs.payload-read-timeout", payloadReadTimeout,
+                SqsTransport.MAX_PAYLOAD_READ_TIMEOUT_SECONDS, problems);
+        if (payloadReadTimeout != null && payloadReadTimeout.isZero()) {
+            problems.add(new ConfigException.Problem("outpost.sqs.payload-read-timeout", "must be more than 0" + c.from("outpost.sqs.payload-read-timeout")));
+            payloadReadTimeout = null;
+        }
         return settings;
     }
 
@@ -195,10 +207,10 @@ public final class SqsSetup {
         Map<String, String> topicArns = Map.copyOf(topics);
         QueueUrls urls = new QueueUrls(sqs, queues);
         QueueChecks checks = new QueueChecks(sqs, urls);
-        PayloadStore payloads = new PayloadStore(Optional.ofNullable(s3), Optional.ofNullable(bucket), payloadPrefix, accepted,
-                maxOffloadBytes, maxQueueMessageBytes, payloadReadAttempts);
         ThreadFactory threads = threadFactory.orElseGet(Closing::defaultThreads);
         LazyTimer timer = new LazyTimer(threads);
+        PayloadStore payloads = new PayloadStore(Optional.ofNullable(s3), Optional.ofNullable(bucket), payloadPrefix, accepted,
+                maxOffloadBytes, maxQueueMessageBytes, payloadReadAttempts, payloadReadTimeout, timer);
         Sending sending = new Sending(Optional.ofNullable(sns), topicArns, urls, payloads,
                 new Batcher<>(10, maxQueueMessageBytes, linger, timer, BatchOperations.send(sqs), Failures::calling),
                 new Batcher<>(10, PayloadStore.SNS_MAX_BYTES, linger, timer, BatchOperations.publish(sns),
