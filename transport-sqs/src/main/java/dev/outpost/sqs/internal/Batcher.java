@@ -8,13 +8,16 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiFunction;
 
 /**
  * Groups operations on one queue or topic into batch calls, for every kind of batch call alike: a
  * batch goes out when it holds 10 entries, when the next entry would take it over the byte limit,
  * or {@code linger} after its first entry. Every entry's future completes with its own outcome;
- * entries the batch call refused are retried one by one.
+ * entries the batch call refused are retried one by one. A batch the server refuses as a whole
+ * ({@link BatchRefusal}: too large, too many entries, throttled) is sent again, bounded, in halves or
+ * after a pause, before its entries fail.
  */
 public final class Batcher<T> {
     private record Item<T>(T value, int bytes, CompletableFuture<Void> done) {}
@@ -23,6 +26,14 @@ public final class Batcher<T> {
         final List<Item<T>> items = new ArrayList<>(10);
         int bytes;
     }
+
+    /**
+     * How many times entries refused as a whole are sent again: enough to halve a batch of 10 down to one entry
+     * (10, 5, 3, 2, 1), or to wait out throttling for {@code BACK_OFF} times 1 + 2 + 4 + 8.
+     */
+    static final int MAX_REFUSALS = 4;
+    /** The first pause after throttling; doubled at each refusal (the SDK's own retries came before). */
+    static final long BACK_OFF_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(200);
 
     private final int maxEntries;
     private final int maxBytes;
@@ -145,13 +156,18 @@ public final class Batcher<T> {
     }
 
     private void send(String target, List<Item<T>> items) {
+        // the entries' outcomes, not only the call's: a refused entry's retry begins after the call has ended, where a
+        // close that took the calls to wait for before then would not see it
+        track(CompletableFuture.allOf(items.stream().map(Item::done).toArray(CompletableFuture[]::new)));
+        call(target, items, 0);
+    }
+
+    /** One batch call of {@code items}; {@code refusals}: how many times the server refused them as a whole so far. */
+    private void call(String target, List<Item<T>> items, int refusals) {
         List<T> entries = new ArrayList<>(items.size());
         for (Item<T> it : items) {
             entries.add(it.value());
         }
-        // the entries' outcomes, not only the call's: a refused entry's retry begins after the call has ended, where a
-        // close that took the calls to wait for before then would not see it
-        track(CompletableFuture.allOf(items.stream().map(Item::done).toArray(CompletableFuture[]::new)));
         CompletableFuture<List<Integer>> call;
         try {
             call = operation.batch(target, entries);
@@ -161,8 +177,10 @@ public final class Batcher<T> {
         track(call);
         call.whenComplete((failed, e) -> {
             if (e != null) {
-                RuntimeException f = failure.apply(target, e);
-                items.forEach(it -> it.done().completeExceptionally(f));
+                if (!refusedAsAWhole(target, items, refusals, e)) {
+                    RuntimeException f = failure.apply(target, e);
+                    items.forEach(it -> it.done().completeExceptionally(f));
+                }
                 return;
             }
             boolean[] retry = new boolean[items.size()];
@@ -175,24 +193,70 @@ public final class Batcher<T> {
                 Item<T> it = items.get(i);
                 if (!retry[i]) {
                     it.done().complete(null);
-                    continue;
+                } else {
+                    single(target, it, MAX_REFUSALS); // an entry's own failure: once more alone, not again and again
                 }
-                CompletableFuture<?> one;
-                try {
-                    one = operation.single(target, it.value());
-                } catch (Throwable ex) {
-                    one = CompletableFuture.failedFuture(ex);
-                }
-                track(one);
-                one.whenComplete((r, e2) -> {
-                    if (e2 == null) {
-                        it.done().complete(null);
-                    } else {
-                        it.done().completeExceptionally(failure.apply(target, e2));
-                    }
-                });
             }
         });
+    }
+
+    /**
+     * When the server refused {@code items} as a whole (over its size or entry limit, or throttled), and not too often
+     * yet: sends them again, in halves (one alone) or after a pause, and returns true. Bounded: after
+     * {@value #MAX_REFUSALS} refusals the entries fail.
+     */
+    private boolean refusedAsAWhole(String target, List<Item<T>> items, int refusals, Throwable e) {
+        BatchRefusal refusal = BatchRefusal.of(e);
+        if (refusal == BatchRefusal.NONE || refusals >= MAX_REFUSALS) {
+            return false;
+        }
+        if (refusal == BatchRefusal.THROTTLED) {
+            later(BACK_OFF_NANOS << refusals, () -> {
+                if (items.size() == 1) {
+                    single(target, items.get(0), refusals + 1);
+                } else {
+                    call(target, items, refusals + 1);
+                }
+            });
+            return true;
+        }
+        if (items.size() == 1) {
+            single(target, items.get(0), refusals + 1);
+            return true;
+        }
+        int half = (items.size() + 1) / 2;
+        call(target, List.copyOf(items.subList(0, half)), refusals + 1);
+        call(target, List.copyOf(items.subList(half, items.size())), refusals + 1);
+        return true;
+    }
+
+    /** Sends one entry on its own; a throttled one goes again after a pause while {@code refusals} allows. */
+    private void single(String target, Item<T> it, int refusals) {
+        CompletableFuture<?> one;
+        try {
+            one = operation.single(target, it.value());
+        } catch (Throwable ex) {
+            one = CompletableFuture.failedFuture(ex);
+        }
+        track(one);
+        one.whenComplete((r, e) -> {
+            if (e == null) {
+                it.done().complete(null);
+            } else if (refusals < MAX_REFUSALS && BatchRefusal.of(e) == BatchRefusal.THROTTLED) {
+                later(BACK_OFF_NANOS << refusals, () -> single(target, it, refusals + 1));
+            } else {
+                it.done().completeExceptionally(failure.apply(target, e));
+            }
+        });
+    }
+
+    /** Runs {@code task} after {@code nanos} on the timer; at once when the timer is closed (the transport closing). */
+    private void later(long nanos, Runnable task) {
+        try {
+            timer.schedule(task, nanos);
+        } catch (RejectedExecutionException e) {
+            task.run();
+        }
     }
 
     private void track(CompletableFuture<?> call) {
