@@ -63,10 +63,13 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
  *       ({@code outpost-payload-token}): a forged pointer to another message's payload is followed but deletes nothing.
  *   <li><b>Unreadable messages</b> (broken framing; a malformed, refused or dangling S3 pointer, or one whose payload
  *       S3 still does not serve at its {@link Builder#payloadReadAttempts}-th receive) never fail a receive: the
- *       transport moves each, exactly as it arrived, to a dead-letter queue ({@link Builder#deadLetter}) with the
+ *       transport moves each, exactly as it arrived (SQS Binary attributes too, up to 4), to a dead-letter queue ({@link Builder#deadLetter}) with the
  *       reason ({@link #UNREADABLE}) in plain SQS String attributes any SQS reader sees, and deletes it. With no
  *       dead-letter queue it stays on its queue (logged) until SQS's redrive or retention ends it; the module's README
  *       says what happens to a copy too large for the queue.
+ *   <li><b>Attributes.</b> A delivery's message has the SQS String attributes (and Number ones, as text) its sender
+ *       set. SQS Binary attributes, which only a foreign sender sets, are not handed on: a message's attributes are
+ *       strings, and bytes made into one could not be told from a string set under that name.
  *   <li><b>SNS.</b> Deliveries wrapped in an SNS envelope (raw delivery off) are unwrapped.
  *   <li><b>Faults.</b> Throttling and 5xx answers are retried by the SDK's standard retry policy; other failures
  *       complete the returned futures with a {@link TransportException}.

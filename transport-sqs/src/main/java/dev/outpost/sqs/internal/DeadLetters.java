@@ -18,10 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
- * Unreadable messages: moved, exactly as they arrived (body and attributes), to the dead-letter
+ * Unreadable messages: moved, exactly as they arrived (body and attributes, binary ones too), to the dead-letter
  * queue with the reason in plain SQS String attributes that any SQS reader sees
  * ({@value Attributes#REJECT_REASON}, {@value Attributes#REJECT_DETAIL}, {@value Attributes#SOURCE}),
  * then deleted from their queue.
@@ -88,13 +89,20 @@ public final class DeadLetters {
         Map<String, String> original = new LinkedHashMap<>(in.rawAttributes);
         original.keySet().removeAll(REASON_NAMES);
         byte[] body = in.rawBody.getBytes(StandardCharsets.UTF_8);
-        DeadLetterCopy.Copy inline = DeadLetterCopy.inline(body, original, in.unreadable, source, payloads.maxQueueBytes());
+        Map<String, MessageAttributeValue> binary = DeadLetterCopy.keptBinary(in.binaryAttributes, REASON_NAMES);
+        if (binary.size() < in.binaryAttributes.size()) {
+            log.warn("Message {} on '{}': {} of its {} binary attributes are left out of its dead-letter copy (it carries {}, "
+                    + "the first by name, none named as the reason's or the framing's attributes)", shown, source,
+                    in.binaryAttributes.size() - binary.size(), in.binaryAttributes.size(), DeadLetterCopy.MAX_BINARY);
+        }
+        DeadLetterCopy.Copy inline = DeadLetterCopy.inline(body, original, binary, in.unreadable, source, payloads.maxQueueBytes());
         Supplier<CompletableFuture<DeadLetterCopy.Copy>> copy = () -> CompletableFuture.completedFuture(inline);
         if (!inline.fits()) {
             // the body in S3, as a large payload goes: deleted when an Outpost reader acks the copy, else by the lifecycle rule
-            Optional<PayloadStore.Offload> offload = payloads.plan(body, original, false, DeadLetterCopy.POINTER_PLAIN);
+            Optional<PayloadStore.Offload> offload = payloads.plan(body, original, false,
+                    DeadLetterCopy.plain(DeadLetterCopy.POINTER_PLAIN, binary));
             Optional<DeadLetterCopy.Copy> pointer = offload
-                    .map(o -> DeadLetterCopy.of(o.pointer(), in.unreadable, source, payloads.maxQueueBytes()))
+                    .map(o -> DeadLetterCopy.of(o.pointer(), binary, in.unreadable, source, payloads.maxQueueBytes()))
                     .filter(DeadLetterCopy.Copy::fits);
             if (pointer.isEmpty()) {
                 return keep(source, url, in, inline.size(), offload.isPresent() ? "even with its body in S3 (the attributes alone "

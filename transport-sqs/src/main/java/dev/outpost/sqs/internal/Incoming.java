@@ -3,8 +3,10 @@ package dev.outpost.sqs.internal;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
 /** A received message on its way to becoming a delivery, or to the dead-letter queue. */
@@ -12,8 +14,13 @@ public final class Incoming {
     final Message raw;
     /** The body as received; a message without one (SQS sends none such, a broken server might) has "" here. */
     final String rawBody;
-    /** The string attributes as received, framing included. */
+    /** The string attributes as received, framing included (a Number attribute's too, as its text). */
     final Map<String, String> rawAttributes;
+    /**
+     * The binary attributes as received (only a foreign sender sets them), by name: not handed on (a message's
+     * attributes are strings), kept in a dead-letter copy.
+     */
+    final Map<String, MessageAttributeValue> binaryAttributes;
     /** SQS's {@code ApproximateReceiveCount}: 1 on the first receive (and when SQS did not say); past int, the most an int holds. */
     final int receiveCount;
     Map<String, String> attributes = Map.of();
@@ -32,13 +39,18 @@ public final class Incoming {
         Map<String, software.amazon.awssdk.services.sqs.model.MessageAttributeValue> attrs = raw.messageAttributes();
         if (attrs.isEmpty()) {
             rawAttributes = Map.of();
+            binaryAttributes = Map.of();
         } else {
             rawAttributes = new LinkedHashMap<>();
+            Map<String, MessageAttributeValue> binary = new TreeMap<>();
             attrs.forEach((k, v) -> {
                 if (v.stringValue() != null) {
                     rawAttributes.put(k, v.stringValue());
+                } else if (v.binaryValue() != null) {
+                    binary.put(k, v);
                 }
             });
+            binaryAttributes = binary.isEmpty() ? Map.of() : binary;
         }
     }
 

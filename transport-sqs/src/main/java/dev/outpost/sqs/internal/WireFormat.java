@@ -136,6 +136,11 @@ public final class WireFormat {
 
     // ------------------------------------------------------------------ encoding
 
+    /** Whether {@code name} is one of the attributes the framing sets itself. */
+    static boolean isFramingName(String name) {
+        return RESERVED.contains(name);
+    }
+
     /** Frames a body and its attributes for SQS (or SNS, which carries the same). */
     public static Frame encode(byte[] body, Map<String, String> attributes) {
         return encode(body, attributes, MAX_PLAIN_ATTRIBUTES);

@@ -42,4 +42,20 @@ class DeadLetterCopyTest {
         assertThat(raised.fits()).isTrue();
         assertThat(raised.attributes().get(Attributes.REJECT_DETAIL).stringValue()).isEqualTo(DETAIL);
     }
+
+    /** A copy's binary attributes count as SQS counts them (name, type, bytes): a copy they take over the limit does not fit. */
+    @Test
+    void binaryAttributesCountTowardsTheCopysSize() {
+        Map<String, software.amazon.awssdk.services.sqs.model.MessageAttributeValue> binary = Map.of("blob",
+                software.amazon.awssdk.services.sqs.model.MessageAttributeValue.builder().dataType("Binary")
+                        .binaryValue(software.amazon.awssdk.core.SdkBytes.fromByteArray(new byte[1000])).build());
+        DeadLetterCopy.Copy without = DeadLetterCopy.inline(body(1000), ORIGINAL, DETAIL, "requests", PayloadStore.SQS_MAX_BYTES);
+        DeadLetterCopy.Copy with = DeadLetterCopy.inline(body(1000), ORIGINAL, binary, DETAIL, "requests", PayloadStore.SQS_MAX_BYTES);
+        assertThat(with.size() - without.size()).isEqualTo("blob".length() + "Binary".length() + 1000);
+        assertThat(with.attributes().get("blob").binaryValue().asByteArray()).hasSize(1000);
+        int nearLimit = PayloadStore.SQS_MAX_BYTES - without.size() + 1000 - 500;
+        assertThat(DeadLetterCopy.inline(body(nearLimit), ORIGINAL, DETAIL, "requests", PayloadStore.SQS_MAX_BYTES).fits()).isTrue();
+        assertThat(DeadLetterCopy.inline(body(nearLimit), ORIGINAL, binary, DETAIL, "requests", PayloadStore.SQS_MAX_BYTES).fits())
+                .as("the binary attribute takes it over, even with the detail cut").isFalse();
+    }
 }
