@@ -45,7 +45,9 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
  *   <li><b>Batching.</b> Sends, acks, visibility changes and topic sends go in batch calls of up to 10 entries per
  *       queue or topic, sent when full (10 entries, or {@link Builder#maxQueueMessageBytes} of sends, 256 KiB of topic
  *       sends) or a few milliseconds after their first entry ({@link Builder#linger}; acks {@link Builder#ackLinger},
- *       longer: a late delete costs nothing and saves calls); failed entries are retried one by one.
+ *       longer: a late delete costs nothing and saves calls); failed entries are retried one by one. A batch call the
+ *       server refuses as a whole (too large, too many entries, throttled) is sent again in halves or after a pause,
+ *       at most 4 times, before its entries fail.
  *   <li><b>FIFO.</b> A message's group is its {@value #GROUP_ID_ATTRIBUTE} attribute (default
  *       {@value #DEFAULT_GROUP_ID}); its deduplication id is drawn once per {@link #send}, so two sends are two
  *       messages (suppressing repeated requests is the worker's job).
