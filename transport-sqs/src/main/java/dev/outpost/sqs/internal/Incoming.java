@@ -29,7 +29,8 @@ public final class Incoming {
     Optional<String> token = Optional.empty();
     /** The payload to delete on ack: set only once S3 confirmed this transport wrote it for this message. */
     Optional<WireFormat.S3Pointer> deleteOnAck = Optional.empty();
-    CompletableFuture<CappedRead.Result> fetch;
+    /** The payload's read, once started: set by the receive's thread, cancelled by a close's. */
+    volatile CompletableFuture<CappedRead.Result> fetch;
     String unreadable;
 
     Incoming(Message raw) {

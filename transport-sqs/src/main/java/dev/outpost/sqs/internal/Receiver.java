@@ -131,7 +131,7 @@ public final class Receiver {
         } catch (InterruptedException e) {
             // given up on while its payloads were read: what it picked is visible again at once, as for a poll
             h.abandon(offloaded).forEach(r -> releaseLater(r.in().raw, url, source));
-            offloaded.forEach(in -> in.fetch.cancel(true));
+            offloaded.forEach(Receiver::endRead);
             throw e;
         } catch (ExecutionException | TimeoutException e) {
             // hand on whatever is ready (perhaps nothing): the reads go on
@@ -180,6 +180,17 @@ public final class Receiver {
             }
         } finally {
             h.signal();
+        }
+    }
+
+    /**
+     * Ends {@code in}'s read now; its end releases it. One not started yet (its receive is between marking and starting
+     * it) ends in its own time, and is released then.
+     */
+    private static void endRead(Incoming in) {
+        CompletableFuture<CappedRead.Result> f = in.fetch;
+        if (f != null) {
+            f.cancel(true);
         }
     }
 
@@ -308,7 +319,7 @@ public final class Receiver {
         held.forEach((source, h) -> {
             HeldReads.Closed c = h.close();
             c.ready().forEach(r -> releaseLater(r.in().raw, r.url(), source));
-            c.reading().forEach(in -> in.fetch.cancel(true));
+            c.reading().forEach(Receiver::endRead);
         });
         try {
             long stillOpen = polls.awaitAll(TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
