@@ -3,6 +3,7 @@ package dev.outpost.core.json;
 import dev.outpost.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.outpost.core.internal.OrgJson;
+import dev.outpost.core.internal.RefLoops;
 import dev.outpost.core.internal.Rfc3339;
 import dev.outpost.core.internal.SchemaFastPath;
 import dev.outpost.core.internal.SchemaRegex;
@@ -22,12 +23,23 @@ import org.everit.json.schema.loader.SchemaLoader;
  * A compiled draft-07 JSON Schema. Thread-safe; compile once, validate many times.
  *
  * <p>Remote {@code $ref}s are refused: a schema must be self-contained, so that validating never
- * reaches the network.
+ * reaches the network. So are {@code $ref}s that lead to each other without going down the document.
+ * Checking one document has a budget that grows with its size: a document that needs more (branches
+ * of {@code anyOf}/{@code oneOf}/{@code allOf} that each recurse) is refused with a violation saying so.
  */
 public final class JsonSchema {
     private static final SchemaClient NO_REMOTE = url -> {
         throw new UncheckedIOException(new IOException("remote $ref '" + url + "' refused: schemas must be self-contained"));
     };
+
+    /**
+     * Reads of one document's objects and arrays (each weighted by its depth, see {@link OrgJson.Budget}) allowed to
+     * the reference validator: a base, {@link #READS_PER_NODE} more for each node, at most {@link #MOST_READS}. A read
+     * costs everit about a microsecond or two, so the most a document can take is a few seconds, not 2^depth steps.
+     */
+    private static final long BASE_READS = 200_000;
+    private static final long READS_PER_NODE = 20;
+    private static final long MOST_READS = 2_000_000;
 
     private final Schema schema;
     private final JsonNode source;
@@ -50,6 +62,11 @@ public final class JsonSchema {
         if (!schema.isObject()) {
             throw new IllegalArgumentException("a schema must be a JSON object, was " + schema.getNodeType());
         }
+        // found per document, such a loop refused every request; it is the schema's fault, so it is found here
+        RefLoops.find(schema).ifPresent(at -> {
+            throw new IllegalArgumentException("invalid JSON Schema: its $refs lead to each other without end (through " + at
+                    + "): it cannot accept any document that reaches them");
+        });
         try {
             Schema compiled = SchemaLoader.builder()
                     .schemaClient(NO_REMOTE)
@@ -97,7 +114,7 @@ public final class JsonSchema {
     /** everit's verdict alone: the reference the fast path is tested against. */
     List<String> referenceViolations(JsonNode document) {
         try {
-            schema.validate(OrgJson.convert(document));
+            schema.validate(OrgJson.convert(document, new OrgJson.Budget(BASE_READS, READS_PER_NODE, MOST_READS)));
             return List.of();
         } catch (ValidationException e) {
             List<String> out = new ArrayList<>();
@@ -105,8 +122,10 @@ public final class JsonSchema {
             return out;
         } catch (SchemaRegex.TooCostly e) { // a value crafted to make a pattern backtrack: refused, not run for hours
             return List.of("#: " + e.getMessage());
-        } catch (StackOverflowError e) { // $refs that lead only to each other: everit follows them until the stack ends
-            return List.of("#: the schema's $refs lead to each other without end: it cannot accept any document");
+        } catch (OrgJson.TooCostly e) { // branches that each recurse: 2^depth steps, refused past a budget
+            return List.of("#: " + e.getMessage());
+        } catch (StackOverflowError e) { // $ref loops are refused by of(): a document nested past what the stack holds
+            return List.of("#: the document nests too deeply to check against the schema");
         }
     }
 
