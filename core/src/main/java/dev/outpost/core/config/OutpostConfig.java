@@ -3,6 +3,7 @@ package dev.outpost.core.config;
 import dev.outpost.ConfigException;
 import dev.outpost.core.internal.ConfigKeys;
 import dev.outpost.core.internal.UserInfo;
+import dev.outpost.core.internal.Utf8;
 import dev.outpost.spi.ConfigSource;
 import java.io.IOException;
 import java.io.InputStream;
@@ -300,8 +301,20 @@ public final class OutpostConfig implements ConfigSource {
                 return Map.of();
             }
             try {
-                new FileHandler(config).load(file.toFile());
-            } catch (ConfigurationException | RuntimeException e) {
+                if (config instanceof PropertiesConfiguration) { // Commons reads them in the platform's encoding
+                    String text;
+                    try {
+                        text = Utf8.decode(Files.readAllBytes(file)); // at most MAX_FILE_BYTES: checked above
+                    } catch (IllegalArgumentException e) {
+                        problems.add(new ConfigException.Problem(file.toString(), "the " + which + " configuration file "
+                                + e.getMessage() + ": configuration files are UTF-8"));
+                        return Map.of();
+                    }
+                    new FileHandler(config).load(new java.io.StringReader(text));
+                } else {
+                    new FileHandler(config).load(file.toFile());
+                }
+            } catch (ConfigurationException | IOException | RuntimeException e) {
                 Throwable root = e;
                 while (root.getCause() != null && root.getCause() != root) {
                     root = root.getCause();

@@ -58,7 +58,10 @@ public final class ConfigKeys {
                 URL url = files.nextElement();
                 Properties p = new Properties();
                 try (InputStream in = url.openStream()) {
-                    p.load(in);
+                    // UTF-8 like the configuration files (Properties.load(InputStream) reads ISO-8859-1)
+                    p.load(new java.io.StringReader(Utf8.decode(in.readAllBytes())));
+                } catch (IllegalArgumentException e) {
+                    throw ConfigException.of(RESOURCE, url + " " + e.getMessage() + ": configuration files are UTF-8");
                 }
                 for (String k : p.stringPropertyNames()) {
                     String v = p.getProperty(k).strip();
