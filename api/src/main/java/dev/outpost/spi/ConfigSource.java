@@ -46,15 +46,16 @@ public interface ConfigSource {
      */
     default Optional<Integer> intValue(String key) {
         return string(key).map(v -> {
+            String t = v.trim();
+            // Integer.parseInt also reads other scripts' digits ("١٠٠" is 100): a duration's \d reads ASCII only
+            if (!DurationForm.ASCII_INTEGER.matcher(t).matches()) {
+                throw ConfigException.of(key, shown(key, v) + " is not an integer" + from(key));
+            }
             try {
-                String t = v.trim();
-                // Integer.parseInt also reads other scripts' digits ("١٠٠" is 100): a duration's \d reads ASCII only
-                if (!DurationForm.ASCII_INTEGER.matcher(t).matches()) {
-                    throw new NumberFormatException();
-                }
                 return Integer.parseInt(t);
-            } catch (NumberFormatException e) {
-                throw ConfigException.of(key, "'" + v + "' is not an integer" + from(key));
+            } catch (NumberFormatException e) { // digits only: too many of them
+                throw ConfigException.of(key, shown(key, v) + " is outside the integer range (" + Integer.MIN_VALUE + " to "
+                        + Integer.MAX_VALUE + ")" + from(key));
             }
         });
     }
@@ -68,7 +69,7 @@ public interface ConfigSource {
         return string(key).map(v -> switch (v.trim()) {
             case "true" -> true;
             case "false" -> false;
-            default -> throw ConfigException.of(key, "'" + v + "' is not true or false" + from(key));
+            default -> throw ConfigException.of(key, shown(key, v) + " is not true or false" + from(key));
         });
     }
 
@@ -81,9 +82,9 @@ public interface ConfigSource {
     default Optional<Duration> duration(String key) {
         return string(key).map(v -> {
             try {
-                return parseDuration(v);
-            } catch (IllegalArgumentException e) {
-                throw ConfigException.of(key, e.getMessage() + from(key));
+                return DurationForm.parse(v);
+            } catch (IllegalArgumentException e) { // its message says what is wrong without the value
+                throw ConfigException.of(key, shown(key, v) + " " + e.getMessage() + from(key));
             }
         });
     }
@@ -113,6 +114,32 @@ public interface ConfigSource {
         return Collections.unmodifiableMap(out);
     }
 
+    /**
+     * {@code value} of {@code key} as an error message may show it: quoted by {@link #quote} when
+     * {@code key} may be shown, else only its length ({@code a value of 12 characters, not shown}).
+     * This default hides the values of keys whose name looks secret (a part naming a password,
+     * secret, token, key, credential...); {@code OutpostConfig} hides those its modules declare
+     * secret, and masks the user-info of URLs.
+     */
+    default String shown(String key, String value) {
+        return DurationForm.looksSecret(key) ? hidden(value) : quote(value);
+    }
+
+    /**
+     * {@code value} as an error message may quote it: between single quotes, clipped to its first
+     * 100 characters with the length after an ellipsis ({@code 'aaa…' (1048576 characters)}), and
+     * control, format and bidirectional characters escaped (an escape character as {@code \\u001B}), so that a pasted
+     * megabyte or a terminal escape does not reach a terminal or a log as it is.
+     */
+    static String quote(String value) {
+        return DurationForm.quote(value);
+    }
+
+    /** What an error message shows of a value it must not quote: its length only. */
+    static String hidden(String value) {
+        return "a value of " + value.codePointCount(0, value.length()) + " characters (not shown: the key may hold a secret)";
+    }
+
     /** " (set in LAYER)" for messages, or nothing when unknown. */
     default String from(String key) {
         return sourceOf(key).map(s -> " (set in " + s + ")").orElse("");
@@ -126,6 +153,55 @@ public interface ConfigSource {
      * @throws IllegalArgumentException naming the accepted forms when it cannot
      */
     static Duration parseDuration(String text) {
+        try {
+            return DurationForm.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(quote(text) + " " + e.getMessage());
+        }
+    }
+}
+
+/** The short duration form and the integer form (ASCII digits), compiled once; quoting for messages. */
+final class DurationForm {
+    static final java.util.regex.Pattern SIMPLE = java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+    static final java.util.regex.Pattern ASCII_INTEGER = java.util.regex.Pattern.compile("[+-]?[0-9]+");
+    /** A key part naming a secret: "password", "db-password", "api-key", "secret", "access-token", "sessionCookie"... */
+    private static final java.util.regex.Pattern SECRETISH = java.util.regex.Pattern.compile(
+            "(?i).*(pass(word|wd|phrase)?|secret|token|credential|private|key|auth|cookie|session|signature|salt)s?");
+    private static final int MOST_SHOWN = 100;
+
+    private DurationForm() {}
+
+    static boolean looksSecret(String key) {
+        for (String part : key.split("[.]")) {
+            for (String word : part.split("[-_]")) {
+                if (SECRETISH.matcher(word).matches() || SECRETISH.matcher(part).matches()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    static String quote(String value) {
+        StringBuilder out = new StringBuilder(Math.min(value.length(), MOST_SHOWN) + 40).append('\'');
+        int shown = 0;
+        int i = 0;
+        while (i < value.length() && shown < MOST_SHOWN) {
+            int c = value.codePointAt(i);
+            out.append(ConfigException.escaped(c));
+            i += Character.charCount(c);
+            shown++;
+        }
+        out.append('\'');
+        if (i < value.length()) {
+            out.insert(out.length() - 1, '…').append(" (").append(value.codePointCount(0, value.length())).append(" characters)");
+        }
+        return out.toString();
+    }
+
+    /** The duration {@code text} reads as; the exception's message says why not, without the value. */
+    static Duration parse(String text) {
         String t = text.trim().toLowerCase(java.util.Locale.ROOT);
         java.util.regex.Matcher m = DurationForm.SIMPLE.matcher(t);
         if (m.matches()) {
@@ -139,21 +215,13 @@ public interface ConfigSource {
                     default -> Duration.ofDays(n);
                 };
             } catch (NumberFormatException | ArithmeticException e) { // more than a long, or than a Duration, holds
-                throw new IllegalArgumentException("'" + text + "' is too large for a duration");
+                throw new IllegalArgumentException("is too large for a duration");
             }
         }
         try {
             return Duration.parse(text.trim().toUpperCase(java.util.Locale.ROOT));
         } catch (java.time.format.DateTimeParseException e) {
-            throw new IllegalArgumentException("'" + text + "' is not a duration: write it as 500ms, 30s, 5m, 1h, 2d or PT30S");
+            throw new IllegalArgumentException("is not a duration: write it as 500ms, 30s, 5m, 1h, 2d or PT30S");
         }
     }
-}
-
-/** The short duration form and the integer form (ASCII digits), compiled once. */
-final class DurationForm {
-    static final java.util.regex.Pattern SIMPLE = java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
-    static final java.util.regex.Pattern ASCII_INTEGER = java.util.regex.Pattern.compile("[+-]?[0-9]+");
-
-    private DurationForm() {}
 }

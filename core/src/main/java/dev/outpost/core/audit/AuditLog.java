@@ -429,7 +429,7 @@ public final class AuditLog implements AutoCloseable {
             if (sink.isEmpty() && file.isPresent() && java.nio.file.Files.isDirectory(file.get())) {
                 // the file is opened at the first write, off the hot path, and a failure there is only counted:
                 // the log would run and drop every line
-                problems.add(new ConfigException.Problem("outpost.audit.file", "'" + file.get() + "' is a directory, not a file"
+                problems.add(new ConfigException.Problem("outpost.audit.file", dev.outpost.spi.ConfigSource.quote(file.get().toString()) + " is a directory, not a file"
                         + config.map(c -> c.from("outpost.audit.file")).orElse("")));
             }
             if (!problems.isEmpty()) {

@@ -108,6 +108,21 @@ public final class OutpostConfig implements ConfigSource {
 
 
 
+    /**
+     * {@code value} of {@code key} as an error message may show it: quoted and clipped (see
+     * {@link ConfigSource#quote}) with the user-info of URLs masked, for a key a module declares and
+     * not secret, or an undeclared key whose name does not look secret and is not below a secret
+     * key; else its length only.
+     */
+    @Override
+    public String shown(String key, String value) {
+        ConfigKeys declared = ConfigKeys.get();
+        if (declared.keys().contains(key)) {
+            return declared.isShowable(key) ? ConfigSource.quote(UserInfo.mask(value)) : ConfigSource.hidden(value);
+        }
+        return declared.belowSecret(key) ? ConfigSource.hidden(value) : ConfigSource.super.shown(key, UserInfo.mask(value));
+    }
+
     /** Every key that is set. */
     @Override
     public Set<String> keys() {

@@ -94,12 +94,13 @@ public final class CollectorTable {
                     ? (Duration) Objects.requireNonNullElse(WorkerBinding.withinLongest(prefix + "timeout",
                             reg.timeouts().get(name), problems), bound.duration(WorkerBinding.TIMEOUT))
                     : perCollector(config, prefix + "timeout", bound.duration(WorkerBinding.TIMEOUT), problems,
-                            v -> ConfigSource.parseDuration(v), d -> !d.isNegative() && !d.isZero()
+                            "a duration (500ms, 30s, 5m, 1h, 2d or PT30S) that fits one", v -> ConfigSource.parseDuration(v),
+                            d -> !d.isNegative() && !d.isZero()
                                     && d.compareTo(WorkerBinding.LONGEST) <= 0,
                             "positive and at most " + WorkerBinding.LONGEST.toDays() + "d");
             int a = reg.attempts().containsKey(name) ? reg.attempts().get(name)
                     : perCollector(config, prefix + "max-attempts", bound.integer(WorkerBinding.MAX_ATTEMPTS), problems,
-                            v -> Integer.parseInt(v.strip()), n -> n >= 1 && n <= 100, "between 1 and 100");
+                            "a whole number", v -> Integer.parseInt(v.strip()), n -> n >= 1 && n <= 100, "between 1 and 100");
             Map<String, String> own = new TreeMap<>(fromConfig);
             WORKER_COLLECTOR_KEYS.forEach(own::remove);
             own.putAll(reg.settings().getOrDefault(name, Map.of()));
@@ -128,15 +129,15 @@ public final class CollectorTable {
         }
         for (String pattern : allowList) {
             if (!pattern.equals("*") && all.keySet().stream().noneMatch(n -> Patterns.matches(pattern, n))) {
-                problems.add(new ConfigException.Problem(WorkerBinding.ALLOW, "'" + pattern
-                        + "' matches no registered collector (registered: " + all.keySet() + ")"));
+                problems.add(new ConfigException.Problem(WorkerBinding.ALLOW, ConfigSource.quote(pattern)
+                        + " matches no registered collector (registered: " + all.keySet() + ")"));
             }
         }
         return entries;
     }
 
     private static <T> T perCollector(Optional<ConfigSource> config, String key, T fallback, List<ConfigException.Problem> problems,
-            java.util.function.Function<String, T> parse, java.util.function.Predicate<T> valid, String rule) {
+            String form, java.util.function.Function<String, T> parse, java.util.function.Predicate<T> valid, String rule) {
         Optional<String> text = config.flatMap(c -> c.string(key)).filter(v -> !v.isBlank());
         if (text.isEmpty()) {
             return fallback;
@@ -146,9 +147,10 @@ public final class CollectorTable {
             if (valid.test(v)) {
                 return v;
             }
-            problems.add(new ConfigException.Problem(key, "must be " + rule + ", was " + text.get() + config.get().from(key)));
-        } catch (RuntimeException e) {
-            problems.add(new ConfigException.Problem(key, "'" + text.get() + "' is not valid: " + e.getMessage()
+            problems.add(new ConfigException.Problem(key, "must be " + rule + ", was " + config.get().shown(key, text.get())
+                    + config.get().from(key)));
+        } catch (RuntimeException e) { // the parsers' messages quote the value in full: not repeated
+            problems.add(new ConfigException.Problem(key, config.get().shown(key, text.get()) + " is not " + form
                     + config.get().from(key)));
         }
         return fallback;

@@ -164,6 +164,21 @@ public final class ConfigKeys {
         return out.toString();
     }
 
+    /** Whether {@code key} is a declared secret key or lies below one. */
+    public boolean belowSecret(String key) {
+        StringBuilder path = new StringBuilder();
+        for (String part : key.split("\\.", -1)) {
+            if (path.length() > 0) {
+                path.append('.');
+            }
+            path.append(part);
+            if (secrets.contains(path.toString())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static final java.util.regex.Pattern WORD = java.util.regex.Pattern.compile("[A-Za-z0-9_-]*");
 
     /** Every declared key with its default (empty when none), for listings. */

@@ -1,5 +1,6 @@
 package dev.outpost.core.internal;
 
+import dev.outpost.spi.ConfigSource;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,7 +15,7 @@ public final class Patterns {
     public static Optional<String> problem(String pattern) {
         int star = pattern.indexOf('*');
         if (star >= 0 && star < pattern.length() - 1) {
-            return Optional.of("'" + pattern + "' has a * before its end: a pattern is an exact name, * for all, or a prefix"
+            return Optional.of(ConfigSource.quote(pattern) + " has a * before its end: a pattern is an exact name, * for all, or a prefix"
                     + " ending in * (no suffixes, no * inside)");
         }
         return Optional.empty();

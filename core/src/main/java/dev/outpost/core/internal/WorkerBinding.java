@@ -108,7 +108,9 @@ public final class WorkerBinding {
             out.put(key, value != null ? value : parse(key, kind, fallback));
         });
         if (!List.of("true", "false").contains(String.valueOf(out.get(CHECK_RESULTS)).toLowerCase(java.util.Locale.ROOT))) {
-            problems.add(new ConfigException.Problem(CHECK_RESULTS, "must be true or false, was '" + out.get(CHECK_RESULTS) + "'"));
+            problems.add(new ConfigException.Problem(CHECK_RESULTS, "must be true or false, was "
+                    + config.map(c -> c.shown(CHECK_RESULTS, String.valueOf(out.get(CHECK_RESULTS))))
+                            .orElse(ConfigSource.quote(String.valueOf(out.get(CHECK_RESULTS))))));
         }
         if (!((String) out.get(IDEMPOTENCY_NAMESPACE)).matches("[a-z0-9][a-z0-9._-]{0,62}")) {
             problems.add(new ConfigException.Problem(IDEMPOTENCY_NAMESPACE, "a registry namespace is lower-case letters,"
@@ -186,7 +188,7 @@ public final class WorkerBinding {
                     return AUTO;
                 }
                 if (!INTEGER.matcher(text).matches()) {
-                    problems.add(new ConfigException.Problem(key, "must be " + AUTO + " or a whole number, was '" + text + "'"
+                    problems.add(new ConfigException.Problem(key, "must be " + AUTO + " or a whole number, was " + c.shown(key, text)
                             + c.from(key)));
                     return null;
                 }
@@ -212,7 +214,7 @@ public final class WorkerBinding {
                     }
                     if (v.compareTo(LONGEST) > 0) { // deadlines are kept in nanoseconds: a longer one would overflow
                         problems.add(new ConfigException.Problem(key, "must be at most " + LONGEST.toDays() + "d, was "
-                                + c.string(key).orElse("") + c.from(key)));
+                                + c.shown(key, c.string(key).orElse("")) + c.from(key)));
                         return null;
                     }
                     return v;
