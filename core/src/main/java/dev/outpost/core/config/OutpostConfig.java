@@ -6,8 +6,6 @@ import dev.outpost.core.internal.UserInfo;
 import dev.outpost.core.internal.Utf8;
 import dev.outpost.spi.ConfigSource;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,9 +22,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.commons.configuration2.FileBasedConfiguration;
-import org.apache.commons.configuration2.JSONConfiguration;
 import org.apache.commons.configuration2.PropertiesConfiguration;
-import org.apache.commons.configuration2.YAMLConfiguration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.commons.configuration2.io.FileHandler;
 
@@ -116,12 +112,34 @@ public final class OutpostConfig implements ConfigSource {
      */
     @Override
     public String shown(String key, String value) {
+        return shownValue(key, value);
+    }
+
+    private static String shownValue(String key, String value) {
         ConfigKeys declared = ConfigKeys.get();
         if (declared.keys().contains(key)) {
             return declared.isShowable(key) ? ConfigSource.quote(UserInfo.mask(value)) : ConfigSource.hidden(value);
         }
-        return declared.belowSecret(key) ? ConfigSource.hidden(value) : ConfigSource.super.shown(key, UserInfo.mask(value));
+        return declared.belowSecret(key) ? ConfigSource.hidden(value) : SHOWN_BY_NAME.shown(key, UserInfo.mask(value));
     }
+
+    /** ConfigSource's own judgement, by the key's name, for keys no module declares. */
+    private static final ConfigSource SHOWN_BY_NAME = new ConfigSource() {
+        @Override
+        public Optional<String> string(String key) {
+            return Optional.empty();
+        }
+
+        @Override
+        public Set<String> keys() {
+            return Set.of();
+        }
+
+        @Override
+        public Optional<String> sourceOf(String key) {
+            return Optional.empty();
+        }
+    };
 
     /** Every key that is set. */
     @Override
@@ -289,9 +307,9 @@ public final class OutpostConfig implements ConfigSource {
             String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
             FileBasedConfiguration config;
             if (name.endsWith(".yaml") || name.endsWith(".yml")) {
-                config = new StrictYaml();
+                config = new FileParsers.StrictYaml();
             } else if (name.endsWith(".json")) {
-                config = new StrictJson();
+                config = new FileParsers.StrictJson();
             } else if (name.endsWith(".properties")) {
                 config = new PropertiesConfiguration();
             } else {
@@ -335,7 +353,15 @@ public final class OutpostConfig implements ConfigSource {
                     root = root.getCause();
                 }
                 problems.add(new ConfigException.Problem(file.toString(),
-                        "cannot parse the " + which + " configuration file: " + parseProblem(root)));
+                        "cannot parse the " + which + " configuration file: " + FileParsers.parseProblem(root)));
+                return Map.of();
+            }
+            Map<String, String> unrepresentable = config instanceof FileParsers.StrictYaml y ? y.unrepresentable
+                    : config instanceof FileParsers.StrictJson j ? j.unrepresentable : Map.of();
+            if (!unrepresentable.isEmpty()) {
+                unrepresentable.forEach((key, text) -> problems.add(new ConfigException.Problem(ConfigKeys.get().shown(key),
+                        shownValue(key, text) + " is a number that cannot be represented (beyond a double's range, infinite or not a"
+                                + " number; set in " + file + "): write one that fits, or quote it if it is text")));
                 return Map.of();
             }
             Map<String, String> out = new LinkedHashMap<>();
@@ -367,83 +393,5 @@ public final class OutpostConfig implements ConfigSource {
     private static ConfigException.Problem twice(Path file, String which, String what) {
         return new ConfigException.Problem(file.toString(), "the " + which + " configuration file is ambiguous: " + what
                 + "; which value was meant?");
-    }
-
-    /** YAML refusing a key given twice in one mapping (SnakeYAML keeps the last by default). */
-    private static final class StrictYaml extends YAMLConfiguration {
-        private static org.yaml.snakeyaml.LoaderOptions options() {
-            org.yaml.snakeyaml.LoaderOptions o = new org.yaml.snakeyaml.LoaderOptions();
-            o.setAllowDuplicateKeys(false);
-            return o;
-        }
-
-        @Override
-        public void read(InputStream in) throws ConfigurationException {
-            read(in, options());
-        }
-
-        @Override
-        public void read(java.io.Reader in) throws ConfigurationException {
-            read(in, options());
-        }
-    }
-
-    /** JSON refusing a key given twice in one object (the parser behind it keeps the last). */
-    private static final class StrictJson extends JSONConfiguration {
-        private static final com.fasterxml.jackson.core.JsonFactory STRICT = com.fasterxml.jackson.core.JsonFactory.builder()
-                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-
-        @Override
-        public void read(InputStream in) throws ConfigurationException {
-            byte[] bytes;
-            try {
-                bytes = in.readAllBytes(); // at most MAX_FILE_BYTES: checked before
-                try (com.fasterxml.jackson.core.JsonParser p = STRICT.createParser(bytes)) {
-                    while (p.nextToken() != null) {
-                        p.skipChildren();
-                    }
-                }
-            } catch (IOException e) {
-                throw new ConfigurationException(e);
-            }
-            super.read(new java.io.ByteArrayInputStream(bytes));
-        }
-
-        @Override
-        public void read(java.io.Reader in) throws ConfigurationException {
-            try {
-                read(new java.io.ByteArrayInputStream(new java.io.BufferedReader(in).lines().collect(java.util.stream.Collectors
-                        .joining("\n")).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-            } catch (UncheckedIOException e) {
-                throw new ConfigurationException(e.getCause());
-            }
-        }
-    }
-
-    /**
-     * Where and why a file did not parse, without the parsers' own messages: they quote the
-     * offending text, which may be a {@code secret:} value.
-     */
-    private static String parseProblem(Throwable e) {
-        if (e instanceof org.yaml.snakeyaml.constructor.DuplicateKeyException d && d.getProblemMark() != null) {
-            return "line " + (d.getProblemMark().getLine() + 1) + ", column " + (d.getProblemMark().getColumn() + 1)
-                    + ": a key given twice (which value was meant?)";
-        }
-        if (e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
-                && String.valueOf(j.getOriginalMessage()).startsWith("Duplicate field")) {
-            return "line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr()
-                    + ": a key given twice (which value was meant?)";
-        }
-        if (e instanceof org.yaml.snakeyaml.error.MarkedYAMLException y && y.getProblemMark() != null) {
-            return "line " + (y.getProblemMark().getLine() + 1) + ", column " + (y.getProblemMark().getColumn() + 1)
-                    + ": not valid YAML";
-        }
-        if (e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null) {
-            return "line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() + ": not valid JSON";
-        }
-        if (e instanceof org.yaml.snakeyaml.error.MarkedYAMLException || e instanceof com.fasterxml.jackson.core.JsonProcessingException) {
-            return "not valid " + (e instanceof org.yaml.snakeyaml.error.MarkedYAMLException ? "YAML" : "JSON");
-        }
-        return e.getMessage(); // SnakeYAML's limits (aliases, size) and I/O errors quote no content
     }
 }
