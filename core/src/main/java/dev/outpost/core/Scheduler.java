@@ -62,7 +62,9 @@ import org.slf4j.LoggerFactory;
  * does not cause a burst of catch-up runs: the ticks it overlapped are skipped (and counted), and
  * the next run starts at the next tick. Runs go through the same runner as the worker's: the
  * collector's timeout interrupts it, whatever it throws becomes an error response, and
- * {@link AutoCloseable} collectors are closed at shutdown. Collectors whose names start with
+ * {@link AutoCloseable} collectors are closed at shutdown. Up to four runs go at once; a run that
+ * ignores the interrupt at its timeout keeps its thread, and the scheduler adds one (from the
+ * thread factory) for as long as it lasts, so that such runs do not hold up the other jobs. Collectors whose names start with
  * {@code _} may be scheduled: they run here, never remotely.
  */
 public final class Scheduler implements AutoCloseable {
@@ -71,6 +73,12 @@ public final class Scheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
     /** The longest the scheduling thread waits before looking at the ticker again. */
     private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /**
+     * Runner threads for runs within their timeout. A run past it was interrupted; one that ignores
+     * the interrupt holds its thread, so each such run adds a thread (at most one per job, since a
+     * job's runs do not overlap) while it lasts: four of them took every thread from the other jobs.
+     */
+    private static final int RUNNERS = 4;
 
     private enum State { NEW, RUNNING, STOPPED }
 
@@ -101,7 +109,7 @@ public final class Scheduler implements AutoCloseable {
         this.deadlines = new Deadlines(ticker, 4);
         this.runner = new CollectorRunner("scheduler " + workerId, deadlines, ticker);
         this.guard = new Guard("scheduler " + workerId);
-        int size = Math.max(1, Math.min(b.jobs.size(), 4));
+        int size = Math.max(1, Math.min(b.jobs.size(), RUNNERS));
         this.executor = new ThreadPoolExecutor(size, size, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                 threads.role("runner"));
         for (Job j : b.jobs) {
@@ -222,6 +230,7 @@ public final class Scheduler implements AutoCloseable {
                         nextWake = due;
                     }
                 }
+                fitRunners(now);
                 LockSupport.parkNanos(Math.max(1, Math.min(MAX_PARK_NANOS, nextWake - ticker.getAsLong())));
                 if (Thread.interrupted() && state.get() != State.RUNNING) {
                     return;
@@ -232,6 +241,25 @@ public final class Scheduler implements AutoCloseable {
                 }
                 log.error("scheduler: scheduling failed", t);
             }
+        }
+    }
+
+    /** {@link #RUNNERS} threads, and one more for each run past its timeout (still running: it ignored the interrupt). */
+    private void fitRunners(long now) {
+        int overdue = 0;
+        for (Running r : jobs) {
+            if (r.inCollector && now - r.startedNanos > r.timeout) {
+                overdue++;
+            }
+        }
+        int want = Math.max(1, Math.min(jobs.size(), RUNNERS + overdue));
+        int have = executor.getCorePoolSize();
+        if (want > have) { // the new threads come from the configured factory and take the runs queued
+            executor.setMaximumPoolSize(want);
+            executor.setCorePoolSize(want);
+        } else if (want < have) { // a thread beyond it ends once idle
+            executor.setCorePoolSize(want);
+            executor.setMaximumPoolSize(want);
         }
     }
 
@@ -259,6 +287,10 @@ public final class Scheduler implements AutoCloseable {
         final AtomicBoolean publishing = new AtomicBoolean();
         final AtomicReference<byte[]> waiting = new AtomicReference<>();
         volatile Instant lastRun;
+        /** Whether a runner thread is in the collector, since {@link #startedNanos} (ticker time). */
+        volatile boolean inCollector;
+        volatile long startedNanos;
+        final long timeout;
         long gridStart;
         long tick;
 
@@ -266,6 +298,7 @@ public final class Scheduler implements AutoCloseable {
             this.job = job;
             this.entry = entry;
             this.period = Expiries.nanos(job.period()); // a longer one is for ever all the same
+            this.timeout = Expiries.nanos(job.timeout());
         }
 
         @Override
@@ -315,8 +348,14 @@ public final class Scheduler implements AutoCloseable {
             Instant started = clock.instant();
             lastRun = started;
             runs.incrementAndGet();
-            CollectorRunner.Outcome outcome = runner.run(entry, request, Optional.empty(), 1,
-                    Expiries.instantAfter(started, job.timeout()), p -> {});
+            startedNanos = ticker.getAsLong();
+            inCollector = true;
+            CollectorRunner.Outcome outcome;
+            try {
+                outcome = runner.run(entry, request, Optional.empty(), 1, Expiries.instantAfter(started, job.timeout()), p -> {});
+            } finally {
+                inCollector = false;
+            }
             Response response;
             if (outcome instanceof CollectorRunner.Ok ok) {
                 response = Response.ok(request, ok.result(), workerId, 1, started, clock.instant());
