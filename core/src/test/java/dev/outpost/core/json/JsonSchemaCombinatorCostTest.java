@@ -51,4 +51,17 @@ class JsonSchemaCombinatorCostTest {
         }
         assertThat(both.violations(Json.parse(wide.append(']').toString()))).isEmpty();
     }
+
+    @Test
+    void aLargeOrdinaryDocumentFitsTheBudget() {
+        // a result as large as a message may be (1 MiB), checked through a $ref by the reference validator
+        JsonSchema processes = JsonSchema.of(Json.parse("""
+                {"type":"array","items":{"$ref":"#/definitions/p"},"definitions":{"p":{"type":"object","required":["pid","name"],
+                 "properties":{"pid":{"type":"integer"},"name":{"type":"string"},"args":{"type":"array","items":{"type":"string"}}}}}}"""));
+        StringBuilder doc = new StringBuilder("[");
+        for (int i = 0; doc.length() < 1024 * 1024 - 100; i++) {
+            doc.append(i == 0 ? "" : ",").append("{\"pid\":").append(i).append(",\"name\":\"java\",\"args\":[\"-jar\",\"x\"]}");
+        }
+        assertThat(processes.violations(Json.parse(doc.append(']').toString()))).isEmpty();
+    }
 }
