@@ -149,15 +149,19 @@ public final class RefLoops {
         if (!ref.startsWith("#")) {
             return Optional.empty();
         }
-        String pointer = URLDecoder.decode(ref.substring(1).replace("+", "%2B"), StandardCharsets.UTF_8);
-        if (pointer.isEmpty()) {
-            return Optional.of(root);
+        try {
+            String pointer = URLDecoder.decode(ref.substring(1).replace("+", "%2B"), StandardCharsets.UTF_8);
+            if (pointer.isEmpty()) {
+                return Optional.of(root);
+            }
+            if (!pointer.startsWith("/")) {
+                return Optional.empty(); // a plain-name fragment ($id anchors): not followed
+            }
+            JsonNode n = root.at(pointer);
+            return n.isMissingNode() ? Optional.empty() : Optional.of(n);
+        } catch (IllegalArgumentException e) { // a malformed escape or pointer: everit words the refusal
+            return Optional.empty();
         }
-        if (!pointer.startsWith("/")) {
-            return Optional.empty(); // a plain-name fragment ($id anchors): not followed
-        }
-        JsonNode n = root.at(pointer);
-        return n.isMissingNode() ? Optional.empty() : Optional.of(n);
     }
 
     /** A JSON pointer of {@code target} in the schema, found by walking it (only for the message). */

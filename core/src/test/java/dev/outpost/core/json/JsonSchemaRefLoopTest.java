@@ -38,6 +38,9 @@ class JsonSchemaRefLoopTest {
         JsonSchema list = JsonSchema.of(Json.parse("{\"anyOf\":[{\"type\":\"integer\"},{\"type\":\"array\",\"items\":{\"$ref\":\"#\"}}],"
                 + "\"definitions\":{\"unused\":{\"$ref\":\"#/definitions/unused\"}}}"));
         assertThat(list.violations(Json.parse("[1,[2,[3]]]"))).isEmpty();
+        // a malformed ref is everit's to refuse, in its words
+        assertThatThrownBy(() -> JsonSchema.of(Json.parse("{\"$ref\":\"#/a%zz\"}"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("invalid JSON Schema");
     }
 
     @Test
