@@ -3,12 +3,8 @@ package dev.outpost.core;
 import dev.outpost.ShutdownResult;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.ConfigException;
-import dev.outpost.ErrorCodes;
-import dev.outpost.ErrorInfo;
 import dev.outpost.Json;
-import dev.outpost.Request;
 import dev.outpost.Response;
-import dev.outpost.ResponseStatus;
 import dev.outpost.core.internal.Checks;
 import dev.outpost.core.internal.CollectorEntry;
 import dev.outpost.core.internal.CollectorRunner;
@@ -16,13 +12,13 @@ import dev.outpost.core.internal.Deadlines;
 import dev.outpost.core.internal.Expiries;
 import dev.outpost.core.lifecycle.Guard;
 import dev.outpost.core.internal.Hosts;
+import dev.outpost.core.internal.ScheduledRun;
 import dev.outpost.core.internal.ShutdownThread;
 import dev.outpost.core.lifecycle.OwnedThreads;
 import dev.outpost.core.json.JsonCodec;
 import dev.outpost.core.json.JsonSchema;
 import dev.outpost.spi.Codec;
 import dev.outpost.spi.Collector;
-import dev.outpost.spi.Message;
 import dev.outpost.spi.Transport;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,8 +33,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
@@ -88,7 +82,7 @@ public final class Scheduler implements AutoCloseable {
     private final Clock clock;
     private final LongSupplier ticker;
     private final Duration interruptWait;
-    private final List<Running> jobs = new ArrayList<>();
+    private final List<ScheduledRun> jobs = new ArrayList<>();
     private final OwnedThreads threads;
     private final Deadlines deadlines;
     private final CollectorRunner runner;
@@ -112,10 +106,11 @@ public final class Scheduler implements AutoCloseable {
         int size = Math.max(1, Math.min(b.jobs.size(), RUNNERS));
         this.executor = new ThreadPoolExecutor(size, size, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                 threads.role("runner"));
+        ScheduledRun.Env env = new ScheduledRun.Env(transport, codec, workerId, clock, ticker, runner);
         for (Job j : b.jobs) {
             CollectorEntry entry = new CollectorEntry(j.collector(), JsonSchema.of(j.collector().paramsSchema()), true, false,
                     j.timeout(), 1, j.settings(), java.util.Optional.empty());
-            this.jobs.add(new Running(j, entry));
+            this.jobs.add(new ScheduledRun(j, entry, env));
         }
     }
 
@@ -135,7 +130,7 @@ public final class Scheduler implements AutoCloseable {
             throw new IllegalStateException("scheduler already started");
         }
         long now = ticker.getAsLong();
-        for (Running r : jobs) {
+        for (ScheduledRun r : jobs) {
             r.gridStart = now;
         }
         Thread t = threads.newThread(this::loop, "timer");
@@ -146,8 +141,8 @@ public final class Scheduler implements AutoCloseable {
 
     /** Per job: runs, failures and skipped ticks so far. */
     public List<JobStatus> status() {
-        return jobs.stream().map(r -> new JobStatus(r.job.collector().name(), r.job.destination(), r.job.period(),
-                r.runs.get(), r.failures.get(), r.skipped.get(), Optional.ofNullable(r.lastRun))).toList();
+        return jobs.stream().map(r -> new JobStatus(r.job().collector().name(), r.job().destination(), r.job().period(),
+                r.runs.get(), r.failures.get(), r.skipped.get(), r.lastRun())).toList();
     }
 
     /**
@@ -180,9 +175,9 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void finishShutdown(long t0, List<String> alive) {
-        for (Running r : jobs) {
-            if (r.job.collector() instanceof AutoCloseable c) {
-                guard.run("closing collector '" + r.job.collector().name() + "'", () -> {
+        for (ScheduledRun r : jobs) {
+            if (r.job().collector() instanceof AutoCloseable c) {
+                guard.run("closing collector '" + r.job().collector().name() + "'", () -> {
                     try {
                         c.close();
                     } catch (Exception e) {
@@ -213,7 +208,7 @@ public final class Scheduler implements AutoCloseable {
                 deadlines.sweep();
                 long now = ticker.getAsLong();
                 long nextWake = now + MAX_PARK_NANOS;
-                for (Running r : jobs) {
+                for (ScheduledRun r : jobs) {
                     long due = r.gridStart + r.tick * r.period;
                     if (now - due >= 0) {
                         long current = (now - r.gridStart) / r.period;
@@ -247,8 +242,8 @@ public final class Scheduler implements AutoCloseable {
     /** {@link #RUNNERS} threads, and one more for each run past its timeout (still running: it ignored the interrupt). */
     private void fitRunners(long now) {
         int overdue = 0;
-        for (Running r : jobs) {
-            if (r.inCollector && now - r.startedNanos > r.timeout) {
+        for (ScheduledRun r : jobs) {
+            if (r.overdue(now)) {
                 overdue++;
             }
         }
@@ -264,116 +259,15 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /** Starts {@code r}'s run; a thread factory that fails loses this tick (skipped), not the job (left busy for ever). */
-    private void handOver(Running r) {
+    private void handOver(ScheduledRun r) {
         try {
             executor.execute(r);
         } catch (RuntimeException | Error e) {
             r.busy.set(false);
             r.skipped.incrementAndGet();
             if (state.get() == State.RUNNING) {
-                log.warn("scheduler: job {} could not start its run: {}", r.job.collector().name(), e.toString());
+                log.warn("scheduler: job {} could not start its run: {}", r.job().collector().name(), e.toString());
             }
-        }
-    }
-
-    private final class Running implements Runnable {
-        final Job job;
-        final CollectorEntry entry;
-        final long period;
-        final AtomicBoolean busy = new AtomicBoolean();
-        final AtomicLong runs = new AtomicLong();
-        final AtomicLong failures = new AtomicLong();
-        final AtomicLong skipped = new AtomicLong();
-        final AtomicBoolean publishing = new AtomicBoolean();
-        final AtomicReference<byte[]> waiting = new AtomicReference<>();
-        volatile Instant lastRun;
-        /** Whether a runner thread is in the collector, since {@link #startedNanos} (ticker time). */
-        volatile boolean inCollector;
-        volatile long startedNanos;
-        final long timeout;
-        long gridStart;
-        long tick;
-
-        Running(Job job, CollectorEntry entry) {
-            this.job = job;
-            this.entry = entry;
-            this.period = Expiries.nanos(job.period()); // a longer one is for ever all the same
-            this.timeout = Expiries.nanos(job.timeout());
-        }
-
-        @Override
-        public void run() {
-            byte[] body = null;
-            try {
-                body = runOnce();
-            } catch (Throwable t) {
-                log.error("scheduler: job {} failed outside its collector", job.collector().name(), t);
-            } finally {
-                // the run is over once its answer is made: a tick due as it is published starts the next one
-                busy.set(false);
-            }
-            // one thread per job in send(): a send that hangs must not take every thread from the other jobs;
-            // a newer answer waits for it, replacing (and skipping) one that waited already
-            if (body != null && waiting.getAndSet(body) != null) {
-                skipped.incrementAndGet();
-            }
-            while (waiting.get() != null && publishing.compareAndSet(false, true)) {
-                try {
-                    byte[] next = waiting.getAndSet(null);
-                    if (next != null) {
-                        publish(next);
-                    }
-                } finally {
-                    publishing.set(false);
-                }
-            }
-        }
-
-        private void publish(byte[] body) {
-            try {
-                transport.send(job.destination(), Message.of(body)).whenComplete((v, e) -> {
-                    if (e != null) {
-                        log.warn("scheduler: could not publish {} to '{}': {}", job.collector().name(), job.destination(),
-                                e.toString());
-                    }
-                });
-            } catch (Throwable t) {
-                log.error("scheduler: job {} could not be published", job.collector().name(), t);
-            }
-        }
-
-        private byte[] runOnce() {
-            Request request = Request.builder(job.collector().name()).params(job.params())
-                    .target(job.target().orElse(workerId)).build();
-            Instant started = clock.instant();
-            lastRun = started;
-            runs.incrementAndGet();
-            startedNanos = ticker.getAsLong();
-            inCollector = true;
-            CollectorRunner.Outcome outcome;
-            try {
-                outcome = runner.run(entry, request, Optional.empty(), 1, Expiries.instantAfter(started, job.timeout()), p -> {});
-            } finally {
-                inCollector = false;
-            }
-            Response response;
-            if (outcome instanceof CollectorRunner.Ok ok) {
-                response = Response.ok(request, ok.result(), workerId, 1, started, clock.instant());
-            } else {
-                failures.incrementAndGet();
-                ErrorInfo error = ((CollectorRunner.Failed) outcome).error();
-                response = Response.failed(request, ResponseStatus.ERROR, error, workerId, 1, started, clock.instant());
-            }
-            byte[] body;
-            try {
-                body = codec.encodeResponse(response, Optional.empty());
-            } catch (RuntimeException e) {
-                String incident = runner.incident("scheduled " + job.collector().name() + " result cannot be encoded", e);
-                body = codec.encodeResponse(Response.failed(request, ResponseStatus.ERROR, new ErrorInfo(
-                        ErrorCodes.UNENCODABLE_RESULT, "the result cannot be encoded (incident " + incident + ")"), workerId, 1,
-                        started, clock.instant()), Optional.empty());
-            }
-            return body;
         }
     }
 
