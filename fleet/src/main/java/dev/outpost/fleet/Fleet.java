@@ -434,7 +434,8 @@ public final class Fleet implements AutoCloseable {
 
         /**
          * Where listeners and summaries run; default one thread the fleet owns. One that throws (or rejects) has them
-         * run on the fleet's own thread instead.
+         * run on the fleet's own thread instead. A call's summary waits for its listener calls (up to one deadline
+         * after its last host settled): listeners that may block want an executor with more than one thread.
          */
         public Builder callbackExecutor(Executor executor) {
             this.callbackExecutor = Optional.of(Objects.requireNonNull(executor, "executor"));

@@ -37,8 +37,10 @@ public final class FleetCall {
 
     /**
      * Completes, on the fleet's callback executor, once every expected host is settled: by its
-     * answer, a transport failure, the deadline, a cancellation, or (rollouts) an abort. Never
-     * completes exceptionally.
+     * answer, a transport failure, the deadline, a cancellation, or (rollouts) an abort, and every
+     * listener call for those hosts has returned (one not returned one deadline after the last host
+     * was settled is given up on and logged; see {@link FleetListener}). Never completes
+     * exceptionally.
      */
     public CompletableFuture<FleetSummary> summary() {
         return state.summary().thenApply(s -> s);

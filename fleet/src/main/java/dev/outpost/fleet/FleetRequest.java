@@ -176,7 +176,10 @@ public final class FleetRequest {
             return this;
         }
 
-        /** Hears each host's result as it is settled. */
+        /**
+         * Hears each host's result as it is settled; the summary completes after its calls have returned (see
+         * {@link FleetListener}).
+         */
         public Builder listener(FleetListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;

@@ -30,6 +30,12 @@ import org.slf4j.LoggerFactory;
  * accounting; the request reaches the hosts through its {@link CallSender}. Every method is called on
  * the fleet's poller or timer thread or the caller's; the state is guarded by this object's lock and
  * user code runs on the callback executor, outside it.
+ *
+ * <p>The summary completes once every host is settled and every listener call (and awaiting future)
+ * for them has returned: settling threads hand their results to the executor each on its own, so the
+ * one that settles the last host is not the one whose listener call runs last. A listener call that
+ * has not returned one deadline after the last host settled is given up on: the summary completes
+ * without it and a WARN line says so.
  */
 public final class CallState {
     private static final Logger log = LoggerFactory.getLogger("dev.outpost.fleet.Fleet");
@@ -55,6 +61,12 @@ public final class CallState {
     private long late;
     private int settled;
     private boolean finished;
+    /** Results settled whose listener calls (and awaiting futures) have not returned yet. */
+    private int undelivered;
+    /** The summary, built when the last host settled, kept until the listener calls have returned. */
+    private FleetSummary built;
+    private boolean released;
+    private Sweeper.Task giveUp;
 
     private final Optional<RolloutPlan> plan;
     private Rollout rollout;
@@ -193,6 +205,7 @@ public final class CallState {
             }
             settle(s, Outcomes.of(r), Optional.of(r), Outcomes.detail(r), emitted);
             if (rollout == null && listener == FleetListener.NONE && s.awaited == null && settled < slots.size()) {
+                undelivered--; // nobody to tell
                 return; // the common answer: nobody to tell, nothing to start, not the last one
             }
         }
@@ -333,6 +346,7 @@ public final class CallState {
         s.state = Slot.State.DONE;
         s.result = new HostResult(s.host.id(), outcome, response, detail, ctx.clock().instant());
         settled++;
+        undelivered++;
         emitted.add(s.result);
         if (rollout != null && wasRunning) {
             Optional<String> spent = rollout.settled(outcome.isFailure());
@@ -349,6 +363,7 @@ public final class CallState {
                 w.state = Slot.State.DONE;
                 w.result = new HostResult(w.host.id(), Outcome.NOT_STARTED, Optional.empty(), reason, ctx.clock().instant());
                 settled++;
+                undelivered++;
                 emitted.add(w.result);
             }
         }
@@ -376,32 +391,77 @@ public final class CallState {
             }
         }
         if (listener == FleetListener.NONE && awaited.isEmpty()) {
+            delivered(emitted.size());
             return;
         }
         ctx.execute(() -> {
-            for (HostResult r : emitted) {
-                ctx.guard().run("fleet listener", () -> listener.onResult(r));
-            }
-            List<CompletableFuture<HostResult>> waiting = new ArrayList<>();
-            List<HostResult> outcomes = new ArrayList<>();
-            synchronized (this) {
-                for (HostResult r : emitted) {
-                    Slot s = slots.get(r.host());
-                    if (s.awaited != null) {
-                        waiting.add(s.awaited);
-                        outcomes.add(r);
-                    }
-                }
-            }
-            // completed outside the lock: continuations are user code
-            for (int i = 0; i < waiting.size(); i++) {
-                waiting.get(i).complete(outcomes.get(i));
+            try {
+                tell(emitted);
+            } finally { // whatever the listener or a continuation threw, these results are off the summary's mind
+                delivered(emitted.size());
             }
         });
     }
 
+    private void tell(List<HostResult> emitted) {
+        for (HostResult r : emitted) {
+            ctx.guard().run("fleet listener", () -> listener.onResult(r));
+        }
+        List<CompletableFuture<HostResult>> waiting = new ArrayList<>();
+        List<HostResult> outcomes = new ArrayList<>();
+        synchronized (this) {
+            for (HostResult r : emitted) {
+                Slot s = slots.get(r.host());
+                if (s.awaited != null) {
+                    waiting.add(s.awaited);
+                    outcomes.add(r);
+                }
+            }
+        }
+        // completed outside the lock: continuations are user code
+        for (int i = 0; i < waiting.size(); i++) {
+            waiting.get(i).complete(outcomes.get(i));
+        }
+    }
+
+    /** {@code n} results were told: the last ones of a settled call let its summary go. */
+    private void delivered(int n) {
+        FleetSummary s;
+        synchronized (this) {
+            undelivered -= n;
+            if (built == null || released || undelivered > 0) {
+                return;
+            }
+            released = true;
+            s = built;
+            if (giveUp != null) {
+                giveUp.cancel();
+            }
+        }
+        ctx.execute(() -> summary.complete(s));
+    }
+
+    /** The deadline after the last host settled passed with listener calls still out: the summary goes without them. */
+    private void giveUp() {
+        FleetSummary s;
+        int out;
+        synchronized (this) {
+            if (released) {
+                return;
+            }
+            released = true;
+            s = built;
+            out = undelivered;
+        }
+        log.warn("fleet call {} ({}): {} listener call(s) had not returned {} after the last host was settled (a listener"
+                + " that blocks, or a callback executor that does not run them); the summary completes without waiting"
+                + " for them", Printable.of(request.id()), Printable.of(request.collector()), out, deadline);
+        ctx.execute(() -> summary.complete(s));
+    }
+
     private void finishIfDone(List<HostResult> unused) {
         FleetSummary s;
+        boolean now;
         synchronized (this) {
             if (finished || settled < slots.size()) {
                 return;
@@ -418,6 +478,9 @@ public final class CallState {
                     x.deadline.cancel();
                 }
             }
+            built = s;
+            released = undelivered == 0;
+            now = released;
         }
         ctx.finished(this);
         if (s.impostors() > 0) {
@@ -426,6 +489,18 @@ public final class CallState {
                     + " (host claimed <- sender): {}", Printable.of(request.id()), Printable.of(request.collector()), s.impostors(),
                     Printable.pairs(s.impostorAnswers(), 10));
         }
-        ctx.execute(() -> summary.complete(s));
+        if (now) {
+            ctx.execute(() -> summary.complete(s));
+            return;
+        }
+        // settling threads hand results to the executor one by one: the last listener call may still be on its way
+        Sweeper.Task t = ctx.sweeper().schedule(Sweeper.nanos(deadline), this::giveUp);
+        synchronized (this) {
+            if (released) {
+                t.cancel(); // the last listener call returned meanwhile
+            } else {
+                giveUp = t;
+            }
+        }
     }
 }
