@@ -106,6 +106,24 @@ class DestinationRuleTest {
     }
 
     @Test
+    void aRefusedEntryStillSaysItsHostIsLiveSoAnUnansweredCallOnItIsNoReplyNotExpired() {
+        // a real host whose queue the fleet does not send to: reached over the topic, it runs the request and is stuck
+        hosts.add("web-2", "other-web-2", Behaviour.SLOW, c -> c, "web");
+        hosts.start("web-2");
+        Fleet fleet = fleet(hosts.fleet());
+
+        FleetCall call = fleet.call(FleetRequest.builder("app.work").hosts(List.of("web-2")).deadline(Duration.ofSeconds(5))
+                .build());
+        await().atMost(Duration.ofSeconds(20)).until(() -> hosts.runs.containsKey("web-2"));
+        FleetSummary s = finish(call, 0);
+
+        // the refusal is about where the fleet sends, not whether the host is up: 'expired' would tell the operator
+        // it is offline, when it heartbeats and received the request
+        assertThat(s.refusedHosts()).containsExactly("evil", "web-2");
+        assertThat(s.hosts(Outcome.NO_REPLY)).containsExactly("web-2");
+    }
+
+    @Test
     void anExpectedSetTheCallerBuiltIsHeldToTheSameRule() {
         Fleet fleet = fleet(hosts.fleet());
         HostRecord evil = new HostRecord("evil", BROKER, List.of("app.work"), Set.of("web"), Map.of(), hosts.time.instant());
