@@ -310,7 +310,8 @@ public final class Fleet implements AutoCloseable {
     }
 
     /**
-     * Stops receiving; calls not settled are cancelled caller-side (their summaries complete).
+     * Stops receiving; calls not settled are cancelled caller-side (their summaries complete). A summary still
+     * waiting for listener calls once the fleet's threads have ended (or 5 s passed) completes without them.
      * Idempotent: every call returns the same future.
      */
     public CompletableFuture<ShutdownResult> shutdown() {
@@ -332,6 +333,8 @@ public final class Fleet implements AutoCloseable {
             e.shutdown();
         }
         List<String> alive = threads.awaitTermination(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+        // the timer that bounds their wait is stopped: summaries still waiting for listener calls go now
+        List.copyOf(router.holding()).forEach(CallState::stopWaiting);
         terminated.complete(new ShutdownResult(alive.isEmpty() && c.clean(), alive, 0, Duration.ofNanos(System.nanoTime() - t0)));
         return terminated;
     }

@@ -103,4 +103,28 @@ class ListenerBeforeSummaryTest {
         assertThat(s.hosts(Outcome.CANCELLED)).containsExactlyInAnyOrder("web-1", "web-2");
         assertThat(heard).containsExactly("web-2");
     }
+
+    @Test
+    void aListenerThatNeverReturnsDoesNotHoldTheSummaryPastTheFleetsShutdown() throws Exception {
+        startTwoSlowHosts();
+        Fleet fleet = hosts.fleet().callbackExecutor(r -> {
+            Thread t = new Thread(r, "listener-test");
+            t.setDaemon(true);
+            t.start();
+        }).build().start();
+        hosts.closeables.add(fleet);
+        List<String> heard = new CopyOnWriteArrayList<>();
+        FleetCall call = twoSlowHosts(fleet, heard, r -> {
+            try {
+                release.await(); // until the test ends
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertThat(call.cancel()).isEqualTo(2);
+        assertThat(call.summary()).isNotDone();
+        // the timer that would give up at the deadline stops with the fleet
+        fleet.close();
+        assertThat(call.summary().get(10, TimeUnit.SECONDS).hosts(Outcome.CANCELLED)).containsExactlyInAnyOrder("web-1", "web-2");
+    }
 }

@@ -4,6 +4,7 @@ import dev.outpost.Response;
 import dev.outpost.spi.Decoded;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
@@ -22,6 +23,7 @@ public final class AnswerRouter {
 
     private final Map<String, CallState> active = new ConcurrentHashMap<>();
     private final Map<String, Ping> pings = new ConcurrentHashMap<>();
+    private final Set<CallState> holding = ConcurrentHashMap.newKeySet();
     private final Map<String, CallState> recent = new LinkedHashMap<>(64, 0.75f, false) {
         private static final long serialVersionUID = 1L;
 
@@ -38,6 +40,11 @@ public final class AnswerRouter {
     /** Calls not settled yet, by request id. */
     public Map<String, CallState> active() {
         return active;
+    }
+
+    /** Calls settled whose summaries wait for listener calls still out (the fleet's shutdown lets them go). */
+    public Set<CallState> holding() {
+        return holding;
     }
 
     /** Pings gathering answers, by request id. */

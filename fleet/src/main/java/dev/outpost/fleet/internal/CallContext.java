@@ -36,6 +36,9 @@ public interface CallContext {
     /** {@code call} sent requests and waits for their answers for {@code within} (receives over a network may wait that long). */
     default void expectAnswers(CallState call, java.time.Duration within) {}
 
+    /** {@code call} is settled and its summary waits for listener calls ({@code held}), or no longer does. */
+    default void holding(CallState call, boolean held) {}
+
     /** Sends for calls. */
     interface Sender {
         /** The request as one message, sent as it is to every host of a direct send (a message is immutable). */

@@ -438,11 +438,17 @@ public final class CallState {
                 giveUp.cancel();
             }
         }
+        ctx.holding(this, false);
         ctx.execute(() -> summary.complete(s));
     }
 
-    /** The deadline after the last host settled passed with listener calls still out: the summary goes without them. */
-    private void giveUp() {
+    /** The fleet is shut down: a summary still waiting for listener calls goes without them. */
+    public void stopWaiting() {
+        giveUp("by the fleet's shutdown");
+    }
+
+    /** Listener calls still out {@code when}: the summary goes without them. */
+    private void giveUp(String when) {
         FleetSummary s;
         int out;
         synchronized (this) {
@@ -453,9 +459,10 @@ public final class CallState {
             s = built;
             out = undelivered;
         }
-        log.warn("fleet call {} ({}): {} listener call(s) had not returned {} after the last host was settled (a listener"
-                + " that blocks, or a callback executor that does not run them); the summary completes without waiting"
-                + " for them", Printable.of(request.id()), Printable.of(request.collector()), out, deadline);
+        ctx.holding(this, false);
+        log.warn("fleet call {} ({}): {} listener call(s) had not returned {} (a listener that blocks, or a callback"
+                + " executor that does not run them); the summary completes without waiting for them",
+                Printable.of(request.id()), Printable.of(request.collector()), out, when);
         ctx.execute(() -> summary.complete(s));
     }
 
@@ -494,13 +501,19 @@ public final class CallState {
             return;
         }
         // settling threads hand results to the executor one by one: the last listener call may still be on its way
-        Sweeper.Task t = ctx.sweeper().schedule(Sweeper.nanos(deadline), this::giveUp);
+        ctx.holding(this, true);
+        Sweeper.Task t = ctx.sweeper().schedule(Sweeper.nanos(deadline),
+                () -> giveUp(deadline + " after the last host was settled"));
         synchronized (this) {
-            if (released) {
-                t.cancel(); // the last listener call returned meanwhile
+            if (released) { // the last listener call returned meanwhile
+                t.cancel();
+                now = true;
             } else {
                 giveUp = t;
             }
+        }
+        if (now) {
+            ctx.holding(this, false);
         }
     }
 }

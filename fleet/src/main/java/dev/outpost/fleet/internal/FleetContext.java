@@ -128,6 +128,15 @@ public final class FleetContext implements CallContext, CallContext.Sender {
     }
 
     @Override
+    public void holding(CallState call, boolean held) {
+        if (held) {
+            router.holding().add(call);
+        } else {
+            router.holding().remove(call);
+        }
+    }
+
+    @Override
     public void expectAnswers(CallState call, java.time.Duration within) {
         pacing.ifPresent(p -> p.expectAnswers(call, within));
     }
