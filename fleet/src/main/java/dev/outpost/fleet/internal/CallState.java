@@ -30,12 +30,8 @@ import org.slf4j.LoggerFactory;
  * accounting; the request reaches the hosts through its {@link CallSender}. Every method is called on
  * the fleet's poller or timer thread or the caller's; the state is guarded by this object's lock and
  * user code runs on the callback executor, outside it.
- *
- * <p>The summary completes once every host is settled and every listener call (and awaiting future)
- * for them has returned: settling threads hand their results to the executor each on its own, so the
- * one that settles the last host is not the one whose listener call runs last. A listener call that
- * has not returned one deadline after the last host settled is given up on: the summary completes
- * without it and a WARN line says so.
+ * The summary goes through a {@link SummaryGate}: it completes once every listener call for the
+ * hosts has returned too.
  */
 public final class CallState {
     private static final Logger log = LoggerFactory.getLogger("dev.outpost.fleet.Fleet");
@@ -50,7 +46,7 @@ public final class CallState {
     private final FleetListener listener;
     private final CallSender sender;
     private final Map<String, Slot> slots = new LinkedHashMap<>();
-    private final CompletableFuture<FleetSummary> summary = new CompletableFuture<>();
+    private final SummaryGate gate;
     private final AtomicLong lateAfterSummary = new AtomicLong();
     private final List<String> unexpectedHosts = new ArrayList<>();
     private final List<Impostor> impostorAnswers = new ArrayList<>();
@@ -61,12 +57,6 @@ public final class CallState {
     private long late;
     private int settled;
     private boolean finished;
-    /** Results settled whose listener calls (and awaiting futures) have not returned yet. */
-    private int undelivered;
-    /** The summary, built when the last host settled, kept until the listener calls have returned. */
-    private FleetSummary built;
-    private boolean released;
-    private Sweeper.Task giveUp;
 
     private final Optional<RolloutPlan> plan;
     private Rollout rollout;
@@ -85,6 +75,7 @@ public final class CallState {
         this.listener = listener;
         this.plan = plan;
         this.sender = new CallSender(this, ctx, request, deadline, ttl, topic, plan.isPresent());
+        this.gate = new SummaryGate(this, ctx, deadline);
         this.t0 = ctx.ticker().getAsLong();
         for (HostRecord h : discovery.hosts()) {
             slots.put(h.id(), new Slot(h));
@@ -108,7 +99,7 @@ public final class CallState {
     }
 
     public CompletableFuture<FleetSummary> summary() {
-        return summary;
+        return gate.summary();
     }
 
     public long lateAfterSummary() {
@@ -205,7 +196,7 @@ public final class CallState {
             }
             settle(s, Outcomes.of(r), Optional.of(r), Outcomes.detail(r), emitted);
             if (rollout == null && listener == FleetListener.NONE && s.awaited == null && settled < slots.size()) {
-                undelivered--; // nobody to tell
+                gate.paid(1); // nobody to tell
                 return; // the common answer: nobody to tell, nothing to start, not the last one
             }
         }
@@ -346,7 +337,7 @@ public final class CallState {
         s.state = Slot.State.DONE;
         s.result = new HostResult(s.host.id(), outcome, response, detail, ctx.clock().instant());
         settled++;
-        undelivered++;
+        gate.owe();
         emitted.add(s.result);
         if (rollout != null && wasRunning) {
             Optional<String> spent = rollout.settled(outcome.isFailure());
@@ -363,7 +354,7 @@ public final class CallState {
                 w.state = Slot.State.DONE;
                 w.result = new HostResult(w.host.id(), Outcome.NOT_STARTED, Optional.empty(), reason, ctx.clock().instant());
                 settled++;
-                undelivered++;
+                gate.owe();
                 emitted.add(w.result);
             }
         }
@@ -391,14 +382,14 @@ public final class CallState {
             }
         }
         if (listener == FleetListener.NONE && awaited.isEmpty()) {
-            delivered(emitted.size());
+            gate.paid(emitted.size());
             return;
         }
         ctx.execute(() -> {
             try {
                 tell(emitted);
             } finally { // whatever the listener or a continuation threw, these results are off the summary's mind
-                delivered(emitted.size());
+                gate.paid(emitted.size());
             }
         });
     }
@@ -424,51 +415,13 @@ public final class CallState {
         }
     }
 
-    /** {@code n} results were told: the last ones of a settled call let its summary go. */
-    private void delivered(int n) {
-        FleetSummary s;
-        synchronized (this) {
-            undelivered -= n;
-            if (built == null || released || undelivered > 0) {
-                return;
-            }
-            released = true;
-            s = built;
-            if (giveUp != null) {
-                giveUp.cancel();
-            }
-        }
-        ctx.holding(this, false);
-        ctx.execute(() -> summary.complete(s));
-    }
-
     /** The fleet is shut down: a summary still waiting for listener calls goes without them. */
     public void stopWaiting() {
-        giveUp("by the fleet's shutdown");
-    }
-
-    /** Listener calls still out {@code when}: the summary goes without them. */
-    private void giveUp(String when) {
-        FleetSummary s;
-        int out;
-        synchronized (this) {
-            if (released) {
-                return;
-            }
-            released = true;
-            s = built;
-            out = undelivered;
-        }
-        ctx.holding(this, false);
-        log.warn("fleet call {} ({}): {} listener call(s) had not returned {} (a listener that blocks, or a callback"
-                + " executor that does not run them); the summary completes without waiting for them",
-                Printable.of(request.id()), Printable.of(request.collector()), out, when);
-        ctx.execute(() -> summary.complete(s));
+        gate.stop();
     }
 
     private void finishIfDone(List<HostResult> unused) {
         FleetSummary s;
-        boolean now;
         synchronized (this) {
             if (finished || settled < slots.size()) {
                 return;
@@ -485,9 +438,6 @@ public final class CallState {
                     x.deadline.cancel();
                 }
             }
-            built = s;
-            released = undelivered == 0;
-            now = released;
         }
         ctx.finished(this);
         if (s.impostors() > 0) {
@@ -496,24 +446,6 @@ public final class CallState {
                     + " (host claimed <- sender): {}", Printable.of(request.id()), Printable.of(request.collector()), s.impostors(),
                     Printable.pairs(s.impostorAnswers(), 10));
         }
-        if (now) {
-            ctx.execute(() -> summary.complete(s));
-            return;
-        }
-        // settling threads hand results to the executor one by one: the last listener call may still be on its way
-        ctx.holding(this, true);
-        Sweeper.Task t = ctx.sweeper().schedule(Sweeper.nanos(deadline),
-                () -> giveUp(deadline + " after the last host was settled"));
-        synchronized (this) {
-            if (released) { // the last listener call returned meanwhile
-                t.cancel();
-                now = true;
-            } else {
-                giveUp = t;
-            }
-        }
-        if (now) {
-            ctx.holding(this, false);
-        }
+        gate.ready(s);
     }
 }
