@@ -54,7 +54,9 @@ final class BrokerCommand implements Callable<Integer> {
             broker.start();
             discovery.ifPresent(DiscoveryResponder::start);
             return "outpost broker " + config.string("outpost.broker.id").orElse("broker")
-                    + " serving " + registry.file() + ", sealing " + (sealed ? "on" : "OFF")
+                    + " serving " + registry.file()
+                    + broker.worker().map(w -> " on '" + w.status().source() + "'" + WorkerCommand.queue(config, w.status().source())).orElse("")
+                    + ", sealing " + (sealed ? "on" : "OFF")
                     + discovery.map(d -> ", discovery on " + d.address()).orElse("") + observed.describe() + "; SIGTERM drains and stops";
         });
     }

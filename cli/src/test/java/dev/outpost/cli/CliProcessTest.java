@@ -275,7 +275,8 @@ class CliProcessTest {
                     endpoint: http://127.0.0.1:PORT
                 """.formatted(dir.resolve("kv.db"), namespaces, audit));
         outpost("broker", "broker", "--config", cfg.toString());
-        awaitOut("broker", "outpost broker broker-1 serving");
+        // the queue it reads is named, as the worker's health line does: the one kv clients must be pointed at
+        awaitOut("broker", "outpost broker broker-1 serving " + dir.resolve("kv.db") + " on 'kv-requests' (SQS queue 'kv-requests'), sealing OFF");
         String client = clientConfig().toString();
         assertThat(finish(outpost("put", "kv", "put", "svc/db", "{\"password\":\"hunter2-secret\"}", "--config", client)))
                 .as(err("put")).isZero();
