@@ -77,9 +77,13 @@ final class KvCommand {
         }
     }
 
-    Session open() {
+    Session open(boolean creates) throws java.io.IOException {
         global.refuseDemo(spec, "--db FILE works on a local registry file with nothing else set up");
         if (db != null) {
+            if (!creates && !Files.exists(db)) {
+                // opening would create an empty registry (and its folders): a mistyped --db would read as "no key"
+                throw new java.nio.file.NoSuchFileException(db.toString(), null, "no registry file; kv put or kv import creates one");
+            }
             SqliteRegistry r = SqliteRegistry.builder(db).build().start();
             return new Session(r, List.of());
         }
@@ -123,7 +127,7 @@ final class KvCommand {
 
         @Override
         public Integer call() throws Exception {
-            try (Session s = kv.open()) {
+            try (Session s = kv.open(creates())) {
                 return run(s.registry);
             } catch (RegistryException.InvalidKey e) {
                 if (!keysFromCommandLine()) {
@@ -137,6 +141,11 @@ final class KvCommand {
         /** Whether the keys this subcommand uses are the user's arguments (not read from a file). */
         boolean keysFromCommandLine() {
             return true;
+        }
+
+        /** Whether this subcommand may create the {@code --db} file: only writes that add keys do. */
+        boolean creates() {
+            return false;
         }
 
         abstract int run(Registry registry) throws Exception;
@@ -161,6 +170,11 @@ final class KvCommand {
 
     @Command(name = "put", description = "Creates a key (fails if it exists), or replaces it at --version.")
     static final class Put extends Sub {
+        @Override
+        boolean creates() {
+            return true;
+        }
+
         // its own --version (a key's version) displaces the inherited standard options, -h/--help with it
         @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
         boolean help;
@@ -189,6 +203,11 @@ final class KvCommand {
 
     @Command(name = "update", description = "Applies a JSON merge patch to a key.")
     static final class Update extends Sub {
+        @Override
+        boolean creates() {
+            return true;
+        }
+
         @Parameters(index = "0", paramLabel = "KEY")
         String key;
 
@@ -294,6 +313,11 @@ final class KvCommand {
 
     @Command(name = "import", description = "Reads JSON lines written by export: add (keep existing keys), overwrite, or mirror.")
     static final class Import extends Sub {
+        @Override
+        boolean creates() {
+            return true;
+        }
+
         @Parameters(index = "0", paramLabel = "FILE")
         Path file;
 

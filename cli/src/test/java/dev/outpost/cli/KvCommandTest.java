@@ -41,6 +41,22 @@ class KvCommandTest {
     }
 
     @Test
+    void aReadOfARegistryFileThatIsNotThereCreatesNothingAndSaysSo() {
+        // a mistyped --db used to open a new empty registry (its folders too) and answer "no key": exit 1, as if read
+        Path typo = dir.resolve("no/such/kv.db");
+        for (String[] args : new String[][] {{"get", "svc/a"}, {"list", "svc/"}, {"export", "svc/"}, {"delete", "svc/a"}}) {
+            String[] all = java.util.stream.Stream.concat(java.util.stream.Stream.of("kv"),
+                    java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of("--db", typo.toString())))
+                    .toArray(String[]::new);
+            CliTest.Run run = CliTest.run(all);
+            assertThat(run.code()).as(args[0] + ": " + run.err()).isEqualTo(ExitCodes.IO_ERROR);
+            assertThat(run.err()).as(args[0]).contains(typo.toString()).contains("no registry file");
+            assertThat(dir.resolve("no")).as(args[0]).doesNotExist();
+        }
+        assertThat(kv("put", "svc/a", "1").code()).as("a put creates the file").isZero();
+    }
+
+    @Test
     void listWatchAndExportWithoutAPrefixAskForOne() {
         // a listing never crosses namespaces, so no prefix cannot mean "everything": say what is missing
         for (String sub : new String[] {"list", "watch", "export"}) {
@@ -53,6 +69,7 @@ class KvCommandTest {
     @Test
     void aKeyTheRegistryCannotTakeIsAUsageErrorNotAFailedAnswer() {
         // exit 1 says "the registry said no" (an existing key, a stale version); a malformed key is a typo on the command line
+        assertThat(kv("put", "svc/x", "1").code()).as("the file to read").isZero();
         for (String[] args : new String[][] {{"get", "no-slash"}, {"put", "no slash", "{}"}, {"update", "x", "{}"},
                 {"delete", "x"}, {"list", "no-slash"}, {"export", "a/", "no-slash"}}) {
             CliTest.Run run = kv(args);
