@@ -261,6 +261,10 @@ public final class Outpost implements Runnable {
             return java.util.Optional.of("create the queue (commands create none), or fix the name where it was set:"
                     + " outpost.sqs.requests, outpost.client.reply-to, --to or --broker-queue");
         }
+        if (localFileFailure(t)) {
+            return java.util.Optional.of("check the file named above and its folder (outpost.broker.sqlite or --db):"
+                    + " this user must be able to create and write it");
+        }
         if (t instanceof TransportException || t instanceof RegistryException.Unavailable || unreachable(t)) {
             return java.util.Optional.of("check outpost.sqs.region / outpost.sqs.endpoint and the AWS credentials"
                     + " (AWS_PROFILE or AWS_ACCESS_KEY_ID), or try --demo");
@@ -302,6 +306,11 @@ public final class Outpost implements Runnable {
         return java.util.Optional.of("run again with --verbose for the stack trace");
     }
 
+    /** A local registry file that could not be created or opened: the disk is at fault, not a transport. */
+    private static boolean localFileFailure(Throwable t) {
+        return t instanceof RegistryException.Unavailable && t.getCause() instanceof IOException;
+    }
+
     private static boolean bindFailure(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (c instanceof java.net.BindException) {
@@ -329,6 +338,9 @@ public final class Outpost implements Runnable {
         Throwable c = unwrap(t);
         if (c instanceof ConfigException) {
             return ExitCodes.CONFIG;
+        }
+        if (localFileFailure(c)) {
+            return ExitCodes.IO_ERROR;
         }
         if (c instanceof TransportException || c instanceof RegistryException.Unavailable || unreachable(c)
                 || c instanceof dev.outpost.ops.SlackUnavailableException) {

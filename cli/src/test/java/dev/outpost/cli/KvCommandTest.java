@@ -57,6 +57,15 @@ class KvCommandTest {
     }
 
     @Test
+    void aRegistryFileThatCannotBeCreatedIsAFileErrorNotAnUnreachableTransport() throws Exception {
+        // its folder is a file: before, exit 69 and a hint to check the SQS endpoint and AWS credentials
+        Path notADir = Files.writeString(dir.resolve("plain"), "x");
+        CliTest.Run run = CliTest.run("kv", "put", "svc/a", "1", "--db", notADir.resolve("kv.db").toString());
+        assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.IO_ERROR);
+        assertThat(run.err()).contains(notADir.resolve("kv.db").toString()).contains("--db").doesNotContain("outpost.sqs");
+    }
+
+    @Test
     void listWatchAndExportWithoutAPrefixAskForOne() {
         // a listing never crosses namespaces, so no prefix cannot mean "everything": say what is missing
         for (String sub : new String[] {"list", "watch", "export"}) {
