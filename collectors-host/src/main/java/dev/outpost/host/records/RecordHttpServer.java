@@ -123,7 +123,14 @@ public final class RecordHttpServer implements AutoCloseable {
             ServerSocket s = tls.isPresent() ? tls.get().getServerSocketFactory().createServerSocket() : new ServerSocket();
             onlyTls13(s);
             s.setReuseAddress(true);
-            s.bind(address, 128);
+            try {
+                s.bind(address, 128);
+            } catch (IOException e) {
+                s.close();
+                // the JDK says only "Address already in use": name the address and the keys that chose it
+                throw new IOException("cannot bind the records HTTP server to " + host + ":" + port
+                        + " (outpost.records.http.host, outpost.records.http.port): " + e.getMessage(), e);
+            }
             server = s;
             if (!lifecycle.running()) { // shut down meanwhile: its stop may have looked before 'server' was set
                 s.close();

@@ -29,6 +29,19 @@ class RecordHttpServerLifecycleTest extends LifecycleContract<RecordHttpServer> 
         return RecordHttpServer.builder(store, TOKEN).port(0).threadFactory(threads).build();
     }
 
+    @org.junit.jupiter.api.Test
+    void aPortInUseIsNamedInTheError() throws Exception {
+        // before: "Address already in use" alone, which a daemon printing it cannot tie to its configuration
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            store = RecordStore.builder(dir.resolve("records")).build().start();
+            RecordHttpServer server = RecordHttpServer.builder(store, TOKEN).port(taken.getLocalPort()).build();
+            org.assertj.core.api.Assertions.assertThatThrownBy(server::start).isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("127.0.0.1:" + taken.getLocalPort()).hasMessageContaining("outpost.records.http.port")
+                    .hasRootCauseInstanceOf(java.net.BindException.class);
+            server.close();
+        }
+    }
+
     @AfterEach
     void closeStore() {
         if (store != null) {
