@@ -44,4 +44,27 @@ class LauncherTest {
         assertThat(env).noneMatch(l -> l.startsWith("OUTPOST_JAVA_OPTS=") || l.startsWith("OUTPOST_CDS="))
                 .contains("OUTPOST_WORKER_ID=kept");
     }
+
+    @Test
+    void theLauncherTellsTheCommandWhereItIsSoInstallServiceNamesIt() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/bin/sh")), "needs /bin/sh");
+        Path bin = Files.createDirectories(dir.resolve("outpost/bin"));
+        Files.createDirectories(dir.resolve("outpost/lib"));
+        Path launcher = Files.copy(Path.of("src/main/dist/bin/outpost"), bin.resolve("outpost"));
+        Path java = dir.resolve("java");
+        Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$(dirname \"$0\")/args.txt\"\n");
+        for (Path p : List.of(launcher, java)) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
+        }
+        // called through a link on the PATH, as the README suggests: the unit must name the real script beside lib/
+        Path link = Files.createSymbolicLink(dir.resolve("outpost-link"), launcher);
+        ProcessBuilder pb = new ProcessBuilder(link.toString(), "install-service", "worker", "--dry-run");
+        pb.environment().put("JAVA", java.toString());
+        pb.environment().put("OUTPOST_CDS", "off");
+        Process p = pb.inheritIO().start();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        // before: nothing, and install-service's units started /usr/local/bin/outpost, wherever this one was
+        assertThat(Files.readAllLines(dir.resolve("args.txt")))
+                .containsSubsequence("-Doutpost.launcher=" + launcher.toRealPath(), "dev.outpost.cli.Outpost", "install-service");
+    }
 }
