@@ -143,6 +143,11 @@ final class Envelope {
                     + " bytes is over the limit of " + maxMessageBytes);
         }
         byte format = body[0];
+        if (format == '{') {
+            // the most common mistake, named as such: one side seals (outpost.nacl.*), the other does not
+            throw new CodecException(RejectReason.BAD_FORMAT, "not sealed: a plain JSON message, from a sender without"
+                    + " outpost.nacl.* set; this side reads only sealed messages");
+        }
         if (format != FORMAT_DIRECT && format != FORMAT_GROUP) {
             throw new CodecException(RejectReason.BAD_FORMAT, "unknown sealed format byte 0x"
                     + Integer.toHexString(format & 0xff) + " (this version reads 0x01 and 0x02)");

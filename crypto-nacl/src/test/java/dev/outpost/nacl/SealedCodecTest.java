@@ -115,6 +115,16 @@ class SealedCodecTest {
     }
 
     @Test
+    void aPlainJsonRequestIsCalledUnsealedNotAnUnknownFormat() {
+        // a client without outpost.nacl.* talking to a sealed worker: the operator reads this line in the worker's log
+        byte[] plain = "{\"id\":\"r1\",\"collector\":\"outpost.ping\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> worker(WORKER).decodeRequest(plain))
+                .isInstanceOfSatisfying(CodecException.class, e -> assertThat(e.reason()).isEqualTo(RejectReason.BAD_FORMAT))
+                .hasMessageContaining("not sealed").hasMessageContaining("outpost.nacl")
+                .hasMessageNotContaining("format byte");
+    }
+
+    @Test
     void eachFailureHasItsReason() {
         byte[] sealed = client(ALICE, WORKER.publicKey()).encodeRequest(request());
         refused(worker(WORKER), client(STRANGER, WORKER.publicKey()).encodeRequest(request()), RejectReason.UNKNOWN_SENDER);
