@@ -61,7 +61,15 @@ final class HostAgentCommand implements Callable<Integer> {
             Scheduler scheduler = daemon.own(Scheduler.builder(outbox).id(id).job(job).build());
             observed.monitor(scheduler);
             observed.start();
-            outbox.start();
+            try {
+                outbox.start();
+            } catch (java.io.IOException e) {
+                // the JDK's message is the path alone: name the key that chose it, and where it was set
+                throw new java.io.IOException("outpost.outbox.dir '"
+                        + config.string("outpost.outbox.dir").filter(d -> !d.isBlank()).orElse("outbox") + "'"
+                        + config.from("outpost.outbox.dir") + " cannot be used: "
+                        + (e instanceof java.nio.file.FileSystemException f ? Outpost.fileMessage(f) : e.getMessage()), e);
+            }
             scheduler.start();
             return "outpost host-agent " + id + ": host.processes every " + period
                     + " to 'records'; outbox has " + outbox.pending() + " waiting" + observed.describe()

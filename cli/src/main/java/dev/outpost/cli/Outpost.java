@@ -233,7 +233,7 @@ public final class Outpost implements Runnable {
     }
 
     /** A file system error's message is often the path alone ("outpost: /etc/x"): add what is wrong with it. */
-    private static String fileMessage(java.nio.file.FileSystemException f) {
+    static String fileMessage(java.nio.file.FileSystemException f) {
         if (f.getFile() == null) {
             return f.getMessage();
         }

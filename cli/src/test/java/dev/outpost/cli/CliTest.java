@@ -405,6 +405,25 @@ class CliTest {
     }
 
     @Test
+    void anOutboxFolderThatCannotBeUsedNamesItsKey() throws Exception {
+        // its parent is a file: before, "outpost: …/plain/outbox: not a directory", nothing saying which setting chose it
+        Path plain = java.nio.file.Files.writeString(dir.resolve("plain"), "x");
+        Path cfg = java.nio.file.Files.writeString(dir.resolve("agent.yaml"), """
+                outpost:
+                  outbox:
+                    dir: %s
+                  sqs:
+                    region: us-east-1
+                    endpoint: http://127.0.0.1:1
+                    access-key-id: test
+                    secret-access-key: test
+                """.formatted(plain.resolve("outbox")));
+        Run run = run("host-agent", "--config", cfg.toString());
+        assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.IO_ERROR);
+        assertThat(run.err()).contains("outpost.outbox.dir '" + plain.resolve("outbox") + "' (set in " + cfg);
+    }
+
+    @Test
     void aConfigFileThatIsNotThereIsSaidToBeMissing() {
         Path missing = dir.resolve("wokrer.yaml");
         Run r = run("worker", "--config", missing.toString());
