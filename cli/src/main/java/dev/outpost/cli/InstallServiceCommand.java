@@ -77,7 +77,7 @@ final class InstallServiceCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--config: an absolute path without spaces, quotes, '%' or '\\', was '"
                     + printable(config) + "'");
         }
-        String exe = launcher != null ? launcher : System.getProperty("outpost.launcher", "/usr/local/bin/outpost");
+        String exe = launcher != null ? launcher : System.getProperty("dev.outpost.cli.launcher", "/usr/local/bin/outpost");
         if (!unitPath(exe)) {
             // systemd splits ExecStart at spaces and reads % as a specifier: a launcher in "My Tools" would not start
             throw new ParameterException(spec.commandLine(), "--launcher: the launcher's path must be absolute, without spaces,"

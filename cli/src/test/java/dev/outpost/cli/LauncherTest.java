@@ -64,7 +64,22 @@ class LauncherTest {
         Process p = pb.inheritIO().start();
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         // before: nothing, and install-service's units started /usr/local/bin/outpost, wherever this one was
-        assertThat(Files.readAllLines(dir.resolve("args.txt")))
-                .containsSubsequence("-Doutpost.launcher=" + launcher.toRealPath(), "dev.outpost.cli.Outpost", "install-service");
+        List<String> args = Files.readAllLines(dir.resolve("args.txt"));
+        Path real = launcher.toRealPath();
+        String property = args.stream().filter(a -> a.endsWith("=" + real)).findFirst().orElseThrow();
+        assertThat(args).containsSubsequence(property, "dev.outpost.cli.Outpost", "install-service");
+        // what the JVM is given is read as the launcher, and is no configuration key (outpost.* would stop every command: 78)
+        String key = property.substring(2, property.indexOf('='));
+        System.setProperty(key, launcher.toRealPath().toString());
+        try {
+            CliTest.Run unit = CliTest.run("install-service", "worker", "--dry-run");
+            assertThat(unit.out()).as(unit.err()).contains("ExecStart=" + launcher.toRealPath() + " worker ");
+            Path config = Files.writeString(dir.resolve("client.yaml"), "outpost:\n  client:\n    reply-to: r\n  sqs:\n"
+                    + "    region: us-east-1\n    endpoint: http://127.0.0.1:1\n    access-key-id: a\n    secret-access-key: b\n");
+            CliTest.Run ping = CliTest.run("ping", "--timeout", "1s", "--config", config.toString());
+            assertThat(ping.code()).as(ping.err()).isEqualTo(ExitCodes.UNAVAILABLE);
+        } finally {
+            System.clearProperty(key);
+        }
     }
 }
