@@ -446,7 +446,7 @@ public final class RegistryService implements AutoCloseable {
             s.path(Optional.empty(), "outpost.broker.namespaces-file")
                     .ifPresent(f -> all.putAll(NamespacesFile.read(f, "outpost.broker.namespaces-file", s)));
             all.putAll(namespaces); // rules given in code win
-            if (all.isEmpty()) {
+            if (all.isEmpty() && !s.hasProblem("outpost.broker.namespaces-file")) { // a file that failed says so already
                 s.problem("outpost.broker.namespaces-file", "no namespace configured (namespace(...) or a namespaces file):"
                         + " every request would be refused");
             }

@@ -35,6 +35,19 @@ class NamespacesFileSecretsTest {
     }
 
     @Test
+    void aNamespacesFileThatIsNotThereIsOneProblemSayingSo() {
+        // before: "cannot read F: F", then a second problem "no namespace configured" that only followed from the first
+        Path missing = dir.resolve("nope.json");
+        OutpostConfig config = OutpostConfig.builder().set("outpost.broker.namespaces-file", missing.toString()).build();
+        try (InMemoryRegistry store = InMemoryRegistry.create()) {
+            assertThatThrownBy(() -> RegistryService.builder(store).configure(config).build()).isInstanceOfSatisfying(
+                    ConfigException.class, e -> org.assertj.core.api.Assertions.assertThat(e.problems()).singleElement()
+                            .satisfies(p -> org.assertj.core.api.Assertions.assertThat(p.toString())
+                                    .contains(missing + ": no such file")));
+        }
+    }
+
+    @Test
     void aSecretWrittenWithoutQuotesIsNotQuotedInTheError() throws Exception {
         refusedWithoutTheSecret("{\"svc\": {\"readers\": [\"*\"],\n \"write-secret\": " + SECRET + "}}");
     }

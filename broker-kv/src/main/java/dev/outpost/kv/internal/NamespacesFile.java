@@ -90,6 +90,8 @@ public final class NamespacesFile {
             boolean twice = e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field");
             problems.problem(key, "cannot read " + file + ": " + (twice ? "a namespace or field is given twice" : "not valid JSON")
                     + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
+        } catch (java.nio.file.NoSuchFileException e) {
+            problems.problem(key, file + ": no such file"); // the JDK's message is the path alone
         } catch (IOException e) {
             problems.problem(key, "cannot read " + file + ": " + e.getMessage().replaceAll("\\s+", " "));
         }

@@ -25,6 +25,11 @@ public final class Settings {
         problems.add(new ConfigException.Problem(key, message));
     }
 
+    /** Whether a problem was recorded for {@code key}. */
+    public boolean hasProblem(String key) {
+        return problems.stream().anyMatch(p -> p.key().equals(key));
+    }
+
     /** Throws one {@link ConfigException} listing every problem, if there is any. */
     public void check() {
         if (!problems.isEmpty()) {
