@@ -87,9 +87,16 @@ final class InstallServiceCommand implements Callable<Integer> {
         String unit = unit(d, user, config, exe);
         PrintWriter out = spec.commandLine().getOut();
         String name = "outpost-" + d.command() + ".service";
+        String hidden = hiddenByProtectHome(exe, config);
         if (dryRun) {
             out.print(unit);
+            if (!hidden.isEmpty()) {
+                spec.commandLine().getErr().println("warning: " + hidden);
+            }
             return ExitCodes.OK;
+        }
+        if (!hidden.isEmpty()) { // the unit would be written and enabled, and fail at every start
+            throw new ParameterException(spec.commandLine(), hidden);
         }
         Path file = unitDir.resolve(name);
         Files.createDirectories(unitDir);
@@ -101,6 +108,20 @@ final class InstallServiceCommand implements Callable<Integer> {
         out.println("  systemctl daemon-reload && systemctl enable --now " + name);
         out.println("  journalctl -u " + name + " -f");
         return ExitCodes.OK;
+    }
+
+    /**
+     * Why the unit could not start: its ProtectHome=yes hides /home, /root and /run/user from the service, so a launcher
+     * (by default, the one running now: often a build under a home) or configuration there is not found. Empty when none is.
+     */
+    private static String hiddenByProtectHome(String exe, String config) {
+        for (String[] p : new String[][] {{"--launcher", exe}, {"--config", config}}) {
+            if (p[1].startsWith("/home/") || p[1].startsWith("/root/") || p[1].startsWith("/run/user/")) {
+                return p[0] + ": '" + printable(p[1]) + "' is under a home folder, which the unit's ProtectHome=yes hides from the"
+                        + " service; install it elsewhere (the launcher's folder to /opt/outpost, say) and pass " + p[0] + " PATH";
+            }
+        }
+        return "";
     }
 
     /** A path a unit file can carry as one word: absolute, no white space, quotes, specifiers or escapes. */

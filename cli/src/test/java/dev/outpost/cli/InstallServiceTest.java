@@ -51,6 +51,27 @@ class InstallServiceTest {
     }
 
     @Test
+    void aLauncherOrConfigUnderAHomeIsRefusedSinceProtectHomeHidesItFromTheService() {
+        for (String[] bad : new String[][] {{"--launcher", "/home/me/outpost/cli/target/outpost/bin/outpost"},
+                {"--config", "/root/outpost.yaml"}}) {
+            String[] args = bad[0].equals("--launcher") ? new String[] {"install-service", "worker", bad[0], bad[1], "--unit-dir",
+                    dir.toString()} : new String[] {"install-service", "worker", "--launcher", "/opt/outpost/bin/outpost", bad[0], bad[1],
+                    "--unit-dir", dir.toString()};
+            CliTest.Run r = CliTest.run(args);
+            assertThat(r.code()).as(String.join(" ", bad)).isEqualTo(ExitCodes.USAGE);
+            assertThat(r.err()).contains(bad[0] + ": ", "ProtectHome=yes");
+            assertThat(dir.resolve("outpost-worker.service")).doesNotExist();
+            // a dry run shows the unit, and says why it would not start
+            String[] dry = java.util.stream.Stream.concat(java.util.Arrays.stream(args).limit(args.length - 2),
+                    java.util.stream.Stream.of("--dry-run")).toArray(String[]::new);
+            CliTest.Run d = CliTest.run(dry);
+            assertThat(d.code()).isZero();
+            assertThat(d.out()).contains("ExecStart=");
+            assertThat(d.err()).contains("warning: " + bad[0] + ": ", "ProtectHome=yes");
+        }
+    }
+
+    @Test
     void systemdAcceptsTheUnit() throws Exception {
         Path analyze = Path.of("/usr/bin/systemd-analyze");
         assumeTrue(Files.isExecutable(analyze), "systemd-analyze is not installed here: the unit is checked by text only");
