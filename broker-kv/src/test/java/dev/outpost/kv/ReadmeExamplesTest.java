@@ -3,27 +3,16 @@ package dev.outpost.kv;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.Json;
-import java.io.ByteArrayOutputStream;
-import java.io.File;
-import java.io.PrintStream;
+import dev.outpost.testsupport.JavaSources;
+import dev.outpost.testsupport.ReadmeCode;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -35,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  * names in scope (its own imports moved to the top of the file, where a user puts them).
  */
 class ReadmeExamplesTest {
-    private static final Pattern BLOCK = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
     private static final String PRELUDE = """
             import dev.outpost.*;
             import dev.outpost.kv.*;
@@ -57,23 +45,12 @@ class ReadmeExamplesTest {
     @TempDir
     Path dir;
 
-    private static String classpath() {
-        return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
-                .replace(File.pathSeparator + File.pathSeparator, File.pathSeparator);
-    }
-
     /** Compiles README.md's {@code // File: NAME.java} block into {@code dir/classes}. */
     private Path compileProgram(String name) throws Exception {
-        Matcher m = Pattern.compile("```java\\n// File: " + name + "\\.java\\n(.*?)```", Pattern.DOTALL)
-                .matcher(Files.readString(Path.of("README.md")));
-        assertThat(m.find()).as("README.md has the complete " + name + ".java").isTrue();
-        Path classes = Files.createDirectories(dir.resolve("classes"));
-        Path source = dir.resolve(name + ".java");
-        Files.writeString(source, m.group(1));
-        ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        int rc = ToolProvider.getSystemJavaCompiler().run(null, errors, errors, "-d", classes.toString(), "-proc:none",
-                "-cp", classpath(), source.toString());
-        assertThat(rc).as(errors.toString(StandardCharsets.UTF_8)).isZero();
+        Path source = JavaSources.write(dir, name + ".java", ReadmeCode.read(Path.of("README.md")).file(name + ".java"));
+        Path classes = dir.resolve("classes");
+        JavaSources.Compilation javac = JavaSources.compile(classes, source);
+        assertThat(javac.exitCode()).as(javac.diagnostics()).isZero();
         return classes;
     }
 
@@ -81,16 +58,8 @@ class ReadmeExamplesTest {
     @Test
     void sqliteRegistryIsACompleteProgram() throws Exception {
         Path classes = compileProgram("KvExample");
-        PrintStream original = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            loader.loadClass("KvExample").getMethod("main", String[].class)
-                    .invoke(null, (Object) new String[] {dir.resolve("kv-data").toString()});
-        } finally {
-            System.setOut(original);
-        }
-        assertThat(out.toString(StandardCharsets.UTF_8).lines())
+        String out = JavaSources.runMain(classes, "KvExample", dir.resolve("kv-data").toString());
+        assertThat(out.lines())
                 .contains("svc/billing = {\"queue\":\"billing-requests\",\"healthy\":true}");
         assertThat(dir.resolve("kv-data/kv.db")).exists();
     }
@@ -100,11 +69,10 @@ class ReadmeExamplesTest {
     void theBrokerAndAHostPrintWhatTheReadmeSays() throws Exception {
         Path classes = compileProgram("KvBroker");
         Path db = dir.resolve("kv.db");
-        Process java = java(classes, Map.of("SVC_WRITE_KEY", "svc-write-secret-0123456789"), db.toString());
-        String stdout = new String(java.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(java.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(java.exitValue()).as(stdout).isZero();
-        assertThat(stdout.lines()).contains("{\"queue\":\"billing\"} by billing-host-3 via access-key:svc");
+        JavaSources.Exit java = JavaSources.java(classes, "KvBroker").env("SVC_WRITE_KEY", "svc-write-secret-0123456789")
+                .args(db.toString()).run(Duration.ofSeconds(60));
+        assertThat(java.exitCode()).as(java.stdout()).isZero();
+        assertThat(java.stdout().lines()).contains("{\"queue\":\"billing\"} by billing-host-3 via access-key:svc");
         try (SqliteRegistry store = SqliteRegistry.open(db)) {
             // the host removed its own entry on its way out: a second run registers it again
             assertThat(store.get("svc/billing")).isEmpty();
@@ -114,50 +82,22 @@ class ReadmeExamplesTest {
     @Test
     void withoutTheKeyTheBrokerPrintsItsUsage() throws Exception {
         Path classes = compileProgram("KvBroker");
-        Process java = java(classes, Map.of(), dir.resolve("kv.db").toString());
-        String stderr = new String(java.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(java.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(java.exitValue()).isEqualTo(2);
-        assertThat(stderr).startsWith("usage: SVC_WRITE_KEY=... java KvBroker DATABASE_FILE");
+        JavaSources.Exit java = JavaSources.java(classes, "KvBroker").withoutEnv("SVC_WRITE_KEY")
+                .args(dir.resolve("kv.db").toString()).run(Duration.ofSeconds(60));
+        assertThat(java.exitCode()).isEqualTo(2);
+        assertThat(java.stderr()).startsWith("usage: SVC_WRITE_KEY=... java KvBroker DATABASE_FILE");
         assertThat(dir.resolve("kv.db")).doesNotExist();
     }
 
-    private static Process java(Path classes, Map<String, String> env, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classes + File.pathSeparator + classpath(), "KvBroker"));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().remove("SVC_WRITE_KEY");
-        pb.environment().putAll(env);
-        return pb.redirectError(env.isEmpty() ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.DISCARD)
-                .redirectOutput(env.isEmpty() ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.PIPE)
-                .start();
-    }
-
     @TestFactory
-    Stream<DynamicTest> everyOtherJavaSnippetCompiles() throws Exception {
-        String readme = Files.readString(Path.of("README.md"));
-        List<DynamicTest> tests = new ArrayList<>();
-        Matcher m = BLOCK.matcher(readme);
-        while (m.find()) {
-            if (m.group(1).startsWith("// File: ")) {
-                continue;
-            }
-            int line = (int) readme.substring(0, m.start()).lines().count() + 1;
-            String name = "Snippet" + line;
-            String imports = m.group(1).lines().filter(l -> l.startsWith("import ")).collect(Collectors.joining("\n"));
-            String code = m.group(1).lines().filter(l -> !l.startsWith("import ")).collect(Collectors.joining("\n"));
-            tests.add(DynamicTest.dynamicTest("README.md line " + line, () -> {
-                Path source = dir.resolve(name + ".java");
-                Files.writeString(source, PRELUDE.formatted(name, code, imports));
-                ByteArrayOutputStream errors = new ByteArrayOutputStream();
-                int rc = ToolProvider.getSystemJavaCompiler().run(null, errors, errors, "-d", dir.toString(), "-proc:none",
-                        "-cp", classpath(), source.toString());
-                assertThat(rc).as(errors.toString(StandardCharsets.UTF_8)).isZero();
-            }));
-        }
-        assertThat(tests).as("java snippets in README.md").hasSizeGreaterThanOrEqualTo(2);
-        return tests.stream();
+    Stream<DynamicTest> everyOtherJavaSnippetCompiles() {
+        List<ReadmeCode.Block> snippets = ReadmeCode.read(Path.of("README.md")).snippets();
+        assertThat(snippets).as("java snippets in README.md").hasSizeGreaterThanOrEqualTo(2);
+        return snippets.stream().map(b -> DynamicTest.dynamicTest(b.where(), () -> {
+            Path source = JavaSources.write(dir, b.className() + ".java", b.inPrelude(PRELUDE));
+            JavaSources.Compilation javac = JavaSources.compile(dir, source);
+            assertThat(javac.exitCode()).as(javac.diagnostics()).isZero();
+        }));
     }
 
     /** The discovery snippet's calls, run on loopback (the README's addresses are a LAN's). */

@@ -2,24 +2,16 @@ package dev.outpost.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.File;
-import java.io.PrintStream;
-import java.lang.reflect.Method;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.charset.StandardCharsets;
+import dev.outpost.testsupport.JavaSources;
+import dev.outpost.testsupport.ReadmeCode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -35,11 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * scope, a line that is only {@code ...} standing for the user's code.
  */
 class ReadmeExampleTest {
-    private static final Pattern BLOCK = Pattern.compile("```java\\n// File: (\\S+)\\.java\\n(.*?)```", Pattern.DOTALL);
     private static final Pattern PRINTS = Pattern.compile("It prints \\(the count of processes is your host's\\):\\n\\n```\\n(.*?)```",
             Pattern.DOTALL);
 
-    private static final Pattern SNIPPET = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
     private static final String PRELUDE = """
             import dev.outpost.*;
             import dev.outpost.core.*;
@@ -66,44 +56,28 @@ class ReadmeExampleTest {
     @TempDir
     Path dir;
 
-    private String readme;
+    private ReadmeCode readme;
     private Path classes;
-    private String classpath;
 
     @BeforeEach
     void compileTheExample() throws Exception {
-        readme = Files.readString(Path.of("README.md"));
-        Matcher m = BLOCK.matcher(readme);
-        assertThat(m.find()).as("a '// File: X.java' block in README.md").isTrue();
-        assertThat(m.group(1)).isEqualTo("HostWorker");
-        classes = Files.createDirectory(dir.resolve("classes"));
-        Path source = dir.resolve("HostWorker.java");
-        Files.writeString(source, m.group(2));
-        classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
-                .replace(File.pathSeparator + File.pathSeparator, File.pathSeparator);
-        ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        int rc = ToolProvider.getSystemJavaCompiler().run(null, errors, errors,
-                "-d", classes.toString(), "-cp", classpath, "-proc:none", source.toString());
-        assertThat(rc).as(errors.toString(StandardCharsets.UTF_8)).isZero();
+        readme = ReadmeCode.read(Path.of("README.md"));
+        assertThat(readme.files().keySet()).as("the '// File: X.java' blocks in README.md").first().isEqualTo("HostWorker.java");
+        Path source = JavaSources.write(dir, "HostWorker.java", readme.file("HostWorker.java"));
+        classes = dir.resolve("classes");
+        JavaSources.Compilation javac = JavaSources.compile(classes, source);
+        assertThat(javac.exitCode()).as(javac.diagnostics()).isZero();
     }
 
     @Test
     void theExamplePrintsWhatTheReadmeSays() throws Exception {
         Path state = Files.createDirectory(dir.resolve("commands"),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream original = System.out;
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
-            Method main = loader.loadClass("HostWorker").getMethod("main", String[].class);
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            main.invoke(null, (Object) new String[] {state.toString()});
-        } finally {
-            System.setOut(original);
-        }
-        Matcher p = PRINTS.matcher(readme);
+        String out = JavaSources.runMain(classes, "HostWorker", state.toString());
+        Matcher p = PRINTS.matcher(readme.text());
         assertThat(p.find()).as("README.md shows what the example prints").isTrue();
         // the test classpath's log provider writes to standard output too; the README shows what the program prints
-        List<String> printed = out.toString(StandardCharsets.UTF_8).lines()
+        List<String> printed = out.lines()
                 .filter(l -> !l.matches("^\\d\\d:\\d\\d:\\d\\d\\.\\d+ \\[.*|^\\[.*\\] (INFO|WARN|DEBUG) .*")).toList();
         List<String> shown = p.group(1).lines().toList();
         assertThat(printed).hasSameSizeAs(shown);
@@ -119,39 +93,19 @@ class ReadmeExampleTest {
 
     @Test
     void withoutItsFolderItPrintsItsUsage() throws Exception {
-        Process java = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classes + File.pathSeparator + classpath, "HostWorker")
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        String stderr = new String(java.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(java.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(java.exitValue()).isEqualTo(2);
-        assertThat(stderr).startsWith("usage: java HostWorker STATE_DIR");
+        JavaSources.Exit java = JavaSources.java(classes, "HostWorker").run(Duration.ofSeconds(60));
+        assertThat(java.exitCode()).isEqualTo(2);
+        assertThat(java.stderr()).startsWith("usage: java HostWorker STATE_DIR");
     }
 
     @TestFactory
     Stream<DynamicTest> everyOtherJavaSnippetCompiles() {
-        List<DynamicTest> tests = new ArrayList<>();
-        Matcher m = SNIPPET.matcher(readme);
-        while (m.find()) {
-            if (m.group(1).startsWith("// File: ")) {
-                continue;
-            }
-            int line = (int) readme.substring(0, m.start()).lines().count() + 1;
-            String name = "Snippet" + line;
-            String imports = m.group(1).lines().filter(l -> l.startsWith("import ")).collect(Collectors.joining("\n"));
-            String code = m.group(1).lines().filter(l -> !l.startsWith("import "))
-                    .map(l -> l.strip().equals("...") ? "// ..." : l).collect(Collectors.joining("\n"));
-            tests.add(DynamicTest.dynamicTest("README.md line " + line, () -> {
-                Path source = dir.resolve(name + ".java");
-                Files.writeString(source, PRELUDE.formatted(name, code, imports));
-                ByteArrayOutputStream errors = new ByteArrayOutputStream();
-                int rc = ToolProvider.getSystemJavaCompiler().run(null, errors, errors,
-                        "-d", dir.toString(), "-cp", classpath, "-proc:none", source.toString());
-                assertThat(rc).as(errors.toString(StandardCharsets.UTF_8)).isZero();
-            }));
-        }
-        assertThat(tests).as("java snippets in README.md").hasSizeGreaterThanOrEqualTo(3);
-        return tests.stream();
+        List<ReadmeCode.Block> snippets = readme.snippets();
+        assertThat(snippets).as("java snippets in README.md").hasSizeGreaterThanOrEqualTo(3);
+        return snippets.stream().map(b -> DynamicTest.dynamicTest(b.where(), () -> {
+            Path source = JavaSources.write(dir, b.className() + ".java", b.inPrelude(PRELUDE));
+            JavaSources.Compilation javac = JavaSources.compile(dir, source);
+            assertThat(javac.exitCode()).as(javac.diagnostics()).isZero();
+        }));
     }
 }

@@ -2,16 +2,11 @@ package dev.outpost.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.outpost.testsupport.JavaSources;
+import dev.outpost.testsupport.ReadmeCode;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
  * are compiled and run by {@link ReadmeExampleTest}.
  */
 class ReadmeSnippetsTest {
-    private static final Pattern BLOCK = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
     private static final String PRELUDE = """
             import dev.outpost.*;
             import dev.outpost.core.*;
@@ -62,29 +56,15 @@ class ReadmeSnippetsTest {
     Path dir;
 
     @TestFactory
-    Stream<DynamicTest> everyJavaSnippetCompiles() throws Exception {
-        String readme = Files.readString(Path.of("README.md"));
-        List<DynamicTest> tests = new ArrayList<>();
-        Matcher m = BLOCK.matcher(readme);
-        while (m.find()) {
-            if (m.group(1).startsWith("// File: ")) {
-                continue;
-            }
-            int line = (int) readme.substring(0, m.start()).lines().count() + 1;
-            String code = m.group(1).replaceAll("(?m)^\\s*\\.\\.\\.\\s*$", "// ...");
-            tests.add(DynamicTest.dynamicTest("README.md line " + line, () -> compiles("Snippet" + line, code)));
-        }
-        assertThat(tests).as("java blocks in README.md").isNotEmpty();
-        return tests.stream();
-    }
-
-    private void compiles(String name, String code) throws Exception {
-        Path source = dir.resolve(name + ".java");
-        Files.writeString(source, PRELUDE.formatted(name, code));
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        int rc = ToolProvider.getSystemJavaCompiler().run(null, errors, errors, "-d", dir.toString(), "-cp", cp, "-proc:none",
-                source.toString());
-        assertThat(rc).as(errors.toString(StandardCharsets.UTF_8)).isZero();
+    Stream<DynamicTest> everyJavaSnippetCompiles() {
+        List<ReadmeCode.Block> snippets = ReadmeCode.read(Path.of("README.md")).snippets();
+        assertThat(snippets).as("java blocks in README.md").isNotEmpty();
+        return snippets.stream().map(b -> DynamicTest.dynamicTest(b.where(), () -> {
+            // the prelude has the README's imports: a snippet's code goes into the method as printed
+            String code = b.code().replaceAll("(?m)^\\s*\\.\\.\\.\\s*$", "// ...");
+            Path source = JavaSources.write(dir, b.className() + ".java", PRELUDE.formatted(b.className(), code));
+            JavaSources.Compilation javac = JavaSources.compile(dir, source);
+            assertThat(javac.exitCode()).as(javac.diagnostics()).isZero();
+        }));
     }
 }

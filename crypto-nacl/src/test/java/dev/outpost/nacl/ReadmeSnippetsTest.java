@@ -2,18 +2,11 @@ package dev.outpost.nacl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.outpost.testsupport.JavaSources;
+import dev.outpost.testsupport.ReadmeCode;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
  * user ({@code codec}, {@code registry}) in scope, a line that is only {@code ...} standing for the user's code.
  */
 class ReadmeSnippetsTest {
-    private static final Pattern BLOCK = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
     private static final String PRELUDE = """
             import dev.outpost.*;
             import dev.outpost.nacl.*;
@@ -48,31 +40,14 @@ class ReadmeSnippetsTest {
     Path dir;
 
     @TestFactory
-    Stream<DynamicTest> everyJavaSnippetCompiles() throws Exception {
-        String readme = Files.readString(Path.of("README.md"));
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
-                .replace(File.pathSeparator + File.pathSeparator, File.pathSeparator);
-        List<DynamicTest> tests = new ArrayList<>();
-        Matcher m = BLOCK.matcher(readme);
-        while (m.find()) {
-            if (m.group(1).startsWith("// File: ")) {
-                continue; // whole files: compiled and run by ReadmeExampleTest
-            }
-            int line = (int) readme.substring(0, m.start()).lines().count() + 1;
-            String name = "Snippet" + line;
-            String imports = m.group(1).lines().filter(l -> l.startsWith("import ")).collect(Collectors.joining("\n"));
-            String code = m.group(1).lines().filter(l -> !l.startsWith("import "))
-                    .map(l -> l.strip().equals("...") ? "// ..." : l).collect(Collectors.joining("\n"));
-            tests.add(DynamicTest.dynamicTest("README.md line " + line, () -> {
-                Path source = dir.resolve(name + ".java");
-                Files.writeString(source, PRELUDE.formatted(name, code, imports));
-                ByteArrayOutputStream errors = new ByteArrayOutputStream();
-                int rc = ToolProvider.getSystemJavaCompiler().run(null, errors, errors,
-                        "-d", dir.toString(), "-cp", cp, "-proc:none", source.toString());
-                assertThat(rc).as(errors.toString(StandardCharsets.UTF_8)).isZero();
-            }));
-        }
-        assertThat(tests).as("java snippets in README.md").hasSizeGreaterThanOrEqualTo(2);
-        return tests.stream();
+    Stream<DynamicTest> everyJavaSnippetCompiles() {
+        // whole files: compiled and run by ReadmeExampleTest
+        List<ReadmeCode.Block> snippets = ReadmeCode.read(Path.of("README.md")).snippets();
+        assertThat(snippets).as("java snippets in README.md").hasSizeGreaterThanOrEqualTo(2);
+        return snippets.stream().map(b -> DynamicTest.dynamicTest(b.where(), () -> {
+            Path source = JavaSources.write(dir, b.className() + ".java", b.inPrelude(PRELUDE));
+            JavaSources.Compilation javac = JavaSources.compile(dir, source);
+            assertThat(javac.exitCode()).as(javac.diagnostics()).isZero();
+        }));
     }
 }

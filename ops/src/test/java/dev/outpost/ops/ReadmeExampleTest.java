@@ -2,24 +2,17 @@ package dev.outpost.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.File;
-import java.io.PrintStream;
-import java.lang.reflect.Method;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.outpost.testsupport.JavaSources;
+import dev.outpost.testsupport.ReadmeCode;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** This module's README example, compiled and run exactly as printed; its output is the one the README shows. */
 class ReadmeExampleTest {
-    private static final Pattern BLOCK = Pattern.compile("```java\\n// File: (\\S+\\.java)\\n(.*?)```", Pattern.DOTALL);
     private static final Pattern PRINTS = Pattern.compile("It prints:\\n\\n```\\n(.*?)```", Pattern.DOTALL);
 
     @TempDir
@@ -27,32 +20,19 @@ class ReadmeExampleTest {
 
     @Test
     void theExampleCompilesAndPrintsWhatTheReadmeSays() throws Exception {
-        String readme = Files.readString(Path.of("README.md"));
-        Matcher m = BLOCK.matcher(readme);
-        assertThat(m.find()).as("a '// File: X.java' block in README.md").isTrue();
-        Path classes = Files.createDirectory(dir.resolve("classes"));
-        Path source = dir.resolve(m.group(1));
-        Files.writeString(source, m.group(2));
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
-                .replace(File.pathSeparator + File.pathSeparator, File.pathSeparator);
-        ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        int rc = ToolProvider.getSystemJavaCompiler().run(null, errors, errors,
-                "-d", classes.toString(), "-cp", cp, "-proc:none", source.toString());
-        assertThat(rc).as(errors.toString(StandardCharsets.UTF_8)).isZero();
+        ReadmeCode readme = ReadmeCode.read(Path.of("README.md"));
+        Map.Entry<String, String> file = readme.files().entrySet().stream().findFirst()
+                .orElseThrow(() -> new AssertionError("a '// File: X.java' block in README.md"));
+        Path source = JavaSources.write(dir, file.getKey(), file.getValue());
+        Path classes = dir.resolve("classes");
+        JavaSources.Compilation javac = JavaSources.compile(classes, source);
+        assertThat(javac.exitCode()).as(javac.diagnostics()).isZero();
 
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream original = System.out;
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
-            Method main = loader.loadClass("OpsExample").getMethod("main", String[].class);
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            main.invoke(null, (Object) new String[0]);
-        } finally {
-            System.setOut(original);
-        }
-        Matcher p = PRINTS.matcher(readme);
+        String out = JavaSources.runMain(classes, "OpsExample");
+        Matcher p = PRINTS.matcher(readme.text());
         assertThat(p.find()).isTrue();
         // the test classpath's log provider writes INFO lines to standard output; the README shows what the program prints
-        String printed = out.toString(StandardCharsets.UTF_8).replaceAll("(?m)^\\d\\d:\\d\\d:\\d\\d\\.\\d+ \\[.*\\n", "");
+        String printed = out.replaceAll("(?m)^\\d\\d:\\d\\d:\\d\\d\\.\\d+ \\[.*\\n", "");
         assertThat(printed).isEqualTo(p.group(1));
     }
 }

@@ -2,8 +2,9 @@ package dev.outpost.sqs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outpost.testsupport.JavaSources;
+import dev.outpost.testsupport.ReadmeCode;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.net.URL;
@@ -11,7 +12,6 @@ import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,10 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -37,8 +34,6 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
  * snippet compiles in a method with the README's names in scope.
  */
 class ReadmeExampleTest {
-    private static final Pattern FILE = Pattern.compile("```java\\n// File: (\\S+)\\.java\\n(.*?)```", Pattern.DOTALL);
-    private static final Pattern BLOCK = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
     private static final String PRELUDE = """
             import dev.outpost.*;
             import dev.outpost.core.*;
@@ -68,26 +63,17 @@ class ReadmeExampleTest {
     @TempDir
     Path dir;
 
-    private String classpath() {
-        return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"))
-                .replace(File.pathSeparator + File.pathSeparator, File.pathSeparator);
-    }
-
-    private void compile(Path source, Path classes) {
-        ByteArrayOutputStream errors = new ByteArrayOutputStream();
-        int rc = ToolProvider.getSystemJavaCompiler().run(null, errors, errors,
-                "-d", classes.toString(), "-cp", classpath(), "-proc:none", source.toString());
-        assertThat(rc).as(errors.toString(StandardCharsets.UTF_8)).isZero();
+    private static void compile(Path source, Path classes) throws Exception {
+        JavaSources.Compilation javac = JavaSources.compile(classes, source);
+        assertThat(javac.exitCode()).as(javac.diagnostics()).isZero();
     }
 
     @Test
     void theCompleteProgramRunsAgainstElasticMqAndPrintsTheAnswer() throws Exception {
-        Matcher m = FILE.matcher(Files.readString(Path.of("README.md")));
-        assertThat(m.find()).as("a '// File: X.java' block in README.md").isTrue();
-        assertThat(m.group(1)).isEqualTo("SqsGreet");
+        ReadmeCode readme = ReadmeCode.read(Path.of("README.md"));
+        assertThat(readme.files().keySet()).as("the '// File: X.java' blocks in README.md").first().isEqualTo("SqsGreet.java");
         Path classes = Files.createDirectory(dir.resolve("classes"));
-        Path source = dir.resolve("SqsGreet.java");
-        Files.writeString(source, m.group(2));
+        Path source = JavaSources.write(dir, "SqsGreet.java", readme.file("SqsGreet.java"));
         compile(source, classes);
 
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -141,24 +127,11 @@ class ReadmeExampleTest {
     }
 
     @TestFactory
-    Stream<DynamicTest> everyOtherJavaSnippetCompiles() throws Exception {
-        String readme = Files.readString(Path.of("README.md"));
-        List<DynamicTest> tests = new ArrayList<>();
-        Matcher m = BLOCK.matcher(readme);
-        while (m.find()) {
-            if (m.group(1).startsWith("// File: ")) {
-                continue;
-            }
-            int line = (int) readme.substring(0, m.start()).lines().count() + 1;
-            String name = "Snippet" + line;
-            String code = m.group(1);
-            tests.add(DynamicTest.dynamicTest("README.md line " + line, () -> {
-                Path source = dir.resolve(name + ".java");
-                Files.writeString(source, PRELUDE.formatted(name, code));
-                compile(source, dir);
-            }));
-        }
-        assertThat(tests).as("java snippets in README.md").hasSizeGreaterThanOrEqualTo(4);
-        return tests.stream();
+    Stream<DynamicTest> everyOtherJavaSnippetCompiles() {
+        List<ReadmeCode.Block> snippets = ReadmeCode.read(Path.of("README.md")).snippets();
+        assertThat(snippets).as("java snippets in README.md").hasSizeGreaterThanOrEqualTo(4);
+        // the prelude has the README's imports: a snippet's code goes into the method as printed
+        return snippets.stream().map(b -> DynamicTest.dynamicTest(b.where(), () -> compile(
+                JavaSources.write(dir, b.className() + ".java", PRELUDE.formatted(b.className(), b.code())), dir)));
     }
 }
