@@ -184,24 +184,10 @@ public final class SealedCodec implements Codec {
         envelope.requireAddressedHere(body);
         Opened o = open(body, null);
         Decoded<Response> d = innerDecode(o, "response", inner::decodeResponse);
-        requireOwnName(d.document().worker(), o.sender);
+        senders.requireOwnName(d.document().worker(), o.sender);
         return new Decoded<>(d.document(), Optional.of(o.sender));
     }
 
-    /**
-     * An answer names the worker that gave it; when a known sender goes by that name, only its key may seal the answer.
-     * Otherwise any known worker could answer as another (a call meant for one host, a broadcast's count of hosts) and
-     * be believed. A name no known sender has (recipients-only lists name keys {@code recipient-<key id>}) proves
-     * nothing either way and passes.
-     */
-    private void requireOwnName(String worker, Sender sealedBy) {
-        Optional<KnownSender> named = senders.list().findByName(worker);
-        if (named.isPresent() && !named.get().key().base64().equals(sealedBy.id())) {
-            throw new CodecException(dev.outpost.RejectReason.UNAUTHORISED, "an answer naming worker '" + worker
-                    + "' was sealed by sender '" + sealedBy.name() + "', not by the key known as '" + worker
-                    + "' (key id " + named.get().key().keyIdHex() + "); it is not believed");
-        }
-    }
 
     /**
      * The inner codec's reading of an opened message. Its refusals quote what they read (a JSON parser names the token it

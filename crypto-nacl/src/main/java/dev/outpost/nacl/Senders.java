@@ -4,6 +4,7 @@ import dev.outpost.RejectReason;
 import dev.outpost.spi.CodecException;
 import dev.outpost.spi.Sender;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -72,6 +73,21 @@ final class Senders {
             keysByText.put(sender.id(), k);
         }
         return k;
+    }
+
+    /**
+     * An answer names the worker that gave it; when a known sender goes by that name, only its key may seal the answer.
+     * Otherwise any known worker could answer as another (a call meant for one host, a broadcast's count of hosts) and
+     * be believed. A name no known sender has (recipients-only lists name keys {@code recipient-<key id>}) proves
+     * nothing either way and passes.
+     */
+    void requireOwnName(String worker, Sender sealedBy) {
+        Optional<KnownSender> named = known.findByName(worker);
+        if (named.isPresent() && !named.get().key().base64().equals(sealedBy.id())) {
+            throw new CodecException(RejectReason.UNAUTHORISED, "an answer naming worker '" + worker
+                    + "' was sealed by sender '" + sealedBy.name() + "', not by the key known as '" + worker
+                    + "' (key id " + named.get().key().keyIdHex() + "); it is not believed");
+        }
     }
 
     private CodecException unknown(NaclPublicKey key) {
