@@ -234,14 +234,8 @@ public final class Fleet implements AutoCloseable {
         Objects.requireNonNull(request, "request");
         if (request.hosts().isPresent()) {
             long t0 = ticker.getAsLong();
-            Map<String, HostRecord> known = new java.util.HashMap<>();
             Optional<Inventory.Read> inventory = registry.map(r -> Inventory.read(r, destinations));
-            inventory.ifPresent(i -> Inventory.withOwnDestinations(i.hosts(), i.hosts()).forEach(h -> known.put(h.id(), h)));
-            List<HostRecord> hosts = new ArrayList<>();
-            for (String id : new java.util.TreeSet<>(request.hosts().get())) {
-                // a listed host whose entry was refused is one whose destination is unknown
-                hosts.add(known.getOrDefault(id, new HostRecord(id, "", List.of(), java.util.Set.of(), Map.of(), clock.instant())));
-            }
+            List<HostRecord> hosts = Inventory.listed(request.hosts().get(), inventory, clock.instant());
             checkSize(hosts.size());
             return new Discovery(Discovery.Source.LIST, hosts, Duration.ofNanos(ticker.getAsLong() - t0),
                     inventory.map(Inventory.Read::refused).orElse(0L), inventory.map(Inventory.Read::refusedHosts).orElse(List.of()));

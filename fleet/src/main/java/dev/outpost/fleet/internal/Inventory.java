@@ -108,6 +108,20 @@ public final class Inventory {
     }
 
     /**
+     * The hosts a caller listed by id, in id order: each as the inventory (when read) has it, else, as a listed host whose
+     * entry is missing or was refused, with no destination known.
+     */
+    public static List<HostRecord> listed(java.util.Collection<String> ids, Optional<Read> inventory, java.time.Instant now) {
+        Map<String, HostRecord> known = new HashMap<>();
+        inventory.ifPresent(i -> withOwnDestinations(i.hosts(), i.hosts()).forEach(h -> known.put(h.id(), h)));
+        List<HostRecord> hosts = new ArrayList<>();
+        for (String id : new java.util.TreeSet<>(ids)) {
+            hosts.add(known.getOrDefault(id, new HostRecord(id, "", List.of(), Set.of(), Map.of(), now)));
+        }
+        return hosts;
+    }
+
+    /**
      * {@code given} with every destination {@code allowed} does not allow cleared: the hosts a caller listed
      * itself stay expected, and are reached over the topic or reported not delivered, never sent to there.
      */
