@@ -51,7 +51,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * destination: no state on the broker (no watch leases to expire when a host dies, nothing lost
  * when it restarts), one small call per interval however many watches, any transport. The price:
  * changes are seen up to one interval late, and versions written between two polls merge.
- * Watchers are called on the poller thread ({@code outpost-kv-remote-watch}).
+ * Watchers are called on the poller thread ({@code outpost-kv-remote-watch}). While the broker does not answer,
+ * watchers see no change: one warning says so when the polls begin to fail, one when they work again, and the first
+ * listing after reports what changed meanwhile.
  *
  * <p>Errors: refusals come back as the usual {@link RegistryException}s; a refused namespace as
  * {@link RegistryException.Forbidden} with the broker's reason; no answer within

@@ -41,6 +41,9 @@ public final class PollingWatches implements AutoCloseable {
     private ScheduledFuture<?> task;
     private long lastRevision = Long.MIN_VALUE;
     private long polls;
+    /** When the polls began failing ({@link System#nanoTime()}), and how many have failed since; the poll thread's. */
+    private long outageStart;
+    private long failedPolls;
     private volatile boolean closed;
 
     /**
@@ -101,6 +104,7 @@ public final class PollingWatches implements AutoCloseable {
                 try {
                     long r = revision.getAsLong();
                     if (r == lastRevision) {
+                        pollWorked();
                         return;
                     }
                     moved = r;
@@ -115,8 +119,37 @@ public final class PollingWatches implements AutoCloseable {
             if (moved != null) {
                 lastRevision = moved;
             }
+            pollWorked();
         } catch (Throwable t) {
-            log.warn("{}: poll failed; trying again in {}", name, interval, t);
+            pollFailed(t);
+        }
+    }
+
+    /**
+     * Once per outage, not per poll (one every interval while the broker is away): the watchers' view may be stale
+     * from here until {@link #pollWorked()}. A stack trace only for what is not the registry's own refusal or silence.
+     */
+    private void pollFailed(Throwable t) {
+        if (failedPolls++ > 0) {
+            return;
+        }
+        outageStart = System.nanoTime();
+        List<String> prefixes = watches.stream().map(w -> w.prefix).distinct().toList();
+        if (t instanceof RegistryException) {
+            log.warn("{}: cannot poll the watches on {} ({}); their watchers see no change until it answers, trying every {}",
+                    name, prefixes, t.toString(), interval);
+        } else {
+            log.warn("{}: cannot poll the watches on {}; their watchers see no change until it works, trying every {}",
+                    name, prefixes, interval, t);
+        }
+    }
+
+    /** Ends an outage: the listing just taken reported what changed during it. */
+    private void pollWorked() {
+        if (failedPolls > 0) {
+            log.warn("{}: watches polled again after {} s ({} failed polls); changes made meanwhile were reported", name,
+                    String.format(java.util.Locale.ROOT, "%.1f", (System.nanoTime() - outageStart) / 1e9), failedPolls);
+            failedPolls = 0;
         }
     }
 
