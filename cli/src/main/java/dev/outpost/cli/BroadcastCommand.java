@@ -5,6 +5,7 @@ import dev.outpost.Request;
 import dev.outpost.Response;
 import dev.outpost.cli.internal.DurationConverter;
 import dev.outpost.cli.internal.Params;
+import dev.outpost.spi.TransportException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,9 +78,24 @@ final class BroadcastCommand implements Callable<Integer> {
             });
             c.client().send(request).get();
             enough.await(deadline.toMillis(), TimeUnit.MILLISECONDS);
+            if (answered.isEmpty()) {
+                requireReachable(c);
+            }
             List<String> missing = new ArrayList<>(c.demoIds());
             missing.removeAll(answered);
             return out.finish(missing);
         }
+    }
+
+    /**
+     * No answer at all: from no worker, or from none that could be heard. As a call's timeout, a server gone away
+     * since the publish is blamed (exit 69), not the fleet (exit 2).
+     */
+    private void requireReachable(Connection c) {
+        String replyTo = c.client().replyTo();
+        c.client().replyFailure().ifPresent(why -> {
+            throw new TransportException(replyTo, "no answer within " + deadline + ": the client cannot receive from its"
+                    + " reply destination '" + replyTo + "' (" + why + "); the answers may be waiting there");
+        });
     }
 }

@@ -386,12 +386,17 @@ class WorkerDaemonChaosTest {
     }
 
     @Test
-    void aBroadcastWhoseServerGoesAwayAfterThePublishEndsAtItsDeadline() throws Exception {
-        Process b = outpost("broadcast", "broadcast", "test.slow", "--config", clientConfig().toString(), "--deadline", "4s");
+    void aBroadcastWhoseServerGoesAwayAfterThePublishEndsAtItsDeadlineBlamingTheTransport() throws Exception {
+        // the deadline leaves room, after the stop, for the reply poller to learn that its server is gone (as the call's)
+        Process b = outpost("broadcast", "broadcast", "test.slow", "--config", clientConfig().toString(), "--deadline", "10s");
         await().atMost(Duration.ofSeconds(30)).until(() -> depth("fleet") == 1);
         server.stopAndWait();
-        int code = finish(b, Duration.ofSeconds(4 + 30)); // its deadline, and a close that waits for no server
-        assertThat(code).as(err("broadcast")).isEqualTo(ExitCodes.NONE_ANSWERED);
+        int code = finish(b, Duration.ofSeconds(10 + 30)); // its deadline, and a close that waits for no server
+        // as a call's: the transport is blamed, not the fleet (exit 2 said no worker answered, while none could be heard)
+        assertThat(code).as(err("broadcast")).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(err("broadcast")).containsPattern("(?m)^outpost: no answer within PT10S: the client cannot receive from"
+                        + " its reply destination 'chaos-replies'")
+                .contains("\nhint: check outpost.sqs.region / outpost.sqs.endpoint");
         assertThat(out("broadcast") + err("broadcast")).doesNotContain("\tat ").doesNotContain(SECRET);
     }
 

@@ -236,6 +236,15 @@ public final class Client implements AutoCloseable {
         return awaiting.size();
     }
 
+    /**
+     * Why the reply destination cannot be read now (the transport unreachable: answers may be waiting there), or empty
+     * while receives work. What a {@link CallTimeoutException#replyFailure()} says, for a caller gathering answers
+     * some other way ({@link #send} and the listeners), to tell "no one answered" from "no answer could be heard".
+     */
+    public Optional<String> replyFailure() {
+        return loop.receiveFailure();
+    }
+
     /** Responses that arrived but could not be decoded (logged and dropped). */
     public long undecodableResponses() {
         return replies.undecodable();

@@ -81,6 +81,7 @@ class CallerRestartTest {
                 await().atMost(Duration.ofSeconds(30)).until(during::isDone);
                 assertThat(failure(during)).isInstanceOf(OutpostException.class);
                 assertThat(client.pending()).isZero();
+                assertThat(client.replyFailure()).as("the client says it cannot hear answers").isPresent();
 
                 mq.restart();
                 ElasticMq.createQueue(admin, "caller-requests", 30, Map.of());
@@ -91,6 +92,7 @@ class CallerRestartTest {
                 for (int i = 0; i < 10; i++) {
                     assertThat(client.call(Request.builder("echo").param("i", i).build(), Duration.ofSeconds(20)).join().isOk()).isTrue();
                 }
+                assertThat(client.replyFailure()).isEmpty();
                 List<String> warnings = logged.list.stream().filter(e -> e.getLevel() == Level.WARN)
                         .map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("caller-replies")).toList();
                 assertThat(warnings.stream().filter(m -> m.contains("cannot receive from")).count())
