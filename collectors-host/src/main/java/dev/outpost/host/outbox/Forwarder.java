@@ -8,6 +8,7 @@ import dev.outpost.spi.Transport;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -191,12 +192,32 @@ final class Forwarder implements Runnable {
         if (!destination.equals(missing) && ++missingAttempts < MAX_ATTEMPTS) {
             return cause;
         }
+        if (!othersWaitBehind(destination, batch)) {
+            // it blocks no one: more likely a server restarted empty, its queues not yet recreated, than a typo; kept
+            return cause;
+        }
         missing = destination;
         missingSeq = -1;
         undeliverable.addAndGet(batch.size());
         log.error("outbox: '{}' does not exist ({}); {} message(s) for it removed", destination, cause.getMessage(), batch.size());
         removeAll(batch);
         return null;
+    }
+
+    /** Whether a message for another destination waits behind {@code batch}, which a missing destination would block. */
+    private boolean othersWaitBehind(String destination, List<MessageJournal.Entry> batch) {
+        try {
+            for (Optional<Long> seq = queue.oldestAfter(batch.get(batch.size() - 1).seq()); seq.isPresent();
+                    seq = queue.oldestAfter(seq.get())) {
+                Optional<MessageJournal.Entry> e = queue.read(seq.get());
+                if (e.isPresent() && !e.get().destination().equals(destination)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return true; // cannot tell: as before, the missing destination's messages go so the rest can
+        }
     }
 
     private Throwable send(String destination, List<Message> messages) throws InterruptedException {

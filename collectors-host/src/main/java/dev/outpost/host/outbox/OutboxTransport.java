@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * {@link TransportException} and keeps what is waiting. A message the wrapped transport refuses
  * for good ({@link MessageTooLargeException}, or {@link dev.outpost.spi.NoSuchDestinationException}
  * 5 times; then further ones for that destination at their first) is removed, logged
- * and counted in {@link #undeliverable()} so that it cannot block the ones behind it.
+ * and counted in {@link #undeliverable()} so that it cannot block the ones behind it. A missing destination's messages
+ * are removed only when one for another destination waits behind them; else they are retried until it exists (an SQS
+ * server restarted empty, whose queues are not recreated yet, loses nothing).
  *
  * <p>{@link #receive}, {@link #depth} and {@link #verify} go straight to the wrapped transport. Nothing is opened
  * before {@link #start()}, and a send before it fails; {@link #close()} stops the thread and closes

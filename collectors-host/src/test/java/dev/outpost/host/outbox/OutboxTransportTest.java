@@ -212,6 +212,26 @@ class OutboxTransportTest {
     }
 
     @Test
+    void aQueueMissingWhileItsServerIsRecreatedLosesNothingWhenNothingElseWaitsBehindIt() throws Exception {
+        try (InMemoryTransport strict = InMemoryTransport.builder().autoCreate(false).build()) {
+            // an SQS server restarted empty: 'records' is back only when provisioning recreates it
+            try (OutboxTransport outbox = OutboxTransport.builder(strict, dir).retryDelay(Duration.ofMillis(5), Duration.ofMillis(40))
+                    .build().start()) {
+                for (int n = 0; n < 3; n++) {
+                    outbox.send("records", msg(n)).join();
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> outbox.failedAttempts() >= 2L * Forwarder.MAX_ATTEMPTS || outbox.undeliverable() > 0);
+                outbox.send("records", msg(3)).join(); // a sample taken while the queue is still missing
+                strict.queue("records", QueueOptions.builder().build());
+                await().atMost(Duration.ofSeconds(10)).until(() -> outbox.pending() == 0);
+                assertThat(outbox.undeliverable()).as("only what would block another destination is given up").isZero();
+                assertThat(outbox.delivered()).isEqualTo(4);
+                assertThat(strict.depth("records").orElseThrow()).isEqualTo(4);
+            }
+        }
+    }
+
+    @Test
     void anErrorThrownByTheWrappedTransportDoesNotStopTheForwarder() throws Exception {
         flaky.throwNext = new AssertionError("a broken transport (test)");
         try (OutboxTransport outbox = outbox(10_000, OutboxTransport.WhenFull.DROP_OLDEST)) {
