@@ -31,6 +31,9 @@ final class Forwarder implements Runnable {
     /** Attempts at a message whose destination does not exist before it is removed as undeliverable. */
     static final int MAX_ATTEMPTS = 5;
 
+    /** How many messages behind a missing destination's batch are read to see whether it blocks another's. */
+    private static final int LOOK_BEHIND = 1_000;
+
     private final Transport delegate;
     private final MessageJournal queue;
     private final int batchSize;
@@ -204,10 +207,15 @@ final class Forwarder implements Runnable {
         return null;
     }
 
-    /** Whether a message for another destination waits behind {@code batch}, which a missing destination would block. */
+    /**
+     * Whether a message for another destination waits among the next {@value #LOOK_BEHIND} behind {@code batch}, which a
+     * missing destination would block. Each is a file read, once a retry: past them the messages are kept (a backlog
+     * that long for one destination is an outage's more likely than a typo's).
+     */
     private boolean othersWaitBehind(String destination, List<MessageJournal.Entry> batch) {
         try {
-            for (Optional<Long> seq = queue.oldestAfter(batch.get(batch.size() - 1).seq()); seq.isPresent();
+            int looked = 0;
+            for (Optional<Long> seq = queue.oldestAfter(batch.get(batch.size() - 1).seq()); seq.isPresent() && looked++ < LOOK_BEHIND;
                     seq = queue.oldestAfter(seq.get())) {
                 Optional<MessageJournal.Entry> e = queue.read(seq.get());
                 if (e.isPresent() && !e.get().destination().equals(destination)) {
