@@ -1,0 +1,80 @@
+package dev.outpost.core.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import dev.outpost.Json;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The audit file under attack: a link placed where it goes, a full disk. */
+class AuditFileAttackTest {
+    @TempDir
+    Path dir;
+
+    private static AuditEvent event(String id, String sender, String collector) {
+        return new AuditEvent(Instant.parse("2026-12-04T10:00:00Z"), AuditEvent.REQUEST, "host-1", Optional.of(id),
+                Optional.of(sender), false, Optional.of(collector), Optional.of(Json.parse("{}")), "ok", Duration.ofMillis(1));
+    }
+
+    @Test
+    void aLinkWhereTheAuditFileGoesIsNeverWrittenThroughNorItsTargetNarrowed() throws Exception {
+        Path victim = Files.writeString(dir.resolve("victim.conf"), "precious\n");
+        Files.setPosixFilePermissions(victim, PosixFilePermissions.fromString("rw-r--r--"));
+        Path file = dir.resolve("audit.jsonl");
+        Files.createSymbolicLink(file, victim);
+
+        AuditLog audit = AuditLog.builder(new JsonLinesFileSink(file, 4096, 2)).build().start();
+        audit.record(event("r1", "ops", "disk.usage"));
+        audit.close();
+
+        assertThat(Files.readString(victim)).isEqualTo("precious\n");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(victim))).isEqualTo("rw-r--r--");
+        assertThat(audit.sinkFailures()).as("the lost line is counted").isEqualTo(1);
+        assertThat(audit.written()).isZero();
+    }
+
+    /** Run in a process whose files may not grow past a few KiB: the disk is full for it. */
+    public static void main(String[] args) throws Exception {
+        AuditLog audit = AuditLog.toFile(Path.of(args[0])).rotation(1L << 20, 1).build().start();
+        for (int i = 0; i < 40; i++) {
+            audit.record(event("request-" + i + "-" + "p".repeat(200), "ops", "disk.usage"));
+            Thread.sleep(5); // batches of a few lines: some fit, one is cut at the limit, the rest fail
+        }
+        audit.close();
+        System.out.println(audit.written() + " " + audit.sinkFailures());
+    }
+
+    @Test
+    void aFullDiskLosesWholeLinesCountedAndNeverLeavesAPartialOne() throws Exception {
+        Path file = dir.resolve("audit.jsonl");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // RLIMIT_FSIZE: a write past 4 KiB fails (EFBIG) as one on a full disk does (ENOSPC), after writing what fit
+        Process p = new ProcessBuilder("bash", "-c", "ulimit -f 4 && exec \"$0\" -XX:-UsePerfData -cp \"$1\" "
+                + AuditFileAttackTest.class.getName() + " \"$2\"", java, System.getProperty("java.class.path"), file.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        String[] last = out.strip().split("\\R");
+        String[] counts = last[last.length - 1].split(" ");
+        assertThat(Long.parseLong(counts[1])).as(out).isPositive();
+
+        String text = Files.readString(file);
+        assertThat(text).isNotEmpty().endsWith("\n");
+        List<String> lines = text.lines().toList();
+        assertThat(lines).hasSize(Integer.parseInt(counts[0]));
+        for (String l : lines) {
+            assertThatCode(() -> Json.parse(l)).as(l).doesNotThrowAnyException();
+        }
+    }
+}
