@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * How an {@link AuditEvent} is written as a JSON line: the params as their SHA-256, and in full
- * only when asked. Used by the {@link AuditLog}'s writer thread, not by the recording threads:
+ * only when asked; a text value past {@value #MAX_VALUE} characters is cut there and ends in
+ * {@code …}, so that a hostile request id or name cannot make a line of the message's size. Used by the {@link AuditLog}'s writer thread, not by the recording threads:
  * measured both ways, rendering on the worker's threads cost them 2-5 µs per request more than it
  * saved the writer. Not thread-safe (it keeps the text of the last second's timestamps, and of the
  * last value of each repeated field).
@@ -22,6 +23,8 @@ final class AuditLines {
     private static final byte[] PARAMS_SHA256 = ascii(",\"paramsSha256\":\"");
     private static final byte[] PARAMS = ascii(",\"params\":");
     private static final byte[] DURATION = ascii(",\"durationMicros\":");
+    /** The longest text value a line carries whole, in chars. */
+    static final int MAX_VALUE = 1024;
 
     private final boolean includeParams;
     /** The text up to the second is shared by the lines of a second. */
@@ -98,7 +101,12 @@ final class AuditLines {
         }
 
         void appendUncached(String value, JsonBytes line) {
-            line.bytes(prefix).quoted(value);
+            line.bytes(prefix).quoted(value.length() <= MAX_VALUE ? value : cut(value));
+        }
+
+        private static String cut(String value) {
+            int n = Character.isHighSurrogate(value.charAt(MAX_VALUE - 1)) ? MAX_VALUE - 1 : MAX_VALUE; // a pair stays whole
+            return value.substring(0, n) + "…";
         }
     }
 }

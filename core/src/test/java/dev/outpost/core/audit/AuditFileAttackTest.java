@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The audit file under attack: a link placed where it goes, a full disk. */
+/** The audit file under attack: a link placed where it goes, hostile values in its lines, a full disk. */
 class AuditFileAttackTest {
     @TempDir
     Path dir;
@@ -41,6 +41,20 @@ class AuditFileAttackTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(victim))).isEqualTo("rw-r--r--");
         assertThat(audit.sinkFailures()).as("the lost line is counted").isEqualTo(1);
         assertThat(audit.written()).isZero();
+    }
+
+    @Test
+    void aHostileValueOfAnySizeMakesOneLineOfValidJsonOfBoundedSize() {
+        AuditLog audit = AuditLog.toFile(dir.resolve("a.jsonl")).build();
+        String huge = "x\n\u2028\"\\\u0000\uD800".repeat(100_000);
+        String line = audit.render(event(huge, huge, huge));
+        assertThat(line).doesNotContain("\n", "\r");
+        assertThat(line.getBytes(StandardCharsets.UTF_8).length).isLessThan(16 * 1024);
+        var parsed = Json.parse(line);
+        for (String field : List.of("requestId", "sender", "target")) {
+            assertThat(parsed.path(field).asText()).as(field).startsWith("x\n\u2028\"\\\u0000?x").endsWith("…");
+        }
+        assertThat(parsed.path("outcome").asText()).isEqualTo("ok");
     }
 
     /** Run in a process whose files may not grow past a few KiB: the disk is full for it. */
