@@ -52,13 +52,21 @@ final class OtelBridge {
         return new Tracing.Run() {
             @Override
             public void failed(Throwable error) {
-                span.setStatus(StatusCode.ERROR, error.getClass().getSimpleName());
+                try {
+                    span.setStatus(StatusCode.ERROR, error.getClass().getSimpleName());
+                } catch (Throwable t) { // the application's tracer
+                    Tracing.failed("marking the span of request " + request.id() + " failed", t);
+                }
             }
 
             @Override
             public void close() {
-                scope.close();
-                span.end();
+                try {
+                    scope.close(); // first and whatever happens: the runner thread must not keep this context
+                    span.end();
+                } catch (Throwable t) { // the application's tracer (its span processors run in end())
+                    Tracing.failed("ending the span of request " + request.id(), t);
+                }
             }
         };
     }
