@@ -52,10 +52,10 @@ public final class MeteredRegistry implements Registry {
         Timer.Sample sample = Timer.start(meters);
         try {
             T out = call.get();
-            sample.stop(timers.timer(op, "ok"));
+            timers.stop(sample, op, "ok");
             return out;
         } catch (RuntimeException | Error e) {
-            sample.stop(timers.timer(op, OpTimers.outcomeOf(e)));
+            timers.stop(sample, op, OpTimers.outcomeOf(e));
             throw e;
         }
     }
@@ -67,11 +67,11 @@ public final class MeteredRegistry implements Registry {
         try {
             f = call.get();
         } catch (RuntimeException | Error e) {
-            sample.stop(timers.timer(op, OpTimers.outcomeOf(e)));
+            timers.stop(sample, op, OpTimers.outcomeOf(e));
             throw e;
         }
         // stopped on the thread that completes the write (the store's committer): one sample, nothing more
-        f.whenComplete((v, e) -> sample.stop(timers.timer(op, e == null ? "ok" : OpTimers.outcomeOf(e))));
+        f.whenComplete((v, e) -> timers.stop(sample, op, e == null ? "ok" : OpTimers.outcomeOf(e)));
         return f;
     }
 

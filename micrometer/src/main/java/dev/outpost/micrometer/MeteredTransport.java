@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A {@link Transport} that times what it does. Wrap the transport once and hand the wrapper to the
@@ -93,14 +92,16 @@ public final class MeteredTransport extends ForwardingTransport {
 
     private CompletableFuture<Void> timed(String op, Timer ok, int count, CompletableFuture<Void> f, long t0) {
         if (f.isDone() && !f.isCompletedExceptionally()) { // an in-process send: no callback to allocate
-            ok.record(clock.monotonicTime() - t0, TimeUnit.NANOSECONDS);
-            sent.increment(count);
+            OpTimers.record(ok, clock.monotonicTime() - t0);
+            OpTimers.increment(sent, count);
             return f;
         }
         f.whenComplete((v, e) -> {
-            (e == null ? ok : timers.timer(op, OpTimers.outcomeOf(e))).record(clock.monotonicTime() - t0, TimeUnit.NANOSECONDS);
             if (e == null) {
-                sent.increment(count);
+                OpTimers.record(ok, clock.monotonicTime() - t0);
+                OpTimers.increment(sent, count);
+            } else {
+                timers.record(op, OpTimers.outcomeOf(e), clock.monotonicTime() - t0);
             }
         });
         return f;
@@ -111,13 +112,13 @@ public final class MeteredTransport extends ForwardingTransport {
         long t0 = clock.monotonicTime();
         try {
             List<Delivery> out = delegate().receive(source, maxMessages, wait);
-            receiveOk.record(clock.monotonicTime() - t0, TimeUnit.NANOSECONDS);
+            OpTimers.record(receiveOk, clock.monotonicTime() - t0);
             if (!out.isEmpty()) {
-                received.increment(out.size());
+                OpTimers.increment(received, out.size());
             }
             return out;
         } catch (InterruptedException | RuntimeException | Error e) {
-            timers.timer("receive", OpTimers.outcomeOf(e)).record(clock.monotonicTime() - t0, TimeUnit.NANOSECONDS);
+            timers.record("receive", OpTimers.outcomeOf(e), clock.monotonicTime() - t0);
             throw e;
         }
     }
