@@ -86,6 +86,12 @@ public final class AuditLog implements AutoCloseable {
     /** Drops already logged, and when (writer thread only). */
     private long dropsReported;
     private long dropsReportedAt;
+    /** Sink failures not yet logged, the lines they lost, the last one; when failures were last logged (writer thread only). */
+    private int failedBatches;
+    private long linesLost;
+    private Throwable lastFailure;
+    private long failuresReportedAt;
+    private boolean failuresReported;
     private final LineBatch batch;
 
     private AuditLog(Builder b, AuditSink sink, int bufferSize, boolean includeParams, Duration drain) {
@@ -234,6 +240,14 @@ public final class AuditLog implements AutoCloseable {
     }
 
     private void drain() {
+        try {
+            writeUntilStopped();
+        } finally {
+            reportFailures(true);
+        }
+    }
+
+    private void writeUntilStopped() {
         while (!Thread.currentThread().isInterrupted()) {
             AuditEvent e = buffer.poll();
             if (e == null) {
@@ -258,10 +272,13 @@ public final class AuditLog implements AutoCloseable {
                         written.add(count);
                     } catch (Throwable t) {
                         failures.increment();
-                        log.warn("audit sink {} failed; {} lines lost: {}", sink, count, t.toString());
+                        failedBatches++;
+                        linesLost += count;
+                        lastFailure = t;
                     }
                 }
                 reportDrops();
+                reportFailures(false);
             } finally {
                 batch.clear();
             }
@@ -279,6 +296,21 @@ public final class AuditLog implements AutoCloseable {
             dropsReported = d;
             dropsReportedAt = now;
         }
+    }
+
+    /** A full disk fails every batch: logged at once, then at most once a minute (and as the writer ends), or the log fills too. */
+    private void reportFailures(boolean ending) {
+        long now = System.nanoTime();
+        if (failedBatches == 0 || !ending && failuresReported && now - failuresReportedAt < DROP_REPORT_NANOS) {
+            return;
+        }
+        log.warn("audit sink {} failed {} time{}{}; {} line{} lost: {}", sink, failedBatches, failedBatches == 1 ? "" : "s",
+                failuresReported ? " since it was last reported" : "", linesLost, linesLost == 1 ? "" : "s", lastFailure.toString());
+        failuresReported = true;
+        failuresReportedAt = now;
+        failedBatches = 0;
+        linesLost = 0;
+        lastFailure = null;
     }
 
     /** Adds {@code e}'s line to the batch; one that cannot be rendered is counted and logged. */

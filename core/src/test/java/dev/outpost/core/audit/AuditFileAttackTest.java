@@ -57,6 +57,32 @@ class AuditFileAttackTest {
         assertThat(parsed.path("outcome").asText()).isEqualTo("ok");
     }
 
+    @Test
+    void aSinkThatFailsEveryBatchIsLoggedOnceNotOncePerBatch() {
+        ch.qos.logback.classic.Logger auditLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(AuditLog.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        auditLog.addAppender(logged);
+        try {
+            AuditLog audit = AuditLog.builder(lines -> {
+                throw new java.io.IOException("No space left on device");
+            }).build().start();
+            for (int i = 1; i <= 20; i++) {
+                audit.record(event("r" + i, "ops", "disk.usage"));
+                int batches = i;
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> audit.sinkFailures() == batches);
+            }
+            audit.close();
+        } finally {
+            auditLog.detachAppender(logged);
+        }
+        // a full disk fails every batch: a warning each time would fill the log (often the same disk) in its turn
+        assertThat(logged.list).filteredOn(e -> e.getFormattedMessage().contains("No space left")).hasSizeBetween(1, 2)
+                .first().satisfies(e -> assertThat(e.getFormattedMessage()).contains("1 line"));
+        assertThat(logged.list).filteredOn(e -> e.getFormattedMessage().contains("No space left")).last()
+                .satisfies(e -> assertThat(e.getFormattedMessage()).contains("19 lines"));
+    }
+
     /** Run in a process whose files may not grow past a few KiB: the disk is full for it. */
     public static void main(String[] args) throws Exception {
         AuditLog audit = AuditLog.toFile(Path.of(args[0])).rotation(1L << 20, 1).build().start();
