@@ -112,10 +112,13 @@ public final class JsonLinesFileSink implements AuditSink {
     }
 
     private void writeLine(byte[] buf, int from, int length) throws IOException {
-        if (out != null && size > 0 && size + length > maxBytes) {
-            rotate();
-        }
         if (out == null) {
+            open();
+        }
+        // also just after opening: a file left full (by a previous run, or a rotation that failed) is rotated
+        // first, never appended to past its size
+        if (size > 0 && size + length > maxBytes) {
+            rotate();
             open();
         }
         out.write(buf, from, length);

@@ -83,6 +83,54 @@ class AuditFileAttackTest {
                 .satisfies(e -> assertThat(e.getFormattedMessage()).contains("19 lines"));
     }
 
+    @Test
+    void rotationKeepsItsCountWhenLinesAreLargerThanAFile() throws Exception {
+        for (int keep = 0; keep <= 1; keep++) {
+            Path sub = Files.createDirectories(dir.resolve("keep" + keep));
+            Path file = sub.resolve("audit.jsonl");
+            AuditLog audit = AuditLog.toFile(file).rotation(1024, keep).build().start();
+            for (int i = 0; i < 30; i++) {
+                audit.record(event(i + "-" + "x".repeat(1500), "ops", "disk.usage"));
+            }
+            audit.close();
+            assertThat(audit.written()).isEqualTo(30);
+            try (var files = Files.list(sub)) {
+                List<Path> all = files.toList();
+                assertThat(all).hasSize(keep + 1);
+                for (Path p : all) {
+                    List<String> lines = Files.readAllLines(p);
+                    assertThat(lines).as(p.toString()).hasSize(1); // a line larger than a file has a file of its own
+                    Json.parse(lines.get(0));
+                }
+            }
+            assertThat(Files.readString(file)).startsWith("{").contains("\"29-x");
+        }
+    }
+
+    @Test
+    void aRotationThatCannotMoveTheFileAsideLosesLinesCountedNeverGrowsTheFilePastItsSize() throws Exception {
+        Path file = dir.resolve("audit.jsonl");
+        Path inTheWay = Files.createDirectories(dir.resolve("audit.jsonl.1").resolve("in-the-way"));
+        AuditLog audit = AuditLog.toFile(file).rotation(1024, 1).build().start();
+        for (int i = 0; i < 100; i++) {
+            audit.record(event("r" + i, "ops", "disk.usage"));
+            if (i % 10 == 9) { // batches of ten, each of which needs a rotation once the file is full
+                long batches = i / 10 + 1;
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                        .until(() -> audit.written() / 10 + audit.sinkFailures() >= batches);
+            }
+        }
+        assertThat(Files.size(file)).isLessThanOrEqualTo(1024);
+        assertThat(audit.sinkFailures()).isPositive();
+
+        Files.delete(inTheWay); // the operator clears the way: rotation, and the lines, resume
+        audit.record(event("after", "ops", "disk.usage"));
+        audit.close();
+        assertThat(Files.readString(file)).contains("\"after\"");
+        assertThat(Files.size(file)).isLessThanOrEqualTo(1024);
+        assertThat(Files.size(dir.resolve("audit.jsonl.1"))).isLessThanOrEqualTo(1024);
+    }
+
     /** Run in a process whose files may not grow past a few KiB: the disk is full for it. */
     public static void main(String[] args) throws Exception {
         AuditLog audit = AuditLog.toFile(Path.of(args[0])).rotation(1L << 20, 1).build().start();
