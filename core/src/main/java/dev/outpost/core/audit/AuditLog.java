@@ -81,6 +81,7 @@ public final class AuditLog implements AutoCloseable {
     private final LongAdder written = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private volatile Thread writer;
+    private volatile boolean givenUp; // by the shutdown, on a writer stuck in the sink: what is left is counted dropped, never written
     /** Also the monitor of start and shutdown, so that a shutdown that sees RUNNING sees the writer started. */
     private final LateEvents late;
     /** Drops already logged, and when (writer thread only). */
@@ -215,6 +216,7 @@ public final class AuditLog implements AutoCloseable {
                 t.interrupt();
                 alive = threads.awaitTermination(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
             }
+            givenUp = !alive.isEmpty(); // before the count: the sink is closed next, and must not be written to again
             int lost = late.seal(!t.isAlive());
             closeSink();
             terminated.complete(new ShutdownResult(alive.isEmpty() && lost == 0, alive, 0,
@@ -248,7 +250,7 @@ public final class AuditLog implements AutoCloseable {
     }
 
     private void writeUntilStopped() {
-        while (!Thread.currentThread().isInterrupted()) {
+        while (!Thread.currentThread().isInterrupted() && !givenUp) {
             AuditEvent e = buffer.poll();
             if (e == null) {
                 if (state.get() != State.RUNNING && buffer.isEmpty()) {

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The audit file under attack: a link placed where it goes, hostile values in its lines, a full disk. */
+/** The audit log under attack: a link placed where its file goes, hostile values, a full disk, a sink that fails or never returns. */
 class AuditFileAttackTest {
     @TempDir
     Path dir;
@@ -129,6 +129,51 @@ class AuditFileAttackTest {
         assertThat(Files.readString(file)).contains("\"after\"");
         assertThat(Files.size(file)).isLessThanOrEqualTo(1024);
         assertThat(Files.size(dir.resolve("audit.jsonl.1"))).isLessThanOrEqualTo(1024);
+    }
+
+    @Test
+    void aSinkStuckPastTheShutdownIsNotWrittenToAfterItIsClosedNorItsEventsCountedTwice() throws Exception {
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AuditSink stuck = new AuditSink() {
+            @Override
+            public void write(List<String> lines) {
+                calls.add("write " + lines.size());
+                entered.countDown();
+                boolean released = false;
+                while (!released) { // deaf to the interrupt the shutdown sends
+                    try {
+                        released = release.await(1, TimeUnit.MINUTES);
+                    } catch (InterruptedException ignored) {
+                        // as a careless sink does
+                    }
+                }
+            }
+
+            @Override
+            public void close() {
+                calls.add("close");
+            }
+        };
+        java.util.concurrent.atomic.AtomicReference<Thread> writer = new java.util.concurrent.atomic.AtomicReference<>();
+        AuditLog audit = AuditLog.builder(stuck).bufferSize(10).drainTimeout(Duration.ZERO).threadFactory(r -> {
+            Thread t = new Thread(r);
+            writer.compareAndSet(null, t); // the first is the writer (the shutdown makes one too)
+            return t;
+        }).build().start();
+        audit.record(event("first", "ops", "disk.usage"));
+        entered.await();
+        for (int i = 0; i < 100; i++) {
+            audit.record(event("r" + i, "ops", "disk.usage"));
+        }
+        assertThat(audit.shutdown().get(1, TimeUnit.MINUTES).clean()).isFalse();
+        release.countDown();
+        writer.get().join(TimeUnit.MINUTES.toMillis(1));
+        assertThat(writer.get().isAlive()).isFalse();
+        // what the shutdown gave up on is dropped, once: not written later to a sink it has closed
+        assertThat(calls).containsExactly("write 1", "close");
+        assertThat(audit.written() + audit.dropped()).as("written %d dropped %d", audit.written(), audit.dropped()).isEqualTo(101);
     }
 
     /** Run in a process whose files may not grow past a few KiB: the disk is full for it. */
