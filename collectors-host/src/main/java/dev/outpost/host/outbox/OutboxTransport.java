@@ -10,6 +10,7 @@ import dev.outpost.spi.ConfigSource;
 import dev.outpost.spi.Delivery;
 import dev.outpost.spi.Message;
 import dev.outpost.spi.MessageTooLargeException;
+import dev.outpost.spi.NoSuchDestinationException;
 import dev.outpost.spi.Transport;
 import dev.outpost.spi.TransportException;
 import java.io.IOException;
@@ -133,7 +134,8 @@ public final class OutboxTransport implements Transport {
      * Writes the message to the outbox durably and returns; the outbox thread sends it.
      *
      * @return completes once the message is on disk; exceptionally with a {@link TransportException}
-     *     when the outbox is full and refuses new messages, or the disk write failed
+     *     when the outbox is full and refuses new messages, or the disk write failed, and with a
+     *     {@link NoSuchDestinationException} when {@code destination} is blank
      */
     @Override
     public CompletableFuture<Void> send(String destination, Message message) {
@@ -141,6 +143,10 @@ public final class OutboxTransport implements Transport {
         Objects.requireNonNull(message, "message");
         if (!lifecycle.running()) {
             return CompletableFuture.failedFuture(new TransportException(destination, "outbox is not running (start() it; after shutdown build a new one)"));
+        }
+        if (destination.isBlank()) {
+            // no transport takes it: kept, it would be refused at every attempt, and everything behind it would wait for ever
+            return CompletableFuture.failedFuture(new NoSuchDestinationException(destination, "destination names must not be blank"));
         }
         long size = MessageJournal.encodedSize(destination, message);
         if (size > maxBytes) {
