@@ -12,9 +12,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,9 +35,9 @@ import java.util.TreeMap;
  * the whole message or nothing). The storage of the worker's result outbox and of
  * {@code outpost-collectors-host}'s {@code OutboxTransport}; it sends nothing itself.
  *
- * <p>{@link #open()} drops interrupted writes and sets aside unreadable entries as
- * {@code <sequence>.damaged}. Bounds are the caller's policy: {@link #size()} and {@link #bytes()}
- * say how much is kept. Thread-safe.
+ * <p>{@link #open()} drops interrupted writes and sets aside unreadable entries, and anything but
+ * a regular file (a link is never followed), as {@code <sequence>.damaged}. Bounds are the
+ * caller's policy: {@link #size()} and {@link #bytes()} say how much is kept. Thread-safe.
  */
 public final class MessageJournal {
     private static final int MAGIC = 0x4f50_4f31; // "OPO1"
@@ -71,7 +73,11 @@ public final class MessageJournal {
         this.dir = Objects.requireNonNull(dir, "dir");
     }
 
-    /** Creates the directory (owner-only), drops interrupted writes and indexes what is waiting. */
+    /**
+     * Creates the directory (owner-only), drops interrupted writes and indexes what is waiting.
+     *
+     * @throws IOException when the directory cannot be used
+     */
     public synchronized void open() throws IOException {
         if (opened) {
             return;
@@ -89,8 +95,14 @@ public final class MessageJournal {
                         Files.move(p, dir.resolve(digits + ".damaged"), StandardCopyOption.REPLACE_EXISTING);
                         continue;
                     }
+                    BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    if (!a.isRegularFile()) {
+                        // not written by this journal (it writes regular files): a link's size failed the open when broken
+                        Files.move(p, dir.resolve(digits + ".damaged"), StandardCopyOption.REPLACE_EXISTING);
+                        continue;
+                    }
                     long seq = Long.parseLong(digits);
-                    long size = Files.size(p);
+                    long size = a.size();
                     sizes.put(seq, size);
                     bytes += size;
                 }
@@ -204,7 +216,11 @@ public final class MessageJournal {
 
     private Entry readEntry(long seq) throws IOException {
         Path p = path(seq);
-        if (Files.size(p) > MAX_ENTRY_BYTES) { // no array holds it: reading would throw OutOfMemoryError, every time
+        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!a.isRegularFile()) { // a link put there since open: not followed (to a FIFO, a read would wait for ever)
+            throw new IOException(p + " is not a regular file");
+        }
+        if (a.size() > MAX_ENTRY_BYTES) { // no array holds it: reading would throw OutOfMemoryError, every time
             throw new IOException(p + " is too large to be an entry");
         }
         return decode(seq, Files.readAllBytes(p));

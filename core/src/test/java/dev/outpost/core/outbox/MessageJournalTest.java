@@ -67,4 +67,35 @@ class MessageJournalTest {
         assertThat(journal.size()).isEqualTo(1);
         assertThat(journal.oldest()).hasValueSatisfying(e -> assertThat(e.seq()).isEqualTo(next));
     }
+
+    @Test
+    void anEntryThatIsABrokenLinkIsSetAsideAndTheJournalStillOpens() throws Exception {
+        // before: open() followed it to read its size and failed, and the outbox could not start at all
+        Files.createSymbolicLink(dir.resolve(String.format("%020d.msg", 1)), dir.resolve("gone"));
+        MessageJournal journal = new MessageJournal(dir);
+        journal.open();
+
+        long next = journal.append("results", Message.of(new byte[] {7}, Map.of()));
+        assertThat(journal.size()).isEqualTo(1);
+        assertThat(journal.oldest()).hasValueSatisfying(e -> assertThat(e.seq()).isEqualTo(next));
+        assertThat(dir.resolve(String.format("%020d.damaged", 1))).isSymbolicLink();
+    }
+
+    @Test
+    void anEntryThatIsALinkIsSetAsideNotFollowed() throws Exception {
+        // a well-formed entry elsewhere: the journal writes regular files only, so a link is none of its entries
+        Path elsewhere = Files.createDirectory(dir.resolve("elsewhere"));
+        MessageJournal other = new MessageJournal(elsewhere);
+        other.open();
+        other.append("requests", Message.of(new byte[] {6, 6, 6}, Map.of()));
+        Path journalDir = Files.createDirectory(dir.resolve("journal"));
+        Files.createSymbolicLink(journalDir.resolve(String.format("%020d.msg", 1)), elsewhere.resolve(String.format("%020d.msg", 1)));
+
+        MessageJournal journal = new MessageJournal(journalDir);
+        journal.open();
+
+        assertThat(journal.oldest()).isEmpty();
+        assertThat(journal.size()).isZero();
+        assertThat(journalDir.resolve(String.format("%020d.damaged", 1))).isSymbolicLink();
+    }
 }
