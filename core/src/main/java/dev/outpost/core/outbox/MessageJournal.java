@@ -310,6 +310,9 @@ public final class MessageJournal {
                 throw new IOException("not a journal entry");
             }
             String destination = in.readUTF();
+            if (destination.isBlank()) { // no transport takes it: sent at every attempt, it would hold up every entry behind it
+                throw new IOException("blank destination");
+            }
             int n = in.readInt();
             if (n < 0 || n > 1000) {
                 throw new IOException("bad attribute count " + n);

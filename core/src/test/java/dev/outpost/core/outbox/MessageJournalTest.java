@@ -98,4 +98,23 @@ class MessageJournalTest {
         assertThat(journal.size()).isZero();
         assertThat(journalDir.resolve(String.format("%020d.damaged", 1))).isSymbolicLink();
     }
+
+    @Test
+    void anEntryWithABlankDestinationIsSetAsideNoTransportTakesIt() throws Exception {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(buf)) {
+            out.writeInt(0x4f50_4f31);
+            out.writeUTF(" ");
+            out.writeInt(0);
+            out.writeInt(1);
+            out.write(9);
+        }
+        Files.write(dir.resolve(String.format("%020d.msg", 1)), buf.toByteArray());
+        MessageJournal journal = new MessageJournal(dir);
+        journal.open();
+
+        // before: read as an entry for " ", which every transport refuses at every attempt: the outbox stuck behind it
+        assertThat(journal.oldest()).isEmpty();
+        assertThat(dir.resolve(String.format("%020d.damaged", 1))).exists();
+    }
 }
