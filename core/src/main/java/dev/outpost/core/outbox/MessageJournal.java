@@ -18,6 +18,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,8 +36,9 @@ import java.util.TreeMap;
  * the whole message or nothing). The storage of the worker's result outbox and of
  * {@code outpost-collectors-host}'s {@code OutboxTransport}; it sends nothing itself.
  *
- * <p>{@link #open()} drops interrupted writes and sets aside unreadable entries, and anything but
- * a regular file (a link is never followed), as {@code <sequence>.damaged}. Bounds are the
+ * <p>{@link #open()} refuses a directory other users may write (what they put there would be sent
+ * under this host's name), drops interrupted writes and sets aside unreadable entries, and anything
+ * but a regular file (a link is never followed), as {@code <sequence>.damaged}. Bounds are the
  * caller's policy: {@link #size()} and {@link #bytes()} say how much is kept. Thread-safe.
  */
 public final class MessageJournal {
@@ -76,13 +78,19 @@ public final class MessageJournal {
     /**
      * Creates the directory (owner-only), drops interrupted writes and indexes what is waiting.
      *
-     * @throws IOException when the directory cannot be used
+     * @throws IOException when the directory cannot be used, or other users may write in it
      */
     public synchronized void open() throws IOException {
         if (opened) {
             return;
         }
         OwnerOnlyFiles.createDirectories(dir);
+        if (OwnerOnlyFiles.posix(dir) && Files.getPosixFilePermissions(dir).stream()
+                .anyMatch(p -> p == PosixFilePermission.GROUP_WRITE || p == PosixFilePermission.OTHERS_WRITE)) {
+            // an existing directory is used as it is: entries others wrote would be sent as this host's (a sticky bit stops no one adding)
+            throw new IOException(dir + " is writable by other users, who could put messages in it to be sent under this host's"
+                    + " name: chmod 700 " + dir);
+        }
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
             for (Path p : s) {
                 String name = p.getFileName().toString();

@@ -100,6 +100,18 @@ class MessageJournalTest {
     }
 
     @Test
+    void aDirectoryOtherUsersMayWriteIsRefusedTheyCouldPutMessagesInItToBeSent() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.outpost.core.files.OwnerOnlyFiles.posix(dir));
+        Path shared = Files.createDirectory(dir.resolve("shared"));
+        Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        MessageJournal journal = new MessageJournal(shared);
+
+        // before: opened as it was; whatever another user wrote there would be forwarded under this host's name
+        assertThatThrownBy(journal::open).isInstanceOf(IOException.class)
+                .hasMessageContaining(shared.toString()).hasMessageContaining("other users").hasMessageContaining("chmod 700");
+    }
+
+    @Test
     void anEntryWithABlankDestinationIsSetAsideNoTransportTakesIt() throws Exception {
         java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
         try (java.io.DataOutputStream out = new java.io.DataOutputStream(buf)) {
