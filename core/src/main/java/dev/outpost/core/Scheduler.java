@@ -175,8 +175,10 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void finishShutdown(long t0, List<String> alive) {
+        // one collector may be several jobs (other params, another destination): closed once (AutoCloseable.close need not be idempotent)
+        java.util.Set<Collector> closed = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (ScheduledRun r : jobs) {
-            if (r.job().collector() instanceof AutoCloseable c) {
+            if (r.job().collector() instanceof AutoCloseable c && closed.add(r.job().collector())) {
                 guard.run("closing collector '" + r.job().collector().name() + "'", () -> {
                     try {
                         c.close();

@@ -1,0 +1,56 @@
+package dev.outpost.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.Request;
+import dev.outpost.inmemory.InMemoryTransport;
+import dev.outpost.spi.Collector;
+import dev.outpost.spi.CollectorContext;
+import dev.outpost.testkit.TestClock;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** A buggy user's jobs: what a build lets through must run, and what shutdown does to them, it does once. */
+class SchedulerAttackTest {
+    private final TestClock time = TestClock.create();
+
+    /** A collector that counts its closes; closing it a second time is an error, as AutoCloseable allows. */
+    static final class Pooled implements Collector, AutoCloseable {
+        final AtomicInteger closes = new AtomicInteger();
+
+        @Override
+        public String name() {
+            return "pooled";
+        }
+
+        @Override
+        public Object collect(Request request, CollectorContext context) {
+            return "ok";
+        }
+
+        @Override
+        public void close() {
+            if (closes.incrementAndGet() > 1) {
+                throw new IllegalStateException("closed twice: its pool was given back twice");
+            }
+        }
+    }
+
+    @Test
+    void oneCollectorScheduledAsTwoJobsIsClosedOnceAtShutdown() {
+        Pooled pooled = new Pooled();
+        try (InMemoryTransport transport = InMemoryTransport.create()) {
+            // the same collector with other params to another destination: two jobs, one instance
+            Scheduler s = Scheduler.builder(transport).clock(time).ticker(time.ticker())
+                    .job(Scheduler.Job.every(Duration.ofSeconds(5), pooled, "records"))
+                    .job(Scheduler.Job.every(Duration.ofSeconds(60), pooled, "archive").withParams(java.util.Map.of("full", true)))
+                    .build().start();
+            await().until(() -> transport.peek("records").size() == 1 && transport.peek("archive").size() == 1);
+            assertThat(s.shutdown().join().clean()).isTrue();
+            // before: closed once per job
+            assertThat(pooled.closes).hasValue(1);
+        }
+    }
+}
