@@ -403,8 +403,8 @@ public final class Scheduler implements AutoCloseable {
         /**
          * Builds the scheduler (not yet started).
          *
-         * @throws ConfigException when there is no job, or a job's params do not fit its schema, or
-         *     its collector refuses its settings
+         * @throws ConfigException when there is no job, or a job's collector has no name, or its
+         *     params do not fit its schema, or its collector refuses its settings
          */
         public Scheduler build() {
             List<ConfigException.Problem> problems = new ArrayList<>();
@@ -412,7 +412,18 @@ public final class Scheduler implements AutoCloseable {
                 problems.add(new ConfigException.Problem("jobs", "a scheduler needs at least one job"));
             }
             for (Job j : jobs) {
-                String name = j.collector().name();
+                String name;
+                try {
+                    name = j.collector().name();
+                } catch (RuntimeException e) {
+                    problems.add(new ConfigException.Problem("job " + j.collector().getClass().getName(), "name() threw " + e));
+                    continue;
+                }
+                if (name == null || name.isBlank()) { // no request can name it: every run would fail before it began, unseen
+                    problems.add(new ConfigException.Problem("job " + j.collector().getClass().getName(),
+                            "the collector's name() is " + (name == null ? "null" : "blank")));
+                    continue;
+                }
                 try {
                     JsonSchema schema = JsonSchema.of(j.collector().paramsSchema());
                     List<String> v = schema.violations(j.params());

@@ -1,8 +1,10 @@
 package dev.outpost.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.outpost.ConfigException;
 import dev.outpost.Request;
 import dev.outpost.inmemory.InMemoryTransport;
 import dev.outpost.spi.Collector;
@@ -51,6 +53,46 @@ class SchedulerAttackTest {
             assertThat(s.shutdown().join().clean()).isTrue();
             // before: closed once per job
             assertThat(pooled.closes).hasValue(1);
+        }
+    }
+
+    private static Collector named(String name) {
+        return new Collector() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public Object collect(Request request, CollectorContext context) {
+                return "ok";
+            }
+        };
+    }
+
+    @Test
+    void aCollectorWithoutAUsableNameIsRefusedAtBuildNotLeftToFailEveryRunUnseen() {
+        try (InMemoryTransport transport = InMemoryTransport.create()) {
+            for (String bad : new String[] {null, "", "  "}) {
+                // before: built and started; every run failed before it began (no request can name it), nothing was
+                // published, and status() said 0 runs, 0 failures
+                assertThatThrownBy(() -> Scheduler.builder(transport).job(Scheduler.Job.every(Duration.ofSeconds(5), named(bad),
+                        "records")).build()).isInstanceOf(ConfigException.class).hasMessageContaining("name");
+            }
+            Collector throwing = new Collector() {
+                @Override
+                public String name() {
+                    throw new IllegalStateException("not configured yet");
+                }
+
+                @Override
+                public Object collect(Request request, CollectorContext context) {
+                    return "ok";
+                }
+            };
+            // before: the IllegalStateException itself, not the ConfigException build() promises
+            assertThatThrownBy(() -> Scheduler.builder(transport).job(Scheduler.Job.every(Duration.ofSeconds(5), throwing,
+                    "records")).build()).isInstanceOf(ConfigException.class).hasMessageContaining("not configured yet");
         }
     }
 }
