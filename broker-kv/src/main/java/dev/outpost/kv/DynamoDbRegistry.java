@@ -113,7 +113,7 @@ public final class DynamoDbRegistry implements Registry {
         this.writer = Optional.empty();
         this.lifecycle = new Lifecycle(toString(), "kv-dynamodb", b.threadFactory);
         this.watches = new PollingWatches(toString(), lifecycle.role("watch"), new Guard(toString()), pollInterval,
-                fullPollEvery, this::revision, this::list);
+                fullPollEvery, this::revision, this::list, clock);
     }
 
     private DynamoDbRegistry(DynamoDbRegistry base, String writer) {

@@ -98,6 +98,29 @@ class DynamoDbRegistryContractTest extends RegistryContract {
     }
 
     @Test
+    void aDeletionIsReportedToWatchersAtTheRegistrysTimeNotTheMachines() throws Exception {
+        TestClock clock = TestClock.create(); // 2026-01-01, far from the machine's time
+        String table = "registry-watch-clock-" + TABLES.incrementAndGet();
+        new DynamoDbProvisioner(dynamo).table(table);
+        java.util.List<dev.outpost.spi.RegistryEntry> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (DynamoDbRegistry kv = DynamoDbRegistry.builder(dynamo, table).clock(clock).expiredRetention(Duration.ofDays(36500))
+                .pollInterval(Duration.ofMillis(20)).build().start()) {
+            dev.outpost.spi.RegistryEntry written = kv.register("svc/a", dev.outpost.Json.parse("1"), java.util.Optional.empty());
+            try (AutoCloseable w = kv.watch("svc/", seen::add)) {
+                clock.advance(Duration.ofMinutes(5));
+                assertThat(kv.delete("svc/a")).isTrue();
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+                        .until(() -> seen.stream().anyMatch(dev.outpost.spi.RegistryEntry::deleted));
+            }
+            dev.outpost.spi.RegistryEntry gone = seen.stream().filter(dev.outpost.spi.RegistryEntry::deleted).findFirst().orElseThrow();
+            // as every other time the registry stamps (the write above; SqliteRegistry's tombstones): its clock's
+            assertThat(written.updatedAt()).isEqualTo(clock.instant().minus(Duration.ofMinutes(5)));
+            // before: Instant.now() on the watch thread, eleven months after anything this registry wrote
+            assertThat(gone.updatedAt()).isEqualTo(clock.instant());
+        }
+    }
+
+    @Test
     void anExpiredRetentionPastTheLastInstantStillWritesLeasedKeys() {
         String table = "registry-retention-" + TABLES.incrementAndGet();
         new DynamoDbProvisioner(dynamo).table(table);

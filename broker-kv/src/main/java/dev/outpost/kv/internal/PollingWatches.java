@@ -36,6 +36,8 @@ public final class PollingWatches implements AutoCloseable {
     private final int fullEvery;
     private final LongSupplier revision;
     private final Function<String, List<RegistryEntry>> lister;
+    /** When a deletion is reported to have happened: the registry's clock, as its writes are stamped. */
+    private final java.time.Clock clock;
     private final List<Watch> watches = new CopyOnWriteArrayList<>();
     private ScheduledExecutorService timer;
     private ScheduledFuture<?> task;
@@ -52,6 +54,13 @@ public final class PollingWatches implements AutoCloseable {
      */
     public PollingWatches(String name, ThreadFactory threads, Guard calls, Duration interval, int fullEvery,
             LongSupplier revision, Function<String, List<RegistryEntry>> lister) {
+        this(name, threads, calls, interval, fullEvery, revision, lister, java.time.Clock.systemUTC());
+    }
+
+    /** As above, deletions stamped by {@code clock} (the registry's). */
+    public PollingWatches(String name, ThreadFactory threads, Guard calls, Duration interval, int fullEvery,
+            LongSupplier revision, Function<String, List<RegistryEntry>> lister, java.time.Clock clock) {
+        this.clock = clock;
         this.name = name;
         this.threads = threads;
         this.calls = calls;
@@ -189,7 +198,7 @@ public final class PollingWatches implements AutoCloseable {
             }
             TreeSet<String> keys = new TreeSet<>(known.keySet());
             keys.addAll(next.keySet());
-            Instant at = Instant.now();
+            Instant at = clock.instant(); // Instant.now() put a test clock's deletions months after its writes
             for (String k : keys) {
                 RegistryEntry before = known.get(k);
                 RegistryEntry after = next.get(k);
