@@ -106,7 +106,8 @@ public final class Scheduler implements AutoCloseable {
         int size = Math.max(1, Math.min(b.jobs.size(), RUNNERS));
         this.executor = new ThreadPoolExecutor(size, size, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                 threads.role("runner"));
-        ScheduledRun.Env env = new ScheduledRun.Env(transport, codec, workerId, clock, ticker, runner);
+        ScheduledRun.Env env = new ScheduledRun.Env(transport, codec, workerId, clock, ticker, runner,
+                () -> state.get() == State.RUNNING);
         for (Job j : b.jobs) {
             CollectorEntry entry = new CollectorEntry(j.collector(), JsonSchema.of(j.collector().paramsSchema()), true, false,
                     j.timeout(), 1, j.settings(), java.util.Optional.empty());
@@ -146,7 +147,8 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
-     * Stops scheduling, interrupts runs in progress, waits for them up to the
+     * Stops scheduling, interrupts runs in progress (one that fails of it publishes nothing and is
+     * not counted as a failure), waits for them up to the
      * {@linkplain Builder#interruptWait interrupt wait} and closes {@link AutoCloseable}
      * collectors. Does not block: the waiting happens on a thread of the scheduler's own.
      * Idempotent: every call returns the same future.

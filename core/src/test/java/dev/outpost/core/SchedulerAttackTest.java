@@ -95,4 +95,23 @@ class SchedulerAttackTest {
                     "records")).build()).isInstanceOf(ConfigException.class).hasMessageContaining("not configured yet");
         }
     }
+
+    @Test
+    void aRunInterruptedByShutdownIsNotPublishedAsAFailureOfItsCollector() throws Exception {
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+        try (InMemoryTransport transport = InMemoryTransport.create()) {
+            Scheduler s = Scheduler.builder(transport).clock(time).ticker(time.ticker())
+                    .job(Scheduler.Job.every(Duration.ofSeconds(5), Collectors.of("_slow", (r, c) -> {
+                        running.countDown();
+                        new java.util.concurrent.CountDownLatch(1).await(); // a long read, cut by the interrupt
+                        return "never";
+                    }), "records").withTimeout(Duration.ofHours(1))).build().start();
+            assertThat(running.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(s.shutdown().join().clean()).isTrue();
+            // before: published as 'collector-failed' (an incident id, the interrupt in the log) and counted as a failure
+            assertThat(transport.peek("records")).isEmpty();
+            assertThat(s.status().get(0).failures()).isZero();
+            assertThat(s.status().get(0).runs()).isEqualTo(1);
+        }
+    }
 }

@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
 public final class ScheduledRun implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class); // where users look for the scheduler's lines
 
-    /** What every job of one scheduler shares. */
+    /** What every job of one scheduler shares; {@code running} is false once shutdown began. */
     public record Env(Transport transport, Codec codec, String workerId, Clock clock, LongSupplier ticker,
-            CollectorRunner runner) {}
+            CollectorRunner runner, java.util.function.BooleanSupplier running) {}
 
     private final Scheduler.Job job;
     private final CollectorEntry entry;
@@ -128,6 +128,9 @@ public final class ScheduledRun implements Runnable {
             outcome = env.runner().run(entry, request, Optional.empty(), 1, Expiries.instantAfter(started, job.timeout()), p -> {});
         } finally {
             inCollector = false;
+        }
+        if (!(outcome instanceof CollectorRunner.Ok) && !env.running().getAsBoolean()) {
+            return null; // cut short by shutdown's interrupt: not the collector's failure, and no answer to publish
         }
         Response response;
         if (outcome instanceof CollectorRunner.Ok ok) {
