@@ -48,6 +48,8 @@ public final class RecordConsumer implements AutoCloseable {
     public static final String DEFAULT_SOURCE = "records";
     /** Receives of one message whose handling threw unexpectedly, after which it is given up (acked, counted rejected). */
     static final int MAX_ATTEMPTS = 5;
+    /** The most characters of a sender's worker id a log line quotes: the longest source a store takes. */
+    private static final int MAX_LOGGED_ID = 128;
 
     private final Transport transport;
     private final String source;
@@ -168,7 +170,7 @@ public final class RecordConsumer implements AutoCloseable {
         }
         if (!response.isOk() || response.result().isEmpty()) {
             rejected.incrementAndGet();
-            log.warn("record consumer: response {} from {} is {}, not stored", response.requestId(), response.worker(),
+            log.warn("record consumer: response {} from {} is {}, not stored", response.requestId(), shown(response.worker()),
                     response.status());
             d.ack();
             return;
@@ -187,6 +189,15 @@ public final class RecordConsumer implements AutoCloseable {
             log.warn("record consumer: could not store {}; retrying in {}: {}", response.requestId(), retryDelay, e.toString());
             d.retry(retryDelay);
         }
+    }
+
+    /**
+     * A sender's id for a log line: no schema bounds it, and every message could else put 200 KB in the
+     * operator's log (control characters are refused by {@link Response} already).
+     */
+    private static String shown(String id) {
+        return id.length() <= MAX_LOGGED_ID ? id : id.substring(0, MAX_LOGGED_ID) + "… ("
+                + id.length() + " characters)";
     }
 
     /**
