@@ -63,6 +63,8 @@ public final class MessageJournal {
     private final Path dir;
     /** The first 20-digit name that is no sequence of this journal's: 10^18, which no count of appends reaches. */
     private static final String FIRST_FOREIGN = "01000000000000000000";
+    /** The most attributes an entry holds (a damaged count must not make a reader loop for ever). */
+    private static final int MAX_ATTRIBUTES = 1000;
     /** The largest entry a byte array can hold. */
     private static final long MAX_ENTRY_BYTES = Integer.MAX_VALUE - 8;
     private final TreeMap<Long, Long> sizes = new TreeMap<>();
@@ -296,6 +298,10 @@ public final class MessageJournal {
     }
 
     private static byte[] encode(String destination, Message message) throws IOException {
+        if (message.attributes().size() > MAX_ATTRIBUTES) { // kept, it would be set aside at its first read: lost, sent "ok"
+            throw new IOException("a message with more than " + MAX_ATTRIBUTES + " attributes cannot be kept ("
+                    + message.attributes().size() + ")");
+        }
         ByteArrayOutputStream buf = new ByteArrayOutputStream(message.size() + 256);
         try (DataOutputStream out = new DataOutputStream(buf)) {
             out.writeInt(MAGIC);
@@ -322,7 +328,7 @@ public final class MessageJournal {
                 throw new IOException("blank destination");
             }
             int n = in.readInt();
-            if (n < 0 || n > 1000) {
+            if (n < 0 || n > MAX_ATTRIBUTES) {
                 throw new IOException("bad attribute count " + n);
             }
             Map<String, String> attributes = new LinkedHashMap<>();

@@ -129,4 +129,24 @@ class MessageJournalTest {
         assertThat(journal.oldest()).isEmpty();
         assertThat(dir.resolve(String.format("%020d.damaged", 1))).exists();
     }
+
+    @Test
+    void aMessageWithMoreAttributesThanAnEntryCanBeReadWithIsRefusedAtAppendNotLostAfterIt() throws Exception {
+        MessageJournal journal = new MessageJournal(dir);
+        journal.open();
+        Map<String, String> many = new java.util.HashMap<>();
+        for (int i = 0; i < 1001; i++) {
+            many.put("a" + i, "v");
+        }
+        // before: appended (the send succeeded), then set aside as damaged at its first read: lost, and counted nowhere
+        assertThatThrownBy(() -> journal.append("results", Message.of(new byte[] {1}, many))).isInstanceOf(IOException.class)
+                .hasMessageContaining("1000 attributes");
+        assertThat(journal.size()).isZero();
+        many.remove("a0");
+        long seq = journal.append("results", Message.of(new byte[] {1}, many));
+        assertThat(journal.oldest()).hasValueSatisfying(e -> {
+            assertThat(e.seq()).isEqualTo(seq);
+            assertThat(e.message().attributes()).hasSize(1000);
+        });
+    }
 }
