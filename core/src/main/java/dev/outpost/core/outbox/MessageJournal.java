@@ -89,7 +89,7 @@ public final class MessageJournal {
         OwnerOnlyFiles.createDirectories(dir);
         if (OwnerOnlyFiles.posix(dir) && Files.getPosixFilePermissions(dir).stream()
                 .anyMatch(p -> p == PosixFilePermission.GROUP_WRITE || p == PosixFilePermission.OTHERS_WRITE)) {
-            // an existing directory is used as it is: entries others wrote would be sent as this host's (a sticky bit stops no one adding)
+            // an existing directory is used as it is: what others put there would be sent as this host's (sticky or not)
             throw new IOException(dir + " is writable by other users, who could put messages in it to be sent under this host's"
                     + " name: chmod 700 " + dir);
         }
