@@ -59,7 +59,7 @@ import org.slf4j.LoggerFactory;
  *       requests naming a {@code replyTo} this worker may not send to go straight to the
  *       dead-letter destination with the attribute {@code outpost-reject-reason} and are acked.
  *   <li><b>Deadlines.</b> A run past its timeout is interrupted and counts as a retryable failure;
- *       while it runs, the delivery is kept invisible by extending it.
+ *       while it runs and while its answer is published, the delivery is kept invisible by extending it.
  *   <li><b>User code cannot stop it.</b> Whatever a collector or listener throws, {@link Error}s
  *       included, is caught, counted and handled by the same policy.
  *   <li><b>Graceful stop.</b> {@link #shutdown()} stops polling, lets in-flight work finish within
@@ -371,8 +371,8 @@ public final class Worker implements AutoCloseable {
         }
 
         /**
-         * How long a delivery stays invisible: while a run goes on the worker extends it by this much
-         * every half of it. Keep it at or below the queue's visibility timeout; default 30 s.
+         * How long a delivery stays invisible: while a run goes on (and its answer is published) the
+         * worker extends it by this much every half of it. Keep it at or below the queue's visibility timeout; default 30 s.
          */
         public Builder visibility(Duration visibility) {
             explicit.put(WorkerBinding.VISIBILITY, Checks.positive(visibility, "visibility"));

@@ -199,4 +199,51 @@ class WorkerRetryTest {
             shortVisibility.close();
         }
     }
+
+    @Test
+    void anAnswerStillBeingPublishedIsKeptInvisible() throws Exception {
+        dev.outpost.testkit.TestClock time = dev.outpost.testkit.TestClock.create();
+        InMemoryTransport shortVisibility = InMemoryTransport.builder().visibilityTimeout(Duration.ofMillis(300))
+                .ticker(time.ticker()).build();
+        TappedTransport tapped = new TappedTransport(shortVisibility);
+        java.util.concurrent.CompletableFuture<Void> replyQueue = new java.util.concurrent.CompletableFuture<>();
+        AtomicInteger publishing = new AtomicInteger();
+        // the answer's publish stays open (a slow or throttled reply queue) until the test lets it through
+        dev.outpost.spi.Transport slowReplies = new dev.outpost.spi.ForwardingTransport(tapped) {
+            @Override
+            public java.util.concurrent.CompletableFuture<Void> send(String destination, Message message) {
+                publishing.incrementAndGet();
+                return replyQueue.thenCompose(v -> tapped.send(destination, message));
+            }
+        };
+        AtomicInteger runs = new AtomicInteger();
+        try (Worker w = Worker.builder(slowReplies)
+                        .collector(Collectors.of("quick", (r, c) -> {
+                            runs.incrementAndGet();
+                            return "done";
+                        }))
+                        .visibility(Duration.ofMillis(300))
+                        .ticker(time.ticker())
+                        .concurrency(2)
+                        .pollWait(Duration.ofMillis(50))
+                        .build().start();
+                Client c = Client.builder(shortVisibility).pollWait(Duration.ofMillis(50)).build().start()) {
+            java.util.concurrent.CompletableFuture<Response> answer = c.call(Request.builder("quick").build(), Duration.ofSeconds(30));
+            await().until(() -> publishing.get() == 1);
+            for (int i = 1; i <= 5; i++) { // five times 200 ms: far past the 300 ms the message was hidden for
+                time.advance(Duration.ofMillis(200));
+                int extended = i;
+                await().until(() -> tapped.extensions.get() >= extended);
+            }
+            replyQueue.complete(null);
+            Response r = answer.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.isOk()).isTrue();
+            assertThat(r.attempt()).isEqualTo(1);
+            // without extension the message would have come back at 300 ms and run again on the free slot
+            assertThat(runs).hasValue(1);
+            assertThat(publishing).hasValue(1);
+        } finally {
+            shortVisibility.close();
+        }
+    }
 }
