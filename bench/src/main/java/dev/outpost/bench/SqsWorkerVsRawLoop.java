@@ -95,7 +95,8 @@ public final class SqsWorkerVsRawLoop {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         try (ElasticMqServer.Spawned server = ElasticMqServer.spawn()) {
             serverPid = server.process().pid();
-            try (SqsAsyncClient sqs = client(server.port())) {
+            try (SqsAsyncClient sqs = client(server.port(), System.getProperty("bench.http", "netty"));
+                    SqsAsyncClient workerSqs = client(server.port(), System.getProperty("bench.workerHttp", System.getProperty("bench.http", "netty")))) {
                 String replies = sqs.createQueue(r -> r.queueName("bench-replies")).join().queueUrl();
                 System.out.printf(Locale.ROOT, "%,d messages per run, ElasticMQ in its own JVM, %d CPUs%n", n,
                         Runtime.getRuntime().availableProcessors());
@@ -113,7 +114,7 @@ public final class SqsWorkerVsRawLoop {
                         if (RAW) {
                             fill(sqs, q2, n, reply ? replies : null);
                         }
-                        Run worker = WORKER ? measure(n, () -> outpost(sqs, q1, n, replies)) : null;
+                        Run worker = WORKER ? measure(n, () -> outpost(workerSqs, q1, n, replies)) : null;
                         Run raw = RAW ? measure(n, () -> raw(sqs, q2, n, reply ? replies : null)) : worker;
                         worker = worker == null ? raw : worker;
                         purge(sqs, replies);
@@ -194,7 +195,16 @@ public final class SqsWorkerVsRawLoop {
     }
 
     static SqsAsyncClient client(int port) {
-        return SqsAsyncClient.builder().endpointOverride(URI.create("http://127.0.0.1:" + port)).region(Region.US_EAST_1)
+        return client(port, "netty");
+    }
+
+    /** {@code http}: netty (the SDK's default async HTTP client) or crt (the AWS Common Runtime's). */
+    static SqsAsyncClient client(int port, String http) {
+        var b = SqsAsyncClient.builder();
+        if (http.equals("crt")) {
+            b.httpClientBuilder(software.amazon.awssdk.http.crt.AwsCrtAsyncHttpClient.builder());
+        }
+        return b.endpointOverride(URI.create("http://127.0.0.1:" + port)).region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
                 .overrideConfiguration(ClientOverrideConfiguration.builder().addExecutionInterceptor(new ExecutionInterceptor() {
                     @Override

@@ -50,7 +50,16 @@ final class ElasticMq implements AutoCloseable {
     }
 
     SqsAsyncClient client() {
-        return SqsAsyncClient.builder()
+        return client(SqsAsyncClient.builder());
+    }
+
+    /** A client on the AWS Common Runtime's HTTP client instead of the SDK's default (Netty). */
+    SqsAsyncClient crtClient() {
+        return client(SqsAsyncClient.builder().httpClientBuilder(software.amazon.awssdk.http.crt.AwsCrtAsyncHttpClient.builder()));
+    }
+
+    private SqsAsyncClient client(software.amazon.awssdk.services.sqs.SqsAsyncClientBuilder b) {
+        return b
                 .endpointOverride(URI.create("http://127.0.0.1:" + port))
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
