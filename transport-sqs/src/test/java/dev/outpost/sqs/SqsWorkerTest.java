@@ -221,19 +221,22 @@ class SqsWorkerTest {
     }
 
     /**
-     * The README suggests giving the transport an SQS client on the AWS Common Runtime's HTTP client (less CPU a
-     * message than the SDK's default, Netty): a worker and a client on such clients answer, keep attributes, and
-     * close cleanly with their long polls open.
+     * The AWS Common Runtime's HTTP client (less CPU a message than the SDK's default, Netty): a worker whose transport
+     * makes its client from {@code outpost.sqs.http-client: crt} and a client given one it built answer, keep
+     * attributes, and close cleanly with their long polls open.
      */
     @Test
     void aWorkerAndAClientOnCrtClientsAnswerEveryCallAndCloseCleanly() throws Exception {
-        try (SqsAsyncClient workerSqs = mq.crtClient(); SqsAsyncClient clientSqs = mq.crtClient()) {
+        try (SqsAsyncClient clientSqs = mq.crtClient()) {
             ElasticMq.createQueue(admin, "crt-work", 30, Map.of());
             ElasticMq.createQueue(admin, "crt-replies", 30, Map.of());
             Collector echo = Collector.of("echo", (request, context) -> Map.of("i", request.params().get("i"),
                     "trace", request.attributes().getOrDefault("trace", "")));
             Worker worker;
-            try (SqsTransport workerSide = SqsTransport.builder().sqsClient(workerSqs).queue("requests", "crt-work").build();
+            try (SqsTransport workerSide = SqsTransport.builder().queue("requests", "crt-work").configure(HardeningTest.config(Map.of(
+                    "outpost.sqs.http-client", "crt", "outpost.sqs.endpoint", "http://127.0.0.1:" + mq.port(),
+                    "outpost.sqs.region", "us-east-1", "outpost.sqs.access-key-id", "test", "outpost.sqs.secret-access-key", "test")))
+                    .build();
                     SqsTransport clientSide = SqsTransport.builder().sqsClient(clientSqs).queue("requests", "crt-work").build();
                     Client client = Client.builder(clientSide).replyTo("crt-replies").pollWait(Duration.ofSeconds(1)).build().start()) {
                 worker = Worker.builder(workerSide).allowReplyTo("crt-replies").collector(echo).pollWait(Duration.ofSeconds(1))
@@ -249,6 +252,11 @@ class SqsWorkerTest {
                     assertThat(r.result().orElseThrow().get("i").asInt()).isEqualTo(i);
                     assertThat(r.result().orElseThrow().get("trace").asText()).isEqualTo("t-" + i);
                 }
+                var threads = Thread.getAllStackTraces();
+                assertThat(threads.keySet()).as("the runtime's event loop").anyMatch(th -> th.getName().startsWith("AwsEventLoop"));
+                assertThat(threads.entrySet()).as("no Netty event loop of the transport's own")
+                        .noneMatch(e -> e.getKey().getName().startsWith(dev.outpost.sqs.internal.ClientSettings.IO_THREADS)
+                                && java.util.Arrays.stream(e.getValue()).anyMatch(f -> f.getClassName().startsWith("io.netty")));
                 // idle now: its pollers wait in long polls, which closing ends and hands back
                 ShutdownResult stopped = worker.shutdown().get(60, TimeUnit.SECONDS);
                 assertThat(stopped.clean()).as(stopped.toString()).isTrue();
@@ -259,5 +267,13 @@ class SqsWorkerTest {
                     .attributesAsStrings()).as("every request taken once and deleted")
                     .containsEntry("ApproximateNumberOfMessages", "0").containsEntry("ApproximateNumberOfMessagesNotVisible", "0");
         }
+    }
+
+    @Test
+    void anHttpClientOtherThanNettyOrCrtIsRefusedNamingTheKey() {
+        assertThatThrownBy(() -> SqsTransport.builder().configure(HardeningTest.config(Map.of("outpost.sqs.http-client", "apache")))
+                .build())
+                .isInstanceOf(dev.outpost.ConfigException.class).hasMessageContaining("outpost.sqs.http-client")
+                .hasMessageContaining("'apache' is neither netty nor crt");
     }
 }

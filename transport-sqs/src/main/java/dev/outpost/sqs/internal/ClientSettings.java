@@ -32,7 +32,7 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * serves both on one port, while AWS's own (VPC) endpoints differ by service.
  */
 public record ClientSettings(Optional<URI> endpoint, Optional<URI> snsEndpoint, Optional<Region> region,
-        Optional<String> profile, Optional<AwsCredentialsProvider> staticCredentials) {
+        Optional<String> profile, Optional<AwsCredentialsProvider> staticCredentials, boolean crt) {
 
     public static final String REGION = "outpost.sqs.region";
     public static final String ENDPOINT = "outpost.sqs.endpoint";
@@ -41,6 +41,9 @@ public record ClientSettings(Optional<URI> endpoint, Optional<URI> snsEndpoint, 
     public static final String ACCESS_KEY_ID = "outpost.sqs.access-key-id";
     public static final String SECRET_ACCESS_KEY = "outpost.sqs.secret-access-key";
     public static final String SESSION_TOKEN = "outpost.sqs.session-token";
+    public static final String HTTP_CLIENT = "outpost.sqs.http-client";
+    /** The class {@code http-client: crt} needs, from {@code software.amazon.awssdk:aws-crt-client}. */
+    static final String CRT_CLIENT_CLASS = "software.amazon.awssdk.http.crt.AwsCrtAsyncHttpClient";
 
     /** Reads the keys, adding every problem to {@code problems}. */
     public static ClientSettings read(ConfigSource c, List<ConfigException.Problem> problems) {
@@ -66,7 +69,28 @@ public record ClientSettings(Optional<URI> endpoint, Optional<URI> snsEndpoint, 
         } else if (token.isPresent()) {
             problems.add(new ConfigException.Problem(SESSION_TOKEN, "needs " + ACCESS_KEY_ID + " and " + SECRET_ACCESS_KEY));
         }
-        return new ClientSettings(endpoint, snsEndpoint, region, profile, creds);
+        return new ClientSettings(endpoint, snsEndpoint, region, profile, creds, crt(c, problems));
+    }
+
+    /** {@value #HTTP_CLIENT}: netty (the SDK's default) or crt, whose classes must be on the class path. */
+    private static boolean crt(ConfigSource c, List<ConfigException.Problem> problems) {
+        Optional<String> v = set(c, HTTP_CLIENT).map(s -> s.toLowerCase(java.util.Locale.ROOT));
+        if (v.isEmpty() || v.get().equals("netty")) {
+            return false;
+        }
+        if (!v.get().equals("crt")) {
+            problems.add(new ConfigException.Problem(HTTP_CLIENT, ConfigSource.quote(v.get()) + " is neither netty nor crt"
+                    + c.from(HTTP_CLIENT)));
+            return false;
+        }
+        try {
+            Class.forName(CRT_CLIENT_CLASS, false, ClientSettings.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            problems.add(new ConfigException.Problem(HTTP_CLIENT, "crt needs software.amazon.awssdk:aws-crt-client on the class"
+                    + " path (a dependency of your application; the outpost launcher has it)" + c.from(HTTP_CLIENT)));
+            return false;
+        }
     }
 
     private static Optional<URI> url(ConfigSource c, String key, List<ConfigException.Problem> problems) {
@@ -91,12 +115,12 @@ public record ClientSettings(Optional<URI> endpoint, Optional<URI> snsEndpoint, 
     /** Whether any key asks for a client of its own. */
     public boolean any() {
         return endpoint.isPresent() || snsEndpoint.isPresent() || region.isPresent() || profile.isPresent()
-                || staticCredentials.isPresent();
+                || staticCredentials.isPresent() || crt;
     }
 
     /** No key set: the SDK's default chain, as {@code SqsAsyncClient.create()}. */
     public static final ClientSettings NONE = new ClientSettings(Optional.empty(), Optional.empty(), Optional.empty(),
-            Optional.empty(), Optional.empty());
+            Optional.empty(), Optional.empty(), false);
 
     /** The name prefix of the I/O threads of the SQS client the transport creates. */
     public static final String IO_THREADS = "outpost-sqs-io-";
@@ -129,7 +153,8 @@ public record ClientSettings(Optional<URI> endpoint, Optional<URI> snsEndpoint, 
             Optional<URI> at, IoThreads threads, List<AutoCloseable> owned) {
         // The SDK ends an event loop it made with Netty's 2 s quiet period, which every close of a transport (every
         // command of the CLI) waited out; this one is ended without it, after the client closed its connections.
-        SdkEventLoopGroup loop = SdkEventLoopGroup.builder().threadFactory(threads).build();
+        // The CRT's I/O threads are its native runtime's own: only Netty's event loop takes the factory.
+        SdkEventLoopGroup loop = crt ? null : SdkEventLoopGroup.builder().threadFactory(threads).build();
         // Left to itself, the SDK completes calls on threads it makes (sdk-async-response-N) and times them on others:
         // from the same factory, so that a transport given one makes no thread outside it. Both make threads on demand.
         ThreadPoolExecutor completions = new ThreadPoolExecutor(COMPLETION_THREADS, COMPLETION_THREADS, 10, TimeUnit.SECONDS,
@@ -139,7 +164,9 @@ public record ClientSettings(Optional<URI> endpoint, Optional<URI> snsEndpoint, 
         timers.setRemoveOnCancelPolicy(true);
         Runnable endLoop = () -> {
             threads.closing();
-            loop.eventLoopGroup().shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            if (loop != null) {
+                loop.eventLoopGroup().shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            }
             timers.shutdownNow();
             completions.shutdown();
             try {
@@ -151,7 +178,7 @@ public record ClientSettings(Optional<URI> endpoint, Optional<URI> snsEndpoint, 
         try {
             b.overrideConfiguration(o -> o.scheduledExecutorService(timers));
             b.asyncConfiguration(a -> a.advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR, completions));
-            b.httpClientBuilder(NettyNioAsyncHttpClient.builder().eventLoopGroup(loop));
+            b.httpClientBuilder(crt ? CrtHttp.builder() : NettyNioAsyncHttpClient.builder().eventLoopGroup(loop));
             at.ifPresent(b::endpointOverride);
             region.ifPresent(b::region);
             if (staticCredentials.isPresent()) {
@@ -159,13 +186,26 @@ public record ClientSettings(Optional<URI> endpoint, Optional<URI> snsEndpoint, 
             } else {
                 profile.ifPresent(p -> b.credentialsProvider(ProfileCredentialsProvider.create(p)));
             }
-            C client = b.build();
+            C client = build(b);
             owned.add(client);
             owned.add(endLoop::run);
             return client;
         } catch (RuntimeException | Error e) {
             endLoop.run(); // its selectors are open already
             throw e;
+        }
+    }
+
+    /** {@code b.build()}; the CRT's runtime failing to load on this platform is a configuration problem, naming the key. */
+    private <B extends AwsClientBuilder<B, C>, C> C build(B b) {
+        try {
+            return b.build();
+        } catch (RuntimeException | LinkageError e) {
+            if (!crt) {
+                throw e;
+            }
+            throw new ConfigException(List.of(new ConfigException.Problem(HTTP_CLIENT,
+                    "crt: the AWS Common Runtime could not start here (" + e + "); netty, the default, needs no native code")));
         }
     }
 
