@@ -44,6 +44,8 @@ public record ClientSettings(Optional<URI> endpoint, Optional<URI> snsEndpoint, 
     public static final String HTTP_CLIENT = "outpost.sqs.http-client";
     /** The class {@code http-client: crt} needs, from {@code software.amazon.awssdk:aws-crt-client}. */
     static final String CRT_CLIENT_CLASS = "software.amazon.awssdk.http.crt.AwsCrtAsyncHttpClient";
+    /** The runtime that client is built on, from {@code software.amazon.awssdk.crt:aws-crt} (its dependency). */
+    static final String CRT_RUNTIME_CLASS = "software.amazon.awssdk.crt.CRT";
 
     /** Reads the keys, adding every problem to {@code problems}. */
     public static ClientSettings read(ConfigSource c, List<ConfigException.Problem> problems) {
@@ -85,10 +87,17 @@ public record ClientSettings(Optional<URI> endpoint, Optional<URI> snsEndpoint, 
         }
         try {
             Class.forName(CRT_CLIENT_CLASS, false, ClientSettings.class.getClassLoader());
-            return true;
         } catch (ClassNotFoundException | LinkageError e) {
             problems.add(new ConfigException.Problem(HTTP_CLIENT, "crt needs software.amazon.awssdk:aws-crt-client on the class"
                     + " path (a dependency of your application; the outpost launcher has it)" + c.from(HTTP_CLIENT)));
+            return false;
+        }
+        try { // aws-crt-client without it (excluded, or shaded away) fails at build with a bare NoClassDefFoundError
+            Class.forName(CRT_RUNTIME_CLASS, false, ClientSettings.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            problems.add(new ConfigException.Problem(HTTP_CLIENT, "crt needs software.amazon.awssdk.crt:aws-crt on the class"
+                    + " path too (aws-crt-client's own dependency)" + c.from(HTTP_CLIENT)));
             return false;
         }
     }
@@ -196,17 +205,31 @@ public record ClientSettings(Optional<URI> endpoint, Optional<URI> snsEndpoint, 
         }
     }
 
-    /** {@code b.build()}; the CRT's runtime failing to load on this platform is a configuration problem, naming the key. */
+    /**
+     * {@code b.build()}; the CRT's runtime failing to load on this platform is a configuration problem, naming the key.
+     * Only that: any other failure (no region anywhere) is the SDK's own, as on Netty, not blamed on the CRT.
+     */
     private <B extends AwsClientBuilder<B, C>, C> C build(B b) {
         try {
             return b.build();
         } catch (RuntimeException | LinkageError e) {
-            if (!crt) {
+            if (!crt || !fromCrt(e)) {
                 throw e;
             }
             throw new ConfigException(List.of(new ConfigException.Problem(HTTP_CLIENT,
                     "crt: the AWS Common Runtime could not start here (" + e + "); netty, the default, needs no native code")));
         }
+    }
+
+    /** Whether {@code e} is the runtime's: a class that would not link or load, or one of its own exceptions. */
+    private static boolean fromCrt(Throwable e) {
+        Throwable t = e;
+        for (int depth = 0; t != null && depth < 20; t = t.getCause(), depth++) { // bounded: a cause chain may loop
+            if (t instanceof LinkageError || t.getClass().getName().startsWith("software.amazon.awssdk.crt.")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A linger set by a builder call: 0 to 1 s. */
