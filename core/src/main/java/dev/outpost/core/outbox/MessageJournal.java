@@ -36,7 +36,7 @@ import java.util.TreeMap;
  * the whole message or nothing). The storage of the worker's result outbox and of
  * {@code outpost-collectors-host}'s {@code OutboxTransport}; it sends nothing itself.
  *
- * <p>{@link #open()} refuses a directory other users may write (what they put there would be sent
+ * <p>{@link #open()} refuses a directory another user owns or other users may write (what they put there would be sent
  * under this host's name), drops interrupted writes and sets aside unreadable entries, and anything
  * but a regular file (a link is never followed), as {@code <sequence>.damaged}. Bounds are the
  * caller's policy: {@link #size()} and {@link #bytes()} say how much is kept. Thread-safe.
@@ -80,7 +80,7 @@ public final class MessageJournal {
     /**
      * Creates the directory (owner-only), drops interrupted writes and indexes what is waiting.
      *
-     * @throws IOException when the directory cannot be used, or other users may write in it
+     * @throws IOException when the directory cannot be used, belongs to another user, or other users may write in it
      */
     public synchronized void open() throws IOException {
         if (opened) {
@@ -92,6 +92,21 @@ public final class MessageJournal {
             // an existing directory is used as it is: what others put there would be sent as this host's (sticky or not)
             throw new IOException(dir + " is writable by other users, who could put messages in it to be sent under this host's"
                     + " name: chmod 700 " + dir);
+        }
+        if (OwnerOnlyFiles.posix(dir)) {
+            // its owner may write whatever the mode says (0700 keeps out everyone else, not them)
+            java.nio.file.attribute.UserPrincipal owner = Files.getOwner(dir);
+            String me = System.getProperty("user.name");
+            java.nio.file.attribute.UserPrincipal self;
+            try {
+                self = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(me);
+            } catch (java.nio.file.attribute.UserPrincipalNotFoundException unknown) {
+                self = owner; // a uid with no name (a container's): nothing to compare with, as before
+            }
+            if (!owner.equals(self)) {
+                throw new IOException(dir + " belongs to '" + owner.getName() + "', not to this process's user '" + me
+                        + "', who could put messages in it to be sent under this host's name: use a directory of your own");
+            }
         }
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
             for (Path p : s) {

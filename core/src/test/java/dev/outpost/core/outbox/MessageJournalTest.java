@@ -111,6 +111,21 @@ class MessageJournalTest {
                 .hasMessageContaining(shared.toString()).hasMessageContaining("other users").hasMessageContaining("chmod 700");
     }
 
+    /** A directory another user owns (0700, so no one else may write): its owner may, and it is not this host's. */
+    @Test
+    void aDirectoryAnotherUserOwnsIsRefusedItsOwnerCouldPutMessagesInIt() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.outpost.core.files.OwnerOnlyFiles.posix(dir));
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "only root can give a directory away");
+        Path theirs = Files.createDirectory(dir.resolve("theirs"));
+        Files.setPosixFilePermissions(theirs, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Files.setOwner(theirs, theirs.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        MessageJournal journal = new MessageJournal(theirs);
+
+        // before: opened (root reads anything), and what 'nobody' wrote there was forwarded under this host's name
+        assertThatThrownBy(journal::open).isInstanceOf(IOException.class)
+                .hasMessageContaining(theirs.toString()).hasMessageContaining("belongs to 'nobody'");
+    }
+
     @Test
     void anEntryWithABlankDestinationIsSetAsideNoTransportTakesIt() throws Exception {
         java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
