@@ -76,7 +76,7 @@ final class Finisher {
     void duplicate(InFlight f) {
         if (f.claim()) {
             counters.duplicates.increment();
-            finish(f, acking(f.delivery));
+            finish(f, acking(f));
         }
     }
 
@@ -154,7 +154,7 @@ final class Finisher {
         } else {
             pendingAnswers.put(d.messageId(), new PendingAnswers.Answer(f.request, f.sender, to, body, response,
                     deadLetter, succeeded));
-            finish(f, retrying(d, s.backoff().delay(d.receiveCount() + 1)));
+            finish(f, retrying(f, s.backoff().delay(d.receiveCount() + 1)));
         }
     }
 
@@ -167,7 +167,7 @@ final class Finisher {
             return;
         }
         (succeeded ? counters.succeeded : counters.failed).increment();
-        CompletableFuture<Void> ack = acking(f.delivery);
+        CompletableFuture<Void> ack = acking(f);
         told(f, response);
         finish(f, ack);
     }
@@ -196,7 +196,7 @@ final class Finisher {
                 return CompletableFuture.<Void>failedFuture(e2);
             }
             (succeeded ? counters.succeeded : counters.failed).increment();
-            CompletableFuture<Void> ack = acking(f.delivery);
+            CompletableFuture<Void> ack = acking(f);
             told(f, response);
             finish(f, ack);
             return ack;
@@ -291,14 +291,14 @@ final class Finisher {
         if (deadLetter) {
             answered.thenRun(() -> deadLetterAndAck(f, reason, detail));
         } else {
-            answered.thenRun(() -> finish(f, acking(f.delivery)));
+            answered.thenRun(() -> finish(f, acking(f)));
         }
     }
 
     /** A retryable failure with attempts left: handed back to come again after {@code delay}. */
     void retry(InFlight f, Duration delay) {
         counters.retried.increment();
-        finish(f, retrying(f.delivery, delay));
+        finish(f, retrying(f, delay));
     }
 
     /**
@@ -322,7 +322,7 @@ final class Finisher {
                 deadLetterAndAck(f, RejectReason.INTERNAL_ERROR, "handling failed unexpectedly on every attempt (incident "
                         + incident + " in the worker's log)");
             } else {
-                finish(f, retrying(d, s.backoff().delay(Math.max(2, d.receiveCount() + 1))));
+                finish(f, retrying(f, s.backoff().delay(Math.max(2, d.receiveCount() + 1))));
             }
         } catch (Throwable again) {
             log.error("worker {}: could not even give up on delivery {}", s.workerId(), f.delivery.id(), again);
@@ -338,7 +338,7 @@ final class Finisher {
                 release(f);
                 return;
             }
-            finish(f, acking(f.delivery));
+            finish(f, acking(f));
         });
     }
 
@@ -368,21 +368,23 @@ final class Finisher {
     }
 
     /**
-     * {@code d}'s ack as a future: a transport that throws instead of failing the future would else throw inside a
+     * {@code f}'s ack as a future: a transport that throws instead of failing the future would else throw inside a
      * completion (after an asynchronous publish), where nothing catches it, and the slot would never be given back.
      */
-    private static CompletableFuture<Void> acking(Delivery d) {
+    private static CompletableFuture<Void> acking(InFlight f) {
+        f.settling = true; // before the call: an extension after it would find the message gone
         try {
-            return d.ack();
+            return f.delivery.ack();
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
 
-    /** {@code d}'s retry as a future, as {@link #acking}. */
-    private static CompletableFuture<Void> retrying(Delivery d, Duration delay) {
+    /** {@code f}'s retry as a future, as {@link #acking}. */
+    private static CompletableFuture<Void> retrying(InFlight f, Duration delay) {
+        f.settling = true; // before the call: an extension landing after it would replace its back-off
         try {
-            return d.retry(delay);
+            return f.delivery.retry(delay);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -22,6 +22,8 @@ final class InFlight extends SlotSet.Member {
     final long receivedNanos;
     final AtomicInteger state = new AtomicInteger(RUNNING);
     final AtomicBoolean released = new AtomicBoolean();
+    /** Its ack or retry is being issued (set before the call, {@link #released} after it): no more extensions. */
+    volatile boolean settling;
     volatile Request request;
     volatile Optional<Sender> sender = Optional.empty();
     volatile long deadlineNanos;

@@ -276,15 +276,15 @@ public final class WorkerEngine {
             boolean holdWaiting = letGo[0] < s.concurrency();
             inFlight.forEach(f -> {
                 // Keep long work invisible, but not past its deadline: a stuck run must not hold a message for ever.
-                // Its answer's publish too, until the ack or retry is issued (released): a slow reply queue must not let
+                // Its answer's publish too, until the ack or retry is issued (settling): a slow reply queue must not let
                 // the request come back and run again while its answer is on the way.
                 int state = f.state.get();
-                if ((state == InFlight.RUNNING || state == InFlight.FINISHING && !f.released.get()) && now - f.nextExtendNanos > 0
+                if ((state == InFlight.RUNNING || state == InFlight.FINISHING && !f.settling) && now - f.nextExtendNanos > 0
                         && (f.deadlineNanos == 0 ? holdWaiting : now - f.deadlineNanos < visibility)) {
                     f.nextExtendNanos = now + visibility / 2;
                     try {
                         f.delivery.extend(s.visibility()).whenComplete((v, e) -> {
-                            if (e != null && !f.released.get()) { // one racing its ack may find the message gone
+                            if (e != null && !f.settling) { // one racing its ack may find the message gone
                                 counters.transportErrors.increment();
                             }
                         });
