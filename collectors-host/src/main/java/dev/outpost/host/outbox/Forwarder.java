@@ -49,6 +49,8 @@ final class Forwarder implements Runnable {
     private int missingAttempts;
     /** A destination found missing on {@link #MAX_ATTEMPTS} attempts; until a send to it goes through, one refusal is enough. */
     private String missing;
+    /** The destination of the last send refused because the outbox was full; null when none since the last look. */
+    private volatile String refusedFor;
     /** The newest sequence of the batch being sent; -1 when none. DROP_OLDEST never drops up to it. */
     volatile long inFlightTo = -1;
     final AtomicLong delivered = new AtomicLong();
@@ -67,6 +69,11 @@ final class Forwarder implements Runnable {
         this.maxRetryDelay = maxRetryDelay;
         this.sendTimeout = sendTimeout;
         this.running = running;
+    }
+
+    /** A send to {@code destination} was refused because the outbox was full. */
+    void refused(String destination) {
+        refusedFor = destination;
     }
 
     void signal() {
@@ -208,11 +215,16 @@ final class Forwarder implements Runnable {
     }
 
     /**
-     * Whether a message for another destination waits among the next {@value #LOOK_BEHIND} behind {@code batch}, which a
-     * missing destination would block. Each is a file read, once a retry: past them the messages are kept (a backlog
+     * Whether a message for another destination waits among the next {@value #LOOK_BEHIND} behind {@code batch}, or was
+     * refused since the last look because the outbox was full: a missing destination would block it. Each is a file read, once a retry: past them the messages are kept (a backlog
      * that long for one destination is an outage's more likely than a typo's).
      */
     private boolean othersWaitBehind(String destination, List<MessageJournal.Entry> batch) {
+        String refused = refusedFor;
+        refusedFor = null;
+        if (refused != null && !refused.equals(destination)) {
+            return true; // a full outbox refused another destination's message: none can wait behind, yet it is blocked
+        }
         try {
             int looked = 0;
             for (Optional<Long> seq = queue.oldestAfter(batch.get(batch.size() - 1).seq()); seq.isPresent() && looked++ < LOOK_BEHIND;

@@ -188,6 +188,7 @@ public final class OutboxTransport implements Transport {
             while (queue.size() >= maxMessages || queue.bytes() + size > maxBytes) {
                 if (whenFull == WhenFull.REJECT_NEW) {
                     rejected.incrementAndGet();
+                    forwarder.refused(destination);
                     return CompletableFuture.failedFuture(new TransportException(destination, "outbox full ("
                             + queue.size() + " messages, " + queue.bytes() + " bytes); the message was not kept"));
                 }
@@ -196,6 +197,7 @@ public final class OutboxTransport implements Transport {
                 if (victim.isEmpty()) {
                     // all that waits is being sent (a batch may hold nearly all the bytes): appending anyway passed the bound
                     rejected.incrementAndGet();
+                    forwarder.refused(destination);
                     return CompletableFuture.failedFuture(new TransportException(destination, "outbox full ("
                             + queue.size() + " messages, " + queue.bytes() + " bytes), all being sent; the message was not kept"));
                 }

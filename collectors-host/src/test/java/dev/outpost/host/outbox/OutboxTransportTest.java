@@ -231,6 +231,29 @@ class OutboxTransportTest {
         }
     }
 
+    /**
+     * REJECT_NEW, full of a missing destination's messages: a send for another destination is refused, so none waits
+     * behind them to be seen, yet they block it for good. The refusal counts as another destination waiting.
+     */
+    @Test
+    void aFullOutboxOfAMissingDestinationsMessagesDoesNotRefuseAnotherDestinationForGood() throws Exception {
+        try (InMemoryTransport strict = InMemoryTransport.builder().autoCreate(false).build()) {
+            strict.queue("records", QueueOptions.builder().build());
+            try (OutboxTransport outbox = OutboxTransport.builder(strict, dir).retryDelay(Duration.ofMillis(5), Duration.ofMillis(40))
+                    .maxMessages(3).whenFull(OutboxTransport.WhenFull.REJECT_NEW).build().start()) {
+                for (int n = 0; n < 3; n++) {
+                    outbox.send("typo", msg(n)).join(); // a job's destination that will never exist
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> outbox.failedAttempts() >= 2L * Forwarder.MAX_ATTEMPTS);
+                assertThat(outbox.send("records", msg(3))).as("refused while full").isCompletedExceptionally();
+                // before: kept for ever (nothing behind them), and every send to 'records' refused
+                await().atMost(Duration.ofSeconds(10)).until(() -> !outbox.send("records", msg(4)).isCompletedExceptionally());
+                await().atMost(Duration.ofSeconds(10)).until(() -> strict.depth("records").orElseThrow() >= 1);
+                assertThat(outbox.undeliverable()).isEqualTo(3);
+            }
+        }
+    }
+
     @Test
     void anErrorThrownByTheWrappedTransportDoesNotStopTheForwarder() throws Exception {
         flaky.throwNext = new AssertionError("a broken transport (test)");
