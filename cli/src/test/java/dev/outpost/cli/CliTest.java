@@ -424,6 +424,28 @@ class CliTest {
     }
 
     @Test
+    void anOutboxFolderOtherUsersMayWriteIsRefusedSayingWhyAndTheFix() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.outpost.core.files.OwnerOnlyFiles.posix(dir));
+        Path shared = java.nio.file.Files.createDirectory(dir.resolve("shared-outbox"));
+        java.nio.file.Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwx---"));
+        Path cfg = java.nio.file.Files.writeString(dir.resolve("agent.yaml"), """
+                outpost:
+                  outbox:
+                    dir: %s
+                  sqs:
+                    region: us-east-1
+                    endpoint: http://127.0.0.1:1
+                    access-key-id: test
+                    secret-access-key: test
+                """.formatted(shared));
+        Run run = run("host-agent", "--config", cfg.toString());
+        assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.IO_ERROR);
+        assertThat(run.err()).contains("outpost.outbox.dir '" + shared + "' (set in " + cfg).contains("writable by other users")
+                .contains("chmod 700 " + shared);
+        assertThat(java.nio.file.Files.list(shared)).as("nothing written there").isEmpty();
+    }
+
+    @Test
     void aConfigFileThatIsNotThereIsSaidToBeMissing() {
         Path missing = dir.resolve("wokrer.yaml");
         Run r = run("worker", "--config", missing.toString());
