@@ -181,7 +181,10 @@ class AuditFileAttackTest {
         AuditLog audit = AuditLog.toFile(Path.of(args[0])).rotation(1L << 20, 1).build().start();
         for (int i = 0; i < 40; i++) {
             audit.record(event("request-" + i + "-" + "p".repeat(200), "ops", "disk.usage"));
-            Thread.sleep(5); // batches of a few lines: some fit, one is cut at the limit, the rest fail
+            // the first lines written whatever the load, then the rest: one batch is cut at the limit, the others fail
+            while (i == 4 && audit.written() < 5) {
+                Thread.onSpinWait();
+            }
         }
         audit.close();
         System.out.println(audit.written() + " " + audit.sinkFailures());
