@@ -37,7 +37,7 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 class CliProcessTest {
     private static SQSRestServer server;
     private static int port;
-    private final List<Process> started = new ArrayList<>();
+    private OutpostProcesses processes;
 
     @TempDir
     Path dir;
@@ -63,7 +63,9 @@ class CliProcessTest {
 
     @AfterEach
     void killLeftovers() {
-        started.forEach(Process::destroyForcibly);
+        if (processes != null) {
+            processes.destroyAll();
+        }
     }
 
     private Path config(String name, String yaml) throws Exception {
@@ -111,26 +113,18 @@ class CliProcessTest {
     }
 
     private Process outpost(String name, String... args) throws Exception {
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-cp", cp, "dev.outpost.cli.Outpost"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(dir.resolve(name + ".out").toFile())
-                .redirectError(dir.resolve(name + ".err").toFile());
-        pb.environment().put("AWS_ACCESS_KEY_ID", "test");
-        pb.environment().put("AWS_SECRET_ACCESS_KEY", "test");
-        pb.environment().put("AWS_REGION", "us-east-1");
-        Process p = pb.start();
-        started.add(p);
-        return p;
+        if (processes == null) {
+            processes = new OutpostProcesses(dir);
+        }
+        return processes.start(name, args);
     }
 
     private String out(String name) throws Exception {
-        return Files.readString(dir.resolve(name + ".out"));
+        return processes.out(name);
     }
 
     private String err(String name) throws Exception {
-        return Files.readString(dir.resolve(name + ".err"));
+        return processes.err(name);
     }
 
     private int finish(Process p) throws Exception {

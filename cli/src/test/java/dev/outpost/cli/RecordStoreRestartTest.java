@@ -12,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +39,7 @@ class RecordStoreRestartTest {
     private static final String TOKEN = "restart-token-0123456789";
     private SQSRestServer server;
     private int port;
-    private final List<Process> started = new ArrayList<>();
+    private OutpostProcesses processes;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @TempDir
@@ -60,7 +59,9 @@ class RecordStoreRestartTest {
 
     @AfterEach
     void stopEverything() {
-        started.forEach(Process::destroyForcibly);
+        if (processes != null) {
+            processes.destroyAll();
+        }
         server.stopAndWait();
     }
 
@@ -140,26 +141,18 @@ class RecordStoreRestartTest {
     }
 
     private Process outpost(String name, String... args) throws Exception {
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-cp", cp, "dev.outpost.cli.Outpost"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(dir.resolve(name + ".out").toFile())
-                .redirectError(dir.resolve(name + ".err").toFile());
-        pb.environment().put("AWS_ACCESS_KEY_ID", "test");
-        pb.environment().put("AWS_SECRET_ACCESS_KEY", "test");
-        pb.environment().put("AWS_REGION", "us-east-1");
-        Process p = pb.start();
-        started.add(p);
-        return p;
+        if (processes == null) {
+            processes = new OutpostProcesses(dir);
+        }
+        return processes.start(name, args);
     }
 
     private String out(String name) throws Exception {
-        return Files.readString(dir.resolve(name + ".out"));
+        return processes.out(name);
     }
 
     private String err(String name) throws Exception {
-        return Files.readString(dir.resolve(name + ".err"));
+        return processes.err(name);
     }
 
     private String outputs() {
